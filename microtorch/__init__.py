@@ -1,0 +1,61 @@
+"""microtorch: a small autograd framework with PyTorch's API.
+
+    import microtorch as torch
+    w = torch.tensor([1.0], requires_grad=True)
+    loss = (w * 1.0 - 2.0) ** 2
+    loss.backward()          # w.grad == tensor([-2.])
+"""
+__version__ = '0.1.0'
+
+from ._device import device
+from ._dtype import dtype, promote_types, can_cast
+from ._size import Size
+from .tensor import Tensor, is_tensor
+from . import _tensor_methods  # noqa: F401  (binds ops as Tensor methods)
+from . import autograd
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,
+                     set_rng_state, default_generator)
+from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, arange,
+                       linspace, eye, rand, randn, randint, randperm, zeros_like, ones_like,
+                       full_like, empty_like, rand_like, randn_like, randint_like)
+from .ops.functional import (
+    add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, clamp,
+    clip, maximum, minimum, where, eq, ne, lt, le, gt, ge, logical_not, isnan, isinf,
+    isfinite, allclose, equal, all, any, sum, mean, var, std, max, min, amax, amin, argmax,
+    argmin, logsumexp, softmax, log_softmax, matmul, mm, bmm, dot, reshape, flatten, squeeze,
+    unsqueeze, transpose, t, permute, cat, concat, concatenate, stack, split, chunk, gather,
+    clone)
+from . import cuda
+
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+
+def numel(input):
+    return input.numel()
+
+
+def broadcast_shapes(*shapes):
+    from ._size import broadcast_shapes as _pair
+    out = ()
+    for s in shapes:
+        out = _pair(out, (s,) if isinstance(s, int) else s)
+    return Size(out)
+
+
+def get_default_dtype():
+    return _dtype.default_float
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+from . import _dtype  # noqa: E402
+
+# Dtype names last: `float`, `int` and `bool` shadow the builtins inside this module only.
+float32 = float = _dtype.float32
+float64 = double = _dtype.float64
+int64 = long = _dtype.int64
+int32 = int = _dtype.int32
+bool = _dtype.bool_

@@ -1,0 +1,125 @@
+"""Dtypes with PyTorch's names, aliases and type-promotion rules.
+
+A `dtype` wraps a NumPy dtype (CuPy uses the same ones), so backends never translate.
+"""
+import numpy as np
+
+
+class dtype:
+    __slots__ = ('name', 'np', 'is_floating_point', 'is_signed', 'itemsize', '_category')
+
+    def __init__(self, name, np_dtype, category):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = category == 2
+        self.is_signed = category != 0
+        self._category = category           # 0 bool, 1 integer, 2 floating point
+
+    def __repr__(self):
+        return 'microtorch.' + self.name
+
+    def __reduce__(self):
+        return (_lookup_name, (self.name,))
+
+
+bool_ = dtype('bool', np.bool_, 0)
+int32 = dtype('int32', np.int32, 1)
+int64 = dtype('int64', np.int64, 1)
+float32 = dtype('float32', np.float32, 2)
+float64 = dtype('float64', np.float64, 2)
+
+ALL = (bool_, int32, int64, float32, float64)
+_BY_NP = {d.np: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+# PyTorch's aliases.
+_BY_NAME.update({'float': float32, 'double': float64, 'long': int64, 'int': int32})
+
+default_float = float32      # what Python floats and creation functions give
+
+
+def _lookup_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype):
+    """The microtorch dtype of a NumPy dtype, or TypeError if microtorch has none."""
+    try:
+        return _BY_NP[np_dtype]
+    except KeyError:
+        pass
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype in _BY_NP:
+        return _BY_NP[np_dtype]
+    # Types microtorch does not model map to their nearest PyTorch default.
+    if np_dtype.kind == 'f':
+        return float64 if np_dtype.itemsize > 4 else float32
+    if np_dtype.kind in 'iu':
+        return int64 if np_dtype.itemsize > 4 else int32
+    raise TypeError(f"can't convert np.ndarray of type {np_dtype}. The only supported types "
+                    'are: float64, float32, int64, int32, and bool.')
+
+
+def to_dtype(value):
+    """Accept a microtorch dtype, a NumPy dtype, a Python type or a name."""
+    if isinstance(value, dtype):
+        return value
+    if value is float:
+        return float32
+    if value is int:
+        return int64
+    if value is bool:
+        return bool_
+    if isinstance(value, str) and value in _BY_NAME:
+        return _BY_NAME[value]
+    try:
+        return from_numpy_dtype(np.dtype(value))
+    except TypeError:
+        raise TypeError(f'{value!r} is not a dtype microtorch supports') from None
+
+
+def promote_types(a, b):
+    """PyTorch's promote_types for the dtypes microtorch has."""
+    if a is b:
+        return a
+    if a._category != b._category:
+        return a if a._category > b._category else b
+    return a if a.itemsize >= b.itemsize else b
+
+
+def can_cast(src, dst):
+    """PyTorch's canCast: never floating -> integral, never non-bool -> bool."""
+    return src._category <= dst._category
+
+
+def scalar_category(value):
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return 1
+    return 2
+
+
+_DEFAULT_OF_CATEGORY = {0: bool_, 1: int64}
+
+
+def result_type(tensors, scalars=()):
+    """The dtype of an op over `tensors` and Python `scalars`, by PyTorch's three-tier rule:
+    dimensioned tensors outrank zero-dim tensors, which outrank Python scalars; a lower tier
+    only matters when it is of a higher category (bool < integer < floating point)."""
+    dim_result = zero_result = None
+    for t in tensors:
+        d = t.dtype
+        if t._data.ndim:
+            dim_result = d if dim_result is None else promote_types(dim_result, d)
+        else:
+            zero_result = d if zero_result is None else promote_types(zero_result, d)
+    result = dim_result
+    if zero_result is not None:
+        if result is None or zero_result._category > result._category:
+            result = zero_result
+    for s in scalars:
+        category = scalar_category(s)
+        if result is None or category > result._category:
+            result = default_float if category == 2 else _DEFAULT_OF_CATEGORY[category]
+    return result

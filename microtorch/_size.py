@@ -1,0 +1,92 @@
+"""`Size` and the argument checks that every shape-taking op shares."""
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as PyTorch's torch.Size does."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return f'microtorch.Size({list(self)})'
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
+def wrap_dim(dim, ndim):
+    """A dim in [-ndim, ndim) as a non-negative index (0-dim tensors accept -1 and 0)."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f'dim must be an int, got {type(dim).__name__}')
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise IndexError(f'Dimension out of range (expected to be in range of [{-bound}, '
+                         f'{bound - 1}], but got {dim})')
+    return dim + bound if dim < 0 else dim
+
+
+def wrap_dims(dims, ndim):
+    """None (all dims), an int or a sequence of ints -> a tuple of distinct non-negative dims."""
+    if dims is None:
+        return tuple(range(ndim))
+    if isinstance(dims, int):
+        dims = (dims,)
+    out = tuple(wrap_dim(d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f'dim {out[0]} appears multiple times in the list of dims')
+    return tuple(d for d in out if d < ndim)     # a 0-dim tensor's dim 0/-1 reduces nothing
+
+
+def shape_args(args, name='size'):
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) or f(Size) and return a tuple of ints."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        args = args[0]
+    try:
+        shape = tuple(int(n) for n in args)
+    except TypeError:
+        raise TypeError(f'{name} must be a tuple of ints, but got {args!r}') from None
+    for n in shape:
+        if n < 0 and n != -1:
+            raise RuntimeError(f'Trying to create tensor with negative dimension {n}: '
+                               f'{list(shape)}')
+    return shape
+
+
+def infer_shape(shape, numel):
+    """Resolve one -1 in a reshape target; PyTorch's error when the sizes cannot match."""
+    shape = tuple(shape)
+    unknown = [i for i, n in enumerate(shape) if n == -1]
+    if len(unknown) > 1:
+        raise RuntimeError('only one dimension can be inferred')
+    known = 1
+    for n in shape:
+        if n != -1:
+            known *= n
+    if unknown:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        i = unknown[0]
+        return shape[:i] + (numel // known,) + shape[i + 1:]
+    if known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def broadcast_shapes(a, b):
+    """NumPy/PyTorch broadcasting of two shapes, with PyTorch's error naming both sizes."""
+    n = max(len(a), len(b))
+    a = (1,) * (n - len(a)) + tuple(a)
+    b = (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            raise RuntimeError(f'The size of tensor a ({x}) must match the size of tensor b '
+                               f'({y}) at non-singleton dimension {i}')
+    return tuple(out)

@@ -1,0 +1,300 @@
+"""Tensor methods: the op functions bound as methods, the operators, devices, and in-place ops.
+
+In-place ops compute their result out of place, check it (shape, dtype cast, writability),
+and only then write it into the tensor's storage: a failed in-place op changes nothing.
+"""
+from . import _dtype
+from . import backends
+from ._device import device as _device
+from .autograd.grad_mode import state as _grad_state, no_grad
+from .ops import functional as F
+from .tensor import Tensor
+
+# Methods that are the functional op with the tensor as first argument.
+for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 'sin', 'cos',
+              'tanh', 'sigmoid', 'relu', 'abs', 'clamp', 'clip', 'maximum', 'minimum',
+              'sum', 'mean', 'var', 'std', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
+              'logsumexp', 'softmax', 'log_softmax', 'matmul', 'mm', 'bmm', 'dot',
+              'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 't',
+              'permute', 'expand', 'sum_to_size', 'contiguous', 'clone', 'split', 'chunk',
+              'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_not', 'isnan', 'isinf',
+              'isfinite', 'allclose', 'equal', 'all', 'any', 'gather'):
+    setattr(Tensor, _name, getattr(F, _name))
+del _name
+
+Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = F.sub, F.mul, F.div, F.div
+Tensor.negative, Tensor.absolute, Tensor.greater, Tensor.less = F.neg, F.abs, F.gt, F.lt
+
+
+def _where(self, condition, other):
+    return F.where(condition, self, other)
+
+
+Tensor.where = _where
+
+
+# ---- operators ---------------------------------------------------------------------------
+
+Tensor.__add__ = Tensor.__radd__ = lambda self, other: F._binary(F.B.Add, self, other)
+Tensor.__sub__ = F.sub
+Tensor.__rsub__ = lambda self, other: F.sub(other, self) if not isinstance(other, Tensor) \
+    else F.sub(other, self)
+Tensor.__mul__ = Tensor.__rmul__ = lambda self, other: F._binary(F.B.Mul, self, other)
+Tensor.__truediv__ = F.div
+Tensor.__rtruediv__ = lambda self, other: F.div(other, self)
+Tensor.__pow__ = F.pow
+Tensor.__rpow__ = lambda self, other: F._binary(F.B.Pow, other, self)
+Tensor.__matmul__ = F.matmul
+Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self)
+Tensor.__neg__ = F.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = F.abs
+Tensor.__eq__ = F.eq
+Tensor.__ne__ = F.ne
+Tensor.__lt__ = F.lt
+Tensor.__le__ = F.le
+Tensor.__gt__ = F.gt
+Tensor.__ge__ = F.ge
+Tensor.__and__ = Tensor.__rand__ = lambda self, other: F._logical('logical_and', self, other)
+Tensor.__or__ = Tensor.__ror__ = lambda self, other: F._logical('logical_or', self, other)
+Tensor.__xor__ = Tensor.__rxor__ = lambda self, other: F._logical('logical_xor', self, other)
+Tensor.__invert__ = F.logical_not
+Tensor.__getitem__ = F.getitem
+Tensor.__hash__ = object.__hash__
+
+
+@property
+def _transposed(self):
+    return self.permute(*reversed(range(self.ndim))) if self.ndim > 1 else self
+
+
+@property
+def _matrix_transposed(self):
+    if self.ndim < 2:
+        raise RuntimeError('tensor.mT is only supported on matrices or batches of matrices. '
+                           f'Got {self.ndim}-D tensor.')
+    return self.transpose(-2, -1)
+
+
+Tensor.T = _transposed
+Tensor.mT = _matrix_transposed
+
+
+def _view_as(self, other):
+    return self.view(other.shape)
+
+
+def _reshape_as(self, other):
+    return self.reshape(other.shape)
+
+
+def _expand_as(self, other):
+    return self.expand(other.shape)
+
+
+Tensor.view_as, Tensor.reshape_as, Tensor.expand_as = _view_as, _reshape_as, _expand_as
+
+
+# ---- dtype and device --------------------------------------------------------------------
+
+def _to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    """to(dtype), to(device), to(device, dtype), to(other_tensor): differentiable."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype, device = arg.dtype, arg.device
+        elif isinstance(arg, _dtype.dtype) or arg in (float, int, bool):
+            dtype = arg
+        elif arg is not None:
+            device = arg
+    out = self
+    if dtype is not None:
+        out = F.cast(out, _dtype.to_dtype(dtype))
+    if device is not None and _device(device) != out.device:
+        out = _ToDevice.apply(out, _device(device))
+    if copy and out is self:
+        out = out.clone()
+    return out
+
+
+Tensor.to = _to
+Tensor.float = lambda self: F.cast(self, _dtype.float32)
+Tensor.double = lambda self: F.cast(self, _dtype.float64)
+Tensor.long = lambda self: F.cast(self, _dtype.int64)
+Tensor.int = lambda self: F.cast(self, _dtype.int32)
+Tensor.bool = lambda self: F.cast(self, _dtype.bool_)
+Tensor.type_as = lambda self, other: F.cast(self, other.dtype)
+Tensor.cpu = lambda self: _to(self, device='cpu')
+Tensor.cuda = lambda self, device=None: _to(
+    self, device='cuda' if device is None else (f'cuda:{device}' if isinstance(device, int)
+                                                  else device))
+
+
+from .autograd.function import Function as _Function   # noqa: E402
+
+
+class _ToDevice(_Function):
+    """Copy to another device; the gradient goes back to the input's device."""
+    node_name = 'ToCopyBackward0'
+
+    @staticmethod
+    def forward(ctx, x, target):
+        source = backends.for_array(x)
+        ctx.source_device = source.device_of(x)
+        return backends.for_device(target).from_host(source.to_host(x), target)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _ToDevice.apply(gy, ctx.source_device), None
+
+
+# ---- in-place ops ------------------------------------------------------------------------
+
+_LEAF_MESSAGE = 'a leaf Variable that requires grad is being used in an in-place operation.'
+
+
+def _records(self, args):
+    return _grad_state.enabled and (self._requires_grad or any(
+        isinstance(a, Tensor) and a._requires_grad for a in args))
+
+
+def _check_writable(self, recording):
+    if recording and self._requires_grad and self._grad_fn is None:
+        raise RuntimeError(_LEAF_MESSAGE)
+    if recording and self._base is not None and self._base._requires_grad:
+        raise RuntimeError('in-place operations on a view of a tensor that requires grad are '
+                           'not supported by microtorch; clone() the view first')
+    if not self._data.flags.writeable:
+        raise RuntimeError('unsupported operation: more than one element of the written-to '
+                           'tensor refers to a single memory location. Please clone() the '
+                           'tensor before performing the operation.')
+
+
+def _snapshot(self):
+    """A copy of self standing in for its old value in the graph (PyTorch's original_self):
+    ops that save their input keep this, not the storage about to be overwritten."""
+    out = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn,
+                       self._output_nr)
+    return out
+
+
+def _write(self, result, recording):
+    """Store `result` (already checked) into self and, when recording, take its history."""
+    if recording and result.dtype is not self.dtype:
+        result = F.cast(result, self.dtype)
+    self._data[...] = result._data
+    self._version_counter.value += 1
+    if recording:
+        self._grad_fn = result._grad_fn
+        self._output_nr = result._output_nr
+        self._requires_grad = result._requires_grad
+    return self
+
+
+def _inplace(self, op, *args, check_cast=True):
+    """self = op(self, *args), in place, with PyTorch's checks and errors."""
+    recording = _records(self, args)
+    _check_writable(self, recording)
+    source = _snapshot(self) if recording and self._requires_grad else self
+    if recording:
+        result = op(source, *args)
+    else:
+        with no_grad():
+            result = op(source, *args)
+    if result is NotImplemented:
+        return NotImplemented
+    if result._data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                           f'shape {list(result.shape)}')
+    if check_cast and not _dtype.can_cast(result.dtype, self.dtype):
+        raise RuntimeError(f"result type {F.type_name(result.dtype)} can't be cast to the "
+                           f'desired output type {F.type_name(self.dtype)}')
+    return _write(self, result, recording)
+
+
+def _inplace_method(op):
+    def method(self, *args, **kwargs):
+        return _inplace(self, lambda s, *a: op(s, *a, **kwargs), *args)
+    return method
+
+
+Tensor.add_ = _inplace_method(F.add)
+Tensor.sub_ = _inplace_method(F.sub)
+Tensor.mul_ = _inplace_method(F.mul)
+Tensor.div_ = _inplace_method(F.div)
+Tensor.pow_ = _inplace_method(F.pow)
+Tensor.clamp_ = _inplace_method(F.clamp)
+Tensor.clip_ = Tensor.clamp_
+Tensor.neg_ = _inplace_method(F.neg)
+Tensor.exp_ = _inplace_method(F.exp)
+Tensor.relu_ = _inplace_method(F.relu)
+Tensor.sigmoid_ = _inplace_method(F.sigmoid)
+Tensor.tanh_ = _inplace_method(F.tanh)
+
+
+def _augmented(op):
+    """`x += y` is in place, as in PyTorch (`w -= lr * w.grad` updates w's storage)."""
+    def method(self, other):
+        return _inplace(self, op, other)
+    return method
+
+
+Tensor.__iadd__ = _augmented(F.add)
+Tensor.__isub__ = _augmented(F.sub)
+Tensor.__imul__ = _augmented(F.mul)
+Tensor.__itruediv__ = _augmented(F.div)
+Tensor.__ipow__ = _augmented(F.pow)
+
+
+def _setitem(self, index, value):
+    """self[index] = value, in place; recorded when self or value requires grad."""
+    if isinstance(value, Tensor):
+        F.check_same_device(self, value)
+    recording = _records(self, (value,))
+    _check_writable(self, recording)
+    if recording:
+        _inplace(self, F.index_put, index, value, check_cast=False)
+        return self
+    # The common case (masks, zero_(), updates under no_grad): write straight into storage.
+    index = F.normalize_index(self, index)
+    try:
+        self._data[index] = value._data if isinstance(value, Tensor) else value
+    except IndexError as error:
+        raise F._index_error(error, self) from None
+    except ValueError as error:
+        raise RuntimeError(f'shape mismatch: {error}') from None
+    self._version_counter.value += 1
+    return self
+
+
+def _fill_(self, value):
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError('fill_ only supports 0-dimension value tensor but got tensor '
+                           f'with {value.ndim} dimensions.')
+    return _setitem(self, Ellipsis, value)
+
+
+def _zero_(self):
+    return _setitem(self, Ellipsis, 0)
+
+
+def _copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    if src.device != self.device:
+        src = src.to(self.device)
+    F.broadcast_shapes(self._data.shape, src._data.shape)
+    if len(src.shape) > self.ndim or F.broadcast_shapes(self._data.shape, src._data.shape) \
+            != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                           f'shape {list(src.shape)}')
+    return _setitem(self, Ellipsis, src)
+
+
+def _index_setitem(self, index, value):
+    _setitem(self, index, value)
+
+
+Tensor.fill_ = _fill_
+Tensor.zero_ = _zero_
+Tensor.copy_ = _copy_
+Tensor.__setitem__ = _index_setitem

@@ -1,0 +1,72 @@
+"""Automatic differentiation: the tape (function.py), the engine (engine.py), grad mode,
+and the public entry points `backward`, `grad`, `gradcheck`, `gradgradcheck`."""
+from .function import Function, Node
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError
+from . import engine as _engine
+
+
+def _as_tuple(value):
+    if value is None:
+        return None
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def _make_grads(outputs, grad_outputs):
+    from ..tensor import Tensor
+    from ..creation import ones_like
+    grads = []
+    for i, out in enumerate(outputs):
+        given = grad_outputs[i] if grad_outputs is not None else None
+        if given is None:
+            if out._requires_grad and out._data.size != 1:
+                raise RuntimeError('grad can be implicitly created only for scalar outputs')
+            given = ones_like(out)
+        elif not isinstance(given, Tensor):
+            raise TypeError(f'gradient must be a Tensor, got {type(given).__name__}')
+        elif given.shape != out.shape:
+            raise RuntimeError(f'Mismatch in shape: grad_output[{i}] has a shape of '
+                               f'{given.shape} and output[{i}] has a shape of {out.shape}.')
+        elif given.device != out.device:
+            raise RuntimeError(f'invalid gradient at index {i} - expected device {out.device} '
+                               f'but got {given.device}')
+        grads.append(given)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of `tensors` into the leaves' `.grad` (Tensor.backward)."""
+    tensors = _as_tuple(tensors)
+    grads = _make_grads(tensors, _as_tuple(grad_tensors))
+    if retain_graph is None:
+        retain_graph = create_graph
+    inputs = _as_tuple(inputs)
+    if inputs is not None and not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    captured = _engine.run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs,
+                                    accumulate=True, allow_unused=True)
+    for tensor, got in zip(inputs or (), captured):
+        if got is not None and tensor._grad_fn is not None:    # non-leaf inputs get .grad too
+            _engine._accumulate_into(tensor, got, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """The gradients of `outputs` with respect to `inputs`, returned (no `.grad` is touched)."""
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grads = _make_grads(outputs, _as_tuple(grad_outputs))
+    if retain_graph is None:
+        retain_graph = create_graph
+    allow = bool(allow_unused) or materialize_grads
+    captured = _engine.run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
+                                    accumulate=False, allow_unused=allow)
+    if materialize_grads:
+        from ..creation import zeros_like
+        captured = [g if g is not None else zeros_like(t) for g, t in zip(captured, inputs)]
+    return tuple(captured)
+
+
+__all__ = ['Function', 'Node', 'backward', 'grad', 'no_grad', 'enable_grad',
+           'set_grad_enabled', 'is_grad_enabled', 'gradcheck', 'gradgradcheck',
+           'GradcheckError']

@@ -1,0 +1,194 @@
+"""The backward engine: replay the tape in reverse.
+
+Each recorded node has a sequence number. Starting from the outputs' nodes, the engine keeps a
+heap of the nodes that have received a gradient and always runs the one recorded last. Every node
+that feeds a node's outputs was recorded after it, so when a node runs, all of its gradient has
+arrived. No recursion: a graph of any depth runs in a loop.
+"""
+import heapq
+import itertools
+
+from .function import AccumulateGrad, accumulator_of
+from .grad_mode import state as grad_state
+
+
+def edge_of(tensor):
+    if tensor._grad_fn is not None:
+        return tensor._grad_fn, tensor._output_nr
+    if tensor._requires_grad:
+        return accumulator_of(tensor), 0
+    return None
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
+                 accumulate=True, allow_unused=False):
+    """Backpropagate `grad_outputs` from `outputs`.
+
+    accumulate=True (Tensor.backward): add into leaves' `.grad` (only `inputs`' when given).
+    accumulate=False (autograd.grad): return the grads reaching `inputs`, touching no `.grad`.
+    """
+    roots = []
+    for i, (out, grad) in enumerate(zip(outputs, grad_outputs)):
+        edge = edge_of(out)
+        if edge is None:
+            raise RuntimeError(f'element {i} of tensors does not require grad and does not '
+                               'have a grad_fn')
+        roots.append((edge, grad))
+
+    targets = {}                 # (node, output_nr) -> position in `inputs`
+    if inputs is not None:
+        for pos, t in enumerate(inputs):
+            edge = edge_of(t)
+            if edge is None:
+                raise RuntimeError('One of the differentiated Tensors does not require grad')
+            targets[edge] = pos
+    needed = _nodes_leading_to(targets, [e[0] for e, _ in roots]) if inputs is not None else None
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    previous_mode = grad_state.enabled
+    grad_state.enabled = create_graph
+    try:
+        _replay(roots, targets, needed, captured, retain_graph, create_graph, accumulate)
+    finally:
+        grad_state.enabled = previous_mode
+
+    if not accumulate and not allow_unused:
+        for got in captured:
+            if got is None:
+                raise RuntimeError('One of the differentiated Tensors appears to not have been '
+                                   'used in the graph. Set allow_unused=True if this is the '
+                                   'desired behavior.')
+    return captured
+
+
+def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumulate):
+    buffers = {}
+    heap = []
+    tiebreak = itertools.count()
+
+    def send(node, nr, grad):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_outputs
+            heapq.heappush(heap, (-node._seq, next(tiebreak), node))
+        buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+
+    for (node, nr), grad in roots:
+        send(node, nr, grad)
+
+    while heap:
+        node = heapq.heappop(heap)[2]
+        grads = buffers.pop(node)
+        if node._hooks:
+            for nr, hooks in node._hooks.items():
+                if grads[nr] is not None:
+                    for hook in hooks:
+                        result = hook(grads[nr])
+                        if result is not None:
+                            grads[nr] = result
+        if node._retained:
+            for nr, ref in node._retained.items():
+                tensor = ref()
+                if tensor is not None and grads[nr] is not None:
+                    _accumulate_into(tensor, grads[nr], create_graph)
+        for nr, grad in enumerate(grads):
+            pos = targets.get((node, nr)) if targets else None
+            if pos is not None and grad is not None:
+                captured[pos] = grad
+        if type(node) is AccumulateGrad:
+            if accumulate and (not targets or (node, 0) in targets):
+                _accumulate_leaf(node.variable, grads[0], create_graph)
+            continue
+        if needed is not None and node not in needed:
+            continue
+        grads_in = _call_backward(node, grads)
+        if not retain_graph:
+            node._release()
+        for edge, grad in zip(node._next, grads_in):
+            if edge is None or grad is None:
+                continue
+            if needed is not None and edge[0] not in needed and edge not in targets:
+                continue
+            send(edge[0], edge[1], grad)
+
+
+def _call_backward(node, grads):
+    from ..tensor import Tensor
+    fn = node._fn
+    if None in grads:            # an output that received no gradient contributes zeros
+        grads = [g if g is not None else _zeros_for_output(node, nr)
+                 for nr, g in enumerate(grads)]
+    result = fn.backward(node, *grads)
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(result) != len(node._next):
+        raise RuntimeError(f'function {type(node).__name__} returned an incorrect number of '
+                           f'gradients (expected {len(node._next)}, got {len(result)})')
+    fixed = []
+    for grad, edge, meta in zip(result, node._next, node._input_meta):
+        if grad is None or edge is None:
+            fixed.append(None)
+            continue
+        if not isinstance(grad, Tensor):
+            raise TypeError(f'{type(node).__name__} returned a {type(grad).__name__} as a '
+                            'gradient; expected a Tensor or None')
+        shape, dtype = meta
+        if grad._data.shape != shape:
+            grad = grad.sum_to_size(shape)         # undo broadcasting, in one place
+        if grad.dtype is not dtype:
+            grad = grad.to(dtype)
+        fixed.append(grad)
+    return fixed
+
+
+def _zeros_for_output(node, nr):
+    from ..tensor import Tensor
+    shape, dtype = node._output_meta[nr]
+    return Tensor._make(node.backend.zeros(shape, dtype.np), False, None, 0)
+
+
+def _accumulate_leaf(tensor, grad, create_graph):
+    if tensor._hooks:
+        for hook in tensor._hooks.values():
+            result = hook(grad)
+            if result is not None:
+                grad = result
+    _accumulate_into(tensor, grad, create_graph)
+
+
+def _accumulate_into(tensor, grad, create_graph):
+    """`.grad += grad`: in place when not building a graph (PyTorch does the same), on a buffer
+    of the tensor's own (a grad may be shared by several inputs, as `a + b` passes it on)."""
+    current = tensor._grad
+    if create_graph:
+        tensor._grad = grad if current is None else current + grad
+    elif current is None:
+        tensor._grad = grad.detach().clone()
+    elif current._requires_grad:
+        tensor._grad = (current + grad).detach()
+    else:
+        current._data += grad._data
+        current._version_counter.value += 1
+
+
+def _nodes_leading_to(targets, roots):
+    """The nodes from which some target can be reached (the only ones autograd.grad runs)."""
+    target_nodes = {node for node, _ in targets}
+    needed = set()
+    seen = set()
+    stack = [(node, False) for node in roots]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            if node in target_nodes or any(
+                    e is not None and e[0] in needed for e in node._next):
+                needed.add(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for edge in node._next:
+            if edge is not None and edge[0] not in seen:
+                stack.append((edge[0], False))
+    return needed

@@ -1,0 +1,269 @@
+"""`Function` (an op: forward + backward) and `Node` (its record on the tape).
+
+An op is a `Function` subclass with two static methods, written once for every device:
+
+    forward(ctx, *args)      -> array or tuple of arrays   (args: backend arrays and Python values)
+    backward(ctx, *grads)    -> one Tensor (or None) per forward argument
+
+`forward` runs on raw arrays through the backend's primitives, so it records nothing and costs
+little. `backward` works on Tensors with Tensor ops: during an ordinary backward grad mode is off
+and nothing is recorded; with `create_graph=True` the same code records, which is how higher
+derivatives come for free. `Function.apply(*args)` runs forward and, when grad mode is on and an
+input requires grad, records a `Node` - the ctx that forward saw - as the outputs' `grad_fn`.
+"""
+import itertools
+import weakref
+
+from .grad_mode import state as _grad_state
+from .. import backends as _backends
+
+_sequence = itertools.count()     # the tape's order: each recorded node takes the next number
+
+_FREED = ('Trying to backward through the graph a second time (or directly access saved tensors '
+          'after they have already been freed). Saved intermediate values of the graph are freed '
+          'when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to '
+          'backward through the graph a second time or if you need to access saved tensors after '
+          'calling backward.')
+
+
+class VersionCounter:
+    """Counts in-place writes to a storage; shared by a tensor and its views."""
+    __slots__ = ('value',)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Node:
+    """A recorded op. It is the `grad_fn` of the op's outputs and the `ctx` its methods get:
+    forward stores what backward needs on it (`save_for_backward`, or plain attributes for
+    Python values such as dims)."""
+
+    _fn = None                      # the Function class; set on each generated subclass
+    _seq = -1
+    _next = ()                      # per forward argument: (node, output_nr) or None
+    _saved = None
+    _freed = False
+    _hooks = None                   # output_nr -> [hook]: tensor hooks of non-leaf outputs
+    _retained = None                # output_nr -> weakref of a tensor that retains its grad
+    _n_outputs = 1
+    _input_meta = ()                # per forward argument: (shape, dtype) of a Tensor, or None
+    _to_save = ()
+    _non_differentiable = ()
+
+    def save_for_backward(self, *arrays):
+        """Keep forward inputs or outputs (or other arrays) for backward."""
+        self._to_save = arrays
+
+    def mark_non_differentiable(self, *arrays):
+        self._non_differentiable = arrays
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_FREED)
+        return tuple(entry.unpack(self) for entry in self._saved)
+
+    @property
+    def next_functions(self):
+        return tuple((edge[0], edge[1]) if edge else (None, 0) for edge in self._next)
+
+    def name(self):
+        return type(self).__name__
+
+    def register_hook(self, hook):      # PyTorch's Node.register_hook: hook(grad_inputs, ...)
+        raise NotImplementedError('hooks on grad_fn are not supported; use Tensor.register_hook')
+
+    def __repr__(self):
+        return f'<{type(self).__name__} object at {id(self):#x}>'
+
+    def _release(self):
+        self._saved = None
+        self._freed = True
+
+
+class AccumulateGrad(Node):
+    """The node behind a leaf that requires grad: it adds the incoming grad into `.grad`."""
+    _seq = -1            # runs after every node that feeds it (lowest priority on the tape)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+
+class _SavedInput:
+    __slots__ = ('tensor', 'version')
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+        self.version = tensor._version_counter.value
+
+    def unpack(self, node):
+        tensor = self.tensor
+        if tensor._version_counter.value != self.version:
+            raise RuntimeError(_modified_message(tensor, node, self.version))
+        return tensor
+
+
+class _SavedOutput:
+    """An output is kept as its array, not its Tensor: a Tensor would point back at the node
+    through grad_fn and make a cycle that only the garbage collector could free."""
+    __slots__ = ('data', 'counter', 'version', 'output_nr')
+
+    def __init__(self, tensor, output_nr):
+        self.data = tensor._data
+        self.counter = tensor._version_counter
+        self.version = self.counter.value
+        self.output_nr = output_nr
+
+    def unpack(self, node):
+        if self.counter.value != self.version:
+            from ..tensor import Tensor
+            view = Tensor._make(self.data, False, None, 0, self.counter)
+            raise RuntimeError(_modified_message(view, node, self.version))
+        from ..tensor import Tensor
+        return Tensor._make(self.data, True, node, self.output_nr, self.counter)
+
+
+class _SavedConstant:
+    __slots__ = ('data',)
+
+    def __init__(self, data):
+        self.data = data
+
+    def unpack(self, node):
+        data = self.data
+        if data is None or isinstance(data, (bool, int, float)):
+            return data          # a Python scalar operand stays a Python scalar
+        from ..tensor import Tensor
+        return Tensor._make(data, False, None, 0, VersionCounter())
+
+
+def _modified_message(tensor, node, expected):
+    shape = list(tensor._data.shape)
+    kind = tensor.dtype.name.capitalize().replace('Float32', 'Float').replace('Float64', 'Double')
+    kind = {'Float': 'FloatTensor', 'Double': 'DoubleTensor', 'Int64': 'LongTensor',
+            'Int32': 'IntTensor', 'Bool': 'BoolTensor'}.get(kind, kind)
+    return ('one of the variables needed for gradient computation has been modified by an '
+            f'inplace operation: [microtorch.{kind} {shape}], which is output 0 of '
+            f'{type(node).__name__}, is at version {tensor._version_counter.value}; expected '
+            f'version {expected} instead. Hint: the backtrace further above shows the operation '
+            'that failed to compute its gradient. The variable in question was changed in there '
+            'or anywhere later. Good luck!')
+
+
+class Function:
+    """Base class of every op. Subclasses define `forward` and `backward` (static methods)."""
+
+    is_view = False            # output 0 shares input 0's storage (reshape, transpose, ...)
+    node_name = None           # the grad_fn's name; default: '<ClassName>Backward0'
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get('node_name') or cls.__name__ + 'Backward0'
+        cls._node_cls = type(name, (Node,), {'_fn': cls, '__module__': cls.__module__})
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        from ..tensor import Tensor
+        record = False
+        first = None
+        datas = []
+        for a in args:
+            if isinstance(a, Tensor):
+                if first is None:
+                    first = a
+                if a._requires_grad:
+                    record = True
+                datas.append(a._data)
+            else:
+                datas.append(a)
+        record = record and _grad_state.enabled
+        ctx = cls._node_cls()
+        ctx.backend = _backends.for_array(first._data)
+        out = cls.forward(ctx, *datas)
+        if type(out) is tuple:
+            outputs = tuple(_wrap_output(cls, ctx, o, i, first, record) for i, o in enumerate(out))
+        else:
+            outputs = (_wrap_output(cls, ctx, out, 0, first, record),)
+        if record:
+            _record(ctx, args, outputs)
+        return outputs if type(out) is tuple else outputs[0]
+
+
+def _wrap_output(cls, ctx, array, index, first, record):
+    from ..tensor import Tensor
+    if type(array) is not type(first._data):
+        array = ctx.backend.asarray(array)
+    differentiable = record and array.dtype.kind == 'f' and not any(
+        array is a for a in ctx._non_differentiable)
+    if cls.is_view and index == 0 and _aliases(array, first._data):
+        out = Tensor._make(array, differentiable, ctx if differentiable else None, index,
+                           first._version_counter)
+        out._base = first._base if first._base is not None else first
+        return out
+    return Tensor._make(array, differentiable, ctx if differentiable else None, index,
+                        VersionCounter())
+
+
+def _aliases(view, array):
+    """Does `view` share `array`'s memory? (NumPy and CuPy keep the owner in `.base`.)"""
+    base = view.base
+    return base is not None and (base is array or base is array.base)
+
+
+def _record(ctx, args, outputs):
+    from ..tensor import Tensor
+    edges = []
+    meta = []
+    for a in args:
+        if isinstance(a, Tensor):
+            meta.append((a._data.shape, a.dtype))
+            if a._requires_grad:
+                fn = a._grad_fn
+                edges.append((fn, a._output_nr) if fn is not None else (a._accumulator_node(), 0))
+                continue
+        else:
+            meta.append(None)
+        edges.append(None)
+    ctx._next = tuple(edges)
+    ctx._input_meta = tuple(meta)
+    ctx.needs_input_grad = tuple(e is not None for e in edges)
+    ctx._seq = next(_sequence)
+    ctx._n_outputs = len(outputs)
+    if len(outputs) > 1:
+        ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)
+    ctx._saved = [_resolve_saved(item, args, outputs) for item in ctx._to_save]
+    ctx._to_save = ()
+    ctx._non_differentiable = ()
+
+
+def _resolve_saved(item, args, outputs):
+    """Match a saved array to the input or output Tensor it is, by identity."""
+    from ..tensor import Tensor
+    if item is None:
+        return _SavedConstant(None)
+    for a in args:
+        if isinstance(a, Tensor) and a._data is item:
+            return _SavedInput(a)
+    for nr, out in enumerate(outputs):
+        if out._data is item:
+            return _SavedOutput(out, nr)
+    return _SavedConstant(item)
+
+
+def accumulator_of(tensor):
+    """The AccumulateGrad node of a leaf, made once and kept weakly (the graph holds it)."""
+    ref = tensor._accumulator
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(tensor)
+        tensor._accumulator = weakref.ref(node)
+    return node

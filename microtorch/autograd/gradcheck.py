@@ -1,0 +1,138 @@
+"""gradcheck / gradgradcheck: compare autograd's Jacobian with central finite differences.
+
+Use float64 inputs: with eps=1e-6, float32 rounding alone is larger than the tolerances. On a
+mismatch the report names the worst element: which input and output, where, both values.
+"""
+import itertools
+import warnings
+
+import numpy as np
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def _tensors(values):
+    from ..tensor import Tensor
+    if isinstance(values, Tensor):
+        return (values,)
+    return tuple(values)
+
+
+def _outputs(func, inputs):
+    from ..tensor import Tensor
+    out = func(*inputs)
+    out = (out,) if isinstance(out, Tensor) else tuple(out)
+    return [o for o in out if isinstance(o, Tensor) and o.is_floating_point()]
+
+
+def _numerical(func, inputs, targets, outputs, eps):
+    """J[t][o]: d output o / d input t, as arrays of shape (numel(o), numel(t))."""
+    from .grad_mode import no_grad
+    jac = [[np.zeros((o.numel(), t.numel())) for o in outputs] for t in targets]
+    with no_grad():
+        for ti, t in enumerate(targets):
+            flat = t._data.reshape(-1)           # a view: writes reach t's storage
+            if not np.shares_memory(flat, t._data):
+                raise GradcheckError('gradcheck needs contiguous input tensors')
+            for k in range(flat.size):
+                original = flat[k].item()
+                flat[k] = original + eps
+                plus = [o.detach().double().numpy().reshape(-1).copy()
+                        for o in _outputs(func, inputs)]
+                flat[k] = original - eps
+                minus = [o.detach().double().numpy().reshape(-1).copy()
+                         for o in _outputs(func, inputs)]
+                flat[k] = original
+                for oi, (p, m) in enumerate(zip(plus, minus)):
+                    jac[ti][oi][:, k] = (p - m) / (2 * eps)
+    return jac
+
+
+def _analytical(inputs, targets, outputs):
+    from . import grad as autograd_grad
+    from ..creation import zeros_like
+    jac = [[np.zeros((o.numel(), t.numel())) for o in outputs] for t in targets]
+    for oi, out in enumerate(outputs):
+        if not out.requires_grad:
+            continue
+        for j in range(out.numel()):
+            seed = zeros_like(out)
+            seed._data.reshape(-1)[j] = 1
+            grads = autograd_grad(out, targets, grad_outputs=seed, retain_graph=True,
+                                  allow_unused=True)
+            for ti, g in enumerate(grads):
+                if g is not None:
+                    jac[ti][oi][j, :] = g.detach().double().numpy().reshape(-1)
+    return jac
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              nondet_tol=0.0):
+    """True when autograd's gradients of func(*inputs) match finite differences for every
+    input that requires grad; else raises GradcheckError (or returns False)."""
+    from ..tensor import Tensor
+    inputs = _tensors(inputs)
+    targets = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    if not targets:
+        raise ValueError('gradcheck expects at least one input tensor to require gradient, '
+                         'but none of the them have requires_grad=True.')
+    for t in targets:
+        if t.dtype.name != 'float64':
+            warnings.warn(f'Input #{inputs.index(t)} requires gradient and is not a double '
+                          'precision floating point. gradcheck should use float64 inputs.',
+                          UserWarning, stacklevel=2)
+    outputs = _outputs(func, inputs)
+    analytical = _analytical(inputs, targets, outputs)
+    numerical = _numerical(func, inputs, targets, outputs, eps)
+
+    worst = None
+    for ti, oi in itertools.product(range(len(targets)), range(len(outputs))):
+        a, n = analytical[ti][oi], numerical[ti][oi]
+        excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+        excess = np.where(np.isnan(a) != np.isnan(n), np.inf, np.nan_to_num(excess, nan=-1))
+        if excess.size and excess.max() > 0:
+            j, k = np.unravel_index(np.argmax(excess), excess.shape)
+            if worst is None or excess[j, k] > worst[0]:
+                worst = (excess[j, k], ti, oi, j, k, n[j, k], a[j, k])
+    if worst is None:
+        return True
+    _, ti, oi, j, k, n_val, a_val = worst
+    where_in = np.unravel_index(k, targets[ti].shape) if targets[ti].ndim else ()
+    where_out = np.unravel_index(j, outputs[oi].shape) if outputs[oi].ndim else ()
+    message = (f'Jacobian mismatch for output {oi} with respect to input '
+               f'{inputs.index(targets[ti])}: worst element d output{list(map(int, where_out))}'
+               f' / d input{list(map(int, where_in))}: numerical {n_val:.8g}, analytical '
+               f'{a_val:.8g} (atol={atol}, rtol={rtol}).\nnumerical:\n{numerical[ti][oi]}\n'
+               f'analytical:\n{analytical[ti][oi]}')
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, seed=0):
+    """gradcheck of the first derivative: checks second derivatives (create_graph=True)."""
+    from ..tensor import Tensor
+    from . import grad as autograd_grad
+    inputs = _tensors(inputs)
+    targets = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    outputs = _outputs(func, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed)
+        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o._data.dtype),
+                                     True) for o in outputs]
+    grad_outputs = list(_tensors(grad_outputs))
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        ins, gos = args[:n], args[n:]
+        outs = [o for o in _outputs(func, ins) if o.requires_grad]
+        wrt = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+        grads = autograd_grad(outs, wrt, grad_outputs=gos[:len(outs)], create_graph=True,
+                              allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps,
+                     atol=atol, rtol=rtol, raise_exception=raise_exception)

@@ -1,0 +1,43 @@
+"""Backends: one module per device type, offering the same primitive names.
+
+`for_array(array)` picks the backend of an array by its type (one dictionary hit); the CUDA
+backend registers CuPy's array type when it is first asked for, so `import microtorch` never
+imports CuPy.
+"""
+import numpy as np
+
+from . import cpu
+from .._device import device as _device
+
+_BY_ARRAY_TYPE = {np.ndarray: cpu}
+
+
+def for_array(array):
+    return _BY_ARRAY_TYPE[type(array)]
+
+
+def register(array_type, backend):
+    _BY_ARRAY_TYPE[array_type] = backend
+
+
+def cuda_unavailable_reason():
+    """Why there is no CUDA backend here, in words, or None when there is one."""
+    try:
+        from . import cuda  # noqa: F401  (added by the CUDA backend issue)
+    except ImportError as error:
+        if getattr(error, 'name', None) == 'microtorch.backends.cuda':
+            return 'this build of microtorch has no CUDA backend'
+        return str(error)
+    return cuda.unavailable_reason()
+
+
+def for_device(dev):
+    """The backend module for a device, or a RuntimeError that says why there is none."""
+    dev = _device(dev)
+    if dev.type == 'cpu':
+        return cpu
+    reason = cuda_unavailable_reason()
+    if reason is not None:
+        raise RuntimeError(f"Cannot use device '{dev}': {reason}. Use device='cpu'.")
+    from . import cuda
+    return cuda.for_device(dev)

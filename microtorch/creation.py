@@ -1,0 +1,262 @@
+"""Creation functions: tensor(), zeros(), arange(), rand() ... with dtype=, device=,
+requires_grad= as in PyTorch. Arrays are made on the host with NumPy and moved once."""
+import math
+
+import numpy as np
+
+from . import _dtype
+from . import backends
+from ._device import device as _device
+from ._size import shape_args
+from .random import default_generator
+from .tensor import Tensor
+
+
+def _finish(array, dtype=None, device=None, requires_grad=False):
+    """Cast a host (or device) array, move it to `device` and wrap it."""
+    if dtype is not None:
+        array = array.astype(_dtype.to_dtype(dtype).np, copy=False)
+    if device is not None:
+        backend = backends.for_device(device)
+        if backends.for_array(array) is not backend:
+            array = backend.from_host(backends.for_array(array).to_host(array), _device(device))
+    out = Tensor._make(array)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def _infer_array(data):
+    """A host array from Python data with PyTorch's inference: floats -> float32, ints ->
+    int64, bools -> bool. NumPy arrays keep their dtype."""
+    if isinstance(data, Tensor):
+        return backends.for_array(data._data).to_host(data._data).copy()
+    if isinstance(data, np.ndarray):
+        return data.copy()
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        data = _replace_tensors(data)
+    try:
+        array = np.array(data)
+    except ValueError as error:
+        raise ValueError(f'expected sequence of equal-length lists: {error}') from None
+    kind = array.dtype.kind
+    if kind == 'f':
+        if not isinstance(data, np.generic) and not _holds_numpy_float64(data):
+            array = array.astype(_dtype.default_float.np)
+    elif kind in 'iu':
+        array = array.astype(np.int64)
+    elif kind != 'b':
+        raise TypeError(f'Could not infer dtype of {type(_first(data)).__name__}')
+    return array
+
+
+def _flat(data):
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            yield from _flat(x)
+    else:
+        yield data
+
+
+def _first(data):
+    return next(_flat(data), data)
+
+
+def _holds_numpy_float64(data):
+    return isinstance(_first(data), np.float64) and not isinstance(_first(data), float)
+
+
+def _replace_tensors(data):
+    if isinstance(data, Tensor):
+        return data.item() if data.ndim == 0 else data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_replace_tensors(x) for x in data]
+    return data
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of `data` (a number, nested sequence, array or tensor)."""
+    return _finish(_infer_array(data), dtype, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like tensor(), but shares memory with a NumPy array or tensor when it can."""
+    if isinstance(data, Tensor):
+        out = data
+        if dtype is not None:
+            out = out.to(_dtype.to_dtype(dtype))
+        return out.to(device) if device is not None else out
+    if isinstance(data, np.ndarray) and (device is None or _device(device).type == 'cpu'):
+        return _finish(data, dtype)
+    return tensor(data, dtype, device)
+
+
+def from_numpy(array):
+    """A tensor sharing `array`'s memory: writes through either are seen by both."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f'expected np.ndarray (got {type(array).__name__})')
+    _dtype.from_numpy_dtype(array.dtype)      # refuses dtypes microtorch has no name for
+    if array.dtype not in _dtype._BY_NP:
+        raise TypeError(f"can't convert np.ndarray of type {array.dtype}. The only supported "
+                        'types are: float64, float32, int64, int32, and bool.')
+    return Tensor._make(array)
+
+
+def legacy_tensor_data(args, dtype, device):
+    """Data for `Tensor(...)`: float32 from a sequence, or uninitialised of a shape."""
+    if dtype is not None and _dtype.to_dtype(dtype) is not _dtype.float32:
+        raise TypeError('legacy constructor: only float32 (use microtorch.tensor for others)')
+    if len(args) == 1 and not isinstance(args[0], int):
+        data = args[0]
+        array = _infer_array(data).astype(np.float32)
+    else:
+        array = np.empty(shape_args(args) if args else (0,), np.float32)
+    if device is not None:
+        array = _finish(array, None, device)._data
+    return array
+
+
+def _shape(shape, size):
+    """zeros(2, 3), zeros((2, 3)) and zeros(size=(2, 3)) all mean the same."""
+    return shape_args((size,) if size is not None else shape)
+
+
+def _filled(shape, value, dtype, device, requires_grad):
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+    return _finish(np.full(shape, value, dtype.np), None, device, requires_grad)
+
+
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _filled(_shape(shape, size), 0, dtype, device, requires_grad)
+
+
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _filled(_shape(shape, size), 1, dtype, device, requires_grad)
+
+
+def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+    return _finish(np.empty(_shape(shape, size), dtype.np), None, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:        # PyTorch infers the dtype from the fill value
+        dtype = _dtype.result_type([], [fill_value])
+    return _filled(shape_args((size,)), fill_value, dtype, device, requires_grad)
+
+
+def _like(input, dtype, device):
+    return (dtype if dtype is not None else input.dtype,
+            device if device is not None else input.device)
+
+
+def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(input, dtype, device)
+    return zeros(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(input, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(input, dtype, device)
+    return ones(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(input, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(input, dtype, device)
+    return empty(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(input, dtype, device)
+    return full(input.shape, fill_value, dtype=dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(input, dtype, device)
+    return rand(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(input, dtype, device)
+    return randn(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, dtype=None, device=None):
+    dtype, device = _like(input, dtype, device)
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype, device=device)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError('step must be nonzero')
+    if (end - start) * step < 0:
+        raise RuntimeError('upper bound and larger bound inconsistent with step sign')
+    if dtype is None:
+        dtype = _dtype.result_type([], [start, end, step])
+        if dtype is _dtype.bool_:
+            dtype = _dtype.int64
+    dtype = _dtype.to_dtype(dtype)
+    n = max(math.ceil((end - start) / step), 0)
+    array = (start + np.arange(n, dtype=np.float64) * step) if dtype.is_floating_point else \
+        np.arange(start, end, step, dtype=np.int64)
+    return _finish(array, dtype, device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    if steps < 0:
+        raise RuntimeError('number of steps must be non-negative')
+    array = np.linspace(float(start), float(end), int(steps))
+    return _finish(array, dtype if dtype is not None else _dtype.default_float, device,
+                   requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f'n must be greater or equal to 0, got {n}')
+    array = np.eye(n, n if m is None else m)
+    return _finish(array, dtype if dtype is not None else _dtype.default_float, device,
+                   requires_grad)
+
+
+def _float_dtype(dtype, name):
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+    if not dtype.is_floating_point:
+        raise RuntimeError(f'"{name}" not implemented for \'{dtype.name}\'')
+    return dtype
+
+
+def rand(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
+    dtype = _float_dtype(dtype, 'check_uniform_bounds')
+    gen = generator or default_generator
+    array = gen.numpy.random(_shape(shape, size), dtype=dtype.np)
+    return _finish(array, None, device, requires_grad)
+
+
+def randn(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
+    dtype = _float_dtype(dtype, 'normal_kernel_cpu')
+    gen = generator or default_generator
+    array = gen.numpy.standard_normal(_shape(shape, size), dtype=dtype.np)
+    return _finish(array, None, device, requires_grad)
+
+
+def randint(low=0, high=None, size=None, dtype=None, device=None, generator=None,
+            requires_grad=False):
+    if size is None:                 # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError('randint() missing required argument: high')
+    if low >= high:
+        raise RuntimeError(f'random_ expects \'from\' to be less than \'to\', but got '
+                           f'from={low} >= to={high}')
+    gen = generator or default_generator
+    array = gen.numpy.integers(low, high, size=shape_args((size,)), dtype=np.int64)
+    return _finish(array, dtype, device, requires_grad)
+
+
+def randperm(n, dtype=None, device=None, generator=None):
+    gen = generator or default_generator
+    return _finish(gen.numpy.permutation(n).astype(np.int64), dtype, device)

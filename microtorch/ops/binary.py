@@ -1,0 +1,131 @@
+"""Elementwise binary ops with broadcasting. Either side may be a Python scalar.
+
+Backward returns gradients of the broadcast shape; the engine sums them down to each input's
+shape (ops never undo broadcasting themselves). Dtype promotion happens before these run
+(ops/functional.py), so both sides already have the result dtype.
+"""
+import math
+
+from ..autograd.function import Function
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.backend.add_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, gy
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.backend.sub_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, (-gy if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.mul_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (gy * b if need_a else None), (gy * a if need_b else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.div_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gy / b if need_a else None
+        gb = -gy * a / (b * b) if need_b else None
+        return ga, gb
+
+
+class Pow(Function):
+    """a ** b with a tensor exponent (a scalar exponent is the unary PowScalar)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = ctx.backend.pow_forward(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        from .functional import where
+        a, b, y = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gy * b * a ** (b - 1) if need_a else None
+        gb = None
+        if need_b:
+            # d(a**b)/db = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0.
+            if isinstance(a, (int, float)):
+                gb = gy * y * math.log(a) if a != 0 else where(b >= 0, 0.0, gy * y * -math.inf)
+            else:
+                gb = where((a == 0) & (b >= 0), 0.0, gy * y * a.log())
+        return ga, gb
+
+
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.maximum_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        return _split_by_winner(gy, a > b, a == b, ctx.needs_input_grad)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.minimum_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        return _split_by_winner(gy, a < b, a == b, ctx.needs_input_grad)
+
+
+def _split_by_winner(gy, a_wins, tie, needs):
+    """The winning side takes gy; on a tie each side takes half (PyTorch's rule)."""
+    from .functional import where
+    half = gy * 0.5
+    ga = where(a_wins, gy, where(tie, half, 0.0)) if needs[0] else None
+    gb = where(a_wins | tie, where(tie, half, 0.0), gy) if needs[1] else None
+    return ga, gb
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        return ctx.backend.where_forward(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        from .functional import where
+        condition, = ctx.saved_tensors
+        _, need_a, need_b = ctx.needs_input_grad
+        ga = where(condition, gy, 0.0) if need_a else None
+        gb = where(condition, 0.0, gy) if need_b else None
+        return None, ga, gb

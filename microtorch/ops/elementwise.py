@@ -1,0 +1,84 @@
+"""Elementwise unary ops, each a fused forward/backward pair.
+
+For op `f`, forward calls `backend.f_forward(x)` and saves x or y, whichever the derivative is
+cheaper from. Backward is itself an op, `FGrad`, whose forward is the fused kernel
+`backend.f_backward(saved, gy)` (one pass: read saved and gy, write gx) and whose backward - the
+second derivative - is written with Tensor ops. So a plain backward costs one kernel per op and
+`create_graph=True` still gets exact higher derivatives (Chainer's pattern).
+"""
+from ..autograd.function import Function
+
+
+def _unary(name, saves, second_derivative, node_name=None):
+    """Build the op class and its backward op for `name`.
+
+    saves: 'x' or 'y' (what backward reads besides gy), or None.
+    second_derivative(s, gy, ggx, *params) -> (grad wrt s, grad wrt gy), Tensors or None.
+    """
+    forward_kernel = name + '_forward'
+    backward_kernel = name + '_backward'
+
+    def grad_forward(ctx, saved, gy, *params):
+        ctx.save_for_backward(saved, gy)
+        ctx.params = params
+        return getattr(ctx.backend, backward_kernel)(saved, gy, *params)
+
+    def grad_backward(ctx, ggx):
+        saved, gy = ctx.saved_tensors
+        return second_derivative(saved, gy, ggx, *ctx.params) + (None,) * len(ctx.params)
+
+    title = ''.join(part.capitalize() for part in name.split('_'))
+    grad_op = type(title + 'Grad', (Function,), {
+        'node_name': title + 'BackwardBackward0',
+        'forward': staticmethod(grad_forward),
+        'backward': staticmethod(grad_backward),
+        '__module__': __name__,
+    })
+
+    def forward(ctx, x, *params):
+        y = getattr(ctx.backend, forward_kernel)(x, *params)
+        ctx.save_for_backward(x if saves == 'x' else y)
+        ctx.params = params
+        return y
+
+    def backward(ctx, gy):
+        saved, = ctx.saved_tensors
+        return (grad_op.apply(saved, gy, *ctx.params),) + (None,) * len(ctx.params)
+
+    op = type(title, (Function,), {
+        'node_name': node_name or title + 'Backward0',
+        'forward': staticmethod(forward),
+        'backward': staticmethod(backward),
+        'grad_op': grad_op,
+        '__module__': __name__,
+    })
+    return op
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.backend.neg_forward(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Neg.apply(gy)
+
+
+# Second derivatives: with gx = gy * f'(x), d(gx)/dx = gy * f''(x) and d(gx)/dgy = f'(x).
+Abs = _unary('abs', 'x', lambda x, gy, gg: (None, Abs.grad_op.apply(x, gg)))
+Exp = _unary('exp', 'y', lambda y, gy, gg: (gg * gy, gg * y))
+Log = _unary('log', 'x', lambda x, gy, gg: (-gg * gy / (x * x), gg / x))
+Sqrt = _unary('sqrt', 'y', lambda y, gy, gg: (-gg * gy / (2 * y * y), gg / (2 * y)))
+Sin = _unary('sin', 'x', lambda x, gy, gg: (-gg * gy * x.sin(), gg * x.cos()))
+Cos = _unary('cos', 'x', lambda x, gy, gg: (-gg * gy * x.cos(), -gg * x.sin()))
+Tanh = _unary('tanh', 'y', lambda y, gy, gg: (-2 * gg * gy * y, gg * (1 - y * y)))
+Sigmoid = _unary('sigmoid', 'y', lambda y, gy, gg: (gg * gy * (1 - 2 * y), gg * y * (1 - y)))
+Relu = _unary('relu', 'y', lambda y, gy, gg: (None, Relu.grad_op.apply(y, gg)))
+Clamp = _unary('clamp', 'x',
+               lambda x, gy, gg, lo, hi: (None, Clamp.grad_op.apply(x, gg, lo, hi)))
+PowScalar = _unary(
+    'pow_scalar', 'x',
+    lambda x, gy, gg, p: (gg * gy * p * (p - 1) * x ** (p - 2) if p not in (0, 1) else None,
+                          PowScalar.grad_op.apply(x, gg, p)),
+    node_name='PowBackward0')

@@ -1,0 +1,803 @@
+"""The public op functions: argument parsing, dtype promotion, checks with PyTorch's errors.
+
+Each function validates its inputs completely before any op runs (a failed call changes
+nothing), then calls one op class's `apply`. Tensor methods are these same functions.
+"""
+import builtins
+import collections
+
+from .. import _dtype
+from .._size import wrap_dim, wrap_dims, shape_args, infer_shape, broadcast_shapes
+from ..tensor import Tensor
+from . import elementwise as E
+from . import binary as B
+from . import reduction as R
+from . import shape as S
+from . import softmax as SM
+from . import linalg as L
+from . import indexing as I
+
+_NUMBER = (int, float, bool)
+_TORCH_NAMES = {'float32': 'Float', 'float64': 'Double', 'int64': 'Long', 'int32': 'Int',
+                'bool': 'Bool'}
+
+
+def type_name(dtype):
+    """PyTorch's scalar-type names, as its error messages print them."""
+    return _TORCH_NAMES[dtype.name]
+
+
+def _as_number(value):
+    """A NumPy scalar becomes the Python number it holds; other values pass through."""
+    item = getattr(value, 'item', None)
+    if item is not None and not isinstance(value, Tensor) and getattr(value, 'ndim', 1) == 0:
+        return item()
+    return value
+
+
+def cast(x, dtype):
+    """x in `dtype`, recorded (so gradients flow back in x's dtype); x itself if it is."""
+    if x._data.dtype == dtype.np:
+        return x
+    return S.Cast.apply(x, dtype.np)
+
+
+def check_same_device(a, b):
+    if type(a._data) is not type(b._data) or (
+            not isinstance(a._data, _NUMPY_ARRAY) and a.device != b.device):
+        first, second = sorted((str(a.device), str(b.device)), key=lambda d: d == 'cpu')
+        raise RuntimeError('Expected all tensors to be on the same device, but found at least '
+                           f'two devices, {first} and {second}!')
+
+
+def _binary(op, a, b):
+    """Apply a broadcasting binary op after PyTorch's type promotion. a or b may be a number."""
+    a_is_tensor = isinstance(a, Tensor)
+    b_is_tensor = isinstance(b, Tensor)
+    if a_is_tensor and b_is_tensor:
+        if a._data.dtype != b._data.dtype:
+            dtype = _dtype.result_type((a, b))
+            a, b = cast(a, dtype), cast(b, dtype)
+        check_same_device(a, b)
+        try:
+            return op.apply(a, b)
+        except ValueError:
+            broadcast_shapes(a._data.shape, b._data.shape)
+            raise
+    tensor, number = (a, b) if a_is_tensor else (b, a)
+    number = _as_number(number)
+    if not isinstance(number, _NUMBER):
+        return NotImplemented
+    if _dtype.scalar_category(number) > tensor.dtype._category:
+        tensor = cast(tensor, _dtype.result_type((tensor,), (number,)))
+    return op.apply(tensor, number) if a_is_tensor else op.apply(number, tensor)
+
+
+def _is_floating(value):
+    return value.is_floating_point() if isinstance(value, Tensor) else isinstance(value, float)
+
+
+def _require_tensor(x, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(f'{name}(): argument \'input\' must be Tensor, not {type(x).__name__}')
+
+
+# ---- arithmetic ----------------------------------------------------------------------------
+
+def add(input, other, alpha=1):
+    if alpha != 1:
+        other = other * alpha
+    return _binary(B.Add, input, other)
+
+
+def sub(input, other, alpha=1):
+    if alpha != 1:
+        other = other * alpha
+    if getattr(input, 'dtype', None) is _dtype.bool_ or getattr(other, 'dtype', None) is \
+            _dtype.bool_:
+        raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not '
+                           'supported. Use the `^` or `logical_xor()` operator instead.')
+    return _binary(B.Sub, input, other)
+
+
+def mul(input, other):
+    return _binary(B.Mul, input, other)
+
+
+def div(input, other):
+    if not _is_floating(input) and not _is_floating(other):    # true division: 1 / 2 == 0.5
+        if isinstance(input, Tensor):
+            input = cast(input, _dtype.default_float)
+        else:
+            other = cast(other, _dtype.default_float)
+    return _binary(B.Div, input, other)
+
+
+def pow(input, exponent):
+    if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        exponent = _as_number(exponent)
+        if not isinstance(exponent, _NUMBER):
+            return NotImplemented
+        if _dtype.scalar_category(exponent) > input.dtype._category:
+            input = cast(input, _dtype.result_type((input,), (exponent,)))
+        elif not input.is_floating_point() and exponent < 0:
+            raise RuntimeError('Integers to negative integer powers are not allowed.')
+        return E.PowScalar.apply(input, exponent)
+    return _binary(B.Pow, input, exponent)
+
+
+def neg(input):
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError('Negation, the `-` operator, on a bool tensor is not supported. If '
+                           'you are trying to invert a mask, use the `~` or `logical_not()` '
+                           'operator instead.')
+    return E.Neg.apply(input)
+
+
+def maximum(input, other):
+    _require_tensor(other, 'maximum')
+    return _binary(B.Maximum, input, other)
+
+
+def minimum(input, other):
+    _require_tensor(other, 'minimum')
+    return _binary(B.Minimum, input, other)
+
+
+def where(condition, input, other):
+    """Elementwise `input if condition else other`; either value may be a number."""
+    if not isinstance(condition, Tensor) or condition.dtype is not _dtype.bool_:
+        raise RuntimeError('where expected condition to be a boolean tensor, but got a tensor '
+                           f'with dtype {type_name(condition.dtype) if isinstance(condition, Tensor) else type(condition).__name__}')
+    tensors = [t for t in (input, other) if isinstance(t, Tensor)]
+    numbers = [_as_number(v) for v in (input, other) if not isinstance(v, Tensor)]
+    for t in tensors:
+        check_same_device(condition, t)
+    dtype = _dtype.result_type(tensors, numbers) if tensors else (
+        _dtype.result_type([], numbers))
+    if isinstance(input, Tensor):
+        input = cast(input, dtype)
+    if isinstance(other, Tensor):
+        other = cast(other, dtype)
+    if not tensors:
+        from ..creation import full
+        input = full((), input, dtype=dtype, device=condition.device)
+    try:
+        return B.Where.apply(condition, input, other)
+    except ValueError:
+        shapes = [condition.shape] + [t.shape for t in (input, other) if isinstance(t, Tensor)]
+        out = ()
+        for s in shapes:
+            out = broadcast_shapes(out, s)
+        raise
+
+
+# ---- comparisons and logic (no gradient) ----------------------------------------------------
+
+def _compare(ufunc_name, a, b):
+    if isinstance(b, Tensor):
+        check_same_device(a, b)
+        other = b._data
+    else:
+        other = _as_number(b)
+        if not isinstance(other, _NUMBER):
+            return NotImplemented
+    xp = a._backend_xp()
+    try:
+        return Tensor._make(getattr(xp, ufunc_name)(a._data, other))
+    except ValueError:
+        broadcast_shapes(a._data.shape, other.shape)
+        raise
+
+
+def eq(input, other):
+    return _compare('equal', input, other)
+
+
+def ne(input, other):
+    return _compare('not_equal', input, other)
+
+
+def lt(input, other):
+    return _compare('less', input, other)
+
+
+def le(input, other):
+    return _compare('less_equal', input, other)
+
+
+def gt(input, other):
+    return _compare('greater', input, other)
+
+
+def ge(input, other):
+    return _compare('greater_equal', input, other)
+
+
+def _logical(ufunc_name, a, b):
+    if isinstance(b, Tensor):
+        check_same_device(a, b)
+        b = b._data
+    elif not isinstance(b, (bool, int)):
+        return NotImplemented
+    if a._data.dtype.kind == 'f' or getattr(b, 'dtype', None) is not None and \
+            b.dtype.kind == 'f':
+        raise RuntimeError(f'"{ufunc_name}_cpu" not implemented for \'Float\'')
+    return Tensor._make(getattr(a._backend_xp(), ufunc_name)(a._data, b))
+
+
+def logical_not(input):
+    return Tensor._make(input._backend_xp().logical_not(input._data))
+
+
+def isnan(input):
+    return Tensor._make(input._backend_xp().isnan(input._data))
+
+
+def isfinite(input):
+    return Tensor._make(input._backend_xp().isfinite(input._data))
+
+
+def isinf(input):
+    return Tensor._make(input._backend_xp().isinf(input._data))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(input._backend_xp().allclose(input._data, other._data, rtol, atol, equal_nan))
+
+
+def equal(input, other):
+    return input.shape == other.shape and bool((input == other).all())
+
+
+def all(input, dim=None, keepdim=False):
+    return Tensor._make(input._backend_xp().asarray(
+        input._backend_xp().all(input._data, axis=dim, keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):
+    return Tensor._make(input._backend_xp().asarray(
+        input._backend_xp().any(input._data, axis=dim, keepdims=keepdim)))
+
+
+# ---- unary math ----------------------------------------------------------------------------
+
+def _floating(x):
+    """Math functions give floats for integer inputs (exp(int tensor) is float32)."""
+    return x if x._data.dtype.kind == 'f' else cast(x, _dtype.default_float)
+
+
+def exp(input):
+    return E.Exp.apply(_floating(input))
+
+
+def log(input):
+    return E.Log.apply(_floating(input))
+
+
+def sqrt(input):
+    return E.Sqrt.apply(_floating(input))
+
+
+def sin(input):
+    return E.Sin.apply(_floating(input))
+
+
+def cos(input):
+    return E.Cos.apply(_floating(input))
+
+
+def tanh(input):
+    return E.Tanh.apply(_floating(input))
+
+
+def sigmoid(input):
+    return E.Sigmoid.apply(_floating(input))
+
+
+def relu(input):
+    return E.Relu.apply(input)
+
+
+def abs(input):
+    return E.Abs.apply(input)
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min if isinstance(min, Tensor) else full_like(out, min))
+        if max is not None:
+            out = minimum(out, max if isinstance(max, Tensor) else full_like(out, max))
+        return out
+    bounds = [v for v in (min, max) if v is not None]
+    if builtins.any(isinstance(v, float) for v in bounds) and not input.is_floating_point():
+        input = cast(input, _dtype.default_float)
+    return E.Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def full_like(input, fill_value):
+    from ..creation import full_like as _full_like
+    return _full_like(input, fill_value)
+
+
+# ---- reductions ----------------------------------------------------------------------------
+
+def sum(input, dim=None, keepdim=False, dtype=None):
+    dims = wrap_dims(dim, input._data.ndim)
+    if dtype is not None:
+        input = cast(input, _dtype.to_dtype(dtype))
+    elif input._data.dtype.kind in 'biu':
+        input = cast(input, _dtype.int64)        # PyTorch sums integers and bools as int64
+    return R.Sum.apply(input, dims, keepdim)
+
+
+def _require_floating(input, name):
+    if input._data.dtype.kind != 'f':
+        raise RuntimeError(f'{name}(): could not infer output dtype. Input dtype must be either '
+                           f'a floating point or complex dtype. Got: {type_name(input.dtype)}')
+
+
+def mean(input, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        input = cast(input, _dtype.to_dtype(dtype))
+    _require_floating(input, 'mean')
+    return R.Mean.apply(input, wrap_dims(dim, input._data.ndim), keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):                    # var(unbiased) - PyTorch's old signature
+        dim, unbiased = None, dim
+    _require_floating(input, 'var')
+    return R.Var.apply(input, wrap_dims(dim, input._data.ndim),
+                       _correction(unbiased, correction), keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    _require_floating(input, 'std')
+    return R.Std.apply(input, wrap_dims(dim, input._data.ndim),
+                       _correction(unbiased, correction), keepdim)
+
+
+_ValuesIndices = {}
+
+
+def _return_type(name):
+    """PyTorch's named tuples: torch.return_types.max(values=..., indices=...)."""
+    if name not in _ValuesIndices:
+        cls = collections.namedtuple(name, ['values', 'indices'])
+        cls.__module__ = 'microtorch.return_types'
+        _ValuesIndices[name] = cls
+    return _ValuesIndices[name]
+
+
+def _extreme(input, dim, keepdim, other, name):
+    op, pick = (R.Amax, 'argmax') if name == 'max' else (R.Amin, 'argmin')
+    if isinstance(dim, Tensor):                  # max(a, b) is maximum(a, b)
+        dim, other = None, dim
+    if other is not None:
+        return maximum(input, other) if name == 'max' else minimum(input, other)
+    if dim is None:
+        if input._data.size == 0:
+            raise RuntimeError(f'{name}(): Expected reduction dim to be specified for '
+                               'input.numel() == 0. Specify the reduction dim with the \'dim\' '
+                               'argument.')
+        return op.apply(input, tuple(range(input._data.ndim)), False)
+    dim = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return _return_type(name)(input.clone(), zeros_index(input))
+    if input._data.shape[dim] == 0:
+        raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
+    xp = input._backend_xp()
+    index = getattr(xp, pick)(input._data, axis=dim, keepdims=True)
+    values = R.TakeAlongDim.apply(input, index, dim)
+    indices = Tensor._make(index)
+    if not keepdim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return _return_type(name)(values, indices)
+
+
+def zeros_index(input):
+    return Tensor._make(input._backend_xp().zeros((), dtype='int64'))
+
+
+def max(input, dim=None, keepdim=False, *, other=None):
+    return _extreme(input, dim, keepdim, other, 'max')
+
+
+def min(input, dim=None, keepdim=False, *, other=None):
+    return _extreme(input, dim, keepdim, other, 'min')
+
+
+def amax(input, dim=(), keepdim=False):
+    return R.Amax.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    return R.Amin.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
+
+
+def _arg_extreme(input, dim, keepdim, name):
+    xp = input._backend_xp()
+    if input._data.size == 0:
+        raise RuntimeError(f'{name}(): Expected reduction dim to be specified for '
+                           'input.numel() == 0.')
+    if dim is None:
+        out = getattr(xp, name)(input._data.reshape(-1))
+        if keepdim:
+            out = xp.reshape(out, (1,) * input._data.ndim)
+    else:
+        dim = wrap_dim(dim, input._data.ndim)
+        data = input._data if input._data.ndim else input._data.reshape(1)
+        out = getattr(xp, name)(data, axis=dim, keepdims=keepdim)
+        if not input._data.ndim:
+            out = out.reshape(())
+    return Tensor._make(xp.asarray(out, dtype='int64'))
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _arg_extreme(input, dim, keepdim, 'argmax')
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _arg_extreme(input, dim, keepdim, 'argmin')
+
+
+def logsumexp(input, dim, keepdim=False):
+    input = _floating(input)
+    return R.LogSumExp.apply(input, wrap_dims(dim, input._data.ndim), keepdim)
+
+
+def softmax(input, dim, dtype=None):
+    if dtype is not None:
+        input = cast(input, _dtype.to_dtype(dtype))
+    input = _floating(input)
+    return SM.Softmax.apply(input, wrap_dim(dim, input._data.ndim) if input.ndim else None)
+
+
+def log_softmax(input, dim, dtype=None):
+    if dtype is not None:
+        input = cast(input, _dtype.to_dtype(dtype))
+    input = _floating(input)
+    return SM.LogSoftmax.apply(input, wrap_dim(dim, input._data.ndim) if input.ndim else None)
+
+
+# ---- matrix products -----------------------------------------------------------------------
+
+def _same_dtype(a, b, names=('mat1', 'mat2')):
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f'expected {names[0]} and {names[1]} to have the same dtype, but '
+                           f'got: {a.dtype.name.replace("float32", "float").replace("float64", "double")}'
+                           f' != {b.dtype.name.replace("float32", "float").replace("float64", "double")}')
+
+
+def matmul(input, other):
+    _require_tensor(other, 'matmul')
+    if input.ndim == 0 or other.ndim == 0:
+        raise RuntimeError('both arguments to matmul need to be at least 1D, but they are '
+                           f'{input.ndim}D and {other.ndim}D')
+    check_same_device(input, other)
+    _same_dtype(input, other)
+    k_a = input.shape[-1]
+    k_b = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if k_a != k_b:
+        if input.ndim == 1 and other.ndim == 1:
+            raise RuntimeError(f'inconsistent tensor size, expected tensor [{k_a}] and src '
+                               f'[{k_b}] to have the same number of elements, but got {k_a} '
+                               f'and {k_b} elements respectively')
+        rows = input.numel() // k_a if k_a else (input.shape[-2] if input.ndim > 1 else 1)
+        cols = other.shape[-1] if other.ndim > 1 else 1
+        raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({rows}x{k_a} and '
+                           f'{k_b}x{cols})')
+    if input.ndim > 2 or other.ndim > 2:
+        broadcast_shapes(input.shape[:-2], other.shape[:-2])
+    return L.Matmul.apply(input, other)
+
+
+def mm(input, mat2):
+    _require_tensor(mat2, 'mm')
+    if input.ndim != 2:
+        raise RuntimeError('self must be a matrix')
+    if mat2.ndim != 2:
+        raise RuntimeError('mat2 must be a matrix')
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    _require_tensor(mat2, 'bmm')
+    if input.ndim != 3:
+        raise RuntimeError('batch1 must be a 3D tensor')
+    if mat2.ndim != 3:
+        raise RuntimeError('batch2 must be a 3D tensor')
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError('Expected size for first two dimensions of batch2 tensor to be: '
+                           f'[{input.shape[0]}, {input.shape[2]}] but got: '
+                           f'[{mat2.shape[0]}, {mat2.shape[1]}].')
+    return matmul(input, mat2)
+
+
+def dot(input, other):
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f'1D tensors expected, but got {input.ndim}D and {other.ndim}D '
+                           'tensors')
+    return matmul(input, other)
+
+
+# ---- shapes --------------------------------------------------------------------------------
+
+def reshape(input, *shape):
+    shape = infer_shape(shape_args(shape, 'shape'), input._data.size)
+    return S.Reshape.apply(input, shape)
+
+
+def view(input, *shape):
+    shape = infer_shape(shape_args(shape, 'shape'), input._data.size)
+    try:
+        input._backend_xp().reshape(input._data, shape, copy=False)
+    except ValueError:
+        raise RuntimeError('view size is not compatible with input tensor\'s size and stride '
+                           '(at least one dimension spans across two contiguous subspaces). '
+                           'Use .reshape(...) instead.') from None
+    return S.Reshape.apply(input, shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    if input.ndim == 0:
+        return S.Reshape.apply(input, (1,))
+    start = wrap_dim(start_dim, input.ndim)
+    end = wrap_dim(end_dim, input.ndim)
+    if start > end:
+        raise RuntimeError('flatten() has invalid args: start_dim cannot come after end_dim')
+    shape = input._data.shape
+    n = 1
+    for d in shape[start:end + 1]:
+        n *= d
+    return S.Reshape.apply(input, shape[:start] + (n,) + shape[end + 1:])
+
+
+def squeeze(input, dim=None):
+    shape = input._data.shape
+    if dim is None:
+        dims = builtins.range(len(shape))
+    else:
+        dims = wrap_dims(dim, input.ndim)
+    new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+    return S.Squeeze.apply(input, new)
+
+
+def unsqueeze(input, dim):
+    ndim = input._data.ndim
+    if not -ndim - 1 <= dim <= ndim:
+        raise IndexError(f'Dimension out of range (expected to be in range of [{-ndim - 1}, '
+                         f'{ndim}], but got {dim})')
+    dim = dim + ndim + 1 if dim < 0 else dim
+    shape = input._data.shape
+    return S.Unsqueeze.apply(input, shape[:dim] + (1,) + shape[dim:])
+
+
+def transpose(input, dim0, dim1):
+    ndim = input._data.ndim
+    return S.Transpose.apply(input, wrap_dim(dim0, ndim), wrap_dim(dim1, ndim))
+
+
+def t(input):
+    if input.ndim > 2:
+        raise RuntimeError(f't() expects a tensor with <= 2 dimensions, but self is '
+                           f'{input.ndim}D')
+    return transpose(input, 0, 1) if input.ndim == 2 else S.Reshape.apply(input, input.shape)
+
+
+def permute(input, *dims):
+    dims = shape_args(dims, 'dims') if not (len(dims) == 1 and isinstance(dims[0], int)) \
+        else dims
+    ndim = input._data.ndim
+    if len(dims) != ndim:
+        raise RuntimeError('permute(sparse_coo): number of dimensions in the tensor input does '
+                           f'not match the length of the desired ordering of dimensions i.e. '
+                           f'input.dim() = {ndim} is not equal to len(dims) = {len(dims)}')
+    dims = tuple(wrap_dim(d, ndim) for d in dims)
+    if len(set(dims)) != ndim:
+        raise RuntimeError('permute(): duplicate dims are not allowed.')
+    return S.Permute.apply(input, dims)
+
+
+def expand(input, *sizes):
+    sizes = shape_args(sizes, 'size')
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(f'expand(microtorch.{input.dtype.name}{{{list(shape)}}}, '
+                           f'size={list(sizes)}): the number of sizes provided ({len(sizes)}) '
+                           'must be greater or equal to the number of dimensions in the tensor '
+                           f'({len(shape)})')
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, n in enumerate(sizes):
+        have = shape[i - lead] if i >= lead else None
+        if n == -1:
+            if have is None:
+                raise RuntimeError('The expanded size of the tensor (-1) isn\'t allowed in a '
+                                   'leading, non-existing dimension ' + str(i))
+            n = have
+        elif have is not None and have != n and have != 1:
+            raise RuntimeError(f'The expanded size of the tensor ({n}) must match the existing '
+                               f'size ({have}) at non-singleton dimension {i}.  Target sizes: '
+                               f'{list(sizes)}.  Tensor sizes: {list(shape)}')
+        target.append(n)
+    return S.Expand.apply(input, tuple(target))
+
+
+def sum_to_size(input, *size):
+    size = shape_args(size, 'size')
+    if tuple(size) == input._data.shape:
+        return input
+    return R.SumToSize.apply(input, tuple(size))
+
+
+def contiguous(input):
+    if input._data.flags.c_contiguous:
+        return input
+    return S.Contiguous.apply(input)
+
+
+def clone(input):
+    return S.Clone.apply(input)
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError('torch.cat(): expected a non-empty list of Tensors')
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f'expected Tensor as element {i} in argument 0, but got '
+                            f'{type(t).__name__}')
+    first = tensors[0]
+    ndim = first.ndim
+    if ndim == 0:
+        raise RuntimeError('zero-dimensional tensor (at position 0) cannot be concatenated')
+    dim = wrap_dim(dim, ndim)
+    for i, t in enumerate(tensors[1:], 1):
+        check_same_device(first, t)
+        if t.ndim != ndim:
+            raise RuntimeError(f'Tensors must have same number of dimensions: got {ndim} and '
+                               f'{t.ndim}')
+        for d in builtins.range(ndim):
+            if d != dim and t.shape[d] != first.shape[d]:
+                raise RuntimeError(f'Sizes of tensors must match except in dimension {dim}. '
+                                   f'Expected size {first.shape[d]} but got size {t.shape[d]} '
+                                   f'for tensor number {i} in the list.')
+    dtype = _dtype.result_type([t for t in tensors if t.ndim] or tensors)
+    tensors = [cast(t, dtype) for t in tensors]
+    return S.Cat.apply(*tensors, dim)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError('stack expects a non-empty TensorList')
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError('stack expects each tensor to be equal size, but got '
+                               f'{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at '
+                               f'entry {i}')
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    dim = wrap_dim(dim, tensor.ndim)
+    n = tensor.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and n:
+            raise RuntimeError(f'split_size can only be 0 if dimension size is 0, but got '
+                               f'dimension size of {n}')
+        sizes = [builtins.min(step, n - s) for s in builtins.range(0, n, step)] if n else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f'split_with_sizes expects split_sizes to sum exactly to {n} '
+                               f"(input tensor's size at dimension {dim}), but got "
+                               f'split_sizes={sizes}')
+    lead = (slice(None),) * dim
+    pieces = []
+    start = 0
+    for size in sizes:
+        pieces.append(tensor[lead + (slice(start, start + size),)])
+        start += size
+    return tuple(pieces)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f'chunk expects `chunks` to be greater than 0, got: {chunks}')
+    n = input.shape[wrap_dim(dim, input.ndim)]
+    size = -(-n // chunks) if n else 1
+    return split(input, size, dim)
+
+
+# ---- indexing ------------------------------------------------------------------------------
+
+def _index_part(part, xp):
+    if isinstance(part, Tensor):
+        data = part._data
+        if data.dtype.kind == 'f':
+            raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
+        return data
+    if isinstance(part, (list, tuple)):
+        array = xp.asarray(part)
+        if array.dtype.kind == 'f':
+            raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
+        return array
+    if isinstance(part, slice):
+        if part.step is not None and part.step <= 0:
+            raise ValueError('step must be greater than zero')
+        return part
+    if part is None or part is Ellipsis or isinstance(part, (int, bool)):
+        return part
+    if hasattr(part, 'dtype') and hasattr(part, 'shape'):     # an array from the backend
+        return part
+    if hasattr(part, '__index__'):
+        return part.__index__()
+    raise IndexError('only integers, slices (`:`), ellipsis (`...`), None and long or byte '
+                     'Variables are valid indices (got ' + type(part).__name__ + ')')
+
+
+def normalize_index(input, index):
+    xp = input._backend_xp()
+    if not isinstance(index, tuple):
+        index = (index,)
+    return tuple(_index_part(p, xp) for p in index)
+
+
+def _index_error(error, input):
+    message = str(error)
+    if message.startswith('too many indices'):
+        return IndexError(f'too many indices for tensor of dimension {input.ndim}')
+    return IndexError(message.replace('axis', 'dimension'))
+
+
+def getitem(input, index):
+    index = normalize_index(input, index)
+    try:
+        return I.GetItem.apply(input, index)
+    except IndexError as error:
+        raise _index_error(error, input) from None
+
+
+def index_put(input, index, value):
+    """Out-of-place `input[index] = value` (the in-place form is Tensor.__setitem__)."""
+    index = normalize_index(input, index)
+    if isinstance(value, Tensor):
+        check_same_device(input, value)
+        value = cast(value, input.dtype)
+    try:
+        return I.IndexPut.apply(input, value, index)
+    except IndexError as error:
+        raise _index_error(error, input) from None
+    except ValueError as error:
+        raise RuntimeError(f'shape mismatch: {error}') from None
+
+
+def gather(input, dim, index):
+    dim = wrap_dim(dim, input.ndim)
+    return R.TakeAlongDim.apply(input, index._data, dim)
+
+
+_NUMPY_ARRAY = __import__('numpy').ndarray

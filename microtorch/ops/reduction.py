@@ -1,0 +1,166 @@
+"""Reductions: sum, mean, var, std, max/min, logsumexp, and their backwards.
+
+`dims` is always a tuple of non-negative dims (ops/functional.py normalises it). A reduction's
+backward first puts the reduced dims back as size 1 (`_unsqueeze_reduced`) and then broadcasts.
+"""
+from ..autograd.function import Function
+
+
+def _kept_shape(shape, dims):
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+def _unsqueeze_reduced(g, shape, dims, keepdim):
+    """g of the reduced shape -> the same values with the reduced dims as size 1."""
+    return g if keepdim else g.reshape(_kept_shape(shape, dims))
+
+
+def _count(shape, dims):
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        return ctx.backend.sum_forward(x, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
+        return g.expand(ctx.shape), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        return ctx.backend.sum_forward(x, dims, keepdim) / _count(x.shape, dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
+        return (g / _count(ctx.shape, ctx.dims)).expand(ctx.shape), None, None
+
+
+class SumToSize(Function):
+    """Sum a broadcast gradient back to an input's shape; the engine's un-broadcasting."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return ctx.backend.sum_to_shape(x, shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.expand(ctx.shape), None
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        return ctx.backend.var_forward(x, dims, correction, keepdim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
+        return _var_backward(x, g, ctx.dims, ctx.correction), None, None, None
+
+
+def _var_backward(x, g, dims, correction):
+    """d var / dx = 2 (x - mean) / (N - correction), times g (reduced dims kept)."""
+    centred = x - x.mean(dims, keepdim=True)
+    return centred * (g * (2.0 / max(_count(x.shape, dims) - correction, 0)))
+
+
+class Std(Function):
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        y = ctx.backend.xp.sqrt(ctx.backend.var_forward(x, dims, correction, keepdim))
+        ctx.save_for_backward(x, y)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        g = _unsqueeze_reduced(gy / (2 * y), x.shape, ctx.dims, ctx.keepdim)
+        return _var_backward(x, g, ctx.dims, ctx.correction), None, None, None
+
+
+class Amax(Function):
+    """max over dims (values only); backward spreads the grad evenly over ties, as PyTorch."""
+    kernel = 'max_forward'
+    node_name = 'MaxBackward1'
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        y = getattr(ctx.backend, type(ctx)._fn.kernel)(x, dims, keepdim)
+        ctx.save_for_backward(x, y)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        y = _unsqueeze_reduced(y, x.shape, ctx.dims, ctx.keepdim)
+        g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
+        winners = (x == y).to(x.dtype)
+        return winners * (g / winners.sum(ctx.dims, keepdim=True)), None, None
+
+
+class Amin(Amax):
+    kernel = 'min_forward'
+    node_name = 'MinBackward1'
+
+
+class TakeAlongDim(Function):
+    """out[..., i, ...] = x[..., index[..., i, ...], ...] along one dim (gather)."""
+
+    @staticmethod
+    def forward(ctx, x, index, dim):
+        ctx.save_for_backward(index)
+        ctx.shape, ctx.dim = x.shape, dim
+        return ctx.backend.take_along_dim(x, index, dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        index, = ctx.saved_tensors
+        return ScatterAlongDim.apply(gy, index, ctx.dim, ctx.shape), None, None
+
+
+class ScatterAlongDim(Function):
+    """Zeros of `shape` with g placed at `index` along dim: the backward of TakeAlongDim."""
+
+    @staticmethod
+    def forward(ctx, g, index, dim, shape):
+        ctx.save_for_backward(index)
+        ctx.dim = dim
+        return ctx.backend.scatter_along_dim(index, g, dim, shape)
+
+    @staticmethod
+    def backward(ctx, ggx):
+        index, = ctx.saved_tensors
+        return TakeAlongDim.apply(ggx, index, ctx.dim), None, None, None
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        y = ctx.backend.logsumexp_forward(x, dims, keepdim)
+        ctx.save_for_backward(x, y)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        y = _unsqueeze_reduced(y, x.shape, ctx.dims, ctx.keepdim)
+        g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
+        return g * (x - y).exp(), None, None

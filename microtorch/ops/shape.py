@@ -1,0 +1,120 @@
+"""Shape ops. Most are views (`is_view`): the output shares the input's storage and version
+counter, so an in-place write through either is seen by autograd's checks on both."""
+from ..autograd.function import Function
+
+
+class Reshape(Function):
+    """reshape/view/flatten/squeeze/unsqueeze: a view when the strides allow, else a copy."""
+    is_view = True
+    node_name = 'ViewBackward0'
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.reshape(ctx.shape), None
+
+
+class Squeeze(Reshape):
+    node_name = 'SqueezeBackward1'
+
+
+class Unsqueeze(Reshape):
+    node_name = 'UnsqueezeBackward0'
+
+
+class Transpose(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dim0, dim1):
+        ctx.dims = dim0, dim1
+        return ctx.backend.xp.swapaxes(x, dim0, dim1)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.transpose(*ctx.dims), None, None
+
+
+class Permute(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return gy.permute(inverse), None
+
+
+class Expand(Function):
+    """A broadcast view (read-only: its elements alias each other)."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return ctx.backend.xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.sum_to_size(ctx.shape), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
+class Contiguous(Clone):
+    node_name = 'CloneBackward0'
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.backend.xp.ascontiguousarray(x)
+
+
+class Cast(Function):
+    node_name = 'ToCopyBackward0'
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, None          # the engine casts it back to the input's dtype
+
+
+class Cat(Function):
+    """cat(*tensors, dim): backward hands each input its slice of gy (views, no copies)."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        *arrays, dim = args
+        ctx.dim = dim
+        ctx.sizes = [a.shape[dim] for a in arrays]
+        return ctx.backend.concatenate(arrays, dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        grads = []
+        start = 0
+        lead = (slice(None),) * ctx.dim
+        for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
+            grads.append(gy[lead + (slice(start, start + size),)] if needed else None)
+            start += size
+        return tuple(grads) + (None,)
