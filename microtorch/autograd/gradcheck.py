@@ -20,6 +20,11 @@ def _tensors(values):
     return tuple(values)
 
 
+def _position(inputs, tensor):
+    # By identity: list.index would compare with Tensor.__eq__, which is elementwise.
+    return next(i for i, x in enumerate(inputs) if x is tensor)
+
+
 def _outputs(func, inputs):
     from ..tensor import Tensor
     out = func(*inputs)
@@ -80,8 +85,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                          'but none of the them have requires_grad=True.')
     for t in targets:
         if t.dtype.name != 'float64':
-            warnings.warn(f'Input #{inputs.index(t)} requires gradient and is not a double '
-                          'precision floating point. gradcheck should use float64 inputs.',
+            warnings.warn(f'Input #{_position(inputs, t)} requires gradient and is not a '
+                          'double precision floating point. gradcheck should use float64 inputs.',
                           UserWarning, stacklevel=2)
     outputs = _outputs(func, inputs)
     analytical = _analytical(inputs, targets, outputs)
@@ -102,7 +107,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     where_in = np.unravel_index(k, targets[ti].shape) if targets[ti].ndim else ()
     where_out = np.unravel_index(j, outputs[oi].shape) if outputs[oi].ndim else ()
     message = (f'Jacobian mismatch for output {oi} with respect to input '
-               f'{inputs.index(targets[ti])}: worst element d output{list(map(int, where_out))}'
+               f'{_position(inputs, targets[ti])}: worst element d output'
+               f'{list(map(int, where_out))}'
                f' / d input{list(map(int, where_in))}: numerical {n_val:.8g}, analytical '
                f'{a_val:.8g} (atol={atol}, rtol={rtol}).\nnumerical:\n{numerical[ti][oi]}\n'
                f'analytical:\n{analytical[ti][oi]}')
@@ -127,11 +133,13 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     n = len(inputs)
 
     def first_derivatives(*args):
+        from .grad_mode import enable_grad
         ins, gos = args[:n], args[n:]
-        outs = [o for o in _outputs(func, ins) if o.requires_grad]
-        wrt = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
-        grads = autograd_grad(outs, wrt, grad_outputs=gos[:len(outs)], create_graph=True,
-                              allow_unused=True)
+        with enable_grad():      # the numerical pass runs under no_grad; this must record
+            outs = [o for o in _outputs(func, ins) if o.requires_grad]
+            wrt = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+            grads = autograd_grad(outs, wrt, grad_outputs=gos[:len(outs)], create_graph=True,
+                                  allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps,

@@ -22,12 +22,10 @@ def register(array_type, backend):
 
 def cuda_unavailable_reason():
     """Why there is no CUDA backend here, in words, or None when there is one."""
-    try:
-        from . import cuda  # noqa: F401  (added by the CUDA backend issue)
-    except ImportError as error:
-        if getattr(error, 'name', None) == 'microtorch.backends.cuda':
-            return 'this build of microtorch has no CUDA backend'
-        return str(error)
+    import importlib.util
+    if importlib.util.find_spec(__name__ + '.cuda') is None:
+        return 'this build of microtorch has no CUDA backend'
+    from . import cuda
     return cuda.unavailable_reason()
 
 

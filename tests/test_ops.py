@@ -1,0 +1,439 @@
+"""The one table of ops that drives the op tests on every device.
+
+Each row: a name ('op/variant'), a function of tensors, the input shapes, an input domain, a
+NumPy float64 reference, and flags. Every row is checked, on each device:
+  1. forward in float64 against the reference (tight tolerance),
+  2. forward in float32 against the reference (float32 tolerance, float32 result),
+  3. backward by finite differences (autograd.gradcheck, float64),
+  4. second derivatives (autograd.gradgradcheck) where the row's `gradgrad` flag is set,
+  5. forward values and gradients against PyTorch, when it is installed.
+Row functions use only what both APIs share (methods, operators, `api(x).cat`), so the same
+lambda runs on PyTorch tensors; `torch_fn` overrides it where it cannot.
+
+A new op must add a row here: `test_table_covers_required_ops` lists the ops that need one.
+"""
+import sys
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+import pytest
+
+import microtorch
+from microtorch.autograd import gradcheck, gradgradcheck
+
+
+def api(x):
+    """The library of tensor x: microtorch, or torch when the row runs on PyTorch tensors."""
+    return microtorch if isinstance(x, microtorch.Tensor) else sys.modules['torch']
+
+
+def idx(x, values):
+    """An index tensor (int64 or bool) of x's library, on x's device."""
+    return api(x).tensor(values, device=x.device)
+
+
+# ---- input domains: (rng, shapes) -> one float64 array per shape ---------------------------
+
+def real(rng, shape):
+    return rng.uniform(-2.0, 2.0, shape)
+
+
+def positive(rng, shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def away_from(*points, gap=0.1):
+    """Uniform in [-2, 2] but at least `gap` from each point (kinks: |x|, relu, clamp),
+    so that finite differences never straddle one."""
+    def draw(rng, shape):
+        x = rng.uniform(-2.0, 2.0, shape)
+        while True:
+            bad = np.zeros(x.shape, bool)
+            for p in points:
+                bad |= np.abs(x - p) < gap
+            if not bad.any():
+                return x
+            x[bad] = rng.uniform(-2.0, 2.0, int(bad.sum()))
+    return draw
+
+
+nonzero = away_from(0.0)
+
+
+def per(*draws):
+    """One draw per input (the last one repeats)."""
+    def domain(rng, shapes):
+        return [(draws[min(i, len(draws) - 1)])(rng, s) for i, s in enumerate(shapes)]
+    return domain
+
+
+def distinct(rng, shapes):
+    """All values of all inputs distinct and well apart: no ties for max/min/maximum."""
+    sizes = [int(np.prod(s)) for s in shapes]
+    values = rng.permutation(np.linspace(-2.0, 2.0, sum(sizes)))
+    out, start = [], 0
+    for s, n in zip(shapes, sizes):
+        out.append(values[start:start + n].reshape(s))
+        start += n
+    return out
+
+
+# ---- the table -----------------------------------------------------------------------------
+
+@dataclass
+class Op:
+    name: str                         # 'op/variant'; the part before '/' is the op
+    fn: Callable                      # tensors -> tensor or tuple of tensors
+    shapes: tuple                     # one shape per tensor input
+    ref: Callable                     # float64 arrays -> array or tuple of arrays
+    domain: Callable = per(real)
+    gradgrad: bool = True             # also check second derivatives
+    nograd: bool = False              # output has no gradient (argmax)
+    torch_fn: Optional[Callable] = None  # the same on torch tensors, where fn cannot be
+
+    @property
+    def grad(self):
+        return not self.nograd
+
+    @property
+    def op(self):
+        return self.name.split('/')[0]
+
+
+def vi(result):
+    """max/min with a dim: (values, indices), read through PyTorch's field names."""
+    return result.values, result.indices
+
+
+def softmax_ref(x, dim):
+    e = np.exp(x - x.max(dim, keepdims=True))
+    return e / e.sum(dim, keepdims=True)
+
+
+def logsumexp_ref(x, dim, keepdims=False):
+    m = x.max(dim, keepdims=True)
+    out = np.log(np.exp(x - m).sum(dim, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, dim)
+
+
+S, M, B = (4,), (3, 4), (2, 3, 4)      # the usual shapes: vector, matrix, batch
+POS = per(positive)
+I_ = [0, 2, 0, 0]                      # an index with repeats: its grads must accumulate
+
+OPS = [
+    # binary arithmetic, with broadcasting and Python scalars on either side
+    Op('add/same', lambda x, y: x + y, (M, M), lambda x, y: x + y),
+    Op('add/bcast', lambda x, y: x + y, (B, (3, 1)), lambda x, y: x + y),
+    Op('add/scalar_right', lambda x: x + 1.5, (M,), lambda x: x + 1.5),
+    Op('add/scalar_left', lambda x: 2 + x, (M,), lambda x: 2 + x),
+    Op('sub/same', lambda x, y: x - y, (M, M), lambda x, y: x - y),
+    Op('sub/bcast', lambda x, y: x - y, ((3, 1), (1, 4)), lambda x, y: x - y),
+    Op('sub/scalar_right', lambda x: x - 0.5, (M,), lambda x: x - 0.5),
+    Op('sub/scalar_left', lambda x: 1.5 - x, (M,), lambda x: 1.5 - x),
+    Op('mul/same', lambda x, y: x * y, (M, M), lambda x, y: x * y),
+    Op('mul/bcast', lambda x, y: x * y, (S, B), lambda x, y: x * y),
+    Op('mul/scalar_right', lambda x: x * 3, (M,), lambda x: x * 3),
+    Op('mul/scalar_left', lambda x: -2.5 * x, (M,), lambda x: -2.5 * x),
+    Op('div/same', lambda x, y: x / y, (M, M), lambda x, y: x / y, per(real, nonzero)),
+    Op('div/bcast', lambda x, y: x / y, (B, (2, 1, 4)), lambda x, y: x / y,
+       per(real, nonzero)),
+    Op('div/scalar_right', lambda x: x / 4.0, (M,), lambda x: x / 4.0),
+    Op('div/scalar_left', lambda x: 2.0 / x, (M,), lambda x: 2.0 / x, per(nonzero)),
+    Op('pow/square', lambda x: x ** 2, (M,), lambda x: x ** 2),
+    Op('pow/cube', lambda x: x ** 3, (M,), lambda x: x ** 3),
+    Op('pow/reciprocal', lambda x: x ** -1, (M,), lambda x: x ** -1.0, per(nonzero)),
+    Op('pow/fractional', lambda x: x ** 2.5, (M,), lambda x: x ** 2.5, POS),
+    Op('pow/tensor**tensor', lambda x, y: x ** y, (M, M), lambda x, y: x ** y,
+       per(positive, real)),
+    Op('pow/tensor**tensor_bcast', lambda x, y: x ** y, (M, S), lambda x, y: x ** y,
+       per(positive, real)),
+    Op('pow/scalar**tensor', lambda x: 2.0 ** x, (M,), lambda x: 2.0 ** x),
+    Op('pow/scalar**tensor_lt1', lambda x: 0.5 ** x, (M,), lambda x: 0.5 ** x),
+    Op('maximum/same', lambda x, y: x.maximum(y), (M, M), np.maximum, distinct),
+    Op('maximum/bcast', lambda x, y: x.maximum(y), (M, (3, 1)), np.maximum, distinct),
+    Op('minimum/same', lambda x, y: x.minimum(y), (M, M), np.minimum, distinct),
+    Op('minimum/bcast', lambda x, y: x.minimum(y), (S, M), np.minimum, distinct),
+    Op('where/same', lambda x, y: x.where(x > 0, y), (M, M),
+       lambda x, y: np.where(x > 0, x, y), per(nonzero, real)),
+    Op('where/bcast', lambda x, y: x.where(y > 0, -y), (M, (3, 1)),
+       lambda x, y: np.where(y > 0, x, -y), per(real, nonzero)),
+    Op('where/scalar', lambda x: x.where(x < 0, 0.5), (M,),
+       lambda x: np.where(x < 0, x, 0.5), per(nonzero)),
+    # unary
+    Op('neg', lambda x: -x, (M,), lambda x: -x),
+    Op('abs', lambda x: x.abs(), (M,), np.abs, per(nonzero)),
+    Op('abs/builtin', lambda x: abs(x), (B,), np.abs, per(nonzero)),
+    Op('exp', lambda x: x.exp(), (M,), np.exp),
+    Op('log', lambda x: x.log(), (M,), np.log, POS),
+    Op('sqrt', lambda x: x.sqrt(), (M,), np.sqrt, POS),
+    Op('sin', lambda x: x.sin(), (M,), np.sin),
+    Op('cos', lambda x: x.cos(), (M,), np.cos),
+    Op('tanh', lambda x: x.tanh(), (M,), np.tanh),
+    Op('sigmoid', lambda x: x.sigmoid(), (M,), lambda x: 1 / (1 + np.exp(-x))),
+    Op('relu', lambda x: x.relu(), (B,), lambda x: np.maximum(x, 0), per(nonzero)),
+    Op('clamp/min', lambda x: x.clamp(min=-0.5), (M,), lambda x: np.maximum(x, -0.5),
+       per(away_from(-0.5))),
+    Op('clamp/max', lambda x: x.clamp(max=0.5), (M,), lambda x: np.minimum(x, 0.5),
+       per(away_from(0.5))),
+    Op('clamp/both', lambda x: x.clamp(-0.5, 0.5), (B,), lambda x: np.clip(x, -0.5, 0.5),
+       per(away_from(-0.5, 0.5))),
+    # reductions
+    Op('sum/all', lambda x: x.sum(), (B,), np.sum),
+    Op('sum/dim', lambda x: x.sum(1), (B,), lambda x: x.sum(1)),
+    Op('sum/dims', lambda x: x.sum((0, 2)), (B,), lambda x: x.sum((0, 2))),
+    Op('sum/keepdim', lambda x: x.sum((0, 2), keepdim=True), (B,),
+       lambda x: x.sum((0, 2), keepdims=True)),
+    Op('sum/neg_dim_keepdim', lambda x: x.sum(-1, keepdim=True), (M,),
+       lambda x: x.sum(-1, keepdims=True)),
+    Op('mean/all', lambda x: x.mean(), (B,), np.mean),
+    Op('mean/dim', lambda x: x.mean(0), (M,), lambda x: x.mean(0)),
+    Op('mean/dims', lambda x: x.mean((1, 2)), (B,), lambda x: x.mean((1, 2))),
+    Op('mean/keepdim', lambda x: x.mean(-1, keepdim=True), (B,),
+       lambda x: x.mean(-1, keepdims=True)),
+    Op('var/all', lambda x: x.var(), (B,), lambda x: x.var(ddof=1)),
+    Op('var/dim', lambda x: x.var(1), (M,), lambda x: x.var(1, ddof=1)),
+    Op('var/dims', lambda x: x.var((0, 2)), (B,), lambda x: x.var((0, 2), ddof=1)),
+    Op('var/keepdim', lambda x: x.var(1, keepdim=True), (B,),
+       lambda x: x.var(1, ddof=1, keepdims=True)),
+    Op('var/unbiased_false', lambda x: x.var(1, unbiased=False), (M,), lambda x: x.var(1)),
+    Op('std/all', lambda x: x.std(), (B,), lambda x: x.std(ddof=1)),
+    Op('std/dim', lambda x: x.std(0), (M,), lambda x: x.std(0, ddof=1)),
+    Op('std/dims', lambda x: x.std((1, 2)), (B,), lambda x: x.std((1, 2), ddof=1)),
+    Op('std/keepdim', lambda x: x.std(-1, keepdim=True), (B,),
+       lambda x: x.std(-1, ddof=1, keepdims=True)),
+    Op('std/unbiased_false', lambda x: x.std(unbiased=False), (M,), lambda x: x.std()),
+    # max/min: values and indices (distinct inputs: no ties)
+    Op('max/all', lambda x: x.max(), (B,), np.max, distinct),
+    Op('max/dim', lambda x: vi(x.max(1)), (M,), lambda x: (x.max(1), x.argmax(1)),
+       distinct),
+    Op('max/dim_keepdim', lambda x: vi(x.max(-1, keepdim=True)), (B,),
+       lambda x: (x.max(-1, keepdims=True), x.argmax(-1, keepdims=True)), distinct),
+    Op('min/all', lambda x: x.min(), (M,), np.min, distinct),
+    Op('min/dim', lambda x: vi(x.min(0)), (B,), lambda x: (x.min(0), x.argmin(0)),
+       distinct),
+    Op('amax/dim', lambda x: x.amax(1), (M,), lambda x: x.max(1), distinct),
+    Op('amax/dims_keepdim', lambda x: x.amax((0, 2), keepdim=True), (B,),
+       lambda x: x.max((0, 2), keepdims=True), distinct),
+    Op('argmax/all', lambda x: x.argmax(), (M,), np.argmax, distinct, nograd=True),
+    Op('argmax/dim', lambda x: x.argmax(1), (B,), lambda x: x.argmax(1), distinct,
+       nograd=True),
+    Op('argmax/keepdim', lambda x: x.argmax(0, keepdim=True), (M,),
+       lambda x: x.argmax(0, keepdims=True), distinct, nograd=True),
+    Op('logsumexp/dim', lambda x: x.logsumexp(1), (M,), lambda x: logsumexp_ref(x, 1)),
+    Op('logsumexp/dims_keepdim', lambda x: x.logsumexp((0, 2), keepdim=True), (B,),
+       lambda x: logsumexp_ref(x, (0, 2), keepdims=True)),
+    Op('softmax/last', lambda x: x.softmax(-1), (M,), lambda x: softmax_ref(x, -1)),
+    Op('softmax/first', lambda x: x.softmax(0), (B,), lambda x: softmax_ref(x, 0)),
+    Op('log_softmax/last', lambda x: x.log_softmax(-1), (B,),
+       lambda x: np.log(softmax_ref(x, -1))),
+    Op('log_softmax/middle', lambda x: x.log_softmax(1), (B,),
+       lambda x: np.log(softmax_ref(x, 1))),
+    # matrix products
+    Op('matmul/1d@1d', lambda x, y: x @ y, (S, S), np.matmul),
+    Op('matmul/1d@2d', lambda x, y: x @ y, ((3,), M), np.matmul),
+    Op('matmul/2d@1d', lambda x, y: x @ y, (M, S), np.matmul),
+    Op('matmul/2d@2d', lambda x, y: x @ y, (M, (4, 2)), np.matmul),
+    Op('matmul/3d@3d', lambda x, y: x @ y, (B, (2, 4, 3)), np.matmul),
+    Op('matmul/3d@2d', lambda x, y: x @ y, (B, (4, 2)), np.matmul),
+    Op('matmul/2d@3d', lambda x, y: x @ y, ((2, 3), B), np.matmul),
+    Op('matmul/1d@3d', lambda x, y: x.matmul(y), ((3,), B), np.matmul),
+    Op('matmul/3d@1d', lambda x, y: x.matmul(y), (B, S), np.matmul),
+    Op('matmul/4d_bcast', lambda x, y: x @ y, ((2, 1, 3, 2), (3, 2, 2)), np.matmul),
+    Op('mm', lambda x, y: x.mm(y), (M, (4, 2)), np.matmul),
+    Op('bmm', lambda x, y: x.bmm(y), (B, (2, 4, 2)), np.matmul),
+    # shapes
+    Op('reshape', lambda x: x.reshape(4, 6), (B,), lambda x: x.reshape(4, 6)),
+    Op('reshape/infer', lambda x: x.reshape(-1, 2), (M,), lambda x: x.reshape(-1, 2)),
+    Op('reshape/non_contiguous', lambda x: x.transpose(0, 1).reshape(-1), (M,),
+       lambda x: x.T.reshape(-1)),
+    Op('view', lambda x: x.view(3, 8), (B,), lambda x: x.reshape(3, 8)),
+    Op('view/infer', lambda x: x.view(-1), (M,), lambda x: x.reshape(-1)),
+    Op('flatten', lambda x: x.flatten(), (B,), lambda x: x.reshape(-1)),
+    Op('flatten/start', lambda x: x.flatten(1), (B,), lambda x: x.reshape(2, 12)),
+    Op('squeeze/dim', lambda x: x.squeeze(1), ((3, 1, 4),), lambda x: x.squeeze(1)),
+    Op('squeeze/all', lambda x: x.squeeze(), ((1, 3, 1, 4),), lambda x: x.squeeze()),
+    Op('unsqueeze', lambda x: x.unsqueeze(0), (M,), lambda x: x[None]),
+    Op('unsqueeze/neg', lambda x: x.unsqueeze(-1), (M,), lambda x: x[..., None]),
+    Op('transpose', lambda x: x.transpose(0, 2), (B,), lambda x: x.swapaxes(0, 2)),
+    Op('permute', lambda x: x.permute(2, 0, 1), (B,), lambda x: x.transpose(2, 0, 1)),
+    Op('expand', lambda x: x.expand(2, 3, 4), ((3, 1),),
+       lambda x: np.broadcast_to(x, (2, 3, 4))),
+    Op('expand/keep', lambda x: x.expand(-1, 4), ((3, 1),),
+       lambda x: np.broadcast_to(x, (3, 4))),
+    Op('contiguous', lambda x: x.transpose(0, 1).contiguous(), (M,), lambda x: x.T.copy()),
+    Op('T', lambda x: x.T, (M,), lambda x: x.T),
+    Op('cat', lambda x, y: api(x).cat([x, y], 1), (M, (3, 2)),
+       lambda x, y: np.concatenate([x, y], 1)),
+    Op('cat/three', lambda x, y, z: api(x).cat([x, y, z]), (M, (1, 4), M),
+       lambda x, y, z: np.concatenate([x, y, z])),
+    Op('stack', lambda x, y: api(x).stack([x, y]), (M, M), lambda x, y: np.stack([x, y])),
+    Op('stack/last', lambda x, y: api(x).stack([x, y], -1), (M, M),
+       lambda x, y: np.stack([x, y], -1)),
+    Op('split/size', lambda x: x.split(2, 1), (B,), lambda x: (x[:, :2], x[:, 2:])),
+    Op('split/sections', lambda x: x.split([1, 3], 1), (M,),
+       lambda x: (x[:, :1], x[:, 1:])),
+    Op('chunk', lambda x: x.chunk(2, 0), ((5, 2),), lambda x: (x[:3], x[3:])),
+    # indexing
+    Op('index/int', lambda x: x[1], (M,), lambda x: x[1]),
+    Op('index/ints', lambda x: x[-1, 2], (B,), lambda x: x[-1, 2]),
+    Op('index/slice', lambda x: x[1:3, ::2], (M,), lambda x: x[1:3, ::2]),
+    Op('index/slice_int', lambda x: x[:, 1:, 0], (B,), lambda x: x[:, 1:, 0]),
+    Op('index/none', lambda x: x[None, :, 1], (M,), lambda x: x[None, :, 1]),
+    Op('index/ellipsis', lambda x: x[..., 1], (B,), lambda x: x[..., 1]),
+    Op('index/ellipsis_none', lambda x: x[0, ..., None], (B,), lambda x: x[0, ..., None]),
+    Op('index/tensor_repeated', lambda x: x[idx(x, I_)], (M,), lambda x: x[I_]),
+    Op('index/tensor_repeated_dim1', lambda x: x[:, idx(x, [2, 0, 2])], (B,),
+       lambda x: x[:, [2, 0, 2]]),
+    Op('index/tensor_2d', lambda x: x[idx(x, [[0, 1], [1, 1]])], (M,),
+       lambda x: x[[[0, 1], [1, 1]]]),
+    Op('index/tensor_pair', lambda x: x[idx(x, [0, 2, 0]), idx(x, [3, 1, 3])], (M,),
+       lambda x: x[[0, 2, 0], [3, 1, 3]]),
+    Op('index/bool_mask', lambda x: x[x > 0], (M,), lambda x: x[x > 0], per(nonzero)),
+    Op('index/bool_mask_rows', lambda x: x[idx(x, [True, False, True])], (M,),
+       lambda x: x[[True, False, True]]),
+]
+
+ROWS = {row.name: row for row in OPS}
+assert len(ROWS) == len(OPS), 'row names must be unique'
+
+# The ops the table must cover: a new op adds its name here and its rows above.
+REQUIRED_OPS = {
+    'add', 'sub', 'mul', 'div', 'pow', 'matmul', 'neg', 'abs', 'exp', 'log', 'sqrt', 'sin',
+    'cos', 'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'sum', 'mean',
+    'var', 'std', 'max', 'min', 'amax', 'argmax', 'logsumexp', 'softmax', 'log_softmax', 'mm',
+    'bmm', 'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute',
+    'expand', 'contiguous', 'T', 'cat', 'stack', 'split', 'chunk', 'index',
+}
+REQUIRED_VARIANTS = {
+    'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
+    'mul/scalar_left', 'mul/scalar_right', 'div/scalar_left', 'div/scalar_right',
+    'pow/scalar**tensor', 'pow/tensor**tensor',
+    'clamp/min', 'clamp/max', 'clamp/both',
+    *(f'{r}/{v}' for r in ('sum', 'mean', 'var', 'std') for v in ('all', 'dim', 'dims',
+                                                                 'keepdim')),
+    'var/unbiased_false', 'std/unbiased_false',
+    'max/all', 'max/dim', 'min/all', 'min/dim',
+    'matmul/1d@1d', 'matmul/1d@2d', 'matmul/2d@1d', 'matmul/2d@2d', 'matmul/3d@3d',
+    'matmul/3d@2d', 'matmul/2d@3d', 'matmul/4d_bcast',
+    'index/int', 'index/slice', 'index/none', 'index/ellipsis', 'index/tensor_repeated',
+    'index/bool_mask',
+}
+# Rows whose second derivatives must be checked (at least these; more rows may set the flag).
+REQUIRED_GRADGRAD_OPS = {
+    'add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos',
+    'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'matmul', 'mm', 'bmm',
+    'softmax', 'log_softmax', 'logsumexp',
+}
+
+
+def test_table_covers_required_ops():
+    assert REQUIRED_OPS - {row.op for row in OPS} == set()
+    assert REQUIRED_VARIANTS - set(ROWS) == set()
+    for row in OPS:
+        if row.op in REQUIRED_GRADGRAD_OPS:
+            assert row.gradgrad, f'{row.name} must check second derivatives'
+
+
+# ---- the checks ----------------------------------------------------------------------------
+
+def _inputs(row, rng, dtype, device, requires_grad=False):
+    arrays = row.domain(rng, row.shapes)
+    tensors = [microtorch.tensor(a, dtype=dtype, device=device, requires_grad=requires_grad)
+               for a in arrays]
+    return arrays, tensors
+
+
+def _as_list(out):
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def _host(t):
+    return t.detach().cpu().numpy()
+
+
+def _check_forward(row, rng, device, dtype, rtol, atol):
+    _, tensors = _inputs(row, rng, dtype, device)
+    # The reference sees the inputs as rounded to `dtype`, so only the op's error is measured.
+    expected = _as_list(row.ref(*[t.double().cpu().numpy() for t in tensors]))
+    got = _as_list(row.fn(*tensors))
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert isinstance(g, microtorch.Tensor)
+        assert g.device == microtorch.device(device)
+        e = np.asarray(e)
+        assert tuple(g.shape) == e.shape
+        if e.dtype.kind == 'f':
+            assert g.dtype is dtype
+            np.testing.assert_allclose(_host(g), e, rtol=rtol, atol=atol)
+        else:                            # indices: exact, int64 as in PyTorch
+            assert g.dtype is microtorch.int64
+            np.testing.assert_array_equal(_host(g), e)
+
+
+@pytest.mark.parametrize('row', OPS, ids=lambda r: r.name)
+def test_forward_float64(row, device, rng):
+    _check_forward(row, rng, device, microtorch.float64, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize('row', OPS, ids=lambda r: r.name)
+def test_forward_float32(row, device, rng):
+    _check_forward(row, rng, device, microtorch.float32, rtol=2e-6, atol=2e-6)
+
+
+GRAD_ROWS = [row for row in OPS if row.grad]
+GRADGRAD_ROWS = [row for row in OPS if row.grad and row.gradgrad]
+
+
+@pytest.mark.parametrize('row', GRAD_ROWS, ids=lambda r: r.name)
+def test_gradcheck(row, device, rng):
+    _, tensors = _inputs(row, rng, microtorch.float64, device, requires_grad=True)
+    assert gradcheck(row.fn, tensors)
+
+
+@pytest.mark.parametrize('row', OPS, ids=lambda r: r.name)
+def test_requires_grad_flags(row, device, rng):
+    """Float outputs of differentiable rows require grad; indices (argmax, max's .indices)
+    never do."""
+    _, tensors = _inputs(row, rng, microtorch.float64, device, requires_grad=True)
+    for out in _as_list(row.fn(*tensors)):
+        assert out.requires_grad == (row.grad and out.is_floating_point())
+        assert (out.grad_fn is not None) == out.requires_grad
+
+
+@pytest.mark.parametrize('row', GRADGRAD_ROWS, ids=lambda r: r.name)
+def test_gradgradcheck(row, device, rng):
+    _, tensors = _inputs(row, rng, microtorch.float64, device, requires_grad=True)
+    assert gradgradcheck(row.fn, tensors)
+
+
+@pytest.mark.parametrize('row', OPS, ids=lambda r: r.name)
+def test_against_torch(row, device, rng, torch):
+    """PyTorch as a second oracle: same forward values, same gradients (float64)."""
+    arrays = row.domain(rng, row.shapes)
+    mine = [microtorch.tensor(a, device=device, requires_grad=row.grad) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=row.grad) for a in arrays]
+    fn = row.torch_fn or row.fn
+    got, expected = _as_list(row.fn(*mine)), _as_list(fn(*theirs))
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert tuple(g.shape) == tuple(e.shape)
+        assert g.dtype.is_floating_point == e.dtype.is_floating_point
+        np.testing.assert_allclose(_host(g), e.detach().numpy(), rtol=1e-10, atol=1e-12)
+    if not row.grad:
+        return
+    # One random cotangent per differentiable output, the same on both sides.
+    pairs = [(g, e) for g, e in zip(got, expected) if e.requires_grad]
+    seeds = [rng.standard_normal(tuple(e.shape)) for _, e in pairs]
+    my_grads = microtorch.autograd.grad(
+        [g for g, _ in pairs], mine, [microtorch.tensor(s, device=device) for s in seeds],
+        allow_unused=True)
+    their_grads = torch.autograd.grad([e for _, e in pairs], theirs,
+                                      [torch.tensor(s) for s in seeds], allow_unused=True)
+    for i, (g, e) in enumerate(zip(my_grads, their_grads)):
+        if e is None:
+            assert g is None or not _host(g).any(), f'input {i}: torch gives no grad'
+            continue
+        assert g is not None, f'input {i}: no grad'
+        np.testing.assert_allclose(_host(g), e.numpy(), rtol=1e-10, atol=1e-12,
+                                   err_msg=f'grad of input {i}')
