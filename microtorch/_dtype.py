@@ -64,8 +64,8 @@ def to_dtype(value):
     """Accept a microtorch dtype, a NumPy dtype, a Python type or a name."""
     if isinstance(value, dtype):
         return value
-    if value is float:
-        return float32
+    if value is float:           # as PyTorch: the Python type means double
+        return float64
     if value is int:
         return int64
     if value is bool:

@@ -8,6 +8,7 @@ from . import backends
 from ._device import device as _device
 from .autograd.grad_mode import state as _grad_state, no_grad
 from .ops import functional as F
+from .ops.indexing import op_for as _index_op, Select, Slice, UnsqueezeIndex
 from .tensor import Tensor
 
 # Methods that are the functional op with the tensor as first argument.
@@ -150,6 +151,7 @@ class _ToDevice(_Function):
 # ---- in-place ops ------------------------------------------------------------------------
 
 _LEAF_MESSAGE = 'a leaf Variable that requires grad is being used in an in-place operation.'
+_VIEW_OF_LEAF_MESSAGE = 'a view of ' + _LEAF_MESSAGE
 
 
 def _records(self, args):
@@ -160,6 +162,9 @@ def _records(self, args):
 def _check_writable(self, recording):
     if recording and self._requires_grad and self._grad_fn is None:
         raise RuntimeError(_LEAF_MESSAGE)
+    base = self._base
+    if recording and base is not None and base._requires_grad and base._grad_fn is None:
+        raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)
     if recording and self._base is not None and self._base._requires_grad:
         raise RuntimeError('in-place operations on a view of a tensor that requires grad are '
                            'not supported by microtorch; clone() the view first')
@@ -194,7 +199,7 @@ def _inplace(self, op, *args, check_cast=True):
     """self = op(self, *args), in place, with PyTorch's checks and errors."""
     recording = _records(self, args)
     _check_writable(self, recording)
-    source = _snapshot(self) if recording and self._requires_grad else self
+    source = _snapshot(self) if recording else self     # ops may save self: keep its value
     if recording:
         result = op(source, *args)
     else:
@@ -245,11 +250,17 @@ Tensor.__itruediv__ = _augmented(F.div)
 Tensor.__ipow__ = _augmented(F.pow)
 
 
+_VIEW_INDEX_OPS = (Select, Slice, UnsqueezeIndex)
+
+
 def _setitem(self, index, value):
     """self[index] = value, in place; recorded when self or value requires grad."""
     if isinstance(value, Tensor):
         F.check_same_device(self, value)
     recording = _records(self, (value,))
+    if recording and self._requires_grad and self._grad_fn is None and \
+            _index_op(F.normalize_index(self, index), self.shape) in _VIEW_INDEX_OPS:
+        raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)   # x[0] = v writes through a view, as PyTorch
     _check_writable(self, recording)
     if recording:
         _inplace(self, F.index_put, index, value, check_cast=False)
@@ -260,8 +271,8 @@ def _setitem(self, index, value):
         self._data[index] = value._data if isinstance(value, Tensor) else value
     except IndexError as error:
         raise F._index_error(error, self) from None
-    except ValueError as error:
-        raise RuntimeError(f'shape mismatch: {error}') from None
+    except ValueError:
+        raise F.setitem_shape_error(self, index, value) from None
     self._version_counter.value += 1
     return self
 

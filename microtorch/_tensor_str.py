@@ -110,12 +110,14 @@ def _with_suffixes(text, suffixes, indent):
     parts = [text]
     last_line = len(text) - text.rfind('\n') + 1
     for suffix in suffixes:
-        if last_line + len(suffix) + 2 > LINEWIDTH:
+        # Measured as PyTorch's 'torch.float64' so lines break where PyTorch breaks them.
+        length = len(suffix.replace('microtorch.', 'torch.'))
+        if last_line + length + 2 > LINEWIDTH:
             parts.append(',\n' + ' ' * indent + suffix)
-            last_line = indent + len(suffix)
+            last_line = indent + length
         else:
             parts.append(', ' + suffix)
-            last_line += len(suffix) + 2
+            last_line += length + 2
     parts.append(')')
     return ''.join(parts)
 

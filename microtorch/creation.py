@@ -7,7 +7,7 @@ import numpy as np
 from . import _dtype
 from . import backends
 from ._device import device as _device
-from ._size import shape_args
+from ._size import Size, shape_args
 from .random import default_generator
 from .tensor import Tensor
 
@@ -20,15 +20,19 @@ def _finish(array, dtype=None, device=None, requires_grad=False):
         backend = backends.for_device(device)
         if backends.for_array(array) is not backend:
             array = backend.from_host(backends.for_array(array).to_host(array), _device(device))
+    if requires_grad and array.dtype.kind != 'f':
+        raise RuntimeError('Only Tensors of floating point and complex dtype can require '
+                           'gradients')
     out = Tensor._make(array)
     if requires_grad:
         out.requires_grad_(True)
     return out
 
 
-def _infer_array(data):
+def _infer_array(data, keep_float64=False):
     """A host array from Python data with PyTorch's inference: floats -> float32, ints ->
-    int64, bools -> bool. NumPy arrays keep their dtype."""
+    int64, bools -> bool. NumPy arrays keep their dtype. keep_float64: Python floats stay
+    float64 (a dtype= is given: cast once from the exact values)."""
     if isinstance(data, Tensor):
         return backends.for_array(data._data).to_host(data._data).copy()
     if isinstance(data, np.ndarray):
@@ -41,7 +45,7 @@ def _infer_array(data):
         raise ValueError(f'expected sequence of equal-length lists: {error}') from None
     kind = array.dtype.kind
     if kind == 'f':
-        if not isinstance(data, np.generic) and not _holds_numpy_float64(data):
+        if not (keep_float64 or isinstance(data, np.generic) or _holds_numpy_float64(data)):
             array = array.astype(_dtype.default_float.np)
     elif kind in 'iu':
         array = array.astype(np.int64)
@@ -63,7 +67,7 @@ def _first(data):
 
 
 def _holds_numpy_float64(data):
-    return isinstance(_first(data), np.float64) and not isinstance(_first(data), float)
+    return isinstance(_first(data), np.float64)     # (a Python float is no np.float64)
 
 
 def _replace_tensors(data):
@@ -76,7 +80,7 @@ def _replace_tensors(data):
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (a number, nested sequence, array or tensor)."""
-    return _finish(_infer_array(data), dtype, device, requires_grad)
+    return _finish(_infer_array(data, dtype is not None), dtype, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -106,7 +110,7 @@ def legacy_tensor_data(args, dtype, device):
     """Data for `Tensor(...)`: float32 from a sequence, or uninitialised of a shape."""
     if dtype is not None and _dtype.to_dtype(dtype) is not _dtype.float32:
         raise TypeError('legacy constructor: only float32 (use microtorch.tensor for others)')
-    if len(args) == 1 and not isinstance(args[0], int):
+    if len(args) == 1 and not isinstance(args[0], (int, Size)):    # Tensor(Size) is a shape
         data = args[0]
         array = _infer_array(data).astype(np.float32)
     else:

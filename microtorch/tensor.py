@@ -124,6 +124,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
+        if flag and self._data.dtype.kind != 'f':     # PyTorch words each path differently
+            raise RuntimeError('only Tensors of floating point and complex dtype can require '
+                               'gradients')
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad=True):
@@ -133,8 +136,7 @@ class Tensor:
                                'you want to use a computed variable in a subgraph that doesn\'t '
                                'require differentiation use var_no_grad = var.detach().')
         if requires_grad and self._data.dtype.kind != 'f':
-            raise RuntimeError('only Tensors of floating point and complex dtype can require '
-                               'gradients')
+            raise RuntimeError('only Tensors of floating point dtype can require gradients')
         self._requires_grad = requires_grad
         return self
 
@@ -280,12 +282,15 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError('Boolean value of Tensor with more than one value is ambiguous')
+            raise RuntimeError(f'Boolean value of Tensor with '
+                               f'{"no values" if self._data.size == 0 else "more than one value"}'
+                               ' is ambiguous')
         return bool(self.item())
 
     def __format__(self, spec):
-        # One-element tensors format as their number: '{:+.2f}'.format(w) works.
-        if spec and self._data.size == 1:
+        # One-element tensors format as their number: '{:+.2f}'.format(w) works. A 0-d one
+        # does even with no spec, as in PyTorch: f'{loss}' gives '0.25', not 'tensor(0.2500)'.
+        if (spec or self._data.ndim == 0) and self._data.size == 1:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 

@@ -12,6 +12,7 @@ derivatives come for free. `Function.apply(*args)` runs forward and, when grad m
 input requires grad, records a `Node` - the ctx that forward saw - as the outputs' `grad_fn`.
 """
 import itertools
+import re
 import weakref
 
 from .grad_mode import state as _grad_state
@@ -100,7 +101,8 @@ class _SavedInput:
     def unpack(self, node):
         tensor = self.tensor
         if tensor._version_counter.value != self.version:
-            raise RuntimeError(_modified_message(tensor, node, self.version))
+            raise RuntimeError(_modified_message(tensor, tensor._grad_fn, tensor._output_nr,
+                                                 self.version))
         return tensor
 
 
@@ -119,7 +121,7 @@ class _SavedOutput:
         if self.counter.value != self.version:
             from ..tensor import Tensor
             view = Tensor._make(self.data, False, None, 0, self.counter)
-            raise RuntimeError(_modified_message(view, node, self.version))
+            raise RuntimeError(_modified_message(view, node, self.output_nr, self.version))
         from ..tensor import Tensor
         return Tensor._make(self.data, True, node, self.output_nr, self.counter)
 
@@ -138,14 +140,20 @@ class _SavedConstant:
         return Tensor._make(data, False, None, 0, VersionCounter())
 
 
-def _modified_message(tensor, node, expected):
+def _modified_message(tensor, grad_fn, output_nr, expected):
+    """PyTorch's message; it names the tensor's grad_fn (its producer, now) as PyTorch 2.x
+    does, 'Exp' for ExpBackward0, and leaves the clause out for a tensor without one."""
     shape = list(tensor._data.shape)
     kind = tensor.dtype.name.capitalize().replace('Float32', 'Float').replace('Float64', 'Double')
     kind = {'Float': 'FloatTensor', 'Double': 'DoubleTensor', 'Int64': 'LongTensor',
             'Int32': 'IntTensor', 'Bool': 'BoolTensor'}.get(kind, kind)
+    producer = ''
+    if grad_fn is not None:
+        name = re.sub(r'Backward\d*$', '', type(grad_fn).__name__)
+        producer = f', which is output {output_nr} of {name},'
     return ('one of the variables needed for gradient computation has been modified by an '
-            f'inplace operation: [microtorch.{kind} {shape}], which is output 0 of '
-            f'{type(node).__name__}, is at version {tensor._version_counter.value}; expected '
+            f'inplace operation: [microtorch.{kind} {shape}]{producer} is at version '
+            f'{tensor._version_counter.value}; expected '
             f'version {expected} instead. Hint: the backtrace further above shows the operation '
             'that failed to compute its gradient. The variable in question was changed in there '
             'or anywhere later. Good luck!')
@@ -159,7 +167,9 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        name = cls.__dict__.get('node_name') or cls.__name__ + 'Backward0'
+        # PyTorch names a user-defined Function's node '<ClassName>Backward' (no 0)
+        suffix = 'Backward0' if cls.__module__.startswith('microtorch.') else 'Backward'
+        name = cls.__dict__.get('node_name') or cls.__name__ + suffix
         cls._node_cls = type(name, (Node,), {'_fn': cls, '__module__': cls.__module__})
 
     @staticmethod
@@ -176,6 +186,7 @@ class Function:
         record = False
         first = None
         datas = []
+        needs = []
         for a in args:
             if isinstance(a, Tensor):
                 if first is None:
@@ -183,11 +194,14 @@ class Function:
                 if a._requires_grad:
                     record = True
                 datas.append(a._data)
+                needs.append(a._requires_grad)
             else:
                 datas.append(a)
+                needs.append(False)
         record = record and _grad_state.enabled
         ctx = cls._node_cls()
         ctx.backend = _backends.for_array(first._data)
+        ctx.needs_input_grad = tuple(needs)      # forward may read it too, as in PyTorch
         out = cls.forward(ctx, *datas)
         if type(out) is tuple:
             outputs = tuple(_wrap_output(cls, ctx, o, i, first, record) for i, o in enumerate(out))
@@ -201,7 +215,12 @@ class Function:
 def _wrap_output(cls, ctx, array, index, first, record):
     from ..tensor import Tensor
     if type(array) is not type(first._data):
-        array = ctx.backend.asarray(array)
+        # NumPy reductions to 0-d return scalars: wrap one, and make what forward saved of it
+        # (matched by identity) the wrapped array, so backward gets the output as a Tensor.
+        scalar, array = array, ctx.backend.asarray(array)
+        ctx._to_save = tuple(array if s is scalar else s for s in ctx._to_save)
+        ctx._non_differentiable = tuple(array if a is scalar else a
+                                        for a in ctx._non_differentiable)
     differentiable = record and array.dtype.kind == 'f' and not any(
         array is a for a in ctx._non_differentiable)
     if cls.is_view and index == 0 and _aliases(array, first._data):

@@ -93,10 +93,15 @@ def add(input, other, alpha=1):
 def sub(input, other, alpha=1):
     if alpha != 1:
         other = other * alpha
-    if getattr(input, 'dtype', None) is _dtype.bool_ or getattr(other, 'dtype', None) is \
-            _dtype.bool_:
+    bools = [getattr(v, 'dtype', None) is _dtype.bool_ or isinstance(v, bool)
+             for v in (input, other)]
+    if bools[0] and bools[1]:
         raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not '
                            'supported. Use the `^` or `logical_xor()` operator instead.')
+    if bools[0] or bools[1]:
+        raise RuntimeError('Subtraction, the `-` operator, with a bool tensor is not '
+                           'supported. If you are trying to invert a mask, use the `~` or '
+                           '`logical_not()` operator instead.')
     return _binary(B.Sub, input, other)
 
 
@@ -184,7 +189,7 @@ def _compare(ufunc_name, a, b):
             return NotImplemented
     xp = a._backend_xp()
     try:
-        return Tensor._make(getattr(xp, ufunc_name)(a._data, other))
+        return Tensor._make(xp.asarray(getattr(xp, ufunc_name)(a._data, other)))  # 0-d: scalar
     except ValueError:
         broadcast_shapes(a._data.shape, other.shape)
         raise
@@ -223,23 +228,28 @@ def _logical(ufunc_name, a, b):
     if a._data.dtype.kind == 'f' or getattr(b, 'dtype', None) is not None and \
             b.dtype.kind == 'f':
         raise RuntimeError(f'"{ufunc_name}_cpu" not implemented for \'Float\'')
-    return Tensor._make(getattr(a._backend_xp(), ufunc_name)(a._data, b))
+    xp = a._backend_xp()
+    return Tensor._make(xp.asarray(getattr(xp, ufunc_name)(a._data, b)))
 
 
 def logical_not(input):
-    return Tensor._make(input._backend_xp().logical_not(input._data))
+    xp = input._backend_xp()
+    return Tensor._make(xp.asarray(xp.logical_not(input._data)))
 
 
 def isnan(input):
-    return Tensor._make(input._backend_xp().isnan(input._data))
+    xp = input._backend_xp()
+    return Tensor._make(xp.asarray(xp.isnan(input._data)))
 
 
 def isfinite(input):
-    return Tensor._make(input._backend_xp().isfinite(input._data))
+    xp = input._backend_xp()
+    return Tensor._make(xp.asarray(xp.isfinite(input._data)))
 
 
 def isinf(input):
-    return Tensor._make(input._backend_xp().isinf(input._data))
+    xp = input._backend_xp()
+    return Tensor._make(xp.asarray(xp.isinf(input._data)))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -500,6 +510,15 @@ def matmul(input, other):
                                f'[{k_b}] to have the same number of elements, but got {k_a} '
                                f'and {k_b} elements respectively')
         rows = input.numel() // k_a if k_a else (input.shape[-2] if input.ndim > 1 else 1)
+        if other.ndim == 1:              # PyTorch's wording names the path it took: mv
+            raise RuntimeError(f'size mismatch, got input ({rows}), mat ({rows}x{k_a}), vec '
+                               f'({k_b})')
+        if other.ndim > 2:               # ... bmm
+            batch = 1
+            for n in broadcast_shapes(input.shape[:-2], other.shape[:-2]):
+                batch *= n
+            raise RuntimeError('Expected size for first two dimensions of batch2 tensor to be: '
+                               f'[{batch}, {k_a}] but got: [{batch}, {k_b}].')
         cols = other.shape[-1] if other.ndim > 1 else 1
         raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({rows}x{k_a} and '
                            f'{k_b}x{cols})')
@@ -619,7 +638,8 @@ def expand(input, *sizes):
     sizes = shape_args(sizes, 'size')
     shape = input._data.shape
     if len(sizes) < len(shape):
-        raise RuntimeError(f'expand(microtorch.{input.dtype.name}{{{list(shape)}}}, '
+        kind = type_name(input.dtype) + 'Tensor'
+        raise RuntimeError(f'expand(microtorch.{kind}{{{list(shape)}}}, '
                            f'size={list(sizes)}): the number of sizes provided ({len(sizes)}) '
                            'must be greater or equal to the number of dimensions in the tensor '
                            f'({len(shape)})')
@@ -768,6 +788,9 @@ def normalize_index(input, index):
 
 def _index_error(error, input):
     message = str(error)
+    if message.startswith('too many indices') and input.ndim == 0:
+        return IndexError('invalid index of a 0-dim tensor. Use `tensor.item()` in Python or '
+                          '`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number')
     if message.startswith('too many indices'):
         return IndexError(f'too many indices for tensor of dimension {input.ndim}')
     return IndexError(message.replace('axis', 'dimension'))
@@ -776,7 +799,7 @@ def _index_error(error, input):
 def getitem(input, index):
     index = normalize_index(input, index)
     try:
-        return I.GetItem.apply(input, index)
+        return I.op_for(index, input._data.shape).apply(input, index)
     except IndexError as error:
         raise _index_error(error, input) from None
 
@@ -791,8 +814,25 @@ def index_put(input, index, value):
         return I.IndexPut.apply(input, value, index)
     except IndexError as error:
         raise _index_error(error, input) from None
-    except ValueError as error:
-        raise RuntimeError(f'shape mismatch: {error}') from None
+    except ValueError:
+        raise setitem_shape_error(input, index, value) from None
+
+
+def setitem_shape_error(input, index, value):
+    """PyTorch's error for `input[index] = value` when value's shape does not broadcast."""
+    target = input._data[index].shape
+    if not I.is_basic(index):
+        shape = list(getattr(value, 'shape', ()))
+        return RuntimeError(f'shape mismatch: value tensor of shape {shape} cannot be '
+                            f'broadcast to indexing result of shape {list(target)}')
+    if not isinstance(value, Tensor):
+        value = Tensor._make(input._backend_xp().asarray(value))
+    try:
+        expand(value, target)
+    except RuntimeError as error:     # a basic index writes through a view, expanding value
+        return error
+    return RuntimeError(f'shape mismatch: cannot write shape {list(value.shape)} into '
+                        f'{list(target)}')
 
 
 def gather(input, dim, index):

@@ -24,6 +24,45 @@ class GetItem(Function):
         return IndexGrad.apply(gy, ctx.index, ctx.shape), None
 
 
+class Select(GetItem):
+    node_name = 'SelectBackward0'
+
+
+class Slice(GetItem):
+    node_name = 'SliceBackward0'
+
+
+class UnsqueezeIndex(GetItem):
+    node_name = 'UnsqueezeBackward0'
+
+
+class Alias(GetItem):
+    node_name = 'AliasBackward0'
+
+
+def op_for(index, shape):
+    """The GetItem whose grad_fn name is PyTorch's: its last view op for a basic index
+    (select, slice, unsqueeze; alias when nothing changes), IndexBackward0 otherwise."""
+    if not is_basic(index):
+        return GetItem
+    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
+    op, dim = Alias, 0
+    for part in index:
+        if part is Ellipsis:
+            dim += len(shape) - consumed
+        elif part is None:
+            op = UnsqueezeIndex
+        elif dim >= len(shape):
+            return GetItem                  # too many indices: the forward raises
+        else:
+            if isinstance(part, int):
+                op = Select
+            elif part.indices(shape[dim]) != (0, shape[dim], 1):
+                op = Slice
+            dim += 1
+    return op
+
+
 class IndexGrad(Function):
     node_name = 'IndexBackwardBackward0'
 

@@ -1,0 +1,651 @@
+"""Errors a learner meets, with PyTorch's exception types and wording.
+
+Each case builds its tensors with either library (`lib` is microtorch or torch) and returns the
+failing call plus the tensors to watch. On microtorch the call must raise the exact message and
+leave every watched tensor as it was (values, version counter, grad, grad_fn, requires_grad);
+with PyTorch installed, torch must raise the same type and (modulo the module name) the same
+message.
+"""
+import re
+import warnings
+
+import pytest
+
+import microtorch as mt
+
+CASES = []
+
+EXACT, PREFIX = 'exact', 'prefix'    # PREFIX: the message up to PyTorch's ' Hint:'
+
+
+class Case:
+    def __init__(self, name, exc, message, setup, mode):
+        self.name, self.exc, self.message, self.setup, self.mode = (name, exc, message, setup,
+                                                                    mode)
+
+    def __repr__(self):
+        return self.name
+
+
+def case(name, exc, message, mode=EXACT):
+    def register(setup):
+        CASES.append(Case(name, exc, message, setup, mode))
+        return setup
+    return register
+
+
+def state(t):
+    """Everything about a tensor that a failed call must leave alone."""
+    grad = t._grad
+    return (t._data.tobytes(), t._data.shape, str(t._data.dtype), t._version, grad,
+            None if grad is None else grad._data.tobytes(), t._grad_fn, t._requires_grad)
+
+
+FREED = ('Trying to backward through the graph a second time (or directly access saved tensors '
+         'after they have already been freed). Saved intermediate values of the graph are freed '
+         'when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to '
+         'backward through the graph a second time or if you need to access saved tensors after '
+         'calling backward.')
+LEAF = 'a leaf Variable that requires grad is being used in an in-place operation.'
+VIEW_OF_LEAF = 'a view of a leaf Variable that requires grad is being used in an in-place ' \
+               'operation.'
+MODIFIED = 'one of the variables needed for gradient computation has been modified by an ' \
+           'inplace operation: '
+
+
+def leaf(lib, values=(1.0, 2.0), **kwargs):
+    return lib.tensor(list(values), requires_grad=True, **kwargs)
+
+
+# ---- backward -----------------------------------------------------------------------------
+
+@case('backward-twice', RuntimeError, FREED)
+def _(lib):
+    x = leaf(lib)
+    y = (x * x).sum()
+    y.backward()
+    return y.backward, [x, y]
+
+
+@case('backward-twice-saved-output', RuntimeError, FREED)
+def _(lib):
+    x = leaf(lib)
+    y = x.exp()
+    z = y.sum()
+    z.backward()
+    return z.backward, [x, y, z]
+
+
+@case('backward-non-scalar', RuntimeError, 'grad can be implicitly created only for scalar '
+                                           'outputs')
+def _(lib):
+    x = leaf(lib)
+    y = x * 2
+    return y.backward, [x, y]
+
+
+@case('backward-no-grad', RuntimeError, 'element 0 of tensors does not require grad and does '
+                                        'not have a grad_fn')
+def _(lib):
+    x = lib.tensor([1.0, 2.0])
+    y = x.sum()
+    return y.backward, [x, y]
+
+
+@case('backward-no-grad-under-no_grad', RuntimeError, 'element 0 of tensors does not require '
+                                                      'grad and does not have a grad_fn')
+def _(lib):
+    x = leaf(lib)
+    with lib.no_grad():
+        y = (x * 2).sum()
+    return y.backward, [x, y]
+
+
+# ---- a tensor saved for backward changed in place -------------------------------------------
+
+@case('version-saved-output', RuntimeError,
+      MODIFIED + '[microtorch.FloatTensor [2]], which is output 0 of Exp, is at version 1; '
+      'expected version 0 instead.', PREFIX)
+def _(lib):
+    x = leaf(lib)
+    y = x.exp()               # saves its output
+    y.add_(1)
+    return lambda: y.sum().backward(), [x, y]
+
+
+@case('version-saved-input', RuntimeError,
+      MODIFIED + '[microtorch.FloatTensor [2]], which is output 0 of Mul, is at version 1; '
+      'expected version 0 instead.', PREFIX)
+def _(lib):
+    x = leaf(lib)
+    a = x.sin()
+    y = a.cos()               # saves its input a
+    a.mul_(2)
+    return lambda: y.sum().backward(), [x, a, y]
+
+
+@case('version-saved-plain-tensor', RuntimeError,
+      MODIFIED + '[microtorch.FloatTensor [2]] is at version 1; expected version 0 instead.',
+      PREFIX)
+def _(lib):
+    x = leaf(lib)
+    w = lib.tensor([3.0, 4.0])
+    y = x * w                 # saves w
+    w.add_(1)
+    return lambda: y.sum().backward(), [x, w, y]
+
+
+@case('version-saved-leaf-changed-under-no_grad', RuntimeError,
+      MODIFIED + '[microtorch.DoubleTensor [2, 2]] is at version 2; expected version 0 '
+      'instead.', PREFIX)
+def _(lib):
+    x = lib.ones(2, 2, dtype=lib.float64, requires_grad=True)
+    y = (x * x).sum()
+    with lib.no_grad():
+        x.mul_(2)
+        x[0, 0] = 5.0
+    return y.backward, [x, y]
+
+
+# ---- in-place on a leaf that requires grad ------------------------------------------------
+
+def _leaf_case(name, op, message=LEAF):
+    @case(f'leaf-{name}', RuntimeError, message)
+    def _(lib):
+        x = leaf(lib)
+        return lambda: op(x, lib), [x]
+
+
+_leaf_case('add_', lambda x, lib: x.add_(1))
+_leaf_case('sub_', lambda x, lib: x.sub_(lib.tensor([1.0, 1.0])))
+_leaf_case('mul_', lambda x, lib: x.mul_(2))
+_leaf_case('div_', lambda x, lib: x.div_(2))
+_leaf_case('iadd', lambda x, lib: x.__iadd__(1))
+_leaf_case('isub', lambda x, lib: x.__isub__(0.1 * x.detach()))
+_leaf_case('zero_', lambda x, lib: x.zero_())
+_leaf_case('fill_', lambda x, lib: x.fill_(3))
+_leaf_case('copy_', lambda x, lib: x.copy_(lib.tensor([5.0, 6.0])))
+_leaf_case('clamp_', lambda x, lib: x.clamp_(0, 1))
+_leaf_case('setitem-mask', lambda x, lib: x.__setitem__(x > 1, 0.0))
+_leaf_case('setitem-index', lambda x, lib: x.__setitem__(lib.tensor([0]), 0.0))
+_leaf_case('setitem-all', lambda x, lib: x.__setitem__(slice(None), 0.0))
+_leaf_case('setitem-int', lambda x, lib: x.__setitem__(0, 0.0), VIEW_OF_LEAF)
+_leaf_case('setitem-slice', lambda x, lib: x.__setitem__(slice(1, None), 0.0), VIEW_OF_LEAF)
+_leaf_case('view-mul_', lambda x, lib: x[1:].mul_(2), VIEW_OF_LEAF)
+_leaf_case('view-zero_', lambda x, lib: x.view(1, 2).zero_(), VIEW_OF_LEAF)
+
+
+# ---- requires_grad on an integer tensor -----------------------------------------------------
+
+@case('requires-grad-int-tensor', RuntimeError, 'Only Tensors of floating point and complex '
+                                                'dtype can require gradients')
+def _(lib):
+    return lambda: lib.tensor([1, 2], requires_grad=True), []
+
+
+@case('requires-grad-int-zeros', RuntimeError, 'Only Tensors of floating point and complex '
+                                               'dtype can require gradients')
+def _(lib):
+    return lambda: lib.zeros(2, dtype=lib.int64, requires_grad=True), []
+
+
+@case('requires-grad-int-method', RuntimeError, 'only Tensors of floating point dtype can '
+                                                'require gradients')
+def _(lib):
+    t = lib.tensor([1, 2])
+    return t.requires_grad_, [t]
+
+
+@case('requires-grad-int-setter', RuntimeError, 'only Tensors of floating point and complex '
+                                                'dtype can require gradients')
+def _(lib):
+    t = lib.tensor([True])
+    return lambda: setattr(t, 'requires_grad', True), [t]
+
+
+# ---- item -----------------------------------------------------------------------------------
+
+@case('item-several', RuntimeError, 'a Tensor with 2 elements cannot be converted to Scalar')
+def _(lib):
+    t = lib.tensor([1.0, 2.0])
+    return t.item, [t]
+
+
+@case('item-empty', RuntimeError, 'a Tensor with 0 elements cannot be converted to Scalar')
+def _(lib):
+    t = lib.zeros(0)
+    return t.item, [t]
+
+
+# ---- shapes ---------------------------------------------------------------------------------
+
+def _broadcast(a, b, dim):
+    return f'The size of tensor a ({a}) must match the size of tensor b ({b}) at ' \
+           f'non-singleton dimension {dim}'
+
+
+@case('broadcast-add', RuntimeError, _broadcast(3, 4, 0))
+def _(lib):
+    a, b = lib.ones(3), lib.ones(4)
+    return lambda: a + b, [a, b]
+
+
+@case('broadcast-mul-requires-grad', RuntimeError, _broadcast(2, 4, 0))
+def _(lib):
+    a, b = lib.ones(2, 3, requires_grad=True), lib.ones(4, 3)
+    return lambda: a * b, [a, b]
+
+
+@case('broadcast-sub-dim-1', RuntimeError, _broadcast(3, 4, 1))
+def _(lib):
+    a, b = lib.ones(2, 3), lib.ones(2, 4)
+    return lambda: a - b, [a, b]
+
+
+@case('broadcast-div-leading', RuntimeError, _broadcast(5, 3, 0))
+def _(lib):
+    a, b = lib.ones(5, 1, 2), lib.ones(3, 4, 2)
+    return lambda: a / b, [a, b]
+
+
+@case('broadcast-compare', RuntimeError, _broadcast(3, 4, 1))
+def _(lib):
+    a, b = lib.ones(2, 3), lib.ones(2, 4)
+    return lambda: a < b, [a, b]
+
+
+@case('matmul', RuntimeError, 'mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)')
+def _(lib):
+    a, b = lib.ones(2, 3, requires_grad=True), lib.ones(4, 5)
+    return lambda: a @ b, [a, b]
+
+
+@case('mm', RuntimeError, 'mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)')
+def _(lib):
+    a, b = lib.ones(2, 3), lib.ones(4, 5)
+    return lambda: lib.mm(a, b), [a, b]
+
+
+@case('matmul-vector-matrix', RuntimeError, 'mat1 and mat2 shapes cannot be multiplied (1x3 '
+                                            'and 4x5)')
+def _(lib):
+    a, b = lib.ones(3), lib.ones(4, 5)
+    return lambda: a @ b, [a, b]
+
+
+@case('matmul-batch-matrix', RuntimeError, 'mat1 and mat2 shapes cannot be multiplied (4x3 '
+                                           'and 4x5)')
+def _(lib):
+    a, b = lib.ones(2, 2, 3), lib.ones(4, 5)
+    return lambda: a @ b, [a, b]
+
+
+@case('matmul-matrix-vector', RuntimeError, 'size mismatch, got input (2), mat (2x3), vec (4)')
+def _(lib):
+    a, b = lib.ones(2, 3), lib.ones(4)
+    return lambda: a @ b, [a, b]
+
+
+@case('matmul-batched', RuntimeError, 'Expected size for first two dimensions of batch2 tensor '
+                                      'to be: [2, 3] but got: [2, 4].')
+def _(lib):
+    a, b = lib.ones(2, 2, 3), lib.ones(2, 4, 5)
+    return lambda: a @ b, [a, b]
+
+
+@case('cat', RuntimeError, 'Sizes of tensors must match except in dimension 0. Expected size 3 '
+                           'but got size 4 for tensor number 1 in the list.')
+def _(lib):
+    a, b = lib.ones(2, 3), lib.ones(2, 4)
+    return lambda: lib.cat([a, b]), [a, b]
+
+
+@case('cat-dim-1', RuntimeError, 'Sizes of tensors must match except in dimension 1. Expected '
+                                 'size 2 but got size 3 for tensor number 2 in the list.')
+def _(lib):
+    a, b = lib.ones(2, 3, requires_grad=True), lib.ones(3, 3)
+    return lambda: lib.cat([a, a, b], 1), [a, b]
+
+
+@case('stack', RuntimeError, 'stack expects each tensor to be equal size, but got [2, 3] at '
+                             'entry 0 and [2, 4] at entry 1')
+def _(lib):
+    a, b = lib.ones(2, 3), lib.ones(2, 4)
+    return lambda: lib.stack([a, b]), [a, b]
+
+
+@case('view', RuntimeError, "shape '[4, 2]' is invalid for input of size 6")
+def _(lib):
+    a = lib.ones(2, 3)
+    return lambda: a.view(4, 2), [a]
+
+
+@case('view-inferred', RuntimeError, "shape '[-1, 4]' is invalid for input of size 6")
+def _(lib):
+    a = lib.ones(2, 3, requires_grad=True)
+    return lambda: a.view(-1, 4), [a]
+
+
+@case('reshape', RuntimeError, "shape '[5]' is invalid for input of size 6")
+def _(lib):
+    a = lib.ones(2, 3)
+    return lambda: a.reshape(5), [a]
+
+
+@case('reshape-two-inferred', RuntimeError, 'only one dimension can be inferred')
+def _(lib):
+    a = lib.ones(2, 3)
+    return lambda: a.reshape(-1, -1), [a]
+
+
+@case('view-not-contiguous', RuntimeError, "view size is not compatible with input tensor's "
+                                           'size and stride (at least one dimension spans across '
+                                           'two contiguous subspaces). Use .reshape(...) '
+                                           'instead.')
+def _(lib):
+    a = lib.ones(2, 3)
+    return lambda: a.t().view(6), [a]
+
+
+@case('expand', RuntimeError, 'The expanded size of the tensor (4) must match the existing size '
+                              '(2) at non-singleton dimension 0.  Target sizes: [4, 3].  Tensor '
+                              'sizes: [2, 3]')
+def _(lib):
+    a = lib.ones(2, 3)
+    return lambda: a.expand(4, 3), [a]
+
+
+@case('expand-fewer-sizes', RuntimeError, 'expand(microtorch.FloatTensor{[2, 3]}, size=[3]): '
+                                          'the number of sizes provided (1) must be greater or '
+                                          'equal to the number of dimensions in the tensor (2)')
+def _(lib):
+    a = lib.ones(2, 3)
+    return lambda: a.expand(3), [a]
+
+
+@case('expand-long', RuntimeError, 'expand(microtorch.LongTensor{[2]}, size=[]): the number of '
+                                   'sizes provided (0) must be greater or equal to the number of '
+                                   'dimensions in the tensor (1)')
+def _(lib):
+    a = lib.tensor([1, 2])
+    return lambda: a.expand(()), [a]
+
+
+# ---- dims -----------------------------------------------------------------------------------
+
+def _dim(low, high, got):
+    return f'Dimension out of range (expected to be in range of [{low}, {high}], but got {got})'
+
+
+def _dim_case(name, op, message):
+    @case(f'dim-{name}', IndexError, message)
+    def _(lib):
+        a = lib.ones(2, 3, requires_grad=True)
+        return lambda: op(a, lib), [a]
+
+
+_dim_case('sum', lambda a, lib: a.sum(2), _dim(-2, 1, 2))
+_dim_case('sum-tuple', lambda a, lib: a.sum((0, 3)), _dim(-2, 1, 3))
+_dim_case('mean-negative', lambda a, lib: a.mean(-3), _dim(-2, 1, -3))
+_dim_case('var', lambda a, lib: a.var(2), _dim(-2, 1, 2))
+_dim_case('softmax', lambda a, lib: a.softmax(5), _dim(-2, 1, 5))
+_dim_case('log_softmax', lambda a, lib: a.log_softmax(-3), _dim(-2, 1, -3))
+_dim_case('transpose', lambda a, lib: a.transpose(0, 2), _dim(-2, 1, 2))
+_dim_case('unsqueeze', lambda a, lib: a.unsqueeze(4), _dim(-3, 2, 4))
+_dim_case('squeeze', lambda a, lib: a.squeeze(5), _dim(-2, 1, 5))
+_dim_case('flatten', lambda a, lib: a.flatten(2), _dim(-2, 1, 2))
+_dim_case('size', lambda a, lib: a.size(2), _dim(-2, 1, 2))
+_dim_case('argmax', lambda a, lib: a.argmax(2), _dim(-2, 1, 2))
+_dim_case('max', lambda a, lib: a.max(2), _dim(-2, 1, 2))
+_dim_case('cat', lambda a, lib: lib.cat([a, a], 2), _dim(-2, 1, 2))
+
+
+@case('dim-0-dim-tensor', IndexError, _dim(-1, 0, 1))
+def _(lib):
+    a = lib.tensor(1.0)
+    return lambda: a.sum(1), [a]
+
+
+# ---- indexing -------------------------------------------------------------------------------
+
+def _index_case(name, exc, index, message):
+    @case(f'index-{name}', exc, message)
+    def _(lib):
+        a = lib.ones(2, 3, requires_grad=True)
+        i = index(lib)
+        return lambda: a[i], [a]
+
+    @case(f'setitem-{name}', exc, message)
+    def _(lib):
+        a = lib.arange(6.0).reshape(2, 3)
+        i = index(lib)
+        return lambda: a.__setitem__(i, 9.0), [a]
+
+
+_index_case('out-of-bounds', IndexError, lambda lib: 2,
+            'index 2 is out of bounds for dimension 0 with size 2')
+_index_case('out-of-bounds-negative', IndexError, lambda lib: -3,
+            'index -3 is out of bounds for dimension 0 with size 2')
+_index_case('out-of-bounds-dim-1', IndexError, lambda lib: (0, 3),
+            'index 3 is out of bounds for dimension 1 with size 3')
+_index_case('out-of-bounds-tensor', IndexError, lambda lib: lib.tensor([0, 5]),
+            'index 5 is out of bounds for dimension 0 with size 2')
+_index_case('too-many', IndexError, lambda lib: (0, 0, 0),
+            'too many indices for tensor of dimension 2')
+_index_case('float-tensor', IndexError, lambda lib: lib.tensor([0.0, 1.0]),
+            'tensors used as indices must be long, int, byte or bool tensors')
+
+
+@case('index-0-dim', IndexError, 'invalid index of a 0-dim tensor. Use `tensor.item()` in '
+                                 'Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor '
+                                 'to a number')
+def _(lib):
+    loss = (leaf(lib) * 2).sum()
+    return lambda: loss[0], [loss]
+
+
+# ---- dtypes ---------------------------------------------------------------------------------
+
+def _mean_int(kind):
+    return 'mean(): could not infer output dtype. Input dtype must be either a floating point ' \
+           f'or complex dtype. Got: {kind}'
+
+
+@case('mean-int', RuntimeError, _mean_int('Long'))
+def _(lib):
+    a = lib.tensor([1, 2, 3])
+    return a.mean, [a]
+
+
+@case('mean-int-dim', RuntimeError, _mean_int('Int'))
+def _(lib):
+    a = lib.tensor([[1, 2]], dtype=lib.int32)
+    return lambda: a.mean(0), [a]
+
+
+@case('mean-bool', RuntimeError, _mean_int('Bool'))
+def _(lib):
+    a = lib.tensor([True, False])
+    return lambda: lib.mean(a), [a]
+
+
+def _cast(src, dst):
+    return f"result type {src} can't be cast to the desired output type {dst}"
+
+
+def _cast_case(name, make, op, message):
+    @case(f'inplace-cast-{name}', RuntimeError, message)
+    def _(lib):
+        a = make(lib)
+        return lambda: op(a, lib), [a]
+
+
+_cast_case('add_', lambda lib: lib.tensor([1, 2]), lambda a, lib: a.add_(1.5),
+           _cast('Float', 'Long'))
+_cast_case('iadd', lambda lib: lib.tensor([1, 2]), lambda a, lib: a.__iadd__(0.5),
+           _cast('Float', 'Long'))
+_cast_case('idiv', lambda lib: lib.tensor([1, 2]), lambda a, lib: a.__itruediv__(2),
+           _cast('Float', 'Long'))
+_cast_case('mul_-tensor', lambda lib: lib.tensor([1, 2]),
+           lambda a, lib: a.mul_(lib.tensor([1.5, 2.0])), _cast('Float', 'Long'))
+_cast_case('sub_-double', lambda lib: lib.tensor([1, 2], dtype=lib.int32),
+           lambda a, lib: a.sub_(lib.tensor([1.0], dtype=lib.float64)), _cast('Double', 'Int'))
+_cast_case('bool', lambda lib: lib.tensor([True]), lambda a, lib: a.add_(1),
+           _cast('Long', 'Bool'))
+
+
+# ---- in-place with a shape that does not broadcast to the tensor's ---------------------------
+
+def _output_shape(out, broadcast):
+    return f"output with shape {out} doesn't match the broadcast shape {broadcast}"
+
+
+@case('inplace-shape-add_', RuntimeError, _output_shape([3], [2, 3]))
+def _(lib):
+    a, b = lib.ones(3), lib.ones(2, 3)
+    return lambda: a.add_(b), [a, b]
+
+
+@case('inplace-shape-mul_-recorded', RuntimeError, _output_shape([1, 3], [2, 3]))
+def _(lib):
+    x = lib.ones(1, 3, requires_grad=True)
+    a = x * 2
+    b = lib.ones(2, 3, requires_grad=True)
+    return lambda: a.mul_(b), [x, a, b]
+
+
+@case('inplace-shape-iadd', RuntimeError, _broadcast(3, 4, 0))
+def _(lib):
+    a, b = lib.ones(3), lib.ones(4)
+    return lambda: a.__iadd__(b), [a, b]
+
+
+@case('inplace-shape-sub_-recorded', RuntimeError, _broadcast(2, 3, 0))
+def _(lib):
+    x = leaf(lib)
+    a = x * 1
+    return lambda: a.sub_(lib.ones(3)), [x, a]
+
+
+@case('inplace-shape-copy_', RuntimeError, _output_shape([3], [2, 3]))
+def _(lib):
+    a, b = lib.ones(3), lib.ones(2, 3)
+    return lambda: a.copy_(b), [a, b]
+
+
+@case('inplace-shape-copy_-mismatch', RuntimeError, _broadcast(3, 4, 0))
+def _(lib):
+    a, b = lib.ones(3), lib.ones(4)
+    return lambda: a.copy_(b), [a, b]
+
+
+@case('setitem-shape', RuntimeError, 'The expanded size of the tensor (3) must match the '
+                                     'existing size (4) at non-singleton dimension 0.  Target '
+                                     'sizes: [3].  Tensor sizes: [4]')
+def _(lib):
+    a, b = lib.ones(3), lib.ones(4)
+    return lambda: a.__setitem__(slice(None), b), [a, b]
+
+
+@case('setitem-shape-row-recorded', RuntimeError, 'The expanded size of the tensor (3) must '
+                                                  'match the existing size (2) at non-singleton '
+                                                  'dimension 0.  Target sizes: [3].  Tensor '
+                                                  'sizes: [2]')
+def _(lib):
+    x = lib.ones(2, 3, requires_grad=True)
+    a = x * 1
+    return lambda: a.__setitem__(0, lib.ones(2)), [x, a]
+
+
+@case('setitem-shape-advanced', RuntimeError, 'shape mismatch: value tensor of shape [3] cannot '
+                                              'be broadcast to indexing result of shape [2]')
+def _(lib):
+    a, b = lib.ones(3), lib.ones(3)
+    return lambda: a.__setitem__(lib.tensor([0, 1]), b), [a, b]
+
+
+# ---- the tests ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('case', CASES, ids=repr)
+def test_error(case):
+    call, watched = case.setup(mt)
+    before = [state(t) for t in watched]
+    with pytest.raises(case.exc, match=re.escape(case.message)) as info:
+        call()
+    if case.mode == EXACT:
+        assert str(info.value) == case.message
+    else:
+        assert str(info.value).startswith(case.message)
+    assert type(info.value) is case.exc
+    after = [state(t) for t in watched]
+    for t, b, a in zip(watched, before, after):
+        assert a == b, f'{t!r} changed'
+
+
+@pytest.mark.parametrize('case', CASES, ids=repr)
+def test_torch_agrees(case, torch):
+    call, _ = case.setup(torch)
+    with pytest.raises(Exception) as info:
+        call()
+    assert type(info.value) is case.exc
+    message = str(info.value).replace('torch.', 'microtorch.')
+    if case.mode == PREFIX:
+        message = message.split(' Hint:')[0]
+    assert message == case.message
+
+
+def test_version_message_has_a_hint():
+    x = leaf(mt)
+    y = x.exp()
+    y.add_(1)
+    with pytest.raises(RuntimeError, match=re.escape(MODIFIED)) as info:
+        y.sum().backward()
+    assert ' Hint: ' in str(info.value)
+
+
+def test_failed_backward_then_retain_graph_works():
+    """After a failed second backward nothing is half-done: grads are those of the first."""
+    x = leaf(mt)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match='backward through the graph a second time'):
+        y.backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+    z = (x * x).sum()
+    z.backward(retain_graph=True)
+    z.backward()
+    assert x.grad.tolist() == [6.0, 12.0]
+
+
+def test_inplace_on_leaf_allowed_under_no_grad():
+    x = leaf(mt)
+    with mt.no_grad():
+        x.add_(1)
+        x[0] = 5.0
+        x.zero_()
+    assert x.is_leaf and x.requires_grad and x._version == 3
+
+
+NON_LEAF_WARNING = ('The .grad attribute of a Tensor that is not a leaf Tensor is being '
+                    "accessed. Its .grad attribute won't be populated during "
+                    'autograd.backward(). If you indeed want the .grad field to be populated for '
+                    'a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access '
+                    'the non-leaf Tensor by mistake, make sure you access the leaf Tensor '
+                    'instead.')
+
+
+def test_non_leaf_grad_warning():
+    y = leaf(mt) * 2
+    with pytest.warns(UserWarning, match=re.escape(NON_LEAF_WARNING)):
+        assert y.grad is None
+    y.retain_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert y.grad is None         # retains its grad: no warning
+
+
+def test_non_leaf_grad_warning_matches_torch(torch):
+    y = leaf(torch) * 2
+    with pytest.warns(UserWarning) as record:
+        assert y.grad is None
+    assert str(record[0].message).startswith(NON_LEAF_WARNING)
