@@ -20,7 +20,7 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, 
                        linspace, eye, rand, randn, randint, randperm, zeros_like, ones_like,
                        full_like, empty_like, rand_like, randn_like, randint_like)
 from .ops.functional import (
-    add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, clamp,
+    add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, reciprocal, abs, clamp,
     clip, maximum, minimum, where, eq, ne, lt, le, gt, ge, logical_not, isnan, isinf,
     isfinite, allclose, equal, all, any, sum, mean, var, std, max, min, amax, amin, argmax,
     argmin, logsumexp, softmax, log_softmax, matmul, mm, bmm, dot, reshape, flatten, squeeze,

@@ -13,7 +13,7 @@ from .tensor import Tensor
 
 # Methods that are the functional op with the tensor as first argument.
 for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 'sin', 'cos',
-              'tanh', 'sigmoid', 'relu', 'abs', 'clamp', 'clip', 'maximum', 'minimum',
+              'tanh', 'sigmoid', 'relu', 'reciprocal', 'abs', 'clamp', 'clip', 'maximum', 'minimum',
               'sum', 'mean', 'var', 'std', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
               'logsumexp', 'softmax', 'log_softmax', 'matmul', 'mm', 'bmm', 'dot',
               'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 't',
@@ -38,13 +38,12 @@ Tensor.where = _where
 
 Tensor.__add__ = Tensor.__radd__ = lambda self, other: F._binary(F.B.Add, self, other)
 Tensor.__sub__ = F.sub
-Tensor.__rsub__ = lambda self, other: F.sub(other, self) if not isinstance(other, Tensor) \
-    else F.sub(other, self)
+Tensor.__rsub__ = lambda self, other: F.sub(other, self)
 Tensor.__mul__ = Tensor.__rmul__ = lambda self, other: F._binary(F.B.Mul, self, other)
 Tensor.__truediv__ = F.div
-Tensor.__rtruediv__ = lambda self, other: F.div(other, self)
+Tensor.__rtruediv__ = lambda self, other: F.rdiv(self, other)
 Tensor.__pow__ = F.pow
-Tensor.__rpow__ = lambda self, other: F._binary(F.B.Pow, other, self)
+Tensor.__rpow__ = lambda self, other: F._binary(F.B.RPow, other, self)
 Tensor.__matmul__ = F.matmul
 Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self)
 Tensor.__neg__ = F.neg

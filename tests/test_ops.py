@@ -292,6 +292,12 @@ OPS = [
     Op('index/bool_mask', lambda x: x[x > 0], (M,), lambda x: x[x > 0], per(nonzero)),
     Op('index/bool_mask_rows', lambda x: x[idx(x, [True, False, True])], (M,),
        lambda x: x[[True, False, True]]),
+    Op('reciprocal', lambda x: x.reciprocal(), (M,), lambda x: 1 / x, per(nonzero)),
+    # gather: index smaller than the input in the other dim, with repeats (grads add up)
+    Op('gather/dim1', lambda x: x.gather(1, idx(x, [[0, 0, 3], [2, 2, 2]])), (M,),
+       lambda x: np.take_along_axis(x[:2], np.array([[0, 0, 3], [2, 2, 2]]), 1)),
+    Op('gather/dim0', lambda x: x.gather(0, idx(x, [[1, 0, 1, 1]])), (M,),
+       lambda x: np.take_along_axis(x, np.array([[1, 0, 1, 1]]), 0)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -303,7 +309,8 @@ REQUIRED_OPS = {
     'cos', 'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'sum', 'mean',
     'var', 'std', 'max', 'min', 'amax', 'argmax', 'logsumexp', 'softmax', 'log_softmax', 'mm',
     'bmm', 'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute',
-    'expand', 'contiguous', 'T', 'cat', 'stack', 'split', 'chunk', 'index',
+    'expand', 'contiguous', 'T', 'cat', 'stack', 'split', 'chunk', 'index', 'reciprocal',
+    'gather',
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',

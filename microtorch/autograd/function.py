@@ -223,7 +223,7 @@ def _wrap_output(cls, ctx, array, index, first, record):
                                         for a in ctx._non_differentiable)
     differentiable = record and array.dtype.kind == 'f' and not any(
         array is a for a in ctx._non_differentiable)
-    if cls.is_view and index == 0 and _aliases(array, first._data):
+    if cls.is_view and _aliases(array, first._data):
         out = Tensor._make(array, differentiable, ctx if differentiable else None, index,
                            first._version_counter)
         out._base = first._base if first._base is not None else first

@@ -126,6 +126,14 @@ def sigmoid_backward(y, gy):
     return gy * y * (1 - y)
 
 
+def reciprocal_forward(x):
+    return 1 / x
+
+
+def reciprocal_backward(y, gy):
+    return -gy * y * y
+
+
 def relu_forward(x):
     return np.maximum(x, 0)
 
@@ -230,14 +238,21 @@ def argmin(x, dim, keepdim):
     return np.argmin(x, axis=dim, keepdims=keepdim)
 
 
-def take_along_dim(x, index, dim):
-    return np.take_along_axis(x, index, axis=dim)
+def _along_dim_index(index, dim):
+    """The full NumPy index that picks x[..., index[i...], ...] along dim at each i."""
+    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grids[dim] = index
+    return tuple(grids)
 
 
-def scatter_along_dim(index, values, dim, shape):
-    """Zeros of `shape` with `values` placed at `index` along `dim` (no duplicates)."""
+def gather(x, index, dim):
+    return x[_along_dim_index(index, dim)]
+
+
+def scatter_add(index, values, dim, shape):
+    """Zeros of `shape` plus `values` added at `index` along `dim`; repeated indices add."""
     out = np.zeros(shape, values.dtype)
-    np.put_along_axis(out, index, values, axis=dim)
+    np.add.at(out, _along_dim_index(index, dim), values)
     return out
 
 

@@ -29,6 +29,10 @@ class Sub(Function):
         return gy, (-gy if ctx.needs_input_grad[1] else None)
 
 
+class Rsub(Sub):                      # number - tensor
+    node_name = 'RsubBackward1'
+
+
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
@@ -59,6 +63,7 @@ class Div(Function):
 
 class Pow(Function):
     """a ** b with a tensor exponent (a scalar exponent is the unary PowScalar)."""
+    node_name = 'PowBackward1'
 
     @staticmethod
     def forward(ctx, a, b):
@@ -80,6 +85,10 @@ class Pow(Function):
             else:
                 gb = where((a == 0) & (b >= 0), 0.0, gy * y * a.log())
         return ga, gb
+
+
+class RPow(Pow):                      # number ** tensor
+    node_name = 'PowBackward2'
 
 
 class Maximum(Function):

@@ -76,7 +76,9 @@ Tanh = _unary('tanh', 'y', lambda y, gy, gg: (-2 * gg * gy * y, gg * (1 - y * y)
 Sigmoid = _unary('sigmoid', 'y', lambda y, gy, gg: (gg * gy * (1 - 2 * y), gg * y * (1 - y)))
 Relu = _unary('relu', 'y', lambda y, gy, gg: (None, Relu.grad_op.apply(y, gg)))
 Clamp = _unary('clamp', 'x',
-               lambda x, gy, gg, lo, hi: (None, Clamp.grad_op.apply(x, gg, lo, hi)))
+               lambda x, gy, gg, lo, hi: (None, Clamp.grad_op.apply(x, gg, lo, hi)),
+               node_name='ClampBackward1')
+Reciprocal = _unary('reciprocal', 'y', lambda y, gy, gg: (-2 * gg * gy * y, -gg * y * y))
 PowScalar = _unary(
     'pow_scalar', 'x',
     lambda x, gy, gg, p: (gg * gy * p * (p - 1) * x ** (p - 2) if p not in (0, 1) else None,

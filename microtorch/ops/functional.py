@@ -102,7 +102,19 @@ def sub(input, other, alpha=1):
         raise RuntimeError('Subtraction, the `-` operator, with a bool tensor is not '
                            'supported. If you are trying to invert a mask, use the `~` or '
                            '`logical_not()` operator instead.')
-    return _binary(B.Sub, input, other)
+    return _binary(B.Sub if isinstance(input, Tensor) else B.Rsub, input, other)
+
+
+def reciprocal(input):
+    return E.Reciprocal.apply(_floating(input))
+
+
+def rdiv(input, other):
+    """number / tensor, computed as PyTorch does: reciprocal(tensor) * number."""
+    other = _as_number(other)
+    if not isinstance(other, _NUMBER):
+        return NotImplemented
+    return _binary(B.Mul, reciprocal(input), other)
 
 
 def mul(input, other):
@@ -345,7 +357,7 @@ def sum(input, dim=None, keepdim=False, dtype=None):
         input = cast(input, _dtype.to_dtype(dtype))
     elif input._data.dtype.kind in 'biu':
         input = cast(input, _dtype.int64)        # PyTorch sums integers and bools as int64
-    return R.Sum.apply(input, dims, keepdim)
+    return (R.Sum if dim is None else R.SumDims).apply(input, dims, keepdim)
 
 
 def _require_floating(input, name):
@@ -358,7 +370,8 @@ def mean(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
     _require_floating(input, 'mean')
-    return R.Mean.apply(input, wrap_dims(dim, input._data.ndim), keepdim)
+    op = R.Mean if dim is None else R.MeanDims
+    return op.apply(input, wrap_dims(dim, input._data.ndim), keepdim)
 
 
 def _correction(unbiased, correction):
@@ -414,10 +427,8 @@ def _extreme(input, dim, keepdim, other, name):
         raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
     xp = input._backend_xp()
     index = getattr(xp, pick)(input._data, axis=dim, keepdims=True)
-    values = R.TakeAlongDim.apply(input, index, dim)
-    indices = Tensor._make(index)
-    if not keepdim:
-        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    values = (R.MaxDim if name == 'max' else R.MinDim).apply(input, index, dim, keepdim)
+    indices = Tensor._make(index if keepdim else xp.squeeze(index, axis=dim))
     return _return_type(name)(values, indices)
 
 
@@ -434,11 +445,11 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 
 def amax(input, dim=(), keepdim=False):
-    return R.Amax.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
+    return R.AmaxDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
-    return R.Amin.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
+    return R.AminDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
 
 
 def _arg_extreme(input, dim, keepdim, name):
@@ -524,7 +535,7 @@ def matmul(input, other):
                            f'{k_b}x{cols})')
     if input.ndim > 2 or other.ndim > 2:
         broadcast_shapes(input.shape[:-2], other.shape[:-2])
-    return L.Matmul.apply(input, other)
+    return L.op_for(input.ndim, other.ndim).apply(input, other)
 
 
 def mm(input, mat2):
@@ -546,7 +557,9 @@ def bmm(input, mat2):
         raise RuntimeError('Expected size for first two dimensions of batch2 tensor to be: '
                            f'[{input.shape[0]}, {input.shape[2]}] but got: '
                            f'[{mat2.shape[0]}, {mat2.shape[1]}].')
-    return matmul(input, mat2)
+    check_same_device(input, mat2)
+    _same_dtype(input, mat2)
+    return L.Bmm.apply(input, mat2)
 
 
 def dot(input, other):
@@ -617,7 +630,7 @@ def t(input):
     if input.ndim > 2:
         raise RuntimeError(f't() expects a tensor with <= 2 dimensions, but self is '
                            f'{input.ndim}D')
-    return transpose(input, 0, 1) if input.ndim == 2 else S.Reshape.apply(input, input.shape)
+    return S.T.apply(input, 0, 1) if input.ndim == 2 else S.Reshape.apply(input, input.shape)
 
 
 def permute(input, *dims):
@@ -717,7 +730,12 @@ def stack(tensors, dim=0):
             raise RuntimeError('stack expects each tensor to be equal size, but got '
                                f'{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at '
                                f'entry {i}')
-    return cat([unsqueeze(t, dim) for t in tensors], dim)
+    first = tensors[0]
+    for t in tensors[1:]:
+        check_same_device(first, t)
+    dim = wrap_dim(dim, first.ndim + 1)
+    dtype = _dtype.result_type(tensors)
+    return S.Stack.apply(*[cast(t, dtype) for t in tensors], dim)
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -735,13 +753,8 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f'split_with_sizes expects split_sizes to sum exactly to {n} '
                                f"(input tensor's size at dimension {dim}), but got "
                                f'split_sizes={sizes}')
-    lead = (slice(None),) * dim
-    pieces = []
-    start = 0
-    for size in sizes:
-        pieces.append(tensor[lead + (slice(start, start + size),)])
-        start += size
-    return tuple(pieces)
+    pieces = S.Split.apply(tensor, tuple(sizes), dim)
+    return pieces if isinstance(pieces, tuple) else (pieces,)
 
 
 def chunk(input, chunks, dim=0):
@@ -836,8 +849,25 @@ def setitem_shape_error(input, index, value):
 
 
 def gather(input, dim, index):
+    """out[i][j] = input[index[i][j]][j] for dim 0 (and likewise for any dim)."""
+    _require_tensor(index, 'gather')
     dim = wrap_dim(dim, input.ndim)
-    return R.TakeAlongDim.apply(input, index._data, dim)
+    if index.dtype is not _dtype.int64:
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if index.ndim != input.ndim:
+        raise RuntimeError('Index tensor must have the same number of dimensions as input '
+                           'tensor')
+    for d in builtins.range(input.ndim):
+        if d != dim and index.shape[d] > input.shape[d]:
+            raise RuntimeError(f'Size does not match at dimension {d} expected index '
+                               f'{list(index.shape)} to be no larger than self '
+                               f'{list(input.shape)} apart from dimension {dim}')
+    check_same_device(input, index)
+    n = input.shape[dim]
+    if index.numel() and (int(index._data.min()) < -n or int(index._data.max()) >= n):
+        raise RuntimeError(f'index {int(index._data.max())} is out of bounds for dimension '
+                           f'{dim} with size {n}')
+    return R.Gather.apply(input, index, dim)
 
 
 _NUMPY_ARRAY = __import__('numpy').ndarray

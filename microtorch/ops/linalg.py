@@ -35,3 +35,32 @@ class Matmul(Function):
             ga = gy @ b.mT if need_a else None
             gb = a.mT @ gy if need_b else None
         return ga, gb
+
+
+# PyTorch names the node after the kernel that ran; learners see these names in reprs.
+class Dot(Matmul):
+    node_name = 'DotBackward0'
+
+
+class Mv(Matmul):
+    node_name = 'MvBackward0'
+
+
+class Bmm(Matmul):
+    node_name = 'BmmBackward0'
+
+
+class VectorMatrix(Matmul):        # PyTorch runs (1, k) @ (k, n) and squeezes
+    node_name = 'SqueezeBackward4'
+
+
+class Batched(Matmul):             # PyTorch folds batch dims into one mm and views back
+    node_name = 'UnsafeViewBackward0'
+
+
+def op_for(a_ndim, b_ndim):
+    if a_ndim == 1:
+        return Dot if b_ndim == 1 else VectorMatrix if b_ndim == 2 else Batched
+    if a_ndim == 2 and b_ndim <= 2:
+        return Mv if b_ndim == 1 else Matmul
+    return Batched

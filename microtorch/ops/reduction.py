@@ -23,6 +23,7 @@ def _count(shape, dims):
 
 
 class Sum(Function):
+    """sum over all dims (SumBackward0); SumDims below is sum over some (SumBackward1)."""
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
@@ -32,6 +33,10 @@ class Sum(Function):
     def backward(ctx, gy):
         g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
         return g.expand(ctx.shape), None, None
+
+
+class SumDims(Sum):
+    node_name = 'SumBackward1'
 
 
 class Mean(Function):
@@ -44,6 +49,10 @@ class Mean(Function):
     def backward(ctx, gy):
         g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
         return (g / _count(ctx.shape, ctx.dims)).expand(ctx.shape), None, None
+
+
+class MeanDims(Mean):
+    node_name = 'MeanBackward1'
 
 
 class SumToSize(Function):
@@ -120,37 +129,70 @@ class Amin(Amax):
     node_name = 'MinBackward1'
 
 
-class TakeAlongDim(Function):
-    """out[..., i, ...] = x[..., index[..., i, ...], ...] along one dim (gather)."""
+class AmaxDims(Amax):                 # amax(dim): PyTorch names its node apart from max()
+    node_name = 'AmaxBackward0'
+
+
+class AminDims(Amin):
+    node_name = 'AminBackward0'
+
+
+class Gather(Function):
+    """out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim` (PyTorch's gather);
+    `index` may be smaller than x in the other dims."""
 
     @staticmethod
     def forward(ctx, x, index, dim):
         ctx.save_for_backward(index)
         ctx.shape, ctx.dim = x.shape, dim
-        return ctx.backend.take_along_dim(x, index, dim)
+        return ctx.backend.gather(x, index, dim)
 
     @staticmethod
     def backward(ctx, gy):
         index, = ctx.saved_tensors
-        return ScatterAlongDim.apply(gy, index, ctx.dim, ctx.shape), None, None
+        return ScatterAdd.apply(gy, index, ctx.dim, ctx.shape), None, None
 
 
-class ScatterAlongDim(Function):
-    """Zeros of `shape` with g placed at `index` along dim: the backward of TakeAlongDim."""
+class ScatterAdd(Function):
+    """Zeros of `shape` plus g added at `index` along dim (repeats add): gather's backward."""
 
     @staticmethod
     def forward(ctx, g, index, dim, shape):
         ctx.save_for_backward(index)
         ctx.dim = dim
-        return ctx.backend.scatter_along_dim(index, g, dim, shape)
+        return ctx.backend.scatter_add(index, g, dim, shape)
 
     @staticmethod
     def backward(ctx, ggx):
         index, = ctx.saved_tensors
-        return TakeAlongDim.apply(ggx, index, ctx.dim), None, None, None
+        return Gather.apply(ggx, index, ctx.dim), None, None, None
+
+
+class MaxDim(Function):
+    """The values of max(dim) given the argmax indices (kept dim): the grad goes to them."""
+    node_name = 'MaxBackward0'
+
+    @staticmethod
+    def forward(ctx, x, index, dim, keepdim):
+        ctx.save_for_backward(index)
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        values = ctx.backend.gather(x, index, dim)
+        return values if keepdim else values.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        index, = ctx.saved_tensors
+        g = gy if ctx.keepdim else gy.unsqueeze(ctx.dim)
+        return ScatterAdd.apply(g, index, ctx.dim, ctx.shape), None, None, None
+
+
+class MinDim(MaxDim):
+    node_name = 'MinBackward0'
 
 
 class LogSumExp(Function):
+    node_name = 'LogsumexpBackward0'
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         y = ctx.backend.logsumexp_forward(x, dims, keepdim)

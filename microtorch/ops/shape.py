@@ -39,6 +39,10 @@ class Transpose(Function):
         return gy.transpose(*ctx.dims), None, None
 
 
+class T(Transpose):
+    node_name = 'TBackward0'
+
+
 class Permute(Function):
     is_view = True
 
@@ -118,3 +122,40 @@ class Cat(Function):
             grads.append(gy[lead + (slice(start, start + size),)] if needed else None)
             start += size
         return tuple(grads) + (None,)
+
+
+class Stack(Function):
+    """stack(*tensors, dim): backward hands each input its index of gy along dim (views)."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        *arrays, dim = args
+        ctx.dim = dim
+        return ctx.backend.stack(arrays, dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        lead = (slice(None),) * ctx.dim
+        return tuple(gy[lead + (i,)] if needed else None
+                     for i, needed in enumerate(ctx.needs_input_grad[:-1])) + (None,)
+
+
+class Split(Function):
+    """split into pieces of `sizes` along dim, each a view; backward concatenates the grads
+    (pieces that received none contribute zeros)."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, sizes, dim):
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        pieces = []
+        start = 0
+        for size in sizes:
+            pieces.append(x[lead + (slice(start, start + size),)])
+            start += size
+        return tuple(pieces)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return Cat.apply(*grads, ctx.dim), None, None
