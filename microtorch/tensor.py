@@ -343,3 +343,7 @@ class _HookHandle:
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
+
+
+from .autograd import function as _function  # noqa: E402
+_function.Tensor = Tensor          # the tape wraps outputs without importing this module

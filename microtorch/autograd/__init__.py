@@ -14,14 +14,13 @@ def _as_tuple(value):
 
 def _make_grads(outputs, grad_outputs):
     from ..tensor import Tensor
-    from ..creation import ones_like
     grads = []
     for i, out in enumerate(outputs):
         given = grad_outputs[i] if grad_outputs is not None else None
         if given is None:
             if out._requires_grad and out._data.size != 1:
                 raise RuntimeError('grad can be implicitly created only for scalar outputs')
-            given = ones_like(out)
+            given = Tensor._make(out._backend_xp().ones_like(out._data))
         elif not isinstance(given, Tensor):
             raise TypeError(f'gradient must be a Tensor, got {type(given).__name__}')
         elif given.shape != out.shape:

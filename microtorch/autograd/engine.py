@@ -8,7 +8,9 @@ arrived. No recursion: a graph of any depth runs in a loop.
 import heapq
 import itertools
 
+from . import function
 from .function import AccumulateGrad, accumulator_of
+from .._dtype import from_numpy_dtype
 from .grad_mode import state as grad_state
 
 
@@ -113,7 +115,6 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
 
 
 def _call_backward(node, grads):
-    from ..tensor import Tensor
     fn = node._fn
     if None in grads:            # an output that received no gradient contributes zeros
         grads = [g if g is not None else _zeros_for_output(node, nr)
@@ -129,22 +130,21 @@ def _call_backward(node, grads):
         if grad is None or edge is None:
             fixed.append(None)
             continue
-        if not isinstance(grad, Tensor):
+        if not isinstance(grad, function.Tensor):
             raise TypeError(f'{type(node).__name__} returned a {type(grad).__name__} as a '
                             'gradient; expected a Tensor or None')
-        shape, dtype = meta
+        shape, np_dtype = meta
         if grad._data.shape != shape:
             grad = grad.sum_to_size(shape)         # undo broadcasting, in one place
-        if grad.dtype is not dtype:
-            grad = grad.to(dtype)
+        if grad._data.dtype != np_dtype:
+            grad = grad.to(from_numpy_dtype(np_dtype))
         fixed.append(grad)
     return fixed
 
 
 def _zeros_for_output(node, nr):
-    from ..tensor import Tensor
     shape, dtype = node._output_meta[nr]
-    return Tensor._make(node.backend.zeros(shape, dtype.np), False, None, 0)
+    return function.Tensor._make(node.backend.zeros(shape, dtype.np), False, None, 0)
 
 
 def _accumulate_leaf(tensor, grad, create_graph):

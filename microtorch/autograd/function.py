@@ -18,6 +18,8 @@ import weakref
 from .grad_mode import state as _grad_state
 from .. import backends as _backends
 
+Tensor = None     # microtorch.tensor sets this once Tensor exists (the modules import each other)
+
 _sequence = itertools.count()     # the tape's order: each recorded node takes the next number
 
 _FREED = ('Trying to backward through the graph a second time (or directly access saved tensors '
@@ -119,10 +121,8 @@ class _SavedOutput:
 
     def unpack(self, node):
         if self.counter.value != self.version:
-            from ..tensor import Tensor
             view = Tensor._make(self.data, False, None, 0, self.counter)
             raise RuntimeError(_modified_message(view, node, self.output_nr, self.version))
-        from ..tensor import Tensor
         return Tensor._make(self.data, True, node, self.output_nr, self.counter)
 
 
@@ -136,7 +136,6 @@ class _SavedConstant:
         data = self.data
         if data is None or isinstance(data, (bool, int, float)):
             return data          # a Python scalar operand stays a Python scalar
-        from ..tensor import Tensor
         return Tensor._make(data, False, None, 0, VersionCounter())
 
 
@@ -182,7 +181,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        from ..tensor import Tensor
         record = False
         first = None
         datas = []
@@ -191,8 +189,7 @@ class Function:
             if isinstance(a, Tensor):
                 if first is None:
                     first = a
-                if a._requires_grad:
-                    record = True
+                record = record or a._requires_grad
                 datas.append(a._data)
                 needs.append(a._requires_grad)
             else:
@@ -205,15 +202,16 @@ class Function:
         out = cls.forward(ctx, *datas)
         if type(out) is tuple:
             outputs = tuple(_wrap_output(cls, ctx, o, i, first, record) for i, o in enumerate(out))
-        else:
-            outputs = (_wrap_output(cls, ctx, out, 0, first, record),)
+            if record:
+                _record(ctx, args, outputs)
+            return outputs
+        output = _wrap_output(cls, ctx, out, 0, first, record)
         if record:
-            _record(ctx, args, outputs)
-        return outputs if type(out) is tuple else outputs[0]
+            _record(ctx, args, (output,))
+        return output
 
 
 def _wrap_output(cls, ctx, array, index, first, record):
-    from ..tensor import Tensor
     if type(array) is not type(first._data):
         # NumPy reductions to 0-d return scalars: wrap one, and make what forward saved of it
         # (matched by identity) the wrapped array, so backward gets the output as a Tensor.
@@ -221,15 +219,15 @@ def _wrap_output(cls, ctx, array, index, first, record):
         ctx._to_save = tuple(array if s is scalar else s for s in ctx._to_save)
         ctx._non_differentiable = tuple(array if a is scalar else a
                                         for a in ctx._non_differentiable)
-    differentiable = record and array.dtype.kind == 'f' and not any(
-        array is a for a in ctx._non_differentiable)
+    differentiable = record and array.dtype.kind == 'f'
+    if differentiable and ctx._non_differentiable:
+        differentiable = not any(array is a for a in ctx._non_differentiable)
+    grad_fn = ctx if differentiable else None
     if cls.is_view and _aliases(array, first._data):
-        out = Tensor._make(array, differentiable, ctx if differentiable else None, index,
-                           first._version_counter)
+        out = Tensor._make(array, differentiable, grad_fn, index, first._version_counter)
         out._base = first._base if first._base is not None else first
         return out
-    return Tensor._make(array, differentiable, ctx if differentiable else None, index,
-                        VersionCounter())
+    return Tensor._make(array, differentiable, grad_fn, index, VersionCounter())
 
 
 def _aliases(view, array):
@@ -239,15 +237,14 @@ def _aliases(view, array):
 
 
 def _record(ctx, args, outputs):
-    from ..tensor import Tensor
     edges = []
     meta = []
     for a in args:
         if isinstance(a, Tensor):
-            meta.append((a._data.shape, a.dtype))
+            meta.append((a._data.shape, a._data.dtype))
             if a._requires_grad:
                 fn = a._grad_fn
-                edges.append((fn, a._output_nr) if fn is not None else (a._accumulator_node(), 0))
+                edges.append((fn, a._output_nr) if fn is not None else (accumulator_of(a), 0))
                 continue
         else:
             meta.append(None)
@@ -256,17 +253,19 @@ def _record(ctx, args, outputs):
     ctx._input_meta = tuple(meta)
     ctx.needs_input_grad = tuple(e is not None for e in edges)
     ctx._seq = next(_sequence)
-    ctx._n_outputs = len(outputs)
     if len(outputs) > 1:
+        ctx._n_outputs = len(outputs)
         ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)
-    ctx._saved = [_resolve_saved(item, args, outputs) for item in ctx._to_save]
-    ctx._to_save = ()
+    if ctx._to_save:
+        ctx._saved = [_resolve_saved(item, args, outputs) for item in ctx._to_save]
+        ctx._to_save = ()
+    else:
+        ctx._saved = ()
     ctx._non_differentiable = ()
 
 
 def _resolve_saved(item, args, outputs):
     """Match a saved array to the input or output Tensor it is, by identity."""
-    from ..tensor import Tensor
     if item is None:
         return _SavedConstant(None)
     for a in args:
