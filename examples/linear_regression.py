@@ -1,46 +1,45 @@
-"""Linear regression y = w * x by SGD, as in the seed tutorial, on the GPU when there is one.
+"""Linear regression y = w * x, one sample at a time, as the seed tutorial teaches it.
 
-    python examples/linear_regression.py --device auto --epochs 100 --seed 0
+    python examples/linear_regression.py --device auto --epochs 100
 
-Prints the loss every 10 epochs and `final loss: <value>` last.
+The update goes through `.data` so that it is not recorded on the tape, and the gradient is
+zeroed after each step because backward() accumulates.
 """
-import argparse
+import os
+import sys
 
-import microtorch as torch
-
-
-def pick_device(name):
-    if name == 'auto':
-        return 'cuda' if torch.cuda.is_available() else 'cpu'
-    return name
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda'])
-    parser.add_argument('--epochs', type=int, default=100)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--lr', type=float, default=0.05)
-    args = parser.parse_args(argv)
-    device = pick_device(args.device)
-    torch.manual_seed(args.seed)
+    args = _common.parse_args(__doc__.splitlines()[0], epochs=100, argv=argv)
+    torch = _common.load_framework(args)
+    device = _common.pick_device(torch, args.device)
 
-    x_data = torch.tensor([1.0, 2.0, 3.0], device=device)
-    y_data = torch.tensor([2.0, 4.0, 6.0], device=device)
-    w = torch.randn(1, device=device, requires_grad=True)
-    print(f'device: {device}, initial w: {w.item():.4f}')
+    x_data = [1.0, 2.0, 3.0]
+    y_data = [2.0, 4.0, 6.0]
+    w = torch.tensor([1.0], device=device, requires_grad=True)
 
-    for epoch in range(args.epochs):
+    def forward(x):
+        return x * w
+
+    losses = []
+    for epoch in _common.progress(args, args.epochs, 'linear'):
         for x, y in zip(x_data, y_data):
-            loss = (x * w - y) ** 2
+            loss = (forward(x) - y) ** 2
             loss.backward()
-            with torch.no_grad():          # the update must not be recorded on the tape
-                w -= args.lr * w.grad
-            w.grad.zero_()
-        if epoch % 10 == 0 or epoch == args.epochs - 1:
-            print(f'epoch {epoch:4d}  loss {loss.item():.6f}  w {w.item():.6f}')
-    print(f'final loss: {loss.item():.6g}')
-    return loss.item()
+            w.data = w.data - 0.01 * w.grad.data
+            w.grad.data.zero_()
+        losses.append(loss.item())
+
+    print(f'device: {device}  w: {w.item():.6f}  predict(4): {forward(4.0).item():.6f}')
+    with torch.no_grad():
+        fit = [forward(x).item() for x in x_data]
+    _common.save_plot(_common.plot_path(args, __file__), x_data, y_data, fit, losses,
+                      'y = w * x')
+    print(f'final loss: {losses[-1]:.6g}')
+    return losses[-1]
 
 
 if __name__ == '__main__':
