@@ -78,6 +78,19 @@ Relu = _unary('relu', 'y', lambda y, gy, gg: (None, Relu.grad_op.apply(y, gg)))
 Clamp = _unary('clamp', 'x',
                lambda x, gy, gg, lo, hi: (None, Clamp.grad_op.apply(x, gg, lo, hi)),
                node_name='ClampBackward1')
+LeakyRelu = _unary('leaky_relu', 'x',
+                   lambda x, gy, gg, slope: (None, LeakyRelu.grad_op.apply(x, gg, slope)))
+
+
+def _softplus_second(x, gy, gg, beta, threshold):
+    # f'(x) = sigmoid(beta x) below the threshold, 1 above; f''(x) = beta s (1 - s), or 0.
+    z = x * beta
+    s = z.sigmoid()
+    g_x = (gg * gy * beta * s * (1 - s)).where(z <= threshold, 0.0)
+    return g_x, Softplus.grad_op.apply(x, gg, beta, threshold)
+
+
+Softplus = _unary('softplus', 'x', _softplus_second)
 Reciprocal = _unary('reciprocal', 'y', lambda y, gy, gg: (-2 * gg * gy * y, -gg * y * y))
 PowScalar = _unary(
     'pow_scalar', 'x',

@@ -58,6 +58,55 @@ class Batched(Matmul):             # PyTorch folds batch dims into one mm and vi
     node_name = 'UnsafeViewBackward0'
 
 
+class Linear(Function):
+    """nn.Linear's y = x @ W^T + b as one node and one backend call; backward is made of
+    matmuls and a sum, so it is differentiable again."""
+    node_name = 'AddmmBackward0'
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        return ctx.backend.linear_forward(x, weight, bias)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        out_features, in_features = w.shape
+        gx = gy.matmul(w) if need_x else None
+        gw = gb = None
+        if need_w or need_b:
+            rows = gy.reshape(-1, out_features)      # batch dims folded into one
+            gw = rows.t().mm(x.reshape(-1, in_features)) if need_w else None
+            gb = rows.sum(0) if need_b else None
+        return gx, gw, gb
+
+
+# PyTorch's node for linear depends on the input's dims and the bias (addmm, mm, views).
+class LinearMm(Linear):
+    node_name = 'MmBackward0'
+
+
+class LinearView(Linear):
+    node_name = 'ViewBackward0'
+
+
+class LinearUnsafeView(Linear):
+    node_name = 'UnsafeViewBackward0'
+
+
+class LinearSqueeze(Linear):
+    node_name = 'SqueezeBackward4'
+
+
+def linear_op_for(input_ndim, has_bias):
+    if input_ndim == 2:
+        return Linear if has_bias else LinearMm
+    if has_bias:
+        return LinearView
+    return LinearSqueeze if input_ndim == 1 else LinearUnsafeView
+
+
 def op_for(a_ndim, b_ndim):
     if a_ndim == 1:
         return Dot if b_ndim == 1 else VectorMatrix if b_ndim == 2 else Batched

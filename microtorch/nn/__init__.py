@@ -1,0 +1,16 @@
+"""`microtorch.nn`: Module, Parameter, layers and losses, with PyTorch's names.
+
+    import microtorch as torch
+    import microtorch.nn.functional as F
+    model = torch.nn.Sequential(torch.nn.Linear(1, 64), torch.nn.Sigmoid())
+"""
+from .parameter import Parameter
+from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Sigmoid, Tanh,
+                      LeakyReLU, Softplus, Softmax, LogSoftmax, Dropout, Flatten, MSELoss,
+                      L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss)
+from . import functional, init, modules
+
+__all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
+           'Sigmoid', 'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout',
+           'Flatten', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
+           'CrossEntropyLoss', 'functional', 'init', 'modules']

@@ -1,0 +1,338 @@
+"""`microtorch.nn.functional`: activations, dropout, linear and losses with PyTorch's
+signatures, argument checks and errors (import it as F). The nn modules call these.
+
+As in ops/functional.py, every check runs before any op does, so a failed call changes
+nothing; the ops themselves live in ops/elementwise.py, ops/linalg.py and ops/loss.py.
+"""
+import warnings
+
+from .. import _dtype
+from .. import backends as _backends
+from .._size import broadcast_shapes
+from .._tensor_methods import _inplace
+from ..ops import elementwise as _E
+from ..ops import linalg as _L
+from ..ops import loss as _LS
+from ..ops import functional as _F
+from ..ops.functional import sigmoid, tanh, type_name as _type_name
+from ..random import default_generator as _generator
+from ..tensor import Tensor
+
+__all__ = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'softplus', 'dropout',
+           'softmax', 'log_softmax', 'mse_loss', 'l1_loss', 'smooth_l1_loss',
+           'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'cross_entropy']
+
+
+def _c_name(dtype):
+    """The C type name PyTorch's mm error uses: 'float', 'double', 'long'..."""
+    return {'float32': 'float', 'float64': 'double', 'int64': 'long', 'int32': 'int'}.get(
+        dtype.name, dtype.name)
+
+
+def _require_floating(input, kernel):
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"{kernel}_{input.device.type}" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+
+
+# ---- activations -------------------------------------------------------------------------
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else _F.relu(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    _require_floating(input, 'leaky_relu')
+    negative_slope = float(negative_slope)
+    if inplace:
+        return _inplace(input, lambda x: _E.LeakyRelu.apply(x, negative_slope))
+    return _E.LeakyRelu.apply(input, negative_slope)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    _require_floating(input, 'softplus')
+    return _E.Softplus.apply(input, float(beta), float(threshold))
+
+
+def _implicit_dim(name, ndim, stacklevel):
+    # stacklevel counts from here to the user's line (modules pass a larger one).
+    warnings.warn(f'Implicit dimension choice for {name} has been deprecated. Change the call '
+                  'to include dim=X as an argument.', UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _implicit_dim('softmax', input.ndim, _stacklevel)
+    return _F.softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _implicit_dim('log_softmax', input.ndim, _stacklevel)
+    return _F.log_softmax(input, dim, dtype)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: zero each element with probability p and scale the rest by
+    1 / (1 - p), drawing from microtorch's generator. Without training (or with p = 0) the
+    input itself comes back, as in PyTorch."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f'dropout probability has to be between 0 and 1, but got {p}')
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    backend = _backends.for_array(input._data)
+    mask = Tensor._make(backend.dropout_mask(_generator, input._data.shape, p,
+                                             input._data.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+# ---- linear ------------------------------------------------------------------------------
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, as one op."""
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError('both arguments to linear need to be at least 1D, but they are '
+                           f'{input.ndim}D and {weight.ndim}D')
+    if weight.ndim != 2:                         # a vector weight: PyTorch's matmul path
+        out = _F.matmul(input, weight.t())
+        return out if bias is None else out + bias
+    _F.check_same_device(input, weight)
+    if input.dtype is not weight.dtype:          # worded as PyTorch's addmm or mm says it
+        if bias is not None:
+            raise RuntimeError('mat1 and mat2 must have the same dtype, but got '
+                               f'{_type_name(input.dtype)} and {_type_name(weight.dtype)}')
+        raise RuntimeError('expected m1 and m2 to have the same dtype, but got: '
+                           f'{_c_name(input.dtype)} != {_c_name(weight.dtype)}')
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError('self and mat2 must have the same dtype, but got '
+                           f'{_type_name(bias.dtype)} and {_type_name(weight.dtype)}')
+    out_features, in_features = weight.shape
+    if input.shape[-1] != in_features:
+        rows = 1
+        for n in input.shape[:-1]:
+            rows *= n
+        raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({rows}x'
+                           f'{input.shape[-1]} and {in_features}x{out_features})')
+    if bias is not None:
+        _F.check_same_device(input, bias)
+        if tuple(bias.shape) != (out_features,):
+            _F.expand(bias, tuple(input.shape[:-1]) + (out_features,))   # PyTorch's error
+            return _L.linear_op_for(input.ndim, False).apply(input, weight, None) + bias
+    return _L.linear_op_for(input.ndim, bias is not None).apply(input, weight, bias)
+
+
+# ---- losses ------------------------------------------------------------------------------
+
+_REDUCTIONS = ('none', 'mean', 'sum')
+
+
+def _legacy_reduction(size_average, reduce):
+    """The reduction that PyTorch's deprecated size_average/reduce arguments mean."""
+    if size_average is None and reduce is None:
+        return None
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = 'none' if not reduce else 'mean' if size_average else 'sum'
+    warnings.warn('size_average and reduce args will be deprecated, please use '
+                  f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    return reduction
+
+
+def _reduction(size_average, reduce, reduction):
+    reduction = _legacy_reduction(size_average, reduce) or reduction
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    return reduction
+
+
+def _same_dtype(input, target):
+    """input and target cast to their common dtype (PyTorch promotes them, too)."""
+    _F.check_same_device(input, target)
+    if input.dtype is not target.dtype:
+        dtype = _dtype.result_type((input, target))
+        input, target = _F.cast(input, dtype), _F.cast(target, dtype)
+    return input, target
+
+
+def _pointwise_inputs(input, target, kernel):
+    """mse/l1/smooth_l1: a target of another shape is broadcast, with PyTorch's warning."""
+    if target.shape != input.shape:
+        warnings.warn(f'Using a target size ({target.size()}) that is different to the input '
+                      f'size ({input.size()}). This will likely lead to incorrect results due '
+                      'to broadcasting. Please ensure they have the same size.', UserWarning,
+                      stacklevel=3)
+    broadcast_shapes(input.shape, target.shape)
+    input, target = _same_dtype(input, target)
+    _require_floating(input, kernel)
+    return input, target
+
+
+def _weighted(errors, weight, reduction, input):
+    """mse_loss and l1_loss with per-element weights (PyTorch composes these, too)."""
+    if weight.shape != input.shape:
+        raise ValueError('Weights and input must have the same size.')
+    weighted = errors * weight
+    if reduction == 'none':
+        return weighted
+    if reduction == 'sum':
+        return weighted.sum()
+    return weighted.sum() / weight.sum()
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
+    input, target = _pointwise_inputs(input, target, 'mse')
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted((input - target) ** 2, weight, reduction, input)
+    return _LS.MseLoss.apply(input, target, reduction)
+
+
+_L1_OPS = {'mean': _LS.L1Loss, 'sum': _LS.L1LossSum, 'none': _LS.L1LossNone}
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
+    input, target = _pointwise_inputs(input, target, 'abs')
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted((input - target).abs(), weight, reduction, input)
+    return _L1_OPS[reduction].apply(input, target, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean',
+                   beta=1.0):
+    input, target = _pointwise_inputs(input, target, 'smooth_l1')
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError('smooth_l1_loss does not support negative values for beta.')
+    if beta == 0:                       # the quadratic zone vanishes: plain L1
+        return _L1_OPS[reduction].apply(input, target, reduction)
+    return _LS.SmoothL1Loss.apply(input, target, reduction, float(beta))
+
+
+def _constant(tensor, input):
+    """A class/element weight as a backend array in input's dtype (never differentiated),
+    after checking that it broadcasts to input's shape without growing it."""
+    if tensor is None:
+        return None
+    _F.check_same_device(input, tensor)
+    shape = broadcast_shapes(input.shape, tensor.shape)
+    if shape != tuple(input.shape):
+        raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the "
+                           f'broadcast shape {list(shape)}')
+    return _F.cast(tensor.detach(), input.dtype)._data
+
+
+def _in_unit_interval(t):
+    xp = t._backend_xp()
+    return bool(xp.all((t._data >= 0) & (t._data <= 1)))     # NaN fails, as in PyTorch
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction='mean'):
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f'Using a target size ({target.size()}) that is different to the '
+                         f'input size ({input.size()}) is deprecated. Please ensure they have '
+                         'the same size.')
+    input, target = _same_dtype(input, target)
+    _require_floating(input, 'binary_cross_entropy')
+    weight = _constant(weight, input)
+    if not _in_unit_interval(input):
+        raise RuntimeError('all elements of input should be between 0 and 1')
+    if not _in_unit_interval(target):
+        raise RuntimeError('all elements of target should be between 0 and 1')
+    return _LS.BinaryCrossEntropy.apply(input, target, reduction, weight)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction='mean', pos_weight=None):
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f'Target size ({target.size()}) must be the same as input size '
+                         f'({input.size()})')
+    input, target = _same_dtype(input, target)
+    _require_floating(input, 'binary_cross_entropy_with_logits')
+    if pos_weight is not None:
+        broadcast_shapes(pos_weight.shape, input.shape)
+    weight = _constant(weight, input)
+    pos_weight = _constant(pos_weight, input)
+    return _LS.BinaryCrossEntropyWithLogits.apply(input, target, reduction, weight,
+                                                  pos_weight)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction='mean', label_smoothing=0.0):
+    """Class indices (N,) for input (N, C), (N, d...) for (N, C, d...), () for (C,); or
+    class probabilities of input's shape."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if label_smoothing:
+        raise NotImplementedError('cross_entropy: label_smoothing is not supported by '
+                                  'microtorch yet')
+    _require_floating(input, 'log_softmax')
+    if input.ndim == 0:
+        raise RuntimeError('cross_entropy: expected an input of at least 1 dimension (C), '
+                           '(N, C) or (N, C, d1, ...)')
+    class_dim = 0 if input.ndim == 1 else 1
+    n_classes = input.shape[class_dim]
+    if weight is not None:
+        _F.check_same_device(input, weight)
+        if weight.ndim != 1 or weight.numel() != n_classes:
+            raise RuntimeError(f'weight tensor should be defined either for all {n_classes} '
+                               f'classes or no classes but got weight tensor of shape: '
+                               f'{list(weight.shape)}')
+        if weight.dtype is not input.dtype:
+            raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
+                               f'{_type_name(weight.dtype)}')
+    if target.shape == input.shape:
+        if not target.is_floating_point():
+            raise RuntimeError('Expected floating point type for target with class '
+                               f'probabilities, got {_type_name(target.dtype)}')
+        return _soft_cross_entropy(input, target, weight, reduction, class_dim)
+    if target.dtype is not _dtype.int64:
+        raise RuntimeError('expected target dtype to be Long or Byte, but got '
+                           f'{_type_name(target.dtype)}')
+    _F.check_same_device(input, target)
+    unbatched = input.ndim == 1
+    if unbatched:
+        if target.ndim > 1 or target.numel() != 1:
+            raise ValueError('For 1D input, 1D target must have size 1, but got target size: '
+                             f'{target.numel()}')
+        input, target = input.unsqueeze(0), target.reshape(1)
+    _check_class_targets(input, target, ignore_index)
+    weight = None if weight is None else weight.detach()._data
+    out = _LS.CrossEntropy.apply(input, target, reduction, weight, ignore_index)
+    return out.reshape(()) if unbatched and reduction == 'none' else out
+
+
+def _check_class_targets(input, target, ignore_index):
+    n = input.shape[0]
+    if input.ndim == 2:
+        if target.ndim == 0 or target.shape[0] != n:
+            raise ValueError(f'Expected input batch_size ({n}) to match target batch_size '
+                             f'({target.shape[0] if target.ndim else 0}).')
+        if target.ndim != 1:
+            raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
+    elif tuple(target.shape) != (n,) + tuple(input.shape[2:]):
+        raise RuntimeError(f'Expected target size {[n] + list(input.shape[2:])}, got '
+                           f'{list(target.shape)}')
+    data = target._data
+    xp = target._backend_xp()
+    bad = (data != ignore_index) & ((data < 0) | (data >= input.shape[1]))
+    if bool(xp.any(bad)):
+        first = int(data.reshape(-1)[int(xp.argmax(bad.reshape(-1)))])
+        raise IndexError(f'Target {first} is out of bounds.')
+
+
+def _soft_cross_entropy(input, target, weight, reduction, class_dim):
+    """Class probabilities: -sum_c w_c target_c log_softmax(input)_c, per sample."""
+    input, target = _same_dtype(input, target)
+    logp = _F.log_softmax(input, class_dim)
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[class_dim] = -1
+        logp = logp * weight.reshape(shape)
+    loss = -(target * logp).sum(class_dim)
+    if reduction == 'none':
+        return loss
+    return loss.sum() if reduction == 'sum' else loss.mean()

@@ -1,0 +1,13 @@
+"""The layer classes of microtorch.nn, one family per module."""
+from .module import Module
+from .container import Sequential, ModuleList
+from .linear import Identity, Linear
+from .activation import ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax, LogSoftmax
+from .dropout import Dropout
+from .flatten import Flatten
+from .loss import MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
+
+__all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
+           'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
+           'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
+           'CrossEntropyLoss']

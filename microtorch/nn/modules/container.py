@@ -1,0 +1,166 @@
+"""Containers: `Sequential` (modules applied in order) and `ModuleList` (a list of modules
+that registers them). Their children are keyed '0', '1', ... as in PyTorch's state dicts."""
+import operator
+from collections import OrderedDict
+
+from .module import Module, _indent
+
+
+def _key_at(module, idx):
+    """The child key at a (possibly negative) integer position."""
+    n = len(module._modules)
+    idx = operator.index(idx)
+    if not -n <= idx < n:
+        raise IndexError(f'index {idx} is out of range')
+    return list(module._modules)[idx % n]
+
+
+def _renumber(module):
+    """Keys back to '0', '1', ... after a deletion (so indexing and state dicts agree)."""
+    module._modules = {str(i): m for i, m in enumerate(module._modules.values())}
+
+
+def _insert(module, index, new):
+    if not isinstance(new, Module):
+        raise AssertionError(f'module should be of type: {Module}')
+    n = len(module._modules)
+    if not -n <= index <= n:
+        raise IndexError(f'Index out of range: {index}')
+    if index < 0:
+        index += n
+    children = list(module._modules.values())
+    children.insert(index, new)
+    module._modules = {str(i): m for i, m in enumerate(children)}
+
+
+class Sequential(Module):
+    """Sequential(m1, m2, ...) or Sequential(OrderedDict(name=module)): forward feeds each
+    module's output to the next."""
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for key, module in args[0].items():
+                self.add_module(key, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):               # keeps the keys, as PyTorch does
+            return type(self)(OrderedDict(list(self._modules.items())[idx]))
+        return self._modules[_key_at(self, idx)]
+
+    def __setitem__(self, idx, module):
+        setattr(self, _key_at(self, idx), module)
+
+    def __delitem__(self, idx):
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [_key_at(self, idx)]
+        for key in keys:
+            del self._modules[key]
+        _renumber(self)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __add__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError('add operator supports only objects of Sequential class, but '
+                             f'{type(other)} is given.')
+        return Sequential(*self, *other)
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def insert(self, index, module):
+        _insert(self, index, module)
+        return self
+
+    def extend(self, sequential):
+        for module in sequential:
+            self.append(module)
+        return self
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def forward(self, input):
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+
+class ModuleList(Module):
+    """A list of modules, registered as children (so their parameters are the owner's)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):               # renumbered from 0, as PyTorch does
+            return type(self)(list(self._modules.values())[idx])
+        return self._modules[_key_at(self, idx)]
+
+    def __setitem__(self, idx, module):
+        setattr(self, _key_at(self, idx), module)
+
+    def __delitem__(self, idx):
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [_key_at(self, idx)]
+        for key in keys:
+            del self._modules[key]
+        _renumber(self)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other):
+        return ModuleList(list(self) + list(other))
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def insert(self, index, module):
+        _insert(self, index, module)
+
+    def extend(self, modules):
+        if not hasattr(modules, '__iter__'):
+            raise TypeError('ModuleList.extend should be called with an iterable, but got '
+                            + type(modules).__name__)
+        offset = len(self)
+        for i, module in enumerate(modules):
+            self.add_module(str(offset + i), module)
+        return self
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def _child_lines(self):
+        # Runs of equal children print once, as PyTorch does: '(0-2): 3 x Linear(...)'.
+        lines = []
+        reprs = [repr(m) for m in self._modules.values()]
+        start = 0
+        while start < len(reprs):
+            end = start
+            while end + 1 < len(reprs) and reprs[end + 1] == reprs[start]:
+                end += 1
+            label = f'({start}): ' if end == start else f'({start}-{end}): {end - start + 1} x '
+            lines.append(_indent(label + reprs[start], 2))
+            start = end + 1
+        return lines

@@ -1,0 +1,217 @@
+"""Losses, each a fused forward/backward pair.
+
+A loss op `L` runs `backend.<kernel>_forward(x, y, reduction, *options)` and saves x and y.
+Its backward is the op `L.grad_op`, whose forward is the fused kernel
+`backend.<kernel>_backward(x, y, gy, reduction, *options)` (one pass: read x, y, gy; write the
+input's gradient) and whose backward - the second derivative - is written with Tensor ops.
+The target's gradient, where it has one, is a Tensor expression of the same values.
+
+The input's gradient is linear in gy, so the grad op's derivative with respect to gy is the
+grad op itself applied to the incoming gradient (the engine sums it down to gy's shape).
+`options` are Python values and backend arrays (class weights): constants, never
+differentiated.
+"""
+import math
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .elementwise import Softplus
+
+
+def _per_element(g, reduction, n):
+    """g divided by n for 'mean': the factor the loss's elementwise derivative gets."""
+    return g / n if reduction == 'mean' else g
+
+
+def _constant(array):
+    return None if array is None else Tensor._make(array)
+
+
+class _Loss(Function):
+    kernel = ''               # the backend pair's name: <kernel>_forward, <kernel>_backward
+    grad_op = None
+
+    @staticmethod
+    def forward(ctx, x, y, reduction, *options):
+        ctx.save_for_backward(x, y)
+        ctx.reduction, ctx.options = reduction, options
+        return getattr(ctx.backend, ctx._fn.kernel + '_forward')(x, y, reduction, *options)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        fn = ctx._fn
+        gx = fn.grad_op.apply(x, y, gy, ctx.reduction, *ctx.options)
+        gt = fn.target_grad(ctx, x, y, gy, gx) if ctx.needs_input_grad[1] else None
+        return (gx, gt, None) + (None,) * len(ctx.options)
+
+    @staticmethod
+    def target_grad(ctx, x, y, gy, gx):
+        return -gx                 # losses of x - y: the target's gradient is the input's, negated
+
+
+class _LossGrad(Function):
+    kernel = ''
+
+    @staticmethod
+    def forward(ctx, x, y, gy, reduction, *options):
+        ctx.save_for_backward(x, y, gy)
+        ctx.reduction, ctx.options = reduction, options
+        return getattr(ctx.backend, ctx._fn.kernel + '_backward')(x, y, gy, reduction, *options)
+
+    @staticmethod
+    def backward(ctx, gg):
+        x, y, gy = ctx.saved_tensors
+        fn = ctx._fn
+        need_x, need_y, need_gy = ctx.needs_input_grad[:3]
+        g_x = g_y = g_gy = None
+        if need_x or need_y:
+            g_x, g_y = fn.second(ctx, x, y, gy, gg)
+        if need_gy:
+            g_gy = fn.gy_grad(ctx, x, y, gy, gg)
+        return (g_x if need_x else None, g_y if need_y else None, g_gy, None) + \
+            (None,) * len(ctx.options)
+
+    @staticmethod
+    def second(ctx, x, y, gy, gg):
+        """(d/dx, d/dy) of sum(gg * grad_op(x, y, gy)); None where zero almost everywhere."""
+        return None, None
+
+    @staticmethod
+    def gy_grad(ctx, x, y, gy, gg):
+        """d/dgy of sum(gg * grad_op(x, y, gy)): the grad is linear in gy, elementwise, so
+        this is the grad op itself with gg for gy (the engine sums it to gy's shape)."""
+        return ctx._fn.apply(x, y, gg, ctx.reduction, *ctx.options)
+
+
+def _pair(name, kernel, second=None, target_grad=None, node_name=None, gy_grad=None):
+    """The loss op class and its grad op, named as PyTorch names their nodes."""
+    grad_attrs = {'kernel': kernel, '__module__': __name__,
+                  'node_name': name + 'BackwardBackward0'}
+    if second is not None:
+        grad_attrs['second'] = staticmethod(second)
+    if gy_grad is not None:
+        grad_attrs['gy_grad'] = staticmethod(gy_grad)
+    grad_op = type(name + 'Grad', (_LossGrad,), grad_attrs)
+    attrs = {'kernel': kernel, 'grad_op': grad_op, '__module__': __name__}
+    if target_grad is not None:
+        attrs['target_grad'] = staticmethod(target_grad)
+    if node_name is not None:
+        attrs['node_name'] = node_name
+    return type(name, (_Loss,), attrs)
+
+
+# ---- mse, l1, smooth_l1: functions of d = x - y --------------------------------------------
+
+def _mse_second(ctx, x, y, gy, gg):
+    g = _per_element(gg * gy * 2, ctx.reduction, gg.numel())
+    return g, -g
+
+
+def _smooth_l1_second(ctx, x, y, gy, gg):
+    beta, = ctx.options
+    inside = (x - y).abs() < beta                  # the quadratic zone: f'' = 1 / beta
+    g = _per_element(gg * gy / beta, ctx.reduction, gg.numel()) * inside
+    return g, -g
+
+
+MseLoss = _pair('MseLoss', 'mse_loss', _mse_second)
+SmoothL1Loss = _pair('SmoothL1Loss', 'smooth_l1_loss', _smooth_l1_second)
+# PyTorch's l1_loss is abs() then mean() or sum(): its node is named after the last of them.
+L1Loss = _pair('L1Loss', 'l1_loss', node_name='MeanBackward0')
+L1LossSum = type('L1LossSum', (L1Loss,), {'node_name': 'SumBackward0', '__module__': __name__})
+L1LossNone = type('L1LossNone', (L1Loss,), {'node_name': 'AbsBackward0',
+                                            '__module__': __name__})
+
+
+# ---- binary cross entropy on probabilities ----------------------------------------------------
+
+_BCE_EPS = 1e-12        # the backend kernel's floor for x (1 - x)
+
+
+def _bce_target_grad(ctx, x, y, gy, gx):
+    # d/dy of (y - 1) log(1 - x) - y log(x), with the forward's clamp of each log at -100.
+    weight, = ctx.options
+    g = (1 - x).log().clamp(min=-100) - x.log().clamp(min=-100)
+    g = _per_element(g * gy, ctx.reduction, gx.numel())
+    return g if weight is None else g * _constant(weight)
+
+
+def _bce_second(ctx, x, y, gy, gg):
+    # grad = (x - y) / (x (1 - x)):
+    #   d/dx = (x^2 - 2xy + y) / (x (1 - x))^2,  d/dy = -1 / (x (1 - x))
+    weight, = ctx.options
+    common = _per_element(gg * gy, ctx.reduction, gg.numel())
+    if weight is not None:
+        common = common * _constant(weight)
+    denom = (x * (1 - x)).clamp(min=_BCE_EPS)
+    return common * (x * x - 2 * x * y + y) / (denom * denom), -common / denom
+
+
+BinaryCrossEntropy = _pair('BinaryCrossEntropy', 'binary_cross_entropy', _bce_second,
+                           _bce_target_grad)
+
+
+# ---- binary cross entropy on logits ------------------------------------------------------------
+
+def _bce_logits_target_grad(ctx, x, y, gy, gx):
+    # d/dy of (1 - y) x + (1 + (pw - 1) y) softplus(-x) = -x + (pw - 1) softplus(-x)
+    weight, pos_weight = ctx.options
+    g = -x
+    if pos_weight is not None:
+        g = g + (_constant(pos_weight) - 1) * Softplus.apply(-x, 1.0, math.inf)
+    g = _per_element(g * gy, ctx.reduction, gx.numel())
+    return g if weight is None else g * _constant(weight)
+
+
+def _bce_logits_second(ctx, x, y, gy, gg):
+    # grad = (1 + (pw - 1) y) sigmoid(x) - pw y  (pw = 1 without pos_weight)
+    weight, pos_weight = ctx.options
+    common = _per_element(gg * gy, ctx.reduction, gg.numel())
+    if weight is not None:
+        common = common * _constant(weight)
+    s = x.sigmoid()
+    ds = s * (1 - s)
+    if pos_weight is None:
+        return common * ds, -common
+    pw = _constant(pos_weight)
+    return common * (1 + (pw - 1) * y) * ds, common * ((pw - 1) * s - pw)
+
+
+BinaryCrossEntropyWithLogits = _pair('BinaryCrossEntropyWithLogits',
+                                     'binary_cross_entropy_with_logits', _bce_logits_second,
+                                     _bce_logits_target_grad)
+
+
+# ---- cross entropy over class indices ------------------------------------------------------
+
+# grad = c (p - onehot(t)) along dim 1, with p = softmax(x, 1) and per sample
+# c = gy w[t] (divided by the sum of w[t] for 'mean'; w = 0 where t == ignore_index).
+
+def _sample_weights(ctx, target, x):
+    """w[t] per sample (already divided for 'mean'), and t with ignored entries set to 0."""
+    weight, ignore_index = ctx.options
+    w, safe = ctx.backend.cross_entropy_weights(target._data, weight, ignore_index,
+                                                x._data.dtype)
+    if ctx.reduction == 'mean':
+        w = w / w.sum()
+    return Tensor._make(w), Tensor._make(safe)
+
+
+def _cross_entropy_second(ctx, x, target, gy, gg):
+    # d/dx of sum(gg * grad) = c p (gg - sum_k p_k gg_k)
+    w, _ = _sample_weights(ctx, target, x)
+    p = x.softmax(1)
+    return (gy * w).unsqueeze(1) * p * (gg - (p * gg).sum(1, keepdim=True)), None
+
+
+def _cross_entropy_gy_grad(ctx, x, target, gy, gg):
+    # d/dgy of sum(gg * grad) = w (sum_k p_k gg_k - gg_t), per sample
+    w, safe = _sample_weights(ctx, target, x)
+    p = x.softmax(1)
+    return ((p * gg).sum(1) - gg.gather(1, safe.unsqueeze(1)).squeeze(1)) * w
+
+
+# PyTorch's cross_entropy is nll_loss(log_softmax(x)); its node is NllLossBackward0.
+CrossEntropy = _pair('CrossEntropy', 'cross_entropy', _cross_entropy_second,
+                     node_name='NllLossBackward0', gy_grad=_cross_entropy_gy_grad)

@@ -1,0 +1,752 @@
+"""microtorch.nn: Module, Parameter, layers, init and losses, against PyTorch where it is
+installed (the `torch` fixture) and against NumPy and first principles everywhere."""
+import copy
+import math
+import pickle
+import subprocess
+import sys
+import warnings
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import microtorch
+import microtorch.nn as nn
+import microtorch.nn.functional as F
+from microtorch.nn import init
+
+
+def build(lib):
+    """The same architecture in microtorch or torch: nested containers, a shared module,
+    buffers (one not persistent), an absent parameter and a bare Parameter."""
+    tnn = lib.nn
+
+    class Net(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = tnn.Linear(2, 3)
+            self.body = tnn.Sequential(tnn.Linear(3, 4), tnn.ReLU(), tnn.Dropout(0.1),
+                                       tnn.Linear(4, 2, bias=False))
+            self.heads = tnn.ModuleList([tnn.Linear(2, 1), tnn.Linear(2, 1)])
+            self.shared = self.fc
+            self.register_buffer('running', lib.zeros(3))
+            self.register_buffer('scratch', lib.ones(2), persistent=False)
+            self.register_parameter('unused', None)
+            self.scale = tnn.Parameter(lib.ones(1))
+
+        def forward(self, x):
+            h = self.body(self.fc(x).tanh())
+            return self.heads[0](h) + self.heads[1](h) * self.scale
+
+    return Net()
+
+
+def as_torch_message(text):
+    return text.replace('torch.', 'microtorch.')
+
+
+def host(t):
+    return t.detach().cpu().numpy()
+
+
+def copy_weights(theirs, mine):
+    """Load a torch model's state into the same microtorch architecture."""
+    mine.load_state_dict({k: microtorch.tensor(v.detach().numpy())
+                          for k, v in theirs.state_dict().items()})
+
+
+def params_snapshot(model):
+    return {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+
+
+# ---- registration and traversal ----------------------------------------------------------
+
+def test_names_match_torch(torch):
+    mine, theirs = build(microtorch), build(torch)
+    for method in ('named_parameters', 'named_buffers', 'named_modules', 'named_children'):
+        assert [n for n, _ in getattr(mine, method)()] == \
+            [n for n, _ in getattr(theirs, method)()], method
+    assert list(mine.state_dict()) == list(theirs.state_dict())
+    assert list(mine.state_dict()) == ['scale', 'running', 'fc.weight', 'fc.bias',
+                                       'body.0.weight', 'body.0.bias', 'body.3.weight',
+                                       'heads.0.weight', 'heads.0.bias', 'heads.1.weight',
+                                       'heads.1.bias', 'shared.weight', 'shared.bias']
+    assert len(list(mine.parameters())) == len(list(theirs.parameters())) == 10
+    assert len(list(mine.modules())) == len(list(theirs.modules()))
+    assert len(list(mine.children())) == len(list(theirs.children()))
+    assert [n for n, _ in mine.named_parameters(recurse=False)] == ['scale']
+
+
+def test_registration_by_assignment():
+    model = build(microtorch)
+    assert isinstance(model.scale, nn.Parameter) and isinstance(model.scale, microtorch.Tensor)
+    assert model.scale.requires_grad and model.scale.is_leaf
+    assert model._modules['fc'] is model.fc and 'fc' not in model.__dict__
+    assert model.unused is None
+    model.fc = nn.Linear(2, 3)              # replacing a child keeps it registered
+    assert model.fc is model._modules['fc']
+    model.extra = microtorch.zeros(2)        # a plain tensor is just an attribute
+    assert 'extra' not in dict(model.named_buffers())
+    model.running = microtorch.ones(3)       # a buffer stays a buffer
+    assert model.running.tolist() == [1, 1, 1]
+    del model.scale
+    assert 'scale' not in dict(model.named_parameters())
+    assert 'fc' in dir(model)
+
+
+def test_registration_errors_match_torch(torch):
+    def attempts(lib):
+        tnn = lib.nn
+
+        class M(tnn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = tnn.Parameter(lib.zeros(2))
+                self.sub = tnn.Linear(1, 1)
+                self.register_buffer('b', lib.zeros(1))
+        yield lambda: setattr(M(), 'w', lib.zeros(2))
+        yield lambda: setattr(M(), 'sub', 3)
+        yield lambda: M().register_buffer('b.c', lib.zeros(1))
+        yield lambda: M().register_buffer('', lib.zeros(1))
+        yield lambda: M().register_buffer('w', lib.zeros(1))
+        yield lambda: M().register_buffer(5, lib.zeros(1))
+        yield lambda: M().register_parameter('q', lib.zeros(1))
+        yield lambda: M().register_parameter('x.y', tnn.Parameter(lib.zeros(1)))
+        yield lambda: M().add_module('x.y', tnn.ReLU())
+        yield lambda: M().add_module('w', tnn.ReLU())
+        yield lambda: M().add_module('z', 5)
+        yield lambda: M().nothing
+        yield lambda: M().train(1)
+        yield lambda: M()(1)
+        yield lambda: M().to(lib.int64)
+
+        class Early(tnn.Module):
+            def __init__(self):
+                self.w = tnn.Parameter(lib.zeros(2))
+        yield Early
+
+        class EarlyModule(tnn.Module):
+            def __init__(self):
+                self.m = tnn.ReLU()
+        yield EarlyModule
+
+    for mine, theirs in zip(attempts(microtorch), attempts(torch)):
+        with pytest.raises(Exception) as expected:
+            theirs()
+        with pytest.raises(expected.type) as got:
+            mine()
+        assert str(got.value) == as_torch_message(str(expected.value))
+
+
+# ---- state_dict and load_state_dict -----------------------------------------------------
+
+def test_state_dict_values_share_storage():
+    model = nn.Linear(2, 3)
+    state = model.state_dict()
+    assert isinstance(state, OrderedDict)
+    assert not state['weight'].requires_grad and state['weight'].grad_fn is None
+    with microtorch.no_grad():
+        model.weight.fill_(7.0)
+    assert state['weight'].tolist() == [[7.0, 7.0]] * 3
+    assert model.state_dict(keep_vars=True)['weight'] is model.weight
+    assert list(model.state_dict(prefix='lin.')) == ['lin.weight', 'lin.bias']
+
+
+def test_load_state_dict_round_trip():
+    microtorch.manual_seed(0)
+    source = build(microtorch)
+    microtorch.manual_seed(1)
+    target = build(microtorch)
+    before = list(target.parameters())
+    result = target.load_state_dict(source.state_dict())
+    assert repr(result) == '<All keys matched successfully>'
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert all(a is b for a, b in zip(before, target.parameters()))   # loaded in place
+    for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+
+
+def test_load_state_dict_accepts_other_dtypes_and_old_scalars():
+    model = nn.Linear(2, 1).double()
+    model.register_buffer('count', microtorch.tensor(0))
+    state = {'weight': microtorch.ones(1, 2), 'bias': microtorch.tensor([0.5]),
+             'count': microtorch.tensor([3])}    # a 0-dim buffer saved as [3] (old files)
+    model.load_state_dict(state)
+    assert model.weight.dtype is microtorch.float64 and model.weight.tolist() == [[1, 1]]
+    assert model.count.item() == 3 and model.count.shape == ()
+
+
+BAD_STATES = {
+    'missing': lambda lib: {'weight': lib.zeros(3, 2)},
+    'unexpected': lambda lib: {'weight': lib.zeros(3, 2), 'bias': lib.zeros(3),
+                               'extra': lib.zeros(1), 'deep.er': lib.zeros(1)},
+    'size': lambda lib: {'weight': lib.zeros(3, 3), 'bias': lib.zeros(3)},
+    'not_a_tensor': lambda lib: {'weight': 5, 'bias': lib.zeros(3)},
+    'everything': lambda lib: {'weight': lib.zeros(2, 2), 'foo': lib.zeros(1)},
+}
+
+
+@pytest.mark.parametrize('strict', [True, False])
+@pytest.mark.parametrize('kind', list(BAD_STATES))
+def test_load_state_dict_is_atomic_and_names_every_bad_key(kind, strict, torch):
+    mine, theirs = nn.Linear(2, 3), torch.nn.Linear(2, 3)
+    before = params_snapshot(mine)
+    try:
+        expected = theirs.load_state_dict(BAD_STATES[kind](torch), strict=strict)
+    except RuntimeError as error:
+        with pytest.raises(RuntimeError) as got:
+            mine.load_state_dict(BAD_STATES[kind](microtorch), strict=strict)
+        assert str(got.value) == as_torch_message(str(error))
+        after = params_snapshot(mine)
+        for name in before:                  # nothing changed, not even the good keys
+            np.testing.assert_array_equal(before[name], after[name])
+        return
+    got = mine.load_state_dict(BAD_STATES[kind](microtorch), strict=strict)
+    assert (got.missing_keys, got.unexpected_keys) == \
+        (expected.missing_keys, expected.unexpected_keys)
+    assert repr(got) == repr(expected)
+
+
+def test_load_state_dict_unexpected_keys_in_torch_order(torch):
+    def state(lib):
+        return {'x': lib.zeros(1), '0.foo': lib.zeros(1), 'y': lib.zeros(1),
+                '1.weight': lib.zeros(1), '0.weight': lib.zeros(2, 2), '0.bias': lib.zeros(2)}
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU())
+    mine = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    with pytest.raises(RuntimeError) as expected:
+        theirs.load_state_dict(state(torch))
+    with pytest.raises(RuntimeError) as got:
+        mine.load_state_dict(state(microtorch))
+    assert str(got.value) == as_torch_message(str(expected.value))
+    with pytest.raises(TypeError, match='Expected state_dict to be dict-like'):
+        mine.load_state_dict([1])
+
+
+# ---- printing ------------------------------------------------------------------------------
+
+def every_layer(lib):
+    tnn = lib.nn
+    return tnn.Sequential(
+        tnn.Linear(1, 64), tnn.Sigmoid(), tnn.ReLU(), tnn.ReLU(inplace=True), tnn.Tanh(),
+        tnn.LeakyReLU(), tnn.LeakyReLU(0.2, inplace=True), tnn.Softplus(),
+        tnn.Softplus(beta=2, threshold=10), tnn.Dropout(), tnn.Dropout(0.25, inplace=True),
+        tnn.Identity(), tnn.Flatten(), tnn.Flatten(0, 2), tnn.Softmax(dim=1),
+        tnn.LogSoftmax(1), tnn.Linear(2, 3, bias=False), tnn.MSELoss(), tnn.L1Loss(),
+        tnn.SmoothL1Loss(), tnn.BCELoss(), tnn.BCEWithLogitsLoss(), tnn.CrossEntropyLoss(),
+        tnn.ModuleList([tnn.Linear(2, 2), tnn.Linear(2, 2), tnn.ReLU(), tnn.Linear(2, 2)]),
+        tnn.ModuleList(), tnn.Sequential())
+
+
+def test_reprs_match_torch(torch):
+    assert repr(every_layer(microtorch)) == repr(every_layer(torch))
+    assert repr(build(microtorch)) == repr(build(torch))
+    assert repr(nn.Sequential(nn.Linear(1, 64), nn.Sigmoid())) == (
+        'Sequential(\n  (0): Linear(in_features=1, out_features=64, bias=True)\n'
+        '  (1): Sigmoid()\n)')
+    for requires_grad in (True, False):
+        assert repr(nn.Parameter(microtorch.ones(2), requires_grad)) == \
+            repr(torch.nn.Parameter(torch.ones(2), requires_grad))
+
+
+def test_extra_repr_of_a_custom_module():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = nn.Tanh()
+
+        def extra_repr(self):
+            return 'factor=2'
+    assert repr(Scaled()) == 'Scaled(\n  factor=2\n  (inner): Tanh()\n)'
+
+
+# ---- Parameter ----------------------------------------------------------------------------
+
+def test_parameter_is_a_leaf_tensor_sharing_storage():
+    data = microtorch.tensor([1.0, 2.0])
+    p = nn.Parameter(data)
+    assert isinstance(p, microtorch.Tensor) and p.requires_grad and p.is_leaf
+    with microtorch.no_grad():
+        p.mul_(3)
+    assert data.tolist() == [3.0, 6.0]
+    y = (p * p).sum()
+    assert type(y) is microtorch.Tensor and y.grad_fn is not None
+    y.backward()
+    assert p.grad.tolist() == [6.0, 12.0]
+    assert not nn.Parameter(data, requires_grad=False).requires_grad
+    assert nn.Parameter().shape == (0,)
+    with pytest.raises(RuntimeError, match='floating point'):
+        nn.Parameter(microtorch.tensor([1, 2]))
+
+
+def test_parameter_copies_keep_the_type():
+    model = nn.Linear(2, 2)
+    model.weight.grad = microtorch.ones(2, 2)
+    clone = copy.deepcopy(model)
+    assert isinstance(clone.weight, nn.Parameter) and clone.weight is not model.weight
+    assert clone.weight.grad.tolist() == [[1, 1], [1, 1]]
+    np.testing.assert_array_equal(host(clone.weight), host(model.weight))
+    restored = pickle.loads(pickle.dumps(model.weight))
+    assert isinstance(restored, nn.Parameter) and restored.requires_grad
+
+
+# ---- modes, gradients, devices, dtypes ----------------------------------------------------
+
+def test_train_eval_apply_and_requires_grad():
+    model = build(microtorch)
+    assert model.training and all(m.training for m in model.modules())
+    assert model.eval() is model
+    assert not any(m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+    seen = []
+    model.body.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ['Linear', 'ReLU', 'Dropout', 'Linear', 'Sequential']
+    model.requires_grad_(False)
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+@pytest.mark.parametrize('set_to_none', [True, False])
+def test_zero_grad(set_to_none):
+    model = nn.Linear(3, 2)
+    model(microtorch.ones(4, 3)).sum().backward()
+    grad = model.weight.grad
+    assert grad is not None
+    model.zero_grad(set_to_none=set_to_none)
+    if set_to_none:
+        assert model.weight.grad is None and model.bias.grad is None
+    else:
+        assert model.weight.grad is grad and not grad.any()
+        assert not model.bias.grad.any()
+
+
+def test_zero_grad_default_sets_none():
+    model = nn.Linear(3, 2)
+    model(microtorch.ones(1, 3)).sum().backward()
+    model.zero_grad()
+    assert model.weight.grad is None
+
+
+def test_to_dtype_keeps_parameter_objects():
+    model = build(microtorch)
+    model.register_buffer('steps', microtorch.tensor(3))
+    params = list(model.parameters())
+    model(microtorch.ones(1, 2)).sum().backward()
+    grads = [p.grad for p in params]
+    assert model.double() is model
+    assert all(a is b for a, b in zip(params, model.parameters()))
+    assert all(p.dtype is microtorch.float64 for p in params)
+    assert all(p.grad is g and g.dtype is microtorch.float64 for p, g in zip(params, grads))
+    assert model.running.dtype is microtorch.float64
+    assert model.steps.dtype is microtorch.int64          # integer buffers keep their dtype
+    assert model(microtorch.ones(1, 2, dtype=microtorch.float64)).dtype is microtorch.float64
+    model.to(microtorch.float32)
+    assert all(p.dtype is microtorch.float32 for p in params)
+    model.to(dtype=microtorch.float64).float()
+    assert all(p.dtype is microtorch.float32 for p in params)
+    assert model.to('cpu') is model and model.cpu() is model
+    with pytest.raises(TypeError, match='only accepts floating point'):
+        model.to(microtorch.int64)
+
+
+def test_moving_to_a_missing_device_changes_nothing():
+    if microtorch.cuda.is_available():
+        pytest.skip('a GPU is present')
+    model = nn.Linear(2, 2)
+    weight = model.weight._data
+    with pytest.raises(RuntimeError):
+        model.cuda()
+    assert model.weight._data is weight and model.weight.device.type == 'cpu'
+
+
+def test_module_on_device(device):
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).to(device)
+    x = microtorch.randn(5, 3, device=device)
+    loss = F.cross_entropy(model(x), microtorch.tensor([0, 1, 1, 0, 1], device=device))
+    loss.backward()
+    assert all(p.grad.device == microtorch.device(device) for p in model.parameters())
+
+
+def test_forward_hooks():
+    model = nn.Linear(2, 2)
+    calls = []
+    pre = model.register_forward_pre_hook(lambda m, args: calls.append('pre'))
+    post = model.register_forward_hook(lambda m, args, out: out * 0)
+    assert not model(microtorch.ones(1, 2)).any()
+    pre.remove()
+    post.remove()
+    assert model(microtorch.ones(1, 2)).any() and calls == ['pre']
+
+
+# ---- containers ----------------------------------------------------------------------------
+
+def test_sequential_and_module_list_like_torch(torch):
+    def ops(lib):
+        tnn = lib.nn
+        seq = tnn.Sequential(tnn.Linear(1, 2), tnn.ReLU(), tnn.Linear(2, 3))
+        seq.append(tnn.Tanh())
+        del seq[1]
+        seq.insert(0, tnn.Identity())
+        lst = tnn.ModuleList([tnn.Linear(1, 1)])
+        lst.append(tnn.ReLU())
+        lst.extend([tnn.Linear(1, 2)])
+        lst += [tnn.Tanh()]
+        named = tnn.Sequential(OrderedDict([('first', tnn.Linear(2, 2)),
+                                            ('act', tnn.ReLU())]))
+        return seq, seq[1:], lst, lst[1:], named
+
+    for mine, theirs in zip(ops(microtorch), ops(torch)):
+        assert repr(mine) == repr(theirs)
+        assert list(mine.state_dict()) == list(theirs.state_dict())
+        assert len(mine) == len(theirs)
+    seq = ops(microtorch)[0]
+    assert seq[-1] is list(seq)[-1] and isinstance(seq[2], nn.Linear)
+    with pytest.raises(IndexError, match='index 9 is out of range'):
+        seq[9]
+    assert seq(microtorch.ones(4, 1)).shape == (4, 3)
+
+
+# ---- Linear and init -----------------------------------------------------------------------
+
+def test_linear_init_bounds_and_statistics():
+    microtorch.manual_seed(0)
+    layer = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    w, b = host(layer.weight), host(layer.bias)
+    assert layer.weight.dtype is microtorch.float32 and layer.weight.shape == (300, 400)
+    assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
+    assert np.abs(w).max() > 0.99 * bound               # the whole range is used
+    assert abs(w.mean()) < 0.01 * bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound     # std of U(-a, a): a/sqrt(3)
+    assert nn.Linear(2, 3, dtype=microtorch.float64).weight.dtype is microtorch.float64
+
+
+def test_linear_init_is_reproducible_with_manual_seed():
+    microtorch.manual_seed(123)
+    a = build(microtorch)
+    microtorch.manual_seed(123)
+    b = build(microtorch)
+    c = build(microtorch)
+    for (name, pa), pb, pc in zip(a.named_parameters(), b.parameters(), c.parameters()):
+        np.testing.assert_array_equal(host(pa), host(pb), err_msg=name)
+        if pa.numel() > 1:
+            assert not np.array_equal(host(pa), host(pc)), name
+
+
+def test_init_functions():
+    microtorch.manual_seed(0)
+    w = nn.Parameter(microtorch.empty(200, 300))
+    version = w._version
+    assert init.uniform_(w, -0.5, 0.25) is w and w.grad_fn is None and w._version > version
+    assert -0.5 <= host(w).min() and host(w).max() < 0.25
+    init.normal_(w, 1.0, 0.5)
+    assert abs(host(w).mean() - 1.0) < 0.01 and abs(host(w).std() - 0.5) < 0.01
+    init.constant_(w, 0.3)
+    assert np.all(host(w) == np.float32(0.3))
+    assert not init.zeros_(w).any() and init.ones_(w).all()
+    init.xavier_uniform_(w, gain=2.0)
+    assert np.abs(host(w)).max() <= 2.0 * math.sqrt(6 / 500)
+    init.xavier_normal_(w)
+    assert abs(host(w).std() - math.sqrt(2 / 500)) < 0.02 * math.sqrt(2 / 500)
+    init.kaiming_uniform_(w, nonlinearity='relu')
+    assert np.abs(host(w)).max() <= math.sqrt(6 / 300)
+    init.kaiming_normal_(w, mode='fan_out', nonlinearity='relu')
+    assert abs(host(w).std() - math.sqrt(2 / 200)) < 0.02 * math.sqrt(2 / 200)
+    assert w.requires_grad and w.is_leaf
+
+
+def test_init_helpers_match_torch(torch):
+    for args in [('linear',), ('sigmoid',), ('tanh',), ('relu',), ('leaky_relu',),
+                 ('leaky_relu', 0.2), ('leaky_relu', math.sqrt(5)), ('selu',)]:
+        assert init.calculate_gain(*args) == torch.nn.init.calculate_gain(*args)
+    for shape in [(3, 4), (5, 2, 3, 3)]:
+        assert init._calculate_fan_in_and_fan_out(microtorch.empty(shape)) == \
+            torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+    bad = [lambda lib: lib.nn.init.calculate_gain('foo'),
+           lambda lib: lib.nn.init.calculate_gain('leaky_relu', 'a'),
+           lambda lib: lib.nn.init.xavier_uniform_(lib.zeros(3)),
+           lambda lib: lib.nn.init.kaiming_uniform_(lib.zeros(3, 3), mode='foo'),
+           lambda lib: lib.nn.init.uniform_(lib.zeros(3, 3), 2, 1)]
+    for call in bad:
+        with pytest.raises(Exception) as expected:
+            call(torch)
+        with pytest.raises(expected.type) as got:
+            call(microtorch)
+        assert str(got.value) == str(expected.value)
+    with pytest.warns(UserWarning, match='zero-element'):
+        init.kaiming_uniform_(microtorch.zeros(0, 3))
+
+
+# ---- dropout -------------------------------------------------------------------------------
+
+def test_dropout_train_and_eval():
+    layer = nn.Dropout(0.25)
+    x = microtorch.ones(200, 100, requires_grad=True)
+    microtorch.manual_seed(0)
+    y = layer(x)
+    kept = host(y) != 0
+    assert abs(kept.mean() - 0.75) < 0.01
+    np.testing.assert_allclose(host(y)[kept], 1 / 0.75, rtol=1e-6)   # survivors scaled up
+    y.sum().backward()
+    np.testing.assert_array_equal(host(x.grad), host(y))      # the grad is the mask
+    microtorch.manual_seed(0)
+    np.testing.assert_array_equal(host(layer(x)), host(y))   # a seed gives the same mask
+    layer.eval()
+    assert layer(x) is x                                     # identity, as in PyTorch
+    assert F.dropout(x, 0.0) is x and F.dropout(x, 0.5, training=False) is x
+    assert not F.dropout(x, 1.0).any()
+    with pytest.raises(ValueError, match='between 0 and 1, but got 1.5'):
+        nn.Dropout(1.5)
+    with pytest.raises(ValueError, match='between 0 and 1, but got -0.1'):
+        F.dropout(x, -0.1)
+
+
+def test_dropout_follows_the_model_mode():
+    model = nn.Sequential(nn.Linear(10, 10), nn.Dropout(0.5))
+    x = microtorch.ones(8, 10)
+    model.eval()
+    np.testing.assert_array_equal(host(model(x)), host(model[0](x)))
+    model.train()
+    assert (host(model(x)) == 0).any()
+
+
+# ---- losses --------------------------------------------------------------------------------
+
+EXTREME = np.array([1e4, -1e4, 1e4, -1e4, 0.0, 3.0], np.float32)
+TARGET01 = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.5], np.float32)
+
+# Calls at |logits| = 1e4 in float32: (name, fn(F, lib, x), input array).
+EXTREME_CALLS = [
+    ('bce_with_logits', lambda F, lib, x: F.binary_cross_entropy_with_logits(
+        x, lib.tensor(TARGET01)), EXTREME),
+    ('bce_with_logits_pos_weight', lambda F, lib, x: F.binary_cross_entropy_with_logits(
+        x, lib.tensor(TARGET01), pos_weight=lib.tensor(3.0), reduction='sum'), EXTREME),
+    ('bce_with_logits_none', lambda F, lib, x: F.binary_cross_entropy_with_logits(
+        x, lib.tensor(TARGET01), reduction='none'), EXTREME),
+    ('cross_entropy', lambda F, lib, x: F.cross_entropy(
+        x.reshape(2, 3), lib.tensor([1, 0])), EXTREME),
+    ('cross_entropy_none', lambda F, lib, x: F.cross_entropy(
+        x.reshape(3, 2), lib.tensor([1, 0, 1]), reduction='none'), EXTREME),
+    ('bce_at_0_and_1', lambda F, lib, x: F.binary_cross_entropy(x, lib.tensor(TARGET01)),
+     np.array([0.0, 1.0, 1.0, 0.0, 0.5, 0.25], np.float32)),
+    ('softplus', lambda F, lib, x: F.softplus(x), EXTREME),
+    ('softplus_beta', lambda F, lib, x: F.softplus(x, beta=-0.5, threshold=5), EXTREME),
+    ('log_softmax', lambda F, lib, x: F.log_softmax(x.reshape(2, 3), 1), EXTREME),
+    ('mse', lambda F, lib, x: F.mse_loss(x, lib.tensor(TARGET01)), EXTREME),
+]
+
+
+@pytest.mark.parametrize('name, fn, array', EXTREME_CALLS, ids=[c[0] for c in EXTREME_CALLS])
+def test_losses_at_extreme_logits_float32(name, fn, array, torch):
+    x = microtorch.tensor(array, requires_grad=True)
+    tx = torch.tensor(array, requires_grad=True)
+    out, expected = fn(F, microtorch, x), fn(torch.nn.functional, torch, tx)
+    assert out.dtype is microtorch.float32
+    seed = np.linspace(0.5, 1.5, out.numel(), dtype=np.float32).reshape(tuple(out.shape))
+    out.backward(microtorch.tensor(seed))
+    expected.backward(torch.tensor(seed))
+    np.testing.assert_allclose(host(out), expected.detach().numpy(), rtol=1e-6, atol=1e-6)
+    assert np.isfinite(host(x.grad)).all()
+    np.testing.assert_allclose(host(x.grad), tx.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_extreme_logits_values_from_first_principles():
+    logits = microtorch.tensor([[1e4, -1e4, 0.0]], requires_grad=True)
+    loss = F.cross_entropy(logits, microtorch.tensor([1]))
+    assert loss.item() == 2e4
+    loss.backward()
+    assert logits.grad.tolist() == [[1.0, -1.0, 0.0]]
+    x = microtorch.tensor([1e4, -1e4, 1e4, -1e4], requires_grad=True)
+    y = microtorch.tensor([1.0, 0.0, 0.0, 1.0])
+    per = F.binary_cross_entropy_with_logits(x, y, reduction='none')
+    assert per.tolist() == [0.0, 0.0, 1e4, 1e4]
+    per.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 1.0, -1.0]
+    p = microtorch.tensor([0.0, 1.0])
+    assert F.binary_cross_entropy(p, microtorch.tensor([1.0, 0.0]), reduction='none') \
+        .tolist() == [100.0, 100.0]                          # logs clamped at -100
+
+
+def _numpy_losses(x, y, t):
+    """float64 NumPy references: (name, microtorch call, value)."""
+    p = 1 / (1 + np.exp(-x))
+    logp = x - x.max(1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(1, keepdims=True))
+    d = x - y
+    return [
+        ('mse', lambda a, b: F.mse_loss(a, b), (d ** 2).mean()),
+        ('l1_sum', lambda a, b: F.l1_loss(a, b, reduction='sum'), np.abs(d).sum()),
+        ('smooth_l1_beta', lambda a, b: F.smooth_l1_loss(a, b, beta=0.7),
+         np.where(np.abs(d) < 0.7, 0.5 * d * d / 0.7, np.abs(d) - 0.35).mean()),
+        ('bce', lambda a, b: F.binary_cross_entropy(a.sigmoid(), b.sigmoid()),
+         -(1 / (1 + np.exp(-y)) * np.log(p) + (1 - 1 / (1 + np.exp(-y))) * np.log(1 - p))
+         .mean()),
+        ('bce_logits', lambda a, b: F.binary_cross_entropy_with_logits(a, b.sigmoid()),
+         -(1 / (1 + np.exp(-y)) * np.log(p) + (1 - 1 / (1 + np.exp(-y))) * np.log(1 - p))
+         .mean()),
+        ('cross_entropy', lambda a, b: F.cross_entropy(a, microtorch.tensor(t)),
+         -logp[np.arange(len(t)), t].mean()),
+    ]
+
+
+def test_losses_against_numpy():
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    t = np.array([3, 0, 1, 1, 2])
+    for name, call, expected in _numpy_losses(x, y, t):
+        got = call(microtorch.tensor(x), microtorch.tensor(y))
+        assert got.dtype is microtorch.float64
+        np.testing.assert_allclose(got.item(), expected, rtol=1e-12, err_msg=name)
+
+
+def test_loss_modules_call_the_functions():
+    rng = np.random.default_rng(2)
+    x = microtorch.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    y = microtorch.tensor(rng.uniform(0, 1, (4, 3)))
+    t = microtorch.tensor([0, 2, 1, 2])
+    w = microtorch.tensor([1.0, 2.0, 0.5], dtype=microtorch.float64)
+    pairs = [
+        (nn.MSELoss(reduction='sum')(x, y), F.mse_loss(x, y, reduction='sum')),
+        (nn.L1Loss()(x, y), F.l1_loss(x, y)),
+        (nn.SmoothL1Loss(beta=0.5)(x, y), F.smooth_l1_loss(x, y, beta=0.5)),
+        (nn.BCELoss(weight=w)(x.sigmoid(), y), F.binary_cross_entropy(x.sigmoid(), y, w)),
+        (nn.BCEWithLogitsLoss(pos_weight=w)(x, y),
+         F.binary_cross_entropy_with_logits(x, y, pos_weight=w)),
+        (nn.CrossEntropyLoss(weight=w, reduction='none')(x, t),
+         F.cross_entropy(x, t, w, reduction='none')),
+        (nn.CrossEntropyLoss(ignore_index=2)(x, t), F.cross_entropy(x, t, ignore_index=2)),
+    ]
+    for module_out, functional_out in pairs:
+        np.testing.assert_array_equal(host(module_out), host(functional_out))
+    assert list(nn.CrossEntropyLoss(weight=w).state_dict()) == ['weight']
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        assert nn.MSELoss(size_average=False).reduction == 'sum'
+
+
+def test_second_derivatives_through_a_model_match_torch(torch):
+    """A gradient penalty: d/dw of |d loss / d x|^2 through Linear, softplus and a loss."""
+    def run(lib, model):
+        fn = lib.nn.functional
+        x = lib.tensor(np.linspace(-1, 1, 12).reshape(4, 3), requires_grad=True)
+        out = model(x)
+        loss = fn.cross_entropy(out, lib.tensor([0, 1, 1, 0])) + \
+            fn.binary_cross_entropy_with_logits(out[:, 0], lib.tensor([0.0, 1.0, 0.5, 1.0]))
+        gx, = lib.autograd.grad(loss, x, create_graph=True)
+        (gx ** 2).sum().backward()
+        return [p.grad for p in model.parameters()]
+
+    def model(lib):
+        tnn = lib.nn
+        return tnn.Sequential(tnn.Linear(3, 5), tnn.Softplus(beta=2), tnn.Linear(5, 4),
+                              tnn.LeakyReLU(0.1), tnn.Linear(4, 2)).double()
+
+    theirs = model(torch)
+    mine = model(microtorch)
+    copy_weights(theirs, mine)
+    for g, e in zip(run(microtorch, mine), run(torch, theirs)):
+        np.testing.assert_allclose(host(g), e.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_training_matches_torch_step_by_step(torch):
+    """Same initial weights, same data, plain SGD: the same losses, step after step."""
+    def train(lib, model):
+        fn = lib.nn.functional
+        rng = np.random.default_rng(3)
+        x = lib.tensor(rng.standard_normal((16, 2)))
+        y = lib.tensor(rng.standard_normal((16, 1)))
+        losses = []
+        for _ in range(5):
+            model.zero_grad()
+            loss = fn.mse_loss(model(x), y) + fn.smooth_l1_loss(model(x), y, beta=0.5)
+            loss.backward()
+            with lib.no_grad():
+                for p in model.parameters():
+                    p -= 0.1 * p.grad
+            losses.append(loss.item())
+        return losses
+
+    theirs = build(torch).double().eval()
+    mine = build(microtorch).double().eval()
+    copy_weights(theirs, mine)
+    np.testing.assert_allclose(train(microtorch, mine), train(torch, theirs), rtol=1e-10)
+
+
+ERROR_CALLS = [
+    lambda F, lib: F.mse_loss(lib.ones(3, 4), lib.ones(3, 4), reduction='foo'),
+    lambda F, lib: F.mse_loss(lib.ones(3, 4), lib.ones(5)),
+    lambda F, lib: F.mse_loss(lib.tensor([1, 2]), lib.tensor([1, 2])),
+    lambda F, lib: F.smooth_l1_loss(lib.ones(3), lib.ones(3), beta=-1),
+    lambda F, lib: F.binary_cross_entropy(lib.ones(3, 4) / 2, lib.ones(4)),
+    lambda F, lib: F.binary_cross_entropy(lib.ones(3) * 2, lib.ones(3)),
+    lambda F, lib: F.binary_cross_entropy(lib.ones(3) / 2, lib.ones(3) * 3),
+    lambda F, lib: F.binary_cross_entropy_with_logits(lib.ones(3, 4), lib.ones(4)),
+    lambda F, lib: F.binary_cross_entropy_with_logits(lib.ones(3, 4), lib.ones(3, 4),
+                                                      pos_weight=lib.ones(5)),
+    lambda F, lib: F.cross_entropy(lib.ones(3, 4), lib.tensor([0, 1])),
+    lambda F, lib: F.cross_entropy(lib.ones(3, 4), lib.tensor([0, 1, 5])),
+    lambda F, lib: F.cross_entropy(lib.ones(3, 4), lib.tensor([0, 1, -1])),
+    lambda F, lib: F.cross_entropy(lib.ones(3, 4), lib.tensor([0.0, 1.0, 2.0])),
+    lambda F, lib: F.cross_entropy(lib.ones(3, 4), lib.ones(3, 4, dtype=lib.int64)),
+    lambda F, lib: F.cross_entropy(lib.ones(2, 3, 5), lib.zeros(2, 4, dtype=lib.int64)),
+    lambda F, lib: F.cross_entropy(lib.ones(3), lib.tensor([1, 2])),
+    lambda F, lib: F.cross_entropy(lib.ones(3, 4), lib.tensor([0, 1, 2]), lib.ones(3)),
+    lambda F, lib: F.cross_entropy(lib.ones(3, 4), lib.tensor([0, 1, 2], dtype=lib.int32)),
+    lambda F, lib: F.leaky_relu(lib.tensor([1, 2])),
+    lambda F, lib: F.softplus(lib.tensor([1, 2])),
+    lambda F, lib: F.linear(lib.ones(3, 3), lib.ones(5, 4), lib.ones(5)),
+    lambda F, lib: F.linear(lib.ones(2, 2, 3), lib.ones(5, 4)),
+    lambda F, lib: F.linear(lib.ones(3, 4, dtype=lib.float64), lib.ones(5, 4)),
+    lambda F, lib: F.linear(lib.ones(3, 4, dtype=lib.float64), lib.ones(5, 4), lib.ones(5)),
+    lambda F, lib: F.linear(lib.ones(3, 4), lib.ones(5, 4), lib.ones(5, dtype=lib.float64)),
+    lambda F, lib: F.linear(lib.ones(3, 4), lib.ones(5, 4), lib.ones(4)),
+    lambda F, lib: F.linear(lib.tensor(1.0), lib.ones(5, 4)),
+    lambda F, lib: F.dropout(lib.ones(2), 1.5),
+]
+
+
+@pytest.mark.parametrize('call', ERROR_CALLS, ids=range(len(ERROR_CALLS)))
+def test_errors_match_torch(call, torch):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        with pytest.raises(Exception) as expected:
+            call(torch.nn.functional, torch)
+        with pytest.raises(expected.type) as got:
+            call(F, microtorch)
+    assert str(got.value) == as_torch_message(str(expected.value))
+
+
+def test_broadcast_warning_matches_torch(torch):
+    with pytest.warns(UserWarning) as expected:
+        theirs = torch.nn.functional.mse_loss(torch.ones(3, 4), torch.arange(4.0))
+    with pytest.warns(UserWarning) as got:
+        mine = F.mse_loss(microtorch.ones(3, 4), microtorch.arange(4.0))
+    assert str(got[0].message) == as_torch_message(str(expected[0].message))
+    assert got[0].filename == __file__                  # it points at the caller's line
+    assert mine.item() == theirs.item()
+
+
+def test_linear_node_names_match_torch(torch):
+    for in_shape in [(3, 4), (2, 3, 4), (4,)]:
+        for bias in (True, False):
+            def out(lib):
+                return lib.nn.functional.linear(lib.ones(in_shape, requires_grad=True),
+                                                lib.ones(5, 4), lib.ones(5) if bias else None)
+            assert type(out(microtorch).grad_fn).__name__ == \
+                type(out(torch).grad_fn).__name__, (in_shape, bias)
+
+
+# ---- import ------------------------------------------------------------------------------
+
+def test_nn_is_imported_on_first_use():
+    code = ('import sys, microtorch; assert "microtorch.nn" not in sys.modules; '
+            'assert microtorch.nn.Linear is sys.modules["microtorch.nn"].Linear; '
+            'from microtorch import nn; import microtorch.nn.functional as F')
+    subprocess.run([sys.executable, '-c', code], check=True)
+
+
+def test_implicit_softmax_dim_warns_at_the_callers_line():
+    x = microtorch.ones(2, 3)
+    for call in (lambda: F.softmax(x), lambda: nn.Softmax()(x), lambda: nn.LogSoftmax()(x)):
+        with pytest.warns(UserWarning, match='Implicit dimension choice') as record:
+            assert call().shape == (2, 3)
+        assert record[0].filename == __file__
