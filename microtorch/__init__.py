@@ -20,15 +20,25 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, 
                        linspace, eye, rand, randn, randint, randperm, zeros_like, ones_like,
                        full_like, empty_like, rand_like, randn_like, randint_like)
 from .ops.functional import (
-    add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, reciprocal, abs, clamp,
-    clip, maximum, minimum, where, eq, ne, lt, le, gt, ge, logical_not, isnan, isinf,
+    add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, reciprocal, abs,
+    clamp, clip, maximum, minimum, where, eq, ne, lt, le, gt, ge, logical_not, isnan, isinf,
     isfinite, allclose, equal, all, any, sum, mean, var, std, max, min, amax, amin, argmax,
     argmin, logsumexp, softmax, log_softmax, matmul, mm, bmm, dot, reshape, flatten, squeeze,
     unsqueeze, transpose, t, permute, cat, concat, concatenate, stack, split, chunk, gather,
     clone)
 from . import cuda
+from .serialization import save, load
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+
+def __getattr__(name):
+    # `nn`, `optim` and `utils` are imported on first use (microtorch.nn, import
+    # microtorch.nn, from microtorch import nn), so `import microtorch` costs nothing more.
+    if name in ('nn', 'optim', 'utils'):
+        import importlib
+        return importlib.import_module('.' + name, __name__)
+    raise AttributeError(f"module 'microtorch' has no attribute '{name}'")
 
 
 def numel(input):

@@ -16,6 +16,8 @@ def _finish(array, dtype=None, device=None, requires_grad=False):
     """Cast a host (or device) array, move it to `device` and wrap it."""
     if dtype is not None:
         array = array.astype(_dtype.to_dtype(dtype).np, copy=False)
+    elif array.dtype not in _dtype._BY_NP:      # e.g. uint8, float16: the nearest dtype we have
+        array = array.astype(_dtype.from_numpy_dtype(array.dtype).np)
     if device is not None:
         backend = backends.for_device(device)
         if backends.for_array(array) is not backend:

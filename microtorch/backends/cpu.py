@@ -169,6 +169,39 @@ def pow_scalar_backward(x, gy, exponent):
     return gy * exponent * np.power(x, exponent - 1)
 
 
+def leaky_relu_forward(x, negative_slope):
+    return np.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+
+
+def leaky_relu_backward(x, gy, negative_slope):
+    return np.where(x > 0, gy, gy * negative_slope).astype(gy.dtype, copy=False)
+
+
+def _softplus_unscaled(z):
+    """log(1 + exp(z)) as max(z, 0) + log1p(exp(-|z|)): exp never overflows."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def softplus_forward(x, beta, threshold):
+    # PyTorch's rule: x itself where beta * x > threshold (there the two agree to rounding).
+    z = x * beta
+    return np.where(z > threshold, x, _softplus_unscaled(z) / beta).astype(x.dtype, copy=False)
+
+
+def softplus_backward(x, gy, beta, threshold):
+    z = x * beta
+    return np.where(z > threshold, gy, gy * sigmoid_forward(z)).astype(gy.dtype, copy=False)
+
+
+def dropout_mask(generator, shape, p, np_dtype):
+    """Inverted dropout's mask: 0 with probability p, else 1 / (1 - p). The uniform draws are
+    float64 whatever np_dtype is, so a seed gives the same mask in every dtype."""
+    if p >= 1:
+        return np.zeros(shape, np_dtype)
+    keep = generator.numpy.random(shape) >= p
+    return (keep / (1 - p)).astype(np_dtype)
+
+
 # ---- elementwise binary (broadcasting) ------------------------------------------------
 
 add_forward = np.add
@@ -282,9 +315,141 @@ def log_softmax_backward(y, gy, dim):
     return gy - np.exp(y) * np.sum(gy, axis=dim, keepdims=True)
 
 
+# ---- losses: <loss>_forward(x, y, reduction, *options), <loss>_backward(x, y, gy, ...) ------
+# The backward reads x, y and gy once and writes the input's gradient: gy is 0-d for 'mean'
+# and 'sum', and has the loss's shape for 'none'. Gradients come out at the broadcast shape
+# (the engine sums them down to each input's shape).
+
+def _reduce(loss, reduction):
+    if reduction == 'none':
+        return loss
+    total = np.sum(loss)
+    if reduction == 'mean':
+        total = total / loss.size if loss.size else np.nan     # empty: nan, as PyTorch
+    return np.asarray(total, loss.dtype)
+
+
+def _per_element(gy, reduction, n):
+    """What each element's derivative is multiplied by: gy, divided by n for 'mean'."""
+    return gy / n if reduction == 'mean' else gy
+
+
+def mse_loss_forward(x, y, reduction):
+    d = x - y
+    return _reduce(d * d, reduction)
+
+
+def mse_loss_backward(x, y, gy, reduction):
+    d = x - y
+    return d * (2 * _per_element(gy, reduction, d.size))
+
+
+def l1_loss_forward(x, y, reduction):
+    return _reduce(np.abs(x - y), reduction)
+
+
+def l1_loss_backward(x, y, gy, reduction):
+    s = np.sign(x - y)
+    return s * _per_element(gy, reduction, s.size)
+
+
+def smooth_l1_loss_forward(x, y, reduction, beta):
+    d = np.abs(x - y)
+    loss = np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta).astype(d.dtype, copy=False)
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss_backward(x, y, gy, reduction, beta):
+    g = np.clip((x - y) / beta, -1, 1)             # d/beta inside the quadratic zone, else +-1
+    return g * _per_element(gy, reduction, g.size)
+
+
+_BCE_EPS = 1e-12
+
+
+def binary_cross_entropy_forward(x, y, reduction, weight):
+    # Each log is clamped at -100 (as PyTorch): x = 0 or 1 gives a finite loss.
+    with np.errstate(divide='ignore'):
+        log_x = np.maximum(np.log(x), -100)
+        log_1mx = np.maximum(np.log1p(-x), -100)
+    loss = (y - 1) * log_1mx - y * log_x
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def binary_cross_entropy_backward(x, y, gy, reduction, weight):
+    g = (x - y) / np.maximum(x * (1 - x), _BCE_EPS)
+    if weight is not None:
+        g = g * weight
+    return g * _per_element(gy, reduction, g.size)
+
+
+def binary_cross_entropy_with_logits_forward(x, y, reduction, weight, pos_weight):
+    # (1 - y) x + (1 + (pw - 1) y) softplus(-x): finite and exact at any |x|.
+    sp = _softplus_unscaled(-x)
+    loss = (1 - y) * x + (sp if pos_weight is None else (1 + (pos_weight - 1) * y) * sp)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def binary_cross_entropy_with_logits_backward(x, y, gy, reduction, weight, pos_weight):
+    s = sigmoid_forward(x)
+    if pos_weight is None:
+        g = s - y
+    else:
+        py = pos_weight * y
+        g = (py + 1 - y) * s - py
+    if weight is not None:
+        g = g * weight
+    return g * _per_element(gy, reduction, g.size)
+
+
+def cross_entropy_weights(target, weight, ignore_index, np_dtype):
+    """Each sample's weight (weight[target], 0 where target == ignore_index) and the targets
+    with ignored ones replaced by 0, safe to index with."""
+    ignored = target == ignore_index
+    safe = np.where(ignored, 0, target)
+    w = np.ones(target.shape, np_dtype) if weight is None else weight[safe]
+    return np.where(ignored, 0, w).astype(np_dtype, copy=False), safe
+
+
+def cross_entropy_forward(x, target, reduction, weight, ignore_index):
+    """x: (N, C, ...) logits; target: (N, ...) class indices. -w[t] log_softmax(x)[t], with
+    'mean' dividing by the sum of the weights (PyTorch's nll_loss)."""
+    w, safe = cross_entropy_weights(target, weight, ignore_index, x.dtype)
+    logp = log_softmax_forward(x, 1)
+    loss = -w * np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+    if reduction == 'none':
+        return loss
+    total = np.sum(loss)
+    return np.asarray(total / np.sum(w) if reduction == 'mean' else total, x.dtype)
+
+
+def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
+    """(softmax(x) - onehot(target)) * w[target] * gy, with softmax recomputed from x
+    (the op saves x only, not the forward's log_softmax)."""
+    w, safe = cross_entropy_weights(target, weight, ignore_index, x.dtype)
+    coef = gy * w
+    if reduction == 'mean':
+        coef = coef / np.sum(w)
+    coef = coef[:, None].astype(x.dtype, copy=False)
+    g = softmax_forward(x, 1)
+    index = safe[:, None]
+    picked = np.take_along_axis(g, index, axis=1)
+    g *= coef
+    np.put_along_axis(g, index, (picked - 1) * coef, axis=1)
+    return g
+
+
 # ---- matrix products, shapes, indexing ---------------------------------------------------
 
 matmul = np.matmul
+
+
+def linear_forward(x, weight, bias):
+    """x @ weight.T + bias (nn.Linear); the bias is added into the product's fresh array."""
+    y = np.matmul(x, weight.T)
+    if bias is not None:
+        y += bias
+    return y
 
 
 def concatenate(arrays, dim):
@@ -303,3 +468,66 @@ def index_backward(index, gy, shape, accumulate):
     else:
         out[index] = gy
     return out
+
+
+# ---- optimizer updates: in place, one call per parameter ---------------------------------
+# These write into `param` and the state arrays (they say so). The CUDA backend does each
+# in one fused kernel; here NumPy works through `out=` in at most two scratch arrays.
+
+def _owned_copy(grad, negate):
+    """A new array holding grad (or -grad); an array even when 0-d (ufuncs return scalars)."""
+    return np.negative(grad, out=np.empty_like(grad)) if negate else np.array(grad, copy=True)
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, nesterov, weight_decay,
+             maximize):
+    """torch.optim.SGD's update of one parameter, in place. Returns the momentum buffer: the
+    one given, updated, or a new one on the first step (None when momentum is 0)."""
+    d = _owned_copy(grad, maximize)                         # the step direction
+    tmp = np.empty_like(param) if weight_decay or dampening or nesterov else None
+    if weight_decay:
+        d += np.multiply(param, weight_decay, out=tmp)
+    if momentum:
+        if momentum_buffer is None:
+            momentum_buffer = d.copy()                      # the first step takes d as is
+        else:
+            momentum_buffer *= momentum
+            momentum_buffer += np.multiply(d, 1 - dampening, out=tmp) if dampening else d
+        if nesterov:
+            d += np.multiply(momentum_buffer, momentum, out=tmp)
+        else:
+            np.copyto(d, momentum_buffer)
+    d *= lr
+    param -= d
+    return momentum_buffer
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+              weight_decay, amsgrad, maximize, decoupled_weight_decay):
+    """torch.optim.Adam's update of one parameter (AdamW's when decoupled_weight_decay),
+    in place on param and the moment arrays; `step` counts this update (1 on the first).
+    max_exp_avg_sq is used only with amsgrad."""
+    tmp = np.empty_like(param)
+    coupled_decay = weight_decay and not decoupled_weight_decay
+    g = _owned_copy(grad, maximize) if maximize or coupled_decay else grad
+    if coupled_decay:
+        g += np.multiply(param, weight_decay, out=tmp)
+    elif weight_decay:
+        param *= 1 - lr * weight_decay
+    np.subtract(g, exp_avg, out=tmp)                # exp_avg.lerp_(g, 1 - beta1)
+    tmp *= 1 - beta1
+    exp_avg += tmp
+    np.multiply(g, g, out=tmp)                      # exp_avg_sq = b2 * v + (1 - b2) * g^2
+    tmp *= 1 - beta2
+    exp_avg_sq *= beta2
+    exp_avg_sq += tmp
+    second = exp_avg_sq
+    if amsgrad:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second = max_exp_avg_sq
+    np.sqrt(second, out=tmp)                        # denominator: sqrt(v / bc2) + eps
+    tmp /= (1 - beta2 ** step) ** 0.5
+    tmp += eps
+    np.divide(exp_avg, tmp, out=tmp)
+    tmp *= lr / (1 - beta1 ** step)
+    param -= tmp

@@ -1,0 +1,105 @@
+"""Samplers: which indices a DataLoader visits, in what order, and how they are batched."""
+from ...creation import randint, randperm
+from ...random import default_generator
+
+
+class Sampler:
+    """Iterates over indices of a dataset."""
+
+    def __init__(self, data_source=None):
+        pass
+
+    def __iter__(self):
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A random permutation of the indices each epoch (or num_samples draws with
+    replacement), from `generator`, else the default generator: `manual_seed` fixes it.
+    (PyTorch seeds a fresh generator from the default one; the order is reproducible either
+    way, though the numbers differ from PyTorch's as all of microtorch's random numbers do.)"""
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(replacement, bool):
+            raise TypeError('replacement should be a boolean value, but got '
+                            f'replacement={replacement}')
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
+            raise ValueError('num_samples should be a positive integer value, but got '
+                             f'num_samples={self.num_samples}')
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self):
+        n, wanted = len(self.data_source), self.num_samples
+        generator = self.generator or default_generator
+        if self.replacement:
+            yield from randint(0, n, (wanted,), generator=generator).tolist()
+            return
+        for _ in range(wanted // n):
+            yield from randperm(n, generator=generator).tolist()
+        if wanted % n:
+            yield from randperm(n, generator=generator).tolist()[:wanted % n]
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a random order each epoch."""
+
+    def __init__(self, indices, generator=None):
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self):
+        order = randperm(len(self.indices), generator=self.generator or default_generator)
+        return (self.indices[i] for i in order.tolist())
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class BatchSampler(Sampler):
+    """Groups the indices of `sampler` into lists of batch_size (the last one shorter unless
+    drop_last)."""
+
+    def __init__(self, sampler, batch_size, drop_last):
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError('batch_size should be a positive integer value, but got '
+                             f'batch_size={batch_size}')
+        if not isinstance(drop_last, bool):
+            raise ValueError(f'drop_last should be a boolean value, but got drop_last={drop_last}')
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self):
+        batch = []
+        for index in self.sampler:
+            batch.append(index)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self):
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
