@@ -79,6 +79,81 @@ def distinct(rng, shapes):
     return out
 
 
+def unit(rng, shape):
+    """Probabilities away from 0 and 1 (binary cross entropy's inputs)."""
+    return rng.uniform(0.1, 0.9, shape)
+
+
+def differences(*kinks, gap=0.1):
+    """x, and y = x - d with d at least `gap` from each kink of a loss of x - y (l1 at 0,
+    smooth_l1 at +-beta), so that finite differences never straddle one."""
+    def domain(rng, shapes):
+        x = real(rng, shapes[0])
+        return [x, x - away_from(*kinks, gap=gap)(rng, shapes[1])]
+    return domain
+
+
+def nnF(x):
+    """nn.functional of x's library."""
+    return api(x).nn.functional
+
+
+def const(x, values):
+    """A constant float tensor of x's library, dtype and device (class weights)."""
+    return api(x).tensor(values, dtype=x.dtype, device=x.device)
+
+
+def reduced(v, reduction):
+    return v.mean() if reduction == 'mean' else v.sum() if reduction == 'sum' else v
+
+
+def softplus_ref(x, beta=1.0, threshold=20.0):
+    return np.where(x * beta > threshold, x, np.log1p(np.exp(x * beta)) / beta)
+
+
+def smooth_l1_ref(x, y, beta=1.0):
+    d = np.abs(x - y)
+    return np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+
+
+def bce_ref(x, y, weight=1.0):
+    return -(y * np.log(x) + (1 - y) * np.log(1 - x)) * weight
+
+
+def bce_logits_ref(x, y, weight=1.0, pos_weight=1.0):
+    p = 1 / (1 + np.exp(-x))
+    return -(pos_weight * y * np.log(p) + (1 - y) * np.log(1 - p)) * weight
+
+
+def cross_entropy_ref(x, target, reduction, weight=None, ignore_index=-100):
+    """Class dim 1; target of x's shape without it. 'mean' divides by the targets' weights."""
+    target = np.asarray(target)
+    logp = np.log(softmax_ref(x, 1))
+    keep = target != ignore_index
+    safe = np.where(keep, target, 0)
+    w = (np.ones(x.shape[1]) if weight is None else np.asarray(weight))[safe] * keep
+    loss = -w * np.take_along_axis(logp, safe[:, None], 1)[:, 0]
+    if reduction == 'none':
+        return loss
+    return loss.sum() / (w.sum() if reduction == 'mean' else 1)
+
+
+def seeded_dropout(x, p=0.5):
+    """Training-mode dropout with the mask that seed 0 draws, on every call (gradcheck calls
+    it many times); the global generator's state is left as it was."""
+    state = microtorch.get_rng_state()
+    microtorch.manual_seed(0)
+    try:
+        return microtorch.nn.functional.dropout(x, p)
+    finally:
+        microtorch.set_rng_state(state)
+
+
+def dropout_mask(shape, p=0.5):
+    """The mask seeded_dropout applies: 0 or 1 / (1 - p) (the draw is the same in any dtype)."""
+    return seeded_dropout(microtorch.ones(shape, dtype=microtorch.float64), p).numpy()
+
+
 # ---- the table -----------------------------------------------------------------------------
 
 @dataclass
@@ -298,10 +373,75 @@ OPS = [
        lambda x: np.take_along_axis(x[:2], np.array([[0, 0, 3], [2, 2, 2]]), 1)),
     Op('gather/dim0', lambda x: x.gather(0, idx(x, [[1, 0, 1, 1]])), (M,),
        lambda x: np.take_along_axis(x, np.array([[1, 0, 1, 1]]), 0)),
+    # nn.functional: activations, linear, dropout
+    Op('leaky_relu', lambda x: nnF(x).leaky_relu(x), (B,),
+       lambda x: np.where(x > 0, x, 0.01 * x), per(nonzero)),
+    Op('leaky_relu/slope', lambda x: nnF(x).leaky_relu(x, 0.2), (M,),
+       lambda x: np.where(x > 0, x, 0.2 * x), per(nonzero)),
+    Op('softplus', lambda x: nnF(x).softplus(x), (M,), softplus_ref),
+    Op('softplus/beta_threshold', lambda x: nnF(x).softplus(x, beta=2, threshold=1.5), (B,),
+       lambda x: softplus_ref(x, 2, 1.5), per(away_from(0.75))),
+    Op('linear', lambda x, w, b: nnF(x).linear(x, w, b), (M, (5, 4), (5,)),
+       lambda x, w, b: x @ w.T + b),
+    Op('linear/no_bias', lambda x, w: nnF(x).linear(x, w), (M, (2, 4)), lambda x, w: x @ w.T),
+    Op('linear/3d', lambda x, w, b: nnF(x).linear(x, w, b), (B, (3, 4), (3,)),
+       lambda x, w, b: x @ w.T + b),
+    Op('linear/1d', lambda x, w, b: nnF(x).linear(x, w, b), (S, (2, 4), (2,)),
+       lambda x, w, b: w @ x + b),
+    Op('dropout/train', seeded_dropout, (M,), lambda x: x * dropout_mask(M),
+       torch_fn=lambda x: x * sys.modules['torch'].tensor(dropout_mask(M))),
+    Op('dropout/p1', lambda x: nnF(x).dropout(x, 1.0), (M,), lambda x: 0 * x),
+    # losses, each reduction
+    *(Op(f'mse_loss/{r}', lambda x, y, r=r: nnF(x).mse_loss(x, y, reduction=r), (M, M),
+         lambda x, y, r=r: reduced((x - y) ** 2, r)) for r in ('mean', 'sum', 'none')),
+    *(Op(f'l1_loss/{r}', lambda x, y, r=r: nnF(x).l1_loss(x, y, reduction=r), (M, M),
+         lambda x, y, r=r: reduced(np.abs(x - y), r), differences(0.0))
+      for r in ('mean', 'sum', 'none')),
+    *(Op(f'smooth_l1_loss/{r}', lambda x, y, r=r: nnF(x).smooth_l1_loss(x, y, reduction=r),
+         (M, M), lambda x, y, r=r: reduced(smooth_l1_ref(x, y), r), differences(-1.0, 1.0))
+      for r in ('mean', 'sum', 'none')),
+    Op('smooth_l1_loss/beta', lambda x, y: nnF(x).smooth_l1_loss(x, y, beta=0.5), (B, B),
+       lambda x, y: smooth_l1_ref(x, y, 0.5).mean(), differences(-0.5, 0.5)),
+    *(Op(f'binary_cross_entropy/{r}',
+         lambda x, y, r=r: nnF(x).binary_cross_entropy(x, y, reduction=r), (M, M),
+         lambda x, y, r=r: reduced(bce_ref(x, y), r), per(unit))
+      for r in ('mean', 'sum', 'none')),
+    Op('binary_cross_entropy/weight',
+       lambda x, y: nnF(x).binary_cross_entropy(x, y, const(x, [0.5, 1, 2, 3])), (M, M),
+       lambda x, y: bce_ref(x, y, np.array([0.5, 1, 2, 3])).mean(), per(unit)),
+    *(Op(f'binary_cross_entropy_with_logits/{r}',
+         lambda x, y, r=r: nnF(x).binary_cross_entropy_with_logits(x, y, reduction=r), (M, M),
+         lambda x, y, r=r: reduced(bce_logits_ref(x, y), r), per(real, unit))
+      for r in ('mean', 'sum', 'none')),
+    Op('binary_cross_entropy_with_logits/weights',
+       lambda x, y: nnF(x).binary_cross_entropy_with_logits(
+           x, y, const(x, [[0.5], [1], [2]]), pos_weight=const(x, [1, 2, 0.5, 3]),
+           reduction='sum'), (M, M),
+       lambda x, y: bce_logits_ref(x, y, np.array([[0.5], [1], [2]]),
+                                   np.array([1, 2, 0.5, 3])).sum(), per(real, unit)),
+    *(Op(f'cross_entropy/{r}',
+         lambda x, r=r: nnF(x).cross_entropy(x, idx(x, [0, 3, 1]), reduction=r), (M,),
+         lambda x, r=r: cross_entropy_ref(x, [0, 3, 1], r)) for r in ('mean', 'sum', 'none')),
+    Op('cross_entropy/weight_ignore',
+       lambda x: nnF(x).cross_entropy(x, idx(x, [2, -100, 0, 2, 3]),
+                                      const(x, [0.5, 1, 2, 3])), ((5, 4),),
+       lambda x: cross_entropy_ref(x, [2, -100, 0, 2, 3], 'mean', [0.5, 1, 2, 3])),
+    Op('cross_entropy/spatial',
+       lambda x: nnF(x).cross_entropy(x, idx(x, [[0, 2, 1, 1], [2, 2, 0, 1]]),
+                                      reduction='none'), (B,),
+       lambda x: cross_entropy_ref(x, [[0, 2, 1, 1], [2, 2, 0, 1]], 'none')),
+    Op('cross_entropy/unbatched', lambda x: nnF(x).cross_entropy(x, idx(x, 2)), (S,),
+       lambda x: cross_entropy_ref(x[None], [2], 'mean')),
+    Op('cross_entropy/probabilities', lambda x, y: nnF(x).cross_entropy(x, y), (M, M),
+       lambda x, y: -(y * np.log(softmax_ref(x, 1))).sum(1).mean()),
 ]
 
 ROWS = {row.name: row for row in OPS}
 assert len(ROWS) == len(OPS), 'row names must be unique'
+
+LOSSES = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
+          'binary_cross_entropy_with_logits', 'cross_entropy')
+NN_OPS = ('leaky_relu', 'softplus', 'linear', 'dropout') + LOSSES
 
 # The ops the table must cover: a new op adds its name here and its rows above.
 REQUIRED_OPS = {
@@ -310,7 +450,7 @@ REQUIRED_OPS = {
     'var', 'std', 'max', 'min', 'amax', 'argmax', 'logsumexp', 'softmax', 'log_softmax', 'mm',
     'bmm', 'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute',
     'expand', 'contiguous', 'T', 'cat', 'stack', 'split', 'chunk', 'index', 'reciprocal',
-    'gather',
+    'gather', *NN_OPS,
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
@@ -325,12 +465,14 @@ REQUIRED_VARIANTS = {
     'matmul/3d@2d', 'matmul/2d@3d', 'matmul/4d_bcast',
     'index/int', 'index/slice', 'index/none', 'index/ellipsis', 'index/tensor_repeated',
     'index/bool_mask',
+    *(f'{loss}/{r}' for loss in LOSSES for r in ('mean', 'sum', 'none')),
+    'linear/no_bias', 'linear/3d', 'linear/1d', 'dropout/train',
 }
 # Rows whose second derivatives must be checked (at least these; more rows may set the flag).
 REQUIRED_GRADGRAD_OPS = {
     'add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos',
     'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'matmul', 'mm', 'bmm',
-    'softmax', 'log_softmax', 'logsumexp',
+    'softmax', 'log_softmax', 'logsumexp', *NN_OPS,
 }
 
 

@@ -164,8 +164,10 @@ def minimum(input, other):
 def where(condition, input, other):
     """Elementwise `input if condition else other`; either value may be a number."""
     if not isinstance(condition, Tensor) or condition.dtype is not _dtype.bool_:
+        got = (type_name(condition.dtype) if isinstance(condition, Tensor)
+               else type(condition).__name__)
         raise RuntimeError('where expected condition to be a boolean tensor, but got a tensor '
-                           f'with dtype {type_name(condition.dtype) if isinstance(condition, Tensor) else type(condition).__name__}')
+                           f'with dtype {got}')
     tensors = [t for t in (input, other) if isinstance(t, Tensor)]
     numbers = [_as_number(v) for v in (input, other) if not isinstance(v, Tensor)]
     for t in tensors:
@@ -501,9 +503,10 @@ def log_softmax(input, dim, dtype=None):
 
 def _same_dtype(a, b, names=('mat1', 'mat2')):
     if a.dtype is not b.dtype:
+        short = {'float32': 'float', 'float64': 'double', 'int64': 'long', 'int32': 'int'}
         raise RuntimeError(f'expected {names[0]} and {names[1]} to have the same dtype, but '
-                           f'got: {a.dtype.name.replace("float32", "float").replace("float64", "double")}'
-                           f' != {b.dtype.name.replace("float32", "float").replace("float64", "double")}')
+                           f'got: {short.get(a.dtype.name, a.dtype.name)} != '
+                           f'{short.get(b.dtype.name, b.dtype.name)}')
 
 
 def matmul(input, other):
@@ -849,7 +852,7 @@ def setitem_shape_error(input, index, value):
 
 
 def gather(input, dim, index):
-    """out[i][j] = input[index[i][j]][j] for dim 0 (and likewise for any dim)."""
+    """`out[i][j] = input[index[i][j]][j]` for dim 0 (and likewise for any dim)."""
     _require_tensor(index, 'gather')
     dim = wrap_dim(dim, input.ndim)
     if index.dtype is not _dtype.int64:
