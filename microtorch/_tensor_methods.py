@@ -109,8 +109,12 @@ def _to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
     out = self
     if dtype is not None:
         out = F.cast(out, _dtype.to_dtype(dtype))
-    if device is not None and _device(device) != out.device:
-        out = _ToDevice.apply(out, _device(device))
+    if device is not None:
+        target = _device(device)
+        if target.type == 'cuda' and target.index is None:     # 'cuda': the current GPU
+            target = backends.for_device(target).current_device()
+        if target != out.device:
+            out = _ToDevice.apply(out, target)
     if copy and out is self:
         out = out.clone()
     return out
@@ -167,7 +171,10 @@ def _check_writable(self, recording):
     if recording and self._base is not None and self._base._requires_grad:
         raise RuntimeError('in-place operations on a view of a tensor that requires grad are '
                            'not supported by microtorch; clone() the view first')
-    if not self._data.flags.writeable:
+    writeable = getattr(self._data.flags, 'writeable', None)
+    if writeable is None:       # CuPy has no such flag: a broadcast (stride 0) view is not
+        writeable = all(s or n == 1 for n, s in zip(self._data.shape, self._data.strides))
+    if not writeable:
         raise RuntimeError('unsupported operation: more than one element of the written-to '
                            'tensor refers to a single memory location. Please clone() the '
                            'tensor before performing the operation.')
@@ -289,7 +296,8 @@ def _zero_(self):
 
 def _copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        raise TypeError("copy_(): argument 'other' (position 1) must be Tensor, not "
+                        f'{type(src).__name__}')
     if src.device != self.device:
         src = src.to(self.device)
     F.broadcast_shapes(self._data.shape, src._data.shape)

@@ -124,11 +124,17 @@ def legacy_tensor_data(args, dtype, device):
 
 def _shape(shape, size):
     """zeros(2, 3), zeros((2, 3)) and zeros(size=(2, 3)) all mean the same."""
-    return shape_args((size,) if size is not None else shape)
+    shape = shape_args((size,) if size is not None else shape)
+    if -1 in shape:          # shape_args lets -1 through for reshape; a new tensor can't have it
+        raise RuntimeError(f'Trying to create tensor with negative dimension -1: {list(shape)}')
+    return shape
 
 
 def _filled(shape, value, dtype, device, requires_grad):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+    if device is not None and _device(device).type != 'cpu':     # filled there: no copy
+        array = backends.for_device(device).full_on(shape, value, dtype.np, _device(device))
+        return _finish(array, None, None, requires_grad)
     return _finish(np.full(shape, value, dtype.np), None, device, requires_grad)
 
 
@@ -142,13 +148,17 @@ def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
 
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+    if device is not None and _device(device).type != 'cpu':     # made there: no copy
+        array = backends.for_device(device).empty_on(_shape(shape, size), dtype.np,
+                                                      _device(device))
+        return _finish(array, None, None, requires_grad)
     return _finish(np.empty(_shape(shape, size), dtype.np), None, device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:        # PyTorch infers the dtype from the fill value
         dtype = _dtype.result_type([], [fill_value])
-    return _filled(shape_args((size,)), fill_value, dtype, device, requires_grad)
+    return _filled(_shape((), size), fill_value, dtype, device, requires_grad)
 
 
 def _like(input, dtype, device):

@@ -1,5 +1,9 @@
 """`microtorch.cuda`: GPU queries. Without a CUDA backend (no CuPy, no GPU) every query
-answers as PyTorch's does on a machine without CUDA, and asking for a device says why."""
+answers as PyTorch's does on a machine without CUDA, and asking for a device says why.
+
+Memory figures come from CuPy's memory pool, which is microtorch's allocator on the GPU:
+memory_allocated() is the bytes in use, memory_reserved() the bytes the pool holds, and
+empty_cache() gives the pool's unused blocks back to the driver."""
 from . import backends
 
 
@@ -24,10 +28,33 @@ def _require():
     if reason is not None:
         raise RuntimeError(f'CUDA is not available: {reason}')
     from .backends import cuda as _cuda
+    _cuda.for_device('cuda')
     return _cuda
 
 
+def current_device():
+    """The index of the current GPU (the one 'cuda' means)."""
+    return _require().current_device().index
+
+
+def set_device(device):
+    """Make `device` (an index, 'cuda:N' or a device) the one 'cuda' means."""
+    from ._device import device as _device
+    cuda = _require()
+    index = device if isinstance(device, int) else _device(device).index
+    if index is not None:
+        cuda.for_device(_device('cuda', index))
+        cuda.cp.cuda.Device(index).use()
+
+
+def get_device_name(device=None):
+    cuda = _require()
+    name = cuda.cp.cuda.runtime.getDeviceProperties(cuda._index(device))['name']
+    return name.decode() if isinstance(name, bytes) else name
+
+
 def synchronize(device=None):
+    """Wait until every kernel queued on the device has finished."""
     _require().synchronize(device)
 
 
@@ -37,3 +64,29 @@ def manual_seed(seed):
 
 
 manual_seed_all = manual_seed
+
+
+def memory_allocated(device=None):
+    """Bytes of GPU memory held by arrays now (CuPy's pool: used bytes)."""
+    return _require().memory_allocated(device) if is_available() else 0
+
+
+def max_memory_allocated(device=None):
+    """The peak of memory_allocated() since the start or reset_peak_memory_stats()."""
+    return _require().max_memory_allocated(device) if is_available() else 0
+
+
+def reset_peak_memory_stats(device=None):
+    if is_available():
+        _require().reset_peak_memory_stats(device)
+
+
+def memory_reserved(device=None):
+    """Bytes the memory pool holds, in use or cached for reuse."""
+    return _require().memory_reserved(device) if is_available() else 0
+
+
+def empty_cache():
+    """Give the memory pool's unused blocks back to the driver."""
+    if is_available():
+        _require().empty_cache()

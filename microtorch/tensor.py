@@ -161,7 +161,10 @@ class Tensor:
                 raise TypeError(f'assigned grad expected to be a Tensor or None but got grad '
                                 f'of type {type(value).__name__}')
             if value._data.shape != self._data.shape:
-                raise RuntimeError('assigned grad has data of a different size')
+                raise RuntimeError(f'attempting to assign a gradient of size '
+                                   f"'{list(value._data.shape)}' to a tensor of size "
+                                   f"'{list(self._data.shape)}'. Please ensure that the "
+                                   'gradient and the tensor are the same size')
             if value.dtype is not self.dtype:
                 raise RuntimeError('assigned grad has data of a different type')
             if value.device != self.device:

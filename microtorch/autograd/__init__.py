@@ -1,8 +1,11 @@
 """Automatic differentiation: the tape (function.py), the engine (engine.py), grad mode,
-and the public entry points `backward`, `grad`, `gradcheck`, `gradgradcheck`."""
+and the public entry points `backward`, `grad`, `gradcheck`, `gradgradcheck`, and the
+debugging tools `detect_anomaly` / `set_detect_anomaly` (anomaly_mode.py)."""
 from .function import Function, Node
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
+from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,
+                           is_anomaly_check_nan_enabled)
 from . import engine as _engine
 
 
@@ -68,4 +71,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 __all__ = ['Function', 'Node', 'backward', 'grad', 'no_grad', 'enable_grad',
            'set_grad_enabled', 'is_grad_enabled', 'gradcheck', 'gradgradcheck',
-           'GradcheckError']
+           'GradcheckError', 'detect_anomaly', 'set_detect_anomaly', 'is_anomaly_enabled',
+           'is_anomaly_check_nan_enabled']

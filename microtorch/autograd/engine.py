@@ -10,6 +10,8 @@ import itertools
 
 from . import function
 from .function import AccumulateGrad, accumulator_of
+from . import anomaly_mode as _anomaly
+from .anomaly_mode import state as _anomaly_state
 from .._dtype import from_numpy_dtype
 from .grad_mode import state as grad_state
 
@@ -55,11 +57,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         grad_state.enabled = previous_mode
 
     if not accumulate and not allow_unused:
-        for got in captured:
+        for i, got in enumerate(captured):
             if got is None:
-                raise RuntimeError('One of the differentiated Tensors appears to not have been '
-                                   'used in the graph. Set allow_unused=True if this is the '
-                                   'desired behavior.')
+                raise RuntimeError(f'The differentiated Tensor at index {i} appears to not '
+                                   'have been used in the graph. Set allow_unused=True if this '
+                                   'is the desired behavior.')
     return captured
 
 
@@ -103,7 +105,10 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
             continue
         if needed is not None and node not in needed:
             continue
-        grads_in = _call_backward(node, grads)
+        if _anomaly_state.enabled:     # checks each returned grad, reports the forward line
+            grads_in = _anomaly.call_backward(_call_backward, node, grads)
+        else:
+            grads_in = _call_backward(node, grads)
         if not retain_graph:
             node._release()
         for edge, grad in zip(node._next, grads_in):

@@ -16,6 +16,8 @@ import re
 import weakref
 
 from .grad_mode import state as _grad_state
+from . import anomaly_mode as _anomaly
+from .anomaly_mode import state as _anomaly_state
 from .. import backends as _backends
 
 Tensor = None     # microtorch.tensor sets this once Tensor exists (the modules import each other)
@@ -150,12 +152,17 @@ def _modified_message(tensor, grad_fn, output_nr, expected):
     if grad_fn is not None:
         name = re.sub(r'Backward\d*$', '', type(grad_fn).__name__)
         producer = f', which is output {output_nr} of {name},'
+    if _anomaly_state.enabled:          # PyTorch's hint depends on anomaly mode too
+        hint = ('the backtrace further above shows the operation that failed to compute its '
+                'gradient. The variable in question was changed in there or anywhere later. '
+                'Good luck!')
+    else:
+        hint = ('enable anomaly detection to find the operation that failed to compute its '
+                'gradient, with microtorch.autograd.set_detect_anomaly(True, check_nan=False).')
     return ('one of the variables needed for gradient computation has been modified by an '
             f'inplace operation: [microtorch.{kind} {shape}]{producer} is at version '
             f'{tensor._version_counter.value}; expected '
-            f'version {expected} instead. Hint: the backtrace further above shows the operation '
-            'that failed to compute its gradient. The variable in question was changed in there '
-            'or anywhere later. Good luck!')
+            f'version {expected} instead. Hint: {hint}')
 
 
 class Function:
@@ -212,9 +219,10 @@ class Function:
 
 
 def _wrap_output(cls, ctx, array, index, first, record):
-    if type(array) is not type(first._data):
+    if type(array) is not type(first._data) and type(array) not in _backends._BY_ARRAY_TYPE:
         # NumPy reductions to 0-d return scalars: wrap one, and make what forward saved of it
         # (matched by identity) the wrapped array, so backward gets the output as a Tensor.
+        # (An array of another backend is a copy to another device: it stays as it is.)
         scalar, array = array, ctx.backend.asarray(array)
         ctx._to_save = tuple(array if s is scalar else s for s in ctx._to_save)
         ctx._non_differentiable = tuple(array if a is scalar else a
@@ -253,6 +261,8 @@ def _record(ctx, args, outputs):
     ctx._input_meta = tuple(meta)
     ctx.needs_input_grad = tuple(e is not None for e in edges)
     ctx._seq = next(_sequence)
+    if _anomaly_state.enabled:
+        _anomaly.record(ctx)
     if len(outputs) > 1:
         ctx._n_outputs = len(outputs)
         ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)

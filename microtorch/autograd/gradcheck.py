@@ -1,7 +1,12 @@
 """gradcheck / gradgradcheck: compare autograd's Jacobian with central finite differences.
 
-Use float64 inputs: with eps=1e-6, float32 rounding alone is larger than the tolerances. On a
-mismatch the report names the worst element: which input and output, where, both values.
+Use float64 inputs: with eps=1e-6, float32 rounding alone is larger than the tolerances. An
+element passes when |analytical - numerical| <= atol + rtol * |numerical|. On a mismatch the
+report names the worst element: which input and output, where, both values.
+
+    from microtorch.autograd import gradcheck
+    x = microtorch.randn(3, dtype=microtorch.float64, requires_grad=True)
+    gradcheck(lambda t: (t * t).sum(), (x,))          # True, or GradcheckError
 """
 import itertools
 import warnings
@@ -10,7 +15,8 @@ import numpy as np
 
 
 class GradcheckError(RuntimeError):
-    pass
+    """Raised by gradcheck and gradgradcheck when a gradient does not match finite
+    differences; the message names the worst element."""
 
 
 def _tensors(values):
@@ -18,6 +24,19 @@ def _tensors(values):
     if isinstance(values, Tensor):
         return (values,)
     return tuple(values)
+
+
+def _shares_memory(view, array):
+    """Does `view` write into `array`'s storage? (CuPy arrays: by their data pointers.)"""
+    if isinstance(array, np.ndarray):
+        return np.shares_memory(view, array)
+    return view.data.ptr == array.data.ptr
+
+
+def _on_device_of(tensor, host_array):
+    """A host array moved to `tensor`'s device (itself on the CPU)."""
+    from .. import backends
+    return backends.for_array(tensor._data).from_host(host_array, tensor.device)
 
 
 def _position(inputs, tensor):
@@ -39,15 +58,15 @@ def _numerical(func, inputs, targets, outputs, eps):
     with no_grad():
         for ti, t in enumerate(targets):
             flat = t._data.reshape(-1)           # a view: writes reach t's storage
-            if not np.shares_memory(flat, t._data):
+            if flat.size and not _shares_memory(flat, t._data):    # empty: nothing to do
                 raise GradcheckError('gradcheck needs contiguous input tensors')
             for k in range(flat.size):
                 original = flat[k].item()
                 flat[k] = original + eps
-                plus = [o.detach().double().numpy().reshape(-1).copy()
+                plus = [o.detach().double().cpu().numpy().reshape(-1).copy()
                         for o in _outputs(func, inputs)]
                 flat[k] = original - eps
-                minus = [o.detach().double().numpy().reshape(-1).copy()
+                minus = [o.detach().double().cpu().numpy().reshape(-1).copy()
                          for o in _outputs(func, inputs)]
                 flat[k] = original
                 for oi, (p, m) in enumerate(zip(plus, minus)):
@@ -69,14 +88,43 @@ def _analytical(inputs, targets, outputs):
                                   allow_unused=True)
             for ti, g in enumerate(grads):
                 if g is not None:
-                    jac[ti][oi][j, :] = g.detach().double().numpy().reshape(-1)
+                    jac[ti][oi][j, :] = g.detach().double().cpu().numpy().reshape(-1)
     return jac
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0):
-    """True when autograd's gradients of func(*inputs) match finite differences for every
-    input that requires grad; else raises GradcheckError (or returns False)."""
+    """Check autograd's gradients of `func(*inputs)` against finite differences.
+
+    For every input that requires grad and every floating-point output, the Jacobian that
+    autograd gives (one backward per output element) is compared with central differences,
+    `(f(x + eps) - f(x - eps)) / (2 eps)`, one input element at a time. An element passes when
+    `|analytical - numerical| <= atol + rtol * |numerical|`, and a nan must meet a nan.
+
+    Use float64 inputs (a UserWarning says so otherwise): with eps = 1e-6, float32 rounding
+    (about 1e-7 relative, divided by 2 eps) is far larger than the tolerances, and a correct
+    float32 gradient fails. Keep the inputs small: the cost is two calls of `func` per input
+    element plus one backward per output element. Inputs are perturbed in place (and
+    restored), so they must be contiguous and must not be views of one another.
+
+    Args:
+        func: a function of `inputs` returning a Tensor or a tuple of Tensors.
+        inputs: a Tensor or a tuple of Tensors (and other arguments, passed through).
+        eps: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: relative tolerance, times |numerical|.
+        raise_exception: raise GradcheckError on a mismatch (else return False).
+        nondet_tol: accepted for PyTorch's signature; microtorch's backward is deterministic.
+
+    Returns:
+        True when every element matches.
+
+    Raises:
+        GradcheckError: on a mismatch. Its message names the worst element - the one furthest
+            outside the tolerance - as `Jacobian mismatch for output o with respect to input
+            i: worst element d output[j] / d input[k]: numerical N, analytical A`, followed by
+            both Jacobians in full.
+    """
     from ..tensor import Tensor
     inputs = _tensors(inputs)
     targets = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
@@ -119,7 +167,32 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
                   raise_exception=True, seed=0):
-    """gradcheck of the first derivative: checks second derivatives (create_graph=True)."""
+    """Check second derivatives: gradcheck applied to the first derivative.
+
+    The function checked maps `(inputs, grad_outputs)` to the gradients of `func(*inputs)`
+    with respect to the inputs, computed with `create_graph=True`; its finite differences are
+    compared with the derivatives that backward through that graph gives. Needs float64
+    inputs for the same reason as gradcheck; the report on a mismatch is gradcheck's (the
+    worst element), where output o is the gradient of input o and inputs after the function's
+    own inputs are the grad_outputs.
+
+    Args:
+        func: a function of `inputs` returning a Tensor or a tuple of Tensors.
+        inputs: a Tensor or a tuple of Tensors.
+        grad_outputs: the gradients fed to the first backward; random normal (seeded by
+            `seed`, requiring grad, so they are checked too) when None.
+        eps: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: relative tolerance, times |numerical|.
+        raise_exception: raise GradcheckError on a mismatch (else return False).
+        seed: the seed of the random grad_outputs.
+
+    Returns:
+        True when every element matches.
+
+    Raises:
+        GradcheckError: on a mismatch, naming the worst element.
+    """
     from ..tensor import Tensor
     from . import grad as autograd_grad
     inputs = _tensors(inputs)
@@ -127,8 +200,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     outputs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
-        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o._data.dtype),
-                                     True) for o in outputs]
+        grad_outputs = [Tensor._make(_on_device_of(
+            o, rng.standard_normal(o.shape).astype(o._data.dtype)), True) for o in outputs]
     grad_outputs = list(_tensors(grad_outputs))
     n = len(inputs)
 

@@ -22,10 +22,10 @@ def register(array_type, backend):
 
 def cuda_unavailable_reason():
     """Why there is no CUDA backend here, in words, or None when there is one."""
-    import importlib.util
-    if importlib.util.find_spec(__name__ + '.cuda') is None:
+    try:
+        from . import cuda          # imports no CuPy; its answer is computed once
+    except ImportError:
         return 'this build of microtorch has no CUDA backend'
-    from . import cuda
     return cuda.unavailable_reason()
 
 

@@ -290,14 +290,15 @@ def scatter_add(index, values, dim, shape):
 
 
 def logsumexp_forward(x, dims, keepdim):
-    m = np.max(x, axis=dims, keepdims=True)
+    # initial=-inf: over a size-0 dim the max is -inf (and the result -inf, as PyTorch)
+    m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0)          # all -inf (or inf) rows: shift by nothing
     out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
     return out if keepdim else np.squeeze(out, axis=dims)
 
 
 def softmax_forward(x, dim):
-    e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+    e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))   # -inf: size-0 dim
     return e / np.sum(e, axis=dim, keepdims=True)
 
 
@@ -307,7 +308,7 @@ def softmax_backward(y, gy, dim):
 
 
 def log_softmax_forward(x, dim):
-    shifted = x - np.max(x, axis=dim, keepdims=True)
+    shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
 

@@ -456,15 +456,17 @@ def amin(input, dim=(), keepdim=False):
 
 def _arg_extreme(input, dim, keepdim, name):
     xp = input._backend_xp()
-    if input._data.size == 0:
-        raise RuntimeError(f'{name}(): Expected reduction dim to be specified for '
-                           'input.numel() == 0.')
     if dim is None:
+        if input._data.size == 0:
+            raise IndexError(f'{name}(): Expected reduction dim to be specified for '
+                             'input.numel() == 0.')
         out = getattr(xp, name)(input._data.reshape(-1))
         if keepdim:
             out = xp.reshape(out, (1,) * input._data.ndim)
     else:
         dim = wrap_dim(dim, input._data.ndim)
+        if input._data.ndim and input._data.shape[dim] == 0:   # other dims may be empty
+            raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
         data = input._data if input._data.ndim else input._data.reshape(1)
         out = getattr(xp, name)(data, axis=dim, keepdims=keepdim)
         if not input._data.ndim:
@@ -515,7 +517,14 @@ def matmul(input, other):
         raise RuntimeError('both arguments to matmul need to be at least 1D, but they are '
                            f'{input.ndim}D and {other.ndim}D')
     check_same_device(input, other)
-    _same_dtype(input, other)
+    if input.dtype is not other.dtype:       # PyTorch's wording names the path it takes
+        if input.ndim == 1 and other.ndim == 1:
+            raise RuntimeError('dot : expected both vectors to have same dtype, but found '
+                               f'{type_name(input.dtype)} and {type_name(other.dtype)}')
+        if other.ndim > 2:
+            raise RuntimeError(f'expected scalar type {type_name(input.dtype)} but found '
+                               f'{type_name(other.dtype)}')
+        _same_dtype(input, other, ('m1', 'm2'))
     k_a = input.shape[-1]
     k_b = other.shape[-2] if other.ndim > 1 else other.shape[0]
     if k_a != k_b:
@@ -561,7 +570,9 @@ def bmm(input, mat2):
                            f'[{input.shape[0]}, {input.shape[2]}] but got: '
                            f'[{mat2.shape[0]}, {mat2.shape[1]}].')
     check_same_device(input, mat2)
-    _same_dtype(input, mat2)
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(f'expected scalar type {type_name(input.dtype)} but found '
+                           f'{type_name(mat2.dtype)}')
     return L.Bmm.apply(input, mat2)
 
 
@@ -584,10 +595,18 @@ def view(input, *shape):
     try:
         input._backend_xp().reshape(input._data, shape, copy=False)
     except ValueError:
-        raise RuntimeError('view size is not compatible with input tensor\'s size and stride '
-                           '(at least one dimension spans across two contiguous subspaces). '
-                           'Use .reshape(...) instead.') from None
+        raise _view_error() from None
+    except TypeError:            # CuPy's reshape has no copy=: a copy starts elsewhere
+        data = input._data
+        if data.size > 1 and data.reshape(shape).data.ptr != data.data.ptr:
+            raise _view_error() from None
     return S.Reshape.apply(input, shape)
+
+
+def _view_error():
+    return RuntimeError('view size is not compatible with input tensor\'s size and stride '
+                        '(at least one dimension spans across two contiguous subspaces). '
+                        'Use .reshape(...) instead.')
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -696,7 +715,7 @@ def clone(input):
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError('torch.cat(): expected a non-empty list of Tensors')
+        raise ValueError('torch.cat(): expected a non-empty list of Tensors')
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f'expected Tensor as element {i} in argument 0, but got '
@@ -775,6 +794,11 @@ def _index_part(part, xp):
         data = part._data
         if data.dtype.kind == 'f':
             raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
+        if type(data) is not xp.ndarray:     # an index on another device than the tensor
+            if xp.ndarray is _NUMPY_ARRAY:
+                raise RuntimeError('indices should be either on cpu or on the same device as '
+                                   'the indexed tensor (cpu)')
+            data = xp.asarray(data)          # a CPU index for a GPU tensor: moved, as PyTorch
         return data
     if isinstance(part, (list, tuple)):
         array = xp.asarray(part)

@@ -196,13 +196,20 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         y = ctx.backend.logsumexp_forward(x, dims, keepdim)
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x)
         ctx.dims, ctx.keepdim = dims, keepdim
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        x, y = ctx.saved_tensors
-        y = _unsqueeze_reduced(y, x.shape, ctx.dims, ctx.keepdim)
+        # d/dx = softmax(x) over dims, as exp(x - m) / sum(exp(x - m)) with m = max(x): not
+        # exp(x - y), whose y = m + log(sum) is rounded to m's ulp (1e-3 at 1e4 in float32).
+        # m is a constant (softmax is shift invariant), so create_graph stays exact.
+        x, = ctx.saved_tensors
         g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
-        return g * (x - y).exp(), None, None
+        if not ctx.dims or not x.numel():     # over no dims it is x itself; empty x: no grad
+            return g.expand(x.shape), None, None
+        m = x.detach().amax(ctx.dims, keepdim=True)
+        m = m.where(m.isfinite(), 0.0)         # all -inf (or inf): shift by nothing, as forward
+        e = (x - m).exp()
+        return g * (e / e.sum(ctx.dims, keepdim=True)), None, None

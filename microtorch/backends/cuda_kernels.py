@@ -1,0 +1,215 @@
+"""The CUDA kernels: where their sources are, which instances exist, and the loader.
+
+Importing this module needs neither CuPy nor a GPU: the tables and `kernel_names()` (which
+reads the sources) serve `python -m microtorch` and the tests. `Loader` is the part that
+compiles, through `cupy.RawModule` (NVRTC), each file once per device, the first time one of
+its kernels is asked for; CuPy caches the binaries on disk, so later processes skip NVRTC.
+Kernel handles are kept in a dict keyed by (name, dtype): a launch is one dict hit plus the
+launch itself.
+"""
+import os
+import re
+
+KERNEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          'kernels')
+COMMON_HEADER = 'common.cuh'
+
+# The C++ type each dtype instantiates the templates with.
+C_TYPES = {'float32': 'float', 'float64': 'double', 'int32': 'int', 'int64': 'long long',
+           'bool': 'bool'}
+FLOAT = ('float32', 'float64')
+NUMBER = FLOAT + ('int32', 'int64')
+ALL = NUMBER + ('bool',)
+
+# file -> {kernel: the dtypes it is instantiated for}. A kernel asked for in another dtype
+# raises PyTorch's "not implemented for" error.
+KERNELS = {
+    'unary.cu': {
+        **{f'{op}_forward': FLOAT for op in (
+            'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'reciprocal',
+            'leaky_relu', 'softplus')},
+        **{f'{op}_forward': NUMBER for op in ('neg', 'abs', 'relu', 'clamp', 'pow_scalar')},
+        **{f'{op}_backward': FLOAT for op in (
+            'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
+            'reciprocal', 'relu', 'clamp', 'pow_scalar', 'leaky_relu', 'softplus')},
+    },
+    'binary.cu': {
+        'add_forward': ALL, 'sub_forward': NUMBER, 'mul_forward': ALL, 'div_forward': FLOAT,
+        'pow_forward': NUMBER, 'maximum_forward': ALL, 'minimum_forward': ALL,
+        'compare_forward': ALL, 'where_forward': ALL, 'maximum_backward': FLOAT,
+        'minimum_backward': FLOAT, 'linear_forward': FLOAT,
+    },
+    'reduction.cu': {
+        'sum_forward': FLOAT + ('int64',), 'var_forward': FLOAT, 'max_forward': ALL,
+        'min_forward': ALL, 'argmax_forward': ALL, 'argmin_forward': ALL,
+        'logsumexp_forward': FLOAT,
+    },
+    'softmax.cu': {name: FLOAT for name in (
+        'softmax_forward', 'softmax_backward', 'log_softmax_forward',
+        'log_softmax_backward')},
+    'indexing.cu': {'gather_forward': ALL, 'gather_backward': FLOAT,
+                    'index_backward': FLOAT},
+    'loss.cu': {name: FLOAT for name in (
+        'mse_loss_forward', 'mse_loss_backward', 'l1_loss_forward', 'l1_loss_backward',
+        'smooth_l1_loss_forward', 'smooth_l1_loss_backward',
+        'binary_cross_entropy_forward', 'binary_cross_entropy_backward',
+        'binary_cross_entropy_with_logits_forward',
+        'binary_cross_entropy_with_logits_backward', 'cross_entropy_forward',
+        'cross_entropy_backward', 'cross_entropy_weights')},
+    'optim.cu': {'sgd_step': FLOAT, 'adam_step': FLOAT},
+}
+FILE_OF = {name: file for file, kernels in KERNELS.items() for name in kernels}
+
+# What runs on CUDA for each op of the op table (tests/test_ops.py): its forward and its
+# backward, as kernels of kernels/*.cu, or one of these markers:
+#   'view'    no kernel: a view of the input (or the gradient passed on as it is)
+#   'cuBLAS'  cupy.matmul
+#   'copy'    a copy by CuPy (concatenate, contiguous copy, advanced-index take)
+#   'none'    no gradient
+# A backward that is made of other ops lists the kernels those run. sum_forward appears
+# wherever the engine sums a broadcast gradient back to an input's shape.
+MARKERS = ('view', 'cuBLAS', 'copy', 'none')
+OP_KERNELS = {
+    'add': (('add_forward',), ('view', 'sum_forward')),
+    'sub': (('sub_forward',), ('neg_forward', 'sum_forward')),
+    'mul': (('mul_forward',), ('mul_forward', 'sum_forward')),
+    'div': (('div_forward',), ('div_forward', 'mul_forward', 'neg_forward', 'sum_forward')),
+    'pow': (('pow_forward', 'pow_scalar_forward'),
+            ('pow_scalar_backward', 'pow_forward', 'mul_forward', 'log_forward',
+             'where_forward', 'sum_forward')),
+    'maximum': (('maximum_forward',), ('where_forward', 'mul_forward', 'sum_forward')),
+    'minimum': (('minimum_forward',), ('where_forward', 'mul_forward', 'sum_forward')),
+    'where': (('where_forward',), ('where_forward', 'sum_forward')),
+    'neg': (('neg_forward',), ('neg_forward',)),
+    'reciprocal': (('reciprocal_forward',), ('reciprocal_backward',)),
+    'clamp': (('clamp_forward',), ('clamp_backward',)),
+    **{op: ((f'{op}_forward',), (f'{op}_backward',)) for op in (
+        'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leaky_relu',
+        'softplus')},
+    'sum': (('sum_forward',), ('view',)),
+    'mean': (('sum_forward',), ('div_forward', 'view')),
+    'var': (('sum_forward', 'var_forward'),
+            ('sum_forward', 'sub_forward', 'mul_forward', 'div_forward')),
+    'std': (('sum_forward', 'var_forward'),
+            ('sum_forward', 'sub_forward', 'mul_forward', 'div_forward')),
+    'max': (('max_forward', 'argmax_forward', 'gather_forward'),
+            ('gather_backward', 'mul_forward', 'div_forward', 'sum_forward')),
+    'min': (('min_forward', 'argmin_forward', 'gather_forward'),
+            ('gather_backward', 'mul_forward', 'div_forward', 'sum_forward')),
+    'amax': (('max_forward',), ('mul_forward', 'div_forward', 'sum_forward')),
+    'argmax': (('argmax_forward',), ('none',)),
+    'logsumexp': (('max_forward', 'logsumexp_forward'),
+                  ('sub_forward', 'exp_forward', 'mul_forward')),
+    'softmax': (('softmax_forward',), ('softmax_backward',)),
+    'log_softmax': (('log_softmax_forward',), ('log_softmax_backward',)),
+    'matmul': (('cuBLAS',), ('cuBLAS', 'sum_forward')),
+    'mm': (('cuBLAS',), ('cuBLAS',)),
+    'bmm': (('cuBLAS',), ('cuBLAS',)),
+    'linear': (('cuBLAS', 'linear_forward'), ('cuBLAS', 'sum_forward')),
+    **{op: (('view',), ('view',)) for op in (
+        'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'T')},
+    'expand': (('view',), ('sum_forward',)),
+    'contiguous': (('copy',), ('view',)),
+    'cat': (('copy',), ('view',)),
+    'stack': (('copy',), ('view',)),
+    'split': (('view',), ('copy',)),
+    'chunk': (('view',), ('copy',)),
+    'index': (('view', 'copy'), ('index_backward',)),
+    'gather': (('gather_forward',), ('gather_backward',)),
+    'dropout': (('mul_forward',), ('mul_forward',)),
+    **{loss: ((f'{loss}_forward', 'sum_forward'), (f'{loss}_backward',)) for loss in (
+        'mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
+        'binary_cross_entropy_with_logits', 'cross_entropy')},
+}
+
+
+class KernelCompileError(RuntimeError):
+    """A kernel file did not compile; the message names the file and holds NVRTC's log."""
+
+
+def kernel_files():
+    return sorted(f for f in os.listdir(KERNEL_DIR) if f.endswith('.cu'))
+
+
+def read_source(file):
+    """The file's text with common.cuh pasted in for its #include, so that the text alone
+    decides CuPy's cache key (an edit to the header recompiles every file)."""
+    with open(os.path.join(KERNEL_DIR, file)) as fh:
+        text = fh.read()
+    with open(os.path.join(KERNEL_DIR, COMMON_HEADER)) as fh:
+        header = fh.read().replace('#pragma once\n', '', 1)    # pasted once, by hand
+    return text.replace(f'#include "{COMMON_HEADER}"', header, 1)
+
+
+_GLOBAL = re.compile(r'__global__\s+void\s+(\w+)\s*\(')
+
+
+def kernel_names(file=None):
+    """{file: set of kernel names} read from the sources (no compiler needed)."""
+    out = {}
+    for f in ([file] if file else kernel_files()):
+        with open(os.path.join(KERNEL_DIR, f)) as fh:
+            out[f] = set(_GLOBAL.findall(fh.read()))
+    return out
+
+
+def instances(file):
+    """The name expressions NVRTC instantiates for a file: 'sigmoid_forward<float>', ..."""
+    return [f'{name}<{C_TYPES[d]}>' for name, dtypes in KERNELS[file].items() for d in dtypes]
+
+
+class Loader:
+    """Compiles kernels/*.cu with NVRTC (once per device) and keeps the kernel handles."""
+
+    def __init__(self, cupy):
+        self._cupy = cupy
+        self._modules = {}       # (device id, file) -> RawModule
+        self._handles = {}       # (device id, name, dtype name) -> kernel function
+
+    def get(self, device_id, name, dtype_name):
+        """The kernel `name` for `dtype_name` on a device; compiles its file on first use."""
+        key = (device_id, name, dtype_name)
+        handle = self._handles.get(key)
+        if handle is None:
+            handle = self._load(key)
+        return handle
+
+    def _load(self, key):
+        device_id, name, dtype_name = key
+        file = FILE_OF[name]
+        if dtype_name not in KERNELS[file][name]:
+            raise KeyError(dtype_name)
+        module = self.compile(file, device_id)
+        with self._cupy.cuda.Device(device_id):
+            handle = self._function(module, file, f'{name}<{C_TYPES[dtype_name]}>')
+        self._handles[key] = handle
+        return handle
+
+    def compile(self, file, device_id):
+        """The file's module on a device, compiled now if it was not (KernelCompileError
+        names the file and carries NVRTC's log)."""
+        key = (device_id, file)
+        module = self._modules.get(key)
+        if module is None:
+            cp = self._cupy
+            with cp.cuda.Device(device_id):
+                module = cp.RawModule(code=read_source(file), options=(),
+                                      name_expressions=instances(file))
+                # The first get_function compiles the module (NVRTC); do it here, so that a
+                # broken file fails now, naming itself.
+                self._function(module, file, instances(file)[0])
+            self._modules[key] = module
+        return module
+
+    def _function(self, module, file, expression):
+        try:
+            return module.get_function(expression)
+        except self._cupy.cuda.compiler.CompileException as error:
+            log = error.get_message() if hasattr(error, 'get_message') else str(error)
+            raise KernelCompileError(
+                f'kernels/{file} failed to compile with NVRTC:\n{log}') from None
+
+    def compile_all(self, device_id):
+        """Compile every file on a device (python -m microtorch --compile, the smoke test)."""
+        for file in KERNELS:
+            self.compile(file, device_id)

@@ -1,0 +1,74 @@
+// optim.cu: one fused, in-place update per parameter for SGD and Adam/AdamW, with the
+// formulas of torch.optim (see microtorch/backends/cpu.py for the same steps in NumPy).
+//
+//   sgd_step:  d = g (-g if maximize) + wd p;  with momentum: buf = d on the first step,
+//              else buf = momentum buf + (1 - dampening) d; d = buf, or d + momentum buf
+//              (nesterov);  p -= lr d
+//   adam_step: g (-g if maximize) + wd p (coupled decay), or p *= 1 - lr wd (AdamW);
+//              m += (g - m)(1 - beta1);  v = beta2 v + (1 - beta2) g^2;
+//              vmax = max(vmax, v) (amsgrad);  p -= step_size m / (sqrt(v) / bc2_sqrt + eps)
+//              with step_size = lr / (1 - beta1^t), bc2_sqrt = sqrt(1 - beta2^t) computed by
+//              the caller in float64 and passed in the parameter's dtype.
+// Hyper-parameters arrive in the parameter's dtype T, as NumPy's `array *= python_float`
+// rounds them, so float32 updates match the CPU backend's.
+//
+// Bytes moved per element (T = float: 4 bytes):
+//   sgd_step   no momentum: read p, g, write p                 3 * sizeof(T)  (12 B)
+//              momentum: read p, g, buf, write p, buf          5 * sizeof(T)  (20 B)
+//   adam_step  read p, g, m, v, write p, m, v                  7 * sizeof(T)  (28 B)
+//              amsgrad: + read/write vmax                      9 * sizeof(T)  (36 B)
+#include "common.cuh"
+
+template <typename T>
+__global__ void sgd_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ buf,
+                         i64 n, T lr, T momentum, T keep, T weight_decay, int dampened,
+                         int nesterov, int maximize, int first_step) {
+    // keep = 1 - dampening, used when dampened != 0
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T param = p[i];
+        T d = maximize ? T(-g[i]) : g[i];
+        if (weight_decay != T(0)) d += param * weight_decay;
+        if (momentum != T(0)) {
+            T b;
+            if (first_step) {
+                b = d;
+            } else {
+                b = buf[i] * momentum;
+                b += dampened ? T(d * keep) : d;
+            }
+            buf[i] = b;
+            if (nesterov) d += b * momentum;
+            else d = b;
+        }
+        p[i] = param - d * lr;
+    });
+}
+
+template <typename T>
+__global__ void adam_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ m,
+                          T* __restrict__ v, T* __restrict__ vmax, i64 n, T decay,
+                          T one_m_beta1, T beta2, T one_m_beta2, T eps, T weight_decay,
+                          T step_size, T bc2_sqrt, int amsgrad, int maximize,
+                          int decoupled) {
+    // decay = 1 - lr * weight_decay (AdamW); vmax is only touched with amsgrad
+    mt::grid_stride_x4(n, [&](i64 i) {
+        T param = p[i];
+        T grad = maximize ? T(-g[i]) : g[i];
+        if (weight_decay != T(0)) {
+            if (decoupled) param *= decay;
+            else grad += param * weight_decay;
+        }
+        T mi = m[i];
+        mi += (grad - mi) * one_m_beta1;
+        m[i] = mi;
+        T vi = v[i] * beta2 + grad * grad * one_m_beta2;
+        v[i] = vi;
+        if (amsgrad) {
+            const T vm = vmax[i];
+            vi = vm > vi ? vm : vi;
+            vmax[i] = vi;
+        }
+        const T denom = mt::sqrt_(vi) / bc2_sqrt + eps;
+        p[i] = param - (mi / denom) * step_size;
+    });
+}

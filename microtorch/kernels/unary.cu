@@ -1,0 +1,285 @@
+// unary.cu: elementwise unary ops, one <op>_forward / <op>_backward pair each.
+//
+//   <op>_forward(x, y, n, params...)             y = f(x)
+//   <op>_backward(s, gy, gx, n, kgy, params..., acc)
+//                                  gx = gy * f'(x), s is x or y (whichever f' is cheaper
+//                                  from; ops/elementwise.py)
+// acc != 0 adds into gx (gx += ...) instead of overwriting it, for a gradient buffer that
+// already exists. All arrays are contiguous with n elements, except that gy may be a single
+// element standing for all (kgy = 2: the expanded gradient of a sum or mean, read once).
+//
+// Bytes moved per element (T = float: 4 bytes, double: 8):
+//   every forward   read x, write y                  2 * sizeof(T)   (8 B in float32)
+//   every backward  read s and gy, write gx          3 * sizeof(T)   (12 B in float32)
+//                   with acc, gx is read too         4 * sizeof(T)
+// None of these does enough arithmetic to matter next to the memory traffic, except
+// sin/cos/pow in float64, which are compute-bound on GPUs with few FP64 units.
+#include "common.cuh"
+
+namespace mt {
+// gy may be one element broadcast over all (kgy = 2: the expanded gradient of a sum)
+template <typename T>
+__device__ __forceinline__ T at(const T* __restrict__ gy, int kgy, i64 i) {
+    return kgy ? gy[0] : gy[i];
+}
+
+template <typename T>
+__device__ __forceinline__ void put(T* __restrict__ out, i64 i, T v, int acc) {
+    out[i] = acc ? T(out[i] + v) : v;
+}
+
+// sigmoid without overflow: e = exp(-|x|) <= 1; x >= 0 gives 1/(1+e), x < 0 gives e/(1+e)
+template <typename T> __device__ __forceinline__ T sigmoid(T x) {
+    const T e = exp_(-fabs_(x));
+    const T y = T(1) / (T(1) + e);
+    return x >= T(0) ? y : e * y;
+}
+
+// log(1 + exp(z)) as max(z, 0) + log1p(exp(-|z|)): exp never overflows
+template <typename T> __device__ __forceinline__ T softplus(T z) {
+    return (z > T(0) ? z : T(0)) + log1p_(exp_(-fabs_(z)));
+}
+
+// |x| for floats (clears the sign of -0.0 too) and integers
+__device__ __forceinline__ float abs_(float x) { return fabsf(x); }
+__device__ __forceinline__ double abs_(double x) { return fabs(x); }
+__device__ __forceinline__ int abs_(int x) { return x < 0 ? -x : x; }
+__device__ __forceinline__ long long abs_(long long x) { return x < 0 ? -x : x; }
+
+// x ** e: floats through pow; integers by squaring (e >= 0; NumPy's wrap-around on overflow)
+__device__ __forceinline__ float powi_(float x, double e) { return powf(x, (float)e); }
+__device__ __forceinline__ double powi_(double x, double e) { return pow(x, e); }
+template <typename I> __device__ __forceinline__ I ipow(I x, long long e) {
+    I r = 1;
+    while (e > 0) {
+        if (e & 1) r *= x;
+        x *= x;
+        e >>= 1;
+    }
+    return r;
+}
+__device__ __forceinline__ int powi_(int x, double e) { return ipow(x, (long long)e); }
+__device__ __forceinline__ long long powi_(long long x, double e) {
+    return ipow(x, (long long)e);
+}
+}  // namespace mt
+
+// ---- neg: y = -x; gx = -gy (the saved array is unused) --------------------------------
+template <typename T>
+__global__ void neg_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = -x[i]; });
+}
+template <typename T>
+__global__ void neg_backward(const T* __restrict__ s, const T* __restrict__ gy,
+                             T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) { mt::put(gx, i, T(-mt::at(gy, kgy, i)), acc); });
+}
+
+// ---- abs: y = |x|; gx = gy * sign(x) (sign(0) = 0, NaN stays NaN) ----------------------
+template <typename T>
+__global__ void abs_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::abs_(x[i]); });
+}
+template <typename T>
+__global__ void abs_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                             T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i], g = mt::at(gy, kgy, i);
+        const T r = v > T(0) ? g : v < T(0) ? T(-g) : v == T(0) ? T(0) : T(v * g);
+        mt::put(gx, i, r, acc);
+    });
+}
+
+// ---- exp: y = e^x; gx = gy * y ----------------------------------------------------------
+template <typename T>
+__global__ void exp_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::exp_(x[i]); });
+}
+template <typename T>
+__global__ void exp_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                             T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) { mt::put(gx, i, T(mt::at(gy, kgy, i) * y[i]), acc); });
+}
+
+// ---- log: y = ln x; gx = gy / x ---------------------------------------------------------
+template <typename T>
+__global__ void log_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::log_(x[i]); });
+}
+template <typename T>
+__global__ void log_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                             T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) { mt::put(gx, i, T(mt::at(gy, kgy, i) / x[i]), acc); });
+}
+
+// ---- sqrt: y = sqrt x; gx = gy / (2y) ---------------------------------------------------
+template <typename T>
+__global__ void sqrt_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::sqrt_(x[i]); });
+}
+template <typename T>
+__global__ void sqrt_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = y[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) / (v + v)), acc);
+    });
+}
+
+// ---- sin: gx = gy cos x; cos: gx = -gy sin x ---------------------------------------------
+template <typename T>
+__global__ void sin_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::sin_(x[i]); });
+}
+template <typename T>
+__global__ void sin_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                             T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::cos_(x[i])), acc);
+    });
+}
+template <typename T>
+__global__ void cos_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::cos_(x[i]); });
+}
+template <typename T>
+__global__ void cos_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                             T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        mt::put(gx, i, T(-mt::at(gy, kgy, i) * mt::sin_(x[i])), acc);
+    });
+}
+
+// ---- tanh: gx = gy (1 - y^2) --------------------------------------------------------------
+template <typename T>
+__global__ void tanh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::tanh_(x[i]); });
+}
+template <typename T>
+__global__ void tanh_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = y[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * (T(1) - v * v)), acc);
+    });
+}
+
+// ---- sigmoid: gx = gy y (1 - y) -----------------------------------------------------------
+template <typename T>
+__global__ void sigmoid_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::sigmoid(x[i]); });
+}
+template <typename T>
+__global__ void sigmoid_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                                 T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = y[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * v * (T(1) - v)), acc);
+    });
+}
+
+// ---- reciprocal: y = 1/x; gx = -gy y^2 ----------------------------------------------------
+template <typename T>
+__global__ void reciprocal_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = T(1) / x[i]; });
+}
+template <typename T>
+__global__ void reciprocal_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                                    T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = y[i];
+        mt::put(gx, i, T(-mt::at(gy, kgy, i) * v * v), acc);
+    });
+}
+
+// ---- relu: y = max(x, 0) (NaN stays NaN); gx = gy where y > 0 -----------------------------
+template <typename T>
+__global__ void relu_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = v < T(0) ? T(0) : v;
+    });
+}
+template <typename T>
+__global__ void relu_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        mt::put(gx, i, y[i] > T(0) ? mt::at(gy, kgy, i) : T(0), acc);
+    });
+}
+
+// ---- clamp: y = min(max(x, lo), hi), each bound optional; gx = gy inside [lo, hi] --------
+template <typename T>
+__global__ void clamp_forward(const T* __restrict__ x, T* __restrict__ y, i64 n, T lo, T hi,
+                              int has_lo, int has_hi) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        T v = x[i];
+        if (has_lo && v < lo) v = lo;              // NaN compares false: it stays NaN
+        if (has_hi && v > hi) v = hi;
+        y[i] = v;
+    });
+}
+template <typename T>
+__global__ void clamp_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                               T* __restrict__ gx, i64 n, int kgy, T lo, T hi, int has_lo,
+                               int has_hi, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        const bool keep = (!has_lo || v >= lo) && (!has_hi || v <= hi);
+        mt::put(gx, i, keep ? mt::at(gy, kgy, i) : T(0), acc);
+    });
+}
+
+// ---- pow_scalar: y = x^e (e a number); gx = gy e x^(e-1), 0 when e == 0 -----------------
+template <typename T>
+__global__ void pow_scalar_forward(const T* __restrict__ x, T* __restrict__ y, i64 n,
+                                   double e) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::powi_(x[i], e); });
+}
+template <typename T>
+__global__ void pow_scalar_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                    T* __restrict__ gx, i64 n, int kgy, double e, int acc) {
+    const T te = T(e), em1 = T(e - 1.0);
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T r = e == 0.0 ? T(0) : T(mt::at(gy, kgy, i) * te * mt::pow_(x[i], em1));
+        mt::put(gx, i, r, acc);
+    });
+}
+
+// ---- leaky_relu: y = x if x > 0 else slope x; gx = gy or slope gy -------------------------
+template <typename T>
+__global__ void leaky_relu_forward(const T* __restrict__ x, T* __restrict__ y, i64 n,
+                                   T slope) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = v > T(0) ? v : T(v * slope);
+    });
+}
+template <typename T>
+__global__ void leaky_relu_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                    T* __restrict__ gx, i64 n, int kgy, T slope, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T g = mt::at(gy, kgy, i);
+        mt::put(gx, i, x[i] > T(0) ? g : T(g * slope), acc);
+    });
+}
+
+// ---- softplus: y = log(1 + e^(beta x)) / beta, x itself where beta x > threshold ---------
+//      gx = gy sigmoid(beta x), gy itself above the threshold
+template <typename T>
+__global__ void softplus_forward(const T* __restrict__ x, T* __restrict__ y, i64 n, T beta,
+                                 T threshold) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i], z = v * beta;
+        y[i] = z > threshold ? v : T(mt::softplus(z) / beta);
+    });
+}
+template <typename T>
+__global__ void softplus_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                  T* __restrict__ gx, i64 n, int kgy, T beta, T threshold,
+                                  int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T z = x[i] * beta, g = mt::at(gy, kgy, i);
+        mt::put(gx, i, z > threshold ? g : T(g * mt::sigmoid(z)), acc);
+    });
+}

@@ -1,0 +1,491 @@
+"""The error catalogue, docs/errors.md, is complete and true.
+
+Every message the page lists (in its ```text blocks: one `ExceptionType: message` per line,
+lines that go on a message start with whitespace, `<...>` stands for a part that depends on
+the machine, a line that is only such a part goes on the message too) must be produced by a
+test: a case of tests/test_errors.py or an entry below.
+Each entry here triggers its message on microtorch and checks that nothing changed - tensors
+(values, version counters, grads, grad_fn), modules' parameters and buffers, and optimizers'
+param groups and state - and, where PyTorch raises the same error, that PyTorch's type and
+message are the same.
+"""
+import contextlib
+import copy
+import linecache
+import re
+import sys
+import types
+import warnings
+from pathlib import Path
+
+import pytest
+
+import microtorch as mt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import test_errors  # noqa: E402  (its CASES are the other half of the catalogue)
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / 'docs' / 'errors.md'
+MESSAGE_LINE = re.compile(r'^([A-Z]\w*(?:Error|Warning|Exception)): (.*)$')
+
+ENTRIES = []
+
+
+class Entry:
+    def __init__(self, name, exc, message, setup, torch, needs):
+        self.name, self.exc, self.message, self.setup = name, exc, message, setup
+        self.torch, self.needs = torch, needs
+
+    def __repr__(self):
+        return self.name
+
+    @property
+    def exc_name(self):
+        """exc is a class, or the name of one in a module that may not import here."""
+        return self.exc if isinstance(self.exc, str) else self.exc.__name__
+
+    def matches(self, text):
+        return pattern(self.message).fullmatch(text.rstrip()) is not None
+
+
+def entry(name, exc, message, torch=True, needs=None):
+    """Register setup(lib) -> (call, watched). torch: PyTorch raises the same type and
+    message. needs: 'cuda' (runs only with CUDA) or 'no-cuda' (only without)."""
+    def register(setup):
+        ENTRIES.append(Entry(name, exc, message, setup, torch, needs))
+        return setup
+    return register
+
+
+def pattern(message):
+    """A documented message as a regex: `<...>` matches anything (across lines)."""
+    parts = re.split(r'<[^<>\n]+>', message.rstrip())
+    return re.compile('.+'.join(re.escape(p) for p in parts), re.DOTALL)
+
+
+def documented_messages(page=PAGE):
+    """(exception name, message) for every message line of the page's ```text blocks."""
+    found = []
+    in_text = False
+    for line in page.read_text(encoding='utf-8').splitlines():
+        if line.startswith('```'):
+            in_text = line.strip() == '```text' if not in_text else False
+            continue
+        if not in_text:
+            continue
+        match = MESSAGE_LINE.match(line)
+        if match:
+            found.append([match.group(1), match.group(2)])
+        elif (line[:1].isspace() or line.startswith('<')) and found:
+            found[-1][1] += '\n' + line          # a message's next line, or a placeholder
+    return [(exc, message.rstrip()) for exc, message in found]
+
+
+# ---- snapshots: everything a failed call must leave alone ----------------------------------
+
+class Watched:
+    """Any other state: `read()` returns it, comparably."""
+    def __init__(self, read):
+        self.read = read
+
+
+def snapshot(obj):
+    if isinstance(obj, Watched):
+        return obj.read()
+    if isinstance(obj, mt.Tensor):
+        return test_errors.state(obj)
+    if isinstance(obj, mt.nn.Module):
+        return [(name, snapshot(t)) for name, t in obj.state_dict(keep_vars=True).items()]
+    if isinstance(obj, mt.optim.Optimizer):
+        groups = [{k: [snapshot(p) for p in v] if k == 'params' else copy.deepcopy(v)
+                   for k, v in group.items()} for group in obj.param_groups]
+        state = [(id(p), sorted((k, snapshot(v) if isinstance(v, mt.Tensor) else repr(v))
+                                for k, v in s.items())) for p, s in obj.state.items()]
+        return id(obj.param_groups), groups, id(obj.state), state
+    raise TypeError(f'cannot snapshot {type(obj).__name__}')
+
+
+def trained(lib, optimizer='Adam'):
+    """A tiny model and an optimizer with state (one step taken), to watch."""
+    lib.manual_seed(0)
+    model = lib.nn.Linear(2, 3)
+    opt = getattr(lib.optim, optimizer)(model.parameters(), lr=0.1)
+    model(lib.ones(4, 2)).sum().backward()
+    opt.step()
+    return model, opt
+
+
+# ---- backward ------------------------------------------------------------------------------
+
+@entry('grad-output-shape', RuntimeError, 'Mismatch in shape: grad_output[0] has a shape of '
+       'microtorch.Size([3]) and output[0] has a shape of microtorch.Size([2]).')
+def _(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    return lambda: y.backward(lib.ones(3)), [x, y]
+
+
+@entry('grad-unused-input', RuntimeError, 'The differentiated Tensor at index 1 appears to not '
+       'have been used in the graph. Set allow_unused=True if this is the desired behavior.')
+def _(lib):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    b = lib.tensor([3.0, 4.0], requires_grad=True)
+    loss = (a * 2).sum()
+    return lambda: lib.autograd.grad(loss, [a, b]), [a, b, loss]
+
+
+@entry('grad-input-without-grad', RuntimeError, 'One of the differentiated Tensors does not '
+       'require grad')
+def _(lib):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    c = lib.tensor([5.0, 6.0])
+    loss = (a * 2).sum()
+    return lambda: lib.autograd.grad(loss, [c]), [a, c, loss]
+
+
+def _under_anomaly_mode(lib, backward):
+    def call():
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            with lib.autograd.set_detect_anomaly(True):
+                backward()
+    return call
+
+
+@entry('anomaly-nan', RuntimeError, "Function 'MulBackward0' returned nan values in its 0th "
+       'output.')
+def _(lib):
+    x = lib.tensor([0.0, 1.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        with lib.autograd.set_detect_anomaly(True):
+            y = x * lib.tensor([float('inf'), 1.0])
+            loss = (y * 0).sum()
+    return _under_anomaly_mode(lib, loss.backward), [x, y]
+
+
+@entry('anomaly-inf', RuntimeError, "Function 'SqrtBackward0' returned inf values in its 0th "
+       'output.', torch=False)        # PyTorch checks for nan only
+def _(lib):
+    z = lib.tensor([0.0], requires_grad=True)
+    loss = z.sqrt().sum()
+    return _under_anomaly_mode(lib, loss.backward), [z]
+
+
+ANOMALY_SNIPPET = '''\
+x = torch.tensor([0.0, 1.0], requires_grad=True)
+with torch.autograd.detect_anomaly():
+    y = x * torch.tensor([float('inf'), 1.0])
+    try:
+        (y * 0).sum().backward()
+    except RuntimeError:
+        pass
+'''
+
+
+@entry('anomaly-warning', UserWarning, "Error detected in MulBackward0. Traceback of forward "
+       'call that caused the error:\n  File "<the file>", line <n>, in <module>\n'
+       "    y = x * torch.tensor([float('inf'), 1.0])", torch=False)
+def _(lib):
+    namespace = {'torch': lib}
+    # As if run from a file: the report quotes the source line, looked up through linecache.
+    linecache.cache['anomaly.py'] = (len(ANOMALY_SNIPPET), None,
+                                     ANOMALY_SNIPPET.splitlines(True), 'anomaly.py')
+    return lambda: exec(compile(ANOMALY_SNIPPET, 'anomaly.py', 'exec'), namespace), []
+
+
+@entry('non-leaf-grad-warning', UserWarning, test_errors.NON_LEAF_WARNING, torch=False)
+def _(lib):                            # (test_errors checks PyTorch's wording of this one)
+    y = lib.tensor([1.0], requires_grad=True) * 2
+    return lambda: y.grad, [y]
+
+
+# ---- in place ------------------------------------------------------------------------------
+
+@entry('inplace-view-of-non-leaf', RuntimeError, 'in-place operations on a view of a tensor '
+       'that requires grad are not supported by microtorch; clone() the view first',
+       torch=False)                    # PyTorch rebases the view's graph
+def _(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    return lambda: h[0:1].mul_(2), [x, h]
+
+
+@entry('inplace-expanded', RuntimeError, 'unsupported operation: more than one element of the '
+       'written-to tensor refers to a single memory location. Please clone() the tensor before '
+       'performing the operation.')
+def _(lib):
+    base = lib.ones(2)
+    e = base.expand(3, 2)
+    return lambda: e.add_(1), [base, e]
+
+
+# ---- shapes and dims -----------------------------------------------------------------------
+
+@entry('negative-size', RuntimeError, 'Trying to create tensor with negative dimension -1: '
+       '[2, -1]')
+def _(lib):
+    return lambda: lib.ones(2, -1), []
+
+
+def _dims_entry(name, exc, message, op):
+    @entry(name, exc, message)
+    def _(lib):
+        a = lib.ones(2, 3, requires_grad=True)
+        return lambda: op(a), [a]
+
+
+_dims_entry('dims-repeated', RuntimeError, 'dim 0 appears multiple times in the list of dims',
+            lambda a: a.sum((0, 0)))
+_dims_entry('permute-count', RuntimeError, 'permute(sparse_coo): number of dimensions in the '
+            'tensor input does not match the length of the desired ordering of dimensions i.e. '
+            'input.dim() = 2 is not equal to len(dims) = 1', lambda a: a.permute(1))
+_dims_entry('permute-repeated', RuntimeError, 'permute(): duplicate dims are not allowed.',
+            lambda a: a.permute(0, 0))
+_dims_entry('flatten-order', RuntimeError, 'flatten() has invalid args: start_dim cannot come '
+            'after end_dim', lambda a: a.flatten(1, 0))
+
+
+def _empty_entry(name, exc, message, shape, op):
+    @entry(name, exc, message)
+    def _(lib):
+        a = lib.ones(*shape)
+        return lambda: op(a), [a]
+
+
+_empty_entry('max-empty', RuntimeError, "max(): Expected reduction dim to be specified for "
+             "input.numel() == 0. Specify the reduction dim with the 'dim' argument.", (0,),
+             lambda a: a.max())
+_empty_entry('argmax-empty', IndexError, 'argmax(): Expected reduction dim to be specified for '
+             'input.numel() == 0.', (0,), lambda a: a.argmax())
+_empty_entry('argmax-empty-dim', IndexError, 'argmax(): Expected reduction dim 1 to have '
+             'non-zero size.', (2, 0), lambda a: a.argmax(1))
+
+
+# ---- dtypes and devices --------------------------------------------------------------------
+
+@entry('matmul-dtypes', RuntimeError, 'expected m1 and m2 to have the same dtype, but got: '
+       'float != double')
+def _(lib):
+    a = lib.ones(2, 3, requires_grad=True)
+    b = lib.ones(3, 2, dtype=lib.float64)
+    return lambda: a @ b, [a, b]
+
+
+@entry('device-mismatch', RuntimeError, 'Expected all tensors to be on the same device, but '
+       'found at least two devices, cuda:0 and cpu!', needs='cuda')
+def _(lib):
+    a = lib.ones(2, device='cuda', requires_grad=True)
+    b = lib.ones(2)
+    return lambda: a + b, [a, b]
+
+
+@entry('no-cuda-device', RuntimeError, "Cannot use device 'cuda': <the reason>. Use "
+       "device='cpu'.", torch=False, needs='no-cuda')
+def _(lib):
+    return lambda: lib.ones(2, device='cuda'), []
+
+
+@entry('kernel-compile', 'KernelCompileError',
+       "kernels/<file> failed to compile with NVRTC:\n<NVRTC's log>", torch=False)
+def _(lib):
+    """The CUDA backend's loader, given a CuPy whose NVRTC rejects the source: no GPU needed.
+    Nothing is kept of the failed file (the next call compiles again)."""
+    kernels = pytest.importorskip('microtorch.backends.cuda_kernels')
+    if not all(hasattr(kernels, name) for name in ('Loader', 'KERNELS', 'KernelCompileError')):
+        pytest.skip('the CUDA backend\'s loader has changed: update this entry')
+
+    class CompileException(Exception):
+        def get_message(self):
+            return 'kernel.cu(12): error: identifier "y" is undefined'
+
+    class Module:
+        def get_function(self, name):
+            raise CompileException()
+
+    cupy = types.SimpleNamespace(
+        RawModule=lambda **kwargs: Module(),
+        cuda=types.SimpleNamespace(Device=lambda index: contextlib.nullcontext(),
+                                   compiler=types.SimpleNamespace(
+                                       CompileException=CompileException)))
+    loader = kernels.Loader(cupy)
+    file = sorted(kernels.KERNELS)[0]
+    return lambda: loader.compile(file, 0), [Watched(lambda: (dict(loader._modules),
+                                                              dict(loader._handles)))]
+
+
+# ---- modules -------------------------------------------------------------------------------
+
+def _load_entry(name, message, state_dict):
+    @entry(name, RuntimeError, message)
+    def _(lib):
+        model, opt = trained(lib)
+        sd = state_dict(lib)
+        return lambda: model.load_state_dict(sd), [model, opt] + list(sd.values())
+
+
+_load_entry('load-state-dict-missing', 'Error(s) in loading state_dict for Linear:\n\tMissing '
+            'key(s) in state_dict: "bias". ', lambda lib: {'weight': lib.zeros(3, 2)})
+_load_entry('load-state-dict-shape', 'Error(s) in loading state_dict for Linear:\n\tsize '
+            'mismatch for weight: copying a param with shape microtorch.Size([2, 3]) from '
+            'checkpoint, the shape in current model is microtorch.Size([3, 2]).',
+            lambda lib: {'weight': lib.zeros(2, 3), 'bias': lib.zeros(3)})
+_load_entry('load-state-dict-unexpected', 'Error(s) in loading state_dict for Linear:\n\t'
+            'Unexpected key(s) in state_dict: "scale". ',
+            lambda lib: {'weight': lib.zeros(3, 2), 'bias': lib.zeros(3),
+                         'scale': lib.zeros(1)})
+
+
+def _layer_entry(name, exc, message, op):
+    @entry(name, exc, message)
+    def _(lib):
+        model, opt = trained(lib)
+        return lambda: op(lib, model), [model, opt]
+
+
+_layer_entry('linear-shape', RuntimeError, 'mat1 and mat2 shapes cannot be multiplied (4x5 and '
+             '2x3)', lambda lib, m: m(lib.ones(4, 5)))
+_layer_entry('linear-dtype', RuntimeError, 'mat1 and mat2 must have the same dtype, but got '
+             'Double and Float', lambda lib, m: m(lib.ones(4, 2, dtype=lib.float64)))
+_layer_entry('cross-entropy-target', IndexError, 'Target 5 is out of bounds.',
+             lambda lib, m: lib.nn.functional.cross_entropy(m(lib.ones(2, 2)),
+                                                            lib.tensor([0, 5])))
+_layer_entry('cross-entropy-batch', ValueError, 'Expected input batch_size (2) to match target '
+             'batch_size (3).',
+             lambda lib, m: lib.nn.functional.cross_entropy(m(lib.ones(2, 2)),
+                                                            lib.tensor([0, 1, 2])))
+_layer_entry('cross-entropy-target-dtype', RuntimeError, 'expected target dtype to be Long or '
+             'Byte, but got Float',
+             lambda lib, m: lib.nn.functional.cross_entropy(m(lib.ones(2, 2)),
+                                                            lib.tensor([0.0, 1.0])))
+_layer_entry('bce-range', RuntimeError, 'all elements of input should be between 0 and 1',
+             lambda lib, m: lib.nn.functional.binary_cross_entropy(
+                 m(lib.ones(1, 2)) * 10, lib.ones(1, 3)))
+_layer_entry('reduction', ValueError, 'avg is not a valid value for reduction',
+             lambda lib, m: lib.nn.functional.mse_loss(m(lib.ones(1, 2)), lib.ones(1, 3),
+                                                       reduction='avg'))
+_layer_entry('dropout-p', ValueError, 'dropout probability has to be between 0 and 1, but got '
+             '1.5', lambda lib, m: lib.nn.Dropout(1.5))
+
+
+# ---- optimizers ----------------------------------------------------------------------------
+
+def _optim_entry(name, message, make, exc=ValueError):
+    @entry(name, exc, message)
+    def _(lib):
+        model, opt = trained(lib, 'SGD')
+        p = next(iter(model.parameters()))
+        return lambda: make(lib, p), [model, opt]
+
+
+_optim_entry('sgd-lr', 'Invalid learning rate: -0.1', lambda lib, p: lib.optim.SGD([p], lr=-0.1))
+_optim_entry('sgd-momentum', 'Invalid momentum value: -0.9',
+             lambda lib, p: lib.optim.SGD([p], lr=0.1, momentum=-0.9))
+_optim_entry('sgd-weight-decay', 'Invalid weight_decay value: -0.0001',
+             lambda lib, p: lib.optim.SGD([p], lr=0.1, weight_decay=-1e-4))
+_optim_entry('sgd-nesterov', 'Nesterov momentum requires a momentum and zero dampening',
+             lambda lib, p: lib.optim.SGD([p], lr=0.1, nesterov=True))
+_optim_entry('adam-lr', 'Invalid learning rate: -0.1', lambda lib, p: lib.optim.Adam([p], lr=-0.1))
+_optim_entry('adam-eps', 'Invalid epsilon value: -1e-08',
+             lambda lib, p: lib.optim.Adam([p], eps=-1e-8))
+_optim_entry('adam-beta1', 'Invalid beta parameter at index 0: 1.0',
+             lambda lib, p: lib.optim.Adam([p], betas=(1.0, 0.999)))
+_optim_entry('adam-beta2', 'Invalid beta parameter at index 1: 1.5',
+             lambda lib, p: lib.optim.Adam([p], betas=(0.9, 1.5)))
+_optim_entry('adamw-weight-decay', 'Invalid weight_decay value: -0.0001',
+             lambda lib, p: lib.optim.AdamW([p], weight_decay=-1e-4))
+_optim_entry('optim-no-params', 'optimizer got an empty parameter list',
+             lambda lib, p: lib.optim.SGD([], lr=0.1))
+_optim_entry('optim-non-leaf', "can't optimize a non-leaf Tensor",
+             lambda lib, p: lib.optim.SGD([p * 2], lr=0.1))
+_optim_entry('optim-param-twice', 'some parameters appear in more than one parameter group',
+             lambda lib, p: lib.optim.SGD([{'params': [p]}, {'params': [p]}], lr=0.1))
+
+
+def _optim_load_entry(name, message, groups):
+    @entry(name, ValueError, message)
+    def _(lib):
+        model, opt = trained(lib)
+        return lambda: opt.load_state_dict({'state': {}, 'param_groups': groups}), [model, opt]
+
+
+_optim_load_entry('optim-load-groups', 'loaded state dict has a different number of parameter '
+                  'groups', [])
+_optim_load_entry('optim-load-group-size', "loaded state dict contains a parameter group that "
+                  "doesn't match the size of optimizer's group", [{'lr': 0.1, 'params': [0]}])
+
+
+# ---- the tests -----------------------------------------------------------------------------
+
+def _skip_unless_possible(entry):
+    cuda = mt.cuda.is_available()
+    if entry.needs == 'cuda' and not cuda:
+        pytest.skip(f'needs CUDA: {mt.cuda.unavailable_reason()}')
+    if entry.needs == 'no-cuda' and cuda:
+        pytest.skip('needs a machine without CUDA')
+
+
+@pytest.mark.parametrize('entry', ENTRIES, ids=repr)
+def test_entry(entry):
+    _skip_unless_possible(entry)
+    call, watched = entry.setup(mt)
+    before = [snapshot(obj) for obj in watched]
+    if isinstance(entry.exc, type) and issubclass(entry.exc, Warning):
+        with pytest.warns(entry.exc) as record:
+            call()
+        texts = [str(w.message) for w in record if issubclass(w.category, entry.exc)]
+        assert any(entry.matches(t) for t in texts), texts
+    else:
+        with pytest.raises(Exception) as info:
+            call()
+        assert type(info.value).__name__ == entry.exc_name
+        assert isinstance(entry.exc, str) or type(info.value) is entry.exc
+        assert entry.matches(str(info.value)), str(info.value)
+    after = [snapshot(obj) for obj in watched]
+    for obj, b, a in zip(watched, before, after):
+        assert a == b, f'{type(obj).__name__} changed'
+
+
+@pytest.mark.parametrize('entry', [e for e in ENTRIES if e.torch], ids=repr)
+def test_torch_agrees(entry, torch):
+    if entry.needs == 'cuda' and not torch.cuda.is_available():
+        pytest.skip('PyTorch has no CUDA here')
+    call, _ = entry.setup(torch)
+    with pytest.raises(Exception) as info:
+        call()
+    assert type(info.value) is entry.exc
+    assert entry.matches(str(info.value).replace('torch.', 'microtorch.'))
+
+
+def _tested():
+    """(exception name, message) of every message some test triggers."""
+    out = [(c.exc.__name__, c.message) for c in test_errors.CASES]
+    return out + [(e.exc_name, e.message) for e in ENTRIES]
+
+
+def test_every_documented_message_is_tested():
+    documented = documented_messages()
+    assert len(documented) >= 70
+    tested = _tested()
+    untested = [f'{exc}: {message}' for exc, message in documented
+                if not any(exc == t_exc and pattern(message).fullmatch(t_message.rstrip())
+                           for t_exc, t_message in tested)]
+    assert not untested, 'documented but never triggered by a test:\n' + '\n'.join(untested)
+
+
+def test_every_entry_is_documented():
+    documented = documented_messages()
+    missing = [e.name for e in ENTRIES
+               if (e.exc_name, e.message.rstrip()) not in documented]
+    assert not missing, f'tested here but not in docs/errors.md: {missing}'
+
+
+def test_chinese_catalogue_lists_the_same_messages():
+    assert documented_messages(ROOT / 'docs' / 'zh' / 'errors.md') == documented_messages()
+
+
+def test_message_parser():
+    assert pattern("Cannot use device 'cuda': <the reason>.").fullmatch(
+        "Cannot use device 'cuda': no GPU here.")
+    assert not pattern('a (b)').fullmatch('a b')

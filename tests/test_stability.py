@@ -1,0 +1,163 @@
+"""Numerically stable forms: at |x| = 1e4 in float32 the ops that exponentiate internally
+(sigmoid, softplus, logsumexp, log_softmax, binary_cross_entropy_with_logits, cross_entropy)
+give finite values and gradients that match float64 references computed stably in NumPy.
+A naive form (exp(x) / (1 + exp(x)), log(sum(exp(x)))) overflows at x = 89 in float32."""
+import numpy as np
+import pytest
+
+import microtorch as mt
+import microtorch.nn.functional as F
+
+BIG = 1e4
+# Rows mix huge, moderate and tiny logits, of both signs; row 2 is all huge (shift needed),
+# row 3 has the two extremes side by side.
+VALUES = np.array([[-BIG, -100.0, -20.5, -1.0, 0.0, 1.0, 20.5],
+                   [100.0, BIG - 1, BIG, 3.0, -0.5, 88.8, -88.8],
+                   [BIG, BIG, BIG, BIG, BIG, BIG, BIG],
+                   [-BIG, BIG, -BIG, BIG, 0.0, -BIG, 1e-3]])
+
+
+def upstream(shape):
+    """The gradient fed to backward: not all ones, so the checks see the whole Jacobian."""
+    return np.linspace(-1.0, 2.0, int(np.prod(shape))).reshape(shape)
+
+
+WEIGHTS = upstream(VALUES.shape)
+
+
+def _leaf(values, device):
+    return mt.tensor(values.astype(np.float32), device=device, requires_grad=True)
+
+
+def _host(t):
+    return t.detach().cpu().numpy()
+
+
+def _run(f, device):
+    """f(x) in float32 on device; returns (f(x), d sum(upstream * f(x)) / dx) in float64."""
+    x = _leaf(VALUES, device)
+    y = f(x)
+    assert y.dtype is mt.float32
+    w = mt.tensor(upstream(y.shape), dtype=mt.float32, device=device)
+    (y * w).sum().backward()
+    out, grad = _host(y).astype(np.float64), _host(x.grad).astype(np.float64)
+    assert np.isfinite(out).all(), out
+    assert np.isfinite(grad).all(), grad
+    return out, grad
+
+
+def _close(got, want, scale=1.0):
+    # float32 keeps ~7 digits: compare relative to the magnitudes involved
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6 * scale)
+
+
+def _sigmoid64(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _log_softmax64(x, axis):
+    m = x.max(axis=axis, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def test_sigmoid(device):
+    out, grad = _run(lambda x: x.sigmoid(), device)
+    s = _sigmoid64(VALUES)
+    _close(out, s)
+    _close(grad, WEIGHTS * s * (1 - s))
+
+
+@pytest.mark.parametrize('beta', [1.0, 2.0])
+def test_softplus(device, beta):
+    out, grad = _run(lambda x: F.softplus(x, beta=beta), device)
+    z = beta * VALUES
+    # PyTorch's rule: x itself above the threshold (20), where the two agree to rounding
+    want = np.where(z > 20, VALUES, np.logaddexp(0.0, z) / beta)
+    _close(out, want, scale=BIG)
+    _close(grad, WEIGHTS * np.where(z > 20, 1.0, _sigmoid64(z)))
+
+
+@pytest.mark.parametrize('dim', [0, 1])
+def test_logsumexp(device, dim):
+    out, grad = _run(lambda x: x.logsumexp(dim), device)
+    lse = np.logaddexp.reduce(VALUES, axis=dim)
+    _close(out, lse, scale=BIG)
+    w = np.expand_dims(upstream(lse.shape), dim)
+    _close(grad, w * np.exp(VALUES - np.expand_dims(lse, dim)))
+
+
+@pytest.mark.parametrize('dim', [0, 1])
+def test_log_softmax(device, dim):
+    out, grad = _run(lambda x: x.log_softmax(dim), device)
+    want = _log_softmax64(VALUES, dim)
+    _close(out, want, scale=BIG)
+    p = np.exp(want)
+    _close(grad, WEIGHTS - p * WEIGHTS.sum(axis=dim, keepdims=True), scale=10)
+
+
+def test_softmax(device):
+    out, grad = _run(lambda x: x.softmax(1), device)
+    p = np.exp(_log_softmax64(VALUES, 1))
+    _close(out, p)
+    _close(grad, p * (WEIGHTS - (p * WEIGHTS).sum(axis=1, keepdims=True)))
+
+
+@pytest.mark.parametrize('pos_weight', [None, 3.0])
+@pytest.mark.parametrize('reduction', ['mean', 'none'])
+def test_binary_cross_entropy_with_logits(device, pos_weight, reduction):
+    target = np.linspace(0.0, 1.0, VALUES.size).reshape(VALUES.shape)
+    y = mt.tensor(target, dtype=mt.float32, device=device)
+    pw = None if pos_weight is None else mt.full((VALUES.shape[1],), pos_weight,
+                                                 device=device)
+    out, grad = _run(lambda x: F.binary_cross_entropy_with_logits(
+        x, y, pos_weight=pw, reduction=reduction), device)
+    pw64 = 1.0 if pos_weight is None else pos_weight
+    # (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = logaddexp(0, -x)
+    loss = (1 - target) * VALUES + (1 + (pw64 - 1) * target) * np.logaddexp(0.0, -VALUES)
+    dloss = (1 + (pw64 - 1) * target) * _sigmoid64(VALUES) - pw64 * target
+    if reduction == 'mean':
+        _close(out, loss.mean(), scale=BIG)
+        _close(grad, upstream(()) * dloss / VALUES.size)
+    else:
+        _close(out, loss, scale=BIG)
+        _close(grad, WEIGHTS * dloss, scale=10)
+
+
+@pytest.mark.parametrize('reduction', ['mean', 'sum', 'none'])
+def test_cross_entropy(device, reduction):
+    target = np.array([0, 2, 4, 1])
+    t = mt.tensor(target, device=device)
+    out, grad = _run(lambda x: F.cross_entropy(x, t, reduction=reduction), device)
+    logp = _log_softmax64(VALUES, 1)
+    picked = -logp[np.arange(4), target]
+    onehot = np.eye(VALUES.shape[1])[target]
+    dlogits = np.exp(logp) - onehot
+    if reduction == 'none':
+        _close(out, picked, scale=BIG)
+        _close(grad, upstream(picked.shape)[:, None] * dlogits)
+    else:
+        n = 4 if reduction == 'mean' else 1
+        _close(out, picked.sum() / n, scale=BIG)
+        _close(grad, upstream(()) * dlogits / n)
+
+
+SECOND = {
+    'sigmoid': lambda x: x.sigmoid(),
+    'softplus': lambda x: F.softplus(x),
+    'logsumexp': lambda x: x.logsumexp(1),
+    'log_softmax': lambda x: x.log_softmax(1),
+    'bce': lambda x: F.binary_cross_entropy_with_logits(x, mt.full_like(x.detach(), 0.25)),
+    'cross_entropy': lambda x: F.cross_entropy(x, mt.tensor([0, 2, 4, 1], device=x.device)),
+}
+
+
+@pytest.mark.parametrize('op', sorted(SECOND))
+def test_second_derivatives_are_finite(device, op):
+    """create_graph through the same ops: the backward ops' own backwards stay finite too."""
+    x = _leaf(VALUES, device)
+    y = SECOND[op](x)
+    w = mt.tensor(upstream(y.shape), dtype=mt.float32, device=device)
+    g, = mt.autograd.grad((y * w).sum(), x, create_graph=True)
+    (g * mt.tensor(WEIGHTS, dtype=mt.float32, device=device)).sum().backward()
+    assert np.isfinite(_host(g)).all()
+    assert np.isfinite(_host(x.grad)).all()
