@@ -33,7 +33,26 @@ def _insert(module, index, new):
     module._modules = {str(i): m for i, m in enumerate(children)}
 
 
-class Sequential(Module):
+class _IndexedModules(Module):
+    """What Sequential and ModuleList share: children keyed '0', '1', ... by position."""
+
+    def __setitem__(self, idx, module):
+        setattr(self, _key_at(self, idx), module)
+
+    def __delitem__(self, idx):
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [_key_at(self, idx)]
+        for key in keys:
+            del self._modules[key]
+        _renumber(self)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
+class Sequential(_IndexedModules):
     """Sequential(m1, m2, ...) or Sequential(OrderedDict(name=module)): forward feeds each
     module's output to the next."""
 
@@ -50,21 +69,6 @@ class Sequential(Module):
         if isinstance(idx, slice):               # keeps the keys, as PyTorch does
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
         return self._modules[_key_at(self, idx)]
-
-    def __setitem__(self, idx, module):
-        setattr(self, _key_at(self, idx), module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules)[idx] if isinstance(idx, slice) else [_key_at(self, idx)]
-        for key in keys:
-            del self._modules[key]
-        _renumber(self)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -96,7 +100,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_IndexedModules):
     """A list of modules, registered as children (so their parameters are the owner's)."""
 
     def __init__(self, modules=None):
@@ -108,21 +112,6 @@ class ModuleList(Module):
         if isinstance(idx, slice):               # renumbered from 0, as PyTorch does
             return type(self)(list(self._modules.values())[idx])
         return self._modules[_key_at(self, idx)]
-
-    def __setitem__(self, idx, module):
-        setattr(self, _key_at(self, idx), module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules)[idx] if isinstance(idx, slice) else [_key_at(self, idx)]
-        for key in keys:
-            del self._modules[key]
-        _renumber(self)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __iadd__(self, modules):
         return self.extend(modules)
