@@ -92,36 +92,45 @@ class RPow(Pow):                      # number ** tensor
 
 
 class Maximum(Function):
+    kernel = 'maximum'
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.backend.maximum_forward(a, b)
+        return getattr(ctx.backend, type(ctx)._fn.kernel + '_forward')(a, b)
 
     @staticmethod
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
-        return _split_by_winner(gy, a > b, a == b, ctx.needs_input_grad)
+        ga, gb = ExtremeGrad.apply(a, b, gy, type(ctx)._fn.kernel)
+        need_a, need_b = ctx.needs_input_grad
+        return (ga if need_a else None), (gb if need_b else None)
 
 
-class Minimum(Function):
+class Minimum(Maximum):
+    kernel = 'minimum'
+
+
+class ExtremeGrad(Function):
+    """Both grads of maximum/minimum in one fused pass (`<kernel>_backward`): the winning side
+    takes gy and a tie gives each side half (PyTorch's rule). They are piecewise constant in
+    a and b, so the second derivative only flows to gy, through the same weights."""
+    node_name = 'MaximumBackwardBackward0'
+
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, gy, kernel):
         ctx.save_for_backward(a, b)
-        return ctx.backend.minimum_forward(a, b)
+        ctx.kernel = kernel
+        return getattr(ctx.backend, kernel + '_backward')(a, b, gy)
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gga, ggb):
+        from .functional import where
         a, b = ctx.saved_tensors
-        return _split_by_winner(gy, a < b, a == b, ctx.needs_input_grad)
-
-
-def _split_by_winner(gy, a_wins, tie, needs):
-    """The winning side takes gy; on a tie each side takes half (PyTorch's rule)."""
-    from .functional import where
-    half = gy * 0.5
-    ga = where(a_wins, gy, where(tie, half, 0.0)) if needs[0] else None
-    gb = where(a_wins | tie, where(tie, half, 0.0), gy) if needs[1] else None
-    return ga, gb
+        a_wins = a > b if ctx.kernel == 'maximum' else a < b
+        tie = a == b
+        weight_a = where(a_wins, 1.0, where(tie, 0.5, 0.0))
+        return None, None, gga * weight_a + ggb * (1 - weight_a), None
 
 
 class Where(Function):
