@@ -226,6 +226,17 @@ struct Samples {                      // which samples this thread's group handl
         stride = g == 32 ? (i64)gridDim.x * warps : (i64)gridDim.x;
     }
 };
+
+// max and sum(exp(x - max)) over one row of C logits `step` apart: a group of lanes shares the
+// row (group 32 or a block), or one thread walks it (lane 0, group 1). cross_entropy's
+// forward and backward both start from it.
+template <typename T>
+__device__ __forceinline__ MaxSum<T> row_maxsum(const T* xs, i64 C, i64 step, int lane,
+                                                int group) {
+    MaxSum<T> a = maxsum_identity<T>();
+    for (i64 c = lane; c < C; c += group) maxsum_add(a, xs[c * step]);
+    return group > 1 ? group_reduce(a, MaxSumOp<T>(), maxsum_identity<T>(), group) : a;
+}
 }  // namespace mt
 
 template <typename T>
@@ -237,9 +248,7 @@ __global__ void cross_entropy_forward(const T* __restrict__ x, const i64* __rest
         const mt::Samples ss(group);
         for (i64 s = ss.first; s < outer; s += ss.stride) {
             const T* xs = x + s * C;
-            mt::MaxSum<T> a = mt::maxsum_identity<T>();
-            for (i64 c = ss.lane; c < C; c += group) mt::maxsum_add(a, xs[c]);
-            a = mt::group_reduce(a, mt::MaxSumOp<T>(), mt::maxsum_identity<T>(), group);
+            const mt::MaxSum<T> a = mt::row_maxsum(xs, C, 1, ss.lane, group);
             if (ss.lane == 0) {
                 const i64 t = target[s];
                 const T w = mt::sample_weight(t, weight, ignore_index, has_weight);
@@ -252,8 +261,7 @@ __global__ void cross_entropy_forward(const T* __restrict__ x, const i64* __rest
         MT_GRID_STRIDE(s, outer * inner) {
             const i64 o = s / inner, j = s - o * inner;
             const T* xs = x + o * C * inner + j;
-            mt::MaxSum<T> a = mt::maxsum_identity<T>();
-            for (i64 c = 0; c < C; ++c) mt::maxsum_add(a, xs[c * inner]);
+            const mt::MaxSum<T> a = mt::row_maxsum(xs, C, inner, 0, 1);
             const i64 t = target[s];
             const T w = mt::sample_weight(t, weight, ignore_index, has_weight);
             const T logp =
@@ -275,9 +283,7 @@ __global__ void cross_entropy_backward(const T* __restrict__ x, const i64* __res
         const mt::Samples ss(group);
         for (i64 s = ss.first; s < outer; s += ss.stride) {
             const T* xs = x + s * C;
-            mt::MaxSum<T> a = mt::maxsum_identity<T>();
-            for (i64 c = ss.lane; c < C; c += group) mt::maxsum_add(a, xs[c]);
-            a = mt::group_reduce(a, mt::MaxSumOp<T>(), mt::maxsum_identity<T>(), group);
+            const mt::MaxSum<T> a = mt::row_maxsum(xs, C, 1, ss.lane, group);
             const i64 t = target[s];
             T coef = (kgy == 0 ? gy[s] : gy[0]) *
                      mt::sample_weight(t, weight, ignore_index, has_weight);
@@ -292,8 +298,7 @@ __global__ void cross_entropy_backward(const T* __restrict__ x, const i64* __res
         MT_GRID_STRIDE(s, outer * inner) {
             const i64 o = s / inner, j = s - o * inner;
             const i64 base = o * C * inner + j;
-            mt::MaxSum<T> a = mt::maxsum_identity<T>();
-            for (i64 c = 0; c < C; ++c) mt::maxsum_add(a, x[base + c * inner]);
+            const mt::MaxSum<T> a = mt::row_maxsum(x + base, C, inner, 0, 1);
             const i64 t = target[s];
             T coef = (kgy == 0 ? gy[s] : gy[0]) *
                      mt::sample_weight(t, weight, ignore_index, has_weight);
