@@ -284,6 +284,11 @@ def _setitem(self, index, value):
 
 
 def _fill_(self, value):
+    if type(value) in (int, float, bool) and not (_grad_state.enabled and self._requires_grad):
+        _check_writable(self, False)        # the common case: no index to parse, one fill
+        self._data.fill(value)
+        self._version_counter.value += 1
+        return self
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError('fill_ only supports 0-dimension value tensor but got tensor '
                            f'with {value.ndim} dimensions.')
@@ -291,7 +296,7 @@ def _fill_(self, value):
 
 
 def _zero_(self):
-    return _setitem(self, Ellipsis, 0)
+    return _fill_(self, 0)
 
 
 def _copy_(self, src, non_blocking=False):

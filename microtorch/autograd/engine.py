@@ -69,36 +69,29 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
     buffers = {}
     heap = []
     tiebreak = itertools.count()
+    push = heapq.heappush
+    pop = heapq.heappop
 
     def send(node, nr, grad):
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node._n_outputs
-            heapq.heappush(heap, (-node._seq, next(tiebreak), node))
+            push(heap, (-node._seq, next(tiebreak), node))
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
 
     for (node, nr), grad in roots:
         send(node, nr, grad)
 
     while heap:
-        node = heapq.heappop(heap)[2]
+        node = pop(heap)[2]
         grads = buffers.pop(node)
-        if node._hooks:
-            for nr, hooks in node._hooks.items():
-                if grads[nr] is not None:
-                    for hook in hooks:
-                        result = hook(grads[nr])
-                        if result is not None:
-                            grads[nr] = result
-        if node._retained:
-            for nr, ref in node._retained.items():
-                tensor = ref()
-                if tensor is not None and grads[nr] is not None:
-                    _accumulate_into(tensor, grads[nr], create_graph)
-        for nr, grad in enumerate(grads):
-            pos = targets.get((node, nr)) if targets else None
-            if pos is not None and grad is not None:
-                captured[pos] = grad
+        if node._hooks or node._retained:
+            _run_node_hooks(node, grads, create_graph)
+        if targets:
+            for nr, grad in enumerate(grads):
+                pos = targets.get((node, nr))
+                if pos is not None and grad is not None:
+                    captured[pos] = grad
         if type(node) is AccumulateGrad:
             if accumulate and (not targets or (node, 0) in targets):
                 _accumulate_leaf(node.variable, grads[0], create_graph)
@@ -119,29 +112,46 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
             send(edge[0], edge[1], grad)
 
 
+def _run_node_hooks(node, grads, create_graph):
+    """Tensor hooks registered on non-leaf outputs, then retain_grad's accumulation."""
+    if node._hooks:
+        for nr, hooks in node._hooks.items():
+            if grads[nr] is not None:
+                for hook in hooks:
+                    result = hook(grads[nr])
+                    if result is not None:
+                        grads[nr] = result
+    if node._retained:
+        for nr, ref in node._retained.items():
+            tensor = ref()
+            if tensor is not None and grads[nr] is not None:
+                _accumulate_into(tensor, grads[nr], create_graph)
+
+
 def _call_backward(node, grads):
-    fn = node._fn
-    if None in grads:            # an output that received no gradient contributes zeros
+    if len(grads) > 1 and any(g is None for g in grads):    # no grad arrived: zeros
         grads = [g if g is not None else _zeros_for_output(node, nr)
                  for nr, g in enumerate(grads)]
-    result = fn.backward(node, *grads)
-    if not isinstance(result, tuple):
+    result = node._fn.backward(node, *grads)
+    if type(result) is not tuple:
         result = (result,)
-    if len(result) != len(node._next):
+    edges = node._next
+    if len(result) != len(edges):
         raise RuntimeError(f'function {type(node).__name__} returned an incorrect number of '
-                           f'gradients (expected {len(node._next)}, got {len(result)})')
+                           f'gradients (expected {len(edges)}, got {len(result)})')
     fixed = []
-    for grad, edge, meta in zip(result, node._next, node._input_meta):
+    for grad, edge, meta in zip(result, edges, node._input_meta):
         if grad is None or edge is None:
             fixed.append(None)
             continue
         if not isinstance(grad, function.Tensor):
             raise TypeError(f'{type(node).__name__} returned a {type(grad).__name__} as a '
                             'gradient; expected a Tensor or None')
+        data = grad._data
         shape, np_dtype = meta
-        if grad._data.shape != shape:
+        if data.shape != shape:
             grad = grad.sum_to_size(shape)         # undo broadcasting, in one place
-        if grad._data.dtype != np_dtype:
+        if data.dtype != np_dtype:
             grad = grad.to(from_numpy_dtype(np_dtype))
         fixed.append(grad)
     return fixed

@@ -188,38 +188,48 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        record = False
+        # The hot path of every op: one pass over the arguments, then either the plain path
+        # (nothing to record: grad mode off or no input requires grad) or the recording one.
+        ctx = cls._node_cls()
         first = None
+        record = False
         datas = []
-        needs = []
         for a in args:
             if isinstance(a, Tensor):
                 if first is None:
                     first = a
-                record = record or a._requires_grad
+                if a._requires_grad:
+                    record = True
                 datas.append(a._data)
-                needs.append(a._requires_grad)
             else:
                 datas.append(a)
-                needs.append(False)
-        record = record and _grad_state.enabled
-        ctx = cls._node_cls()
-        ctx.backend = _backends.for_array(first._data)
-        ctx.needs_input_grad = tuple(needs)      # forward may read it too, as in PyTorch
+        ctx.backend = _backend_of[type(first._data)]
+        if record and _grad_state.enabled:
+            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
+                                          for a in args])
+            out = cls.forward(ctx, *datas)
+            if type(out) is tuple:
+                outputs = tuple([_wrap_output(cls, ctx, o, i, first, True)
+                                 for i, o in enumerate(out)])
+            else:
+                outputs = (_wrap_output(cls, ctx, out, 0, first, True),)
+            _record(ctx, args, outputs)
+            return outputs if type(out) is tuple else outputs[0]
+        ctx.needs_input_grad = _NOTHING_NEEDED[len(args)]
         out = cls.forward(ctx, *datas)
         if type(out) is tuple:
-            outputs = tuple(_wrap_output(cls, ctx, o, i, first, record) for i, o in enumerate(out))
-            if record:
-                _record(ctx, args, outputs)
-            return outputs
-        output = _wrap_output(cls, ctx, out, 0, first, record)
-        if record:
-            _record(ctx, args, (output,))
-        return output
+            return tuple([_wrap_output(cls, ctx, o, i, first, False) for i, o in enumerate(out)])
+        if type(out) is type(first._data) and not cls.is_view:
+            return Tensor._make(out, False, None, 0, VersionCounter())
+        return _wrap_output(cls, ctx, out, 0, first, False)
+
+
+_NOTHING_NEEDED = [(False,) * n for n in range(64)]
+_backend_of = _backends._BY_ARRAY_TYPE
 
 
 def _wrap_output(cls, ctx, array, index, first, record):
-    if type(array) is not type(first._data) and type(array) not in _backends._BY_ARRAY_TYPE:
+    if type(array) is not type(first._data) and type(array) not in _backend_of:
         # NumPy reductions to 0-d return scalars: wrap one, and make what forward saved of it
         # (matched by identity) the wrapped array, so backward gets the output as a Tensor.
         # (An array of another backend is a copy to another device: it stays as it is.)
@@ -249,7 +259,8 @@ def _record(ctx, args, outputs):
     meta = []
     for a in args:
         if isinstance(a, Tensor):
-            meta.append((a._data.shape, a._data.dtype))
+            data = a._data
+            meta.append((data.shape, data.dtype))
             if a._requires_grad:
                 fn = a._grad_fn
                 edges.append((fn, a._output_nr) if fn is not None else (accumulator_of(a), 0))
@@ -257,21 +268,22 @@ def _record(ctx, args, outputs):
         else:
             meta.append(None)
         edges.append(None)
-    ctx._next = tuple(edges)
-    ctx._input_meta = tuple(meta)
-    ctx.needs_input_grad = tuple(e is not None for e in edges)
+    ctx._next = edges
+    ctx._input_meta = meta
     ctx._seq = next(_sequence)
     if _anomaly_state.enabled:
         _anomaly.record(ctx)
     if len(outputs) > 1:
         ctx._n_outputs = len(outputs)
         ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)
-    if ctx._to_save:
-        ctx._saved = [_resolve_saved(item, args, outputs) for item in ctx._to_save]
+    to_save = ctx._to_save
+    if to_save:
+        ctx._saved = [_resolve_saved(item, args, outputs) for item in to_save]
         ctx._to_save = ()
     else:
         ctx._saved = ()
-    ctx._non_differentiable = ()
+    if ctx._non_differentiable:
+        ctx._non_differentiable = ()
 
 
 def _resolve_saved(item, args, outputs):

@@ -52,6 +52,8 @@ def check_same_device(a, b):
 
 def _binary(op, a, b):
     """Apply a broadcasting binary op after PyTorch's type promotion. a or b may be a number."""
+    if type(b) is float and type(a) is Tensor and a._data.dtype.kind == 'f':
+        return op.apply(a, b)            # the commonest case, `x * 0.5`: nothing to promote
     a_is_tensor = isinstance(a, Tensor)
     b_is_tensor = isinstance(b, Tensor)
     if a_is_tensor and b_is_tensor:
@@ -93,7 +95,7 @@ def add(input, other, alpha=1):
 def sub(input, other, alpha=1):
     if alpha != 1:
         other = other * alpha
-    bools = [getattr(v, 'dtype', None) is _dtype.bool_ or isinstance(v, bool)
+    bools = [isinstance(v, bool) or (isinstance(v, Tensor) and v._data.dtype.kind == 'b')
              for v in (input, other)]
     if bools[0] and bools[1]:
         raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not '
@@ -312,11 +314,11 @@ def cos(input):
 
 
 def tanh(input):
-    return E.Tanh.apply(_floating(input))
+    return E.Tanh.apply(input if input._data.dtype.kind == 'f' else _floating(input))
 
 
 def sigmoid(input):
-    return E.Sigmoid.apply(_floating(input))
+    return E.Sigmoid.apply(input if input._data.dtype.kind == 'f' else _floating(input))
 
 
 def relu(input):
