@@ -27,6 +27,7 @@ from .ops.functional import (
     unsqueeze, transpose, t, permute, cat, concat, concatenate, stack, split, chunk, gather,
     clone)
 from . import cuda
+from .cuda import OutOfMemoryError
 from .serialization import save, load
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg

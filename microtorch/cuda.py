@@ -5,6 +5,7 @@ Memory figures come from CuPy's memory pool, which is microtorch's allocator on 
 memory_allocated() is the bytes in use, memory_reserved() the bytes the pool holds, and
 empty_cache() gives the pool's unused blocks back to the driver."""
 from . import backends
+from .backends.cuda_memory import OutOfMemoryError  # noqa: F401  (torch.cuda's name too)
 
 
 def is_available():

@@ -315,6 +315,35 @@ def _(lib):
                                                               dict(loader._handles)))]
 
 
+@entry('cuda-out-of-memory', 'OutOfMemoryError',
+       'CUDA out of memory. Tried to allocate <size> (<n> bytes). GPU <i> has a total '
+       'capacity of <size> of which <size> (<n> bytes) is free. Of the allocated memory <size> '
+       'is allocated by microtorch, and <size> is reserved by microtorch but unallocated. '
+       'Free tensors you no longer need, or call '
+       'microtorch.cuda.empty_cache() if other processes need the memory.', torch=False)
+def _(lib):
+    """The CUDA backend's allocator, given a CuPy whose pool is full: no GPU needed (the whole
+    path, op to allocator, runs on the emulator in tests/test_kernels.py)."""
+    from microtorch.backends.cuda_memory import reporting_allocator
+
+    class CupyOutOfMemory(MemoryError):
+        pass
+
+    def malloc(nbytes):
+        raise CupyOutOfMemory(nbytes)
+
+    pool = types.SimpleNamespace(used_bytes=lambda: 7 << 30,
+                                 total_bytes=lambda: (7 << 30) + (256 << 20))
+    cupy = types.SimpleNamespace(
+        get_default_memory_pool=lambda: pool,
+        cuda=types.SimpleNamespace(
+            memory=types.SimpleNamespace(OutOfMemoryError=CupyOutOfMemory),
+            runtime=types.SimpleNamespace(memGetInfo=lambda: (512 << 20, 8 << 30),
+                                          getDevice=lambda: 0)))
+    allocate = reporting_allocator(cupy, malloc)
+    return lambda: allocate(2 << 30), [Watched(lambda: (pool.used_bytes(), pool.total_bytes()))]
+
+
 # ---- modules -------------------------------------------------------------------------------
 
 def _load_entry(name, message, state_dict):

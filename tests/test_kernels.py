@@ -424,6 +424,43 @@ def test_emulated_two_devices(emulator):
     assert proc.returncode == 0 and proc.stdout.strip() == 'ok', proc.stdout + proc.stderr
 
 
+OUT_OF_MEMORY = r'''
+import re
+import numpy as np
+import microtorch as mt
+
+w = mt.ones(1000, device='cuda', requires_grad=True)          # 4,000 bytes of 1 MiB
+opt = mt.optim.SGD([w], lr=0.1)
+(w * 2).sum().backward()
+before = (w.detach().cpu().numpy().copy(), w.grad.cpu().numpy().copy(), w._version)
+try:
+    big = w * mt.ones(1 << 20, 1000, device='cuda')[0]    # 4 GB asked: past the 1 MiB limit
+except mt.OutOfMemoryError as caught:
+    error, text = caught, str(caught)
+else:
+    raise AssertionError('no OutOfMemoryError')
+assert isinstance(error, RuntimeError) and mt.cuda.OutOfMemoryError is mt.OutOfMemoryError
+assert text.startswith('CUDA out of memory. Tried to allocate 3.91 GiB (4194304000 bytes). '
+                       'GPU 0 has a total capacity of 1.00 MiB of which '), text
+free = int(re.search(r'of which [^(]+\((\d+) bytes\) is free', text).group(1))
+assert error.requested == 4194304000 and error.free == free and error.total == 1 << 20
+assert free == (1 << 20) - mt.cuda.memory_allocated(), (free, mt.cuda.memory_allocated())
+after = (w.detach().cpu().numpy(), w.grad.cpu().numpy(), w._version)
+assert all(np.array_equal(a, b) for a, b in zip(before[:2], after[:2])) and before[2] == after[2]
+opt.step()                                                 # and it goes on working
+assert np.allclose(w.detach().cpu().numpy(), 0.8)
+print('ok')
+'''
+
+
+def test_emulated_out_of_memory_reports_bytes_asked_and_free(emulator):
+    """An allocation past the (emulated) device's memory raises microtorch.OutOfMemoryError
+    with the bytes asked for and free, and leaves the tensors and the optimizer as they were."""
+    env = dict(emulator, FAKECUPY_MEMORY_LIMIT=str(1 << 20))
+    proc = run([sys.executable, '-c', OUT_OF_MEMORY], env=env, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip() == 'ok', proc.stdout + proc.stderr
+
+
 ONE_DEVICE = r'''
 import numpy as np
 import microtorch as mt

@@ -29,6 +29,7 @@ import numpy as np
 
 from .._device import device as _device
 from . import cuda_kernels as _K
+from .cuda_memory import reporting_allocator
 
 name = 'cuda'
 device = None           # arrays carry their device: see device_of
@@ -101,6 +102,8 @@ def _init():
         _devices[i] = _device('cuda', i)
         _peak[i] = 0
     _single = count == 1
+    # Every CuPy allocation (ours and CuPy's own glue) reports OOM with bytes asked and free.
+    cupy.cuda.set_allocator(reporting_allocator(cupy, cupy.get_default_memory_pool().malloc))
     _loader = _K.Loader(cupy)
     namespace = _Namespace('microtorch.backends.cuda.xp')
     namespace.__dict__.update({k: v for k, v in vars(cupy).items() if not k.startswith('__')})

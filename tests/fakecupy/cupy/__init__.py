@@ -54,6 +54,8 @@ def _release(device, nbytes):
 
 
 def _raw(nbytes, device, poison):
+    allocator = cuda.get_allocator() or _POOL.malloc     # as CuPy: every allocation asks it
+    allocator(nbytes)
     buf = np.empty(nbytes + 2 * _GUARD, np.uint8)
     buf[:_GUARD] = _GUARD_BYTE
     buf[_GUARD + nbytes:] = _GUARD_BYTE
@@ -401,7 +403,17 @@ def __getattr__(name):
 
 # ---- the memory pool, the random generator -------------------------------------------------
 
+# FAKECUPY_MEMORY_LIMIT: bytes per device the pool may hold (to test out-of-memory errors).
+_LIMIT = int(os.environ.get('FAKECUPY_MEMORY_LIMIT', '0')) or None
+
+
 class MemoryPool:
+    def malloc(self, nbytes):
+        """Only the accounting of CuPy's malloc: raise its error past the limit."""
+        used = _used[_current()]
+        if _LIMIT is not None and used + nbytes > _LIMIT:
+            raise cuda.memory.OutOfMemoryError(nbytes, used)
+
     def used_bytes(self):
         return _used[_current()]
 

@@ -73,6 +73,13 @@ def _set_device(i):
     Device(i).use()
 
 
+def _mem_info():
+    """(free, total) bytes: 80 GiB, or the test's FAKECUPY_MEMORY_LIMIT, less what is used."""
+    import cupy
+    total = cupy._LIMIT or 80 << 30
+    return total - cupy._used[_current()], total
+
+
 runtime = types.SimpleNamespace(
     CUDARuntimeError=CUDARuntimeError,
     getDeviceCount=_device_count,
@@ -81,10 +88,31 @@ runtime = types.SimpleNamespace(
     getDeviceProperties=_properties,
     runtimeGetVersion=lambda: 13000,
     driverGetVersion=lambda: 13000,
-    memGetInfo=lambda: (70 << 30, 80 << 30),
+    memGetInfo=lambda: _mem_info(),
     deviceSynchronize=lambda: None,
     is_hip=False,
 )
+
+
+class OutOfMemoryError(MemoryError):
+    """CuPy's: the bytes one allocation wanted and what the pool held."""
+
+    def __init__(self, size, total, limit=0):
+        self._size, self._total, self._limit = size, total, limit
+        super().__init__(f'Out of memory allocating {size:,} bytes '
+                         f'(allocated so far: {total:,} bytes).')
+
+
+memory = types.SimpleNamespace(OutOfMemoryError=OutOfMemoryError)
+_allocator = [None]          # None: the pool's malloc (set by the package, which owns the pool)
+
+
+def set_allocator(allocator=None):
+    _allocator[0] = allocator
+
+
+def get_allocator():
+    return _allocator[0]
 
 
 class CompileException(Exception):
