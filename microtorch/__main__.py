@@ -13,6 +13,7 @@ import numpy as np
 
 import microtorch
 from microtorch.backends import cpu as _cpu
+from microtorch.backends import numba_dispatch as _numba_dispatch
 from microtorch.backends import cuda_kernels as _K
 
 # CUDA kernel -> the CPU backend's primitive of the same job, where the names differ
@@ -69,10 +70,19 @@ def _nvml_lines():
         pynvml.nvmlShutdown()
 
 
+def _numba_version():
+    from importlib import metadata
+    try:
+        return metadata.version('numba')
+    except metadata.PackageNotFoundError:
+        return 'not installed'
+
+
 def environment():
     lines = [f'microtorch {microtorch.__version__} ({microtorch.__file__})',
              f'Python     {platform.python_version()} ({sys.executable})',
-             f'NumPy      {np.__version__}']
+             f'NumPy      {np.__version__}',
+             f'Numba      {_numba_version()}; CPU kernels {_numba_dispatch.status()}']
     lines += _cupy_lines()
     if microtorch.cuda.is_available():
         lines += _nvml_lines()

@@ -193,3 +193,17 @@ def test_tensors_saved_by_a_dropped_graph_are_freed():
     assert ref() is not None              # still needed by the graph of `out`
     del out
     assert ref() is None
+
+
+def test_leak_run_script_small():
+    """benchmarks/leak_run.py (the example's full-size loop for 10,000 steps, run by hand and
+    committed under benchmarks/results) works and reports flat memory on a small config."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), 'benchmarks'))
+    try:
+        import leak_run
+    finally:
+        sys.path.pop(0)
+    result = leak_run.run(steps=500, hidden=8, samples=512, batch_size=64, every=100)
+    assert result['flat'], result['growth_after_warmup']
+    assert len(result['samples']) >= 4 and result['samples'][-1]['step'] == 500
+    assert result['samples'][-1]['loss'] < result['samples'][0]['loss'] * 2
