@@ -15,12 +15,17 @@ def cuda_skip_reason():
 @pytest.fixture(params=DEVICES)
 def device(request):
     if request.param == 'cuda':
-        if not microtorch.cuda.is_available():
-            pytest.skip(f'no CUDA: {cuda_skip_reason()}')
-        # A tensor made with device='cuda' is on 'cuda:0', and, as in PyTorch,
-        # device('cuda') != device('cuda:0'): tests compare devices, so name the index.
-        return 'cuda:0'
+        return request.getfixturevalue('cuda_device')
     return request.param
+
+
+@pytest.fixture
+def cuda_device():
+    if not microtorch.cuda.is_available():
+        pytest.skip(f'no CUDA: {cuda_skip_reason()}')
+    # A tensor made with device='cuda' is on 'cuda:0', and, as in PyTorch,
+    # device('cuda') != device('cuda:0'): tests compare devices, so name the index.
+    return 'cuda:0'
 
 
 @pytest.fixture

@@ -5,10 +5,13 @@ import math
 import os
 import sys
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'benchmarks'))
 
+import cpu_speed  # noqa: E402
+import numba_crossover  # noqa: E402
 import run  # noqa: E402
 import suites  # noqa: E402
 
@@ -76,3 +79,102 @@ def test_cuda_without_gpu_says_why():
         pytest.skip('a GPU is present')
     with pytest.raises(SystemExit, match='no CUDA'):
         run.main(['--device', 'cuda', '--quick'])
+
+
+# ---- cpu_speed.py and numba_crossover.py: function-level runs in their tiniest sizes -------
+
+TINY_CPU = {'chain_n': 1024, 'kernel_n': 4096, 'small_mlp': (16, 8), 'big_mlp': (16, 8, 16),
+            'matmul': 16, 'repeats': 1, 'repeat_s': 0.001, 'import_runs': 1,
+            'kernels': ['sigmoid_forward', 'sigmoid_backward', 'mul_forward',
+                        'maximum_backward', 'sum_forward', 'softmax_forward', 'adam_step'],
+            'compile': 1, 'compile_n': 4096}     # one kernel: a cold compile takes seconds
+
+
+def positive_figures(tree):
+    for value in numbers(tree):
+        assert math.isfinite(value) and value > 0, value
+
+
+def cpu_speed_run(monkeypatch, tmp_path, sections, torch_too):
+    monkeypatch.setattr(cpu_speed, 'QUICK', TINY_CPU)
+    argv = ['--quick', '--out', str(tmp_path), '--sections', sections]
+    results = cpu_speed.main(argv + ([] if torch_too else ['--no-torch']))
+    with open(tmp_path / 'results.json') as f:
+        saved = json.load(f)
+    assert set(saved) == {'meta', 'targets'} | set(sections.split(','))
+    assert {'processor', 'cores', 'threads', 'numpy', 'commit', 'date'} <= set(saved['meta'])
+    assert (tmp_path / 'summary.md').read_text().startswith('# microtorch vs PyTorch')
+    for section in sections.split(','):
+        positive_figures(saved[section])
+    return results, saved
+
+
+def test_cpu_speed_workloads_and_kernels(monkeypatch, tmp_path):
+    _, saved = cpu_speed_run(monkeypatch, tmp_path, 'workloads,kernels', torch_too=False)
+    names = [w[0] for w in cpu_speed._workloads(TINY_CPU)]
+    assert [r['workload'] for r in saved['workloads']] == names
+    for r in saved['workloads']:
+        assert 'microtorch_s' in r or 'error' in r, r      # a missing kernel shows as error
+    kernels = saved['kernels']
+    if 'skipped' in kernels:                              # no Numba here
+        return
+    assert set(kernels['copy']) == {'numba_prange_copy', 'numba_prange_copy_new', 'np.copyto'}
+    for r in kernels['rows']:
+        assert r['kernel'] in TINY_CPU['kernels']
+        if 'gbps' in r:
+            assert set(r) == {'kernel', 'shape', 'bytes', 'seconds', 'gbps', 'copy', 'copy_gbps',
+                              'fraction_of_copy', 'numpy_seconds', 'numpy_gbps',
+                              'speedup_over_numpy', 'met'}
+
+
+def test_cpu_speed_against_torch_and_import(monkeypatch, tmp_path, torch):
+    _, saved = cpu_speed_run(monkeypatch, tmp_path, 'workloads,import', torch_too=True)
+    for r in saved['workloads']:
+        if 'error' not in r:
+            assert r['ratio'] == pytest.approx(r['microtorch_s'] / r['torch_s'])
+    assert {'microtorch_s', 'torch_s', 'ratio', 'met'} <= set(saved['import'])
+
+
+def test_cpu_speed_compile(monkeypatch, tmp_path):
+    pytest.importorskip('numba')
+    if all(isinstance(k, Exception) for k in cpu_speed.available_kernels().values()):
+        pytest.skip('no Numba kernel module loads yet')
+    _, saved = cpu_speed_run(monkeypatch, tmp_path, 'compile', torch_too=False)
+    compiled = saved['compile']
+    assert len(compiled['rows']) == 1
+    assert compiled['cold_total_s'] >= compiled['numba_import_cold_s']
+
+
+def test_kernel_args_bytes_match_the_documented_counts():
+    rng = np.random.default_rng(0)
+    expected = {'sigmoid_forward': 8, 'sigmoid_backward': 12, 'mul_forward': 12,
+                'maximum_backward': 20, 'adam_step': 28, 'sgd_step': 20}
+    for name, per_element in expected.items():
+        args, inplace = cpu_speed.kernel_args(name, 1024, rng)
+        out = cpu_speed.numpy_original(name)(*args)
+        assert cpu_speed.bytes_moved(args, inplace, out) == per_element * 1024, name
+
+
+def test_crossover_is_the_start_of_the_last_winning_run():
+    rows = [{'size': s, 'kernel_s': k, 'numpy_s': 1.0}
+            for s, k in [(1, 2.0), (2, 0.5), (4, 2.0), (8, 0.5), (16, 0.5)]]
+    assert numba_crossover.crossover(rows) == 8
+    assert numba_crossover.crossover(rows[:3]) is None
+
+
+def test_numba_crossover_tiny(tmp_path):
+    pytest.importorskip('numba')
+    results = numba_crossover.main(['--min-exp', '8', '--max-exp', '9', '--repeats', '1',
+                                    '--only', 'sigmoid_forward,sum_forward',
+                                    '--out', str(tmp_path)])
+    with open(tmp_path / 'results.json') as f:
+        saved = json.load(f)
+    assert saved['sizes'] == [256, 512]
+    assert {p['primitive'] for p in saved['primitives']} == {'sigmoid_forward', 'sum_forward'}
+    for p in saved['primitives']:
+        assert 'rows' not in p or [r['size'] for r in p['rows']] == [256, 512]
+    for family, f in saved['families'].items():
+        assert f['current_min_size'] >= 0
+        assert f['crossover'] is None or f['crossover'] in saved['sizes']
+    positive_figures(saved['primitives'])
+    assert (tmp_path / 'summary.md').exists() and results['families']

@@ -21,6 +21,22 @@ import pytest
 
 import microtorch
 from microtorch.autograd import gradcheck, gradgradcheck
+from microtorch.backends import numba_dispatch
+
+
+@pytest.fixture(params=['cpu', 'cpu+numba', 'cuda'])
+def device(request):
+    """The table runs on the CPU twice - NumPy below the crossover (as tiny tensors always do)
+    and every size forced through the fused Numba kernels - and on the GPU when there is one."""
+    if request.param == 'cuda':
+        return request.getfixturevalue('cuda_device')
+    if request.param == 'cpu':
+        with numba_dispatch.configure(enabled=False):
+            yield 'cpu'
+        return
+    pytest.importorskip('numba')
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        yield 'cpu'
 
 
 def api(x):

@@ -1,0 +1,118 @@
+"""Route the CPU backend's hot primitives to fused Numba kernels where that pays.
+
+Each routed primitive of `cpu.py` is replaced by a small function that sends arrays of at least
+`min_size[family]` elements to the Numba kernel of the same name and everything else to the
+NumPy original. The sizes are crossovers measured by `benchmarks/numba_crossover.py` on the
+machine noted beside them, not guesses. Numba is imported, and a kernel compiled, only when a
+primitive first meets an array that large, so `import microtorch` never pays for it; compiled
+kernels are cached on disk (`cache=True`), so a second process does not compile again.
+
+`MICROTORCH_NUMBA=0` switches the kernels off (pure NumPy); results agree either way to
+rounding. A kernel module may decline a call it has no kernel for (a dtype, a layout, a
+broadcast pattern) by returning None (the in-place optimizer steps, whose done answer is None,
+by returning DECLINED); the NumPy original then runs.
+"""
+import contextlib
+import importlib
+import importlib.util
+import os
+
+import numpy as np
+
+from .numba_kernels import DECLINED, ROUTES
+
+# Elements from which the Numba kernel beats NumPy, per family: the crossovers measured by
+# benchmarks/numba_crossover.py on a 2-core AMD EPYC VM with 2 threads
+# (benchmarks/results/numba-crossover-2026-11-23). A parallel launch costs a few microseconds,
+# so a memory-bound single ufunc pays late and fused or transcendental work early.
+DEFAULT_MIN_SIZE = {
+    'elementwise': 1 << 17,
+    'elementwise_fused': 1 << 13,
+    'transcendental': 1 << 12,
+    'reduction': 1 << 17,
+    'softmax': 1 << 8,
+    'loss': 1 << 16,
+    'optim': 1 << 11,
+}
+
+
+class _Settings:
+    __slots__ = ('enabled', 'min_size', 'reason')
+
+    def __init__(self):
+        self.min_size = dict(DEFAULT_MIN_SIZE)
+        self.reason = None
+        if os.environ.get('MICROTORCH_NUMBA', '1') == '0':
+            self.reason = 'switched off by MICROTORCH_NUMBA=0'
+        elif importlib.util.find_spec('numba') is None:
+            self.reason = 'Numba is not installed'
+        self.enabled = self.reason is None
+
+
+settings = _Settings()
+
+
+def status():
+    """A line for `python -m microtorch`: are the Numba kernels on, and if not, why."""
+    if settings.enabled:
+        return 'on (fused kernels from ' + ', '.join(
+            f'{family} >= {n}' for family, n in settings.min_size.items()) + ' elements)'
+    return 'off: ' + (settings.reason or 'switched off by configure()')
+
+
+@contextlib.contextmanager
+def configure(enabled=None, min_size=None):
+    """Change the routing for a while (tests force every size through the kernels with
+    `configure(enabled=True, min_size=0)`). min_size: a number for every family, or a dict."""
+    saved = settings.enabled, dict(settings.min_size)
+    if enabled is not None:
+        settings.enabled = enabled
+    if min_size is not None:
+        families = settings.min_size
+        settings.min_size = ({f: min_size for f in families} if isinstance(min_size, int)
+                             else {**families, **min_size})
+    try:
+        yield settings
+    finally:
+        settings.enabled, settings.min_size = saved
+
+
+def _kernel_module(name):
+    return importlib.import_module(f'{__package__}.numba_kernels.{name}')
+
+
+def _route(name, numpy_fn, module_name, family):
+    """The primitive that replaces `numpy_fn`: a size test, then the kernel or NumPy."""
+    kernel = None
+    ndarray = np.ndarray
+
+    def primitive(*args):
+        nonlocal kernel
+        first = args[0]
+        size = first.size if type(first) is ndarray else args[1].size
+        if not settings.enabled or size < settings.min_size[family]:
+            return numpy_fn(*args)
+        if kernel is None:
+            kernel = getattr(_kernel_module(module_name), name)
+        out = kernel(*args)
+        if out is None if family != 'optim' else out is DECLINED:
+            return numpy_fn(*args)
+        return out
+
+    primitive.__name__ = primitive.__qualname__ = name
+    primitive.__doc__ = numpy_fn.__doc__
+    primitive.numpy = numpy_fn          # the original, for benchmarks and tests
+    return primitive
+
+
+def install(namespace):
+    """Replace each routed primitive in `namespace` (cpu.py's globals) by its router."""
+    for name, (module_name, family) in ROUTES.items():
+        if name in namespace:
+            namespace[name] = _route(name, namespace[name], module_name, family)
+
+
+def kernel(name):
+    """The Numba kernel behind primitive `name` (imports Numba and the kernel module)."""
+    module_name, _ = ROUTES[name]
+    return getattr(_kernel_module(module_name), name)

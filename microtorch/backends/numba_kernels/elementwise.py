@@ -1,0 +1,783 @@
+"""Fused elementwise kernels: unary forwards and backwards, binary forwards, maximum/minimum grads.
+
+Each public function has the name and signature of the NumPy primitive in backends/cpu.py and
+returns the same values (a new array of NumPy's dtype and shape), computed by one parallel pass
+over memory; or None when it has no kernel for the call, and the NumPy original runs. Handled:
+float32 and float64 C-contiguous arrays (0-d too); for two operands, the same shape and dtype,
+or an array with a Python scalar or a size-1 array on either side (the scalar is cast to the
+array's dtype, as NumPy 2 does with Python scalars, so float32 math stays float32). Declined:
+other broadcasting, strided arrays, mixed dtypes, integer and bool arrays.
+
+The kernels are made by a few factories from scalar functions (`_scalar` below), which LLVM
+inlines into each kernel's prange loop and vectorises (AVX2 here). Caching works for these
+factory-made kernels: the scalar functions are plain module-level Python functions
+(register_jitable), which Numba's cache key pickles by name, and each kernel gets its own name
+and cache file (which fastmath.STAMP keeps in step with fastmath.py, see _kernel).
+"""
+import numba
+import numpy as np
+from numba import types
+from numba.extending import overload, register_jitable
+
+from . import fastmath as fm
+
+# fastmath flags that keep IEEE nan/inf and the order of operations: FMA contraction, libm
+# calls free to be approximate, the sign of zero ignored. Never 'nnan', 'ninf' or 'reassoc'
+# (or fastmath=True): they would break relu(nan), exp(-inf), sigmoid(nan), the exp reduction.
+FLAGS = {'contract', 'afn', 'nsz'}
+
+_ndarray = np.ndarray
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_SCALARS = (float, int, bool)
+
+
+def _scalar(fn):
+    """A scalar function for the kernels (LLVM inlines it into their loops; inlining it in
+    Numba's IR instead gives the same machine code and compiles several times slower). It
+    stays a plain Python function, which Numba's cache key pickles by name."""
+    return register_jitable(fastmath=FLAGS, error_model='numpy')(fn)
+
+
+def _kernel(name, fn):
+    """Compile `fn` lazily (on first call, per dtype) under its own name and cache file. Each
+    kernel names fm.STAMP (`stamp`), a closure variable, so that its cache key changes with
+    fastmath.py, which Numba does not track."""
+    fn.__name__ = fn.__qualname__ = name
+    # error_model='numpy': x / 0 is inf or nan, as in NumPy, not ZeroDivisionError.
+    return numba.njit(parallel=True, cache=True, fastmath=FLAGS, error_model='numpy')(fn)
+
+
+# ---- helpers the scalar functions use -------------------------------------------------------
+
+def _like(x, value):
+    """`value` as x's float type: a bare 0 or 0.5 would make a float32 expression float64."""
+
+
+@overload(_like, inline='always')
+def _like_typed(x, value):
+    if x == types.float32:
+        return lambda x, value: np.float32(value)
+    return lambda x, value: np.float64(value)
+
+
+def _at(v, i):
+    """v[i] for an array, v itself for a scalar operand (one kernel serves both layouts)."""
+
+
+@overload(_at, inline='always')
+def _at_typed(v, i):
+    if isinstance(v, types.Array):
+        return lambda v, i: v[i]
+    return lambda v, i: v
+
+
+def _part(v, lo, hi):
+    """v[lo:hi] for an array, v itself for a scalar operand."""
+
+
+@overload(_part, inline='always')
+def _part_typed(v, lo, hi):
+    if isinstance(v, types.Array):
+        return lambda v, lo, hi: v[lo:hi]
+    return lambda v, lo, hi: v
+
+
+@_scalar
+def _max(a, b):
+    # np.maximum's rule: nan on either side gives nan.
+    return a if (a >= b) | (a != a) else b
+
+
+@_scalar
+def _min(a, b):
+    return a if (a <= b) | (a != a) else b
+
+
+@_scalar
+def _sigmoid_of(x):
+    # exp(-|x|) never overflows: x >= 0 gives 1/(1+e), x < 0 gives e/(1+e); nan stays nan.
+    e = fm.exp(-abs(x))
+    y = _like(x, 1) / (_like(x, 1) + e)
+    return y if x >= _like(x, 0) else e * y
+
+
+# ---- kernel factories; bytes moved per element given for float32 ----------------------------
+
+def _map1(name, f):
+    """out = f(x, p): unary forwards, 8 B/elem (read x, write out)."""
+    stamp = fm.STAMP
+
+    def kernel(x, p, out):
+        stamp                            # in the closure, so in the cache key
+        for i in numba.prange(out.size):
+            out[i] = f(x[i], p)
+    return _kernel(name, kernel)
+
+
+def _map2(name, f):
+    """out = f(a, b, p): unary backwards (saved, gy) and binary forwards, 12 B/elem; 8 B/elem
+    when a or b is a scalar."""
+    stamp = fm.STAMP
+
+    def kernel(a, b, p, out):
+        stamp                            # in the closure, so in the cache key
+        for i in numba.prange(out.size):
+            out[i] = f(_at(a, i), _at(b, i), p)
+    return _kernel(name, kernel)
+
+
+_CHUNK = 4096
+_TRIG_MAX = np.float32(fm.TRIG_MAX)
+
+
+def _trig(name, fast, exact):
+    """out = f(x, g): float32 sin/cos forwards (g unused), 8 B/elem, and backwards, 12 B/elem.
+    Chunk by chunk, the vectorised small-argument versions run first; a chunk that holds any
+    |x| > TRIG_MAX (or nan, inf) then recomputes those elements with libm while it is still
+    in cache. (A bool 'any' costs little in the vector loop; an integer count, much more.)"""
+    stamp = fm.STAMP
+
+    def kernel(x, g, p, out):
+        stamp                            # in the closure, so in the cache key
+        n = out.size
+        for c in numba.prange((n + _CHUNK - 1) // _CHUNK):
+            lo = c * _CHUNK
+            hi = min(lo + _CHUNK, n)
+            # slices: their indices are known >= 0, which spares a wraparound test per element
+            xs = x[lo:hi]
+            gs = _part(g, lo, hi)
+            outs = out[lo:hi]
+            big = False
+            for i in range(xs.size):
+                outs[i] = fast(xs[i], _at(gs, i))
+                big |= not (abs(xs[i]) <= _TRIG_MAX)
+            if big:
+                for i in range(xs.size):
+                    if not (abs(xs[i]) <= _TRIG_MAX):
+                        outs[i] = exact(xs[i], _at(gs, i))
+    return _kernel(name, kernel)
+
+
+def _pow_grad(name, pw):
+    """out = gy * exponent * x ** (exponent - 1), x ** q by `pw`: 12 B/elem."""
+    stamp = fm.STAMP
+
+    def kernel(x, gy, p, out):
+        stamp                            # in the closure, so in the cache key
+        c, q = p
+        for i in numba.prange(out.size):
+            out[i] = gy[i] * c * pw(x[i], q)
+    return _kernel(name, kernel)
+
+
+def _extreme_grads(name):
+    """(ga, gb) of maximum(a, b) from a, b, gy: 20 B/elem (12 when a or b is a scalar)."""
+    stamp = fm.STAMP
+
+    def kernel(a, b, gy, ga, gb):
+        stamp                            # in the closure, so in the cache key
+        for i in numba.prange(gy.size):
+            ai = _at(a, i)
+            bi = _at(b, i)
+            g = gy[i]
+            tie = g * _like(g, 0.5) if ai == bi else _like(g, 0)
+            ga[i] = g if ai > bi else tie
+            gb[i] = g if bi > ai else tie
+    return _kernel(name, kernel)
+
+
+# ---- scalar functions: forwards f(x, p), backwards f(saved, gy, p) --------------------------
+# p is a tuple of parameters already in x's dtype (empty for most).
+
+@_scalar
+def _neg(x, p):
+    return -x
+
+
+@_scalar
+def _abs(x, p):
+    return abs(x)
+
+
+@_scalar
+def _abs_grad(x, g, p):
+    # gy * sign(x); sign(+-0) = +-0 and sign(nan) = nan, as np.sign.
+    one = _like(x, 1)
+    return g * (one if x > _like(x, 0) else (-one if x < _like(x, 0) else x))
+
+
+@_scalar
+def _exp(x, p):
+    return fm.exp(x)
+
+
+@_scalar
+def _mul(a, b, p):                       # also exp_backward: gy * y
+    return a * b
+
+
+@_scalar
+def _log(x, p):
+    return fm.log(x)
+
+
+@_scalar
+def _log_grad(x, g, p):
+    return g / x
+
+
+@_scalar
+def _sqrt(x, p):
+    return np.sqrt(x)
+
+
+@_scalar
+def _sqrt_grad(y, g, p):
+    return g / (y + y)
+
+
+@_scalar
+def _sin(x, p):
+    return np.sin(x)
+
+
+@_scalar
+def _sin_grad(x, g, p):
+    return g * np.cos(x)
+
+
+@_scalar
+def _cos(x, p):
+    return np.cos(x)
+
+
+@_scalar
+def _cos_grad(x, g, p):
+    return -g * np.sin(x)
+
+
+# Float32 sin and cos: fastmath's vectorised versions for |x| <= TRIG_MAX, libm beyond.
+
+@_scalar
+def _sin_small(x, g):
+    return fm.sin_small(x)
+
+
+@_scalar
+def _sin_exact(x, g):
+    return np.sin(x)
+
+
+@_scalar
+def _sin_grad_small(x, g):
+    return g * fm.cos_small(x)
+
+
+@_scalar
+def _sin_grad_exact(x, g):
+    return g * np.cos(x)
+
+
+@_scalar
+def _cos_small(x, g):
+    return fm.cos_small(x)
+
+
+@_scalar
+def _cos_exact(x, g):
+    return np.cos(x)
+
+
+@_scalar
+def _cos_grad_small(x, g):
+    return -g * fm.sin_small(x)
+
+
+@_scalar
+def _cos_grad_exact(x, g):
+    return -g * np.sin(x)
+
+
+@_scalar
+def _tanh(x, p):
+    return fm.tanh(x)
+
+
+@_scalar
+def _tanh_grad(y, g, p):
+    return g * (_like(y, 1) - y * y)
+
+
+@_scalar
+def _sigmoid(x, p):
+    return _sigmoid_of(x)
+
+
+@_scalar
+def _sigmoid_grad(y, g, p):
+    return g * y * (_like(y, 1) - y)
+
+
+@_scalar
+def _reciprocal(x, p):
+    return _like(x, 1) / x
+
+
+@_scalar
+def _reciprocal_grad(y, g, p):
+    return -g * y * y
+
+
+@_scalar
+def _relu(x, p):
+    # np.maximum(x, 0): nan stays nan.
+    return _like(x, 0) if x < _like(x, 0) else x
+
+
+@_scalar
+def _relu_grad(y, g, p):
+    return g if y > _like(y, 0) else _like(g, 0)
+
+
+@_scalar
+def _clamp(x, p):
+    lo, hi = p                           # -inf / inf for a missing bound: same results
+    return _min(_max(x, lo), hi)
+
+
+@_scalar
+def _clamp_grad(x, g, p):
+    lo, hi = p
+    return g if (x >= lo) & (x <= hi) else _like(g, 0)
+
+
+@_scalar
+def _leaky_relu(x, p):
+    return x if x > _like(x, 0) else x * p[0]
+
+
+@_scalar
+def _leaky_relu_grad(x, g, p):
+    return g if x > _like(x, 0) else g * p[0]
+
+
+@_scalar
+def _softplus(x, p):
+    beta, threshold = p
+    z = x * beta
+    y = (_max(z, _like(z, 0)) + fm.log1p(fm.exp(-abs(z)))) / beta
+    return x if z > threshold else y     # PyTorch's rule: x itself above the threshold
+
+
+@_scalar
+def _softplus_grad(x, g, p):
+    beta, threshold = p
+    z = x * beta
+    return g if z > threshold else g * _sigmoid_of(z)
+
+
+@_scalar
+def _add(a, b, p):
+    return a + b
+
+
+@_scalar
+def _sub(a, b, p):
+    return a - b
+
+
+@_scalar
+def _div(a, b, p):
+    return a / b
+
+
+@_scalar
+def _pow(a, b, p):
+    return a ** b
+
+
+@_scalar
+def _maximum(a, b, p):
+    return _max(a, b)
+
+
+@_scalar
+def _minimum(a, b, p):
+    return _min(a, b)
+
+
+# x ** q for an exponent q known per call. NumPy computes some as other functions when the
+# exponent is a scalar (0.5 as sqrt: (-inf) ** 0.5 is nan there); the others are pow's values
+# to an ulp, with pow's special values.
+
+@_scalar
+def _pow_0(x, q):
+    return _like(x, 1)                   # nan ** 0 = 1
+
+
+@_scalar
+def _pow_1(x, q):
+    return x
+
+
+@_scalar
+def _pow_2(x, q):
+    return x * x
+
+
+@_scalar
+def _pow_3(x, q):
+    return x * x * x
+
+
+@_scalar
+def _pow_half(x, q):
+    return np.sqrt(x)
+
+
+@_scalar
+def _pow_minus_half(x, q):
+    y = _like(x, 1) / np.sqrt(x)
+    y = _like(x, np.inf) if x == _like(x, 0) else y          # not -inf at -0
+    return _like(x, 0) if x == _like(x, -np.inf) else y     # not nan at -inf
+
+
+@_scalar
+def _pow_minus_1(x, q):
+    return _like(x, 1) / x
+
+
+@_scalar
+def _pow_minus_2(x, q):
+    r = _like(x, 1) / x
+    return r * r
+
+
+@_scalar
+def _pow_any(x, q):
+    return x ** q
+
+
+_POW_FNS = {0: _pow_0, 1: _pow_1, 2: _pow_2, 3: _pow_3, 0.5: _pow_half,
+            -0.5: _pow_minus_half, -1: _pow_minus_1, -2: _pow_minus_2}
+_POW_NAMES = {0: '0', 1: '1', 2: '2', 3: '3', 0.5: 'half', -0.5: 'minus_half', -1: 'minus_1',
+              -2: 'minus_2'}
+
+# ---- the kernels -----------------------------------------------------------------------------
+
+_K = {}
+for _name, _f in [('neg', _neg), ('abs', _abs), ('exp', _exp), ('log', _log), ('sqrt', _sqrt),
+                  ('sin', _sin), ('cos', _cos), ('tanh', _tanh), ('sigmoid', _sigmoid),
+                  ('reciprocal', _reciprocal), ('relu', _relu), ('clamp', _clamp),
+                  ('leaky_relu', _leaky_relu), ('softplus', _softplus)]:
+    _K[_name + '_fwd'] = _map1(f'k_{_name}_forward', _f)
+for _name, _f in [('abs', _abs_grad), ('exp', _mul), ('log', _log_grad), ('sqrt', _sqrt_grad),
+                  ('sin', _sin_grad), ('cos', _cos_grad), ('tanh', _tanh_grad),
+                  ('sigmoid', _sigmoid_grad), ('reciprocal', _reciprocal_grad),
+                  ('relu', _relu_grad), ('clamp', _clamp_grad),
+                  ('leaky_relu', _leaky_relu_grad), ('softplus', _softplus_grad),
+                  ('add', _add), ('sub', _sub), ('mul', _mul), ('div', _div), ('pow', _pow),
+                  ('maximum', _maximum), ('minimum', _minimum)]:
+    _K[_name + '_2'] = _map2(f'k_{_name}_2', _f)
+_POW_FWD = {e: _map1(f'k_pow_{s}_forward', _POW_FNS[e]) for e, s in _POW_NAMES.items()}
+_POW_FWD_ANY = _map1('k_pow_any_forward', _pow_any)
+_POW_BWD = {e: _pow_grad(f'k_pow_{s}_backward', _POW_FNS[e]) for e, s in _POW_NAMES.items()}
+_POW_BWD_ANY = _pow_grad('k_pow_any_backward', _pow_any)
+_EXTREME_GRADS = _extreme_grads('k_extreme_grads')
+_TRIG32 = {'sin_fwd': _trig('k_sin_forward_f32', _sin_small, _sin_exact),
+           'sin_2': _trig('k_sin_backward_f32', _sin_grad_small, _sin_grad_exact),
+           'cos_fwd': _trig('k_cos_forward_f32', _cos_small, _cos_exact),
+           'cos_2': _trig('k_cos_backward_f32', _cos_grad_small, _cos_grad_exact)}
+_ZERO32 = np.float32(0)
+del _name, _f
+
+
+# ---- the primitives (cpu.py's names and signatures) ------------------------------------------
+
+def _ok(x):
+    """What the kernels take: a float32 or float64 C-contiguous ndarray."""
+    return type(x) is _ndarray and x.dtype in _FLOATS and x.flags.c_contiguous
+
+
+def _params(x, *values):
+    """Python numbers in x's dtype, as NumPy 2 casts them; None for anything else."""
+    for v in values:
+        if type(v) not in _SCALARS:
+            return None
+    t = x.dtype.type
+    try:
+        return tuple([t(v) for v in values])
+    except OverflowError:                # a Python int too large for a float: NumPy's error
+        return None
+
+
+def _unary(kernel, x, p=()):
+    if not _ok(x) or p is None:
+        return None
+    out = np.empty_like(x)
+    kernel(x.reshape(-1), p, out.reshape(-1))
+    return out
+
+
+def _grad(kernel, saved, gy, p=()):
+    if (not (_ok(saved) and _ok(gy)) or saved.shape != gy.shape or saved.dtype != gy.dtype
+            or p is None):
+        return None
+    out = np.empty_like(gy)
+    kernel(saved.reshape(-1), gy.reshape(-1), p, out.reshape(-1))
+    return out
+
+
+def _operands(a, b):
+    """(a, b, like) for a two-operand kernel - 1-d views of same-shape arrays, or an array and
+    a scalar in its dtype - and the array the result takes its shape from; None if declined."""
+    if type(a) is _ndarray:
+        if type(b) is _ndarray:
+            if a.dtype != b.dtype:
+                return None
+            if a.shape == b.shape:
+                return (a.reshape(-1), b.reshape(-1), a) if _ok(a) and _ok(b) else None
+            if b.size == 1 and b.ndim <= a.ndim and _ok(a):       # broadcasts to a's shape
+                return a.reshape(-1), b.reshape(-1)[0], a
+            if a.size == 1 and a.ndim <= b.ndim and _ok(b):
+                return a.reshape(-1)[0], b.reshape(-1), b
+            return None
+        if type(b) in _SCALARS and _ok(a):
+            return a.reshape(-1), a.dtype.type(b), a
+        return None
+    if type(a) in _SCALARS and _ok(b):
+        return b.dtype.type(a), b.reshape(-1), b
+    return None
+
+
+def _binary(kernel, a, b):
+    try:
+        operands = _operands(a, b)
+    except OverflowError:                # a Python int too large for a float: NumPy's error
+        return None
+    if operands is None:
+        return None
+    a, b, like = operands
+    out = np.empty_like(like)
+    kernel(a, b, (), out.reshape(-1))
+    return out
+
+
+def neg_forward(x):
+    return _unary(_K['neg_fwd'], x)
+
+
+def neg_backward(_unused, gy):
+    return _unary(_K['neg_fwd'], gy)
+
+
+def abs_forward(x):
+    return _unary(_K['abs_fwd'], x)
+
+
+def abs_backward(x, gy):
+    return _grad(_K['abs_2'], x, gy)
+
+
+def exp_forward(x):
+    return _unary(_K['exp_fwd'], x)
+
+
+def exp_backward(y, gy):
+    return _grad(_K['exp_2'], y, gy)
+
+
+def log_forward(x):
+    return _unary(_K['log_fwd'], x)
+
+
+def log_backward(x, gy):
+    return _grad(_K['log_2'], x, gy)
+
+
+def sqrt_forward(x):
+    return _unary(_K['sqrt_fwd'], x)
+
+
+def sqrt_backward(y, gy):
+    return _grad(_K['sqrt_2'], y, gy)
+
+
+def _trig_call(key, x, gy):
+    """Float32 goes to the chunked kernels (vectorised sin/cos), float64 to libm's."""
+    if type(x) is not _ndarray or x.dtype != _ZERO32.dtype:
+        return _unary(_K[key], x) if gy is None else _grad(_K[key], x, gy)
+    if gy is not None:
+        return _grad(_TRIG32[key], x, gy)
+    if not _ok(x):
+        return None
+    out = np.empty_like(x)
+    _TRIG32[key](x.reshape(-1), _ZERO32, (), out.reshape(-1))      # g: unused
+    return out
+
+
+def sin_forward(x):
+    return _trig_call('sin_fwd', x, None)
+
+
+def sin_backward(x, gy):
+    return _trig_call('sin_2', x, gy)
+
+
+def cos_forward(x):
+    return _trig_call('cos_fwd', x, None)
+
+
+def cos_backward(x, gy):
+    return _trig_call('cos_2', x, gy)
+
+
+def tanh_forward(x):
+    return _unary(_K['tanh_fwd'], x)
+
+
+def tanh_backward(y, gy):
+    return _grad(_K['tanh_2'], y, gy)
+
+
+def sigmoid_forward(x):
+    return _unary(_K['sigmoid_fwd'], x)
+
+
+def sigmoid_backward(y, gy):
+    return _grad(_K['sigmoid_2'], y, gy)
+
+
+def reciprocal_forward(x):
+    return _unary(_K['reciprocal_fwd'], x)
+
+
+def reciprocal_backward(y, gy):
+    return _grad(_K['reciprocal_2'], y, gy)
+
+
+def relu_forward(x):
+    return _unary(_K['relu_fwd'], x)
+
+
+def relu_backward(y, gy):
+    return _grad(_K['relu_2'], y, gy)
+
+
+def clamp_forward(x, lo, hi):
+    if not _ok(x):
+        return None
+    return _unary(_K['clamp_fwd'], x, _params(x, -np.inf if lo is None else lo,
+                                               np.inf if hi is None else hi))
+
+
+def clamp_backward(x, gy, lo, hi):
+    if not _ok(x) or (lo is None and hi is None):
+        return None
+    return _grad(_K['clamp_2'], x, gy, _params(x, -np.inf if lo is None else lo,
+                                               np.inf if hi is None else hi))
+
+
+def pow_scalar_forward(x, exponent):
+    if not _ok(x):
+        return None
+    p = _params(x, exponent)
+    if p is None:
+        return None
+    return _unary(_POW_FWD.get(p[0], _POW_FWD_ANY), x, p[0])
+
+
+def pow_scalar_backward(x, gy, exponent):
+    if not _ok(x) or exponent == 0:      # 0: zeros, NumPy's zeros_like does it
+        return None
+    p = _params(x, exponent, exponent - 1) if type(exponent) in _SCALARS else None
+    if p is None:
+        return None
+    return _grad(_POW_BWD.get(p[1], _POW_BWD_ANY), x, gy, p)
+
+
+def leaky_relu_forward(x, negative_slope):
+    if not _ok(x):
+        return None
+    return _unary(_K['leaky_relu_fwd'], x, _params(x, negative_slope))
+
+
+def leaky_relu_backward(x, gy, negative_slope):
+    if not _ok(x):
+        return None
+    return _grad(_K['leaky_relu_2'], x, gy, _params(x, negative_slope))
+
+
+def softplus_forward(x, beta, threshold):
+    if not _ok(x):
+        return None
+    return _unary(_K['softplus_fwd'], x, _params(x, beta, threshold))
+
+
+def softplus_backward(x, gy, beta, threshold):
+    if not _ok(x):
+        return None
+    return _grad(_K['softplus_2'], x, gy, _params(x, beta, threshold))
+
+
+def add_forward(a, b):
+    return _binary(_K['add_2'], a, b)
+
+
+def sub_forward(a, b):
+    return _binary(_K['sub_2'], a, b)
+
+
+def mul_forward(a, b):
+    return _binary(_K['mul_2'], a, b)
+
+
+def div_forward(a, b):
+    return _binary(_K['div_2'], a, b)
+
+
+def pow_forward(a, b):
+    try:
+        operands = _operands(a, b)
+    except OverflowError:
+        return None
+    if operands is None:
+        return None
+    a, b, like = operands
+    if type(b) is _ndarray:
+        out = np.empty_like(like)
+        _K['pow_2'](a, b, (), out.reshape(-1))
+        return out
+    # A scalar exponent: NumPy's shortcuts apply (0.5 as sqrt), as in pow_scalar_forward.
+    return _unary(_POW_FWD.get(b, _POW_FWD_ANY), like, b)
+
+
+def maximum_forward(a, b):
+    return _binary(_K['maximum_2'], a, b)
+
+
+def minimum_forward(a, b):
+    return _binary(_K['minimum_2'], a, b)
+
+
+def maximum_backward(a, b, gy):
+    """Both grads in one pass: the larger side takes gy, a tie gives each half (PyTorch)."""
+    if not _ok(gy):
+        return None
+    try:
+        operands = _operands(a, b)
+    except OverflowError:
+        return None
+    if operands is None:
+        return None
+    a, b, like = operands
+    if like.shape != gy.shape or like.dtype != gy.dtype:
+        return None
+    ga = np.empty_like(gy)
+    gb = np.empty_like(gy)
+    _EXTREME_GRADS(a, b, gy.reshape(-1), ga.reshape(-1), gb.reshape(-1))
+    return ga, gb
+
+
+def minimum_backward(a, b, gy):
+    return maximum_backward(b, a, gy)

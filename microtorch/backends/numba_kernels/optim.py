@@ -1,0 +1,116 @@
+"""Fused optimizer steps: sgd_step and adam_step, each one parallel pass that updates the
+parameter and its state in place, with cpu.py's operations in cpu.py's order.
+
+Hyper-parameters arrive in the parameter's dtype, rounded as NumPy rounds a Python float
+against a float32 array, and the kernels are compiled without fastmath: no contraction to FMA,
+no reciprocal for a division, so a float32 step gives the same bits as cpu.py's NumPy step
+(tests/test_optim.py holds both to torch.optim at 2e-7). A call is declined (DECLINED, before
+anything is written) unless param, grad and the state arrays share one C-contiguous float
+layout.
+
+The steps return what cpu.py's return (adam_step: None), so a decline is the DECLINED
+marker instead of None: the router runs these in-place primitives' NumPy originals only on it.
+"""
+import numba
+import numpy as np
+
+from . import DECLINED
+from .reduction import flat
+
+@numba.njit(parallel=True, cache=True)
+def _sgd(p, g, buf, lr, momentum, keep, weight_decay, decay, use_buf, dampened, nesterov,
+         maximize, first):
+    """d = g (-g) + wd p; buf = d (first step) or momentum buf + keep d; d = buf or
+    d + momentum buf; p -= lr d. keep = 1 - dampening. The flags are cpu.py's tests of the
+    Python values (a weight decay of 1e-50 is 0 in float32 but still adds p * 0).
+    Moves 3 * sizeof(T) bytes per element without momentum (read p, g, write p), else 5."""
+    for i in numba.prange(p.size):
+        param = p[i]
+        d = -g[i] if maximize else g[i]
+        if decay:                      # skipped at 0 as in cpu.py: inf * 0 would be nan
+            d += param * weight_decay
+        if use_buf:
+            if first:
+                b = d
+            else:
+                b = buf[i] * momentum
+                b += d * keep if dampened else d
+            buf[i] = b
+            if nesterov:
+                d += b * momentum
+            else:
+                d = b
+        p[i] = param - d * lr
+
+
+@numba.njit(parallel=True, cache=True)
+def _adam(p, g, m, v, vmax, decay, weight_decay, one_m_beta1, beta2, one_m_beta2, bc2_sqrt,
+          eps, step_size, amsgrad, maximize, coupled, shrink):
+    """Adam/AdamW, as cpu.py: coupled: g += wd p; shrink (AdamW): p *= decay = 1 - lr wd;
+    bc2_sqrt = sqrt(1 - beta2^t); step_size = lr / (1 - beta1^t). vmax is read and written
+    only with amsgrad.
+    Moves 7 * sizeof(T) bytes per element (read p, g, m, v, write p, m, v), 9 with amsgrad."""
+    for i in numba.prange(p.size):
+        param = p[i]
+        grad = -g[i] if maximize else g[i]
+        if coupled:
+            grad += param * weight_decay
+        elif shrink:
+            param *= decay
+        mi = m[i]
+        mi += (grad - mi) * one_m_beta1
+        m[i] = mi
+        vi = v[i] * beta2 + grad * grad * one_m_beta2
+        v[i] = vi
+        if amsgrad:
+            vm = vmax[i]
+            if vm > vi or vm != vm:    # np.maximum's: a nan on either side wins
+                vi = vm
+            vmax[i] = vi
+        p[i] = param - mi / (np.sqrt(vi) / bc2_sqrt + eps) * step_size
+
+
+def _views(param, *arrays):
+    """1-D views of param and arrays (None stays None) when all share param's C-contiguous
+    float layout; None otherwise."""
+    if type(param) is not np.ndarray or param.dtype.char not in 'fd':
+        return None
+    views = [flat(param, param.shape, param.dtype)]
+    for a in arrays:
+        views.append(None if a is None else flat(a, param.shape, param.dtype))
+        if a is not None and views[-1] is None:
+            return None
+    return None if views[0] is None else views
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, nesterov, weight_decay,
+             maximize):
+    views = _views(param, grad, momentum_buffer if momentum else None)
+    if views is None:
+        return DECLINED
+    first = bool(momentum) and momentum_buffer is None
+    if first:
+        momentum_buffer = np.empty_like(param)
+        views[2] = momentum_buffer.reshape(-1)
+    p, g, buf = views
+    dt = param.dtype.type
+    # buf: the parameter itself stands in without momentum (the kernel never touches it then)
+    _sgd(p, g, p if buf is None else buf, dt(lr), dt(momentum), dt(1 - dampening),
+         dt(weight_decay), bool(weight_decay), bool(momentum), bool(dampening), bool(nesterov),
+         bool(maximize), first)
+    return momentum_buffer if momentum else None
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+              weight_decay, amsgrad, maximize, decoupled_weight_decay):
+    views = _views(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
+    if views is None:
+        return DECLINED
+    p, g, m, v, vmax = views
+    dt = param.dtype.type
+    _adam(p, g, m, v, p if vmax is None else vmax, dt(1 - lr * weight_decay),
+          dt(weight_decay), dt(1 - beta1), dt(beta2), dt(1 - beta2),
+          dt((1 - beta2 ** step) ** 0.5), dt(eps), dt(lr / (1 - beta1 ** step)),
+          bool(amsgrad), bool(maximize), bool(weight_decay) and not decoupled_weight_decay,
+          bool(weight_decay) and bool(decoupled_weight_decay))
+    return None

@@ -1,0 +1,198 @@
+"""Fused sums: sum_forward (sum_to_shape, the engine's un-broadcasting, stays on NumPy: a
+kernel for it never beat np.sum up to 2^20 elements in benchmarks/numba_crossover.py).
+
+It sees a C-contiguous float array as 2-D (R, C) - the reduced dims must be a leading run
+(column sums: bias gradients, (N, M) -> (M,)) or a trailing run (row sums, (N, M) -> (N, 1))
+of the non-unit dims, or all of them - and decline anything else (the NumPy original runs).
+
+Accumulation is in float64 for both dtypes, in partial sums over fixed chunks: reading x is
+the bottleneck, so widening float32 costs nothing, and the result is then as accurate as
+NumPy's pairwise float32 sum or better; the chunks depend on the shape only (never on the
+thread count), so a sum gives the same bits on every machine. (The loss and softmax kernels,
+whose loops are bound by exp and log rather than by memory, store the values they sum, add
+them in x's dtype over BLOCK elements (`block_sum`) and add those sums in float64: a float64
+accumulator in the loop would halve its vector width.) The shared pieces (flags, `flat`,
+`row_max`, `block_sum`, `finish_sum`...) serve those modules too.
+"""
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+# A subset of fastmath that keeps nan and inf (no 'nnan'/'ninf') and never the full set.
+FLAGS = {'contract', 'afn', 'nsz'}
+# 'reassoc' lets LLVM split a running sum over vector lanes; only kernels that reduce get it.
+RFLAGS = FLAGS | {'reassoc'}
+CHUNK = 1 << 14             # elements per partial sum (a fixed number: see the docstring)
+COL_BLOCK = 2048            # columns per task in column sums: 16 KiB of float64 sums in L1
+COL_TASKS = 64              # column sums: about this many tasks (row chunks x column blocks)
+BLOCK = 1024                # fused loops: elements added in x's dtype before float64
+TASKS = 64                  # tasks for kernels that need a BLOCK of scratch each
+
+
+def is_float(a):
+    return type(a) is np.ndarray and a.dtype.char in 'fd'
+
+
+def flat(a, shape, dtype):
+    """a as a 1-D view when it is a C-contiguous array of `shape` and `dtype`, else None."""
+    if (type(a) is np.ndarray and a.shape == shape and a.dtype == dtype
+            and a.flags.c_contiguous):
+        return a.reshape(-1)
+    return None
+
+
+@intrinsic
+def fmax(typingctx, a, b):
+    """LLVM's maxnum: the larger of two floats, the other one where one is nan. Unlike a
+    compare-and-select, a running maxnum is vectorised with 'reassoc' alone (no 'nnan')."""
+    if not (isinstance(a, types.Float) and a == b):
+        return None
+
+    def codegen(context, builder, sig, args):
+        t = args[0].type
+        fn = builder.module.declare_intrinsic('llvm.maxnum', [t], ir.FunctionType(t, [t, t]))
+        return builder.call(fn, args)
+    return a(a, b), codegen
+
+
+# The helpers below are compiled on their own with 'reassoc' (which a running sum or max needs
+# to be vectorised) and called once per row or block: kernels that compute exp/log/log1p are
+# compiled without it, as it would let LLVM reassociate the range reductions inside those
+# functions (Cody-Waite's x - n ln2_hi - n ln2_lo, log1p's (1 + x) - 1) and undo them.
+
+@numba.njit(cache=True, fastmath=RFLAGS)
+def row_max(xs):
+    """The largest element of a non-empty 1-D array, skipping nans (nan if all are): a row
+    with a nan still gets nan outputs, through its sum."""
+    m = xs[0]
+    for i in range(xs.size):
+        m = fmax(m, xs[i])
+    return m
+
+
+@numba.njit(cache=True, fastmath=RFLAGS)
+def block_sum(xs):
+    """The sum of a 1-D array of at most BLOCK elements, in its dtype."""
+    s = xs.dtype.type(0)
+    for i in range(xs.size):
+        s += xs[i]
+    return s
+
+
+@numba.njit(cache=True, fastmath=RFLAGS)
+def sum64(xs):
+    """The sum of a 1-D array in float64."""
+    s = 0.0
+    for i in range(xs.size):
+        s += xs[i]
+    return s
+
+
+@numba.njit(cache=True, fastmath=RFLAGS)
+def dot64(xs, ys):
+    """sum(xs * ys) in float64, each product rounded to the arrays' dtype first (as NumPy's
+    xs * ys)."""
+    s = 0.0
+    for i in range(xs.size):
+        s += xs[i] * ys[i]
+    return s
+
+
+# Loops below run over slices from 0 (`xs = x[lo:hi]; for i in range(xs.size)`), not over
+# range(lo, hi): an index that may be negative costs a wraparound select per element, which
+# keeps LLVM from vectorising the loop (4x slower for a sum).
+
+@numba.njit(parallel=True, cache=True, fastmath=RFLAGS)
+def row_partials(x, rows, cols, k, partials):
+    """partials[r * k + c] = sum of chunk c of row r of x (flat, rows x cols).
+    Moves sizeof(T) bytes per element: one read."""
+    for t in numba.prange(rows * k):
+        r = t // k
+        lo = r * cols + (t - r * k) * CHUNK
+        xs = x[lo:min(lo + CHUNK, (r + 1) * cols)]
+        s = 0.0
+        for i in range(xs.size):
+            s += xs[i]
+        partials[t] = s
+
+
+@numba.njit(parallel=True, cache=True, fastmath=FLAGS)
+def _col_partials(x, rows, cols, nrc, partials):
+    """partials[c * cols + j] = sum over row chunk c of column j of x (flat, rows x cols).
+    A task adds one row chunk of one block of columns into its slice of partials (in L1).
+    Moves sizeof(T) bytes per element: one read (partials are rows/nrc times smaller)."""
+    ncb = (cols + COL_BLOCK - 1) // COL_BLOCK
+    per = (rows + nrc - 1) // nrc
+    for t in numba.prange(nrc * ncb):
+        c = t // ncb
+        j0 = (t - c * ncb) * COL_BLOCK
+        j1 = min(j0 + COL_BLOCK, cols)
+        ps = partials[c * cols + j0:c * cols + j1]
+        for j in range(ps.size):
+            ps[j] = 0.0
+        for i in range(c * per, min((c + 1) * per, rows)):
+            xs = x[i * cols + j0:i * cols + j1]
+            for j in range(ps.size):
+                ps[j] += xs[j]
+
+
+def finish_sum(partials):
+    """The float64 total of a kernel's partial sums (pairwise, as np.sum adds)."""
+    return partials[0] if partials.size == 1 else np.sum(partials)
+
+
+def _sum_rows(x, rows, cols):
+    """float64 sums of the rows of x (flat, rows x cols)."""
+    k = -(-cols // CHUNK)
+    partials = np.empty(rows * k, np.float64)
+    row_partials(x, rows, cols, k, partials)
+    return partials if k == 1 else partials.reshape(rows, k).sum(axis=1)
+
+
+def _sum_cols(x, rows, cols):
+    """float64 sums of the columns of x (flat, rows x cols)."""
+    ncb = -(-cols // COL_BLOCK)
+    # Row chunks of >= 16 rows, enough of them to give about COL_TASKS tasks in all.
+    nrc = max(1, min(-(-rows // 16), COL_TASKS // ncb))
+    partials = np.empty(nrc * cols, np.float64)
+    _col_partials(x, rows, cols, nrc, partials)
+    return partials if nrc == 1 else partials.reshape(nrc, cols).sum(axis=0)
+
+
+def _sum_runs(x, reduced):
+    """Sum x over the dims flagged in `reduced`, when those are a leading or trailing run of
+    its non-unit dims: the float64 sums, in the order of the kept dims; None otherwise."""
+    if not is_float(x) or not x.flags.c_contiguous or x.size == 0:
+        return None
+    flags = [r for n, r in zip(x.shape, reduced) if n != 1]
+    k = sum(flags)
+    if not k:
+        return None                                 # nothing to add up: NumPy's copy
+    n_red = 1
+    for n, r in zip(x.shape, reduced):
+        n_red *= n if r else 1
+    n_kept = x.size // n_red
+    xf = x.reshape(-1)
+    if k == len(flags):                             # every element: one long row
+        return _sum_rows(xf, 1, x.size)
+    if flags[k:] == [False] * (len(flags) - k):     # reduced, then kept: column sums
+        return _sum_cols(xf, n_red, n_kept)
+    if flags[:len(flags) - k] == [False] * (len(flags) - k):
+        return _sum_rows(xf, n_kept, n_red)        # kept, then reduced: row sums
+    return None
+
+
+def sum_forward(x, dims, keepdim):
+    if type(x) is not np.ndarray:
+        return None
+    dims = range(x.ndim) if dims is None else dims
+    reduced = [i in dims for i in range(x.ndim)]
+    sums = _sum_runs(x, reduced)
+    if sums is None:
+        return None
+    if not keepdim and all(reduced):
+        return x.dtype.type(sums[0])                # NumPy gives a scalar here
+    shape = tuple(1 if r else n for n, r in zip(x.shape, reduced) if keepdim or not r)
+    return sums.astype(x.dtype, copy=False).reshape(shape)

@@ -1,0 +1,278 @@
+"""The fused Numba kernels against NumPy: fastmath's float32 functions, and each elementwise
+kernel against the NumPy primitive it replaces (backends/cpu.py), including the calls it
+declines. The first run compiles every kernel (a minute or two; cached on disk after that)."""
+import inspect
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip('numba')
+
+from microtorch.backends import cpu, numba_dispatch                      # noqa: E402
+from microtorch.backends.numba_kernels import ROUTES                     # noqa: E402
+from microtorch.backends.numba_kernels import elementwise as ew          # noqa: E402
+from microtorch.backends.numba_kernels import fastmath as fm             # noqa: E402
+
+F32 = np.float32
+ELEMENTWISE = sorted(name for name, (module, _) in ROUTES.items() if module == 'elementwise')
+
+
+def _numpy(name, *args):
+    """The NumPy original, with routing off (some originals call other routed primitives)."""
+    with numba_dispatch.configure(enabled=False):
+        return getattr(cpu, name).numpy(*args)
+
+
+# ---- fastmath ---------------------------------------------------------------------------------
+
+def _mapper(f, name):
+    # Module-level functions in the closure and a name per kernel: Numba can cache these, and
+    # fastmath.STAMP in the closure recompiles them when fastmath.py changes. Numba's default
+    # error_model ('python') on purpose: fastmath must not raise under it.
+    stamp = fm.STAMP
+
+    def run(x):
+        stamp                                   # in the closure, so in the cache key
+        out = np.empty_like(x)
+        for i in range(x.size):
+            out[i] = f(x[i])
+        return out
+    run.__name__ = run.__qualname__ = name
+    return numba.njit(cache=True, fastmath=ew.FLAGS)(run)
+
+
+FM = {name: _mapper(getattr(fm, name), 'fm_' + name)
+      for name in ('exp', 'log', 'log1p', 'tanh', 'sin_small', 'cos_small')}
+
+
+def _positive_floats(step):
+    """Every `step`-th positive finite float32, denormals included."""
+    return np.arange(1, 0x7f800000, step, dtype=np.uint32).view(F32)
+
+
+def _tiny(n):
+    t = np.geomspace(1e-38, 1e-3, n).astype(F32)
+    return np.concatenate([t, -t])
+
+
+def _max_relative_error(name, x, ref_fn):
+    got = FM[name](x).astype(np.float64)
+    ref = ref_fn(x.astype(np.float64))
+    with np.errstate(all='ignore'):
+        err = np.abs(got - ref) / np.abs(ref)
+    return np.max(np.where(got == ref, 0, err))
+
+
+@pytest.mark.parametrize('name, domain, ref_fn, bound', [
+    ('exp', lambda: np.linspace(-87.3, 88.7, 2_000_001, dtype=F32), np.exp, 2e-7),
+    ('exp', lambda: _tiny(100_000), np.exp, 2e-7),
+    ('log', lambda: _positive_floats(1 << 10), np.log, 2e-7),
+    ('log1p', lambda: np.linspace(-0.9999, 20, 2_000_001, dtype=F32), np.log1p, 4e-7),
+    ('log1p', lambda: _tiny(100_000), np.log1p, 4e-7),
+    ('log1p', lambda: _positive_floats(1 << 11), np.log1p, 4e-7),
+    ('tanh', lambda: np.linspace(-12, 12, 2_000_001, dtype=F32), np.tanh, 6e-7),
+    ('tanh', lambda: _tiny(100_000), np.tanh, 3e-7),
+])
+def test_fastmath_float32_accuracy(name, domain, ref_fn, bound):
+    x = domain()
+    assert FM[name](x).dtype == F32
+    assert _max_relative_error(name, x, ref_fn) < bound
+
+
+@pytest.mark.parametrize('name, ref_fn', [('sin_small', np.sin), ('cos_small', np.cos)])
+def test_fastmath_float32_sin_cos(name, ref_fn):
+    x = np.linspace(-fm.TRIG_MAX, fm.TRIG_MAX, 2_000_001, dtype=F32)
+    err = np.abs(FM[name](x).astype(np.float64) - ref_fn(x.astype(np.float64)))
+    assert err.max() < 1.5e-7
+
+
+SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-45, -1e-45, 1e-30, 1.0, -1.0, 2.0,
+                    -2.0, 9.5, -9.5, 20.0, -20.0, 88.72, 88.73, -87.4, -103.9, -104.0, -200.0,
+                    3.4e38, -3.4e38], F32)
+
+
+@pytest.mark.parametrize('name', ['exp', 'log', 'log1p', 'tanh'])
+def test_fastmath_float32_special_values(name):
+    with np.errstate(all='ignore'):
+        ref = getattr(np, name)(SPECIAL.astype(np.float64)).astype(F32)
+    got = FM[name](SPECIAL)
+    # Equal nan and inf positions, finite values to 4e-7; exp flushes denormal results to 0.
+    tiny = np.finfo(F32).tiny if name == 'exp' else 1.5e-45
+    np.testing.assert_allclose(got, ref, rtol=4e-7, atol=tiny)
+    np.testing.assert_array_equal(np.signbit(got[np.isinf(ref)]), np.signbit(ref[np.isinf(ref)]))
+
+
+def test_fastmath_float64_is_numpy():
+    x = np.concatenate([np.linspace(-50, 50, 10_001), [np.nan, np.inf, -np.inf, 0.0]])
+    for name in ('exp', 'tanh'):
+        np.testing.assert_allclose(FM[name](x), getattr(np, name)(x), rtol=1e-15)
+    for name in ('log', 'log1p'):
+        with np.errstate(all='ignore'):
+            np.testing.assert_allclose(FM[name](np.abs(x)), getattr(np, name)(np.abs(x)),
+                                       rtol=1e-15)
+
+
+# ---- the routed elementwise kernels against NumPy -------------------------------------------
+
+def test_every_routed_name_has_a_kernel_with_numpys_signature():
+    for name in ELEMENTWISE:
+        original = getattr(cpu, name).numpy
+        n = (original.nin if isinstance(original, np.ufunc)
+             else len(inspect.signature(original).parameters))
+        assert len(inspect.signature(getattr(ew, name)).parameters) == n, name
+
+
+@pytest.fixture(scope='module')
+def data():
+    """x, y, gy with nan/inf/0 entries; xt with |x| beyond fastmath.TRIG_MAX (libm's part)."""
+    rng = np.random.default_rng(0)
+    n = 10_001
+    x = rng.standard_normal(n) * 3
+    x[:9] = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 30.0, -30.0, 1.0]
+    y = rng.standard_normal(n) * 3
+    y[9:13] = [np.nan, 0.0, np.inf, -np.inf]
+    y[20:60] = x[20:60]                                 # ties for maximum's gradient
+    gy = rng.standard_normal(n)
+    gy[13] = np.nan
+    xt = x.copy()
+    xt[100::997] = rng.uniform(-1e5, 1e5, xt[100::997].size)
+    return {'x': x, 'y': y, 'gy': gy, 'xp': np.abs(x), 'xt': xt, 'xs': 1 / (1 + np.exp(-y))}
+
+
+# (primitive, argument names (arrays from `data`) or values, float32 atol for cancellation)
+CASES = [
+    ('neg_forward', ['x']), ('abs_forward', ['x']), ('exp_forward', ['x']),
+    ('log_forward', ['x']), ('log_forward', ['xp']), ('sqrt_forward', ['x']),
+    ('sin_forward', ['xt'], 2e-7), ('cos_forward', ['xt'], 2e-7), ('tanh_forward', ['x']),
+    ('sigmoid_forward', ['x']), ('reciprocal_forward', ['x']), ('relu_forward', ['x']),
+    ('clamp_forward', ['x', -1, 2.5]), ('clamp_forward', ['x', None, 0.5]),
+    ('clamp_forward', ['x', -0.5, None]),
+    *[('pow_scalar_forward', ['x', e]) for e in (0, 1, 2, 3, 0.5, -0.5, -1, -2, 1.7, 2.5)],
+    ('leaky_relu_forward', ['x', 0.01]), ('softplus_forward', ['x', 1.0, 20.0]),
+    ('softplus_forward', ['x', 2.0, 3.0]), ('softplus_forward', ['x', 0.5, 1.0]),
+    ('neg_backward', [None, 'gy']), ('abs_backward', ['x', 'gy']),
+    ('exp_backward', ['x', 'gy']), ('log_backward', ['x', 'gy']),
+    ('sqrt_backward', ['xp', 'gy']), ('sin_backward', ['xt', 'gy'], 1e-6),
+    ('cos_backward', ['xt', 'gy'], 1e-6), ('tanh_backward', ['x', 'gy'], 1e-6),
+    ('tanh_backward', ['xs', 'gy'], 1e-6), ('sigmoid_backward', ['xs', 'gy']),
+    ('reciprocal_backward', ['x', 'gy']), ('relu_backward', ['x', 'gy']),
+    ('clamp_backward', ['x', 'gy', -1, 2.5]), ('clamp_backward', ['x', 'gy', None, 0.5]),
+    *[('pow_scalar_backward', ['x', 'gy', e]) for e in (1, 2, 3, 1.5, 0.5, -1, 2.5)],
+    ('leaky_relu_backward', ['x', 'gy', 0.2]), ('softplus_backward', ['x', 'gy', 1.0, 20.0]),
+    ('softplus_backward', ['x', 'gy', 2.0, 3.0]),
+    *[(f'{op}_forward', args) for op in ('add', 'sub', 'mul', 'div', 'maximum', 'minimum')
+      for args in (['x', 'y'], ['x', 2.5], [3, 'y'], ['x', 'y1'], ['y0d', 'x'])],
+    ('pow_forward', ['xp', 'y']), ('pow_forward', ['x', 2]), ('pow_forward', ['xp', 0.5]),
+    ('pow_forward', ['x', 0.5]), ('pow_forward', [2.0, 'y']), ('pow_forward', ['x', 'y1']),
+    *[(f'{op}_backward', args) for op in ('maximum', 'minimum')
+      for args in (['x', 'y', 'gy'], ['x', 0.5, 'gy'], [1, 'y', 'gy'], ['x', 'y1', 'gy'])],
+]
+
+
+def _args(names, data, dtype):
+    def one(v):
+        if not isinstance(v, str):
+            return v
+        if v == 'y1':                                   # a size-1 array, broadcast
+            return data['y'][14:15].astype(dtype)
+        if v == 'y0d':
+            return np.asarray(data['y'][15], dtype)
+        return data[v].astype(dtype)
+    return [one(v) for v in names]
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('case', CASES, ids=lambda c: f'{c[0]}{c[1]}')
+def test_kernel_matches_numpy(case, dtype, data):
+    name, names, atol = (*case, 0.0)[:3]
+    args = _args(names, data, dtype)
+    with np.errstate(all='ignore'):
+        got = numba_dispatch.kernel(name)(*args)
+        ref = _numpy(name, *args)
+    assert got is not None, 'declined'
+    got, ref = (got, ref) if isinstance(ref, tuple) else ((got,), (ref,))
+    for g, r in zip(got, ref):
+        assert type(g) is np.ndarray and g.dtype == r.dtype and g.shape == r.shape
+        if dtype == np.float32:
+            np.testing.assert_allclose(g, r, rtol=2e-6, atol=atol)
+        else:
+            np.testing.assert_allclose(g, r, rtol=1e-10, atol=atol * 1e-8)
+
+
+def test_zero_dim_arrays():
+    x = np.asarray(F32(0.5))
+    for name in ('exp_forward', 'sigmoid_forward', 'relu_forward'):
+        got = numba_dispatch.kernel(name)(x)
+        assert got.shape == () and got.dtype == F32
+        np.testing.assert_allclose(got, _numpy(name, x), rtol=2e-6)
+    got = numba_dispatch.kernel('mul_forward')(x, x)
+    assert got.shape == () and got.dtype == F32 and got == F32(0.25)
+
+
+def test_python_scalars_keep_float32():
+    x = np.linspace(-3, 3, 1001, dtype=F32)
+    for name, args in [('mul_forward', (x, 0.1)), ('add_forward', (1e-3, x)),
+                       ('div_forward', (x, 3)), ('sub_forward', (True, x)),
+                       ('maximum_forward', (x, 0.1)), ('leaky_relu_forward', (x, 0.1)),
+                       ('clamp_forward', (x, -0.1, 0.3)), ('pow_scalar_forward', (x, 3))]:
+        got = numba_dispatch.kernel(name)(*args)
+        assert got.dtype == F32, name
+        # The scalar is rounded to float32 first, as NumPy 2 does: the same numbers (x ** 3
+        # as x * x * x is within an ulp or two of powf).
+        np.testing.assert_allclose(got, _numpy(name, *args), rtol=3e-7 if 'pow' in name else 0,
+                                   atol=0, err_msg=name)
+
+
+# ---- calls the kernels decline still get NumPy's answer through the router ------------------
+
+DECLINED = [
+    ('add_forward', lambda: (np.arange(20_000), np.arange(20_000))),             # int64
+    ('exp_forward', lambda: (np.arange(20_000, dtype=np.int32) % 50,)),
+    ('add_forward', lambda: (np.ones(40_000, bool), np.ones(40_000, bool))),
+    ('sigmoid_forward', lambda: (np.linspace(-5, 5, 40_000, dtype=F32)[::2],)),   # strided
+    ('relu_backward', lambda: (np.ones((200, 200), F32).T, np.ones((200, 200), F32))),
+    ('mul_forward', lambda: (np.ones((200, 1), F32), np.ones((1, 300), F32))),   # broadcast
+    ('maximum_forward', lambda: (np.ones((2, 20_000), F32), np.zeros(20_000, F32))),
+    ('add_forward', lambda: (np.ones(20_000, F32), np.ones(20_000))),            # mixed dtypes
+    ('mul_forward', lambda: (np.ones(20_000, F32), np.float64(0.5))),            # NumPy scalar
+    ('exp_forward', lambda: (np.ones(20_000, np.float16),)),
+    ('exp_backward', lambda: (np.ones(20_000, F32), np.ones(20_000))),
+    ('sigmoid_backward', lambda: (np.ones(20_000, F32), np.asarray(F32(1)))),     # 0-d gy
+    ('maximum_backward', lambda: (np.ones((2, 20_000), F32), np.zeros(20_000, F32),
+                                  np.ones((2, 20_000), F32))),
+    ('pow_scalar_backward', lambda: (np.ones(20_000, F32), np.ones(20_000, F32), 0)),
+    ('add_forward', lambda: (np.ones(20_000, F32), 10 ** 400)),                   # too large
+]
+
+
+@pytest.mark.parametrize('name, make', DECLINED, ids=[d[0] for d in DECLINED])
+def test_declined_calls_run_numpy(name, make):
+    args = make()
+    assert numba_dispatch.kernel(name)(*args) is None
+    try:
+        ref = _numpy(name, *args)
+    except OverflowError:                       # NumPy's own answer to 10 ** 400
+        with numba_dispatch.configure(enabled=True, min_size=0), pytest.raises(OverflowError):
+            getattr(cpu, name)(*args)
+        return
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        got = getattr(cpu, name)(*args)
+    got, ref = (got, ref) if isinstance(ref, tuple) else ((got,), (ref,))
+    for g, r in zip(got, ref):
+        assert g.dtype == r.dtype and g.shape == r.shape
+        np.testing.assert_array_equal(g, r)
+
+
+def test_second_process_loads_kernels_from_cache():
+    x = np.linspace(-5, 5, 1000, dtype=F32)
+    ew.sigmoid_forward(x)                       # compiled (and cached) here if it was not
+    code = ('import numpy as np\n'
+            'from microtorch.backends.numba_kernels import elementwise as ew\n'
+            'ew.sigmoid_forward(np.ones(1000, np.float32))\n'
+            "print(sum(ew._K['sigmoid_fwd'].stats.cache_hits.values()))\n")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         check=True, cwd=pathlib.Path(__file__).parents[1])
+    assert out.stdout.strip() == '1'

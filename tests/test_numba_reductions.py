@@ -1,0 +1,338 @@
+"""The fused Numba kernels for sums, softmax, losses and optimizer steps
+(backends/numba_kernels/reduction.py, softmax.py, loss.py, optim.py) against cpu.py's NumPy
+originals: each kernel must take the supported calls (not decline them) and return what NumPy
+returns - dtype, shape, values to rounding - on odd sizes (partial vector lanes, blocks and
+chunks) with nan, inf and -inf rows; calls it declines must still give NumPy's result through
+the router; the optimizer steps must update param and state in place to the same bits.
+
+The first run compiles about 80 kernel specialisations (dtypes, and None or an array for each
+optional weight): minutes on two cores; Numba caches them on disk for later runs."""
+import itertools
+
+import numpy as np
+import pytest
+
+pytest.importorskip('numba')
+
+from microtorch.backends import cpu, numba_dispatch, numba_kernels  # noqa: E402
+from microtorch.backends.numba_kernels import optim as numba_optim  # noqa: E402
+
+DTYPES = [np.float32, np.float64]
+N, M = 257, 129
+
+
+@pytest.fixture(params=DTYPES, ids=['float32', 'float64'])
+def dtype(request):
+    return request.param
+
+
+def numpy_result(name, *args):
+    """What cpu.py's NumPy original returns (with every kernel off, also inside it)."""
+    with numba_dispatch.configure(enabled=False), np.errstate(all='ignore'):
+        return getattr(cpu, name)(*args)
+
+
+def assert_same(got, want, dtype):
+    assert type(got) is type(want)
+    assert got.dtype == want.dtype and np.shape(got) == np.shape(want)
+    # float32: NumPy's own rounding (its float32 sums) is the larger part of the difference
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def check(name, *args):
+    """The kernel behind `name` takes the call and agrees with NumPy."""
+    got = numba_dispatch.kernel(name)(*args)
+    assert got is not None, f'{name} declined'
+    assert_same(got, numpy_result(name, *args), args[0].dtype)
+
+
+def routed(name, *args):
+    """`name` through the router with every size sent to the kernels."""
+    with numba_dispatch.configure(enabled=True, min_size=0), np.errstate(all='ignore'):
+        return getattr(cpu, name)(*args)
+
+
+def logits(rng, dtype, shape=(N, M)):
+    """Logits with the rows (along the last dim) that test stability: -inf, nan, +inf, huge
+    of both signs."""
+    out = (rng.standard_normal(shape) * 5).astype(dtype)
+    x = out.reshape(-1, shape[-1])
+    x[1] = -np.inf                          # all -inf: NumPy's softmax gives nan
+    x[2, 5] = np.nan
+    x[3, 7] = np.inf
+    x[4, :9] = -np.inf                      # some -inf: they get probability 0
+    x[5] = 1e4
+    x[6, ::2] = -1e4
+    return out
+
+
+# ---- sums ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('shape, dims, keepdim', [
+    ((N, M), None, False), ((N, M), (0, 1), True), ((N, M), (0,), False), ((N, M), (1,), True),
+    ((1 << 15,), (0,), False), ((2, 40000), (1,), False), ((5, 7, 9), (0, 1), False),
+    ((5, 7, 9), (1, 2), True), ((3, 1, 5), (0,), False), ((4, 1, 50000), (0, 1), True)])
+def test_sum_forward(rng, dtype, shape, dims, keepdim):
+    check('sum_forward', rng.standard_normal(shape).astype(dtype), dims, keepdim)
+
+
+def test_sums_do_not_depend_on_the_thread_count(rng):
+    import numba
+    x = rng.standard_normal(1 << 20).astype(np.float32)
+    y = rng.standard_normal((300, 5000)).astype(np.float32)
+    kernel = numba_dispatch.kernel('sum_forward')
+    before = numba.get_num_threads()
+    results = []
+    for threads in sorted({1, before}):
+        numba.set_num_threads(threads)
+        try:
+            results.append((kernel(x, None, False), kernel(y, (0,), False),
+                            numba_dispatch.kernel('mse_loss_forward')(x, x[::-1].copy(), 'sum')))
+        finally:
+            numba.set_num_threads(before)
+    for got in results[1:]:
+        for a, b in zip(got, results[0]):
+            assert np.array_equal(a, b)
+
+
+# ---- softmax, log_softmax, logsumexp ---------------------------------------------------------
+
+@pytest.mark.parametrize('name', ['softmax', 'log_softmax'])
+@pytest.mark.parametrize('dim', [1, 0])
+def test_softmax_pair(rng, dtype, name, dim):
+    x = logits(rng, dtype)
+    check(f'{name}_forward', x, dim)
+    with numba_dispatch.configure(enabled=False), np.errstate(all='ignore'):
+        y = np.nan_to_num(getattr(cpu, f'{name}_forward')(x, dim), nan=0.25, neginf=-30)
+    check(f'{name}_backward', y, rng.standard_normal(x.shape).astype(dtype), dim)
+
+
+def test_softmax_last_dim_of_3d(rng, dtype):
+    x = logits(rng, dtype, (3, N, 70))
+    check('softmax_forward', x, 2)
+    check('log_softmax_forward', x, 2)
+
+
+@pytest.mark.parametrize('keepdim', [False, True])
+def test_logsumexp(rng, dtype, keepdim):
+    check('logsumexp_forward', logits(rng, dtype), (1,), keepdim)
+    check('logsumexp_forward', logits(rng, dtype, (2, 5, 300)), (2,), keepdim)
+    check('logsumexp_forward', rng.standard_normal(5000).astype(dtype), (0,), keepdim)
+
+
+def test_huge_logits_stay_finite_in_float32():
+    x = np.array([[-1e4, 1e4, 0.0, 1e4], [1e4] * 4], np.float32)
+    for name, args in [('softmax_forward', (1,)), ('log_softmax_forward', (1,)),
+                       ('logsumexp_forward', ((1,), False))]:
+        out = numba_dispatch.kernel(name)(x, *args)
+        assert np.isfinite(out).all(), name
+    y = np.array([[0.0, 1.0, 0.5, 1.0]] * 2, np.float32)
+    for reduction in ('none', 'sum'):
+        out = numba_dispatch.kernel('binary_cross_entropy_with_logits_forward')(
+            x, y, reduction, None, None)
+        assert np.isfinite(out).all()
+        assert_same(out, numpy_result('binary_cross_entropy_with_logits_forward', x, y,
+                                      reduction, None, None), np.float32)
+
+
+# ---- losses ----------------------------------------------------------------------------------
+
+REDUCTIONS = ['none', 'mean', 'sum']
+
+
+def upstream(rng, reduction, shape, dtype):
+    """gy: the loss's shape for 'none', 0-d otherwise."""
+    if reduction == 'none':
+        return rng.standard_normal(shape).astype(dtype)
+    return np.asarray(1.7, dtype)
+
+
+@pytest.mark.parametrize('reduction', REDUCTIONS)
+def test_distance_losses(rng, dtype, reduction):
+    x = rng.standard_normal((N, M)).astype(dtype)
+    y = rng.standard_normal((N, M)).astype(dtype)
+    x[0, :3] = [np.nan, np.inf, -np.inf]
+    x[1, :3] = y[1, :3]                             # d = 0: sign 0, the quadratic zone
+    gy = upstream(rng, reduction, x.shape, dtype)
+    for name, options in [('mse_loss', ()), ('l1_loss', ()), ('smooth_l1_loss', (0.7,))]:
+        check(f'{name}_forward', x, y, reduction, *options)
+        check(f'{name}_backward', x, y, gy, reduction, *options)
+
+
+@pytest.mark.parametrize('reduction', REDUCTIONS)
+def test_binary_cross_entropy(rng, dtype, reduction):
+    x = rng.uniform(0, 1, (N, M)).astype(dtype)
+    x[0, :4] = [0, 1, 1e-30, 1 - 1e-7]              # the logs' clamp at -100, the eps floor
+    y = rng.uniform(0, 1, (N, M)).astype(dtype)
+    gy = upstream(rng, reduction, x.shape, dtype)
+    for weight in [None, rng.uniform(0.5, 2, (N, M)).astype(dtype),
+                   rng.uniform(0.5, 2, (M,)).astype(dtype)]:
+        check('binary_cross_entropy_forward', x, y, reduction, weight)
+        check('binary_cross_entropy_backward', x, y, gy, reduction, weight)
+
+
+@pytest.mark.parametrize('reduction', REDUCTIONS)
+def test_binary_cross_entropy_with_logits(rng, dtype, reduction):
+    x = logits(rng, dtype)
+    x[2, 5] = 0.0                                   # nan logits are not this test's subject
+    x[1] = -1e4
+    x[3, 7] = 30.0
+    y = rng.uniform(0, 1, (N, M)).astype(dtype)
+    gy = upstream(rng, reduction, x.shape, dtype)
+    full = rng.uniform(0.5, 2, (N, M)).astype(dtype)
+    row = rng.uniform(0.5, 2, (1, M)).astype(dtype)
+    for weight, pos_weight in [(None, None), (row, None), (None, row[0]), (full, row)]:
+        check('binary_cross_entropy_with_logits_forward', x, y, reduction, weight, pos_weight)
+        check('binary_cross_entropy_with_logits_backward', x, y, gy, reduction, weight,
+              pos_weight)
+
+
+@pytest.mark.parametrize('reduction', REDUCTIONS)
+def test_cross_entropy(rng, dtype, reduction):
+    x = logits(rng, dtype)
+    x[:5] = rng.standard_normal((5, M))     # ignored rows: finite, else -0 * inf = nan totals
+    target = rng.integers(0, M, N)
+    gy = upstream(rng, reduction, (N,), dtype)
+    weight = rng.uniform(0.5, 2, M).astype(dtype)
+    for w, ignore_index in [(None, -100), (weight, -100), (weight, 3)]:
+        target[:5] = ignore_index
+        check('cross_entropy_forward', x, target, reduction, w, ignore_index)
+        check('cross_entropy_backward', x, target, gy, reduction, w, ignore_index)
+
+
+def test_cross_entropy_all_ignored_mean_is_nan():
+    x = np.zeros((4, 3), np.float32)
+    target = np.full(4, -100)
+    out = numba_dispatch.kernel('cross_entropy_forward')(x, target, 'mean', None, -100)
+    assert out.shape == () and np.isnan(out)
+
+
+def test_broadcast_upstream_gradient(rng):
+    """gy of 'none' broadcast from one value (a sum's backward): read as a scalar."""
+    x, y = (rng.standard_normal((N, M)).astype(np.float32) for _ in range(2))
+    gy = np.broadcast_to(np.asarray(0.3, np.float32), x.shape)
+    check('mse_loss_backward', x, y, gy, 'none')
+    check('binary_cross_entropy_with_logits_backward', x, y, gy, 'none', None, None)
+
+
+# ---- declined calls: the router still gives NumPy's result -----------------------------------
+
+def declined_calls(rng):
+    x = rng.standard_normal((N, M)).astype(np.float32)
+    x3 = rng.standard_normal((5, 7, 9)).astype(np.float32)
+    p = rng.uniform(0.1, 0.9, (N, M)).astype(np.float32)
+    target = rng.integers(0, 7, (5, 7))
+    return [
+        ('sum_forward', x.T, (0,), False),                   # not C-contiguous
+        ('sum_forward', x3, (0, 2), False),                  # dims not a leading/trailing run
+        ('sum_forward', np.arange(12).reshape(3, 4), None, False),    # integers
+        ('sum_forward', np.zeros((0, 3), np.float32), None, False),   # empty
+        ('softmax_forward', x3, 1),                          # a middle dim
+        ('logsumexp_forward', x3, (0, 2), False),
+        ('logsumexp_forward', np.zeros((3, 0), np.float32), (1,), False),
+        ('mse_loss_forward', x, x[::-1], 'mean'),            # a reversed view
+        ('mse_loss_forward', x[:0], x[:0], 'mean'),          # empty: NumPy's nan
+        ('binary_cross_entropy_forward', p, p, 'sum', np.ones((N, 1), np.float32)),
+        ('binary_cross_entropy_with_logits_forward', x, p, 'sum', None, np.float32(2.0)),
+        ('cross_entropy_forward', x3[:, :, :7].copy(), target, 'mean', None, -100),  # (N, C, d)
+    ]
+
+
+def test_declined_calls_give_numpys_result(rng):
+    for name, *args in declined_calls(rng):
+        assert numba_dispatch.kernel(name)(*args) is None, name
+        got, want = routed(name, *args), numpy_result(name, *args)
+        assert type(got) is type(want) and np.shape(got) == np.shape(want)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_out_of_range_target_raises_as_numpy():
+    x = np.zeros((4, 3), np.float32)
+    target = np.array([0, 1, 2, 7])
+    assert numba_dispatch.kernel('cross_entropy_forward')(x, target, 'sum', np.ones(3,
+                                                          np.float32), -100) is None
+    with pytest.raises(IndexError):
+        routed('cross_entropy_forward', x, target, 'sum', np.ones(3, np.float32), -100)
+
+
+# ---- optimizer steps: in place, the same bits as NumPy's -----------------------------------
+
+SGD_OPTIONS = [o for o in itertools.product([0.0, 0.9], [0.0, 0.5], [False, True], [0.0, 1e-2],
+                                            [False, True])
+               if not o[2] or (o[0] and not o[1])]          # nesterov: momentum, no dampening
+
+
+@pytest.mark.parametrize('momentum, dampening, nesterov, weight_decay, maximize', SGD_OPTIONS)
+def test_sgd_step(rng, dtype, momentum, dampening, nesterov, weight_decay, maximize):
+    param = rng.standard_normal((N, M)).astype(dtype)
+    param[0, :2] = [np.inf, 0.0]
+    mine, ref = param, param.copy()
+    mine_buf = ref_buf = None
+    step = numba_dispatch.kernel('sgd_step')
+    for _ in range(3):
+        grad = rng.standard_normal((N, M)).astype(dtype)
+        options = (0.1, momentum, dampening, nesterov, weight_decay, maximize)
+        out = step(mine, grad, mine_buf, *options)
+        ref_buf = numpy_result('sgd_step', ref, grad, ref_buf, *options)
+        if momentum:
+            assert out is not None and (mine_buf is None or out is mine_buf)
+            mine_buf = out
+            np.testing.assert_array_equal(mine_buf, ref_buf)
+        else:
+            assert out is None and ref_buf is None
+        np.testing.assert_array_equal(mine, ref)
+    assert mine is param                                  # updated in place
+
+
+@pytest.mark.parametrize('amsgrad, maximize, weight_decay, decoupled',
+                         itertools.product([False, True], [False, True], [0.0, 0.1],
+                                           [False, True]))
+def test_adam_step(rng, dtype, amsgrad, maximize, weight_decay, decoupled):
+    shape = (N, M)
+    mine = [rng.standard_normal(shape).astype(dtype)] + [np.zeros(shape, dtype)
+                                                        for _ in range(3)]
+    ref = [a.copy() for a in mine]
+    ids = [id(a) for a in mine]
+    step = numba_dispatch.kernel('adam_step')
+    for t in range(1, 4):
+        grad = rng.standard_normal(shape).astype(dtype)
+        options = (float(t), 1e-2, 0.9, 0.999, 1e-8, weight_decay, amsgrad, maximize,
+                   decoupled)
+        out = step(mine[0], grad, mine[1], mine[2], mine[3] if amsgrad else None, *options)
+        assert out is None
+        numpy_result('adam_step', ref[0], grad, ref[1], ref[2], ref[3] if amsgrad else None,
+                     *options)
+        for a, b in zip(mine, ref):
+            np.testing.assert_array_equal(a, b)
+    assert [id(a) for a in mine] == ids
+
+
+def test_optimizer_steps_through_the_router():
+    """0-d arrays stay arrays; a finished step is never run again by NumPy."""
+    scalar = np.array(1.0)
+    out = routed('sgd_step', scalar, np.array(2.0), None, 0.5, 0.9, 0.0, True, 0.1, True)
+    assert isinstance(out, np.ndarray) and out.shape == ()
+    assert float(scalar) == 1.0 - 0.5 * (-1.9 + 0.9 * -1.9)
+    param = np.ones(4, np.float32)
+    routed('sgd_step', param, np.ones(4, np.float32), None, 0.5, 0.0, 0.0, False, 0.0, False)
+    np.testing.assert_array_equal(param, 0.5)             # one step, not two
+    m, v = np.zeros(4, np.float32), np.zeros(4, np.float32)
+    routed('adam_step', param, np.ones(4, np.float32), m, v, None, 1.0, 0.1, 0.9, 0.999, 1e-8,
+           0.0, False, False, False)
+    np.testing.assert_allclose(param, 0.4, rtol=1e-6)     # Adam's first step is lr * sign(g)
+
+
+def test_optimizer_declines_before_writing(rng):
+    param = rng.standard_normal((6, 5)).astype(np.float32)
+    view = param.T                                        # not C-contiguous
+    before = param.copy()
+    grad = np.ones((5, 6), np.float32)
+    declined = numba_kernels.DECLINED
+    assert numba_dispatch.kernel('sgd_step')(view, grad, None, 0.1, 0.9, 0.0, False, 0.0,
+                                             False) is declined
+    assert numba_dispatch.kernel('adam_step')(view, grad, np.zeros((5, 6), np.float32),
+                                              np.zeros((5, 6), np.float32), None, 1.0, 0.1,
+                                              0.9, 0.999, 1e-8, 0.0, False, False,
+                                              False) is declined
+    np.testing.assert_array_equal(param, before)
