@@ -231,6 +231,8 @@ def parallel_copy():
     """A prange copy compiled here: the ceiling a one-pass parallel kernel can reach."""
     global numba, _parallel_copy
     if _parallel_copy is None:
+        from microtorch.backends import numba_dispatch
+        numba_dispatch.prepare_threads()       # the kernels' thread policy, for the copy too
         import numba
         _parallel_copy = numba.njit(parallel=True, cache=True)(_copy_body)
     return _parallel_copy
@@ -672,6 +674,8 @@ def set_threads(n, torch):
         torch.set_num_threads(n)
         got['torch_threads'] = torch.get_num_threads()
     try:
+        from microtorch.backends import numba_dispatch
+        numba_dispatch.prepare_threads()        # before set_num_threads starts the workers
         import numba
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
         got['numba_threads'] = numba.get_num_threads()

@@ -22,17 +22,18 @@ import numpy as np
 from .numba_kernels import DECLINED, ROUTES
 
 # Elements from which the Numba kernel beats NumPy, per family: the crossovers measured by
-# benchmarks/numba_crossover.py on a 2-core AMD EPYC VM with 2 threads
-# (benchmarks/results/numba-crossover-2026-11-23). A parallel launch costs a few microseconds,
-# so a memory-bound single ufunc pays late and fused or transcendental work early.
+# benchmarks/numba_crossover.py on a 2-core AMD EPYC VM with 2 threads and sleeping OpenMP
+# workers (benchmarks/results/numba-crossover-2026-11-23). A parallel launch costs ~10 us
+# (prepare_threads), so a memory-bound single ufunc pays late and fused or transcendental
+# work earlier; with spinning workers every crossover was 2-8x lower, and a small MLP 30x slower.
 DEFAULT_MIN_SIZE = {
-    'elementwise': 1 << 17,
-    'elementwise_fused': 1 << 13,
-    'transcendental': 1 << 12,
-    'reduction': 1 << 17,
-    'softmax': 1 << 8,
-    'loss': 1 << 16,
-    'optim': 1 << 11,
+    'elementwise': 1 << 19,
+    'elementwise_fused': 1 << 16,
+    'transcendental': 1 << 14,
+    'reduction': 1 << 18,
+    'softmax': 1 << 12,
+    'loss': 1 << 18,
+    'optim': 1 << 14,
 }
 
 
@@ -77,7 +78,16 @@ def configure(enabled=None, min_size=None):
         settings.enabled, settings.min_size = saved
 
 
+def prepare_threads():
+    """Call before Numba's first parallel launch in the process. Its OpenMP workers would
+    otherwise spin between kernels and take the cores NumPy's BLAS threads need: a 1-64-64-1
+    MLP step went from 0.9 ms to 28 ms on 2 cores. Sleeping workers cost ~10 us more per
+    launch, which the measured crossovers include. A value the user set is kept."""
+    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
+
 def _kernel_module(name):
+    prepare_threads()
     return importlib.import_module(f'{__package__}.numba_kernels.{name}')
 
 
