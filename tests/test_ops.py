@@ -29,7 +29,8 @@ def device(request):
     """The table runs on the CPU twice - NumPy below the crossover (as tiny tensors always do)
     and every size forced through the fused Numba kernels - and on the GPU when there is one."""
     if request.param == 'cuda':
-        return request.getfixturevalue('cuda_device')
+        yield request.getfixturevalue('cuda_device')
+        return
     if request.param == 'cpu':
         with numba_dispatch.configure(enabled=False):
             yield 'cpu'

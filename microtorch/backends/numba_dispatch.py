@@ -99,8 +99,11 @@ def _route(name, numpy_fn, module_name, family):
     def primitive(*args):
         nonlocal kernel
         first = args[0]
-        size = first.size if type(first) is ndarray else args[1].size
-        if not settings.enabled or size < settings.min_size[family]:
+        if type(first) is not ndarray:      # a number first (1 - x), or a NumPy scalar
+            first = args[1] if len(args) > 1 else None
+            if type(first) is not ndarray:
+                return numpy_fn(*args)
+        if not settings.enabled or first.size < settings.min_size[family]:
             return numpy_fn(*args)
         if kernel is None:
             kernel = getattr(_kernel_module(module_name), name)
