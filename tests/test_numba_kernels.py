@@ -2,6 +2,7 @@
 kernel against the NumPy primitive it replaces (backends/cpu.py), including the calls it
 declines. The first run compiles every kernel (a minute or two; cached on disk after that)."""
 import inspect
+import os
 import pathlib
 import subprocess
 import sys
@@ -276,3 +277,37 @@ def test_second_process_loads_kernels_from_cache():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                          check=True, cwd=pathlib.Path(__file__).parents[1])
     assert out.stdout.strip() == '1'
+
+
+def _python(code, **env):
+    root = str(pathlib.Path(__file__).resolve().parent.parent)
+    full = {k: v for k, v in os.environ.items() if k != 'MICROTORCH_NUMBA'}
+    full.update(PYTHONPATH=root, **env)
+    return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          env=full, timeout=300)
+
+
+def test_import_does_not_import_numba():
+    proc = _python('import sys, microtorch as mt\n'
+                   'x = mt.ones(3, requires_grad=True); (x.sigmoid() * 2).sum().backward()\n'
+                   'print("numba" in sys.modules)')
+    assert proc.returncode == 0 and proc.stdout.strip() == 'False', proc.stderr[-2000:]
+
+
+def test_environment_switch_turns_the_kernels_off():
+    """MICROTORCH_NUMBA=0: NumPy runs everything, Numba is never imported, same numbers."""
+    code = ('import sys, numpy as np, microtorch as mt\n'
+            'from microtorch.backends import numba_dispatch as d\n'
+            'x = mt.tensor(np.linspace(-5, 5, 1 << 20, dtype=np.float32), requires_grad=True)\n'
+            'y = (x.sigmoid() * x).tanh().sum(); y.backward()\n'
+            'print(d.settings.enabled, "numba" in sys.modules, repr(y.item()),\n'
+            '      repr(float(x.grad.double().sum())))')
+    off = _python(code, MICROTORCH_NUMBA='0')
+    on = _python(code)
+    assert off.returncode == 0 and on.returncode == 0, off.stderr[-2000:] + on.stderr[-2000:]
+    off_enabled, off_imported, *off_values = off.stdout.split()
+    on_enabled, on_imported, *on_values = on.stdout.split()
+    assert (off_enabled, off_imported) == ('False', 'False')
+    assert (on_enabled, on_imported) == ('True', 'True')
+    np.testing.assert_allclose([float(v) for v in on_values], [float(v) for v in off_values],
+                               rtol=1e-5)
