@@ -1,11 +1,12 @@
 """No leaks: a long training run keeps host memory flat, and a graph is freed by reference
 counting alone as soon as nothing references it (no gc.collect, no global list of nodes).
 
-The training test runs 10,000 steps of a tiny MLP (about 8 s on one core here; the issue asked
-for 10,000). Over the last 8,000 (after a warm-up of 2,000) these must stay flat: the number
-of objects the garbage collector tracks and of blocks Python's allocator holds (a leak of one
-Tensor, node or array per step adds 8,000), the process's resident memory (/proc/self/statm)
-and, on CUDA, microtorch.cuda.memory_allocated.
+The training tests run 10,000 steps of a tiny MLP (about 8 s on one core here) and 10,000
+steps of the README's MLP example at full size (about 80 s, through benchmarks/leak_run.py).
+Over the last 8,000 (after a warm-up of 2,000) these must stay flat: the number of objects the
+garbage collector tracks and of blocks Python's allocator holds (a leak of one Tensor, node or
+array per step adds 8,000), the process's resident memory (/proc/self/statm) and, on CUDA,
+microtorch.cuda.memory_allocated.
 """
 import gc
 import os
@@ -195,15 +196,16 @@ def test_tensors_saved_by_a_dropped_graph_are_freed():
     assert ref() is None
 
 
-def test_leak_run_script_small():
-    """benchmarks/leak_run.py (the example's full-size loop for 10,000 steps, run by hand and
-    committed under benchmarks/results) works and reports flat memory on a small config."""
+def test_mlp_example_full_size_keeps_memory_flat():
+    """The README's MLP regressor as it runs (1-256-256-1 tanh, Adam, batches of 1024 from a
+    DataLoader) for 10,000 steps: objects, allocator blocks and RSS flat after 2,000 steps.
+    benchmarks/leak_run.py is the loop; about 80 s on 2 cores."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), 'benchmarks'))
     try:
         import leak_run
     finally:
         sys.path.pop(0)
-    result = leak_run.run(steps=500, hidden=8, samples=512, batch_size=64, every=100)
+    result = leak_run.run(steps=10_000)
     assert result['flat'], result['growth_after_warmup']
-    assert len(result['samples']) >= 4 and result['samples'][-1]['step'] == 500
-    assert result['samples'][-1]['loss'] < result['samples'][0]['loss'] * 2
+    assert result['samples'][-1]['step'] == 10_000
+    assert result['samples'][-1]['loss'] < 0.02          # it trained
