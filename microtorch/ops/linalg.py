@@ -76,8 +76,10 @@ class Linear(Function):
         gx = gy.matmul(w) if need_x else None
         gw = gb = None
         if need_w or need_b:
-            rows = gy.reshape(-1, out_features)      # batch dims folded into one
-            gw = rows.t().mm(x.reshape(-1, in_features)) if need_w else None
+            # batch dims folded into one (a 2-D input, the common case, needs no reshape op)
+            rows = gy if gy.ndim == 2 else gy.reshape(-1, out_features)
+            if need_w:
+                gw = rows.t().mm(x if x.ndim == 2 else x.reshape(-1, in_features))
             gb = rows.sum(0) if need_b else None
         return gx, gw, gb
 
