@@ -311,3 +311,16 @@ def test_environment_switch_turns_the_kernels_off():
     assert (on_enabled, on_imported) == ('True', 'True')
     np.testing.assert_allclose([float(v) for v in on_values], [float(v) for v in off_values],
                                rtol=1e-5)
+
+
+@pytest.mark.parametrize('name', ['tanh_backward', 'sigmoid_backward', 'exp_backward',
+                                  'relu_backward', 'abs_backward'])
+def test_backward_reads_a_broadcast_gradient_without_copying_it(name):
+    """The gradient of a sum arrives as one value broadcast (stride 0): the kernel reads it in
+    place and gives NumPy's numbers."""
+    rng = np.random.default_rng(1)
+    saved = rng.uniform(0.1, 0.9, (37, 301)).astype(np.float32)
+    gy = np.broadcast_to(np.float32(1.5), saved.shape)
+    got = numba_dispatch.kernel(name)(saved, gy)
+    assert got is not None and got.flags.c_contiguous and got.dtype == np.float32
+    np.testing.assert_allclose(got, getattr(cpu, name).numpy(saved, gy), rtol=2e-6)

@@ -519,11 +519,17 @@ def _unary(kernel, x, p=()):
     return out
 
 
+def _one_value(x):
+    """A float array that is one value broadcast (every stride 0), as the gradient of a sum
+    arrives: its flat view is a stride-0 view too, read without being materialised."""
+    return type(x) is _ndarray and x.dtype in _FLOATS and x.size > 0 and not any(x.strides)
+
+
 def _grad(kernel, saved, gy, p=()):
-    if (not (_ok(saved) and _ok(gy)) or saved.shape != gy.shape or saved.dtype != gy.dtype
-            or p is None):
+    if (not (_ok(saved) and (_ok(gy) or _one_value(gy))) or saved.shape != gy.shape
+            or saved.dtype != gy.dtype or p is None):
         return None
-    out = np.empty_like(gy)
+    out = np.empty(saved.shape, saved.dtype)
     kernel(saved.reshape(-1), gy.reshape(-1), p, out.reshape(-1))
     return out
 
