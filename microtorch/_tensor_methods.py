@@ -14,8 +14,8 @@ from .tensor import Tensor
 # Methods that are the functional op with the tensor as first argument.
 for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 'sin', 'cos',
               'tanh', 'sigmoid', 'relu', 'reciprocal', 'abs', 'clamp', 'clip', 'maximum',
-              'minimum', 'sum', 'mean', 'var', 'std', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
-              'logsumexp', 'softmax', 'log_softmax', 'matmul', 'mm', 'bmm', 'dot',
+              'minimum', 'sum', 'mean', 'var', 'std', 'max', 'min', 'amax', 'amin', 'argmax',
+              'argmin', 'logsumexp', 'softmax', 'log_softmax', 'matmul', 'mm', 'bmm', 'dot',
               'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 't',
               'permute', 'expand', 'sum_to_size', 'contiguous', 'clone', 'split', 'chunk',
               'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_not', 'isnan', 'isinf',

@@ -569,44 +569,34 @@ def _binary(kernel, a, b):
     return out
 
 
+# The primitives without parameters: a unary op's forward and fused backward (saved, gy),
+# and the plain binary ops, each one call of its kernel.
+def _define_simple(namespace):
+    def unary(key):
+        return lambda x: _unary(_K[key], x)
+
+    def grad(key):
+        return lambda saved, gy: _grad(_K[key], saved, gy)
+
+    def binary(key):
+        return lambda a, b: _binary(_K[key], a, b)
+
+    for op in ('abs', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'reciprocal', 'relu'):
+        namespace[op + '_forward'] = unary(op + '_fwd')
+        namespace[op + '_backward'] = grad(op + '_2')
+    for op in ('add', 'sub', 'mul', 'div', 'maximum', 'minimum'):
+        namespace[op + '_forward'] = binary(op + '_2')
+
+
+_define_simple(globals())
+
+
 def neg_forward(x):
     return _unary(_K['neg_fwd'], x)
 
 
 def neg_backward(_unused, gy):
     return _unary(_K['neg_fwd'], gy)
-
-
-def abs_forward(x):
-    return _unary(_K['abs_fwd'], x)
-
-
-def abs_backward(x, gy):
-    return _grad(_K['abs_2'], x, gy)
-
-
-def exp_forward(x):
-    return _unary(_K['exp_fwd'], x)
-
-
-def exp_backward(y, gy):
-    return _grad(_K['exp_2'], y, gy)
-
-
-def log_forward(x):
-    return _unary(_K['log_fwd'], x)
-
-
-def log_backward(x, gy):
-    return _grad(_K['log_2'], x, gy)
-
-
-def sqrt_forward(x):
-    return _unary(_K['sqrt_fwd'], x)
-
-
-def sqrt_backward(y, gy):
-    return _grad(_K['sqrt_2'], y, gy)
 
 
 def _trig_call(key, x, gy):
@@ -636,38 +626,6 @@ def cos_forward(x):
 
 def cos_backward(x, gy):
     return _trig_call('cos_2', x, gy)
-
-
-def tanh_forward(x):
-    return _unary(_K['tanh_fwd'], x)
-
-
-def tanh_backward(y, gy):
-    return _grad(_K['tanh_2'], y, gy)
-
-
-def sigmoid_forward(x):
-    return _unary(_K['sigmoid_fwd'], x)
-
-
-def sigmoid_backward(y, gy):
-    return _grad(_K['sigmoid_2'], y, gy)
-
-
-def reciprocal_forward(x):
-    return _unary(_K['reciprocal_fwd'], x)
-
-
-def reciprocal_backward(y, gy):
-    return _grad(_K['reciprocal_2'], y, gy)
-
-
-def relu_forward(x):
-    return _unary(_K['relu_fwd'], x)
-
-
-def relu_backward(y, gy):
-    return _grad(_K['relu_2'], y, gy)
 
 
 def clamp_forward(x, lo, hi):
@@ -726,22 +684,6 @@ def softplus_backward(x, gy, beta, threshold):
     return _grad(_K['softplus_2'], x, gy, _params(x, beta, threshold))
 
 
-def add_forward(a, b):
-    return _binary(_K['add_2'], a, b)
-
-
-def sub_forward(a, b):
-    return _binary(_K['sub_2'], a, b)
-
-
-def mul_forward(a, b):
-    return _binary(_K['mul_2'], a, b)
-
-
-def div_forward(a, b):
-    return _binary(_K['div_2'], a, b)
-
-
 def pow_forward(a, b):
     try:
         operands = _operands(a, b)
@@ -756,14 +698,6 @@ def pow_forward(a, b):
         return out
     # A scalar exponent: NumPy's shortcuts apply (0.5 as sqrt), as in pow_scalar_forward.
     return _unary(_POW_FWD.get(b, _POW_FWD_ANY), like, b)
-
-
-def maximum_forward(a, b):
-    return _binary(_K['maximum_2'], a, b)
-
-
-def minimum_forward(a, b):
-    return _binary(_K['minimum_2'], a, b)
 
 
 def maximum_backward(a, b, gy):

@@ -23,7 +23,7 @@ from numba.extending import overload
 from .fastmath import exp, log, log1p
 from .reduction import (BLOCK, CHUNK, FLAGS, RFLAGS, TASKS, block_sum, finish_sum, flat,
                         is_float, row_max)
-from .softmax import sum_exp
+from .softmax import exp_into, sum_exp
 
 MIN_PERIOD = 64             # a broadcast weight repeating fewer elements than this: declined
 
@@ -346,14 +346,7 @@ def _ce_backward(x, target, ignore_index, w, g, gs, mean, w_sum, out):
         if mean:
             c = c / w_sum
         m = row_max(xr)
-        s = 0.0
-        for b in range(0, xr.size, BLOCK):
-            xb = xr[b:b + BLOCK]
-            ob = orow[b:b + BLOCK]
-            for i in range(xb.size):
-                ob[i] = exp(xb[i] - m)
-            s += block_sum(ob)
-        st = out.dtype.type(s)
+        st = out.dtype.type(exp_into(xr, m, orow))
         t = target[r]
         t = 0 if t == ignore_index else t
         p = orow[t] / st

@@ -40,6 +40,19 @@ def sum_exp(xs, m, scratch):
     return s
 
 
+@numba.njit(inline='always')
+def exp_into(xs, m, out):
+    """out[:] = exp(xs - m), returning their sum in float64 (block sums, as sum_exp)."""
+    s = 0.0
+    for b in range(0, xs.size, BLOCK):
+        xb = xs[b:b + BLOCK]
+        ob = out[b:b + BLOCK]
+        for i in range(xb.size):
+            ob[i] = exp(xb[i] - m)
+        s += block_sum(ob)
+    return s
+
+
 @numba.njit(parallel=True, cache=True, fastmath=FLAGS)
 def _softmax_rows(x, log_out, out):
     """Per row: exp(x - max) / sum, or (x - max) - log(sum) when log_out.
@@ -48,14 +61,7 @@ def _softmax_rows(x, log_out, out):
         xr = x[r]
         orow = out[r]
         m = row_max(xr)
-        s = 0.0
-        for b in range(0, xr.size, BLOCK):
-            xb = xr[b:b + BLOCK]
-            ob = orow[b:b + BLOCK]
-            for i in range(xb.size):
-                ob[i] = exp(xb[i] - m)
-            s += block_sum(ob)
-        st = out.dtype.type(s)
+        st = out.dtype.type(exp_into(xr, m, orow))
         if log_out:
             ls = log(st)
             for i in range(xr.size):
