@@ -16,6 +16,7 @@ import contextlib
 import importlib
 import importlib.util
 import os
+import threading
 
 import numpy as np
 
@@ -38,11 +39,12 @@ DEFAULT_MIN_SIZE = {
 
 
 class _Settings:
-    __slots__ = ('enabled', 'min_size', 'reason')
+    __slots__ = ('enabled', 'min_size', 'reason', 'threading_layer')
 
     def __init__(self):
         self.min_size = dict(DEFAULT_MIN_SIZE)
         self.reason = None
+        self.threading_layer = None          # Numba's choice, unless prepare_threads picks one
         if os.environ.get('MICROTORCH_NUMBA', '1') == '0':
             self.reason = 'switched off by MICROTORCH_NUMBA=0'
         elif importlib.util.find_spec('numba') is None:
@@ -51,6 +53,19 @@ class _Settings:
 
 
 settings = _Settings()
+
+# family -> the size from which its kernels run; every router reads this one dict, and
+# configure() rewrites it (enabled=False: no size is large enough).
+_from_size = {}
+
+
+def _sync_sizes():
+    never = float('inf')
+    _from_size.update({family: (n if settings.enabled else never)
+                       for family, n in settings.min_size.items()})
+
+
+_sync_sizes()
 
 
 def status():
@@ -72,29 +87,60 @@ def configure(enabled=None, min_size=None):
         families = settings.min_size
         settings.min_size = ({f: min_size for f in families} if isinstance(min_size, int)
                              else {**families, **min_size})
+    _sync_sizes()
     try:
         yield settings
     finally:
         settings.enabled, settings.min_size = saved
+        _sync_sizes()
+
+
+def _openmp_loaded():
+    """Is an OpenMP runtime already in the process (PyTorch loads its libgomp on import)?"""
+    try:
+        with open('/proc/self/maps') as maps:
+            return any('libgomp' in line or 'libiomp' in line for line in maps)
+    except OSError:
+        return False
 
 
 def prepare_threads():
     """Call before Numba's first parallel launch in the process. Its OpenMP workers would
     otherwise spin between kernels and take the cores NumPy's BLAS threads need: a 1-64-64-1
     MLP step went from 0.9 ms to 28 ms on 2 cores. Sleeping workers cost ~10 us more per
-    launch, which the measured crossovers include. A value the user set is kept."""
-    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+    launch, which the measured crossovers include. A value the user set is kept.
+
+    OpenMP reads the policy once, when it loads. If it is already loaded (PyTorch imported
+    first), setting it now does nothing, and the same MLP step took 16 ms; then the kernels
+    use Numba's own thread pool ('workqueue'), whose workers sleep, and launch one at a time
+    (that pool is not safe for launches from several threads)."""
+    if 'OMP_WAIT_POLICY' in os.environ or settings.threading_layer is not None:
+        return
+    if 'NUMBA_THREADING_LAYER' not in os.environ and _openmp_loaded():
+        settings.threading_layer = 'workqueue'
+    os.environ['OMP_WAIT_POLICY'] = 'PASSIVE'
 
 
 def _kernel_module(name):
     prepare_threads()
-    return importlib.import_module(f'{__package__}.numba_kernels.{name}')
+    module = importlib.import_module(f'{__package__}.numba_kernels.{name}')
+    if settings.threading_layer is not None:
+        import numba
+        try:
+            numba.threading_layer()          # raises until the first parallel launch
+        except ValueError:
+            numba.config.THREADING_LAYER = settings.threading_layer
+    return module
+
+
+_launch_lock = threading.Lock()
 
 
 def _route(name, numpy_fn, module_name, family):
     """The primitive that replaces `numpy_fn`: a size test, then the kernel or NumPy."""
     kernel = None
     ndarray = np.ndarray
+    from_size = _from_size
 
     def primitive(*args):
         nonlocal kernel
@@ -103,11 +149,15 @@ def _route(name, numpy_fn, module_name, family):
             first = args[1] if len(args) > 1 else None
             if type(first) is not ndarray:
                 return numpy_fn(*args)
-        if not settings.enabled or first.size < settings.min_size[family]:
+        if first.size < from_size[family]:
             return numpy_fn(*args)
         if kernel is None:
             kernel = getattr(_kernel_module(module_name), name)
-        out = kernel(*args)
+        if settings.threading_layer == 'workqueue':
+            with _launch_lock:
+                out = kernel(*args)
+        else:
+            out = kernel(*args)
         if out is None if family != 'optim' else out is DECLINED:
             return numpy_fn(*args)
         return out
