@@ -239,8 +239,7 @@ class Tensor:
         self._data = value._data
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ---- conversion to Python and NumPy -------------------------------------------------
 
@@ -349,4 +348,5 @@ def is_tensor(obj):
 
 
 from .autograd import function as _function  # noqa: E402
+from . import autograd as _autograd  # noqa: E402
 _function.Tensor = Tensor          # the tape wraps outputs without importing this module

@@ -59,20 +59,17 @@ def trace():
     numbers. `make_dot` then draws them too; without a trace it draws what backward sees.
 
     The record lives as long as the graph does and holds references to those tensors."""
-    record = _function._record
-
-    def record_and_trace(ctx, args, outputs):
-        record(ctx, args, outputs)
+    def record_and_trace(ctx, args):
         # Only constants are kept: a tensor that requires grad is already on the graph, and
         # keeping it here could make the record reference its own node.
         _traced[ctx] = tuple(a if _is_number(a) or (_is_tensor(a) and not a.requires_grad)
                              else None for a in args)
 
-    _function._record = record_and_trace
+    _function.record_observers.append(record_and_trace)
     try:
         yield
     finally:
-        _function._record = record
+        _function.record_observers.remove(record_and_trace)
 
 
 def make_dot(tensor, params=None, show_values=False, show_grads=False):

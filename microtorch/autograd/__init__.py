@@ -7,6 +7,8 @@ from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,
                            is_anomaly_check_nan_enabled)
 from . import engine as _engine
+from . import function as _function
+from .. import backends as _backends
 
 
 def _as_tuple(value):
@@ -16,14 +18,14 @@ def _as_tuple(value):
 
 
 def _make_grads(outputs, grad_outputs):
-    from ..tensor import Tensor
+    Tensor = _function.Tensor
     grads = []
     for i, out in enumerate(outputs):
         given = grad_outputs[i] if grad_outputs is not None else None
         if given is None:
             if out._requires_grad and out._data.size != 1:
                 raise RuntimeError('grad can be implicitly created only for scalar outputs')
-            given = Tensor._make(out._backend_xp().ones_like(out._data))
+            given = Tensor._make(_backends.for_array(out._data).ones_like(out._data))
         elif not isinstance(given, Tensor):
             raise TypeError(f'gradient must be a Tensor, got {type(given).__name__}')
         elif given.shape != out.shape:

@@ -4,6 +4,11 @@ Each recorded node has a sequence number. Starting from the outputs' nodes, the 
 heap of the nodes that have received a gradient and always runs the one recorded last. Every node
 that feeds a node's outputs was recorded after it, so when a node runs, all of its gradient has
 arrived. No recursion: a graph of any depth runs in a loop.
+
+A plain backward (no create_graph, anomaly mode off) passes backend arrays between nodes and
+calls each op's `backward_data`, so it makes no Tensors and records nothing; Tensors appear only
+where the user sees a gradient (hooks, `.grad`, autograd.grad's results). With create_graph the
+gradients are Tensors and each op's `backward` records, which gives higher derivatives.
 """
 import heapq
 import itertools
@@ -13,6 +18,7 @@ from .function import AccumulateGrad, accumulator_of
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
 from .._dtype import from_numpy_dtype
+from ..backends import cpu as _cpu
 from .grad_mode import state as grad_state
 
 
@@ -66,6 +72,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 
 
 def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumulate):
+    on_arrays = not create_graph and not _anomaly_state.enabled
+    call = _call_backward_data if on_arrays else _call_backward
     buffers = {}
     heap = []
     tiebreak = itertools.count()
@@ -77,14 +85,25 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
         if buf is None:
             buf = buffers[node] = [None] * node._n_outputs
             push(heap, (-node._seq, next(tiebreak), node))
-        buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+        if buf[nr] is None:
+            buf[nr] = grad
+        elif on_arrays:
+            buf[nr] = _as_array(buf[nr] + grad)
+        else:
+            buf[nr] = buf[nr] + grad
 
     for (node, nr), grad in roots:
-        send(node, nr, grad)
+        send(node, nr, grad._data if on_arrays else grad)
 
     while heap:
         node = pop(heap)[2]
         grads = buffers.pop(node)
+        if on_arrays and (node._hooks or node._retained or targets or
+                          (type(node) is AccumulateGrad and node.variable._hooks)):
+            grads = [_as_tensor(g) for g in grads]   # the user sees these: Tensors
+            tensors = True
+        else:
+            tensors = not on_arrays
         if node._hooks or node._retained:
             _run_node_hooks(node, grads, create_graph)
         if targets:
@@ -94,14 +113,19 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
                     captured[pos] = grad
         if type(node) is AccumulateGrad:
             if accumulate and (not targets or (node, 0) in targets):
-                _accumulate_leaf(node.variable, grads[0], create_graph)
+                if tensors:
+                    _accumulate_leaf(node.variable, grads[0], create_graph)
+                else:
+                    _accumulate_array(node.variable, grads[0])
             continue
+        if on_arrays and tensors:
+            grads = [None if g is None else g._data for g in grads]
         if needed is not None and node not in needed:
             continue
         if _anomaly_state.enabled:     # checks each returned grad, reports the forward line
             grads_in = _anomaly.call_backward(_call_backward, node, grads)
         else:
-            grads_in = _call_backward(node, grads)
+            grads_in = call(node, grads)
         if not retain_graph:
             node._release()
         for edge, grad in zip(node._next, grads_in):
@@ -157,6 +181,48 @@ def _call_backward(node, grads):
     return fixed
 
 
+def _call_backward_data(node, grads):
+    """_call_backward on arrays: the op's backward_data when it has one (and takes the case),
+    else its Tensor backward on wrapped arrays."""
+    backend = node.backend
+    if len(grads) > 1 and any(g is None for g in grads):
+        grads = [g if g is not None else _zeros_for_output(node, nr)._data
+                 for nr, g in enumerate(grads)]
+    backward_data = node._fn.backward_data
+    result = backward_data(node, *grads) if backward_data is not None else None
+    if result is None:
+        grads = [None if g is None else _as_tensor(g) for g in grads]
+        return [None if g is None else g._data for g in _call_backward(node, grads)]
+    if type(result) is not tuple:
+        result = (result,)
+    fixed = []
+    for grad, edge, meta in zip(result, node._next, node._input_meta):
+        if grad is None or edge is None:
+            fixed.append(None)
+            continue
+        if type(grad) not in _ARRAY_TYPES:       # NumPy's 0-d results are scalars
+            grad = _cpu.asarray(grad)
+        shape, np_dtype = meta
+        if grad.shape != shape:
+            grad = backend.sum_to_shape(grad, shape)    # undo broadcasting, in one place
+        if grad.dtype != np_dtype:
+            grad = grad.astype(np_dtype)
+        fixed.append(grad)
+    return fixed
+
+
+def _as_tensor(array):
+    return None if array is None else function.Tensor._make(array, False, None, 0)
+
+
+_ARRAY_TYPES = function._backend_of          # array type -> backend (CuPy's added on use)
+
+
+def _as_array(value):
+    """NumPy's arithmetic on 0-d arrays returns scalars: make them 0-d arrays again."""
+    return value if type(value) in _ARRAY_TYPES else _cpu.asarray(value)
+
+
 def _zeros_for_output(node, nr):
     shape, dtype = node._output_meta[nr]
     return function.Tensor._make(node.backend.zeros(shape, dtype.np), False, None, 0)
@@ -183,6 +249,19 @@ def _accumulate_into(tensor, grad, create_graph):
         tensor._grad = (current + grad).detach()
     else:
         current._data += grad._data
+        current._version_counter.value += 1
+
+
+def _accumulate_array(tensor, grad):
+    """_accumulate_into for a plain backward's array: a copy the first time (grad arrays may be
+    shared between inputs), in place after."""
+    current = tensor._grad
+    if current is None:
+        tensor._grad = function.Tensor._make(grad.copy(), False, None, 0)
+    elif current._requires_grad:
+        tensor._grad = (current + _as_tensor(grad)).detach()
+    else:
+        current._data += grad
         current._version_counter.value += 1
 
 

@@ -70,6 +70,14 @@ class Node:
         return tuple(entry.unpack(self) for entry in self._saved)
 
     @property
+    def saved_data(self):
+        """The saved values as backend arrays (or the Python values they were), for
+        `backward_data`: the same version checks as `saved_tensors`, no Tensors made."""
+        if self._freed:
+            raise RuntimeError(_FREED)
+        return tuple([entry.array(self) for entry in self._saved])
+
+    @property
     def next_functions(self):
         return tuple((edge[0], edge[1]) if edge else (None, 0) for edge in self._next)
 
@@ -109,6 +117,12 @@ class _SavedInput:
                                                  self.version))
         return tensor
 
+    def array(self, node):
+        tensor = self.tensor
+        if tensor._version_counter.value != self.version:
+            self.unpack(node)                       # raises the in-place error
+        return tensor._data
+
 
 class _SavedOutput:
     """An output is kept as its array, not its Tensor: a Tensor would point back at the node
@@ -127,6 +141,11 @@ class _SavedOutput:
             raise RuntimeError(_modified_message(view, node, self.output_nr, self.version))
         return Tensor._make(self.data, True, node, self.output_nr, self.counter)
 
+    def array(self, node):
+        if self.counter.value != self.version:
+            self.unpack(node)                       # raises the in-place error
+        return self.data
+
 
 class _SavedConstant:
     __slots__ = ('data',)
@@ -139,6 +158,9 @@ class _SavedConstant:
         if data is None or isinstance(data, (bool, int, float)):
             return data          # a Python scalar operand stays a Python scalar
         return Tensor._make(data, False, None, 0, VersionCounter())
+
+    def array(self, node):
+        return self.data
 
 
 def _modified_message(tensor, grad_fn, output_nr, expected):
@@ -186,6 +208,12 @@ class Function:
     def backward(ctx, *grads):
         raise NotImplementedError
 
+    # Optional: `backward_data(ctx, *grads)`, the same gradients computed on backend arrays
+    # (ctx.saved_data) and returned as arrays. A plain backward (no create_graph) calls it
+    # instead of `backward` and makes no Tensors; it may return None to hand a case it does
+    # not cover to `backward`. Ops without it (user Functions) always take `backward`.
+    backward_data = None
+
     @classmethod
     def apply(cls, *args):
         # The hot path of every op: one pass over the arguments, then either the plain path
@@ -205,16 +233,7 @@ class Function:
                 datas.append(a)
         ctx.backend = _backend_of[type(first._data)]
         if record and _grad_state.enabled:
-            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
-                                          for a in args])
-            out = cls.forward(ctx, *datas)
-            if type(out) is tuple:
-                outputs = tuple([_wrap_output(cls, ctx, o, i, first, True)
-                                 for i, o in enumerate(out)])
-            else:
-                outputs = (_wrap_output(cls, ctx, out, 0, first, True),)
-            _record(ctx, args, outputs)
-            return outputs if type(out) is tuple else outputs[0]
+            return _apply_recorded(cls, ctx, args, datas, first)
         ctx.needs_input_grad = _NOTHING_NEEDED[len(args)]
         out = cls.forward(ctx, *datas)
         if type(out) is tuple:
@@ -225,6 +244,7 @@ class Function:
 
 
 _NOTHING_NEEDED = [(False,) * n for n in range(64)]
+record_observers = []             # functions (ctx, args) called for each op recorded
 _backend_of = _backends._BY_ARRAY_TYPE
 
 
@@ -254,9 +274,12 @@ def _aliases(view, array):
     return base is not None and (base is array or base is array.base)
 
 
-def _record(ctx, args, outputs):
+def _apply_recorded(cls, ctx, args, datas, first):
+    """apply's recording path: the edges to the inputs' nodes, forward, the outputs, and the
+    saved values matched to the Tensors they belong to."""
+    needs = []
     edges = []
-    meta = []
+    meta = []                       # per argument: (shape, dtype) of a Tensor, or None
     for a in args:
         if isinstance(a, Tensor):
             data = a._data
@@ -264,18 +287,30 @@ def _record(ctx, args, outputs):
             if a._requires_grad:
                 fn = a._grad_fn
                 edges.append((fn, a._output_nr) if fn is not None else (accumulator_of(a), 0))
+                needs.append(True)
                 continue
         else:
             meta.append(None)
         edges.append(None)
+        needs.append(False)
+    ctx.needs_input_grad = tuple(needs)
+    out = cls.forward(ctx, *datas)
+    if type(out) is tuple:
+        outputs = tuple([_wrap_output(cls, ctx, o, i, first, True) for i, o in enumerate(out)])
+        ctx._n_outputs = len(outputs)
+        ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)
+    elif (type(out) is type(first._data) and not cls.is_view and out.dtype.kind == 'f'
+          and not ctx._non_differentiable):
+        outputs = (Tensor._make(out, True, ctx, 0, VersionCounter()),)     # the common case
+    else:
+        outputs = (_wrap_output(cls, ctx, out, 0, first, True),)
     ctx._next = edges
     ctx._input_meta = meta
     ctx._seq = next(_sequence)
     if _anomaly_state.enabled:
         _anomaly.record(ctx)
-    if len(outputs) > 1:
-        ctx._n_outputs = len(outputs)
-        ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)
+    for observer in record_observers:      # viz.trace(): sees each recorded op's arguments
+        observer(ctx, args)
     to_save = ctx._to_save
     if to_save:
         ctx._saved = [_resolve_saved(item, args, outputs) for item in to_save]
@@ -284,6 +319,7 @@ def _record(ctx, args, outputs):
         ctx._saved = ()
     if ctx._non_differentiable:
         ctx._non_differentiable = ()
+    return outputs if type(out) is tuple else outputs[0]
 
 
 def _resolve_saved(item, args, outputs):

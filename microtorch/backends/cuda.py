@@ -260,6 +260,10 @@ def full(shape, value, np_dtype):
     return cp.full(shape, value, np_dtype)
 
 
+def ones_like(array):
+    return cp.ones_like(array)
+
+
 def _on(device):
     """A context that makes `device` (a microtorch device; index None: the current one)
     the current device; a no-op when it already is."""

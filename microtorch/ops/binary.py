@@ -18,6 +18,10 @@ class Add(Function):
     def backward(ctx, gy):
         return gy, gy
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        return gy, gy
+
 
 class Sub(Function):
     @staticmethod
@@ -27,6 +31,10 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy, (-gy if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return gy, (ctx.backend.neg_forward(gy) if ctx.needs_input_grad[1] else None)
 
 
 class Rsub(Sub):                      # number - tensor
@@ -45,6 +53,13 @@ class Mul(Function):
         need_a, need_b = ctx.needs_input_grad
         return (gy * b if need_a else None), (gy * a if need_b else None)
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        a, b = ctx.saved_data
+        need_a, need_b = ctx.needs_input_grad
+        mul = ctx.backend.mul_forward
+        return (mul(gy, b) if need_a else None), (mul(gy, a) if need_b else None)
+
 
 class Div(Function):
     @staticmethod
@@ -58,6 +73,18 @@ class Div(Function):
         need_a, need_b = ctx.needs_input_grad
         ga = gy / b if need_a else None
         gb = -gy * a / (b * b) if need_b else None
+        return ga, gb
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        a, b = ctx.saved_data
+        need_a, need_b = ctx.needs_input_grad
+        backend = ctx.backend
+        ga = backend.div_forward(gy, b) if need_a else None
+        gb = None
+        if need_b:                           # the same operations, in backward's order
+            gb = backend.div_forward(backend.mul_forward(backend.neg_forward(gy), a),
+                                     backend.mul_forward(b, b))
         return ga, gb
 
 
@@ -103,6 +130,13 @@ class Maximum(Function):
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         ga, gb = ExtremeGrad.apply(a, b, gy, type(ctx)._fn.kernel)
+        need_a, need_b = ctx.needs_input_grad
+        return (ga if need_a else None), (gb if need_b else None)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        a, b = ctx.saved_data
+        ga, gb = getattr(ctx.backend, ctx._fn.kernel + '_backward')(a, b, gy)
         need_a, need_b = ctx.needs_input_grad
         return (ga if need_a else None), (gb if need_b else None)
 

@@ -45,10 +45,17 @@ def _unary(name, saves, second_derivative, node_name=None):
         saved, = ctx.saved_tensors
         return (grad_op.apply(saved, gy, *ctx.params),) + (None,) * len(ctx.params)
 
+    def backward_data(ctx, gy):          # grad_op's forward, without the Tensors
+        saved, = ctx.saved_data
+        params = ctx.params
+        gx = getattr(ctx.backend, backward_kernel)(saved, gy, *params)
+        return (gx,) + (None,) * len(params) if params else gx
+
     op = type(title, (Function,), {
         'node_name': node_name or title + 'Backward0',
         'forward': staticmethod(forward),
         'backward': staticmethod(backward),
+        'backward_data': staticmethod(backward_data),
         'grad_op': grad_op,
         '__module__': __name__,
     })
@@ -63,6 +70,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, gy):
         return Neg.apply(gy)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return ctx.backend.neg_forward(gy)
 
 
 # Second derivatives: with gx = gy * f'(x), d(gx)/dx = gy * f''(x) and d(gx)/dgy = f'(x).

@@ -36,6 +36,17 @@ class Matmul(Function):
             gb = a.mT @ gy if need_b else None
         return ga, gb
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        a, b = ctx.saved_data
+        if a.ndim == 1 or b.ndim == 1:
+            return None                            # vector cases: the Tensor backward
+        need_a, need_b = ctx.needs_input_grad
+        matmul, swap = ctx.backend.matmul, ctx.backend.xp.swapaxes
+        ga = matmul(gy, swap(b, -2, -1)) if need_a else None
+        gb = matmul(swap(a, -2, -1), gy) if need_b else None
+        return ga, gb
+
 
 # PyTorch names the node after the kernel that ran; learners see these names in reprs.
 class Dot(Matmul):
@@ -81,6 +92,18 @@ class Linear(Function):
             if need_w:
                 gw = rows.t().mm(x if x.ndim == 2 else x.reshape(-1, in_features))
             gb = rows.sum(0) if need_b else None
+        return gx, gw, gb
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        x, w = ctx.saved_data
+        if x.ndim != 2:
+            return None                            # batch dims to fold: the Tensor backward
+        need_x, need_w, need_b = ctx.needs_input_grad
+        backend = ctx.backend
+        gx = backend.matmul(gy, w) if need_x else None
+        gw = backend.matmul(gy.T, x) if need_w else None
+        gb = backend.sum_forward(gy, (0,), False) if need_b else None
         return gx, gw, gb
 
 

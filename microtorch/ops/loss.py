@@ -46,6 +46,15 @@ class _Loss(Function):
         return (gx, gt, None) + (None,) * len(ctx.options)
 
     @staticmethod
+    def backward_data(ctx, gy):
+        if ctx.needs_input_grad[1]:
+            return None                  # the target's gradient: the Tensor backward
+        x, y = ctx.saved_data
+        gx = getattr(ctx.backend, ctx._fn.kernel + '_backward')(x, y, gy, ctx.reduction,
+                                                               *ctx.options)
+        return (gx, None, None) + (None,) * len(ctx.options)
+
+    @staticmethod
     def target_grad(ctx, x, y, gy, gx):
         return -gx                 # losses of x - y: the target's gradient is the input's, negated
 

@@ -3,6 +3,8 @@
 `dims` is always a tuple of non-negative dims (ops/functional.py normalises it). A reduction's
 backward first puts the reduced dims back as size 1 (`_unsqueeze_reduced`) and then broadcasts.
 """
+import math
+
 from ..autograd.function import Function
 
 
@@ -13,6 +15,15 @@ def _kept_shape(shape, dims):
 def _unsqueeze_reduced(g, shape, dims, keepdim):
     """g of the reduced shape -> the same values with the reduced dims as size 1."""
     return g if keepdim else g.reshape(_kept_shape(shape, dims))
+
+
+def _spread(backend, g, shape):
+    """g (reduced dims of size 1) broadcast to `shape`: a reshape when no dim grows (the
+    sizes are equal and not 0), since a broadcast view costs 2.4 us on a tiny array."""
+    size = g.size
+    if size and size == math.prod(shape):
+        return g.reshape(shape)
+    return backend.xp.broadcast_to(g, shape)
 
 
 def _count(shape, dims):
@@ -34,6 +45,11 @@ class Sum(Function):
         g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
         return g.expand(ctx.shape), None, None
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
+        return _spread(ctx.backend, g, ctx.shape), None, None
+
 
 class SumDims(Sum):
     node_name = 'SumBackward1'
@@ -49,6 +65,12 @@ class Mean(Function):
     def backward(ctx, gy):
         g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
         return (g / _count(ctx.shape, ctx.dims)).expand(ctx.shape), None, None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
+        g = ctx.backend.div_forward(g, _count(ctx.shape, ctx.dims))
+        return _spread(ctx.backend, g, ctx.shape), None, None
 
 
 class MeanDims(Mean):
@@ -66,6 +88,10 @@ class SumToSize(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy.expand(ctx.shape), None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return _spread(ctx.backend, gy, ctx.shape), None
 
 
 class Var(Function):

@@ -17,6 +17,10 @@ class Reshape(Function):
     def backward(ctx, gy):
         return gy.reshape(ctx.shape), None
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        return gy.reshape(ctx.shape), None
+
 
 class Squeeze(Reshape):
     node_name = 'SqueezeBackward1'
@@ -38,6 +42,10 @@ class Transpose(Function):
     def backward(ctx, gy):
         return gy.transpose(*ctx.dims), None, None
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        return ctx.backend.xp.swapaxes(gy, *ctx.dims), None, None
+
 
 class T(Transpose):
     node_name = 'TBackward0'
@@ -58,6 +66,13 @@ class Permute(Function):
             inverse[d] = i
         return gy.permute(inverse), None
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return gy.transpose(inverse), None
+
 
 class Expand(Function):
     """A broadcast view (read-only: its elements alias each other)."""
@@ -72,6 +87,10 @@ class Expand(Function):
     def backward(ctx, gy):
         return gy.sum_to_size(ctx.shape), None
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        return ctx.backend.sum_to_shape(gy, ctx.shape), None
+
 
 class Clone(Function):
     @staticmethod
@@ -80,6 +99,10 @@ class Clone(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        return gy
+
+    @staticmethod
+    def backward_data(ctx, gy):
         return gy
 
 
@@ -101,6 +124,10 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy, None          # the engine casts it back to the input's dtype
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return gy, None
 
 
 class Cat(Function):

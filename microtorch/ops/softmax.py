@@ -20,6 +20,11 @@ class Softmax(Function):
         y, = ctx.saved_tensors
         return SoftmaxGrad.apply(y, gy, ctx.dim), None
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        y, = ctx.saved_data
+        return ctx.backend.softmax_backward(y, gy, ctx.dim), None
+
 
 class SoftmaxGrad(Function):
     node_name = 'SoftmaxBackwardDataBackward0'
@@ -57,6 +62,11 @@ class LogSoftmax(Function):
     def backward(ctx, gy):
         y, = ctx.saved_tensors
         return LogSoftmaxGrad.apply(y, gy, ctx.dim), None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        y, = ctx.saved_data
+        return ctx.backend.log_softmax_backward(y, gy, ctx.dim), None
 
 
 class LogSoftmaxGrad(Function):
