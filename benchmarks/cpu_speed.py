@@ -22,6 +22,7 @@ size and finishes in about a minute on 2 cores).
 """
 import argparse
 import datetime
+import importlib.metadata
 import importlib.util
 import json
 import math
@@ -63,6 +64,7 @@ import timing  # noqa: E402
 # names; 'compile' may also be a number: the first that many kernels that exist.
 FULL = {'chain_n': 1 << 22, 'kernel_n': 1 << 24, 'small_mlp': (256, 64),
         'big_mlp': (1024, 256, 1024), 'matmul': 1024, 'repeats': 7, 'repeat_s': 0.05,
+        'rounds': 3,
         'import_runs': 5, 'kernels': None, 'compile': None, 'compile_n': 1 << 20}
 QUICK = {'chain_n': 1 << 18, 'kernel_n': 1 << 18, 'small_mlp': (256, 64),
          'big_mlp': (256, 64, 256), 'matmul': 256, 'repeats': 3, 'repeat_s': 0.01,
@@ -188,29 +190,62 @@ def _step_seconds(step, cfg):
     return calibrated_seconds(step, cfg['repeats'], cfg['repeat_s'])
 
 
-def run_workloads(cfg, torch):
-    import microtorch
+def measure_workload(lib_name, index, cfg, threads, torch_first=False):
+    """Median seconds per step of workload `index` for one library, in a fresh process: each
+    library gets the cores, thread pools and OpenMP runtime to itself, as a user's program
+    would (in one process, PyTorch's OpenMP workers and Numba's fight over 2 cores).
+    torch_first: import PyTorch before microtorch, to measure the two side by side."""
+    job = {'lib': lib_name, 'index': index, 'cfg': cfg, 'torch_first': torch_first}
+    out, _ = _python_script(['--threads', str(threads), '--worker', json.dumps(job)])
+    return json.loads(out.splitlines()[-1])['seconds']
+
+
+def _worker(job, threads):
+    """The body of a --worker process: time one workload for one library."""
+    if job['torch_first']:
+        import torch  # noqa: F401
+    lib = importlib.import_module(job['lib'])
+    cfg = job['cfg']
+    set_threads(threads, lib if job['lib'] == 'torch' else None)
+    name, make, target, numba_off = _workloads(cfg)[job['index']]
     from microtorch.backends import numba_dispatch
+    with numba_dispatch.configure(enabled=False if numba_off else None):
+        seconds = _step_seconds(make(lib, np.random.default_rng(0), cfg), cfg)
+    print(json.dumps({'seconds': seconds}))
+
+
+def run_workloads(cfg, torch, threads):
+    """Each workload timed in fresh processes, microtorch's and PyTorch's in turn (the order
+    swapped every round), `rounds` times; medians of the rounds."""
     rows = []
-    for name, make, target, numba_off in _workloads(cfg):
+    rounds = cfg.get('rounds', 1)
+    for index, (name, make, target, numba_off) in enumerate(_workloads(cfg)):
         row = {'workload': name, 'target_ratio': target}
         rows.append(row)
+        libs = ['microtorch'] + (['torch'] if torch is not None else [])
+        times = {lib: [] for lib in libs}
         try:
-            with numba_dispatch.configure(enabled=False if numba_off else None):
-                mine = _step_seconds(make(microtorch, np.random.default_rng(0), cfg), cfg)
-        except Exception as error:         # a kernel still being written must not stop the run
-            row['error'] = describe_error(error)
+            for r in range(rounds):
+                for lib in (libs if r % 2 == 0 else libs[::-1]):
+                    times[lib].append(measure_workload(lib, index, cfg, threads))
+        except subprocess.CalledProcessError as error:   # a kernel being written: go on
+            row['error'] = describe_error(error) + ': ' + error.stderr.strip().splitlines()[-1]
             continue
-        row['microtorch_s'] = mine
+        row['microtorch_s'] = statistics.median(times['microtorch'])
+        row['microtorch_rounds_s'] = times['microtorch']
         if numba_off:        # the row before: the same workload with the kernels on
             on = rows[-2]
             if 'microtorch_s' in on:
-                on['numba_speedup'] = mine / on['microtorch_s']
+                on['numba_speedup'] = row['microtorch_s'] / on['microtorch_s']
         if torch is not None:
-            row['torch_s'] = _step_seconds(make(torch, np.random.default_rng(0), cfg), cfg)
-            row['ratio'] = mine / row['torch_s']
+            row['torch_s'] = statistics.median(times['torch'])
+            row['torch_rounds_s'] = times['torch']
+            row['ratio'] = row['microtorch_s'] / row['torch_s']
             if target is not None:
                 row['met'] = row['ratio'] <= target
+            if make is small_mlp:       # the case where one process with both collapsed
+                row['microtorch_torch_loaded_s'] = measure_workload(
+                    'microtorch', index, cfg, threads, torch_first=True)
     return rows
 
 
@@ -445,6 +480,16 @@ print(time.perf_counter() - start)
 '''
 
 
+def _python_script(args):
+    """Run this script with `args` in a fresh interpreter; (stdout, wall seconds)."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [ROOT, env.get('PYTHONPATH')]))
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, os.path.abspath(__file__)] + args, cwd=ROOT,
+                          env=env, text=True, capture_output=True, check=True)
+    return done.stdout, time.perf_counter() - start
+
+
 def _python(code, env=None):
     """Run `code` in a fresh interpreter at the repository root; (stdout, wall seconds)."""
     full = dict(os.environ, **(env or {}))
@@ -657,6 +702,7 @@ def parse_args(argv):
     parser.add_argument('--threads', type=int, default=os.cpu_count(),
                         help='threads for both libraries (default: every core)')
     parser.add_argument('--no-torch', action='store_true', help='skip the PyTorch side')
+    parser.add_argument('--worker', default=None, help=argparse.SUPPRESS)   # one timing job
     parser.add_argument('--sections', default=','.join(SECTIONS),
                         help='comma-separated subset of: ' + ','.join(SECTIONS))
     args = parser.parse_args(argv)
@@ -706,12 +752,22 @@ def load_average():
         return None
 
 
+def torch_version():
+    """PyTorch's version, or None, without importing it here: this process runs the Numba
+    kernels, and PyTorch would bring its own OpenMP runtime in (the workloads import it in
+    processes of their own)."""
+    try:
+        return importlib.metadata.version('torch')
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def machine_info(args, torch):
     info = {'date': datetime.date.today().isoformat(), 'commit': run.commit(),
-            'quick': args.quick, **telemetry.cpu_info(), **set_threads(args.threads, torch),
+            'quick': args.quick, **telemetry.cpu_info(), **set_threads(args.threads, None),
             'load_average_start': load_average()}
     if torch is not None:
-        info['torch'] = torch.__version__
+        info['torch'] = torch
     from microtorch.backends import numba_dispatch
     info['numba_dispatch'] = numba_dispatch.status()
     return info
@@ -719,10 +775,14 @@ def machine_info(args, torch):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.worker:
+        return _worker(json.loads(args.worker), args.threads)
     cfg = QUICK if args.quick else FULL
-    torch = None if args.no_torch else run.load_torch(True)
+    torch = None if args.no_torch else torch_version()
+    if torch is None and not args.no_torch:
+        print('PyTorch is not installed: no comparison')
     results = {'meta': machine_info(args, torch), 'targets': TARGETS}
-    sections = {'workloads': lambda: run_workloads(cfg, torch),
+    sections = {'workloads': lambda: run_workloads(cfg, torch, args.threads),
                 'kernels': lambda: run_kernels(cfg),
                 'import': lambda: run_import(cfg, torch),
                 'compile': lambda: run_compile(cfg)}

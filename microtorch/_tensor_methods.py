@@ -36,10 +36,17 @@ Tensor.where = _where
 
 # ---- operators ---------------------------------------------------------------------------
 
-Tensor.__add__ = Tensor.__radd__ = lambda self, other: F._binary(F.B.Add, self, other)
+def _operator(op):
+    def method(self, other):
+        return _binary(op, self, other)
+    return method
+
+
+_binary = F._binary
+Tensor.__add__ = Tensor.__radd__ = _operator(F.B.Add)
 Tensor.__sub__ = F.sub
 Tensor.__rsub__ = lambda self, other: F.sub(other, self)
-Tensor.__mul__ = Tensor.__rmul__ = lambda self, other: F._binary(F.B.Mul, self, other)
+Tensor.__mul__ = Tensor.__rmul__ = _operator(F.B.Mul)
 Tensor.__truediv__ = F.div
 Tensor.__rtruediv__ = lambda self, other: F.rdiv(self, other)
 Tensor.__pow__ = F.pow

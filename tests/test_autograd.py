@@ -1101,3 +1101,46 @@ def test_grad_shape_under_broadcasting_matches_torch(torch):
     for ours, theirs in zip(*results):
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_plain_backward_makes_tensors_only_for_what_the_user_sees(monkeypatch):
+    """backward() passes arrays between nodes (the ops' backward_data): the only Tensors it
+    makes are the implicit gradient and the leaves' .grad; create_graph makes one per op."""
+    x = microtorch.tensor([0.5, 1.5], requires_grad=True)
+    w = microtorch.tensor([2.0, 3.0], requires_grad=True)
+
+    def loss():
+        return (((x * w).sigmoid().tanh() - 0.5) ** 2 / 3).exp().mean()
+
+    made = []
+    make = microtorch.Tensor._make
+
+    def counting_make(*args, **kwargs):
+        made.append(1)
+        return make(*args, **kwargs)
+
+    out = loss()
+    monkeypatch.setattr(microtorch.Tensor, '_make', staticmethod(counting_make))
+    out.backward()
+    assert len(made) == 3
+    plain = (x.grad.numpy().copy(), w.grad.numpy().copy())
+    x.grad = w.grad = None
+    out = loss()
+    made.clear()
+    out.backward(create_graph=True)
+    assert len(made) > 10
+    np.testing.assert_allclose(x.grad.detach().numpy(), plain[0], rtol=1e-6)
+    np.testing.assert_allclose(w.grad.detach().numpy(), plain[1], rtol=1e-6)
+
+
+def test_plain_backward_hooks_see_tensors_and_replace_the_gradient():
+    x = microtorch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    seen = []
+    y.register_hook(lambda g: seen.append(type(g)) or g * 2)
+    x.register_hook(lambda g: seen.append(type(g)))
+    y.retain_grad()
+    y.sum().backward()
+    assert seen == [microtorch.Tensor, microtorch.Tensor]
+    assert y.grad.tolist() == [2.0, 2.0]          # retain_grad sees the hook's result
+    assert x.grad.tolist() == [6.0, 6.0]

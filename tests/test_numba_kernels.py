@@ -324,3 +324,58 @@ def test_backward_reads_a_broadcast_gradient_without_copying_it(name):
     got = numba_dispatch.kernel(name)(saved, gy)
     assert got is not None and got.flags.c_contiguous and got.dtype == np.float32
     np.testing.assert_allclose(got, getattr(cpu, name).numpy(saved, gy), rtol=2e-6)
+
+
+_THREADING_LAYER = ('import ctypes, os, sys\n'
+                    '{preload}'
+                    'import numpy as np, microtorch as mt, numba\n'
+                    'x = mt.tensor(np.linspace(-1, 1, 1 << 20, dtype=np.float32))\n'
+                    'y = x.sigmoid()\n'            # above the crossover: a parallel kernel
+                    'print(numba.threading_layer(), os.environ["OMP_WAIT_POLICY"])\n')
+
+
+def _threading_layer(preload=''):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('OMP_WAIT_POLICY', 'NUMBA_THREADING_LAYER')}
+    root = str(pathlib.Path(__file__).resolve().parent.parent)
+    proc = subprocess.run([sys.executable, '-c', _THREADING_LAYER.format(preload=preload)],
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(env, PYTHONPATH=root))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.split()
+
+
+def test_openmp_workers_sleep_between_kernels():
+    layer, policy = _threading_layer()
+    assert policy == 'PASSIVE'
+    assert layer != 'workqueue'           # Numba's first choice (OpenMP here, or TBB)
+
+
+def test_openmp_loaded_first_means_numbas_own_pool():
+    """An OpenMP runtime loaded before microtorch (PyTorch loads libgomp on import) has read
+    its wait policy already: the kernels then run on Numba's workqueue pool."""
+    import ctypes.util
+    if ctypes.util.find_library('gomp') is None:
+        pytest.skip('no libgomp on this machine')
+    layer, _ = _threading_layer("ctypes.CDLL('libgomp.so.1', mode=ctypes.RTLD_GLOBAL)\n")
+    assert layer == 'workqueue'
+
+
+def test_kernel_launches_are_serialised_on_the_workqueue_pool(monkeypatch):
+    """That pool is not safe for launches from several threads: the routers take a lock."""
+    calls = []
+
+    class Lock:
+        def __enter__(self):
+            calls.append('enter')
+
+        def __exit__(self, *exc):
+            calls.append('exit')
+
+    monkeypatch.setattr(numba_dispatch, '_launch_lock', Lock())
+    monkeypatch.setattr(numba_dispatch.settings, 'threading_layer', 'workqueue')
+    x = np.linspace(-1, 1, 4096, dtype=F32)
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        got = cpu.sigmoid_forward(x)
+    np.testing.assert_allclose(got, cpu.sigmoid_forward.numpy(x), rtol=1e-6)
+    assert calls == ['enter', 'exit']

@@ -557,6 +557,26 @@ def test_gradcheck(row, device, rng):
     assert gradcheck(row.fn, tensors)
 
 
+@pytest.mark.parametrize('row', GRAD_ROWS, ids=lambda r: r.name)
+def test_plain_backward_matches_the_recorded_one(row, device, rng):
+    """A plain backward runs the ops' backward_data on arrays; create_graph runs their Tensor
+    backward. Both must give the same gradients, into .grad as through autograd.grad."""
+    _, tensors = _inputs(row, rng, microtorch.float64, device, requires_grad=True)
+    outputs = [o for o in _as_list(row.fn(*tensors)) if o.requires_grad]
+    seeds = [microtorch.tensor(rng.standard_normal(tuple(o.shape)), device=device)
+             for o in outputs]
+    recorded = microtorch.autograd.grad(outputs, tensors, seeds, retain_graph=True,
+                                        create_graph=True, allow_unused=True)
+    microtorch.autograd.backward(outputs, seeds)
+    for t, r in zip(tensors, recorded):
+        if r is None:
+            assert t.grad is None or not _host(t.grad).any()
+            continue
+        assert t.grad is not None and t.grad.shape == t.shape and t.grad.dtype is t.dtype
+        assert not t.grad.requires_grad
+        np.testing.assert_allclose(_host(t.grad), _host(r), rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize('row', OPS, ids=lambda r: r.name)
 def test_requires_grad_flags(row, device, rng):
     """Float outputs of differentiable rows require grad; indices (argmax, max's .indices)

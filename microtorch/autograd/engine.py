@@ -10,6 +10,7 @@ calls each op's `backward_data`, so it makes no Tensors and records nothing; Ten
 where the user sees a gradient (hooks, `.grad`, autograd.grad's results). With create_graph the
 gradients are Tensors and each op's `backward` records, which gives higher derivatives.
 """
+import functools
 import heapq
 import itertools
 
@@ -73,7 +74,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 
 def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumulate):
     on_arrays = not create_graph and not _anomaly_state.enabled
-    call = _call_backward_data if on_arrays else _call_backward
+    if on_arrays:
+        call = _call_backward_data
+    elif _anomaly_state.enabled:            # checks each returned grad, reports the forward line
+        call = functools.partial(_anomaly.call_backward, _call_backward)
+    else:
+        call = _call_backward
     buffers = {}
     heap = []
     tiebreak = itertools.count()
@@ -98,42 +104,47 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
     while heap:
         node = pop(heap)[2]
         grads = buffers.pop(node)
-        if on_arrays and (node._hooks or node._retained or targets or
-                          (type(node) is AccumulateGrad and node.variable._hooks)):
-            grads = [_as_tensor(g) for g in grads]   # the user sees these: Tensors
-            tensors = True
-        else:
-            tensors = not on_arrays
-        if node._hooks or node._retained:
-            _run_node_hooks(node, grads, create_graph)
-        if targets:
-            for nr, grad in enumerate(grads):
-                pos = targets.get((node, nr))
-                if pos is not None and grad is not None:
-                    captured[pos] = grad
+        if node._hooks or node._retained or targets:
+            grads = _observe(node, grads, targets, captured, create_graph, on_arrays)
         if type(node) is AccumulateGrad:
             if accumulate and (not targets or (node, 0) in targets):
-                if tensors:
-                    _accumulate_leaf(node.variable, grads[0], create_graph)
-                else:
-                    _accumulate_array(node.variable, grads[0])
+                _accumulate(node.variable, grads[0], create_graph, on_arrays)
             continue
-        if on_arrays and tensors:
-            grads = [None if g is None else g._data for g in grads]
         if needed is not None and node not in needed:
             continue
-        if _anomaly_state.enabled:     # checks each returned grad, reports the forward line
-            grads_in = _anomaly.call_backward(_call_backward, node, grads)
-        else:
-            grads_in = call(node, grads)
+        grads_in = call(node, grads)
         if not retain_graph:
             node._release()
         for edge, grad in zip(node._next, grads_in):
-            if edge is None or grad is None:
-                continue
-            if needed is not None and edge[0] not in needed and edge not in targets:
-                continue
-            send(edge[0], edge[1], grad)
+            if edge is not None and grad is not None and (
+                    needed is None or edge[0] in needed or edge in targets):
+                send(edge[0], edge[1], grad)
+
+
+def _observe(node, grads, targets, captured, create_graph, on_arrays):
+    """What the user sees of a node's incoming grads, as Tensors: its outputs' hooks (whose
+    results replace the grads), retain_grad, and autograd.grad's captures."""
+    if on_arrays:
+        grads = [_as_tensor(g) for g in grads]
+    if node._hooks or node._retained:
+        _run_node_hooks(node, grads, create_graph)
+    if targets:
+        for nr, grad in enumerate(grads):
+            pos = targets.get((node, nr))
+            if pos is not None and grad is not None:
+                captured[pos] = grad
+    if on_arrays:
+        grads = [None if g is None else g._data for g in grads]
+    return grads
+
+
+def _accumulate(tensor, grad, create_graph, on_arrays):
+    if not on_arrays:
+        _accumulate_leaf(tensor, grad, create_graph)
+    elif tensor._hooks:                        # the user's hooks take a Tensor
+        _accumulate_leaf(tensor, _as_tensor(grad), create_graph)
+    else:
+        _accumulate_array(tensor, grad)
 
 
 def _run_node_hooks(node, grads, create_graph):
@@ -193,22 +204,23 @@ def _call_backward_data(node, grads):
     if result is None:
         grads = [None if g is None else _as_tensor(g) for g in grads]
         return [None if g is None else g._data for g in _call_backward(node, grads)]
-    if type(result) is not tuple:
-        result = (result,)
-    fixed = []
-    for grad, edge, meta in zip(result, node._next, node._input_meta):
-        if grad is None or edge is None:
-            fixed.append(None)
-            continue
-        if type(grad) not in _ARRAY_TYPES:       # NumPy's 0-d results are scalars
-            grad = _cpu.asarray(grad)
-        shape, np_dtype = meta
-        if grad.shape != shape:
-            grad = backend.sum_to_shape(grad, shape)    # undo broadcasting, in one place
-        if grad.dtype != np_dtype:
-            grad = grad.astype(np_dtype)
-        fixed.append(grad)
-    return fixed
+    if type(result) is not tuple:              # one input (a unary op): no loop
+        return (_fit(result, node._input_meta[0], backend),)
+    return [None if grad is None or edge is None else _fit(grad, meta, backend)
+            for grad, edge, meta in zip(result, node._next, node._input_meta)]
+
+
+def _fit(grad, meta, backend):
+    """A gradient as its input needs it: an array (NumPy's 0-d results are scalars), summed
+    down from the broadcast shape (broadcasting is undone in this one place), in its dtype."""
+    if type(grad) not in _ARRAY_TYPES:
+        grad = _cpu.asarray(grad)
+    shape, np_dtype = meta
+    if grad.shape != shape:
+        grad = backend.sum_to_shape(grad, shape)
+    if grad.dtype != np_dtype:
+        grad = grad.astype(np_dtype)
+    return grad
 
 
 def _as_tensor(array):

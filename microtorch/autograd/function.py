@@ -73,9 +73,12 @@ class Node:
     def saved_data(self):
         """The saved values as backend arrays (or the Python values they were), for
         `backward_data`: the same version checks as `saved_tensors`, no Tensors made."""
-        if self._freed:
+        saved = self._saved
+        if saved is None:                      # released by a backward
             raise RuntimeError(_FREED)
-        return tuple([entry.array(self) for entry in self._saved])
+        if len(saved) == 1:
+            return (saved[0].array(self),)
+        return tuple([entry.array(self) for entry in saved])
 
     @property
     def next_functions(self):
@@ -216,24 +219,51 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        # The hot path of every op: one pass over the arguments, then either the plain path
-        # (nothing to record: grad mode off or no input requires grad) or the recording one.
+        # The hot path of every op: one pass over the arguments (collecting the tape's edges
+        # too while grad mode is on), then the recording path, or the plain one when no input
+        # requires grad.
         ctx = cls._node_cls()
         first = None
-        record = False
         datas = []
-        for a in args:
-            if isinstance(a, Tensor):
-                if first is None:
-                    first = a
-                if a._requires_grad:
-                    record = True
-                datas.append(a._data)
-            else:
-                datas.append(a)
-        ctx.backend = _backend_of[type(first._data)]
-        if record and _grad_state.enabled:
-            return _apply_recorded(cls, ctx, args, datas, first)
+        if _grad_state.enabled:
+            record = False
+            needs = []
+            edges = []                      # per argument: (node, output_nr) or None
+            meta = []                       # per argument: (shape, dtype) of a Tensor, or None
+            for a in args:
+                if isinstance(a, Tensor):
+                    data = a._data
+                    datas.append(data)
+                    meta.append((data.shape, data.dtype))
+                    if first is None:
+                        first = a
+                    if a._requires_grad:
+                        record = True
+                        fn = a._grad_fn
+                        edges.append((fn, a._output_nr) if fn is not None
+                                     else (accumulator_of(a), 0))
+                        needs.append(True)
+                        continue
+                else:
+                    datas.append(a)
+                    meta.append(None)
+                edges.append(None)
+                needs.append(False)
+            ctx.backend = _backend_of[type(first._data)]
+            if record:
+                ctx.needs_input_grad = tuple(needs)
+                ctx._next = edges
+                ctx._input_meta = meta
+                return _apply_recorded(cls, ctx, args, datas, first)
+        else:
+            for a in args:
+                if isinstance(a, Tensor):
+                    if first is None:
+                        first = a
+                    datas.append(a._data)
+                else:
+                    datas.append(a)
+            ctx.backend = _backend_of[type(first._data)]
         ctx.needs_input_grad = _NOTHING_NEEDED[len(args)]
         out = cls.forward(ctx, *datas)
         if type(out) is tuple:
@@ -275,25 +305,8 @@ def _aliases(view, array):
 
 
 def _apply_recorded(cls, ctx, args, datas, first):
-    """apply's recording path: the edges to the inputs' nodes, forward, the outputs, and the
-    saved values matched to the Tensors they belong to."""
-    needs = []
-    edges = []
-    meta = []                       # per argument: (shape, dtype) of a Tensor, or None
-    for a in args:
-        if isinstance(a, Tensor):
-            data = a._data
-            meta.append((data.shape, data.dtype))
-            if a._requires_grad:
-                fn = a._grad_fn
-                edges.append((fn, a._output_nr) if fn is not None else (accumulator_of(a), 0))
-                needs.append(True)
-                continue
-        else:
-            meta.append(None)
-        edges.append(None)
-        needs.append(False)
-    ctx.needs_input_grad = tuple(needs)
+    """apply's recording path (the edges are on ctx): forward, the outputs, and the saved
+    values matched to the Tensors they belong to."""
     out = cls.forward(ctx, *datas)
     if type(out) is tuple:
         outputs = tuple([_wrap_output(cls, ctx, o, i, first, True) for i, o in enumerate(out)])
@@ -304,8 +317,6 @@ def _apply_recorded(cls, ctx, args, datas, first):
         outputs = (Tensor._make(out, True, ctx, 0, VersionCounter()),)     # the common case
     else:
         outputs = (_wrap_output(cls, ctx, out, 0, first, True),)
-    ctx._next = edges
-    ctx._input_meta = meta
     ctx._seq = next(_sequence)
     if _anomaly_state.enabled:
         _anomaly.record(ctx)
@@ -322,10 +333,13 @@ def _apply_recorded(cls, ctx, args, datas, first):
     return outputs if type(out) is tuple else outputs[0]
 
 
+_PLAIN_VALUES = {type(None), bool, int, float}
+
+
 def _resolve_saved(item, args, outputs):
     """Match a saved array to the input or output Tensor it is, by identity."""
-    if item is None:
-        return _SavedConstant(None)
+    if type(item) in _PLAIN_VALUES:
+        return _SavedConstant(item)
     for a in args:
         if isinstance(a, Tensor) and a._data is item:
             return _SavedInput(a)

@@ -16,6 +16,7 @@ import contextlib
 import importlib
 import importlib.util
 import os
+import sys
 import threading
 
 import numpy as np
@@ -118,19 +119,26 @@ def prepare_threads():
         return
     if 'NUMBA_THREADING_LAYER' not in os.environ and _openmp_loaded():
         settings.threading_layer = 'workqueue'
+        _choose_threading_layer('workqueue')
     os.environ['OMP_WAIT_POLICY'] = 'PASSIVE'
+
+
+def _choose_threading_layer(layer):
+    """Numba reads its layer from the environment on import and starts it on the first
+    parallel launch (or set_num_threads): set whichever is still ahead."""
+    numba = sys.modules.get('numba')
+    if numba is None:
+        os.environ['NUMBA_THREADING_LAYER'] = layer
+        return
+    try:
+        numba.threading_layer()          # raises until the layer has started
+    except ValueError:
+        numba.config.THREADING_LAYER = layer
 
 
 def _kernel_module(name):
     prepare_threads()
-    module = importlib.import_module(f'{__package__}.numba_kernels.{name}')
-    if settings.threading_layer is not None:
-        import numba
-        try:
-            numba.threading_layer()          # raises until the first parallel launch
-        except ValueError:
-            numba.config.THREADING_LAYER = settings.threading_layer
-    return module
+    return importlib.import_module(f'{__package__}.numba_kernels.{name}')
 
 
 _launch_lock = threading.Lock()

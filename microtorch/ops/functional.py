@@ -18,6 +18,7 @@ from . import linalg as L
 from . import indexing as I
 
 _NUMBER = (int, float, bool)
+_NUMBER_TYPES = {int, float}
 _TORCH_NAMES = {'float32': 'Float', 'float64': 'Double', 'int64': 'Long', 'int32': 'Int',
                 'bool': 'Bool'}
 
@@ -93,6 +94,9 @@ def add(input, other, alpha=1):
 
 
 def sub(input, other, alpha=1):
+    if type(input) is Tensor and input._data.dtype.kind == 'f' and (
+            type(other) is float or type(other) is Tensor and other._data.dtype.kind == 'f'):
+        return _binary(B.Sub, input, other if alpha == 1 else other * alpha)   # no bools
     if alpha != 1:
         other = other * alpha
     bools = [isinstance(v, bool) or (isinstance(v, Tensor) and v._data.dtype.kind == 'b')
@@ -133,6 +137,9 @@ def div(input, other):
 
 
 def pow(input, exponent):
+    if type(exponent) in _NUMBER_TYPES and type(input) is Tensor and \
+            input._data.dtype.kind == 'f':
+        return E.PowScalar.apply(input, exponent)     # x ** 2: nothing to promote
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         exponent = _as_number(exponent)
         if not isinstance(exponent, _NUMBER):

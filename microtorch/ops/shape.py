@@ -61,17 +61,19 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        inverse = [0] * len(ctx.dims)
-        for i, d in enumerate(ctx.dims):
-            inverse[d] = i
-        return gy.permute(inverse), None
+        return gy.permute(_inverse(ctx.dims)), None
 
     @staticmethod
     def backward_data(ctx, gy):
-        inverse = [0] * len(ctx.dims)
-        for i, d in enumerate(ctx.dims):
-            inverse[d] = i
-        return gy.transpose(inverse), None
+        return gy.transpose(_inverse(ctx.dims)), None
+
+
+def _inverse(dims):
+    """The permutation that undoes `dims`."""
+    inverse = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inverse[d] = i
+    return inverse
 
 
 class Expand(Function):
