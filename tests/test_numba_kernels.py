@@ -173,6 +173,12 @@ CASES = [
 ]
 
 
+# General powers run NumPy's vectorised pow: the kernels decline them (elementwise.py says why).
+GENERAL_POWERS = {('pow_scalar_forward', ('x', 1.7)), ('pow_scalar_forward', ('x', 2.5)),
+            ('pow_scalar_backward', ('x', 'gy', 2.5)), ('pow_forward', ('xp', 'y')),
+            ('pow_forward', (2.0, 'y')), ('pow_forward', ('x', 'y1'))}
+
+
 def _args(names, data, dtype):
     def one(v):
         if not isinstance(v, str):
@@ -193,6 +199,9 @@ def test_kernel_matches_numpy(case, dtype, data):
     with np.errstate(all='ignore'):
         got = numba_dispatch.kernel(name)(*args)
         ref = _numpy(name, *args)
+    if (name, tuple(names)) in GENERAL_POWERS:
+        assert got is None
+        return
     assert got is not None, 'declined'
     got, ref = (got, ref) if isinstance(ref, tuple) else ((got,), (ref,))
     for g, r in zip(got, ref):
@@ -245,6 +254,7 @@ DECLINED = [
     ('maximum_backward', lambda: (np.ones((2, 20_000), F32), np.zeros(20_000, F32),
                                   np.ones((2, 20_000), F32))),
     ('pow_scalar_backward', lambda: (np.ones(20_000, F32), np.ones(20_000, F32), 0)),
+    ('pow_scalar_forward', lambda: (np.linspace(0.5, 2, 20_000, dtype=F32), 2.5)),  # general
     ('add_forward', lambda: (np.ones(20_000, F32), 10 ** 400)),                   # too large
 ]
 

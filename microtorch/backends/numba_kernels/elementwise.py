@@ -392,11 +392,6 @@ def _div(a, b, p):
 
 
 @_scalar
-def _pow(a, b, p):
-    return a ** b
-
-
-@_scalar
 def _maximum(a, b, p):
     return _max(a, b)
 
@@ -453,11 +448,6 @@ def _pow_minus_2(x, q):
     return r * r
 
 
-@_scalar
-def _pow_any(x, q):
-    return x ** q
-
-
 _POW_FNS = {0: _pow_0, 1: _pow_1, 2: _pow_2, 3: _pow_3, 0.5: _pow_half,
             -0.5: _pow_minus_half, -1: _pow_minus_1, -2: _pow_minus_2}
 _POW_NAMES = {0: '0', 1: '1', 2: '2', 3: '3', 0.5: 'half', -0.5: 'minus_half', -1: 'minus_1',
@@ -476,13 +466,11 @@ for _name, _f in [('abs', _abs_grad), ('exp', _mul), ('log', _log_grad), ('sqrt'
                   ('sigmoid', _sigmoid_grad), ('reciprocal', _reciprocal_grad),
                   ('relu', _relu_grad), ('clamp', _clamp_grad),
                   ('leaky_relu', _leaky_relu_grad), ('softplus', _softplus_grad),
-                  ('add', _add), ('sub', _sub), ('mul', _mul), ('div', _div), ('pow', _pow),
+                  ('add', _add), ('sub', _sub), ('mul', _mul), ('div', _div),
                   ('maximum', _maximum), ('minimum', _minimum)]:
     _K[_name + '_2'] = _map2(f'k_{_name}_2', _f)
 _POW_FWD = {e: _map1(f'k_pow_{s}_forward', _POW_FNS[e]) for e, s in _POW_NAMES.items()}
-_POW_FWD_ANY = _map1('k_pow_any_forward', _pow_any)
 _POW_BWD = {e: _pow_grad(f'k_pow_{s}_backward', _POW_FNS[e]) for e, s in _POW_NAMES.items()}
-_POW_BWD_ANY = _pow_grad('k_pow_any_backward', _pow_any)
 _EXTREME_GRADS = _extreme_grads('k_extreme_grads')
 _TRIG32 = {'sin_fwd': _trig('k_sin_forward_f32', _sin_small, _sin_exact),
            'sin_2': _trig('k_sin_backward_f32', _sin_grad_small, _sin_grad_exact),
@@ -642,22 +630,26 @@ def clamp_backward(x, gy, lo, hi):
                                                np.inf if hi is None else hi))
 
 
+# A general exponent is declined: the C library's scalar pow in a parallel loop ran at 0.4-0.5x
+# of NumPy's vectorised one (AVX-512 here) at 2^22 elements, forward, backward and tensor **
+# tensor alike. The exponents NumPy has no shortcut for but we do (x * x, 1 / x, ...) stay.
+
 def pow_scalar_forward(x, exponent):
     if not _ok(x):
         return None
     p = _params(x, exponent)
-    if p is None:
+    if p is None or p[0] not in _POW_FWD:
         return None
-    return _unary(_POW_FWD.get(p[0], _POW_FWD_ANY), x, p[0])
+    return _unary(_POW_FWD[p[0]], x, p[0])
 
 
 def pow_scalar_backward(x, gy, exponent):
     if not _ok(x) or exponent == 0:      # 0: zeros, NumPy's zeros_like does it
         return None
     p = _params(x, exponent, exponent - 1) if type(exponent) in _SCALARS else None
-    if p is None:
+    if p is None or p[1] not in _POW_BWD:
         return None
-    return _grad(_POW_BWD.get(p[1], _POW_BWD_ANY), x, gy, p)
+    return _grad(_POW_BWD[p[1]], x, gy, p)
 
 
 def leaky_relu_forward(x, negative_slope):
@@ -692,12 +684,10 @@ def pow_forward(a, b):
     if operands is None:
         return None
     a, b, like = operands
-    if type(b) is _ndarray:
-        out = np.empty_like(like)
-        _K['pow_2'](a, b, (), out.reshape(-1))
-        return out
+    if type(b) is _ndarray or b not in _POW_FWD:     # general pow: NumPy's (see above)
+        return None
     # A scalar exponent: NumPy's shortcuts apply (0.5 as sqrt), as in pow_scalar_forward.
-    return _unary(_POW_FWD.get(b, _POW_FWD_ANY), like, b)
+    return _unary(_POW_FWD[b], like, b)
 
 
 def maximum_backward(a, b, gy):
