@@ -155,7 +155,7 @@ class _Drawing:
             node = stack.pop()
             op_id = self._op(node)
             traced = _traced.get(node) if _weakrefable(node) else None
-            meta = getattr(node, '_input_meta', ())
+            edges = getattr(node, '_next', ())
             for i, (child, nr) in enumerate(node.next_functions):
                 if child is None:
                     arg = traced[i] if traced is not None and i < len(traced) else None
@@ -167,7 +167,7 @@ class _Drawing:
                                        op_id, ''))
                 else:
                     self.edges.append(self._inner_edge(child, nr, op_id,
-                                                       meta[i] if i < len(meta) else None))
+                                                       edges[i][2:] if i < len(edges) else None))
                     if id(child) not in seen:
                         seen.add(id(child))
                         stack.append(child)

@@ -12,7 +12,7 @@ gradients are Tensors and each op's `backward` records, which gives higher deriv
 """
 import functools
 import heapq
-import itertools
+import operator
 
 from . import function
 from .function import AccumulateGrad, accumulator_of
@@ -80,9 +80,9 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
         call = functools.partial(_anomaly.call_backward, _call_backward)
     else:
         call = _call_backward
-    buffers = {}
-    heap = []
-    tiebreak = itertools.count()
+    add = _add_arrays if on_arrays else operator.add
+    buffers = {}             # node -> the grads of its outputs that have arrived so far
+    heap = []                # (-seq, node): sequence numbers are unique, nodes never compared
     push = heapq.heappush
     pop = heapq.heappop
 
@@ -90,19 +90,14 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node._n_outputs
-            push(heap, (-node._seq, next(tiebreak), node))
-        if buf[nr] is None:
-            buf[nr] = grad
-        elif on_arrays:
-            buf[nr] = _as_array(buf[nr] + grad)
-        else:
-            buf[nr] = buf[nr] + grad
+            push(heap, (-node._seq, node))
+        buf[nr] = grad if buf[nr] is None else add(buf[nr], grad)
 
     for (node, nr), grad in roots:
         send(node, nr, grad._data if on_arrays else grad)
 
     while heap:
-        node = pop(heap)[2]
+        node = pop(heap)[1]
         grads = buffers.pop(node)
         if node._hooks or node._retained or targets:
             grads = _observe(node, grads, targets, captured, create_graph, on_arrays)
@@ -114,11 +109,19 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
             continue
         grads_in = call(node, grads)
         if not retain_graph:
-            node._release()
+            node._saved = None                 # saved values go as each node finishes
         for edge, grad in zip(node._next, grads_in):
-            if edge is not None and grad is not None and (
-                    needed is None or edge[0] in needed or edge in targets):
-                send(edge[0], edge[1], grad)
+            if edge is None or grad is None:
+                continue
+            child = edge[0]                # send(), inlined: this loop is the engine's hot path
+            nr = edge[1]
+            if needed is not None and child not in needed and (child, nr) not in targets:
+                continue
+            buf = buffers.get(child)
+            if buf is None:
+                buf = buffers[child] = [None] * child._n_outputs
+                push(heap, (-child._seq, child))
+            buf[nr] = grad if buf[nr] is None else add(buf[nr], grad)
 
 
 def _observe(node, grads, targets, captured, create_graph, on_arrays):
@@ -175,7 +178,7 @@ def _call_backward(node, grads):
         raise RuntimeError(f'function {type(node).__name__} returned an incorrect number of '
                            f'gradients (expected {len(edges)}, got {len(result)})')
     fixed = []
-    for grad, edge, meta in zip(result, edges, node._input_meta):
+    for grad, edge in zip(result, edges):
         if grad is None or edge is None:
             fixed.append(None)
             continue
@@ -183,7 +186,7 @@ def _call_backward(node, grads):
             raise TypeError(f'{type(node).__name__} returned a {type(grad).__name__} as a '
                             'gradient; expected a Tensor or None')
         data = grad._data
-        shape, np_dtype = meta
+        shape, np_dtype = edge[2], edge[3]
         if data.shape != shape:
             grad = grad.sum_to_size(shape)         # undo broadcasting, in one place
         if data.dtype != np_dtype:
@@ -195,7 +198,6 @@ def _call_backward(node, grads):
 def _call_backward_data(node, grads):
     """_call_backward on arrays: the op's backward_data when it has one (and takes the case),
     else its Tensor backward on wrapped arrays."""
-    backend = node.backend
     if len(grads) > 1 and any(g is None for g in grads):
         grads = [g if g is not None else _zeros_for_output(node, nr)._data
                  for nr, g in enumerate(grads)]
@@ -205,17 +207,28 @@ def _call_backward_data(node, grads):
         grads = [None if g is None else _as_tensor(g) for g in grads]
         return [None if g is None else g._data for g in _call_backward(node, grads)]
     if type(result) is not tuple:              # one input (a unary op): no loop
-        return (_fit(result, node._input_meta[0], backend),)
-    return [None if grad is None or edge is None else _fit(grad, meta, backend)
-            for grad, edge, meta in zip(result, node._next, node._input_meta)]
+        edge = node._next[0]
+        if (type(result) not in _ARRAY_TYPES or result.shape != edge[2]
+                or result.dtype is not edge[3]):
+            result = _fit(result, edge[2], edge[3], node.backend)
+        return (result,)
+    fitted = []
+    for grad, edge in zip(result, node._next):
+        if grad is None or edge is None:
+            fitted.append(None)
+        elif (type(grad) in _ARRAY_TYPES and grad.shape == edge[2]
+              and grad.dtype is edge[3]):
+            fitted.append(grad)                 # the common case: nothing to fit
+        else:
+            fitted.append(_fit(grad, edge[2], edge[3], node.backend))
+    return fitted
 
 
-def _fit(grad, meta, backend):
+def _fit(grad, shape, np_dtype, backend):
     """A gradient as its input needs it: an array (NumPy's 0-d results are scalars), summed
     down from the broadcast shape (broadcasting is undone in this one place), in its dtype."""
     if type(grad) not in _ARRAY_TYPES:
         grad = _cpu.asarray(grad)
-    shape, np_dtype = meta
     if grad.shape != shape:
         grad = backend.sum_to_shape(grad, shape)
     if grad.dtype != np_dtype:
@@ -233,6 +246,10 @@ _ARRAY_TYPES = function._backend_of          # array type -> backend (CuPy's add
 def _as_array(value):
     """NumPy's arithmetic on 0-d arrays returns scalars: make them 0-d arrays again."""
     return value if type(value) in _ARRAY_TYPES else _cpu.asarray(value)
+
+
+def _add_arrays(a, b):
+    return _as_array(a + b)
 
 
 def _zeros_for_output(node, nr):

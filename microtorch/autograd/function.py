@@ -23,6 +23,7 @@ from .. import backends as _backends
 Tensor = None     # microtorch.tensor sets this once Tensor exists (the modules import each other)
 
 _sequence = itertools.count()     # the tape's order: each recorded node takes the next number
+_leaf_sequence = itertools.count(-1, -1)     # AccumulateGrad nodes: below every recorded one
 
 _FREED = ('Trying to backward through the graph a second time (or directly access saved tensors '
           'after they have already been freed). Saved intermediate values of the graph are freed '
@@ -46,13 +47,14 @@ class Node:
 
     _fn = None                      # the Function class; set on each generated subclass
     _seq = -1
-    _next = ()                      # per forward argument: (node, output_nr) or None
-    _saved = None
-    _freed = False
+    # Per forward argument, the tape's edge: None, or for a Tensor that requires grad, its
+    # producer (node, output_nr) and the (shape, dtype) its gradient must have.
+    _next = ()
+    _needs = None                   # needs_input_grad, once computed
+    _saved = None                   # None once a backward has released them
     _hooks = None                   # output_nr -> [hook]: tensor hooks of non-leaf outputs
     _retained = None                # output_nr -> weakref of a tensor that retains its grad
     _n_outputs = 1
-    _input_meta = ()                # per forward argument: (shape, dtype) of a Tensor, or None
     _to_save = ()
     _non_differentiable = ()
 
@@ -65,9 +67,10 @@ class Node:
 
     @property
     def saved_tensors(self):
-        if self._freed:
+        saved = self._saved
+        if saved is None:                      # released by a backward
             raise RuntimeError(_FREED)
-        return tuple(entry.unpack(self) for entry in self._saved)
+        return tuple([entry.unpack(self) for entry in saved])
 
     @property
     def saved_data(self):
@@ -79,6 +82,14 @@ class Node:
         if len(saved) == 1:
             return (saved[0].array(self),)
         return tuple([entry.array(self) for entry in saved])
+
+    @property
+    def needs_input_grad(self):
+        """Per forward argument: does backward have to compute its gradient?"""
+        needs = self._needs
+        if needs is None:
+            needs = self._needs = tuple([edge is not None for edge in self._next])
+        return needs
 
     @property
     def next_functions(self):
@@ -95,15 +106,16 @@ class Node:
 
     def _release(self):
         self._saved = None
-        self._freed = True
 
 
 class AccumulateGrad(Node):
     """The node behind a leaf that requires grad: it adds the incoming grad into `.grad`."""
-    _seq = -1            # runs after every node that feeds it (lowest priority on the tape)
 
     def __init__(self, variable):
         self.variable = variable
+        # Negative, so it runs after every node that feeds it; unique, so that the engine's
+        # heap never has to compare two nodes.
+        self._seq = next(_leaf_sequence)
 
 
 class _SavedInput:
@@ -219,41 +231,35 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        # The hot path of every op: one pass over the arguments (collecting the tape's edges
-        # too while grad mode is on), then the recording path, or the plain one when no input
-        # requires grad.
+        # The hot path of every op: one pass over the arguments that collects their arrays
+        # and, while grad mode is on, the tape's edges; then the recording path, or the plain
+        # one when no input requires grad.
         ctx = cls._node_cls()
         first = None
         datas = []
         if _grad_state.enabled:
             record = False
-            needs = []
-            edges = []                      # per argument: (node, output_nr) or None
-            meta = []                       # per argument: (shape, dtype) of a Tensor, or None
+            edges = []
             for a in args:
                 if isinstance(a, Tensor):
                     data = a._data
                     datas.append(data)
-                    meta.append((data.shape, data.dtype))
                     if first is None:
                         first = a
                     if a._requires_grad:
                         record = True
                         fn = a._grad_fn
-                        edges.append((fn, a._output_nr) if fn is not None
-                                     else (accumulator_of(a), 0))
-                        needs.append(True)
+                        if fn is None:
+                            edges.append((accumulator_of(a), 0, data.shape, data.dtype))
+                        else:
+                            edges.append((fn, a._output_nr, data.shape, data.dtype))
                         continue
                 else:
                     datas.append(a)
-                    meta.append(None)
                 edges.append(None)
-                needs.append(False)
             ctx.backend = _backend_of[type(first._data)]
             if record:
-                ctx.needs_input_grad = tuple(needs)
                 ctx._next = edges
-                ctx._input_meta = meta
                 return _apply_recorded(cls, ctx, args, datas, first)
         else:
             for a in args:
@@ -264,7 +270,7 @@ class Function:
                 else:
                     datas.append(a)
             ctx.backend = _backend_of[type(first._data)]
-        ctx.needs_input_grad = _NOTHING_NEEDED[len(args)]
+        ctx._needs = _NOTHING_NEEDED[len(args)]
         out = cls.forward(ctx, *datas)
         if type(out) is tuple:
             return tuple([_wrap_output(cls, ctx, o, i, first, False) for i, o in enumerate(out)])
@@ -279,14 +285,8 @@ _backend_of = _backends._BY_ARRAY_TYPE
 
 
 def _wrap_output(cls, ctx, array, index, first, record):
-    if type(array) is not type(first._data) and type(array) not in _backend_of:
-        # NumPy reductions to 0-d return scalars: wrap one, and make what forward saved of it
-        # (matched by identity) the wrapped array, so backward gets the output as a Tensor.
-        # (An array of another backend is a copy to another device: it stays as it is.)
-        scalar, array = array, ctx.backend.asarray(array)
-        ctx._to_save = tuple(array if s is scalar else s for s in ctx._to_save)
-        ctx._non_differentiable = tuple(array if a is scalar else a
-                                        for a in ctx._non_differentiable)
+    if type(array) not in _backend_of:
+        array = _scalar_output(ctx, array)
     differentiable = record and array.dtype.kind == 'f'
     if differentiable and ctx._non_differentiable:
         differentiable = not any(array is a for a in ctx._non_differentiable)
@@ -296,6 +296,18 @@ def _wrap_output(cls, ctx, array, index, first, record):
         out._base = first._base if first._base is not None else first
         return out
     return Tensor._make(array, differentiable, grad_fn, index, VersionCounter())
+
+
+def _scalar_output(ctx, scalar):
+    """NumPy reductions to 0-d return scalars: the 0-d array instead, and the same swap in
+    what forward saved or marked (matched by identity), so backward gets the output."""
+    array = ctx.backend.asarray(scalar)
+    if ctx._to_save:
+        ctx._to_save = tuple([array if s is scalar else s for s in ctx._to_save])
+    if ctx._non_differentiable:
+        ctx._non_differentiable = tuple([array if a is scalar else a
+                                         for a in ctx._non_differentiable])
+    return array
 
 
 def _aliases(view, array):
@@ -309,44 +321,56 @@ def _apply_recorded(cls, ctx, args, datas, first):
     values matched to the Tensors they belong to."""
     out = cls.forward(ctx, *datas)
     if type(out) is tuple:
-        outputs = tuple([_wrap_output(cls, ctx, o, i, first, True) for i, o in enumerate(out)])
+        result = outputs = tuple([_wrap_output(cls, ctx, o, i, first, True)
+                                  for i, o in enumerate(out)])
         ctx._n_outputs = len(outputs)
         ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)
-    elif (type(out) is type(first._data) and not cls.is_view and out.dtype.kind == 'f'
-          and not ctx._non_differentiable):
-        outputs = (Tensor._make(out, True, ctx, 0, VersionCounter()),)     # the common case
     else:
-        outputs = (_wrap_output(cls, ctx, out, 0, first, True),)
+        if type(out) not in _backend_of:
+            out = _scalar_output(ctx, out)
+        if cls.is_view or ctx._non_differentiable or out.dtype.kind != 'f':
+            result = _wrap_output(cls, ctx, out, 0, first, True)
+        else:                                                 # the common case
+            result = Tensor._make(out, True, ctx, 0, VersionCounter())
+        outputs = (result,)
     ctx._seq = next(_sequence)
     if _anomaly_state.enabled:
         _anomaly.record(ctx)
-    for observer in record_observers:      # viz.trace(): sees each recorded op's arguments
-        observer(ctx, args)
-    to_save = ctx._to_save
-    if to_save:
-        ctx._saved = [_resolve_saved(item, args, outputs) for item in to_save]
+    if record_observers:                   # viz.trace(): sees each recorded op's arguments
+        for observer in record_observers:
+            observer(ctx, args)
+    if ctx._to_save:
+        ctx._saved = _resolve_saved(ctx._to_save, args, outputs)
         ctx._to_save = ()
     else:
         ctx._saved = ()
     if ctx._non_differentiable:
         ctx._non_differentiable = ()
-    return outputs if type(out) is tuple else outputs[0]
+    return result
 
 
 _PLAIN_VALUES = {type(None), bool, int, float}
 
 
-def _resolve_saved(item, args, outputs):
-    """Match a saved array to the input or output Tensor it is, by identity."""
-    if type(item) in _PLAIN_VALUES:
-        return _SavedConstant(item)
-    for a in args:
-        if isinstance(a, Tensor) and a._data is item:
-            return _SavedInput(a)
-    for nr, out in enumerate(outputs):
-        if out._data is item:
-            return _SavedOutput(out, nr)
-    return _SavedConstant(item)
+def _resolve_saved(items, args, outputs):
+    """Match each saved array to the input or output Tensor it is, by identity."""
+    saved = []
+    for item in items:
+        if type(item) in _PLAIN_VALUES:
+            saved.append(_SavedConstant(item))
+            continue
+        for a in args:
+            if isinstance(a, Tensor) and a._data is item:
+                saved.append(_SavedInput(a))
+                break
+        else:
+            for nr, out in enumerate(outputs):
+                if out._data is item:
+                    saved.append(_SavedOutput(out, nr))
+                    break
+            else:
+                saved.append(_SavedConstant(item))
+    return saved
 
 
 def accumulator_of(tensor):
