@@ -237,6 +237,8 @@ class Function:
         ctx = cls._node_cls()
         first = None
         datas = []
+        below = _numpy_below[0]
+        small = True                        # every tensor below Numba's crossovers?
         if _grad_state.enabled:
             record = False
             edges = []
@@ -244,6 +246,8 @@ class Function:
                 if isinstance(a, Tensor):
                     data = a._data
                     datas.append(data)
+                    if data.size >= below:
+                        small = False
                     if first is None:
                         first = a
                     if a._requires_grad:
@@ -257,19 +261,24 @@ class Function:
                 else:
                     datas.append(a)
                 edges.append(None)
-            ctx.backend = _backend_of[type(first._data)]
+            backend = _backend_of[type(first._data)]
+            ctx.backend = _CPU_NUMPY if small and backend is _CPU else backend
             if record:
                 ctx._next = edges
                 return _apply_recorded(cls, ctx, args, datas, first)
         else:
             for a in args:
                 if isinstance(a, Tensor):
+                    data = a._data
+                    datas.append(data)
+                    if data.size >= below:
+                        small = False
                     if first is None:
                         first = a
-                    datas.append(a._data)
                 else:
                     datas.append(a)
-            ctx.backend = _backend_of[type(first._data)]
+            backend = _backend_of[type(first._data)]
+            ctx.backend = _CPU_NUMPY if small and backend is _CPU else backend
         ctx._needs = _NOTHING_NEEDED[len(args)]
         out = cls.forward(ctx, *datas)
         if type(out) is tuple:
@@ -282,6 +291,7 @@ class Function:
 _NOTHING_NEEDED = [(False,) * n for n in range(64)]
 record_observers = []             # functions (ctx, args) called for each op recorded
 _backend_of = _backends._BY_ARRAY_TYPE
+_CPU, _CPU_NUMPY, _numpy_below = _backends.cpu, _backends.cpu_numpy, _backends.numpy_below
 
 
 def _wrap_output(cls, ctx, array, index, first, record):

@@ -7,9 +7,14 @@ imports CuPy.
 import numpy as np
 
 from . import cpu
+from .numba_dispatch import numpy_below, numpy_twin as _numpy_twin
 from .._device import device as _device
 
 _BY_ARRAY_TYPE = {np.ndarray: cpu}
+
+# The CPU backend of an op whose tensors are all smaller than `numpy_below[0]` elements (no
+# Numba kernel would run): NumPy's primitives without the routers in front of them.
+cpu_numpy = _numpy_twin(cpu)
 
 
 def for_array(array):

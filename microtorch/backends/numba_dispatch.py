@@ -18,6 +18,7 @@ import importlib.util
 import os
 import sys
 import threading
+import types
 
 import numpy as np
 
@@ -59,11 +60,17 @@ settings = _Settings()
 # configure() rewrites it (enabled=False: no size is large enough).
 _from_size = {}
 
+# Arrays smaller than this run no kernel of any family (the smallest crossover; infinite with
+# the kernels off). Function.apply gives an op whose tensors are all smaller the NumPy twin of
+# the CPU backend (numpy_twin below), so that tiny tensors skip every router's size test.
+numpy_below = [0]
+
 
 def _sync_sizes():
     never = float('inf')
     _from_size.update({family: (n if settings.enabled else never)
                        for family, n in settings.min_size.items()})
+    numpy_below[0] = min(_from_size.values())
 
 
 _sync_sizes()
@@ -181,6 +188,18 @@ def install(namespace):
     for name, (module_name, family) in ROUTES.items():
         if name in namespace:
             namespace[name] = _route(name, namespace[name], module_name, family)
+
+
+def numpy_twin(module):
+    """A copy of backend `module` whose routed primitives are their NumPy originals."""
+    twin = types.ModuleType(module.__name__)
+    twin.__dict__.update(module.__dict__)
+    twin.__name__ += '_numpy'
+    for name in ROUTES:
+        primitive = getattr(module, name, None)
+        if primitive is not None:
+            setattr(twin, name, primitive.numpy)
+    return twin
 
 
 def kernel(name):
