@@ -200,7 +200,7 @@ def _write(self, result, recording):
     if recording and result.dtype is not self.dtype:
         result = F.cast(result, self.dtype)
     self._data[...] = result._data
-    self._version_counter.value += 1
+    self._version_counter[0] += 1
     if recording:
         self._grad_fn = result._grad_fn
         self._output_nr = result._output_nr
@@ -286,7 +286,7 @@ def _setitem(self, index, value):
         raise F._index_error(error, self) from None
     except ValueError:
         raise F.setitem_shape_error(self, index, value) from None
-    self._version_counter.value += 1
+    self._version_counter[0] += 1
     return self
 
 
@@ -294,7 +294,7 @@ def _fill_(self, value):
     if type(value) in (int, float, bool) and not (_grad_state.enabled and self._requires_grad):
         _check_writable(self, False)        # the common case: no index to parse, one fill
         self._data.fill(value)
-        self._version_counter.value += 1
+        self._version_counter[0] += 1
         return self
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError('fill_ only supports 0-dimension value tensor but got tensor '

@@ -12,7 +12,7 @@ from . import _dtype
 from . import backends as _backends
 from ._device import CPU
 from ._size import Size
-from .autograd.function import VersionCounter, accumulator_of
+from .autograd.function import accumulator_of
 from .autograd.grad_mode import state as _grad_state
 
 _NON_LEAF_GRAD_WARNING = (
@@ -34,7 +34,7 @@ class Tensor:
         array, or an uninitialised tensor of a shape: `Tensor([1.0])`, `Tensor(2, 3)`."""
         from .creation import legacy_tensor_data
         data = legacy_tensor_data(args, dtype, device)
-        self._init(data, False, None, 0, VersionCounter())
+        self._init(data, False, None, 0, [0])
 
     def _init(self, data, requires_grad, grad_fn, output_nr, counter):
         self._data = data
@@ -56,7 +56,7 @@ class Tensor:
         t._grad = None
         t._grad_fn = grad_fn
         t._output_nr = output_nr
-        t._version_counter = counter if counter is not None else VersionCounter()
+        t._version_counter = counter if counter is not None else [0]   # see function.py
         t._base = None
         t._hooks = None
         t._accumulator = None
@@ -114,7 +114,7 @@ class Tensor:
 
     @property
     def _version(self):
-        return self._version_counter.value
+        return self._version_counter[0]
 
     # ---- autograd state -----------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class Tensor:
     @property
     def data(self):
         """The same storage, invisible to autograd: writes through it bump no version."""
-        return Tensor._make(self._data, False, None, 0, VersionCounter())
+        return Tensor._make(self._data, False, None, 0, [0])
 
     @data.setter
     def data(self, value):

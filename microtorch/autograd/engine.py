@@ -278,7 +278,7 @@ def _accumulate_into(tensor, grad, create_graph):
         tensor._grad = (current + grad).detach()
     else:
         current._data += grad._data
-        current._version_counter.value += 1
+        current._version_counter[0] += 1
 
 
 def _accumulate_array(tensor, grad):
@@ -291,7 +291,7 @@ def _accumulate_array(tensor, grad):
         tensor._grad = (current + _as_tensor(grad)).detach()
     else:
         current._data += grad
-        current._version_counter.value += 1
+        current._version_counter[0] += 1
 
 
 def _nodes_leading_to(targets, roots):

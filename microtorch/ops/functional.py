@@ -58,10 +58,12 @@ def _binary(op, a, b):
     a_is_tensor = isinstance(a, Tensor)
     b_is_tensor = isinstance(b, Tensor)
     if a_is_tensor and b_is_tensor:
-        if a._data.dtype != b._data.dtype:
+        a_data, b_data = a._data, b._data
+        if a_data.dtype is not b_data.dtype and a_data.dtype != b_data.dtype:
             dtype = _dtype.result_type((a, b))
             a, b = cast(a, dtype), cast(b, dtype)
-        check_same_device(a, b)
+        if type(a_data) is not _NUMPY_ARRAY or type(b_data) is not _NUMPY_ARRAY:
+            check_same_device(a, b)                  # two CPU arrays need no device check
         try:
             return op.apply(a, b)
         except ValueError:

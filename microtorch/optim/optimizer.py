@@ -145,7 +145,7 @@ class Optimizer:
 
     @staticmethod
     def _bump(p):
-        p._version_counter.value += 1       # an in-place write, as PyTorch's add_ records
+        p._version_counter[0] += 1       # an in-place write, as PyTorch's add_ records
 
     @staticmethod
     def _backend(p):
