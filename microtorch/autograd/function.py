@@ -85,7 +85,12 @@ class Node:
         """Per forward argument: does backward have to compute its gradient?"""
         needs = self._needs
         if needs is None:
-            needs = self._needs = tuple([edge is not None for edge in self._next])
+            edges = self._next
+            if len(edges) == 2:                 # binary ops: no comprehension to run
+                needs = (edges[0] is not None, edges[1] is not None)
+            else:
+                needs = tuple([edge is not None for edge in edges])
+            self._needs = needs
         return needs
 
     @property
