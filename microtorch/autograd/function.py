@@ -106,9 +106,6 @@ class Node:
     def __repr__(self):
         return f'<{type(self).__name__} object at {id(self):#x}>'
 
-    def _release(self):
-        self._saved = None
-
 
 class AccumulateGrad(Node):
     """The node behind a leaf that requires grad: it adds the incoming grad into `.grad`."""
