@@ -1,7 +1,7 @@
 """CPU speed of microtorch against PyTorch, side by side in one run, with the issue's targets.
 
     python benchmarks/cpu_speed.py [--quick] [--out DIR] [--threads N] [--no-torch]
-                                   [--sections workloads,kernels,import,compile]
+                                   [--sections workloads,kernels,import,compile] [--rounds N]
 
 Both libraries get the same thread count (torch.set_num_threads, numba.set_num_threads and,
 for NumPy's BLAS, OPENBLAS_NUM_THREADS when run as a script). Sections:
@@ -718,6 +718,9 @@ def parse_args(argv):
     parser.add_argument('--threads', type=int, default=os.cpu_count(),
                         help='threads for both libraries (default: every core)')
     parser.add_argument('--no-torch', action='store_true', help='skip the PyTorch side')
+    parser.add_argument('--rounds', type=int, default=None,
+                        help='rounds of the workloads, each library in turn (default: 5); '
+                             'more give a tighter median ratio on a machine whose speed drifts')
     parser.add_argument('--worker', default=None, help=argparse.SUPPRESS)   # one timing job
     parser.add_argument('--sections', default=','.join(SECTIONS),
                         help='comma-separated subset of: ' + ','.join(SECTIONS))
@@ -793,7 +796,9 @@ def main(argv=None):
     args = parse_args(argv)
     if args.worker:
         return _worker(json.loads(args.worker), args.threads)
-    cfg = QUICK if args.quick else FULL
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.rounds is not None:
+        cfg['rounds'] = args.rounds
     torch = None if args.no_torch else torch_version()
     if torch is None and not args.no_torch:
         print('PyTorch is not installed: no comparison')
