@@ -3,6 +3,7 @@ and every figure in it is finite and positive. (Speed itself is never asserted h
 import json
 import math
 import os
+import shutil
 import statistics
 import sys
 
@@ -180,3 +181,42 @@ def test_numba_crossover_tiny(tmp_path):
         assert f['crossover'] is None or f['crossover'] in saved['sizes']
     positive_figures(saved['primitives'])
     assert (tmp_path / 'summary.md').exists() and results['families']
+
+
+def test_tape_floor_computes_what_microtorch_computes():
+    """The minimal tape is a floor only if it does the same arithmetic: the seed's worked
+    example and the chain's gradient agree with microtorch's."""
+    import microtorch
+    import tape_floor as floor
+    w = floor.Value(np.array(1.0, np.float32), requires_grad=True)
+    loss = floor.square(floor.sub(floor.mul(floor.Value(np.array(1.0, np.float32)), w),
+                                  floor.Value(np.array(2.0, np.float32))))
+    floor.backward(loss)
+    assert (float(loss.data), float(w.grad)) == (1.0, -2.0)
+
+    x = floor.Value(np.array([0.5], np.float32), requires_grad=True)
+    t = microtorch.tensor([0.5], requires_grad=True)
+    y, u = x, t
+    for _ in range(2):
+        y = floor.sub(floor.tanh(floor.sigmoid(floor.add(floor.mul(y, 1.01), 0.1))), 0.2)
+        u = (u * 1.01 + 0.1).sigmoid().tanh() - 0.2
+    floor.backward(floor.total(y))
+    u.sum().backward()
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-6)
+
+
+def test_tape_floor_runs(capsys):
+    import tape_floor
+    rows = tape_floor.main(['--repeats', '1', '--steps', '5'])
+    assert set(rows) == {'scalar_sgd_step', 'elementwise_chain'}
+    positive_figures([x for row in rows.values() for x in row if x is not None])
+    assert '| elementwise_chain |' in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not shutil.which('valgrind'), reason='valgrind is not installed')
+def test_instructions_counts_a_step(capsys):
+    import instructions
+    counts = instructions.main(['--workloads', 'scalar_sgd_step', '--steps', '20'])
+    assert set(counts) == {'scalar_sgd_step'}
+    assert 10_000 < counts['scalar_sgd_step'] < 10_000_000     # a step is not free, nor huge
+    assert '| scalar_sgd_step |' in capsys.readouterr().out
