@@ -63,8 +63,10 @@ def median_us(step, steps, repeats):
     return statistics.median(times)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_and_import(argv, description):
+    """The command line (--repeats, --steps), microtorch, and PyTorch on one thread (None when
+    it is not installed)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--repeats', type=int, default=7)
     parser.add_argument('--steps', type=int, default=2000)
     args = parser.parse_args(argv)
@@ -74,6 +76,11 @@ def main(argv=None):
         torch.set_num_threads(1)
     except ImportError:
         torch = None
+    return args, microtorch, torch
+
+
+def main(argv=None):
+    args, microtorch, torch = parse_and_import(argv, __doc__.splitlines()[0])
     print('| workload | microtorch us/step | PyTorch us/step | ratio |')
     print('|---|---|---|---|')
     results = {}

@@ -10,7 +10,6 @@ no version counters, no hooks, no anomaly mode, no devices, no broadcasting undo
 Its time is what NumPy plus the least Python a tape needs costs, so a target below its ratio
 to PyTorch cannot be met by a tape that calls NumPy once per elementwise operation.
 """
-import argparse
 import heapq
 import itertools
 
@@ -133,16 +132,7 @@ def elementwise_chain():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--repeats', type=int, default=7)
-    parser.add_argument('--steps', type=int, default=2000)
-    args = parser.parse_args(argv)
-    import microtorch
-    try:
-        import torch
-        torch.set_num_threads(1)
-    except ImportError:
-        torch = None
+    args, microtorch, torch = overhead.parse_and_import(argv, __doc__.splitlines()[0])
     print('| workload | minimal tape us | microtorch us | PyTorch us | floor / PyTorch '
           '| microtorch / PyTorch |')
     print('|---|---|---|---|---|---|')
