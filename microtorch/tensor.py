@@ -239,6 +239,10 @@ class Tensor:
         self._data = value._data
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        if (gradient is None and inputs is None and not create_graph
+                and self._requires_grad):               # `loss.backward()`: the short way
+            _autograd._engine.backward_from_scalar(self, bool(retain_graph))
+            return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ---- conversion to Python and NumPy -------------------------------------------------

@@ -132,10 +132,7 @@ def _graph_refs(root):
             continue
         seen.add(id(node))
         refs.append(weakref.ref(node))
-        for entry in node._saved or ():
-            data = getattr(entry, 'data', None)
-            if data is None and getattr(entry, 'tensor', None) is not None:
-                data = entry.tensor._data
+        for data in node._saved or ():
             if isinstance(data, np.ndarray):
                 refs.append(weakref.ref(data))
         stack.extend(edge[0] for edge in node._next if edge is not None)

@@ -59,6 +59,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
+        if not create_graph and not _anomaly_state.enabled:
+            roots = [(edge, grad._data) for edge, grad in roots]
         _replay(roots, targets, needed, captured, retain_graph, create_graph, accumulate)
     finally:
         grad_state.enabled = previous_mode
@@ -72,7 +74,33 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     return captured
 
 
+def backward_from_scalar(tensor, retain_graph):
+    """`loss.backward()` with nothing else given (the common call): run_backward's work for a
+    single output whose implicit gradient is a one, without the argument handling."""
+    data = tensor._data
+    if data.size != 1:
+        raise RuntimeError('grad can be implicitly created only for scalar outputs')
+    node = tensor._grad_fn
+    if node is None:
+        node = accumulator_of(tensor)
+    ones = _ARRAY_TYPES[type(data)].ones_like(data)
+    if _anomaly_state.enabled:
+        ones = _as_tensor(ones)
+    previous_mode = grad_state.enabled
+    grad_state.enabled = False
+    try:
+        _replay([((node, tensor._output_nr), ones)], _NO_TARGETS, None, None, retain_graph,
+                False, True)
+    finally:
+        grad_state.enabled = previous_mode
+
+
+_NO_TARGETS = {}
+
+
 def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumulate):
+    """Run the nodes from `roots` ((node, output_nr), grad): grads are arrays on a plain
+    backward (no create_graph, anomaly mode off), Tensors otherwise."""
     on_arrays = not create_graph and not _anomaly_state.enabled
     if on_arrays:
         call = _call_backward_data
@@ -94,7 +122,7 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
         buf[nr] = grad if buf[nr] is None else add(buf[nr], grad)
 
     for (node, nr), grad in roots:
-        send(node, nr, grad._data if on_arrays else grad)
+        send(node, nr, grad)
 
     while heap:
         node = pop(heap)[1]
@@ -110,6 +138,7 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
         grads_in = call(node, grads)
         if not retain_graph:
             node._saved = None                 # saved values go as each node finishes
+            node._saved_sources = ()
         for edge, grad in zip(node._next, grads_in):
             if edge is None or grad is None:
                 continue

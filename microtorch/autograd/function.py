@@ -48,7 +48,9 @@ class Node:
     # producer (node, output_nr) and the (shape, dtype) its gradient must have.
     _next = ()
     _needs = None                   # needs_input_grad, once computed
-    _saved = None                   # None once a backward has released them
+    _saved = None                   # what forward saved; None once a backward released it
+    _saved_sources = ()
+    _saved_versions = ()
     _hooks = None                   # output_nr -> [hook]: tensor hooks of non-leaf outputs
     _retained = None                # output_nr -> weakref of a tensor that retains its grad
     _n_outputs = 1
@@ -64,21 +66,21 @@ class Node:
 
     @property
     def saved_tensors(self):
-        saved = self._saved
-        if saved is None:                      # released by a backward
-            raise RuntimeError(_FREED)
-        return tuple([entry.unpack(self) for entry in saved])
+        saved = self.saved_data                 # the released and in-place checks
+        return tuple([_unpack(self, value, source)
+                      for value, source in zip(saved, self._saved_sources)])
 
     @property
     def saved_data(self):
         """The saved values as backend arrays (or the Python values they were), for
-        `backward_data`: the same version checks as `saved_tensors`, no Tensors made."""
+        `backward_data`: the same checks as `saved_tensors`, no Tensors made."""
         saved = self._saved
         if saved is None:                      # released by a backward
             raise RuntimeError(_FREED)
-        if len(saved) == 1:
-            return (saved[0].array(self),)
-        return tuple([entry.array(self) for entry in saved])
+        for counter, version in self._saved_versions:
+            if counter[0] != version:
+                _raise_modified(self)
+        return saved
 
     @property
     def needs_input_grad(self):
@@ -117,64 +119,39 @@ class AccumulateGrad(Node):
         self._seq = next(_leaf_sequence)
 
 
-class _SavedInput:
-    __slots__ = ('tensor', 'version')
-
-    def __init__(self, tensor):
-        self.tensor = tensor
-        self.version = tensor._version_counter[0]
-
-    def unpack(self, node):
-        tensor = self.tensor
-        if tensor._version_counter[0] != self.version:
-            raise RuntimeError(_modified_message(tensor, tensor._grad_fn, tensor._output_nr,
-                                                 self.version))
-        return tensor
-
-    def array(self, node):
-        tensor = self.tensor
-        if tensor._version_counter[0] != self.version:
-            self.unpack(node)                       # raises the in-place error
-        return tensor._data
+# What forward saved is kept as it was given (arrays and Python values, in `_saved`), beside
+# where each value came from (`_saved_sources`: the input Tensor, (output_nr, version counter)
+# for an output, or None for anything else) and the version each Tensor's storage was at
+# (`_saved_versions`: (counter, version) pairs). An output is kept as its array, not its Tensor:
+# a Tensor would point back at the node through grad_fn, a cycle only the garbage collector
+# could free.
 
 
-class _SavedOutput:
-    """An output is kept as its array, not its Tensor: a Tensor would point back at the node
-    through grad_fn and make a cycle that only the garbage collector could free."""
-    __slots__ = ('data', 'counter', 'version', 'output_nr')
-
-    def __init__(self, tensor, output_nr):
-        self.data = tensor._data
-        self.counter = tensor._version_counter
-        self.version = self.counter[0]
-        self.output_nr = output_nr
-
-    def unpack(self, node):
-        if self.counter[0] != self.version:
-            view = Tensor._make(self.data, False, None, 0, self.counter)
-            raise RuntimeError(_modified_message(view, node, self.output_nr, self.version))
-        return Tensor._make(self.data, True, node, self.output_nr, self.counter)
-
-    def array(self, node):
-        if self.counter[0] != self.version:
-            self.unpack(node)                       # raises the in-place error
-        return self.data
+def _unpack(node, value, source):
+    """A saved value as backward's Tensor code sees it."""
+    if source is None:
+        if value is None or isinstance(value, (bool, int, float)):
+            return value          # a Python scalar operand stays a Python scalar
+        return Tensor._make(value, False, None, 0, [0])
+    if type(source) is tuple:                      # an output of this node
+        nr, counter = source
+        return Tensor._make(value, True, node, nr, counter)
+    return source
 
 
-class _SavedConstant:
-    __slots__ = ('data',)
-
-    def __init__(self, data):
-        self.data = data
-
-    def unpack(self, node):
-        data = self.data
-        if data is None or isinstance(data, (bool, int, float)):
-            return data          # a Python scalar operand stays a Python scalar
-        return Tensor._make(data, False, None, 0, [0])
-
-    def array(self, node):
-        return self.data
+def _raise_modified(node):
+    """The error for the first saved value whose storage an in-place op has written since."""
+    for value, source in zip(node._saved, node._saved_sources):
+        if source is None:
+            continue
+        if type(source) is tuple:
+            nr, counter = source
+            tensor, grad_fn, output_nr = Tensor._make(value, False, None, 0, counter), node, nr
+        else:
+            tensor, grad_fn, output_nr = source, source._grad_fn, source._output_nr
+        for saved_counter, version in node._saved_versions:
+            if saved_counter is tensor._version_counter and saved_counter[0] != version:
+                raise RuntimeError(_modified_message(tensor, grad_fn, output_nr, version))
 
 
 def _modified_message(tensor, grad_fn, output_nr, expected):
@@ -348,8 +325,9 @@ def _apply_recorded(cls, ctx, args, datas, first):
     if record_observers:                   # viz.trace(): sees each recorded op's arguments
         for observer in record_observers:
             observer(ctx, args)
-    if ctx._to_save:
-        ctx._saved = _resolve_saved(ctx._to_save, args, outputs)
+    to_save = ctx._to_save
+    if to_save:
+        _resolve_saved(ctx, to_save, args, outputs)
         ctx._to_save = ()
     else:
         ctx._saved = ()
@@ -361,25 +339,33 @@ def _apply_recorded(cls, ctx, args, datas, first):
 _PLAIN_VALUES = {type(None), bool, int, float}
 
 
-def _resolve_saved(items, args, outputs):
-    """Match each saved array to the input or output Tensor it is, by identity."""
-    saved = []
+def _resolve_saved(ctx, items, args, outputs):
+    """Find the input or output Tensor each saved array is, by identity, and note its
+    version."""
+    sources = []
+    versions = []
     for item in items:
         if type(item) in _PLAIN_VALUES:
-            saved.append(_SavedConstant(item))
+            sources.append(None)
             continue
         for a in args:
             if isinstance(a, Tensor) and a._data is item:
-                saved.append(_SavedInput(a))
+                counter = a._version_counter
+                sources.append(a)
                 break
         else:
             for nr, out in enumerate(outputs):
                 if out._data is item:
-                    saved.append(_SavedOutput(out, nr))
+                    counter = out._version_counter
+                    sources.append((nr, counter))
                     break
             else:
-                saved.append(_SavedConstant(item))
-    return saved
+                sources.append(None)
+                continue
+        versions.append((counter, counter[0]))
+    ctx._saved = tuple(items)
+    ctx._saved_sources = sources
+    ctx._saved_versions = versions
 
 
 def accumulator_of(tensor):
