@@ -37,7 +37,11 @@ Tensor.where = _where
 # ---- operators ---------------------------------------------------------------------------
 
 def _operator(op):
+    apply = op.apply
+
     def method(self, other):
+        if type(other) is float and self._data.dtype.kind == 'f':
+            return apply(self, other)      # `y * 0.5`: _binary's first case, one call sooner
         return _binary(op, self, other)
     return method
 

@@ -208,15 +208,15 @@ class Function:
     @classmethod
     def apply(cls, *args):
         # The hot path of every op: one pass over the arguments that collects their arrays
-        # and, while grad mode is on, the tape's edges; then the recording path, or the plain
-        # one when no input requires grad.
+        # and, while grad mode is on, the tape's edges; forward; then the outputs, recorded
+        # when an input requires grad.
         ctx = cls._node_cls()
         first = None
         datas = []
         below = _numpy_below[0]
         small = True                        # every tensor below Numba's crossovers?
+        record = False
         if _grad_state.enabled:
-            record = False
             edges = []
             for a in args:
                 if isinstance(a, Tensor):
@@ -237,11 +237,6 @@ class Function:
                 else:
                     datas.append(a)
                 edges.append(None)
-            backend = _backend_of[type(first._data)]
-            ctx.backend = _CPU_NUMPY if small and backend is _CPU else backend
-            if record:
-                ctx._next = edges
-                return _apply_recorded(cls, ctx, args, datas, first)
         else:
             for a in args:
                 if isinstance(a, Tensor):
@@ -253,15 +248,50 @@ class Function:
                         first = a
                 else:
                     datas.append(a)
-            backend = _backend_of[type(first._data)]
-            ctx.backend = _CPU_NUMPY if small and backend is _CPU else backend
-        ctx._needs = _NOTHING_NEEDED[len(args)]
+        backend = _backend_of[type(first._data)]
+        ctx.backend = _CPU_NUMPY if small and backend is _CPU else backend
+        if record:
+            ctx._next = edges
+        else:
+            ctx._needs = _NOTHING_NEEDED[len(args)]
         out = cls.forward(ctx, *datas)
+
+        if not record:
+            if type(out) is tuple:
+                return tuple([_wrap_output(cls, ctx, o, i, first, False)
+                              for i, o in enumerate(out)])
+            if type(out) is type(first._data) and not cls.is_view:
+                return Tensor._make(out, False, None, 0, [0])
+            return _wrap_output(cls, ctx, out, 0, first, False)
+
         if type(out) is tuple:
-            return tuple([_wrap_output(cls, ctx, o, i, first, False) for i, o in enumerate(out)])
-        if type(out) is type(first._data) and not cls.is_view:
-            return Tensor._make(out, False, None, 0, [0])
-        return _wrap_output(cls, ctx, out, 0, first, False)
+            result = outputs = tuple([_wrap_output(cls, ctx, o, i, first, True)
+                                      for i, o in enumerate(out)])
+            ctx._n_outputs = len(outputs)
+            ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)
+        else:
+            if type(out) not in _backend_of:
+                out = _scalar_output(ctx, out)
+            if cls.is_view or ctx._non_differentiable or out.dtype.kind != 'f':
+                result = _wrap_output(cls, ctx, out, 0, first, True)
+            else:                                                 # the common case
+                result = Tensor._make(out, True, ctx, 0, [0])
+            outputs = (result,)
+        ctx._seq = next(_sequence)
+        if _anomaly_state.enabled:
+            _anomaly.record(ctx)
+        if record_observers:                   # viz.trace(): sees each recorded op's arguments
+            for observer in record_observers:
+                observer(ctx, args)
+        to_save = ctx._to_save
+        if to_save:
+            _resolve_saved(ctx, to_save, args, outputs)
+            ctx._to_save = ()
+        else:
+            ctx._saved = ()
+        if ctx._non_differentiable:
+            ctx._non_differentiable = ()
+        return result
 
 
 _NOTHING_NEEDED = [(False,) * n for n in range(64)]
@@ -300,40 +330,6 @@ def _aliases(view, array):
     """Does `view` share `array`'s memory? (NumPy and CuPy keep the owner in `.base`.)"""
     base = view.base
     return base is not None and (base is array or base is array.base)
-
-
-def _apply_recorded(cls, ctx, args, datas, first):
-    """apply's recording path (the edges are on ctx): forward, the outputs, and the saved
-    values matched to the Tensors they belong to."""
-    out = cls.forward(ctx, *datas)
-    if type(out) is tuple:
-        result = outputs = tuple([_wrap_output(cls, ctx, o, i, first, True)
-                                  for i, o in enumerate(out)])
-        ctx._n_outputs = len(outputs)
-        ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)
-    else:
-        if type(out) not in _backend_of:
-            out = _scalar_output(ctx, out)
-        if cls.is_view or ctx._non_differentiable or out.dtype.kind != 'f':
-            result = _wrap_output(cls, ctx, out, 0, first, True)
-        else:                                                 # the common case
-            result = Tensor._make(out, True, ctx, 0, [0])
-        outputs = (result,)
-    ctx._seq = next(_sequence)
-    if _anomaly_state.enabled:
-        _anomaly.record(ctx)
-    if record_observers:                   # viz.trace(): sees each recorded op's arguments
-        for observer in record_observers:
-            observer(ctx, args)
-    to_save = ctx._to_save
-    if to_save:
-        _resolve_saved(ctx, to_save, args, outputs)
-        ctx._to_save = ()
-    else:
-        ctx._saved = ()
-    if ctx._non_differentiable:
-        ctx._non_differentiable = ()
-    return result
 
 
 _PLAIN_VALUES = {type(None), bool, int, float}

