@@ -2,6 +2,7 @@
 
     python benchmarks/cpu_speed.py [--quick] [--out DIR] [--threads N] [--no-torch]
                                    [--sections workloads,kernels,import,compile] [--rounds N]
+                                   [--workloads scalar_sgd_step,elementwise_chain,...]
 
 Both libraries get the same thread count (torch.set_num_threads, numba.set_num_threads and,
 for NumPy's BLAS, OPENBLAS_NUM_THREADS when run as a script). Sections:
@@ -220,7 +221,10 @@ def run_workloads(cfg, torch, threads):
     of the rounds' ratios."""
     rows = []
     rounds = cfg.get('rounds', 1)
+    chosen = cfg.get('workloads')
     for index, (name, make, target, numba_off) in enumerate(_workloads(cfg)):
+        if chosen is not None and make.__name__ not in chosen:
+            continue
         row = {'workload': name, 'target_ratio': target}
         rows.append(row)
         libs = ['microtorch'] + (['torch'] if torch is not None else [])
@@ -235,8 +239,8 @@ def run_workloads(cfg, torch, threads):
         row['microtorch_s'] = statistics.median(times['microtorch'])
         row['microtorch_rounds_s'] = times['microtorch']
         if numba_off:        # the row before: the same workload with the kernels on
-            on = rows[-2]
-            if 'microtorch_s' in on:
+            on = rows[-2] if len(rows) > 1 else {}
+            if 'microtorch_s' in on and on['workload'] + ', Numba off' == name:
                 on['numba_speedup'] = row['microtorch_s'] / on['microtorch_s']
         if torch is not None:
             row['torch_s'] = statistics.median(times['torch'])
@@ -721,6 +725,9 @@ def parse_args(argv):
     parser.add_argument('--rounds', type=int, default=None,
                         help='rounds of the workloads, each library in turn (default: 5); '
                              'more give a tighter median ratio on a machine whose speed drifts')
+    parser.add_argument('--workloads', default=None,
+                        help='comma-separated workloads to run (their functions\' names, such '
+                             'as scalar_sgd_step,elementwise_chain; default: all)')
     parser.add_argument('--worker', default=None, help=argparse.SUPPRESS)   # one timing job
     parser.add_argument('--sections', default=','.join(SECTIONS),
                         help='comma-separated subset of: ' + ','.join(SECTIONS))
@@ -799,6 +806,12 @@ def main(argv=None):
     cfg = dict(QUICK if args.quick else FULL)
     if args.rounds is not None:
         cfg['rounds'] = args.rounds
+    if args.workloads:
+        cfg['workloads'] = args.workloads.split(',')
+        known = {w[1].__name__ for w in _workloads(cfg)}
+        if not set(cfg['workloads']) <= known:
+            sys.exit(f'unknown workloads: {", ".join(sorted(set(cfg["workloads"]) - known))}; '
+                     f'known: {", ".join(sorted(known))}')
     torch = None if args.no_torch else torch_version()
     if torch is None and not args.no_torch:
         print('PyTorch is not installed: no comparison')

@@ -129,6 +129,19 @@ def test_cpu_speed_workloads_and_kernels(monkeypatch, tmp_path):
                               'speedup_over_numpy', 'met'}
 
 
+def test_cpu_speed_runs_only_the_workloads_asked_for(monkeypatch, tmp_path):
+    monkeypatch.setattr(cpu_speed, 'QUICK', TINY_CPU)
+    argv = ['--quick', '--out', str(tmp_path), '--sections', 'workloads', '--no-torch',
+            '--rounds', '2', '--workloads', 'elementwise_chain,fused_chain']
+    rows = cpu_speed.main(argv)['workloads']
+    names = [w[0] for w in cpu_speed._workloads(TINY_CPU)]
+    assert [r['workload'] for r in rows] == [names[1], names[3], names[4]]
+    assert [len(r['microtorch_rounds_s']) for r in rows] == [2, 2, 2]
+    assert rows[1]['numba_speedup'] > 0          # the Numba-off row still finds its pair
+    with pytest.raises(SystemExit, match='unknown workloads: nope'):
+        cpu_speed.main(['--quick', '--no-torch', '--workloads', 'nope'])
+
+
 def test_cpu_speed_against_torch_and_import(monkeypatch, tmp_path, torch):
     _, saved = cpu_speed_run(monkeypatch, tmp_path, 'workloads,import', torch_too=True)
     for r in saved['workloads']:
