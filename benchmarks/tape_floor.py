@@ -1,10 +1,11 @@
 """How fast can a Python tape over NumPy be on tiny tensors? A floor for the overhead targets.
 
-    python benchmarks/tape_floor.py [--repeats 7] [--steps 2000]
+    python benchmarks/tape_floor.py [--repeats 21] [--steps 500]
 
 The two tiny workloads of benchmarks/overhead.py (the seed tutorial's scalar SGD step and a
-chain of ten elementwise ops with backward) run three ways in one process: on the minimal tape
-below, on microtorch, and on PyTorch when it is installed. The minimal tape makes the same
+chain of ten elementwise ops with backward) run three ways in one process, taking turns as
+overhead.py's do: on the minimal tape below, on microtorch, and on PyTorch when it is
+installed. The minimal tape makes the same
 NumPy calls microtorch's CPU backend makes for these ops and nothing else: no dtype promotion,
 no version counters, no hooks, no anomaly mode, no devices, no broadcasting undone, no checks.
 Its time is what NumPy plus the least Python a tape needs costs, so a target below its ratio
@@ -12,6 +13,7 @@ to PyTorch cannot be met by a tape that calls NumPy once per elementwise operati
 """
 import heapq
 import itertools
+import statistics
 
 import numpy as np
 
@@ -139,10 +141,16 @@ def main(argv=None):
     rows = {}
     for floor_step, workload in ((scalar_sgd_step, overhead.scalar_sgd_step),
                                  (elementwise_chain, overhead.elementwise_chain)):
-        floor = overhead.median_us(floor_step(), args.steps, args.repeats)
-        mine = overhead.median_us(workload(microtorch), args.steps, args.repeats)
-        theirs = overhead.median_us(workload(torch), args.steps, args.repeats) if torch else None
-        ratios = (f'{floor / theirs:.2f} | {mine / theirs:.2f}' if theirs else 'n/a | n/a')
+        contenders = {'floor': floor_step(), 'microtorch': workload(microtorch)}
+        if torch is not None:
+            contenders['torch'] = workload(torch)
+        times = overhead.interleaved_us(contenders, args.steps, args.repeats)
+        floor, mine = (statistics.median(times[k]) for k in ('floor', 'microtorch'))
+        theirs = statistics.median(times['torch']) if torch else None
+        ratios = 'n/a | n/a'
+        if torch is not None:          # each a median of the rounds' own ratios
+            ratios = (f'{overhead.ratio_summary(times["floor"], times["torch"])["ratio"]:.2f} | '
+                      f'{overhead.ratio_summary(times["microtorch"], times["torch"])["ratio"]:.2f}')
         shown = f'{theirs:.1f}' if theirs else 'n/a'
         print(f'| {workload.__name__} | {floor:.1f} | {mine:.1f} | {shown} | {ratios} |')
         rows[workload.__name__] = (floor, mine, theirs)

@@ -218,6 +218,26 @@ def test_tape_floor_computes_what_microtorch_computes():
     np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-6)
 
 
+def test_overhead_takes_turns_and_reports_the_rounds_ratios(tmp_path, capsys):
+    import overhead
+    calls = []
+    times = overhead.interleaved_us({'a': lambda: calls.append('a'),
+                                     'b': lambda: calls.append('b')}, steps=3, repeats=2)
+    assert calls[6:] == list('aaabbb' + 'bbbaaa')     # after the warm-up, alternating turns
+    assert [len(t) for t in times.values()] == [2, 2]
+    summary = overhead.ratio_summary([2.0, 3.0, 4.0], [1.0, 1.0, 1.0])
+    assert (summary['ratio'], summary['ratio_q1'], summary['ratio_q3']) == (3.0, 2.5, 3.5)
+
+    out = tmp_path / 'overhead.json'
+    results = overhead.main(['--repeats', '2', '--steps', '3', '--json', str(out)])
+    saved = json.loads(out.read_text())
+    assert set(saved['workloads']) == {w.__name__ for w in overhead.WORKLOADS}
+    positive_figures(saved['workloads'])
+    for row in results.values():
+        assert len(row['microtorch_rounds_us']) == 2
+    assert '| no_grad_op |' in capsys.readouterr().out
+
+
 def test_tape_floor_runs(capsys):
     import tape_floor
     rows = tape_floor.main(['--repeats', '1', '--steps', '5'])
