@@ -50,11 +50,13 @@ def devices_for(choice):
 
 
 def commit():
+    """The checkout's commit; MICROTORCH_COMMIT where there is no git history (the GPU machine
+    gets a copy of the working tree without .git)."""
     try:
         return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=HERE, text=True,
                               capture_output=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return 'unknown'
+        return os.environ.get('MICROTORCH_COMMIT', 'unknown')
 
 
 def load_torch(wanted):

@@ -5,6 +5,7 @@ import math
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 
 import numpy as np
@@ -254,3 +255,32 @@ def test_instructions_counts_a_step(capsys):
     assert set(counts) == {'scalar_sgd_step'}
     assert 50_000 < counts['scalar_sgd_step'] < 5_000_000     # a step is not free, nor huge
     assert '| scalar_sgd_step |' in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not shutil.which('bash') or not shutil.which('timeout'),
+                    reason='needs bash and coreutils timeout')
+@pytest.mark.parametrize('phase, steps', [('check', ['env', 'smoke', 'tests']),
+                                          ('measure', ['bench', 'memcheck', 'racecheck'])])
+def test_gpu_session_runs_each_step_and_packs_the_outputs(tmp_path, phase, steps):
+    """The GPU session's script, with a stand-in Python that only echoes its arguments: every
+    step runs, reports its exit status in the log, and its output travels in the archive."""
+    import tarfile
+    fake = tmp_path / 'python'
+    fake.write_text('#!/bin/sh\necho "python $*"\n')
+    fake.chmod(0o755)
+    out = tmp_path / 'out'
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, OUT=str(out), PYTHON=str(fake), MICROTORCH_COMMIT='abc1234')
+    subprocess.run(['bash', 'benchmarks/gpu_session.sh', phase], cwd=root, env=env, check=True,
+                   capture_output=True, timeout=120)
+    log = (out / f'{phase}.log').read_text()
+    assert log.startswith('commit abc1234')
+    for step in steps:
+        assert f'== {step}: exit ' in log
+    with tarfile.open(out / f'{phase}.tar.gz') as archive:
+        names = set(archive.getnames())
+    assert {f'{phase}/{step}.txt' for step in steps} <= names
+    if phase == 'measure':
+        bench = (out / phase / 'bench.txt').read_text()
+        assert 'benchmarks/run.py --device cuda --compare-torch' in bench
+
