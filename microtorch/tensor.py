@@ -237,6 +237,7 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f'data must be a Tensor, got {type(value).__name__}')
         self._data = value._data
+        _autograd._function.data_rebinds[0] += 1    # saved inputs are read anew (function.py)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         if (gradient is None and inputs is None and not create_graph

@@ -848,6 +848,42 @@ def test_data_writes_bump_no_version(device):
     close(x.grad, [4.0, 8.0])   # uses the (modified) storage
 
 
+@pytest.mark.parametrize('create_graph', [False, True])
+def test_setting_data_between_forward_and_backward_reads_the_new_data(device, create_graph):
+    """As in PyTorch: `w.data = v` swaps w's storage, and backward reads a saved w through w,
+    so it sees v (x.grad = v here). A module's .double() swaps its parameters' storage too."""
+    w = T([1.0, 2.0], device, requires_grad=True)
+    x = T([3.0, 4.0], device, requires_grad=True)
+    loss = (x * w).sum()
+    w.data = T([5.0, 6.0], device)
+    loss.backward(create_graph=create_graph)
+    close(x.grad, [5.0, 6.0])
+    close(w.grad, [3.0, 4.0])
+
+    layer = microtorch.nn.Linear(2, 1, bias=False).to(device).double()
+    x = T([[3.0, 4.0]], device, requires_grad=True)
+    out = layer(x).sum()
+    layer.weight.data = T([[7.0, 8.0]], device)
+    out.backward()
+    close(x.grad, [[7.0, 8.0]])
+    x.grad = None
+    out = layer(x).sum()                         # recorded after the swap: read as saved
+    out.backward()
+    close(x.grad, [[7.0, 8.0]])
+
+
+def test_setting_data_is_what_pytorch_does(torch):
+    results = []
+    for lib in (microtorch, torch):
+        w = lib.tensor([1.0], requires_grad=True)
+        x = lib.tensor([2.0], requires_grad=True)
+        loss = (x * w).sum()
+        w.data = lib.tensor([5.0])
+        loss.backward()
+        results.append((x.grad.tolist(), w.grad.tolist()))
+    assert results == [([5.0], [2.0])] * 2
+
+
 # ---- custom Functions, gradcheck and gradgradcheck ---------------------------------------
 
 class _Square(Function):

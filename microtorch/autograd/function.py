@@ -51,6 +51,7 @@ class Node:
     _saved = None                   # what forward saved; None once a backward released it
     _saved_sources = ()
     _saved_versions = ()
+    _saved_epoch = 0                # data_rebinds[0] when forward saved
     _hooks = None                   # output_nr -> [hook]: tensor hooks of non-leaf outputs
     _retained = None                # output_nr -> weakref of a tensor that retains its grad
     _n_outputs = 1
@@ -80,6 +81,9 @@ class Node:
         for counter, version in self._saved_versions:
             if counter[0] != version:
                 _raise_modified(self)
+        if self._saved_epoch != data_rebinds[0]:     # some `x.data = ...` since forward
+            return tuple([source._data if isinstance(source, Tensor) else value
+                          for value, source in zip(saved, self._saved_sources)])
         return saved
 
     @property
@@ -118,6 +122,11 @@ class AccumulateGrad(Node):
         # heap never has to compare two nodes.
         self._seq = next(_leaf_sequence)
 
+
+# How many times a tensor's storage has been swapped for another (`x.data = y`, a module's
+# `.to()`). Saved inputs are read through their Tensors then, as PyTorch reads them: an input
+# whose `.data` was set between forward and backward gives backward its new values.
+data_rebinds = [0]
 
 # What forward saved is kept as it was given (arrays and Python values, in `_saved`), beside
 # where each value came from (`_saved_sources`: the input Tensor, (output_nr, version counter)
@@ -362,6 +371,7 @@ def _resolve_saved(ctx, items, args, outputs):
     ctx._saved = tuple(items)
     ctx._saved_sources = sources
     ctx._saved_versions = versions
+    ctx._saved_epoch = data_rebinds[0]
 
 
 def accumulator_of(tensor):

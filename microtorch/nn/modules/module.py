@@ -8,6 +8,7 @@ from collections import OrderedDict, namedtuple
 
 from ... import _dtype
 from ..._device import device as _device
+from ...autograd.function import data_rebinds
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ..parameter import Parameter
@@ -357,6 +358,7 @@ class Module:
             g._data = data
         for (module, name, _), value in zip(owners, new_buffers):
             module._buffers[name] = value
+        data_rebinds[0] += 1            # graphs recorded before read the new data (function.py)
         return self
 
     def to(self, *args, **kwargs):
