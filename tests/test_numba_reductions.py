@@ -99,7 +99,7 @@ def test_sums_do_not_depend_on_the_thread_count(rng):
 # ---- softmax, log_softmax, logsumexp ---------------------------------------------------------
 
 @pytest.mark.parametrize('name', ['softmax', 'log_softmax'])
-@pytest.mark.parametrize('dim', [1, 0])
+@pytest.mark.parametrize('dim', [1, 0, -1, -2])        # negative: a direct caller's dims
 def test_softmax_pair(rng, dtype, name, dim):
     x = logits(rng, dtype)
     check(f'{name}_forward', x, dim)
@@ -119,6 +119,7 @@ def test_logsumexp(rng, dtype, keepdim):
     check('logsumexp_forward', logits(rng, dtype), (1,), keepdim)
     check('logsumexp_forward', logits(rng, dtype, (2, 5, 300)), (2,), keepdim)
     check('logsumexp_forward', rng.standard_normal(5000).astype(dtype), (0,), keepdim)
+    check('logsumexp_forward', logits(rng, dtype, (2, 5, 300)), (-1,), keepdim)
 
 
 def test_huge_logits_stay_finite_in_float32():
