@@ -1,9 +1,10 @@
 """Instructions per step of the tiny workloads, counted by callgrind: a before/after measure that
-does not drift with a shared machine's speed (timings here drift by up to 1.6x; these counts
-repeat within about 2%).
+does not drift with a shared machine's speed (timings here drift by up to 1.6x; with the
+default 3000 steps these counts repeat within about 2%: two processes' start-ups differ by up to
+15M instructions, which 500 steps would spread as 30K a step).
 
     python benchmarks/instructions.py [--workloads scalar_sgd_step,elementwise_chain]
-                                      [--steps 1000]
+                                      [--steps 3000]
 
 Each workload of benchmarks/overhead.py runs in two processes under valgrind, one doing 200
 steps after a warm-up and one doing 200 + `steps`; the difference over `steps` is what one step
@@ -50,7 +51,7 @@ def count(workload, steps):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--workloads', default='scalar_sgd_step,elementwise_chain')
-    parser.add_argument('--steps', type=int, default=1000)
+    parser.add_argument('--steps', type=int, default=3000)
     args = parser.parse_args(argv)
     if shutil.which('valgrind') is None:
         sys.exit('valgrind is not installed (apt-get install valgrind)')
