@@ -56,6 +56,7 @@ if __name__ == '__main__':      # OpenBLAS reads its thread count once, when Num
 import numpy as np  # noqa: E402
 
 import overhead  # noqa: E402
+from kernel_inputs import arrays_of, bytes_moved, kernel_args  # noqa: E402
 import run  # noqa: E402
 import telemetry  # noqa: E402
 import timing  # noqa: E402
@@ -281,81 +282,6 @@ def parallel_copy():
     return _parallel_copy
 
 
-_UNARY_EXTRA = {'clamp': (-0.5, 0.5), 'pow_scalar': (2.5,), 'leaky_relu': (0.01,),
-                'softplus': (1.0, 20.0)}
-_LOSS_EXTRA = {'smooth_l1_loss': (1.0,), 'binary_cross_entropy': (None,),
-               'binary_cross_entropy_with_logits': (None, None)}
-
-
-def rows_shape(n):
-    """A near-square (rows, cols) holding n elements: (4096, 4096) for 2^24."""
-    cols = 1 << (n.bit_length() // 2)      # n = 2^k: 2^ceil(k/2) columns
-    return n // cols, cols
-
-
-def kernel_args(name, n, rng):
-    """Fresh random arguments for routed primitive `name` on n float32 elements (row-wise
-    kernels get rows_shape(n)), and the indices of arguments it updates in place."""
-    def real(shape=n):
-        return rng.uniform(-2, 2, shape).astype(np.float32)
-
-    def positive(shape=n):
-        return rng.uniform(0.5, 2, shape).astype(np.float32)
-
-    op, _, way = name.rpartition('_')
-    shape = rows_shape(n)
-    gy0 = np.ones((), np.float32)       # a scalar loss's incoming gradient
-    if name in ('maximum_backward', 'minimum_backward'):
-        return (real(), real(), real()), ()
-    if name == 'pow_forward':
-        return (positive(), positive()), ()
-    if op in ('add', 'sub', 'mul', 'div', 'maximum', 'minimum'):
-        return (real(), positive() if op == 'div' else real()), ()
-    if name == 'sum_forward':
-        return (real(shape), (0, 1), False), ()
-    if name == 'logsumexp_forward':
-        return (real(shape), (1,), False), ()
-    if op in ('softmax', 'log_softmax'):
-        saved = real(shape) if way == 'forward' else (
-            np.log(rng.dirichlet(np.ones(shape[1]), shape[0])).astype(np.float32)
-            if op == 'log_softmax' else
-            rng.dirichlet(np.ones(shape[1]), shape[0]).astype(np.float32))
-        return ((saved, 1) if way == 'forward' else (saved, real(shape), 1)), ()
-    if op == 'cross_entropy':
-        target = rng.integers(0, shape[1], shape[0])
-        lead = (real(shape), target) if way == 'forward' else (real(shape), target, gy0)
-        return lead + ('mean', None, -100), ()
-    if op.endswith('_loss') or op.startswith('binary_cross_entropy'):
-        x = (rng.uniform(0.05, 0.95, n).astype(np.float32)
-             if op == 'binary_cross_entropy' else real())
-        y = rng.uniform(0, 1, n).astype(np.float32) if 'cross' in op else real()
-        lead = (x, y) if way == 'forward' else (x, y, gy0)
-        return lead + ('mean',) + _LOSS_EXTRA.get(op, ()), ()
-    if name == 'sgd_step':
-        return (real(), real(), real(), 0.01, 0.9, 0.0, False, 0.0, False), (0, 2)
-    if name == 'adam_step':
-        return ((real(), real(), real(), positive(), None, 10.0, 1e-3, 0.9, 0.999, 1e-8,
-                 0.0, False, False, False), (0, 2, 3))
-    domain = positive if op in ('log', 'sqrt', 'reciprocal', 'pow_scalar') else real
-    lead = (domain(),) if way == 'forward' else (domain(), real())
-    return lead + _UNARY_EXTRA.get(op, ()), ()
-
-
-def _arrays(value):
-    if isinstance(value, np.ndarray):
-        return [value]
-    if isinstance(value, (tuple, list)):
-        return [a for v in value for a in _arrays(v)]
-    return []
-
-
-def bytes_moved(args, inplace, out):
-    """Bytes a one-pass kernel must move: every array argument read once, every result (or
-    in-place argument) written once."""
-    written = [args[i] for i in inplace] if inplace else _arrays(out)
-    return sum(a.nbytes for a in _arrays(args)) + sum(a.nbytes for a in written)
-
-
 def shifted(args, rng):
     """A copy of args whose arrays are rolled by a random offset: other memory, the same
     random values (much cheaper than drawing new ones)."""
@@ -435,7 +361,7 @@ def run_kernels(cfg):
     rows = []
     for name, kernel in available_kernels(cfg['kernels']).items():
         args, inplace = kernel_args(name, n, rng)
-        shapes = sorted({a.shape for a in _arrays(args) if a.ndim}, key=len)
+        shapes = sorted({a.shape for a in arrays_of(args) if a.ndim}, key=len)
         row = {'kernel': name, 'shape': list(shapes[-1])}
         try:
             if isinstance(kernel, Exception):

@@ -5,95 +5,30 @@ written once) and divides by the median time: GB/s, then as a fraction of a devi
 (read n + write n) measured in the same run, the ceiling for a memory-bound kernel.
 """
 import math
-from operator import attrgetter
 
 import numpy as np
 
+import kernel_inputs
 import timing
-
-
-class Kernel:
-    """One backend primitive: how to make its inputs and call it, and the bytes it moves per
-    element in units of the element size (sigmoid_backward: read y, gy; write gx = 3)."""
-
-    def __init__(self, op, family, direction, arity, units, call, domain='real'):
-        self.op, self.family, self.direction = op, family, direction
-        self.arity, self.units, self.call, self.domain = arity, units, call, domain
-
-    @property
-    def name(self):
-        return f'{self.op}_{self.direction}'
-
-
-def _unary(op, domain='real'):
-    forward, backward = attrgetter(op + '_forward'), attrgetter(op + '_backward')
-    return [Kernel(op, 'elementwise', 'forward', 1, 2, lambda bk, x: forward(bk)(x), domain),
-            Kernel(op, 'elementwise', 'backward', 2, 3,
-                   lambda bk, s, gy: backward(bk)(s, gy), domain)]
-
-
-def _binary(op, domain='real'):
-    return [Kernel(op, 'binary', 'forward', 2, 3,
-                   lambda bk, a, b: getattr(bk, op + '_forward')(a, b), domain)]
-
-
-def _one(bk, like):
-    """A 0-d 1.0 on the array's device: the incoming gradient of a scalar loss."""
-    return bk.xp.ones((), like.dtype)
-
-
-def _rows(x):
-    """A [rows, 1024] view for the row-wise kernels (softmax, losses over rows)."""
-    return x.reshape(-1, 1024) if x.size % 1024 == 0 else x.reshape(1, -1)
-
-
-KERNELS = (
-    [k for op in ('neg', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'abs')
-     for k in _unary(op)]
-    + [k for op in ('log', 'sqrt', 'reciprocal') for k in _unary(op, 'positive')]
-    + [k for op in ('add', 'sub', 'mul', 'maximum') for k in _binary(op)]
-    + _binary('div', 'positive')
-    + [Kernel('sum', 'reduction', 'forward', 1, 1, lambda bk, x: bk.sum_forward(x, None, False)),
-       Kernel('max', 'reduction', 'forward', 1, 1, lambda bk, x: bk.max_forward(x, None, False)),
-       Kernel('softmax', 'softmax', 'forward', 1, 2,
-              lambda bk, x: bk.softmax_forward(_rows(x), -1)),
-       Kernel('softmax', 'softmax', 'backward', 2, 3,
-              lambda bk, y, gy: bk.softmax_backward(_rows(y), _rows(gy), -1)),
-       Kernel('log_softmax', 'softmax', 'forward', 1, 2,
-              lambda bk, x: bk.log_softmax_forward(_rows(x), -1)),
-       Kernel('log_softmax', 'softmax', 'backward', 2, 3,
-              lambda bk, y, gy: bk.log_softmax_backward(_rows(y), _rows(gy), -1)),
-       Kernel('mse_loss', 'loss', 'forward', 2, 2,
-              lambda bk, x, y: bk.mse_loss_forward(x, y, 'mean')),
-       Kernel('mse_loss', 'loss', 'backward', 2, 3,
-              lambda bk, x, y: bk.mse_loss_backward(x, y, _one(bk, x), 'mean'))]
-)
 
 
 def sizes(quick):
     return [2 ** k for k in ((10, 14, 16) if quick else range(10, 27, 2))]
 
 
-def _inputs(bk, device, kernel_or_arity, n, dtype, rng, domain='real'):
-    arity = kernel_or_arity
-    host = []
-    for _ in range(arity):
-        values = rng.uniform(0.5, 2.0, n) if domain == 'positive' else rng.uniform(-2, 2, n)
-        host.append(values.astype(dtype))
-    return tuple(bk.from_host(h, device) for h in host)
-
-
-def _copies(bk, device, arity, n, dtype, rng, units, domain='real'):
-    itemsize = np.dtype(dtype).itemsize
-    count = timing.rotations(units * n * itemsize, device)
-    return [_inputs(bk, device, arity, n, dtype, rng, domain) for _ in range(count)]
+def _inputs(bk, device, arity, n, dtype, rng):
+    """`arity` arrays of n fresh random numbers in [-2, 2) on the device (never zeros)."""
+    return tuple(bk.from_host(rng.uniform(-2, 2, n).astype(dtype), device)
+                 for _ in range(arity))
 
 
 def copy_bandwidth(bk, device, quick, rng, dtype=np.float32):
     """Device copy (read n, write n) per size: the ceiling the kernels are compared with."""
     rows = []
+    itemsize = np.dtype(dtype).itemsize
     for n in sizes(quick):
-        sets = _copies(bk, device, 1, n, dtype, rng, 2)
+        sets = [_inputs(bk, device, 1, n, dtype, rng)
+                for _ in range(timing.rotations(2 * n * itemsize, device))]
         outs = [bk.empty((n,), np.dtype(dtype)) for _ in sets]
         xp = bk.xp
 
@@ -101,29 +36,41 @@ def copy_bandwidth(bk, device, quick, rng, dtype=np.float32):
             xp.copyto(outs[i % len(outs)], sets[i % len(sets)][0])
         seconds = timing.median_seconds(call, device, repeats=3 if quick else 7,
                                         inner=len(sets))
-        rows.append({'size': n, 'seconds': seconds,
-                     'gbps': 2 * n * np.dtype(dtype).itemsize / seconds / 1e9})
+        rows.append({'size': n, 'seconds': seconds, 'gbps': 2 * n * itemsize / seconds / 1e9})
     return rows
 
 
+def _on_device(bk, device, args):
+    return tuple(bk.from_host(a, device) if kernel_inputs.is_array(a) else a for a in args)
+
+
 def kernel_throughput(bk, device, quick, rng, copy_rows, dtype=np.float32):
+    """Every primitive of kernel_inputs.PRIMITIVES the backend has, on float32 arguments of
+    each size (row-wise ones as near-square matrices), as the ops call it: GB/s counting
+    the bytes a one-pass kernel must move, and that as a fraction of the same-size copy."""
     copy_at = {r['size']: r['gbps'] for r in copy_rows}
     rows = []
-    itemsize = np.dtype(dtype).itemsize
-    for kernel in KERNELS:
+    for name in kernel_inputs.PRIMITIVES:
+        kernel = getattr(bk, name, None)
+        if kernel is None:
+            continue
+        op, direction = kernel_inputs.split_name(name)
         for n in sizes(quick):
-            sets = _copies(bk, device, kernel.arity, n, dtype, rng, kernel.units,
-                           kernel.domain)
+            host, inplace = kernel_inputs.kernel_args(name, n, rng)
+            first = _on_device(bk, device, host)
+            moved = kernel_inputs.bytes_moved(host, inplace, kernel(*first))
+            sets = [first] + [_on_device(bk, device, kernel_inputs.kernel_args(name, n, rng)[0])
+                              for _ in range(timing.rotations(moved, device) - 1)]
 
             def call(i):
-                kernel.call(bk, *sets[i % len(sets)])
+                kernel(*sets[i % len(sets)])
             seconds = timing.median_seconds(call, device, repeats=3 if quick else 5,
                                             inner=len(sets))
-            gbps = kernel.units * n * itemsize / seconds / 1e9
-            rows.append({'op': kernel.op, 'family': kernel.family,
-                         'direction': kernel.direction, 'dtype': np.dtype(dtype).name,
+            gbps = moved / seconds / 1e9
+            rows.append({'op': op, 'family': kernel_inputs.family(name),
+                         'direction': direction, 'dtype': np.dtype(dtype).name,
                          'size': n, 'seconds': seconds, 'gbps': gbps,
-                         'bytes_per_element': kernel.units * itemsize,
+                         'bytes_per_element': moved / n,
                          'fraction_of_copy': gbps / copy_at[n]})
     return rows
 

@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'benchmarks'))
 
 import cpu_speed  # noqa: E402
+import kernel_inputs  # noqa: E402
 import numba_crossover  # noqa: E402
 import run  # noqa: E402
 import suites  # noqa: E402
@@ -45,7 +46,7 @@ def check_schema(results, with_torch):
     assert cpu['telemetry']['cores'] >= 1
     assert {r['size'] for r in cpu['copy']} == {1024, 4096}
     ops = {(r['op'], r['direction']) for r in cpu['ops']}
-    assert ops == {(k.op, k.direction) for k in suites.KERNELS}
+    assert ops == {kernel_inputs.split_name(name) for name in kernel_inputs.PRIMITIVES}
     for r in cpu['ops']:
         assert set(r) == {'op', 'family', 'direction', 'dtype', 'size', 'seconds', 'gbps',
                           'bytes_per_element', 'fraction_of_copy'}
@@ -167,9 +168,27 @@ def test_kernel_args_bytes_match_the_documented_counts():
     expected = {'sigmoid_forward': 8, 'sigmoid_backward': 12, 'mul_forward': 12,
                 'maximum_backward': 20, 'adam_step': 28, 'sgd_step': 20}
     for name, per_element in expected.items():
-        args, inplace = cpu_speed.kernel_args(name, 1024, rng)
+        args, inplace = kernel_inputs.kernel_args(name, 1024, rng)
         out = cpu_speed.numpy_original(name)(*args)
-        assert cpu_speed.bytes_moved(args, inplace, out) == per_element * 1024, name
+        assert kernel_inputs.bytes_moved(args, inplace, out) == per_element * 1024, name
+
+
+def test_the_kernel_benchmarks_time_every_primitive_pair_of_the_backends():
+    """Every forward/backward primitive (and optimizer step) of the CPU and CUDA backends is
+    timed by run.py and has arguments here, except linear_forward (run.py's matmul table)."""
+    from microtorch.backends import cpu, cuda
+    for backend in (cpu, cuda):
+        names = {n for n in dir(backend)
+                 if n.endswith(('_forward', '_backward', '_step')) and not n.startswith('_')}
+        assert names - {'linear_forward'} == set(kernel_inputs.PRIMITIVES), backend.__name__
+    rng = np.random.default_rng(0)
+    for name in kernel_inputs.PRIMITIVES:
+        args, inplace = kernel_inputs.kernel_args(name, 4096, rng)
+        out = getattr(cpu, name)(*args)
+        moved = kernel_inputs.bytes_moved(args, inplace, out)
+        assert 4 * 4096 <= moved <= 40 * 4096, name        # between 1 and 10 floats a element
+        assert kernel_inputs.family(name) in {'elementwise', 'binary', 'reduction', 'softmax',
+                                              'indexing', 'loss', 'optim'}
 
 
 def test_crossover_is_the_start_of_the_last_winning_run():

@@ -1,0 +1,137 @@
+"""Arguments for every backend primitive, and the bytes a one-pass kernel must move for them.
+
+Shared by the kernel benchmarks: `run.py` (through suites.py, on every device) and
+`cpu_speed.py` (the Numba kernels against NumPy). Arguments are NumPy arrays on the host, fresh
+random float32 numbers (never zeros) in each primitive's domain; row-wise primitives (softmax,
+cross entropy, reductions) get a near-square (rows, cols) array of the same n elements.
+"""
+import numpy as np
+
+# Every primitive the kernel benchmarks time: the forward/backward pairs of the op table's
+# ops and the optimizer steps. (`linear_forward` is a matrix product: run.py's matmul table.)
+PRIMITIVES = (
+    [f'{op}_{way}' for op in ('neg', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
+                              'relu', 'abs', 'reciprocal', 'clamp', 'leaky_relu', 'softplus',
+                              'pow_scalar')
+     for way in ('forward', 'backward')]
+    + [f'{op}_forward' for op in ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
+                                  'where')]
+    + ['maximum_backward', 'minimum_backward']
+    + [f'{op}_forward' for op in ('sum', 'max', 'min', 'var', 'logsumexp')]
+    + [f'{op}_{way}' for op in ('softmax', 'log_softmax') for way in ('forward', 'backward')]
+    + ['index_backward']
+    + [f'{op}_{way}' for op in ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
+                                'binary_cross_entropy_with_logits', 'cross_entropy')
+       for way in ('forward', 'backward')]
+    + ['sgd_step', 'adam_step'])
+
+_BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where')
+_REDUCTIONS = ('sum', 'max', 'min', 'var', 'logsumexp')
+
+
+def split_name(name):
+    """'log_softmax_backward' -> ('log_softmax', 'backward'); 'sgd_step' -> ('sgd', 'step')."""
+    op, _, way = name.rpartition('_')
+    return op, way
+
+
+def family(name):
+    """The op family a primitive belongs to, as the kernels/ files group them."""
+    op, way = split_name(name)
+    if way == 'step':
+        return 'optim'
+    if op.endswith('_loss') or 'cross_entropy' in op:
+        return 'loss'
+    if op in ('softmax', 'log_softmax'):
+        return 'softmax'
+    if op in _REDUCTIONS:
+        return 'reduction'
+    if op == 'index':
+        return 'indexing'
+    return 'binary' if op in _BINARY else 'elementwise'
+
+
+_UNARY_EXTRA = {'clamp': (-0.5, 0.5), 'pow_scalar': (2.5,), 'leaky_relu': (0.01,),
+                'softplus': (1.0, 20.0)}
+_LOSS_EXTRA = {'smooth_l1_loss': (1.0,), 'binary_cross_entropy': (None,),
+               'binary_cross_entropy_with_logits': (None, None)}
+
+
+def rows_shape(n):
+    """A near-square (rows, cols) holding n elements: (4096, 4096) for 2^24."""
+    cols = 1 << (n.bit_length() // 2)      # n = 2^k: 2^ceil(k/2) columns
+    return n // cols, cols
+
+
+def kernel_args(name, n, rng):
+    """Fresh random arguments for primitive `name` on n float32 elements (row-wise ones get
+    rows_shape(n)), and the indices of arguments it updates in place."""
+    def real(shape=n):
+        return rng.uniform(-2, 2, shape).astype(np.float32)
+
+    def positive(shape=n):
+        return rng.uniform(0.5, 2, shape).astype(np.float32)
+
+    op, way = split_name(name)
+    shape = rows_shape(n)
+    gy0 = np.ones((), np.float32)       # a scalar loss's incoming gradient
+    if name in ('maximum_backward', 'minimum_backward'):
+        return (real(), real(), real()), ()
+    if name == 'pow_forward':
+        return (positive(), positive()), ()
+    if name == 'where_forward':
+        return (rng.random(n) < 0.5, real(), real()), ()
+    if op in ('add', 'sub', 'mul', 'div', 'maximum', 'minimum'):
+        return (real(), positive() if op == 'div' else real()), ()
+    if op in ('sum', 'max', 'min'):
+        return (real(shape), (0, 1), False), ()
+    if name == 'var_forward':
+        return (real(shape), (0, 1), 1, False), ()
+    if name == 'logsumexp_forward':
+        return (real(shape), (1,), False), ()
+    if op in ('softmax', 'log_softmax'):
+        saved = real(shape) if way == 'forward' else (
+            np.log(rng.dirichlet(np.ones(shape[1]), shape[0])).astype(np.float32)
+            if op == 'log_softmax' else
+            rng.dirichlet(np.ones(shape[1]), shape[0]).astype(np.float32))
+        return ((saved, 1) if way == 'forward' else (saved, real(shape), 1)), ()
+    if name == 'index_backward':          # x[index].backward with repeated indices: a scatter-add
+        return (rng.integers(0, n, n), real(), (n,), True), ()
+    if op == 'cross_entropy':
+        target = rng.integers(0, shape[1], shape[0])
+        lead = (real(shape), target) if way == 'forward' else (real(shape), target, gy0)
+        return lead + ('mean', None, -100), ()
+    if op.endswith('_loss') or op.startswith('binary_cross_entropy'):
+        x = (rng.uniform(0.05, 0.95, n).astype(np.float32)
+             if op == 'binary_cross_entropy' else real())
+        y = rng.uniform(0, 1, n).astype(np.float32) if 'cross' in op else real()
+        lead = (x, y) if way == 'forward' else (x, y, gy0)
+        return lead + ('mean',) + _LOSS_EXTRA.get(op, ()), ()
+    if name == 'sgd_step':
+        return (real(), real(), real(), 0.01, 0.9, 0.0, False, 0.0, False), (0, 2)
+    if name == 'adam_step':
+        return ((real(), real(), real(), positive(), None, 10.0, 1e-3, 0.9, 0.999, 1e-8,
+                 0.0, False, False, False), (0, 2, 3))
+    domain = positive if op in ('log', 'sqrt', 'reciprocal', 'pow_scalar') else real
+    lead = (domain(),) if way == 'forward' else (domain(), real())
+    return lead + _UNARY_EXTRA.get(op, ()), ()
+
+
+def is_array(value):
+    """A NumPy or CuPy array (anything with a shape and a byte size), not a Python value."""
+    return hasattr(value, 'nbytes') and hasattr(value, 'shape')
+
+
+def arrays_of(value):
+    if is_array(value):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [a for v in value for a in arrays_of(v)]
+    return []
+
+
+def bytes_moved(args, inplace, out):
+    """Bytes a one-pass kernel must move: every array argument read once, every result (or
+    in-place argument) written once."""
+    written = [args[i] for i in inplace] if inplace else arrays_of(out)
+    return sum(a.nbytes for a in arrays_of(args)) + sum(a.nbytes for a in written)
