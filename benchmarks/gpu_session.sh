@@ -7,8 +7,9 @@
 #
 #   check    the environment (nvidia-smi, python -m microtorch), every kernel against the CPU
 #            (benchmarks/cuda_smoke.py) and the whole test suite (8 pytest workers)  ~5 min
-#   measure  benchmarks/run.py on the GPU beside PyTorch, then every kernel once under
-#            compute-sanitizer's memcheck and racecheck (issue #7)                     ~5 min
+#   measure  benchmarks/run.py on the GPU beside PyTorch (kernels; matmul, training steps
+#            and host overhead), then every kernel once under compute-sanitizer's memcheck
+#            and racecheck (issue #7)                                                   ~6 min
 #
 # From the repository root, through the device tool's `run` (its $OUT comes back):
 #   MICROTORCH_COMMIT=$(git rev-parse --short HEAD) bash benchmarks/gpu_session.sh check
@@ -44,11 +45,17 @@ case $phase in
         step tests 270 "$python" -m pytest -q -n 8 -p no:cacheprovider
         ;;
     measure)
-        step bench 270 "$python" benchmarks/run.py --device cuda --compare-torch \
-            --out "$work/bench"
-        step memcheck 100 compute-sanitizer --tool memcheck --error-exitcode 9 \
+        # run.py writes its results at the end: two runs, so that one running out of time
+        # does not take the other's results with it. The kernels (65 primitives, 2^10 to
+        # 2^26 elements; drawing the arguments takes about a minute on the host), then the
+        # rest on both devices (the CPU/GPU crossover batch needs both).
+        step bench-ops 200 "$python" benchmarks/run.py --device cuda --compare-torch \
+            --sections ops --out "$work/bench-ops"
+        step bench-rest 150 "$python" benchmarks/run.py --device all --compare-torch \
+            --sections matmul,training,overhead --out "$work/bench-rest"
+        step memcheck 90 compute-sanitizer --tool memcheck --error-exitcode 9 \
             "$python" benchmarks/cuda_smoke.py --no-bench
-        step racecheck 100 compute-sanitizer --tool racecheck --error-exitcode 9 \
+        step racecheck 90 compute-sanitizer --tool racecheck --error-exitcode 9 \
             "$python" benchmarks/cuda_smoke.py --no-bench
         ;;
     *)

@@ -279,7 +279,8 @@ def test_instructions_counts_a_step(capsys):
 @pytest.mark.skipif(not shutil.which('bash') or not shutil.which('timeout'),
                     reason='needs bash and coreutils timeout')
 @pytest.mark.parametrize('phase, steps', [('check', ['env', 'smoke', 'tests']),
-                                          ('measure', ['bench', 'memcheck', 'racecheck'])])
+                                          ('measure', ['bench-ops', 'bench-rest', 'memcheck',
+                                                       'racecheck'])])
 def test_gpu_session_runs_each_step_and_packs_the_outputs(tmp_path, phase, steps):
     """The GPU session's script, with a stand-in Python that only echoes its arguments: every
     step runs, reports its exit status in the log, and its output travels in the archive."""
@@ -300,6 +301,6 @@ def test_gpu_session_runs_each_step_and_packs_the_outputs(tmp_path, phase, steps
         names = set(archive.getnames())
     assert {f'{phase}/{step}.txt' for step in steps} <= names
     if phase == 'measure':
-        bench = (out / phase / 'bench.txt').read_text()
-        assert 'benchmarks/run.py --device cuda --compare-torch' in bench
+        bench = (out / phase / 'bench-ops.txt').read_text()
+        assert 'benchmarks/run.py --device cuda --compare-torch --sections ops' in bench
 
