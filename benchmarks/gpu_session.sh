@@ -46,7 +46,7 @@ case $phase in
         ;;
     measure)
         # run.py writes its results at the end: two runs, so that one running out of time
-        # does not take the other's results with it. The kernels (65 primitives, 2^10 to
+        # does not take the other's results with it. The kernels (64 primitives, 2^10 to
         # 2^26 elements; drawing the arguments takes about a minute on the host), then the
         # rest on both devices (the CPU/GPU crossover batch needs both).
         step bench-ops 200 "$python" benchmarks/run.py --device cuda --compare-torch \

@@ -13,6 +13,7 @@
    'cuda', and two devices. Skipped without g++ on x86-64 Linux.
 """
 import ast
+import json
 import os
 import platform
 import re
@@ -353,6 +354,21 @@ def test_emulated_smoke_every_kernel_matches_the_cpu_backend(emulator):
         line for line in proc.stdout.splitlines() if not line.startswith('PASS'))[-5000:]
     assert re.search(r'(\d+) of \1 cases passed', proc.stdout), tail
     assert 'not launched by any case' not in proc.stdout, tail
+
+
+def test_emulated_run_py_times_every_primitive_on_cuda(emulator, tmp_path):
+    """benchmarks/run.py's kernel section calls every primitive of the CUDA backend with the
+    arguments of benchmarks/kernel_inputs.py (the timings on the emulator mean nothing)."""
+    proc = run([sys.executable, os.path.join(ROOT, 'benchmarks', 'run.py'), '--device', 'cuda',
+                '--quick', '--sections', 'ops', '--out', str(tmp_path)], env=emulator,
+               timeout=900)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    with open(tmp_path / 'results.json') as f:
+        rows = json.load(f)['devices']['cuda']['ops']
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+    import kernel_inputs
+    assert ({(r['op'], r['direction']) for r in rows}
+            == {kernel_inputs.split_name(name) for name in kernel_inputs.PRIMITIVES})
 
 
 def test_emulated_op_table_on_cuda(emulator):
