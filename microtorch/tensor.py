@@ -6,14 +6,11 @@ Python protocol (numbers, printing, iteration), and binds the op functions as me
 """
 import warnings
 
-import numpy as np
-
 from . import _dtype
 from . import backends as _backends
 from ._device import CPU
 from ._size import Size
 from .autograd.function import accumulator_of
-from .autograd.grad_mode import state as _grad_state
 
 _NON_LEAF_GRAD_WARNING = (
     'The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad '

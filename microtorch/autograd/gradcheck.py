@@ -196,7 +196,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     from ..tensor import Tensor
     from . import grad as autograd_grad
     inputs = _tensors(inputs)
-    targets = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     outputs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
