@@ -11,8 +11,9 @@
 #            and host overhead), then every kernel once under compute-sanitizer's memcheck
 #            and racecheck (issue #7)                                                   ~6 min
 #
-# From the repository root, through the device tool's `run` (its $OUT comes back):
-#   MICROTORCH_COMMIT=$(git rev-parse --short HEAD) bash benchmarks/gpu_session.sh check
+# From the repository root, through the device tool's `run` (its $OUT comes back), with this
+# checkout's commit written into the command (the copy there has no .git):
+#   MICROTORCH_COMMIT=1a2b3c4 bash benchmarks/gpu_session.sh check
 # Each phase leaves $OUT/<phase>.log (each step's exit status, time and last lines) and
 # $OUT/<phase>.tar.gz (each step's whole output; the benchmark's JSON, tables and plots): the
 # tool returns at most 8 files, so the outputs travel as one archive.
