@@ -107,6 +107,33 @@ def test_leaf_grad_does_not_alias_the_incoming_gradient(device):
     close(b.grad, [1.0, 1.0])
 
 
+def test_leaf_grad_summed_by_the_engine_is_kept_and_owned(device):
+    # x reaches the loss twice: its .grad is the engine's sum, kept without a copy. It must
+    # still be the leaf's own: a second backward (retain_graph) adds into it in place, and
+    # nothing of the graph or the gradient given may change with it.
+    x = T([1.0, 2.0], device, requires_grad=True)
+    given = T([1.0, 10.0], device)
+    y = x * 2 + x * x
+    y.backward(given, retain_graph=True)
+    first = x.grad
+    close(first, [4.0, 60.0])                       # (2 + 2x) * given
+    y.backward(given)
+    assert x.grad is first
+    close(x.grad, [8.0, 120.0])
+    close(given, [1.0, 10.0])
+    close(y, [3.0, 8.0])
+
+
+def test_leaf_grad_sum_of_big_arrivals():
+    # Above the Numba crossover the engine's sum runs the backend's parallel add.
+    n = (1 << 20) + 3
+    values = np.random.default_rng(0).standard_normal(n).astype(np.float32)
+    x = microtorch.tensor(values, requires_grad=True)
+    (x.sigmoid() * x).sum().backward()
+    s = 1 / (1 + np.exp(-values.astype(np.float64)))
+    np.testing.assert_allclose(x.grad.numpy(), s * (1 - s) * values + s, rtol=2e-5, atol=1e-6)
+
+
 # ---- backward(gradient=, retain_graph=, create_graph=, inputs=) ----------------------------
 
 def test_backward_with_gradient(device):

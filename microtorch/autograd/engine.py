@@ -110,6 +110,7 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
         call = _call_backward
     add = _add_arrays if on_arrays else operator.add
     buffers = {}             # node -> the grads of its outputs that have arrived so far
+    summed = set()           # nodes whose buffer holds a sum the engine made: no one shares it
     heap = []                # (-seq, node): sequence numbers are unique, nodes never compared
     push = heapq.heappush
     pop = heapq.heappop
@@ -126,7 +127,11 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
             if buf is None:
                 buf = buffers[child] = [None] * child._n_outputs
                 push(heap, (-child._seq, child))
-            buf[nr] = grad if buf[nr] is None else add(buf[nr], grad)
+            if buf[nr] is None:
+                buf[nr] = grad
+            else:
+                buf[nr] = add(buf[nr], grad)
+                summed.add(child)
         if not heap:
             return
         node = pop(heap)[1]
@@ -135,7 +140,10 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
             grads = _observe(node, grads, targets, captured, create_graph, on_arrays)
         if type(node) is AccumulateGrad:
             if accumulate and (not targets or (node, 0) in targets):
-                _accumulate(node.variable, grads[0], create_graph, on_arrays)
+                # A sum of several arrivals is the engine's own array: `.grad` may keep it
+                # without a copy (unless autograd.grad's targets captured it too).
+                owned = not targets and node in summed
+                _accumulate(node.variable, grads[0], create_graph, on_arrays, owned)
             arrived = ()
             continue
         if needed is not None and node not in needed:
@@ -165,13 +173,13 @@ def _observe(node, grads, targets, captured, create_graph, on_arrays):
     return grads
 
 
-def _accumulate(tensor, grad, create_graph, on_arrays):
+def _accumulate(tensor, grad, create_graph, on_arrays, owned):
     if not on_arrays:
         _accumulate_leaf(tensor, grad, create_graph)
     elif tensor._hooks:                        # the user's hooks take a Tensor
         _accumulate_leaf(tensor, _as_tensor(grad), create_graph)
     else:
-        _accumulate_array(tensor, grad)
+        _accumulate_array(tensor, grad, owned)
 
 
 def _run_node_hooks(node, grads, create_graph):
@@ -273,7 +281,8 @@ def _as_array(value):
 
 
 def _add_arrays(a, b):
-    return _as_array(a + b)
+    # The backend's add: on big CPU arrays its parallel kernel (NumPy's `+` is one thread).
+    return _as_array(_ARRAY_TYPES[type(a)].add_forward(a, b))
 
 
 def _zeros_for_output(node, nr):
@@ -305,12 +314,12 @@ def _accumulate_into(tensor, grad, create_graph):
         current._version_counter[0] += 1
 
 
-def _accumulate_array(tensor, grad):
-    """_accumulate_into for a plain backward's array: a copy the first time (grad arrays may be
-    shared between inputs), in place after."""
+def _accumulate_array(tensor, grad, owned=False):
+    """_accumulate_into for a plain backward's array: the first time a copy (grad arrays may be
+    shared between inputs) unless the engine owns it, in place after."""
     current = tensor._grad
     if current is None:
-        tensor._grad = function.Tensor._make(grad.copy(), False, None, 0)
+        tensor._grad = function.Tensor._make(grad if owned else grad.copy(), False, None, 0)
     elif current._requires_grad:
         tensor._grad = (current + _as_tensor(grad)).detach()
     else:
