@@ -23,6 +23,9 @@ _NON_LEAF_GRAD_WARNING = (
 class Tensor:
     __slots__ = ('_data', '_requires_grad', '_grad', '_grad_fn', '_output_nr',
                  '_version_counter', '_base', '_hooks', '_accumulator', '__weakref__')
+    # Above NumPy's own: `np.float64(3) * t` and `array * t` call Tensor's reflected operator
+    # (as PyTorch's tensors do) instead of NumPy turning t into an array and dropping the graph.
+    __array_priority__ = 1000
 
     # ---- construction -------------------------------------------------------------------
 

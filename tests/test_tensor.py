@@ -699,6 +699,41 @@ def test_bool_subtraction_errors(torch):
         assert str(ours.value) == str(theirs.value)
 
 
+@pytest.mark.parametrize('expr', ['np.float64(3.0) * x', 'np.int64(1) + x', 'np.float32(2) - x',
+                                  'np.float64(2) / x', 'np.float64(2) ** x', 'np.float32(1) < x',
+                                  'x * np.float64(3.0)'])
+def test_numpy_operands_keep_the_graph_as_in_torch(expr, torch):
+    # NumPy must not take the operator over (it would return an array, without grad_fn).
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = eval(expr)
+        assert isinstance(y, lib.Tensor)
+        results.append((str(y.dtype).split('.')[1], y.detach().numpy()))
+        if y.requires_grad:
+            y.sum().backward()
+            results.append(x.grad.numpy())
+    half = len(results) // 2
+    for ours, theirs in zip(results[:half], results[half:]):
+        if isinstance(ours, tuple):
+            assert ours[0] == theirs[0]
+            ours, theirs = ours[1], theirs[1]
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_numpy_array_operands_are_read_as_tensors():
+    # PyTorch converts an array on the right and refuses one on the left; microtorch converts
+    # both (a constant operand), rather than return NumPy's array without the graph.
+    for left in (True, False):
+        x = mt.tensor([1.0, 2.0], requires_grad=True)
+        array = np.array([3.0, 4.0])
+        y = array * x if left else x * array
+        assert isinstance(y, mt.Tensor) and y.dtype is mt.float64 and y.grad_fn is not None
+        y.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), [3.0, 4.0])
+        assert x.grad.dtype is mt.float32
+
+
 def test_conversions(device):
     x = mt.tensor([1.7, -2.5], device=device)
     assert x.double().dtype is mt.float64 and x.float() is x

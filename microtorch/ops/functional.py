@@ -70,6 +70,12 @@ def _binary(op, a, b):
             broadcast_shapes(a._data.shape, b._data.shape)
             raise
     tensor, number = (a, b) if a_is_tensor else (b, a)
+    if type(number) is _NUMPY_ARRAY and number.ndim:
+        # PyTorch reads an array operand as a (CPU) tensor: the result stays a Tensor, on the
+        # graph, instead of NumPy taking over the operator and returning an array.
+        from ..creation import as_tensor
+        other = as_tensor(number)
+        return _binary(op, tensor, other) if a_is_tensor else _binary(op, other, tensor)
     number = _as_number(number)
     if not isinstance(number, _NUMBER):
         return NotImplemented
