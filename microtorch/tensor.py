@@ -10,7 +10,7 @@ from . import _dtype
 from . import backends as _backends
 from ._device import CPU
 from ._size import Size
-from .autograd.function import accumulator_of
+from .autograd.function import accumulator_of, current_grad_fn
 
 _NON_LEAF_GRAD_WARNING = (
     'The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad '
@@ -146,7 +146,7 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        return self._grad_fn
+        return current_grad_fn(self)
 
     @property
     def grad(self):

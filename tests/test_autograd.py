@@ -790,11 +790,51 @@ def _inplace_programs(lib):
         y.sum().backward()
         return [x.grad]
 
-    return [sigmoid_, mask, setitem_tensor, setitem_into_plain, chain]
+    # A view taken before its base is written in place reads the new values: its gradient
+    # must go through the in-place op as well.
+    def slice_of_written_base(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        y = x * 1.5
+        v = y[1:3]
+        y.mul_(x)
+        (v * v).sum().backward()
+        return [x.grad, v.detach()]
+
+    def view_of_zeroed_base(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        y = x * 2
+        v = y.view(2, 2)
+        y.zero_()
+        (v + x.reshape(2, 2)).sum().backward()
+        return [x.grad]
+
+    def view_of_view(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        y = x + 1
+        v = y.view(2, 2).t()[0]
+        y.add_(x * x)
+        w = v.exp()
+        y.mul_(3)                     # a second write, after the first regeneration
+        (w + v * v).sum().backward()
+        return [x.grad]
+
+    def base_written_without_grad(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        y = x * 2
+        v = y[::2]
+        with lib.no_grad():
+            y.mul_(4)
+        (v * v).sum().backward()
+        return [x.grad]
+
+    return [sigmoid_, mask, setitem_tensor, setitem_into_plain, chain, slice_of_written_base,
+            view_of_zeroed_base, view_of_view, base_written_without_grad]
 
 
-@pytest.mark.parametrize('index', range(5),
-                         ids=['sigmoid_', 'mask', 'setitem_tensor', 'setitem_plain', 'chain'])
+@pytest.mark.parametrize('index', range(9),
+                         ids=['sigmoid_', 'mask', 'setitem_tensor', 'setitem_plain', 'chain',
+                              'slice_of_written_base', 'view_of_zeroed_base', 'view_of_view',
+                              'base_written_without_grad'])
 def test_inplace_on_non_leaf_matches_torch(torch, index):
     x0 = np.array([0.3, -1.2, 0.9, 1.6])
     ours = _inplace_programs(microtorch)[index](x0)

@@ -15,7 +15,7 @@ import heapq
 import operator
 
 from . import function
-from .function import AccumulateGrad, accumulator_of
+from .function import AccumulateGrad, accumulator_of, current_grad_fn
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
 from .._dtype import from_numpy_dtype
@@ -25,7 +25,7 @@ from .grad_mode import state as grad_state
 
 def edge_of(tensor):
     if tensor._grad_fn is not None:
-        return tensor._grad_fn, tensor._output_nr
+        return current_grad_fn(tensor), tensor._output_nr
     if tensor._requires_grad:
         return accumulator_of(tensor), 0
     return None
@@ -80,7 +80,7 @@ def backward_from_scalar(tensor, retain_graph):
     data = tensor._data
     if data.size != 1:
         raise RuntimeError('grad can be implicitly created only for scalar outputs')
-    node = tensor._grad_fn
+    node = current_grad_fn(tensor)
     if node is None:
         node = accumulator_of(tensor)
     ones = _ARRAY_TYPES[type(data)].ones_like(data)

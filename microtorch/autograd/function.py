@@ -57,6 +57,8 @@ class Node:
     _n_outputs = 1
     _to_save = ()
     _non_differentiable = ()
+    _view_args = None               # a view op's arguments, to make the view again (below)
+    _view_version = 0               # the storage's version when this view op ran
 
     def save_for_backward(self, *arrays):
         """Keep forward inputs or outputs (or other arrays) for backward."""
@@ -238,6 +240,9 @@ class Function:
                     if a._requires_grad:
                         record = True
                         fn = a._grad_fn
+                        if a._base is not None and fn is not None and \
+                                fn._view_version != a._version_counter[0]:
+                            fn = current_grad_fn(a)       # its base was written in place
                         if fn is None:
                             edges.append((accumulator_of(a), 0, data.shape, data.dtype))
                         else:
@@ -273,6 +278,9 @@ class Function:
                 return Tensor._make(out, False, None, 0, [0])
             return _wrap_output(cls, ctx, out, 0, first, False)
 
+        if cls.is_view:
+            ctx._view_args = args
+            ctx._view_version = first._version_counter[0]
         if type(out) is tuple:
             result = outputs = tuple([_wrap_output(cls, ctx, o, i, first, True)
                                       for i, o in enumerate(out)])
@@ -372,6 +380,38 @@ def _resolve_saved(ctx, items, args, outputs):
     ctx._saved_sources = sources
     ctx._saved_versions = versions
     ctx._saved_epoch = data_rebinds[0]
+
+
+def current_grad_fn(tensor):
+    """tensor's grad_fn, made again when it is a view whose storage an in-place op has
+    written since the view was taken: the view ops are applied again to its base as the base
+    is now, so that gradients flow through the in-place op as well (PyTorch regenerates a view's
+    grad_fn the same way). A view's own in-place ops are refused (_tensor_methods.py), so this
+    is a write to its base or to another view of it."""
+    node = tensor._grad_fn
+    if tensor._base is None or node is None or node._view_version == tensor._version_counter[0]:
+        return node
+    steps = []                              # (op, its other arguments, output_nr), view first
+    view = tensor
+    while view._base is not None and view._grad_fn is not None and \
+            view._grad_fn._view_args is not None:
+        args = view._grad_fn._view_args
+        steps.append((view._grad_fn._fn, args[1:], view._output_nr))
+        view = args[0]
+    if view is not tensor._base:            # a step of the chain was not recorded: keep it
+        return node
+    previous_mode = _grad_state.enabled
+    _grad_state.enabled = True
+    try:
+        for op, rest, nr in reversed(steps):
+            view = op.apply(view, *rest)
+            if type(view) is tuple:
+                view = view[nr]
+    finally:
+        _grad_state.enabled = previous_mode
+    tensor._grad_fn, tensor._output_nr = view._grad_fn, view._output_nr
+    tensor._requires_grad = view._requires_grad
+    return view._grad_fn
 
 
 def accumulator_of(tensor):
