@@ -19,7 +19,9 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 't',
               'permute', 'expand', 'sum_to_size', 'contiguous', 'clone', 'split', 'chunk',
               'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_not', 'isnan', 'isinf',
-              'isfinite', 'allclose', 'equal', 'all', 'any', 'gather'):
+              'isfinite', 'allclose', 'equal', 'all', 'any', 'gather', 'bitwise_and',
+              'bitwise_or', 'bitwise_xor', 'bitwise_not', 'logical_and', 'logical_or',
+              'logical_xor'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 
@@ -66,10 +68,10 @@ Tensor.__lt__ = F.lt
 Tensor.__le__ = F.le
 Tensor.__gt__ = F.gt
 Tensor.__ge__ = F.ge
-Tensor.__and__ = Tensor.__rand__ = lambda self, other: F._logical('logical_and', self, other)
-Tensor.__or__ = Tensor.__ror__ = lambda self, other: F._logical('logical_or', self, other)
-Tensor.__xor__ = Tensor.__rxor__ = lambda self, other: F._logical('logical_xor', self, other)
-Tensor.__invert__ = F.logical_not
+Tensor.__and__ = Tensor.__rand__ = F.bitwise_and
+Tensor.__or__ = Tensor.__ror__ = F.bitwise_or
+Tensor.__xor__ = Tensor.__rxor__ = F.bitwise_xor
+Tensor.__invert__ = F.bitwise_not
 Tensor.__getitem__ = F.getitem
 Tensor.__hash__ = object.__hash__
 

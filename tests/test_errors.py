@@ -469,6 +469,19 @@ def _(lib):
     return lambda: lib.mean(a), [a]
 
 
+@case('bitwise-float', NotImplementedError, '"bitwise_and_cpu" not implemented for \'Float\'')
+def _(lib):
+    f = lib.tensor([1.5, 0.0])
+    return lambda: f & 1, [f]
+
+
+@case('invert-float', TypeError,
+      '~ (operator.invert) is only implemented on integer and Boolean-type tensors')
+def _(lib):
+    f = lib.tensor([1.5, 0.0])
+    return lambda: ~f, [f]
+
+
 def _cast(src, dst):
     return f"result type {src} can't be cast to the desired output type {dst}"
 

@@ -956,3 +956,19 @@ def test_no_warning_reading_leaf_grad():
         y.retain_grad()
         y.sum().backward()
         assert y.grad.tolist() == [1.0]
+
+
+@pytest.mark.parametrize('expr', ['a & 3', 'a | 1', 'a ^ 5', '~a', 'b & True', 'b | a', '3 & a',
+                                  'a & b', '~b', 'b ^ b', 'True ^ b', 'b & 1', 'i32 & a',
+                                  'i32 & 3', '~i32', 'a & lib.tensor(2)', 'lib.bitwise_and(a, 3)',
+                                  'a.bitwise_xor(a)', 'lib.bitwise_not(b)',
+                                  'lib.logical_and(a, f)', 'lib.logical_xor(b, a)'])
+def test_bitwise_and_logical_ops_match_torch(expr, torch):
+    # On integers the operators are bitwise (PyTorch's bitwise_*), on bools logical.
+    results = []
+    for lib in (mt, torch):
+        a, b = lib.tensor([6, 3]), lib.tensor([True, False])
+        i32, f = lib.tensor([1, 6], dtype=lib.int32), lib.tensor([1.5, 0.0])
+        y = eval(expr)
+        results.append((y.tolist(), str(y.dtype).split('.')[1]))
+    assert results[0] == results[1]

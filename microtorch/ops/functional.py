@@ -250,17 +250,66 @@ def ge(input, other):
     return _compare('greater_equal', input, other)
 
 
-def _logical(ufunc_name, a, b):
+def _bitwise(name, a, b):
+    """`&`, `|`, `^` (bitwise_and, _or, _xor): bitwise on integers and logical on bools, in the
+    promoted dtype, as PyTorch; floating point has no bits to combine."""
     if isinstance(b, Tensor):
         check_same_device(a, b)
-        b = b._data
-    elif not isinstance(b, (bool, int)):
+        dtype = _dtype.result_type((a, b))
+        other = b._data.astype(dtype.np, copy=False)
+    elif isinstance(b, (bool, int, float)):
+        dtype = _dtype.result_type((a,), (b,))
+        other = b
+    else:
         return NotImplemented
-    if a._data.dtype.kind == 'f' or getattr(b, 'dtype', None) is not None and \
-            b.dtype.kind == 'f':
-        raise RuntimeError(f'"{ufunc_name}_cpu" not implemented for \'Float\'')
+    if dtype.is_floating_point:
+        raise NotImplementedError(f'"{name}_{a.device.type}" not implemented for '
+                                  f"'{type_name(dtype)}'")
     xp = a._backend_xp()
-    return Tensor._make(xp.asarray(getattr(xp, ufunc_name)(a._data, b)))
+    return Tensor._make(xp.asarray(getattr(xp, name)(a._data.astype(dtype.np, copy=False),
+                                                     other)))
+
+
+def bitwise_and(input, other):
+    return _bitwise('bitwise_and', input, other)
+
+
+def bitwise_or(input, other):
+    return _bitwise('bitwise_or', input, other)
+
+
+def bitwise_xor(input, other):
+    return _bitwise('bitwise_xor', input, other)
+
+
+def bitwise_not(input):
+    """`~`: bitwise on integers, logical on bools."""
+    if input._data.dtype.kind == 'f':
+        raise TypeError('~ (operator.invert) is only implemented on integer and Boolean-type '
+                        'tensors')
+    xp = input._backend_xp()
+    return Tensor._make(xp.asarray(xp.invert(input._data)))
+
+
+def _logical(name, input, other):
+    """logical_and, _or, _xor: any dtype, nonzero is True; a bool result."""
+    if isinstance(other, Tensor):
+        check_same_device(input, other)
+        other = other._data
+    xp = input._backend_xp()
+    return Tensor._make(xp.asarray(getattr(xp, name)(input._data, other)))
+
+
+def logical_and(input, other):
+    return _logical('logical_and', input, other)
+
+
+def logical_or(input, other):
+    return _logical('logical_or', input, other)
+
+
+def logical_xor(input, other):
+    return _logical('logical_xor', input, other)
 
 
 def logical_not(input):
