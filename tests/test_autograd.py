@@ -342,6 +342,27 @@ def test_double_backward_through_matmul(device):
     np.testing.assert_allclose(host(gx), expected, rtol=1e-10)
 
 
+@pytest.mark.parametrize('f', [lambda lib, x: x.relu(), lambda lib, x: x.abs(),
+                               lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1)],
+                         ids=['relu', 'abs', 'leaky_relu'])
+def test_double_backward_of_piecewise_linear_ops_is_zero(device, f, torch):
+    # Their second derivative is zero, but x is on the first derivative's graph: a double
+    # backward must give zeros, not call x unused (PyTorch gives zeros for relu and
+    # leaky_relu; for abs it returns a zero tensor that cannot even be printed).
+    for lib in (microtorch, torch):
+        x = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        g, = lib.autograd.grad(f(lib, x).sum(), x, create_graph=True)
+        assert g.requires_grad
+        h, = lib.autograd.grad((g * g).sum(), x)
+        if lib is microtorch:
+            np.testing.assert_array_equal(h.numpy(), [0.0, 0.0, 0.0])
+    x = T([1.0, -2.0, 0.5], device, requires_grad=True)
+    g, = microtorch.autograd.grad(f(microtorch, x).sum(), x, create_graph=True)
+    h, = microtorch.autograd.grad((g * g).sum(), x)
+    close(h, [0.0, 0.0, 0.0])
+    assert h.device == x.device
+
+
 def test_double_backward_through_softmax_matches_torch(device, torch):
     rng = np.random.default_rng(3)
     x0, w0, c0 = rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.random((2, 4))

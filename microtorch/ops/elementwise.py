@@ -76,8 +76,15 @@ class Neg(Function):
         return ctx.backend.neg_forward(gy)
 
 
+def _zero(t):
+    """f'' of a piecewise-linear f: zeros rather than None, so that a double backward
+    reaches x and gives it a zero gradient, as PyTorch's does, instead of finding x unused."""
+    from ..creation import zeros_like
+    return zeros_like(t)
+
+
 # Second derivatives: with gx = gy * f'(x), d(gx)/dx = gy * f''(x) and d(gx)/dgy = f'(x).
-Abs = _unary('abs', 'x', lambda x, gy, gg: (None, Abs.grad_op.apply(x, gg)))
+Abs = _unary('abs', 'x', lambda x, gy, gg: (_zero(x), Abs.grad_op.apply(x, gg)))
 Exp = _unary('exp', 'y', lambda y, gy, gg: (gg * gy, gg * y))
 Log = _unary('log', 'x', lambda x, gy, gg: (-gg * gy / (x * x), gg / x))
 Sqrt = _unary('sqrt', 'y', lambda y, gy, gg: (-gg * gy / (2 * y * y), gg / (2 * y)))
@@ -85,12 +92,12 @@ Sin = _unary('sin', 'x', lambda x, gy, gg: (-gg * gy * x.sin(), gg * x.cos()))
 Cos = _unary('cos', 'x', lambda x, gy, gg: (-gg * gy * x.cos(), -gg * x.sin()))
 Tanh = _unary('tanh', 'y', lambda y, gy, gg: (-2 * gg * gy * y, gg * (1 - y * y)))
 Sigmoid = _unary('sigmoid', 'y', lambda y, gy, gg: (gg * gy * (1 - 2 * y), gg * y * (1 - y)))
-Relu = _unary('relu', 'y', lambda y, gy, gg: (None, Relu.grad_op.apply(y, gg)))
+Relu = _unary('relu', 'y', lambda y, gy, gg: (_zero(y), Relu.grad_op.apply(y, gg)))
 Clamp = _unary('clamp', 'x',
                lambda x, gy, gg, lo, hi: (None, Clamp.grad_op.apply(x, gg, lo, hi)),
                node_name='ClampBackward1')
 LeakyRelu = _unary('leaky_relu', 'x',
-                   lambda x, gy, gg, slope: (None, LeakyRelu.grad_op.apply(x, gg, slope)))
+                   lambda x, gy, gg, slope: (_zero(x), LeakyRelu.grad_op.apply(x, gg, slope)))
 
 
 def _softplus_second(x, gy, gg, beta, threshold):
