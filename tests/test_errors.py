@@ -436,6 +436,15 @@ _index_case('float-tensor', IndexError, lambda lib: lib.tensor([0.0, 1.0]),
             'tensors used as indices must be long, int, byte or bool tensors')
 
 
+for _value in (-1, 3):
+    @case(f'gather-index-{_value}', RuntimeError,
+          f'index {_value} is out of bounds for dimension 1 with size 3')
+    def _(lib, value=_value):
+        a = lib.arange(6.0).reshape(2, 3)
+        i = lib.tensor([[value], [0]])
+        return lambda: a.gather(1, i), [a, i]
+
+
 @case('index-0-dim', IndexError, 'invalid index of a 0-dim tensor. Use `tensor.item()` in '
                                  'Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor '
                                  'to a number')

@@ -957,9 +957,11 @@ def gather(input, dim, index):
                                f'{list(input.shape)} apart from dimension {dim}')
     check_same_device(input, index)
     n = input.shape[dim]
-    if index.numel() and (int(index._data.min()) < -n or int(index._data.max()) >= n):
-        raise RuntimeError(f'index {int(index._data.max())} is out of bounds for dimension '
-                           f'{dim} with size {n}')
+    if index.numel():                       # no wrapping of negative indices, as PyTorch
+        low, high = int(index._data.min()), int(index._data.max())
+        if low < 0 or high >= n:
+            raise RuntimeError(f'index {low if low < 0 else high} is out of bounds for '
+                               f'dimension {dim} with size {n}')
     return R.Gather.apply(input, index, dim)
 
 
