@@ -3,9 +3,12 @@
 In-place ops compute their result out of place, check it (shape, dtype cast, writability),
 and only then write it into the tensor's storage: a failed in-place op changes nothing.
 """
+import numpy as np
+
 from . import _dtype
 from . import backends
 from ._device import device as _device
+from .autograd.function import current_grad_fn
 from .autograd.grad_mode import state as _grad_state, no_grad
 from .ops import functional as F
 from .ops.indexing import op_for as _index_op, Select, Slice, UnsqueezeIndex
@@ -181,9 +184,13 @@ def _check_writable(self, recording):
     base = self._base
     if recording and base is not None and base._requires_grad and base._grad_fn is None:
         raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)
-    if recording and self._base is not None and self._base._requires_grad:
-        raise RuntimeError('in-place operations on a view of a tensor that requires grad are '
-                           'not supported by microtorch; clone() the view first')
+    if recording and base is not None and _is_split_output(self):
+        op = self._grad_fn.name()[:-len('Backward0')]
+        raise RuntimeError(f'Output {self._output_nr} of {op} is a view and is being modified '
+                           'inplace. This view is the output of a function that returns '
+                           'multiple views. Such functions do not allow the output views to be '
+                           'modified inplace. You should replace the inplace operation by an '
+                           'out-of-place one.')
     writeable = getattr(self._data.flags, 'writeable', None)
     if writeable is None:       # CuPy has no such flag: a broadcast (stride 0) view is not
         writeable = all(s or n == 1 for n, s in zip(self._data.shape, self._data.strides))
@@ -193,12 +200,66 @@ def _check_writable(self, recording):
                            'tensor before performing the operation.')
 
 
+def _is_split_output(view):
+    node = view._grad_fn
+    return node is not None and node._view_args is not None and node._n_outputs > 1
+
+
 def _snapshot(self):
     """A copy of self standing in for its old value in the graph (PyTorch's original_self):
     ops that save their input keep this, not the storage about to be overwritten."""
-    out = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn,
+    out = Tensor._make(self._data.copy(), self._requires_grad, current_grad_fn(self),
                        self._output_nr)
     return out
+
+
+def _write_through_base(view, result):
+    """A recorded in-place op on a view: the base takes the history `base[where the view
+    is] = result` (an index_put, as PyTorch's CopySlices), and the view, whose memory that
+    writes, takes result's."""
+    base = view._base
+    if result.dtype is not view.dtype:
+        result = F.cast(result, view.dtype)
+    _setitem(base, _index_in_base(view), result)
+    view._grad_fn, view._output_nr = result._grad_fn, result._output_nr
+    view._requires_grad = result._requires_grad
+    return view
+
+
+def _index_in_base(view):
+    """Integer index tensors that pick, from the base, the elements the view shows, in the
+    view's shape: found by where each element sits in the base's memory."""
+    base_data, data = view._base._data, view._data
+    start = (_address(data) - _address(base_data)) // data.itemsize
+    in_view = _element_offsets(data, start)
+    if base_data.flags.c_contiguous:
+        flat = in_view                        # the offset is the base's flat index
+    else:                                     # look the offsets up in the base's layout
+        in_base = _element_offsets(base_data, 0)
+        low = int(in_base.min())
+        lookup = np.empty(int(in_base.max()) - low + 1, np.int64)
+        lookup[(in_base - low).ravel()] = np.arange(base_data.size)
+        flat = lookup[in_view - low]
+    backend = backends.for_array(base_data)
+    device = backend.device_of(base_data)
+    return tuple(Tensor._make(backend.from_host(i, device))
+                 for i in np.unravel_index(flat, base_data.shape))
+
+
+def _element_offsets(array, start):
+    """Each element's place in memory, in elements from `start`, from the array's strides."""
+    offsets = np.full(array.shape, start, np.int64)
+    for axis, (n, stride) in enumerate(zip(array.shape, array.strides)):
+        shape = [1] * array.ndim
+        shape[axis] = n
+        offsets += (np.arange(n, dtype=np.int64) * (stride // array.itemsize)).reshape(shape)
+    return offsets
+
+
+def _address(array):
+    """Where an array's first element sits in memory (NumPy and CuPy)."""
+    pointer = getattr(array.data, 'ptr', None)
+    return array.__array_interface__['data'][0] if pointer is None else pointer
 
 
 def _write(self, result, recording):
@@ -232,6 +293,8 @@ def _inplace(self, op, *args, check_cast=True):
     if check_cast and not _dtype.can_cast(result.dtype, self.dtype):
         raise RuntimeError(f"result type {F.type_name(result.dtype)} can't be cast to the "
                            f'desired output type {F.type_name(self.dtype)}')
+    if recording and self._base is not None:
+        return _write_through_base(self, result)
     return _write(self, result, recording)
 
 

@@ -848,14 +848,47 @@ def _inplace_programs(lib):
         (v * v).sum().backward()
         return [x.grad]
 
+    # In-place ops on views: the base takes the write into its graph (PyTorch's CopySlices).
+    def column_times_3(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        y = x.reshape(2, 2) * 2
+        y[:, 1] *= 3
+        (y * y).sum().backward()
+        return [x.grad, y.detach()]
+
+    def slice_add_(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        y = x * x
+        y[1:].add_(x[:3])
+        y.exp().sum().backward()
+        return [x.grad]
+
+    def transposed_row_mul_(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        y = x.reshape(2, 2) + 1
+        row = y.t()[1]
+        row.mul_(x[:2])
+        (y.sin() + row).sum().backward()
+        return [x.grad, y.detach(), row.detach()]
+
+    def plain_base_takes_grad(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        y = lib.zeros(6, dtype=x.dtype)
+        y[1:5].add_(x.tanh())
+        assert y.requires_grad
+        (y * lib.arange(6.0, dtype=x.dtype)).sum().backward()
+        return [x.grad]
+
     return [sigmoid_, mask, setitem_tensor, setitem_into_plain, chain, slice_of_written_base,
-            view_of_zeroed_base, view_of_view, base_written_without_grad]
+            view_of_zeroed_base, view_of_view, base_written_without_grad, column_times_3,
+            slice_add_, transposed_row_mul_, plain_base_takes_grad]
 
 
-@pytest.mark.parametrize('index', range(9),
+@pytest.mark.parametrize('index', range(13),
                          ids=['sigmoid_', 'mask', 'setitem_tensor', 'setitem_plain', 'chain',
                               'slice_of_written_base', 'view_of_zeroed_base', 'view_of_view',
-                              'base_written_without_grad'])
+                              'base_written_without_grad', 'column_times_3', 'slice_add_',
+                              'transposed_row_mul_', 'plain_base_takes_grad'])
 def test_inplace_on_non_leaf_matches_torch(torch, index):
     x0 = np.array([0.3, -1.2, 0.9, 1.6])
     ours = _inplace_programs(microtorch)[index](x0)
@@ -886,6 +919,30 @@ def test_inplace_analytic_values(device):
     y.sum().backward()
     s = 1 / (1 + np.exp(-2 * np.array([0.3, -1.2, 0.9, 1.6])))
     close(x.grad, 2 * s * (1 - s))
+
+
+def test_inplace_on_a_view_rewrites_its_base(device):
+    x = T([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], device, requires_grad=True)
+    y = x.reshape(2, 3) * 2
+    y[:, 1] *= 3                                # a view of y: y's graph takes the write
+    y.t()[2].add_(x[:2])
+    close(y, [[2.0, 12.0, 7.0], [8.0, 30.0, 14.0]])
+    (y * y).sum().backward()
+    # d/dx of sum(y^2): 2y * dy/dx through every path
+    close(x.grad, [4 * 2 + 2 * 7, 2 * 12 * 6 + 2 * 14, 4 * 7,
+                   4 * 8, 2 * 30 * 6, 4 * 14])
+
+
+def test_inplace_on_a_view_of_a_base_in_any_layout():
+    # The base's memory order is not C's: the view's elements are found by their place in it.
+    data = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    x = microtorch.from_numpy(data).requires_grad_()
+    y = x * 1
+    assert not y._data.flags.c_contiguous
+    y[:, 1:].mul_(x[:, :2])
+    (y * y).sum().backward()
+    close(y, [[0.0, 0.0, 2.0], [3.0, 12.0, 20.0]])
+    close(x.grad, [[0.0, 8.0, 4.0], [102.0, 272.0, 160.0]])
 
 
 def test_modifying_a_saved_input_raises_at_backward(device):

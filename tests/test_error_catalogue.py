@@ -203,13 +203,15 @@ def _(lib):                            # (test_errors checks PyTorch's wording o
 
 # ---- in place ------------------------------------------------------------------------------
 
-@entry('inplace-view-of-non-leaf', RuntimeError, 'in-place operations on a view of a tensor '
-       'that requires grad are not supported by microtorch; clone() the view first',
-       torch=False)                    # PyTorch rebases the view's graph
+@entry('inplace-split-piece', RuntimeError, 'Output 1 of Split is a view and is being '
+       'modified inplace. This view is the output of a function that returns multiple views. '
+       'Such functions do not allow the output views to be modified inplace. You should replace '
+       'the inplace operation by an out-of-place one.')
 def _(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     h = x * 1
-    return lambda: h[0:1].mul_(2), [x, h]
+    piece = h.split(1)[1]
+    return lambda: piece.mul_(2), [x, h, piece]
 
 
 @entry('inplace-expanded', RuntimeError, 'unsupported operation: more than one element of the '
