@@ -254,6 +254,33 @@ def _(lib):
     return lambda: a < b, [a, b]
 
 
+@case('broadcast_shapes', RuntimeError, 'Attempting to broadcast a dimension of length 3 at -2! '
+      'Mismatching argument at index 1 had (3, 3); but expected shape should be broadcastable '
+      'to [2, 3]')
+def _(lib):
+    return lambda: lib.broadcast_shapes((2, 1), (3, 3)), []
+
+
+@case('broadcast_shapes-third', RuntimeError, 'Attempting to broadcast a dimension of length 5 at '
+      '-1! Mismatching argument at index 2 had [5]; but expected shape should be broadcastable '
+      'to [4, 2, 3]')
+def _(lib):
+    return lambda: lib.broadcast_shapes(lib.ones(2, 3).shape, (4, 1, 3), [5]), []
+
+
+@case('broadcast_shapes-negative', ValueError, 'Attempting to broadcast a dimension with negative '
+      'length!')
+def _(lib):
+    return lambda: lib.broadcast_shapes((2, 1), (1, -1)), []
+
+
+@case('broadcast_shapes-tensor', RuntimeError, 'Input shapes should be of type ints, a tuple of '
+      'ints, or a list of ints, got tensor([1., 1.])')
+def _(lib):
+    a = lib.ones(2)
+    return lambda: lib.broadcast_shapes(a, (2,)), [a]
+
+
 @case('matmul', RuntimeError, 'mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)')
 def _(lib):
     a, b = lib.ones(2, 3, requires_grad=True), lib.ones(4, 5)

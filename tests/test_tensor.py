@@ -112,6 +112,22 @@ def test_shape_size_dim_numel():
     assert e.numel() == 0 and e.shape == (0, 3)
 
 
+BROADCAST_SHAPES = [((2, 1), (1, 3)), ((2,), (3, 1), (1, 1, 1)), (3, (1,)), (1, 4), (),
+                    ((2, 0), (2, 1)), ([1, 4], (3, 1), None), ((5, 1, 3), [2, 1], 3)]
+
+
+def test_broadcast_shapes():
+    assert mt.broadcast_shapes((2, 1), (1, 3)) == (2, 3)
+    assert isinstance(mt.broadcast_shapes((2, 1), (1, 3)), mt.Size)
+    assert mt.broadcast_shapes(mt.ones(2, 1).shape, [4]) == (2, 4)
+    assert mt.broadcast_shapes() == () and mt.broadcast_shapes(3) == (3,)
+
+
+@pytest.mark.parametrize('shapes', BROADCAST_SHAPES, ids=repr)
+def test_broadcast_shapes_match_torch(shapes, torch):
+    assert mt.broadcast_shapes(*shapes) == tuple(torch.broadcast_shapes(*shapes))
+
+
 def test_item():
     assert mt.tensor(2.5).item() == 2.5 and type(mt.tensor(2.5).item()) is float
     assert mt.tensor([[3]]).item() == 3 and type(mt.tensor([[3]]).item()) is int
