@@ -381,6 +381,8 @@ OPS = [
        lambda x: x[[[0, 1], [1, 1]]]),
     Op('index/tensor_pair', lambda x: x[idx(x, [0, 2, 0]), idx(x, [3, 1, 3])], (M,),
        lambda x: x[[0, 2, 0], [3, 1, 3]]),
+    Op('index/empty_list', lambda x: x[[]], (M,), lambda x: x[np.array([], int)]),
+    Op('index/float_list', lambda x: x[[2.7, 0.0]], (M,), lambda x: x[[2, 0]]),
     Op('index/bool_mask', lambda x: x[x > 0], (M,), lambda x: x[x > 0], per(nonzero)),
     Op('index/bool_mask_rows', lambda x: x[idx(x, [True, False, True])], (M,),
        lambda x: x[[True, False, True]]),

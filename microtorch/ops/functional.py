@@ -811,11 +811,11 @@ def _index_part(part, xp):
                                    'the indexed tensor (cpu)')
             data = xp.asarray(data)          # a CPU index for a GPU tensor: moved, as PyTorch
         return data
-    if isinstance(part, (list, tuple)):
+    if isinstance(part, (list, tuple, range)):
+        # PyTorch makes a list an int64 index (floats truncated, [] empty) unless it holds
+        # only bools, which make a mask.
         array = xp.asarray(part)
-        if array.dtype.kind == 'f':
-            raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
-        return array
+        return array if array.dtype.kind == 'b' else array.astype('int64', copy=False)
     if isinstance(part, slice):
         if part.step is not None and part.step <= 0:
             raise ValueError('step must be greater than zero')
