@@ -263,6 +263,20 @@ _empty_entry('argmax-empty-dim', IndexError, 'argmax(): Expected reduction dim 1
              'non-zero size.', (2, 0), lambda a: a.argmax(1))
 
 
+# ---- indexing ------------------------------------------------------------------------------
+
+# PyTorch's warning ends with where in its C++ source it warned; test_tensor.py's
+# test_list_index_matches_torch compares the rest with it.
+@entry('index-list-as-tuple', UserWarning, 'Using a non-tuple sequence for multidimensional '
+       'indexing is deprecated and will be changed in pytorch 2.9; use x[tuple(seq)] instead of '
+       'x[seq]. In pytorch 2.9 this will be interpreted as tensor index, '
+       'x[microtorch.tensor(seq)], which will result either in an error or a different result',
+       torch=False)
+def _(lib):
+    x = lib.arange(12).reshape(4, 3)
+    return lambda: x[[[0, 1], [2, 0]]], [x]
+
+
 # ---- dtypes and devices --------------------------------------------------------------------
 
 @entry('matmul-dtypes', RuntimeError, 'expected m1 and m2 to have the same dtype, but got: '

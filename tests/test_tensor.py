@@ -913,6 +913,75 @@ def test_setitem_matches_torch(torch):
         assert ours.tolist() == theirs.tolist()
 
 
+# Lists as PyTorch reads them: as a tuple of indices when they hold a sequence, slice, None,
+# Ellipsis or tensor (and have fewer than 32 items: PyTorch's treatSequenceAsTuple), with a
+# warning; else as one index, of int64 (floats truncated, [] empty) or, all bools, a mask.
+LIST_INDICES = {
+    'nested': lambda lib: [[0, 1], [2, 0]],
+    'nested-too-many': lambda lib: [[0, 1], [2, 0], [1, 1]],
+    'nested-one': lambda lib: [[3, 0]],
+    'slice': lambda lib: [slice(1, 3), 0],
+    'none': lambda lib: [None, 0],
+    'ellipsis': lambda lib: [Ellipsis, 1],
+    'tensor': lambda lib: [lib.tensor(1), 2],
+    'array': lambda lib: [np.array([1, 0])],
+    'numpy-ints': lambda lib: [np.int64(2), 0],
+    'ints': lambda lib: [2, 0],
+    'empty': lambda lib: [],
+    'empty-nested': lambda lib: [[]],
+    'empty-pair': lambda lib: ([], []),
+    'floats': lambda lib: [0.0, 2.7],
+    'bools': lambda lib: [True, False, True, True],
+    '32-items': lambda lib: [[0, 1]] * 32,
+    'range': lambda lib: range(1, 3),
+}
+
+
+def _index_outcome(lib, shape, index, write):
+    """What `x[index]` (or `x[index] = 7`) does in lib: the result's values and, for a read,
+    the gradient of its sum; or the error. Also whether it warned."""
+    x = lib.arange(float(np.prod(shape))).reshape(shape).requires_grad_(not write)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try:
+            if write:
+                x = x.detach()
+                x[index] = 7.0
+                out = ('ok', x.tolist())
+            else:
+                y = x[index]
+                y.sum().backward()
+                out = ('ok', list(y.shape), y.tolist(), x.grad.tolist())
+        except Exception as error:
+            out = ('error', type(error).__name__, str(error))
+    return out, [str(w.message).split(' (Triggered internally')[0].replace('microtorch.',
+                                                                          'torch.')
+                 for w in caught]
+
+
+@pytest.mark.parametrize('write', [False, True], ids=['read', 'write'])
+@pytest.mark.parametrize('shape', [(4, 3), (4,)], ids=['2d', '1d'])
+@pytest.mark.parametrize('name', list(LIST_INDICES))
+def test_list_index_matches_torch(name, shape, write, torch):
+    make = LIST_INDICES[name]
+    ours = _index_outcome(mt, shape, make(mt), write)
+    theirs = _index_outcome(torch, shape, make(torch), write)
+    assert ours == theirs
+
+
+def test_list_index_as_tuple():
+    x = mt.arange(12).reshape(4, 3)
+    with pytest.warns(UserWarning, match='non-tuple sequence for multidimensional indexing'):
+        assert x[[[0, 1], [2, 0]]].tolist() == [2, 3]
+    with pytest.warns(UserWarning) as caught:
+        x[[[0, 1], [2, 0]]] = mt.tensor([-1, -2])
+    assert caught[0].filename == __file__        # the warning names the user's line
+    assert x[0, 2].item() == -1 and x[1, 0].item() == -2
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert x[[]].shape == (0, 3) and x[[1, 0]].shape == (2, 3)
+
+
 def test_setitem_records_when_a_grad_is_needed():
     x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
     v = mt.tensor(10.0, requires_grad=True)

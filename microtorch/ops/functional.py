@@ -5,6 +5,8 @@ nothing), then calls one op class's `apply`. Tensor methods are these same funct
 """
 import builtins
 import collections
+import collections.abc
+import warnings
 
 from .. import _dtype
 from .._size import wrap_dim, wrap_dims, shape_args, infer_shape, broadcast_shapes
@@ -830,10 +832,41 @@ def _index_part(part, xp):
                      'Variables are valid indices (got ' + type(part).__name__ + ')')
 
 
-def normalize_index(input, index):
+def _is_sequence(obj):
+    """Python's PySequence_Check, as PyTorch's indexing asks it: lists, tuples, ranges,
+    strings, arrays and tensors are sequences; NumPy scalars are not."""
+    return isinstance(obj, collections.abc.Sequence) or (
+        hasattr(obj, 'shape') and hasattr(obj, '__len__'))
+
+
+_SEQUENCE_AS_TUPLE = ('Using a non-tuple sequence for multidimensional indexing is deprecated '
+                      'and will be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. '
+                      'In pytorch 2.9 this will be interpreted as tensor index, '
+                      'x[microtorch.tensor(seq)], which will result either in an error or a '
+                      'different result')
+
+
+def _sequence_as_tuple(index):
+    """PyTorch's treatSequenceAsTuple (NumPy's old rule): a list of fewer than 32 items that
+    holds a sequence, slice, tensor, None or Ellipsis is a tuple of indices, so
+    x[[[0, 1], [2, 0]]] is x[[0, 1], [2, 0]]. PyTorch warns that this will change."""
+    if hasattr(index, 'shape') or not isinstance(index, collections.abc.Sequence) or \
+            len(index) >= 32:
+        return False
+    return builtins.any(i is None or i is Ellipsis or isinstance(i, slice) or _is_sequence(i)
+                        for i in index)
+
+
+def normalize_index(input, index, stacklevel=3):
+    """The index as a tuple of backend arrays, ints, slices, None and Ellipsis. stacklevel:
+    how far up the user's line is, for the warning about a list read as a tuple."""
     xp = input._backend_xp()
     if not isinstance(index, tuple):
-        index = (index,)
+        if _sequence_as_tuple(index):
+            warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=stacklevel)
+            index = tuple(index)
+        else:
+            index = (index,)
     return tuple(_index_part(p, xp) for p in index)
 
 
