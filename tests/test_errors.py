@@ -398,6 +398,26 @@ def _(lib):
     return lambda: a.expand(()), [a]
 
 
+@case('arange-step-zero', RuntimeError, 'step must be nonzero')
+def _(lib):
+    return lambda: lib.arange(0, 3, 0), []
+
+
+@case('arange-step-sign', RuntimeError, 'upper bound and lower bound inconsistent with step sign')
+def _(lib):
+    return lambda: lib.arange(0, 3, -1), []
+
+
+@case('arange-infinite', RuntimeError, 'unsupported range: 0 -> inf')
+def _(lib):
+    return lambda: lib.arange(0, float('inf')), []
+
+
+@case('arange-int64-step-cut-to-zero', ValueError, 'step must be nonzero')
+def _(lib):
+    return lambda: lib.arange(0, 3, 0.5, dtype=lib.int64), []
+
+
 # ---- dims -----------------------------------------------------------------------------------
 
 def _dim(low, high, got):

@@ -581,6 +581,40 @@ def test_arange_linspace_eye_match_torch(torch):
         assert host(mt.eye(*args)).tolist() == torch.eye(*args).tolist()
 
 
+# arange's dtype comes from its bounds (int64 when all are integers, NumPy's and 0-d tensors
+# included); with an integer dtype it steps from the bounds cut towards 0.
+ARANGE_CASES = {
+    'tensor': (lambda lib: (lib.tensor(3),), None),
+    'numpy-int': (lambda lib: (np.int64(3),), None),
+    'mixed-ints': (lambda lib: (np.int32(1), 7, lib.tensor(2)), None),
+    'bool-tensor': (lambda lib: (lib.tensor(True),), None),
+    'float-tensor': (lambda lib: (lib.tensor(3.0),), None),
+    'double-tensor': (lambda lib: (lib.tensor(3.0, dtype=lib.float64),), None),
+    'float-tensor-end': (lambda lib: (1, lib.tensor(3.0)), None),
+    'numpy-float': (lambda lib: (np.float64(2.5),), None),
+    'numpy-float-step': (lambda lib: (0, 3, np.float32(0.5)), None),
+    'numpy-bool': (lambda lib: (np.bool_(True),), None),
+    'beyond-2**53': (lambda lib: (2 ** 53, 2 ** 53 + 3), None),
+    'int64-float-end': (lambda lib: (1, 2.5), 'int64'),
+    'int64-float-start': (lambda lib: (0.5, 3.2), 'int64'),
+    'int64-float-step': (lambda lib: (-2.5, 3.7, 1.5), 'int64'),
+    'int64-down': (lambda lib: (0, -3, -1.5), 'int64'),
+    'int32-float-step': (lambda lib: (0, 5, 1.5), 'int32'),
+    'int32-down': (lambda lib: (0, -3, -1.5), 'int32'),
+    'int32-step-below-1': (lambda lib: (0, 3, 0.5), 'int32'),
+    'float64': (lambda lib: (1, 2.5), 'float64'),
+}
+
+
+@pytest.mark.parametrize('name', list(ARANGE_CASES))
+def test_arange_dtype_and_length_match_torch(name, torch):
+    make, dtype = ARANGE_CASES[name]
+    ours = mt.arange(*make(mt), dtype=dtype and getattr(mt, dtype))
+    theirs = torch.arange(*make(torch), dtype=dtype and getattr(torch, dtype))
+    assert repr(ours.dtype) == torch_repr(theirs.dtype)
+    assert ours.tolist() == theirs.tolist()
+
+
 def test_random_functions(device):
     mt.manual_seed(123)
     r = mt.rand(1000, device=device)
