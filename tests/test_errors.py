@@ -334,6 +334,19 @@ def _(lib):
     return lambda: lib.cat([a, a, b], 1), [a, b]
 
 
+@case('cat-0-dim', RuntimeError, 'zero-dimensional tensor (at position 1) cannot be '
+                                 'concatenated')
+def _(lib):
+    a, b = lib.ones(2, requires_grad=True), lib.tensor(1.0)
+    return lambda: lib.cat([a, b]), [a, b]
+
+
+@case('cat-ndim', RuntimeError, 'Tensors must have same number of dimensions: got 2 and 1')
+def _(lib):
+    a, b = lib.ones(2, 3), lib.ones(3)
+    return lambda: lib.cat([a, b]), [a, b]
+
+
 @case('stack', RuntimeError, 'stack expects each tensor to be equal size, but got [2, 3] at '
                              'entry 0 and [2, 4] at entry 1')
 def _(lib):

@@ -359,6 +359,12 @@ OPS = [
        lambda x, y: np.concatenate([x, y], 1)),
     Op('cat/three', lambda x, y, z: api(x).cat([x, y, z]), (M, (1, 4), M),
        lambda x, y, z: np.concatenate([x, y, z])),
+    # 1-D empty tensors are left out whatever the others' shapes (PyTorch's legacy rule)
+    Op('cat/empty_first', lambda x, y: api(x).cat([x, y]), ((0,), M), lambda x, y: y),
+    Op('cat/empty_between', lambda x, y, z: api(x).cat([x, y, z], -1), (M, (0,), (3, 2)),
+       lambda x, y, z: np.concatenate([x, z], -1)),
+    Op('cat/all_empty', lambda x, y: api(x).cat([x, y], 1), ((0,), (0,)),
+       lambda x, y: np.zeros(0)),
     Op('stack', lambda x, y: api(x).stack([x, y]), (M, M), lambda x, y: np.stack([x, y])),
     Op('stack/last', lambda x, y: api(x).stack([x, y], -1), (M, M),
        lambda x, y: np.stack([x, y], -1)),

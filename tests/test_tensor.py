@@ -615,6 +615,46 @@ def test_arange_dtype_and_length_match_torch(name, torch):
     assert ours.tolist() == theirs.tolist()
 
 
+# cat leaves out 1-D empty tensors (of any dtype, which still takes part in the promotion).
+CAT_CASES = {
+    'empty-first': lambda lib: [lib.tensor([]), lib.ones(2, 3)],
+    'empty-last-dim-1': lambda lib: ([lib.ones(2, 3), lib.zeros(0, dtype=lib.int64)], 1),
+    'empty-double': lambda lib: [lib.zeros(2, 1), lib.zeros(0, dtype=lib.float64)],
+    'empty-float-ints': lambda lib: [lib.tensor([]), lib.ones(2, dtype=lib.int32)],
+    'empty-bool-ints': lambda lib: [lib.tensor([], dtype=lib.bool), lib.ones(2, dtype=lib.int32)],
+    'all-empty-dim-5': lambda lib: ([lib.tensor([]), lib.tensor([])], 5),
+    'dim-from-the-kept': lambda lib: ([lib.tensor([]), lib.ones(2, 3)], -2),
+    'dim-out-of-range': lambda lib: ([lib.tensor([]), lib.ones(2, 3)], 2),
+    'numbered-in-the-list': lambda lib: [lib.tensor([]), lib.ones(2, 3), lib.ones(2, 4)],
+    'kept-dims-differ': lambda lib: [lib.tensor([]), lib.ones(2, 3), lib.ones(3)],
+    'empty-2d-is-kept': lambda lib: [lib.ones(2, 0), lib.ones(2, 3)],
+    '0-dim-after-empty': lambda lib: [lib.tensor([]), lib.tensor(1.0)],
+}
+
+
+@pytest.mark.parametrize('name', list(CAT_CASES))
+def test_cat_matches_torch(name, torch):
+    def outcome(lib):
+        args = CAT_CASES[name](lib)
+        tensors, dim = args if isinstance(args, tuple) else (args, 0)
+        try:
+            out = lib.cat(tensors, dim)
+        except Exception as error:
+            return type(error).__name__, str(error)
+        return str(out.dtype).split('.')[-1], out.tolist()
+    assert outcome(mt) == outcome(torch)
+
+
+def test_cat_gives_a_left_out_empty_tensor_an_empty_grad():
+    e = mt.zeros(0, dtype=mt.float64, requires_grad=True)
+    a = mt.ones(2, 3, requires_grad=True)
+    out = mt.cat([a, e], 1)
+    assert out.dtype is mt.float64 and out.shape == (2, 3)
+    out.sum().backward()
+    assert e.grad.shape == (0,) and e.grad.dtype is mt.float64
+    assert a.grad.dtype is mt.float32 and a.grad.tolist() == [[1.0] * 3] * 2
+
+
 def test_random_functions(device):
     mt.manual_seed(123)
     r = mt.rand(1000, device=device)

@@ -733,13 +733,19 @@ def cat(tensors, dim=0):
         if not isinstance(t, Tensor):
             raise TypeError(f'expected Tensor as element {i} in argument 0, but got '
                             f'{type(t).__name__}')
-    first = tensors[0]
-    ndim = first.ndim
-    if ndim == 0:
-        raise RuntimeError('zero-dimensional tensor (at position 0) cannot be concatenated')
-    dim = wrap_dim(dim, ndim)
-    for i, t in enumerate(tensors[1:], 1):
-        check_same_device(first, t)
+        if t.ndim == 0:
+            raise RuntimeError(f'zero-dimensional tensor (at position {i}) cannot be '
+                               'concatenated')
+        check_same_device(tensors[0], t)
+    # PyTorch's legacy rule: 1-D empty tensors are left out, whatever the others' shapes.
+    kept = [(i, t) for i, t in enumerate(tensors) if not S.skipped_by_cat(t.shape)]
+    if kept:
+        first = kept[0][1]
+        ndim = first.ndim
+        dim = wrap_dim(dim, ndim)
+    else:
+        dim = 0                                  # all empty: an empty 1-D result, any dim
+    for i, t in kept[1:]:
         if t.ndim != ndim:
             raise RuntimeError(f'Tensors must have same number of dimensions: got {ndim} and '
                                f'{t.ndim}')
@@ -748,7 +754,7 @@ def cat(tensors, dim=0):
                 raise RuntimeError(f'Sizes of tensors must match except in dimension {dim}. '
                                    f'Expected size {first.shape[d]} but got size {t.shape[d]} '
                                    f'for tensor number {i} in the list.')
-    dtype = _dtype.result_type([t for t in tensors if t.ndim] or tensors)
+    dtype = _dtype.result_type(tensors)          # left-out tensors take part, as in PyTorch
     tensors = [cast(t, dtype) for t in tensors]
     return S.Cat.apply(*tensors, dim)
 
