@@ -466,6 +466,32 @@ def _(lib):
     return lambda: a.sum(1), [a]
 
 
+def _zero_dim_case(name, op, message, exc=IndexError):
+    @case(f'0-dim-{name}', exc, message)
+    def _(lib):
+        a = lib.tensor(5.0, requires_grad=True)
+        return lambda: op(a, lib), [a]
+
+
+_zero_dim_case('transpose', lambda a, lib: a.transpose(0, 1), _dim(-1, 0, 1))
+_zero_dim_case('softmax', lambda a, lib: a.softmax(1), _dim(-1, 0, 1))
+_zero_dim_case('log_softmax', lambda a, lib: a.log_softmax(-2), _dim(-1, 0, -2))
+_zero_dim_case('flatten', lambda a, lib: a.flatten(0, 1), _dim(-1, 0, 1))
+_zero_dim_case('gather-dim', lambda a, lib: a.gather(1, lib.tensor(0)), _dim(-1, 0, 1))
+_zero_dim_case('gather-index', lambda a, lib: a.gather(0, lib.tensor(1)),
+               'index 1 is out of bounds for dimension 0 with size 1', RuntimeError)
+_zero_dim_case('size', lambda a, lib: a.size(0),
+               'Dimension specified as 0 but tensor has no dimensions')
+
+
+@case('gather-negative-index', RuntimeError, 'index -1 is out of bounds for dimension 1 with '
+                                             'size 3')
+def _(lib):
+    a = lib.ones(2, 3, requires_grad=True)
+    i = lib.tensor([[1, -1, 5]])
+    return lambda: a.gather(1, i), [a, i]
+
+
 # ---- indexing -------------------------------------------------------------------------------
 
 def _index_case(name, exc, index, message):

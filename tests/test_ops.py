@@ -398,6 +398,12 @@ OPS = [
        lambda x: np.take_along_axis(x[:2], np.array([[0, 0, 3], [2, 2, 2]]), 1)),
     Op('gather/dim0', lambda x: x.gather(0, idx(x, [[1, 0, 1, 1]])), (M,),
        lambda x: np.take_along_axis(x, np.array([[1, 0, 1, 1]]), 0)),
+    # 0-dim tensors: dims 0 and -1 name the dim they do not have; gather takes them as 1-D
+    Op('transpose/0d', lambda x: x.transpose(0, -1), ((),), lambda x: x),
+    Op('gather/0d', lambda x: x.gather(-1, idx(x, 0)), ((),), lambda x: x),
+    Op('gather/0d_input', lambda x: x.gather(0, idx(x, [0, 0])), ((),),
+       lambda x: np.stack([x, x])),
+    Op('gather/0d_index', lambda x: x.gather(0, idx(x, 2)), (S,), lambda x: x[2]),
     # nn.functional: activations, linear, dropout
     Op('leaky_relu', lambda x: nnF(x).leaky_relu(x), (B,),
        lambda x: np.where(x > 0, x, 0.01 * x), per(nonzero)),

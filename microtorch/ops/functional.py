@@ -504,14 +504,16 @@ def softmax(input, dim, dtype=None):
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
     input = _floating(input)
-    return SM.Softmax.apply(input, wrap_dim(dim, input._data.ndim) if input.ndim else None)
+    dim = wrap_dim(dim, input._data.ndim)
+    return SM.Softmax.apply(input, dim if input.ndim else None)
 
 
 def log_softmax(input, dim, dtype=None):
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
     input = _floating(input)
-    return SM.LogSoftmax.apply(input, wrap_dim(dim, input._data.ndim) if input.ndim else None)
+    dim = wrap_dim(dim, input._data.ndim)
+    return SM.LogSoftmax.apply(input, dim if input.ndim else None)
 
 
 # ---- matrix products -----------------------------------------------------------------------
@@ -623,10 +625,10 @@ def _view_error():
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    if input.ndim == 0:
-        return S.Reshape.apply(input, (1,))
     start = wrap_dim(start_dim, input.ndim)
     end = wrap_dim(end_dim, input.ndim)
+    if input.ndim == 0:
+        return S.Reshape.apply(input, (1,))
     if start > end:
         raise RuntimeError('flatten() has invalid args: start_dim cannot come after end_dim')
     shape = input._data.shape
@@ -931,7 +933,7 @@ def gather(input, dim, index):
     dim = wrap_dim(dim, input.ndim)
     if index.dtype is not _dtype.int64:
         raise RuntimeError("gather(): Expected dtype int64 for index")
-    if index.ndim != input.ndim:
+    if builtins.max(index.ndim, 1) != builtins.max(input.ndim, 1):    # 0-dim counts as 1-D
         raise RuntimeError('Index tensor must have the same number of dimensions as input '
                            'tensor')
     for d in builtins.range(input.ndim):
@@ -940,10 +942,11 @@ def gather(input, dim, index):
                                f'{list(index.shape)} to be no larger than self '
                                f'{list(input.shape)} apart from dimension {dim}')
     check_same_device(input, index)
-    n = input.shape[dim]
-    if index.numel() and (int(index._data.min()) < -n or int(index._data.max()) >= n):
-        raise RuntimeError(f'index {int(index._data.max())} is out of bounds for dimension '
-                           f'{dim} with size {n}')
+    n = input.shape[dim] if input.ndim else 1
+    outside = (index._data < 0) | (index._data >= n)      # no negative indices, as PyTorch
+    if outside.any():                                     # which names the first in order
+        raise RuntimeError(f'index {int(index._data[outside][0])} is out of bounds for '
+                           f'dimension {dim} with size {n}')
     return R.Gather.apply(input, index, dim)
 
 

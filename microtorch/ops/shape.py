@@ -37,7 +37,7 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, x, dim0, dim1):
         ctx.dims = dim0, dim1
-        return ctx.backend.xp.swapaxes(x, dim0, dim1)
+        return _swapaxes(ctx.backend.xp, x, ctx.dims)
 
     @staticmethod
     def backward(ctx, gy):
@@ -45,7 +45,12 @@ class Transpose(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        return ctx.backend.xp.swapaxes(gy, *ctx.dims), None, None
+        return _swapaxes(ctx.backend.xp, gy, ctx.dims), None, None
+
+
+def _swapaxes(xp, x, dims):
+    # A 0-dim tensor's dims 0 and -1 are the one it does not have: swapping them is a view.
+    return xp.swapaxes(x, *dims) if x.ndim else x[...]
 
 
 class T(Transpose):
