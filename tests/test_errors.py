@@ -458,6 +458,9 @@ _dim_case('size', lambda a, lib: a.size(2), _dim(-2, 1, 2))
 _dim_case('argmax', lambda a, lib: a.argmax(2), _dim(-2, 1, 2))
 _dim_case('max', lambda a, lib: a.max(2), _dim(-2, 1, 2))
 _dim_case('cat', lambda a, lib: lib.cat([a, a], 2), _dim(-2, 1, 2))
+_dim_case('all', lambda a, lib: a.all(2), _dim(-2, 1, 2))
+_dim_case('any-negative', lambda a, lib: lib.any(a, -3), _dim(-2, 1, -3))
+_dim_case('all-tuple', lambda a, lib: a.all((0, 2)), _dim(-2, 1, 2))
 
 
 @case('dim-0-dim-tensor', IndexError, _dim(-1, 0, 1))
@@ -482,6 +485,22 @@ _zero_dim_case('gather-index', lambda a, lib: a.gather(0, lib.tensor(1)),
                'index 1 is out of bounds for dimension 0 with size 1', RuntimeError)
 _zero_dim_case('size', lambda a, lib: a.size(0),
                'Dimension specified as 0 but tensor has no dimensions')
+_zero_dim_case('split', lambda a, lib: a.split(1),
+               'split expects at least a 1-dimensional tensor', RuntimeError)
+_zero_dim_case('split-sections', lambda a, lib: lib.split(a, [1], 3),
+               'split expects at least a 1-dimensional tensor', RuntimeError)
+_zero_dim_case('chunk', lambda a, lib: a.chunk(2),
+               'chunk expects at least a 1-dimensional tensor', RuntimeError)
+_zero_dim_case('chunk-zero', lambda a, lib: a.chunk(0),
+               'chunk expects at least a 1-dimensional tensor', RuntimeError)
+_zero_dim_case('all', lambda a, lib: (a > 0).all(1), _dim(-1, 0, 1))
+
+
+@case('split-negative', RuntimeError, 'split expects split_size be non-negative, but got '
+                                      'split_size=-1')
+def _(lib):
+    a = lib.zeros(0, requires_grad=True)
+    return lambda: a.split(-1), [a]
 
 
 @case('gather-negative-index', RuntimeError, 'index -1 is out of bounds for dimension 1 with '

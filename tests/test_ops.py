@@ -372,6 +372,8 @@ OPS = [
     Op('split/sections', lambda x: x.split([1, 3], 1), (M,),
        lambda x: (x[:, :1], x[:, 1:])),
     Op('chunk', lambda x: x.chunk(2, 0), ((5, 2),), lambda x: (x[:3], x[3:])),
+    Op('chunk/empty', lambda x: x.chunk(3), ((0,),), lambda x: (x, x, x)),
+    Op('chunk/empty_dim1', lambda x: x.chunk(2, 1), ((2, 0),), lambda x: (x, x)),
     # indexing
     Op('index/int', lambda x: x[1], (M,), lambda x: x[1]),
     Op('index/ints', lambda x: x[-1, 2], (B,), lambda x: x[-1, 2]),

@@ -287,14 +287,18 @@ def equal(input, other):
     return input.shape == other.shape and bool((input == other).all())
 
 
+def _logical_reduction(name, input, dim, keepdim):
+    dims = None if dim is None else wrap_dims(dim, input._data.ndim)   # PyTorch's errors
+    xp = input._backend_xp()
+    return Tensor._make(xp.asarray(getattr(xp, name)(input._data, axis=dims, keepdims=keepdim)))
+
+
 def all(input, dim=None, keepdim=False):
-    return Tensor._make(input._backend_xp().asarray(
-        input._backend_xp().all(input._data, axis=dim, keepdims=keepdim)))
+    return _logical_reduction('all', input, dim, keepdim)
 
 
 def any(input, dim=None, keepdim=False):
-    return Tensor._make(input._backend_xp().asarray(
-        input._backend_xp().any(input._data, axis=dim, keepdims=keepdim)))
+    return _logical_reduction('any', input, dim, keepdim)
 
 
 # ---- unary math ----------------------------------------------------------------------------
@@ -431,20 +435,40 @@ def _extreme(input, dim, keepdim, other, name):
         return maximum(input, other) if name == 'max' else minimum(input, other)
     if dim is None:
         if input._data.size == 0:
-            raise RuntimeError(f'{name}(): Expected reduction dim to be specified for '
-                               'input.numel() == 0. Specify the reduction dim with the \'dim\' '
-                               'argument.')
+            raise _no_reduction_dim_error(name)
         return op.apply(input, tuple(range(input._data.ndim)), False)
     dim = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return _return_type(name)(input.clone(), zeros_index(input))
     if input._data.shape[dim] == 0:
-        raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
+        raise _empty_dim_error(name, dim)
     xp = input._backend_xp()
     index = getattr(xp, pick)(input._data, axis=dim, keepdims=True)
     values = (R.MaxDim if name == 'max' else R.MinDim).apply(input, index, dim, keepdim)
     indices = Tensor._make(index if keepdim else xp.squeeze(index, axis=dim))
     return _return_type(name)(values, indices)
+
+
+def _no_reduction_dim_error(name):
+    return RuntimeError(f'{name}(): Expected reduction dim to be specified for input.numel() == '
+                        "0. Specify the reduction dim with the 'dim' argument.")
+
+
+def _empty_dim_error(name, dim):
+    return IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
+
+
+def _check_extreme_of_empty(input, dim, name):
+    """amax/amin pick an element, which no element has (PyTorch's zero_numel_check_dims: it
+    names a dim as given, and runs before the check for repeated dims)."""
+    if input._data.size:
+        return
+    dims = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        raise _no_reduction_dim_error(name)
+    for d in dims:
+        if input._data.shape[wrap_dim(d, input._data.ndim)] == 0:
+            raise _empty_dim_error(name, d)
 
 
 def zeros_index(input):
@@ -460,10 +484,12 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 
 def amax(input, dim=(), keepdim=False):
+    _check_extreme_of_empty(input, dim, 'amax')
     return R.AmaxDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
+    _check_extreme_of_empty(input, dim, 'amin')
     return R.AminDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
 
 
@@ -479,7 +505,7 @@ def _arg_extreme(input, dim, keepdim, name):
     else:
         dim = wrap_dim(dim, input._data.ndim)
         if input._data.ndim and input._data.shape[dim] == 0:   # other dims may be empty
-            raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
+            raise _empty_dim_error(name, dim)
         data = input._data if input._data.ndim else input._data.reshape(1)
         out = getattr(xp, name)(data, axis=dim, keepdims=keepdim)
         if not input._data.ndim:
@@ -782,11 +808,16 @@ def stack(tensors, dim=0):
 
 
 def split(tensor, split_size_or_sections, dim=0):
+    if tensor.ndim == 0:
+        raise RuntimeError('split expects at least a 1-dimensional tensor')
+    if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:
+        raise RuntimeError('split expects split_size be non-negative, but got '
+                           f'split_size={split_size_or_sections}')
     dim = wrap_dim(dim, tensor.ndim)
     n = tensor.shape[dim]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0 and n:
+        if step == 0 and n:
             raise RuntimeError(f'split_size can only be 0 if dimension size is 0, but got '
                                f'dimension size of {n}')
         sizes = [builtins.min(step, n - s) for s in builtins.range(0, n, step)] if n else [0]
@@ -801,11 +832,14 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
+    if input.ndim == 0:
+        raise RuntimeError('chunk expects at least a 1-dimensional tensor')
     if chunks <= 0:
         raise RuntimeError(f'chunk expects `chunks` to be greater than 0, got: {chunks}')
     n = input.shape[wrap_dim(dim, input.ndim)]
-    size = -(-n // chunks) if n else 1
-    return split(input, size, dim)
+    if n == 0:                       # PyTorch keeps the count: `chunks` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 # ---- indexing ------------------------------------------------------------------------------
