@@ -274,7 +274,8 @@ def _setitem(self, index, value):
     """self[index] = value, in place; recorded when self or value requires grad."""
     if isinstance(value, Tensor):
         F.check_same_device(self, value)
-    index = F.normalize_index(self, index, stacklevel=4)    # user, __setitem__, here, it
+    # Its warning skips normalize_index, this function and __setitem__ to the user's line.
+    index = F.normalize_index(self, index, stacklevel=4)
     recording = _records(self, (value,))
     if recording and self._requires_grad and self._grad_fn is None and \
             _index_op(index, self.shape) in _VIEW_INDEX_OPS:

@@ -4,7 +4,6 @@ Each function validates its inputs completely before any op runs (a failed call 
 nothing), then calls one op class's `apply`. Tensor methods are these same functions.
 """
 import builtins
-import collections
 import collections.abc
 import warnings
 
