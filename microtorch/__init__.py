@@ -9,7 +9,7 @@ __version__ = '0.1.0'
 
 from ._device import device
 from ._dtype import dtype, promote_types, can_cast
-from ._size import Size
+from ._size import Size, broadcast_all as broadcast_shapes
 from .tensor import Tensor, is_tensor
 from . import _tensor_methods  # noqa: F401  (binds ops as Tensor methods)
 from . import autograd
@@ -45,14 +45,6 @@ def __getattr__(name):
 
 def numel(input):
     return input.numel()
-
-
-def broadcast_shapes(*shapes):
-    from ._size import broadcast_shapes as _pair
-    out = ()
-    for s in shapes:
-        out = _pair(out, (s,) if isinstance(s, int) else s)
-    return Size(out)
 
 
 def get_default_dtype():

@@ -1,4 +1,5 @@
 """`Size` and the argument checks that every shape-taking op shares."""
+from collections.abc import Sequence
 
 
 class Size(tuple):
@@ -90,3 +91,27 @@ def broadcast_shapes(a, b):
             raise RuntimeError(f'The size of tensor a ({x}) must match the size of tensor b '
                                f'({y}) at non-singleton dimension {i}')
     return tuple(out)
+
+
+def broadcast_all(*shapes):
+    """torch.broadcast_shapes: the shape that all `shapes` broadcast to (an int n is the shape
+    (n,), None is skipped). PyTorch's algorithm, so that its errors name the same argument
+    and print the same partly-built result."""
+    shapes = [(s,) if isinstance(s, int) else s for s in shapes if s is not None]
+    for shape in shapes:
+        if not isinstance(shape, Sequence):
+            raise RuntimeError('Input shapes should be of type ints, a tuple of ints, or a list '
+                               f'of ints, got {shape}')
+    out = [1] * max((len(shape) for shape in shapes), default=0)
+    for i, shape in enumerate(shapes):
+        for d in range(-1, -1 - len(shape), -1):
+            n = shape[d]
+            if out[d] == 1 and n != 1:
+                if n < 0:
+                    raise ValueError('Attempting to broadcast a dimension with negative length!')
+                out[d] = n
+            elif n not in (1, out[d]):
+                raise RuntimeError(f'Attempting to broadcast a dimension of length {n} at {d}! '
+                                   f'Mismatching argument at index {i} had {shape}; but '
+                                   f'expected shape should be broadcastable to {out}')
+    return Size(out)

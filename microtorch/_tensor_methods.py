@@ -339,16 +339,17 @@ def _setitem(self, index, value):
     """self[index] = value, in place; recorded when self or value requires grad."""
     if isinstance(value, Tensor):
         F.check_same_device(self, value)
+    # Its warning skips normalize_index, this function and __setitem__ to the user's line.
+    index = F.normalize_index(self, index, stacklevel=4)
     recording = _records(self, (value,))
     if recording and self._requires_grad and self._grad_fn is None and \
-            _index_op(F.normalize_index(self, index), self.shape) in _VIEW_INDEX_OPS:
+            _index_op(index, self.shape) in _VIEW_INDEX_OPS:
         raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)   # x[0] = v writes through a view, as PyTorch
     _check_writable(self, recording)
     if recording:
         _inplace(self, F.index_put, index, value, check_cast=False)
         return self
     # The common case (masks, zero_(), updates under no_grad): write straight into storage.
-    index = F.normalize_index(self, index)
     try:
         self._data[index] = value._data if isinstance(value, Tensor) else value
     except IndexError as error:

@@ -204,21 +204,41 @@ def randint_like(input, low=0, high=None, dtype=None, device=None):
     return randint(low, high, input.shape, dtype=dtype, device=device)
 
 
+def _integral(value):
+    """Does arange keep int64 for this bound? Python ints and bools, NumPy integers and
+    integer or bool tensors do; floats, NumPy floats (and NumPy bools) do not."""
+    if isinstance(value, Tensor):
+        return not value.is_floating_point()
+    return isinstance(value, (int, np.integer))
+
+
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    bounds = (start, end, step)
+    if dtype is None:
+        dtype = _dtype.int64 if all(_integral(v) for v in bounds) else _dtype.default_float
+    dtype = _dtype.to_dtype(dtype)
+    start, end, step = (v.item() if hasattr(v, 'item') else v for v in bounds)
+    # PyTorch checks the bounds as doubles, whatever the dtype.
     if step == 0:
         raise RuntimeError('step must be nonzero')
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f'unsupported range: {float(start):g} -> {float(end):g}')
     if (end - start) * step < 0:
-        raise RuntimeError('upper bound and larger bound inconsistent with step sign')
-    if dtype is None:
-        dtype = _dtype.result_type([], [start, end, step])
-        if dtype is _dtype.bool_:
-            dtype = _dtype.int64
-    dtype = _dtype.to_dtype(dtype)
-    n = max(math.ceil((end - start) / step), 0)
-    array = (start + np.arange(n, dtype=np.float64) * step) if dtype.is_floating_point else \
-        np.arange(start, end, step, dtype=np.int64)
+        raise RuntimeError('upper bound and lower bound inconsistent with step sign')
+    n = math.ceil((end - start) / step)
+    if dtype.is_floating_point:
+        array = start + np.arange(n, dtype=np.float64) * step
+    else:
+        # Integers count in int64 from the bounds cut towards 0; int64 also takes its length
+        # from them (arange(1, 2.5, dtype=int64) is [1]), other dtypes from the doubles.
+        start, end, step = int(start), int(end), int(step)
+        if dtype is _dtype.int64:
+            if step == 0:
+                raise ValueError('step must be nonzero')
+            n = -(-(end - start) // step)
+        array = start + np.arange(n, dtype=np.int64) * step
     return _finish(array, dtype, device, requires_grad)
 
 

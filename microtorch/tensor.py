@@ -84,6 +84,8 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
+        if not self._data.ndim and isinstance(dim, int):
+            raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
         from ._size import wrap_dim
         return self._data.shape[wrap_dim(dim, self._data.ndim)]
 

@@ -240,6 +240,8 @@ def _dims_entry(name, exc, message, op):
 
 _dims_entry('dims-repeated', RuntimeError, 'dim 0 appears multiple times in the list of dims',
             lambda a: a.sum((0, 0)))
+_dims_entry('any-dims-repeated', RuntimeError, 'dim 0 appears multiple times in the list of dims',
+            lambda a: a.any((0, 0)))
 _dims_entry('permute-count', RuntimeError, 'permute(sparse_coo): number of dimensions in the '
             'tensor input does not match the length of the desired ordering of dimensions i.e. '
             'input.dim() = 2 is not equal to len(dims) = 1', lambda a: a.permute(1))
@@ -259,10 +261,31 @@ def _empty_entry(name, exc, message, shape, op):
 _empty_entry('max-empty', RuntimeError, "max(): Expected reduction dim to be specified for "
              "input.numel() == 0. Specify the reduction dim with the 'dim' argument.", (0,),
              lambda a: a.max())
+_empty_entry('amax-empty', RuntimeError, "amax(): Expected reduction dim to be specified for "
+             "input.numel() == 0. Specify the reduction dim with the 'dim' argument.", (2, 0),
+             lambda a: a.amax())
+_empty_entry('amin-empty-dim', IndexError, 'amin(): Expected reduction dim -1 to have non-zero '
+             'size.', (2, 0), lambda a: a.amin((0, -1)))
+_empty_entry('amax-empty-dim-first', IndexError, 'amax(): Expected reduction dim 1 to have '
+             'non-zero size.', (2, 0), lambda a: a.amax((1, 1)))
 _empty_entry('argmax-empty', IndexError, 'argmax(): Expected reduction dim to be specified for '
              'input.numel() == 0.', (0,), lambda a: a.argmax())
 _empty_entry('argmax-empty-dim', IndexError, 'argmax(): Expected reduction dim 1 to have '
              'non-zero size.', (2, 0), lambda a: a.argmax(1))
+
+
+# ---- indexing ------------------------------------------------------------------------------
+
+# PyTorch's warning ends with where in its C++ source it warned; test_tensor.py's
+# test_list_index_matches_torch compares the rest with it.
+@entry('index-list-as-tuple', UserWarning, 'Using a non-tuple sequence for multidimensional '
+       'indexing is deprecated and will be changed in pytorch 2.9; use x[tuple(seq)] instead of '
+       'x[seq]. In pytorch 2.9 this will be interpreted as tensor index, '
+       'x[microtorch.tensor(seq)], which will result either in an error or a different result',
+       torch=False)
+def _(lib):
+    x = lib.arange(12).reshape(4, 3)
+    return lambda: x[[[0, 1], [2, 0]]], [x]
 
 
 # ---- dtypes and devices --------------------------------------------------------------------

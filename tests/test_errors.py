@@ -254,6 +254,33 @@ def _(lib):
     return lambda: a < b, [a, b]
 
 
+@case('broadcast_shapes', RuntimeError, 'Attempting to broadcast a dimension of length 3 at -2! '
+      'Mismatching argument at index 1 had (3, 3); but expected shape should be broadcastable '
+      'to [2, 3]')
+def _(lib):
+    return lambda: lib.broadcast_shapes((2, 1), (3, 3)), []
+
+
+@case('broadcast_shapes-third', RuntimeError, 'Attempting to broadcast a dimension of length 5 at '
+      '-1! Mismatching argument at index 2 had [5]; but expected shape should be broadcastable '
+      'to [4, 2, 3]')
+def _(lib):
+    return lambda: lib.broadcast_shapes(lib.ones(2, 3).shape, (4, 1, 3), [5]), []
+
+
+@case('broadcast_shapes-negative', ValueError, 'Attempting to broadcast a dimension with negative '
+      'length!')
+def _(lib):
+    return lambda: lib.broadcast_shapes((2, 1), (1, -1)), []
+
+
+@case('broadcast_shapes-tensor', RuntimeError, 'Input shapes should be of type ints, a tuple of '
+      'ints, or a list of ints, got tensor([1., 1.])')
+def _(lib):
+    a = lib.ones(2)
+    return lambda: lib.broadcast_shapes(a, (2,)), [a]
+
+
 @case('matmul', RuntimeError, 'mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)')
 def _(lib):
     a, b = lib.ones(2, 3, requires_grad=True), lib.ones(4, 5)
@@ -305,6 +332,19 @@ def _(lib):
 def _(lib):
     a, b = lib.ones(2, 3, requires_grad=True), lib.ones(3, 3)
     return lambda: lib.cat([a, a, b], 1), [a, b]
+
+
+@case('cat-0-dim', RuntimeError, 'zero-dimensional tensor (at position 1) cannot be '
+                                 'concatenated')
+def _(lib):
+    a, b = lib.ones(2, requires_grad=True), lib.tensor(1.0)
+    return lambda: lib.cat([a, b]), [a, b]
+
+
+@case('cat-ndim', RuntimeError, 'Tensors must have same number of dimensions: got 2 and 1')
+def _(lib):
+    a, b = lib.ones(2, 3), lib.ones(3)
+    return lambda: lib.cat([a, b]), [a, b]
 
 
 @case('stack', RuntimeError, 'stack expects each tensor to be equal size, but got [2, 3] at '
@@ -371,6 +411,26 @@ def _(lib):
     return lambda: a.expand(()), [a]
 
 
+@case('arange-step-zero', RuntimeError, 'step must be nonzero')
+def _(lib):
+    return lambda: lib.arange(0, 3, 0), []
+
+
+@case('arange-step-sign', RuntimeError, 'upper bound and lower bound inconsistent with step sign')
+def _(lib):
+    return lambda: lib.arange(0, 3, -1), []
+
+
+@case('arange-infinite', RuntimeError, 'unsupported range: 0 -> inf')
+def _(lib):
+    return lambda: lib.arange(0, float('inf')), []
+
+
+@case('arange-int64-step-cut-to-zero', ValueError, 'step must be nonzero')
+def _(lib):
+    return lambda: lib.arange(0, 3, 0.5, dtype=lib.int64), []
+
+
 # ---- dims -----------------------------------------------------------------------------------
 
 def _dim(low, high, got):
@@ -398,12 +458,57 @@ _dim_case('size', lambda a, lib: a.size(2), _dim(-2, 1, 2))
 _dim_case('argmax', lambda a, lib: a.argmax(2), _dim(-2, 1, 2))
 _dim_case('max', lambda a, lib: a.max(2), _dim(-2, 1, 2))
 _dim_case('cat', lambda a, lib: lib.cat([a, a], 2), _dim(-2, 1, 2))
+_dim_case('all', lambda a, lib: a.all(2), _dim(-2, 1, 2))
+_dim_case('any-negative', lambda a, lib: lib.any(a, -3), _dim(-2, 1, -3))
+_dim_case('all-tuple', lambda a, lib: a.all((0, 2)), _dim(-2, 1, 2))
 
 
 @case('dim-0-dim-tensor', IndexError, _dim(-1, 0, 1))
 def _(lib):
     a = lib.tensor(1.0)
     return lambda: a.sum(1), [a]
+
+
+def _zero_dim_case(name, op, message, exc=IndexError):
+    @case(f'0-dim-{name}', exc, message)
+    def _(lib):
+        a = lib.tensor(5.0, requires_grad=True)
+        return lambda: op(a, lib), [a]
+
+
+_zero_dim_case('transpose', lambda a, lib: a.transpose(0, 1), _dim(-1, 0, 1))
+_zero_dim_case('softmax', lambda a, lib: a.softmax(1), _dim(-1, 0, 1))
+_zero_dim_case('log_softmax', lambda a, lib: a.log_softmax(-2), _dim(-1, 0, -2))
+_zero_dim_case('flatten', lambda a, lib: a.flatten(0, 1), _dim(-1, 0, 1))
+_zero_dim_case('gather-dim', lambda a, lib: a.gather(1, lib.tensor(0)), _dim(-1, 0, 1))
+_zero_dim_case('gather-index', lambda a, lib: a.gather(0, lib.tensor(1)),
+               'index 1 is out of bounds for dimension 0 with size 1', RuntimeError)
+_zero_dim_case('size', lambda a, lib: a.size(0),
+               'Dimension specified as 0 but tensor has no dimensions')
+_zero_dim_case('split', lambda a, lib: a.split(1),
+               'split expects at least a 1-dimensional tensor', RuntimeError)
+_zero_dim_case('split-sections', lambda a, lib: lib.split(a, [1], 3),
+               'split expects at least a 1-dimensional tensor', RuntimeError)
+_zero_dim_case('chunk', lambda a, lib: a.chunk(2),
+               'chunk expects at least a 1-dimensional tensor', RuntimeError)
+_zero_dim_case('chunk-zero', lambda a, lib: a.chunk(0),
+               'chunk expects at least a 1-dimensional tensor', RuntimeError)
+_zero_dim_case('all', lambda a, lib: (a > 0).all(1), _dim(-1, 0, 1))
+
+
+@case('split-negative', RuntimeError, 'split expects split_size be non-negative, but got '
+                                      'split_size=-1')
+def _(lib):
+    a = lib.zeros(0, requires_grad=True)
+    return lambda: a.split(-1), [a]
+
+
+@case('gather-negative-index', RuntimeError, 'index -1 is out of bounds for dimension 1 with '
+                                             'size 3')
+def _(lib):
+    a = lib.ones(2, 3, requires_grad=True)
+    i = lib.tensor([[1, -1, 5]])
+    return lambda: a.gather(1, i), [a, i]
 
 
 # ---- indexing -------------------------------------------------------------------------------

@@ -359,6 +359,12 @@ OPS = [
        lambda x, y: np.concatenate([x, y], 1)),
     Op('cat/three', lambda x, y, z: api(x).cat([x, y, z]), (M, (1, 4), M),
        lambda x, y, z: np.concatenate([x, y, z])),
+    # 1-D empty tensors are left out whatever the others' shapes (PyTorch's legacy rule)
+    Op('cat/empty_first', lambda x, y: api(x).cat([x, y]), ((0,), M), lambda x, y: y),
+    Op('cat/empty_between', lambda x, y, z: api(x).cat([x, y, z], -1), (M, (0,), (3, 2)),
+       lambda x, y, z: np.concatenate([x, z], -1)),
+    Op('cat/all_empty', lambda x, y: api(x).cat([x, y], 1), ((0,), (0,)),
+       lambda x, y: np.zeros(0)),
     Op('stack', lambda x, y: api(x).stack([x, y]), (M, M), lambda x, y: np.stack([x, y])),
     Op('stack/last', lambda x, y: api(x).stack([x, y], -1), (M, M),
        lambda x, y: np.stack([x, y], -1)),
@@ -366,6 +372,8 @@ OPS = [
     Op('split/sections', lambda x: x.split([1, 3], 1), (M,),
        lambda x: (x[:, :1], x[:, 1:])),
     Op('chunk', lambda x: x.chunk(2, 0), ((5, 2),), lambda x: (x[:3], x[3:])),
+    Op('chunk/empty', lambda x: x.chunk(3), ((0,),), lambda x: (x, x, x)),
+    Op('chunk/empty_dim1', lambda x: x.chunk(2, 1), ((2, 0),), lambda x: (x, x)),
     # indexing
     Op('index/int', lambda x: x[1], (M,), lambda x: x[1]),
     Op('index/ints', lambda x: x[-1, 2], (B,), lambda x: x[-1, 2]),
@@ -381,6 +389,8 @@ OPS = [
        lambda x: x[[[0, 1], [1, 1]]]),
     Op('index/tensor_pair', lambda x: x[idx(x, [0, 2, 0]), idx(x, [3, 1, 3])], (M,),
        lambda x: x[[0, 2, 0], [3, 1, 3]]),
+    Op('index/empty_list', lambda x: x[[]], (M,), lambda x: x[np.array([], int)]),
+    Op('index/float_list', lambda x: x[[2.7, 0.0]], (M,), lambda x: x[[2, 0]]),
     Op('index/bool_mask', lambda x: x[x > 0], (M,), lambda x: x[x > 0], per(nonzero)),
     Op('index/bool_mask_rows', lambda x: x[idx(x, [True, False, True])], (M,),
        lambda x: x[[True, False, True]]),
@@ -390,6 +400,12 @@ OPS = [
        lambda x: np.take_along_axis(x[:2], np.array([[0, 0, 3], [2, 2, 2]]), 1)),
     Op('gather/dim0', lambda x: x.gather(0, idx(x, [[1, 0, 1, 1]])), (M,),
        lambda x: np.take_along_axis(x, np.array([[1, 0, 1, 1]]), 0)),
+    # 0-dim tensors: dims 0 and -1 name the dim they do not have; gather takes them as 1-D
+    Op('transpose/0d', lambda x: x.transpose(0, -1), ((),), lambda x: x),
+    Op('gather/0d', lambda x: x.gather(-1, idx(x, 0)), ((),), lambda x: x),
+    Op('gather/0d_input', lambda x: x.gather(0, idx(x, [0, 0])), ((),),
+       lambda x: np.stack([x, x])),
+    Op('gather/0d_index', lambda x: x.gather(0, idx(x, 2)), (S,), lambda x: x[2]),
     # nn.functional: activations, linear, dropout
     Op('leaky_relu', lambda x: nnF(x).leaky_relu(x), (B,),
        lambda x: np.where(x > 0, x, 0.01 * x), per(nonzero)),

@@ -112,6 +112,22 @@ def test_shape_size_dim_numel():
     assert e.numel() == 0 and e.shape == (0, 3)
 
 
+BROADCAST_SHAPES = [((2, 1), (1, 3)), ((2,), (3, 1), (1, 1, 1)), (3, (1,)), (1, 4), (),
+                    ((2, 0), (2, 1)), ([1, 4], (3, 1), None), ((5, 1, 3), [2, 1], 3)]
+
+
+def test_broadcast_shapes():
+    assert mt.broadcast_shapes((2, 1), (1, 3)) == (2, 3)
+    assert isinstance(mt.broadcast_shapes((2, 1), (1, 3)), mt.Size)
+    assert mt.broadcast_shapes(mt.ones(2, 1).shape, [4]) == (2, 4)
+    assert mt.broadcast_shapes() == () and mt.broadcast_shapes(3) == (3,)
+
+
+@pytest.mark.parametrize('shapes', BROADCAST_SHAPES, ids=repr)
+def test_broadcast_shapes_match_torch(shapes, torch):
+    assert mt.broadcast_shapes(*shapes) == tuple(torch.broadcast_shapes(*shapes))
+
+
 def test_item():
     assert mt.tensor(2.5).item() == 2.5 and type(mt.tensor(2.5).item()) is float
     assert mt.tensor([[3]]).item() == 3 and type(mt.tensor([[3]]).item()) is int
@@ -565,6 +581,80 @@ def test_arange_linspace_eye_match_torch(torch):
         assert host(mt.eye(*args)).tolist() == torch.eye(*args).tolist()
 
 
+# arange's dtype comes from its bounds (int64 when all are integers, NumPy's and 0-d tensors
+# included); with an integer dtype it steps from the bounds cut towards 0.
+ARANGE_CASES = {
+    'tensor': (lambda lib: (lib.tensor(3),), None),
+    'numpy-int': (lambda lib: (np.int64(3),), None),
+    'mixed-ints': (lambda lib: (np.int32(1), 7, lib.tensor(2)), None),
+    'bool-tensor': (lambda lib: (lib.tensor(True),), None),
+    'float-tensor': (lambda lib: (lib.tensor(3.0),), None),
+    'double-tensor': (lambda lib: (lib.tensor(3.0, dtype=lib.float64),), None),
+    'float-tensor-end': (lambda lib: (1, lib.tensor(3.0)), None),
+    'numpy-float': (lambda lib: (np.float64(2.5),), None),
+    'numpy-float-step': (lambda lib: (0, 3, np.float32(0.5)), None),
+    'numpy-bool': (lambda lib: (np.bool_(True),), None),
+    'beyond-2**53': (lambda lib: (2 ** 53, 2 ** 53 + 3), None),
+    'int64-float-end': (lambda lib: (1, 2.5), 'int64'),
+    'int64-float-start': (lambda lib: (0.5, 3.2), 'int64'),
+    'int64-float-step': (lambda lib: (-2.5, 3.7, 1.5), 'int64'),
+    'int64-down': (lambda lib: (0, -3, -1.5), 'int64'),
+    'int32-float-step': (lambda lib: (0, 5, 1.5), 'int32'),
+    'int32-down': (lambda lib: (0, -3, -1.5), 'int32'),
+    'int32-step-below-1': (lambda lib: (0, 3, 0.5), 'int32'),
+    'float64': (lambda lib: (1, 2.5), 'float64'),
+}
+
+
+@pytest.mark.parametrize('name', list(ARANGE_CASES))
+def test_arange_dtype_and_length_match_torch(name, torch):
+    make, dtype = ARANGE_CASES[name]
+    ours = mt.arange(*make(mt), dtype=dtype and getattr(mt, dtype))
+    theirs = torch.arange(*make(torch), dtype=dtype and getattr(torch, dtype))
+    assert repr(ours.dtype) == torch_repr(theirs.dtype)
+    assert ours.tolist() == theirs.tolist()
+
+
+# cat leaves out 1-D empty tensors (of any dtype, which still takes part in the promotion).
+CAT_CASES = {
+    'empty-first': lambda lib: [lib.tensor([]), lib.ones(2, 3)],
+    'empty-last-dim-1': lambda lib: ([lib.ones(2, 3), lib.zeros(0, dtype=lib.int64)], 1),
+    'empty-double': lambda lib: [lib.zeros(2, 1), lib.zeros(0, dtype=lib.float64)],
+    'empty-float-ints': lambda lib: [lib.tensor([]), lib.ones(2, dtype=lib.int32)],
+    'empty-bool-ints': lambda lib: [lib.tensor([], dtype=lib.bool), lib.ones(2, dtype=lib.int32)],
+    'all-empty-dim-5': lambda lib: ([lib.tensor([]), lib.tensor([])], 5),
+    'dim-from-the-kept': lambda lib: ([lib.tensor([]), lib.ones(2, 3)], -2),
+    'dim-out-of-range': lambda lib: ([lib.tensor([]), lib.ones(2, 3)], 2),
+    'numbered-in-the-list': lambda lib: [lib.tensor([]), lib.ones(2, 3), lib.ones(2, 4)],
+    'kept-dims-differ': lambda lib: [lib.tensor([]), lib.ones(2, 3), lib.ones(3)],
+    'empty-2d-is-kept': lambda lib: [lib.ones(2, 0), lib.ones(2, 3)],
+    '0-dim-after-empty': lambda lib: [lib.tensor([]), lib.tensor(1.0)],
+}
+
+
+@pytest.mark.parametrize('name', list(CAT_CASES))
+def test_cat_matches_torch(name, torch):
+    def outcome(lib):
+        args = CAT_CASES[name](lib)
+        tensors, dim = args if isinstance(args, tuple) else (args, 0)
+        try:
+            out = lib.cat(tensors, dim)
+        except Exception as error:
+            return type(error).__name__, str(error)
+        return str(out.dtype).split('.')[-1], out.tolist()
+    assert outcome(mt) == outcome(torch)
+
+
+def test_cat_gives_a_left_out_empty_tensor_an_empty_grad():
+    e = mt.zeros(0, dtype=mt.float64, requires_grad=True)
+    a = mt.ones(2, 3, requires_grad=True)
+    out = mt.cat([a, e], 1)
+    assert out.dtype is mt.float64 and out.shape == (2, 3)
+    out.sum().backward()
+    assert e.grad.shape == (0,) and e.grad.dtype is mt.float64
+    assert a.grad.dtype is mt.float32 and a.grad.tolist() == [[1.0] * 3] * 2
+
+
 def test_random_functions(device):
     mt.manual_seed(123)
     r = mt.rand(1000, device=device)
@@ -930,6 +1020,75 @@ def test_setitem_matches_torch(torch):
         ours[ours > 2] = 2.9
         theirs[theirs > 2] = 2.9
         assert ours.tolist() == theirs.tolist()
+
+
+# Lists as PyTorch reads them: as a tuple of indices when they hold a sequence, slice, None,
+# Ellipsis or tensor (and have fewer than 32 items: PyTorch's treatSequenceAsTuple), with a
+# warning; else as one index, of int64 (floats truncated, [] empty) or, all bools, a mask.
+LIST_INDICES = {
+    'nested': lambda lib: [[0, 1], [2, 0]],
+    'nested-too-many': lambda lib: [[0, 1], [2, 0], [1, 1]],
+    'nested-one': lambda lib: [[3, 0]],
+    'slice': lambda lib: [slice(1, 3), 0],
+    'none': lambda lib: [None, 0],
+    'ellipsis': lambda lib: [Ellipsis, 1],
+    'tensor': lambda lib: [lib.tensor(1), 2],
+    'array': lambda lib: [np.array([1, 0])],
+    'numpy-ints': lambda lib: [np.int64(2), 0],
+    'ints': lambda lib: [2, 0],
+    'empty': lambda lib: [],
+    'empty-nested': lambda lib: [[]],
+    'empty-pair': lambda lib: ([], []),
+    'floats': lambda lib: [0.0, 2.7],
+    'bools': lambda lib: [True, False, True, True],
+    '32-items': lambda lib: [[0, 1]] * 32,
+    'range': lambda lib: range(1, 3),
+}
+
+
+def _index_outcome(lib, shape, index, write):
+    """What `x[index]` (or `x[index] = 7`) does in lib: the result's values and, for a read,
+    the gradient of its sum; or the error. Also whether it warned."""
+    x = lib.arange(float(np.prod(shape))).reshape(shape).requires_grad_(not write)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try:
+            if write:
+                x = x.detach()
+                x[index] = 7.0
+                out = ('ok', x.tolist())
+            else:
+                y = x[index]
+                y.sum().backward()
+                out = ('ok', list(y.shape), y.tolist(), x.grad.tolist())
+        except Exception as error:
+            out = ('error', type(error).__name__, str(error))
+    return out, [str(w.message).split(' (Triggered internally')[0].replace('microtorch.',
+                                                                          'torch.')
+                 for w in caught]
+
+
+@pytest.mark.parametrize('write', [False, True], ids=['read', 'write'])
+@pytest.mark.parametrize('shape', [(4, 3), (4,)], ids=['2d', '1d'])
+@pytest.mark.parametrize('name', list(LIST_INDICES))
+def test_list_index_matches_torch(name, shape, write, torch):
+    make = LIST_INDICES[name]
+    ours = _index_outcome(mt, shape, make(mt), write)
+    theirs = _index_outcome(torch, shape, make(torch), write)
+    assert ours == theirs
+
+
+def test_list_index_as_tuple():
+    x = mt.arange(12).reshape(4, 3)
+    with pytest.warns(UserWarning, match='non-tuple sequence for multidimensional indexing'):
+        assert x[[[0, 1], [2, 0]]].tolist() == [2, 3]
+    with pytest.warns(UserWarning) as caught:
+        x[[[0, 1], [2, 0]]] = mt.tensor([-1, -2])
+    assert caught[0].filename == __file__        # the warning names the user's line
+    assert x[0, 2].item() == -1 and x[1, 0].item() == -2
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert x[[]].shape == (0, 3) and x[[1, 0]].shape == (2, 3)
 
 
 def test_setitem_records_when_a_grad_is_needed():

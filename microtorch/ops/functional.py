@@ -4,7 +4,8 @@ Each function validates its inputs completely before any op runs (a failed call 
 nothing), then calls one op class's `apply`. Tensor methods are these same functions.
 """
 import builtins
-import collections
+import collections.abc
+import warnings
 
 from .. import _dtype
 from .._size import wrap_dim, wrap_dims, shape_args, infer_shape, broadcast_shapes
@@ -340,14 +341,18 @@ def equal(input, other):
     return input.shape == other.shape and bool((input == other).all())
 
 
+def _logical_reduction(name, input, dim, keepdim):
+    dims = None if dim is None else wrap_dims(dim, input._data.ndim)   # PyTorch's errors
+    xp = input._backend_xp()
+    return Tensor._make(xp.asarray(getattr(xp, name)(input._data, axis=dims, keepdims=keepdim)))
+
+
 def all(input, dim=None, keepdim=False):
-    return Tensor._make(input._backend_xp().asarray(
-        input._backend_xp().all(input._data, axis=dim, keepdims=keepdim)))
+    return _logical_reduction('all', input, dim, keepdim)
 
 
 def any(input, dim=None, keepdim=False):
-    return Tensor._make(input._backend_xp().asarray(
-        input._backend_xp().any(input._data, axis=dim, keepdims=keepdim)))
+    return _logical_reduction('any', input, dim, keepdim)
 
 
 # ---- unary math ----------------------------------------------------------------------------
@@ -484,20 +489,40 @@ def _extreme(input, dim, keepdim, other, name):
         return maximum(input, other) if name == 'max' else minimum(input, other)
     if dim is None:
         if input._data.size == 0:
-            raise RuntimeError(f'{name}(): Expected reduction dim to be specified for '
-                               'input.numel() == 0. Specify the reduction dim with the \'dim\' '
-                               'argument.')
+            raise _no_reduction_dim_error(name)
         return op.apply(input, tuple(range(input._data.ndim)), False)
     dim = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return _return_type(name)(input.clone(), zeros_index(input))
     if input._data.shape[dim] == 0:
-        raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
+        raise _empty_dim_error(name, dim)
     xp = input._backend_xp()
     index = getattr(xp, pick)(input._data, axis=dim, keepdims=True)
     values = (R.MaxDim if name == 'max' else R.MinDim).apply(input, index, dim, keepdim)
     indices = Tensor._make(index if keepdim else xp.squeeze(index, axis=dim))
     return _return_type(name)(values, indices)
+
+
+def _no_reduction_dim_error(name):
+    return RuntimeError(f'{name}(): Expected reduction dim to be specified for input.numel() == '
+                        "0. Specify the reduction dim with the 'dim' argument.")
+
+
+def _empty_dim_error(name, dim):
+    return IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
+
+
+def _check_extreme_of_empty(input, dim, name):
+    """amax/amin pick an element, which no element has (PyTorch's zero_numel_check_dims: it
+    names a dim as given, and runs before the check for repeated dims)."""
+    if input._data.size:
+        return
+    dims = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        raise _no_reduction_dim_error(name)
+    for d in dims:
+        if input._data.shape[wrap_dim(d, input._data.ndim)] == 0:
+            raise _empty_dim_error(name, d)
 
 
 def zeros_index(input):
@@ -513,10 +538,12 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 
 def amax(input, dim=(), keepdim=False):
+    _check_extreme_of_empty(input, dim, 'amax')
     return R.AmaxDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
+    _check_extreme_of_empty(input, dim, 'amin')
     return R.AminDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
 
 
@@ -532,7 +559,7 @@ def _arg_extreme(input, dim, keepdim, name):
     else:
         dim = wrap_dim(dim, input._data.ndim)
         if input._data.ndim and input._data.shape[dim] == 0:   # other dims may be empty
-            raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
+            raise _empty_dim_error(name, dim)
         data = input._data if input._data.ndim else input._data.reshape(1)
         out = getattr(xp, name)(data, axis=dim, keepdims=keepdim)
         if not input._data.ndim:
@@ -557,14 +584,16 @@ def softmax(input, dim, dtype=None):
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
     input = _floating(input)
-    return SM.Softmax.apply(input, wrap_dim(dim, input._data.ndim) if input.ndim else None)
+    dim = wrap_dim(dim, input._data.ndim)
+    return SM.Softmax.apply(input, dim if input.ndim else None)
 
 
 def log_softmax(input, dim, dtype=None):
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
     input = _floating(input)
-    return SM.LogSoftmax.apply(input, wrap_dim(dim, input._data.ndim) if input.ndim else None)
+    dim = wrap_dim(dim, input._data.ndim)
+    return SM.LogSoftmax.apply(input, dim if input.ndim else None)
 
 
 # ---- matrix products -----------------------------------------------------------------------
@@ -676,10 +705,10 @@ def _view_error():
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    if input.ndim == 0:
-        return S.Reshape.apply(input, (1,))
     start = wrap_dim(start_dim, input.ndim)
     end = wrap_dim(end_dim, input.ndim)
+    if input.ndim == 0:
+        return S.Reshape.apply(input, (1,))
     if start > end:
         raise RuntimeError('flatten() has invalid args: start_dim cannot come after end_dim')
     shape = input._data.shape
@@ -786,13 +815,19 @@ def cat(tensors, dim=0):
         if not isinstance(t, Tensor):
             raise TypeError(f'expected Tensor as element {i} in argument 0, but got '
                             f'{type(t).__name__}')
-    first = tensors[0]
-    ndim = first.ndim
-    if ndim == 0:
-        raise RuntimeError('zero-dimensional tensor (at position 0) cannot be concatenated')
-    dim = wrap_dim(dim, ndim)
-    for i, t in enumerate(tensors[1:], 1):
-        check_same_device(first, t)
+        if t.ndim == 0:
+            raise RuntimeError(f'zero-dimensional tensor (at position {i}) cannot be '
+                               'concatenated')
+        check_same_device(tensors[0], t)
+    # PyTorch's legacy rule: 1-D empty tensors are left out, whatever the others' shapes.
+    kept = [(i, t) for i, t in enumerate(tensors) if not S.skipped_by_cat(t.shape)]
+    if kept:
+        first = kept[0][1]
+        ndim = first.ndim
+        dim = wrap_dim(dim, ndim)
+    else:
+        dim = 0                                  # all empty: an empty 1-D result, any dim
+    for i, t in kept[1:]:
         if t.ndim != ndim:
             raise RuntimeError(f'Tensors must have same number of dimensions: got {ndim} and '
                                f'{t.ndim}')
@@ -801,7 +836,7 @@ def cat(tensors, dim=0):
                 raise RuntimeError(f'Sizes of tensors must match except in dimension {dim}. '
                                    f'Expected size {first.shape[d]} but got size {t.shape[d]} '
                                    f'for tensor number {i} in the list.')
-    dtype = _dtype.result_type([t for t in tensors if t.ndim] or tensors)
+    dtype = _dtype.result_type(tensors)          # left-out tensors take part, as in PyTorch
     tensors = [cast(t, dtype) for t in tensors]
     return S.Cat.apply(*tensors, dim)
 
@@ -827,11 +862,16 @@ def stack(tensors, dim=0):
 
 
 def split(tensor, split_size_or_sections, dim=0):
+    if tensor.ndim == 0:
+        raise RuntimeError('split expects at least a 1-dimensional tensor')
+    if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:
+        raise RuntimeError('split expects split_size be non-negative, but got '
+                           f'split_size={split_size_or_sections}')
     dim = wrap_dim(dim, tensor.ndim)
     n = tensor.shape[dim]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0 and n:
+        if step == 0 and n:
             raise RuntimeError(f'split_size can only be 0 if dimension size is 0, but got '
                                f'dimension size of {n}')
         sizes = [builtins.min(step, n - s) for s in builtins.range(0, n, step)] if n else [0]
@@ -846,11 +886,14 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
+    if input.ndim == 0:
+        raise RuntimeError('chunk expects at least a 1-dimensional tensor')
     if chunks <= 0:
         raise RuntimeError(f'chunk expects `chunks` to be greater than 0, got: {chunks}')
     n = input.shape[wrap_dim(dim, input.ndim)]
-    size = -(-n // chunks) if n else 1
-    return split(input, size, dim)
+    if n == 0:                       # PyTorch keeps the count: `chunks` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 # ---- indexing ------------------------------------------------------------------------------
@@ -866,11 +909,11 @@ def _index_part(part, xp):
                                    'the indexed tensor (cpu)')
             data = xp.asarray(data)          # a CPU index for a GPU tensor: moved, as PyTorch
         return data
-    if isinstance(part, (list, tuple)):
+    if isinstance(part, (list, tuple, range)):
+        # PyTorch makes a list an int64 index (floats truncated, [] empty) unless it holds
+        # only bools, which make a mask.
         array = xp.asarray(part)
-        if array.dtype.kind == 'f':
-            raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
-        return array
+        return array if array.dtype.kind == 'b' else array.astype('int64', copy=False)
     if isinstance(part, slice):
         if part.step is not None and part.step <= 0:
             raise ValueError('step must be greater than zero')
@@ -885,10 +928,41 @@ def _index_part(part, xp):
                      'Variables are valid indices (got ' + type(part).__name__ + ')')
 
 
-def normalize_index(input, index):
+def _is_sequence(obj):
+    """Python's PySequence_Check, as PyTorch's indexing asks it: lists, tuples, ranges,
+    strings, arrays and tensors are sequences; NumPy scalars are not."""
+    return isinstance(obj, collections.abc.Sequence) or (
+        hasattr(obj, 'shape') and hasattr(obj, '__len__'))
+
+
+_SEQUENCE_AS_TUPLE = ('Using a non-tuple sequence for multidimensional indexing is deprecated '
+                      'and will be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. '
+                      'In pytorch 2.9 this will be interpreted as tensor index, '
+                      'x[microtorch.tensor(seq)], which will result either in an error or a '
+                      'different result')
+
+
+def _sequence_as_tuple(index):
+    """PyTorch's treatSequenceAsTuple (NumPy's old rule): a list of fewer than 32 items that
+    holds a sequence, slice, tensor, None or Ellipsis is a tuple of indices, so
+    x[[[0, 1], [2, 0]]] is x[[0, 1], [2, 0]]. PyTorch warns that this will change."""
+    if hasattr(index, 'shape') or not isinstance(index, collections.abc.Sequence) or \
+            len(index) >= 32:
+        return False
+    return builtins.any(i is None or i is Ellipsis or isinstance(i, slice) or _is_sequence(i)
+                        for i in index)
+
+
+def normalize_index(input, index, stacklevel=3):
+    """The index as a tuple of backend arrays, ints, slices, None and Ellipsis. stacklevel:
+    how far up the user's line is, for the warning about a list read as a tuple."""
     xp = input._backend_xp()
     if not isinstance(index, tuple):
-        index = (index,)
+        if _sequence_as_tuple(index):
+            warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=stacklevel)
+            index = tuple(index)
+        else:
+            index = (index,)
     return tuple(_index_part(p, xp) for p in index)
 
 
@@ -947,7 +1021,7 @@ def gather(input, dim, index):
     dim = wrap_dim(dim, input.ndim)
     if index.dtype is not _dtype.int64:
         raise RuntimeError("gather(): Expected dtype int64 for index")
-    if index.ndim != input.ndim:
+    if builtins.max(index.ndim, 1) != builtins.max(input.ndim, 1):    # 0-dim counts as 1-D
         raise RuntimeError('Index tensor must have the same number of dimensions as input '
                            'tensor')
     for d in builtins.range(input.ndim):
@@ -956,12 +1030,11 @@ def gather(input, dim, index):
                                f'{list(index.shape)} to be no larger than self '
                                f'{list(input.shape)} apart from dimension {dim}')
     check_same_device(input, index)
-    n = input.shape[dim]
-    if index.numel():                       # no wrapping of negative indices, as PyTorch
-        low, high = int(index._data.min()), int(index._data.max())
-        if low < 0 or high >= n:
-            raise RuntimeError(f'index {low if low < 0 else high} is out of bounds for '
-                               f'dimension {dim} with size {n}')
+    n = input.shape[dim] if input.ndim else 1
+    outside = (index._data < 0) | (index._data >= n)      # no negative indices, as PyTorch
+    if outside.any():                                     # which names the first in order
+        raise RuntimeError(f'index {int(index._data[outside][0])} is out of bounds for '
+                           f'dimension {dim} with size {n}')
     return R.Gather.apply(input, index, dim)
 
 

@@ -171,7 +171,10 @@ class Gather(Function):
     def forward(ctx, x, index, dim):
         ctx.save_for_backward(index)
         ctx.shape, ctx.dim = x.shape, dim
-        return ctx.backend.gather(x, index, dim)
+        if x.ndim and index.ndim:
+            return ctx.backend.gather(x, index, dim)
+        # PyTorch takes a 0-dim input or index as 1-D of one element (then dim is 0)
+        return ctx.backend.gather(x.reshape(-1), index.reshape(-1), 0).reshape(index.shape)
 
     @staticmethod
     def backward(ctx, gy):
@@ -186,7 +189,10 @@ class ScatterAdd(Function):
     def forward(ctx, g, index, dim, shape):
         ctx.save_for_backward(index)
         ctx.dim = dim
-        return ctx.backend.scatter_add(index, g, dim, shape)
+        if len(shape) and index.ndim:
+            return ctx.backend.scatter_add(index, g, dim, shape)
+        flat = ctx.backend.scatter_add(index.reshape(-1), g.reshape(-1), 0, (math.prod(shape),))
+        return flat.reshape(shape)             # a 0-dim input or index, as in Gather
 
     @staticmethod
     def backward(ctx, ggx):

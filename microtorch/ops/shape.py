@@ -1,6 +1,7 @@
 """Shape ops. Most are views (`is_view`): the output shares the input's storage and version
 counter, so an in-place write through either is seen by autograd's checks on both."""
 from ..autograd.function import Function
+from ..tensor import Tensor
 
 
 class Reshape(Function):
@@ -36,7 +37,7 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, x, dim0, dim1):
         ctx.dims = dim0, dim1
-        return ctx.backend.xp.swapaxes(x, dim0, dim1)
+        return _swapaxes(ctx.backend.xp, x, ctx.dims)
 
     @staticmethod
     def backward(ctx, gy):
@@ -44,7 +45,12 @@ class Transpose(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        return ctx.backend.xp.swapaxes(gy, *ctx.dims), None, None
+        return _swapaxes(ctx.backend.xp, gy, ctx.dims), None, None
+
+
+def _swapaxes(xp, x, dims):
+    # A 0-dim tensor's dims 0 and -1 are the one it does not have: swapping them is a view.
+    return xp.swapaxes(x, *dims) if x.ndim else x[...]
 
 
 class T(Transpose):
@@ -132,15 +138,23 @@ class Cast(Function):
         return gy, None
 
 
+def skipped_by_cat(shape):
+    """cat leaves out 1-D empty tensors, whatever the other tensors' shapes (PyTorch's
+    legacy rule, so that `torch.cat([torch.tensor([]), x])` can start an accumulation)."""
+    return shape == (0,)
+
+
 class Cat(Function):
-    """cat(*tensors, dim): backward hands each input its slice of gy (views, no copies)."""
+    """cat(*tensors, dim): backward hands each input its slice of gy (views, no copies), and
+    each left-out empty input an empty gradient."""
 
     @staticmethod
     def forward(ctx, *args):
         *arrays, dim = args
         ctx.dim = dim
-        ctx.sizes = [a.shape[dim] for a in arrays]
-        return ctx.backend.concatenate(arrays, dim)
+        ctx.sizes = [None if skipped_by_cat(a.shape) else a.shape[dim] for a in arrays]
+        kept = [a for a in arrays if not skipped_by_cat(a.shape)]
+        return ctx.backend.concatenate(kept or arrays, dim)
 
     @staticmethod
     def backward(ctx, gy):
@@ -148,8 +162,13 @@ class Cat(Function):
         start = 0
         lead = (slice(None),) * ctx.dim
         for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
-            grads.append(gy[lead + (slice(start, start + size),)] if needed else None)
-            start += size
+            if not needed:
+                grads.append(None)
+            elif size is None:                   # left out: an empty grad, as PyTorch's
+                grads.append(Tensor._make(ctx.backend.zeros((0,), gy._data.dtype)))
+            else:
+                grads.append(gy[lead + (slice(start, start + size),)])
+            start += size or 0
         return tuple(grads) + (None,)
 
 
