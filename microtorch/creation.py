@@ -32,28 +32,85 @@ def _finish(array, dtype=None, device=None, requires_grad=False):
 
 
 def _infer_array(data, keep_float64=False):
-    """A host array from Python data with PyTorch's inference: floats -> float32, ints ->
-    int64, bools -> bool. NumPy arrays keep their dtype. keep_float64: Python floats stay
-    float64 (a dtype= is given: cast once from the exact values)."""
+    """A host array from Python data with PyTorch's inference: each element has a dtype (Python
+    floats the default float, ints int64, bools bool; NumPy scalars and 0-d tensors their own)
+    and the array has theirs promoted together. NumPy arrays keep their dtype. keep_float64:
+    Python floats stay float64 (a dtype= is given: cast once from the exact values)."""
     if isinstance(data, Tensor):
         return backends.for_array(data._data).to_host(data._data).copy()
     if isinstance(data, np.ndarray):
         return data.copy()
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+    inferred, has_tensors = _element_dtypes(data)
+    if has_tensors:
         data = _replace_tensors(data)
     try:
         array = np.array(data)
-    except ValueError as error:
-        raise ValueError(f'expected sequence of equal-length lists: {error}') from None
+    except ValueError:
+        raise _ragged_error(data) from None
     kind = array.dtype.kind
-    if kind == 'f':
-        if not (keep_float64 or isinstance(data, np.generic) or _holds_numpy_float64(data)):
-            array = array.astype(_dtype.default_float.np)
-    elif kind in 'iu':
-        array = array.astype(np.int64)
-    elif kind != 'b':
-        raise TypeError(f'Could not infer dtype of {type(_first(data)).__name__}')
-    return array
+    if kind not in 'fiub':
+        odd = next((x for x in _flat(data) if not isinstance(x, (bool, int, float, np.generic))),
+                   _first(data))
+        if isinstance(odd, str):                # PyTorch reads a string as a sequence
+            raise ValueError("too many dimensions 'str'")
+        raise RuntimeError(f'Could not infer dtype of {type(odd).__name__}')
+    if keep_float64 and kind == 'f':
+        return array
+    if inferred is not None:
+        return array.astype(inferred.np, copy=False)
+    # An element of a dtype microtorch lacks (float16, uint8, ...): the nearest it has.
+    return array.astype(_dtype.default_float.np if kind == 'f' else
+                        np.int64 if kind in 'iu' else np.bool_, copy=False)
+
+
+def _element_dtypes(data):
+    """(the promoted dtype of data's elements, or None if one has a dtype microtorch lacks;
+    whether data holds tensors)."""
+    result, has_tensors = None, False
+    for x in _flat(data):
+        kind = type(x)
+        if kind is float:
+            d = _dtype.default_float
+        elif kind is int:
+            d = _dtype.int64
+        elif kind is bool:
+            d = _dtype.bool_
+        elif isinstance(x, Tensor):
+            d, has_tensors = x.dtype, True
+        elif isinstance(x, np.generic) and x.dtype in _dtype._BY_NP:
+            d = _dtype.from_numpy_dtype(x.dtype)
+        else:
+            return None, has_tensors or any(isinstance(y, Tensor) for y in _flat(data))
+        if result is not d:
+            result = d if result is None else _dtype.promote_types(result, d)
+    return result, has_tensors
+
+
+def _ragged_error(data):
+    """PyTorch's error for nested sequences that do not make a box: each level must have the
+    length of the first sequence at that depth."""
+    sizes = []
+    level = data
+    while isinstance(level, (list, tuple)):
+        sizes.append(len(level))
+        level = level[0] if level else None
+
+    def check(seq, dim):
+        for x in seq:
+            if dim + 1 < len(sizes):
+                if not isinstance(x, (list, tuple)):
+                    return TypeError('not a sequence')
+                if len(x) != sizes[dim + 1]:
+                    return ValueError(f'expected sequence of length {sizes[dim + 1]} at dim '
+                                      f'{dim + 1} (got {len(x)})')
+                error = check(x, dim + 1)
+                if error is not None:
+                    return error
+            elif isinstance(x, (list, tuple)):
+                return TypeError(f"'{type(x).__name__}' object cannot be interpreted as an "
+                                 'integer')
+        return None
+    return check(data, 0) or ValueError('expected a sequence of equal-length sequences')
 
 
 def _flat(data):
@@ -66,10 +123,6 @@ def _flat(data):
 
 def _first(data):
     return next(_flat(data), data)
-
-
-def _holds_numpy_float64(data):
-    return isinstance(_first(data), np.float64)     # (a Python float is no np.float64)
 
 
 def _replace_tensors(data):

@@ -596,6 +596,19 @@ def _(lib):
     return lambda: ~f, [f]
 
 
+for _name, _exc, _message, _data in (
+        ('tensor-ragged', ValueError, 'expected sequence of length 2 at dim 1 (got 1)',
+         [[1, 2], [3]]),
+        ('tensor-ragged-deep', ValueError, 'expected sequence of length 1 at dim 2 (got 2)',
+         [[[1], [2]], [[1], [2, 3]]]),
+        ('tensor-not-a-sequence', TypeError, 'not a sequence', [[1, 2], 3]),
+        ('tensor-none', RuntimeError, 'Could not infer dtype of NoneType', [1.0, None]),
+        ('tensor-str', ValueError, "too many dimensions 'str'", ['a'])):
+    @case(_name, _exc, _message)
+    def _(lib, data=_data):
+        return lambda: lib.tensor(data), []
+
+
 def _cast(src, dst):
     return f"result type {src} can't be cast to the desired output type {dst}"
 

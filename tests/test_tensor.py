@@ -1131,3 +1131,22 @@ def test_bitwise_and_logical_ops_match_torch(expr, torch):
         y = eval(expr)
         results.append((y.tolist(), str(y.dtype).split('.')[1]))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize('expr', [
+    'lib.tensor(np.int32(3))', 'lib.tensor([np.int32(3), 2])', 'lib.tensor([np.int32(3), 2.5])',
+    'lib.tensor([np.int32(3), np.int32(2)])', 'lib.tensor([np.float64(1.5), 2.0])',
+    'lib.tensor([1, np.float32(2)])', 'lib.tensor([np.int64(1), True])',
+    'lib.tensor([lib.tensor(1.0, dtype=lib.float64)])',
+    'lib.tensor([lib.tensor(1.0, dtype=lib.float64), 2.0])',
+    'lib.tensor([lib.tensor(1, dtype=lib.int32)])', 'lib.tensor([lib.tensor(1), 2.5])',
+    'lib.tensor([lib.tensor(True)])', 'lib.tensor(((1, 2.5),))',
+    'lib.tensor(np.float64(0.1), dtype=lib.float32)', 'lib.tensor([[]])'])
+def test_tensor_dtype_from_its_elements_matches_torch(expr, torch):
+    # Each element has a dtype (NumPy scalars and 0-d tensors their own) and the tensor takes
+    # them promoted together, as PyTorch: a float64 0-d tensor keeps its precision.
+    results = []
+    for lib in (mt, torch):
+        y = eval(expr)
+        results.append((str(y.dtype).split('.')[1], y.tolist()))
+    assert results[0] == results[1]
