@@ -96,6 +96,15 @@ def distinct(rng, shapes):
     return out
 
 
+def constant_row(rng, shape):
+    """Uniform in [-2, 2] with the first row (or the whole vector) one value repeated: no
+    spread there, where std's gradient is 0 (PyTorch's rule; std has no derivative)."""
+    x = real(rng, shape)
+    row = x if x.ndim == 1 else x[0]
+    row[...] = row.flat[0]
+    return x
+
+
 def unit(rng, shape):
     """Probabilities away from 0 and 1 (binary cross entropy's inputs)."""
     return rng.uniform(0.1, 0.9, shape)
@@ -295,6 +304,16 @@ OPS = [
     Op('std/keepdim', lambda x: x.std(-1, keepdim=True), (B,),
        lambda x: x.std(-1, ddof=1, keepdims=True)),
     Op('std/unbiased_false', lambda x: x.std(unbiased=False), (M,), lambda x: x.std()),
+    # No spread: a gradient of 0, not nan (where the spread can grow, the gradient jumps:
+    # no second derivative there)
+    Op('std/constant', lambda x: x.std(), (S,), lambda x: x.std(ddof=1), per(constant_row),
+       gradgrad=False),
+    Op('std/constant_row_keepdim', lambda x: x.std(1, keepdim=True), (M,),
+       lambda x: x.std(1, ddof=1, keepdims=True), per(constant_row), gradgrad=False),
+    Op('std/size1_dim_correction0', lambda x: x.std(1, correction=0), ((3, 1),),
+       lambda x: x.std(1)),
+    Op('std/size1_dim_unbiased_false', lambda x: x.std(0, unbiased=False, keepdim=True),
+       ((1, 4),), lambda x: x.std(0, keepdims=True)),
     # max/min: values and indices (distinct inputs: no ties)
     Op('max/all', lambda x: x.max(), (B,), np.max, distinct),
     Op('max/dim', lambda x: vi(x.max(1)), (M,), lambda x: (x.max(1), x.argmax(1)),

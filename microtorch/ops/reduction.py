@@ -125,7 +125,12 @@ class Std(Function):
     @staticmethod
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
-        g = _unsqueeze_reduced(gy / (2 * y), x.shape, ctx.dims, ctx.keepdim)
+        # var's grad is gy / (2 std), which PyTorch sets to 0 where std is 0 (no spread: std
+        # has no derivative there). Dividing by 1 there, not 0, keeps 0 / 0 (and NumPy's
+        # warning) out of this and of the second derivative with respect to gy.
+        spread = y != 0
+        g = (gy / (2 * y).where(spread, 1.0)).where(spread, 0.0)
+        g = _unsqueeze_reduced(g, x.shape, ctx.dims, ctx.keepdim)
         return _var_backward(x, g, ctx.dims, ctx.correction), None, None, None
 
 
