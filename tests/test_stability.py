@@ -2,6 +2,9 @@
 (sigmoid, softplus, logsumexp, log_softmax, binary_cross_entropy_with_logits, cross_entropy)
 give finite values and gradients that match float64 references computed stably in NumPy.
 A naive form (exp(x) / (1 + exp(x)), log(sum(exp(x)))) overflows at x = 89 in float32."""
+import re
+import warnings
+
 import numpy as np
 import pytest
 
@@ -161,3 +164,42 @@ def test_second_derivatives_are_finite(device, op):
     (g * mt.tensor(WEIGHTS, dtype=mt.float32, device=device)).sum().backward()
     assert np.isfinite(_host(g)).all()
     assert np.isfinite(_host(x.grad)).all()
+
+
+# var and std with no degrees of freedom (N - correction <= 0): PyTorch's nan or inf, and its
+# gradients - an unsigned inf (nan at the mean) over the whole tensor, the formula's own
+# signed or negative factor over given dims.
+NO_DOF = [
+    ([1.5], 'var', {}),
+    ([1.5], 'std', {}),
+    (1.5, 'var', {}),
+    (1.5, 'std', {'dim': 0}),
+    ([[1.0, 2.0, 3.0]], 'var', {'dim': 0}),
+    ([[1.0, 2.0, 3.0]], 'std', {'dim': 0, 'keepdim': True}),
+    ([], 'var', {}),
+    ([], 'std', {'correction': 0}),
+    (np.zeros((0, 3)), 'var', {'dim': 0}),
+    ([1.0, 2.0], 'var', {'correction': 2}),
+    ([1.0, 1.0], 'var', {'correction': 2}),
+    ([1.0, 2.0], 'var', {'dim': 0, 'correction': 2}),
+    ([1.0, 2.0], 'var', {'dim': 0, 'correction': 3}),
+    ([1.0, 5.0], 'std', {'correction': 3}),
+    ([1.0, 2.0], 'std', {'dim': 0, 'correction': 3}),
+]
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')       # NumPy's, on the nans on purpose
+@pytest.mark.parametrize('values, op, kwargs', NO_DOF, ids=lambda v: str(v).replace(' ', ''))
+def test_var_std_without_degrees_of_freedom(device, torch, values, op, kwargs):
+    x = mt.tensor(values, dtype=mt.float64, device=device, requires_grad=True)
+    with pytest.warns(UserWarning, match=re.escape(f'{op}(): degrees of freedom is <= 0.')):
+        y = getattr(x, op)(**kwargs)
+    seed = upstream(tuple(y.shape))
+    y.backward(mt.tensor(seed, device=device))
+    t = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        want = getattr(t, op)(**kwargs)
+    want.backward(torch.tensor(seed))
+    np.testing.assert_array_equal(_host(y), want.detach().numpy())
+    np.testing.assert_array_equal(_host(x.grad), t.grad.numpy())

@@ -4,6 +4,7 @@ Ops call these by name (`backend.sigmoid_backward(y, gy)`); the CUDA backend off
 names over CuPy arrays and our kernels. Every primitive takes and returns arrays (a Python
 scalar is accepted where the op allows one) and never mutates its inputs unless it says so.
 """
+import math
 import warnings
 
 import numpy as np
@@ -269,7 +270,11 @@ def sum_to_shape(g, shape):
 
 
 def var_forward(x, dims, correction, keepdim):
-    return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+    if math.prod([x.shape[d] for d in dims]) - correction > 0:
+        return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+    with warnings.catch_warnings():      # no degrees of freedom: the op warns, as PyTorch
+        warnings.simplefilter('ignore', RuntimeWarning)
+        return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
 
 
 def max_forward(x, dims, keepdim):

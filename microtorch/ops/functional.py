@@ -393,20 +393,26 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+def _var_dims(input, dim):
+    """Var's and Std's dims: None for the whole tensor (no dim, or a 0-d input)."""
+    dims = wrap_dims(dim, input._data.ndim)
+    return None if dim is None or not input._data.ndim else dims
+
+
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):                    # var(unbiased) - PyTorch's old signature
         dim, unbiased = None, dim
     _require_floating(input, 'var')
-    return R.Var.apply(input, wrap_dims(dim, input._data.ndim),
-                       _correction(unbiased, correction), keepdim)
+    return R.Var.apply(input, _var_dims(input, dim), _correction(unbiased, correction),
+                       keepdim)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     _require_floating(input, 'std')
-    return R.Std.apply(input, wrap_dims(dim, input._data.ndim),
-                       _correction(unbiased, correction), keepdim)
+    return R.Std.apply(input, _var_dims(input, dim), _correction(unbiased, correction),
+                       keepdim)
 
 
 _ValuesIndices = {}
