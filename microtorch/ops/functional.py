@@ -7,7 +7,8 @@ import builtins
 import collections
 
 from .. import _dtype
-from .._size import wrap_dim, wrap_dims, shape_args, infer_shape, broadcast_shapes
+from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
+                     broadcast_shapes)
 from ..tensor import Tensor
 from . import elementwise as E
 from . import binary as B
@@ -365,7 +366,7 @@ def full_like(input, fill_value):
 # ---- reductions ----------------------------------------------------------------------------
 
 def sum(input, dim=None, keepdim=False, dtype=None):
-    dims = wrap_dims(dim, input._data.ndim)
+    dims = reduction_dims(dim, input._data.ndim)
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
     elif input._data.dtype.kind in 'biu':
@@ -384,7 +385,7 @@ def mean(input, dim=None, keepdim=False, dtype=None):
         input = cast(input, _dtype.to_dtype(dtype))
     _require_floating(input, 'mean')
     op = R.Mean if dim is None else R.MeanDims
-    return op.apply(input, wrap_dims(dim, input._data.ndim), keepdim)
+    return op.apply(input, reduction_dims(dim, input._data.ndim), keepdim)
 
 
 def _correction(unbiased, correction):
@@ -395,7 +396,7 @@ def _correction(unbiased, correction):
 
 def _var_dims(input, dim):
     """Var's and Std's dims: None for the whole tensor (no dim, or a 0-d input)."""
-    dims = wrap_dims(dim, input._data.ndim)
+    dims = reduction_dims(dim, input._data.ndim)
     return None if dim is None or not input._data.ndim else dims
 
 
@@ -464,11 +465,11 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 
 def amax(input, dim=(), keepdim=False):
-    return R.AmaxDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
+    return R.AmaxDims.apply(input, reduction_dims(dim, input.ndim), keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
-    return R.AminDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
+    return R.AminDims.apply(input, reduction_dims(dim, input.ndim), keepdim)
 
 
 def _arg_extreme(input, dim, keepdim, name):
@@ -501,7 +502,7 @@ def argmin(input, dim=None, keepdim=False):
 
 def logsumexp(input, dim, keepdim=False):
     input = _floating(input)
-    return R.LogSumExp.apply(input, wrap_dims(dim, input._data.ndim), keepdim)
+    return R.LogSumExp.apply(input, reduction_dims(dim, input._data.ndim), keepdim)
 
 
 def softmax(input, dim, dtype=None):
