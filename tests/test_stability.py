@@ -10,6 +10,7 @@ import pytest
 
 import microtorch as mt
 import microtorch.nn.functional as F
+from microtorch.backends import numba_dispatch
 
 BIG = 1e4
 # Rows mix huge, moderate and tiny logits, of both signs; row 2 is all huge (shift needed),
@@ -203,3 +204,49 @@ def test_var_std_without_degrees_of_freedom(device, torch, values, op, kwargs):
     want.backward(torch.tensor(seed))
     np.testing.assert_array_equal(_host(y), want.detach().numpy())
     np.testing.assert_array_equal(_host(x.grad), t.grad.numpy())
+
+
+# cross_entropy where targets equal ignore_index: PyTorch's loss (nan for 'mean' when every
+# target is ignored: 0 / 0) and no gradient from the ignored samples, even then - but nan from
+# a sample whose class weight makes the total 0, and with respect to gy.
+IGNORED = [
+    ((2, 3), [-100, -100], {}),
+    ((2, 3), [-100, -100], {'reduction': 'sum'}),
+    ((2, 3), [-100, -100], {'reduction': 'none'}),
+    ((2, 3), [1, 1], {'ignore_index': 1}),
+    ((2, 3), [-100, -100], {'weight': [1.0, 2.0, 3.0]}),
+    ((2, 3), [0, -100], {'weight': [0.0, 2.0, 3.0]}),
+    ((2, 3), [2, -100], {}),
+    ((1, 3, 4), [[-100] * 4], {}),
+]
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')       # NumPy's, on the nans on purpose
+@pytest.mark.parametrize('numba', [False, True], ids=['numpy', 'numba'])
+@pytest.mark.parametrize('shape, target, kwargs', IGNORED, ids=lambda v: str(v).replace(' ', ''))
+def test_cross_entropy_ignored_targets(device, torch, numba, shape, target, kwargs):
+    """Loss, gradient and second derivatives (create_graph) as PyTorch's, on the NumPy and
+    the Numba kernels (every size sent to them) and on the device."""
+    if numba:
+        if device != 'cpu':
+            pytest.skip('the Numba kernels are the CPU backend')
+        pytest.importorskip('numba')
+    x0 = np.arange(np.prod(shape), dtype=np.float64).reshape(shape) / 4
+    ggx = upstream(shape)
+
+    def run(lib, F, dev=None):
+        x = lib.tensor(x0, requires_grad=True, device=dev)
+        options = {k: lib.tensor(v, dtype=lib.float64, device=dev) if k == 'weight' else v
+                   for k, v in kwargs.items()}
+        loss = F.cross_entropy(x, lib.tensor(target, device=dev), **options)
+        gy = lib.ones_like(loss, requires_grad=True)
+        gx, = lib.autograd.grad(loss, x, gy, create_graph=True)
+        second = lib.autograd.grad((gx * lib.tensor(ggx, device=dev)).sum(), [x, gy])
+        return [loss, gx, *second]
+
+    with numba_dispatch.configure(enabled=numba, min_size=0):
+        got = run(mt, F, device)
+    want = run(torch, torch.nn.functional)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(_host(g), w.detach().numpy(), rtol=1e-12, atol=1e-15)
+

@@ -453,6 +453,9 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
     coef = gy * w
     if reduction == 'mean':
         coef = coef / np.sum(w)
+    # An ignored sample's is 0 even where the others' are nan (every target ignored: 'mean'
+    # divides by a total weight of 0): PyTorch skips it.
+    coef = np.where(target == ignore_index, 0, coef)
     coef = coef[:, None].astype(x.dtype, copy=False)
     g = softmax_forward(x, 1)
     index = safe[:, None]
