@@ -2,6 +2,7 @@
 (sigmoid, softplus, logsumexp, log_softmax, binary_cross_entropy_with_logits, cross_entropy)
 give finite values and gradients that match float64 references computed stably in NumPy.
 A naive form (exp(x) / (1 + exp(x)), log(sum(exp(x)))) overflows at x = 89 in float32."""
+import math
 import re
 import warnings
 
@@ -250,3 +251,18 @@ def test_cross_entropy_ignored_targets(device, torch, numba, shape, target, kwar
     for g, w in zip(got, want):
         np.testing.assert_allclose(_host(g), w.detach().numpy(), rtol=1e-12, atol=1e-15)
 
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')       # NumPy's, on the nans on purpose
+@pytest.mark.parametrize('base', [-2.0, -2, -math.inf, 0.0, -0.0, 0])
+def test_number_to_a_tensor_power_below_zero(device, torch, base):
+    """A base below 0 has no real log: PyTorch's d/dx of base ** x is nan there (log(-2) is
+    nan), and at base 0, 0 where x >= 0 and -inf * base ** x elsewhere."""
+    exponent = [1.0, 2.0, 0.5, 0.0, -1.0]
+    x = mt.tensor(exponent, dtype=mt.float64, device=device, requires_grad=True)
+    y = base ** x
+    y.sum().backward()
+    t = torch.tensor(exponent, dtype=torch.float64, requires_grad=True)
+    want = base ** t
+    want.sum().backward()
+    np.testing.assert_array_equal(_host(y), want.detach().numpy())
+    np.testing.assert_array_equal(_host(x.grad), t.grad.numpy())
