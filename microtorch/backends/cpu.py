@@ -226,9 +226,17 @@ add_forward = np.add
 sub_forward = np.subtract
 mul_forward = np.multiply
 div_forward = np.true_divide
-pow_forward = np.power
 maximum_forward = np.maximum
 minimum_forward = np.minimum
+
+
+def pow_forward(a, b):
+    if np.result_type(a, b).kind in 'iu' and np.any(np.less(b, 0)):
+        # NumPy refuses integers to negative integer powers. PyTorch gives 1 / a ** |b|
+        # truncated toward zero: a ** |b| for a = +-1 (1 or -1 by b's parity), else 0.
+        out = np.power(a, np.abs(b))
+        return np.where(np.less(b, 0) & (np.abs(a) != 1), 0, out)
+    return np.power(a, b)
 
 
 def where_forward(cond, a, b):
