@@ -41,6 +41,13 @@ def wrap_dims(dims, ndim):
     return tuple(d for d in out if d < ndim)     # a 0-dim tensor's dim 0/-1 reduces nothing
 
 
+def reduction_dims(dims, ndim):
+    """wrap_dims for a reduction: PyTorch reads an empty dim list, as None, as every dim."""
+    if isinstance(dims, (tuple, list)) and not dims:
+        dims = None
+    return wrap_dims(dims, ndim)
+
+
 def shape_args(args, name='size'):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) or f(Size) and return a tuple of ints."""
     if len(args) == 1 and not isinstance(args[0], int):

@@ -96,6 +96,15 @@ def distinct(rng, shapes):
     return out
 
 
+def constant_row(rng, shape):
+    """Uniform in [-2, 2] with the first row (or the whole vector) one value repeated: no
+    spread there, where std's gradient is 0 (PyTorch's rule; std has no derivative)."""
+    x = real(rng, shape)
+    row = x if x.ndim == 1 else x[0]
+    row[...] = row.flat[0]
+    return x
+
+
 def unit(rng, shape):
     """Probabilities away from 0 and 1 (binary cross entropy's inputs)."""
     return rng.uniform(0.1, 0.9, shape)
@@ -278,23 +287,42 @@ OPS = [
        lambda x: x.sum((0, 2), keepdims=True)),
     Op('sum/neg_dim_keepdim', lambda x: x.sum(-1, keepdim=True), (M,),
        lambda x: x.sum(-1, keepdims=True)),
+    Op('sum/empty_dims', lambda x: x.sum(()), (B,), np.sum),      # () or []: every dim
     Op('mean/all', lambda x: x.mean(), (B,), np.mean),
     Op('mean/dim', lambda x: x.mean(0), (M,), lambda x: x.mean(0)),
     Op('mean/dims', lambda x: x.mean((1, 2)), (B,), lambda x: x.mean((1, 2))),
     Op('mean/keepdim', lambda x: x.mean(-1, keepdim=True), (B,),
        lambda x: x.mean(-1, keepdims=True)),
+    Op('mean/empty_dims_keepdim', lambda x: x.mean([], keepdim=True), (M,),
+       lambda x: x.mean(keepdims=True)),
     Op('var/all', lambda x: x.var(), (B,), lambda x: x.var(ddof=1)),
     Op('var/dim', lambda x: x.var(1), (M,), lambda x: x.var(1, ddof=1)),
     Op('var/dims', lambda x: x.var((0, 2)), (B,), lambda x: x.var((0, 2), ddof=1)),
     Op('var/keepdim', lambda x: x.var(1, keepdim=True), (B,),
        lambda x: x.var(1, ddof=1, keepdims=True)),
     Op('var/unbiased_false', lambda x: x.var(1, unbiased=False), (M,), lambda x: x.var(1)),
+    # PyTorch's var and std over dim=() take every dim, but their backward divides by the
+    # count of no dims (its gradients are inf): dim=None is the oracle.
+    Op('var/empty_dims', lambda x: x.var([]), (B,), lambda x: x.var(ddof=1),
+       torch_fn=lambda x: x.var()),
     Op('std/all', lambda x: x.std(), (B,), lambda x: x.std(ddof=1)),
     Op('std/dim', lambda x: x.std(0), (M,), lambda x: x.std(0, ddof=1)),
     Op('std/dims', lambda x: x.std((1, 2)), (B,), lambda x: x.std((1, 2), ddof=1)),
     Op('std/keepdim', lambda x: x.std(-1, keepdim=True), (B,),
        lambda x: x.std(-1, ddof=1, keepdims=True)),
     Op('std/unbiased_false', lambda x: x.std(unbiased=False), (M,), lambda x: x.std()),
+    Op('std/empty_dims_keepdim', lambda x: x.std((), keepdim=True), (M,),
+       lambda x: x.std(ddof=1, keepdims=True), torch_fn=lambda x: x.std(keepdim=True)),
+    # No spread: a gradient of 0, not nan (where the spread can grow, the gradient jumps:
+    # no second derivative there)
+    Op('std/constant', lambda x: x.std(), (S,), lambda x: x.std(ddof=1), per(constant_row),
+       gradgrad=False),
+    Op('std/constant_row_keepdim', lambda x: x.std(1, keepdim=True), (M,),
+       lambda x: x.std(1, ddof=1, keepdims=True), per(constant_row), gradgrad=False),
+    Op('std/size1_dim_correction0', lambda x: x.std(1, correction=0), ((3, 1),),
+       lambda x: x.std(1)),
+    Op('std/size1_dim_unbiased_false', lambda x: x.std(0, unbiased=False, keepdim=True),
+       ((1, 4),), lambda x: x.std(0, keepdims=True)),
     # max/min: values and indices (distinct inputs: no ties)
     Op('max/all', lambda x: x.max(), (B,), np.max, distinct),
     Op('max/dim', lambda x: vi(x.max(1)), (M,), lambda x: (x.max(1), x.argmax(1)),
@@ -307,6 +335,7 @@ OPS = [
     Op('amax/dim', lambda x: x.amax(1), (M,), lambda x: x.max(1), distinct),
     Op('amax/dims_keepdim', lambda x: x.amax((0, 2), keepdim=True), (B,),
        lambda x: x.max((0, 2), keepdims=True), distinct),
+    Op('amax/empty_dims', lambda x: x.amax([]), (M,), np.max, distinct),
     Op('argmax/all', lambda x: x.argmax(), (M,), np.argmax, distinct, nograd=True),
     Op('argmax/dim', lambda x: x.argmax(1), (B,), lambda x: x.argmax(1), distinct,
        nograd=True),
@@ -315,6 +344,11 @@ OPS = [
     Op('logsumexp/dim', lambda x: x.logsumexp(1), (M,), lambda x: logsumexp_ref(x, 1)),
     Op('logsumexp/dims_keepdim', lambda x: x.logsumexp((0, 2), keepdim=True), (B,),
        lambda x: logsumexp_ref(x, (0, 2), keepdims=True)),
+    Op('logsumexp/empty_dims_keepdim', lambda x: x.logsumexp((), keepdim=True), (M,),
+       lambda x: logsumexp_ref(x, (0, 1), keepdims=True)),
+    # without keepdim PyTorch 2.13 raises a shape error ([] against [1, 1]): every dim it is
+    Op('logsumexp/empty_dims', lambda x: x.logsumexp([]), (B,),
+       lambda x: logsumexp_ref(x, (0, 1, 2)), torch_fn=lambda x: x.logsumexp((0, 1, 2))),
     Op('softmax/last', lambda x: x.softmax(-1), (M,), lambda x: softmax_ref(x, -1)),
     Op('softmax/first', lambda x: x.softmax(0), (B,), lambda x: softmax_ref(x, 0)),
     Op('log_softmax/last', lambda x: x.log_softmax(-1), (B,),

@@ -2,11 +2,16 @@
 (sigmoid, softplus, logsumexp, log_softmax, binary_cross_entropy_with_logits, cross_entropy)
 give finite values and gradients that match float64 references computed stably in NumPy.
 A naive form (exp(x) / (1 + exp(x)), log(sum(exp(x)))) overflows at x = 89 in float32."""
+import math
+import re
+import warnings
+
 import numpy as np
 import pytest
 
 import microtorch as mt
 import microtorch.nn.functional as F
+from microtorch.backends import numba_dispatch
 
 BIG = 1e4
 # Rows mix huge, moderate and tiny logits, of both signs; row 2 is all huge (shift needed),
@@ -161,3 +166,103 @@ def test_second_derivatives_are_finite(device, op):
     (g * mt.tensor(WEIGHTS, dtype=mt.float32, device=device)).sum().backward()
     assert np.isfinite(_host(g)).all()
     assert np.isfinite(_host(x.grad)).all()
+
+
+# var and std with no degrees of freedom (N - correction <= 0): PyTorch's nan or inf, and its
+# gradients - an unsigned inf (nan at the mean) over the whole tensor, the formula's own
+# signed or negative factor over given dims.
+NO_DOF = [
+    ([1.5], 'var', {}),
+    ([1.5], 'std', {}),
+    (1.5, 'var', {}),
+    (1.5, 'std', {'dim': 0}),
+    ([[1.0, 2.0, 3.0]], 'var', {'dim': 0}),
+    ([[1.0, 2.0, 3.0]], 'std', {'dim': 0, 'keepdim': True}),
+    ([], 'var', {}),
+    ([], 'std', {'correction': 0}),
+    (np.zeros((0, 3)), 'var', {'dim': 0}),
+    ([1.0, 2.0], 'var', {'correction': 2}),
+    ([1.0, 1.0], 'var', {'correction': 2}),
+    ([1.0, 2.0], 'var', {'dim': 0, 'correction': 2}),
+    ([1.0, 2.0], 'var', {'dim': 0, 'correction': 3}),
+    ([1.0, 5.0], 'std', {'correction': 3}),
+    ([1.0, 2.0], 'std', {'dim': 0, 'correction': 3}),
+]
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')       # NumPy's, on the nans on purpose
+@pytest.mark.parametrize('values, op, kwargs', NO_DOF, ids=lambda v: str(v).replace(' ', ''))
+def test_var_std_without_degrees_of_freedom(device, torch, values, op, kwargs):
+    x = mt.tensor(values, dtype=mt.float64, device=device, requires_grad=True)
+    with pytest.warns(UserWarning, match=re.escape(f'{op}(): degrees of freedom is <= 0.')):
+        y = getattr(x, op)(**kwargs)
+    seed = upstream(tuple(y.shape))
+    y.backward(mt.tensor(seed, device=device))
+    t = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        want = getattr(t, op)(**kwargs)
+    want.backward(torch.tensor(seed))
+    np.testing.assert_array_equal(_host(y), want.detach().numpy())
+    np.testing.assert_array_equal(_host(x.grad), t.grad.numpy())
+
+
+# cross_entropy where targets equal ignore_index: PyTorch's loss (nan for 'mean' when every
+# target is ignored: 0 / 0) and no gradient from the ignored samples, even then - but nan from
+# a sample whose class weight makes the total 0, and with respect to gy.
+IGNORED = [
+    ((2, 3), [-100, -100], {}),
+    ((2, 3), [-100, -100], {'reduction': 'sum'}),
+    ((2, 3), [-100, -100], {'reduction': 'none'}),
+    ((2, 3), [1, 1], {'ignore_index': 1}),
+    ((2, 3), [-100, -100], {'weight': [1.0, 2.0, 3.0]}),
+    ((2, 3), [0, -100], {'weight': [0.0, 2.0, 3.0]}),
+    ((2, 3), [2, -100], {}),
+    ((1, 3, 4), [[-100] * 4], {}),
+]
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')       # NumPy's, on the nans on purpose
+@pytest.mark.parametrize('numba', [False, True], ids=['numpy', 'numba'])
+@pytest.mark.parametrize('shape, target, kwargs', IGNORED, ids=lambda v: str(v).replace(' ', ''))
+def test_cross_entropy_ignored_targets(device, torch, numba, shape, target, kwargs):
+    """Loss, gradient and second derivatives (create_graph) as PyTorch's, on the NumPy and
+    the Numba kernels (every size sent to them) and on the device."""
+    if numba:
+        if device != 'cpu':
+            pytest.skip('the Numba kernels are the CPU backend')
+        pytest.importorskip('numba')
+    x0 = np.arange(np.prod(shape), dtype=np.float64).reshape(shape) / 4
+    ggx = upstream(shape)
+
+    def run(lib, F, dev=None):
+        x = lib.tensor(x0, requires_grad=True, device=dev)
+        options = {k: lib.tensor(v, dtype=lib.float64, device=dev) if k == 'weight' else v
+                   for k, v in kwargs.items()}
+        loss = F.cross_entropy(x, lib.tensor(target, device=dev), **options)
+        gy = lib.ones_like(loss, requires_grad=True)
+        gx, = lib.autograd.grad(loss, x, gy, create_graph=True)
+        second = lib.autograd.grad((gx * lib.tensor(ggx, device=dev)).sum(), [x, gy])
+        return [loss, gx, *second]
+
+    with numba_dispatch.configure(enabled=numba, min_size=0):
+        got = run(mt, F, device)
+    want = run(torch, torch.nn.functional)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(_host(g), w.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')       # NumPy's, on the nans on purpose
+@pytest.mark.parametrize('base', [-2.0, -2, -math.inf, 0.0, -0.0, 0])
+def test_number_to_a_tensor_power_below_zero(device, torch, base):
+    """A base below 0 has no real log: PyTorch's d/dx of base ** x is nan there (log(-2) is
+    nan), and at base 0, 0 where x >= 0 and -inf * base ** x elsewhere."""
+    exponent = [1.0, 2.0, 0.5, 0.0, -1.0]
+    x = mt.tensor(exponent, dtype=mt.float64, device=device, requires_grad=True)
+    y = base ** x
+    y.sum().backward()
+    t = torch.tensor(exponent, dtype=torch.float64, requires_grad=True)
+    want = base ** t
+    want.sum().backward()
+    np.testing.assert_array_equal(_host(y), want.detach().numpy())
+    np.testing.assert_array_equal(_host(x.grad), t.grad.numpy())

@@ -743,6 +743,35 @@ def test_promotion_rules():
     assert (mt.tensor([2]) ** 2).dtype is mt.int64 and (mt.tensor([2]) ** 2.0).dtype is mt.float32
 
 
+@pytest.mark.parametrize('base, exponent, dtype', [
+    (2, [-1, 2], 'int64'),
+    ([2, 3], [-1, 2], 'int64'),
+    ([1, -1, 0, 2, -2, 3], [-1], 'int64'),
+    ([1, -1, 0, 2, -2], [-2], 'int64'),
+    ([[1], [-1], [0], [-2]], [-3, -4, 5], 'int32'),
+    (-1, [-1, -2, -3], 'int64'),
+    (0, [-1, 0], 'int64'),
+    ([2, 3], -1, 'int64'),                      # a 0-dim tensor exponent
+])
+def test_integer_powers_with_negative_tensor_exponents_match_torch(device, torch, base,
+                                                                  exponent, dtype):
+    """1 / a ** |b| truncated toward zero: 1 for a = 1, +-1 for a = -1, 0 otherwise."""
+    def power(lib, device=None):
+        a = base if isinstance(base, int) else lib.tensor(base, dtype=getattr(lib, dtype),
+                                                          device=device)
+        return a ** lib.tensor(exponent, dtype=getattr(lib, dtype), device=device)
+    ours, theirs = power(mt, device), power(torch)
+    assert repr(ours.dtype) == torch_repr(theirs.dtype)
+    assert host(ours).tolist() == theirs.tolist()
+
+
+def test_integer_tensor_to_a_negative_number_raises_as_torch(torch):
+    for lib in (mt, torch):
+        with pytest.raises(RuntimeError, match='^Integers to negative integer powers are not '
+                                               'allowed.$'):
+            lib.tensor([2, 3]) ** -1
+
+
 _DTYPE_NAMES = ['bool', 'int32', 'int64', 'float32', 'float64']
 
 

@@ -4,6 +4,7 @@ Ops call these by name (`backend.sigmoid_backward(y, gy)`); the CUDA backend off
 names over CuPy arrays and our kernels. Every primitive takes and returns arrays (a Python
 scalar is accepted where the op allows one) and never mutates its inputs unless it says so.
 """
+import math
 import warnings
 
 import numpy as np
@@ -225,9 +226,17 @@ add_forward = np.add
 sub_forward = np.subtract
 mul_forward = np.multiply
 div_forward = np.true_divide
-pow_forward = np.power
 maximum_forward = np.maximum
 minimum_forward = np.minimum
+
+
+def pow_forward(a, b):
+    if np.result_type(a, b).kind in 'iu' and np.any(np.less(b, 0)):
+        # NumPy refuses integers to negative integer powers. PyTorch gives 1 / a ** |b|
+        # truncated toward zero: a ** |b| for a = +-1 (1 or -1 by b's parity), else 0.
+        out = np.power(a, np.abs(b))
+        return np.where(np.less(b, 0) & (np.abs(a) != 1), 0, out)
+    return np.power(a, b)
 
 
 def where_forward(cond, a, b):
@@ -269,7 +278,11 @@ def sum_to_shape(g, shape):
 
 
 def var_forward(x, dims, correction, keepdim):
-    return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+    if math.prod([x.shape[d] for d in dims]) - correction > 0:
+        return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+    with warnings.catch_warnings():      # no degrees of freedom: the op warns, as PyTorch
+        warnings.simplefilter('ignore', RuntimeWarning)
+        return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
 
 
 def max_forward(x, dims, keepdim):
@@ -448,6 +461,9 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
     coef = gy * w
     if reduction == 'mean':
         coef = coef / np.sum(w)
+    # An ignored sample's is 0 even where the others' are nan (every target ignored: 'mean'
+    # divides by a total weight of 0): PyTorch skips it.
+    coef = np.where(target == ignore_index, 0, coef)
     coef = coef[:, None].astype(x.dtype, copy=False)
     g = softmax_forward(x, 1)
     index = safe[:, None]

@@ -205,7 +205,7 @@ __global__ void binary_cross_entropy_with_logits_backward(
 // per sample s = (o, j): w_s = weight[t_s] (1 without weights), 0 where t_s == ignore_index;
 // loss_s = -w_s log_softmax(x_s)[t_s]. The forward writes loss_s and w_s (the backend sums
 // them for 'mean'). The backward writes gx = (softmax(x_s) - onehot(t_s)) * coef_s with
-// coef_s = gy_s w_s (divided by sum(w) for 'mean': wsum, a 0-d device array).
+// coef_s = gy_s w_s (divided by sum(w) for 'mean': wsum, a 0-d device array), 0 where ignored.
 namespace mt {
 __device__ __forceinline__ i64 safe_target(i64 t, i64 ignore_index) {
     return t == ignore_index ? 0 : t;
@@ -215,6 +215,17 @@ __device__ __forceinline__ T sample_weight(i64 t, const T* __restrict__ weight,
                                           i64 ignore_index, int has_weight) {
     if (t == ignore_index) return T(0);
     return has_weight ? weight[t] : T(1);
+}
+// coef_s of the backward; 0 for an ignored sample even where wsum is 0 (every target ignored:
+// 0 / 0), since PyTorch skips it
+template <typename T>
+__device__ __forceinline__ T sample_coef(const T* __restrict__ gy, int kgy, i64 s, i64 t,
+                                         const T* __restrict__ weight, i64 ignore_index,
+                                         int has_weight, const T* __restrict__ wsum,
+                                         int has_wsum) {
+    if (t == ignore_index) return T(0);
+    const T coef = (kgy == 0 ? gy[s] : gy[0]) * sample_weight(t, weight, ignore_index, has_weight);
+    return has_wsum ? coef / wsum[0] : coef;
 }
 struct Samples {                      // which samples this thread's group handles
     i64 first, stride;
@@ -285,9 +296,8 @@ __global__ void cross_entropy_backward(const T* __restrict__ x, const i64* __res
             const T* xs = x + s * C;
             const mt::MaxSum<T> a = mt::row_maxsum(xs, C, 1, ss.lane, group);
             const i64 t = target[s];
-            T coef = (kgy == 0 ? gy[s] : gy[0]) *
-                     mt::sample_weight(t, weight, ignore_index, has_weight);
-            if (has_wsum) coef = coef / wsum[0];
+            const T coef = mt::sample_coef(gy, kgy, s, t, weight, ignore_index, has_weight,
+                                           wsum, has_wsum);
             const i64 ts = mt::safe_target(t, ignore_index);
             for (i64 c = ss.lane; c < C; c += group) {
                 const T p = mt::exp_(xs[c] - a.m) / a.s;
@@ -300,9 +310,8 @@ __global__ void cross_entropy_backward(const T* __restrict__ x, const i64* __res
             const i64 base = o * C * inner + j;
             const mt::MaxSum<T> a = mt::row_maxsum(x + base, C, inner, 0, 1);
             const i64 t = target[s];
-            T coef = (kgy == 0 ? gy[s] : gy[0]) *
-                     mt::sample_weight(t, weight, ignore_index, has_weight);
-            if (has_wsum) coef = coef / wsum[0];
+            const T coef = mt::sample_coef(gy, kgy, s, t, weight, ignore_index, has_weight,
+                                           wsum, has_wsum);
             const i64 ts = mt::safe_target(t, ignore_index);
             for (i64 c = 0; c < C; ++c) {
                 const i64 q = base + c * inner;

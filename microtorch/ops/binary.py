@@ -108,10 +108,15 @@ class Pow(Function):
         if need_b:
             # d(a**b)/db = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0.
             if isinstance(a, (int, float)):
-                gb = gy * y * math.log(a) if a != 0 else where(b >= 0, 0.0, gy * y * -math.inf)
+                gb = gy * y * _log(a) if a != 0 else where(b >= 0, 0.0, gy * y * -math.inf)
             else:
                 gb = where((a == 0) & (b >= 0), 0.0, gy * y * a.log())
         return ga, gb
+
+
+def _log(a):
+    """log of a Python number as a tensor's log gives it: nan below 0 (math.log raises)."""
+    return math.log(a) if a >= 0 else math.nan
 
 
 class RPow(Pow):                      # number ** tensor

@@ -8,7 +8,8 @@ import collections.abc
 import warnings
 
 from .. import _dtype
-from .._size import wrap_dim, wrap_dims, shape_args, infer_shape, broadcast_shapes
+from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
+                     broadcast_shapes)
 from ..tensor import Tensor
 from . import elementwise as E
 from . import binary as B
@@ -425,7 +426,7 @@ def full_like(input, fill_value):
 # ---- reductions ----------------------------------------------------------------------------
 
 def sum(input, dim=None, keepdim=False, dtype=None):
-    dims = wrap_dims(dim, input._data.ndim)
+    dims = reduction_dims(dim, input._data.ndim)
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
     elif input._data.dtype.kind in 'biu':
@@ -444,7 +445,7 @@ def mean(input, dim=None, keepdim=False, dtype=None):
         input = cast(input, _dtype.to_dtype(dtype))
     _require_floating(input, 'mean')
     op = R.Mean if dim is None else R.MeanDims
-    return op.apply(input, wrap_dims(dim, input._data.ndim), keepdim)
+    return op.apply(input, reduction_dims(dim, input._data.ndim), keepdim)
 
 
 def _correction(unbiased, correction):
@@ -453,20 +454,26 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+def _var_dims(input, dim):
+    """Var's and Std's dims: None for the whole tensor (no dim, or a 0-d input)."""
+    dims = reduction_dims(dim, input._data.ndim)
+    return None if dim is None or not input._data.ndim else dims
+
+
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):                    # var(unbiased) - PyTorch's old signature
         dim, unbiased = None, dim
     _require_floating(input, 'var')
-    return R.Var.apply(input, wrap_dims(dim, input._data.ndim),
-                       _correction(unbiased, correction), keepdim)
+    return R.Var.apply(input, _var_dims(input, dim), _correction(unbiased, correction),
+                       keepdim)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     _require_floating(input, 'std')
-    return R.Std.apply(input, wrap_dims(dim, input._data.ndim),
-                       _correction(unbiased, correction), keepdim)
+    return R.Std.apply(input, _var_dims(input, dim), _correction(unbiased, correction),
+                       keepdim)
 
 
 _ValuesIndices = {}
@@ -539,12 +546,12 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 def amax(input, dim=(), keepdim=False):
     _check_extreme_of_empty(input, dim, 'amax')
-    return R.AmaxDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
+    return R.AmaxDims.apply(input, reduction_dims(dim, input.ndim), keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
     _check_extreme_of_empty(input, dim, 'amin')
-    return R.AminDims.apply(input, wrap_dims(dim if dim != () else None, input.ndim), keepdim)
+    return R.AminDims.apply(input, reduction_dims(dim, input.ndim), keepdim)
 
 
 def _arg_extreme(input, dim, keepdim, name):
@@ -577,7 +584,7 @@ def argmin(input, dim=None, keepdim=False):
 
 def logsumexp(input, dim, keepdim=False):
     input = _floating(input)
-    return R.LogSumExp.apply(input, wrap_dims(dim, input._data.ndim), keepdim)
+    return R.LogSumExp.apply(input, reduction_dims(dim, input._data.ndim), keepdim)
 
 
 def softmax(input, dim, dtype=None):

@@ -208,10 +208,12 @@ def _sample_weights(ctx, target, x):
 
 
 def _cross_entropy_second(ctx, x, target, gy, gg):
-    # d/dx of sum(gg * grad) = c p (gg - sum_k p_k gg_k)
+    # d/dx of sum(gg * grad) = c p (gg - sum_k p_k gg_k); c = 0 for an ignored sample, as in
+    # grad, even where 'mean' divides by a total weight of 0 (every target ignored)
     w, _ = _sample_weights(ctx, target, x)
+    c = (gy * w).where(target != ctx.options[1], 0.0)
     p = x.softmax(1)
-    return (gy * w).unsqueeze(1) * p * (gg - (p * gg).sum(1, keepdim=True)), None
+    return c.unsqueeze(1) * p * (gg - (p * gg).sum(1, keepdim=True)), None
 
 
 def _cross_entropy_gy_grad(ctx, x, target, gy, gg):

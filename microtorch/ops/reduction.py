@@ -4,6 +4,7 @@
 backward first puts the reduced dims back as size 1 (`_unsqueeze_reduced`) and then broadcasts.
 """
 import math
+import warnings
 
 from ..autograd.function import Function
 
@@ -95,38 +96,63 @@ class SumToSize(Function):
 
 
 class Var(Function):
+    """var over `dims`, or over the whole tensor where dims is None (PyTorch's dim=None, or a
+    0-d input), whose gradient PyTorch computes apart when there are no degrees of freedom."""
+
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
         ctx.save_for_backward(x)
-        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
-        return ctx.backend.var_forward(x, dims, correction, keepdim)
+        return _var_forward(ctx, x, dims, correction, keepdim)
 
     @staticmethod
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
-        return _var_backward(x, g, ctx.dims, ctx.correction), None, None, None
+        return _var_backward(ctx, x, g), None, None, None
 
 
-def _var_backward(x, g, dims, correction):
-    """d var / dx = 2 (x - mean) / (N - correction), times g (reduced dims kept)."""
-    centred = x - x.mean(dims, keepdim=True)
-    return centred * (g * (2.0 / max(_count(x.shape, dims) - correction, 0)))
+_NO_DOF = ('{}(): degrees of freedom is <= 0. Correction should be strictly less than the '
+           'reduction factor (input numel divided by output numel).')
+
+
+def _var_forward(ctx, x, dims, correction, keepdim):
+    ctx.whole = dims is None
+    ctx.dims = dims = tuple(range(x.ndim)) if dims is None else dims
+    ctx.correction, ctx.keepdim = correction, keepdim
+    y = ctx.backend.var_forward(x, dims, correction, keepdim)
+    if x.size // max(y.size, 1) - correction <= 0:      # PyTorch's test and warning
+        warnings.warn(_NO_DOF.format(ctx._fn.__name__.lower()), UserWarning, stacklevel=5)
+    return y
+
+
+def _var_backward(ctx, x, g):
+    """d var / dx = 2 (x - mean) / (N - correction), times g (reduced dims kept): PyTorch's
+    formula, also where N - correction <= 0 (an infinite or negative factor)."""
+    mean = x.mean(ctx.dims, keepdim=True)
+    dof = _count(x.shape, ctx.dims) - ctx.correction
+    if dof > 0 or not ctx.whole:
+        return (x - mean) * (g * (2.0 / dof if dof else math.inf))
+    # Over the whole tensor PyTorch gives g times an unsigned inf, nan where x is the mean.
+    return (g * math.inf).where(x != mean, math.nan)
 
 
 class Std(Function):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        y = ctx.backend.xp.sqrt(ctx.backend.var_forward(x, dims, correction, keepdim))
+        y = ctx.backend.xp.sqrt(_var_forward(ctx, x, dims, correction, keepdim))
         ctx.save_for_backward(x, y)
-        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
         return y
 
     @staticmethod
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
-        g = _unsqueeze_reduced(gy / (2 * y), x.shape, ctx.dims, ctx.keepdim)
-        return _var_backward(x, g, ctx.dims, ctx.correction), None, None, None
+        # var's grad is gy / (2 std), which PyTorch sets to 0 where std is 0 (no spread: std
+        # has no derivative there). Dividing by 1 there, not 0, keeps 0 / 0 (and NumPy's
+        # warning) out of this and of the second derivative with respect to gy.
+        spread = y != 0
+        g = (gy / (2 * y).where(spread, 1.0)).where(spread, 0.0)
+        g = _unsqueeze_reduced(g, x.shape, ctx.dims, ctx.keepdim)
+        return _var_backward(ctx, x, g), None, None, None
 
 
 class Amax(Function):

@@ -336,19 +336,21 @@ def _ce_forward(x, target, ignore_index, w, tasks, scratch, loss):
 
 @numba.njit(parallel=True, cache=True, fastmath=FLAGS)
 def _ce_backward(x, target, ignore_index, w, g, gs, mean, w_sum, out):
-    """(softmax(x[r]) - onehot(t)) * c[r], c[r] = factor * w[r] (/ w_sum for 'mean').
-    Moves 2 * sizeof(T) bytes per element: read x, write out."""
-    one = out.dtype.type(1)
+    """(softmax(x[r]) - onehot(t)) * c[r], c[r] = factor * w[r] (/ w_sum for 'mean'), or 0
+    for an ignored row. Moves 2 * sizeof(T) bytes per element: read x, write out."""
+    zero, one = out.dtype.type(0), out.dtype.type(1)
     for r in numba.prange(x.shape[0]):
         xr = x[r]
         orow = out[r]
-        c = at(g, r, gs) * w[r]
-        if mean:
-            c = c / w_sum
+        t = target[r]
+        if t == ignore_index:       # c = 0, even where w_sum is 0 (every target ignored)
+            t, c = 0, zero
+        else:
+            c = at(g, r, gs) * w[r]
+            if mean:
+                c = c / w_sum
         m = row_max(xr)
         st = out.dtype.type(exp_into(xr, m, orow))
-        t = target[r]
-        t = 0 if t == ignore_index else t
         p = orow[t] / st
         for i in range(orow.size):
             orow[i] = orow[i] / st * c
