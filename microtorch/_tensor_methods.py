@@ -293,8 +293,10 @@ def _inplace(self, op, *args, check_cast=True):
     if check_cast and not _dtype.can_cast(result.dtype, self.dtype):
         raise RuntimeError(f"result type {F.type_name(result.dtype)} can't be cast to the "
                            f'desired output type {F.type_name(self.dtype)}')
-    if recording and self._base is not None:
+    base = self._base
+    if recording and base is not None and (self._requires_grad or not base._requires_grad):
         return _write_through_base(self, result)
+    # (A detached view of a base on the graph is a tensor of its own there, as in PyTorch.)
     return _write(self, result, recording)
 
 

@@ -879,16 +879,26 @@ def _inplace_programs(lib):
         (y * lib.arange(6.0, dtype=x.dtype)).sum().backward()
         return [x.grad]
 
+    def detached_view_takes_grad(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        w = lib.tensor(5.0, dtype=x.dtype, requires_grad=True)
+        y = x * 2
+        d = y[1:].detach()
+        d.add_(w)                     # d's own history: y's graph does not take the write
+        (y.sum() + (d * d).sum()).backward()
+        return [x.grad, w.grad, y.detach()]
+
     return [sigmoid_, mask, setitem_tensor, setitem_into_plain, chain, slice_of_written_base,
             view_of_zeroed_base, view_of_view, base_written_without_grad, column_times_3,
-            slice_add_, transposed_row_mul_, plain_base_takes_grad]
+            slice_add_, transposed_row_mul_, plain_base_takes_grad, detached_view_takes_grad]
 
 
-@pytest.mark.parametrize('index', range(13),
+@pytest.mark.parametrize('index', range(14),
                          ids=['sigmoid_', 'mask', 'setitem_tensor', 'setitem_plain', 'chain',
                               'slice_of_written_base', 'view_of_zeroed_base', 'view_of_view',
                               'base_written_without_grad', 'column_times_3', 'slice_add_',
-                              'transposed_row_mul_', 'plain_base_takes_grad'])
+                              'transposed_row_mul_', 'plain_base_takes_grad',
+                              'detached_view_takes_grad'])
 def test_inplace_on_non_leaf_matches_torch(torch, index):
     x0 = np.array([0.3, -1.2, 0.9, 1.6])
     ours = _inplace_programs(microtorch)[index](x0)
