@@ -213,3 +213,17 @@ def test_mlp_example_full_size_keeps_memory_flat():
     assert result['flat'], result['growth_after_warmup']
     assert result['samples'][-1]['step'] == 10_000
     assert result['samples'][-1]['loss'] < 0.02          # it trained
+
+
+def test_an_indexed_copy_does_not_keep_its_input():
+    """Only a view's node keeps its input (to make the view again after an in-place write to
+    the base); a copy's graph does not hold the tensor it was taken from."""
+    x = mt.randn(256, 256, requires_grad=True)
+    y = x * 2
+    ref = weakref.ref(y._data)
+    picked = y[mt.tensor([0, 5])]           # integer-array index: a copy
+    del y
+    assert ref() is None
+    view = (x * 3)[1:]                      # a basic index: a view, which keeps its base
+    assert view._base is not None
+    picked.sum().backward()

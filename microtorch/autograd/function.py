@@ -278,9 +278,6 @@ class Function:
                 return Tensor._make(out, False, None, 0, [0])
             return _wrap_output(cls, ctx, out, 0, first, False)
 
-        if cls.is_view:
-            ctx._view_args = args
-            ctx._view_version = first._version_counter[0]
         if type(out) is tuple:
             result = outputs = tuple([_wrap_output(cls, ctx, o, i, first, True)
                                       for i, o in enumerate(out)])
@@ -294,6 +291,9 @@ class Function:
             else:                                                 # the common case
                 result = Tensor._make(out, True, ctx, 0, [0])
             outputs = (result,)
+        if cls.is_view and outputs and outputs[0]._base is not None:   # a view, not a copy:
+            ctx._view_args = args                           # how to make it again
+            ctx._view_version = first._version_counter[0]
         ctx._seq = next(_sequence)
         if _anomaly_state.enabled:
             _anomaly.record(ctx)
