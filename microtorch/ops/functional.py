@@ -272,16 +272,16 @@ def _bitwise(name, a, b):
                                                      other)))
 
 
-def bitwise_and(input, other):
-    return _bitwise('bitwise_and', input, other)
+def _named(implementation, name):
+    """The public function `name`: implementation(name, input, other)."""
+    def function(input, other):
+        return implementation(name, input, other)
+    function.__name__ = function.__qualname__ = name
+    return function
 
 
-def bitwise_or(input, other):
-    return _bitwise('bitwise_or', input, other)
-
-
-def bitwise_xor(input, other):
-    return _bitwise('bitwise_xor', input, other)
+bitwise_and, bitwise_or, bitwise_xor = (_named(_bitwise, 'bitwise_' + op)
+                                        for op in ('and', 'or', 'xor'))
 
 
 def bitwise_not(input):
@@ -302,16 +302,8 @@ def _logical(name, input, other):
     return Tensor._make(xp.asarray(getattr(xp, name)(input._data, other)))
 
 
-def logical_and(input, other):
-    return _logical('logical_and', input, other)
-
-
-def logical_or(input, other):
-    return _logical('logical_or', input, other)
-
-
-def logical_xor(input, other):
-    return _logical('logical_xor', input, other)
+logical_and, logical_or, logical_xor = (_named(_logical, 'logical_' + op)
+                                        for op in ('and', 'or', 'xor'))
 
 
 def logical_not(input):
