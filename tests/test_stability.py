@@ -253,6 +253,33 @@ def test_cross_entropy_ignored_targets(device, torch, numba, shape, target, kwar
 
 
 @pytest.mark.filterwarnings('ignore::RuntimeWarning')       # NumPy's, on the nans on purpose
+@pytest.mark.parametrize('numba', [False, True], ids=['numpy', 'numba'])
+@pytest.mark.parametrize('reduction', ['mean', 'sum', 'none'])
+def test_cross_entropy_ignored_sample_with_inf_logit(device, torch, numba, reduction):
+    """An ignored sample adds nothing to the loss even where its log_softmax is nan (an inf
+    logit): PyTorch skips it instead of weighting it by 0. Its gradient row stays nan, as
+    PyTorch's (the softmax backward of that row)."""
+    if numba:
+        if device != 'cpu':
+            pytest.skip('the Numba kernels are the CPU backend')
+        pytest.importorskip('numba')
+    x0 = [[math.inf, 0.0, 1.0], [1.0, 2.0, 3.0]]
+
+    def run(lib, dev=None):
+        x = lib.tensor(x0, dtype=lib.float64, requires_grad=True, device=dev)
+        loss = lib.nn.functional.cross_entropy(x, lib.tensor([-100, 1], device=dev),
+                                               reduction=reduction)
+        loss.sum().backward()
+        return loss, x.grad
+
+    with numba_dispatch.configure(enabled=numba, min_size=0 if numba else None):
+        got = run(mt, device)
+    for g, w in zip(got, run(torch)):
+        np.testing.assert_allclose(_host(g), w.detach().numpy(), rtol=1e-12)
+    assert np.isfinite(_host(got[0])).all()
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')       # NumPy's, on the nans on purpose
 @pytest.mark.parametrize('base', [-2.0, -2, -math.inf, 0.0, -0.0, 0])
 def test_number_to_a_tensor_power_below_zero(device, torch, base):
     """A base below 0 has no real log: PyTorch's d/dx of base ** x is nan there (log(-2) is

@@ -448,6 +448,9 @@ def cross_entropy_forward(x, target, reduction, weight, ignore_index):
     w, safe = cross_entropy_weights(target, weight, ignore_index, x.dtype)
     logp = log_softmax_forward(x, 1)
     loss = -w * np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+    # An ignored sample adds 0, even where its logits give nan (an inf among them): PyTorch
+    # skips it rather than weighting it by 0.
+    loss = np.where(target == ignore_index, 0, loss).astype(x.dtype, copy=False)
     if reduction == 'none':
         return loss
     total = np.sum(loss)

@@ -264,7 +264,7 @@ __global__ void cross_entropy_forward(const T* __restrict__ x, const i64* __rest
                 const i64 t = target[s];
                 const T w = mt::sample_weight(t, weight, ignore_index, has_weight);
                 const T logp = (xs[mt::safe_target(t, ignore_index)] - a.m) - mt::log_(a.s);
-                loss[s] = -w * logp;
+                loss[s] = t == ignore_index ? T(0) : -w * logp;   // not 0 * nan for inf logits
                 wout[s] = w;
             }
         }
@@ -277,7 +277,7 @@ __global__ void cross_entropy_forward(const T* __restrict__ x, const i64* __rest
             const T w = mt::sample_weight(t, weight, ignore_index, has_weight);
             const T logp =
                 (xs[mt::safe_target(t, ignore_index) * inner] - a.m) - mt::log_(a.s);
-            loss[s] = -w * logp;
+            loss[s] = t == ignore_index ? T(0) : -w * logp;
             wout[s] = w;
         }
     }

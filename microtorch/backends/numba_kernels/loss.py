@@ -326,11 +326,13 @@ def _ce_forward(x, target, ignore_index, w, tasks, scratch, loss):
     for g in numba.prange(tasks):
         sc = scratch[g * BLOCK:(g + 1) * BLOCK]
         for r in range(g * per, min((g + 1) * per, rows)):
+            t = target[r]
+            if t == ignore_index:       # 0, even for logits that would give nan (PyTorch's)
+                loss[r] = 0
+                continue
             xr = x[r]
             m = row_max(xr)
             ls = log(loss.dtype.type(sum_exp(xr, m, sc)))
-            t = target[r]
-            t = 0 if t == ignore_index else t
             loss[r] = -w[r] * ((xr[t] - m) - ls)
 
 
