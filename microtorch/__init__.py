@@ -23,7 +23,7 @@ from .ops.functional import (
     add, sub, mul, div, pow, neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, reciprocal, abs,
     clamp, clip, maximum, minimum, where, eq, ne, lt, le, gt, ge, logical_not, logical_and,
     logical_or, logical_xor, bitwise_and, bitwise_or, bitwise_xor, bitwise_not, isnan, isinf,
-    isfinite, allclose, equal, all, any, sum, mean, var, std, max, min, amax, amin, argmax,
+    isfinite, isclose, allclose, equal, all, any, sum, mean, var, std, max, min, amax, amin, argmax,
     argmin, logsumexp, softmax, log_softmax, matmul, mm, bmm, dot, reshape, flatten, squeeze,
     unsqueeze, transpose, t, permute, cat, concat, concatenate, stack, split, chunk, gather,
     clone)

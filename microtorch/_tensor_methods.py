@@ -22,9 +22,9 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 't',
               'permute', 'expand', 'sum_to_size', 'contiguous', 'clone', 'split', 'chunk',
               'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_not', 'isnan', 'isinf',
-              'isfinite', 'allclose', 'equal', 'all', 'any', 'gather', 'bitwise_and',
-              'bitwise_or', 'bitwise_xor', 'bitwise_not', 'logical_and', 'logical_or',
-              'logical_xor'):
+              'isfinite', 'isclose', 'allclose', 'equal', 'all', 'any', 'gather',
+              'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not', 'logical_and',
+              'logical_or', 'logical_xor'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 
@@ -74,7 +74,7 @@ Tensor.__ge__ = F.ge
 Tensor.__and__ = Tensor.__rand__ = F.bitwise_and
 Tensor.__or__ = Tensor.__ror__ = F.bitwise_or
 Tensor.__xor__ = Tensor.__rxor__ = F.bitwise_xor
-Tensor.__invert__ = F.bitwise_not
+Tensor.__invert__ = F.invert
 Tensor.__getitem__ = F.getitem
 Tensor.__hash__ = object.__hash__
 
@@ -178,10 +178,35 @@ def _records(self, args):
         isinstance(a, Tensor) and a._requires_grad for a in args))
 
 
+_NO_GRAD_VIEW_MESSAGE = (
+    'created in no_grad mode and is being modified inplace with grad mode enabled. Given that '
+    "this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+    "moving both the view and the inplace either both inside the no_grad block (if you don't "
+    'want the inplace to be tracked) or both outside (if you want the inplace to be tracked).')
+
+
+def _check_no_grad_view(self, recording, op_name=None):
+    """PyTorch's refusal of an in-place op, recorded or on a base that requires grad, on a
+    view taken in no_grad mode (or a view of one): whether the write should reach the base's
+    graph is ambiguous. op_name: the view op `self[index] = v` goes through, as PyTorch names
+    it."""
+    made_in_no_grad = getattr(self, '_no_grad_view', None)
+    if made_in_no_grad is None or not _grad_state.enabled or not (
+            recording or self._base._requires_grad):
+        return
+    if made_in_no_grad is True and op_name is None:
+        raise RuntimeError('A view was ' + _NO_GRAD_VIEW_MESSAGE)
+    op_name = op_name or made_in_no_grad
+    raise RuntimeError(f'Output 0 of {op_name} is a view of a view which was '
+                       + _NO_GRAD_VIEW_MESSAGE)
+
+
 def _check_writable(self, recording):
     if recording and self._requires_grad and self._grad_fn is None:
         raise RuntimeError(_LEAF_MESSAGE)
     base = self._base
+    if base is not None:
+        _check_no_grad_view(self, recording)
     if recording and base is not None and base._requires_grad and base._grad_fn is None:
         raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)
     if recording and base is not None and _is_split_output(self):
@@ -293,10 +318,8 @@ def _inplace(self, op, *args, check_cast=True):
     if check_cast and not _dtype.can_cast(result.dtype, self.dtype):
         raise RuntimeError(f"result type {F.type_name(result.dtype)} can't be cast to the "
                            f'desired output type {F.type_name(self.dtype)}')
-    base = self._base
-    if recording and base is not None and (self._requires_grad or not base._requires_grad):
+    if recording and self._base is not None:
         return _write_through_base(self, result)
-    # (A detached view of a base on the graph is a tensor of its own there, as in PyTorch.)
     return _write(self, result, recording)
 
 
@@ -344,9 +367,12 @@ def _setitem(self, index, value):
     # Its warning skips normalize_index, this function and __setitem__ to the user's line.
     index = F.normalize_index(self, index, stacklevel=4)
     recording = _records(self, (value,))
+    view_op = _index_op(index, self.shape)
     if recording and self._requires_grad and self._grad_fn is None and \
-            _index_op(index, self.shape) in _VIEW_INDEX_OPS:
+            view_op in _VIEW_INDEX_OPS:
         raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)   # x[0] = v writes through a view, as PyTorch
+    if self._base is not None and self._base._requires_grad and view_op in _VIEW_INDEX_OPS:
+        _check_no_grad_view(self, recording, view_op._node_cls.__name__[:-len('Backward0')])
     _check_writable(self, recording)
     if recording:
         _inplace(self, F.index_put, index, value, check_cast=False)
@@ -355,7 +381,7 @@ def _setitem(self, index, value):
     try:
         self._data[index] = value._data if isinstance(value, Tensor) else value
     except IndexError as error:
-        raise F._index_error(error, self) from None
+        raise F._index_error(error, self, index) from None
     except ValueError:
         raise F.setitem_shape_error(self, index, value) from None
     self._version_counter[0] += 1

@@ -21,8 +21,11 @@ _NON_LEAF_GRAD_WARNING = (
 
 
 class Tensor:
+    # `_no_grad_view` is set only on a view taken while grad mode was off (True), or on a view
+    # of such a view (its op's name); other tensors never set it, so read it with getattr.
     __slots__ = ('_data', '_requires_grad', '_grad', '_grad_fn', '_output_nr',
-                 '_version_counter', '_base', '_hooks', '_accumulator', '__weakref__')
+                 '_version_counter', '_base', '_hooks', '_accumulator', '_no_grad_view',
+                 '__weakref__')
     # Above NumPy's own: `np.float64(3) * t` and `array * t` call Tensor's reflected operator
     # (as PyTorch's tensors do) instead of NumPy turning t into an array and dropping the graph.
     __array_priority__ = 1000
@@ -217,10 +220,10 @@ class Tensor:
         return accumulator_of(self)
 
     def detach(self):
-        """The same storage, cut from the graph (shares the version counter, as PyTorch)."""
-        out = Tensor._make(self._data, False, None, 0, self._version_counter)
-        out._base = self._base
-        return out
+        """The same storage, cut from the graph (shares the version counter, as PyTorch). Not
+        a view for autograd (PyTorch's `_base` is None too): an in-place op on it gives it a
+        history of its own and leaves the graph of the tensor it came from alone."""
+        return Tensor._make(self._data, False, None, 0, self._version_counter)
 
     def detach_(self):
         if self._base is not None and self._base._requires_grad:

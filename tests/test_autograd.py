@@ -888,17 +888,48 @@ def _inplace_programs(lib):
         (y.sum() + (d * d).sum()).backward()
         return [x.grad, w.grad, y.detach()]
 
+    def detached_view_of_leaf(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        w = lib.tensor(5.0, dtype=x.dtype, requires_grad=True)
+        d = x[1:].detach()            # not a view for autograd: x stays a leaf, untouched
+        d.add_(w)
+        (d * d).sum().backward()
+        assert x.grad is None and x.is_leaf
+        return [w.grad, x.detach()]
+
+    def view_and_write_both_in_no_grad(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        y = x * 2
+        with lib.no_grad():
+            v = y[1:]
+            v.mul_(3)
+        (y * y).sum().backward()
+        return [x.grad, y.detach()]
+
+    def no_grad_view_of_plain_base(x0):
+        x = lib.tensor(x0, requires_grad=True)
+        base = lib.ones(4, dtype=x.dtype)
+        with lib.no_grad():
+            v = base[1:]
+        v.mul_(3)                     # nothing requires grad: allowed in grad mode
+        (base * x).sum().backward()
+        return [x.grad, base]
+
     return [sigmoid_, mask, setitem_tensor, setitem_into_plain, chain, slice_of_written_base,
             view_of_zeroed_base, view_of_view, base_written_without_grad, column_times_3,
-            slice_add_, transposed_row_mul_, plain_base_takes_grad, detached_view_takes_grad]
+            slice_add_, transposed_row_mul_, plain_base_takes_grad, detached_view_takes_grad,
+            detached_view_of_leaf, view_and_write_both_in_no_grad, no_grad_view_of_plain_base]
 
 
-@pytest.mark.parametrize('index', range(14),
-                         ids=['sigmoid_', 'mask', 'setitem_tensor', 'setitem_plain', 'chain',
-                              'slice_of_written_base', 'view_of_zeroed_base', 'view_of_view',
-                              'base_written_without_grad', 'column_times_3', 'slice_add_',
-                              'transposed_row_mul_', 'plain_base_takes_grad',
-                              'detached_view_takes_grad'])
+_INPLACE_PROGRAMS = ['sigmoid_', 'mask', 'setitem_tensor', 'setitem_plain', 'chain',
+                     'slice_of_written_base', 'view_of_zeroed_base', 'view_of_view',
+                     'base_written_without_grad', 'column_times_3', 'slice_add_',
+                     'transposed_row_mul_', 'plain_base_takes_grad', 'detached_view_takes_grad',
+                     'detached_view_of_leaf', 'view_and_write_both_in_no_grad',
+                     'no_grad_view_of_plain_base']
+
+
+@pytest.mark.parametrize('index', range(len(_INPLACE_PROGRAMS)), ids=_INPLACE_PROGRAMS)
 def test_inplace_on_non_leaf_matches_torch(torch, index):
     x0 = np.array([0.3, -1.2, 0.9, 1.6])
     ours = _inplace_programs(microtorch)[index](x0)

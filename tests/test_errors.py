@@ -596,6 +596,143 @@ def _(lib):
     return lambda: ~f, [f]
 
 
+def _no_version(kernel, dtype_name):
+    return f'"{kernel}" not implemented for \'{dtype_name}\''
+
+
+# Inputs PyTorch has no kernel for: bools (relu, abs, argmax/argmin, matrix products),
+# integers and bools (softmax, log_softmax); alpha against the result's dtype; dtypes that
+# do not match.
+for _name, _exc, _message, _call in (
+        ('relu-bool', RuntimeError, 'Boolean inputs not supported for relu',
+         lambda lib, m, i: m.relu()),
+        ('relu_-bool', RuntimeError, 'Boolean inputs not supported for relu',
+         lambda lib, m, i: m.relu_()),
+        ('abs-bool', NotImplementedError, _no_version('abs_cpu', 'Bool'),
+         lambda lib, m, i: m.abs()),
+        ('argmax-bool', RuntimeError, 'argmax(): does not support bool input',
+         lambda lib, m, i: m.argmax()),
+        ('argmin-bool-dim', RuntimeError, 'argmin(): does not support bool input',
+         lambda lib, m, i: m.argmin(0)),
+        ('dot-bool', NotImplementedError, _no_version('dot', 'Bool'),
+         lambda lib, m, i: m @ m),
+        ('mm-bool', NotImplementedError, _no_version('addmm_impl_cpu_', 'Bool'),
+         lambda lib, m, i: m.reshape(1, 2) @ m.reshape(2, 1)),
+        ('mv-bool', NotImplementedError, _no_version('addmv_impl_cpu', 'Bool'),
+         lambda lib, m, i: m.reshape(1, 2) @ m),
+        ('bmm-bool', NotImplementedError, _no_version('bmm', 'Bool'),
+         lambda lib, m, i: m.reshape(1, 1, 2) @ m.reshape(1, 2, 1)),
+        ('softmax-int', NotImplementedError, _no_version('softmax_lastdim_kernel_impl', 'Long'),
+         lambda lib, m, i: i.softmax(0)),
+        ('softmax-bool', NotImplementedError,
+         _no_version('softmax_lastdim_kernel_impl', 'Bool'), lambda lib, m, i: m.softmax(-1)),
+        ('log_softmax-int-dim0', NotImplementedError,
+         _no_version('log_softmax_kernel_impl', 'Long'),
+         lambda lib, m, i: i.reshape(1, 2).log_softmax(0)),
+        ('add-int-float-alpha', RuntimeError, 'For integral input tensors, argument alpha must '
+         'not be a floating point number.', lambda lib, m, i: lib.add(i, i, alpha=0.5)),
+        ('add_-int-float-alpha', RuntimeError, 'For integral input tensors, argument alpha '
+         'must not be a floating point number.', lambda lib, m, i: i.add_(i, alpha=1.0)),
+        ('sub-int-bool-alpha', RuntimeError, 'Boolean alpha only supported for Boolean '
+         'results.', lambda lib, m, i: lib.sub(i, i, alpha=True)),
+        ('allclose-dtypes', RuntimeError, 'Float did not match Double',
+         lambda lib, m, i: lib.allclose(lib.ones(2), lib.ones(2, dtype=lib.float64))),
+        ('isclose-dtypes', RuntimeError, 'Long did not match Float',
+         lambda lib, m, i: lib.isclose(i, lib.ones(2))),
+        ('isclose-shapes', RuntimeError, 'The size of tensor a (2) must match the size of '
+         'tensor b (3) at non-singleton dimension 0',
+         lambda lib, m, i: lib.isclose(lib.ones(2), lib.ones(3))),
+        ('pow-int-negative', RuntimeError, 'Integers to negative integer powers are not '
+         'allowed.', lambda lib, m, i: i ** -1),
+        ('pow-bool-negative', RuntimeError, 'Integers to negative integer powers are not '
+         'allowed.', lambda lib, m, i: m ** -1),
+        ('gather-float-index', RuntimeError, 'gather(): Expected dtype int32/int64 for index',
+         lambda lib, m, i: lib.ones(2).gather(0, lib.tensor([0.0]))),
+        ('var-int', RuntimeError, 'std and var only support floating point and complex dtypes',
+         lambda lib, m, i: i.var()),
+        ('std-bool-dim', RuntimeError, 'std and var only support floating point and complex '
+         'dtypes', lambda lib, m, i: m.std(0)),
+        ('bitwise_not-float', NotImplementedError, _no_version('bitwise_not_cpu', 'Float'),
+         lambda lib, m, i: lib.bitwise_not(lib.ones(2))),
+        ('pow-bool-bool', NotImplementedError, _no_version('pow', 'Bool'),
+         lambda lib, m, i: m ** m),
+        ('pow_-bool-bool', NotImplementedError, _no_version('pow', 'Bool'),
+         lambda lib, m, i: m.pow_(m)),
+        ('mask-shape', IndexError, 'The shape of the mask [3] at index 0 does not match the '
+         'shape of the indexed tensor [4] at index 0',
+         lambda lib, m, i: lib.zeros(4)[lib.tensor([True, False, True])]),
+        ('mask-shape-dim1', IndexError, 'The shape of the mask [3] at index 0 does not match '
+         'the shape of the indexed tensor [2, 4] at index 1',
+         lambda lib, m, i: lib.zeros(2, 4)[:, lib.tensor([True, False, True])]),
+        ('mask-shape-setitem', IndexError, 'The shape of the mask [1, 3] at index 1 does not '
+         'match the shape of the indexed tensor [1, 2] at index 1',
+         lambda lib, m, i: i.reshape(1, 2).__setitem__(lib.tensor([[True, False, True]]), 0)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        m, i = lib.tensor([True, False]), lib.tensor([1, 2])
+        return lambda: _call(lib, m, i), [m, i]
+
+
+# An argument that must be a tensor. PyTorch adds its position, which differs between
+# `torch.maximum(x, 2)` (2) and `x.maximum(2)` (1); microtorch's functions serve as both, so
+# its message leaves the position out.
+@pytest.mark.parametrize('name, argument, call', [
+    ('maximum', 'other', lambda lib, i: lib.maximum(i, 2)),
+    ('minimum', 'other', lambda lib, i: i.minimum(2.0)),
+    ('logical_and', 'other', lambda lib, i: lib.logical_and(i, True)),
+    ('dot', 'tensor', lambda lib, i: lib.dot(i, 2.0)),
+    ('matmul', 'other', lambda lib, i: lib.matmul(i, 2)),
+])
+def test_argument_must_be_a_tensor(name, argument, call, torch):
+    i = mt.tensor([1, 2])
+    with pytest.raises(TypeError) as ours:
+        call(mt, i)
+    number = type(_as_python_number(str(ours.value))).__name__
+    assert str(ours.value) == f"{name}(): argument '{argument}' must be Tensor, not {number}"
+    assert i.tolist() == [1, 2] and i._version == 0
+    with pytest.raises(TypeError) as theirs:
+        call(torch, torch.tensor([1, 2]))
+    assert re.fullmatch(rf"{name}\(\): argument '{argument}' \(position \d\) must be Tensor, "
+                        rf'not {number}', str(theirs.value))
+
+
+def _as_python_number(message):
+    return {'int': 0, 'float': 0.0, 'bool': False}[message.rsplit(' ', 1)[1]]
+
+
+_NO_GRAD_VIEW = ('created in no_grad mode and is being modified inplace with grad mode '
+                 'enabled. Given that this use case is ambiguous and error-prone, it is '
+                 'forbidden. You can clarify your code by moving both the view and the inplace '
+                 "either both inside the no_grad block (if you don't want the inplace to be "
+                 'tracked) or both outside (if you want the inplace to be tracked).')
+
+
+def _no_grad_view(lib, base_requires_grad=True):
+    h = lib.tensor([1.0, 2.0, 3.0], requires_grad=base_requires_grad) * 1
+    with lib.no_grad():
+        v = h[1:]
+    return h, v
+
+
+for _name, _message, _requires_grad, _call in (
+        ('no-grad-view-mul_', 'A view was ' + _NO_GRAD_VIEW, True, lambda lib, v: v.mul_(2)),
+        ('no-grad-view-zero_', 'A view was ' + _NO_GRAD_VIEW, True, lambda lib, v: v.zero_()),
+        ('no-grad-view-add_-grad-operand', 'A view was ' + _NO_GRAD_VIEW, False,
+         lambda lib, v: v.add_(lib.ones(2, requires_grad=True))),
+        ('no-grad-view-of-view', 'Output 0 of Slice is a view of a view which was '
+         + _NO_GRAD_VIEW, True, lambda lib, v: v[1:].mul_(2)),
+        ('no-grad-view-setitem', 'Output 0 of Select is a view of a view which was '
+         + _NO_GRAD_VIEW, True, lambda lib, v: v.__setitem__(0, 5.0)),
+        ('no-grad-view-mask-setitem', 'A view was ' + _NO_GRAD_VIEW, True,
+         lambda lib, v: v.__setitem__(lib.tensor([True, False]), 5.0)),
+):
+    @case(_name, RuntimeError, _message)
+    def _(lib, _call=_call, _requires_grad=_requires_grad):
+        h, v = _no_grad_view(lib, _requires_grad)
+        return lambda: _call(lib, v), [h, v]
+
+
 for _name, _exc, _message, _data in (
         ('tensor-ragged', ValueError, 'expected sequence of length 2 at dim 1 (got 1)',
          [[1, 2], [3]]),

@@ -1,6 +1,7 @@
 """The Tensor itself: attributes, conversions, printing, creation functions, dtypes and
 promotion, in-place ops and item assignment. PyTorch, when installed, is the oracle for
 printing, dtype inference and promotion."""
+import math
 import operator
 import warnings
 
@@ -643,6 +644,53 @@ def test_cat_matches_torch(name, torch):
             return type(error).__name__, str(error)
         return str(out.dtype).split('.')[-1], out.tolist()
     assert outcome(mt) == outcome(torch)
+
+
+# Results PyTorch gives where microtorch once raised or gave another dtype: alpha takes no part
+# in promotion, a bool to a bool power stays bool, gather takes int32 indices, isclose.
+RESULT_CASES = {
+    'add-bool-alpha-int': lambda lib: lib.add(lib.tensor([True, False]),
+                                              lib.tensor([True, False]), alpha=2),
+    'add-bool-int-alpha': lambda lib: lib.add(lib.tensor([True, False]), lib.tensor([1, 1]),
+                                              alpha=2),
+    'add-int-number-alpha-float': lambda lib: lib.add(lib.tensor([1]), 2.0, alpha=0.5),
+    'add-float-int-alpha-float': lambda lib: lib.add(lib.tensor([1.0]), lib.tensor([1]),
+                                                     alpha=0.5),
+    'add-bool-alpha-bool': lambda lib: lib.add(lib.tensor([True, False]),
+                                               lib.tensor([False, False]), alpha=True),
+    'sub-float-alpha-float-1': lambda lib: lib.tensor([3.0]).sub(lib.tensor([1.0]), alpha=1.0),
+    'add_-alpha': lambda lib: lib.tensor([1, 2]).add_(lib.tensor([1, 1]), alpha=3),
+    'bool-pow-true': lambda lib: lib.tensor([True, False]) ** True,
+    'bool-pow-false': lambda lib: lib.tensor([True, False]) ** False,
+    'bool-pow-1': lambda lib: lib.tensor([True, False]) ** 1,
+    'bool-pow-2.0': lambda lib: lib.tensor([True, False]) ** 2.0,
+    'gather-int32': lambda lib: lib.tensor([[1.0, 2.0], [3.0, 4.0]]).gather(
+        1, lib.tensor([[1, 0], [1, 1]], dtype=lib.int32)),
+    'isclose': lambda lib: lib.isclose(lib.tensor([1.0, 1.0 + 1e-6, math.nan, 2.0]),
+                                       lib.tensor([1.0, 1.0, math.nan, 2.1])),
+    'isclose-nan-broadcast': lambda lib: lib.isclose(
+        lib.tensor([[1.0, math.nan]]), lib.tensor([math.nan]), equal_nan=True),
+    'isclose-tolerances': lambda lib: lib.tensor([1.0, 1.1]).isclose(
+        lib.tensor([1.05, 1.05]), rtol=0.0, atol=0.06),
+    'allclose-broadcast': lambda lib: lib.allclose(lib.ones(2, 3), lib.ones(3)),
+}
+
+
+@pytest.mark.parametrize('name', list(RESULT_CASES))
+def test_results_match_torch(name, torch):
+    ours, theirs = RESULT_CASES[name](mt), RESULT_CASES[name](torch)
+    if isinstance(theirs, bool):
+        assert ours is theirs
+        return
+    assert repr(ours.dtype) == torch_repr(theirs.dtype)
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_gather_int32_index_gradient(device):
+    x = mt.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, device=device)
+    index = mt.tensor([[1, 1], [0, 1]], dtype=mt.int32, device=device)
+    x.gather(1, index).sum().backward()
+    assert x.grad.tolist() == [[0.0, 2.0], [1.0, 1.0]]
 
 
 def test_cat_gives_a_left_out_empty_tensor_an_empty_grad():

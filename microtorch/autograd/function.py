@@ -327,6 +327,10 @@ def _wrap_output(cls, ctx, array, index, first, record):
     if cls.is_view and _aliases(array, first._data):
         out = Tensor._make(array, differentiable, grad_fn, index, first._version_counter)
         out._base = first._base if first._base is not None else first
+        if not _grad_state.enabled:         # its in-place ops are refused in grad mode
+            out._no_grad_view = True
+        elif getattr(first, '_no_grad_view', None) is not None:       # ... and its views'
+            out._no_grad_view = re.sub(r'Backward\d*$', '', cls._node_cls.__name__)
         return out
     return Tensor._make(array, differentiable, grad_fn, index, [0])
 

@@ -5,6 +5,7 @@ nothing), then calls one op class's `apply`. Tensor methods are these same funct
 """
 import builtins
 import collections.abc
+import re
 import warnings
 
 from .. import _dtype
@@ -90,25 +91,44 @@ def _is_floating(value):
     return value.is_floating_point() if isinstance(value, Tensor) else isinstance(value, float)
 
 
-def _require_tensor(x, name):
+def _require_tensor(x, name, argument='input'):
     if not isinstance(x, Tensor):
-        raise TypeError(f'{name}(): argument \'input\' must be Tensor, not {type(x).__name__}')
+        raise TypeError(f"{name}(): argument '{argument}' must be Tensor, not "
+                        f'{type(x).__name__}')
 
 
 # ---- arithmetic ----------------------------------------------------------------------------
 
 def add(input, other, alpha=1):
-    if alpha != 1:
-        other = other * alpha
+    if type(alpha) is not int or alpha != 1:       # alpha=1.0 still has its checks
+        return _with_alpha(B.Add, input, other, alpha)
     return _binary(B.Add, input, other)
+
+
+def _with_alpha(op, input, other, alpha):
+    """input op alpha * other, in the dtype of input op other (PyTorch's rule: alpha takes no
+    part in promotion), after PyTorch's checks of alpha against that dtype."""
+    alpha = _as_number(alpha)
+    tensors = [v for v in (input, other) if isinstance(v, Tensor)]
+    numbers = [_as_number(v) for v in (input, other) if not isinstance(v, Tensor)]
+    dtype = None
+    if builtins.all(isinstance(n, _NUMBER) for n in numbers):     # else _binary's error
+        dtype = _dtype.result_type(tensors, numbers)
+        if isinstance(alpha, bool) and dtype is not _dtype.bool_:
+            raise RuntimeError('Boolean alpha only supported for Boolean results.')
+        if isinstance(alpha, float) and not dtype.is_floating_point:
+            raise RuntimeError('For integral input tensors, argument alpha must not be a '
+                               'floating point number.')
+    result = _binary(op, input, other * alpha)
+    return cast(result, dtype) if dtype is not None and isinstance(result, Tensor) else result
 
 
 def sub(input, other, alpha=1):
     if type(input) is Tensor and input._data.dtype.kind == 'f' and (
             type(other) is float or type(other) is Tensor and other._data.dtype.kind == 'f'):
-        return _binary(B.Sub, input, other if alpha == 1 else other * alpha)   # no bools
-    if alpha != 1:
-        other = other * alpha
+        if type(alpha) is not int or alpha != 1:                       # no bools
+            return _with_alpha(B.Sub, input, other, alpha)
+        return _binary(B.Sub, input, other)
     bools = [isinstance(v, bool) or (isinstance(v, Tensor) and v._data.dtype.kind == 'b')
              for v in (input, other)]
     if bools[0] and bools[1]:
@@ -118,7 +138,10 @@ def sub(input, other, alpha=1):
         raise RuntimeError('Subtraction, the `-` operator, with a bool tensor is not '
                            'supported. If you are trying to invert a mask, use the `~` or '
                            '`logical_not()` operator instead.')
-    return _binary(B.Sub if isinstance(input, Tensor) else B.Rsub, input, other)
+    op = B.Sub if isinstance(input, Tensor) else B.Rsub
+    if type(alpha) is not int or alpha != 1:
+        return _with_alpha(op, input, other, alpha)
+    return _binary(op, input, other)
 
 
 def reciprocal(input):
@@ -154,11 +177,16 @@ def pow(input, exponent):
         exponent = _as_number(exponent)
         if not isinstance(exponent, _NUMBER):
             return NotImplemented
+        if isinstance(exponent, bool) and input.dtype is _dtype.bool_:
+            return bitwise_or(input, not exponent)        # x ** True is x, x ** False is 1
         if _dtype.scalar_category(exponent) > input.dtype._category:
             input = cast(input, _dtype.result_type((input,), (exponent,)))
-        elif not input.is_floating_point() and exponent < 0:
+        if not input.is_floating_point() and exponent < 0:
             raise RuntimeError('Integers to negative integer powers are not allowed.')
         return E.PowScalar.apply(input, exponent)
+    if isinstance(input, Tensor) and isinstance(exponent, Tensor) and \
+            input.dtype is exponent.dtype is _dtype.bool_:
+        _refuse_dtype(input, 'pow', 'b')
     return _binary(B.Pow, input, exponent)
 
 
@@ -171,12 +199,12 @@ def neg(input):
 
 
 def maximum(input, other):
-    _require_tensor(other, 'maximum')
+    _require_tensor(other, 'maximum', 'other')
     return _binary(B.Maximum, input, other)
 
 
 def minimum(input, other):
-    _require_tensor(other, 'minimum')
+    _require_tensor(other, 'minimum', 'other')
     return _binary(B.Minimum, input, other)
 
 
@@ -285,25 +313,31 @@ bitwise_and, bitwise_or, bitwise_xor = (_named(_bitwise, 'bitwise_' + op)
 
 
 def bitwise_not(input):
-    """`~`: bitwise on integers, logical on bools."""
-    if input._data.dtype.kind == 'f':
-        raise TypeError('~ (operator.invert) is only implemented on integer and Boolean-type '
-                        'tensors')
+    """Bitwise on integers, logical on bools."""
+    _refuse_dtype(input, 'bitwise_not_' + input.device.type, 'f')
     xp = input._backend_xp()
     return Tensor._make(xp.asarray(xp.invert(input._data)))
 
 
 def _logical(name, input, other):
     """logical_and, _or, _xor: any dtype, nonzero is True; a bool result."""
-    if isinstance(other, Tensor):
-        check_same_device(input, other)
-        other = other._data
+    _require_tensor(other, name, 'other')
+    check_same_device(input, other)
+    other = other._data
     xp = input._backend_xp()
     return Tensor._make(xp.asarray(getattr(xp, name)(input._data, other)))
 
 
 logical_and, logical_or, logical_xor = (_named(_logical, 'logical_' + op)
                                         for op in ('and', 'or', 'xor'))
+
+
+def invert(input):
+    """`~input`: bitwise_not, with Python's error for floating point."""
+    if input._data.dtype.kind == 'f':
+        raise TypeError('~ (operator.invert) is only implemented on integer and Boolean-type '
+                        'tensors')
+    return bitwise_not(input)
 
 
 def logical_not(input):
@@ -326,8 +360,20 @@ def isinf(input):
     return Tensor._make(xp.asarray(xp.isinf(input._data)))
 
 
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other|, elementwise (no gradient)."""
+    _require_tensor(other, 'isclose', 'other')
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f'{type_name(input.dtype)} did not match {type_name(other.dtype)}')
+    check_same_device(input, other)
+    broadcast_shapes(input.shape, other.shape)
+    xp = input._backend_xp()
+    return Tensor._make(xp.asarray(xp.isclose(input._data, other._data, rtol, atol,
+                                              equal_nan)))
+
+
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(input._backend_xp().allclose(input._data, other._data, rtol, atol, equal_nan))
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 def equal(input, other):
@@ -384,11 +430,21 @@ def sigmoid(input):
 
 
 def relu(input):
+    if input._data.dtype.kind == 'b':
+        raise RuntimeError('Boolean inputs not supported for relu')
     return E.Relu.apply(input)
 
 
 def abs(input):
+    _refuse_dtype(input, 'abs_' + input.device.type, ('b',))
     return E.Abs.apply(input)
+
+
+def _refuse_dtype(input, kernel, kinds):
+    """PyTorch's error for a dtype its kernel `kernel` has no version for."""
+    if input._data.dtype.kind in kinds:
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{type_name(input.dtype)}'")
 
 
 def clamp(input, min=None, max=None):
@@ -446,6 +502,11 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+def _require_var_input(input):
+    if input._data.dtype.kind != 'f':
+        raise RuntimeError('std and var only support floating point and complex dtypes')
+
+
 def _var_dims(input, dim):
     """Var's and Std's dims: None for the whole tensor (no dim, or a 0-d input)."""
     dims = reduction_dims(dim, input._data.ndim)
@@ -455,7 +516,7 @@ def _var_dims(input, dim):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):                    # var(unbiased) - PyTorch's old signature
         dim, unbiased = None, dim
-    _require_floating(input, 'var')
+    _require_var_input(input)
     return R.Var.apply(input, _var_dims(input, dim), _correction(unbiased, correction),
                        keepdim)
 
@@ -463,7 +524,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
-    _require_floating(input, 'std')
+    _require_var_input(input)
     return R.Std.apply(input, _var_dims(input, dim), _correction(unbiased, correction),
                        keepdim)
 
@@ -547,6 +608,8 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _arg_extreme(input, dim, keepdim, name):
+    if input._data.dtype.kind == 'b':
+        raise RuntimeError(f'{name}(): does not support bool input')
     xp = input._backend_xp()
     if dim is None:
         if input._data.size == 0:
@@ -579,20 +642,22 @@ def logsumexp(input, dim, keepdim=False):
     return R.LogSumExp.apply(input, reduction_dims(dim, input._data.ndim), keepdim)
 
 
-def softmax(input, dim, dtype=None):
+def _softmax_input(name, input, dim, dtype):
+    """input in `dtype` when given, and dim wrapped; PyTorch's error for integers and bools."""
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
-    input = _floating(input)
     dim = wrap_dim(dim, input._data.ndim)
-    return SM.Softmax.apply(input, dim if input.ndim else None)
+    last = input.ndim == 0 or dim == input.ndim - 1
+    _refuse_dtype(input, name + ('_lastdim_kernel_impl' if last else '_kernel_impl'), 'biu')
+    return input, (dim if input.ndim else None)
+
+
+def softmax(input, dim, dtype=None):
+    return SM.Softmax.apply(*_softmax_input('softmax', input, dim, dtype))
 
 
 def log_softmax(input, dim, dtype=None):
-    if dtype is not None:
-        input = cast(input, _dtype.to_dtype(dtype))
-    input = _floating(input)
-    dim = wrap_dim(dim, input._data.ndim)
-    return SM.LogSoftmax.apply(input, dim if input.ndim else None)
+    return SM.LogSoftmax.apply(*_softmax_input('log_softmax', input, dim, dtype))
 
 
 # ---- matrix products -----------------------------------------------------------------------
@@ -606,11 +671,15 @@ def _same_dtype(a, b, names=('mat1', 'mat2')):
 
 
 def matmul(input, other):
-    _require_tensor(other, 'matmul')
+    _require_tensor(other, 'matmul', 'other')
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError('both arguments to matmul need to be at least 1D, but they are '
                            f'{input.ndim}D and {other.ndim}D')
     check_same_device(input, other)
+    if input.dtype is other.dtype is _dtype.bool_:     # PyTorch names the kernel it took
+        kernel = ('dot' if input.ndim == other.ndim == 1 else 'bmm' if input.ndim > 2 or
+                  other.ndim > 2 else 'addmv_impl_cpu' if other.ndim == 1 else 'addmm_impl_cpu_')
+        _refuse_dtype(input, kernel, 'b')
     if input.dtype is not other.dtype:       # PyTorch's wording names the path it takes
         if input.ndim == 1 and other.ndim == 1:
             raise RuntimeError('dot : expected both vectors to have same dtype, but found '
@@ -645,7 +714,7 @@ def matmul(input, other):
 
 
 def mm(input, mat2):
-    _require_tensor(mat2, 'mm')
+    _require_tensor(mat2, 'mm', 'mat2')
     if input.ndim != 2:
         raise RuntimeError('self must be a matrix')
     if mat2.ndim != 2:
@@ -654,7 +723,7 @@ def mm(input, mat2):
 
 
 def bmm(input, mat2):
-    _require_tensor(mat2, 'bmm')
+    _require_tensor(mat2, 'bmm', 'mat2')
     if input.ndim != 3:
         raise RuntimeError('batch1 must be a 3D tensor')
     if mat2.ndim != 3:
@@ -671,6 +740,7 @@ def bmm(input, mat2):
 
 
 def dot(input, other):
+    _require_tensor(other, 'dot', 'tensor')
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f'1D tensors expected, but got {input.ndim}D and {other.ndim}D '
                            'tensors')
@@ -965,8 +1035,25 @@ def normalize_index(input, index, stacklevel=3):
     return tuple(_index_part(p, xp) for p in index)
 
 
-def _index_error(error, input):
+_MASK_MISMATCH = re.compile(r'boolean index did not match indexed array along (?:axis|dimension) '
+                            r'(\d+); size of (?:axis|dimension) is (\d+) but size of '
+                            r'corresponding boolean (?:axis|dimension) is (\d+)')
+
+
+def _index_error(error, input, index=()):
+    """PyTorch's IndexError for NumPy's (or CuPy's) `error` on input[index]."""
     message = str(error)
+    mismatch = _MASK_MISMATCH.match(message)
+    if mismatch:
+        dim, size, mask_size = (int(n) for n in mismatch.groups())
+        for mask in (index if isinstance(index, tuple) else (index,)):
+            if getattr(mask, 'dtype', None) != bool:
+                continue
+            for mask_dim, n in enumerate(mask.shape):      # the mask's dim that meets `dim`
+                if n == mask_size and 0 <= dim - mask_dim and input.shape[dim] == size:
+                    return IndexError(f'The shape of the mask {list(mask.shape)} at index '
+                                      f'{mask_dim} does not match the shape of the indexed '
+                                      f'tensor {list(input.shape)} at index {dim}')
     if message.startswith('too many indices') and input.ndim == 0:
         return IndexError('invalid index of a 0-dim tensor. Use `tensor.item()` in Python or '
                           '`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number')
@@ -980,7 +1067,7 @@ def getitem(input, index):
     try:
         return I.op_for(index, input._data.shape).apply(input, index)
     except IndexError as error:
-        raise _index_error(error, input) from None
+        raise _index_error(error, input, index) from None
 
 
 def index_put(input, index, value):
@@ -992,7 +1079,7 @@ def index_put(input, index, value):
     try:
         return I.IndexPut.apply(input, value, index)
     except IndexError as error:
-        raise _index_error(error, input) from None
+        raise _index_error(error, input, index) from None
     except ValueError:
         raise setitem_shape_error(input, index, value) from None
 
@@ -1016,10 +1103,10 @@ def setitem_shape_error(input, index, value):
 
 def gather(input, dim, index):
     """`out[i][j] = input[index[i][j]][j]` for dim 0 (and likewise for any dim)."""
-    _require_tensor(index, 'gather')
+    _require_tensor(index, 'gather', 'index')
     dim = wrap_dim(dim, input.ndim)
-    if index.dtype is not _dtype.int64:
-        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if index.dtype is not _dtype.int64 and index.dtype is not _dtype.int32:
+        raise RuntimeError('gather(): Expected dtype int32/int64 for index')
     if builtins.max(index.ndim, 1) != builtins.max(input.ndim, 1):    # 0-dim counts as 1-D
         raise RuntimeError('Index tensor must have the same number of dimensions as input '
                            'tensor')
@@ -1034,7 +1121,7 @@ def gather(input, dim, index):
     if outside.any():                                     # which names the first in order
         raise RuntimeError(f'index {int(index._data[outside][0])} is out of bounds for '
                            f'dimension {dim} with size {n}')
-    return R.Gather.apply(input, index, dim)
+    return R.Gather.apply(input, cast(index, _dtype.int64), dim)    # the kernels take int64
 
 
 _NUMPY_ARRAY = __import__('numpy').ndarray
