@@ -18,9 +18,12 @@ class Size(tuple):
         return n
 
 
-def wrap_dim(dim, ndim):
-    """A dim in [-ndim, ndim) as a non-negative index (0-dim tensors accept -1 and 0)."""
+def wrap_dim(dim, ndim, op=None):
+    """A dim in [-ndim, ndim) as a non-negative index (0-dim tensors accept -1 and 0). op: the
+    function's name, for PyTorch's wording of a dim that is not an int."""
     if not isinstance(dim, int) or isinstance(dim, bool):
+        if op is not None:
+            raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
         raise TypeError(f'dim must be an int, got {type(dim).__name__}')
     bound = max(ndim, 1)
     if not -bound <= dim < bound:

@@ -265,6 +265,13 @@ def _integral(value):
     return isinstance(value, (int, np.integer))
 
 
+def _refuse_bool(dtype, name, device):
+    """PyTorch has no bool version of the range kernels."""
+    if dtype is _dtype.bool_:
+        kernel = f'{name}_{_device(device if device is not None else "cpu").type}'
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -272,6 +279,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         dtype = _dtype.int64 if all(_integral(v) for v in bounds) else _dtype.default_float
     dtype = _dtype.to_dtype(dtype)
+    _refuse_bool(dtype, 'arange', device)
     start, end, step = (v.item() if hasattr(v, 'item') else v for v in bounds)
     # PyTorch checks the bounds as doubles, whatever the dtype.
     if step == 0:
@@ -298,6 +306,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError('number of steps must be non-negative')
+    if dtype is not None:
+        _refuse_bool(_dtype.to_dtype(dtype), 'linspace', device)
     array = np.linspace(float(start), float(end), int(steps))
     return _finish(array, dtype if dtype is not None else _dtype.default_float, device,
                    requires_grad)

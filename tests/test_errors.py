@@ -658,6 +658,12 @@ for _name, _exc, _message, _call in (
          lambda lib, m, i: m ** m),
         ('pow_-bool-bool', NotImplementedError, _no_version('pow', 'Bool'),
          lambda lib, m, i: m.pow_(m)),
+        ('arange-bool', NotImplementedError, _no_version('arange_cpu', 'Bool'),
+         lambda lib, m, i: lib.arange(5, dtype=lib.bool)),
+        ('linspace-bool', NotImplementedError, _no_version('linspace_cpu', 'Bool'),
+         lambda lib, m, i: lib.linspace(0, 1, 5, dtype=lib.bool)),
+        ('mm-int-long', RuntimeError, 'expected m1 and m2 to have the same dtype, but got: int '
+         '!= long int', lambda lib, m, i: i.int().reshape(1, 2) @ i.reshape(2, 1)),
         ('mask-shape', IndexError, 'The shape of the mask [3] at index 0 does not match the '
          'shape of the indexed tensor [4] at index 0',
          lambda lib, m, i: lib.zeros(4)[lib.tensor([True, False, True])]),
@@ -674,31 +680,32 @@ for _name, _exc, _message, _call in (
         return lambda: _call(lib, m, i), [m, i]
 
 
-# An argument that must be a tensor. PyTorch adds its position, which differs between
-# `torch.maximum(x, 2)` (2) and `x.maximum(2)` (1); microtorch's functions serve as both, so
-# its message leaves the position out.
+# An argument of the wrong type (a number for a tensor, a tuple for a dim). PyTorch adds its
+# position, which differs between `torch.maximum(x, 2)` (2) and `x.maximum(2)` (1);
+# microtorch's functions serve as both, so its message leaves the position out.
 @pytest.mark.parametrize('name, argument, call', [
     ('maximum', 'other', lambda lib, i: lib.maximum(i, 2)),
     ('minimum', 'other', lambda lib, i: i.minimum(2.0)),
     ('logical_and', 'other', lambda lib, i: lib.logical_and(i, True)),
     ('dot', 'tensor', lambda lib, i: lib.dot(i, 2.0)),
     ('matmul', 'other', lambda lib, i: lib.matmul(i, 2)),
+    ('max', 'dim', lambda lib, i: i.max((0,))),
+    ('argmin', 'dim', lambda lib, i: i.argmin(dim=[0])),
+    ('argmax', 'dim', lambda lib, i: i.bool().argmax((0,))),
 ])
-def test_argument_must_be_a_tensor(name, argument, call, torch):
+def test_argument_of_the_wrong_type(name, argument, call, torch):
     i = mt.tensor([1, 2])
     with pytest.raises(TypeError) as ours:
         call(mt, i)
-    number = type(_as_python_number(str(ours.value))).__name__
-    assert str(ours.value) == f"{name}(): argument '{argument}' must be Tensor, not {number}"
+    expected = 'int' if argument == 'dim' else 'Tensor'
+    given = str(ours.value).rsplit(' ', 1)[1]
+    assert str(ours.value) == f"{name}(): argument '{argument}' must be {expected}, not {given}"
     assert i.tolist() == [1, 2] and i._version == 0
     with pytest.raises(TypeError) as theirs:
         call(torch, torch.tensor([1, 2]))
-    assert re.fullmatch(rf"{name}\(\): argument '{argument}' \(position \d\) must be Tensor, "
-                        rf'not {number}', str(theirs.value))
-
-
-def _as_python_number(message):
-    return {'int': 0, 'float': 0.0, 'bool': False}[message.rsplit(' ', 1)[1]]
+    if argument != 'dim':          # PyTorch words a dim of an overloaded function otherwise
+        assert re.fullmatch(rf"{name}\(\): argument '{argument}' \(position \d\) must be "
+                            rf'{expected}, not {given}', str(theirs.value))
 
 
 _NO_GRAD_VIEW = ('created in no_grad mode and is being modified inplace with grad mode '

@@ -551,7 +551,7 @@ def _extreme(input, dim, keepdim, other, name):
         if input._data.size == 0:
             raise _no_reduction_dim_error(name)
         return op.apply(input, tuple(range(input._data.ndim)), False)
-    dim = wrap_dim(dim, input._data.ndim)
+    dim = wrap_dim(dim, input._data.ndim, name)
     if input._data.ndim == 0:
         return _return_type(name)(input.clone(), zeros_index(input))
     if input._data.shape[dim] == 0:
@@ -608,6 +608,8 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _arg_extreme(input, dim, keepdim, name):
+    if dim is not None and not isinstance(dim, int):     # the argument's type first
+        wrap_dim(dim, input._data.ndim, name)            # raises PyTorch's TypeError
     if input._data.dtype.kind == 'b':
         raise RuntimeError(f'{name}(): does not support bool input')
     xp = input._backend_xp()
@@ -664,7 +666,7 @@ def log_softmax(input, dim, dtype=None):
 
 def _same_dtype(a, b, names=('mat1', 'mat2')):
     if a.dtype is not b.dtype:
-        short = {'float32': 'float', 'float64': 'double', 'int64': 'long', 'int32': 'int'}
+        short = {'float32': 'float', 'float64': 'double', 'int64': 'long int', 'int32': 'int'}
         raise RuntimeError(f'expected {names[0]} and {names[1]} to have the same dtype, but '
                            f'got: {short.get(a.dtype.name, a.dtype.name)} != '
                            f'{short.get(b.dtype.name, b.dtype.name)}')
