@@ -23,6 +23,22 @@ class dtype:
         return (_lookup_name, (self.name,))
 
 
+def type_name(dt):
+    """PyTorch's scalar-type name of a dtype, as its error messages print it: 'Float'..."""
+    return _TYPE_NAMES[dt.name]
+
+
+_TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'int64': 'Long', 'int32': 'Int',
+               'bool': 'Bool'}
+
+
+def c_type_name(dt):
+    """The C type PyTorch's messages name a dtype by in some errors: 'float', 'long int'..."""
+    return _C_TYPE_NAMES.get(dt.name, dt.name)
+
+
+_C_TYPE_NAMES = {'float32': 'float', 'float64': 'double', 'int64': 'long int', 'int32': 'int'}
+
 bool_ = dtype('bool', np.bool_, 0)
 int32 = dtype('int32', np.int32, 1)
 int64 = dtype('int64', np.int64, 1)

@@ -170,8 +170,12 @@ class Tensor:
                                    f"'{list(value._data.shape)}' to a tensor of size "
                                    f"'{list(self._data.shape)}'. Please ensure that the "
                                    'gradient and the tensor are the same size')
-            if value.dtype is not self.dtype:
-                raise RuntimeError('assigned grad has data of a different type')
+            if value.dtype is not self.dtype:        # PyTorch's words, less its grad_dtype
+                raise RuntimeError(                   # advice (microtorch has no grad_dtype)
+                    'attempting to assign a gradient with dtype '
+                    f"'{_dtype.c_type_name(value.dtype)}' to a tensor with grad_dtype "
+                    f"'{_dtype.type_name(self.dtype)}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype).")
             if value.device != self.device:
                 raise RuntimeError('assigned grad has data located on a different device')
         self._grad = value

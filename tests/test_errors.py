@@ -664,6 +664,39 @@ for _name, _exc, _message, _call in (
          lambda lib, m, i: lib.linspace(0, 1, 5, dtype=lib.bool)),
         ('mm-int-long', RuntimeError, 'expected m1 and m2 to have the same dtype, but got: int '
          '!= long int', lambda lib, m, i: i.int().reshape(1, 2) @ i.reshape(2, 1)),
+        ('bce-dtypes', RuntimeError, 'Found dtype Long but expected Float',
+         lambda lib, m, i: lib.nn.functional.binary_cross_entropy(lib.ones(2) / 2, i)),
+        ('bce-int-input', NotImplementedError, _no_version('binary_cross_entropy', 'Long'),
+         lambda lib, m, i: lib.nn.functional.binary_cross_entropy(i, i)),
+        ('bce-logits-int-input', NotImplementedError, _no_version('log_sigmoid_cpu', 'Long'),
+         lambda lib, m, i: lib.nn.functional.binary_cross_entropy_with_logits(i, lib.ones(2))),
+        ('bce-logits-int-target', RuntimeError, "result type Float can't be cast to the "
+         'desired output type Long',
+         lambda lib, m, i: lib.nn.functional.binary_cross_entropy_with_logits(lib.ones(2), i)),
+        ('bce-logits-bool-target', RuntimeError, 'Subtraction, the `-` operator, with two bool '
+         'tensors is not supported. Use the `^` or `logical_xor()` operator instead.',
+         lambda lib, m, i: lib.nn.functional.binary_cross_entropy_with_logits(lib.ones(2), m)),
+        ('l1-bool-target', RuntimeError, 'Subtraction, the `-` operator, with a bool tensor is '
+         'not supported. If you are trying to invert a mask, use the `~` or `logical_not()` '
+         'operator instead.', lambda lib, m, i: lib.nn.functional.l1_loss(lib.ones(2), m)),
+        ('l1-int-mean', RuntimeError, 'mean(): could not infer output dtype. Input dtype must '
+         'be either a floating point or complex dtype. Got: Long',
+         lambda lib, m, i: lib.nn.functional.l1_loss(i, i)),
+        ('cross_entropy-int-input', NotImplementedError,
+         _no_version('log_softmax_lastdim_kernel_impl', 'Long'),
+         lambda lib, m, i: lib.nn.functional.cross_entropy(i.reshape(1, 2), lib.tensor([0]))),
+        ('cross_entropy-0-dim', IndexError, 'Dimension out of range (expected to be in range '
+         'of [-1, 0], but got 1)',
+         lambda lib, m, i: lib.nn.functional.cross_entropy(lib.tensor(1.0), lib.tensor([0]))),
+        ('cross_entropy-0-dim-probabilities', IndexError, 'Dimension specified as 1 but tensor '
+         'has no dimensions',
+         lambda lib, m, i: lib.nn.functional.cross_entropy(lib.tensor(1.0), lib.tensor(1.0))),
+        ('cross_entropy-1d-input-2d-target', RuntimeError, '0D or 1D target tensor expected, '
+         'multi-target not supported',
+         lambda lib, m, i: lib.nn.functional.cross_entropy(lib.ones(2), lib.tensor([[0]]))),
+        ('cross_entropy-float-target-batch', ValueError, 'Expected input batch_size (1) to '
+         'match target batch_size (3).',
+         lambda lib, m, i: lib.nn.functional.cross_entropy(lib.ones(1, 2), lib.ones(3))),
         ('mask-shape', IndexError, 'The shape of the mask [3] at index 0 does not match the '
          'shape of the indexed tensor [4] at index 0',
          lambda lib, m, i: lib.zeros(4)[lib.tensor([True, False, True])]),
@@ -706,6 +739,20 @@ def test_argument_of_the_wrong_type(name, argument, call, torch):
     if argument != 'dim':          # PyTorch words a dim of an overloaded function otherwise
         assert re.fullmatch(rf"{name}\(\): argument '{argument}' \(position \d\) must be "
                             rf'{expected}, not {given}', str(theirs.value))
+
+
+def test_grad_of_another_dtype(torch):
+    """PyTorch's message, up to its advice to set `grad_dtype`, which microtorch has not."""
+    x = mt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError) as ours:
+        x.grad = mt.tensor([1, 2])
+    message = ("attempting to assign a gradient with dtype 'long int' to a tensor with "
+               "grad_dtype 'Float'. The gradient must match the tensor's grad_dtype (defaults "
+               "to the tensor's dtype).")
+    assert str(ours.value) == message and x.grad is None
+    with pytest.raises(RuntimeError) as theirs:
+        torch.ones(2, requires_grad=True).grad = torch.tensor([1, 2])
+    assert str(theirs.value).startswith(message)
 
 
 _NO_GRAD_VIEW = ('created in no_grad mode and is being modified inplace with grad mode '

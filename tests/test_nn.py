@@ -599,6 +599,30 @@ def test_losses_against_numpy():
         np.testing.assert_allclose(got.item(), expected, rtol=1e-12, err_msg=name)
 
 
+# Losses whose result dtype or integer handling follows PyTorch's own composition.
+LOSS_DTYPE_CASES = {
+    'bce-logits-target-float32': lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(
+        lib.tensor([0.5, -1.0], dtype=lib.float64, requires_grad=True),
+        lib.tensor([1.0, 0.0])),
+    'bce-logits-target-float64': lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(
+        lib.tensor([0.5, -1.0], requires_grad=True), lib.tensor([1.0, 0.0], dtype=lib.float64),
+        reduction='none'),
+    'l1-int-sum': lambda lib: lib.nn.functional.l1_loss(lib.tensor([1, 5]), lib.tensor([3, 2]),
+                                                        reduction='sum'),
+    'l1-int-none': lambda lib: lib.nn.functional.l1_loss(lib.tensor([1, 5]), lib.tensor([3, 2]),
+                                                         reduction='none'),
+    'l1-float-int': lambda lib: lib.nn.functional.l1_loss(lib.tensor([1.5, 5.0]),
+                                                          lib.tensor([3, 2])),
+}
+
+
+@pytest.mark.parametrize('name', list(LOSS_DTYPE_CASES))
+def test_loss_dtypes_match_torch(name, torch):
+    ours, theirs = LOSS_DTYPE_CASES[name](microtorch), LOSS_DTYPE_CASES[name](torch)
+    assert str(ours.dtype).split('.')[1] == str(theirs.dtype).split('.')[1]
+    np.testing.assert_allclose(host(ours), theirs.detach().numpy(), rtol=1e-6)
+
+
 def test_loss_modules_call_the_functions():
     rng = np.random.default_rng(2)
     x = microtorch.tensor(rng.standard_normal((4, 3)), requires_grad=True)

@@ -27,6 +27,7 @@ import types
 
 import numpy as np
 
+from .. import _dtype
 from .._device import device as _device
 from . import cuda_kernels as _K
 from .cuda_memory import reporting_allocator
@@ -50,8 +51,6 @@ _dummy = {}             # device id -> a 1-element int64 array for unused pointe
 _UNSET = object()
 _reason = _UNSET
 _INSTALL = 'CuPy is not installed (pip install "microtorch[cuda12]" or "microtorch[cuda13]")'
-_TORCH_NAMES = {'float32': 'Float', 'float64': 'Double', 'int64': 'Long', 'int32': 'Int',
-                'bool': 'Bool'}
 
 
 # ---- availability and initialisation -------------------------------------------------------
@@ -311,7 +310,7 @@ def _kernel(kernel, dtype):
         try:
             fn = _loader.get(dev, kernel, np.dtype(dtype).name)
         except KeyError:
-            torch_name = _TORCH_NAMES.get(np.dtype(dtype).name, str(dtype))
+            torch_name = _dtype._TYPE_NAMES.get(np.dtype(dtype).name, str(dtype))
             raise RuntimeError(f'"{kernel}_cuda" not implemented for \'{torch_name}\'') \
                 from None
         _handles[key] = fn

@@ -23,12 +23,6 @@ __all__ = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'softplus', 'dropo
            'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'cross_entropy']
 
 
-def _c_name(dtype):
-    """The C type name PyTorch's mm error uses: 'float', 'double', 'long'..."""
-    return {'float32': 'float', 'float64': 'double', 'int64': 'long', 'int32': 'int'}.get(
-        dtype.name, dtype.name)
-
-
 def _require_floating(input, kernel):
     if not input.is_floating_point():
         raise NotImplementedError(f'"{kernel}_{input.device.type}" not implemented for '
@@ -103,7 +97,8 @@ def linear(input, weight, bias=None):
             raise RuntimeError('mat1 and mat2 must have the same dtype, but got '
                                f'{_type_name(input.dtype)} and {_type_name(weight.dtype)}')
         raise RuntimeError('expected m1 and m2 to have the same dtype, but got: '
-                           f'{_c_name(input.dtype)} != {_c_name(weight.dtype)}')
+                           f'{_dtype.c_type_name(input.dtype)} != '
+                           f'{_dtype.c_type_name(weight.dtype)}')
     if bias is not None and bias.dtype is not input.dtype:
         raise RuntimeError('self and mat2 must have the same dtype, but got '
                            f'{_type_name(bias.dtype)} and {_type_name(weight.dtype)}')
@@ -155,14 +150,18 @@ def _same_dtype(input, target):
     return input, target
 
 
-def _pointwise_inputs(input, target, kernel):
-    """mse/l1/smooth_l1: a target of another shape is broadcast, with PyTorch's warning."""
+def _warn_if_broadcast(input, target, stacklevel=4):
     if target.shape != input.shape:
         warnings.warn(f'Using a target size ({target.size()}) that is different to the input '
                       f'size ({input.size()}). This will likely lead to incorrect results due '
                       'to broadcasting. Please ensure they have the same size.', UserWarning,
-                      stacklevel=3)
+                      stacklevel=stacklevel)
     broadcast_shapes(input.shape, target.shape)
+
+
+def _pointwise_inputs(input, target, kernel):
+    """mse/l1/smooth_l1: a target of another shape is broadcast, with PyTorch's warning."""
+    _warn_if_broadcast(input, target)
     input, target = _same_dtype(input, target)
     _require_floating(input, kernel)
     return input, target
@@ -192,8 +191,15 @@ _L1_OPS = {'mean': _LS.L1Loss, 'sum': _LS.L1LossSum, 'none': _LS.L1LossNone}
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
-    input, target = _pointwise_inputs(input, target, 'abs')
     reduction = _reduction(size_average, reduce, reduction)
+    if _dtype.bool_ in (input.dtype, target.dtype) or not (
+            input.is_floating_point() or target.is_floating_point()):
+        # PyTorch's l1_loss on integers is (input - target).abs() reduced: the same results
+        # and errors (bools do not subtract, integers have no mean).
+        _warn_if_broadcast(input, target)
+        errors = (input - target).abs()
+        return errors if reduction == 'none' else getattr(errors, reduction)()
+    input, target = _pointwise_inputs(input, target, 'abs')
     if weight is not None:
         return _weighted((input - target).abs(), weight, reduction, input)
     return _L1_OPS[reduction].apply(input, target, reduction)
@@ -235,8 +241,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f'Using a target size ({target.size()}) that is different to the '
                          f'input size ({input.size()}) is deprecated. Please ensure they have '
                          'the same size.')
-    input, target = _same_dtype(input, target)
-    _require_floating(input, 'binary_cross_entropy')
+    _F.check_same_device(input, target)
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f'Found dtype {_type_name(target.dtype)} but expected '
+                           f'{_type_name(input.dtype)}')
+    if not input.is_floating_point():
+        raise NotImplementedError('"binary_cross_entropy" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
     weight = _constant(weight, input)
     if not _in_unit_interval(input):
         raise RuntimeError('all elements of input should be between 0 and 1')
@@ -251,14 +262,22 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target.shape != input.shape:
         raise ValueError(f'Target size ({target.size()}) must be the same as input size '
                          f'({input.size()})')
+    _F.check_same_device(input, target)
+    _require_floating(input, 'log_sigmoid')
+    if target.dtype is _dtype.bool_:
+        raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not '
+                           'supported. Use the `^` or `logical_xor()` operator instead.')
+    if not target.is_floating_point():
+        raise RuntimeError(f"result type {_type_name(input.dtype)} can't be cast to the "
+                           f'desired output type {_type_name(target.dtype)}')
+    result_dtype = target.dtype               # PyTorch's, even when input's is wider
     input, target = _same_dtype(input, target)
-    _require_floating(input, 'binary_cross_entropy_with_logits')
     if pos_weight is not None:
         broadcast_shapes(pos_weight.shape, input.shape)
     weight = _constant(weight, input)
     pos_weight = _constant(pos_weight, input)
-    return _LS.BinaryCrossEntropyWithLogits.apply(input, target, reduction, weight,
-                                                  pos_weight)
+    loss = _LS.BinaryCrossEntropyWithLogits.apply(input, target, reduction, weight, pos_weight)
+    return _F.cast(loss, result_dtype)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -269,10 +288,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if label_smoothing:
         raise NotImplementedError('cross_entropy: label_smoothing is not supported by '
                                   'microtorch yet')
-    _require_floating(input, 'log_softmax')
-    if input.ndim == 0:
-        raise RuntimeError('cross_entropy: expected an input of at least 1 dimension (C), '
-                           '(N, C) or (N, C, d1, ...)')
+    probabilities = target.shape == input.shape
+    if probabilities and not target.is_floating_point():
+        raise RuntimeError('Expected floating point type for target with class '
+                           f'probabilities, got {_type_name(target.dtype)}')
+    if input.ndim == 0:                # PyTorch's two paths word it differently
+        raise IndexError('Dimension specified as 1 but tensor has no dimensions' if probabilities
+                         else 'Dimension out of range (expected to be in range of [-1, 0], but '
+                         'got 1)')
     class_dim = 0 if input.ndim == 1 else 1
     n_classes = input.shape[class_dim]
     if weight is not None:
@@ -284,28 +307,38 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if weight.dtype is not input.dtype:
             raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
                                f'{_type_name(weight.dtype)}')
-    if target.shape == input.shape:
-        if not target.is_floating_point():
-            raise RuntimeError('Expected floating point type for target with class '
-                               f'probabilities, got {_type_name(target.dtype)}')
+    if probabilities:
+        _require_log_softmax_input(input, class_dim)
         return _soft_cross_entropy(input, target, weight, reduction, class_dim)
-    if target.dtype is not _dtype.int64:
-        raise RuntimeError('expected target dtype to be Long or Byte, but got '
-                           f'{_type_name(target.dtype)}')
     _F.check_same_device(input, target)
+    _require_log_softmax_input(input, class_dim)
     unbatched = input.ndim == 1
     if unbatched:
-        if target.ndim > 1 or target.numel() != 1:
+        if target.ndim > 1:
+            raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
+        if target.numel() != 1:
             raise ValueError('For 1D input, 1D target must have size 1, but got target size: '
                              f'{target.numel()}')
         input, target = input.unsqueeze(0), target.reshape(1)
-    _check_class_targets(input, target, ignore_index)
+    _check_class_target_shape(input, target)
+    if target.dtype is not _dtype.int64:
+        raise RuntimeError('expected target dtype to be Long or Byte, but got '
+                           f'{_type_name(target.dtype)}')
+    _check_class_target_values(input, target, ignore_index)
     weight = None if weight is None else weight.detach()._data
     out = _LS.CrossEntropy.apply(input, target, reduction, weight, ignore_index)
     return out.reshape(()) if unbatched and reduction == 'none' else out
 
 
-def _check_class_targets(input, target, ignore_index):
+def _require_log_softmax_input(input, class_dim):
+    """PyTorch's error for integer logits (its log_softmax kernel's)."""
+    if not input.is_floating_point():
+        kernel = 'log_softmax_lastdim' if class_dim == input.ndim - 1 else 'log_softmax'
+        raise NotImplementedError(f'"{kernel}_kernel_impl" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+
+
+def _check_class_target_shape(input, target):
     n = input.shape[0]
     if input.ndim == 2:
         if target.ndim == 0 or target.shape[0] != n:
@@ -316,6 +349,9 @@ def _check_class_targets(input, target, ignore_index):
     elif tuple(target.shape) != (n,) + tuple(input.shape[2:]):
         raise RuntimeError(f'Expected target size {[n] + list(input.shape[2:])}, got '
                            f'{list(target.shape)}')
+
+
+def _check_class_target_values(input, target, ignore_index):
     data = target._data
     xp = target._backend_xp()
     bad = (data != ignore_index) & ((data < 0) | (data >= input.shape[1]))

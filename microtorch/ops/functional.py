@@ -22,13 +22,7 @@ from . import indexing as I
 
 _NUMBER = (int, float, bool)
 _NUMBER_TYPES = {int, float}
-_TORCH_NAMES = {'float32': 'Float', 'float64': 'Double', 'int64': 'Long', 'int32': 'Int',
-                'bool': 'Bool'}
-
-
-def type_name(dtype):
-    """PyTorch's scalar-type names, as its error messages print them."""
-    return _TORCH_NAMES[dtype.name]
+type_name = _dtype.type_name          # PyTorch's scalar-type names, for error messages
 
 
 def _as_number(value):
@@ -666,10 +660,9 @@ def log_softmax(input, dim, dtype=None):
 
 def _same_dtype(a, b, names=('mat1', 'mat2')):
     if a.dtype is not b.dtype:
-        short = {'float32': 'float', 'float64': 'double', 'int64': 'long int', 'int32': 'int'}
         raise RuntimeError(f'expected {names[0]} and {names[1]} to have the same dtype, but '
-                           f'got: {short.get(a.dtype.name, a.dtype.name)} != '
-                           f'{short.get(b.dtype.name, b.dtype.name)}')
+                           f'got: {_dtype.c_type_name(a.dtype)} != '
+                           f'{_dtype.c_type_name(b.dtype)}')
 
 
 def matmul(input, other):
