@@ -1,4 +1,5 @@
 """`Size` and the argument checks that every shape-taking op shares."""
+import operator
 from collections.abc import Sequence
 
 
@@ -53,10 +54,10 @@ def reduction_dims(dims, ndim):
 
 def shape_args(args, name='size'):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) or f(Size) and return a tuple of ints."""
-    if len(args) == 1 and not isinstance(args[0], int):
+    if len(args) == 1 and not isinstance(args[0], int) and not _is_index(args[0]):
         args = args[0]
     try:
-        shape = tuple(int(n) for n in args)
+        shape = tuple(operator.index(n) for n in args)    # 2.5 is refused, not cut to 2
     except TypeError:
         raise TypeError(f'{name} must be a tuple of ints, but got {args!r}') from None
     for n in shape:
@@ -64,6 +65,15 @@ def shape_args(args, name='size'):
             raise RuntimeError(f'Trying to create tensor with negative dimension {n}: '
                                f'{list(shape)}')
     return shape
+
+
+def _is_index(value):
+    """An integer-like single size (a 0-d integer tensor, a NumPy integer)?"""
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
 
 
 def infer_shape(shape, numel):
@@ -77,6 +87,10 @@ def infer_shape(shape, numel):
         if n != -1:
             known *= n
     if unknown:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f'cannot reshape tensor of 0 elements into shape {list(shape)} '
+                               'because the unspecified dimension size -1 can be any value and '
+                               'is ambiguous')
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         i = unknown[0]

@@ -1,6 +1,7 @@
 """Creation functions: tensor(), zeros(), arange(), rand() ... with dtype=, device=,
 requires_grad= as in PyTorch. Arrays are made on the host with NumPy and moved once."""
 import math
+import operator
 
 import numpy as np
 
@@ -48,6 +49,9 @@ def _infer_array(data, keep_float64=False):
     except ValueError:
         raise _ragged_error(data) from None
     kind = array.dtype.kind
+    if kind == 'u' and inferred is _dtype.int64 or kind == 'O' and any(
+            type(x) is int for x in _flat(data)):       # Python ints beyond int64's range
+        raise ValueError('Overflow when unpacking long long')
     if kind not in 'fiub':
         odd = next((x for x in _flat(data) if not isinstance(x, (bool, int, float, np.generic))),
                    _first(data))
@@ -135,7 +139,13 @@ def _replace_tensors(data):
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (a number, nested sequence, array or tensor)."""
-    return _finish(_infer_array(data, dtype is not None), dtype, device, requires_grad)
+    array = _infer_array(data, dtype is not None)
+    if dtype is not None and _dtype.to_dtype(dtype) is _dtype.int32 and array.size and \
+            array.dtype == np.int64 and not isinstance(data, (np.ndarray, Tensor)):
+        info = np.iinfo(np.int32)          # Python ints are checked, as PyTorch checks them
+        if array.min() < info.min or array.max() > info.max:
+            raise RuntimeError('value cannot be converted to type int32 without overflow')
+    return _finish(array, dtype, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -209,6 +219,10 @@ def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if not isinstance(fill_value, (bool, int, float, np.number)) and not (
+            isinstance(fill_value, Tensor) and fill_value.ndim == 0):
+        raise TypeError("full(): argument 'fill_value' (position 2) must be Number, not "
+                        f'{type(fill_value).__name__}')
     if dtype is None:        # PyTorch infers the dtype from the fill value
         dtype = _dtype.result_type([], [fill_value])
     return _filled(_shape((), size), fill_value, dtype, device, requires_grad)
@@ -304,6 +318,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    if not isinstance(steps, int) and not hasattr(steps, '__index__'):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    steps = operator.index(steps)
     if steps < 0:
         raise RuntimeError('number of steps must be non-negative')
     if dtype is not None:
@@ -324,7 +341,8 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 def _float_dtype(dtype, name):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
     if not dtype.is_floating_point:
-        raise RuntimeError(f'"{name}" not implemented for \'{dtype.name}\'')
+        raise NotImplementedError(f'"{name}" not implemented for '
+                                  f"'{_dtype.type_name(dtype)}'")
     return dtype
 
 

@@ -697,6 +697,23 @@ for _name, _exc, _message, _call in (
         ('cross_entropy-float-target-batch', ValueError, 'Expected input batch_size (1) to '
          'match target batch_size (3).',
          lambda lib, m, i: lib.nn.functional.cross_entropy(lib.ones(1, 2), lib.ones(3))),
+        ('full-none', TypeError, "full(): argument 'fill_value' (position 2) must be Number, "
+         'not NoneType', lambda lib, m, i: lib.full((2,), None)),
+        ('rand-int', NotImplementedError, _no_version('check_uniform_bounds', 'Long'),
+         lambda lib, m, i: lib.rand(2, dtype=lib.int64)),
+        ('randn-int', NotImplementedError, _no_version('normal_kernel_cpu', 'Int'),
+         lambda lib, m, i: lib.randn(2, dtype=lib.int32)),
+        ('tensor-int32-overflow', RuntimeError, 'value cannot be converted to type int32 '
+         'without overflow', lambda lib, m, i: lib.tensor([1, 2 ** 31], dtype=lib.int32)),
+        ('tensor-int64-overflow', ValueError, 'Overflow when unpacking long long',
+         lambda lib, m, i: lib.tensor([[2 ** 63]])),
+        ('tensor-int-beyond-uint64', ValueError, 'Overflow when unpacking long long',
+         lambda lib, m, i: lib.tensor([1, 2 ** 64])),
+        ('reshape-empty-ambiguous', RuntimeError, 'cannot reshape tensor of 0 elements into '
+         'shape [0, -1] because the unspecified dimension size -1 can be any value and is '
+         'ambiguous', lambda lib, m, i: lib.ones(0).reshape(0, -1)),
+        ('cat-a-tensor', TypeError, "cat(): argument 'tensors' (position 1) must be tuple of "
+         'Tensors, not Tensor', lambda lib, m, i: lib.cat(i)),
         ('mask-shape', IndexError, 'The shape of the mask [3] at index 0 does not match the '
          'shape of the indexed tensor [4] at index 0',
          lambda lib, m, i: lib.zeros(4)[lib.tensor([True, False, True])]),

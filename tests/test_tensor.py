@@ -673,7 +673,20 @@ RESULT_CASES = {
     'isclose-tolerances': lambda lib: lib.tensor([1.0, 1.1]).isclose(
         lib.tensor([1.05, 1.05]), rtol=0.0, atol=0.06),
     'allclose-broadcast': lambda lib: lib.allclose(lib.ones(2, 3), lib.ones(3)),
+    'ones-0-dim-size': lambda lib: lib.ones(lib.tensor(3)),
+    'zeros-numpy-sizes': lambda lib: lib.zeros(np.int64(2), np.int32(1)),
+    'full-0-dim-value': lambda lib: lib.full((2,), lib.tensor(1.5)),
+    'linspace-0-dim-steps': lambda lib: lib.linspace(0, 1, lib.tensor(3)),
+    'tensor-int32-limits': lambda lib: lib.tensor([-2 ** 31, 2 ** 31 - 1], dtype=lib.int32),
+    'tensor-int64-limit': lambda lib: lib.tensor([2 ** 63 - 1, -2 ** 63]),
+    'tensor-big-float': lambda lib: lib.tensor([1.5, 2 ** 63]),
 }
+
+
+@pytest.mark.parametrize('size', [(2, 1.5), 2.0, [1.0], None])
+def test_sizes_must_be_integers(size):
+    with pytest.raises(TypeError, match='^size must be a tuple of ints, but got'):
+        mt.zeros(size)
 
 
 @pytest.mark.parametrize('name', list(RESULT_CASES))

@@ -872,6 +872,9 @@ def clone(input):
 
 
 def cat(tensors, dim=0):
+    if isinstance(tensors, Tensor):
+        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        'Tensor')
     tensors = list(tensors)
     if not tensors:
         raise ValueError('torch.cat(): expected a non-empty list of Tensors')
