@@ -287,6 +287,14 @@ def _address(array):
     return array.__array_interface__['data'][0] if pointer is None else pointer
 
 
+def _data_ptr(self):
+    """The address of the tensor's first element (host or device memory)."""
+    return _address(self._data)
+
+
+Tensor.data_ptr = _data_ptr
+
+
 def _write(self, result, recording):
     """Store `result` (already checked) into self and, when recording, take its history."""
     if recording and result.dtype is not self.dtype:

@@ -107,6 +107,14 @@ class Tensor:
     def element_size(self):
         return self._data.itemsize
 
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
     def is_floating_point(self):
         return self._data.dtype.kind == 'f'
 

@@ -697,6 +697,8 @@ for _name, _exc, _message, _call in (
         ('cross_entropy-float-target-batch', ValueError, 'Expected input batch_size (1) to '
          'match target batch_size (3).',
          lambda lib, m, i: lib.nn.functional.cross_entropy(lib.ones(1, 2), lib.ones(3))),
+        ('parameter-int', RuntimeError, 'Only Tensors of floating point and complex dtype can '
+         'require gradients', lambda lib, m, i: lib.nn.Parameter(i)),
         ('full-none', TypeError, "full(): argument 'fill_value' (position 2) must be Number, "
          'not NoneType', lambda lib, m, i: lib.full((2,), None)),
         ('rand-int', NotImplementedError, _no_version('check_uniform_bounds', 'Long'),

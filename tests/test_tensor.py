@@ -680,6 +680,24 @@ RESULT_CASES = {
     'tensor-int32-limits': lambda lib: lib.tensor([-2 ** 31, 2 ** 31 - 1], dtype=lib.int32),
     'tensor-int64-limit': lambda lib: lib.tensor([2 ** 63 - 1, -2 ** 63]),
     'tensor-big-float': lambda lib: lib.tensor([1.5, 2 ** 63]),
+    # NumPy's names, which PyTorch takes as dim and keepdim; PyTorch's keyword names.
+    'sum-axis-keepdims': lambda lib: lib.arange(6.0).reshape(2, 3).sum(axis=0, keepdims=True),
+    'mean-axis': lambda lib: lib.arange(6.0).reshape(2, 3).mean(axis=1),
+    'max-axis': lambda lib: lib.arange(6.0).reshape(2, 3).max(axis=1)[0],
+    'argmin-axis': lambda lib: lib.arange(6.0).reshape(2, 3).argmin(axis=1, keepdims=True),
+    'std-axis': lambda lib: lib.arange(6.0).reshape(2, 3).std(axis=1, keepdims=True),
+    'var-axis-correction': lambda lib: lib.var(lib.arange(6.0), axis=0, correction=0),
+    'amax-axis': lambda lib: lib.arange(6.0).reshape(2, 3).amax(axis=(0, 1)),
+    'all-axis': lambda lib: (lib.arange(6.0).reshape(2, 3) > 0).all(axis=1),
+    'logsumexp-axis': lambda lib: lib.arange(6.0).reshape(2, 3).logsumexp(axis=0),
+    'cat-axis': lambda lib: lib.cat([lib.ones(2, 1), lib.zeros(2, 1)], axis=1),
+    'stack-axis': lambda lib: lib.stack([lib.ones(2), lib.zeros(2)], axis=1),
+    'reshape-shape-kw': lambda lib: lib.arange(6.0).reshape(shape=(3, 2)),
+    'view-size-kw': lambda lib: lib.arange(6.0).view(size=(3, 2)),
+    'permute-dims-kw': lambda lib: lib.arange(6.0).reshape(2, 3).permute(dims=(1, 0)),
+    'expand-size-kw': lambda lib: lib.ones(1, 2).expand(size=(3, 2)),
+    'nbytes-itemsize': lambda lib: lib.tensor([(lambda t: t.nbytes + 100 * t.itemsize)(
+        lib.ones(3, dtype=lib.float64))]),
 }
 
 

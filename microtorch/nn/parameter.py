@@ -15,6 +15,9 @@ class Parameter(Tensor):
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f'Parameter() expects a Tensor as data, got {type(data).__name__}')
+        if requires_grad and not data.is_floating_point():        # PyTorch's wording here
+            raise RuntimeError('Only Tensors of floating point and complex dtype can require '
+                               'gradients')
         self = object.__new__(cls)
         self._init(data._data, False, None, 0, data._version_counter)
         if requires_grad:

@@ -380,11 +380,20 @@ def _logical_reduction(name, input, dim, keepdim):
     return Tensor._make(xp.asarray(getattr(xp, name)(input._data, axis=dims, keepdims=keepdim)))
 
 
-def all(input, dim=None, keepdim=False):
+def _numpy_names(dim, axis, keepdim, keepdims):
+    """NumPy's `axis` and `keepdims`, which PyTorch reads as `dim` and `keepdim`."""
+    return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+
+
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     return _logical_reduction('all', input, dim, keepdim)
 
 
-def any(input, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     return _logical_reduction('any', input, dim, keepdim)
 
 
@@ -467,7 +476,9 @@ def full_like(input, fill_value):
 
 # ---- reductions ----------------------------------------------------------------------------
 
-def sum(input, dim=None, keepdim=False, dtype=None):
+def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     dims = reduction_dims(dim, input._data.ndim)
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
@@ -482,7 +493,9 @@ def _require_floating(input, name):
                            f'a floating point or complex dtype. Got: {type_name(input.dtype)}')
 
 
-def mean(input, dim=None, keepdim=False, dtype=None):
+def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
     _require_floating(input, 'mean')
@@ -507,7 +520,10 @@ def _var_dims(input, dim):
     return None if dim is None or not input._data.ndim else dims
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     if isinstance(dim, bool):                    # var(unbiased) - PyTorch's old signature
         dim, unbiased = None, dim
     _require_var_input(input)
@@ -515,7 +531,10 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
                        keepdim)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     _require_var_input(input)
@@ -583,20 +602,28 @@ def zeros_index(input):
     return Tensor._make(input._backend_xp().zeros((), dtype='int64'))
 
 
-def max(input, dim=None, keepdim=False, *, other=None):
+def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     return _extreme(input, dim, keepdim, other, 'max')
 
 
-def min(input, dim=None, keepdim=False, *, other=None):
+def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     return _extreme(input, dim, keepdim, other, 'min')
 
 
-def amax(input, dim=(), keepdim=False):
+def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     _check_extreme_of_empty(input, dim, 'amax')
     return R.AmaxDims.apply(input, reduction_dims(dim, input.ndim), keepdim)
 
 
-def amin(input, dim=(), keepdim=False):
+def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     _check_extreme_of_empty(input, dim, 'amin')
     return R.AminDims.apply(input, reduction_dims(dim, input.ndim), keepdim)
 
@@ -625,15 +652,22 @@ def _arg_extreme(input, dim, keepdim, name):
     return Tensor._make(xp.asarray(out, dtype='int64'))
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     return _arg_extreme(input, dim, keepdim, 'argmax')
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     return _arg_extreme(input, dim, keepdim, 'argmin')
 
 
-def logsumexp(input, dim, keepdim=False):
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
+    if dim is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     input = _floating(input)
     return R.LogSumExp.apply(input, reduction_dims(dim, input._data.ndim), keepdim)
 
@@ -744,13 +778,15 @@ def dot(input, other):
 
 # ---- shapes --------------------------------------------------------------------------------
 
-def reshape(input, *shape):
-    shape = infer_shape(shape_args(shape, 'shape'), input._data.size)
+def reshape(input, *sizes, shape=None):
+    shape = infer_shape(shape_args(sizes if shape is None else (shape,), 'shape'),
+                        input._data.size)
     return S.Reshape.apply(input, shape)
 
 
-def view(input, *shape):
-    shape = infer_shape(shape_args(shape, 'shape'), input._data.size)
+def view(input, *shape, size=None):
+    shape = infer_shape(shape_args(shape if size is None else (size,), 'shape'),
+                        input._data.size)
     try:
         input._backend_xp().reshape(input._data, shape, copy=False)
     except ValueError:
@@ -814,7 +850,8 @@ def t(input):
     return S.T.apply(input, 0, 1) if input.ndim == 2 else S.Reshape.apply(input, input.shape)
 
 
-def permute(input, *dims):
+def permute(input, *order, dims=None):
+    dims = order if dims is None else (dims,)
     dims = shape_args(dims, 'dims') if not (len(dims) == 1 and isinstance(dims[0], int)) \
         else dims
     ndim = input._data.ndim
@@ -828,8 +865,8 @@ def permute(input, *dims):
     return S.Permute.apply(input, dims)
 
 
-def expand(input, *sizes):
-    sizes = shape_args(sizes, 'size')
+def expand(input, *sizes, size=None):
+    sizes = shape_args(sizes if size is None else (size,), 'size')
     shape = input._data.shape
     if len(sizes) < len(shape):
         kind = type_name(input.dtype) + 'Tensor'
@@ -871,7 +908,8 @@ def clone(input):
     return S.Clone.apply(input)
 
 
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, axis=None):
+    dim = dim if axis is None else axis
     if isinstance(tensors, Tensor):
         raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not "
                         'Tensor')
@@ -911,7 +949,8 @@ def cat(tensors, dim=0):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, *, axis=None):
+    dim = dim if axis is None else axis
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError('stack expects a non-empty TensorList')
