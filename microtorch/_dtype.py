@@ -24,8 +24,9 @@ class dtype:
 
 
 def type_name(dt):
-    """PyTorch's scalar-type name of a dtype, as its error messages print it: 'Float'..."""
-    return _TYPE_NAMES[dt.name]
+    """PyTorch's scalar-type name of a dtype (ours or NumPy's), as its error messages print
+    it: 'Float'..."""
+    return _TYPE_NAMES.get(dt.name, dt.name)
 
 
 _TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'int64': 'Long', 'int32': 'Int',

@@ -310,7 +310,7 @@ def _kernel(kernel, dtype):
         try:
             fn = _loader.get(dev, kernel, np.dtype(dtype).name)
         except KeyError:
-            torch_name = _dtype._TYPE_NAMES.get(np.dtype(dtype).name, str(dtype))
+            torch_name = _dtype.type_name(np.dtype(dtype))
             raise RuntimeError(f'"{kernel}_cuda" not implemented for \'{torch_name}\'') \
                 from None
         _handles[key] = fn
