@@ -141,9 +141,10 @@ BIG = 1 << 16
 def unary_cases():
     cases = []
     domain = {'log': positive, 'sqrt': positive, 'reciprocal': nonzero, 'abs': nonzero,
-              'relu': nonzero}
+              'relu': nonzero, 'log1p': positive, 'log2': positive, 'log10': positive,
+              'rsqrt': positive}
     for op in ('neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
-               'reciprocal', 'relu'):
+               'reciprocal', 'relu', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan'):
         d = domain.get(op, draw)
         for dt in FLOATS:
             for shape in (M, (BIG + 3,)):
@@ -163,6 +164,16 @@ def unary_cases():
             for dt in INTS:
                 cases.append(Case(f'{op}_forward', lambda b, x, op=op:
                                   getattr(b, op + '_forward')(x), [draw(M, dt)]))
+    # piecewise-constant ops: forward only (draws * 3 cross several integers)
+    for dt in FLOATS:
+        for op in ('sign', 'floor', 'ceil', 'trunc'):
+            cases.append(Case(f'{op}_forward', lambda b, x, op=op:
+                              getattr(b, op + '_forward')(x), [draw(B, dt) * 3]))
+        for d in (0, 1, -1):
+            cases.append(Case(f'round_forward decimals={d}', lambda b, x, d=d:
+                              b.round_forward(x, d), [draw(B, dt) * 30]))
+    for dt in INTS:
+        cases.append(Case('sign_forward', lambda b, x: b.sign_forward(x), [draw(M, dt)]))
     for dt in FLOATS + INTS:
         for lo, hi in ((-0.5, None), (None, 0.5), (-0.5, 0.5)):
             if np.dtype(dt).kind == 'i':

@@ -12,8 +12,9 @@ import numpy as np
 PRIMITIVES = (
     [f'{op}_{way}' for op in ('neg', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
                               'relu', 'abs', 'reciprocal', 'clamp', 'leaky_relu', 'softplus',
-                              'pow_scalar')
+                              'pow_scalar', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan')
      for way in ('forward', 'backward')]
+    + [f'{op}_forward' for op in ('sign', 'floor', 'ceil', 'trunc', 'round')]
     + [f'{op}_forward' for op in ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
                                   'where')]
     + ['maximum_backward', 'minimum_backward']
@@ -52,7 +53,7 @@ def family(name):
 
 
 _UNARY_EXTRA = {'clamp': (-0.5, 0.5), 'pow_scalar': (2.5,), 'leaky_relu': (0.01,),
-                'softplus': (1.0, 20.0)}
+                'softplus': (1.0, 20.0), 'round': (0,)}
 _LOSS_EXTRA = {'smooth_l1_loss': (1.0,), 'binary_cross_entropy': (None,),
                'binary_cross_entropy_with_logits': (None, None)}
 
@@ -112,7 +113,8 @@ def kernel_args(name, n, rng):
     if name == 'adam_step':
         return ((real(), real(), real(), positive(), None, 10.0, 1e-3, 0.9, 0.999, 1e-8,
                  0.0, False, False, False), (0, 2, 3))
-    domain = positive if op in ('log', 'sqrt', 'reciprocal', 'pow_scalar') else real
+    domain = positive if op in ('log', 'sqrt', 'reciprocal', 'pow_scalar', 'log1p', 'log2',
+                                'log10', 'rsqrt') else real
     lead = (domain(),) if way == 'forward' else (domain(), real())
     return lead + _UNARY_EXTRA.get(op, ()), ()
 

@@ -24,7 +24,8 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_not', 'isnan', 'isinf',
               'isfinite', 'isclose', 'allclose', 'equal', 'all', 'any', 'gather',
               'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not', 'logical_and',
-              'logical_or', 'logical_xor'):
+              'logical_or', 'logical_xor', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
+              'square', 'sign', 'floor', 'ceil', 'trunc', 'fix', 'round'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 
@@ -349,6 +350,11 @@ Tensor.exp_ = _inplace_method(F.exp)
 Tensor.relu_ = _inplace_method(F.relu)
 Tensor.sigmoid_ = _inplace_method(F.sigmoid)
 Tensor.tanh_ = _inplace_method(F.tanh)
+for _name in ('abs', 'log', 'sqrt', 'sin', 'cos', 'reciprocal', 'log1p', 'expm1', 'log2',
+              'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor', 'ceil', 'trunc', 'fix',
+              'round'):
+    setattr(Tensor, _name + '_', _inplace_method(getattr(F, _name)))
+del _name
 
 
 def _augmented(op):

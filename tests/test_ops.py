@@ -76,6 +76,19 @@ def away_from(*points, gap=0.1):
 
 
 nonzero = away_from(0.0)
+# floor, ceil, trunc, round jump at integers (round at halves too): keep clear of both
+steps = away_from(*np.arange(-2.0, 2.01, 0.5))
+tenths = away_from(*np.arange(-2.0, 2.01, 0.05), gap=0.01)     # round(decimals=1)
+
+
+def above_minus_one(rng, shape):
+    """log1p's domain, with room for finite differences."""
+    return rng.uniform(-0.5, 2.0, shape)
+
+
+def within_quarter_turn(rng, shape):
+    """tan's domain: well inside (-pi/2, pi/2)."""
+    return rng.uniform(-1.2, 1.2, shape)
 
 
 def per(*draws):
@@ -279,6 +292,23 @@ OPS = [
        per(away_from(0.5))),
     Op('clamp/both', lambda x: x.clamp(-0.5, 0.5), (B,), lambda x: np.clip(x, -0.5, 0.5),
        per(away_from(-0.5, 0.5))),
+    Op('log1p', lambda x: x.log1p(), (M,), np.log1p, per(above_minus_one)),
+    Op('expm1', lambda x: x.expm1(), (M,), np.expm1),
+    Op('log2', lambda x: x.log2(), (M,), np.log2, POS),
+    Op('log10', lambda x: x.log10(), (M,), np.log10, POS),
+    Op('rsqrt', lambda x: x.rsqrt(), (M,), lambda x: 1 / np.sqrt(x), POS),
+    Op('tan', lambda x: x.tan(), (M,), np.tan, per(within_quarter_turn)),
+    Op('square', lambda x: x.square(), (B,), np.square),
+    # piecewise constant: zero gradients (no second derivative to check)
+    Op('sign', lambda x: x.sign(), (M,), np.sign, per(nonzero), gradgrad=False),
+    Op('floor', lambda x: x.floor(), (M,), np.floor, per(steps), gradgrad=False),
+    Op('ceil', lambda x: x.ceil(), (M,), np.ceil, per(steps), gradgrad=False),
+    Op('trunc', lambda x: x.trunc(), (M,), np.trunc, per(steps), gradgrad=False),
+    Op('round', lambda x: x.round(), (B,), np.rint, per(steps), gradgrad=False),
+    Op('round/decimals', lambda x: x.round(decimals=1), (M,), lambda x: np.round(x, 1),
+       per(tenths), gradgrad=False),
+    Op('round/negative_decimals', lambda x: (x * 100).round(decimals=-1), (M,),
+       lambda x: np.round(x * 100, -1), per(tenths), gradgrad=False),
     # reductions
     Op('sum/all', lambda x: x.sum(), (B,), np.sum),
     Op('sum/dim', lambda x: x.sum(1), (B,), lambda x: x.sum(1)),
@@ -517,7 +547,8 @@ REQUIRED_OPS = {
     'var', 'std', 'max', 'min', 'amax', 'argmax', 'logsumexp', 'softmax', 'log_softmax', 'mm',
     'bmm', 'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute',
     'expand', 'contiguous', 'T', 'cat', 'stack', 'split', 'chunk', 'index', 'reciprocal',
-    'gather', *NN_OPS,
+    'gather', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor',
+    'ceil', 'trunc', 'round', *NN_OPS,
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
@@ -539,7 +570,8 @@ REQUIRED_VARIANTS = {
 REQUIRED_GRADGRAD_OPS = {
     'add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos',
     'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'matmul', 'mm', 'bmm',
-    'softmax', 'log_softmax', 'logsumexp', *NN_OPS,
+    'softmax', 'log_softmax', 'logsumexp', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
+    'square', *NN_OPS,
 }
 
 

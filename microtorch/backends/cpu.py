@@ -148,6 +148,87 @@ def reciprocal_backward(y, gy):
     return -gy * y * y
 
 
+def log1p_forward(x):
+    return np.log1p(x)
+
+
+def log1p_backward(x, gy):
+    return gy / (1 + x)
+
+
+def expm1_forward(x):
+    return np.expm1(x)
+
+
+def expm1_backward(y, gy):
+    return gy * (y + 1)
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def log2_forward(x):
+    return np.log2(x)
+
+
+def log2_backward(x, gy):
+    return gy / (x * _LN2)
+
+
+def log10_forward(x):
+    return np.log10(x)
+
+
+def log10_backward(x, gy):
+    return gy / (x * _LN10)
+
+
+def rsqrt_forward(x):
+    return 1 / np.sqrt(x)
+
+
+def rsqrt_backward(y, gy):
+    return -0.5 * gy * y * y * y
+
+
+def tan_forward(x):
+    return np.tan(x)
+
+
+def tan_backward(y, gy):
+    return gy * (1 + y * y)
+
+
+# Piecewise-constant ops: forward only; their gradient is zero wherever it exists (PyTorch's
+# convention), which the op makes without a kernel. Integer inputs never get here (the op
+# returns a copy), so NumPy's float results keep the input's dtype.
+
+def sign_forward(x):
+    return np.sign(x)
+
+
+def floor_forward(x):
+    return np.floor(x)
+
+
+def ceil_forward(x):
+    return np.ceil(x)
+
+
+def trunc_forward(x):
+    return np.trunc(x)
+
+
+def round_forward(x, decimals):
+    """Half to even, as PyTorch: rint(x * 10^d) / 10^d, or rint(x / 10^-d) * 10^-d."""
+    if decimals == 0:
+        return np.rint(x)
+    ten_pow = x.dtype.type(10.0 ** abs(decimals))
+    if decimals > 0:
+        return np.rint(x * ten_pow) / ten_pow
+    return np.rint(x / ten_pow) * ten_pow
+
+
 def relu_forward(x):
     return np.maximum(x, 0)
 

@@ -425,6 +425,34 @@ tanh_forward, tanh_backward = _unary_pair('tanh')
 sigmoid_forward, sigmoid_backward = _unary_pair('sigmoid')
 reciprocal_forward, reciprocal_backward = _unary_pair('reciprocal')
 relu_forward, relu_backward = _unary_pair('relu')
+log1p_forward, log1p_backward = _unary_pair('log1p')
+expm1_forward, expm1_backward = _unary_pair('expm1')
+log2_forward, log2_backward = _unary_pair('log2')
+log10_forward, log10_backward = _unary_pair('log10')
+rsqrt_forward, rsqrt_backward = _unary_pair('rsqrt')
+tan_forward, tan_backward = _unary_pair('tan')
+
+
+# Piecewise-constant ops: a forward kernel each; their zero gradient needs none.
+def sign_forward(x):
+    return _unary('sign_forward', x)
+
+
+def floor_forward(x):
+    return _unary('floor_forward', x)
+
+
+def ceil_forward(x):
+    return _unary('ceil_forward', x)
+
+
+def trunc_forward(x):
+    return _unary('trunc_forward', x)
+
+
+def round_forward(x, decimals):
+    t = x.dtype.type
+    return _unary('round_forward', x, t(10.0 ** abs(decimals)), _i32(decimals))
 
 
 def _bounds(dtype, lo, hi):

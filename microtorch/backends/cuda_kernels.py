@@ -21,17 +21,24 @@ FLOAT = ('float32', 'float64')
 NUMBER = FLOAT + ('int32', 'int64')
 ALL = NUMBER + ('bool',)
 
+# Unary ops of floats with a plain forward/backward pair and no parameters (added together).
+SMOOTH_UNARY = ('log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan')
+# Piecewise-constant unary ops: a forward kernel, and a zero gradient (the 'zeros' marker).
+STEP_UNARY = ('sign', 'floor', 'ceil', 'trunc', 'round')
+
 # file -> {kernel: the dtypes it is instantiated for}. A kernel asked for in another dtype
 # raises PyTorch's "not implemented for" error.
 KERNELS = {
     'unary.cu': {
         **{f'{op}_forward': FLOAT for op in (
             'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'reciprocal',
-            'leaky_relu', 'softplus')},
-        **{f'{op}_forward': NUMBER for op in ('neg', 'abs', 'relu', 'clamp', 'pow_scalar')},
+            'leaky_relu', 'softplus', *SMOOTH_UNARY, 'floor', 'ceil', 'trunc', 'round')},
+        **{f'{op}_forward': NUMBER for op in ('neg', 'abs', 'relu', 'clamp', 'pow_scalar',
+                                              'sign')},
         **{f'{op}_backward': FLOAT for op in (
             'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
-            'reciprocal', 'relu', 'clamp', 'pow_scalar', 'leaky_relu', 'softplus')},
+            'reciprocal', 'relu', 'clamp', 'pow_scalar', 'leaky_relu', 'softplus',
+            *SMOOTH_UNARY)},
     },
     'binary.cu': {
         'add_forward': ALL, 'sub_forward': NUMBER, 'mul_forward': ALL, 'div_forward': FLOAT,
@@ -66,9 +73,10 @@ FILE_OF = {name: file for file, kernels in KERNELS.items() for name in kernels}
 #   'cuBLAS'  cupy.matmul
 #   'copy'    a copy by CuPy (concatenate, contiguous copy, advanced-index take)
 #   'none'    no gradient
+#   'zeros'   a zero gradient (piecewise-constant ops), a zero-filled buffer from the pool
 # A backward that is made of other ops lists the kernels those run. sum_forward appears
 # wherever the engine sums a broadcast gradient back to an input's shape.
-MARKERS = ('view', 'cuBLAS', 'copy', 'none')
+MARKERS = ('view', 'cuBLAS', 'copy', 'none', 'zeros')
 OP_KERNELS = {
     'add': (('add_forward',), ('view', 'sum_forward')),
     'sub': (('sub_forward',), ('neg_forward', 'sum_forward')),
@@ -85,7 +93,9 @@ OP_KERNELS = {
     'clamp': (('clamp_forward',), ('clamp_backward',)),
     **{op: ((f'{op}_forward',), (f'{op}_backward',)) for op in (
         'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leaky_relu',
-        'softplus')},
+        'softplus', *SMOOTH_UNARY)},
+    **{op: ((f'{op}_forward',), ('zeros',)) for op in STEP_UNARY},
+    'square': (('pow_scalar_forward',), ('pow_scalar_backward',)),
     'sum': (('sum_forward',), ('view',)),
     'mean': (('sum_forward',), ('div_forward', 'view')),
     'var': (('sum_forward', 'var_forward'),

@@ -283,3 +283,118 @@ __global__ void softplus_backward(const T* __restrict__ x, const T* __restrict__
         mt::put(gx, i, z > threshold ? g : T(g * mt::sigmoid(z)), acc);
     });
 }
+
+// ---- log1p: y = ln(1 + x); gx = gy / (1 + x) -----------------------------------------------
+template <typename T>
+__global__ void log1p_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::log1p_(x[i]); });
+}
+template <typename T>
+__global__ void log1p_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                               T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        mt::put(gx, i, T(mt::at(gy, kgy, i) / (T(1) + x[i])), acc);
+    });
+}
+
+// ---- expm1: y = e^x - 1 (exact near 0); gx = gy (y + 1) ------------------------------------
+template <typename T>
+__global__ void expm1_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::expm1_(x[i]); });
+}
+template <typename T>
+__global__ void expm1_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                               T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * (y[i] + T(1))), acc);
+    });
+}
+
+// ---- log2, log10: gx = gy / (x ln b) -------------------------------------------------------
+template <typename T>
+__global__ void log2_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::log2_(x[i]); });
+}
+template <typename T>
+__global__ void log2_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    const T ln2 = T(0.693147180559945309417232121458176568);
+    mt::grid_stride_x4(n, [&](i64 i) {
+        mt::put(gx, i, T(mt::at(gy, kgy, i) / (x[i] * ln2)), acc);
+    });
+}
+template <typename T>
+__global__ void log10_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::log10_(x[i]); });
+}
+template <typename T>
+__global__ void log10_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                               T* __restrict__ gx, i64 n, int kgy, int acc) {
+    const T ln10 = T(2.30258509299404568401799145468436421);
+    mt::grid_stride_x4(n, [&](i64 i) {
+        mt::put(gx, i, T(mt::at(gy, kgy, i) / (x[i] * ln10)), acc);
+    });
+}
+
+// ---- rsqrt: y = 1 / sqrt x (correctly rounded sqrt, then divide, as the CPU does);
+//      gx = -gy y^3 / 2 ---------------------------------------------------------------------
+template <typename T>
+__global__ void rsqrt_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = T(1) / mt::sqrt_(x[i]); });
+}
+template <typename T>
+__global__ void rsqrt_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                               T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = y[i];
+        mt::put(gx, i, T(T(-0.5) * mt::at(gy, kgy, i) * v * v * v), acc);
+    });
+}
+
+// ---- tan: gx = gy (1 + y^2) ----------------------------------------------------------------
+template <typename T>
+__global__ void tan_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::tan_(x[i]); });
+}
+template <typename T>
+__global__ void tan_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                             T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = y[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * (T(1) + v * v)), acc);
+    });
+}
+
+// ---- piecewise-constant ops: forward only. Their gradient is zero wherever it exists
+// (PyTorch's convention), a zero-filled buffer: no backward kernel to run.
+// sign: -1, 0 or 1 (NaN stays NaN); floor, ceil, trunc; round: half to even (rint), with
+// `decimals` as PyTorch: rint(x * 10^d) / 10^d, or rint(x / 10^-d) * 10^-d for d < 0.
+template <typename T>
+__global__ void sign_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = v > T(0) ? T(1) : v < T(0) ? T(-1) : v;       // 0 and NaN pass through
+    });
+}
+template <typename T>
+__global__ void floor_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::floor_(x[i]); });
+}
+template <typename T>
+__global__ void ceil_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::ceil_(x[i]); });
+}
+template <typename T>
+__global__ void trunc_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::trunc_(x[i]); });
+}
+template <typename T>
+__global__ void round_forward(const T* __restrict__ x, T* __restrict__ y, i64 n,
+                              T ten_pow, int decimals) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = decimals == 0 ? mt::rint_(v)
+             : decimals > 0 ? T(mt::rint_(T(v * ten_pow)) / ten_pow)
+                            : T(mt::rint_(T(v / ten_pow)) * ten_pow);
+    });
+}

@@ -6,6 +6,8 @@ cheaper from. Backward is itself an op, `FGrad`, whose forward is the fused kern
 second derivative - is written with Tensor ops. So a plain backward costs one kernel per op and
 `create_graph=True` still gets exact higher derivatives (Chainer's pattern).
 """
+import math
+
 from ..autograd.function import Function
 
 
@@ -115,3 +117,47 @@ PowScalar = _unary(
     lambda x, gy, gg, p: (gg * gy * p * (p - 1) * x ** (p - 2) if p not in (0, 1) else None,
                           PowScalar.grad_op.apply(x, gg, p)),
     node_name='PowBackward0')
+Log1p = _unary('log1p', 'x', lambda x, gy, gg: (-gg * gy / ((1 + x) * (1 + x)), gg / (1 + x)),
+               node_name='Log1PBackward0')
+Expm1 = _unary('expm1', 'y', lambda y, gy, gg: (gg * gy, gg * (y + 1)))
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+Log2 = _unary('log2', 'x', lambda x, gy, gg: (-gg * gy / (x * x * _LN2), gg / (x * _LN2)))
+Log10 = _unary('log10', 'x', lambda x, gy, gg: (-gg * gy / (x * x * _LN10), gg / (x * _LN10)))
+# rsqrt: gx = -gy y^3 / 2, so d(gx)/dy = -3 gy y^2 / 2
+Rsqrt = _unary('rsqrt', 'y', lambda y, gy, gg: (-1.5 * gg * gy * y * y, -0.5 * gg * y * y * y))
+Tan = _unary('tan', 'y', lambda y, gy, gg: (2 * gg * gy * y, gg * (1 + y * y)))
+
+
+def _step(name, node_name=None):
+    """A piecewise-constant op (sign, floor, ...): its forward kernel, and a zero gradient
+    wherever the derivative exists, as PyTorch gives (a zero-filled buffer, no kernel). The
+    zero does not depend on x, so a double backward finds nothing to differentiate."""
+    forward_kernel = name + '_forward'
+
+    def forward(ctx, x, *params):
+        ctx.nparams = len(params)
+        return getattr(ctx.backend, forward_kernel)(x, *params)
+
+    def backward(ctx, gy):
+        from ..creation import zeros_like
+        return (zeros_like(gy),) + (None,) * ctx.nparams
+
+    def backward_data(ctx, gy):
+        gx = ctx.backend.zeros(gy.shape, gy.dtype)
+        return (gx,) + (None,) * ctx.nparams if ctx.nparams else gx
+
+    title = name.capitalize()
+    return type(title, (Function,), {
+        'node_name': node_name or title + 'Backward0',
+        'forward': staticmethod(forward),
+        'backward': staticmethod(backward),
+        'backward_data': staticmethod(backward_data),
+        '__module__': __name__,
+    })
+
+
+Sign = _step('sign')
+Floor = _step('floor')
+Ceil = _step('ceil')
+Trunc = _step('trunc')
+Round = _step('round')

@@ -432,6 +432,79 @@ def sigmoid(input):
     return E.Sigmoid.apply(input if input._data.dtype.kind == 'f' else _floating(input))
 
 
+def log1p(input):
+    return E.Log1p.apply(_floating(input))
+
+
+def expm1(input):
+    return E.Expm1.apply(_floating(input))
+
+
+def log2(input):
+    return E.Log2.apply(_floating(input))
+
+
+def log10(input):
+    return E.Log10.apply(_floating(input))
+
+
+def rsqrt(input):
+    return E.Rsqrt.apply(_floating(input))
+
+
+def tan(input):
+    return E.Tan.apply(_floating(input))
+
+
+def square(input):
+    """x * x as PyTorch computes it: pow(x, 2) (PowBackward0); bools square to int64."""
+    if input._data.dtype.kind == 'b':
+        input = cast(input, _dtype.int64)
+    return pow(input, 2)
+
+
+def sign(input):
+    if input._data.dtype.kind == 'b':
+        return clone(input)                      # sign(True) is True
+    return E.Sign.apply(input)
+
+
+def _step_input(input, name):
+    """floor, ceil, trunc and round of an integer tensor are a copy of it; bools are refused
+    with PyTorch's kernel name."""
+    kind = input._data.dtype.kind
+    if kind == 'b':
+        kernel = f'{name}_vml_cpu' if input.device.type == 'cpu' else f'{name}_cuda'
+        _refuse_dtype(input, kernel, ('b',))
+    return kind == 'f'
+
+
+def floor(input):
+    return E.Floor.apply(input) if _step_input(input, 'floor') else clone(input)
+
+
+def ceil(input):
+    return E.Ceil.apply(input) if _step_input(input, 'ceil') else clone(input)
+
+
+def trunc(input):
+    return E.Trunc.apply(input) if _step_input(input, 'trunc') else clone(input)
+
+
+fix = trunc
+
+
+def round(input, *, decimals=0):
+    if type(decimals) is not int:
+        raise TypeError("round() received an invalid combination of arguments - argument "
+                        f"'decimals' must be int, not {type(decimals).__name__}")
+    if not _step_input(input, 'round'):
+        if decimals:
+            _refuse_dtype(input, 'round_' + input.device.type, ('i', 'u'))
+        return clone(input)
+    return E.Round.apply(input, decimals)
+
+
 def relu(input):
     if input._data.dtype.kind == 'b':
         raise RuntimeError('Boolean inputs not supported for relu')
