@@ -56,7 +56,7 @@ def positive(shape, dtype):
 
 def nonzero(shape, dtype):
     x = draw(shape, dtype)
-    return np.where(np.abs(x) < 0.1, 0.5, x).astype(dtype)
+    return np.where(np.abs(x) < 0.1, 0.5 if np.dtype(dtype).kind == 'f' else 1, x).astype(dtype)
 
 
 class Case:
@@ -214,12 +214,15 @@ def binary_cases():
     cases = []
     ops = {'add': FLOATS + INTS + (np.bool_,), 'sub': FLOATS + INTS, 'mul': FLOATS + INTS +
            (np.bool_,), 'div': FLOATS, 'pow': FLOATS + INTS,
-           'maximum': FLOATS + INTS + (np.bool_,), 'minimum': FLOATS + INTS + (np.bool_,)}
+           'maximum': FLOATS + INTS + (np.bool_,), 'minimum': FLOATS + INTS + (np.bool_,),
+           **{op: FLOATS + INTS for op in ('floor_divide', 'trunc_divide', 'remainder',
+                                           'fmod')}}
     for op, dtypes in ops.items():
         fn = op + '_forward'
         for dt in dtypes:
             a_dom = positive if op == 'pow' and np.dtype(dt).kind == 'f' else draw
-            b_dom = nonzero if op == 'div' else draw
+            b_dom = nonzero if op in ('div', 'floor_divide', 'trunc_divide', 'remainder',
+                                      'fmod') else draw
             # (integer pow takes negative exponents too: 1 / a ** |b| cut toward 0, as PyTorch)
             for name, sa, sb in LAYOUTS:
                 if np.dtype(dt).kind != 'f' and name.startswith('big'):

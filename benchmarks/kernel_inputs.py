@@ -16,7 +16,7 @@ PRIMITIVES = (
      for way in ('forward', 'backward')]
     + [f'{op}_forward' for op in ('sign', 'floor', 'ceil', 'trunc', 'round')]
     + [f'{op}_forward' for op in ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
-                                  'where')]
+                                  'where', 'floor_divide', 'trunc_divide', 'remainder', 'fmod')]
     + ['maximum_backward', 'minimum_backward']
     + [f'{op}_forward' for op in ('sum', 'max', 'min', 'var', 'logsumexp')]
     + [f'{op}_{way}' for op in ('softmax', 'log_softmax') for way in ('forward', 'backward')]
@@ -26,7 +26,9 @@ PRIMITIVES = (
        for way in ('forward', 'backward')]
     + ['sgd_step', 'adam_step'])
 
-_BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where')
+_BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
+           'trunc_divide', 'remainder', 'fmod')
+_DIVISIONS = ('div', 'floor_divide', 'trunc_divide', 'remainder', 'fmod')
 _REDUCTIONS = ('sum', 'max', 'min', 'var', 'logsumexp')
 
 
@@ -82,8 +84,8 @@ def kernel_args(name, n, rng):
         return (positive(), positive()), ()
     if name == 'where_forward':
         return (rng.random(n) < 0.5, real(), real()), ()
-    if op in ('add', 'sub', 'mul', 'div', 'maximum', 'minimum'):
-        return (real(), positive() if op == 'div' else real()), ()
+    if op in _BINARY:
+        return (real(), positive() if op in _DIVISIONS else real()), ()
     if op in ('sum', 'max', 'min'):
         return (real(shape), (0, 1), False), ()
     if name == 'var_forward':

@@ -26,7 +26,8 @@ from .ops.functional import (
     isfinite, isclose, allclose, equal, all, any, sum, mean, var, std, max, min, amax, amin, argmax,
     argmin, logsumexp, softmax, log_softmax, matmul, mm, bmm, dot, reshape, flatten, squeeze,
     unsqueeze, transpose, t, permute, cat, concat, concatenate, stack, split, chunk, gather,
-    clone, log1p, expm1, log2, log10, rsqrt, tan, square, sign, floor, ceil, trunc, fix, round)
+    clone, log1p, expm1, log2, log10, rsqrt, tan, square, sign, floor, ceil, trunc, fix, round,
+    floor_divide, remainder, fmod)
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

@@ -25,7 +25,8 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'isfinite', 'isclose', 'allclose', 'equal', 'all', 'any', 'gather',
               'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not', 'logical_and',
               'logical_or', 'logical_xor', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
-              'square', 'sign', 'floor', 'ceil', 'trunc', 'fix', 'round'):
+              'square', 'sign', 'floor', 'ceil', 'trunc', 'fix', 'round', 'floor_divide',
+              'remainder', 'fmod'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 
@@ -61,6 +62,10 @@ Tensor.__truediv__ = F.div
 Tensor.__rtruediv__ = lambda self, other: F.rdiv(self, other)
 Tensor.__pow__ = F.pow
 Tensor.__rpow__ = lambda self, other: F._binary(F.B.RPow, other, self)
+Tensor.__floordiv__ = F.floor_divide
+Tensor.__rfloordiv__ = lambda self, other: F.floor_divide(other, self)
+Tensor.__mod__ = F.remainder
+Tensor.__rmod__ = lambda self, other: F.remainder(other, self)
 Tensor.__matmul__ = F.matmul
 Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self)
 Tensor.__neg__ = F.neg
@@ -352,7 +357,7 @@ Tensor.sigmoid_ = _inplace_method(F.sigmoid)
 Tensor.tanh_ = _inplace_method(F.tanh)
 for _name in ('abs', 'log', 'sqrt', 'sin', 'cos', 'reciprocal', 'log1p', 'expm1', 'log2',
               'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor', 'ceil', 'trunc', 'fix',
-              'round'):
+              'round', 'floor_divide', 'remainder', 'fmod'):
     setattr(Tensor, _name + '_', _inplace_method(getattr(F, _name)))
 del _name
 
@@ -368,6 +373,8 @@ Tensor.__iadd__ = _augmented(F.add)
 Tensor.__isub__ = _augmented(F.sub)
 Tensor.__imul__ = _augmented(F.mul)
 Tensor.__itruediv__ = _augmented(F.div)
+Tensor.__ifloordiv__ = _augmented(F.floor_divide)
+Tensor.__imod__ = _augmented(F.remainder)
 Tensor.__ipow__ = _augmented(F.pow)
 
 

@@ -596,6 +596,21 @@ def _(lib):
     return lambda: ~f, [f]
 
 
+@case('floor_divide-backward', RuntimeError,
+      'derivative for aten::floor_divide is not implemented')
+def _(lib):
+    x = leaf(lib, (1.5, -2.5))
+    y = (x // 1).sum()
+    return y.backward, [x, y]
+
+
+@case('rremainder-backward', RuntimeError, 'derivative for aten::remainder is not implemented')
+def _(lib):
+    x = leaf(lib, (1.5, -2.5))
+    y = (7 % x).sum()
+    return y.backward, [x, y]
+
+
 def _no_version(kernel, dtype_name):
     return f'"{kernel}" not implemented for \'{dtype_name}\''
 
@@ -662,6 +677,38 @@ for _name, _exc, _message, _call in (
          lambda lib, m, i: lib.arange(5, dtype=lib.bool)),
         ('linspace-bool', NotImplementedError, _no_version('linspace_cpu', 'Bool'),
          lambda lib, m, i: lib.linspace(0, 1, 5, dtype=lib.bool)),
+        # integer division by zero, and rounding ops without a version for the dtype
+        ('floordiv-int-zero', RuntimeError, 'ZeroDivisionError', lambda lib, m, i: i // 0),
+        ('remainder-int-zero', RuntimeError, 'ZeroDivisionError',
+         lambda lib, m, i: i % lib.tensor([2, 0])),
+        ('fmod-int-zero', RuntimeError, 'ZeroDivisionError', lambda lib, m, i: i.fmod(0)),
+        ('div-trunc-int-zero', RuntimeError, 'ZeroDivisionError',
+         lambda lib, m, i: lib.div(i, 0, rounding_mode='trunc')),
+        ('ifloordiv-int-zero', RuntimeError, 'ZeroDivisionError',
+         lambda lib, m, i: i.__ifloordiv__(0)),
+        ('remainder_-int-zero', RuntimeError, 'ZeroDivisionError',
+         lambda lib, m, i: i.remainder_(0)),
+        ('floordiv-bool', NotImplementedError, _no_version('div_floor_cpu', 'Bool'),
+         lambda lib, m, i: m // m),
+        ('remainder-bool', NotImplementedError, _no_version('remainder_cpu', 'Bool'),
+         lambda lib, m, i: m % True),
+        ('fmod-bool', NotImplementedError, _no_version('fmod_cpu', 'Bool'),
+         lambda lib, m, i: m.fmod(m)),
+        ('div-trunc-bool', NotImplementedError, _no_version('div_trunc_cpu', 'Bool'),
+         lambda lib, m, i: m.div(m, rounding_mode='trunc')),
+        ('div-rounding-mode', RuntimeError, "div expected rounding_mode to be one of None, "
+         "'trunc', or 'floor' but found 'round'",
+         lambda lib, m, i: lib.div(i, 2, rounding_mode='round')),
+        ('floor-bool', NotImplementedError, _no_version('floor_vml_cpu', 'Bool'),
+         lambda lib, m, i: m.floor()),
+        ('ceil-bool', NotImplementedError, _no_version('ceil_vml_cpu', 'Bool'),
+         lambda lib, m, i: m.ceil()),
+        ('trunc_-bool', NotImplementedError, _no_version('trunc_vml_cpu', 'Bool'),
+         lambda lib, m, i: m.trunc_()),
+        ('round-bool', NotImplementedError, _no_version('round_vml_cpu', 'Bool'),
+         lambda lib, m, i: m.round()),
+        ('round-int-decimals', NotImplementedError, _no_version('round_cpu', 'Long'),
+         lambda lib, m, i: i.round(decimals=1)),
         ('mm-int-long', RuntimeError, 'expected m1 and m2 to have the same dtype, but got: int '
          '!= long int', lambda lib, m, i: i.int().reshape(1, 2) @ i.reshape(2, 1)),
         ('bce-dtypes', RuntimeError, 'Found dtype Long but expected Float',

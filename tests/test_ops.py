@@ -81,6 +81,23 @@ steps = away_from(*np.arange(-2.0, 2.01, 0.5))
 tenths = away_from(*np.arange(-2.0, 2.01, 0.05), gap=0.01)     # round(decimals=1)
 
 
+def quotients(rng, shapes):
+    """x and y with x / y at least 0.2 from an integer (where //, % and fmod jump) and
+    |y| in [0.5, 2], of either sign."""
+    shape = np.broadcast_shapes(*shapes)
+    y = rng.uniform(0.5, 2.0, shapes[1]) * rng.choice([-1.0, 1.0], shapes[1])
+    q = rng.integers(-3, 4, shape) + rng.uniform(0.2, 0.8, shape)
+    x = q * y
+    return [x if x.shape == tuple(shapes[0]) else x[(0,) * (x.ndim - len(shapes[0]))], y]
+
+
+def between_multiples(step):
+    """x with x / step at least 0.2 from an integer: x % step, fmod(x, step) are smooth."""
+    def draw(rng, shape):
+        return step * (rng.integers(-3, 4, shape) + rng.uniform(0.2, 0.8, shape))
+    return draw
+
+
 def above_minus_one(rng, shape):
     """log1p's domain, with room for finite differences."""
     return rng.uniform(-0.5, 2.0, shape)
@@ -264,6 +281,20 @@ OPS = [
        per(positive, real)),
     Op('pow/scalar**tensor', lambda x: 2.0 ** x, (M,), lambda x: 2.0 ** x),
     Op('pow/scalar**tensor_lt1', lambda x: 0.5 ** x, (M,), lambda x: 0.5 ** x),
+    # remainders (d/dy = -floor(x / y), or -trunc for fmod) and rounded division (zero
+    # gradients); floor_divide has no derivative in PyTorch (tests/test_tensor.py)
+    Op('remainder/same', lambda x, y: x % y, (M, M), lambda x, y: np.remainder(x, y),
+       quotients),
+    Op('remainder/bcast', lambda x, y: x.remainder(y), (M, (3, 1)), np.remainder, quotients),
+    Op('remainder/scalar_right', lambda x: x % 0.75, (M,),
+       lambda x: np.remainder(x, 0.75), per(between_multiples(0.75))),
+    Op('fmod/same', lambda x, y: x.fmod(y), (M, M), np.fmod, quotients),
+    Op('fmod/scalar_right', lambda x: x.fmod(-1.25), (M,), lambda x: np.fmod(x, -1.25),
+       per(between_multiples(1.25))),
+    Op('div_rounded/floor', lambda x, y: x.div(y, rounding_mode='floor'), (M, M), np.floor_divide,
+       quotients, gradgrad=False),
+    Op('div_rounded/trunc', lambda x, y: x.div(y, rounding_mode='trunc'), (M, (3, 1)),
+       lambda x, y: np.trunc(x / y), quotients, gradgrad=False),
     Op('maximum/same', lambda x, y: x.maximum(y), (M, M), np.maximum, distinct),
     Op('maximum/bcast', lambda x, y: x.maximum(y), (M, (3, 1)), np.maximum, distinct),
     Op('minimum/same', lambda x, y: x.minimum(y), (M, M), np.minimum, distinct),
@@ -548,7 +579,7 @@ REQUIRED_OPS = {
     'bmm', 'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute',
     'expand', 'contiguous', 'T', 'cat', 'stack', 'split', 'chunk', 'index', 'reciprocal',
     'gather', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor',
-    'ceil', 'trunc', 'round', *NN_OPS,
+    'ceil', 'trunc', 'round', 'remainder', 'fmod', *NN_OPS,
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
@@ -571,7 +602,7 @@ REQUIRED_GRADGRAD_OPS = {
     'add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos',
     'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'matmul', 'mm', 'bmm',
     'softmax', 'log_softmax', 'logsumexp', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
-    'square', *NN_OPS,
+    'square', 'remainder', 'fmod', *NN_OPS,
 }
 
 

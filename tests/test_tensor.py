@@ -649,6 +649,32 @@ def test_cat_matches_torch(name, torch):
 # Results PyTorch gives where microtorch once raised or gave another dtype: alpha takes no part
 # in promotion, a bool to a bool power stays bool, gather takes int32 indices, isclose.
 RESULT_CASES = {
+    # rounded division and remainders: Python's signs, PyTorch's dtypes, -0.0 kept
+    'floordiv-float': lambda lib: lib.tensor([5.0, -5.0, 5.5, -0.0, 1.0]) //
+    lib.tensor([2.0, 2.0, -2.0, 2.0, 0.0]),
+    'floordiv-int': lambda lib: lib.tensor([7, -7, 7, -7, 0]) // lib.tensor([2, 2, -2, -3, 3]),
+    'floordiv-int32-number': lambda lib: lib.tensor([7, -7], dtype=lib.int32) // 2,
+    'floordiv-int-float': lambda lib: lib.tensor([7, -7]) // 2.5,
+    'rfloordiv': lambda lib: 7 // lib.tensor([2, -2]),
+    'floordiv-bool-number': lambda lib: lib.tensor([True, False]) // 2,
+    'remainder-float': lambda lib: lib.tensor([5.0, -5.0, 5.5, -0.0]) %
+    lib.tensor([2.0, 2.0, -2.0, 2.0]),
+    'remainder-int': lambda lib: lib.tensor([7, -7, 7, -7]) % lib.tensor([2, 2, -2, -3]),
+    'rremainder-float': lambda lib: 7.5 % lib.tensor([2, -2]),
+    'fmod-int': lambda lib: lib.tensor([7, -7, 7, -7]).fmod(lib.tensor([2, 2, -2, -3])),
+    'div-trunc-int': lambda lib: lib.div(lib.tensor([7, -7, 6]), lib.tensor([2, 2, -3]),
+                                         rounding_mode='trunc'),
+    'div-floor-int-float': lambda lib: lib.tensor([7, -7]).div(2.0, rounding_mode='floor'),
+    'floordiv-requires-grad': lambda lib: (lib.ones(2, requires_grad=True) // 2).requires_grad,
+    'imod-int': lambda lib: lib.tensor([7, -7]).__imod__(3),
+    'round-half-even': lambda lib: lib.tensor([0.5, 1.5, 2.5, -0.5, -2.5]).round(),
+    'round-decimals': lambda lib: lib.tensor([1.25, 2.5, -3.75]).round(decimals=1),
+    'sign-int': lambda lib: lib.tensor([-3, 0, 5]).sign(),
+    'sign-nan': lambda lib: lib.tensor([float('nan'), -0.0, 2.0]).sign(),
+    'floor-int32': lambda lib: lib.tensor([3, -2], dtype=lib.int32).floor(),
+    'square-bool': lambda lib: lib.tensor([True, False]).square(),
+    'square-int32': lambda lib: lib.tensor([3, -2], dtype=lib.int32).square(),
+    'log1p-int': lambda lib: lib.tensor([0, 1]).log1p().round(decimals=4),
     'add-bool-alpha-int': lambda lib: lib.add(lib.tensor([True, False]),
                                               lib.tensor([True, False]), alpha=2),
     'add-bool-int-alpha': lambda lib: lib.add(lib.tensor([True, False]), lib.tensor([1, 1]),

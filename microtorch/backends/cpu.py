@@ -204,7 +204,8 @@ def tan_backward(y, gy):
 # returns a copy), so NumPy's float results keep the input's dtype.
 
 def sign_forward(x):
-    return np.sign(x)
+    # PyTorch's (x > 0) - (x < 0): sign(nan) is 0 and sign(-0.0) is 0.0 (NumPy: nan, -0.0)
+    return np.subtract(x > 0, x < 0, dtype=x.dtype)
 
 
 def floor_forward(x):
@@ -318,6 +319,44 @@ def pow_forward(a, b):
         out = np.power(a, np.abs(b))
         return np.where(np.less(b, 0) & (np.abs(a) != 1), 0, out)
     return np.power(a, b)
+
+
+# Rounded division and remainders, as PyTorch computes them. An integer division by zero
+# raises PyTorch's error (NumPy would give 0 and a warning).
+
+def _check_integer_divisor(a, b):
+    if np.result_type(a, b).kind in 'iu' and np.any(np.equal(b, 0)):
+        raise RuntimeError('ZeroDivisionError')
+
+
+def floor_divide_forward(a, b):
+    """Python's floor division (NumPy's floats go through fmod, as PyTorch's)."""
+    _check_integer_divisor(a, b)
+    return np.floor_divide(a, b)
+
+
+def trunc_divide_forward(a, b):
+    _check_integer_divisor(a, b)
+    if np.result_type(a, b).kind == 'f':
+        return np.trunc(np.true_divide(a, b))
+    q = np.floor_divide(a, b)              # floor and trunc differ on inexact negatives
+    return q + ((q < 0) & (q * b != a))
+
+
+def remainder_forward(a, b):
+    """The remainder with b's sign. Floats as PyTorch: fmod, then + b where the signs differ
+    (so -0.0 % 2 is -0.0; NumPy's remainder gives 0.0)."""
+    _check_integer_divisor(a, b)
+    if np.result_type(a, b).kind != 'f':
+        return np.remainder(a, b)
+    mod = np.fmod(a, b)
+    fix = (mod != 0) & (np.less(b, 0) != (mod < 0))
+    return np.where(fix, mod + b, mod).astype(mod.dtype, copy=False)
+
+
+def fmod_forward(a, b):
+    _check_integer_divisor(a, b)
+    return np.fmod(a, b)
 
 
 def where_forward(cond, a, b):

@@ -671,6 +671,22 @@ def pow_forward(a, b):
     return _binary('pow_forward', a, b)
 
 
+def floor_divide_forward(a, b):
+    return _binary('floor_divide_forward', a, b)
+
+
+def trunc_divide_forward(a, b):
+    return _binary('trunc_divide_forward', a, b)
+
+
+def remainder_forward(a, b):
+    return _binary('remainder_forward', a, b)
+
+
+def fmod_forward(a, b):
+    return _binary('fmod_forward', a, b)
+
+
 def maximum_forward(a, b):
     return _binary('maximum_forward', a, b)
 

@@ -42,7 +42,8 @@ KERNELS = {
     },
     'binary.cu': {
         'add_forward': ALL, 'sub_forward': NUMBER, 'mul_forward': ALL, 'div_forward': FLOAT,
-        'pow_forward': NUMBER, 'maximum_forward': ALL, 'minimum_forward': ALL,
+        'pow_forward': NUMBER, 'floor_divide_forward': NUMBER, 'trunc_divide_forward': NUMBER,
+        'remainder_forward': NUMBER, 'fmod_forward': NUMBER, 'maximum_forward': ALL, 'minimum_forward': ALL,
         'compare_forward': ALL, 'where_forward': ALL, 'maximum_backward': FLOAT,
         'minimum_backward': FLOAT, 'linear_forward': FLOAT,
     },
@@ -85,6 +86,14 @@ OP_KERNELS = {
     'pow': (('pow_forward', 'pow_scalar_forward'),
             ('pow_scalar_backward', 'pow_forward', 'mul_forward', 'log_forward',
              'where_forward', 'sum_forward')),
+    # floor_divide has no derivative in PyTorch (its backward raises); div with a rounding
+    # mode has a zero one
+    'floor_divide': (('floor_divide_forward',), ('none',)),
+    'div_rounded': (('floor_divide_forward', 'trunc_divide_forward'), ('zeros',)),
+    'remainder': (('remainder_forward',),
+                  ('floor_divide_forward', 'mul_forward', 'neg_forward', 'sum_forward')),
+    'fmod': (('fmod_forward',),
+             ('trunc_divide_forward', 'mul_forward', 'neg_forward', 'sum_forward')),
     'maximum': (('maximum_forward',), ('maximum_backward', 'sum_forward')),
     'minimum': (('minimum_forward',), ('minimum_backward', 'sum_forward')),
     'where': (('where_forward',), ('where_forward', 'sum_forward')),

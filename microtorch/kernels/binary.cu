@@ -1,5 +1,5 @@
-// binary.cu: elementwise binary ops with broadcasting, where(), comparisons, and the fused
-// backward of maximum/minimum.
+// binary.cu: elementwise binary ops with broadcasting (arithmetic, rounded division and
+// remainders), where(), comparisons, and the fused backward of maximum/minimum.
 //
 // The output is contiguous, of the broadcast shape, n elements. Each operand comes in one
 // of four kinds, chosen per launch by the backend (after it has merged the dims that can be
@@ -88,6 +88,69 @@ template <typename T> struct PowOp {
     __device__ T operator()(T a, T b) const { return pow2(a, b); }
 };
 
+// Rounded division and remainders, as PyTorch computes them. Floats: floor division is
+// Python's (through fmod, so that 5.5 // -2 is -3 exactly); remainder takes b's sign, fmod
+// a's. Integers: a zero divisor gives 0 here (the CPU backend raises PyTorch's error; a GPU
+// check would cost a host round trip, and PyTorch's CUDA kernels do not check either).
+__device__ __forceinline__ float fmod_(float a, float b) { return fmodf(a, b); }
+__device__ __forceinline__ double fmod_(double a, double b) { return fmod(a, b); }
+template <typename T> __device__ __forceinline__ T floor_divide_(T a, T b) {
+    if (b == T(0)) return a / b;                              // inf or nan
+    const T mod = fmod_(a, b);
+    T div = (a - mod) / b;
+    if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) div -= T(1);
+    if (div == T(0)) return copysign_(T(0), a / b);
+    T q = floor_(div);
+    if (div - q > T(0.5)) q += T(1);
+    return q;
+}
+template <typename T> __device__ __forceinline__ T remainder_(T a, T b) {
+    T mod = fmod_(a, b);
+    if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) mod += b;
+    return mod;
+}
+template <typename T> __device__ __forceinline__ T trunc_divide_(T a, T b) {
+    return trunc_(a / b);
+}
+template <typename I> __device__ __forceinline__ I ifloor_divide(I a, I b) {
+    if (b == 0) return 0;
+    const I q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? I(q - 1) : q;
+}
+template <typename I> __device__ __forceinline__ I iremainder(I a, I b) {
+    if (b == 0) return 0;
+    const I r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? I(r + b) : r;
+}
+// the integer versions: exact overloads, chosen over the float templates above
+template <typename I> __device__ __forceinline__ I itrunc_divide(I a, I b) {
+    return b == 0 ? I(0) : I(a / b);
+}
+template <typename I> __device__ __forceinline__ I ifmod(I a, I b) {
+    return b == 0 ? I(0) : I(a % b);
+}
+__device__ __forceinline__ int floor_divide_(int a, int b) { return ifloor_divide(a, b); }
+__device__ __forceinline__ i64 floor_divide_(i64 a, i64 b) { return ifloor_divide(a, b); }
+__device__ __forceinline__ int remainder_(int a, int b) { return iremainder(a, b); }
+__device__ __forceinline__ i64 remainder_(i64 a, i64 b) { return iremainder(a, b); }
+__device__ __forceinline__ int trunc_divide_(int a, int b) { return itrunc_divide(a, b); }
+__device__ __forceinline__ i64 trunc_divide_(i64 a, i64 b) { return itrunc_divide(a, b); }
+__device__ __forceinline__ int fmod_(int a, int b) { return ifmod(a, b); }
+__device__ __forceinline__ i64 fmod_(i64 a, i64 b) { return ifmod(a, b); }
+
+template <typename T> struct FloorDivideOp {
+    __device__ T operator()(T a, T b) const { return floor_divide_(a, b); }
+};
+template <typename T> struct TruncDivideOp {
+    __device__ T operator()(T a, T b) const { return trunc_divide_(a, b); }
+};
+template <typename T> struct RemainderOp {
+    __device__ T operator()(T a, T b) const { return remainder_(a, b); }
+};
+template <typename T> struct FmodOp {
+    __device__ T operator()(T a, T b) const { return fmod_(a, b); }
+};
+
 // comparisons: 0 ==, 1 !=, 2 <, 3 <=, 4 >, 5 >=
 template <typename T> struct CmpOp {
     int op;
@@ -119,6 +182,18 @@ template <typename T> __global__ void mul_forward(MT_BINARY_ARGS) {
 }
 template <typename T> __global__ void div_forward(MT_BINARY_ARGS) {
     mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::DivOp<T>());
+}
+template <typename T> __global__ void floor_divide_forward(MT_BINARY_ARGS) {
+    mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::FloorDivideOp<T>());
+}
+template <typename T> __global__ void trunc_divide_forward(MT_BINARY_ARGS) {
+    mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::TruncDivideOp<T>());
+}
+template <typename T> __global__ void remainder_forward(MT_BINARY_ARGS) {
+    mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::RemainderOp<T>());
+}
+template <typename T> __global__ void fmod_forward(MT_BINARY_ARGS) {
+    mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::FmodOp<T>());
 }
 template <typename T> __global__ void pow_forward(MT_BINARY_ARGS) {
     mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::PowOp<T>());

@@ -367,13 +367,13 @@ __global__ void tan_backward(const T* __restrict__ y, const T* __restrict__ gy,
 
 // ---- piecewise-constant ops: forward only. Their gradient is zero wherever it exists
 // (PyTorch's convention), a zero-filled buffer: no backward kernel to run.
-// sign: -1, 0 or 1 (NaN stays NaN); floor, ceil, trunc; round: half to even (rint), with
+// sign: -1, 0 or 1 (0 for NaN, as PyTorch); floor, ceil, trunc; round: half to even (rint), with
 // `decimals` as PyTorch: rint(x * 10^d) / 10^d, or rint(x / 10^-d) * 10^-d for d < 0.
 template <typename T>
 __global__ void sign_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
     mt::grid_stride_x4(n, [&](i64 i) {
         const T v = x[i];
-        y[i] = v > T(0) ? T(1) : v < T(0) ? T(-1) : v;       // 0 and NaN pass through
+        y[i] = T(T(v > T(0)) - T(v < T(0)));      // PyTorch's: sign(NaN) and sign(-0.0) are 0
     });
 }
 template <typename T>

@@ -123,6 +123,89 @@ class RPow(Pow):                      # number ** tensor
     node_name = 'PowBackward2'
 
 
+class DivFloor(Function):
+    """div(a, b, rounding_mode='floor'); DivTrunc: 'trunc'. Piecewise constant, so their
+    gradients are zero (PyTorch's DivBackward2)."""
+    node_name = 'DivBackward2'
+    kernel = 'floor_divide_forward'
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return getattr(ctx.backend, ctx._fn.kernel)(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        from ..creation import zeros_like
+        need_a, need_b = ctx.needs_input_grad
+        return (zeros_like(gy) if need_a else None), (zeros_like(gy) if need_b else None)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        need_a, need_b = ctx.needs_input_grad
+        zeros = ctx.backend.zeros
+        return ((zeros(gy.shape, gy.dtype) if need_a else None),
+                (zeros(gy.shape, gy.dtype) if need_b else None))
+
+
+class DivTrunc(DivFloor):
+    kernel = 'trunc_divide_forward'
+
+
+class Remainder(Function):
+    """a - floor(a / b) * b (Fmod: with trunc): d/da = 1, d/db = -floor(a / b)."""
+    kernel = 'remainder_forward'
+    quotient = DivFloor
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return getattr(ctx.backend, ctx._fn.kernel)(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        gb = -gy * ctx._fn.quotient.apply(a, b).detach() if need_b else None
+        return (gy if need_a else None), gb
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        a, b = ctx.saved_data
+        need_a, need_b = ctx.needs_input_grad
+        backend = ctx.backend
+        gb = None
+        if need_b:
+            quotient = getattr(backend, ctx._fn.quotient.kernel)(a, b)
+            gb = backend.mul_forward(backend.neg_forward(gy), quotient)
+        return (gy if need_a else None), gb
+
+
+class Fmod(Remainder):
+    kernel = 'fmod_forward'
+    quotient = DivTrunc
+
+
+class FloorDivide(Function):
+    """a // b. PyTorch defines no derivative for it (nor for number % tensor, RRemainder):
+    the output requires grad, and a backward through it raises. So does this one."""
+    node_name = 'NotImplemented'
+    kernel, aten_name = 'floor_divide_forward', 'floor_divide'
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return getattr(ctx.backend, ctx._fn.kernel)(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        raise RuntimeError(f'derivative for aten::{ctx._fn.aten_name} is not implemented')
+
+    backward_data = backward
+
+
+class RRemainder(FloorDivide):
+    kernel, aten_name = 'remainder_forward', 'remainder'
+
+
 class Maximum(Function):
     kernel = 'maximum'
 

@@ -154,13 +154,47 @@ def mul(input, other):
     return _binary(B.Mul, input, other)
 
 
-def div(input, other):
+_ROUNDED_DIVISION = {'floor': (B.DivFloor, 'div_floor'), 'trunc': (B.DivTrunc, 'div_trunc')}
+
+
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is not None:
+        if rounding_mode not in _ROUNDED_DIVISION:
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or "
+                               f"'floor' but found '{rounding_mode}'")
+        op, kernel = _ROUNDED_DIVISION[rounding_mode]
+        return _integer_division(op, kernel, input, other)
     if not _is_floating(input) and not _is_floating(other):    # true division: 1 / 2 == 0.5
         if isinstance(input, Tensor):
             input = cast(input, _dtype.default_float)
         else:
             other = cast(other, _dtype.default_float)
     return _binary(B.Div, input, other)
+
+
+def _integer_division(op, kernel, input, other):
+    """A division that keeps integers integers (//, %, fmod, rounded div), after PyTorch's
+    promotion; bools have no such kernel. `kernel` is PyTorch's, for its error."""
+    tensors = [v for v in (input, other) if isinstance(v, Tensor)]
+    numbers = [_as_number(v) for v in (input, other) if not isinstance(v, Tensor)]
+    if tensors and builtins.all(isinstance(n, _NUMBER) for n in numbers) and \
+            _dtype.result_type(tensors, numbers) is _dtype.bool_:
+        _refuse_dtype(tensors[0], f'{kernel}_{tensors[0].device.type}', ('b',))
+    return _binary(op, input, other)
+
+
+def floor_divide(input, other):
+    return _integer_division(B.FloorDivide, 'div_floor', input, other)
+
+
+def remainder(input, other):
+    op = B.Remainder if isinstance(input, Tensor) else B.RRemainder     # number % tensor
+    return _integer_division(op, 'remainder', input, other)
+
+
+def fmod(input, other):
+    _require_tensor(input, 'fmod')
+    return _integer_division(B.Fmod, 'fmod', input, other)
 
 
 def pow(input, exponent):
