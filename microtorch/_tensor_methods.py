@@ -26,7 +26,7 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not', 'logical_and',
               'logical_or', 'logical_xor', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
               'square', 'sign', 'floor', 'ceil', 'trunc', 'fix', 'round', 'floor_divide',
-              'remainder', 'fmod'):
+              'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 
@@ -154,6 +154,51 @@ Tensor.cuda = lambda self, device=None: _to(
     self, device='cuda' if device is None else (f'cuda:{device}' if isinstance(device, int)
                                                   else device))
 
+
+# PyTorch's legacy tensor-type names: x.type() -> 'torch.FloatTensor', x.type(name) casts
+_TYPE_NAMES = {'float32': 'FloatTensor', 'float64': 'DoubleTensor', 'int32': 'IntTensor',
+               'int64': 'LongTensor', 'bool': 'BoolTensor'}
+_DTYPE_OF_TYPE_NAME = {name: dt for dt, name in _TYPE_NAMES.items()}
+_DTYPE_OF_TYPE_NAME['Tensor'] = 'float32'          # 'torch.Tensor': the default type
+
+
+def _type(self, dtype=None, non_blocking=False):
+    if dtype is None:
+        prefix = 'torch.' if self.device.type == 'cpu' else 'torch.cuda.'
+        return prefix + _TYPE_NAMES[self.dtype.name]
+    if not isinstance(dtype, str):
+        return _to(self, dtype=dtype)
+    parts = dtype.split('.')
+    if len(parts) not in (2, 3) or parts[0] not in ('torch', 'microtorch') or \
+            parts[-1] not in _DTYPE_OF_TYPE_NAME or (len(parts) == 3 and parts[1] != 'cuda'):
+        raise ValueError(f"invalid type: '{dtype}'")
+    device = 'cuda' if len(parts) == 3 else 'cpu'
+    return _to(self, dtype=_dtype.to_dtype(_DTYPE_OF_TYPE_NAME[parts[-1]]), device=device)
+
+
+Tensor.type = _type
+
+
+def _new_factory(make):
+    """x.new_zeros(...) and kin: a tensor made by `make`, in x's dtype and on x's device
+    unless the call says otherwise; never on x's graph."""
+    def method(self, *args, dtype=None, device=None, requires_grad=False, **kwargs):
+        return make(*args, dtype=self.dtype if dtype is None else dtype,
+                    device=self.device if device is None else device,
+                    requires_grad=requires_grad, **kwargs)
+    return method
+
+
+def _init_creation_methods():
+    from . import creation as C
+    Tensor.new_zeros = _new_factory(C.zeros)
+    Tensor.new_ones = _new_factory(C.ones)
+    Tensor.new_empty = _new_factory(C.empty)
+    Tensor.new_full = _new_factory(C.full)
+    Tensor.new_tensor = _new_factory(C.tensor)
+
+
+_init_creation_methods()
 
 from .autograd.function import Function as _Function   # noqa: E402
 
@@ -357,7 +402,7 @@ Tensor.sigmoid_ = _inplace_method(F.sigmoid)
 Tensor.tanh_ = _inplace_method(F.tanh)
 for _name in ('abs', 'log', 'sqrt', 'sin', 'cos', 'reciprocal', 'log1p', 'expm1', 'log2',
               'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor', 'ceil', 'trunc', 'fix',
-              'round', 'floor_divide', 'remainder', 'fmod'):
+              'round', 'floor_divide', 'remainder', 'fmod', 'masked_fill'):
     setattr(Tensor, _name + '_', _inplace_method(getattr(F, _name)))
 del _name
 

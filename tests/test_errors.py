@@ -709,6 +709,33 @@ for _name, _exc, _message, _call in (
          lambda lib, m, i: m.round()),
         ('round-int-decimals', NotImplementedError, _no_version('round_cpu', 'Long'),
          lambda lib, m, i: i.round(decimals=1)),
+        # masked_fill, narrow, repeat, type
+        ('masked_fill-int-mask', RuntimeError, 'masked_fill_ only supports boolean masks, but '
+         'got mask with dtype long int', lambda lib, m, i: i.masked_fill(i, 0)),
+        ('masked_fill-1d-value', RuntimeError, 'masked_fill_ only supports a 0-dimensional '
+         'value tensor, but got tensor with 1 dimension(s).',
+         lambda lib, m, i: i.masked_fill(m, i)),
+        ('masked_fill_-bcast', RuntimeError, "output with shape [2] doesn't match the "
+         'broadcast shape [2, 2]', lambda lib, m, i: i.masked_fill_(m.expand(2, 2), 0)),
+        ('masked_fill_-int-mask', RuntimeError, 'masked_fill_ only supports boolean masks, '
+         'but got mask with dtype long int', lambda lib, m, i: i.masked_fill_(i, 0)),
+        ('narrow-past-end', RuntimeError, 'start (1) + length (2) exceeds dimension size (2).',
+         lambda lib, m, i: i.narrow(0, 1, 2)),
+        ('narrow-start', IndexError, 'start out of range (expected to be in range of [-2, 2], '
+         'but got 3)', lambda lib, m, i: i.narrow(0, 3, 0)),
+        ('narrow-length', RuntimeError, 'narrow(): length must be non-negative.',
+         lambda lib, m, i: lib.narrow(i, 0, 0, -1)),
+        ('narrow-0d', RuntimeError, 'narrow() cannot be applied to a 0-dim tensor.',
+         lambda lib, m, i: i[0].narrow(0, 0, 1)),
+        ('repeat-few-dims', RuntimeError, 'Number of dimensions of repeat dims can not be '
+         'smaller than number of dimensions of tensor',
+         lambda lib, m, i: i.reshape(1, 2).repeat(2)),
+        ('repeat-negative', RuntimeError, 'Trying to create tensor with negative dimension -2: '
+         '[-2, 2]', lambda lib, m, i: i.reshape(1, 2).repeat(-2, 1)),
+        ('unbind-0d', IndexError, 'Dimension specified as 0 but tensor has no dimensions',
+         lambda lib, m, i: i[0].unbind()),
+        ('type-name', ValueError, "invalid type: 'float'",
+         lambda lib, m, i: i.type('float')),
         ('mm-int-long', RuntimeError, 'expected m1 and m2 to have the same dtype, but got: int '
          '!= long int', lambda lib, m, i: i.int().reshape(1, 2) @ i.reshape(2, 1)),
         ('bce-dtypes', RuntimeError, 'Found dtype Long but expected Float',

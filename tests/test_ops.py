@@ -501,6 +501,19 @@ OPS = [
     Op('gather/0d_input', lambda x: x.gather(0, idx(x, [0, 0])), ((),),
        lambda x: np.stack([x, x])),
     Op('gather/0d_index', lambda x: x.gather(0, idx(x, 2)), (S,), lambda x: x[2]),
+    # composites: masked_fill (where), narrow and unbind (views), repeat (expand + copy)
+    Op('masked_fill', lambda x: x.masked_fill(x > 0, -0.5), (M,),
+       lambda x: np.where(x > 0, -0.5, x), per(nonzero)),
+    Op('masked_fill/bcast_mask', lambda x: x.masked_fill(idx(x, [True, False, True, False]),
+                                                        1.5), (B,),
+       lambda x: np.where([True, False, True, False], 1.5, x)),
+    Op('masked_fill/value_tensor', lambda x, v: x.masked_fill(x < 0, v), (M, ()),
+       lambda x, v: np.where(x < 0, v, x), per(nonzero, real)),
+    Op('narrow', lambda x: x.narrow(1, 1, 2), (B,), lambda x: x[:, 1:3]),
+    Op('narrow/negative_start', lambda x: x.narrow(-1, -3, 2), (M,), lambda x: x[:, 1:3]),
+    Op('unbind', lambda x: x.unbind(1), (M,), lambda x: tuple(x[:, i] for i in range(4))),
+    Op('repeat', lambda x: x.repeat(2, 3), (M,), lambda x: np.tile(x, (2, 3))),
+    Op('repeat/new_dims', lambda x: x.repeat(2, 1, 2), (S,), lambda x: np.tile(x, (2, 1, 2))),
     # nn.functional: activations, linear, dropout
     Op('leaky_relu', lambda x: nnF(x).leaky_relu(x), (B,),
        lambda x: np.where(x > 0, x, 0.01 * x), per(nonzero)),
@@ -579,7 +592,8 @@ REQUIRED_OPS = {
     'bmm', 'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute',
     'expand', 'contiguous', 'T', 'cat', 'stack', 'split', 'chunk', 'index', 'reciprocal',
     'gather', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor',
-    'ceil', 'trunc', 'round', 'remainder', 'fmod', *NN_OPS,
+    'ceil', 'trunc', 'round', 'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat',
+    *NN_OPS,
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
@@ -602,7 +616,7 @@ REQUIRED_GRADGRAD_OPS = {
     'add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos',
     'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'matmul', 'mm', 'bmm',
     'softmax', 'log_softmax', 'logsumexp', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
-    'square', 'remainder', 'fmod', *NN_OPS,
+    'square', 'remainder', 'fmod', 'masked_fill', 'repeat', *NN_OPS,
 }
 
 

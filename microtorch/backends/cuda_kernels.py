@@ -43,8 +43,8 @@ KERNELS = {
     'binary.cu': {
         'add_forward': ALL, 'sub_forward': NUMBER, 'mul_forward': ALL, 'div_forward': FLOAT,
         'pow_forward': NUMBER, 'floor_divide_forward': NUMBER, 'trunc_divide_forward': NUMBER,
-        'remainder_forward': NUMBER, 'fmod_forward': NUMBER, 'maximum_forward': ALL, 'minimum_forward': ALL,
-        'compare_forward': ALL, 'where_forward': ALL, 'maximum_backward': FLOAT,
+        'remainder_forward': NUMBER, 'fmod_forward': NUMBER, 'maximum_forward': ALL,
+        'minimum_forward': ALL, 'compare_forward': ALL, 'where_forward': ALL, 'maximum_backward': FLOAT,
         'minimum_backward': FLOAT, 'linear_forward': FLOAT,
     },
     'reduction.cu': {
@@ -136,6 +136,11 @@ OP_KERNELS = {
     'chunk': (('view',), ('copy',)),
     'index': (('view', 'copy'), ('index_backward',)),
     'gather': (('gather_forward',), ('gather_backward',)),
+    # composites of the ops above
+    'masked_fill': (('where_forward',), ('where_forward', 'sum_forward')),
+    'narrow': (('view',), ('index_backward',)),
+    'unbind': (('view',), ('index_backward',)),
+    'repeat': (('copy',), ('sum_forward',)),
     'dropout': (('mul_forward',), ('mul_forward',)),
     **{loss: ((f'{loss}_forward', 'sum_forward'), (f'{loss}_backward',)) for loss in (
         'mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',

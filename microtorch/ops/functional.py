@@ -1269,3 +1269,77 @@ def gather(input, dim, index):
 
 
 _NUMPY_ARRAY = __import__('numpy').ndarray
+
+
+# ---- composites: ops made of other ops (their kernels are those ops') ------------------------
+
+def masked_fill(input, mask, value):
+    """value where mask is True, input elsewhere: where(mask, value, input), with value in
+    input's dtype (a float into an integer tensor is cut toward 0, as PyTorch)."""
+    _require_tensor(mask, 'masked_fill', 'mask')
+    if mask._data.dtype.kind != 'b':
+        raise RuntimeError('masked_fill_ only supports boolean masks, but got mask with dtype '
+                           f'{_dtype.c_type_name(mask.dtype)}')
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError('masked_fill_ only supports a 0-dimensional value tensor, but '
+                               f'got tensor with {value._data.ndim} dimension(s).')
+        if value.device != input.device and value.device.type != 'cpu':
+            check_same_device(input, value)
+        value = cast(value.to(input.device), input.dtype)
+    else:
+        number = _as_number(value)
+        if not isinstance(number, _NUMBER):
+            raise TypeError('masked_fill() received an invalid combination of arguments - got '
+                            f'(Tensor, {type(value).__name__}), but expected one of: (Tensor '
+                            'mask, Tensor value) or (Tensor mask, Number value)')
+        from ..creation import full
+        value = full((), number, dtype=input.dtype, device=input.device)
+    return where(mask, value, input)
+
+
+def narrow(input, dim, start, length):
+    """A view of `length` entries of dim from `start` (PyTorch's checks, in its order)."""
+    if not input._data.ndim:
+        raise RuntimeError('narrow() cannot be applied to a 0-dim tensor.')
+    if length < 0:
+        raise RuntimeError('narrow(): length must be non-negative.')
+    dim = wrap_dim(dim, input._data.ndim, 'narrow')
+    size = input._data.shape[dim]
+    if not -size <= start <= size:
+        raise IndexError(f'start out of range (expected to be in range of [{-size}, {size}], '
+                         f'but got {start})')
+    start = start + size if start < 0 else start
+    if start + length > size:
+        raise RuntimeError(f'start ({start}) + length ({length}) exceeds dimension size '
+                           f'({size}).')
+    return getitem(input, (slice(None),) * dim + (slice(start, start + length),))
+
+
+def unbind(input, dim=0):
+    """The slices of dim, as a tuple of views."""
+    if not input._data.ndim:
+        raise IndexError('Dimension specified as 0 but tensor has no dimensions')
+    dim = wrap_dim(dim, input._data.ndim, 'unbind')
+    lead = (slice(None),) * dim
+    return tuple(getitem(input, lead + (i,)) for i in range(input._data.shape[dim]))
+
+
+def repeat(input, *sizes):
+    """Tiles of input, sizes[i] along dim i: x viewed as (1, s0, 1, s1, ...), expanded to
+    (r0, s0, r1, s1, ...) and copied contiguous; backward sums the tiles (expand's)."""
+    if len(sizes) == 1 and not isinstance(sizes[0], int):
+        sizes = tuple(sizes[0])
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError('Number of dimensions of repeat dims can not be smaller than number '
+                           'of dimensions of tensor')
+    padded = (1,) * (len(sizes) - len(shape)) + tuple(shape)
+    out_shape = [r * s for r, s in zip(sizes, padded)]
+    for n in out_shape:
+        if n < 0:
+            raise RuntimeError(f'Trying to create tensor with negative dimension {n}: '
+                               f'{out_shape}')
+    interleaved = reshape(input, [n for s in padded for n in (1, s)])
+    tiles = expand(interleaved, [n for r, s in zip(sizes, padded) for n in (r, s)])
+    return reshape(tiles, out_shape)
