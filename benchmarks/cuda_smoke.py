@@ -288,6 +288,12 @@ def reduction_cases():
                                   c=corr: b.var_forward(x, d, c, False), [draw(shape, dt)], t))
             cases.append(Case(f'logsumexp_forward {shape} {dims}', lambda b, x, d=dims:
                               b.logsumexp_forward(x, d, False), [draw(shape, dt)], t))
+            cases.append(Case(f'prod_forward {shape} {dims}', lambda b, x, d=dims:
+                              b.prod_forward(x, d, False), [draw(shape, dt, 0.999, 1.001)], t))
+            if len(dims) == 1:            # scans: values in [0, 1), so that sums never cancel
+                for fn in ('cumsum_forward', 'cumsum_backward'):
+                    cases.append(Case(f'{fn} {shape} {dims}', lambda b, x, d=dims[0], fn=fn:
+                                      getattr(b, fn)(x, d), [draw(shape, dt, 0.0, 1.0)], t))
             if len(dims) == 1:
                 for fn in ('argmax', 'argmin'):
                     cases.append(Case(f'{fn} {shape} {dims}', lambda b, x, d=dims[0], fn=fn:
@@ -310,6 +316,11 @@ def reduction_cases():
                               [draw((300, 7), dt)]))
             cases.append(Case(f'{fn} ties long rows', lambda b, x, fn=fn: getattr(b, fn)(
                 x, 1, True), [draw((2, 100_000), dt)]))
+        if dt is np.int64:
+            cases.append(Case('prod_forward int64', lambda b, x: b.prod_forward(x, (1,), False),
+                              [draw((3, 5), dt)], exact=True))
+            cases.append(Case('cumsum_forward int64', lambda b, x: b.cumsum_forward(x, 1),
+                              [draw((3, 700), dt)], exact=True))
         cases.append(Case('max_forward', lambda b, x: b.max_forward(x, (0,), False),
                           [draw(B, dt)]))
         cases.append(Case('min_forward', lambda b, x: b.min_forward(x, (1, 2), True),

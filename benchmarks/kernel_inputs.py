@@ -18,7 +18,8 @@ PRIMITIVES = (
     + [f'{op}_forward' for op in ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
                                   'where', 'floor_divide', 'trunc_divide', 'remainder', 'fmod')]
     + ['maximum_backward', 'minimum_backward']
-    + [f'{op}_forward' for op in ('sum', 'max', 'min', 'var', 'logsumexp')]
+    + [f'{op}_forward' for op in ('sum', 'prod', 'max', 'min', 'var', 'logsumexp')]
+    + ['cumsum_forward', 'cumsum_backward']
     + [f'{op}_{way}' for op in ('softmax', 'log_softmax') for way in ('forward', 'backward')]
     + ['index_backward']
     + [f'{op}_{way}' for op in ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
@@ -29,7 +30,7 @@ PRIMITIVES = (
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
            'trunc_divide', 'remainder', 'fmod')
 _DIVISIONS = ('div', 'floor_divide', 'trunc_divide', 'remainder', 'fmod')
-_REDUCTIONS = ('sum', 'max', 'min', 'var', 'logsumexp')
+_REDUCTIONS = ('sum', 'prod', 'max', 'min', 'var', 'logsumexp', 'cumsum')
 
 
 def split_name(name):
@@ -88,6 +89,10 @@ def kernel_args(name, n, rng):
         return (real(), positive() if op in _DIVISIONS else real()), ()
     if op in ('sum', 'max', 'min'):
         return (real(shape), (0, 1), False), ()
+    if op == 'prod':                    # near 1, so that products of millions stay finite
+        return (rng.uniform(0.999, 1.001, shape).astype(np.float32), (0, 1), False), ()
+    if op == 'cumsum':
+        return (real(shape), 1), ()
     if name == 'var_forward':
         return (real(shape), (0, 1), 1, False), ()
     if name == 'logsumexp_forward':

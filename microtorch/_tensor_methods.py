@@ -26,7 +26,8 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not', 'logical_and',
               'logical_or', 'logical_xor', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
               'square', 'sign', 'floor', 'ceil', 'trunc', 'fix', 'round', 'floor_divide',
-              'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat'):
+              'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat', 'prod',
+              'cumsum'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 

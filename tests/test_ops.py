@@ -98,6 +98,15 @@ def between_multiples(step):
     return draw
 
 
+def some_zeros(rng, shape):
+    """Uniform in [-2, 2] with zeros: one in the first row, two in the last (prod's
+    gradient has a case for each)."""
+    x = real(rng, shape)
+    x.flat[1] = 0.0
+    x.flat[-1] = x.flat[-3] = 0.0
+    return x
+
+
 def above_minus_one(rng, shape):
     """log1p's domain, with room for finite differences."""
     return rng.uniform(-0.5, 2.0, shape)
@@ -349,6 +358,15 @@ OPS = [
     Op('sum/neg_dim_keepdim', lambda x: x.sum(-1, keepdim=True), (M,),
        lambda x: x.sum(-1, keepdims=True)),
     Op('sum/empty_dims', lambda x: x.sum(()), (B,), np.sum),      # () or []: every dim
+    Op('prod/all', lambda x: x.prod(), (M,), np.prod),
+    Op('prod/dim', lambda x: x.prod(1), (B,), lambda x: x.prod(1)),
+    Op('prod/keepdim', lambda x: x.prod(0, keepdim=True), (M,),
+       lambda x: x.prod(0, keepdims=True)),
+    Op('prod/zeros', lambda x: x.prod(-1), (M,), lambda x: x.prod(-1), per(some_zeros)),
+    Op('prod/zeros_all', lambda x: x.prod(), (S,), np.prod, per(some_zeros)),
+    Op('cumsum', lambda x: x.cumsum(1), (B,), lambda x: np.cumsum(x, 1)),
+    Op('cumsum/first', lambda x: x.cumsum(0), (M,), lambda x: np.cumsum(x, 0)),
+    Op('cumsum/last_negative', lambda x: x.cumsum(-1), (M,), lambda x: np.cumsum(x, -1)),
     Op('mean/all', lambda x: x.mean(), (B,), np.mean),
     Op('mean/dim', lambda x: x.mean(0), (M,), lambda x: x.mean(0)),
     Op('mean/dims', lambda x: x.mean((1, 2)), (B,), lambda x: x.mean((1, 2))),
@@ -593,7 +611,7 @@ REQUIRED_OPS = {
     'expand', 'contiguous', 'T', 'cat', 'stack', 'split', 'chunk', 'index', 'reciprocal',
     'gather', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor',
     'ceil', 'trunc', 'round', 'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat',
-    *NN_OPS,
+    'prod', 'cumsum', *NN_OPS,
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
@@ -616,7 +634,7 @@ REQUIRED_GRADGRAD_OPS = {
     'add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos',
     'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'matmul', 'mm', 'bmm',
     'softmax', 'log_softmax', 'logsumexp', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
-    'square', 'remainder', 'fmod', 'masked_fill', 'repeat', *NN_OPS,
+    'square', 'remainder', 'fmod', 'masked_fill', 'repeat', 'prod', 'cumsum', *NN_OPS,
 }
 
 

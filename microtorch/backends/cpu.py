@@ -405,6 +405,21 @@ def var_forward(x, dims, correction, keepdim):
         return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
 
 
+def prod_forward(x, dims, keepdim):
+    return np.multiply.reduce(x, axis=dims, keepdims=keepdim)
+
+
+def cumsum_forward(x, dim):
+    return np.cumsum(x, axis=dim) if x.ndim else x.copy()
+
+
+def cumsum_backward(gy, dim):
+    """The sums from each position to the end: the cumulative sum run backwards."""
+    if not gy.ndim:
+        return gy.copy()
+    return np.flip(np.cumsum(np.flip(gy, dim), axis=dim), dim)
+
+
 def max_forward(x, dims, keepdim):
     return np.max(x, axis=dims, keepdims=keepdim)
 

@@ -887,6 +887,33 @@ def sum_to_shape(g, shape):
     return g
 
 
+def prod_forward(x, dims, keepdim):
+    dims_n = _normalise_dims(x, dims)
+    if x.size == 0:
+        return cp.ones(_result_shape(x.shape, dims_n, keepdim), x.dtype)
+    return _associative('prod_forward', x, dims_n, keepdim)
+
+
+def _scan(kernel, x, dim):
+    """A scan along dim of contiguous x viewed as [outer, n, inner] (scan.cu)."""
+    x = _c(x)
+    y = _empty(x.shape, x.dtype)
+    if y.size:
+        shape = x.shape or (1,)
+        outer, n, inner = math.prod(shape[:dim]), shape[dim], math.prod(shape[dim + 1:])
+        grid = _grid_units(outer) if inner == 1 else _grid(outer * inner)
+        _launch(kernel, x.dtype, grid, (x, y, _i64(outer), _i64(n), _i64(inner)))
+    return y
+
+
+def cumsum_forward(x, dim):
+    return _scan('cumsum_forward', x, dim)
+
+
+def cumsum_backward(gy, dim):
+    return _scan('cumsum_backward', gy, dim)
+
+
 def max_forward(x, dims, keepdim):
     _empty_reduction('maximum', x, dims)
     return _associative('max_forward', x, dims, keepdim)

@@ -1,4 +1,4 @@
-// reduction.cu: sum, var, max, min, argmax, argmin and logsumexp over one run of dims.
+// reduction.cu: sum, prod, var, max, min, argmax, argmin and logsumexp over one run of dims.
 //
 // The backend views the input as contiguous [outer, n, inner] and reduces the middle dim;
 // the output is [outer, inner] (row r = o * inner + j). Two layouts:
@@ -29,6 +29,15 @@ template <typename T> struct SumR {               // sum_forward: acc * scale
     __device__ void store(T* out, i64*, i64 p, acc a, i64, int finish) const {
         out[p] = finish ? T(a * scale) : T(a);
     }
+};
+
+template <typename T> struct ProdR {              // prod_forward
+    typedef typename Acc<T>::type acc;
+    __device__ acc identity() const { return acc(1); }
+    __device__ acc load(T x, i64, i64) const { return acc(x); }
+    __device__ acc partial(const T* x, const i64*, i64 p) const { return acc(x[p]); }
+    __device__ acc combine(acc a, acc b) const { return a * b; }
+    __device__ void store(T* out, i64*, i64 p, acc a, i64, int) const { out[p] = T(a); }
 };
 
 template <typename T> struct VarR {               // sum of (x - mean[row])^2, then * scale
@@ -194,6 +203,12 @@ __global__ void sum_forward(const T* __restrict__ x, T* __restrict__ out, MT_RED
                     finish, r);
 }
 
+template <typename T>
+__global__ void prod_forward(const T* __restrict__ x, T* __restrict__ out, MT_REDUCE_ARGS) {
+    mt::ProdR<T> r;
+    mt::reduce_rows(x, (const i64*)0, out, (i64*)0, outer, n, inner, chunk, group, first,
+                    finish, r);
+}
 // mean: [outer, inner], the rows' means (sum_forward with scale 1/n)
 template <typename T>
 __global__ void var_forward(const T* __restrict__ x, T* __restrict__ out, MT_REDUCE_ARGS,

@@ -594,6 +594,30 @@ def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None)
     return (R.Sum if dim is None else R.SumDims).apply(input, dims, keepdim)
 
 
+def _integers_as_int64(input, dtype):
+    """prod's and cumsum's input: in `dtype` when given, else integers and bools as int64
+    (PyTorch's rule, as for sum)."""
+    if dtype is not None:
+        return cast(input, _dtype.to_dtype(dtype))
+    if input._data.dtype.kind in 'biu':
+        return cast(input, _dtype.int64)
+    return input
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    input = _integers_as_int64(input, dtype)
+    ndim = input._data.ndim
+    if dim is None:
+        return R.Prod.apply(input, tuple(range(ndim)), False)
+    dim = wrap_dim(dim, ndim, 'prod')
+    return R.ProdDims.apply(input, (dim,) if ndim else (), keepdim)
+
+
+def cumsum(input, dim, *, dtype=None):
+    input = _integers_as_int64(input, dtype)
+    return R.Cumsum.apply(input, wrap_dim(dim, input._data.ndim, 'cumsum'))
+
+
 def _require_floating(input, name):
     if input._data.dtype.kind != 'f':
         raise RuntimeError(f'{name}(): could not infer output dtype. Input dtype must be either '

@@ -271,3 +271,96 @@ class LogSumExp(Function):
         m = m.where(m.isfinite(), 0.0)         # all -inf (or inf): shift by nothing, as forward
         e = (x - m).exp()
         return g * (e / e.sum(ctx.dims, keepdim=True)), None, None
+
+
+class Prod(Function):
+    """The product over dims (ProdBackward0 over all, ProdDims: ProdBackward1 over one).
+    Its gradient is the product of the other elements. As PyTorch computes it: result / x
+    where no element is 0; else, in a plain backward, the product of the rest at a lone 0
+    and 0 everywhere else; and when the backward is itself recorded (create_graph), each
+    element's product of the others outright, so that second derivatives are right too."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        y = ctx.backend.prod_forward(x, dims, keepdim)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        from ..autograd.grad_mode import is_grad_enabled
+        from .functional import where
+        x, y = ctx.saved_tensors
+        dims, shape = ctx.dims, x.shape
+        g = _unsqueeze_reduced(gy, shape, dims, ctx.keepdim)
+        y = _unsqueeze_reduced(y, shape, dims, ctx.keepdim)
+        is_zero = x == 0
+        if not is_zero.any().item():
+            return g * (y / x), None, None
+        if is_grad_enabled():
+            return g * _products_of_the_others(x, dims), None, None
+        zeros = is_zero.sum(dims, keepdim=True)
+        safe_x = where(is_zero, 1.0, x)
+        rest = safe_x.prod(dims[0]) if len(dims) == 1 else safe_x.prod()
+        rest = _unsqueeze_reduced(rest, shape, dims, False)     # the nonzero elements'
+        lone_zero = where(is_zero & (zeros == 1), g * rest, 0.0)
+        return where(zeros == 0, g * (y / safe_x), lone_zero), None, None
+
+
+def _products_of_the_others(x, dims):
+    """For each element, the product of the other elements of its run along dims, with
+    Tensor ops only: an n x n copy of each run whose diagonal is 1, reduced along its rows.
+    (n^2 memory per run: only a recorded backward through zeros builds it.)"""
+    from ..creation import eye
+    from .functional import where
+    if len(dims) == 1:
+        runs = x.transpose(dims[0], -1) if x.dim() else x.reshape(1)
+    else:
+        runs = x.reshape(-1)
+    n = runs.shape[-1]
+    square = runs.unsqueeze(-2).expand(*runs.shape[:-1], n, n)
+    others = where(eye(n, dtype=_bool(), device=x.device), 1.0, square).prod(-1)
+    if len(dims) == 1 and x.dim():
+        return others.transpose(dims[0], -1)
+    return others.reshape(x.shape)
+
+
+def _bool():
+    from .._dtype import bool_
+    return bool_
+
+
+class ProdDims(Prod):
+    node_name = 'ProdBackward1'
+
+
+class Cumsum(Function):
+    """Running sums along dim; the gradient is the running sum of gy from the end
+    (CumsumGrad, whose own gradient is a forward cumsum again)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return ctx.backend.cumsum_forward(x, dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return CumsumGrad.apply(gy, ctx.dim), None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return ctx.backend.cumsum_backward(gy, ctx.dim), None
+
+
+class CumsumGrad(Function):
+    node_name = 'CumsumBackwardBackward0'
+
+    @staticmethod
+    def forward(ctx, gy, dim):
+        ctx.dim = dim
+        return ctx.backend.cumsum_backward(gy, dim)
+
+    @staticmethod
+    def backward(ctx, ggx):
+        return Cumsum.apply(ggx, ctx.dim), None
