@@ -27,7 +27,7 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'logical_or', 'logical_xor', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
               'square', 'sign', 'floor', 'ceil', 'trunc', 'fix', 'round', 'floor_divide',
               'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat', 'prod',
-              'cumsum'):
+              'cumsum', 'norm'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 

@@ -118,6 +118,15 @@ def trained(lib, optimizer='Adam'):
 
 # ---- backward ------------------------------------------------------------------------------
 
+@entry('clip-grad-norm-nonfinite', RuntimeError, 'The total norm of order 2.0 for gradients '
+       'from `parameters` is non-finite, so it cannot be clipped. To disable this error and '
+       'scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`')
+def _(lib):
+    w = lib.nn.Parameter(lib.zeros(2))
+    w.grad = lib.tensor([3.0, float('nan')])
+    return lambda: lib.nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True), [w]
+
+
 @entry('grad-output-shape', RuntimeError, 'Mismatch in shape: grad_output[0] has a shape of '
        'microtorch.Size([3]) and output[0] has a shape of microtorch.Size([2]).')
 def _(lib):

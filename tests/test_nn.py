@@ -774,3 +774,54 @@ def test_implicit_softmax_dim_warns_at_the_callers_line():
         with pytest.warns(UserWarning, match='Implicit dimension choice') as record:
             assert call().shape == (2, 3)
         assert record[0].filename == __file__
+
+
+def _with_grads(lib, grads):
+    params = [lib.nn.Parameter(lib.zeros(len(g))) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = lib.tensor(g)
+    return params
+
+
+def test_clip_grad_norm_scales_every_gradient_by_one_factor():
+    params = _with_grads(microtorch, [[3.0, 4.0], [12.0]])
+    total = nn.utils.clip_grad_norm_(params, 1.0)
+    assert total.item() == pytest.approx(13.0)
+    scale = 1.0 / (13.0 + 1e-6)
+    np.testing.assert_allclose(params[0].grad.numpy(), [3 * scale, 4 * scale], rtol=1e-6)
+    np.testing.assert_allclose(params[1].grad.numpy(), [12 * scale], rtol=1e-6)
+    untouched = _with_grads(microtorch, [[0.3, 0.4]])
+    assert nn.utils.clip_grad_norm_(untouched, 1.0).item() == pytest.approx(0.5)
+    assert untouched[0].grad.tolist() == pytest.approx([0.3, 0.4])        # below max_norm
+    assert nn.utils.clip_grad_norm_([], 1.0).item() == 0.0
+
+
+def test_clip_grad_value_clamps_each_element():
+    params = _with_grads(microtorch, [[3.0, -4.0, 0.5]])
+    nn.utils.clip_grad_value_(params, 2.5)
+    assert params[0].grad.tolist() == [2.5, -2.5, 0.5]
+
+
+@pytest.mark.parametrize('norm_type', [2.0, 1, 'inf', 0.5, 3])
+def test_clip_grad_norm_matches_torch(norm_type, torch):
+    grads = [[3.0, -4.0, 0.25], [12.0], [-0.5, 2.0]]
+    mine, theirs = _with_grads(microtorch, grads), _with_grads(torch, grads)
+    total = nn.utils.clip_grad_norm_(mine, 1.5, norm_type=norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, 1.5, norm_type=norm_type)
+    assert total.item() == pytest.approx(expected.item(), rel=1e-6)
+    for m, t in zip(mine, theirs):
+        np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+    nn.utils.clip_grad_value_(mine, 0.1)
+    torch.nn.utils.clip_grad_value_(theirs, 0.1)
+    for m, t in zip(mine, theirs):
+        np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+def test_norm_of_zeros_has_a_zero_gradient(torch):
+    """Where the norm is 0 its derivative does not exist; PyTorch gives 0 (not nan)."""
+    for p in (2, 3, 1.5, 0.5):
+        x = microtorch.zeros(2, 3, requires_grad=True)
+        x.norm(p, dim=1).sum().backward()
+        t = torch.zeros(2, 3, requires_grad=True)
+        t.norm(p, dim=1).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())

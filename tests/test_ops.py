@@ -98,6 +98,18 @@ def between_multiples(step):
     return draw
 
 
+def distinct_magnitudes(rng, shapes):
+    """Like `distinct`, but no two |values| tie either (the inf-norms' gradients)."""
+    sizes = [int(np.prod(s)) for s in shapes]
+    values = rng.permutation(np.linspace(0.2, 2.0, sum(sizes)))
+    values *= rng.choice([-1.0, 1.0], values.shape)
+    out, start = [], 0
+    for s, n in zip(shapes, sizes):
+        out.append(values[start:start + n].reshape(s))
+        start += n
+    return out
+
+
 def some_zeros(rng, shape):
     """Uniform in [-2, 2] with zeros: one in the first row, two in the last (prod's
     gradient has a case for each)."""
@@ -364,6 +376,19 @@ OPS = [
        lambda x: x.prod(0, keepdims=True)),
     Op('prod/zeros', lambda x: x.prod(-1), (M,), lambda x: x.prod(-1), per(some_zeros)),
     Op('prod/zeros_all', lambda x: x.prod(), (S,), np.prod, per(some_zeros)),
+    Op('norm', lambda x: x.norm(), (B,), lambda x: np.sqrt((x * x).sum())),
+    Op('norm/dim_keepdim', lambda x: x.norm(dim=1, keepdim=True), (M,),
+       lambda x: np.sqrt((x * x).sum(1, keepdims=True))),
+    Op('norm/p1_dims', lambda x: x.norm(1, (0, 2)), (B,), lambda x: np.abs(x).sum((0, 2)),
+       per(nonzero)),
+    Op('norm/p3', lambda x: x.norm(3, -1), (M,), lambda x: (np.abs(x) ** 3).sum(-1) ** (1 / 3),
+       per(nonzero)),
+    Op('norm/p_half', lambda x: x.norm(0.5, 0), (M,),
+       lambda x: (np.abs(x) ** 0.5).sum(0) ** 2, per(nonzero)),
+    Op('norm/inf', lambda x: x.norm(float('inf'), 1), (M,), lambda x: np.abs(x).max(1),
+       distinct_magnitudes),
+    Op('norm/minus_inf', lambda x: x.norm(-float('inf')), (S,), lambda x: np.abs(x).min(),
+       distinct_magnitudes),
     Op('cumsum', lambda x: x.cumsum(1), (B,), lambda x: np.cumsum(x, 1)),
     Op('cumsum/first', lambda x: x.cumsum(0), (M,), lambda x: np.cumsum(x, 0)),
     Op('cumsum/last_negative', lambda x: x.cumsum(-1), (M,), lambda x: np.cumsum(x, -1)),
@@ -611,7 +636,7 @@ REQUIRED_OPS = {
     'expand', 'contiguous', 'T', 'cat', 'stack', 'split', 'chunk', 'index', 'reciprocal',
     'gather', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor',
     'ceil', 'trunc', 'round', 'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat',
-    'prod', 'cumsum', *NN_OPS,
+    'prod', 'cumsum', 'norm', *NN_OPS,
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
@@ -634,7 +659,7 @@ REQUIRED_GRADGRAD_OPS = {
     'add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos',
     'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'matmul', 'mm', 'bmm',
     'softmax', 'log_softmax', 'logsumexp', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
-    'square', 'remainder', 'fmod', 'masked_fill', 'repeat', 'prod', 'cumsum', *NN_OPS,
+    'square', 'remainder', 'fmod', 'masked_fill', 'repeat', 'prod', 'cumsum', 'norm', *NN_OPS,
 }
 
 

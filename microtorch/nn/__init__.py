@@ -8,9 +8,9 @@ from .parameter import Parameter
 from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Sigmoid, Tanh,
                       LeakyReLU, Softplus, Softmax, LogSoftmax, Dropout, Flatten, MSELoss,
                       L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss)
-from . import functional, init, modules
+from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
            'Sigmoid', 'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout',
            'Flatten', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
-           'CrossEntropyLoss', 'functional', 'init', 'modules']
+           'CrossEntropyLoss', 'functional', 'init', 'modules', 'utils']

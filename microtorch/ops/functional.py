@@ -613,6 +613,28 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return R.ProdDims.apply(input, (dim,) if ndim else (), keepdim)
 
 
+def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
+    """The vector p-norm over dim (every dim by default): p a number (0, 1, 2, inf, -inf or
+    any other) or 'fro' (2). Matrix norms ('nuc') are not implemented."""
+    if isinstance(p, str):
+        if p != 'fro':
+            if p == 'nuc':
+                raise NotImplementedError("norm(p='nuc'), the nuclear norm, is not "
+                                          'implemented in microtorch')
+            raise RuntimeError(f'linalg.matrix_norm: Order {p} not supported.')
+        p = 2
+    elif p is None:
+        p = 2
+    if dtype is not None:
+        input = cast(input, _dtype.to_dtype(dtype))
+    if input._data.dtype.kind != 'f':
+        raise RuntimeError('linalg.vector_norm: Expected a floating point or complex tensor '
+                           f'as input. Got {type_name(input.dtype)}')
+    ndim = input._data.ndim
+    dims = tuple(range(ndim)) if dim is None else wrap_dims(dim, ndim)
+    return R.VectorNorm.apply(input, float(p), dims, keepdim)
+
+
 def cumsum(input, dim, *, dtype=None):
     input = _integers_as_int64(input, dtype)
     return R.Cumsum.apply(input, wrap_dim(dim, input._data.ndim, 'cumsum'))

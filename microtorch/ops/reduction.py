@@ -364,3 +364,58 @@ class CumsumGrad(Function):
     @staticmethod
     def backward(ctx, ggx):
         return Cumsum.apply(ggx, ctx.dim), None
+
+
+class VectorNorm(Function):
+    """(sum |x|^p)^(1/p) over dims, with p = 0 (the count of nonzeros), 1, 2, inf, -inf or
+    any other number (LinalgVectorNormBackward0). The backward follows PyTorch's cases, and
+    gives 0, not nan, where the norm is 0."""
+    node_name = 'LinalgVectorNormBackward0'
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+        b = ctx.backend
+        if p == 0:
+            nonzero = b.xp.asarray(b.compare(b.xp.not_equal, x, 0)).astype(x.dtype)
+            y = b.sum_forward(nonzero, dims, keepdim)
+        elif p == 1:
+            y = b.sum_forward(b.abs_forward(x), dims, keepdim)
+        elif p == math.inf:
+            y = b.max_forward(b.abs_forward(x), dims, keepdim)
+        elif p == -math.inf:
+            y = b.min_forward(b.abs_forward(x), dims, keepdim)
+        elif p == 2:
+            y = b.sqrt_forward(b.sum_forward(b.mul_forward(x, x), dims, keepdim))
+        else:
+            total = b.sum_forward(b.pow_scalar_forward(b.abs_forward(x), p), dims, keepdim)
+            y = b.pow_scalar_forward(total, 1.0 / p)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        from .functional import where
+        x, y = ctx.saved_tensors
+        p, shape = ctx.p, x.shape
+        g = _unsqueeze_reduced(gy, shape, ctx.dims, ctx.keepdim)
+        y = _unsqueeze_reduced(y, shape, ctx.dims, ctx.keepdim)
+        if p == 0:                  # a count: PyTorch's graph gives x no gradient at all
+            return None, None, None, None
+        if p == 1:
+            return x.sign() * g, None, None, None
+        if p in (math.inf, -math.inf):
+            # the elements that reach the norm share the gradient evenly (ties included)
+            reached = (x.abs() == y)
+            count = reached.sum(ctx.dims, keepdim=True)
+            return x.sign() * where(reached, g / count, 0.0), None, None, None
+        zero_norm = y == 0
+        if p < 1:
+            scaled = where(x == 0, 0.0, x.sign() * x.abs() ** (p - 1))
+            return scaled * g * where(zero_norm, 0.0, y) ** (1 - p), None, None, None
+        scale = where(zero_norm, 0.0, g / where(zero_norm, 1.0, y) ** (p - 1))
+        if p == 2:
+            return x * scale, None, None, None
+        if p < 2:
+            return x.sign() * x.abs() ** (p - 1) * scale, None, None, None
+        return x * x.abs() ** (p - 2) * scale, None, None, None
