@@ -2,7 +2,6 @@
 clamp each gradient element into [-clip_value, clip_value]. In place, outside the graph."""
 import math
 
-from ... import _tensor_methods  # noqa: F401  (Tensor methods: norm, mul_, clamp_)
 from ...autograd.grad_mode import no_grad
 from ...ops import functional as F
 from ...tensor import Tensor
