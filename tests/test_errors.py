@@ -709,6 +709,14 @@ for _name, _exc, _message, _call in (
          lambda lib, m, i: m.round()),
         ('round-int-decimals', NotImplementedError, _no_version('round_cpu', 'Long'),
          lambda lib, m, i: i.round(decimals=1)),
+        ('nll_loss-int-input', NotImplementedError, _no_version('nll_loss_out_frame', 'Long'),
+         lambda lib, m, i: lib.nn.functional.nll_loss(i.reshape(1, 2), i[:1] - 1)),
+        ('nll_loss-0d', ValueError, 'Expected 1 or more dimensions (got 0)',
+         lambda lib, m, i: lib.nn.functional.nll_loss(i[0].float(), i[0])),
+        ('nll_loss-target-bounds', IndexError, 'Target 2 is out of bounds.',
+         lambda lib, m, i: lib.nn.functional.nll_loss(lib.ones(2, 2), i)),
+        ('nll_loss-target-int32', RuntimeError, 'expected target dtype to be Long or Byte, but '
+         'got Int', lambda lib, m, i: lib.nn.functional.nll_loss(lib.ones(2, 3), i.int())),
         # masked_fill, narrow, repeat, type
         ('masked_fill-int-mask', RuntimeError, 'masked_fill_ only supports boolean masks, but '
          'got mask with dtype long int', lambda lib, m, i: i.masked_fill(i, 0)),

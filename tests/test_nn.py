@@ -639,10 +639,17 @@ def test_loss_modules_call_the_functions():
         (nn.CrossEntropyLoss(weight=w, reduction='none')(x, t),
          F.cross_entropy(x, t, w, reduction='none')),
         (nn.CrossEntropyLoss(ignore_index=2)(x, t), F.cross_entropy(x, t, ignore_index=2)),
+        (nn.NLLLoss(weight=w)(x.log_softmax(1), t), F.nll_loss(x.log_softmax(1), t, w)),
+        (nn.NLLLoss(ignore_index=2, reduction='sum')(x, t),
+         F.nll_loss(x, t, ignore_index=2, reduction='sum')),
     ]
     for module_out, functional_out in pairs:
         np.testing.assert_array_equal(host(module_out), host(functional_out))
     assert list(nn.CrossEntropyLoss(weight=w).state_dict()) == ['weight']
+    assert list(nn.NLLLoss(weight=w).state_dict()) == ['weight']
+    # cross entropy is log_softmax followed by the negative log likelihood
+    np.testing.assert_allclose(host(F.nll_loss(x.log_softmax(1), t, w)),
+                               host(F.cross_entropy(x, t, w)), rtol=1e-12)
     with pytest.warns(UserWarning, match="reduction='sum'"):
         assert nn.MSELoss(size_average=False).reduction == 'sum'
 

@@ -616,6 +616,16 @@ OPS = [
        lambda x: cross_entropy_ref(x, [[0, 2, 1, 1], [2, 2, 0, 1]], 'none')),
     Op('cross_entropy/unbatched', lambda x: nnF(x).cross_entropy(x, idx(x, 2)), (S,),
        lambda x: cross_entropy_ref(x[None], [2], 'mean')),
+    *(Op(f'nll_loss/{r}',
+         lambda x, r=r: nnF(x).nll_loss(x, idx(x, [0, 3, 1]), reduction=r), (M,),
+         lambda x, r=r: reduced(-x[[0, 1, 2], [0, 3, 1]], r)) for r in ('mean', 'sum', 'none')),
+    Op('nll_loss/weight_ignore',
+       lambda x: nnF(x).nll_loss(x, idx(x, [2, -100, 0, 2, 3]), const(x, [0.5, 1, 2, 3])),
+       ((5, 4),), lambda x: -(x[[0, 2, 3, 4], [2, 0, 2, 3]] * [2, 0.5, 2, 3]).sum() / 7.5),
+    Op('nll_loss/spatial',
+       lambda x: nnF(x).nll_loss(x, idx(x, [[0, 2, 1, 1], [2, 2, 0, 1]]), reduction='sum'),
+       (B,), lambda x: -np.take_along_axis(x, np.array([[0, 2, 1, 1], [2, 2, 0, 1]])[:, None],
+                                           1).sum()),
     Op('cross_entropy/probabilities', lambda x, y: nnF(x).cross_entropy(x, y), (M, M),
        lambda x, y: -(y * np.log(softmax_ref(x, 1))).sum(1).mean()),
 ]
@@ -624,7 +634,7 @@ ROWS = {row.name: row for row in OPS}
 assert len(ROWS) == len(OPS), 'row names must be unique'
 
 LOSSES = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
-          'binary_cross_entropy_with_logits', 'cross_entropy')
+          'binary_cross_entropy_with_logits', 'cross_entropy', 'nll_loss')
 NN_OPS = ('leaky_relu', 'softplus', 'linear', 'dropout') + LOSSES
 
 # The ops the table must cover: a new op adds its name here and its rows above.

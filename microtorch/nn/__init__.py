@@ -7,10 +7,11 @@
 from .parameter import Parameter
 from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Sigmoid, Tanh,
                       LeakyReLU, Softplus, Softmax, LogSoftmax, Dropout, Flatten, MSELoss,
-                      L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss)
+                      L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
+                      NLLLoss)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
            'Sigmoid', 'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout',
            'Flatten', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
-           'CrossEntropyLoss', 'functional', 'init', 'modules', 'utils']
+           'CrossEntropyLoss', 'NLLLoss', 'functional', 'init', 'modules', 'utils']

@@ -297,23 +297,36 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                          else 'Dimension out of range (expected to be in range of [-1, 0], but '
                          'got 1)')
     class_dim = 0 if input.ndim == 1 else 1
-    n_classes = input.shape[class_dim]
-    if weight is not None:
-        _F.check_same_device(input, weight)
-        if weight.ndim != 1 or weight.numel() != n_classes:
-            raise RuntimeError(f'weight tensor should be defined either for all {n_classes} '
-                               f'classes or no classes but got weight tensor of shape: '
-                               f'{list(weight.shape)}')
-        if weight.dtype is not input.dtype:
-            raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
-                               f'{_type_name(weight.dtype)}')
+    _check_class_weight(input, weight, input.shape[class_dim])
     if probabilities:
         _require_log_softmax_input(input, class_dim)
         return _soft_cross_entropy(input, target, weight, reduction, class_dim)
     _F.check_same_device(input, target)
     _require_log_softmax_input(input, class_dim)
     unbatched = input.ndim == 1
-    if unbatched:
+    input, target = _class_targets(input, target, ignore_index)
+    weight = None if weight is None else weight.detach()._data
+    out = _LS.CrossEntropy.apply(input, target, reduction, weight, ignore_index)
+    return out.reshape(()) if unbatched and reduction == 'none' else out
+
+
+def _check_class_weight(input, weight, n_classes):
+    if weight is None:
+        return
+    _F.check_same_device(input, weight)
+    if weight.ndim != 1 or weight.numel() != n_classes:
+        raise RuntimeError(f'weight tensor should be defined either for all {n_classes} '
+                           f'classes or no classes but got weight tensor of shape: '
+                           f'{list(weight.shape)}')
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
+                           f'{_type_name(weight.dtype)}')
+
+
+def _class_targets(input, target, ignore_index):
+    """input (N, C, d...) and target (N, d...) of class indices, after PyTorch's checks; an
+    unbatched (C,) input and its () or (1,) target come back as a batch of one."""
+    if input.ndim == 1:
         if target.ndim > 1:
             raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
         if target.numel() != 1:
@@ -325,9 +338,35 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError('expected target dtype to be Long or Byte, but got '
                            f'{_type_name(target.dtype)}')
     _check_class_target_values(input, target, ignore_index)
-    weight = None if weight is None else weight.detach()._data
-    out = _LS.CrossEntropy.apply(input, target, reduction, weight, ignore_index)
-    return out.reshape(()) if unbatched and reduction == 'none' else out
+    return input, target
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction='mean'):
+    """The negative log likelihood of class targets, given log-probabilities (log_softmax's
+    output): -weight[t] * input[n, t] per sample, the mean divided by the targets' weights.
+    A composite of gather (its backward: the scatter kernel) and elementwise ops."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if input.ndim == 0:
+        raise ValueError('Expected 1 or more dimensions (got 0)')
+    _check_class_weight(input, weight, input.shape[0 if input.ndim == 1 else 1])
+    _F.check_same_device(input, target)
+    if not input.is_floating_point():
+        raise NotImplementedError('"nll_loss_out_frame" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    unbatched = input.ndim == 1
+    input, target = _class_targets(input, target, ignore_index)
+    keep = target != ignore_index
+    safe_target = target.where(keep, 0)
+    picked = input.gather(1, safe_target.unsqueeze(1)).squeeze(1)
+    weights = keep.to(input.dtype)
+    if weight is not None:
+        weights = weights * weight.detach()[safe_target]
+    losses = -(picked * weights)
+    if reduction == 'none':
+        return losses.reshape(()) if unbatched else losses
+    total = losses.sum()
+    return total if reduction == 'sum' else total / weights.sum()
 
 
 def _require_log_softmax_input(input, class_dim):

@@ -5,9 +5,10 @@ from .linear import Identity, Linear
 from .activation import ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax, LogSoftmax
 from .dropout import Dropout
 from .flatten import Flatten
-from .loss import MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
+from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
+                   NLLLoss)
 
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
-           'CrossEntropyLoss']
+           'CrossEntropyLoss', 'NLLLoss']
