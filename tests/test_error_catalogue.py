@@ -442,6 +442,21 @@ def _optim_entry(name, message, make, exc=ValueError):
         return lambda: make(lib, p), [model, opt]
 
 
+def _scheduler_entry(name, exc, message, make):
+    @entry(name, exc, message)
+    def _(lib):
+        model, opt = trained(lib, 'SGD')
+        return lambda: make(lib.optim.lr_scheduler, opt), [model, opt]
+
+
+_scheduler_entry('scheduler-not-optimizer', TypeError, 'list is not an Optimizer',
+                 lambda S, opt: S.StepLR(opt.param_groups, step_size=2))
+_scheduler_entry('plateau-factor', ValueError, 'Factor should be < 1.0.',
+                 lambda S, opt: S.ReduceLROnPlateau(opt, factor=1.5))
+_scheduler_entry('lambda-count', ValueError, 'Expected 1 lr_lambdas, but got 2',
+                 lambda S, opt: S.LambdaLR(opt, [lambda e: 1.0, lambda e: 0.5]))
+
+
 _optim_entry('sgd-lr', 'Invalid learning rate: -0.1', lambda lib, p: lib.optim.SGD([p], lr=-0.1))
 _optim_entry('sgd-momentum', 'Invalid momentum value: -0.9',
              lambda lib, p: lib.optim.SGD([p], lr=0.1, momentum=-0.9))

@@ -1,6 +1,8 @@
-"""Optimizers with PyTorch's API: `SGD`, `Adam`, `AdamW` on the `Optimizer` base."""
+"""Optimizers with PyTorch's API: `SGD`, `Adam`, `AdamW` on the `Optimizer` base, and the
+learning-rate schedules of `lr_scheduler`."""
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
+from . import lr_scheduler
 
-__all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW']
+__all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'lr_scheduler']

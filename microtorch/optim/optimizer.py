@@ -21,14 +21,10 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-_LEGACY_TYPE_NAMES = {'float32': 'FloatTensor', 'float64': 'DoubleTensor',
-                      'int64': 'LongTensor', 'int32': 'IntTensor', 'bool': 'BoolTensor'}
-
-
 def _typename(obj):
     """PyTorch's torch.typename, for its error messages."""
     if isinstance(obj, Tensor):
-        return 'microtorch.' + _LEGACY_TYPE_NAMES[obj.dtype.name]
+        return 'micro' + obj.type()              # 'microtorch.FloatTensor'
     kind = type(obj)
     module = kind.__module__
     return kind.__qualname__ if module == 'builtins' else f'{module}.{kind.__qualname__}'
