@@ -27,7 +27,9 @@ from .ops.functional import (
     argmin, logsumexp, softmax, log_softmax, matmul, mm, bmm, dot, reshape, flatten, squeeze,
     unsqueeze, transpose, t, permute, cat, concat, concatenate, stack, split, chunk, gather,
     clone, log1p, expm1, log2, log10, rsqrt, tan, square, sign, floor, ceil, trunc, fix, round,
-    floor_divide, remainder, fmod, masked_fill, narrow, unbind, prod, cumsum, norm)
+    floor_divide, remainder, fmod, masked_fill, narrow, unbind, prod, cumsum, norm, flip, tril,
+    triu, index_select, outer, diagonal, diag, trace, masked_select, nonzero, argwhere, addmm,
+    clamp_min, clamp_max)
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

@@ -27,7 +27,9 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'logical_or', 'logical_xor', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
               'square', 'sign', 'floor', 'ceil', 'trunc', 'fix', 'round', 'floor_divide',
               'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat', 'prod',
-              'cumsum', 'norm'):
+              'cumsum', 'norm', 'flip', 'tril', 'triu', 'index_select', 'outer', 'diagonal',
+              'diag', 'trace', 'masked_select', 'nonzero', 'argwhere', 'addmm', 'clamp_min',
+              'clamp_max'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 
@@ -403,7 +405,8 @@ Tensor.sigmoid_ = _inplace_method(F.sigmoid)
 Tensor.tanh_ = _inplace_method(F.tanh)
 for _name in ('abs', 'log', 'sqrt', 'sin', 'cos', 'reciprocal', 'log1p', 'expm1', 'log2',
               'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor', 'ceil', 'trunc', 'fix',
-              'round', 'floor_divide', 'remainder', 'fmod', 'masked_fill'):
+              'round', 'floor_divide', 'remainder', 'fmod', 'masked_fill', 'tril', 'triu',
+              'clamp_min', 'clamp_max'):
     setattr(Tensor, _name + '_', _inplace_method(getattr(F, _name)))
 del _name
 

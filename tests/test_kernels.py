@@ -162,7 +162,8 @@ def op_table():
 # Ops that only move or view data: their forward and backward may be markers alone.
 DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute',
                  'T', 'expand', 'contiguous', 'cat', 'stack', 'split', 'chunk', 'matmul', 'mm',
-                 'bmm', 'index', 'sum', 'argmax', 'narrow', 'unbind', 'repeat'}
+                 'bmm', 'index', 'sum', 'argmax', 'narrow', 'unbind', 'repeat', 'flip',
+                 'index_select', 'diagonal', 'diag', 'masked_select'}
 
 
 def test_every_op_of_the_table_has_cuda_forward_and_backward():

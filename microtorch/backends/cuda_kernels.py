@@ -154,6 +154,14 @@ OP_KERNELS = {
     'narrow': (('view',), ('index_backward',)),
     'unbind': (('view',), ('index_backward',)),
     'repeat': (('copy',), ('sum_forward',)),
+    **{op: (('copy',), ('index_backward',)) for op in (
+        'flip', 'index_select', 'diagonal', 'diag', 'masked_select')},
+    **{op: (('compare_forward', 'where_forward'), ('where_forward',)) for op in (
+        'tril', 'triu')},
+    'trace': (('copy', 'sum_forward'), ('index_backward',)),
+    'outer': (('mul_forward',), ('mul_forward', 'sum_forward')),
+    'addmm': (('cuBLAS', 'mul_forward', 'add_forward'), ('cuBLAS', 'mul_forward', 'sum_forward')),
+    **{op: (('clamp_forward',), ('clamp_backward',)) for op in ('clamp_min', 'clamp_max')},
     'dropout': (('mul_forward',), ('mul_forward',)),
     **{loss: ((f'{loss}_forward', 'sum_forward'), (f'{loss}_backward',)) for loss in (
         'mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',

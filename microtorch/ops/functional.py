@@ -1389,3 +1389,160 @@ def repeat(input, *sizes):
     interleaved = reshape(input, [n for s in padded for n in (1, s)])
     tiles = expand(interleaved, [n for r, s in zip(sizes, padded) for n in (r, s)])
     return reshape(tiles, out_shape)
+
+
+def _arange(n, device, start=0, step=1):
+    from ..creation import arange
+    return arange(start, start + n * step, step, device=device) if n else \
+        arange(0, device=device)
+
+
+def flip(input, *dims):
+    """The elements in reverse order along each of dims: one gather per dim."""
+    if len(dims) == 1 and not isinstance(dims[0], int):
+        dims = tuple(dims[0])
+    ndim = input._data.ndim
+    out = input
+    for d in wrap_dims(dims, ndim):
+        n = input._data.shape[d] if ndim else 1
+        if n > 1:
+            out = getitem(out, (slice(None),) * d + (_arange(n, input.device, n - 1, -1),))
+    return clone(out) if out is input else out
+
+
+def _triangle(name, input, diagonal, keep):
+    if input._data.ndim < 2:
+        raise RuntimeError(f'{name}: input tensor must have at least 2 dimensions')
+    rows, cols = input._data.shape[-2:]
+    offset = _arange(cols, input.device).unsqueeze(0) - _arange(rows, input.device).unsqueeze(1)
+    return masked_fill(input, logical_not(keep(offset, diagonal)), 0)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle (on and below the `diagonal`-th diagonal); zeros above it."""
+    return _triangle('tril', input, diagonal, lambda offset, k: offset <= k)
+
+
+def triu(input, diagonal=0):
+    return _triangle('triu', input, diagonal, lambda offset, k: offset >= k)
+
+
+def index_select(input, dim, index):
+    """The entries `index` (a vector) along dim, in its order, repeats included."""
+    _require_tensor(index, 'index_select', 'index')
+    if index._data.dtype.kind not in 'iu':
+        raise RuntimeError('index_select(): Expected dtype int32 or int64 for index')
+    if index._data.ndim > 1:
+        raise IndexError('index_select(): Index is supposed to be a vector')
+    dim = wrap_dim(dim, input._data.ndim, 'index_select')
+    size = input._data.shape[dim] if input._data.ndim else 1
+    data = index._data
+    bad = (data < 0) | (data >= size)
+    if data.size and bool(bad.any()):
+        # PyTorch words it by path: its 2-D, dim 1 kernel names the index and the size
+        if input._data.ndim != 2 or dim != 1:
+            raise IndexError('index out of range in self')
+        first = int(data.reshape(-1)[int(bad.reshape(-1).argmax())])
+        raise RuntimeError(f'INDICES element is out of DATA bounds, id={first} '
+                           f'axis_dim={size}')
+    if not input._data.ndim:
+        return getitem(input.reshape(1), (index.reshape(-1),)).reshape(())
+    return getitem(input, (slice(None),) * dim + (index.reshape(-1),))
+
+
+def outer(input, vec2):
+    for name, t in (('self', input), ('vec2', vec2)):
+        _require_tensor(t, 'outer', name)
+        if t._data.ndim != 1:
+            raise RuntimeError(f'outer: Expected 1-D argument {name}, but got '
+                               f'{t._data.ndim}-D')
+    return mul(input.unsqueeze(1), vec2.unsqueeze(0))
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The `offset`-th diagonal of the matrices in dims dim1, dim2, as the last dim. (A copy:
+    PyTorch returns a view, so writes into it do not reach the input here.)"""
+    ndim = input._data.ndim
+    d1, d2 = wrap_dim(dim1, ndim, 'diagonal'), wrap_dim(dim2, ndim, 'diagonal')
+    if d1 == d2:
+        raise RuntimeError(f'diagonal dimensions cannot be identical {dim1}, {dim2}')
+    dim1, dim2 = d1, d2
+    rest = [d for d in range(ndim) if d not in (dim1, dim2)]
+    matrices = input.permute(*rest, dim1, dim2)
+    rows, cols = input._data.shape[dim1], input._data.shape[dim2]
+    n = builtins.max(0, builtins.min(rows + builtins.min(offset, 0),
+                                   cols - builtins.max(offset, 0)))
+    r = _arange(n, input.device, builtins.max(-offset, 0))
+    c = _arange(n, input.device, builtins.max(offset, 0))
+    return getitem(matrices, (Ellipsis, r, c))
+
+
+_diagonal = diagonal           # for diag, whose argument `diagonal` hides the function
+
+
+def diag(input, diagonal=0):
+    """A vector's square matrix with it on the `diagonal`-th diagonal, or a matrix's
+    diagonal."""
+    ndim = input._data.ndim
+    if ndim == 2:
+        return _diagonal(input, diagonal)
+    if ndim != 1:
+        raise RuntimeError(f'diag(): Supports 1D or 2D tensors. Got {ndim}D')
+    n = input._data.shape[0]
+    size = n + builtins.abs(diagonal)
+    from ..creation import zeros
+    square = zeros(size, size, dtype=input.dtype, device=input.device)
+    r = _arange(n, input.device, builtins.max(-diagonal, 0))
+    c = _arange(n, input.device, builtins.max(diagonal, 0))
+    return index_put(square, (r, c), input)
+
+
+def trace(input):
+    if input._data.ndim != 2:
+        raise RuntimeError(f'trace: expected a matrix, but got tensor with dim '
+                           f'{input._data.ndim}')
+    return sum(diagonal(input))
+
+
+def masked_select(input, mask):
+    """The elements where mask (broadcast with input) is True, as a vector."""
+    _require_tensor(mask, 'masked_select', 'mask')
+    if mask._data.dtype.kind != 'b':
+        raise RuntimeError('masked_select: expected BoolTensor for mask')
+    shape = broadcast_shapes(input._data.shape, mask._data.shape)
+    return getitem(expand(input, shape), expand(mask, shape))
+
+
+def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero elements, one row each (int64, no gradient)."""
+    xp = input._backend_xp()
+    data = input._data if input._data.ndim else input._data.reshape(1)
+    found = xp.argwhere(data).astype('int64')
+    if not input._data.ndim:
+        found = found[:, :0]
+    if as_tuple:
+        columns = found.T if input._data.ndim else xp.zeros((1, found.shape[0]), 'int64')
+        return tuple(Tensor._make(xp.ascontiguousarray(c)) for c in columns)
+    return Tensor._make(found)
+
+
+argwhere = nonzero
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2); beta = 0 ignores input (nan and inf too)."""
+    out = mm(mat1, mat2)
+    if alpha != 1:
+        out = mul(out, alpha)
+    input = expand(input, out._data.shape)          # input broadcasts to the product's shape
+    if beta == 0:
+        return out
+    return add(out, input if beta == 1 else mul(input, beta))
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
