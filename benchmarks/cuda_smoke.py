@@ -195,6 +195,19 @@ def unary_cases():
                           [nonzero(B, dt)]))
         cases.append(Case('leaky_relu_backward', lambda b, x, g: b.leaky_relu_backward(
             x, g, 0.2), [nonzero(B, dt), draw(B, dt)]))
+        cases.append(Case('silu_forward', lambda b, x: b.silu_forward(x), [draw(B, dt) * 3]))
+        cases.append(Case('silu_backward', lambda b, x, g: b.silu_backward(x, g),
+                          [draw(B, dt) * 3, draw(B, dt)]))
+        for alpha in (1.0, 0.3):
+            cases.append(Case(f'elu_forward alpha={alpha}', lambda b, x, a=alpha:
+                              b.elu_forward(x, a), [draw(B, dt) * 3]))
+            cases.append(Case(f'elu_backward alpha={alpha}', lambda b, x, g, a=alpha:
+                              b.elu_backward(x, g, a), [draw(B, dt) * 3, draw(B, dt)]))
+        for approximate in ('none', 'tanh'):
+            cases.append(Case(f'gelu_forward {approximate}', lambda b, x, a=approximate:
+                              b.gelu_forward(x, a), [draw(B, dt) * 3]))
+            cases.append(Case(f'gelu_backward {approximate}', lambda b, x, g, a=approximate:
+                              b.gelu_backward(x, g, a), [draw(B, dt) * 3, draw(B, dt)]))
         for beta, th in ((1.0, 20.0), (2.0, 1.5)):
             cases.append(Case(f'softplus_forward beta={beta}', lambda b, x, beta=beta, th=th:
                               b.softplus_forward(x, beta, th), [draw(B, dt) * 3]))

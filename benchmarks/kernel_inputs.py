@@ -12,7 +12,8 @@ import numpy as np
 PRIMITIVES = (
     [f'{op}_{way}' for op in ('neg', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
                               'relu', 'abs', 'reciprocal', 'clamp', 'leaky_relu', 'softplus',
-                              'pow_scalar', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan')
+                              'pow_scalar', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
+                              'silu', 'elu', 'gelu')
      for way in ('forward', 'backward')]
     + [f'{op}_forward' for op in ('sign', 'floor', 'ceil', 'trunc', 'round')]
     + [f'{op}_forward' for op in ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
@@ -56,7 +57,7 @@ def family(name):
 
 
 _UNARY_EXTRA = {'clamp': (-0.5, 0.5), 'pow_scalar': (2.5,), 'leaky_relu': (0.01,),
-                'softplus': (1.0, 20.0), 'round': (0,)}
+                'softplus': (1.0, 20.0), 'round': (0,), 'elu': (1.0,), 'gelu': ('none',)}
 _LOSS_EXTRA = {'smooth_l1_loss': (1.0,), 'binary_cross_entropy': (None,),
                'binary_cross_entropy_with_logits': (None, None)}
 

@@ -184,6 +184,12 @@ def reduced(v, reduction):
     return v.mean() if reduction == 'mean' else v.sum() if reduction == 'sum' else v
 
 
+def gelu_cdf(x):
+    """The standard normal CDF, through math.erf (NumPy has no erf)."""
+    import math
+    return 0.5 * (1 + np.vectorize(math.erf)(x / np.sqrt(2)))
+
+
 def softplus_ref(x, beta=1.0, threshold=20.0):
     return np.where(x * beta > threshold, x, np.log1p(np.exp(x * beta)) / beta)
 
@@ -581,6 +587,14 @@ OPS = [
     Op('leaky_relu/slope', lambda x: nnF(x).leaky_relu(x, 0.2), (M,),
        lambda x: np.where(x > 0, x, 0.2 * x), per(nonzero)),
     Op('softplus', lambda x: nnF(x).softplus(x), (M,), softplus_ref),
+    Op('silu', lambda x: nnF(x).silu(x), (M,), lambda x: x / (1 + np.exp(-x))),
+    Op('elu', lambda x: nnF(x).elu(x), (B,), lambda x: np.where(x > 0, x, np.expm1(x)),
+       per(nonzero)),
+    Op('elu/alpha', lambda x: nnF(x).elu(x, 0.5), (M,),
+       lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)), per(nonzero)),
+    Op('gelu', lambda x: nnF(x).gelu(x), (M,), lambda x: x * gelu_cdf(x)),
+    Op('gelu/tanh', lambda x: nnF(x).gelu(x, approximate='tanh'), (B,),
+       lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))),
     Op('softplus/beta_threshold', lambda x: nnF(x).softplus(x, beta=2, threshold=1.5), (B,),
        lambda x: softplus_ref(x, 2, 1.5), per(away_from(0.75))),
     Op('linear', lambda x, w, b: nnF(x).linear(x, w, b), (M, (5, 4), (5,)),
@@ -653,7 +667,7 @@ assert len(ROWS) == len(OPS), 'row names must be unique'
 
 LOSSES = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
           'binary_cross_entropy_with_logits', 'cross_entropy', 'nll_loss')
-NN_OPS = ('leaky_relu', 'softplus', 'linear', 'dropout') + LOSSES
+NN_OPS = ('leaky_relu', 'softplus', 'silu', 'elu', 'gelu', 'linear', 'dropout') + LOSSES
 
 # The ops the table must cover: a new op adds its name here and its rows above.
 REQUIRED_OPS = {

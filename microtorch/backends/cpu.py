@@ -199,6 +199,64 @@ def tan_backward(y, gy):
     return gy * (1 + y * y)
 
 
+def silu_forward(x):
+    return x * sigmoid_forward(x)
+
+
+def silu_backward(x, gy):
+    s = sigmoid_forward(x)
+    return gy * s * (1 + x * (1 - s))
+
+
+def elu_forward(x, alpha):
+    return np.where(x > 0, x, alpha * np.expm1(x)).astype(x.dtype, copy=False)
+
+
+def elu_backward(x, gy, alpha):
+    return np.where(x > 0, gy, gy * alpha * np.exp(x)).astype(gy.dtype, copy=False)
+
+
+_SQRT1_2, _INV_SQRT_2PI = math.sqrt(0.5), 1 / math.sqrt(2 * math.pi)
+_SQRT_2_PI, _GELU_CUBIC = math.sqrt(2 / math.pi), 0.044715
+_erf_ufunc = None
+
+
+def _scalar_erf(v):
+    return math.erf(v)
+
+
+def _erf(x):
+    """erf elementwise (NumPy has none): Numba's vectorised math.erf, compiled once and
+    cached on disk; math.erf element by element with MICROTORCH_NUMBA=0 (slow, but exact)."""
+    global _erf_ufunc
+    x = np.asarray(x)
+    if _erf_ufunc is None:
+        if _numba_dispatch.settings.enabled:
+            import numba
+            _erf_ufunc = numba.vectorize(['float32(float32)', 'float64(float64)'],
+                                         cache=True)(_scalar_erf)
+        else:
+            _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
+    return _erf_ufunc(x).astype(x.dtype, copy=False)
+
+
+def gelu_forward(x, approximate):
+    if approximate == 'tanh':
+        u = _SQRT_2_PI * (x + _GELU_CUBIC * x * x * x)
+        return 0.5 * x * (1 + np.tanh(u))
+    return 0.5 * x * (1 + _erf(x * _SQRT1_2))
+
+
+def gelu_backward(x, gy, approximate):
+    if approximate == 'tanh':
+        x2 = x * x
+        t = np.tanh(_SQRT_2_PI * (x + _GELU_CUBIC * x2 * x))
+        du = _SQRT_2_PI * (1 + 3 * _GELU_CUBIC * x2)
+        return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+    cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
+    return gy * (cdf + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x))
+
+
 # Piecewise-constant ops: forward only; their gradient is zero wherever it exists (PyTorch's
 # convention), which the op makes without a kernel. Integer inputs never get here (the op
 # returns a copy), so NumPy's float results keep the input's dtype.

@@ -431,6 +431,23 @@ log2_forward, log2_backward = _unary_pair('log2')
 log10_forward, log10_backward = _unary_pair('log10')
 rsqrt_forward, rsqrt_backward = _unary_pair('rsqrt')
 tan_forward, tan_backward = _unary_pair('tan')
+silu_forward, silu_backward = _unary_pair('silu')
+
+
+def elu_forward(x, alpha):
+    return _unary('elu_forward', x, x.dtype.type(alpha))
+
+
+def elu_backward(x, gy, alpha):
+    return _unary_backward('elu_backward', x, gy, x.dtype.type(alpha))
+
+
+def gelu_forward(x, approximate):
+    return _unary('gelu_forward', x, _i32(approximate == 'tanh'))
+
+
+def gelu_backward(x, gy, approximate):
+    return _unary_backward('gelu_backward', x, gy, _i32(approximate == 'tanh'))
 
 
 # Piecewise-constant ops: a forward kernel each; their zero gradient needs none.

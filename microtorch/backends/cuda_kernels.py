@@ -23,6 +23,8 @@ ALL = NUMBER + ('bool',)
 
 # Unary ops of floats with a plain forward/backward pair and no parameters (added together).
 SMOOTH_UNARY = ('log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan')
+# Activations with a forward/backward pair (elu and gelu take a parameter)
+ACTIVATIONS = ('silu', 'elu', 'gelu')
 # Piecewise-constant unary ops: a forward kernel, and a zero gradient (the 'zeros' marker).
 STEP_UNARY = ('sign', 'floor', 'ceil', 'trunc', 'round')
 
@@ -32,13 +34,14 @@ KERNELS = {
     'unary.cu': {
         **{f'{op}_forward': FLOAT for op in (
             'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'reciprocal',
-            'leaky_relu', 'softplus', *SMOOTH_UNARY, 'floor', 'ceil', 'trunc', 'round')},
+            'leaky_relu', 'softplus', *SMOOTH_UNARY, *ACTIVATIONS, 'floor', 'ceil', 'trunc',
+            'round')},
         **{f'{op}_forward': NUMBER for op in ('neg', 'abs', 'relu', 'clamp', 'pow_scalar',
                                               'sign')},
         **{f'{op}_backward': FLOAT for op in (
             'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
             'reciprocal', 'relu', 'clamp', 'pow_scalar', 'leaky_relu', 'softplus',
-            *SMOOTH_UNARY)},
+            *SMOOTH_UNARY, *ACTIVATIONS)},
     },
     'binary.cu': {
         'add_forward': ALL, 'sub_forward': NUMBER, 'mul_forward': ALL, 'div_forward': FLOAT,
@@ -104,7 +107,7 @@ OP_KERNELS = {
     'clamp': (('clamp_forward',), ('clamp_backward',)),
     **{op: ((f'{op}_forward',), (f'{op}_backward',)) for op in (
         'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leaky_relu',
-        'softplus', *SMOOTH_UNARY)},
+        'softplus', *SMOOTH_UNARY, *ACTIVATIONS)},
     **{op: ((f'{op}_forward',), ('zeros',)) for op in STEP_UNARY},
     'square': (('pow_scalar_forward',), ('pow_scalar_backward',)),
     'sum': (('sum_forward',), ('view',)),

@@ -69,6 +69,8 @@ __device__ __forceinline__ float ceil_(float x) { return ceilf(x); }
 __device__ __forceinline__ double ceil_(double x) { return ceil(x); }
 __device__ __forceinline__ float trunc_(float x) { return truncf(x); }
 __device__ __forceinline__ double trunc_(double x) { return trunc(x); }
+__device__ __forceinline__ float erf_(float x) { return erff(x); }
+__device__ __forceinline__ double erf_(double x) { return erf(x); }
 __device__ __forceinline__ float copysign_(float x, float y) { return copysignf(x, y); }
 __device__ __forceinline__ double copysign_(double x, double y) { return copysign(x, y); }
 __device__ __forceinline__ float rint_(float x) { return rintf(x); }

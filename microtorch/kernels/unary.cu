@@ -365,6 +365,79 @@ __global__ void tan_backward(const T* __restrict__ y, const T* __restrict__ gy,
     });
 }
 
+// ---- silu: y = x sigmoid(x); gx = gy s (1 + x (1 - s)) -------------------------------------
+template <typename T>
+__global__ void silu_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = T(v * mt::sigmoid(v));
+    });
+}
+template <typename T>
+__global__ void silu_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i], s = mt::sigmoid(v);
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * s * (T(1) + v * (T(1) - s))), acc);
+    });
+}
+
+// ---- elu: y = x for x > 0, alpha (e^x - 1) below; gx = gy, or gy alpha e^x ----------------
+template <typename T>
+__global__ void elu_forward(const T* __restrict__ x, T* __restrict__ y, i64 n, T alpha) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = v > T(0) ? v : T(alpha * mt::expm1_(v));
+    });
+}
+template <typename T>
+__global__ void elu_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                             T* __restrict__ gx, i64 n, int kgy, T alpha, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i], g = mt::at(gy, kgy, i);
+        mt::put(gx, i, v > T(0) ? g : T(g * alpha * mt::exp_(v)), acc);
+    });
+}
+
+// ---- gelu: y = x Phi(x), Phi the normal CDF (tanh = 1: PyTorch's tanh approximation of
+//      it); gx = gy (Phi(x) + x phi(x)), phi the normal density --------------------------------
+namespace mt {
+template <typename T> struct Gelu {
+    static constexpr double kSqrt1_2 = 0.707106781186547524400844362104849039;
+    static constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
+    static constexpr double kSqrt2_Pi = 0.797884560802865355879892119868763737;   // sqrt(2/pi)
+    static constexpr double kCubic = 0.044715;
+    __device__ static T forward(T x, int tanh) {
+        if (tanh) {
+            const T u = T(kSqrt2_Pi) * (x + T(kCubic) * x * x * x);
+            return T(T(0.5) * x * (T(1) + tanh_(u)));
+        }
+        return T(T(0.5) * x * (T(1) + erf_(T(x * T(kSqrt1_2)))));
+    }
+    __device__ static T derivative(T x, int tanh) {
+        if (tanh) {
+            const T x2 = x * x;
+            const T t = tanh_(T(T(kSqrt2_Pi) * (x + T(kCubic) * x2 * x)));
+            const T du = T(kSqrt2_Pi) * (T(1) + T(3 * kCubic) * x2);
+            return T(T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du);
+        }
+        const T cdf = T(0.5) * (T(1) + erf_(T(x * T(kSqrt1_2))));
+        return T(cdf + x * T(kInvSqrt2Pi) * exp_(T(T(-0.5) * x * x)));
+    }
+};
+}  // namespace mt
+template <typename T>
+__global__ void gelu_forward(const T* __restrict__ x, T* __restrict__ y, i64 n, int tanh) {
+    mt::grid_stride_x4(n, [&](i64 i) { y[i] = mt::Gelu<T>::forward(x[i], tanh); });
+}
+template <typename T>
+__global__ void gelu_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int tanh, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::Gelu<T>::derivative(x[i], tanh)), acc);
+    });
+}
+
 // ---- piecewise-constant ops: forward only. Their gradient is zero wherever it exists
 // (PyTorch's convention), a zero-filled buffer: no backward kernel to run.
 // sign: -1, 0 or 1 (0 for NaN, as PyTorch); floor, ceil, trunc; round: half to even (rint), with

@@ -8,10 +8,11 @@ from .parameter import Parameter
 from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Sigmoid, Tanh,
                       LeakyReLU, Softplus, Softmax, LogSoftmax, Dropout, Flatten, MSELoss,
                       L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
-                      NLLLoss)
+                      NLLLoss, SiLU, ELU, GELU)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
            'Sigmoid', 'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout',
            'Flatten', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
-           'CrossEntropyLoss', 'NLLLoss', 'functional', 'init', 'modules', 'utils']
+           'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'functional', 'init', 'modules',
+           'utils']

@@ -48,6 +48,33 @@ def softplus(input, beta=1.0, threshold=20.0):
     return _E.Softplus.apply(input, float(beta), float(threshold))
 
 
+def silu(input, inplace=False):
+    """x * sigmoid(x) (the swish)."""
+    _require_floating(input, 'silu')
+    if inplace:
+        return _inplace(input, _E.Silu.apply)
+    return _E.Silu.apply(input)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x above 0, alpha * (exp(x) - 1) below."""
+    _require_floating(input, 'elu')
+    alpha = float(alpha)
+    if inplace:
+        return _inplace(input, lambda x: _E.Elu.apply(x, alpha))
+    return _E.Elu.apply(input, alpha)
+
+
+def gelu(input, approximate='none'):
+    """x * Phi(x), Phi the standard normal CDF; approximate='tanh': PyTorch's tanh form."""
+    if approximate not in ('none', 'tanh'):
+        raise RuntimeError('approximate argument must be either none or tanh.')
+    if not input.is_floating_point():
+        raise NotImplementedError('"GeluKernelImpl" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    return _E.Gelu.apply(input, approximate)
+
+
 def _implicit_dim(name, ndim, stacklevel):
     # stacklevel counts from here to the user's line (modules pass a larger one).
     warnings.warn(f'Implicit dimension choice for {name} has been deprecated. Change the call '

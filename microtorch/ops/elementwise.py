@@ -128,6 +128,39 @@ Rsqrt = _unary('rsqrt', 'y', lambda y, gy, gg: (-1.5 * gg * gy * y * y, -0.5 * g
 Tan = _unary('tan', 'y', lambda y, gy, gg: (2 * gg * gy * y, gg * (1 + y * y)))
 
 
+def _silu_second(x, gy, gg):
+    # f' = s (1 + x (1 - s)), f'' = s (1 - s) (2 + x (1 - 2 s)), s = sigmoid(x)
+    s = x.sigmoid()
+    return gg * gy * s * (1 - s) * (2 + x * (1 - 2 * s)), Silu.grad_op.apply(x, gg)
+
+
+def _elu_second(x, gy, gg, alpha):
+    # f'' = alpha e^x below 0, else 0 (at 0 too, as PyTorch, where f' is alpha)
+    return (gg * gy * alpha * x.exp()).where(x < 0, 0.0), Elu.grad_op.apply(x, gg, alpha)
+
+
+_INV_SQRT_2PI, _SQRT_2_PI, _GELU_CUBIC = 1 / math.sqrt(2 * math.pi), math.sqrt(2 / math.pi), \
+    0.044715
+
+
+def _gelu_second(x, gy, gg, approximate):
+    if approximate == 'tanh':
+        # u = k (x + c x^3), t = tanh(u): f'' = (1 - t^2) (u' + x (u'' - 2 t u'^2) / 2)
+        t = (_SQRT_2_PI * (x + _GELU_CUBIC * x * x * x)).tanh()
+        du = _SQRT_2_PI * (1 + 3 * _GELU_CUBIC * x * x)
+        d2u = 6 * _SQRT_2_PI * _GELU_CUBIC * x
+        second = (1 - t * t) * (du + 0.5 * x * (d2u - 2 * t * du * du))
+    else:
+        # f' = Phi(x) + x phi(x), f'' = phi(x) (2 - x^2), phi the normal density
+        second = _INV_SQRT_2PI * (-0.5 * x * x).exp() * (2 - x * x)
+    return gg * gy * second, Gelu.grad_op.apply(x, gg, approximate)
+
+
+Silu = _unary('silu', 'x', _silu_second)
+Elu = _unary('elu', 'x', _elu_second)
+Gelu = _unary('gelu', 'x', _gelu_second)
+
+
 def _step(name, node_name=None):
     """A piecewise-constant op (sign, floor, ...): its forward kernel, and a zero gradient
     wherever the derivative exists, as PyTorch gives (a zero-filled buffer, no kernel). The

@@ -2,7 +2,8 @@
 from .module import Module
 from .container import Sequential, ModuleList
 from .linear import Identity, Linear
-from .activation import ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax, LogSoftmax
+from .activation import (ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax, LogSoftmax, SiLU,
+                         ELU, GELU)
 from .dropout import Dropout
 from .flatten import Flatten
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
@@ -11,4 +12,4 @@ from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, Cr
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
-           'CrossEntropyLoss', 'NLLLoss']
+           'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU']
