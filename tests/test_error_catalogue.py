@@ -442,6 +442,30 @@ def _optim_entry(name, message, make, exc=ValueError):
         return lambda: make(lib, p), [model, opt]
 
 
+def _module_entry(name, exc, message, make, input):
+    @entry(name, exc, message)
+    def _(lib):
+        module = make(lib.nn)
+        x = input(lib)
+        return lambda: module(x), [module, x]
+
+
+_module_entry('batch-norm-channels', RuntimeError, 'running_mean should contain 4 elements not 3',
+              lambda nn: nn.BatchNorm1d(3), lambda lib: lib.ones(2, 4))
+_module_entry('batch-norm-one-value', ValueError, 'Expected more than 1 value per channel when '
+              'training, got input size microtorch.Size([1, 3])', lambda nn: nn.BatchNorm1d(3),
+              lambda lib: lib.ones(1, 3))
+_module_entry('layer-norm-shape', RuntimeError, 'Given normalized_shape=[3], expected input with '
+              'shape [*, 3], but got input of size[2, 4]', lambda nn: nn.LayerNorm(3),
+              lambda lib: lib.ones(2, 4))
+_module_entry('embedding-float-index', RuntimeError, "Expected tensor for argument #1 'indices' "
+              'to have one of the following scalar types: Long, Int; but got '
+              'microtorch.FloatTensor instead (while checking arguments for embedding)',
+              lambda nn: nn.Embedding(5, 2), lambda lib: lib.tensor([1.0]))
+_module_entry('embedding-index-range', IndexError, 'index out of range in self',
+              lambda nn: nn.Embedding(5, 2), lambda lib: lib.tensor([5]))
+
+
 def _scheduler_entry(name, exc, message, make):
     @entry(name, exc, message)
     def _(lib):

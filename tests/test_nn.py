@@ -732,6 +732,19 @@ ERROR_CALLS = [
     lambda F, lib: F.linear(lib.ones(3, 4), lib.ones(5, 4), lib.ones(4)),
     lambda F, lib: F.linear(lib.tensor(1.0), lib.ones(5, 4)),
     lambda F, lib: F.dropout(lib.ones(2), 1.5),
+    lambda F, lib: F.nll_loss(lib.ones(3, 4), lib.tensor([0, 1, 5])),
+    lambda F, lib: F.nll_loss(lib.tensor(1.0), lib.tensor(0)),
+    lambda F, lib: F.gelu(lib.ones(2), approximate='exact'),
+    lambda F, lib: F.batch_norm(lib.ones(2, 3), None, None),
+    lambda F, lib: F.batch_norm(lib.ones(2, 4), lib.zeros(3), lib.ones(3)),
+    lambda F, lib: F.batch_norm(lib.ones(1, 3), lib.zeros(3), lib.ones(3), training=True),
+    lambda F, lib: F.layer_norm(lib.ones(2, 3), (4,)),
+    lambda F, lib: F.embedding(lib.tensor([5]), lib.ones(5, 2)),
+    lambda F, lib: F.embedding(lib.tensor([1.0]), lib.ones(5, 2)),
+    lambda F, lib: lib.nn.BatchNorm1d(3)(lib.ones(2, 3, 4, 5)),
+    lambda F, lib: lib.nn.BatchNorm2d(3)(lib.ones(2, 3, 4)),
+    lambda F, lib: lib.nn.LayerNorm(3)(lib.ones(2, 4)),
+    lambda F, lib: lib.nn.Embedding(5, 2, padding_idx=5),
 ]
 
 
@@ -832,3 +845,75 @@ def test_norm_of_zeros_has_a_zero_gradient(torch):
         t = torch.zeros(2, 3, requires_grad=True)
         t.norm(p, dim=1).sum().backward()
         np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def _normalisation_run(lib):
+    """BatchNorm1d over three training steps and then in eval, LayerNorm and Embedding with
+    padding: outputs, running statistics and gradients."""
+    bn = lib.nn.BatchNorm1d(3, momentum=0.3)
+    bn.weight.data = lib.tensor([1.0, 2.0, 0.5])
+    bn.bias.data = lib.tensor([0.1, -0.2, 0.3])
+    x = lib.tensor(np.arange(24.0).reshape(4, 3, 2) ** 1.5 / 7, dtype=lib.float32,
+                   requires_grad=True)
+    out = []
+    for k in range(3):
+        y = bn(x * (k + 1))
+        (y * lib.arange(24.0).reshape(4, 3, 2)).sum().backward()
+        out += [y, bn.running_mean, bn.running_var, bn.num_batches_tracked]
+    out += [x.grad, bn.weight.grad, bn.bias.grad]
+    bn.eval()
+    out.append(bn(x))
+    ln = lib.nn.LayerNorm((3, 2))
+    ln.weight.data = lib.arange(6.0).reshape(3, 2)
+    z = ln(x)
+    (z * z).sum().backward()
+    out += [z, ln.weight.grad, ln.bias.grad]
+    emb = lib.nn.Embedding(4, 3, padding_idx=1)
+    emb.weight.data = lib.arange(12.0).reshape(4, 3)
+    w = emb(lib.tensor([[1, 2], [3, 1]]))
+    (w * w).sum().backward()
+    return out + [w, emb.weight.grad]
+
+
+def test_normalisation_layers_match_torch(torch):
+    for mine, theirs in zip(_normalisation_run(microtorch), _normalisation_run(torch)):
+        np.testing.assert_allclose(host(mine.detach()), theirs.detach().numpy(), rtol=1e-5,
+                                   atol=1e-5)
+
+
+def test_batch_norm_by_hand():
+    bn = nn.BatchNorm1d(2, momentum=0.5)
+    x = microtorch.tensor([[1.0, 10.0], [3.0, 30.0], [5.0, 50.0]])
+    y = bn(x)
+    np.testing.assert_allclose(host(y.mean(0)), [0, 0], atol=1e-6)
+    np.testing.assert_allclose(host(y.var(0, unbiased=False)), [1, 1], rtol=1e-4)
+    # running stats: halfway from (0, 1) to the batch's mean and unbiased variance
+    np.testing.assert_allclose(host(bn.running_mean), [1.5, 15.0], rtol=1e-6)
+    np.testing.assert_allclose(host(bn.running_var), [0.5 + 2.0, 0.5 + 200.0], rtol=1e-6)
+    assert bn.num_batches_tracked.item() == 1
+    bn.eval()
+    np.testing.assert_allclose(host(bn(x))[:, 0], (np.array([1, 3, 5]) - 1.5) /
+                               np.sqrt(2.5 + 1e-5), rtol=1e-5)
+    assert list(bn.state_dict()) == ['weight', 'bias', 'running_mean', 'running_var',
+                                     'num_batches_tracked']
+    with pytest.raises(ValueError, match='Expected more than 1 value per channel'):
+        nn.BatchNorm1d(2).train()(microtorch.ones(1, 2))
+    stats = nn.BatchNorm1d(2, momentum=None)
+    for scale in (1.0, 3.0):                 # momentum None: the plain average of the batches
+        stats(x * scale)
+    np.testing.assert_allclose(host(stats.running_mean), [6.0, 60.0], rtol=1e-6)
+
+
+def test_layer_norm_and_embedding_by_hand():
+    x = microtorch.tensor([[1.0, 2.0, 3.0], [2.0, 2.0, 2.0]])
+    y = nn.LayerNorm(3)(x)
+    np.testing.assert_allclose(host(y)[0], [-1.2247, 0.0, 1.2247], atol=1e-4)
+    np.testing.assert_allclose(host(y)[1], [0.0, 0.0, 0.0], atol=1e-6)
+    emb = nn.Embedding(4, 2, padding_idx=0)
+    assert host(emb.weight)[0].tolist() == [0.0, 0.0]
+    rows = emb(microtorch.tensor([[0, 3], [3, 2]]))
+    assert tuple(rows.shape) == (2, 2, 2)
+    rows.sum().backward()
+    assert host(emb.weight.grad).tolist() == [[0, 0], [0, 0], [1, 1], [2, 2]]
+    frozen = nn.Embedding.from_pretrained(microtorch.ones(3, 2))
+    assert not frozen.weight.requires_grad and not frozen(microtorch.tensor([2])).requires_grad

@@ -604,6 +604,19 @@ OPS = [
        lambda x, w, b: x @ w.T + b),
     Op('linear/1d', lambda x, w, b: nnF(x).linear(x, w, b), (S, (2, 4), (2,)),
        lambda x, w, b: w @ x + b),
+    Op('layer_norm', lambda x, w, b: nnF(x).layer_norm(x, (4,), w, b), (B, (4,), (4,)),
+       lambda x, w, b: (x - x.mean(-1, keepdims=True)) /
+       np.sqrt(x.var(-1, keepdims=True) + 1e-5) * w + b),
+    Op('layer_norm/two_dims', lambda x: nnF(x).layer_norm(x, (3, 4)), (B,),
+       lambda x: (x - x.mean((1, 2), keepdims=True)) /
+       np.sqrt(x.var((1, 2), keepdims=True) + 1e-5)),
+    Op('batch_norm', lambda x, w, b: nnF(x).batch_norm(x, None, None, w, b, training=True),
+       (B, (3,), (3,)),
+       lambda x, w, b: (x - x.mean((0, 2), keepdims=True)) /
+       np.sqrt(x.var((0, 2), keepdims=True) + 1e-5) * w[:, None] + b[:, None]),
+    Op('embedding', lambda w: nnF(w).embedding(idx(w, [[0, 2], [2, 1]]), w), ((3, 4),),
+       lambda w: w[[[0, 2], [2, 1]]]),
+    # (padding_idx: its row gets no gradient by definition, not gradcheck's; test_nn.py)
     Op('dropout/train', seeded_dropout, (M,), lambda x: x * dropout_mask(M),
        torch_fn=lambda x: x * sys.modules['torch'].tensor(dropout_mask(M))),
     Op('dropout/p1', lambda x: nnF(x).dropout(x, 1.0), (M,), lambda x: 0 * x),
@@ -667,7 +680,8 @@ assert len(ROWS) == len(OPS), 'row names must be unique'
 
 LOSSES = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
           'binary_cross_entropy_with_logits', 'cross_entropy', 'nll_loss')
-NN_OPS = ('leaky_relu', 'softplus', 'silu', 'elu', 'gelu', 'linear', 'dropout') + LOSSES
+NN_OPS = ('leaky_relu', 'softplus', 'silu', 'elu', 'gelu', 'linear', 'dropout', 'layer_norm',
+          'batch_norm', 'embedding') + LOSSES
 
 # The ops the table must cover: a new op adds its name here and its rows above.
 REQUIRED_OPS = {

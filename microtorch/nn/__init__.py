@@ -8,11 +8,12 @@ from .parameter import Parameter
 from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Sigmoid, Tanh,
                       LeakyReLU, Softplus, Softmax, LogSoftmax, Dropout, Flatten, MSELoss,
                       L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
-                      NLLLoss, SiLU, ELU, GELU)
+                      NLLLoss, SiLU, ELU, GELU, BatchNorm1d, BatchNorm2d, LayerNorm,
+                      Embedding)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
            'Sigmoid', 'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout',
            'Flatten', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
-           'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'functional', 'init', 'modules',
-           'utils']
+           'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
+           'LayerNorm', 'Embedding', 'functional', 'init', 'modules', 'utils']

@@ -15,6 +15,7 @@ from ..ops import linalg as _L
 from ..ops import loss as _LS
 from ..ops import functional as _F
 from ..ops.functional import sigmoid, tanh, type_name as _type_name
+from ..autograd.grad_mode import no_grad as _no_grad
 from ..random import default_generator as _generator
 from ..tensor import Tensor
 
@@ -438,3 +439,97 @@ def _soft_cross_entropy(input, target, weight, reduction, class_dim):
     if reduction == 'none':
         return loss
     return loss.sum() if reduction == 'sum' else loss.mean()
+
+
+# ---- normalisation and embedding: composites of the elementwise ops and reductions ---------
+
+def _per_channel(t, ndim):
+    """A (C,) tensor shaped to broadcast along dim 1 of an ndim-dim input: (1, C, 1, ...)."""
+    return t.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _check_batch_norm(input, running_mean, running_var, weight, bias, training):
+    """batch_norm's argument checks, PyTorch's messages (BatchNorm runs them before it
+    counts the batch, so that a failed call changes nothing)."""
+    channels = input.shape[1] if input.ndim > 1 else 1
+    for name, stat in (('running_mean', running_mean), ('running_var', running_var),
+                       ('weight', weight), ('bias', bias)):
+        if stat is not None and stat.numel() != channels:
+            raise RuntimeError(f'{name} should contain {channels} elements not {stat.numel()}')
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError('running_mean must be defined in evaluation mode')
+    if training and input.numel() // channels <= 1:
+        raise ValueError('Expected more than 1 value per channel when training, got input '
+                         f'size {input.shape!r}')
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) by its mean and variance: the batch's in training
+    (updating the running statistics in place, the variance's unbiased), the running ones
+    otherwise."""
+    _check_batch_norm(input, running_mean, running_var, weight, bias, training)
+    dims = (0,) + tuple(range(2, input.ndim))
+    if training:
+        count = input.numel() // input.shape[1]
+        mean, var = input.mean(dims), input.var(dims, unbiased=False)
+        if running_mean is not None:
+            with _no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.detach() * momentum)
+            if running_var is not None:
+                with _no_grad():
+                    unbiased = var.detach() * (count / (count - 1))
+                    running_var.mul_(1 - momentum).add_(unbiased * momentum)
+    else:
+        mean, var = running_mean, running_var
+    ndim = input.ndim
+    out = (input - _per_channel(mean, ndim)) * _per_channel((var + eps).rsqrt(), ndim)
+    if weight is not None:
+        out = out * _per_channel(weight, ndim)
+    if bias is not None:
+        out = out + _per_channel(bias, ndim)
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last len(normalized_shape) dims: (x - mean) * rsqrt(var + eps), the
+    variance biased, then weight and bias."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
+        raise RuntimeError(f'Given normalized_shape={list(normalized_shape)}, expected input '
+                           f'with shape [*, {", ".join(map(str, normalized_shape))}], but got '
+                           f'input of size{list(input.shape)}')
+    dims = tuple(range(input.ndim - k, input.ndim))
+    mean = input.mean(dims, keepdim=True)
+    var = input.var(dims, unbiased=False, keepdim=True)
+    out = (input - mean) * (var + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of weight picked by the integer tensor input (its shape + (embedding_dim,)); the
+    row padding_idx gets no gradient."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError('embedding: max_norm, scale_grad_by_freq and sparse are not '
+                                  'supported by microtorch')
+    if input.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           'following scalar types: Long, Int; but got '
+                           f'micro{input.type()} instead (while checking arguments for '
+                           'embedding)')
+    rows = _F.index_select(weight, 0, input.reshape(-1))
+    rows = rows.reshape(tuple(input.shape) + (weight.shape[1],))
+    if padding_idx is not None:
+        if padding_idx < 0:
+            padding_idx += weight.shape[0]
+        at_padding = (input == padding_idx).unsqueeze(-1)
+        rows = _F.where(at_padding, rows.detach(), rows)
+    return rows

@@ -6,10 +6,13 @@ from .activation import (ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax, LogS
                          ELU, GELU)
 from .dropout import Dropout
 from .flatten import Flatten
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .sparse import Embedding
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
                    NLLLoss)
 
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
-           'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU']
+           'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
+           'LayerNorm', 'Embedding']

@@ -1,0 +1,129 @@
+"""`BatchNorm1d`, `BatchNorm2d` and `LayerNorm`, with PyTorch's parameters, buffers and
+state-dict keys."""
+from ...creation import empty, ones, zeros, tensor
+from ... import _dtype
+from ...autograd.grad_mode import no_grad
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+
+class _BatchNorm(Module):
+    """Per-channel normalisation (dim 1) with learnable weight and bias (affine) and running
+    mean and variance (track_running_stats) used in eval mode."""
+    _input_dims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.has_bias = affine and bias
+        if affine:
+            self.weight = Parameter(empty(num_features, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(empty(num_features, device=device, dtype=dtype))
+            else:
+                self.register_parameter('bias', None)
+        else:
+            self.register_parameter('weight', None)
+            self.register_parameter('bias', None)
+        if track_running_stats:
+            self.register_buffer('running_mean', zeros(num_features, device=device,
+                                                       dtype=dtype))
+            self.register_buffer('running_var', ones(num_features, device=device, dtype=dtype))
+            self.register_buffer('num_batches_tracked',
+                                 tensor(0, dtype=_dtype.int64, device=device))
+        else:
+            for name in ('running_mean', 'running_var', 'num_batches_tracked'):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def _check_input_dim(self, input):
+        if input.ndim not in self._input_dims:
+            wanted = ' or '.join(f'{d}D' for d in self._input_dims)
+            raise ValueError(f'expected {wanted} input (got {input.ndim}D input)')
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        tracking = self.training and self.track_running_stats
+        use_batch = self.training or self.running_mean is None
+        keep_stats = not self.training or self.track_running_stats
+        running_mean = self.running_mean if keep_stats else None
+        running_var = self.running_var if keep_stats else None
+        # checked before the counter moves: a failed call changes nothing
+        F._check_batch_norm(input, running_mean, running_var, self.weight, self.bias,
+                            use_batch)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if tracking:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:                  # a cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        return F.batch_norm(input, running_mean, running_var, self.weight, self.bias,
+                            use_batch, factor, self.eps)
+
+    def extra_repr(self):
+        return (f'{self.num_features}, eps={self.eps}, momentum={self.momentum}, '
+                f'affine={self.affine}, bias={self.has_bias}, '
+                f'track_running_stats={self.track_running_stats}')
+
+
+class BatchNorm1d(_BatchNorm):
+    """Over (N, C) or (N, C, L) inputs."""
+    _input_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Over (N, C, H, W) inputs."""
+    _input_dims = (4,)
+
+
+class LayerNorm(Module):
+    """Normalises over the last dims (normalized_shape), with elementwise weight and bias."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.has_bias = elementwise_affine and bias
+        if elementwise_affine:
+            self.weight = Parameter(ones(self.normalized_shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(zeros(self.normalized_shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter('bias', None)
+        else:
+            self.register_parameter('weight', None)
+            self.register_parameter('bias', None)
+
+    def reset_parameters(self):
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f'{self.normalized_shape}, eps={self.eps}, '
+                f'elementwise_affine={self.elementwise_affine}, bias={self.has_bias}')
