@@ -917,3 +917,37 @@ def test_layer_norm_and_embedding_by_hand():
     assert host(emb.weight.grad).tolist() == [[0, 0], [0, 0], [1, 1], [2, 2]]
     frozen = nn.Embedding.from_pretrained(microtorch.ones(3, 2))
     assert not frozen.weight.requires_grad and not frozen(microtorch.tensor([2])).requires_grad
+
+
+def _containers(lib):
+    nn_ = lib.nn
+    owner = nn_.Module()
+    owner.blocks = nn_.ModuleDict({'lin': nn_.Linear(2, 3), 'act': nn_.ReLU()})
+    owner.scales = nn_.ParameterList([nn_.Parameter(lib.ones(2, 3)), lib.zeros(4)])
+    owner.extra = nn_.ParameterDict({'a': lib.ones(2), 'b': lib.zeros(3, dtype=lib.float64)})
+    return owner
+
+
+def test_dict_and_parameter_containers():
+    owner = _containers(microtorch)
+    assert list(owner.state_dict()) == ['blocks.lin.weight', 'blocks.lin.bias', 'scales.0',
+                                        'scales.1', 'extra.a', 'extra.b']
+    assert len(list(owner.parameters())) == 6
+    assert isinstance(owner.scales[1], nn.Parameter) and owner.scales[-1].shape == (4,)
+    assert 'lin' in owner.blocks and list(owner.blocks) == ['lin', 'act']
+    owner.blocks['out'] = nn.Linear(3, 1)
+    assert list(owner.blocks.keys()) == ['lin', 'act', 'out']
+    assert isinstance(owner.blocks.pop('act'), nn.ReLU) and len(owner.blocks) == 2
+    owner.scales.append(microtorch.ones(1))
+    assert len(owner.scales) == 3 and 'scales.2' in owner.state_dict()
+    with pytest.raises(KeyError):
+        owner.blocks['missing']
+    with pytest.raises(IndexError, match='index 5 is out of range'):
+        owner.scales[5]
+
+
+def test_containers_match_torch(torch):
+    mine, theirs = _containers(microtorch), _containers(torch)
+    assert list(mine.state_dict()) == list(theirs.state_dict())
+    for name in ('blocks', 'scales', 'extra'):
+        assert repr(getattr(mine, name)) == as_torch_message(repr(getattr(theirs, name)))

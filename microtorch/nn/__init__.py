@@ -9,11 +9,12 @@ from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Si
                       LeakyReLU, Softplus, Softmax, LogSoftmax, Dropout, Flatten, MSELoss,
                       L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
                       NLLLoss, SiLU, ELU, GELU, BatchNorm1d, BatchNorm2d, LayerNorm,
-                      Embedding)
+                      Embedding, ModuleDict, ParameterList, ParameterDict)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
            'Sigmoid', 'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout',
            'Flatten', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
-           'LayerNorm', 'Embedding', 'functional', 'init', 'modules', 'utils']
+           'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
+           'functional', 'init', 'modules', 'utils']

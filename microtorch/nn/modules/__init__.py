@@ -1,6 +1,6 @@
 """The layer classes of microtorch.nn, one family per module."""
 from .module import Module
-from .container import Sequential, ModuleList
+from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .linear import Identity, Linear
 from .activation import (ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax, LogSoftmax, SiLU,
                          ELU, GELU)
@@ -15,4 +15,4 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
-           'LayerNorm', 'Embedding']
+           'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict']

@@ -1,5 +1,6 @@
-"""Containers: `Sequential` (modules applied in order) and `ModuleList` (a list of modules
-that registers them). Their children are keyed '0', '1', ... as in PyTorch's state dicts."""
+"""Containers: `Sequential` (modules applied in order), `ModuleList` (a list of modules
+that registers them), `ModuleDict`, and `ParameterList` / `ParameterDict` (parameters the owner
+registers). List children are keyed '0', '1', ... as in PyTorch's state dicts."""
 import operator
 from collections import OrderedDict
 
@@ -153,3 +154,166 @@ class ModuleList(_IndexedModules):
             lines.append(_indent(label + reprs[start], 2))
             start = end + 1
         return lines
+
+
+class ModuleDict(Module):
+    """A dict of modules, registered as children under their keys."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def update(self, modules):
+        pairs = modules.items() if hasattr(modules, 'items') else modules
+        for key, module in pairs:
+            self[key] = module
+
+    def pop(self, key):
+        module = self._modules[key]
+        del self._modules[key]
+        return module
+
+    def clear(self):
+        self._modules.clear()
+
+
+def _as_parameter(value):
+    """A tensor put into a ParameterList/Dict becomes a Parameter, as in PyTorch."""
+    from ...tensor import Tensor
+    from ..parameter import Parameter
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        value = Parameter(value)
+    return value
+
+
+def _parameters_repr(module):
+    """PyTorch's listing of a ParameterList/Dict: one line per parameter, 4 spaces in; the
+    list names the dtype, the dict the legacy tensor type, as PyTorch's do."""
+    lines = []
+    for key, p in module._parameters.items():
+        device = '' if p.device.type == 'cpu' else f' ({p.device})'
+        size = 'x'.join(str(n) for n in p.shape)
+        kind = p.dtype if isinstance(module, ParameterList) else 'micro' + p.type()
+        lines.append(f'    ({key}): Parameter containing: [{kind} of size {size}{device}]')
+    return type(module).__name__ + ('(\n' + '\n'.join(lines) + '\n)' if lines else '()')
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under '0', '1', ... (tensors become Parameters)."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)(list(self._parameters.values())[idx])
+        return self._parameters[_parameter_key(self, idx)]
+
+    def __setitem__(self, idx, value):
+        setattr(self, _parameter_key(self, idx), _as_parameter(value))
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def append(self, value):
+        setattr(self, str(len(self)), _as_parameter(value))
+        return self
+
+    def extend(self, values):
+        for value in values:
+            self.append(value)
+        return self
+
+    __repr__ = _parameters_repr
+
+
+def _parameter_key(module, idx):
+    n = len(module._parameters)
+    idx = operator.index(idx)
+    if not -n <= idx < n:
+        raise IndexError(f'index {idx} is out of range')
+    return str(idx % n)
+
+
+class ParameterDict(Module):
+    """A dict of parameters, registered under their keys (tensors become Parameters)."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        setattr(self, key, _as_parameter(value))
+
+    def __delitem__(self, key):
+        del self._parameters[key]
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def items(self):
+        return self._parameters.items()
+
+    def values(self):
+        return self._parameters.values()
+
+    def update(self, parameters):
+        pairs = parameters.items() if hasattr(parameters, 'items') else parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def pop(self, key):
+        value = self._parameters[key]
+        del self._parameters[key]
+        return value
+
+    __repr__ = _parameters_repr
