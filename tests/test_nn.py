@@ -745,6 +745,15 @@ ERROR_CALLS = [
     lambda F, lib: lib.nn.BatchNorm2d(3)(lib.ones(2, 3, 4)),
     lambda F, lib: lib.nn.LayerNorm(3)(lib.ones(2, 4)),
     lambda F, lib: lib.nn.Embedding(5, 2, padding_idx=5),
+    lambda F, lib: F.one_hot(lib.tensor([0.0, 2.0])),
+    lambda F, lib: F.one_hot(lib.tensor([0, -1])),
+    lambda F, lib: F.one_hot(lib.tensor([0, 3]), 3),
+    lambda F, lib: F.one_hot(lib.tensor([], dtype=lib.int64)),
+    lambda F, lib: F.huber_loss(lib.ones(2), lib.zeros(2), delta=0.0),
+    lambda F, lib: F.logsigmoid(lib.tensor([1, 2])),
+    lambda F, lib: F.pad(lib.ones(2, 3), (1,)),
+    lambda F, lib: F.pad(lib.ones(2, 3), (1, 1, 1, 1, 1, 1)),
+    lambda F, lib: F.pad(lib.ones(2, 3), (-2, -2)),
 ]
 
 
@@ -951,3 +960,39 @@ def test_containers_match_torch(torch):
     assert list(mine.state_dict()) == list(theirs.state_dict())
     for name in ('blocks', 'scales', 'extra'):
         assert repr(getattr(mine, name)) == as_torch_message(repr(getattr(theirs, name)))
+
+
+SMALL_COMPOSITES = {
+    'one_hot': lambda lib, x: lib.nn.functional.one_hot(lib.tensor([[0, 2], [3, 1]])),
+    'one_hot-classes': lambda lib, x: lib.nn.functional.one_hot(lib.tensor([1, 0]), 4),
+    'one_hot-0d': lambda lib, x: lib.nn.functional.one_hot(lib.tensor(1), 3),
+    'normalize': lambda lib, x: lib.nn.functional.normalize(x),
+    'normalize-zero-row': lambda lib, x: lib.nn.functional.normalize(x * lib.tensor(
+        [[0.0], [1.0], [1.0]], dtype=x.dtype), dim=1),
+    'normalize-p1-dim0': lambda lib, x: lib.nn.functional.normalize(x, p=1, dim=0),
+    'huber': lambda lib, x: lib.nn.functional.huber_loss(x, x.flip(0)),
+    'huber-delta': lambda lib, x: lib.nn.HuberLoss(reduction='sum', delta=0.5)(x, x * 0.2),
+    'logsigmoid': lambda lib, x: lib.nn.LogSigmoid()(x * 40),
+    'pad': lambda lib, x: lib.nn.functional.pad(x, (1, 2)),
+    'pad-two-dims-value': lambda lib, x: lib.nn.functional.pad(x, (0, 1, 2, 0), value=-1.5),
+    'pad-crop': lambda lib, x: lib.nn.functional.pad(x, (-1, 2, 1, -1)),
+}
+
+
+@pytest.mark.parametrize('name', list(SMALL_COMPOSITES))
+def test_small_composites_match_torch(name, torch):
+    """Values, dtypes and (for float results) gradients against PyTorch."""
+    values = np.array([[0.5, -1.25, 2.0, 0.0], [1.5, 0.25, -0.75, 3.0], [-2.0, 1.0, 0.5, 0.1]])
+    results = []
+    for lib in (microtorch, torch):
+        x = lib.tensor(values, requires_grad=True)
+        y = SMALL_COMPOSITES[name](lib, x)
+        grad = None
+        if y.is_floating_point():
+            grad, = lib.autograd.grad((y * y).sum(), x, allow_unused=True)
+        results.append((y, grad))
+    (mine, my_grad), (theirs, their_grad) = results
+    assert repr(mine.dtype) == repr(theirs.dtype).replace('torch.', 'microtorch.')
+    np.testing.assert_allclose(host(mine), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+    if their_grad is not None:
+        np.testing.assert_allclose(host(my_grad), their_grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -9,7 +9,8 @@ from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Si
                       LeakyReLU, Softplus, Softmax, LogSoftmax, Dropout, Flatten, MSELoss,
                       L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
                       NLLLoss, SiLU, ELU, GELU, BatchNorm1d, BatchNorm2d, LayerNorm,
-                      Embedding, ModuleDict, ParameterList, ParameterDict)
+                      Embedding, ModuleDict, ParameterList, ParameterDict, LogSigmoid,
+                      HuberLoss)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -17,4 +18,4 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'Flatten', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
            'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
-           'functional', 'init', 'modules', 'utils']
+           'LogSigmoid', 'HuberLoss', 'functional', 'init', 'modules', 'utils']

@@ -533,3 +533,82 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         at_padding = (input == padding_idx).unsqueeze(-1)
         rows = _F.where(at_padding, rows.detach(), rows)
     return rows
+
+
+# ---- small composites: one_hot, normalize, huber_loss, logsigmoid, pad ----------------------
+
+def one_hot(tensor, num_classes=-1):
+    """int64 class indices -> int64 indicator vectors of length num_classes (max + 1 by
+    default), as a last dim."""
+    if tensor.dtype is not _dtype.int64:
+        raise RuntimeError('one_hot is only applicable to index tensor of type LongTensor.')
+    if num_classes == -1:
+        if tensor.numel() == 0:
+            raise RuntimeError('Can not infer total number of classes from empty tensor.')
+        num_classes = int(tensor.max().item()) + 1
+    if tensor.numel():
+        if tensor.min().item() < 0:
+            raise RuntimeError('Class values must be non-negative.')
+        if tensor.max().item() >= num_classes:
+            raise RuntimeError('Class values must be smaller than num_classes.')
+    from ..creation import arange
+    classes = arange(num_classes, device=tensor.device)
+    return (tensor.unsqueeze(-1) == classes).long()
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(its p-norm along dim, eps)."""
+    if out is not None:
+        raise NotImplementedError('normalize: out= is not supported by microtorch')
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom
+
+
+def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, delta (|d| - delta / 2) beyond: delta times smooth_l1 with
+    beta = delta."""
+    if weight is not None:
+        raise NotImplementedError('huber_loss: weight is not supported by microtorch')
+    if delta <= 0:
+        raise RuntimeError('huber_loss does not support non-positive values for delta.')
+    loss = smooth_l1_loss(input, target, reduction=reduction, beta=delta)
+    return loss if delta == 1 else loss * delta
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = -softplus(-x), finite for large |x|."""
+    if not input.is_floating_point():
+        raise NotImplementedError('"log_sigmoid_cpu" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    return -softplus(-input)
+
+
+def pad(input, pad, mode='constant', value=None):
+    """Constant padding: pad = (left, right) for the last dim, then the dim before, ...;
+    negative amounts crop. Other modes are not implemented."""
+    if mode != 'constant':
+        raise NotImplementedError(f"pad: mode '{mode}' is not supported by microtorch (only "
+                                  "'constant')")
+    if len(pad) % 2:
+        raise RuntimeError('Padding length must be divisible by 2')
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError('Padding length should be less than or equal to two times the '
+                           f'input dimension but got padding length {len(pad)} and input of '
+                           f'dimension {input.ndim}')
+    from ..creation import full
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.ndim - 1 - i
+        before, after = pad[2 * i], pad[2 * i + 1]
+        if before < 0 or after < 0:
+            size = out.shape[dim]
+            start = -before if before < 0 else 0
+            out = out.narrow(dim, start, size - start - (-after if after < 0 else 0))
+        parts = []
+        for amount in (before, after):
+            shape = list(out.shape)
+            shape[dim] = max(amount, 0)
+            parts.append(full(shape, 0 if value is None else value, dtype=out.dtype,
+                              device=out.device))
+        out = _F.cat([parts[0], out, parts[1]], dim)
+    return out

@@ -3,16 +3,17 @@ from .module import Module
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .linear import Identity, Linear
 from .activation import (ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax, LogSoftmax, SiLU,
-                         ELU, GELU)
+                         ELU, GELU, LogSigmoid)
 from .dropout import Dropout
 from .flatten import Flatten
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .sparse import Embedding
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
-                   NLLLoss)
+                   NLLLoss, HuberLoss)
 
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
-           'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict']
+           'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
+           'LogSigmoid', 'HuberLoss']
