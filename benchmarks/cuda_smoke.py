@@ -467,6 +467,22 @@ def optimizer_cases():
                               f'adamw={decoupled}', steps,
                               [draw(B, dt), draw(B, dt), np.zeros(B, dt), np.zeros(B, dt),
                                np.zeros(B, dt)], check_args=(0, 2, 3, 4)))
+        for momentum, centered, wd, maximize in ((0.0, False, 0.0, False),
+                                                 (0.9, True, 0.1, True)):
+            def rms_steps(b, p, g, s, buf, avg, m=momentum, c=centered, w=wd, x=maximize):
+                for _ in range(3):
+                    b.rmsprop_step(p, g, s, buf, avg, 1e-2, 0.9, 1e-8, w, m, c, x)
+            cases.append(Case(f'rmsprop_step x3 mom={momentum} centered={centered}',
+                              rms_steps, [draw(B, dt), draw(B, dt), np.zeros(B, dt),
+                                          np.zeros(B, dt), np.zeros(B, dt)],
+                              check_args=(0, 2, 3, 4)))
+        for wd, maximize in ((0.0, False), (0.2, True)):
+            def ada_steps(b, p, g, total, w=wd, x=maximize):
+                for clr in (0.1, 0.09, 0.08):
+                    b.adagrad_step(p, g, total, clr, 1e-10, w, x)
+            cases.append(Case(f'adagrad_step x3 wd={wd} max={maximize}', ada_steps,
+                              [draw(B, dt), draw(B, dt), np.full(B, 0.1, dt)],
+                              check_args=(0, 2)))
         cases.append(Case('dropout_mask', lambda b, x: b.dropout_mask(
             Generator().manual_seed(3), (1000,), 0.3, x.dtype), [draw((1,), dt)],
             exact=True))

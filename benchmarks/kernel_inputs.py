@@ -26,7 +26,7 @@ PRIMITIVES = (
     + [f'{op}_{way}' for op in ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
                                 'binary_cross_entropy_with_logits', 'cross_entropy')
        for way in ('forward', 'backward')]
-    + ['sgd_step', 'adam_step'])
+    + ['sgd_step', 'adam_step', 'rmsprop_step', 'adagrad_step'])
 
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
            'trunc_divide', 'remainder', 'fmod')
@@ -118,6 +118,11 @@ def kernel_args(name, n, rng):
         return lead + ('mean',) + _LOSS_EXTRA.get(op, ()), ()
     if name == 'sgd_step':
         return (real(), real(), real(), 0.01, 0.9, 0.0, False, 0.0, False), (0, 2)
+    if name == 'rmsprop_step':          # centered, with momentum: every state array moves
+        return ((real(), real(), positive(), real(), real(), 1e-3, 0.99, 1e-8, 0.0, 0.9, True,
+                 False), (0, 2, 3, 4))
+    if name == 'adagrad_step':
+        return (real(), real(), positive(), 1e-2, 1e-10, 0.0, False), (0, 2)
     if name == 'adam_step':
         return ((real(), real(), real(), positive(), None, 10.0, 1e-3, 0.9, 0.999, 1e-8,
                  0.0, False, False, False), (0, 2, 3))

@@ -488,6 +488,12 @@ _optim_entry('sgd-weight-decay', 'Invalid weight_decay value: -0.0001',
              lambda lib, p: lib.optim.SGD([p], lr=0.1, weight_decay=-1e-4))
 _optim_entry('sgd-nesterov', 'Nesterov momentum requires a momentum and zero dampening',
              lambda lib, p: lib.optim.SGD([p], lr=0.1, nesterov=True))
+_optim_entry('rmsprop-alpha', 'Invalid alpha value: -0.5',
+             lambda lib, p: lib.optim.RMSprop([p], alpha=-0.5))
+_optim_entry('adagrad-lr-decay', 'Invalid lr_decay value: -0.1',
+             lambda lib, p: lib.optim.Adagrad([p], lr_decay=-0.1))
+_optim_entry('adagrad-accumulator', 'Invalid initial_accumulator_value value: -1',
+             lambda lib, p: lib.optim.Adagrad([p], initial_accumulator_value=-1))
 _optim_entry('adam-lr', 'Invalid learning rate: -0.1', lambda lib, p: lib.optim.Adam([p], lr=-0.1))
 _optim_entry('adam-eps', 'Invalid epsilon value: -1e-08',
              lambda lib, p: lib.optim.Adam([p], eps=-1e-8))

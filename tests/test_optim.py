@@ -62,6 +62,56 @@ def adam_reference(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=F
     return w
 
 
+def rmsprop_reference(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                      centered=False, maximize=False):
+    w, s = W0.copy(), np.zeros_like(W0)
+    buf, avg_g = np.zeros_like(W0), np.zeros_like(W0)
+    for g in GRADS:
+        g = (-g if maximize else g) + weight_decay * w
+        s = alpha * s + (1 - alpha) * g * g
+        if centered:
+            avg_g = avg_g + (g - avg_g) * (1 - alpha)
+            avg = np.sqrt(s - avg_g ** 2) + eps
+        else:
+            avg = np.sqrt(s) + eps
+        if momentum:
+            buf = momentum * buf + g / avg
+            w = w - lr * buf
+        else:
+            w = w - lr * g / avg
+    return w
+
+
+def adagrad_reference(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                      eps=1e-10, maximize=False):
+    w, total = W0.copy(), np.full_like(W0, initial_accumulator_value)
+    for t, g in enumerate(GRADS, 1):
+        g = (-g if maximize else g) + weight_decay * w
+        total = total + g * g
+        w = w - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(total) + eps)
+    return w
+
+
+RMSPROP_OPTIONS = [dict(lr=0.01), dict(lr=0.01, alpha=0.9, eps=1e-3),
+                   dict(lr=0.01, momentum=0.9), dict(lr=0.01, centered=True),
+                   dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1, maximize=True)]
+ADAGRAD_OPTIONS = [dict(lr=0.1), dict(lr=0.1, lr_decay=0.05),
+                   dict(lr=0.1, weight_decay=0.2, initial_accumulator_value=0.3),
+                   dict(lr=0.1, eps=1e-3, maximize=True)]
+
+
+@pytest.mark.parametrize('options', RMSPROP_OPTIONS, ids=str)
+def test_rmsprop_matches_hand_computed_updates(options, device):
+    p, _ = run_steps(lambda ps: optim.RMSprop(ps, **options), device)
+    np.testing.assert_allclose(host(p), rmsprop_reference(**options), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize('options', ADAGRAD_OPTIONS, ids=str)
+def test_adagrad_matches_hand_computed_updates(options, device):
+    p, _ = run_steps(lambda ps: optim.Adagrad(ps, **options), device)
+    np.testing.assert_allclose(host(p), adagrad_reference(**options), rtol=1e-12, atol=1e-14)
+
+
 SGD_OPTIONS = [dict(lr=0.1), dict(lr=0.1, momentum=0.9),
                dict(lr=0.05, momentum=0.8, dampening=0.3),
                dict(lr=0.1, momentum=0.9, nesterov=True),
@@ -100,7 +150,8 @@ def test_adam_decoupled_weight_decay_flag_is_adamw():
 # ---- against torch.optim --------------------------------------------------------------------
 
 CASES = ([('SGD', o) for o in SGD_OPTIONS] + [('Adam', o) for o in ADAM_OPTIONS]
-         + [('AdamW', o) for o in ADAM_OPTIONS])
+         + [('AdamW', o) for o in ADAM_OPTIONS] + [('RMSprop', o) for o in RMSPROP_OPTIONS]
+         + [('Adagrad', o) for o in ADAGRAD_OPTIONS])
 
 
 @pytest.mark.parametrize('dtype', ['float64', 'float32'])
@@ -126,9 +177,15 @@ def test_matches_torch_optim(torch, name, options, dtype):
                                        rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize('name', ['SGD', 'Adam', 'AdamW'])
+LAYOUT_OPTIONS = {'SGD': dict(lr=0.1, momentum=0.9), 'Adam': dict(lr=0.1, amsgrad=True),
+                  'AdamW': dict(lr=0.1, amsgrad=True),
+                  'RMSprop': dict(lr=0.1, momentum=0.9, centered=True),
+                  'Adagrad': dict(lr=0.1, lr_decay=0.01)}
+
+
+@pytest.mark.parametrize('name', list(LAYOUT_OPTIONS))
 def test_state_dict_layout_matches_torch(torch, name):
-    options = dict(lr=0.1, momentum=0.9) if name == 'SGD' else dict(lr=0.1, amsgrad=True)
+    options = LAYOUT_OPTIONS[name]
     ours = [mt.ones(2, requires_grad=True), mt.ones(3, requires_grad=True)]
     theirs = [torch.ones(2, requires_grad=True), torch.ones(3, requires_grad=True)]
     opt_ours = getattr(optim, name)([{'params': ours[:1]}, {'params': ours[1:], 'lr': 0.5}],
@@ -309,7 +366,9 @@ def test_zero_grad_detaches_a_gradient_with_history():
 
 MAKERS = {'SGD': lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
           'Adam': lambda ps: optim.Adam(ps, lr=0.1, amsgrad=True),
-          'AdamW': lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.1)}
+          'AdamW': lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.1),
+          'RMSprop': lambda ps: optim.RMSprop(ps, lr=0.1, momentum=0.9, centered=True),
+          'Adagrad': lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.1)}
 
 
 @pytest.mark.parametrize('name', list(MAKERS))
@@ -372,6 +431,12 @@ def watch(*tensors):
 
 
 ERRORS = [   # (make(optim_module, params), exception, message)
+    (lambda O, ps: O.RMSprop(ps, alpha=-0.5), ValueError, 'Invalid alpha value: -0.5'),
+    (lambda O, ps: O.RMSprop(ps, momentum=-1), ValueError, 'Invalid momentum value: -1'),
+    (lambda O, ps: O.Adagrad(ps, lr_decay=-0.1), ValueError, 'Invalid lr_decay value: -0.1'),
+    (lambda O, ps: O.Adagrad(ps, initial_accumulator_value=-1), ValueError,
+     'Invalid initial_accumulator_value value: -1'),
+    (lambda O, ps: O.Adagrad(ps, eps=-1e-10), ValueError, 'Invalid epsilon value: -1e-10'),
     (lambda O, ps: O.SGD(ps, lr=-1), ValueError, 'Invalid learning rate: -1'),
     (lambda O, ps: O.SGD(ps, lr=0.1, momentum=-0.1), ValueError,
      'Invalid momentum value: -0.1'),

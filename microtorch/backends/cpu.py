@@ -763,6 +763,41 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
     param -= tmp
 
 
+def rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps,
+                 weight_decay, momentum, centered, maximize):
+    """torch.optim.RMSprop's update of one parameter, in place on param and the state arrays
+    (momentum_buffer used with a momentum, grad_avg when centered)."""
+    g = _owned_copy(grad, maximize) if maximize or weight_decay else grad
+    if weight_decay:
+        g += param * weight_decay
+    square_avg *= alpha
+    square_avg += g * g * (1 - alpha)
+    if centered:
+        grad_avg += (g - grad_avg) * (1 - alpha)                   # lerp towards g
+        avg = np.sqrt(square_avg - grad_avg * grad_avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg += eps
+    if momentum:
+        momentum_buffer *= momentum
+        momentum_buffer += g / avg
+        param -= momentum_buffer * lr
+    else:
+        param -= (g / avg) * lr
+
+
+def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
+    """torch.optim.Adagrad's update of one parameter, in place on param and state_sum; clr is
+    the step's decayed learning rate."""
+    g = _owned_copy(grad, maximize) if maximize or weight_decay else grad
+    if weight_decay:
+        g += param * weight_decay
+    state_sum += g * g
+    std = np.sqrt(state_sum)
+    std += eps
+    param -= (g / std) * clr
+
+
 # ---- fused Numba kernels -------------------------------------------------------------------
 # On large arrays the hot primitives above hand over to one-pass parallel kernels
 # (numba_dispatch.py); below the measured crossover, and with MICROTORCH_NUMBA=0, NumPy runs.

@@ -1453,3 +1453,33 @@ def _install_device_guards():
         setattr(module, attr, _guard(getattr(module, attr)))
     module._xp_argmax = _guard(module._xp_argmax)
     module._xp_argmin = _guard(module._xp_argmin)
+
+
+def rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps,
+                 weight_decay, momentum, centered, maximize):
+    """torch.optim.RMSprop's update of one parameter, in place on param and the state arrays
+    (momentum_buffer used with a momentum, grad_avg when centered)."""
+    p = _in_place(param)
+    t = p.dtype.type
+    n = p.size
+    if n:
+        _launch('rmsprop_step', p.dtype, _grid(n),
+                (p, _c(grad), square_avg, momentum_buffer if momentum else p,
+                 grad_avg if centered else p, _i64(n), t(lr), t(alpha), t(1 - alpha), t(eps),
+                 t(weight_decay), t(momentum), _i32(bool(centered)), _i32(bool(maximize))))
+    if p is not param:
+        param[...] = p
+
+
+def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
+    """torch.optim.Adagrad's update of one parameter, in place on param and state_sum; clr is
+    the step's decayed learning rate."""
+    p = _in_place(param)
+    t = p.dtype.type
+    n = p.size
+    if n:
+        _launch('adagrad_step', p.dtype, _grid(n),
+                (p, _c(grad), state_sum, _i64(n), t(clr), t(eps), t(weight_decay),
+                 _i32(bool(maximize))))
+    if p is not param:
+        param[...] = p

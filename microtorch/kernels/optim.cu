@@ -1,5 +1,6 @@
-// optim.cu: one fused, in-place update per parameter for SGD and Adam/AdamW, with the
-// formulas of torch.optim (see microtorch/backends/cpu.py for the same steps in NumPy).
+// optim.cu: one fused, in-place update per parameter for SGD, Adam/AdamW, RMSprop and
+// Adagrad, with the formulas of torch.optim (microtorch/backends/cpu.py has the same steps in
+// NumPy).
 //
 //   sgd_step:  d = g (-g if maximize) + wd p;  with momentum: buf = d on the first step,
 //              else buf = momentum buf + (1 - dampening) d; d = buf, or d + momentum buf
@@ -9,6 +10,11 @@
 //              vmax = max(vmax, v) (amsgrad);  p -= step_size m / (sqrt(v) / bc2_sqrt + eps)
 //              with step_size = lr / (1 - beta1^t), bc2_sqrt = sqrt(1 - beta2^t) computed by
 //              the caller in float64 and passed in the parameter's dtype.
+//   rmsprop_step: g (-g if maximize) + wd p;  s = alpha s + (1 - alpha) g^2;  centered:
+//              a += (g - a)(1 - alpha), avg = sqrt(s - a^2) + eps, else sqrt(s) + eps;
+//              with momentum: buf = momentum buf + g / avg, p -= lr buf;  else p -= lr g / avg
+//   adagrad_step: g (-g if maximize) + wd p;  sum += g^2;  p -= clr g / (sqrt(sum) + eps),
+//              clr = lr / (1 + (t - 1) lr_decay) computed by the caller
 // Hyper-parameters arrive in the parameter's dtype T, as NumPy's `array *= python_float`
 // rounds them, so float32 updates match the CPU backend's.
 //
@@ -17,6 +23,9 @@
 //              momentum: read p, g, buf, write p, buf          5 * sizeof(T)  (20 B)
 //   adam_step  read p, g, m, v, write p, m, v                  7 * sizeof(T)  (28 B)
 //              amsgrad: + read/write vmax                      9 * sizeof(T)  (36 B)
+//   rmsprop_step read p, g, s, write p, s                      5 * sizeof(T)  (20 B)
+//              + 2 * sizeof(T) each for momentum and centered
+//   adagrad_step read p, g, sum, write p, sum                  5 * sizeof(T)  (20 B)
 #include "common.cuh"
 
 template <typename T>
@@ -70,5 +79,49 @@ __global__ void adam_step(T* __restrict__ p, const T* __restrict__ g, T* __restr
         }
         const T denom = mt::sqrt_(vi) / bc2_sqrt + eps;
         p[i] = param - (mi / denom) * step_size;
+    });
+}
+
+template <typename T>
+__global__ void rmsprop_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ sq,
+                             T* __restrict__ buf, T* __restrict__ avg_g, i64 n, T lr, T alpha,
+                             T one_m_alpha, T eps, T weight_decay, T momentum, int centered,
+                             int maximize) {
+    // buf is touched only with momentum != 0, avg_g only when centered
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T param = p[i];
+        T grad = maximize ? T(-g[i]) : g[i];
+        if (weight_decay != T(0)) grad += param * weight_decay;
+        const T s = sq[i] * alpha + grad * grad * one_m_alpha;
+        sq[i] = s;
+        T avg;
+        if (centered) {
+            T a = avg_g[i];
+            a += (grad - a) * one_m_alpha;
+            avg_g[i] = a;
+            avg = mt::sqrt_(T(s - a * a)) + eps;
+        } else {
+            avg = mt::sqrt_(s) + eps;
+        }
+        if (momentum != T(0)) {
+            const T b = buf[i] * momentum + grad / avg;
+            buf[i] = b;
+            p[i] = param - b * lr;
+        } else {
+            p[i] = param - (grad / avg) * lr;
+        }
+    });
+}
+
+template <typename T>
+__global__ void adagrad_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ sum,
+                             i64 n, T clr, T eps, T weight_decay, int maximize) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T param = p[i];
+        T grad = maximize ? T(-g[i]) : g[i];
+        if (weight_decay != T(0)) grad += param * weight_decay;
+        const T s = sum[i] + grad * grad;
+        sum[i] = s;
+        p[i] = param - (grad / (mt::sqrt_(s) + eps)) * clr;
     });
 }

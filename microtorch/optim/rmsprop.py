@@ -1,0 +1,96 @@
+"""RMSprop and Adagrad, as PyTorch's: per-element step sizes from running squared gradients."""
+from .optimizer import Optimizer, check_implementation_flags
+from ..creation import full_like, tensor, zeros_like
+from .._dtype import float32
+from ..tensor import Tensor
+
+
+def _check(**values):
+    """PyTorch's messages for hyperparameters below 0 (keyword order is check order)."""
+    names = {'lr': 'learning rate', 'eps': 'epsilon value'}
+    for key, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f'Invalid {names.get(key, key + " value")}: {value}')
+
+
+def _count_step(state):
+    """The float32 0-dim step counter PyTorch keeps, advanced by one; its new value."""
+    step = state.get('step')
+    if not isinstance(step, Tensor):              # a plain number from an older state dict
+        step = state['step'] = tensor(float(step or 0), dtype=float32)
+    step._data += 1
+    return float(step._data)
+
+
+class RMSprop(Optimizer):
+    """s = alpha s + (1 - alpha) g^2; p -= lr g / (sqrt(s) + eps), with g the gradient
+    (negated when maximize) plus weight_decay * p; centered subtracts the square of the
+    running mean gradient from s; momentum accumulates g / (sqrt(s) + eps) first."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        _check(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
+        check_implementation_flags(foreach, None, differentiable)
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                        momentum=momentum, centered=centered, capturable=capturable,
+                        foreach=foreach, maximize=maximize, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def _update(self, group):
+        lr, alpha, eps = float(group['lr']), float(group['alpha']), float(group['eps'])
+        weight_decay, momentum = float(group['weight_decay']), float(group['momentum'])
+        centered, maximize = bool(group['centered']), bool(group['maximize'])
+        for p in group['params']:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state['step'] = tensor(0.0, dtype=float32)
+                state['square_avg'] = zeros_like(p)
+            if momentum and 'momentum_buffer' not in state:
+                state['momentum_buffer'] = zeros_like(p)
+            if centered and 'grad_avg' not in state:
+                state['grad_avg'] = zeros_like(p)
+            _count_step(state)
+            buf, avg = state.get('momentum_buffer'), state.get('grad_avg')
+            self._backend(p).rmsprop_step(
+                p._data, p.grad._data, state['square_avg']._data,
+                None if buf is None else buf._data, None if avg is None else avg._data, lr,
+                alpha, eps, weight_decay, momentum, centered, maximize)
+            self._bump(p)
+
+
+class Adagrad(Optimizer):
+    """sum += g^2; p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(sum) + eps), with g the
+    gradient (negated when maximize) plus weight_decay * p. The state (step and sum, from
+    initial_accumulator_value) exists from construction, as in PyTorch."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
+                 initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
+                 differentiable=False, fused=None):
+        _check(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+               initial_accumulator_value=initial_accumulator_value, eps=eps)
+        check_implementation_flags(foreach, fused, differentiable)
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group['params']:
+                state = self.state[p]
+                state['step'] = tensor(0.0, dtype=float32)
+                state['sum'] = full_like(p, group['initial_accumulator_value'])
+
+    def _update(self, group):
+        lr, lr_decay, eps = float(group['lr']), float(group['lr_decay']), float(group['eps'])
+        weight_decay, maximize = float(group['weight_decay']), bool(group['maximize'])
+        for p in group['params']:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            step = _count_step(state)
+            clr = lr / (1 + (step - 1) * lr_decay)
+            self._backend(p).adagrad_step(p._data, p.grad._data, state['sum']._data, clr, eps,
+                                          weight_decay, maximize)
+            self._bump(p)
