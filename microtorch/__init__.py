@@ -29,7 +29,7 @@ from .ops.functional import (
     clone, log1p, expm1, log2, log10, rsqrt, tan, square, sign, floor, ceil, trunc, fix, round,
     floor_divide, remainder, fmod, masked_fill, narrow, unbind, prod, cumsum, norm, flip, tril,
     triu, index_select, outer, diagonal, diag, trace, masked_select, nonzero, argwhere, addmm,
-    clamp_min, clamp_max)
+    clamp_min, clamp_max, sort, argsort, msort, topk)
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

@@ -770,6 +770,9 @@ for _name, _exc, _message, _call in (
          lambda lib, m, i: lib.nn.functional.elu(i)),
         ('silu-int-inplace', NotImplementedError, _no_version('silu_cpu', 'Long'),
          lambda lib, m, i: lib.nn.functional.silu(i, inplace=True)),
+        ('topk-k', RuntimeError, 'selected index k out of range', lambda lib, m, i: i.topk(3)),
+        ('sort-dim', IndexError, 'Dimension out of range (expected to be in range of [-1, 0], '
+         'but got 1)', lambda lib, m, i: i.sort(1)),
         ('type-name', ValueError, "invalid type: 'float'",
          lambda lib, m, i: i.type('float')),
         ('mm-int-long', RuntimeError, 'expected m1 and m2 to have the same dtype, but got: int '

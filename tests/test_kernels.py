@@ -163,7 +163,7 @@ def op_table():
 DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute',
                  'T', 'expand', 'contiguous', 'cat', 'stack', 'split', 'chunk', 'matmul', 'mm',
                  'bmm', 'index', 'sum', 'argmax', 'narrow', 'unbind', 'repeat', 'flip',
-                 'index_select', 'diagonal', 'diag', 'masked_select'}
+                 'index_select', 'diagonal', 'diag', 'masked_select', 'argsort'}
 
 
 def test_every_op_of_the_table_has_cuda_forward_and_backward():

@@ -579,6 +579,16 @@ OPS = [
        per(nonzero)),
     Op('addmm', lambda a, x, y: a.addmm(x, y, beta=0.5, alpha=2.0), ((2,), M, (4, 2)),
        lambda a, x, y: 0.5 * a + 2.0 * (x @ y)),
+    Op('sort', lambda x: vi(x.sort()), (M,), lambda x: (np.sort(x), np.argsort(x)), distinct),
+    Op('sort/descending_dim0', lambda x: vi(x.sort(0, descending=True)), (B,),
+       lambda x: (-np.sort(-x, 0), np.argsort(-x, 0)), distinct),
+    Op('msort', lambda x: x.msort(), (M,), lambda x: np.sort(x, 0), distinct),
+    Op('argsort', lambda x: x.argsort(1, descending=True), (B,), lambda x: np.argsort(-x, 1),
+       distinct, nograd=True),
+    Op('topk', lambda x: vi(x.topk(2)), (M,),
+       lambda x: (-np.sort(-x)[:, :2], np.argsort(-x)[:, :2]), distinct),
+    Op('topk/smallest_dim0', lambda x: vi(x.topk(1, 0, largest=False)), (B,),
+       lambda x: (np.sort(x, 0)[:1], np.argsort(x, 0)[:1]), distinct),
     Op('clamp_min', lambda x: x.clamp_min(0.25), (M,), lambda x: np.maximum(x, 0.25),
        per(away_from(0.25))),
     # nn.functional: activations, linear, dropout
@@ -693,7 +703,7 @@ REQUIRED_OPS = {
     'gather', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor',
     'ceil', 'trunc', 'round', 'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat',
     'prod', 'cumsum', 'norm', 'flip', 'tril', 'triu', 'index_select', 'outer', 'diagonal', 'diag',
-    'trace', 'masked_select', 'addmm', 'clamp_min', *NN_OPS,
+    'trace', 'masked_select', 'addmm', 'clamp_min', 'sort', 'msort', 'argsort', 'topk', *NN_OPS,
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',

@@ -486,6 +486,23 @@ def min_forward(x, dims, keepdim):
     return np.min(x, axis=dims, keepdims=keepdim)
 
 
+def _sort_key(xp, x, descending):
+    """What an ascending stable sort orders x by: NaN counts as the largest value (last
+    ascending, first descending), as in PyTorch; bools sort as 0 and 1."""
+    if x.dtype.kind == 'b':
+        x = x.astype(xp.int8)
+    if not descending:
+        return x
+    if x.dtype.kind == 'f':
+        return xp.where(xp.isnan(x), -xp.inf, -x)
+    return -x.astype(xp.int64)
+
+
+def argsort(x, dim, descending):
+    """int64 indices that sort x along dim, ties in their original order."""
+    return np.argsort(_sort_key(np, x, descending), axis=dim, kind='stable')
+
+
 def argmax(x, dim, keepdim):
     return np.argmax(x, axis=dim, keepdims=keepdim)
 

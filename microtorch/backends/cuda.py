@@ -1010,6 +1010,13 @@ def _arg_extreme(kernel, x, dim, keepdim):
             outer, inner = outer * inner, 1
 
 
+def argsort(x, dim, descending):
+    """int64 indices that sort x along dim: CuPy's argsort (a library sort, not ours), on the
+    CPU backend's key (NaN as the largest value)."""
+    from .cpu import _sort_key
+    return cp.argsort(_sort_key(cp, _c(x), descending), axis=dim).astype(np.int64)
+
+
 def argmax(x, dim, keepdim):
     return _arg_extreme('argmax_forward', x, dim, keepdim)
 

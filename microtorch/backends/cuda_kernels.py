@@ -81,9 +81,10 @@ FILE_OF = {name: file for file, kernels in KERNELS.items() for name in kernels}
 #   'copy'    a copy by CuPy (concatenate, contiguous copy, advanced-index take)
 #   'none'    no gradient
 #   'zeros'   a zero gradient (piecewise-constant ops), a zero-filled buffer from the pool
+#   'cupy'    a CuPy library routine: cupy.argsort (thrust's sort) orders the sorting ops
 # A backward that is made of other ops lists the kernels those run. sum_forward appears
 # wherever the engine sums a broadcast gradient back to an input's shape.
-MARKERS = ('view', 'cuBLAS', 'copy', 'none', 'zeros')
+MARKERS = ('view', 'cuBLAS', 'copy', 'none', 'zeros', 'cupy')
 OP_KERNELS = {
     'add': (('add_forward',), ('view', 'sum_forward')),
     'sub': (('sub_forward',), ('neg_forward', 'sum_forward')),
@@ -168,6 +169,9 @@ OP_KERNELS = {
     **{op: (('compare_forward', 'where_forward'), ('where_forward',)) for op in (
         'tril', 'triu')},
     'trace': (('copy', 'sum_forward'), ('index_backward',)),
+    **{op: (('cupy', 'gather_forward'), ('gather_backward',)) for op in ('sort', 'msort',
+                                                                        'topk')},
+    'argsort': (('cupy',), ('none',)),
     'outer': (('mul_forward',), ('mul_forward', 'sum_forward')),
     'addmm': (('cuBLAS', 'mul_forward', 'add_forward'), ('cuBLAS', 'mul_forward', 'sum_forward')),
     **{op: (('clamp_forward',), ('clamp_backward',)) for op in ('clamp_min', 'clamp_max')},

@@ -1546,3 +1546,50 @@ def clamp_min(input, min):
 
 def clamp_max(input, max):
     return clamp(input, max=max)
+
+
+def _sort_indices(input, dim, descending):
+    """The indices (int64 Tensor, no gradient) that sort input along dim."""
+    data = input._data
+    if not data.ndim:
+        return Tensor._make(input._backend_xp().zeros((), 'int64'))
+    return Tensor._make(_backend_of_data(input).argsort(data, dim, descending))
+
+
+def _backend_of_data(input):
+    from .. import backends
+    return backends.for_array(input._data)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) along dim, ascending unless descending; NaN counts as the largest
+    value; ties keep their order. values = gather(input, dim, indices), so gradients flow
+    back to where each value came from."""
+    dim = wrap_dim(dim, input._data.ndim, 'sort')
+    indices = _sort_indices(input, dim, descending)
+    values = gather(input, dim, indices) if input._data.ndim else clone(input)
+    return _return_type('sort')(values, indices)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    dim = wrap_dim(dim, input._data.ndim, 'argsort')
+    return _sort_indices(input, dim, descending)
+
+
+def msort(input):
+    return sort(input, 0).values
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The k largest (or smallest) values along dim and their indices, in order."""
+    dim = wrap_dim(dim, input._data.ndim, 'topk')
+    size = input._data.shape[dim] if input._data.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError('selected index k out of range')
+    indices = _sort_indices(input, dim, largest)
+    if input._data.ndim:
+        indices = Tensor._make(narrow(indices, dim, 0, k)._data.copy())
+        values = gather(input, dim, indices)
+    else:
+        values = clone(input)
+    return _return_type('topk')(values, indices)
