@@ -29,7 +29,9 @@ from .ops.functional import (
     clone, log1p, expm1, log2, log10, rsqrt, tan, square, sign, floor, ceil, trunc, fix, round,
     floor_divide, remainder, fmod, masked_fill, narrow, unbind, prod, cumsum, norm, flip, tril,
     triu, index_select, outer, diagonal, diag, trace, masked_select, nonzero, argwhere, addmm,
-    clamp_min, clamp_max, sort, argsort, msort, topk)
+    clamp_min, clamp_max, sort, argsort, msort, topk, broadcast_to, broadcast_tensors, hstack,
+    vstack, row_stack, column_stack, tile, roll, meshgrid, var_mean, std_mean, lerp, logaddexp,
+    hypot, median, kthvalue, repeat_interleave)
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

@@ -29,7 +29,8 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'remainder', 'fmod', 'masked_fill', 'narrow', 'unbind', 'repeat', 'prod',
               'cumsum', 'norm', 'flip', 'tril', 'triu', 'index_select', 'outer', 'diagonal',
               'diag', 'trace', 'masked_select', 'nonzero', 'argwhere', 'addmm', 'clamp_min',
-              'clamp_max', 'sort', 'argsort', 'msort', 'topk'):
+              'clamp_max', 'sort', 'argsort', 'msort', 'topk', 'broadcast_to', 'tile', 'roll',
+              'lerp', 'logaddexp', 'hypot', 'median', 'kthvalue', 'repeat_interleave'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 

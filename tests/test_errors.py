@@ -773,6 +773,19 @@ for _name, _exc, _message, _call in (
         ('topk-k', RuntimeError, 'selected index k out of range', lambda lib, m, i: i.topk(3)),
         ('sort-dim', IndexError, 'Dimension out of range (expected to be in range of [-1, 0], '
          'but got 1)', lambda lib, m, i: i.sort(1)),
+        ('roll-align', RuntimeError, 'shifts and dimensions must align. shifts: 1, dims:2',
+         lambda lib, m, i: lib.roll(i.reshape(1, 2), (1,), (0, 1))),
+        ('roll-flat-align', RuntimeError, 'shifts and dimensions must align. shifts: 2, dims:0',
+         lambda lib, m, i: lib.roll(i, (1, 2))),
+        ('kthvalue-k', RuntimeError, 'kthvalue(): selected number k out of range for dimension '
+         '0', lambda lib, m, i: i.kthvalue(3)),
+        ('repeat_interleave-negative', RuntimeError, 'repeats can not be negative',
+         lambda lib, m, i: i.repeat_interleave(lib.tensor([1, -1]))),
+        ('repeat_interleave-size', RuntimeError, 'repeats must have the same size as input '
+         'along dim, but got repeats.size(0) = 3 and input.size(0) = 2',
+         lambda lib, m, i: i.repeat_interleave(lib.tensor([1, 2, 3]))),
+        ('meshgrid-indexing', RuntimeError, 'microtorch.meshgrid: indexing must be one of "xy" '
+         'or "ij", but received: ab', lambda lib, m, i: lib.meshgrid(i, indexing='ab')),
         ('type-name', ValueError, "invalid type: 'float'",
          lambda lib, m, i: i.type('float')),
         ('mm-int-long', RuntimeError, 'expected m1 and m2 to have the same dtype, but got: int '

@@ -163,7 +163,9 @@ def op_table():
 DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute',
                  'T', 'expand', 'contiguous', 'cat', 'stack', 'split', 'chunk', 'matmul', 'mm',
                  'bmm', 'index', 'sum', 'argmax', 'narrow', 'unbind', 'repeat', 'flip',
-                 'index_select', 'diagonal', 'diag', 'masked_select', 'argsort'}
+                 'index_select', 'diagonal', 'diag', 'masked_select', 'argsort', 'roll',
+                 'repeat_interleave', 'hstack', 'vstack', 'column_stack', 'broadcast_to',
+                 'meshgrid', 'tile'}
 
 
 def test_every_op_of_the_table_has_cuda_forward_and_backward():

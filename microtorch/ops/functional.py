@@ -236,8 +236,14 @@ def minimum(input, other):
     return _binary(B.Minimum, input, other)
 
 
-def where(condition, input, other):
-    """Elementwise `input if condition else other`; either value may be a number."""
+_NOT_GIVEN = object()
+
+
+def where(condition, input=_NOT_GIVEN, other=_NOT_GIVEN):
+    """Elementwise `input if condition else other`; either value may be a number. With the
+    condition alone: its nonzero indices, one tensor per dim (nonzero(as_tuple=True))."""
+    if input is _NOT_GIVEN and other is _NOT_GIVEN:
+        return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor) or condition.dtype is not _dtype.bool_:
         got = (type_name(condition.dtype) if isinstance(condition, Tensor)
                else type(condition).__name__)
@@ -1593,3 +1599,192 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     else:
         values = clone(input)
     return _return_type('topk')(values, indices)
+
+
+
+# ---- more composites: stacking, tiling, rolling, grids, statistics ---------------------------
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def broadcast_tensors(*tensors):
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def _at_least(t, ndim):
+    """t with leading size-1 dims up to ndim dims (atleast_1d/2d); 1-D becomes (1, n)."""
+    missing = ndim - t._data.ndim
+    return t.reshape((1,) * missing + tuple(t._data.shape)) if missing > 0 else t
+
+
+def hstack(tensors):
+    tensors = [_at_least(t, 1) for t in tensors]
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([_at_least(t, 2) for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def column_stack(tensors):
+    return cat([t.reshape(-1, 1) if t._data.ndim <= 1 else t for t in tensors], 1)
+
+
+def tile(input, dims):
+    dims = tuple(dims) if not isinstance(dims, int) else (dims,)
+    ndim = input._data.ndim
+    return repeat(input, (1,) * (ndim - len(dims)) + dims)
+
+
+def roll(input, shifts, dims=None):
+    """Elements shifted along dims, those falling off one end coming back at the other; with
+    no dims, over the flattened tensor."""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f'shifts and dimensions must align. shifts: {len(shifts)}, '
+                               'dims:0')
+        return roll(input.reshape(-1), shifts, 0).reshape(input._data.shape)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f'shifts and dimensions must align. shifts: {len(shifts)}, '
+                           f'dims:{len(dims)}')
+    out = input
+    for shift, dim in zip(shifts, dims):
+        dim = wrap_dim(dim, input._data.ndim, 'roll')
+        n = input._data.shape[dim]
+        if n and shift % n:
+            source = remainder(_arange(n, input.device) - shift % n, n)
+            out = getitem(out, (slice(None),) * dim + (source,))
+    return clone(out) if out is input else out
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids: with indexing='ij' output i varies along dim i; 'xy' swaps the
+    first two dims (Cartesian). PyTorch warns when indexing is not given, and uses 'ij'."""
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn('microtorch.meshgrid: in an upcoming release, it will be required to pass '
+                      'the indexing argument.', UserWarning, stacklevel=2)
+        indexing = 'ij'
+    if indexing not in ('ij', 'xy'):
+        raise RuntimeError('microtorch.meshgrid: indexing must be one of "xy" or "ij", but '
+                           f'received: {indexing}')
+    sizes = [t.numel() for t in tensors]
+    swap = indexing == 'xy' and len(tensors) >= 2
+    if swap:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    grids = []
+    for i, t in enumerate(tensors):
+        axis = {0: 1, 1: 0}.get(i, i) if swap else i
+        shape = [1] * len(tensors)
+        shape[axis] = -1
+        grids.append(expand(t.reshape(shape), sizes))
+    return tuple(grids)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input), computed from the nearer end as PyTorch does (exact at
+    weight 0 and 1)."""
+    difference = sub(end, input)
+    if isinstance(weight, Tensor):
+        near_start = add(input, mul(weight, difference))
+        near_end = sub(end, mul(difference, sub(1, weight)))
+        return where(abs(weight) < 0.5, near_start, near_end)
+    if builtins.abs(weight) < 0.5:
+        return add(input, mul(difference, weight))
+    return sub(end, mul(difference, 1 - weight))
+
+
+def logaddexp(input, other):
+    """log(exp(a) + exp(b)) without overflow: max(a, b) + log1p(exp(-|a - b|))."""
+    top = maximum(input, other)
+    out = add(top, log1p(exp(neg(abs(sub(input, other))))))
+    return where(isinf(top) & eq(input, other), top, out)      # inf + inf: not nan
+
+
+def hypot(input, other):
+    return sqrt(add(mul(input, input), mul(other, other)))
+
+
+def _order_statistic(input, dim, keepdim, position, name):
+    """The values (and indices) at sorted `position` along dim, NaN counting as largest."""
+    ndim = input._data.ndim
+    dim = wrap_dim(dim, ndim, name)
+    if not ndim:
+        return _return_type(name)(clone(input), _sort_indices(input, 0, False))
+    order = _sort_indices(input, dim, False)
+    indices = gather(order, dim, position)
+    values = gather(input, dim, indices)
+    if not keepdim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return _return_type(name)(values, indices)
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median (of an even count, the smaller middle value); NaN if the values hold a
+    NaN (the first NaN's index). Without dim: over all elements, the value alone."""
+    if dim is None:
+        return median(input.reshape(-1), 0).values
+    ndim = input._data.ndim
+    dim = wrap_dim(dim, ndim, 'median')
+    n = input._data.shape[dim] if ndim else 1
+    if not ndim:
+        return _order_statistic(input, dim, keepdim, None, 'median')
+    nans = isnan(input).sum(dim, keepdim=True)
+    position = where(nans > 0, n - nans, (n - 1) // 2)
+    return _order_statistic(input, dim, keepdim, position, 'median')
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The k-th smallest value along dim (k from 1) and its index."""
+    ndim = input._data.ndim
+    dim = wrap_dim(dim, ndim, 'kthvalue')
+    n = input._data.shape[dim] if ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f'kthvalue(): selected number k out of range for dimension {dim}')
+    if not ndim:
+        return _order_statistic(input, dim, keepdim, None, 'kthvalue')
+    shape = list(input._data.shape)
+    shape[dim] = 1
+    from ..creation import full
+    position = full(shape, k - 1, dtype=_dtype.int64, device=input.device)
+    return _order_statistic(input, dim, keepdim, position, 'kthvalue')
+
+
+def repeat_interleave(input, repeats, dim=None):
+    """Each element (or slice along dim) repeated: `repeats` times, or repeats[i] times."""
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    dim = wrap_dim(dim, input._data.ndim, 'repeat_interleave')
+    n = input._data.shape[dim]
+    xp = input._backend_xp()
+    counts = repeats._data if isinstance(repeats, Tensor) else xp.full(n, repeats)
+    counts = counts.reshape(-1)
+    if counts.size == 1 and n != 1:
+        counts = xp.full(n, int(counts[0]))
+    if counts.size != n:
+        raise RuntimeError('repeats must have the same size as input along dim, but got '
+                           f'repeats.size(0) = {counts.size} and input.size({dim}) = {n}')
+    if bool((counts < 0).any()):
+        raise RuntimeError('repeats can not be negative')
+    source = Tensor._make(xp.repeat(xp.arange(n), counts).astype('int64'))
+    return getitem(input, (slice(None),) * dim + (source,))
