@@ -54,6 +54,10 @@ def positive(shape, dtype):
     return draw(shape, dtype, 0.5, 2.0)
 
 
+def unit(shape, dtype):
+    return draw(shape, dtype, -0.9, 0.9)
+
+
 def nonzero(shape, dtype):
     x = draw(shape, dtype)
     return np.where(np.abs(x) < 0.1, 0.5 if np.dtype(dtype).kind == 'f' else 1, x).astype(dtype)
@@ -142,9 +146,11 @@ def unary_cases():
     cases = []
     domain = {'log': positive, 'sqrt': positive, 'reciprocal': nonzero, 'abs': nonzero,
               'relu': nonzero, 'log1p': positive, 'log2': positive, 'log10': positive,
-              'rsqrt': positive}
+              'rsqrt': positive, 'asin': unit, 'acos': unit, 'atanh': unit,
+              'acosh': lambda shape, dt: draw(shape, dt, 1.1, 3.0)}
     for op in ('neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
-               'reciprocal', 'relu', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan'):
+               'reciprocal', 'relu', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan', 'sinh',
+               'cosh', 'asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh'):
         d = domain.get(op, draw)
         for dt in FLOATS:
             for shape in (M, (BIG + 3,)):
@@ -229,7 +235,7 @@ def binary_cases():
            (np.bool_,), 'div': FLOATS, 'pow': FLOATS + INTS,
            'maximum': FLOATS + INTS + (np.bool_,), 'minimum': FLOATS + INTS + (np.bool_,),
            **{op: FLOATS + INTS for op in ('floor_divide', 'trunc_divide', 'remainder',
-                                           'fmod')}}
+                                           'fmod')}, 'atan2': FLOATS}
     for op, dtypes in ops.items():
         fn = op + '_forward'
         for dt in dtypes:

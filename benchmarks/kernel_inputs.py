@@ -13,11 +13,13 @@ PRIMITIVES = (
     [f'{op}_{way}' for op in ('neg', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
                               'relu', 'abs', 'reciprocal', 'clamp', 'leaky_relu', 'softplus',
                               'pow_scalar', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
-                              'silu', 'elu', 'gelu')
+                              'silu', 'elu', 'gelu', 'sinh', 'cosh', 'asin', 'acos', 'atan',
+                              'asinh', 'acosh', 'atanh')
      for way in ('forward', 'backward')]
     + [f'{op}_forward' for op in ('sign', 'floor', 'ceil', 'trunc', 'round')]
     + [f'{op}_forward' for op in ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
-                                  'where', 'floor_divide', 'trunc_divide', 'remainder', 'fmod')]
+                                  'where', 'floor_divide', 'trunc_divide', 'remainder', 'fmod',
+                                  'atan2')]
     + ['maximum_backward', 'minimum_backward']
     + [f'{op}_forward' for op in ('sum', 'prod', 'max', 'min', 'var', 'logsumexp')]
     + ['cumsum_forward', 'cumsum_backward']
@@ -29,7 +31,7 @@ PRIMITIVES = (
     + ['sgd_step', 'adam_step', 'rmsprop_step', 'adagrad_step'])
 
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
-           'trunc_divide', 'remainder', 'fmod')
+           'trunc_divide', 'remainder', 'fmod', 'atan2')
 _DIVISIONS = ('div', 'floor_divide', 'trunc_divide', 'remainder', 'fmod')
 _REDUCTIONS = ('sum', 'prod', 'max', 'min', 'var', 'logsumexp', 'cumsum')
 
@@ -76,6 +78,12 @@ def kernel_args(name, n, rng):
 
     def positive(shape=n):
         return rng.uniform(0.5, 2, shape).astype(np.float32)
+
+    def inside_unit(shape=n):                   # asin's, acos's, atanh's domain
+        return rng.uniform(-0.9, 0.9, shape).astype(np.float32)
+
+    def above_one(shape=n):                     # acosh's
+        return rng.uniform(1.1, 3, shape).astype(np.float32)
 
     op, way = split_name(name)
     shape = rows_shape(n)
@@ -128,6 +136,10 @@ def kernel_args(name, n, rng):
                  0.0, False, False, False), (0, 2, 3))
     domain = positive if op in ('log', 'sqrt', 'reciprocal', 'pow_scalar', 'log1p', 'log2',
                                 'log10', 'rsqrt') else real
+    if op in ('asin', 'acos', 'atanh'):
+        domain = inside_unit
+    elif op == 'acosh':
+        domain = above_one
     lead = (domain(),) if way == 'forward' else (domain(), real())
     return lead + _UNARY_EXTRA.get(op, ()), ()
 

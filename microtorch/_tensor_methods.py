@@ -30,7 +30,9 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'cumsum', 'norm', 'flip', 'tril', 'triu', 'index_select', 'outer', 'diagonal',
               'diag', 'trace', 'masked_select', 'nonzero', 'argwhere', 'addmm', 'clamp_min',
               'clamp_max', 'sort', 'argsort', 'msort', 'topk', 'broadcast_to', 'tile', 'roll',
-              'lerp', 'logaddexp', 'hypot', 'median', 'kthvalue', 'repeat_interleave'):
+              'lerp', 'logaddexp', 'hypot', 'median', 'kthvalue', 'repeat_interleave', 'sinh',
+              'cosh', 'asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'arcsin', 'arccos',
+              'arctan', 'arcsinh', 'arccosh', 'arctanh', 'atan2', 'arctan2', 'unique'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 

@@ -124,6 +124,16 @@ def above_minus_one(rng, shape):
     return rng.uniform(-0.5, 2.0, shape)
 
 
+def inside_unit(rng, shape):
+    """asin's, acos's and atanh's domain, kept off its ends."""
+    return rng.uniform(-0.8, 0.8, shape)
+
+
+def above_one(rng, shape):
+    """acosh's domain."""
+    return rng.uniform(1.2, 3.0, shape)
+
+
 def within_quarter_turn(rng, shape):
     """tan's domain: well inside (-pi/2, pi/2)."""
     return rng.uniform(-1.2, 1.2, shape)
@@ -357,6 +367,15 @@ OPS = [
     Op('rsqrt', lambda x: x.rsqrt(), (M,), lambda x: 1 / np.sqrt(x), POS),
     Op('tan', lambda x: x.tan(), (M,), np.tan, per(within_quarter_turn)),
     Op('square', lambda x: x.square(), (B,), np.square),
+    Op('sinh', lambda x: x.sinh(), (M,), np.sinh),
+    Op('cosh', lambda x: x.cosh(), (M,), np.cosh),
+    Op('asin', lambda x: x.asin(), (M,), np.arcsin, per(inside_unit)),
+    Op('acos', lambda x: x.acos(), (M,), np.arccos, per(inside_unit)),
+    Op('atan', lambda x: x.atan(), (M,), np.arctan),
+    Op('asinh', lambda x: x.asinh(), (M,), np.arcsinh),
+    Op('acosh', lambda x: x.acosh(), (M,), np.arccosh, per(above_one)),
+    Op('atanh', lambda x: x.atanh(), (M,), np.arctanh, per(inside_unit)),
+    Op('atan2', lambda x, y: x.atan2(y), (M, (3, 1)), np.arctan2, per(real, nonzero)),
     # piecewise constant: zero gradients (no second derivative to check)
     Op('sign', lambda x: x.sign(), (M,), np.sign, per(nonzero), gradgrad=False),
     Op('floor', lambda x: x.floor(), (M,), np.floor, per(steps), gradgrad=False),
@@ -729,7 +748,8 @@ REQUIRED_OPS = {
     'prod', 'cumsum', 'norm', 'flip', 'tril', 'triu', 'index_select', 'outer', 'diagonal', 'diag',
     'trace', 'masked_select', 'addmm', 'clamp_min', 'sort', 'msort', 'argsort', 'topk', 'median',
     'kthvalue', 'roll', 'repeat_interleave', 'tile', 'hstack', 'vstack', 'column_stack',
-    'broadcast_to', 'meshgrid', 'lerp', 'logaddexp', 'hypot', *NN_OPS,
+    'broadcast_to', 'meshgrid', 'lerp', 'logaddexp', 'hypot', 'sinh', 'cosh', 'asin', 'acos',
+    'atan', 'asinh', 'acosh', 'atanh', 'atan2', *NN_OPS,
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
@@ -752,7 +772,8 @@ REQUIRED_GRADGRAD_OPS = {
     'add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos',
     'tanh', 'sigmoid', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'matmul', 'mm', 'bmm',
     'softmax', 'log_softmax', 'logsumexp', 'log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan',
-    'square', 'remainder', 'fmod', 'masked_fill', 'repeat', 'prod', 'cumsum', 'norm', *NN_OPS,
+    'square', 'remainder', 'fmod', 'masked_fill', 'repeat', 'prod', 'cumsum', 'norm', 'sinh',
+    'cosh', 'asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'atan2', *NN_OPS,
 }
 
 

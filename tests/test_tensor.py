@@ -1295,3 +1295,33 @@ def test_tensor_dtype_from_its_elements_matches_torch(expr, torch):
         y = eval(expr)
         results.append((str(y.dtype).split('.')[1], y.tolist()))
     assert results[0] == results[1]
+
+
+UNIQUE_CASES = {
+    'values': lambda lib: lib.tensor([3, 1, 3, 2, 1]).unique(),
+    'inverse': lambda lib: lib.unique(lib.tensor([3.0, 1.0, 3.0]), return_inverse=True),
+    'inverse-counts-2d': lambda lib: lib.unique(lib.tensor([[3, 1], [3, 1], [0, 2]]),
+                                                return_inverse=True, return_counts=True),
+    'rows': lambda lib: lib.unique(lib.tensor([[3, 1], [3, 1], [0, 2]]), dim=0,
+                                   return_inverse=True, return_counts=True),
+    'bools': lambda lib: lib.unique(lib.tensor([True, False, True]), return_counts=True),
+    'empty': lambda lib: lib.unique(lib.tensor([], dtype=lib.float32), return_inverse=True),
+}
+
+
+def _listed(result):
+    results = result if isinstance(result, tuple) else (result,)
+    return [(t.tolist(), str(t.dtype).split('.')[-1]) for t in results]
+
+
+def test_unique_by_hand():
+    values, inverse, counts = mt.unique(mt.tensor([[3, 1], [3, 0]]), return_inverse=True,
+                                        return_counts=True)
+    assert values.tolist() == [0, 1, 3] and inverse.tolist() == [[2, 1], [2, 0]]
+    assert counts.tolist() == [1, 1, 2] and inverse.dtype is mt.int64
+    assert not mt.tensor([1.0, 1.0], requires_grad=True).unique().requires_grad
+
+
+@pytest.mark.parametrize('name', list(UNIQUE_CASES))
+def test_unique_matches_torch(name, torch):
+    assert _listed(UNIQUE_CASES[name](mt)) == _listed(UNIQUE_CASES[name](torch))

@@ -199,6 +199,44 @@ def tan_backward(y, gy):
     return gy * (1 + y * y)
 
 
+# Hyperbolic and inverse trigonometric functions: f(x), and gy f'(x) from x
+sinh_forward, cosh_forward = np.sinh, np.cosh
+asin_forward, acos_forward, atan_forward = np.arcsin, np.arccos, np.arctan
+asinh_forward, acosh_forward, atanh_forward = np.arcsinh, np.arccosh, np.arctanh
+
+
+def sinh_backward(x, gy):
+    return gy * np.cosh(x)
+
+
+def cosh_backward(x, gy):
+    return gy * np.sinh(x)
+
+
+def asin_backward(x, gy):
+    return gy / np.sqrt(1 - x * x)
+
+
+def acos_backward(x, gy):
+    return -gy / np.sqrt(1 - x * x)
+
+
+def atan_backward(x, gy):
+    return gy / (x * x + 1)
+
+
+def asinh_backward(x, gy):
+    return gy / np.sqrt(x * x + 1)
+
+
+def acosh_backward(x, gy):
+    return gy / np.sqrt(x * x - 1)
+
+
+def atanh_backward(x, gy):
+    return gy / (1 - x * x)
+
+
 def silu_forward(x):
     return x * sigmoid_forward(x)
 
@@ -415,6 +453,9 @@ def remainder_forward(a, b):
 def fmod_forward(a, b):
     _check_integer_divisor(a, b)
     return np.fmod(a, b)
+
+
+atan2_forward = np.arctan2
 
 
 def where_forward(cond, a, b):

@@ -432,6 +432,14 @@ log10_forward, log10_backward = _unary_pair('log10')
 rsqrt_forward, rsqrt_backward = _unary_pair('rsqrt')
 tan_forward, tan_backward = _unary_pair('tan')
 silu_forward, silu_backward = _unary_pair('silu')
+sinh_forward, sinh_backward = _unary_pair('sinh')
+cosh_forward, cosh_backward = _unary_pair('cosh')
+asin_forward, asin_backward = _unary_pair('asin')
+acos_forward, acos_backward = _unary_pair('acos')
+atan_forward, atan_backward = _unary_pair('atan')
+asinh_forward, asinh_backward = _unary_pair('asinh')
+acosh_forward, acosh_backward = _unary_pair('acosh')
+atanh_forward, atanh_backward = _unary_pair('atanh')
 
 
 def elu_forward(x, alpha):
@@ -702,6 +710,10 @@ def remainder_forward(a, b):
 
 def fmod_forward(a, b):
     return _binary('fmod_forward', a, b)
+
+
+def atan2_forward(a, b):
+    return _binary('atan2_forward', a, b)
 
 
 def maximum_forward(a, b):

@@ -22,7 +22,8 @@ NUMBER = FLOAT + ('int32', 'int64')
 ALL = NUMBER + ('bool',)
 
 # Unary ops of floats with a plain forward/backward pair and no parameters (added together).
-SMOOTH_UNARY = ('log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan')
+SMOOTH_UNARY = ('log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan', 'sinh', 'cosh', 'asin',
+                'acos', 'atan', 'asinh', 'acosh', 'atanh')
 # Activations with a forward/backward pair (elu and gelu take a parameter)
 ACTIVATIONS = ('silu', 'elu', 'gelu')
 # Piecewise-constant unary ops: a forward kernel, and a zero gradient (the 'zeros' marker).
@@ -46,7 +47,8 @@ KERNELS = {
     'binary.cu': {
         'add_forward': ALL, 'sub_forward': NUMBER, 'mul_forward': ALL, 'div_forward': FLOAT,
         'pow_forward': NUMBER, 'floor_divide_forward': NUMBER, 'trunc_divide_forward': NUMBER,
-        'remainder_forward': NUMBER, 'fmod_forward': NUMBER, 'maximum_forward': ALL,
+        'remainder_forward': NUMBER, 'fmod_forward': NUMBER, 'atan2_forward': FLOAT,
+        'maximum_forward': ALL,
         'minimum_forward': ALL, 'compare_forward': ALL, 'where_forward': ALL,
         'maximum_backward': FLOAT, 'minimum_backward': FLOAT, 'linear_forward': FLOAT,
     },
@@ -184,6 +186,8 @@ OP_KERNELS = {
                    'exp_forward', 'log1p_forward', 'add_forward', 'where_forward'),
                   ('maximum_backward', 'abs_backward', 'exp_backward', 'log1p_backward',
                    'where_forward', 'sum_forward')),
+    'atan2': (('atan2_forward',), ('mul_forward', 'add_forward', 'div_forward', 'neg_forward',
+                                   'sum_forward')),
     'hypot': (('mul_forward', 'add_forward', 'sqrt_forward'),
               ('sqrt_backward', 'mul_forward', 'sum_forward')),
     'outer': (('mul_forward',), ('mul_forward', 'sum_forward')),

@@ -147,6 +147,9 @@ template <typename T> struct TruncDivideOp {
 template <typename T> struct RemainderOp {
     __device__ T operator()(T a, T b) const { return remainder_(a, b); }
 };
+template <typename T> struct Atan2Op {
+    __device__ T operator()(T a, T b) const { return atan2_(a, b); }
+};
 template <typename T> struct FmodOp {
     __device__ T operator()(T a, T b) const { return fmod_(a, b); }
 };
@@ -191,6 +194,9 @@ template <typename T> __global__ void trunc_divide_forward(MT_BINARY_ARGS) {
 }
 template <typename T> __global__ void remainder_forward(MT_BINARY_ARGS) {
     mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::RemainderOp<T>());
+}
+template <typename T> __global__ void atan2_forward(MT_BINARY_ARGS) {
+    mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::Atan2Op<T>());
 }
 template <typename T> __global__ void fmod_forward(MT_BINARY_ARGS) {
     mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::FmodOp<T>());

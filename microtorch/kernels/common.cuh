@@ -69,6 +69,20 @@ __device__ __forceinline__ float ceil_(float x) { return ceilf(x); }
 __device__ __forceinline__ double ceil_(double x) { return ceil(x); }
 __device__ __forceinline__ float trunc_(float x) { return truncf(x); }
 __device__ __forceinline__ double trunc_(double x) { return trunc(x); }
+#define MT_MATH_PAIR(name)                                                                  \
+    __device__ __forceinline__ float name##_(float x) { return name##f(x); }                \
+    __device__ __forceinline__ double name##_(double x) { return name(x); }
+MT_MATH_PAIR(sinh)
+MT_MATH_PAIR(cosh)
+MT_MATH_PAIR(asin)
+MT_MATH_PAIR(acos)
+MT_MATH_PAIR(atan)
+MT_MATH_PAIR(asinh)
+MT_MATH_PAIR(acosh)
+MT_MATH_PAIR(atanh)
+#undef MT_MATH_PAIR
+__device__ __forceinline__ float atan2_(float y, float x) { return atan2f(y, x); }
+__device__ __forceinline__ double atan2_(double y, double x) { return atan2(y, x); }
 __device__ __forceinline__ float erf_(float x) { return erff(x); }
 __device__ __forceinline__ double erf_(double x) { return erf(x); }
 __device__ __forceinline__ float copysign_(float x, float y) { return copysignf(x, y); }

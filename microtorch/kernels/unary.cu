@@ -365,6 +365,38 @@ __global__ void tan_backward(const T* __restrict__ y, const T* __restrict__ gy,
     });
 }
 
+// ---- hyperbolic and inverse trigonometric functions: y = f(x); gx = gy f'(x) from x ------
+//   sinh' = cosh, cosh' = sinh, asin' = 1/sqrt(1 - x^2), acos' = -1/sqrt(1 - x^2),
+//   atan' = 1/(1 + x^2), asinh' = 1/sqrt(x^2 + 1), acosh' = 1/sqrt(x^2 - 1), atanh' = 1/(1 - x^2)
+namespace mt {
+template <typename T> __device__ __forceinline__ T inv_sqrt(T v) { return T(1) / sqrt_(v); }
+}  // namespace mt
+#define MT_UNARY_FROM_X(op, forward_expr, derivative_expr)                                  \
+    template <typename T>                                                                   \
+    __global__ void op##_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {       \
+        mt::grid_stride_x4(n, [&](i64 i) {                                                  \
+            const T v = x[i];                                                               \
+            y[i] = forward_expr;                                                            \
+        });                                                                                 \
+    }                                                                                       \
+    template <typename T>                                                                   \
+    __global__ void op##_backward(const T* __restrict__ x, const T* __restrict__ gy,        \
+                                  T* __restrict__ gx, i64 n, int kgy, int acc) {            \
+        mt::grid_stride_x4(n, [&](i64 i) {                                                  \
+            const T v = x[i];                                                               \
+            mt::put(gx, i, T(mt::at(gy, kgy, i) * (derivative_expr)), acc);                 \
+        });                                                                                 \
+    }
+MT_UNARY_FROM_X(sinh, mt::sinh_(v), mt::cosh_(v))
+MT_UNARY_FROM_X(cosh, mt::cosh_(v), mt::sinh_(v))
+MT_UNARY_FROM_X(asin, mt::asin_(v), mt::inv_sqrt(T(T(1) - v * v)))
+MT_UNARY_FROM_X(acos, mt::acos_(v), T(-mt::inv_sqrt(T(T(1) - v * v))))
+MT_UNARY_FROM_X(atan, mt::atan_(v), T(T(1) / (v * v + T(1))))
+MT_UNARY_FROM_X(asinh, mt::asinh_(v), mt::inv_sqrt(T(v * v + T(1))))
+MT_UNARY_FROM_X(acosh, mt::acosh_(v), mt::inv_sqrt(T(v * v - T(1))))
+MT_UNARY_FROM_X(atanh, mt::atanh_(v), T(T(1) / (T(1) - v * v)))
+#undef MT_UNARY_FROM_X
+
 // ---- silu: y = x sigmoid(x); gx = gy s (1 + x (1 - s)) -------------------------------------
 template <typename T>
 __global__ void silu_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {

@@ -123,6 +123,22 @@ class RPow(Pow):                      # number ** tensor
     node_name = 'PowBackward2'
 
 
+class Atan2(Function):
+    """atan2(a, b), the angle of the point (b, a): d/da = b / r^2, d/db = -a / r^2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.atan2_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        scale = gy / (a * a + b * b)
+        return (scale * b if need_a else None), (-scale * a if need_b else None)
+
+
 class DivFloor(Function):
     """div(a, b, rounding_mode='floor'); DivTrunc: 'trunc'. Piecewise constant, so their
     gradients are zero (PyTorch's DivBackward2)."""

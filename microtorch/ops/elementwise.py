@@ -128,6 +128,23 @@ Rsqrt = _unary('rsqrt', 'y', lambda y, gy, gg: (-1.5 * gg * gy * y * y, -0.5 * g
 Tan = _unary('tan', 'y', lambda y, gy, gg: (2 * gg * gy * y, gg * (1 + y * y)))
 
 
+# Hyperbolic and inverse trigonometric functions (all save x): f'' as Tensor ops
+Sinh = _unary('sinh', 'x', lambda x, gy, gg: (gg * gy * x.sinh(), gg * x.cosh()))
+Cosh = _unary('cosh', 'x', lambda x, gy, gg: (gg * gy * x.cosh(), gg * x.sinh()))
+Asin = _unary('asin', 'x', lambda x, gy, gg: (gg * gy * x * (1 - x * x) ** -1.5,
+                                              gg * (1 - x * x).rsqrt()))
+Acos = _unary('acos', 'x', lambda x, gy, gg: (-gg * gy * x * (1 - x * x) ** -1.5,
+                                              -gg * (1 - x * x).rsqrt()))
+Atan = _unary('atan', 'x', lambda x, gy, gg: (-2 * gg * gy * x / ((1 + x * x) * (1 + x * x)),
+                                              gg / (1 + x * x)))
+Asinh = _unary('asinh', 'x', lambda x, gy, gg: (-gg * gy * x * (x * x + 1) ** -1.5,
+                                                gg * (x * x + 1).rsqrt()))
+Acosh = _unary('acosh', 'x', lambda x, gy, gg: (-gg * gy * x * (x * x - 1) ** -1.5,
+                                                gg * (x * x - 1).rsqrt()))
+Atanh = _unary('atanh', 'x', lambda x, gy, gg: (2 * gg * gy * x / ((1 - x * x) * (1 - x * x)),
+                                                gg / (1 - x * x)))
+
+
 def _silu_second(x, gy, gg):
     # f' = s (1 + x (1 - s)), f'' = s (1 - s) (2 + x (1 - 2 s)), s = sigmoid(x)
     s = x.sigmoid()

@@ -496,6 +496,53 @@ def tan(input):
     return E.Tan.apply(_floating(input))
 
 
+def sinh(input):
+    return E.Sinh.apply(_floating(input))
+
+
+def cosh(input):
+    return E.Cosh.apply(_floating(input))
+
+
+def asin(input):
+    return E.Asin.apply(_floating(input))
+
+
+def acos(input):
+    return E.Acos.apply(_floating(input))
+
+
+def atan(input):
+    return E.Atan.apply(_floating(input))
+
+
+def asinh(input):
+    return E.Asinh.apply(_floating(input))
+
+
+def acosh(input):
+    return E.Acosh.apply(_floating(input))
+
+
+def atanh(input):
+    return E.Atanh.apply(_floating(input))
+
+
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+def atan2(input, other):
+    """The angle of (other, input) in (-pi, pi]; integers give floats."""
+    _require_tensor(other, 'atan2', 'other')
+    if not _is_floating(input) and not _is_floating(other):
+        input = cast(input, _dtype.default_float)
+    return _binary(B.Atan2, input, other)
+
+
+arctan2 = atan2
+
+
 def square(input):
     """x * x as PyTorch computes it: pow(x, 2) (PowBackward0); bools square to int64."""
     if input._data.dtype.kind == 'b':
@@ -1788,3 +1835,30 @@ def repeat_interleave(input, repeats, dim=None):
         raise RuntimeError('repeats can not be negative')
     source = Tensor._make(xp.repeat(xp.arange(n), counts).astype('int64'))
     return getitem(input, (slice(None),) * dim + (source,))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (always in ascending order), and on request the index of each
+    input element in them (input's shape) and their counts; with dim, distinct slices.
+    No gradient, as in PyTorch."""
+    xp = input._backend_xp()
+    data = input._data
+    if dim is not None:
+        if xp is not _NUMPY:
+            raise NotImplementedError('unique(dim=...) is not supported on CUDA by microtorch')
+        dim = wrap_dim(dim, data.ndim, 'unique')
+        values, inverse, counts = _NUMPY.unique(data, axis=dim, return_inverse=True,
+                                                return_counts=True)
+    else:
+        values, inverse, counts = xp.unique(data.reshape(-1), return_inverse=True,
+                                            return_counts=True)
+        inverse = inverse.reshape(data.shape)
+    out = [Tensor._make(values)]
+    if return_inverse:
+        out.append(Tensor._make(inverse.reshape(-1).astype('int64').reshape(inverse.shape)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype('int64')))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+_NUMPY = __import__('numpy')
