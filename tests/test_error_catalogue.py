@@ -462,6 +462,24 @@ _module_entry('embedding-float-index', RuntimeError, "Expected tensor for argume
               'to have one of the following scalar types: Long, Int; but got '
               'microtorch.FloatTensor instead (while checking arguments for embedding)',
               lambda nn: nn.Embedding(5, 2), lambda lib: lib.tensor([1.0]))
+_module_entry('conv2d-channels', RuntimeError, 'Given groups=1, weight of size [4, 3, 3, 3], '
+              'expected input[2, 2, 5, 5] to have 3 channels, but got 2 channels instead',
+              lambda nn: nn.Conv2d(3, 4, 3), lambda lib: lib.ones(2, 2, 5, 5))
+_module_entry('conv2d-small-input', RuntimeError, 'Calculated padded input size per channel: '
+              "(2 x 2). Kernel size: (3 x 3). Kernel size can't be greater than actual input "
+              'size', lambda nn: nn.Conv2d(3, 4, 3), lambda lib: lib.ones(1, 3, 2, 2))
+_module_entry('max-pool-too-small', RuntimeError, 'Given input size: (1x1x1). Calculated output '
+              'size: (1x0x0). Output size is too small', lambda nn: nn.MaxPool2d(2),
+              lambda lib: lib.ones(1, 1, 1, 1))
+_module_entry('max-pool-padding', RuntimeError, 'pad should be at most half of effective kernel '
+              'size, but got pad=2, kernel_size=2 and dilation=1',
+              lambda nn: nn.MaxPool2d(2, padding=2), lambda lib: lib.ones(1, 1, 4, 4))
+@entry('conv2d-same-strided', ValueError, "padding='same' is not supported for strided "
+       'convolutions')
+def _(lib):
+    return lambda: lib.nn.Conv2d(3, 4, 3, padding='same', stride=2), []
+
+
 _module_entry('embedding-index-range', IndexError, 'index out of range in self',
               lambda nn: nn.Embedding(5, 2), lambda lib: lib.tensor([5]))
 

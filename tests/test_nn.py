@@ -754,6 +754,14 @@ ERROR_CALLS = [
     lambda F, lib: F.pad(lib.ones(2, 3), (1,)),
     lambda F, lib: F.pad(lib.ones(2, 3), (1, 1, 1, 1, 1, 1)),
     lambda F, lib: F.pad(lib.ones(2, 3), (-2, -2)),
+    lambda F, lib: lib.nn.Conv2d(3, 4, 3)(lib.ones(2, 2, 5, 5)),
+    lambda F, lib: lib.nn.Conv2d(3, 4, 3, padding='same', stride=2),
+    lambda F, lib: lib.nn.Conv2d(3, 4, 3, groups=2),
+    lambda F, lib: F.conv2d(lib.ones(1, 3, 2, 2), lib.ones(4, 3, 3, 3)),
+    lambda F, lib: F.conv2d(lib.ones(3, 5), lib.ones(4, 3, 3, 3)),
+    lambda F, lib: F.max_pool2d(lib.ones(1, 1, 1, 1), 2),
+    lambda F, lib: F.max_pool2d(lib.ones(1, 1, 4, 4), 2, padding=2),
+    lambda F, lib: F.avg_pool2d(lib.ones(1, 1, 4, 4), 3, padding=2),
 ]
 
 
@@ -996,3 +1004,42 @@ def test_small_composites_match_torch(name, torch):
     np.testing.assert_allclose(host(mine), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
     if their_grad is not None:
         np.testing.assert_allclose(host(my_grad), their_grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+
+def _tiny_cnn(lib):
+    """Conv, ReLU, max pool, conv, average pool, Linear: one forward and backward, weights
+    taken from a seeded NumPy generator so both libraries compute the same thing."""
+    nn_ = lib.nn
+    model = nn_.Sequential(nn_.Conv2d(2, 4, 3, padding=1), nn_.ReLU(), nn_.MaxPool2d(2),
+                           nn_.Conv2d(4, 3, 2, stride=1, bias=False), nn_.AvgPool2d(2),
+                           nn_.Flatten(), nn_.Linear(3, 1))
+    rng = np.random.default_rng(5)
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)), dtype=p.dtype))
+    x = lib.tensor(rng.standard_normal((3, 2, 8, 8)), dtype=lib.float32)
+    loss = (model(x) ** 2).mean()
+    loss.backward()
+    return [loss] + [p.grad for p in model.parameters()], model
+
+
+def test_conv_layers_match_torch(torch):
+    (mine, model), (theirs, their_model) = _tiny_cnn(microtorch), _tiny_cnn(torch)
+    for m, t in zip(mine, theirs):
+        np.testing.assert_allclose(host(m), t.detach().numpy(), rtol=2e-5, atol=1e-6)
+    assert list(model.state_dict()) == list(their_model.state_dict())
+    assert repr(model) == repr(their_model)
+
+
+def test_conv2d_by_hand():
+    x = microtorch.arange(16.0).reshape(1, 1, 4, 4)
+    w = microtorch.ones(1, 1, 2, 2)
+    y = nn.functional.conv2d(x, w, stride=2)
+    assert y.tolist() == [[[[10.0, 18.0], [42.0, 50.0]]]]     # each 2x2 block's sum
+    pooled, where = nn.functional.max_pool2d(x, 2, return_indices=True)
+    assert pooled.tolist() == [[[[5.0, 7.0], [13.0, 15.0]]]]
+    assert where.tolist() == [[[[5, 7], [13, 15]]]]
+    conv = nn.Conv2d(3, 8, 3)
+    bound = 1 / math.sqrt(3 * 3 * 3)                           # PyTorch's initialisation
+    assert float(conv.weight.abs().max()) <= bound and float(conv.bias.abs().max()) <= bound

@@ -194,6 +194,26 @@ def reduced(v, reduction):
     return v.mean() if reduction == 'mean' else v.sum() if reduction == 'sum' else v
 
 
+def conv2d_ref(x, w, b, stride, padding, dilation=1, groups=1):
+    """Cross-correlation by loops over the output, in float64 (NumPy has no conv2d)."""
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    out_h = (h - dilation * (kh - 1) - 1) // stride + 1
+    out_w = (wd - dilation * (kw - 1) - 1) // stride + 1
+    out = np.zeros((n, o, out_h, out_w))
+    per_group = o // groups
+    for i in range(out_h):
+        for j in range(out_w):
+            rows = i * stride + dilation * np.arange(kh)
+            cols = j * stride + dilation * np.arange(kw)
+            patch = x[:, :, rows][:, :, :, cols]                  # (n, c, kh, kw)
+            for k in range(o):
+                g = k // per_group
+                out[:, k, i, j] = (patch[:, g * cg:(g + 1) * cg] * w[k]).sum((1, 2, 3))
+    return out + (0 if b is None else b.reshape(1, -1, 1, 1))
+
+
 def gelu_cdf(x):
     """The standard normal CDF, through math.erf (NumPy has no erf)."""
     import math
@@ -670,6 +690,14 @@ OPS = [
     Op('embedding', lambda w: nnF(w).embedding(idx(w, [[0, 2], [2, 1]]), w), ((3, 4),),
        lambda w: w[[[0, 2], [2, 1]]]),
     # (padding_idx: its row gets no gradient by definition, not gradcheck's; test_nn.py)
+    Op('conv2d', lambda x, w, b: nnF(x).conv2d(x, w, b, stride=2, padding=1),
+       ((2, 3, 5, 6), (4, 3, 3, 2), (4,)), lambda x, w, b: conv2d_ref(x, w, b, 2, 1)),
+    Op('conv2d/groups_dilation', lambda x, w: nnF(x).conv2d(x, w, groups=2, dilation=2),
+       ((1, 4, 6, 5), (2, 2, 2, 2)), lambda x, w: conv2d_ref(x, w, None, 1, 0, 2, 2)),
+    Op('max_pool2d', lambda x: nnF(x).max_pool2d(x, 2), ((2, 3, 4, 6),),
+       lambda x: x.reshape(2, 3, 2, 2, 3, 2).max((3, 5)), distinct),
+    Op('avg_pool2d', lambda x: nnF(x).avg_pool2d(x, 2, stride=1), ((1, 2, 3, 4),),
+       lambda x: (x[..., :-1, :-1] + x[..., 1:, :-1] + x[..., :-1, 1:] + x[..., 1:, 1:]) / 4),
     Op('dropout/train', seeded_dropout, (M,), lambda x: x * dropout_mask(M),
        torch_fn=lambda x: x * sys.modules['torch'].tensor(dropout_mask(M))),
     Op('dropout/p1', lambda x: nnF(x).dropout(x, 1.0), (M,), lambda x: 0 * x),
@@ -734,7 +762,7 @@ assert len(ROWS) == len(OPS), 'row names must be unique'
 LOSSES = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
           'binary_cross_entropy_with_logits', 'cross_entropy', 'nll_loss')
 NN_OPS = ('leaky_relu', 'softplus', 'silu', 'elu', 'gelu', 'linear', 'dropout', 'layer_norm',
-          'batch_norm', 'embedding') + LOSSES
+          'batch_norm', 'embedding', 'conv2d', 'max_pool2d', 'avg_pool2d') + LOSSES
 
 # The ops the table must cover: a new op adds its name here and its rows above.
 REQUIRED_OPS = {

@@ -10,7 +10,7 @@ from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Si
                       L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
                       NLLLoss, SiLU, ELU, GELU, BatchNorm1d, BatchNorm2d, LayerNorm,
                       Embedding, ModuleDict, ParameterList, ParameterDict, LogSigmoid,
-                      HuberLoss)
+                      HuberLoss, Conv2d, MaxPool2d, AvgPool2d)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -18,4 +18,5 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'Flatten', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
            'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
-           'LogSigmoid', 'HuberLoss', 'functional', 'init', 'modules', 'utils']
+           'LogSigmoid', 'HuberLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'functional', 'init',
+           'modules', 'utils']

@@ -4,6 +4,7 @@ signatures, argument checks and errors (import it as F). The nn modules call the
 As in ops/functional.py, every check runs before any op does, so a failed call changes
 nothing; the ops themselves live in ops/elementwise.py, ops/linalg.py and ops/loss.py.
 """
+import math
 import warnings
 
 from .. import _dtype
@@ -612,3 +613,160 @@ def pad(input, pad, mode='constant', value=None):
                               device=out.device))
         out = _F.cat([parts[0], out, parts[1]], dim)
     return out
+
+
+# ---- convolution and pooling: windows gathered by indexing (im2col), then matmul or max --------
+
+def _pair(value, name):
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2:
+        raise RuntimeError(f'expected {name} to be a single integer value or a list of 2 values '
+                           f'to match the convolution dimensions, but got {name}={list(pair)}')
+    return pair
+
+
+def _windows(x, kernel, stride, dilation):
+    """x (N, C, H, W) -> its windows (N, C, H_out, W_out, kh, kw) by one gather (the windows
+    overlap: the gather's backward adds their gradients up)."""
+    from ..creation import arange
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    height, width = x.shape[2], x.shape[3]
+    out_h = (height - dh * (kh - 1) - 1) // sh + 1
+    out_w = (width - dw * (kw - 1) - 1) // sw + 1
+    rows = (arange(out_h, device=x.device) * sh).reshape(out_h, 1, 1, 1) + \
+        (arange(kh, device=x.device) * dh).reshape(1, kh, 1, 1)
+    cols = (arange(out_w, device=x.device) * sw).reshape(1, 1, out_w, 1) + \
+        (arange(kw, device=x.device) * dw).reshape(1, 1, 1, kw)
+    return x[:, :, rows, cols].permute(0, 1, 2, 4, 3, 5)
+
+
+def _batched(input, name, dims=4):
+    """input with a batch dim (an unbatched (C, H, W) input gets one), and whether it had."""
+    if input.ndim == dims - 1:
+        return input.unsqueeze(0), True
+    if input.ndim != dims:
+        raise RuntimeError(f'Expected {dims - 1}D (unbatched) or {dims}D (batched) input to '
+                           f'{name}, but got input of size: {list(input.shape)}')
+    return input, False
+
+
+def _same_padding(kernel, dilation):
+    """'same' padding per side (before, after) of each spatial dim: the extra goes after."""
+    pads = []
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        pads.append((total // 2, total - total // 2))
+    return pads
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation, as PyTorch's conv2d: windows of the (zero-padded) input times
+    the weight (out_channels, in_channels / groups, kh, kw), as one batched matmul."""
+    x, unbatched = _batched(input, 'conv2d')
+    stride, dilation = _pair(stride, 'stride'), _pair(dilation, 'dilation')
+    if weight.ndim != 4:
+        raise RuntimeError('conv2d: expected a 4-D weight (out_channels, in_channels / groups, '
+                           f'kH, kW), but got weight of size {list(weight.shape)}')
+    out_channels, group_channels, kh, kw = weight.shape
+    channels = x.shape[1]
+    if channels != group_channels * groups:
+        raise RuntimeError(f'Given groups={groups}, weight of size {list(weight.shape)}, '
+                           f'expected input{list(x.shape)} to have {group_channels * groups} '
+                           f'channels, but got {channels} channels instead')
+    if isinstance(padding, str):
+        if padding not in ('same', 'valid'):
+            raise ValueError(f"Invalid padding string '{padding}', should be one of "
+                             "{'valid', 'same'}")
+        if padding == 'same' and stride != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        sides = (_same_padding((kh, kw), dilation) if padding == 'same' else [(0, 0), (0, 0)])
+    else:
+        ph, pw = _pair(padding, 'padding')
+        sides = [(ph, ph), (pw, pw)]
+    (top, bottom), (left, right) = sides
+    if top or bottom or left or right:
+        x = pad(x, (left, right, top, bottom))
+    height, width = x.shape[2], x.shape[3]
+    if height < dilation[0] * (kh - 1) + 1 or width < dilation[1] * (kw - 1) + 1:
+        raise RuntimeError(f'Calculated padded input size per channel: ({height} x {width}). '
+                           f'Kernel size: ({dilation[0] * (kh - 1) + 1} x '
+                           f'{dilation[1] * (kw - 1) + 1}). Kernel size can\'t be greater than '
+                           'actual input size')
+    windows = _windows(x, (kh, kw), stride, dilation)         # (N, C, Ho, Wo, kh, kw)
+    n, _, out_h, out_w = windows.shape[:4]
+    # (N, C, Ho, Wo, kh, kw) -> (G, N, Ho * Wo, C / G * kh * kw), one matmul per group
+    columns = windows.reshape(n, groups, group_channels, out_h * out_w, kh * kw)
+    columns = columns.permute(1, 0, 3, 2, 4).reshape(groups, n, out_h * out_w, -1)
+    kernels = weight.reshape(groups, 1, out_channels // groups, -1).transpose(-1, -2)
+    out = columns @ kernels                                   # (G, N, Ho * Wo, O / G)
+    out = out.permute(1, 0, 3, 2).reshape(n, out_channels, out_h, out_w)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def _pool_shape_check(x, kernel, stride, padding, dilation):
+    for p, k, d in zip(padding, kernel, dilation):
+        if p * 2 > d * (k - 1) + 1:
+            raise RuntimeError(f'pad should be at most half of effective kernel size, but got '
+                               f'pad={p}, kernel_size={k} and dilation={d}')
+    channels, height, width = x.shape[1:]
+    sizes = [(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, p, d, k, s in
+             zip((height, width), padding, dilation, kernel, stride)]
+    if min(sizes) < 1:
+        raise RuntimeError(f'Given input size: ({channels}x{height}x{width}). Calculated output '
+                           f'size: ({channels}x{sizes[0]}x{sizes[1]}). Output size is too small')
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The largest value of each window (its first, if several); padding counts as -inf. With
+    return_indices, where each came from, as an index into the input's H * W."""
+    if ceil_mode:
+        raise NotImplementedError('max_pool2d: ceil_mode=True is not supported by microtorch')
+    x, unbatched = _batched(input, 'max_pool2d')
+    kernel = _pair(kernel_size, 'kernel_size')
+    stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
+    padding, dilation = _pair(padding, 'padding'), _pair(dilation, 'dilation')
+    _pool_shape_check(x, kernel, stride, padding, dilation)
+    ph, pw = padding
+    padded = pad(x, (pw, pw, ph, ph), value=-math.inf) if ph or pw else x
+    windows = _windows(padded, kernel, stride, dilation)
+    n, c, out_h, out_w = windows.shape[:4]
+    values, where_in = windows.reshape(n, c, out_h, out_w, -1).max(-1)
+    out = [values.squeeze(0) if unbatched else values]
+    if return_indices:
+        from ..creation import arange
+        a, b = where_in // kernel[1], where_in % kernel[1]
+        rows = arange(out_h, device=x.device).reshape(-1, 1) * stride[0] + a * dilation[0] - ph
+        cols = arange(out_w, device=x.device) * stride[1] + b * dilation[1] - pw
+        flat = rows * x.shape[3] + cols
+        out.append(flat.squeeze(0) if unbatched else flat)
+    return tuple(out) if return_indices else out[0]
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """The mean of each window; zero padding counts in the mean unless count_include_pad is
+    False; divisor_override replaces the count."""
+    if ceil_mode:
+        raise NotImplementedError('avg_pool2d: ceil_mode=True is not supported by microtorch')
+    x, unbatched = _batched(input, 'avg_pool2d')
+    kernel = _pair(kernel_size, 'kernel_size')
+    stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
+    padding = _pair(padding, 'padding')
+    _pool_shape_check(x, kernel, stride, padding, (1, 1))
+    ph, pw = padding
+    padded = pad(x, (pw, pw, ph, ph)) if ph or pw else x
+    windows = _windows(padded, kernel, stride, (1, 1))
+    total = windows.sum((-2, -1))
+    if divisor_override:
+        out = total / divisor_override
+    elif count_include_pad or not (ph or pw):
+        out = total / (kernel[0] * kernel[1])
+    else:                                     # count the window's elements inside the input
+        from ..creation import ones
+        inside = pad(ones(1, 1, x.shape[2], x.shape[3], dtype=x.dtype, device=x.device),
+                     (pw, pw, ph, ph))
+        out = total / _windows(inside, kernel, stride, (1, 1)).sum((-2, -1))
+    return out.squeeze(0) if unbatched else out

@@ -8,6 +8,7 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .sparse import Embedding
+from .conv import Conv2d, MaxPool2d, AvgPool2d
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
                    NLLLoss, HuberLoss)
 
@@ -16,4 +17,4 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
            'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
-           'LogSigmoid', 'HuberLoss']
+           'LogSigmoid', 'HuberLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d']
