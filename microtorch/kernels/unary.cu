@@ -371,31 +371,126 @@ __global__ void tan_backward(const T* __restrict__ y, const T* __restrict__ gy,
 namespace mt {
 template <typename T> __device__ __forceinline__ T inv_sqrt(T v) { return T(1) / sqrt_(v); }
 }  // namespace mt
-#define MT_UNARY_FROM_X(op, forward_expr, derivative_expr)                                  \
-    template <typename T>                                                                   \
-    __global__ void op##_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {       \
-        mt::grid_stride_x4(n, [&](i64 i) {                                                  \
-            const T v = x[i];                                                               \
-            y[i] = forward_expr;                                                            \
-        });                                                                                 \
-    }                                                                                       \
-    template <typename T>                                                                   \
-    __global__ void op##_backward(const T* __restrict__ x, const T* __restrict__ gy,        \
-                                  T* __restrict__ gx, i64 n, int kgy, int acc) {            \
-        mt::grid_stride_x4(n, [&](i64 i) {                                                  \
-            const T v = x[i];                                                               \
-            mt::put(gx, i, T(mt::at(gy, kgy, i) * (derivative_expr)), acc);                 \
-        });                                                                                 \
-    }
-MT_UNARY_FROM_X(sinh, mt::sinh_(v), mt::cosh_(v))
-MT_UNARY_FROM_X(cosh, mt::cosh_(v), mt::sinh_(v))
-MT_UNARY_FROM_X(asin, mt::asin_(v), mt::inv_sqrt(T(T(1) - v * v)))
-MT_UNARY_FROM_X(acos, mt::acos_(v), T(-mt::inv_sqrt(T(T(1) - v * v))))
-MT_UNARY_FROM_X(atan, mt::atan_(v), T(T(1) / (v * v + T(1))))
-MT_UNARY_FROM_X(asinh, mt::asinh_(v), mt::inv_sqrt(T(v * v + T(1))))
-MT_UNARY_FROM_X(acosh, mt::acosh_(v), mt::inv_sqrt(T(v * v - T(1))))
-MT_UNARY_FROM_X(atanh, mt::atanh_(v), T(T(1) / (T(1) - v * v)))
-#undef MT_UNARY_FROM_X
+template <typename T>
+__global__ void sinh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = mt::sinh_(v);
+    });
+}
+template <typename T>
+__global__ void sinh_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::cosh_(v)), acc);
+    });
+}
+template <typename T>
+__global__ void cosh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = mt::cosh_(v);
+    });
+}
+template <typename T>
+__global__ void cosh_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::sinh_(v)), acc);
+    });
+}
+template <typename T>
+__global__ void asin_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = mt::asin_(v);
+    });
+}
+template <typename T>
+__global__ void asin_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::inv_sqrt(T(T(1) - v * v))), acc);
+    });
+}
+template <typename T>
+__global__ void acos_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = mt::acos_(v);
+    });
+}
+template <typename T>
+__global__ void acos_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * T(-mt::inv_sqrt(T(T(1) - v * v)))), acc);
+    });
+}
+template <typename T>
+__global__ void atan_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = mt::atan_(v);
+    });
+}
+template <typename T>
+__global__ void atan_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * T(T(1) / (v * v + T(1)))), acc);
+    });
+}
+template <typename T>
+__global__ void asinh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = mt::asinh_(v);
+    });
+}
+template <typename T>
+__global__ void asinh_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                               T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::inv_sqrt(T(v * v + T(1)))), acc);
+    });
+}
+template <typename T>
+__global__ void acosh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = mt::acosh_(v);
+    });
+}
+template <typename T>
+__global__ void acosh_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                               T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::inv_sqrt(T(v * v - T(1)))), acc);
+    });
+}
+template <typename T>
+__global__ void atanh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = mt::atanh_(v);
+    });
+}
+template <typename T>
+__global__ void atanh_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                               T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * T(T(1) / (T(1) - v * v))), acc);
+    });
+}
 
 // ---- silu: y = x sigmoid(x); gx = gy s (1 + x (1 - s)) -------------------------------------
 template <typename T>
