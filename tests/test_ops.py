@@ -100,14 +100,8 @@ def between_multiples(step):
 
 def distinct_magnitudes(rng, shapes):
     """Like `distinct`, but no two |values| tie either (the inf-norms' gradients)."""
-    sizes = [int(np.prod(s)) for s in shapes]
-    values = rng.permutation(np.linspace(0.2, 2.0, sum(sizes)))
-    values *= rng.choice([-1.0, 1.0], values.shape)
-    out, start = [], 0
-    for s, n in zip(shapes, sizes):
-        out.append(values[start:start + n].reshape(s))
-        start += n
-    return out
+    magnitudes = distinct(rng, shapes, low=0.2)
+    return [m * rng.choice([-1.0, 1.0], m.shape) for m in magnitudes]
 
 
 def some_zeros(rng, shape):
@@ -146,10 +140,11 @@ def per(*draws):
     return domain
 
 
-def distinct(rng, shapes):
-    """All values of all inputs distinct and well apart: no ties for max/min/maximum."""
+def distinct(rng, shapes, low=-2.0):
+    """All values of all inputs distinct and well apart, in [low, 2]: no ties for max/min/
+    maximum."""
     sizes = [int(np.prod(s)) for s in shapes]
-    values = rng.permutation(np.linspace(-2.0, 2.0, sum(sizes)))
+    values = rng.permutation(np.linspace(low, 2.0, sum(sizes)))
     out, start = [], 0
     for s, n in zip(shapes, sizes):
         out.append(values[start:start + n].reshape(s))

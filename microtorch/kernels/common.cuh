@@ -55,23 +55,18 @@ __device__ __forceinline__ float tanh_(float x) { return tanhf(x); }
 __device__ __forceinline__ double tanh_(double x) { return tanh(x); }
 __device__ __forceinline__ float pow_(float x, float y) { return powf(x, y); }
 __device__ __forceinline__ double pow_(double x, double y) { return pow(x, y); }
-__device__ __forceinline__ float expm1_(float x) { return expm1f(x); }
-__device__ __forceinline__ double expm1_(double x) { return expm1(x); }
-__device__ __forceinline__ float log2_(float x) { return log2f(x); }
-__device__ __forceinline__ double log2_(double x) { return log2(x); }
-__device__ __forceinline__ float log10_(float x) { return log10f(x); }
-__device__ __forceinline__ double log10_(double x) { return log10(x); }
-__device__ __forceinline__ float tan_(float x) { return tanf(x); }
-__device__ __forceinline__ double tan_(double x) { return tan(x); }
-__device__ __forceinline__ float floor_(float x) { return floorf(x); }
-__device__ __forceinline__ double floor_(double x) { return floor(x); }
-__device__ __forceinline__ float ceil_(float x) { return ceilf(x); }
-__device__ __forceinline__ double ceil_(double x) { return ceil(x); }
-__device__ __forceinline__ float trunc_(float x) { return truncf(x); }
-__device__ __forceinline__ double trunc_(double x) { return trunc(x); }
 #define MT_MATH_PAIR(name)                                                                  \
     __device__ __forceinline__ float name##_(float x) { return name##f(x); }                \
     __device__ __forceinline__ double name##_(double x) { return name(x); }
+MT_MATH_PAIR(expm1)
+MT_MATH_PAIR(log2)
+MT_MATH_PAIR(log10)
+MT_MATH_PAIR(tan)
+MT_MATH_PAIR(floor)
+MT_MATH_PAIR(ceil)
+MT_MATH_PAIR(trunc)
+MT_MATH_PAIR(rint)
+MT_MATH_PAIR(erf)
 MT_MATH_PAIR(sinh)
 MT_MATH_PAIR(cosh)
 MT_MATH_PAIR(asin)
@@ -83,12 +78,8 @@ MT_MATH_PAIR(atanh)
 #undef MT_MATH_PAIR
 __device__ __forceinline__ float atan2_(float y, float x) { return atan2f(y, x); }
 __device__ __forceinline__ double atan2_(double y, double x) { return atan2(y, x); }
-__device__ __forceinline__ float erf_(float x) { return erff(x); }
-__device__ __forceinline__ double erf_(double x) { return erf(x); }
 __device__ __forceinline__ float copysign_(float x, float y) { return copysignf(x, y); }
 __device__ __forceinline__ double copysign_(double x, double y) { return copysign(x, y); }
-__device__ __forceinline__ float rint_(float x) { return rintf(x); }
-__device__ __forceinline__ double rint_(double x) { return rint(x); }
 __device__ __forceinline__ float fabs_(float x) { return fabsf(x); }
 __device__ __forceinline__ double fabs_(double x) { return fabs(x); }
 

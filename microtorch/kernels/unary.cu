@@ -370,126 +370,91 @@ __global__ void tan_backward(const T* __restrict__ y, const T* __restrict__ gy,
 //   atan' = 1/(1 + x^2), asinh' = 1/sqrt(x^2 + 1), acosh' = 1/sqrt(x^2 - 1), atanh' = 1/(1 - x^2)
 namespace mt {
 template <typename T> __device__ __forceinline__ T inv_sqrt(T v) { return T(1) / sqrt_(v); }
+// y = f(x) and gx = gy f'(x) (from x) for a pair whose f and f' are one expression each
+template <typename T, typename F>
+__device__ __forceinline__ void map_x(const T* __restrict__ x, T* __restrict__ y, i64 n, F f) {
+    grid_stride_x4(n, [&](i64 i) { y[i] = f(x[i]); });
+}
+template <typename T, typename D>
+__device__ __forceinline__ void grad_from_x(const T* __restrict__ x, const T* __restrict__ gy,
+                                            T* __restrict__ gx, i64 n, int kgy, int acc,
+                                            D derivative) {
+    grid_stride_x4(n, [&](i64 i) { put(gx, i, T(at(gy, kgy, i) * derivative(x[i])), acc); });
+}
 }  // namespace mt
+
 template <typename T>
 __global__ void sinh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        y[i] = mt::sinh_(v);
-    });
+    mt::map_x(x, y, n, [](T v) { return T(mt::sinh_(v)); });
 }
 template <typename T>
 __global__ void sinh_backward(const T* __restrict__ x, const T* __restrict__ gy,
                               T* __restrict__ gx, i64 n, int kgy, int acc) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::cosh_(v)), acc);
-    });
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return T(mt::cosh_(v)); });
 }
 template <typename T>
 __global__ void cosh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        y[i] = mt::cosh_(v);
-    });
+    mt::map_x(x, y, n, [](T v) { return T(mt::cosh_(v)); });
 }
 template <typename T>
 __global__ void cosh_backward(const T* __restrict__ x, const T* __restrict__ gy,
                               T* __restrict__ gx, i64 n, int kgy, int acc) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::sinh_(v)), acc);
-    });
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return T(mt::sinh_(v)); });
 }
 template <typename T>
 __global__ void asin_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        y[i] = mt::asin_(v);
-    });
+    mt::map_x(x, y, n, [](T v) { return T(mt::asin_(v)); });
 }
 template <typename T>
 __global__ void asin_backward(const T* __restrict__ x, const T* __restrict__ gy,
                               T* __restrict__ gx, i64 n, int kgy, int acc) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::inv_sqrt(T(T(1) - v * v))), acc);
-    });
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return T(mt::inv_sqrt(T(T(1) - v * v))); });
 }
 template <typename T>
 __global__ void acos_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        y[i] = mt::acos_(v);
-    });
+    mt::map_x(x, y, n, [](T v) { return T(mt::acos_(v)); });
 }
 template <typename T>
 __global__ void acos_backward(const T* __restrict__ x, const T* __restrict__ gy,
                               T* __restrict__ gx, i64 n, int kgy, int acc) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        mt::put(gx, i, T(mt::at(gy, kgy, i) * T(-mt::inv_sqrt(T(T(1) - v * v)))), acc);
-    });
+    mt::grad_from_x(x, gy, gx, n, kgy, acc,
+                    [](T v) { return T(-mt::inv_sqrt(T(T(1) - v * v))); });
 }
 template <typename T>
 __global__ void atan_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        y[i] = mt::atan_(v);
-    });
+    mt::map_x(x, y, n, [](T v) { return T(mt::atan_(v)); });
 }
 template <typename T>
 __global__ void atan_backward(const T* __restrict__ x, const T* __restrict__ gy,
                               T* __restrict__ gx, i64 n, int kgy, int acc) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        mt::put(gx, i, T(mt::at(gy, kgy, i) * T(T(1) / (v * v + T(1)))), acc);
-    });
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return T(T(T(1) / (v * v + T(1)))); });
 }
 template <typename T>
 __global__ void asinh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        y[i] = mt::asinh_(v);
-    });
+    mt::map_x(x, y, n, [](T v) { return T(mt::asinh_(v)); });
 }
 template <typename T>
 __global__ void asinh_backward(const T* __restrict__ x, const T* __restrict__ gy,
                                T* __restrict__ gx, i64 n, int kgy, int acc) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::inv_sqrt(T(v * v + T(1)))), acc);
-    });
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return T(mt::inv_sqrt(T(v * v + T(1)))); });
 }
 template <typename T>
 __global__ void acosh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        y[i] = mt::acosh_(v);
-    });
+    mt::map_x(x, y, n, [](T v) { return T(mt::acosh_(v)); });
 }
 template <typename T>
 __global__ void acosh_backward(const T* __restrict__ x, const T* __restrict__ gy,
                                T* __restrict__ gx, i64 n, int kgy, int acc) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::inv_sqrt(T(v * v - T(1)))), acc);
-    });
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return T(mt::inv_sqrt(T(v * v - T(1)))); });
 }
 template <typename T>
 __global__ void atanh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        y[i] = mt::atanh_(v);
-    });
+    mt::map_x(x, y, n, [](T v) { return T(mt::atanh_(v)); });
 }
 template <typename T>
 __global__ void atanh_backward(const T* __restrict__ x, const T* __restrict__ gy,
                                T* __restrict__ gx, i64 n, int kgy, int acc) {
-    mt::grid_stride_x4(n, [&](i64 i) {
-        const T v = x[i];
-        mt::put(gx, i, T(mt::at(gy, kgy, i) * T(T(1) / (T(1) - v * v))), acc);
-    });
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return T(T(T(1) / (T(1) - v * v))); });
 }
 
 // ---- silu: y = x sigmoid(x); gx = gy s (1 + x (1 - s)) -------------------------------------

@@ -37,12 +37,16 @@ def relu(input, inplace=False):
     return input.relu_() if inplace else _F.relu(input)
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
-    _require_floating(input, 'leaky_relu')
-    negative_slope = float(negative_slope)
+def _activation(op, name, input, inplace, *params):
+    """A float-only activation op, applied in place (as PyTorch's inplace=True) or not."""
+    _require_floating(input, name)
     if inplace:
-        return _inplace(input, lambda x: _E.LeakyRelu.apply(x, negative_slope))
-    return _E.LeakyRelu.apply(input, negative_slope)
+        return _inplace(input, lambda x: op.apply(x, *params))
+    return op.apply(input, *params)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _activation(_E.LeakyRelu, 'leaky_relu', input, inplace, float(negative_slope))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -52,19 +56,12 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (the swish)."""
-    _require_floating(input, 'silu')
-    if inplace:
-        return _inplace(input, _E.Silu.apply)
-    return _E.Silu.apply(input)
+    return _activation(_E.Silu, 'silu', input, inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x above 0, alpha * (exp(x) - 1) below."""
-    _require_floating(input, 'elu')
-    alpha = float(alpha)
-    if inplace:
-        return _inplace(input, lambda x: _E.Elu.apply(x, alpha))
-    return _E.Elu.apply(input, alpha)
+    return _activation(_E.Elu, 'elu', input, inplace, float(alpha))
 
 
 def gelu(input, approximate='none'):

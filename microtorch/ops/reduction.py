@@ -273,6 +273,15 @@ class LogSumExp(Function):
         return g * (e / e.sum(ctx.dims, keepdim=True)), None, None
 
 
+def _input_output_grad(ctx, gy):
+    """A reduction's saved input x and output y, and gy, both with the reduced dims back as
+    size 1 (so they broadcast against x)."""
+    x, y = ctx.saved_tensors
+    shape = x.shape
+    return (x, _unsqueeze_reduced(y, shape, ctx.dims, ctx.keepdim),
+            _unsqueeze_reduced(gy, shape, ctx.dims, ctx.keepdim))
+
+
 class Prod(Function):
     """The product over dims (ProdBackward0 over all, ProdDims: ProdBackward1 over one).
     Its gradient is the product of the other elements. As PyTorch computes it: result / x
@@ -291,10 +300,8 @@ class Prod(Function):
     def backward(ctx, gy):
         from ..autograd.grad_mode import is_grad_enabled
         from .functional import where
-        x, y = ctx.saved_tensors
+        x, y, g = _input_output_grad(ctx, gy)
         dims, shape = ctx.dims, x.shape
-        g = _unsqueeze_reduced(gy, shape, dims, ctx.keepdim)
-        y = _unsqueeze_reduced(y, shape, dims, ctx.keepdim)
         is_zero = x == 0
         if not is_zero.any().item():
             return g * (y / x), None, None
@@ -336,34 +343,27 @@ class ProdDims(Prod):
 
 
 class Cumsum(Function):
-    """Running sums along dim; the gradient is the running sum of gy from the end
-    (CumsumGrad, whose own gradient is a forward cumsum again)."""
+    """Running sums along dim (`cumsum_forward`); the gradient is the running sum of gy from
+    the end (`cumsum_backward`), CumsumGrad, whose own gradient is a forward cumsum again."""
+    kernel, adjoint = 'cumsum_forward', 'CumsumGrad'
 
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return ctx.backend.cumsum_forward(x, dim)
+        return getattr(ctx.backend, ctx._fn.kernel)(x, dim)
 
     @staticmethod
     def backward(ctx, gy):
-        return CumsumGrad.apply(gy, ctx.dim), None
+        return globals()[ctx._fn.adjoint].apply(gy, ctx.dim), None
 
     @staticmethod
     def backward_data(ctx, gy):
-        return ctx.backend.cumsum_backward(gy, ctx.dim), None
+        return getattr(ctx.backend, globals()[ctx._fn.adjoint].kernel)(gy, ctx.dim), None
 
 
-class CumsumGrad(Function):
+class CumsumGrad(Cumsum):
     node_name = 'CumsumBackwardBackward0'
-
-    @staticmethod
-    def forward(ctx, gy, dim):
-        ctx.dim = dim
-        return ctx.backend.cumsum_backward(gy, dim)
-
-    @staticmethod
-    def backward(ctx, ggx):
-        return Cumsum.apply(ggx, ctx.dim), None
+    kernel, adjoint = 'cumsum_backward', 'Cumsum'
 
 
 class VectorNorm(Function):
@@ -396,10 +396,8 @@ class VectorNorm(Function):
     @staticmethod
     def backward(ctx, gy):
         from .functional import where
-        x, y = ctx.saved_tensors
-        p, shape = ctx.p, x.shape
-        g = _unsqueeze_reduced(gy, shape, ctx.dims, ctx.keepdim)
-        y = _unsqueeze_reduced(y, shape, ctx.dims, ctx.keepdim)
+        x, y, g = _input_output_grad(ctx, gy)
+        p = ctx.p
         if p == 0:                  # a count: PyTorch's graph gives x no gradient at all
             return None, None, None, None
         if p == 1:

@@ -163,10 +163,11 @@ class _LambdaState:
 
 class LambdaLR(_LambdaState, LRScheduler):
     """lr = initial lr * lr_lambda(epoch)."""
+    _check_callable = False
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda, check_callable=False)
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda, self._check_callable)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -174,13 +175,9 @@ class LambdaLR(_LambdaState, LRScheduler):
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
-class MultiplicativeLR(_LambdaState, LRScheduler):
+class MultiplicativeLR(LambdaLR):
     """lr = previous lr * lr_lambda(epoch), from epoch 1."""
-
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda, check_callable=True)
-        super().__init__(optimizer, last_epoch)
+    _check_callable = True
 
     def get_lr(self):
         self._warn_outside_step()

@@ -156,53 +156,62 @@ class ModuleList(_IndexedModules):
         return lines
 
 
-class ModuleDict(Module):
-    """A dict of modules, registered as children under their keys."""
+class _Dict(Module):
+    """What ModuleDict and ParameterDict share: a dict view of one of the module's registries
+    (`_modules` or `_parameters`, named by `_registry`); `__setitem__` registers."""
+    _registry = '_modules'
 
-    def __init__(self, modules=None):
+    def __init__(self, items=None):
         super().__init__()
-        if modules is not None:
-            self.update(modules)
+        if items is not None:
+            self.update(items)
+
+    def _items(self):
+        return getattr(self, self._registry)
 
     def __getitem__(self, key):
-        return self._modules[key]
+        return self._items()[key]
+
+    def __delitem__(self, key):
+        del self._items()[key]
+
+    def __len__(self):
+        return len(self._items())
+
+    def __iter__(self):
+        return iter(self._items())
+
+    def __contains__(self, key):
+        return key in self._items()
+
+    def keys(self):
+        return self._items().keys()
+
+    def items(self):
+        return self._items().items()
+
+    def values(self):
+        return self._items().values()
+
+    def update(self, items):
+        pairs = items.items() if hasattr(items, 'items') else items
+        for key, value in pairs:
+            self[key] = value
+
+    def pop(self, key):
+        value = self._items()[key]
+        del self._items()[key]
+        return value
+
+    def clear(self):
+        self._items().clear()
+
+
+class ModuleDict(_Dict):
+    """A dict of modules, registered as children under their keys."""
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def items(self):
-        return self._modules.items()
-
-    def values(self):
-        return self._modules.values()
-
-    def update(self, modules):
-        pairs = modules.items() if hasattr(modules, 'items') else modules
-        for key, module in pairs:
-            self[key] = module
-
-    def pop(self, key):
-        module = self._modules[key]
-        del self._modules[key]
-        return module
-
-    def clear(self):
-        self._modules.clear()
 
 
 def _as_parameter(value):
@@ -271,49 +280,11 @@ def _parameter_key(module, idx):
     return str(idx % n)
 
 
-class ParameterDict(Module):
+class ParameterDict(_Dict):
     """A dict of parameters, registered under their keys (tensors become Parameters)."""
-
-    def __init__(self, parameters=None):
-        super().__init__()
-        if parameters is not None:
-            self.update(parameters)
-
-    def __getitem__(self, key):
-        return self._parameters[key]
+    _registry = '_parameters'
 
     def __setitem__(self, key, value):
         setattr(self, key, _as_parameter(value))
-
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def items(self):
-        return self._parameters.items()
-
-    def values(self):
-        return self._parameters.values()
-
-    def update(self, parameters):
-        pairs = parameters.items() if hasattr(parameters, 'items') else parameters
-        for key, value in pairs:
-            self[key] = value
-
-    def pop(self, key):
-        value = self._parameters[key]
-        del self._parameters[key]
-        return value
 
     __repr__ = _parameters_repr

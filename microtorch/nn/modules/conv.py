@@ -1,11 +1,7 @@
 """`Conv2d`, `MaxPool2d` and `AvgPool2d`, with PyTorch's arguments, initialisation and
 listings. The work is in nn.functional (conv2d, max_pool2d, avg_pool2d)."""
-import math
-
-from ...creation import empty
 from .. import functional as F
-from .. import init
-from ..parameter import Parameter
+from .linear import add_weight_and_bias, reset_weight_and_bias
 from .module import Module
 
 
@@ -42,21 +38,11 @@ class Conv2d(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.groups = _pair(kernel_size), groups
         self.padding_mode = padding_mode
-        self.weight = Parameter(empty((out_channels, in_channels // groups) + self.kernel_size,
-                                      device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter('bias', None)
-        self.reset_parameters()
+        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size,
+                            bias, device, dtype)
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
