@@ -489,6 +489,37 @@ def optimizer_cases():
             cases.append(Case(f'adagrad_step x3 wd={wd} max={maximize}', ada_steps,
                               [draw(B, dt), draw(B, dt), np.full(B, 0.1, dt)],
                               check_args=(0, 2)))
+        for wd, maximize in ((0.0, False), (0.1, True)):
+            def adamax_steps(b, p, g, m, u, w=wd, x=maximize):
+                for clr in (0.1, 0.05, 0.04):
+                    b.adamax_step(p, g, m, u, clr, 0.9, 0.999, 1e-8, w, x)
+            cases.append(Case(f'adamax_step x3 wd={wd} max={maximize}', adamax_steps,
+                              [draw(B, dt), draw(B, dt), np.zeros(B, dt), np.zeros(B, dt)],
+                              check_args=(0, 2, 3)))
+        for wd, maximize, decoupled in ((0.0, False, False), (0.1, True, False),
+                                        (0.1, False, True)):
+            def nadam_steps(b, p, g, m, v, w=wd, x=maximize, d=decoupled):
+                for step in (1, 2, 3):
+                    b.nadam_step(p, g, m, v, 0.01, 0.9, 0.999, 1 - 0.999 ** step, 1e-8, w,
+                                 -1e-3 / step, -5e-3 / step, x, d)
+            cases.append(Case(f'nadam_step x3 wd={wd} max={maximize} decoupled={decoupled}',
+                              nadam_steps, [draw(B, dt), draw(B, dt), np.zeros(B, dt),
+                                            np.zeros(B, dt)], check_args=(0, 2, 3)))
+
+            def radam_steps(b, p, g, m, v, w=wd, x=maximize, d=decoupled):
+                for step, adaptive in ((1, None), (2, 0.3), (3, 0.4)):  # both kinds of step
+                    b.radam_step(p, g, m, v, 0.01, 0.9, 0.999, 1 - 0.9 ** step, adaptive,
+                                 1e-8, w, x, d)
+            cases.append(Case(f'radam_step x3 wd={wd} max={maximize} decoupled={decoupled}',
+                              radam_steps, [draw(B, dt), draw(B, dt), np.zeros(B, dt),
+                                            np.zeros(B, dt)], check_args=(0, 2, 3)))
+        for wd, maximize in ((0.0, False), (0.1, True)):
+            def adadelta_steps(b, p, g, s, a, w=wd, x=maximize):
+                for _ in range(3):
+                    b.adadelta_step(p, g, s, a, 1.0, 0.9, 1e-6, w, x)
+            cases.append(Case(f'adadelta_step x3 wd={wd} max={maximize}', adadelta_steps,
+                              [draw(B, dt), draw(B, dt), np.zeros(B, dt), np.zeros(B, dt)],
+                              check_args=(0, 2, 3)))
         cases.append(Case('dropout_mask', lambda b, x: b.dropout_mask(
             Generator().manual_seed(3), (1000,), 0.3, x.dtype), [draw((1,), dt)],
             exact=True))

@@ -28,7 +28,8 @@ PRIMITIVES = (
     + [f'{op}_{way}' for op in ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
                                 'binary_cross_entropy_with_logits', 'cross_entropy')
        for way in ('forward', 'backward')]
-    + ['sgd_step', 'adam_step', 'rmsprop_step', 'adagrad_step'])
+    + ['sgd_step', 'adam_step', 'rmsprop_step', 'adagrad_step', 'adamax_step', 'nadam_step',
+       'radam_step', 'adadelta_step'])
 
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
            'trunc_divide', 'remainder', 'fmod', 'atan2')
@@ -132,6 +133,16 @@ def kernel_args(name, n, rng):
                  True, False), (0, 2, 3, 4))
     if name == 'adagrad_step':
         return (real(), real(), positive(), 1e-2, 1e-10, 0.0, False), (0, 2)
+    if name == 'adamax_step':
+        return (real(), real(), real(), positive(), 1e-2, 0.9, 0.999, 1e-8, 0.0, False), (0, 2, 3)
+    if name == 'nadam_step':
+        return ((real(), real(), real(), positive(), 2e-3, 0.9, 0.999, 0.01, 1e-8, 0.0, -1e-3,
+                 -2e-3, False, False), (0, 2, 3))
+    if name == 'radam_step':          # past the first steps: the rectified update
+        return ((real(), real(), real(), positive(), 1e-3, 0.9, 0.999, 0.65, 0.05, 1e-8, 0.0,
+                 False, False), (0, 2, 3))
+    if name == 'adadelta_step':
+        return (real(), real(), positive(), positive(), 1.0, 0.9, 1e-6, 0.0, False), (0, 2, 3)
     if name == 'adam_step':
         return ((real(), real(), real(), positive(), None, 10.0, 1e-3, 0.9, 0.999, 1e-8,
                  0.0, False, False, False), (0, 2, 3))

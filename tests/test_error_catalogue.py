@@ -512,6 +512,10 @@ _optim_entry('adagrad-lr-decay', 'Invalid lr_decay value: -0.1',
              lambda lib, p: lib.optim.Adagrad([p], lr_decay=-0.1))
 _optim_entry('adagrad-accumulator', 'Invalid initial_accumulator_value value: -1',
              lambda lib, p: lib.optim.Adagrad([p], initial_accumulator_value=-1))
+_optim_entry('nadam-momentum-decay', 'Invalid momentum_decay value: -0.001',
+             lambda lib, p: lib.optim.NAdam([p], momentum_decay=-1e-3))
+_optim_entry('adadelta-rho', 'Invalid rho value: 1.5',
+             lambda lib, p: lib.optim.Adadelta([p], rho=1.5))
 _optim_entry('adam-lr', 'Invalid learning rate: -0.1', lambda lib, p: lib.optim.Adam([p], lr=-0.1))
 _optim_entry('adam-eps', 'Invalid epsilon value: -1e-08',
              lambda lib, p: lib.optim.Adam([p], eps=-1e-8))

@@ -112,6 +112,82 @@ def test_adagrad_matches_hand_computed_updates(options, device):
     np.testing.assert_allclose(host(p), adagrad_reference(**options), rtol=1e-12, atol=1e-14)
 
 
+def adam_variant_reference(rule, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                           maximize=False, decoupled_weight_decay=False, momentum_decay=4e-3):
+    """Adamax, NAdam or RAdam (rule) from their papers' formulas, in float64 throughout."""
+    b1, b2 = betas
+    w, m, v, mu_product = W0.copy(), 0.0, 0.0, 1.0
+    rho_inf = 2 / (1 - b2) - 1
+    for t, g in enumerate(GRADS, 1):
+        g = -g if maximize else g
+        if decoupled_weight_decay:
+            w = w * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * w
+        m = b1 * m + (1 - b1) * g
+        if rule == 'Adamax':
+            v = np.maximum(b2 * v, np.abs(g) + eps)          # the infinity norm
+            w = w - lr / (1 - b1 ** t) * m / v
+            continue
+        v = b2 * v + (1 - b2) * g * g
+        if rule == 'NAdam':
+            mu = b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+            mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+            mu_product *= mu
+            denom = np.sqrt(v / (1 - b2 ** t)) + eps
+            w = w - lr * (1 - mu) / (1 - mu_product) * g / denom \
+                - lr * mu_next / (1 - mu_product * mu_next) * m / denom
+            continue
+        rho = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+        m_hat = m / (1 - b1 ** t)
+        if rho > 5:
+            r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            w = w - lr * m_hat * r * math.sqrt(1 - b2 ** t) / (np.sqrt(v) + eps)
+        else:
+            w = w - lr * m_hat
+    return w
+
+
+def adadelta_reference(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    w, s, a = W0.copy(), 0.0, 0.0
+    for g in GRADS:
+        g = (-g if maximize else g) + weight_decay * w
+        s = rho * s + (1 - rho) * g * g
+        delta = np.sqrt(a + eps) / np.sqrt(s + eps) * g
+        a = rho * a + (1 - rho) * delta * delta
+        w = w - lr * delta
+    return w
+
+
+ADAMAX_OPTIONS = [dict(lr=0.1), dict(lr=0.05, betas=(0.8, 0.9), eps=1e-3),
+                  dict(lr=0.1, weight_decay=0.2, maximize=True)]
+NADAM_OPTIONS = [dict(lr=0.1), dict(lr=0.05, momentum_decay=0.05, weight_decay=0.1),
+                 dict(lr=0.1, weight_decay=0.2, decoupled_weight_decay=True, maximize=True)]
+# beta2 = 0.5 makes rho_t > 5 from the second step: both kinds of RAdam step are taken
+RADAM_OPTIONS = [dict(lr=0.1), dict(lr=0.1, betas=(0.9, 0.5)),
+                 dict(lr=0.05, betas=(0.8, 0.5), weight_decay=0.1, maximize=True),
+                 dict(lr=0.05, betas=(0.8, 0.5), weight_decay=0.2, decoupled_weight_decay=True)]
+ADADELTA_OPTIONS = [dict(), dict(lr=0.5, rho=0.5, eps=1e-3),
+                    dict(lr=2.0, weight_decay=0.1, maximize=True)]
+ADAM_VARIANT_CASES = ([('Adamax', o) for o in ADAMAX_OPTIONS]
+                      + [('NAdam', o) for o in NADAM_OPTIONS]
+                      + [('RAdam', o) for o in RADAM_OPTIONS])
+
+
+@pytest.mark.parametrize('rule,options', ADAM_VARIANT_CASES,
+                         ids=[f'{n}-{o}' for n, o in ADAM_VARIANT_CASES])
+def test_adam_variants_match_hand_computed_updates(rule, options, device):
+    p, _ = run_steps(lambda ps: getattr(optim, rule)(ps, **options), device)
+    np.testing.assert_allclose(host(p), adam_variant_reference(rule, **options), rtol=1e-6,
+                               atol=1e-12)     # rtol: NAdam keeps its mu product in float32
+
+
+@pytest.mark.parametrize('options', ADADELTA_OPTIONS, ids=str)
+def test_adadelta_matches_hand_computed_updates(options, device):
+    p, _ = run_steps(lambda ps: optim.Adadelta(ps, **options), device)
+    np.testing.assert_allclose(host(p), adadelta_reference(**options), rtol=1e-12, atol=1e-14)
+
+
 SGD_OPTIONS = [dict(lr=0.1), dict(lr=0.1, momentum=0.9),
                dict(lr=0.05, momentum=0.8, dampening=0.3),
                dict(lr=0.1, momentum=0.9, nesterov=True),
@@ -151,7 +227,8 @@ def test_adam_decoupled_weight_decay_flag_is_adamw():
 
 CASES = ([('SGD', o) for o in SGD_OPTIONS] + [('Adam', o) for o in ADAM_OPTIONS]
          + [('AdamW', o) for o in ADAM_OPTIONS] + [('RMSprop', o) for o in RMSPROP_OPTIONS]
-         + [('Adagrad', o) for o in ADAGRAD_OPTIONS])
+         + [('Adagrad', o) for o in ADAGRAD_OPTIONS] + ADAM_VARIANT_CASES
+         + [('Adadelta', o) for o in ADADELTA_OPTIONS])
 
 
 @pytest.mark.parametrize('dtype', ['float64', 'float32'])
@@ -180,7 +257,9 @@ def test_matches_torch_optim(torch, name, options, dtype):
 LAYOUT_OPTIONS = {'SGD': dict(lr=0.1, momentum=0.9), 'Adam': dict(lr=0.1, amsgrad=True),
                   'AdamW': dict(lr=0.1, amsgrad=True),
                   'RMSprop': dict(lr=0.1, momentum=0.9, centered=True),
-                  'Adagrad': dict(lr=0.1, lr_decay=0.01)}
+                  'Adagrad': dict(lr=0.1, lr_decay=0.01), 'Adamax': dict(lr=0.1),
+                  'NAdam': dict(lr=0.1, decoupled_weight_decay=True),
+                  'RAdam': dict(lr=0.1, weight_decay=0.1), 'Adadelta': dict(rho=0.8)}
 
 
 @pytest.mark.parametrize('name', list(LAYOUT_OPTIONS))
@@ -368,7 +447,11 @@ MAKERS = {'SGD': lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
           'Adam': lambda ps: optim.Adam(ps, lr=0.1, amsgrad=True),
           'AdamW': lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.1),
           'RMSprop': lambda ps: optim.RMSprop(ps, lr=0.1, momentum=0.9, centered=True),
-          'Adagrad': lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.1)}
+          'Adagrad': lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.1),
+          'Adamax': lambda ps: optim.Adamax(ps, lr=0.1, weight_decay=0.1),
+          'NAdam': lambda ps: optim.NAdam(ps, lr=0.1, momentum_decay=0.1),
+          'RAdam': lambda ps: optim.RAdam(ps, lr=0.1, betas=(0.9, 0.5)),
+          'Adadelta': lambda ps: optim.Adadelta(ps, lr=0.1, rho=0.5)}
 
 
 @pytest.mark.parametrize('name', list(MAKERS))
@@ -380,14 +463,33 @@ def test_state_dict_round_trip_continues_identically(name):
     opt2.param_groups[0]['lr'] = 123.0              # overwritten by the loaded options
     opt2.load_state_dict(saved)
     assert opt2.param_groups[0]['lr'] == 0.1 and opt2.param_groups[0]['params'][0] is second
+    # Loading casts NAdam's float32 mu_product to the parameter's dtype, as PyTorch's loading
+    # does, so that its product goes on in float64: equal to rounding, not to the bit.
+    same = (np.testing.assert_array_equal if name != 'NAdam' else
+            lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6))
     for g in GRADS[2:] * 2:
         for p, o in ((first, opt), (second, opt2)):
             p.grad = mt.tensor(g, dtype=mt.float64)
             o.step()
-        np.testing.assert_array_equal(host(first), host(second))
+        same(host(first), host(second))
     for key, value in opt.state[first].items():     # and the state did not become shared
         assert opt2.state[second][key] is not value
-        np.testing.assert_array_equal(host(opt2.state[second][key]), host(value))
+        same(host(opt2.state[second][key]), host(value))
+
+
+def test_loaded_nadam_mu_product_takes_the_parameters_dtype_as_torchs(torch):
+    dtypes = []
+    for lib in (mt, torch):
+        p = lib.ones(2, dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.NAdam([p])
+        p.grad = lib.ones(2, dtype=lib.float64)
+        opt.step()
+        q = lib.ones(2, dtype=lib.float64, requires_grad=True)
+        loaded = lib.optim.NAdam([q])
+        loaded.load_state_dict(copy.deepcopy(opt.state_dict()))
+        dtypes.append([str(loaded.state[q][k].dtype).split('.')[-1]
+                       for k in ('step', 'mu_product')])
+    assert dtypes[0] == dtypes[1] == ['float32', 'float64']
 
 
 def test_state_dict_indices_and_references():
@@ -438,6 +540,14 @@ ERRORS = [   # (make(optim_module, params), exception, message)
      'Invalid initial_accumulator_value value: -1'),
     (lambda O, ps: O.Adagrad(ps, eps=-1e-10), ValueError, 'Invalid epsilon value: -1e-10'),
     (lambda O, ps: O.SGD(ps, lr=-1), ValueError, 'Invalid learning rate: -1'),
+    (lambda O, ps: O.Adamax(ps, betas=(0.9, -0.1)), ValueError,
+     'Invalid beta parameter at index 1: -0.1'),
+    (lambda O, ps: O.NAdam(ps, momentum_decay=-1e-3), ValueError,
+     'Invalid momentum_decay value: -0.001'),
+    (lambda O, ps: O.NAdam(ps, lr=-0.5), ValueError, 'Invalid learning rate: -0.5'),
+    (lambda O, ps: O.RAdam(ps, weight_decay=-1), ValueError, 'Invalid weight_decay value: -1'),
+    (lambda O, ps: O.Adadelta(ps, rho=1.5), ValueError, 'Invalid rho value: 1.5'),
+    (lambda O, ps: O.Adadelta(ps, eps=-1), ValueError, 'Invalid epsilon value: -1'),
     (lambda O, ps: O.SGD(ps, lr=0.1, momentum=-0.1), ValueError,
      'Invalid momentum value: -0.1'),
     (lambda O, ps: O.SGD(ps, lr=0.1, weight_decay=-1e-3), ValueError,

@@ -821,13 +821,38 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
     param -= tmp
 
 
+def _coupled_gradient(param, grad, weight_decay, maximize):
+    """The gradient an update follows: grad (negated when maximize) plus weight_decay * param;
+    grad itself when neither applies."""
+    g = _owned_copy(grad, maximize) if maximize or weight_decay else grad
+    if weight_decay:
+        g += param * weight_decay
+    return g
+
+
+def _decayed_gradient(param, grad, lr, weight_decay, maximize, decoupled):
+    """_coupled_gradient, or with decoupled weight decay (AdamW's) the plain gradient, param
+    being scaled by 1 - lr * weight_decay in place instead."""
+    if not decoupled:
+        return _coupled_gradient(param, grad, weight_decay, maximize)
+    if weight_decay:
+        param *= 1 - lr * weight_decay
+    return _coupled_gradient(param, grad, 0, maximize)
+
+
+def _adam_moments(g, exp_avg, exp_avg_sq, beta1, beta2):
+    """exp_avg.lerp_(g, 1 - beta1) and exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g^2,
+    in place."""
+    exp_avg += (g - exp_avg) * (1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += g * g * (1 - beta2)
+
+
 def rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps,
                  weight_decay, momentum, centered, maximize):
     """torch.optim.RMSprop's update of one parameter, in place on param and the state arrays
     (momentum_buffer used with a momentum, grad_avg when centered)."""
-    g = _owned_copy(grad, maximize) if maximize or weight_decay else grad
-    if weight_decay:
-        g += param * weight_decay
+    g = _coupled_gradient(param, grad, weight_decay, maximize)
     square_avg *= alpha
     square_avg += g * g * (1 - alpha)
     if centered:
@@ -847,13 +872,61 @@ def rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, 
 def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
     """torch.optim.Adagrad's update of one parameter, in place on param and state_sum; clr is
     the step's decayed learning rate."""
-    g = _owned_copy(grad, maximize) if maximize or weight_decay else grad
-    if weight_decay:
-        g += param * weight_decay
+    g = _coupled_gradient(param, grad, weight_decay, maximize)
     state_sum += g * g
     std = np.sqrt(state_sum)
     std += eps
     param -= (g / std) * clr
+
+
+def adamax_step(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay,
+                maximize):
+    """torch.optim.Adamax's update of one parameter, in place on param and the state arrays;
+    clr = lr / (1 - beta1^t)."""
+    g = _coupled_gradient(param, grad, weight_decay, maximize)
+    exp_avg += (g - exp_avg) * (1 - beta1)
+    exp_inf *= beta2
+    np.maximum(exp_inf, np.abs(g) + eps, out=exp_inf)
+    param -= (exp_avg / exp_inf) * clr
+
+
+def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, bias_correction2, eps,
+               weight_decay, grad_coef, avg_coef, maximize, decoupled_weight_decay):
+    """torch.optim.NAdam's update of one parameter, in place: with denom = sqrt(v / bc2) + eps,
+    p += grad_coef * g / denom + avg_coef * m / denom (the momentum schedule's coefficients
+    come from the caller)."""
+    g = _decayed_gradient(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
+    _adam_moments(g, exp_avg, exp_avg_sq, beta1, beta2)
+    denom = np.sqrt(exp_avg_sq / bias_correction2)
+    denom += eps
+    param += (g * grad_coef) / denom
+    param += (exp_avg * avg_coef) / denom
+
+
+def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, bias_correction1,
+               adaptive_coef, eps, weight_decay, maximize, decoupled_weight_decay):
+    """torch.optim.RAdam's update of one parameter, in place. adaptive_coef is
+    sqrt(1 - beta2^t) times the variance rectification term when that is defined (rho_t > 5),
+    else None: the step is then the bias-corrected momentum alone."""
+    g = _decayed_gradient(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
+    _adam_moments(g, exp_avg, exp_avg_sq, beta1, beta2)
+    update = (exp_avg / bias_correction1) * lr
+    if adaptive_coef is not None:
+        denom = np.sqrt(exp_avg_sq)
+        denom += eps
+        update *= adaptive_coef / denom
+    param -= update
+
+
+def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    """torch.optim.Adadelta's update of one parameter, in place on param and the state."""
+    g = _coupled_gradient(param, grad, weight_decay, maximize)
+    square_avg *= rho
+    square_avg += g * g * (1 - rho)
+    delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
+    acc_delta *= rho
+    acc_delta += delta * delta * (1 - rho)
+    param -= delta * lr
 
 
 # ---- fused Numba kernels -------------------------------------------------------------------

@@ -1502,3 +1502,67 @@ def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
                  _i32(bool(maximize))))
     if p is not param:
         param[...] = p
+
+
+
+def adamax_step(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay,
+                maximize):
+    """torch.optim.Adamax's update of one parameter, in place on param and the state arrays;
+    clr = lr / (1 - beta1^t)."""
+    p = _in_place(param)
+    t = p.dtype.type
+    n = p.size
+    if n:
+        _launch('adamax_step', p.dtype, _grid(n),
+                (p, _c(grad), exp_avg, exp_inf, _i64(n), t(clr), t(1 - beta1), t(beta2),
+                 t(eps), t(weight_decay), _i32(bool(maximize))))
+    if p is not param:
+        param[...] = p
+
+
+def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, bias_correction2, eps,
+               weight_decay, grad_coef, avg_coef, maximize, decoupled_weight_decay):
+    """torch.optim.NAdam's update of one parameter, in place (the coefficients of the momentum
+    schedule come from the caller)."""
+    p = _in_place(param)
+    t = p.dtype.type
+    n = p.size
+    if n:
+        _launch('nadam_step', p.dtype, _grid(n),
+                (p, _c(grad), exp_avg, exp_avg_sq, _i64(n), t(1 - lr * weight_decay),
+                 t(1 - beta1), t(beta2), t(1 - beta2), t(bias_correction2), t(eps),
+                 t(weight_decay), t(grad_coef), t(avg_coef), _i32(bool(maximize)),
+                 _i32(bool(decoupled_weight_decay))))
+    if p is not param:
+        param[...] = p
+
+
+def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, bias_correction1,
+               adaptive_coef, eps, weight_decay, maximize, decoupled_weight_decay):
+    """torch.optim.RAdam's update of one parameter, in place; adaptive_coef None while the
+    rectification is undefined (the step is then the bias-corrected momentum alone)."""
+    p = _in_place(param)
+    t = p.dtype.type
+    n = p.size
+    if n:
+        _launch('radam_step', p.dtype, _grid(n),
+                (p, _c(grad), exp_avg, exp_avg_sq, _i64(n), t(1 - lr * weight_decay),
+                 t(1 - beta1), t(beta2), t(1 - beta2), t(bias_correction1), t(lr),
+                 t(adaptive_coef or 0), t(eps), t(weight_decay),
+                 _i32(adaptive_coef is not None), _i32(bool(maximize)),
+                 _i32(bool(decoupled_weight_decay))))
+    if p is not param:
+        param[...] = p
+
+
+def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    """torch.optim.Adadelta's update of one parameter, in place on param and the state."""
+    p = _in_place(param)
+    t = p.dtype.type
+    n = p.size
+    if n:
+        _launch('adadelta_step', p.dtype, _grid(n),
+                (p, _c(grad), square_avg, acc_delta, _i64(n), t(lr), t(rho), t(1 - rho),
+                 t(eps), t(weight_decay), _i32(bool(maximize))))
+    if p is not param:
+        param[...] = p

@@ -72,7 +72,8 @@ KERNELS = {
         'binary_cross_entropy_with_logits_backward', 'cross_entropy_forward',
         'cross_entropy_backward', 'cross_entropy_weights')},
     'optim.cu': {'sgd_step': FLOAT, 'adam_step': FLOAT, 'rmsprop_step': FLOAT,
-                 'adagrad_step': FLOAT},
+                 'adagrad_step': FLOAT, 'adamax_step': FLOAT, 'nadam_step': FLOAT,
+                 'radam_step': FLOAT, 'adadelta_step': FLOAT},
 }
 FILE_OF = {name: file for file, kernels in KERNELS.items() for name in kernels}
 

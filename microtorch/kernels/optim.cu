@@ -15,6 +15,16 @@
 //              with momentum: buf = momentum buf + g / avg, p -= lr buf;  else p -= lr g / avg
 //   adagrad_step: g (-g if maximize) + wd p;  sum += g^2;  p -= clr g / (sqrt(sum) + eps),
 //              clr = lr / (1 + (t - 1) lr_decay) computed by the caller
+//   adamax_step: g (-g if maximize) + wd p;  m += (g - m)(1 - beta1);
+//              u = max(beta2 u, |g| + eps);  p -= clr m / u,  clr = lr / (1 - beta1^t)
+//   nadam_step: g as adam_step's (coupled or decoupled decay);  Adam's m and v;
+//              denom = sqrt(v / bc2) + eps;  p += grad_coef g / denom + avg_coef m / denom,
+//              the momentum schedule's coefficients computed by the caller
+//   radam_step: g and m, v as nadam_step's;  rectified: p -= (m / bc1) lr adaptive /
+//              (sqrt(v) + eps), adaptive = sqrt(bc2) r_t from the caller;  else
+//              p -= (m / bc1) lr
+//   adadelta_step: g (-g if maximize) + wd p;  s = rho s + (1 - rho) g^2;
+//              d = sqrt(a + eps) / sqrt(s + eps) g;  a = rho a + (1 - rho) d^2;  p -= lr d
 // Hyper-parameters arrive in the parameter's dtype T, as NumPy's `array *= python_float`
 // rounds them, so float32 updates match the CPU backend's.
 //
@@ -26,6 +36,8 @@
 //   rmsprop_step read p, g, s, write p, s                      5 * sizeof(T)  (20 B)
 //              + 2 * sizeof(T) each for momentum and centered
 //   adagrad_step read p, g, sum, write p, sum                  5 * sizeof(T)  (20 B)
+//   adamax_step, nadam_step, radam_step, adadelta_step
+//              read p, g and two state arrays, write p and both 7 * sizeof(T)  (28 B)
 #include "common.cuh"
 
 template <typename T>
@@ -53,6 +65,19 @@ __global__ void sgd_step(T* __restrict__ p, const T* __restrict__ g, T* __restri
     });
 }
 
+// The gradient of the Adam family's steps: maximize, then coupled weight decay, or the
+// parameter scaled by decay = 1 - lr wd (decoupled). Updates *param in place for the latter.
+template <typename T>
+__device__ __forceinline__ T adam_family_grad(T& param, T grad, T weight_decay, T decay,
+                                              int maximize, int decoupled) {
+    if (maximize) grad = -grad;
+    if (weight_decay != T(0)) {
+        if (decoupled) param *= decay;
+        else grad += param * weight_decay;
+    }
+    return grad;
+}
+
 template <typename T>
 __global__ void adam_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ m,
                           T* __restrict__ v, T* __restrict__ vmax, i64 n, T decay,
@@ -62,11 +87,8 @@ __global__ void adam_step(T* __restrict__ p, const T* __restrict__ g, T* __restr
     // decay = 1 - lr * weight_decay (AdamW); vmax is only touched with amsgrad
     mt::grid_stride_x4(n, [&](i64 i) {
         T param = p[i];
-        T grad = maximize ? T(-g[i]) : g[i];
-        if (weight_decay != T(0)) {
-            if (decoupled) param *= decay;
-            else grad += param * weight_decay;
-        }
+        const T grad = adam_family_grad(param, g[i], weight_decay, decay, maximize,
+                                        decoupled);
         T mi = m[i];
         mi += (grad - mi) * one_m_beta1;
         m[i] = mi;
@@ -123,5 +145,81 @@ __global__ void adagrad_step(T* __restrict__ p, const T* __restrict__ g, T* __re
         const T s = sum[i] + grad * grad;
         sum[i] = s;
         p[i] = param - (grad / (mt::sqrt_(s) + eps)) * clr;
+    });
+}
+
+template <typename T>
+__global__ void adamax_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ m,
+                            T* __restrict__ u, i64 n, T clr, T one_m_beta1, T beta2, T eps,
+                            T weight_decay, int maximize) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T param = p[i];
+        T grad = maximize ? T(-g[i]) : g[i];
+        if (weight_decay != T(0)) grad += param * weight_decay;
+        T mi = m[i];
+        mi += (grad - mi) * one_m_beta1;
+        m[i] = mi;
+        const T decayed = u[i] * beta2;
+        const T size = mt::fabs_(grad) + eps;
+        const T ui = decayed > size ? decayed : size;
+        u[i] = ui;
+        p[i] = param - (mi / ui) * clr;
+    });
+}
+
+template <typename T>
+__global__ void nadam_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ m,
+                           T* __restrict__ v, i64 n, T decay, T one_m_beta1, T beta2,
+                           T one_m_beta2, T bias_correction2, T eps, T weight_decay,
+                           T grad_coef, T avg_coef, int maximize, int decoupled) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        T param = p[i];
+        const T grad = adam_family_grad(param, g[i], weight_decay, decay, maximize,
+                                        decoupled);
+        T mi = m[i];
+        mi += (grad - mi) * one_m_beta1;
+        m[i] = mi;
+        const T vi = v[i] * beta2 + grad * grad * one_m_beta2;
+        v[i] = vi;
+        const T denom = mt::sqrt_(T(vi / bias_correction2)) + eps;
+        param += (grad * grad_coef) / denom;
+        p[i] = param + (mi * avg_coef) / denom;
+    });
+}
+
+template <typename T>
+__global__ void radam_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ m,
+                           T* __restrict__ v, i64 n, T decay, T one_m_beta1, T beta2,
+                           T one_m_beta2, T bias_correction1, T lr, T adaptive, T eps,
+                           T weight_decay, int rectified, int maximize, int decoupled) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        T param = p[i];
+        const T grad = adam_family_grad(param, g[i], weight_decay, decay, maximize,
+                                        decoupled);
+        T mi = m[i];
+        mi += (grad - mi) * one_m_beta1;
+        m[i] = mi;
+        const T vi = v[i] * beta2 + grad * grad * one_m_beta2;
+        v[i] = vi;
+        T update = (mi / bias_correction1) * lr;
+        if (rectified) update *= adaptive / (mt::sqrt_(vi) + eps);
+        p[i] = param - update;
+    });
+}
+
+template <typename T>
+__global__ void adadelta_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ sq,
+                              T* __restrict__ acc, i64 n, T lr, T rho, T one_m_rho, T eps,
+                              T weight_decay, int maximize) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T param = p[i];
+        T grad = maximize ? T(-g[i]) : g[i];
+        if (weight_decay != T(0)) grad += param * weight_decay;
+        const T s = sq[i] * rho + grad * grad * one_m_rho;
+        sq[i] = s;
+        const T a = acc[i];
+        const T delta = mt::sqrt_(T(a + eps)) / mt::sqrt_(T(s + eps)) * grad;
+        acc[i] = a * rho + delta * delta * one_m_rho;
+        p[i] = param - delta * lr;
     });
 }

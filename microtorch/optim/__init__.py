@@ -1,9 +1,12 @@
-"""Optimizers with PyTorch's API: `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad` on the
-`Optimizer` base, and the learning-rate schedules of `lr_scheduler`."""
+"""Optimizers with PyTorch's API: `SGD`, `Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`,
+`RMSprop`, `Adagrad`, `Adadelta` on the `Optimizer` base, and the learning-rate schedules of
+`lr_scheduler`."""
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
-from .rmsprop import RMSprop, Adagrad
+from .adam_variants import Adamax, NAdam, RAdam
+from .rmsprop import RMSprop, Adagrad, Adadelta
 from . import lr_scheduler
 
-__all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'lr_scheduler']
+__all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'Adamax', 'NAdam', 'RAdam', 'RMSprop',
+           'Adagrad', 'Adadelta', 'lr_scheduler']

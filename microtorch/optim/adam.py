@@ -1,8 +1,21 @@
 """Adam and AdamW (Adam with decoupled weight decay), as PyTorch's, amsgrad included."""
-from .optimizer import Optimizer, check_implementation_flags
+from .optimizer import Optimizer, check_implementation_flags, count_step
 from ..creation import tensor, zeros_like
 from .._dtype import float32
-from ..tensor import Tensor
+
+
+def check_adam_arguments(lr, eps, betas, weight_decay):
+    """PyTorch's checks (and messages) of the Adam family's common hyperparameters."""
+    if not 0.0 <= lr:
+        raise ValueError(f'Invalid learning rate: {lr}')
+    if not 0.0 <= eps:
+        raise ValueError(f'Invalid epsilon value: {eps}')
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f'Invalid beta parameter at index 0: {betas[0]}')
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f'Invalid beta parameter at index 1: {betas[1]}')
+    if not 0.0 <= weight_decay:
+        raise ValueError(f'Invalid weight_decay value: {weight_decay}')
 
 
 class Adam(Optimizer):
@@ -14,16 +27,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f'Invalid learning rate: {lr}')
-        if not 0.0 <= eps:
-            raise ValueError(f'Invalid epsilon value: {eps}')
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f'Invalid beta parameter at index 0: {betas[0]}')
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f'Invalid beta parameter at index 1: {betas[1]}')
-        if not 0.0 <= weight_decay:
-            raise ValueError(f'Invalid weight_decay value: {weight_decay}')
+        check_adam_arguments(lr, eps, betas, weight_decay)
         check_implementation_flags(foreach, fused, differentiable)
         # capturable (CUDA graphs) changes nothing in the numbers: accepted, like foreach.
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
@@ -50,14 +54,11 @@ class Adam(Optimizer):
                 state['exp_avg_sq'] = zeros_like(p)
             if amsgrad and 'max_exp_avg_sq' not in state:
                 state['max_exp_avg_sq'] = zeros_like(p)
-            step_t = state['step']
-            if not isinstance(step_t, Tensor):     # a plain number from an older state dict
-                step_t = state['step'] = tensor(float(step_t), dtype=float32)
-            step_t._data += 1                  # a 0-dim host array, updated in place
+            step = count_step(state)
             max_sq = state['max_exp_avg_sq']._data if amsgrad else None
             self._backend(p).adam_step(
                 p._data, grad._data, state['exp_avg']._data, state['exp_avg_sq']._data,
-                max_sq, float(step_t._data), lr, beta1, beta2, eps, weight_decay, amsgrad,
+                max_sq, step, lr, beta1, beta2, eps, weight_decay, amsgrad,
                 maximize, decoupled)
             self._bump(p)
 

@@ -11,6 +11,8 @@ import warnings
 
 from .. import backends
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..creation import tensor
+from .._dtype import float32
 from ..tensor import Tensor
 
 
@@ -38,6 +40,15 @@ def check_implementation_flags(foreach, fused, differentiable):
                                   'optimizer updates are never recorded by autograd')
     if fused and foreach:
         raise RuntimeError('`fused` and `foreach` cannot be `True` together.')
+
+
+def count_step(state):
+    """The float32 0-dim step counter PyTorch keeps, advanced by one; its new value."""
+    step = state.get('step')
+    if not isinstance(step, Tensor):              # a plain number from an older state dict
+        step = state['step'] = tensor(float(step or 0), dtype=float32)
+    step._data += 1
+    return float(step._data)
 
 
 class Optimizer:

@@ -1,8 +1,7 @@
 """RMSprop and Adagrad, as PyTorch's: per-element step sizes from running squared gradients."""
-from .optimizer import Optimizer, check_implementation_flags
+from .optimizer import Optimizer, check_implementation_flags, count_step
 from ..creation import full_like, tensor, zeros_like
 from .._dtype import float32
-from ..tensor import Tensor
 
 
 def _check(**values):
@@ -11,15 +10,6 @@ def _check(**values):
     for key, value in values.items():
         if not 0.0 <= value:
             raise ValueError(f'Invalid {names.get(key, key + " value")}: {value}')
-
-
-def _count_step(state):
-    """The float32 0-dim step counter PyTorch keeps, advanced by one; its new value."""
-    step = state.get('step')
-    if not isinstance(step, Tensor):              # a plain number from an older state dict
-        step = state['step'] = tensor(float(step or 0), dtype=float32)
-    step._data += 1
-    return float(step._data)
 
 
 class RMSprop(Optimizer):
@@ -52,7 +42,7 @@ class RMSprop(Optimizer):
                 state['momentum_buffer'] = zeros_like(p)
             if centered and 'grad_avg' not in state:
                 state['grad_avg'] = zeros_like(p)
-            _count_step(state)
+            count_step(state)
             buf, avg = state.get('momentum_buffer'), state.get('grad_avg')
             self._backend(p).rmsprop_step(
                 p._data, p.grad._data, state['square_avg']._data,
@@ -89,8 +79,41 @@ class Adagrad(Optimizer):
             if p.grad is None:
                 continue
             state = self.state[p]
-            step = _count_step(state)
+            step = count_step(state)
             clr = lr / (1 + (step - 1) * lr_decay)
             self._backend(p).adagrad_step(p._data, p.grad._data, state['sum']._data, clr, eps,
                                           weight_decay, maximize)
+            self._bump(p)
+
+
+class Adadelta(Optimizer):
+    """s = rho s + (1 - rho) g^2; delta = sqrt(a + eps) / sqrt(s + eps) * g;
+    a = rho a + (1 - rho) delta^2; p -= lr delta, with g the gradient (negated when maximize)
+    plus weight_decay * p: a step size from the running sizes of past updates (Zeiler)."""
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 capturable=False, maximize=False, differentiable=False):
+        _check(lr=lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f'Invalid rho value: {rho}')
+        _check(eps=eps, weight_decay=weight_decay)
+        check_implementation_flags(foreach, None, differentiable)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        capturable=capturable, foreach=foreach, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def _update(self, group):
+        lr, rho, eps = float(group['lr']), float(group['rho']), float(group['eps'])
+        for p in group['params']:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state['step'] = tensor(0.0, dtype=float32)
+                state['square_avg'] = zeros_like(p)
+                state['acc_delta'] = zeros_like(p)
+            count_step(state)
+            self._backend(p).adadelta_step(
+                p._data, p.grad._data, state['square_avg']._data, state['acc_delta']._data,
+                lr, rho, eps, float(group['weight_decay']), bool(group['maximize']))
             self._bump(p)
