@@ -7,6 +7,8 @@
 """
 __version__ = '0.1.0'
 
+import math as _math
+
 from ._device import device
 from ._dtype import dtype, promote_types, can_cast
 from ._size import Size, broadcast_all as broadcast_shapes
@@ -33,11 +35,19 @@ from .ops.functional import (
     vstack, row_stack, column_stack, tile, roll, meshgrid, var_mean, std_mean, lerp, logaddexp,
     hypot, median, kthvalue, repeat_interleave, sinh, cosh, asin, acos, atan, asinh, acosh,
     atanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, atan2, arctan2, unique)
+from .ops.composite import (
+    addcmul, addcdiv, deg2rad, rad2deg, nan_to_num, nansum, nanmean, count_nonzero, dist, mv,
+    inner, tensordot, einsum, movedim, swapaxes, fliplr, flipud, rot90, atleast_1d, atleast_2d,
+    atleast_3d, tensor_split, diff)
+from .sampling import normal, bernoulli, multinomial, poisson
+from ._dtype import finfo, iinfo
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+moveaxis, swapdims = movedim, swapaxes
+pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
 
 def __getattr__(name):

@@ -140,3 +140,41 @@ def result_type(tensors, scalars=()):
         if result is None or category > result._category:
             result = default_float if category == 2 else _DEFAULT_OF_CATEGORY[category]
     return result
+
+
+class finfo:
+    """A floating dtype's limits, as torch.finfo: bits, eps, max, min, tiny
+    (= smallest_normal), resolution; the default dtype's when none is given."""
+
+    def __init__(self, type=None):
+        type = default_float if type is None else to_dtype(type)
+        if not type.is_floating_point:
+            raise TypeError("microtorch.finfo() requires a floating point input type. Use "
+                            "microtorch.iinfo to handle 'microtorch.finfo'")
+        info = np.finfo(type.np)
+        self.dtype = type.name
+        self.bits, self.eps = info.bits, float(info.eps)
+        self.resolution = 10.0 ** -info.precision        # a power of ten, as PyTorch's
+        self.max, self.min = float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+
+    def __repr__(self):
+        return (f'finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, '
+                f'eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, '
+                f'tiny={self.tiny:g}, dtype={self.dtype})')
+
+
+class iinfo:
+    """An integer dtype's limits, as torch.iinfo: bits, max, min."""
+
+    def __init__(self, type):
+        type = to_dtype(type)
+        if type.is_floating_point or type is bool_:
+            raise TypeError("microtorch.iinfo() requires an integer input type. Use "
+                            "microtorch.finfo to handle 'microtorch.iinfo'")
+        info = np.iinfo(type.np)
+        self.dtype = type.name
+        self.bits, self.max, self.min = info.bits, int(info.max), int(info.min)
+
+    def __repr__(self):
+        return f'iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})'

@@ -10,6 +10,7 @@ from . import backends
 from ._device import device as _device
 from .autograd.function import current_grad_fn
 from .autograd.grad_mode import state as _grad_state, no_grad
+from .ops import composite as C
 from .ops import functional as F
 from .ops.indexing import op_for as _index_op, Select, Slice, UnsqueezeIndex
 from .tensor import Tensor
@@ -37,6 +38,14 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
 del _name
 
 Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = F.sub, F.mul, F.div, F.div
+
+# Methods that are composite ops (ops/composite.py), and their in-place forms.
+for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num', 'nansum', 'nanmean',
+              'count_nonzero', 'dist', 'mv', 'inner', 'movedim', 'swapaxes', 'fliplr',
+              'flipud', 'rot90', 'tensor_split', 'diff'):
+    setattr(Tensor, _name, getattr(C, _name))
+Tensor.moveaxis, Tensor.swapdims = C.movedim, C.swapaxes
+Tensor.ndimension = Tensor.dim
 Tensor.negative, Tensor.absolute, Tensor.greater, Tensor.less = F.neg, F.abs, F.gt, F.lt
 
 
@@ -411,6 +420,9 @@ for _name in ('abs', 'log', 'sqrt', 'sin', 'cos', 'reciprocal', 'log1p', 'expm1'
               'round', 'floor_divide', 'remainder', 'fmod', 'masked_fill', 'tril', 'triu',
               'clamp_min', 'clamp_max'):
     setattr(Tensor, _name + '_', _inplace_method(getattr(F, _name)))
+del _name
+for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num'):
+    setattr(Tensor, _name + '_', _inplace_method(getattr(C, _name)))
 del _name
 
 

@@ -858,6 +858,127 @@ for _name, _exc, _message, _call in (
         return lambda: _call(lib, m, i), [m, i]
 
 
+# The composites of ops/composite.py and the samplers of sampling.py.
+_ADDCDIV_INT = ('Integer division with addcdiv is no longer supported, and in a future  release '
+                'addcdiv will perform a true division of tensor1 and tensor2. The historic '
+                'addcdiv behavior can be implemented as (input + value * microtorch.trunc('
+                'tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * '
+                'tensor1 / '
+                'tensor2) for float inputs. The future addcdiv behavior is just the latter '
+                'implementation: (input + value * tensor1 / tensor2), for all dtypes.')
+for _name, _exc, _message, _call in (
+        ('mv-size', RuntimeError, 'size mismatch, got input (2), mat (2x3), vec (4)',
+         lambda lib, x, i: lib.mv(x, lib.ones(4))),
+        ('mv-dims', RuntimeError, 'vector + matrix @ vector expected, got 1, 2, 2',
+         lambda lib, x, i: x.mv(x)),
+        ('inner-last-dim', RuntimeError, 'inner() the last dimension must match on both input '
+         'tensors but got shapes [2, 3] and [2]', lambda lib, x, i: lib.inner(x, i.float())),
+        ('addcdiv-int', RuntimeError, _ADDCDIV_INT, lambda lib, x, i: i.addcdiv(i, i)),
+        ('tensordot-sizes', RuntimeError, 'contracted dimensions need to match, but first has '
+         'size 3 in dim -1 and second has size 2 in dim 0',
+         lambda lib, x, i: lib.tensordot(x, x, 1)),
+        ('tensordot-lists', RuntimeError, 'both dimension lists should have same length',
+         lambda lib, x, i: lib.tensordot(x, x, ([0], [0, 1]))),
+        ('tensordot-negative', RuntimeError, 'tensordot expects dims >= 0, but got dims=-1',
+         lambda lib, x, i: lib.tensordot(x, x, -1)),
+        ('einsum-broadcast', RuntimeError, 'einsum(): subscript j has size 2 for operand 1 which '
+         'does not broadcast with previously seen size 3',
+         lambda lib, x, i: lib.einsum('ij,jk->ik', x, x)),
+        ('einsum-operands', RuntimeError, 'einsum(): fewer operands were provided than '
+         'specified in the equation', lambda lib, x, i: lib.einsum('ij,jk', x)),
+        ('einsum-more-operands', RuntimeError, 'einsum(): more operands were provided than '
+         'specified in the equation', lambda lib, x, i: lib.einsum('ij', x, x)),
+        ('einsum-output', RuntimeError, 'einsum(): output subscript k does not appear in the '
+         'equation for any input operand', lambda lib, x, i: lib.einsum('ij->k', x)),
+        ('einsum-subscripts', RuntimeError, 'einsum(): the number of subscripts in the equation '
+         '(3) does not match the number of dimensions (2) for operand 0 and no ellipsis was '
+         'given', lambda lib, x, i: lib.einsum('ijk->', x)),
+        ('einsum-character', RuntimeError, 'einsum(): invalid subscript given at index 1 in the '
+         'equation string, subscripts must be in [a-zA-Z]',
+         lambda lib, x, i: lib.einsum('i1->i', x)),
+        ('einsum-repeated', RuntimeError, "einsum(): subscript i is repeated for operand 0 but "
+         "the sizes don't match, 3 != 2", lambda lib, x, i: lib.einsum('ii->i', x)),
+        ('einsum-output-twice', RuntimeError, 'einsum(): output subscript j appears more than '
+         'once in the output', lambda lib, x, i: lib.einsum('ij->jj', x)),
+        ('movedim-count', RuntimeError, 'movedim: Invalid source or destination dims: source '
+         '([0, 1] dims) should contain the same number of dims as destination ([1] dims)',
+         lambda lib, x, i: lib.movedim(x, (0, 1), (1,))),
+        ('movedim-source', RuntimeError, 'movedim: repeated dim in `source` ([0, -2])',
+         lambda lib, x, i: x.movedim((0, -2), (1, 0))),
+        ('movedim-destination', RuntimeError, 'movedim: repeated dim in `destination` ([1, 1])',
+         lambda lib, x, i: x.movedim((0, 1), (1, 1))),
+        ('rot90-same-dims', RuntimeError, 'expected rotation dims to be different, but got '
+         'dim0 = 0 and dim1 = 0', lambda lib, x, i: x.rot90(1, [0, 0])),
+        ('rot90-dims', RuntimeError, 'expected total rotation dims == 2, but got dims = 1',
+         lambda lib, x, i: x.rot90(1, [0])),
+        ('rot90-1d', RuntimeError, 'expected total dims >= 2, but got total dims = 1',
+         lambda lib, x, i: i.rot90()),
+        ('fliplr-1d', RuntimeError, 'Input must be >= 2-d.', lambda lib, x, i: i.fliplr()),
+        ('flipud-0d', RuntimeError, 'Input must be >= 1-d.', lambda lib, x, i: i[0].flipud()),
+        ('tensor_split-0', RuntimeError, 'number of sections must be larger than 0, got 0',
+         lambda lib, x, i: x.tensor_split(0)),
+        ('diff-order', RuntimeError, 'order must be non-negative but got -1',
+         lambda lib, x, i: x.diff(-1)),
+        ('diff-0d', RuntimeError, 'diff expects input to be at least one-dimensional',
+         lambda lib, x, i: i[0].diff()),
+        ('diff-prepend-dims', RuntimeError, 'diff expects prepend or append to be the same '
+         'dimension as input', lambda lib, x, i: x.diff(prepend=x[0])),
+        ('diff-prepend-number', TypeError, "diff(): argument 'prepend' must be Tensor, not int",
+         lambda lib, x, i: x.diff(prepend=1)),
+        ('nanmean-int', RuntimeError, 'nanmean(): expected input to have floating point or '
+         'complex dtype but got Long', lambda lib, x, i: i.nanmean()),
+        ('dist-p', TypeError, "dist(): argument 'p' must be Number, not str",
+         lambda lib, x, i: lib.dist(x, x, p='fro')),
+        ('multinomial-zero-sum', RuntimeError, 'invalid multinomial distribution (sum of '
+         'probabilities <= 0)', lambda lib, x, i: lib.multinomial(x[0] * 0, 1)),
+        ('multinomial-too-many', RuntimeError, 'cannot sample n_sample > prob_dist.size(-1) '
+         'samples without replacement', lambda lib, x, i: lib.multinomial(x, 4)),
+        ('multinomial-negative', RuntimeError, 'probability tensor contains either `inf`, `nan` '
+         'or element < 0', lambda lib, x, i: lib.multinomial(-x, 1)),
+        ('multinomial-3d', RuntimeError, 'prob_dist must be 1 or 2 dim',
+         lambda lib, x, i: lib.multinomial(x.reshape(1, 2, 3), 1)),
+        ('multinomial-no-samples', RuntimeError, 'cannot sample n_sample <= 0 samples',
+         lambda lib, x, i: x.multinomial(0)),
+        ('uniform_-bounds', RuntimeError, 'uniform_ expects to return a [from, to) range, but '
+         'found from=2 > to=1', lambda lib, x, i: x.uniform_(2, 1)),
+        ('normal_-std', RuntimeError, 'normal expects std >= 0.0, but found std -1',
+         lambda lib, x, i: x.normal_(0, -1)),
+        ('normal-std', RuntimeError, 'normal expects std >= 0.0, but found std -1',
+         lambda lib, x, i: lib.normal(x, -1.0)),
+        ('bernoulli_-p', RuntimeError, 'bernoulli_ expects p to be in [0, 1], but got p=1.5',
+         lambda lib, x, i: x.bernoulli_(1.5)),
+        ('exponential_-lambda', RuntimeError, 'exponential_ expects lambda > 0.0, but found '
+         'lambda=-1', lambda lib, x, i: x.exponential_(-1)),
+        ('geometric_-p', RuntimeError, 'geometric_ expects p to be in (0, 1), but got p=1.5',
+         lambda lib, x, i: x.geometric_(1.5)),
+        ('cauchy_-sigma', RuntimeError, 'cauchy_ expects sigma > 0.0, but found sigma=-1',
+         lambda lib, x, i: x.cauchy_(0, -1)),
+        ('log_normal_-std', RuntimeError, 'log_normal_ expects std > 0.0, but found std=0',
+         lambda lib, x, i: x.log_normal_(0, 0)),
+        ('random_-range', RuntimeError, "random_ expects 'from' to be less than 'to', but got "
+         'from=5 >= to=2', lambda lib, x, i: i.random_(5, 2)),
+        ('uniform_-int', NotImplementedError, _no_version('check_uniform_bounds', 'Long'),
+         lambda lib, x, i: i.uniform_()),
+        ('poisson-rate', RuntimeError, 'invalid Poisson rate, expected rate to be '
+         'non-negative', lambda lib, x, i: lib.poisson(-x)),
+        ('finfo-int', TypeError, "microtorch.finfo() requires a floating point input type. "
+         "Use microtorch.iinfo to handle 'microtorch.finfo'",
+         lambda lib, x, i: lib.finfo(lib.int64)),
+        ('iinfo-float', TypeError, "microtorch.iinfo() requires an integer input type. Use "
+         "microtorch.finfo to handle 'microtorch.iinfo'", lambda lib, x, i: lib.iinfo(lib.float32)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x, i = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), lib.tensor([1, 2])
+        return lambda: _call(lib, x, i), [x, i]
+
+
+@case('normal_-leaf', RuntimeError, LEAF)
+def _(lib):
+    w = leaf(lib)
+    return lambda: w.normal_(), [w]
+
+
 # An argument of the wrong type (a number for a tensor, a tuple for a dim). PyTorch adds its
 # position, which differs between `torch.maximum(x, 2)` (2) and `x.maximum(2)` (1);
 # microtorch's functions serve as both, so its message leaves the position out.

@@ -165,7 +165,8 @@ DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpos
                  'bmm', 'index', 'sum', 'argmax', 'narrow', 'unbind', 'repeat', 'flip',
                  'index_select', 'diagonal', 'diag', 'masked_select', 'argsort', 'roll',
                  'repeat_interleave', 'hstack', 'vstack', 'column_stack', 'broadcast_to',
-                 'meshgrid', 'tile'}
+                 'meshgrid', 'tile', 'movedim', 'swapaxes', 'atleast_3d', 'tensor_split',
+                 'fliplr', 'flipud', 'rot90'}
 
 
 def test_every_op_of_the_table_has_cuda_forward_and_backward():

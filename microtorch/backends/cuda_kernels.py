@@ -200,6 +200,23 @@ OP_KERNELS = {
     'addmm': (('cuBLAS', 'mul_forward', 'add_forward'), ('cuBLAS', 'mul_forward', 'sum_forward')),
     **{op: (('clamp_forward',), ('clamp_backward',)) for op in ('clamp_min', 'clamp_max')},
     'dropout': (('mul_forward',), ('mul_forward',)),
+    # ops/composite.py
+    **{op: (('mul_forward', 'add_forward'), ('mul_forward', 'sum_forward')) for op in (
+        'addcmul', 'deg2rad', 'rad2deg')},
+    'addcdiv': (('div_forward', 'mul_forward', 'add_forward'),
+                ('div_forward', 'mul_forward', 'neg_forward', 'sum_forward')),
+    **{op: (('copy', 'cuBLAS'), ('cuBLAS', 'sum_forward')) for op in (
+        'mv', 'inner', 'tensordot', 'einsum')},
+    **{op: (('view',), ('view',)) for op in ('movedim', 'swapaxes', 'atleast_3d')},
+    **{op: (('copy',), ('index_backward',)) for op in ('fliplr', 'flipud', 'rot90')},
+    'tensor_split': (('view',), ('copy',)),
+    'diff': (('copy', 'sub_forward'), ('neg_forward', 'index_backward', 'copy')),
+    **{op: (('compare_forward', 'where_forward', 'sum_forward'),
+            ('where_forward', 'sum_forward')) for op in ('nan_to_num', 'nansum')},
+    'nanmean': (('compare_forward', 'where_forward', 'sum_forward', 'div_forward'),
+                ('where_forward', 'div_forward', 'sum_forward')),
+    'dist': (('sub_forward', 'abs_forward', 'pow_scalar_forward', 'sum_forward'),
+             ('pow_scalar_backward', 'abs_backward', 'neg_forward', 'sum_forward')),
     **{loss: ((f'{loss}_forward', 'sum_forward'), (f'{loss}_backward',)) for loss in (
         'mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
         'binary_cross_entropy_with_logits', 'cross_entropy')},

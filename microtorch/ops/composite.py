@@ -1,0 +1,461 @@
+"""Public ops made of other public ops: no kernels of their own, so their gradients (and their
+CUDA code) are those of the ops they call. Each checks its arguments with PyTorch's messages
+before anything runs.
+"""
+import builtins
+import math
+
+from .. import _dtype
+from .._size import wrap_dim, wrap_dims
+from ..tensor import Tensor
+from . import functional as F
+
+
+# ---- arithmetic ------------------------------------------------------------------------------
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2."""
+    return F.add(input, F.mul(F.mul(tensor1, tensor2), value))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (true division: integer operands are refused)."""
+    if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+        raise RuntimeError(
+            'Integer division with addcdiv is no longer supported, and in a future  release '
+            'addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv '
+            'behavior can be implemented as (input + value * microtorch.trunc(tensor1 / '
+            'tensor2))'
+            '.to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) '
+            'for float inputs. The future addcdiv behavior is just the latter implementation: '
+            '(input + value * tensor1 / tensor2), for all dtypes.')
+    return F.add(input, F.mul(F.div(tensor1, tensor2), value))
+
+
+def deg2rad(input):
+    return F.mul(F._floating(input), math.pi / 180)
+
+
+def rad2deg(input):
+    return F.mul(F._floating(input), 180 / math.pi)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """nan, +inf and -inf replaced by numbers (by default 0 and the dtype's largest and
+    smallest finite values); the gradient flows to the finite elements only."""
+    if not input.is_floating_point():
+        return F.clone(input)
+    info = _dtype.finfo(input.dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = F.where(F.isnan(input), nan, input)
+    out = F.where(F.eq(input, math.inf), posinf, out)
+    return F.where(F.eq(input, -math.inf), neginf, out)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum counting nan as 0."""
+    if input.is_floating_point():
+        input = F.where(F.isnan(input), 0.0, input)
+    return F.sum(input, dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the elements that are not nan (nan where all are)."""
+    if not input.is_floating_point() and dtype is None:
+        raise RuntimeError('nanmean(): expected input to have floating point or complex '
+                           f'dtype but got {F.type_name(input.dtype)}')
+    counted = F.logical_not(F.isnan(input))
+    return F.div(nansum(input, dim, keepdim, dtype=dtype), F.sum(counted, dim, keepdim))
+
+
+def count_nonzero(input, dim=None):
+    """How many elements are not zero (int64), over dim(s) or all."""
+    dims = None if dim is None else wrap_dims(dim, input.ndim)
+    return F.sum(F.ne(input, 0), dims)
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcast)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)):
+        raise TypeError(f"dist(): argument 'p' must be Number, not {type(p).__name__}")
+    return F.norm(F.sub(input, other), p)
+
+
+# ---- products --------------------------------------------------------------------------------
+
+def mv(input, vec):
+    """Matrix @ vector."""
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError('vector + matrix @ vector expected, got 1, '
+                           f'{input.ndim}, {vec.ndim}')
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f'size mismatch, got input ({input.shape[0]}), mat '
+                           f'({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})')
+    return F.matmul(input, vec)
+
+
+def inner(input, other):
+    """Sums of products over the last dim of each: out[i..., j...] = sum_k a[i..., k] b[j..., k]
+    (a product with a 0-d operand)."""
+    if input.ndim == 0 or other.ndim == 0:
+        return F.mul(input, other)
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError('inner() the last dimension must match on both input tensors but '
+                           f'got shapes {list(input.shape)} and {list(other.shape)}')
+    return tensordot(input, other, ([-1], [-1]))
+
+
+def tensordot(a, b, dims=2):
+    """Contract dims of a with dims of b (the last `dims` of a with the first of b, or two
+    lists): one matrix product of the two, permuted and flattened."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f'tensordot expects dims >= 0, but got dims={dims}')
+        dims_a, dims_b = list(range(-dims, 0)), list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(dims_a) != len(dims_b):
+            raise RuntimeError('both dimension lists should have same length')
+    for da, db in zip(dims_a, dims_b):          # the message names the dims as given
+        if a.shape[wrap_dim(da, a.ndim)] != b.shape[wrap_dim(db, b.ndim)]:
+            raise RuntimeError(f'contracted dimensions need to match, but first has size '
+                               f'{a.shape[da]} in dim {da} and second has size {b.shape[db]} '
+                               f'in dim {db}')
+    dims_a = [wrap_dim(d, a.ndim) for d in dims_a]
+    dims_b = [wrap_dim(d, b.ndim) for d in dims_b]
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    size = math.prod(a.shape[d] for d in dims_a)
+    rows, cols = [a.shape[d] for d in free_a], [b.shape[d] for d in free_b]
+    left = F.reshape(F.permute(a, free_a + dims_a), (math.prod(rows), size))
+    right = F.reshape(F.permute(b, dims_b + free_b), (size, math.prod(cols)))
+    return F.reshape(F.mm(left, right), rows + cols)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, as torch.einsum: 'ij,jk->ik', implicit output (the subscripts seen
+    once, sorted), '...' for broadcast dims, repeated subscripts within an operand (its
+    diagonal). Operands are contracted left to right, each pair by one batched matrix
+    product after the subscripts only one side has are summed out."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    inputs, output = _parse_einsum(equation, operands)
+    terms = []
+    for n, (subscripts, operand) in enumerate(zip(inputs, operands)):
+        terms.append(_einsum_diagonal(subscripts, operand, n))
+    counts = {}
+    for subscripts, _ in terms:
+        for s in set(subscripts):
+            counts[s] = counts.get(s, 0) + 1
+    sizes = {}
+    for n, (subscripts, operand) in enumerate(terms):
+        for s, size in zip(subscripts, operand.shape):
+            seen = sizes.get(s, 1)
+            if seen != 1 and size != 1 and size != seen:
+                raise RuntimeError(f'einsum(): subscript {_show(s)} has size {size} for '
+                                   f'operand {n} which does not broadcast with previously '
+                                   f'seen size {seen}')
+            if size != 1 or s not in sizes:
+                sizes[s] = size
+    subscripts, result = terms[0]
+    for other_subscripts, other in terms[1:]:
+        for s in subscripts:
+            counts[s] -= 1
+        for s in other_subscripts:
+            counts[s] -= 1
+        keep = {s for s in set(subscripts) | set(other_subscripts) if s in output or counts[s]}
+        subscripts, result = _einsum_pair(subscripts, result, other_subscripts, other, keep)
+        for s in subscripts:
+            counts[s] += 1
+    # Sum out what the output lacks, broadcast what it has at size 1, in the output's order.
+    summed = [i for i, s in enumerate(subscripts) if s not in output]
+    if summed:
+        result = F.sum(result, summed)
+        subscripts = [s for s in subscripts if s in output]
+    result = F.permute(result, [subscripts.index(s) for s in output]) if output else result
+    shape = [sizes[s] for s in output]
+    return F.expand(result, shape) if list(result.shape) != shape else result
+
+
+_ELLIPSIS = '.'       # internal subscripts for broadcast dims are ('.', k) pairs
+
+
+def _broadcast(sizes, other_sizes):
+    return [y if x == 1 else x for x, y in zip(sizes, other_sizes)]
+
+
+def _show(subscript):
+    return '...' if isinstance(subscript, tuple) else subscript
+
+
+def _parse_einsum(equation, operands):
+    """The subscripts of each operand and of the output, as lists (an ellipsis expanded into
+    one ('.', k) subscript per broadcast dim, aligned from the right)."""
+    equation = equation.replace(' ', '')
+    arrow_at = equation.find('->')
+    for i, ch in enumerate(equation):
+        allowed = (ch.isascii() and ch.isalpha()) or ch in ',.' or (
+            arrow_at >= 0 and i in (arrow_at, arrow_at + 1))
+        if not allowed:
+            raise RuntimeError(f'einsum(): invalid subscript given at index {i} in the '
+                               'equation string, subscripts must be in [a-zA-Z]')
+    left, arrow, right = equation.partition('->')
+    parts = left.split(',')
+    if len(parts) > len(operands):
+        raise RuntimeError('einsum(): fewer operands were provided than specified in the '
+                           'equation')
+    if len(parts) < len(operands):
+        raise RuntimeError('einsum(): more operands were provided than specified in the '
+                           'equation')
+    inputs = []
+    broadcast_dims = 0
+    for n, (part, operand) in enumerate(zip(parts, operands)):
+        letters = part.replace('...', '')
+        if '...' in part:
+            dims = operand.ndim - len(letters)
+            if dims < 0:
+                raise RuntimeError(f'einsum(): the number of subscripts in the equation '
+                                   f'({len(letters)}) is more than the number of dimensions '
+                                   f'({operand.ndim}) for operand {n}')
+            before, after = part.split('...')
+            subscripts = list(before) + [(_ELLIPSIS, k) for k in range(dims)] + list(after)
+            broadcast_dims = builtins.max(broadcast_dims, dims)
+        else:
+            if len(part) != operand.ndim:
+                raise RuntimeError(f'einsum(): the number of subscripts in the equation '
+                                   f'({len(part)}) does not match the number of dimensions '
+                                   f'({operand.ndim}) for operand {n} and no ellipsis was '
+                                   'given')
+            subscripts = list(part)
+        inputs.append(subscripts)
+    # Broadcast dims are aligned from the right: ('.', k) of an operand with fewer becomes
+    # ('.', k + the difference).
+    for subscripts in inputs:
+        dims = [s for s in subscripts if isinstance(s, tuple)]
+        shift = broadcast_dims - len(dims)
+        for i, s in enumerate(subscripts):
+            if isinstance(s, tuple):
+                subscripts[i] = (_ELLIPSIS, s[1] + shift)
+    ellipsis = [(_ELLIPSIS, k) for k in range(broadcast_dims)]
+    if arrow:
+        output = []
+        before, dots, after = right.partition('...')
+        for s in before + '\0' + after if dots else right:
+            if s == '\0':
+                output += ellipsis
+                continue
+            if s in output:
+                raise RuntimeError(f'einsum(): output subscript {s} appears more than once in '
+                                   'the output')
+            if not builtins.any(s in subscripts for subscripts in inputs):
+                raise RuntimeError(f'einsum(): output subscript {s} does not appear in the '
+                                   'equation for any input operand')
+            output.append(s)
+    else:                   # implicit: the broadcast dims, then the letters seen once, sorted
+        seen = [s for subscripts in inputs for s in subscripts if not isinstance(s, tuple)]
+        output = ellipsis + sorted(s for s in set(seen) if seen.count(s) == 1)
+    return inputs, output
+
+
+def _einsum_diagonal(subscripts, operand, n):
+    """An operand whose subscripts repeat (ii) replaced by its diagonal over them."""
+    subscripts = list(subscripts)
+    while len(set(subscripts)) != len(subscripts):
+        s = next(s for s in subscripts if subscripts.count(s) > 1)
+        first = subscripts.index(s)
+        second = subscripts.index(s, first + 1)
+        if operand.shape[first] != operand.shape[second]:
+            raise RuntimeError(f'einsum(): subscript {_show(s)} is repeated for operand {n} but '
+                               f'the sizes don\'t match, {operand.shape[second]} != '
+                               f'{operand.shape[first]}')
+        operand = F.diagonal(operand, 0, first, second)      # the diagonal goes last
+        subscripts = [x for i, x in enumerate(subscripts) if i not in (first, second)] + [s]
+    return subscripts, operand
+
+
+def _einsum_pair(sub_a, a, sub_b, b, keep):
+    """Contract two operands, keeping the subscripts in `keep`: (subscripts, result)."""
+    only_a = [s for s in sub_a if s not in sub_b and s not in keep]
+    only_b = [s for s in sub_b if s not in sub_a and s not in keep]
+    if only_a:
+        a = F.sum(a, [sub_a.index(s) for s in only_a])
+        sub_a = [s for s in sub_a if s not in only_a]
+    if only_b:
+        b = F.sum(b, [sub_b.index(s) for s in only_b])
+        sub_b = [s for s in sub_b if s not in only_b]
+    batch = [s for s in sub_a if s in sub_b and s in keep]
+    contracted = [s for s in sub_a if s in sub_b and s not in keep]
+    left = [s for s in sub_a if s not in sub_b]
+    right = [s for s in sub_b if s not in sub_a]
+    # Size-1 dims broadcast against each other; then one bmm of (batch, left, contracted)
+    # by (batch, contracted, right).
+    a = F.permute(a, [sub_a.index(s) for s in batch + left + contracted])
+    b = F.permute(b, [sub_b.index(s) for s in batch + contracted + right])
+    nb, nl, nc = len(batch), len(left), len(contracted)
+    batch_shape = _broadcast(a.shape[:nb], b.shape[:nb])
+    contracted_shape = _broadcast(a.shape[nb + nl:], b.shape[nb:nb + nc])
+    left_shape, right_shape = list(a.shape[nb:nb + nl]), list(b.shape[nb + nc:])
+    a = F.expand(a, batch_shape + left_shape + contracted_shape)
+    b = F.expand(b, batch_shape + contracted_shape + right_shape)
+    batch_size, size = math.prod(batch_shape), math.prod(contracted_shape)
+    out = F.bmm(F.reshape(a, (batch_size, math.prod(left_shape), size)),
+                F.reshape(b, (batch_size, size, math.prod(right_shape))))
+    return batch + left + right, F.reshape(out, batch_shape + left_shape + right_shape)
+
+
+# ---- arranging -------------------------------------------------------------------------------
+
+def movedim(input, source, destination):
+    """input with dims `source` moved to positions `destination`, the rest in order (a view)."""
+    ndim = input.ndim
+    source = [source] if isinstance(source, int) else list(source)
+    destination = [destination] if isinstance(destination, int) else list(destination)
+    if len(source) != len(destination):
+        raise RuntimeError(f'movedim: Invalid source or destination dims: source ({source} '
+                           f'dims) should contain the same number of dims as destination '
+                           f'({destination} dims)')
+    wrapped_source = [wrap_dim(d, ndim) for d in source]
+    wrapped_destination = [wrap_dim(d, ndim) for d in destination]
+    if len(set(wrapped_source)) != len(source):
+        raise RuntimeError(f'movedim: repeated dim in `source` ({source})')
+    if len(set(wrapped_destination)) != len(destination):
+        raise RuntimeError(f'movedim: repeated dim in `destination` ({destination})')
+    order = [None] * ndim
+    for s, d in zip(wrapped_source, wrapped_destination):
+        order[d] = s
+    rest = iter(d for d in range(ndim) if d not in wrapped_source)
+    order = [next(rest) if d is None else d for d in order]
+    return F.permute(input, order)
+
+
+def swapaxes(input, axis0, axis1):
+    return F.transpose(input, axis0, axis1)
+
+
+def fliplr(input):
+    if input.ndim < 2:
+        raise RuntimeError('Input must be >= 2-d.')
+    return F.flip(input, 1)
+
+
+def flipud(input):
+    if input.ndim < 1:
+        raise RuntimeError('Input must be >= 1-d.')
+    return F.flip(input, 0)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotation by k quarter turns in the plane of dims, from the first towards the second."""
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f'expected total rotation dims == 2, but got dims = {len(dims)}')
+    if input.ndim < 2:
+        raise RuntimeError(f'expected total dims >= 2, but got total dims = {input.ndim}')
+    d0, d1 = (wrap_dim(d, input.ndim) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f'expected rotation dims to be different, but got dim0 = {dims[0]} '
+                           f'and dim1 = {dims[1]}')
+    k %= 4
+    if k == 1:
+        return F.transpose(F.flip(input, d1), d0, d1)
+    if k == 2:
+        return F.flip(input, d0, d1)
+    if k == 3:
+        return F.flip(F.transpose(input, d0, d1), d1)
+    return F.clone(input)
+
+
+def atleast_1d(*tensors):
+    return _at_least(tensors, 1)
+
+
+def atleast_2d(*tensors):
+    return _at_least(tensors, 2)
+
+
+def atleast_3d(*tensors):
+    return _at_least(tensors, 3)
+
+
+def _at_least(tensors, ndim):
+    """Each tensor viewed with at least ndim dims (NumPy's placement of the new ones)."""
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    if len(tensors) == 1 and not single:
+        tensors = tuple(tensors[0])
+    out = []
+    for t in tensors:
+        shape = tuple(t.shape)
+        if len(shape) < ndim:
+            if ndim == 3 and len(shape) == 2:
+                shape = shape + (1,)
+            elif ndim == 3 and len(shape) == 1:
+                shape = (1,) + shape + (1,)
+            else:
+                shape = (1,) * (ndim - len(shape)) + shape
+            t = F.reshape(t, shape)
+        out.append(t)
+    return out[0] if single else tuple(out)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """Views of input split along dim: into n nearly equal parts (the first ones one longer)
+    or at the given indices."""
+    dim = wrap_dim(dim, input.ndim)
+    n = input.shape[dim]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = (indices_or_sections.item() if indices_or_sections.ndim == 0
+                               else indices_or_sections.tolist())
+    if isinstance(indices_or_sections, bool) or not isinstance(indices_or_sections,
+                                                               (int, list, tuple)):
+        raise TypeError('tensor_split(): argument \'indices_or_sections\' must be int, tuple '
+                        f'of ints or Tensor, not {type(indices_or_sections).__name__}')
+    if isinstance(indices_or_sections, int):
+        sections = indices_or_sections
+        if sections <= 0:
+            raise RuntimeError(f'number of sections must be larger than 0, got {sections}')
+        small, extra = divmod(n, sections)
+        bounds = [0]
+        for i in range(sections):
+            bounds.append(bounds[-1] + small + (1 if i < extra else 0))
+    else:
+        bounds = [0] + [builtins.min(builtins.max(i if i >= 0 else i + n, 0), n)
+                        for i in indices_or_sections] + [n]
+    pieces = []
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        index = (slice(None),) * dim + (slice(start, builtins.max(start, stop)),)
+        pieces.append(F.getitem(input, index))
+    return tuple(pieces)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along dim, after prepend and append are joined on."""
+    if input.ndim == 0:
+        raise RuntimeError('diff expects input to be at least one-dimensional')
+    if n < 0:
+        raise RuntimeError(f'order must be non-negative but got {n}')
+    dim = wrap_dim(dim, input.ndim)
+    for name, extra in (('prepend', prepend), ('append', append)):
+        if extra is not None and not isinstance(extra, Tensor):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not "
+                            f'{type(extra).__name__}')
+    parts = []
+    for extra in (prepend, input, append):
+        if extra is None:
+            continue
+        if extra.ndim != input.ndim:
+            raise RuntimeError('diff expects prepend or append to be the same dimension as '
+                               'input')
+        parts.append(extra)
+    out = F.cat(parts, dim) if len(parts) > 1 else input
+    for _ in range(n):
+        length = out.shape[dim]
+        if length == 0:
+            break
+        later = F.narrow(out, dim, 1, length - 1)
+        earlier = F.narrow(out, dim, 0, length - 1)
+        out = F.logical_xor(later, earlier) if out.dtype is _dtype.bool_ else F.sub(later,
+                                                                                    earlier)
+    return out
