@@ -762,6 +762,40 @@ ERROR_CALLS = [
     lambda F, lib: F.max_pool2d(lib.ones(1, 1, 1, 1), 2),
     lambda F, lib: F.max_pool2d(lib.ones(1, 1, 4, 4), 2, padding=2),
     lambda F, lib: F.avg_pool2d(lib.ones(1, 1, 4, 4), 3, padding=2),
+    lambda F, lib: F.conv2d(lib.ones(1, 3, 5, 5), lib.ones(4, 3, 3, 3), padding='foo'),
+    lambda F, lib: F.conv2d(lib.ones(1, 3, 5, 5), lib.ones(4, 3, 3)),
+    lambda F, lib: F.conv2d(lib.ones(1, 3, 5, 5), lib.ones(4, 3, 3, 3), stride=(1, 1, 1)),
+    lambda F, lib: F.avg_pool2d(lib.ones(1, 1, 4, 4), 2, stride=0),
+    lambda F, lib: lib.nn.Conv1d(3, 4, 3)(lib.ones(2, 2, 5)),
+    lambda F, lib: lib.nn.Conv1d(3, 4, 3, padding='same', stride=2),
+    lambda F, lib: lib.nn.Conv1d(3, 4, 3, groups=2),
+    lambda F, lib: F.conv1d(lib.ones(1, 3, 2), lib.ones(4, 3, 3)),
+    lambda F, lib: F.conv1d(lib.ones(3, 5, 5, 5), lib.ones(4, 3, 3)),
+    lambda F, lib: F.conv1d(lib.ones(3, 5), lib.ones(4, 3, 3, 3)),
+    lambda F, lib: F.conv1d(lib.ones(1, 3, 5), lib.ones(4, 3, 3), stride=(1, 1)),
+    lambda F, lib: F.conv1d(lib.ones(1, 3, 5), lib.ones(4, 3, 3), padding=(1, 1)),
+    lambda F, lib: F.conv1d(lib.ones(1, 3, 5), lib.ones(4, 3, 3), padding='foo'),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 1), 2),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 4), 2, padding=2),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, padding=2, dilation=2),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 1, 4), 2),
+    lambda F, lib: F.max_pool1d(lib.ones(4), 2),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 4), (2, 2)),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, stride=(1, 1)),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, stride=0),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 0),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, padding=(1, 1)),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, padding=-1),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, dilation=0),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, dilation=(1, 1)),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 1), 2),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 4), 3, padding=2),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 1, 4), 2),
+    lambda F, lib: F.avg_pool1d(lib.ones(4), 2),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 4), (2, 2)),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 9), 3, stride=(1, 1)),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 9), 3, padding=(1, 1)),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 9), 3, stride=0),
 ]
 
 
@@ -1043,3 +1077,49 @@ def test_conv2d_by_hand():
     conv = nn.Conv2d(3, 8, 3)
     bound = 1 / math.sqrt(3 * 3 * 3)                           # PyTorch's initialisation
     assert float(conv.weight.abs().max()) <= bound and float(conv.bias.abs().max()) <= bound
+
+
+def _tiny_cnn_1d(lib, dtype_name):
+    """Conv1d, max pool, conv with groups and 'same' padding, average pool, in float32 or
+    float64: the outputs and the gradients of the input and of every parameter."""
+    nn_ = lib.nn
+    model = nn_.Sequential(nn_.Conv1d(2, 4, 3, padding=1, stride=2), nn_.Tanh(),
+                           nn_.MaxPool1d(3, stride=2, padding=1, dilation=1),
+                           nn_.Conv1d(4, 6, 3, padding='same', dilation=2, groups=2),
+                           nn_.AvgPool1d(2, padding=1, count_include_pad=False),
+                           nn_.Conv1d(6, 3, 1, bias=False))
+    dtype = getattr(lib, dtype_name)
+    model = model.to(dtype)
+    rng = np.random.default_rng(7)
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)), dtype=dtype))
+    x = lib.tensor(rng.standard_normal((3, 2, 17)), dtype=dtype, requires_grad=True)
+    out = model(x)
+    (out * lib.tensor(rng.standard_normal(tuple(out.shape)), dtype=dtype)).sum().backward()
+    pooled, where = lib.nn.functional.max_pool1d(x[0], 4, 3, 2, return_indices=True)
+    return [out, x.grad] + [p.grad for p in model.parameters()] + [pooled, where], model
+
+
+@pytest.mark.parametrize('dtype_name', ['float32', 'float64'])
+def test_conv1d_layers_match_torch(dtype_name, torch):
+    (mine, model), (theirs, their_model) = (_tiny_cnn_1d(microtorch, dtype_name),
+                                            _tiny_cnn_1d(torch, dtype_name))
+    tol = dict(rtol=2e-5, atol=2e-6) if dtype_name == 'float32' else dict(rtol=1e-11, atol=0)
+    for m, t in zip(mine, theirs):
+        assert tuple(m.shape) == tuple(t.shape)
+        np.testing.assert_allclose(host(m), t.detach().numpy(), **tol)
+    assert list(model.state_dict()) == list(their_model.state_dict())
+    assert [tuple(p.shape) for p in model.parameters()] == \
+        [tuple(p.shape) for p in their_model.parameters()]
+    assert repr(model) == repr(their_model)
+
+
+def test_conv1d_initialisation_bounds():
+    microtorch.manual_seed(0)
+    conv = nn.Conv1d(6, 40, 5, groups=2)
+    bound = 1 / math.sqrt(3 * 5)                   # fan_in = in_channels / groups * k
+    for p in (conv.weight, conv.bias):
+        values = host(p)
+        assert values.min() >= -bound and values.max() <= bound
+        assert values.min() < -0.5 * bound and values.max() > 0.5 * bound

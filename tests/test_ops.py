@@ -749,6 +749,17 @@ OPS = [
                                            1).sum()),
     Op('cross_entropy/probabilities', lambda x, y: nnF(x).cross_entropy(x, y), (M, M),
        lambda x, y: -(y * np.log(softmax_ref(x, 1))).sum(1).mean()),
+    Op('conv1d', lambda x, w, b: nnF(x).conv1d(x, w, b, stride=2, dilation=2),
+       ((2, 3, 9), (4, 3, 2), (4,)),
+       lambda x, w, b: conv2d_ref(x[:, :, None], w[:, :, None], b, 2, 0, 2)[:, :, 0]),
+    Op('conv1d/padding_groups', lambda x, w: nnF(x).conv1d(x, w, padding=1, groups=2),
+       ((4, 5), (2, 2, 3)),
+       lambda x, w: conv2d_ref(np.pad(x, ((0, 0), (1, 1)))[None, :, None], w[:, :, None],
+                               None, 1, 0, 1, 2)[0, :, 0]),
+    Op('max_pool1d', lambda x: nnF(x).max_pool1d(x, 2), ((2, 3, 6),),
+       lambda x: x.reshape(2, 3, 3, 2).max(-1), distinct),
+    Op('avg_pool1d', lambda x: nnF(x).avg_pool1d(x, 2, stride=1), ((2, 3, 5),),
+       lambda x: (x[..., :-1] + x[..., 1:]) / 2),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -757,7 +768,8 @@ assert len(ROWS) == len(OPS), 'row names must be unique'
 LOSSES = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
           'binary_cross_entropy_with_logits', 'cross_entropy', 'nll_loss')
 NN_OPS = ('leaky_relu', 'softplus', 'silu', 'elu', 'gelu', 'linear', 'dropout', 'layer_norm',
-          'batch_norm', 'embedding', 'conv2d', 'max_pool2d', 'avg_pool2d') + LOSSES
+          'batch_norm', 'embedding', 'conv2d', 'max_pool2d', 'avg_pool2d', 'conv1d',
+          'max_pool1d', 'avg_pool1d') + LOSSES
 
 # The ops the table must cover: a new op adds its name here and its rows above.
 REQUIRED_OPS = {

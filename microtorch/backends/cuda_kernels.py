@@ -202,6 +202,12 @@ OP_KERNELS = {
     **{loss: ((f'{loss}_forward', 'sum_forward'), (f'{loss}_backward',)) for loss in (
         'mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
         'binary_cross_entropy_with_logits', 'cross_entropy')},
+    # the 1-d forms run the 2-d ones with a height of 1
+    'conv1d': (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward')),
+    'max_pool1d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
+                   ('gather_backward', 'index_backward')),
+    'avg_pool1d': (('copy', 'sum_forward', 'div_forward'),
+                   ('div_forward', 'index_backward')),
 }
 
 

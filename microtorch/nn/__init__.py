@@ -11,7 +11,8 @@ from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Si
                       NLLLoss, SiLU, ELU, GELU, BatchNorm1d, BatchNorm2d, LayerNorm,
                       Embedding, ModuleDict, ParameterList, ParameterDict, LogSigmoid,
                       HuberLoss, Conv2d, MaxPool2d, AvgPool2d, RNNCellBase, RNNCell,
-                      LSTMCell, GRUCell, RNNBase, RNN, LSTM, GRU)
+                      LSTMCell, GRUCell, RNNBase, RNN, LSTM, GRU, Conv1d, MaxPool1d,
+                      AvgPool1d)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -21,4 +22,4 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
            'LogSigmoid', 'HuberLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'functional', 'init',
            'modules', 'utils', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell', 'RNNBase', 'RNN',
-           'LSTM', 'GRU']
+           'LSTM', 'GRU', 'Conv1d', 'MaxPool1d', 'AvgPool1d']

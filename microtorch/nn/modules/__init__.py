@@ -8,7 +8,7 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .sparse import Embedding
-from .conv import Conv2d, MaxPool2d, AvgPool2d
+from .conv import Conv2d, MaxPool2d, AvgPool2d, Conv1d, MaxPool1d, AvgPool1d
 from .rnn import RNNCellBase, RNNCell, LSTMCell, GRUCell, RNNBase, RNN, LSTM, GRU
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
                    NLLLoss, HuberLoss)
@@ -19,4 +19,5 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
            'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
            'LogSigmoid', 'HuberLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d',
-           'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell', 'RNNBase', 'RNN', 'LSTM', 'GRU']
+           'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell', 'RNNBase', 'RNN', 'LSTM', 'GRU',
+           'Conv1d', 'MaxPool1d', 'AvgPool1d']
