@@ -12,7 +12,9 @@ from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Si
                       Embedding, ModuleDict, ParameterList, ParameterDict, LogSigmoid,
                       HuberLoss, Conv2d, MaxPool2d, AvgPool2d, RNNCellBase, RNNCell,
                       LSTMCell, GRUCell, RNNBase, RNN, LSTM, GRU, Conv1d, MaxPool1d,
-                      AvgPool1d)
+                      AvgPool1d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, GroupNorm, Unflatten,
+                      ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, CosineSimilarity,
+                      PairwiseDistance, KLDivLoss)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -22,4 +24,6 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
            'LogSigmoid', 'HuberLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'functional', 'init',
            'modules', 'utils', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell', 'RNNBase', 'RNN',
-           'LSTM', 'GRU', 'Conv1d', 'MaxPool1d', 'AvgPool1d']
+           'LSTM', 'GRU', 'Conv1d', 'MaxPool1d', 'AvgPool1d', 'AdaptiveAvgPool1d',
+           'AdaptiveAvgPool2d', 'GroupNorm', 'Unflatten', 'ZeroPad1d', 'ZeroPad2d',
+           'ConstantPad1d', 'ConstantPad2d', 'CosineSimilarity', 'PairwiseDistance', 'KLDivLoss']

@@ -806,8 +806,8 @@ def _one_value(name, arg, value, wording):
     """A 1-d pooling argument: an int or a sequence of one int."""
     values = (value,) if isinstance(value, int) else tuple(value)
     if len(values) != 1:
-        if name == 'avg_pool1d':
-            raise RuntimeError(f"avg_pool1d() argument '{arg}' should contain one int (got "
+        if wording is None:                       # worded by PyTorch's argument parser
+            raise RuntimeError(f"{name}() argument '{arg}' should contain one int (got "
                                f'{len(values)})')
         raise RuntimeError(f'{name}() {arg} must be {wording} of size 1 but got size '
                            f'{len(values)}')
@@ -869,3 +869,143 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     out = avg_pool2d(input.unsqueeze(-2), (1, kernel), (1, stride), (0, padding), ceil_mode,
                      count_include_pad)
     return out.squeeze(-2)
+
+
+# ---- adaptive pooling, group norm, similarities and kl_div: composites -----------------------
+
+def _adaptive_average_matrix(size, out_size, like):
+    """(out_size, size): row i averages input positions floor(i * size / out_size) up to
+    ceil((i + 1) * size / out_size), PyTorch's windows (they may overlap)."""
+    import numpy as np
+    from ..creation import tensor
+    matrix = np.zeros((out_size, size))
+    for i in range(out_size):
+        start, end = (i * size) // out_size, -((-(i + 1) * size) // out_size)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return tensor(matrix, dtype=like.dtype, device=like.device)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """The mean over PyTorch's adaptive windows: rows and columns each averaged by a fixed
+    (out, in) matrix, out = A_h @ x @ A_w^T (two matmuls); None keeps that size."""
+    sizes = (output_size,) * 2 if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise RuntimeError('adaptive_avg_pool2d: output_size must be 2')
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f'adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got '
+                           f'{list(input.shape)}')
+    for dim in range(input.ndim - 2, input.ndim):
+        if input.shape[dim] == 0:
+            raise RuntimeError('adaptive_avg_pool2d(): Expected input to have non-zero size for '
+                               f'non-batch dimensions, but input has sizes {list(input.shape)} '
+                               f'with dimension {dim} being empty')
+    height, width = input.shape[-2:]
+    out_h, out_w = (height if sizes[0] is None else sizes[0],
+                    width if sizes[1] is None else sizes[1])
+    if out_h < 0 or out_w < 0:
+        raise RuntimeError('adaptive_avg_pool2d: elements of output_size must be greater than '
+                           f'or equal to 0 but received {{{out_h}, {out_w}}}')
+    rows = _adaptive_average_matrix(height, out_h, input)
+    cols = _adaptive_average_matrix(width, out_w, input)
+    return rows @ input @ cols.t()
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """adaptive_avg_pool2d over (N, C, L) or (C, L) seen with a height of 1."""
+    size = _one_value('adaptive_avg_pool1d', 'output_size', output_size, None)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f'Expected 2 to 3 dimensions, but got {input.ndim}-dimensional '
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           'adaptive_avg_pool1d)')
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample's channels in num_groups groups (mean and biased variance over
+    the group's channels and positions), then a per-channel weight and bias."""
+    if input.ndim < 2:
+        raise RuntimeError(f'Expected at least 2 dimensions for input tensor but received '
+                           f'{input.ndim}')
+    channels = input.shape[1]
+    if channels % num_groups:
+        raise RuntimeError('Expected number of channels in input to be divisible by '
+                           f'num_groups, but got input of shape {list(input.shape)} and '
+                           f'num_groups={num_groups}')
+    for name, param in (('weight', weight), ('bias', bias)):
+        if param is not None and (param.ndim != 1 or param.numel() != channels):
+            raise RuntimeError(f'Expected {name} to be a vector of size equal to the number of '
+                               f'channels in input, but got {name} of shape '
+                               f'{list(param.shape)} and input of shape {list(input.shape)}')
+    grouped = input.reshape(input.shape[0], num_groups, -1)
+    mean = grouped.mean(-1, keepdim=True)
+    var = grouped.var(-1, unbiased=False, keepdim=True)
+    out = ((grouped - mean) * (var + eps).rsqrt()).reshape(input.shape)
+    if weight is not None:
+        out = out * _per_channel(weight, input.ndim)
+    if bias is not None:
+        out = out + _per_channel(bias, input.ndim)
+    return out
+
+
+def _floating_pair(x1, x2):
+    """x1 and x2 in their common dtype, which must be floating point."""
+    dtype = _dtype.result_type((x1, x2))
+    if not dtype.is_floating_point:
+        raise RuntimeError('expected common dtype to be floating point, yet common dtype is '
+                           f'{_type_name(dtype)}')
+    return _F.cast(x1, dtype), _F.cast(x2, dtype)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) along dim, x1 and x2 broadcast. As in
+    PyTorch the clamp is left out of the gradient: it flows as if through |x|."""
+    x1, x2 = _floating_pair(x1, x2)
+    shape = broadcast_shapes(x1.shape, x2.shape)
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+
+    def unit(x):
+        length = x.norm(2, dim, keepdim=True)
+        return x / (length + (length.clamp_min(eps) - length).detach())
+    return (unit(x1) * unit(x2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """The p-norm of x1 - x2 + eps along the last dim (of the broadcast shape)."""
+    difference = x1 - x2 + eps
+    if difference.ndim == 0:
+        return difference.abs()
+    return difference.norm(p, -1, keepdim=keepdim)
+
+
+_KL_REDUCTIONS = ('none', 'mean', 'sum', 'batchmean')
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False):
+    """Pointwise target * (log(target) - input), input holding log-probabilities (target too,
+    with log_target); 0 where target is 0. 'batchmean' divides the sum by the batch size."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    elif reduction == 'mean':
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and "
+                      "the support size.'batchmean' divides only by the batch size, and aligns "
+                      "with the KL div math definition.'mean' will be changed to behave the "
+                      "same as 'batchmean' in the next major release.", UserWarning,
+                      stacklevel=2)
+    if reduction not in _KL_REDUCTIONS:
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    broadcast_shapes(target.shape, input.shape)
+    if log_target:
+        pointwise = target.exp() * (target - input)
+    else:
+        nonzero = target != 0
+        plogp = (target * target.where(nonzero, 1.0).log()).where(nonzero, 0.0)
+        pointwise = plogp - target * input
+    if reduction == 'none':
+        return pointwise
+    if reduction == 'mean':
+        return pointwise.mean()
+    total = pointwise.sum()
+    if reduction == 'batchmean' and input.ndim:
+        return total / input.shape[0]
+    return total
