@@ -209,6 +209,13 @@ def conv2d_ref(x, w, b, stride, padding, dilation=1, groups=1):
     return out + (0 if b is None else b.reshape(1, -1, 1, 1))
 
 
+def group_norm_ref(x, groups, eps):
+    """(x - mean) / sqrt(var + eps) over each sample's group of channels (biased var)."""
+    g = x.reshape(x.shape[0], groups, -1)
+    out = (g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + eps)
+    return out.reshape(x.shape)
+
+
 def gelu_cdf(x):
     """The standard normal CDF, through math.erf (NumPy has no erf)."""
     import math
@@ -760,6 +767,20 @@ OPS = [
        lambda x: x.reshape(2, 3, 3, 2).max(-1), distinct),
     Op('avg_pool1d', lambda x: nnF(x).avg_pool1d(x, 2, stride=1), ((2, 3, 5),),
        lambda x: (x[..., :-1] + x[..., 1:]) / 2),
+    Op('adaptive_avg_pool2d', lambda x: nnF(x).adaptive_avg_pool2d(x, (2, 3)), ((2, 3, 4, 6),),
+       lambda x: x.reshape(2, 3, 2, 2, 3, 2).mean((3, 5))),
+    Op('adaptive_avg_pool1d', lambda x: nnF(x).adaptive_avg_pool1d(x, 3), ((2, 3, 6),),
+       lambda x: x.reshape(2, 3, 3, 2).mean(-1)),
+    Op('group_norm', lambda x, w, b: nnF(x).group_norm(x, 2, w, b), ((2, 4, 3), (4,), (4,)),
+       lambda x, w, b: group_norm_ref(x, 2, 1e-5) * w[:, None] + b[:, None]),
+    Op('cosine_similarity', lambda a, b: nnF(a).cosine_similarity(a, b), (M, M),
+       lambda a, b: (a * b).sum(1) / np.sqrt((a * a).sum(1) * (b * b).sum(1))),
+    Op('pairwise_distance', lambda a, b: nnF(a).pairwise_distance(a, b), (M, M),
+       lambda a, b: np.sqrt(((a - b + 1e-6) ** 2).sum(-1))),
+    Op('kl_div', lambda x, t: nnF(x).kl_div(x, t, reduction='batchmean'), (M, M),
+       lambda x, t: (t * (np.log(t) - x)).sum() / x.shape[0], per(real, positive)),
+    Op('kl_div/log_target', lambda x, t: nnF(x).kl_div(x, t, reduction='none', log_target=True),
+       (M, M), lambda x, t: np.exp(t) * (t - x)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -769,7 +790,8 @@ LOSSES = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
           'binary_cross_entropy_with_logits', 'cross_entropy', 'nll_loss')
 NN_OPS = ('leaky_relu', 'softplus', 'silu', 'elu', 'gelu', 'linear', 'dropout', 'layer_norm',
           'batch_norm', 'embedding', 'conv2d', 'max_pool2d', 'avg_pool2d', 'conv1d',
-          'max_pool1d', 'avg_pool1d') + LOSSES
+          'max_pool1d', 'avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_avg_pool1d', 'group_norm',
+          'cosine_similarity', 'pairwise_distance', 'kl_div') + LOSSES
 
 # The ops the table must cover: a new op adds its name here and its rows above.
 REQUIRED_OPS = {
