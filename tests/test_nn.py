@@ -762,6 +762,40 @@ ERROR_CALLS = [
     lambda F, lib: F.max_pool2d(lib.ones(1, 1, 1, 1), 2),
     lambda F, lib: F.max_pool2d(lib.ones(1, 1, 4, 4), 2, padding=2),
     lambda F, lib: F.avg_pool2d(lib.ones(1, 1, 4, 4), 3, padding=2),
+    lambda F, lib: F.conv2d(lib.ones(1, 3, 5, 5), lib.ones(4, 3, 3, 3), padding='foo'),
+    lambda F, lib: F.conv2d(lib.ones(1, 3, 5, 5), lib.ones(4, 3, 3)),
+    lambda F, lib: F.conv2d(lib.ones(1, 3, 5, 5), lib.ones(4, 3, 3, 3), stride=(1, 1, 1)),
+    lambda F, lib: F.avg_pool2d(lib.ones(1, 1, 4, 4), 2, stride=0),
+    lambda F, lib: lib.nn.Conv1d(3, 4, 3)(lib.ones(2, 2, 5)),
+    lambda F, lib: lib.nn.Conv1d(3, 4, 3, padding='same', stride=2),
+    lambda F, lib: lib.nn.Conv1d(3, 4, 3, groups=2),
+    lambda F, lib: F.conv1d(lib.ones(1, 3, 2), lib.ones(4, 3, 3)),
+    lambda F, lib: F.conv1d(lib.ones(3, 5, 5, 5), lib.ones(4, 3, 3)),
+    lambda F, lib: F.conv1d(lib.ones(3, 5), lib.ones(4, 3, 3, 3)),
+    lambda F, lib: F.conv1d(lib.ones(1, 3, 5), lib.ones(4, 3, 3), stride=(1, 1)),
+    lambda F, lib: F.conv1d(lib.ones(1, 3, 5), lib.ones(4, 3, 3), padding=(1, 1)),
+    lambda F, lib: F.conv1d(lib.ones(1, 3, 5), lib.ones(4, 3, 3), padding='foo'),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 1), 2),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 4), 2, padding=2),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, padding=2, dilation=2),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 1, 4), 2),
+    lambda F, lib: F.max_pool1d(lib.ones(4), 2),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 4), (2, 2)),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, stride=(1, 1)),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, stride=0),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 0),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, padding=(1, 1)),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, padding=-1),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, dilation=0),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 9), 3, dilation=(1, 1)),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 1), 2),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 4), 3, padding=2),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 1, 4), 2),
+    lambda F, lib: F.avg_pool1d(lib.ones(4), 2),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 4), (2, 2)),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 9), 3, stride=(1, 1)),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 9), 3, padding=(1, 1)),
+    lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 9), 3, stride=0),
 ]
 
 
@@ -1043,3 +1077,191 @@ def test_conv2d_by_hand():
     conv = nn.Conv2d(3, 8, 3)
     bound = 1 / math.sqrt(3 * 3 * 3)                           # PyTorch's initialisation
     assert float(conv.weight.abs().max()) <= bound and float(conv.bias.abs().max()) <= bound
+
+
+def _tiny_cnn_1d(lib, dtype_name):
+    """Conv1d, max pool, conv with groups and 'same' padding, average pool, in float32 or
+    float64: the outputs and the gradients of the input and of every parameter."""
+    nn_ = lib.nn
+    model = nn_.Sequential(nn_.Conv1d(2, 4, 3, padding=1, stride=2), nn_.Tanh(),
+                           nn_.MaxPool1d(3, stride=2, padding=1, dilation=1),
+                           nn_.Conv1d(4, 6, 3, padding='same', dilation=2, groups=2),
+                           nn_.AvgPool1d(2, padding=1, count_include_pad=False),
+                           nn_.Conv1d(6, 3, 1, bias=False))
+    dtype = getattr(lib, dtype_name)
+    model = model.to(dtype)
+    rng = np.random.default_rng(7)
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)), dtype=dtype))
+    x = lib.tensor(rng.standard_normal((3, 2, 17)), dtype=dtype, requires_grad=True)
+    out = model(x)
+    (out * lib.tensor(rng.standard_normal(tuple(out.shape)), dtype=dtype)).sum().backward()
+    pooled, where = lib.nn.functional.max_pool1d(x[0], 4, 3, 2, return_indices=True)
+    return [out, x.grad] + [p.grad for p in model.parameters()] + [pooled, where], model
+
+
+@pytest.mark.parametrize('dtype_name', ['float32', 'float64'])
+def test_conv1d_layers_match_torch(dtype_name, torch):
+    (mine, model), (theirs, their_model) = (_tiny_cnn_1d(microtorch, dtype_name),
+                                            _tiny_cnn_1d(torch, dtype_name))
+    tol = dict(rtol=2e-5, atol=2e-6) if dtype_name == 'float32' else dict(rtol=1e-11, atol=0)
+    for m, t in zip(mine, theirs):
+        assert tuple(m.shape) == tuple(t.shape)
+        np.testing.assert_allclose(host(m), t.detach().numpy(), **tol)
+    assert list(model.state_dict()) == list(their_model.state_dict())
+    assert [tuple(p.shape) for p in model.parameters()] == \
+        [tuple(p.shape) for p in their_model.parameters()]
+    assert repr(model) == repr(their_model)
+
+
+def test_conv1d_initialisation_bounds():
+    microtorch.manual_seed(0)
+    conv = nn.Conv1d(6, 40, 5, groups=2)
+    bound = 1 / math.sqrt(3 * 5)                   # fan_in = in_channels / groups * k
+    for p in (conv.weight, conv.bias):
+        values = host(p)
+        assert values.min() >= -bound and values.max() <= bound
+        assert values.min() < -0.5 * bound and values.max() > 0.5 * bound
+
+
+# Layers and functions over one or two float inputs: (shapes, function of (lib, *inputs)).
+LAYER_CASES = {
+    'adaptive_avg_pool2d': (((2, 3, 5, 7),), lambda lib, x: lib.nn.AdaptiveAvgPool2d((2, 3))(x)),
+    'adaptive_avg_pool2d-none-unbatched': (((3, 5, 7),),
+                                           lambda lib, x: lib.nn.AdaptiveAvgPool2d((None, 4))(x)),
+    'adaptive_avg_pool2d-upsample': (((1, 2, 3, 2),),
+                                     lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, 5)),
+    'adaptive_avg_pool1d': (((2, 3, 10),), lambda lib, x: lib.nn.AdaptiveAvgPool1d(4)(x)),
+    'adaptive_avg_pool1d-unbatched': (((3, 7),),
+                                      lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x, 3)),
+    'group_norm': (((2, 6, 3, 2),),
+                   lambda lib, x: _seeded(lib, lib.nn.GroupNorm(3, 6, dtype=x.dtype))(x)),
+    'group_norm-2d-no-affine': (((4, 6),), lambda lib, x: lib.nn.GroupNorm(2, 6, affine=False)(x)),
+    'group_norm-functional': (((2, 4, 5), (4,), (4,)), lambda lib, x, w, b:
+                              lib.nn.functional.group_norm(x, 2, w, b, eps=1e-3)),
+    'unflatten': (((4, 6, 5),), lambda lib, x: lib.nn.Unflatten(1, (2, 3))(x)),
+    'unflatten-inferred-last': (((4, 5, 6),), lambda lib, x: lib.nn.Unflatten(-1, [3, -1])(x)),
+    'zero_pad2d': (((2, 3, 4),), lambda lib, x: lib.nn.ZeroPad2d((1, 2, 0, 3))(x)),
+    'zero_pad1d': (((2, 3, 4),), lambda lib, x: lib.nn.ZeroPad1d(2)(x)),
+    'constant_pad1d': (((2, 3),), lambda lib, x: lib.nn.ConstantPad1d((2, -1), 3.5)(x)),
+    'constant_pad2d': (((1, 2, 3),), lambda lib, x: lib.nn.ConstantPad2d(1, -1.0)(x)),
+    'cosine_similarity': (((4, 5), (4, 5)), lambda lib, a, b: lib.nn.CosineSimilarity()(a, b)),
+    'cosine_similarity-broadcast-dim0': (((3, 4), (3, 1)), lambda lib, a, b:
+                                         lib.nn.functional.cosine_similarity(a, b, 0)),
+    'cosine_similarity-tiny': (((2, 3), (2, 3)), lambda lib, a, b:
+                               lib.nn.functional.cosine_similarity(a * 1e-9, b, eps=1e-6)),
+    'pairwise_distance': (((4, 5), (4, 5)), lambda lib, a, b: lib.nn.PairwiseDistance()(a, b)),
+    'pairwise_distance-p1-keepdim': (((2, 3, 4), (4,)), lambda lib, a, b:
+                                     lib.nn.PairwiseDistance(p=1, keepdim=True)(a, b)),
+    'pairwise_distance-1d': (((5,), (5,)), lambda lib, a, b:
+                             lib.nn.functional.pairwise_distance(a, b, 3.0)),
+    'kl_div-batchmean': (((3, 4), (3, 4)), lambda lib, a, b: lib.nn.KLDivLoss(
+        reduction='batchmean')(a.log_softmax(1), b.softmax(1))),
+    'kl_div-sum-log-target': (((3, 4), (3, 4)), lambda lib, a, b: lib.nn.KLDivLoss(
+        reduction='sum', log_target=True)(a.log_softmax(1), b.log_softmax(1))),
+    'kl_div-none-zero-target': (((2, 3),), lambda lib, a: lib.nn.functional.kl_div(
+        a, lib.tensor([[0.0, 0.5, 0.5], [0.25, 0.0, 0.75]], dtype=a.dtype), reduction='none')),
+    'kl_div-mean': (((2, 3), (2, 3)), lambda lib, a, b: lib.nn.functional.kl_div(
+        a, b.sigmoid())),
+}
+
+
+def _seeded(lib, module):
+    """Give a module's parameters values from a fixed NumPy generator."""
+    rng = np.random.default_rng(11)
+    with lib.no_grad():
+        for p in module.parameters():
+            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)), dtype=p.dtype))
+    return module
+
+
+def _layer_case(lib, name, dtype_name):
+    shapes, fn = LAYER_CASES[name]
+    rng = np.random.default_rng(2)
+    dtype = getattr(lib, dtype_name)
+    inputs = [lib.tensor(rng.standard_normal(s), dtype=dtype, requires_grad=True)
+              for s in shapes]
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        out = fn(lib, *inputs)
+    weights = lib.tensor(rng.standard_normal(tuple(out.shape)), dtype=dtype)
+    grads = lib.autograd.grad((out * weights).sum(), inputs)
+    return out, grads
+
+
+@pytest.mark.parametrize('dtype_name', ['float32', 'float64'])
+@pytest.mark.parametrize('name', list(LAYER_CASES))
+def test_layers_and_functions_match_torch(name, dtype_name, torch):
+    (mine, my_grads), (theirs, their_grads) = (_layer_case(microtorch, name, dtype_name),
+                                               _layer_case(torch, name, dtype_name))
+    tol = dict(rtol=2e-5, atol=2e-6) if dtype_name == 'float32' else dict(rtol=1e-10,
+                                                                           atol=1e-12)
+    assert repr(mine.dtype) == repr(theirs.dtype).replace('torch.', 'microtorch.')
+    assert tuple(mine.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(host(mine), theirs.detach().numpy(), **tol)
+    for m, t in zip(my_grads, their_grads):
+        np.testing.assert_allclose(host(m), t.numpy(), **tol)
+
+
+def _new_modules(lib):
+    nn_ = lib.nn
+    return [nn_.AdaptiveAvgPool2d((2, None)), nn_.AdaptiveAvgPool1d(3), nn_.GroupNorm(2, 4),
+            nn_.GroupNorm(2, 4, eps=1e-3, affine=False), nn_.GroupNorm(1, 3, bias=False),
+            nn_.Unflatten(1, (2, 3)), nn_.Unflatten(1, [2, 3]), nn_.ZeroPad2d(1),
+            nn_.ZeroPad2d((1, 2, 3, 4)), nn_.ZeroPad1d(2), nn_.ConstantPad1d(2, 3.5),
+            nn_.ConstantPad1d((1, 2), 0), nn_.ConstantPad2d(1, -1),
+            nn_.CosineSimilarity(dim=0, eps=1e-3), nn_.PairwiseDistance(p=1, keepdim=True),
+            nn_.KLDivLoss(reduction='batchmean', log_target=True)]
+
+
+def test_new_modules_listings_and_state_match_torch(torch):
+    for mine, theirs in zip(_new_modules(microtorch), _new_modules(torch)):
+        assert repr(mine) == repr(theirs)
+        assert [(k, tuple(v.shape)) for k, v in mine.state_dict().items()] == \
+            [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+        for attr in ('padding', 'value', 'output_size', 'eps', 'norm', 'log_target'):
+            if hasattr(theirs, attr):
+                assert getattr(mine, attr) == getattr(theirs, attr), (mine, attr)
+    norm = nn.GroupNorm(2, 4)
+    assert host(norm.weight).tolist() == [1.0] * 4 and host(norm.bias).tolist() == [0.0] * 4
+
+
+def test_kl_div_mean_warns_as_torch(torch):
+    with pytest.warns(UserWarning) as expected:
+        torch.nn.functional.kl_div(torch.zeros(2), torch.ones(2) / 2)
+    with pytest.warns(UserWarning) as got:
+        F.kl_div(microtorch.zeros(2), microtorch.ones(2) / 2)
+    assert str(got[0].message) == str(expected[0].message)
+
+
+LAYER_ERROR_CALLS = [
+    lambda F, lib: F.adaptive_avg_pool2d(lib.ones(5, 7), 2),
+    lambda F, lib: F.adaptive_avg_pool2d(lib.ones(1, 3, 5, 7), (2, 3, 4)),
+    lambda F, lib: F.adaptive_avg_pool2d(lib.ones(1, 3, 0, 7), 2),
+    lambda F, lib: F.adaptive_avg_pool2d(lib.ones(1, 3, 5, 7), -1),
+    lambda F, lib: F.adaptive_avg_pool1d(lib.ones(5), 2),
+    lambda F, lib: F.adaptive_avg_pool1d(lib.ones(1, 3, 5), (2, 2)),
+    lambda F, lib: F.adaptive_avg_pool1d(lib.ones(1, 1, 3, 5), 2),
+    lambda F, lib: lib.nn.GroupNorm(2, 5),
+    lambda F, lib: F.group_norm(lib.ones(2, 5, 3), 2),
+    lambda F, lib: F.group_norm(lib.ones(2, 4, 3), 2, lib.ones(3)),
+    lambda F, lib: F.group_norm(lib.ones(4), 2),
+    lambda F, lib: lib.nn.GroupNorm(2, 4)(lib.ones(2, 6, 3)),
+    lambda F, lib: lib.nn.Unflatten(1, (2, 4))(lib.ones(4, 6, 5)),
+    lambda F, lib: lib.nn.Unflatten(-1, (2, 4))(lib.ones(4, 6)),
+    lambda F, lib: lib.nn.Unflatten(1, 2),
+    lambda F, lib: lib.nn.Unflatten(1, (2.0, 3)),
+    lambda F, lib: lib.nn.ZeroPad2d(1)(lib.ones(3)),
+    lambda F, lib: F.cosine_similarity(lib.ones(2, 3), lib.ones(2, 4)),
+    lambda F, lib: F.cosine_similarity(lib.ones(2, 3), lib.ones(2, 3), dim=2),
+    lambda F, lib: F.cosine_similarity(lib.tensor([1, 2]), lib.tensor([1, 2])),
+    lambda F, lib: F.pairwise_distance(lib.ones(2, 3), lib.ones(2, 4)),
+    lambda F, lib: F.kl_div(lib.ones(2, 3), lib.ones(2, 3), reduction='foo'),
+    lambda F, lib: F.kl_div(lib.ones(2, 3), lib.ones(4), reduction='sum'),
+]
+
+
+@pytest.mark.parametrize('call', LAYER_ERROR_CALLS, ids=range(len(LAYER_ERROR_CALLS)))
+def test_layer_errors_match_torch(call, torch):
+    test_errors_match_torch(call, torch)

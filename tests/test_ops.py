@@ -209,6 +209,13 @@ def conv2d_ref(x, w, b, stride, padding, dilation=1, groups=1):
     return out + (0 if b is None else b.reshape(1, -1, 1, 1))
 
 
+def group_norm_ref(x, groups, eps):
+    """(x - mean) / sqrt(var + eps) over each sample's group of channels (biased var)."""
+    g = x.reshape(x.shape[0], groups, -1)
+    out = (g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + eps)
+    return out.reshape(x.shape)
+
+
 def gelu_cdf(x):
     """The standard normal CDF, through math.erf (NumPy has no erf)."""
     import math
@@ -792,6 +799,31 @@ OPS = [
        lambda x, y: np.abs(x - y).sum(), distinct),
     Op('atleast_3d', lambda x, y: api(x).atleast_3d(x, y), (S, M),
        lambda x, y: (np.atleast_3d(x), np.atleast_3d(y))),
+    Op('conv1d', lambda x, w, b: nnF(x).conv1d(x, w, b, stride=2, dilation=2),
+       ((2, 3, 9), (4, 3, 2), (4,)),
+       lambda x, w, b: conv2d_ref(x[:, :, None], w[:, :, None], b, 2, 0, 2)[:, :, 0]),
+    Op('conv1d/padding_groups', lambda x, w: nnF(x).conv1d(x, w, padding=1, groups=2),
+       ((4, 5), (2, 2, 3)),
+       lambda x, w: conv2d_ref(np.pad(x, ((0, 0), (1, 1)))[None, :, None], w[:, :, None],
+                               None, 1, 0, 1, 2)[0, :, 0]),
+    Op('max_pool1d', lambda x: nnF(x).max_pool1d(x, 2), ((2, 3, 6),),
+       lambda x: x.reshape(2, 3, 3, 2).max(-1), distinct),
+    Op('avg_pool1d', lambda x: nnF(x).avg_pool1d(x, 2, stride=1), ((2, 3, 5),),
+       lambda x: (x[..., :-1] + x[..., 1:]) / 2),
+    Op('adaptive_avg_pool2d', lambda x: nnF(x).adaptive_avg_pool2d(x, (2, 3)), ((2, 3, 4, 6),),
+       lambda x: x.reshape(2, 3, 2, 2, 3, 2).mean((3, 5))),
+    Op('adaptive_avg_pool1d', lambda x: nnF(x).adaptive_avg_pool1d(x, 3), ((2, 3, 6),),
+       lambda x: x.reshape(2, 3, 3, 2).mean(-1)),
+    Op('group_norm', lambda x, w, b: nnF(x).group_norm(x, 2, w, b), ((2, 4, 3), (4,), (4,)),
+       lambda x, w, b: group_norm_ref(x, 2, 1e-5) * w[:, None] + b[:, None]),
+    Op('cosine_similarity', lambda a, b: nnF(a).cosine_similarity(a, b), (M, M),
+       lambda a, b: (a * b).sum(1) / np.sqrt((a * a).sum(1) * (b * b).sum(1))),
+    Op('pairwise_distance', lambda a, b: nnF(a).pairwise_distance(a, b), (M, M),
+       lambda a, b: np.sqrt(((a - b + 1e-6) ** 2).sum(-1))),
+    Op('kl_div', lambda x, t: nnF(x).kl_div(x, t, reduction='batchmean'), (M, M),
+       lambda x, t: (t * (np.log(t) - x)).sum() / x.shape[0], per(real, positive)),
+    Op('kl_div/log_target', lambda x, t: nnF(x).kl_div(x, t, reduction='none', log_target=True),
+       (M, M), lambda x, t: np.exp(t) * (t - x)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -800,7 +832,9 @@ assert len(ROWS) == len(OPS), 'row names must be unique'
 LOSSES = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
           'binary_cross_entropy_with_logits', 'cross_entropy', 'nll_loss')
 NN_OPS = ('leaky_relu', 'softplus', 'silu', 'elu', 'gelu', 'linear', 'dropout', 'layer_norm',
-          'batch_norm', 'embedding', 'conv2d', 'max_pool2d', 'avg_pool2d') + LOSSES
+          'batch_norm', 'embedding', 'conv2d', 'max_pool2d', 'avg_pool2d', 'conv1d',
+          'max_pool1d', 'avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_avg_pool1d', 'group_norm',
+          'cosine_similarity', 'pairwise_distance', 'kl_div') + LOSSES
 
 # The ops the table must cover: a new op adds its name here and its rows above.
 REQUIRED_OPS = {

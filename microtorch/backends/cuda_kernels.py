@@ -220,6 +220,32 @@ OP_KERNELS = {
     **{loss: ((f'{loss}_forward', 'sum_forward'), (f'{loss}_backward',)) for loss in (
         'mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
         'binary_cross_entropy_with_logits', 'cross_entropy')},
+    # the 1-d forms run the 2-d ones with a height of 1
+    'conv1d': (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward')),
+    'max_pool1d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
+                   ('gather_backward', 'index_backward')),
+    'avg_pool1d': (('copy', 'sum_forward', 'div_forward'),
+                   ('div_forward', 'index_backward')),
+    # averaging matrices (built on the host) applied by two matmuls
+    **{op: (('cuBLAS',), ('cuBLAS', 'sum_forward')) for op in ('adaptive_avg_pool2d',
+                                                               'adaptive_avg_pool1d')},
+    'group_norm': (('sum_forward', 'var_forward', 'sub_forward', 'add_forward', 'rsqrt_forward',
+                    'mul_forward'),
+                   ('rsqrt_backward', 'sum_forward', 'sub_forward', 'mul_forward',
+                    'div_forward', 'neg_forward')),
+    'cosine_similarity': (('mul_forward', 'sum_forward', 'sqrt_forward', 'clamp_forward',
+                           'sub_forward', 'add_forward', 'div_forward'),
+                          ('div_forward', 'mul_forward', 'neg_forward', 'compare_forward',
+                           'where_forward', 'sum_forward')),
+    'pairwise_distance': (('sub_forward', 'add_forward', 'mul_forward', 'sum_forward',
+                           'sqrt_forward', 'abs_forward', 'pow_scalar_forward'),
+                          ('sign_forward', 'abs_forward', 'pow_scalar_forward', 'div_forward',
+                           'mul_forward', 'compare_forward', 'where_forward', 'sum_forward',
+                           'neg_forward')),
+    'kl_div': (('compare_forward', 'where_forward', 'log_forward', 'exp_forward', 'mul_forward',
+                'sub_forward', 'sum_forward', 'div_forward'),
+               ('log_backward', 'exp_backward', 'where_forward', 'mul_forward', 'neg_forward',
+                'div_forward', 'sum_forward')),
 }
 
 

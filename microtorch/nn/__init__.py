@@ -10,7 +10,11 @@ from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Si
                       L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
                       NLLLoss, SiLU, ELU, GELU, BatchNorm1d, BatchNorm2d, LayerNorm,
                       Embedding, ModuleDict, ParameterList, ParameterDict, LogSigmoid,
-                      HuberLoss, Conv2d, MaxPool2d, AvgPool2d)
+                      HuberLoss, Conv2d, MaxPool2d, AvgPool2d, RNNCellBase, RNNCell,
+                      LSTMCell, GRUCell, RNNBase, RNN, LSTM, GRU, Conv1d, MaxPool1d,
+                      AvgPool1d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, GroupNorm, Unflatten,
+                      ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, CosineSimilarity,
+                      PairwiseDistance, KLDivLoss)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -19,4 +23,7 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
            'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
            'LogSigmoid', 'HuberLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'functional', 'init',
-           'modules', 'utils']
+           'modules', 'utils', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell', 'RNNBase', 'RNN',
+           'LSTM', 'GRU', 'Conv1d', 'MaxPool1d', 'AvgPool1d', 'AdaptiveAvgPool1d',
+           'AdaptiveAvgPool2d', 'GroupNorm', 'Unflatten', 'ZeroPad1d', 'ZeroPad2d',
+           'ConstantPad1d', 'ConstantPad2d', 'CosineSimilarity', 'PairwiseDistance', 'KLDivLoss']

@@ -614,12 +614,22 @@ def pad(input, pad, mode='constant', value=None):
 
 # ---- convolution and pooling: windows gathered by indexing (im2col), then matmul or max --------
 
+def _ntuple(value, name, dims=2, wanted=None):
+    """An int (repeated dims times) or a sequence of `wanted` (default: dims) ints, as a tuple
+    (PyTorch's error otherwise)."""
+    values = (value,) * dims if isinstance(value, int) else tuple(value)
+    wanted = dims if wanted is None else wanted
+    if len(values) == 1:
+        values = values * wanted
+    if len(values) != wanted:
+        raise RuntimeError(f'expected {name} to be a single integer value or a list of {wanted} '
+                           f'values to match the convolution dimensions, but got '
+                           f'{name}={list(values)}')
+    return values
+
+
 def _pair(value, name):
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2:
-        raise RuntimeError(f'expected {name} to be a single integer value or a list of 2 values '
-                           f'to match the convolution dimensions, but got {name}={list(pair)}')
-    return pair
+    return _ntuple(value, name, 2)
 
 
 def _windows(x, kernel, stride, dilation):
@@ -656,15 +666,20 @@ def _same_padding(kernel, dilation):
     return pads
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D cross-correlation, as PyTorch's conv2d: windows of the (zero-padded) input times
-    the weight (out_channels, in_channels / groups, kh, kw), as one batched matmul."""
-    x, unbatched = _batched(input, 'conv2d')
-    stride, dilation = _pair(stride, 'stride'), _pair(dilation, 'dilation')
-    if weight.ndim != 4:
-        raise RuntimeError('conv2d: expected a 4-D weight (out_channels, in_channels / groups, '
-                           f'kH, kW), but got weight of size {list(weight.shape)}')
-    out_channels, group_channels, kh, kw = weight.shape
+def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
+    """conv1d (dims 1) and conv2d (dims 2): checks worded for the caller's dims, then the 1-d
+    case runs as 2-d with a height of 1."""
+    x, unbatched = _batched(input, f'conv{dims}d', dims + 2)
+    # PyTorch sizes the window arguments by the weight before it compares the two
+    weight_dims = max(weight.ndim - 2, 1)
+    stride = _ntuple(stride, 'stride', dims, weight_dims)
+    dilation = _ntuple(dilation, 'dilation', dims, weight_dims)
+    if weight.ndim != dims + 2:
+        raise RuntimeError(f'Expected {weight.ndim}-dimensional input for {weight.ndim}-'
+                           f'dimensional weight {list(weight.shape)}, but got {x.ndim}-'
+                           f'dimensional input of size {list(x.shape)} instead')
+    out_channels, group_channels = weight.shape[:2]
+    kernel = tuple(weight.shape[2:])
     channels = x.shape[1]
     if channels != group_channels * groups:
         raise RuntimeError(f'Given groups={groups}, weight of size {list(weight.shape)}, '
@@ -672,24 +687,26 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            f'channels, but got {channels} channels instead')
     if isinstance(padding, str):
         if padding not in ('same', 'valid'):
-            raise ValueError(f"Invalid padding string '{padding}', should be one of "
-                             "{'valid', 'same'}")
-        if padding == 'same' and stride != (1, 1):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        if padding == 'same' and stride != (1,) * dims:
             raise ValueError("padding='same' is not supported for strided convolutions")
-        sides = (_same_padding((kh, kw), dilation) if padding == 'same' else [(0, 0), (0, 0)])
+        sides = (_same_padding(kernel, dilation) if padding == 'same' else [(0, 0)] * dims)
     else:
-        ph, pw = _pair(padding, 'padding')
-        sides = [(ph, ph), (pw, pw)]
-    (top, bottom), (left, right) = sides
-    if top or bottom or left or right:
-        x = pad(x, (left, right, top, bottom))
-    height, width = x.shape[2], x.shape[3]
-    if height < dilation[0] * (kh - 1) + 1 or width < dilation[1] * (kw - 1) + 1:
-        raise RuntimeError(f'Calculated padded input size per channel: ({height} x {width}). '
-                           f'Kernel size: ({dilation[0] * (kh - 1) + 1} x '
-                           f'{dilation[1] * (kw - 1) + 1}). Kernel size can\'t be greater than '
-                           'actual input size')
-    windows = _windows(x, (kh, kw), stride, dilation)         # (N, C, Ho, Wo, kh, kw)
+        sides = [(p, p) for p in _ntuple(padding, 'padding', dims, weight_dims)]
+    amounts = [amount for side in reversed(sides) for amount in side]   # F.pad's order
+    if any(amounts):
+        x = pad(x, amounts)
+    sizes, spans = x.shape[2:], [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if any(n < span for n, span in zip(sizes, spans)):
+        raise RuntimeError(f'Calculated padded input size per channel: '
+                           f'({" x ".join(map(str, sizes))}). Kernel size: '
+                           f'({" x ".join(map(str, spans))}). Kernel size can\'t be greater '
+                           'than actual input size')
+    if dims == 1:                                # (N, C, L) as (N, C, 1, L)
+        x, weight = x.unsqueeze(2), weight.unsqueeze(2)
+        kernel, stride, dilation = (1,) + kernel, (1,) + stride, (1,) + dilation
+    kh, kw = kernel
+    windows = _windows(x, kernel, stride, dilation)           # (N, C, Ho, Wo, kh, kw)
     n, _, out_h, out_w = windows.shape[:4]
     # (N, C, Ho, Wo, kh, kw) -> (G, N, Ho * Wo, C / G * kh * kw), one matmul per group
     columns = windows.reshape(n, groups, group_channels, out_h * out_w, kh * kw)
@@ -699,7 +716,21 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     out = out.permute(1, 0, 3, 2).reshape(n, out_channels, out_h, out_w)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
+    if dims == 1:
+        out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation, as PyTorch's conv2d: windows of the (zero-padded) input times
+    the weight (out_channels, in_channels / groups, kh, kw), as one batched matmul."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation over (N, C, L) or (C, L) inputs, weight (out_channels,
+    in_channels / groups, k): conv2d's windows and matmul with a height of 1."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
 def _pool_shape_check(x, kernel, stride, padding, dilation):
@@ -752,6 +783,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     kernel = _pair(kernel_size, 'kernel_size')
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
     padding = _pair(padding, 'padding')
+    if 0 in stride:
+        raise RuntimeError('stride should not be zero')
     _pool_shape_check(x, kernel, stride, padding, (1, 1))
     ph, pw = padding
     padded = pad(x, (pw, pw, ph, ph)) if ph or pw else x
@@ -767,3 +800,212 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                      (pw, pw, ph, ph))
         out = total / _windows(inside, kernel, stride, (1, 1)).sum((-2, -1))
     return out.squeeze(0) if unbatched else out
+
+
+def _one_value(name, arg, value, wording):
+    """A 1-d pooling argument: an int or a sequence of one int."""
+    values = (value,) if isinstance(value, int) else tuple(value)
+    if len(values) != 1:
+        if wording is None:                       # worded by PyTorch's argument parser
+            raise RuntimeError(f"{name}() argument '{arg}' should contain one int (got "
+                               f'{len(values)})')
+        raise RuntimeError(f'{name}() {arg} must be {wording} of size 1 but got size '
+                           f'{len(values)}')
+    return values[0]
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """max_pool2d over (N, C, L) or (C, L) inputs seen with a height of 1, after PyTorch's
+    1-d checks (their wording differs from the 2-d ones)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError('max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 '
+                           f'dim batch size for input, but got:{list(input.shape)}')
+    ints = 'an int, list of ints or tuple of ints'
+    kernel = _one_value('max_pool1d', 'kernel_size', kernel_size, ints)
+    if stride is None or (not isinstance(stride, int) and len(stride) == 0):
+        stride = kernel
+    else:
+        stride = _one_value('max_pool1d', 'stride', stride,
+                            'None, an int, list of ints, or tuple of ints')
+    padding = _one_value('max_pool1d', 'padding', padding,
+                         'an int, list of ints, or tuple of ints')
+    dilation = _one_value('max_pool1d', 'dilation', dilation, ints)
+    for arg, value in (('kernel_size', kernel), ('stride', stride)):
+        if value <= 0:
+            raise RuntimeError(f'max_pool1d() {arg} must be greater than zero, but got {value}')
+    if padding < 0:
+        raise RuntimeError(f'max_pool1d() padding must be non-negative, but got {padding}')
+    if padding > kernel // 2:
+        raise RuntimeError('max_pool1d() padding should be at most half of kernel size, but '
+                           f'got padding={padding} and kernel_size={kernel}')
+    if dilation <= 0:
+        raise RuntimeError(f'max_pool1d() dilation must be greater than zero, but got '
+                           f'{dilation}')
+    length = (input.shape[-1] + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+    if length < 1:
+        raise RuntimeError(f'max_pool1d() Invalid computed output size: {length}')
+    if ceil_mode:
+        raise NotImplementedError('max_pool1d: ceil_mode=True is not supported by microtorch')
+    out = max_pool2d(input.unsqueeze(-2), (1, kernel), (1, stride), (0, padding),
+                     (1, dilation), return_indices=return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """avg_pool2d over (N, C, L) or (C, L) inputs seen with a height of 1."""
+    kernel = _one_value('avg_pool1d', 'kernel_size', kernel_size, None)
+    stride = kernel if stride is None else _one_value('avg_pool1d', 'stride', stride, None)
+    padding = _one_value('avg_pool1d', 'padding', padding, None)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f'Expected 2 to 3 dimensions, but got {input.ndim}-dimensional '
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           'avg_pool1d)')
+    if ceil_mode:
+        raise NotImplementedError('avg_pool1d: ceil_mode=True is not supported by microtorch')
+    out = avg_pool2d(input.unsqueeze(-2), (1, kernel), (1, stride), (0, padding), ceil_mode,
+                     count_include_pad)
+    return out.squeeze(-2)
+
+
+# ---- adaptive pooling, group norm, similarities and kl_div: composites -----------------------
+
+def _adaptive_average_matrix(size, out_size, like):
+    """(out_size, size): row i averages input positions floor(i * size / out_size) up to
+    ceil((i + 1) * size / out_size), PyTorch's windows (they may overlap)."""
+    import numpy as np
+    from ..creation import tensor
+    matrix = np.zeros((out_size, size))
+    for i in range(out_size):
+        start, end = (i * size) // out_size, -((-(i + 1) * size) // out_size)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return tensor(matrix, dtype=like.dtype, device=like.device)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """The mean over PyTorch's adaptive windows: rows and columns each averaged by a fixed
+    (out, in) matrix, out = A_h @ x @ A_w^T (two matmuls); None keeps that size."""
+    sizes = (output_size,) * 2 if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise RuntimeError('adaptive_avg_pool2d: output_size must be 2')
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f'adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got '
+                           f'{list(input.shape)}')
+    for dim in range(input.ndim - 2, input.ndim):
+        if input.shape[dim] == 0:
+            raise RuntimeError('adaptive_avg_pool2d(): Expected input to have non-zero size for '
+                               f'non-batch dimensions, but input has sizes {list(input.shape)} '
+                               f'with dimension {dim} being empty')
+    height, width = input.shape[-2:]
+    out_h, out_w = (height if sizes[0] is None else sizes[0],
+                    width if sizes[1] is None else sizes[1])
+    if out_h < 0 or out_w < 0:
+        raise RuntimeError('adaptive_avg_pool2d: elements of output_size must be greater than '
+                           f'or equal to 0 but received {{{out_h}, {out_w}}}')
+    rows = _adaptive_average_matrix(height, out_h, input)
+    cols = _adaptive_average_matrix(width, out_w, input)
+    return rows @ input @ cols.t()
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """adaptive_avg_pool2d over (N, C, L) or (C, L) seen with a height of 1."""
+    size = _one_value('adaptive_avg_pool1d', 'output_size', output_size, None)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f'Expected 2 to 3 dimensions, but got {input.ndim}-dimensional '
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           'adaptive_avg_pool1d)')
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample's channels in num_groups groups (mean and biased variance over
+    the group's channels and positions), then a per-channel weight and bias."""
+    if input.ndim < 2:
+        raise RuntimeError(f'Expected at least 2 dimensions for input tensor but received '
+                           f'{input.ndim}')
+    channels = input.shape[1]
+    if channels % num_groups:
+        raise RuntimeError('Expected number of channels in input to be divisible by '
+                           f'num_groups, but got input of shape {list(input.shape)} and '
+                           f'num_groups={num_groups}')
+    for name, param in (('weight', weight), ('bias', bias)):
+        if param is not None and (param.ndim != 1 or param.numel() != channels):
+            raise RuntimeError(f'Expected {name} to be a vector of size equal to the number of '
+                               f'channels in input, but got {name} of shape '
+                               f'{list(param.shape)} and input of shape {list(input.shape)}')
+    grouped = input.reshape(input.shape[0], num_groups, -1)
+    mean = grouped.mean(-1, keepdim=True)
+    var = grouped.var(-1, unbiased=False, keepdim=True)
+    out = ((grouped - mean) * (var + eps).rsqrt()).reshape(input.shape)
+    if weight is not None:
+        out = out * _per_channel(weight, input.ndim)
+    if bias is not None:
+        out = out + _per_channel(bias, input.ndim)
+    return out
+
+
+def _floating_pair(x1, x2):
+    """x1 and x2 in their common dtype, which must be floating point."""
+    dtype = _dtype.result_type((x1, x2))
+    if not dtype.is_floating_point:
+        raise RuntimeError('expected common dtype to be floating point, yet common dtype is '
+                           f'{_type_name(dtype)}')
+    return _F.cast(x1, dtype), _F.cast(x2, dtype)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) along dim, x1 and x2 broadcast. As in
+    PyTorch the clamp is left out of the gradient: it flows as if through |x|."""
+    x1, x2 = _floating_pair(x1, x2)
+    shape = broadcast_shapes(x1.shape, x2.shape)
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+
+    def unit(x):
+        length = x.norm(2, dim, keepdim=True)
+        return x / (length + (length.clamp_min(eps) - length).detach())
+    return (unit(x1) * unit(x2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """The p-norm of x1 - x2 + eps along the last dim (of the broadcast shape)."""
+    difference = x1 - x2 + eps
+    if difference.ndim == 0:
+        return difference.abs()
+    return difference.norm(p, -1, keepdim=keepdim)
+
+
+_KL_REDUCTIONS = ('none', 'mean', 'sum', 'batchmean')
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False):
+    """Pointwise target * (log(target) - input), input holding log-probabilities (target too,
+    with log_target); 0 where target is 0. 'batchmean' divides the sum by the batch size."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    elif reduction == 'mean':
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and "
+                      "the support size.'batchmean' divides only by the batch size, and aligns "
+                      "with the KL div math definition.'mean' will be changed to behave the "
+                      "same as 'batchmean' in the next major release.", UserWarning,
+                      stacklevel=2)
+    if reduction not in _KL_REDUCTIONS:
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    broadcast_shapes(target.shape, input.shape)
+    if log_target:
+        pointwise = target.exp() * (target - input)
+    else:
+        nonzero = target != 0
+        plogp = (target * target.where(nonzero, 1.0).log()).where(nonzero, 0.0)
+        pointwise = plogp - target * input
+    if reduction == 'none':
+        return pointwise
+    if reduction == 'mean':
+        return pointwise.mean()
+    total = pointwise.sum()
+    if reduction == 'batchmean' and input.ndim:
+        return total / input.shape[0]
+    return total

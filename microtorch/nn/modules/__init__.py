@@ -8,7 +8,14 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .sparse import Embedding
-from .conv import Conv2d, MaxPool2d, AvgPool2d
+from .conv import Conv2d, MaxPool2d, AvgPool2d, Conv1d, MaxPool1d, AvgPool1d
+from .conv import AdaptiveAvgPool1d, AdaptiveAvgPool2d
+from .normalization import GroupNorm
+from .flatten import Unflatten
+from .padding import ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d
+from .distance import CosineSimilarity, PairwiseDistance
+from .loss import KLDivLoss
+from .rnn import RNNCellBase, RNNCell, LSTMCell, GRUCell, RNNBase, RNN, LSTM, GRU
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
                    NLLLoss, HuberLoss)
 
@@ -17,4 +24,8 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
            'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
-           'LogSigmoid', 'HuberLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d']
+           'LogSigmoid', 'HuberLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d',
+           'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell', 'RNNBase', 'RNN', 'LSTM', 'GRU',
+           'Conv1d', 'MaxPool1d', 'AvgPool1d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d',
+           'GroupNorm', 'Unflatten', 'ZeroPad1d', 'ZeroPad2d', 'ConstantPad1d', 'ConstantPad2d',
+           'CosineSimilarity', 'PairwiseDistance', 'KLDivLoss']
