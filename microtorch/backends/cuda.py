@@ -1378,6 +1378,18 @@ def _in_place(param):
     return param if param.flags.c_contiguous else cp.ascontiguousarray(param)
 
 
+def _update(kernel, param, arguments):
+    """Launch an optimizer's step kernel on param: arguments(p, t, n) gives its arguments for
+    the contiguous array p it updates (param or a copy written back), the parameter's scalar
+    type t and the element count n."""
+    p = _in_place(param)
+    n = p.size
+    if n:
+        _launch(kernel, p.dtype, _grid(n), arguments(p, p.dtype.type, _i64(n)))
+    if p is not param:
+        param[...] = p
+
+
 def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, nesterov, weight_decay,
              maximize):
     """torch.optim.SGD's update of one parameter, in place. Returns the momentum buffer: the
@@ -1403,18 +1415,12 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
               weight_decay, amsgrad, maximize, decoupled_weight_decay):
     """torch.optim.Adam's update of one parameter (AdamW's when decoupled_weight_decay),
     in place on param and the moment arrays; `step` counts this update (1 on the first)."""
-    p = _in_place(param)
-    t = p.dtype.type
-    n = p.size
-    if n:
-        _launch('adam_step', p.dtype, _grid(n),
-                (p, _c(grad), exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else p, _i64(n),
-                 t(1 - lr * weight_decay), t(1 - beta1), t(beta2), t(1 - beta2), t(eps),
-                 t(weight_decay), t(lr / (1 - beta1 ** step)),
-                 t((1 - beta2 ** step) ** 0.5), _i32(bool(amsgrad)), _i32(bool(maximize)),
-                 _i32(bool(decoupled_weight_decay))))
-    if p is not param:
-        param[...] = p
+    _update('adam_step', param, lambda p, t, n: (
+        p, _c(grad), exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else p, n,
+        t(1 - lr * weight_decay), t(1 - beta1), t(beta2), t(1 - beta2), t(eps),
+        t(weight_decay), t(lr / (1 - beta1 ** step)),
+        t((1 - beta2 ** step) ** 0.5), _i32(bool(amsgrad)), _i32(bool(maximize)),
+        _i32(bool(decoupled_weight_decay))))
 
 
 # ---- several GPUs: run each primitive on its inputs' device -------------------------------------
@@ -1478,30 +1484,18 @@ def rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, 
                  weight_decay, momentum, centered, maximize):
     """torch.optim.RMSprop's update of one parameter, in place on param and the state arrays
     (momentum_buffer used with a momentum, grad_avg when centered)."""
-    p = _in_place(param)
-    t = p.dtype.type
-    n = p.size
-    if n:
-        _launch('rmsprop_step', p.dtype, _grid(n),
-                (p, _c(grad), square_avg, momentum_buffer if momentum else p,
-                 grad_avg if centered else p, _i64(n), t(lr), t(alpha), t(1 - alpha), t(eps),
-                 t(weight_decay), t(momentum), _i32(bool(centered)), _i32(bool(maximize))))
-    if p is not param:
-        param[...] = p
+    _update('rmsprop_step', param, lambda p, t, n: (
+        p, _c(grad), square_avg, momentum_buffer if momentum else p,
+        grad_avg if centered else p, n, t(lr), t(alpha), t(1 - alpha), t(eps),
+        t(weight_decay), t(momentum), _i32(bool(centered)), _i32(bool(maximize))))
 
 
 def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
     """torch.optim.Adagrad's update of one parameter, in place on param and state_sum; clr is
     the step's decayed learning rate."""
-    p = _in_place(param)
-    t = p.dtype.type
-    n = p.size
-    if n:
-        _launch('adagrad_step', p.dtype, _grid(n),
-                (p, _c(grad), state_sum, _i64(n), t(clr), t(eps), t(weight_decay),
-                 _i32(bool(maximize))))
-    if p is not param:
-        param[...] = p
+    _update('adagrad_step', param, lambda p, t, n: (
+        p, _c(grad), state_sum, n, t(clr), t(eps), t(weight_decay),
+        _i32(bool(maximize))))
 
 
 
@@ -1509,60 +1503,36 @@ def adamax_step(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_de
                 maximize):
     """torch.optim.Adamax's update of one parameter, in place on param and the state arrays;
     clr = lr / (1 - beta1^t)."""
-    p = _in_place(param)
-    t = p.dtype.type
-    n = p.size
-    if n:
-        _launch('adamax_step', p.dtype, _grid(n),
-                (p, _c(grad), exp_avg, exp_inf, _i64(n), t(clr), t(1 - beta1), t(beta2),
-                 t(eps), t(weight_decay), _i32(bool(maximize))))
-    if p is not param:
-        param[...] = p
+    _update('adamax_step', param, lambda p, t, n: (
+        p, _c(grad), exp_avg, exp_inf, n, t(clr), t(1 - beta1), t(beta2),
+        t(eps), t(weight_decay), _i32(bool(maximize))))
 
 
 def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, bias_correction2, eps,
                weight_decay, grad_coef, avg_coef, maximize, decoupled_weight_decay):
     """torch.optim.NAdam's update of one parameter, in place (the coefficients of the momentum
     schedule come from the caller)."""
-    p = _in_place(param)
-    t = p.dtype.type
-    n = p.size
-    if n:
-        _launch('nadam_step', p.dtype, _grid(n),
-                (p, _c(grad), exp_avg, exp_avg_sq, _i64(n), t(1 - lr * weight_decay),
-                 t(1 - beta1), t(beta2), t(1 - beta2), t(bias_correction2), t(eps),
-                 t(weight_decay), t(grad_coef), t(avg_coef), _i32(bool(maximize)),
-                 _i32(bool(decoupled_weight_decay))))
-    if p is not param:
-        param[...] = p
+    _update('nadam_step', param, lambda p, t, n: (
+        p, _c(grad), exp_avg, exp_avg_sq, n, t(1 - lr * weight_decay),
+        t(1 - beta1), t(beta2), t(1 - beta2), t(bias_correction2), t(eps),
+        t(weight_decay), t(grad_coef), t(avg_coef), _i32(bool(maximize)),
+        _i32(bool(decoupled_weight_decay))))
 
 
 def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, bias_correction1,
                adaptive_coef, eps, weight_decay, maximize, decoupled_weight_decay):
     """torch.optim.RAdam's update of one parameter, in place; adaptive_coef None while the
     rectification is undefined (the step is then the bias-corrected momentum alone)."""
-    p = _in_place(param)
-    t = p.dtype.type
-    n = p.size
-    if n:
-        _launch('radam_step', p.dtype, _grid(n),
-                (p, _c(grad), exp_avg, exp_avg_sq, _i64(n), t(1 - lr * weight_decay),
-                 t(1 - beta1), t(beta2), t(1 - beta2), t(bias_correction1), t(lr),
-                 t(adaptive_coef or 0), t(eps), t(weight_decay),
-                 _i32(adaptive_coef is not None), _i32(bool(maximize)),
-                 _i32(bool(decoupled_weight_decay))))
-    if p is not param:
-        param[...] = p
+    _update('radam_step', param, lambda p, t, n: (
+        p, _c(grad), exp_avg, exp_avg_sq, n, t(1 - lr * weight_decay),
+        t(1 - beta1), t(beta2), t(1 - beta2), t(bias_correction1), t(lr),
+        t(adaptive_coef or 0), t(eps), t(weight_decay),
+        _i32(adaptive_coef is not None), _i32(bool(maximize)),
+        _i32(bool(decoupled_weight_decay))))
 
 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
     """torch.optim.Adadelta's update of one parameter, in place on param and the state."""
-    p = _in_place(param)
-    t = p.dtype.type
-    n = p.size
-    if n:
-        _launch('adadelta_step', p.dtype, _grid(n),
-                (p, _c(grad), square_avg, acc_delta, _i64(n), t(lr), t(rho), t(1 - rho),
-                 t(eps), t(weight_decay), _i32(bool(maximize))))
-    if p is not param:
-        param[...] = p
+    _update('adadelta_step', param, lambda p, t, n: (
+        p, _c(grad), square_avg, acc_delta, n, t(lr), t(rho), t(1 - rho),
+        t(eps), t(weight_decay), _i32(bool(maximize))))

@@ -65,6 +65,17 @@ __global__ void sgd_step(T* __restrict__ p, const T* __restrict__ g, T* __restri
     });
 }
 
+// Adam's first moment, m.lerp_(g, 1 - beta1), and second, beta2 v + (1 - beta2) g^2.
+template <typename T>
+__device__ __forceinline__ T lerp_moment(T m, T grad, T one_m_beta1) {
+    return m + (grad - m) * one_m_beta1;
+}
+
+template <typename T>
+__device__ __forceinline__ T square_moment(T v, T grad, T beta2, T one_m_beta2) {
+    return v * beta2 + grad * grad * one_m_beta2;
+}
+
 // The gradient of the Adam family's steps: maximize, then coupled weight decay, or the
 // parameter scaled by decay = 1 - lr wd (decoupled). Updates *param in place for the latter.
 template <typename T>
@@ -89,10 +100,9 @@ __global__ void adam_step(T* __restrict__ p, const T* __restrict__ g, T* __restr
         T param = p[i];
         const T grad = adam_family_grad(param, g[i], weight_decay, decay, maximize,
                                         decoupled);
-        T mi = m[i];
-        mi += (grad - mi) * one_m_beta1;
+        const T mi = lerp_moment(m[i], grad, one_m_beta1);
         m[i] = mi;
-        T vi = v[i] * beta2 + grad * grad * one_m_beta2;
+        T vi = square_moment(v[i], grad, beta2, one_m_beta2);
         v[i] = vi;
         if (amsgrad) {
             const T vm = vmax[i];
@@ -156,8 +166,7 @@ __global__ void adamax_step(T* __restrict__ p, const T* __restrict__ g, T* __res
         const T param = p[i];
         T grad = maximize ? T(-g[i]) : g[i];
         if (weight_decay != T(0)) grad += param * weight_decay;
-        T mi = m[i];
-        mi += (grad - mi) * one_m_beta1;
+        const T mi = lerp_moment(m[i], grad, one_m_beta1);
         m[i] = mi;
         const T decayed = u[i] * beta2;
         const T size = mt::fabs_(grad) + eps;
@@ -176,10 +185,9 @@ __global__ void nadam_step(T* __restrict__ p, const T* __restrict__ g, T* __rest
         T param = p[i];
         const T grad = adam_family_grad(param, g[i], weight_decay, decay, maximize,
                                         decoupled);
-        T mi = m[i];
-        mi += (grad - mi) * one_m_beta1;
+        const T mi = lerp_moment(m[i], grad, one_m_beta1);
         m[i] = mi;
-        const T vi = v[i] * beta2 + grad * grad * one_m_beta2;
+        const T vi = square_moment(v[i], grad, beta2, one_m_beta2);
         v[i] = vi;
         const T denom = mt::sqrt_(T(vi / bias_correction2)) + eps;
         param += (grad * grad_coef) / denom;
@@ -196,10 +204,9 @@ __global__ void radam_step(T* __restrict__ p, const T* __restrict__ g, T* __rest
         T param = p[i];
         const T grad = adam_family_grad(param, g[i], weight_decay, decay, maximize,
                                         decoupled);
-        T mi = m[i];
-        mi += (grad - mi) * one_m_beta1;
+        const T mi = lerp_moment(m[i], grad, one_m_beta1);
         m[i] = mi;
-        const T vi = v[i] * beta2 + grad * grad * one_m_beta2;
+        const T vi = square_moment(v[i], grad, beta2, one_m_beta2);
         v[i] = vi;
         T update = (mi / bias_correction1) * lr;
         if (rectified) update *= adaptive / (mt::sqrt_(vi) + eps);

@@ -1,7 +1,6 @@
 """Adam and AdamW (Adam with decoupled weight decay), as PyTorch's, amsgrad included."""
 from .optimizer import Optimizer, check_implementation_flags, count_step
-from ..creation import tensor, zeros_like
-from .._dtype import float32
+from ..creation import zeros_like
 
 
 def check_adam_arguments(lr, eps, betas, weight_decay):
@@ -42,16 +41,8 @@ class Adam(Optimizer):
         beta1, beta2 = (float(b) for b in group['betas'])
         amsgrad, maximize = bool(group['amsgrad']), bool(group['maximize'])
         decoupled = bool(group['decoupled_weight_decay'])
-        for p in group['params']:
+        for p, state in self._params_with_grads(group, 'exp_avg', 'exp_avg_sq'):
             grad = p.grad
-            if grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                # A float32 0-dim step counter on the CPU, as PyTorch keeps it.
-                state['step'] = tensor(0.0, dtype=float32)
-                state['exp_avg'] = zeros_like(p)
-                state['exp_avg_sq'] = zeros_like(p)
             if amsgrad and 'max_exp_avg_sq' not in state:
                 state['max_exp_avg_sq'] = zeros_like(p)
             step = count_step(state)

@@ -3,8 +3,6 @@ import math
 
 from .adam import check_adam_arguments
 from .optimizer import Optimizer, check_implementation_flags, count_step
-from ..creation import tensor, zeros_like
-from .._dtype import float32
 
 
 class Adamax(Optimizer):
@@ -24,14 +22,7 @@ class Adamax(Optimizer):
     def _update(self, group):
         lr, eps, weight_decay = (float(group[k]) for k in ('lr', 'eps', 'weight_decay'))
         beta1, beta2 = (float(b) for b in group['betas'])
-        for p in group['params']:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state['step'] = tensor(0.0, dtype=float32)
-                state['exp_avg'] = zeros_like(p)
-                state['exp_inf'] = zeros_like(p)
+        for p, state in self._params_with_grads(group, 'exp_avg', 'exp_inf'):
             step = count_step(state)
             self._backend(p).adamax_step(
                 p._data, p.grad._data, state['exp_avg']._data, state['exp_inf']._data,
@@ -64,15 +55,8 @@ class NAdam(Optimizer):
         lr, eps, weight_decay = (float(group[k]) for k in ('lr', 'eps', 'weight_decay'))
         beta1, beta2 = (float(b) for b in group['betas'])
         momentum_decay = float(group['momentum_decay'])
-        for p in group['params']:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state['step'] = tensor(0.0, dtype=float32)
-                state['mu_product'] = tensor(1.0, dtype=float32)
-                state['exp_avg'] = zeros_like(p)
-                state['exp_avg_sq'] = zeros_like(p)
+        for p, state in self._params_with_grads(group, ('mu_product', 1.0), 'exp_avg',
+                                                'exp_avg_sq'):
             step = count_step(state)
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
@@ -108,14 +92,7 @@ class RAdam(Optimizer):
         lr, eps, weight_decay = (float(group[k]) for k in ('lr', 'eps', 'weight_decay'))
         beta1, beta2 = (float(b) for b in group['betas'])
         rho_inf = 2 / (1 - beta2) - 1
-        for p in group['params']:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state['step'] = tensor(0.0, dtype=float32)
-                state['exp_avg'] = zeros_like(p)
-                state['exp_avg_sq'] = zeros_like(p)
+        for p, state in self._params_with_grads(group, 'exp_avg', 'exp_avg_sq'):
             step = count_step(state)
             bias_correction2 = 1 - beta2 ** step
             rho_t = rho_inf - 2 * step * beta2 ** step / bias_correction2

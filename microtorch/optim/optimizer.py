@@ -11,7 +11,7 @@ import warnings
 
 from .. import backends
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..creation import tensor
+from ..creation import tensor, zeros_like
 from .._dtype import float32
 from ..tensor import Tensor
 
@@ -149,6 +149,23 @@ class Optimizer:
 
     def _update(self, group):
         raise NotImplementedError
+
+    def _params_with_grads(self, group, *state_names):
+        """(param, state) for each parameter of group that has a grad. Its first step makes
+        the state as PyTorch's does: the float32 step counter, then each named entry: an array
+        of zeros like the parameter, or for a (name, value) pair a float32 scalar."""
+        for p in group['params']:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state['step'] = tensor(0.0, dtype=float32)
+                for name in state_names:
+                    if isinstance(name, tuple):
+                        state[name[0]] = tensor(float(name[1]), dtype=float32)
+                    else:
+                        state[name] = zeros_like(p)
+            yield p, state
 
     @staticmethod
     def _bump(p):

@@ -31,13 +31,7 @@ class RMSprop(Optimizer):
         lr, alpha, eps = float(group['lr']), float(group['alpha']), float(group['eps'])
         weight_decay, momentum = float(group['weight_decay']), float(group['momentum'])
         centered, maximize = bool(group['centered']), bool(group['maximize'])
-        for p in group['params']:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state['step'] = tensor(0.0, dtype=float32)
-                state['square_avg'] = zeros_like(p)
+        for p, state in self._params_with_grads(group, 'square_avg'):
             if momentum and 'momentum_buffer' not in state:
                 state['momentum_buffer'] = zeros_like(p)
             if centered and 'grad_avg' not in state:
@@ -104,14 +98,7 @@ class Adadelta(Optimizer):
 
     def _update(self, group):
         lr, rho, eps = float(group['lr']), float(group['rho']), float(group['eps'])
-        for p in group['params']:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state['step'] = tensor(0.0, dtype=float32)
-                state['square_avg'] = zeros_like(p)
-                state['acc_delta'] = zeros_like(p)
+        for p, state in self._params_with_grads(group, 'square_avg', 'acc_delta'):
             count_step(state)
             self._backend(p).adadelta_step(
                 p._data, p.grad._data, state['square_avg']._data, state['acc_delta']._data,
