@@ -33,6 +33,9 @@ from .ops.functional import (
     vstack, row_stack, column_stack, tile, roll, meshgrid, var_mean, std_mean, lerp, logaddexp,
     hypot, median, kthvalue, repeat_interleave, sinh, cosh, asin, acos, atan, asinh, acosh,
     atanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, atan2, arctan2, unique)
+from .ops.functional import (
+    scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, take,
+    take_along_dim, select, masked_scatter)
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

@@ -63,7 +63,8 @@ KERNELS = {
         'softmax_forward', 'softmax_backward', 'log_softmax_forward',
         'log_softmax_backward')},
     'indexing.cu': {'gather_forward': ALL, 'gather_backward': FLOAT,
-                    'index_backward': FLOAT},
+                    'index_backward': FLOAT, 'scatter_forward': ALL,
+                    'scatter_reduce_forward': NUMBER},
     'loss.cu': {name: FLOAT for name in (
         'mse_loss_forward', 'mse_loss_backward', 'l1_loss_forward', 'l1_loss_backward',
         'smooth_l1_loss_forward', 'smooth_l1_loss_backward',
