@@ -262,6 +262,31 @@ def dropout_mask(shape, p=0.5):
     return seeded_dropout(microtorch.ones(shape, dtype=microtorch.float64), p).numpy()
 
 
+def scatter_ref(x, dim, index, src, reduce=None, include_self=True):
+    """NumPy's scatter along dim: np.<ufunc>.at at index (write when reduce is None; 'mean'
+    is the sum over the count of the values combined)."""
+    index = np.asarray(index)
+    out = np.array(x, dtype=float)
+    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grids[dim] = index
+    at = tuple(grids)
+    src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else \
+        src[tuple(slice(n) for n in index.shape)]
+    if reduce is None:
+        out[at] = src
+        return out
+    if not include_self:
+        out[at] = {'sum': 0, 'mean': 0, 'prod': 1, 'amax': -np.inf, 'amin': np.inf}[reduce]
+    ufunc = {'sum': np.add, 'mean': np.add, 'prod': np.multiply, 'amax': np.maximum,
+             'amin': np.minimum}[reduce]
+    ufunc.at(out, at, src)
+    if reduce == 'mean':
+        count = np.full(out.shape, 1.0 if include_self else 0.0)
+        np.add.at(count, at, 1.0)
+        out = np.where(count > 0, out / np.maximum(count, 1), x)
+    return out
+
+
 # ---- the table -----------------------------------------------------------------------------
 
 @dataclass
@@ -303,6 +328,16 @@ def logsumexp_ref(x, dim, keepdims=False):
 S, M, B = (4,), (3, 4), (2, 3, 4)      # the usual shapes: vector, matrix, batch
 POS = per(positive)
 I_ = [0, 2, 0, 0]                      # an index with repeats: its grads must accumulate
+SCATTER_I = [[0, 1, 2, 0], [2, 0, 1, 1]]       # along dim 0: no column names a row twice
+REPEATS_I = [[0, 1, 2, 0], [2, 2, 2, 0]]       # and one that does (the reductions combine)
+
+
+def masked_scatter_ref(x, mask, s):
+    """x with s's leading elements, in order, where mask (broadcast) is True."""
+    mask = np.broadcast_to(mask, x.shape)
+    out = np.array(x)
+    out[mask] = s.reshape(-1)[:int(mask.sum())]
+    return out
 
 OPS = [
     # binary arithmetic, with broadcasting and Python scalars on either side
@@ -749,6 +784,44 @@ OPS = [
                                            1).sum()),
     Op('cross_entropy/probabilities', lambda x, y: nnF(x).cross_entropy(x, y), (M, M),
        lambda x, y: -(y * np.log(softmax_ref(x, 1))).sum(1).mean()),
+    # scatters along a dim (distinct targets for scatter, whose repeats keep any one value;
+    # repeats for the reductions); index_add/index_copy/index_fill, take, select, masked_scatter
+    Op('scatter', lambda x, s: x.scatter(0, idx(x, SCATTER_I), s), (M, (2, 4)),
+       lambda x, s: scatter_ref(x, 0, SCATTER_I, s)),
+    Op('scatter/value', lambda x: x.scatter(1, idx(x, [[0], [3], [1]]), 1.5), (M,),
+       lambda x: scatter_ref(x, 1, [[0], [3], [1]], 1.5)),
+    Op('scatter/dim1_small_src', lambda x, s: x.scatter(-1, idx(x, [[2, 0], [1, 3]]), s),
+       (M, (2, 2)), lambda x, s: scatter_ref(x, 1, [[2, 0], [1, 3]], s)),
+    Op('scatter_add', lambda x, s: x.scatter_add(0, idx(x, REPEATS_I), s), (M, (2, 4)),
+       lambda x, s: scatter_ref(x, 0, REPEATS_I, s, 'sum')),
+    *(Op(f'scatter_reduce/{r}' + ('' if keep else '_exclude_self'),
+         lambda x, s, r=r, keep=keep: x.scatter_reduce(0, idx(x, REPEATS_I), s, r,
+                                                       include_self=keep),
+         (M, (2, 4)), lambda x, s, r=r, keep=keep: scatter_ref(x, 0, REPEATS_I, s, r, keep),
+         distinct if r in ('amax', 'amin') else per(real))
+      for r in ('sum', 'prod', 'mean', 'amax', 'amin') for keep in (True, False)),
+    Op('scatter_reduce/amax_dim1', lambda x, s: x.scatter_reduce(1, idx(x, [[3, 3, 0]] * 3), s,
+                                                                'amax'),
+       (M, (3, 3)), lambda x, s: scatter_ref(x, 1, [[3, 3, 0]] * 3, s, 'amax'), distinct),
+    Op('index_add', lambda x, s: x.index_add(1, idx(x, [0, 3, 0]), s), (M, (3, 3)),
+       lambda x, s: scatter_ref(x, 1, [[0, 3, 0]] * 3, s, 'sum')),
+    Op('index_add/alpha', lambda x, s: x.index_add(0, idx(x, [2, 2]), s, alpha=-1.5),
+       (M, (2, 4)), lambda x, s: scatter_ref(x, 0, [[2] * 4] * 2, -1.5 * s, 'sum')),
+    Op('index_copy', lambda x, s: x.index_copy(1, idx(x, [3, 0]), s), (M, (3, 2)),
+       lambda x, s: scatter_ref(x, 1, [[3, 0]] * 3, s)),
+    Op('index_fill', lambda x: x.index_fill(1, idx(x, [0, -1, 0]), -0.5), (M,),
+       lambda x: scatter_ref(x, 1, [[0, 3]] * 3, -0.5)),
+    Op('index_fill/value_tensor', lambda x, v: x.index_fill(0, idx(x, [2, 0, 2]), v), (M, ()),
+       lambda x, v: scatter_ref(x, 0, [[2] * 4, [0] * 4], v)),
+    Op('take', lambda x: x.take(idx(x, [[0, -1], [5, 5]])), (M,),
+       lambda x: x.reshape(-1)[[[0, -1], [5, 5]]]),
+    Op('take_along_dim', lambda x: x.take_along_dim(idx(x, [[0, 3, 3]]), 1), (M,),
+       lambda x: np.take_along_axis(x, np.array([[0, 3, 3]] * 3), 1)),
+    Op('take_along_dim/flat', lambda x: x.take_along_dim(idx(x, [[0, 11, 0]])), (M,),
+       lambda x: x.reshape(-1)[[0, 11, 0]]),
+    Op('select', lambda x: x.select(1, -2), (B,), lambda x: x[:, -2]),
+    Op('masked_scatter', lambda x, s: x.masked_scatter(idx(x, [True, False, False, True]), s),
+       (M, (2, 4)), lambda x, s: masked_scatter_ref(x, [True, False, False, True], s)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -772,7 +845,9 @@ REQUIRED_OPS = {
     'trace', 'masked_select', 'addmm', 'clamp_min', 'sort', 'msort', 'argsort', 'topk', 'median',
     'kthvalue', 'roll', 'repeat_interleave', 'tile', 'hstack', 'vstack', 'column_stack',
     'broadcast_to', 'meshgrid', 'lerp', 'logaddexp', 'hypot', 'sinh', 'cosh', 'asin', 'acos',
-    'atan', 'asinh', 'acosh', 'atanh', 'atan2', *NN_OPS,
+    'atan', 'asinh', 'acosh', 'atanh', 'atan2', *NN_OPS, 'scatter', 'scatter_add',
+    'scatter_reduce', 'index_add', 'index_copy', 'index_fill', 'take', 'take_along_dim', 'select',
+    'masked_scatter',
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',

@@ -203,6 +203,25 @@ OP_KERNELS = {
     **{loss: ((f'{loss}_forward', 'sum_forward'), (f'{loss}_backward',)) for loss in (
         'mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
         'binary_cross_entropy_with_logits', 'cross_entropy')},
+    # the scatters: a copy of the input, then the scatter; their gradients are gathers (and
+    # a scatter of zeros into the input's); mean divides by a scatter-added count; amax/amin
+    # split the gradient among ties (compare, scatter-add, div); prod divides out each input
+    **{op: (('copy', 'scatter_forward'), ('scatter_forward', 'gather_forward'))
+       for op in ('scatter', 'index_copy')},
+    'scatter_add': (('copy', 'scatter_reduce_forward'), ('view', 'gather_forward')),
+    'scatter_reduce': (('copy', 'scatter_forward', 'scatter_reduce_forward', 'where_forward',
+                        'compare_forward', 'div_forward', 'floor_divide_forward'),
+                       ('view', 'scatter_forward', 'gather_forward', 'compare_forward',
+                        'scatter_reduce_forward', 'div_forward', 'mul_forward',
+                        'where_forward', 'copy')),
+    'index_add': (('copy', 'scatter_reduce_forward', 'mul_forward'),
+                  ('view', 'gather_forward', 'mul_forward')),
+    'index_fill': (('scatter_forward', 'compare_forward', 'add_forward', 'where_forward'),
+                   ('where_forward', 'sum_forward')),
+    'take': (('copy',), ('index_backward',)),
+    'take_along_dim': (('gather_forward',), ('gather_backward', 'sum_forward')),
+    'select': (('view',), ('index_backward',)),
+    'masked_scatter': (('copy',), ('copy', 'index_backward', 'sum_forward')),
 }
 
 
