@@ -2027,6 +2027,10 @@ def index_add(input, dim, index, source, *, alpha=1):
                            'scalar type')
     check_same_device(input, index)
     check_same_device(input, source)
+    if input._data.ndim <= 1:                   # PyTorch's vector path words it apart
+        data = index._data
+        if data.size and bool(((data < 0) | (data >= self_shape[0])).any()):
+            raise IndexError('index out of range in self')
     _check_index_range(index, self_shape[dim], dim)
     if type(alpha) is not int or alpha != 1:
         source = mul(source, alpha) if input.is_floating_point() else \
@@ -2134,12 +2138,12 @@ def take_along_dim(input, indices, dim=None):
     are taken flat."""
     _require_tensor(indices, 'take_along_dim', 'indices')
     if indices.dtype is not _dtype.int64:
-        raise RuntimeError('torch.take_along_dim(): dtype of indices should be Long but got '
+        raise RuntimeError('microtorch.take_along_dim(): dtype of indices should be Long but got '
                            f'{type_name(indices.dtype)}')
     if dim is None:
         return gather(reshape(input, -1), 0, reshape(indices, -1))
     if input._data.ndim != indices._data.ndim:
-        raise RuntimeError('torch.take_along_dim(): input and indices should have the same '
+        raise RuntimeError('microtorch.take_along_dim(): input and indices should have the same '
                            f'number of dimensions, but got {input._data.ndim} dimensions for '
                            f'input, and {indices._data.ndim} dimensions for indices')
     dim = wrap_dim(dim, input._data.ndim)
