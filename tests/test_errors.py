@@ -934,6 +934,13 @@ for _name, _exc, _message, _call in (
          'of ones in mask', lambda lib, m, i: i.masked_scatter_(m | True, i[:1])),
         ('masked_scatter-dtype', RuntimeError, 'masked_scatter: expected self and source to '
          'have same dtypes but gotLong and Float', lambda lib, m, i: i.masked_scatter(m, i * 1.)),
+        ('take-bounds-matrix', IndexError, 'out of range: tried to access index 6 on a tensor '
+         'of 6 elements.', lambda lib, m, i: lib.zeros(2, 3).take(lib.tensor([6]))),
+        ('select-bounds-dim1', IndexError, 'select(): index 3 out of range for tensor of size '
+         '[2, 3] at dimension 1', lambda lib, m, i: lib.zeros(2, 3).select(1, 3)),
+        ('masked_scatter-float-self', RuntimeError, 'masked_scatter: expected self and source '
+         'to have same dtypes but gotFloat and Long',
+         lambda lib, m, i: lib.zeros(2).masked_scatter(m, i)),
 ):
     @case(_name, _exc, _message)
     def _(lib, _call=_call):
