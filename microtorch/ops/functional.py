@@ -11,6 +11,7 @@ import warnings
 from .. import _dtype
 from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
                      broadcast_shapes)
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from . import elementwise as E
 from . import binary as B
@@ -1941,8 +1942,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         from ..creation import full
         src = full(index.shape, value, dtype=input.dtype, device=input.device)
     if reduce is not None:
-        return I.ScatterReduce.apply(input, src, _as_index(index), dim,
-                                     'sum' if reduce == 'add' else 'prod', True)
+        return I.ScatterWithReduce.apply(input, src, _as_index(index), dim,
+                                         'sum' if reduce == 'add' else 'prod', True)
     return I.Scatter.apply(input, src, _as_index(index), dim)
 
 
@@ -1973,16 +1974,12 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         return I.ScatterReduce.apply(input, src, index, dim, reduce, bool(include_self))
     from ..creation import ones, zeros
     start = ones if include_self else zeros
-    count = I.ScatterReduce.apply(
-        start(input.shape, dtype=input.dtype, device=input.device),
-        ones(index.shape, dtype=input.dtype, device=input.device), index, dim, 'sum', True)
-    base = input if include_self else I.ScatterFill.apply(input, index, dim,
-                                                         input.dtype.np.type(0))
-    total = I.ScatterReduce.apply(base, src, index, dim, 'sum', True)
-    count = masked_fill(count, count == 0, 1)               # untouched: input as it is
-    if input.is_floating_point():
-        return div(total, count)
-    return div(total, count, rounding_mode='floor')
+    with no_grad():                             # how many values meet at each position
+        count = I.ScatterReduce.apply(
+            start(input.shape, dtype=input.dtype, device=input.device),
+            ones(index.shape, dtype=input.dtype, device=input.device), index, dim, 'sum', True)
+        count = masked_fill(count, count == 0, 1)           # untouched: input as it is
+    return I.ScatterMean.apply(input, src, index, count, dim, bool(include_self))
 
 
 def _along_dim(index, shape, dim):

@@ -206,6 +206,43 @@ class IndexAdd(ScatterReduce):
     node_name = 'IndexAddBackward0'
 
 
+class ScatterMean(Function):
+    """scatter_reduce(..., 'mean'): the sum over `count`, the number of values combined at
+    each position (at least 1: where index never points, x stays as it is); integers round
+    down, as PyTorch's."""
+    node_name = 'ScatterReduceBackward0'
+
+    @staticmethod
+    def forward(ctx, x, src, index, count, dim, include_self):
+        backend = ctx.backend
+        base = x if include_self else backend.scatter(x, index, x.dtype.type(0), dim)
+        total = backend.scatter_reduce(base, index, src, dim, 'sum')
+        ctx.save_for_backward(index, count)
+        ctx.dim, ctx.include_self = dim, include_self
+        if x.dtype.kind == 'f':
+            return backend.div_forward(total, count)
+        return backend.floor_divide_forward(total, count)
+
+    @staticmethod
+    def backward(ctx, gy):
+        index, count = ctx.saved_tensors
+        share = gy / count
+        gx = share if ctx.include_self else ScatterFill.apply(share, index, ctx.dim, 0)
+        return gx, _src_grad(share, index, ctx.dim), None, None, None, None
+
+
+class ScatterWithReduce(ScatterReduce):
+    """scatter(..., reduce='add' or 'multiply'): PyTorch defines no derivative for it (the
+    output requires grad; a backward through it raises)."""
+    node_name = 'NotImplemented'
+
+    @staticmethod
+    def backward(ctx, gy):
+        raise RuntimeError('derivative for aten::scatter is not implemented')
+
+    backward_data = backward
+
+
 def _block_of(t, shape):
     """t's leading block of `shape` (all of t when the shapes agree), on the graph."""
     if tuple(t.shape) == tuple(shape) or not t.ndim:
