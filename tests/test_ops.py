@@ -1005,3 +1005,115 @@ def test_against_torch(row, device, rng, torch):
         assert g is not None, f'input {i}: no grad'
         np.testing.assert_allclose(_host(g), e.numpy(), rtol=1e-10, atol=1e-12,
                                    err_msg=f'grad of input {i}')
+
+
+# ---- the scatter family: what the table's smooth inputs leave out ------------------------
+
+def _grads_both(torch, fn, arrays, seed):
+    """fn's value and the gradients of its float inputs, in microtorch and in PyTorch."""
+    out = []
+    for lib in (microtorch, torch):
+        tensors = [lib.tensor(a, requires_grad=a.dtype.kind == 'f') if isinstance(a, np.ndarray)
+                   else a for a in arrays]
+        y = fn(lib, *tensors)
+        leaves = [t for t in tensors if getattr(t, 'requires_grad', False)]
+        grads = lib.autograd.grad(y, leaves, lib.tensor(seed), allow_unused=True)
+        out.append((y.detach().numpy(), [None if g is None else g.numpy() for g in grads]))
+    return out
+
+
+@pytest.mark.parametrize('reduce', ['sum', 'prod', 'mean', 'amax', 'amin'])
+@pytest.mark.parametrize('include_self', [True, False])
+def test_scatter_reduce_ties_and_zeros_as_torch(reduce, include_self, torch, rng):
+    """Ties share amax/amin's gradient evenly (x counted even without include_self, as
+    PyTorch counts it); prod's gradient holds through lone zeros of x and of src."""
+    x = np.array([[1.0, 3.0, 0.0, 2.0], [3.0, 0.0, 2.0, 2.0], [0.0, 3.0, 2.0, 1.0]])
+    src = np.array([[3.0, 3.0, 0.0, 2.0], [1.0, 3.0, 2.0, 0.0]])
+    index = [[0, 0, 2, 1], [0, 2, 2, 1]]
+    seed = rng.standard_normal(x.shape)
+
+    def fn(lib, x, s):
+        return x.scatter_reduce(0, lib.tensor(index), s, reduce, include_self=include_self)
+    (mine, my_grads), (theirs, their_grads) = _grads_both(torch, fn, [x, src], seed)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    for g, e in zip(my_grads, their_grads):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14)
+
+
+def test_scatter_reduce_mean_of_integers_rounds_down_as_torch(torch):
+    for include_self in (True, False):
+        got, expected = (lib.zeros(3, dtype=lib.int64).scatter_reduce(
+            0, lib.tensor([1, 1, 2]), lib.tensor([-2, -3, 5]), 'mean',
+            include_self=include_self) for lib in (microtorch, torch))
+        assert got.tolist() == expected.tolist()
+
+
+def test_scatter_reduce_integer_extremes_without_self(torch):
+    for reduce in ('amax', 'amin', 'prod'):
+        got, expected = (lib.tensor([7, 7, 7]).scatter_reduce(
+            0, lib.tensor([0, 0, 2]), lib.tensor([-4, 9, 3]), reduce, include_self=False)
+            for lib in (microtorch, torch))
+        assert got.tolist() == expected.tolist(), reduce
+
+
+INPLACE_SCATTERS = [
+    ('scatter_', lambda lib, s: (0, lib.tensor([[2, 0, 1, 1]]), s[:1])),
+    ('scatter_', lambda lib, s: (1, lib.tensor([[3], [0], [1]]), -1.5)),
+    ('scatter_add_', lambda lib, s: (0, lib.tensor([[2, 2, 1, 1]]), s[:1])),
+    ('scatter_reduce_', lambda lib, s: (0, lib.tensor([[2, 2, 1, 1]]), s[:1], 'amax')),
+    ('index_add_', lambda lib, s: (1, lib.tensor([3, 3]), s[:, :2])),
+    ('index_copy_', lambda lib, s: (1, lib.tensor([3, 0]), s[:, :2])),
+    ('index_fill_', lambda lib, s: (1, lib.tensor([3, 0]), 0.25)),
+    ('masked_scatter_', lambda lib, s: (lib.tensor([True, False, True, False]), s)),
+]
+
+
+@pytest.mark.parametrize('name, args', INPLACE_SCATTERS, ids=[f'{n}{i}' for i, (n, _) in
+                                                               enumerate(INPLACE_SCATTERS)])
+def test_scatter_family_in_place_as_torch(name, args, torch, rng):
+    """x.op_(...) writes op(x, ...) into x (its version goes up), takes its history, and a
+    leaf that requires grad refuses it, as in PyTorch."""
+    x0, s0, seed = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), \
+        rng.standard_normal((3, 4))
+    results = []
+    for lib in (microtorch, torch):
+        leaf = lib.tensor(x0, requires_grad=True)
+        src = lib.tensor(s0, requires_grad=True)
+        with pytest.raises(RuntimeError, match='a leaf Variable that requires grad'):
+            getattr(leaf, name)(*args(lib, src))
+        x = leaf * 1
+        version = x._version
+        assert getattr(x, name)(*args(lib, src)) is x
+        assert x._version == version + 1
+        grads = lib.autograd.grad(x, (leaf, src), lib.tensor(seed), allow_unused=True)
+        plain = lib.tensor(x0)
+        getattr(plain, name)(*args(lib, lib.tensor(s0)))
+        results.append((x.detach().numpy(), plain.numpy(),
+                        [None if g is None else g.numpy() for g in grads]))
+    (x, plain, grads), (tx, tplain, tgrads) = results
+    np.testing.assert_allclose(x, tx, rtol=1e-12)
+    np.testing.assert_allclose(plain, tplain, rtol=1e-12)
+    for g, e in zip(grads, tgrads):
+        assert (g is None or not g.any()) if e is None else np.allclose(g, e, rtol=1e-12)
+
+
+def test_select_is_a_view(torch):
+    """select shares the input's storage both ways, as narrow and basic indexing do."""
+    for lib in (microtorch, torch):
+        x = lib.zeros(2, 3)
+        row = x.select(1, -1)
+        row[0] = 5.0
+        x[1, 2] = 7.0
+        assert row.tolist() == [5.0, 7.0] and x[:, 2].tolist() == [5.0, 7.0]
+        assert row._base is x
+
+
+def test_scatter_with_a_larger_src_has_no_gradient_shape(torch):
+    """PyTorch lets src be larger than index, but the gather that is its gradient has
+    index's shape: a backward into such a src fails in both libraries."""
+    for lib in (microtorch, torch):
+        src = lib.ones(3, 5, requires_grad=True)
+        y = lib.zeros(3, 4).scatter(0, lib.tensor([[0, 1, 2, 0]]), src)
+        assert y[0].tolist() == [1.0, 0.0, 0.0, 1.0]
+        with pytest.raises(RuntimeError):
+            y.sum().backward()

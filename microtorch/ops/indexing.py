@@ -3,6 +3,8 @@
 Basic indices (ints, slices, None, Ellipsis) give views; integer arrays and boolean masks give
 copies, and their backward adds repeated indices' gradients together (np.add.at semantics).
 """
+import math
+
 from ..autograd.function import Function
 from .reduction import Gather
 
@@ -104,9 +106,15 @@ class IndexPut(Function):
 # ---- scatters along a dim: scatter, scatter_add, scatter_reduce (and index_add, index_copy,
 # index_fill through them). Their backwards are gathers and scatters of the gradient.
 
-def _src_grad(gy, index, dim):
-    """The gradient of a scatter's src: gy gathered at index (index's shape, PyTorch's rule;
-    a src larger than index gets the engine's shape error, as in PyTorch)."""
+def _src_grad(ctx, gy, index, dim):
+    """The gradient of a scatter's src: gy gathered at index. It has index's shape (PyTorch's
+    rule), so a src larger than index cannot take it: PyTorch's error then."""
+    src_shape = ctx.src_shape
+    if tuple(index.shape) != src_shape and index.numel() != math.prod(src_shape) and \
+            ctx.needs_input_grad[1]:
+        raise RuntimeError(f'Function {ctx.name()} returned an invalid gradient at index 1 - '
+                           f'got {list(index.shape)} but expected shape compatible with '
+                           f'{list(src_shape)}')
     return Gather.apply(gy, index, dim)
 
 
@@ -133,7 +141,7 @@ class Scatter(Function):
     @staticmethod
     def forward(ctx, x, src, index, dim):
         ctx.save_for_backward(index)
-        ctx.dim = dim
+        ctx.dim, ctx.src_shape = dim, src.shape
         return ctx.backend.scatter(x, index, src, dim)
 
     @staticmethod
@@ -141,7 +149,7 @@ class Scatter(Function):
         index, = ctx.saved_tensors
         need_x, need_src = ctx.needs_input_grad[:2]
         gx = ScatterFill.apply(gy, index, ctx.dim, 0) if need_x else None
-        gsrc = _src_grad(gy, index, ctx.dim) if need_src else None
+        gsrc = _src_grad(ctx, gy, index, ctx.dim) if need_src else None
         return gx, gsrc, None, None
 
 
@@ -176,6 +184,7 @@ class ScatterReduce(Function):
             base = ctx.backend.scatter(x, index, _identity(reduce, x.dtype), dim)
         out = ctx.backend.scatter_reduce(base, index, src, dim, reduce)
         ctx.dim, ctx.reduce, ctx.include_self = dim, reduce, include_self
+        ctx.src_shape = src.shape
         if reduce == 'sum':
             ctx.save_for_backward(index)
         else:
@@ -188,11 +197,11 @@ class ScatterReduce(Function):
         saved = ctx.saved_tensors
         index = saved[0]
         if reduce == 'sum':
-            gx, gsrc = gy, _src_grad(gy, index, dim)
+            gx, gsrc = gy, _src_grad(ctx, gy, index, dim)
         elif reduce == 'prod':
-            gx, gsrc = _prod_grads(gy, *saved, dim, ctx.include_self)
+            gx, gsrc = _prod_grads(ctx, gy, *saved, dim, ctx.include_self)
         else:
-            gx, gsrc = _extreme_grads(gy, *saved, dim)
+            gx, gsrc = _extreme_grads(ctx, gy, *saved, dim)
         if not ctx.include_self:                # x's value at the positions hit was unused
             gx = ScatterFill.apply(gx, index, dim, 0)
         return gx, gsrc, None, None, None, None
@@ -218,7 +227,7 @@ class ScatterMean(Function):
         base = x if include_self else backend.scatter(x, index, x.dtype.type(0), dim)
         total = backend.scatter_reduce(base, index, src, dim, 'sum')
         ctx.save_for_backward(index, count)
-        ctx.dim, ctx.include_self = dim, include_self
+        ctx.dim, ctx.include_self, ctx.src_shape = dim, include_self, src.shape
         if x.dtype.kind == 'f':
             return backend.div_forward(total, count)
         return backend.floor_divide_forward(total, count)
@@ -228,7 +237,7 @@ class ScatterMean(Function):
         index, count = ctx.saved_tensors
         share = gy / count
         gx = share if ctx.include_self else ScatterFill.apply(share, index, ctx.dim, 0)
-        return gx, _src_grad(share, index, ctx.dim), None, None, None, None
+        return gx, _src_grad(ctx, share, index, ctx.dim), None, None, None, None
 
 
 class ScatterWithReduce(ScatterReduce):
@@ -250,7 +259,7 @@ def _block_of(t, shape):
     return GetItem.apply(t, tuple(slice(n) for n in shape))
 
 
-def _extreme_grads(gy, index, x, src, out, dim):
+def _extreme_grads(ctx, gy, index, x, src, out, dim):
     """amax/amin: the gradient goes to every input equal to the result, split evenly among
     the ties (x counted even without include_self, as PyTorch counts it)."""
     src = _block_of(src, index.shape)
@@ -259,10 +268,10 @@ def _extreme_grads(gy, index, x, src, out, dim):
     src_wins = (src == value).to(x.dtype)
     ties = ScatterReduce.apply(x_wins, src_wins, index, dim, 'sum', True)
     share = gy / ties
-    return x_wins * share, src_wins * Gather.apply(share, index, dim)
+    return x_wins * share, src_wins * _src_grad(ctx, share, index, dim)
 
 
-def _prod_grads(gy, index, x, src, out, dim, include_self):
+def _prod_grads(ctx, gy, index, x, src, out, dim, include_self):
     """prod: the product of the others, also where x or src holds a zero (the result over
     the inputs with that zero taken as 1)."""
     src = _block_of(src, index.shape)
@@ -275,6 +284,6 @@ def _prod_grads(gy, index, x, src, out, dim, include_self):
     lone_zero = src_zero & (Gather.apply(zeros_there, index, dim) == 1)
     without_src = ScatterReduce.apply(x, src.masked_fill(lone_zero, 1), index, dim, 'prod',
                                       include_self)
-    through_others = Gather.apply(gy * without_src, index, dim)
+    through_others = _src_grad(ctx, gy * without_src, index, dim)
     through_out = Gather.apply(gy * out, index, dim) / src.masked_fill(src_zero, 1)
     return gx, through_others.where(lone_zero, through_out)
