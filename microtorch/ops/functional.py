@@ -1360,11 +1360,7 @@ def gather(input, dim, index):
                                f'{list(index.shape)} to be no larger than self '
                                f'{list(input.shape)} apart from dimension {dim}')
     check_same_device(input, index)
-    n = input.shape[dim] if input.ndim else 1
-    outside = (index._data < 0) | (index._data >= n)      # no negative indices, as PyTorch
-    if outside.any():                                     # which names the first in order
-        raise RuntimeError(f'index {int(index._data[outside][0])} is out of bounds for '
-                           f'dimension {dim} with size {n}')
+    _check_index_range(index, input.shape[dim] if input.ndim else 1, dim)   # no negatives
     return R.Gather.apply(input, cast(index, _dtype.int64), dim)    # the kernels take int64
 
 
