@@ -397,6 +397,26 @@ def indexing_cases():
     return cases
 
 
+def scatter_cases():
+    """scatter (distinct targets: repeats keep any one value) and scatter_reduce (repeats)."""
+    cases = []
+    distinct = np.array([[0, 1, 2, 0], [2, 0, 1, 1]])
+    repeats = np.array([[0, 1, 2, 0], [2, 2, 2, 0]])
+    for dt in FLOATS + INTS + (np.bool_,):
+        cases.append(Case('scatter dim 0', lambda b, x, i, s: b.scatter(x, i, s, 0),
+                          [draw(M, dt), distinct, draw((3, 4), dt)]))
+        cases.append(Case('scatter number, strided x', lambda b, x, i, one=dt(1): b.scatter(
+            x.T, i, one, -1), [draw((4, 3), dt), np.array([[2], [0], [1]])]))
+    for dt in FLOATS + INTS:
+        for reduce in ('sum', 'prod', 'amax', 'amin'):
+            cases.append(Case(f'scatter_reduce {reduce}', lambda b, x, i, s, r=reduce:
+                              b.scatter_reduce(x, i, s, 0, r),
+                              [draw(M, dt), repeats, draw((2, 4), dt)], REDUCE_TOL))
+        cases.append(Case('scatter_reduce sum 0-dim', lambda b, x, i, s: b.scatter_reduce(
+            x, i, s, 0, 'sum'), [draw((), dt), np.array([0, 0]), draw((2,), dt)], REDUCE_TOL))
+    return cases
+
+
 def loss_cases():
     cases = []
     t = REDUCE_TOL
@@ -606,7 +626,7 @@ def main(argv=None):
     compile_all(gpu)
     record_launches(gpu)
     cases = (unary_cases() + binary_cases() + reduction_cases() + softmax_cases() +
-             indexing_cases() + loss_cases() + optimizer_cases())
+             indexing_cases() + loss_cases() + optimizer_cases() + scatter_cases())
     start = time.perf_counter()
     for case in cases:
         if args.only in case.name:

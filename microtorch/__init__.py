@@ -41,6 +41,9 @@ from .ops.composite import (
     atleast_3d, tensor_split, diff)
 from .sampling import normal, bernoulli, multinomial, poisson
 from ._dtype import finfo, iinfo
+from .ops.functional import (
+    scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, take,
+    take_along_dim, select, masked_scatter)
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

@@ -851,6 +851,96 @@ for _name, _exc, _message, _call in (
         ('mask-shape-setitem', IndexError, 'The shape of the mask [1, 3] at index 1 does not '
          'match the shape of the indexed tensor [1, 2] at index 1',
          lambda lib, m, i: i.reshape(1, 2).__setitem__(lib.tensor([[True, False, True]]), 0)),
+        # scatter, scatter_add, scatter_reduce; index_add, index_copy, index_fill; take,
+        # take_along_dim, select, masked_scatter (the in-place forms change nothing)
+        ('scatter-float-index', RuntimeError, 'scatter(): Expected dtype int32/int64 for index',
+         lambda lib, m, i: i.scatter(0, i.float(), i)),
+        ('scatter-bounds', RuntimeError, 'index 2 is out of bounds for dimension 0 with size 2',
+         lambda lib, m, i: i.scatter(0, i, i)),
+        ('scatter_-bounds', RuntimeError, 'index 2 is out of bounds for dimension 0 with size '
+         '2', lambda lib, m, i: i.scatter_(0, i + 0, 5)),
+        ('scatter-negative-index', RuntimeError, 'index -1 is out of bounds for dimension 0 '
+         'with size 2', lambda lib, m, i: i.scatter(0, i - 2, i)),
+        ('scatter-dtype', RuntimeError, 'scatter(): Expected self.dtype to be equal to '
+         'src.dtype', lambda lib, m, i: i.scatter(0, i - 1, i.float())),
+        ('scatter-index-ndim', RuntimeError, 'Index tensor must have the same number of '
+         'dimensions as self tensor', lambda lib, m, i: i.scatter(0, (i - 1).reshape(1, 2), i)),
+        ('scatter-index-larger', RuntimeError, 'Expected index [3] to be no larger than self '
+         '[2] apart from dimension 0 and to be no larger size than src [2]',
+         lambda lib, m, i: i.scatter(0, lib.tensor([0, 0, 0]), i)),
+        ('scatter-dim', IndexError, 'Dimension out of range (expected to be in range of [-1, '
+         '0], but got 1)', lambda lib, m, i: i.scatter(1, i - 1, i)),
+        ('scatter-reduce-name', RuntimeError, 'reduce argument must be either add or multiply.',
+         lambda lib, m, i: i.scatter(0, i - 1, 1, reduce='sum')),
+        ('scatter_add_-bounds', RuntimeError, 'index 2 is out of bounds for dimension 0 with '
+         'size 2', lambda lib, m, i: i.scatter_add_(0, i + 0, i + 0)),
+        ('scatter_add-dtype', RuntimeError, 'scatter(): Expected self.dtype to be equal to '
+         'src.dtype', lambda lib, m, i: i.scatter_add(0, i - 1, i.float())),
+        ('scatter_reduce-name', RuntimeError, 'reduce argument must be either sum, prod, mean, '
+         'amax or amin, got add', lambda lib, m, i: i.scatter_reduce(0, i - 1, i, 'add')),
+        ('scatter_reduce_-bounds', RuntimeError, 'index 2 is out of bounds for dimension 0 '
+         'with size 2', lambda lib, m, i: i.scatter_reduce_(0, i + 0, i + 0, 'amax')),
+        ('index_add-float-index', RuntimeError, 'index_add_(): Expected dtype int32/int64 for '
+         'index but got: Float', lambda lib, m, i: i.index_add(0, i.float(), i)),
+        ('index_add-2d-index', IndexError, 'index_add_(): Index is supposed to be a vector, but '
+         'got dim: 2 with type: Long and size: [1, 2]',
+         lambda lib, m, i: i.index_add(0, (i - 1).reshape(1, 2), i)),
+        ('index_add-count', RuntimeError, 'index_add_(): Number of indices (1) should be equal '
+         'to source.size(dim): (2), for dim: 0', lambda lib, m, i: i.index_add(0, i[:1], i)),
+        ('index_add-shape', RuntimeError, 'source tensor shape must match self tensor shape, '
+         'excluding the specified dimension. Got self.shape = [2] source.shape = [2, 1]',
+         lambda lib, m, i: i.index_add(0, i - 1, i.reshape(2, 1))),
+        ('index_add_-dtype', RuntimeError, 'index_add_(): self (Long) and source (Float) must '
+         'have the same scalar type', lambda lib, m, i: i.index_add_(0, i - 1, i.float())),
+        ('index_add_-bounds', IndexError, 'index out of range in self',
+         lambda lib, m, i: i.index_add_(0, i + 0, i + 0)),
+        ('index_add_-bounds-2d', RuntimeError, 'index 2 is out of bounds for dimension 1 with '
+         'size 2', lambda lib, m, i: i.expand(1, 2).clone().index_add_(1, i + 0, i.expand(1, 2))),
+        ('index_copy-int32', RuntimeError, 'index_copy_(): Expected a long tensor for index, '
+         'but got Int', lambda lib, m, i: i.index_copy(0, (i - 1).int(), i)),
+        ('index_copy_-bounds', IndexError, 'index_copy_(): index 2 is out of bounds for '
+         'dimension 0 with size 2', lambda lib, m, i: i.index_copy_(0, i + 0, i + 0)),
+        ('index_copy-count', IndexError, 'index_copy_(): Number of indices (1) should be equal '
+         'to source.size(dim) (2)', lambda lib, m, i: i.index_copy(0, i[:1], i)),
+        ('index_copy-dtype', RuntimeError, 'index_copy_(): self and source expected to have '
+         'the same dtype, but got (self) Long and (source) Float',
+         lambda lib, m, i: i.index_copy(0, i - 1, i.float())),
+        ('index_fill-int32', IndexError, 'index_fill_(): Expected dtype int64 for index.',
+         lambda lib, m, i: i.index_fill(0, i.int() - 1, 0)),
+        ('index_fill_-bounds', IndexError, 'index 2 is out of bounds for dimension 0 with size '
+         '2', lambda lib, m, i: i.index_fill_(0, i + 0, 0)),
+        ('index_fill-1d-value', RuntimeError, 'index_fill_ only supports a 0-dimensional value '
+         'tensor, but got tensor with 1 dimension(s).',
+         lambda lib, m, i: i.index_fill(0, i - 1, i)),
+        ('take-bounds', IndexError, 'out of range: tried to access index 2 on a tensor of 2 '
+         'elements.', lambda lib, m, i: i.take(i)),
+        ('take-int32', RuntimeError, 'take(): Expected a long tensor for index, but got Int',
+         lambda lib, m, i: i.take(i.int() - 1)),
+        ('take_along_dim-int32', RuntimeError, 'microtorch.take_along_dim(): dtype of indices '
+         'should be Long but got Int', lambda lib, m, i: i.take_along_dim(i.int() - 1, 0)),
+        ('take_along_dim-ndim', RuntimeError, 'microtorch.take_along_dim(): input and indices '
+         'should have the same number of dimensions, but got 1 dimensions for input, and 2 '
+         'dimensions for indices',
+         lambda lib, m, i: i.take_along_dim((i - 1).reshape(1, 2), 0)),
+        ('take_along_dim-bounds', RuntimeError, 'index 2 is out of bounds for dimension 0 with '
+         'size 2', lambda lib, m, i: i.take_along_dim(i)),
+        ('select-bounds', IndexError, 'select(): index 2 out of range for tensor of size [2] at '
+         'dimension 0', lambda lib, m, i: i.select(0, 2)),
+        ('select-0d', IndexError, 'select() cannot be applied to a 0-dim tensor.',
+         lambda lib, m, i: i[0].select(0, 0)),
+        ('masked_scatter-int-mask', RuntimeError, 'masked_scatter_ only supports boolean masks, '
+         'but got mask with dtype Long', lambda lib, m, i: i.masked_scatter(i, i)),
+        ('masked_scatter_-short-source', RuntimeError, 'Number of elements of source < number '
+         'of ones in mask', lambda lib, m, i: i.masked_scatter_(m | True, i[:1])),
+        ('masked_scatter-dtype', RuntimeError, 'masked_scatter: expected self and source to '
+         'have same dtypes but gotLong and Float', lambda lib, m, i: i.masked_scatter(m, i * 1.)),
+        ('take-bounds-matrix', IndexError, 'out of range: tried to access index 6 on a tensor '
+         'of 6 elements.', lambda lib, m, i: lib.zeros(2, 3).take(lib.tensor([6]))),
+        ('select-bounds-dim1', IndexError, 'select(): index 3 out of range for tensor of size '
+         '[2, 3] at dimension 1', lambda lib, m, i: lib.zeros(2, 3).select(1, 3)),
+        ('masked_scatter-float-self', RuntimeError, 'masked_scatter: expected self and source '
+         'to have same dtypes but gotFloat and Long',
+         lambda lib, m, i: lib.zeros(2).masked_scatter(m, i)),
 ):
     @case(_name, _exc, _message)
     def _(lib, _call=_call):

@@ -269,6 +269,31 @@ def dropout_mask(shape, p=0.5):
     return seeded_dropout(microtorch.ones(shape, dtype=microtorch.float64), p).numpy()
 
 
+def scatter_ref(x, dim, index, src, reduce=None, include_self=True):
+    """NumPy's scatter along dim: np.<ufunc>.at at index (write when reduce is None; 'mean'
+    is the sum over the count of the values combined)."""
+    index = np.asarray(index)
+    out = np.array(x, dtype=float)
+    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grids[dim] = index
+    at = tuple(grids)
+    src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else \
+        src[tuple(slice(n) for n in index.shape)]
+    if reduce is None:
+        out[at] = src
+        return out
+    if not include_self:
+        out[at] = {'sum': 0, 'mean': 0, 'prod': 1, 'amax': -np.inf, 'amin': np.inf}[reduce]
+    ufunc = {'sum': np.add, 'mean': np.add, 'prod': np.multiply, 'amax': np.maximum,
+             'amin': np.minimum}[reduce]
+    ufunc.at(out, at, src)
+    if reduce == 'mean':
+        count = np.full(out.shape, 1.0 if include_self else 0.0)
+        np.add.at(count, at, 1.0)
+        out = np.where(count > 0, out / np.maximum(count, 1), x)
+    return out
+
+
 # ---- the table -----------------------------------------------------------------------------
 
 @dataclass
@@ -310,6 +335,16 @@ def logsumexp_ref(x, dim, keepdims=False):
 S, M, B = (4,), (3, 4), (2, 3, 4)      # the usual shapes: vector, matrix, batch
 POS = per(positive)
 I_ = [0, 2, 0, 0]                      # an index with repeats: its grads must accumulate
+SCATTER_I = [[0, 1, 2, 0], [2, 0, 1, 1]]       # along dim 0: no column names a row twice
+REPEATS_I = [[0, 1, 2, 0], [2, 2, 2, 0]]       # and one that does (the reductions combine)
+
+
+def masked_scatter_ref(x, mask, s):
+    """x with s's leading elements, in order, where mask (broadcast) is True."""
+    mask = np.broadcast_to(mask, x.shape)
+    out = np.array(x)
+    out[mask] = s.reshape(-1)[:int(mask.sum())]
+    return out
 
 OPS = [
     # binary arithmetic, with broadcasting and Python scalars on either side
@@ -824,6 +859,44 @@ OPS = [
        lambda x, t: (t * (np.log(t) - x)).sum() / x.shape[0], per(real, positive)),
     Op('kl_div/log_target', lambda x, t: nnF(x).kl_div(x, t, reduction='none', log_target=True),
        (M, M), lambda x, t: np.exp(t) * (t - x)),
+    # scatters along a dim (distinct targets for scatter, whose repeats keep any one value;
+    # repeats for the reductions); index_add/index_copy/index_fill, take, select, masked_scatter
+    Op('scatter', lambda x, s: x.scatter(0, idx(x, SCATTER_I), s), (M, (2, 4)),
+       lambda x, s: scatter_ref(x, 0, SCATTER_I, s)),
+    Op('scatter/value', lambda x: x.scatter(1, idx(x, [[0], [3], [1]]), 1.5), (M,),
+       lambda x: scatter_ref(x, 1, [[0], [3], [1]], 1.5)),
+    Op('scatter/dim1_small_src', lambda x, s: x.scatter(-1, idx(x, [[2, 0], [1, 3]]), s),
+       (M, (2, 2)), lambda x, s: scatter_ref(x, 1, [[2, 0], [1, 3]], s)),
+    Op('scatter_add', lambda x, s: x.scatter_add(0, idx(x, REPEATS_I), s), (M, (2, 4)),
+       lambda x, s: scatter_ref(x, 0, REPEATS_I, s, 'sum')),
+    *(Op(f'scatter_reduce/{r}' + ('' if keep else '_exclude_self'),
+         lambda x, s, r=r, keep=keep: x.scatter_reduce(0, idx(x, REPEATS_I), s, r,
+                                                       include_self=keep),
+         (M, (2, 4)), lambda x, s, r=r, keep=keep: scatter_ref(x, 0, REPEATS_I, s, r, keep),
+         distinct if r in ('amax', 'amin') else per(real))
+      for r in ('sum', 'prod', 'mean', 'amax', 'amin') for keep in (True, False)),
+    Op('scatter_reduce/amax_dim1', lambda x, s: x.scatter_reduce(1, idx(x, [[3, 3, 0]] * 3), s,
+                                                                'amax'),
+       (M, (3, 3)), lambda x, s: scatter_ref(x, 1, [[3, 3, 0]] * 3, s, 'amax'), distinct),
+    Op('index_add', lambda x, s: x.index_add(1, idx(x, [0, 3, 0]), s), (M, (3, 3)),
+       lambda x, s: scatter_ref(x, 1, [[0, 3, 0]] * 3, s, 'sum')),
+    Op('index_add/alpha', lambda x, s: x.index_add(0, idx(x, [2, 2]), s, alpha=-1.5),
+       (M, (2, 4)), lambda x, s: scatter_ref(x, 0, [[2] * 4] * 2, -1.5 * s, 'sum')),
+    Op('index_copy', lambda x, s: x.index_copy(1, idx(x, [3, 0]), s), (M, (3, 2)),
+       lambda x, s: scatter_ref(x, 1, [[3, 0]] * 3, s)),
+    Op('index_fill', lambda x: x.index_fill(1, idx(x, [0, -1, 0]), -0.5), (M,),
+       lambda x: scatter_ref(x, 1, [[0, 3]] * 3, -0.5)),
+    Op('index_fill/value_tensor', lambda x, v: x.index_fill(0, idx(x, [2, 0, 2]), v), (M, ()),
+       lambda x, v: scatter_ref(x, 0, [[2] * 4, [0] * 4], v)),
+    Op('take', lambda x: x.take(idx(x, [[0, -1], [5, 5]])), (M,),
+       lambda x: x.reshape(-1)[[[0, -1], [5, 5]]]),
+    Op('take_along_dim', lambda x: x.take_along_dim(idx(x, [[0, 3, 3]]), 1), (M,),
+       lambda x: np.take_along_axis(x, np.array([[0, 3, 3]] * 3), 1)),
+    Op('take_along_dim/flat', lambda x: x.take_along_dim(idx(x, [[0, 11, 0]])), (M,),
+       lambda x: x.reshape(-1)[[0, 11, 0]]),
+    Op('select', lambda x: x.select(1, -2), (B,), lambda x: x[:, -2]),
+    Op('masked_scatter', lambda x, s: x.masked_scatter(idx(x, [True, False, False, True]), s),
+       (M, (2, 4)), lambda x, s: masked_scatter_ref(x, [True, False, False, True], s)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -852,7 +925,8 @@ REQUIRED_OPS = {
     'atan', 'asinh', 'acosh', 'atanh', 'atan2', 'addcmul', 'addcdiv', 'mv', 'inner',
     'tensordot', 'einsum', 'movedim', 'swapaxes', 'fliplr', 'flipud', 'rot90', 'tensor_split',
     'diff', 'deg2rad', 'rad2deg', 'nan_to_num', 'nansum', 'nanmean', 'dist', 'atleast_3d',
-    *NN_OPS,
+    'scatter', 'scatter_add', 'scatter_reduce', 'index_add', 'index_copy', 'index_fill', 'take',
+    'take_along_dim', 'select', 'masked_scatter', *NN_OPS,
 }
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
@@ -1010,3 +1084,115 @@ def test_against_torch(row, device, rng, torch):
         assert g is not None, f'input {i}: no grad'
         np.testing.assert_allclose(_host(g), e.numpy(), rtol=1e-10, atol=1e-12,
                                    err_msg=f'grad of input {i}')
+
+
+# ---- the scatter family: what the table's smooth inputs leave out ------------------------
+
+def _grads_both(torch, fn, arrays, seed):
+    """fn's value and the gradients of its float inputs, in microtorch and in PyTorch."""
+    out = []
+    for lib in (microtorch, torch):
+        tensors = [lib.tensor(a, requires_grad=a.dtype.kind == 'f') if isinstance(a, np.ndarray)
+                   else a for a in arrays]
+        y = fn(lib, *tensors)
+        leaves = [t for t in tensors if getattr(t, 'requires_grad', False)]
+        grads = lib.autograd.grad(y, leaves, lib.tensor(seed), allow_unused=True)
+        out.append((y.detach().numpy(), [None if g is None else g.numpy() for g in grads]))
+    return out
+
+
+@pytest.mark.parametrize('reduce', ['sum', 'prod', 'mean', 'amax', 'amin'])
+@pytest.mark.parametrize('include_self', [True, False])
+def test_scatter_reduce_ties_and_zeros_as_torch(reduce, include_self, torch, rng):
+    """Ties share amax/amin's gradient evenly (x counted even without include_self, as
+    PyTorch counts it); prod's gradient holds through lone zeros of x and of src."""
+    x = np.array([[1.0, 3.0, 0.0, 2.0], [3.0, 0.0, 2.0, 2.0], [0.0, 3.0, 2.0, 1.0]])
+    src = np.array([[3.0, 3.0, 0.0, 2.0], [1.0, 3.0, 2.0, 0.0]])
+    index = [[0, 0, 2, 1], [0, 2, 2, 1]]
+    seed = rng.standard_normal(x.shape)
+
+    def fn(lib, x, s):
+        return x.scatter_reduce(0, lib.tensor(index), s, reduce, include_self=include_self)
+    (mine, my_grads), (theirs, their_grads) = _grads_both(torch, fn, [x, src], seed)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    for g, e in zip(my_grads, their_grads):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14)
+
+
+def test_scatter_reduce_mean_of_integers_rounds_down_as_torch(torch):
+    for include_self in (True, False):
+        got, expected = (lib.zeros(3, dtype=lib.int64).scatter_reduce(
+            0, lib.tensor([1, 1, 2]), lib.tensor([-2, -3, 5]), 'mean',
+            include_self=include_self) for lib in (microtorch, torch))
+        assert got.tolist() == expected.tolist()
+
+
+def test_scatter_reduce_integer_extremes_without_self(torch):
+    for reduce in ('amax', 'amin', 'prod'):
+        got, expected = (lib.tensor([7, 7, 7]).scatter_reduce(
+            0, lib.tensor([0, 0, 2]), lib.tensor([-4, 9, 3]), reduce, include_self=False)
+            for lib in (microtorch, torch))
+        assert got.tolist() == expected.tolist(), reduce
+
+
+INPLACE_SCATTERS = [
+    ('scatter_', lambda lib, s: (0, lib.tensor([[2, 0, 1, 1]]), s[:1])),
+    ('scatter_', lambda lib, s: (1, lib.tensor([[3], [0], [1]]), -1.5)),
+    ('scatter_add_', lambda lib, s: (0, lib.tensor([[2, 2, 1, 1]]), s[:1])),
+    ('scatter_reduce_', lambda lib, s: (0, lib.tensor([[2, 2, 1, 1]]), s[:1], 'amax')),
+    ('index_add_', lambda lib, s: (1, lib.tensor([3, 3]), s[:, :2])),
+    ('index_copy_', lambda lib, s: (1, lib.tensor([3, 0]), s[:, :2])),
+    ('index_fill_', lambda lib, s: (1, lib.tensor([3, 0]), 0.25)),
+    ('masked_scatter_', lambda lib, s: (lib.tensor([True, False, True, False]), s)),
+]
+
+
+@pytest.mark.parametrize('name, args', INPLACE_SCATTERS, ids=[f'{n}{i}' for i, (n, _) in
+                                                               enumerate(INPLACE_SCATTERS)])
+def test_scatter_family_in_place_as_torch(name, args, torch, rng):
+    """x.op_(...) writes op(x, ...) into x (its version goes up), takes its history, and a
+    leaf that requires grad refuses it, as in PyTorch."""
+    x0, s0, seed = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), \
+        rng.standard_normal((3, 4))
+    results = []
+    for lib in (microtorch, torch):
+        leaf = lib.tensor(x0, requires_grad=True)
+        src = lib.tensor(s0, requires_grad=True)
+        with pytest.raises(RuntimeError, match='a leaf Variable that requires grad'):
+            getattr(leaf, name)(*args(lib, src))
+        x = leaf * 1
+        version = x._version
+        assert getattr(x, name)(*args(lib, src)) is x
+        assert x._version == version + 1
+        grads = lib.autograd.grad(x, (leaf, src), lib.tensor(seed), allow_unused=True)
+        plain = lib.tensor(x0)
+        getattr(plain, name)(*args(lib, lib.tensor(s0)))
+        results.append((x.detach().numpy(), plain.numpy(),
+                        [None if g is None else g.numpy() for g in grads]))
+    (x, plain, grads), (tx, tplain, tgrads) = results
+    np.testing.assert_allclose(x, tx, rtol=1e-12)
+    np.testing.assert_allclose(plain, tplain, rtol=1e-12)
+    for g, e in zip(grads, tgrads):
+        assert (g is None or not g.any()) if e is None else np.allclose(g, e, rtol=1e-12)
+
+
+def test_select_is_a_view(torch):
+    """select shares the input's storage both ways, as narrow and basic indexing do."""
+    for lib in (microtorch, torch):
+        x = lib.zeros(2, 3)
+        row = x.select(1, -1)
+        row[0] = 5.0
+        x[1, 2] = 7.0
+        assert row.tolist() == [5.0, 7.0] and x[:, 2].tolist() == [5.0, 7.0]
+        assert row._base is x
+
+
+def test_scatter_with_a_larger_src_has_no_gradient_shape(torch):
+    """PyTorch lets src be larger than index, but the gather that is its gradient has
+    index's shape: a backward into such a src fails in both libraries."""
+    for lib in (microtorch, torch):
+        src = lib.ones(3, 5, requires_grad=True)
+        y = lib.zeros(3, 4).scatter(0, lib.tensor([[0, 1, 2, 0]]), src)
+        assert y[0].tolist() == [1.0, 0.0, 0.0, 1.0]
+        with pytest.raises(RuntimeError):
+            y.sum().backward()

@@ -570,6 +570,43 @@ def scatter_add(index, values, dim, shape):
     return out
 
 
+def _flat_if_scalar(x, index):
+    """(x, index, shape to give back): a 0-dim x or index taken as 1-D (PyTorch's rule)."""
+    if x.ndim and index.ndim:
+        return x, index, None
+    return x.reshape(-1), index.reshape(-1), x.shape
+
+
+def _leading_block(src, shape):
+    """src's elements at the positions of an array of `shape`: src may be larger."""
+    src = src.reshape(-1) if src.ndim == 0 else src
+    return src[tuple(slice(n) for n in shape)]
+
+
+def scatter(x, index, src, dim):
+    """A copy of x with src[p] (or the number src) at p with p[dim] = index[p]."""
+    x, index, shape = _flat_if_scalar(x, index)
+    out = x.copy()
+    if isinstance(src, np.ndarray):
+        src = _leading_block(src, index.shape)
+    out[_along_dim_index(index, dim)] = src
+    return out if shape is None else out.reshape(shape)
+
+
+_SCATTER_UFUNCS = {'sum': np.add, 'prod': np.multiply, 'amax': np.maximum,
+                   'amin': np.minimum}
+
+
+def scatter_reduce(x, index, src, dim, reduce):
+    """A copy of x with src[p] combined into p with p[dim] = index[p] ('sum', 'prod',
+    'amax', 'amin'; every repeat counts)."""
+    x, index, shape = _flat_if_scalar(x, index)
+    out = x.copy()
+    _SCATTER_UFUNCS[reduce].at(out, _along_dim_index(index, dim),
+                               _leading_block(src, index.shape))
+    return out if shape is None else out.reshape(shape)
+
+
 def logsumexp_forward(x, dims, keepdim):
     # initial=-inf: over a size-0 dim the max is -inf (and the result -inf, as PyTorch)
     m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)

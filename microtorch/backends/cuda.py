@@ -1077,6 +1077,43 @@ def scatter_add(index, values, dim, shape):
     return out
 
 
+def _scatter_launch(kernel, x, index, src, dim, *extra):
+    """A contiguous copy of x with `kernel` scattering src (an array, or a number) into it at
+    index along dim."""
+    if x.ndim == 0 or index.ndim == 0:          # taken as 1-D, as PyTorch does
+        out = _scatter_launch(kernel, x.reshape(-1), index.reshape(-1),
+                              src.reshape(-1) if isinstance(src, cp.ndarray) else src, 0,
+                              *extra)
+        return out.reshape(x.shape)
+    dim = dim + x.ndim if dim < 0 else dim
+    out = cp.array(x, order='C', copy=True)
+    n = index.size
+    if n:
+        if isinstance(src, cp.ndarray):
+            src = _c(src[tuple(slice(k) for k in index.shape)])
+        else:
+            src = cp.full(index.shape, src, x.dtype)
+        meta = _meta((x.ndim, dim, x.shape[dim]) + index.shape +
+                     _contiguous_strides(x.shape))
+        _launch(kernel, x.dtype, _grid(n), (src, _c(index), out, _i64(n), meta) + extra)
+    return out
+
+
+def scatter(x, index, src, dim):
+    """A copy of x with src[p] (or the number src) at p with p[dim] = index[p]."""
+    return _scatter_launch('scatter_forward', x, index, src, dim)
+
+
+_SCATTER_MODES = {'sum': 0, 'prod': 1, 'amax': 2, 'amin': 3}
+
+
+def scatter_reduce(x, index, src, dim, reduce):
+    """A copy of x with src[p] combined into p with p[dim] = index[p] ('sum', 'prod',
+    'amax', 'amin'; every repeat counts)."""
+    return _scatter_launch('scatter_reduce_forward', x, index, src, dim,
+                           _i32(_SCATTER_MODES[reduce]))
+
+
 def index_backward(index, gy, shape, accumulate):
     """Zeros of `shape` with gy written at `index`; repeated indices add when accumulate."""
     out = cp.zeros(shape, gy.dtype)
@@ -1436,7 +1473,8 @@ _GUARDED = (
     'sub_forward', 'mul_forward', 'div_forward', 'pow_forward', 'maximum_forward',
     'minimum_forward', 'compare', 'where_forward', 'maximum_backward', 'minimum_backward',
     'sum_forward', 'sum_to_shape', 'var_forward', 'max_forward', 'min_forward', 'argmax',
-    'argmin', 'logsumexp_forward', 'gather', 'scatter_add', 'index_backward',
+    'argmin', 'logsumexp_forward', 'gather', 'scatter_add', 'index_backward', 'scatter',
+    'scatter_reduce',
     'softmax_forward', 'softmax_backward', 'log_softmax_forward', 'log_softmax_backward',
     'mse_loss_forward', 'mse_loss_backward', 'l1_loss_forward', 'l1_loss_backward',
     'smooth_l1_loss_forward', 'smooth_l1_loss_backward', 'binary_cross_entropy_forward',

@@ -63,7 +63,8 @@ KERNELS = {
         'softmax_forward', 'softmax_backward', 'log_softmax_forward',
         'log_softmax_backward')},
     'indexing.cu': {'gather_forward': ALL, 'gather_backward': FLOAT,
-                    'index_backward': FLOAT},
+                    'index_backward': FLOAT, 'scatter_forward': ALL,
+                    'scatter_reduce_forward': NUMBER},
     'loss.cu': {name: FLOAT for name in (
         'mse_loss_forward', 'mse_loss_backward', 'l1_loss_forward', 'l1_loss_backward',
         'smooth_l1_loss_forward', 'smooth_l1_loss_backward',
@@ -246,6 +247,25 @@ OP_KERNELS = {
                 'sub_forward', 'sum_forward', 'div_forward'),
                ('log_backward', 'exp_backward', 'where_forward', 'mul_forward', 'neg_forward',
                 'div_forward', 'sum_forward')),
+    # the scatters: a copy of the input, then the scatter; their gradients are gathers (and
+    # a scatter of zeros into the input's); mean divides by a scatter-added count; amax/amin
+    # split the gradient among ties (compare, scatter-add, div); prod divides out each input
+    **{op: (('copy', 'scatter_forward'), ('scatter_forward', 'gather_forward'))
+       for op in ('scatter', 'index_copy')},
+    'scatter_add': (('copy', 'scatter_reduce_forward'), ('view', 'gather_forward')),
+    'scatter_reduce': (('copy', 'scatter_forward', 'scatter_reduce_forward', 'where_forward',
+                        'compare_forward', 'div_forward', 'floor_divide_forward'),
+                       ('view', 'scatter_forward', 'gather_forward', 'compare_forward',
+                        'scatter_reduce_forward', 'div_forward', 'mul_forward',
+                        'where_forward', 'copy')),
+    'index_add': (('copy', 'scatter_reduce_forward', 'mul_forward'),
+                  ('view', 'gather_forward', 'mul_forward')),
+    'index_fill': (('scatter_forward', 'compare_forward', 'add_forward', 'where_forward'),
+                   ('where_forward', 'sum_forward')),
+    'take': (('copy',), ('index_backward',)),
+    'take_along_dim': (('gather_forward',), ('gather_backward', 'sum_forward')),
+    'select': (('view',), ('index_backward',)),
+    'masked_scatter': (('copy',), ('copy', 'index_backward', 'sum_forward')),
 }
 
 

@@ -11,6 +11,7 @@ import warnings
 from .. import _dtype
 from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
                      broadcast_shapes)
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from . import elementwise as E
 from . import binary as B
@@ -1359,11 +1360,7 @@ def gather(input, dim, index):
                                f'{list(index.shape)} to be no larger than self '
                                f'{list(input.shape)} apart from dimension {dim}')
     check_same_device(input, index)
-    n = input.shape[dim] if input.ndim else 1
-    outside = (index._data < 0) | (index._data >= n)      # no negative indices, as PyTorch
-    if outside.any():                                     # which names the first in order
-        raise RuntimeError(f'index {int(index._data[outside][0])} is out of bounds for '
-                           f'dimension {dim} with size {n}')
+    _check_index_range(index, input.shape[dim] if input.ndim else 1, dim)   # no negatives
     return R.Gather.apply(input, cast(index, _dtype.int64), dim)    # the kernels take int64
 
 
@@ -1862,3 +1859,327 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 _NUMPY = __import__('numpy')
+
+
+# ---- scatters along a dim, index_add/index_copy/index_fill, take, select, masked_scatter ---
+
+def _check_scatter(input, dim, index, src=None):
+    """PyTorch's checks of a scatter's arguments, in its order; the dim, non-negative."""
+    dim = wrap_dim(dim, input._data.ndim)
+    if index._data.dtype.kind not in 'iu' or index._data.dtype.itemsize not in (4, 8):
+        raise RuntimeError('scatter(): Expected dtype int32/int64 for index')
+    if src is not None and src.dtype is not input.dtype:
+        raise RuntimeError('scatter(): Expected self.dtype to be equal to src.dtype')
+    ndim = builtins.max(input._data.ndim, 1)
+    if builtins.max(index._data.ndim, 1) != ndim:          # 0-dim counts as 1-D
+        raise RuntimeError('Index tensor must have the same number of dimensions as self '
+                           'tensor')
+    if src is not None and builtins.max(src._data.ndim, 1) != ndim:
+        raise RuntimeError('Index tensor must have the same number of dimensions as src '
+                           'tensor')
+    index_shape = index._data.shape if index._data.ndim else (1,)
+    self_shape = input._data.shape if input._data.ndim else (1,)
+    src_shape = None if src is None else (src._data.shape if src._data.ndim else (1,))
+    if index._data.size and (builtins.any(
+            d != dim and k > n for d, (k, n) in enumerate(zip(index_shape, self_shape))) or (
+            src_shape is not None and builtins.any(
+                k > n for k, n in zip(index_shape, src_shape)))):
+        message = (f'Expected index {list(index.shape)} to be no larger than self '
+                   f'{list(input.shape)} apart from dimension {dim}')
+        if src is not None:
+            message += f' and to be no larger size than src {list(src.shape)}'
+        raise RuntimeError(message)
+    check_same_device(input, index)
+    if src is not None:
+        check_same_device(input, src)
+    _check_index_range(index, self_shape[dim], dim)
+    return dim
+
+
+def _check_index_range(index, size, dim, error=RuntimeError, prefix='', low=0):
+    """PyTorch's error for the first index (in order) outside [low, size) along dim."""
+    data = index._data
+    outside = (data < low) | (data >= size)
+    if data.size and bool(outside.any()):
+        first = int(data.reshape(-1)[int(outside.reshape(-1).argmax())])
+        raise error(f'{prefix}index {first} is out of bounds for dimension {dim} with size '
+                    f'{size}')
+
+
+def _as_index(index):
+    return cast(index, _dtype.int64)            # the kernels take int64
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """input with src[p] (or a number, `value`) written at p with p[dim] = index[p].
+    reduce='add' or 'multiply' (deprecated in PyTorch) combines instead of writing."""
+    _require_tensor(index, 'scatter', 'index')
+    if src is None and value is None:
+        raise TypeError("scatter() missing required argument 'src' (or 'value')")
+    if not isinstance(src, Tensor) and src is not None:
+        src, value = None, src                  # scatter(dim, index, number)
+    if reduce is not None:
+        if reduce not in ('add', 'multiply'):
+            raise RuntimeError('reduce argument must be either add or multiply.')
+        if src is not None:
+            warnings.warn('The reduce argument of torch.scatter with Tensor src is deprecated '
+                          'and will be removed in a future PyTorch release. Use '
+                          'torch.scatter_reduce instead for more reduction options.',
+                          UserWarning, stacklevel=2)
+    dim = _check_scatter(input, dim, index, src)
+    if src is None:
+        value = _as_number(value)
+        if not isinstance(value, _NUMBER):
+            raise TypeError(f"scatter(): argument 'value' must be Number, not "
+                            f'{type(value).__name__}')
+        value = input.dtype.np.type(value)      # in input's dtype: 2.7 into int64 is 2
+        if reduce is None:
+            return I.ScatterFill.apply(input, _as_index(index), dim, value)
+        from ..creation import full
+        src = full(index.shape, value, dtype=input.dtype, device=input.device)
+    if reduce is not None:
+        return I.ScatterWithReduce.apply(input, src, _as_index(index), dim,
+                                         'sum' if reduce == 'add' else 'prod', True)
+    return I.Scatter.apply(input, src, _as_index(index), dim)
+
+
+def scatter_add(input, dim, index, src):
+    """input plus src[p] added at p with p[dim] = index[p] (repeats add up)."""
+    _require_tensor(index, 'scatter_add', 'index')
+    _require_tensor(src, 'scatter_add', 'src')
+    dim = _check_scatter(input, dim, index, src)
+    return I.ScatterAddSrc.apply(input, src, _as_index(index), dim, 'sum', True)
+
+
+_SCATTER_REDUCTIONS = {'sum': 'sum', 'prod': 'prod', 'mean': 'mean', 'amax': 'amax',
+                       'amin': 'amin', 'max': 'amax', 'min': 'amin'}   # PyTorch takes both
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """input with src[p] combined into p with p[dim] = index[p] by `reduce` ('sum', 'prod',
+    'mean', 'amax', 'amin'); include_self=False leaves input's value out where index
+    points. 'mean' is a sum over a count (integers: floored), both scatter-adds."""
+    _require_tensor(index, 'scatter_reduce', 'index')
+    _require_tensor(src, 'scatter_reduce', 'src')
+    dim = _check_scatter(input, dim, index, src)
+    if reduce not in _SCATTER_REDUCTIONS:
+        raise RuntimeError('reduce argument must be either sum, prod, mean, amax or amin, '
+                           f'got {reduce}')
+    reduce, index = _SCATTER_REDUCTIONS[reduce], _as_index(index)
+    if reduce != 'mean':
+        return I.ScatterReduce.apply(input, src, index, dim, reduce, bool(include_self))
+    from ..creation import ones, zeros
+    start = ones if include_self else zeros
+    with no_grad():                             # how many values meet at each position
+        count = I.ScatterReduce.apply(
+            start(input.shape, dtype=input.dtype, device=input.device),
+            ones(index.shape, dtype=input.dtype, device=input.device), index, dim, 'sum', True)
+        count = masked_fill(count, count == 0, 1)           # untouched: input as it is
+    return I.ScatterMean.apply(input, src, index, count, dim, bool(include_self))
+
+
+def _along_dim(index, shape, dim):
+    """A vector of indices along dim as a full index of `shape` for the scatters (each
+    index repeated over the other dims)."""
+    view = [1] * len(shape)
+    view[dim] = -1
+    return expand(index.reshape(view), shape)
+
+
+def _check_index_vector(name, index):
+    if index._data.ndim > 1:
+        raise IndexError(f'{name}(): Index is supposed to be a vector, but got dim: '
+                         f'{index._data.ndim} with type: {type_name(index.dtype)} '
+                         f'and size: {list(index.shape)}')
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """input plus alpha * source's slices added along dim at the positions index lists."""
+    _require_tensor(index, 'index_add', 'index')
+    _require_tensor(source, 'index_add', 'source')
+    dim = wrap_dim(dim, input._data.ndim)
+    _check_index_vector('index_add_', index)
+    if index._data.dtype.kind not in 'iu' or index._data.dtype.itemsize not in (4, 8):
+        raise RuntimeError('index_add_(): Expected dtype int32/int64 for index but got: '
+                           f'{type_name(index.dtype)}')
+    self_shape = list(input.shape) or [1]
+    source_shape = list(source.shape) or [1]
+    n = index._data.size
+    same_ndim = source._data.ndim == input._data.ndim
+    if same_ndim and n != source_shape[dim]:
+        raise RuntimeError(f'index_add_(): Number of indices ({n}) should be equal to '
+                           f'source.size(dim): ({source_shape[dim]}), for dim: {dim}')
+    if not same_ndim or builtins.any(
+            a != b for d, (a, b) in enumerate(zip(self_shape, source_shape)) if d != dim):
+        raise RuntimeError('source tensor shape must match self tensor shape, excluding the '
+                           f'specified dimension. Got self.shape = {list(input.shape)} '
+                           f'source.shape = {list(source.shape)}')
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f'index_add_(): self ({type_name(input.dtype)}) and '
+                           f'source ({type_name(source.dtype)}) must have the same '
+                           'scalar type')
+    check_same_device(input, index)
+    check_same_device(input, source)
+    if input._data.ndim <= 1:                   # PyTorch's vector path words it apart
+        data = index._data
+        if data.size and bool(((data < 0) | (data >= self_shape[0])).any()):
+            raise IndexError('index out of range in self')
+    _check_index_range(index, self_shape[dim], dim)
+    if type(alpha) is not int or alpha != 1:
+        source = mul(source, alpha) if input.is_floating_point() else \
+            cast(mul(source, alpha), input.dtype)
+    full_index = _along_dim(_as_index(index).reshape(-1), source_shape, dim)
+    if not source._data.ndim:                   # a 0-dim source's gradient is 0-dim too
+        full_index = full_index.reshape(())
+    return I.IndexAdd.apply(input, source, full_index, dim, 'sum', True)
+
+
+def index_copy(input, dim, index, source):
+    """input with source's slices along dim written at the positions index lists."""
+    _require_tensor(index, 'index_copy', 'index')
+    _require_tensor(source, 'index_copy', 'source')
+    dim = wrap_dim(dim, input._data.ndim)
+    if index._data.ndim > 1:
+        raise IndexError('index_copy_(): Index should have dimension 1 or 0 (got '
+                         f'{index._data.ndim})')
+    n = index._data.size
+    ndim, source_ndim = input._data.ndim, source._data.ndim
+    if ndim and source_ndim and ndim != source_ndim:
+        raise IndexError('index_copy_(): When source and destination are not scalars, their '
+                         f'dimensionality must match. Source dimensionality ({source_ndim}), '
+                         f'destination dimensionality ({ndim})')
+    source_shape = list(source.shape) or [1]
+    self_shape = list(input.shape) or [1]
+    if n != source_shape[dim]:
+        raise IndexError(f'index_copy_(): Number of indices ({n}) should be equal to '
+                         f'source.size(dim) ({source_shape[dim]})')
+    for d, (a, b) in enumerate(zip(self_shape, source_shape)):
+        if d != dim and a != b:
+            raise RuntimeError('index_copy_(): Source/destination tensor must have same slice '
+                               f'shapes. Destination slice shape: {a} at dimension {d} and '
+                               f'source slice shape: {b} at dimension {d}.')
+    if index.dtype is not _dtype.int64:
+        raise RuntimeError('index_copy_(): Expected a long tensor for index, but got '
+                           f'{type_name(index.dtype)}')
+    if source.dtype is not input.dtype:
+        raise RuntimeError('index_copy_(): self and source expected to have the same dtype, '
+                           f'but got (self) {type_name(input.dtype)} and (source) '
+                           f'{type_name(source.dtype)}')
+    check_same_device(input, index)
+    check_same_device(input, source)
+    _check_index_range(index, self_shape[dim], dim, IndexError, 'index_copy_(): ')
+    full_index = _along_dim(index.reshape(-1), source_shape, dim)
+    if not source._data.ndim:
+        full_index = full_index.reshape(())
+    return I.IndexCopy.apply(input, source, full_index, dim)
+
+
+def index_fill(input, dim, index, value):
+    """input with `value` (a number or a 0-dim tensor) at the positions index lists along
+    dim: masked_fill with a mask scattered from index, so that a tensor value gets the
+    gradients of the positions filled (each once, however often index names it)."""
+    _require_tensor(index, 'index_fill', 'index')
+    dim = wrap_dim(dim, input._data.ndim)
+    if index.dtype is not _dtype.int64:
+        raise IndexError('index_fill_(): Expected dtype int64 for index.')
+    if index._data.ndim > 1:
+        raise RuntimeError('Index has to be a vector/scalar')
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError('index_fill_ only supports a 0-dimensional value tensor, but got '
+                           f'tensor with {value._data.ndim} dimension(s).')
+    if not isinstance(value, Tensor) and not isinstance(_as_number(value), _NUMBER):
+        raise TypeError('index_fill() received an invalid combination of arguments - got '
+                        f'(int, Tensor, {type(value).__name__}), but expected one of: (int '
+                        'dim, Tensor index, Tensor value) or (int dim, Tensor index, Number '
+                        'value)')
+    check_same_device(input, index)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    _check_index_range(index, size, dim, IndexError, low=-size)
+    index = index.reshape(-1)
+    index = where(index < 0, index + size, index)       # index_fill counts from the end
+    from ..creation import zeros
+    shape = [1] * input._data.ndim
+    if shape:
+        shape[dim] = size
+    flat = zeros(size, dtype=_dtype.bool_, device=input.device)
+    mask = I.ScatterFill.apply(flat, index, 0, True).reshape(shape)
+    return masked_fill(input, mask, value)
+
+
+def take(input, index):
+    """input's elements at the flat positions `index` (negatives count from the end), in
+    index's shape."""
+    _require_tensor(index, 'take', 'index')
+    if index.dtype is not _dtype.int64:
+        raise RuntimeError('take(): Expected a long tensor for index, but got '
+                           f'{type_name(index.dtype)}')
+    check_same_device(input, index)
+    n = input._data.size
+    data = index._data
+    if data.size and not n:
+        raise IndexError('take(): tried to take from an empty tensor')
+    outside = (data < -n) | (data >= n)
+    if data.size and bool(outside.any()):
+        first = int(data.reshape(-1)[int(outside.reshape(-1).argmax())])
+        raise IndexError(f'out of range: tried to access index {first} on a tensor of {n} '
+                         'elements.')
+    return getitem(reshape(input, -1), (index,))
+
+
+def take_along_dim(input, indices, dim=None):
+    """gather after broadcasting input and indices in every dim but `dim`; with no dim, both
+    are taken flat."""
+    _require_tensor(indices, 'take_along_dim', 'indices')
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError('microtorch.take_along_dim(): dtype of indices should be Long but got '
+                           f'{type_name(indices.dtype)}')
+    if dim is None:
+        return gather(reshape(input, -1), 0, reshape(indices, -1))
+    if input._data.ndim != indices._data.ndim:
+        raise RuntimeError('microtorch.take_along_dim(): input and indices should have the same '
+                           f'number of dimensions, but got {input._data.ndim} dimensions for '
+                           f'input, and {indices._data.ndim} dimensions for indices')
+    dim = wrap_dim(dim, input._data.ndim)
+    ins, ids = list(input.shape), list(indices.shape)
+    ins[dim] = ids[dim] = 1
+    shape = list(broadcast_shapes(tuple(ins), tuple(ids)))
+    input_shape, index_shape = list(shape), list(shape)
+    if input._data.ndim:
+        input_shape[dim], index_shape[dim] = input.shape[dim], indices.shape[dim]
+    return gather(expand(input, input_shape), dim, expand(indices, index_shape))
+
+
+def select(input, dim, index):
+    """The slice of dim at `index`, without dim: a view (PyTorch's SelectBackward0)."""
+    if not input._data.ndim:
+        raise IndexError('select() cannot be applied to a 0-dim tensor.')
+    dim = wrap_dim(dim, input._data.ndim, 'select')
+    index = _as_number(index)
+    size = input._data.shape[dim]
+    if not -size <= index < size:
+        raise IndexError(f'select(): index {index} out of range for tensor of size '
+                         f'{list(input.shape)} at dimension {dim}')
+    return getitem(input, (slice(None),) * dim + (int(index),))
+
+
+def masked_scatter(input, mask, source):
+    """input with source's leading elements, in order, written where mask (broadcast with
+    input) is True."""
+    _require_tensor(mask, 'masked_scatter', 'mask')
+    _require_tensor(source, 'masked_scatter', 'source')
+    if mask._data.dtype.kind != 'b':
+        raise RuntimeError('masked_scatter_ only supports boolean masks, but got mask with '
+                           f'dtype {type_name(mask.dtype)}')
+    if source.dtype is not input.dtype:
+        raise RuntimeError('masked_scatter: expected self and source to have same dtypes but '
+                           f'got{type_name(input.dtype)} and '
+                           f'{type_name(source.dtype)}')
+    check_same_device(input, mask)
+    check_same_device(input, source)
+    shape = broadcast_shapes(input._data.shape, mask._data.shape)
+    mask = expand(mask, shape)
+    count = int(mask._data.sum())
+    if source._data.size < count:
+        raise RuntimeError('Number of elements of source < number of ones in mask')
+    values = getitem(reshape(source, -1), (slice(0, count),))
+    return index_put(expand(input, shape), (mask,), values)

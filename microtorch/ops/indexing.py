@@ -3,7 +3,10 @@
 Basic indices (ints, slices, None, Ellipsis) give views; integer arrays and boolean masks give
 copies, and their backward adds repeated indices' gradients together (np.add.at semantics).
 """
+import math
+
 from ..autograd.function import Function
+from .reduction import Gather
 
 
 def is_basic(index):
@@ -98,3 +101,189 @@ class IndexPut(Function):
             if gv.shape != ctx.value_shape:
                 gv = gv.sum_to_size(ctx.value_shape)
         return gx, gv, None
+
+
+# ---- scatters along a dim: scatter, scatter_add, scatter_reduce (and index_add, index_copy,
+# index_fill through them). Their backwards are gathers and scatters of the gradient.
+
+def _src_grad(ctx, gy, index, dim):
+    """The gradient of a scatter's src: gy gathered at index. It has index's shape (PyTorch's
+    rule), so a src larger than index cannot take it: PyTorch's error then."""
+    src_shape = ctx.src_shape
+    if tuple(index.shape) != src_shape and index.numel() != math.prod(src_shape) and \
+            ctx.needs_input_grad[1]:
+        raise RuntimeError(f'Function {ctx.name()} returned an invalid gradient at index 1 - '
+                           f'got {list(index.shape)} but expected shape compatible with '
+                           f'{list(src_shape)}')
+    return Gather.apply(gy, index, dim)
+
+
+class ScatterFill(Function):
+    """x with the number `value` written at index along dim: x.scatter(dim, index, value)."""
+    node_name = 'ScatterBackward1'
+
+    @staticmethod
+    def forward(ctx, x, index, dim, value):
+        ctx.save_for_backward(index)
+        ctx.dim = dim
+        return ctx.backend.scatter(x, index, value, dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        index, = ctx.saved_tensors
+        return ScatterFill.apply(gy, index, ctx.dim, 0), None, None, None
+
+
+class Scatter(Function):
+    """x with src[p] written at p with p[dim] = index[p]: x.scatter(dim, index, src)."""
+    node_name = 'ScatterBackward0'
+
+    @staticmethod
+    def forward(ctx, x, src, index, dim):
+        ctx.save_for_backward(index)
+        ctx.dim, ctx.src_shape = dim, src.shape
+        return ctx.backend.scatter(x, index, src, dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        index, = ctx.saved_tensors
+        need_x, need_src = ctx.needs_input_grad[:2]
+        gx = ScatterFill.apply(gy, index, ctx.dim, 0) if need_x else None
+        gsrc = _src_grad(ctx, gy, index, ctx.dim) if need_src else None
+        return gx, gsrc, None, None
+
+
+class IndexCopy(Scatter):
+    node_name = 'IndexCopyBackward0'
+
+
+_IDENTITY = {'sum': 0, 'prod': 1, 'amax': -float('inf'), 'amin': float('inf')}
+
+
+def _identity(reduce, dtype):
+    """The value a reduction starts from, in dtype (ints: their extreme values)."""
+    import numpy as np
+    value = _IDENTITY[reduce]
+    if dtype.kind in 'iu' and value in (float('inf'), -float('inf')):
+        info = np.iinfo(dtype)
+        return info.min if value < 0 else info.max
+    return value
+
+
+class ScatterReduce(Function):
+    """x with src combined into it at index along dim: x.scatter_reduce(dim, index, src,
+    reduce, include_self) for 'sum', 'prod', 'amax', 'amin' ('mean' is sum / count, in
+    functional.py). Without include_self the positions index hits start from the reduction's
+    identity instead of x."""
+    node_name = 'ScatterReduceBackward0'
+
+    @staticmethod
+    def forward(ctx, x, src, index, dim, reduce, include_self):
+        base = x
+        if not include_self:
+            base = ctx.backend.scatter(x, index, _identity(reduce, x.dtype), dim)
+        out = ctx.backend.scatter_reduce(base, index, src, dim, reduce)
+        ctx.dim, ctx.reduce, ctx.include_self = dim, reduce, include_self
+        ctx.src_shape = src.shape
+        if reduce == 'sum':
+            ctx.save_for_backward(index)
+        else:
+            ctx.save_for_backward(index, x, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        dim, reduce = ctx.dim, ctx.reduce
+        saved = ctx.saved_tensors
+        index = saved[0]
+        if reduce == 'sum':
+            gx, gsrc = gy, _src_grad(ctx, gy, index, dim)
+        elif reduce == 'prod':
+            gx, gsrc = _prod_grads(ctx, gy, *saved, dim, ctx.include_self)
+        else:
+            gx, gsrc = _extreme_grads(ctx, gy, *saved, dim)
+        if not ctx.include_self:                # x's value at the positions hit was unused
+            gx = ScatterFill.apply(gx, index, dim, 0)
+        return gx, gsrc, None, None, None, None
+
+
+class ScatterAddSrc(ScatterReduce):
+    node_name = 'ScatterAddBackward0'
+
+
+class IndexAdd(ScatterReduce):
+    node_name = 'IndexAddBackward0'
+
+
+class ScatterMean(Function):
+    """scatter_reduce(..., 'mean'): the sum over `count`, the number of values combined at
+    each position (at least 1: where index never points, x stays as it is); integers round
+    down, as PyTorch's."""
+    node_name = 'ScatterReduceBackward0'
+
+    @staticmethod
+    def forward(ctx, x, src, index, count, dim, include_self):
+        backend = ctx.backend
+        base = x if include_self else backend.scatter(x, index, x.dtype.type(0), dim)
+        total = backend.scatter_reduce(base, index, src, dim, 'sum')
+        ctx.save_for_backward(index, count)
+        ctx.dim, ctx.include_self, ctx.src_shape = dim, include_self, src.shape
+        if x.dtype.kind == 'f':
+            return backend.div_forward(total, count)
+        return backend.floor_divide_forward(total, count)
+
+    @staticmethod
+    def backward(ctx, gy):
+        index, count = ctx.saved_tensors
+        share = gy / count
+        gx = share if ctx.include_self else ScatterFill.apply(share, index, ctx.dim, 0)
+        return gx, _src_grad(ctx, share, index, ctx.dim), None, None, None, None
+
+
+class ScatterWithReduce(ScatterReduce):
+    """scatter(..., reduce='add' or 'multiply'): PyTorch defines no derivative for it (the
+    output requires grad; a backward through it raises)."""
+    node_name = 'NotImplemented'
+
+    @staticmethod
+    def backward(ctx, gy):
+        raise RuntimeError('derivative for aten::scatter is not implemented')
+
+    backward_data = backward
+
+
+def _block_of(t, shape):
+    """t's leading block of `shape` (all of t when the shapes agree), on the graph."""
+    if tuple(t.shape) == tuple(shape) or not t.ndim:
+        return t
+    return GetItem.apply(t, tuple(slice(n) for n in shape))
+
+
+def _extreme_grads(ctx, gy, index, x, src, out, dim):
+    """amax/amin: the gradient goes to every input equal to the result, split evenly among
+    the ties (x counted even without include_self, as PyTorch counts it)."""
+    src = _block_of(src, index.shape)
+    value = Gather.apply(out, index, dim)
+    x_wins = (x == out).to(x.dtype)
+    src_wins = (src == value).to(x.dtype)
+    ties = ScatterReduce.apply(x_wins, src_wins, index, dim, 'sum', True)
+    share = gy / ties
+    return x_wins * share, src_wins * _src_grad(ctx, share, index, dim)
+
+
+def _prod_grads(ctx, gy, index, x, src, out, dim, include_self):
+    """prod: the product of the others, also where x or src holds a zero (the result over
+    the inputs with that zero taken as 1)."""
+    src = _block_of(src, index.shape)
+    x_ones = x.masked_fill(x == 0, 1)
+    without_x = ScatterReduce.apply(x_ones, src, index, dim, 'prod', include_self)
+    gx = gy * without_x / x_ones
+    src_zero = src == 0
+    zeros_there = ScatterReduce.apply(x.new_zeros(x.shape), src_zero.to(x.dtype), index, dim,
+                                      'sum', True)
+    lone_zero = src_zero & (Gather.apply(zeros_there, index, dim) == 1)
+    without_src = ScatterReduce.apply(x, src.masked_fill(lone_zero, 1), index, dim, 'prod',
+                                      include_self)
+    through_others = _src_grad(ctx, gy * without_src, index, dim)
+    through_out = Gather.apply(gy * out, index, dim) / src.masked_fill(src_zero, 1)
+    return gx, through_others.where(lone_zero, through_out)

@@ -182,6 +182,21 @@ inline double longlong_as_double(long long v) {
     std::memcpy(&d, &v, 8);
     return d;
 }
+inline unsigned float_as_uint(float v) {
+    unsigned u;
+    std::memcpy(&u, &v, 4);
+    return u;
+}
+inline float uint_as_float(unsigned v) {
+    float f;
+    std::memcpy(&f, &v, 4);
+    return f;
+}
+inline long long double_as_longlong(double v) {
+    long long u;
+    std::memcpy(&u, &v, 8);
+    return u;
+}
 }  // namespace mt_emu
 
 asm(R"(
@@ -221,6 +236,17 @@ mt_emu_switch:
 #define __shfl_xor_sync(mask, v, lane_mask) mt_emu::shfl_xor((v), (lane_mask))
 #define __int_as_float(v) mt_emu::int_as_float(v)
 #define __longlong_as_double(v) mt_emu::longlong_as_double(v)
+#define __float_as_uint(v) mt_emu::float_as_uint(v)
+#define __uint_as_float(v) mt_emu::uint_as_float(v)
+#define __double_as_longlong(v) mt_emu::double_as_longlong(v)
+
+// One OS thread runs every CUDA thread, and fibers switch only at barriers and shuffles:
+// a compare-and-swap always sees the value it read.
+template <typename T> T atomicCAS(T* address, T compare, T v) {
+    const T old = *address;
+    if (old == compare) *address = v;
+    return old;
+}
 
 template <typename T> T atomicAdd(T* address, T v) {
     const T old = *address;
