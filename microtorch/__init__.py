@@ -32,7 +32,8 @@ from .ops.functional import (
     clamp_min, clamp_max, sort, argsort, msort, topk, broadcast_to, broadcast_tensors, hstack,
     vstack, row_stack, column_stack, tile, roll, meshgrid, var_mean, std_mean, lerp, logaddexp,
     hypot, median, kthvalue, repeat_interleave, sinh, cosh, asin, acos, atan, asinh, acosh,
-    atanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, atan2, arctan2, unique)
+    atanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, atan2, arctan2, unique,
+    erf, exp2, frac)
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

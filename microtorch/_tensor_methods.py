@@ -32,7 +32,8 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'clamp_max', 'sort', 'argsort', 'msort', 'topk', 'broadcast_to', 'tile', 'roll',
               'lerp', 'logaddexp', 'hypot', 'median', 'kthvalue', 'repeat_interleave', 'sinh',
               'cosh', 'asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'arcsin', 'arccos',
-              'arctan', 'arcsinh', 'arccosh', 'arctanh', 'atan2', 'arctan2', 'unique'):
+              'arctan', 'arcsinh', 'arccosh', 'arctanh', 'atan2', 'arctan2', 'unique', 'erf',
+              'exp2', 'frac'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 
@@ -409,7 +410,7 @@ Tensor.tanh_ = _inplace_method(F.tanh)
 for _name in ('abs', 'log', 'sqrt', 'sin', 'cos', 'reciprocal', 'log1p', 'expm1', 'log2',
               'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor', 'ceil', 'trunc', 'fix',
               'round', 'floor_divide', 'remainder', 'fmod', 'masked_fill', 'tril', 'triu',
-              'clamp_min', 'clamp_max'):
+              'clamp_min', 'clamp_max', 'erf', 'exp2', 'frac'):
     setattr(Tensor, _name + '_', _inplace_method(getattr(F, _name)))
 del _name
 

@@ -11,6 +11,8 @@ from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Si
                       NLLLoss, SiLU, ELU, GELU, BatchNorm1d, BatchNorm2d, LayerNorm,
                       Embedding, ModuleDict, ParameterList, ParameterDict, LogSigmoid,
                       HuberLoss, Conv2d, MaxPool2d, AvgPool2d)
+from .modules import (ReLU6, Hardtanh, Softsign, Mish, SELU, CELU, Hardsigmoid, Hardswish,
+                      Softshrink, Hardshrink, Tanhshrink, Threshold, Softmin, PReLU)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -19,4 +21,6 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'CrossEntropyLoss', 'NLLLoss', 'SiLU', 'ELU', 'GELU', 'BatchNorm1d', 'BatchNorm2d',
            'LayerNorm', 'Embedding', 'ModuleDict', 'ParameterList', 'ParameterDict',
            'LogSigmoid', 'HuberLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'functional', 'init',
-           'modules', 'utils']
+           'modules', 'utils', 'ReLU6', 'Hardtanh', 'Softsign', 'Mish', 'SELU', 'CELU',
+           'Hardsigmoid', 'Hardswish', 'Softshrink', 'Hardshrink', 'Tanhshrink', 'Threshold',
+           'Softmin', 'PReLU']
