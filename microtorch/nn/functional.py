@@ -63,7 +63,7 @@ def silu(input, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     """x above 0, alpha * (exp(x) - 1) below."""
-    return _activation(_E.Elu, 'elu', input, inplace, float(alpha))
+    return _activation(_E.Elu, 'elu', input, inplace, float(alpha), 1.0, 1.0)
 
 
 def gelu(input, approximate='none'):
