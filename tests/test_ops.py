@@ -788,7 +788,7 @@ OPS = [
        lambda x: np.where(x > 0.5, x, -1.5), per(away_from(0.5))),
     Op('erf', lambda x: x.erf(), (M,), lambda x: np.vectorize(math.erf)(x)),
     Op('exp2', lambda x: api(x).exp2(x), (B,), np.exp2),
-    Op('frac', lambda x: x.frac(), (M,), lambda x: x - np.trunc(x), steps),
+    Op('frac', lambda x: x.frac(), (M,), lambda x: x - np.trunc(x), per(steps)),
     Op('softmin', lambda x: nnF(x).softmin(x, 1), (B,), lambda x: softmax_ref(-x, 1)),
     Op('prelu', lambda x, w: nnF(x).prelu(x, w), (B, (3,)),
        lambda x, w: np.where(x > 0, x, w[:, None] * x), per(nonzero, real)),
