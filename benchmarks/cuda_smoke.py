@@ -204,11 +204,14 @@ def unary_cases():
         cases.append(Case('silu_forward', lambda b, x: b.silu_forward(x), [draw(B, dt) * 3]))
         cases.append(Case('silu_backward', lambda b, x, g: b.silu_backward(x, g),
                           [draw(B, dt) * 3, draw(B, dt)]))
-        for alpha in (1.0, 0.3):
-            cases.append(Case(f'elu_forward alpha={alpha}', lambda b, x, a=alpha:
-                              b.elu_forward(x, a), [draw(B, dt) * 3]))
-            cases.append(Case(f'elu_backward alpha={alpha}', lambda b, x, g, a=alpha:
-                              b.elu_backward(x, g, a), [draw(B, dt) * 3, draw(B, dt)]))
+        # elu; selu's and celu's (alpha 2) scales
+        for scales in ((1.0, 1.0, 1.0), (0.3, 1.0, 1.0), (1.6732632423543772, 1.0507009873554805,
+                                                          1.0), (2.0, 1.0, 0.5)):
+            cases.append(Case(f'elu_forward {scales}', lambda b, x, p=scales:
+                              b.elu_forward(x, *p), [with_points(draw(B, dt) * 3, 0.0)]))
+            cases.append(Case(f'elu_backward {scales}', lambda b, x, g, p=scales:
+                              b.elu_backward(x, g, *p),
+                              [with_points(draw(B, dt) * 3, 0.0), draw(B, dt)]))
         for approximate in ('none', 'tanh'):
             cases.append(Case(f'gelu_forward {approximate}', lambda b, x, a=approximate:
                               b.gelu_forward(x, a), [draw(B, dt) * 3]))
@@ -220,6 +223,54 @@ def unary_cases():
             cases.append(Case(f'softplus_backward beta={beta}', lambda b, x, g, beta=beta,
                               th=th: b.softplus_backward(x, g, beta, th),
                               [draw(B, dt) * 3, draw(B, dt)]))
+    cases += more_activation_cases()
+    return cases
+
+
+def with_points(x, *points):
+    """x with its first elements set to `points` (an op's kinks, where the gradient's side
+    is a convention to match)."""
+    x = x.copy()
+    x.flat[:len(points)] = points
+    return x
+
+
+def more_activation_cases():
+    """hardtanh, softsign, mish, hardsigmoid, hardswish, shrink, threshold, erf, exp2, frac:
+    inputs wide enough to reach every piece, with the kinks themselves among them."""
+    cases = []
+
+    def pair(name, params, x, forward_too=True):
+        label = f'{name} {params}' if params else name
+        if forward_too:
+            cases.append(Case(f'{name}_forward {label}', lambda b, x, p=params:
+                              getattr(b, name + '_forward')(x, *p), [x]))
+        cases.append(Case(f'{name}_backward {label}', lambda b, x, g, p=params:
+                          getattr(b, name + '_backward')(x, g, *p),
+                          [x, draw(x.shape, x.dtype)]))
+        cases.append(Case(f'{name}_backward gy=expand {label}', lambda b, x, g, p=params:
+                          getattr(b, name + '_backward')(x, b.xp.broadcast_to(g, x.shape), *p),
+                          [x, draw((), x.dtype)]))
+    for dt in FLOATS:
+        wide = draw(B, dt) * 4
+        pair('hardtanh', (-1.0, 1.0), with_points(wide, -1.0, 1.0))
+        pair('hardtanh', (0.0, 6.0), with_points(wide * 2, 0.0, 6.0))
+        pair('softsign', (), with_points(wide, 0.0))
+        pair('mish', (), with_points(wide * 3, 0.0))
+        pair('hardsigmoid', (), with_points(wide, -3.0, 3.0))
+        pair('hardswish', (), with_points(wide, -3.0, 3.0))
+        for soft in (True, False):
+            pair('shrink', (0.5, soft), with_points(wide, -0.5, 0.5, 0.0))
+        pair('threshold', (0.5, -2.0), with_points(wide, 0.5))
+        pair('erf', (), with_points(wide, 0.0))
+        pair('exp2', (), np.exp2(wide).astype(dt))         # exp2 saves y
+        cases.append(Case('frac_forward', lambda b, x: b.frac_forward(x),
+                          [with_points(wide, -1.5, 2.0, -0.0)]))
+    for dt in INTS:
+        cases.append(Case('hardtanh_forward', lambda b, x: b.hardtanh_forward(x, -1.5, 2.5),
+                          [draw(M, dt)]))
+        cases.append(Case('threshold_forward', lambda b, x: b.threshold_forward(x, -0.5, 7.9),
+                          [draw(M, dt)]))
     return cases
 
 

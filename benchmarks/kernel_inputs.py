@@ -29,7 +29,11 @@ PRIMITIVES = (
                                 'binary_cross_entropy_with_logits', 'cross_entropy')
        for way in ('forward', 'backward')]
     + ['sgd_step', 'adam_step', 'rmsprop_step', 'adagrad_step', 'adamax_step', 'nadam_step',
-       'radam_step', 'adadelta_step'])
+       'radam_step', 'adadelta_step']
+    + [f'{op}_{way}' for op in ('hardtanh', 'softsign', 'mish', 'hardsigmoid', 'hardswish',
+                                'shrink', 'threshold', 'erf', 'exp2')
+       for way in ('forward', 'backward')]
+    + ['frac_forward'])
 
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
            'trunc_divide', 'remainder', 'fmod', 'atan2')
@@ -60,7 +64,9 @@ def family(name):
 
 
 _UNARY_EXTRA = {'clamp': (-0.5, 0.5), 'pow_scalar': (2.5,), 'leaky_relu': (0.01,),
-                'softplus': (1.0, 20.0), 'round': (0,), 'elu': (1.0,), 'gelu': ('none',)}
+                'softplus': (1.0, 20.0), 'round': (0,), 'elu': (1.0, 1.0, 1.0),
+                'gelu': ('none',), 'hardtanh': (-1.0, 1.0), 'shrink': (0.5, True),
+                'threshold': (0.5, -2.0)}
 _LOSS_EXTRA = {'smooth_l1_loss': (1.0,), 'binary_cross_entropy': (None,),
                'binary_cross_entropy_with_logits': (None, None)}
 

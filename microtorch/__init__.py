@@ -34,7 +34,8 @@ from .ops.functional import (
     clamp_min, clamp_max, sort, argsort, msort, topk, broadcast_to, broadcast_tensors, hstack,
     vstack, row_stack, column_stack, tile, roll, meshgrid, var_mean, std_mean, lerp, logaddexp,
     hypot, median, kthvalue, repeat_interleave, sinh, cosh, asin, acos, atan, asinh, acosh,
-    atanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, atan2, arctan2, unique)
+    atanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, atan2, arctan2, unique,
+    erf, exp2, frac)
 from .ops.composite import (
     addcmul, addcdiv, deg2rad, rad2deg, nan_to_num, nansum, nanmean, count_nonzero, dist, mv,
     inner, tensordot, einsum, movedim, swapaxes, fliplr, flipud, rot90, atleast_1d, atleast_2d,

@@ -35,7 +35,8 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
               'cosh', 'asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'arcsin', 'arccos',
               'arctan', 'arcsinh', 'arccosh', 'arctanh', 'atan2', 'arctan2', 'unique',
               'scatter', 'scatter_add', 'scatter_reduce', 'index_add', 'index_copy',
-              'index_fill', 'take', 'take_along_dim', 'select', 'masked_scatter'):
+              'index_fill', 'take', 'take_along_dim', 'select', 'masked_scatter', 'erf', 'exp2',
+              'frac'):
     setattr(Tensor, _name, getattr(F, _name))
 del _name
 
@@ -421,7 +422,7 @@ for _name in ('abs', 'log', 'sqrt', 'sin', 'cos', 'reciprocal', 'log1p', 'expm1'
               'log10', 'rsqrt', 'tan', 'square', 'sign', 'floor', 'ceil', 'trunc', 'fix',
               'round', 'floor_divide', 'remainder', 'fmod', 'masked_fill', 'tril', 'triu',
               'clamp_min', 'clamp_max', 'scatter', 'scatter_add', 'scatter_reduce', 'index_add',
-              'index_copy', 'index_fill', 'masked_scatter'):
+              'index_copy', 'index_fill', 'masked_scatter', 'erf', 'exp2', 'frac'):
     setattr(Tensor, _name + '_', _inplace_method(getattr(F, _name)))
 del _name
 for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num'):

@@ -1251,6 +1251,61 @@ def _(lib):
     return lambda: a.__setitem__(lib.tensor([0, 1]), b), [a, b]
 
 
+# The activations after gelu, erf/exp2/frac and prelu: dtypes without a kernel, bounds and
+# parameters out of range; in-place forms leave the tensor as it was.
+for _name, _exc, _message, _call in (
+        ('hardtanh-bounds', ValueError, 'min_val cannot be greater than max_val',
+         lambda lib, m, i: lib.nn.functional.hardtanh(lib.ones(2), 1.0, -1.0)),
+        ('relu6-bool', RuntimeError, 'Bool inputs not supported for hardtanh',
+         lambda lib, m, i: lib.nn.functional.relu6(m, inplace=True)),
+        ('mish-int', NotImplementedError, _no_version('mish_cpu', 'Long'),
+         lambda lib, m, i: lib.nn.functional.mish(i, inplace=True)),
+        ('selu-int', NotImplementedError, _no_version('elu_cpu', 'Long'),
+         lambda lib, m, i: lib.nn.functional.selu(i)),
+        ('celu-alpha-0', RuntimeError, 'ZeroDivisionError: alpha cannot be 0 for CELU',
+         lambda lib, m, i: lib.nn.functional.celu(lib.ones(2), 0.0)),
+        ('hardsigmoid-int', NotImplementedError, _no_version('hardsigmoid_cpu', 'Long'),
+         lambda lib, m, i: lib.nn.functional.hardsigmoid(i)),
+        ('hardswish-int', NotImplementedError, _no_version('hardswish_cpu', 'Long'),
+         lambda lib, m, i: lib.nn.functional.hardswish(i, inplace=True)),
+        ('softshrink-int', NotImplementedError, _no_version('softshrink_check', 'Long'),
+         lambda lib, m, i: lib.nn.functional.softshrink(i)),
+        ('softshrink-negative', RuntimeError, 'lambda must be in range [0, 3.40282e+38] for '
+         'input dtype Float, but found -0.5',
+         lambda lib, m, i: lib.nn.functional.softshrink(lib.ones(2), -0.5)),
+        ('softshrink-nan-double', RuntimeError, 'lambda must be in range [0, 1.79769e+308] '
+         'for input dtype Double, but found nan',
+         lambda lib, m, i: lib.nn.functional.softshrink(lib.ones(2).double(), float('nan'))),
+        ('hardshrink-int', NotImplementedError, _no_version('hardshrink_cpu', 'Long'),
+         lambda lib, m, i: lib.nn.functional.hardshrink(i)),
+        ('threshold-bool', NotImplementedError, _no_version('threshold_cpu', 'Bool'),
+         lambda lib, m, i: lib.nn.functional.threshold(m, 0, 0, inplace=True)),
+        ('frac-int', NotImplementedError, _no_version('frac_cpu', 'Long'),
+         lambda lib, m, i: i.frac_()),
+        ('erf_-int', RuntimeError, "result type Float can't be cast to the desired output "
+         'type Long', lambda lib, m, i: i.erf_()),
+        ('prelu-dtypes', RuntimeError, 'prelu: Type promoting not supported. Got Float and '
+         'Double', lambda lib, m, i: lib.nn.functional.prelu(lib.ones(2, 3),
+                                                             lib.ones(3).double())),
+        ('prelu-0d', RuntimeError, 'Not allow zero-dim input tensor.',
+         lambda lib, m, i: lib.nn.functional.prelu(lib.tensor(1.0), lib.ones(2))),
+        ('prelu-channels', RuntimeError, 'Mismatch of parameter numbers and input channel '
+         'size. Found parameter numbers = 2 and channel size = 3.',
+         lambda lib, m, i: lib.nn.functional.prelu(lib.ones(2, 3), lib.ones(2))),
+        ('prelu-weight-2d', RuntimeError, 'prelu: Expected `weight` to be a scalar or 1D '
+         'tensor, but got: ndim = 2',
+         lambda lib, m, i: lib.nn.functional.prelu(lib.ones(2, 3), lib.ones(3, 1))),
+        ('prelu-int', NotImplementedError, _no_version('prelu_cpu', 'Long'),
+         lambda lib, m, i: lib.nn.functional.prelu(i, i[:1])),
+        ('Hardtanh-bounds', AssertionError, 'max_val (-1.0) must be greater than min_val (1.0)',
+         lambda lib, m, i: lib.nn.Hardtanh(1.0, -1.0)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        m, i = lib.tensor([True, False]), lib.tensor([1, 2])
+        return lambda: _call(lib, m, i), [m, i]
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

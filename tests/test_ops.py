@@ -12,6 +12,7 @@ lambda runs on PyTorch tensors; `torch_fn` overrides it where it cannot.
 
 A new op must add a row here: `test_table_covers_required_ops` lists the ops that need one.
 """
+import math
 import sys
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -220,6 +221,9 @@ def gelu_cdf(x):
     """The standard normal CDF, through math.erf (NumPy has no erf)."""
     import math
     return 0.5 * (1 + np.vectorize(math.erf)(x / np.sqrt(2)))
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
 def softplus_ref(x, beta=1.0, threshold=20.0):
@@ -897,6 +901,47 @@ OPS = [
     Op('select', lambda x: x.select(1, -2), (B,), lambda x: x[:, -2]),
     Op('masked_scatter', lambda x, s: x.masked_scatter(idx(x, [True, False, False, True]), s),
        (M, (2, 4)), lambda x, s: masked_scatter_ref(x, [True, False, False, True], s)),
+    # more activations. Inputs scaled in the row (relu6(4x), hardswish(2x)) reach the far
+    # kinks from [-2, 2]; domains keep finite differences off every kink.
+    Op('hardtanh', lambda x: nnF(x).hardtanh(x), (M,), lambda x: np.clip(x, -1, 1),
+       per(away_from(-1.0, 1.0))),
+    Op('hardtanh/bounds', lambda x: nnF(x).hardtanh(x, -0.5, 1.5), (B,),
+       lambda x: np.clip(x, -0.5, 1.5), per(away_from(-0.5, 1.5))),
+    Op('relu6', lambda x: nnF(x).relu6(x * 4), (B,), lambda x: np.clip(4 * x, 0, 6),
+       per(away_from(0.0, 1.5))),
+    Op('softsign', lambda x: nnF(x).softsign(x), (M,), lambda x: x / (1 + np.abs(x)),
+       per(nonzero)),
+    Op('mish', lambda x: nnF(x).mish(x * 2), (B,),
+       lambda x: 2 * x * np.tanh(np.log1p(np.exp(2 * x)))),
+    Op('selu', lambda x: nnF(x).selu(x), (M,),
+       lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x)), per(nonzero)),
+    Op('celu', lambda x: nnF(x).celu(x), (M,), lambda x: np.where(x > 0, x, np.expm1(x)),
+       per(nonzero)),
+    Op('celu/alpha', lambda x: nnF(x).celu(x, 0.5), (B,),
+       lambda x: np.where(x > 0, x, 0.5 * np.expm1(x / 0.5)), per(nonzero)),
+    Op('hardsigmoid', lambda x: nnF(x).hardsigmoid(x * 2), (B,),
+       lambda x: np.clip(2 * x + 3, 0, 6) / 6, per(away_from(-1.5, 1.5))),
+    Op('hardswish', lambda x: nnF(x).hardswish(x * 2), (B,),
+       lambda x: 2 * x * np.clip(2 * x + 3, 0, 6) / 6, per(away_from(-1.5, 1.5))),
+    Op('softshrink', lambda x: nnF(x).softshrink(x), (M,),
+       lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0)),
+       per(away_from(-0.5, 0.5))),
+    Op('softshrink/lambd', lambda x: nnF(x).softshrink(x, 1.25), (B,),
+       lambda x: np.where(x > 1.25, x - 1.25, np.where(x < -1.25, x + 1.25, 0)),
+       per(away_from(-1.25, 1.25))),
+    Op('hardshrink', lambda x: nnF(x).hardshrink(x), (B,),
+       lambda x: np.where(np.abs(x) > 0.5, x, 0), per(away_from(-0.5, 0.5))),
+    Op('tanhshrink', lambda x: nnF(x).tanhshrink(x), (M,), lambda x: x - np.tanh(x)),
+    Op('threshold', lambda x: nnF(x).threshold(x, 0.5, -1.5), (B,),
+       lambda x: np.where(x > 0.5, x, -1.5), per(away_from(0.5))),
+    Op('erf', lambda x: x.erf(), (M,), lambda x: np.vectorize(math.erf)(x)),
+    Op('exp2', lambda x: api(x).exp2(x), (B,), np.exp2),
+    Op('frac', lambda x: x.frac(), (M,), lambda x: x - np.trunc(x), per(steps)),
+    Op('softmin', lambda x: nnF(x).softmin(x, 1), (B,), lambda x: softmax_ref(-x, 1)),
+    Op('prelu', lambda x, w: nnF(x).prelu(x, w), (B, (3,)),
+       lambda x, w: np.where(x > 0, x, w[:, None] * x), per(nonzero, real)),
+    Op('prelu/one_weight', lambda x, w: nnF(x).prelu(x, w), (M, (1,)),
+       lambda x, w: np.where(x > 0, x, w * x), per(nonzero, real)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -952,6 +997,12 @@ REQUIRED_GRADGRAD_OPS = {
     'square', 'remainder', 'fmod', 'masked_fill', 'repeat', 'prod', 'cumsum', 'norm', 'sinh',
     'cosh', 'asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'atan2', *NN_OPS,
 }
+
+ACTIVATION_OPS = {'hardtanh', 'relu6', 'softsign', 'mish', 'selu', 'celu', 'hardsigmoid',
+                  'hardswish', 'softshrink', 'hardshrink', 'tanhshrink', 'threshold', 'erf',
+                  'exp2', 'frac', 'softmin', 'prelu'}
+REQUIRED_OPS |= ACTIVATION_OPS
+REQUIRED_GRADGRAD_OPS |= ACTIVATION_OPS
 
 
 def test_table_covers_required_ops():

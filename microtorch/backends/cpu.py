@@ -246,12 +246,17 @@ def silu_backward(x, gy):
     return gy * s * (1 + x * (1 - s))
 
 
-def elu_forward(x, alpha):
-    return np.where(x > 0, x, alpha * np.expm1(x)).astype(x.dtype, copy=False)
+def elu_forward(x, alpha, scale, input_scale):
+    """scale * x above 0, scale * alpha * (exp(input_scale * x) - 1) below: elu (scales 1),
+    selu (PyTorch's constants) and celu (input_scale 1 / alpha) are this one function."""
+    below = (scale * alpha) * np.expm1(x * input_scale)
+    return np.where(x > 0, x * scale, below).astype(x.dtype, copy=False)
 
 
-def elu_backward(x, gy, alpha):
-    return np.where(x > 0, gy, gy * alpha * np.exp(x)).astype(gy.dtype, copy=False)
+def elu_backward(x, gy, alpha, scale, input_scale):
+    # x = 0 takes the exponential side, as PyTorch's (x <= 0) does
+    below = gy * (scale * alpha * input_scale) * np.exp(x * input_scale)
+    return np.where(x > 0, gy * scale, below).astype(gy.dtype, copy=False)
 
 
 _SQRT1_2, _INV_SQRT_2PI = math.sqrt(0.5), 1 / math.sqrt(2 * math.pi)
@@ -293,6 +298,111 @@ def gelu_backward(x, gy, approximate):
         return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
     cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
     return gy * (cdf + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x))
+
+
+# ---- more activations. Gradients at the kinks are PyTorch's: 0 at hardtanh's bounds, at
+# +-lambd of the shrinks and at threshold; hardswish's is 0 at -3 and 1 at 3.
+
+def hardtanh_forward(x, min_val, max_val):
+    """Clamp to [min_val, max_val] (relu6 is [0, 6]); integer tensors take the bounds
+    truncated to their type, as PyTorch's kernel does."""
+    t = x.dtype.type
+    return np.clip(x, t(min_val), t(max_val))
+
+
+def hardtanh_backward(x, gy, min_val, max_val):
+    outside = (x <= min_val) | (x >= max_val)
+    return np.where(outside, 0, gy).astype(gy.dtype, copy=False)
+
+
+def softsign_forward(x):
+    return x / (1 + np.abs(x))
+
+
+def softsign_backward(x, gy):
+    d = 1 + np.abs(x)
+    return gy / (d * d)
+
+
+def mish_forward(x):
+    return x * np.tanh(_softplus_unscaled(x))
+
+
+def mish_backward(x, gy):
+    t = np.tanh(_softplus_unscaled(x))
+    return gy * (t + x * sigmoid_forward(x) * (1 - t * t))
+
+
+def hardsigmoid_forward(x):
+    return np.clip(x + 3, 0, 6) / 6
+
+
+# PyTorch's hardsigmoid backward scales by 1/6 rounded to float32, in float64 too
+_ONE_SIXTH_F32 = float(np.float32(1 / 6))
+
+
+def hardsigmoid_backward(x, gy):
+    inside = (x > -3) & (x < 3)
+    return np.where(inside, gy * _ONE_SIXTH_F32, 0).astype(gy.dtype, copy=False)
+
+
+def hardswish_forward(x):
+    return x * np.clip(x + 3, 0, 6) / 6
+
+
+def hardswish_backward(x, gy):
+    slope = np.where(x <= -3, 0, np.where(x < 3, x / 3 + 0.5, 1))
+    return (gy * slope).astype(gy.dtype, copy=False)
+
+
+def shrink_forward(x, lambd, soft):
+    """softshrink (soft): x - lambd above lambd, x + lambd below -lambd; hardshrink: x
+    outside [-lambd, lambd]; both 0 inside (NaN stays NaN)."""
+    if soft:
+        out = np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, x * 0))
+    else:
+        out = np.where((x >= -lambd) & (x <= lambd), 0, x)
+    return out.astype(x.dtype, copy=False)
+
+
+def shrink_backward(x, gy, lambd, soft):
+    inside = (x >= -lambd) & (x <= lambd)
+    return np.where(inside, 0, gy).astype(gy.dtype, copy=False)
+
+
+def threshold_forward(x, threshold, value):
+    """value where x <= threshold, else x; both numbers in x's type (integers truncate)."""
+    t = x.dtype.type
+    return np.where(x <= t(threshold), t(value), x).astype(x.dtype, copy=False)
+
+
+def threshold_backward(x, gy, threshold, value):
+    keep = x > x.dtype.type(threshold)
+    return np.where(keep, gy, 0).astype(gy.dtype, copy=False)
+
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+def erf_forward(x):
+    return _erf(x)
+
+
+def erf_backward(x, gy):
+    return gy * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+
+
+def exp2_forward(x):
+    return np.exp2(x)
+
+
+def exp2_backward(y, gy):
+    return gy * (y * _LN2)
+
+
+def frac_forward(x):
+    """x - trunc(x), keeping x's sign; its gradient is 1 (the op passes gy on)."""
+    return x - np.trunc(x)
 
 
 # Piecewise-constant ops: forward only; their gradient is zero wherever it exists (PyTorch's

@@ -442,12 +442,18 @@ acosh_forward, acosh_backward = _unary_pair('acosh')
 atanh_forward, atanh_backward = _unary_pair('atanh')
 
 
-def elu_forward(x, alpha):
-    return _unary('elu_forward', x, x.dtype.type(alpha))
+def _typed(dtype, *values):
+    """Scalar kernel arguments in the array's type (T in the kernel's signature)."""
+    t = np.dtype(dtype).type
+    return tuple(t(v) for v in values)
 
 
-def elu_backward(x, gy, alpha):
-    return _unary_backward('elu_backward', x, gy, x.dtype.type(alpha))
+def elu_forward(x, alpha, scale, input_scale):
+    return _unary('elu_forward', x, *_typed(x.dtype, alpha, scale, input_scale))
+
+
+def elu_backward(x, gy, alpha, scale, input_scale):
+    return _unary_backward('elu_backward', x, gy, *_typed(x.dtype, alpha, scale, input_scale))
 
 
 def gelu_forward(x, approximate):
@@ -456,6 +462,42 @@ def gelu_forward(x, approximate):
 
 def gelu_backward(x, gy, approximate):
     return _unary_backward('gelu_backward', x, gy, _i32(approximate == 'tanh'))
+
+
+softsign_forward, softsign_backward = _unary_pair('softsign')
+mish_forward, mish_backward = _unary_pair('mish')
+hardsigmoid_forward, hardsigmoid_backward = _unary_pair('hardsigmoid')
+hardswish_forward, hardswish_backward = _unary_pair('hardswish')
+erf_forward, erf_backward = _unary_pair('erf')
+exp2_forward, exp2_backward = _unary_pair('exp2')
+
+
+def hardtanh_forward(x, min_val, max_val):
+    return _unary('hardtanh_forward', x, *_typed(x.dtype, min_val, max_val))
+
+
+def hardtanh_backward(x, gy, min_val, max_val):
+    return _unary_backward('hardtanh_backward', x, gy, *_typed(x.dtype, min_val, max_val))
+
+
+def shrink_forward(x, lambd, soft):
+    return _unary('shrink_forward', x, *_typed(x.dtype, lambd), _i32(soft))
+
+
+def shrink_backward(x, gy, lambd, soft):
+    return _unary_backward('shrink_backward', x, gy, *_typed(x.dtype, lambd), _i32(soft))
+
+
+def threshold_forward(x, threshold, value):
+    return _unary('threshold_forward', x, *_typed(x.dtype, threshold, value))
+
+
+def threshold_backward(x, gy, threshold, value):
+    return _unary_backward('threshold_backward', x, gy, *_typed(x.dtype, threshold, value))
+
+
+def frac_forward(x):
+    return _unary('frac_forward', x)
 
 
 # Piecewise-constant ops: a forward kernel each; their zero gradient needs none.

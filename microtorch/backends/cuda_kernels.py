@@ -26,6 +26,10 @@ SMOOTH_UNARY = ('log1p', 'expm1', 'log2', 'log10', 'rsqrt', 'tan', 'sinh', 'cosh
                 'acos', 'atan', 'asinh', 'acosh', 'atanh')
 # Activations with a forward/backward pair (elu and gelu take a parameter)
 ACTIVATIONS = ('silu', 'elu', 'gelu')
+# More activations and unary math with a forward/backward pair of floats (shrink serves
+# softshrink and hardshrink), and two whose forward takes integers too.
+ACTIVATIONS_MORE = ('softsign', 'mish', 'hardsigmoid', 'hardswish', 'shrink', 'erf', 'exp2')
+CLAMPING = ('hardtanh', 'threshold')
 # Piecewise-constant unary ops: a forward kernel, and a zero gradient (the 'zeros' marker).
 STEP_UNARY = ('sign', 'floor', 'ceil', 'trunc', 'round')
 
@@ -43,6 +47,9 @@ KERNELS = {
             'neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
             'reciprocal', 'relu', 'clamp', 'pow_scalar', 'leaky_relu', 'softplus',
             *SMOOTH_UNARY, *ACTIVATIONS)},
+        **{f'{op}_forward': FLOAT for op in ACTIVATIONS_MORE + ('frac',)},
+        **{f'{op}_forward': NUMBER for op in CLAMPING},
+        **{f'{op}_backward': FLOAT for op in ACTIVATIONS_MORE + CLAMPING},
     },
     'binary.cu': {
         'add_forward': ALL, 'sub_forward': NUMBER, 'mul_forward': ALL, 'div_forward': FLOAT,
@@ -266,6 +273,19 @@ OP_KERNELS = {
     'take_along_dim': (('gather_forward',), ('gather_backward', 'sum_forward')),
     'select': (('view',), ('index_backward',)),
     'masked_scatter': (('copy',), ('copy', 'index_backward', 'sum_forward')),
+    **{op: ((f'{op}_forward',), (f'{op}_backward',)) for op in (
+        'hardtanh', 'softsign', 'mish', 'hardsigmoid', 'hardswish', 'threshold', 'erf',
+        'exp2')},
+    # relu6 is hardtanh(0, 6); selu and celu are elu with other scales
+    'relu6': (('hardtanh_forward',), ('hardtanh_backward',)),
+    **{op: (('elu_forward',), ('elu_backward',)) for op in ('selu', 'celu')},
+    **{op: (('shrink_forward',), ('shrink_backward',)) for op in ('softshrink', 'hardshrink')},
+    'frac': (('frac_forward',), ('view',)),
+    'tanhshrink': (('tanh_forward', 'sub_forward'), ('tanh_backward', 'neg_forward',
+                                                     'add_forward')),
+    'softmin': (('neg_forward', 'softmax_forward'), ('softmax_backward', 'neg_forward')),
+    'prelu': (('mul_forward', 'compare_forward', 'where_forward'),
+              ('where_forward', 'mul_forward', 'sum_forward')),
 }
 
 

@@ -75,6 +75,7 @@ MT_MATH_PAIR(atan)
 MT_MATH_PAIR(asinh)
 MT_MATH_PAIR(acosh)
 MT_MATH_PAIR(atanh)
+MT_MATH_PAIR(exp2)
 #undef MT_MATH_PAIR
 __device__ __forceinline__ float atan2_(float y, float x) { return atan2f(y, x); }
 __device__ __forceinline__ double atan2_(double y, double x) { return atan2(y, x); }

@@ -474,20 +474,27 @@ __global__ void silu_backward(const T* __restrict__ x, const T* __restrict__ gy,
     });
 }
 
-// ---- elu: y = x for x > 0, alpha (e^x - 1) below; gx = gy, or gy alpha e^x ----------------
+// ---- elu: y = scale x for x > 0, scale alpha (e^(input_scale x) - 1) below; gx = gy scale,
+//      or gy scale alpha input_scale e^(input_scale x) (x = 0 too). selu and celu are elu
+//      with other scales (ops/elementwise.py) ---------------------------------------------
 template <typename T>
-__global__ void elu_forward(const T* __restrict__ x, T* __restrict__ y, i64 n, T alpha) {
+__global__ void elu_forward(const T* __restrict__ x, T* __restrict__ y, i64 n, T alpha,
+                            T scale, T input_scale) {
+    const T neg_scale = T(alpha * scale);
     mt::grid_stride_x4(n, [&](i64 i) {
         const T v = x[i];
-        y[i] = v > T(0) ? v : T(alpha * mt::expm1_(v));
+        y[i] = v > T(0) ? T(v * scale) : T(neg_scale * mt::expm1_(T(v * input_scale)));
     });
 }
 template <typename T>
 __global__ void elu_backward(const T* __restrict__ x, const T* __restrict__ gy,
-                             T* __restrict__ gx, i64 n, int kgy, T alpha, int acc) {
+                             T* __restrict__ gx, i64 n, int kgy, T alpha, T scale,
+                             T input_scale, int acc) {
+    const T neg_slope = T(alpha * scale * input_scale);
     mt::grid_stride_x4(n, [&](i64 i) {
         const T v = x[i], g = mt::at(gy, kgy, i);
-        mt::put(gx, i, v > T(0) ? g : T(g * alpha * mt::exp_(v)), acc);
+        const T d = v > T(0) ? scale : T(neg_slope * mt::exp_(T(v * input_scale)));
+        mt::put(gx, i, T(g * d), acc);
     });
 }
 
@@ -528,6 +535,168 @@ __global__ void gelu_backward(const T* __restrict__ x, const T* __restrict__ gy,
     mt::grid_stride_x4(n, [&](i64 i) {
         mt::put(gx, i, T(mt::at(gy, kgy, i) * mt::Gelu<T>::derivative(x[i], tanh)), acc);
     });
+}
+
+// ---- hardtanh: y = clamp(x, lo, hi) (relu6: lo 0, hi 6; integers too, NaN stays NaN);
+//      gx = gy strictly inside (lo, hi), 0 at and beyond the bounds (PyTorch's choice) ------
+template <typename T>
+__global__ void hardtanh_forward(const T* __restrict__ x, T* __restrict__ y, i64 n, T lo,
+                                 T hi) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = v < lo ? lo : v > hi ? hi : v;
+    });
+}
+template <typename T>
+__global__ void hardtanh_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                  T* __restrict__ gx, i64 n, int kgy, T lo, T hi, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, (v <= lo || v >= hi) ? T(0) : mt::at(gy, kgy, i), acc);
+    });
+}
+
+// ---- softsign: y = x / (1 + |x|); gx = gy / (1 + |x|)^2 ------------------------------------
+template <typename T>
+__global__ void softsign_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = T(v / (T(1) + mt::fabs_(v)));
+    });
+}
+template <typename T>
+__global__ void softsign_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                  T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T d = T(1) + mt::fabs_(x[i]);
+        mt::put(gx, i, T(mt::at(gy, kgy, i) / (d * d)), acc);
+    });
+}
+
+// ---- mish: y = x tanh(softplus(x)); gx = gy (t + x sigmoid(x) (1 - t^2)), t = tanh(sp(x)) --
+template <typename T>
+__global__ void mish_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = T(v * mt::tanh_(mt::softplus(v)));
+    });
+}
+template <typename T>
+__global__ void mish_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i], t = mt::tanh_(mt::softplus(v));
+        const T d = T(t + v * mt::sigmoid(v) * (T(1) - t * t));
+        mt::put(gx, i, T(mt::at(gy, kgy, i) * d), acc);
+    });
+}
+
+// ---- hardsigmoid: y = clamp(x + 3, 0, 6) / 6; gx = gy / 6 strictly inside (-3, 3), else 0
+//      hardswish: y = x hardsigmoid(x); gx = 0 up to -3, gy (x / 3 + 1/2) below 3, gy from 3
+template <typename T>
+__global__ void hardsigmoid_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T u = T(x[i] + T(3));
+        y[i] = T((u < T(0) ? T(0) : u > T(6) ? T(6) : u) / T(6));
+    });
+}
+template <typename T>
+__global__ void hardsigmoid_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                     T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        const bool inside = v > T(-3) && v < T(3);
+        // 1/6 rounded to float in double too, as PyTorch's kernel scales it
+        mt::put(gx, i, inside ? T(mt::at(gy, kgy, i) * T(1.0f / 6.0f)) : T(0), acc);
+    });
+}
+template <typename T>
+__global__ void hardswish_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i], u = T(v + T(3));
+        y[i] = T(v * (u < T(0) ? T(0) : u > T(6) ? T(6) : u) / T(6));
+    });
+}
+template <typename T>
+__global__ void hardswish_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                   T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i], g = mt::at(gy, kgy, i);
+        const T r = v <= T(-3) ? T(0) : v < T(3) ? T(g * (v / T(3) + T(0.5))) : g;
+        mt::put(gx, i, r, acc);
+    });
+}
+
+// ---- softshrink (soft = 1): y = x - lambd above lambd, x + lambd below -lambd;
+//      hardshrink (soft = 0): y = x outside [-lambd, lambd]; both 0 inside, where (bounds
+//      included) gx = 0, elsewhere gx = gy ------------------------------------------------------
+template <typename T>
+__global__ void shrink_forward(const T* __restrict__ x, T* __restrict__ y, i64 n, T lambd,
+                               int soft) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        if (soft)
+            y[i] = v > lambd ? T(v - lambd) : v < -lambd ? T(v + lambd) : T(v * T(0));
+        else
+            y[i] = (v >= -lambd && v <= lambd) ? T(0) : v;
+    });
+}
+template <typename T>
+__global__ void shrink_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                T* __restrict__ gx, i64 n, int kgy, T lambd, int soft,
+                                int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        mt::put(gx, i, (v >= -lambd && v <= lambd) ? T(0) : mt::at(gy, kgy, i), acc);
+    });
+}
+
+// ---- threshold: y = value where x <= threshold, else x (integers too);
+//      gx = gy where x > threshold, else 0 ------------------------------------------------------
+template <typename T>
+__global__ void threshold_forward(const T* __restrict__ x, T* __restrict__ y, i64 n,
+                                  T threshold, T value) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        const T v = x[i];
+        y[i] = v <= threshold ? value : v;
+    });
+}
+template <typename T>
+__global__ void threshold_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                   T* __restrict__ gx, i64 n, int kgy, T threshold, T value,
+                                   int acc) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        mt::put(gx, i, x[i] > threshold ? mt::at(gy, kgy, i) : T(0), acc);
+    });
+}
+
+// ---- erf: gx = gy 2/sqrt(pi) e^(-x^2); exp2: y = 2^x, gx = gy y ln 2 ----------------------
+template <typename T>
+__global__ void erf_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return T(mt::erf_(v)); });
+}
+template <typename T>
+__global__ void erf_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                             T* __restrict__ gx, i64 n, int kgy, int acc) {
+    const T two_over_sqrt_pi = T(1.12837916709551257389615890312154517);
+    mt::grad_from_x(x, gy, gx, n, kgy, acc,
+                    [=](T v) { return T(two_over_sqrt_pi * mt::exp_(T(-v * v))); });
+}
+template <typename T>
+__global__ void exp2_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return T(mt::exp2_(v)); });
+}
+template <typename T>
+__global__ void exp2_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    const T ln2 = T(0.693147180559945309417232121458176568);
+    mt::grad_from_x(y, gy, gx, n, kgy, acc, [=](T v) { return T(v * ln2); });
+}
+
+// ---- frac: y = x - trunc(x) (forward only: its gradient is gy itself, passed on) ----------
+template <typename T>
+__global__ void frac_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return T(v - mt::trunc_(v)); });
 }
 
 // ---- piecewise-constant ops: forward only. Their gradient is zero wherever it exists

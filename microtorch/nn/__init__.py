@@ -15,6 +15,8 @@ from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Si
                       AvgPool1d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, GroupNorm, Unflatten,
                       ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, CosineSimilarity,
                       PairwiseDistance, KLDivLoss)
+from .modules import (ReLU6, Hardtanh, Softsign, Mish, SELU, CELU, Hardsigmoid, Hardswish,
+                      Softshrink, Hardshrink, Tanhshrink, Threshold, Softmin, PReLU)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -26,4 +28,6 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'modules', 'utils', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell', 'RNNBase', 'RNN',
            'LSTM', 'GRU', 'Conv1d', 'MaxPool1d', 'AvgPool1d', 'AdaptiveAvgPool1d',
            'AdaptiveAvgPool2d', 'GroupNorm', 'Unflatten', 'ZeroPad1d', 'ZeroPad2d',
-           'ConstantPad1d', 'ConstantPad2d', 'CosineSimilarity', 'PairwiseDistance', 'KLDivLoss']
+           'ConstantPad1d', 'ConstantPad2d', 'CosineSimilarity', 'PairwiseDistance', 'KLDivLoss',
+           'ReLU6', 'Hardtanh', 'Softsign', 'Mish', 'SELU', 'CELU', 'Hardsigmoid', 'Hardswish',
+           'Softshrink', 'Hardshrink', 'Tanhshrink', 'Threshold', 'Softmin', 'PReLU']

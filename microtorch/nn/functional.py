@@ -7,6 +7,8 @@ nothing; the ops themselves live in ops/elementwise.py, ops/linalg.py and ops/lo
 import math
 import warnings
 
+import numpy as np
+
 from .. import _dtype
 from .. import backends as _backends
 from .._size import broadcast_shapes
@@ -61,7 +63,7 @@ def silu(input, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     """x above 0, alpha * (exp(x) - 1) below."""
-    return _activation(_E.Elu, 'elu', input, inplace, float(alpha))
+    return _activation(_E.Elu, 'elu', input, inplace, float(alpha), 1.0, 1.0)
 
 
 def gelu(input, approximate='none'):
@@ -72,6 +74,97 @@ def gelu(input, approximate='none'):
         raise NotImplementedError('"GeluKernelImpl" not implemented for '
                                   f"'{_type_name(input.dtype)}'")
     return _E.Gelu.apply(input, approximate)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """Clamp to [min_val, max_val]; the gradient is 0 at the bounds (PyTorch's choice).
+    Integer tensors take the bounds truncated to their type."""
+    if min_val > max_val:
+        raise ValueError('min_val cannot be greater than max_val')
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError('Bool inputs not supported for hardtanh')
+    if inplace:
+        return _inplace(input, lambda x: _E.Hardtanh.apply(x, min_val, max_val))
+    return _E.Hardtanh.apply(input, min_val, max_val)
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6): hardtanh(x, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def softsign(input):
+    """x / (1 + |x|); integer tensors give floats."""
+    _F._refuse_dtype(input, 'abs_' + input.device.type, ('b',))     # PyTorch's: |x| first
+    return _E.Softsign.apply(_F._floating(input))
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return _activation(_E.Mish, 'mish', input, inplace)
+
+
+# selu's constants (Klambauer et al.), as PyTorch has them
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with selu's fixed alpha and scale."""
+    return _activation(_E.Elu, 'elu', input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """x above 0, alpha * (exp(x / alpha) - 1) below."""
+    alpha = float(alpha)
+    if alpha == 0:
+        raise RuntimeError('ZeroDivisionError: alpha cannot be 0 for CELU')
+    return _activation(_E.Celu, 'elu', input, inplace, alpha, 1.0, 1 / alpha)
+
+
+def hardsigmoid(input, inplace=False):
+    """clamp(x + 3, 0, 6) / 6."""
+    return _activation(_E.Hardsigmoid, 'hardsigmoid', input, inplace)
+
+
+def hardswish(input, inplace=False):
+    """x * clamp(x + 3, 0, 6) / 6."""
+    return _activation(_E.Hardswish, 'hardswish', input, inplace)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    if not input.is_floating_point():
+        raise NotImplementedError('"softshrink_check" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    lambd = float(lambd)
+    largest = float(np.finfo(input._data.dtype).max)
+    if not 0 <= lambd <= largest:
+        raise RuntimeError(f'lambda must be in range [0, {largest:g}] for input dtype '
+                           f'{_type_name(input.dtype)}, but found {lambd:g}')
+    return _E.Softshrink.apply(input, lambd, True)
+
+
+def hardshrink(input, lambd=0.5):
+    """x outside [-lambd, lambd], 0 inside."""
+    _require_floating(input, 'hardshrink')
+    return _E.Hardshrink.apply(input, float(lambd), False)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    return _F.sub(input, _F.tanh(input))
+
+
+def threshold(input, threshold, value, inplace=False):
+    """value where x <= threshold, else x (integer tensors too: both numbers truncated to
+    their type); the gradient is 0 at the threshold."""
+    if input.dtype is _dtype.bool_:
+        raise NotImplementedError(f'"threshold_{input.device.type}" not implemented for '
+                                  "'Bool'")
+    if inplace:
+        return _inplace(input, lambda x: _E.Threshold.apply(x, threshold, value))
+    return _E.Threshold.apply(input, threshold, value)
 
 
 def _implicit_dim(name, ndim, stacklevel):
@@ -91,6 +184,37 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _implicit_dim('log_softmax', input.ndim, _stacklevel)
     return _F.log_softmax(input, dim, dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along dim."""
+    if dim is None:
+        dim = _implicit_dim('softmin', input.ndim, _stacklevel)
+    return _F.softmax(_F.neg(input), dim, dtype)
+
+
+def prelu(input, weight):
+    """x above 0, weight * x below, with one weight for all channels or one per channel
+    (dim 1 of the input; a 1-D input is one channel)."""
+    if input.dtype is not weight.dtype:
+        raise RuntimeError('prelu: Type promoting not supported. Got '
+                           f'{_type_name(input.dtype)} and {_type_name(weight.dtype)}')
+    count = weight.numel()
+    if count != 1:
+        if input.ndim == 0:
+            raise RuntimeError('Not allow zero-dim input tensor.')
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if count != channels:
+            raise RuntimeError('Mismatch of parameter numbers and input channel size. Found '
+                               f'parameter numbers = {count} and channel size = {channels}.')
+    if weight.ndim > 1:
+        raise RuntimeError('prelu: Expected `weight` to be a scalar or 1D tensor, but got: '
+                           f'ndim = {weight.ndim}')
+    _require_floating(input, 'prelu')
+    _F.check_same_device(input, weight)
+    if count != 1 and input.ndim > 2:           # one weight per channel, along dim 1
+        weight = weight.reshape((count,) + (1,) * (input.ndim - 2))
+    return _F.where(input > 0, input, weight * input)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

@@ -11,14 +11,15 @@ import math
 from ..autograd.function import Function
 
 
-def _unary(name, saves, second_derivative, node_name=None):
+def _unary(name, saves, second_derivative, node_name=None, kernel=None):
     """Build the op class and its backward op for `name`.
 
     saves: 'x' or 'y' (what backward reads besides gy), or None.
     second_derivative(s, gy, ggx, *params) -> (grad wrt s, grad wrt gy), Tensors or None.
+    kernel: the backend pair's name where the op shares another's (celu runs elu's).
     """
-    forward_kernel = name + '_forward'
-    backward_kernel = name + '_backward'
+    forward_kernel = (kernel or name) + '_forward'
+    backward_kernel = (kernel or name) + '_backward'
 
     def grad_forward(ctx, saved, gy, *params):
         ctx.save_for_backward(saved, gy)
@@ -151,9 +152,15 @@ def _silu_second(x, gy, gg):
     return gg * gy * s * (1 - s) * (2 + x * (1 - 2 * s)), Silu.grad_op.apply(x, gg)
 
 
-def _elu_second(x, gy, gg, alpha):
-    # f'' = alpha e^x below 0, else 0 (at 0 too, as PyTorch, where f' is alpha)
-    return (gg * gy * alpha * x.exp()).where(x < 0, 0.0), Elu.grad_op.apply(x, gg, alpha)
+def _elu_second_of(op):
+    """The second derivative of elu with scales (celu and selu too), for the op class that
+    op() returns: f'' = scale alpha input_scale^2 e^(input_scale x) below 0, else 0 (at 0
+    too, as PyTorch, where f' takes the exponential side)."""
+    def second(x, gy, gg, alpha, scale, input_scale):
+        curve = (scale * alpha * input_scale * input_scale) * (x * input_scale).exp()
+        return ((gg * gy * curve).where(x < 0, 0.0),
+                op().grad_op.apply(x, gg, alpha, scale, input_scale))
+    return second
 
 
 _INV_SQRT_2PI, _SQRT_2_PI, _GELU_CUBIC = 1 / math.sqrt(2 * math.pi), math.sqrt(2 / math.pi), \
@@ -174,8 +181,79 @@ def _gelu_second(x, gy, gg, approximate):
 
 
 Silu = _unary('silu', 'x', _silu_second)
-Elu = _unary('elu', 'x', _elu_second)
+Elu = _unary('elu', 'x', _elu_second_of(lambda: Elu))
 Gelu = _unary('gelu', 'x', _gelu_second)
+
+
+Celu = _unary('celu', 'x', _elu_second_of(lambda: Celu), kernel='elu')
+
+
+def _piecewise_linear(name, node_name=None, kernel=None):
+    """An op whose f' is piecewise constant: f'' is 0 (zeros, so a double backward reaches
+    x), and d(gx)/d(gy) is the op's own backward applied to gg."""
+    def second(x, gy, gg, *params):
+        return _zero(x), op.grad_op.apply(x, gg, *params)
+    op = _unary(name, 'x', second, node_name, kernel)
+    return op
+
+
+Hardtanh = _piecewise_linear('hardtanh')
+Hardsigmoid = _piecewise_linear('hardsigmoid')
+Softshrink = _piecewise_linear('softshrink', kernel='shrink')
+Hardshrink = _piecewise_linear('hardshrink', kernel='shrink')
+Threshold = _piecewise_linear('threshold')
+
+
+def _softsign_second(x, gy, gg):
+    # f' = 1 / (1 + |x|)^2, f'' = -2 sign(x) / (1 + |x|)^3
+    d = 1 + x.abs()
+    return -2 * gg * gy * x.sign() / (d * d * d), Softsign.grad_op.apply(x, gg)
+
+
+def _mish_second(x, gy, gg):
+    # t = tanh(softplus(x)), s = sigmoid(x), t' = s (1 - t^2):
+    # f' = t + x s (1 - t^2), f'' = s (1 - t^2) (2 + x (1 - s) - 2 x s t)
+    s = x.sigmoid()
+    t = (x.relu() + (-x.abs()).exp().log1p()).tanh()       # softplus, without overflow
+    second = s * (1 - t * t) * (2 + x * (1 - s) - 2 * x * s * t)
+    return gg * gy * second, Mish.grad_op.apply(x, gg)
+
+
+def _hardswish_second(x, gy, gg):
+    # f' = x / 3 + 1/2 strictly inside (-3, 3), so f'' = 1/3 there and 0 elsewhere
+    return ((gg * gy) / 3).where((x > -3) & (x < 3), 0.0), Hardswish.grad_op.apply(x, gg)
+
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+def _erf_second(x, gy, gg):
+    # f' = 2/sqrt(pi) e^(-x^2), f'' = -2 x f'
+    slope = _TWO_OVER_SQRT_PI * (-(x * x)).exp()
+    return -2 * gg * gy * x * slope, gg * slope
+
+
+Softsign = _unary('softsign', 'x', _softsign_second)
+Mish = _unary('mish', 'x', _mish_second)
+Hardswish = _unary('hardswish', 'x', _hardswish_second)
+Erf = _unary('erf', 'x', _erf_second)
+# exp2 saves y: gx = gy y ln2, whose derivative in y is gy ln2 (y carries it on to x)
+Exp2 = _unary('exp2', 'y', lambda y, gy, gg: (gg * gy * _LN2, gg * (_LN2 * y)))
+
+
+class Frac(Function):
+    """x - trunc(x): its gradient is 1, so backward passes gy on as it is."""
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.backend.frac_forward(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return gy
 
 
 def _step(name, node_name=None):

@@ -533,6 +533,20 @@ arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 
+def erf(input):
+    return E.Erf.apply(_floating(input))
+
+
+def exp2(input):
+    return E.Exp2.apply(_floating(input))
+
+
+def frac(input):
+    """x - trunc(x), of float tensors only (PyTorch has no integer kernel)."""
+    _refuse_dtype(input, 'frac_' + input.device.type, ('b', 'i', 'u'))
+    return E.Frac.apply(input)
+
+
 def atan2(input, other):
     """The angle of (other, input) in (-pi, pi]; integers give floats."""
     _require_tensor(other, 'atan2', 'other')

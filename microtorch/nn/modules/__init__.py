@@ -18,6 +18,8 @@ from .loss import KLDivLoss
 from .rnn import RNNCellBase, RNNCell, LSTMCell, GRUCell, RNNBase, RNN, LSTM, GRU
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
                    NLLLoss, HuberLoss)
+from .activation import (ReLU6, Hardtanh, Softsign, Mish, SELU, CELU, Hardsigmoid, Hardswish,
+                         Softshrink, Hardshrink, Tanhshrink, Threshold, Softmin, PReLU)
 
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
@@ -28,4 +30,6 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell', 'RNNBase', 'RNN', 'LSTM', 'GRU',
            'Conv1d', 'MaxPool1d', 'AvgPool1d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d',
            'GroupNorm', 'Unflatten', 'ZeroPad1d', 'ZeroPad2d', 'ConstantPad1d', 'ConstantPad2d',
-           'CosineSimilarity', 'PairwiseDistance', 'KLDivLoss']
+           'CosineSimilarity', 'PairwiseDistance', 'KLDivLoss',
+           'ReLU6', 'Hardtanh', 'Softsign', 'Mish', 'SELU', 'CELU', 'Hardsigmoid', 'Hardswish',
+           'Softshrink', 'Hardshrink', 'Tanhshrink', 'Threshold', 'Softmin', 'PReLU']
