@@ -17,6 +17,10 @@ from .modules import (Module, Sequential, ModuleList, Identity, Linear, ReLU, Si
                       PairwiseDistance, KLDivLoss)
 from .modules import (ReLU6, Hardtanh, Softsign, Mish, SELU, CELU, Hardsigmoid, Hardswish,
                       Softshrink, Hardshrink, Tanhshrink, Threshold, Softmin, PReLU)
+from .modules import (Dropout1d, Dropout2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                      ConvTranspose1d, ConvTranspose2d, InstanceNorm1d, InstanceNorm2d, Upsample,
+                      UpsamplingNearest2d, UpsamplingBilinear2d, Bilinear, MultiheadAttention,
+                      TransformerEncoderLayer, TransformerEncoder)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -30,4 +34,8 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'AdaptiveAvgPool2d', 'GroupNorm', 'Unflatten', 'ZeroPad1d', 'ZeroPad2d',
            'ConstantPad1d', 'ConstantPad2d', 'CosineSimilarity', 'PairwiseDistance', 'KLDivLoss',
            'ReLU6', 'Hardtanh', 'Softsign', 'Mish', 'SELU', 'CELU', 'Hardsigmoid', 'Hardswish',
-           'Softshrink', 'Hardshrink', 'Tanhshrink', 'Threshold', 'Softmin', 'PReLU']
+           'Softshrink', 'Hardshrink', 'Tanhshrink', 'Threshold', 'Softmin', 'PReLU',
+           'Dropout1d', 'Dropout2d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'ConvTranspose1d',
+           'ConvTranspose2d', 'InstanceNorm1d', 'InstanceNorm2d', 'Upsample',
+           'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Bilinear', 'MultiheadAttention',
+           'TransformerEncoderLayer', 'TransformerEncoder']

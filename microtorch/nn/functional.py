@@ -1133,3 +1133,457 @@ def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_
     if reduction == 'batchmean' and input.ndim:
         return total / input.shape[0]
     return total
+
+
+# ---- channel dropout, adaptive max pooling, instance norm: composites --------------------------
+
+def _feature_dropout(input, p, training, inplace):
+    """Zero whole channels: one draw per (sample, channel), dims 0 and 1 of input, the mask
+    broadcast over the rest and scaled by 1 / (1 - p) as dropout's."""
+    if input.ndim < 2:
+        raise RuntimeError('Feature dropout requires at least 2 dimensions in the input')
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    backend = _backends.for_array(input._data)
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    mask = Tensor._make(backend.dropout_mask(_generator, shape, p, input._data.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def _check_dropout_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f'dropout probability has to be between 0 and 1, but got {p}')
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero each channel of an (N, C, L) or (C, L) input with probability p."""
+    _check_dropout_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f'dropout1d: Expected 2D or 3D input, but received a {input.ndim}D '
+                           'input. Note that dropout1d exists to provide channel-wise dropout '
+                           'on inputs with 1 spatial dimension, a channel dimension, and an '
+                           'optional batch dimension (i.e. 2D or 3D inputs).')
+    if input.ndim == 3 or not training:
+        return _feature_dropout(input, p, training, inplace)
+    if inplace:                   # the unbatched in-place form writes through a view
+        _feature_dropout(input.unsqueeze(0), p, training, True)
+        return input
+    return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero each channel (dim 1) of an (N, C, H, W) input with probability p. As in PyTorch a
+    3-D input is taken as (N, C, L), with its warning, and other ranks are warned about."""
+    _check_dropout_p(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(f'dropout2d: Received a {input.ndim}-D input to dropout2d, which is '
+                      'deprecated and will result in an error in a future release. To retain '
+                      'the behavior and silence this warning, please use dropout instead. Note '
+                      'that dropout2d exists to provide channel-wise dropout on inputs with 2 '
+                      'spatial dimensions, a channel dimension, and an optional batch dimension '
+                      '(i.e. 3D or 4D inputs).', UserWarning, stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn('dropout2d: Received a 3D input to dropout2d and assuming that '
+                      'channel-wise 1D dropout behavior is desired - input is interpreted as '
+                      'shape (N, C, L), where C is the channel dim. This behavior will change '
+                      'in a future release to interpret the input as one without a batch '
+                      'dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout '
+                      'behavior, please switch to using dropout1d instead.', UserWarning,
+                      stacklevel=2)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def _adaptive_windows(size, out_size, device):
+    """PyTorch's adaptive windows as an (out_size, widest) index table: row i holds positions
+    floor(i * size / out_size) .. ceil((i + 1) * size / out_size) - 1, a shorter window
+    padded with its last position (a repeat changes neither the max nor where it is)."""
+    from ..creation import tensor
+    starts = [(i * size) // out_size for i in range(out_size)]
+    ends = [-((-(i + 1) * size) // out_size) for i in range(out_size)]
+    widest = max((e - s for s, e in zip(starts, ends)), default=1)
+    table = [[min(s + k, e - 1) for k in range(widest)] for s, e in zip(starts, ends)]
+    return tensor(np.array(table, dtype=np.int64).reshape(out_size, widest), device=device)
+
+
+def _check_adaptive_input(input, name, dims):
+    for dim in range(input.ndim - dims, input.ndim):
+        if input.shape[dim] == 0:
+            raise RuntimeError(f'{name}(): Expected input to have non-zero size for non-batch '
+                               f'dimensions, but input has sizes {list(input.shape)} with '
+                               f'dimension {dim} being empty')
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """The largest value of each of PyTorch's adaptive windows (the first, if several), by one
+    gather of the windows and a max; with return_indices, where each came from (an index into
+    the input's H * W). None in output_size keeps that size."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f'adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: '
+                           f'{list(input.shape)}')
+    sizes = (output_size,) * 2 if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise RuntimeError('adaptive_max_pool2d(): internal error: output_size.size() must be 2')
+    _check_adaptive_input(input, 'adaptive_max_pool2d', 2)
+    height, width = input.shape[-2:]
+    out_h, out_w = (height if sizes[0] is None else sizes[0],
+                    width if sizes[1] is None else sizes[1])
+    if out_h < 0 or out_w < 0:
+        shape = list(input.shape[:-2]) + [out_h, out_w]
+        raise RuntimeError(f'Trying to create tensor with negative dimension '
+                           f'{min(out_h, out_w)}: {shape}')
+    rows = _adaptive_windows(height, out_h, input.device)            # (oh, kh)
+    cols = _adaptive_windows(width, out_w, input.device)             # (ow, kw)
+    kh, kw = rows.shape[1], cols.shape[1]
+    windows = input[..., rows.reshape(out_h, 1, kh, 1), cols.reshape(1, out_w, 1, kw)]
+    values, where_in = windows.reshape(tuple(input.shape[:-2]) + (out_h, out_w, -1)).max(-1)
+    if not return_indices:
+        return values
+    row_of = rows.reshape(out_h, 1, kh, 1).expand(out_h, out_w, kh, kw).reshape(out_h, out_w, -1)
+    col_of = cols.reshape(1, out_w, 1, kw).expand(out_h, out_w, kh, kw).reshape(out_h, out_w, -1)
+    flat = (row_of * width + col_of).expand(tuple(where_in.shape) + (kh * kw,))
+    return values, flat.gather(-1, where_in.unsqueeze(-1)).squeeze(-1)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """adaptive_max_pool2d over (N, C, L) or (C, L) seen with a height of 1."""
+    size = _one_value('adaptive_max_pool1d', 'output_size', output_size, None)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f'Expected 2 to 3 dimensions, but got {input.ndim}-dimensional '
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           'adaptive_max_pool1d)')
+    _check_adaptive_input(input, 'adaptive_max_pool1d', 1)
+    if size < 0:
+        raise RuntimeError(f'Trying to create tensor with negative dimension {size}: '
+                           f'{list(input.shape[:-1]) + [1, size]}')
+    out = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each sample's channel over its positions: batch_norm of the input seen as
+    one batch of N * C channels, the per-channel statistics (and running updates: the mean
+    over the samples) shared by the N copies."""
+    if input.ndim < 2:
+        raise ValueError('Expected 2 or more dimensions (got 1)' if input.ndim == 1 else
+                         'Expected 2 or more dimensions (got 0)')
+    n, channels = input.shape[:2]
+    if use_input_stats:
+        spatial = input.numel() // (n * channels) if n * channels else 0
+        if spatial <= 1:
+            raise ValueError('Expected more than 1 spatial element when training, got input '
+                             f'size {input.shape!r}')
+    for name, stat in (('running_mean', running_mean), ('running_var', running_var),
+                       ('weight', weight), ('bias', bias)):
+        if stat is not None and stat.numel() != channels:     # worded for the N copies
+            raise RuntimeError(f'{name} should contain {n * channels} elements not '
+                               f'{n * stat.numel()}')
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError('Expected running_mean and running_var to be defined when '
+                           'use_input_stats is false')
+    from ..creation import zeros
+    folded = input.reshape((1, n * channels) + tuple(input.shape[2:]))
+
+    def repeated(stat):
+        return None if stat is None else stat.repeat(n)
+    if use_input_stats:
+        # batch_norm updates copies; their mean over the samples goes back into the originals
+        means, variances = repeated(running_mean), repeated(running_var)
+        if means is None and variances is not None:
+            means = zeros(n * channels, dtype=input.dtype, device=input.device)
+        out = batch_norm(folded, means, variances, None, None, True, momentum, eps)
+        with _no_grad():
+            if running_mean is not None:
+                running_mean.copy_(means.reshape(n, channels).mean(0))
+            if running_var is not None:
+                running_var.copy_(variances.reshape(n, channels).mean(0))
+    else:
+        out = batch_norm(folded, repeated(running_mean), repeated(running_var), None, None,
+                         False, momentum, eps)
+    out = out.reshape(input.shape)
+    if weight is not None:
+        out = out * _per_channel(weight, input.ndim)
+    if bias is not None:
+        out = out + _per_channel(bias, input.ndim)
+    return out
+
+
+# ---- transposed convolution: zeros between the input's elements, then a plain convolution --------
+
+def _transposed_to_conv_weight(weight, groups, dims):
+    """A transposed convolution's weight (in, out / G, *k) as the equivalent convolution's
+    (out, in / G, *k): each group's in/out roles swapped and the kernel turned around."""
+    in_channels, group_out = weight.shape[:2]
+    kernel = tuple(weight.shape[2:])
+    grouped = weight.reshape((groups, in_channels // groups, group_out) + kernel)
+    swapped = grouped.transpose(1, 2).reshape((groups * group_out, in_channels // groups)
+                                              + kernel)
+    return swapped.flip(tuple(range(2, 2 + dims)))
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                    dims):
+    """conv_transpose1d/2d, the adjoint (the input gradient) of conv with the same arguments:
+    stride - 1 zeros go between neighbouring input elements, the borders get
+    dilation * (k - 1) - padding zeros (output_padding more after; a negative amount crops),
+    and a stride-1 convolution with the swapped, flipped kernel runs over that."""
+    name = f'conv_transpose{dims}d'
+    x, unbatched = _batched(input, name, dims + 2)
+    weight_dims = max(weight.ndim - 2, 1)
+    stride = _ntuple(stride, 'stride', dims, weight_dims)
+    padding = _ntuple(padding, 'padding', dims, weight_dims)
+    output_padding = _ntuple(output_padding, 'output_padding', dims, weight_dims)
+    dilation = _ntuple(dilation, 'dilation', dims, weight_dims)
+    if weight.ndim != dims + 2:
+        raise RuntimeError(f'Expected {weight.ndim}-dimensional input for {weight.ndim}-'
+                           f'dimensional weight {list(weight.shape)}, but got {x.ndim}-'
+                           f'dimensional input of size {list(x.shape)} instead')
+    if min(stride) <= 0:
+        raise RuntimeError('non-positive stride is not supported')
+    if min(padding) < 0:
+        raise RuntimeError('negative padding is not supported')
+    # PyTorch words the 1-d checks as 2-d ones with a height of 1
+    as_2d = [(1, 0, 1)] * (2 - dims) + list(zip(stride, output_padding, dilation))
+    if any(o >= s and o >= d for s, o, d in as_2d):
+        (sh, oh, dh), (sw, ow, dw) = as_2d
+        raise RuntimeError('output padding must be smaller than either stride or dilation, but '
+                           f'got output_padding_height: {oh} output_padding_width: {ow} '
+                           f'stride_height: {sh} stride_width: {sw} dilation_height: {dh} '
+                           f'dilation_width: {dw}')
+    in_channels, group_out = weight.shape[:2]
+    if in_channels % groups:
+        raise RuntimeError(f'Given groups={groups}, expected weight to be divisible by {groups} '
+                           f'at dimension 0, but got weight of size [{list(weight.shape)}] '
+                           'instead')
+    if x.shape[1] != in_channels:
+        raise RuntimeError(f'Given transposed=1, weight of size {list(weight.shape)}, expected '
+                           f'input{list(x.shape)} to have {in_channels} channels, but got '
+                           f'{x.shape[1]} channels instead')
+    out_channels = group_out * groups
+    if bias is not None and (bias.ndim != 1 or bias.numel() != out_channels):
+        raise RuntimeError(f'Given transposed=1, weight of size {list(weight.shape)}, expected '
+                           f'bias to be 1-dimensional with {out_channels} elements, but got '
+                           f'bias of size {list(bias.shape)} instead')
+    kernel, sizes = tuple(weight.shape[2:]), tuple(x.shape[2:])
+    out_sizes = [(n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in
+                 zip(sizes, stride, padding, dilation, kernel, output_padding)]
+    if min(out_sizes) < 1:
+        shown = [1] * (2 - dims)
+        raise RuntimeError(f'Given input size per channel: '
+                           f'({" x ".join(map(str, shown + list(sizes)))}). Calculated output '
+                           f'size per channel: ({" x ".join(map(str, shown + out_sizes))}). '
+                           'Output size is too small')
+    # each element followed by stride - 1 zeros (an extra unit dim padded, then merged)
+    if max(stride) > 1:
+        spread = x.reshape(tuple(x.shape[:2]) + tuple(v for n in sizes for v in (n, 1)))
+        spread = pad(spread, [v for s in reversed(stride) for v in (0, s - 1, 0, 0)])
+        x = spread.reshape(tuple(x.shape[:2]) + tuple(n * s for n, s in zip(sizes, stride)))
+    borders = []
+    for s, p, d, k, o in reversed(list(zip(stride, padding, dilation, kernel,
+                                            output_padding))):
+        edge = d * (k - 1) - p
+        borders += [edge, edge + o - (s - 1)]        # the last element's zeros are dropped
+    if any(borders):
+        x = pad(x, borders)
+    out = _conv(x, _transposed_to_conv_weight(weight, groups, dims), bias, 1, 0, dilation,
+                groups, dims)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution over (N, C, H, W) or (C, H, W), weight (in_channels,
+    out_channels / groups, kh, kw)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution over (N, C, L) or (C, L), weight (in_channels,
+    out_channels / groups, k)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1)
+
+
+# ---- interpolation: source positions computed on the host, then gathers (and lerps) ----------
+
+_INTERPOLATING_MODES = ('linear', 'bilinear', 'bicubic', 'trilinear')
+_MODE_DIMS = {'nearest': None, 'linear': 3, 'bilinear': 4}
+
+
+def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor):
+    """Output sizes and the scale factors the kernels see (None: in / out), as PyTorch's
+    interpolate works them out."""
+    dims = input.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError('only one of size or scale_factor should be defined')
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError('recompute_scale_factor is not meaningful with an explicit size.')
+        if isinstance(size, (list, tuple)):
+            if len(size) != dims:
+                raise ValueError('Input and output must have the same number of spatial '
+                                 'dimensions, but got input with spatial dimensions of '
+                                 f'{list(input.shape[2:])} and output size of {size}. Please '
+                                 'provide input tensor in (N, C, d1, d2, ...,dK) format and '
+                                 'output size in (o1, o2, ...,oK) format.')
+            if not all(isinstance(n, (int, np.integer)) for n in size):
+                raise TypeError('expected size to be one of int or Tuple[int] or Tuple[int, '
+                                'int] or Tuple[int, int, int], but got size with types '
+                                f'{[type(n) for n in size]}')
+            return [int(n) for n in size], [None] * dims
+        return [size] * dims, [None] * dims
+    if scale_factor is None:
+        raise ValueError('either size or scale_factor should be defined')
+    if isinstance(scale_factor, (list, tuple)):
+        if len(scale_factor) != dims:
+            raise ValueError('Input and scale_factor must have the same number of spatial '
+                             'dimensions, but got input with spatial dimensions of '
+                             f'{list(input.shape[2:])} and scale_factor of shape {scale_factor}'
+                             '. Please provide input tensor in (N, C, d1, d2, ...,dK) format '
+                             'and scale_factor in (s1, s2, ...,sK) format.')
+        factors = list(scale_factor)
+    else:
+        factors = [scale_factor] * dims
+    sizes = [int(math.floor(n * f)) for n, f in zip(input.shape[2:], factors)]
+    return sizes, [None] * dims if recompute_scale_factor else factors
+
+
+def _nearest_sources(size, out_size, factor):
+    """floor(dst * scale) clamped to the input, scale in float32 as PyTorch's kernel has it."""
+    scale = np.float32(1.0 / factor) if factor else np.float32(size) / np.float32(out_size)
+    dst = np.arange(out_size, dtype=np.float32)
+    return np.minimum(np.floor(dst * scale).astype(np.int64), size - 1)
+
+
+def _linear_sources(size, out_size, factor, align_corners, np_dtype):
+    """The two neighbours and the weight of the second, for each output position."""
+    dst = np.arange(out_size, dtype=np_dtype)
+    if align_corners:
+        scale = np_dtype((size - 1) / (out_size - 1)) if out_size > 1 else np_dtype(0)
+        src = dst * scale
+    else:
+        scale = np_dtype(1.0 / factor) if factor and factor > 0 else np_dtype(size / out_size)
+        src = np.maximum(scale * (dst + np_dtype(0.5)) - np_dtype(0.5), np_dtype(0))
+    low = src.astype(np.int64)
+    high = np.where(low < size - 1, low + 1, low)
+    return low, high, np.minimum(src - low, np_dtype(1))
+
+
+def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize the spatial dims of (N, C, L) or (N, C, H, W) inputs: 'nearest' picks
+    floor(dst * in / out); 'linear'/'bilinear' mix the two neighbours of each source position
+    (align_corners: the corner pixels' centres line up), one dim after the other."""
+    from ..creation import tensor
+    if mode in ('nearest', 'area', 'nearest-exact'):
+        if align_corners is not None:
+            raise ValueError('align_corners option can only be set with the interpolating '
+                             'modes: linear | bilinear | bicubic | trilinear')
+    elif align_corners is None:
+        align_corners = False
+    sizes, factors = _interpolate_sizes(input, size, scale_factor, recompute_scale_factor)
+    if antialias:
+        raise NotImplementedError('interpolate: antialias is not supported by microtorch')
+    if mode not in _MODE_DIMS:
+        raise NotImplementedError(f"interpolate: mode '{mode}' is not supported by microtorch "
+                                  "(only 'nearest', 'linear' and 'bilinear')")
+    wanted = _MODE_DIMS[mode]
+    if wanted is not None and input.ndim != wanted and input.ndim in (3, 4, 5):
+        raise NotImplementedError(f'Got {input.ndim}D input, but {mode} mode needs {wanted}D '
+                                  'input')
+    if input.ndim not in (3, 4):
+        raise NotImplementedError(f'interpolate: {input.ndim}D inputs are not supported by '
+                                  'microtorch (only 3D and 4D)')
+    out = input
+    np_dtype = np.dtype(input._data.dtype).type
+    for axis, (n, out_n, factor) in enumerate(zip(input.shape[2:], sizes, factors)):
+        dim = 2 + axis
+        if mode == 'nearest':
+            where = tensor(_nearest_sources(n, out_n, factor), device=input.device)
+            out = out.index_select(dim, where)
+            continue
+        low, high, weight = _linear_sources(n, out_n, factor, align_corners, np_dtype)
+        shape = (out_n,) + (1,) * (input.ndim - 1 - dim)
+        weight = tensor(weight.reshape(shape), dtype=input.dtype, device=input.device)
+        first = out.index_select(dim, tensor(low, device=input.device))
+        second = out.index_select(dim, tensor(high, device=input.device))
+        out = first + (second - first) * weight
+    return out
+
+
+def upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=None):
+    """interpolate under its old name."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+# ---- bilinear and attention ---------------------------------------------------------------
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = x1 A_k x2 + b_k for weight (out, in1, in2): one matmul of x1 with the weight laid
+    out (in1, out * in2), then a product with x2 summed over in2."""
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f'bilinear(): input dimensions do not match: got {input1.ndim} and '
+                           f'{input2.ndim}')
+    for dim, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if a != b:
+            raise RuntimeError(f'bilinear(): input batch dimensions do not match at dim {dim}: '
+                               f'got {a} and {b}')
+    if input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f'bilinear(): input1 size does not match weight size: got '
+                           f'{input1.shape[-1]} but expected {weight.shape[1]}')
+    if weight.ndim != 3:
+        raise RuntimeError('number of dimensions must match')
+    out_features, in1, in2 = weight.shape
+    if input2.shape[-1] != in2:
+        raise RuntimeError(f'bilinear(): input2 size does not match weight size: got '
+                           f'{input2.shape[-1]} but expected {in2}')
+    if bias is not None and (bias.ndim == 0 or bias.shape[0] != out_features):
+        raise RuntimeError(f'bilinear(): bias size does not match weight size: got '
+                           f'{bias.shape[0] if bias.ndim else 0} but expected {out_features}')
+    mixed = input1 @ weight.permute(1, 0, 2).reshape(in1, out_features * in2)
+    mixed = mixed.reshape(tuple(input1.shape[:-1]) + (out_features, in2))
+    out = (mixed * input2.unsqueeze(-2)).sum(-1)
+    return out if bias is None else out + bias
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(q k^T * scale + mask) v over the last two dims, scale 1/sqrt(E) by default; a
+    bool mask keeps the True positions, a float mask is added, is_causal keeps the lower
+    triangle; dropout_p drops attention weights (always: F.sdpa has no train flag)."""
+    if enable_gqa:
+        raise NotImplementedError('scaled_dot_product_attention: enable_gqa is not supported '
+                                  'by microtorch')
+    if query.dtype is not key.dtype or query.dtype is not value.dtype:
+        raise RuntimeError('Expected query, key, and value to have the same dtype, but got '
+                           f'query.dtype: {query.dtype} key.dtype: {key.dtype} and '
+                           f'value.dtype: {value.dtype} instead.')
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise RuntimeError('scaled_dot_product_attention: query, key and value need at least '
+                           '2 dimensions')
+    if query.shape[-1] != key.shape[-1]:
+        raise RuntimeError(f'Expected query and key to have the same embedding dimension, got '
+                           f'{query.shape[-1]} and {key.shape[-1]}')
+    if is_causal and attn_mask is not None:
+        raise RuntimeError('_scaled_dot_product_attention: Explicit attn_mask should not be set '
+                           'when is_causal=True')
+    from ..creation import ones
+    length, source = query.shape[-2], key.shape[-2]
+    factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * factor
+    if is_causal:
+        attn_mask = ones(length, source, dtype=_dtype.bool_, device=query.device).tril()
+    if attn_mask is not None:
+        if attn_mask.dtype is _dtype.bool_:
+            scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
+        else:
+            scores = scores + attn_mask
+    weights = _F.softmax(scores, -1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights @ value

@@ -20,6 +20,12 @@ from .loss import (MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, Cr
                    NLLLoss, HuberLoss)
 from .activation import (ReLU6, Hardtanh, Softsign, Mish, SELU, CELU, Hardsigmoid, Hardswish,
                          Softshrink, Hardshrink, Tanhshrink, Threshold, Softmin, PReLU)
+from .dropout import Dropout1d, Dropout2d
+from .conv import AdaptiveMaxPool1d, AdaptiveMaxPool2d, ConvTranspose1d, ConvTranspose2d
+from .normalization import InstanceNorm1d, InstanceNorm2d
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
+from .linear import Bilinear, NonDynamicallyQuantizableLinear
+from .transformer import MultiheadAttention, TransformerEncoderLayer, TransformerEncoder
 
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
@@ -32,4 +38,9 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'GroupNorm', 'Unflatten', 'ZeroPad1d', 'ZeroPad2d', 'ConstantPad1d', 'ConstantPad2d',
            'CosineSimilarity', 'PairwiseDistance', 'KLDivLoss',
            'ReLU6', 'Hardtanh', 'Softsign', 'Mish', 'SELU', 'CELU', 'Hardsigmoid', 'Hardswish',
-           'Softshrink', 'Hardshrink', 'Tanhshrink', 'Threshold', 'Softmin', 'PReLU']
+           'Softshrink', 'Hardshrink', 'Tanhshrink', 'Threshold', 'Softmin', 'PReLU',
+           'Dropout1d', 'Dropout2d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'ConvTranspose1d',
+           'ConvTranspose2d', 'InstanceNorm1d', 'InstanceNorm2d', 'Upsample',
+           'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Bilinear',
+           'NonDynamicallyQuantizableLinear', 'MultiheadAttention', 'TransformerEncoderLayer',
+           'TransformerEncoder']

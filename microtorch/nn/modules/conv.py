@@ -1,6 +1,7 @@
 """`Conv1d`, `Conv2d`, `MaxPool1d`, `MaxPool2d`, `AvgPool1d` and `AvgPool2d`, with PyTorch's
 arguments, initialisation and listings. The work is in nn.functional (conv1d/conv2d, ...; the
 1-d forms run the 2-d code with a height of 1)."""
+from ..._size import Size
 from .. import functional as F
 from .linear import add_weight_and_bias, reset_weight_and_bias
 from .module import Module
@@ -42,8 +43,11 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.groups = _ntuple(kernel_size, dims), groups
         self.padding_mode = padding_mode
-        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size,
-                            bias, device, dtype)
+        add_weight_and_bias(self, self._weight_shape(in_channels, out_channels, groups),
+                            bias, device, dtype, out_channels)
+
+    def _weight_shape(self, in_channels, out_channels, groups):
+        return (out_channels, in_channels // groups) + self.kernel_size
 
     def reset_parameters(self):
         reset_weight_and_bias(self.weight, self.bias)
@@ -157,3 +161,98 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
 
     def forward(self, input):
         return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class _AdaptiveMaxPoolNd(Module):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def extra_repr(self):
+        return f'output_size={self.output_size}'
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    def forward(self, input):
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """output_size: an int, or (H, W) where None keeps the input's size."""
+
+    def forward(self, input):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Transposed convolution: weight (in_channels, out_channels / groups, *kernel_size),
+    initialised as the convolutions' are (by the fan-in PyTorch computes from that shape)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode='zeros',
+                 device=None, dtype=None):
+        if padding_mode != 'zeros':
+            raise ValueError(f'Only "zeros" padding mode is supported for '
+                             f'{type(self).__name__}')
+        if isinstance(padding, str):
+            raise NotImplementedError(f'{type(self).__name__}: string padding is not '
+                                      'supported by microtorch')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+        self.output_padding = _ntuple(output_padding, self._dims)
+
+    def _weight_shape(self, in_channels, out_channels, groups):
+        return (in_channels, out_channels // groups) + self.kernel_size   # roles swapped
+
+    def _output_padding(self, input, output_size):
+        """output_padding, or what reaches output_size (PyTorch's range check)."""
+        if output_size is None:
+            return self.output_padding
+        dims = self._dims
+        leading = 2 if input.ndim == dims + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == leading + dims:
+            output_size = output_size[leading:]
+        if len(output_size) != dims:
+            raise ValueError(f'ConvTranspose{dims}D: for {input.ndim}D input, output_size must '
+                             f'have {dims} or {leading + dims} elements (got '
+                             f'{len(output_size)})')
+        smallest = [(input.shape[leading + d] - 1) * self.stride[d] - 2 * self.padding[d]
+                    + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(dims)]
+        largest = [n + s - 1 for n, s in zip(smallest, self.stride)]
+        for size, low, high in zip(output_size, smallest, largest):
+            if size < low or size > high:
+                raise ValueError(f'requested an output size of {output_size}, but valid sizes '
+                                 f'range from {smallest} to {largest} (for an input of '
+                                 f'{Size(input.shape[leading:])})')
+        return tuple(size - low for size, low in zip(output_size, smallest))
+
+    def forward(self, input, output_size=None):
+        output_padding = self._output_padding(input, output_size)
+        return F._conv_transpose(input, self.weight, self.bias, self.stride, self.padding,
+                                 output_padding, self.groups, self.dilation, self._dims)
+
+    def extra_repr(self):
+        text = (f'{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, '
+                f'stride={self.stride}')
+        if self.padding != (0,) * self._dims:
+            text += f', padding={self.padding}'
+        if self.dilation != (1,) * self._dims:
+            text += f', dilation={self.dilation}'
+        if self.output_padding != (0,) * self._dims:
+            text += f', output_padding={self.output_padding}'
+        if self.groups != 1:
+            text += f', groups={self.groups}'
+        if self.bias is None:
+            text += ', bias=False'
+        return text
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution over (N, C, L) or (C, L)."""
+    _dims = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution over (N, C, H, W) or (C, H, W)."""
+    _dims = 2

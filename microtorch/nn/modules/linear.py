@@ -8,12 +8,13 @@ from ..parameter import Parameter
 from .module import Module
 
 
-def add_weight_and_bias(module, weight_shape, bias, device, dtype):
-    """Give a layer `weight` (of weight_shape) and `bias` (weight_shape[0] values, or None
-    when bias is False), initialised by its reset_parameters."""
+def add_weight_and_bias(module, weight_shape, bias, device, dtype, bias_features=None):
+    """Give a layer `weight` (of weight_shape) and `bias` (bias_features values, by default
+    weight_shape[0], or None when bias is False), initialised by its reset_parameters."""
     module.weight = Parameter(empty(weight_shape, device=device, dtype=dtype))
     if bias:
-        module.bias = Parameter(empty(weight_shape[0], device=device, dtype=dtype))
+        features = weight_shape[0] if bias_features is None else bias_features
+        module.bias = Parameter(empty(features, device=device, dtype=dtype))
     else:
         module.register_parameter('bias', None)
     module.reset_parameters()
@@ -61,3 +62,33 @@ class Linear(Module):
     def extra_repr(self):
         return (f'in_features={self.in_features}, out_features={self.out_features}, '
                 f'bias={self.bias is not None}')
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b per output feature: weight (out_features, in1_features,
+    in2_features), weight and bias ~ U(-1/sqrt(in1_features), 1/sqrt(in1_features))."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        add_weight_and_bias(self, (out_features, in1_features, in2_features), bias, device,
+                            dtype)
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f'in1_features={self.in1_features}, in2_features={self.in2_features}, '
+                f'out_features={self.out_features}, bias={self.bias is not None}')
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """Linear under the name PyTorch gives MultiheadAttention's out_proj."""

@@ -1,5 +1,7 @@
 """`BatchNorm1d`, `BatchNorm2d` and `LayerNorm`, with PyTorch's parameters, buffers and
 state-dict keys."""
+import warnings
+
 from ...creation import empty, ones, zeros, tensor
 from ... import _dtype
 from ...autograd.grad_mode import no_grad
@@ -164,3 +166,47 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f'{self.num_groups}, {self.num_channels}, eps={self.eps}, '
                 f'affine={self.affine}, bias={self.bias is not None}')
+
+
+class _InstanceNorm(_BatchNorm):
+    """Per-sample, per-channel normalisation over the positions; by default without weight,
+    bias or running statistics (PyTorch's defaults), which eval mode uses when tracked."""
+    _spatial_dims = 1
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias)
+
+    def _check_input_dim(self, input):
+        if input.ndim not in self._input_dims:
+            raise ValueError(f'expected {self._input_dims[0]}D or {self._input_dims[1]}D input '
+                             f'(got {input.ndim}D input)')
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        feature_dim = input.ndim - self._spatial_dims - 1
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match "
+                                 f'num_features ({self.num_features}), but got: '
+                                 f'{input.shape[feature_dim]}.')
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
+                          'can silence this warning by not passing in num_features, which is '
+                          'not used because affine=False', UserWarning, stacklevel=2)
+        unbatched = input.ndim == self._spatial_dims + 1
+        out = F.instance_norm(input.unsqueeze(0) if unbatched else input, self.running_mean,
+                              self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              0.0 if self.momentum is None else self.momentum, self.eps)
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Over (N, C, L) or (C, L) inputs."""
+    _input_dims, _spatial_dims = (2, 3), 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Over (N, C, H, W) or (C, H, W) inputs."""
+    _input_dims, _spatial_dims = (3, 4), 2

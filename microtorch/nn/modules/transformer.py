@@ -1,0 +1,252 @@
+"""`MultiheadAttention`, `TransformerEncoderLayer` and `TransformerEncoder`, with PyTorch's
+parameter names (in_proj_weight, in_proj_bias, out_proj.*), state-dict keys and listings;
+composites of linear, matmul, softmax, dropout and layer_norm."""
+import copy
+import math
+import warnings
+
+from ... import _dtype
+from ..._size import Size
+from ...creation import empty, zeros_like
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .container import ModuleList
+from .dropout import Dropout
+from .linear import Linear, NonDynamicallyQuantizableLinear
+from .module import Module
+from .normalization import LayerNorm
+
+
+def _float_mask(mask, name, other, other_name, dtype):
+    """A bool mask as 0 / -inf in dtype (True: masked out), a float mask as it is, after
+    PyTorch's checks (and its warning when the two masks' types differ)."""
+    if mask is None:
+        return None
+    if mask.dtype is not _dtype.bool_ and not mask.is_floating_point():
+        raise AssertionError(f'only bool and floating types of {name} are supported')
+    if other is not None and mask.dtype is not other.dtype:
+        warnings.warn(f'Support for mismatched {name} and {other_name} is deprecated. Use same '
+                      'type for both instead.', UserWarning, stacklevel=3)
+    if mask.dtype is _dtype.bool_:
+        return zeros_like(mask, dtype=dtype).masked_fill(mask, -math.inf)
+    return mask
+
+
+class MultiheadAttention(Module):
+    """Attention over num_heads heads of embed_dim / num_heads features each: q, k and v
+    projected (one in_proj_weight when kdim and vdim equal embed_dim), softmax(q k^T /
+    sqrt(head_dim) + masks) v per head, the heads joined by out_proj."""
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
+                 dtype=None):
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f'embed_dim and num_heads must be greater than 0, got '
+                             f'embed_dim={embed_dim} and num_heads={num_heads} instead')
+        super().__init__()
+        if add_bias_kv or add_zero_attn:
+            raise NotImplementedError('MultiheadAttention: add_bias_kv and add_zero_attn are not '
+                                      'supported by microtorch')
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads, self.dropout, self.batch_first = num_heads, dropout, batch_first
+        self.head_dim = embed_dim // num_heads
+        if self.head_dim * num_heads != embed_dim:
+            raise AssertionError('embed_dim must be divisible by num_heads')
+        kwargs = dict(device=device, dtype=dtype)
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(empty((3 * embed_dim, embed_dim), **kwargs))
+            for name in ('q_proj_weight', 'k_proj_weight', 'v_proj_weight'):
+                self.register_parameter(name, None)
+        else:
+            self.q_proj_weight = Parameter(empty((embed_dim, embed_dim), **kwargs))
+            self.k_proj_weight = Parameter(empty((embed_dim, self.kdim), **kwargs))
+            self.v_proj_weight = Parameter(empty((embed_dim, self.vdim), **kwargs))
+            self.register_parameter('in_proj_weight', None)
+        if bias:
+            self.in_proj_bias = Parameter(empty(3 * embed_dim, **kwargs))
+        else:
+            self.register_parameter('in_proj_bias', None)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        **kwargs)
+        self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self):
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            for weight in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+                init.xavier_uniform_(weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+
+    def _projections(self):
+        if self._qkv_same_embed_dim:
+            weights = self.in_proj_weight.chunk(3)
+        else:
+            weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
+        biases = (None,) * 3 if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
+        return weights, biases
+
+    def _check_inputs(self, query, key, value, batched):
+        embed = query.shape[-1]
+        if embed != self.embed_dim:
+            raise AssertionError(f'was expecting embedding dimension of {self.embed_dim}, but '
+                                 f'got {embed}')
+        if self._qkv_same_embed_dim and tuple(key.shape) != tuple(value.shape):
+            raise AssertionError(f'key shape {key.size()} does not match value shape '
+                                 f'{value.size()}')
+        if not self._qkv_same_embed_dim and tuple(key.shape[:-1]) != tuple(value.shape[:-1]):
+            dims = slice(0, 2) if batched else slice(0, 1)
+            raise AssertionError(f"key's sequence and batch dims {Size(key.shape[dims])} do "
+                                 f"not match value's {Size(value.shape[dims])}")
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
+                attn_mask=None, average_attn_weights=True, is_causal=False):
+        batched = query.ndim == 3
+        if query.ndim not in (2, 3):
+            raise AssertionError(f'query should be unbatched 2D or batched 3D tensor but '
+                                 f'received {query.ndim}-D query tensor')
+        if is_causal and attn_mask is None:
+            raise RuntimeError('Need attn_mask if specifying the is_causal hint. You may use '
+                               'the Transformer module method `generate_square_subsequent_mask` '
+                               'to create this mask.')
+        key_padding_mask = _float_mask(key_padding_mask, 'key_padding_mask', attn_mask,
+                                       'attn_mask', query.dtype)
+        attn_mask = _float_mask(attn_mask, 'attn_mask', None, '', query.dtype)
+        self._check_inputs(query, key, value, batched)
+        if not batched:                         # (L, E) -> a batch of one
+            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+            if key_padding_mask is not None:
+                key_padding_mask = key_padding_mask.unsqueeze(0)
+        elif self.batch_first:                  # work in (L, N, E) as PyTorch does
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        length, batch = query.shape[:2]
+        source = key.shape[0]
+        heads, head_dim = self.num_heads, self.head_dim
+        (wq, wk, wv), (bq, bk, bv) = self._projections()
+
+        def split_heads(x, size):               # (size, N, E) -> (N, heads, size, head_dim)
+            return x.reshape(size, batch * heads, head_dim).transpose(0, 1).reshape(
+                batch, heads, size, head_dim)
+        q = split_heads(F.linear(query, wq, bq), length)
+        k = split_heads(F.linear(key, wk, bk), source)
+        v = split_heads(F.linear(value, wv, bv), source)
+        mask = self._merged_mask(attn_mask, key_padding_mask, batch, length, source)
+        scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
+        if mask is not None:
+            scores = scores + mask
+        weights = F.softmax(scores, -1)
+        if self.training and self.dropout > 0.0:
+            weights = F.dropout(weights, self.dropout)
+        out = (weights @ v).permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim)
+        out = self.out_proj(out)
+        if not batched:
+            out = out.squeeze(1)
+        elif self.batch_first:
+            out = out.transpose(0, 1)
+        if not need_weights:
+            return out, None
+        if average_attn_weights:
+            weights = weights.mean(1)
+        return out, (weights if batched else weights.squeeze(0))
+
+    def _merged_mask(self, attn_mask, key_padding_mask, batch, length, source):
+        """attn_mask ((L, S) or (N * heads, L, S)) and key_padding_mask ((N, S)) added up as
+        one (N, heads, L, S)-broadcastable float mask."""
+        mask = None
+        if attn_mask is not None:
+            if attn_mask.ndim == 2:
+                if tuple(attn_mask.shape) != (length, source):
+                    raise RuntimeError(f'The shape of the 2D attn_mask is {attn_mask.size()}, '
+                                       f'but should be {(length, source)}.')
+                mask = attn_mask
+            elif attn_mask.ndim == 3:
+                wanted = (batch * self.num_heads, length, source)
+                if tuple(attn_mask.shape) != wanted:
+                    raise RuntimeError(f'The shape of the 3D attn_mask is {attn_mask.size()}, '
+                                       f'but should be {wanted}.')
+                mask = attn_mask.reshape(batch, self.num_heads, length, source)
+            else:
+                raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+        if key_padding_mask is not None:
+            if tuple(key_padding_mask.shape) != (batch, source):
+                raise RuntimeError(f'Expected key_padded_mask.shape equal to {(batch, source)}'
+                                   f', but got {tuple(key_padding_mask.shape)}')
+            padding = key_padding_mask.reshape(batch, 1, 1, source)
+            mask = padding if mask is None else mask + padding
+        return mask
+
+
+def _activation_function(activation):
+    if activation == 'relu':
+        return F.relu
+    if activation == 'gelu':
+        return F.gelu
+    raise RuntimeError(f'activation should be relu/gelu, not {activation}')
+
+
+class TransformerEncoderLayer(Module):
+    """Self-attention then a feed-forward block (linear1, activation, dropout, linear2), each
+    with dropout and a residual connection, layer norms after them (or before: norm_first)."""
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
+                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
+                 device=None, dtype=None):
+        super().__init__()
+        kwargs = dict(device=device, dtype=dtype)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                            batch_first=batch_first, **kwargs)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kwargs)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kwargs)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kwargs)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kwargs)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        if isinstance(activation, str):
+            activation = _activation_function(activation)
+        self.activation = activation
+
+    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        x = src
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            return x + self._ff_block(self.norm2(x))
+        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+        return self.norm2(x + self._ff_block(x))
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x):
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoder(Module):
+    """num_layers copies of encoder_layer run in turn, then norm (when given)."""
+
+    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
+                 mask_check=True):
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.num_layers, self.norm = num_layers, norm
+        # microtorch has no nested tensors: the flag is kept, never used
+        self.enable_nested_tensor, self.use_nested_tensor = enable_nested_tensor, False
+        self.mask_check = mask_check
+
+    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        output = src
+        for layer in self.layers:
+            output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
+                           is_causal=bool(is_causal) and mask is not None)
+        return output if self.norm is None else self.norm(output)
