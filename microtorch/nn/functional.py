@@ -1561,8 +1561,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                   'by microtorch')
     if query.dtype is not key.dtype or query.dtype is not value.dtype:
         raise RuntimeError('Expected query, key, and value to have the same dtype, but got '
-                           f'query.dtype: {query.dtype} key.dtype: {key.dtype} and '
-                           f'value.dtype: {value.dtype} instead.')
+                           f'query.dtype: {_dtype.c_type_name(query.dtype)} key.dtype: '
+                           f'{_dtype.c_type_name(key.dtype)} and value.dtype: '
+                           f'{_dtype.c_type_name(value.dtype)} instead.')
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
         raise RuntimeError('scaled_dot_product_attention: query, key and value need at least '
                            '2 dimensions')
