@@ -210,6 +210,23 @@ def conv2d_ref(x, w, b, stride, padding, dilation=1, groups=1):
     return out + (0 if b is None else b.reshape(1, -1, 1, 1))
 
 
+def conv_transpose2d_ref(x, w, b, stride, padding):
+    """Each input element spreads its kernel-weighted copy into the output (float64 loops)."""
+    n, _, h, wd = x.shape
+    _, out_c, kh, kw = w.shape
+    full = np.zeros((n, out_c, (h - 1) * stride + kh, (wd - 1) * stride + kw))
+    for i in range(h):
+        for j in range(wd):
+            full[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] += \
+                np.einsum('nc,cokl->nokl', x[:, :, i, j], w)
+    out = full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]
+    return out if b is None else out + b[:, None, None]
+
+
+def attention_ref(q, k, v):
+    return softmax_ref(q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]), -1) @ v
+
+
 def group_norm_ref(x, groups, eps):
     """(x - mean) / sqrt(var + eps) over each sample's group of channels (biased var)."""
     g = x.reshape(x.shape[0], groups, -1)
@@ -942,6 +959,31 @@ OPS = [
        lambda x, w: np.where(x > 0, x, w[:, None] * x), per(nonzero, real)),
     Op('prelu/one_weight', lambda x, w: nnF(x).prelu(x, w), (M, (1,)),
        lambda x, w: np.where(x > 0, x, w * x), per(nonzero, real)),
+    # channel dropout's neighbours: adaptive max pooling, instance norm, transposed
+    # convolution, interpolation, bilinear and attention (composites)
+    Op('adaptive_max_pool2d', lambda x: nnF(x).adaptive_max_pool2d(x, (2, 3)), ((2, 3, 4, 6),),
+       lambda x: x.reshape(2, 3, 2, 2, 3, 2).max((3, 5)), distinct),
+    Op('adaptive_max_pool1d', lambda x: nnF(x).adaptive_max_pool1d(x, 3), ((2, 3, 6),),
+       lambda x: x.reshape(2, 3, 3, 2).max(-1), distinct),
+    Op('instance_norm', lambda x: nnF(x).instance_norm(x), ((2, 3, 4),),
+       lambda x: (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)),
+    Op('conv_transpose2d', lambda x, w, b: nnF(x).conv_transpose2d(x, w, b, stride=2, padding=1),
+       ((2, 3, 3, 4), (3, 2, 3, 3), (2,)), lambda x, w, b: conv_transpose2d_ref(x, w, b, 2, 1)),
+    Op('conv_transpose1d', lambda x, w: nnF(x).conv_transpose1d(x, w, stride=3),
+       ((2, 2, 3), (2, 3, 2)),
+       lambda x, w: conv_transpose2d_ref(x[:, :, None], w[:, :, None], None, 3, 0)[:, :, 0]),
+    Op('interpolate', lambda x: nnF(x).interpolate(x, scale_factor=2), ((1, 2, 3, 4),),
+       lambda x: np.repeat(np.repeat(x, 2, -1), 2, -2)),
+    Op('interpolate/linear_align_corners',
+       lambda x: nnF(x).interpolate(x, size=5, mode='linear', align_corners=True), ((2, 3, 3),),
+       lambda x: np.apply_along_axis(lambda r: np.interp(np.linspace(0, 2, 5), np.arange(3), r),
+                                     -1, x)),
+    Op('bilinear', lambda a, b, w, c: nnF(a).bilinear(a, b, w, c),
+       ((4, 2), (4, 3), (5, 2, 3), (5,)),
+       lambda a, b, w, c: np.einsum('ni,oij,nj->no', a, w, b) + c),
+    Op('scaled_dot_product_attention',
+       lambda q, k, v: nnF(q).scaled_dot_product_attention(q, k, v), ((2, 3, 4), (2, 5, 4),
+                                                                      (2, 5, 2)), attention_ref),
 ]
 
 ROWS = {row.name: row for row in OPS}

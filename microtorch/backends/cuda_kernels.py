@@ -286,6 +286,25 @@ OP_KERNELS = {
     'softmin': (('neg_forward', 'softmax_forward'), ('softmax_backward', 'neg_forward')),
     'prelu': (('mul_forward', 'compare_forward', 'where_forward'),
               ('where_forward', 'mul_forward', 'sum_forward')),
+    # adaptive max pooling: a gather of the windows and a max, as max_pool2d's
+    **{op: (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
+            ('gather_backward', 'index_backward')) for op in ('adaptive_max_pool2d',
+                                                              'adaptive_max_pool1d')},
+    'instance_norm': (('copy', 'sum_forward', 'var_forward', 'sub_forward', 'add_forward',
+                       'rsqrt_forward', 'mul_forward'),
+                      ('rsqrt_backward', 'sum_forward', 'sub_forward', 'mul_forward',
+                       'div_forward', 'neg_forward')),
+    # zeros padded between and around the input (copies), then conv2d's windows and matmul
+    **{op: (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward'))
+       for op in ('conv_transpose2d', 'conv_transpose1d')},
+    'interpolate': (('copy', 'sub_forward', 'mul_forward', 'add_forward'),
+                    ('index_backward', 'mul_forward', 'neg_forward', 'sum_forward')),
+    'bilinear': (('copy', 'cuBLAS', 'mul_forward', 'sum_forward', 'add_forward'),
+                 ('cuBLAS', 'mul_forward', 'sum_forward')),
+    'scaled_dot_product_attention': (('cuBLAS', 'mul_forward', 'where_forward', 'add_forward',
+                                      'softmax_forward'),
+                                     ('cuBLAS', 'mul_forward', 'softmax_backward',
+                                      'where_forward', 'sum_forward')),
 }
 
 

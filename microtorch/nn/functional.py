@@ -1135,7 +1135,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_
     return total
 
 
-# ---- channel dropout, adaptive max pooling, instance norm: composites --------------------------
+# ---- channel dropout, adaptive max pooling, instance norm: composites -----------------------
 
 def _feature_dropout(input, p, training, inplace):
     """Zero whole channels: one draw per (sample, channel), dims 0 and 1 of input, the mask
@@ -1311,7 +1311,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return out
 
 
-# ---- transposed convolution: zeros between the input's elements, then a plain convolution --------
+# ---- transposed convolution: zeros between the input's elements, then a plain convolution -----
 
 def _transposed_to_conv_weight(weight, groups, dims):
     """A transposed convolution's weight (in, out / G, *k) as the equivalent convolution's
