@@ -45,6 +45,8 @@ from ._dtype import finfo, iinfo
 from .ops.functional import (
     scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, take,
     take_along_dim, select, masked_scatter)
+from .ops.composite import (
+    cumprod, cummax, cummin, logcumsumexp)
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

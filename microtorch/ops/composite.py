@@ -459,3 +459,79 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         out = F.logical_xor(later, earlier) if out.dtype is _dtype.bool_ else F.sub(later,
                                                                                     earlier)
     return out
+
+
+# ---- scans: cumprod, cummax/cummin, logcumsumexp ---------------------------------------------
+# Each is an inclusive scan in ceil(log2(n)) rounds: every element combined with the one
+# 2**k places before it. Built from recorded ops only, so cumprod's gradient is exact through
+# zeros (only products are taken) and every derivative order follows from those ops.
+
+def _scan(input, dim, combine):
+    n = input.shape[dim] if input.ndim else 1
+    out, shift = input, 1
+    while shift < n:
+        earlier = F.narrow(out, dim, 0, n - shift)
+        later = F.narrow(out, dim, shift, n - shift)
+        out = F.cat([F.narrow(out, dim, 0, shift), combine(earlier, later)], dim)
+        shift *= 2
+    return F.clone(out) if out is input else out
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Running products along dim (integers and bools as int64, as cumsum)."""
+    input = F._integers_as_int64(input, dtype)
+    dim = wrap_dim(dim, input.ndim, 'cumprod')
+    return _scan(input, dim, F.mul)
+
+
+def logcumsumexp(input, dim):
+    """log(cumsum(exp(input))) without overflow: a scan of logaddexp."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"logcumsumexp_out_{input.device.type}" not implemented for '
+                                  f"'{F.type_name(input.dtype)}'")
+    dim = wrap_dim(dim, input.ndim, 'logcumsumexp')
+    return _scan(input, dim, F.logaddexp)
+
+
+def cummax(input, dim):
+    return _running_extreme(input, dim, 'cummax')
+
+
+def cummin(input, dim):
+    return _running_extreme(input, dim, 'cummin')
+
+
+def _running_extreme(input, dim, name):
+    """(values, indices): the running max (min) along dim and where it was taken: the last
+    position of the extreme (of the last nan once one is seen), as PyTorch. The values are a
+    gather at those positions, so the gradient goes to them."""
+    dim = wrap_dim(dim, input.ndim, name)
+    xp = input._backend_xp()
+    data = input._data
+    if data.ndim == 0:
+        return F._return_type(name)(F.clone(input), F.zeros_index(input))
+    n = data.shape[dim]
+    shape = [1] * data.ndim
+    shape[dim] = n
+    indices = xp.broadcast_to(xp.arange(n).reshape(shape), data.shape)
+    values = data
+    better = xp.greater_equal if name == 'cummax' else xp.less_equal
+    floating = data.dtype.kind == 'f'
+    shift = 1
+    while shift < n:
+        head = _along(dim, 0, shift)
+        earlier, later = _along(dim, 0, n - shift), _along(dim, shift, n)
+        take_later = better(values[later], values[earlier])
+        if floating:
+            take_later = (take_later & ~xp.isnan(values[earlier])) | xp.isnan(values[later])
+        values = xp.concatenate(
+            [values[head], xp.where(take_later, values[later], values[earlier])], dim)
+        indices = xp.concatenate(
+            [indices[head], xp.where(take_later, indices[later], indices[earlier])], dim)
+        shift *= 2
+    index = Tensor._make(xp.ascontiguousarray(indices).astype('int64'))
+    return F._return_type(name)(F.gather(input, dim, index), index)
+
+
+def _along(dim, start, stop):
+    return (slice(None),) * dim + (slice(start, stop),)
