@@ -46,7 +46,9 @@ from .ops.functional import (
     scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, take,
     take_along_dim, select, masked_scatter)
 from .ops.composite import (
-    cumprod, cummax, cummin, logcumsumexp)
+    cumprod, cummax, cummin, logcumsumexp, searchsorted, bucketize, histc, isin,
+    unique_consecutive, tril_indices, triu_indices, logspace, vander, cartesian_prod,
+    combinations, block_diag, kron)
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

@@ -48,7 +48,8 @@ for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num', 'nansum'
               'flipud', 'rot90', 'tensor_split', 'diff'):
     setattr(Tensor, _name, getattr(C, _name))
 Tensor.moveaxis, Tensor.swapdims = C.movedim, C.swapaxes
-for _name in ('cumprod', 'cummax', 'cummin', 'logcumsumexp'):
+for _name in ('cumprod', 'cummax', 'cummin', 'logcumsumexp', 'histc', 'unique_consecutive',
+              'kron'):
     setattr(Tensor, _name, getattr(C, _name))
 Tensor.ndimension = Tensor.dim
 Tensor.negative, Tensor.absolute, Tensor.greater, Tensor.less = F.neg, F.abs, F.gt, F.lt

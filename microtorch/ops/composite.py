@@ -535,3 +535,252 @@ def _running_extreme(input, dim, name):
 
 def _along(dim, start, stop):
     return (slice(None),) * dim + (slice(start, stop),)
+
+
+# ---- searching and counting (no gradient) ----------------------------------------------------
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """Where each value would be inserted in the last dim of sorted_sequence (1-D, or with
+    input's leading dims) to keep it sorted: the first such place, or the last with right=True
+    or side='right'."""
+    if side is not None and side not in ('left', 'right'):
+        raise RuntimeError("microtorch.searchsorted(): side can only be 'left' or 'right' but "
+                           f'got {side}')
+    if side == 'left' and right:
+        raise RuntimeError("microtorch.searchsorted(): side and right can't be set to "
+                           'opposites, got side of left while right was True')
+    boundaries = sorted_sequence._data
+    scalar = not isinstance(input, Tensor)
+    xp = sorted_sequence._backend_xp()
+    values = xp.asarray(input) if scalar else input._data
+    if sorter is not None:
+        if sorter.dtype is not _dtype.int64:
+            raise RuntimeError('microtorch.searchsorted(): sorter must be a tensor of long dtype '
+                               f'but got dtype {F.type_name(sorter.dtype)}')
+        if tuple(sorter.shape) != tuple(sorted_sequence.shape):
+            raise RuntimeError('microtorch.searchsorted(): boundary and sorter must have the same '
+                               f'size, but got boundary tensor {list(sorted_sequence.shape)}and '
+                               f'got sorter tensor {list(sorter.shape)}')
+        boundaries = xp.take_along_axis(boundaries, sorter._data, -1)
+    if boundaries.ndim != 1 and (values.ndim != boundaries.ndim or
+                                 values.shape[:-1] != boundaries.shape[:-1]):
+        raise RuntimeError('microtorch.searchsorted(): boundaries tensor should be 1 dimension or '
+                           'the first N-1 dimensions of boundaries tensor and input value tensor '
+                           f'must match, but we got boundaries tensor {list(boundaries.shape)} '
+                           f'and input value tensor {list(values.shape)}')
+    side = 'right' if right or side == 'right' else 'left'
+    if boundaries.ndim == 1:
+        out = xp.searchsorted(boundaries, values, side)
+    else:                                      # one search per row of the leading dims
+        rows = boundaries.reshape(-1, boundaries.shape[-1])
+        wanted = values.reshape(rows.shape[0], -1)
+        out = xp.stack([xp.searchsorted(r, w, side) for r, w in zip(rows, wanted)])
+        out = out.reshape(values.shape)
+    return Tensor._make(xp.asarray(out).astype('int32' if out_int32 else 'int64'))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value among 1-D sorted boundaries (searchsorted of the values)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f'boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})')
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts in `bins` equal bins over [min, max] (the data's range when min == max), as
+    input's float dtype; values outside (and nan) are left out, max falls in the last bin."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"histogram_{input.device.type}" not implemented for '
+                                  f"'{F.type_name(input.dtype)}'")
+    if bins <= 0:
+        raise RuntimeError(f'microtorch.histogram(): bins must be > 0, but got {bins} for '
+                           'dimension 0')
+    if min > max:
+        raise RuntimeError('microtorch.histc: max must be larger than min')
+    xp, data = input._backend_xp(), input._data
+    low, high = data.dtype.type(min), data.dtype.type(max)
+    if low == high and data.size:
+        low, high = data.min(), data.max()
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise RuntimeError(f'microtorch.histc: range of [{_number(low)}, {_number(high)}] is not '
+                           'finite')
+    if low == high:
+        low, high = low - 1, high + 1
+    inside = data[(data >= low) & (data <= high)]
+    # The bin as PyTorch computes it, in the input's dtype.
+    position = ((inside - low) * data.dtype.type(bins) / (high - low)).astype('int64')
+    position = xp.minimum(position, bins - 1)
+    counts = xp.bincount(position, minlength=bins)
+    return Tensor._make(counts.astype(data.dtype))
+
+
+def _number(value):
+    """A float as C++ streams it into PyTorch's messages (1, 0.5, nan)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f'{value:g}'
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each of elements is among test_elements (either may be a number)."""
+    tensor = elements if isinstance(elements, Tensor) else test_elements
+    xp = tensor._backend_xp()
+    wanted = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
+    pool = test_elements._data if isinstance(test_elements, Tensor) else \
+        xp.asarray(test_elements)
+    return Tensor._make(xp.asarray(xp.isin(wanted, pool, invert=invert)))
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """input with each run of equal values (slices along dim) kept once; on request the
+    index of each element's run (input's shape, or dim's size) and the runs' lengths."""
+    xp, data = input._backend_xp(), input._data
+    if dim is None:
+        rows = data.reshape(-1, 1)
+    else:
+        dim = wrap_dim(dim, data.ndim, 'unique_consecutive')
+        rows = xp.moveaxis(data, dim, 0).reshape(data.shape[dim], -1)
+    starts = xp.ones(rows.shape[0], dtype=bool)
+    if rows.shape[0] > 1:
+        starts[1:] = xp.any(rows[1:] != rows[:-1], axis=1)
+    first = xp.flatnonzero(starts)
+    if dim is None:
+        values = data.reshape(-1)[first]
+    else:
+        values = xp.take(data, first, axis=dim)
+    out = [Tensor._make(values)]
+    if return_inverse:
+        inverse = xp.cumsum(starts) - 1
+        out.append(Tensor._make(inverse.reshape(data.shape if dim is None else -1)
+                                .astype('int64')))
+    if return_counts:
+        ends = xp.concatenate([first[1:], xp.asarray([rows.shape[0]])])
+        out.append(Tensor._make((ends - first).astype('int64')))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+# ---- building tensors --------------------------------------------------------------------
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (row, col) indices of the lower triangle of a row x col matrix, as a 2 x N tensor
+    in row-major order."""
+    return _triangle_indices('tril_indices', row, col, offset, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _triangle_indices('triu_indices', row, col, offset, dtype, device)
+
+
+def _triangle_indices(name, row, col, offset, dtype, device):
+    import numpy as np
+    from ..creation import tensor
+    if row < 0:
+        raise RuntimeError(f'row must be non-negative, got{row}')
+    if col < 0:
+        raise RuntimeError(f'col must be non-negative, got{col}')
+    dtype = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    if dtype.is_floating_point or dtype is _dtype.bool_:
+        raise NotImplementedError(f'"{name}" not implemented for \'{F.type_name(dtype)}\'')
+    pick = np.tril_indices if name == 'tril_indices' else np.triu_indices
+    rows, cols = pick(row, offset, col)
+    return tensor(np.stack([rows, cols]).reshape(2, -1), dtype=dtype, device=device)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """steps values from base**start to base**end, evenly spaced in the exponent."""
+    import numpy as np
+    from ..creation import tensor
+    if steps < 0:
+        raise RuntimeError('number of steps must be non-negative')
+    dtype = _dtype.default_float if dtype is None else _dtype.to_dtype(dtype)
+    if not dtype.is_floating_point:          # the ends in the integer dtype, as PyTorch
+        start, end = int(start), int(end)
+    values = np.power(float(base), np.linspace(float(start), float(end), steps))
+    if not dtype.is_floating_point:
+        values = np.trunc(values)
+    return tensor(values, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def vander(x, N=None, increasing=False):
+    """Columns x**(N-1), ..., x, 1 (reversed with increasing=True): a running product, so
+    differentiable at x = 0 too. Integers give int64."""
+    if x.ndim != 1:
+        raise RuntimeError('x must be a one-dimensional tensor.')
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError('N must be non-negative.')
+    x = F._integers_as_int64(x, None)
+    column = F.unsqueeze(x, 1)
+    if n == 0:
+        return F.mul(F.narrow(F.expand(column, (x.shape[0], 1)), 1, 0, 0), 1)
+    ones = F.full_like(column, 1)
+    powers = cumprod(F.cat([ones, F.expand(column, (x.shape[0], n - 1))], 1), 1)
+    return powers if increasing else F.flip(powers, 1)
+
+
+def _require_vector(input):
+    if input.ndim != 1:
+        raise RuntimeError(f'Expect a 1D vector, but got shape {list(input.shape)}')
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-D tensor, one per row."""
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        tensors = tuple(tensors[0])
+    for t in tensors:
+        _require_vector(t)
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = F.meshgrid(*tensors, indexing='ij')
+    return F.stack([F.reshape(g, (-1,)) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The r-element combinations of a 1-D tensor's elements, one per row (in order)."""
+    import itertools
+    from ..creation import tensor
+    _require_vector(input)
+    if r < 0:
+        raise RuntimeError(f'Expect a non-negative number, but got {r}')
+    if r == 0:
+        return F.narrow(F.mul(input, 1), 0, 0, 0) if input.shape[0] else F.mul(input, 1)
+    choose = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    picks = [i for combination in choose(range(input.shape[0]), r) for i in combination]
+    index = tensor(picks, dtype=_dtype.int64, device=input.device)
+    return F.reshape(F.index_select(input, 0, index), (-1, r))
+
+
+def block_diag(*tensors):
+    """The tensors (0-, 1- or 2-d, as 1x1, 1xn, mxn blocks) along the diagonal of one matrix,
+    zeros elsewhere, in their promoted dtype."""
+    from ..creation import zeros
+    for n, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError('microtorch.block_diag: Input tensors must have 2 or fewer '
+                               f'dimensions. Input {n} has {t.ndim} dimensions')
+    if not tensors:
+        return zeros(1, 0)
+    dtype = _dtype.result_type(tensors)
+    blocks = [F.reshape(F.cast(t, dtype), (1, -1)) if t.ndim < 2 else F.cast(t, dtype)
+              for t in tensors]
+    width = builtins.sum(b.shape[1] for b in blocks)
+    rows, before = [], 0
+    device = tensors[0].device
+    for b in blocks:
+        height, cols = b.shape
+        rows.append(F.cat([zeros(height, before, dtype=dtype, device=device), b,
+                           zeros(height, width - before - cols, dtype=dtype, device=device)],
+                          1))
+        before += cols
+    return F.cat(rows, 0)
+
+
+def kron(input, other):
+    """The Kronecker product: every element of input times all of other, in blocks."""
+    ndim = builtins.max(input.ndim, other.ndim)
+    a_shape = [1] * (ndim - input.ndim) + list(input.shape)
+    b_shape = [1] * (ndim - other.ndim) + list(other.shape)
+    a = F.reshape(input, [n for size in a_shape for n in (size, 1)])
+    b = F.reshape(other, [n for size in b_shape for n in (1, size)])
+    return F.reshape(F.mul(a, b), [x * y for x, y in zip(a_shape, b_shape)])
