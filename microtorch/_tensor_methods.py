@@ -49,7 +49,8 @@ for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num', 'nansum'
     setattr(Tensor, _name, getattr(C, _name))
 Tensor.moveaxis, Tensor.swapdims = C.movedim, C.swapaxes
 for _name in ('cumprod', 'cummax', 'cummin', 'logcumsumexp', 'histc', 'unique_consecutive',
-              'kron'):
+              'kron', 'cross', 'diag_embed', 'diagflat', 'vdot', 'xlogy', 'float_power', 'fmax',
+              'fmin', 'heaviside', 'renorm', 'baddbmm', 'unflatten'):
     setattr(Tensor, _name, getattr(C, _name))
 Tensor.ndimension = Tensor.dim
 Tensor.negative, Tensor.absolute, Tensor.greater, Tensor.less = F.neg, F.abs, F.gt, F.lt

@@ -784,3 +784,297 @@ def kron(input, other):
     a = F.reshape(input, [n for size in a_shape for n in (size, 1)])
     b = F.reshape(other, [n for size in b_shape for n in (1, size)])
     return F.reshape(F.mul(a, b), [x * y for x, y in zip(a_shape, b_shape)])
+
+
+# ---- products and geometry -------------------------------------------------------------------
+
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along dim (without dim: the first dim of size 3, with
+    PyTorch's deprecation warning)."""
+    if dim is None:
+        import warnings
+        warnings.warn('Using microtorch.cross without specifying the dim arg is deprecated.\n'
+                      'Please either pass the dim explicitly or simply use '
+                      'microtorch.linalg.cross.\nThe default value of dim will change to agree '
+                      'with that of linalg.cross in a future release.', UserWarning, stacklevel=2)
+        sizes = list(F.broadcast_shapes(input.shape, other.shape)) \
+            if input.shape != other.shape else list(input.shape)
+        if 3 not in sizes:
+            raise RuntimeError('no dimension of size 3 in input')
+        dim = sizes.index(3)
+    return linalg_cross(input, other, dim=dim)
+
+
+def linalg_cross(input, other, *, dim=-1):
+    from ..creation import tensor
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f'expected scalar type {F.type_name(input.dtype)} but found '
+                           f'{F.type_name(other.dtype)}')
+    if input.ndim == other.ndim:
+        size_a = input.shape[wrap_dim(dim, input.ndim)]
+        size_b = other.shape[wrap_dim(dim, other.ndim)]
+        if size_a != 3 or size_b != 3:
+            raise RuntimeError(f'linalg.cross: inputs dimension {dim} must have length 3. Got '
+                               f'{size_a} and {size_b}')
+    input, other = F.broadcast_tensors(input, other)
+    dim = wrap_dim(dim, input.ndim)
+    if input.shape[dim] != 3:
+        raise RuntimeError(f'linalg.cross: inputs dimension {dim} must have length 3. Got '
+                           f'{input.shape[dim]} and {other.shape[dim]}')
+    next_one = tensor([1, 2, 0], device=input.device)
+    next_two = tensor([2, 0, 1], device=input.device)
+
+    def turn(t, order):
+        return F.index_select(t, dim, order)
+    return F.sub(F.mul(turn(input, next_one), turn(other, next_two)),
+                 F.mul(turn(input, next_two), turn(other, next_one)))
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Matrices (in dims dim1, dim2 of the output) with input's last dim on their
+    offset-th diagonal and zeros elsewhere: one scatter into zeros."""
+    from ..creation import zeros, arange
+    ndim = input.ndim + 1
+    first, second = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if first == second:
+        raise RuntimeError(f'diagonal dimensions cannot be identical {dim1}, {dim2}')
+    n = input.shape[-1] if input.ndim else 1
+    size = n + builtins.abs(offset)
+    steps = arange(n, device=input.device)
+    rows = F.add(steps, builtins.max(-offset, 0))
+    cols = F.add(steps, builtins.max(offset, 0))
+    lead = list(input.shape[:-1])
+    flat_index = F.expand(F.add(F.mul(rows, size), cols), lead + [n])
+    out = zeros(lead + [size * size], dtype=input.dtype, device=input.device)
+    source = input if input.ndim else F.reshape(input, (1,))
+    out = F.reshape(F.scatter(out, -1, flat_index, source), lead + [size, size])
+    return movedim(out, (-2, -1), (first, second))
+
+
+def diagflat(input, offset=0):
+    return diag_embed(F.reshape(input, (-1,)), offset)
+
+
+def vdot(input, other):
+    """The dot product of two vectors (the first conjugated: the same for real ones)."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f'1D tensors expected, but got {input.ndim}D and {other.ndim}D '
+                           'tensors')
+    if input.dtype is not other.dtype:
+        raise RuntimeError('dot : expected both vectors to have same dtype, but found '
+                           f'{F.type_name(input.dtype)} and {F.type_name(other.dtype)}')
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f'inconsistent tensor size, expected tensor [{input.shape[0]}] and '
+                           f'src [{other.shape[0]}] to have the same number of elements, but '
+                           f'got {input.shape[0]} and {other.shape[0]} elements respectively')
+    return F.dot(input, other)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along dim: with sample points x (1-D or y's shape) or a spacing
+    dx (1 by default)."""
+    dim = wrap_dim(dim, y.ndim)
+    y = F._floating(y)
+    n = y.shape[dim]
+    if x is None:
+        spacing = 1 if dx is None else dx
+        if n == 0:
+            return F.mul(F.sum(y, dim), 0)
+        ends = F.add(F.select(y, dim, 0), F.select(y, dim, -1))
+        return F.mul(F.sub(F.sum(y, dim), F.mul(ends, 0.5)), spacing)
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise RuntimeError('trapezoid: There must be one `x` value for each sample point')
+        steps = F.reshape(diff(x), [-1] + [1] * (y.ndim - dim - 1))
+    else:
+        steps = diff(x, dim=dim)
+    if n == 0:
+        return F.mul(F.sum(y, dim), 0)
+    pairs = F.add(F.narrow(y, dim, 1, n - 1), F.narrow(y, dim, 0, n - 1))
+    return F.div(F.sum(F.mul(steps, pairs), dim), 2.0)
+
+
+# ---- pointwise -------------------------------------------------------------------------------
+
+def xlogy(input, other):
+    """input * log(other), 0 where input is 0 (unless other is nan). The gradient as
+    PyTorch's: log(other) for input (also where input is 0, unless other <= 0 there),
+    input / other for other."""
+    input, other = _both_tensors(input, other)
+    # Where input is 0 and log(other) is not finite, a log of 0 keeps the product 0.
+    no_log = F.logical_and(F.eq(input, 0), F.logical_or(F.le(other, 0),
+                                                        F.eq(other, math.inf)))
+    return F.mul(input, F.where(no_log, 0.0, F.log(other)))
+
+
+def _both_tensors(input, other):
+    """A number beside a tensor as a 0-d tensor on its device (PyTorch's scalar promotion
+    then holds: a 0-d operand only matters when of a higher category)."""
+    from ..creation import tensor
+    if not isinstance(input, Tensor):
+        input = tensor(input, device=other.device)
+    if not isinstance(other, Tensor):
+        other = tensor(other, device=input.device)
+    return input, other
+
+
+def float_power(input, exponent):
+    """input ** exponent in float64."""
+    def widened(v):
+        return F.cast(v, _dtype.float64) if isinstance(v, Tensor) else v
+    if not isinstance(input, Tensor):
+        input = _both_tensors(input, exponent)[0]
+    return F.pow(widened(input), widened(exponent))
+
+
+def fmax(input, other):
+    """The larger of each pair, ignoring nan (nan only where both are); ties take input's
+    value and gradient, as PyTorch."""
+    pick_input = F.logical_or(F.ge(input, other), F.isnan(other))
+    return F.where(pick_input, input, other)
+
+
+def fmin(input, other):
+    pick_input = F.logical_or(F.le(input, other), F.isnan(other))
+    return F.where(pick_input, input, other)
+
+
+def heaviside(input, values):
+    """0 below zero, values at zero, 1 above (no derivative, as PyTorch)."""
+    if not isinstance(values, Tensor):
+        raise TypeError("heaviside(): argument 'values' (position 2) must be Tensor, not "
+                        f'{type(values).__name__}')
+    if input.dtype is not values.dtype:
+        raise RuntimeError('heaviside is not yet implemented for tensors with different '
+                           'dtypes.')
+    input, values = input.detach(), values.detach()
+    step = F.cast(F.gt(input, 0), input.dtype)
+    return F.where(F.eq(input, 0), values, step)
+
+
+def renorm(input, p, dim, maxnorm):
+    """Each slice along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm (by
+    maxnorm / (norm + 1e-7), as PyTorch; the gradient goes through the norm)."""
+    if p <= 0:
+        raise RuntimeError('renorm: non-positive-norm not supported')
+    if maxnorm < 0:
+        raise RuntimeError(f'renorm: expected maxnorm to be >= 0 but got {_number(maxnorm)}')
+    if input.ndim <= 1:
+        raise RuntimeError(f'renorm: input needs at least 2 dimensions, got {input.ndim} '
+                           'dimensions')
+    dim = wrap_dim(dim, input.ndim)
+    others = [d for d in range(input.ndim) if d != dim]
+    norms = F.norm(input, p, others, keepdim=True)
+    scale = F.where(F.gt(norms, maxnorm), F.div(maxnorm, F.add(norms, 1e-7)), 1.0)
+    return F.mul(input, scale)
+
+
+# ---- statistics and distances ----------------------------------------------------------------
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance of the variables in input's rows (observations in columns)."""
+    import warnings
+    if input.ndim > 2:
+        raise RuntimeError('cov(): expected input to have two or fewer dimensions but got an '
+                           f'input with {input.ndim} dimensions')
+    if fweights is not None or aweights is not None:
+        raise NotImplementedError('cov(): fweights and aweights are not implemented in '
+                                  'microtorch')
+    x = F.reshape(F._floating(input), (1, -1)) if input.ndim < 2 else F._floating(input)
+    observations = x.shape[1]
+    centred = F.sub(x, F.mean(x, 1, keepdim=True))
+    dof = observations - correction
+    if dof <= 0:
+        warnings.warn('cov(): degrees of freedom is <= 0. Correction should be strictly less '
+                      'than the number of observations.', UserWarning, stacklevel=2)
+        dof = 0
+    return F.squeeze(F.div(F.mm(centred, F.t(centred)), dof))
+
+
+def corrcoef(input):
+    """Pearson's correlation coefficients of input's rows, clamped to [-1, 1]."""
+    if input.ndim > 2:
+        raise RuntimeError('corrcoef(): expected input to have two or fewer dimensions but got '
+                           f'an input with {input.ndim} dimensions')
+    c = cov(input)
+    if c.ndim == 0:
+        return F.div(c, c)
+    spread = F.sqrt(F.diagonal(c))
+    c = F.div(F.div(c, F.unsqueeze(spread, 1)), F.unsqueeze(spread, 0))
+    return F.clamp(c, -1, 1)
+
+
+def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
+    """The p-norm distance between each row of x1 and each row of x2 (batch dims broadcast),
+    computed from the differences (PyTorch's exact path)."""
+    for name, x in (('X1', x1), ('X2', x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f'cdist only supports at least 2D tensors, {name} got: '
+                               f'{x.ndim}D')
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f'X1 and X2 must have the same number of columns. X1: '
+                           f'{x1.shape[-1]} X2: {x2.shape[-1]}')
+    for name, x in (('X1', x1), ('X2', x2)):
+        if not x.is_floating_point():
+            raise RuntimeError(f'cdist only supports floating-point dtypes, {name} got: '
+                               f'{F.type_name(x.dtype)}')
+    if p < 0:
+        raise RuntimeError('cdist only supports non-negative p values')
+    if x1.dtype is not x2.dtype:
+        raise RuntimeError(f'expected scalar type {F.type_name(x1.dtype)} but found '
+                           f'{F.type_name(x2.dtype)}')
+    differences = F.sub(F.unsqueeze(x1, -2), F.unsqueeze(x2, -3))
+    return F.norm(differences, p, -1)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * (batch1 @ batch2), batch by batch (input ignored when beta
+    is 0)."""
+    for name, b in (('batch1', batch1), ('batch2', batch2)):
+        if b.ndim != 3:
+            raise RuntimeError(f'{name} must be a 3D tensor')
+    expected = [batch1.shape[0], batch1.shape[2]]
+    if list(batch2.shape[:2]) != expected:
+        raise RuntimeError('Expected size for first two dimensions of batch2 tensor to be: '
+                           f'{expected} but got: {list(batch2.shape[:2])}.')
+    out_shape = [batch1.shape[0], batch1.shape[1], batch2.shape[2]]
+    scaled = F.expand(input, out_shape)
+    product = F.bmm(batch1, batch2)
+    if alpha != 1:
+        product = F.mul(product, alpha)
+    if beta == 0:
+        return product
+    return F.add(F.mul(scaled, beta) if beta != 1 else scaled, product)
+
+
+# ---- shapes and aliases of nn.functional ---------------------------------------------------
+
+def unflatten(input, dim, sizes):
+    """dim split into sizes (one of them may be -1): a view where input's layout allows."""
+    dim = wrap_dim(dim, input.ndim)
+    given, sizes = list(sizes), list(sizes)
+    if not sizes:
+        raise RuntimeError('unflatten: sizes must be non-empty')
+    length = input.shape[dim]
+    known = math.prod(s for s in sizes if s != -1)
+    if sizes.count(-1) == 1 and known and length % known == 0:
+        sizes[sizes.index(-1)] = length // known
+    if math.prod(sizes) != length or -1 in sizes:
+        raise RuntimeError(f"unflatten: Provided sizes {given} don't multiply up to the size "
+                           f'of dim {dim} ({length}) in the input tensor')
+    return F.reshape(input, list(input.shape[:dim]) + sizes + list(input.shape[dim + 1:]))
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    from ..nn import functional as nnF
+    return nnF.cosine_similarity(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    from ..nn import functional as nnF
+    return nnF.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def dropout(input, p, train):
+    from ..nn import functional as nnF
+    return nnF.dropout(input, p, train)
