@@ -51,6 +51,7 @@ from .ops.composite import (
     combinations, block_diag, kron, cross, diag_embed, diagflat, vdot, trapezoid, xlogy,
     float_power, fmax, fmin, heaviside, renorm, cov, corrcoef, cdist, baddbmm, unflatten,
     cosine_similarity, pairwise_distance, dropout)
+from . import linalg
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load
