@@ -810,6 +810,8 @@ def linalg_cross(input, other, *, dim=-1):
     if input.dtype is not other.dtype:
         raise RuntimeError(f'expected scalar type {F.type_name(input.dtype)} but found '
                            f'{F.type_name(other.dtype)}')
+    if input.ndim != other.ndim:
+        raise RuntimeError('linalg.cross: inputs must have the same number of dimensions.')
     if input.ndim == other.ndim:
         size_a = input.shape[wrap_dim(dim, input.ndim)]
         size_b = other.shape[wrap_dim(dim, other.ndim)]
