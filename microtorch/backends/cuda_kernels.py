@@ -314,6 +314,7 @@ OP_KERNELS = {
                      'where_forward', 'sum_forward')),
     **{op: (('compare_forward', 'where_forward'), ('where_forward', 'sum_forward'))
        for op in ('fmax', 'fmin')},
+    'heaviside': (('compare_forward', 'where_forward'), ('none',)),
     'renorm': (('abs_forward', 'pow_scalar_forward', 'sum_forward', 'compare_forward',
                 'add_forward', 'div_forward', 'where_forward', 'mul_forward'),
                ('mul_forward', 'div_forward', 'neg_forward', 'where_forward',
