@@ -90,15 +90,15 @@ class LinAlgError(RuntimeError):
 
 
 def _square_matrices(A, name):
-    if not A.is_floating_point():
-        raise RuntimeError(f'linalg.{name}: Expected a floating point or complex tensor as '
-                           f'input. Got {_F.type_name(A.dtype)}')
     if A.ndim < 2:
         raise RuntimeError(f'linalg.{name}: The input tensor A must have at least 2 '
                            'dimensions.')
     if A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f'linalg.{name}: A must be batches of square matrices, but they are '
                            f'{A.shape[-2]} by {A.shape[-1]} matrices')
+    if not A.is_floating_point():
+        raise RuntimeError(f'linalg.{name}: Expected a floating point or complex tensor as '
+                           f'input. Got {_F.type_name(A.dtype)}')
 
 
 def _first_zero_pivot(matrix):

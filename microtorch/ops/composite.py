@@ -1078,5 +1078,9 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 def dropout(input, p, train):
+    """nn.functional.dropout, whose bad p is a RuntimeError here (a ValueError there), as
+    in PyTorch."""
     from ..nn import functional as nnF
+    if not 0 <= p <= 1:
+        raise RuntimeError(f'dropout probability has to be between 0 and 1, but got {p}')
     return nnF.dropout(input, p, train)
