@@ -128,13 +128,19 @@ def _singular_inv_message(A):
     return 'linalg.inv: the input matrix is singular.'
 
 
+def _numpy_linalg_error():
+    # CuPy raises NumPy's class too
+    import numpy as np
+    return np.linalg.LinAlgError
+
+
 def inv(A):
     """The inverse of each square matrix (LinAlgError for a singular one)."""
     from .ops.linalg import Inv
     _square_matrices(A, 'inv')
     try:
         return Inv.apply(A)
-    except A._backend_xp().linalg.LinAlgError:
+    except _numpy_linalg_error():
         raise LinAlgError(_singular_inv_message(A)) from None
 
 
@@ -168,6 +174,6 @@ def solve(A, B, *, left=True):
         batch = list(_F.broadcast_shapes(A.shape[:-2], B.shape[:-2]))
         A = _F.expand(A, batch + list(A.shape[-2:]))
         return Solve.apply(A, _F.expand(B, batch + list(B.shape[-2:])), False)
-    except A._backend_xp().linalg.LinAlgError:
+    except _numpy_linalg_error():
         raise LinAlgError('microtorch.linalg.solve: The solver failed because the input matrix '
                           'is singular.') from None

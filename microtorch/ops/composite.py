@@ -583,7 +583,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each value among 1-D sorted boundaries (searchsorted of the values)."""
     if boundaries.ndim != 1:
-        raise RuntimeError(f'boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})')
+        raise RuntimeError('boundaries tensor must be 1 dimension, but got '
+                           f'dim({boundaries.ndim})')
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
