@@ -357,3 +357,26 @@ def test_failed_calls_change_nothing():
             with pytest.raises(RuntimeError):
                 call()
     assert x.grad is None and x._version == 0
+
+
+@pytest.mark.parametrize('name, args', [
+    ('cumprod_', (1,)), ('xlogy_', (2.0,)), ('renorm_', (2, 0, 1.0)), ('absolute_', ()),
+    ('heaviside_', ('values',)), ('baddbmm_', ('batches',)),
+])
+def test_in_place_forms_as_torch(name, args, torch, rng):
+    x0 = rng.uniform(-2, 2, (1, 3, 3))
+    x0[0, 0, 1] = 0.0
+    out = []
+    for lib in (mt, torch):
+        x = lib.tensor(x0)
+        actual = [lib.tensor([0.5]) if a == 'values' else
+                  (lib.ones(1, 3, 2, dtype=lib.float64), lib.ones(1, 2, 3, dtype=lib.float64))
+                  if a == 'batches' else a for a in args]
+        flat = [v for a in actual for v in (a if isinstance(a, tuple) else (a,))]
+        x = x.double() if name != 'heaviside_' else x.float()
+        if name == 'heaviside_':
+            flat = [flat[0].float()]
+        version = x._version
+        assert getattr(x, name)(*flat) is x and x._version == version + 1
+        out.append(x)
+    _same(*out)

@@ -911,14 +911,21 @@ def xlogy(input, other):
 
 
 def _both_tensors(input, other):
-    """A number beside a tensor as a 0-d tensor on its device (PyTorch's scalar promotion
-    then holds: a 0-d operand only matters when of a higher category)."""
+    """Both operands as tensors of their result dtype (a float one for integers), on the
+    tensor's device: a Python number becomes a 0-d tensor of that dtype, so nothing is
+    computed in a narrower one."""
     from ..creation import tensor
-    if not isinstance(input, Tensor):
-        input = tensor(input, device=other.device)
-    if not isinstance(other, Tensor):
-        other = tensor(other, device=input.device)
-    return input, other
+    tensors = [v for v in (input, other) if isinstance(v, Tensor)]
+    dtype = _dtype.result_type(tensors, [v for v in (input, other) if not isinstance(v, Tensor)])
+    if not dtype.is_floating_point:
+        dtype = _dtype.default_float
+    device = tensors[0].device
+
+    def as_tensor(value):
+        if isinstance(value, Tensor):
+            return F.cast(value, dtype)
+        return tensor(value, dtype=dtype, device=device)
+    return as_tensor(input), as_tensor(other)
 
 
 def float_power(input, exponent):
@@ -926,7 +933,8 @@ def float_power(input, exponent):
     def widened(v):
         return F.cast(v, _dtype.float64) if isinstance(v, Tensor) else v
     if not isinstance(input, Tensor):
-        input = _both_tensors(input, exponent)[0]
+        from ..creation import tensor
+        input = tensor(input, dtype=_dtype.float64, device=exponent.device)
     return F.pow(widened(input), widened(exponent))
 
 
