@@ -712,8 +712,8 @@ def vander(x, N=None, increasing=False):
         raise RuntimeError('N must be non-negative.')
     x = F._integers_as_int64(x, None)
     column = F.unsqueeze(x, 1)
-    if n == 0:
-        return F.mul(F.narrow(F.expand(column, (x.shape[0], 1)), 1, 0, 0), 1)
+    if n == 0:                                   # no columns (a new tensor, as always)
+        return F.clone(F.narrow(column, 1, 0, 0))
     ones = F.full_like(column, 1)
     powers = cumprod(F.cat([ones, F.expand(column, (x.shape[0], n - 1))], 1), 1)
     return powers if increasing else F.flip(powers, 1)
@@ -743,8 +743,8 @@ def combinations(input, r=2, with_replacement=False):
     _require_vector(input)
     if r < 0:
         raise RuntimeError(f'Expect a non-negative number, but got {r}')
-    if r == 0:
-        return F.narrow(F.mul(input, 1), 0, 0, 0) if input.shape[0] else F.mul(input, 1)
+    if r == 0:                                   # PyTorch gives an empty vector
+        return F.clone(F.narrow(input, 0, 0, 0))
     choose = itertools.combinations_with_replacement if with_replacement else \
         itertools.combinations
     picks = [i for combination in choose(range(input.shape[0]), r) for i in combination]
@@ -798,8 +798,7 @@ def cross(input, other, dim=None):
                       'Please either pass the dim explicitly or simply use '
                       'microtorch.linalg.cross.\nThe default value of dim will change to agree '
                       'with that of linalg.cross in a future release.', UserWarning, stacklevel=2)
-        sizes = list(F.broadcast_shapes(input.shape, other.shape)) \
-            if input.shape != other.shape else list(input.shape)
+        sizes = list(F.broadcast_shapes(input.shape, other.shape))
         if 3 not in sizes:
             raise RuntimeError('no dimension of size 3 in input')
         dim = sizes.index(3)
