@@ -380,3 +380,12 @@ def test_in_place_forms_as_torch(name, args, torch, rng):
         assert getattr(x, name)(*flat) is x and x._version == version + 1
         out.append(x)
     _same(*out)
+
+
+def test_det_of_a_singular_matrix_and_its_gradient(torch):
+    """The value is PyTorch's 0; the gradient there needs an SVD, which microtorch lacks: it
+    says so rather than giving a wrong number."""
+    _values(lambda lib: lib.linalg.det(lib.zeros(2, 2, dtype=lib.float64)), torch)
+    a = mt.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    with pytest.raises(NotImplementedError, match='singular matrix'):
+        mt.linalg.det(a).backward()

@@ -170,10 +170,16 @@ class Det(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        import numpy as np
         a, det = ctx.saved_tensors
         # d det(A) = det(A) tr(A^-1 dA): grad_A = grad det(A) A^-T (A invertible)
         scale = (gy * det).unsqueeze(-1).unsqueeze(-1)
-        return scale * Inv.apply(a).mT
+        try:
+            inverse = Inv.apply(a)
+        except np.linalg.LinAlgError:          # CuPy raises NumPy's class too
+            raise NotImplementedError('linalg.det: the gradient at a singular matrix needs an '
+                                      'SVD, which microtorch does not implement') from None
+        return scale * inverse.mT
 
 
 class Solve(Function):
