@@ -45,12 +45,20 @@ from ._dtype import finfo, iinfo
 from .ops.functional import (
     scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, take,
     take_along_dim, select, masked_scatter)
+from .ops.composite import (
+    cumprod, cummax, cummin, logcumsumexp, searchsorted, bucketize, histc, isin,
+    unique_consecutive, tril_indices, triu_indices, logspace, vander, cartesian_prod,
+    combinations, block_diag, kron, cross, diag_embed, diagflat, vdot, trapezoid, xlogy,
+    float_power, fmax, fmin, heaviside, renorm, cov, corrcoef, cdist, baddbmm, unflatten,
+    cosine_similarity, pairwise_distance, dropout)
+from . import linalg
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 moveaxis, swapdims = movedim, swapaxes
+absolute = abs
 pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
 

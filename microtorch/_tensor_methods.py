@@ -48,6 +48,10 @@ for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num', 'nansum'
               'flipud', 'rot90', 'tensor_split', 'diff'):
     setattr(Tensor, _name, getattr(C, _name))
 Tensor.moveaxis, Tensor.swapdims = C.movedim, C.swapaxes
+for _name in ('cumprod', 'cummax', 'cummin', 'logcumsumexp', 'histc', 'unique_consecutive',
+              'kron', 'cross', 'diag_embed', 'diagflat', 'vdot', 'xlogy', 'float_power', 'fmax',
+              'fmin', 'heaviside', 'renorm', 'baddbmm', 'unflatten', 'cov', 'corrcoef'):
+    setattr(Tensor, _name, getattr(C, _name))
 Tensor.ndimension = Tensor.dim
 Tensor.negative, Tensor.absolute, Tensor.greater, Tensor.less = F.neg, F.abs, F.gt, F.lt
 
@@ -428,6 +432,10 @@ del _name
 for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num'):
     setattr(Tensor, _name + '_', _inplace_method(getattr(C, _name)))
 del _name
+for _name in ('cumprod', 'xlogy', 'heaviside', 'renorm', 'baddbmm'):
+    setattr(Tensor, _name + '_', _inplace_method(getattr(C, _name)))
+del _name
+Tensor.absolute_ = Tensor.abs_
 
 
 def _augmented(op):

@@ -546,6 +546,32 @@ _optim_load_entry('optim-load-group-size', "loaded state dict contains a paramet
                   "doesn't match the size of optimizer's group", [{'lr': 0.1, 'params': [0]}])
 
 
+# microtorch.linalg's singular matrices: PyTorch raises the same messages as its own
+# LinAlgError class (tests/test_torch_functions.py compares them); and cov's warning.
+_SINGULAR = ('The diagonal element 2 is zero, the inversion could not be completed because the '
+             'input matrix is singular.')
+for _name, _message, _call in (
+        ('inv-singular', 'linalg.inv: ' + _SINGULAR,
+         lambda lib, a: lib.linalg.inv(a[1])),
+        ('inv-singular-batch', 'linalg.inv: (Batch element 1): ' + _SINGULAR,
+         lambda lib, a: lib.linalg.inv(a)),
+        ('solve-singular', 'microtorch.linalg.solve: The solver failed because the input '
+         'matrix is singular.', lambda lib, a: lib.linalg.solve(a, a[:, 0])),
+):
+    @entry(_name, mt.linalg.LinAlgError, _message, torch=False)
+    def _(lib, _call=_call):
+        a = lib.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [2.0, 4.0]]], requires_grad=True)
+        return lambda: _call(lib, a), [a]
+
+
+@entry('cov-degrees-of-freedom', UserWarning, 'cov(): degrees of freedom is <= 0. Correction '
+       'should be strictly less than the number of observations.', torch=False)
+def _(lib):
+    x = lib.tensor([1.0, 2.0, 4.0])
+    return lambda: lib.cov(x, correction=3), [x]
+
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

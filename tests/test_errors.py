@@ -1305,6 +1305,147 @@ for _name, _exc, _message, _call in (
         m, i = lib.tensor([True, False]), lib.tensor([1, 2])
         return lambda: _call(lib, m, i), [m, i]
 
+# The torch.* composites and microtorch.linalg: x a 2x3 float matrix, i = [1, 2].
+_SEARCH = 'microtorch.searchsorted(): '
+for _name, _exc, _message, _call in (
+        ('logcumsumexp-int', NotImplementedError, _no_version('logcumsumexp_out_cpu', 'Long'),
+         lambda lib, x, i: lib.logcumsumexp(i, 0)),
+        ('searchsorted-dims', RuntimeError, _SEARCH + 'boundaries tensor should be 1 dimension '
+         'or the first N-1 dimensions of boundaries tensor and input value tensor must match, but '
+         'we got boundaries tensor [2, 3] and input value tensor [3, 1]',
+         lambda lib, x, i: lib.searchsorted(x, lib.ones(3, 1))),
+        ('searchsorted-side-right', RuntimeError, _SEARCH + "side and right can't be set to "
+         'opposites, got side of left while right was True',
+         lambda lib, x, i: lib.searchsorted(x[0], i, side='left', right=True)),
+        ('searchsorted-side', RuntimeError, _SEARCH + "side can only be 'left' or 'right' but "
+         'got abc', lambda lib, x, i: lib.searchsorted(x[0], i, side='abc')),
+        ('searchsorted-sorter-size', RuntimeError, _SEARCH + 'boundary and sorter must have the '
+         'same size, but got boundary tensor [3]and got sorter tensor [2]',
+         lambda lib, x, i: lib.searchsorted(x[0], i, sorter=i)),
+        ('searchsorted-sorter-dtype', RuntimeError, _SEARCH + 'sorter must be a tensor of long '
+         'dtype but got dtype Float', lambda lib, x, i: lib.searchsorted(x[0], i, sorter=x[0])),
+        ('bucketize-boundaries', RuntimeError, 'boundaries tensor must be 1 dimension, but got '
+         'dim(2)', lambda lib, x, i: lib.bucketize(i, x)),
+        ('histc-bins', RuntimeError, 'microtorch.histogram(): bins must be > 0, but got -1 for '
+         'dimension 0', lambda lib, x, i: lib.histc(x, bins=-1)),
+        ('histc-range', RuntimeError, 'microtorch.histc: max must be larger than min',
+         lambda lib, x, i: x.histc(4, 3, 1)),
+        ('histc-int', NotImplementedError, _no_version('histogram_cpu', 'Long'),
+         lambda lib, x, i: lib.histc(i)),
+        ('histc-not-finite', RuntimeError, 'microtorch.histc: range of [nan, 1] is not finite',
+         lambda lib, x, i: lib.histc(x, 4, float('nan'), 1)),
+        ('tril_indices-row', RuntimeError, 'row must be non-negative, got-1',
+         lambda lib, x, i: lib.tril_indices(-1, 4)),
+        ('triu_indices-col', RuntimeError, 'col must be non-negative, got-2',
+         lambda lib, x, i: lib.triu_indices(3, -2)),
+        ('tril_indices-float', NotImplementedError, _no_version('tril_indices', 'Float'),
+         lambda lib, x, i: lib.tril_indices(3, 4, dtype=lib.float32)),
+        ('logspace-steps', RuntimeError, 'number of steps must be non-negative',
+         lambda lib, x, i: lib.logspace(0, 1, -1)),
+        ('vander-1d', RuntimeError, 'x must be a one-dimensional tensor.',
+         lambda lib, x, i: lib.vander(x)),
+        ('vander-N', RuntimeError, 'N must be non-negative.',
+         lambda lib, x, i: lib.vander(i, N=-1)),
+        ('cartesian_prod-1d', RuntimeError, 'Expect a 1D vector, but got shape [2, 3]',
+         lambda lib, x, i: lib.cartesian_prod(i, x)),
+        ('combinations-1d', RuntimeError, 'Expect a 1D vector, but got shape [2, 3]',
+         lambda lib, x, i: lib.combinations(x)),
+        ('combinations-r', RuntimeError, 'Expect a non-negative number, but got -1',
+         lambda lib, x, i: lib.combinations(i, -1)),
+        ('block_diag-dims', RuntimeError, 'microtorch.block_diag: Input tensors must have 2 or '
+         'fewer dimensions. Input 1 has 3 dimensions',
+         lambda lib, x, i: lib.block_diag(x, x.reshape(1, 2, 3))),
+        ('cross-no-size-3', RuntimeError, 'no dimension of size 3 in input',
+         lambda lib, x, i: lib.cross(x[:, :2], x[:, :2])),
+        ('cross-length', RuntimeError, 'linalg.cross: inputs dimension 0 must have length 3. '
+         'Got 2 and 2', lambda lib, x, i: lib.cross(x, x, dim=0)),
+        ('linalg.cross-dims', RuntimeError, 'linalg.cross: inputs must have the same number of '
+         'dimensions.', lambda lib, x, i: lib.linalg.cross(x, x[0])),
+        ('linalg.cross-dtype', RuntimeError, 'expected scalar type Float but found Double',
+         lambda lib, x, i: lib.linalg.cross(x, x.double())),
+        ('diag_embed-dims', RuntimeError, 'diagonal dimensions cannot be identical 0, 0',
+         lambda lib, x, i: lib.diag_embed(x, 0, 0, 0)),
+        ('vdot-1d', RuntimeError, '1D tensors expected, but got 2D and 1D tensors',
+         lambda lib, x, i: lib.vdot(x, x[0])),
+        ('vdot-dtype', RuntimeError, 'dot : expected both vectors to have same dtype, but found '
+         'Float and Double', lambda lib, x, i: lib.vdot(x[0], x[0].double())),
+        ('vdot-size', RuntimeError, 'inconsistent tensor size, expected tensor [3] and src [2] '
+         'to have the same number of elements, but got 3 and 2 elements respectively',
+         lambda lib, x, i: lib.vdot(x[0], x[0, :2])),
+        ('trapezoid-x', RuntimeError, 'trapezoid: There must be one `x` value for each sample '
+         'point', lambda lib, x, i: lib.trapezoid(x, x[0, :2])),
+        ('heaviside-dtype', RuntimeError, 'heaviside is not yet implemented for tensors with '
+         'different dtypes.', lambda lib, x, i: lib.heaviside(x, i)),
+        ('renorm-p', RuntimeError, 'renorm: non-positive-norm not supported',
+         lambda lib, x, i: lib.renorm(x, -1, 0, 1)),
+        ('renorm-maxnorm', RuntimeError, 'renorm: expected maxnorm to be >= 0 but got -1',
+         lambda lib, x, i: x.renorm(1, 0, -1)),
+        ('renorm-1d', RuntimeError, 'renorm: input needs at least 2 dimensions, got 1 '
+         'dimensions', lambda lib, x, i: lib.renorm(x[0], 1, 0, 1)),
+        ('cov-dims', RuntimeError, 'cov(): expected input to have two or fewer dimensions but '
+         'got an input with 3 dimensions', lambda lib, x, i: lib.cov(x.reshape(1, 2, 3))),
+        ('corrcoef-dims', RuntimeError, 'corrcoef(): expected input to have two or fewer '
+         'dimensions but got an input with 3 dimensions',
+         lambda lib, x, i: lib.corrcoef(x.reshape(1, 2, 3))),
+        ('cdist-1d', RuntimeError, 'cdist only supports at least 2D tensors, X1 got: 1D',
+         lambda lib, x, i: lib.cdist(x[0], x)),
+        ('cdist-columns', RuntimeError, 'X1 and X2 must have the same number of columns. X1: 3 '
+         'X2: 2', lambda lib, x, i: lib.cdist(x, x[:, :2])),
+        ('cdist-p', RuntimeError, 'cdist only supports non-negative p values',
+         lambda lib, x, i: lib.cdist(x, x, p=-1)),
+        ('cdist-int', RuntimeError, 'cdist only supports floating-point dtypes, X1 got: Long',
+         lambda lib, x, i: lib.cdist(i.reshape(1, 2), i.reshape(1, 2))),
+        ('cdist-dtype', RuntimeError, 'expected scalar type Float but found Double',
+         lambda lib, x, i: lib.cdist(x, x.double())),
+        ('baddbmm-3d', RuntimeError, 'batch1 must be a 3D tensor',
+         lambda lib, x, i: lib.baddbmm(x[0, 0], x, x.reshape(1, 3, 2))),
+        ('baddbmm-sizes', RuntimeError, 'Expected size for first two dimensions of batch2 tensor '
+         'to be: [1, 3] but got: [1, 2].',
+         lambda lib, x, i: lib.baddbmm(x, x.reshape(1, 2, 3), x.reshape(1, 2, 3))),
+        ('unflatten-sizes', RuntimeError, "unflatten: Provided sizes [2, 2] don't multiply up to "
+         'the size of dim 1 (3) in the input tensor', lambda lib, x, i: x.unflatten(1, (2, 2))),
+        ('unflatten-empty', RuntimeError, 'unflatten: sizes must be non-empty',
+         lambda lib, x, i: lib.unflatten(x, 1, ())),
+        ('dropout-p', RuntimeError, 'dropout probability has to be between 0 and 1, but got 1.5',
+         lambda lib, x, i: lib.dropout(x, 1.5, True)),
+        ('vector_norm-ord', TypeError, "linalg_vector_norm(): argument 'ord' must be Number, not "
+         'str', lambda lib, x, i: lib.linalg.vector_norm(x, ord='fro')),
+        ('matrix_norm-1d', RuntimeError, 'linalg.matrix_norm: The input tensor A must have at '
+         'least 2 dimensions.', lambda lib, x, i: lib.linalg.matrix_norm(x[0])),
+        ('matrix_norm-order', RuntimeError, 'linalg.matrix_norm: Order 3 not supported.',
+         lambda lib, x, i: lib.linalg.matrix_norm(x, 3)),
+        ('matrix_norm-dims', RuntimeError, 'linalg.matrix_norm: dims must be different. Got (0, '
+         '0)', lambda lib, x, i: lib.linalg.matrix_norm(x, dim=(0, 0))),
+        ('linalg.norm-3d', RuntimeError, 'linalg.norm: If dim is not specified but ord is, the '
+         'input must be 1D or 2D. Got 3D.',
+         lambda lib, x, i: lib.linalg.norm(x.reshape(1, 2, 3), 1)),
+        ('vecdot-dtype', RuntimeError, 'linalg.vecdot: Expected x and y to have the same dtype, '
+         'but found x of type Float and y of type Double instead',
+         lambda lib, x, i: lib.linalg.vecdot(x, x.double())),
+        ('inv-square', RuntimeError, 'linalg.inv: A must be batches of square matrices, but they '
+         'are 2 by 3 matrices', lambda lib, x, i: lib.linalg.inv(x)),
+        ('inv-1d', RuntimeError, 'linalg.inv: The input tensor A must have at least 2 '
+         'dimensions.', lambda lib, x, i: lib.linalg.inv(x[0])),
+        ('det-int', RuntimeError, 'linalg.det: Expected a floating point or complex tensor as '
+         'input. Got Long', lambda lib, x, i: lib.linalg.det(i * i.reshape(2, 1))),
+        ('solve-shapes', RuntimeError, 'linalg.solve: Incompatible shapes of A and B for the '
+         'equation AX = B (2x2 and 3x1)', lambda lib, x, i: lib.linalg.solve(x[:, :2], x[0])),
+        ('solve-dtype', RuntimeError, 'linalg.solve: Expected A and B to have the same dtype, but '
+         'found A of type Float and B of type Double instead',
+         lambda lib, x, i: lib.linalg.solve(x[:, :2], x[:, 0].double())),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x, i = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), lib.tensor([1, 2])
+        return lambda: _call(lib, x, i), [x, i]
+
+
+@case('heaviside-values', TypeError, "heaviside(): argument 'values' (position 2) must be "
+      'Tensor, not int')
+def _(lib):
+    x = lib.tensor([1, 2])
+    return lambda: lib.heaviside(x, 2), [x]
+
 
 # ---- the tests ------------------------------------------------------------------------------
 

@@ -166,7 +166,8 @@ DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpos
                  'index_select', 'diagonal', 'diag', 'masked_select', 'argsort', 'roll',
                  'repeat_interleave', 'hstack', 'vstack', 'column_stack', 'broadcast_to',
                  'meshgrid', 'tile', 'movedim', 'swapaxes', 'atleast_3d', 'tensor_split',
-                 'fliplr', 'flipud', 'rot90'}
+                 'fliplr', 'flipud', 'rot90', 'cartesian_prod', 'block_diag', 'unflatten',
+                 'combinations'}
 
 
 def test_every_op_of_the_table_has_cuda_forward_and_backward():

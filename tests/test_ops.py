@@ -12,6 +12,7 @@ lambda runs on PyTorch tensors; `torch_fn` overrides it where it cannot.
 
 A new op must add a row here: `test_table_covers_required_ops` lists the ops that need one.
 """
+import itertools
 import math
 import sys
 from dataclasses import dataclass
@@ -366,6 +367,54 @@ def masked_scatter_ref(x, mask, s):
     out = np.array(x)
     out[mask] = s.reshape(-1)[:int(mask.sum())]
     return out
+
+
+def running_extreme_ref(x, dim, pick):
+    """cummax/cummin: the running extreme and the last index where it was taken."""
+    values = pick.accumulate(x, dim)
+    positions = np.arange(x.shape[dim]).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
+    indices = np.maximum.accumulate(np.where(x == values, positions, 0), dim)
+    return values, indices
+
+
+def block_diag_ref(*blocks):
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)))
+    row = col = 0
+    for b in blocks:
+        out[row:row + b.shape[0], col:col + b.shape[1]] = b
+        row, col = row + b.shape[0], col + b.shape[1]
+    return out
+
+
+def diag_embed_ref(x, offset):
+    """Matrices in the last two dims with x's last dim on their offset-th diagonal."""
+    n = x.shape[-1] + abs(offset)
+    out = np.zeros(x.shape[:-1] + (n, n))
+    for k in range(x.shape[-1]):
+        out[..., k + max(-offset, 0), k + max(offset, 0)] = x[..., k]
+    return out
+
+
+def renorm_ref(x, p, dim, maxnorm):
+    others = tuple(d for d in range(x.ndim) if d != dim)
+    norms = (np.abs(x) ** p).sum(others, keepdims=True) ** (1 / p)
+    return x * np.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+
+
+def vector_norm_ref(x, p, dims):
+    a = np.abs(x)
+    if math.isinf(p):
+        return (a.max if p > 0 else a.min)(dims)
+    return (a ** p).sum(dims) ** (1 / p)
+
+
+def cdist_ref(x, y, p):
+    return vector_norm_ref(x[..., :, None, :] - y[..., None, :, :], p, -1)
+
+
+def well_conditioned(rng, shape):
+    """Square matrices far from singular: uniform entries plus 3 on the diagonal."""
+    return rng.uniform(-1.0, 1.0, shape) + 3 * np.eye(shape[-1])
 
 OPS = [
     # binary arithmetic, with broadcasting and Python scalars on either side
@@ -984,6 +1033,82 @@ OPS = [
     Op('scaled_dot_product_attention',
        lambda q, k, v: nnF(q).scaled_dot_product_attention(q, k, v), ((2, 3, 4), (2, 5, 4),
                                                                       (2, 5, 2)), attention_ref),
+    # torch.* composites: scans, building, products, statistics, linalg
+    Op('cumprod', lambda x: x.cumprod(1), (M,), lambda x: np.cumprod(x, 1), per(some_zeros)),
+    Op('cumprod/dim0_long', lambda x: api(x).cumprod(x, 0), ((7, 2),),
+       lambda x: np.cumprod(x, 0), per(some_zeros)),
+    Op('logcumsumexp', lambda x: api(x).logcumsumexp(x * 20, 1), (M,),
+       lambda x: np.logaddexp.accumulate(x * 20, 1)),
+    Op('cummax', lambda x: vi(x.cummax(1)), (M,), lambda x: running_extreme_ref(x, 1, np.maximum),
+       distinct),
+    Op('cummin', lambda x: vi(api(x).cummin(x, 0)), (B,),
+       lambda x: running_extreme_ref(x, 0, np.minimum), distinct),
+    Op('vander', lambda x: api(x).vander(x, 4), (S,), lambda x: np.vander(x, 4),
+       torch_fn=lambda x: x.unsqueeze(1) ** api(x).arange(3, -1, -1)),
+    Op('vander/increasing', lambda x: api(x).vander(x, increasing=True), ((3,),),
+       lambda x: np.vander(x, increasing=True),
+       torch_fn=lambda x: x.unsqueeze(1) ** api(x).arange(3)),
+    Op('cartesian_prod', lambda x, y: api(x).cartesian_prod(x, y), (S, (3,)),
+       lambda x, y: np.array([[a, b] for a in x for b in y])),
+    Op('combinations', lambda x: api(x).combinations(x, 3), (S,),
+       lambda x: np.array(list(itertools.combinations(x, 3)))),
+    Op('combinations/with_replacement', lambda x: api(x).combinations(x, with_replacement=True),
+       ((3,),), lambda x: np.array(list(itertools.combinations_with_replacement(x, 2)))),
+    Op('block_diag', lambda x, y, z: api(x).block_diag(x, y, z), ((), (2,), (2, 3)),
+       lambda x, y, z: block_diag_ref(x.reshape(1, 1), y.reshape(1, 2), z)),
+    Op('kron', lambda x, y: x.kron(y), (M, (3, 1, 2)), np.kron),
+    Op('cross', lambda x, y: x.cross(y, dim=1), ((2, 3, 4), (2, 3, 1)),
+       lambda x, y: np.cross(x, y, axis=1)),
+    Op('cross/linalg', lambda x, y: api(x).linalg.cross(x, y), ((4, 3), (1, 3)),
+       lambda x, y: np.cross(x, y)),
+    Op('diag_embed', lambda x: x.diag_embed(), (M,), lambda x: diag_embed_ref(x, 0)),
+    Op('diag_embed/offset_dims', lambda x: api(x).diag_embed(x, -1, 0, 2), (M,),
+       lambda x: np.moveaxis(diag_embed_ref(x, -1), (-2, -1), (0, 2))),
+    Op('diagflat', lambda x: x.diagflat(1), (M,), lambda x: np.diagflat(x, 1)),
+    Op('vdot', lambda x, y: x.vdot(y), (S, S), np.vdot),
+    Op('trapezoid', lambda y: api(y).trapezoid(y), (M,), lambda y: np.trapezoid(y)),
+    Op('trapezoid/dx', lambda y: api(y).trapezoid(y, dx=0.5, dim=0), (M,),
+       lambda y: np.trapezoid(y, dx=0.5, axis=0)),
+    Op('trapezoid/x', lambda y, x: api(y).trapezoid(y, x), (M, S),
+       lambda y, x: np.trapezoid(y, x)),
+    Op('xlogy', lambda x, y: x.xlogy(y), (M, M), lambda x, y: np.where(x == 0, 0, x * np.log(y)),
+       per(some_zeros, positive)),
+    Op('float_power', lambda x, y: x.float_power(y).to(x.dtype), (M, S),
+       lambda x, y: x ** y, per(positive, real)),
+    Op('fmax', lambda x, y: x.fmax(y), (M, S), np.fmax, distinct),
+    Op('fmin', lambda x, y: api(x).fmin(x, y), (M, M), np.fmin, distinct),
+    Op('heaviside', lambda x, v: x.heaviside(v), (M, S),
+       lambda x, v: np.heaviside(x, v), nograd=True),
+    Op('renorm', lambda x: x.renorm(2, 0, 1.5), (M,), lambda x: renorm_ref(x, 2, 0, 1.5)),
+    Op('renorm/p1_dim1', lambda x: api(x).renorm(x, 1, 1, 2.0), (B,),
+       lambda x: renorm_ref(x, 1, 1, 2.0), per(nonzero)),
+    Op('cov', lambda x: api(x).cov(x), ((3, 5),), np.cov),
+    Op('cov/vector_correction0', lambda x: api(x).cov(x, correction=0), ((5,),),
+       lambda x: np.cov(x, ddof=0)),
+    Op('corrcoef', lambda x: api(x).corrcoef(x), ((3, 5),), np.corrcoef),
+    *(Op(f'cdist/p={p}', lambda x, y, p=p: api(x).cdist(x, y, p), ((2, 3, 4), (1, 5, 4)),
+         lambda x, y, p=p: cdist_ref(x, y, p), distinct_magnitudes)
+      for p in (2.0, 1.0, 3.0, math.inf)),
+    Op('baddbmm', lambda i, x, y: i.baddbmm(x, y, beta=0.5, alpha=-2), ((3, 1), B, (2, 4, 2)),
+       lambda i, x, y: 0.5 * i - 2 * (x @ y)),
+    Op('unflatten', lambda x: x.unflatten(-1, (2, -1)), (B,),
+       lambda x: x.reshape(2, 3, 2, 2)),
+    *(Op(f'vector_norm/{p}', lambda x, p=p: api(x).linalg.vector_norm(x, p, (0, 2)), (B,),
+         lambda x, p=p: vector_norm_ref(x, p, (0, 2)), distinct_magnitudes)
+      for p in (2, 1, 3, math.inf, -math.inf)),
+    *(Op(f'matrix_norm/{p}', lambda x, p=p: api(x).linalg.matrix_norm(x, p), (B,),
+         lambda x, p=p: np.linalg.norm(x, p, (-2, -1)), distinct_magnitudes)
+      for p in ('fro', 1, -1, math.inf, -math.inf)),
+    Op('vecdot', lambda x, y: api(x).linalg.vecdot(x, y, dim=0), (M, (3, 1)),
+       lambda x, y: (x * y).sum(0)),
+    Op('inv', lambda a: api(a).linalg.inv(a), ((2, 3, 3),), np.linalg.inv,
+       per(well_conditioned)),
+    Op('det', lambda a: api(a).linalg.det(a), ((2, 3, 3),), np.linalg.det,
+       per(well_conditioned)),
+    Op('solve', lambda a, b: api(a).linalg.solve(a, b), ((3, 3), (2, 3, 2)),
+       lambda a, b: np.linalg.solve(a, b), per(well_conditioned, real)),
+    Op('solve/vector', lambda a, b: api(a).linalg.solve(a, b), ((2, 3, 3), (2, 3)),
+       lambda a, b: np.linalg.solve(a, b[..., None])[..., 0], per(well_conditioned, real)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1015,6 +1140,12 @@ REQUIRED_OPS = {
     'scatter', 'scatter_add', 'scatter_reduce', 'index_add', 'index_copy', 'index_fill', 'take',
     'take_along_dim', 'select', 'masked_scatter', *NN_OPS,
 }
+TORCH_FUNCTION_OPS = {
+    'cumprod', 'logcumsumexp', 'cummax', 'cummin', 'vander', 'cartesian_prod', 'combinations',
+    'block_diag', 'kron', 'cross', 'diag_embed', 'diagflat', 'vdot', 'trapezoid', 'xlogy',
+    'float_power', 'fmax', 'fmin', 'heaviside', 'renorm', 'cov', 'corrcoef', 'cdist', 'baddbmm',
+    'unflatten', 'vector_norm', 'matrix_norm', 'vecdot', 'inv', 'det', 'solve'}
+REQUIRED_OPS |= TORCH_FUNCTION_OPS
 REQUIRED_VARIANTS = {
     'add/bcast', 'add/scalar_left', 'add/scalar_right', 'sub/scalar_left', 'sub/scalar_right',
     'mul/scalar_left', 'mul/scalar_right', 'div/scalar_left', 'div/scalar_right',
@@ -1045,6 +1176,7 @@ ACTIVATION_OPS = {'hardtanh', 'relu6', 'softsign', 'mish', 'selu', 'celu', 'hard
                   'exp2', 'frac', 'softmin', 'prelu'}
 REQUIRED_OPS |= ACTIVATION_OPS
 REQUIRED_GRADGRAD_OPS |= ACTIVATION_OPS
+REQUIRED_GRADGRAD_OPS |= TORCH_FUNCTION_OPS - {'heaviside'}
 
 
 def test_table_covers_required_ops():

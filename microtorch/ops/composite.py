@@ -459,3 +459,636 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         out = F.logical_xor(later, earlier) if out.dtype is _dtype.bool_ else F.sub(later,
                                                                                     earlier)
     return out
+
+
+# ---- scans: cumprod, cummax/cummin, logcumsumexp ---------------------------------------------
+# Each is an inclusive scan in ceil(log2(n)) rounds: every element combined with the one
+# 2**k places before it. Built from recorded ops only, so cumprod's gradient is exact through
+# zeros (only products are taken) and every derivative order follows from those ops.
+
+def _scan(input, dim, combine):
+    n = input.shape[dim] if input.ndim else 1
+    out, shift = input, 1
+    while shift < n:
+        earlier = F.narrow(out, dim, 0, n - shift)
+        later = F.narrow(out, dim, shift, n - shift)
+        out = F.cat([F.narrow(out, dim, 0, shift), combine(earlier, later)], dim)
+        shift *= 2
+    return F.clone(out) if out is input else out
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Running products along dim (integers and bools as int64, as cumsum)."""
+    input = F._integers_as_int64(input, dtype)
+    dim = wrap_dim(dim, input.ndim, 'cumprod')
+    return _scan(input, dim, F.mul)
+
+
+def logcumsumexp(input, dim):
+    """log(cumsum(exp(input))) without overflow: a scan of logaddexp."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"logcumsumexp_out_{input.device.type}" not implemented for '
+                                  f"'{F.type_name(input.dtype)}'")
+    dim = wrap_dim(dim, input.ndim, 'logcumsumexp')
+    return _scan(input, dim, F.logaddexp)
+
+
+def cummax(input, dim):
+    return _running_extreme(input, dim, 'cummax')
+
+
+def cummin(input, dim):
+    return _running_extreme(input, dim, 'cummin')
+
+
+def _running_extreme(input, dim, name):
+    """(values, indices): the running max (min) along dim and where it was taken: the last
+    position of the extreme (of the last nan once one is seen), as PyTorch. The values are a
+    gather at those positions, so the gradient goes to them."""
+    dim = wrap_dim(dim, input.ndim, name)
+    xp = input._backend_xp()
+    data = input._data
+    if data.ndim == 0:
+        return F._return_type(name)(F.clone(input), F.zeros_index(input))
+    n = data.shape[dim]
+    shape = [1] * data.ndim
+    shape[dim] = n
+    indices = xp.broadcast_to(xp.arange(n).reshape(shape), data.shape)
+    values = data
+    better = xp.greater_equal if name == 'cummax' else xp.less_equal
+    floating = data.dtype.kind == 'f'
+    shift = 1
+    while shift < n:
+        head = _along(dim, 0, shift)
+        earlier, later = _along(dim, 0, n - shift), _along(dim, shift, n)
+        take_later = better(values[later], values[earlier])
+        if floating:
+            take_later = (take_later & ~xp.isnan(values[earlier])) | xp.isnan(values[later])
+        values = xp.concatenate(
+            [values[head], xp.where(take_later, values[later], values[earlier])], dim)
+        indices = xp.concatenate(
+            [indices[head], xp.where(take_later, indices[later], indices[earlier])], dim)
+        shift *= 2
+    index = Tensor._make(xp.ascontiguousarray(indices).astype('int64'))
+    return F._return_type(name)(F.gather(input, dim, index), index)
+
+
+def _along(dim, start, stop):
+    return (slice(None),) * dim + (slice(start, stop),)
+
+
+# ---- searching and counting (no gradient) ----------------------------------------------------
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """Where each value would be inserted in the last dim of sorted_sequence (1-D, or with
+    input's leading dims) to keep it sorted: the first such place, or the last with right=True
+    or side='right'."""
+    if side is not None and side not in ('left', 'right'):
+        raise RuntimeError("microtorch.searchsorted(): side can only be 'left' or 'right' but "
+                           f'got {side}')
+    if side == 'left' and right:
+        raise RuntimeError("microtorch.searchsorted(): side and right can't be set to "
+                           'opposites, got side of left while right was True')
+    boundaries = sorted_sequence._data
+    scalar = not isinstance(input, Tensor)
+    xp = sorted_sequence._backend_xp()
+    values = xp.asarray(input) if scalar else input._data
+    if sorter is not None:
+        if sorter.dtype is not _dtype.int64:
+            raise RuntimeError('microtorch.searchsorted(): sorter must be a tensor of long dtype '
+                               f'but got dtype {F.type_name(sorter.dtype)}')
+        if tuple(sorter.shape) != tuple(sorted_sequence.shape):
+            raise RuntimeError('microtorch.searchsorted(): boundary and sorter must have the same '
+                               f'size, but got boundary tensor {list(sorted_sequence.shape)}and '
+                               f'got sorter tensor {list(sorter.shape)}')
+        boundaries = xp.take_along_axis(boundaries, sorter._data, -1)
+    if boundaries.ndim != 1 and (values.ndim != boundaries.ndim or
+                                 values.shape[:-1] != boundaries.shape[:-1]):
+        raise RuntimeError('microtorch.searchsorted(): boundaries tensor should be 1 dimension or '
+                           'the first N-1 dimensions of boundaries tensor and input value tensor '
+                           f'must match, but we got boundaries tensor {list(boundaries.shape)} '
+                           f'and input value tensor {list(values.shape)}')
+    side = 'right' if right or side == 'right' else 'left'
+    if boundaries.ndim == 1:
+        out = xp.searchsorted(boundaries, values, side)
+    else:                                      # one search per row of the leading dims
+        rows = boundaries.reshape(-1, boundaries.shape[-1])
+        wanted = values.reshape(rows.shape[0], -1)
+        out = xp.stack([xp.searchsorted(r, w, side) for r, w in zip(rows, wanted)])
+        out = out.reshape(values.shape)
+    return Tensor._make(xp.asarray(out).astype('int32' if out_int32 else 'int64'))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value among 1-D sorted boundaries (searchsorted of the values)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError('boundaries tensor must be 1 dimension, but got '
+                           f'dim({boundaries.ndim})')
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts in `bins` equal bins over [min, max] (the data's range when min == max), as
+    input's float dtype; values outside (and nan) are left out, max falls in the last bin."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"histogram_{input.device.type}" not implemented for '
+                                  f"'{F.type_name(input.dtype)}'")
+    if bins <= 0:
+        raise RuntimeError(f'microtorch.histogram(): bins must be > 0, but got {bins} for '
+                           'dimension 0')
+    if min > max:
+        raise RuntimeError('microtorch.histc: max must be larger than min')
+    xp, data = input._backend_xp(), input._data
+    low, high = data.dtype.type(min), data.dtype.type(max)
+    if low == high and data.size:
+        low, high = data.min(), data.max()
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise RuntimeError(f'microtorch.histc: range of [{_number(low)}, {_number(high)}] is not '
+                           'finite')
+    if low == high:
+        low, high = low - 1, high + 1
+    inside = data[(data >= low) & (data <= high)]
+    # The bin as PyTorch computes it, in the input's dtype.
+    position = ((inside - low) * data.dtype.type(bins) / (high - low)).astype('int64')
+    position = xp.minimum(position, bins - 1)
+    counts = xp.bincount(position, minlength=bins)
+    return Tensor._make(counts.astype(data.dtype))
+
+
+def _number(value):
+    """A float as C++ streams it into PyTorch's messages (1, 0.5, nan)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f'{value:g}'
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each of elements is among test_elements (either may be a number)."""
+    tensor = elements if isinstance(elements, Tensor) else test_elements
+    xp = tensor._backend_xp()
+    wanted = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
+    pool = test_elements._data if isinstance(test_elements, Tensor) else \
+        xp.asarray(test_elements)
+    return Tensor._make(xp.asarray(xp.isin(wanted, pool, invert=invert)))
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """input with each run of equal values (slices along dim) kept once; on request the
+    index of each element's run (input's shape, or dim's size) and the runs' lengths."""
+    xp, data = input._backend_xp(), input._data
+    if dim is None:
+        rows = data.reshape(-1, 1)
+    else:
+        dim = wrap_dim(dim, data.ndim, 'unique_consecutive')
+        rows = xp.moveaxis(data, dim, 0).reshape(data.shape[dim], -1)
+    starts = xp.ones(rows.shape[0], dtype=bool)
+    if rows.shape[0] > 1:
+        starts[1:] = xp.any(rows[1:] != rows[:-1], axis=1)
+    first = xp.flatnonzero(starts)
+    if dim is None:
+        values = data.reshape(-1)[first]
+    else:
+        values = xp.take(data, first, axis=dim)
+    out = [Tensor._make(values)]
+    if return_inverse:
+        inverse = xp.cumsum(starts) - 1
+        out.append(Tensor._make(inverse.reshape(data.shape if dim is None else -1)
+                                .astype('int64')))
+    if return_counts:
+        ends = xp.concatenate([first[1:], xp.asarray([rows.shape[0]])])
+        out.append(Tensor._make((ends - first).astype('int64')))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+# ---- building tensors --------------------------------------------------------------------
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (row, col) indices of the lower triangle of a row x col matrix, as a 2 x N tensor
+    in row-major order."""
+    return _triangle_indices('tril_indices', row, col, offset, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _triangle_indices('triu_indices', row, col, offset, dtype, device)
+
+
+def _triangle_indices(name, row, col, offset, dtype, device):
+    import numpy as np
+    from ..creation import tensor
+    if row < 0:
+        raise RuntimeError(f'row must be non-negative, got{row}')
+    if col < 0:
+        raise RuntimeError(f'col must be non-negative, got{col}')
+    dtype = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    if dtype.is_floating_point or dtype is _dtype.bool_:
+        raise NotImplementedError(f'"{name}" not implemented for \'{F.type_name(dtype)}\'')
+    pick = np.tril_indices if name == 'tril_indices' else np.triu_indices
+    rows, cols = pick(row, offset, col)
+    return tensor(np.stack([rows, cols]).reshape(2, -1), dtype=dtype, device=device)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """steps values from base**start to base**end, evenly spaced in the exponent."""
+    import numpy as np
+    from ..creation import tensor
+    if steps < 0:
+        raise RuntimeError('number of steps must be non-negative')
+    dtype = _dtype.default_float if dtype is None else _dtype.to_dtype(dtype)
+    if not dtype.is_floating_point:          # the ends in the integer dtype, as PyTorch
+        start, end = int(start), int(end)
+    values = np.power(float(base), np.linspace(float(start), float(end), steps))
+    if not dtype.is_floating_point:
+        values = np.trunc(values)
+    return tensor(values, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def vander(x, N=None, increasing=False):
+    """Columns x**(N-1), ..., x, 1 (reversed with increasing=True): a running product, so
+    differentiable at x = 0 too. Integers give int64."""
+    if x.ndim != 1:
+        raise RuntimeError('x must be a one-dimensional tensor.')
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError('N must be non-negative.')
+    x = F._integers_as_int64(x, None)
+    column = F.unsqueeze(x, 1)
+    if n == 0:                                   # no columns (a new tensor, as always)
+        return F.clone(F.narrow(column, 1, 0, 0))
+    ones = F.full_like(column, 1)
+    powers = cumprod(F.cat([ones, F.expand(column, (x.shape[0], n - 1))], 1), 1)
+    return powers if increasing else F.flip(powers, 1)
+
+
+def _require_vector(input):
+    if input.ndim != 1:
+        raise RuntimeError(f'Expect a 1D vector, but got shape {list(input.shape)}')
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-D tensor, one per row."""
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        tensors = tuple(tensors[0])
+    for t in tensors:
+        _require_vector(t)
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = F.meshgrid(*tensors, indexing='ij')
+    return F.stack([F.reshape(g, (-1,)) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The r-element combinations of a 1-D tensor's elements, one per row (in order)."""
+    import itertools
+    from ..creation import tensor
+    _require_vector(input)
+    if r < 0:
+        raise RuntimeError(f'Expect a non-negative number, but got {r}')
+    if r == 0:                                   # PyTorch gives an empty vector
+        return F.clone(F.narrow(input, 0, 0, 0))
+    choose = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    picks = [i for combination in choose(range(input.shape[0]), r) for i in combination]
+    index = tensor(picks, dtype=_dtype.int64, device=input.device)
+    return F.reshape(F.index_select(input, 0, index), (-1, r))
+
+
+def block_diag(*tensors):
+    """The tensors (0-, 1- or 2-d, as 1x1, 1xn, mxn blocks) along the diagonal of one matrix,
+    zeros elsewhere, in their promoted dtype."""
+    from ..creation import zeros
+    for n, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError('microtorch.block_diag: Input tensors must have 2 or fewer '
+                               f'dimensions. Input {n} has {t.ndim} dimensions')
+    if not tensors:
+        return zeros(1, 0)
+    dtype = _dtype.result_type(tensors)
+    blocks = [F.reshape(F.cast(t, dtype), (1, -1)) if t.ndim < 2 else F.cast(t, dtype)
+              for t in tensors]
+    width = builtins.sum(b.shape[1] for b in blocks)
+    rows, before = [], 0
+    device = tensors[0].device
+    for b in blocks:
+        height, cols = b.shape
+        rows.append(F.cat([zeros(height, before, dtype=dtype, device=device), b,
+                           zeros(height, width - before - cols, dtype=dtype, device=device)],
+                          1))
+        before += cols
+    return F.cat(rows, 0)
+
+
+def kron(input, other):
+    """The Kronecker product: every element of input times all of other, in blocks."""
+    ndim = builtins.max(input.ndim, other.ndim)
+    a_shape = [1] * (ndim - input.ndim) + list(input.shape)
+    b_shape = [1] * (ndim - other.ndim) + list(other.shape)
+    a = F.reshape(input, [n for size in a_shape for n in (size, 1)])
+    b = F.reshape(other, [n for size in b_shape for n in (1, size)])
+    return F.reshape(F.mul(a, b), [x * y for x, y in zip(a_shape, b_shape)])
+
+
+# ---- products and geometry -------------------------------------------------------------------
+
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along dim (without dim: the first dim of size 3, with
+    PyTorch's deprecation warning)."""
+    if dim is None:
+        import warnings
+        warnings.warn('Using microtorch.cross without specifying the dim arg is deprecated.\n'
+                      'Please either pass the dim explicitly or simply use '
+                      'microtorch.linalg.cross.\nThe default value of dim will change to agree '
+                      'with that of linalg.cross in a future release.', UserWarning, stacklevel=2)
+        sizes = list(F.broadcast_shapes(input.shape, other.shape))
+        if 3 not in sizes:
+            raise RuntimeError('no dimension of size 3 in input')
+        dim = sizes.index(3)
+    return linalg_cross(input, other, dim=dim)
+
+
+def linalg_cross(input, other, *, dim=-1):
+    from ..creation import tensor
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f'expected scalar type {F.type_name(input.dtype)} but found '
+                           f'{F.type_name(other.dtype)}')
+    if input.ndim != other.ndim:
+        raise RuntimeError('linalg.cross: inputs must have the same number of dimensions.')
+    if input.ndim == other.ndim:
+        size_a = input.shape[wrap_dim(dim, input.ndim)]
+        size_b = other.shape[wrap_dim(dim, other.ndim)]
+        if size_a != 3 or size_b != 3:
+            raise RuntimeError(f'linalg.cross: inputs dimension {dim} must have length 3. Got '
+                               f'{size_a} and {size_b}')
+    input, other = F.broadcast_tensors(input, other)
+    dim = wrap_dim(dim, input.ndim)
+    if input.shape[dim] != 3:
+        raise RuntimeError(f'linalg.cross: inputs dimension {dim} must have length 3. Got '
+                           f'{input.shape[dim]} and {other.shape[dim]}')
+    next_one = tensor([1, 2, 0], device=input.device)
+    next_two = tensor([2, 0, 1], device=input.device)
+
+    def turn(t, order):
+        return F.index_select(t, dim, order)
+    return F.sub(F.mul(turn(input, next_one), turn(other, next_two)),
+                 F.mul(turn(input, next_two), turn(other, next_one)))
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Matrices (in dims dim1, dim2 of the output) with input's last dim on their
+    offset-th diagonal and zeros elsewhere: one scatter into zeros."""
+    from ..creation import zeros, arange
+    ndim = input.ndim + 1
+    first, second = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if first == second:
+        raise RuntimeError(f'diagonal dimensions cannot be identical {dim1}, {dim2}')
+    n = input.shape[-1] if input.ndim else 1
+    size = n + builtins.abs(offset)
+    steps = arange(n, device=input.device)
+    rows = F.add(steps, builtins.max(-offset, 0))
+    cols = F.add(steps, builtins.max(offset, 0))
+    lead = list(input.shape[:-1])
+    flat_index = F.expand(F.add(F.mul(rows, size), cols), lead + [n])
+    out = zeros(lead + [size * size], dtype=input.dtype, device=input.device)
+    source = input if input.ndim else F.reshape(input, (1,))
+    out = F.reshape(F.scatter(out, -1, flat_index, source), lead + [size, size])
+    return movedim(out, (-2, -1), (first, second))
+
+
+def diagflat(input, offset=0):
+    return diag_embed(F.reshape(input, (-1,)), offset)
+
+
+def vdot(input, other):
+    """The dot product of two vectors (the first conjugated: the same for real ones)."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f'1D tensors expected, but got {input.ndim}D and {other.ndim}D '
+                           'tensors')
+    if input.dtype is not other.dtype:
+        raise RuntimeError('dot : expected both vectors to have same dtype, but found '
+                           f'{F.type_name(input.dtype)} and {F.type_name(other.dtype)}')
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f'inconsistent tensor size, expected tensor [{input.shape[0]}] and '
+                           f'src [{other.shape[0]}] to have the same number of elements, but '
+                           f'got {input.shape[0]} and {other.shape[0]} elements respectively')
+    return F.dot(input, other)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along dim: with sample points x (1-D or y's shape) or a spacing
+    dx (1 by default)."""
+    dim = wrap_dim(dim, y.ndim)
+    y = F._floating(y)
+    n = y.shape[dim]
+    if x is None:
+        spacing = 1 if dx is None else dx
+        if n == 0:
+            return F.mul(F.sum(y, dim), 0)
+        ends = F.add(F.select(y, dim, 0), F.select(y, dim, -1))
+        return F.mul(F.sub(F.sum(y, dim), F.mul(ends, 0.5)), spacing)
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise RuntimeError('trapezoid: There must be one `x` value for each sample point')
+        steps = F.reshape(diff(x), [-1] + [1] * (y.ndim - dim - 1))
+    else:
+        steps = diff(x, dim=dim)
+    if n == 0:
+        return F.mul(F.sum(y, dim), 0)
+    pairs = F.add(F.narrow(y, dim, 1, n - 1), F.narrow(y, dim, 0, n - 1))
+    return F.div(F.sum(F.mul(steps, pairs), dim), 2.0)
+
+
+# ---- pointwise -------------------------------------------------------------------------------
+
+def xlogy(input, other):
+    """input * log(other), 0 where input is 0 (unless other is nan). The gradient as
+    PyTorch's: log(other) for input (also where input is 0, unless other <= 0 there),
+    input / other for other."""
+    input, other = _both_tensors(input, other)
+    # Where input is 0 and log(other) is not finite, a log of 0 keeps the product 0.
+    no_log = F.logical_and(F.eq(input, 0), F.logical_or(F.le(other, 0),
+                                                        F.eq(other, math.inf)))
+    return F.mul(input, F.where(no_log, 0.0, F.log(other)))
+
+
+def _both_tensors(input, other):
+    """Both operands as tensors of their result dtype (a float one for integers), on the
+    tensor's device: a Python number becomes a 0-d tensor of that dtype, so nothing is
+    computed in a narrower one."""
+    from ..creation import tensor
+    tensors = [v for v in (input, other) if isinstance(v, Tensor)]
+    dtype = _dtype.result_type(tensors, [v for v in (input, other) if not isinstance(v, Tensor)])
+    if not dtype.is_floating_point:
+        dtype = _dtype.default_float
+    device = tensors[0].device
+
+    def as_tensor(value):
+        if isinstance(value, Tensor):
+            return F.cast(value, dtype)
+        return tensor(value, dtype=dtype, device=device)
+    return as_tensor(input), as_tensor(other)
+
+
+def float_power(input, exponent):
+    """input ** exponent in float64."""
+    def widened(v):
+        return F.cast(v, _dtype.float64) if isinstance(v, Tensor) else v
+    if not isinstance(input, Tensor):
+        from ..creation import tensor
+        input = tensor(input, dtype=_dtype.float64, device=exponent.device)
+    return F.pow(widened(input), widened(exponent))
+
+
+def fmax(input, other):
+    """The larger of each pair, ignoring nan (nan only where both are); ties take input's
+    value and gradient, as PyTorch."""
+    pick_input = F.logical_or(F.ge(input, other), F.isnan(other))
+    return F.where(pick_input, input, other)
+
+
+def fmin(input, other):
+    pick_input = F.logical_or(F.le(input, other), F.isnan(other))
+    return F.where(pick_input, input, other)
+
+
+def heaviside(input, values):
+    """0 below zero, values at zero, 1 above (no derivative, as PyTorch)."""
+    if not isinstance(values, Tensor):
+        raise TypeError("heaviside(): argument 'values' (position 2) must be Tensor, not "
+                        f'{type(values).__name__}')
+    if input.dtype is not values.dtype:
+        raise RuntimeError('heaviside is not yet implemented for tensors with different '
+                           'dtypes.')
+    input, values = input.detach(), values.detach()
+    step = F.cast(F.gt(input, 0), input.dtype)
+    return F.where(F.eq(input, 0), values, step)
+
+
+def renorm(input, p, dim, maxnorm):
+    """Each slice along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm (by
+    maxnorm / (norm + 1e-7), as PyTorch; the gradient goes through the norm)."""
+    if p <= 0:
+        raise RuntimeError('renorm: non-positive-norm not supported')
+    if maxnorm < 0:
+        raise RuntimeError(f'renorm: expected maxnorm to be >= 0 but got {_number(maxnorm)}')
+    if input.ndim <= 1:
+        raise RuntimeError(f'renorm: input needs at least 2 dimensions, got {input.ndim} '
+                           'dimensions')
+    dim = wrap_dim(dim, input.ndim)
+    others = [d for d in range(input.ndim) if d != dim]
+    norms = F.norm(input, p, others, keepdim=True)
+    scale = F.where(F.gt(norms, maxnorm), F.div(maxnorm, F.add(norms, 1e-7)), 1.0)
+    return F.mul(input, scale)
+
+
+# ---- statistics and distances ----------------------------------------------------------------
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance of the variables in input's rows (observations in columns)."""
+    import warnings
+    if input.ndim > 2:
+        raise RuntimeError('cov(): expected input to have two or fewer dimensions but got an '
+                           f'input with {input.ndim} dimensions')
+    if fweights is not None or aweights is not None:
+        raise NotImplementedError('cov(): fweights and aweights are not implemented in '
+                                  'microtorch')
+    x = F.reshape(F._floating(input), (1, -1)) if input.ndim < 2 else F._floating(input)
+    observations = x.shape[1]
+    centred = F.sub(x, F.mean(x, 1, keepdim=True))
+    dof = observations - correction
+    if dof <= 0:
+        warnings.warn('cov(): degrees of freedom is <= 0. Correction should be strictly less '
+                      'than the number of observations.', UserWarning, stacklevel=2)
+        dof = 0
+    return F.squeeze(F.div(F.mm(centred, F.t(centred)), dof))
+
+
+def corrcoef(input):
+    """Pearson's correlation coefficients of input's rows, clamped to [-1, 1]."""
+    if input.ndim > 2:
+        raise RuntimeError('corrcoef(): expected input to have two or fewer dimensions but got '
+                           f'an input with {input.ndim} dimensions')
+    c = cov(input)
+    if c.ndim == 0:
+        return F.div(c, c)
+    spread = F.sqrt(F.diagonal(c))
+    c = F.div(F.div(c, F.unsqueeze(spread, 1)), F.unsqueeze(spread, 0))
+    return F.clamp(c, -1, 1)
+
+
+def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
+    """The p-norm distance between each row of x1 and each row of x2 (batch dims broadcast),
+    computed from the differences (PyTorch's exact path)."""
+    for name, x in (('X1', x1), ('X2', x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f'cdist only supports at least 2D tensors, {name} got: '
+                               f'{x.ndim}D')
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f'X1 and X2 must have the same number of columns. X1: '
+                           f'{x1.shape[-1]} X2: {x2.shape[-1]}')
+    for name, x in (('X1', x1), ('X2', x2)):
+        if not x.is_floating_point():
+            raise RuntimeError(f'cdist only supports floating-point dtypes, {name} got: '
+                               f'{F.type_name(x.dtype)}')
+    if p < 0:
+        raise RuntimeError('cdist only supports non-negative p values')
+    if x1.dtype is not x2.dtype:
+        raise RuntimeError(f'expected scalar type {F.type_name(x1.dtype)} but found '
+                           f'{F.type_name(x2.dtype)}')
+    differences = F.sub(F.unsqueeze(x1, -2), F.unsqueeze(x2, -3))
+    return F.norm(differences, p, -1)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * (batch1 @ batch2), batch by batch (input ignored when beta
+    is 0)."""
+    for name, b in (('batch1', batch1), ('batch2', batch2)):
+        if b.ndim != 3:
+            raise RuntimeError(f'{name} must be a 3D tensor')
+    expected = [batch1.shape[0], batch1.shape[2]]
+    if list(batch2.shape[:2]) != expected:
+        raise RuntimeError('Expected size for first two dimensions of batch2 tensor to be: '
+                           f'{expected} but got: {list(batch2.shape[:2])}.')
+    out_shape = [batch1.shape[0], batch1.shape[1], batch2.shape[2]]
+    scaled = F.expand(input, out_shape)
+    product = F.bmm(batch1, batch2)
+    if alpha != 1:
+        product = F.mul(product, alpha)
+    if beta == 0:
+        return product
+    return F.add(F.mul(scaled, beta) if beta != 1 else scaled, product)
+
+
+# ---- shapes and aliases of nn.functional ---------------------------------------------------
+
+def unflatten(input, dim, sizes):
+    """dim split into sizes (one of them may be -1): a view where input's layout allows."""
+    dim = wrap_dim(dim, input.ndim)
+    given, sizes = list(sizes), list(sizes)
+    if not sizes:
+        raise RuntimeError('unflatten: sizes must be non-empty')
+    length = input.shape[dim]
+    known = math.prod(s for s in sizes if s != -1)
+    if sizes.count(-1) == 1 and known and length % known == 0:
+        sizes[sizes.index(-1)] = length // known
+    if math.prod(sizes) != length or -1 in sizes:
+        raise RuntimeError(f"unflatten: Provided sizes {given} don't multiply up to the size "
+                           f'of dim {dim} ({length}) in the input tensor')
+    return F.reshape(input, list(input.shape[:dim]) + sizes + list(input.shape[dim + 1:]))
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    from ..nn import functional as nnF
+    return nnF.cosine_similarity(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    from ..nn import functional as nnF
+    return nnF.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def dropout(input, p, train):
+    """nn.functional.dropout, whose bad p is a RuntimeError here (a ValueError there), as
+    in PyTorch."""
+    from ..nn import functional as nnF
+    if not 0 <= p <= 1:
+        raise RuntimeError(f'dropout probability has to be between 0 and 1, but got {p}')
+    return nnF.dropout(input, p, train)

@@ -138,3 +138,68 @@ def op_for(a_ndim, b_ndim):
     if a_ndim == 2 and b_ndim <= 2:
         return Mv if b_ndim == 1 else Matmul
     return Batched
+
+
+# ---- inverse, determinant, solve: LAPACK through numpy.linalg (cuSOLVER through cupy.linalg
+# on a GPU). Backward is written with these ops and matmul, so it is differentiable again.
+
+class Inv(Function):
+    node_name = 'LinalgInvExBackward0'
+
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.backend.xp.linalg.inv(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        inverse, = ctx.saved_tensors
+        # d(A^-1) = -A^-1 dA A^-1, so grad_A = -A^-T grad A^-T
+        return -(inverse.mT @ gy @ inverse.mT)
+
+
+class Det(Function):
+    node_name = 'LinalgDetBackward0'
+
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.backend.xp.linalg.det(a)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        import numpy as np
+        a, det = ctx.saved_tensors
+        # d det(A) = det(A) tr(A^-1 dA): grad_A = grad det(A) A^-T (A invertible)
+        scale = (gy * det).unsqueeze(-1).unsqueeze(-1)
+        try:
+            inverse = Inv.apply(a)
+        except np.linalg.LinAlgError:          # CuPy raises NumPy's class too
+            raise NotImplementedError('linalg.det: the gradient at a singular matrix needs an '
+                                      'SVD, which microtorch does not implement') from None
+        return scale * inverse.mT
+
+
+class Solve(Function):
+    node_name = 'LinalgSolveExBackward0'
+
+    @staticmethod
+    def forward(ctx, a, b, vector):
+        solve = ctx.backend.xp.linalg.solve
+        out = solve(a, b[..., None])[..., 0] if vector else solve(a, b)
+        ctx.vector = vector
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, gx):
+        a, x = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad[:2]
+        # A X = B: grad_B solves A^T grad_B = grad_X, and grad_A = -grad_B X^T
+        gb = Solve.apply(a.mT, gx, ctx.vector)
+        ga = None
+        if need_a:
+            ga = -(gb.unsqueeze(-1) @ x.unsqueeze(-2)) if ctx.vector else -(gb @ x.mT)
+        return ga, gb if need_b else None, None

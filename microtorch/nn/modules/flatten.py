@@ -1,5 +1,5 @@
 """`Flatten`: dims start_dim..end_dim into one (by default all but the batch dim)."""
-from ..._size import wrap_dim
+from ...ops import composite
 from .module import Module
 
 
@@ -33,23 +33,7 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, unflattened_size
 
     def forward(self, input):
-        dim = wrap_dim(self.dim, input.ndim)
-        sizes = list(self.unflattened_size)
-        known = 1
-        for size in sizes:
-            known *= size if size != -1 else 1
-        length = input.shape[dim]
-        if -1 in sizes and known and length % known == 0:
-            sizes[sizes.index(-1)] = length // known
-        product = 1
-        for size in sizes:
-            product *= size
-        if product != length or sizes.count(-1):
-            raise RuntimeError(f'unflatten: Provided sizes {list(self.unflattened_size)} '
-                               f"don't multiply up to the size of dim {dim} ({length}) in "
-                               'the input tensor')
-        shape = tuple(input.shape[:dim]) + tuple(sizes) + tuple(input.shape[dim + 1:])
-        return input.reshape(shape)
+        return composite.unflatten(input, self.dim, self.unflattened_size)
 
     def extra_repr(self):
         return f'dim={self.dim}, unflattened_size={self.unflattened_size}'

@@ -1,0 +1,179 @@
+"""microtorch.linalg: PyTorch's linear-algebra names over microtorch's ops (norms, products,
+cross, diagonal). Decompositions (svd, eig, qr) and the norms that need them are not here."""
+import math
+
+from ._size import wrap_dim
+from .ops import composite as _C
+from .ops import functional as _F
+
+matmul = _F.matmul
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """The vector ord-norm over dim (every element by default)."""
+    if isinstance(ord, bool) or not isinstance(ord, (int, float)):
+        raise TypeError("linalg_vector_norm(): argument 'ord' must be Number, not "
+                        f'{type(ord).__name__}')
+    return _F.norm(x, ord, dim, keepdim, dtype)
+
+
+def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None):
+    """'fro', or the largest (smallest) column sum (ord 1, -1) or row sum (inf, -inf) of
+    absolute values. The nuclear and spectral norms need an SVD: not implemented."""
+    if A.ndim < 2:
+        raise RuntimeError('linalg.matrix_norm: The input tensor A must have at least 2 '
+                           'dimensions.')
+    rows, cols = (wrap_dim(d, A.ndim) for d in dim)
+    if rows == cols:
+        raise RuntimeError(f'linalg.matrix_norm: dims must be different. Got {tuple(dim)}')
+    if ord in ('nuc', 2, -2):
+        raise NotImplementedError(f'linalg.matrix_norm(ord={ord!r}) needs a singular value '
+                                  'decomposition, which microtorch does not implement')
+    if ord == 'fro':
+        return _F.norm(A, 2, (rows, cols), keepdim, dtype)
+    if ord not in (1, -1, math.inf, -math.inf):
+        raise RuntimeError(f'linalg.matrix_norm: Order {ord} not supported.')
+    if dtype is not None:
+        A = _F.cast(A, _dtype_of(dtype))
+    if not A.is_floating_point():
+        raise RuntimeError('linalg.matrix_norm: Expected a floating point or complex tensor as '
+                           f'input. Got {_F.type_name(A.dtype)}')
+    summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
+    sums = _F.sum(_F.abs(A), summed, keepdim=True)
+    pick = _F.amax if ord > 0 else _F.amin
+    out = pick(sums, kept, keepdim=True)
+    return out if keepdim else _F.squeeze(out, sorted((rows, cols), reverse=True))
+
+
+def _dtype_of(dtype):
+    from . import _dtype
+    return _dtype.to_dtype(dtype)
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """A vector norm (1-D input, an int dim, or no ord and no dim: all elements) or a matrix
+    norm (2-D input or a pair of dims)."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2:
+        return matrix_norm(A, 'fro' if ord is None else ord, dim, keepdim, dtype=dtype)
+    if dim is None and ord is not None:
+        if A.ndim not in (1, 2):
+            raise RuntimeError('linalg.norm: If dim is not specified but ord is, the input must '
+                               f'be 1D or 2D. Got {A.ndim}D.')
+        if A.ndim == 2:
+            return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError('linalg.matrix_norm: The input tensor A must have at least 2 '
+                           'dimensions.')
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def vecdot(x, y, *, dim=-1):
+    """The dot products of vectors along dim (batch dims broadcast)."""
+    if x.dtype is not y.dtype:
+        raise RuntimeError('linalg.vecdot: Expected x and y to have the same dtype, but found '
+                           f'x of type {_F.type_name(x.dtype)} and y of type '
+                           f'{_F.type_name(y.dtype)} instead')
+    return _F.sum(_F.mul(x, y), dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return _F.diagonal(A, offset, dim1, dim2)
+
+
+cross = _C.linalg_cross
+
+
+class LinAlgError(RuntimeError):
+    """A matrix the operation cannot handle (singular, for inv and solve)."""
+
+
+def _square_matrices(A, name):
+    if A.ndim < 2:
+        raise RuntimeError(f'linalg.{name}: The input tensor A must have at least 2 '
+                           'dimensions.')
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f'linalg.{name}: A must be batches of square matrices, but they are '
+                           f'{A.shape[-2]} by {A.shape[-1]} matrices')
+    if not A.is_floating_point():
+        raise RuntimeError(f'linalg.{name}: Expected a floating point or complex tensor as '
+                           f'input. Got {_F.type_name(A.dtype)}')
+
+
+def _first_zero_pivot(matrix):
+    """LAPACK's getrf info for one matrix: the 1-based index of the first exact zero on U's
+    diagonal in an LU factorisation with partial pivoting (0 when there is none)."""
+    import numpy as np
+    u = np.array(matrix, copy=True)
+    n = u.shape[0]
+    for k in range(n):
+        pivot = k + int(np.argmax(np.abs(u[k:, k])))
+        if u[pivot, k] == 0:
+            return k + 1
+        u[[k, pivot]] = u[[pivot, k]]
+        u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
+    return 0
+
+
+def _singular_inv_message(A):
+    import numpy as np
+    matrices = np.asarray(A.detach().cpu().numpy()).reshape(-1, A.shape[-1], A.shape[-1])
+    for batch, matrix in enumerate(matrices):
+        index = _first_zero_pivot(matrix)
+        if index:
+            where = f'(Batch element {batch}): ' if A.ndim > 2 else ''
+            return (f'linalg.inv: {where}The diagonal element {index} is zero, the inversion '
+                    'could not be completed because the input matrix is singular.')
+    return 'linalg.inv: the input matrix is singular.'
+
+
+def _numpy_linalg_error():
+    # CuPy raises NumPy's class too
+    import numpy as np
+    return np.linalg.LinAlgError
+
+
+def inv(A):
+    """The inverse of each square matrix (LinAlgError for a singular one)."""
+    from .ops.linalg import Inv
+    _square_matrices(A, 'inv')
+    try:
+        return Inv.apply(A)
+    except _numpy_linalg_error():
+        raise LinAlgError(_singular_inv_message(A)) from None
+
+
+def det(A):
+    """The determinant of each square matrix. Its gradient needs A invertible (PyTorch's
+    also covers singular matrices, through an SVD microtorch does not have)."""
+    from .ops.linalg import Det
+    _square_matrices(A, 'det')
+    return Det.apply(A)
+
+
+def solve(A, B, *, left=True):
+    """X with A X = B (B a vector or a batch of matrices; batch dims broadcast)."""
+    from .ops.linalg import Solve
+    if not left:
+        raise NotImplementedError('linalg.solve(left=False) is not implemented in microtorch')
+    _square_matrices(A, 'solve')
+    if A.dtype is not B.dtype:
+        raise RuntimeError('linalg.solve: Expected A and B to have the same dtype, but found A '
+                           f'of type {_F.type_name(A.dtype)} and B of type '
+                           f'{_F.type_name(B.dtype)} instead')
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    rows = B.shape[0] if B.ndim == 1 else B.shape[-1] if vector else B.shape[-2]
+    if rows != A.shape[-1]:
+        shown = f'{B.shape[-1]}x1' if vector else f'{B.shape[-2]}x{B.shape[-1]}'
+        raise RuntimeError('linalg.solve: Incompatible shapes of A and B for the equation AX = B '
+                           f'({A.shape[-2]}x{A.shape[-1]} and {shown})')
+    try:
+        if vector:
+            return Solve.apply(A, B, True)
+        batch = list(_F.broadcast_shapes(A.shape[:-2], B.shape[:-2]))
+        A = _F.expand(A, batch + list(A.shape[-2:]))
+        return Solve.apply(A, _F.expand(B, batch + list(B.shape[-2:])), False)
+    except _numpy_linalg_error():
+        raise LinAlgError('microtorch.linalg.solve: The solver failed because the input matrix '
+                          'is singular.') from None
