@@ -63,6 +63,9 @@ class _ConvNd(Module):
             text += f', padding={self.padding}'
         if self.dilation != (1,) * self._dims:
             text += f', dilation={self.dilation}'
+        output_padding = getattr(self, 'output_padding', None)      # transposed ones only
+        if output_padding is not None and output_padding != (0,) * self._dims:
+            text += f', output_padding={output_padding}'
         if self.groups != 1:
             text += f', groups={self.groups}'
         if self.bias is None:
@@ -231,21 +234,6 @@ class _ConvTransposeNd(_ConvNd):
         output_padding = self._output_padding(input, output_size)
         return F._conv_transpose(input, self.weight, self.bias, self.stride, self.padding,
                                  output_padding, self.groups, self.dilation, self._dims)
-
-    def extra_repr(self):
-        text = (f'{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, '
-                f'stride={self.stride}')
-        if self.padding != (0,) * self._dims:
-            text += f', padding={self.padding}'
-        if self.dilation != (1,) * self._dims:
-            text += f', dilation={self.dilation}'
-        if self.output_padding != (0,) * self._dims:
-            text += f', output_padding={self.output_padding}'
-        if self.groups != 1:
-            text += f', groups={self.groups}'
-        if self.bias is None:
-            text += ', bias=False'
-        return text
 
 
 class ConvTranspose1d(_ConvTransposeNd):
