@@ -123,6 +123,8 @@ def sub(input, other, alpha=1):
             type(other) is float or type(other) is Tensor and other._data.dtype.kind == 'f'):
         if type(alpha) is not int or alpha != 1:                       # no bools
             return _with_alpha(B.Sub, input, other, alpha)
+        if type(other) is float:            # `y - 0.5`: nothing to promote or check
+            return B.Sub.apply(input, other)
         return _binary(B.Sub, input, other)
     bools = [isinstance(v, bool) or (isinstance(v, Tensor) and v._data.dtype.kind == 'b')
              for v in (input, other)]
@@ -652,6 +654,9 @@ def full_like(input, fill_value):
 # ---- reductions ----------------------------------------------------------------------------
 
 def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    if dim is None and dtype is None and axis is None and keepdims is None and \
+            input._data.dtype.kind == 'f':          # `loss.sum()`: nothing to check or cast
+        return R.Sum.apply(input, tuple(range(input._data.ndim)), keepdim)
     if axis is not None or keepdims is not None:
         dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     dims = reduction_dims(dim, input._data.ndim)

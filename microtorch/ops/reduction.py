@@ -48,8 +48,12 @@ class Sum(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
-        return _spread(ctx.backend, g, ctx.shape), None, None
+        shape = ctx.shape
+        size = gy.size
+        if size and size == math.prod(shape):      # no dim grows (a tiny input): one reshape
+            return gy.reshape(shape), None, None
+        g = _unsqueeze_reduced(gy, shape, ctx.dims, ctx.keepdim)
+        return _spread(ctx.backend, g, shape), None, None
 
 
 class SumDims(Sum):
