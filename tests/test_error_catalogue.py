@@ -497,6 +497,35 @@ _scheduler_entry('plateau-factor', ValueError, 'Factor should be < 1.0.',
                  lambda S, opt: S.ReduceLROnPlateau(opt, factor=1.5))
 _scheduler_entry('lambda-count', ValueError, 'Expected 1 lr_lambdas, but got 2',
                  lambda S, opt: S.LambdaLR(opt, [lambda e: 1.0, lambda e: 0.5]))
+_scheduler_entry('one-cycle-length', ValueError, 'You must define either total_steps OR '
+                 '(epochs AND steps_per_epoch)', lambda S, opt: S.OneCycleLR(opt, 1.0, epochs=3))
+
+
+@entry('sequential-milestones', ValueError, 'Sequential Schedulers expects number of schedulers '
+       'provided to be one more than the number of milestone points, but got number of '
+       'schedulers 1 and the number of milestones to be equal to 1')
+def _(lib):
+    model, opt = trained(lib, 'SGD')
+    S = lib.optim.lr_scheduler
+    exponential = S.ExponentialLR(opt, 0.9)
+    return lambda: S.SequentialLR(opt, [exponential], [3]), [model, opt]
+
+
+@entry('cyclic-momentum', ValueError, 'optimizer must support momentum or beta1 with '
+       '`cycle_momentum` option enabled')
+def _(lib):
+    model, opt = trained(lib, 'Adagrad')
+    return lambda: lib.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1), [model, opt]
+
+
+@entry('one-cycle-past-the-end', ValueError, 'Tried to step 2 times. The specified number of '
+       'total steps is 1')
+def _(lib):
+    model, opt = trained(lib, 'SGD')
+    one_cycle = lib.optim.lr_scheduler.OneCycleLR(opt, 1.0, total_steps=1)
+    opt.step()
+    one_cycle.step()
+    return one_cycle.step, [model, opt]
 
 
 _optim_entry('sgd-lr', 'Invalid learning rate: -0.1', lambda lib, p: lib.optim.SGD([p], lr=-0.1))

@@ -52,8 +52,33 @@ CASES = {
                                                 min_lr=[0.01, 0.2]),
     'plateau-max-abs': lambda m, o: m.ReduceLROnPlateau(o, mode='max', threshold_mode='abs',
                                                         threshold=0.1, patience=1),
+    'polynomial': lambda m, o: m.PolynomialLR(o, total_iters=8, power=2.0),
+    'warm-restarts': lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2,
+                                                                eta_min=0.01),
+    'warm-restarts-flat': lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=4),
+    'cyclic': lambda m, o: m.CyclicLR(o, 0.01, [0.1, 0.3], step_size_up=3, step_size_down=5),
+    'cyclic-triangular2': lambda m, o: m.CyclicLR(o, [0.01, 0.02], 0.2, step_size_up=2,
+                                                  mode='triangular2'),
+    'cyclic-exp-range': lambda m, o: m.CyclicLR(o, 0.01, 0.2, step_size_up=4,
+                                                mode='exp_range', gamma=0.9),
+    'cyclic-scale-fn': lambda m, o: m.CyclicLR(o, 0.01, 0.2, step_size_up=3,
+                                               scale_fn=lambda x: 1 / (x + 1),
+                                               scale_mode='iterations'),
+    'one-cycle': lambda m, o: m.OneCycleLR(o, [0.5, 1.0], total_steps=26),
+    'one-cycle-three-phase-linear': lambda m, o: m.OneCycleLR(
+        o, 0.4, epochs=5, steps_per_epoch=6, pct_start=0.25, anneal_strategy='linear',
+        three_phase=True, div_factor=10.0, final_div_factor=100.0),
+    'sequential': lambda m, o: m.SequentialLR(
+        o, [m.LinearLR(o, 0.1, total_iters=4), m.ExponentialLR(o, 0.9)], milestones=[5]),
+    'sequential-three': lambda m, o: m.SequentialLR(
+        o, [m.ConstantLR(o, 0.5, total_iters=2), m.StepLR(o, 2, 0.5),
+            m.CosineAnnealingLR(o, 6)], milestones=[3, 10]),
+    'chained': lambda m, o: m.ChainedScheduler([m.ConstantLR(o, 0.5, total_iters=4),
+                                                m.ExponentialLR(o, 0.9)]),
 }
-CLOSED_FORMS = ('step', 'multistep', 'constant', 'linear', 'exponential', 'cosine')
+CLOSED_FORMS = ('step', 'multistep', 'constant', 'linear', 'exponential', 'cosine', 'polynomial')
+CYCLES_MOMENTUM = ('cyclic', 'cyclic-triangular2', 'cyclic-exp-range', 'cyclic-scale-fn',
+                   'one-cycle', 'one-cycle-three-phase-linear')
 
 
 @pytest.mark.parametrize('name', list(CASES))
@@ -61,6 +86,67 @@ def test_schedules_match_torch(name, torch):
     metrics = PLATEAU_METRICS if name.startswith('plateau') else None
     assert schedule(microtorch, CASES[name], metrics=metrics) == \
         schedule(torch, CASES[name], metrics=metrics)
+
+
+def momentums(lib, make, adam, steps=25):
+    """The momentum (SGD) or beta1 (Adam) of every group after each step."""
+    first, second = lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.ones(1))
+    groups = [{'params': [first]}, {'params': [second], 'lr': 0.5}]
+    opt = lib.optim.Adam(groups, lr=0.1) if adam else \
+        lib.optim.SGD(groups, lr=0.1, momentum=0.9)
+    scheduler = make(lib.optim.lr_scheduler, opt)
+    values = []
+    for _ in range(steps):
+        opt.step()
+        scheduler.step()
+        values.append([g['betas'] if adam else g['momentum'] for g in opt.param_groups])
+    return values
+
+
+@pytest.mark.parametrize('adam', [False, True], ids=['momentum', 'beta1'])
+@pytest.mark.parametrize('name', CYCLES_MOMENTUM)
+def test_cycled_momentum_matches_torch(name, adam, torch):
+    assert momentums(microtorch, CASES[name], adam) == momentums(torch, CASES[name], adam)
+
+
+def test_warm_restarts_with_fractional_epochs_match_torch(torch):
+    epochs = [0.5, 1.25, 2.0, 3.7, 9.5, 20.0, 4.0, 0.0, 44.1]
+    for make in (CASES['warm-restarts'], CASES['warm-restarts-flat']):
+        assert schedule(microtorch, make, steps=len(epochs), epochs=epochs) == \
+            schedule(torch, make, steps=len(epochs), epochs=epochs)
+
+
+def test_schedulers_of_schedulers_resume_from_a_state_dict():
+    def run(state=None, steps=6):
+        opt = optimizer(microtorch)
+        scheduler = CASES['sequential-three'](S, opt)
+        if state is not None:
+            scheduler.load_state_dict(state)
+        for _ in range(steps):
+            opt.step()
+            scheduler.step()
+        return scheduler, opt
+    scheduler, opt = run()
+    state = pickle.loads(pickle.dumps(scheduler.state_dict()))
+    assert 'optimizer' not in state and len(state['_schedulers']) == 3
+    twin, twin_opt = run(state, steps=0)
+    twin_opt.load_state_dict(opt.state_dict())
+    for _ in range(7):
+        for o, s in ((opt, scheduler), (twin_opt, twin)):
+            o.step()
+            s.step()
+    assert twin.get_last_lr() == scheduler.get_last_lr()
+
+
+def test_one_cycle_by_hand():
+    rates = schedule(microtorch, lambda m, o: m.OneCycleLR(o, 1.0, total_steps=10,
+                                                           pct_start=0.5), steps=9)
+    assert rates[0][0] == pytest.approx(1.0 / 25)              # max_lr / div_factor
+    assert rates[4][0] == pytest.approx(1.0)                    # the top after 5 steps
+    assert rates[9][0] == pytest.approx(1.0 / 25 / 1e4)         # ... down to min_lr
+    with pytest.raises(ValueError, match='Tried to step 11 times. The specified number of '
+                                         'total steps is 10'):
+        schedule(microtorch, lambda m, o: m.OneCycleLR(o, 1.0, total_steps=10), steps=11)
 
 
 @pytest.mark.parametrize('name', CLOSED_FORMS)
@@ -159,7 +245,56 @@ ERRORS = [
      lambda lib: lib.optim.lr_scheduler.MultiplicativeLR(optimizer(lib), 0.9)),
     (KeyError, "param 'initial_lr' is not specified in param_groups[0]",
      lambda lib: lib.optim.lr_scheduler.StepLR(optimizer(lib), 2, last_epoch=3)),
+    (ValueError, 'Expected positive integer T_0, but got 0',
+     lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer(lib), 0)),
+    (ValueError, 'Expected integer T_mult >= 1, but got 1.5',
+     lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer(lib), 2, 1.5)),
+    (ValueError, 'Expected non-negative epoch, but got -1',
+     lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer(lib), 2).step(-1)),
+    (ValueError, 'max_lr must have the same length as optimizer.param_groups. max_lr has 3 '
+     'values, param_groups has 2.',
+     lambda lib: lib.optim.lr_scheduler.CyclicLR(optimizer(lib), 0.1, [1, 2, 3])),
+    (ValueError, 'mode is invalid and scale_fn is None',
+     lambda lib: lib.optim.lr_scheduler.CyclicLR(optimizer(lib), 0.1, 1.0, mode='saw')),
+    (ValueError, 'optimizer must support momentum or beta1 with `cycle_momentum` option '
+     'enabled', lambda lib: lib.optim.lr_scheduler.CyclicLR(
+         lib.optim.Adagrad([lib.nn.Parameter(lib.ones(1))]), 0.1, 1.0)),
+    (ValueError, 'You must define either total_steps OR (epochs AND steps_per_epoch)',
+     lambda lib: lib.optim.lr_scheduler.OneCycleLR(optimizer(lib), 1.0, epochs=3)),
+    (ValueError, 'Expected positive integer total_steps, but got 0',
+     lambda lib: lib.optim.lr_scheduler.OneCycleLR(optimizer(lib), 1.0, total_steps=0)),
+    (ValueError, 'Expected positive integer steps_per_epoch, but got 2.5',
+     lambda lib: lib.optim.lr_scheduler.OneCycleLR(optimizer(lib), 1.0, epochs=3,
+                                                   steps_per_epoch=2.5)),
+    (ValueError, 'Expected float between 0 and 1 pct_start, but got 1.5',
+     lambda lib: lib.optim.lr_scheduler.OneCycleLR(optimizer(lib), 1.0, 10, pct_start=1.5)),
+    (ValueError, "anneal_strategy must be one of 'cos' or 'linear', instead got exp",
+     lambda lib: lib.optim.lr_scheduler.OneCycleLR(optimizer(lib), 1.0, 10,
+                                                   anneal_strategy='exp')),
+    (ValueError, 'Sequential Schedulers expects number of schedulers provided to be one more '
+     'than the number of milestone points, but got number of schedulers 1 and the number of '
+     'milestones to be equal to 1', lambda lib: _sequential(lib, 1, [3])),
+    (ValueError, 'SequentialLR expects at least one scheduler, but got no scheduler.',
+     lambda lib: _sequential(lib, 0, [])),
+    (ValueError, 'SequentialLR does not support `ReduceLROnPlateau` scheduler as it requires '
+     'additional kwargs to be specified when calling `step`, but got one at index 0 in the '
+     'given schedulers sequence.', lambda lib: _sequential(lib, 'plateau', [])),
+    (ValueError, 'SequentialLR expects all schedulers to belong to the same optimizer, but got '
+     'scheduler ExponentialLR at index 0 has ', lambda lib: _sequential(lib, 'other', [])),
+    (TypeError, 'ChainedScheduler at index 1 should have `optimizer` as its attribute.',
+     lambda lib: lib.optim.lr_scheduler.ChainedScheduler(
+         [lib.optim.lr_scheduler.ExponentialLR(optimizer(lib), 0.9), object()])),
+    (ValueError, 'ChainedScheduler expects at least one scheduler to be chained, but got no '
+     'scheduler.', lambda lib: lib.optim.lr_scheduler.ChainedScheduler([])),
 ]
+
+
+def _sequential(lib, kind, milestones):
+    S, opt = lib.optim.lr_scheduler, optimizer(lib)
+    schedulers = {0: [], 1: [S.ExponentialLR(opt, 0.9)],
+                  'plateau': [S.ReduceLROnPlateau(opt)],
+                  'other': [S.ExponentialLR(optimizer(lib), 0.9)]}[kind]
+    return S.SequentialLR(opt, schedulers, milestones)
 
 
 @pytest.mark.parametrize('exc, message, call', ERRORS, ids=[e[1][:30] for e in ERRORS])
