@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import microtorch as mt
-from microtorch.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
-                                   IterableDataset, RandomSampler, SequentialSampler, Subset,
-                                   SubsetRandomSampler, TensorDataset, default_collate,
-                                   default_convert, get_worker_info, random_split)
+from microtorch.utils.data import (BatchSampler, ChainDataset, ConcatDataset, DataLoader,
+                                   Dataset, IterableDataset, RandomSampler, SequentialSampler,
+                                   StackDataset, Subset, SubsetRandomSampler, TensorDataset,
+                                   WeightedRandomSampler, default_collate, default_convert,
+                                   get_worker_info, random_split)
 
 
 def numpy_of(batch):
@@ -237,6 +238,77 @@ def test_iterable_dataset():
     assert list(DataLoader(Stream(), batch_size=None))[:2] == [0, 1]   # as PyTorch
     with pytest.raises(ValueError, match='expected unspecified shuffle option'):
         DataLoader(Stream(), shuffle=True)
+
+
+def test_weighted_random_sampler():
+    g = mt.Generator().manual_seed(0)
+    drawn = list(WeightedRandomSampler([0.0, 3.0, 0.0, 1.0], 4000, generator=g))
+    assert len(drawn) == 4000 and set(drawn) == {1, 3}
+    assert abs(drawn.count(1) / 4000 - 0.75) < 0.03          # 4 sigma of a binomial
+    once = list(WeightedRandomSampler(mt.tensor([1.0, 2.0, 0.5]), 3, replacement=False,
+                                      generator=g))
+    assert sorted(once) == [0, 1, 2]
+    assert len(WeightedRandomSampler([1, 2], 5)) == 5
+    loader = DataLoader(tensor_dataset(4), batch_size=2,
+                        sampler=WeightedRandomSampler([0, 0, 1, 0], 4, generator=g))
+    assert [b[1].tolist() for b in loader] == [[2, 2], [2, 2]]
+    g1, g2 = (mt.Generator().manual_seed(5) for _ in range(2))
+    assert list(WeightedRandomSampler([1, 2, 3], 9, generator=g1)) == \
+        list(WeightedRandomSampler([1, 2, 3], 9, generator=g2))
+
+
+def test_stack_and_chain_datasets():
+    stacked = StackDataset(tensor_dataset(3), mt.arange(3) * 10)
+    assert len(stacked) == 3
+    (pair, ), tens = stacked[1][0][:1], stacked[1][1]
+    assert pair.tolist() == [2.0, 3.0] and tens.item() == 10
+    named = StackDataset(x=[1, 2], y=['a', 'b'])
+    assert named[1] == {'x': 2, 'y': 'b'}
+    batch = next(iter(DataLoader(named, batch_size=2)))
+    assert batch['x'].tolist() == [1, 2] and batch['y'] == ['a', 'b']
+    chained = ChainDataset([Stream(), Stream()])
+    assert list(chained) == list(range(7)) * 2
+    assert [b.tolist() for b in DataLoader(chained, batch_size=5)][-1] == [3, 4, 5, 6]
+
+
+class SizedStream(Stream):
+    def __len__(self):
+        return 7
+
+
+DATA_ERRORS = [
+    (ValueError, 'num_samples should be a positive integer value, but got num_samples=0',
+     lambda data: data.WeightedRandomSampler([1.0], 0)),
+    (ValueError, 'num_samples should be a positive integer value, but got num_samples=True',
+     lambda data: data.WeightedRandomSampler([1.0], True)),
+    (ValueError, 'replacement should be a boolean value, but got replacement=1',
+     lambda data: data.WeightedRandomSampler([1.0], 2, replacement=1)),
+    (ValueError, 'weights should be a 1d sequence but given weights have shape (1, 2)',
+     lambda data: data.WeightedRandomSampler([[1.0, 2.0]], 2)),
+    (ValueError, 'Size mismatch between datasets',
+     lambda data: data.StackDataset([1, 2], [1])),
+    (ValueError, 'At least one dataset should be passed', lambda data: data.StackDataset()),
+    (ValueError, 'Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like '
+     'input/output, but both types are given.', lambda data: data.StackDataset([1], b=[2])),
+    (AssertionError, 'ChainDataset only supports IterableDataset',
+     lambda data: list(data.ChainDataset([[1, 2]]))),
+    (AssertionError, 'ChainDataset only supports IterableDataset',
+     lambda data: len(data.ChainDataset([SizedStream(), [1, 2]]))),
+]
+
+
+@pytest.mark.parametrize('exc, message, call', DATA_ERRORS, ids=[e[1][:40] for e in DATA_ERRORS])
+def test_data_errors(exc, message, call):
+    with pytest.raises(exc) as info:
+        call(mt.utils.data)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize('exc, message, call', DATA_ERRORS, ids=[e[1][:40] for e in DATA_ERRORS])
+def test_data_errors_are_torchs(exc, message, call, torch):
+    with pytest.raises(exc) as info:
+        call(torch.utils.data)
+    assert str(info.value) == message
 
 
 LOADER_ERRORS = [

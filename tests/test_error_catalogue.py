@@ -528,6 +528,32 @@ def _(lib):
     return one_cycle.step, [model, opt]
 
 
+@entry('vector-to-parameters-type', TypeError, 'expected microtorch.Tensor, but got: list')
+def _(lib):
+    layers = [lib.nn.Parameter(lib.ones(2, 2)), lib.nn.Parameter(lib.ones(3))]
+    return lambda: lib.nn.utils.vector_to_parameters([1.0] * 7, layers), layers
+
+
+@entry('vector-to-parameters-short', RuntimeError, "shape '[3]' is invalid for input of size 1")
+def _(lib):
+    layers = [lib.nn.Parameter(lib.ones(2, 2)), lib.nn.Parameter(lib.ones(3))]
+    vector = lib.zeros(5)
+    return lambda: lib.nn.utils.vector_to_parameters(vector, layers), layers + [vector]
+
+
+sys.path.insert(0, str(ROOT / 'tests'))
+import test_data  # noqa: E402  (its DATA_ERRORS and LOADER_ERRORS: the data section)
+for _exc, _message, _call in test_data.DATA_ERRORS:
+    entry(f'data-{_message[:30]}', _exc, _message)(
+        lambda lib, call=_call: (lambda: call(lib.utils.data), []))
+for _kwargs, _message in [
+        (dict(batch_size=0), 'batch_size should be a positive integer value, but got '
+         'batch_size=0'),
+        (dict(shuffle=True, sampler=[0]), 'sampler option is mutually exclusive with shuffle')]:
+    entry(f'loader-{_message[:30]}', ValueError, _message)(
+        lambda lib, kwargs=_kwargs: (lambda: lib.utils.data.DataLoader([1, 2], **kwargs), []))
+
+
 _optim_entry('sgd-lr', 'Invalid learning rate: -0.1', lambda lib, p: lib.optim.SGD([p], lr=-0.1))
 _optim_entry('sgd-momentum', 'Invalid momentum value: -0.9',
              lambda lib, p: lib.optim.SGD([p], lr=0.1, momentum=-0.9))

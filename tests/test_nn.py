@@ -888,6 +888,26 @@ def test_clip_grad_norm_matches_torch(norm_type, torch):
         np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-6)
 
 
+def test_parameters_as_one_vector_and_back(torch):
+    results = []
+    for lib in (microtorch, torch):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Linear(3, 1))
+        vec = lib.nn.utils.parameters_to_vector(model.parameters())
+        (vec * lib.arange(13.0)).sum().backward()               # the gradient reaches them
+        grads = [p.grad.tolist() for p in model.parameters()]
+        lib.nn.utils.vector_to_parameters(lib.arange(14.0), model.parameters())  # one spare
+        weights = [p.tolist() for p in model.parameters()]
+        results.append((list(vec.shape), vec.grad_fn.name(), grads, weights))
+    assert results[0] == results[1]
+    short = [nn.Parameter(microtorch.ones(2, 2)), nn.Parameter(microtorch.ones(3))]
+    with pytest.raises(RuntimeError, match=r"shape '\[3\]' is invalid for input of size 1"):
+        nn.utils.vector_to_parameters(microtorch.arange(5.0), short)
+    assert short[0].tolist() == [[1.0, 1.0], [1.0, 1.0]]         # none changed
+    with pytest.raises(TypeError, match='expected microtorch.Tensor, but got: list'):
+        nn.utils.vector_to_parameters([1.0], short)
+
+
 def test_norm_of_zeros_has_a_zero_gradient(torch):
     """Where the norm is 0 its derivative does not exist; PyTorch gives 0 (not nan)."""
     for p in (2, 3, 1.5, 0.5):

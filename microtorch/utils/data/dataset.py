@@ -1,4 +1,5 @@
-"""Map-style and iterable datasets, `TensorDataset`, `Subset`, `random_split`."""
+"""Map-style and iterable datasets, `TensorDataset`, `StackDataset`, `ChainDataset`, `Subset`,
+`random_split`."""
 import bisect
 import itertools
 import math
@@ -50,6 +51,50 @@ class TensorDataset(Dataset):
                 any(t.requires_grad for t in self.tensors):
             return None
         return [t[indices] for t in self.tensors]
+
+
+class StackDataset(Dataset):
+    """Sample i is (d[i] for d in datasets), or {name: d[i]} when they are given by name."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError('Supported either ``tuple``- (via ``args``) or``dict``- (via '
+                             '``kwargs``) like input/output, but both types are given.')
+        if not args and not kwargs:
+            raise ValueError('At least one dataset should be passed')
+        parts = args or list(kwargs.values())
+        self._length = len(parts[0])
+        if any(len(dataset) != self._length for dataset in parts):
+            raise ValueError('Size mismatch between datasets')
+        self.datasets = args or kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {name: dataset[index] for name, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __len__(self):
+        return self._length
+
+
+class ChainDataset(IterableDataset):
+    """The streams of several iterable datasets, one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def _iterables(self):
+        for dataset in self.datasets:
+            if not isinstance(dataset, IterableDataset):
+                raise AssertionError('ChainDataset only supports IterableDataset')
+            yield dataset
+
+    def __iter__(self):
+        for dataset in self._iterables():
+            yield from dataset
+
+    def __len__(self):
+        return sum(len(dataset) for dataset in self._iterables())
 
 
 class ConcatDataset(Dataset):

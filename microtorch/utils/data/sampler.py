@@ -1,5 +1,7 @@
 """Samplers: which indices a DataLoader visits, in what order, and how they are batched."""
-from ...creation import randint, randperm
+from ...creation import as_tensor, randint, randperm
+from ..._dtype import float64
+from ...sampling import multinomial
 from ...random import default_generator
 
 
@@ -103,3 +105,31 @@ class BatchSampler(Sampler):
     def __len__(self):
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices drawn with probabilities proportional to `weights` (with
+    replacement by default)."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or \
+                num_samples <= 0:
+            raise ValueError('num_samples should be a positive integer value, but got '
+                             f'num_samples={num_samples}')
+        if not isinstance(replacement, bool):
+            raise ValueError('replacement should be a boolean value, but got '
+                             f'replacement={replacement}')
+        weights = as_tensor(weights, dtype=float64)
+        if weights.ndim != 1:
+            raise ValueError('weights should be a 1d sequence but given weights have shape '
+                             f'{tuple(weights.shape)}')
+        self.weights, self.num_samples = weights, num_samples
+        self.replacement, self.generator = replacement, generator
+
+    def __iter__(self):
+        drawn = multinomial(self.weights, self.num_samples, self.replacement,
+                            generator=self.generator)
+        return iter(drawn.tolist())
+
+    def __len__(self):
+        return self.num_samples
