@@ -541,6 +541,18 @@ def _(lib):
     return lambda: lib.nn.utils.vector_to_parameters(vector, layers), layers + [vector]
 
 
+for _message, _args in [
+        ('received an empty list of sequences', lambda lib: ([],)),
+        ('The size of tensor a (3) must match the size of tensor b (4) at non-singleton '
+         'dimension 1', lambda lib: ([lib.ones(2, 3), lib.ones(2, 4)],)),
+        ('Expected padding_side to be one of left or right, but got middle.',
+         lambda lib: ([lib.ones(2)], False, 0.0, 'middle'))]:
+    @entry(f'pad-sequence-{_message[:30]}', RuntimeError, _message)
+    def _(lib, args=_args):
+        arguments = args(lib)
+        return lambda: lib.nn.utils.rnn.pad_sequence(*arguments), list(arguments[0])
+
+
 sys.path.insert(0, str(ROOT / 'tests'))
 import test_data  # noqa: E402  (its DATA_ERRORS and LOADER_ERRORS: the data section)
 for _exc, _message, _call in test_data.DATA_ERRORS:

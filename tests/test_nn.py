@@ -908,6 +908,47 @@ def test_parameters_as_one_vector_and_back(torch):
         nn.utils.vector_to_parameters([1.0], short)
 
 
+@pytest.mark.parametrize('batch_first', [False, True])
+@pytest.mark.parametrize('side', ['right', 'left'])
+def test_pad_sequence_matches_torch(side, batch_first, torch):
+    rng = np.random.default_rng(0)
+    lengths = [3, 1, 4]
+    values = [rng.standard_normal((n, 2)) for n in lengths]
+    results = []
+    for lib in (microtorch, torch):
+        seqs = [lib.tensor(v, requires_grad=True) for v in values]
+        padded = lib.nn.utils.rnn.pad_sequence(seqs, batch_first=batch_first,
+                                               padding_value=-7.0, padding_side=side)
+        weights = lib.arange(float(padded.numel()), dtype=lib.float64).reshape(padded.shape)
+        (padded * weights).sum().backward()
+        result = [list(padded.shape), padded.tolist(), [s.grad.tolist() for s in seqs]]
+        if side == 'right':        # (PyTorch's unpad_sequence transposes its input in place)
+            result.append([p.tolist() for p in lib.nn.utils.rnn.unpad_sequence(
+                padded, lib.tensor(lengths), batch_first=batch_first)])
+        results.append(result)
+    assert results[0] == results[1]
+    mixed = nn.utils.rnn.pad_sequence([microtorch.ones(2),
+                                       microtorch.ones(1, dtype=microtorch.int64)])
+    assert mixed.dtype == microtorch.float32 and mixed.tolist() == [[1.0, 1.0], [1.0, 0.0]]
+
+
+PAD_ERRORS = [
+    ('received an empty list of sequences', lambda lib: lib.nn.utils.rnn.pad_sequence([])),
+    ('The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1',
+     lambda lib: lib.nn.utils.rnn.pad_sequence([lib.ones(2, 3), lib.ones(2, 4)])),
+    ('Expected padding_side to be one of left or right, but got middle.',
+     lambda lib: lib.nn.utils.rnn.pad_sequence([lib.ones(2)], padding_side='middle')),
+]
+
+
+@pytest.mark.parametrize('message, call', PAD_ERRORS, ids=[m[:30] for m, _ in PAD_ERRORS])
+def test_pad_sequence_errors(message, call, torch):
+    for lib in (microtorch, torch):
+        with pytest.raises(RuntimeError) as info:
+            call(lib)
+        assert str(info.value) == message
+
+
 def test_norm_of_zeros_has_a_zero_gradient(torch):
     """Where the norm is 0 its derivative does not exist; PyTorch gives 0 (not nan)."""
     for p in (2, 3, 1.5, 0.5):
