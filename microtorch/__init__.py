@@ -79,6 +79,17 @@ def get_default_dtype():
     return _dtype.default_float
 
 
+def set_default_dtype(d):
+    """The dtype of Python floats and of floating creation functions without dtype= (float32
+    unless set; float32 or float64). Tensors that exist keep theirs."""
+    if not isinstance(d, _dtype.dtype):
+        raise TypeError('invalid dtype object: only floating-point types are supported as the '
+                        'default type')
+    if not d.is_floating_point:
+        raise TypeError('only floating-point types are supported as the default type')
+    _dtype.default_float = d
+
+
 def is_floating_point(input):
     return input.is_floating_point()
 

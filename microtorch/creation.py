@@ -172,14 +172,17 @@ def from_numpy(array):
 
 
 def legacy_tensor_data(args, dtype, device):
-    """Data for `Tensor(...)`: float32 from a sequence, or uninitialised of a shape."""
-    if dtype is not None and _dtype.to_dtype(dtype) is not _dtype.float32:
-        raise TypeError('legacy constructor: only float32 (use microtorch.tensor for others)')
+    """Data for `Tensor(...)`: the default float dtype from a sequence, or uninitialised of a
+    shape."""
+    default = _dtype.default_float
+    if dtype is not None and _dtype.to_dtype(dtype) is not default:
+        raise TypeError(f'legacy constructor: only {default.name} (the default dtype; use '
+                        'microtorch.tensor for others)')
     if len(args) == 1 and not isinstance(args[0], (int, Size)):    # Tensor(Size) is a shape
         data = args[0]
-        array = _infer_array(data).astype(np.float32)
+        array = _infer_array(data).astype(default.np)
     else:
-        array = np.empty(shape_args(args) if args else (0,), np.float32)
+        array = np.empty(shape_args(args) if args else (0,), default.np)
     if device is not None:
         array = _finish(array, None, device)._data
     return array

@@ -553,6 +553,17 @@ for _message, _args in [
         return lambda: lib.nn.utils.rnn.pad_sequence(*arguments), list(arguments[0])
 
 
+for _bad, _message in [
+        ('int64', 'only floating-point types are supported as the default type'),
+        ('a name', 'invalid dtype object: only floating-point types are supported as the '
+         'default type')]:
+    @entry(f'default-dtype-{_bad}', TypeError, _message)
+    def _(lib, bad=_bad):
+        value = lib.int64 if bad == 'int64' else 'float64'
+        default = Watched(lambda: lib.get_default_dtype())
+        return lambda: lib.set_default_dtype(value), [default]
+
+
 sys.path.insert(0, str(ROOT / 'tests'))
 import test_data  # noqa: E402  (its DATA_ERRORS and LOADER_ERRORS: the data section)
 for _exc, _message, _call in test_data.DATA_ERRORS:

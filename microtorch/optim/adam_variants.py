@@ -35,8 +35,8 @@ class NAdam(Optimizer):
     """Adam with Nesterov momentum (Dozat), whose momentum coefficient warms up as
     mu_t = beta1 (1 - 0.96^(t momentum_decay) / 2): with denom = sqrt(v / (1 - beta2^t)) + eps,
     p -= lr (1 - mu_t) / (1 - prod mu) g / denom + lr mu_(t+1) / (1 - prod mu * mu_(t+1))
-    m / denom. The running product of the mu is kept (a float32 scalar, as PyTorch's) in the
-    state as 'mu_product'."""
+    m / denom. The running product of the mu is kept (a 0-dim tensor of scalar_dtype(), as
+    PyTorch's) in the state as 'mu_product'."""
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,

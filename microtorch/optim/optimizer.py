@@ -12,7 +12,7 @@ import warnings
 from .. import backends
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..creation import tensor, zeros_like
-from .._dtype import float32
+from .. import _dtype
 from ..tensor import Tensor
 
 
@@ -42,11 +42,17 @@ def check_implementation_flags(foreach, fused, differentiable):
         raise RuntimeError('`fused` and `foreach` cannot be `True` together.')
 
 
+def scalar_dtype():
+    """The dtype of an optimizer's scalar state (the step counter, NAdam's mu_product), as
+    PyTorch's: float64 when that is the default dtype, else float32."""
+    return _dtype.float64 if _dtype.default_float is _dtype.float64 else _dtype.float32
+
+
 def count_step(state):
-    """The float32 0-dim step counter PyTorch keeps, advanced by one; its new value."""
+    """The 0-dim step counter PyTorch keeps, advanced by one; its new value."""
     step = state.get('step')
     if not isinstance(step, Tensor):              # a plain number from an older state dict
-        step = state['step'] = tensor(float(step or 0), dtype=float32)
+        step = state['step'] = tensor(float(step or 0), dtype=scalar_dtype())
     step._data += 1
     return float(step._data)
 
@@ -152,17 +158,17 @@ class Optimizer:
 
     def _params_with_grads(self, group, *state_names):
         """(param, state) for each parameter of group that has a grad. Its first step makes
-        the state as PyTorch's does: the float32 step counter, then each named entry: an array
-        of zeros like the parameter, or for a (name, value) pair a float32 scalar."""
+        the state as PyTorch's does: the step counter, then each named entry: an array of
+        zeros like the parameter, or for a (name, value) pair a scalar (both scalar_dtype())."""
         for p in group['params']:
             if p.grad is None:
                 continue
             state = self.state[p]
             if not state:
-                state['step'] = tensor(0.0, dtype=float32)
+                state['step'] = tensor(0.0, dtype=scalar_dtype())
                 for name in state_names:
                     if isinstance(name, tuple):
-                        state[name[0]] = tensor(float(name[1]), dtype=float32)
+                        state[name[0]] = tensor(float(name[1]), dtype=scalar_dtype())
                     else:
                         state[name] = zeros_like(p)
             yield p, state
@@ -243,7 +249,7 @@ class Optimizer:
 
 def _cast(param, value, key):
     """A copy of a state value for `param`: tensors on its device, floating ones in its dtype
-    (but 'step', a float32 counter, kept as it is)."""
+    (but 'step', the counter, kept as it is)."""
     if isinstance(value, Tensor):
         value = value.detach()
         if key != 'step' and param.is_floating_point() and value.is_floating_point():

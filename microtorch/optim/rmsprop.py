@@ -1,7 +1,6 @@
 """RMSprop and Adagrad, as PyTorch's: per-element step sizes from running squared gradients."""
-from .optimizer import Optimizer, check_implementation_flags, count_step
+from .optimizer import Optimizer, check_implementation_flags, count_step, scalar_dtype
 from ..creation import full_like, tensor, zeros_like
-from .._dtype import float32
 
 
 def _check(**values):
@@ -63,7 +62,7 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group['params']:
                 state = self.state[p]
-                state['step'] = tensor(0.0, dtype=float32)
+                state['step'] = tensor(0.0, dtype=scalar_dtype())
                 state['sum'] = full_like(p, group['initial_accumulator_value'])
 
     def _update(self, group):
