@@ -15,7 +15,8 @@ from ._size import Size, broadcast_all as broadcast_shapes
 from .tensor import Tensor, is_tensor
 from . import _tensor_methods  # noqa: F401  (binds ops as Tensor methods)
 from . import autograd
-from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
+                       is_inference_mode_enabled)
 from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,
                      set_rng_state, default_generator)
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, arange,

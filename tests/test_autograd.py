@@ -1367,3 +1367,38 @@ def test_plain_backward_hooks_see_tensors_and_replace_the_gradient():
     assert seen == [microtorch.Tensor, microtorch.Tensor]
     assert y.grad.tolist() == [2.0, 2.0]          # retain_grad sees the hook's result
     assert x.grad.tolist() == [6.0, 6.0]
+
+
+def _inference_mode_trace(lib):
+    """What grad mode and recording look like in and around inference_mode, each spelling."""
+    x = lib.ones(2, requires_grad=True)
+    seen = []
+    with lib.inference_mode():
+        seen.append(((x * 2).requires_grad, lib.is_grad_enabled(),
+                     lib.is_inference_mode_enabled()))
+        with lib.inference_mode(False):
+            seen.append((lib.is_grad_enabled(), lib.is_inference_mode_enabled(),
+                         (x * 2).requires_grad))
+    seen.append((lib.is_grad_enabled(), lib.is_inference_mode_enabled()))
+
+    @lib.inference_mode()
+    def called(a):
+        return (a * 2).requires_grad, lib.is_inference_mode_enabled()
+
+    @lib.inference_mode
+    def bare(a):
+        return (a * 2).requires_grad, lib.is_inference_mode_enabled()
+    seen.append((called(x), bare(x), bare.__name__, lib.is_inference_mode_enabled()))
+    with lib.no_grad(), lib.inference_mode(False):
+        seen.append(((x * 2).requires_grad, lib.is_grad_enabled()))
+    return seen
+
+
+def test_inference_mode():
+    assert _inference_mode_trace(microtorch) == [
+        (False, False, True), (True, False, True), (True, False),
+        ((False, True), (False, True), 'bare', False), (True, True)]
+
+
+def test_inference_mode_as_pytorch(torch):
+    assert _inference_mode_trace(microtorch) == _inference_mode_trace(torch)

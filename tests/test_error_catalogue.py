@@ -565,6 +565,11 @@ for _bad, _message in [
 
 
 sys.path.insert(0, str(ROOT / 'tests'))
+import test_autograd_functional  # noqa: E402  (the errors of autograd.functional)
+for _index, (_exc, _message) in enumerate(test_autograd_functional.ERRORS):
+    if _exc is not AssertionError:     # (its message goes on past ' Hint:', which the page cuts)
+        entry(f'functional-{_index}', _exc, _message)(
+            lambda lib, i=_index: (test_autograd_functional.error_calls(lib)[i], []))
 import test_data  # noqa: E402  (its DATA_ERRORS and LOADER_ERRORS: the data section)
 for _exc, _message, _call in test_data.DATA_ERRORS:
     entry(f'data-{_message[:30]}', _exc, _message)(

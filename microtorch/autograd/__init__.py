@@ -1,8 +1,10 @@
 """Automatic differentiation: the tape (function.py), the engine (engine.py), grad mode,
-and the public entry points `backward`, `grad`, `gradcheck`, `gradgradcheck`, and the
-debugging tools `detect_anomaly` / `set_detect_anomaly` (anomaly_mode.py)."""
+and the public entry points `backward`, `grad`, `gradcheck`, `gradgradcheck`, `functional`
+(jacobian, hessian and their products), and the debugging tools `detect_anomaly` /
+`set_detect_anomaly` (anomaly_mode.py)."""
 from .function import Function, Node
-from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
+                        is_inference_mode_enabled)
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,
                            is_anomaly_check_nan_enabled)
@@ -72,6 +74,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 __all__ = ['Function', 'Node', 'backward', 'grad', 'no_grad', 'enable_grad',
-           'set_grad_enabled', 'is_grad_enabled', 'gradcheck', 'gradgradcheck',
+           'set_grad_enabled', 'is_grad_enabled', 'inference_mode', 'is_inference_mode_enabled', 'gradcheck', 'gradgradcheck',
            'GradcheckError', 'detect_anomaly', 'set_detect_anomaly', 'is_anomaly_enabled',
-           'is_anomaly_check_nan_enabled']
+           'is_anomaly_check_nan_enabled', 'functional']
+
+from . import functional  # noqa: E402  (jacobian, hessian, vjp, ...: built on grad above)

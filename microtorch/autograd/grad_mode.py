@@ -1,16 +1,18 @@
 """Grad mode: whether ops record themselves on the tape.
 
 One process-wide flag (PyTorch's is per thread; microtorch runs ops from one thread).
-`no_grad`, `enable_grad` and `set_grad_enabled` work as context managers and decorators.
+`no_grad`, `enable_grad`, `set_grad_enabled` and `inference_mode` work as context managers and
+decorators.
 """
 import functools
 
 
 class _State:
-    __slots__ = ('enabled',)
+    __slots__ = ('enabled', 'inference')
 
     def __init__(self):
         self.enabled = True
+        self.inference = False
 
 
 state = _State()
@@ -79,3 +81,42 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, func):
         state.enabled = self._previous      # decorating must not change the mode now
         return super().__call__(func)
+
+
+class inference_mode(_GradModeContext):
+    """no_grad for code that only evaluates, with PyTorch's spelling: `inference_mode()` or
+    `inference_mode(False)`, as a context manager or a decorator (also bare). Unlike PyTorch,
+    tensors made inside are ordinary tensors: nothing refuses them to autograd later."""
+
+    def __new__(cls, mode=True):
+        self = super().__new__(cls)
+        if callable(mode):                      # @inference_mode, without parentheses
+            self.__init__()
+            return self(mode)
+        return self
+
+    def __init__(self, mode=True):
+        self._inference = True if callable(mode) else bool(mode)
+        self._mode = not self._inference
+
+    def __enter__(self):
+        self._previous_inference = state.inference
+        state.inference = self._inference
+        super().__enter__()
+
+    def __exit__(self, *exc):
+        state.inference = self._previous_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, func):
+        context = self
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with inference_mode(context._inference):
+                return func(*args, **kwargs)
+        return wrapper
+
+
+def is_inference_mode_enabled():
+    return state.inference
