@@ -75,7 +75,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 __all__ = ['Function', 'Node', 'backward', 'grad', 'no_grad', 'enable_grad',
            'set_grad_enabled', 'is_grad_enabled', 'inference_mode', 'is_inference_mode_enabled',
-           'gradcheck', 'gradgradcheck', 'GradcheckError', 'detect_anomaly', 'set_detect_anomaly', 'is_anomaly_enabled',
-           'is_anomaly_check_nan_enabled', 'functional']
+           'gradcheck', 'gradgradcheck', 'GradcheckError', 'detect_anomaly', 'set_detect_anomaly',
+           'is_anomaly_enabled', 'is_anomaly_check_nan_enabled', 'functional']
 
 from . import functional  # noqa: E402  (jacobian, hessian, vjp, ...: built on grad above)
