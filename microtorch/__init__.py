@@ -52,7 +52,9 @@ from .ops.composite import (
     combinations, block_diag, kron, cross, diag_embed, diagflat, vdot, trapezoid, xlogy,
     float_power, fmax, fmin, heaviside, renorm, cov, corrcoef, cdist, baddbmm, unflatten,
     cosine_similarity, pairwise_distance, dropout)
+from .ops.numeric import logit, sinc, logaddexp2, aminmax, bincount, ravel, sgn, positive
 from . import linalg
+from . import return_types
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

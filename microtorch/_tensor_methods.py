@@ -12,6 +12,7 @@ from .autograd.function import current_grad_fn
 from .autograd.grad_mode import state as _grad_state, no_grad
 from .ops import composite as C
 from .ops import functional as F
+from .ops import numeric as N
 from .ops.indexing import op_for as _index_op, Select, Slice, UnsqueezeIndex
 from .tensor import Tensor
 
@@ -48,6 +49,8 @@ for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num', 'nansum'
               'flipud', 'rot90', 'tensor_split', 'diff'):
     setattr(Tensor, _name, getattr(C, _name))
 Tensor.moveaxis, Tensor.swapdims = C.movedim, C.swapaxes
+for _name in ('logit', 'sinc', 'logaddexp2', 'aminmax', 'bincount', 'ravel', 'sgn', 'positive'):
+    setattr(Tensor, _name, getattr(N, _name))
 for _name in ('cumprod', 'cummax', 'cummin', 'logcumsumexp', 'histc', 'unique_consecutive',
               'kron', 'cross', 'diag_embed', 'diagflat', 'vdot', 'xlogy', 'float_power', 'fmax',
               'fmin', 'heaviside', 'renorm', 'baddbmm', 'unflatten', 'cov', 'corrcoef'):

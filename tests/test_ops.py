@@ -1109,6 +1109,21 @@ OPS = [
        lambda a, b: np.linalg.solve(a, b), per(well_conditioned, real)),
     Op('solve/vector', lambda a, b: api(a).linalg.solve(a, b), ((2, 3, 3), (2, 3)),
        lambda a, b: np.linalg.solve(a, b[..., None])[..., 0], per(well_conditioned, real)),
+    # ops/numeric.py
+    Op('logit', lambda p: p.logit(), (M,), lambda p: np.log(p / (1 - p)), per(unit)),
+    Op('logit/eps', lambda p: api(p).logit(p, eps=0.3), (M,),
+       lambda p: np.log(np.clip(p, 0.3, 0.7) / (1 - np.clip(p, 0.3, 0.7))),
+       per(away_from(0.3, 0.7, -0.3, -0.7))),
+    Op('sinc', lambda x: x.sinc(), (M,), np.sinc, per(nonzero)),
+    Op('logaddexp2', lambda x, y: x.logaddexp2(y), (M, (3, 1)), np.logaddexp2, distinct),
+    Op('aminmax', lambda x: tuple(x.aminmax(dim=1)), (M,),
+       lambda x: (x.min(1), x.max(1)), distinct),
+    Op('aminmax/all_keepdim', lambda x: tuple(api(x).aminmax(x, keepdim=True)), (M,),
+       lambda x: (x.min(keepdims=True), x.max(keepdims=True)), distinct),
+    Op('ravel', lambda x: x.t().ravel(), (M,), lambda x: x.T.ravel()),
+    Op('sgn', lambda x: x.sgn(), (M,), np.sign, per(nonzero), gradgrad=False,
+       torch_fn=lambda x: x.sign()),            # (PyTorch's sgn backward is a ZeroTensor)
+    Op('positive', lambda x: api(x).positive(x) * 1.0, (M,), lambda x: x),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1177,6 +1192,9 @@ ACTIVATION_OPS = {'hardtanh', 'relu6', 'softsign', 'mish', 'selu', 'celu', 'hard
 REQUIRED_OPS |= ACTIVATION_OPS
 REQUIRED_GRADGRAD_OPS |= ACTIVATION_OPS
 REQUIRED_GRADGRAD_OPS |= TORCH_FUNCTION_OPS - {'heaviside'}
+NUMERIC_OPS = {'logit', 'sinc', 'logaddexp2', 'aminmax', 'ravel', 'sgn', 'positive'}
+REQUIRED_OPS |= NUMERIC_OPS
+REQUIRED_GRADGRAD_OPS |= NUMERIC_OPS - {'sgn'}
 
 
 def test_table_covers_required_ops():

@@ -8,7 +8,7 @@ import collections.abc
 import re
 import warnings
 
-from .. import _dtype
+from .. import _dtype, return_types
 from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
                      broadcast_shapes)
 from ..autograd.grad_mode import no_grad
@@ -768,16 +768,9 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
                        keepdim)
 
 
-_ValuesIndices = {}
-
-
 def _return_type(name):
     """PyTorch's named tuples: torch.return_types.max(values=..., indices=...)."""
-    if name not in _ValuesIndices:
-        cls = collections.namedtuple(name, ['values', 'indices'])
-        cls.__module__ = 'microtorch.return_types'
-        _ValuesIndices[name] = cls
-    return _ValuesIndices[name]
+    return return_types.named(name)
 
 
 def _extreme(input, dim, keepdim, other, name):
