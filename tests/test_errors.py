@@ -1564,6 +1564,36 @@ for _name, _exc, _message, _call in (
         return lambda: _call(lib, x, i), [x, i]
 
 
+# The samplers, found by the same audit.
+for _name, _exc, _message, _call in (
+        ('normal-std-tensor', RuntimeError, 'normal expects all elements of std >= 0.0',
+         lambda lib, x, i: lib.normal(x, -x)),
+        ('bernoulli-int', NotImplementedError, '"bernoulli_tensor_cpu_p_" not implemented for '
+         "'Long'", lambda lib, x, i: lib.bernoulli(i)),
+        ('bernoulli-p-number', RuntimeError, 'bernoulli_ expects p to be in [0, 1], but got '
+         'p=1.5', lambda lib, x, i: lib.bernoulli(x, 1.5)),
+        ('bernoulli_-p-tensor', RuntimeError, 'Expected p_in >= 0 && p_in <= 1 to be true, but '
+         'got false.  (Could this error message be improved?  If so, please report an '
+         'enhancement request to PyTorch.)', lambda lib, x, i: x.bernoulli_(x)),
+        ('multinomial-int', RuntimeError, 'multinomial only supports floating-point dtypes for '
+         'input, got: Long', lambda lib, x, i: lib.multinomial(i, 1)),
+        ('poisson-int', NotImplementedError, '"poisson_cpu" not implemented for \'Long\'',
+         lambda lib, x, i: lib.poisson(i)),
+        ('exponential_-int', RuntimeError, 'Exponential distribution is a continuous probability '
+         'distribution. dtype must be a floating point but you specified Long',
+         lambda lib, x, i: i.exponential_()),
+        ('cauchy_-int', RuntimeError, 'Cauchy distribution is a continuous probability '
+         'distribution. dtype must be a floating point but you specified long int',
+         lambda lib, x, i: i.cauchy_()),
+        ('geometric_-bool', NotImplementedError, '"geometric_cpu" not implemented for \'Bool\'',
+         lambda lib, x, i: (i > 1).geometric_(0.5)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x, i = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), lib.tensor([1, 2])
+        return lambda: _call(lib, x, i), [x, i]
+
+
 @case('heaviside-values', TypeError, "heaviside(): argument 'values' (position 2) must be "
       'Tensor, not int')
 def _(lib):
