@@ -41,7 +41,8 @@ def wrap_dims(dims, ndim):
         dims = (dims,)
     out = tuple(wrap_dim(d, ndim) for d in dims)
     if len(set(out)) != len(out):
-        raise RuntimeError(f'dim {out[0]} appears multiple times in the list of dims')
+        repeated = next(d for i, d in enumerate(out) if d in out[:i])
+        raise RuntimeError(f'dim {repeated} appears multiple times in the list of dims')
     return tuple(d for d in out if d < ndim)     # a 0-dim tensor's dim 0/-1 reduces nothing
 
 
@@ -106,7 +107,8 @@ def broadcast_shapes(a, b):
     a = (1,) * (n - len(a)) + tuple(a)
     b = (1,) * (n - len(b)) + tuple(b)
     out = []
-    for i, (x, y) in enumerate(zip(a, b)):
+    for i in reversed(range(n)):            # PyTorch names the last mismatching dim
+        x, y = a[i], b[i]
         if x == y or y == 1:
             out.append(x)
         elif x == 1:
@@ -114,7 +116,7 @@ def broadcast_shapes(a, b):
         else:
             raise RuntimeError(f'The size of tensor a ({x}) must match the size of tensor b '
                                f'({y}) at non-singleton dimension {i}')
-    return tuple(out)
+    return tuple(reversed(out))
 
 
 def broadcast_all(*shapes):

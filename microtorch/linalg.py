@@ -10,19 +10,30 @@ matmul = _F.matmul
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
-    """The vector ord-norm over dim (every element by default)."""
+    """The vector ord-norm over dim (every element by default, or with dim=())."""
     if isinstance(ord, bool) or not isinstance(ord, (int, float)):
         raise TypeError("linalg_vector_norm(): argument 'ord' must be Number, not "
                         f'{type(ord).__name__}')
+    if isinstance(dim, (tuple, list)) and not dim:
+        dim = None
     return _F.norm(x, ord, dim, keepdim, dtype)
 
 
 def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None):
     """'fro', or the largest (smallest) column sum (ord 1, -1) or row sum (inf, -inf) of
     absolute values. The nuclear and spectral norms need an SVD: not implemented."""
+    if not isinstance(ord, str) and ord not in (1, -1, 2, -2, math.inf, -math.inf):
+        raise RuntimeError(f'linalg.matrix_norm: Order {_C._number(ord)} not supported.')
+    if isinstance(ord, str) and ord not in ('fro', 'nuc'):
+        raise RuntimeError(f'linalg.matrix_norm: Order {ord} not supported.')
     if A.ndim < 2:
         raise RuntimeError('linalg.matrix_norm: The input tensor A must have at least 2 '
                            'dimensions.')
+    _F.check_norm_dtypes(A, dtype, 'matrix_norm')
+    dim = [dim] if isinstance(dim, int) else list(dim)
+    if len(dim) != 2:
+        raise RuntimeError('linalg.matrix_norm: dim must be a 2-tuple. Got '
+                           f'{" ".join(str(d) for d in dim)}')
     rows, cols = (wrap_dim(d, A.ndim) for d in dim)
     if rows == cols:
         raise RuntimeError(f'linalg.matrix_norm: dims must be different. Got {tuple(dim)}')
@@ -31,17 +42,14 @@ def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None):
                                   'decomposition, which microtorch does not implement')
     if ord == 'fro':
         return _F.norm(A, 2, (rows, cols), keepdim, dtype)
-    if ord not in (1, -1, math.inf, -math.inf):
-        raise RuntimeError(f'linalg.matrix_norm: Order {ord} not supported.')
     if dtype is not None:
         A = _F.cast(A, _dtype_of(dtype))
-    if not A.is_floating_point():
-        raise RuntimeError('linalg.matrix_norm: Expected a floating point or complex tensor as '
-                           f'input. Got {_F.type_name(A.dtype)}')
     summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
     sums = _F.sum(_F.abs(A), summed, keepdim=True)
+    # the largest of no sums is 0 for PyTorch (the smallest raises, as amin does)
     pick = _F.amax if ord > 0 else _F.amin
-    out = pick(sums, kept, keepdim=True)
+    out = _F.sum(sums, kept, keepdim=True) if ord > 0 and not sums.shape[kept] else \
+        pick(sums, kept, keepdim=True)
     return out if keepdim else _F.squeeze(out, sorted((rows, cols), reverse=True))
 
 
@@ -51,22 +59,24 @@ def _dtype_of(dtype):
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    """A vector norm (1-D input, an int dim, or no ord and no dim: all elements) or a matrix
-    norm (2-D input or a pair of dims)."""
+    """Without ord: the 2-norm of the vector (dim=None: all elements). With ord: a vector norm
+    (1-D input or one dim) or a matrix norm (2-D input or a pair of dims)."""
     if isinstance(dim, int):
         dim = (dim,)
-    if dim is not None and len(dim) == 2:
-        return matrix_norm(A, 'fro' if ord is None else ord, dim, keepdim, dtype=dtype)
-    if dim is None and ord is not None:
+    if dim is not None and len(dim) not in (1, 2):
+        raise RuntimeError('linalg.norm: If dim is specified, it must be of length 1 or 2. Got '
+                           f'{list(dim)}')
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
         if A.ndim not in (1, 2):
             raise RuntimeError('linalg.norm: If dim is not specified but ord is, the input must '
                                f'be 1D or 2D. Got {A.ndim}D.')
-        if A.ndim == 2:
+        if A.ndim == 2 or isinstance(ord, str):
             return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
-    if isinstance(ord, str):
-        raise RuntimeError('linalg.matrix_norm: The input tensor A must have at least 2 '
-                           'dimensions.')
-    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+    elif isinstance(ord, str) or len(dim) == 2:
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
 def vecdot(x, y, *, dim=-1):
@@ -75,6 +85,9 @@ def vecdot(x, y, *, dim=-1):
         raise RuntimeError('linalg.vecdot: Expected x and y to have the same dtype, but found '
                            f'x of type {_F.type_name(x.dtype)} and y of type '
                            f'{_F.type_name(y.dtype)} instead')
+    if not x.is_floating_point():
+        raise RuntimeError('linalg.vecdot: Expected a floating point or complex tensor as input. '
+                           f'Got {_F.type_name(x.dtype)}')
     return _F.sum(_F.mul(x, y), dim)
 
 
@@ -153,27 +166,45 @@ def det(A):
 
 
 def solve(A, B, *, left=True):
-    """X with A X = B (B a vector or a batch of matrices; batch dims broadcast)."""
+    """X with A X = B (left=False: X A = B); B a vector or a batch of matrices, batch dims
+    broadcast."""
     from .ops.linalg import Solve
-    if not left:
-        raise NotImplementedError('linalg.solve(left=False) is not implemented in microtorch')
-    _square_matrices(A, 'solve')
     if A.dtype is not B.dtype:
         raise RuntimeError('linalg.solve: Expected A and B to have the same dtype, but found A '
                            f'of type {_F.type_name(A.dtype)} and B of type '
                            f'{_F.type_name(B.dtype)} instead')
+    if not A.is_floating_point():           # solve checks the dtype first
+        raise RuntimeError('linalg.solve: Expected a floating point or complex tensor as '
+                           f'input. Got {_F.type_name(A.dtype)}')
+    _square_matrices(A, 'solve')
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
-    rows = B.shape[0] if B.ndim == 1 else B.shape[-1] if vector else B.shape[-2]
-    if rows != A.shape[-1]:
-        shown = f'{B.shape[-1]}x1' if vector else f'{B.shape[-2]}x{B.shape[-1]}'
-        raise RuntimeError('linalg.solve: Incompatible shapes of A and B for the equation AX = B '
-                           f'({A.shape[-2]}x{A.shape[-1]} and {shown})')
-    try:
-        if vector:
-            return Solve.apply(A, B, True)
+    rows, cols = (B.shape[-1], 1) if vector else (B.shape[-2], B.shape[-1])
+    if (rows if left else cols) != A.shape[-1]:
+        raise RuntimeError('linalg.solve: Incompatible shapes of A and B for the equation '
+                           f'{"AX = B" if left else "XA = B"} ({A.shape[-2]}x{A.shape[-1]} and '
+                           f'{rows}x{cols})')
+    if vector and not left:
+        raise RuntimeError('linalg.solve: Vector broadcasting of the left hand side is not '
+                           'supported for left=False. In this case linalg.solve is equivalent '
+                           'to B / A.squeeze(-1)')
+    if not left:                            # X A = B is A^T X^T = B^T
+        return _F.transpose(solve(_F.transpose(A, -2, -1), _F.transpose(B, -2, -1)), -2, -1)
+    if not vector:
         batch = list(_F.broadcast_shapes(A.shape[:-2], B.shape[:-2]))
         A = _F.expand(A, batch + list(A.shape[-2:]))
-        return Solve.apply(A, _F.expand(B, batch + list(B.shape[-2:])), False)
+        B = _F.expand(B, batch + list(B.shape[-2:]))
+    try:
+        return Solve.apply(A, B, vector)
     except _numpy_linalg_error():
-        raise LinAlgError('microtorch.linalg.solve: The solver failed because the input matrix '
-                          'is singular.') from None
+        raise LinAlgError(_singular_solve_message(A)) from None
+
+
+def _singular_solve_message(A):
+    import numpy as np
+    where = ''
+    if A.ndim > 2:
+        matrices = np.asarray(A.detach().cpu().numpy()).reshape(-1, A.shape[-1], A.shape[-1])
+        batch = next((b for b, m in enumerate(matrices) if _first_zero_pivot(m)), 0)
+        where = f'(Batch element {batch}): '
+    return (f'microtorch.linalg.solve: {where}The solver failed because the input matrix is '
+            'singular.')

@@ -34,6 +34,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
                                       f"'{_dtype.type_name(t.dtype)}'")
     mean_values = _host(mean) if isinstance(mean, Tensor) else mean
     std_values = _host(std) if isinstance(std, Tensor) else std
+    if isinstance(std, Tensor) and np.any(std_values < 0):
+        raise RuntimeError('normal expects all elements of std >= 0.0')
     if np.any(np.asarray(std_values) < 0):
         raise RuntimeError(f'normal expects std >= 0.0, but found std '
                            f'{np.min(std_values):g}')
@@ -57,12 +59,19 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 def bernoulli(input, p=None, *, generator=None):
     """1 with probability input (or p), else 0, in input's dtype."""
-    probability = _host(input) if p is None else p
-    _check_probability(probability, 'Expected p_in >= 0 && p_in <= 1 to be true, but got '
-                       'false.  (Could this error message be improved?  If so, please report '
-                       'an enhancement request to PyTorch.)')
-    draws = _generator(generator).random(input._data.shape) < probability
+    if p is None:
+        _floating_only(input, f'bernoulli_tensor_{input.device.type}_p_')
+        _check_probability(_host(input), _P_IN)
+        probability = _host(input)
+    else:
+        _check_probability(p, f'bernoulli_ expects p to be in [0, 1], but got p={p}')
+        probability = p
+    draws = np.asarray(_generator(generator).random(input._data.shape) < probability)
     return _finish(draws.astype(input._data.dtype), None, input.device)
+
+
+_P_IN = ('Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message '
+         'be improved?  If so, please report an enhancement request to PyTorch.)')
 
 
 def _check_probability(probability, message):
@@ -76,6 +85,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     replacement; int64."""
     if input.ndim not in (1, 2):
         raise RuntimeError('prob_dist must be 1 or 2 dim')
+    if not input.is_floating_point():
+        raise RuntimeError('multinomial only supports floating-point dtypes for input, got: '
+                           f'{_dtype.type_name(input.dtype)}')
     if num_samples <= 0:
         raise RuntimeError('cannot sample n_sample <= 0 samples')
     weights = np.atleast_2d(_host(input)).astype(np.float64)
@@ -97,16 +109,17 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         with np.errstate(divide='ignore'):
             keys = rng.exponential(size=len(row)) / row
         rows.append(np.argsort(keys, kind='stable')[:num_samples])
-    samples = np.array(rows, dtype=np.int64)
+    samples = np.array(rows, dtype=np.int64).reshape(len(weights), num_samples)
     return _finish(samples if input.ndim == 2 else samples[0], None, input.device)
 
 
 def poisson(input, generator=None):
     """Samples of Poisson(rate) for each rate in input, in input's dtype."""
+    _floating_only(input, f'poisson_{input.device.type}')
     rates = _host(input)
     if np.any(rates < 0):
         raise RuntimeError('invalid Poisson rate, expected rate to be non-negative')
-    draws = _generator(generator).poisson(rates)
+    draws = np.asarray(_generator(generator).poisson(rates))
     return _finish(draws.astype(input._data.dtype), None, input.device)
 
 
@@ -151,26 +164,36 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
 
 def bernoulli_(self, p=0.5, *, generator=None):
     probability = _host(p) if isinstance(p, Tensor) else p
-    _check_probability(probability, f'bernoulli_ expects p to be in [0, 1], but got p={p}')
+    _check_probability(probability, _P_IN if isinstance(p, Tensor) else
+                       f'bernoulli_ expects p to be in [0, 1], but got p={p}')
     draws = _generator(generator).random(self._data.shape) < probability
     return _fill_with(self, draws)
 
 
+def _continuous_only(tensor, name, type_name):
+    if not tensor.is_floating_point():
+        raise RuntimeError(f'{name} distribution is a continuous probability distribution. dtype '
+                           f'must be a floating point but you specified {type_name(tensor.dtype)}')
+
+
 def exponential_(self, lambd=1.0, *, generator=None):
-    _floating_only(self, 'exponential_cpu')
+    _continuous_only(self, 'Exponential', _dtype.type_name)
     if not lambd > 0:
         raise RuntimeError(f'exponential_ expects lambda > 0.0, but found lambda={lambd:g}')
     return _fill_with(self, _generator(generator).exponential(1 / lambd, self._data.shape))
 
 
 def geometric_(self, p, *, generator=None):
+    if self.dtype is _dtype.bool_:
+        raise NotImplementedError(f'"geometric_{self.device.type}" not implemented for '
+                                  "'Bool'")
     if not 0 < p < 1:
         raise RuntimeError(f'geometric_ expects p to be in (0, 1), but got p={p:g}')
     return _fill_with(self, _generator(generator).geometric(p, self._data.shape))
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
-    _floating_only(self, 'cauchy_cpu')
+    _continuous_only(self, 'Cauchy', _dtype.c_type_name)
     if not sigma > 0:
         raise RuntimeError(f'cauchy_ expects sigma > 0.0, but found sigma={sigma:g}')
     draws = median + sigma * _generator(generator).standard_cauchy(self._data.shape)

@@ -148,3 +148,14 @@ def test_in_place_fill_of_a_parameter_under_no_grad_keeps_it_a_leaf():
     with mt.no_grad():
         p.uniform_(0.5, 1.0)
     assert p.is_leaf and p.requires_grad and ((p >= 0.5) & (p < 1.0)).all()
+
+
+def test_sampler_shapes_and_dtypes_at_the_edges(torch):
+    """0-d probabilities and rates, and a batch of no rows, as PyTorch's shapes and dtypes."""
+    for call in (lambda lib: lib.bernoulli(lib.tensor(0.5)),
+                 lambda lib: lib.poisson(lib.tensor(2.0, dtype=lib.float64)),
+                 lambda lib: lib.multinomial(lib.ones(0, 3), 2, True),
+                 lambda lib: lib.bernoulli(lib.ones(2, dtype=lib.int64), 0.5)):
+        mine, theirs = call(mt), call(torch)
+        assert tuple(mine.shape) == tuple(theirs.shape)
+        assert str(mine.dtype).split('.')[-1] == str(theirs.dtype).split('.')[-1]

@@ -639,7 +639,9 @@ for _name, _message, _call in (
         ('inv-singular-batch', 'linalg.inv: (Batch element 1): ' + _SINGULAR,
          lambda lib, a: lib.linalg.inv(a)),
         ('solve-singular', 'microtorch.linalg.solve: The solver failed because the input '
-         'matrix is singular.', lambda lib, a: lib.linalg.solve(a, a[:, 0])),
+         'matrix is singular.', lambda lib, a: lib.linalg.solve(a[1], a[1, 0])),
+        ('solve-singular-batch', 'microtorch.linalg.solve: (Batch element 1): The solver failed '
+         'because the input matrix is singular.', lambda lib, a: lib.linalg.solve(a, a[:, 0])),
 ):
     @entry(_name, mt.linalg.LinAlgError, _message, torch=False)
     def _(lib, _call=_call):

@@ -1440,6 +1440,160 @@ for _name, _exc, _message, _call in (
         return lambda: _call(lib, x, i), [x, i]
 
 
+# Found by a differential audit of the torch.* functions against PyTorch.
+for _name, _exc, _message, _call in (
+        ('tensordot-dims-too-many', RuntimeError, 'tensordot expects dims < ndim_a or ndim_b, '
+         'but got dims=3', lambda lib, x, i: lib.tensordot(x, x, 3)),
+        ('tensordot-repeated-dims', RuntimeError, 'dim 1 appears multiple times in the list of '
+         'dims', lambda lib, x, i: lib.tensordot(x, x.t(), ([1, 1], [0, 0]))),
+        ('tensordot-dtypes', RuntimeError, 'both inputs should have same dtype',
+         lambda lib, x, i: lib.tensordot(x, x.t().double(), 1)),
+        ('einsum-stray-dot', RuntimeError, "einsum(): found '.' for operand 0 that is not part "
+         'of any ellipsis', lambda lib, x, i: lib.einsum('i.j', x)),
+        ('einsum-dot-after-ellipsis', RuntimeError, "einsum(): found '.' for operand 0 for which "
+         'an ellipsis was already found', lambda lib, x, i: lib.einsum('...i.', x)),
+        ('einsum-output-dot', RuntimeError, "einsum(): found '.' for output that is not part of "
+         'any ellipsis (...)', lambda lib, x, i: lib.einsum('ij->i.', x)),
+        ('einsum-output-ellipses', RuntimeError, "einsum(): found '.' for output but an ellipsis "
+         '(...) was already found', lambda lib, x, i: lib.einsum('ij->...i...', x)),
+        ('einsum-sublist-range', ValueError, 'einsum(): subscript in subscript list is not '
+         'within the valid range [0, 52)', lambda lib, x, i: lib.einsum(x, [0, 52])),
+        ('tensor_split-0d', RuntimeError, 'tensor_split expected at least a 1-dimensional '
+         'tensor, but got a tensor with 0 dims', lambda lib, x, i: i[0].tensor_split(2)),
+        ('tensor_split-2d-tensor', RuntimeError, 'tensor_split expected '
+         'tensor_indices_or_sections to be a zero-dimensional or one-dimensional tensor, but got '
+         'a tensor with 2 dims', lambda lib, x, i: x.tensor_split(lib.tensor([[1]]))),
+        ('tensor_split-float-tensor', RuntimeError, 'tensor_split expected '
+         'tensor_indices_or_sections to have dtype of long, but got Float',
+         lambda lib, x, i: x.tensor_split(lib.tensor([1.0]))),
+        ('cummax-0d-dim', IndexError, 'cummax(): Expected reduction dim -1 or 0 for scalar but '
+         'got 1', lambda lib, x, i: i[0].cummax(1)),
+        ('dist-int', RuntimeError, 'norm(): input dtype should be either floating point or '
+         'complex. Got Long instead.', lambda lib, x, i: lib.dist(i, i)),
+        ('searchsorted-scalar-2d', RuntimeError, 'microtorch.searchsorted(): input value can be '
+         'a scalar only when boundaries tensor dimension is 1, but we got boundaries tensor '
+         "dim(2) and input value's dim(0) numel(1)", lambda lib, x, i: lib.searchsorted(x, 1.0)),
+        ('searchsorted-0d', RuntimeError, 'microtorch.searchsorted(): boundaries tensor should '
+         'have positive dimension, but got 0 dimension',
+         lambda lib, x, i: lib.searchsorted(x[0, 0], x)),
+        ('searchsorted-bool', NotImplementedError, '"searchsorted_out_cpu" not implemented for '
+         "'Bool'", lambda lib, x, i: lib.searchsorted(i > 1, i > 0)),
+        ('histc-infinite-int', RuntimeError, 'microtorch.histc: range of [0, inf] is not finite',
+         lambda lib, x, i: lib.histc(i, max=float('inf'))),
+        ('cdist-compute-mode', ValueError, 'fast is not a valid value for compute_mode',
+         lambda lib, x, i: lib.cdist(x, x, compute_mode='fast')),
+        ('cov-bool', RuntimeError, 'cov(): bool dtype is not supported for input',
+         lambda lib, x, i: lib.cov(i > 1)),
+        ('cov-fweights-dims', RuntimeError, 'cov(): expected fweights to have one or fewer '
+         'dimensions but got fweights with 2 dimensions',
+         lambda lib, x, i: lib.cov(x, fweights=lib.ones(1, 3, dtype=lib.int64))),
+        ('cov-fweights-dtype', RuntimeError, 'cov(): expected fweights to have integral dtype '
+         'but got fweights with Float dtype', lambda lib, x, i: lib.cov(x, fweights=x[0])),
+        ('cov-aweights-dtype', RuntimeError, 'cov(): expected aweights to have floating point '
+         'dtype but got aweights with Long dtype',
+         lambda lib, x, i: lib.cov(x, aweights=lib.tensor([1, 2, 3]))),
+        ('cov-weights-numel', RuntimeError, 'cov(): expected fweights to have the same numel as '
+         'there are observations in the input but got 2 != 3',
+         lambda lib, x, i: lib.cov(x, fweights=i)),
+        ('cov-weights-negative', RuntimeError, 'cov(): aweights cannot be negative',
+         lambda lib, x, i: lib.cov(x, aweights=-x[0])),
+        ('cov-weights-zero', RuntimeError, "cov(): weights sum to zero, can't be normalized",
+         lambda lib, x, i: lib.cov(x, fweights=lib.zeros(3, dtype=lib.int64))),
+        ('vector_norm-empty', RuntimeError, 'linalg.vector_norm cannot compute the inf norm on '
+         'an empty tensor because the operation does not have an identity',
+         lambda lib, x, i: lib.linalg.vector_norm(x[:0], float('inf'))),
+        ('vector_norm-empty-dim', RuntimeError, 'linalg.vector_norm cannot compute the -1 norm '
+         'on the dimension 0because this dimension is empty and the operation does not have an '
+         'identity', lambda lib, x, i: lib.linalg.vector_norm(x[:0], -1, dim=0)),
+        ('vector_norm-int-dtype', RuntimeError, 'linalg.vector_norm: dtype should be floating '
+         'point or complex, but got Long',
+         lambda lib, x, i: lib.linalg.vector_norm(x, dtype=lib.int64)),
+        ('vector_norm-narrowing', RuntimeError, 'linalg.vector_norm: the dtype of the input '
+         '(Double) should be convertible without narrowing to the specified dtype (Float)',
+         lambda lib, x, i: lib.linalg.vector_norm(x.double(), dtype=lib.float32)),
+        ('matrix_norm-2-tuple', RuntimeError, 'linalg.matrix_norm: dim must be a 2-tuple. Got 0',
+         lambda lib, x, i: lib.linalg.norm(x, 'fro', dim=0)),
+        ('matrix_norm-int', RuntimeError, 'linalg.matrix_norm: Expected a floating point or '
+         'complex tensor as input. Got Long',
+         lambda lib, x, i: lib.linalg.matrix_norm(i.reshape(1, 2))),
+        ('norm-dim-length', RuntimeError, 'linalg.norm: If dim is specified, it must be of '
+         'length 1 or 2. Got [0, 1, 1]', lambda lib, x, i: lib.linalg.norm(x, dim=(0, 1, 1))),
+        ('vecdot-int', RuntimeError, 'linalg.vecdot: Expected a floating point or complex tensor '
+         'as input. Got Long', lambda lib, x, i: lib.linalg.vecdot(i, i)),
+        ('solve-right-shapes', RuntimeError, 'linalg.solve: Incompatible shapes of A and B for '
+         'the equation XA = B (2x2 and 2x3)',
+         lambda lib, x, i: lib.linalg.solve(x[:, :2], x, left=False)),
+        ('solve-right-vector', RuntimeError, 'linalg.solve: Vector broadcasting of the left hand '
+         'side is not supported for left=False. In this case linalg.solve is equivalent to B / '
+         'A.squeeze(-1)', lambda lib, x, i: lib.linalg.solve(x[:1, :1], x[0, :1], left=False)),
+        ('solve-int', RuntimeError, 'linalg.solve: Expected a floating point or complex tensor '
+         'as input. Got Long', lambda lib, x, i: lib.linalg.solve(i.reshape(1, 2), i)),
+        ('index_select-scalar', RuntimeError, 'index_select(): Index to scalar can have only 1 '
+         'value, got 2 value(s)', lambda lib, x, i: x[0, 0].index_select(0, i)),
+        ('index_select-empty-dim', RuntimeError, 'index_select(): self indexing axis dim should '
+         'be positive', lambda lib, x, i: x[:0].index_select(0, i)),
+        ('index_add-source-dim', RuntimeError, 'index_add_(): Indexing dim 1 is out of bounds of '
+         'the source tensor with dim 1', lambda lib, x, i: x.index_add(1, i[:1], x[0])),
+        ('index_copy-scalar-source', IndexError, 'index_copy_(): When source is scalar, index '
+         'should have one element (got 2)', lambda lib, x, i: x.index_copy(1, i, x[0, 0])),
+        ('take_along_dim-0d', IndexError, 'Dimension specified as 0 but tensor has no dimensions',
+         lambda lib, x, i: lib.take_along_dim(x[0, 0], i[0], 0)),
+        ('scatter_reduce-mean-bool', NotImplementedError,
+         '"scatter_gather_tensor_cpu_reduce_mean" '
+         "not implemented for 'Bool'",
+         lambda lib, x, i: (i > 1).scatter_reduce(0, i - 1, i > 0, 'mean')),
+        ('nanmean-int-dtype', RuntimeError, 'nanmean(): expected input to have floating point or '
+         'complex dtype but got Long', lambda lib, x, i: i.nanmean(dtype=lib.float32)),
+        ('index_select-dim1-3d', RuntimeError, 'INDICES element is out of DATA bounds, id=3 '
+         'axis_dim=3', lambda lib, x, i: lib.zeros(2, 3, 4).index_select(1, lib.tensor([3]))),
+        ('index_add-middle-dim', IndexError, 'index out of range in self',
+         lambda lib, x, i: lib.zeros(2, 3, 4).index_add(1, lib.tensor([3]), lib.ones(2, 1, 4))),
+        ('broadcast-last-mismatch', RuntimeError, 'The size of tensor a (4) must match the size '
+         'of tensor b (3) at non-singleton dimension 2',
+         lambda lib, x, i: lib.zeros(2, 3, 4) + lib.zeros(3, 2, 3)),
+        ('sum-repeated-dim', RuntimeError, 'dim 1 appears multiple times in the list of dims',
+         lambda lib, x, i: x.sum((0, 1, 1))),
+        ('cross-size-before-dtype', RuntimeError, 'linalg.cross: inputs dimension -1 must have '
+         'length 3. Got 2 and 2', lambda lib, x, i: lib.linalg.cross(x[:, :2], x[:, :2].double())),
+        ('matrix_norm-order-0d', RuntimeError, 'linalg.matrix_norm: Order 0 not supported.',
+         lambda lib, x, i: lib.linalg.matrix_norm(x[0, 0], 0)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x, i = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), lib.tensor([1, 2])
+        return lambda: _call(lib, x, i), [x, i]
+
+
+# The samplers, found by the same audit.
+for _name, _exc, _message, _call in (
+        ('normal-std-tensor', RuntimeError, 'normal expects all elements of std >= 0.0',
+         lambda lib, x, i: lib.normal(x, -x)),
+        ('bernoulli-int', NotImplementedError, '"bernoulli_tensor_cpu_p_" not implemented for '
+         "'Long'", lambda lib, x, i: lib.bernoulli(i)),
+        ('bernoulli-p-number', RuntimeError, 'bernoulli_ expects p to be in [0, 1], but got '
+         'p=1.5', lambda lib, x, i: lib.bernoulli(x, 1.5)),
+        ('bernoulli_-p-tensor', RuntimeError, 'Expected p_in >= 0 && p_in <= 1 to be true, but '
+         'got false.  (Could this error message be improved?  If so, please report an '
+         'enhancement request to PyTorch.)', lambda lib, x, i: x.bernoulli_(x)),
+        ('multinomial-int', RuntimeError, 'multinomial only supports floating-point dtypes for '
+         'input, got: Long', lambda lib, x, i: lib.multinomial(i, 1)),
+        ('poisson-int', NotImplementedError, '"poisson_cpu" not implemented for \'Long\'',
+         lambda lib, x, i: lib.poisson(i)),
+        ('exponential_-int', RuntimeError, 'Exponential distribution is a continuous probability '
+         'distribution. dtype must be a floating point but you specified Long',
+         lambda lib, x, i: i.exponential_()),
+        ('cauchy_-int', RuntimeError, 'Cauchy distribution is a continuous probability '
+         'distribution. dtype must be a floating point but you specified long int',
+         lambda lib, x, i: i.cauchy_()),
+        ('geometric_-bool', NotImplementedError, '"geometric_cpu" not implemented for \'Bool\'',
+         lambda lib, x, i: (i > 1).geometric_(0.5)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x, i = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), lib.tensor([1, 2])
+        return lambda: _call(lib, x, i), [x, i]
+
+
 @case('heaviside-values', TypeError, "heaviside(): argument 'values' (position 2) must be "
       'Tensor, not int')
 def _(lib):

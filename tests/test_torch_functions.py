@@ -236,8 +236,6 @@ def test_cov_and_corrcoef(torch, rng):
     for lib in (mt, torch):
         with pytest.warns(UserWarning, match='degrees of freedom is <= 0'):
             assert math.isinf(lib.cov(lib.tensor([1.0, 2.0, 4.0]), correction=3).item())
-    with pytest.raises(NotImplementedError, match='fweights and aweights'):
-        mt.cov(mt.ones(2, 3), fweights=mt.ones(3, dtype=mt.int64))
     x = rng.uniform(-2, 2, (3, 6))
     _gradients(lambda lib, x: lib.cov(x, correction=0), [x], torch, rng)
     _gradients(lambda lib, x: lib.corrcoef(x), [x], torch, rng)
@@ -391,3 +389,66 @@ def test_det_of_a_singular_matrix_and_its_gradient(torch):
     a = mt.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
     with pytest.raises(NotImplementedError, match='singular matrix'):
         mt.linalg.det(a).backward()
+
+
+# ---- found by a differential audit against PyTorch -----------------------------------------
+
+def test_cov_weights_values_and_gradients(torch, rng):
+    x = rng.uniform(-2, 2, (3, 5))
+    frequencies, weights = np.array([1, 2, 0, 1, 3]), rng.uniform(0.1, 1, 5)
+    for correction in (0, 1, 2):
+        _values(lambda lib: lib.cov(lib.tensor(x), correction=correction,
+                                    fweights=lib.tensor(frequencies)), torch)
+        _gradients(lambda lib, x, w: lib.cov(x, correction=correction,
+                                             fweights=lib.tensor(frequencies), aweights=w),
+                   [x, weights], torch, rng, order=1)
+    _values(lambda lib: lib.cov(lib.tensor([1, 2, 4]), aweights=lib.tensor([0.5, 1.0, 2.0])),
+            torch, rtol=1e-6)
+
+
+def test_einsum_sublist_format(torch, rng):
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    _gradients(lambda lib, a, b: lib.einsum(a, [0, 1], b, [1, 2], [0, 2]), [a, b], torch, rng)
+    _gradients(lambda lib, a, b: lib.einsum(a, [Ellipsis, 30], b, [30, 51]), [a, b], torch,
+               rng)
+    _values(lambda lib: lib.einsum(lib.tensor(a), [0, 1]), torch)
+
+
+def test_norms_over_no_dims_and_empty_columns(torch, rng):
+    x = rng.standard_normal((2, 3))
+    _gradients(lambda lib, x: lib.linalg.vector_norm(x, 3, dim=()), [x], torch, rng)
+    _values(lambda lib: lib.linalg.vector_norm(lib.tensor(x), 2, dim=[], keepdim=True), torch)
+    _values(lambda lib: lib.cdist(lib.zeros(3, 0), lib.zeros(2, 0), p=math.inf), torch)
+    _values(lambda lib: lib.linalg.matrix_norm(lib.zeros(0, 3), 1, dim=(1, 0)), torch)
+
+
+def test_diff_of_order_zero_returns_the_input(torch):
+    for lib in (mt, torch):
+        x = lib.tensor([1.0, 2.0, 4.0])
+        assert lib.diff(x, n=0, dim=5).tolist() == [1.0, 2.0, 4.0]
+        assert lib.diff(x, n=0, prepend=lib.zeros(2)).tolist() == [1.0, 2.0, 4.0]
+
+
+def test_tensor_split_keywords_and_movedim_of_a_scalar(torch):
+    for kwargs in ({'sections': 2}, {'indices': [1, 2]},
+                   {'tensor_indices_or_sections': 'tensor'}):
+        def split(lib, kwargs=kwargs):
+            kwargs = {k: lib.tensor([1, 3]) if v == 'tensor' else v for k, v in kwargs.items()}
+            return lib.tensor_split(lib.arange(5.0), **kwargs)
+        _same(split(mt), split(torch))
+    _values(lambda lib: lib.movedim(lib.tensor(2.0), -1, 0), torch)
+
+
+def test_scatter_reduce_amax_of_bools_without_self(torch):
+    def call(lib, reduce):
+        x = lib.tensor([True, True, False])
+        return x.scatter_reduce(0, lib.tensor([0, 0, 1]), lib.tensor([False, False, True]),
+                                reduce, include_self=False)
+    for reduce in ('amax', 'amin'):
+        assert call(mt, reduce).tolist() == call(torch, reduce).tolist()
+
+
+def test_solve_from_the_right_batched(torch, rng):
+    a = rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    b = rng.standard_normal((4, 3))
+    _gradients(lambda lib, a, b: lib.linalg.solve(a, b, left=False), [a, b], torch, rng)

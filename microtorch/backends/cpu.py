@@ -695,6 +695,8 @@ def _leading_block(src, shape):
 
 def scatter(x, index, src, dim):
     """A copy of x with src[p] (or the number src) at p with p[dim] = index[p]."""
+    if not index.size:                          # src's shape may not fit an empty index's
+        return x.copy()
     x, index, shape = _flat_if_scalar(x, index)
     out = x.copy()
     if isinstance(src, np.ndarray):
@@ -710,6 +712,8 @@ _SCATTER_UFUNCS = {'sum': np.add, 'prod': np.multiply, 'amax': np.maximum,
 def scatter_reduce(x, index, src, dim, reduce):
     """A copy of x with src[p] combined into p with p[dim] = index[p] ('sum', 'prod',
     'amax', 'amin'; every repeat counts)."""
+    if not index.size:
+        return x.copy()
     x, index, shape = _flat_if_scalar(x, index)
     out = x.copy()
     _SCATTER_UFUNCS[reduce].at(out, _along_dim_index(index, dim),

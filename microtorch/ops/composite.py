@@ -62,7 +62,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean of the elements that are not nan (nan where all are)."""
-    if not input.is_floating_point() and dtype is None:
+    if not input.is_floating_point():            # even with a float dtype=, as PyTorch
         raise RuntimeError('nanmean(): expected input to have floating point or complex '
                            f'dtype but got {F.type_name(input.dtype)}')
     counted = F.logical_not(F.isnan(input))
@@ -79,7 +79,11 @@ def dist(input, other, p=2):
     """The p-norm of input - other (broadcast)."""
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"dist(): argument 'p' must be Number, not {type(p).__name__}")
-    return F.norm(F.sub(input, other), p)
+    difference = F.sub(input, other)
+    if not difference.is_floating_point():
+        raise RuntimeError('norm(): input dtype should be either floating point or complex. '
+                           f'Got {F.type_name(difference.dtype)} instead.')
+    return F.norm(difference, p)
 
 
 # ---- products --------------------------------------------------------------------------------
@@ -114,18 +118,21 @@ def tensordot(a, b, dims=2):
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f'tensordot expects dims >= 0, but got dims={dims}')
+        if dims > a.ndim or dims > b.ndim:
+            raise RuntimeError(f'tensordot expects dims < ndim_a or ndim_b, but got dims={dims}')
         dims_a, dims_b = list(range(-dims, 0)), list(range(dims))
     else:
         dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
         if len(dims_a) != len(dims_b):
             raise RuntimeError('both dimension lists should have same length')
+    if a.dtype is not b.dtype:
+        raise RuntimeError('both inputs should have same dtype')
     for da, db in zip(dims_a, dims_b):          # the message names the dims as given
         if a.shape[wrap_dim(da, a.ndim)] != b.shape[wrap_dim(db, b.ndim)]:
             raise RuntimeError(f'contracted dimensions need to match, but first has size '
                                f'{a.shape[da]} in dim {da} and second has size {b.shape[db]} '
                                f'in dim {db}')
-    dims_a = [wrap_dim(d, a.ndim) for d in dims_a]
-    dims_b = [wrap_dim(d, b.ndim) for d in dims_b]
+    dims_a, dims_b = list(wrap_dims(dims_a, a.ndim)), list(wrap_dims(dims_b, b.ndim))
     free_a = [d for d in range(a.ndim) if d not in dims_a]
     free_b = [d for d in range(b.ndim) if d not in dims_b]
     size = math.prod(a.shape[d] for d in dims_a)
@@ -140,6 +147,8 @@ def einsum(equation, *operands):
     once, sorted), '...' for broadcast dims, repeated subscripts within an operand (its
     diagonal). Operands are contracted left to right, each pair by one batched matrix
     product after the subscripts only one side has are summed out."""
+    if isinstance(equation, Tensor):            # einsum(op, sublist, op, sublist, [out])
+        equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     inputs, output = _parse_einsum(equation, operands)
@@ -183,6 +192,27 @@ def einsum(equation, *operands):
 _ELLIPSIS = '.'       # internal subscripts for broadcast dims are ('.', k) pairs
 
 
+def _sublist_equation(arguments):
+    """einsum's sublist format (operand, [0, 1], operand, [1, 2], [0, 2]) as an equation
+    string and the operands: 0-25 are A-Z, 26-51 are a-z, Ellipsis is '...'."""
+    def letters(sublist):
+        out = ''
+        for s in sublist:
+            if s is Ellipsis:
+                out += '...'
+            elif not 0 <= s < 52:
+                raise ValueError('einsum(): subscript in subscript list is not within the valid '
+                                 'range [0, 52)')
+            else:
+                out += chr(ord('A') + s) if s < 26 else chr(ord('a') + s - 26)
+        return out
+    operands = arguments[0::2][:len(arguments) // 2]
+    equation = ','.join(letters(sublist) for sublist in arguments[1::2])
+    if len(arguments) % 2:
+        equation += '->' + letters(arguments[-1])
+    return equation, operands
+
+
 def _broadcast(sizes, other_sizes):
     return [y if x == 1 else x for x, y in zip(sizes, other_sizes)]
 
@@ -204,6 +234,8 @@ def _parse_einsum(equation, operands):
                                'equation string, subscripts must be in [a-zA-Z]')
     left, arrow, right = equation.partition('->')
     parts = left.split(',')
+    for where, part in [(f'operand {n}', p) for n, p in enumerate(parts)] + [('output', right)]:
+        _check_dots(part, where)
     if len(parts) > len(operands):
         raise RuntimeError('einsum(): fewer operands were provided than specified in the '
                            'equation')
@@ -258,6 +290,24 @@ def _parse_einsum(equation, operands):
         seen = [s for subscripts in inputs for s in subscripts if not isinstance(s, tuple)]
         output = ellipsis + sorted(s for s in set(seen) if seen.count(s) == 1)
     return inputs, output
+
+
+def _check_dots(part, where):
+    """PyTorch's errors for a '.' that does not start an ellipsis, or follows one."""
+    suffix = ' (...)' if where == 'output' else ''
+    i, seen = 0, False
+    while i < len(part):
+        if part[i] == '.':
+            if seen:
+                joint = ' but an ellipsis (...) was' if where == 'output' else \
+                    ' for which an ellipsis was'
+                raise RuntimeError(f"einsum(): found '.' for {where}{joint} already found")
+            if part[i:i + 3] != '...':
+                raise RuntimeError(f"einsum(): found '.' for {where} that is not part of any "
+                                   f'ellipsis{suffix}')
+            seen, i = True, i + 3
+        else:
+            i += 1
 
 
 def _einsum_diagonal(subscripts, operand, n):
@@ -323,6 +373,8 @@ def movedim(input, source, destination):
         raise RuntimeError(f'movedim: repeated dim in `source` ({source})')
     if len(set(wrapped_destination)) != len(destination):
         raise RuntimeError(f'movedim: repeated dim in `destination` ({destination})')
+    if not ndim:                                   # dims 0 and -1 of a 0-d tensor
+        return F.permute(input, [])
     order = [None] * ndim
     for s, d in zip(wrapped_source, wrapped_destination):
         order[d] = s
@@ -400,14 +452,29 @@ def _at_least(tensors, ndim):
     return out[0] if single else tuple(out)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indices=None,
+                 tensor_indices_or_sections=None):
     """Views of input split along dim: into n nearly equal parts (the first ones one longer)
-    or at the given indices."""
+    or at the given indices (PyTorch's keyword names: sections, indices,
+    tensor_indices_or_sections)."""
+    for named in (sections, indices, tensor_indices_or_sections):
+        if named is not None:
+            indices_or_sections = named
+    if input.ndim == 0:
+        raise RuntimeError('tensor_split expected at least a 1-dimensional tensor, but got a '
+                           'tensor with 0 dims')
+    if isinstance(indices_or_sections, Tensor):
+        given = indices_or_sections
+        if given.ndim > 1:
+            raise RuntimeError('tensor_split expected tensor_indices_or_sections to be a '
+                               'zero-dimensional or one-dimensional tensor, but got a tensor '
+                               f'with {given.ndim} dims')
+        if given.dtype is not _dtype.int64:
+            raise RuntimeError('tensor_split expected tensor_indices_or_sections to have dtype '
+                               f'of long, but got {F.type_name(given.dtype)}')
+        indices_or_sections = given.item() if given.ndim == 0 else given.tolist()
     dim = wrap_dim(dim, input.ndim)
     n = input.shape[dim]
-    if isinstance(indices_or_sections, Tensor):
-        indices_or_sections = (indices_or_sections.item() if indices_or_sections.ndim == 0
-                               else indices_or_sections.tolist())
     if isinstance(indices_or_sections, bool) or not isinstance(indices_or_sections,
                                                                (int, list, tuple)):
         raise TypeError('tensor_split(): argument \'indices_or_sections\' must be int, tuple '
@@ -436,19 +503,18 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         raise RuntimeError('diff expects input to be at least one-dimensional')
     if n < 0:
         raise RuntimeError(f'order must be non-negative but got {n}')
-    dim = wrap_dim(dim, input.ndim)
     for name, extra in (('prepend', prepend), ('append', append)):
         if extra is not None and not isinstance(extra, Tensor):
             raise TypeError(f"diff(): argument '{name}' must be Tensor, not "
                             f'{type(extra).__name__}')
-    parts = []
-    for extra in (prepend, input, append):
-        if extra is None:
-            continue
-        if extra.ndim != input.ndim:
-            raise RuntimeError('diff expects prepend or append to be the same dimension as '
-                               'input')
-        parts.append(extra)
+    parts = [extra for extra in (prepend, input, append) if extra is not None]
+    if n == 0 and len(parts) == 1:          # PyTorch returns input as it is, any dim
+        return F.clone(input)
+    dim = wrap_dim(dim, input.ndim)
+    if builtins.any(extra.ndim != input.ndim for extra in parts):
+        raise RuntimeError('diff expects prepend or append to be the same dimension as input')
+    if n == 0:
+        return F.clone(input)               # prepend/append are checked, not joined on
     out = F.cat(parts, dim) if len(parts) > 1 else input
     for _ in range(n):
         length = out.shape[dim]
@@ -486,10 +552,10 @@ def cumprod(input, dim, *, dtype=None):
 
 def logcumsumexp(input, dim):
     """log(cumsum(exp(input))) without overflow: a scan of logaddexp."""
+    dim = wrap_dim(dim, input.ndim, 'logcumsumexp')
     if not input.is_floating_point():
         raise NotImplementedError(f'"logcumsumexp_out_{input.device.type}" not implemented for '
                                   f"'{F.type_name(input.dtype)}'")
-    dim = wrap_dim(dim, input.ndim, 'logcumsumexp')
     return _scan(input, dim, F.logaddexp)
 
 
@@ -505,6 +571,8 @@ def _running_extreme(input, dim, name):
     """(values, indices): the running max (min) along dim and where it was taken: the last
     position of the extreme (of the last nan once one is seen), as PyTorch. The values are a
     gather at those positions, so the gradient goes to them."""
+    if input.ndim == 0 and dim not in (0, -1):
+        raise IndexError(f'{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}')
     dim = wrap_dim(dim, input.ndim, name)
     xp = input._backend_xp()
     data = input._data
@@ -552,6 +620,13 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                            'opposites, got side of left while right was True')
     boundaries = sorted_sequence._data
     scalar = not isinstance(input, Tensor)
+    if scalar and boundaries.ndim != 1:
+        raise RuntimeError('microtorch.searchsorted(): input value can be a scalar only when '
+                           'boundaries tensor dimension is 1, but we got boundaries tensor '
+                           f"dim({boundaries.ndim}) and input value's dim(0) numel(1)")
+    if boundaries.ndim == 0:
+        raise RuntimeError('microtorch.searchsorted(): boundaries tensor should have positive '
+                           'dimension, but got 0 dimension')
     xp = sorted_sequence._backend_xp()
     values = xp.asarray(input) if scalar else input._data
     if sorter is not None:
@@ -569,6 +644,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                            'the first N-1 dimensions of boundaries tensor and input value tensor '
                            f'must match, but we got boundaries tensor {list(boundaries.shape)} '
                            f'and input value tensor {list(values.shape)}')
+    if boundaries.dtype.kind == 'b' and values.dtype.kind == 'b' and values.size:
+        raise NotImplementedError(f'"searchsorted_out_{sorted_sequence.device.type}" not '
+                                  "implemented for 'Bool'")        # PyTorch searches as bools
     side = 'right' if right or side == 'right' else 'left'
     if boundaries.ndim == 1:
         out = xp.searchsorted(boundaries, values, side)
@@ -591,14 +669,17 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 def histc(input, bins=100, min=0, max=0):
     """Counts in `bins` equal bins over [min, max] (the data's range when min == max), as
     input's float dtype; values outside (and nan) are left out, max falls in the last bin."""
-    if not input.is_floating_point():
-        raise NotImplementedError(f'"histogram_{input.device.type}" not implemented for '
-                                  f"'{F.type_name(input.dtype)}'")
     if bins <= 0:
         raise RuntimeError(f'microtorch.histogram(): bins must be > 0, but got {bins} for '
                            'dimension 0')
     if min > max:
         raise RuntimeError('microtorch.histc: max must be larger than min')
+    if not (math.isfinite(min) and math.isfinite(max)):     # checked before the dtype
+        raise RuntimeError(f'microtorch.histc: range of [{_number(min)}, {_number(max)}] is '
+                           'not finite')
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"histogram_{input.device.type}" not implemented for '
+                                  f"'{F.type_name(input.dtype)}'")
     xp, data = input._backend_xp(), input._data
     low, high = data.dtype.type(min), data.dtype.type(max)
     if low == high and data.size:
@@ -798,6 +879,8 @@ def cross(input, other, dim=None):
                       'Please either pass the dim explicitly or simply use '
                       'microtorch.linalg.cross.\nThe default value of dim will change to agree '
                       'with that of linalg.cross in a future release.', UserWarning, stacklevel=2)
+        if input.ndim != other.ndim:
+            return linalg_cross(input, other)      # its error
         sizes = list(F.broadcast_shapes(input.shape, other.shape))
         if 3 not in sizes:
             raise RuntimeError('no dimension of size 3 in input')
@@ -807,9 +890,6 @@ def cross(input, other, dim=None):
 
 def linalg_cross(input, other, *, dim=-1):
     from ..creation import tensor
-    if input.dtype is not other.dtype:
-        raise RuntimeError(f'expected scalar type {F.type_name(input.dtype)} but found '
-                           f'{F.type_name(other.dtype)}')
     if input.ndim != other.ndim:
         raise RuntimeError('linalg.cross: inputs must have the same number of dimensions.')
     if input.ndim == other.ndim:
@@ -818,11 +898,11 @@ def linalg_cross(input, other, *, dim=-1):
         if size_a != 3 or size_b != 3:
             raise RuntimeError(f'linalg.cross: inputs dimension {dim} must have length 3. Got '
                                f'{size_a} and {size_b}')
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f'expected scalar type {F.type_name(input.dtype)} but found '
+                           f'{F.type_name(other.dtype)}')
     input, other = F.broadcast_tensors(input, other)
     dim = wrap_dim(dim, input.ndim)
-    if input.shape[dim] != 3:
-        raise RuntimeError(f'linalg.cross: inputs dimension {dim} must have length 3. Got '
-                           f'{input.shape[dim]} and {other.shape[dim]}')
     next_one = tensor([1, 2, 0], device=input.device)
     next_two = tensor([2, 0, 1], device=input.device)
 
@@ -987,18 +1067,53 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if input.ndim > 2:
         raise RuntimeError('cov(): expected input to have two or fewer dimensions but got an '
                            f'input with {input.ndim} dimensions')
-    if fweights is not None or aweights is not None:
-        raise NotImplementedError('cov(): fweights and aweights are not implemented in '
-                                  'microtorch')
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError('cov(): bool dtype is not supported for input')
+    observations = input.shape[-1] if input.ndim else 1
+    for name, w, kind in (('fweights', fweights, 'integral'),
+                          ('aweights', aweights, 'floating point')):
+        if w is not None:
+            _check_cov_weights(name, w, kind, observations)
     x = F.reshape(F._floating(input), (1, -1)) if input.ndim < 2 else F._floating(input)
-    observations = x.shape[1]
-    centred = F.sub(x, F.mean(x, 1, keepdim=True))
-    dof = observations - correction
-    if dof <= 0:
+    weights = fweights if aweights is None else aweights if fweights is None else \
+        F.mul(fweights, aweights)
+    if weights is None:
+        centred = F.sub(x, F.mean(x, 1, keepdim=True))
+        dof = observations - correction
+        weighted = centred
+    else:
+        total = F.sum(weights)
+        if total.item() == 0:
+            raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+        centred = F.sub(x, F.unsqueeze(F.div(F.sum(F.mul(x, weights), 1), total), 1))
+        weighted = F.mul(centred, weights)
+        dof = F.cast(total, centred.dtype)      # a tensor: aweights' gradient goes through it
+        if correction and aweights is not None:
+            dof = F.sub(dof, F.div(F.mul(F.sum(F.mul(weights, aweights)), correction), total))
+        elif correction:
+            dof = F.sub(dof, correction)
+    if (dof.item() if isinstance(dof, Tensor) else dof) <= 0:
         warnings.warn('cov(): degrees of freedom is <= 0. Correction should be strictly less '
                       'than the number of observations.', UserWarning, stacklevel=2)
-        dof = 0
-    return F.squeeze(F.div(F.mm(centred, F.t(centred)), dof))
+        dof = F.mul(dof, 0) if isinstance(dof, Tensor) else 0
+    return F.squeeze(F.div(F.mm(centred, F.t(weighted)), dof))
+
+
+def _check_cov_weights(name, weights, kind, observations):
+    """PyTorch's checks of cov's fweights (integers) or aweights (floats), in its order."""
+    if weights.ndim > 1:
+        raise RuntimeError(f'cov(): expected {name} to have one or fewer dimensions but got '
+                           f'{name} with {weights.ndim} dimensions')
+    integral = weights.dtype is not _dtype.bool_ and not weights.is_floating_point()
+    if (kind == 'integral') != integral:
+        raise RuntimeError(f'cov(): expected {name} to have {kind} dtype but got {name} with '
+                           f'{F.type_name(weights.dtype)} dtype')
+    if weights.numel() != observations:
+        raise RuntimeError(f'cov(): expected {name} to have the same numel as there are '
+                           f'observations in the input but got {weights.numel()} != '
+                           f'{observations}')
+    if weights.numel() and F.amin(weights).item() < 0:
+        raise RuntimeError(f'cov(): {name} cannot be negative')
 
 
 def corrcoef(input):
@@ -1017,6 +1132,8 @@ def corrcoef(input):
 def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
     """The p-norm distance between each row of x1 and each row of x2 (batch dims broadcast),
     computed from the differences (PyTorch's exact path)."""
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f'{compute_mode} is not a valid value for compute_mode')
     for name, x in (('X1', x1), ('X2', x2)):
         if x.ndim < 2:
             raise RuntimeError(f'cdist only supports at least 2D tensors, {name} got: '
@@ -1034,7 +1151,13 @@ def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
         raise RuntimeError(f'expected scalar type {F.type_name(x1.dtype)} but found '
                            f'{F.type_name(x2.dtype)}')
     differences = F.sub(F.unsqueeze(x1, -2), F.unsqueeze(x2, -3))
+    if not x1.shape[-1]:                    # no columns: every distance is 0, for any p
+        return F.sum(differences, -1)
     return F.norm(differences, p, -1)
+
+
+_CDIST_MODES = ('use_mm_for_euclid_dist_if_necessary', 'use_mm_for_euclid_dist',
+                'donot_use_mm_for_euclid_dist')
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):

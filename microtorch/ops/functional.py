@@ -5,6 +5,7 @@ nothing), then calls one op class's `apply`. Tensor methods are these same funct
 """
 import builtins
 import collections.abc
+import math
 import re
 import warnings
 
@@ -698,14 +699,46 @@ def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
         p = 2
     elif p is None:
         p = 2
+    check_norm_dtypes(input, dtype, 'vector_norm')
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype))
-    if input._data.dtype.kind != 'f':
-        raise RuntimeError('linalg.vector_norm: Expected a floating point or complex tensor '
-                           f'as input. Got {type_name(input.dtype)}')
+    if p < 0 or p == math.inf:              # max and min have no identity: empty refused
+        _refuse_empty_norm(input, p, dim)
     ndim = input._data.ndim
     dims = tuple(range(ndim)) if dim is None else wrap_dims(dim, ndim)
     return R.VectorNorm.apply(input, float(p), dims, keepdim)
+
+
+def _refuse_empty_norm(x, ord, dim):
+    """PyTorch's error for a max or min norm (inf, or ord < 0) over an empty dim."""
+    shown = str(int(ord)) if float(ord).is_integer() else f'{ord:g}'
+    if dim is None:
+        if x.numel() == 0:
+            raise RuntimeError(f'linalg.vector_norm cannot compute the {shown} norm on an empty '
+                               'tensor because the operation does not have an identity')
+        return
+    for d in ([dim] if isinstance(dim, int) else dim):     # in order, as PyTorch
+        if x.ndim and x.shape[wrap_dim(d, x.ndim)] == 0:
+            raise RuntimeError(f'linalg.vector_norm cannot compute the {shown} norm on the '
+                               f'dimension {d}because this dimension is empty and the '
+                               'operation does not have an identity')
+
+
+def check_norm_dtypes(x, dtype, name):
+    """A floating-point input, and a dtype= that is floating point and not narrower."""
+    if not x.is_floating_point():
+        raise RuntimeError(f'linalg.{name}: Expected a floating point or complex tensor as '
+                           f'input. Got {type_name(x.dtype)}')
+    if dtype is None:
+        return
+    dtype = _dtype.to_dtype(dtype)
+    if not dtype.is_floating_point:
+        raise RuntimeError(f'linalg.{name}: dtype should be floating point or complex, but got '
+                           f'{type_name(dtype)}')
+    if _dtype.promote_types(x.dtype, dtype) is not dtype:
+        raise RuntimeError(f'linalg.{name}: the dtype of the input ({type_name(x.dtype)}) '
+                           'should be convertible without narrowing to the specified dtype '
+                           f'({type_name(dtype)})')
 
 
 def cumsum(input, dim, *, dtype=None):
@@ -1499,10 +1532,15 @@ def index_select(input, dim, index):
     dim = wrap_dim(dim, input._data.ndim, 'index_select')
     size = input._data.shape[dim] if input._data.ndim else 1
     data = index._data
+    if not input._data.ndim and data.size != 1:
+        raise RuntimeError('index_select(): Index to scalar can have only 1 value, got '
+                           f'{data.size} value(s)')
+    if not size and data.size:
+        raise RuntimeError('index_select(): self indexing axis dim should be positive')
     bad = (data < 0) | (data >= size)
     if data.size and bool(bad.any()):
-        # PyTorch words it by path: its 2-D, dim 1 kernel names the index and the size
-        if input._data.ndim != 2 or dim != 1:
+        # PyTorch words it by path: its dim 1 (and empty input) kernel names the index and size
+        if input._data.ndim < 2 or (dim != 1 and input._data.size):
             raise IndexError('index out of range in self')
         first = int(data.reshape(-1)[int(bad.reshape(-1).argmax())])
         raise RuntimeError(f'INDICES element is out of DATA bounds, id={first} '
@@ -1948,7 +1986,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         if reduce is None:
             return I.ScatterFill.apply(input, _as_index(index), dim, value)
         from ..creation import full
-        src = full(index.shape, value, dtype=input.dtype, device=input.device)
+        src = full(index.shape, value.item(), dtype=input.dtype, device=input.device)
     if reduce is not None:
         return I.ScatterWithReduce.apply(input, src, _as_index(index), dim,
                                          'sum' if reduce == 'add' else 'prod', True)
@@ -1978,6 +2016,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         raise RuntimeError('reduce argument must be either sum, prod, mean, amax or amin, '
                            f'got {reduce}')
     reduce, index = _SCATTER_REDUCTIONS[reduce], _as_index(index)
+    if reduce == 'mean' and input.dtype is _dtype.bool_:
+        raise NotImplementedError(f'"scatter_gather_tensor_{input.device.type}_reduce_mean" not '
+                                  "implemented for 'Bool'")
     if reduce != 'mean':
         return I.ScatterReduce.apply(input, src, index, dim, reduce, bool(include_self))
     from ..creation import ones, zeros
@@ -2017,24 +2058,28 @@ def index_add(input, dim, index, source, *, alpha=1):
     self_shape = list(input.shape) or [1]
     source_shape = list(source.shape) or [1]
     n = index._data.size
-    same_ndim = source._data.ndim == input._data.ndim
-    if same_ndim and n != source_shape[dim]:
+    if source.dtype is not input.dtype:             # PyTorch's order of checks
+        raise RuntimeError(f'index_add_(): self ({type_name(input.dtype)}) and '
+                           f'source ({type_name(source.dtype)}) must have the same '
+                           'scalar type')
+    if source._data.ndim and dim >= source._data.ndim:
+        raise RuntimeError(f'index_add_(): Indexing dim {dim} is out of bounds of the source '
+                           f'tensor with dim {source._data.ndim}')
+    if n != (source.shape[dim] if source._data.ndim else 1):
+        if not source._data.ndim:                   # PyTorch's message asks its size there
+            raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
         raise RuntimeError(f'index_add_(): Number of indices ({n}) should be equal to '
                            f'source.size(dim): ({source_shape[dim]}), for dim: {dim}')
-    if not same_ndim or builtins.any(
+    if source._data.ndim != input._data.ndim or builtins.any(
             a != b for d, (a, b) in enumerate(zip(self_shape, source_shape)) if d != dim):
         raise RuntimeError('source tensor shape must match self tensor shape, excluding the '
                            f'specified dimension. Got self.shape = {list(input.shape)} '
                            f'source.shape = {list(source.shape)}')
-    if source.dtype is not input.dtype:
-        raise RuntimeError(f'index_add_(): self ({type_name(input.dtype)}) and '
-                           f'source ({type_name(source.dtype)}) must have the same '
-                           'scalar type')
     check_same_device(input, index)
     check_same_device(input, source)
-    if input._data.ndim <= 1:                   # PyTorch's vector path words it apart
+    if input._data.ndim <= 1 or 0 < dim < input._data.ndim - 1:   # PyTorch words it by path
         data = index._data
-        if data.size and bool(((data < 0) | (data >= self_shape[0])).any()):
+        if data.size and bool(((data < 0) | (data >= self_shape[dim])).any()):
             raise IndexError('index out of range in self')
     _check_index_range(index, self_shape[dim], dim)
     if type(alpha) is not int or alpha != 1:
@@ -2062,6 +2107,9 @@ def index_copy(input, dim, index, source):
                          f'destination dimensionality ({ndim})')
     source_shape = list(source.shape) or [1]
     self_shape = list(input.shape) or [1]
+    if not source_ndim and n != 1:
+        raise IndexError('index_copy_(): When source is scalar, index should have one element '
+                         f'(got {n})')
     if n != source_shape[dim]:
         raise IndexError(f'index_copy_(): Number of indices ({n}) should be equal to '
                          f'source.size(dim) ({source_shape[dim]})')
@@ -2091,9 +2139,9 @@ def index_fill(input, dim, index, value):
     dim: masked_fill with a mask scattered from index, so that a tensor value gets the
     gradients of the positions filled (each once, however often index names it)."""
     _require_tensor(index, 'index_fill', 'index')
-    dim = wrap_dim(dim, input._data.ndim)
     if index.dtype is not _dtype.int64:
         raise IndexError('index_fill_(): Expected dtype int64 for index.')
+    dim = wrap_dim(dim, input._data.ndim)
     if index._data.ndim > 1:
         raise RuntimeError('Index has to be a vector/scalar')
     if isinstance(value, Tensor) and value._data.ndim:
@@ -2142,15 +2190,18 @@ def take_along_dim(input, indices, dim=None):
     """gather after broadcasting input and indices in every dim but `dim`; with no dim, both
     are taken flat."""
     _require_tensor(indices, 'take_along_dim', 'indices')
-    if indices.dtype is not _dtype.int64:
-        raise RuntimeError('microtorch.take_along_dim(): dtype of indices should be Long but got '
-                           f'{type_name(indices.dtype)}')
-    if dim is None:
+    if dim is None:                             # gather's checks (int32 indices too)
         return gather(reshape(input, -1), 0, reshape(indices, -1))
     if input._data.ndim != indices._data.ndim:
         raise RuntimeError('microtorch.take_along_dim(): input and indices should have the same '
                            f'number of dimensions, but got {input._data.ndim} dimensions for '
                            f'input, and {indices._data.ndim} dimensions for indices')
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError('microtorch.take_along_dim(): dtype of indices should be Long but got '
+                           f'{type_name(indices.dtype)}')
+    if not input._data.ndim:
+        raise IndexError(f'Dimension specified as {wrap_dim(dim, 0)} but tensor has no '
+                         'dimensions')
     dim = wrap_dim(dim, input._data.ndim)
     ins, ids = list(input.shape), list(indices.shape)
     ins[dim] = ids[dim] = 1

@@ -3,7 +3,6 @@
 Basic indices (ints, slices, None, Ellipsis) give views; integer arrays and boolean masks give
 copies, and their backward adds repeated indices' gradients together (np.add.at semantics).
 """
-import math
 
 from ..autograd.function import Function
 from .reduction import Gather
@@ -108,14 +107,28 @@ class IndexPut(Function):
 
 def _src_grad(ctx, gy, index, dim):
     """The gradient of a scatter's src: gy gathered at index. It has index's shape (PyTorch's
-    rule), so a src larger than index cannot take it: PyTorch's error then."""
+    rule), so a src that does not broadcast to index's shape cannot take it: PyTorch's error
+    then (_fit_src sums it down for one that does)."""
     src_shape = ctx.src_shape
-    if tuple(index.shape) != src_shape and index.numel() != math.prod(src_shape) and \
-            ctx.needs_input_grad[1]:
+    if not _expandable(src_shape, tuple(index.shape)) and ctx.needs_input_grad[1]:
         raise RuntimeError(f'Function {ctx.name()} returned an invalid gradient at index 1 - '
                            f'got {list(index.shape)} but expected shape compatible with '
                            f'{list(src_shape)}')
     return Gather.apply(gy, index, dim)
+
+
+def _expandable(shape, target):
+    """Whether `shape` broadcasts to `target` (the engine then sums the gradient back)."""
+    if len(shape) > len(target):
+        return False
+    return all(n in (1, m) for n, m in zip(reversed(shape), reversed(target)))
+
+
+def _fit_src(ctx, gsrc):
+    """src's gradient of index's shape summed to src's, as PyTorch's engine does."""
+    if gsrc is None or tuple(gsrc.shape) == tuple(ctx.src_shape):
+        return gsrc
+    return gsrc.sum_to_size(ctx.src_shape)
 
 
 class ScatterFill(Function):
@@ -150,7 +163,7 @@ class Scatter(Function):
         need_x, need_src = ctx.needs_input_grad[:2]
         gx = ScatterFill.apply(gy, index, ctx.dim, 0) if need_x else None
         gsrc = _src_grad(ctx, gy, index, ctx.dim) if need_src else None
-        return gx, gsrc, None, None
+        return gx, _fit_src(ctx, gsrc), None, None
 
 
 class IndexCopy(Scatter):
@@ -164,6 +177,8 @@ def _identity(reduce, dtype):
     """The value a reduction starts from, in dtype (ints: their extreme values)."""
     import numpy as np
     value = _IDENTITY[reduce]
+    if dtype.kind == 'b' and reduce in ('amax', 'amin'):
+        return reduce == 'amin'                 # False is the smallest bool, True the largest
     if dtype.kind in 'iu' and value in (float('inf'), -float('inf')):
         info = np.iinfo(dtype)
         return info.min if value < 0 else info.max
@@ -204,7 +219,7 @@ class ScatterReduce(Function):
             gx, gsrc = _extreme_grads(ctx, gy, *saved, dim)
         if not ctx.include_self:                # x's value at the positions hit was unused
             gx = ScatterFill.apply(gx, index, dim, 0)
-        return gx, gsrc, None, None, None, None
+        return gx, _fit_src(ctx, gsrc), None, None, None, None
 
 
 class ScatterAddSrc(ScatterReduce):
@@ -237,7 +252,7 @@ class ScatterMean(Function):
         index, count = ctx.saved_tensors
         share = gy / count
         gx = share if ctx.include_self else ScatterFill.apply(share, index, ctx.dim, 0)
-        return gx, _src_grad(ctx, share, index, ctx.dim), None, None, None, None
+        return gx, _fit_src(ctx, _src_grad(ctx, share, index, ctx.dim)), None, None, None, None
 
 
 class ScatterWithReduce(ScatterReduce):
