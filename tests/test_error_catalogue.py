@@ -570,6 +570,11 @@ for _index, (_exc, _message) in enumerate(test_autograd_functional.ERRORS):
     if _exc is not AssertionError:     # (its message goes on past ' Hint:', which the page cuts)
         entry(f'functional-{_index}', _exc, _message)(
             lambda lib, i=_index: (test_autograd_functional.error_calls(lib)[i], []))
+import test_numeric  # noqa: E402  (bincount, aminmax, positive, logaddexp2)
+for _index, (_exc, _message) in enumerate(test_numeric.ERRORS):
+    if _index != 1:                        # (the same message as index 0)
+        entry(f'numeric-{_index}', _exc, _message)(
+            lambda lib, i=_index: (test_numeric.error_calls(lib)[i], []))
 import test_data  # noqa: E402  (its DATA_ERRORS and LOADER_ERRORS: the data section)
 for _exc, _message, _call in test_data.DATA_ERRORS:
     entry(f'data-{_message[:30]}', _exc, _message)(
