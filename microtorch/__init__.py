@@ -55,6 +55,13 @@ from .ops.composite import (
 from .ops.numeric import logit, sinc, logaddexp2, aminmax, bincount, ravel, sgn, positive
 from . import linalg
 from . import return_types
+from .linalg import det, logdet, matrix_power
+inverse = linalg.inv
+
+
+def slogdet(A):
+    """(sign, log |det|), as torch.return_types.slogdet."""
+    return linalg.signed_log_det(A, 'slogdet')
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

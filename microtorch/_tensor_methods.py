@@ -51,6 +51,16 @@ for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num', 'nansum'
 Tensor.moveaxis, Tensor.swapdims = C.movedim, C.swapaxes
 for _name in ('logit', 'sinc', 'logaddexp2', 'aminmax', 'bincount', 'ravel', 'sgn', 'positive'):
     setattr(Tensor, _name, getattr(N, _name))
+Tensor.det = lambda self: _linalg().det(self)
+Tensor.logdet = lambda self: _linalg().logdet(self)
+Tensor.inverse = lambda self: _linalg().inv(self)
+Tensor.matrix_power = lambda self, n: _linalg().matrix_power(self, n)
+Tensor.slogdet = lambda self: _linalg().signed_log_det(self, 'slogdet')
+
+
+def _linalg():
+    from . import linalg          # (it imports the ops, which import this module)
+    return linalg
 for _name in ('cumprod', 'cummax', 'cummin', 'logcumsumexp', 'histc', 'unique_consecutive',
               'kron', 'cross', 'diag_embed', 'diagflat', 'vdot', 'xlogy', 'float_power', 'fmax',
               'fmin', 'heaviside', 'renorm', 'baddbmm', 'unflatten', 'cov', 'corrcoef'):

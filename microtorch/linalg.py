@@ -1,7 +1,9 @@
 """microtorch.linalg: PyTorch's linear-algebra names over microtorch's ops (norms, products,
-cross, diagonal). Decompositions (svd, eig, qr) and the norms that need them are not here."""
+cross, diagonal, inv, det, slogdet, solve, matrix_power). Decompositions (svd, eig, qr) and the
+norms that need them are not here."""
 import math
 
+from . import return_types
 from ._size import wrap_dim
 from .ops import composite as _C
 from .ops import functional as _F
@@ -102,15 +104,17 @@ class LinAlgError(RuntimeError):
     """A matrix the operation cannot handle (singular, for inv and solve)."""
 
 
-def _square_matrices(A, name):
+def _square_matrices(A, name, floating=True):
+    """name: how PyTorch's message names the function ('linalg.det', 'logdet')."""
+    if '.' not in name and name != 'logdet':
+        name = 'linalg.' + name
     if A.ndim < 2:
-        raise RuntimeError(f'linalg.{name}: The input tensor A must have at least 2 '
-                           'dimensions.')
+        raise RuntimeError(f'{name}: The input tensor A must have at least 2 dimensions.')
     if A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f'linalg.{name}: A must be batches of square matrices, but they are '
+        raise RuntimeError(f'{name}: A must be batches of square matrices, but they are '
                            f'{A.shape[-2]} by {A.shape[-1]} matrices')
-    if not A.is_floating_point():
-        raise RuntimeError(f'linalg.{name}: Expected a floating point or complex tensor as '
+    if floating and not A.is_floating_point():
+        raise RuntimeError(f'{name}: Expected a floating point or complex tensor as '
                            f'input. Got {_F.type_name(A.dtype)}')
 
 
@@ -163,6 +167,48 @@ def det(A):
     from .ops.linalg import Det
     _square_matrices(A, 'det')
     return Det.apply(A)
+
+
+def slogdet(A):
+    """(sign, log |det|) of each square matrix, as torch.return_types.linalg_slogdet."""
+    return signed_log_det(A, 'linalg_slogdet')
+
+
+def signed_log_det(A, type_name):
+    """slogdet's result as the named tuple `type_name` (torch.slogdet's is 'slogdet')."""
+    from .ops.linalg import Slogdet
+    _square_matrices(A, 'slogdet')
+    return return_types.named(type_name, ('sign', 'logabsdet'))(*Slogdet.apply(A))
+
+
+def logdet(A):
+    """log det A: nan where det < 0, -inf where it is 0."""
+    from .ops.linalg import Slogdet
+    _square_matrices(A, 'logdet')
+    sign, logabsdet = Slogdet.apply(A)
+    return _F.where(_F.lt(sign, 0), _F.full_like(logabsdet, math.nan), logabsdet)
+
+
+def matrix_power(A, n):
+    """A @ A @ ... (n times) by repeated squaring; the identity for n = 0, powers of the
+    inverse for n < 0."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError("linalg_matrix_power(): argument 'n' (position 2) must be int, not "
+                        f'{type(n).__name__}')
+    _square_matrices(A, 'matrix_power', floating=False)
+    if n == 0:
+        from .creation import eye
+        identity = eye(A.shape[-1], dtype=A.dtype, device=A.device)
+        return _F.expand(identity, list(A.shape)).clone()
+    base = inv(A) if n < 0 else A
+    result, n = None, abs(n)
+    while n:                                   # the binary digits of n, lowest first
+        if n & 1:
+            result = base if result is None else _F.matmul(result, base)
+        n >>= 1
+        if n:
+            base = _F.matmul(base, base)
+    return result
 
 
 def solve(A, B, *, left=True):

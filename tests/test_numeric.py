@@ -1,5 +1,6 @@
 """ops/numeric.py beyond the op table: bincount, the integer and bool cases, aminmax's named
-tuple, and the errors - against PyTorch where it is installed."""
+tuple, and the errors of these and of slogdet, logdet and matrix_power - against PyTorch where
+it is installed."""
 import pickle
 
 import numpy as np
@@ -62,6 +63,10 @@ def error_calls(lib):
         lambda: lib.aminmax(lib.ones(0)),
         lambda: lib.aminmax(lib.ones(2, 0), dim=1),
         lambda: lib.logaddexp2(lib.tensor([1]), lib.tensor([2])),
+        lambda: lib.linalg.slogdet(lib.ones(2, 3)),
+        lambda: lib.logdet(lib.ones(3)),
+        lambda: lib.linalg.matrix_power(lib.ones(2, 2), 1.5),
+        lambda: lib.matrix_power(lib.ones(2, 3), 2),
     ]
 
 
@@ -76,6 +81,12 @@ ERRORS = [
      'has no identity.'),
     (IndexError, 'aminmax: Expected reduction dim 1 to have non-zero size.'),
     (NotImplementedError, '"logaddexp2_cpu" not implemented for \'Long\''),
+    (RuntimeError, 'linalg.slogdet: A must be batches of square matrices, but they are 2 by 3 '
+     'matrices'),
+    (RuntimeError, 'logdet: The input tensor A must have at least 2 dimensions.'),
+    (TypeError, "linalg_matrix_power(): argument 'n' (position 2) must be int, not float"),
+    (RuntimeError, 'linalg.matrix_power: A must be batches of square matrices, but they are 2 '
+     'by 3 matrices'),
 ]
 
 

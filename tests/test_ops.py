@@ -1124,6 +1124,16 @@ OPS = [
     Op('sgn', lambda x: x.sgn(), (M,), np.sign, per(nonzero), gradgrad=False,
        torch_fn=lambda x: x.sign()),            # (PyTorch's sgn backward is a ZeroTensor)
     Op('positive', lambda x: api(x).positive(x) * 1.0, (M,), lambda x: x),
+    Op('slogdet', lambda a: tuple(api(a).linalg.slogdet(a)), ((2, 3, 3),),
+       lambda a: tuple(np.linalg.slogdet(a)), per(well_conditioned)),
+    Op('slogdet/negative', lambda a: tuple(api(a).slogdet(a.flip(-2))), ((3, 3),),
+       lambda a: tuple(np.linalg.slogdet(a[::-1])), per(well_conditioned)),
+    Op('logdet', lambda a: a.logdet(), ((2, 3, 3),), lambda a: np.linalg.slogdet(a)[1],
+       per(well_conditioned)),
+    Op('matrix_power', lambda a: a.matrix_power(3), ((2, 3, 3),),
+       lambda a: np.linalg.matrix_power(a, 3)),
+    Op('matrix_power/negative', lambda a: api(a).linalg.matrix_power(a, -2), ((3, 3),),
+       lambda a: np.linalg.matrix_power(a, -2), per(well_conditioned)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1192,7 +1202,8 @@ ACTIVATION_OPS = {'hardtanh', 'relu6', 'softsign', 'mish', 'selu', 'celu', 'hard
 REQUIRED_OPS |= ACTIVATION_OPS
 REQUIRED_GRADGRAD_OPS |= ACTIVATION_OPS
 REQUIRED_GRADGRAD_OPS |= TORCH_FUNCTION_OPS - {'heaviside'}
-NUMERIC_OPS = {'logit', 'sinc', 'logaddexp2', 'aminmax', 'ravel', 'sgn', 'positive'}
+NUMERIC_OPS = {'logit', 'sinc', 'logaddexp2', 'aminmax', 'ravel', 'sgn', 'positive', 'slogdet',
+               'logdet', 'matrix_power'}
 REQUIRED_OPS |= NUMERIC_OPS
 REQUIRED_GRADGRAD_OPS |= NUMERIC_OPS - {'sgn'}
 

@@ -182,6 +182,32 @@ class Det(Function):
         return scale * inverse.mT
 
 
+class Slogdet(Function):
+    """(sign, log |det|) of each square matrix: log |det| without det's overflow. Only
+    log |det| has a gradient (the sign of a real matrix is piecewise constant)."""
+    node_name = 'LinalgSlogdetBackward0'
+
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabsdet = ctx.backend.xp.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        return sign, logabsdet
+
+    @staticmethod
+    def backward(ctx, gsign, glogabsdet):
+        import numpy as np
+        a, = ctx.saved_tensors
+        if glogabsdet is None:
+            return None
+        # d log|det A| = tr(A^-1 dA): grad_A = grad A^-T (A invertible)
+        try:
+            inverse = Inv.apply(a)
+        except np.linalg.LinAlgError:          # CuPy raises NumPy's class too
+            raise NotImplementedError('linalg.slogdet: the gradient at a singular matrix '
+                                      'needs an SVD, which microtorch does not implement') from None
+        return glogabsdet.unsqueeze(-1).unsqueeze(-1) * inverse.mT
+
+
 class Solve(Function):
     node_name = 'LinalgSolveExBackward0'
 
