@@ -346,7 +346,7 @@ OP_KERNELS = {
                     'where_forward'),
                    ('maximum_backward', 'abs_backward', 'exp2_backward', 'log1p_backward',
                     'div_forward', 'where_forward', 'sum_forward')),
-    'aminmax': (('min_forward', 'max_forward'), ('max_backward',)),
+    'aminmax': (('min_forward', 'max_forward'), ('mul_forward', 'div_forward', 'sum_forward')),
     'ravel': (('view', 'copy'), ('view',)),
     'sgn': (('sign_forward',), ('zeros',)),
     'positive': (('none',), ('none',)),
