@@ -66,6 +66,14 @@ SDPA_CASES = {
     'float-mask': ([(2, 4, 5), (2, 6, 5), (2, 6, 3)],
                    dict(attn_mask=lambda lib: lib.tensor(
                        np.random.default_rng(0).standard_normal((4, 6))))),
+    # a query whose keys are all masked out: zeros and zero gradients, not NaN
+    'fully-masked-row': ([(2, 3, 5), (2, 4, 5), (2, 4, 3)],
+                         dict(attn_mask=lambda lib: lib.tensor(
+                             [[True, False, True, True], [False] * 4, [True] * 4]))),
+    'grouped-query-heads': ([(2, 4, 3, 5), (2, 2, 6, 5), (2, 1, 6, 3)],
+                            dict(enable_gqa=True, is_causal=True)),
+    'causal-more-queries-than-keys': ([(2, 6, 5), (2, 4, 5), (2, 4, 3)],
+                                      dict(is_causal=True)),
 }
 
 
@@ -121,6 +129,14 @@ MHA_CASES = {
                           [(4, 6), (3, 6), (3, 6)], mha_call()),
     'kdim-vdim': (lambda n: n.MultiheadAttention(6, 2, kdim=3, vdim=5, batch_first=True),
                   [(2, 4, 6), (2, 3, 3), (2, 3, 5)], mha_call()),
+    # without weights PyTorch zeroes a query whose keys are all masked out (NaN with them)
+    'fully-masked-query-no-weights': (lambda n: n.MultiheadAttention(6, 3, batch_first=True),
+                                      [(2, 5, 6)] * 3,
+                                      mha_call(key_padding_mask=padding_mask,
+                                               attn_mask=lambda lib: lib.tensor(
+                                                   [[True, True, False, True, False]] +
+                                                   [[False] * 5] * 4),
+                                               need_weights=False)),
 }
 
 
@@ -234,6 +250,46 @@ ERROR_CALLS = [
         is_causal=True),
     lambda lib: lib.nn.functional.scaled_dot_product_attention(
         lib.ones(2, 3), lib.ones(2, 3, dtype=lib.float64), lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), attn_mask=lib.ones(2, 2).long()),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), attn_mask=lib.ones(2, 2).double()),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(3), lib.ones(2, 3), lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), dropout_p=1.5),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(1, 4, 2, 3), lib.ones(1, 3, 2, 3), lib.ones(1, 3, 2, 3), enable_gqa=True),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), enable_gqa=True),
+    lambda lib: lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(4, 2, 8), 2)(
+        lib.ones(3, 2, 4), is_causal=True),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 2, 6), lib.ones(3, 6),
+                                               lib.ones(3, 6)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 6), lib.ones(3, 2, 6),
+                                               lib.ones(3, 2, 6)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 2, 6), lib.ones(3, 2, 6),
+                                               lib.ones(3, 2, 6),
+                                               key_padding_mask=lib.ones(3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 6), lib.ones(3, 6), lib.ones(3, 6),
+                                               key_padding_mask=lib.ones(1, 3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 6), lib.ones(3, 6), lib.ones(3, 6),
+                                               attn_mask=lib.ones(1, 3, 3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 2, 6), lib.ones(3, 2, 6),
+                                               lib.ones(3, 2, 6),
+                                               attn_mask=lib.ones(1, 2, 3, 3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, batch_first=True)(
+        lib.ones(2, 3, 6), lib.ones(2, 4, 6), lib.ones(2, 4, 6),
+        key_padding_mask=lib.ones(4, 2, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 2, 6), lib.ones(4, 2, 6),
+                                               lib.ones(4, 2, 6),
+                                               key_padding_mask=lib.ones(2, 3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, kdim=4, vdim=5)(
+        lib.ones(3, 2, 6), lib.ones(4, 2, 3), lib.ones(4, 2, 5)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, kdim=4, vdim=5)(
+        lib.ones(3, 2, 6), lib.ones(4, 2, 4), lib.ones(4, 2, 4)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, kdim=4, vdim=5)(
+        lib.ones(3, 2, 6), lib.ones(4, 2, 4), lib.ones(3, 2, 5)),
 ]
 
 

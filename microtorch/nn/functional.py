@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype
 from .. import backends as _backends
-from .._size import broadcast_shapes
+from .._size import broadcast_shapes, wrap_dim
 from .._tensor_methods import _inplace
 from ..ops import elementwise as _E
 from ..ops import linalg as _L
@@ -1551,28 +1551,51 @@ def bilinear(input1, input2, weight, bias=None):
     return out if bias is None else out + bias
 
 
+def _safe_softmax(scores):
+    """softmax over the last dim, except that a row masked out entirely (all -inf) gets zero
+    weights and zero gradients, as PyTorch's attention gives, instead of NaN."""
+    dead = (scores == -math.inf).all(-1, keepdim=True)
+    return _F.softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(q k^T * scale + mask) v over the last two dims, scale 1/sqrt(E) by default; a
     bool mask keeps the True positions, a float mask is added, is_causal keeps the lower
-    triangle; dropout_p drops attention weights (always: F.sdpa has no train flag)."""
-    if enable_gqa:
-        raise NotImplementedError('scaled_dot_product_attention: enable_gqa is not supported '
-                                  'by microtorch')
+    triangle (a query whose keys are all masked out gets zeros); dropout_p drops attention
+    weights (always: F.sdpa has no train flag); enable_gqa shares each key/value head among
+    a group of query heads (dim -3)."""
     if query.dtype is not key.dtype or query.dtype is not value.dtype:
         raise RuntimeError('Expected query, key, and value to have the same dtype, but got '
                            f'query.dtype: {_dtype.c_type_name(query.dtype)} key.dtype: '
                            f'{_dtype.c_type_name(key.dtype)} and value.dtype: '
                            f'{_dtype.c_type_name(value.dtype)} instead.')
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
-        raise RuntimeError('scaled_dot_product_attention: query, key and value need at least '
-                           '2 dimensions')
+        raise RuntimeError('Expected query, key, and value to all be  at least 2 dimensional, '
+                           f'but got query.dim: {query.ndim} key.dim: {key.ndim} and value.dim: '
+                           f'{value.ndim} instead.')
+    if (attn_mask is not None and attn_mask.dtype is not _dtype.bool_
+            and attn_mask.dtype is not query.dtype):
+        raise RuntimeError('Expected attn_mask dtype to be bool or float or to match query '
+                           'dtype, but got attn_mask.dtype: '
+                           f'{_dtype.c_type_name(attn_mask.dtype)} and  query.dtype: '
+                           f'{_dtype.c_type_name(query.dtype)} instead.')
+    if dropout_p > 1.0:
+        raise RuntimeError(f'dropout probability has to be between 0 and 1, but got '
+                           f'{dropout_p}')
     if query.shape[-1] != key.shape[-1]:
         raise RuntimeError(f'Expected query and key to have the same embedding dimension, got '
                            f'{query.shape[-1]} and {key.shape[-1]}')
     if is_causal and attn_mask is not None:
         raise RuntimeError('_scaled_dot_product_attention: Explicit attn_mask should not be set '
                            'when is_causal=True')
+    if enable_gqa:           # grouped-query: each key/value head serves a group of queries
+        heads = query.shape[wrap_dim(-3, query.ndim)]
+        if heads % key.shape[-3] or heads % value.shape[-3]:
+            raise RuntimeError('Number of heads in key and value must divide the number of '
+                               'heads in ')
+        key = key.repeat_interleave(heads // key.shape[-3], -3)
+        value = value.repeat_interleave(heads // value.shape[-3], -3)
     from ..creation import ones
     length, source = query.shape[-2], key.shape[-2]
     factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
@@ -1584,7 +1607,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
         else:
             scores = scores + attn_mask
-    weights = _F.softmax(scores, -1)
+    weights = _safe_softmax(scores)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value

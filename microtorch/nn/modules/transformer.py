@@ -94,7 +94,35 @@ class MultiheadAttention(Module):
         biases = (None,) * 3 if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
         return weights, biases
 
-    def _check_inputs(self, query, key, value, batched):
+    def _check_shapes(self, query, key, value, key_padding_mask, attn_mask):
+        """PyTorch's checks of the inputs' and masks' dims, in its order; returns whether the
+        query is batched."""
+        if query.ndim not in (2, 3):
+            raise AssertionError(f'query should be unbatched 2D or batched 3D tensor but '
+                                 f'received {query.ndim}-D query tensor')
+        batched = query.ndim == 3
+        kind = 'batched (3-D)' if batched else 'unbatched (2-D)'
+        if key.ndim != query.ndim or value.ndim != query.ndim:
+            raise AssertionError(f'For {kind} `query`, expected `key` and `value` to be '
+                                 f'{query.ndim}-D but found {key.ndim}-D and {value.ndim}-D '
+                                 'tensors respectively')
+        if key_padding_mask is not None and key_padding_mask.ndim != query.ndim - 1:
+            wanted = '2-D' if batched else '1-D'
+            raise AssertionError(f'For {kind} `query`, expected `key_padding_mask` to be '
+                                 f'`None` or {wanted} but found {key_padding_mask.ndim}-D '
+                                 'tensor instead')
+        if attn_mask is not None:
+            if attn_mask.ndim not in (2, 3):
+                raise AssertionError(f'For {kind} `query`, expected `attn_mask` to be `None`, '
+                                     f'2-D or 3-D but found {attn_mask.ndim}-D tensor instead')
+            wanted = (self.num_heads, query.shape[0], key.shape[0])
+            if not batched and attn_mask.ndim == 3 and tuple(attn_mask.shape) != wanted:
+                raise AssertionError(f'Expected `attn_mask` shape to be {wanted} but got '
+                                     f'{attn_mask.size()}')
+        return batched
+
+    def _check_inputs(self, query, key, value):
+        """The embedding dims and the key/value shapes against each other and the weights."""
         embed = query.shape[-1]
         if embed != self.embed_dim:
             raise AssertionError(f'was expecting embedding dimension of {self.embed_dim}, but '
@@ -102,31 +130,34 @@ class MultiheadAttention(Module):
         if self._qkv_same_embed_dim and tuple(key.shape) != tuple(value.shape):
             raise AssertionError(f'key shape {key.size()} does not match value shape '
                                  f'{value.size()}')
-        if not self._qkv_same_embed_dim and tuple(key.shape[:-1]) != tuple(value.shape[:-1]):
-            dims = slice(0, 2) if batched else slice(0, 1)
-            raise AssertionError(f"key's sequence and batch dims {Size(key.shape[dims])} do "
-                                 f"not match value's {Size(value.shape[dims])}")
+        if not self._qkv_same_embed_dim:
+            if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+                raise AssertionError(f"key's sequence and batch dims {Size(key.shape[:2])} do "
+                                     f"not match value's {Size(value.shape[:2])}")
+            for name, weight, source in (('key', self.k_proj_weight, key),
+                                         ('value', self.v_proj_weight, value)):
+                wanted = (embed, source.shape[-1])
+                if tuple(weight.shape) != wanted:
+                    raise AssertionError(f'expecting {name} weights shape of {wanted}, but got '
+                                         f'{weight.size()}')
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
-        batched = query.ndim == 3
-        if query.ndim not in (2, 3):
-            raise AssertionError(f'query should be unbatched 2D or batched 3D tensor but '
-                                 f'received {query.ndim}-D query tensor')
+        key_padding_mask = _float_mask(key_padding_mask, 'key_padding_mask', attn_mask,
+                                       'attn_mask', query.dtype)
+        attn_mask = _float_mask(attn_mask, 'attn_mask', None, '', query.dtype)
+        batched = self._check_shapes(query, key, value, key_padding_mask, attn_mask)
         if is_causal and attn_mask is None:
             raise RuntimeError('Need attn_mask if specifying the is_causal hint. You may use '
                                'the Transformer module method `generate_square_subsequent_mask` '
                                'to create this mask.')
-        key_padding_mask = _float_mask(key_padding_mask, 'key_padding_mask', attn_mask,
-                                       'attn_mask', query.dtype)
-        attn_mask = _float_mask(attn_mask, 'attn_mask', None, '', query.dtype)
-        self._check_inputs(query, key, value, batched)
         if not batched:                         # (L, E) -> a batch of one
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
                 key_padding_mask = key_padding_mask.unsqueeze(0)
         elif self.batch_first:                  # work in (L, N, E) as PyTorch does
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        self._check_inputs(query, key, value)
         length, batch = query.shape[:2]
         source = key.shape[0]
         heads, head_dim = self.num_heads, self.head_dim
@@ -142,7 +173,9 @@ class MultiheadAttention(Module):
         scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
         if mask is not None:
             scores = scores + mask
-        weights = F.softmax(scores, -1)
+        # without weights PyTorch runs scaled_dot_product_attention: a query whose keys are all
+        # masked out gets zeros there, but NaN from the plain softmax of the weights path
+        weights = F.softmax(scores, -1) if need_weights else F._safe_softmax(scores)
         if self.training and self.dropout > 0.0:
             weights = F.dropout(weights, self.dropout)
         out = (weights @ v).permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim)
@@ -176,9 +209,10 @@ class MultiheadAttention(Module):
             else:
                 raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
         if key_padding_mask is not None:
-            if tuple(key_padding_mask.shape) != (batch, source):
-                raise RuntimeError(f'Expected key_padded_mask.shape equal to {(batch, source)}'
-                                   f', but got {tuple(key_padding_mask.shape)}')
+            for dim, wanted in enumerate((batch, source)):
+                if key_padding_mask.shape[dim] != wanted:
+                    raise AssertionError(f'Expected key_padded_mask.shape[{dim}] to be {wanted},'
+                                         f' but got {key_padding_mask.shape[dim]}')
             padding = key_padding_mask.reshape(batch, 1, 1, source)
             mask = padding if mask is None else mask + padding
         return mask
@@ -245,8 +279,10 @@ class TransformerEncoder(Module):
         self.mask_check = mask_check
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        # only an explicit True reaches the layers (their attention then insists on a mask);
+        # PyTorch's detection of a causal mask for is_causal=None changes no values here
         output = src
         for layer in self.layers:
             output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
-                           is_causal=bool(is_causal) and mask is not None)
+                           is_causal=is_causal is True)
         return output if self.norm is None else self.norm(output)
