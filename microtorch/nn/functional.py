@@ -1412,7 +1412,9 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 # ---- interpolation: source positions computed on the host, then gathers (and lerps) ----------
 
 _INTERPOLATING_MODES = ('linear', 'bilinear', 'bicubic', 'trilinear')
-_MODE_DIMS = {'nearest': None, 'linear': 3, 'bilinear': 4}
+# the input dims each mode takes (None: 3-D to 5-D)
+_MODE_DIMS = {'nearest': None, 'nearest-exact': None, 'area': None, 'linear': 3,
+              'bilinear': 4, 'trilinear': 5, 'bicubic': 4}
 
 
 def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor):
@@ -1453,32 +1455,91 @@ def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor):
     return sizes, [None] * dims if recompute_scale_factor else factors
 
 
-def _nearest_sources(size, out_size, factor):
-    """floor(dst * scale) clamped to the input, scale in float32 as PyTorch's kernel has it."""
+def _nearest_sources(size, out_size, factor, exact=False):
+    """floor(dst * scale) clamped to the input ('nearest-exact': floor((dst + 0.5) * scale)),
+    scale in float32 as PyTorch's kernel has it."""
     scale = np.float32(1.0 / factor) if factor else np.float32(size) / np.float32(out_size)
-    dst = np.arange(out_size, dtype=np.float32)
+    dst = np.arange(out_size, dtype=np.float32) + np.float32(0.5 if exact else 0)
     return np.minimum(np.floor(dst * scale).astype(np.int64), size - 1)
+
+
+def _source_positions(size, out_size, factor, align_corners, np_dtype, cubic=False):
+    """Each output position's (fractional) position in the input."""
+    dst = np.arange(out_size, dtype=np_dtype)
+    if align_corners:
+        scale = np_dtype((size - 1) / (out_size - 1)) if out_size > 1 else np_dtype(0)
+        return dst * scale
+    scale = np_dtype(1.0 / factor) if factor and factor > 0 else np_dtype(size / out_size)
+    src = scale * (dst + np_dtype(0.5)) - np_dtype(0.5)
+    return src if cubic else np.maximum(src, np_dtype(0))
 
 
 def _linear_sources(size, out_size, factor, align_corners, np_dtype):
     """The two neighbours and the weight of the second, for each output position."""
-    dst = np.arange(out_size, dtype=np_dtype)
-    if align_corners:
-        scale = np_dtype((size - 1) / (out_size - 1)) if out_size > 1 else np_dtype(0)
-        src = dst * scale
-    else:
-        scale = np_dtype(1.0 / factor) if factor and factor > 0 else np_dtype(size / out_size)
-        src = np.maximum(scale * (dst + np_dtype(0.5)) - np_dtype(0.5), np_dtype(0))
+    src = _source_positions(size, out_size, factor, align_corners, np_dtype)
     low = src.astype(np.int64)
     high = np.where(low < size - 1, low + 1, low)
     return low, high, np.minimum(src - low, np_dtype(1))
 
 
+def _cubic_sources(size, out_size, factor, align_corners, np_dtype):
+    """The four neighbours (clamped to the input) and their weights: Keys' cubic convolution
+    with a = -0.75, as PyTorch's bicubic."""
+    src = _source_positions(size, out_size, factor, align_corners, np_dtype, cubic=True)
+    floor = np.floor(src)
+    t = src - floor
+    a = np_dtype(-0.75)
+
+    def near(x):                                  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):                                   # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    first = floor.astype(np.int64) - 1
+    return ([np.clip(first + k, 0, size - 1) for k in range(4)],
+            [far(t + 1), near(t), near(1 - t), far(2 - t)])
+
+
+def _check_interpolate_input(input, mode, sizes):
+    """PyTorch's dtype and size checks of each mode's kernel."""
+    dims = input.ndim - 2
+    if not input.is_floating_point():
+        kind = {'nearest': 'nearest', 'nearest-exact': 'nearest', 'linear': 'linear',
+                'bilinear': 'linear', 'trilinear': 'linear', 'bicubic': 'cubic'}.get(mode)
+        if mode == 'area':
+            kernel = 'adaptive_avg_pool3d_cpu' if dims == 3 else 'adaptive_avg_pool2d'
+        elif dims == 2 and kind != 'cubic':
+            kernel = f"upsample_{'nearest' if kind == 'nearest' else 'bilinear'}2d_channels_last"
+        else:
+            kernel = f'compute_indices_weights_{kind}'
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    if mode == 'area':
+        if dims == 3:
+            for dim in range(1, 5):
+                if input.shape[dim] == 0:
+                    raise RuntimeError('adaptive_avg_pool3d(): Expected input to have non-zero '
+                                       'size for non-batch dimensions, but input has sizes '
+                                       f'{list(input.shape)} with dimension {dim} being empty')
+        return
+    if min(input.shape[2:]) <= 0 or min(sizes) <= 0:
+        names = 'DHW'[3 - dims:]
+        shown = [', '.join(f'{name}: {n}' for name, n in zip(names, ns))
+                 for ns in (input.shape[2:], sizes)]
+        raise RuntimeError('Input and output sizes should be greater than 0, but got input '
+                           f"({shown[0]}) {'and ' if dims == 1 else ''}output ({shown[1]})")
+    if input.shape[1] == 0:
+        raise RuntimeError(f'Non-empty {input.ndim}D data tensor expected but got a tensor with '
+                           f'sizes {list(input.shape)}')
+
+
 def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims of (N, C, L) or (N, C, H, W) inputs: 'nearest' picks
-    floor(dst * in / out); 'linear'/'bilinear' mix the two neighbours of each source position
-    (align_corners: the corner pixels' centres line up), one dim after the other."""
+    """Resize the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs one dim
+    after the other: 'nearest' picks floor(dst * in / out) ('nearest-exact' rounds instead),
+    'area' averages PyTorch's adaptive windows, 'linear'/'bilinear'/'trilinear' mix the two
+    neighbours of each source position and 'bicubic' four (align_corners: the corner pixels'
+    centres line up)."""
     from ..creation import tensor
     if mode in ('nearest', 'area', 'nearest-exact'):
         if align_corners is not None:
@@ -1488,31 +1549,53 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
         align_corners = False
     sizes, factors = _interpolate_sizes(input, size, scale_factor, recompute_scale_factor)
     if antialias:
+        if mode not in ('bilinear', 'bicubic', 'lanczos') or input.ndim != 4:
+            raise ValueError('Anti-alias option is restricted to bilinear, bicubic, and lanczos '
+                             'modes and requires a 4-D tensor as input')
         raise NotImplementedError('interpolate: antialias is not supported by microtorch')
-    if mode not in _MODE_DIMS:
-        raise NotImplementedError(f"interpolate: mode '{mode}' is not supported by microtorch "
-                                  "(only 'nearest', 'linear' and 'bilinear')")
-    wanted = _MODE_DIMS[mode]
-    if wanted is not None and input.ndim != wanted and input.ndim in (3, 4, 5):
+    if mode == 'lanczos' and input.ndim == 4:
+        raise ValueError('Lanczos mode requires antialias=True')
+    wanted = _MODE_DIMS.get(mode)
+    if input.ndim not in (3, 4, 5) or mode not in _MODE_DIMS or (
+            wanted == 4 and input.ndim != 4 and mode == 'bicubic'):
+        raise NotImplementedError('Input Error: Only 3D, 4D and 5D input Tensors supported (got '
+                                  f'{input.ndim}D) for the modes: nearest | linear | bilinear | '
+                                  f'bicubic | trilinear | lanczos | area | nearest-exact (got '
+                                  f'{mode})')
+    if wanted is not None and input.ndim != wanted:
         raise NotImplementedError(f'Got {input.ndim}D input, but {mode} mode needs {wanted}D '
                                   'input')
-    if input.ndim not in (3, 4):
-        raise NotImplementedError(f'interpolate: {input.ndim}D inputs are not supported by '
-                                  'microtorch (only 3D and 4D)')
+    _check_interpolate_input(input, mode, sizes)
+    if mode == 'area' and input.ndim < 5:        # PyTorch's own route, with its checks
+        pool = adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d
+        return pool(input, sizes[0] if input.ndim == 3 else sizes)
     out = input
     np_dtype = np.dtype(input._data.dtype).type
     for axis, (n, out_n, factor) in enumerate(zip(input.shape[2:], sizes, factors)):
         dim = 2 + axis
-        if mode == 'nearest':
-            where = tensor(_nearest_sources(n, out_n, factor), device=input.device)
-            out = out.index_select(dim, where)
+        if mode in ('nearest', 'nearest-exact'):
+            where = _nearest_sources(n, out_n, factor, mode == 'nearest-exact')
+            out = out.index_select(dim, tensor(where, device=input.device))
+            continue
+        if mode == 'area':                        # the sizes alone set the windows
+            matrix = _adaptive_average_matrix(n, out_n, input)
+            out = (out.movedim(dim, -1) @ matrix.t()).movedim(-1, dim)
+            continue
+        shape = (out_n,) + (1,) * (input.ndim - 1 - dim)
+
+        def along(index, weight=None):            # the input at index, times weight
+            picked = out.index_select(dim, tensor(index, device=input.device))
+            return picked if weight is None else picked * tensor(
+                weight.reshape(shape), dtype=input.dtype, device=input.device)
+        if mode == 'bicubic':
+            indices, weights = _cubic_sources(n, out_n, factor, align_corners, np_dtype)
+            terms = [along(index, weight) for index, weight in zip(indices, weights)]
+            out = terms[0] + terms[1] + terms[2] + terms[3]
             continue
         low, high, weight = _linear_sources(n, out_n, factor, align_corners, np_dtype)
-        shape = (out_n,) + (1,) * (input.ndim - 1 - dim)
-        weight = tensor(weight.reshape(shape), dtype=input.dtype, device=input.device)
-        first = out.index_select(dim, tensor(low, device=input.device))
-        second = out.index_select(dim, tensor(high, device=input.device))
-        out = first + (second - first) * weight
+        first = along(low)
+        out = first + (along(high) - first) * tensor(weight.reshape(shape), dtype=input.dtype,
+                                                     device=input.device)
     return out
 
 
