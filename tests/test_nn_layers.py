@@ -117,6 +117,20 @@ CASES = {
     'bilinear': (lambda n: n.Bilinear(3, 4, 5), [(6, 3), (6, 4)]),
     'bilinear-no-bias-3d': (lambda n: n.Bilinear(2, 3, 4, bias=False), [(2, 5, 2), (2, 5, 3)]),
     'bilinear-1d': (lambda n: n.Bilinear(2, 3, 4), [(2,), (3,)]),
+    # padding_mode: F.pad's border modes, then an unpadded convolution
+    'conv2d-reflect-same-dilated': (
+        lambda n: n.Conv2d(4, 6, (2, 3), padding='same', dilation=2, padding_mode='reflect'),
+        [(2, 4, 6, 7)]),
+    'conv2d-replicate-strided-groups': (
+        lambda n: n.Conv2d(4, 6, 3, stride=2, padding=(1, 2), groups=2,
+                           padding_mode='replicate'), [(2, 4, 5, 6)]),
+    'conv2d-circular-unbatched-no-bias': (
+        lambda n: n.Conv2d(3, 2, 3, padding=2, bias=False, padding_mode='circular'),
+        [(3, 4, 5)]),
+    'conv1d-circular-same-even-kernel': (
+        lambda n: n.Conv1d(3, 4, 4, padding='same', padding_mode='circular'), [(2, 3, 7)]),
+    'conv1d-reflect-valid': (lambda n: n.Conv1d(3, 4, 3, padding='valid',
+                                                padding_mode='reflect'), [(2, 3, 7)]),
 }
 
 
@@ -166,6 +180,13 @@ FUNCTIONAL_CASES = {
                                                        mode='trilinear', align_corners=True),
                                             [(1, 1, 3, 4, 5)]),
     'interpolate-nearest-3d': (functional('interpolate', size=(5, 2, 7)), [(1, 2, 3, 4, 5)]),
+    'pad-reflect-2d': (functional('pad', (2, 1, 0, 2), mode='reflect'), [(2, 3, 4, 5)]),
+    'pad-reflect-negative': (functional('pad', (-1, 2), mode='reflect'), [(2, 3, 4)]),
+    'pad-replicate-3d': (functional('pad', (1, 0, 2, 3, 4, 1), mode='replicate'),
+                         [(1, 2, 2, 3, 4)]),
+    'pad-circular-1d': (functional('pad', [3, 2], mode='circular'), [(3, 4)]),
+    'pad-circular-negative': (functional('pad', (-1, 2, 1, 1), mode='circular'),
+                              [(1, 2, 3, 4)]),
 }
 
 
@@ -393,6 +414,21 @@ ERROR_CALLS = [
     lambda F, lib: F.interpolate(lib.ones(1, 1, 3), size=4, mode='bicubic'),
     lambda F, lib: F.interpolate(lib.ones(1, 1, 3, 3, 3), size=4, mode='bilinear'),
     lambda F, lib: F.interpolate(lib.ones(1, 1, 3, 3), size=4, mode='cubic'),
+    lambda F, lib: F.pad(lib.ones(1, 1, 3), (3, 3), mode='reflect'),
+    lambda F, lib: F.pad(lib.ones(1, 1, 3, 3), (0, 0, 3, 1), mode='reflect'),
+    lambda F, lib: F.pad(lib.ones(1, 1, 3), (4, 0), mode='circular'),
+    lambda F, lib: F.pad(lib.ones(3), (1, 1), mode='replicate'),
+    lambda F, lib: F.pad(lib.ones(1, 1, 3, 3), (1, 1), mode='reflect'),
+    lambda F, lib: F.pad(lib.ones(1, 0, 3), (1, 1), mode='replicate'),
+    lambda F, lib: F.pad(lib.ones(1, 2, 3), (1, 1), mode='reflect', value=1.0),
+    lambda F, lib: F.pad(lib.ones(1, 2, 3), (1, 1), mode='edge'),
+    lambda F, lib: lib.nn.Conv1d(2, 2, 3, padding=3, padding_mode='reflect')(lib.ones(1, 2, 3)),
+    # PyTorch shows output_size as given and the input's sizes from dim 2, even unbatched
+    lambda F, lib: lib.nn.ConvTranspose2d(4, 6, 3, stride=2)(lib.ones(4, 5, 5),
+                                                            output_size=(4, 14, 12)),
+    lambda F, lib: lib.nn.ConvTranspose1d(4, 6, 3, stride=2)(lib.ones(4, 5), output_size=[9]),
+    lambda F, lib: lib.nn.ConvTranspose2d(4, 6, 3, stride=2)(lib.ones(1, 4, 5, 5),
+                                                            output_size=(1, 6, 14, 12)),
 ]
 
 

@@ -705,18 +705,67 @@ def logsigmoid(input):
     return -softplus(-input)
 
 
+def _border_sources(size, before, after, mode):
+    """The input positions a reflect / replicate / circular padding of one dim reads."""
+    positions = np.arange(-before, size + after)
+    if mode == 'replicate':
+        return np.clip(positions, 0, size - 1)
+    if mode == 'circular':
+        return positions % size
+    return (size - 1) - np.abs((size - 1) - np.abs(positions))       # reflect about the ends
+
+
+def _pad_by_gathers(input, pad, mode):
+    """reflect / replicate / circular padding: one gather of computed positions per dim,
+    after PyTorch's checks."""
+    from ..creation import tensor
+    dims = len(pad) // 2
+    if dims not in (1, 2, 3) or input.ndim not in (dims + 1, dims + 2):
+        raise NotImplementedError(
+            f'Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n'
+            'Supported combinations for non-constant padding:\n'
+            '  - 2D or 3D input: padding size = 2 (pads last dimension)\n'
+            '  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n'
+            '  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)')
+    if mode != 'circular' and 0 in input.shape[input.ndim - dims - 1:]:
+        raise RuntimeError(f'Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with '
+                           'possibly 0 batch size and other non-zero dimensions for input, but '
+                           f'got: {list(input.shape)}')
+    out = input
+    for i in range(dims):
+        dim, (before, after) = input.ndim - 1 - i, pad[2 * i:2 * i + 2]
+        size = input.shape[dim]
+        if mode == 'reflect' and (before >= size or after >= size):
+            raise RuntimeError(f'Argument #{4 + 2 * i}: Padding size should be less than the '
+                               'corresponding input dimension, but got: padding '
+                               f'({before}, {after}) at dimension {dim} of input '
+                               f'{list(input.shape)}')
+        if mode == 'circular' and (before > size or after > size):
+            raise RuntimeError('Padding value causes wrapping around more than once.')
+        if mode == 'circular' and min(before, after) < 0:     # crop first, then wrap that
+            start = max(-before, 0)
+            out = out.narrow(dim, start, size - start - max(-after, 0))
+            size, before, after = out.shape[dim], max(before, 0), max(after, 0)
+        where = _border_sources(size, before, after, mode)
+        out = out.index_select(dim, tensor(where, device=input.device))
+    return out
+
+
 def pad(input, pad, mode='constant', value=None):
-    """Constant padding: pad = (left, right) for the last dim, then the dim before, ...;
-    negative amounts crop. Other modes are not implemented."""
-    if mode != 'constant':
-        raise NotImplementedError(f"pad: mode '{mode}' is not supported by microtorch (only "
-                                  "'constant')")
+    """pad = (left, right) for the last dim, then the dim before, ...: constant (negative
+    amounts crop), reflect, replicate or circular."""
+    if mode not in ('constant', 'reflect', 'replicate', 'circular'):
+        raise NotImplementedError(f'Unrecognised padding mode {mode}')
     if len(pad) % 2:
         raise RuntimeError('Padding length must be divisible by 2')
     if len(pad) // 2 > input.ndim:
         raise RuntimeError('Padding length should be less than or equal to two times the '
                            f'input dimension but got padding length {len(pad)} and input of '
                            f'dimension {input.ndim}')
+    if mode != 'constant':
+        if value is not None and value != 0:
+            raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+        return _pad_by_gathers(input, tuple(pad), mode)
     from ..creation import full
     out = input
     for i in range(len(pad) // 2):
