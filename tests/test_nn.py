@@ -1164,6 +1164,19 @@ LAYER_CASES = {
         a, lib.tensor([[0.0, 0.5, 0.5], [0.25, 0.0, 0.75]], dtype=a.dtype), reduction='none')),
     'kl_div-mean': (((2, 3), (2, 3)), lambda lib, a, b: lib.nn.functional.kl_div(
         a, b.sigmoid())),
+    # ceil_mode: a last, partial window when it starts inside the input or its left padding
+    'max_pool2d-ceil': (((2, 3, 7, 8),), lambda lib, x: lib.nn.MaxPool2d(
+        3, 2, 1, dilation=(2, 1), ceil_mode=True)(x)),
+    'max_pool1d-ceil-unbatched': (((3, 9),), lambda lib, x: lib.nn.functional.max_pool1d(
+        x, 2, 3, 1, ceil_mode=True)),
+    'avg_pool2d-ceil-count-pad': (((2, 3, 7, 8),), lambda lib, x: lib.nn.AvgPool2d(
+        (3, 2), (2, 3), (1, 0), ceil_mode=True)(x)),
+    'avg_pool2d-ceil-exclude-pad': (((1, 2, 5, 6),), lambda lib, x: lib.nn.functional.avg_pool2d(
+        x, 2, 2, 1, ceil_mode=True, count_include_pad=False)),
+    'avg_pool2d-ceil-divisor': (((1, 2, 5, 5),), lambda lib, x: lib.nn.functional.avg_pool2d(
+        x, 3, 3, ceil_mode=True, divisor_override=2)),
+    'avg_pool1d-ceil': (((2, 3, 9),), lambda lib, x: lib.nn.AvgPool1d(
+        3, 2, 1, ceil_mode=True, count_include_pad=False)(x)),
 }
 
 

@@ -187,6 +187,10 @@ FUNCTIONAL_CASES = {
     'pad-circular-1d': (functional('pad', [3, 2], mode='circular'), [(3, 4)]),
     'pad-circular-negative': (functional('pad', (-1, 2, 1, 1), mode='circular'),
                               [(1, 2, 3, 4)]),
+    'max_pool2d-ceil-indices': (functional('max_pool2d', 3, 2, 1, (2, 1), ceil_mode=True,
+                                           return_indices=True), [(2, 3, 7, 8)]),
+    'max_pool1d-ceil-indices-unbatched': (functional('max_pool1d', 2, 3, 1, ceil_mode=True,
+                                                     return_indices=True), [(3, 9)]),
 }
 
 

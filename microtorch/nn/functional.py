@@ -906,13 +906,32 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
-def _pool_shape_check(x, kernel, stride, padding, dilation):
+def _pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
+    """PyTorch's pooled length; ceil_mode keeps a last, partial window when it starts inside
+    the input or its left padding."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def _ceil_overhang(x, kernel, stride, padding, dilation, ceil_mode):
+    """How far ceil_mode's last windows reach past the padded input, per spatial dim."""
+    if not ceil_mode:
+        return (0, 0)
+    return tuple(max((_pool_out_size(n, k, s, p, d, True) - 1) * s + d * (k - 1) + 1
+                     - (n + 2 * p), 0)
+                 for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
+
+
+def _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode=False):
     for p, k, d in zip(padding, kernel, dilation):
         if p * 2 > d * (k - 1) + 1:
             raise RuntimeError(f'pad should be at most half of effective kernel size, but got '
                                f'pad={p}, kernel_size={k} and dilation={d}')
     channels, height, width = x.shape[1:]
-    sizes = [(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, p, d, k, s in
+    sizes = [_pool_out_size(n, k, s, p, d, ceil_mode) for n, p, d, k, s in
              zip((height, width), padding, dilation, kernel, stride)]
     if min(sizes) < 1:
         raise RuntimeError(f'Given input size: ({channels}x{height}x{width}). Calculated output '
@@ -923,15 +942,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """The largest value of each window (its first, if several); padding counts as -inf. With
     return_indices, where each came from, as an index into the input's H * W."""
-    if ceil_mode:
-        raise NotImplementedError('max_pool2d: ceil_mode=True is not supported by microtorch')
     x, unbatched = _batched(input, 'max_pool2d')
     kernel = _pair(kernel_size, 'kernel_size')
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
     padding, dilation = _pair(padding, 'padding'), _pair(dilation, 'dilation')
-    _pool_shape_check(x, kernel, stride, padding, dilation)
-    ph, pw = padding
-    padded = pad(x, (pw, pw, ph, ph), value=-math.inf) if ph or pw else x
+    _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode)
+    (ph, pw), (eh, ew) = padding, _ceil_overhang(x, kernel, stride, padding, dilation, ceil_mode)
+    padded = pad(x, (pw, pw + ew, ph, ph + eh), value=-math.inf) if ph or pw or eh or ew else x
     windows = _windows(padded, kernel, stride, dilation)
     n, c, out_h, out_w = windows.shape[:4]
     values, where_in = windows.reshape(n, c, out_h, out_w, -1).max(-1)
@@ -949,29 +966,33 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """The mean of each window; zero padding counts in the mean unless count_include_pad is
-    False; divisor_override replaces the count."""
-    if ceil_mode:
-        raise NotImplementedError('avg_pool2d: ceil_mode=True is not supported by microtorch')
+    False (ceil_mode's overhang past the padding never counts); divisor_override replaces the
+    count."""
     x, unbatched = _batched(input, 'avg_pool2d')
     kernel = _pair(kernel_size, 'kernel_size')
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
     padding = _pair(padding, 'padding')
     if 0 in stride:
         raise RuntimeError('stride should not be zero')
-    _pool_shape_check(x, kernel, stride, padding, (1, 1))
-    ph, pw = padding
-    padded = pad(x, (pw, pw, ph, ph)) if ph or pw else x
+    _pool_shape_check(x, kernel, stride, padding, (1, 1), ceil_mode)
+    (ph, pw), (eh, ew) = padding, _ceil_overhang(x, kernel, stride, padding, (1, 1), ceil_mode)
+    padded = pad(x, (pw, pw + ew, ph, ph + eh)) if ph or pw or eh or ew else x
     windows = _windows(padded, kernel, stride, (1, 1))
     total = windows.sum((-2, -1))
     if divisor_override:
         out = total / divisor_override
-    elif count_include_pad or not (ph or pw):
+    elif not (eh or ew) and (count_include_pad or not (ph or pw)):
         out = total / (kernel[0] * kernel[1])
-    else:                                     # count the window's elements inside the input
+    else:                                     # count what the mean takes in of each window
         from ..creation import ones
-        inside = pad(ones(1, 1, x.shape[2], x.shape[3], dtype=x.dtype, device=x.device),
-                     (pw, pw, ph, ph))
-        out = total / _windows(inside, kernel, stride, (1, 1)).sum((-2, -1))
+        height, width = x.shape[2], x.shape[3]
+        if count_include_pad:
+            counted = pad(ones(1, 1, height + 2 * ph, width + 2 * pw, dtype=x.dtype,
+                               device=x.device), (0, ew, 0, eh))
+        else:
+            counted = pad(ones(1, 1, height, width, dtype=x.dtype, device=x.device),
+                          (pw, pw + ew, ph, ph + eh))
+        out = total / _windows(counted, kernel, stride, (1, 1)).sum((-2, -1))
     return out.squeeze(0) if unbatched else out
 
 
@@ -1015,13 +1036,11 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if dilation <= 0:
         raise RuntimeError(f'max_pool1d() dilation must be greater than zero, but got '
                            f'{dilation}')
-    length = (input.shape[-1] + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+    length = _pool_out_size(input.shape[-1], kernel, stride, padding, dilation, ceil_mode)
     if length < 1:
         raise RuntimeError(f'max_pool1d() Invalid computed output size: {length}')
-    if ceil_mode:
-        raise NotImplementedError('max_pool1d: ceil_mode=True is not supported by microtorch')
     out = max_pool2d(input.unsqueeze(-2), (1, kernel), (1, stride), (0, padding),
-                     (1, dilation), return_indices=return_indices)
+                     (1, dilation), ceil_mode, return_indices)
     if return_indices:
         return out[0].squeeze(-2), out[1].squeeze(-2)
     return out.squeeze(-2)
@@ -1037,8 +1056,6 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         raise RuntimeError(f'Expected 2 to 3 dimensions, but got {input.ndim}-dimensional '
                            "tensor for argument #1 'self' (while checking arguments for "
                            'avg_pool1d)')
-    if ceil_mode:
-        raise NotImplementedError('avg_pool1d: ceil_mode=True is not supported by microtorch')
     out = avg_pool2d(input.unsqueeze(-2), (1, kernel), (1, stride), (0, padding), ceil_mode,
                      count_include_pad)
     return out.squeeze(-2)
