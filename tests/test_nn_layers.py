@@ -220,6 +220,28 @@ def test_instance_norm_running_stats_match_torch(torch):
                                    theirs(torch.tensor(x)).numpy(), rtol=1e-10, atol=1e-12)
 
 
+def test_instance_norm_tracked_on_one_sample_and_empty_batches_match_torch(torch):
+    """One sample (or an unbatched input) folds to as many rows as channels; an empty batch
+    leaves NaN running statistics in PyTorch and GroupNorm/BatchNorm pass it through."""
+    x = np.random.default_rng(1).standard_normal((1, 3, 5))
+    for shape in ((1, 3, 5), (3, 5), (0, 3, 5)):
+        affine = 0 not in shape                   # PyTorch's affine fails on an empty batch
+        theirs = torch.nn.InstanceNorm1d(3, track_running_stats=True, affine=affine).double()
+        mine = nn.InstanceNorm1d(3, track_running_stats=True, affine=affine).double()
+        values = x.reshape(shape) if 0 not in shape else np.zeros(shape)
+        out = host(mine(microtorch.tensor(values)))
+        np.testing.assert_allclose(out, theirs(torch.tensor(values)).detach().numpy(),
+                                   rtol=1e-10, atol=1e-12)
+        for key, value in theirs.state_dict().items():
+            np.testing.assert_allclose(host(mine.state_dict()[key]), value.numpy(), rtol=1e-12)
+    for make in (lambda n: n.GroupNorm(2, 4), lambda n: n.BatchNorm2d(4)):
+        theirs, mine = make(torch.nn), make(nn)
+        assert tuple(mine(microtorch.ones(0, 4, 2, 3)).shape) == \
+            tuple(theirs(torch.ones(0, 4, 2, 3)).shape)
+        for key, value in theirs.state_dict().items():
+            np.testing.assert_array_equal(host(mine.state_dict()[key]), value.numpy())
+
+
 def test_conv_transpose_output_size_matches_torch(torch):
     theirs, mine = torch.nn.ConvTranspose2d(2, 3, 3, stride=2), nn.ConvTranspose2d(2, 3, 3,
                                                                                   stride=2)
@@ -433,6 +455,8 @@ ERROR_CALLS = [
     lambda F, lib: lib.nn.ConvTranspose1d(4, 6, 3, stride=2)(lib.ones(4, 5), output_size=[9]),
     lambda F, lib: lib.nn.ConvTranspose2d(4, 6, 3, stride=2)(lib.ones(1, 4, 5, 5),
                                                             output_size=(1, 6, 14, 12)),
+    lambda F, lib: F.batch_norm(lib.ones(1, 0), None, None, training=True),
+    lambda F, lib: F.instance_norm(lib.ones(2, 3, 1)),
 ]
 
 

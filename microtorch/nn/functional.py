@@ -580,7 +580,7 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, training):
             raise RuntimeError(f'{name} should contain {channels} elements not {stat.numel()}')
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError('running_mean must be defined in evaluation mode')
-    if training and input.numel() // channels <= 1:
+    if training and input.shape[0] * math.prod(input.shape[2:]) == 1:   # an empty batch passes
         raise ValueError('Expected more than 1 value per channel when training, got input '
                          f'size {input.shape!r}')
 
@@ -591,6 +591,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     (updating the running statistics in place, the variance's unbiased), the running ones
     otherwise."""
     _check_batch_norm(input, running_mean, running_var, weight, bias, training)
+    if input.numel() == 0:                      # nothing to normalise, no statistics to track
+        return input.clone()
     dims = (0,) + tuple(range(2, input.ndim))
     if training:
         count = input.numel() // input.shape[1]
@@ -1127,7 +1129,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f'Expected {name} to be a vector of size equal to the number of '
                                f'channels in input, but got {name} of shape '
                                f'{list(param.shape)} and input of shape {list(input.shape)}')
-    grouped = input.reshape(input.shape[0], num_groups, -1)
+    grouped = input.reshape(input.shape[0], num_groups,                # no -1: N may be 0
+                            (channels // num_groups) * math.prod(input.shape[2:]))
     mean = grouped.mean(-1, keepdim=True)
     var = grouped.var(-1, unbiased=False, keepdim=True)
     out = ((grouped - mean) * (var + eps).rsqrt()).reshape(input.shape)
@@ -1338,8 +1341,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                          'Expected 2 or more dimensions (got 0)')
     n, channels = input.shape[:2]
     if use_input_stats:
-        spatial = input.numel() // (n * channels) if n * channels else 0
-        if spatial <= 1:
+        spatial = math.prod(input.shape[2:])     # an empty batch or empty positions pass
+        if spatial == 1:
             raise ValueError('Expected more than 1 spatial element when training, got input '
                              f'size {input.shape!r}')
     for name, stat in (('running_mean', running_mean), ('running_var', running_var),
