@@ -435,9 +435,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """Class indices (N,) for input (N, C), (N, d...) for (N, C, d...), () for (C,); or
     class probabilities of input's shape."""
     reduction = _reduction(size_average, reduce, reduction)
-    if label_smoothing:
-        raise NotImplementedError('cross_entropy: label_smoothing is not supported by '
-                                  'microtorch yet')
+    if label_smoothing > 1.0:
+        raise RuntimeError(f'label_smoothing must be between 0.0 and 1.0. Got: '
+                           f'{label_smoothing}')
     probabilities = target.shape == input.shape
     if probabilities and not target.is_floating_point():
         raise RuntimeError('Expected floating point type for target with class '
@@ -450,14 +450,38 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _check_class_weight(input, weight, input.shape[class_dim])
     if probabilities:
         _require_log_softmax_input(input, class_dim)
+        if label_smoothing > 0:               # mix the targets with the uniform distribution
+            n_classes = input.shape[class_dim]
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
         return _soft_cross_entropy(input, target, weight, reduction, class_dim)
     _F.check_same_device(input, target)
     _require_log_softmax_input(input, class_dim)
     unbatched = input.ndim == 1
     input, target = _class_targets(input, target, ignore_index)
-    weight = None if weight is None else weight.detach()._data
-    out = _LS.CrossEntropy.apply(input, target, reduction, weight, ignore_index)
+    out = _LS.CrossEntropy.apply(input, target, reduction,
+                                 None if weight is None else weight.detach()._data, ignore_index)
+    if label_smoothing > 0:
+        out = (1 - label_smoothing) * out + label_smoothing * _smoothing_term(
+            input, target, weight, reduction, ignore_index)
     return out.reshape(()) if unbatched and reduction == 'none' else out
+
+
+def _smoothing_term(input, target, weight, reduction, ignore_index):
+    """label_smoothing's share, PyTorch's: -sum_c w_c log_softmax(input)_c / C per sample (0
+    where ignored); its mean divides by the kept targets' weights (or their count)."""
+    logp = _F.log_softmax(input, 1)
+    if weight is not None:
+        logp = logp * weight.detach().reshape([1, -1] + [1] * (input.ndim - 2))
+    keep = target != ignore_index
+    loss = (-logp.sum(1)).masked_fill(keep.logical_not(), 0.0) / input.shape[1]
+    if reduction == 'none':
+        return loss
+    if reduction == 'sum':
+        return loss.sum()
+    kept = keep.to(input.dtype)
+    if weight is not None:
+        kept = kept * weight.detach()[target.where(keep, 0)]
+    return loss.sum() / kept.sum()
 
 
 def _check_class_weight(input, weight, n_classes):
@@ -516,7 +540,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == 'none':
         return losses.reshape(()) if unbatched else losses
     total = losses.sum()
-    return total if reduction == 'sum' else total / weights.sum()
+    if reduction == 'sum':
+        return total
+    # every target ignored: NaN (0 / 0) as PyTorch's, but zero gradients rather than NaN
+    total_weight = weights.sum()
+    empty = total_weight == 0
+    return (total / total_weight.masked_fill(empty, 1.0)).masked_fill(empty, math.nan)
 
 
 def _require_log_softmax_input(input, class_dim):
@@ -1191,9 +1220,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_
     if log_target:
         pointwise = target.exp() * (target - input)
     else:
-        nonzero = target != 0
-        plogp = (target * target.where(nonzero, 1.0).log()).where(nonzero, 0.0)
-        pointwise = plogp - target * input
+        # xlogy: 0 at target 0, and there PyTorch's gradient of the target (NaN)
+        pointwise = target.xlogy(target) - target * input
     if reduction == 'none':
         return pointwise
     if reduction == 'mean':
