@@ -228,6 +228,45 @@ def test_mask_type_mismatch_warns_as_torch(torch):
     assert run(microtorch) == run(torch)
 
 
+def test_encoder_inference_with_padding_zeroes_padded_positions_as_torch(torch):
+    """Eval mode with nothing to differentiate and a left-aligned padding mask: PyTorch runs
+    the kept positions as a nested tensor and pads the output back with zeros (before the
+    final norm); with gradients, or a mask that is not left-aligned, it computes them all."""
+    def make(lib):
+        layer = lib.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+        return lib.nn.TransformerEncoder(layer, 2, norm=lib.nn.LayerNorm(8)).eval()
+    theirs, mine = make(torch), make(microtorch)
+    mine.load_state_dict({k: microtorch.tensor(v.detach().numpy())
+                          for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(2).standard_normal((2, 4, 8))
+    for padded in ([[0, 0, 1, 1], [0, 0, 0, 1]], [[0, 1, 0, 1], [0, 0, 0, 0]]):
+        mask = np.array(padded) > 0
+        for grad in (False, True):
+            outs = []
+            for lib, module in ((torch, theirs), (microtorch, mine)):
+                with (lib.enable_grad() if grad else lib.no_grad()), \
+                        warnings.catch_warnings():
+                    warnings.simplefilter('ignore')           # PyTorch's nested-tensor notice
+                    outs.append(module(lib.tensor(x, dtype=lib.float32),
+                                       src_key_padding_mask=lib.tensor(mask)))
+            np.testing.assert_allclose(host(outs[1]), outs[0].detach().numpy(), rtol=1e-4,
+                                       atol=2e-5)
+
+
+def test_encoder_nested_tensor_flag_and_warning_match_torch(torch):
+    for kwargs in ({}, dict(batch_first=True), dict(batch_first=True, norm_first=True),
+                   dict(batch_first=True, activation='gelu', bias=False)):
+        flags = []
+        for lib in (torch, microtorch):
+            layer = lib.nn.TransformerEncoderLayer(8, 2, 16, **kwargs)
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter('always')
+                encoder = lib.nn.TransformerEncoder(layer, 1)
+            flags.append((encoder.use_nested_tensor, layer.activation_relu_or_gelu,
+                          [str(w.message) for w in record]))
+        assert flags[0] == flags[1]
+
+
 ERROR_CALLS = [
     lambda lib: lib.nn.MultiheadAttention(6, 4),
     lambda lib: lib.nn.MultiheadAttention(0, 2),

@@ -6,6 +6,7 @@ import math
 import warnings
 
 from ... import _dtype
+from ...autograd.grad_mode import is_grad_enabled
 from ..._size import Size
 from ...creation import empty, zeros_like
 from .. import functional as F
@@ -247,6 +248,14 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _activation_function(activation)
+        # PyTorch's marker of the activations its fused inference path knows (1 relu, 2 gelu)
+        from .activation import GELU, ReLU
+        if activation is F.relu or isinstance(activation, ReLU):
+            self.activation_relu_or_gelu = 1
+        elif activation is F.gelu or isinstance(activation, GELU):
+            self.activation_relu_or_gelu = 2
+        else:
+            self.activation_relu_or_gelu = 0
         self.activation = activation
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
@@ -274,15 +283,71 @@ class TransformerEncoder(Module):
         super().__init__()
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers, self.norm = num_layers, norm
-        # microtorch has no nested tensors: the flag is kept, never used
-        self.enable_nested_tensor, self.use_nested_tensor = enable_nested_tensor, False
-        self.mask_check = mask_check
+        self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
+        reason = _why_no_nested_tensor(encoder_layer)
+        if enable_nested_tensor and reason:
+            warnings.warn(f'enable_nested_tensor is True, but self.use_nested_tensor is False '
+                          f'because {reason}', UserWarning, stacklevel=2)
+        self.use_nested_tensor = enable_nested_tensor and not reason
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        kept = self._nested_kept_positions(src, mask, src_key_padding_mask)
+        if kept is not None:                  # padded positions dropped: keys masked alike
+            src_key_padding_mask = kept.logical_not()
         # only an explicit True reaches the layers (their attention then insists on a mask);
         # PyTorch's detection of a causal mask for is_causal=None changes no values here
         output = src
         for layer in self.layers:
             output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                            is_causal=is_causal is True)
+        if kept is not None:                  # as PyTorch's nested tensor padded back with 0
+            output = output.masked_fill(kept.logical_not().unsqueeze(-1), 0.0)
         return output if self.norm is None else self.norm(output)
+
+    def _nested_kept_positions(self, src, mask, src_key_padding_mask):
+        """PyTorch runs an inference call (eval, nothing to differentiate) with a padding
+        mask as a nested tensor of the kept positions, and its output has zeros at the padded
+        ones. Returns the (N, S) kept positions when that path applies, else None."""
+        first = self.layers[0]
+        if (not self.use_nested_tensor or first.training or src.ndim != 3
+                or src_key_padding_mask is None or mask is not None):
+            return None
+        kept = (src_key_padding_mask == 0 if src_key_padding_mask.is_floating_point()
+                else src_key_padding_mask.logical_not())
+        if self.mask_check and not _left_aligned(kept):
+            return None
+        attn = first.self_attn
+        tensors = [src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
+                   attn.out_proj.bias, first.norm1.weight, first.norm1.bias,
+                   first.norm2.weight, first.norm2.bias, first.linear1.weight,
+                   first.linear1.bias, first.linear2.weight, first.linear2.bias]
+        if is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+            return None
+        return kept
+
+
+def _left_aligned(kept):
+    """Whether each row of kept is some Trues followed only by Falses."""
+    as_int = kept.long()
+    return bool((as_int[:, 1:] <= as_int[:, :-1]).all()) if kept.shape[1] > 1 else True
+
+
+def _why_no_nested_tensor(layer):
+    """PyTorch's reason (its wording) for not running an encoder of such layers as nested
+    tensors, or ''."""
+    name = 'encoder_layer'
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f'{name} was not TransformerEncoderLayer'
+    attn = layer.self_attn
+    for failed, reason in (
+            (layer.norm_first, 'norm_first was True'),
+            (not attn.batch_first, 'self_attn.batch_first was not True(use batch_first for '
+                                   'better inference performance)'),
+            (not attn._qkv_same_embed_dim, 'self_attn._qkv_same_embed_dim was not True'),
+            (attn.in_proj_bias is None, 'self_attn was passed bias=False'),
+            (not layer.activation_relu_or_gelu, 'activation_relu_or_gelu was not True'),
+            (layer.norm1.eps != layer.norm2.eps, f'norm1.eps was not equal to {name}.norm2.eps'),
+            (attn.num_heads % 2 == 1, 'self_attn.num_heads is odd')):
+        if failed:
+            return f'{name}.{reason}'
+    return ''
