@@ -384,6 +384,17 @@ def _in_unit_interval(t):
     return bool(xp.all((t._data >= 0) & (t._data <= 1)))     # NaN fails, as in PyTorch
 
 
+def _check_expands_to(weight, shape):
+    """binary_cross_entropy expands its weight to the input's shape: PyTorch's error for a
+    size that is neither 1 nor the input's (more dims: _constant's error)."""
+    for back in range(1, min(weight.ndim, len(shape)) + 1):
+        size = weight.shape[-back]
+        if size not in (1, shape[-back]):
+            raise RuntimeError(f'Attempting to broadcast a dimension of length {size} at '
+                               f'-{back}! Mismatching argument at index 1 had {weight.size()};'
+                               f' but expected shape should be broadcastable to {list(shape)}')
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction='mean'):
     reduction = _reduction(size_average, reduce, reduction)
@@ -398,6 +409,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if not input.is_floating_point():
         raise NotImplementedError('"binary_cross_entropy" not implemented for '
                                   f"'{_type_name(input.dtype)}'")
+    if weight is not None:
+        _check_expands_to(weight, input.shape)
     weight = _constant(weight, input)
     if not _in_unit_interval(input):
         raise RuntimeError('all elements of input should be between 0 and 1')
