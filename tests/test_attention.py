@@ -137,6 +137,18 @@ MHA_CASES = {
                                                    [[True, True, False, True, False]] +
                                                    [[False] * 5] * 4),
                                                need_weights=False)),
+    # a learned key/value and a zero one appended to every sequence (masks padded to match)
+    'bias-kv-zero-attn-masks': (lambda n: n.MultiheadAttention(6, 2, add_bias_kv=True,
+                                                                add_zero_attn=True),
+                                [(3, 2, 6), (5, 2, 6), (5, 2, 6)],
+                                mha_call(key_padding_mask=padding_mask,
+                                         attn_mask=lambda lib: causal_bool(lib, 3, 5))),
+    'bias-kv-batch-first-kdim-per-head': (
+        lambda n: n.MultiheadAttention(6, 3, add_bias_kv=True, kdim=4, batch_first=True),
+        [(2, 3, 6), (2, 4, 4), (2, 4, 6)], mha_call(average_attn_weights=False)),
+    'zero-attn-unbatched-no-weights': (
+        lambda n: n.MultiheadAttention(6, 2, add_zero_attn=True, bias=False),
+        [(4, 6), (3, 6), (3, 6)], mha_call(need_weights=False)),
 }
 
 
@@ -189,6 +201,8 @@ def test_mha_initialisation_and_defaults():
     assert np.abs(values).max() <= bound and np.abs(values).max() > 0.8 * bound
     assert not host(attn.in_proj_bias).any() and not host(attn.out_proj.bias).any()
     assert attn.head_dim == 4 and attn._qkv_same_embed_dim and attn.bias_k is None
+    with_bias = nn.MultiheadAttention(8, 2, add_bias_kv=True)
+    assert tuple(with_bias.bias_k.shape) == (1, 1, 8) and host(with_bias.bias_v).std() > 0
 
 
 def test_dropout_is_respected_in_train_mode():
@@ -329,6 +343,12 @@ ERROR_CALLS = [
         lib.ones(3, 2, 6), lib.ones(4, 2, 4), lib.ones(4, 2, 4)),
     lambda lib: lib.nn.MultiheadAttention(6, 2, kdim=4, vdim=5)(
         lib.ones(3, 2, 6), lib.ones(4, 2, 4), lib.ones(3, 2, 5)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, add_bias_kv=True)(
+        lib.ones(3, 2, 6), lib.ones(5, 2, 6), lib.ones(5, 2, 6),
+        key_padding_mask=lib.ones(2, 4, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, add_zero_attn=True)(
+        lib.ones(3, 2, 6), lib.ones(5, 2, 6), lib.ones(5, 2, 6),
+        attn_mask=lib.ones(3, 6, dtype=lib.bool)),
 ]
 
 

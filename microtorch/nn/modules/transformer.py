@@ -8,7 +8,8 @@ import warnings
 from ... import _dtype
 from ...autograd.grad_mode import is_grad_enabled
 from ..._size import Size
-from ...creation import empty, zeros_like
+from ...creation import empty, zeros, zeros_like
+from ...ops import functional as _F
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -46,9 +47,6 @@ class MultiheadAttention(Module):
             raise ValueError(f'embed_dim and num_heads must be greater than 0, got '
                              f'embed_dim={embed_dim} and num_heads={num_heads} instead')
         super().__init__()
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError('MultiheadAttention: add_bias_kv and add_zero_attn are not '
-                                      'supported by microtorch')
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
@@ -73,7 +71,11 @@ class MultiheadAttention(Module):
             self.register_parameter('in_proj_bias', None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
                                                         **kwargs)
-        self.bias_k = self.bias_v = None
+        if add_bias_kv:                         # a learned extra key and value
+            self.bias_k = Parameter(empty((1, 1, embed_dim), **kwargs))
+            self.bias_v = Parameter(empty((1, 1, embed_dim), **kwargs))
+        else:
+            self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
@@ -86,6 +88,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def _projections(self):
         if self._qkv_same_embed_dim:
@@ -168,9 +173,22 @@ class MultiheadAttention(Module):
             return x.reshape(size, batch * heads, head_dim).transpose(0, 1).reshape(
                 batch, heads, size, head_dim)
         q = split_heads(F.linear(query, wq, bq), length)
-        k = split_heads(F.linear(key, wk, bk), source)
-        v = split_heads(F.linear(value, wv, bv), source)
-        mask = self._merged_mask(attn_mask, key_padding_mask, batch, length, source)
+        attn_mask = self._attn_mask(attn_mask, batch, length, source)
+        k, v = F.linear(key, wk, bk), F.linear(value, wv, bv)
+        extra = 0                               # keys added to each sequence
+        if self.bias_k is not None:
+            k = _F.cat([k, self.bias_k.expand(1, batch, self.embed_dim)])
+            v = _F.cat([v, self.bias_v.expand(1, batch, self.embed_dim)])
+            extra += 1
+        k, v = split_heads(k, source + extra), split_heads(v, source + extra)
+        if self.add_zero_attn:
+            nothing = zeros((batch, heads, 1, head_dim), dtype=k.dtype, device=k.device)
+            k, v = _F.cat([k, nothing], 2), _F.cat([v, nothing], 2)
+            extra += 1
+        if extra:                               # the added keys are never masked out
+            attn_mask, key_padding_mask = (None if m is None else F.pad(m, (0, extra))
+                                           for m in (attn_mask, key_padding_mask))
+        mask = self._with_padding_mask(attn_mask, key_padding_mask, batch, source + extra)
         scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
         if mask is not None:
             scores = scores + mask
@@ -191,24 +209,26 @@ class MultiheadAttention(Module):
             weights = weights.mean(1)
         return out, (weights if batched else weights.squeeze(0))
 
-    def _merged_mask(self, attn_mask, key_padding_mask, batch, length, source):
-        """attn_mask ((L, S) or (N * heads, L, S)) and key_padding_mask ((N, S)) added up as
-        one (N, heads, L, S)-broadcastable float mask."""
-        mask = None
-        if attn_mask is not None:
-            if attn_mask.ndim == 2:
-                if tuple(attn_mask.shape) != (length, source):
-                    raise RuntimeError(f'The shape of the 2D attn_mask is {attn_mask.size()}, '
-                                       f'but should be {(length, source)}.')
-                mask = attn_mask
-            elif attn_mask.ndim == 3:
-                wanted = (batch * self.num_heads, length, source)
-                if tuple(attn_mask.shape) != wanted:
-                    raise RuntimeError(f'The shape of the 3D attn_mask is {attn_mask.size()}, '
-                                       f'but should be {wanted}.')
-                mask = attn_mask.reshape(batch, self.num_heads, length, source)
-            else:
-                raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+    def _attn_mask(self, attn_mask, batch, length, source):
+        """attn_mask ((L, S) or (N * heads, L, S)) as an (N, heads, L, S)-broadcastable float
+        mask, after PyTorch's shape checks."""
+        if attn_mask is None:
+            return None
+        if attn_mask.ndim == 2:
+            if tuple(attn_mask.shape) != (length, source):
+                raise RuntimeError(f'The shape of the 2D attn_mask is {attn_mask.size()}, '
+                                   f'but should be {(length, source)}.')
+            return attn_mask
+        if attn_mask.ndim == 3:
+            wanted = (batch * self.num_heads, length, source)
+            if tuple(attn_mask.shape) != wanted:
+                raise RuntimeError(f'The shape of the 3D attn_mask is {attn_mask.size()}, '
+                                   f'but should be {wanted}.')
+            return attn_mask.reshape(batch, self.num_heads, length, source)
+        raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+
+    def _with_padding_mask(self, mask, key_padding_mask, batch, source):
+        """mask plus key_padding_mask ((N, S)), checked, as one broadcastable float mask."""
         if key_padding_mask is not None:
             for dim, wanted in enumerate((batch, source)):
                 if key_padding_mask.shape[dim] != wanted:
