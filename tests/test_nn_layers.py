@@ -457,6 +457,11 @@ ERROR_CALLS = [
                                                             output_size=(1, 6, 14, 12)),
     lambda F, lib: F.batch_norm(lib.ones(1, 0), None, None, training=True),
     lambda F, lib: F.instance_norm(lib.ones(2, 3, 1)),
+    # PyTorch words these with a set: the same order within one process
+    lambda F, lib: lib.nn.Conv2d(3, 3, 3, padding='foo'),
+    lambda F, lib: lib.nn.Conv1d(3, 3, 3, padding_mode='edge'),
+    lambda F, lib: F.conv2d(lib.ones(1, 3, 5, 5), lib.ones(2, 3, 2, 2), padding='same',
+                            stride=2),
 ]
 
 

@@ -906,7 +906,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
         if padding not in ('same', 'valid'):
             raise RuntimeError(f"Invalid padding string: '{padding}'")
         if padding == 'same' and stride != (1,) * dims:
-            raise ValueError("padding='same' is not supported for strided convolutions")
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
         sides = (_same_padding(kernel, dilation) if padding == 'same' else [(0, 0)] * dims)
     else:
         sides = [(p, p) for p in _ntuple(padding, 'padding', dims, weight_dims)]

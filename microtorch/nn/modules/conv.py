@@ -33,8 +33,9 @@ class _ConvNd(Module):
         self.stride, self.dilation = _ntuple(stride, dims), _ntuple(dilation, dims)
         if isinstance(padding, str):
             if padding not in ('same', 'valid'):
+                # a set, as PyTorch words it: its order is the process's string hashing's
                 raise ValueError(f"Invalid padding string '{padding}', should be one of "
-                                 "{'valid', 'same'}")
+                                 f"{ {'same', 'valid'} }")
             if padding == 'same' and self.stride != (1,) * dims:
                 raise ValueError("padding='same' is not supported for strided convolutions")
             self.padding = padding
