@@ -60,9 +60,8 @@ class _ConvNd(Module):
         """F.pad's amounts (last dim first) for a padding_mode other than 'zeros'."""
         if self.padding == 'valid':
             return (0, 0) * self._dims
-        if self.padding == 'same':                # the odd one out goes after
-            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-            pairs = [(total // 2, total - total // 2) for total in totals]
+        if self.padding == 'same':
+            pairs = F._same_padding(self.kernel_size, self.dilation)
         else:
             pairs = [(p, p) for p in self.padding]
         return tuple(amount for pair in reversed(pairs) for amount in pair)
