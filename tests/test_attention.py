@@ -66,6 +66,14 @@ SDPA_CASES = {
     'float-mask': ([(2, 4, 5), (2, 6, 5), (2, 6, 3)],
                    dict(attn_mask=lambda lib: lib.tensor(
                        np.random.default_rng(0).standard_normal((4, 6))))),
+    # a query whose keys are all masked out: zeros and zero gradients, not NaN
+    'fully-masked-row': ([(2, 3, 5), (2, 4, 5), (2, 4, 3)],
+                         dict(attn_mask=lambda lib: lib.tensor(
+                             [[True, False, True, True], [False] * 4, [True] * 4]))),
+    'grouped-query-heads': ([(2, 4, 3, 5), (2, 2, 6, 5), (2, 1, 6, 3)],
+                            dict(enable_gqa=True, is_causal=True)),
+    'causal-more-queries-than-keys': ([(2, 6, 5), (2, 4, 5), (2, 4, 3)],
+                                      dict(is_causal=True)),
 }
 
 
@@ -121,6 +129,26 @@ MHA_CASES = {
                           [(4, 6), (3, 6), (3, 6)], mha_call()),
     'kdim-vdim': (lambda n: n.MultiheadAttention(6, 2, kdim=3, vdim=5, batch_first=True),
                   [(2, 4, 6), (2, 3, 3), (2, 3, 5)], mha_call()),
+    # without weights PyTorch zeroes a query whose keys are all masked out (NaN with them)
+    'fully-masked-query-no-weights': (lambda n: n.MultiheadAttention(6, 3, batch_first=True),
+                                      [(2, 5, 6)] * 3,
+                                      mha_call(key_padding_mask=padding_mask,
+                                               attn_mask=lambda lib: lib.tensor(
+                                                   [[True, True, False, True, False]] +
+                                                   [[False] * 5] * 4),
+                                               need_weights=False)),
+    # a learned key/value and a zero one appended to every sequence (masks padded to match)
+    'bias-kv-zero-attn-masks': (lambda n: n.MultiheadAttention(6, 2, add_bias_kv=True,
+                                                                add_zero_attn=True),
+                                [(3, 2, 6), (5, 2, 6), (5, 2, 6)],
+                                mha_call(key_padding_mask=padding_mask,
+                                         attn_mask=lambda lib: causal_bool(lib, 3, 5))),
+    'bias-kv-batch-first-kdim-per-head': (
+        lambda n: n.MultiheadAttention(6, 3, add_bias_kv=True, kdim=4, batch_first=True),
+        [(2, 3, 6), (2, 4, 4), (2, 4, 6)], mha_call(average_attn_weights=False)),
+    'zero-attn-unbatched-no-weights': (
+        lambda n: n.MultiheadAttention(6, 2, add_zero_attn=True, bias=False),
+        [(4, 6), (3, 6), (3, 6)], mha_call(need_weights=False)),
 }
 
 
@@ -173,6 +201,8 @@ def test_mha_initialisation_and_defaults():
     assert np.abs(values).max() <= bound and np.abs(values).max() > 0.8 * bound
     assert not host(attn.in_proj_bias).any() and not host(attn.out_proj.bias).any()
     assert attn.head_dim == 4 and attn._qkv_same_embed_dim and attn.bias_k is None
+    with_bias = nn.MultiheadAttention(8, 2, add_bias_kv=True)
+    assert tuple(with_bias.bias_k.shape) == (1, 1, 8) and host(with_bias.bias_v).std() > 0
 
 
 def test_dropout_is_respected_in_train_mode():
@@ -212,6 +242,45 @@ def test_mask_type_mismatch_warns_as_torch(torch):
     assert run(microtorch) == run(torch)
 
 
+def test_encoder_inference_with_padding_zeroes_padded_positions_as_torch(torch):
+    """Eval mode with nothing to differentiate and a left-aligned padding mask: PyTorch runs
+    the kept positions as a nested tensor and pads the output back with zeros (before the
+    final norm); with gradients, or a mask that is not left-aligned, it computes them all."""
+    def make(lib):
+        layer = lib.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+        return lib.nn.TransformerEncoder(layer, 2, norm=lib.nn.LayerNorm(8)).eval()
+    theirs, mine = make(torch), make(microtorch)
+    mine.load_state_dict({k: microtorch.tensor(v.detach().numpy())
+                          for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(2).standard_normal((2, 4, 8))
+    for padded in ([[0, 0, 1, 1], [0, 0, 0, 1]], [[0, 1, 0, 1], [0, 0, 0, 0]]):
+        mask = np.array(padded) > 0
+        for grad in (False, True):
+            outs = []
+            for lib, module in ((torch, theirs), (microtorch, mine)):
+                with (lib.enable_grad() if grad else lib.no_grad()), \
+                        warnings.catch_warnings():
+                    warnings.simplefilter('ignore')           # PyTorch's nested-tensor notice
+                    outs.append(module(lib.tensor(x, dtype=lib.float32),
+                                       src_key_padding_mask=lib.tensor(mask)))
+            np.testing.assert_allclose(host(outs[1]), outs[0].detach().numpy(), rtol=1e-4,
+                                       atol=2e-5)
+
+
+def test_encoder_nested_tensor_flag_and_warning_match_torch(torch):
+    for kwargs in ({}, dict(batch_first=True), dict(batch_first=True, norm_first=True),
+                   dict(batch_first=True, activation='gelu', bias=False)):
+        flags = []
+        for lib in (torch, microtorch):
+            layer = lib.nn.TransformerEncoderLayer(8, 2, 16, **kwargs)
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter('always')
+                encoder = lib.nn.TransformerEncoder(layer, 1)
+            flags.append((encoder.use_nested_tensor, layer.activation_relu_or_gelu,
+                          [str(w.message) for w in record]))
+        assert flags[0] == flags[1]
+
+
 ERROR_CALLS = [
     lambda lib: lib.nn.MultiheadAttention(6, 4),
     lambda lib: lib.nn.MultiheadAttention(0, 2),
@@ -234,6 +303,52 @@ ERROR_CALLS = [
         is_causal=True),
     lambda lib: lib.nn.functional.scaled_dot_product_attention(
         lib.ones(2, 3), lib.ones(2, 3, dtype=lib.float64), lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), attn_mask=lib.ones(2, 2).long()),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), attn_mask=lib.ones(2, 2).double()),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(3), lib.ones(2, 3), lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), dropout_p=1.5),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(1, 4, 2, 3), lib.ones(1, 3, 2, 3), lib.ones(1, 3, 2, 3), enable_gqa=True),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), enable_gqa=True),
+    lambda lib: lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(4, 2, 8), 2)(
+        lib.ones(3, 2, 4), is_causal=True),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 2, 6), lib.ones(3, 6),
+                                               lib.ones(3, 6)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 6), lib.ones(3, 2, 6),
+                                               lib.ones(3, 2, 6)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 2, 6), lib.ones(3, 2, 6),
+                                               lib.ones(3, 2, 6),
+                                               key_padding_mask=lib.ones(3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 6), lib.ones(3, 6), lib.ones(3, 6),
+                                               key_padding_mask=lib.ones(1, 3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 6), lib.ones(3, 6), lib.ones(3, 6),
+                                               attn_mask=lib.ones(1, 3, 3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 2, 6), lib.ones(3, 2, 6),
+                                               lib.ones(3, 2, 6),
+                                               attn_mask=lib.ones(1, 2, 3, 3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, batch_first=True)(
+        lib.ones(2, 3, 6), lib.ones(2, 4, 6), lib.ones(2, 4, 6),
+        key_padding_mask=lib.ones(4, 2, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2)(lib.ones(3, 2, 6), lib.ones(4, 2, 6),
+                                               lib.ones(4, 2, 6),
+                                               key_padding_mask=lib.ones(2, 3, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, kdim=4, vdim=5)(
+        lib.ones(3, 2, 6), lib.ones(4, 2, 3), lib.ones(4, 2, 5)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, kdim=4, vdim=5)(
+        lib.ones(3, 2, 6), lib.ones(4, 2, 4), lib.ones(4, 2, 4)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, kdim=4, vdim=5)(
+        lib.ones(3, 2, 6), lib.ones(4, 2, 4), lib.ones(3, 2, 5)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, add_bias_kv=True)(
+        lib.ones(3, 2, 6), lib.ones(5, 2, 6), lib.ones(5, 2, 6),
+        key_padding_mask=lib.ones(2, 4, dtype=lib.bool)),
+    lambda lib: lib.nn.MultiheadAttention(6, 2, add_zero_attn=True)(
+        lib.ones(3, 2, 6), lib.ones(5, 2, 6), lib.ones(5, 2, 6),
+        attn_mask=lib.ones(3, 6, dtype=lib.bool)),
 ]
 
 

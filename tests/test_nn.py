@@ -589,6 +589,64 @@ def _numpy_losses(x, y, t):
     ]
 
 
+def _loss_and_grads(lib, fn, arrays):
+    """fn(lib, *tensors) on float64 leaves made from arrays: the loss and every leaf's grad."""
+    leaves = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+    loss = fn(lib, *leaves)
+    weights = lib.tensor(np.random.default_rng(4).standard_normal(tuple(loss.shape)))
+    (loss * weights).sum().backward()
+    return [loss.detach()] + [t.grad for t in leaves]
+
+
+LOGITS = np.random.default_rng(6).standard_normal((4, 3, 2))
+# Losses PyTorch computes in ways that were missing or differed: (fn(lib, *leaves), arrays).
+LOSS_GRAD_CASES = {
+    **{f'label-smoothing-{reduction}': (lambda lib, x, reduction=reduction: (
+        lib.nn.functional.cross_entropy(x, lib.tensor([[0, 2], [1, 1], [2, 0], [1, 2]]),
+                                        weight=lib.tensor([0.5, 2.0, 1.0], dtype=x.dtype),
+                                        ignore_index=1, reduction=reduction,
+                                        label_smoothing=0.2)), [LOGITS])
+       for reduction in ('none', 'mean', 'sum')},
+    'label-smoothing-unbatched-module': (lambda lib, x: lib.nn.CrossEntropyLoss(
+        label_smoothing=0.4)(x[0, :, 0], lib.tensor(2)), [LOGITS]),
+    'label-smoothing-probabilities': (lambda lib, x, p: lib.nn.functional.cross_entropy(
+        x, p.softmax(1), label_smoothing=0.3, weight=lib.tensor([1.0, 3.0, 0.5],
+                                                                 dtype=x.dtype)),
+        [LOGITS, LOGITS[::-1].copy()]),
+    # every target ignored: NaN, with zero gradients
+    'nll-all-ignored': (lambda lib, x: lib.nn.functional.nll_loss(
+        x, lib.tensor([[1, 1]] * 4), ignore_index=1), [LOGITS]),
+    # the target's gradient, -logit(input), unclamped at inputs of 0 and 1
+    'bce-target-at-0-and-1': (lambda lib, x, t: lib.nn.functional.binary_cross_entropy(
+        x, t, reduction='sum'), [np.array([0.0, 1.0, 0.3, 1e-200]),
+                                 np.array([1.0, 0.0, 0.5, 1.0])]),
+    # xlogy's gradient at a target of 0 (NaN in PyTorch)
+    'kl-div-zero-target': (lambda lib, x, t: lib.nn.functional.kl_div(
+        x, t * lib.tensor([[0.0, 1.0, 1.0]] * 2, dtype=t.dtype), reduction='batchmean'),
+        [np.log(np.full((2, 3), 0.3)), np.full((2, 3), 0.5)]),
+}
+
+
+@pytest.mark.parametrize('name', list(LOSS_GRAD_CASES))
+def test_loss_values_and_gradients_match_torch(name, torch):
+    fn, arrays = LOSS_GRAD_CASES[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        mine, theirs = _loss_and_grads(microtorch, fn, arrays), _loss_and_grads(torch, fn, arrays)
+    for m, t in zip(mine, theirs):        # NaN where PyTorch has NaN
+        np.testing.assert_allclose(host(m), t.numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_label_smoothing_above_one_is_refused_as_torch(torch):
+    for target in (lambda lib: lib.tensor([1, 0]), lambda lib: lib.ones(2, 3) / 3):
+        with pytest.raises(RuntimeError) as expected:
+            torch.nn.functional.cross_entropy(torch.ones(2, 3), target(torch),
+                                              label_smoothing=1.5)
+        with pytest.raises(RuntimeError) as got:
+            F.cross_entropy(microtorch.ones(2, 3), target(microtorch), label_smoothing=1.5)
+        assert str(got.value) == str(expected.value)
+
+
 def test_losses_against_numpy():
     rng = np.random.default_rng(1)
     x, y = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
@@ -796,6 +854,11 @@ ERROR_CALLS = [
     lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 9), 3, stride=(1, 1)),
     lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 9), 3, padding=(1, 1)),
     lambda F, lib: F.avg_pool1d(lib.ones(1, 1, 9), 3, stride=0),
+    lambda F, lib: F.binary_cross_entropy(lib.ones(3, 4) / 2, lib.ones(3, 4), lib.ones(3)),
+    lambda F, lib: F.binary_cross_entropy(lib.ones(3, 4) / 2, lib.ones(3, 4), lib.ones(4, 1)),
+    lambda F, lib: F.binary_cross_entropy(lib.ones(3, 4) / 2, lib.ones(3, 4),
+                                          lib.ones(5, 3, 4)),
+    lambda F, lib: F.cross_entropy(lib.ones(3, 4), lib.tensor([1, 2, 5]), label_smoothing=0.1),
 ]
 
 
@@ -1225,6 +1288,19 @@ LAYER_CASES = {
         a, lib.tensor([[0.0, 0.5, 0.5], [0.25, 0.0, 0.75]], dtype=a.dtype), reduction='none')),
     'kl_div-mean': (((2, 3), (2, 3)), lambda lib, a, b: lib.nn.functional.kl_div(
         a, b.sigmoid())),
+    # ceil_mode: a last, partial window when it starts inside the input or its left padding
+    'max_pool2d-ceil': (((2, 3, 7, 8),), lambda lib, x: lib.nn.MaxPool2d(
+        3, 2, 1, dilation=(2, 1), ceil_mode=True)(x)),
+    'max_pool1d-ceil-unbatched': (((3, 9),), lambda lib, x: lib.nn.functional.max_pool1d(
+        x, 2, 3, 1, ceil_mode=True)),
+    'avg_pool2d-ceil-count-pad': (((2, 3, 7, 8),), lambda lib, x: lib.nn.AvgPool2d(
+        (3, 2), (2, 3), (1, 0), ceil_mode=True)(x)),
+    'avg_pool2d-ceil-exclude-pad': (((1, 2, 5, 6),), lambda lib, x: lib.nn.functional.avg_pool2d(
+        x, 2, 2, 1, ceil_mode=True, count_include_pad=False)),
+    'avg_pool2d-ceil-divisor': (((1, 2, 5, 5),), lambda lib, x: lib.nn.functional.avg_pool2d(
+        x, 3, 3, ceil_mode=True, divisor_override=2)),
+    'avg_pool1d-ceil': (((2, 3, 9),), lambda lib, x: lib.nn.AvgPool1d(
+        3, 2, 1, ceil_mode=True, count_include_pad=False)(x)),
 }
 
 

@@ -117,6 +117,20 @@ CASES = {
     'bilinear': (lambda n: n.Bilinear(3, 4, 5), [(6, 3), (6, 4)]),
     'bilinear-no-bias-3d': (lambda n: n.Bilinear(2, 3, 4, bias=False), [(2, 5, 2), (2, 5, 3)]),
     'bilinear-1d': (lambda n: n.Bilinear(2, 3, 4), [(2,), (3,)]),
+    # padding_mode: F.pad's border modes, then an unpadded convolution
+    'conv2d-reflect-same-dilated': (
+        lambda n: n.Conv2d(4, 6, (2, 3), padding='same', dilation=2, padding_mode='reflect'),
+        [(2, 4, 6, 7)]),
+    'conv2d-replicate-strided-groups': (
+        lambda n: n.Conv2d(4, 6, 3, stride=2, padding=(1, 2), groups=2,
+                           padding_mode='replicate'), [(2, 4, 5, 6)]),
+    'conv2d-circular-unbatched-no-bias': (
+        lambda n: n.Conv2d(3, 2, 3, padding=2, bias=False, padding_mode='circular'),
+        [(3, 4, 5)]),
+    'conv1d-circular-same-even-kernel': (
+        lambda n: n.Conv1d(3, 4, 4, padding='same', padding_mode='circular'), [(2, 3, 7)]),
+    'conv1d-reflect-valid': (lambda n: n.Conv1d(3, 4, 3, padding='valid',
+                                                padding_mode='reflect'), [(2, 3, 7)]),
 }
 
 
@@ -148,6 +162,35 @@ FUNCTIONAL_CASES = {
     'interpolate-linear-size-list': (functional('interpolate', size=[9], mode='linear'),
                                      [(2, 2, 4)]),
     'bilinear': (functional('bilinear'), [(3, 2), (3, 4), (5, 2, 4), (5,)]),
+    'interpolate-nearest-exact': (functional('interpolate', scale_factor=(1.7, 0.6),
+                                             mode='nearest-exact'), [(1, 2, 4, 5)]),
+    'interpolate-area-1d': (functional('interpolate', size=4, mode='area'), [(2, 2, 7)]),
+    'interpolate-area-2d-scale': (functional('interpolate', scale_factor=0.7, mode='area'),
+                                  [(1, 2, 5, 6)]),
+    'interpolate-area-3d': (functional('interpolate', size=(2, 5, 3), mode='area'),
+                            [(1, 2, 3, 4, 5)]),
+    'interpolate-bicubic': (functional('interpolate', scale_factor=(1.7, 0.8), mode='bicubic'),
+                            [(1, 2, 4, 6)]),
+    'interpolate-bicubic-align-corners': (functional('interpolate', size=(7, 3),
+                                                     mode='bicubic', align_corners=True),
+                                          [(2, 1, 4, 5)]),
+    'interpolate-trilinear': (functional('interpolate', scale_factor=(1.5, 0.75, 2.0),
+                                         mode='trilinear'), [(1, 2, 3, 4, 5)]),
+    'interpolate-trilinear-align-corners': (functional('interpolate', size=(4, 3, 6),
+                                                       mode='trilinear', align_corners=True),
+                                            [(1, 1, 3, 4, 5)]),
+    'interpolate-nearest-3d': (functional('interpolate', size=(5, 2, 7)), [(1, 2, 3, 4, 5)]),
+    'pad-reflect-2d': (functional('pad', (2, 1, 0, 2), mode='reflect'), [(2, 3, 4, 5)]),
+    'pad-reflect-negative': (functional('pad', (-1, 2), mode='reflect'), [(2, 3, 4)]),
+    'pad-replicate-3d': (functional('pad', (1, 0, 2, 3, 4, 1), mode='replicate'),
+                         [(1, 2, 2, 3, 4)]),
+    'pad-circular-1d': (functional('pad', [3, 2], mode='circular'), [(3, 4)]),
+    'pad-circular-negative': (functional('pad', (-1, 2, 1, 1), mode='circular'),
+                              [(1, 2, 3, 4)]),
+    'max_pool2d-ceil-indices': (functional('max_pool2d', 3, 2, 1, (2, 1), ceil_mode=True,
+                                           return_indices=True), [(2, 3, 7, 8)]),
+    'max_pool1d-ceil-indices-unbatched': (functional('max_pool1d', 2, 3, 1, ceil_mode=True,
+                                                     return_indices=True), [(3, 9)]),
 }
 
 
@@ -175,6 +218,28 @@ def test_instance_norm_running_stats_match_torch(torch):
         theirs.eval(), mine.eval()
         np.testing.assert_allclose(host(mine(microtorch.tensor(x))),
                                    theirs(torch.tensor(x)).numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_instance_norm_tracked_on_one_sample_and_empty_batches_match_torch(torch):
+    """One sample (or an unbatched input) folds to as many rows as channels; an empty batch
+    leaves NaN running statistics in PyTorch and GroupNorm/BatchNorm pass it through."""
+    x = np.random.default_rng(1).standard_normal((1, 3, 5))
+    for shape in ((1, 3, 5), (3, 5), (0, 3, 5)):
+        affine = 0 not in shape                   # PyTorch's affine fails on an empty batch
+        theirs = torch.nn.InstanceNorm1d(3, track_running_stats=True, affine=affine).double()
+        mine = nn.InstanceNorm1d(3, track_running_stats=True, affine=affine).double()
+        values = x.reshape(shape) if 0 not in shape else np.zeros(shape)
+        out = host(mine(microtorch.tensor(values)))
+        np.testing.assert_allclose(out, theirs(torch.tensor(values)).detach().numpy(),
+                                   rtol=1e-10, atol=1e-12)
+        for key, value in theirs.state_dict().items():
+            np.testing.assert_allclose(host(mine.state_dict()[key]), value.numpy(), rtol=1e-12)
+    for make in (lambda n: n.GroupNorm(2, 4), lambda n: n.BatchNorm2d(4)):
+        theirs, mine = make(torch.nn), make(nn)
+        assert tuple(mine(microtorch.ones(0, 4, 2, 3)).shape) == \
+            tuple(theirs(torch.ones(0, 4, 2, 3)).shape)
+        for key, value in theirs.state_dict().items():
+            np.testing.assert_array_equal(host(mine.state_dict()[key]), value.numpy())
 
 
 def test_conv_transpose_output_size_matches_torch(torch):
@@ -362,6 +427,41 @@ ERROR_CALLS = [
     lambda F, lib: F.bilinear(lib.ones(2, 5, 3), lib.ones(2, 4, 4), lib.ones(5, 3, 4)),
     lambda F, lib: F.bilinear(lib.ones(2, 3), lib.ones(2, 2, 4), lib.ones(5, 3, 4)),
     lambda F, lib: F.bilinear(lib.ones(2, 3), lib.ones(2, 4), lib.ones(5, 3, 4), lib.ones(1, 5)),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3, 3), size=0),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3), scale_factor=0.2, mode='linear'),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 0, 3, 3), size=2, mode='trilinear'),
+    lambda F, lib: F.interpolate(lib.ones(1, 0, 3, 3), size=4, mode='bicubic'),
+    lambda F, lib: F.interpolate(lib.ones(1, 0, 3, 3, 3), size=4, mode='area'),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3, 3).long(), size=4, mode='bilinear'),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3).long(), size=4),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3, 3).long(), size=4, mode='area'),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3), size=4, mode='linear', antialias=True),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3, 3), size=4, mode='lanczos'),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3), size=4, mode='bicubic'),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3, 3, 3), size=4, mode='bilinear'),
+    lambda F, lib: F.interpolate(lib.ones(1, 1, 3, 3), size=4, mode='cubic'),
+    lambda F, lib: F.pad(lib.ones(1, 1, 3), (3, 3), mode='reflect'),
+    lambda F, lib: F.pad(lib.ones(1, 1, 3, 3), (0, 0, 3, 1), mode='reflect'),
+    lambda F, lib: F.pad(lib.ones(1, 1, 3), (4, 0), mode='circular'),
+    lambda F, lib: F.pad(lib.ones(3), (1, 1), mode='replicate'),
+    lambda F, lib: F.pad(lib.ones(1, 1, 3, 3), (1, 1), mode='reflect'),
+    lambda F, lib: F.pad(lib.ones(1, 0, 3), (1, 1), mode='replicate'),
+    lambda F, lib: F.pad(lib.ones(1, 2, 3), (1, 1), mode='reflect', value=1.0),
+    lambda F, lib: F.pad(lib.ones(1, 2, 3), (1, 1), mode='edge'),
+    lambda F, lib: lib.nn.Conv1d(2, 2, 3, padding=3, padding_mode='reflect')(lib.ones(1, 2, 3)),
+    # PyTorch shows output_size as given and the input's sizes from dim 2, even unbatched
+    lambda F, lib: lib.nn.ConvTranspose2d(4, 6, 3, stride=2)(lib.ones(4, 5, 5),
+                                                            output_size=(4, 14, 12)),
+    lambda F, lib: lib.nn.ConvTranspose1d(4, 6, 3, stride=2)(lib.ones(4, 5), output_size=[9]),
+    lambda F, lib: lib.nn.ConvTranspose2d(4, 6, 3, stride=2)(lib.ones(1, 4, 5, 5),
+                                                            output_size=(1, 6, 14, 12)),
+    lambda F, lib: F.batch_norm(lib.ones(1, 0), None, None, training=True),
+    lambda F, lib: F.instance_norm(lib.ones(2, 3, 1)),
+    # PyTorch words these with a set: the same order within one process
+    lambda F, lib: lib.nn.Conv2d(3, 3, 3, padding='foo'),
+    lambda F, lib: lib.nn.Conv1d(3, 3, 3, padding_mode='edge'),
+    lambda F, lib: F.conv2d(lib.ones(1, 3, 5, 5), lib.ones(2, 3, 2, 2), padding='same',
+                            stride=2),
 ]
 
 

@@ -113,6 +113,14 @@ LAYERS = {
                                 (3, 4, 4), []),
     'gru-unbatched': (lambda n: n.GRU(4, 3, 2), (5, 4), [(2, 3)]),
     'gru-eval-dropout': (lambda n: n.GRU(4, 3, 2, dropout=0.5).eval(), (5, 2, 4), []),
+    # proj_size: h (and so each later layer's input) is proj_size wide, c stays hidden_size
+    'lstm-proj': (lambda n: n.LSTM(4, 3, proj_size=2), (5, 2, 4), [(1, 2, 2), (1, 2, 3)]),
+    'lstm-proj-stacked-bidirectional-batch-first': (
+        lambda n: n.LSTM(4, 3, 3, bidirectional=True, batch_first=True, proj_size=1),
+        (2, 5, 4), [(6, 2, 1), (6, 2, 3)]),
+    'lstm-proj-no-bias-no-state': (lambda n: n.LSTM(4, 3, 2, bias=False, proj_size=2),
+                                   (5, 2, 4), []),
+    'lstm-proj-unbatched': (lambda n: n.LSTM(4, 3, 2, proj_size=2), (5, 4), [(2, 2), (2, 3)]),
 }
 
 
@@ -165,9 +173,11 @@ def test_initialisation_bounds_and_seeding():
 
 
 def test_parameter_shapes_match_torch(torch):
-    for args in [(4, 3), (4, 3, 3), (4, 3, 2, True, True, 0.0, True)]:
-        for name in ('LSTM', 'GRU'):
-            mine, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    for args, kwargs in [((4, 3), {}), ((4, 3, 3), {}), ((4, 3, 2, True, True, 0.0, True), {}),
+                         ((4, 3, 2), {'proj_size': 2, 'bidirectional': True})]:
+        for name in ('LSTM', 'GRU') if not kwargs else ('LSTM',):
+            mine = getattr(nn, name)(*args, **kwargs)
+            theirs = getattr(torch.nn, name)(*args, **kwargs)
             assert [(k, tuple(v.shape)) for k, v in mine.state_dict().items()] == \
                 [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
             assert repr(mine) == repr(theirs)
@@ -259,6 +269,13 @@ ERROR_CALLS = [
     lambda lib: lib.nn.LSTM(4, 3)(lib.ones(2, 1, 5), (lib.ones(2, 1, 3), lib.ones(1, 1, 3))),
     lambda lib: lib.nn.GRU(4, 3)(lib.ones(2, 2, 2, 4)),
     lambda lib: lib.nn.GRU(4, 3, 2, bidirectional=True)(lib.ones(2, 2, 4), lib.ones(2, 2, 3)),
+    lambda lib: lib.nn.LSTM(4, 3, proj_size=2)(lib.ones(5, 2, 4),
+                                               (lib.ones(1, 2, 3), lib.ones(1, 2, 3))),
+    lambda lib: lib.nn.LSTM(4, 3, proj_size=2)(lib.ones(5, 2, 4),
+                                               (lib.ones(1, 2, 2), lib.ones(1, 2, 2))),
+    lambda lib: lib.nn.LSTM(4, 3, 2, proj_size=2)(lib.ones(5, 4),
+                                                  (lib.ones(2, 3), lib.ones(2, 3))),
+    lambda lib: lib.nn.LSTMCell(4, 3)(lib.ones(2, 4), lib.ones(2, 3)),
 ]
 
 
@@ -283,8 +300,6 @@ def test_dropout_warning_matches_torch(torch):
 
 
 def test_what_microtorch_leaves_out_says_so():
-    with pytest.raises(NotImplementedError, match='proj_size'):
-        nn.LSTM(4, 3, proj_size=2)
     with pytest.raises(NotImplementedError, match='PackedSequence'):
         nn.GRU(4, 3)((microtorch.ones(3, 4), microtorch.tensor([2, 1])))
 

@@ -1325,3 +1325,16 @@ def test_unique_by_hand():
 @pytest.mark.parametrize('name', list(UNIQUE_CASES))
 def test_unique_matches_torch(name, torch):
     assert _listed(UNIQUE_CASES[name](mt)) == _listed(UNIQUE_CASES[name](torch))
+
+
+def test_repeat_by_ones_is_a_copy_not_a_view():
+    """PyTorch's repeat always returns new memory: writing to it leaves the input as it was
+    (a reshape alone would have been a read-only broadcast view, or an alias on the GPU)."""
+    x = mt.zeros(2, 3)
+    for sizes in ((1, 1), (1, 1, 1)):
+        tiled = x.repeat(*sizes)
+        tiled.add_(1)
+        assert tiled.sum().item() == 6 and x.sum().item() == 0
+    scalar = mt.tensor(1.0)
+    scalar.repeat(()).add_(1)
+    assert scalar.item() == 1.0

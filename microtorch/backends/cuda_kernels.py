@@ -297,8 +297,8 @@ OP_KERNELS = {
     # zeros padded between and around the input (copies), then conv2d's windows and matmul
     **{op: (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward'))
        for op in ('conv_transpose2d', 'conv_transpose1d')},
-    'interpolate': (('copy', 'sub_forward', 'mul_forward', 'add_forward'),
-                    ('index_backward', 'mul_forward', 'neg_forward', 'sum_forward')),
+    'interpolate': (('copy', 'sub_forward', 'mul_forward', 'add_forward', 'cuBLAS'),
+                    ('index_backward', 'mul_forward', 'neg_forward', 'sum_forward', 'cuBLAS')),
     'bilinear': (('copy', 'cuBLAS', 'mul_forward', 'sum_forward', 'add_forward'),
                  ('cuBLAS', 'mul_forward', 'sum_forward')),
     'scaled_dot_product_attention': (('cuBLAS', 'mul_forward', 'where_forward', 'add_forward',

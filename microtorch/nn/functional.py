@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype
 from .. import backends as _backends
-from .._size import broadcast_shapes
+from .._size import broadcast_shapes, wrap_dim
 from .._tensor_methods import _inplace
 from ..ops import elementwise as _E
 from ..ops import linalg as _L
@@ -384,6 +384,17 @@ def _in_unit_interval(t):
     return bool(xp.all((t._data >= 0) & (t._data <= 1)))     # NaN fails, as in PyTorch
 
 
+def _check_expands_to(weight, shape):
+    """binary_cross_entropy expands its weight to the input's shape: PyTorch's error for a
+    size that is neither 1 nor the input's (more dims: _constant's error)."""
+    for back in range(1, min(weight.ndim, len(shape)) + 1):
+        size = weight.shape[-back]
+        if size not in (1, shape[-back]):
+            raise RuntimeError(f'Attempting to broadcast a dimension of length {size} at '
+                               f'-{back}! Mismatching argument at index 1 had {weight.size()};'
+                               f' but expected shape should be broadcastable to {list(shape)}')
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction='mean'):
     reduction = _reduction(size_average, reduce, reduction)
@@ -398,6 +409,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if not input.is_floating_point():
         raise NotImplementedError('"binary_cross_entropy" not implemented for '
                                   f"'{_type_name(input.dtype)}'")
+    if weight is not None:
+        _check_expands_to(weight, input.shape)
     weight = _constant(weight, input)
     if not _in_unit_interval(input):
         raise RuntimeError('all elements of input should be between 0 and 1')
@@ -435,9 +448,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """Class indices (N,) for input (N, C), (N, d...) for (N, C, d...), () for (C,); or
     class probabilities of input's shape."""
     reduction = _reduction(size_average, reduce, reduction)
-    if label_smoothing:
-        raise NotImplementedError('cross_entropy: label_smoothing is not supported by '
-                                  'microtorch yet')
+    if label_smoothing > 1.0:
+        raise RuntimeError(f'label_smoothing must be between 0.0 and 1.0. Got: '
+                           f'{label_smoothing}')
     probabilities = target.shape == input.shape
     if probabilities and not target.is_floating_point():
         raise RuntimeError('Expected floating point type for target with class '
@@ -450,14 +463,38 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _check_class_weight(input, weight, input.shape[class_dim])
     if probabilities:
         _require_log_softmax_input(input, class_dim)
+        if label_smoothing > 0:               # mix the targets with the uniform distribution
+            n_classes = input.shape[class_dim]
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
         return _soft_cross_entropy(input, target, weight, reduction, class_dim)
     _F.check_same_device(input, target)
     _require_log_softmax_input(input, class_dim)
     unbatched = input.ndim == 1
     input, target = _class_targets(input, target, ignore_index)
-    weight = None if weight is None else weight.detach()._data
-    out = _LS.CrossEntropy.apply(input, target, reduction, weight, ignore_index)
+    out = _LS.CrossEntropy.apply(input, target, reduction,
+                                 None if weight is None else weight.detach()._data, ignore_index)
+    if label_smoothing > 0:
+        out = (1 - label_smoothing) * out + label_smoothing * _smoothing_term(
+            input, target, weight, reduction, ignore_index)
     return out.reshape(()) if unbatched and reduction == 'none' else out
+
+
+def _smoothing_term(input, target, weight, reduction, ignore_index):
+    """label_smoothing's share, PyTorch's: -sum_c w_c log_softmax(input)_c / C per sample (0
+    where ignored); its mean divides by the kept targets' weights (or their count)."""
+    logp = _F.log_softmax(input, 1)
+    if weight is not None:
+        logp = logp * weight.detach().reshape([1, -1] + [1] * (input.ndim - 2))
+    keep = target != ignore_index
+    loss = (-logp.sum(1)).masked_fill(keep.logical_not(), 0.0) / input.shape[1]
+    if reduction == 'none':
+        return loss
+    if reduction == 'sum':
+        return loss.sum()
+    kept = keep.to(input.dtype)
+    if weight is not None:
+        kept = kept * weight.detach()[target.where(keep, 0)]
+    return loss.sum() / kept.sum()
 
 
 def _check_class_weight(input, weight, n_classes):
@@ -516,7 +553,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == 'none':
         return losses.reshape(()) if unbatched else losses
     total = losses.sum()
-    return total if reduction == 'sum' else total / weights.sum()
+    if reduction == 'sum':
+        return total
+    # every target ignored: NaN (0 / 0) as PyTorch's, but zero gradients rather than NaN
+    total_weight = weights.sum()
+    empty = total_weight == 0
+    return (total / total_weight.masked_fill(empty, 1.0)).masked_fill(empty, math.nan)
 
 
 def _require_log_softmax_input(input, class_dim):
@@ -580,7 +622,7 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, training):
             raise RuntimeError(f'{name} should contain {channels} elements not {stat.numel()}')
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError('running_mean must be defined in evaluation mode')
-    if training and input.numel() // channels <= 1:
+    if training and input.shape[0] * math.prod(input.shape[2:]) == 1:   # an empty batch passes
         raise ValueError('Expected more than 1 value per channel when training, got input '
                          f'size {input.shape!r}')
 
@@ -591,6 +633,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     (updating the running statistics in place, the variance's unbiased), the running ones
     otherwise."""
     _check_batch_norm(input, running_mean, running_var, weight, bias, training)
+    if input.numel() == 0:                      # nothing to normalise, no statistics to track
+        return input.clone()
     dims = (0,) + tuple(range(2, input.ndim))
     if training:
         count = input.numel() // input.shape[1]
@@ -705,18 +749,67 @@ def logsigmoid(input):
     return -softplus(-input)
 
 
+def _border_sources(size, before, after, mode):
+    """The input positions a reflect / replicate / circular padding of one dim reads."""
+    positions = np.arange(-before, size + after)
+    if mode == 'replicate':
+        return np.clip(positions, 0, size - 1)
+    if mode == 'circular':
+        return positions % size
+    return (size - 1) - np.abs((size - 1) - np.abs(positions))       # reflect about the ends
+
+
+def _pad_by_gathers(input, pad, mode):
+    """reflect / replicate / circular padding: one gather of computed positions per dim,
+    after PyTorch's checks."""
+    from ..creation import tensor
+    dims = len(pad) // 2
+    if dims not in (1, 2, 3) or input.ndim not in (dims + 1, dims + 2):
+        raise NotImplementedError(
+            f'Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n'
+            'Supported combinations for non-constant padding:\n'
+            '  - 2D or 3D input: padding size = 2 (pads last dimension)\n'
+            '  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n'
+            '  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)')
+    if mode != 'circular' and 0 in input.shape[input.ndim - dims - 1:]:
+        raise RuntimeError(f'Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with '
+                           'possibly 0 batch size and other non-zero dimensions for input, but '
+                           f'got: {list(input.shape)}')
+    out = input
+    for i in range(dims):
+        dim, (before, after) = input.ndim - 1 - i, pad[2 * i:2 * i + 2]
+        size = input.shape[dim]
+        if mode == 'reflect' and (before >= size or after >= size):
+            raise RuntimeError(f'Argument #{4 + 2 * i}: Padding size should be less than the '
+                               'corresponding input dimension, but got: padding '
+                               f'({before}, {after}) at dimension {dim} of input '
+                               f'{list(input.shape)}')
+        if mode == 'circular' and (before > size or after > size):
+            raise RuntimeError('Padding value causes wrapping around more than once.')
+        if mode == 'circular' and min(before, after) < 0:     # crop first, then wrap that
+            start = max(-before, 0)
+            out = out.narrow(dim, start, size - start - max(-after, 0))
+            size, before, after = out.shape[dim], max(before, 0), max(after, 0)
+        where = _border_sources(size, before, after, mode)
+        out = out.index_select(dim, tensor(where, device=input.device))
+    return out
+
+
 def pad(input, pad, mode='constant', value=None):
-    """Constant padding: pad = (left, right) for the last dim, then the dim before, ...;
-    negative amounts crop. Other modes are not implemented."""
-    if mode != 'constant':
-        raise NotImplementedError(f"pad: mode '{mode}' is not supported by microtorch (only "
-                                  "'constant')")
+    """pad = (left, right) for the last dim, then the dim before, ...: constant (negative
+    amounts crop), reflect, replicate or circular."""
+    if mode not in ('constant', 'reflect', 'replicate', 'circular'):
+        raise NotImplementedError(f'Unrecognised padding mode {mode}')
     if len(pad) % 2:
         raise RuntimeError('Padding length must be divisible by 2')
     if len(pad) // 2 > input.ndim:
         raise RuntimeError('Padding length should be less than or equal to two times the '
                            f'input dimension but got padding length {len(pad)} and input of '
                            f'dimension {input.ndim}')
+    if mode != 'constant':
+        if value is not None and value != 0:
+            raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+        return _pad_by_gathers(input, tuple(pad), mode)
     from ..creation import full
     out = input
     for i in range(len(pad) // 2):
@@ -813,7 +906,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
         if padding not in ('same', 'valid'):
             raise RuntimeError(f"Invalid padding string: '{padding}'")
         if padding == 'same' and stride != (1,) * dims:
-            raise ValueError("padding='same' is not supported for strided convolutions")
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
         sides = (_same_padding(kernel, dilation) if padding == 'same' else [(0, 0)] * dims)
     else:
         sides = [(p, p) for p in _ntuple(padding, 'padding', dims, weight_dims)]
@@ -857,13 +950,32 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
-def _pool_shape_check(x, kernel, stride, padding, dilation):
+def _pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
+    """PyTorch's pooled length; ceil_mode keeps a last, partial window when it starts inside
+    the input or its left padding."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def _ceil_overhang(x, kernel, stride, padding, dilation, ceil_mode):
+    """How far ceil_mode's last windows reach past the padded input, per spatial dim."""
+    if not ceil_mode:
+        return (0, 0)
+    return tuple(max((_pool_out_size(n, k, s, p, d, True) - 1) * s + d * (k - 1) + 1
+                     - (n + 2 * p), 0)
+                 for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
+
+
+def _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode=False):
     for p, k, d in zip(padding, kernel, dilation):
         if p * 2 > d * (k - 1) + 1:
             raise RuntimeError(f'pad should be at most half of effective kernel size, but got '
                                f'pad={p}, kernel_size={k} and dilation={d}')
     channels, height, width = x.shape[1:]
-    sizes = [(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, p, d, k, s in
+    sizes = [_pool_out_size(n, k, s, p, d, ceil_mode) for n, p, d, k, s in
              zip((height, width), padding, dilation, kernel, stride)]
     if min(sizes) < 1:
         raise RuntimeError(f'Given input size: ({channels}x{height}x{width}). Calculated output '
@@ -874,15 +986,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """The largest value of each window (its first, if several); padding counts as -inf. With
     return_indices, where each came from, as an index into the input's H * W."""
-    if ceil_mode:
-        raise NotImplementedError('max_pool2d: ceil_mode=True is not supported by microtorch')
     x, unbatched = _batched(input, 'max_pool2d')
     kernel = _pair(kernel_size, 'kernel_size')
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
     padding, dilation = _pair(padding, 'padding'), _pair(dilation, 'dilation')
-    _pool_shape_check(x, kernel, stride, padding, dilation)
-    ph, pw = padding
-    padded = pad(x, (pw, pw, ph, ph), value=-math.inf) if ph or pw else x
+    _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode)
+    (ph, pw), (eh, ew) = padding, _ceil_overhang(x, kernel, stride, padding, dilation, ceil_mode)
+    padded = pad(x, (pw, pw + ew, ph, ph + eh), value=-math.inf) if ph or pw or eh or ew else x
     windows = _windows(padded, kernel, stride, dilation)
     n, c, out_h, out_w = windows.shape[:4]
     values, where_in = windows.reshape(n, c, out_h, out_w, -1).max(-1)
@@ -900,29 +1010,33 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """The mean of each window; zero padding counts in the mean unless count_include_pad is
-    False; divisor_override replaces the count."""
-    if ceil_mode:
-        raise NotImplementedError('avg_pool2d: ceil_mode=True is not supported by microtorch')
+    False (ceil_mode's overhang past the padding never counts); divisor_override replaces the
+    count."""
     x, unbatched = _batched(input, 'avg_pool2d')
     kernel = _pair(kernel_size, 'kernel_size')
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
     padding = _pair(padding, 'padding')
     if 0 in stride:
         raise RuntimeError('stride should not be zero')
-    _pool_shape_check(x, kernel, stride, padding, (1, 1))
-    ph, pw = padding
-    padded = pad(x, (pw, pw, ph, ph)) if ph or pw else x
+    _pool_shape_check(x, kernel, stride, padding, (1, 1), ceil_mode)
+    (ph, pw), (eh, ew) = padding, _ceil_overhang(x, kernel, stride, padding, (1, 1), ceil_mode)
+    padded = pad(x, (pw, pw + ew, ph, ph + eh)) if ph or pw or eh or ew else x
     windows = _windows(padded, kernel, stride, (1, 1))
     total = windows.sum((-2, -1))
     if divisor_override:
         out = total / divisor_override
-    elif count_include_pad or not (ph or pw):
+    elif not (eh or ew) and (count_include_pad or not (ph or pw)):
         out = total / (kernel[0] * kernel[1])
-    else:                                     # count the window's elements inside the input
+    else:                                     # count what the mean takes in of each window
         from ..creation import ones
-        inside = pad(ones(1, 1, x.shape[2], x.shape[3], dtype=x.dtype, device=x.device),
-                     (pw, pw, ph, ph))
-        out = total / _windows(inside, kernel, stride, (1, 1)).sum((-2, -1))
+        height, width = x.shape[2], x.shape[3]
+        if count_include_pad:
+            counted = pad(ones(1, 1, height + 2 * ph, width + 2 * pw, dtype=x.dtype,
+                               device=x.device), (0, ew, 0, eh))
+        else:
+            counted = pad(ones(1, 1, height, width, dtype=x.dtype, device=x.device),
+                          (pw, pw + ew, ph, ph + eh))
+        out = total / _windows(counted, kernel, stride, (1, 1)).sum((-2, -1))
     return out.squeeze(0) if unbatched else out
 
 
@@ -966,13 +1080,11 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if dilation <= 0:
         raise RuntimeError(f'max_pool1d() dilation must be greater than zero, but got '
                            f'{dilation}')
-    length = (input.shape[-1] + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+    length = _pool_out_size(input.shape[-1], kernel, stride, padding, dilation, ceil_mode)
     if length < 1:
         raise RuntimeError(f'max_pool1d() Invalid computed output size: {length}')
-    if ceil_mode:
-        raise NotImplementedError('max_pool1d: ceil_mode=True is not supported by microtorch')
     out = max_pool2d(input.unsqueeze(-2), (1, kernel), (1, stride), (0, padding),
-                     (1, dilation), return_indices=return_indices)
+                     (1, dilation), ceil_mode, return_indices)
     if return_indices:
         return out[0].squeeze(-2), out[1].squeeze(-2)
     return out.squeeze(-2)
@@ -988,8 +1100,6 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         raise RuntimeError(f'Expected 2 to 3 dimensions, but got {input.ndim}-dimensional '
                            "tensor for argument #1 'self' (while checking arguments for "
                            'avg_pool1d)')
-    if ceil_mode:
-        raise NotImplementedError('avg_pool1d: ceil_mode=True is not supported by microtorch')
     out = avg_pool2d(input.unsqueeze(-2), (1, kernel), (1, stride), (0, padding), ceil_mode,
                      count_include_pad)
     return out.squeeze(-2)
@@ -1061,7 +1171,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f'Expected {name} to be a vector of size equal to the number of '
                                f'channels in input, but got {name} of shape '
                                f'{list(param.shape)} and input of shape {list(input.shape)}')
-    grouped = input.reshape(input.shape[0], num_groups, -1)
+    grouped = input.reshape(input.shape[0], num_groups,                # no -1: N may be 0
+                            (channels // num_groups) * math.prod(input.shape[2:]))
     mean = grouped.mean(-1, keepdim=True)
     var = grouped.var(-1, unbiased=False, keepdim=True)
     out = ((grouped - mean) * (var + eps).rsqrt()).reshape(input.shape)
@@ -1122,9 +1233,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_
     if log_target:
         pointwise = target.exp() * (target - input)
     else:
-        nonzero = target != 0
-        plogp = (target * target.where(nonzero, 1.0).log()).where(nonzero, 0.0)
-        pointwise = plogp - target * input
+        # xlogy: 0 at target 0, and there PyTorch's gradient of the target (NaN)
+        pointwise = target.xlogy(target) - target * input
     if reduction == 'none':
         return pointwise
     if reduction == 'mean':
@@ -1272,8 +1382,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                          'Expected 2 or more dimensions (got 0)')
     n, channels = input.shape[:2]
     if use_input_stats:
-        spatial = input.numel() // (n * channels) if n * channels else 0
-        if spatial <= 1:
+        spatial = math.prod(input.shape[2:])     # an empty batch or empty positions pass
+        if spatial == 1:
             raise ValueError('Expected more than 1 spatial element when training, got input '
                              f'size {input.shape!r}')
     for name, stat in (('running_mean', running_mean), ('running_var', running_var),
@@ -1412,7 +1522,9 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 # ---- interpolation: source positions computed on the host, then gathers (and lerps) ----------
 
 _INTERPOLATING_MODES = ('linear', 'bilinear', 'bicubic', 'trilinear')
-_MODE_DIMS = {'nearest': None, 'linear': 3, 'bilinear': 4}
+# the input dims each mode takes (None: 3-D to 5-D)
+_MODE_DIMS = {'nearest': None, 'nearest-exact': None, 'area': None, 'linear': 3,
+              'bilinear': 4, 'trilinear': 5, 'bicubic': 4}
 
 
 def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor):
@@ -1453,32 +1565,91 @@ def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor):
     return sizes, [None] * dims if recompute_scale_factor else factors
 
 
-def _nearest_sources(size, out_size, factor):
-    """floor(dst * scale) clamped to the input, scale in float32 as PyTorch's kernel has it."""
+def _nearest_sources(size, out_size, factor, exact=False):
+    """floor(dst * scale) clamped to the input ('nearest-exact': floor((dst + 0.5) * scale)),
+    scale in float32 as PyTorch's kernel has it."""
     scale = np.float32(1.0 / factor) if factor else np.float32(size) / np.float32(out_size)
-    dst = np.arange(out_size, dtype=np.float32)
+    dst = np.arange(out_size, dtype=np.float32) + np.float32(0.5 if exact else 0)
     return np.minimum(np.floor(dst * scale).astype(np.int64), size - 1)
+
+
+def _source_positions(size, out_size, factor, align_corners, np_dtype, cubic=False):
+    """Each output position's (fractional) position in the input."""
+    dst = np.arange(out_size, dtype=np_dtype)
+    if align_corners:
+        scale = np_dtype((size - 1) / (out_size - 1)) if out_size > 1 else np_dtype(0)
+        return dst * scale
+    scale = np_dtype(1.0 / factor) if factor and factor > 0 else np_dtype(size / out_size)
+    src = scale * (dst + np_dtype(0.5)) - np_dtype(0.5)
+    return src if cubic else np.maximum(src, np_dtype(0))
 
 
 def _linear_sources(size, out_size, factor, align_corners, np_dtype):
     """The two neighbours and the weight of the second, for each output position."""
-    dst = np.arange(out_size, dtype=np_dtype)
-    if align_corners:
-        scale = np_dtype((size - 1) / (out_size - 1)) if out_size > 1 else np_dtype(0)
-        src = dst * scale
-    else:
-        scale = np_dtype(1.0 / factor) if factor and factor > 0 else np_dtype(size / out_size)
-        src = np.maximum(scale * (dst + np_dtype(0.5)) - np_dtype(0.5), np_dtype(0))
+    src = _source_positions(size, out_size, factor, align_corners, np_dtype)
     low = src.astype(np.int64)
     high = np.where(low < size - 1, low + 1, low)
     return low, high, np.minimum(src - low, np_dtype(1))
 
 
+def _cubic_sources(size, out_size, factor, align_corners, np_dtype):
+    """The four neighbours (clamped to the input) and their weights: Keys' cubic convolution
+    with a = -0.75, as PyTorch's bicubic."""
+    src = _source_positions(size, out_size, factor, align_corners, np_dtype, cubic=True)
+    floor = np.floor(src)
+    t = src - floor
+    a = np_dtype(-0.75)
+
+    def near(x):                                  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):                                   # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    first = floor.astype(np.int64) - 1
+    return ([np.clip(first + k, 0, size - 1) for k in range(4)],
+            [far(t + 1), near(t), near(1 - t), far(2 - t)])
+
+
+def _check_interpolate_input(input, mode, sizes):
+    """PyTorch's dtype and size checks of each mode's kernel."""
+    dims = input.ndim - 2
+    if not input.is_floating_point():
+        kind = {'nearest': 'nearest', 'nearest-exact': 'nearest', 'linear': 'linear',
+                'bilinear': 'linear', 'trilinear': 'linear', 'bicubic': 'cubic'}.get(mode)
+        if mode == 'area':
+            kernel = 'adaptive_avg_pool3d_cpu' if dims == 3 else 'adaptive_avg_pool2d'
+        elif dims == 2 and kind != 'cubic':
+            kernel = f"upsample_{'nearest' if kind == 'nearest' else 'bilinear'}2d_channels_last"
+        else:
+            kernel = f'compute_indices_weights_{kind}'
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    if mode == 'area':
+        if dims == 3:
+            for dim in range(1, 5):
+                if input.shape[dim] == 0:
+                    raise RuntimeError('adaptive_avg_pool3d(): Expected input to have non-zero '
+                                       'size for non-batch dimensions, but input has sizes '
+                                       f'{list(input.shape)} with dimension {dim} being empty')
+        return
+    if min(input.shape[2:]) <= 0 or min(sizes) <= 0:
+        names = 'DHW'[3 - dims:]
+        shown = [', '.join(f'{name}: {n}' for name, n in zip(names, ns))
+                 for ns in (input.shape[2:], sizes)]
+        raise RuntimeError('Input and output sizes should be greater than 0, but got input '
+                           f"({shown[0]}) {'and ' if dims == 1 else ''}output ({shown[1]})")
+    if input.shape[1] == 0:
+        raise RuntimeError(f'Non-empty {input.ndim}D data tensor expected but got a tensor with '
+                           f'sizes {list(input.shape)}')
+
+
 def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims of (N, C, L) or (N, C, H, W) inputs: 'nearest' picks
-    floor(dst * in / out); 'linear'/'bilinear' mix the two neighbours of each source position
-    (align_corners: the corner pixels' centres line up), one dim after the other."""
+    """Resize the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs one dim
+    after the other: 'nearest' picks floor(dst * in / out) ('nearest-exact' rounds instead),
+    'area' averages PyTorch's adaptive windows, 'linear'/'bilinear'/'trilinear' mix the two
+    neighbours of each source position and 'bicubic' four (align_corners: the corner pixels'
+    centres line up)."""
     from ..creation import tensor
     if mode in ('nearest', 'area', 'nearest-exact'):
         if align_corners is not None:
@@ -1488,31 +1659,53 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
         align_corners = False
     sizes, factors = _interpolate_sizes(input, size, scale_factor, recompute_scale_factor)
     if antialias:
+        if mode not in ('bilinear', 'bicubic', 'lanczos') or input.ndim != 4:
+            raise ValueError('Anti-alias option is restricted to bilinear, bicubic, and lanczos '
+                             'modes and requires a 4-D tensor as input')
         raise NotImplementedError('interpolate: antialias is not supported by microtorch')
-    if mode not in _MODE_DIMS:
-        raise NotImplementedError(f"interpolate: mode '{mode}' is not supported by microtorch "
-                                  "(only 'nearest', 'linear' and 'bilinear')")
-    wanted = _MODE_DIMS[mode]
-    if wanted is not None and input.ndim != wanted and input.ndim in (3, 4, 5):
+    if mode == 'lanczos' and input.ndim == 4:
+        raise ValueError('Lanczos mode requires antialias=True')
+    wanted = _MODE_DIMS.get(mode)
+    if input.ndim not in (3, 4, 5) or mode not in _MODE_DIMS or (
+            wanted == 4 and input.ndim != 4 and mode == 'bicubic'):
+        raise NotImplementedError('Input Error: Only 3D, 4D and 5D input Tensors supported (got '
+                                  f'{input.ndim}D) for the modes: nearest | linear | bilinear | '
+                                  f'bicubic | trilinear | lanczos | area | nearest-exact (got '
+                                  f'{mode})')
+    if wanted is not None and input.ndim != wanted:
         raise NotImplementedError(f'Got {input.ndim}D input, but {mode} mode needs {wanted}D '
                                   'input')
-    if input.ndim not in (3, 4):
-        raise NotImplementedError(f'interpolate: {input.ndim}D inputs are not supported by '
-                                  'microtorch (only 3D and 4D)')
+    _check_interpolate_input(input, mode, sizes)
+    if mode == 'area' and input.ndim < 5:        # PyTorch's own route, with its checks
+        pool = adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d
+        return pool(input, sizes[0] if input.ndim == 3 else sizes)
     out = input
     np_dtype = np.dtype(input._data.dtype).type
     for axis, (n, out_n, factor) in enumerate(zip(input.shape[2:], sizes, factors)):
         dim = 2 + axis
-        if mode == 'nearest':
-            where = tensor(_nearest_sources(n, out_n, factor), device=input.device)
-            out = out.index_select(dim, where)
+        if mode in ('nearest', 'nearest-exact'):
+            where = _nearest_sources(n, out_n, factor, mode == 'nearest-exact')
+            out = out.index_select(dim, tensor(where, device=input.device))
+            continue
+        if mode == 'area':                        # the sizes alone set the windows
+            matrix = _adaptive_average_matrix(n, out_n, input)
+            out = (out.movedim(dim, -1) @ matrix.t()).movedim(-1, dim)
+            continue
+        shape = (out_n,) + (1,) * (input.ndim - 1 - dim)
+
+        def along(index, weight=None):            # the input at index, times weight
+            picked = out.index_select(dim, tensor(index, device=input.device))
+            return picked if weight is None else picked * tensor(
+                weight.reshape(shape), dtype=input.dtype, device=input.device)
+        if mode == 'bicubic':
+            indices, weights = _cubic_sources(n, out_n, factor, align_corners, np_dtype)
+            terms = [along(index, weight) for index, weight in zip(indices, weights)]
+            out = terms[0] + terms[1] + terms[2] + terms[3]
             continue
         low, high, weight = _linear_sources(n, out_n, factor, align_corners, np_dtype)
-        shape = (out_n,) + (1,) * (input.ndim - 1 - dim)
-        weight = tensor(weight.reshape(shape), dtype=input.dtype, device=input.device)
-        first = out.index_select(dim, tensor(low, device=input.device))
-        second = out.index_select(dim, tensor(high, device=input.device))
-        out = first + (second - first) * weight
+        first = along(low)
+        out = first + (along(high) - first) * tensor(weight.reshape(shape), dtype=input.dtype,
+                                                     device=input.device)
     return out
 
 
@@ -1551,28 +1744,51 @@ def bilinear(input1, input2, weight, bias=None):
     return out if bias is None else out + bias
 
 
+def _safe_softmax(scores):
+    """softmax over the last dim, except that a row masked out entirely (all -inf) gets zero
+    weights and zero gradients, as PyTorch's attention gives, instead of NaN."""
+    dead = (scores == -math.inf).all(-1, keepdim=True)
+    return _F.softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(q k^T * scale + mask) v over the last two dims, scale 1/sqrt(E) by default; a
     bool mask keeps the True positions, a float mask is added, is_causal keeps the lower
-    triangle; dropout_p drops attention weights (always: F.sdpa has no train flag)."""
-    if enable_gqa:
-        raise NotImplementedError('scaled_dot_product_attention: enable_gqa is not supported '
-                                  'by microtorch')
+    triangle (a query whose keys are all masked out gets zeros); dropout_p drops attention
+    weights (always: F.sdpa has no train flag); enable_gqa shares each key/value head among
+    a group of query heads (dim -3)."""
     if query.dtype is not key.dtype or query.dtype is not value.dtype:
         raise RuntimeError('Expected query, key, and value to have the same dtype, but got '
                            f'query.dtype: {_dtype.c_type_name(query.dtype)} key.dtype: '
                            f'{_dtype.c_type_name(key.dtype)} and value.dtype: '
                            f'{_dtype.c_type_name(value.dtype)} instead.')
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
-        raise RuntimeError('scaled_dot_product_attention: query, key and value need at least '
-                           '2 dimensions')
+        raise RuntimeError('Expected query, key, and value to all be  at least 2 dimensional, '
+                           f'but got query.dim: {query.ndim} key.dim: {key.ndim} and value.dim: '
+                           f'{value.ndim} instead.')
+    if (attn_mask is not None and attn_mask.dtype is not _dtype.bool_
+            and attn_mask.dtype is not query.dtype):
+        raise RuntimeError('Expected attn_mask dtype to be bool or float or to match query '
+                           'dtype, but got attn_mask.dtype: '
+                           f'{_dtype.c_type_name(attn_mask.dtype)} and  query.dtype: '
+                           f'{_dtype.c_type_name(query.dtype)} instead.')
+    if dropout_p > 1.0:
+        raise RuntimeError(f'dropout probability has to be between 0 and 1, but got '
+                           f'{dropout_p}')
     if query.shape[-1] != key.shape[-1]:
         raise RuntimeError(f'Expected query and key to have the same embedding dimension, got '
                            f'{query.shape[-1]} and {key.shape[-1]}')
     if is_causal and attn_mask is not None:
         raise RuntimeError('_scaled_dot_product_attention: Explicit attn_mask should not be set '
                            'when is_causal=True')
+    if enable_gqa:           # grouped-query: each key/value head serves a group of queries
+        heads = query.shape[wrap_dim(-3, query.ndim)]
+        if heads % key.shape[-3] or heads % value.shape[-3]:
+            raise RuntimeError('Number of heads in key and value must divide the number of '
+                               'heads in ')
+        key = key.repeat_interleave(heads // key.shape[-3], -3)
+        value = value.repeat_interleave(heads // value.shape[-3], -3)
     from ..creation import ones
     length, source = query.shape[-2], key.shape[-2]
     factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
@@ -1584,7 +1800,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
         else:
             scores = scores + attn_mask
-    weights = _F.softmax(scores, -1)
+    weights = _safe_softmax(scores)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value

@@ -1481,6 +1481,8 @@ def repeat(input, *sizes):
         if n < 0:
             raise RuntimeError(f'Trying to create tensor with negative dimension {n}: '
                                f'{out_shape}')
+    if tuple(sizes) == (1,) * len(sizes):    # no tiling: still a new tensor, not a view
+        return clone(reshape(input, out_shape))
     interleaved = reshape(input, [n for s in padded for n in (1, s)])
     tiles = expand(interleaved, [n for r, s in zip(sizes, padded) for n in (r, s)])
     return reshape(tiles, out_shape)

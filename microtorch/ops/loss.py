@@ -139,9 +139,10 @@ _BCE_EPS = 1e-12        # the backend kernel's floor for x (1 - x)
 
 
 def _bce_target_grad(ctx, x, y, gy, gx):
-    # d/dy of (y - 1) log(1 - x) - y log(x), with the forward's clamp of each log at -100.
+    # d/dy of (y - 1) log(1 - x) - y log(x): -logit(x), unclamped as PyTorch's (infinite at
+    # x = 0 or 1, where the forward clamps each log at -100)
     weight, = ctx.options
-    g = (1 - x).log().clamp(min=-100) - x.log().clamp(min=-100)
+    g = (1 - x).log() - x.log()
     g = _per_element(g * gy, ctx.reduction, gx.numel())
     return g if weight is None else g * _constant(weight)
 

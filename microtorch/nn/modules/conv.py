@@ -7,6 +7,9 @@ from .linear import add_weight_and_bias, reset_weight_and_bias
 from .module import Module
 
 
+_PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
+
+
 def _ntuple(value, dims):
     return (value,) * dims if isinstance(value, int) else tuple(value)
 
@@ -26,20 +29,21 @@ class _ConvNd(Module):
             raise ValueError('in_channels must be divisible by groups')
         if out_channels % groups:
             raise ValueError('out_channels must be divisible by groups')
-        if padding_mode != 'zeros':
-            raise NotImplementedError(f"{type(self).__name__}: padding_mode='{padding_mode}' is "
-                                      "not supported by microtorch (only 'zeros')")
         dims = self._dims
         self.stride, self.dilation = _ntuple(stride, dims), _ntuple(dilation, dims)
         if isinstance(padding, str):
             if padding not in ('same', 'valid'):
+                # a set, as PyTorch words it: its order is the process's string hashing's
                 raise ValueError(f"Invalid padding string '{padding}', should be one of "
-                                 "{'valid', 'same'}")
+                                 f"{ {'same', 'valid'} }")
             if padding == 'same' and self.stride != (1,) * dims:
                 raise ValueError("padding='same' is not supported for strided convolutions")
             self.padding = padding
         else:
             self.padding = _ntuple(padding, dims)
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f'padding_mode must be one of {set(_PADDING_MODES)}, but got '
+                             f"padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.groups = _ntuple(kernel_size, dims), groups
         self.padding_mode = padding_mode
@@ -52,7 +56,21 @@ class _ConvNd(Module):
     def reset_parameters(self):
         reset_weight_and_bias(self.weight, self.bias)
 
+    def _border_padding(self):
+        """F.pad's amounts (last dim first) for a padding_mode other than 'zeros'."""
+        if self.padding == 'valid':
+            return (0, 0) * self._dims
+        if self.padding == 'same':
+            pairs = F._same_padding(self.kernel_size, self.dilation)
+        else:
+            pairs = [(p, p) for p in self.padding]
+        return tuple(amount for pair in reversed(pairs) for amount in pair)
+
     def forward(self, input):
+        if self.padding_mode != 'zeros':
+            input = F.pad(input, self._border_padding(), mode=self.padding_mode)
+            return F._conv(input, self.weight, self.bias, self.stride, (0,) * self._dims,
+                           self.dilation, self.groups, self._dims)
         return F._conv(input, self.weight, self.bias, self.stride, self.padding,
                        self.dilation, self.groups, self._dims)
 
@@ -70,6 +88,8 @@ class _ConvNd(Module):
             text += f', groups={self.groups}'
         if self.bias is None:
             text += ', bias=False'
+        if self.padding_mode != 'zeros':
+            text += f', padding_mode={self.padding_mode}'
         return text
 
 
@@ -213,8 +233,7 @@ class _ConvTransposeNd(_ConvNd):
             return self.output_padding
         dims = self._dims
         leading = 2 if input.ndim == dims + 2 else 1
-        output_size = list(output_size)
-        if len(output_size) == leading + dims:
+        if len(output_size) == leading + dims:    # kept as given: PyTorch's message shows it
             output_size = output_size[leading:]
         if len(output_size) != dims:
             raise ValueError(f'ConvTranspose{dims}D: for {input.ndim}D input, output_size must '
@@ -227,7 +246,7 @@ class _ConvTransposeNd(_ConvNd):
             if size < low or size > high:
                 raise ValueError(f'requested an output size of {output_size}, but valid sizes '
                                  f'range from {smallest} to {largest} (for an input of '
-                                 f'{Size(input.shape[leading:])})')
+                                 f'{Size(input.shape[2:])})')       # [2:] even unbatched
         return tuple(size - low for size, low in zip(output_size, smallest))
 
     def forward(self, input, output_size=None):

@@ -22,9 +22,10 @@ from .module import Module
 _GATES = {'RNN_TANH': 1, 'RNN_RELU': 1, 'LSTM': 4, 'GRU': 3}
 
 
-def _step(mode, x_part, state, weight_hh, bias_hh):
+def _step(mode, x_part, state, weight_hh, bias_hh, weight_hr=None):
     """One time step: x_part is the input's projection (x W_ih^T + b_ih) for this step, state
-    the hidden state h (a pair (h, c) for an LSTM). Returns the new state."""
+    the hidden state h (a pair (h, c) for an LSTM). Returns the new state. An LSTM with
+    proj_size projects its new h by weight_hr."""
     h = state[0] if mode == 'LSTM' else state
     h_part = F.linear(h, weight_hh, bias_hh)
     if mode == 'RNN_TANH':
@@ -34,7 +35,8 @@ def _step(mode, x_part, state, weight_hh, bias_hh):
     if mode == 'LSTM':
         in_gate, forget_gate, cell_gate, out_gate = (x_part + h_part).chunk(4, -1)
         c = forget_gate.sigmoid() * state[1] + in_gate.sigmoid() * cell_gate.tanh()
-        return out_gate.sigmoid() * c.tanh(), c
+        h = out_gate.sigmoid() * c.tanh()
+        return (h if weight_hr is None else F.linear(h, weight_hr)), c
     x_r, x_z, x_n = x_part.chunk(3, -1)
     h_r, h_z, h_n = h_part.chunk(3, -1)
     reset = (x_r + h_r).sigmoid()
@@ -143,6 +145,10 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input, hx=None):
+        if input.ndim == 2 and hx is not None and not isinstance(hx, (tuple, list)):
+            # an unbatched call unpacks a tensor's rows as PyTorch does; a batched one refuses
+            raise TypeError("lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, "
+                            f'not {type(hx).__name__}')
         return self._run('LSTM', input, None if hx is None else (hx[0], hx[1]), 2)
 
 
@@ -158,8 +164,9 @@ class GRUCell(RNNCellBase):
 
 class RNNBase(Module):
     """A stack of num_layers recurrent layers, each one or two directions. Parameters per layer
-    k and direction: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (with suffix
-    '_reverse' for the backward direction), registered in PyTorch's order."""
+    k and direction: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and
+    weight_hr_l{k} for an LSTM with proj_size), with suffix '_reverse' for the backward
+    direction, registered in PyTorch's order."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
@@ -189,22 +196,23 @@ class RNNBase(Module):
                              'projections')
         if proj_size >= hidden_size:
             raise ValueError('proj_size has to be smaller than hidden_size')
-        if proj_size:
-            raise NotImplementedError('LSTM: proj_size is not supported by microtorch')
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
         self.proj_size = proj_size
         directions = 2 if bidirectional else 1
         rows = _GATES[mode] * hidden_size
+        out_size = proj_size or hidden_size              # the width of h
         self._flat_weights_names = []
         for layer in range(num_layers):
-            width = input_size if layer == 0 else hidden_size * directions
+            width = input_size if layer == 0 else out_size * directions
             for direction in range(directions):
                 suffix = f'_l{layer}' + ('_reverse' if direction else '')
-                shapes = [('weight_ih', (rows, width)), ('weight_hh', (rows, hidden_size))]
+                shapes = [('weight_ih', (rows, width)), ('weight_hh', (rows, out_size))]
                 if bias:
                     shapes += [('bias_ih', (rows,)), ('bias_hh', (rows,))]
+                if proj_size:
+                    shapes.append(('weight_hr', (proj_size, hidden_size)))
                 for name, shape in shapes:
                     setattr(self, name + suffix,
                             Parameter(empty(shape, device=device, dtype=dtype)))
@@ -230,6 +238,8 @@ class RNNBase(Module):
 
     def extra_repr(self):
         text = f'{self.input_size}, {self.hidden_size}'
+        if self.proj_size != 0:
+            text += f', proj_size={self.proj_size}'
         if self.num_layers != 1:
             text += f', num_layers={self.num_layers}'
         if self.bias is not True:
@@ -277,11 +287,13 @@ class RNNBase(Module):
                                f'{self.input_size}, got {input.shape[-1]}')
         if self.batch_first:
             input = input.transpose(0, 1)
-        expected = (self.num_layers * (2 if self.bidirectional else 1), input.shape[1],
-                    self.hidden_size)
+        stacked = (self.num_layers * (2 if self.bidirectional else 1), input.shape[1])
+        # h is proj_size wide when the LSTM projects; c stays hidden_size wide
+        shapes = [stacked + (self.proj_size or self.hidden_size,), stacked + (self.hidden_size,)]
         if hx is None:
-            hx = (zeros(expected, dtype=input.dtype, device=input.device),) * n_states
-        for k, h in enumerate(hx):
+            hx = tuple(zeros(shapes[k], dtype=input.dtype, device=input.device)
+                       for k in range(n_states))
+        for k, (h, expected) in enumerate(zip(hx, shapes)):
             if tuple(h.shape) != expected:
                 what = 'hidden' if n_states == 1 else f'hidden[{k}]'
                 raise RuntimeError(f'Expected {what} size {expected}, got {list(h.shape)}')
@@ -303,6 +315,7 @@ class RNNBase(Module):
                 weight_hh = getattr(self, 'weight_hh' + suffix)
                 bias_ih = getattr(self, 'bias_ih' + suffix) if self.bias else None
                 bias_hh = getattr(self, 'bias_hh' + suffix) if self.bias else None
+                weight_hr = getattr(self, 'weight_hr' + suffix) if self.proj_size else None
                 projected = F.linear(sequence, weight_ih, bias_ih)   # every step at once
                 at = layer * directions + direction
                 state = tuple(h[at] for h in hx)
@@ -310,7 +323,8 @@ class RNNBase(Module):
                 steps = range(sequence.shape[0])
                 hiddens = []
                 for t in (reversed(steps) if direction else steps):
-                    state = _step(self.mode, projected[t], state, weight_hh, bias_hh)
+                    state = _step(self.mode, projected[t], state, weight_hh, bias_hh,
+                                  weight_hr)
                     hiddens.append(state[0] if self.mode == 'LSTM' else state)
                 if direction:
                     hiddens.reverse()

@@ -6,8 +6,10 @@ import math
 import warnings
 
 from ... import _dtype
+from ...autograd.grad_mode import is_grad_enabled
 from ..._size import Size
-from ...creation import empty, zeros_like
+from ...creation import empty, zeros, zeros_like
+from ...ops import functional as _F
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -45,9 +47,6 @@ class MultiheadAttention(Module):
             raise ValueError(f'embed_dim and num_heads must be greater than 0, got '
                              f'embed_dim={embed_dim} and num_heads={num_heads} instead')
         super().__init__()
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError('MultiheadAttention: add_bias_kv and add_zero_attn are not '
-                                      'supported by microtorch')
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
@@ -72,7 +71,11 @@ class MultiheadAttention(Module):
             self.register_parameter('in_proj_bias', None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
                                                         **kwargs)
-        self.bias_k = self.bias_v = None
+        if add_bias_kv:                         # a learned extra key and value
+            self.bias_k = Parameter(empty((1, 1, embed_dim), **kwargs))
+            self.bias_v = Parameter(empty((1, 1, embed_dim), **kwargs))
+        else:
+            self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
@@ -85,6 +88,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def _projections(self):
         if self._qkv_same_embed_dim:
@@ -94,7 +100,35 @@ class MultiheadAttention(Module):
         biases = (None,) * 3 if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
         return weights, biases
 
-    def _check_inputs(self, query, key, value, batched):
+    def _check_shapes(self, query, key, value, key_padding_mask, attn_mask):
+        """PyTorch's checks of the inputs' and masks' dims, in its order; returns whether the
+        query is batched."""
+        if query.ndim not in (2, 3):
+            raise AssertionError(f'query should be unbatched 2D or batched 3D tensor but '
+                                 f'received {query.ndim}-D query tensor')
+        batched = query.ndim == 3
+        kind = 'batched (3-D)' if batched else 'unbatched (2-D)'
+        if key.ndim != query.ndim or value.ndim != query.ndim:
+            raise AssertionError(f'For {kind} `query`, expected `key` and `value` to be '
+                                 f'{query.ndim}-D but found {key.ndim}-D and {value.ndim}-D '
+                                 'tensors respectively')
+        if key_padding_mask is not None and key_padding_mask.ndim != query.ndim - 1:
+            wanted = '2-D' if batched else '1-D'
+            raise AssertionError(f'For {kind} `query`, expected `key_padding_mask` to be '
+                                 f'`None` or {wanted} but found {key_padding_mask.ndim}-D '
+                                 'tensor instead')
+        if attn_mask is not None:
+            if attn_mask.ndim not in (2, 3):
+                raise AssertionError(f'For {kind} `query`, expected `attn_mask` to be `None`, '
+                                     f'2-D or 3-D but found {attn_mask.ndim}-D tensor instead')
+            wanted = (self.num_heads, query.shape[0], key.shape[0])
+            if not batched and attn_mask.ndim == 3 and tuple(attn_mask.shape) != wanted:
+                raise AssertionError(f'Expected `attn_mask` shape to be {wanted} but got '
+                                     f'{attn_mask.size()}')
+        return batched
+
+    def _check_inputs(self, query, key, value):
+        """The embedding dims and the key/value shapes against each other and the weights."""
         embed = query.shape[-1]
         if embed != self.embed_dim:
             raise AssertionError(f'was expecting embedding dimension of {self.embed_dim}, but '
@@ -102,31 +136,34 @@ class MultiheadAttention(Module):
         if self._qkv_same_embed_dim and tuple(key.shape) != tuple(value.shape):
             raise AssertionError(f'key shape {key.size()} does not match value shape '
                                  f'{value.size()}')
-        if not self._qkv_same_embed_dim and tuple(key.shape[:-1]) != tuple(value.shape[:-1]):
-            dims = slice(0, 2) if batched else slice(0, 1)
-            raise AssertionError(f"key's sequence and batch dims {Size(key.shape[dims])} do "
-                                 f"not match value's {Size(value.shape[dims])}")
+        if not self._qkv_same_embed_dim:
+            if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+                raise AssertionError(f"key's sequence and batch dims {Size(key.shape[:2])} do "
+                                     f"not match value's {Size(value.shape[:2])}")
+            for name, weight, source in (('key', self.k_proj_weight, key),
+                                         ('value', self.v_proj_weight, value)):
+                wanted = (embed, source.shape[-1])
+                if tuple(weight.shape) != wanted:
+                    raise AssertionError(f'expecting {name} weights shape of {wanted}, but got '
+                                         f'{weight.size()}')
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
-        batched = query.ndim == 3
-        if query.ndim not in (2, 3):
-            raise AssertionError(f'query should be unbatched 2D or batched 3D tensor but '
-                                 f'received {query.ndim}-D query tensor')
+        key_padding_mask = _float_mask(key_padding_mask, 'key_padding_mask', attn_mask,
+                                       'attn_mask', query.dtype)
+        attn_mask = _float_mask(attn_mask, 'attn_mask', None, '', query.dtype)
+        batched = self._check_shapes(query, key, value, key_padding_mask, attn_mask)
         if is_causal and attn_mask is None:
             raise RuntimeError('Need attn_mask if specifying the is_causal hint. You may use '
                                'the Transformer module method `generate_square_subsequent_mask` '
                                'to create this mask.')
-        key_padding_mask = _float_mask(key_padding_mask, 'key_padding_mask', attn_mask,
-                                       'attn_mask', query.dtype)
-        attn_mask = _float_mask(attn_mask, 'attn_mask', None, '', query.dtype)
-        self._check_inputs(query, key, value, batched)
         if not batched:                         # (L, E) -> a batch of one
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
                 key_padding_mask = key_padding_mask.unsqueeze(0)
         elif self.batch_first:                  # work in (L, N, E) as PyTorch does
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        self._check_inputs(query, key, value)
         length, batch = query.shape[:2]
         source = key.shape[0]
         heads, head_dim = self.num_heads, self.head_dim
@@ -136,13 +173,28 @@ class MultiheadAttention(Module):
             return x.reshape(size, batch * heads, head_dim).transpose(0, 1).reshape(
                 batch, heads, size, head_dim)
         q = split_heads(F.linear(query, wq, bq), length)
-        k = split_heads(F.linear(key, wk, bk), source)
-        v = split_heads(F.linear(value, wv, bv), source)
-        mask = self._merged_mask(attn_mask, key_padding_mask, batch, length, source)
+        attn_mask = self._attn_mask(attn_mask, batch, length, source)
+        k, v = F.linear(key, wk, bk), F.linear(value, wv, bv)
+        extra = 0                               # keys added to each sequence
+        if self.bias_k is not None:
+            k = _F.cat([k, self.bias_k.expand(1, batch, self.embed_dim)])
+            v = _F.cat([v, self.bias_v.expand(1, batch, self.embed_dim)])
+            extra += 1
+        k, v = split_heads(k, source + extra), split_heads(v, source + extra)
+        if self.add_zero_attn:
+            nothing = zeros((batch, heads, 1, head_dim), dtype=k.dtype, device=k.device)
+            k, v = _F.cat([k, nothing], 2), _F.cat([v, nothing], 2)
+            extra += 1
+        if extra:                               # the added keys are never masked out
+            attn_mask, key_padding_mask = (None if m is None else F.pad(m, (0, extra))
+                                           for m in (attn_mask, key_padding_mask))
+        mask = self._with_padding_mask(attn_mask, key_padding_mask, batch, source + extra)
         scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
         if mask is not None:
             scores = scores + mask
-        weights = F.softmax(scores, -1)
+        # without weights PyTorch runs scaled_dot_product_attention: a query whose keys are all
+        # masked out gets zeros there, but NaN from the plain softmax of the weights path
+        weights = F.softmax(scores, -1) if need_weights else F._safe_softmax(scores)
         if self.training and self.dropout > 0.0:
             weights = F.dropout(weights, self.dropout)
         out = (weights @ v).permute(2, 0, 1, 3).reshape(length, batch, self.embed_dim)
@@ -157,28 +209,31 @@ class MultiheadAttention(Module):
             weights = weights.mean(1)
         return out, (weights if batched else weights.squeeze(0))
 
-    def _merged_mask(self, attn_mask, key_padding_mask, batch, length, source):
-        """attn_mask ((L, S) or (N * heads, L, S)) and key_padding_mask ((N, S)) added up as
-        one (N, heads, L, S)-broadcastable float mask."""
-        mask = None
-        if attn_mask is not None:
-            if attn_mask.ndim == 2:
-                if tuple(attn_mask.shape) != (length, source):
-                    raise RuntimeError(f'The shape of the 2D attn_mask is {attn_mask.size()}, '
-                                       f'but should be {(length, source)}.')
-                mask = attn_mask
-            elif attn_mask.ndim == 3:
-                wanted = (batch * self.num_heads, length, source)
-                if tuple(attn_mask.shape) != wanted:
-                    raise RuntimeError(f'The shape of the 3D attn_mask is {attn_mask.size()}, '
-                                       f'but should be {wanted}.')
-                mask = attn_mask.reshape(batch, self.num_heads, length, source)
-            else:
-                raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+    def _attn_mask(self, attn_mask, batch, length, source):
+        """attn_mask ((L, S) or (N * heads, L, S)) as an (N, heads, L, S)-broadcastable float
+        mask, after PyTorch's shape checks."""
+        if attn_mask is None:
+            return None
+        if attn_mask.ndim == 2:
+            if tuple(attn_mask.shape) != (length, source):
+                raise RuntimeError(f'The shape of the 2D attn_mask is {attn_mask.size()}, '
+                                   f'but should be {(length, source)}.')
+            return attn_mask
+        if attn_mask.ndim == 3:
+            wanted = (batch * self.num_heads, length, source)
+            if tuple(attn_mask.shape) != wanted:
+                raise RuntimeError(f'The shape of the 3D attn_mask is {attn_mask.size()}, '
+                                   f'but should be {wanted}.')
+            return attn_mask.reshape(batch, self.num_heads, length, source)
+        raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+
+    def _with_padding_mask(self, mask, key_padding_mask, batch, source):
+        """mask plus key_padding_mask ((N, S)), checked, as one broadcastable float mask."""
         if key_padding_mask is not None:
-            if tuple(key_padding_mask.shape) != (batch, source):
-                raise RuntimeError(f'Expected key_padded_mask.shape equal to {(batch, source)}'
-                                   f', but got {tuple(key_padding_mask.shape)}')
+            for dim, wanted in enumerate((batch, source)):
+                if key_padding_mask.shape[dim] != wanted:
+                    raise AssertionError(f'Expected key_padded_mask.shape[{dim}] to be {wanted},'
+                                         f' but got {key_padding_mask.shape[dim]}')
             padding = key_padding_mask.reshape(batch, 1, 1, source)
             mask = padding if mask is None else mask + padding
         return mask
@@ -213,6 +268,14 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _activation_function(activation)
+        # PyTorch's marker of the activations its fused inference path knows (1 relu, 2 gelu)
+        from .activation import GELU, ReLU
+        if activation is F.relu or isinstance(activation, ReLU):
+            self.activation_relu_or_gelu = 1
+        elif activation is F.gelu or isinstance(activation, GELU):
+            self.activation_relu_or_gelu = 2
+        else:
+            self.activation_relu_or_gelu = 0
         self.activation = activation
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
@@ -240,13 +303,71 @@ class TransformerEncoder(Module):
         super().__init__()
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers, self.norm = num_layers, norm
-        # microtorch has no nested tensors: the flag is kept, never used
-        self.enable_nested_tensor, self.use_nested_tensor = enable_nested_tensor, False
-        self.mask_check = mask_check
+        self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
+        reason = _why_no_nested_tensor(encoder_layer)
+        if enable_nested_tensor and reason:
+            warnings.warn(f'enable_nested_tensor is True, but self.use_nested_tensor is False '
+                          f'because {reason}', UserWarning, stacklevel=2)
+        self.use_nested_tensor = enable_nested_tensor and not reason
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        kept = self._nested_kept_positions(src, mask, src_key_padding_mask)
+        if kept is not None:                  # padded positions dropped: keys masked alike
+            src_key_padding_mask = kept.logical_not()
+        # only an explicit True reaches the layers (their attention then insists on a mask);
+        # PyTorch's detection of a causal mask for is_causal=None changes no values here
         output = src
         for layer in self.layers:
             output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
-                           is_causal=bool(is_causal) and mask is not None)
+                           is_causal=is_causal is True)
+        if kept is not None:                  # as PyTorch's nested tensor padded back with 0
+            output = output.masked_fill(kept.logical_not().unsqueeze(-1), 0.0)
         return output if self.norm is None else self.norm(output)
+
+    def _nested_kept_positions(self, src, mask, src_key_padding_mask):
+        """PyTorch runs an inference call (eval, nothing to differentiate) with a padding
+        mask as a nested tensor of the kept positions, and its output has zeros at the padded
+        ones. Returns the (N, S) kept positions when that path applies, else None."""
+        first = self.layers[0]
+        if (not self.use_nested_tensor or first.training or src.ndim != 3
+                or src_key_padding_mask is None or mask is not None):
+            return None
+        kept = (src_key_padding_mask == 0 if src_key_padding_mask.is_floating_point()
+                else src_key_padding_mask.logical_not())
+        if self.mask_check and not _left_aligned(kept):
+            return None
+        attn = first.self_attn
+        tensors = [src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
+                   attn.out_proj.bias, first.norm1.weight, first.norm1.bias,
+                   first.norm2.weight, first.norm2.bias, first.linear1.weight,
+                   first.linear1.bias, first.linear2.weight, first.linear2.bias]
+        if is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+            return None
+        return kept
+
+
+def _left_aligned(kept):
+    """Whether each row of kept is some Trues followed only by Falses."""
+    as_int = kept.long()
+    return bool((as_int[:, 1:] <= as_int[:, :-1]).all()) if kept.shape[1] > 1 else True
+
+
+def _why_no_nested_tensor(layer):
+    """PyTorch's reason (its wording) for not running an encoder of such layers as nested
+    tensors, or ''."""
+    name = 'encoder_layer'
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f'{name} was not TransformerEncoderLayer'
+    attn = layer.self_attn
+    for failed, reason in (
+            (layer.norm_first, 'norm_first was True'),
+            (not attn.batch_first, 'self_attn.batch_first was not True(use batch_first for '
+                                   'better inference performance)'),
+            (not attn._qkv_same_embed_dim, 'self_attn._qkv_same_embed_dim was not True'),
+            (attn.in_proj_bias is None, 'self_attn was passed bias=False'),
+            (not layer.activation_relu_or_gelu, 'activation_relu_or_gelu was not True'),
+            (layer.norm1.eps != layer.norm2.eps, f'norm1.eps was not equal to {name}.norm2.eps'),
+            (attn.num_heads % 2 == 1, 'self_attn.num_heads is odd')):
+        if failed:
+            return f'{name}.{reason}'
+    return ''
