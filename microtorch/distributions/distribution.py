@@ -135,6 +135,8 @@ class Distribution:
                 raise ValueError('Value is not broadcastable with batch_shape+event_shape: '
                                  f'{value.size()} vs {expected}.')
         support = self.support
+        if support is None:               # (a subclass that names no support: shapes only)
+            return
         if not bool(support.check(value).all()):
             raise ValueError(
                 f'Expected value argument ({type(value).__name__} of shape '
