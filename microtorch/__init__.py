@@ -73,9 +73,9 @@ pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
 
 def __getattr__(name):
-    # `nn`, `optim` and `utils` are imported on first use (microtorch.nn, import
-    # microtorch.nn, from microtorch import nn), so `import microtorch` costs nothing more.
-    if name in ('nn', 'optim', 'utils'):
+    # `nn`, `optim`, `utils` and `distributions` are imported on first use (microtorch.nn,
+    # import microtorch.nn, from microtorch import nn), so `import microtorch` costs no more.
+    if name in ('nn', 'optim', 'utils', 'distributions'):
         import importlib
         return importlib.import_module('.' + name, __name__)
     raise AttributeError(f"module 'microtorch' has no attribute '{name}'")

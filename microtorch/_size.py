@@ -12,6 +12,27 @@ class Size(tuple):
 
     __str__ = __repr__
 
+    # Slices, sums and repeats of a Size are Sizes, as PyTorch's (a shape built from parts,
+    # such as sample_shape + batch_shape, still prints as one).
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, times):
+        return Size(tuple(self) * times)
+
+    __rmul__ = __mul__
+
     def numel(self):
         n = 1
         for d in self:

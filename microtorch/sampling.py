@@ -53,7 +53,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         shape = tuple(size)
         np_dtype = (_dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float).np
     noise = _generator(generator).standard_normal(shape)
-    return _finish((mean_values + std_values * noise).astype(np_dtype), None, device,
+    # (np.asarray: 0-d tensors give a NumPy scalar here, not an array)
+    return _finish(np.asarray(mean_values + std_values * noise).astype(np_dtype), None, device,
                    requires_grad)
 
 

@@ -1707,8 +1707,11 @@ def broadcast_to(input, size):
 def broadcast_tensors(*tensors):
     if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
         tensors = tuple(tensors[0])
-    shape = broadcast_shapes(*(t._data.shape for t in tensors))
-    return tuple(expand(t, shape) for t in tensors)
+    shape = ()
+    for t in tensors:
+        shape = broadcast_shapes(shape, t._data.shape)
+    # As PyTorch's: a tensor that has the shape already comes back itself, not as a view.
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
 
 
 def _at_least(t, ndim):

@@ -1,0 +1,138 @@
+"""The sets that parameters and values must lie in, as PyTorch's `constraints`.
+
+`check(value)` returns a bool tensor (per element, or per event for `Simplex` and
+`IndependentConstraint`); the reprs are the ones PyTorch prints in its error messages.
+"""
+
+__all__ = ['Constraint', 'Real', 'GreaterThan', 'GreaterThanEq', 'LessThan', 'Interval',
+           'HalfOpenInterval', 'Boolean', 'IntegerInterval', 'Simplex', 'IndependentConstraint',
+           'real', 'real_vector', 'positive', 'nonnegative', 'unit_interval', 'boolean',
+           'simplex', 'greater_than', 'greater_than_eq', 'less_than', 'interval',
+           'half_open_interval', 'integer_interval', 'independent']
+
+
+class Constraint:
+    """A region of valid values. event_dim: how many rightmost dims make one event."""
+    is_discrete = False
+    event_dim = 0
+
+    def check(self, value):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return type(self).__name__ + '()'
+
+
+class Real(Constraint):
+    def check(self, value):
+        return value == value            # False only at NaN
+
+
+class GreaterThan(Constraint):
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return value > self.lower_bound
+
+    def __repr__(self):
+        return f'{type(self).__name__}(lower_bound={self.lower_bound})'
+
+
+class GreaterThanEq(GreaterThan):
+    def check(self, value):
+        return value >= self.lower_bound
+
+
+class LessThan(Constraint):
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return value < self.upper_bound
+
+    def __repr__(self):
+        return f'{type(self).__name__}(upper_bound={self.upper_bound})'
+
+
+class Interval(Constraint):
+    """[lower_bound, upper_bound]."""
+    def __init__(self, lower_bound, upper_bound):
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+
+    def check(self, value):
+        return (value >= self.lower_bound) & (value <= self.upper_bound)
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(lower_bound={self.lower_bound}, '
+                f'upper_bound={self.upper_bound})')
+
+
+class HalfOpenInterval(Interval):
+    """[lower_bound, upper_bound)."""
+    def check(self, value):
+        return (value >= self.lower_bound) & (value < self.upper_bound)
+
+
+class IntegerInterval(Interval):
+    is_discrete = True
+
+    def check(self, value):
+        return (value % 1 == 0) & super().check(value)
+
+
+class Boolean(Constraint):
+    is_discrete = True
+
+    def check(self, value):
+        return (value == 0) | (value == 1)
+
+
+class Simplex(Constraint):
+    """Non-negative vectors (the last dim) that sum to 1."""
+    event_dim = 1
+
+    def check(self, value):
+        return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
+
+
+class IndependentConstraint(Constraint):
+    """base_constraint over events of reinterpreted_batch_ndims rightmost dims."""
+    def __init__(self, base_constraint, reinterpreted_batch_ndims):
+        self.base_constraint = base_constraint
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+
+    @property
+    def is_discrete(self):
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
+
+    def check(self, value):
+        valid = self.base_constraint.check(value)
+        for _ in range(self.reinterpreted_batch_ndims):
+            valid = valid.all(-1)
+        return valid
+
+    def __repr__(self):
+        return (f'{type(self).__name__}({self.base_constraint!r}, '
+                f'{self.reinterpreted_batch_ndims})')
+
+
+greater_than = GreaterThan
+greater_than_eq = GreaterThanEq
+less_than = LessThan
+interval = Interval
+half_open_interval = HalfOpenInterval
+integer_interval = IntegerInterval
+independent = IndependentConstraint
+
+real = Real()
+real_vector = IndependentConstraint(real, 1)
+positive = GreaterThan(0.0)
+nonnegative = GreaterThanEq(0.0)
+unit_interval = Interval(0.0, 1.0)
+boolean = Boolean()
+simplex = Simplex()
