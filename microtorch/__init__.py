@@ -85,6 +85,12 @@ def is_floating_point(input):
 
 from . import _dtype  # noqa: E402
 
+# type(x) prints <class 'microtorch.Tensor'> as PyTorch prints <class 'torch.Tensor'>; pickle
+# finds each class under the same name here.
+for _public_type in (Tensor, Size, dtype, device, finfo, iinfo):
+    _public_type.__module__ = __name__
+del _public_type
+
 # Dtype names last: `float`, `int` and `bool` shadow the builtins inside this module only.
 float32 = float = _dtype.float32
 float64 = double = _dtype.float64

@@ -12,6 +12,27 @@ class Size(tuple):
 
     __str__ = __repr__
 
+    # Slicing, concatenating and repeating a Size give a Size, as in PyTorch.
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            raise TypeError(f'can only concatenate tuple (not {type(other).__name__}) '
+                            f'to torch.Size')
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, times):
+        return Size(tuple.__mul__(self, times))
+
+    __rmul__ = __mul__
+
     def numel(self):
         n = 1
         for d in self:

@@ -1325,3 +1325,33 @@ def test_unique_by_hand():
 @pytest.mark.parametrize('name', list(UNIQUE_CASES))
 def test_unique_matches_torch(name, torch):
     assert _listed(UNIQUE_CASES[name](mt)) == _listed(UNIQUE_CASES[name](torch))
+
+
+# ---- Size and type names as PyTorch shows them ------------------------------------------------
+
+SIZE_EXPRESSIONS = ['s + (1,)', '(1,) + s', 's[1:]', 's[::-1]', 's * 2', '2 * s', 's + s',
+                    's[0]', 's[-1]']
+
+
+@pytest.mark.parametrize('expression', SIZE_EXPRESSIONS)
+def test_size_slicing_and_concatenation_match_torch(expression, torch):
+    ours = eval(expression, {'s': mt.Size([2, 3])})
+    theirs = eval(expression, {'s': torch.Size([2, 3])})
+    assert type(ours).__name__ == type(theirs).__name__
+    assert repr(ours) == torch_repr(theirs)
+
+
+def test_size_concatenation_with_a_list_is_refused(torch):
+    with pytest.raises(TypeError) as theirs:
+        torch.Size([2]) + [1]
+    with pytest.raises(TypeError) as ours:
+        mt.Size([2]) + [1]
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_public_type_names_match_torch(torch):
+    def shown(lib):
+        return [str(type(value)).replace('microtorch', 'torch') for value in (
+            lib.zeros(2), lib.zeros(2).shape, lib.float32, lib.zeros(2).device,
+            lib.finfo(lib.float32), lib.iinfo(lib.int64))]
+    assert shown(mt) == shown(torch)
