@@ -12,7 +12,8 @@ from .autograd.function import current_grad_fn
 from .autograd.grad_mode import state as _grad_state, no_grad
 from .ops import composite as C
 from .ops import functional as F
-from .ops.indexing import op_for as _index_op, Select, Slice, UnsqueezeIndex
+from .ops.indexing import (op_for as _index_op, split_int_selects as _split_int_selects,
+                           Select, Slice, UnsqueezeIndex)
 from .tensor import Tensor
 
 # Methods that are the functional op with the tensor as first argument.
@@ -463,6 +464,10 @@ def _setitem(self, index, value):
         F.check_same_device(self, value)
     # Its warning skips normalize_index, this function and __setitem__ to the user's line.
     index = F.normalize_index(self, index, stacklevel=4)
+    two_steps = _split_int_selects(index)
+    if two_steps is not None:            # write through the view the ints select, as PyTorch
+        _setitem(F.getitem(self, two_steps[0]), two_steps[1], value)
+        return self
     recording = _records(self, (value,))
     view_op = _index_op(index, self.shape)
     if recording and self._requires_grad and self._grad_fn is None and \

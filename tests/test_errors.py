@@ -1447,6 +1447,12 @@ def _(lib):
     return lambda: lib.heaviside(x, 2), [x]
 
 
+_index_case('slice-step-zero', ValueError, lambda lib: slice(None, None, 0),
+            'slice step cannot be zero')
+_index_case('slice-step-negative', ValueError, lambda lib: slice(None, None, -1),
+            'step must be greater than zero')
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

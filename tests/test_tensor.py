@@ -1355,3 +1355,56 @@ def test_public_type_names_match_torch(torch):
             lib.zeros(2), lib.zeros(2).shape, lib.float32, lib.zeros(2).device,
             lib.finfo(lib.float32), lib.iinfo(lib.int64))]
     assert shown(mt) == shown(torch)
+
+
+# ---- ints mixed with index tensors: PyTorch selects the ints first, then places the dims of
+# the index tensors (NumPy counts the ints as index arrays, which can move those dims first)
+
+MIXED_INDICES = {
+    'int-slice-tensor': lambda lib: (0, slice(None), lib.tensor([1, 2])),
+    'slice-tensor-slice-int': lambda lib: (slice(None), lib.tensor([0, 2]), slice(None), 1),
+    'int-tensor-int-tensor': lambda lib: (0, lib.tensor([[0], [1]]), 2, lib.tensor([1, 2, 3])),
+    'none-int-slice-tensor': lambda lib: (None, 0, slice(None), lib.tensor([1])),
+    'ellipsis-int-tensor': lambda lib: (Ellipsis, 0, lib.tensor([1, 2])),
+    'int-ellipsis-tensor': lambda lib: (0, Ellipsis, lib.tensor([1, 2])),
+    'int-none-tensor': lambda lib: (0, None, lib.tensor([1, 2])),
+    'int-mask-tensor': lambda lib: (1, lib.tensor([True, False, True]), slice(None),
+                                    lib.tensor([0, 4])),
+    'int-slice-mask': lambda lib: (1, slice(None), lib.tensor([True, False, True, False])),
+    'tensor-int-tensor': lambda lib: (lib.tensor([0, 1]), 1, lib.tensor([2, 3])),
+    'zero-dim-tensor': lambda lib: lib.tensor(1),
+    'zero-dim-tensors': lambda lib: (lib.tensor(1), slice(None), lib.tensor(2)),
+    'true': lambda lib: True,
+    'false': lambda lib: False,
+}
+
+
+def _mixed_index_outcome(lib, index, write):
+    x = lib.arange(120.0, dtype=lib.float64).reshape(2, 3, 4, 5).requires_grad_()
+    if write:
+        y = x * 1
+        selected = y[index].shape
+        y[index] = lib.arange(float(np.prod(selected)), dtype=lib.float64).reshape(selected)
+        y.backward(lib.ones_like(y))
+        return y.tolist(), x.grad.tolist()
+    y = x[index]
+    weights = lib.arange(float(y.numel()), dtype=lib.float64).reshape(y.shape)
+    (y * weights).sum().backward()
+    return list(y.shape), y.tolist(), type(y.grad_fn).__name__, x.grad.tolist()
+
+
+@pytest.mark.parametrize('write', [False, True], ids=['read', 'write'])
+@pytest.mark.parametrize('name', list(MIXED_INDICES))
+def test_ints_mixed_with_index_tensors_match_torch(name, write, torch):
+    make = MIXED_INDICES[name]
+    assert _mixed_index_outcome(mt, make(mt), write) == \
+        _mixed_index_outcome(torch, make(torch), write)
+
+
+def test_int_apart_from_an_index_tensor_keeps_the_tensor_dims_in_place():
+    x = mt.arange(60.0).reshape(3, 4, 5)
+    assert x[0, :, mt.tensor([1, 2])].shape == (4, 2)         # NumPy's rule gives (2, 4)
+    assert x[0, :, mt.tensor([1, 2])].tolist() == [[1.0, 2.0], [6.0, 7.0], [11.0, 12.0],
+                                                   [16.0, 17.0]]
+    x[0, :, mt.tensor([1, 2])] = mt.tensor([-1.0, -2.0])      # broadcast over the (4, 2)
+    assert x[0, :, 1:3].tolist() == [[-1.0, -2.0]] * 4

@@ -1235,6 +1235,8 @@ def _index_part(part, xp):
         data = part._data
         if data.dtype.kind == 'f':
             raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
+        if data.ndim == 0 and data.dtype.kind in 'iu':
+            return int(data)                 # PyTorch selects with a 0-d integer tensor
         if type(data) is not xp.ndarray:     # an index on another device than the tensor
             if xp.ndarray is _NUMPY_ARRAY:
                 raise RuntimeError('indices should be either on cpu or on the same device as '
@@ -1247,7 +1249,9 @@ def _index_part(part, xp):
         array = xp.asarray(part)
         return array if array.dtype.kind == 'b' else array.astype('int64', copy=False)
     if isinstance(part, slice):
-        if part.step is not None and part.step <= 0:
+        if part.step == 0:
+            raise ValueError('slice step cannot be zero')
+        if part.step is not None and part.step < 0:
             raise ValueError('step must be greater than zero')
         return part
     if part is None or part is Ellipsis or isinstance(part, (int, bool)):
@@ -1327,6 +1331,9 @@ def _index_error(error, input, index=()):
 
 def getitem(input, index):
     index = normalize_index(input, index)
+    two_steps = I.split_int_selects(index)
+    if two_steps is not None:
+        return getitem(getitem(input, two_steps[0]), two_steps[1])
     try:
         return I.op_for(index, input._data.shape).apply(input, index)
     except IndexError as error:

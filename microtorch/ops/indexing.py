@@ -10,7 +10,50 @@ from .reduction import Gather
 
 
 def is_basic(index):
-    return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in index)
+    # True and False are masks (x[True] is x[None] as a copy), not ints
+    return all(i is None or i is Ellipsis or type(i) is slice or
+               (isinstance(i, int) and not isinstance(i, bool)) for i in index)
+
+
+def _is_int(part):
+    return isinstance(part, int) and not isinstance(part, bool)
+
+
+def _is_advanced(part):
+    return part is not None and part is not Ellipsis and type(part) is not slice and \
+        not _is_int(part)
+
+
+def _adjacent(positions):
+    return positions[-1] - positions[0] == len(positions) - 1
+
+
+def split_int_selects(index):
+    """PyTorch selects the ints of an index first and only then places the dims of its
+    advanced (array) parts; NumPy counts the ints as advanced parts. The two disagree when an
+    int stands apart from the arrays (x[0, :, idx] has shape (4, 2) in PyTorch for x of shape
+    (3, 4, 5), (2, 4) in NumPy). Then returns (the ints as a basic index, the rest for the
+    selected view) so that indexing in two steps places the dims as PyTorch; else None."""
+    arrays = [i for i, part in enumerate(index) if _is_advanced(part)]
+    if not arrays or not any(_is_int(part) for part in index):
+        return None
+    numpy_parts = [i for i, part in enumerate(index) if _is_advanced(part) or _is_int(part)]
+    torch_adjacent = all(_is_int(index[i]) for i in range(arrays[0], arrays[-1] + 1)
+                         if i not in arrays)
+    if _adjacent(numpy_parts) == torch_adjacent:
+        return None
+    selects, rest = [], []
+    for part in index:
+        if _is_int(part):
+            selects.append(part)
+        elif part is None or part is Ellipsis or type(part) is slice:
+            selects.append(part)
+            rest.append(slice(None) if part is None else part)
+        else:                                   # a mask spans as many dims as it has
+            ndim = getattr(part, 'ndim', 1) if getattr(part, 'dtype', None) == bool else 1
+            selects += [slice(None)] * ndim
+            rest.append(part)
+    return tuple(selects), tuple(rest)
 
 
 class GetItem(Function):
