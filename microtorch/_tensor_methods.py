@@ -520,7 +520,27 @@ def _copy_(self, src, non_blocking=False):
     return _setitem(self, Ellipsis, src)
 
 
+def _assigned_type_name(value):
+    """The type's name as CPython's tp_name gives it: 'list', 'numpy.ndarray', 'Fraction'."""
+    kind = type(value)
+    heap_type = kind.__flags__ & (1 << 9)            # a class written in Python
+    if heap_type or kind.__module__ == 'builtins':
+        return kind.__name__
+    return f'{kind.__module__}.{kind.__name__}'
+
+
 def _index_setitem(self, index, value):
+    if isinstance(value, Tensor):
+        # PyTorch drops the value's leading 1-sized dims: x[i] = model(v) with shape [1] works
+        leading = 0
+        while leading < value.ndim and value.shape[leading] == 1:
+            leading += 1
+        if leading:
+            value = value.reshape(value.shape[leading:])
+    elif not isinstance(value, (int, float, complex, np.integer)) or \
+            isinstance(value, np.bool_):
+        raise TypeError(f"can't assign a {_assigned_type_name(value)} to a "
+                        f'micro{self.type()}')
     _setitem(self, index, value)
 
 

@@ -9,6 +9,7 @@ message.
 import re
 import warnings
 
+import numpy as np
 import pytest
 
 import microtorch as mt
@@ -1451,6 +1452,19 @@ _index_case('slice-step-zero', ValueError, lambda lib: slice(None, None, 0),
             'slice step cannot be zero')
 _index_case('slice-step-negative', ValueError, lambda lib: slice(None, None, -1),
             'step must be greater than zero')
+
+
+@case('setitem-list', TypeError, "can't assign a list to a microtorch.FloatTensor")
+def _(lib):
+    a = lib.zeros(3)
+    return lambda: a.__setitem__(slice(0, 2), [1.0, 2.0]), [a]
+
+
+@case('setitem-numpy-array', TypeError, "can't assign a numpy.ndarray to a "
+                                        'microtorch.LongTensor')
+def _(lib):
+    a = lib.zeros(2, 3, dtype=lib.int64)
+    return lambda: a.__setitem__(0, np.array([1, 2, 3])), [a]
 
 
 # ---- the tests ------------------------------------------------------------------------------

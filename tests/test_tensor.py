@@ -1408,3 +1408,50 @@ def test_int_apart_from_an_index_tensor_keeps_the_tensor_dims_in_place():
                                                    [16.0, 17.0]]
     x[0, :, mt.tensor([1, 2])] = mt.tensor([-1.0, -2.0])      # broadcast over the (4, 2)
     assert x[0, :, 1:3].tolist() == [[-1.0, -2.0]] * 4
+
+
+# ---- what x[index] = value accepts: tensors (leading 1-sized dims dropped, as PyTorch) and
+# Python numbers; PyTorch refuses lists, arrays and NumPy floats and bools
+
+ASSIGNED_VALUES = {
+    'one-element-into-scalar': (lambda lib: lib.tensor([5.0]), 1),
+    'leading-ones': (lambda lib: lib.ones(1, 1, 4), 0),
+    'leading-ones-advanced': (lambda lib: lib.ones(1, 1, 4) * 2, [0]),
+    'leading-ones-scalar-pair': (lambda lib: lib.ones(1, 1) * 3, ([0], [1])),
+    'two-into-scalar': (lambda lib: lib.ones(1, 2), (0, 0)),
+    'column-into-row': (lambda lib: lib.ones(3, 1), (slice(None), 0)),
+    'float64-tensor': (lambda lib: lib.tensor([1.5, 2.5, 3.5, 4.5], dtype=lib.float64), 2),
+    'python-float': (lambda lib: 2.5, 0),
+    'python-bool': (lambda lib: True, 0),
+    'numpy-int64': (lambda lib: np.int64(7), 0),
+    'numpy-float64': (lambda lib: np.float64(0.5), 0),
+    'numpy-float32': (lambda lib: np.float32(0.5), 0),
+    'numpy-bool': (lambda lib: np.bool_(True), 0),
+    'numpy-array': (lambda lib: np.array([3.0, 4.0, 5.0, 6.0]), 0),
+    'list': (lambda lib: [1.0, 2.0], slice(0, 2)),
+    'tuple': (lambda lib: (1.0,), 0),
+    'none': (lambda lib: None, 1),
+    'string': (lambda lib: 'a', 1),
+}
+
+
+@pytest.mark.parametrize('name', list(ASSIGNED_VALUES))
+def test_assigned_value_matches_torch(name, torch):
+    make, index = ASSIGNED_VALUES[name]
+
+    def outcome(lib):
+        x = lib.zeros(3, 4)
+        try:
+            x[index] = make(lib)
+        except Exception as error:
+            return type(error).__name__, str(error).replace('microtorch.', 'torch.')
+        return x.tolist()
+    assert outcome(mt) == outcome(torch)
+
+
+def test_assigned_value_with_leading_ones_takes_its_gradient():
+    v = mt.tensor([[2.0]], dtype=mt.float64, requires_grad=True)
+    x = mt.zeros(3, dtype=mt.float64)
+    x[1] = v * 3
+    (x * mt.tensor([1.0, 5.0, 1.0], dtype=mt.float64)).sum().backward()
+    assert x.tolist() == [0.0, 6.0, 0.0] and v.grad.tolist() == [[15.0]]
