@@ -84,7 +84,7 @@ Tensor.__mul__ = Tensor.__rmul__ = _operator(F.B.Mul)
 Tensor.__truediv__ = F.div
 Tensor.__rtruediv__ = lambda self, other: F.rdiv(self, other)
 Tensor.__pow__ = F.pow
-Tensor.__rpow__ = lambda self, other: F._binary(F.B.RPow, other, self)
+Tensor.__rpow__ = F.rpow
 Tensor.__floordiv__ = F.floor_divide
 Tensor.__rfloordiv__ = lambda self, other: F.floor_divide(other, self)
 Tensor.__mod__ = F.remainder

@@ -1455,3 +1455,25 @@ def test_assigned_value_with_leading_ones_takes_its_gradient():
     x[1] = v * 3
     (x * mt.tensor([1.0, 5.0, 1.0], dtype=mt.float64)).sum().backward()
     assert x.tolist() == [0.0, 6.0, 0.0] and v.grad.tolist() == [[15.0]]
+
+
+POWERS_OF_BOOLS = {
+    'true-base': lambda lib, b: True ** b,
+    'false-base': lambda lib, b: False ** b,
+    'pow-true-base': lambda lib, b: lib.pow(True, b),
+    'int-base': lambda lib, b: 2 ** b,
+    'float-base': lambda lib, b: 2.5 ** b,
+    'bool-base-int-exponent': lambda lib, b: True ** b.long(),
+    'true-exponent': lambda lib, b: b ** True,
+}
+
+
+@pytest.mark.parametrize('name', list(POWERS_OF_BOOLS))
+def test_powers_of_bools_match_torch(name, torch):
+    def outcome(lib):
+        try:
+            result = POWERS_OF_BOOLS[name](lib, lib.tensor([True, False]))
+        except Exception as error:
+            return type(error).__name__, str(error)
+        return result.tolist(), str(result.dtype).split('.')[-1]
+    assert outcome(mt) == outcome(torch)

@@ -215,10 +215,21 @@ def pow(input, exponent):
         if not input.is_floating_point() and exponent < 0:
             raise RuntimeError('Integers to negative integer powers are not allowed.')
         return E.PowScalar.apply(input, exponent)
-    if isinstance(input, Tensor) and isinstance(exponent, Tensor) and \
-            input.dtype is exponent.dtype is _dtype.bool_:
-        _refuse_dtype(input, 'pow', 'b')
+    _refuse_bool_pow(input, exponent)
     return _binary(B.Pow, input, exponent)
+
+
+def rpow(exponent, base):
+    """base ** exponent for a number base (Tensor.__rpow__)."""
+    _refuse_bool_pow(base, exponent)
+    return _binary(B.RPow, base, exponent)
+
+
+def _refuse_bool_pow(base, exponent):
+    """PyTorch has no bool ** bool, whether base is a tensor or Python's True or False."""
+    if isinstance(exponent, Tensor) and exponent.dtype is _dtype.bool_ and (
+            isinstance(base, bool) or (isinstance(base, Tensor) and base.dtype is _dtype.bool_)):
+        _refuse_dtype(exponent, 'pow', 'b')
 
 
 def neg(input):
