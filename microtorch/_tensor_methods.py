@@ -214,7 +214,7 @@ def _new_factory(make):
 
 def _init_creation_methods():
     from . import creation as C
-    Tensor.new_zeros = _new_factory(C.zeros)
+    Tensor.new_zeros = _new_factory(C.zeros_of_shape)
     Tensor.new_ones = _new_factory(C.ones)
     Tensor.new_empty = _new_factory(C.empty)
     Tensor.new_full = _new_factory(C.full)

@@ -50,12 +50,16 @@ def _infer_array(data, keep_float64=False):
         raise _ragged_error(data) from None
     kind = array.dtype.kind
     if kind == 'u' and inferred is _dtype.int64 or kind == 'O' and any(
-            type(x) is int for x in _flat(data)):       # Python ints beyond int64's range
-        raise ValueError('Overflow when unpacking long long')
+            type(x) is int and not -2 ** 63 <= x < 2 ** 63 for x in _flat(data)):
+        raise ValueError('Overflow when unpacking long long')     # beyond int64's range
     if kind not in 'fiub':
         odd = next((x for x in _flat(data) if not isinstance(x, (bool, int, float, np.generic))),
                    _first(data))
-        if isinstance(odd, str):                # PyTorch reads a string as a sequence
+        if isinstance(odd, str):
+            # PyTorch reads a string as a sequence when it sizes the data (along the first
+            # elements) and refuses one anywhere else, when it infers the dtype
+            if isinstance(data, str) or not isinstance(_first(data), str):
+                raise TypeError("new(): invalid data type 'str'")
             raise ValueError("too many dimensions 'str'")
         raise RuntimeError(f'Could not infer dtype of {type(odd).__name__}')
     if keep_float64 and kind == 'f':
@@ -81,8 +85,8 @@ def _element_dtypes(data):
             d = _dtype.bool_
         elif isinstance(x, Tensor):
             d, has_tensors = x.dtype, True
-        elif isinstance(x, np.generic) and x.dtype in _dtype._BY_NP:
-            d = _dtype.from_numpy_dtype(x.dtype)
+        elif isinstance(x, (np.generic, np.ndarray)) and x.dtype in _dtype._BY_NP:
+            d = _dtype.from_numpy_dtype(x.dtype)        # arrays in a list keep their dtype
         else:
             return None, has_tensors or any(isinstance(y, Tensor) for y in _flat(data))
         if result is not d:
@@ -130,8 +134,10 @@ def _first(data):
 
 
 def _replace_tensors(data):
-    if isinstance(data, Tensor):
-        return data.item() if data.ndim == 0 else data.tolist()
+    if isinstance(data, Tensor):         # PyTorch reads a tensor in a list as one number
+        if data._data.size != 1:
+            raise ValueError('only one element tensors can be converted to Python scalars')
+        return data.item()
     if isinstance(data, (list, tuple)):
         return [_replace_tensors(x) for x in data]
     return data
@@ -185,11 +191,18 @@ def legacy_tensor_data(args, dtype, device):
     return array
 
 
-def _shape(shape, size):
-    """zeros(2, 3), zeros((2, 3)) and zeros(size=(2, 3)) all mean the same."""
-    shape = shape_args((size,) if size is not None else shape)
+def _shape(shape, size, negative_message=None):
+    """zeros(2, 3), zeros((2, 3)) and zeros(size=(2, 3)) all mean the same. negative_message:
+    the function's own error for a negative size, where PyTorch has one."""
+    try:
+        shape = shape_args((size,) if size is not None else shape)
+    except RuntimeError:
+        if negative_message is None:
+            raise
+        raise RuntimeError(negative_message) from None
     if -1 in shape:          # shape_args lets -1 through for reshape; a new tensor can't have it
-        raise RuntimeError(f'Trying to create tensor with negative dimension -1: {list(shape)}')
+        raise RuntimeError(negative_message or
+                           f'Trying to create tensor with negative dimension -1: {list(shape)}')
     return shape
 
 
@@ -202,6 +215,12 @@ def _filled(shape, value, dtype, device, requires_grad):
 
 
 def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    shape = _shape(shape, size, 'zeros: Dimension size must be non-negative.')
+    return _filled(shape, 0, dtype, device, requires_grad)
+
+
+def zeros_of_shape(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    """zeros() with the message every other maker gives for a negative size (new_zeros)."""
     return _filled(_shape(shape, size), 0, dtype, device, requires_grad)
 
 
@@ -370,7 +389,7 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, generator=None
         raise RuntimeError(f'random_ expects \'from\' to be less than \'to\', but got '
                            f'from={low} >= to={high}')
     gen = generator or default_generator
-    array = gen.numpy.integers(low, high, size=shape_args((size,)), dtype=np.int64)
+    array = gen.numpy.integers(low, high, size=_shape((size,), None), dtype=np.int64)
     return _finish(array, dtype, device, requires_grad)
 
 

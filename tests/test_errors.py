@@ -1467,6 +1467,31 @@ def _(lib):
     return lambda: a.__setitem__(0, np.array([1, 2, 3])), [a]
 
 
+for _name, _exc, _message, _make in (
+        ('tensor-str-alone', TypeError, "new(): invalid data type 'str'", lambda lib: 'a'),
+        ('tensor-str-later', TypeError, "new(): invalid data type 'str'",
+         lambda lib: [1, 'a']),
+        ('tensor-int-none', RuntimeError, 'Could not infer dtype of NoneType',
+         lambda lib: [1, None]),
+        ('tensor-of-tensors', ValueError, 'only one element tensors can be converted to Python '
+         'scalars', lambda lib: [lib.ones(2), lib.zeros(2)])):
+    @case(_name, _exc, _message)
+    def _(lib, make=_make):
+        data = make(lib)
+        return lambda: lib.tensor(data), []
+
+
+@case('zeros-negative', RuntimeError, 'zeros: Dimension size must be non-negative.')
+def _(lib):
+    return lambda: lib.zeros(2, -1), []
+
+
+@case('randint-negative', RuntimeError, 'Trying to create tensor with negative dimension -1: '
+      '[-1]')
+def _(lib):
+    return lambda: lib.randint(0, 3, (-1,)), []
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

@@ -1477,3 +1477,44 @@ def test_powers_of_bools_match_torch(name, torch):
             return type(error).__name__, str(error)
         return result.tolist(), str(result.dtype).split('.')[-1]
     assert outcome(mt) == outcome(torch)
+
+
+# ---- tensor() from lists holding tensors or arrays, as PyTorch reads them
+
+TENSOR_DATA = {
+    'one-element-tensors': lambda lib: [lib.tensor([1.0]), lib.tensor([[2.0]])],
+    'zero-dim-and-numbers': lambda lib: [[lib.tensor(1), 2], [3, lib.tensor([4])]],
+    'one-element-int-and-float': lambda lib: [lib.tensor([1]), 2.5],
+    'int32-tensors': lambda lib: [lib.tensor(1, dtype=lib.int32), lib.tensor(2, dtype=lib.int32)],
+    'float64-arrays': lambda lib: [np.array([1.0]), np.array([2.0])],
+    'int32-arrays': lambda lib: [np.array([1, 2], np.int32), np.array([3, 4], np.int32)],
+    'int-then-none': lambda lib: [1, None],
+    'str-later': lambda lib: [1, 'a'],
+    'str-first': lambda lib: ['a', 1],
+    'str-alone': lambda lib: 'a',
+    'two-element-tensors': lambda lib: [lib.ones(2), lib.zeros(2)],
+}
+
+
+@pytest.mark.parametrize('name', list(TENSOR_DATA))
+def test_tensor_from_data_matches_torch(name, torch):
+    def outcome(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')        # PyTorch warns about lists of arrays
+            try:
+                t = lib.tensor(TENSOR_DATA[name](lib))
+            except Exception as error:
+                return type(error).__name__, str(error)
+        return t.tolist(), str(t.dtype).split('.')[-1]
+    assert outcome(mt) == outcome(torch)
+
+
+@pytest.mark.parametrize('call', [lambda lib: lib.zeros(2, -1), lambda lib: lib.zeros((-3,)),
+                                  lambda lib: lib.ones(2).new_zeros(-1),
+                                  lambda lib: lib.randint(0, 3, (-1,))])
+def test_negative_sizes_match_torch(call, torch):
+    with pytest.raises(RuntimeError) as ours:
+        call(mt)
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    assert str(ours.value) == str(theirs.value)
