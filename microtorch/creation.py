@@ -43,6 +43,9 @@ def _infer_array(data, keep_float64=False):
         return data.copy()
     inferred, has_tensors = _element_dtypes(data)
     if has_tensors:
+        if any(isinstance(x, Tensor) and x.requires_grad for x in _flat(data)):
+            from .tensor import warn_scalar_of_grad_tensor
+            warn_scalar_of_grad_tensor(stacklevel=3)    # read by float(), in PyTorch: tensor()
         data = _replace_tensors(data)
     try:
         array = np.array(data)

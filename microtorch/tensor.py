@@ -19,6 +19,18 @@ _NON_LEAF_GRAD_WARNING = (
     'If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor '
     'instead.')
 
+_SCALAR_OF_GRAD_TENSOR_WARNING = (
+    'Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n'
+    'Consider using tensor.detach() first.')
+_scalar_warning_given = [False]
+
+
+def warn_scalar_of_grad_tensor(stacklevel):
+    """PyTorch's warning, once per process, when float() reads a tensor that requires grad."""
+    if not _scalar_warning_given[0]:
+        _scalar_warning_given[0] = True
+        warnings.warn(_SCALAR_OF_GRAD_TENSOR_WARNING, UserWarning, stacklevel=stacklevel + 1)
+
 
 class Tensor:
     # `_no_grad_view` is set only on a view taken while grad mode was off (True), or on a view
@@ -293,6 +305,8 @@ class Tensor:
         return kind(self.item())
 
     def __float__(self):
+        if self._requires_grad:
+            warn_scalar_of_grad_tensor(stacklevel=2)
         return self._scalar(float)
 
     def __int__(self):
@@ -314,7 +328,8 @@ class Tensor:
     def __format__(self, spec):
         # One-element tensors format as their number: '{:+.2f}'.format(w) works. A 0-d one
         # does even with no spec, as in PyTorch: f'{loss}' gives '0.25', not 'tensor(0.2500)'.
-        if (spec or self._data.ndim == 0) and self._data.size == 1:
+        # A Parameter formats as its repr, as in PyTorch (which checks for Tensor itself).
+        if (spec or self._data.ndim == 0) and self._data.size == 1 and type(self) is Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 

@@ -3,6 +3,7 @@ promotion, in-place ops and item assignment. PyTorch, when installed, is the ora
 printing, dtype inference and promotion."""
 import math
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -1518,3 +1519,42 @@ def test_negative_sizes_match_torch(call, torch):
     with pytest.raises(RuntimeError) as theirs:
         call(torch)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_parameter_formats_as_torch(torch):
+    def outcome(lib, spec):
+        p = lib.nn.Parameter(lib.tensor(2.5))
+        try:
+            return format(p, spec).replace('microtorch', 'torch')
+        except TypeError as error:
+            return str(error)
+    for spec in ('', '.2f'):
+        assert outcome(mt, spec) == outcome(torch, spec)
+
+
+SCALAR_READS = {
+    'float': (lambda lib, x: float(x), True),
+    'percent': (lambda lib, x: '%.2f' % x, True),
+    'tensor-of-list': (lambda lib, x: lib.tensor([x * 2]), True),
+    'int': (lambda lib, x: int(x), False),
+    'item': (lambda lib, x: x.item(), False),
+    'format': (lambda lib, x: f'{x:.2f}', False),
+}
+
+
+@pytest.mark.parametrize('name', list(SCALAR_READS))
+def test_scalar_of_a_tensor_that_requires_grad_warns_as_torch(name, monkeypatch):
+    tensor_module = sys.modules['microtorch.tensor']
+    monkeypatch.setattr(tensor_module, '_scalar_warning_given', [False])   # once per process
+    read, warns = SCALAR_READS[name]
+    x = mt.tensor(1.5, requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        read(mt, x)
+        read(mt, x)
+    messages = [str(w.message) for w in caught]
+    assert messages == (['Converting a tensor with requires_grad=True to a scalar may lead to '
+                         'unexpected behavior.\nConsider using tensor.detach() first.']
+                        if warns else [])
+    if warns:
+        assert caught[0].filename == __file__        # the warning names the user's line
