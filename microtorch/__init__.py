@@ -55,6 +55,7 @@ from . import linalg
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load
+from ._tensor_str import set_printoptions
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 moveaxis, swapdims = movedim, swapaxes

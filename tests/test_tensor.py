@@ -1558,3 +1558,52 @@ def test_scalar_of_a_tensor_that_requires_grad_warns_as_torch(name, monkeypatch)
                         if warns else [])
     if warns:
         assert caught[0].filename == __file__        # the warning names the user's line
+
+
+# ---- set_printoptions, as PyTorch's
+
+PRINT_OPTIONS = [
+    dict(precision=2), dict(precision=0), dict(precision=7), dict(sci_mode=True),
+    dict(sci_mode=False), dict(threshold=5), dict(threshold=5, edgeitems=1),
+    dict(threshold=5, edgeitems=0), dict(edgeitems=0), dict(linewidth=30),
+    dict(linewidth=1), dict(profile='short'), dict(profile='full'),
+    dict(profile='short', precision=6), dict(profile='no-such-profile'),
+]
+
+
+def _printed_with_options(lib, options):
+    lib.set_printoptions(**options)
+    try:
+        rng = np.random.default_rng(3)
+        arrays = [rng.standard_normal(3).astype(np.float32), np.array(1.25),
+                  rng.standard_normal((4, 9)) * 1000, np.array([1e-6, 1.0], np.float32),
+                  np.arange(2000, dtype=np.float32).reshape(40, 50), np.arange(12),
+                  np.array([3.0, -2.0, np.inf], np.float32), rng.standard_normal((3, 8, 2)),
+                  np.array([True, False] * 4)]
+        shown = [repr(lib.tensor(a)) for a in arrays]
+        shown.append(repr(lib.tensor([0.5, 1.5], requires_grad=True) * 2))
+        shown.append(repr(lib.nn.Parameter(lib.tensor([1.0, 2.5]))))
+        return [text.replace('microtorch.', 'torch.') for text in shown]
+    finally:
+        lib.set_printoptions(profile='default')
+
+
+@pytest.mark.parametrize('options', PRINT_OPTIONS, ids=repr)
+def test_print_options_match_torch(options, torch):
+    assert _printed_with_options(mt, options) == _printed_with_options(torch, options)
+
+
+def test_print_options_are_kept_until_changed():
+    from microtorch._tensor_str import get_printoptions, printoptions
+    try:
+        mt.set_printoptions(precision=2)
+        assert repr(mt.tensor([1.23456])) == 'tensor([1.23])'
+        mt.set_printoptions(threshold=4)            # precision stays, sci_mode goes back to auto
+        assert get_printoptions() == dict(precision=2, threshold=4, edgeitems=3, linewidth=80,
+                                          sci_mode=None)
+        with printoptions(precision=1, sci_mode=True):
+            assert repr(mt.tensor(2.0)) == 'tensor(2.0e+00)'
+        assert repr(mt.tensor([1.23456])) == 'tensor([1.23])'
+    finally:
+        mt.set_printoptions(profile='default')
+    assert repr(mt.tensor([1.23456])) == 'tensor([1.2346])'
