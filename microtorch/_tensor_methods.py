@@ -13,7 +13,8 @@ from .autograd.grad_mode import state as _grad_state, no_grad
 from .ops import composite as C
 from .ops import functional as F
 from .ops.indexing import (op_for as _index_op, split_int_selects as _split_int_selects,
-                           Select, Slice, UnsqueezeIndex)
+                           write_op_for as _write_op_for, Select, Slice, UnsqueezeIndex,
+                           AsStrided, CopySlices, CopyWhole, FillNumber, FillWhole, Zero)
 from .tensor import Tensor
 
 # Methods that are the functional op with the tensor as first argument.
@@ -319,9 +320,12 @@ def _write_through_base(view, result):
     base = view._base
     if result.dtype is not view.dtype:
         result = F.cast(result, view.dtype)
-    _setitem(base, _index_in_base(view), result)
-    view._grad_fn, view._output_nr = result._grad_fn, result._output_nr
-    view._requires_grad = result._requires_grad
+    where = F.normalize_index(base, _index_in_base(view))
+    _setitem(base, where, result, CopySlices)
+    # The view's elements now come from the base's new history (PyTorch: AsStridedBackward0)
+    read_again = AsStrided.apply(base, where)
+    view._grad_fn, view._output_nr = read_again._grad_fn, read_again._output_nr
+    view._requires_grad = read_again._requires_grad
     return view
 
 
@@ -458,8 +462,9 @@ Tensor.__ipow__ = _augmented(F.pow)
 _VIEW_INDEX_OPS = (Select, Slice, UnsqueezeIndex)
 
 
-def _setitem(self, index, value):
-    """self[index] = value, in place; recorded when self or value requires grad."""
+def _setitem(self, index, value, op=None):
+    """self[index] = value, in place; recorded when self or value requires grad. op: the
+    IndexPut that names the recorded write (by default PyTorch's name for a setitem)."""
     if isinstance(value, Tensor):
         F.check_same_device(self, value)
     # Its warning skips normalize_index, this function and __setitem__ to the user's line.
@@ -477,7 +482,9 @@ def _setitem(self, index, value):
         _check_no_grad_view(self, recording, view_op._node_cls.__name__[:-len('Backward0')])
     _check_writable(self, recording)
     if recording:
-        _inplace(self, F.index_put, index, value, check_cast=False)
+        op = op or _write_op_for(index, self._data.shape, value)
+        _inplace(self, lambda x, i, v: F.index_put(x, i, v, op), index, value,
+                 check_cast=False)
         return self
     # The common case (masks, zero_(), updates under no_grad): write straight into storage.
     try:
@@ -490,7 +497,7 @@ def _setitem(self, index, value):
     return self
 
 
-def _fill_(self, value):
+def _fill_(self, value, op=None):
     if type(value) in (int, float, bool) and not (_grad_state.enabled and self._requires_grad):
         _check_writable(self, False)        # the common case: no index to parse, one fill
         self._data.fill(value)
@@ -499,11 +506,12 @@ def _fill_(self, value):
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError('fill_ only supports 0-dimension value tensor but got tensor '
                            f'with {value.ndim} dimensions.')
-    return _setitem(self, Ellipsis, value)
+    return _setitem(self, Ellipsis, value,
+                    op or (FillWhole if isinstance(value, Tensor) else FillNumber))
 
 
 def _zero_(self):
-    return _fill_(self, 0)
+    return _fill_(self, 0, Zero)
 
 
 def _copy_(self, src, non_blocking=False):
@@ -517,7 +525,7 @@ def _copy_(self, src, non_blocking=False):
             != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                            f'shape {list(src.shape)}')
-    return _setitem(self, Ellipsis, src)
+    return _setitem(self, Ellipsis, src, CopyWhole)
 
 
 def _assigned_type_name(value):

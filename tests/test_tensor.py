@@ -1607,3 +1607,38 @@ def test_print_options_are_kept_until_changed():
     finally:
         mt.set_printoptions(profile='default')
     assert repr(mt.tensor([1.23456])) == 'tensor([1.2346])'
+
+
+# ---- in-place writes carry PyTorch's grad_fn names (what print(y) shows), same gradients
+
+INPLACE_WRITES = {
+    'select': 'y[0] = 5', 'column': 'y[:, 0] = 5', 'none': 'y[None] = 5',
+    'whole-slice': 'y[:] = 5', 'ellipsis-tensor': 'y[...] = torch.zeros(3, 4)',
+    'ellipsis-0d': 'y[...] = torch.tensor(3.0)', 'slices-spanning': 'y[0:3, 0:4] = 1',
+    'slice-past-end': 'y[0:100] = 1', 'slice-part': 'y[0:2] = 1', 'slice-negative': 'y[-3:] = 1',
+    'slice-step': 'y[::2] = 1', 'int-and-tensor': 'y[0, t] = 5', 'slice-and-tensor': 'y[:, t] = 5',
+    'tensor': 'y[t] = 5', 'mask': 'y[y > 1] = 0', 'twice': 'y[0][1] = 3',
+    'zero_': 'y.zero_()', 'fill_': 'y.fill_(1)', 'fill_-0d': 'y.fill_(torch.tensor(2.0))',
+    'copy_': 'y.copy_(torch.zeros(4))', 'view-mul_': 'v = y[0]; v.mul_(2)',
+    'view-zero_': 'v = y[:, 1:]; v.zero_()', 'view-setitem': 'v = y.view(12); v[0] = 3',
+    'transpose-iadd': 'v = y.t(); v += 1', 'view-twice': 'v = y[1]; v.mul_(3); v.add_(v)',
+}
+
+
+def _inplace_outcome(lib, code):
+    w = lib.arange(1.0, 13.0, dtype=lib.float64).reshape(3, 4).requires_grad_()
+    namespace = {'torch': lib, 'y': w * 1, 't': lib.tensor([0, 1]), 'v': None}
+    exec(code, namespace)
+    y, v = namespace['y'], namespace['v']
+    loss = (y * lib.arange(12.0, dtype=lib.float64).reshape(3, 4)).sum()
+    if v is not None:
+        loss = loss + (v * v).sum()
+    loss.backward()
+    names = [type(y.grad_fn).__name__] + ([] if v is None else [type(v.grad_fn).__name__])
+    return names, y.tolist(), w.grad.tolist(), repr(y).replace('microtorch.', 'torch.')
+
+
+@pytest.mark.parametrize('name', list(INPLACE_WRITES))
+def test_inplace_write_grad_fn_matches_torch(name, torch):
+    code = INPLACE_WRITES[name]
+    assert _inplace_outcome(mt, code) == _inplace_outcome(torch, code)

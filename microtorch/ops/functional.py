@@ -1351,14 +1351,15 @@ def getitem(input, index):
         raise _index_error(error, input, index) from None
 
 
-def index_put(input, index, value):
-    """Out-of-place `input[index] = value` (the in-place form is Tensor.__setitem__)."""
+def index_put(input, index, value, op=I.IndexPut):
+    """Out-of-place `input[index] = value` (the in-place form is Tensor.__setitem__). op: the
+    IndexPut that names the grad_fn as PyTorch names the write."""
     index = normalize_index(input, index)
     if isinstance(value, Tensor):
         check_same_device(input, value)
         value = cast(value, input.dtype)
     try:
-        return I.IndexPut.apply(input, value, index)
+        return op.apply(input, value, index)
     except IndexError as error:
         raise _index_error(error, input, index) from None
     except ValueError:
