@@ -43,6 +43,8 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
 del _name
 
 Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = F.sub, F.mul, F.div, F.div
+# x.broadcast_to(2, 3) works as x.expand(2, 3) (torch.broadcast_to takes one size)
+Tensor.broadcast_to = F.expand
 
 # Methods that are composite ops (ops/composite.py), and their in-place forms.
 for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num', 'nansum', 'nanmean',

@@ -1642,3 +1642,59 @@ def _inplace_outcome(lib, code):
 def test_inplace_write_grad_fn_matches_torch(name, torch):
     code = INPLACE_WRITES[name]
     assert _inplace_outcome(mt, code) == _inplace_outcome(torch, code)
+
+
+# ---- ops made of other ops show PyTorch's grad_fn name, not their last step's
+
+def _functional(lib):
+    return lib.nn.functional
+
+
+COMPOSITE_GRAD_FN_OPS = {
+    'masked_fill': lambda lib, x: x.masked_fill(x > 0, 1.0),
+    'masked_fill-tensor': lambda lib, x: x.masked_fill(x > 0, x[0, 0]),
+    'masked_fill_': lambda lib, x: (x * 1).masked_fill_(x > 0, 1.0),
+    'index_fill': lambda lib, x: x.index_fill(0, lib.tensor([0]), 1.0),
+    'tril': lambda lib, x: x.tril(), 'triu': lambda lib, x: x.triu(1),
+    'repeat': lambda lib, x: x.repeat(2, 1), 'tile': lambda lib, x: x.tile((2,)),
+    'flip': lambda lib, x: x.flip(0), 'fliplr': lambda lib, x: lib.fliplr(x),
+    'roll': lambda lib, x: x.roll(1), 'rot90': lambda lib, x: x.rot90(),
+    'diagonal': lambda lib, x: x.diagonal(), 'unbind': lambda lib, x: x.unbind(1)[2],
+    'index_select': lambda lib, x: x.index_select(1, lib.tensor([0, 2])),
+    'masked_select': lambda lib, x: x.masked_select(x > 0),
+    'take': lambda lib, x: x.take(lib.tensor([0, 3])),
+    'addmm': lambda lib, x: lib.addmm(x[:, :2], x, x.t()),
+    'hypot': lambda lib, x: x.hypot(x), 'lerp': lambda lib, x: x.lerp(x * 2, 0.5),
+    'lerp-tensor': lambda lib, x: x.lerp(x * 2, x), 'logaddexp': lambda lib, x: x.logaddexp(x),
+    'addcmul': lambda lib, x: lib.addcmul(x, x, x), 'addcdiv': lambda lib, x: x.addcdiv(x, x + 5),
+    'xlogy': lambda lib, x: x.xlogy(x.abs()), 'xlogy-number': lambda lib, x: x.xlogy(2.0),
+    'remainder': lambda lib, x: x.remainder(x + 5), 'trace': lambda lib, x: x.trace(),
+    'nan_to_num': lambda lib, x: x.nan_to_num(), 'dist': lambda lib, x: lib.dist(x, x * 2),
+    'cdist': lambda lib, x: lib.cdist(x, x * 2), 'cumprod': lambda lib, x: x.cumprod(1),
+    'cummax': lambda lib, x: x.cummax(0)[0], 'cummin': lambda lib, x: x.cummin(1).values,
+    'sort': lambda lib, x: x.sort(1)[0], 'msort': lambda lib, x: x.msort(),
+    'topk': lambda lib, x: x.topk(2).values, 'median': lambda lib, x: x.median(),
+    'median-dim': lambda lib, x: x.median(0)[0], 'kthvalue': lambda lib, x: x.kthvalue(1)[0],
+    'squeeze': lambda lib, x: x[None].squeeze(), 'squeeze-dim': lambda lib, x: x[None].squeeze(0),
+    'squeeze-dims': lambda lib, x: x[None].squeeze((0,)),
+    'slice-alone': lambda lib, x: x[:], 'slice-tuple': lambda lib, x: x[:, :],
+    'slice-negative': lambda lib, x: x[:, -3:],
+    'broadcast_to-method': lambda lib, x: x.broadcast_to(2, 2, 3),
+    'layer_norm': lambda lib, x: _functional(lib).layer_norm(x, (3,)),
+    'nll_loss': lambda lib, x: _functional(lib).nll_loss(x.log_softmax(1), lib.tensor([0, 1])),
+    'nll_loss-3d': lambda lib, x: _functional(lib).nll_loss(x[None], lib.tensor([[0, 1, 0]])),
+    'nll_loss-3d-none': lambda lib, x: _functional(lib).nll_loss(
+        x[None], lib.tensor([[0, 1, 0]]), reduction='none'),
+    'cross_entropy-3d': lambda lib, x: _functional(lib).cross_entropy(
+        x[None], lib.tensor([[0, 1, 0]])),
+    'huber_loss': lambda lib, x: _functional(lib).huber_loss(x, x.detach() * 0),
+    'pad': lambda lib, x: _functional(lib).pad(x, (1, 1)),
+}
+
+
+@pytest.mark.parametrize('name', sorted(COMPOSITE_GRAD_FN_OPS))
+def test_composite_grad_fn_names_match_torch(name, torch):
+    op = COMPOSITE_GRAD_FN_OPS[name]
+    ours = op(mt, mt.tensor(_GRAD_FN_DATA, requires_grad=True))
+    theirs = op(torch, torch.tensor(_GRAD_FN_DATA, requires_grad=True))
+    assert repr(ours) == torch_repr(theirs)

@@ -6,6 +6,7 @@ import builtins
 import math
 
 from .. import _dtype
+from ..autograd.function import grad_fn_named
 from .._size import wrap_dim, wrap_dims
 from ..tensor import Tensor
 from . import functional as F
@@ -13,11 +14,13 @@ from . import functional as F
 
 # ---- arithmetic ------------------------------------------------------------------------------
 
+@grad_fn_named('AddcmulBackward0')
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
     return F.add(input, F.mul(F.mul(tensor1, tensor2), value))
 
 
+@grad_fn_named('AddcdivBackward0')
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2 (true division: integer operands are refused)."""
     if not tensor1.is_floating_point() and not tensor2.is_floating_point():
@@ -40,6 +43,7 @@ def rad2deg(input):
     return F.mul(F._floating(input), 180 / math.pi)
 
 
+@grad_fn_named('NanToNumBackward0')
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """nan, +inf and -inf replaced by numbers (by default 0 and the dtype's largest and
     smallest finite values); the gradient flows to the finite elements only."""
@@ -75,6 +79,7 @@ def count_nonzero(input, dim=None):
     return F.sum(F.ne(input, 0), dims)
 
 
+@grad_fn_named('DistBackward0')
 def dist(input, other, p=2):
     """The p-norm of input - other (broadcast)."""
     if isinstance(p, bool) or not isinstance(p, (int, float)):
@@ -347,6 +352,7 @@ def flipud(input):
     return F.flip(input, 0)
 
 
+@grad_fn_named('Rot90Backward0')
 def rot90(input, k=1, dims=(0, 1)):
     """Rotation by k quarter turns in the plane of dims, from the first towards the second."""
     dims = list(dims)
@@ -477,6 +483,7 @@ def _scan(input, dim, combine):
     return F.clone(out) if out is input else out
 
 
+@grad_fn_named('CumprodBackward0')
 def cumprod(input, dim, *, dtype=None):
     """Running products along dim (integers and bools as int64, as cumsum)."""
     input = F._integers_as_int64(input, dtype)
@@ -493,10 +500,12 @@ def logcumsumexp(input, dim):
     return _scan(input, dim, F.logaddexp)
 
 
+@grad_fn_named('CummaxBackward0')
 def cummax(input, dim):
     return _running_extreme(input, dim, 'cummax')
 
 
+@grad_fn_named('CumminBackward0')
 def cummin(input, dim):
     return _running_extreme(input, dim, 'cummin')
 
@@ -898,6 +907,9 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 
 # ---- pointwise -------------------------------------------------------------------------------
 
+@grad_fn_named(lambda input, other: 'XlogyBackward0' if isinstance(input, Tensor) and
+                isinstance(other, Tensor) else 'XlogyBackward2' if isinstance(input, Tensor)
+                else 'XlogyBackward1')
 def xlogy(input, other):
     """input * log(other), 0 where input is 0 (unless other is nan). The gradient as
     PyTorch's: log(other) for input (also where input is 0, unless other <= 0 there),
@@ -1014,6 +1026,7 @@ def corrcoef(input):
     return F.clamp(c, -1, 1)
 
 
+@grad_fn_named('CdistBackward0')
 def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
     """The p-norm distance between each row of x1 and each row of x2 (batch dims broadcast),
     computed from the differences (PyTorch's exact path)."""

@@ -12,6 +12,7 @@ from .. import _dtype
 from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
                      broadcast_shapes)
 from ..autograd.grad_mode import no_grad
+from ..autograd.function import grad_fn_named
 from ..tensor import Tensor
 from . import elementwise as E
 from . import binary as B
@@ -190,6 +191,8 @@ def floor_divide(input, other):
     return _integer_division(B.FloorDivide, 'div_floor', input, other)
 
 
+@grad_fn_named(lambda input, other: 'RemainderBackward1' if isinstance(input, Tensor) and
+                isinstance(other, Tensor) else 'RemainderBackward0')
 def remainder(input, other):
     op = B.Remainder if isinstance(input, Tensor) else B.RRemainder     # number % tensor
     return _integer_division(op, 'remainder', input, other)
@@ -1062,7 +1065,8 @@ def squeeze(input, dim=None):
     else:
         dims = wrap_dims(dim, input.ndim)
     new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
-    return S.Squeeze.apply(input, new)
+    op = S.SqueezeAll if dim is None else S.Squeeze if isinstance(dim, int) else S.SqueezeDims
+    return op.apply(input, new)
 
 
 def unsqueeze(input, dim):
@@ -1341,12 +1345,16 @@ def _index_error(error, input, index=()):
 
 
 def getitem(input, index):
+    single_slice = type(index) is slice
     index = normalize_index(input, index)
     two_steps = I.split_int_selects(index)
     if two_steps is not None:
         return getitem(getitem(input, two_steps[0]), two_steps[1])
     try:
-        return I.op_for(index, input._data.shape).apply(input, index)
+        op = I.op_for(index, input._data.shape)
+        if single_slice and op is I.Alias:
+            op = I.Slice                  # PyTorch slices x[:] (but not x[:, :]) all the same
+        return op.apply(input, index)
     except IndexError as error:
         raise _index_error(error, input, index) from None
 
@@ -1407,6 +1415,8 @@ _NUMPY_ARRAY = __import__('numpy').ndarray
 
 # ---- composites: ops made of other ops (their kernels are those ops') ------------------------
 
+@grad_fn_named(lambda input, mask, value: 'MaskedFillBackward1' if isinstance(value, Tensor)
+                else 'MaskedFillBackward0')
 def masked_fill(input, mask, value):
     """value where mask is True, input elsewhere: where(mask, value, input), with value in
     input's dtype (a float into an integer tensor is cut toward 0, as PyTorch)."""
@@ -1450,6 +1460,7 @@ def narrow(input, dim, start, length):
     return getitem(input, (slice(None),) * dim + (slice(start, start + length),))
 
 
+@grad_fn_named('UnbindBackward0')
 def unbind(input, dim=0):
     """The slices of dim, as a tuple of views."""
     if not input._data.ndim:
@@ -1459,6 +1470,7 @@ def unbind(input, dim=0):
     return tuple(getitem(input, lead + (i,)) for i in range(input._data.shape[dim]))
 
 
+@grad_fn_named('RepeatBackward0')
 def repeat(input, *sizes):
     """Tiles of input, sizes[i] along dim i: x viewed as (1, s0, 1, s1, ...), expanded to
     (r0, s0, r1, s1, ...) and copied contiguous; backward sums the tiles (expand's)."""
@@ -1485,6 +1497,7 @@ def _arange(n, device, start=0, step=1):
         arange(0, device=device)
 
 
+@grad_fn_named('FlipBackward0')
 def flip(input, *dims):
     """The elements in reverse order along each of dims: one gather per dim."""
     if len(dims) == 1 and not isinstance(dims[0], int):
@@ -1506,15 +1519,18 @@ def _triangle(name, input, diagonal, keep):
     return masked_fill(input, logical_not(keep(offset, diagonal)), 0)
 
 
+@grad_fn_named('TrilBackward0')
 def tril(input, diagonal=0):
     """The lower triangle (on and below the `diagonal`-th diagonal); zeros above it."""
     return _triangle('tril', input, diagonal, lambda offset, k: offset <= k)
 
 
+@grad_fn_named('TriuBackward0')
 def triu(input, diagonal=0):
     return _triangle('triu', input, diagonal, lambda offset, k: offset >= k)
 
 
+@grad_fn_named('IndexSelectBackward0')
 def index_select(input, dim, index):
     """The entries `index` (a vector) along dim, in its order, repeats included."""
     _require_tensor(index, 'index_select', 'index')
@@ -1547,6 +1563,7 @@ def outer(input, vec2):
     return mul(input.unsqueeze(1), vec2.unsqueeze(0))
 
 
+@grad_fn_named('DiagonalBackward0')
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The `offset`-th diagonal of the matrices in dims dim1, dim2, as the last dim. (A copy:
     PyTorch returns a view, so writes into it do not reach the input here.)"""
@@ -1585,6 +1602,7 @@ def diag(input, diagonal=0):
     return index_put(square, (r, c), input)
 
 
+@grad_fn_named('TraceBackward0')
 def trace(input):
     if input._data.ndim != 2:
         raise RuntimeError(f'trace: expected a matrix, but got tensor with dim '
@@ -1592,6 +1610,7 @@ def trace(input):
     return sum(diagonal(input))
 
 
+@grad_fn_named('MaskedSelectBackward0')
 def masked_select(input, mask):
     """The elements where mask (broadcast with input) is True, as a vector."""
     _require_tensor(mask, 'masked_select', 'mask')
@@ -1617,6 +1636,7 @@ def nonzero(input, *, as_tuple=False):
 argwhere = nonzero
 
 
+@grad_fn_named('AddmmBackward0')
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2); beta = 0 ignores input (nan and inf too)."""
     out = mm(mat1, mat2)
@@ -1649,6 +1669,7 @@ def _backend_of_data(input):
     return backends.for_array(input._data)
 
 
+@grad_fn_named('SortBackward0')
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) along dim, ascending unless descending; NaN counts as the largest
     value; ties keep their order. values = gather(input, dim, indices), so gradients flow
@@ -1668,6 +1689,7 @@ def msort(input):
     return sort(input, 0).values
 
 
+@grad_fn_named('TopkBackward0')
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) values along dim and their indices, in order."""
     dim = wrap_dim(dim, input._data.ndim, 'topk')
@@ -1725,6 +1747,7 @@ def tile(input, dims):
     return repeat(input, (1,) * (ndim - len(dims)) + dims)
 
 
+@grad_fn_named('RollBackward0')
 def roll(input, shifts, dims=None):
     """Elements shifted along dims, those falling off one end coming back at the other; with
     no dims, over the flattened tensor."""
@@ -1783,6 +1806,8 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
             mean(input, dim, keepdim))
 
 
+@grad_fn_named(lambda input, end, weight: 'LerpBackward1' if isinstance(weight, Tensor)
+                else 'LerpBackward0')
 def lerp(input, end, weight):
     """input + weight * (end - input), computed from the nearer end as PyTorch does (exact at
     weight 0 and 1)."""
@@ -1796,6 +1821,7 @@ def lerp(input, end, weight):
     return sub(end, mul(difference, 1 - weight))
 
 
+@grad_fn_named('LogaddexpBackward0')
 def logaddexp(input, other):
     """log(exp(a) + exp(b)) without overflow: max(a, b) + log1p(exp(-|a - b|))."""
     top = maximum(input, other)
@@ -1803,6 +1829,7 @@ def logaddexp(input, other):
     return where(isinf(top) & eq(input, other), top, out)      # inf + inf: not nan
 
 
+@grad_fn_named('HypotBackward0')
 def hypot(input, other):
     return sqrt(add(mul(input, input), mul(other, other)))
 
@@ -1821,6 +1848,8 @@ def _order_statistic(input, dim, keepdim, position, name):
     return _return_type(name)(values, indices)
 
 
+@grad_fn_named(lambda input, dim=None, keepdim=False: 'MedianBackward0' if dim is None
+                else 'MedianBackward1')
 def median(input, dim=None, keepdim=False):
     """The lower median (of an even count, the smaller middle value); NaN if the values hold a
     NaN (the first NaN's index). Without dim: over all elements, the value alone."""
@@ -1836,6 +1865,7 @@ def median(input, dim=None, keepdim=False):
     return _order_statistic(input, dim, keepdim, position, 'median')
 
 
+@grad_fn_named('KthvalueBackward0')
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest value along dim (k from 1) and its index."""
     ndim = input._data.ndim
@@ -2112,6 +2142,8 @@ def index_copy(input, dim, index, source):
     return I.IndexCopy.apply(input, source, full_index, dim)
 
 
+@grad_fn_named(lambda input, dim, index, value: 'IndexFillBackward1'
+                if isinstance(value, Tensor) else 'IndexFillBackward0')
 def index_fill(input, dim, index, value):
     """input with `value` (a number or a 0-dim tensor) at the positions index lists along
     dim: masked_fill with a mask scattered from index, so that a tensor value gets the
@@ -2144,6 +2176,7 @@ def index_fill(input, dim, index, value):
     return masked_fill(input, mask, value)
 
 
+@grad_fn_named('TakeBackward0')
 def take(input, index):
     """input's elements at the flat positions `index` (negatives count from the end), in
     index's shape."""

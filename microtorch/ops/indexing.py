@@ -109,7 +109,7 @@ def op_for(index, shape):
         else:
             if isinstance(part, int):
                 op = Select
-            elif part.indices(shape[dim]) != (0, shape[dim], 1):
+            elif not _spans(part, shape[dim]):
                 op = Slice
             dim += 1
     return op
