@@ -1492,6 +1492,50 @@ def _(lib):
     return lambda: lib.randint(0, 3, (-1,)), []
 
 
+# Kernels PyTorch has only for floating point (hypot, lerp, logaddexp) or not for bools.
+for _name, _exc, _message, _call in (
+        ('hypot-int', NotImplementedError, _no_version('hypot_cpu', 'Long'),
+         lambda lib, m, i: i.hypot(i)),
+        ('hypot-bool', NotImplementedError, _no_version('hypot_cpu', 'Bool'),
+         lambda lib, m, i: lib.hypot(m, m)),
+        ('lerp-int', NotImplementedError, _no_version('lerp_kernel_scalar', 'Long'),
+         lambda lib, m, i: i.lerp(i, 0.5)),
+        ('lerp-int-tensor-weight', NotImplementedError,
+         _no_version('lerp_kernel_tensor', 'Long'), lambda lib, m, i: i.lerp(i, i)),
+        ('logaddexp-int', NotImplementedError, _no_version('logaddexp_cpu', 'Long'),
+         lambda lib, m, i: i.logaddexp(i)),
+        ('median-bool', NotImplementedError, _no_version('median_cpu', 'Bool'),
+         lambda lib, m, i: m.median()),
+        ('median-bool-dim', NotImplementedError, _no_version('median_out', 'Bool'),
+         lambda lib, m, i: m.median(0)),
+        ('kthvalue-bool', NotImplementedError, _no_version('kthvalue_cpu', 'Bool'),
+         lambda lib, m, i: m.kthvalue(1)),
+        ('topk-bool', RuntimeError, 'topk does not support bool dtypes on CPU',
+         lambda lib, m, i: m.topk(1)),
+        ('trace-bool', NotImplementedError, _no_version('trace', 'Bool'),
+         lambda lib, m, i: m.reshape(1, 2).trace()),
+        ('addcmul-bool', NotImplementedError, _no_version('addcmul_cpu_out', 'Bool'),
+         lambda lib, m, i: lib.addcmul(m, m, m)),
+        ('searchsorted-bool', NotImplementedError, _no_version('searchsorted_out_cpu', 'Bool'),
+         lambda lib, m, i: lib.searchsorted(m, m)),
+        ('bucketize-bool', NotImplementedError, _no_version('searchsorted_out_cpu', 'Bool'),
+         lambda lib, m, i: lib.bucketize(m, m)),
+        ('var_mean-int', RuntimeError, 'var_mean only support floating point and complex dtypes',
+         lambda lib, m, i: lib.var_mean(i)),
+        ('std_mean-int', RuntimeError, 'std_mean only support floating point and complex dtypes',
+         lambda lib, m, i: lib.std_mean(i, 0)),
+        ('dist-int', RuntimeError, 'norm(): input dtype should be either floating point or '
+         'complex. Got Long instead.', lambda lib, m, i: lib.dist(i, i)),
+        ('cov-bool', RuntimeError, 'cov(): bool dtype is not supported for input',
+         lambda lib, m, i: m.cov()),
+        ('corrcoef-bool', RuntimeError, 'cov(): bool dtype is not supported for input',
+         lambda lib, m, i: m.corrcoef())):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        m, i = lib.tensor([True, False]), lib.tensor([1, 2])
+        return lambda: _call(lib, m, i), [m, i]
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

@@ -17,6 +17,7 @@ from . import functional as F
 @grad_fn_named('AddcmulBackward0')
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
+    F.refuse_promoted_dtype('addcmul_cpu_out', 'b', input, tensor1, tensor2)
     return F.add(input, F.mul(F.mul(tensor1, tensor2), value))
 
 
@@ -84,6 +85,10 @@ def dist(input, other, p=2):
     """The p-norm of input - other (broadcast)."""
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"dist(): argument 'p' must be Number, not {type(p).__name__}")
+    dtype = _dtype.result_type([input, other])
+    if dtype in (_dtype.int32, _dtype.int64):        # bools: sub's error comes first
+        raise RuntimeError('norm(): input dtype should be either floating point or complex. '
+                           f'Got {_dtype.type_name(dtype)} instead.')
     return F.norm(F.sub(input, other), p)
 
 
@@ -553,6 +558,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     """Where each value would be inserted in the last dim of sorted_sequence (1-D, or with
     input's leading dims) to keep it sorted: the first such place, or the last with right=True
     or side='right'."""
+    F.refuse_promoted_dtype('searchsorted_out_cpu', 'b', sorted_sequence, input)
     if side is not None and side not in ('left', 'right'):
         raise RuntimeError("microtorch.searchsorted(): side can only be 'left' or 'right' but "
                            f'got {side}')
@@ -996,6 +1002,8 @@ def renorm(input, p, dim, maxnorm):
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance of the variables in input's rows (observations in columns)."""
     import warnings
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError('cov(): bool dtype is not supported for input')
     if input.ndim > 2:
         raise RuntimeError('cov(): expected input to have two or fewer dimensions but got an '
                            f'input with {input.ndim} dimensions')

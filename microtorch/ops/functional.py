@@ -634,6 +634,21 @@ def abs(input):
     return E.Abs.apply(input)
 
 
+def _device_type(*operands):
+    """'cpu' or 'cuda': where an op on these operands runs (for PyTorch's kernel names)."""
+    return next((t.device.type for t in operands if isinstance(t, Tensor)), 'cpu')
+
+
+def refuse_promoted_dtype(kernel, kinds, *operands):
+    """PyTorch's error for an op whose kernel has no version for the dtype its operands
+    (tensors and numbers) promote to, when that dtype's NumPy kind is in `kinds`."""
+    tensors = [t for t in operands if isinstance(t, Tensor)]
+    numbers = [_as_number(v) for v in operands if not isinstance(v, Tensor)]
+    dtype = _dtype.result_type(tensors, numbers)
+    if dtype.np.kind in kinds:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(dtype)}\'')
+
+
 def _refuse_dtype(input, kernel, kinds):
     """PyTorch's error for a dtype its kernel `kernel` has no version for."""
     if input._data.dtype.kind in kinds:
@@ -1604,6 +1619,7 @@ def diag(input, diagonal=0):
 
 @grad_fn_named('TraceBackward0')
 def trace(input):
+    _refuse_dtype(input, 'trace', 'b')
     if input._data.ndim != 2:
         raise RuntimeError(f'trace: expected a matrix, but got tensor with dim '
                            f'{input._data.ndim}')
@@ -1692,6 +1708,8 @@ def msort(input):
 @grad_fn_named('TopkBackward0')
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) values along dim and their indices, in order."""
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError('topk does not support bool dtypes on CPU')
     dim = wrap_dim(dim, input._data.ndim, 'topk')
     size = input._data.shape[dim] if input._data.ndim else 1
     if not 0 <= k <= size:
@@ -1796,12 +1814,20 @@ def meshgrid(*tensors, indexing=None):
     return tuple(grids)
 
 
+def _refuse_integers(input, name):
+    """PyTorch's error for var_mean and std_mean of integers or bools."""
+    if not input.is_floating_point():
+        raise RuntimeError(f'{name} only support floating point and complex dtypes')
+
+
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _refuse_integers(input, 'var_mean')
     return (var(input, dim, unbiased, keepdim, correction=correction),
             mean(input, dim, keepdim))
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _refuse_integers(input, 'std_mean')
     return (std(input, dim, unbiased, keepdim, correction=correction),
             mean(input, dim, keepdim))
 
@@ -1811,6 +1837,8 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def lerp(input, end, weight):
     """input + weight * (end - input), computed from the nearer end as PyTorch does (exact at
     weight 0 and 1)."""
+    refuse_promoted_dtype('lerp_kernel_tensor' if isinstance(weight, Tensor)
+                          else 'lerp_kernel_scalar', 'iub', input, end)
     difference = sub(end, input)
     if isinstance(weight, Tensor):
         near_start = add(input, mul(weight, difference))
@@ -1824,6 +1852,7 @@ def lerp(input, end, weight):
 @grad_fn_named('LogaddexpBackward0')
 def logaddexp(input, other):
     """log(exp(a) + exp(b)) without overflow: max(a, b) + log1p(exp(-|a - b|))."""
+    refuse_promoted_dtype(f'logaddexp_{_device_type(input, other)}', 'iub', input, other)
     top = maximum(input, other)
     out = add(top, log1p(exp(neg(abs(sub(input, other))))))
     return where(isinf(top) & eq(input, other), top, out)      # inf + inf: not nan
@@ -1831,6 +1860,7 @@ def logaddexp(input, other):
 
 @grad_fn_named('HypotBackward0')
 def hypot(input, other):
+    refuse_promoted_dtype(f'hypot_{_device_type(input, other)}', 'iub', input, other)
     return sqrt(add(mul(input, input), mul(other, other)))
 
 
@@ -1853,6 +1883,7 @@ def _order_statistic(input, dim, keepdim, position, name):
 def median(input, dim=None, keepdim=False):
     """The lower median (of an even count, the smaller middle value); NaN if the values hold a
     NaN (the first NaN's index). Without dim: over all elements, the value alone."""
+    _refuse_dtype(input, 'median_cpu' if dim is None else 'median_out', 'b')
     if dim is None:
         return median(input.reshape(-1), 0).values
     ndim = input._data.ndim
@@ -1868,6 +1899,7 @@ def median(input, dim=None, keepdim=False):
 @grad_fn_named('KthvalueBackward0')
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest value along dim (k from 1) and its index."""
+    _refuse_dtype(input, 'kthvalue_cpu', 'b')
     ndim = input._data.ndim
     dim = wrap_dim(dim, ndim, 'kthvalue')
     n = input._data.shape[dim] if ndim else 1
