@@ -194,9 +194,55 @@ def legacy_tensor_data(args, dtype, device):
     return array
 
 
-def _shape(shape, size, negative_message=None):
+def _is_size_item(value):
+    """An int for a size as PyTorch's parser takes one: no bools, no floats."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _check_size_types(op, shape, size, one_int=True):
+    """PyTorch's TypeError, worded as its argument parser words it, for sizes that are not
+    ints: zeros(2.5), zeros(2, 2.5), zeros([2.5]). one_int: a lone int is a size (zeros(2)
+    but not full(2, 1.0))."""
+    keyword = size is not None
+    where = "argument 'size'" if keyword else "argument 'size' (position 1)"
+    if keyword or len(shape) == 1:
+        value = size if keyword else shape[0]
+        if one_int and _is_size_item(value):
+            return
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f'{op}(): {where} must be tuple of ints, not '
+                            f'{type(value).__name__}')
+        items = value
+    else:
+        items = shape
+    for position, item in enumerate(items):
+        if _is_size_item(item):
+            continue
+        kind = type(item).__name__
+        if position:
+            raise TypeError(f"{op}(): argument 'size' failed to unpack the object at pos "
+                            f'{position + 1} with error "type must be tuple of ints,but got '
+                            f'{kind}"')
+        if items is shape:                    # zeros(2.5, 3): not a size, so two arguments
+            raise TypeError(f'{op}() takes 1 positional argument but {len(shape)} were given')
+        if keyword:
+            raise TypeError(f'{op}(): {where} must be tuple of ints, not {type(items).__name__}')
+        raise TypeError(f'{op}(): {where} must be tuple of ints, but found element of type '
+                        f'{kind} at pos 0')
+
+
+def _shape(shape, size, negative_message=None, op=None, one_int=True):
     """zeros(2, 3), zeros((2, 3)) and zeros(size=(2, 3)) all mean the same. negative_message:
-    the function's own error for a negative size, where PyTorch has one."""
+    the function's own error for a negative size, where PyTorch has one. op: the function's
+    name, for PyTorch's errors for sizes that are not ints."""
+    if op is not None:
+        _check_size_types(op, shape, size, one_int)
     try:
         shape = shape_args((size,) if size is not None else shape)
     except RuntimeError:
@@ -218,7 +264,7 @@ def _filled(shape, value, dtype, device, requires_grad):
 
 
 def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    shape = _shape(shape, size, 'zeros: Dimension size must be non-negative.')
+    shape = _shape(shape, size, 'zeros: Dimension size must be non-negative.', 'zeros')
     return _filled(shape, 0, dtype, device, requires_grad)
 
 
@@ -228,16 +274,17 @@ def zeros_of_shape(*shape, size=None, dtype=None, device=None, requires_grad=Fal
 
 
 def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    return _filled(_shape(shape, size), 1, dtype, device, requires_grad)
+    return _filled(_shape(shape, size, op='ones'), 1, dtype, device, requires_grad)
 
 
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
     if device is not None and _device(device).type != 'cpu':     # made there: no copy
-        array = backends.for_device(device).empty_on(_shape(shape, size), dtype.np,
+        array = backends.for_device(device).empty_on(_shape(shape, size, op='empty'), dtype.np,
                                                       _device(device))
         return _finish(array, None, None, requires_grad)
-    return _finish(np.empty(_shape(shape, size), dtype.np), None, device, requires_grad)
+    return _finish(np.empty(_shape(shape, size, op='empty'), dtype.np), None, device,
+                   requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -247,7 +294,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
                         f'{type(fill_value).__name__}')
     if dtype is None:        # PyTorch infers the dtype from the fill value
         dtype = _dtype.result_type([], [fill_value])
-    return _filled(_shape((), size), fill_value, dtype, device, requires_grad)
+    shape = _shape((size,), None, op='full', one_int=False)
+    return _filled(shape, fill_value, dtype, device, requires_grad)
 
 
 def _like(input, dtype, device):
@@ -371,14 +419,14 @@ def _float_dtype(dtype, name):
 def rand(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'check_uniform_bounds')
     gen = generator or default_generator
-    array = gen.numpy.random(_shape(shape, size), dtype=dtype.np)
+    array = gen.numpy.random(_shape(shape, size, op='rand'), dtype=dtype.np)
     return _finish(array, None, device, requires_grad)
 
 
 def randn(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'normal_kernel_cpu')
     gen = generator or default_generator
-    array = gen.numpy.standard_normal(_shape(shape, size), dtype=dtype.np)
+    array = gen.numpy.standard_normal(_shape(shape, size, op='randn'), dtype=dtype.np)
     return _finish(array, None, device, requires_grad)
 
 

@@ -1536,6 +1536,24 @@ for _name, _exc, _message, _call in (
         return lambda: _call(lib, m, i), [m, i]
 
 
+_NOT_INTS = "argument 'size' (position 1) must be tuple of ints, "
+for _name, _message, _call in (
+        ('zeros-float-size', 'zeros(): ' + _NOT_INTS + 'not float', lambda lib: lib.zeros(2.5)),
+        ('zeros-second-size-float', 'zeros(): argument \'size\' failed to unpack the object at '
+         'pos 2 with error "type must be tuple of ints,but got float"',
+         lambda lib: lib.zeros(2, 2.5)),
+        ('zeros-list-of-float', 'zeros(): ' + _NOT_INTS + 'but found element of type float at '
+         'pos 0', lambda lib: lib.zeros([2.5])),
+        ('zeros-first-size-float', 'zeros() takes 1 positional argument but 2 were given',
+         lambda lib: lib.zeros(2.5, 2)),
+        ('full-int-size', 'full(): ' + _NOT_INTS + 'not int', lambda lib: lib.full(2, 1.0)),
+        ('zeros-keyword-list', "zeros(): argument 'size' must be tuple of ints, not list",
+         lambda lib: lib.zeros(size=[2.5]))):
+    @case(_name, TypeError, _message)
+    def _(lib, _call=_call):
+        return lambda: _call(lib), []
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

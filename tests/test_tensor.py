@@ -739,10 +739,32 @@ RESULT_CASES = {
 }
 
 
-@pytest.mark.parametrize('size', [(2, 1.5), 2.0, [1.0], None])
-def test_sizes_must_be_integers(size):
-    with pytest.raises(TypeError, match='^size must be a tuple of ints, but got'):
-        mt.zeros(size)
+SIZES_NOT_INTS = {
+    'float': lambda lib: lib.zeros(2.5), 'second-float': lambda lib: lib.zeros(2, 2.5),
+    'first-float': lambda lib: lib.ones(2.5, 2), 'tuple': lambda lib: lib.zeros((2, 1.5)),
+    'list-of-float': lambda lib: lib.empty([1.0]), 'none': lambda lib: lib.zeros(None),
+    'string': lambda lib: lib.rand('a'), 'bool': lambda lib: lib.zeros(True),
+    'bools': lambda lib: lib.randn([True]), 'tensor': lambda lib: lib.zeros(lib.tensor(2.5)),
+    'keyword': lambda lib: lib.zeros(size=2.5), 'keyword-list': lambda lib: lib.zeros(size=[2.5]),
+    'keyword-tuple': lambda lib: lib.ones(size=(2, 2.5)),
+    'full-int': lambda lib: lib.full(2, 1.0), 'full-float': lambda lib: lib.full((2.5,), 1.0),
+}
+
+
+@pytest.mark.parametrize('name', list(SIZES_NOT_INTS))
+def test_sizes_must_be_integers(name, torch):
+    with pytest.raises(TypeError) as ours:
+        SIZES_NOT_INTS[name](mt)
+    with pytest.raises(TypeError) as theirs:
+        SIZES_NOT_INTS[name](torch)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_integer_sizes_of_every_kind():
+    for make in (lambda: mt.zeros(2, np.int32(3)), lambda: mt.ones((np.int64(2), 3)),
+                 lambda: mt.empty(mt.Size([2, 3])), lambda: mt.rand(size=(2, 3)),
+                 lambda: mt.zeros(2, mt.tensor(3)), lambda: mt.full([2, 3], 1.0)):
+        assert make().shape == (2, 3)
 
 
 @pytest.mark.parametrize('name', list(RESULT_CASES))
