@@ -9,7 +9,7 @@ import warnings
 from . import _dtype
 from . import backends as _backends
 from ._device import CPU
-from ._size import Size
+from ._size import Size, wrap_dim
 from .autograd.function import accumulator_of, current_grad_fn
 
 _NON_LEAF_GRAD_WARNING = (
@@ -132,6 +132,23 @@ class Tensor:
 
     def is_contiguous(self):
         return bool(self._data.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dim (0 along an expanded one)."""
+        data = self._data
+        if not data.size:            # NumPy may give an empty array 0 steps; PyTorch row-major
+            strides, step = [], 1
+            for n in reversed(data.shape):
+                strides.insert(0, step)
+                step *= max(n, 1)
+            strides = tuple(strides)
+        else:
+            strides = tuple(step // data.itemsize for step in data.strides)
+        if dim is None:
+            return strides
+        if not strides:
+            raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
+        return strides[wrap_dim(dim, len(strides))]
 
     def _backend_xp(self):
         """The array module of this tensor's backend (numpy or cupy)."""

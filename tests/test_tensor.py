@@ -1720,3 +1720,43 @@ def test_composite_grad_fn_names_match_torch(name, torch):
     ours = op(mt, mt.tensor(_GRAD_FN_DATA, requires_grad=True))
     theirs = op(torch, torch.tensor(_GRAD_FN_DATA, requires_grad=True))
     assert repr(ours) == torch_repr(theirs)
+
+
+STRIDE_CASES = {
+    'matrix': lambda lib: lib.zeros(2, 3).stride(),
+    'transposed': lambda lib: lib.zeros(2, 3).t().stride(),
+    'expanded': lambda lib: lib.zeros(2, 3).expand(4, 2, 3).stride(),
+    'stepped': lambda lib: lib.zeros(2, 3)[:, ::2].stride(),
+    'empty': lambda lib: lib.zeros(0, 3).stride(),
+    'empty-columns': lambda lib: lib.zeros(2, 0).stride(),
+    'size-one-transposed': lambda lib: lib.zeros(3, 1, 2).transpose(0, 1).stride(),
+    'zero-dim': lambda lib: lib.tensor(1.0).stride(),
+    'one-dim': lambda lib: lib.zeros(2, 3).stride(-1),
+    'zero-dim-dim': lambda lib: lib.tensor(1.0).stride(0),
+    'dim-out-of-range': lambda lib: lib.zeros(2, 3).stride(2),
+}
+
+
+@pytest.mark.parametrize('name', list(STRIDE_CASES))
+def test_stride_matches_torch(name, torch):
+    def outcome(lib):
+        try:
+            return STRIDE_CASES[name](lib)
+        except IndexError as error:
+            return str(error)
+    assert outcome(mt) == outcome(torch)
+
+
+RETURN_TYPES = {
+    'max': lambda lib, x: x.max(1), 'min': lambda lib, x: lib.min(x, 0),
+    'sort': lambda lib, x: x.sort(1), 'topk': lambda lib, x: x.topk(2),
+    'median': lambda lib, x: x.median(1), 'kthvalue': lambda lib, x: x.kthvalue(1),
+    'cummax': lambda lib, x: x.cummax(0), 'with-grad': lambda lib, x: (x * 1).max(0),
+}
+
+
+@pytest.mark.parametrize('name', list(RETURN_TYPES))
+def test_return_types_print_as_torch(name, torch):
+    ours = RETURN_TYPES[name](mt, mt.tensor(_GRAD_FN_DATA, requires_grad=True))
+    theirs = RETURN_TYPES[name](torch, torch.tensor(_GRAD_FN_DATA, requires_grad=True))
+    assert repr(ours) == str(ours) == torch_repr(theirs)

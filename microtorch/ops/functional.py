@@ -800,11 +800,18 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
 _ValuesIndices = {}
 
 
+def _return_type_repr(self):
+    # PyTorch prints each field on its own line: torch.return_types.max(\nvalues=...,\n...)
+    fields = ',\n'.join(f'{name}={value!r}' for name, value in zip(self._fields, self))
+    return f'microtorch.return_types.{type(self).__name__}(\n{fields})'
+
+
 def _return_type(name):
     """PyTorch's named tuples: torch.return_types.max(values=..., indices=...)."""
     if name not in _ValuesIndices:
         cls = collections.namedtuple(name, ['values', 'indices'])
         cls.__module__ = 'microtorch.return_types'
+        cls.__repr__ = _return_type_repr
         _ValuesIndices[name] = cls
     return _ValuesIndices[name]
 
