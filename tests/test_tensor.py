@@ -1760,3 +1760,37 @@ def test_return_types_print_as_torch(name, torch):
     ours = RETURN_TYPES[name](mt, mt.tensor(_GRAD_FN_DATA, requires_grad=True))
     theirs = RETURN_TYPES[name](torch, torch.tensor(_GRAD_FN_DATA, requires_grad=True))
     assert repr(ours) == str(ours) == torch_repr(theirs)
+
+
+INDEX_ERRORS = {
+    'last-dim-tensor': lambda lib, x: x[:, :, lib.tensor([9])],
+    'second-tensor': lambda lib, x: x[lib.tensor([0]), :, lib.tensor([9])],
+    'first-tensor': lambda lib, x: x[lib.tensor([7]), :, lib.tensor([1])],
+    'after-int': lambda lib, x: x[0, :, lib.tensor([5])],
+    'after-ellipsis': lambda lib, x: x[..., lib.tensor([9])],
+    'after-none': lambda lib, x: x[None, :, lib.tensor([9])],
+    'after-mask': lambda lib, x: x[lib.tensor([[True, False, True, True]] * 3),
+                                   lib.tensor([9])],
+    'list': lambda lib, x: x[0, :, [1, 7]],
+    'negative': lambda lib, x: x[0, :, lib.tensor([-6])],
+    'mask-after-int': lambda lib, x: x[0, lib.tensor([True, False, True])],
+}
+
+
+@pytest.mark.parametrize('write', [False, True], ids=['read', 'write'])
+@pytest.mark.parametrize('name', list(INDEX_ERRORS))
+def test_index_errors_name_the_dim_as_torch(name, write, torch):
+    def message(lib):
+        x = lib.zeros(3, 4, 5)
+        index_of = INDEX_ERRORS[name]
+
+        class Recorder:                      # the index the lambda builds, to write through
+            def __getitem__(self, index):
+                return index
+        with pytest.raises(IndexError) as info:
+            if write:
+                x[index_of(lib, Recorder())] = 1.0
+            else:
+                index_of(lib, x)
+        return str(info.value)
+    assert message(mt) == message(torch)

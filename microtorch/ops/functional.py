@@ -1363,7 +1363,40 @@ def _index_error(error, input, index=()):
                           '`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number')
     if message.startswith('too many indices'):
         return IndexError(f'too many indices for tensor of dimension {input.ndim}')
+    out_of_bounds = _OUT_OF_BOUNDS.match(message)
+    if out_of_bounds and isinstance(index, tuple):
+        value, axis, size = (int(n) for n in out_of_bounds.groups())
+        dim = _index_array_dim(index, input.ndim, axis)
+        if dim is not None:
+            return IndexError(f'index {value} is out of bounds for dimension {dim} with size '
+                              f'{size}')
     return IndexError(message.replace('axis', 'dimension'))
+
+
+_OUT_OF_BOUNDS = re.compile(r'index (-?\d+) is out of bounds for axis (\d+) with size (\d+)')
+
+
+def _index_array_dim(index, ndim, axis):
+    """PyTorch names an index tensor's bad value by the tensor's place among the index's
+    tensors (a mask counting one per dim), not by the indexed dim. None: axis is not indexed
+    by an array."""
+    consumed = builtins.sum(getattr(part, 'ndim', 1) if getattr(part, 'dtype', None) == bool
+                            else 1 for part in index if part is not None and part is not Ellipsis)
+    dim = ordinal = 0
+    for part in index:
+        if part is Ellipsis:
+            dim += ndim - consumed
+            continue
+        if part is None:
+            continue
+        is_array = hasattr(part, 'shape') and not isinstance(part, bool)
+        span = part.ndim if is_array and part.dtype == bool else 1
+        if dim <= axis < dim + span:
+            return ordinal + axis - dim if is_array else None
+        if is_array:
+            ordinal += span
+        dim += span
+    return None
 
 
 def getitem(input, index):

@@ -24,23 +24,15 @@ def _is_advanced(part):
         not _is_int(part)
 
 
-def _adjacent(positions):
-    return positions[-1] - positions[0] == len(positions) - 1
-
-
 def split_int_selects(index):
-    """PyTorch selects the ints of an index first and only then places the dims of its
-    advanced (array) parts; NumPy counts the ints as advanced parts. The two disagree when an
-    int stands apart from the arrays (x[0, :, idx] has shape (4, 2) in PyTorch for x of shape
-    (3, 4, 5), (2, 4) in NumPy). Then returns (the ints as a basic index, the rest for the
-    selected view) so that indexing in two steps places the dims as PyTorch; else None."""
-    arrays = [i for i, part in enumerate(index) if _is_advanced(part)]
-    if not arrays or not any(_is_int(part) for part in index):
-        return None
-    numpy_parts = [i for i, part in enumerate(index) if _is_advanced(part) or _is_int(part)]
-    torch_adjacent = all(_is_int(index[i]) for i in range(arrays[0], arrays[-1] + 1)
-                         if i not in arrays)
-    if _adjacent(numpy_parts) == torch_adjacent:
+    """PyTorch selects the ints of an index first and only then indexes the selected view
+    with its advanced (array) parts; NumPy counts the ints as advanced parts. The two place
+    the dims differently when an int stands apart from the arrays (x[0, :, idx] has shape
+    (4, 2) in PyTorch for x of shape (3, 4, 5), (2, 4) in NumPy), and errors name the view's
+    dims. So an index with both returns (the ints as a basic index, the rest for the selected
+    view), to index in two steps as PyTorch; else None."""
+    if not any(_is_advanced(part) for part in index) or \
+            not any(_is_int(part) for part in index):
         return None
     selects, rest = [], []
     for part in index:
