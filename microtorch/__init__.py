@@ -65,6 +65,7 @@ def slogdet(A):
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load
+from ._tensor_str import set_printoptions
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 moveaxis, swapdims = movedim, swapaxes
@@ -105,6 +106,12 @@ def is_floating_point(input):
 
 
 from . import _dtype  # noqa: E402
+
+# type(x) prints <class 'microtorch.Tensor'> as PyTorch prints <class 'torch.Tensor'>; pickle
+# finds each class under the same name here.
+for _public_type in (Tensor, Size, dtype, device, finfo, iinfo):
+    _public_type.__module__ = __name__
+del _public_type
 
 # Dtype names last: `float`, `int` and `bool` shadow the builtins inside this module only.
 float32 = float = _dtype.float32

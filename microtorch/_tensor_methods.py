@@ -13,7 +13,9 @@ from .autograd.grad_mode import state as _grad_state, no_grad
 from .ops import composite as C
 from .ops import functional as F
 from .ops import numeric as N
-from .ops.indexing import op_for as _index_op, Select, Slice, UnsqueezeIndex
+from .ops.indexing import (op_for as _index_op, split_int_selects as _split_int_selects,
+                           write_op_for as _write_op_for, Select, Slice, UnsqueezeIndex,
+                           AsStrided, CopySlices, CopyWhole, FillNumber, FillWhole, Zero)
 from .tensor import Tensor
 
 # Methods that are the functional op with the tensor as first argument.
@@ -42,6 +44,8 @@ for _name in ('add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 's
 del _name
 
 Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = F.sub, F.mul, F.div, F.div
+# x.broadcast_to(2, 3) works as x.expand(2, 3) (torch.broadcast_to takes one size)
+Tensor.broadcast_to = F.expand
 
 # Methods that are composite ops (ops/composite.py), and their in-place forms.
 for _name in ('addcmul', 'addcdiv', 'deg2rad', 'rad2deg', 'nan_to_num', 'nansum', 'nanmean',
@@ -96,7 +100,7 @@ Tensor.__mul__ = Tensor.__rmul__ = _operator(F.B.Mul)
 Tensor.__truediv__ = F.div
 Tensor.__rtruediv__ = lambda self, other: F.rdiv(self, other)
 Tensor.__pow__ = F.pow
-Tensor.__rpow__ = lambda self, other: F._binary(F.B.RPow, other, self)
+Tensor.__rpow__ = F.rpow
 Tensor.__floordiv__ = F.floor_divide
 Tensor.__rfloordiv__ = lambda self, other: F.floor_divide(other, self)
 Tensor.__mod__ = F.remainder
@@ -226,7 +230,7 @@ def _new_factory(make):
 
 def _init_creation_methods():
     from . import creation as C
-    Tensor.new_zeros = _new_factory(C.zeros)
+    Tensor.new_zeros = _new_factory(C.zeros_of_shape)
     Tensor.new_ones = _new_factory(C.ones)
     Tensor.new_empty = _new_factory(C.empty)
     Tensor.new_full = _new_factory(C.full)
@@ -331,9 +335,12 @@ def _write_through_base(view, result):
     base = view._base
     if result.dtype is not view.dtype:
         result = F.cast(result, view.dtype)
-    _setitem(base, _index_in_base(view), result)
-    view._grad_fn, view._output_nr = result._grad_fn, result._output_nr
-    view._requires_grad = result._requires_grad
+    where = F.normalize_index(base, _index_in_base(view))
+    _setitem(base, where, result, CopySlices)
+    # The view's elements now come from the base's new history (PyTorch: AsStridedBackward0)
+    read_again = AsStrided.apply(base, where)
+    view._grad_fn, view._output_nr = read_again._grad_fn, read_again._output_nr
+    view._requires_grad = read_again._requires_grad
     return view
 
 
@@ -470,12 +477,17 @@ Tensor.__ipow__ = _augmented(F.pow)
 _VIEW_INDEX_OPS = (Select, Slice, UnsqueezeIndex)
 
 
-def _setitem(self, index, value):
-    """self[index] = value, in place; recorded when self or value requires grad."""
+def _setitem(self, index, value, op=None):
+    """self[index] = value, in place; recorded when self or value requires grad. op: the
+    IndexPut that names the recorded write (by default PyTorch's name for a setitem)."""
     if isinstance(value, Tensor):
         F.check_same_device(self, value)
     # Its warning skips normalize_index, this function and __setitem__ to the user's line.
     index = F.normalize_index(self, index, stacklevel=4)
+    two_steps = _split_int_selects(index)
+    if two_steps is not None:            # write through the view the ints select, as PyTorch
+        _setitem(F.getitem(self, two_steps[0]), two_steps[1], value)
+        return self
     recording = _records(self, (value,))
     view_op = _index_op(index, self.shape)
     if recording and self._requires_grad and self._grad_fn is None and \
@@ -485,7 +497,9 @@ def _setitem(self, index, value):
         _check_no_grad_view(self, recording, view_op._node_cls.__name__[:-len('Backward0')])
     _check_writable(self, recording)
     if recording:
-        _inplace(self, F.index_put, index, value, check_cast=False)
+        op = op or _write_op_for(index, self._data.shape, value)
+        _inplace(self, lambda x, i, v: F.index_put(x, i, v, op), index, value,
+                 check_cast=False)
         return self
     # The common case (masks, zero_(), updates under no_grad): write straight into storage.
     try:
@@ -498,7 +512,7 @@ def _setitem(self, index, value):
     return self
 
 
-def _fill_(self, value):
+def _fill_(self, value, op=None):
     if type(value) in (int, float, bool) and not (_grad_state.enabled and self._requires_grad):
         _check_writable(self, False)        # the common case: no index to parse, one fill
         self._data.fill(value)
@@ -507,11 +521,12 @@ def _fill_(self, value):
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError('fill_ only supports 0-dimension value tensor but got tensor '
                            f'with {value.ndim} dimensions.')
-    return _setitem(self, Ellipsis, value)
+    return _setitem(self, Ellipsis, value,
+                    op or (FillWhole if isinstance(value, Tensor) else FillNumber))
 
 
 def _zero_(self):
-    return _fill_(self, 0)
+    return _fill_(self, 0, Zero)
 
 
 def _copy_(self, src, non_blocking=False):
@@ -525,10 +540,30 @@ def _copy_(self, src, non_blocking=False):
             != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                            f'shape {list(src.shape)}')
-    return _setitem(self, Ellipsis, src)
+    return _setitem(self, Ellipsis, src, CopyWhole)
+
+
+def _assigned_type_name(value):
+    """The type's name as CPython's tp_name gives it: 'list', 'numpy.ndarray', 'Fraction'."""
+    kind = type(value)
+    heap_type = kind.__flags__ & (1 << 9)            # a class written in Python
+    if heap_type or kind.__module__ == 'builtins':
+        return kind.__name__
+    return f'{kind.__module__}.{kind.__name__}'
 
 
 def _index_setitem(self, index, value):
+    if isinstance(value, Tensor):
+        # PyTorch drops the value's leading 1-sized dims: x[i] = model(v) with shape [1] works
+        leading = 0
+        while leading < value.ndim and value.shape[leading] == 1:
+            leading += 1
+        if leading:
+            value = value.reshape(value.shape[leading:])
+    elif not isinstance(value, (int, float, complex, np.integer)) or \
+            isinstance(value, np.bool_):
+        raise TypeError(f"can't assign a {_assigned_type_name(value)} to a "
+                        f'micro{self.type()}')
     _setitem(self, index, value)
 
 

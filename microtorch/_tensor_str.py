@@ -1,18 +1,62 @@
 """Tensor printing in PyTorch's format, so a learner's output matches PyTorch's digit for digit.
 
-The rules follow PyTorch's printing options (precision 4, threshold 1000, edgeitems 3, line
-width 80): a float tensor whose values are all integers prints as `1.`; otherwise fixed point
-with 4 decimals, or scientific notation when the values span more than 1000x, exceed 1e8 or go
-below 1e-4. All elements are padded to one width.
+The rules follow PyTorch's printing options (by default precision 4, threshold 1000, edgeitems
+3, line width 80; `set_printoptions` changes them): a float tensor whose values are all
+integers prints as `1.`; otherwise fixed point with 4 decimals, or scientific notation when the
+values span more than 1000x, exceed 1e8 or go below 1e-4 (unless sci_mode says). All elements
+are padded to one width.
 """
+import contextlib
+import dataclasses
 import math
 
 import numpy as np
 
-PRECISION = 4
-THRESHOLD = 1000
-EDGEITEMS = 3
-LINEWIDTH = 80
+
+@dataclasses.dataclass
+class _PrintOptions:
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: object = None          # None: chosen from the values; True or False: forced
+
+
+PRINT_OPTS = _PrintOptions()
+
+_PROFILES = {'default': dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+             'short': dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+             'full': dict(precision=4, threshold=math.inf, edgeitems=3, linewidth=80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """PyTorch's print options. profile ('default', 'short', 'full') sets the four numbers
+    first; the others then override it. sci_mode is reset to automatic unless given, as in
+    PyTorch; an unknown profile is ignored, as in PyTorch."""
+    for name, value in _PROFILES.get(profile, {}).items():
+        setattr(PRINT_OPTS, name, value)
+    for name, value in (('precision', precision), ('threshold', threshold),
+                        ('edgeitems', edgeitems), ('linewidth', linewidth)):
+        if value is not None:
+            setattr(PRINT_OPTS, name, value)
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+def get_printoptions():
+    """The current options, as keyword arguments for set_printoptions."""
+    return dataclasses.asdict(PRINT_OPTS)
+
+
+@contextlib.contextmanager
+def printoptions(**options):
+    """Print options changed for a `with` block only."""
+    saved = get_printoptions()
+    set_printoptions(**options)
+    try:
+        yield
+    finally:
+        set_printoptions(**saved)
 
 
 class _Formatter:
@@ -31,51 +75,61 @@ class _Formatter:
         magnitudes = np.abs(finite)
         low, high = float(magnitudes.min()), float(magnitudes.max())
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
-        if self.int_mode:
+        if PRINT_OPTS.sci_mode is not None:
+            self.sci_mode = PRINT_OPTS.sci_mode
+        elif self.int_mode:
             self.sci_mode = high / low > 1000.0 or high > 1.0e8
         else:
             self.sci_mode = high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4
+        precision = PRINT_OPTS.precision
         for v in finite.tolist():
             if self.sci_mode:
-                width = len(f'{v:.{PRECISION}e}')
+                width = len(f'{v:.{precision}e}')
             elif self.int_mode:
                 width = len(f'{v:.0f}') + 1
             else:
-                width = len(f'{v:.{PRECISION}f}')
+                width = len(f'{v:.{precision}f}')
             self.max_width = max(self.max_width, width)
 
     def format(self, value):
         if not self.floating:
             text = str(value)
         elif self.sci_mode:
-            text = f'{value:{self.max_width}.{PRECISION}e}'
+            text = f'{value:{self.max_width}.{PRINT_OPTS.precision}e}'
         elif self.int_mode:
             text = f'{value:.0f}'
             if not (math.isinf(value) or math.isnan(value)):
                 text += '.'
         else:
-            text = f'{value:.{PRECISION}f}'
+            text = f'{value:.{PRINT_OPTS.precision}f}'
         return ' ' * (self.max_width - len(text)) + text
 
 
-def _summarized(array):
+def _summarized(array, edge):
     """Only the edge items of each dim, for the formatter to size its columns from."""
     if array.ndim == 0:
         return array
-    if array.shape[0] > 2 * EDGEITEMS:
-        array = np.concatenate([array[:EDGEITEMS], array[-EDGEITEMS:]])
     if array.ndim == 1:
-        return array
-    return np.stack([_summarized(row) for row in array])
+        # PyTorch's x[-0:] is all of x: with edgeitems 0 a vector's formatter sees every item
+        return np.concatenate([array[:edge], array[-edge:]]) if array.shape[0] > 2 * edge \
+            else array
+    if not edge:
+        return array[tuple(slice(0, 0) for _ in range(array.ndim))]
+    if array.shape[0] > 2 * edge:
+        array = np.concatenate([array[:edge], array[-edge:]])
+    return np.stack([_summarized(row, edge) for row in array])
 
 
 def _vector(array, indent, summarize, fmt):
+    edge = PRINT_OPTS.edgeitems
     element_length = fmt.max_width + 2
-    per_line = max(1, (LINEWIDTH - indent) // element_length)
+    per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / element_length))
     values = array.tolist()
-    if summarize and len(values) > 2 * EDGEITEMS:
-        items = [fmt.format(v) for v in values[:EDGEITEMS]] + [' ...'] + \
-            [fmt.format(v) for v in values[-EDGEITEMS:]]
+    if summarize and not edge:
+        items = ['...']
+    elif summarize and len(values) > 2 * edge:
+        items = [fmt.format(v) for v in values[:edge]] + [' ...'] + \
+            [fmt.format(v) for v in values[-edge:]]
     else:
         items = [fmt.format(v) for v in values]
     lines = [', '.join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
@@ -87,11 +141,11 @@ def _nested(array, indent, summarize, fmt):
         return fmt.format(array.item())
     if array.ndim == 1:
         return _vector(array, indent, summarize, fmt)
-    n = array.shape[0]
-    if summarize and n > 2 * EDGEITEMS:
-        rows = [_nested(array[i], indent + 1, summarize, fmt) for i in range(EDGEITEMS)]
+    n, edge = array.shape[0], PRINT_OPTS.edgeitems
+    if summarize and n > 2 * edge:
+        rows = [_nested(array[i], indent + 1, summarize, fmt) for i in range(edge)]
         rows.append('...')
-        rows += [_nested(array[i], indent + 1, summarize, fmt) for i in range(n - EDGEITEMS, n)]
+        rows += [_nested(array[i], indent + 1, summarize, fmt) for i in range(n - edge, n)]
     else:
         rows = [_nested(array[i], indent + 1, summarize, fmt) for i in range(n)]
     return '[' + (',' + '\n' * (array.ndim - 1) + ' ' * (indent + 1)).join(rows) + ']'
@@ -100,9 +154,10 @@ def _nested(array, indent, summarize, fmt):
 def array_str(array, indent):
     if array.size == 0:
         return '[]'
-    summarize = array.size > THRESHOLD
+    summarize = array.size > PRINT_OPTS.threshold
     floating = array.dtype.kind == 'f'
-    fmt = _Formatter((_summarized(array) if summarize else array).reshape(-1), floating)
+    shown = _summarized(array, PRINT_OPTS.edgeitems) if summarize else array
+    fmt = _Formatter(shown.reshape(-1), floating)
     return _nested(array, indent, summarize, fmt)
 
 
@@ -112,7 +167,7 @@ def _with_suffixes(text, suffixes, indent):
     for suffix in suffixes:
         # Measured as PyTorch's 'torch.float64' so lines break where PyTorch breaks them.
         length = len(suffix.replace('microtorch.', 'torch.'))
-        if last_line + length + 2 > LINEWIDTH:
+        if last_line + length + 2 > PRINT_OPTS.linewidth:
             parts.append(',\n' + ' ' * indent + suffix)
             last_line = indent + length
         else:
@@ -138,6 +193,8 @@ def tensor_repr(t, prefix='tensor('):
             suffixes.append(f'dtype={dtype!r}')
         body = '[]'
     else:
+        if not PRINT_OPTS.edgeitems:      # no items shown: PyTorch gives the shape
+            suffixes.append(f'size={tuple(array.shape)}')
         if shows_dtype:
             suffixes.append(f'dtype={dtype!r}')
         body = array_str(array, indent)

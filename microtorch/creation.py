@@ -43,6 +43,9 @@ def _infer_array(data, keep_float64=False):
         return data.copy()
     inferred, has_tensors = _element_dtypes(data)
     if has_tensors:
+        if any(isinstance(x, Tensor) and x.requires_grad for x in _flat(data)):
+            from .tensor import warn_scalar_of_grad_tensor
+            warn_scalar_of_grad_tensor(stacklevel=3)    # read by float(), in PyTorch: tensor()
         data = _replace_tensors(data)
     try:
         array = np.array(data)
@@ -50,12 +53,16 @@ def _infer_array(data, keep_float64=False):
         raise _ragged_error(data) from None
     kind = array.dtype.kind
     if kind == 'u' and inferred is _dtype.int64 or kind == 'O' and any(
-            type(x) is int for x in _flat(data)):       # Python ints beyond int64's range
-        raise ValueError('Overflow when unpacking long long')
+            type(x) is int and not -2 ** 63 <= x < 2 ** 63 for x in _flat(data)):
+        raise ValueError('Overflow when unpacking long long')     # beyond int64's range
     if kind not in 'fiub':
         odd = next((x for x in _flat(data) if not isinstance(x, (bool, int, float, np.generic))),
                    _first(data))
-        if isinstance(odd, str):                # PyTorch reads a string as a sequence
+        if isinstance(odd, str):
+            # PyTorch reads a string as a sequence when it sizes the data (along the first
+            # elements) and refuses one anywhere else, when it infers the dtype
+            if isinstance(data, str) or not isinstance(_first(data), str):
+                raise TypeError("new(): invalid data type 'str'")
             raise ValueError("too many dimensions 'str'")
         raise RuntimeError(f'Could not infer dtype of {type(odd).__name__}')
     if keep_float64 and kind == 'f':
@@ -81,8 +88,8 @@ def _element_dtypes(data):
             d = _dtype.bool_
         elif isinstance(x, Tensor):
             d, has_tensors = x.dtype, True
-        elif isinstance(x, np.generic) and x.dtype in _dtype._BY_NP:
-            d = _dtype.from_numpy_dtype(x.dtype)
+        elif isinstance(x, (np.generic, np.ndarray)) and x.dtype in _dtype._BY_NP:
+            d = _dtype.from_numpy_dtype(x.dtype)        # arrays in a list keep their dtype
         else:
             return None, has_tensors or any(isinstance(y, Tensor) for y in _flat(data))
         if result is not d:
@@ -130,8 +137,10 @@ def _first(data):
 
 
 def _replace_tensors(data):
-    if isinstance(data, Tensor):
-        return data.item() if data.ndim == 0 else data.tolist()
+    if isinstance(data, Tensor):         # PyTorch reads a tensor in a list as one number
+        if data._data.size != 1:
+            raise ValueError('only one element tensors can be converted to Python scalars')
+        return data.item()
     if isinstance(data, (list, tuple)):
         return [_replace_tensors(x) for x in data]
     return data
@@ -188,11 +197,64 @@ def legacy_tensor_data(args, dtype, device):
     return array
 
 
-def _shape(shape, size):
-    """zeros(2, 3), zeros((2, 3)) and zeros(size=(2, 3)) all mean the same."""
-    shape = shape_args((size,) if size is not None else shape)
+def _is_size_item(value):
+    """An int for a size as PyTorch's parser takes one: no bools, no floats."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _check_size_types(op, shape, size, one_int=True):
+    """PyTorch's TypeError, worded as its argument parser words it, for sizes that are not
+    ints: zeros(2.5), zeros(2, 2.5), zeros([2.5]). one_int: a lone int is a size (zeros(2)
+    but not full(2, 1.0))."""
+    keyword = size is not None
+    where = "argument 'size'" if keyword else "argument 'size' (position 1)"
+    if keyword or len(shape) == 1:
+        value = size if keyword else shape[0]
+        if one_int and _is_size_item(value):
+            return
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f'{op}(): {where} must be tuple of ints, not '
+                            f'{type(value).__name__}')
+        items = value
+    else:
+        items = shape
+    for position, item in enumerate(items):
+        if _is_size_item(item):
+            continue
+        kind = type(item).__name__
+        if position:
+            raise TypeError(f"{op}(): argument 'size' failed to unpack the object at pos "
+                            f'{position + 1} with error "type must be tuple of ints,but got '
+                            f'{kind}"')
+        if items is shape:                    # zeros(2.5, 3): not a size, so two arguments
+            raise TypeError(f'{op}() takes 1 positional argument but {len(shape)} were given')
+        if keyword:
+            raise TypeError(f'{op}(): {where} must be tuple of ints, not {type(items).__name__}')
+        raise TypeError(f'{op}(): {where} must be tuple of ints, but found element of type '
+                        f'{kind} at pos 0')
+
+
+def _shape(shape, size, negative_message=None, op=None, one_int=True):
+    """zeros(2, 3), zeros((2, 3)) and zeros(size=(2, 3)) all mean the same. negative_message:
+    the function's own error for a negative size, where PyTorch has one. op: the function's
+    name, for PyTorch's errors for sizes that are not ints."""
+    if op is not None:
+        _check_size_types(op, shape, size, one_int)
+    try:
+        shape = shape_args((size,) if size is not None else shape)
+    except RuntimeError:
+        if negative_message is None:
+            raise
+        raise RuntimeError(negative_message) from None
     if -1 in shape:          # shape_args lets -1 through for reshape; a new tensor can't have it
-        raise RuntimeError(f'Trying to create tensor with negative dimension -1: {list(shape)}')
+        raise RuntimeError(negative_message or
+                           f'Trying to create tensor with negative dimension -1: {list(shape)}')
     return shape
 
 
@@ -205,20 +267,27 @@ def _filled(shape, value, dtype, device, requires_grad):
 
 
 def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    shape = _shape(shape, size, 'zeros: Dimension size must be non-negative.', 'zeros')
+    return _filled(shape, 0, dtype, device, requires_grad)
+
+
+def zeros_of_shape(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    """zeros() with the message every other maker gives for a negative size (new_zeros)."""
     return _filled(_shape(shape, size), 0, dtype, device, requires_grad)
 
 
 def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    return _filled(_shape(shape, size), 1, dtype, device, requires_grad)
+    return _filled(_shape(shape, size, op='ones'), 1, dtype, device, requires_grad)
 
 
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
     if device is not None and _device(device).type != 'cpu':     # made there: no copy
-        array = backends.for_device(device).empty_on(_shape(shape, size), dtype.np,
+        array = backends.for_device(device).empty_on(_shape(shape, size, op='empty'), dtype.np,
                                                       _device(device))
         return _finish(array, None, None, requires_grad)
-    return _finish(np.empty(_shape(shape, size), dtype.np), None, device, requires_grad)
+    return _finish(np.empty(_shape(shape, size, op='empty'), dtype.np), None, device,
+                   requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -228,7 +297,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
                         f'{type(fill_value).__name__}')
     if dtype is None:        # PyTorch infers the dtype from the fill value
         dtype = _dtype.result_type([], [fill_value])
-    return _filled(_shape((), size), fill_value, dtype, device, requires_grad)
+    shape = _shape((size,), None, op='full', one_int=False)
+    return _filled(shape, fill_value, dtype, device, requires_grad)
 
 
 def _like(input, dtype, device):
@@ -352,14 +422,14 @@ def _float_dtype(dtype, name):
 def rand(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'check_uniform_bounds')
     gen = generator or default_generator
-    array = gen.numpy.random(_shape(shape, size), dtype=dtype.np)
+    array = gen.numpy.random(_shape(shape, size, op='rand'), dtype=dtype.np)
     return _finish(array, None, device, requires_grad)
 
 
 def randn(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'normal_kernel_cpu')
     gen = generator or default_generator
-    array = gen.numpy.standard_normal(_shape(shape, size), dtype=dtype.np)
+    array = gen.numpy.standard_normal(_shape(shape, size, op='randn'), dtype=dtype.np)
     return _finish(array, None, device, requires_grad)
 
 
@@ -373,7 +443,7 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, generator=None
         raise RuntimeError(f'random_ expects \'from\' to be less than \'to\', but got '
                            f'from={low} >= to={high}')
     gen = generator or default_generator
-    array = gen.numpy.integers(low, high, size=shape_args((size,)), dtype=np.int64)
+    array = gen.numpy.integers(low, high, size=_shape((size,), None), dtype=np.int64)
     return _finish(array, dtype, device, requires_grad)
 
 

@@ -9,7 +9,7 @@ import warnings
 from . import _dtype
 from . import backends as _backends
 from ._device import CPU
-from ._size import Size
+from ._size import Size, wrap_dim
 from .autograd.function import accumulator_of, current_grad_fn
 
 _NON_LEAF_GRAD_WARNING = (
@@ -18,6 +18,18 @@ _NON_LEAF_GRAD_WARNING = (
     'field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. '
     'If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor '
     'instead.')
+
+_SCALAR_OF_GRAD_TENSOR_WARNING = (
+    'Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n'
+    'Consider using tensor.detach() first.')
+_scalar_warning_given = [False]
+
+
+def warn_scalar_of_grad_tensor(stacklevel):
+    """PyTorch's warning, once per process, when float() reads a tensor that requires grad."""
+    if not _scalar_warning_given[0]:
+        _scalar_warning_given[0] = True
+        warnings.warn(_SCALAR_OF_GRAD_TENSOR_WARNING, UserWarning, stacklevel=stacklevel + 1)
 
 
 class Tensor:
@@ -120,6 +132,23 @@ class Tensor:
 
     def is_contiguous(self):
         return bool(self._data.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dim (0 along an expanded one)."""
+        data = self._data
+        if not data.size:            # NumPy may give an empty array 0 steps; PyTorch row-major
+            strides, step = [], 1
+            for n in reversed(data.shape):
+                strides.insert(0, step)
+                step *= max(n, 1)
+            strides = tuple(strides)
+        else:
+            strides = tuple(step // data.itemsize for step in data.strides)
+        if dim is None:
+            return strides
+        if not strides:
+            raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
+        return strides[wrap_dim(dim, len(strides))]
 
     def _backend_xp(self):
         """The array module of this tensor's backend (numpy or cupy)."""
@@ -293,6 +322,8 @@ class Tensor:
         return kind(self.item())
 
     def __float__(self):
+        if self._requires_grad:
+            warn_scalar_of_grad_tensor(stacklevel=2)
         return self._scalar(float)
 
     def __int__(self):
@@ -314,7 +345,8 @@ class Tensor:
     def __format__(self, spec):
         # One-element tensors format as their number: '{:+.2f}'.format(w) works. A 0-d one
         # does even with no spec, as in PyTorch: f'{loss}' gives '0.25', not 'tensor(0.2500)'.
-        if (spec or self._data.ndim == 0) and self._data.size == 1:
+        # A Parameter formats as its repr, as in PyTorch (which checks for Tensor itself).
+        if (spec or self._data.ndim == 0) and self._data.size == 1 and type(self) is Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 

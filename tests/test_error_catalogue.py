@@ -666,6 +666,18 @@ def _(lib):
 
 
 
+# PyTorch warns once per process from C++ (its text then ends with where): test_tensor.py's
+# test_scalar_of_a_tensor_that_requires_grad_warns_as_torch checks when it warns.
+@entry('float-of-grad-tensor', UserWarning, 'Converting a tensor with requires_grad=True to a '
+       'scalar may lead to unexpected behavior.\n<on its second line: Consider using '
+       'tensor.detach() first.>',
+       torch=False)
+def _(lib):
+    sys.modules['microtorch.tensor']._scalar_warning_given[0] = False
+    x = lib.tensor(1.5, requires_grad=True)
+    return lambda: float(x), [x]
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

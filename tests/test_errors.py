@@ -9,6 +9,7 @@ message.
 import re
 import warnings
 
+import numpy as np
 import pytest
 
 import microtorch as mt
@@ -1599,6 +1600,112 @@ for _name, _exc, _message, _call in (
 def _(lib):
     x = lib.tensor([1, 2])
     return lambda: lib.heaviside(x, 2), [x]
+
+
+_index_case('slice-step-zero', ValueError, lambda lib: slice(None, None, 0),
+            'slice step cannot be zero')
+_index_case('slice-step-negative', ValueError, lambda lib: slice(None, None, -1),
+            'step must be greater than zero')
+
+
+@case('setitem-list', TypeError, "can't assign a list to a microtorch.FloatTensor")
+def _(lib):
+    a = lib.zeros(3)
+    return lambda: a.__setitem__(slice(0, 2), [1.0, 2.0]), [a]
+
+
+@case('setitem-numpy-array', TypeError, "can't assign a numpy.ndarray to a "
+                                        'microtorch.LongTensor')
+def _(lib):
+    a = lib.zeros(2, 3, dtype=lib.int64)
+    return lambda: a.__setitem__(0, np.array([1, 2, 3])), [a]
+
+
+for _name, _exc, _message, _make in (
+        ('tensor-str-alone', TypeError, "new(): invalid data type 'str'", lambda lib: 'a'),
+        ('tensor-str-later', TypeError, "new(): invalid data type 'str'",
+         lambda lib: [1, 'a']),
+        ('tensor-int-none', RuntimeError, 'Could not infer dtype of NoneType',
+         lambda lib: [1, None]),
+        ('tensor-of-tensors', ValueError, 'only one element tensors can be converted to Python '
+         'scalars', lambda lib: [lib.ones(2), lib.zeros(2)])):
+    @case(_name, _exc, _message)
+    def _(lib, make=_make):
+        data = make(lib)
+        return lambda: lib.tensor(data), []
+
+
+@case('zeros-negative', RuntimeError, 'zeros: Dimension size must be non-negative.')
+def _(lib):
+    return lambda: lib.zeros(2, -1), []
+
+
+@case('randint-negative', RuntimeError, 'Trying to create tensor with negative dimension -1: '
+      '[-1]')
+def _(lib):
+    return lambda: lib.randint(0, 3, (-1,)), []
+
+
+# Kernels PyTorch has only for floating point (hypot, lerp, logaddexp) or not for bools.
+for _name, _exc, _message, _call in (
+        ('hypot-int', NotImplementedError, _no_version('hypot_cpu', 'Long'),
+         lambda lib, m, i: i.hypot(i)),
+        ('hypot-bool', NotImplementedError, _no_version('hypot_cpu', 'Bool'),
+         lambda lib, m, i: lib.hypot(m, m)),
+        ('lerp-int', NotImplementedError, _no_version('lerp_kernel_scalar', 'Long'),
+         lambda lib, m, i: i.lerp(i, 0.5)),
+        ('lerp-int-tensor-weight', NotImplementedError,
+         _no_version('lerp_kernel_tensor', 'Long'), lambda lib, m, i: i.lerp(i, i)),
+        ('logaddexp-int', NotImplementedError, _no_version('logaddexp_cpu', 'Long'),
+         lambda lib, m, i: i.logaddexp(i)),
+        ('median-bool', NotImplementedError, _no_version('median_cpu', 'Bool'),
+         lambda lib, m, i: m.median()),
+        ('median-bool-dim', NotImplementedError, _no_version('median_out', 'Bool'),
+         lambda lib, m, i: m.median(0)),
+        ('kthvalue-bool', NotImplementedError, _no_version('kthvalue_cpu', 'Bool'),
+         lambda lib, m, i: m.kthvalue(1)),
+        ('topk-bool', RuntimeError, 'topk does not support bool dtypes on CPU',
+         lambda lib, m, i: m.topk(1)),
+        ('trace-bool', NotImplementedError, _no_version('trace', 'Bool'),
+         lambda lib, m, i: m.reshape(1, 2).trace()),
+        ('addcmul-bool', NotImplementedError, _no_version('addcmul_cpu_out', 'Bool'),
+         lambda lib, m, i: lib.addcmul(m, m, m)),
+        ('searchsorted-bool', NotImplementedError, _no_version('searchsorted_out_cpu', 'Bool'),
+         lambda lib, m, i: lib.searchsorted(m, m)),
+        ('bucketize-bool', NotImplementedError, _no_version('searchsorted_out_cpu', 'Bool'),
+         lambda lib, m, i: lib.bucketize(m, m)),
+        ('var_mean-int', RuntimeError, 'var_mean only support floating point and complex dtypes',
+         lambda lib, m, i: lib.var_mean(i)),
+        ('std_mean-int', RuntimeError, 'std_mean only support floating point and complex dtypes',
+         lambda lib, m, i: lib.std_mean(i, 0)),
+        ('dist-int', RuntimeError, 'norm(): input dtype should be either floating point or '
+         'complex. Got Long instead.', lambda lib, m, i: lib.dist(i, i)),
+        ('cov-bool', RuntimeError, 'cov(): bool dtype is not supported for input',
+         lambda lib, m, i: m.cov()),
+        ('corrcoef-bool', RuntimeError, 'cov(): bool dtype is not supported for input',
+         lambda lib, m, i: m.corrcoef())):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        m, i = lib.tensor([True, False]), lib.tensor([1, 2])
+        return lambda: _call(lib, m, i), [m, i]
+
+
+_NOT_INTS = "argument 'size' (position 1) must be tuple of ints, "
+for _name, _message, _call in (
+        ('zeros-float-size', 'zeros(): ' + _NOT_INTS + 'not float', lambda lib: lib.zeros(2.5)),
+        ('zeros-second-size-float', 'zeros(): argument \'size\' failed to unpack the object at '
+         'pos 2 with error "type must be tuple of ints,but got float"',
+         lambda lib: lib.zeros(2, 2.5)),
+        ('zeros-list-of-float', 'zeros(): ' + _NOT_INTS + 'but found element of type float at '
+         'pos 0', lambda lib: lib.zeros([2.5])),
+        ('zeros-first-size-float', 'zeros() takes 1 positional argument but 2 were given',
+         lambda lib: lib.zeros(2.5, 2)),
+        ('full-int-size', 'full(): ' + _NOT_INTS + 'not int', lambda lib: lib.full(2, 1.0)),
+        ('zeros-keyword-list', "zeros(): argument 'size' must be tuple of ints, not list",
+         lambda lib: lib.zeros(size=[2.5]))):
+    @case(_name, TypeError, _message)
+    def _(lib, _call=_call):
+        return lambda: _call(lib), []
 
 
 # ---- the tests ------------------------------------------------------------------------------

@@ -1402,3 +1402,22 @@ LAYER_ERROR_CALLS = [
 @pytest.mark.parametrize('call', LAYER_ERROR_CALLS, ids=range(len(LAYER_ERROR_CALLS)))
 def test_layer_errors_match_torch(call, torch):
     test_errors_match_torch(call, torch)
+
+
+PARAMETER_CONTAINERS = {
+    'list-empty': lambda nn, lib: nn.ParameterList([]),
+    'list-one': lambda nn, lib: nn.ParameterList([nn.Parameter(lib.ones(2))]),
+    'list-two': lambda nn, lib: nn.ParameterList([nn.Parameter(lib.ones(2)),
+                                                  nn.Parameter(lib.ones(3, 2))]),
+    'dict-one': lambda nn, lib: nn.ParameterDict({'a': nn.Parameter(lib.ones(2))}),
+    'dict-two': lambda nn, lib: nn.ParameterDict({'a': nn.Parameter(lib.ones(2)),
+                                                  'b': nn.Parameter(lib.ones(1))}),
+    'nested-one': lambda nn, lib: nn.Sequential(nn.Linear(1, 1), nn.ParameterList(
+        [nn.Parameter(lib.ones(2))])),
+}
+
+
+@pytest.mark.parametrize('name', list(PARAMETER_CONTAINERS))
+def test_parameter_containers_print_as_torch(name, torch):
+    ours = repr(PARAMETER_CONTAINERS[name](nn, microtorch)).replace('microtorch.', 'torch.')
+    assert ours == repr(PARAMETER_CONTAINERS[name](torch.nn, torch))

@@ -3,6 +3,7 @@ promotion, in-place ops and item assignment. PyTorch, when installed, is the ora
 printing, dtype inference and promotion."""
 import math
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -738,10 +739,32 @@ RESULT_CASES = {
 }
 
 
-@pytest.mark.parametrize('size', [(2, 1.5), 2.0, [1.0], None])
-def test_sizes_must_be_integers(size):
-    with pytest.raises(TypeError, match='^size must be a tuple of ints, but got'):
-        mt.zeros(size)
+SIZES_NOT_INTS = {
+    'float': lambda lib: lib.zeros(2.5), 'second-float': lambda lib: lib.zeros(2, 2.5),
+    'first-float': lambda lib: lib.ones(2.5, 2), 'tuple': lambda lib: lib.zeros((2, 1.5)),
+    'list-of-float': lambda lib: lib.empty([1.0]), 'none': lambda lib: lib.zeros(None),
+    'string': lambda lib: lib.rand('a'), 'bool': lambda lib: lib.zeros(True),
+    'bools': lambda lib: lib.randn([True]), 'tensor': lambda lib: lib.zeros(lib.tensor(2.5)),
+    'keyword': lambda lib: lib.zeros(size=2.5), 'keyword-list': lambda lib: lib.zeros(size=[2.5]),
+    'keyword-tuple': lambda lib: lib.ones(size=(2, 2.5)),
+    'full-int': lambda lib: lib.full(2, 1.0), 'full-float': lambda lib: lib.full((2.5,), 1.0),
+}
+
+
+@pytest.mark.parametrize('name', list(SIZES_NOT_INTS))
+def test_sizes_must_be_integers(name, torch):
+    with pytest.raises(TypeError) as ours:
+        SIZES_NOT_INTS[name](mt)
+    with pytest.raises(TypeError) as theirs:
+        SIZES_NOT_INTS[name](torch)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_integer_sizes_of_every_kind():
+    for make in (lambda: mt.zeros(2, np.int32(3)), lambda: mt.ones((np.int64(2), 3)),
+                 lambda: mt.empty(mt.Size([2, 3])), lambda: mt.rand(size=(2, 3)),
+                 lambda: mt.zeros(2, mt.tensor(3)), lambda: mt.full([2, 3], 1.0)):
+        assert make().shape == (2, 3)
 
 
 @pytest.mark.parametrize('name', list(RESULT_CASES))
@@ -1338,3 +1361,449 @@ def test_repeat_by_ones_is_a_copy_not_a_view():
     scalar = mt.tensor(1.0)
     scalar.repeat(()).add_(1)
     assert scalar.item() == 1.0
+
+
+# ---- Size and type names as PyTorch shows them ------------------------------------------------
+
+SIZE_EXPRESSIONS = ['s + (1,)', '(1,) + s', 's[1:]', 's[::-1]', 's * 2', '2 * s', 's + s',
+                    's[0]', 's[-1]']
+
+
+@pytest.mark.parametrize('expression', SIZE_EXPRESSIONS)
+def test_size_slicing_and_concatenation_match_torch(expression, torch):
+    ours = eval(expression, {'s': mt.Size([2, 3])})
+    theirs = eval(expression, {'s': torch.Size([2, 3])})
+    assert type(ours).__name__ == type(theirs).__name__
+    assert repr(ours) == torch_repr(theirs)
+
+
+def test_size_concatenation_with_a_list_is_refused(torch):
+    with pytest.raises(TypeError) as theirs:
+        torch.Size([2]) + [1]
+    with pytest.raises(TypeError) as ours:
+        mt.Size([2]) + [1]
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_public_type_names_match_torch(torch):
+    def shown(lib):
+        return [str(type(value)).replace('microtorch', 'torch') for value in (
+            lib.zeros(2), lib.zeros(2).shape, lib.float32, lib.zeros(2).device,
+            lib.finfo(lib.float32), lib.iinfo(lib.int64))]
+    assert shown(mt) == shown(torch)
+
+
+# ---- ints mixed with index tensors: PyTorch selects the ints first, then places the dims of
+# the index tensors (NumPy counts the ints as index arrays, which can move those dims first)
+
+MIXED_INDICES = {
+    'int-slice-tensor': lambda lib: (0, slice(None), lib.tensor([1, 2])),
+    'slice-tensor-slice-int': lambda lib: (slice(None), lib.tensor([0, 2]), slice(None), 1),
+    'int-tensor-int-tensor': lambda lib: (0, lib.tensor([[0], [1]]), 2, lib.tensor([1, 2, 3])),
+    'none-int-slice-tensor': lambda lib: (None, 0, slice(None), lib.tensor([1])),
+    'ellipsis-int-tensor': lambda lib: (Ellipsis, 0, lib.tensor([1, 2])),
+    'int-ellipsis-tensor': lambda lib: (0, Ellipsis, lib.tensor([1, 2])),
+    'int-none-tensor': lambda lib: (0, None, lib.tensor([1, 2])),
+    'int-mask-tensor': lambda lib: (1, lib.tensor([True, False, True]), slice(None),
+                                    lib.tensor([0, 4])),
+    'int-slice-mask': lambda lib: (1, slice(None), lib.tensor([True, False, True, False])),
+    'tensor-int-tensor': lambda lib: (lib.tensor([0, 1]), 1, lib.tensor([2, 3])),
+    'zero-dim-tensor': lambda lib: lib.tensor(1),
+    'zero-dim-tensors': lambda lib: (lib.tensor(1), slice(None), lib.tensor(2)),
+    'true': lambda lib: True,
+    'false': lambda lib: False,
+}
+
+
+def _mixed_index_outcome(lib, index, write):
+    x = lib.arange(120.0, dtype=lib.float64).reshape(2, 3, 4, 5).requires_grad_()
+    if write:
+        y = x * 1
+        selected = y[index].shape
+        y[index] = lib.arange(float(np.prod(selected)), dtype=lib.float64).reshape(selected)
+        y.backward(lib.ones_like(y))
+        return y.tolist(), x.grad.tolist()
+    y = x[index]
+    weights = lib.arange(float(y.numel()), dtype=lib.float64).reshape(y.shape)
+    (y * weights).sum().backward()
+    return list(y.shape), y.tolist(), type(y.grad_fn).__name__, x.grad.tolist()
+
+
+@pytest.mark.parametrize('write', [False, True], ids=['read', 'write'])
+@pytest.mark.parametrize('name', list(MIXED_INDICES))
+def test_ints_mixed_with_index_tensors_match_torch(name, write, torch):
+    make = MIXED_INDICES[name]
+    assert _mixed_index_outcome(mt, make(mt), write) == \
+        _mixed_index_outcome(torch, make(torch), write)
+
+
+def test_int_apart_from_an_index_tensor_keeps_the_tensor_dims_in_place():
+    x = mt.arange(60.0).reshape(3, 4, 5)
+    assert x[0, :, mt.tensor([1, 2])].shape == (4, 2)         # NumPy's rule gives (2, 4)
+    assert x[0, :, mt.tensor([1, 2])].tolist() == [[1.0, 2.0], [6.0, 7.0], [11.0, 12.0],
+                                                   [16.0, 17.0]]
+    x[0, :, mt.tensor([1, 2])] = mt.tensor([-1.0, -2.0])      # broadcast over the (4, 2)
+    assert x[0, :, 1:3].tolist() == [[-1.0, -2.0]] * 4
+
+
+# ---- what x[index] = value accepts: tensors (leading 1-sized dims dropped, as PyTorch) and
+# Python numbers; PyTorch refuses lists, arrays and NumPy floats and bools
+
+ASSIGNED_VALUES = {
+    'one-element-into-scalar': (lambda lib: lib.tensor([5.0]), 1),
+    'leading-ones': (lambda lib: lib.ones(1, 1, 4), 0),
+    'leading-ones-advanced': (lambda lib: lib.ones(1, 1, 4) * 2, [0]),
+    'leading-ones-scalar-pair': (lambda lib: lib.ones(1, 1) * 3, ([0], [1])),
+    'two-into-scalar': (lambda lib: lib.ones(1, 2), (0, 0)),
+    'column-into-row': (lambda lib: lib.ones(3, 1), (slice(None), 0)),
+    'float64-tensor': (lambda lib: lib.tensor([1.5, 2.5, 3.5, 4.5], dtype=lib.float64), 2),
+    'python-float': (lambda lib: 2.5, 0),
+    'python-bool': (lambda lib: True, 0),
+    'numpy-int64': (lambda lib: np.int64(7), 0),
+    'numpy-float64': (lambda lib: np.float64(0.5), 0),
+    'numpy-float32': (lambda lib: np.float32(0.5), 0),
+    'numpy-bool': (lambda lib: np.bool_(True), 0),
+    'numpy-array': (lambda lib: np.array([3.0, 4.0, 5.0, 6.0]), 0),
+    'list': (lambda lib: [1.0, 2.0], slice(0, 2)),
+    'tuple': (lambda lib: (1.0,), 0),
+    'none': (lambda lib: None, 1),
+    'string': (lambda lib: 'a', 1),
+}
+
+
+@pytest.mark.parametrize('name', list(ASSIGNED_VALUES))
+def test_assigned_value_matches_torch(name, torch):
+    make, index = ASSIGNED_VALUES[name]
+
+    def outcome(lib):
+        x = lib.zeros(3, 4)
+        try:
+            x[index] = make(lib)
+        except Exception as error:
+            return type(error).__name__, str(error).replace('microtorch.', 'torch.')
+        return x.tolist()
+    assert outcome(mt) == outcome(torch)
+
+
+def test_assigned_value_with_leading_ones_takes_its_gradient():
+    v = mt.tensor([[2.0]], dtype=mt.float64, requires_grad=True)
+    x = mt.zeros(3, dtype=mt.float64)
+    x[1] = v * 3
+    (x * mt.tensor([1.0, 5.0, 1.0], dtype=mt.float64)).sum().backward()
+    assert x.tolist() == [0.0, 6.0, 0.0] and v.grad.tolist() == [[15.0]]
+
+
+POWERS_OF_BOOLS = {
+    'true-base': lambda lib, b: True ** b,
+    'false-base': lambda lib, b: False ** b,
+    'pow-true-base': lambda lib, b: lib.pow(True, b),
+    'int-base': lambda lib, b: 2 ** b,
+    'float-base': lambda lib, b: 2.5 ** b,
+    'bool-base-int-exponent': lambda lib, b: True ** b.long(),
+    'true-exponent': lambda lib, b: b ** True,
+}
+
+
+@pytest.mark.parametrize('name', list(POWERS_OF_BOOLS))
+def test_powers_of_bools_match_torch(name, torch):
+    def outcome(lib):
+        try:
+            result = POWERS_OF_BOOLS[name](lib, lib.tensor([True, False]))
+        except Exception as error:
+            return type(error).__name__, str(error)
+        return result.tolist(), str(result.dtype).split('.')[-1]
+    assert outcome(mt) == outcome(torch)
+
+
+# ---- tensor() from lists holding tensors or arrays, as PyTorch reads them
+
+TENSOR_DATA = {
+    'one-element-tensors': lambda lib: [lib.tensor([1.0]), lib.tensor([[2.0]])],
+    'zero-dim-and-numbers': lambda lib: [[lib.tensor(1), 2], [3, lib.tensor([4])]],
+    'one-element-int-and-float': lambda lib: [lib.tensor([1]), 2.5],
+    'int32-tensors': lambda lib: [lib.tensor(1, dtype=lib.int32), lib.tensor(2, dtype=lib.int32)],
+    'float64-arrays': lambda lib: [np.array([1.0]), np.array([2.0])],
+    'int32-arrays': lambda lib: [np.array([1, 2], np.int32), np.array([3, 4], np.int32)],
+    'int-then-none': lambda lib: [1, None],
+    'str-later': lambda lib: [1, 'a'],
+    'str-first': lambda lib: ['a', 1],
+    'str-alone': lambda lib: 'a',
+    'two-element-tensors': lambda lib: [lib.ones(2), lib.zeros(2)],
+}
+
+
+@pytest.mark.parametrize('name', list(TENSOR_DATA))
+def test_tensor_from_data_matches_torch(name, torch):
+    def outcome(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')        # PyTorch warns about lists of arrays
+            try:
+                t = lib.tensor(TENSOR_DATA[name](lib))
+            except Exception as error:
+                return type(error).__name__, str(error)
+        return t.tolist(), str(t.dtype).split('.')[-1]
+    assert outcome(mt) == outcome(torch)
+
+
+@pytest.mark.parametrize('call', [lambda lib: lib.zeros(2, -1), lambda lib: lib.zeros((-3,)),
+                                  lambda lib: lib.ones(2).new_zeros(-1),
+                                  lambda lib: lib.randint(0, 3, (-1,))])
+def test_negative_sizes_match_torch(call, torch):
+    with pytest.raises(RuntimeError) as ours:
+        call(mt)
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_parameter_formats_as_torch(torch):
+    def outcome(lib, spec):
+        p = lib.nn.Parameter(lib.tensor(2.5))
+        try:
+            return format(p, spec).replace('microtorch', 'torch')
+        except TypeError as error:
+            return str(error)
+    for spec in ('', '.2f'):
+        assert outcome(mt, spec) == outcome(torch, spec)
+
+
+SCALAR_READS = {
+    'float': (lambda lib, x: float(x), True),
+    'percent': (lambda lib, x: '%.2f' % x, True),
+    'tensor-of-list': (lambda lib, x: lib.tensor([x * 2]), True),
+    'int': (lambda lib, x: int(x), False),
+    'item': (lambda lib, x: x.item(), False),
+    'format': (lambda lib, x: f'{x:.2f}', False),
+}
+
+
+@pytest.mark.parametrize('name', list(SCALAR_READS))
+def test_scalar_of_a_tensor_that_requires_grad_warns_as_torch(name, monkeypatch):
+    tensor_module = sys.modules['microtorch.tensor']
+    monkeypatch.setattr(tensor_module, '_scalar_warning_given', [False])   # once per process
+    read, warns = SCALAR_READS[name]
+    x = mt.tensor(1.5, requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        read(mt, x)
+        read(mt, x)
+    messages = [str(w.message) for w in caught]
+    assert messages == (['Converting a tensor with requires_grad=True to a scalar may lead to '
+                         'unexpected behavior.\nConsider using tensor.detach() first.']
+                        if warns else [])
+    if warns:
+        assert caught[0].filename == __file__        # the warning names the user's line
+
+
+# ---- set_printoptions, as PyTorch's
+
+PRINT_OPTIONS = [
+    dict(precision=2), dict(precision=0), dict(precision=7), dict(sci_mode=True),
+    dict(sci_mode=False), dict(threshold=5), dict(threshold=5, edgeitems=1),
+    dict(threshold=5, edgeitems=0), dict(edgeitems=0), dict(linewidth=30),
+    dict(linewidth=1), dict(profile='short'), dict(profile='full'),
+    dict(profile='short', precision=6), dict(profile='no-such-profile'),
+]
+
+
+def _printed_with_options(lib, options):
+    lib.set_printoptions(**options)
+    try:
+        rng = np.random.default_rng(3)
+        arrays = [rng.standard_normal(3).astype(np.float32), np.array(1.25),
+                  rng.standard_normal((4, 9)) * 1000, np.array([1e-6, 1.0], np.float32),
+                  np.arange(2000, dtype=np.float32).reshape(40, 50), np.arange(12),
+                  np.array([3.0, -2.0, np.inf], np.float32), rng.standard_normal((3, 8, 2)),
+                  np.array([True, False] * 4)]
+        shown = [repr(lib.tensor(a)) for a in arrays]
+        shown.append(repr(lib.tensor([0.5, 1.5], requires_grad=True) * 2))
+        shown.append(repr(lib.nn.Parameter(lib.tensor([1.0, 2.5]))))
+        return [text.replace('microtorch.', 'torch.') for text in shown]
+    finally:
+        lib.set_printoptions(profile='default')
+
+
+@pytest.mark.parametrize('options', PRINT_OPTIONS, ids=repr)
+def test_print_options_match_torch(options, torch):
+    assert _printed_with_options(mt, options) == _printed_with_options(torch, options)
+
+
+def test_print_options_are_kept_until_changed():
+    from microtorch._tensor_str import get_printoptions, printoptions
+    try:
+        mt.set_printoptions(precision=2)
+        assert repr(mt.tensor([1.23456])) == 'tensor([1.23])'
+        mt.set_printoptions(threshold=4)            # precision stays, sci_mode goes back to auto
+        assert get_printoptions() == dict(precision=2, threshold=4, edgeitems=3, linewidth=80,
+                                          sci_mode=None)
+        with printoptions(precision=1, sci_mode=True):
+            assert repr(mt.tensor(2.0)) == 'tensor(2.0e+00)'
+        assert repr(mt.tensor([1.23456])) == 'tensor([1.23])'
+    finally:
+        mt.set_printoptions(profile='default')
+    assert repr(mt.tensor([1.23456])) == 'tensor([1.2346])'
+
+
+# ---- in-place writes carry PyTorch's grad_fn names (what print(y) shows), same gradients
+
+INPLACE_WRITES = {
+    'select': 'y[0] = 5', 'column': 'y[:, 0] = 5', 'none': 'y[None] = 5',
+    'whole-slice': 'y[:] = 5', 'ellipsis-tensor': 'y[...] = torch.zeros(3, 4)',
+    'ellipsis-0d': 'y[...] = torch.tensor(3.0)', 'slices-spanning': 'y[0:3, 0:4] = 1',
+    'slice-past-end': 'y[0:100] = 1', 'slice-part': 'y[0:2] = 1', 'slice-negative': 'y[-3:] = 1',
+    'slice-step': 'y[::2] = 1', 'int-and-tensor': 'y[0, t] = 5', 'slice-and-tensor': 'y[:, t] = 5',
+    'tensor': 'y[t] = 5', 'mask': 'y[y > 1] = 0', 'twice': 'y[0][1] = 3',
+    'zero_': 'y.zero_()', 'fill_': 'y.fill_(1)', 'fill_-0d': 'y.fill_(torch.tensor(2.0))',
+    'copy_': 'y.copy_(torch.zeros(4))', 'view-mul_': 'v = y[0]; v.mul_(2)',
+    'view-zero_': 'v = y[:, 1:]; v.zero_()', 'view-setitem': 'v = y.view(12); v[0] = 3',
+    'transpose-iadd': 'v = y.t(); v += 1', 'view-twice': 'v = y[1]; v.mul_(3); v.add_(v)',
+}
+
+
+def _inplace_outcome(lib, code):
+    w = lib.arange(1.0, 13.0, dtype=lib.float64).reshape(3, 4).requires_grad_()
+    namespace = {'torch': lib, 'y': w * 1, 't': lib.tensor([0, 1]), 'v': None}
+    exec(code, namespace)
+    y, v = namespace['y'], namespace['v']
+    loss = (y * lib.arange(12.0, dtype=lib.float64).reshape(3, 4)).sum()
+    if v is not None:
+        loss = loss + (v * v).sum()
+    loss.backward()
+    names = [type(y.grad_fn).__name__] + ([] if v is None else [type(v.grad_fn).__name__])
+    return names, y.tolist(), w.grad.tolist(), repr(y).replace('microtorch.', 'torch.')
+
+
+@pytest.mark.parametrize('name', list(INPLACE_WRITES))
+def test_inplace_write_grad_fn_matches_torch(name, torch):
+    code = INPLACE_WRITES[name]
+    assert _inplace_outcome(mt, code) == _inplace_outcome(torch, code)
+
+
+# ---- ops made of other ops show PyTorch's grad_fn name, not their last step's
+
+def _functional(lib):
+    return lib.nn.functional
+
+
+COMPOSITE_GRAD_FN_OPS = {
+    'masked_fill': lambda lib, x: x.masked_fill(x > 0, 1.0),
+    'masked_fill-tensor': lambda lib, x: x.masked_fill(x > 0, x[0, 0]),
+    'masked_fill_': lambda lib, x: (x * 1).masked_fill_(x > 0, 1.0),
+    'index_fill': lambda lib, x: x.index_fill(0, lib.tensor([0]), 1.0),
+    'tril': lambda lib, x: x.tril(), 'triu': lambda lib, x: x.triu(1),
+    'repeat': lambda lib, x: x.repeat(2, 1), 'tile': lambda lib, x: x.tile((2,)),
+    'flip': lambda lib, x: x.flip(0), 'fliplr': lambda lib, x: lib.fliplr(x),
+    'roll': lambda lib, x: x.roll(1), 'rot90': lambda lib, x: x.rot90(),
+    'diagonal': lambda lib, x: x.diagonal(), 'unbind': lambda lib, x: x.unbind(1)[2],
+    'index_select': lambda lib, x: x.index_select(1, lib.tensor([0, 2])),
+    'masked_select': lambda lib, x: x.masked_select(x > 0),
+    'take': lambda lib, x: x.take(lib.tensor([0, 3])),
+    'addmm': lambda lib, x: lib.addmm(x[:, :2], x, x.t()),
+    'hypot': lambda lib, x: x.hypot(x), 'lerp': lambda lib, x: x.lerp(x * 2, 0.5),
+    'lerp-tensor': lambda lib, x: x.lerp(x * 2, x), 'logaddexp': lambda lib, x: x.logaddexp(x),
+    'addcmul': lambda lib, x: lib.addcmul(x, x, x), 'addcdiv': lambda lib, x: x.addcdiv(x, x + 5),
+    'xlogy': lambda lib, x: x.xlogy(x.abs()), 'xlogy-number': lambda lib, x: x.xlogy(2.0),
+    'remainder': lambda lib, x: x.remainder(x + 5), 'trace': lambda lib, x: x.trace(),
+    'nan_to_num': lambda lib, x: x.nan_to_num(), 'dist': lambda lib, x: lib.dist(x, x * 2),
+    'cdist': lambda lib, x: lib.cdist(x, x * 2), 'cumprod': lambda lib, x: x.cumprod(1),
+    'cummax': lambda lib, x: x.cummax(0)[0], 'cummin': lambda lib, x: x.cummin(1).values,
+    'sort': lambda lib, x: x.sort(1)[0], 'msort': lambda lib, x: x.msort(),
+    'topk': lambda lib, x: x.topk(2).values, 'median': lambda lib, x: x.median(),
+    'median-dim': lambda lib, x: x.median(0)[0], 'kthvalue': lambda lib, x: x.kthvalue(1)[0],
+    'squeeze': lambda lib, x: x[None].squeeze(), 'squeeze-dim': lambda lib, x: x[None].squeeze(0),
+    'squeeze-dims': lambda lib, x: x[None].squeeze((0,)),
+    'slice-alone': lambda lib, x: x[:], 'slice-tuple': lambda lib, x: x[:, :],
+    'slice-negative': lambda lib, x: x[:, -3:],
+    'broadcast_to-method': lambda lib, x: x.broadcast_to(2, 2, 3),
+    'layer_norm': lambda lib, x: _functional(lib).layer_norm(x, (3,)),
+    'nll_loss': lambda lib, x: _functional(lib).nll_loss(x.log_softmax(1), lib.tensor([0, 1])),
+    'nll_loss-3d': lambda lib, x: _functional(lib).nll_loss(x[None], lib.tensor([[0, 1, 0]])),
+    'nll_loss-3d-none': lambda lib, x: _functional(lib).nll_loss(
+        x[None], lib.tensor([[0, 1, 0]]), reduction='none'),
+    'cross_entropy-3d': lambda lib, x: _functional(lib).cross_entropy(
+        x[None], lib.tensor([[0, 1, 0]])),
+    'huber_loss': lambda lib, x: _functional(lib).huber_loss(x, x.detach() * 0),
+    'pad': lambda lib, x: _functional(lib).pad(x, (1, 1)),
+}
+
+
+@pytest.mark.parametrize('name', sorted(COMPOSITE_GRAD_FN_OPS))
+def test_composite_grad_fn_names_match_torch(name, torch):
+    op = COMPOSITE_GRAD_FN_OPS[name]
+    ours = op(mt, mt.tensor(_GRAD_FN_DATA, requires_grad=True))
+    theirs = op(torch, torch.tensor(_GRAD_FN_DATA, requires_grad=True))
+    assert repr(ours) == torch_repr(theirs)
+
+
+STRIDE_CASES = {
+    'matrix': lambda lib: lib.zeros(2, 3).stride(),
+    'transposed': lambda lib: lib.zeros(2, 3).t().stride(),
+    'expanded': lambda lib: lib.zeros(2, 3).expand(4, 2, 3).stride(),
+    'stepped': lambda lib: lib.zeros(2, 3)[:, ::2].stride(),
+    'empty': lambda lib: lib.zeros(0, 3).stride(),
+    'empty-columns': lambda lib: lib.zeros(2, 0).stride(),
+    'size-one-transposed': lambda lib: lib.zeros(3, 1, 2).transpose(0, 1).stride(),
+    'zero-dim': lambda lib: lib.tensor(1.0).stride(),
+    'one-dim': lambda lib: lib.zeros(2, 3).stride(-1),
+    'zero-dim-dim': lambda lib: lib.tensor(1.0).stride(0),
+    'dim-out-of-range': lambda lib: lib.zeros(2, 3).stride(2),
+}
+
+
+@pytest.mark.parametrize('name', list(STRIDE_CASES))
+def test_stride_matches_torch(name, torch):
+    def outcome(lib):
+        try:
+            return STRIDE_CASES[name](lib)
+        except IndexError as error:
+            return str(error)
+    assert outcome(mt) == outcome(torch)
+
+
+RETURN_TYPES = {
+    'max': lambda lib, x: x.max(1), 'min': lambda lib, x: lib.min(x, 0),
+    'sort': lambda lib, x: x.sort(1), 'topk': lambda lib, x: x.topk(2),
+    'median': lambda lib, x: x.median(1), 'kthvalue': lambda lib, x: x.kthvalue(1),
+    'cummax': lambda lib, x: x.cummax(0), 'with-grad': lambda lib, x: (x * 1).max(0),
+}
+
+
+@pytest.mark.parametrize('name', list(RETURN_TYPES))
+def test_return_types_print_as_torch(name, torch):
+    ours = RETURN_TYPES[name](mt, mt.tensor(_GRAD_FN_DATA, requires_grad=True))
+    theirs = RETURN_TYPES[name](torch, torch.tensor(_GRAD_FN_DATA, requires_grad=True))
+    assert repr(ours) == str(ours) == torch_repr(theirs)
+
+
+INDEX_ERRORS = {
+    'last-dim-tensor': lambda lib, x: x[:, :, lib.tensor([9])],
+    'second-tensor': lambda lib, x: x[lib.tensor([0]), :, lib.tensor([9])],
+    'first-tensor': lambda lib, x: x[lib.tensor([7]), :, lib.tensor([1])],
+    'after-int': lambda lib, x: x[0, :, lib.tensor([5])],
+    'after-ellipsis': lambda lib, x: x[..., lib.tensor([9])],
+    'after-none': lambda lib, x: x[None, :, lib.tensor([9])],
+    'after-mask': lambda lib, x: x[lib.tensor([[True, False, True, True]] * 3),
+                                   lib.tensor([9])],
+    'list': lambda lib, x: x[0, :, [1, 7]],
+    'negative': lambda lib, x: x[0, :, lib.tensor([-6])],
+    'mask-after-int': lambda lib, x: x[0, lib.tensor([True, False, True])],
+}
+
+
+@pytest.mark.parametrize('write', [False, True], ids=['read', 'write'])
+@pytest.mark.parametrize('name', list(INDEX_ERRORS))
+def test_index_errors_name_the_dim_as_torch(name, write, torch):
+    def message(lib):
+        x = lib.zeros(3, 4, 5)
+        index_of = INDEX_ERRORS[name]
+
+        class Recorder:                      # the index the lambda builds, to write through
+            def __getitem__(self, index):
+                return index
+        with pytest.raises(IndexError) as info:
+            if write:
+                x[index_of(lib, Recorder())] = 1.0
+            else:
+                index_of(lib, x)
+        return str(info.value)
+    assert message(mt) == message(torch)

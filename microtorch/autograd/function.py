@@ -426,3 +426,38 @@ def accumulator_of(tensor):
         node = AccumulateGrad(tensor)
         tensor._accumulator = weakref.ref(node)
     return node
+
+
+_RENAMED_NODES = {}
+
+
+def grad_fn_named(name):
+    """For an op made of other ops: the grad_fn of its output (of each output when it returns
+    several tensors, as unbind) takes PyTorch's name for the op, so that printing the result
+    shows `grad_fn=<MaskedFillBackward0>` and not the name of the op's last step. name: the
+    name, or a function of the op's arguments that returns it (None: leave the name)."""
+    def decorate(op):
+        def named(*args, **kwargs):
+            out = op(*args, **kwargs)
+            outputs = out if type(out) is tuple else (out,) if isinstance(out, Tensor) else \
+                out[:1] if isinstance(out, tuple) else ()       # (values, indices): values
+            for result in outputs:
+                node = getattr(result, '_grad_fn', None)
+                if node is None or any(result is a or node is getattr(a, '_grad_fn', None)
+                                       for a in args):
+                    continue                       # not made by this call: leave it alone
+                new_name = name if isinstance(name, str) else name(*args, **kwargs)
+                if new_name is None:
+                    continue                       # PyTorch's name is the last step's here
+                cls = type(node)
+                renamed = _RENAMED_NODES.get((cls, new_name))
+                if renamed is None:
+                    renamed = _RENAMED_NODES[cls, new_name] = type(
+                        new_name, (cls,), {'__module__': cls.__module__})
+                node.__class__ = renamed
+            return out
+        named.__name__, named.__qualname__, named.__doc__ = \
+            op.__name__, op.__qualname__, op.__doc__
+        named.__wrapped__ = op
+        return named
+    return decorate

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from ..autograd.function import grad_fn_named
 from .. import backends as _backends
 from .._size import broadcast_shapes, wrap_dim
 from .._tensor_methods import _inplace
@@ -443,6 +444,19 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _F.cast(loss, result_dtype)
 
 
+def _nll_loss_node_name(input, target, weight=None, size_average=None, ignore_index=-100,
+                        reduce=None, reduction='mean', label_smoothing=0.0):
+    """PyTorch's grad_fn name for nll_loss and cross_entropy with class targets: NllLoss2D
+    for inputs with more dims than (N, C), whose unreduced 3-d loss is a view of its 4-d one."""
+    if label_smoothing or target.is_floating_point():
+        return None
+    reduction = _reduction(size_average, reduce, reduction)
+    if input.ndim <= 2:
+        return 'NllLossBackward0'
+    return 'NllLoss2DBackward0' if input.ndim == 4 or reduction != 'none' else 'ViewBackward0'
+
+
+@grad_fn_named(_nll_loss_node_name)
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction='mean', label_smoothing=0.0):
     """Class indices (N,) for input (N, C), (N, d...) for (N, C, d...), () for (C,); or
@@ -528,6 +542,7 @@ def _class_targets(input, target, ignore_index):
     return input, target
 
 
+@grad_fn_named(_nll_loss_node_name)
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction='mean'):
     """The negative log likelihood of class targets, given log-probabilities (log_softmax's
@@ -657,6 +672,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out
 
 
+@grad_fn_named('NativeLayerNormBackward0')
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last len(normalized_shape) dims: (x - mean) * rsqrt(var + eps), the
     variance biased, then weight and bias."""
@@ -730,6 +746,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / denom
 
 
+@grad_fn_named('HuberLossBackward0')
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, delta (|d| - delta / 2) beyond: delta times smooth_l1 with
     beta = delta."""
@@ -795,6 +812,7 @@ def _pad_by_gathers(input, pad, mode):
     return out
 
 
+@grad_fn_named('ConstantPadNdBackward0')
 def pad(input, pad, mode='constant', value=None):
     """pad = (left, right) for the last dim, then the dim before, ...: constant (negative
     amounts crop), reflect, replicate or circular."""

@@ -6,6 +6,7 @@ import builtins
 import math
 
 from .. import _dtype
+from ..autograd.function import grad_fn_named
 from .._size import wrap_dim, wrap_dims
 from ..tensor import Tensor
 from . import functional as F
@@ -13,11 +14,14 @@ from . import functional as F
 
 # ---- arithmetic ------------------------------------------------------------------------------
 
+@grad_fn_named('AddcmulBackward0')
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
+    F.refuse_promoted_dtype('addcmul_cpu_out', 'b', input, tensor1, tensor2)
     return F.add(input, F.mul(F.mul(tensor1, tensor2), value))
 
 
+@grad_fn_named('AddcdivBackward0')
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2 (true division: integer operands are refused)."""
     if not tensor1.is_floating_point() and not tensor2.is_floating_point():
@@ -40,6 +44,7 @@ def rad2deg(input):
     return F.mul(F._floating(input), 180 / math.pi)
 
 
+@grad_fn_named('NanToNumBackward0')
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """nan, +inf and -inf replaced by numbers (by default 0 and the dtype's largest and
     smallest finite values); the gradient flows to the finite elements only."""
@@ -75,15 +80,16 @@ def count_nonzero(input, dim=None):
     return F.sum(F.ne(input, 0), dims)
 
 
+@grad_fn_named('DistBackward0')
 def dist(input, other, p=2):
     """The p-norm of input - other (broadcast)."""
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"dist(): argument 'p' must be Number, not {type(p).__name__}")
-    difference = F.sub(input, other)
-    if not difference.is_floating_point():
+    dtype = _dtype.result_type([input, other])
+    if dtype in (_dtype.int32, _dtype.int64):        # bools: sub's error comes first
         raise RuntimeError('norm(): input dtype should be either floating point or complex. '
-                           f'Got {F.type_name(difference.dtype)} instead.')
-    return F.norm(difference, p)
+                           f'Got {_dtype.type_name(dtype)} instead.')
+    return F.norm(F.sub(input, other), p)
 
 
 # ---- products --------------------------------------------------------------------------------
@@ -399,6 +405,7 @@ def flipud(input):
     return F.flip(input, 0)
 
 
+@grad_fn_named('Rot90Backward0')
 def rot90(input, k=1, dims=(0, 1)):
     """Rotation by k quarter turns in the plane of dims, from the first towards the second."""
     dims = list(dims)
@@ -543,6 +550,7 @@ def _scan(input, dim, combine):
     return F.clone(out) if out is input else out
 
 
+@grad_fn_named('CumprodBackward0')
 def cumprod(input, dim, *, dtype=None):
     """Running products along dim (integers and bools as int64, as cumsum)."""
     input = F._integers_as_int64(input, dtype)
@@ -559,10 +567,12 @@ def logcumsumexp(input, dim):
     return _scan(input, dim, F.logaddexp)
 
 
+@grad_fn_named('CummaxBackward0')
 def cummax(input, dim):
     return _running_extreme(input, dim, 'cummax')
 
 
+@grad_fn_named('CumminBackward0')
 def cummin(input, dim):
     return _running_extreme(input, dim, 'cummin')
 
@@ -612,6 +622,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     """Where each value would be inserted in the last dim of sorted_sequence (1-D, or with
     input's leading dims) to keep it sorted: the first such place, or the last with right=True
     or side='right'."""
+    F.refuse_promoted_dtype('searchsorted_out_cpu', 'b', sorted_sequence, input)
     if side is not None and side not in ('left', 'right'):
         raise RuntimeError("microtorch.searchsorted(): side can only be 'left' or 'right' but "
                            f'got {side}')
@@ -978,6 +989,9 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 
 # ---- pointwise -------------------------------------------------------------------------------
 
+@grad_fn_named(lambda input, other: 'XlogyBackward0' if isinstance(input, Tensor) and
+                isinstance(other, Tensor) else 'XlogyBackward2' if isinstance(input, Tensor)
+                else 'XlogyBackward1')
 def xlogy(input, other):
     """input * log(other), 0 where input is 0 (unless other is nan). The gradient as
     PyTorch's: log(other) for input (also where input is 0, unless other <= 0 there),
@@ -1064,6 +1078,8 @@ def renorm(input, p, dim, maxnorm):
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance of the variables in input's rows (observations in columns)."""
     import warnings
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError('cov(): bool dtype is not supported for input')
     if input.ndim > 2:
         raise RuntimeError('cov(): expected input to have two or fewer dimensions but got an '
                            f'input with {input.ndim} dimensions')
@@ -1129,6 +1145,7 @@ def corrcoef(input):
     return F.clamp(c, -1, 1)
 
 
+@grad_fn_named('CdistBackward0')
 def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
     """The p-norm distance between each row of x1 and each row of x2 (batch dims broadcast),
     computed from the differences (PyTorch's exact path)."""

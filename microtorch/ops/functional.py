@@ -13,6 +13,7 @@ from .. import _dtype, return_types
 from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
                      broadcast_shapes)
 from ..autograd.grad_mode import no_grad
+from ..autograd.function import grad_fn_named
 from ..tensor import Tensor
 from . import elementwise as E
 from . import binary as B
@@ -191,6 +192,8 @@ def floor_divide(input, other):
     return _integer_division(B.FloorDivide, 'div_floor', input, other)
 
 
+@grad_fn_named(lambda input, other: 'RemainderBackward1' if isinstance(input, Tensor) and
+                isinstance(other, Tensor) else 'RemainderBackward0')
 def remainder(input, other):
     op = B.Remainder if isinstance(input, Tensor) else B.RRemainder     # number % tensor
     return _integer_division(op, 'remainder', input, other)
@@ -216,10 +219,21 @@ def pow(input, exponent):
         if not input.is_floating_point() and exponent < 0:
             raise RuntimeError('Integers to negative integer powers are not allowed.')
         return E.PowScalar.apply(input, exponent)
-    if isinstance(input, Tensor) and isinstance(exponent, Tensor) and \
-            input.dtype is exponent.dtype is _dtype.bool_:
-        _refuse_dtype(input, 'pow', 'b')
+    _refuse_bool_pow(input, exponent)
     return _binary(B.Pow, input, exponent)
+
+
+def rpow(exponent, base):
+    """base ** exponent for a number base (Tensor.__rpow__)."""
+    _refuse_bool_pow(base, exponent)
+    return _binary(B.RPow, base, exponent)
+
+
+def _refuse_bool_pow(base, exponent):
+    """PyTorch has no bool ** bool, whether base is a tensor or Python's True or False."""
+    if isinstance(exponent, Tensor) and exponent.dtype is _dtype.bool_ and (
+            isinstance(base, bool) or (isinstance(base, Tensor) and base.dtype is _dtype.bool_)):
+        _refuse_dtype(exponent, 'pow', 'b')
 
 
 def neg(input):
@@ -619,6 +633,21 @@ def relu(input):
 def abs(input):
     _refuse_dtype(input, 'abs_' + input.device.type, ('b',))
     return E.Abs.apply(input)
+
+
+def _device_type(*operands):
+    """'cpu' or 'cuda': where an op on these operands runs (for PyTorch's kernel names)."""
+    return next((t.device.type for t in operands if isinstance(t, Tensor)), 'cpu')
+
+
+def refuse_promoted_dtype(kernel, kinds, *operands):
+    """PyTorch's error for an op whose kernel has no version for the dtype its operands
+    (tensors and numbers) promote to, when that dtype's NumPy kind is in `kinds`."""
+    tensors = [t for t in operands if isinstance(t, Tensor)]
+    numbers = [_as_number(v) for v in operands if not isinstance(v, Tensor)]
+    dtype = _dtype.result_type(tensors, numbers)
+    if dtype.np.kind in kinds:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(dtype)}\'')
 
 
 def _refuse_dtype(input, kernel, kinds):
@@ -1077,7 +1106,8 @@ def squeeze(input, dim=None):
     else:
         dims = wrap_dims(dim, input.ndim)
     new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
-    return S.Squeeze.apply(input, new)
+    op = S.SqueezeAll if dim is None else S.Squeeze if isinstance(dim, int) else S.SqueezeDims
+    return op.apply(input, new)
 
 
 def unsqueeze(input, dim):
@@ -1261,6 +1291,8 @@ def _index_part(part, xp):
         data = part._data
         if data.dtype.kind == 'f':
             raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
+        if data.ndim == 0 and data.dtype.kind in 'iu':
+            return int(data)                 # PyTorch selects with a 0-d integer tensor
         if type(data) is not xp.ndarray:     # an index on another device than the tensor
             if xp.ndarray is _NUMPY_ARRAY:
                 raise RuntimeError('indices should be either on cpu or on the same device as '
@@ -1273,7 +1305,9 @@ def _index_part(part, xp):
         array = xp.asarray(part)
         return array if array.dtype.kind == 'b' else array.astype('int64', copy=False)
     if isinstance(part, slice):
-        if part.step is not None and part.step <= 0:
+        if part.step == 0:
+            raise ValueError('slice step cannot be zero')
+        if part.step is not None and part.step < 0:
             raise ValueError('step must be greater than zero')
         return part
     if part is None or part is Ellipsis or isinstance(part, (int, bool)):
@@ -1348,25 +1382,66 @@ def _index_error(error, input, index=()):
                           '`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number')
     if message.startswith('too many indices'):
         return IndexError(f'too many indices for tensor of dimension {input.ndim}')
+    out_of_bounds = _OUT_OF_BOUNDS.match(message)
+    if out_of_bounds and isinstance(index, tuple):
+        value, axis, size = (int(n) for n in out_of_bounds.groups())
+        dim = _index_array_dim(index, input.ndim, axis)
+        if dim is not None:
+            return IndexError(f'index {value} is out of bounds for dimension {dim} with size '
+                              f'{size}')
     return IndexError(message.replace('axis', 'dimension'))
 
 
+_OUT_OF_BOUNDS = re.compile(r'index (-?\d+) is out of bounds for axis (\d+) with size (\d+)')
+
+
+def _index_array_dim(index, ndim, axis):
+    """PyTorch names an index tensor's bad value by the tensor's place among the index's
+    tensors (a mask counting one per dim), not by the indexed dim. None: axis is not indexed
+    by an array."""
+    consumed = builtins.sum(getattr(part, 'ndim', 1) if getattr(part, 'dtype', None) == bool
+                            else 1 for part in index if part is not None and part is not Ellipsis)
+    dim = ordinal = 0
+    for part in index:
+        if part is Ellipsis:
+            dim += ndim - consumed
+            continue
+        if part is None:
+            continue
+        is_array = hasattr(part, 'shape') and not isinstance(part, bool)
+        span = part.ndim if is_array and part.dtype == bool else 1
+        if dim <= axis < dim + span:
+            return ordinal + axis - dim if is_array else None
+        if is_array:
+            ordinal += span
+        dim += span
+    return None
+
+
 def getitem(input, index):
+    single_slice = type(index) is slice
     index = normalize_index(input, index)
+    two_steps = I.split_int_selects(index)
+    if two_steps is not None:
+        return getitem(getitem(input, two_steps[0]), two_steps[1])
     try:
-        return I.op_for(index, input._data.shape).apply(input, index)
+        op = I.op_for(index, input._data.shape)
+        if single_slice and op is I.Alias:
+            op = I.Slice                  # PyTorch slices x[:] (but not x[:, :]) all the same
+        return op.apply(input, index)
     except IndexError as error:
         raise _index_error(error, input, index) from None
 
 
-def index_put(input, index, value):
-    """Out-of-place `input[index] = value` (the in-place form is Tensor.__setitem__)."""
+def index_put(input, index, value, op=I.IndexPut):
+    """Out-of-place `input[index] = value` (the in-place form is Tensor.__setitem__). op: the
+    IndexPut that names the grad_fn as PyTorch names the write."""
     index = normalize_index(input, index)
     if isinstance(value, Tensor):
         check_same_device(input, value)
         value = cast(value, input.dtype)
     try:
-        return I.IndexPut.apply(input, value, index)
+        return op.apply(input, value, index)
     except IndexError as error:
         raise _index_error(error, input, index) from None
     except ValueError:
@@ -1414,6 +1489,8 @@ _NUMPY_ARRAY = __import__('numpy').ndarray
 
 # ---- composites: ops made of other ops (their kernels are those ops') ------------------------
 
+@grad_fn_named(lambda input, mask, value: 'MaskedFillBackward1' if isinstance(value, Tensor)
+                else 'MaskedFillBackward0')
 def masked_fill(input, mask, value):
     """value where mask is True, input elsewhere: where(mask, value, input), with value in
     input's dtype (a float into an integer tensor is cut toward 0, as PyTorch)."""
@@ -1457,6 +1534,7 @@ def narrow(input, dim, start, length):
     return getitem(input, (slice(None),) * dim + (slice(start, start + length),))
 
 
+@grad_fn_named('UnbindBackward0')
 def unbind(input, dim=0):
     """The slices of dim, as a tuple of views."""
     if not input._data.ndim:
@@ -1466,6 +1544,7 @@ def unbind(input, dim=0):
     return tuple(getitem(input, lead + (i,)) for i in range(input._data.shape[dim]))
 
 
+@grad_fn_named('RepeatBackward0')
 def repeat(input, *sizes):
     """Tiles of input, sizes[i] along dim i: x viewed as (1, s0, 1, s1, ...), expanded to
     (r0, s0, r1, s1, ...) and copied contiguous; backward sums the tiles (expand's)."""
@@ -1494,6 +1573,7 @@ def _arange(n, device, start=0, step=1):
         arange(0, device=device)
 
 
+@grad_fn_named('FlipBackward0')
 def flip(input, *dims):
     """The elements in reverse order along each of dims: one gather per dim."""
     if len(dims) == 1 and not isinstance(dims[0], int):
@@ -1515,15 +1595,18 @@ def _triangle(name, input, diagonal, keep):
     return masked_fill(input, logical_not(keep(offset, diagonal)), 0)
 
 
+@grad_fn_named('TrilBackward0')
 def tril(input, diagonal=0):
     """The lower triangle (on and below the `diagonal`-th diagonal); zeros above it."""
     return _triangle('tril', input, diagonal, lambda offset, k: offset <= k)
 
 
+@grad_fn_named('TriuBackward0')
 def triu(input, diagonal=0):
     return _triangle('triu', input, diagonal, lambda offset, k: offset >= k)
 
 
+@grad_fn_named('IndexSelectBackward0')
 def index_select(input, dim, index):
     """The entries `index` (a vector) along dim, in its order, repeats included."""
     _require_tensor(index, 'index_select', 'index')
@@ -1561,6 +1644,7 @@ def outer(input, vec2):
     return mul(input.unsqueeze(1), vec2.unsqueeze(0))
 
 
+@grad_fn_named('DiagonalBackward0')
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The `offset`-th diagonal of the matrices in dims dim1, dim2, as the last dim. (A copy:
     PyTorch returns a view, so writes into it do not reach the input here.)"""
@@ -1599,13 +1683,16 @@ def diag(input, diagonal=0):
     return index_put(square, (r, c), input)
 
 
+@grad_fn_named('TraceBackward0')
 def trace(input):
+    _refuse_dtype(input, 'trace', 'b')
     if input._data.ndim != 2:
         raise RuntimeError(f'trace: expected a matrix, but got tensor with dim '
                            f'{input._data.ndim}')
     return sum(diagonal(input))
 
 
+@grad_fn_named('MaskedSelectBackward0')
 def masked_select(input, mask):
     """The elements where mask (broadcast with input) is True, as a vector."""
     _require_tensor(mask, 'masked_select', 'mask')
@@ -1631,6 +1718,7 @@ def nonzero(input, *, as_tuple=False):
 argwhere = nonzero
 
 
+@grad_fn_named('AddmmBackward0')
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2); beta = 0 ignores input (nan and inf too)."""
     out = mm(mat1, mat2)
@@ -1663,6 +1751,7 @@ def _backend_of_data(input):
     return backends.for_array(input._data)
 
 
+@grad_fn_named('SortBackward0')
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) along dim, ascending unless descending; NaN counts as the largest
     value; ties keep their order. values = gather(input, dim, indices), so gradients flow
@@ -1682,8 +1771,11 @@ def msort(input):
     return sort(input, 0).values
 
 
+@grad_fn_named('TopkBackward0')
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) values along dim and their indices, in order."""
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError('topk does not support bool dtypes on CPU')
     dim = wrap_dim(dim, input._data.ndim, 'topk')
     size = input._data.shape[dim] if input._data.ndim else 1
     if not 0 <= k <= size:
@@ -1742,6 +1834,7 @@ def tile(input, dims):
     return repeat(input, (1,) * (ndim - len(dims)) + dims)
 
 
+@grad_fn_named('RollBackward0')
 def roll(input, shifts, dims=None):
     """Elements shifted along dims, those falling off one end coming back at the other; with
     no dims, over the flattened tensor."""
@@ -1790,19 +1883,31 @@ def meshgrid(*tensors, indexing=None):
     return tuple(grids)
 
 
+def _refuse_integers(input, name):
+    """PyTorch's error for var_mean and std_mean of integers or bools."""
+    if not input.is_floating_point():
+        raise RuntimeError(f'{name} only support floating point and complex dtypes')
+
+
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _refuse_integers(input, 'var_mean')
     return (var(input, dim, unbiased, keepdim, correction=correction),
             mean(input, dim, keepdim))
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _refuse_integers(input, 'std_mean')
     return (std(input, dim, unbiased, keepdim, correction=correction),
             mean(input, dim, keepdim))
 
 
+@grad_fn_named(lambda input, end, weight: 'LerpBackward1' if isinstance(weight, Tensor)
+                else 'LerpBackward0')
 def lerp(input, end, weight):
     """input + weight * (end - input), computed from the nearer end as PyTorch does (exact at
     weight 0 and 1)."""
+    refuse_promoted_dtype('lerp_kernel_tensor' if isinstance(weight, Tensor)
+                          else 'lerp_kernel_scalar', 'iub', input, end)
     difference = sub(end, input)
     if isinstance(weight, Tensor):
         near_start = add(input, mul(weight, difference))
@@ -1813,14 +1918,18 @@ def lerp(input, end, weight):
     return sub(end, mul(difference, 1 - weight))
 
 
+@grad_fn_named('LogaddexpBackward0')
 def logaddexp(input, other):
     """log(exp(a) + exp(b)) without overflow: max(a, b) + log1p(exp(-|a - b|))."""
+    refuse_promoted_dtype(f'logaddexp_{_device_type(input, other)}', 'iub', input, other)
     top = maximum(input, other)
     out = add(top, log1p(exp(neg(abs(sub(input, other))))))
     return where(isinf(top) & eq(input, other), top, out)      # inf + inf: not nan
 
 
+@grad_fn_named('HypotBackward0')
 def hypot(input, other):
+    refuse_promoted_dtype(f'hypot_{_device_type(input, other)}', 'iub', input, other)
     return sqrt(add(mul(input, input), mul(other, other)))
 
 
@@ -1838,9 +1947,12 @@ def _order_statistic(input, dim, keepdim, position, name):
     return _return_type(name)(values, indices)
 
 
+@grad_fn_named(lambda input, dim=None, keepdim=False: 'MedianBackward0' if dim is None
+                else 'MedianBackward1')
 def median(input, dim=None, keepdim=False):
     """The lower median (of an even count, the smaller middle value); NaN if the values hold a
     NaN (the first NaN's index). Without dim: over all elements, the value alone."""
+    _refuse_dtype(input, 'median_cpu' if dim is None else 'median_out', 'b')
     if dim is None:
         return median(input.reshape(-1), 0).values
     ndim = input._data.ndim
@@ -1853,8 +1965,10 @@ def median(input, dim=None, keepdim=False):
     return _order_statistic(input, dim, keepdim, position, 'median')
 
 
+@grad_fn_named('KthvalueBackward0')
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest value along dim (k from 1) and its index."""
+    _refuse_dtype(input, 'kthvalue_cpu', 'b')
     ndim = input._data.ndim
     dim = wrap_dim(dim, ndim, 'kthvalue')
     n = input._data.shape[dim] if ndim else 1
@@ -2139,6 +2253,8 @@ def index_copy(input, dim, index, source):
     return I.IndexCopy.apply(input, source, full_index, dim)
 
 
+@grad_fn_named(lambda input, dim, index, value: 'IndexFillBackward1'
+                if isinstance(value, Tensor) else 'IndexFillBackward0')
 def index_fill(input, dim, index, value):
     """input with `value` (a number or a 0-dim tensor) at the positions index lists along
     dim: masked_fill with a mask scattered from index, so that a tensor value gets the
@@ -2171,6 +2287,7 @@ def index_fill(input, dim, index, value):
     return masked_fill(input, mask, value)
 
 
+@grad_fn_named('TakeBackward0')
 def take(input, index):
     """input's elements at the flat positions `index` (negatives count from the end), in
     index's shape."""

@@ -9,7 +9,42 @@ from .reduction import Gather
 
 
 def is_basic(index):
-    return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in index)
+    # True and False are masks (x[True] is x[None] as a copy), not ints
+    return all(i is None or i is Ellipsis or type(i) is slice or
+               (isinstance(i, int) and not isinstance(i, bool)) for i in index)
+
+
+def _is_int(part):
+    return isinstance(part, int) and not isinstance(part, bool)
+
+
+def _is_advanced(part):
+    return part is not None and part is not Ellipsis and type(part) is not slice and \
+        not _is_int(part)
+
+
+def split_int_selects(index):
+    """PyTorch selects the ints of an index first and only then indexes the selected view
+    with its advanced (array) parts; NumPy counts the ints as advanced parts. The two place
+    the dims differently when an int stands apart from the arrays (x[0, :, idx] has shape
+    (4, 2) in PyTorch for x of shape (3, 4, 5), (2, 4) in NumPy), and errors name the view's
+    dims. So an index with both returns (the ints as a basic index, the rest for the selected
+    view), to index in two steps as PyTorch; else None."""
+    if not any(_is_advanced(part) for part in index) or \
+            not any(_is_int(part) for part in index):
+        return None
+    selects, rest = [], []
+    for part in index:
+        if _is_int(part):
+            selects.append(part)
+        elif part is None or part is Ellipsis or type(part) is slice:
+            selects.append(part)
+            rest.append(slice(None) if part is None else part)
+        else:                                   # a mask spans as many dims as it has
+            ndim = getattr(part, 'ndim', 1) if getattr(part, 'dtype', None) == bool else 1
+            selects += [slice(None)] * ndim
+            rest.append(part)
+    return tuple(selects), tuple(rest)
 
 
 class GetItem(Function):
@@ -42,6 +77,12 @@ class Alias(GetItem):
     node_name = 'AliasBackward0'
 
 
+class AsStrided(GetItem):
+    """A view read again from its base after an in-place write through it, as PyTorch's view
+    then takes its history from the base's."""
+    node_name = 'AsStridedBackward0'
+
+
 def op_for(index, shape):
     """The GetItem whose grad_fn name is PyTorch's: its last view op for a basic index
     (select, slice, unsqueeze; alias when nothing changes), IndexBackward0 otherwise."""
@@ -59,7 +100,7 @@ def op_for(index, shape):
         else:
             if isinstance(part, int):
                 op = Select
-            elif part.indices(shape[dim]) != (0, shape[dim], 1):
+            elif not _spans(part, shape[dim]):
                 op = Slice
             dim += 1
     return op
@@ -100,6 +141,68 @@ class IndexPut(Function):
             if gv.shape != ctx.value_shape:
                 gv = gv.sum_to_size(ctx.value_shape)
         return gx, gv, None
+
+
+# PyTorch names a write `x[index] = value` by what it did: a write into a view of x that the
+# index selected (ints, None, part of a dim) is CopySlices; a write of the whole of x is a fill
+# (a number or a 0-d value) or a copy; fill_, zero_ and copy_ have their own names.
+
+class CopySlices(IndexPut):
+    node_name = 'CopySlices'
+
+
+class FillWhole(IndexPut):
+    node_name = 'FillBackward3'          # x[:] = 2.0 or x.fill_(0-d tensor)
+
+
+class FillNumber(IndexPut):
+    node_name = 'FillBackward2'          # x.fill_(2.0)
+
+
+class Zero(IndexPut):
+    node_name = 'ZeroBackward0'
+
+
+class CopyWhole(IndexPut):
+    node_name = 'CopyBackwards'          # x.copy_(y), x[...] = y
+
+
+def _selects_a_view(index, shape):
+    """Does the basic part of the index (ints, None, slices not spanning their dim) take a
+    view of x before anything is written? True and False count: PyTorch adds a dim for them."""
+    consumed = sum(getattr(part, 'ndim', 1) if _is_advanced(part) and
+                   getattr(part, 'dtype', None) == bool else 1
+                   for part in index if part is not None and part is not Ellipsis and
+                   not isinstance(part, bool))
+    dim = 0
+    for part in index:
+        if part is Ellipsis:
+            dim += len(shape) - consumed
+        elif part is None or isinstance(part, bool) or _is_int(part):
+            return True
+        elif type(part) is slice:
+            if dim < len(shape) and not _spans(part, shape[dim]):
+                return True
+            dim += 1
+        else:
+            dim += getattr(part, 'ndim', 1) if getattr(part, 'dtype', None) == bool else 1
+    return False
+
+
+def _spans(part, size):
+    """PyTorch's test for a slice that keeps its dim whole, on the slice as written: x[-3:] of
+    3 rows takes a view, x[0:100] does not."""
+    return part.start in (None, 0) and (part.stop is None or part.stop >= size) and \
+        part.step in (None, 1)
+
+
+def write_op_for(index, shape, value):
+    """The IndexPut whose grad_fn name is PyTorch's for `x[index] = value`."""
+    if _selects_a_view(index, shape):
+        return CopySlices
+    if not is_basic(index):
+        return IndexPut
+    return CopyWhole if getattr(value, 'ndim', 0) else FillWhole
 
 
 # ---- scatters along a dim: scatter, scatter_add, scatter_reduce (and index_add, index_copy,

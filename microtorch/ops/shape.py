@@ -24,7 +24,15 @@ class Reshape(Function):
 
 
 class Squeeze(Reshape):
-    node_name = 'SqueezeBackward1'
+    node_name = 'SqueezeBackward1'       # squeeze(dim); PyTorch numbers its overloads
+
+
+class SqueezeAll(Reshape):
+    node_name = 'SqueezeBackward0'       # squeeze()
+
+
+class SqueezeDims(Reshape):
+    node_name = 'SqueezeBackward2'       # squeeze((dim, ...))
 
 
 class Unsqueeze(Reshape):

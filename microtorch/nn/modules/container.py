@@ -224,15 +224,19 @@ def _as_parameter(value):
 
 
 def _parameters_repr(module):
-    """PyTorch's listing of a ParameterList/Dict: one line per parameter, 4 spaces in; the
-    list names the dtype, the dict the legacy tensor type, as PyTorch's do."""
+    """PyTorch's listing of a ParameterList/Dict: one line per parameter, 4 spaces in (a
+    single one on the module's own line); the list names the dtype, the dict the legacy tensor
+    type, as PyTorch's do."""
     lines = []
     for key, p in module._parameters.items():
         device = '' if p.device.type == 'cpu' else f' ({p.device})'
         size = 'x'.join(str(n) for n in p.shape)
         kind = p.dtype if isinstance(module, ParameterList) else 'micro' + p.type()
-        lines.append(f'    ({key}): Parameter containing: [{kind} of size {size}{device}]')
-    return type(module).__name__ + ('(\n' + '\n'.join(lines) + '\n)' if lines else '()')
+        lines.append(f'  ({key}): Parameter containing: [{kind} of size {size}{device}]')
+    if len(lines) == 1:              # one line stays on the module's line, as in PyTorch
+        return f'{type(module).__name__}({lines[0]})'
+    return type(module).__name__ + ('(\n' + '\n'.join('  ' + line for line in lines) + '\n)'
+                                    if lines else '()')
 
 
 class ParameterList(Module):
