@@ -12,7 +12,8 @@ class Size(tuple):
 
     __str__ = __repr__
 
-    # Slicing, concatenating and repeating a Size give a Size, as in PyTorch.
+    # Slices, sums and repeats of a Size are Sizes, as PyTorch's (a shape built from parts,
+    # such as sample_shape + batch_shape, still prints as one).
     def __getitem__(self, index):
         item = tuple.__getitem__(self, index)
         return Size(item) if isinstance(index, slice) else item
@@ -21,15 +22,15 @@ class Size(tuple):
         if not isinstance(other, tuple):
             raise TypeError(f'can only concatenate tuple (not {type(other).__name__}) '
                             f'to torch.Size')
-        return Size(tuple.__add__(self, other))
+        return Size(tuple(self) + tuple(other))
 
     def __radd__(self, other):
         if not isinstance(other, tuple):
             return NotImplemented
-        return Size(tuple.__add__(other, self))
+        return Size(tuple(other) + tuple(self))
 
     def __mul__(self, times):
-        return Size(tuple.__mul__(self, times))
+        return Size(tuple(self) * times)
 
     __rmul__ = __mul__
 
@@ -62,7 +63,8 @@ def wrap_dims(dims, ndim):
         dims = (dims,)
     out = tuple(wrap_dim(d, ndim) for d in dims)
     if len(set(out)) != len(out):
-        raise RuntimeError(f'dim {out[0]} appears multiple times in the list of dims')
+        repeated = next(d for i, d in enumerate(out) if d in out[:i])
+        raise RuntimeError(f'dim {repeated} appears multiple times in the list of dims')
     return tuple(d for d in out if d < ndim)     # a 0-dim tensor's dim 0/-1 reduces nothing
 
 
@@ -127,7 +129,8 @@ def broadcast_shapes(a, b):
     a = (1,) * (n - len(a)) + tuple(a)
     b = (1,) * (n - len(b)) + tuple(b)
     out = []
-    for i, (x, y) in enumerate(zip(a, b)):
+    for i in reversed(range(n)):            # PyTorch names the last mismatching dim
+        x, y = a[i], b[i]
         if x == y or y == 1:
             out.append(x)
         elif x == 1:
@@ -135,7 +138,7 @@ def broadcast_shapes(a, b):
         else:
             raise RuntimeError(f'The size of tensor a ({x}) must match the size of tensor b '
                                f'({y}) at non-singleton dimension {i}')
-    return tuple(out)
+    return tuple(reversed(out))
 
 
 def broadcast_all(*shapes):
