@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import microtorch as mt
+from error_cases import check_error
 
 F = mt.autograd.functional
 
@@ -115,6 +116,13 @@ def error_calls(lib):
     ]
 
 
+INDEPENDENT_OF_INPUT_1 = ('The output of the user-provided function is independent of input 1. '
+                          'This is not allowed in strict mode.')
+LINEAR_IN_STRICT_HESSIAN = (
+    'While computing the hessian, found that the jacobian of the user-provided function with '
+    'respect to input 0 is independent of the input. This is not allowed in strict mode. You '
+    'should ensure that your function is twice differentiable and that the jacobian depends on '
+    'the inputs (this would be violated by a linear function for example).')
 ERRORS = [
     (TypeError, "The inputs given to jacobian must be either a Tensor or a tuple of Tensors but "
      "the given inputs has type <class 'list'>."),
@@ -134,25 +142,15 @@ ERRORS = [
     (RuntimeError, 'Output 0 of the user-provided function does not require gradients. The '
      'outputs must be computed in a differentiable manner from the input when running in '
      'strict mode.'),
-    (RuntimeError, 'The output of the user-provided function is independent of input 1. This '
-     'is not allowed in strict mode.'),
-    (RuntimeError, 'While computing the hessian, found that the jacobian of the user-provided '
-     'function with respect to input 0 is independent of the input. This is not allowed in '
-     'strict mode. You should ensure that your function is twice differentiable and that the '
-     'jacobian depends on the inputs (this would be violated by a linear function for '
-     'example).'),
+    (RuntimeError, INDEPENDENT_OF_INPUT_1),
+    (RuntimeError, LINEAR_IN_STRICT_HESSIAN),
     (AssertionError, 'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If '
      'your function has more outputs than inputs, "forward-mode" tends to be more performant. '
      'Otherwise, prefer to use "reverse-mode".'),
     (RuntimeError, 'microtorch.autograd.functional.jacobian: `strict=True` and `vectorized=True` '
      'are not supported together. Please either set `strict=False` or `vectorize=False`.'),
-    (RuntimeError, 'The output of the user-provided function is independent of input 1. This '
-     'is not allowed in strict mode.'),
-    (RuntimeError, 'While computing the hessian, found that the jacobian of the user-provided '
-     'function with respect to input 0 is independent of the input. This is not allowed in '
-     'strict mode. You should ensure that your function is twice differentiable and that the '
-     'jacobian depends on the inputs (this would be violated by a linear function for '
-     'example).'),
+    (RuntimeError, INDEPENDENT_OF_INPUT_1),
+    (RuntimeError, LINEAR_IN_STRICT_HESSIAN),
     (NotImplementedError, 'microtorch.autograd.functional.jacobian: `create_graph=True` and '
      '`strategy="forward-mode"` are not supported together (yet). Please either set '
      '`create_graph=False` or `strategy="reverse-mode"`.'),
@@ -161,15 +159,9 @@ ERRORS = [
 
 @pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:40] for _, m in ERRORS])
 def test_errors(index):
-    exc, message = ERRORS[index]
-    with pytest.raises(exc) as info:
-        error_calls(mt)[index]()
-    assert str(info.value) == message
+    check_error(ERRORS, error_calls, index, mt)
 
 
 @pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:40] for _, m in ERRORS])
 def test_errors_are_pytorchs(index, torch):
-    exc, message = ERRORS[index]
-    with pytest.raises(exc) as info:
-        error_calls(torch)[index]()
-    assert str(info.value).replace('torch.', 'microtorch.') == message
+    check_error(ERRORS, error_calls, index, torch, as_microtorch=True)
