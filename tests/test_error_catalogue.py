@@ -553,6 +553,52 @@ for _message, _args in [
         return lambda: lib.nn.utils.rnn.pad_sequence(*arguments), list(arguments[0])
 
 
+_UNSORTED = ('`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. '
+             'You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence '
+             'to sidestep this requirement if you do not need ONNX exportability.')
+for _name, _exc, _message, _call, _torch in [
+        ('unsorted', RuntimeError, _UNSORTED, lambda r, lib, x: r.pack_padded_sequence(
+            x, [2, 4, 1]), True),
+        ('zero', RuntimeError, "Length of all samples has to be greater than 0, but found an "
+         "element in 'lengths' that is <= 0", lambda r, lib, x: r.pack_padded_sequence(
+             x, [0, 2, 4], enforce_sorted=False), True),
+        ('count', RuntimeError, 'Expected `len(lengths)` to be equal to batch_size, but got 2 '
+         '(batch_size=3)', lambda r, lib, x: r.pack_padded_sequence(x, [4, 2]), True),
+        ('2d', RuntimeError, "'lengths' argument should be a 1D CPU int64 tensor, but got 2D "
+         'cpu Long tensor', lambda r, lib, x: r.pack_padded_sequence(x, [[4, 2, 1]]), True),
+        ('too-long', RuntimeError, 'pack_padded_sequence: a sequence of length 5 is longer '
+         'than the padded input (4 steps)', lambda r, lib, x: r.pack_padded_sequence(
+             x, [5, 2, 1]), False),
+        ('total-length', ValueError, 'Expected total_length to be at least the length of the '
+         'longest sequence in input, but got total_length=2 and max sequence length being 4',
+         lambda r, lib, x: r.pad_packed_sequence(r.pack_padded_sequence(x, [4, 2, 1]),
+                                                 total_length=2), True),
+        ('legacy', AssertionError, 'Expected data to be a list or tuple of length 2',
+         lambda r, lib, x: r.PackedSequence(x), True),
+        ('layer-dims', RuntimeError, 'input must have 2 dimensions, got 3',
+         lambda r, lib, x: lib.nn.GRU(1, 2)(r.PackedSequence(x[:, 0:2], lib.tensor([2, 2]))),
+         True),
+        ('layer-input', TypeError, 'GRU: expected a Tensor or a PackedSequence as input, got '
+         'tuple', lambda r, lib, x: lib.nn.GRU(1, 2)((x, [4, 2, 1])), False),
+        ('layer-state', RuntimeError, 'Expected hidden[0] size (1, 3, 2), got [1, 2, 2]',
+         lambda r, lib, x: lib.nn.LSTM(1, 2)(r.pack_padded_sequence(x, [4, 2, 1]),
+                                             (lib.zeros(1, 2, 2), lib.zeros(1, 3, 2))), False)]:
+    @entry(f'packed-{_name}', _exc, _message, torch=_torch)
+    def _(lib, call=_call):
+        x = lib.ones(4, 3, 1, requires_grad=True)
+        return lambda: call(lib.nn.utils.rnn, lib, x), [x]
+
+
+@entry('packed-batch-sizes-on-gpu', ValueError, 'batch_sizes should always be on CPU. '
+       'Instances of PackedSequence should never be created manually. They should be '
+       'instantiated by functions like pack_sequence and pack_padded_sequences in nn.utils.rnn. '
+       'https://pytorch.org/docs/stable/nn.html#torch.nn.utils.rnn.pack_sequence', needs='cuda')
+def _(lib):
+    data = lib.ones(3, 2, device='cuda')
+    sizes = lib.tensor([2, 1], device='cuda')
+    return lambda: lib.nn.utils.rnn.PackedSequence(data, sizes), [data, sizes]
+
+
 for _bad, _message in [
         ('int64', 'only floating-point types are supported as the default type'),
         ('a name', 'invalid dtype object: only floating-point types are supported as the '

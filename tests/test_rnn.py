@@ -276,6 +276,29 @@ ERROR_CALLS = [
     lambda lib: lib.nn.LSTM(4, 3, 2, proj_size=2)(lib.ones(5, 4),
                                                   (lib.ones(2, 3), lib.ones(2, 3))),
     lambda lib: lib.nn.LSTMCell(4, 3)(lib.ones(2, 4), lib.ones(2, 3)),
+    # packed sequences
+    lambda lib: lib.nn.utils.rnn.pack_padded_sequence(lib.ones(4, 3, 1), [2, 4, 1]),
+    lambda lib: lib.nn.utils.rnn.pack_padded_sequence(lib.ones(4, 3, 1), [4, 2, 0]),
+    lambda lib: lib.nn.utils.rnn.pack_padded_sequence(lib.ones(4, 3, 1), [0, 2, 4],
+                                                      enforce_sorted=False),
+    lambda lib: lib.nn.utils.rnn.pack_padded_sequence(lib.ones(4, 3, 1), [4, 2]),
+    lambda lib: lib.nn.utils.rnn.pack_padded_sequence(lib.ones(4, 3, 1), [4, 2, 1],
+                                                      batch_first=True),
+    lambda lib: lib.nn.utils.rnn.pack_padded_sequence(lib.ones(4, 3, 1),
+                                                      lib.tensor([[4, 2, 1]])),
+    lambda lib: lib.nn.utils.rnn.pad_packed_sequence(
+        lib.nn.utils.rnn.pack_padded_sequence(lib.ones(4, 3, 1), [4, 2, 1]), total_length=2),
+    lambda lib: lib.nn.utils.rnn.pack_sequence([]),
+    lambda lib: lib.nn.utils.rnn.PackedSequence(lib.ones(2)),
+    lambda lib: lib.nn.GRU(1, 2)(lib.nn.utils.rnn.PackedSequence(lib.ones(7, 1, 1),
+                                                                 lib.tensor([3, 2, 1, 1]))),
+    lambda lib: lib.nn.GRU(2, 2)(lib.nn.utils.rnn.pack_padded_sequence(lib.ones(4, 3, 1),
+                                                                       [4, 2, 1])),
+    lambda lib: lib.nn.GRU(1, 2)(lib.nn.utils.rnn.pack_padded_sequence(
+        lib.ones(4, 3, 1, dtype=lib.float64), [4, 2, 1])),
+    lambda lib: lib.nn.GRU(1, 2)(lib.nn.utils.rnn.pack_padded_sequence(lib.ones(4, 3, 1),
+                                                                       [4, 2, 1]),
+                                 lib.zeros(3, 2)),
 ]
 
 
@@ -299,8 +322,8 @@ def test_dropout_warning_matches_torch(torch):
     assert got[0].filename == __file__                      # it points at the caller's line
 
 
-def test_what_microtorch_leaves_out_says_so():
-    with pytest.raises(NotImplementedError, match='PackedSequence'):
+def test_a_layer_refuses_what_is_neither_tensor_nor_packed():
+    with pytest.raises(TypeError, match='expected a Tensor or a PackedSequence'):
         nn.GRU(4, 3)((microtorch.ones(3, 4), microtorch.tensor([2, 1])))
 
 
@@ -312,3 +335,156 @@ def test_a_failed_call_changes_nothing():
     for k, v in lstm.state_dict().items():
         np.testing.assert_array_equal(host(v), before[k])
     assert all(p.grad is None for p in lstm.parameters())
+
+
+# ---- packed sequences -----------------------------------------------------------------------
+
+def packed_fields(packed):
+    """A PackedSequence's four fields as arrays (None stays None)."""
+    return [None if f is None else host(f) for f in packed]
+
+
+def assert_same_packed(mine, theirs, **tolerance):
+    assert type(mine).__name__ == 'PackedSequence'
+    for m, t in zip(packed_fields(mine), packed_fields(theirs)):
+        if t is None:
+            assert m is None
+        else:
+            assert m.dtype == t.dtype
+            np.testing.assert_allclose(m, t, **tolerance)
+
+
+PACKING = [  # (padded shape (T, B, *), lengths, enforce_sorted, batch_first)
+    ((4, 3, 2), [4, 2, 1], True, False),
+    ((4, 3, 2), [2, 4, 1], False, False),
+    ((3, 5), [1, 3, 2], False, True),           # batch_first (B, T): scalar steps
+    ((5, 4, 1), [2, 5, 2, 1], False, False),    # ties keep their order (a stable sort)
+    ((2, 1, 3), [2], True, False),
+]
+
+
+@pytest.mark.parametrize('shape, lengths, enforce_sorted, batch_first', PACKING)
+def test_pack_and_pad_match_torch(shape, lengths, enforce_sorted, batch_first, torch):
+    rng = np.random.default_rng(1)
+    values = rng.standard_normal(shape)
+    results = []
+    for lib in (microtorch, torch):
+        rnn = lib.nn.utils.rnn
+        x = lib.tensor(values, requires_grad=True)
+        packed = rnn.pack_padded_sequence(x, lib.tensor(lengths), batch_first=batch_first,
+                                          enforce_sorted=enforce_sorted)
+        padded, got_lengths = rnn.pad_packed_sequence(packed, batch_first=batch_first,
+                                                      padding_value=-1.5)
+        weights = np.random.default_rng(2).standard_normal(tuple(padded.shape))
+        (padded * lib.tensor(weights)).sum().backward()
+        results.append((packed, padded, got_lengths, x.grad))
+    (packed, padded, got_lengths, grad), (t_packed, t_padded, t_lengths, t_grad) = results
+    assert_same_packed(packed, t_packed)
+    assert type(packed.data.grad_fn).__name__ == type(t_packed.data.grad_fn).__name__
+    np.testing.assert_array_equal(host(padded), t_padded.detach().numpy())
+    assert got_lengths.tolist() == t_lengths.tolist() == lengths
+    assert got_lengths.dtype is microtorch.int64
+    np.testing.assert_array_equal(host(grad), t_grad.numpy())
+
+
+def test_pad_to_a_total_length_and_the_sequence_helpers_match_torch(torch):
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal((n, 2)) for n in (2, 4, 1)]
+    results = []
+    for lib in (microtorch, torch):
+        rnn = lib.nn.utils.rnn
+        sequences = [lib.tensor(a) for a in arrays]
+        packed = rnn.pack_sequence(sequences, enforce_sorted=False)
+        padded, lengths = rnn.pad_packed_sequence(packed, total_length=6)
+        unpacked = rnn.unpack_sequence(packed)
+        legacy = rnn.PackedSequence((packed.data, packed.batch_sizes))
+        results.append((packed, padded, lengths, unpacked, legacy))
+    mine, theirs = results
+    assert_same_packed(mine[0], theirs[0])
+    assert tuple(mine[1].shape) == tuple(theirs[1].shape) == (6, 3, 2)
+    np.testing.assert_array_equal(host(mine[1]), theirs[1].numpy())
+    assert mine[2].tolist() == theirs[2].tolist()
+    for m, t in zip(mine[3], theirs[3]):
+        np.testing.assert_array_equal(host(m), t.numpy())
+    assert_same_packed(mine[4], theirs[4])
+    sorted_only = nn.utils.rnn.pack_sequence([microtorch.ones(3), microtorch.ones(1)])
+    assert sorted_only.sorted_indices is None and sorted_only.batch_sizes.tolist() == [2, 1, 1]
+
+
+def test_a_packed_sequence_moves_and_casts_as_its_data():
+    packed = nn.utils.rnn.pack_padded_sequence(microtorch.ones(3, 2, 2), [3, 1],
+                                               enforce_sorted=False)
+    double = packed.double()
+    assert double.data.dtype is microtorch.float64 and double.batch_sizes is packed.batch_sizes
+    assert double.sorted_indices.tolist() == [0, 1] and not double.is_cuda
+    assert packed.to(microtorch.float32) is packed and packed.cpu() is packed
+    assert packed.float() is packed and packed.long().data.dtype is microtorch.int64
+    assert nn.utils.rnn.invert_permutation(microtorch.tensor([2, 0, 1])).tolist() == [1, 2, 0]
+    assert nn.utils.rnn.invert_permutation(None) is None
+
+
+PACKED_LAYERS = {
+    'rnn': (lambda n: n.RNN(3, 4), False, []),
+    'rnn-relu-stacked-given-state': (lambda n: n.RNN(3, 4, 2, 'relu'), False, [(2, 4, 4)]),
+    'lstm-sorted': (lambda n: n.LSTM(3, 4), True, [(1, 4, 4), (1, 4, 4)]),
+    'lstm-stacked-bidirectional': (lambda n: n.LSTM(3, 4, 2, bidirectional=True), False,
+                                   [(4, 4, 4), (4, 4, 4)]),
+    'lstm-proj-bidirectional': (lambda n: n.LSTM(3, 4, proj_size=2, bidirectional=True),
+                                False, [(2, 4, 2), (2, 4, 4)]),
+    'gru-stacked-bidirectional': (lambda n: n.GRU(3, 4, 2, bidirectional=True), False,
+                                  [(4, 4, 4)]),
+    'gru-batch-first': (lambda n: n.GRU(3, 4, batch_first=True), False, []),
+}
+
+
+def run_packed(lib, module, sorted_batch, state_shapes, dtype_name):
+    """A layer on a packed batch of four sequences (lengths 5, 3, 3, 1, shuffled unless
+    sorted_batch): the packed output, final states, and every gradient of a loss on them."""
+    rng = np.random.default_rng(3)
+    dtype = getattr(lib, dtype_name)
+    lengths = [5, 3, 3, 1] if sorted_batch else [3, 5, 1, 3]
+    shape = (4, 5, 3) if module.batch_first else (5, 4, 3)
+    x = lib.tensor(rng.standard_normal(shape), dtype=dtype, requires_grad=True)
+    states = [lib.tensor(rng.standard_normal(s) * 0.5, dtype=dtype, requires_grad=True)
+              for s in state_shapes]
+    packed = lib.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=module.batch_first,
+                                                   enforce_sorted=sorted_batch)
+    hx = None if not states else states[0] if len(states) == 1 else tuple(states)
+    output, final = module(packed, hx)
+    finals = list(final) if isinstance(final, tuple) else [final]
+    loss = sum((t * lib.tensor(rng.standard_normal(tuple(t.shape)), dtype=dtype)).sum()
+               for t in [output.data] + finals)
+    loss.backward()
+    grads = [x.grad] + [s.grad for s in states] + [p.grad for p in module.parameters()]
+    return output, finals, grads
+
+
+@pytest.mark.parametrize('dtype_name', ['float32', 'float64'])
+@pytest.mark.parametrize('name', list(PACKED_LAYERS))
+def test_layers_on_packed_sequences_match_torch(name, dtype_name, torch):
+    make, sorted_batch, state_shapes = PACKED_LAYERS[name]
+    theirs = make(torch.nn).to(getattr(torch, dtype_name))
+    mine = make(nn).to(getattr(microtorch, dtype_name))
+    load_from(theirs, mine)
+    output, finals, grads = run_packed(microtorch, mine, sorted_batch, state_shapes,
+                                       dtype_name)
+    t_output, t_finals, t_grads = run_packed(torch, theirs, sorted_batch, state_shapes,
+                                             dtype_name)
+    assert_same_packed(output, t_output, **TOLERANCES[dtype_name])
+    for m, t in zip(finals + grads, t_finals + t_grads):
+        assert tuple(m.shape) == tuple(t.shape)
+        np.testing.assert_allclose(host(m), t.detach().numpy(), **TOLERANCES[dtype_name])
+
+
+def test_packed_and_padded_runs_agree_where_the_padding_is_not_read():
+    """A sequence's outputs do not depend on the padding after it: packed, the padded
+    steps are never computed; its rows equal a run on that sequence alone."""
+    gru = nn.GRU(3, 4, bidirectional=True).double()
+    x = microtorch.randn(5, 2, 3, dtype=microtorch.float64)
+    packed = nn.utils.rnn.pack_padded_sequence(x, [5, 2])
+    output, h = gru(packed)
+    padded, _ = nn.utils.rnn.pad_packed_sequence(output)
+    alone, h_alone = gru(x[:2, 1:2])
+    np.testing.assert_allclose(host(padded[:2, 1:2]), host(alone), rtol=1e-12)
+    np.testing.assert_allclose(host(h[:, 1:2]), host(h_alone), rtol=1e-12)
+    assert np.all(host(padded[2:, 1]) == 0)

@@ -1,6 +1,7 @@
 """Recurrent layers: `RNNCell`, `LSTMCell`, `GRUCell` (one step) and `RNN`, `LSTM`, `GRU`
 (whole sequences, stacked and optionally bidirectional), with PyTorch's parameter names, gate
-order, initialisation, argument checks and errors.
+order, initialisation, argument checks and errors. The layers take a padded batch or a
+PackedSequence (nn.utils.rnn); packed, each step runs on the sequences still running then.
 
 They are composites: each step is a matmul (the hidden-to-hidden one) and elementwise ops; a
 layer projects its whole input sequence by one linear before stepping through time. Gates in
@@ -17,6 +18,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
 _GATES = {'RNN_TANH': 1, 'RNN_RELU': 1, 'LSTM': 4, 'GRU': 3}
@@ -255,9 +257,6 @@ class RNNBase(Module):
     def _prepare(self, name, input, hx, n_states):
         """PyTorch's checks, in its order; returns the (T, N, H_in) input, the initial states
         as a tuple of (layers * directions, N, H) tensors, and whether input was batched."""
-        if not isinstance(input, Tensor):
-            raise NotImplementedError(f'{name}: PackedSequence inputs are not supported by '
-                                      'microtorch (pass a padded tensor)')
         if input.ndim not in (2, 3):
             noun = ' tensor' if name == 'RNN' else ''
             raise ValueError(f'{name}: Expected input to be 2D or 3D, got {input.ndim}D'
@@ -277,17 +276,31 @@ class RNNBase(Module):
                                    f'but got ({hx[0].ndim}-D, {hx[1].ndim}-D) tensors')
             if not batched:
                 hx = tuple(h.unsqueeze(1) for h in hx)
+        self._check_input(input)
+        if self.batch_first:
+            input = input.transpose(0, 1)
+        hx = self._initial_states(input, input.shape[1], hx, n_states)
+        if input.shape[0] == 0:
+            raise RuntimeError('Expected sequence length to be larger than 0 in RNN')
+        return input, hx, batched
+
+    def _check_input(self, input, dims=None):
+        """PyTorch's checks of the input's dtype, (for packed data) dims, and width."""
         weight = self.weight_ih_l0
         if input.dtype is not weight.dtype:
             raise ValueError(f'RNN input dtype ({input.dtype}) does not match weight dtype '
                              f'({weight.dtype}). Convert input: input.to({weight.dtype}), '
                              f'or convert model: model.to({input.dtype})')
+        if dims is not None and input.ndim != dims:
+            raise RuntimeError(f'input must have {dims} dimensions, got {input.ndim}')
         if input.shape[-1] != self.input_size:
             raise RuntimeError('input.size(-1) must be equal to input_size. Expected '
                                f'{self.input_size}, got {input.shape[-1]}')
-        if self.batch_first:
-            input = input.transpose(0, 1)
-        stacked = (self.num_layers * (2 if self.bidirectional else 1), input.shape[1])
+
+    def _initial_states(self, input, batch, hx, n_states):
+        """hx (a tuple of states), or zeros when None, checked against the shapes
+        (layers * directions, batch, H) PyTorch expects."""
+        stacked = (self.num_layers * (2 if self.bidirectional else 1), batch)
         # h is proj_size wide when the LSTM projects; c stays hidden_size wide
         shapes = [stacked + (self.proj_size or self.hidden_size,), stacked + (self.hidden_size,)]
         if hx is None:
@@ -297,13 +310,13 @@ class RNNBase(Module):
             if tuple(h.shape) != expected:
                 what = 'hidden' if n_states == 1 else f'hidden[{k}]'
                 raise RuntimeError(f'Expected {what} size {expected}, got {list(h.shape)}')
-        if input.shape[0] == 0:
-            raise RuntimeError('Expected sequence length to be larger than 0 in RNN')
-        return input, hx, batched
+        return hx
 
-    def _layers(self, input, hx):
-        """Runs the stack over input (T, N, H_in); hx: a tuple of (L * D, N, H) states.
-        Returns the last layer's output (T, N, D * H) and the final states, as hx."""
+    def _layers(self, input, hx, batch_sizes=None):
+        """Runs the stack over input (T, N, H_in), or with batch_sizes (a list: rows per step)
+        over packed rows (sum(batch_sizes), H_in); hx: a tuple of (L * D, N, H) states.
+        Returns the last layer's output ((T, N, D * H), or packed rows) and the final states,
+        as hx."""
         directions = 2 if self.bidirectional else 1
         finals = [[] for _ in hx]
         sequence = input
@@ -320,15 +333,13 @@ class RNNBase(Module):
                 at = layer * directions + direction
                 state = tuple(h[at] for h in hx)
                 state = state if len(state) == 2 else state[0]
-                steps = range(sequence.shape[0])
-                hiddens = []
-                for t in (reversed(steps) if direction else steps):
-                    state = _step(self.mode, projected[t], state, weight_hh, bias_hh,
-                                  weight_hr)
-                    hiddens.append(state[0] if self.mode == 'LSTM' else state)
-                if direction:
-                    hiddens.reverse()
-                outputs.append(_F.stack(hiddens))
+                weights = (weight_hh, bias_hh, weight_hr)
+                if batch_sizes is None:
+                    state, output = _run_padded(self.mode, projected, state, weights, direction)
+                else:
+                    state, output = _run_packed(self.mode, projected, state, weights, direction,
+                                                batch_sizes)
+                outputs.append(output)
                 for final, value in zip(finals, state if len(hx) == 2 else (state,)):
                     final.append(value)
             sequence = outputs[0] if directions == 1 else _F.cat(outputs, -1)
@@ -337,6 +348,11 @@ class RNNBase(Module):
         return sequence, tuple(_F.stack(final) for final in finals)
 
     def _forward(self, name, input, hx, n_states):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, n_states)
+        if not isinstance(input, Tensor):
+            raise TypeError(f'{name}: expected a Tensor or a PackedSequence as input, got '
+                            f'{type(input).__name__}')
         input, hx, batched = self._prepare(name, input, hx, n_states)
         output, states = self._layers(input, hx)
         if self.batch_first:
@@ -345,6 +361,61 @@ class RNNBase(Module):
             output = output.squeeze(0 if self.batch_first else 1)
             states = tuple(s.squeeze(1) for s in states)
         return output, (states if n_states == 2 else states[0])
+
+    def _forward_packed(self, packed, hx, n_states):
+        """A PackedSequence in, one out: each step runs on the rows still running then. The
+        states are in the batch's own order, as PyTorch's (sorted here, unsorted after)."""
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        self._check_input(data, dims=2)
+        sizes = batch_sizes.tolist()
+        if hx is not None:
+            hx = (hx,) if n_states == 1 else (hx[0], hx[1])
+            if sorted_indices is not None:
+                hx = tuple(h.index_select(1, sorted_indices) for h in hx)
+        hx = self._initial_states(data, sizes[0] if sizes else 0, hx, n_states)
+        output, states = self._layers(data, hx, sizes)
+        if unsorted_indices is not None:
+            states = tuple(s.index_select(1, unsorted_indices) for s in states)
+        output = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
+        return output, (states if n_states == 2 else states[0])
+
+
+def _run_padded(mode, projected, state, weights, reverse):
+    """One direction of one layer over a padded batch: the final state and the outputs
+    (T, N, H). projected: the input's projection, (T, N, gates * H)."""
+    steps = range(projected.shape[0])
+    hiddens = []
+    for t in (reversed(steps) if reverse else steps):
+        state = _step(mode, projected[t], state, *weights)
+        hiddens.append(state[0] if mode == 'LSTM' else state)
+    if reverse:
+        hiddens.reverse()
+    return state, _F.stack(hiddens)
+
+
+def _run_packed(mode, projected, state, weights, reverse, batch_sizes):
+    """_run_padded over packed rows: step t runs on the first batch_sizes[t] sequences (the
+    batch is sorted longest first). The others keep their state: forward, a finished
+    sequence keeps its last; in reverse, one that has not started keeps the initial state.
+    Returns the final state and the outputs as packed rows."""
+    starts = [0]
+    for size in batch_sizes:
+        starts.append(starts[-1] + size)
+    hiddens = [None] * len(batch_sizes)
+    steps = range(len(batch_sizes))
+    for t in (reversed(steps) if reverse else steps):
+        n = batch_sizes[t]
+        parts = state if mode == 'LSTM' else (state,)
+        rows = parts[0].shape[0]
+        running = tuple(s[:n] for s in parts) if n < rows else parts
+        new = _step(mode, projected[starts[t]:starts[t + 1]],
+                    running if mode == 'LSTM' else running[0], *weights)
+        new = new if mode == 'LSTM' else (new,)
+        hiddens[t] = new[0]
+        if n < rows:
+            new = tuple(_F.cat([a, s[n:]]) for a, s in zip(new, parts))
+        state = new if mode == 'LSTM' else new[0]
+    return state, _F.cat(hiddens)
 
 
 class RNN(RNNBase):
