@@ -166,16 +166,14 @@ def test_transformer_matches_torch(name, dtype_name, train, torch):
 
 def compare_inference(make, shapes, call, dtype_name, train, torch):
     """Outputs only, under no_grad."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        theirs = make(torch.nn, 0.0).to(getattr(torch, dtype_name)).train(train)
+        mine = make(nn, 0.0).to(getattr(microtorch, dtype_name)).train(train)
+    mine.load_state_dict({k: microtorch.tensor(v.detach().numpy())
+                          for k, v in theirs.state_dict().items()})
     outs = []
-    for lib, module_lib in ((torch, torch.nn), (microtorch, nn)):
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            module = make(module_lib, 0.0).to(getattr(lib, dtype_name)).train(train)
-        if lib is microtorch:
-            module.load_state_dict({k: microtorch.tensor(v.detach().numpy())
-                                    for k, v in theirs.state_dict().items()})
-        else:
-            theirs = module
+    for lib, module in ((torch, theirs), (microtorch, mine)):
         rng = np.random.default_rng(7)
         inputs = [lib.tensor(rng.standard_normal(s), dtype=getattr(lib, dtype_name))
                   for s in shapes]

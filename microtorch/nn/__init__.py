@@ -21,7 +21,7 @@ from .modules import (Dropout1d, Dropout2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
                       ConvTranspose1d, ConvTranspose2d, InstanceNorm1d, InstanceNorm2d, Upsample,
                       UpsamplingNearest2d, UpsamplingBilinear2d, Bilinear, MultiheadAttention,
                       TransformerEncoderLayer, TransformerEncoder)
-from .modules import TransformerDecoderLayer, TransformerDecoder, Transformer
+from .modules import TransformerDecoderLayer, TransformerDecoder, Transformer, EmbeddingBag
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -40,4 +40,4 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'ConvTranspose2d', 'InstanceNorm1d', 'InstanceNorm2d', 'Upsample',
            'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Bilinear', 'MultiheadAttention',
            'TransformerEncoderLayer', 'TransformerEncoder',
-           'TransformerDecoderLayer', 'TransformerDecoder', 'Transformer']
+           'TransformerDecoderLayer', 'TransformerDecoder', 'Transformer', 'EmbeddingBag']

@@ -27,6 +27,7 @@ from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from .linear import Bilinear, NonDynamicallyQuantizableLinear
 from .transformer import MultiheadAttention, TransformerEncoderLayer, TransformerEncoder
 from .transformer import TransformerDecoderLayer, TransformerDecoder, Transformer
+from .sparse import EmbeddingBag
 
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
@@ -45,4 +46,4 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Bilinear',
            'NonDynamicallyQuantizableLinear', 'MultiheadAttention', 'TransformerEncoderLayer',
            'TransformerEncoder',
-           'TransformerDecoderLayer', 'TransformerDecoder', 'Transformer']
+           'TransformerDecoderLayer', 'TransformerDecoder', 'Transformer', 'EmbeddingBag']
