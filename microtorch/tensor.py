@@ -11,6 +11,7 @@ from . import backends as _backends
 from ._device import CPU
 from ._size import Size, wrap_dim
 from .autograd.function import accumulator_of, current_grad_fn
+from .autograd.grad_mode import is_grad_enabled
 
 _NON_LEAF_GRAD_WARNING = (
     'The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad '
@@ -26,8 +27,9 @@ _scalar_warning_given = [False]
 
 
 def warn_scalar_of_grad_tensor(stacklevel):
-    """PyTorch's warning, once per process, when float() reads a tensor that requires grad."""
-    if not _scalar_warning_given[0]:
+    """PyTorch's warning, once per process, when float() reads a tensor that requires grad
+    (not under no_grad: LBFGS reads its closure's loss so)."""
+    if not _scalar_warning_given[0] and is_grad_enabled():
         _scalar_warning_given[0] = True
         warnings.warn(_SCALAR_OF_GRAD_TENSOR_WARNING, UserWarning, stacklevel=stacklevel + 1)
 

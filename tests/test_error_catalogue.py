@@ -724,6 +724,158 @@ def _(lib):
     return lambda: float(x), [x]
 
 
+# ---- EmbeddingBag, Transformer, LBFGS -------------------------------------------------------
+
+def _bag_entry(name, exc, message, call, torch=True):
+    """call(lib, F, weight, bag, starts) raises; the weight and the indices are watched."""
+    @entry(name, exc, message, torch=torch)
+    def _(lib):
+        weight = lib.ones(6, 2, requires_grad=True)
+        bag, starts = lib.tensor([1, 2, 4, 5, 4, 3]), lib.tensor([0, 2])
+        return (lambda: call(lib, lib.nn.functional, weight, bag, starts),
+                [weight, bag, starts])
+
+
+for _name, _exc, _message, _call in (
+        ('bag-psw-shape', ValueError, 'embedding_bag: If per_sample_weights '
+         '(microtorch.Size([5])) is not None, then it must have the same shape as the input '
+         '(microtorch.Size([6]))',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w, s, per_sample_weights=lib.ones(5))),
+        ('bag-weight-1d', ValueError, 'weight has to be a 2D Tensor, but got Tensor of '
+         'dimension 1', lambda lib, F, w, b, s: F.embedding_bag(b, lib.ones(6), s)),
+        ('bag-2d-with-offsets', ValueError, 'if input is 2D, then offsets has to be None, as '
+         'input is treated is a mini-batch of fixed length sequences. However, found offsets '
+         "of type <class 'microtorch.Tensor'>",
+         lambda lib, F, w, b, s: F.embedding_bag(b.reshape(2, 3), w, s)),
+        ('bag-no-offsets', ValueError, 'offsets has to be a 1D Tensor but got None',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w)),
+        ('bag-offsets-2d', ValueError, 'offsets has to be a 1D Tensor',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w, s.reshape(1, 2))),
+        ('bag-input-3d', ValueError, 'input has to be 1D or 2D Tensor, but got Tensor of '
+         'dimension 3', lambda lib, F, w, b, s: F.embedding_bag(b.reshape(1, 2, 3), w)),
+        ('bag-mode', ValueError, 'mode has to be one of sum, mean or max',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w, s, mode='min')),
+        ('bag-max-scale-grad', ValueError, 'max mode does not support scaling the gradient by '
+         'the frequency', lambda lib, F, w, b, s: F.embedding_bag(b, w, s, mode='max',
+                                                                  scale_grad_by_freq=True)),
+        ('bag-max-sparse', ValueError, 'max mode does not support sparse weights',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w, s, mode='max', sparse=True)),
+        ('bag-psw-mode', NotImplementedError, 'embedding_bag: per_sample_weights was not None. '
+         "per_sample_weights is only supported for mode='sum' (got mode='mean'). Please open a "
+         'feature request on GitHub.',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w, s, max_norm=0.5,
+                                                 per_sample_weights=lib.ones(6))),
+        ('bag-padding-idx', RuntimeError, 'padding_idx must be within the number of '
+         'embeddings, -6 through 5, but got 6',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w, s, padding_idx=6)),
+        ('bag-float-indices', RuntimeError, "Expected tensor for argument #1 'indices' to have "
+         'one of the following scalar types: Long, Int; but got microtorch.FloatTensor '
+         'instead (while checking arguments for embedding_bag)',
+         lambda lib, F, w, b, s: F.embedding_bag(b.float(), w, s)),
+        ('bag-int-weight', RuntimeError, "Expected tensor for argument #1 'weight' to have one "
+         'of the following scalar types: Half, BFloat16, Float, Double; but got '
+         'microtorch.IntTensor instead (while checking arguments for embedding_bag)',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w.int(), s)),
+        ('bag-first-offset', RuntimeError, 'offsets[0] has to be 0, i.e., the first sequence '
+         'in the mini-batch has to start from position 0. However, got 1\n<its second line: '
+         '[ microtorch.LongTensor{} ]>',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w, lib.tensor([1, 2]))),
+        ('bag-last-offset', RuntimeError, "offsets[-1] can not be greater than input's length "
+         '6 but got offsets[-1] of 7',
+         lambda lib, F, w, b, s: F.embedding_bag(b, w, lib.tensor([0, 7]))),
+        ('bag-psw-dtype', RuntimeError, "Expected tensor for argument #1 'weight' to have the "
+         "same type as tensor for argument #1 'per_sample_weights'; but type "
+         'microtorch.FloatTensor does not equal microtorch.DoubleTensor (while checking '
+         'arguments for embedding_bag)',
+         lambda lib, F, w, b, s: F.embedding_bag(
+             b, w, s, mode='sum', per_sample_weights=lib.ones(6, dtype=lib.float64))),
+        ('bag-no-last-offset', RuntimeError, 'include_last_offset: number of offset should be '
+         'at least 1', lambda lib, F, w, b, s: F.embedding_bag(
+             b, w, lib.tensor([], dtype=lib.int64), include_last_offset=True)),
+        ('bag-index-range', RuntimeError, 'Index 1 of input takes value 9 which is not in the '
+         'valid range [0, 6)',
+         lambda lib, F, w, b, s: F.embedding_bag(lib.tensor([1, 9, 0]), w, s)),
+        ('bag-module-padding-idx', AssertionError, 'padding_idx must be within num_embeddings',
+         lambda lib, F, w, b, s: lib.nn.EmbeddingBag(6, 2, padding_idx=-7)),
+        ('bag-module-weight-shape', AssertionError, 'Shape of weight does not match '
+         'num_embeddings and embedding_dim',
+         lambda lib, F, w, b, s: lib.nn.EmbeddingBag(6, 2, _weight=w.detach()[:5])),
+        ('bag-from-pretrained-1d', AssertionError, 'Embeddings parameter is expected to be '
+         '2-dimensional', lambda lib, F, w, b, s: lib.nn.EmbeddingBag.from_pretrained(
+             w.detach()[:, 0])),
+):
+    _bag_entry(_name, _exc, _message, _call)
+
+_bag_entry('bag-decreasing-offsets', RuntimeError, 'embedding_bag: offsets must not decrease, '
+           'but offsets[2] = 2 follows offsets[1] = 4',
+           lambda lib, F, w, b, s: F.embedding_bag(b, w, lib.tensor([0, 4, 2]), mode='max'),
+           torch=False)                     # PyTorch: an internal check, or no error at all
+_bag_entry('bag-sparse', NotImplementedError, 'embedding_bag: sparse gradients are not '
+           'supported by microtorch',
+           lambda lib, F, w, b, s: F.embedding_bag(b, w, s, sparse=True), torch=False)
+_bag_entry('bag-module-sparse', NotImplementedError, 'EmbeddingBag: sparse gradients are not '
+           'supported by microtorch',
+           lambda lib, F, w, b, s: lib.nn.EmbeddingBag(6, 2, sparse=True), torch=False)
+
+
+def _transformer_entry(name, message, tgt_shape):
+    @entry(name, RuntimeError, message)
+    def _(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Transformer(8, 2, 1, 1, 16, batch_first=True)
+        src, tgt = lib.ones(2, 5, 8, requires_grad=True), lib.ones(*tgt_shape)
+        return lambda: model(src, tgt), [model, src, tgt]
+
+
+_transformer_entry('transformer-batch', 'the batch number of src and tgt must be equal',
+                   (3, 4, 8))
+_transformer_entry('transformer-features', 'the feature number of src and tgt must be equal '
+                   'to d_model', (2, 4, 6))
+
+
+def _lbfgs_entry(name, exc, message, call):
+    """call(lib, q, lbfgs, closure) raises; q and an LBFGS over it with a step taken are
+    watched."""
+    @entry(name, exc, message)
+    def _(lib):
+        q = lib.ones(2, dtype=lib.float64, requires_grad=True)
+
+        def closure():
+            lbfgs.zero_grad()
+            loss = ((q - 0.5) ** 2).sum()
+            loss.backward()
+            return loss
+        lbfgs = lib.optim.LBFGS([q], max_iter=2)
+        lbfgs.step(closure)
+        return lambda: call(lib, q, lbfgs, closure), [q, lbfgs]
+
+
+_lbfgs_entry('lbfgs-tensor-lr', ValueError, 'Tensor lr must be 1-element',
+             lambda lib, q, opt, c: lib.optim.LBFGS([q], lr=lib.tensor([0.1, 0.2])))
+_lbfgs_entry('lbfgs-groups', ValueError, "LBFGS doesn't support per-parameter options "
+             '(parameter groups)',
+             lambda lib, q, opt, c: lib.optim.LBFGS(
+                 [{'params': [q]}, {'params': [lib.ones(1, requires_grad=True)]}]))
+_lbfgs_entry('lbfgs-no-closure', TypeError, "LBFGS.step() missing 1 required positional "
+             "argument: 'closure'", lambda lib, q, opt, c: opt.step())
+_lbfgs_entry('lbfgs-line-search', RuntimeError, "only 'strong_wolfe' is supported",
+             lambda lib, q, opt, c: lib.optim.LBFGS([q], line_search_fn='armijo').step(
+                 lambda: _backward((q * q).sum())))      # (q's gradient is not 0 there)
+
+
+def _backward(loss):
+    loss.backward()
+    return loss
+
+
+@entry('lbfgs-added-group', AssertionError, 'Expected exactly one param_group, but got 2')
+def _(lib):
+    q = lib.ones(2, dtype=lib.float64, requires_grad=True)
+    lbfgs = lib.optim.LBFGS([q])
+    lbfgs.add_param_group({'params': [lib.ones(1, requires_grad=True)]})
+    return lambda: lbfgs.step(lambda: _backward((q * q).sum())), [q, lbfgs]
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

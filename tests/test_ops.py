@@ -1134,6 +1134,25 @@ OPS = [
        lambda a: np.linalg.matrix_power(a, 3)),
     Op('matrix_power/negative', lambda a: api(a).linalg.matrix_power(a, -2), ((3, 3),),
        lambda a: np.linalg.matrix_power(a, -2), per(well_conditioned)),
+    # bags of rows: 1-D with offsets (an empty bag gives zeros), 2-D, padding left out,
+    # include_last_offset, and per-sample weights (sum only)
+    Op('embedding_bag/sum_offsets', lambda w: nnF(w).embedding_bag(
+        idx(w, [0, 2, 2, 1, 3]), w, idx(w, [0, 2, 2]), mode='sum'), ((4, 3),),
+       lambda w: np.stack([w[[0, 2]].sum(0), np.zeros(3), w[[2, 1, 3]].sum(0)])),
+    Op('embedding_bag/mean_2d', lambda w: nnF(w).embedding_bag(
+        idx(w, [[0, 2, 0], [3, 1, 1]]), w), ((4, 3),),
+       lambda w: np.stack([w[[0, 2, 0]].mean(0), w[[3, 1, 1]].mean(0)])),
+    Op('embedding_bag/mean_padding_last_offset', lambda w: nnF(w).embedding_bag(
+        idx(w, [0, 2, 1, 2, 3]), w, idx(w, [0, 3, 5]), padding_idx=2,
+        include_last_offset=True), ((4, 3),),
+       lambda w: np.stack([w[[0, 1]].mean(0), w[[3]].mean(0)])),
+    Op('embedding_bag/max', lambda w: nnF(w).embedding_bag(
+        idx(w, [0, 2, 1, 3, 2]), w, idx(w, [0, 3]), mode='max', padding_idx=1), ((4, 3),),
+       lambda w: np.stack([w[[0, 2]].max(0), w[[3, 2]].max(0)]), distinct),
+    Op('embedding_bag/per_sample_weights', lambda w, s: nnF(w).embedding_bag(
+        idx(w, [0, 2, 2, 1]), w, idx(w, [0, 1]), mode='sum', per_sample_weights=s),
+       ((4, 3), (4,)),
+       lambda w, s: np.stack([w[0] * s[0], (w[[2, 2, 1]] * s[1:, None]).sum(0)])),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1206,6 +1225,8 @@ NUMERIC_OPS = {'logit', 'sinc', 'logaddexp2', 'aminmax', 'ravel', 'sgn', 'positi
                'logdet', 'matrix_power'}
 REQUIRED_OPS |= NUMERIC_OPS
 REQUIRED_GRADGRAD_OPS |= NUMERIC_OPS - {'sgn'}
+REQUIRED_OPS.add('embedding_bag')
+REQUIRED_GRADGRAD_OPS.add('embedding_bag')
 
 
 def test_table_covers_required_ops():

@@ -1595,6 +1595,16 @@ def test_scalar_of_a_tensor_that_requires_grad_warns_as_torch(name, monkeypatch)
         assert caught[0].filename == __file__        # the warning names the user's line
 
 
+def test_scalar_of_a_tensor_that_requires_grad_is_quiet_under_no_grad(torch, monkeypatch):
+    monkeypatch.setattr(sys.modules['microtorch.tensor'], '_scalar_warning_given', [False])
+    for lib in (mt, torch):
+        x = lib.tensor(1.5, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter('error')
+            with lib.no_grad():
+                assert float(x) == 1.5
+
+
 # ---- set_printoptions, as PyTorch's
 
 PRINT_OPTIONS = [

@@ -384,6 +384,13 @@ OP_KERNELS = {
     'inv': (('cupy',), ('cuBLAS', 'neg_forward')),
     'det': (('cupy',), ('cupy', 'cuBLAS', 'mul_forward')),
     'solve': (('cupy',), ('cupy', 'cuBLAS', 'neg_forward')),
+    # nn.functional.embedding_bag: the rows gathered, weighted, masked and summed into their
+    # bags (index_add), a mean divided by the counts; max over the bags padded into a block
+    'embedding_bag': (('copy', 'mul_forward', 'where_forward', 'scatter_reduce_forward',
+                       'div_forward', 'max_forward', 'argmax_forward', 'gather_forward',
+                       'sub_forward', 'add_forward'),
+                      ('index_backward', 'gather_forward', 'gather_backward', 'mul_forward',
+                       'div_forward', 'where_forward', 'sum_forward')),
 }
 
 

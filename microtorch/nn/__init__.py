@@ -21,6 +21,7 @@ from .modules import (Dropout1d, Dropout2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
                       ConvTranspose1d, ConvTranspose2d, InstanceNorm1d, InstanceNorm2d, Upsample,
                       UpsamplingNearest2d, UpsamplingBilinear2d, Bilinear, MultiheadAttention,
                       TransformerEncoderLayer, TransformerEncoder)
+from .modules import TransformerDecoderLayer, TransformerDecoder, Transformer, EmbeddingBag
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -38,4 +39,5 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'Dropout1d', 'Dropout2d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'ConvTranspose1d',
            'ConvTranspose2d', 'InstanceNorm1d', 'InstanceNorm2d', 'Upsample',
            'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Bilinear', 'MultiheadAttention',
-           'TransformerEncoderLayer', 'TransformerEncoder']
+           'TransformerEncoderLayer', 'TransformerEncoder',
+           'TransformerDecoderLayer', 'TransformerDecoder', 'Transformer', 'EmbeddingBag']

@@ -717,6 +717,190 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     return rows
 
 
+def _host_array(t):
+    """A tensor's values as a NumPy array on the host (copied from the GPU)."""
+    return _backends.for_array(t._data).to_host(t._data)
+
+
+def _tensor_type_name(dtype, device):
+    """PyTorch's legacy type name of a tensor of dtype on device: 'microtorch.LongTensor'."""
+    kind = 'cuda.' if device.type == 'cuda' else ''
+    return f'microtorch.{kind}{_dtype.type_name(dtype)}Tensor'
+
+
+def _embedding_renorm_(weight, indices, max_norm, norm_type):
+    """In place, without history: each row of weight named in indices (host integers) whose
+    norm_type-norm exceeds max_norm is scaled by max_norm / (norm + 1e-7), in float64 as
+    PyTorch's embedding_renorm_ computes the scale."""
+    from ..creation import tensor
+    rows_named = tensor(np.unique(indices), device=weight.device)
+    with _no_grad():
+        rows = weight.index_select(0, rows_named)
+        norms = rows.norm(p=norm_type, dim=1).double()
+        scale = _F.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        weight.index_copy_(0, rows_named, rows * scale.to(weight.dtype).unsqueeze(1))
+
+
+def _check_embedding_bag_call(input, weight, offsets, mode, scale_grad_by_freq, sparse,
+                              per_sample_weights):
+    """F.embedding_bag's checks of shapes, offsets and mode, PyTorch's messages in its order.
+    Returns input, offsets and per_sample_weights with a 2-D input's bags made explicit."""
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f'embedding_bag: If per_sample_weights ({per_sample_weights.shape}) '
+                         'is not None, then it must have the same shape as the input '
+                         f'({input.shape})')
+    if weight.ndim != 2:
+        raise ValueError(f'weight has to be a 2D Tensor, but got Tensor of dimension '
+                         f'{weight.ndim}')
+    if input.ndim == 2:                         # equal bags, one per row
+        if offsets is not None:
+            kind = "<class 'microtorch.Tensor'>" if isinstance(offsets, Tensor) else \
+                str(type(offsets))
+            raise ValueError('if input is 2D, then offsets has to be None, as input is treated '
+                             'is a mini-batch of fixed length sequences. However, found offsets '
+                             f'of type {kind}')
+        from ..creation import arange
+        offsets = arange(0, input.numel(), input.shape[1], dtype=input.dtype,
+                         device=input.device)
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.ndim == 1:
+        if offsets is None:
+            raise ValueError('offsets has to be a 1D Tensor but got None')
+        if offsets.ndim != 1:
+            raise ValueError('offsets has to be a 1D Tensor')
+    else:
+        raise ValueError(f'input has to be 1D or 2D Tensor, but got Tensor of dimension '
+                         f'{input.ndim}')
+    if mode not in ('sum', 'mean', 'max'):
+        raise ValueError('mode has to be one of sum, mean or max')
+    if mode == 'max' and scale_grad_by_freq:
+        raise ValueError('max mode does not support scaling the gradient by the frequency')
+    if mode == 'max' and sparse:
+        raise ValueError('max mode does not support sparse weights')
+    if per_sample_weights is not None and mode != 'sum':
+        raise NotImplementedError('embedding_bag: per_sample_weights was not None. '
+                                  "per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}'). Please open a feature request on GitHub.")
+    if sparse:
+        raise NotImplementedError('embedding_bag: sparse gradients are not supported by '
+                                  'microtorch')
+    return input, offsets, per_sample_weights
+
+
+def _embedding_bag_bounds(input, weight, offsets, per_sample_weights, include_last_offset,
+                          padding_idx):
+    """The checks PyTorch's kernel makes, in its order, on the values of indices and offsets.
+    Returns (padding_idx wrapped, host indices, host bag starts, the end of the last bag)."""
+    rows = weight.shape[0]
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise RuntimeError(f'padding_idx must be within the number of embeddings, -{rows} '
+                               f'through {rows - 1}, but got {padding_idx}')
+        padding_idx %= rows
+    index_dtype = _dtype.promote_types(input.dtype, offsets.dtype)
+    if index_dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           'following scalar types: Long, Int; but got '
+                           f'{_tensor_type_name(index_dtype, input.device)} instead (while '
+                           'checking arguments for embedding_bag)')
+    if not weight.is_floating_point():
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the "
+                           'following scalar types: Half, BFloat16, Float, Double; but got '
+                           f'{_tensor_type_name(weight.dtype, weight.device)} instead (while '
+                           'checking arguments for embedding_bag)')
+    indices = _host_array(input).astype(np.int64)
+    bounds = _host_array(offsets).astype(np.int64)
+    if bounds.size and bounds[0] != 0:
+        raise RuntimeError('offsets[0] has to be 0, i.e., the first sequence in the mini-batch '
+                           f'has to start from position 0. However, got {bounds[0]}\n'
+                           f'[ {_tensor_type_name(index_dtype, offsets.device)}{{}} ]')
+    if bounds.size and bounds[-1] > indices.size:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length "
+                           f'{indices.size} but got offsets[-1] of {bounds[-1]}')
+    if per_sample_weights is not None and per_sample_weights.dtype is not weight.dtype:
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have the same type as "
+                           "tensor for argument #1 'per_sample_weights'; but type "
+                           f'{_tensor_type_name(weight.dtype, weight.device)} does not equal '
+                           f'{_tensor_type_name(per_sample_weights.dtype, weight.device)} '
+                           '(while checking arguments for embedding_bag)')
+    if include_last_offset and not bounds.size:
+        raise RuntimeError('include_last_offset: number of offset should be at least 1')
+    drops = np.flatnonzero(np.diff(bounds) < 0)
+    if drops.size:                              # PyTorch fails inside its kernel, or not at all
+        i = int(drops[0]) + 1
+        raise RuntimeError(f'embedding_bag: offsets must not decrease, but offsets[{i}] = '
+                           f'{bounds[i]} follows offsets[{i - 1}] = {bounds[i - 1]}')
+    starts = bounds[:-1] if include_last_offset else bounds
+    end = int(bounds[-1]) if include_last_offset else indices.size if starts.size else 0
+    outside = np.flatnonzero((indices[:end] < 0) | (indices[:end] >= rows))
+    if outside.size:
+        i = int(outside[0])
+        raise RuntimeError(f'Index {i} of input takes value {indices[i]} which is not in the '
+                           f'valid range [0, {rows})')
+    return padding_idx, indices[:end], starts, end
+
+
+@grad_fn_named('EmbeddingBagBackward0')
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
+                  scale_grad_by_freq=False, mode='mean', sparse=False, per_sample_weights=None,
+                  include_last_offset=False, padding_idx=None):
+    """The sum, mean or max of each bag of rows of weight: input is 2-D (one bag of indices
+    per row) or 1-D with offsets, the start of each bag (and, with include_last_offset, the
+    end of the last, which should be len(input)). An empty bag gives zeros; entries equal to
+    padding_idx are left out of their bag; per_sample_weights (mode='sum') scales each entry;
+    max's gradient goes to the first entry that holds the maximum. max_norm renormalises the
+    named rows of weight in place first; scale_grad_by_freq divides a row's gradient by how
+    often input names it. Made of index_select, index_add and a max over padded bags."""
+    from ..creation import full, tensor, zeros
+    if weight.dtype is _dtype.int64 and input.is_floating_point():
+        warnings.warn('Argument order of nn.functional.embedding_bag was changed. Usage '
+                      '`embedding_bag(weight, input, ...)` is deprecated, and should now be '
+                      '`embedding_bag(input, weight, ...)`.', stacklevel=3)
+        weight, input = input, weight
+    input, offsets, per_sample_weights = _check_embedding_bag_call(
+        input, weight, offsets, mode, scale_grad_by_freq, sparse, per_sample_weights)
+    padding_idx, indices, starts, end = _embedding_bag_bounds(
+        input, weight, offsets, per_sample_weights, include_last_offset, padding_idx)
+    if max_norm is not None:
+        _embedding_renorm_(weight, indices, max_norm, norm_type)
+
+    device, dtype = weight.device, weight.dtype
+    bags, width = starts.size, weight.shape[1]
+    sizes = np.diff(np.append(starts, end))
+    bag_of = np.repeat(np.arange(bags), sizes)             # each used entry's bag
+    kept = indices != padding_idx if padding_idx is not None else np.ones(end, bool)
+    counts = np.bincount(bag_of[kept], minlength=bags)     # entries left in each bag
+    rows = _F.index_select(weight, 0, tensor(indices, device=device))
+    if scale_grad_by_freq:                      # the forward value unchanged, its grad scaled
+        frequency = np.bincount(indices, minlength=weight.shape[0])[indices]
+        scale = tensor(1.0 / np.maximum(frequency, 1), dtype=dtype, device=device)
+        rows = rows.detach() + (rows - rows.detach()) * scale.unsqueeze(1)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights[:end].unsqueeze(1)
+    left_out = None if kept.all() else tensor(~kept, device=device).unsqueeze(1)
+    if mode != 'max':
+        if left_out is not None:
+            rows = _F.where(left_out, 0.0, rows)
+        out = zeros((bags, width), dtype=dtype, device=device).index_add(
+            0, tensor(bag_of, device=device), rows)
+        if mode == 'mean':
+            out = out / tensor(np.maximum(counts, 1), dtype=dtype, device=device).unsqueeze(1)
+        return out
+    # max: the bags as rows of an (bags, longest, width) block padded with -inf, whose max
+    # picks the first entry holding it (PyTorch's choice among ties)
+    if left_out is not None:
+        rows = _F.where(left_out, -math.inf, rows)
+    longest = max(int(sizes.max()) if bags else 0, 1)
+    slot = np.full(bags * longest, end)                      # end: the -inf row
+    slot[bag_of * longest + np.arange(end) - starts[bag_of]] = np.arange(end)
+    table = _F.cat([rows, full((1, width), -math.inf, dtype=dtype, device=device)])
+    block = _F.index_select(table, 0, tensor(slot, device=device))
+    best = block.reshape(bags, longest, width).max(1).values
+    return _F.where(tensor(counts == 0, device=device).unsqueeze(1), 0.0, best)
+
+
 # ---- small composites: one_hot, normalize, huber_loss, logsigmoid, pad ----------------------
 
 def one_hot(tensor, num_classes=-1):

@@ -1,12 +1,13 @@
 """Optimizers with PyTorch's API: `SGD`, `Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`,
-`RMSprop`, `Adagrad`, `Adadelta` on the `Optimizer` base, and the learning-rate schedules of
-`lr_scheduler`."""
+`RMSprop`, `Adagrad`, `Adadelta`, `LBFGS` on the `Optimizer` base, and the learning-rate
+schedules of `lr_scheduler`."""
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
 from .rmsprop import RMSprop, Adagrad, Adadelta
+from .lbfgs import LBFGS
 from . import lr_scheduler
 
 __all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'Adamax', 'NAdam', 'RAdam', 'RMSprop',
-           'Adagrad', 'Adadelta', 'lr_scheduler']
+           'Adagrad', 'Adadelta', 'lr_scheduler', 'LBFGS']

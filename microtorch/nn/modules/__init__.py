@@ -26,6 +26,8 @@ from .normalization import InstanceNorm1d, InstanceNorm2d
 from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from .linear import Bilinear, NonDynamicallyQuantizableLinear
 from .transformer import MultiheadAttention, TransformerEncoderLayer, TransformerEncoder
+from .transformer import TransformerDecoderLayer, TransformerDecoder, Transformer
+from .sparse import EmbeddingBag
 
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
@@ -43,4 +45,5 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'ConvTranspose2d', 'InstanceNorm1d', 'InstanceNorm2d', 'Upsample',
            'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Bilinear',
            'NonDynamicallyQuantizableLinear', 'MultiheadAttention', 'TransformerEncoderLayer',
-           'TransformerEncoder']
+           'TransformerEncoder',
+           'TransformerDecoderLayer', 'TransformerDecoder', 'Transformer', 'EmbeddingBag']

@@ -1,6 +1,7 @@
-"""`MultiheadAttention`, `TransformerEncoderLayer` and `TransformerEncoder`, with PyTorch's
-parameter names (in_proj_weight, in_proj_bias, out_proj.*), state-dict keys and listings;
-composites of linear, matmul, softmax, dropout and layer_norm."""
+"""`MultiheadAttention`, `TransformerEncoderLayer`, `TransformerEncoder`,
+`TransformerDecoderLayer`, `TransformerDecoder` and `Transformer`, with PyTorch's parameter
+names (in_proj_weight, in_proj_bias, out_proj.*), state-dict keys and listings; composites of
+linear, matmul, softmax, dropout and layer_norm."""
 import copy
 import math
 import warnings
@@ -8,7 +9,7 @@ import warnings
 from ... import _dtype
 from ...autograd.grad_mode import is_grad_enabled
 from ..._size import Size
-from ...creation import empty, zeros, zeros_like
+from ...creation import empty, full, zeros, zeros_like
 from ...ops import functional as _F
 from .. import functional as F
 from .. import init
@@ -247,7 +248,20 @@ def _activation_function(activation):
     raise RuntimeError(f'activation should be relu/gelu, not {activation}')
 
 
-class TransformerEncoderLayer(Module):
+class _LayerBlocks:
+    """The sublayers encoder and decoder layers share: self-attention (self_attn, then
+    dropout1) and the feed-forward network (linear1, activation, dropout, linear2)."""
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _feed_forward(self, x):
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))
+
+
+class TransformerEncoderLayer(_LayerBlocks, Module):
     """Self-attention then a feed-forward block (linear1, activation, dropout, linear2), each
     with dropout and a residual connection, layer norms after them (or before: norm_first)."""
 
@@ -286,13 +300,8 @@ class TransformerEncoderLayer(Module):
         x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
         return self.norm2(x + self._ff_block(x))
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
-
     def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(self._feed_forward(x))
 
 
 class TransformerEncoder(Module):
@@ -371,3 +380,127 @@ def _why_no_nested_tensor(layer):
         if failed:
             return f'{name}.{reason}'
     return ''
+
+
+class TransformerDecoderLayer(_LayerBlocks, Module):
+    """Self-attention over the target, attention from the target to the encoder's output
+    (memory; multihead_attn), then a feed-forward block, each with dropout and a residual
+    connection, layer norms after them (or before: norm_first)."""
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
+                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
+                 device=None, dtype=None):
+        super().__init__()
+        kwargs = dict(device=device, dtype=dtype)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
+                                            batch_first=batch_first, bias=bias, **kwargs)
+        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
+                                                 batch_first=batch_first, bias=bias, **kwargs)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kwargs)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kwargs)
+        self.norm_first = norm_first
+        self.norm1, self.norm2, self.norm3 = (
+            LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kwargs) for _ in range(3))
+        self.dropout1, self.dropout2, self.dropout3 = (Dropout(dropout) for _ in range(3))
+        self.activation = (_activation_function(activation) if isinstance(activation, str)
+                           else activation)
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
+        x = tgt
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + self._mha_block(self.norm2(x), memory, memory_mask,
+                                    memory_key_padding_mask, memory_is_causal)
+            return x + self._ff_block(self.norm3(x))
+        x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+        x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask,
+                                           memory_is_causal))
+        return self.norm3(x + self._ff_block(x))
+
+    def _mha_block(self, x, memory, attn_mask, key_padding_mask, is_causal):
+        x = self.multihead_attn(x, memory, memory, attn_mask=attn_mask,
+                                key_padding_mask=key_padding_mask, need_weights=False,
+                                is_causal=is_causal)[0]
+        return self.dropout2(x)
+
+    def _ff_block(self, x):
+        return self.dropout3(self._feed_forward(x))
+
+
+class TransformerDecoder(Module):
+    """num_layers copies of decoder_layer run in turn on the target, each attending to the
+    same memory, then norm (when given)."""
+
+    def __init__(self, decoder_layer, num_layers, norm=None):
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
+        self.num_layers, self.norm = num_layers, norm
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False):
+        # PyTorch's detection of a causal tgt_mask (is_causal=None) only picks a kernel; an
+        # explicit True still needs the mask (the attention checks)
+        output = tgt
+        for layer in self.layers:
+            output = layer(output, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                           tgt_key_padding_mask=tgt_key_padding_mask,
+                           memory_key_padding_mask=memory_key_padding_mask,
+                           tgt_is_causal=tgt_is_causal is True,
+                           memory_is_causal=memory_is_causal)
+        return output if self.norm is None else self.norm(output)
+
+
+class Transformer(Module):
+    """An encoder (num_encoder_layers TransformerEncoderLayers and a LayerNorm) over src and a
+    decoder (num_decoder_layers TransformerDecoderLayers and a LayerNorm) over tgt attending
+    to the encoder's output; custom_encoder / custom_decoder replace either. Every weight
+    matrix starts Xavier-uniform."""
+
+    def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
+                 dim_feedforward=2048, dropout=0.1, activation=F.relu, custom_encoder=None,
+                 custom_decoder=None, layer_norm_eps=1e-5, batch_first=False,
+                 norm_first=False, bias=True, device=None, dtype=None):
+        super().__init__()
+        kwargs = dict(device=device, dtype=dtype)
+        layer_args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                      batch_first, norm_first, bias)
+        if custom_encoder is not None:
+            self.encoder = custom_encoder
+        else:
+            self.encoder = TransformerEncoder(
+                TransformerEncoderLayer(*layer_args, **kwargs), num_encoder_layers,
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kwargs))
+        if custom_decoder is not None:
+            self.decoder = custom_decoder
+        else:
+            self.decoder = TransformerDecoder(
+                TransformerDecoderLayer(*layer_args, **kwargs), num_decoder_layers,
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kwargs))
+        for p in self.parameters():
+            if p.ndim > 1:
+                init.xavier_uniform_(p)
+        self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
+
+    def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
+                src_key_padding_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,
+                memory_is_causal=False):
+        batch_dim = 0 if self.batch_first else 1
+        if src.size(batch_dim) != tgt.size(batch_dim) and src.ndim == 3:
+            raise RuntimeError('the batch number of src and tgt must be equal')
+        if src.size(-1) != self.d_model or tgt.size(-1) != self.d_model:
+            raise RuntimeError('the feature number of src and tgt must be equal to d_model')
+        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask,
+                              is_causal=src_is_causal)
+        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                            tgt_key_padding_mask=tgt_key_padding_mask,
+                            memory_key_padding_mask=memory_key_padding_mask,
+                            tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz, device=None, dtype=None):
+        """(sz, sz) causal mask: -inf above the diagonal (a position sees no later one), 0
+        elsewhere."""
+        return full((sz, sz), float('-inf'), dtype=dtype, device=device).triu(1)
