@@ -21,6 +21,10 @@ from .modules import (Dropout1d, Dropout2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
                       ConvTranspose1d, ConvTranspose2d, InstanceNorm1d, InstanceNorm2d, Upsample,
                       UpsamplingNearest2d, UpsamplingBilinear2d, Bilinear, MultiheadAttention,
                       TransformerEncoderLayer, TransformerEncoder)
+from .modules import (CosineEmbeddingLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,
+                      MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
+                      TripletMarginLoss, TripletMarginWithDistanceLoss, GaussianNLLLoss,
+                      PoissonNLLLoss)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -39,3 +43,7 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'ConvTranspose2d', 'InstanceNorm1d', 'InstanceNorm2d', 'Upsample',
            'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Bilinear', 'MultiheadAttention',
            'TransformerEncoderLayer', 'TransformerEncoder']
+__all__ += ['CosineEmbeddingLoss', 'MarginRankingLoss', 'HingeEmbeddingLoss', 'SoftMarginLoss',
+            'MultiLabelSoftMarginLoss', 'MultiMarginLoss', 'MultiLabelMarginLoss',
+            'TripletMarginLoss', 'TripletMarginWithDistanceLoss', 'GaussianNLLLoss',
+            'PoissonNLLLoss']

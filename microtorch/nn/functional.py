@@ -1822,3 +1822,262 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value
+
+
+# ---- more losses: composites of the elementwise ops, gathers and reductions -----------------
+
+def _reduce_loss(loss, reduction):
+    if reduction == 'none':
+        return loss
+    return loss.sum() if reduction == 'sum' else loss.mean()
+
+
+_EMBEDDING_EPS = 1e-12          # keeps cosine_embedding_loss's norms away from 0, as PyTorch
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction='mean'):
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1 (0
+    elsewhere); cos along the last dim of (N, D) inputs (target (N,)) or (D,) (target ())."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.ndim > 1:
+        raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
+    wanted = target.ndim + 1
+    if input1.ndim != wanted or input2.ndim != wanted:
+        raise RuntimeError(f'{target.ndim}D target tensor expects {wanted}D input tensors, but '
+                           f'found inputs with sizes {list(input1.shape)} and '
+                           f'{list(input2.shape)}.')
+    dim = target.ndim
+    dot = (input1 * input2).sum(dim)
+    squares = ((input1 * input1).sum(dim) + _EMBEDDING_EPS) * (
+        (input2 * input2).sum(dim) + _EMBEDDING_EPS)
+    cos = dot / squares.sqrt()
+    similar = _F.where(target == 1, 1 - cos, 0.0)
+    dissimilar = _F.where(target == -1, (cos - margin).clamp_min(0), 0.0)
+    return _reduce_loss(similar + dissimilar, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction='mean'):
+    """max(0, -target * (x1 - x2) + margin): target 1 wants x1 above x2, -1 below."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError('margin_ranking_loss : All input tensors should have same dimension '
+                           f'but got sizes: input1: {input1.size()}, input2: {input2.size()}, '
+                           f'target: {target.size()} ')
+    return _reduce_loss((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction='mean'):
+    """x where target is 1, max(0, margin - x) where it is -1 (both terms for any other
+    target, as PyTorch's)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    below_margin = _F.where(target != 1, (margin - input).clamp_min(0), 0.0)
+    return _reduce_loss(below_margin + _F.where(target != -1, input, 0.0), reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
+    """log(1 + exp(-target * x)) (softplus: finite for large products)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _reduce_loss(softplus(-input * target), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction='mean'):
+    """Binary cross entropy with logits per class (the last dim), weighted, averaged over the
+    classes: one loss per sample."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    loss = loss.sum(class_dim) / input.size(class_dim)
+    if reduction not in _REDUCTIONS:           # PyTorch checks after it has computed
+        raise ValueError(f'{reduction} is not valid')
+    return _reduce_loss(loss, reduction)
+
+
+def _check_margin_input(input):
+    ndim = input.ndim
+    if not (ndim == 0 or (ndim in (1, 2) and input.shape[-1] != 0)):
+        raise RuntimeError('Expected non-empty vector or matrix with optional 0-dim batch '
+                           f'size, but got: {list(input.shape)}')
+
+
+def _check_long_target(target):
+    if target.dtype is not _dtype.int64:
+        raise RuntimeError(f'expected scalar type Long but found {_type_name(target.dtype)}')
+
+
+def _any_outside(target, low, high):
+    xp = target._backend_xp()
+    return bool(xp.any((target._data < low) | (target._data >= high)))
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction='mean'):
+    """Per sample: sum over the classes i other than the target y of max(0, margin - x[y] +
+    x[i]) ** p, times weight[y], over the number of classes."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError('only p == 1 and p == 2 supported')
+    if weight is not None and weight.ndim != 1:
+        raise ValueError('weight must be one-dimensional')
+    _check_margin_input(input)
+    samples = input.shape[0] if input.ndim == 2 else 1
+    classes = input.shape[-1] if input.ndim else 1
+    if target.ndim > 1 or target.numel() != samples:
+        raise RuntimeError('multi_margin_loss: target tensor should be 1-D with size equal to '
+                           'the number of input samples (batch size). Expected target size '
+                           f'[{samples}], but got {list(target.shape)}. Input has shape '
+                           f'{list(input.shape)}.')
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(f'inconsistent weight size, expected {classes} but got '
+                           f'{list(weight.shape)}')
+    _require_floating(input, 'multi_margin_loss_cpu_kernel')
+    _check_long_target(target)
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
+                           f'{_type_name(weight.dtype)}')
+    _F.check_same_device(input, target)
+    if _any_outside(target, 0, classes):
+        raise RuntimeError('target out of range')
+    scores = input.reshape(samples, classes)
+    labels = target.reshape(samples, 1)
+    from ..creation import arange
+    is_label = labels == arange(classes, device=input.device)
+    gaps = (margin - scores.gather(1, labels) + scores).clamp_min(0)
+    if p == 2:
+        gaps = gaps * gaps
+    if weight is not None:
+        gaps = gaps * weight.detach()[labels]
+    loss = gaps.masked_fill(is_label, 0.0).sum(1) / classes
+    if reduction == 'none':
+        return loss.reshape(target.shape) if input.ndim < 2 else loss
+    return _reduce_loss(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
+    """Per sample: target lists class indices (up to the first -1); the sum over the listed
+    classes j and the unlisted i of max(0, 1 - (x[j] - x[i])), over the number of classes."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_margin_input(input)
+    classes = input.shape[-1] if input.ndim else 1
+    if input.ndim <= 1:
+        fits = target.ndim <= 1 and target.numel() == classes
+    else:
+        fits = tuple(target.shape) == tuple(input.shape)
+    if not fits:
+        raise RuntimeError(f'inconsistent target size: {list(target.shape)} for input of size: '
+                           f'{list(input.shape)}')
+    _require_floating(input, 'multilabel_margin_loss_forward_out_frame')
+    _check_long_target(target)
+    _F.check_same_device(input, target)
+    if _any_outside(target, -1, classes):
+        raise RuntimeError("argument #2 'target' is out of range")
+    samples = input.shape[0] if input.ndim == 2 else 1
+    scores, labels = input.reshape(samples, classes), target.reshape(samples, classes)
+    listed = (labels != -1).to(_dtype.int64).cumprod(1) == 1     # up to the first -1
+    safe_labels = labels.where(listed, 0)
+    from ..creation import zeros
+    counts = zeros(samples, classes, dtype=_dtype.int64, device=input.device)
+    is_label = counts.scatter_add(1, safe_labels, listed.to(_dtype.int64)) > 0
+    label_scores = scores.gather(1, safe_labels)
+    # (sample, listed slot j, class i)
+    gaps = (1 - label_scores.unsqueeze(2) + scores.unsqueeze(1)).clamp_min(0)
+    pairs = listed.unsqueeze(2).logical_and(is_label.logical_not().unsqueeze(1))
+    loss = gaps.masked_fill(pairs.logical_not(), 0.0).sum((1, 2)) / classes
+    if reduction == 'none':
+        return loss.reshape(()) if input.ndim < 2 else loss
+    return _reduce_loss(loss, reduction)
+
+
+def _check_triplet_dims(anchor, positive, negative):
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError('The anchor, positive, and negative tensors are expected to have the '
+                           f'same number of dimensions, but got: anchor {anchor.ndim}D, '
+                           f'positive {positive.ndim}D, and negative {negative.ndim}D inputs')
+
+
+def _triplet_loss(anchor, positive, negative, distance, margin, swap, reduction):
+    closer = distance(anchor, positive)
+    farther = distance(anchor, negative)
+    if swap:                             # the positive may be nearer the negative
+        farther = _F.minimum(farther, distance(positive, negative))
+    return _reduce_loss((margin + closer - farther).clamp_min(0), reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction='mean'):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm distance
+    (pairwise_distance); swap: d(anchor, negative) or d(positive, negative), the smaller."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f'margin must be greater than 0, got {margin}')
+    _check_triplet_dims(anchor, positive, negative)
+    return _triplet_loss(anchor, positive, negative,
+                         lambda a, b: pairwise_distance(a, b, p, eps), margin, swap, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction='mean'):
+    """triplet_margin_loss with any distance (pairwise_distance by default)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    if margin <= 0:
+        raise ValueError(f'margin must be greater than 0, got {margin}')
+    _check_triplet_dims(anchor, positive, negative)
+    return _triplet_loss(anchor, positive, negative, distance_function or pairwise_distance,
+                         margin, swap, reduction)
+
+
+def _check_gaussian_var_shape(input, var):
+    """var of input's shape, of its shape less the last dim (one variance per sample), or
+    broadcasting to it along one dim of size 1, as PyTorch allows."""
+    if var.shape == input.shape:
+        return var
+    if var.shape == input.shape[:-1]:
+        return var.unsqueeze(-1)
+    if var.ndim == input.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1:
+        return var
+    raise ValueError('var is of incorrect size')
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'):
+    """0.5 * (log(var) + (input - target) ** 2 / var) (+ 0.5 log(2 pi) with full), var
+    clamped below at eps - in value only: its gradient flows as if unclamped (PyTorch's)."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError('var has negative entry/entries')
+        from ..creation import full as filled
+        var = filled(tuple(input.shape), var, dtype=input.dtype, device=input.device)
+    elif bool((var < 0).any()):
+        raise ValueError('var has negative entry/entries')
+    var = _check_gaussian_var_shape(input, var)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'{reduction} is not valid')
+    var = var + (var.clamp_min(eps) - var).detach()
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce_loss(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction='mean'):
+    """exp(x) - target * x for a log-rate x (log_input), else x - target * log(x + eps);
+    full adds Stirling's approximation of log(target!) where target > 1."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0.0)
+    return _reduce_loss(loss, reduction)

@@ -26,7 +26,10 @@ from .normalization import InstanceNorm1d, InstanceNorm2d
 from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from .linear import Bilinear, NonDynamicallyQuantizableLinear
 from .transformer import MultiheadAttention, TransformerEncoderLayer, TransformerEncoder
-
+from .loss import (CosineEmbeddingLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,
+                   MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
+                   TripletMarginLoss, TripletMarginWithDistanceLoss, GaussianNLLLoss,
+                   PoissonNLLLoss)
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
@@ -44,3 +47,7 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Bilinear',
            'NonDynamicallyQuantizableLinear', 'MultiheadAttention', 'TransformerEncoderLayer',
            'TransformerEncoder']
+__all__ += ['CosineEmbeddingLoss', 'MarginRankingLoss', 'HingeEmbeddingLoss', 'SoftMarginLoss',
+            'MultiLabelSoftMarginLoss', 'MultiMarginLoss', 'MultiLabelMarginLoss',
+            'TripletMarginLoss', 'TripletMarginWithDistanceLoss', 'GaussianNLLLoss',
+            'PoissonNLLLoss']
