@@ -131,6 +131,94 @@ CASES = {
 }
 
 
+
+def _seeded(lib, module):
+    """Give a module's parameters values from a fixed NumPy generator."""
+    rng = np.random.default_rng(11)
+    with lib.no_grad():
+        for p in module.parameters():
+            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)), dtype=p.dtype))
+    return module
+
+
+def _unpooled(lib, x, pool, unpool, *args, **kwargs):
+    """max pooling with indices, then unpooling: gradients flow through both."""
+    values, indices = pool(x, *args, return_indices=True)
+    return unpool(values, indices)
+
+
+CASES.update({
+    'glu': (((4, 6),), lambda lib, x: lib.nn.functional.glu(x)),
+    'glu-dim0': (((4, 3),), lambda lib, x: lib.nn.GLU(0)(x)),
+    'rms_norm': (((3, 4),), lambda lib, x: lib.nn.functional.rms_norm(x, (4,))),
+    'rms_norm-weight': (((2, 3, 4), (3, 4)), lambda lib, x, w:
+                        lib.nn.functional.rms_norm(x, [3, 4], w, eps=1e-2)),
+    'rms_norm-module': (((2, 5, 3),), lambda lib, x: _seeded(lib, lib.nn.RMSNorm(
+        3, dtype=x.dtype))(x)),
+    'rms_norm-module-no-affine': (((2, 5, 3),), lambda lib, x: lib.nn.RMSNorm(
+        [5, 3], eps=0.5, elementwise_affine=False)(x * 0.01)),
+    'local_response_norm-3d': (((2, 5, 3),), lambda lib, x:
+                               lib.nn.functional.local_response_norm(x, 3)),
+    'local_response_norm-4d': (((2, 6, 3, 4),), lambda lib, x: lib.nn.LocalResponseNorm(
+        2, alpha=0.1, beta=0.5, k=2.0)(x)),
+    'local_response_norm-5d-wide': (((1, 3, 2, 2, 2),), lambda lib, x: lib.nn.LocalResponseNorm(
+        5, alpha=0.3)(x)),
+    'pixel_shuffle': (((2, 8, 3, 3),), lambda lib, x: lib.nn.PixelShuffle(2)(x)),
+    'pixel_shuffle-5d': (((2, 2, 9, 2, 2),), lambda lib, x: lib.nn.functional.pixel_shuffle(
+        x, 3)),
+    'pixel_unshuffle': (((2, 2, 4, 6),), lambda lib, x: lib.nn.PixelUnshuffle(2)(x)),
+    'pixel_unshuffle-unbatched': (((2, 6, 4),), lambda lib, x:
+                                  lib.nn.functional.pixel_unshuffle(x, 2)),
+    'unfold': (((2, 3, 5, 6),), lambda lib, x: lib.nn.Unfold((2, 3), (1, 2), 1, (2, 1))(x)),
+    'unfold-unbatched': (((3, 4, 4),), lambda lib, x: lib.nn.functional.unfold(x, 2)),
+    'fold': (((2, 12, 20),), lambda lib, x: lib.nn.Fold((5, 6), 2)(x)),
+    'fold-all-arguments': (((2, 12, 16),), lambda lib, x: lib.nn.functional.fold(
+        x, (7, 6), (2, 3), dilation=(2, 1), padding=(1, 0), stride=(2, 1))),
+    'fold-unbatched': (((8, 9),), lambda lib, x: lib.nn.functional.fold(x, 4, 2, stride=1)),
+    'fold-of-unfold': (((1, 2, 5, 5),), lambda lib, x: lib.nn.functional.fold(
+        lib.nn.functional.unfold(x, 3, padding=1), 5, 3, padding=1)),
+    **{f'{mode}_pad1d': (((2, 3, 5),), lambda lib, x, mode=mode: getattr(
+        lib.nn, f'{mode}Pad1d')((2, 1))(x)) for mode in ('Reflection', 'Replication', 'Circular')},
+    **{f'{mode}_pad2d': (((1, 2, 4, 5),), lambda lib, x, mode=mode: getattr(
+        lib.nn, f'{mode}Pad2d')((1, 2, 0, 3))(x))
+       for mode in ('Reflection', 'Replication', 'Circular')},
+    **{f'{mode}_pad3d': (((2, 3, 4, 5),), lambda lib, x, mode=mode: getattr(
+        lib.nn, f'{mode}Pad3d')((1, 0, 2, 1, 0, 2))(x))
+       for mode in ('Reflection', 'Replication', 'Circular')},
+    'replication_pad2d-int': (((2, 3, 3),), lambda lib, x: lib.nn.ReplicationPad2d(3)(x)),
+    'circular_pad1d-crop': (((2, 5),), lambda lib, x: lib.nn.CircularPad1d((-1, 2))(x)),
+    'constant_pad3d': (((1, 2, 2, 3),), lambda lib, x: lib.nn.ConstantPad3d(
+        (1, 0, 2, 1, 0, 1), 1.5)(x)),
+    'zero_pad3d': (((2, 2, 2),), lambda lib, x: lib.nn.ZeroPad3d(1)(x)),
+    'softmax2d': (((2, 3, 4, 5),), lambda lib, x: lib.nn.Softmax2d()(x)),
+    'softmax2d-unbatched': (((3, 4, 5),), lambda lib, x: lib.nn.Softmax2d()(x)),
+    'rrelu-eval': (((3, 4),), lambda lib, x: lib.nn.functional.rrelu(x, 0.1, 0.3)),
+    'rrelu-module-eval': (((3, 4),), lambda lib, x: lib.nn.RReLU().eval()(x)),
+    'alpha_dropout-eval': (((3, 4),), lambda lib, x: lib.nn.AlphaDropout(0.3).eval()(x) * 2),
+    'lp_pool2d': (((1, 2, 4, 6),), lambda lib, x: lib.nn.LPPool2d(2, 2)(x)),
+    'lp_pool2d-p3-ceil': (((1, 2, 5, 6),), lambda lib, x: lib.nn.LPPool2d(
+        3, (2, 3), stride=(1, 2), ceil_mode=True)(x.abs() + 0.1)),
+    'lp_pool1d': (((2, 3, 7),), lambda lib, x: lib.nn.LPPool1d(1.5, 3, 2, ceil_mode=True)(
+        x.abs() + 0.1)),
+    'lp_pool1d-p2': (((3, 8),), lambda lib, x: lib.nn.functional.lp_pool1d(x, 2, 2)),
+    'max_unpool2d': (((1, 2, 4, 4),), lambda lib, x: _unpooled(
+        lib, x, lib.nn.functional.max_pool2d, lambda v, i: lib.nn.MaxUnpool2d(2)(v, i), 2)),
+    'max_unpool2d-output-size': (((1, 2, 5, 5),), lambda lib, x: _unpooled(
+        lib, x, lib.nn.functional.max_pool2d,
+        lambda v, i: lib.nn.functional.max_unpool2d(v, i, 2, output_size=(5, 5)), 2)),
+    'max_unpool2d-unbatched-stride-padding': (((2, 5, 5),), lambda lib, x: _unpooled(
+        lib, x, lib.nn.functional.max_pool2d,
+        lambda v, i: lib.nn.MaxUnpool2d(3, 2, 1)(v, i), 3, 2, 1)),
+    'max_unpool1d': (((2, 3, 8),), lambda lib, x: _unpooled(
+        lib, x, lib.nn.functional.max_pool1d, lambda v, i: lib.nn.MaxUnpool1d(2)(v, i), 2)),
+    'max_unpool1d-unbatched': (((3, 9),), lambda lib, x: _unpooled(
+        lib, x, lib.nn.functional.max_pool1d,
+        lambda v, i: lib.nn.functional.max_unpool1d(v, i, 3, 2, 1, output_size=[9]), 3, 2, 1)),
+    **{f'pdist-p{p}': (((5, 3),), lambda lib, x, p=p: lib.nn.functional.pdist(x, p))
+       for p in (2, 1, 3, math.inf)},
+})
+
+
 def _case(lib, name, dtype_name):
     shapes, fn = CASES[name]
     rng = np.random.default_rng(3)
@@ -173,11 +261,27 @@ def _modules(lib):
         nn_.TripletMarginLoss(0.5, 1.0, 1e-3, True), nn_.TripletMarginWithDistanceLoss(),
         nn_.TripletMarginWithDistanceLoss(distance_function=nn_.CosineSimilarity(), margin=2.0),
         nn_.GaussianNLLLoss(full=True, eps=1e-3), nn_.PoissonNLLLoss(False, True, eps=1e-4),
+        nn_.GLU(), nn_.GLU(1), nn_.RMSNorm(4), nn_.RMSNorm([2, 3], 1e-3, False),
+        nn_.LocalResponseNorm(3), nn_.LocalResponseNorm(2, 1e-3, 0.5, 2.0),
+        nn_.PixelShuffle(3), nn_.PixelUnshuffle(2), nn_.Fold((5, 6), 2),
+        nn_.Fold(5, (2, 3), 2, 1, 3), nn_.Unfold(2, padding=1), nn_.Unfold((2, 3), 2, 1, 3),
+        *(getattr(nn_, f'{kind}Pad{d}d')(pad) for kind in ('Reflection', 'Replication',
+                                                         'Circular', 'Zero')
+          for d in (1, 2, 3) for pad in (1, tuple(range(1, 2 * d + 1)))),
+        nn_.ConstantPad3d(1, 2.5), nn_.ConstantPad3d((1, 2, 3, 4, 5, 6), 0),
+        nn_.Softmax2d(), nn_.AlphaDropout(), nn_.AlphaDropout(0.2, True),
+        nn_.FeatureAlphaDropout(0.3), nn_.RReLU(), nn_.RReLU(0.1, 0.3, True),
+        nn_.LPPool2d(2, 3), nn_.LPPool2d(1.5, (2, 3), (1, 2), True), nn_.LPPool1d(3, 2),
+        nn_.MaxUnpool2d(2), nn_.MaxUnpool2d((2, 3), 1, (1, 0)), nn_.MaxUnpool1d(3, 2, 1),
     ]
 
 
 # the settings each module keeps, by PyTorch's attribute names
-SETTINGS = ('reduction', 'margin', 'p', 'eps', 'swap', 'full', 'log_input')
+SETTINGS = ('reduction', 'margin', 'p', 'eps', 'swap', 'full', 'log_input', 'dim',
+            'normalized_shape', 'elementwise_affine', 'size', 'alpha', 'beta', 'k',
+            'upscale_factor', 'downscale_factor', 'output_size', 'kernel_size', 'dilation',
+            'padding', 'stride', 'value', 'inplace', 'lower', 'upper', 'norm_type',
+            'ceil_mode')
 
 
 def test_modules_list_and_keep_state_as_torch(torch):
@@ -206,3 +310,125 @@ def test_legacy_reduction_arguments_warn_as_torch(torch):
         messages.append([str(w.message) for w in caught])
         assert loss.reduction == 'sum' and tuple(value.shape) == (3,)
     assert messages[0] == messages[1] and len(messages[0]) == 2
+
+
+def test_rms_norm_weight_starts_at_one():
+    norm = nn.RMSNorm((2, 3), dtype=microtorch.float64)
+    assert norm.weight.dtype is microtorch.float64
+    assert host(norm.weight).tolist() == [[1.0] * 3] * 2
+    with microtorch.no_grad():
+        norm.weight.mul_(3)
+    norm.reset_parameters()
+    assert host(norm.weight).tolist() == [[1.0] * 3] * 2
+
+
+# ---- the random ones: eval mode, and training by its statistics ----------------------------
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def test_alpha_dropouts_outside_training_return_the_input():
+    x = microtorch.randn(3, 4)
+    assert F.alpha_dropout(x, 0.5) is x and F.feature_alpha_dropout(x, 0.5) is x
+    assert F.alpha_dropout(x, 0.0, True) is x
+    for module in (nn.AlphaDropout(0.4), nn.FeatureAlphaDropout(0.4)):
+        assert module.eval()(x) is x
+    assert F.feature_alpha_dropout(microtorch.ones(3), 0.5) is not None   # 1-D: only training
+
+
+@pytest.mark.parametrize('p', [0.2, 0.5])
+def test_alpha_dropout_keeps_mean_and_variance(p):
+    microtorch.manual_seed(0)
+    x = microtorch.randn(200_000, dtype=microtorch.float64, requires_grad=True)
+    y = F.alpha_dropout(x, p, training=True)
+    values, inputs = host(y), host(x)
+    a = 1 / math.sqrt((SELU_ALPHA ** 2 * SELU_SCALE ** 2 * p + 1) * (1 - p))
+    b = SELU_ALPHA * SELU_SCALE * a * p
+    dropped = np.abs(values - (-SELU_ALPHA * SELU_SCALE * a + b)) < 1e-12
+    assert abs(dropped.mean() - p) < 0.01
+    np.testing.assert_allclose(values[~dropped], a * inputs[~dropped] + b, rtol=1e-12)
+    assert abs(values.mean()) < 0.01 and abs(values.std() - 1) < 0.01
+    y.sum().backward()
+    np.testing.assert_allclose(host(x.grad), np.where(dropped, 0.0, a), rtol=1e-12)
+
+
+def test_feature_alpha_dropout_drops_whole_channels():
+    microtorch.manual_seed(1)
+    x = microtorch.randn(40, 30, 5, dtype=microtorch.float64)
+    values = host(nn.FeatureAlphaDropout(0.5).train()(x))
+    p = 0.5
+    a = 1 / math.sqrt((SELU_ALPHA ** 2 * SELU_SCALE ** 2 * p + 1) * (1 - p))
+    b = SELU_ALPHA * SELU_SCALE * a * p
+    dropped = np.abs(values - (-SELU_ALPHA * SELU_SCALE * a + b)) < 1e-12
+    per_channel = dropped.all(-1)
+    assert (dropped.any(-1) == per_channel).all()        # a channel is dropped whole or kept
+    assert 0.4 < per_channel.mean() < 0.6
+    np.testing.assert_allclose(values[~per_channel], a * host(x)[~per_channel] + b, rtol=1e-12)
+
+
+def test_alpha_dropout_of_everything_and_in_place():
+    x = microtorch.randn(4, 3)
+    assert (host(F.alpha_dropout(x, 1.0, True)) == 0).all()
+    y = x.clone()
+    out = F.alpha_dropout(y, 0.5, True, inplace=True)
+    assert out is y and not np.allclose(host(y), host(x))
+
+
+def test_rrelu_draws_slopes_while_training():
+    microtorch.manual_seed(2)
+    x = microtorch.randn(100_000, dtype=microtorch.float64, requires_grad=True)
+    y = nn.RReLU(0.1, 0.3).train()(x)
+    y.sum().backward()
+    inputs, values, grads = host(x), host(y), host(x.grad)
+    negative = inputs < 0
+    slopes = values[negative] / inputs[negative]
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3
+    assert abs(slopes.mean() - 0.2) < 0.002 and abs(slopes.std() - 0.2 / math.sqrt(12)) < 0.002
+    np.testing.assert_array_equal(values[~negative], inputs[~negative])
+    np.testing.assert_allclose(grads[negative], slopes, rtol=1e-12)
+    assert (grads[~negative] == 1).all()
+
+
+def test_rrelu_in_place():
+    x = microtorch.tensor([-1.0, 2.0, -3.0])
+    assert F.rrelu(x, 0.5, 0.5, training=True, inplace=True) is x
+    assert host(x).tolist() == [-0.5, 2.0, -1.5]
+    y = microtorch.tensor([-1.0, 2.0])
+    nn.RReLU(0.2, 0.4, inplace=True).eval()(y)
+    np.testing.assert_allclose(host(y), [-0.3, 2.0])
+
+
+def test_gumbel_softmax_samples_by_the_softmax():
+    microtorch.manual_seed(3)
+    logits = microtorch.tensor([1.0, 0.0, -1.0, 2.0], dtype=microtorch.float64)
+    draws = 40_000
+    soft = F.gumbel_softmax(logits.expand(draws, 4), tau=0.5)
+    np.testing.assert_allclose(host(soft.sum(-1)), 1.0, rtol=1e-12)
+    picked = np.bincount(host(soft.argmax(-1)), minlength=4) / draws
+    expected = host(logits.softmax(0))
+    assert np.abs(picked - expected).max() < 0.01, (picked, expected)
+
+
+def test_gumbel_softmax_hard_is_one_hot_with_the_soft_gradient():
+    microtorch.manual_seed(4)
+    logits = microtorch.randn(5, 3, dtype=microtorch.float64, requires_grad=True)
+    weights = microtorch.randn(5, 3, dtype=microtorch.float64)
+    state = microtorch.get_rng_state()
+    hard = F.gumbel_softmax(logits, hard=True, dim=1)
+    microtorch.set_rng_state(state)
+    soft = F.gumbel_softmax(logits, hard=False, dim=1)
+    values = host(hard)
+    assert set(values.ravel().tolist()) == {0.0, 1.0} and (values.sum(1) == 1).all()
+    assert (values.argmax(1) == host(soft).argmax(1)).all()
+    hard_grad, = microtorch.autograd.grad((hard * weights).sum(), logits)
+    soft_grad, = microtorch.autograd.grad((soft * weights).sum(), logits)
+    np.testing.assert_allclose(host(hard_grad), host(soft_grad), rtol=1e-12)
+
+
+def test_gumbel_softmax_eps_warns_as_torch(torch):
+    messages = []
+    for lib in (microtorch, torch):
+        with pytest.warns(UserWarning) as record:
+            lib.nn.functional.gumbel_softmax(lib.zeros(2, 3), eps=1e-3)
+        messages.append(str(record[0].message))
+    assert messages[0] == messages[1]

@@ -25,6 +25,11 @@ from .modules import (CosineEmbeddingLoss, MarginRankingLoss, HingeEmbeddingLoss
                       MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
                       TripletMarginLoss, TripletMarginWithDistanceLoss, GaussianNLLLoss,
                       PoissonNLLLoss)
+from .modules import (GLU, RReLU, Softmax2d, RMSNorm, LocalResponseNorm, PixelShuffle,
+                      PixelUnshuffle, Fold, Unfold, ConstantPad3d, ZeroPad3d, ReflectionPad1d,
+                      ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+                      ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d, AlphaDropout,
+                      FeatureAlphaDropout, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -47,3 +52,8 @@ __all__ += ['CosineEmbeddingLoss', 'MarginRankingLoss', 'HingeEmbeddingLoss', 'S
             'MultiLabelSoftMarginLoss', 'MultiMarginLoss', 'MultiLabelMarginLoss',
             'TripletMarginLoss', 'TripletMarginWithDistanceLoss', 'GaussianNLLLoss',
             'PoissonNLLLoss']
+__all__ += ['GLU', 'RReLU', 'Softmax2d', 'RMSNorm', 'LocalResponseNorm', 'PixelShuffle',
+            'PixelUnshuffle', 'Fold', 'Unfold', 'ConstantPad3d', 'ZeroPad3d', 'ReflectionPad1d',
+            'ReflectionPad2d', 'ReflectionPad3d', 'ReplicationPad1d', 'ReplicationPad2d',
+            'ReplicationPad3d', 'CircularPad1d', 'CircularPad2d', 'CircularPad3d', 'AlphaDropout',
+            'FeatureAlphaDropout', 'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d']

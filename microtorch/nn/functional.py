@@ -2081,3 +2081,391 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
         loss = loss + stirling.masked_fill(target <= 1, 0.0)
     return _reduce_loss(loss, reduction)
+
+
+# ---- GLU, RMS norm, local response norm -----------------------------------------------------
+
+def glu(input, dim=-1):
+    """The first half of input along dim, gated by the sigmoid of the second half."""
+    if input.ndim == 0:
+        raise RuntimeError('glu does not support scalars because halving size must be even')
+    dim = wrap_dim(dim, input.ndim)
+    if input.shape[dim] % 2:
+        raise RuntimeError(f'Halving dimension must be even, but dimension {dim} is size '
+                           f'{input.shape[dim]}')
+    _require_floating(input, 'glu')
+    value, gate = input.chunk(2, dim)
+    return value * gate.sigmoid()
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the last len(normalized_shape) dims, times weight; eps
+    None: the machine epsilon of input's dtype."""
+    if isinstance(normalized_shape, int):
+        raise TypeError("rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        'ints, not int')
+    normalized_shape = tuple(normalized_shape)
+    count = len(normalized_shape)
+    if weight is not None and tuple(weight.shape) != normalized_shape:
+        raise RuntimeError('Expected weight to be of same shape as normalized_shape, but got '
+                           f'weight of shape {list(weight.shape)} and normalized_shape = '
+                           f'{list(normalized_shape)}')
+    if input.ndim < count or tuple(input.shape[input.ndim - count:]) != normalized_shape:
+        raise RuntimeError(f'Given normalized_shape={list(normalized_shape)}, expected input '
+                           f'with shape [*{", ".join(map(str, normalized_shape))}], but got '
+                           f'input of size{list(input.shape)}')
+    _require_floating(input, 'rms')                    # "rms_norm" as PyTorch names it
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input.ndim - count, input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels) ** beta, the window
+    running from size // 2 channels before to (size - 1) // 2 after (zeros past the ends)."""
+    if input.ndim < 3:
+        raise ValueError('Expected 3D or higher dimensionality                          input '
+                         f'(got {input.ndim} dimensions)')
+    if input.numel() == 0:
+        return input
+    squares = pad((input * input).movedim(1, -1), (size // 2, (size - 1) // 2))
+    channels = input.shape[1]
+    window = squares.narrow(-1, 0, channels)
+    for shift in range(1, size):
+        window = window + squares.narrow(-1, shift, channels)
+    scale = (window.movedim(-1, 1) * (alpha / size) + k) ** beta
+    return input / scale
+
+
+# ---- pixel shuffles, fold and unfold: reshapes, permutes and gathers ------------------------
+
+def _check_shuffle(input, name, factor, factor_name):
+    if input.ndim < 3:
+        raise RuntimeError(f'{name} expects input to have at least 3 dimensions, but got input '
+                           f'with {input.ndim} dimension(s)')
+    if factor <= 0:
+        raise RuntimeError(f'{name} expects a positive {factor_name}, but got {factor}')
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C r^2, H, W) -> (*, C, H r, W r): each channel's r x r group becomes a block."""
+    r = upscale_factor
+    _check_shuffle(input, 'pixel_shuffle', r, 'upscale_factor')
+    channels, height, width = input.shape[-3:]
+    if channels % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be "
+                           'divisible by the square of upscale_factor, but input.size(-3)='
+                           f'{channels} is not divisible by {r * r}')
+    lead = tuple(input.shape[:-3])
+    n = len(lead)
+    blocks = input.reshape(lead + (channels // (r * r), r, r, height, width))
+    blocks = blocks.permute(tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2))
+    return blocks.reshape(lead + (channels // (r * r), height * r, width * r))
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W): pixel_shuffle undone."""
+    r = downscale_factor
+    _check_shuffle(input, 'pixel_unshuffle', r, 'downscale_factor')
+    channels, height, width = input.shape[-3:]
+    for name, size, dim in (('height', height, -2), ('width', width, -1)):
+        if size % r:
+            raise RuntimeError(f'pixel_unshuffle expects {name} to be divisible by '
+                               f'downscale_factor, but input.size({dim})={size} is not '
+                               f'divisible by {r}')
+    lead = tuple(input.shape[:-3])
+    n = len(lead)
+    blocks = input.reshape(lead + (channels, height // r, r, width // r, r))
+    blocks = blocks.permute(tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3))
+    return blocks.reshape(lead + (channels * r * r, height // r, width // r))
+
+
+def _int_pair(value, name):
+    """An int or a sequence of two, as PyTorch's argument parser takes an int[2]."""
+    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != 2:
+        raise RuntimeError(f'It is expected {name} equals to 2, but got size {len(values)}')
+    return tuple(int(v) for v in values)
+
+
+def _check_block_arguments(kernel, dilation, padding, stride):
+    """im2col's and col2im's checks of their window arguments (PyTorch's order)."""
+    for name, (a, b), low in (('kernel size', kernel, 1), ('dilation', dilation, 1)):
+        if min(a, b) < low:
+            raise RuntimeError(f'{name} should be greater than zero, but got '
+                               f"{name.split()[0]}_height: {a} {name.split()[0]}_width: {b}")
+    if min(padding) < 0:
+        raise RuntimeError('padding should be non-negative, but got pad_height: '
+                           f'{padding[0]} pad_width: {padding[1]}')
+    if min(stride) < 1:
+        raise RuntimeError('stride should be greater than zero, but got stride_height: '
+                           f'{stride[0]} stride_width: {stride[1]}')
+
+
+def _block_counts(sizes, kernel, dilation, padding, stride):
+    return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                 for n, k, d, p, s in zip(sizes, kernel, dilation, padding, stride))
+
+
+def _described_blocks(sizes, kernel, dilation, padding, stride=None):
+    text = (f'({sizes[0]}, {sizes[1]}), kernel_size=({kernel[0]}, {kernel[1]}), dilation='
+            f'({dilation[0]}, {dilation[1]}), padding=({padding[0]}, {padding[1]})')
+    return text if stride is None else text + f', stride=({stride[0]}, {stride[1]})'
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: (N, C, H, W) -> (N, C * kh * kw, L), column l the l-th window (row-major over
+    the output positions), its rows channel by channel, each kernel row by row."""
+    kernel, dilation = _int_pair(kernel_size, 'kernel_size'), _int_pair(dilation, 'dilation')
+    padding, stride = _int_pair(padding, 'padding'), _int_pair(stride, 'stride')
+    _check_block_arguments(kernel, dilation, padding, stride)
+    if input.ndim < 3:
+        wrap_dim(2, input.ndim)                  # PyTorch reads size(2) first: its IndexError
+    if input.ndim not in (3, 4) or 0 in input.shape[input.ndim - 3:]:
+        raise RuntimeError('Expected 3D or 4D (batch mode) tensor with possibly 0 batch size '
+                           'and other non-zero dimensions for input, but got: '
+                           f'{list(input.shape)}')
+    sizes = tuple(input.shape[-2:])
+    counts = _block_counts(sizes, kernel, dilation, padding, stride)
+    if min(counts) < 1:
+        raise RuntimeError(f'Given input with spatial size '
+                           f'{_described_blocks(sizes, kernel, dilation, padding)}, calculated '
+                           f'shape of the array of sliding blocks as ({counts[0]}, {counts[1]}),'
+                           ' but its components must be at least one.')
+    _require_floating(input, 'im2col_out')
+    x, unbatched = _batched(input, 'unfold')
+    if any(padding):
+        x = pad(x, (padding[1], padding[1], padding[0], padding[0]))
+    windows = _windows(x, kernel, stride, dilation)           # (N, C, Ho, Wo, kh, kw)
+    n, channels = windows.shape[:2]
+    columns = windows.permute(0, 1, 4, 5, 2, 3).reshape(
+        n, channels * kernel[0] * kernel[1], counts[0] * counts[1])
+    return columns.squeeze(0) if unbatched else columns
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im, unfold's adjoint: (N, C * kh * kw, L) -> (N, C, H, W), each column's values
+    added into its window of the (padded) output; the padding is cut off at the end."""
+    sizes = _int_pair(output_size, 'output_size')
+    kernel, dilation = _int_pair(kernel_size, 'kernel_size'), _int_pair(dilation, 'dilation')
+    padding, stride = _int_pair(padding, 'padding'), _int_pair(stride, 'stride')
+    _check_block_arguments(kernel, dilation, padding, stride)
+    if input.ndim not in (2, 3) or 0 in input.shape[input.ndim - 2:]:
+        raise RuntimeError('Expected 2D or 3D (batch mode) tensor for input with possibly 0 '
+                           'batch size and non-zero dimensions for input, but got: '
+                           f'{list(input.shape)}')
+    rows, length = input.shape[-2:]
+    per_block = kernel[0] * kernel[1]
+    if rows % per_block:
+        raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product "
+                           f'of kernel_size, but got input.size(1)={rows} and kernel_size='
+                           f'({kernel[0]}, {kernel[1]}).')
+    counts = _block_counts(sizes, kernel, dilation, padding, stride)
+    described = _described_blocks(sizes, kernel, dilation, padding, stride)
+    if length != counts[0] * counts[1]:
+        raise RuntimeError(f'Given output_size={described}, expected size of input\'s dimension '
+                           f'2 to match the calculated number of sliding blocks {counts[0]} * '
+                           f'{counts[1]} = {counts[0] * counts[1]}, but got input.size(2)='
+                           f'{length}.')
+    if min(counts) < 1:
+        raise RuntimeError(f'Given output_size={described}, calculated shape of the array of '
+                           f'sliding blocks as ({counts[0]}, {counts[1]}), which is too small '
+                           '(non-positive)')
+    _require_floating(input, 'col2im_out')
+    from ..creation import tensor, zeros
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    n, channels = x.shape[0], rows // per_block
+    height, width = sizes[0] + 2 * padding[0], sizes[1] + 2 * padding[1]
+    # where each (kernel row, kernel column, block row, block column) element lands in the
+    # padded output, as a flat index
+    top = np.arange(kernel[0])[:, None] * dilation[0] + np.arange(counts[0]) * stride[0]
+    left = np.arange(kernel[1])[:, None] * dilation[1] + np.arange(counts[1]) * stride[1]
+    flat = (top[:, None, :, None] * width + left[None, :, None, :]).reshape(-1)
+    where = tensor(flat, device=input.device)
+    out = zeros(n, channels, height * width, dtype=input.dtype, device=input.device)
+    out = out.index_add(2, where, x.reshape(n, channels, per_block * length))
+    out = out.reshape(n, channels, height, width)
+    out = out[:, :, padding[0]:padding[0] + sizes[0], padding[1]:padding[1] + sizes[1]]
+    return out.squeeze(0) if input.ndim == 2 else out
+
+
+# ---- alpha dropout and randomized leaky ReLU: draws from the generator, then composites ----
+
+# SELU's negative saturation value, -scale * alpha: where alpha dropout sends dropped inputs
+_ALPHA_DROPPED = _SELU_ALPHA * _SELU_SCALE
+
+
+def _alpha_dropout(input, p, training, inplace, feature):
+    """Dropped elements (or whole channels) go to SELU's saturation value, then an affine map
+    a * x + b restores the mean and variance of a standard normal input."""
+    _check_dropout_p(p)
+    if feature and input.ndim < 2 and training:
+        raise RuntimeError('Feature dropout requires at least 2 dimensions in the input')
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:                              # PyTorch multiplies by zero
+        return input.mul_(0.0) if inplace else input * 0.0
+    from ..creation import empty
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
+    keep = empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
+    a = 1.0 / math.sqrt((_ALPHA_DROPPED ** 2 * p + 1) * (1 - p))
+    shift = (keep - 1) * (_ALPHA_DROPPED * a) + _ALPHA_DROPPED * a * p
+    if inplace:
+        return input.mul_(keep * a).add_(shift)
+    return input * (keep * a) + shift
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: keeps a standard normal input's mean and variance."""
+    return _alpha_dropout(input, p, training, inplace, feature=False)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels (dim 1 of an (N, C, ...) input)."""
+    return _alpha_dropout(input, p, training, inplace, feature=True)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """x above 0; below, x times a slope drawn uniformly from [lower, upper] per element in
+    training, (lower + upper) / 2 otherwise."""
+    if lower > upper:
+        raise RuntimeError('Lower bound should be less than or equal to the upper bound')
+    if not training:
+        if not input.is_floating_point():
+            raise NotImplementedError(f'"leaky_relu_{input.device.type}" not implemented for '
+                                      f"'{_type_name(input.dtype)}'")
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    _require_floating(input, 'rrelu_with_noise_out')
+    from ..creation import empty
+    slopes = empty(tuple(input.shape), dtype=input.dtype, device=input.device)
+    slopes.uniform_(lower, upper)
+    if inplace:
+        return _inplace(input, lambda x: _F.where(x > 0, x, x * slopes))
+    return _F.where(input > 0, input, input * slopes)
+
+
+# ---- power-average pooling, max unpooling -------------------------------------------------
+
+def _lp_root(averages, count, norm_type):
+    """(count * average) ** (1 / p), negative averages (from odd p) sent to 0 first."""
+    return (averages.sign() * averages.abs().relu()).mul(count).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum of x ** p over each window) ** (1 / p), by avg_pool1d."""
+    averages = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_root(averages, kernel_size, norm_type)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum of x ** p over each window) ** (1 / p), by avg_pool2d."""
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    averages = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_root(averages, kh * kw, norm_type)
+
+
+def _unpool_sizes(input, kernel, stride, padding, output_size):
+    """PyTorch's output size of max_unpool, checked against the one asked for."""
+    dims = len(kernel)
+    default = [(input.shape[input.ndim - dims + d] - 1) * stride[d] + kernel[d] - 2 * padding[d]
+               for d in range(dims)]
+    if output_size is None:
+        return default
+    if len(output_size) == dims + 2:
+        output_size = output_size[2:]
+    if len(output_size) != dims:
+        raise ValueError(f'output_size should be a sequence containing {dims} or {dims + 2} '
+                         f"elements, but it has a length of '{len(output_size)}'")
+    for d in range(dims):
+        low, high = default[d] - stride[d], default[d] + stride[d]
+        if not low < output_size[d] < high:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
+                             f'{low} and {high})')
+    return list(output_size)
+
+
+def _max_unpool(input, indices, sizes):
+    """Each value written at its index into zeros of sizes (height, width) per channel; the
+    rest stays 0. As PyTorch's max_unpool2d kernel, which max_unpool1d runs with a width of
+    1."""
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError('elements in indices should be type int64 but got: '
+                           f'{_type_name(indices.dtype)}')
+    if input.ndim not in (3, 4):
+        raise RuntimeError('Input to max_unpooling2d should be a 3d or 4d Tensor, but got a '
+                           f'tensor with {input.ndim} dimensions.')
+    if indices.shape != input.shape:
+        raise RuntimeError('Expected shape of indices to be same as that of the input tensor '
+                           f'({list(input.shape)}) but got indices tensor with shape: '
+                           f'{list(indices.shape)}')
+    _F.check_same_device(input, indices)
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"max_unpool2d" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    height, width = sizes
+    data = indices._data
+    bad = (data < 0) | (data >= height * width)
+    xp = indices._backend_xp()
+    if bool(xp.any(bad)):
+        first = int(data.reshape(-1)[int(xp.argmax(bad.reshape(-1)))])
+        raise RuntimeError(f'Found an invalid max index: {first} (output volumes are of size '
+                           f'{height}x{width})')
+    from ..creation import zeros
+    lead = tuple(input.shape[:-2])
+    out = zeros(lead + (height * width,), dtype=input.dtype, device=input.device)
+    out = out.scatter(-1, indices.flatten(-2), input.flatten(-2))
+    return out.reshape(lead + (height, width))
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool1d undone: each value back where max_pool1d's indices say, zeros elsewhere."""
+    kernel = _ntuple(kernel_size, 'kernel_size', 1)
+    stride = kernel if stride is None else _ntuple(stride, 'stride', 1)
+    padding = _ntuple(padding, 'padding', 1)
+    length, = _unpool_sizes(input, kernel, stride, padding, output_size)
+    return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), (length, 1)).squeeze(-1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool2d undone: each value back where max_pool2d's indices say, zeros elsewhere."""
+    kernel = _pair(kernel_size, 'kernel_size')
+    stride = kernel if stride is None else _pair(stride, 'stride')
+    padding = _pair(padding, 'padding')
+    sizes = _unpool_sizes(input, kernel, stride, padding, output_size)
+    return _max_unpool(input, indices, sizes)
+
+
+# ---- Gumbel-softmax, pdist --------------------------------------------------------------------
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g) / tau) along dim, g standard Gumbel noise; hard: the one-hot of
+    its largest entry, with the soft sample's gradient (straight through)."""
+    if eps != 1e-10:
+        warnings.warn('`eps` parameter is deprecated and has no effect.', UserWarning,
+                      stacklevel=2)
+    from ..creation import empty, zeros
+    noise = empty(tuple(logits.shape), dtype=logits.dtype, device=logits.device)
+    gumbels = -noise.exponential_().log()
+    soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return soft
+    top = soft.argmax(dim, keepdim=True)
+    one_hot = zeros(tuple(logits.shape), dtype=logits.dtype,
+                    device=logits.device).scatter(dim, top, 1.0)
+    return one_hot - soft.detach() + soft
+
+
+def pdist(input, p=2):
+    """The p-norm distances between the rows of an (N, M) input, pairs (i, j) with i < j in
+    row-major order: N (N - 1) / 2 of them."""
+    if input.ndim != 2:
+        raise RuntimeError(f'pdist only supports 2D tensors, got: {input.ndim}D')
+    if not input.is_floating_point():
+        raise RuntimeError('pdist only supports floating-point dtypes')
+    if p < 0:
+        raise RuntimeError('pdist only supports non-negative p values')
+    from ..ops.composite import triu_indices
+    first, second = triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
+    return (input[first] - input[second]).norm(p, -1)
