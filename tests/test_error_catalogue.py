@@ -678,6 +678,12 @@ def _(lib):
     return lambda: float(x), [x]
 
 
+import test_nn_more  # noqa: E402  (the later losses and layers: their section)
+for _index, (_exc, _message) in enumerate(test_nn_more.ERRORS):
+    entry(f'nn-more-{_index}', _exc, _message)(
+        lambda lib, i=_index: test_nn_more.error_calls(lib)[i])
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

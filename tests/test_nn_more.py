@@ -432,3 +432,226 @@ def test_gumbel_softmax_eps_warns_as_torch(torch):
             lib.nn.functional.gumbel_softmax(lib.zeros(2, 3), eps=1e-3)
         messages.append(str(record[0].message))
     assert messages[0] == messages[1]
+
+
+# ---- errors: PyTorch's types and messages, and nothing changed -----------------------------
+
+def error_calls(lib):
+    """The calls that raise ERRORS[i], each with the tensors and modules it must leave as
+    they were (tests/test_error_catalogue.py registers them too)."""
+    F_, nn_ = lib.nn.functional, lib.nn
+    x = lib.ones(3, 4, requires_grad=True)
+    v = lib.ones(4, requires_grad=True)
+    labels = lib.tensor([0, 3, 1])
+    rms = nn_.RMSNorm(4)
+    pooled, where = F_.max_pool2d(lib.ones(1, 2, 4, 4), 2, return_indices=True)
+    return [
+        (lambda: F_.multi_margin_loss(x, labels, p=3), [x]),
+        (lambda: F_.multi_margin_loss(x, labels, weight=lib.ones(4, 1)), [x]),
+        (lambda: nn_.MultiMarginLoss(weight=lib.ones(4, 1)), []),
+        (lambda: F_.multi_margin_loss(lib.ones(2, 3, 4), labels), []),
+        (lambda: F_.multi_margin_loss(x, labels[:2]), [x]),
+        (lambda: F_.multi_margin_loss(x, labels, weight=lib.ones(3)), [x]),
+        (lambda: F_.multi_margin_loss(lib.ones(3, 4, dtype=lib.int64), labels), []),
+        (lambda: F_.multi_margin_loss(x, labels.float()), [x]),
+        (lambda: F_.multi_margin_loss(x, labels, weight=lib.ones(4, dtype=lib.float64)), [x]),
+        (lambda: F_.multi_margin_loss(x, lib.tensor([0, 4, 1])), [x]),
+        (lambda: F_.multilabel_margin_loss(x, lib.zeros(3, 3, dtype=lib.int64)), [x]),
+        (lambda: F_.multilabel_margin_loss(x, lib.full((3, 4), -2)), [x]),
+        (lambda: F_.multilabel_margin_loss(lib.ones(3, 4, dtype=lib.int64),
+                                           lib.zeros(3, 4, dtype=lib.int64)), []),
+        (lambda: F_.cosine_embedding_loss(x, x, lib.ones(3, 1)), [x]),
+        (lambda: F_.cosine_embedding_loss(v, v, lib.ones(1)), [v]),
+        (lambda: F_.cosine_embedding_loss(x, x, lib.tensor(1.0)), [x]),
+        (lambda: F_.margin_ranking_loss(x, x, lib.ones(3)), [x]),
+        (lambda: F_.multilabel_soft_margin_loss(x, x.detach(), reduction='avg'), [x]),
+        (lambda: F_.triplet_margin_loss(x, v, x), [x, v]),
+        (lambda: F_.triplet_margin_loss(x, x, x, margin=0), [x]),
+        (lambda: nn_.TripletMarginLoss(margin=0), []),
+        (lambda: nn_.TripletMarginWithDistanceLoss(margin=-1), []),
+        (lambda: F_.gaussian_nll_loss(x, x, -1.0), [x]),
+        (lambda: F_.gaussian_nll_loss(x, x, lib.ones(3, 2)), [x]),
+        (lambda: F_.glu(lib.tensor(1.0)), []),
+        (lambda: F_.glu(lib.ones(3, 5)), []),
+        (lambda: F_.glu(lib.ones(3, 4, dtype=lib.int64)), []),
+        (lambda: F_.rms_norm(x, 4), [x]),
+        (lambda: rms(lib.ones(4, 3)), [rms]),
+        (lambda: F_.rms_norm(x, (4,), lib.ones(3)), [x]),
+        (lambda: F_.rms_norm(lib.ones(3, 4, dtype=lib.int64), (4,)), []),
+        (lambda: F_.pixel_shuffle(lib.ones(8, 3), 2), []),
+        (lambda: F_.pixel_shuffle(lib.ones(2, 8, 3, 3), 0), []),
+        (lambda: F_.pixel_shuffle(lib.ones(2, 7, 3, 3), 2), []),
+        (lambda: F_.pixel_unshuffle(lib.ones(4, 4), 2), []),
+        (lambda: F_.pixel_unshuffle(lib.ones(2, 2, 4, 6), -1), []),
+        (lambda: F_.pixel_unshuffle(lib.ones(2, 2, 5, 6), 2), []),
+        (lambda: F_.pixel_unshuffle(lib.ones(2, 2, 4, 5), 2), []),
+        (lambda: F_.unfold(lib.ones(1, 1, 5, 6), 0), []),
+        (lambda: F_.unfold(lib.ones(1, 1, 5, 6), 2, dilation=0), []),
+        (lambda: F_.unfold(lib.ones(1, 1, 5, 6), 2, padding=-1), []),
+        (lambda: F_.unfold(lib.ones(1, 1, 5, 6), 2, stride=0), []),
+        (lambda: F_.unfold(lib.ones(1, 1, 1, 5, 6), 2), []),
+        (lambda: F_.unfold(lib.ones(1, 1, 5, 6), 7), []),
+        (lambda: F_.unfold(lib.ones(1, 1, 5, 6), (2, 2, 2)), []),
+        (lambda: F_.unfold(lib.ones(1, 1, 5, 6, dtype=lib.int64), 2), []),
+        (lambda: F_.fold(lib.ones(1, 2, 12, 20), (5, 6), 2), []),
+        (lambda: F_.fold(lib.ones(2, 11, 20), (5, 6), 2), []),
+        (lambda: F_.fold(lib.ones(2, 12, 19), (5, 6), 2), []),
+        (lambda: F_.fold(lib.ones(2, 9, 1), 1, 3), []),
+        (lambda: F_.fold(lib.ones(2, 12, 20), (5, 6, 7), 2), []),
+        (lambda: F_.fold(lib.ones(2, 12, 20, dtype=lib.int64), (5, 6), 2), []),
+        (lambda: nn_.CircularPad1d(1)(lib.ones(1, 2, 3, 4)), []),
+        (lambda: F_.local_response_norm(x, 2), [x]),
+        (lambda: nn_.Softmax2d()(x), [x]),
+        (lambda: F_.feature_alpha_dropout(v, 0.5, True), [v]),
+        (lambda: F_.rrelu(x, 0.5, 0.2, True), [x]),
+        (lambda: F_.rrelu(lib.ones(3, dtype=lib.int64), training=True), []),
+        (lambda: F_.rrelu(lib.ones(3, dtype=lib.int64)), []),
+        (lambda: F_.max_unpool2d(pooled, where, 2, output_size=(3,)), []),
+        (lambda: F_.max_unpool2d(pooled, where, 2, output_size=(7, 5)), []),
+        (lambda: F_.max_unpool2d(pooled, where.masked_fill(where == 10, 99), 2), []),
+        (lambda: F_.max_unpool2d(pooled, where.float(), 2), []),
+        (lambda: F_.max_unpool2d(pooled[0, 0], where[0, 0], 2), []),
+        (lambda: F_.max_unpool2d(pooled, where[..., :1], 2), []),
+        (lambda: F_.max_unpool2d(pooled.long(), where, 2), []),
+        (lambda: F_.max_unpool1d(pooled[0], where[0], 2, output_size=[9]), []),
+        (lambda: F_.pdist(v), [v]),
+        (lambda: F_.pdist(lib.ones(3, 2, dtype=lib.int64)), []),
+        (lambda: F_.pdist(x, -1), [x]),
+    ]
+
+
+ERRORS = [
+    (ValueError, 'only p == 1 and p == 2 supported'),
+    (ValueError, 'weight must be one-dimensional'),
+    (ValueError, 'MultiMarginLoss: expected weight to be None or 1D tensor, got 2D instead'),
+    (RuntimeError, 'Expected non-empty vector or matrix with optional 0-dim batch size, but '
+     'got: [2, 3, 4]'),
+    (RuntimeError, 'multi_margin_loss: target tensor should be 1-D with size equal to the '
+     'number of input samples (batch size). Expected target size [3], but got [2]. Input has '
+     'shape [3, 4].'),
+    (RuntimeError, 'inconsistent weight size, expected 4 but got [3]'),
+    (NotImplementedError, '"multi_margin_loss_cpu_kernel" not implemented for \'Long\''),
+    (RuntimeError, 'expected scalar type Long but found Float'),
+    (RuntimeError, 'expected scalar type Float but found Double'),
+    (RuntimeError, 'target out of range'),
+    (RuntimeError, 'inconsistent target size: [3, 3] for input of size: [3, 4]'),
+    (RuntimeError, "argument #2 'target' is out of range"),
+    (NotImplementedError, '"multilabel_margin_loss_forward_out_frame" not implemented for '
+     "'Long'"),
+    (RuntimeError, '0D or 1D target tensor expected, multi-target not supported'),
+    (RuntimeError, '1D target tensor expects 2D input tensors, but found inputs with sizes [4] '
+     'and [4].'),
+    (RuntimeError, '0D target tensor expects 1D input tensors, but found inputs with sizes '
+     '[3, 4] and [3, 4].'),
+    (RuntimeError, 'margin_ranking_loss : All input tensors should have same dimension but got '
+     'sizes: input1: microtorch.Size([3, 4]), input2: microtorch.Size([3, 4]), target: '
+     'microtorch.Size([3]) '),
+    (ValueError, 'avg is not valid'),
+    (RuntimeError, 'The anchor, positive, and negative tensors are expected to have the same '
+     'number of dimensions, but got: anchor 2D, positive 1D, and negative 2D inputs'),
+    (ValueError, 'margin must be greater than 0, got 0'),
+    (ValueError, 'TripletMarginLoss: expected margin to be greater than 0, got 0 instead'),
+    (ValueError, 'TripletMarginWithDistanceLoss: expected margin to be greater than 0, got -1 '
+     'instead'),
+    (ValueError, 'var has negative entry/entries'),
+    (ValueError, 'var is of incorrect size'),
+    (RuntimeError, 'glu does not support scalars because halving size must be even'),
+    (RuntimeError, 'Halving dimension must be even, but dimension 1 is size 5'),
+    (NotImplementedError, '"glu_cpu" not implemented for \'Long\''),
+    (TypeError, "rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, "
+     'not int'),
+    (RuntimeError, 'Given normalized_shape=[4], expected input with shape [*4], but got input '
+     'of size[4, 3]'),
+    (RuntimeError, 'Expected weight to be of same shape as normalized_shape, but got weight of '
+     'shape [3] and normalized_shape = [4]'),
+    (NotImplementedError, '"rms_norm" not implemented for \'Long\''),
+    (RuntimeError, 'pixel_shuffle expects input to have at least 3 dimensions, but got input '
+     'with 2 dimension(s)'),
+    (RuntimeError, 'pixel_shuffle expects a positive upscale_factor, but got 0'),
+    (RuntimeError, "pixel_shuffle expects its input's 'channel' dimension to be divisible by "
+     'the square of upscale_factor, but input.size(-3)=7 is not divisible by 4'),
+    (RuntimeError, 'pixel_unshuffle expects input to have at least 3 dimensions, but got input '
+     'with 2 dimension(s)'),
+    (RuntimeError, 'pixel_unshuffle expects a positive downscale_factor, but got -1'),
+    (RuntimeError, 'pixel_unshuffle expects height to be divisible by downscale_factor, but '
+     'input.size(-2)=5 is not divisible by 2'),
+    (RuntimeError, 'pixel_unshuffle expects width to be divisible by downscale_factor, but '
+     'input.size(-1)=5 is not divisible by 2'),
+    (RuntimeError, 'kernel size should be greater than zero, but got kernel_height: 0 '
+     'kernel_width: 0'),
+    (RuntimeError, 'dilation should be greater than zero, but got dilation_height: 0 '
+     'dilation_width: 0'),
+    (RuntimeError, 'padding should be non-negative, but got pad_height: -1 pad_width: -1'),
+    (RuntimeError, 'stride should be greater than zero, but got stride_height: 0 '
+     'stride_width: 0'),
+    (RuntimeError, 'Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other '
+     'non-zero dimensions for input, but got: [1, 1, 1, 5, 6]'),
+    (RuntimeError, 'Given input with spatial size (5, 6), kernel_size=(7, 7), dilation=(1, 1), '
+     'padding=(0, 0), calculated shape of the array of sliding blocks as (-1, 0), but its '
+     'components must be at least one.'),
+    (RuntimeError, 'It is expected kernel_size equals to 2, but got size 3'),
+    (NotImplementedError, '"im2col_out_cpu" not implemented for \'Long\''),
+    (RuntimeError, 'Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size '
+     'and non-zero dimensions for input, but got: [1, 2, 12, 20]'),
+    (RuntimeError, "Expected size of input's dimension 1 to be divisible by the product of "
+     'kernel_size, but got input.size(1)=11 and kernel_size=(2, 2).'),
+    (RuntimeError, 'Given output_size=(5, 6), kernel_size=(2, 2), dilation=(1, 1), padding=(0, '
+     "0), stride=(1, 1), expected size of input's dimension 2 to match the calculated number of "
+     'sliding blocks 4 * 5 = 20, but got input.size(2)=19.'),
+    (RuntimeError, 'Given output_size=(1, 1), kernel_size=(3, 3), dilation=(1, 1), padding=(0, '
+     '0), stride=(1, 1), calculated shape of the array of sliding blocks as (-1, -1), which is '
+     'too small (non-positive)'),
+    (RuntimeError, 'It is expected output_size equals to 2, but got size 3'),
+    (NotImplementedError, '"col2im_out_cpu" not implemented for \'Long\''),
+    (ValueError, 'expected 2D or 3D input (got 4D input)'),
+    (ValueError, 'Expected 3D or higher dimensionality                          input (got 2 '
+     'dimensions)'),
+    (ValueError, 'Softmax2d: expected input to be 3D or 4D, got 2D instead'),
+    (RuntimeError, 'Feature dropout requires at least 2 dimensions in the input'),
+    (RuntimeError, 'Lower bound should be less than or equal to the upper bound'),
+    (NotImplementedError, '"rrelu_with_noise_out_cpu" not implemented for \'Long\''),
+    (NotImplementedError, '"leaky_relu_cpu" not implemented for \'Long\''),
+    (ValueError, "output_size should be a sequence containing 2 or 4 elements, but it has a "
+     "length of '1'"),
+    (ValueError, 'invalid output_size "(7, 5)" (dim 0 must be between 2 and 6)'),
+    (RuntimeError, 'Found an invalid max index: 99 (output volumes are of size 4x4)'),
+    (RuntimeError, 'elements in indices should be type int64 but got: Float'),
+    (RuntimeError, 'Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor '
+     'with 2 dimensions.'),
+    (RuntimeError, 'Expected shape of indices to be same as that of the input tensor ([1, 2, 2, '
+     '2]) but got indices tensor with shape: [1, 2, 2, 1]'),
+    (NotImplementedError, '"max_unpool2d" not implemented for \'Long\''),
+    (ValueError, 'invalid output_size "[9]" (dim 0 must be between 2 and 6)'),
+    (RuntimeError, 'pdist only supports 2D tensors, got: 1D'),
+    (RuntimeError, 'pdist only supports floating-point dtypes'),
+    (RuntimeError, 'pdist only supports non-negative p values'),
+]
+
+
+def _state(obj):
+    if isinstance(obj, microtorch.nn.Module):
+        return [(k, _state(v)) for k, v in obj.state_dict(keep_vars=True).items()]
+    grad = obj.grad
+    return (host(obj).tobytes(), tuple(obj.shape), obj._version,
+            None if grad is None else host(grad).tobytes(), obj.requires_grad)
+
+
+@pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:40] for _, m in ERRORS])
+def test_errors_leave_everything_as_it_was(index):
+    exc, message = ERRORS[index]
+    call, watched = error_calls(microtorch)[index]
+    before = [_state(obj) for obj in watched]
+    with pytest.raises(exc) as info:
+        call()
+    assert type(info.value) is exc and str(info.value) == message
+    assert [_state(obj) for obj in watched] == before
+
+
+@pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:40] for _, m in ERRORS])
+def test_errors_are_pytorchs(index, torch):
+    exc, message = ERRORS[index]
+    call, _ = error_calls(torch)[index]
+    with pytest.raises(exc) as info:
+        call()
+    assert type(info.value) is exc
+    assert str(info.value).replace('torch.', 'microtorch.') == message

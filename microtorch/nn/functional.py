@@ -1906,6 +1906,11 @@ def _check_margin_input(input):
                            f'size, but got: {list(input.shape)}')
 
 
+def _refuse_integers(input, kernel):
+    """PyTorch's error for a kernel that has no integer or bool form."""
+    _F._refuse_dtype(input, kernel, ('b', 'i', 'u'))
+
+
 def _check_long_target(target):
     if target.dtype is not _dtype.int64:
         raise RuntimeError(f'expected scalar type Long but found {_type_name(target.dtype)}')
@@ -1936,7 +1941,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.numel() != classes:
         raise RuntimeError(f'inconsistent weight size, expected {classes} but got '
                            f'{list(weight.shape)}')
-    _require_floating(input, 'multi_margin_loss_cpu_kernel')
+    _refuse_integers(input, f'multi_margin_loss_{input.device.type}_kernel')
     _check_long_target(target)
     if weight is not None and weight.dtype is not input.dtype:
         raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
@@ -1972,7 +1977,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if not fits:
         raise RuntimeError(f'inconsistent target size: {list(target.shape)} for input of size: '
                            f'{list(input.shape)}')
-    _require_floating(input, 'multilabel_margin_loss_forward_out_frame')
+    _refuse_integers(input, 'multilabel_margin_loss_forward_out_frame')
     _check_long_target(target)
     _F.check_same_device(input, target)
     if _any_outside(target, -1, classes):
@@ -2114,7 +2119,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         raise RuntimeError(f'Given normalized_shape={list(normalized_shape)}, expected input '
                            f'with shape [*{", ".join(map(str, normalized_shape))}], but got '
                            f'input of size{list(input.shape)}')
-    _require_floating(input, 'rms')                    # "rms_norm" as PyTorch names it
+    _refuse_integers(input, 'rms_norm')
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     dims = tuple(range(input.ndim - count, input.ndim))
@@ -2401,16 +2406,14 @@ def _max_unpool(input, indices, sizes):
                            f'({list(input.shape)}) but got indices tensor with shape: '
                            f'{list(indices.shape)}')
     _F.check_same_device(input, indices)
-    if not input.is_floating_point():
-        raise NotImplementedError(f'"max_unpool2d" not implemented for '
-                                  f"'{_type_name(input.dtype)}'")
+    _refuse_integers(input, 'max_unpool2d')
     height, width = sizes
     data = indices._data
     bad = (data < 0) | (data >= height * width)
     xp = indices._backend_xp()
-    if bool(xp.any(bad)):
-        first = int(data.reshape(-1)[int(xp.argmax(bad.reshape(-1)))])
-        raise RuntimeError(f'Found an invalid max index: {first} (output volumes are of size '
+    if bool(xp.any(bad)):                # PyTorch's kernel names the last one it meets
+        last = int(data.reshape(-1)[bad.size - 1 - int(xp.argmax(bad.reshape(-1)[::-1]))])
+        raise RuntimeError(f'Found an invalid max index: {last} (output volumes are of size '
                            f'{height}x{width})')
     from ..creation import zeros
     lead = tuple(input.shape[:-2])
