@@ -655,3 +655,31 @@ def test_errors_are_pytorchs(index, torch):
         call()
     assert type(info.value) is exc
     assert str(info.value).replace('torch.', 'microtorch.') == message
+
+
+def _named_outputs(lib):
+    """Outputs whose grad_fn PyTorch names after the op (not after its last step)."""
+    F_ = lib.nn.functional
+    x = lib.ones(3, 4, requires_grad=True)
+    image = lib.ones(1, 2, 4, 4, requires_grad=True)
+    labels = lib.tensor([0, 3, 1])
+    return {
+        'soft_margin_loss': F_.soft_margin_loss(x, lib.ones(3, 4), reduction='none'),
+        'multi_margin_loss': F_.multi_margin_loss(x, labels),
+        'multilabel_margin_loss': F_.multilabel_margin_loss(x, lib.zeros(3, 4).long()),
+        'glu': F_.glu(x), 'pixel_shuffle': F_.pixel_shuffle(image.reshape(1, 8, 2, 2), 2),
+        'pixel_unshuffle': F_.pixel_unshuffle(image, 2), 'unfold': F_.unfold(image, 2),
+        'fold': F_.fold(x.reshape(1, 4, 3), (2, 6), 2, stride=(1, 2)),
+        'reflection_pad': lib.nn.ReflectionPad2d(1)(image),
+        'replication_pad': lib.nn.ReplicationPad1d(1)(x),
+        'circular_pad': lib.nn.CircularPad2d(1)(image), 'zero_pad': lib.nn.ZeroPad3d(1)(image),
+        'rrelu': F_.rrelu(x, training=True), 'rrelu-eval': F_.rrelu(x),
+        'max_unpool2d': F_.max_unpool2d(*F_.max_pool2d(image, 2, return_indices=True), 2),
+        'pdist': F_.pdist(x),
+    }
+
+
+def test_node_names_match_torch(torch):
+    mine, theirs = _named_outputs(microtorch), _named_outputs(torch)
+    for key in mine:
+        assert mine[key].grad_fn.name() == type(theirs[key].grad_fn).__name__, key

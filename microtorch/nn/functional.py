@@ -812,7 +812,15 @@ def _pad_by_gathers(input, pad, mode):
     return out
 
 
-@grad_fn_named('ConstantPadNdBackward0')
+def _pad_node_name(input, pad, mode='constant', value=None):
+    """PyTorch's grad_fn name for each padding mode (circular pads by slice copies)."""
+    if mode in ('reflect', 'replicate'):
+        kind = 'Reflection' if mode == 'reflect' else 'Replication'
+        return f'{kind}Pad{len(pad) // 2}DBackward0'
+    return 'CopySlices' if mode == 'circular' else 'ConstantPadNdBackward0'
+
+
+@grad_fn_named(_pad_node_name)
 def pad(input, pad, mode='constant', value=None):
     """pad = (left, right) for the last dim, then the dim before, ...: constant (negative
     amounts crop), reflect, replicate or circular."""
@@ -1877,6 +1885,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce_loss(below_margin + _F.where(target != -1, input, 0.0), reduction)
 
 
+@grad_fn_named('SoftMarginLossBackward0')
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
     """log(1 + exp(-target * x)) (softplus: finite for large products)."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -1921,6 +1930,7 @@ def _any_outside(target, low, high):
     return bool(xp.any((target._data < low) | (target._data >= high)))
 
 
+@grad_fn_named('MultiMarginLossBackward0')
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction='mean'):
     """Per sample: sum over the classes i other than the target y of max(0, margin - x[y] +
@@ -1964,6 +1974,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return _reduce_loss(loss, reduction)
 
 
+@grad_fn_named('MultilabelMarginLossBackward0')
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
     """Per sample: target lists class indices (up to the first -1); the sum over the listed
     classes j and the unlisted i of max(0, 1 - (x[j] - x[i])), over the number of classes."""
@@ -2090,6 +2101,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
 # ---- GLU, RMS norm, local response norm -----------------------------------------------------
 
+@grad_fn_named('GluBackward0')
 def glu(input, dim=-1):
     """The first half of input along dim, gated by the sigmoid of the second half."""
     if input.ndim == 0:
@@ -2154,6 +2166,7 @@ def _check_shuffle(input, name, factor, factor_name):
         raise RuntimeError(f'{name} expects a positive {factor_name}, but got {factor}')
 
 
+@grad_fn_named('PixelShuffleBackward0')
 def pixel_shuffle(input, upscale_factor):
     """(*, C r^2, H, W) -> (*, C, H r, W r): each channel's r x r group becomes a block."""
     r = upscale_factor
@@ -2170,6 +2183,7 @@ def pixel_shuffle(input, upscale_factor):
     return blocks.reshape(lead + (channels // (r * r), height * r, width * r))
 
 
+@grad_fn_named('PixelUnshuffleBackward0')
 def pixel_unshuffle(input, downscale_factor):
     """(*, C, H r, W r) -> (*, C r^2, H, W): pixel_shuffle undone."""
     r = downscale_factor
@@ -2220,6 +2234,7 @@ def _described_blocks(sizes, kernel, dilation, padding, stride=None):
     return text if stride is None else text + f', stride=({stride[0]}, {stride[1]})'
 
 
+@grad_fn_named('Im2ColBackward0')
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """im2col: (N, C, H, W) -> (N, C * kh * kw, L), column l the l-th window (row-major over
     the output positions), its rows channel by channel, each kernel row by row."""
@@ -2250,6 +2265,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return columns.squeeze(0) if unbatched else columns
 
 
+@grad_fn_named('Col2ImBackward0')
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """col2im, unfold's adjoint: (N, C * kh * kw, L) -> (N, C, H, W), each column's values
     added into its window of the (padded) output; the padding is cut off at the end."""
@@ -2332,6 +2348,7 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     return _alpha_dropout(input, p, training, inplace, feature=True)
 
 
+@grad_fn_named('RreluWithNoiseBackward0')
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """x above 0; below, x times a slope drawn uniformly from [lower, upper] per element in
     training, (lower + upper) / 2 otherwise."""
@@ -2431,6 +2448,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), (length, 1)).squeeze(-1)
 
 
+@grad_fn_named('MaxUnpool2DBackward0')
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """max_pool2d undone: each value back where max_pool2d's indices say, zeros elsewhere."""
     kernel = _pair(kernel_size, 'kernel_size')
@@ -2460,6 +2478,7 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     return one_hot - soft.detach() + soft
 
 
+@grad_fn_named('PdistBackward0')
 def pdist(input, p=2):
     """The p-norm distances between the rows of an (N, M) input, pairs (i, j) with i < j in
     row-major order: N (N - 1) / 2 of them."""
