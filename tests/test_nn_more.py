@@ -683,3 +683,40 @@ def test_node_names_match_torch(torch):
     mine, theirs = _named_outputs(microtorch), _named_outputs(torch)
     for key in mine:
         assert mine[key].grad_fn.name() == type(theirs[key].grad_fn).__name__, key
+
+
+def _device_outputs(lib_device):
+    """A few of each kind, on a device: their values and input gradients."""
+    device = lib_device
+    rng = np.random.default_rng(5)
+    x = microtorch.tensor(rng.standard_normal((2, 4, 4, 4)), device=device, requires_grad=True)
+    flat = x.reshape(8, 16)
+    labels = microtorch.tensor([0, 3, 1, 7, 2, 12, 5, 15], device=device)
+    listed = microtorch.tensor([[1, 9, -1] + [0] * 13] * 8, device=device)
+    pooled, where = F.max_pool2d(x, 2, return_indices=True)
+    outs = [F.multi_margin_loss(flat, labels, p=2), F.multilabel_margin_loss(flat, listed),
+            F.cosine_embedding_loss(flat, flat.flip(0), microtorch.ones(8, device=device)),
+            F.triplet_margin_loss(flat, flat * 2, flat.flip(1), swap=True),
+            F.gaussian_nll_loss(flat, flat.flip(0), flat.exp()),
+            F.poisson_nll_loss(flat, flat.exp(), full=True), F.glu(flat),
+            F.rms_norm(x, (4, 4)), F.local_response_norm(x, 3), F.pixel_shuffle(x, 2),
+            F.pixel_unshuffle(x, 2), F.fold(F.unfold(x, 2, padding=1), 4, 2, padding=1),
+            nn.ReflectionPad2d(1)(x), nn.CircularPad3d(1)(x), F.lp_pool2d(x, 2, 2),
+            F.max_unpool2d(pooled, where, 2), F.pdist(flat), F.rrelu(flat),
+            nn.Softmax2d()(x)]
+    grads = microtorch.autograd.grad(sum((o * o).sum() for o in outs), x)
+    return [host(o) for o in outs] + [host(g) for g in grads]
+
+
+def test_on_the_device_as_on_the_cpu(device):
+    for mine, cpu in zip(_device_outputs(device), _device_outputs('cpu')):
+        np.testing.assert_allclose(mine, cpu, rtol=1e-10, atol=1e-12)
+
+
+def test_random_ones_on_the_device(device):
+    microtorch.manual_seed(0)
+    x = microtorch.randn(4, 5, 6, device=device, dtype=microtorch.float64)
+    for out in (F.alpha_dropout(x, 0.3, True), F.feature_alpha_dropout(x, 0.3, True),
+                F.rrelu(x, training=True), F.gumbel_softmax(x, hard=True)):
+        assert out.device == x.device and out.shape == x.shape
+    assert host(F.gumbel_softmax(x, hard=True).sum(-1)).tolist() == [[1.0] * 5] * 4
