@@ -720,3 +720,43 @@ def test_random_ones_on_the_device(device):
                 F.rrelu(x, training=True), F.gumbel_softmax(x, hard=True)):
         assert out.device == x.device and out.shape == x.shape
     assert host(F.gumbel_softmax(x, hard=True).sum(-1)).tolist() == [[1.0] * 5] * 4
+
+
+# ---- the top-level forms (PyTorch's signatures: a reduction is an int there) ----------------
+
+def _top_level(lib):
+    rng = np.random.default_rng(6)
+    a, b, c = (lib.tensor(rng.standard_normal((3, 4))) for _ in range(3))
+    signs = lib.tensor([1.0, -1.0, 1.0])
+    return [
+        lib.pixel_shuffle(a.reshape(1, 4, 3, 1).expand(1, 4, 3, 2), 2),
+        lib.pixel_unshuffle(a.reshape(1, 1, 3, 4)[..., :2, :], 2), lib.pdist(a, 1),
+        lib.rms_norm(a, [4]), lib.rrelu(a), lib.alpha_dropout(a, 0.5, False),
+        lib.feature_alpha_dropout(a, 0.5, False),
+        lib.cosine_embedding_loss(a, b, signs, 0.1, 0),
+        lib.cosine_embedding_loss(a, b, signs), lib.hinge_embedding_loss(a, signs[:, None]),
+        lib.margin_ranking_loss(a[0], b[0], signs[0], 0.2, 2), lib.triplet_margin_loss(a, b, c),
+        lib.hinge_embedding_loss(a, signs[:, None], 0.5, 7),
+        lib.triplet_margin_loss(a, b, c, 0.0, 1, 1e-3, True, 2),
+        lib.poisson_nll_loss(a, b.exp(), True, True, 1e-8, 1),
+    ]
+
+
+def test_top_level_forms_match_torch(torch):
+    for mine, theirs in zip(_top_level(microtorch), _top_level(torch)):
+        assert tuple(mine.shape) == tuple(theirs.shape)
+        np.testing.assert_allclose(host(mine), theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize('call', [
+    lambda lib: lib.alpha_dropout(lib.ones(2), 1.5, True),
+    lambda lib: lib.feature_alpha_dropout(lib.ones(2, 2), -0.5, True),
+    lambda lib: lib.cosine_embedding_loss(lib.ones(2, 3), lib.ones(2, 3), lib.ones(2), 0.0,
+                                          'mean'),
+])
+def test_top_level_errors_match_torch(call, torch):
+    with pytest.raises(Exception) as expected:
+        call(torch)
+    with pytest.raises(type(expected.value)) as got:
+        call(microtorch)
+    assert str(got.value) == str(expected.value)

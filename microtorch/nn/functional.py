@@ -1873,6 +1873,10 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         raise RuntimeError('margin_ranking_loss : All input tensors should have same dimension '
                            f'but got sizes: input1: {input1.size()}, input2: {input2.size()}, '
                            f'target: {target.size()} ')
+    return _ranking_loss(input1, input2, target, margin, reduction)
+
+
+def _ranking_loss(input1, input2, target, margin, reduction):
     return _reduce_loss((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
