@@ -219,6 +219,36 @@ CASES.update({
 })
 
 
+
+def _in_unit_box(t, reach=1.2):
+    """Grid coordinates from any values: squashed into (-reach, reach)."""
+    return t.tanh() * reach
+
+
+CASES.update({
+    **{f'grid_sample-{mode}-{padding}-{corners}': (
+        ((2, 3, 4, 5), (2, 3, 6, 2)), lambda lib, x, g, mode=mode, padding=padding,
+        corners=corners: lib.nn.functional.grid_sample(x, _in_unit_box(g), mode, padding,
+                                                       corners))
+       for mode in ('bilinear', 'nearest', 'bicubic') for padding in ('zeros', 'border',
+                                                                       'reflection')
+       for corners in (False, True)},
+    **{f'grid_sample-3d-{mode}-{padding}': (
+        ((1, 2, 3, 4, 2), (1, 2, 3, 2, 3)), lambda lib, x, g, mode=mode, padding=padding:
+        lib.nn.functional.grid_sample(x, _in_unit_box(g), mode, padding, align_corners=False))
+       for mode in ('bilinear', 'nearest') for padding in ('zeros', 'border', 'reflection')},
+    'affine_grid': (((2, 2, 3),), lambda lib, t: lib.nn.functional.affine_grid(
+        t, (2, 3, 4, 5), align_corners=False)),
+    'affine_grid-align-corners-3d': (((2, 3, 4),), lambda lib, t:
+                                     lib.nn.functional.affine_grid(t, (2, 1, 3, 2, 4), True)),
+    'affine_grid-then-grid_sample': (((1, 2, 5, 4), (1, 2, 3)), lambda lib, x, t:
+                                     lib.nn.functional.grid_sample(
+                                         x, lib.nn.functional.affine_grid(t * 0.5, (1, 2, 3, 3),
+                                                                          False),
+                                         align_corners=False)),
+})
+
+
 def _case(lib, name, dtype_name):
     shapes, fn = CASES[name]
     rng = np.random.default_rng(3)
@@ -240,6 +270,8 @@ def test_values_and_gradients_match_torch(name, dtype_name, torch):
                                                _case(torch, name, dtype_name))
     tol = dict(rtol=2e-5, atol=2e-6) if dtype_name == 'float32' else dict(rtol=1e-10,
                                                                            atol=1e-12)
+    if dtype_name == 'float32' and 'bicubic' in name:    # 16 taps summed in another order
+        tol = dict(rtol=1e-4, atol=2e-5)
     assert repr(mine.dtype) == repr(theirs.dtype).replace('torch.', 'microtorch.')
     assert tuple(mine.shape) == tuple(theirs.shape)
     np.testing.assert_allclose(host(mine), theirs.detach().numpy(), **tol)
@@ -445,6 +477,9 @@ def error_calls(lib):
     labels = lib.tensor([0, 3, 1])
     rms = nn_.RMSNorm(4)
     pooled, where = F_.max_pool2d(lib.ones(1, 2, 4, 4), 2, return_indices=True)
+    image = lib.ones(2, 3, 4, 5, requires_grad=True)
+    grid = lib.zeros(2, 3, 3, 2, requires_grad=True)
+    theta = lib.ones(2, 2, 3, requires_grad=True)
     return [
         (lambda: F_.multi_margin_loss(x, labels, p=3), [x]),
         (lambda: F_.multi_margin_loss(x, labels, weight=lib.ones(4, 1)), [x]),
@@ -517,6 +552,21 @@ def error_calls(lib):
         (lambda: F_.pdist(v), [v]),
         (lambda: F_.pdist(lib.ones(3, 2, dtype=lib.int64)), []),
         (lambda: F_.pdist(x, -1), [x]),
+        (lambda: F_.grid_sample(image, grid, 'linear'), [image, grid]),
+        (lambda: F_.grid_sample(image, grid, padding_mode='wrap'), [image, grid]),
+        (lambda: F_.grid_sample(image, grid[:1], align_corners=False), [image, grid]),
+        (lambda: F_.grid_sample(image, lib.ones(2, 3, 3, 3), align_corners=False), [image]),
+        (lambda: F_.grid_sample(lib.ones(2, 1, 0, 3), grid, align_corners=False), [grid]),
+        (lambda: F_.grid_sample(image, grid.unsqueeze(-2), align_corners=False), [image, grid]),
+        (lambda: F_.grid_sample(lib.ones(1, 1, 2, 2, 2), lib.ones(1, 1, 1, 1, 3), 'bicubic',
+                                align_corners=False), []),
+        (lambda: F_.grid_sample(image.long(), grid, align_corners=False), [grid]),
+        (lambda: F_.grid_sample(lib.ones(1, 1, 2, 2, 2, dtype=lib.int64),
+                                lib.ones(1, 1, 1, 1, 3), align_corners=False), []),
+        (lambda: F_.affine_grid(theta.long(), (2, 3, 4, 5), False), [theta]),
+        (lambda: F_.affine_grid(theta, (2, 3, 4, 5, 6), False), [theta]),
+        (lambda: F_.affine_grid(theta, (2, 3, 4), False), [theta]),
+        (lambda: F_.affine_grid(theta, (2, 3, 0, 5), False), [theta]),
     ]
 
 
@@ -625,6 +675,27 @@ ERRORS = [
     (RuntimeError, 'pdist only supports 2D tensors, got: 1D'),
     (RuntimeError, 'pdist only supports floating-point dtypes'),
     (RuntimeError, 'pdist only supports non-negative p values'),
+    (ValueError, "nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or "
+     "'bicubic', but got: 'linear'"),
+    (ValueError, "nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', "
+     "or 'reflection', but got: 'wrap'"),
+    (RuntimeError, 'grid_sampler(): expected grid and input to have same batch size, but got '
+     'input with sizes [2, 3, 4, 5] and grid with sizes [1, 3, 3, 2]'),
+    (RuntimeError, 'grid_sampler(): expected grid to have size 2 in last dimension, but got '
+     'grid with sizes [2, 3, 3, 3]'),
+    (RuntimeError, 'grid_sampler(): expected input to have non-empty spatial dimensions, but '
+     'input has sizes [2, 1, 0, 3] with dimension 2 being empty'),
+    (RuntimeError, 'grid_sampler(): expected 4D input and grid with same number of dimensions, '
+     'but got input with sizes [2, 3, 4, 5] and grid with sizes [2, 3, 3, 1, 2]'),
+    (RuntimeError, 'grid_sampler(): bicubic interpolation only supports 4D input'),
+    (NotImplementedError, '"grid_sampler_2d_cpu_kernel_impl" not implemented for \'Long\''),
+    (NotImplementedError, '"grid_sampler3d_cpu" not implemented for \'Long\''),
+    (ValueError, 'Expected theta to have floating point type, but got microtorch.int64'),
+    (ValueError, 'Expected a batch of 3D affine matrices of shape Nx3x4 for size (2, 3, 4, 5, '
+     '6). Got microtorch.Size([2, 2, 3]).'),
+    (NotImplementedError, 'affine_grid only supports 4D and 5D sizes, for 2D and 3D affine '
+     'transforms, respectively. Got size (2, 3, 4).'),
+    (ValueError, 'Expected non-zero, positive output size. Got (2, 3, 0, 5)'),
 ]
 
 
@@ -676,6 +747,11 @@ def _named_outputs(lib):
         'rrelu': F_.rrelu(x, training=True), 'rrelu-eval': F_.rrelu(x),
         'max_unpool2d': F_.max_unpool2d(*F_.max_pool2d(image, 2, return_indices=True), 2),
         'pdist': F_.pdist(x),
+        'affine_grid': F_.affine_grid(x.reshape(2, 2, 3), (2, 1, 2, 2), False),
+        'grid_sample': F_.grid_sample(image, x[:2].reshape(1, 2, 2, 2) * 0.1,
+                                      align_corners=False),
+        'grid_sample-3d': F_.grid_sample(image.unsqueeze(2), x.reshape(1, 2, 2, 1, 3) * 0.1,
+                                         align_corners=True),
     }
 
 
@@ -704,6 +780,10 @@ def _device_outputs(lib_device):
             nn.ReflectionPad2d(1)(x), nn.CircularPad3d(1)(x), F.lp_pool2d(x, 2, 2),
             F.max_unpool2d(pooled, where, 2), F.pdist(flat), F.rrelu(flat),
             nn.Softmax2d()(x)]
+    grid = F.affine_grid(flat[:2, :6].reshape(2, 2, 3), (2, 4, 3, 5), False)
+    outs += [F.grid_sample(x, grid, mode, padding, align_corners=corners)
+             for mode in ('bilinear', 'nearest', 'bicubic')
+             for padding in ('zeros', 'border', 'reflection') for corners in (False, True)]
     grads = microtorch.autograd.grad(sum((o * o).sum() for o in outs), x)
     return [host(o) for o in outs] + [host(g) for g in grads]
 
@@ -760,3 +840,18 @@ def test_top_level_errors_match_torch(call, torch):
     with pytest.raises(type(expected.value)) as got:
         call(microtorch)
     assert str(got.value) == str(expected.value)
+
+
+
+def test_align_corners_warning_points_at_the_caller(torch):
+    for lib in (microtorch, torch):
+        with pytest.warns(UserWarning) as record:
+            lib.nn.functional.affine_grid(lib.zeros(1, 2, 3), (1, 1, 2, 2))
+        with pytest.warns(UserWarning) as record_sample:
+            lib.nn.functional.grid_sample(lib.ones(1, 1, 2, 2), lib.zeros(1, 1, 1, 2))
+        with pytest.warns(UserWarning) as record_unit:
+            lib.nn.functional.affine_grid(lib.zeros(1, 2, 3), (1, 1, 1, 2), True)
+        for caught in (record, record_sample, record_unit):
+            assert caught[0].filename == __file__, lib
+    assert str(record[0].message).startswith('Default grid_sample and affine_grid behavior')
+    assert str(record_unit[0].message).startswith('Since version 1.3.0, affine_grid behavior')

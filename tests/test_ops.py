@@ -1233,6 +1233,39 @@ def pdist_ref(x, p):
     return vector_norm_ref(x[first] - x[second], p, -1)
 
 
+
+def grid_sample_ref(x, grid, align_corners, padding='zeros', nearest=False):
+    """Bilinear (or nearest) reads of x (N, C, H, W) at grid (N, Ho, Wo, 2), loop by loop."""
+    n, c, h, w = x.shape
+    out = np.zeros((n, c) + grid.shape[1:3])
+
+    def source(value, size):
+        pos = (value + 1) / 2 * (size - 1) if align_corners else ((value + 1) * size - 1) / 2
+        return min(max(pos, 0), size - 1) if padding == 'border' else pos
+    for b in range(n):
+        for i, j in np.ndindex(*grid.shape[1:3]):
+            col, row = source(grid[b, i, j, 0], w), source(grid[b, i, j, 1], h)
+            if nearest:
+                taps = [(round(row), round(col), 1.0)]
+            else:
+                r0, c0 = math.floor(row), math.floor(col)
+                taps = [(r0 + dr, c0 + dc, (1 - abs(row - r0 - dr)) * (1 - abs(col - c0 - dc)))
+                        for dr in (0, 1) for dc in (0, 1)]
+            for r, q, weight in taps:
+                if 0 <= r < h and 0 <= q < w:
+                    out[b, :, i, j] += weight * x[b, :, r, q]
+    return out
+
+
+def affine_grid_ref(theta, size, align_corners):
+    def axis(steps):
+        line = np.linspace(-1, 1, steps) if steps > 1 else np.zeros(steps)
+        return line if align_corners else line * (steps - 1) / steps
+    ys, xs = np.meshgrid(axis(size[2]), axis(size[3]), indexing='ij')
+    base = np.stack([xs, ys, np.ones_like(xs)], -1)
+    return np.einsum('hwk,njk->nhwj', base, theta)
+
+
 OPS += [
     Op('cosine_embedding_loss', lambda a, b: nnF(a).cosine_embedding_loss(
         a, b, const(a, [1.0, -1.0, 1.0]), margin=-0.5), (M, M),
@@ -1311,6 +1344,18 @@ OPS += [
          lambda x, p=p: pdist_ref(x, p)) for p in (2.0, 1.0, math.inf)),
     Op('rrelu', lambda x: nnF(x).rrelu(x, 0.1, 0.3), (M,),
        lambda x: np.where(x > 0, x, 0.2 * x), per(nonzero)),
+    Op('grid_sample', lambda x, g: nnF(x).grid_sample(x, g * 0.6, align_corners=False),
+       ((2, 2, 3, 4), (2, 3, 2, 2)), lambda x, g: grid_sample_ref(x, g * 0.6, False)),
+    Op('grid_sample/border_align_corners', lambda x, g: nnF(x).grid_sample(
+        x, g * 0.6, padding_mode='border', align_corners=True), ((1, 2, 3, 4), (1, 2, 3, 2)),
+       lambda x, g: grid_sample_ref(x, g * 0.6, True, 'border')),
+    Op('grid_sample/nearest', lambda x, g: nnF(x).grid_sample(
+        x, g * 0.6, 'nearest', align_corners=False), ((1, 2, 3, 4), (1, 2, 2, 2)),
+       lambda x, g: grid_sample_ref(x, g * 0.6, False, nearest=True)),
+    Op('affine_grid', lambda t: nnF(t).affine_grid(t, (2, 1, 3, 4), False), ((2, 2, 3),),
+       lambda t: affine_grid_ref(t, (2, 1, 3, 4), False)),
+    Op('affine_grid/align_corners', lambda t: nnF(t).affine_grid(t, (1, 1, 2, 3), True),
+       ((1, 2, 3),), lambda t: affine_grid_ref(t, (1, 1, 2, 3), True)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1389,7 +1434,7 @@ NN_MORE_OPS = {'cosine_embedding_loss', 'margin_ranking_loss', 'hinge_embedding_
                'triplet_margin_with_distance_loss', 'gaussian_nll_loss', 'poisson_nll_loss',
                'glu', 'rms_norm', 'local_response_norm', 'pixel_shuffle', 'pixel_unshuffle',
                'unfold', 'fold', 'lp_pool2d', 'lp_pool1d', 'max_unpool2d', 'max_unpool1d',
-               'pdist', 'rrelu'}
+               'pdist', 'rrelu', 'grid_sample', 'affine_grid'}
 REQUIRED_OPS |= NN_MORE_OPS
 REQUIRED_GRADGRAD_OPS |= NN_MORE_OPS
 

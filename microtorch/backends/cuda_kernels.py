@@ -468,6 +468,15 @@ OP_KERNELS = {
     'gumbel_softmax': (('copy', 'log_forward', 'neg_forward', 'add_forward', 'div_forward',
                         'softmax_forward', 'argmax_forward', 'scatter_forward', 'sub_forward'),
                        ('softmax_backward', 'div_forward', 'sum_forward')),
+    # grid_sample: source positions by elementwise ops (reflection: abs, fmod, floor), the
+    # taps by gathers, weighted and summed; affine_grid: a base grid times theta (a bmm)
+    'grid_sample': (('add_forward', 'mul_forward', 'sub_forward', 'div_forward', 'abs_forward',
+                     'fmod_forward', 'floor_forward', 'remainder_forward', 'compare_forward',
+                     'where_forward', 'clamp_forward', 'round_forward', 'copy',
+                     'gather_forward'),
+                    ('gather_backward', 'mul_forward', 'where_forward', 'clamp_backward',
+                     'abs_backward', 'neg_forward', 'div_forward', 'sum_forward')),
+    'affine_grid': (('copy', 'cuBLAS'), ('cuBLAS', 'sum_forward')),
 }
 
 

@@ -4,6 +4,7 @@ signatures, argument checks and errors (import it as F). The nn modules call the
 As in ops/functional.py, every check runs before any op does, so a failed call changes
 nothing; the ops themselves live in ops/elementwise.py, ops/linalg.py and ops/loss.py.
 """
+import itertools
 import math
 import warnings
 
@@ -2495,3 +2496,200 @@ def pdist(input, p=2):
     from ..ops.composite import triu_indices
     first, second = triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
     return (input[first] - input[second]).norm(p, -1)
+
+
+# ---- affine grids and grid sampling: coordinates computed with ops, then gathers ------------
+
+def _warn_align_corners():
+    # stacklevel: here, the function, its grad_fn_named wrapper, then the caller's line
+    warnings.warn('Default grid_sample and affine_grid behavior has changed to '
+                  'align_corners=False since 1.3.0. Please specify align_corners=True if the old '
+                  'behavior is desired. See the documentation of grid_sample for details.',
+                  UserWarning, stacklevel=4)
+
+
+def _grid_axis(steps, align_corners, like):
+    """steps positions spanning [-1, 1] (pixel corners) or the pixel centres within it."""
+    from ..creation import linspace, zeros
+    if steps <= 1:
+        return zeros(steps, dtype=like.dtype, device=like.device)
+    axis = linspace(-1.0, 1.0, steps, dtype=like.dtype, device=like.device)
+    return axis if align_corners else axis * ((steps - 1) / steps)
+
+
+@grad_fn_named('AffineGridGeneratorBackward0')
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid of a batch of affine maps theta (N, 2, 3) for an output of size (N,
+    C, H, W), or (N, 3, 4) for (N, C, D, H, W): each output position's (x, y[, z]) in [-1, 1]
+    coordinates, mapped by theta."""
+    if align_corners is None:
+        _warn_align_corners()
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f'Expected theta to have floating point type, but got {theta.dtype}')
+    dims = len(size) - 2
+    if dims in (2, 3):
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (dims, dims + 1):
+            raise ValueError(f'Expected a batch of {dims}D affine matrices of shape '
+                             f'Nx{dims}x{dims + 1} for size {size}. Got {theta.shape}.')
+    else:
+        raise NotImplementedError('affine_grid only supports 4D and 5D sizes, for 2D and 3D '
+                                  f'affine transforms, respectively. Got size {size}.')
+    spatial = tuple(size[2:])
+    if align_corners and min(spatial) == 1:
+        warnings.warn('Since version 1.3.0, affine_grid behavior has changed for unit-size '
+                      'grids when align_corners=True. This is not an intended use case of '
+                      'affine_grid. See the documentation of affine_grid for details.',
+                      UserWarning, stacklevel=3)
+    elif min(size) <= 0:
+        raise ValueError(f'Expected non-zero, positive output size. Got {size}')
+    from ..creation import ones
+    # (x, y[, z], 1) at every output position, x along the last dim
+    axes = [_grid_axis(n, align_corners, theta) for n in spatial]
+    columns = []
+    for k in range(dims):
+        shape = [1] * dims
+        shape[dims - 1 - k] = spatial[dims - 1 - k]
+        columns.append(axes[dims - 1 - k].reshape(shape).expand(spatial))
+    columns.append(ones(spatial, dtype=theta.dtype, device=theta.device))
+    base = _F.stack(columns, -1).reshape(1, -1, dims + 1).expand(size[0], -1, dims + 1)
+    return base.bmm(theta.transpose(1, 2)).reshape((size[0],) + spatial + (dims,))
+
+
+def _reflect(coords, twice_low, twice_high):
+    """Coordinates reflected about low and high (given doubled) until they fall between."""
+    if twice_low == twice_high:
+        return coords * 0.0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    distance = (coords - low).abs()
+    extra = distance.fmod(span)
+    flips = (distance / span).floor()
+    return _F.where(flips.remainder(2) == 0, extra + low, span - extra + low)
+
+
+def _padded(coords, size, padding_mode, align_corners):
+    """Input positions along a dim of `size` after padding_mode's clipping or reflection
+    ('zeros': left as they are; out-of-range taps read 0)."""
+    if padding_mode == 'reflection':
+        coords = (_reflect(coords, 0, 2 * (size - 1)) if align_corners
+                  else _reflect(coords, -1, 2 * size - 1))
+    if padding_mode in ('border', 'reflection'):
+        coords = coords.clamp(0, size - 1)
+    return coords
+
+
+def _source_coordinates(grid_part, size, align_corners):
+    """grid values in [-1, 1] as (fractional) input positions along a dim of `size`."""
+    if align_corners:
+        return (grid_part + 1) * ((size - 1) / 2)
+    return ((grid_part + 1) * size - 1) / 2
+
+
+def _taps(flat, positions, sizes):
+    """The input values at integer positions (one tensor per spatial dim, each (N, *out)),
+    0 where a position falls outside: a gather from flat (N, C, prod(sizes))."""
+    inside, index = None, None
+    for position, size in zip(positions, sizes):
+        ok = (position >= 0).logical_and(position < size)
+        inside = ok if inside is None else inside.logical_and(ok)
+        safe = position.clamp(0, size - 1)
+        index = safe if index is None else index * size + safe
+    n, channels = flat.shape[:2]
+    out_shape = tuple(index.shape[1:])
+    index = index.reshape(n, 1, -1).to(_dtype.int64).expand(n, channels, index[0].numel())
+    values = flat.gather(2, index).reshape((n, channels) + out_shape)
+    return values.masked_fill(inside.logical_not().unsqueeze(1), 0.0)
+
+
+def _cubic_weights(t):
+    """Keys' cubic convolution (a = -0.75) weights of the four taps around t in [0, 1)."""
+    a = -0.75
+
+    def near(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+@grad_fn_named(lambda input, *args, **kwargs: f'GridSampler{input.ndim - 2}DBackward0')
+def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corners=None):
+    """out[n, c, *p] = input[n, c] read at grid[n, *p] ((x, y[, z]) in [-1, 1], -1 the first
+    pixel's centre, or its outer edge without align_corners): the nearest pixel, the
+    bilinear (trilinear) mix of the 2^d around it, or the bicubic mix of 4 x 4 (4-D only);
+    padding_mode sets what positions outside read."""
+    if mode not in ('bilinear', 'nearest', 'bicubic'):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ('zeros', 'border', 'reflection'):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        _warn_align_corners()
+        align_corners = False
+    shown = f'input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}'
+    if input.shape[:1] != grid.shape[:1]:
+        raise RuntimeError(f'grid_sampler(): expected grid and input to have same batch size, '
+                           f'but got {shown}')
+    dims = input.ndim - 2
+    if grid.shape[-1] != dims:
+        raise RuntimeError(f'grid_sampler(): expected grid to have size {dims} in last '
+                           f'dimension, but got grid with sizes {list(grid.shape)}')
+    for dim in range(2, input.ndim):
+        if input.shape[dim] == 0:
+            raise RuntimeError('grid_sampler(): expected input to have non-empty spatial '
+                               f'dimensions, but input has sizes {list(input.shape)} with '
+                               f'dimension {dim} being empty')
+    wanted = 4 if input.ndim == 4 else 5
+    if input.ndim != wanted or grid.ndim != wanted:
+        raise RuntimeError(f'grid_sampler(): expected {wanted}D input and grid with same number '
+                           f'of dimensions, but got {shown}')
+    if dims == 3 and mode == 'bicubic':
+        raise RuntimeError('grid_sampler(): bicubic interpolation only supports 4D input')
+    _refuse_integers(input, f'grid_sampler_2d_{input.device.type}_kernel_impl' if dims == 2
+                     else f'grid_sampler3d_{input.device.type}')
+    _F.check_same_device(input, grid)
+    if grid.dtype is not input.dtype:
+        raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
+                           f'{_type_name(grid.dtype)}')
+    sizes = tuple(input.shape[2:])
+    flat = input.reshape(input.shape[0], input.shape[1], -1)
+    # grid's last dim is (x, y[, z]): x runs along the input's last dim
+    parts = [grid[..., dims - 1 - k] for k in range(dims)]
+    if mode == 'bicubic':
+        return _bicubic_sample(flat, parts, sizes, padding_mode, align_corners)
+    coords = [_padded(_source_coordinates(part, n, align_corners), n, padding_mode,
+                      align_corners) for part, n in zip(parts, sizes)]
+    if mode == 'nearest':
+        nearest = [c.round() for c in coords]
+        # grid gets PyTorch's zero gradient (rounding's), through an exact zero added
+        zero = sum(r - r.detach() for r in nearest).unsqueeze(1)
+        return _taps(flat, nearest, sizes) + zero
+    lows = [c.floor() for c in coords]
+    fractions = [c - low for c, low in zip(coords, lows)]
+    out = None
+    for corner in itertools.product((0, 1), repeat=dims):
+        weight = None
+        for bit, fraction in zip(corner, fractions):
+            factor = fraction if bit else 1 - fraction
+            weight = factor if weight is None else weight * factor
+        term = _taps(flat, [low + bit for low, bit in zip(lows, corner)], sizes) * \
+            weight.unsqueeze(1)
+        out = term if out is None else out + term
+    return out
+
+
+def _bicubic_sample(flat, parts, sizes, padding_mode, align_corners):
+    """4 x 4 taps around each position, each tap's pixel padded on its own."""
+    coords = [_source_coordinates(part, n, align_corners) for part, n in zip(parts, sizes)]
+    lows = [c.floor() for c in coords]
+    weights = [_cubic_weights(c - low) for c, low in zip(coords, lows)]
+    out = None
+    for i in range(4):
+        for j in range(4):
+            taps = [_padded(low + (k - 1), n, padding_mode, align_corners)
+                    for low, k, n in zip(lows, (i, j), sizes)]
+            term = _taps(flat, taps, sizes) * (weights[0][i] * weights[1][j]).unsqueeze(1)
+            out = term if out is None else out + term
+    return out
