@@ -249,6 +249,43 @@ CASES.update({
 })
 
 
+
+CASES.update({
+    'conv3d': (((1, 2, 5, 6, 4),), lambda lib, x: _seeded(lib, lib.nn.Conv3d(
+        2, 4, (2, 3, 2), (1, 2, 1), 1, (2, 1, 1), groups=2, dtype=x.dtype))(x)),
+    'conv3d-same-reflect-unbatched': (((2, 4, 4, 4),), lambda lib, x: _seeded(lib, lib.nn.Conv3d(
+        2, 3, 3, padding='same', padding_mode='reflect', dtype=x.dtype))(x)),
+    'conv3d-circular': (((1, 1, 3, 4, 5),), lambda lib, x: _seeded(lib, lib.nn.Conv3d(
+        1, 2, 2, padding=(1, 0, 1), padding_mode='circular', bias=False, dtype=x.dtype))(x)),
+    'conv3d-functional': (((2, 3, 4, 4, 4), (2, 3, 2, 2, 2), (2,)), lambda lib, x, w, b:
+                          lib.nn.functional.conv3d(x, w, b, stride=2)),
+    'max_pool3d': (((2, 3, 5, 6, 7),), lambda lib, x: lib.nn.MaxPool3d(
+        (2, 3, 2), (1, 2, 2), (1, 1, 0), (2, 1, 1), ceil_mode=True)(x)),
+    'max_pool3d-unbatched': (((2, 4, 4, 4),), lambda lib, x: lib.nn.functional.max_pool3d(x, 2)),
+    'avg_pool3d': (((2, 3, 5, 6, 7),), lambda lib, x: lib.nn.AvgPool3d(
+        (2, 3, 2), (1, 2, 2), (1, 1, 0), ceil_mode=True, count_include_pad=False)(x)),
+    'avg_pool3d-count-pad-unbatched': (((2, 4, 5, 3),), lambda lib, x:
+                                       lib.nn.functional.avg_pool3d(x, 2, 1, 1)),
+    'avg_pool3d-divisor': (((1, 2, 4, 4, 4),), lambda lib, x: lib.nn.AvgPool3d(
+        2, divisor_override=3)(x)),
+    'adaptive_avg_pool3d': (((2, 3, 5, 6, 7),), lambda lib, x: lib.nn.AdaptiveAvgPool3d(
+        (2, None, 4))(x)),
+    'adaptive_avg_pool3d-unbatched': (((2, 3, 4, 5),), lambda lib, x:
+                                      lib.nn.functional.adaptive_avg_pool3d(x, 2)),
+    'adaptive_max_pool3d': (((2, 3, 5, 6, 7),), lambda lib, x: lib.nn.AdaptiveMaxPool3d(
+        (2, 3, 4))(x)),
+    'adaptive_max_pool3d-unbatched-none': (((2, 3, 4, 5),), lambda lib, x:
+                                           lib.nn.functional.adaptive_max_pool3d(
+                                               x, (None, 3, 2))),
+    'batch_norm3d': (((2, 3, 2, 3, 4),), lambda lib, x: _seeded(lib, lib.nn.BatchNorm3d(
+        3, dtype=x.dtype))(x)),
+    'instance_norm3d': (((2, 3, 2, 3, 4),), lambda lib, x: _seeded(lib, lib.nn.InstanceNorm3d(
+        3, affine=True, dtype=x.dtype))(x)),
+    'instance_norm3d-unbatched': (((3, 2, 3, 4),), lambda lib, x: lib.nn.InstanceNorm3d(3)(x)),
+    'dropout3d-eval': (((2, 3, 2, 2, 2),), lambda lib, x: lib.nn.Dropout3d().eval()(x) * 3),
+})
+
+
 def _case(lib, name, dtype_name):
     shapes, fn = CASES[name]
     rng = np.random.default_rng(3)
@@ -305,6 +342,13 @@ def _modules(lib):
         nn_.FeatureAlphaDropout(0.3), nn_.RReLU(), nn_.RReLU(0.1, 0.3, True),
         nn_.LPPool2d(2, 3), nn_.LPPool2d(1.5, (2, 3), (1, 2), True), nn_.LPPool1d(3, 2),
         nn_.MaxUnpool2d(2), nn_.MaxUnpool2d((2, 3), 1, (1, 0)), nn_.MaxUnpool1d(3, 2, 1),
+        nn_.Conv3d(2, 4, 3), nn_.Conv3d(2, 4, (1, 2, 3), stride=2, padding=1, dilation=(1, 1, 2),
+                                        groups=2, bias=False, padding_mode='reflect'),
+        nn_.MaxPool3d(2), nn_.MaxPool3d((1, 2, 3), 2, 1, 2, True, True), nn_.AvgPool3d(2),
+        nn_.AvgPool3d((1, 2, 3), 2, 0, True, False, 3), nn_.AdaptiveAvgPool3d((2, None, 3)),
+        nn_.AdaptiveMaxPool3d(2, True), nn_.BatchNorm3d(3), nn_.BatchNorm3d(3, affine=False),
+        nn_.InstanceNorm3d(3), nn_.InstanceNorm3d(3, affine=True, track_running_stats=True),
+        nn_.Dropout3d(0.2), nn_.Dropout3d(inplace=True),
     ]
 
 
@@ -313,7 +357,9 @@ SETTINGS = ('reduction', 'margin', 'p', 'eps', 'swap', 'full', 'log_input', 'dim
             'normalized_shape', 'elementwise_affine', 'size', 'alpha', 'beta', 'k',
             'upscale_factor', 'downscale_factor', 'output_size', 'kernel_size', 'dilation',
             'padding', 'stride', 'value', 'inplace', 'lower', 'upper', 'norm_type',
-            'ceil_mode')
+            'ceil_mode', 'in_channels', 'out_channels', 'groups', 'padding_mode',
+            'return_indices', 'count_include_pad', 'divisor_override', 'num_features',
+            'momentum', 'affine', 'track_running_stats')
 
 
 def test_modules_list_and_keep_state_as_torch(torch):
@@ -480,6 +526,8 @@ def error_calls(lib):
     image = lib.ones(2, 3, 4, 5, requires_grad=True)
     grid = lib.zeros(2, 3, 3, 2, requires_grad=True)
     theta = lib.ones(2, 2, 3, requires_grad=True)
+    volume = lib.ones(1, 2, 4, 5, 6, requires_grad=True)
+    norm3d = nn_.BatchNorm3d(3)
     return [
         (lambda: F_.multi_margin_loss(x, labels, p=3), [x]),
         (lambda: F_.multi_margin_loss(x, labels, weight=lib.ones(4, 1)), [x]),
@@ -567,6 +615,37 @@ def error_calls(lib):
         (lambda: F_.affine_grid(theta, (2, 3, 4, 5, 6), False), [theta]),
         (lambda: F_.affine_grid(theta, (2, 3, 4), False), [theta]),
         (lambda: F_.affine_grid(theta, (2, 3, 0, 5), False), [theta]),
+        (lambda: F_.max_pool3d(volume, (2, 2)), [volume]),
+        (lambda: F_.max_pool3d(volume, 2, (1, 2)), [volume]),
+        (lambda: F_.max_pool3d(volume, 2, padding=(1, 1)), [volume]),
+        (lambda: F_.max_pool3d(volume, 2, dilation=(1, 2)), [volume]),
+        (lambda: F_.max_pool3d(volume[0, 0], 2), [volume]),
+        (lambda: F_.max_pool3d(volume, 0), [volume]),
+        (lambda: F_.max_pool3d(volume, 2, padding=-1), [volume]),
+        (lambda: F_.max_pool3d(volume, 0, 1), [volume]),
+        (lambda: F_.max_pool3d(volume, 2, dilation=0), [volume]),
+        (lambda: F_.max_pool3d(lib.ones(1, 0, 2, 2, 2), 1), []),
+        (lambda: F_.max_pool3d(lib.ones(1, 1, 1, 1, 1), 2), []),
+        (lambda: F_.avg_pool3d(volume, (2, 2)), [volume]),
+        (lambda: F_.avg_pool3d(volume, 2, (1, 2)), [volume]),
+        (lambda: F_.avg_pool3d(volume, 2, padding=(1, 2)), [volume]),
+        (lambda: F_.avg_pool3d(volume, 2, divisor_override=0), [volume]),
+        (lambda: F_.avg_pool3d(lib.ones(1, 0, 2, 2, 2), 1), []),
+        (lambda: F_.avg_pool3d(lib.ones(1, 1, 1, 1, 1), 2, padding=1), []),
+        (lambda: F_.adaptive_avg_pool3d(volume[0, 0], 2), [volume]),
+        (lambda: F_.adaptive_avg_pool3d(volume, (2, 2)), [volume]),
+        (lambda: F_.adaptive_avg_pool3d(lib.ones(1, 1, 0, 2, 2), 2), []),
+        (lambda: F_.adaptive_avg_pool3d(volume, -1), [volume]),
+        (lambda: F_.adaptive_avg_pool3d(volume.long(), 2), [volume]),
+        (lambda: F_.adaptive_max_pool3d(volume[0, 0], 2), [volume]),
+        (lambda: F_.adaptive_max_pool3d(volume, (2, 2)), [volume]),
+        (lambda: F_.adaptive_max_pool3d(lib.ones(1, 1, 0, 2, 2), 2), []),
+        (lambda: F_.adaptive_max_pool3d(volume, -1), [volume]),
+        (lambda: F_.adaptive_max_pool3d(volume.long(), 2), [volume]),
+        (lambda: F_.conv3d(volume[0, 0], lib.ones(4, 2, 3, 3, 3)), [volume]),
+        (lambda: F_.conv3d(volume, lib.ones(4, 2, 5, 3, 3)), [volume]),
+        (lambda: norm3d(lib.ones(2, 3, 3, 3)), [norm3d]),
+        (lambda: lib.nn.InstanceNorm3d(2)(lib.ones(2, 3, 3)), []),
     ]
 
 
@@ -696,6 +775,50 @@ ERRORS = [
     (NotImplementedError, 'affine_grid only supports 4D and 5D sizes, for 2D and 3D affine '
      'transforms, respectively. Got size (2, 3, 4).'),
     (ValueError, 'Expected non-zero, positive output size. Got (2, 3, 0, 5)'),
+    (RuntimeError, 'max_pool3d: kernel_size must either be a single int, or a tuple of three '
+     'ints'),
+    (RuntimeError, 'max_pool3d: stride must either be omitted, a single int, or a tuple of '
+     'three ints'),
+    (RuntimeError, 'max_pool3d: padding must either be a single int, or a tuple of three ints'),
+    (RuntimeError, 'max_pool3d: dilation must be either a single int, or a tuple of three ints'),
+    (RuntimeError, 'non-empty 4D or 5D (batch mode) tensor expected for input'),
+    (RuntimeError, 'stride should not be zero'),
+    (RuntimeError, 'pad must be non-negative, but got pad: -1'),
+    (RuntimeError, 'kernel size should be greater than zero, but got kT: 0 kH: 0 kW: 0'),
+    (RuntimeError, 'dilation should be greater than zero, but got dilationT: 0 dilationH: 0 '
+     'dilationW: 0'),
+    (RuntimeError, "max_pool3d_with_indices_out_cpu_template(): Expected input's non-batch "
+     'dimensions to have positive length, but input has a shape of [1, 0, 2, 2, 2] and '
+     'non-batch dimension 0 has length zero!'),
+    (RuntimeError, 'Given input size: (1x1x1x1). Calculated output size: (1x0x0x0). Output size '
+     'is too small'),
+    (RuntimeError, 'avg_pool3d: kernel_size must be a single int, or a tuple of three ints'),
+    (RuntimeError, 'avg_pool3d: stride must be omitted, a single int, or a tuple of three ints'),
+    (RuntimeError, 'avg_pool3d: padding must be a single int, or a tuple of three ints'),
+    (RuntimeError, 'divisor must be not zero'),
+    (RuntimeError, "avg_pool3d(): Expected input's non-batch dimensions to have positive "
+     'length, but input has a shape of [1, 0, 2, 2, 2] and non-batch dimension 0 has length '
+     'zero!'),
+    (RuntimeError, 'input image (T: 1 H: 1 W: 1) smaller than kernel size (kT: 2 kH: 2 kW: 2)'),
+    (RuntimeError, 'adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got [4, 5, 6]'),
+    (RuntimeError, 'adaptive_avg_pool3d: output_size must be 3'),
+    (RuntimeError, 'adaptive_avg_pool3d(): Expected input to have non-zero size for non-batch '
+     'dimensions, but input has sizes [1, 1, 0, 2, 2] with dimension 2 being empty'),
+    (RuntimeError, 'adaptive_avg_pool3d: elements of output_size must be greater than or equal '
+     'to 0 but received {-1, -1,-1}'),
+    (NotImplementedError, '"adaptive_avg_pool3d_cpu" not implemented for \'Long\''),
+    (RuntimeError, 'adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: [4, 5, 6]'),
+    (RuntimeError, 'adaptive_max_pool3d(): internal error: output_size.size() must be 3'),
+    (RuntimeError, 'adaptive_max_pool3d(): Expected input to have non-zero size for non-batch '
+     'dimensions, but input has sizes [1, 1, 0, 2, 2] with dimension 2 being empty'),
+    (RuntimeError, 'Trying to create tensor with negative dimension -1: [1, 2, -1, -1, -1]'),
+    (NotImplementedError, '"adaptive_max_pool3d_cpu" not implemented for \'Long\''),
+    (RuntimeError, 'Expected 4D (unbatched) or 5D (batched) input to conv3d, but got input of '
+     'size: [4, 5, 6]'),
+    (RuntimeError, 'Calculated padded input size per channel: (4 x 5 x 6). Kernel size: (5 x 3 '
+     "x 3). Kernel size can't be greater than actual input size"),
+    (ValueError, 'expected 5D input (got 4D input)'),
+    (ValueError, 'expected 4D or 5D input (got 3D input)'),
 ]
 
 
@@ -784,6 +907,14 @@ def _device_outputs(lib_device):
     outs += [F.grid_sample(x, grid, mode, padding, align_corners=corners)
              for mode in ('bilinear', 'nearest', 'bicubic')
              for padding in ('zeros', 'border', 'reflection') for corners in (False, True)]
+    volume = x.unsqueeze(0)
+    weight = microtorch.tensor(rng.standard_normal((3, 2, 2, 2, 2)), device=device)
+    outs += [F.conv3d(volume, weight, padding=1), F.max_pool3d(volume, 2, 1, 1),
+             F.max_pool3d(volume, 2, return_indices=True)[1].double(),
+             F.avg_pool3d(volume, 2, 1, 1, ceil_mode=True, count_include_pad=False),
+             F.adaptive_avg_pool3d(volume, (3, 2, 3)), F.adaptive_max_pool3d(volume, 3),
+             nn.BatchNorm3d(2, dtype=microtorch.float64).to(device)(volume),
+             nn.InstanceNorm3d(2)(volume)]
     grads = microtorch.autograd.grad(sum((o * o).sum() for o in outs), x)
     return [host(o) for o in outs] + [host(g) for g in grads]
 
@@ -855,3 +986,58 @@ def test_align_corners_warning_points_at_the_caller(torch):
             assert caught[0].filename == __file__, lib
     assert str(record[0].message).startswith('Default grid_sample and affine_grid behavior')
     assert str(record_unit[0].message).startswith('Since version 1.3.0, affine_grid behavior')
+
+
+
+def _pool3d_indices(lib):
+    x = lib.tensor(np.random.default_rng(8).standard_normal((2, 3, 5, 6, 7)))
+    return [lib.nn.functional.max_pool3d(x, (2, 3, 2), (1, 2, 2), (1, 1, 0), (2, 1, 1), True,
+                                         True)[1],
+            lib.nn.MaxPool3d(2, return_indices=True)(x[0])[1],
+            lib.nn.functional.adaptive_max_pool3d(x, (2, 3, 4), True)[1],
+            lib.nn.AdaptiveMaxPool3d((None, 2, 3), True)(x[0])[1]]
+
+
+def test_3d_max_pool_indices_match_torch(torch):
+    for mine, theirs in zip(_pool3d_indices(microtorch), _pool3d_indices(torch)):
+        assert mine.dtype is microtorch.int64
+        np.testing.assert_array_equal(host(mine), theirs.numpy())
+
+
+def test_3d_layers_train_as_torch(torch):
+    """BatchNorm3d's running statistics and a Conv3d's parameter gradients after a step."""
+    results = []
+    for lib in (microtorch, torch):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Conv3d(2, 3, 2, dtype=lib.float64),
+                                  lib.nn.BatchNorm3d(3, dtype=lib.float64),
+                                  lib.nn.MaxPool3d(2), lib.nn.Flatten())
+        _seeded(lib, model)
+        x = lib.tensor(np.random.default_rng(9).standard_normal((2, 2, 5, 5, 5)))
+        model(x).sum().backward()
+        results.append([host(v) if lib is microtorch else v.detach().numpy()
+                        for v in list(model.state_dict().values()) +
+                        [p.grad for p in model.parameters()]])
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_dropout3d_drops_whole_channels():
+    microtorch.manual_seed(7)
+    x = microtorch.ones(30, 20, 2, 2, 2)
+    values = host(nn.Dropout3d(0.5).train()(x))
+    per_channel = values.reshape(30, 20, -1)
+    assert ((per_channel == 0).all(-1) | (per_channel == 2).all(-1)).all()
+    assert 0.4 < (per_channel[..., 0] == 0).mean() < 0.6
+    unbatched = host(F.dropout3d(microtorch.ones(20, 2, 2, 2), 0.5)).reshape(20, -1)
+    assert ((unbatched == 0).all(-1) | (unbatched == 2).all(-1)).all()
+
+
+def test_dropout3d_warns_as_torch_about_other_ranks(torch):
+    messages = []
+    for lib in (microtorch, torch):
+        with pytest.warns(UserWarning) as record:
+            lib.nn.functional.dropout3d(lib.ones(2, 3, 3), 0.5)
+        messages.append(str(record[0].message))
+        assert record[0].filename == __file__
+    assert messages[0] == messages[1]

@@ -1266,6 +1266,20 @@ def affine_grid_ref(theta, size, align_corners):
     return np.einsum('hwk,njk->nhwj', base, theta)
 
 
+
+def conv3d_ref(x, w, b, stride, padding):
+    """3-D cross-correlation by loops over the kernel offsets, in float64."""
+    x = np.pad(x, ((0, 0), (0, 0)) + ((padding, padding),) * 3)
+    kd, kh, kw = w.shape[2:]
+    outs = [(n - k) // stride + 1 for n, k in zip(x.shape[2:], (kd, kh, kw))]
+    out = np.zeros((x.shape[0], w.shape[0]) + tuple(outs))
+    for i, j, k in np.ndindex(kd, kh, kw):
+        patch = x[:, :, i:i + stride * outs[0]:stride, j:j + stride * outs[1]:stride,
+                  k:k + stride * outs[2]:stride]
+        out += np.einsum('ncdhw,oc->nodhw', patch, w[:, :, i, j, k])
+    return out + (0 if b is None else b.reshape(1, -1, 1, 1, 1))
+
+
 OPS += [
     Op('cosine_embedding_loss', lambda a, b: nnF(a).cosine_embedding_loss(
         a, b, const(a, [1.0, -1.0, 1.0]), margin=-0.5), (M, M),
@@ -1356,6 +1370,18 @@ OPS += [
        lambda t: affine_grid_ref(t, (2, 1, 3, 4), False)),
     Op('affine_grid/align_corners', lambda t: nnF(t).affine_grid(t, (1, 1, 2, 3), True),
        ((1, 2, 3),), lambda t: affine_grid_ref(t, (1, 1, 2, 3), True)),
+    Op('conv3d', lambda x, w, b: nnF(x).conv3d(x, w, b, stride=2, padding=1),
+       ((2, 2, 3, 4, 3), (3, 2, 2, 2, 2), (3,)),
+       lambda x, w, b: conv3d_ref(x, w, b, 2, 1)),
+    Op('max_pool3d', lambda x: nnF(x).max_pool3d(x, 2), ((1, 2, 4, 2, 4),),
+       lambda x: x.reshape(1, 2, 2, 2, 1, 2, 2, 2).max((3, 5, 7)), distinct),
+    Op('avg_pool3d', lambda x: nnF(x).avg_pool3d(x, (2, 1, 2)), ((2, 2, 4, 3, 4),),
+       lambda x: x.reshape(2, 2, 2, 2, 3, 1, 2, 2).mean((3, 5, 7))),
+    Op('adaptive_avg_pool3d', lambda x: nnF(x).adaptive_avg_pool3d(x, (2, 1, 3)),
+       ((2, 1, 4, 3, 6),), lambda x: x.reshape(2, 1, 2, 2, 1, 3, 3, 2).mean((3, 5, 7))),
+    Op('adaptive_max_pool3d', lambda x: nnF(x).adaptive_max_pool3d(x, (1, 2, 2)),
+       ((1, 2, 2, 4, 2),), lambda x: x.reshape(1, 2, 1, 2, 2, 2, 2, 1).max((3, 5, 7)),
+       distinct),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1434,7 +1460,8 @@ NN_MORE_OPS = {'cosine_embedding_loss', 'margin_ranking_loss', 'hinge_embedding_
                'triplet_margin_with_distance_loss', 'gaussian_nll_loss', 'poisson_nll_loss',
                'glu', 'rms_norm', 'local_response_norm', 'pixel_shuffle', 'pixel_unshuffle',
                'unfold', 'fold', 'lp_pool2d', 'lp_pool1d', 'max_unpool2d', 'max_unpool1d',
-               'pdist', 'rrelu', 'grid_sample', 'affine_grid'}
+               'pdist', 'rrelu', 'grid_sample', 'affine_grid', 'conv3d', 'max_pool3d',
+               'avg_pool3d', 'adaptive_avg_pool3d', 'adaptive_max_pool3d'}
 REQUIRED_OPS |= NN_MORE_OPS
 REQUIRED_GRADGRAD_OPS |= NN_MORE_OPS
 

@@ -477,6 +477,15 @@ OP_KERNELS = {
                     ('gather_backward', 'mul_forward', 'where_forward', 'clamp_backward',
                      'abs_backward', 'neg_forward', 'div_forward', 'sum_forward')),
     'affine_grid': (('copy', 'cuBLAS'), ('cuBLAS', 'sum_forward')),
+    # the 3-d layers: the n-d window gather of conv2d and the pools, the adaptive average
+    # pools' matmuls, one per dim
+    'conv3d': (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward')),
+    'max_pool3d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
+                   ('gather_backward', 'index_backward')),
+    'avg_pool3d': (('copy', 'sum_forward', 'div_forward'), ('div_forward', 'index_backward')),
+    'adaptive_avg_pool3d': (('view', 'copy', 'cuBLAS'), ('cuBLAS', 'sum_forward', 'view')),
+    'adaptive_max_pool3d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
+                            ('gather_backward', 'index_backward')),
 }
 
 

@@ -30,6 +30,8 @@ from .modules import (GLU, RReLU, Softmax2d, RMSNorm, LocalResponseNorm, PixelSh
                       ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                       ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d, AlphaDropout,
                       FeatureAlphaDropout, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)
+from .modules import (Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d,
+                      BatchNorm3d, InstanceNorm3d, Dropout3d)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -57,3 +59,5 @@ __all__ += ['GLU', 'RReLU', 'Softmax2d', 'RMSNorm', 'LocalResponseNorm', 'PixelS
             'ReflectionPad2d', 'ReflectionPad3d', 'ReplicationPad1d', 'ReplicationPad2d',
             'ReplicationPad3d', 'CircularPad1d', 'CircularPad2d', 'CircularPad3d', 'AlphaDropout',
             'FeatureAlphaDropout', 'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d']
+__all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool3d',
+            'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']

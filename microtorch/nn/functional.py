@@ -877,18 +877,20 @@ def _pair(value, name):
 
 
 def _windows(x, kernel, stride, dilation):
-    """x (N, C, H, W) -> its windows (N, C, H_out, W_out, kh, kw) by one gather (the windows
+    """x (N, C, *sizes) -> its windows (N, C, *out_sizes, *kernel) by one gather (the windows
     overlap: the gather's backward adds their gradients up)."""
     from ..creation import arange
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    height, width = x.shape[2], x.shape[3]
-    out_h = (height - dh * (kh - 1) - 1) // sh + 1
-    out_w = (width - dw * (kw - 1) - 1) // sw + 1
-    rows = (arange(out_h, device=x.device) * sh).reshape(out_h, 1, 1, 1) + \
-        (arange(kh, device=x.device) * dh).reshape(1, kh, 1, 1)
-    cols = (arange(out_w, device=x.device) * sw).reshape(1, 1, out_w, 1) + \
-        (arange(kw, device=x.device) * dw).reshape(1, 1, 1, kw)
-    return x[:, :, rows, cols].permute(0, 1, 2, 4, 3, 5)
+    dims = len(kernel)
+    positions = []
+    for d, (n, k, s, dil) in enumerate(zip(x.shape[2:], kernel, stride, dilation)):
+        count = (n - dil * (k - 1) - 1) // s + 1
+        starts = [1] * (2 * dims)
+        starts[d] = count
+        offsets = [1] * (2 * dims)
+        offsets[dims + d] = k
+        positions.append((arange(count, device=x.device) * s).reshape(starts) +
+                         (arange(k, device=x.device) * dil).reshape(offsets))
+    return x[(slice(None), slice(None)) + tuple(positions)]
 
 
 def _batched(input, name, dims=4):
@@ -911,8 +913,8 @@ def _same_padding(kernel, dilation):
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
-    """conv1d (dims 1) and conv2d (dims 2): checks worded for the caller's dims, then the 1-d
-    case runs as 2-d with a height of 1."""
+    """conv1d, conv2d and conv3d (dims 1, 2, 3): checks worded for the caller's dims, then the
+    1-d case runs as 2-d with a height of 1."""
     x, unbatched = _batched(input, f'conv{dims}d', dims + 2)
     # PyTorch sizes the window arguments by the weight before it compares the two
     weight_dims = max(weight.ndim - 2, 1)
@@ -949,17 +951,17 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     if dims == 1:                                # (N, C, L) as (N, C, 1, L)
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         kernel, stride, dilation = (1,) + kernel, (1,) + stride, (1,) + dilation
-    kh, kw = kernel
-    windows = _windows(x, kernel, stride, dilation)           # (N, C, Ho, Wo, kh, kw)
-    n, _, out_h, out_w = windows.shape[:4]
-    # (N, C, Ho, Wo, kh, kw) -> (G, N, Ho * Wo, C / G * kh * kw), one matmul per group
-    columns = windows.reshape(n, groups, group_channels, out_h * out_w, kh * kw)
-    columns = columns.permute(1, 0, 3, 2, 4).reshape(groups, n, out_h * out_w, -1)
+    windows = _windows(x, kernel, stride, dilation)           # (N, C, *outs, *kernel)
+    n, outs = windows.shape[0], tuple(windows.shape[2:2 + len(kernel)])
+    positions, taps = math.prod(outs), math.prod(kernel)
+    # (N, C, *outs, *kernel) -> (G, N, positions, C / G * taps), one matmul per group
+    columns = windows.reshape(n, groups, group_channels, positions, taps)
+    columns = columns.permute(1, 0, 3, 2, 4).reshape(groups, n, positions, -1)
     kernels = weight.reshape(groups, 1, out_channels // groups, -1).transpose(-1, -2)
-    out = columns @ kernels                                   # (G, N, Ho * Wo, O / G)
-    out = out.permute(1, 0, 3, 2).reshape(n, out_channels, out_h, out_w)
+    out = columns @ kernels                                   # (G, N, positions, O / G)
+    out = out.permute(1, 0, 3, 2).reshape((n, out_channels) + outs)
     if bias is not None:
-        out = out + bias.reshape(1, -1, 1, 1)
+        out = out + bias.reshape((1, -1) + (1,) * len(outs))
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
@@ -977,6 +979,12 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D cross-correlation over (N, C, D, H, W) or (C, D, H, W) inputs, weight
+    (out_channels, in_channels / groups, kd, kh, kw): windows by one gather, one matmul."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+
+
 def _pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
     """PyTorch's pooled length; ceil_mode keeps a last, partial window when it starts inside
     the input or its left padding."""
@@ -990,7 +998,7 @@ def _pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
 def _ceil_overhang(x, kernel, stride, padding, dilation, ceil_mode):
     """How far ceil_mode's last windows reach past the padded input, per spatial dim."""
     if not ceil_mode:
-        return (0, 0)
+        return (0,) * len(kernel)
     return tuple(max((_pool_out_size(n, k, s, p, d, True) - 1) * s + d * (k - 1) + 1
                      - (n + 2 * p), 0)
                  for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
@@ -1001,12 +1009,70 @@ def _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode=False):
         if p * 2 > d * (k - 1) + 1:
             raise RuntimeError(f'pad should be at most half of effective kernel size, but got '
                                f'pad={p}, kernel_size={k} and dilation={d}')
-    channels, height, width = x.shape[1:]
     sizes = [_pool_out_size(n, k, s, p, d, ceil_mode) for n, p, d, k, s in
-             zip((height, width), padding, dilation, kernel, stride)]
+             zip(x.shape[2:], padding, dilation, kernel, stride)]
     if min(sizes) < 1:
-        raise RuntimeError(f'Given input size: ({channels}x{height}x{width}). Calculated output '
-                           f'size: ({channels}x{sizes[0]}x{sizes[1]}). Output size is too small')
+        given = 'x'.join(map(str, x.shape[1:]))
+        got = 'x'.join(map(str, [x.shape[1]] + sizes))
+        raise RuntimeError(f'Given input size: ({given}). Calculated output size: ({got}). '
+                           'Output size is too small')
+
+
+def _pool_padding(padding, overhang):
+    """F.pad's amounts (last dim first): padding on both sides, ceil_mode's overhang after."""
+    return [amount for p, e in reversed(list(zip(padding, overhang))) for amount in (p, p + e)]
+
+
+def _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices):
+    """The max of each window of a batched (N, C, *sizes) input, -inf padding; with
+    return_indices, also where each came from as an index into the input's flattened
+    spatial dims."""
+    from ..creation import arange
+    dims = len(kernel)
+    amounts = _pool_padding(padding, _ceil_overhang(x, kernel, stride, padding, dilation,
+                                                     ceil_mode))
+    padded = pad(x, amounts, value=-math.inf) if any(amounts) else x
+    windows = _windows(padded, kernel, stride, dilation)
+    lead = tuple(windows.shape[:2 + dims])
+    values, where_in = windows.reshape(lead + (-1,)).max(-1)
+    if not return_indices:
+        return values
+    flat, rest, step = None, where_in, 1
+    for d in reversed(range(dims)):            # the window offsets, last dim first
+        offset, rest = rest % kernel[d], rest // kernel[d]
+        shape = (lead[2 + d],) + (1,) * (dims - 1 - d)
+        position = (arange(lead[2 + d], device=x.device).reshape(shape) * stride[d]
+                    + offset * dilation[d] - padding[d])
+        flat = position * step if flat is None else flat + position * step
+        step *= x.shape[2 + d]
+    return values, flat
+
+
+def _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """The mean of each window of a batched (N, C, *sizes) input; zero padding counts in the
+    mean unless count_include_pad is False (ceil_mode's overhang past the padding never
+    counts); divisor_override replaces the count."""
+    from ..creation import ones
+    dims = len(kernel)
+    unit = (1,) * dims
+    overhang = _ceil_overhang(x, kernel, stride, padding, unit, ceil_mode)
+    amounts = _pool_padding(padding, overhang)
+    padded = pad(x, amounts) if any(amounts) else x
+    window_dims = tuple(range(-dims, 0))
+    total = _windows(padded, kernel, stride, unit).sum(window_dims)
+    if divisor_override:
+        return total / divisor_override
+    if not any(overhang) and (count_include_pad or not any(padding)):
+        return total / math.prod(kernel)
+    # count what the mean takes in of each window
+    sizes = tuple(x.shape[2:])
+    if count_include_pad:
+        counted = pad(ones((1, 1) + tuple(n + 2 * p for n, p in zip(sizes, padding)),
+                           dtype=x.dtype, device=x.device),
+                      _pool_padding((0,) * dims, overhang))
+    else:
+        counted = pad(ones((1, 1) + sizes, dtype=x.dtype, device=x.device), amounts)
+    return total / _windows(counted, kernel, stride, unit).sum(window_dims)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -1018,27 +1084,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
     padding, dilation = _pair(padding, 'padding'), _pair(dilation, 'dilation')
     _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode)
-    (ph, pw), (eh, ew) = padding, _ceil_overhang(x, kernel, stride, padding, dilation, ceil_mode)
-    padded = pad(x, (pw, pw + ew, ph, ph + eh), value=-math.inf) if ph or pw or eh or ew else x
-    windows = _windows(padded, kernel, stride, dilation)
-    n, c, out_h, out_w = windows.shape[:4]
-    values, where_in = windows.reshape(n, c, out_h, out_w, -1).max(-1)
-    out = [values.squeeze(0) if unbatched else values]
-    if return_indices:
-        from ..creation import arange
-        a, b = where_in // kernel[1], where_in % kernel[1]
-        rows = arange(out_h, device=x.device).reshape(-1, 1) * stride[0] + a * dilation[0] - ph
-        cols = arange(out_w, device=x.device) * stride[1] + b * dilation[1] - pw
-        flat = rows * x.shape[3] + cols
-        out.append(flat.squeeze(0) if unbatched else flat)
-    return tuple(out) if return_indices else out[0]
+    out = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices)
+    if not unbatched:
+        return out
+    return tuple(t.squeeze(0) for t in out) if return_indices else out.squeeze(0)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """The mean of each window; zero padding counts in the mean unless count_include_pad is
-    False (ceil_mode's overhang past the padding never counts); divisor_override replaces the
-    count."""
+    """The mean of each window (see _avg_pool)."""
     x, unbatched = _batched(input, 'avg_pool2d')
     kernel = _pair(kernel_size, 'kernel_size')
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
@@ -1046,24 +1100,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     if 0 in stride:
         raise RuntimeError('stride should not be zero')
     _pool_shape_check(x, kernel, stride, padding, (1, 1), ceil_mode)
-    (ph, pw), (eh, ew) = padding, _ceil_overhang(x, kernel, stride, padding, (1, 1), ceil_mode)
-    padded = pad(x, (pw, pw + ew, ph, ph + eh)) if ph or pw or eh or ew else x
-    windows = _windows(padded, kernel, stride, (1, 1))
-    total = windows.sum((-2, -1))
-    if divisor_override:
-        out = total / divisor_override
-    elif not (eh or ew) and (count_include_pad or not (ph or pw)):
-        out = total / (kernel[0] * kernel[1])
-    else:                                     # count what the mean takes in of each window
-        from ..creation import ones
-        height, width = x.shape[2], x.shape[3]
-        if count_include_pad:
-            counted = pad(ones(1, 1, height + 2 * ph, width + 2 * pw, dtype=x.dtype,
-                               device=x.device), (0, ew, 0, eh))
-        else:
-            counted = pad(ones(1, 1, height, width, dtype=x.dtype, device=x.device),
-                          (pw, pw + ew, ph, ph + eh))
-        out = total / _windows(counted, kernel, stride, (1, 1)).sum((-2, -1))
+    out = _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     return out.squeeze(0) if unbatched else out
 
 
@@ -2693,3 +2730,172 @@ def _bicubic_sample(flat, parts, sizes, padding_mode, align_corners):
             term = _taps(flat, taps, sizes) * (weights[0][i] * weights[1][j]).unsqueeze(1)
             out = term if out is None else out + term
     return out
+
+
+# ---- 3-d pooling and channel dropout: the n-d window code with PyTorch's 3-d checks ---------
+
+def _three(value, name, arg, wording):
+    """A 3-d pooling argument: an int or a sequence of one or three ints."""
+    values = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) not in (1, 3):
+        raise RuntimeError(f'{name}: {arg} must {wording}')
+    return tuple(int(v) for v in values) * (3 // len(values))
+
+
+def _check_pool3d(input, name, kernel, stride, padding, dilation, divisor_override=None):
+    """PyTorch's 3-d pooling checks, in its order; the input batched, and whether it was."""
+    if input.ndim not in (4, 5):
+        raise RuntimeError('non-empty 4D or 5D (batch mode) tensor expected for input')
+    if 0 in stride:
+        raise RuntimeError('stride should not be zero')
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError('divisor must be not zero')
+    for p in padding:
+        if p < 0:
+            raise RuntimeError(f'pad must be non-negative, but got pad: {p}')
+    for p, k, d in zip(padding, kernel, dilation):
+        if p * 2 > d * (k - 1) + 1:
+            raise RuntimeError(f'pad should be at most half of effective kernel size, but got '
+                               f'pad={p}, kernel_size={k} and dilation={d}')
+    if min(kernel) <= 0:
+        raise RuntimeError('kernel size should be greater than zero, but got kT: {} kH: {} '
+                           'kW: {}'.format(*kernel))
+    if min(dilation) <= 0:
+        raise RuntimeError('dilation should be greater than zero, but got dilationT: {} '
+                           'dilationH: {} dilationW: {}'.format(*dilation))
+    for size in input.shape[input.ndim - 4:]:
+        if size == 0:
+            where = 'max_pool3d_with_indices_out_cpu_template' if name == 'max_pool3d' else name
+            raise RuntimeError(f"{where}(): Expected input's non-batch dimensions to have "
+                               f'positive length, but input has a shape of {list(input.shape)} '
+                               f'and non-batch dimension {size} has length zero!')
+    unbatched = input.ndim == 4
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The largest value of each (D, H, W) window (its first, if several); padding counts as
+    -inf. With return_indices, where each came from, as an index into the input's D * H * W."""
+    kernel = _three(kernel_size, 'max_pool3d', 'kernel_size',
+                    'either be a single int, or a tuple of three ints')
+    if stride is None or (not isinstance(stride, int) and len(stride) == 0):
+        stride = kernel
+    else:
+        stride = _three(stride, 'max_pool3d', 'stride',
+                        'either be omitted, a single int, or a tuple of three ints')
+    padding = _three(padding, 'max_pool3d', 'padding',
+                     'either be a single int, or a tuple of three ints')
+    dilation = _three(dilation, 'max_pool3d', 'dilation',
+                      'be either a single int, or a tuple of three ints')
+    x, unbatched = _check_pool3d(input, 'max_pool3d', kernel, stride, padding, dilation)
+    _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode)
+    out = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices)
+    if not unbatched:
+        return out
+    return tuple(t.squeeze(0) for t in out) if return_indices else out.squeeze(0)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """The mean of each (D, H, W) window (see _avg_pool)."""
+    kernel = _three(kernel_size, 'avg_pool3d', 'kernel_size',
+                    'be a single int, or a tuple of three ints')
+    if stride is None or (not isinstance(stride, int) and len(stride) == 0):
+        stride = kernel
+    else:
+        stride = _three(stride, 'avg_pool3d', 'stride',
+                        'be omitted, a single int, or a tuple of three ints')
+    padding = _three(padding, 'avg_pool3d', 'padding', 'be a single int, or a tuple of three ints')
+    x, unbatched = _check_pool3d(input, 'avg_pool3d', kernel, stride, padding, (1, 1, 1),
+                                 divisor_override)
+    if any(n < k for n, k in zip(x.shape[2:], kernel)):
+        raise RuntimeError('input image (T: {} H: {} W: {}) smaller than kernel size (kT: {} '
+                           'kH: {} kW: {})'.format(*x.shape[2:], *kernel))
+    _pool_shape_check(x, kernel, stride, padding, (1, 1, 1), ceil_mode)
+    out = _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return out.squeeze(0) if unbatched else out
+
+
+def _adaptive_sizes(input, output_size, dims):
+    """output_size as `dims` sizes, None keeping the input's."""
+    sizes = (output_size,) * dims if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    return sizes, [n if s is None else s for n, s in zip(input.shape[input.ndim - dims:],
+                                                         sizes)]
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """The mean over PyTorch's adaptive windows of the last three dims: one averaging matrix
+    applied along each dim (three matmuls); None keeps that size."""
+    sizes, outs = _adaptive_sizes(input, output_size, 3)
+    if len(sizes) != 3:
+        raise RuntimeError('adaptive_avg_pool3d: output_size must be 3')
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f'adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got '
+                           f'{list(input.shape)}')
+    _check_adaptive_input(input, 'adaptive_avg_pool3d', 4)
+    if min(outs) < 0:
+        raise RuntimeError('adaptive_avg_pool3d: elements of output_size must be greater than '
+                           'or equal to 0 but received {{{}, {},{}}}'.format(*outs))
+    _refuse_integers(input, f'adaptive_avg_pool3d_{input.device.type}')
+    out = input
+    for k, (n, out_n) in enumerate(zip(input.shape[-3:], outs)):
+        dim = input.ndim - 3 + k
+        matrix = _adaptive_average_matrix(n, out_n, input)
+        out = (out.movedim(dim, -1) @ matrix.t()).movedim(-1, dim)
+    return out
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """The largest value of each of PyTorch's adaptive (D, H, W) windows (the first, if
+    several), by one gather and a max; with return_indices, where each came from (an index
+    into the input's D * H * W). None in output_size keeps that size."""
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f'adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: '
+                           f'{list(input.shape)}')
+    sizes, outs = _adaptive_sizes(input, output_size, 3)
+    if len(sizes) != 3:
+        raise RuntimeError('adaptive_max_pool3d(): internal error: output_size.size() must be 3')
+    _check_adaptive_input(input, 'adaptive_max_pool3d', 3)
+    if min(outs) < 0:
+        raise RuntimeError(f'Trying to create tensor with negative dimension {min(outs)}: '
+                           f'{list(input.shape[:-3]) + outs}')
+    _refuse_integers(input, f'adaptive_max_pool3d_{input.device.type}')
+    tables = [_adaptive_windows(n, out_n, input.device)          # (out, widest)
+              for n, out_n in zip(input.shape[-3:], outs)]
+    widths = [table.shape[1] for table in tables]
+    picks = []
+    for d, table in enumerate(tables):
+        shape = [1] * 6
+        shape[d], shape[3 + d] = outs[d], widths[d]
+        picks.append(table.reshape(shape))
+    windows = input[(Ellipsis,) + tuple(picks)]      # (..., od, oh, ow, kd, kh, kw)
+    lead = tuple(input.shape[:-3]) + tuple(outs)
+    values, where_in = windows.reshape(lead + (-1,)).max(-1)
+    if not return_indices:
+        return values
+    depth, height, width = input.shape[-3:]
+    flat = (picks[0] * height + picks[1]) * width + picks[2]
+    flat = flat.expand(tuple(outs) + tuple(widths)).reshape(tuple(outs) + (-1,))
+    return values, flat.expand(lead + (flat.shape[-1],)).gather(-1, where_in.unsqueeze(-1)) \
+        .squeeze(-1)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero each channel of an (N, C, D, H, W) or (C, D, H, W) input with probability p (other
+    ranks are warned about, as in PyTorch)."""
+    _check_dropout_p(p)
+    if input.ndim not in (4, 5):
+        warnings.warn(f'dropout3d: Received a {input.ndim}-D input to dropout3d, which is '
+                      'deprecated and will result in an error in a future release. To retain '
+                      'the behavior and silence this warning, please use dropout instead. Note '
+                      'that dropout3d exists to provide channel-wise dropout on inputs with 3 '
+                      'spatial dimensions, a channel dimension, and an optional batch dimension '
+                      '(i.e. 4D or 5D inputs).', UserWarning, stacklevel=2)
+    if input.ndim == 5:
+        return _feature_dropout(input, p, training, inplace)
+    if inplace:                   # the unbatched in-place form writes through a view
+        _feature_dropout(input.unsqueeze(0), p, training, True)
+        return input
+    return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)

@@ -45,3 +45,10 @@ class FeatureAlphaDropout(Dropout):
 
     def forward(self, input):
         return F.feature_alpha_dropout(input, self.p, self.training)
+
+
+class Dropout3d(Dropout):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) inputs while training."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)

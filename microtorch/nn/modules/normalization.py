@@ -253,3 +253,13 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self):
         return f'{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}'
+
+
+class BatchNorm3d(_BatchNorm):
+    """Over (N, C, D, H, W) inputs."""
+    _input_dims = (5,)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Over (N, C, D, H, W) or (C, D, H, W) inputs."""
+    _input_dims, _spatial_dims = (4, 5), 3
