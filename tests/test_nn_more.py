@@ -11,6 +11,8 @@ import pytest
 import microtorch
 import microtorch.nn as nn
 import microtorch.nn.functional as F
+from test_errors import state
+from test_nn import _seeded
 
 
 def host(t):
@@ -130,15 +132,6 @@ CASES = {
         x.exp(), _const(lib, [[0.0, 1, 2, 3], [4, 0.5, 1.5, 7], [1, 1, 9, 2]], x))),
 }
 
-
-
-def _seeded(lib, module):
-    """Give a module's parameters values from a fixed NumPy generator."""
-    rng = np.random.default_rng(11)
-    with lib.no_grad():
-        for p in module.parameters():
-            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)), dtype=p.dtype))
-    return module
 
 
 def _unpooled(lib, x, pool, unpool, *args, **kwargs):
@@ -824,10 +817,8 @@ ERRORS = [
 
 def _state(obj):
     if isinstance(obj, microtorch.nn.Module):
-        return [(k, _state(v)) for k, v in obj.state_dict(keep_vars=True).items()]
-    grad = obj.grad
-    return (host(obj).tobytes(), tuple(obj.shape), obj._version,
-            None if grad is None else host(grad).tobytes(), obj.requires_grad)
+        return [(k, state(v)) for k, v in obj.state_dict(keep_vars=True).items()]
+    return state(obj)
 
 
 @pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:40] for _, m in ERRORS])

@@ -1004,11 +1004,15 @@ def _ceil_overhang(x, kernel, stride, padding, dilation, ceil_mode):
                  for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
 
 
-def _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode=False):
+def _check_pool_padding(kernel, padding, dilation):
     for p, k, d in zip(padding, kernel, dilation):
         if p * 2 > d * (k - 1) + 1:
             raise RuntimeError(f'pad should be at most half of effective kernel size, but got '
                                f'pad={p}, kernel_size={k} and dilation={d}')
+
+
+def _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode=False):
+    _check_pool_padding(kernel, padding, dilation)
     sizes = [_pool_out_size(n, k, s, p, d, ceil_mode) for n, p, d, k, s in
              zip(x.shape[2:], padding, dilation, kernel, stride)]
     if min(sizes) < 1:
@@ -2753,10 +2757,7 @@ def _check_pool3d(input, name, kernel, stride, padding, dilation, divisor_overri
     for p in padding:
         if p < 0:
             raise RuntimeError(f'pad must be non-negative, but got pad: {p}')
-    for p, k, d in zip(padding, kernel, dilation):
-        if p * 2 > d * (k - 1) + 1:
-            raise RuntimeError(f'pad should be at most half of effective kernel size, but got '
-                               f'pad={p}, kernel_size={k} and dilation={d}')
+    _check_pool_padding(kernel, padding, dilation)
     if min(kernel) <= 0:
         raise RuntimeError('kernel size should be greater than zero, but got kT: {} kH: {} '
                            'kW: {}'.format(*kernel))
