@@ -53,6 +53,10 @@ from .ops.composite import (
     float_power, fmax, fmin, heaviside, renorm, cov, corrcoef, cdist, baddbmm, unflatten,
     cosine_similarity, pairwise_distance, dropout)
 from .ops.numeric import logit, sinc, logaddexp2, aminmax, bincount, ravel, sgn, positive
+from .ops.composite import (
+    pixel_shuffle, pixel_unshuffle, pdist, rms_norm, rrelu, alpha_dropout, feature_alpha_dropout,
+    cosine_embedding_loss, margin_ranking_loss, hinge_embedding_loss, triplet_margin_loss,
+    poisson_nll_loss)
 from . import linalg
 from . import return_types
 from .linalg import det, logdet, matrix_power

@@ -874,6 +874,10 @@ def _(lib):
     lbfgs = lib.optim.LBFGS([q])
     lbfgs.add_param_group({'params': [lib.ones(1, requires_grad=True)]})
     return lambda: lbfgs.step(lambda: _backward((q * q).sum())), [q, lbfgs]
+import test_nn_more  # noqa: E402  (the later losses and layers: their section)
+for _index, (_exc, _message) in enumerate(test_nn_more.ERRORS):
+    entry(f'nn-more-{_index}', _exc, _message)(
+        lambda lib, i=_index: test_nn_more.error_calls(lib)[i])
 
 
 # ---- the tests -----------------------------------------------------------------------------

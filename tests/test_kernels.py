@@ -168,6 +168,7 @@ DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpos
                  'meshgrid', 'tile', 'movedim', 'swapaxes', 'atleast_3d', 'tensor_split',
                  'fliplr', 'flipud', 'rot90', 'cartesian_prod', 'block_diag', 'unflatten',
                  'combinations', 'ravel', 'positive'}       # (positive: the input itself)
+DATA_MOVEMENT |= {'pixel_shuffle', 'pixel_unshuffle'}      # permutes of reshapes
 
 
 def test_every_op_of_the_table_has_cuda_forward_and_backward():

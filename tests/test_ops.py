@@ -1155,6 +1155,254 @@ OPS = [
        lambda w, s: np.stack([w[0] * s[0], (w[[2, 2, 1]] * s[1:, None]).sum(0)])),
 ]
 
+
+# ---- the later nn functions (tests/test_nn_more.py has their modules and errors) ------------
+
+SIGNS_M = [[1.0, -1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, -1.0], [1.0, 1.0, -1.0, -1.0]]
+
+
+def cosine_embedding_ref(a, b, target, margin):
+    cos = (a * b).sum(1) / np.sqrt(((a * a).sum(1) + 1e-12) * ((b * b).sum(1) + 1e-12))
+    return np.where(target == 1, 1 - cos, np.where(target == -1,
+                                                   np.maximum(cos - margin, 0), 0))
+
+
+def log_sigmoid_ref(x):
+    return -np.logaddexp(0, -x)
+
+
+def multi_margin_ref(x, target, p, margin):
+    picked = np.take_along_axis(x, np.asarray(target)[:, None], 1)
+    gaps = np.maximum(margin - picked + x, 0) ** p
+    gaps[np.arange(x.shape[0]), target] = 0
+    return gaps.sum(1) / x.shape[1]
+
+
+def multilabel_margin_ref(x, target):
+    out = np.zeros(x.shape[0])
+    for n, row in enumerate(np.asarray(target)):
+        listed = list(row[:list(row).index(-1)] if -1 in list(row) else row)
+        others = [i for i in range(x.shape[1]) if i not in listed]
+        out[n] = sum(max(0.0, 1 - x[n, j] + x[n, i]) for j in listed for i in others)
+    return out / x.shape[1]
+
+
+def triplet_ref(a, p, n, margin, norm=2, swap=False):
+    def distance(u, v):
+        return vector_norm_ref(u - v + 1e-6, norm, -1)
+    far = distance(a, n)
+    if swap:
+        far = np.minimum(far, distance(p, n))
+    return np.maximum(margin + distance(a, p) - far, 0)
+
+
+def local_response_ref(x, size, alpha=1e-4, beta=0.75, k=1.0):
+    channels = x.shape[1]
+    out = np.empty_like(x)
+    for c in range(channels):
+        window = x[:, max(c - size // 2, 0):min(c + (size - 1) // 2 + 1, channels)]
+        out[:, c] = x[:, c] / (k + alpha / size * (window ** 2).sum(1)) ** beta
+    return out
+
+
+def unfold_ref(x, kernel, dilation, padding, stride):
+    """im2col by loops over the blocks, on (N, C, H, W)."""
+    x = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    n, c, h, w = x.shape
+    rows = (h - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    cols = (w - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    out = np.zeros((n, c, kernel[0], kernel[1], rows, cols))
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            top, left = i * dilation[0], j * dilation[1]
+            out[:, :, i, j] = x[:, :, top:top + stride[0] * rows:stride[0],
+                                left:left + stride[1] * cols:stride[1]]
+    return out.reshape(n, c * kernel[0] * kernel[1], rows * cols)
+
+
+def fold_ref(columns, size, kernel, dilation, padding, stride):
+    """col2im: each column added into its block of the padded output, then cropped."""
+    n = columns.shape[0]
+    c = columns.shape[1] // (kernel[0] * kernel[1])
+    h, w = size[0] + 2 * padding[0], size[1] + 2 * padding[1]
+    rows = (h - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    cols = (w - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    blocks = columns.reshape(n, c, kernel[0], kernel[1], rows, cols)
+    out = np.zeros((n, c, h, w))
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            top, left = i * dilation[0], j * dilation[1]
+            out[:, :, top:top + stride[0] * rows:stride[0],
+                left:left + stride[1] * cols:stride[1]] += blocks[:, :, i, j]
+    return out[:, :, padding[0]:padding[0] + size[0], padding[1]:padding[1] + size[1]]
+
+
+def unpool_ref(values, indices, size):
+    out = np.zeros(values.shape[:-2] + (size[0] * size[1],))
+    np.put_along_axis(out, np.asarray(indices).reshape(values.shape[:-2] + (-1,)),
+                      values.reshape(values.shape[:-2] + (-1,)), -1)
+    return out.reshape(values.shape[:-2] + tuple(size))
+
+
+UNPOOL_I = [[[[0, 3], [9, 14]], [[5, 2], [13, 15]]]]     # where max_pool2d(2) could have found
+
+
+def pdist_ref(x, p):
+    first, second = np.triu_indices(x.shape[0], 1)
+    return vector_norm_ref(x[first] - x[second], p, -1)
+
+
+
+def grid_sample_ref(x, grid, align_corners, padding='zeros', nearest=False):
+    """Bilinear (or nearest) reads of x (N, C, H, W) at grid (N, Ho, Wo, 2), loop by loop."""
+    n, c, h, w = x.shape
+    out = np.zeros((n, c) + grid.shape[1:3])
+
+    def source(value, size):
+        pos = (value + 1) / 2 * (size - 1) if align_corners else ((value + 1) * size - 1) / 2
+        return min(max(pos, 0), size - 1) if padding == 'border' else pos
+    for b in range(n):
+        for i, j in np.ndindex(*grid.shape[1:3]):
+            col, row = source(grid[b, i, j, 0], w), source(grid[b, i, j, 1], h)
+            if nearest:
+                taps = [(round(row), round(col), 1.0)]
+            else:
+                r0, c0 = math.floor(row), math.floor(col)
+                taps = [(r0 + dr, c0 + dc, (1 - abs(row - r0 - dr)) * (1 - abs(col - c0 - dc)))
+                        for dr in (0, 1) for dc in (0, 1)]
+            for r, q, weight in taps:
+                if 0 <= r < h and 0 <= q < w:
+                    out[b, :, i, j] += weight * x[b, :, r, q]
+    return out
+
+
+def affine_grid_ref(theta, size, align_corners):
+    def axis(steps):
+        line = np.linspace(-1, 1, steps) if steps > 1 else np.zeros(steps)
+        return line if align_corners else line * (steps - 1) / steps
+    ys, xs = np.meshgrid(axis(size[2]), axis(size[3]), indexing='ij')
+    base = np.stack([xs, ys, np.ones_like(xs)], -1)
+    return np.einsum('hwk,njk->nhwj', base, theta)
+
+
+
+def conv3d_ref(x, w, b, stride, padding):
+    """3-D cross-correlation by loops over the kernel offsets, in float64."""
+    x = np.pad(x, ((0, 0), (0, 0)) + ((padding, padding),) * 3)
+    kd, kh, kw = w.shape[2:]
+    outs = [(n - k) // stride + 1 for n, k in zip(x.shape[2:], (kd, kh, kw))]
+    out = np.zeros((x.shape[0], w.shape[0]) + tuple(outs))
+    for i, j, k in np.ndindex(kd, kh, kw):
+        patch = x[:, :, i:i + stride * outs[0]:stride, j:j + stride * outs[1]:stride,
+                  k:k + stride * outs[2]:stride]
+        out += np.einsum('ncdhw,oc->nodhw', patch, w[:, :, i, j, k])
+    return out + (0 if b is None else b.reshape(1, -1, 1, 1, 1))
+
+
+OPS += [
+    Op('cosine_embedding_loss', lambda a, b: nnF(a).cosine_embedding_loss(
+        a, b, const(a, [1.0, -1.0, 1.0]), margin=-0.5), (M, M),
+       lambda a, b: cosine_embedding_ref(a, b, np.array([1, -1, 1]), -0.5).mean()),
+    Op('cosine_embedding_loss/none_1d', lambda a, b: nnF(a).cosine_embedding_loss(
+        a, b, const(a, -1.0), reduction='none'), (S, S),
+       lambda a, b: cosine_embedding_ref(a[None], b[None], np.array([-1]), 0.0)[0]),
+    Op('margin_ranking_loss', lambda a, b: nnF(a).margin_ranking_loss(
+        a, b, const(a, [1.0, -1.0, -1.0, 1.0]), margin=0.1), (S, S),
+       lambda a, b: np.maximum(-np.array([1, -1, -1, 1]) * (a - b) + 0.1, 0).mean(), distinct),
+    Op('hinge_embedding_loss', lambda x: nnF(x).hinge_embedding_loss(
+        x, const(x, SIGNS_M), reduction='sum'), (M,),
+       lambda x: np.where(np.array(SIGNS_M) == 1, x, np.maximum(1 - x, 0)).sum(),
+       per(away_from(1.0))),
+    Op('soft_margin_loss', lambda x: nnF(x).soft_margin_loss(x, const(x, SIGNS_M)), (M,),
+       lambda x: np.log1p(np.exp(-np.array(SIGNS_M) * x)).mean()),
+    Op('multilabel_soft_margin_loss', lambda x, t: nnF(x).multilabel_soft_margin_loss(
+        x, t, reduction='none'), (M, M),
+       lambda x, t: -(t * log_sigmoid_ref(x) + (1 - t) * log_sigmoid_ref(-x)).mean(1),
+       per(real, unit)),
+    Op('multi_margin_loss', lambda x: nnF(x).multi_margin_loss(
+        x, idx(x, [0, 3, 1]), margin=0.7), (M,),
+       lambda x: multi_margin_ref(x, [0, 3, 1], 1, 0.7).mean(), distinct),
+    Op('multi_margin_loss/p2_none', lambda x: nnF(x).multi_margin_loss(
+        x, idx(x, [2, 2, 0]), p=2, reduction='none'), (M,),
+       lambda x: multi_margin_ref(x, [2, 2, 0], 2, 1.0), distinct),
+    Op('multilabel_margin_loss', lambda x: nnF(x).multilabel_margin_loss(
+        x, idx(x, [[3, 0, -1, 1], [1, 1, 2, -1], [-1, 0, 0, 0]]), reduction='none'), (M,),
+       lambda x: multilabel_margin_ref(x, [[3, 0, -1, 1], [1, 1, 2, -1], [-1, 0, 0, 0]]),
+       distinct),
+    Op('triplet_margin_loss', lambda a, p, n: nnF(a).triplet_margin_loss(a, p, n, margin=2.0),
+       (M, M, M), lambda a, p, n: triplet_ref(a, p, n, 2.0).mean()),
+    Op('triplet_margin_loss/p1_swap', lambda a, p, n: nnF(a).triplet_margin_loss(
+        a, p, n, margin=3.0, p=1, swap=True, reduction='none'), (M, M, M),
+       lambda a, p, n: triplet_ref(a, p, n, 3.0, 1, True), distinct),
+    Op('triplet_margin_with_distance_loss', lambda a, p, n:
+       nnF(a).triplet_margin_with_distance_loss(a, p, n, margin=2.5, reduction='sum'),
+       (M, M, M), lambda a, p, n: triplet_ref(a, p, n, 2.5).sum()),
+    Op('gaussian_nll_loss', lambda x, t, v: nnF(x).gaussian_nll_loss(x, t, v), (M, M, M),
+       lambda x, t, v: (0.5 * (np.log(v) + (x - t) ** 2 / v)).mean(),
+       per(real, real, positive)),
+    Op('gaussian_nll_loss/full_var_per_row', lambda x, t, v: nnF(x).gaussian_nll_loss(
+        x, t, v, full=True, reduction='none'), (M, M, (3,)),
+       lambda x, t, v: 0.5 * (np.log(v[:, None]) + (x - t) ** 2 / v[:, None])
+       + 0.5 * np.log(2 * np.pi), per(real, real, positive)),
+    Op('poisson_nll_loss', lambda x, t: nnF(x).poisson_nll_loss(x, t), (M, M),
+       lambda x, t: (np.exp(x) - t * x).mean(), per(real, positive)),
+    Op('poisson_nll_loss/rates_full', lambda x, t: nnF(x).poisson_nll_loss(
+        x, t, log_input=False, full=True, reduction='none'), (M, M),
+       lambda x, t: x - t * np.log(x + 1e-8) + t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t),
+       per(positive, above_one)),
+    Op('glu', lambda x: nnF(x).glu(x), ((3, 6),), lambda x: x[:, :3] / (1 + np.exp(-x[:, 3:]))),
+    Op('glu/dim0', lambda x: nnF(x).glu(x, 0), ((4, 3),),
+       lambda x: x[:2] / (1 + np.exp(-x[2:]))),
+    Op('rms_norm', lambda x, w: nnF(x).rms_norm(x, (4,), w, eps=1e-3), (B, (4,)),
+       lambda x, w: x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-3) * w),
+    Op('local_response_norm', lambda x: nnF(x).local_response_norm(x, 3, alpha=0.5), ((2, 5, 3),),
+       lambda x: local_response_ref(x, 3, 0.5)),
+    Op('pixel_shuffle', lambda x: nnF(x).pixel_shuffle(x, 2), ((2, 8, 3, 3),),
+       lambda x: x.reshape(2, 2, 2, 2, 3, 3).transpose(0, 1, 4, 2, 5, 3).reshape(2, 2, 6, 6)),
+    Op('pixel_unshuffle', lambda x: nnF(x).pixel_unshuffle(x, 2), ((2, 2, 4, 6),),
+       lambda x: x.reshape(2, 2, 2, 2, 3, 2).transpose(0, 1, 3, 5, 2, 4).reshape(2, 8, 2, 3)),
+    Op('unfold', lambda x: nnF(x).unfold(x, (2, 3), (1, 2), 1, (2, 1)), ((2, 3, 5, 6),),
+       lambda x: unfold_ref(x, (2, 3), (1, 2), (1, 1), (2, 1))),
+    Op('fold', lambda x: nnF(x).fold(x, (7, 6), (2, 3), (2, 1), (1, 0), (2, 1)),
+       ((2, 12, 16),), lambda x: fold_ref(x, (7, 6), (2, 3), (2, 1), (1, 0), (2, 1))),
+    Op('lp_pool2d', lambda x: nnF(x).lp_pool2d(x, 2, 2), ((1, 2, 4, 6),),
+       lambda x: np.sqrt((x * x).reshape(1, 2, 2, 2, 3, 2).sum((3, 5)))),
+    Op('lp_pool1d', lambda x: nnF(x).lp_pool1d(x, 3, 2, stride=1), ((2, 3, 5),),
+       lambda x: (x[..., :-1] ** 3 + x[..., 1:] ** 3) ** (1 / 3), POS),
+    Op('max_unpool2d', lambda v: nnF(v).max_unpool2d(v, idx(v, UNPOOL_I), 2),
+       ((1, 2, 2, 2),), lambda v: unpool_ref(v, UNPOOL_I, (4, 4))),
+    Op('max_unpool1d', lambda v: nnF(v).max_unpool1d(v, idx(v, [[1, 2, 5], [0, 3, 4]]), 2),
+       ((2, 3),), lambda v: unpool_ref(v[..., None], [[1, 2, 5], [0, 3, 4]], (6, 1))[..., 0]),
+    *(Op(f'pdist/p={p}', lambda x, p=p: nnF(x).pdist(x, p), ((5, 3),),
+         lambda x, p=p: pdist_ref(x, p)) for p in (2.0, 1.0, math.inf)),
+    Op('rrelu', lambda x: nnF(x).rrelu(x, 0.1, 0.3), (M,),
+       lambda x: np.where(x > 0, x, 0.2 * x), per(nonzero)),
+    Op('grid_sample', lambda x, g: nnF(x).grid_sample(x, g * 0.6, align_corners=False),
+       ((2, 2, 3, 4), (2, 3, 2, 2)), lambda x, g: grid_sample_ref(x, g * 0.6, False)),
+    Op('grid_sample/border_align_corners', lambda x, g: nnF(x).grid_sample(
+        x, g * 0.6, padding_mode='border', align_corners=True), ((1, 2, 3, 4), (1, 2, 3, 2)),
+       lambda x, g: grid_sample_ref(x, g * 0.6, True, 'border')),
+    Op('grid_sample/nearest', lambda x, g: nnF(x).grid_sample(
+        x, g * 0.6, 'nearest', align_corners=False), ((1, 2, 3, 4), (1, 2, 2, 2)),
+       lambda x, g: grid_sample_ref(x, g * 0.6, False, nearest=True)),
+    Op('affine_grid', lambda t: nnF(t).affine_grid(t, (2, 1, 3, 4), False), ((2, 2, 3),),
+       lambda t: affine_grid_ref(t, (2, 1, 3, 4), False)),
+    Op('affine_grid/align_corners', lambda t: nnF(t).affine_grid(t, (1, 1, 2, 3), True),
+       ((1, 2, 3),), lambda t: affine_grid_ref(t, (1, 1, 2, 3), True)),
+    Op('conv3d', lambda x, w, b: nnF(x).conv3d(x, w, b, stride=2, padding=1),
+       ((2, 2, 3, 4, 3), (3, 2, 2, 2, 2), (3,)),
+       lambda x, w, b: conv3d_ref(x, w, b, 2, 1)),
+    Op('max_pool3d', lambda x: nnF(x).max_pool3d(x, 2), ((1, 2, 4, 2, 4),),
+       lambda x: x.reshape(1, 2, 2, 2, 1, 2, 2, 2).max((3, 5, 7)), distinct),
+    Op('avg_pool3d', lambda x: nnF(x).avg_pool3d(x, (2, 1, 2)), ((2, 2, 4, 3, 4),),
+       lambda x: x.reshape(2, 2, 2, 2, 3, 1, 2, 2).mean((3, 5, 7))),
+    Op('adaptive_avg_pool3d', lambda x: nnF(x).adaptive_avg_pool3d(x, (2, 1, 3)),
+       ((2, 1, 4, 3, 6),), lambda x: x.reshape(2, 1, 2, 2, 1, 3, 3, 2).mean((3, 5, 7))),
+    Op('adaptive_max_pool3d', lambda x: nnF(x).adaptive_max_pool3d(x, (1, 2, 2)),
+       ((1, 2, 2, 4, 2),), lambda x: x.reshape(1, 2, 1, 2, 2, 2, 2, 1).max((3, 5, 7)),
+       distinct),
+]
+
 ROWS = {row.name: row for row in OPS}
 assert len(ROWS) == len(OPS), 'row names must be unique'
 
@@ -1227,6 +1475,16 @@ REQUIRED_OPS |= NUMERIC_OPS
 REQUIRED_GRADGRAD_OPS |= NUMERIC_OPS - {'sgn'}
 REQUIRED_OPS.add('embedding_bag')
 REQUIRED_GRADGRAD_OPS.add('embedding_bag')
+NN_MORE_OPS = {'cosine_embedding_loss', 'margin_ranking_loss', 'hinge_embedding_loss',
+               'soft_margin_loss', 'multilabel_soft_margin_loss', 'multi_margin_loss',
+               'multilabel_margin_loss', 'triplet_margin_loss',
+               'triplet_margin_with_distance_loss', 'gaussian_nll_loss', 'poisson_nll_loss',
+               'glu', 'rms_norm', 'local_response_norm', 'pixel_shuffle', 'pixel_unshuffle',
+               'unfold', 'fold', 'lp_pool2d', 'lp_pool1d', 'max_unpool2d', 'max_unpool1d',
+               'pdist', 'rrelu', 'grid_sample', 'affine_grid', 'conv3d', 'max_pool3d',
+               'avg_pool3d', 'adaptive_avg_pool3d', 'adaptive_max_pool3d'}
+REQUIRED_OPS |= NN_MORE_OPS
+REQUIRED_GRADGRAD_OPS |= NN_MORE_OPS
 
 
 def test_table_covers_required_ops():

@@ -22,6 +22,17 @@ from .modules import (Dropout1d, Dropout2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
                       UpsamplingNearest2d, UpsamplingBilinear2d, Bilinear, MultiheadAttention,
                       TransformerEncoderLayer, TransformerEncoder)
 from .modules import TransformerDecoderLayer, TransformerDecoder, Transformer, EmbeddingBag
+from .modules import (CosineEmbeddingLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,
+                      MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
+                      TripletMarginLoss, TripletMarginWithDistanceLoss, GaussianNLLLoss,
+                      PoissonNLLLoss)
+from .modules import (GLU, RReLU, Softmax2d, RMSNorm, LocalResponseNorm, PixelShuffle,
+                      PixelUnshuffle, Fold, Unfold, ConstantPad3d, ZeroPad3d, ReflectionPad1d,
+                      ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+                      ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d, AlphaDropout,
+                      FeatureAlphaDropout, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)
+from .modules import (Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d,
+                      BatchNorm3d, InstanceNorm3d, Dropout3d)
 from . import functional, init, modules, utils
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
@@ -41,3 +52,14 @@ __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linea
            'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Bilinear', 'MultiheadAttention',
            'TransformerEncoderLayer', 'TransformerEncoder',
            'TransformerDecoderLayer', 'TransformerDecoder', 'Transformer', 'EmbeddingBag']
+__all__ += ['CosineEmbeddingLoss', 'MarginRankingLoss', 'HingeEmbeddingLoss', 'SoftMarginLoss',
+            'MultiLabelSoftMarginLoss', 'MultiMarginLoss', 'MultiLabelMarginLoss',
+            'TripletMarginLoss', 'TripletMarginWithDistanceLoss', 'GaussianNLLLoss',
+            'PoissonNLLLoss']
+__all__ += ['GLU', 'RReLU', 'Softmax2d', 'RMSNorm', 'LocalResponseNorm', 'PixelShuffle',
+            'PixelUnshuffle', 'Fold', 'Unfold', 'ConstantPad3d', 'ZeroPad3d', 'ReflectionPad1d',
+            'ReflectionPad2d', 'ReflectionPad3d', 'ReplicationPad1d', 'ReplicationPad2d',
+            'ReplicationPad3d', 'CircularPad1d', 'CircularPad2d', 'CircularPad3d', 'AlphaDropout',
+            'FeatureAlphaDropout', 'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d']
+__all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool3d',
+            'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']

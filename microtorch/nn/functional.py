@@ -4,6 +4,7 @@ signatures, argument checks and errors (import it as F). The nn modules call the
 As in ops/functional.py, every check runs before any op does, so a failed call changes
 nothing; the ops themselves live in ops/elementwise.py, ops/linalg.py and ops/loss.py.
 """
+import itertools
 import math
 import warnings
 
@@ -996,7 +997,15 @@ def _pad_by_gathers(input, pad, mode):
     return out
 
 
-@grad_fn_named('ConstantPadNdBackward0')
+def _pad_node_name(input, pad, mode='constant', value=None):
+    """PyTorch's grad_fn name for each padding mode (circular pads by slice copies)."""
+    if mode in ('reflect', 'replicate'):
+        kind = 'Reflection' if mode == 'reflect' else 'Replication'
+        return f'{kind}Pad{len(pad) // 2}DBackward0'
+    return 'CopySlices' if mode == 'circular' else 'ConstantPadNdBackward0'
+
+
+@grad_fn_named(_pad_node_name)
 def pad(input, pad, mode='constant', value=None):
     """pad = (left, right) for the last dim, then the dim before, ...: constant (negative
     amounts crop), reflect, replicate or circular."""
@@ -1052,18 +1061,20 @@ def _pair(value, name):
 
 
 def _windows(x, kernel, stride, dilation):
-    """x (N, C, H, W) -> its windows (N, C, H_out, W_out, kh, kw) by one gather (the windows
+    """x (N, C, *sizes) -> its windows (N, C, *out_sizes, *kernel) by one gather (the windows
     overlap: the gather's backward adds their gradients up)."""
     from ..creation import arange
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    height, width = x.shape[2], x.shape[3]
-    out_h = (height - dh * (kh - 1) - 1) // sh + 1
-    out_w = (width - dw * (kw - 1) - 1) // sw + 1
-    rows = (arange(out_h, device=x.device) * sh).reshape(out_h, 1, 1, 1) + \
-        (arange(kh, device=x.device) * dh).reshape(1, kh, 1, 1)
-    cols = (arange(out_w, device=x.device) * sw).reshape(1, 1, out_w, 1) + \
-        (arange(kw, device=x.device) * dw).reshape(1, 1, 1, kw)
-    return x[:, :, rows, cols].permute(0, 1, 2, 4, 3, 5)
+    dims = len(kernel)
+    positions = []
+    for d, (n, k, s, dil) in enumerate(zip(x.shape[2:], kernel, stride, dilation)):
+        count = (n - dil * (k - 1) - 1) // s + 1
+        starts = [1] * (2 * dims)
+        starts[d] = count
+        offsets = [1] * (2 * dims)
+        offsets[dims + d] = k
+        positions.append((arange(count, device=x.device) * s).reshape(starts) +
+                         (arange(k, device=x.device) * dil).reshape(offsets))
+    return x[(slice(None), slice(None)) + tuple(positions)]
 
 
 def _batched(input, name, dims=4):
@@ -1086,8 +1097,8 @@ def _same_padding(kernel, dilation):
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
-    """conv1d (dims 1) and conv2d (dims 2): checks worded for the caller's dims, then the 1-d
-    case runs as 2-d with a height of 1."""
+    """conv1d, conv2d and conv3d (dims 1, 2, 3): checks worded for the caller's dims, then the
+    1-d case runs as 2-d with a height of 1."""
     x, unbatched = _batched(input, f'conv{dims}d', dims + 2)
     # PyTorch sizes the window arguments by the weight before it compares the two
     weight_dims = max(weight.ndim - 2, 1)
@@ -1124,17 +1135,17 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     if dims == 1:                                # (N, C, L) as (N, C, 1, L)
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         kernel, stride, dilation = (1,) + kernel, (1,) + stride, (1,) + dilation
-    kh, kw = kernel
-    windows = _windows(x, kernel, stride, dilation)           # (N, C, Ho, Wo, kh, kw)
-    n, _, out_h, out_w = windows.shape[:4]
-    # (N, C, Ho, Wo, kh, kw) -> (G, N, Ho * Wo, C / G * kh * kw), one matmul per group
-    columns = windows.reshape(n, groups, group_channels, out_h * out_w, kh * kw)
-    columns = columns.permute(1, 0, 3, 2, 4).reshape(groups, n, out_h * out_w, -1)
+    windows = _windows(x, kernel, stride, dilation)           # (N, C, *outs, *kernel)
+    n, outs = windows.shape[0], tuple(windows.shape[2:2 + len(kernel)])
+    positions, taps = math.prod(outs), math.prod(kernel)
+    # (N, C, *outs, *kernel) -> (G, N, positions, C / G * taps), one matmul per group
+    columns = windows.reshape(n, groups, group_channels, positions, taps)
+    columns = columns.permute(1, 0, 3, 2, 4).reshape(groups, n, positions, -1)
     kernels = weight.reshape(groups, 1, out_channels // groups, -1).transpose(-1, -2)
-    out = columns @ kernels                                   # (G, N, Ho * Wo, O / G)
-    out = out.permute(1, 0, 3, 2).reshape(n, out_channels, out_h, out_w)
+    out = columns @ kernels                                   # (G, N, positions, O / G)
+    out = out.permute(1, 0, 3, 2).reshape((n, out_channels) + outs)
     if bias is not None:
-        out = out + bias.reshape(1, -1, 1, 1)
+        out = out + bias.reshape((1, -1) + (1,) * len(outs))
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
@@ -1152,6 +1163,12 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D cross-correlation over (N, C, D, H, W) or (C, D, H, W) inputs, weight
+    (out_channels, in_channels / groups, kd, kh, kw): windows by one gather, one matmul."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+
+
 def _pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
     """PyTorch's pooled length; ceil_mode keeps a last, partial window when it starts inside
     the input or its left padding."""
@@ -1165,23 +1182,85 @@ def _pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
 def _ceil_overhang(x, kernel, stride, padding, dilation, ceil_mode):
     """How far ceil_mode's last windows reach past the padded input, per spatial dim."""
     if not ceil_mode:
-        return (0, 0)
+        return (0,) * len(kernel)
     return tuple(max((_pool_out_size(n, k, s, p, d, True) - 1) * s + d * (k - 1) + 1
                      - (n + 2 * p), 0)
                  for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
 
 
-def _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode=False):
+def _check_pool_padding(kernel, padding, dilation):
     for p, k, d in zip(padding, kernel, dilation):
         if p * 2 > d * (k - 1) + 1:
             raise RuntimeError(f'pad should be at most half of effective kernel size, but got '
                                f'pad={p}, kernel_size={k} and dilation={d}')
-    channels, height, width = x.shape[1:]
+
+
+def _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode=False):
+    _check_pool_padding(kernel, padding, dilation)
     sizes = [_pool_out_size(n, k, s, p, d, ceil_mode) for n, p, d, k, s in
-             zip((height, width), padding, dilation, kernel, stride)]
+             zip(x.shape[2:], padding, dilation, kernel, stride)]
     if min(sizes) < 1:
-        raise RuntimeError(f'Given input size: ({channels}x{height}x{width}). Calculated output '
-                           f'size: ({channels}x{sizes[0]}x{sizes[1]}). Output size is too small')
+        given = 'x'.join(map(str, x.shape[1:]))
+        got = 'x'.join(map(str, [x.shape[1]] + sizes))
+        raise RuntimeError(f'Given input size: ({given}). Calculated output size: ({got}). '
+                           'Output size is too small')
+
+
+def _pool_padding(padding, overhang):
+    """F.pad's amounts (last dim first): padding on both sides, ceil_mode's overhang after."""
+    return [amount for p, e in reversed(list(zip(padding, overhang))) for amount in (p, p + e)]
+
+
+def _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices):
+    """The max of each window of a batched (N, C, *sizes) input, -inf padding; with
+    return_indices, also where each came from as an index into the input's flattened
+    spatial dims."""
+    from ..creation import arange
+    dims = len(kernel)
+    amounts = _pool_padding(padding, _ceil_overhang(x, kernel, stride, padding, dilation,
+                                                     ceil_mode))
+    padded = pad(x, amounts, value=-math.inf) if any(amounts) else x
+    windows = _windows(padded, kernel, stride, dilation)
+    lead = tuple(windows.shape[:2 + dims])
+    values, where_in = windows.reshape(lead + (-1,)).max(-1)
+    if not return_indices:
+        return values
+    flat, rest, step = None, where_in, 1
+    for d in reversed(range(dims)):            # the window offsets, last dim first
+        offset, rest = rest % kernel[d], rest // kernel[d]
+        shape = (lead[2 + d],) + (1,) * (dims - 1 - d)
+        position = (arange(lead[2 + d], device=x.device).reshape(shape) * stride[d]
+                    + offset * dilation[d] - padding[d])
+        flat = position * step if flat is None else flat + position * step
+        step *= x.shape[2 + d]
+    return values, flat
+
+
+def _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """The mean of each window of a batched (N, C, *sizes) input; zero padding counts in the
+    mean unless count_include_pad is False (ceil_mode's overhang past the padding never
+    counts); divisor_override replaces the count."""
+    from ..creation import ones
+    dims = len(kernel)
+    unit = (1,) * dims
+    overhang = _ceil_overhang(x, kernel, stride, padding, unit, ceil_mode)
+    amounts = _pool_padding(padding, overhang)
+    padded = pad(x, amounts) if any(amounts) else x
+    window_dims = tuple(range(-dims, 0))
+    total = _windows(padded, kernel, stride, unit).sum(window_dims)
+    if divisor_override:
+        return total / divisor_override
+    if not any(overhang) and (count_include_pad or not any(padding)):
+        return total / math.prod(kernel)
+    # count what the mean takes in of each window
+    sizes = tuple(x.shape[2:])
+    if count_include_pad:
+        counted = pad(ones((1, 1) + tuple(n + 2 * p for n, p in zip(sizes, padding)),
+                           dtype=x.dtype, device=x.device),
+                      _pool_padding((0,) * dims, overhang))
+    else:
+        counted = pad(ones((1, 1) + sizes, dtype=x.dtype, device=x.device), amounts)
+    return total / _windows(counted, kernel, stride, unit).sum(window_dims)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -1193,27 +1272,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
     padding, dilation = _pair(padding, 'padding'), _pair(dilation, 'dilation')
     _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode)
-    (ph, pw), (eh, ew) = padding, _ceil_overhang(x, kernel, stride, padding, dilation, ceil_mode)
-    padded = pad(x, (pw, pw + ew, ph, ph + eh), value=-math.inf) if ph or pw or eh or ew else x
-    windows = _windows(padded, kernel, stride, dilation)
-    n, c, out_h, out_w = windows.shape[:4]
-    values, where_in = windows.reshape(n, c, out_h, out_w, -1).max(-1)
-    out = [values.squeeze(0) if unbatched else values]
-    if return_indices:
-        from ..creation import arange
-        a, b = where_in // kernel[1], where_in % kernel[1]
-        rows = arange(out_h, device=x.device).reshape(-1, 1) * stride[0] + a * dilation[0] - ph
-        cols = arange(out_w, device=x.device) * stride[1] + b * dilation[1] - pw
-        flat = rows * x.shape[3] + cols
-        out.append(flat.squeeze(0) if unbatched else flat)
-    return tuple(out) if return_indices else out[0]
+    out = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices)
+    if not unbatched:
+        return out
+    return tuple(t.squeeze(0) for t in out) if return_indices else out.squeeze(0)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """The mean of each window; zero padding counts in the mean unless count_include_pad is
-    False (ceil_mode's overhang past the padding never counts); divisor_override replaces the
-    count."""
+    """The mean of each window (see _avg_pool)."""
     x, unbatched = _batched(input, 'avg_pool2d')
     kernel = _pair(kernel_size, 'kernel_size')
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
@@ -1221,24 +1288,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     if 0 in stride:
         raise RuntimeError('stride should not be zero')
     _pool_shape_check(x, kernel, stride, padding, (1, 1), ceil_mode)
-    (ph, pw), (eh, ew) = padding, _ceil_overhang(x, kernel, stride, padding, (1, 1), ceil_mode)
-    padded = pad(x, (pw, pw + ew, ph, ph + eh)) if ph or pw or eh or ew else x
-    windows = _windows(padded, kernel, stride, (1, 1))
-    total = windows.sum((-2, -1))
-    if divisor_override:
-        out = total / divisor_override
-    elif not (eh or ew) and (count_include_pad or not (ph or pw)):
-        out = total / (kernel[0] * kernel[1])
-    else:                                     # count what the mean takes in of each window
-        from ..creation import ones
-        height, width = x.shape[2], x.shape[3]
-        if count_include_pad:
-            counted = pad(ones(1, 1, height + 2 * ph, width + 2 * pw, dtype=x.dtype,
-                               device=x.device), (0, ew, 0, eh))
-        else:
-            counted = pad(ones(1, 1, height, width, dtype=x.dtype, device=x.device),
-                          (pw, pw + ew, ph, ph + eh))
-        out = total / _windows(counted, kernel, stride, (1, 1)).sum((-2, -1))
+    out = _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     return out.squeeze(0) if unbatched else out
 
 
@@ -2006,3 +2056,1031 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value
+
+
+# ---- more losses: composites of the elementwise ops, gathers and reductions -----------------
+
+def _reduce_loss(loss, reduction):
+    if reduction == 'none':
+        return loss
+    return loss.sum() if reduction == 'sum' else loss.mean()
+
+
+_EMBEDDING_EPS = 1e-12          # keeps cosine_embedding_loss's norms away from 0, as PyTorch
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction='mean'):
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1 (0
+    elsewhere); cos along the last dim of (N, D) inputs (target (N,)) or (D,) (target ())."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.ndim > 1:
+        raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
+    wanted = target.ndim + 1
+    if input1.ndim != wanted or input2.ndim != wanted:
+        raise RuntimeError(f'{target.ndim}D target tensor expects {wanted}D input tensors, but '
+                           f'found inputs with sizes {list(input1.shape)} and '
+                           f'{list(input2.shape)}.')
+    dim = target.ndim
+    dot = (input1 * input2).sum(dim)
+    squares = ((input1 * input1).sum(dim) + _EMBEDDING_EPS) * (
+        (input2 * input2).sum(dim) + _EMBEDDING_EPS)
+    cos = dot / squares.sqrt()
+    similar = _F.where(target == 1, 1 - cos, 0.0)
+    dissimilar = _F.where(target == -1, (cos - margin).clamp_min(0), 0.0)
+    return _reduce_loss(similar + dissimilar, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction='mean'):
+    """max(0, -target * (x1 - x2) + margin): target 1 wants x1 above x2, -1 below."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError('margin_ranking_loss : All input tensors should have same dimension '
+                           f'but got sizes: input1: {input1.size()}, input2: {input2.size()}, '
+                           f'target: {target.size()} ')
+    return _ranking_loss(input1, input2, target, margin, reduction)
+
+
+def _ranking_loss(input1, input2, target, margin, reduction):
+    return _reduce_loss((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction='mean'):
+    """x where target is 1, max(0, margin - x) where it is -1 (both terms for any other
+    target, as PyTorch's)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    below_margin = _F.where(target != 1, (margin - input).clamp_min(0), 0.0)
+    return _reduce_loss(below_margin + _F.where(target != -1, input, 0.0), reduction)
+
+
+@grad_fn_named('SoftMarginLossBackward0')
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
+    """log(1 + exp(-target * x)) (softplus: finite for large products)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _reduce_loss(softplus(-input * target), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction='mean'):
+    """Binary cross entropy with logits per class (the last dim), weighted, averaged over the
+    classes: one loss per sample."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    loss = loss.sum(class_dim) / input.size(class_dim)
+    if reduction not in _REDUCTIONS:           # PyTorch checks after it has computed
+        raise ValueError(f'{reduction} is not valid')
+    return _reduce_loss(loss, reduction)
+
+
+def _check_margin_input(input):
+    ndim = input.ndim
+    if not (ndim == 0 or (ndim in (1, 2) and input.shape[-1] != 0)):
+        raise RuntimeError('Expected non-empty vector or matrix with optional 0-dim batch '
+                           f'size, but got: {list(input.shape)}')
+
+
+def _refuse_integers(input, kernel):
+    """PyTorch's error for a kernel that has no integer or bool form."""
+    _F._refuse_dtype(input, kernel, ('b', 'i', 'u'))
+
+
+def _check_long_target(target):
+    if target.dtype is not _dtype.int64:
+        raise RuntimeError(f'expected scalar type Long but found {_type_name(target.dtype)}')
+
+
+def _any_outside(target, low, high):
+    xp = target._backend_xp()
+    return bool(xp.any((target._data < low) | (target._data >= high)))
+
+
+@grad_fn_named('MultiMarginLossBackward0')
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction='mean'):
+    """Per sample: sum over the classes i other than the target y of max(0, margin - x[y] +
+    x[i]) ** p, times weight[y], over the number of classes."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError('only p == 1 and p == 2 supported')
+    if weight is not None and weight.ndim != 1:
+        raise ValueError('weight must be one-dimensional')
+    _check_margin_input(input)
+    samples = input.shape[0] if input.ndim == 2 else 1
+    classes = input.shape[-1] if input.ndim else 1
+    if target.ndim > 1 or target.numel() != samples:
+        raise RuntimeError('multi_margin_loss: target tensor should be 1-D with size equal to '
+                           'the number of input samples (batch size). Expected target size '
+                           f'[{samples}], but got {list(target.shape)}. Input has shape '
+                           f'{list(input.shape)}.')
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(f'inconsistent weight size, expected {classes} but got '
+                           f'{list(weight.shape)}')
+    _refuse_integers(input, f'multi_margin_loss_{input.device.type}_kernel')
+    _check_long_target(target)
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
+                           f'{_type_name(weight.dtype)}')
+    _F.check_same_device(input, target)
+    if _any_outside(target, 0, classes):
+        raise RuntimeError('target out of range')
+    scores = input.reshape(samples, classes)
+    labels = target.reshape(samples, 1)
+    from ..creation import arange
+    is_label = labels == arange(classes, device=input.device)
+    gaps = (margin - scores.gather(1, labels) + scores).clamp_min(0)
+    if p == 2:
+        gaps = gaps * gaps
+    if weight is not None:
+        gaps = gaps * weight.detach()[labels]
+    loss = gaps.masked_fill(is_label, 0.0).sum(1) / classes
+    if reduction == 'none':
+        return loss.reshape(target.shape) if input.ndim < 2 else loss
+    return _reduce_loss(loss, reduction)
+
+
+@grad_fn_named('MultilabelMarginLossBackward0')
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
+    """Per sample: target lists class indices (up to the first -1); the sum over the listed
+    classes j and the unlisted i of max(0, 1 - (x[j] - x[i])), over the number of classes."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_margin_input(input)
+    classes = input.shape[-1] if input.ndim else 1
+    if input.ndim <= 1:
+        fits = target.ndim <= 1 and target.numel() == classes
+    else:
+        fits = tuple(target.shape) == tuple(input.shape)
+    if not fits:
+        raise RuntimeError(f'inconsistent target size: {list(target.shape)} for input of size: '
+                           f'{list(input.shape)}')
+    _refuse_integers(input, 'multilabel_margin_loss_forward_out_frame')
+    _check_long_target(target)
+    _F.check_same_device(input, target)
+    if _any_outside(target, -1, classes):
+        raise RuntimeError("argument #2 'target' is out of range")
+    samples = input.shape[0] if input.ndim == 2 else 1
+    scores, labels = input.reshape(samples, classes), target.reshape(samples, classes)
+    listed = (labels != -1).to(_dtype.int64).cumprod(1) == 1     # up to the first -1
+    safe_labels = labels.where(listed, 0)
+    from ..creation import zeros
+    counts = zeros(samples, classes, dtype=_dtype.int64, device=input.device)
+    is_label = counts.scatter_add(1, safe_labels, listed.to(_dtype.int64)) > 0
+    label_scores = scores.gather(1, safe_labels)
+    # (sample, listed slot j, class i)
+    gaps = (1 - label_scores.unsqueeze(2) + scores.unsqueeze(1)).clamp_min(0)
+    pairs = listed.unsqueeze(2).logical_and(is_label.logical_not().unsqueeze(1))
+    loss = gaps.masked_fill(pairs.logical_not(), 0.0).sum((1, 2)) / classes
+    if reduction == 'none':
+        return loss.reshape(()) if input.ndim < 2 else loss
+    return _reduce_loss(loss, reduction)
+
+
+def _check_triplet_dims(anchor, positive, negative):
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError('The anchor, positive, and negative tensors are expected to have the '
+                           f'same number of dimensions, but got: anchor {anchor.ndim}D, '
+                           f'positive {positive.ndim}D, and negative {negative.ndim}D inputs')
+
+
+def _triplet_loss(anchor, positive, negative, distance, margin, swap, reduction):
+    closer = distance(anchor, positive)
+    farther = distance(anchor, negative)
+    if swap:                             # the positive may be nearer the negative
+        farther = _F.minimum(farther, distance(positive, negative))
+    return _reduce_loss((margin + closer - farther).clamp_min(0), reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction='mean'):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm distance
+    (pairwise_distance); swap: d(anchor, negative) or d(positive, negative), the smaller."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f'margin must be greater than 0, got {margin}')
+    _check_triplet_dims(anchor, positive, negative)
+    return _triplet_loss(anchor, positive, negative,
+                         lambda a, b: pairwise_distance(a, b, p, eps), margin, swap, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction='mean'):
+    """triplet_margin_loss with any distance (pairwise_distance by default)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    if margin <= 0:
+        raise ValueError(f'margin must be greater than 0, got {margin}')
+    _check_triplet_dims(anchor, positive, negative)
+    return _triplet_loss(anchor, positive, negative, distance_function or pairwise_distance,
+                         margin, swap, reduction)
+
+
+def _check_gaussian_var_shape(input, var):
+    """var of input's shape, of its shape less the last dim (one variance per sample), or
+    broadcasting to it along one dim of size 1, as PyTorch allows."""
+    if var.shape == input.shape:
+        return var
+    if var.shape == input.shape[:-1]:
+        return var.unsqueeze(-1)
+    if var.ndim == input.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1:
+        return var
+    raise ValueError('var is of incorrect size')
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'):
+    """0.5 * (log(var) + (input - target) ** 2 / var) (+ 0.5 log(2 pi) with full), var
+    clamped below at eps - in value only: its gradient flows as if unclamped (PyTorch's)."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError('var has negative entry/entries')
+        from ..creation import full as filled
+        var = filled(tuple(input.shape), var, dtype=input.dtype, device=input.device)
+    elif bool((var < 0).any()):
+        raise ValueError('var has negative entry/entries')
+    var = _check_gaussian_var_shape(input, var)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'{reduction} is not valid')
+    var = var + (var.clamp_min(eps) - var).detach()
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce_loss(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction='mean'):
+    """exp(x) - target * x for a log-rate x (log_input), else x - target * log(x + eps);
+    full adds Stirling's approximation of log(target!) where target > 1."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0.0)
+    return _reduce_loss(loss, reduction)
+
+
+# ---- GLU, RMS norm, local response norm -----------------------------------------------------
+
+@grad_fn_named('GluBackward0')
+def glu(input, dim=-1):
+    """The first half of input along dim, gated by the sigmoid of the second half."""
+    if input.ndim == 0:
+        raise RuntimeError('glu does not support scalars because halving size must be even')
+    dim = wrap_dim(dim, input.ndim)
+    if input.shape[dim] % 2:
+        raise RuntimeError(f'Halving dimension must be even, but dimension {dim} is size '
+                           f'{input.shape[dim]}')
+    _require_floating(input, 'glu')
+    value, gate = input.chunk(2, dim)
+    return value * gate.sigmoid()
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the last len(normalized_shape) dims, times weight; eps
+    None: the machine epsilon of input's dtype."""
+    if isinstance(normalized_shape, int):
+        raise TypeError("rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        'ints, not int')
+    normalized_shape = tuple(normalized_shape)
+    count = len(normalized_shape)
+    if weight is not None and tuple(weight.shape) != normalized_shape:
+        raise RuntimeError('Expected weight to be of same shape as normalized_shape, but got '
+                           f'weight of shape {list(weight.shape)} and normalized_shape = '
+                           f'{list(normalized_shape)}')
+    if input.ndim < count or tuple(input.shape[input.ndim - count:]) != normalized_shape:
+        raise RuntimeError(f'Given normalized_shape={list(normalized_shape)}, expected input '
+                           f'with shape [*{", ".join(map(str, normalized_shape))}], but got '
+                           f'input of size{list(input.shape)}')
+    _refuse_integers(input, 'rms_norm')
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input.ndim - count, input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels) ** beta, the window
+    running from size // 2 channels before to (size - 1) // 2 after (zeros past the ends)."""
+    if input.ndim < 3:
+        raise ValueError('Expected 3D or higher dimensionality                          input '
+                         f'(got {input.ndim} dimensions)')
+    if input.numel() == 0:
+        return input
+    squares = pad((input * input).movedim(1, -1), (size // 2, (size - 1) // 2))
+    channels = input.shape[1]
+    window = squares.narrow(-1, 0, channels)
+    for shift in range(1, size):
+        window = window + squares.narrow(-1, shift, channels)
+    scale = (window.movedim(-1, 1) * (alpha / size) + k) ** beta
+    return input / scale
+
+
+# ---- pixel shuffles, fold and unfold: reshapes, permutes and gathers ------------------------
+
+def _check_shuffle(input, name, factor, factor_name):
+    if input.ndim < 3:
+        raise RuntimeError(f'{name} expects input to have at least 3 dimensions, but got input '
+                           f'with {input.ndim} dimension(s)')
+    if factor <= 0:
+        raise RuntimeError(f'{name} expects a positive {factor_name}, but got {factor}')
+
+
+@grad_fn_named('PixelShuffleBackward0')
+def pixel_shuffle(input, upscale_factor):
+    """(*, C r^2, H, W) -> (*, C, H r, W r): each channel's r x r group becomes a block."""
+    r = upscale_factor
+    _check_shuffle(input, 'pixel_shuffle', r, 'upscale_factor')
+    channels, height, width = input.shape[-3:]
+    if channels % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be "
+                           'divisible by the square of upscale_factor, but input.size(-3)='
+                           f'{channels} is not divisible by {r * r}')
+    lead = tuple(input.shape[:-3])
+    n = len(lead)
+    blocks = input.reshape(lead + (channels // (r * r), r, r, height, width))
+    blocks = blocks.permute(tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2))
+    return blocks.reshape(lead + (channels // (r * r), height * r, width * r))
+
+
+@grad_fn_named('PixelUnshuffleBackward0')
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W): pixel_shuffle undone."""
+    r = downscale_factor
+    _check_shuffle(input, 'pixel_unshuffle', r, 'downscale_factor')
+    channels, height, width = input.shape[-3:]
+    for name, size, dim in (('height', height, -2), ('width', width, -1)):
+        if size % r:
+            raise RuntimeError(f'pixel_unshuffle expects {name} to be divisible by '
+                               f'downscale_factor, but input.size({dim})={size} is not '
+                               f'divisible by {r}')
+    lead = tuple(input.shape[:-3])
+    n = len(lead)
+    blocks = input.reshape(lead + (channels, height // r, r, width // r, r))
+    blocks = blocks.permute(tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3))
+    return blocks.reshape(lead + (channels * r * r, height // r, width // r))
+
+
+def _int_pair(value, name):
+    """An int or a sequence of two, as PyTorch's argument parser takes an int[2]."""
+    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != 2:
+        raise RuntimeError(f'It is expected {name} equals to 2, but got size {len(values)}')
+    return tuple(int(v) for v in values)
+
+
+def _check_block_arguments(kernel, dilation, padding, stride):
+    """im2col's and col2im's checks of their window arguments (PyTorch's order)."""
+    for name, (a, b), low in (('kernel size', kernel, 1), ('dilation', dilation, 1)):
+        if min(a, b) < low:
+            raise RuntimeError(f'{name} should be greater than zero, but got '
+                               f"{name.split()[0]}_height: {a} {name.split()[0]}_width: {b}")
+    if min(padding) < 0:
+        raise RuntimeError('padding should be non-negative, but got pad_height: '
+                           f'{padding[0]} pad_width: {padding[1]}')
+    if min(stride) < 1:
+        raise RuntimeError('stride should be greater than zero, but got stride_height: '
+                           f'{stride[0]} stride_width: {stride[1]}')
+
+
+def _block_counts(sizes, kernel, dilation, padding, stride):
+    return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                 for n, k, d, p, s in zip(sizes, kernel, dilation, padding, stride))
+
+
+def _described_blocks(sizes, kernel, dilation, padding, stride=None):
+    text = (f'({sizes[0]}, {sizes[1]}), kernel_size=({kernel[0]}, {kernel[1]}), dilation='
+            f'({dilation[0]}, {dilation[1]}), padding=({padding[0]}, {padding[1]})')
+    return text if stride is None else text + f', stride=({stride[0]}, {stride[1]})'
+
+
+@grad_fn_named('Im2ColBackward0')
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: (N, C, H, W) -> (N, C * kh * kw, L), column l the l-th window (row-major over
+    the output positions), its rows channel by channel, each kernel row by row."""
+    kernel, dilation = _int_pair(kernel_size, 'kernel_size'), _int_pair(dilation, 'dilation')
+    padding, stride = _int_pair(padding, 'padding'), _int_pair(stride, 'stride')
+    _check_block_arguments(kernel, dilation, padding, stride)
+    if input.ndim < 3:
+        wrap_dim(2, input.ndim)                  # PyTorch reads size(2) first: its IndexError
+    if input.ndim not in (3, 4) or 0 in input.shape[input.ndim - 3:]:
+        raise RuntimeError('Expected 3D or 4D (batch mode) tensor with possibly 0 batch size '
+                           'and other non-zero dimensions for input, but got: '
+                           f'{list(input.shape)}')
+    sizes = tuple(input.shape[-2:])
+    counts = _block_counts(sizes, kernel, dilation, padding, stride)
+    if min(counts) < 1:
+        raise RuntimeError(f'Given input with spatial size '
+                           f'{_described_blocks(sizes, kernel, dilation, padding)}, calculated '
+                           f'shape of the array of sliding blocks as ({counts[0]}, {counts[1]}),'
+                           ' but its components must be at least one.')
+    _require_floating(input, 'im2col_out')
+    x, unbatched = _batched(input, 'unfold')
+    if any(padding):
+        x = pad(x, (padding[1], padding[1], padding[0], padding[0]))
+    windows = _windows(x, kernel, stride, dilation)           # (N, C, Ho, Wo, kh, kw)
+    n, channels = windows.shape[:2]
+    columns = windows.permute(0, 1, 4, 5, 2, 3).reshape(
+        n, channels * kernel[0] * kernel[1], counts[0] * counts[1])
+    return columns.squeeze(0) if unbatched else columns
+
+
+@grad_fn_named('Col2ImBackward0')
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im, unfold's adjoint: (N, C * kh * kw, L) -> (N, C, H, W), each column's values
+    added into its window of the (padded) output; the padding is cut off at the end."""
+    sizes = _int_pair(output_size, 'output_size')
+    kernel, dilation = _int_pair(kernel_size, 'kernel_size'), _int_pair(dilation, 'dilation')
+    padding, stride = _int_pair(padding, 'padding'), _int_pair(stride, 'stride')
+    _check_block_arguments(kernel, dilation, padding, stride)
+    if input.ndim not in (2, 3) or 0 in input.shape[input.ndim - 2:]:
+        raise RuntimeError('Expected 2D or 3D (batch mode) tensor for input with possibly 0 '
+                           'batch size and non-zero dimensions for input, but got: '
+                           f'{list(input.shape)}')
+    rows, length = input.shape[-2:]
+    per_block = kernel[0] * kernel[1]
+    if rows % per_block:
+        raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product "
+                           f'of kernel_size, but got input.size(1)={rows} and kernel_size='
+                           f'({kernel[0]}, {kernel[1]}).')
+    counts = _block_counts(sizes, kernel, dilation, padding, stride)
+    described = _described_blocks(sizes, kernel, dilation, padding, stride)
+    if length != counts[0] * counts[1]:
+        raise RuntimeError(f'Given output_size={described}, expected size of input\'s dimension '
+                           f'2 to match the calculated number of sliding blocks {counts[0]} * '
+                           f'{counts[1]} = {counts[0] * counts[1]}, but got input.size(2)='
+                           f'{length}.')
+    if min(counts) < 1:
+        raise RuntimeError(f'Given output_size={described}, calculated shape of the array of '
+                           f'sliding blocks as ({counts[0]}, {counts[1]}), which is too small '
+                           '(non-positive)')
+    _require_floating(input, 'col2im_out')
+    from ..creation import tensor, zeros
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    n, channels = x.shape[0], rows // per_block
+    height, width = sizes[0] + 2 * padding[0], sizes[1] + 2 * padding[1]
+    # where each (kernel row, kernel column, block row, block column) element lands in the
+    # padded output, as a flat index
+    top = np.arange(kernel[0])[:, None] * dilation[0] + np.arange(counts[0]) * stride[0]
+    left = np.arange(kernel[1])[:, None] * dilation[1] + np.arange(counts[1]) * stride[1]
+    flat = (top[:, None, :, None] * width + left[None, :, None, :]).reshape(-1)
+    where = tensor(flat, device=input.device)
+    out = zeros(n, channels, height * width, dtype=input.dtype, device=input.device)
+    out = out.index_add(2, where, x.reshape(n, channels, per_block * length))
+    out = out.reshape(n, channels, height, width)
+    out = out[:, :, padding[0]:padding[0] + sizes[0], padding[1]:padding[1] + sizes[1]]
+    return out.squeeze(0) if input.ndim == 2 else out
+
+
+# ---- alpha dropout and randomized leaky ReLU: draws from the generator, then composites ----
+
+# SELU's negative saturation value, -scale * alpha: where alpha dropout sends dropped inputs
+_ALPHA_DROPPED = _SELU_ALPHA * _SELU_SCALE
+
+
+def _alpha_dropout(input, p, training, inplace, feature):
+    """Dropped elements (or whole channels) go to SELU's saturation value, then an affine map
+    a * x + b restores the mean and variance of a standard normal input."""
+    _check_dropout_p(p)
+    if feature and input.ndim < 2 and training:
+        raise RuntimeError('Feature dropout requires at least 2 dimensions in the input')
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:                              # PyTorch multiplies by zero
+        return input.mul_(0.0) if inplace else input * 0.0
+    from ..creation import empty
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
+    keep = empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
+    a = 1.0 / math.sqrt((_ALPHA_DROPPED ** 2 * p + 1) * (1 - p))
+    shift = (keep - 1) * (_ALPHA_DROPPED * a) + _ALPHA_DROPPED * a * p
+    if inplace:
+        return input.mul_(keep * a).add_(shift)
+    return input * (keep * a) + shift
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: keeps a standard normal input's mean and variance."""
+    return _alpha_dropout(input, p, training, inplace, feature=False)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels (dim 1 of an (N, C, ...) input)."""
+    return _alpha_dropout(input, p, training, inplace, feature=True)
+
+
+@grad_fn_named('RreluWithNoiseBackward0')
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """x above 0; below, x times a slope drawn uniformly from [lower, upper] per element in
+    training, (lower + upper) / 2 otherwise."""
+    if lower > upper:
+        raise RuntimeError('Lower bound should be less than or equal to the upper bound')
+    if not training:
+        if not input.is_floating_point():
+            raise NotImplementedError(f'"leaky_relu_{input.device.type}" not implemented for '
+                                      f"'{_type_name(input.dtype)}'")
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    _require_floating(input, 'rrelu_with_noise_out')
+    from ..creation import empty
+    slopes = empty(tuple(input.shape), dtype=input.dtype, device=input.device)
+    slopes.uniform_(lower, upper)
+    if inplace:
+        return _inplace(input, lambda x: _F.where(x > 0, x, x * slopes))
+    return _F.where(input > 0, input, input * slopes)
+
+
+# ---- power-average pooling, max unpooling -------------------------------------------------
+
+def _lp_root(averages, count, norm_type):
+    """(count * average) ** (1 / p), negative averages (from odd p) sent to 0 first."""
+    return (averages.sign() * averages.abs().relu()).mul(count).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum of x ** p over each window) ** (1 / p), by avg_pool1d."""
+    averages = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_root(averages, kernel_size, norm_type)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum of x ** p over each window) ** (1 / p), by avg_pool2d."""
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    averages = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_root(averages, kh * kw, norm_type)
+
+
+def _unpool_sizes(input, kernel, stride, padding, output_size):
+    """PyTorch's output size of max_unpool, checked against the one asked for."""
+    dims = len(kernel)
+    default = [(input.shape[input.ndim - dims + d] - 1) * stride[d] + kernel[d] - 2 * padding[d]
+               for d in range(dims)]
+    if output_size is None:
+        return default
+    if len(output_size) == dims + 2:
+        output_size = output_size[2:]
+    if len(output_size) != dims:
+        raise ValueError(f'output_size should be a sequence containing {dims} or {dims + 2} '
+                         f"elements, but it has a length of '{len(output_size)}'")
+    for d in range(dims):
+        low, high = default[d] - stride[d], default[d] + stride[d]
+        if not low < output_size[d] < high:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
+                             f'{low} and {high})')
+    return list(output_size)
+
+
+def _max_unpool(input, indices, sizes):
+    """Each value written at its index into zeros of sizes (height, width) per channel; the
+    rest stays 0. As PyTorch's max_unpool2d kernel, which max_unpool1d runs with a width of
+    1."""
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError('elements in indices should be type int64 but got: '
+                           f'{_type_name(indices.dtype)}')
+    if input.ndim not in (3, 4):
+        raise RuntimeError('Input to max_unpooling2d should be a 3d or 4d Tensor, but got a '
+                           f'tensor with {input.ndim} dimensions.')
+    if indices.shape != input.shape:
+        raise RuntimeError('Expected shape of indices to be same as that of the input tensor '
+                           f'({list(input.shape)}) but got indices tensor with shape: '
+                           f'{list(indices.shape)}')
+    _F.check_same_device(input, indices)
+    _refuse_integers(input, 'max_unpool2d')
+    height, width = sizes
+    data = indices._data
+    bad = (data < 0) | (data >= height * width)
+    xp = indices._backend_xp()
+    if bool(xp.any(bad)):                # PyTorch's kernel names the last one it meets
+        last = int(data.reshape(-1)[bad.size - 1 - int(xp.argmax(bad.reshape(-1)[::-1]))])
+        raise RuntimeError(f'Found an invalid max index: {last} (output volumes are of size '
+                           f'{height}x{width})')
+    from ..creation import zeros
+    lead = tuple(input.shape[:-2])
+    out = zeros(lead + (height * width,), dtype=input.dtype, device=input.device)
+    out = out.scatter(-1, indices.flatten(-2), input.flatten(-2))
+    return out.reshape(lead + (height, width))
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool1d undone: each value back where max_pool1d's indices say, zeros elsewhere."""
+    kernel = _ntuple(kernel_size, 'kernel_size', 1)
+    stride = kernel if stride is None else _ntuple(stride, 'stride', 1)
+    padding = _ntuple(padding, 'padding', 1)
+    length, = _unpool_sizes(input, kernel, stride, padding, output_size)
+    return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), (length, 1)).squeeze(-1)
+
+
+@grad_fn_named('MaxUnpool2DBackward0')
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool2d undone: each value back where max_pool2d's indices say, zeros elsewhere."""
+    kernel = _pair(kernel_size, 'kernel_size')
+    stride = kernel if stride is None else _pair(stride, 'stride')
+    padding = _pair(padding, 'padding')
+    sizes = _unpool_sizes(input, kernel, stride, padding, output_size)
+    return _max_unpool(input, indices, sizes)
+
+
+# ---- Gumbel-softmax, pdist --------------------------------------------------------------------
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g) / tau) along dim, g standard Gumbel noise; hard: the one-hot of
+    its largest entry, with the soft sample's gradient (straight through)."""
+    if eps != 1e-10:
+        warnings.warn('`eps` parameter is deprecated and has no effect.', UserWarning,
+                      stacklevel=2)
+    from ..creation import empty, zeros
+    noise = empty(tuple(logits.shape), dtype=logits.dtype, device=logits.device)
+    gumbels = -noise.exponential_().log()
+    soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return soft
+    top = soft.argmax(dim, keepdim=True)
+    one_hot = zeros(tuple(logits.shape), dtype=logits.dtype,
+                    device=logits.device).scatter(dim, top, 1.0)
+    return one_hot - soft.detach() + soft
+
+
+@grad_fn_named('PdistBackward0')
+def pdist(input, p=2):
+    """The p-norm distances between the rows of an (N, M) input, pairs (i, j) with i < j in
+    row-major order: N (N - 1) / 2 of them."""
+    if input.ndim != 2:
+        raise RuntimeError(f'pdist only supports 2D tensors, got: {input.ndim}D')
+    if not input.is_floating_point():
+        raise RuntimeError('pdist only supports floating-point dtypes')
+    if p < 0:
+        raise RuntimeError('pdist only supports non-negative p values')
+    from ..ops.composite import triu_indices
+    first, second = triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
+    return (input[first] - input[second]).norm(p, -1)
+
+
+# ---- affine grids and grid sampling: coordinates computed with ops, then gathers ------------
+
+def _warn_align_corners():
+    # stacklevel: here, the function, its grad_fn_named wrapper, then the caller's line
+    warnings.warn('Default grid_sample and affine_grid behavior has changed to '
+                  'align_corners=False since 1.3.0. Please specify align_corners=True if the old '
+                  'behavior is desired. See the documentation of grid_sample for details.',
+                  UserWarning, stacklevel=4)
+
+
+def _grid_axis(steps, align_corners, like):
+    """steps positions spanning [-1, 1] (pixel corners) or the pixel centres within it."""
+    from ..creation import linspace, zeros
+    if steps <= 1:
+        return zeros(steps, dtype=like.dtype, device=like.device)
+    axis = linspace(-1.0, 1.0, steps, dtype=like.dtype, device=like.device)
+    return axis if align_corners else axis * ((steps - 1) / steps)
+
+
+@grad_fn_named('AffineGridGeneratorBackward0')
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid of a batch of affine maps theta (N, 2, 3) for an output of size (N,
+    C, H, W), or (N, 3, 4) for (N, C, D, H, W): each output position's (x, y[, z]) in [-1, 1]
+    coordinates, mapped by theta."""
+    if align_corners is None:
+        _warn_align_corners()
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f'Expected theta to have floating point type, but got {theta.dtype}')
+    dims = len(size) - 2
+    if dims in (2, 3):
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (dims, dims + 1):
+            raise ValueError(f'Expected a batch of {dims}D affine matrices of shape '
+                             f'Nx{dims}x{dims + 1} for size {size}. Got {theta.shape}.')
+    else:
+        raise NotImplementedError('affine_grid only supports 4D and 5D sizes, for 2D and 3D '
+                                  f'affine transforms, respectively. Got size {size}.')
+    spatial = tuple(size[2:])
+    if align_corners and min(spatial) == 1:
+        warnings.warn('Since version 1.3.0, affine_grid behavior has changed for unit-size '
+                      'grids when align_corners=True. This is not an intended use case of '
+                      'affine_grid. See the documentation of affine_grid for details.',
+                      UserWarning, stacklevel=3)
+    elif min(size) <= 0:
+        raise ValueError(f'Expected non-zero, positive output size. Got {size}')
+    from ..creation import ones
+    # (x, y[, z], 1) at every output position, x along the last dim
+    axes = [_grid_axis(n, align_corners, theta) for n in spatial]
+    columns = []
+    for k in range(dims):
+        shape = [1] * dims
+        shape[dims - 1 - k] = spatial[dims - 1 - k]
+        columns.append(axes[dims - 1 - k].reshape(shape).expand(spatial))
+    columns.append(ones(spatial, dtype=theta.dtype, device=theta.device))
+    base = _F.stack(columns, -1).reshape(1, -1, dims + 1).expand(size[0], -1, dims + 1)
+    return base.bmm(theta.transpose(1, 2)).reshape((size[0],) + spatial + (dims,))
+
+
+def _reflect(coords, twice_low, twice_high):
+    """Coordinates reflected about low and high (given doubled) until they fall between."""
+    if twice_low == twice_high:
+        return coords * 0.0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    distance = (coords - low).abs()
+    extra = distance.fmod(span)
+    flips = (distance / span).floor()
+    return _F.where(flips.remainder(2) == 0, extra + low, span - extra + low)
+
+
+def _padded(coords, size, padding_mode, align_corners):
+    """Input positions along a dim of `size` after padding_mode's clipping or reflection
+    ('zeros': left as they are; out-of-range taps read 0)."""
+    if padding_mode == 'reflection':
+        coords = (_reflect(coords, 0, 2 * (size - 1)) if align_corners
+                  else _reflect(coords, -1, 2 * size - 1))
+    if padding_mode in ('border', 'reflection'):
+        coords = coords.clamp(0, size - 1)
+    return coords
+
+
+def _source_coordinates(grid_part, size, align_corners):
+    """grid values in [-1, 1] as (fractional) input positions along a dim of `size`."""
+    if align_corners:
+        return (grid_part + 1) * ((size - 1) / 2)
+    return ((grid_part + 1) * size - 1) / 2
+
+
+def _taps(flat, positions, sizes):
+    """The input values at integer positions (one tensor per spatial dim, each (N, *out)),
+    0 where a position falls outside: a gather from flat (N, C, prod(sizes))."""
+    inside, index = None, None
+    for position, size in zip(positions, sizes):
+        ok = (position >= 0).logical_and(position < size)
+        inside = ok if inside is None else inside.logical_and(ok)
+        safe = position.clamp(0, size - 1)
+        index = safe if index is None else index * size + safe
+    n, channels = flat.shape[:2]
+    out_shape = tuple(index.shape[1:])
+    index = index.reshape(n, 1, -1).to(_dtype.int64).expand(n, channels, index[0].numel())
+    values = flat.gather(2, index).reshape((n, channels) + out_shape)
+    return values.masked_fill(inside.logical_not().unsqueeze(1), 0.0)
+
+
+def _cubic_weights(t):
+    """Keys' cubic convolution (a = -0.75) weights of the four taps around t in [0, 1)."""
+    a = -0.75
+
+    def near(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+@grad_fn_named(lambda input, *args, **kwargs: f'GridSampler{input.ndim - 2}DBackward0')
+def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corners=None):
+    """out[n, c, *p] = input[n, c] read at grid[n, *p] ((x, y[, z]) in [-1, 1], -1 the first
+    pixel's centre, or its outer edge without align_corners): the nearest pixel, the
+    bilinear (trilinear) mix of the 2^d around it, or the bicubic mix of 4 x 4 (4-D only);
+    padding_mode sets what positions outside read."""
+    if mode not in ('bilinear', 'nearest', 'bicubic'):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ('zeros', 'border', 'reflection'):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        _warn_align_corners()
+        align_corners = False
+    shown = f'input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}'
+    if input.shape[:1] != grid.shape[:1]:
+        raise RuntimeError(f'grid_sampler(): expected grid and input to have same batch size, '
+                           f'but got {shown}')
+    dims = input.ndim - 2
+    if grid.shape[-1] != dims:
+        raise RuntimeError(f'grid_sampler(): expected grid to have size {dims} in last '
+                           f'dimension, but got grid with sizes {list(grid.shape)}')
+    for dim in range(2, input.ndim):
+        if input.shape[dim] == 0:
+            raise RuntimeError('grid_sampler(): expected input to have non-empty spatial '
+                               f'dimensions, but input has sizes {list(input.shape)} with '
+                               f'dimension {dim} being empty')
+    wanted = 4 if input.ndim == 4 else 5
+    if input.ndim != wanted or grid.ndim != wanted:
+        raise RuntimeError(f'grid_sampler(): expected {wanted}D input and grid with same number '
+                           f'of dimensions, but got {shown}')
+    if dims == 3 and mode == 'bicubic':
+        raise RuntimeError('grid_sampler(): bicubic interpolation only supports 4D input')
+    _refuse_integers(input, f'grid_sampler_2d_{input.device.type}_kernel_impl' if dims == 2
+                     else f'grid_sampler3d_{input.device.type}')
+    _F.check_same_device(input, grid)
+    if grid.dtype is not input.dtype:
+        raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
+                           f'{_type_name(grid.dtype)}')
+    sizes = tuple(input.shape[2:])
+    flat = input.reshape(input.shape[0], input.shape[1], -1)
+    # grid's last dim is (x, y[, z]): x runs along the input's last dim
+    parts = [grid[..., dims - 1 - k] for k in range(dims)]
+    if mode == 'bicubic':
+        return _bicubic_sample(flat, parts, sizes, padding_mode, align_corners)
+    coords = [_padded(_source_coordinates(part, n, align_corners), n, padding_mode,
+                      align_corners) for part, n in zip(parts, sizes)]
+    if mode == 'nearest':
+        nearest = [c.round() for c in coords]
+        # grid gets PyTorch's zero gradient (rounding's), through an exact zero added
+        zero = sum(r - r.detach() for r in nearest).unsqueeze(1)
+        return _taps(flat, nearest, sizes) + zero
+    lows = [c.floor() for c in coords]
+    fractions = [c - low for c, low in zip(coords, lows)]
+    out = None
+    for corner in itertools.product((0, 1), repeat=dims):
+        weight = None
+        for bit, fraction in zip(corner, fractions):
+            factor = fraction if bit else 1 - fraction
+            weight = factor if weight is None else weight * factor
+        term = _taps(flat, [low + bit for low, bit in zip(lows, corner)], sizes) * \
+            weight.unsqueeze(1)
+        out = term if out is None else out + term
+    return out
+
+
+def _bicubic_sample(flat, parts, sizes, padding_mode, align_corners):
+    """4 x 4 taps around each position, each tap's pixel padded on its own."""
+    coords = [_source_coordinates(part, n, align_corners) for part, n in zip(parts, sizes)]
+    lows = [c.floor() for c in coords]
+    weights = [_cubic_weights(c - low) for c, low in zip(coords, lows)]
+    out = None
+    for i in range(4):
+        for j in range(4):
+            taps = [_padded(low + (k - 1), n, padding_mode, align_corners)
+                    for low, k, n in zip(lows, (i, j), sizes)]
+            term = _taps(flat, taps, sizes) * (weights[0][i] * weights[1][j]).unsqueeze(1)
+            out = term if out is None else out + term
+    return out
+
+
+# ---- 3-d pooling and channel dropout: the n-d window code with PyTorch's 3-d checks ---------
+
+def _three(value, name, arg, wording):
+    """A 3-d pooling argument: an int or a sequence of one or three ints."""
+    values = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) not in (1, 3):
+        raise RuntimeError(f'{name}: {arg} must {wording}')
+    return tuple(int(v) for v in values) * (3 // len(values))
+
+
+def _check_pool3d(input, name, kernel, stride, padding, dilation, divisor_override=None):
+    """PyTorch's 3-d pooling checks, in its order; the input batched, and whether it was."""
+    if input.ndim not in (4, 5):
+        raise RuntimeError('non-empty 4D or 5D (batch mode) tensor expected for input')
+    if 0 in stride:
+        raise RuntimeError('stride should not be zero')
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError('divisor must be not zero')
+    for p in padding:
+        if p < 0:
+            raise RuntimeError(f'pad must be non-negative, but got pad: {p}')
+    _check_pool_padding(kernel, padding, dilation)
+    if min(kernel) <= 0:
+        raise RuntimeError('kernel size should be greater than zero, but got kT: {} kH: {} '
+                           'kW: {}'.format(*kernel))
+    if min(dilation) <= 0:
+        raise RuntimeError('dilation should be greater than zero, but got dilationT: {} '
+                           'dilationH: {} dilationW: {}'.format(*dilation))
+    for size in input.shape[input.ndim - 4:]:
+        if size == 0:
+            where = 'max_pool3d_with_indices_out_cpu_template' if name == 'max_pool3d' else name
+            raise RuntimeError(f"{where}(): Expected input's non-batch dimensions to have "
+                               f'positive length, but input has a shape of {list(input.shape)} '
+                               f'and non-batch dimension {size} has length zero!')
+    unbatched = input.ndim == 4
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The largest value of each (D, H, W) window (its first, if several); padding counts as
+    -inf. With return_indices, where each came from, as an index into the input's D * H * W."""
+    kernel = _three(kernel_size, 'max_pool3d', 'kernel_size',
+                    'either be a single int, or a tuple of three ints')
+    if stride is None or (not isinstance(stride, int) and len(stride) == 0):
+        stride = kernel
+    else:
+        stride = _three(stride, 'max_pool3d', 'stride',
+                        'either be omitted, a single int, or a tuple of three ints')
+    padding = _three(padding, 'max_pool3d', 'padding',
+                     'either be a single int, or a tuple of three ints')
+    dilation = _three(dilation, 'max_pool3d', 'dilation',
+                      'be either a single int, or a tuple of three ints')
+    x, unbatched = _check_pool3d(input, 'max_pool3d', kernel, stride, padding, dilation)
+    _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode)
+    out = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices)
+    if not unbatched:
+        return out
+    return tuple(t.squeeze(0) for t in out) if return_indices else out.squeeze(0)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """The mean of each (D, H, W) window (see _avg_pool)."""
+    kernel = _three(kernel_size, 'avg_pool3d', 'kernel_size',
+                    'be a single int, or a tuple of three ints')
+    if stride is None or (not isinstance(stride, int) and len(stride) == 0):
+        stride = kernel
+    else:
+        stride = _three(stride, 'avg_pool3d', 'stride',
+                        'be omitted, a single int, or a tuple of three ints')
+    padding = _three(padding, 'avg_pool3d', 'padding', 'be a single int, or a tuple of three ints')
+    x, unbatched = _check_pool3d(input, 'avg_pool3d', kernel, stride, padding, (1, 1, 1),
+                                 divisor_override)
+    if any(n < k for n, k in zip(x.shape[2:], kernel)):
+        raise RuntimeError('input image (T: {} H: {} W: {}) smaller than kernel size (kT: {} '
+                           'kH: {} kW: {})'.format(*x.shape[2:], *kernel))
+    _pool_shape_check(x, kernel, stride, padding, (1, 1, 1), ceil_mode)
+    out = _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return out.squeeze(0) if unbatched else out
+
+
+def _adaptive_sizes(input, output_size, dims):
+    """output_size as `dims` sizes, None keeping the input's."""
+    sizes = (output_size,) * dims if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    return sizes, [n if s is None else s for n, s in zip(input.shape[input.ndim - dims:],
+                                                         sizes)]
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """The mean over PyTorch's adaptive windows of the last three dims: one averaging matrix
+    applied along each dim (three matmuls); None keeps that size."""
+    sizes, outs = _adaptive_sizes(input, output_size, 3)
+    if len(sizes) != 3:
+        raise RuntimeError('adaptive_avg_pool3d: output_size must be 3')
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f'adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got '
+                           f'{list(input.shape)}')
+    _check_adaptive_input(input, 'adaptive_avg_pool3d', 4)
+    if min(outs) < 0:
+        raise RuntimeError('adaptive_avg_pool3d: elements of output_size must be greater than '
+                           'or equal to 0 but received {{{}, {},{}}}'.format(*outs))
+    _refuse_integers(input, f'adaptive_avg_pool3d_{input.device.type}')
+    out = input
+    for k, (n, out_n) in enumerate(zip(input.shape[-3:], outs)):
+        dim = input.ndim - 3 + k
+        matrix = _adaptive_average_matrix(n, out_n, input)
+        out = (out.movedim(dim, -1) @ matrix.t()).movedim(-1, dim)
+    return out
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """The largest value of each of PyTorch's adaptive (D, H, W) windows (the first, if
+    several), by one gather and a max; with return_indices, where each came from (an index
+    into the input's D * H * W). None in output_size keeps that size."""
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f'adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: '
+                           f'{list(input.shape)}')
+    sizes, outs = _adaptive_sizes(input, output_size, 3)
+    if len(sizes) != 3:
+        raise RuntimeError('adaptive_max_pool3d(): internal error: output_size.size() must be 3')
+    _check_adaptive_input(input, 'adaptive_max_pool3d', 3)
+    if min(outs) < 0:
+        raise RuntimeError(f'Trying to create tensor with negative dimension {min(outs)}: '
+                           f'{list(input.shape[:-3]) + outs}')
+    _refuse_integers(input, f'adaptive_max_pool3d_{input.device.type}')
+    tables = [_adaptive_windows(n, out_n, input.device)          # (out, widest)
+              for n, out_n in zip(input.shape[-3:], outs)]
+    widths = [table.shape[1] for table in tables]
+    picks = []
+    for d, table in enumerate(tables):
+        shape = [1] * 6
+        shape[d], shape[3 + d] = outs[d], widths[d]
+        picks.append(table.reshape(shape))
+    windows = input[(Ellipsis,) + tuple(picks)]      # (..., od, oh, ow, kd, kh, kw)
+    lead = tuple(input.shape[:-3]) + tuple(outs)
+    values, where_in = windows.reshape(lead + (-1,)).max(-1)
+    if not return_indices:
+        return values
+    depth, height, width = input.shape[-3:]
+    flat = (picks[0] * height + picks[1]) * width + picks[2]
+    flat = flat.expand(tuple(outs) + tuple(widths)).reshape(tuple(outs) + (-1,))
+    return values, flat.expand(lead + (flat.shape[-1],)).gather(-1, where_in.unsqueeze(-1)) \
+        .squeeze(-1)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero each channel of an (N, C, D, H, W) or (C, D, H, W) input with probability p (other
+    ranks are warned about, as in PyTorch)."""
+    _check_dropout_p(p)
+    if input.ndim not in (4, 5):
+        warnings.warn(f'dropout3d: Received a {input.ndim}-D input to dropout3d, which is '
+                      'deprecated and will result in an error in a future release. To retain '
+                      'the behavior and silence this warning, please use dropout instead. Note '
+                      'that dropout3d exists to provide channel-wise dropout on inputs with 3 '
+                      'spatial dimensions, a channel dimension, and an optional batch dimension '
+                      '(i.e. 4D or 5D inputs).', UserWarning, stacklevel=2)
+    if input.ndim == 5:
+        return _feature_dropout(input, p, training, inplace)
+    if inplace:                   # the unbatched in-place form writes through a view
+        _feature_dropout(input.unsqueeze(0), p, training, True)
+        return input
+    return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)

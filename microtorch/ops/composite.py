@@ -1229,6 +1229,96 @@ def dropout(input, p, train):
     """nn.functional.dropout, whose bad p is a RuntimeError here (a ValueError there), as
     in PyTorch."""
     from ..nn import functional as nnF
-    if not 0 <= p <= 1:
-        raise RuntimeError(f'dropout probability has to be between 0 and 1, but got {p}')
+    _checked_dropout_p(p)
     return nnF.dropout(input, p, train)
+
+
+# ---- the later nn.functional ops at the top level, with PyTorch's top-level signatures (a
+# reduction there is an int: 0 none, 1 mean, 2 sum; any other int leaves the loss unreduced,
+# and so does leaving it out: PyTorch's parser reads its default, Mean, as 0)
+
+def _reduction_of(name, reduction, position):
+    if not isinstance(reduction, int) or isinstance(reduction, bool):
+        raise TypeError(f"{name}(): argument 'reduction' (position {position}) must be int, not "
+                        f'{type(reduction).__name__}')
+    return {1: 'mean', 2: 'sum'}.get(reduction, 'none')
+
+
+def pixel_shuffle(input, upscale_factor):
+    from ..nn import functional as nnF
+    return nnF.pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    from ..nn import functional as nnF
+    return nnF.pixel_unshuffle(input, downscale_factor)
+
+
+def pdist(input, p=2):
+    from ..nn import functional as nnF
+    return nnF.pdist(input, p)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    from ..nn import functional as nnF
+    return nnF.rms_norm(input, normalized_shape, weight, eps)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    from ..nn import functional as nnF
+    if generator is not None:
+        raise NotImplementedError('rrelu: generator= is not supported by microtorch')
+    return nnF.rrelu(input, lower, upper, training)
+
+
+def _checked_dropout_p(p):
+    if not 0 <= p <= 1:             # a RuntimeError at the top level, as in PyTorch
+        raise RuntimeError(f'dropout probability has to be between 0 and 1, but got {p}')
+
+
+def alpha_dropout(input, p, train):
+    from ..nn import functional as nnF
+    _checked_dropout_p(p)
+    return nnF.alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout(input, p, train):
+    from ..nn import functional as nnF
+    _checked_dropout_p(p)
+    return nnF.feature_alpha_dropout(input, p, train)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
+    from ..nn import functional as nnF
+    reduction = _reduction_of('cosine_embedding_loss', reduction, 5)
+    return nnF.cosine_embedding_loss(input1, input2, target, margin, reduction=reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
+    """nn.functional's, without its check of the dims (PyTorch's broadcasts them here)."""
+    from ..nn import functional as nnF
+    reduction = _reduction_of('margin_ranking_loss', reduction, 5)
+    return nnF._ranking_loss(input1, input2, target, margin, reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
+    from ..nn import functional as nnF
+    reduction = _reduction_of('hinge_embedding_loss', reduction, 4)
+    return nnF.hinge_embedding_loss(input, target, margin, reduction=reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        reduction=0):
+    """nn.functional's, without its check that margin is positive (PyTorch's has none here)."""
+    from ..nn import functional as nnF
+    reduction = _reduction_of('triplet_margin_loss', reduction, 8)
+    nnF._check_triplet_dims(anchor, positive, negative)
+    return nnF._triplet_loss(anchor, positive, negative,
+                             lambda a, b: nnF.pairwise_distance(a, b, p, eps), margin, swap,
+                             reduction)
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    from ..nn import functional as nnF
+    reduction = _reduction_of('poisson_nll_loss', reduction, 6)
+    return nnF.poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=reduction)

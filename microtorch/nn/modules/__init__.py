@@ -29,6 +29,22 @@ from .transformer import MultiheadAttention, TransformerEncoderLayer, Transforme
 from .transformer import TransformerDecoderLayer, TransformerDecoder, Transformer
 from .sparse import EmbeddingBag
 
+from .loss import (CosineEmbeddingLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,
+                   MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
+                   TripletMarginLoss, TripletMarginWithDistanceLoss, GaussianNLLLoss,
+                   PoissonNLLLoss)
+from .activation import (GLU, RReLU, Softmax2d)
+from .normalization import (RMSNorm, LocalResponseNorm)
+from .pixelshuffle import (PixelShuffle, PixelUnshuffle)
+from .fold import (Fold, Unfold)
+from .padding import (ConstantPad3d, ZeroPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+                      ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, CircularPad1d,
+                      CircularPad2d, CircularPad3d)
+from .dropout import (AlphaDropout, FeatureAlphaDropout)
+from .pooling import (LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)
+from .conv import (Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d)
+from .normalization import (BatchNorm3d, InstanceNorm3d)
+from .dropout import (Dropout3d)
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
@@ -47,3 +63,14 @@ __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', '
            'NonDynamicallyQuantizableLinear', 'MultiheadAttention', 'TransformerEncoderLayer',
            'TransformerEncoder',
            'TransformerDecoderLayer', 'TransformerDecoder', 'Transformer', 'EmbeddingBag']
+__all__ += ['CosineEmbeddingLoss', 'MarginRankingLoss', 'HingeEmbeddingLoss', 'SoftMarginLoss',
+            'MultiLabelSoftMarginLoss', 'MultiMarginLoss', 'MultiLabelMarginLoss',
+            'TripletMarginLoss', 'TripletMarginWithDistanceLoss', 'GaussianNLLLoss',
+            'PoissonNLLLoss']
+__all__ += ['GLU', 'RReLU', 'Softmax2d', 'RMSNorm', 'LocalResponseNorm', 'PixelShuffle',
+            'PixelUnshuffle', 'Fold', 'Unfold', 'ConstantPad3d', 'ZeroPad3d', 'ReflectionPad1d',
+            'ReflectionPad2d', 'ReflectionPad3d', 'ReplicationPad1d', 'ReplicationPad2d',
+            'ReplicationPad3d', 'CircularPad1d', 'CircularPad2d', 'CircularPad3d', 'AlphaDropout',
+            'FeatureAlphaDropout', 'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d']
+__all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool3d',
+            'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']

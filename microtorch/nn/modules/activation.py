@@ -271,3 +271,43 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f'num_parameters={self.num_parameters}'
+
+
+class GLU(Module):
+    """The first half of the input along dim, gated by the sigmoid of the second."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f'dim={self.dim}'
+
+
+class RReLU(Module):
+    """Leaky ReLU with a random slope in [lower, upper] per element while training, their
+    mean in eval mode."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f'lower={self.lower}, upper={self.upper}' + (', inplace=True' if self.inplace
+                                                            else '')
+
+
+class Softmax2d(Module):
+    """softmax over the channels (dim -3) of (N, C, H, W) or (C, H, W) inputs."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f'Softmax2d: expected input to be 3D or 4D, got {input.ndim}D '
+                             'instead')
+        return F.softmax(input, -3, _stacklevel=5)
