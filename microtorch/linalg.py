@@ -312,7 +312,8 @@ def _raise_unless_factored(info, name):
 
 def cholesky(A, *, upper=False):
     """L, lower triangular with a positive diagonal, with A = L L^T for symmetric
-    positive-definite A (only its lower triangle is read); upper=True gives U = L^T."""
+    positive-definite A (only its lower triangle is read); upper=True gives U = L^T (from
+    A's upper triangle)."""
     factor, info = _factorisation_info(A, upper)
     _raise_unless_factored(info, 'cholesky')
     return factor
@@ -334,11 +335,14 @@ def _not_for_integers(A, kernel):
                                   f"'{_F.type_name(A.dtype)}'")
 
 
-def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False):
     """X with A X = B (left=False: X A = B) for A upper or lower triangular (only that
     triangle is read; unitriangular: its diagonal is taken as ones). Batch dims broadcast;
     B is cast to A's dtype, as PyTorch does."""
     from .ops.linalg import solve_triangular as solve
+    if upper is None:                       # (keyword-only and required, as PyTorch's)
+        raise TypeError('linalg_solve_triangular() missing 1 required positional arguments: '
+                        '"upper"')
     name = 'linalg.solve_triangular'
     for label, t in (('A', A), ('B', B)):
         if t.ndim < 2:
@@ -389,7 +393,8 @@ def qr(A, mode='reduced'):
     Q square; 'r': R only (Q empty, and no gradient)."""
     from .ops.linalg import Qr
     if not isinstance(mode, str):
-        raise TypeError(f"linalg_qr(): argument 'mode' must be str, not {type(mode).__name__}")
+        raise TypeError("linalg_qr(): argument 'mode' (position 2) must be str, not "
+                        f'{type(mode).__name__}')
     _matrices(A, 'qr')
     if mode not in ('reduced', 'complete', 'r'):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
@@ -429,8 +434,8 @@ def eigvalsh(A, UPLO='L'):
 
 def _check_svd_driver(driver):
     if driver is not None:
-        raise RuntimeError('torch.linalg.svd: keyword argument `driver=` is only supported on '
-                           'CUDA inputs with cuSOLVER backend.')
+        raise RuntimeError('microtorch.linalg.svd: keyword argument `driver=` is only supported '
+                           'on CUDA inputs with cuSOLVER backend.')
 
 
 def _nonfinite_svd_message(A):
@@ -506,7 +511,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     if A.numel() == 0:
         from .creation import zeros
         return zeros(*A.shape[:-2], A.shape[-1], A.shape[-2], dtype=A.dtype, device=A.device)
-    return Pinv.apply(A, *_tolerances(A, atol, rtol), hermitian)
+    return _svd(Pinv, A, *_tolerances(A, atol, rtol), hermitian)
 
 
 def _rank_input(A):

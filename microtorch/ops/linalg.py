@@ -303,8 +303,11 @@ def _cholesky_each(backend, a):
     for i, matrix in enumerate(matrices):
         try:
             factors[i] = np.linalg.cholesky(matrix)
+            if np.all(np.diagonal(factors[i]) > 0):
+                continue
         except np.linalg.LinAlgError:
-            factors[i], info[i] = _partial_cholesky(matrix)
+            pass
+        factors[i], info[i] = _partial_cholesky(matrix)
     device = backend.device_of(a)
     return (backend.from_host(factors.reshape(host.shape), device),
             backend.from_host(info.reshape(host.shape[:-2]), device))
@@ -328,20 +331,29 @@ def _partial_cholesky(matrix):
 
 
 class Cholesky(Function):
-    """(L, info): A = L L^T with L lower (upper: U = L^T, A = U^T U), reading A's lower
-    triangle; info per matrix is 0, or where the factorisation stopped (L then unspecified)."""
+    """(L, info): A = L L^T with L lower, reading A's lower triangle (upper: A = U^T U with U
+    upper, reading A's upper triangle); info per matrix is 0, or where the factorisation
+    stopped (the factor is then unspecified)."""
     node_name = 'LinalgCholeskyExBackward0'
 
     @staticmethod
     def forward(ctx, a, upper):
         import numpy as np
         backend = ctx.backend
+        xp = backend.xp
+        if upper:                               # U^T from the lower factor of A^T: A's upper
+            a = xp.swapaxes(a, -2, -1)          # triangle is read, as LAPACK's 'U' reads it
         try:
             lower = backend.cholesky(a)
-            info = backend.xp.zeros_like(a, shape=a.shape[:-2], dtype=np.int32)
+            # (OpenBLAS passes a nan pivot: one look at the diagonal catches it)
+            failed = not bool(xp.all(xp.diagonal(lower, 0, -2, -1) > 0))
         except np.linalg.LinAlgError:           # CuPy raises NumPy's class too
+            failed = True
+        if failed:
             lower, info = _cholesky_each(backend, a)
-        factor = backend.xp.swapaxes(lower, -2, -1) if upper else lower
+        else:
+            info = xp.zeros_like(a, shape=a.shape[:-2], dtype=np.int32)
+        factor = xp.swapaxes(lower, -2, -1) if upper else lower
         ctx.upper = upper
         ctx.save_for_backward(factor)
         return factor, info
