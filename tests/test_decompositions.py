@@ -60,6 +60,7 @@ def test_factors_match_torch(dtype, torch, rng):
         _values(check, torch, **tolerance)
 
 
+@pytest.mark.filterwarnings('ignore:torch.qr is deprecated')
 def test_return_types_print_and_unpack_as_torch(torch):
     a = [[4.0, 2.0], [2.0, 3.0]]
     for make in (lambda lib: lib.linalg.qr(lib.tensor(a)),
