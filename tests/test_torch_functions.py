@@ -382,13 +382,19 @@ def test_in_place_forms_as_torch(name, args, torch, rng):
     _same(*out)
 
 
-def test_det_of_a_singular_matrix_and_its_gradient(torch):
-    """The value is PyTorch's 0; the gradient there needs an SVD, which microtorch lacks: it
-    says so rather than giving a wrong number."""
+def test_det_of_a_singular_matrix_and_its_gradient(torch, rng):
+    """The value is PyTorch's 0; the gradient there comes from the SVD (the cofactors), as
+    PyTorch's, to second order where the singular values are distinct (in a batch with an
+    invertible matrix too). slogdet's gradient there is infinite: microtorch says so."""
     _values(lambda lib: lib.linalg.det(lib.zeros(2, 2, dtype=lib.float64)), torch)
-    a = mt.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    singular = np.array([[1.0, 2.0, 0.5], [2.0, 4.0, 1.0], [0.3, 0.2, 1.0]])
+    _gradients(lambda lib, a: lib.linalg.det(a), [singular[:2, :2]], torch, rng)
+    _gradients(lambda lib, a: lib.linalg.det(a), [np.stack([singular, _invertible(rng, (3, 3))])],
+               torch, rng)
+    _gradients(lambda lib, a: lib.linalg.det(a), [np.zeros((3, 3))], torch, rng, order=1)
+    a = mt.tensor(singular, requires_grad=True)
     with pytest.raises(NotImplementedError, match='singular matrix'):
-        mt.linalg.det(a).backward()
+        mt.linalg.slogdet(a).logabsdet.backward()
 
 
 # ---- found by a differential audit against PyTorch -----------------------------------------

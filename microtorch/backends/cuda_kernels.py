@@ -382,7 +382,8 @@ OP_KERNELS = {
     # inv, det and solve: cuSOLVER through cupy.linalg; their gradients are matrix products
     # and the same routines
     'inv': (('cupy',), ('cuBLAS', 'neg_forward')),
-    'det': (('cupy',), ('cupy', 'cuBLAS', 'mul_forward')),
+    'det': (('cupy',), ('cupy', 'cuBLAS', 'mul_forward', 'abs_forward', 'compare_forward',
+                        'copy')),
     'solve': (('cupy',), ('cupy', 'cuBLAS', 'neg_forward')),
     # The factorisations: cuSOLVER (potrf, geqrf/orgqr, syevj, gesvdj/gesvd) and cuBLAS's trsm
     # through cupy.linalg and cupyx.scipy.linalg ('cupy'); their gradients are matrix

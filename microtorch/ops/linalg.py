@@ -172,14 +172,29 @@ class Det(Function):
     def backward(ctx, gy):
         import numpy as np
         a, det = ctx.saved_tensors
+        # PyTorch's test for a (nearly) singular matrix, where A^-1 is of no use
+        if bool((det.abs() < 100 * np.finfo(a.dtype.np).eps).any()):
+            return _singular_det_backward(gy, a)
         # d det(A) = det(A) tr(A^-1 dA): grad_A = grad det(A) A^-T (A invertible)
         scale = (gy * det).unsqueeze(-1).unsqueeze(-1)
-        try:
-            inverse = Inv.apply(a)
-        except np.linalg.LinAlgError:          # CuPy raises NumPy's class too
-            raise NotImplementedError('linalg.det: the gradient at a singular matrix needs an '
-                                      'SVD, which microtorch does not implement') from None
-        return scale * inverse.mT
+        return scale * Inv.apply(a).mT
+
+
+def _singular_det_backward(gy, a):
+    """det's gradient for any matrix, from A = U diag(s) Vh: det A = det U det Vh prod(s), so
+    grad_A = U diag(grad det U det Vh prod_{j != i} s_j) Vh (the cofactors, without A^-1)."""
+    from .composite import cumprod
+    from .functional import cat, full_like
+    n = a.shape[-1]
+    if n == 0:
+        return a * 0
+    u, s, vh = Svd.apply(a, False)
+    sign = Det.apply(u) * Det.apply(vh)
+    one = full_like(s[..., :1], 1.0)
+    before = cat([one, cumprod(s[..., :-1], -1)], -1)           # prod of s_j, j < i
+    after = cat([one, cumprod(s.flip(-1)[..., :-1], -1)], -1).flip(-1)      # j > i
+    others = before * after
+    return (u * (gy * sign).unsqueeze(-1).unsqueeze(-1) * others.unsqueeze(-2)) @ vh
 
 
 class Slogdet(Function):
@@ -203,8 +218,9 @@ class Slogdet(Function):
         try:
             inverse = Inv.apply(a)
         except np.linalg.LinAlgError:          # CuPy raises NumPy's class too
-            raise NotImplementedError('linalg.slogdet: the gradient at a singular matrix '
-                                      'needs an SVD, which microtorch does not implement') from None
+            raise NotImplementedError('linalg.slogdet: the gradient at a singular matrix is '
+                                      'infinite (PyTorch returns inf); microtorch does not '
+                                      'compute it') from None
         return glogabsdet.unsqueeze(-1).unsqueeze(-1) * inverse.mT
 
 
