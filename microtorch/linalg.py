@@ -152,8 +152,7 @@ def _first_zero_pivot(matrix):
 
 
 def _singular_inv_message(A):
-    import numpy as np
-    matrices = np.asarray(A.detach().cpu().numpy()).reshape(-1, A.shape[-1], A.shape[-1])
+    matrices = _host_array(A).reshape(-1, A.shape[-1], A.shape[-1])
     for batch, matrix in enumerate(matrices):
         index = _first_zero_pivot(matrix)
         if index:
@@ -264,10 +263,9 @@ def solve(A, B, *, left=True):
 
 
 def _singular_solve_message(A):
-    import numpy as np
     where = ''
     if A.ndim > 2:
-        matrices = np.asarray(A.detach().cpu().numpy()).reshape(-1, A.shape[-1], A.shape[-1])
+        matrices = _host_array(A).reshape(-1, A.shape[-1], A.shape[-1])
         batch = next((b for b, m in enumerate(matrices) if _first_zero_pivot(m)), 0)
         where = f'(Batch element {batch}): '
     return (f'microtorch.linalg.solve: {where}The solver failed because the input matrix is '
