@@ -66,6 +66,10 @@ inverse = linalg.inv
 def slogdet(A):
     """(sign, log |det|), as torch.return_types.slogdet."""
     return linalg.signed_log_det(A, 'slogdet')
+
+
+from .linalg import cholesky_solve, pinverse
+svd, qr = linalg.legacy_svd, linalg.legacy_qr
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

@@ -60,6 +60,11 @@ Tensor.logdet = lambda self: _linalg().logdet(self)
 Tensor.inverse = lambda self: _linalg().inv(self)
 Tensor.matrix_power = lambda self, n: _linalg().matrix_power(self, n)
 Tensor.slogdet = lambda self: _linalg().signed_log_det(self, 'slogdet')
+Tensor.cholesky_solve = lambda self, L, upper=False: _linalg().cholesky_solve(self, L, upper)
+Tensor.svd = lambda self, some=True, compute_uv=True: _linalg().legacy_svd(self, some,
+                                                                          compute_uv)
+Tensor.qr = lambda self, some=True: _linalg().legacy_qr(self, some)
+Tensor.pinverse = lambda self, rcond=1e-15: _linalg().pinverse(self, rcond)
 
 
 def _linalg():

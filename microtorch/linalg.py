@@ -1,9 +1,11 @@
 """microtorch.linalg: PyTorch's linear-algebra names over microtorch's ops (norms, products,
-cross, diagonal, inv, det, slogdet, solve, matrix_power). Decompositions (svd, eig, qr) and the
-norms that need them are not here."""
+cross, diagonal, inv, det, slogdet, solve, matrix_power), the factorisations (cholesky, qr,
+eigh, svd) with triangular and least-squares solves, and what they give (pinv, matrix_rank,
+cond). The general eigendecomposition (eig, complex in general) is not here."""
 import math
 
 from . import return_types
+from .tensor import Tensor
 from ._size import wrap_dim
 from .ops import composite as _C
 from .ops import functional as _F
@@ -22,8 +24,9 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None):
-    """'fro', or the largest (smallest) column sum (ord 1, -1) or row sum (inf, -inf) of
-    absolute values. The nuclear and spectral norms need an SVD: not implemented."""
+    """'fro', the largest (smallest) column sum (ord 1, -1) or row sum (inf, -inf) of
+    absolute values, or from the singular values: their sum ('nuc'), the largest (2) or the
+    smallest (-2)."""
     if not isinstance(ord, str) and ord not in (1, -1, 2, -2, math.inf, -math.inf):
         raise RuntimeError(f'linalg.matrix_norm: Order {_C._number(ord)} not supported.')
     if isinstance(ord, str) and ord not in ('fro', 'nuc'):
@@ -40,8 +43,7 @@ def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None):
     if rows == cols:
         raise RuntimeError(f'linalg.matrix_norm: dims must be different. Got {tuple(dim)}')
     if ord in ('nuc', 2, -2):
-        raise NotImplementedError(f'linalg.matrix_norm(ord={ord!r}) needs a singular value '
-                                  'decomposition, which microtorch does not implement')
+        return _singular_value_norm(A, ord, rows, cols, keepdim, dtype)
     if ord == 'fro':
         return _F.norm(A, 2, (rows, cols), keepdim, dtype)
     if dtype is not None:
@@ -53,6 +55,22 @@ def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None):
     out = _F.sum(sums, kept, keepdim=True) if ord > 0 and not sums.shape[kept] else \
         pick(sums, kept, keepdim=True)
     return out if keepdim else _F.squeeze(out, sorted((rows, cols), reverse=True))
+
+
+def _singular_value_norm(A, ord, rows, cols, keepdim, dtype):
+    """The nuclear norm (the singular values' sum) or the largest (ord 2) or smallest (-2)
+    singular value of the matrices in dims (rows, cols)."""
+    if dtype is not None:
+        A = _F.cast(A, _dtype_of(dtype))
+    values = svdvals(_C.movedim(A, (rows, cols), (-2, -1)))
+    if ord == 'nuc' or (ord == 2 and not values.shape[-1]):      # (no values: 0, as PyTorch)
+        out = _F.sum(values, -1)
+    else:
+        out = (_F.amax if ord == 2 else _F.amin)(values, -1)
+    if keepdim:
+        for d in sorted((rows, cols)):
+            out = _F.unsqueeze(out, d)
+    return out
 
 
 def _dtype_of(dtype):
@@ -134,8 +152,7 @@ def _first_zero_pivot(matrix):
 
 
 def _singular_inv_message(A):
-    import numpy as np
-    matrices = np.asarray(A.detach().cpu().numpy()).reshape(-1, A.shape[-1], A.shape[-1])
+    matrices = _host_array(A).reshape(-1, A.shape[-1], A.shape[-1])
     for batch, matrix in enumerate(matrices):
         index = _first_zero_pivot(matrix)
         if index:
@@ -246,11 +263,437 @@ def solve(A, B, *, left=True):
 
 
 def _singular_solve_message(A):
-    import numpy as np
     where = ''
     if A.ndim > 2:
-        matrices = np.asarray(A.detach().cpu().numpy()).reshape(-1, A.shape[-1], A.shape[-1])
+        matrices = _host_array(A).reshape(-1, A.shape[-1], A.shape[-1])
         batch = next((b for b, m in enumerate(matrices) if _first_zero_pivot(m)), 0)
         where = f'(Batch element {batch}): '
     return (f'microtorch.linalg.solve: {where}The solver failed because the input matrix is '
             'singular.')
+
+
+# ---- factorisations: Cholesky, triangular solves, QR, eigh, SVD and what they give ----------
+
+def _matrices(A, name, message_name=None):
+    """A batch of matrices (>= 2 dims) of floats, as PyTorch checks a factorisation's input."""
+    message_name = message_name or f'linalg.{name}'
+    if A.ndim < 2:
+        raise RuntimeError(f'{message_name}: The input tensor A must have at least 2 dimensions.')
+    if not A.is_floating_point():
+        raise RuntimeError(f'{message_name}: Expected a floating point or complex tensor as '
+                           f'input. Got {_F.type_name(A.dtype)}')
+
+
+def _host_array(t):
+    import numpy as np
+    return np.asarray(t.detach().cpu().numpy())
+
+
+def _factorisation_info(A, upper):
+    from .ops.linalg import Cholesky
+    _square_matrices(A, 'cholesky')
+    return Cholesky.apply(A, upper)
+
+
+def _raise_unless_factored(info, name):
+    """LinAlgError, in PyTorch's words, for the first matrix whose Cholesky stopped (one
+    look at info on the host, as PyTorch's check takes)."""
+    import numpy as np
+    orders = _host_array(info)
+    failed = np.flatnonzero(orders.reshape(-1))
+    if failed.size:
+        where = f'(Batch element {failed[0]}): ' if orders.ndim else ''
+        raise LinAlgError(f'linalg.{name}: {where}The factorization could not be completed '
+                          'because the input is not positive-definite (the leading minor of '
+                          f'order {orders.reshape(-1)[failed[0]]} is not positive-definite).')
+
+
+def cholesky(A, *, upper=False):
+    """L, lower triangular with a positive diagonal, with A = L L^T for symmetric
+    positive-definite A (only its lower triangle is read); upper=True gives U = L^T (from
+    A's upper triangle)."""
+    factor, info = _factorisation_info(A, upper)
+    _raise_unless_factored(info, 'cholesky')
+    return factor
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    """(L, info) as torch.return_types.linalg_cholesky_ex: info (int32) is 0 for each matrix
+    that factored, else the order of its first leading minor that is not positive-definite
+    (L is then unspecified). No error unless check_errors."""
+    factor, info = _factorisation_info(A, upper)
+    if check_errors:
+        _raise_unless_factored(info, 'cholesky_ex')
+    return return_types.named('linalg_cholesky_ex', ('L', 'info'))(factor, info)
+
+
+def _not_for_integers(A, kernel):
+    if not A.is_floating_point():
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for '
+                                  f"'{_F.type_name(A.dtype)}'")
+
+
+def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False):
+    """X with A X = B (left=False: X A = B) for A upper or lower triangular (only that
+    triangle is read; unitriangular: its diagonal is taken as ones). Batch dims broadcast;
+    B is cast to A's dtype, as PyTorch does."""
+    from .ops.linalg import solve_triangular as solve
+    if upper is None:                       # (keyword-only and required, as PyTorch's)
+        raise TypeError('linalg_solve_triangular() missing 1 required positional arguments: '
+                        '"upper"')
+    name = 'linalg.solve_triangular'
+    for label, t in (('A', A), ('B', B)):
+        if t.ndim < 2:
+            raise RuntimeError(f'{name}: The input tensor {label} must have at least 2 '
+                               'dimensions.')
+    _square_matrices(A, 'solve_triangular', floating=False)
+    n = A.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f'{name}: Incompatible shapes of A and B for the equation '
+                           f'{"AX = B" if left else "XA = B"} ({n}x{n} and '
+                           f'{B.shape[-2]}x{B.shape[-1]})')
+    _F.broadcast_shapes(B.shape[:-2], A.shape[:-2])          # PyTorch's message, B first
+    _not_for_integers(A, 'triangular_solve')
+    if B.dtype is not A.dtype:
+        B = _F.cast(B, A.dtype)
+    return solve(A, B, upper, left, unitriangular)
+
+
+def cholesky_solve(B, L, upper=False):
+    """X with A X = B, given A's Cholesky factor L (A = L L^T; upper: A = U^T U). The
+    gradient is PyTorch's, of (L L^T)^-1 B for every entry of L."""
+    from .ops.linalg import CholeskySolve
+    for label, t in (('b', B), ('u', L)):
+        if t.ndim < 2:
+            raise RuntimeError(f'{label} should have at least 2 dimensions, but has {t.ndim} '
+                               'dimensions instead')
+    if B.dtype is not L.dtype:
+        raise RuntimeError('Expected b and A to have the same dtype, but found b of type '
+                           f'{_F.type_name(B.dtype)} and A of type {_F.type_name(L.dtype)} '
+                           'instead.')
+    if L.shape[-1] != L.shape[-2]:
+        raise RuntimeError(f'A must be batches of square matrices, but they are {L.shape[-2]} '
+                           f'by {L.shape[-1]} matrices')
+    if L.shape[-1] != B.shape[-2]:
+        raise RuntimeError(f'Incompatible matrix sizes for cholesky_solve: each A matrix is '
+                           f'{L.shape[-2]} by {L.shape[-1]} but each b matrix is {B.shape[-2]} '
+                           f'by {B.shape[-1]}')
+    batch = list(_F.broadcast_shapes(B.shape[:-2], L.shape[:-2]))
+    _not_for_integers(L, 'cholesky_solve')
+    B = _F.expand(B, batch + list(B.shape[-2:]))
+    L = _F.expand(L, batch + list(L.shape[-2:]))
+    return CholeskySolve.apply(B, L, upper)
+
+
+def qr(A, mode='reduced'):
+    """(Q, R) with A = QR, Q with orthonormal columns and R upper triangular, as
+    torch.return_types.linalg_qr. mode 'reduced': k = min(m, n) columns of Q; 'complete':
+    Q square; 'r': R only (Q empty, and no gradient)."""
+    from .ops.linalg import Qr
+    if not isinstance(mode, str):
+        raise TypeError("linalg_qr(): argument 'mode' (position 2) must be str, not "
+                        f'{type(mode).__name__}')
+    _matrices(A, 'qr')
+    if mode not in ('reduced', 'complete', 'r'):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    return return_types.named('linalg_qr', ('Q', 'R'))(*Qr.apply(A, mode))
+
+
+def _symmetric_input(A, UPLO, kernel):
+    _square_matrices(A, 'eigh', floating=False)
+    if not isinstance(UPLO, str) or UPLO.upper() not in ('L', 'U'):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    _not_for_integers(A, kernel)
+    return UPLO.upper()
+
+
+def eigh(A, UPLO='L'):
+    """(eigenvalues ascending, eigenvectors as columns) of symmetric matrices, read from
+    their lower (UPLO='L') or upper triangle, as torch.return_types.linalg_eigh."""
+    from .ops.linalg import Eigh
+    uplo = _symmetric_input(A, UPLO, 'linalg_eigh')
+    return return_types.named('linalg_eigh', ('eigenvalues', 'eigenvectors'))(
+        *Eigh.apply(A, uplo))
+
+
+def _records(A):
+    from .autograd.grad_mode import is_grad_enabled
+    return A.requires_grad and is_grad_enabled()
+
+
+def eigvalsh(A, UPLO='L'):
+    """The eigenvalues of symmetric matrices, ascending (their gradient needs the
+    eigenvectors, which are then computed too)."""
+    from .ops.linalg import Eigh, EigenvaluesOnly
+    uplo = _symmetric_input(A, UPLO, 'linalg_eigh')
+    return Eigh.apply(A, uplo)[0] if _records(A) else EigenvaluesOnly.apply(A, uplo)
+
+
+def _check_svd_driver(driver):
+    if driver is not None:
+        raise RuntimeError('microtorch.linalg.svd: keyword argument `driver=` is only supported '
+                           'on CUDA inputs with cuSOLVER backend.')
+
+
+def _nonfinite_svd_message(A):
+    import numpy as np
+    matrices = _host_array(A).reshape((-1,) + tuple(A.shape[-2:]))
+    bad = next((i for i, m in enumerate(matrices) if not np.isfinite(m).all()), 0)
+    where = f'(Batch element {bad}): ' if A.ndim > 2 else ''
+    return (f'linalg.svd: {where}The algorithm failed to converge because the input matrix '
+            'contained non-finite values.')
+
+
+def _svd(op, *args):
+    try:
+        return op.apply(*args)
+    except _numpy_linalg_error():            # LAPACK's gesdd does not converge on nan
+        raise LinAlgError(_nonfinite_svd_message(args[0])) from None
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    """(U, S, Vh) with A = U diag(S) Vh, S descending, as torch.return_types.linalg_svd.
+    full_matrices: U and Vh square (their extra columns and rows get no gradient, as in
+    PyTorch); else k = min(m, n) of each."""
+    from .ops.linalg import Svd
+    _matrices(A, 'svd')
+    _check_svd_driver(driver)
+    return return_types.named('linalg_svd', ('U', 'S', 'Vh'))(*_svd(Svd, A, full_matrices))
+
+
+def svdvals(A, *, driver=None):
+    """The singular values, descending."""
+    from .ops.linalg import Svd, SingularValuesOnly
+    _matrices(A, 'svd')
+    _check_svd_driver(driver)
+    if _records(A):
+        return _svd(Svd, A, False)[1]
+    return _svd(SingularValuesOnly, A)
+
+
+def _tolerances(A, atol, rtol):
+    """PyTorch's (atol, rtol) for pinv and matrix_rank, as floats or float64 tensors on A's
+    device (to broadcast over the batch): rtol defaults to eps * max(m, n), or to 0 where a
+    given atol is positive."""
+    from ._dtype import finfo
+    default = finfo(A.dtype).eps * max(A.shape[-2], A.shape[-1])
+    if rtol is None:
+        if atol is None:
+            rtol = default
+        elif isinstance(atol, Tensor):
+            rtol = _F.le(atol, 0).double() * default
+        else:
+            rtol = 0.0 if atol > 0 else default
+
+    def value(given):
+        if isinstance(given, Tensor):
+            return _F.cast(given.detach(), _dtype_of('float64')).to(A.device)
+        return float(given)
+    return value(0.0 if atol is None else atol), value(rtol)
+
+
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
+    """The Moore-Penrose pseudo-inverse, from the singular values above
+    max(atol, rtol * the largest) (hermitian: from eigh, reading A's lower triangle).
+    rcond, the older name, is rtol with atol = 0."""
+    from .ops.linalg import Pinv
+    if A.ndim < 2 or not A.is_floating_point():
+        raise RuntimeError(f'linalg.pinv({_F.type_name(A.dtype)}{{{list(A.shape)}}}): expected '
+                           'a tensor with 2 or more dimensions of float, double, cfloat or '
+                           'cdouble types')
+    if hermitian:
+        _square_matrices(A, 'eigh')
+    if rcond is not None:
+        atol, rtol = 0.0, rcond
+    if A.numel() == 0:
+        from .creation import zeros
+        return zeros(*A.shape[:-2], A.shape[-1], A.shape[-2], dtype=A.dtype, device=A.device)
+    return _svd(Pinv, A, *_tolerances(A, atol, rtol), hermitian)
+
+
+def _rank_input(A):
+    if A.ndim < 2:
+        raise RuntimeError('microtorch.linalg.matrix_rank: The input tensor input must have at '
+                           'least 2 dimensions.')
+    if not A.is_floating_point():
+        raise RuntimeError("This function doesn't handle types other than float and double")
+
+
+def _count_above(values, atol, rtol):
+    """How many of the (non-negative) values exceed max(atol, rtol * the largest), per row
+    (int64); atol and rtol as _tolerances gives them."""
+    largest = _F.amax(values, -1, keepdim=True) if values.shape[-1] else values
+    atol, rtol = (_F.unsqueeze(b, -1) if isinstance(b, Tensor) else b for b in (atol, rtol))
+    tolerance = _F.maximum(_F.full_like(largest, 0.0) + atol, largest * rtol)
+    return _F.sum(_F.gt(values, tolerance), -1)
+
+
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
+    """The number of singular values (hermitian: |eigenvalues|) above max(atol,
+    rtol * the largest), as int64; tol, the older name, is atol with rtol = 0."""
+    _rank_input(A)
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    with _no_grad():
+        values = _F.abs(eigvalsh(A)) if hermitian else svdvals(A)
+        return _count_above(values, *_tolerances(A, atol, rtol))
+
+
+def _no_grad():
+    from .autograd.grad_mode import no_grad
+    return no_grad()
+
+
+_COND_NUMBERS = (2, -2, 1, -1, math.inf, -math.inf)
+
+
+def _cond_order_name(p):
+    return f'{p:f}' if isinstance(p, float) else str(p)
+
+
+def cond(A, p=None):
+    """The condition number ||A|| ||A^-1|| in the norm p: 2 (the default) and -2 by the
+    singular values (any shape), 'fro', 'nuc', 1, -1, inf, -inf for square matrices (inf for
+    a singular one, as PyTorch)."""
+    if isinstance(p, str):
+        name = f'linalg.cond(ord={p})'
+        _square_matrices(A, name, floating=False)
+        if p not in ('fro', 'nuc'):
+            raise RuntimeError(f'linalg.cond got an invalid norm type: {p}')
+    else:
+        if A.ndim < 2:
+            raise RuntimeError('linalg.cond: The input tensor must have at least 2 dimensions.')
+        p = 2 if p is None else p
+        if p not in _COND_NUMBERS:
+            raise RuntimeError(f'linalg.cond got an invalid norm type: {_C._number(p)}')
+    if A.numel() == 0:                      # NumPy's 0 for no matrix at all
+        from .creation import zeros
+        return zeros(*A.shape[:-2], dtype=A.dtype, device=A.device)
+    if p in (2, -2) or p == 'nuc':
+        values = svdvals(A)
+        if p == 'nuc':
+            return _F.sum(values, -1) * _F.sum(_F.reciprocal(values), -1)
+        largest, smallest = values[..., 0], values[..., -1]
+        return largest / smallest if p == 2 else smallest / largest
+    if not isinstance(p, str):
+        _square_matrices(A, f'linalg.cond(ord={_cond_order_name(p)})', floating=False)
+    inverse = _inverse_or_inf(A)
+    product = matrix_norm(A, p) * matrix_norm(inverse, p)
+    return _C.nan_to_num(product, math.inf, math.inf, -math.inf)
+
+
+def _inverse_or_inf(A):
+    """inv(A), with every entry inf for a singular matrix (PyTorch's inv_ex and fill)."""
+    import numpy as np
+    from .creation import eye
+    try:
+        return inv(A)
+    except LinAlgError:
+        pass
+    matrices = _host_array(A).reshape((-1,) + tuple(A.shape[-2:]))
+    singular = np.array([_first_zero_pivot(m) > 0 for m in matrices]).reshape(A.shape[:-2])
+    from .creation import tensor
+    mask = _F.unsqueeze(_F.unsqueeze(tensor(singular, device=A.device), -1), -1)
+    identity = eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    return _F.where(mask, math.inf, inv(_F.where(mask, identity, A)))
+
+
+_LSTSQ_DRIVERS = ('gels', 'gelsy', 'gelsd', 'gelss')
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution of A X = B (batch dims broadcast; B may be a batch of
+    vectors), as torch.return_types.linalg_lstsq(solution, residuals, rank,
+    singular_values), each field filled as PyTorch's driver fills it (default 'gelsy' on
+    the CPU, 'gels' on CUDA). Every driver's solution is computed from the SVD, as gelsd's:
+    singular values at most rcond (default eps * max(m, n)) times the largest are dropped.
+    Gradients flow into the solution as PyTorch's (and into residuals, which PyTorch does
+    not differentiate)."""
+    from .ops.linalg import Pinv
+    name = 'microtorch.linalg.lstsq'
+    if A.ndim < 2:
+        raise RuntimeError(f'{name}: input must have at least 2 dimensions.')
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"{name}: Expected input and other to have the same dtype, but got "
+                           f"input's dtype {_F.type_name(A.dtype)} and other's dtype "
+                           f'{_F.type_name(B.dtype)}')
+    if not A.is_floating_point():
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise RuntimeError(f'{name}: input.dim() must be greater or equal to other.dim() and '
+                           '(input.dim() - other.dim()) <= 1')
+    on_cuda = A.device.type == 'cuda'
+    if driver is None:
+        driver = 'gels' if on_cuda else 'gelsy'
+    elif driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError(f'{name}: parameter `driver` should be one of (gels, gelsy, gelsd, '
+                           'gelss)')
+    if on_cuda and driver != 'gels':
+        raise RuntimeError(f'{name}: `driver` other than `gels` is not supported on CUDA')
+    vector = A.ndim - B.ndim == 1
+    rhs = _F.unsqueeze(B, -1) if vector else B
+    batch = list(_F.broadcast_shapes(A.shape[:-2], rhs.shape[:-2]))
+    m, n = A.shape[-2], A.shape[-1]
+    if rhs.shape[-2] != m:
+        raise RuntimeError(f'{name}: input.size(-2) should match other.size('
+                           f'{-1 if vector else -2})')
+    A = _F.expand(A, batch + [m, n])
+    rhs = _F.expand(rhs, batch + list(rhs.shape[-2:]))
+    from ._dtype import finfo
+    eps = finfo(A.dtype).eps
+    rcond = eps * max(m, n) if rcond is None else (eps if rcond < 0 else float(rcond))
+    if A.numel() == 0:
+        from .creation import zeros
+        pseudo = zeros(*batch, n, m, dtype=A.dtype, device=A.device)
+    else:
+        pseudo = _svd(Pinv, A, 0.0, rcond, False)
+    solution = _F.matmul(pseudo, rhs)
+    from .creation import empty, tensor
+    nothing = empty(0, dtype=A.dtype, device=A.device)
+    values = rank = None
+    if driver != 'gels':
+        with _no_grad():
+            values = svdvals(A)
+            rank = _count_above(values, 0.0, rcond)
+    residuals = nothing
+    if m > n and driver != 'gelsy' and (rank is None or bool(_F.eq(rank, n).all())):
+        residuals = _F.sum(_F.square(_F.matmul(A, solution) - rhs), -2)
+    if vector:
+        solution = _F.squeeze(solution, -1)
+    if rank is None:
+        rank = tensor([], dtype=_dtype_of('int64'), device=A.device)
+    if driver not in ('gelsd', 'gelss'):
+        values = nothing
+    return return_types.named('linalg_lstsq', ('solution', 'residuals', 'rank',
+                                               'singular_values'))(solution, residuals, rank,
+                                                                   values)
+
+
+# ---- torch.* forms of the factorisations --------------------------------------------------
+
+def legacy_svd(A, some=True, compute_uv=True):
+    """torch.svd: (U, S, V) with A = U diag(S) V^T, as torch.return_types.svd. some=False:
+    U and V square; compute_uv=False: U and V zero-filled square matrices."""
+    if A.ndim < 2:
+        raise RuntimeError('linalg.svd: input should have at least 2 dimensions, but has '
+                           f'{A.ndim} dimensions instead')
+    result = return_types.named('svd', ('U', 'S', 'V'))
+    if not compute_uv:
+        from .creation import zeros
+        m, n, batch = A.shape[-2], A.shape[-1], A.shape[:-2]
+        values = svdvals(A)
+        return result(zeros(*batch, m, m, dtype=A.dtype, device=A.device), values,
+                      zeros(*batch, n, n, dtype=A.dtype, device=A.device))
+    u, s, vh = svd(A, full_matrices=not some)
+    return result(u, s, vh.mT)
+
+
+def legacy_qr(A, some=True):
+    """torch.qr: (Q, R), reduced (some=True) or complete, as torch.return_types.qr."""
+    return return_types.named('qr', ('Q', 'R'))(*qr(A, 'reduced' if some else 'complete'))
+
+
+def pinverse(A, rcond=1e-15):
+    """torch.pinverse: pinv with rtol = rcond."""
+    return pinv(A, rcond)

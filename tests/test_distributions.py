@@ -40,6 +40,15 @@ CASES = [
      [[0.5, 0.25], [-1.0, 0.1]]),
     ('exponential', ([0.5, 2.0, 3.0],), lambda d, rate: d.Exponential(rate),
      [[0.1, 2.0, 0.0], [5.0, 0.3, 0.7]]),
+    ('mvn-covariance', ([[0.5, -1.0], [2.0, 0.3]], [[2.0, 0.3], [0.3, 1.0]]),
+     lambda d, loc, cov: d.MultivariateNormal(loc, covariance_matrix=cov),
+     [[[0.1, -0.7], [2.0, 0.0]], [[1.0, 1.0], [-1.0, 0.5]], [[0.0, 0.0], [3.0, -2.0]]]),
+    ('mvn-scale-tril', ([0.5, -1.0, 0.2], [[1.5, 0.0, 0.0], [0.4, 0.8, 0.0], [-0.3, 0.2, 1.1]]),
+     lambda d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
+     [[0.1, -0.7, 0.4], [2.0, 0.0, -1.0]]),
+    ('mvn-precision', ([[0.5, -1.0]], [[[2.0, -0.4], [-0.4, 0.7]], [[1.0, 0.2], [0.2, 3.0]]]),
+     lambda d, loc, precision: d.MultivariateNormal(loc, precision_matrix=precision),
+     [0.3, -0.2]),
 ]
 
 
@@ -96,7 +105,7 @@ def test_shapes_and_dtypes_of_samples(case, torch):
         assert mine.has_rsample == theirs.has_rsample
     big = mine.expand((5,) + tuple(mine.batch_shape))
     assert big.batch_shape == theirs.expand((5,) + tuple(theirs.batch_shape)).batch_shape
-    assert tuple(big.sample().shape) == (5,) + tuple(mine.batch_shape)
+    assert tuple(big.sample().shape) == (5,) + tuple(mine.batch_shape + mine.event_shape)
 
 
 KL_PAIRS = [
@@ -107,6 +116,16 @@ KL_PAIRS = [
     ('uniform', lambda d, a, b: (d.Uniform(a - 1, a + 1), d.Uniform(a - 2 + b.abs() * 0.1,
                                                                       a + 3))),
     ('exponential', lambda d, a, b: (d.Exponential(a.exp()), d.Exponential(b.exp()))),
+    ('mvn', lambda d, a, b: (
+        d.MultivariateNormal(a[:3], scale_tril=(a[:3, None] * b[None, :3]).tril(-1)
+                             + a[1:].exp().diag_embed()),
+        d.MultivariateNormal(b[1:], covariance_matrix=(b[:3, None] * a[None, :3])
+                             @ (b[:3, None] * a[None, :3]).mT + b[:3].exp().diag_embed()))),
+    ('mvn-batched-precision', lambda d, a, b: (
+        d.MultivariateNormal(a.reshape(2, 2), covariance_matrix=b[:2].exp().diag_embed()),
+        d.MultivariateNormal(b[2:], precision_matrix=0.1 * (a[None, :2] * b[2:, None]
+                                                            + a[:2, None] * b[None, 2:])
+                             + (a.reshape(2, 2).exp() + 2).diag_embed()))),
 ]
 
 
@@ -291,6 +310,21 @@ def error_calls(lib):
         lambda: d.Uniform(1.0, 0.0),
         lambda: d.Exponential(1.0).log_prob(lib.tensor(-2.0)),
         lambda: d.Categorical(lib.tensor([0.3, 0.2])).log_prob(lib.tensor(2)),
+        lambda: d.MultivariateNormal(lib.zeros(2)),
+        lambda: d.MultivariateNormal(lib.tensor(0.0), lib.eye(2)),
+        lambda: d.MultivariateNormal(lib.zeros(2), lib.ones(2)),
+        lambda: d.MultivariateNormal(lib.zeros(2), scale_tril=lib.ones(2)),
+        lambda: d.MultivariateNormal(lib.zeros(2), precision_matrix=lib.ones(2)),
+        lambda: d.MultivariateNormal(lib.zeros(2, 2), lib.eye(2).expand(3, 2, 2)),
+        lambda: d.MultivariateNormal(lib.zeros(2), lib.tensor([[1.0, 2.0], [0.0, 1.0]])),
+        lambda: d.MultivariateNormal(lib.zeros(2), precision_matrix=-lib.eye(2)),
+        lambda: d.MultivariateNormal(lib.zeros(2), scale_tril=lib.tensor([[1.0, 0.0],
+                                                                         [0.5, -1.0]])),
+        lambda: d.MultivariateNormal(lib.zeros(2), lib.eye(2)).log_prob(lib.zeros(3)),
+        lambda: d.MultivariateNormal(lib.zeros(2), lib.eye(2)).log_prob(
+            lib.tensor([math.nan, 0.0])),
+        lambda: d.kl_divergence(d.MultivariateNormal(lib.zeros(2), lib.eye(2)),
+                                d.MultivariateNormal(lib.zeros(3), lib.eye(3))),
     ]
 
 
@@ -324,11 +358,43 @@ ERRORS = [
     (ValueError, 'Expected value argument (Tensor of shape ()) to be within the support '
      '(IntegerInterval(lower_bound=0, upper_bound=1)) of the distribution Categorical(probs: '
      'microtorch.Size([2])), but found invalid values:' + _VALUES),
+    (ValueError, 'Exactly one of covariance_matrix or precision_matrix or scale_tril may be '
+     'specified.'),
+    (ValueError, 'loc must be at least one-dimensional.'),
+    (ValueError, 'covariance_matrix must be at least two-dimensional, with optional leading '
+     'batch dimensions'),
+    (ValueError, 'scale_tril matrix must be at least two-dimensional, with optional leading '
+     'batch dimensions'),
+    (ValueError, 'precision_matrix must be at least two-dimensional, with optional leading '
+     'batch dimensions'),
+    (RuntimeError, 'Attempting to broadcast a dimension of length 2 at -1! Mismatching argument '
+     'at index 1 had microtorch.Size([2]); but expected shape should be broadcastable to [3]'),
+    (ValueError, 'Expected parameter covariance_matrix (Tensor of shape (2, 2)) of distribution '
+     'MultivariateNormal(loc: microtorch.Size([2]), covariance_matrix: microtorch.Size([2, 2])) '
+     'to satisfy the constraint PositiveDefinite(), but found invalid values:' + _VALUES),
+    (ValueError, 'Expected parameter precision_matrix (Tensor of shape (2, 2)) of distribution '
+     'MultivariateNormal(loc: microtorch.Size([2]), precision_matrix: microtorch.Size([2, 2])) '
+     'to satisfy the constraint PositiveDefinite(), but found invalid values:' + _VALUES),
+    (ValueError, 'Expected parameter scale_tril (Tensor of shape (2, 2)) of distribution '
+     'MultivariateNormal(loc: microtorch.Size([2]), scale_tril: microtorch.Size([2, 2])) to '
+     'satisfy the constraint LowerCholesky(), but found invalid values:' + _VALUES),
+    (ValueError, 'The right-most size of value must match event_shape: microtorch.Size([3]) vs '
+     'microtorch.Size([2]).'),
+    (ValueError, 'Expected value argument (Tensor of shape (2,)) to be within the support '
+     '(IndependentConstraint(Real(), 1)) of the distribution MultivariateNormal(loc: '
+     'microtorch.Size([2]), covariance_matrix: microtorch.Size([2, 2])), but found invalid '
+     'values:' + _VALUES),
+    (ValueError, 'KL-divergence between two Multivariate Normals with' + ' ' * 26 + 'different '
+     'event shapes cannot be computed'),
 ]
 
 # The invalid values that the multi-line messages end with, as PyTorch prints them.
 PRINTED_VALUES = {7: 'tensor([ 1., -1.])', 8: '0.5', 9: 'tensor([-0.4286,  1.4286])',
-                  10: '1.0', 11: '-2.0', 12: '2'}
+                  10: '1.0', 11: '-2.0', 12: '2',
+                  19: 'tensor([[1., 2.],\n        [0., 1.]])',
+                  20: 'tensor([[-1., -0.],\n        [-0., -1.]])',
+                  21: 'tensor([[ 1.0000,  0.0000],\n        [ 0.5000, -1.0000]])',
+                  23: 'tensor([nan, 0.])'}
 
 
 def _message(index):
@@ -373,3 +439,67 @@ def test_failed_construction_leaves_parameters_alone():
     with pytest.raises(ValueError):
         D.Normal(mt.zeros(2), scale)
     assert scale.grad is None and scale.tolist() == [1.0, -1.0] and scale.grad_fn is None
+
+
+# ---- MultivariateNormal beyond the tables ---------------------------------------------------
+
+_COVARIANCE = np.array([[2.0, 0.3, -0.4], [0.3, 1.0, 0.2], [-0.4, 0.2, 1.5]])
+
+
+@pytest.mark.parametrize('form', ['covariance_matrix', 'precision_matrix', 'scale_tril'])
+def test_multivariate_normal_forms_give_each_other_as_torch(form, torch):
+    """Each form of the covariance gives the other two on demand; expand keeps them and
+    scores with the expanded batch; float32 stays float32."""
+    given = {'covariance_matrix': _COVARIANCE, 'precision_matrix': np.linalg.inv(_COVARIANCE),
+             'scale_tril': np.linalg.cholesky(_COVARIANCE)}[form]
+    loc = np.array([[0.5, -1.0, 0.2], [0.0, 2.0, -0.3]])
+    for dtype, tolerance in (('float64', 1e-9), ('float32', 1e-5)):
+        results = []
+        for lib in (mt, torch):
+            d = lib.distributions.MultivariateNormal(
+                lib.tensor(loc, dtype=getattr(lib, dtype)),
+                **{form: lib.tensor(given, dtype=getattr(lib, dtype))})
+            big = d.expand((4, 2))
+            value = lib.tensor(loc[::-1].copy(), dtype=getattr(lib, dtype))
+            results.append([d.covariance_matrix, d.precision_matrix, d.scale_tril, d.variance,
+                            d.entropy(), d.log_prob(value), big.log_prob(value),
+                            big.covariance_matrix, big.entropy(), big.mean])
+            assert tuple(big.batch_shape) == (4, 2) and tuple(big.event_shape) == (3,)
+        for mine, theirs in zip(*results):
+            _close(mine, theirs, rtol=tolerance, atol=tolerance)
+
+
+def test_multivariate_normal_sample_statistics():
+    mt.manual_seed(0)
+    loc = np.array([0.5, -2.0, 1.0])
+    d = D.MultivariateNormal(mt.tensor(loc), mt.tensor(_COVARIANCE))
+    variances = np.diag(_COVARIANCE)
+    for draws in (d.sample((N,)), d.rsample((N,)).detach()):
+        values = _values(draws)
+        assert values.shape == (N, 3)
+        _check_moments(draws, loc, variances, 3 * variances ** 2)
+        centred = values - loc
+        sample_covariance = centred.T @ centred / N
+        spread = np.sqrt((np.outer(variances, variances) + _COVARIANCE ** 2) / N)
+        assert (abs(sample_covariance - _COVARIANCE) <= 5 * spread).all()
+
+
+def test_multivariate_normal_rsample_is_the_reparameterization():
+    """x = loc + L eps: d/d loc is 1 per draw and d/dL[i, j] the sum of the draws' eps_j."""
+    mt.manual_seed(4)
+    loc = mt.tensor([1.0, -2.0], dtype=mt.float64, requires_grad=True)
+    tril = mt.tensor([[0.5, 0.0], [0.3, 2.0]], dtype=mt.float64, requires_grad=True)
+    x = D.MultivariateNormal(loc, scale_tril=tril).rsample((7,))
+    x.sum().backward()
+    assert _values(loc.grad).tolist() == [7.0, 7.0]
+    noise = np.linalg.solve(_values(tril), (_values(x) - _values(loc)).T)     # (2, 7)
+    np.testing.assert_allclose(_values(tril.grad), np.tile(noise.sum(1), (2, 1)), rtol=1e-10)
+
+
+def test_multivariate_normal_without_validation_factors_anyway(torch):
+    """validate_args=False skips the constraint; the Cholesky factorisation still fails."""
+    for lib in (mt, torch):
+        with pytest.raises(lib.linalg.LinAlgError, match='leading minor of order 1'):
+            lib.distributions.MultivariateNormal(lib.zeros(2), -lib.eye(2), validate_args=False)
+    d = D.MultivariateNormal(mt.zeros(3), mt.eye(2))          # no size check, as PyTorch
+    assert d.event_shape == mt.Size([3])

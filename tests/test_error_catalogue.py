@@ -12,6 +12,7 @@ message are the same.
 import contextlib
 import copy
 import linecache
+import math
 import re
 import sys
 import types
@@ -878,6 +879,37 @@ import test_nn_more  # noqa: E402  (the later losses and layers: their section)
 for _index, (_exc, _message) in enumerate(test_nn_more.ERRORS):
     entry(f'nn-more-{_index}', _exc, _message)(
         lambda lib, i=_index: test_nn_more.error_calls(lib)[i])
+
+# The factorisations' LinAlgErrors: PyTorch raises the same messages as its own class
+# (tests/test_decompositions.py compares them).
+_NOT_POSITIVE = ('The factorization could not be completed because the input is not '
+                 'positive-definite (the leading minor of order 2 is not positive-definite).')
+_NOT_FINITE = ('The algorithm failed to converge because the input matrix contained non-finite '
+               'values.')
+for _name, _message, _call in (
+        ('cholesky-not-positive-definite', 'linalg.cholesky: ' + _NOT_POSITIVE,
+         lambda lib, a: lib.linalg.cholesky(a[1])),
+        ('cholesky-not-positive-definite-batch', 'linalg.cholesky: (Batch element 1): '
+         + _NOT_POSITIVE, lambda lib, a: lib.linalg.cholesky(a)),
+        ('cholesky_ex-check-errors', 'linalg.cholesky_ex: (Batch element 1): ' + _NOT_POSITIVE,
+         lambda lib, a: lib.linalg.cholesky_ex(a, check_errors=True)),
+        ('svd-not-finite', 'linalg.svd: ' + _NOT_FINITE,
+         lambda lib, a: lib.linalg.svd(a[1] * math.nan)),
+        ('svd-not-finite-batch', 'linalg.svd: (Batch element 1): ' + _NOT_FINITE,
+         lambda lib, a: lib.linalg.svdvals(a * a.new_tensor([[[1.0]], [[math.nan]]]))),
+):
+    @entry(_name, mt.linalg.LinAlgError, _message, torch=False)
+    def _(lib, _call=_call):
+        a = lib.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [2.0, 1.0]]], requires_grad=True)
+        return lambda: _call(lib, a), [a]
+
+
+
+@entry('lstsq-driver-cuda', RuntimeError, 'microtorch.linalg.lstsq: `driver` other than `gels` '
+       'is not supported on CUDA', needs='cuda')
+def _(lib):
+    a = lib.tensor([[2.0, 1.0], [1.0, 3.0], [1.0, 1.0]], device='cuda', requires_grad=True)
+    return lambda: lib.linalg.lstsq(a, a, driver='gelsd'), [a]
 
 
 # ---- the tests -----------------------------------------------------------------------------

@@ -1708,6 +1708,127 @@ for _name, _message, _call in (
         return lambda: _call(lib), []
 
 
+
+# The factorisations of microtorch.linalg: x a 4x3 float matrix, s = x[:3] square.
+_SQUARE = ': A must be batches of square matrices, but they are 4 by 3 matrices'
+_TWO_DIMS = ': The input tensor A must have at least 2 dimensions.'
+_LONG = ': Expected a floating point or complex tensor as input. Got Long'
+_LSTSQ = 'microtorch.linalg.lstsq: '
+for _name, _exc, _message, _call in (
+        ('cholesky-square', RuntimeError, 'linalg.cholesky' + _SQUARE,
+         lambda lib, x, s: lib.linalg.cholesky(x)),
+        ('cholesky-1d', RuntimeError, 'linalg.cholesky' + _TWO_DIMS,
+         lambda lib, x, s: lib.linalg.cholesky_ex(x[0])),
+        ('cholesky-int', RuntimeError, 'linalg.cholesky' + _LONG,
+         lambda lib, x, s: lib.linalg.cholesky(s.long())),
+        ('solve_triangular-upper', TypeError, 'linalg_solve_triangular() missing 1 required '
+         'positional arguments: "upper"', lambda lib, x, s: lib.linalg.solve_triangular(s, x)),
+        ('solve_triangular-B-1d', RuntimeError, 'linalg.solve_triangular: The input tensor B '
+         'must have at least 2 dimensions.',
+         lambda lib, x, s: lib.linalg.solve_triangular(s, x[0], upper=True)),
+        ('solve_triangular-shapes', RuntimeError, 'linalg.solve_triangular: Incompatible shapes '
+         'of A and B for the equation XA = B (3x3 and 3x4)', lambda lib, x, s:
+         lib.linalg.solve_triangular(s, x.t(), upper=True, left=False)),
+        ('solve_triangular-batches', RuntimeError, 'The size of tensor a (4) must match the '
+         'size of tensor b (2) at non-singleton dimension 0', lambda lib, x, s:
+         lib.linalg.solve_triangular(s.expand(2, 3, 3), x.expand(4, 4, 3)[:, :3], upper=True)),
+        ('solve_triangular-int', NotImplementedError, '"triangular_solve_cpu" not implemented '
+         "for 'Long'", lambda lib, x, s: lib.linalg.solve_triangular(s.long(), s, upper=True)),
+        ('cholesky_solve-b-1d', RuntimeError, 'b should have at least 2 dimensions, but has 1 '
+         'dimensions instead', lambda lib, x, s: lib.cholesky_solve(x[0], s)),
+        ('cholesky_solve-dtype', RuntimeError, 'Expected b and A to have the same dtype, but '
+         'found b of type Double and A of type Float instead.',
+         lambda lib, x, s: lib.cholesky_solve(x.double(), s)),
+        ('cholesky_solve-square', RuntimeError, 'A must be batches of square matrices, but they '
+         'are 4 by 3 matrices', lambda lib, x, s: lib.cholesky_solve(x, x)),
+        ('cholesky_solve-sizes', RuntimeError, 'Incompatible matrix sizes for cholesky_solve: '
+         'each A matrix is 3 by 3 but each b matrix is 4 by 3',
+         lambda lib, x, s: x.cholesky_solve(s)),
+        ('cholesky_solve-int', NotImplementedError, '"cholesky_solve_cpu" not implemented for '
+         "'Long'", lambda lib, x, s: lib.cholesky_solve(s.long(), s.long())),
+        ('qr-mode', RuntimeError, "qr received unrecognized mode 'full' but expected one of "
+         "'reduced' (default), 'r', or 'complete'", lambda lib, x, s: lib.linalg.qr(x, 'full')),
+        ('qr-mode-type', TypeError, "linalg_qr(): argument 'mode' (position 2) must be str, not "
+         'int',
+         lambda lib, x, s: lib.linalg.qr(x, 1)),
+        ('qr-int', RuntimeError, 'linalg.qr' + _LONG, lambda lib, x, s: lib.linalg.qr(x.long())),
+        ('eigh-square', RuntimeError, 'linalg.eigh' + _SQUARE,
+         lambda lib, x, s: lib.linalg.eigvalsh(x)),
+        ('eigh-uplo', RuntimeError, "Expected UPLO argument to be 'L' or 'U', but got X",
+         lambda lib, x, s: lib.linalg.eigh(s, 'X')),
+        ('eigh-int', NotImplementedError, '"linalg_eigh_cpu" not implemented for \'Long\'',
+         lambda lib, x, s: lib.linalg.eigh(s.long())),
+        ('svd-1d', RuntimeError, 'linalg.svd' + _TWO_DIMS, lambda lib, x, s: lib.linalg.svd(x[0])),
+        ('svd-int', RuntimeError, 'linalg.svd' + _LONG,
+         lambda lib, x, s: lib.linalg.svdvals(x.long())),
+        ('svd-driver', RuntimeError, 'microtorch.linalg.svd: keyword argument `driver=` is only '
+         'supported on CUDA inputs with cuSOLVER backend.',
+         lambda lib, x, s: lib.linalg.svd(x, driver='gesvd')),
+        ('svd-legacy-1d', RuntimeError, 'linalg.svd: input should have at least 2 dimensions, '
+         'but has 1 dimensions instead', lambda lib, x, s: lib.svd(x[0])),
+        ('pinv-1d', RuntimeError, 'linalg.pinv(Float{[3]}): expected a tensor with 2 or more '
+         'dimensions of float, double, cfloat or cdouble types',
+         lambda lib, x, s: lib.linalg.pinv(x[0])),
+        ('pinv-hermitian-square', RuntimeError, 'linalg.eigh' + _SQUARE,
+         lambda lib, x, s: lib.linalg.pinv(x, hermitian=True)),
+        ('matrix_rank-1d', RuntimeError, 'microtorch.linalg.matrix_rank: The input tensor input '
+         'must have at least 2 dimensions.', lambda lib, x, s: lib.linalg.matrix_rank(x[0])),
+        ('matrix_rank-int', RuntimeError, "This function doesn't handle types other than float "
+         'and double', lambda lib, x, s: lib.linalg.matrix_rank(x.long())),
+        ('cond-order', RuntimeError, 'linalg.cond got an invalid norm type: 3',
+         lambda lib, x, s: lib.linalg.cond(s, 3)),
+        ('cond-order-name', RuntimeError, 'linalg.cond got an invalid norm type: spectral',
+         lambda lib, x, s: lib.linalg.cond(s, 'spectral')),
+        ('cond-1d', RuntimeError, 'linalg.cond: The input tensor must have at least 2 '
+         'dimensions.', lambda lib, x, s: lib.linalg.cond(x[0])),
+        ('cond-fro-square', RuntimeError, 'linalg.cond(ord=fro)' + _SQUARE,
+         lambda lib, x, s: lib.linalg.cond(x, 'fro')),
+        ('cond-1-square', RuntimeError, 'linalg.cond(ord=-1)' + _SQUARE,
+         lambda lib, x, s: lib.linalg.cond(x, -1)),
+        ('cond-inf-square', RuntimeError, 'linalg.cond(ord=inf)' + _SQUARE,
+         lambda lib, x, s: lib.linalg.cond(x, float('inf'))),
+        ('cond-int', RuntimeError, 'linalg.inv' + _LONG, lambda lib, x, s: lib.linalg.cond(
+            s.long(), 1)),
+        ('lstsq-1d', RuntimeError, _LSTSQ + 'input must have at least 2 dimensions.',
+         lambda lib, x, s: lib.linalg.lstsq(x[0], x)),
+        ('lstsq-dtype', RuntimeError, _LSTSQ + "Expected input and other to have the same dtype, "
+         "but got input's dtype Float and other's dtype Double",
+         lambda lib, x, s: lib.linalg.lstsq(x, x.double())),
+        ('lstsq-int', RuntimeError, "This function doesn't handle types other than float and "
+         'double', lambda lib, x, s: lib.linalg.lstsq(x.long(), x.long())),
+        ('lstsq-dims', RuntimeError, _LSTSQ + 'input.dim() must be greater or equal to '
+         'other.dim() and (input.dim() - other.dim()) <= 1',
+         lambda lib, x, s: lib.linalg.lstsq(x, x.expand(2, 2, 4, 3))),
+        ('lstsq-driver', RuntimeError, _LSTSQ + 'parameter `driver` should be one of (gels, '
+         'gelsy, gelsd, gelss)', lambda lib, x, s: lib.linalg.lstsq(x, x, driver='gesv')),
+        ('lstsq-rows', RuntimeError, _LSTSQ + 'input.size(-2) should match other.size(-2)',
+         lambda lib, x, s: lib.linalg.lstsq(x, s)),
+        ('lstsq-vector-rows', RuntimeError, _LSTSQ + 'input.size(-2) should match '
+         'other.size(-1)', lambda lib, x, s: lib.linalg.lstsq(x, x[0])),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.tensor([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0], [1.0, 1.0, 1.0]])
+        s = x[:3]
+        return lambda: _call(lib, x, s), [x, s]
+
+
+# Backward through a QR factorisation PyTorch does not differentiate.
+for _name, _message, _mode, _rows in (
+        ('qr-backward-r', "The derivative of linalg.qr depends on Q, which is not computed "
+         "when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
+         'differentiate through linalg.qr.', 'r', 3),
+        ('qr-backward-complete', "The QR decomposition is not differentiable when "
+         "mode='complete' and nrows > ncols.", 'complete', 4)):
+    @case(_name, RuntimeError, _message)
+    def _(lib, _mode=_mode, _rows=_rows):
+        x = lib.tensor([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0], [1.0, 1.0, 1.0]],
+                       requires_grad=True)
+        q, r = lib.linalg.qr(x[:_rows], mode=_mode)
+        loss = r.sum() + q.sum()
+        return loss.backward, [x]
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

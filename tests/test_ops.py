@@ -416,6 +416,78 @@ def well_conditioned(rng, shape):
     """Square matrices far from singular: uniform entries plus 3 on the diagonal."""
     return rng.uniform(-1.0, 1.0, shape) + 3 * np.eye(shape[-1])
 
+
+def full_rank(rng, shape):
+    """Matrices of any shape far from rank-deficient: uniform entries plus 3 on the main
+    diagonal."""
+    return rng.uniform(-1.0, 1.0, shape) + 3 * np.eye(*shape[-2:])
+
+
+def spread_spectrum(rng, shape):
+    """Matrices with singular values k, k-1, ..., 1 (each +-0.2: well apart) between random
+    orthonormal bases, so that U and V are smooth functions of the input."""
+    m, n = shape[-2:]
+    k, batch = min(m, n), tuple(shape[:-2])
+    u = np.linalg.qr(rng.standard_normal(batch + (m, k)))[0]
+    v = np.linalg.qr(rng.standard_normal(batch + (n, k)))[0]
+    s = np.arange(k, 0, -1) + rng.uniform(-0.2, 0.2, batch + (k,))
+    return (u * s[..., None, :]) @ v.swapaxes(-1, -2)
+
+
+def symmetric_halves(rng, shape):
+    """Halves of symmetric matrices with eigenvalues well apart (about -2 ... 3, none near 0):
+    the eigh rows factor a + a^T (a symmetric input, as eigh's gradient assumes)."""
+    n = shape[-1]
+    q = np.linalg.qr(rng.standard_normal(shape))[0]
+    d = np.linspace(-2.0, 3.0, n) + rng.uniform(-0.2, 0.2, tuple(shape[:-1]))
+    return 0.5 * (q * d[..., None, :]) @ q.swapaxes(-1, -2)
+
+
+def rank_two(rng, shape):
+    """Tall matrices of rank 2 exactly, in float32 too: eighths, the third column the sum of
+    the first two."""
+    a = rng.integers(-8, 9, shape) / 8.0
+    a[..., 2] = a[..., 0] + a[..., 1]
+    return a
+
+
+def _signs(x):
+    return np.sign(x) if isinstance(x, np.ndarray) else x.sign()
+
+
+def qr_signs_fixed(factors):
+    """Q and R with R's diagonal made positive: LAPACK's Householder signs are a convention,
+    not part of the answer (on either library or device)."""
+    q, r = factors
+    d = _signs(r.diagonal(0, -2, -1))
+    return q * d[..., None, :], r * d[..., :, None]
+
+
+def eigh_signs_fixed(factors):
+    """Eigenvectors with a positive first row (each is unique up to its sign)."""
+    w, v = factors
+    return w, v * _signs(v[..., :1, :])
+
+
+def svd_signs_fixed(factors):
+    """The k = min(m, n) singular pairs, U's first row made positive (a pair's signs go
+    together); full_matrices' extra columns are not unique, nor differentiated."""
+    u, s, vh = factors
+    k = s.shape[-1]
+    d = _signs(u[..., :1, :k])
+    return u[..., :k] * d, s, vh[..., :k, :] * d[..., 0, :, None]
+
+
+def legacy_svd_signs_fixed(factors):
+    u, s, v = factors
+    return svd_signs_fixed((u, s, v.mT if hasattr(v, 'mT') else v.swapaxes(-1, -2)))
+
+
+def cond_by_inverse(a, p):
+    """||A|| ||A^-1||: PyTorch's cond for these orders refuses backward (an in-place fill)."""
+    linalg = api(a).linalg
+    return linalg.matrix_norm(a, p) * linalg.matrix_norm(linalg.inv(a), p)
+
 OPS = [
     # binary arithmetic, with broadcasting and Python scalars on either side
     Op('add/same', lambda x, y: x + y, (M, M), lambda x, y: x + y),
@@ -1401,6 +1473,90 @@ OPS += [
     Op('adaptive_max_pool3d', lambda x: nnF(x).adaptive_max_pool3d(x, (1, 2, 2)),
        ((1, 2, 2, 4, 2),), lambda x: x.reshape(1, 2, 1, 2, 2, 2, 2, 1).max((3, 5, 7)),
        distinct),
+    # the factorisations of linalg, and what they give; signs fixed where a factor has a
+    # sign convention, symmetric inputs for cholesky and eigh (their gradients are symmetric)
+    Op('cholesky', lambda a: api(a).linalg.cholesky(a @ a.mT), ((2, 3, 3),),
+       lambda a: np.linalg.cholesky(a @ a.swapaxes(-1, -2)), per(well_conditioned)),
+    Op('cholesky/upper', lambda a: api(a).linalg.cholesky(a @ a.mT, upper=True), ((3, 3),),
+       lambda a: np.linalg.cholesky(a @ a.T).T, per(well_conditioned)),
+    Op('cholesky/ex', lambda a: api(a).linalg.cholesky_ex(a @ a.mT).L, ((2, 3, 3),),
+       lambda a: np.linalg.cholesky(a @ a.swapaxes(-1, -2)), per(well_conditioned)),
+    Op('solve_triangular', lambda a, b: api(a).linalg.solve_triangular(a, b, upper=False),
+       ((2, 3, 3), (3, 2)), lambda a, b: np.linalg.solve(np.tril(a), b),
+       per(well_conditioned, real)),
+    Op('solve_triangular/upper_right_unit', lambda a, b: api(a).linalg.solve_triangular(
+        a, b, upper=True, left=False, unitriangular=True), ((3, 3), (2, 2, 3)),
+       lambda a, b: b @ np.linalg.inv(np.triu(a, 1) + np.eye(3)), per(well_conditioned, real)),
+    # (triangular factors: cholesky_solve reads one triangle, but its gradient is PyTorch's,
+    # of (L L^T)^-1 B for every entry of L)
+    Op('cholesky_solve', lambda b, l: api(b).cholesky_solve(b, l.tril()), ((2, 3, 2), (3, 3)),
+       lambda b, l: np.linalg.solve(np.tril(l) @ np.tril(l).T, b), per(real, well_conditioned)),
+    Op('cholesky_solve/upper', lambda b, l: b.cholesky_solve(l.triu(), upper=True),
+       ((3, 2), (2, 3, 3)),
+       lambda b, l: np.linalg.solve(np.triu(l).swapaxes(-1, -2) @ np.triu(l), b),
+       per(real, well_conditioned)),
+    Op('qr', lambda a: qr_signs_fixed(api(a).linalg.qr(a)), ((2, 4, 3),),
+       lambda a: qr_signs_fixed(np.linalg.qr(a)), per(full_rank)),
+    Op('qr/square', lambda a: qr_signs_fixed(api(a).linalg.qr(a)), ((3, 3),),
+       lambda a: qr_signs_fixed(np.linalg.qr(a)), per(full_rank)),
+    Op('qr/wide', lambda a: qr_signs_fixed(api(a).linalg.qr(a)), ((2, 3, 5),),
+       lambda a: qr_signs_fixed(np.linalg.qr(a)), per(full_rank)),
+    Op('qr/complete_wide', lambda a: qr_signs_fixed(api(a).linalg.qr(a, mode='complete')),
+       ((3, 4),), lambda a: qr_signs_fixed(np.linalg.qr(a, 'complete')), per(full_rank)),
+    Op('qr/legacy', lambda a: qr_signs_fixed(a.qr()), ((4, 3),),
+       lambda a: qr_signs_fixed(np.linalg.qr(a)), per(full_rank),
+       torch_fn=lambda a: qr_signs_fixed(api(a).linalg.qr(a))),    # (torch.qr warns)
+    Op('eigh', lambda a: eigh_signs_fixed(api(a).linalg.eigh(a + a.mT)), ((2, 3, 3),),
+       lambda a: eigh_signs_fixed(np.linalg.eigh(a + a.swapaxes(-1, -2))),
+       per(symmetric_halves)),
+    Op('eigh/upper', lambda a: eigh_signs_fixed(api(a).linalg.eigh(a + a.mT, UPLO='U')),
+       ((3, 3),), lambda a: eigh_signs_fixed(np.linalg.eigh(a + a.T, 'U')),
+       per(symmetric_halves)),
+    Op('eigvalsh', lambda a: api(a).linalg.eigvalsh(a + a.mT), ((2, 3, 3),),
+       lambda a: np.linalg.eigvalsh(a + a.swapaxes(-1, -2)), per(symmetric_halves)),
+    Op('svd', lambda a: svd_signs_fixed(api(a).linalg.svd(a, full_matrices=False)),
+       ((2, 4, 3),), lambda a: svd_signs_fixed(np.linalg.svd(a, full_matrices=False)),
+       per(spread_spectrum)),
+    Op('svd/wide', lambda a: svd_signs_fixed(api(a).linalg.svd(a, full_matrices=False)),
+       ((3, 5),), lambda a: svd_signs_fixed(np.linalg.svd(a, full_matrices=False)),
+       per(spread_spectrum)),
+    Op('svd/full_matrices', lambda a: svd_signs_fixed(api(a).linalg.svd(a)), ((4, 3),),
+       lambda a: svd_signs_fixed(np.linalg.svd(a)), per(spread_spectrum)),
+    Op('svd/legacy', lambda a: legacy_svd_signs_fixed(a.svd()), ((3, 4),),
+       lambda a: svd_signs_fixed(np.linalg.svd(a, full_matrices=False)),
+       per(spread_spectrum)),
+    Op('svdvals', lambda a: api(a).linalg.svdvals(a), ((2, 3, 4),),
+       lambda a: np.linalg.svd(a, compute_uv=False), per(spread_spectrum)),
+    Op('pinv', lambda a: api(a).linalg.pinv(a), ((2, 4, 3),), np.linalg.pinv, per(full_rank)),
+    Op('pinv/hermitian', lambda a: api(a).linalg.pinv(a + a.mT, hermitian=True), ((3, 3),),
+       lambda a: np.linalg.pinv(a + a.T, hermitian=True), per(symmetric_halves)),
+    Op('pinv/pinverse', lambda a: a.pinverse(), ((3, 5),), np.linalg.pinv, per(full_rank)),
+    Op('matrix_rank', lambda a: api(a).linalg.matrix_rank(a), ((2, 4, 3),),
+       np.linalg.matrix_rank, per(rank_two), nograd=True),
+    Op('matrix_rank/hermitian', lambda a: api(a).linalg.matrix_rank(a + a.mT, hermitian=True),
+       ((3, 3),), lambda a: np.linalg.matrix_rank(a + a.T, hermitian=True),
+       per(symmetric_halves), nograd=True),
+    Op('cond', lambda a: api(a).linalg.cond(a), ((2, 4, 3),), np.linalg.cond,
+       per(spread_spectrum)),
+    Op('cond/-2', lambda a: api(a).linalg.cond(a, -2), ((3, 4),),
+       lambda a: np.linalg.cond(a, -2), per(spread_spectrum)),
+    Op('cond/nuc', lambda a: api(a).linalg.cond(a, 'nuc'), ((2, 3, 3),),
+       lambda a: np.linalg.cond(a, 'nuc'), per(well_conditioned)),
+    Op('cond/1', lambda a: api(a).linalg.cond(a, 1), ((2, 3, 3),),
+       lambda a: np.linalg.cond(a, 1), per(well_conditioned),
+       torch_fn=lambda a: cond_by_inverse(a, 1)),
+    Op('cond/fro', lambda a: api(a).linalg.cond(a, 'fro'), ((3, 3),),
+       lambda a: np.linalg.cond(a, 'fro'), per(well_conditioned),
+       torch_fn=lambda a: cond_by_inverse(a, 'fro')),
+    Op('lstsq', lambda a, b: api(a).linalg.lstsq(a, b).solution, ((2, 4, 3), (2, 4, 2)),
+       lambda a, b: np.linalg.pinv(a) @ b, per(full_rank, real)),
+    Op('lstsq/vector', lambda a, b: api(a).linalg.lstsq(a, b).solution, ((4, 3), (4,)),
+       lambda a, b: np.linalg.pinv(a) @ b, per(full_rank, real)),
+    Op('lstsq/wide', lambda a, b: api(a).linalg.lstsq(a, b).solution, ((3, 5), (3, 2)),
+       lambda a, b: np.linalg.pinv(a) @ b, per(full_rank, real)),
+    *(Op(f'matrix_norm/{p}', lambda x, p=p: api(x).linalg.matrix_norm(x, p), (B,),
+         lambda x, p=p: np.linalg.norm(x, p, (-2, -1)), per(spread_spectrum))
+      for p in ('nuc', 2, -2)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1485,6 +1641,10 @@ NN_MORE_OPS = {'cosine_embedding_loss', 'margin_ranking_loss', 'hinge_embedding_
                'avg_pool3d', 'adaptive_avg_pool3d', 'adaptive_max_pool3d'}
 REQUIRED_OPS |= NN_MORE_OPS
 REQUIRED_GRADGRAD_OPS |= NN_MORE_OPS
+DECOMPOSITION_OPS = {'cholesky', 'solve_triangular', 'cholesky_solve', 'qr', 'eigh', 'eigvalsh',
+                     'svd', 'svdvals', 'pinv', 'matrix_rank', 'cond', 'lstsq'}
+REQUIRED_OPS |= DECOMPOSITION_OPS
+REQUIRED_GRADGRAD_OPS |= DECOMPOSITION_OPS - {'matrix_rank'}
 
 
 def test_table_covers_required_ops():

@@ -283,7 +283,7 @@ def test_cross_without_dim_warns_and_takes_the_first_dim_of_size_3(torch, rng):
 
 def test_linalg_norms(torch, rng):
     x = rng.uniform(-2, 2, (2, 3, 4))
-    for ord in ('fro', 1, -1, math.inf, -math.inf):
+    for ord in ('fro', 1, -1, math.inf, -math.inf, 'nuc', 2, -2):
         _values(lambda lib: lib.linalg.matrix_norm(lib.tensor(x), ord, dim=(2, 0),
                                                    keepdim=True), torch)
         _values(lambda lib: lib.linalg.norm(lib.tensor(x[0]), ord), torch)
@@ -293,8 +293,8 @@ def test_linalg_norms(torch, rng):
     _values(lambda lib: lib.linalg.norm(lib.tensor(x), 3, dim=-1), torch)
     _values(lambda lib: lib.linalg.norm(lib.tensor(x), dim=(0, 1)), torch)
     _values(lambda lib: lib.linalg.vector_norm(lib.tensor([3.0, 4.0]), dtype=lib.float64), torch)
-    with pytest.raises(NotImplementedError):
-        mt.linalg.matrix_norm(mt.tensor(x), 'nuc')
+    for ord in ('nuc', 2):              # no singular values: 0, as PyTorch
+        _values(lambda lib: lib.linalg.matrix_norm(lib.zeros(0, 3), ord), torch)
 
 
 def test_linalg_products_and_views(torch, rng):
@@ -382,13 +382,19 @@ def test_in_place_forms_as_torch(name, args, torch, rng):
     _same(*out)
 
 
-def test_det_of_a_singular_matrix_and_its_gradient(torch):
-    """The value is PyTorch's 0; the gradient there needs an SVD, which microtorch lacks: it
-    says so rather than giving a wrong number."""
+def test_det_of_a_singular_matrix_and_its_gradient(torch, rng):
+    """The value is PyTorch's 0; the gradient there comes from the SVD (the cofactors), as
+    PyTorch's, to second order where the singular values are distinct (in a batch with an
+    invertible matrix too). slogdet's gradient there is infinite: microtorch says so."""
     _values(lambda lib: lib.linalg.det(lib.zeros(2, 2, dtype=lib.float64)), torch)
-    a = mt.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    singular = np.array([[1.0, 2.0, 0.5], [2.0, 4.0, 1.0], [0.3, 0.2, 1.0]])
+    _gradients(lambda lib, a: lib.linalg.det(a), [singular[:2, :2]], torch, rng)
+    _gradients(lambda lib, a: lib.linalg.det(a), [np.stack([singular, _invertible(rng, (3, 3))])],
+               torch, rng)
+    _gradients(lambda lib, a: lib.linalg.det(a), [np.zeros((3, 3))], torch, rng, order=1)
+    a = mt.tensor(singular, requires_grad=True)
     with pytest.raises(NotImplementedError, match='singular matrix'):
-        mt.linalg.det(a).backward()
+        mt.linalg.slogdet(a).logabsdet.backward()
 
 
 # ---- found by a differential audit against PyTorch -----------------------------------------

@@ -1080,6 +1080,36 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
     param -= delta * lr
 
 
+
+# ---- matrix factorisations (LAPACK through numpy.linalg) -----------------------------------
+# Batches of matrices in the last two dims; eigh and svd are numpy.linalg's own (xp.linalg).
+
+def cholesky(a):
+    """The lower Cholesky factors (only the lower triangles are read); numpy.linalg's
+    LinAlgError when a matrix is not positive-definite."""
+    return np.linalg.cholesky(a)
+
+
+def qr(a, mode):
+    """(Q, R), or R alone for mode 'r'."""
+    return np.linalg.qr(a, mode)
+
+
+def solve_triangular(a, b, upper, unitriangular):
+    """X with A X = B, for triangular A (only its upper or lower triangle is read, and not
+    its diagonal when unitriangular) and batch dims already alike. Substitution, one row of X
+    per step as a batched product with the rows found before; a zero on the diagonal gives
+    inf and nan, as LAPACK's trsm does."""
+    n = a.shape[-1]
+    x = np.empty(b.shape, np.result_type(a, b))
+    with np.errstate(divide='ignore', invalid='ignore'):
+        for i in (range(n - 1, -1, -1) if upper else range(n)):
+            known = slice(i + 1, n) if upper else slice(0, i)
+            row = b[..., i, :] - np.matmul(a[..., i:i + 1, known], x[..., known, :])[..., 0, :]
+            x[..., i, :] = row if unitriangular else row / a[..., i, i, None]
+    return x
+
+
 # ---- fused Numba kernels -------------------------------------------------------------------
 # On large arrays the hot primitives above hand over to one-pass parallel kernels
 # (numba_dispatch.py); below the measured crossover, and with MICROTORCH_NUMBA=0, NumPy runs.

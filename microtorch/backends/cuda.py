@@ -1523,7 +1523,8 @@ _GUARDED = (
     'binary_cross_entropy_backward', 'binary_cross_entropy_with_logits_forward',
     'binary_cross_entropy_with_logits_backward', 'cross_entropy_weights',
     'cross_entropy_forward', 'cross_entropy_backward', 'matmul', 'linear_forward',
-    'concatenate', 'stack', 'sgd_step', 'adam_step',
+    'concatenate', 'stack', 'sgd_step', 'adam_step', 'cholesky', 'qr',
+    'solve_triangular',
 )
 
 
@@ -1616,3 +1617,55 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
     _update('adadelta_step', param, lambda p, t, n: (
         p, _c(grad), square_avg, acc_delta, n, t(lr), t(rho), t(1 - rho),
         t(eps), t(weight_decay), _i32(bool(maximize))))
+
+
+# ---- matrix factorisations: cuSOLVER and cuBLAS through CuPy -------------------------------
+# eigh and svd are cupy.linalg's own (xp.linalg, batched); these three differ from NumPy's.
+
+def cholesky(a):
+    """The lower Cholesky factors; NumPy's LinAlgError when a matrix is not positive-definite.
+    CuPy checks cuSOLVER's info only under errstate(linalg='raise') (a sync, as PyTorch's
+    check is)."""
+    import cupyx
+    if a.size == 0:
+        return cp.zeros(a.shape, a.dtype)
+    with cupyx.errstate(linalg='raise'):
+        return cp.linalg.cholesky(a)
+
+
+def _each_matrix(solve, shapes, dtype, *batches):
+    """solve(matrix, ...) -> tuple of arrays, run on each matrix of the batches (CuPy's qr
+    and solve_triangular take one matrix) and stacked; shapes: of one result each."""
+    batch = batches[0].shape[:-2]
+    outs = tuple(cp.empty(batch + shape, dtype) for shape in shapes)
+    count = math.prod(batch)
+    if count == 0 or 0 in batches[0].shape[-2:] + batches[-1].shape[-2:]:
+        return outs
+    flat = [b.reshape((count,) + b.shape[-2:]) for b in batches]
+    stacked = [o.reshape((count,) + o.shape[len(batch):]) for o in outs]
+    for i in range(count):
+        for o, r in zip(stacked, solve(*[f[i] for f in flat])):
+            o[i] = r
+    return outs
+
+
+def qr(a, mode):
+    """(Q, R), or R alone for mode 'r', one matrix at a time (CuPy's qr takes 2-D arrays)."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    rows = m if mode == 'complete' else k
+    if mode == 'r':
+        return _each_matrix(lambda x: (cp.linalg.qr(x, 'r'),), [(k, n)], a.dtype, a)[0]
+    q, r = _each_matrix(lambda x: cp.linalg.qr(x, mode), [(m, rows), (rows, n)], a.dtype, a)
+    if m == 0 or n == 0:                       # nothing factored: Q is the identity
+        q[...] = cp.eye(m, rows, dtype=a.dtype)
+    return q, r
+
+
+def solve_triangular(a, b, upper, unitriangular):
+    """X with A X = B for triangular A (batch dims already alike): cuBLAS's trsm through
+    cupyx.scipy.linalg, one matrix at a time; a zero on the diagonal gives inf and nan."""
+    from cupyx.scipy.linalg import solve_triangular as trsm
+    return _each_matrix(lambda x, y: (trsm(x, y, lower=not upper,
+                                           unit_diagonal=unitriangular),),
+                        [b.shape[-2:]], cp.result_type(a, b), a, b)[0]

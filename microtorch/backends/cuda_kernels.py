@@ -375,14 +375,15 @@ OP_KERNELS = {
                     ('sign_forward', 'abs_forward', 'pow_scalar_forward', 'compare_forward',
                      'where_forward', 'div_forward', 'mul_forward', 'sum_forward')),
     'matrix_norm': (('abs_forward', 'sum_forward', 'max_forward', 'min_forward',
-                     'mul_forward', 'sqrt_forward'),
+                     'mul_forward', 'sqrt_forward', 'cupy'),
                     ('gather_backward', 'abs_backward', 'div_forward', 'mul_forward',
-                     'sum_forward')),
+                     'sum_forward', 'cuBLAS')),
     'vecdot': (('mul_forward', 'sum_forward'), ('mul_forward', 'sum_forward')),
     # inv, det and solve: cuSOLVER through cupy.linalg; their gradients are matrix products
     # and the same routines
     'inv': (('cupy',), ('cuBLAS', 'neg_forward')),
-    'det': (('cupy',), ('cupy', 'cuBLAS', 'mul_forward')),
+    'det': (('cupy',), ('cupy', 'cuBLAS', 'mul_forward', 'abs_forward', 'compare_forward',
+                        'copy')),
     'solve': (('cupy',), ('cupy', 'cuBLAS', 'neg_forward')),
     # nn.functional.embedding_bag: the rows gathered, weighted, masked and summed into their
     # bags (index_add), a mean divided by the counts; max over the bags padded into a block
@@ -493,6 +494,37 @@ OP_KERNELS = {
     'adaptive_avg_pool3d': (('view', 'copy', 'cuBLAS'), ('cuBLAS', 'sum_forward', 'view')),
     'adaptive_max_pool3d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
                             ('gather_backward', 'index_backward')),
+    # The factorisations: cuSOLVER (potrf, geqrf/orgqr, syevj, gesvdj/gesvd) and cuBLAS's trsm
+    # through cupy.linalg and cupyx.scipy.linalg ('cupy'); their gradients are matrix
+    # products, triangular solves and elementwise ops
+    'cholesky': (('cupy', 'view'),
+                 ('cuBLAS', 'compare_forward', 'where_forward', 'add_forward', 'mul_forward',
+                  'cupy', 'neg_forward')),
+    'solve_triangular': (('cupy', 'copy'),
+                         ('cupy', 'cuBLAS', 'neg_forward', 'compare_forward', 'where_forward',
+                          'sum_forward')),
+    'cholesky_solve': (('cupy',), ('cupy', 'cuBLAS', 'add_forward', 'neg_forward')),
+    'qr': (('cupy', 'copy', 'sign_forward', 'mul_forward'),
+           ('cuBLAS', 'sub_forward', 'compare_forward', 'where_forward', 'add_forward',
+            'cupy', 'neg_forward', 'mul_forward', 'sum_forward')),
+    'eigh': (('cupy', 'add_forward', 'sign_forward', 'mul_forward'),
+             ('cuBLAS', 'sub_forward', 'add_forward', 'mul_forward', 'div_forward',
+              'scatter_forward', 'sum_forward')),
+    'eigvalsh': (('cupy', 'add_forward'),
+                 ('cuBLAS', 'scatter_forward', 'add_forward', 'sum_forward')),
+    'svd': (('cupy', 'sign_forward', 'mul_forward'),
+            ('cuBLAS', 'mul_forward', 'div_forward', 'sub_forward', 'add_forward',
+             'scatter_forward', 'sum_forward', 'index_backward')),
+    'svdvals': (('cupy',), ('cuBLAS', 'mul_forward', 'sum_forward')),
+    'pinv': (('cupy', 'cuBLAS'), ('cuBLAS', 'neg_forward', 'sub_forward', 'add_forward')),
+    'matrix_rank': (('cupy', 'max_forward', 'maximum_forward', 'mul_forward', 'compare_forward',
+                     'sum_forward'), ('none',)),
+    'cond': (('cupy', 'div_forward', 'reciprocal_forward', 'sum_forward', 'mul_forward',
+              'abs_forward', 'max_forward', 'where_forward'),
+             ('cuBLAS', 'div_forward', 'mul_forward', 'neg_forward', 'sum_forward',
+              'index_backward', 'gather_backward', 'where_forward')),
+    'lstsq': (('cupy', 'cuBLAS', 'sub_forward', 'pow_scalar_forward', 'sum_forward'),
+              ('cuBLAS', 'neg_forward', 'sub_forward', 'add_forward', 'sum_forward')),
 }
 
 

@@ -15,8 +15,9 @@ from .categorical import Categorical
 from .distribution import Distribution
 from .exponential import Exponential
 from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform
 
 __all__ = ['Distribution', 'Normal', 'Bernoulli', 'Categorical', 'Uniform', 'Exponential',
-           'kl_divergence', 'register_kl', 'constraints']
+           'kl_divergence', 'register_kl', 'constraints', 'MultivariateNormal']

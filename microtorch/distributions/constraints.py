@@ -8,7 +8,9 @@ __all__ = ['Constraint', 'Real', 'GreaterThan', 'GreaterThanEq', 'LessThan', 'In
            'HalfOpenInterval', 'Boolean', 'IntegerInterval', 'Simplex', 'IndependentConstraint',
            'real', 'real_vector', 'positive', 'nonnegative', 'unit_interval', 'boolean',
            'simplex', 'greater_than', 'greater_than_eq', 'less_than', 'interval',
-           'half_open_interval', 'integer_interval', 'independent']
+           'half_open_interval', 'integer_interval', 'independent', 'Square', 'Symmetric',
+           'PositiveDefinite', 'LowerTriangular', 'LowerCholesky', 'square', 'symmetric',
+           'positive_definite', 'lower_triangular', 'lower_cholesky']
 
 
 class Constraint:
@@ -121,6 +123,50 @@ class IndependentConstraint(Constraint):
                 f'{self.reinterpreted_batch_ndims})')
 
 
+class Square(Constraint):
+    """Square matrices (the last two dims); one answer per matrix."""
+    event_dim = 2
+
+    def check(self, value):
+        import microtorch
+        return microtorch.full(value.shape[:-2], value.shape[-2] == value.shape[-1],
+                               dtype=microtorch.bool, device=value.device)
+
+
+class Symmetric(Square):
+    """Square matrices equal to their transposes (within 1e-6)."""
+    def check(self, value):
+        import microtorch
+        square = super().check(value)
+        if not bool(square.all()):
+            return square
+        return microtorch.isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
+
+
+class PositiveDefinite(Symmetric):
+    """Symmetric matrices with a Cholesky factor."""
+    def check(self, value):
+        import microtorch
+        symmetric = super().check(value)
+        if not bool(symmetric.all()):
+            return symmetric
+        return microtorch.linalg.cholesky_ex(value).info == 0
+
+
+class LowerTriangular(Constraint):
+    """Square matrices with zeros above the diagonal."""
+    event_dim = 2
+
+    def check(self, value):
+        return (value.tril() == value).all(-1).all(-1)
+
+
+class LowerCholesky(LowerTriangular):
+    """Lower triangular matrices with a positive diagonal (Cholesky factors)."""
+    def check(self, value):
+        return super().check(value) & (value.diagonal(0, -2, -1) > 0).all(-1)
+
+
 greater_than = GreaterThan
 greater_than_eq = GreaterThanEq
 less_than = LessThan
@@ -136,3 +182,8 @@ nonnegative = GreaterThanEq(0.0)
 unit_interval = Interval(0.0, 1.0)
 boolean = Boolean()
 simplex = Simplex()
+square = Square()
+symmetric = Symmetric()
+positive_definite = PositiveDefinite()
+lower_triangular = LowerTriangular()
+lower_cholesky = LowerCholesky()

@@ -7,6 +7,7 @@ from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution
 from .exponential import Exponential
+from .multivariate_normal import MultivariateNormal, _mahalanobis
 from .normal import Normal
 from .uniform import Uniform
 
@@ -89,3 +90,20 @@ def _kl_uniform_uniform(p, q):
 def _kl_exponential_exponential(p, q):
     rate_ratio = q.rate / p.rate
     return rate_ratio - 1 - rate_ratio.log()
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariate_normal(p, q):
+    if p.event_shape != q.event_shape:
+        # (PyTorch's message keeps the indent of its source's continued line)
+        raise ValueError('KL-divergence between two Multivariate Normals with' + ' ' * 26 +
+                         'different event shapes cannot be computed')
+    n = p.event_shape[0]
+    p_factor, q_factor = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    # KL = log(det L_q / det L_p) + (tr(Sigma_q^-1 Sigma_p) + Mahalanobis(mu_q - mu_p) - n) / 2
+    log_ratio = q._half_log_det() - p._half_log_det()
+    batch = microtorch.broadcast_shapes(q_factor.shape[:-2], p_factor.shape[:-2]) + (n, n)
+    whitened = microtorch.linalg.solve_triangular(q_factor.expand(batch), p_factor.expand(batch),
+                                                  upper=False)
+    trace = whitened.pow(2).sum((-2, -1))
+    return log_ratio + 0.5 * (trace + _mahalanobis(q_factor, q.loc - p.loc) - n)

@@ -172,14 +172,29 @@ class Det(Function):
     def backward(ctx, gy):
         import numpy as np
         a, det = ctx.saved_tensors
+        # PyTorch's test for a (nearly) singular matrix, where A^-1 is of no use
+        if bool((det.abs() < 100 * np.finfo(a.dtype.np).eps).any()):
+            return _singular_det_backward(gy, a)
         # d det(A) = det(A) tr(A^-1 dA): grad_A = grad det(A) A^-T (A invertible)
         scale = (gy * det).unsqueeze(-1).unsqueeze(-1)
-        try:
-            inverse = Inv.apply(a)
-        except np.linalg.LinAlgError:          # CuPy raises NumPy's class too
-            raise NotImplementedError('linalg.det: the gradient at a singular matrix needs an '
-                                      'SVD, which microtorch does not implement') from None
-        return scale * inverse.mT
+        return scale * Inv.apply(a).mT
+
+
+def _singular_det_backward(gy, a):
+    """det's gradient for any matrix, from A = U diag(s) Vh: det A = det U det Vh prod(s), so
+    grad_A = U diag(grad det U det Vh prod_{j != i} s_j) Vh (the cofactors, without A^-1)."""
+    from .composite import cumprod
+    from .functional import cat, full_like
+    n = a.shape[-1]
+    if n == 0:
+        return a * 0
+    u, s, vh = Svd.apply(a, False)
+    sign = Det.apply(u) * Det.apply(vh)
+    one = full_like(s[..., :1], 1.0)
+    before = cat([one, cumprod(s[..., :-1], -1)], -1)           # prod of s_j, j < i
+    after = cat([one, cumprod(s.flip(-1)[..., :-1], -1)], -1).flip(-1)      # j > i
+    others = before * after
+    return (u * (gy * sign).unsqueeze(-1).unsqueeze(-1) * others.unsqueeze(-2)) @ vh
 
 
 class Slogdet(Function):
@@ -203,8 +218,9 @@ class Slogdet(Function):
         try:
             inverse = Inv.apply(a)
         except np.linalg.LinAlgError:          # CuPy raises NumPy's class too
-            raise NotImplementedError('linalg.slogdet: the gradient at a singular matrix '
-                                      'needs an SVD, which microtorch does not implement') from None
+            raise NotImplementedError('linalg.slogdet: the gradient at a singular matrix is '
+                                      'infinite (PyTorch returns inf); microtorch does not '
+                                      'compute it') from None
         return glogabsdet.unsqueeze(-1).unsqueeze(-1) * inverse.mT
 
 
@@ -229,3 +245,357 @@ class Solve(Function):
         if need_a:
             ga = -(gb.unsqueeze(-1) @ x.unsqueeze(-2)) if ctx.vector else -(gb @ x.mT)
         return ga, gb if need_b else None, None
+
+
+# ---- factorisations: Cholesky, triangular solves, QR, eigh, SVD, pseudo-inverse -------------
+# Forward runs LAPACK through numpy.linalg (cuSOLVER through CuPy on a GPU, backends' cholesky,
+# qr and solve_triangular); backward is made of these ops, matmul and elementwise ops, so it is
+# differentiable again. The formulas are the standard adjoints of each factorisation, with
+# PyTorch's conventions: symmetric gradients for the symmetric inputs of cholesky and eigh, and
+# the extra columns of full_matrices=True ignored in svd's.
+
+def _identity_like(t, n):
+    from ..creation import eye
+    return eye(n, dtype=t.dtype, device=t.device)
+
+
+def solve_triangular(a, b, upper, left=True, unitriangular=False):
+    """The Tensor form of SolveTriangular for backward code: batch dims broadcast."""
+    batch = list(_broadcast_batch(a, b))
+    if list(a.shape[:-2]) != batch:
+        a = a.expand(batch + list(a.shape[-2:]))
+    if list(b.shape[:-2]) != batch:
+        b = b.expand(batch + list(b.shape[-2:]))
+    return SolveTriangular.apply(a, b, upper, left, unitriangular)
+
+
+def _broadcast_batch(a, b):
+    from .functional import broadcast_shapes
+    return broadcast_shapes(a.shape[:-2], b.shape[:-2])
+
+
+class SolveTriangular(Function):
+    """X with A X = B (left=False: X A = B) for triangular A; batch dims alike."""
+    node_name = 'LinalgSolveTriangularBackward0'
+
+    @staticmethod
+    def forward(ctx, a, b, upper, left, unitriangular):
+        backend = ctx.backend
+        if left:
+            x = backend.solve_triangular(a, b, upper, unitriangular)
+        else:                                   # X A = B is A^T X^T = B^T
+            swap = backend.xp.swapaxes
+            x = swap(backend.solve_triangular(swap(a, -2, -1), swap(b, -2, -1), not upper,
+                                              unitriangular), -2, -1)
+        ctx.upper, ctx.left, ctx.unitriangular = upper, left, unitriangular
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, gx):
+        a, x = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad[:2]
+        upper, left = ctx.upper, ctx.left
+        # A X = B: grad_B solves A^T grad_B = grad_X and grad_A = -grad_B X^T, on A's triangle
+        gb = SolveTriangular.apply(a.mT, gx, not upper, left, ctx.unitriangular)
+        ga = None
+        if need_a:
+            ga = -(gb @ x.mT) if left else -(x.mT @ gb)
+            skip = int(ctx.unitriangular)       # a unit diagonal is not read
+            ga = ga.triu(skip) if upper else ga.tril(-skip)
+        return ga, gb if need_b else None, None, None, None
+
+
+def _cholesky_each(backend, a):
+    """(factors, info) one matrix at a time on the host, after a batch failed: LAPACK's
+    factor where it exists; else info, the order of the first leading minor that is not
+    positive-definite, and the partial factor of an unblocked Cholesky."""
+    import numpy as np
+    host = np.asarray(backend.to_host(a))
+    n = host.shape[-1]
+    matrices = host.reshape((-1, n, n))
+    factors = np.zeros_like(matrices)
+    info = np.zeros(len(matrices), np.int32)
+    for i, matrix in enumerate(matrices):
+        try:
+            factors[i] = np.linalg.cholesky(matrix)
+            if np.all(np.diagonal(factors[i]) > 0):
+                continue
+        except np.linalg.LinAlgError:
+            pass
+        factors[i], info[i] = _partial_cholesky(matrix)
+    device = backend.device_of(a)
+    return (backend.from_host(factors.reshape(host.shape), device),
+            backend.from_host(info.reshape(host.shape[:-2]), device))
+
+
+def _partial_cholesky(matrix):
+    """Column by column until a pivot is not positive (or is nan): (the factor so far, with
+    that pivot on its diagonal, and 1 + its index)."""
+    import numpy as np
+    n = matrix.shape[0]
+    factor = np.zeros_like(matrix)
+    for j in range(n):
+        pivot = matrix[j, j] - factor[j, :j] @ factor[j, :j]
+        if not pivot > 0:
+            factor[j, j] = pivot
+            return factor, j + 1
+        factor[j, j] = np.sqrt(pivot)
+        below = matrix[j + 1:, j] - factor[j + 1:, :j] @ factor[j, :j]
+        factor[j + 1:, j] = below / factor[j, j]
+    return factor, 0
+
+
+class Cholesky(Function):
+    """(L, info): A = L L^T with L lower, reading A's lower triangle (upper: A = U^T U with U
+    upper, reading A's upper triangle); info per matrix is 0, or where the factorisation
+    stopped (the factor is then unspecified)."""
+    node_name = 'LinalgCholeskyExBackward0'
+
+    @staticmethod
+    def forward(ctx, a, upper):
+        import numpy as np
+        backend = ctx.backend
+        xp = backend.xp
+        if upper:                               # U^T from the lower factor of A^T: A's upper
+            a = xp.swapaxes(a, -2, -1)          # triangle is read, as LAPACK's 'U' reads it
+        try:
+            lower = backend.cholesky(a)
+            # (OpenBLAS passes a nan pivot: one look at the diagonal catches it)
+            failed = not bool(xp.all(xp.diagonal(lower, 0, -2, -1) > 0))
+        except np.linalg.LinAlgError:           # CuPy raises NumPy's class too
+            failed = True
+        if failed:
+            lower, info = _cholesky_each(backend, a)
+        else:
+            info = xp.zeros_like(a, shape=a.shape[:-2], dtype=np.int32)
+        factor = xp.swapaxes(lower, -2, -1) if upper else lower
+        ctx.upper = upper
+        ctx.save_for_backward(factor)
+        return factor, info
+
+    @staticmethod
+    def backward(ctx, g_factor, _g_info):
+        factor, = ctx.saved_tensors
+        lower, grad = (factor.mT, g_factor.mT) if ctx.upper else (factor, g_factor)
+        # A = L L^T: grad_A = L^-T S L^-1, S the symmetric part of tril(L^T grad_L) with its
+        # diagonal halved (the adjoint of dL = L tril_half(L^-1 dA L^-T))
+        product = (lower.mT @ grad).tril()
+        middle = 0.5 * (product + product.tril(-1).mT)
+        left = solve_triangular(lower.mT, middle, upper=True)
+        return solve_triangular(lower, left, upper=False, left=False), None
+
+
+def _qr_tall_backward(q, r, gq, gr):
+    """A = QR with m >= n: grad_A = (grad_Q + Q copyltu(M)) R^-T, M = R grad_R^T -
+    grad_Q^T Q, copyltu copying M's lower triangle onto its upper one."""
+    m = None
+    if gr is not None:
+        m = r @ gr.mT
+    if gq is not None:
+        m = -(gq.mT @ q) if m is None else m - gq.mT @ q
+    grad = q @ (m.tril() + m.tril(-1).mT)
+    if gq is not None:
+        grad = grad + gq
+    return solve_triangular(r.mT, grad, upper=False, left=False)
+
+
+class Qr(Function):
+    """(Q, R) with A = QR; mode 'r' returns an empty Q, as PyTorch does."""
+    node_name = 'LinalgQrBackward0'
+
+    @staticmethod
+    def forward(ctx, a, mode):
+        backend = ctx.backend
+        if mode == 'r':
+            r = backend.qr(a, 'r')
+            q = backend.xp.zeros_like(a, shape=(0,))
+        else:
+            q, r = backend.qr(a, mode)
+        ctx.mode = mode
+        ctx.save_for_backward(q, r)
+        return q, r
+
+    @staticmethod
+    def backward(ctx, gq, gr):
+        q, r = ctx.saved_tensors
+        if ctx.mode == 'r':
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
+                               'are going to differentiate through linalg.qr.')
+        m, n = q.shape[-2], r.shape[-1]
+        if ctx.mode == 'complete' and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                               'and nrows > ncols.')
+        if m >= n:
+            return _qr_tall_backward(q, r, gq, gr), None
+        # m < n: A = [X | Y] with X = Q U (U square) and Y = Q V. Y's part is Q grad_V, and
+        # Y = Q V feeds grad_Q the term Y grad_V^T
+        u, v = r[..., :m], r[..., m:]
+        gu = gv = None
+        if gr is not None:
+            gu, gv = gr[..., :m], gr[..., m:]
+            extra = (q @ v) @ gv.mT
+            gq = extra if gq is None else gq + extra
+        gx = _qr_tall_backward(q, u, gq, gu)
+        from .functional import cat, full_like
+        gy = q @ gv if gv is not None else full_like(v, 0.0)   # (Q is square: Y has V's shape)
+        return cat([gx, gy], -1), None
+
+
+class Eigh(Function):
+    """(eigenvalues ascending, eigenvectors) of symmetric matrices, from the triangle UPLO."""
+    node_name = 'LinalgEighBackward0'
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        values, vectors = ctx.backend.xp.linalg.eigh(a, UPLO=uplo)
+        ctx.save_for_backward(values, vectors)
+        return values, vectors
+
+    @staticmethod
+    def backward(ctx, g_values, g_vectors):
+        values, vectors = ctx.saved_tensors
+        # grad_A = V (diag(grad_w) + skew(V^T grad_V) / 2 / (w_j - w_i)) V^T: symmetric, as
+        # PyTorch's (only the skew part of V^T grad_V moves orthonormal eigenvectors)
+        inner = None
+        if g_vectors is not None:
+            turn = vectors.mT @ g_vectors
+            gaps = values.unsqueeze(-2) - values.unsqueeze(-1)
+            gaps = gaps + _identity_like(gaps, gaps.shape[-1])      # (0/1 on the diagonal)
+            inner = 0.5 * (turn - turn.mT) / gaps
+        if g_values is not None:
+            inner = g_values.diag_embed() if inner is None else inner + g_values.diag_embed()
+        return vectors @ inner @ vectors.mT, None
+
+
+class EigenvaluesOnly(Function):
+    """eigvalsh where no gradient is recorded (LAPACK skips the eigenvectors)."""
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        return ctx.backend.xp.linalg.eigvalsh(a, UPLO=uplo)
+
+
+class SingularValuesOnly(Function):
+    """svdvals where no gradient is recorded."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.xp.linalg.svd(a, compute_uv=False)
+
+
+def _svd_backward(u, s, vh, gu, gs, gvh):
+    """The reduced SVD's adjoint (k = min(m, n) columns of U and rows of Vh)."""
+    m, n = u.shape[-2], vh.shape[-1]
+    if gu is None and gvh is None:
+        return (u * gs.unsqueeze(-2)) @ vh
+    s_row, s_col = s.unsqueeze(-2), s.unsqueeze(-1)
+    squares = s * s
+    gaps = squares.unsqueeze(-2) - squares.unsqueeze(-1)        # [j, k] = s_k^2 - s_j^2
+    gaps = gaps + _identity_like(gaps, gaps.shape[-1])
+    inner = None
+    if gu is not None:
+        turn = u.mT @ gu
+        inner = (turn - turn.mT) * s_row / gaps
+    if gvh is not None:
+        turn = vh @ gvh.mT
+        term = s_col * (turn - turn.mT) / gaps
+        inner = term if inner is None else inner + term
+    if gs is not None:
+        inner = inner + gs.diag_embed()
+    if m > n and gu is not None:        # grad_U's part outside span(U): (I - U U^T) grad_U S^-1
+        scaled = gu / s_row
+        return (u @ inner + scaled - u @ (u.mT @ scaled)) @ vh
+    if m < n and gvh is not None:       # and grad_Vh's outside span(V)
+        scaled = gvh / s_col
+        return u @ (inner @ vh + scaled - (scaled @ vh.mT) @ vh)
+    return u @ inner @ vh
+
+
+class Svd(Function):
+    """(U, S, Vh) with A = U diag(S) Vh, S descending."""
+    node_name = 'LinalgSvdBackward0'
+
+    @staticmethod
+    def forward(ctx, a, full_matrices):
+        u, s, vh = ctx.backend.xp.linalg.svd(a, full_matrices=full_matrices)
+        ctx.full_matrices = full_matrices
+        ctx.save_for_backward(u, s, vh)
+        return u, s, vh
+
+    @staticmethod
+    def backward(ctx, gu, gs, gvh):
+        u, s, vh = ctx.saved_tensors
+        if ctx.full_matrices:              # PyTorch differentiates the reduced factors only
+            k = s.shape[-1]
+            u, vh = u[..., :k], vh[..., :k, :]
+            gu = None if gu is None else gu[..., :k]
+            gvh = None if gvh is None else gvh[..., :k, :]
+        return _svd_backward(u, s, vh, gu, gs, gvh), None
+
+
+class Pinv(Function):
+    """The Moore-Penrose pseudo-inverse: 1/sigma for the singular values above
+    max(atol, rtol * largest) (hermitian: |eigenvalues|, from eigh), 0 for the others."""
+    node_name = 'LinalgPinvBackward0'
+
+    @staticmethod
+    def forward(ctx, a, atol, rtol, hermitian):
+        xp = ctx.backend.xp
+        if hermitian:
+            values, vectors = xp.linalg.eigh(a)
+            sizes = xp.abs(values)
+            left, right = vectors, xp.swapaxes(vectors, -2, -1)
+        else:
+            left, values, right = xp.linalg.svd(a, full_matrices=False)
+            sizes = values
+        largest = sizes.max(-1, keepdims=True) if sizes.shape[-1] else sizes[..., :1]
+        tolerance = xp.maximum(xp.asarray(atol)[..., None], xp.asarray(rtol)[..., None] * largest)
+        kept = sizes > tolerance
+        inverse = xp.where(kept, 1 / xp.where(kept, values, 1), 0).astype(a.dtype)
+        out = xp.matmul(xp.swapaxes(right, -2, -1) * inverse[..., None, :],
+                        xp.swapaxes(left, -2, -1))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, p = ctx.saved_tensors
+        # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P, so grad_A =
+        # -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A)
+        pt, gt = p.mT, g.mT
+        small = p @ gt                                      # n x n
+        out = -(pt @ (g @ pt)) + (gt - a @ small) @ (p @ pt)
+        weighted = pt @ small                               # P^T P g^T
+        return out + weighted - (weighted @ p) @ a, None, None, None
+
+
+class CholeskySolve(Function):
+    """X with A X = B for A = L L^T (upper: A = U^T U), reading the factor's triangle."""
+    node_name = 'CholeskySolveBackward0'
+
+    @staticmethod
+    def forward(ctx, b, factor, upper):
+        backend = ctx.backend
+        swap = backend.xp.swapaxes
+        # L L^T X = B: L Y = B, then L^T X = Y (upper: U^T Y = B, then U X = Y)
+        first, second = (swap(factor, -2, -1), factor) if upper else (factor, swap(factor, -2, -1))
+        y = backend.solve_triangular(first, b, False, False)
+        x = backend.solve_triangular(second, y, True, False)
+        ctx.upper = upper
+        ctx.save_for_backward(factor, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, gx):
+        factor, x = ctx.saved_tensors
+        need_b, need_factor = ctx.needs_input_grad[:2]
+        # PyTorch's gradient, of (L L^T)^-1 B for every entry of L (the other triangle too)
+        gb = CholeskySolve.apply(gx, factor, ctx.upper)
+        g_factor = None
+        if need_factor:
+            common = gb @ x.mT
+            common = common + common.mT
+            g_factor = -(factor @ common) if ctx.upper else -(common @ factor)
+        return gb if need_b else None, g_factor, None
