@@ -100,22 +100,30 @@ def _fill_diagonal_(self, fill_value, wrap=False):
     if self.ndim > 2 and any(n != self.shape[0] for n in self.shape):
         raise RuntimeError('all dimensions of input must be of equal length')
     if isinstance(fill_value, Tensor):
+        if fill_value.ndim:
+            raise TypeError("fill_diagonal_(): argument 'fill_value' (position 1) must be "
+                            'Number, not Tensor')
         fill_value = fill_value.item()
     # PyTorch fills through a strided view of self: a leaf that requires grad refuses that
     if _grad_state.enabled and self._requires_grad and self._grad_fn is None:
         raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)
     height, width = self.shape[0], self.shape[1]
-    xp = self._backend_xp()
     if self.ndim > 2:
-        index = (F._arange(height, self.device),) * self.ndim
-    else:
-        count = min(height, width)
-        if wrap and height > width + 1:
-            count = -(-self.numel() // (width + 1))
-        flat = xp.arange(count, dtype='int64') * (width + 1)   # row-major places
-        rows, cols = (flat // width, flat % width) if count else (flat, flat)
-        index = (Tensor._make(rows), Tensor._make(cols))
-    return _setitem(self, index, fill_value, CopySlices)
+        return _setitem(self, (F._arange(height, self.device),) * self.ndim, fill_value,
+                        CopySlices)
+    size = min(height, width)
+    _fill_places(self, 0, size, fill_value)
+    if wrap and height > width + 1:          # a second write, as PyTorch's (version + 2)
+        _fill_places(self, size, -(-self.numel() // (width + 1)), fill_value)
+    return self
+
+
+def _fill_places(self, first, stop, fill_value):
+    """Fill the matrix at row-major places first * (width + 1), ..., below stop."""
+    width = self.shape[1]
+    places = (self._backend_xp().arange(first, stop, dtype='int64') * (width + 1))
+    rows, cols = (places // width, places % width) if places.size else (places, places)
+    _setitem(self, (Tensor._make(rows), Tensor._make(cols)), fill_value, CopySlices)
 
 
 Tensor.fill_diagonal_ = _fill_diagonal_
@@ -168,7 +176,8 @@ def _new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_
     from .creation import zeros
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
-        raise RuntimeError('mismatch in length of strides and shape')
+        raise RuntimeError(f'dimensionality of sizes ({len(size)}) must match dimensionality '
+                           f'of strides ({len(stride)})')
     extent = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
     storage = zeros(extent, dtype=self.dtype if dtype is None else dtype,
                     device=self.device if device is None else device)

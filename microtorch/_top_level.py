@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from ._device import device as _device
 from .autograd.function import grad_fn_named
 from .creation import tensor as _tensor, from_numpy as _from_numpy, _finish
 from .ops import functional as F
@@ -41,13 +42,38 @@ def is_signed(input):
 def result_type(tensor, other):
     """The dtype an op on these two (tensors or Python numbers) computes in."""
     operands = (tensor, other)
-    for position, value in enumerate(operands):
-        if not isinstance(value, (Tensor, bool, int, float)):
-            raise TypeError('result_type() received an invalid combination of arguments - got '
-                            f'({", ".join(type(v).__name__ for v in operands)}), but expected '
-                            'tensors or numbers')
+    if not all(isinstance(v, (Tensor, bool, int, float)) for v in operands):
+        raise TypeError(_no_overload('result_type', operands, (
+            (('Tensor', 'tensor'), ('Tensor', 'other')),
+            (('Number', 'scalar'), ('Tensor', 'tensor')),
+            (('Tensor', 'tensor'), ('Number', 'other')),
+            (('Number', 'scalar1'), ('Number', 'scalar2')))))
     return _dtype.result_type([v for v in operands if isinstance(v, Tensor)],
                               [v for v in operands if not isinstance(v, Tensor)])
+
+
+def _no_overload(name, arguments, overloads):
+    """PyTorch's TypeError for arguments that fit none of a function's signatures: each
+    signature, with the arguments of the wrong kind between exclamation marks."""
+    def described(value):
+        if isinstance(value, (list, tuple)):
+            kinds = ', '.join(dict.fromkeys(type(v).__name__ for v in value))
+            return f'{type(value).__name__} of [{kinds}]'
+        return type(value).__name__
+
+    def fits(value, kind):
+        return isinstance(value, Tensor) if kind == 'Tensor' else \
+            isinstance(value, (bool, int, float))
+    got = ', '.join(type(v).__name__ for v in arguments)
+    lines = [f'{name}() received an invalid combination of arguments - got ({got}), but '
+             'expected one of:']
+    for signature in overloads:
+        lines.append(' * (' + ', '.join(f'{kind} {arg}' for kind, arg in signature) + ')')
+        marked = ', '.join(described(v) if fits(v, kind) else f'!{described(v)}!'
+                           for v, (kind, _) in zip(arguments, signature))
+        lines.append("      didn't match because some of the arguments have invalid types: "
+                     f'({marked})')
+    return '\n'.join(lines) + '\n'
 
 
 # ---- making tensors ------------------------------------------------------------------------
@@ -67,6 +93,8 @@ def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
     """start, start + step, ... up to end included, in the default float dtype (deprecated,
     as in PyTorch: arange leaves end out)."""
     warnings.warn(_RANGE_DEPRECATED.replace('torch.', 'microtorch.'), UserWarning, stacklevel=2)
+    if dtype is not None and _dtype.to_dtype(dtype) is _dtype.bool_:
+        raise NotImplementedError('"range_cpu" not implemented for \'Bool\'')
     if step == 0:
         raise RuntimeError('step must be nonzero')
     if (end - start) * step < 0:
@@ -104,8 +132,12 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
         return _tensor(obj, dtype=dtype, device=device, requires_grad=requires_grad)
     out = source.to(dtype=dtype, device=device)
     shared = out._data is source._data
+    if copy is False and out.dtype is not source.dtype:
+        raise ValueError(f"can't alias tensor with dtype '{F.type_name(source.dtype)}' into "
+                         f"dtype '{F.type_name(out.dtype)}'.")
     if copy is False and not shared:
-        raise ValueError("can't satisfy copy=False: the dtype or device needs a copy")
+        raise ValueError(f"can't alias tensor from device '{source.device}' to "
+                         f"'{out.device}'.")
     if copy and shared:
         out = out.clone()
     if requires_grad:
@@ -150,14 +182,18 @@ def get_num_threads():
 def _window(name, window_length, periodic, dtype, device, requires_grad, shape):
     """A window of window_length points: shape(n) gives the N symmetric points of a length-N
     window (N = window_length + 1 when periodic, the last point then dropped)."""
+    if not isinstance(window_length, int) or isinstance(window_length, bool):
+        raise TypeError(f"{name}(): argument 'window_length' (position 1) must be int, not "
+                        f'{type(window_length).__name__}')
     if window_length < 0:
         raise RuntimeError(f'{name} requires non-negative window_length, got '
                            f'window_length={window_length}')
     dtype = _dtype.default_float if dtype is None else _dtype.to_dtype(dtype)
     if not dtype.is_floating_point:
+        where = 'cpu' if device is None else str(_device(device))
         raise RuntimeError(f'{name} expects floating point dtypes, got: TensorOptions(dtype='
-                           f'{_dtype.c_type_name(dtype)}, device=cpu, layout=Strided (default), '
-                           'requires_grad=false (default), pinned_memory=false, '
+                           f'{_dtype.c_type_name(dtype)}, device={where}, layout=Strided '
+                           '(default), requires_grad=false (default), pinned_memory=false, '
                            'memory_format=(nullopt))')
     if window_length <= 1:
         values = np.ones(window_length)
@@ -208,7 +244,7 @@ def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device
 
 # ---- nn.functional ops at top level ----------------------------------------------------------
 
-_REDUCTIONS = {0: 'none', 1: 'mean', 2: 'sum'}
+_REDUCTIONS = {1: 'mean', 2: 'sum'}        # any other int: none, as PyTorch reads them
 
 
 def _nn():
@@ -217,9 +253,7 @@ def _nn():
 
 
 def _reduction(reduction):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f'{reduction} is not a valid value for reduction')
-    return _REDUCTIONS[reduction]
+    return _REDUCTIONS.get(reduction, 'none')
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

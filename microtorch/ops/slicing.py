@@ -19,6 +19,9 @@ from . import functional as F
 
 def dstack(tensors):
     """The tensors (made at least 3-d) joined along their third dim."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("dstack(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        'not Tensor')
     if not tensors:
         raise RuntimeError('dstack expects a non-empty TensorList')
     return F.cat([C.atleast_3d(t) for t in tensors], 2)
@@ -30,9 +33,12 @@ def _split_along(name, input, indices_or_sections, dim, least):
         raise RuntimeError(f'microtorch.{name} requires a tensor with at least {least} '
                            f'dimension, but got a tensor with {input.ndim} dimensions!')
     if isinstance(indices_or_sections, Tensor):
+        unmatched = ("      didn't match because some of the arguments have invalid types: "
+                     '(Tensor, !Tensor!)\n')
         raise TypeError(f'{name}() received an invalid combination of arguments - got '
-                        '(Tensor, Tensor), but expected (Tensor input, int sections) or '
-                        '(Tensor input, tuple of ints indices)')
+                        '(Tensor, Tensor), but expected one of:\n * (Tensor input, int '
+                        f'sections)\n{unmatched} * (Tensor input, tuple of ints indices)\n'
+                        f'{unmatched}')
     if isinstance(indices_or_sections, int) and (
             indices_or_sections == 0 or input.shape[dim] % indices_or_sections):
         raise RuntimeError(f'microtorch.{name} attempted to split along dimension {dim}, but '
@@ -88,6 +94,8 @@ def select_scatter(input, src, dim, index):
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """input with input[..., start:end:step, ...] (along dim) replaced by src."""
     F._require_tensor(src, 'slice_scatter', 'src')
+    if input.ndim == 0:
+        raise IndexError('slice() cannot be applied to a 0-dim tensor.')
     dim = wrap_dim(dim, input.ndim)
     if step <= 0:
         raise RuntimeError('slice step must be positive')
@@ -306,6 +314,9 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
 @grad_fn_named('AddbmmBackward0')
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * (the sum over the batch of batch1[i] @ batch2[i])."""
+    # PyTorch's order: input expanded to the product's shape, then the batches checked
+    shape = (batch1.shape[wrap_dim(1, batch1.ndim)], batch2.shape[wrap_dim(2, batch2.ndim)])
+    scaled = F.expand(input, shape)
     for name, b in (('batch1', batch1), ('batch2', batch2)):
         if b.ndim != 3:
             raise RuntimeError(f'{name} must be a 3D tensor')
@@ -319,8 +330,6 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
         if first.dtype is not second.dtype:
             raise RuntimeError('self and mat2 must have the same dtype, but got '
                                f'{F.type_name(first.dtype)} and {F.type_name(second.dtype)}')
-    shape = (batch1.shape[1], batch2.shape[2])
-    scaled = F.expand(input, shape)
     return _scaled_sum(scaled, F.sum(F.bmm(batch1, batch2), 0), beta, alpha)
 
 

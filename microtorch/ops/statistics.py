@@ -237,12 +237,26 @@ def _linspace(xp, start, end, steps):
     return xp.where(i < steps // 2, up, down).astype(kind)
 
 
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
-    """The running trapezoidal rule along dim (one value fewer than y there): with sample
-    points x (1-d, or broadcasting with y) or a spacing dx (1 by default)."""
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=None):
+    """The running trapezoidal rule along dim (the last by default; one value fewer than y
+    there): with sample points x (1-d, or broadcasting with y) or a spacing dx (1 by
+    default)."""
     if x is not None and dx is not None:
-        raise TypeError('cumulative_trapezoid() received an invalid combination of arguments: '
-                        'give x or dx, not both')
+        keywords = sorted([('dx', dx)] + ([] if dim is None else [('dim', dim)]))
+        got = ', '.join(['Tensor', 'Tensor'] + [f'{k}={type(v).__name__}' for k, v in keywords])
+        unmatched = '' if dim is None else ("      didn't match because some of the keywords "
+                                            'were incorrect: dim, dx\n')
+        raise TypeError('cumulative_trapezoid() received an invalid combination of arguments - '
+                        f'got ({got}), but expected one of:\n'
+                        f' * (Tensor y, Tensor x, *, int dim = -1)\n{unmatched}'
+                        f' * (Tensor y, *, Number dx = 1, int dim = -1)\n{unmatched}')
+    dim = -1 if dim is None else dim
+    if x is None and isinstance(dx, bool):
+        raise RuntimeError('cumulative_trapezoid: Currently, we only support dx as a real '
+                           'number.')
+    if x is None and y.dtype is _dtype.bool_:
+        raise RuntimeError('cumulative_trapezoid: received a bool input for `y`, but bool is '
+                           'not supported')
     dim = wrap_dim(dim, y.ndim)
     n = y.shape[dim] if y.ndim else 1
     left = F.narrow(y, dim, 0, max(n - 1, 0))
