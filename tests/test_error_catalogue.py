@@ -678,6 +678,23 @@ def _(lib):
     return lambda: float(x), [x]
 
 
+# The deprecation warnings of chain_matmul and range (PyTorch warns chain_matmul's once per
+# process, from C++; its text then ends with where).
+@entry('chain_matmul-deprecated', UserWarning, 'microtorch.chain_matmul is deprecated and will '
+       'be removed in a future PyTorch release. Use microtorch.linalg.multi_dot instead, which '
+       'accepts a list of two or more tensors rather than multiple parameters.', torch=False)
+def _(lib):
+    x = lib.ones(2, 2)
+    return lambda: lib.chain_matmul(x, x), [x]
+
+
+@entry('range-deprecated', UserWarning, 'microtorch.range is deprecated and will be removed in '
+       "a future release because its behavior is inconsistent with Python's range builtin. "
+       'Instead, use microtorch.arange, which produces values in [start, end).', torch=False)
+def _(lib):
+    return lambda: lib.range(0, 2), []
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

@@ -169,7 +169,7 @@ DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpos
                  'fliplr', 'flipud', 'rot90', 'cartesian_prod', 'block_diag', 'unflatten',
                  'combinations', 'ravel', 'positive',       # (positive: the input itself)
                  'narrow_copy', 'dstack', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes',
-                 'chain_matmul'}
+                 'chain_matmul', 'multi_dot'}
 
 
 def test_every_op_of_the_table_has_cuda_forward_and_backward():

@@ -1212,6 +1212,8 @@ OPS = [
     Op('narrow_copy', lambda x: x.narrow_copy(1, 1, 2), (M,), lambda x: x[:, 1:3]),
     Op('chain_matmul', lambda a, b, c: quietly(api(a).chain_matmul, a, b, c),
        ((2, 3), (3, 4), (4, 2)), lambda a, b, c: a @ b @ c),
+    Op('multi_dot', lambda a, b, c: api(a).linalg.multi_dot([a, b, c]), ((3,), M, S),
+       lambda a, b, c: a @ b @ c),
     Op('addmv', lambda i, m, v: i.addmv(m, v, beta=0.5, alpha=2.0), ((3,), M, S),
        lambda i, m, v: 0.5 * i + 2.0 * (m @ v)),
     Op('addr', lambda i, a, b: api(i).addr(i, a, b, beta=0.5, alpha=-1.5), (M, (3,), S),
@@ -1304,7 +1306,8 @@ MORE_TORCH_OPS = {
     'quantile', 'nanquantile', 'nanmedian', 'mode', 'cumulative_trapezoid', 'trapz',
     'copysign', 'ldexp', 'frexp', 'rsub', 'select_scatter', 'slice_scatter',
     'diagonal_scatter', 'index_put', 'put', 'narrow_copy', 'chain_matmul', 'addmv', 'addr',
-    'addbmm', 'ger', 'dstack', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes', 'fill'}
+    'addbmm', 'ger', 'dstack', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes', 'fill',
+    'multi_dot'}
 REQUIRED_OPS |= MORE_TORCH_OPS
 REQUIRED_GRADGRAD_OPS |= MORE_TORCH_OPS
 

@@ -417,7 +417,7 @@ OP_KERNELS = {
     'narrow_copy': (('view', 'copy'), ('index_backward',)),
     'dstack': (('copy',), ('view',)),
     **{op: (('view',), ('copy',)) for op in ('hsplit', 'vsplit', 'dsplit', 'split_with_sizes')},
-    'chain_matmul': (('cuBLAS',), ('cuBLAS',)),
+    **{op: (('cuBLAS',), ('cuBLAS',)) for op in ('chain_matmul', 'multi_dot')},
     'addmv': (('cuBLAS', 'mul_forward', 'add_forward'), ('cuBLAS', 'mul_forward', 'sum_forward')),
     **{op: (('mul_forward', 'add_forward'), ('mul_forward', 'sum_forward')) for op in (
         'addr', 'ger')},

@@ -226,7 +226,7 @@ _CHAIN_MATMUL_DEPRECATED = (
 
 
 def chain_matmul(*matrices):
-    """The product of the matrices, left to right (deprecated in PyTorch, as here)."""
+    """The product of the matrices (deprecated in PyTorch, as here: linalg.multi_dot)."""
     warnings.warn(_CHAIN_MATMUL_DEPRECATED.replace('torch.', 'microtorch.'), UserWarning,
                   stacklevel=2)
     if len(matrices) == 1 and isinstance(matrices[0], (tuple, list)):
@@ -238,19 +238,44 @@ def chain_matmul(*matrices):
         raise RuntimeError('chain_matmul(): Expected one or more matrices')
     if len(matrices) == 1:
         return F.clone(matrices[0])
-    for i, m in enumerate(matrices[1:], 1):
-        if m.dtype is not matrices[0].dtype:
+    return multi_dot(matrices)
+
+
+def multi_dot(tensors):
+    """The product of two or more matrices, left to right; the first may be a vector (a row)
+    and the last a vector (a column), whose dim the result then leaves out."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("linalg_multi_dot(): argument 'tensors' (position 1) must be tuple of "
+                        'Tensors, not Tensor')
+    tensors = list(tensors)
+    n = len(tensors)
+    if n < 2:
+        raise RuntimeError(f'multi_dot(): expected at least 2 tensors but got {n}')
+    for position, where in ((0, 'first'), (n - 1, 'last')):
+        if tensors[position].ndim not in (1, 2):
+            raise RuntimeError(f'multi_dot(): the {where} tensor must be 1D or 2D but got '
+                               f'{tensors[position].ndim}D')
+    for i in builtins.range(1, n - 1):
+        if tensors[i].ndim != 2:
+            raise RuntimeError(f'multi_dot(): tensor {i} must be 2D but got {tensors[i].ndim}D')
+    matrices = list(tensors)
+    matrices[0] = F.unsqueeze(tensors[0], 0) if tensors[0].ndim == 1 else tensors[0]
+    matrices[-1] = F.unsqueeze(tensors[-1], 1) if tensors[-1].ndim == 1 else tensors[-1]
+    for i in builtins.range(1, n):
+        if tensors[i].dtype is not tensors[0].dtype:
             raise RuntimeError('multi_dot(): all tensors must have be the same dtype but tensor '
-                               f'0 is {_dtype.c_type_name(matrices[0].dtype)} and tensor {i} '
-                               f'{_dtype.c_type_name(m.dtype)}')
-        if matrices[i - 1].shape[1] != m.shape[0]:
+                               f'0 is {_dtype.c_type_name(tensors[0].dtype)} and tensor {i} '
+                               f'{_dtype.c_type_name(tensors[i].dtype)}')
+        F.check_same_device(tensors[0], tensors[i])
+        if matrices[i - 1].shape[-1] != matrices[i].shape[0]:
             raise RuntimeError(f'multi_dot(): tensors {i - 1} and {i} with shapes '
-                               f'{list(matrices[i - 1].shape)} and {list(m.shape)} cannot be '
-                               'multiplied')
+                               f'{list(tensors[i - 1].shape)} and {list(tensors[i].shape)} '
+                               'cannot be multiplied')
     out = matrices[0]
     for m in matrices[1:]:
         out = F.mm(out, m)
-    return out
+    shape = [t.shape[k] for t, k in ((tensors[0], 0), (tensors[-1], 1)) if t.ndim == 2]
+    return F.reshape(out, shape)
 
 
 def _scaled_sum(input, product, beta, alpha):
