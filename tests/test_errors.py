@@ -1885,6 +1885,8 @@ for _name, _exc, _message, _call in (
          'but got 3D', lambda lib, x, i: lib.linalg.multi_dot([x.reshape(1, 2, 3), x])),
         ('multi_dot-middle-1d', RuntimeError, 'multi_dot(): tensor 1 must be 2D but got 1D',
          lambda lib, x, i: lib.linalg.multi_dot([x, i, x])),
+        ('multi_dot-tensor', TypeError, "linalg_multi_dot(): argument 'tensors' (position 1) "
+         'must be tuple of Tensors, not Tensor', lambda lib, x, i: lib.linalg.multi_dot(x)),
         ('addmv-dims', RuntimeError, 'vector + matrix @ vector expected, got 2, 2, 1',
          lambda lib, x, i: lib.addmv(x, x, x[0])),
         ('addmv-sizes', RuntimeError, 'size mismatch, got input (3), mat (2x3), vec (3)',
