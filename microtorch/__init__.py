@@ -124,7 +124,7 @@ from .ops.pointwise import (  # noqa: E402
 from .ops.slicing import (  # noqa: E402
     dstack, hsplit, vsplit, dsplit, split_with_sizes, select_scatter, slice_scatter,
     diagonal_scatter, index_put, put, narrow_copy, chain_matmul, addmv, addr, addbmm, ger)
-from .ops.slicing import multi_dot as _multi_dot  # noqa: E402
+from .ops.slicing import multi_dot as _multi_dot, as_strided  # noqa: E402
 linalg.multi_dot = _multi_dot
 from ._top_level import (  # noqa: E402
     is_nonzero, is_same_size, is_signed, result_type, scalar_tensor, fill, asarray,

@@ -25,7 +25,7 @@ for _module, _names in (
              'nextafter', 'frexp', 'bitwise_left_shift', 'bitwise_right_shift')),
         (SL, ('hsplit', 'vsplit', 'dsplit', 'split_with_sizes', 'select_scatter',
               'slice_scatter', 'diagonal_scatter', 'index_put', 'put', 'narrow_copy', 'addmv',
-              'addr', 'addbmm', 'ger'))):
+              'addr', 'addbmm', 'ger', 'as_strided'))):
     for _name in _names:
         setattr(Tensor, _name, getattr(_module, _name))
 del _module, _names, _name

@@ -695,6 +695,15 @@ def _(lib):
     return lambda: lib.range(0, 2), []
 
 
+@entry('as_strided-not-one-block', RuntimeError, 'as_strided: the tensor does not own one dense '
+       'block of memory (an array with gaps or negative strides, as from_numpy can give); '
+       'clone() it first', torch=False)
+def _(lib):
+    import numpy as np
+    x = lib.from_numpy(np.arange(6.0)[::2])
+    return lambda: x.as_strided((2,), (1,)), [x]
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

@@ -1946,6 +1946,17 @@ for _name, _exc, _message, _call in (
          lambda lib, x, i: lib.asarray([1], copy=False)),
         ('asarray-dtype-alias', ValueError, "can't alias tensor with dtype 'Float' into dtype "
          "'Double'.", lambda lib, x, i: lib.asarray(x, dtype=lib.float64, copy=False)),
+        ('as_strided-bounds', RuntimeError, 'setStorage: sizes [10], strides [1], storage offset '
+         '0, and itemsize 4 requiring a storage size of 40 are out of bounds for storage of size '
+         '24', lambda lib, x, i: x.as_strided((10,), (1,))),
+        ('as_strided-lengths', RuntimeError, 'mismatch in length of strides and shape',
+         lambda lib, x, i: lib.as_strided(x, (2, 2), (1,))),
+        ('as_strided-negative-stride', RuntimeError, 'as_strided: Negative strides are not '
+         'supported at the moment, got strides: [-1]', lambda lib, x, i: x.as_strided((2,), (-1,))),
+        ('as_strided-negative-offset', RuntimeError, 'Tensor: invalid storage offset -1',
+         lambda lib, x, i: x.as_strided((2,), (1,), -1)),
+        ('as_strided-negative-size', RuntimeError, 'Storage size calculation overflowed with '
+         'sizes=[-1] and strides=[1]', lambda lib, x, i: x.as_strided((-1,), (1,))),
 ):
     @case(_name, _exc, _message)
     def _(lib, _call=_call):

@@ -1228,6 +1228,10 @@ OPS = [
     Op('split_with_sizes', lambda x: x.split_with_sizes([1, 3], 1), (M,),
        lambda x: (x[:, :1], x[:, 1:])),
     Op('fill', lambda x, v: api(x).fill(x, v), (M, ()), lambda x, v: np.full_like(x, v)),
+    Op('as_strided', lambda x: x.as_strided((2, 3), (4, 1), 2), (M,),
+       lambda x: x.reshape(-1)[2 + 4 * np.arange(2)[:, None] + np.arange(3)]),
+    Op('as_strided/overlapping', lambda x: api(x).as_strided(x.t(), (3, 3), (1, 2)), (M,),
+       lambda x: x.reshape(-1)[np.arange(3)[:, None] + 2 * np.arange(3)]),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1307,7 +1311,7 @@ MORE_TORCH_OPS = {
     'copysign', 'ldexp', 'frexp', 'rsub', 'select_scatter', 'slice_scatter',
     'diagonal_scatter', 'index_put', 'put', 'narrow_copy', 'chain_matmul', 'addmv', 'addr',
     'addbmm', 'ger', 'dstack', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes', 'fill',
-    'multi_dot'}
+    'multi_dot', 'as_strided'}
 REQUIRED_OPS |= MORE_TORCH_OPS
 REQUIRED_GRADGRAD_OPS |= MORE_TORCH_OPS
 

@@ -739,6 +739,58 @@ def test_top_level_nn_ops_as_torch(torch, rng):
     _agree(lambda lib: lib.kl_div(t(lib, x1), t(lib, x1), log_target=True), torch)
 
 
+# ---- as_strided ------------------------------------------------------------------------------
+
+def test_as_strided_reads_the_storage_as_torch(torch):
+    for size, stride, offset in (((2, 2), (1, 2), 1), ((3, 2), (1, 1), None), ((2, 2), (0, 1), 0),
+                                 ((0,), (1,), 100), ((), (), 4), ((6,), (1,), 0)):
+        _agree(lambda lib: lib.arange(6.0).as_strided(size, stride, offset), torch)
+    _agree(lambda lib: lib.arange(6.0)[2:].as_strided((2,), (1,)), torch)
+    _agree(lambda lib: lib.arange(6.0)[2:].as_strided((2,), (1,), 0), torch)
+    # the storage in memory order: of a transposed copy, of a result laid out as its input
+    _agree(lambda lib: lib.arange(6.0).view(2, 3).t().contiguous().t().as_strided((2,), (1,)),
+           torch)
+    _agree(lambda lib: (lib.arange(6.0).view(2, 3).t() * 1).as_strided((3,), (1,)), torch)
+
+
+def test_as_strided_gradients_add_up_where_elements_share_a_place(torch, rng):
+    x = rng.standard_normal(6)
+    _gradients(lambda lib, x: (x * 1).as_strided((3, 2), (1, 1)), [x], torch, rng, order=1)
+    _gradients(lambda lib, x: lib.as_strided(x.view(2, 3).t(), (2, 2), (2, 1), 1), [x], torch,
+               rng, order=1)
+    assert mt.ones(2, requires_grad=True).as_strided((1,), (1,)).grad_fn.name() == \
+        'AsStridedBackward0'
+
+
+def test_as_strided_is_a_view_both_ways(torch):
+    def fn(lib):
+        base = lib.zeros(6)
+        view = base.as_strided((2,), (2,), 1)
+        view.fill_(1.0)
+        base[3] = 5.0
+        return base, view, base._version, view._base is base
+
+    def through_the_view(lib):            # recorded: the gradient goes through the write
+        leaf = lib.arange(6.0, dtype=lib.float64, requires_grad=True)
+        y = leaf * 1
+        y.as_strided((2,), (3,)).mul_(10)
+        y.sum().backward()
+        return leaf.grad
+
+    def into_the_base(lib):                # a write to the base after the view was taken
+        leaf = lib.arange(6.0, dtype=lib.float64, requires_grad=True)
+        y = leaf * 1
+        view = y.as_strided((2,), (2,), 1)
+        y.mul_(3)
+        view.sum().backward()
+        return leaf.grad
+    for check in (fn, through_the_view, into_the_base):
+        _agree(check, torch)
+    for lib in (mt, torch):
+        with pytest.raises(RuntimeError, match='more than one element of the written-to'):
+            lib.zeros(6).as_strided((3, 2), (0, 1)).add_(1)
+
+
 # ---- on every device -----------------------------------------------------------------------
 
 ON_DEVICE = [
@@ -771,6 +823,7 @@ ON_DEVICE = [
                               lib.ones(3, 4, 2, device=d)),
     lambda lib, d: lib.cumulative_trapezoid(lib.tensor([1.0, 2.0, 4.0], device=d)),
     lambda lib, d: lib.ones(3, device=d)[1:].storage_offset(),
+    lambda lib, d: lib.arange(6.0, device=d).as_strided((2, 2), (1, 2), 1),
 ]
 
 

@@ -418,6 +418,8 @@ OP_KERNELS = {
     'dstack': (('copy',), ('view',)),
     **{op: (('view',), ('copy',)) for op in ('hsplit', 'vsplit', 'dsplit', 'split_with_sizes')},
     **{op: (('cuBLAS',), ('cuBLAS',)) for op in ('chain_matmul', 'multi_dot')},
+    # a view of the storage; its gradient adds into a storage-sized buffer and reads it back
+    'as_strided': (('view',), ('copy', 'scatter_reduce_forward')),
     'addmv': (('cuBLAS', 'mul_forward', 'add_forward'), ('cuBLAS', 'mul_forward', 'sum_forward')),
     **{op: (('mul_forward', 'add_forward'), ('mul_forward', 'sum_forward')) for op in (
         'addr', 'ger')},

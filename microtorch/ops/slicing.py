@@ -9,7 +9,8 @@ import warnings
 
 from .. import _dtype
 from .._size import wrap_dim
-from ..autograd.function import grad_fn_named
+from ..autograd.function import Function, grad_fn_named
+from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
 from . import composite as C
 from . import functional as F
@@ -361,3 +362,111 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 def ger(input, vec2):
     """The older name of outer."""
     return F.outer(input, vec2)
+
+
+# ---- as_strided: a view of the storage with any sizes and strides ---------------------------
+
+class _AsStrided(Function):
+    """The view of `storage` (input's memory, as one flat block) with element sizes, strides
+    and offset. Its gradient adds each output element's gradient at its place in the storage
+    and reads input's elements from there (places shared by several elements add up)."""
+    is_view = True
+    node_name = 'AsStridedBackward0'
+
+    @staticmethod
+    def forward(ctx, x, storage, size, stride, offset, x_places):
+        itemsize = storage.itemsize
+        xp = ctx.backend.xp
+        if not builtins.all(size):
+            view = xp.empty(size, storage.dtype)
+        else:
+            view = xp.lib.stride_tricks.as_strided(storage[offset:], size,
+                                                   [s * itemsize for s in stride])
+            if hasattr(view.flags, 'writeable') and builtins.any(
+                    s == 0 and n > 1 for n, s in zip(size, stride)):
+                view.flags.writeable = False      # in-place ops refuse it, as PyTorch's
+        ctx.storage_size, ctx.x_places = storage.size, x_places
+        ctx.places = _places(size, stride, offset)
+        return view
+
+    @staticmethod
+    def backward(ctx, gy):
+        from ..creation import zeros
+        places = Tensor._make(gy._backend_xp().asarray(ctx.places.reshape(-1)))
+        total = F.index_add(zeros(ctx.storage_size, dtype=gy.dtype, device=gy.device), 0,
+                            places, F.reshape(gy, (-1,)))
+        x_places = Tensor._make(gy._backend_xp().asarray(ctx.x_places))
+        return F.getitem(total, (x_places,)), None, None, None, None, None
+
+
+def _places(size, stride, offset):
+    """Each element's place in the storage, in elements (a host int64 array of shape size)."""
+    import numpy as np
+    places = np.full(size, offset, np.int64)
+    for axis, (n, s) in enumerate(zip(size, stride)):
+        shape = [1] * len(size)
+        shape[axis] = n
+        places += (np.arange(n, dtype=np.int64) * s).reshape(shape)
+    return places
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of input's storage (the memory of the tensor it is a view of, as one block in
+    memory order) with these sizes and element strides, from storage_offset (input's own by
+    default). Elements may repeat (stride 0 or overlapping strides); an in-place op on a view
+    whose elements overlap writes each result once (PyTorch leaves that order unspecified, and
+    refuses a stride of 0, as here)."""
+    from .._tensor_methods import _address, _element_offsets
+    size, stride = [int(n) for n in size], [int(s) for s in stride]
+    if len(size) != len(stride):
+        raise RuntimeError('mismatch in length of strides and shape')
+    if builtins.any(s < 0 for s in stride):
+        raise RuntimeError('as_strided: Negative strides are not supported at the moment, got '
+                           f'strides: {stride}')
+    if builtins.any(n < 0 for n in size):
+        raise RuntimeError(f'Storage size calculation overflowed with sizes={size} and '
+                           f'strides={stride}')
+    root = input._base if input._base is not None else input
+    storage = _storage_of(root._data)
+    itemsize = storage.itemsize
+    own_offset = (_address(input._data) - _address(storage)) // itemsize
+    offset = own_offset if storage_offset is None else int(storage_offset)
+    if offset < 0:
+        raise RuntimeError(f'Tensor: invalid storage offset {offset}')
+    needed = 0 if not builtins.all(size) else \
+        offset + 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride))
+    if needed > storage.size:
+        raise RuntimeError(f'setStorage: sizes {size}, strides {stride}, storage offset '
+                           f'{offset}, and itemsize {itemsize} requiring a storage size of '
+                           f'{needed * itemsize} are out of bounds for storage of size '
+                           f'{storage.size * itemsize}')
+    x_places = _element_offsets(input._data, own_offset)
+    out = _AsStrided.apply(input, storage, tuple(size), tuple(stride), offset, x_places)
+    # The view shares root's memory (and version counter), whichever array NumPy or CuPy
+    # says it hangs from; it is made again from input after a write to root, as other views.
+    out._base, out._version_counter = root, root._version_counter
+    if not _grad_state.enabled:               # its in-place ops are refused in grad mode
+        out._no_grad_view = True
+    node = out._grad_fn
+    if node is not None:
+        node._view_args = (input, storage, tuple(size), tuple(stride), offset, x_places)
+        node._view_version = input._version_counter[0]
+    return out
+
+
+def _storage_of(data):
+    """A tensor's memory as a flat array in memory order: the memory of a dense array (C or
+    Fortran order or a permutation of either, strides not negative)."""
+    order = sorted((s, n) for s, n in zip(data.strides, data.shape) if n > 1 and data.size)
+    expected = data.itemsize
+    for s, n in order:
+        if s != expected:
+            raise RuntimeError('as_strided: the tensor does not own one dense block of memory '
+                               '(an array with gaps or negative strides, as from_numpy can '
+                               'give); clone() it first')
+        expected *= n
+    from .. import backends
+    xp = backends.for_array(data).xp
+    if data.size == 0:
+        return xp.empty(0, data.dtype)
+    return xp.lib.stride_tricks.as_strided(data, (data.size,), (data.itemsize,))
