@@ -1952,7 +1952,8 @@ for _name, _exc, _message, _call in (
         ('as_strided-lengths', RuntimeError, 'mismatch in length of strides and shape',
          lambda lib, x, i: lib.as_strided(x, (2, 2), (1,))),
         ('as_strided-negative-stride', RuntimeError, 'as_strided: Negative strides are not '
-         'supported at the moment, got strides: [-1]', lambda lib, x, i: x.as_strided((2,), (-1,))),
+         'supported at the moment, got strides: [-1]',
+         lambda lib, x, i: x.as_strided((2,), (-1,))),
         ('as_strided-negative-offset', RuntimeError, 'Tensor: invalid storage offset -1',
          lambda lib, x, i: x.as_strided((2,), (1,), -1)),
         ('as_strided-negative-size', RuntimeError, 'Storage size calculation overflowed with '
