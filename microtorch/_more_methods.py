@@ -48,12 +48,12 @@ Tensor.hardshrink, Tensor.prelu = _hardshrink, _prelu
 
 # ---- operators: << and >> ----------------------------------------------------------------
 
-Tensor.__lshift__ = P.bitwise_left_shift
-Tensor.__rshift__ = P.bitwise_right_shift
-Tensor.__rlshift__ = lambda self, other: P.bitwise_left_shift(other, self)
-Tensor.__rrshift__ = lambda self, other: P.bitwise_right_shift(other, self)
-Tensor.__ilshift__ = lambda self, other: _inplace(self, P.bitwise_left_shift, other)
-Tensor.__irshift__ = lambda self, other: _inplace(self, P.bitwise_right_shift, other)
+_left, _right = P.shift_operator('left'), P.shift_operator('right')
+Tensor.__lshift__, Tensor.__rshift__ = _left, _right
+Tensor.__rlshift__ = lambda self, other: _left(other, self)
+Tensor.__rrshift__ = lambda self, other: _right(other, self)
+Tensor.__ilshift__ = lambda self, other: _inplace(self, _left, other)
+Tensor.__irshift__ = lambda self, other: _inplace(self, _right, other)
 
 # ---- in-place forms ------------------------------------------------------------------------
 
@@ -136,7 +136,12 @@ def _inplace_view(op):
         recording = _grad_state.enabled and self._requires_grad
         if recording and self._grad_fn is None:
             raise RuntimeError(_LEAF_MESSAGE)
-        result = op(self, *args, **kwargs)
+        # op applies to an alias of self as it is now: the view's recorded history must lead
+        # to self's old one (and to its base), not back to self
+        alias = Tensor._make(self._data, self._requires_grad, self._grad_fn, self._output_nr,
+                             self._version_counter)
+        alias._base = self._base
+        result = op(alias, *args, **kwargs)
         self._data = result._data
         self._version_counter[0] += 1
         if recording:

@@ -589,6 +589,20 @@ def test_in_place_view_ops(torch):
     assert grads[0][1] == grads[1][1]
 
 
+def test_in_place_view_op_on_a_view_then_a_write_to_its_base(torch):
+    """The view's history is made again after its base is written: through the slice it
+    was taken by and the unsqueeze_ it had since, to the base's new history."""
+    def fn(lib):
+        leaf = lib.arange(6.0, dtype=lib.float64, requires_grad=True)
+        base = leaf * 1
+        view = base[0:2]
+        view.unsqueeze_(0)
+        base.mul_(2)
+        (view * lib.tensor([[1.0, 5.0]], dtype=lib.float64)).sum().backward()
+        return leaf.grad, view, view._version
+    _agree(fn, torch)
+
+
 # ---- utilities ----------------------------------------------------------------------------
 
 def test_tests_of_a_tensor(torch):

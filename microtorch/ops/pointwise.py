@@ -165,9 +165,25 @@ def _shift(name, kernel, input, other):
 
 def bitwise_left_shift(input, other):
     """input << other, elementwise on integers."""
-    return _shift('left', 'lshift', input, other)
+    return _checked_shift('bitwise_left_shift', _shift('left', 'lshift', input, other), other)
 
 
 def bitwise_right_shift(input, other):
     """input >> other (arithmetic: the sign bit fills in)."""
-    return _shift('right', 'rshift', input, other)
+    return _checked_shift('bitwise_right_shift', _shift('right', 'rshift', input, other), other)
+
+
+def _checked_shift(name, result, other):
+    """The function's TypeError where the operator would give way to the other operand."""
+    if result is NotImplemented:
+        raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(other).__name__}")
+    return result
+
+
+def shift_operator(direction):
+    """`<<` or `>>` (and their reflected forms): NotImplemented for what is not a number."""
+    kernel = 'lshift' if direction == 'left' else 'rshift'
+
+    def operator(input, other):
+        return _shift(direction, kernel, input, other)
+    return operator

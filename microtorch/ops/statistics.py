@@ -167,8 +167,12 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     if isinstance(bins, Tensor):
         edges = bins.detach()._data
     else:
-        low, high = (0.0, 1.0) if range is None and not data.size else (
-            (float(data.min()), float(data.max())) if range is None else map(float, range))
+        if range is not None:
+            low, high = float(range[0]), float(range[1])
+        elif data.size:
+            low, high = float(data.min()), float(data.max())
+        else:
+            low, high = 0.0, 1.0                    # no values: numpy's range
         if not (math.isfinite(low) and math.isfinite(high)):
             raise RuntimeError(f"microtorch.histogramdd: dimension 0's range [{_number(low)}, "
                                f'{_number(high)}] is not finite')
