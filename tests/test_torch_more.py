@@ -716,41 +716,38 @@ def test_top_level_nn_ops_as_torch(torch, rng):
     x1 = rng.standard_normal((2, 3, 8))
     w1, b = rng.standard_normal((4, 3, 3)), rng.standard_normal(4)
     x2, w2 = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3))
-    t = lambda lib, a: lib.tensor(a)             # noqa: E731
-    _agree(lambda lib: lib.conv1d(t(lib, x1), t(lib, w1), t(lib, b), 2, 1), torch)
-    _agree(lambda lib: lib.conv2d(t(lib, x2), t(lib, w2), None, 1, 1, 1, 1), torch)
-    _agree(lambda lib: lib.conv_transpose1d(t(lib, x1), t(lib, w1.transpose(1, 0, 2)), None, 2),
+    _agree(lambda lib: lib.conv1d(lib.tensor(x1), lib.tensor(w1), lib.tensor(b), 2, 1), torch)
+    _agree(lambda lib: lib.conv2d(lib.tensor(x2), lib.tensor(w2), None, 1, 1, 1, 1), torch)
+    _agree(lambda lib: lib.conv_transpose1d(lib.tensor(x1), lib.tensor(w1.transpose(1, 0, 2)),
+                                            None, 2), torch)
+    _agree(lambda lib: lib.conv_transpose2d(lib.tensor(x2), lib.tensor(w2.transpose(1, 0, 2, 3))),
            torch)
-    _agree(lambda lib: lib.conv_transpose2d(t(lib, x2), t(lib, w2.transpose(1, 0, 2, 3))),
-           torch)
-    _agree(lambda lib: lib.max_pool1d(t(lib, x1), 2), torch)
-    _agree(lambda lib: lib.max_pool2d(t(lib, x2), 3, 2, 1), torch)
-    _agree(lambda lib: lib.avg_pool1d(t(lib, x1), 3, 2), torch)
-    _agree(lambda lib: lib.adaptive_avg_pool1d(t(lib, x1), 3), torch)
-    _agree(lambda lib: lib.adaptive_max_pool1d(t(lib, x1), 3), torch)
-    g = lambda lib: lib.tensor(rng.uniform(0.5, 1.5, 3))    # noqa: E731
-    _agree(lambda lib: lib.batch_norm(t(lib, x1), lib.ones(3, dtype=lib.float64),
+    _agree(lambda lib: lib.max_pool1d(lib.tensor(x1), 2), torch)
+    _agree(lambda lib: lib.max_pool2d(lib.tensor(x2), 3, 2, 1), torch)
+    _agree(lambda lib: lib.avg_pool1d(lib.tensor(x1), 3, 2), torch)
+    _agree(lambda lib: lib.adaptive_avg_pool1d(lib.tensor(x1), 3), torch)
+    _agree(lambda lib: lib.adaptive_max_pool1d(lib.tensor(x1), 3), torch)
+    _agree(lambda lib: lib.batch_norm(lib.tensor(x1), lib.ones(3, dtype=lib.float64),
                                       lib.zeros(3, dtype=lib.float64), None, None, True, 0.1,
                                       1e-5, True), torch)
-    _agree(lambda lib: lib.layer_norm(t(lib, x1), (8,), None, None, 1e-5, True), torch)
-    _agree(lambda lib: lib.group_norm(t(lib, x1), 3), torch)
-    _agree(lambda lib: lib.instance_norm(t(lib, x1), None, None, None, None, True, 0.1, 1e-5,
+    _agree(lambda lib: lib.layer_norm(lib.tensor(x1), (8,), None, None, 1e-5, True), torch)
+    _agree(lambda lib: lib.group_norm(lib.tensor(x1), 3), torch)
+    _agree(lambda lib: lib.instance_norm(lib.tensor(x1), None, None, None, None, True, 0.1, 1e-5,
                                          True), torch)
     _agree(lambda lib: lib.embedding(lib.arange(12.0).reshape(4, 3), lib.tensor([[1, 3]])),
            torch)
     for name, args in (('selu', ()), ('celu', (2.0,)), ('hardshrink', (0.3,)),
                        ('threshold', (0.1, 2.0))):
-        _agree(lambda lib: getattr(lib, name)(t(lib, x1), *args), torch)
-    _agree(lambda lib: lib.prelu(t(lib, x1), lib.tensor([0.25], dtype=lib.float64)), torch)
-    _agree(lambda lib: t(lib, x1).prelu(lib.tensor([0.25], dtype=lib.float64)), torch)
-    _agree(lambda lib: t(lib, x1).hardshrink(), torch)
-    del g
+        _agree(lambda lib: getattr(lib, name)(lib.tensor(x1), *args), torch)
+    _agree(lambda lib: lib.prelu(lib.tensor(x1), lib.tensor([0.25], dtype=lib.float64)), torch)
+    _agree(lambda lib: lib.tensor(x1).prelu(lib.tensor([0.25], dtype=lib.float64)), torch)
+    _agree(lambda lib: lib.tensor(x1).hardshrink(), torch)
     target = rng.uniform(size=x1.shape)
     for reduction in ((), (0,), (1,), (2,)):
-        _agree(lambda lib: lib.binary_cross_entropy_with_logits(t(lib, x1), t(lib, target),
+        _agree(lambda lib: lib.binary_cross_entropy_with_logits(lib.tensor(x1), lib.tensor(target),
                                                                 None, None, *reduction), torch)
-        _agree(lambda lib: lib.kl_div(t(lib, x1), t(lib, target), *reduction), torch)
-    _agree(lambda lib: lib.kl_div(t(lib, x1), t(lib, x1), log_target=True), torch)
+        _agree(lambda lib: lib.kl_div(lib.tensor(x1), lib.tensor(target), *reduction), torch)
+    _agree(lambda lib: lib.kl_div(lib.tensor(x1), lib.tensor(x1), log_target=True), torch)
 
 
 # ---- as_strided ------------------------------------------------------------------------------
