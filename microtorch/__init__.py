@@ -121,6 +121,31 @@ for _public_type in (Tensor, Size, dtype, device, finfo, iinfo):
     _public_type.__module__ = __name__
 del _public_type
 
+# The newer torch.* functions (ops/statistics.py, ops/pointwise.py, ops/slicing.py,
+# _top_level.py) and their Tensor methods (_more_methods.py).
+from . import _more_methods  # noqa: E402,F401  (binds them as Tensor methods)
+from .ops.statistics import (  # noqa: E402
+    quantile, nanquantile, nanmedian, mode, histogram, cumulative_trapezoid, trapz)
+from .ops.pointwise import (  # noqa: E402
+    isposinf, isneginf, signbit, copysign, gcd, lcm, ldexp, nextafter, frexp, rsub,
+    bitwise_left_shift, bitwise_right_shift)
+from .ops.slicing import (  # noqa: E402
+    dstack, hsplit, vsplit, dsplit, split_with_sizes, select_scatter, slice_scatter,
+    diagonal_scatter, index_put, put, narrow_copy, chain_matmul, addmv, addr, addbmm, ger)
+from .ops.slicing import multi_dot as _multi_dot, as_strided  # noqa: E402
+linalg.multi_dot = _multi_dot
+from ._top_level import (  # noqa: E402
+    is_nonzero, is_same_size, is_signed, result_type, scalar_tensor, fill, asarray,
+    set_num_threads, get_num_threads, hann_window, hamming_window, blackman_window,
+    bartlett_window, kaiser_window, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+    max_pool1d, max_pool2d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, batch_norm,
+    layer_norm, group_norm, instance_norm, embedding, selu, celu, prelu, hardshrink, threshold,
+    binary_cross_entropy_with_logits, kl_div, selu_, celu_, threshold_, dropout_)
+from ._top_level import range_ as range, INPLACE as _INPLACE_FUNCTIONS  # noqa: E402
+globals().update(_INPLACE_FUNCTIONS)
+not_equal, greater_equal, greater, less_equal, less = ne, ge, gt, le, lt
+del _INPLACE_FUNCTIONS
+
 # Dtype names last: `float`, `int` and `bool` shadow the builtins inside this module only.
 float32 = float = _dtype.float32
 float64 = double = _dtype.float64

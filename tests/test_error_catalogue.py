@@ -910,6 +910,30 @@ for _name, _message, _call in (
 def _(lib):
     a = lib.tensor([[2.0, 1.0], [1.0, 3.0], [1.0, 1.0]], device='cuda', requires_grad=True)
     return lambda: lib.linalg.lstsq(a, a, driver='gelsd'), [a]
+# The deprecation warnings of chain_matmul and range (PyTorch warns chain_matmul's once per
+# process, from C++; its text then ends with where).
+@entry('chain_matmul-deprecated', UserWarning, 'microtorch.chain_matmul is deprecated and will '
+       'be removed in a future PyTorch release. Use microtorch.linalg.multi_dot instead, which '
+       'accepts a list of two or more tensors rather than multiple parameters.', torch=False)
+def _(lib):
+    x = lib.ones(2, 2)
+    return lambda: lib.chain_matmul(x, x), [x]
+
+
+@entry('range-deprecated', UserWarning, 'microtorch.range is deprecated and will be removed in '
+       "a future release because its behavior is inconsistent with Python's range builtin. "
+       'Instead, use microtorch.arange, which produces values in [start, end).', torch=False)
+def _(lib):
+    return lambda: lib.range(0, 2), []
+
+
+@entry('as_strided-not-one-block', RuntimeError, 'as_strided: the tensor does not own one dense '
+       'block of memory (an array with gaps or negative strides, as from_numpy can give); '
+       'clone() it first', torch=False)
+def _(lib):
+    import numpy as np
+    x = lib.from_numpy(np.arange(6.0)[::2])
+    return lambda: x.as_strided((2,), (1,)), [x]
 
 
 # ---- the tests -----------------------------------------------------------------------------

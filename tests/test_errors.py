@@ -1082,6 +1082,16 @@ def _(lib):
     ('max', 'dim', lambda lib, i: i.max((0,))),
     ('argmin', 'dim', lambda lib, i: i.argmin(dim=[0])),
     ('argmax', 'dim', lambda lib, i: i.bool().argmax((0,))),
+    ('gcd', 'other', lambda lib, i: lib.gcd(i, 2)),
+    ('lcm', 'other', lambda lib, i: i.lcm(2)),
+    ('ldexp', 'other', lambda lib, i: lib.ldexp(i.float(), 1)),
+    ('nextafter', 'other', lambda lib, i: i.float().nextafter(1.0)),
+    ('select_scatter', 'src', lambda lib, i: lib.select_scatter(i, 1, 0, 0)),
+    ('slice_scatter', 'src', lambda lib, i: i.slice_scatter(1)),
+    ('diagonal_scatter', 'src', lambda lib, i: lib.diagonal_scatter(i, [1])),
+    ('index_put', 'values', lambda lib, i: lib.index_put(i, (i - 1,), 1)),
+    ('put', 'source', lambda lib, i: i.put(i - 1, 3)),
+    ('put', 'index', lambda lib, i: lib.put(i, 0, i)),
 ])
 def test_argument_of_the_wrong_type(name, argument, call, torch):
     i = mt.tensor([1, 2])
@@ -1827,6 +1837,270 @@ for _name, _message, _mode, _rows in (
         q, r = lib.linalg.qr(x[:_rows], mode=_mode)
         loss = r.sum() + q.sum()
         return loss.backward, [x]
+# The newer torch.* functions (ops/statistics.py, ops/pointwise.py, ops/slicing.py,
+# _top_level.py, _more_methods.py): x a 2x3 float matrix, i = [1, 2].
+_HISTOGRAMDD = 'microtorch.histogramdd: '
+_NO_OVERLOAD = ' received an invalid combination of arguments - got '
+_HSPLIT_TENSOR = ("      didn't match because some of the arguments have invalid types: "
+                  '(Tensor, !Tensor!)\n')
+_RESULT_TYPE_LIST = ''.join(
+    f' * ({signature})\n      didn\'t match because some of the arguments have invalid types: '
+    f'({marks})\n' for signature, marks in (
+        ('Tensor tensor, Tensor other', 'Tensor, !list of [int]!'),
+        ('Number scalar, Tensor tensor', '!Tensor!, !list of [int]!'),
+        ('Tensor tensor, Number other', 'Tensor, !list of [int]!'),
+        ('Number scalar1, Number scalar2', '!Tensor!, !list of [int]!')))
+for _name, _exc, _message, _call in (
+        ('quantile-int', RuntimeError, 'quantile() input tensor must be either float or double '
+         'dtype', lambda lib, x, i: lib.quantile(i, 0.5)),
+        ('quantile-q-number', RuntimeError, 'quantile() q must be in the range [0, 1] but got '
+         '1.5', lambda lib, x, i: lib.quantile(x, 1.5)),
+        ('quantile-q-values', RuntimeError, 'quantile() q values must be in the range [0, 1]',
+         lambda lib, x, i: x.quantile(lib.tensor([0.5, 1.5]))),
+        ('quantile-q-2d', RuntimeError, 'quantile() q must be a scalar or 1D tensor',
+         lambda lib, x, i: lib.quantile(x, lib.tensor([[0.5]]))),
+        ('quantile-q-dtype', RuntimeError, 'quantile() q tensor must be same dtype as the input '
+         'tensor', lambda lib, x, i: lib.quantile(x, lib.tensor([0.5], dtype=lib.float64))),
+        ('quantile-interpolation', RuntimeError, 'quantile() interpolation must be one of '
+         'linear, lower, higher, midpoint or nearest, but got middle',
+         lambda lib, x, i: lib.quantile(x, 0.5, interpolation='middle')),
+        ('nanquantile-empty', RuntimeError, 'quantile() input tensor must be non-empty',
+         lambda lib, x, i: lib.nanquantile(x[:0], 0.5)),
+        ('nanmedian-empty-dim', IndexError, 'median(): Expected reduction dim 0 to have '
+         'non-zero size.', lambda lib, x, i: lib.nanmedian(x[:0], 0)),
+        ('mode-empty-dim', IndexError, 'mode(): Expected reduction dim 0 to have non-zero '
+         'size.', lambda lib, x, i: x[:0].mode(0)),
+        ('histogram-int', NotImplementedError, '"histogramdd" not implemented for \'Long\'',
+         lambda lib, x, i: lib.histogram(i, 4)),
+        ('histogram-infinite-range', RuntimeError, _HISTOGRAMDD + "dimension 0's range [0, inf] "
+         'is not finite', lambda lib, x, i: lib.histogram(x, 2, range=(0.0, float('inf')))),
+        ('histogram-min-above-max', RuntimeError, _HISTOGRAMDD + 'min should not exceed max, '
+         'but got min 5 max 2 for dimension 0',
+         lambda lib, x, i: lib.histogram(x, 2, range=(5.0, 2.0))),
+        ('histogram-range-length', RuntimeError, _HISTOGRAMDD + 'for a 1-dimensional histogram '
+         'range should have 2 elements, but got 1',
+         lambda lib, x, i: lib.histogram(x, 2, range=(1.0,))),
+        ('histogram-bins-2d', RuntimeError, _HISTOGRAMDD + 'bins tensor should have one '
+         'dimension, but got 2 dimensions in the bins tensor for dimension 0',
+         lambda lib, x, i: lib.histogram(x, lib.tensor([[0.0, 2.0]]))),
+        ('histogram-bins-dtype', RuntimeError, _HISTOGRAMDD + 'input tensor and bins tensors '
+         'should have the same dtype, but got input with dtype float and bins for dimension 0 '
+         'with dtype long int', lambda lib, x, i: lib.histogram(x, lib.tensor([0, 2]))),
+        ('histogram-weight-dtype', RuntimeError, _HISTOGRAMDD + 'if weight tensor is provided, '
+         'input tensor and weight tensor should have the same dtype, but got input(float), and '
+         'weight(long int)', lambda lib, x, i: lib.histogram(x, 2, weight=i)),
+        ('histogram-weight-shape', RuntimeError, _HISTOGRAMDD + 'if weight tensor is provided '
+         'it should have the same shape as the input tensor excluding its innermost dimension, '
+         'but got input with shape [6, 1] and weight with shape [3]',
+         lambda lib, x, i: x.histogram(2, weight=x[0])),
+        ('cumulative_trapezoid-x-length', RuntimeError, 'cumulative_trapezoid: There must be '
+         'one `x` value for each sample point',
+         lambda lib, x, i: lib.cumulative_trapezoid(x, lib.tensor([1.0, 3.0]))),
+        ('cumulative_trapezoid-bool', RuntimeError, 'cumulative_trapezoid: received a bool '
+         'input for `y`, but bool is not supported',
+         lambda lib, x, i: lib.cumulative_trapezoid(i > 1)),
+        ('cumulative_trapezoid-bool-x', RuntimeError, 'cumulative_trapezoid: received a bool '
+         'input for `x` or `y`, but bool is not supported',
+         lambda lib, x, i: lib.cumulative_trapezoid(x, lib.tensor([True, False, True]))),
+        ('cumulative_trapezoid-dx-bool', RuntimeError, 'cumulative_trapezoid: Currently, we '
+         'only support dx as a real number.',
+         lambda lib, x, i: lib.cumulative_trapezoid(x, dx=True)),
+        ('cumulative_trapezoid-x-and-dx', TypeError, 'cumulative_trapezoid()' + _NO_OVERLOAD +
+         '(Tensor, Tensor, dx=int), but expected one of:\n * (Tensor y, Tensor x, *, int dim = '
+         '-1)\n * (Tensor y, *, Number dx = 1, int dim = -1)\n',
+         lambda lib, x, i: lib.cumulative_trapezoid(x, x, dx=1)),
+        ('cumulative_trapezoid-x-dx-dim', TypeError, 'cumulative_trapezoid()' + _NO_OVERLOAD +
+         "(Tensor, Tensor, dim=int, dx=int), but expected one of:\n * (Tensor y, Tensor x, *, "
+         "int dim = -1)\n      didn't match because some of the keywords were incorrect: dim, "
+         "dx\n * (Tensor y, *, Number dx = 1, int dim = -1)\n      didn't match because some "
+         'of the keywords were incorrect: dim, dx\n',
+         lambda lib, x, i: lib.cumulative_trapezoid(x, x, dx=1, dim=0)),
+        ('gcd-float', NotImplementedError, '"gcd_cpu" not implemented for \'Float\'',
+         lambda lib, x, i: lib.gcd(x, x)),
+        ('lcm-bool', NotImplementedError, '"lcm_cpu" not implemented for \'Bool\'',
+         lambda lib, x, i: (i > 1).lcm(i > 1)),
+        ('gcd_-float', NotImplementedError, '"gcd_cpu" not implemented for \'Float\'',
+         lambda lib, x, i: x.gcd_(x)),
+        ('nextafter-int', NotImplementedError, '"nextafter_cpu" not implemented for \'Long\'',
+         lambda lib, x, i: lib.nextafter(i, i)),
+        ('frexp-int', RuntimeError, 'microtorch.frexp() only supports floating-point dtypes',
+         lambda lib, x, i: lib.frexp(i)),
+        ('lshift-float', NotImplementedError, '"lshift_cpu" not implemented for \'Float\'',
+         lambda lib, x, i: x << 1),
+        ('rshift-float-count', NotImplementedError, '"rshift_cpu" not implemented for '
+         "'Float'", lambda lib, x, i: i >> 1.5),
+        ('ilshift-float', NotImplementedError, '"lshift_cpu" not implemented for \'Float\'',
+         lambda lib, x, i: x.__ilshift__(1)),
+        ('dstack-empty', RuntimeError, 'dstack expects a non-empty TensorList',
+         lambda lib, x, i: lib.dstack([])),
+        ('dstack-tensor', TypeError, "dstack(): argument 'tensors' (position 1) must be tuple "
+         'of Tensors, not Tensor', lambda lib, x, i: lib.dstack(x)),
+        ('hsplit-0d', RuntimeError, 'microtorch.hsplit requires a tensor with at least 1 '
+         'dimension, but got a tensor with 0 dimensions!', lambda lib, x, i: x[0, 0].hsplit(1)),
+        ('vsplit-1d', RuntimeError, 'microtorch.vsplit requires a tensor with at least 2 '
+         'dimension, but got a tensor with 1 dimensions!', lambda lib, x, i: lib.vsplit(i, 2)),
+        ('dsplit-2d', RuntimeError, 'microtorch.dsplit requires a tensor with at least 3 '
+         'dimension, but got a tensor with 2 dimensions!', lambda lib, x, i: lib.dsplit(x, 2)),
+        ('hsplit-sections', RuntimeError, 'microtorch.hsplit attempted to split along dimension '
+         '1, but the size of the dimension 3 is not divisible by the split_size 2!',
+         lambda lib, x, i: lib.hsplit(x, 2)),
+        ('hsplit-tensor', TypeError, 'hsplit()' + _NO_OVERLOAD + '(Tensor, Tensor), but '
+         'expected one of:\n * (Tensor input, int sections)\n' + _HSPLIT_TENSOR +
+         ' * (Tensor input, tuple of ints indices)\n' + _HSPLIT_TENSOR,
+         lambda lib, x, i: lib.hsplit(x, lib.tensor([1]))),
+        ('split_with_sizes-negative', RuntimeError, 'split_with_sizes expects split_sizes have '
+         'only non-negative entries, but got split_sizes=[1, -1]',
+         lambda lib, x, i: x.split_with_sizes([1, -1])),
+        ('select_scatter-src-shape', RuntimeError, 'expected src to have a size equal to the '
+         'slice of self. src size = [2], slice size = [3]',
+         lambda lib, x, i: lib.select_scatter(x, lib.ones(2), 0, 1)),
+        ('slice_scatter-step', RuntimeError, 'slice step must be positive',
+         lambda lib, x, i: lib.slice_scatter(x, lib.ones(2, 3), 1, step=0)),
+        ('slice_scatter-0d', IndexError, 'slice() cannot be applied to a 0-dim tensor.',
+         lambda lib, x, i: lib.slice_scatter(x[0, 0], x[0, 0])),
+        ('index_put-too-many', IndexError, 'too many indices for tensor of dimension 2 (got 3)',
+         lambda lib, x, i: lib.index_put(x, (i, i, i), x[0])),
+        ('index_put-dtype', RuntimeError, 'Index put requires the source and destination '
+         'dtypes match, got Float for the destination and Double for the source.',
+         lambda lib, x, i: lib.index_put(x, (i - 1,), x[0].double())),
+        ('index_put_-dtype', RuntimeError, 'Index put requires the source and destination '
+         'dtypes match, got Float for the destination and Double for the source.',
+         lambda lib, x, i: x.index_put_((i - 1,), x[0].double(), True)),
+        ('index_put-none', TypeError, 'expected Tensor as element 0 in argument 1, but got '
+         'NoneType', lambda lib, x, i: lib.index_put(x, (None, i), x[0])),
+        ('put-float-index', RuntimeError, 'put_(): Expected a long tensor for index, but got '
+         'Float', lambda lib, x, i: lib.put(x, i.float(), x[0, :2])),
+        ('put-dtype', RuntimeError, 'put_(): self and source expected to have the same dtype, '
+         'but got self.dtype = Float and source.dtype = Double',
+         lambda lib, x, i: lib.put(x, i, x[0, :2].double())),
+        ('put-counts', IndexError, 'put_(): Expected source and index to have the same number '
+         'of elements, but got source.numel() = 3, index.numel() = 2',
+         lambda lib, x, i: lib.put(x, i, x[0])),
+        ('put_-bounds', IndexError, 'out of range: tried to access index 6 on a tensor of 6 '
+         'elements.', lambda lib, x, i: x.put_(i + 5, lib.ones(2))),
+        ('put-empty', IndexError, 'put_(): Tried to put elements into an empty tensor',
+         lambda lib, x, i: lib.put(x[:0], i, x[0, :2])),
+        ('fill_diagonal_-1d', RuntimeError, 'dimensions must larger than 1',
+         lambda lib, x, i: i.fill_diagonal_(1)),
+        ('fill_diagonal_-unequal', RuntimeError, 'all dimensions of input must be of equal '
+         'length', lambda lib, x, i: x.reshape(1, 2, 3).fill_diagonal_(1)),
+        ('fill_diagonal_-tensor', TypeError, "fill_diagonal_(): argument 'fill_value' "
+         '(position 1) must be Number, not Tensor',
+         lambda lib, x, i: x.fill_diagonal_(x[0])),
+        ('chain_matmul-none', RuntimeError, 'chain_matmul(): Expected one or more matrices',
+         lambda lib, x, i: quiet(lib.chain_matmul)),
+        ('chain_matmul-vector', RuntimeError, 'Tensor dimension is 1, expected 2 instead.',
+         lambda lib, x, i: quiet(lib.chain_matmul, x, i)),
+        ('chain_matmul-shapes', RuntimeError, 'multi_dot(): tensors 0 and 1 with shapes [2, 3] '
+         'and [2, 3] cannot be multiplied', lambda lib, x, i: quiet(lib.chain_matmul, x, x)),
+        ('chain_matmul-dtypes', RuntimeError, 'multi_dot(): all tensors must have be the same '
+         'dtype but tensor 0 is float and tensor 1 double',
+         lambda lib, x, i: quiet(lib.chain_matmul, x, x.t().double())),
+        ('multi_dot-one', RuntimeError, 'multi_dot(): expected at least 2 tensors but got 1',
+         lambda lib, x, i: lib.linalg.multi_dot([x])),
+        ('multi_dot-last-3d', RuntimeError, 'multi_dot(): the last tensor must be 1D or 2D but '
+         'got 3D', lambda lib, x, i: lib.linalg.multi_dot([x, x.reshape(1, 3, 2)])),
+        ('multi_dot-first-3d', RuntimeError, 'multi_dot(): the first tensor must be 1D or 2D '
+         'but got 3D', lambda lib, x, i: lib.linalg.multi_dot([x.reshape(1, 2, 3), x])),
+        ('multi_dot-middle-1d', RuntimeError, 'multi_dot(): tensor 1 must be 2D but got 1D',
+         lambda lib, x, i: lib.linalg.multi_dot([x, i, x])),
+        ('multi_dot-tensor', TypeError, "linalg_multi_dot(): argument 'tensors' (position 1) "
+         'must be tuple of Tensors, not Tensor', lambda lib, x, i: lib.linalg.multi_dot(x)),
+        ('addmv-dims', RuntimeError, 'vector + matrix @ vector expected, got 2, 2, 1',
+         lambda lib, x, i: lib.addmv(x, x, x[0])),
+        ('addmv-sizes', RuntimeError, 'size mismatch, got input (3), mat (2x3), vec (3)',
+         lambda lib, x, i: x[0].addmv(x, x[0])),
+        ('addmv-dtypes', RuntimeError, 'addmv input tensors must have the same dtype, but got '
+         'Double, Float, and Float', lambda lib, x, i: lib.addmv(x[:, 0].double(), x, x[0])),
+        ('addmv-bool', NotImplementedError, '"addmv_impl_cpu" not implemented for \'Bool\'',
+         lambda lib, x, i: lib.addmv(i > 0, x > 0, x[0] > 0)),
+        ('addmv_-sizes', RuntimeError, 'size mismatch, got input (3), mat (2x3), vec (3)',
+         lambda lib, x, i: x[0].addmv_(x, x[0])),
+        ('addr-2d', RuntimeError, 'addr: Expected 1-D argument vec1, but got 2-D',
+         lambda lib, x, i: lib.addr(x, x, i)),
+        ('addr-bool-beta', RuntimeError, 'Boolean beta only supported for Boolean results.',
+         lambda lib, x, i: x.addr(i, x[0], beta=True)),
+        ('addbmm-4d', RuntimeError, 'batch1 must be a 3D tensor',
+         lambda lib, x, i: lib.addbmm(x, lib.ones(4, 2, 5, 1), lib.ones(4, 5, 3))),
+        ('addbmm-batches', RuntimeError, 'batch1 and batch2 must have same number of batches, '
+         'got 4 and 3', lambda lib, x, i: lib.addbmm(x, lib.ones(4, 2, 5), lib.ones(3, 5, 3))),
+        ('addbmm-sizes', RuntimeError, 'Incompatible matrix sizes for bmm (2x5 and 4x3)',
+         lambda lib, x, i: x.addbmm(lib.ones(4, 2, 5), lib.ones(4, 4, 3))),
+        ('addbmm-dtypes', RuntimeError, 'self and mat2 must have the same dtype, but got Float '
+         'and Double',
+         lambda lib, x, i: lib.addbmm(x, lib.ones(4, 2, 5), lib.ones(4, 5, 3).double())),
+        ('addbmm_-dtypes', RuntimeError, 'self and mat2 must have the same dtype, but got Float '
+         'and Double', lambda lib, x, i: x.addbmm_(lib.ones(4, 2, 5),
+                                                  lib.ones(4, 5, 3).double())),
+        ('float_power_-float32', RuntimeError, 'the base given to float_power_ has dtype Float '
+         "but the operation's result requires dtype Double",
+         lambda lib, x, i: x.float_power_(2)),
+        ('is_nonzero-two', RuntimeError, 'Boolean value of Tensor with more than one value is '
+         'ambiguous', lambda lib, x, i: lib.is_nonzero(i)),
+        ('is_nonzero-empty', RuntimeError, 'Boolean value of Tensor with no values is '
+         'ambiguous', lambda lib, x, i: x[:0].is_nonzero()),
+        ('result_type-list', TypeError, 'result_type()' + _NO_OVERLOAD + '(Tensor, list), but '
+         'expected one of:\n' + _RESULT_TYPE_LIST, lambda lib, x, i: lib.result_type(x, [1])),
+        ('range-step-0', RuntimeError, 'step must be nonzero',
+         lambda lib, x, i: quiet(lib.range, 1, 4, 0)),
+        ('range-direction', RuntimeError, 'upper bound and lower bound inconsistent with step '
+         'sign', lambda lib, x, i: quiet(lib.range, 4, 1)),
+        ('range-bool', NotImplementedError, '"range_cpu" not implemented for \'Bool\'',
+         lambda lib, x, i: quiet(lib.range, 1, 4, dtype=lib.bool)),
+        ('set_num_threads-0', RuntimeError, 'set_num_threads expects a positive integer',
+         lambda lib, x, i: lib.set_num_threads(0)),
+        ('set_num_threads-float', RuntimeError, 'set_num_threads expects an int, but got float',
+         lambda lib, x, i: lib.set_num_threads(2.5)),
+        ('hann_window-negative', RuntimeError, 'hann_window requires non-negative '
+         'window_length, got window_length=-1', lambda lib, x, i: lib.hann_window(-1)),
+        ('kaiser_window-int', RuntimeError, 'kaiser_window expects floating point dtypes, got: '
+         'TensorOptions(dtype=long int, device=cpu, layout=Strided (default), requires_grad='
+         'false (default), pinned_memory=false, memory_format=(nullopt))',
+         lambda lib, x, i: lib.kaiser_window(3, dtype=lib.int64)),
+        ('hamming_window-float', TypeError, "hamming_window(): argument 'window_length' "
+         '(position 1) must be int, not float', lambda lib, x, i: lib.hamming_window(2.5)),
+        ('new_empty_strided-strides', RuntimeError, 'dimensionality of sizes (2) must match '
+         'dimensionality of strides (1)', lambda lib, x, i: x.new_empty_strided((2, 3), (1,))),
+        ('asarray-list-alias', ValueError, "can't alias arbitrary sequence into a tensor.",
+         lambda lib, x, i: lib.asarray([1], copy=False)),
+        ('asarray-dtype-alias', ValueError, "can't alias tensor with dtype 'Float' into dtype "
+         "'Double'.", lambda lib, x, i: lib.asarray(x, dtype=lib.float64, copy=False)),
+        ('as_strided-bounds', RuntimeError, 'setStorage: sizes [10], strides [1], storage offset '
+         '0, and itemsize 4 requiring a storage size of 40 are out of bounds for storage of size '
+         '24', lambda lib, x, i: x.as_strided((10,), (1,))),
+        ('as_strided-lengths', RuntimeError, 'mismatch in length of strides and shape',
+         lambda lib, x, i: lib.as_strided(x, (2, 2), (1,))),
+        ('as_strided-negative-stride', RuntimeError, 'as_strided: Negative strides are not '
+         'supported at the moment, got strides: [-1]',
+         lambda lib, x, i: x.as_strided((2,), (-1,))),
+        ('as_strided-negative-offset', RuntimeError, 'Tensor: invalid storage offset -1',
+         lambda lib, x, i: x.as_strided((2,), (1,), -1)),
+        ('as_strided-negative-size', RuntimeError, 'Storage size calculation overflowed with '
+         'sizes=[-1] and strides=[1]', lambda lib, x, i: x.as_strided((-1,), (1,))),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x, i = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), lib.tensor([1, 2])
+        return lambda: _call(lib, x, i), [x, i]
+
+
+def quiet(fn, *args, **kwargs):
+    """fn(*args, **kwargs) without its deprecation warning (chain_matmul, range)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        return fn(*args, **kwargs)
+
+
+_leaf_case('asin_', lambda x, lib: x.asin_())
+_leaf_case('squeeze_', lambda x, lib: x.squeeze_())
+_leaf_case('copysign_', lambda x, lib: x.copysign_(-1.0))
+_leaf_case('index_put_', lambda x, lib: x.index_put_((lib.tensor([0]),), lib.tensor(1.0)))
+
+
+@case('leaf-fill_diagonal_', RuntimeError, VIEW_OF_LEAF)
+def _(lib):
+    x = lib.ones(2, 2, requires_grad=True)
+    return lambda: x.fill_diagonal_(0.0), [x]
 
 
 # ---- the tests ------------------------------------------------------------------------------

@@ -167,7 +167,9 @@ DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpos
                  'repeat_interleave', 'hstack', 'vstack', 'column_stack', 'broadcast_to',
                  'meshgrid', 'tile', 'movedim', 'swapaxes', 'atleast_3d', 'tensor_split',
                  'fliplr', 'flipud', 'rot90', 'cartesian_prod', 'block_diag', 'unflatten',
-                 'combinations', 'ravel', 'positive'}       # (positive: the input itself)
+                 'combinations', 'ravel', 'positive',       # (positive: the input itself)
+                 'narrow_copy', 'dstack', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes',
+                 'chain_matmul', 'multi_dot'}
 DATA_MOVEMENT |= {'pixel_shuffle', 'pixel_unshuffle'}      # permutes of reshapes
 
 

@@ -15,6 +15,7 @@ A new op must add a row here: `test_table_covers_required_ops` lists the ops tha
 import itertools
 import math
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -352,6 +353,27 @@ def logsumexp_ref(x, dim, keepdims=False):
     m = x.max(dim, keepdims=True)
     out = np.log(np.exp(x - m).sum(dim, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, dim)
+
+
+def scattered(x, where, values):
+    """x with x[where] = values (a copy)."""
+    out = np.array(x)
+    out[where] = values
+    return out
+
+
+def added(x, where, values):
+    """x with values added at where, repeated places adding up (a copy)."""
+    out = np.array(x)
+    np.add.at(out, where, values)
+    return out
+
+
+def quietly(fn, *args):
+    """fn(*args) without the deprecation warning it gives (chain_matmul)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        return fn(*args)
 
 
 S, M, B = (4,), (3, 4), (2, 3, 4)      # the usual shapes: vector, matrix, batch
@@ -1557,6 +1579,82 @@ OPS += [
     *(Op(f'matrix_norm/{p}', lambda x, p=p: api(x).linalg.matrix_norm(x, p), (B,),
          lambda x, p=p: np.linalg.norm(x, p, (-2, -1)), per(spread_spectrum))
       for p in ('nuc', 2, -2)),
+    # ops/statistics.py, ops/pointwise.py, ops/slicing.py, _top_level.py
+    Op('quantile', lambda x: x.quantile(0.3, dim=1), (M,), lambda x: np.quantile(x, 0.3, 1),
+       distinct),
+    Op('quantile/q_tensor_keepdim', lambda x: api(x).quantile(x, const(x, [0.0, 0.4, 1.0]),
+                                                              0, True), (M,),
+       lambda x: np.quantile(x, [0.0, 0.4, 1.0], 0, keepdims=True), distinct),
+    *(Op(f'quantile/{method}', lambda x, m=method: x.quantile(0.3, interpolation=m), (B,),
+         lambda x, m=method: np.quantile(x, 0.3, method=m), distinct)
+      for method in ('lower', 'higher', 'midpoint', 'nearest')),
+    Op('nanquantile', lambda x: x.nanquantile(const(x, [0.25, 0.6]), dim=-1), (B,),
+       lambda x: np.nanquantile(x, [0.25, 0.6], -1), distinct),
+    Op('nanmedian', lambda x: tuple(x.nanmedian(1)), (M,),
+       lambda x: (np.sort(x, 1)[:, 1], np.argsort(x, 1)[:, 1]), distinct),
+    Op('nanmedian/all', lambda x: x.nanmedian(), (B,), lambda x: np.sort(x, None)[11],
+       distinct),
+    Op('mode', lambda x: tuple(x.mode(0, keepdim=True)), (M,),
+       lambda x: (x.min(0, keepdims=True), x.argmin(0)[None]), distinct),
+    Op('cumulative_trapezoid', lambda y: api(y).cumulative_trapezoid(y, dx=0.5), (M,),
+       lambda y: np.cumsum((y[:, 1:] + y[:, :-1]) / 4, 1)),
+    Op('cumulative_trapezoid/x', lambda y, x: api(y).cumulative_trapezoid(y, x, dim=0),
+       (M, (3,)), lambda y, x: np.cumsum(np.diff(x)[:, None] * (y[1:] + y[:-1]) / 2, 0)),
+    Op('trapz', lambda y: api(y).trapz(y, dim=0), (M,), lambda y: np.trapezoid(y, axis=0)),
+    Op('copysign', lambda x, y: x.copysign(y.detach()), (M, S), np.copysign,
+       per(nonzero)),
+    Op('copysign/scalar', lambda x: api(x).copysign(x, -2.0), (M,),
+       lambda x: np.copysign(x, -1.0), per(nonzero)),
+    Op('ldexp', lambda x: x.ldexp(idx(x, [1, 2, 0, 3])), (M,),
+       lambda x: x * 2.0 ** np.array([1, 2, 0, 3])),
+    Op('ldexp/float_exponent', lambda x, e: api(x).ldexp(x, e), (M, S),
+       lambda x, e: x * 2.0 ** e),
+    Op('frexp', lambda x: x.frexp().mantissa, (M,), lambda x: np.frexp(x)[0],
+       per(away_from(0.0, *(s * 2.0 ** k for s in (1, -1) for k in range(-4, 2)),
+                     gap=0.02))),
+    Op('rsub', lambda x, y: api(x).rsub(x, y, alpha=2), (M, S), lambda x, y: y - 2 * x),
+    Op('rsub/scalar', lambda x: api(x).rsub(x, 1.5), (M,), lambda x: 1.5 - x),
+    Op('select_scatter', lambda x, s: api(x).select_scatter(x, s, 1, 2), (M, (3,)),
+       lambda x, s: np.concatenate([x[:, :2], s[:, None], x[:, 3:]], 1)),
+    Op('slice_scatter', lambda x, s: x.slice_scatter(s, 1, 0, 4, 2), (M, (3, 2)),
+       lambda x, s: np.stack([s[:, 0], x[:, 1], s[:, 1], x[:, 3]], 1)),
+    Op('diagonal_scatter', lambda x, s: x.diagonal_scatter(s, 1), (M, (3,)),
+       lambda x, s: scattered(x, (np.arange(3), np.arange(1, 4)), s)),
+    Op('diagonal_scatter/dims', lambda x, s: api(x).diagonal_scatter(x, s, 0, 0, 2),
+       (B, (3, 2)), lambda x, s: scattered(x, (np.arange(2), np.arange(3)[:, None],
+                                               np.arange(2)), s)),
+    Op('index_put', lambda x, v: x.index_put((idx(x, [2, 0]),), v), (M, S),
+       lambda x, v: scattered(x, [2, 0], v)),
+    Op('index_put/accumulate', lambda x, v: x.index_put(
+        (idx(x, [0, 2, 0]), idx(x, [1, 1, 1])), v, accumulate=True), (M, (3,)),
+       lambda x, v: added(x, ([0, 2, 0], [1, 1, 1]), v)),
+    Op('put', lambda x, s: x.put(idx(x, [0, 5, -1]), s), (M, (3,)),
+       lambda x, s: scattered(x.reshape(-1), [0, 5, -1], s).reshape(x.shape)),
+    Op('put/accumulate', lambda x, s: api(x).put(x, idx(x, [1, 1, 7]), s, True), (M, (3,)),
+       lambda x, s: added(x.reshape(-1), [1, 1, 7], s).reshape(x.shape)),
+    Op('narrow_copy', lambda x: x.narrow_copy(1, 1, 2), (M,), lambda x: x[:, 1:3]),
+    Op('chain_matmul', lambda a, b, c: quietly(api(a).chain_matmul, a, b, c),
+       ((2, 3), (3, 4), (4, 2)), lambda a, b, c: a @ b @ c),
+    Op('multi_dot', lambda a, b, c: api(a).linalg.multi_dot([a, b, c]), ((3,), M, S),
+       lambda a, b, c: a @ b @ c),
+    Op('addmv', lambda i, m, v: i.addmv(m, v, beta=0.5, alpha=2.0), ((3,), M, S),
+       lambda i, m, v: 0.5 * i + 2.0 * (m @ v)),
+    Op('addr', lambda i, a, b: api(i).addr(i, a, b, beta=0.5, alpha=-1.5), (M, (3,), S),
+       lambda i, a, b: 0.5 * i - 1.5 * np.outer(a, b)),
+    Op('addbmm', lambda i, b1, b2: i.addbmm(b1, b2, beta=0.5, alpha=2), ((3, 2), B, (2, 4, 2)),
+       lambda i, b1, b2: 0.5 * i + 2 * (b1 @ b2).sum(0)),
+    Op('ger', lambda a, b: a.ger(b), ((3,), S), np.outer),
+    Op('dstack', lambda x, y: api(x).dstack([x, y]), (M, M), lambda x, y: np.dstack([x, y])),
+    Op('hsplit', lambda x: x.hsplit(2), (M,), lambda x: tuple(np.hsplit(x, 2))),
+    Op('vsplit', lambda x: api(x).vsplit(x, [1]), (M,), lambda x: tuple(np.vsplit(x, [1]))),
+    Op('dsplit', lambda x: x.dsplit(2), (B,), lambda x: tuple(np.dsplit(x, 2))),
+    Op('split_with_sizes', lambda x: x.split_with_sizes([1, 3], 1), (M,),
+       lambda x: (x[:, :1], x[:, 1:])),
+    Op('fill', lambda x, v: api(x).fill(x, v), (M, ()), lambda x, v: np.full_like(x, v)),
+    Op('as_strided', lambda x: x.as_strided((2, 3), (4, 1), 2), (M,),
+       lambda x: x.reshape(-1)[2 + 4 * np.arange(2)[:, None] + np.arange(3)]),
+    Op('as_strided/overlapping', lambda x: api(x).as_strided(x.t(), (3, 3), (1, 2)), (M,),
+       lambda x: x.reshape(-1)[np.arange(3)[:, None] + 2 * np.arange(3)]),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1645,6 +1743,16 @@ DECOMPOSITION_OPS = {'cholesky', 'solve_triangular', 'cholesky_solve', 'qr', 'ei
                      'svd', 'svdvals', 'pinv', 'matrix_rank', 'cond', 'lstsq'}
 REQUIRED_OPS |= DECOMPOSITION_OPS
 REQUIRED_GRADGRAD_OPS |= DECOMPOSITION_OPS - {'matrix_rank'}
+
+
+MORE_TORCH_OPS = {
+    'quantile', 'nanquantile', 'nanmedian', 'mode', 'cumulative_trapezoid', 'trapz',
+    'copysign', 'ldexp', 'frexp', 'rsub', 'select_scatter', 'slice_scatter',
+    'diagonal_scatter', 'index_put', 'put', 'narrow_copy', 'chain_matmul', 'addmv', 'addr',
+    'addbmm', 'ger', 'dstack', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes', 'fill',
+    'multi_dot', 'as_strided'}
+REQUIRED_OPS |= MORE_TORCH_OPS
+REQUIRED_GRADGRAD_OPS |= MORE_TORCH_OPS
 
 
 def test_table_covers_required_ops():

@@ -525,6 +525,47 @@ OP_KERNELS = {
               'index_backward', 'gather_backward', 'where_forward')),
     'lstsq': (('cupy', 'cuBLAS', 'sub_forward', 'pow_scalar_forward', 'sum_forward'),
               ('cuBLAS', 'neg_forward', 'sub_forward', 'add_forward', 'sum_forward')),
+    # ops/statistics.py: a CuPy sort (or, for mode, CuPy's counting), then gathers; quantile
+    # ranks the q, rounds them as asked and lerps between the two values around each rank
+    **{op: (('cupy', 'gather_forward', 'where_forward', 'mul_forward', 'sub_forward',
+             'sum_forward', 'floor_forward', 'ceil_forward', 'round_forward', 'abs_forward',
+             'add_forward', 'copy'),
+            ('gather_backward', 'mul_forward', 'neg_forward', 'where_forward', 'sum_forward'))
+       for op in ('quantile', 'nanquantile')},
+    'nanmedian': (('cupy', 'sum_forward', 'sub_forward', 'floor_divide_forward',
+                   'where_forward', 'gather_forward'), ('gather_backward',)),
+    'mode': (('cupy', 'gather_forward'), ('gather_backward',)),
+    'cumulative_trapezoid': (('view', 'sub_forward', 'add_forward', 'mul_forward',
+                              'cumsum_forward', 'div_forward'),
+                             ('cumsum_backward', 'mul_forward', 'div_forward', 'neg_forward',
+                              'index_backward', 'sum_forward')),
+    'trapz': (('sub_forward', 'add_forward', 'mul_forward', 'sum_forward', 'div_forward'),
+              ('mul_forward', 'div_forward', 'neg_forward', 'index_backward', 'sum_forward')),
+    # ops/pointwise.py (nextafter: CuPy's, its gradient passed through)
+    'copysign': (('cupy', 'abs_forward', 'neg_forward', 'where_forward'),
+                 ('where_forward', 'neg_forward', 'abs_backward', 'sum_forward')),
+    'ldexp': (('pow_forward', 'mul_forward'),
+              ('mul_forward', 'pow_forward', 'log_forward', 'where_forward', 'sum_forward')),
+    'frexp': (('cupy', 'mul_forward'), ('mul_forward',)),
+    'rsub': (('sub_forward', 'mul_forward'), ('neg_forward', 'mul_forward', 'sum_forward')),
+    'nextafter': (('cupy',), ('view', 'sum_forward')),
+    # ops/slicing.py: copies with a part written (index_put and put with accumulate add with
+    # index_add), splits into views, and products of cuBLAS
+    **{op: (('copy',), ('copy', 'sum_forward')) for op in (
+        'select_scatter', 'slice_scatter', 'diagonal_scatter', 'fill')},
+    **{op: (('copy', 'scatter_reduce_forward'), ('copy', 'gather_forward', 'sum_forward'))
+       for op in ('index_put', 'put')},
+    'narrow_copy': (('view', 'copy'), ('index_backward',)),
+    'dstack': (('copy',), ('view',)),
+    **{op: (('view',), ('copy',)) for op in ('hsplit', 'vsplit', 'dsplit', 'split_with_sizes')},
+    **{op: (('cuBLAS',), ('cuBLAS',)) for op in ('chain_matmul', 'multi_dot')},
+    # a view of the storage; its gradient adds into a storage-sized buffer and reads it back
+    'as_strided': (('view',), ('copy', 'scatter_reduce_forward')),
+    'addmv': (('cuBLAS', 'mul_forward', 'add_forward'), ('cuBLAS', 'mul_forward', 'sum_forward')),
+    **{op: (('mul_forward', 'add_forward'), ('mul_forward', 'sum_forward')) for op in (
+        'addr', 'ger')},
+    'addbmm': (('cuBLAS', 'sum_forward', 'mul_forward', 'add_forward'),
+               ('cuBLAS', 'mul_forward', 'sum_forward')),
 }
 
 

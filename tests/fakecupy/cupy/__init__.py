@@ -387,6 +387,19 @@ def reshape(a, newshape, order='C'):
     return a.reshape(newshape, order=order)
 
 
+class _StrideTricks:
+    """cupy.lib.stride_tricks: as_strided makes a view of x's memory (no copy, no kernel)."""
+
+    @staticmethod
+    def as_strided(x, shape=None, strides=None):
+        view = np.lib.stride_tricks.as_strided(x._a, shape, strides)
+        return ndarray._make(view, x if x._base is None else x._base, x._device)
+
+
+class lib:
+    stride_tricks = _StrideTricks
+
+
 def get_array_module(*args):
     import sys
     return sys.modules[__name__] if any(isinstance(a, ndarray) for a in args) else np

@@ -1,0 +1,210 @@
+"""Tensor methods for the newer torch.* functions (ops/statistics.py, ops/pointwise.py,
+ops/slicing.py), the shift operators, more in-place forms, and torch.<name>_ functions.
+
+In-place forms go through _tensor_methods' `_inplace` (compute out of place, check, then
+write: a failed one changes nothing; PyTorch's errors for a leaf that requires grad).
+"""
+from . import _dtype
+from .autograd.grad_mode import state as _grad_state
+from .ops import composite as C
+from .ops import functional as F
+from .ops import numeric as N
+from .ops import pointwise as P
+from .ops import slicing as SL
+from .ops import statistics as ST
+from .ops.indexing import CopySlices
+from .tensor import Tensor
+from ._tensor_methods import (_inplace, _inplace_method, _setitem, _LEAF_MESSAGE,
+                              _VIEW_OF_LEAF_MESSAGE)
+
+# ---- the functions as methods ------------------------------------------------------------
+
+for _module, _names in (
+        (ST, ('quantile', 'nanquantile', 'nanmedian', 'mode', 'histogram')),
+        (P, ('isposinf', 'isneginf', 'signbit', 'copysign', 'gcd', 'lcm', 'ldexp',
+             'nextafter', 'frexp', 'bitwise_left_shift', 'bitwise_right_shift')),
+        (SL, ('hsplit', 'vsplit', 'dsplit', 'split_with_sizes', 'select_scatter',
+              'slice_scatter', 'diagonal_scatter', 'index_put', 'put', 'narrow_copy', 'addmv',
+              'addr', 'addbmm', 'ger', 'as_strided'))):
+    for _name in _names:
+        setattr(Tensor, _name, getattr(_module, _name))
+del _module, _names, _name
+
+# PyTorch's longer names of the comparisons
+Tensor.not_equal, Tensor.greater_equal, Tensor.less_equal = F.ne, F.ge, F.le
+
+
+def _hardshrink(self, lambd=0.5):
+    from .nn import functional as nnF
+    return nnF.hardshrink(self, lambd)
+
+
+def _prelu(self, weight):
+    from .nn import functional as nnF
+    return nnF.prelu(self, weight)
+
+
+Tensor.hardshrink, Tensor.prelu = _hardshrink, _prelu
+
+# ---- operators: << and >> ----------------------------------------------------------------
+
+_left, _right = P.shift_operator('left'), P.shift_operator('right')
+Tensor.__lshift__, Tensor.__rshift__ = _left, _right
+Tensor.__rlshift__ = lambda self, other: _left(other, self)
+Tensor.__rrshift__ = lambda self, other: _right(other, self)
+Tensor.__ilshift__ = lambda self, other: _inplace(self, _left, other)
+Tensor.__irshift__ = lambda self, other: _inplace(self, _right, other)
+
+# ---- in-place forms ------------------------------------------------------------------------
+
+_INPLACE = {
+    F: ('asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'arcsin', 'arccos', 'arctan',
+        'arcsinh', 'arccosh', 'arctanh', 'sinh', 'cosh', 'atan2', 'arctan2', 'hypot', 'lerp',
+        'neg', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_and', 'logical_or',
+        'logical_xor', 'logical_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor',
+        'bitwise_not', 'cumsum', 'addmm'),
+    N: ('logit', 'sinc', 'sgn'),
+    P: ('copysign', 'gcd', 'lcm', 'ldexp', 'nextafter', 'bitwise_left_shift',
+        'bitwise_right_shift'),
+    SL: ('index_put', 'put', 'addmv', 'addr', 'addbmm'),
+}
+for _module, _names in _INPLACE.items():
+    for _name in _names:
+        setattr(Tensor, _name + '_', _inplace_method(getattr(_module, _name)))
+del _module, _names, _name
+
+for _alias, _name in (('negative', 'neg'), ('not_equal', 'ne'), ('greater', 'gt'),
+                      ('greater_equal', 'ge'), ('less', 'lt'), ('less_equal', 'le'),
+                      ('divide', 'div'), ('multiply', 'mul'), ('subtract', 'sub'),
+                      ('true_divide', 'div')):
+    setattr(Tensor, _alias + '_', getattr(Tensor, _name + '_'))
+del _alias, _name
+
+
+def _float_power_(self, exponent):
+    """In place only into float64: the result of float_power always is."""
+    if self.dtype is not _dtype.float64:
+        raise RuntimeError(f'the base given to float_power_ has dtype {F.type_name(self.dtype)} '
+                           "but the operation's result requires dtype Double")
+    return _inplace(self, C.float_power, exponent)
+
+
+Tensor.float_power_ = _float_power_
+
+
+def _fill_diagonal_(self, fill_value, wrap=False):
+    """The main diagonal (i, i, ...) set to fill_value. A tall matrix with wrap=True starts
+    over below it every width + 1 rows, as in PyTorch (counted in row-major order)."""
+    if self.ndim < 2:
+        raise RuntimeError('dimensions must larger than 1')
+    if self.ndim > 2 and any(n != self.shape[0] for n in self.shape):
+        raise RuntimeError('all dimensions of input must be of equal length')
+    if isinstance(fill_value, Tensor):
+        if fill_value.ndim:
+            raise TypeError("fill_diagonal_(): argument 'fill_value' (position 1) must be "
+                            'Number, not Tensor')
+        fill_value = fill_value.item()
+    # PyTorch fills through a strided view of self: a leaf that requires grad refuses that
+    if _grad_state.enabled and self._requires_grad and self._grad_fn is None:
+        raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)
+    height, width = self.shape[0], self.shape[1]
+    if self.ndim > 2:
+        return _setitem(self, (F._arange(height, self.device),) * self.ndim, fill_value,
+                        CopySlices)
+    size = min(height, width)
+    _fill_places(self, 0, size, fill_value)
+    if wrap and height > width + 1:          # a second write, as PyTorch's (version + 2)
+        _fill_places(self, size, -(-self.numel() // (width + 1)), fill_value)
+    return self
+
+
+def _fill_places(self, first, stop, fill_value):
+    """Fill the matrix at row-major places first * (width + 1), ..., below stop."""
+    width = self.shape[1]
+    places = (self._backend_xp().arange(first, stop, dtype='int64') * (width + 1))
+    rows, cols = (places // width, places % width) if places.size else (places, places)
+    _setitem(self, (Tensor._make(rows), Tensor._make(cols)), fill_value, CopySlices)
+
+
+Tensor.fill_diagonal_ = _fill_diagonal_
+
+
+def _inplace_view(op):
+    """squeeze_, unsqueeze_, t_, transpose_, swapaxes_: self becomes op(self), a view of
+    the same memory with another shape (recorded as that view op when self requires grad)."""
+    def method(self, *args, **kwargs):
+        recording = _grad_state.enabled and self._requires_grad
+        if recording and self._grad_fn is None:
+            raise RuntimeError(_LEAF_MESSAGE)
+        # op applies to an alias of self as it is now: the view's recorded history must lead
+        # to self's old one (and to its base), not back to self
+        alias = Tensor._make(self._data, self._requires_grad, self._grad_fn, self._output_nr,
+                             self._version_counter)
+        alias._base = self._base
+        result = op(alias, *args, **kwargs)
+        self._data = result._data
+        self._version_counter[0] += 1
+        if recording:
+            self._grad_fn, self._output_nr = result._grad_fn, result._output_nr
+        return self
+    return method
+
+
+for _name, _op in (('squeeze', F.squeeze), ('unsqueeze', F.unsqueeze), ('t', F.t),
+                   ('transpose', F.transpose), ('swapaxes', C.swapaxes),
+                   ('swapdims', C.swapaxes)):
+    setattr(Tensor, _name + '_', _inplace_view(_op))
+del _name, _op
+
+
+# ---- what a tensor is --------------------------------------------------------------------
+
+Tensor.is_cpu = property(lambda self: self.device.type == 'cpu')
+
+
+def _get_device(self):
+    """-1 on the CPU, the GPU's index on CUDA."""
+    return -1 if self.device.type == 'cpu' else self.device.index
+
+
+def _storage_offset(self):
+    """Where the first element sits in the storage, counted in elements from its start."""
+    from ._tensor_methods import _address
+    base = self._base
+    if base is None:
+        return 0
+    return (_address(self._data) - _address(base._data)) // self._data.itemsize
+
+
+def _new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+    """An uninitialised tensor (zeros here) of size with the given element strides."""
+    from .creation import zeros
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f'dimensionality of sizes ({len(size)}) must match dimensionality '
+                           f'of strides ({len(stride)})')
+    extent = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    storage = zeros(extent, dtype=self.dtype if dtype is None else dtype,
+                    device=self.device if device is None else device)
+    xp = storage._backend_xp()
+    data = xp.lib.stride_tricks.as_strided(
+        storage._data, size, tuple(s * storage._data.itemsize for s in stride))
+    out = Tensor._make(data)
+    out._base = storage
+    if requires_grad:
+        out.requires_grad_()
+    return out
+
+
+def _is_nonzero(self):
+    from ._top_level import is_nonzero
+    return is_nonzero(self)
+
+
+Tensor.is_nonzero = _is_nonzero
+Tensor.is_same_size = lambda self, other: tuple(self.shape) == tuple(other.shape)
+Tensor.is_signed = lambda self: self.dtype.is_signed
+Tensor.get_device = _get_device
+Tensor.output_nr = property(lambda self: self._output_nr)
+Tensor.storage_offset = _storage_offset
+Tensor.new_empty_strided = _new_empty_strided
