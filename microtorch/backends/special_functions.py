@@ -5,10 +5,11 @@ function above).
 NumPy has none of them. Each has a scalar form, a function of Python floats that Numba
 compiles into a ufunc (numba.vectorize, cached on disk) for arrays large enough for the
 'transcendental' kernels of numba_dispatch, and a NumPy form for the others (and for every
-array with MICROTORCH_NUMBA=0): vectorised array code for lgamma, digamma, trigamma and zeta;
-the scalar function element by element for the libm ones (erf, erfc) and for erfinv and
-ndtri, which are built on them. Both forms compute in float64 (float32 arrays are widened
-and the result rounded), so they agree to rounding.
+array with MICROTORCH_NUMBA=0): vectorised array code for lgamma, digamma and zeta; the
+scalar function element by element for the libm ones (erf, erfc) and for erfinv and ndtri,
+which are built on them. Both forms compute in float64 (float32 arrays are widened and the
+result rounded), so they agree to rounding. Trigamma has the NumPy form only, in the
+array's dtype.
 
 The values at poles and edges are PyTorch's: lgamma is inf at 0 and the negative integers,
 digamma(+-0) is -+inf and nan at the negative integers, polygamma(n >= 2, x) is +-inf there
@@ -83,24 +84,6 @@ def digamma_scalar(x):
     for i in range(len(_DIGAMMA_SERIES) - 1, -1, -1):
         series = series * z + _DIGAMMA_SERIES[i]
     return total + math.log(x) - 0.5 / x - series * z
-
-
-def trigamma_scalar(x):
-    """psi'(x) as PyTorch computes it: the reflection psi'(x) = pi^2 / sin^2(pi x) -
-    psi'(1 - x) below 1/2, six steps of psi'(x) = psi'(x + 1) + 1/x^2, and the asymptotic
-    series 1/x + 1/(2x^2) + 1/(6x^3) - 1/(30x^5) + 1/(42x^7)."""
-    sign, total = 1.0, 0.0
-    if x < 0.5:
-        sign = -1.0
-        s = math.sin(math.pi * x)
-        total = -_PI_SQUARED / (s * s)
-        x = 1.0 - x
-    for _ in range(6):
-        total += 1.0 / (x * x)
-        x += 1.0
-    z = 1.0 / (x * x)
-    total += (1.0 + 0.5 / x + z * (1.0 / 6.0 - z * (1.0 / 30.0 - z / 42.0))) / x
-    return sign * total
 
 
 def zeta_scalar(s, q):
@@ -203,6 +186,11 @@ def digamma_numpy(x):
 
 
 def trigamma_numpy(x):
+    """psi'(x) as PyTorch computes it, in x's own dtype (as PyTorch does; so the huge values
+    it gives at the poles, from sin(pi x) not quite 0, are PyTorch's too): the reflection
+    psi'(x) = pi^2 / sin^2(pi x) - psi'(1 - x) below 1/2, six steps of psi'(x) = psi'(x + 1)
+    + 1/x^2, then the asymptotic series 1/x + 1/(2x^2) + 1/(6x^3) - 1/(30x^5) + 1/(42x^7).
+    Loop-free, so it needs no Numba form."""
     reflect = x < 0.5
     s = np.sin(np.pi * x)
     total = np.where(reflect, -_PI_SQUARED / (s * s), 0.0)
@@ -218,6 +206,8 @@ def trigamma_numpy(x):
 def zeta_numpy(s, q):
     """zeta_scalar(s, q) over an array q (s a whole number > 1). The sum's terms are added
     for the elements that still need them only: a very negative q needs many."""
+    shape = q.shape
+    q = q.reshape(-1)
     pole = (q <= 0) & _is_whole(q)
     steps = np.maximum(9.0, np.ceil(10.0 - q))
     steps[pole | ~np.isfinite(steps)] = 9.0
@@ -237,7 +227,7 @@ def zeta_numpy(s, q):
         rising *= (s + 2 * j - 1.0) * (s + 2 * j) * inv_w2
     total[pole] = np.inf
     total[q == np.inf] = np.nan
-    return total
+    return total.reshape(shape)
 
 
 def _lgamma_near_two(t):
@@ -365,7 +355,8 @@ def polygamma(n, x):
     if n == 0:
         return digamma(x)
     if n == 1:
-        return _apply(trigamma_scalar, x, trigamma_numpy)
+        with np.errstate(all='ignore'):
+            return np.asarray(trigamma_numpy(np.asarray(x)))
     x = np.asarray(x)
     wide = x.astype(np.float64, copy=False)
     factorial = float(math.factorial(n)) if n <= 170 else math.inf
