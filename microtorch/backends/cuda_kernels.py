@@ -392,7 +392,8 @@ OP_KERNELS = {
     'mvlgamma': (('copy', 'mul_forward', 'add_forward', 'lgamma_forward', 'sum_forward'),
                  ('view', 'lgamma_backward', 'sum_forward')),
     'xlog1py': (('compare_forward', 'where_forward', 'log1p_forward', 'mul_forward'),
-                ('mul_forward', 'where_forward', 'log1p_backward', 'sum_forward')),
+                ('mul_forward', 'add_forward', 'where_forward', 'log1p_backward',
+                 'sum_forward')),
     'entr': (('log_forward', 'mul_forward', 'neg_forward', 'compare_forward', 'where_forward'),
              ('log_forward', 'add_forward', 'neg_forward', 'mul_forward')),
     'ndtr': (('mul_forward', 'erf_forward', 'add_forward'), ('mul_forward', 'erf_backward')),
@@ -400,8 +401,8 @@ OP_KERNELS = {
                   'log_forward', 'reciprocal_forward', 'neg_forward', 'add_forward',
                   'sub_forward', 'compare_forward', 'where_forward'),
                  ('where_forward', 'log1p_backward', 'log_backward', 'erfc_backward',
-                  'mul_forward', 'clamp_backward', 'reciprocal_backward', 'neg_forward',
-                  'sum_forward')),
+                  'mul_forward', 'add_forward', 'clamp_backward', 'reciprocal_backward',
+                  'neg_forward', 'sum_forward')),
 }
 
 
