@@ -323,7 +323,7 @@ def _apply(scalar, x, numpy_form=None, parameter=None):
             out = numpy_form(*args)
         else:
             out = _element_by_element(scalar, *args)
-    return np.asarray(out, dtype=x.dtype)
+        return np.asarray(out, dtype=x.dtype)
 
 
 def erf(x):
@@ -367,4 +367,4 @@ def polygamma(n, x):
         else:
             zeta = zeta_numpy(s, wide)
         out = (factorial if n % 2 else -factorial) * zeta
-    return np.asarray(out, dtype=x.dtype)
+        return np.asarray(out, dtype=x.dtype)
