@@ -280,8 +280,8 @@ def more_activation_cases():
 
 
 def special_cases():
-    """lgamma, digamma, polygamma, erfc, erfinv, ndtri over their domains, with the poles and
-    ends among the inputs (inf and nan must match too); erfinv and ndtri save y."""
+    """lgamma, digamma, polygamma, erfc, erfinv, ndtri, i0, i1 over their domains, with the
+    poles and ends among the inputs (inf and nan must match too); erfinv and ndtri save y."""
     cases = []
     for dt in FLOATS:
         wide = draw(B, dt) * 4
@@ -298,6 +298,8 @@ def special_cases():
         probability = draw(B, dt, 0.0, 1.0)
         cases += pair_cases('ndtri', (), with_points(probability, 0.0, 1.0, 0.5, 1e-6, 0.999,
                                                      -0.5), saved=draw(B, dt))
+        for name in ('i0', 'i1'):
+            cases += pair_cases(name, (), with_points(wide * 8, 0.0, -0.0, 20.5, -25.0))
     return cases
 
 

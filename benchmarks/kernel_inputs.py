@@ -34,7 +34,8 @@ PRIMITIVES = (
                                 'shrink', 'threshold', 'erf', 'exp2')
        for way in ('forward', 'backward')]
     + ['frac_forward']
-    + [f'{op}_{way}' for op in ('lgamma', 'digamma', 'polygamma', 'erfc', 'erfinv', 'ndtri')
+    + [f'{op}_{way}' for op in ('lgamma', 'digamma', 'polygamma', 'erfc', 'erfinv', 'ndtri',
+                                'i0', 'i1')
        for way in ('forward', 'backward')])
 
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',

@@ -53,7 +53,7 @@ from .ops.composite import (
     float_power, fmax, fmin, heaviside, renorm, cov, corrcoef, cdist, baddbmm, unflatten,
     cosine_similarity, pairwise_distance, dropout)
 from .ops.numeric import logit, sinc, logaddexp2, aminmax, bincount, ravel, sgn, positive
-from .ops.special import lgamma, digamma, polygamma, erfinv, erfc, mvlgamma
+from .ops.special import lgamma, digamma, polygamma, erfinv, erfc, mvlgamma, i0
 from . import linalg
 from . import special
 from . import return_types

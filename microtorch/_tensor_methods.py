@@ -459,7 +459,7 @@ del _name
 Tensor.absolute_ = Tensor.abs_
 
 # The special functions (ops/special.py) and their in-place forms.
-for _name in ('lgamma', 'digamma', 'erfinv', 'erfc'):
+for _name in ('lgamma', 'digamma', 'erfinv', 'erfc', 'i0'):
     setattr(Tensor, _name, getattr(S, _name))
     setattr(Tensor, _name + '_', _inplace_method(getattr(S, _name)))
 del _name

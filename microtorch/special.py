@@ -2,8 +2,8 @@
 
 The gamma family (gammaln, digamma/psi, polygamma, multigammaln), the error function and its
 relatives (erf, erfc, erfinv, ndtr, ndtri, log_ndtr), expit/logit, entr, xlogy/xlog1py,
-sinc, exp2, expm1, log1p, round, and softmax/log_softmax/logsumexp, with PyTorch's values,
-gradients and errors.
+the modified Bessel functions i0 and i1, sinc, exp2, expm1, log1p, round, and
+softmax/log_softmax/logsumexp, with PyTorch's values, gradients and errors.
 """
 from .ops import composite as _C
 from .ops import functional as _F
@@ -28,6 +28,8 @@ exp2 = _F.exp2
 expm1 = _F.expm1
 log1p = _F.log1p
 round = _S.special_round
+i0 = _S.i0
+i1 = _S.i1
 
 
 def polygamma(n, input):
@@ -54,4 +56,5 @@ def logsumexp(input, dim, keepdim=False):
 
 __all__ = ['expit', 'logit', 'erf', 'erfc', 'erfinv', 'gammaln', 'digamma', 'psi', 'polygamma',
            'multigammaln', 'ndtr', 'ndtri', 'log_ndtr', 'entr', 'xlogy', 'xlog1py', 'sinc',
-           'exp2', 'expm1', 'log1p', 'round', 'softmax', 'log_softmax', 'logsumexp']
+           'exp2', 'expm1', 'log1p', 'round', 'softmax', 'log_softmax', 'logsumexp', 'i0',
+           'i1']

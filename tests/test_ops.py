@@ -1194,6 +1194,12 @@ OPS = [
        lambda x: 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))),
     Op('log_ndtr', lambda x: api(x).special.log_ndtr(x), (B,), log_ndtr_ref,
        per(normal_tails)),
+    Op('i0', lambda x: x.i0(), (B,), mp('besseli', 0)),
+    Op('i0/large', lambda x: api(x).special.i0(x * 15), (M,),
+       lambda x: mp('besseli', 0)(x * 15)),            # the asymptotic series above 20
+    Op('i1', lambda x: api(x).special.i1(x), (B,), mp('besseli', 1)),
+    Op('i1/large', lambda x: api(x).special.i1(x * 15), (M,),
+       lambda x: mp('besseli', 1)(x * 15)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1267,7 +1273,7 @@ NUMERIC_OPS = {'logit', 'sinc', 'logaddexp2', 'aminmax', 'ravel', 'sgn', 'positi
 REQUIRED_OPS |= NUMERIC_OPS
 REQUIRED_GRADGRAD_OPS |= NUMERIC_OPS - {'sgn'}
 SPECIAL_OPS = {'lgamma', 'digamma', 'polygamma', 'erfinv', 'erfc', 'ndtri', 'mvlgamma',
-               'xlog1py', 'entr', 'ndtr', 'log_ndtr'}
+               'xlog1py', 'entr', 'ndtr', 'log_ndtr', 'i0', 'i1'}
 REQUIRED_OPS |= SPECIAL_OPS
 REQUIRED_GRADGRAD_OPS |= SPECIAL_OPS
 

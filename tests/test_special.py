@@ -62,6 +62,8 @@ SPECIAL_CALLS = {
     'ndtr': (lambda sp, x: sp.ndtr(x * 2), REAL),
     'ndtri': (lambda sp, x: sp.ndtri(x), UNIT),
     'log_ndtr': (lambda sp, x: sp.log_ndtr(x * 8), REAL),
+    'i0': (lambda sp, x: sp.i0(x * 9), REAL),
+    'i1': (lambda sp, x: sp.i1(x * 9), REAL),
 }
 
 
@@ -115,9 +117,13 @@ EDGE_CALLS = {
         -math.inf, math.nan]),
     'entr': (lambda lib, x: lib.special.entr(x), [0.0, -0.0, 0.5, 1.0, -1.0, 1e-300, math.inf,
                                                   -math.inf, math.nan]),
+    **{name: (lambda lib, x, name=name: getattr(lib.special, name)(x), [
+        0.0, -0.0, 1e-30, 0.5, -3.0, 19.99, 20.01, -25.0, 80.0, 88.5, 89.0, -90.0, 700.0,
+        709.5, 710.0, -712.0,
+        math.inf, -math.inf, math.nan]) for name in ('i0', 'i1')},
 }
-# Where float32 needs its own tolerance: PyTorch's float32 digamma runs in float (about 3e-7
-# off near its root), trigamma at the poles is 1 / sin(pi x)^2 of a rounded sin.
+# Where float32 needs its own tolerance: trigamma at the poles is 1 / sin(pi x)^2 of a
+# rounded sin.
 FLOAT32_RTOL = {'polygamma/1': 1e-4}
 
 
@@ -231,7 +237,8 @@ def test_trigamma_is_pytorchs_formula(torch, rng):
     lambda lib, x: lib.erfc(x), lambda lib, x: lib.mvlgamma(x, 1),
     lambda lib, x: lib.special.entr(x), lambda lib, x: lib.special.ndtr(x),
     lambda lib, x: lib.special.ndtri(x), lambda lib, x: lib.special.log_ndtr(x),
-    lambda lib, x: lib.special.xlog1py(x, x), lambda lib, x: lib.special.gammaln(x)])
+    lambda lib, x: lib.special.xlog1py(x, x), lambda lib, x: lib.special.gammaln(x),
+    lambda lib, x: lib.i0(x), lambda lib, x: lib.special.i1(x)])
 @pytest.mark.parametrize('values', [[1, 2, 0], [True, False, True]], ids=['int', 'bool'])
 def test_integers_and_bools_give_floats_as_torch(call, values, torch):
     try:
@@ -246,7 +253,8 @@ def test_integers_and_bools_give_floats_as_torch(call, values, torch):
 
 
 @pytest.mark.parametrize('name, args', [('lgamma', ()), ('digamma', ()), ('erfinv', ()),
-                                        ('erfc', ()), ('polygamma', (2,)), ('mvlgamma', (2,))])
+                                        ('erfc', ()), ('polygamma', (2,)), ('mvlgamma', (2,)),
+                                        ('i0', ())])
 def test_methods_and_in_place_forms_as_torch(name, args, torch, rng):
     values = rng.uniform(0.1, 0.9, 5) + (1.0 if name == 'mvlgamma' else 0.0)
     results = []
@@ -268,7 +276,9 @@ def test_grad_fn_names_as_torch(torch):
                        ('ErfinvBackward0', lambda lib, x: x.erfinv()),
                        ('ErfcBackward0', lambda lib, x: lib.special.erfc(x)),
                        ('SpecialNdtriBackward0', lambda lib, x: lib.special.ndtri(x)),
-                       ('SpecialEntrBackward0', lambda lib, x: lib.special.entr(x))]:
+                       ('SpecialEntrBackward0', lambda lib, x: lib.special.entr(x)),
+                       ('I0Backward0', lambda lib, x: x.i0()),
+                       ('SpecialI1Backward0', lambda lib, x: lib.special.i1(x))]:
         for lib in (microtorch, torch):
             y = call(lib, lib.tensor([0.3], requires_grad=True))
             assert type(y.grad_fn).__name__ == name

@@ -450,6 +450,26 @@ def ndtri_backward(y, gy):
     return gy * (_SQRT_2PI * np.exp(0.5 * (y * y)))
 
 
+# The modified Bessel functions: i0' = i1, i1' = i0 - i1 / x (1/2 at 0)
+
+def i0_forward(x):
+    return _special.bessel_i(0, x)
+
+
+def i0_backward(x, gy):
+    return gy * _special.bessel_i(1, x)
+
+
+def i1_forward(x):
+    return _special.bessel_i(1, x)
+
+
+def i1_backward(x, gy):
+    with np.errstate(all='ignore'):
+        slope = _special.bessel_i(0, x) - _special.bessel_i(1, x) / x
+    return gy * np.where(x == 0, 0.5, slope).astype(x.dtype, copy=False)
+
+
 # Piecewise-constant ops: forward only; their gradient is zero wherever it exists (PyTorch's
 # convention), which the op makes without a kernel. Integer inputs never get here (the op
 # returns a copy), so NumPy's float results keep the input's dtype.

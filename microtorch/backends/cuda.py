@@ -506,6 +506,8 @@ digamma_forward, digamma_backward = _unary_pair('digamma')
 erfc_forward, erfc_backward = _unary_pair('erfc')
 erfinv_forward, erfinv_backward = _unary_pair('erfinv')
 ndtri_forward, ndtri_backward = _unary_pair('ndtri')
+i0_forward, i0_backward = _unary_pair('i0')
+i1_forward, i1_backward = _unary_pair('i1')
 
 
 def polygamma_forward(x, n):

@@ -33,7 +33,7 @@ CLAMPING = ('hardtanh', 'threshold')
 # Piecewise-constant unary ops: a forward kernel, and a zero gradient (the 'zeros' marker).
 STEP_UNARY = ('sign', 'floor', 'ceil', 'trunc', 'round')
 # Special functions with a forward/backward pair of floats (polygamma takes its order)
-SPECIAL = ('lgamma', 'digamma', 'polygamma', 'erfc', 'erfinv', 'ndtri')
+SPECIAL = ('lgamma', 'digamma', 'polygamma', 'erfc', 'erfinv', 'ndtri', 'i0', 'i1')
 
 # file -> {kernel: the dtypes it is instantiated for}. A kernel asked for in another dtype
 # raises PyTorch's "not implemented for" error.

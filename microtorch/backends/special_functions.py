@@ -1,6 +1,6 @@
 """Special functions of NumPy arrays for the CPU backend: erf, erfc, erfinv, ndtri, lgamma,
-digamma, and polygamma(n, x) (digamma for n = 0, trigamma for n = 1, the Hurwitz zeta
-function above).
+digamma, polygamma(n, x) (digamma for n = 0, trigamma for n = 1, the Hurwitz zeta function
+above), and the modified Bessel functions i0 and i1.
 
 NumPy has none of them. Each has a scalar form, a function of Python floats that Numba
 compiles into a ufunc (numba.vectorize, cached on disk) for arrays large enough for the
@@ -9,7 +9,7 @@ array with MICROTORCH_NUMBA=0): vectorised array code for lgamma, digamma and ze
 scalar function element by element for the libm ones (erf, erfc) and for erfinv and ndtri,
 which are built on them. Both forms compute in float64 (float32 arrays are widened and the
 result rounded), so they agree to rounding. Trigamma has the NumPy form only, in the
-array's dtype.
+array's dtype, and so have i0 and i1 (in float64).
 
 The values at poles and edges are PyTorch's: lgamma is inf at 0 and the negative integers,
 digamma(+-0) is -+inf and nan at the negative integers, polygamma(n >= 2, x) is +-inf there
@@ -281,6 +281,46 @@ def lgamma_numpy(x):
     sin_pi = np.abs(np.sin(np.pi * (v - np.round(v))))     # exact argument, |.| <= pi/2
     out[negative] = np.log(np.pi / sin_pi) - _lgamma_positive(1.0 - v)
     return out
+
+
+def _bessel_i_numpy(order, x):
+    """The modified Bessel function I_order(x), order 0 or 1: its power series
+    sum_k (x/2)^(2k+order) / (k! (k+order)!) up to |x| = 20 (positive terms: no
+    cancellation), above it the asymptotic series e^|x| / sqrt(2 pi |x|) sum_k (-1)^k a_k / |x|^k
+    with a_k = prod_j<=k (4 order^2 - (2j-1)^2) / (k! 8^k). I_1 is odd. nan at +-inf, as
+    PyTorch's; inf once e^|x| overflows (|x| > 709.78), as PyTorch's."""
+    a = np.abs(x)
+    out = np.full_like(x, np.nan)
+    near = a <= 20.0
+    half = a[near] * 0.5
+    term = half.copy() if order else np.ones_like(half)
+    total = term.copy()
+    quarter_square = half * half
+    for k in range(1, 60):                # 60 terms: below 1e-17 of the sum at |x| = 20
+        term = term * quarter_square / (k * (k + order))
+        total += term
+    out[near] = total
+    far = (a > 20.0) & (a < np.inf)
+    v = a[far]
+    mu = 4.0 * order * order
+    term = np.ones_like(v)
+    total = term.copy()
+    for k in range(1, 40):
+        term = term * -(mu - (2 * k - 1) ** 2) / (k * 8.0 * v)
+        total += term
+    out[far] = np.exp(v) * total / np.sqrt(2.0 * np.pi * v)
+    return np.where(x < 0, -out, out) if order else out
+
+
+def bessel_i(order, x):
+    """I_0 or I_1 of array x, in float64 (NumPy code only: no Numba form), in x's dtype;
+    +-inf where e^|x| overflows that dtype, as PyTorch's (whose float32 form runs in float)."""
+    x = np.asarray(x)
+    with np.errstate(all='ignore'):
+        out = _bessel_i_numpy(order, x.astype(np.float64, copy=False))
+        overflow = (np.abs(x) > np.log(np.finfo(x.dtype).max)) & np.isfinite(x)
+        out[overflow] = np.inf if order == 0 else np.copysign(np.inf, x[overflow])
+        return np.asarray(out, dtype=x.dtype)
 
 
 # ---- dispatch ---------------------------------------------------------------------------------

@@ -889,3 +889,42 @@ __global__ void ndtri_backward(const T* __restrict__ y, const T* __restrict__ gy
     mt::grad_from_x(y, gy, gx, n, kgy, acc,
                     [=](T v) { return T(sqrt_2pi * mt::exp_(T(T(0.5) * v * v))); });
 }
+
+// ---- the modified Bessel functions i0 (gx = gy i1(x)) and i1 (gx = gy (i0(x) - i1(x)/x),
+//      1/2 at 0). As PyTorch's: nan at +-inf, and +-inf from where e^|x| overflows T ----------
+namespace mt {
+template <typename T> struct ExpLimit;          // log of T's largest finite value
+template <> struct ExpLimit<float> {
+    __device__ static float value() { return 88.72283935546875f; }
+};
+template <> struct ExpLimit<double> {
+    __device__ static double value() { return 709.782712893384; }
+};
+template <typename T> __device__ T bessel_i(int order, T v) {
+    if (!is_finite(v)) return not_a_number<T>();
+    if (fabs_(v) > ExpLimit<T>::value())
+        return order && v < T(0) ? Lim<T>::lowest() : Lim<T>::highest();
+    return order ? T(cyl_bessel_i1_(v)) : T(cyl_bessel_i0_(v));
+}
+}  // namespace mt
+
+template <typename T>
+__global__ void i0_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return mt::bessel_i(0, v); });
+}
+template <typename T>
+__global__ void i0_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                            T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return mt::bessel_i(1, v); });
+}
+template <typename T>
+__global__ void i1_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return mt::bessel_i(1, v); });
+}
+template <typename T>
+__global__ void i1_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                            T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) {
+        return v == T(0) ? T(0.5) : T(mt::bessel_i(0, v) - mt::bessel_i(1, v) / v);
+    });
+}

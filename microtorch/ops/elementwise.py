@@ -327,3 +327,17 @@ def _ndtri_second(y, gy, gg):
 
 _SQRT_2PI = math.sqrt(2 * math.pi)
 Ndtri = _unary('ndtri', 'y', _ndtri_second, node_name='SpecialNdtriBackward0')
+
+
+def _i1_second(x, gy, gg):
+    # i1' = i0 - i1/x, so i1'' = i1 - i0/x + 2 i1/x^2 (0 at x = 0, i1 being odd)
+    at_zero = x == 0
+    safe = x.where(~at_zero, 1.0)
+    second = I1.apply(x) - I0.apply(x) / safe + 2 * I1.apply(x) / (safe * safe)
+    return (gg * gy * second).where(~at_zero, 0.0), I1.grad_op.apply(x, gg)
+
+
+# i0' = i1, whose derivative is i1's backward kernel applied to gy: I1.grad_op
+I0 = _unary('i0', 'x', lambda x, gy, gg: (I1.grad_op.apply(x, gg * gy),
+                                          I0.grad_op.apply(x, gg)))
+I1 = _unary('i1', 'x', _i1_second, node_name='SpecialI1Backward0')

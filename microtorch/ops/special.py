@@ -1,5 +1,5 @@
 """The gamma family and the error function's relatives: lgamma, digamma, polygamma, erfinv,
-erfc, ndtri (fused kernel pairs, ops/elementwise.py), and the composites built on them and
+erfc, ndtri, i0, i1 (fused kernel pairs, ops/elementwise.py), and the composites built on them and
 on other ops: mvlgamma, xlog1py, entr, ndtr, log_ndtr. Arguments are checked with
 PyTorch's messages before anything runs. microtorch.special gives them torch.special's names.
 """
@@ -155,6 +155,16 @@ def log_ndtr(input):
     tail = F.sub(F.sub(F.mul(F.mul(far, far), -0.5), F.log(F.neg(far))), _HALF_LOG_2PI)
     tail = F.add(tail, F.log(series))
     return F.where(F.lt(x, -1.0), F.where(F.lt(x, low), tail, middle), upper)
+
+
+def i0(input):
+    """The modified Bessel function of the first kind of order 0."""
+    return E.I0.apply(F._floating(input))
+
+
+def i1(input):
+    """The modified Bessel function of the first kind of order 1."""
+    return E.I1.apply(F._floating(input))
 
 
 def special_round(input, *, decimals=0):

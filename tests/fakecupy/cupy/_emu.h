@@ -282,3 +282,12 @@ inline double erfcinv(double q) {
 }
 inline float erfinvf(float x) { return (float)erfinv((double)x); }
 inline float erfcinvf(float q) { return (float)erfcinv((double)q); }
+
+// CUDA's modified Bessel functions of order 0 and 1 (C++17 has them for x >= 0; i0 is even,
+// i1 odd)
+inline double cyl_bessel_i0(double x) { return std::cyl_bessel_i(0.0, std::fabs(x)); }
+inline double cyl_bessel_i1(double x) {
+    return std::copysign(std::cyl_bessel_i(1.0, std::fabs(x)), x);
+}
+inline float cyl_bessel_i0f(float x) { return (float)cyl_bessel_i0((double)x); }
+inline float cyl_bessel_i1f(float x) { return (float)cyl_bessel_i1((double)x); }
