@@ -235,22 +235,27 @@ def with_points(x, *points):
     return x
 
 
+def pair_cases(name, params, x, saved=None):
+    """A unary op's forward on x and its backward (from `saved`, x by default), with gy as
+    an array and as one value expanded."""
+    label = f'{name} {params}' if params else name
+    saved = x if saved is None else saved
+    return [Case(f'{name}_forward {label}', lambda b, x, p=params:
+                 getattr(b, name + '_forward')(x, *p), [x]),
+            Case(f'{name}_backward {label}', lambda b, s, g, p=params:
+                 getattr(b, name + '_backward')(s, g, *p), [saved, draw(x.shape, x.dtype)]),
+            Case(f'{name}_backward gy=expand {label}', lambda b, s, g, p=params:
+                 getattr(b, name + '_backward')(s, b.xp.broadcast_to(g, x.shape), *p),
+                 [saved, draw((), x.dtype)])]
+
+
 def more_activation_cases():
     """hardtanh, softsign, mish, hardsigmoid, hardswish, shrink, threshold, erf, exp2, frac:
     inputs wide enough to reach every piece, with the kinks themselves among them."""
     cases = []
 
-    def pair(name, params, x, forward_too=True):
-        label = f'{name} {params}' if params else name
-        if forward_too:
-            cases.append(Case(f'{name}_forward {label}', lambda b, x, p=params:
-                              getattr(b, name + '_forward')(x, *p), [x]))
-        cases.append(Case(f'{name}_backward {label}', lambda b, x, g, p=params:
-                          getattr(b, name + '_backward')(x, g, *p),
-                          [x, draw(x.shape, x.dtype)]))
-        cases.append(Case(f'{name}_backward gy=expand {label}', lambda b, x, g, p=params:
-                          getattr(b, name + '_backward')(x, b.xp.broadcast_to(g, x.shape), *p),
-                          [x, draw((), x.dtype)]))
+    def pair(name, params, x):
+        cases.extend(pair_cases(name, params, x))
     for dt in FLOATS:
         wide = draw(B, dt) * 4
         pair('hardtanh', (-1.0, 1.0), with_points(wide, -1.0, 1.0))
@@ -271,6 +276,30 @@ def more_activation_cases():
                           [draw(M, dt)]))
         cases.append(Case('threshold_forward', lambda b, x: b.threshold_forward(x, -0.5, 7.9),
                           [draw(M, dt)]))
+    return cases
+
+
+def special_cases():
+    """lgamma, digamma, polygamma, erfc, erfinv, ndtri, i0, i1 over their domains, with the
+    poles and ends among the inputs (inf and nan must match too); erfinv and ndtri save y."""
+    cases = []
+    for dt in FLOATS:
+        wide = draw(B, dt) * 4
+        gamma_points = with_points(wide, 0.0, -1.0, -2.5, 0.5, 1.0, 2.0, 9.75, 12.0)
+        cases += pair_cases('lgamma', (), gamma_points)
+        cases += pair_cases('digamma', (), gamma_points)
+        for order in (0, 1, 2, 3, 6):
+            cases += pair_cases('polygamma', (order,), with_points(
+                wide, 0.0, -1.0, -2.5, 0.5, 1.0, 15.0))
+        cases += pair_cases('erfc', (), with_points(wide * 2, 0.0, -3.0, 9.0))
+        inside = draw(B, dt, -1.0, 1.0)
+        ends = with_points(inside, -1.0, 1.0, 0.0, 0.999, -0.9999, 1.5)
+        cases += pair_cases('erfinv', (), ends, saved=draw(B, dt))
+        probability = draw(B, dt, 0.0, 1.0)
+        cases += pair_cases('ndtri', (), with_points(probability, 0.0, 1.0, 0.5, 1e-6, 0.999,
+                                                     -0.5), saved=draw(B, dt))
+        for name in ('i0', 'i1'):
+            cases += pair_cases(name, (), with_points(wide * 8, 0.0, -0.0, 20.5, -25.0))
     return cases
 
 
@@ -677,7 +706,8 @@ def main(argv=None):
     compile_all(gpu)
     record_launches(gpu)
     cases = (unary_cases() + binary_cases() + reduction_cases() + softmax_cases() +
-             indexing_cases() + loss_cases() + optimizer_cases() + scatter_cases())
+             indexing_cases() + loss_cases() + optimizer_cases() + scatter_cases() +
+             special_cases())
     start = time.perf_counter()
     for case in cases:
         if args.only in case.name:

@@ -33,7 +33,10 @@ PRIMITIVES = (
     + [f'{op}_{way}' for op in ('hardtanh', 'softsign', 'mish', 'hardsigmoid', 'hardswish',
                                 'shrink', 'threshold', 'erf', 'exp2')
        for way in ('forward', 'backward')]
-    + ['frac_forward'])
+    + ['frac_forward']
+    + [f'{op}_{way}' for op in ('lgamma', 'digamma', 'polygamma', 'erfc', 'erfinv', 'ndtri',
+                                'i0', 'i1')
+       for way in ('forward', 'backward')])
 
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
            'trunc_divide', 'remainder', 'fmod', 'atan2')
@@ -66,7 +69,7 @@ def family(name):
 _UNARY_EXTRA = {'clamp': (-0.5, 0.5), 'pow_scalar': (2.5,), 'leaky_relu': (0.01,),
                 'softplus': (1.0, 20.0), 'round': (0,), 'elu': (1.0, 1.0, 1.0),
                 'gelu': ('none',), 'hardtanh': (-1.0, 1.0), 'shrink': (0.5, True),
-                'threshold': (0.5, -2.0)}
+                'threshold': (0.5, -2.0), 'polygamma': (2,)}
 _LOSS_EXTRA = {'smooth_l1_loss': (1.0,), 'binary_cross_entropy': (None,),
                'binary_cross_entropy_with_logits': (None, None)}
 
@@ -91,6 +94,9 @@ def kernel_args(name, n, rng):
 
     def above_one(shape=n):                     # acosh's
         return rng.uniform(1.1, 3, shape).astype(np.float32)
+
+    def probability(shape=n):                   # ndtri's
+        return rng.uniform(0.05, 0.95, shape).astype(np.float32)
 
     op, way = split_name(name)
     shape = rows_shape(n)
@@ -154,8 +160,12 @@ def kernel_args(name, n, rng):
                  0.0, False, False, False), (0, 2, 3))
     domain = positive if op in ('log', 'sqrt', 'reciprocal', 'pow_scalar', 'log1p', 'log2',
                                 'log10', 'rsqrt') else real
-    if op in ('asin', 'acos', 'atanh'):
+    if op in ('lgamma', 'digamma', 'polygamma'):
+        domain = positive
+    if op in ('asin', 'acos', 'atanh') or name == 'erfinv_forward':
         domain = inside_unit
+    elif name == 'ndtri_forward':               # probabilities
+        domain = probability
     elif op == 'acosh':
         domain = above_one
     lead = (domain(),) if way == 'forward' else (domain(), real())

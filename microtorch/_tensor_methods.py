@@ -13,6 +13,7 @@ from .autograd.grad_mode import state as _grad_state, no_grad
 from .ops import composite as C
 from .ops import functional as F
 from .ops import numeric as N
+from .ops import special as S
 from .ops.indexing import (op_for as _index_op, split_int_selects as _split_int_selects,
                            write_op_for as _write_op_for, Select, Slice, UnsqueezeIndex,
                            AsStrided, CopySlices, CopyWhole, FillNumber, FillWhole, Zero)
@@ -461,6 +462,15 @@ for _name in ('cumprod', 'xlogy', 'heaviside', 'renorm', 'baddbmm'):
     setattr(Tensor, _name + '_', _inplace_method(getattr(C, _name)))
 del _name
 Tensor.absolute_ = Tensor.abs_
+
+# The special functions (ops/special.py) and their in-place forms.
+for _name in ('lgamma', 'digamma', 'erfinv', 'erfc', 'i0'):
+    setattr(Tensor, _name, getattr(S, _name))
+    setattr(Tensor, _name + '_', _inplace_method(getattr(S, _name)))
+del _name
+Tensor.polygamma, Tensor.mvlgamma = S.polygamma_method, S.mvlgamma_method
+Tensor.polygamma_ = _inplace_method(S.polygamma_method)
+Tensor.mvlgamma_ = _inplace_method(S.mvlgamma_method)
 
 
 def _augmented(op):

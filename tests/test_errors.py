@@ -2101,6 +2101,54 @@ _leaf_case('index_put_', lambda x, lib: x.index_put_((lib.tensor([0]),), lib.ten
 def _(lib):
     x = lib.ones(2, 2, requires_grad=True)
     return lambda: x.fill_diagonal_(0.0), [x]
+# The special functions (ops/special.py, microtorch.special): x = [0.5, 2.0], i = [1, 2],
+# m = [True, False]. Orders and dimensions are whole numbers, checked before anything runs.
+_XLOG1PY_NUMBERS = ('special_xlog1py() received an invalid combination of arguments - got '
+                    '(int, int), but expected one of:\n'
+                    ' * (Tensor input, Tensor other, *, Tensor out = None)\n'
+                    ' * (Number self, Tensor other, *, Tensor out = None)\n'
+                    ' * (Tensor input, Number other, *, Tensor out = None)\n')
+for _name, _exc, _message, _call in (
+        ('polygamma-negative-n', RuntimeError, 'polygamma(n, x) does not support negative n.',
+         lambda lib, x, i, m: lib.polygamma(-1, x)),
+        ('polygamma_-negative-n', RuntimeError, 'polygamma(n, x) does not support negative n.',
+         lambda lib, x, i, m: x.polygamma_(-2)),
+        ('special-polygamma-negative-n', RuntimeError, 'polygamma(n, x) does not support '
+         'negative n.', lambda lib, x, i, m: lib.special.polygamma(-1, x)),
+        ('polygamma-float-n', TypeError, "polygamma(): argument 'n' (position 1) must be int, "
+         'not float', lambda lib, x, i, m: lib.polygamma(1.5, x)),
+        ('polygamma-method-bool-n', TypeError, "polygamma(): argument 'n' (position 1) must be "
+         'int, not bool', lambda lib, x, i, m: x.polygamma(True)),
+        ('special-polygamma-float-n', TypeError, "special_polygamma(): argument 'n' (position "
+         "1) must be int, not float", lambda lib, x, i, m: lib.special.polygamma(2.0, x)),
+        ('mvlgamma-p', RuntimeError, 'p has to be greater than or equal to 1',
+         lambda lib, x, i, m: lib.mvlgamma(x, 0)),
+        ('mvlgamma_-p', RuntimeError, 'p has to be greater than or equal to 1',
+         lambda lib, x, i, m: x.mvlgamma_(-1)),
+        ('special-multigammaln-p', RuntimeError, 'p has to be greater than or equal to 1',
+         lambda lib, x, i, m: lib.special.multigammaln(x, 0)),
+        ('mvlgamma-float-p', TypeError, "mvlgamma(): argument 'p' (position 2) must be int, not "
+         'float', lambda lib, x, i, m: lib.mvlgamma(x, 1.5)),
+        ('mvlgamma-method-float-p', TypeError, "mvlgamma(): argument 'p' (position 1) must be "
+         'int, not float', lambda lib, x, i, m: x.mvlgamma(2.0)),
+        ('special-multigammaln-float-p', TypeError, "special_multigammaln(): argument 'p' "
+         "(position 2) must be int, not float",
+         lambda lib, x, i, m: lib.special.multigammaln(x, 1.5)),
+        ('mvlgamma-bool', RuntimeError, 'The input tensor may not be a boolean tensor.',
+         lambda lib, x, i, m: lib.mvlgamma(m, 1)),
+        ('lgamma_-int', RuntimeError, "result type Float can't be cast to the desired output "
+         'type Long', lambda lib, x, i, m: i.lgamma_()),
+        ('erfinv_-int', RuntimeError, "result type Float can't be cast to the desired output "
+         'type Long', lambda lib, x, i, m: i.erfinv_()),
+        ('special-round-int', NotImplementedError, _no_version('round_vml_cpu', 'Long'),
+         lambda lib, x, i, m: lib.special.round(i)),
+        ('special-xlog1py-numbers', TypeError, _XLOG1PY_NUMBERS,
+         lambda lib, x, i, m: lib.special.xlog1py(2, 3)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x, i, m = lib.tensor([0.5, 2.0]), lib.tensor([1, 2]), lib.tensor([True, False])
+        return lambda: _call(lib, x, i, m), [x, i, m]
 
 
 # ---- the tests ------------------------------------------------------------------------------

@@ -317,6 +317,39 @@ def scatter_ref(x, dim, index, src, reduce=None, include_self=True):
     return out
 
 
+def mp(name, *leading):
+    """mpmath's function `name` elementwise, at 30 digits, after the `leading` arguments: the
+    reference of the special functions NumPy lacks (the row skips without mpmath)."""
+    def ref(x):
+        mpmath = pytest.importorskip('mpmath')
+        f = getattr(mpmath, name)
+        with mpmath.workdps(30):
+            return np.vectorize(lambda v: float(f(*leading, v)))(x)
+    return ref
+
+
+def ndtri_ref(p):
+    mpmath = pytest.importorskip('mpmath')
+    with mpmath.workdps(30):
+        return np.vectorize(lambda v: float(mpmath.sqrt(2) * mpmath.erfinv(2 * mpmath.mpf(v)
+                                                                         - 1)))(p)
+
+
+def log_ndtr_ref(x):
+    mpmath = pytest.importorskip('mpmath')
+    with mpmath.workdps(30):
+        return np.vectorize(lambda v: float(mpmath.log(mpmath.ncdf(v))))(x)
+
+
+# The gamma family's poles (0 and the negative integers), kept clear of
+off_poles = away_from(0.0, -1.0, -2.0, gap=0.15)
+
+
+def normal_tails(rng, shape):
+    """log_ndtr's inputs: [-30, 5], through its asymptotic tail, its erfc pieces and 0."""
+    return rng.uniform(-30.0, 5.0, shape)
+
+
 # ---- the table -----------------------------------------------------------------------------
 
 @dataclass
@@ -1655,6 +1688,39 @@ OPS += [
        lambda x: x.reshape(-1)[2 + 4 * np.arange(2)[:, None] + np.arange(3)]),
     Op('as_strided/overlapping', lambda x: api(x).as_strided(x.t(), (3, 3), (1, 2)), (M,),
        lambda x: x.reshape(-1)[np.arange(3)[:, None] + 2 * np.arange(3)]),
+    # ops/special.py: the gamma family and erf's relatives
+    Op('lgamma', lambda x: x.lgamma(), (B,), np.vectorize(math.lgamma), per(off_poles)),
+    Op('lgamma/large', lambda x: api(x).lgamma(x * 20), (M,),
+       lambda x: np.vectorize(math.lgamma)(x * 20), POS),
+    Op('digamma', lambda x: x.digamma(), (B,), mp('digamma'), per(off_poles)),
+    Op('polygamma/n=0', lambda x: api(x).polygamma(0, x), (M,), mp('digamma'), POS),
+    # PyTorch's trigamma is good to 1e-10 from x = 5 (see special_functions.trigamma_numpy)
+    Op('polygamma/n=1', lambda x: x.polygamma(1), (M,), mp('polygamma', 1),
+       per(lambda rng, shape: rng.uniform(5.0, 9.0, shape))),
+    Op('polygamma/n=2', lambda x: api(x).polygamma(2, x), (B,), mp('polygamma', 2),
+       per(off_poles)),
+    Op('polygamma/n=3', lambda x: api(x).polygamma(3, x * 3), (M,),
+       lambda x: mp('polygamma', 3)(x * 3), POS),
+    Op('erfinv', lambda x: x.erfinv(), (B,), mp('erfinv'), per(inside_unit)),
+    Op('erfc', lambda x: api(x).erfc(x * 2), (B,), lambda x: np.vectorize(math.erfc)(x * 2)),
+    Op('ndtri', lambda p: api(p).special.ndtri(p), (B,), ndtri_ref, per(unit)),
+    Op('mvlgamma', lambda x: x.mvlgamma(3), (M,),
+       lambda x: sum(np.vectorize(math.lgamma)(x - i / 2) for i in range(3))
+       + 1.5 * math.log(math.pi), per(lambda rng, shape: rng.uniform(1.2, 4.0, shape))),
+    Op('mvlgamma/p1', lambda x: api(x).mvlgamma(x, 1), (S,), np.vectorize(math.lgamma), POS),
+    Op('xlog1py', lambda x, y: api(x).special.xlog1py(x, y), (M, M),
+       lambda x, y: np.where(x == 0, 0, x * np.log1p(y)), per(some_zeros, positive)),
+    Op('entr', lambda x: api(x).special.entr(x), (B,), lambda x: -x * np.log(x), POS),
+    Op('ndtr', lambda x: api(x).special.ndtr(x), (B,),
+       lambda x: 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))),
+    Op('log_ndtr', lambda x: api(x).special.log_ndtr(x), (B,), log_ndtr_ref,
+       per(normal_tails)),
+    Op('i0', lambda x: x.i0(), (B,), mp('besseli', 0)),
+    Op('i0/large', lambda x: api(x).special.i0(x * 15), (M,),
+       lambda x: mp('besseli', 0)(x * 15)),            # the asymptotic series above 20
+    Op('i1', lambda x: api(x).special.i1(x), (B,), mp('besseli', 1)),
+    Op('i1/large', lambda x: api(x).special.i1(x * 15), (M,),
+       lambda x: mp('besseli', 1)(x * 15)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1753,6 +1819,10 @@ MORE_TORCH_OPS = {
     'multi_dot', 'as_strided'}
 REQUIRED_OPS |= MORE_TORCH_OPS
 REQUIRED_GRADGRAD_OPS |= MORE_TORCH_OPS
+SPECIAL_OPS = {'lgamma', 'digamma', 'polygamma', 'erfinv', 'erfc', 'ndtri', 'mvlgamma',
+               'xlog1py', 'entr', 'ndtr', 'log_ndtr', 'i0', 'i1'}
+REQUIRED_OPS |= SPECIAL_OPS
+REQUIRED_GRADGRAD_OPS |= SPECIAL_OPS
 
 
 def test_table_covers_required_ops():

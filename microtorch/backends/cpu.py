@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from .._device import CPU
+from . import special_functions as _special
 
 name = 'cpu'
 xp = np
@@ -261,26 +262,11 @@ def elu_backward(x, gy, alpha, scale, input_scale):
 
 _SQRT1_2, _INV_SQRT_2PI = math.sqrt(0.5), 1 / math.sqrt(2 * math.pi)
 _SQRT_2_PI, _GELU_CUBIC = math.sqrt(2 / math.pi), 0.044715
-_erf_ufunc = None
-
-
-def _scalar_erf(v):
-    return math.erf(v)
 
 
 def _erf(x):
-    """erf elementwise (NumPy has none): Numba's vectorised math.erf, compiled once and
-    cached on disk; math.erf element by element with MICROTORCH_NUMBA=0 (slow, but exact)."""
-    global _erf_ufunc
-    x = np.asarray(x)
-    if _erf_ufunc is None:
-        if _numba_dispatch.settings.enabled:
-            import numba
-            _erf_ufunc = numba.vectorize(['float32(float32)', 'float64(float64)'],
-                                         cache=True)(_scalar_erf)
-        else:
-            _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
-    return _erf_ufunc(x).astype(x.dtype, copy=False)
+    """erf elementwise (NumPy has none): see special_functions."""
+    return _special.erf(x)
 
 
 def gelu_forward(x, approximate):
@@ -403,6 +389,85 @@ def exp2_backward(y, gy):
 def frac_forward(x):
     """x - trunc(x), keeping x's sign; its gradient is 1 (the op passes gy on)."""
     return x - np.trunc(x)
+
+
+# Special functions (backends/special_functions.py: Numba's ufuncs on large arrays, NumPy
+# code on the others). lgamma' = digamma, digamma' = polygamma(1, .), polygamma(n, .)' =
+# polygamma(n + 1, .), erfinv' = sqrt(pi)/2 e^(y^2) from y, erfc' = -2/sqrt(pi) e^(-x^2),
+# ndtri' = sqrt(2 pi) e^(y^2 / 2) from y.
+
+def lgamma_forward(x):
+    return _special.lgamma(x)
+
+
+def lgamma_backward(x, gy):
+    return gy * _special.digamma(x)
+
+
+def digamma_forward(x):
+    return _special.digamma(x)
+
+
+def digamma_backward(x, gy):
+    return gy * _special.polygamma(1, x)
+
+
+def polygamma_forward(x, n):
+    return _special.polygamma(n, x)
+
+
+def polygamma_backward(x, gy, n):
+    return gy * _special.polygamma(n + 1, x)
+
+
+_HALF_SQRT_PI = 0.5 * math.sqrt(math.pi)
+
+
+def erfinv_forward(x):
+    return _special.erfinv(x)
+
+
+def erfinv_backward(y, gy):
+    return gy * (_HALF_SQRT_PI * np.exp(y * y))
+
+
+def erfc_forward(x):
+    return _special.erfc(x)
+
+
+def erfc_backward(x, gy):
+    return gy * (-_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+
+
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def ndtri_forward(x):
+    return _special.ndtri(x)
+
+
+def ndtri_backward(y, gy):
+    return gy * (_SQRT_2PI * np.exp(0.5 * (y * y)))
+
+
+# The modified Bessel functions: i0' = i1, i1' = i0 - i1 / x (1/2 at 0)
+
+def i0_forward(x):
+    return _special.bessel_i(0, x)
+
+
+def i0_backward(x, gy):
+    return gy * _special.bessel_i(1, x)
+
+
+def i1_forward(x):
+    return _special.bessel_i(1, x)
+
+
+def i1_backward(x, gy):
+    with np.errstate(all='ignore'):
+        slope = _special.bessel_i(0, x) - _special.bessel_i(1, x) / x
+    return gy * np.where(x == 0, 0.5, slope).astype(x.dtype, copy=False)
 
 
 # Piecewise-constant ops: forward only; their gradient is zero wherever it exists (PyTorch's

@@ -500,6 +500,24 @@ def frac_forward(x):
     return _unary('frac_forward', x)
 
 
+# The special functions (their device functions are in kernels/unary.cu)
+lgamma_forward, lgamma_backward = _unary_pair('lgamma')
+digamma_forward, digamma_backward = _unary_pair('digamma')
+erfc_forward, erfc_backward = _unary_pair('erfc')
+erfinv_forward, erfinv_backward = _unary_pair('erfinv')
+ndtri_forward, ndtri_backward = _unary_pair('ndtri')
+i0_forward, i0_backward = _unary_pair('i0')
+i1_forward, i1_backward = _unary_pair('i1')
+
+
+def polygamma_forward(x, n):
+    return _unary('polygamma_forward', x, _i64(n))
+
+
+def polygamma_backward(x, gy, n):
+    return _unary_backward('polygamma_backward', x, gy, _i64(n))
+
+
 # Piecewise-constant ops: a forward kernel each; their zero gradient needs none.
 def sign_forward(x):
     return _unary('sign_forward', x)

@@ -32,6 +32,8 @@ ACTIVATIONS_MORE = ('softsign', 'mish', 'hardsigmoid', 'hardswish', 'shrink', 'e
 CLAMPING = ('hardtanh', 'threshold')
 # Piecewise-constant unary ops: a forward kernel, and a zero gradient (the 'zeros' marker).
 STEP_UNARY = ('sign', 'floor', 'ceil', 'trunc', 'round')
+# Special functions with a forward/backward pair of floats (polygamma takes its order)
+SPECIAL = ('lgamma', 'digamma', 'polygamma', 'erfc', 'erfinv', 'ndtri', 'i0', 'i1')
 
 # file -> {kernel: the dtypes it is instantiated for}. A kernel asked for in another dtype
 # raises PyTorch's "not implemented for" error.
@@ -50,6 +52,7 @@ KERNELS = {
         **{f'{op}_forward': FLOAT for op in ACTIVATIONS_MORE + ('frac',)},
         **{f'{op}_forward': NUMBER for op in CLAMPING},
         **{f'{op}_backward': FLOAT for op in ACTIVATIONS_MORE + CLAMPING},
+        **{f'{op}_{way}': FLOAT for op in SPECIAL for way in ('forward', 'backward')},
     },
     'binary.cu': {
         'add_forward': ALL, 'sub_forward': NUMBER, 'mul_forward': ALL, 'div_forward': FLOAT,
@@ -566,6 +569,22 @@ OP_KERNELS = {
         'addr', 'ger')},
     'addbmm': (('cuBLAS', 'sum_forward', 'mul_forward', 'add_forward'),
                ('cuBLAS', 'mul_forward', 'sum_forward')),
+    # ops/special.py: the special functions' pairs, and the composites built on them
+    **{op: ((f'{op}_forward',), (f'{op}_backward',)) for op in SPECIAL},
+    'mvlgamma': (('copy', 'mul_forward', 'add_forward', 'lgamma_forward', 'sum_forward'),
+                 ('view', 'lgamma_backward', 'sum_forward')),
+    'xlog1py': (('compare_forward', 'where_forward', 'log1p_forward', 'mul_forward'),
+                ('mul_forward', 'add_forward', 'where_forward', 'log1p_backward',
+                 'sum_forward')),
+    'entr': (('log_forward', 'mul_forward', 'neg_forward', 'compare_forward', 'where_forward'),
+             ('log_forward', 'add_forward', 'neg_forward', 'mul_forward')),
+    'ndtr': (('mul_forward', 'erf_forward', 'add_forward'), ('mul_forward', 'erf_backward')),
+    'log_ndtr': (('clamp_forward', 'mul_forward', 'erfc_forward', 'log1p_forward',
+                  'log_forward', 'reciprocal_forward', 'neg_forward', 'add_forward',
+                  'sub_forward', 'compare_forward', 'where_forward'),
+                 ('where_forward', 'log1p_backward', 'log_backward', 'erfc_backward',
+                  'mul_forward', 'add_forward', 'clamp_backward', 'reciprocal_backward',
+                  'neg_forward', 'sum_forward')),
 }
 
 

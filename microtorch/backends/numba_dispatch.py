@@ -76,6 +76,12 @@ def _sync_sizes():
 _sync_sizes()
 
 
+def kernel_pays(family, size):
+    """Is an array of `size` elements large enough for the kernels of `family` (never with
+    the kernels off)? For primitives that pick their Numba code themselves."""
+    return size >= _from_size[family]
+
+
 def status():
     """A line for `python -m microtorch`: are the Numba kernels on, and if not, why."""
     if settings.enabled:

@@ -76,6 +76,12 @@ MT_MATH_PAIR(asinh)
 MT_MATH_PAIR(acosh)
 MT_MATH_PAIR(atanh)
 MT_MATH_PAIR(exp2)
+MT_MATH_PAIR(lgamma)
+MT_MATH_PAIR(erfc)
+MT_MATH_PAIR(erfinv)
+MT_MATH_PAIR(erfcinv)
+MT_MATH_PAIR(cyl_bessel_i0)
+MT_MATH_PAIR(cyl_bessel_i1)
 #undef MT_MATH_PAIR
 __device__ __forceinline__ float atan2_(float y, float x) { return atan2f(y, x); }
 __device__ __forceinline__ double atan2_(double y, double x) { return atan2(y, x); }

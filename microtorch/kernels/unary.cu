@@ -732,3 +732,199 @@ __global__ void round_forward(const T* __restrict__ x, T* __restrict__ y, i64 n,
                             : T(mt::rint_(T(v / ten_pow)) * ten_pow);
     });
 }
+
+// ---- special functions: lgamma (gx = gy digamma(x)), digamma (gx = gy trigamma(x)),
+//      polygamma(order, x) (gx = gy polygamma(order + 1, x)), erfc (gx = -gy 2/sqrt(pi)
+//      e^(-x^2)), and two that save y: erfinv (gx = gy sqrt(pi)/2 e^(y^2)) and ndtri, the
+//      normal quantile (gx = gy sqrt(2 pi) e^(y^2/2)). The values at the poles are
+//      PyTorch's. Digamma, trigamma and the Hurwitz zeta function loop a few times per
+//      element: still 8 and 12 B/elem in float32, but more arithmetic than the others here
+//      (and polygamma of order 2 and up is in double, as the CPU backend's).
+namespace mt {
+template <typename T> __device__ __forceinline__ T not_a_number() {
+    return Lim<T>::highest() - Lim<T>::highest();
+}
+// psi(x): psi(x) = psi(1 - x) - pi / tan(pi x) below 0 (by the exact fractional part),
+// psi(x) = psi(x + 1) - 1/x up to x >= 10, then log x - 1/(2x) - sum B_2k / (2k x^2k)
+template <typename T> __device__ T digamma(T x) {
+    const T pi = T(3.14159265358979323846);
+    if (x == T(0)) return copysign_(Lim<T>::highest(), -x);      // -inf at +0, inf at -0
+    T total = T(0);
+    if (x < T(0)) {
+        const T fraction = T(x - trunc_(x));
+        if (fraction == T(0) || !is_finite(x)) return not_a_number<T>();
+        total = T(-pi / tan_(T(pi * fraction)));
+        x = T(T(1) - x);
+    }
+    while (x < T(10)) {
+        total -= T(1) / x;
+        x += T(1);
+    }
+    const T z = T(1) / (x * x);
+    const T series = z * (T(1.0 / 12) + z * (T(-1.0 / 120) + z * (T(1.0 / 252) + z * (
+        T(-1.0 / 240) + z * (T(1.0 / 132) + z * (T(-691.0 / 32760) + z * T(1.0 / 12)))))));
+    return T(total + log_(x) - T(0.5) / x - series);
+}
+// psi'(x) as PyTorch computes it: psi'(x) = pi^2 / sin^2(pi x) - psi'(1 - x) below 1/2, six
+// steps of psi'(x) = psi'(x + 1) + 1/x^2, then 1/x + 1/(2x^2) + 1/(6x^3) - 1/(30x^5) + 1/(42x^7)
+template <typename T> __device__ T trigamma(T x) {
+    const T pi = T(3.14159265358979323846);
+    T sign = T(1), total = T(0);
+    if (x < T(0.5)) {
+        sign = T(-1);
+        const T s = sin_(T(pi * x));
+        total = T(-(pi * pi) / (s * s));
+        x = T(T(1) - x);
+    }
+    for (int i = 0; i < 6; ++i) {
+        total += T(1) / (x * x);
+        x += T(1);
+    }
+    const T z = T(1) / (x * x);
+    total += (T(1) + T(0.5) / x + z * (T(1.0 / 6) - z * (T(1.0 / 30) - z * T(1.0 / 42)))) / x;
+    return T(sign * total);
+}
+// The Hurwitz zeta function sum_k (q + k)^-s (s > 1 whole), in double for both types (its
+// terms cancel for q < 0): the first terms (at least 9, up to q + k >= 10), then the
+// Euler-Maclaurin tail at w = q + k: w^(1-s)/(s-1) + w^-s/2 + sum_j B_2j/(2j)! s (s+1) ...
+// (s+2j-2) w^(-s-2j+1). inf at the poles q = 0, -1, ... (and -inf); nan at q = inf, as
+// PyTorch's.
+__device__ inline double hurwitz_zeta(double s, double q) {
+    if (q <= 0.0 && (q == trunc(q) || !is_finite(q))) return Lim<double>::highest();
+    if (q == Lim<double>::highest()) return not_a_number<double>();
+    const double tail[12] = {
+        0.08333333333333333, -0.001388888888888889, 3.306878306878307e-05,
+        -8.267195767195768e-07, 2.08767569878681e-08, -5.284190138687493e-10,
+        1.3382536530684679e-11, -3.3896802963225827e-13, 8.586062056277845e-15,
+        -2.174868698558062e-16, 5.5090028283602295e-18, -1.3954464685812522e-19};
+    double total = 0.0, w = q;
+    for (i64 k = 0; k < 9 || w < 10.0; ++k) {
+        total += pow(w, -s);
+        w += 1.0;
+    }
+    total += pow(w, 1.0 - s) / (s - 1.0) + 0.5 * pow(w, -s);
+    double rising = s * pow(w, -s - 1.0);
+    const double inv_w2 = 1.0 / (w * w);
+    for (int j = 0; j < 12; ++j) {
+        total += tail[j] * rising;
+        rising *= (s + 2 * j + 1) * (s + 2 * j + 2) * inv_w2;
+    }
+    return total;
+}
+// psi^(n)(x): digamma, trigamma, then (-1)^(n+1) n! zeta(n + 1, x) (in double)
+template <typename T> __device__ T polygamma(i64 order, T x) {
+    if (order == 0) return digamma(x);
+    if (order == 1) return trigamma(x);
+    const double factorial = exp(lgamma(double(order) + 1.0));
+    const double zeta = hurwitz_zeta(double(order + 1), double(x));
+    return T((order & 1 ? factorial : -factorial) * zeta);
+}
+// the standard normal quantile: -sqrt 2 erfcinv(2p) below 1/2 (keeps the lower tail's
+// digits), sqrt 2 erfinv(2p - 1) above (2p - 1 is exact there)
+template <typename T> __device__ T ndtri(T p) {
+    const T sqrt2 = T(1.41421356237309504880168872420969808);
+    return p < T(0.5) ? T(-sqrt2 * erfcinv_(T(T(2) * p)))
+                      : T(sqrt2 * erfinv_(T(T(2) * p - T(1))));
+}
+}  // namespace mt
+
+template <typename T>
+__global__ void lgamma_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return T(mt::lgamma_(v)); });
+}
+template <typename T>
+__global__ void lgamma_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return mt::digamma(v); });
+}
+template <typename T>
+__global__ void digamma_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return mt::digamma(v); });
+}
+template <typename T>
+__global__ void digamma_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                 T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return mt::trigamma(v); });
+}
+template <typename T>
+__global__ void polygamma_forward(const T* __restrict__ x, T* __restrict__ y, i64 n,
+                                  i64 order) {
+    mt::map_x(x, y, n, [=](T v) { return mt::polygamma(order, v); });
+}
+template <typename T>
+__global__ void polygamma_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                   T* __restrict__ gx, i64 n, int kgy, i64 order, int acc) {
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [=](T v) { return mt::polygamma(order + 1, v); });
+}
+template <typename T>
+__global__ void erfc_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return T(mt::erfc_(v)); });
+}
+template <typename T>
+__global__ void erfc_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                              T* __restrict__ gx, i64 n, int kgy, int acc) {
+    const T minus_two_over_sqrt_pi = T(-1.12837916709551257389615890312154517);
+    mt::grad_from_x(x, gy, gx, n, kgy, acc,
+                    [=](T v) { return T(minus_two_over_sqrt_pi * mt::exp_(T(-v * v))); });
+}
+template <typename T>
+__global__ void erfinv_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return T(mt::erfinv_(v)); });
+}
+template <typename T>
+__global__ void erfinv_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                                T* __restrict__ gx, i64 n, int kgy, int acc) {
+    const T half_sqrt_pi = T(0.886226925452758013649083741671014996);
+    mt::grad_from_x(y, gy, gx, n, kgy, acc,
+                    [=](T v) { return T(half_sqrt_pi * mt::exp_(T(v * v))); });
+}
+template <typename T>
+__global__ void ndtri_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return mt::ndtri(v); });
+}
+template <typename T>
+__global__ void ndtri_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                               T* __restrict__ gx, i64 n, int kgy, int acc) {
+    const T sqrt_2pi = T(2.50662827463100050241576528481104525);
+    mt::grad_from_x(y, gy, gx, n, kgy, acc,
+                    [=](T v) { return T(sqrt_2pi * mt::exp_(T(T(0.5) * v * v))); });
+}
+
+// ---- the modified Bessel functions i0 (gx = gy i1(x)) and i1 (gx = gy (i0(x) - i1(x)/x),
+//      1/2 at 0). As PyTorch's: nan at +-inf, and +-inf from where e^|x| overflows T ----------
+namespace mt {
+template <typename T> struct ExpLimit;          // log of T's largest finite value
+template <> struct ExpLimit<float> {
+    __device__ static float value() { return 88.72283935546875f; }
+};
+template <> struct ExpLimit<double> {
+    __device__ static double value() { return 709.782712893384; }
+};
+template <typename T> __device__ T bessel_i(int order, T v) {
+    if (!is_finite(v)) return not_a_number<T>();
+    if (fabs_(v) > ExpLimit<T>::value())
+        return order && v < T(0) ? Lim<T>::lowest() : Lim<T>::highest();
+    return order ? T(cyl_bessel_i1_(v)) : T(cyl_bessel_i0_(v));
+}
+}  // namespace mt
+
+template <typename T>
+__global__ void i0_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return mt::bessel_i(0, v); });
+}
+template <typename T>
+__global__ void i0_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                            T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) { return mt::bessel_i(1, v); });
+}
+template <typename T>
+__global__ void i1_forward(const T* __restrict__ x, T* __restrict__ y, i64 n) {
+    mt::map_x(x, y, n, [](T v) { return mt::bessel_i(1, v); });
+}
+template <typename T>
+__global__ void i1_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                            T* __restrict__ gx, i64 n, int kgy, int acc) {
+    mt::grad_from_x(x, gy, gx, n, kgy, acc, [](T v) {
+        return v == T(0) ? T(0.5) : T(mt::bessel_i(0, v) - mt::bessel_i(1, v) / v);
+    });
+}

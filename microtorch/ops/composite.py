@@ -996,11 +996,17 @@ def xlogy(input, other):
     """input * log(other), 0 where input is 0 (unless other is nan). The gradient as
     PyTorch's: log(other) for input (also where input is 0, unless other <= 0 there),
     input / other for other."""
+    return x_times_log(input, other, F.log, 0)
+
+
+def x_times_log(input, other, log, pole):
+    """input * log(other) for a log whose argument must be above `pole` (xlogy, and
+    xlog1py with log1p): where input is 0 and log(other) is not finite (other at or below the
+    pole, or inf), a log of 0 keeps the product 0."""
     input, other = _both_tensors(input, other)
-    # Where input is 0 and log(other) is not finite, a log of 0 keeps the product 0.
-    no_log = F.logical_and(F.eq(input, 0), F.logical_or(F.le(other, 0),
+    no_log = F.logical_and(F.eq(input, 0), F.logical_or(F.le(other, pole),
                                                         F.eq(other, math.inf)))
-    return F.mul(input, F.where(no_log, 0.0, F.log(other)))
+    return F.mul(input, F.where(no_log, 0.0, log(other)))
 
 
 def _both_tensors(input, other):

@@ -289,3 +289,55 @@ Floor = _step('floor')
 Ceil = _step('ceil')
 Trunc = _step('trunc')
 Round = _step('round')
+
+
+# Special functions. Each derivative is another of them, so every order of derivative is a
+# kernel: lgamma' = digamma, digamma' = polygamma(1, x), polygamma(n, x)' = polygamma(n + 1, x).
+Lgamma = _unary('lgamma', 'x', lambda x, gy, gg: (gg * gy * Polygamma.apply(x, 1),
+                                                  Lgamma.grad_op.apply(x, gg)))
+Digamma = _unary('digamma', 'x', lambda x, gy, gg: (gg * gy * Polygamma.apply(x, 2),
+                                                    Digamma.grad_op.apply(x, gg)))
+Polygamma = _unary('polygamma', 'x',
+                   lambda x, gy, gg, n: (gg * gy * Polygamma.apply(x, n + 2),
+                                         Polygamma.grad_op.apply(x, gg, n)))
+_HALF_SQRT_PI = 0.5 * math.sqrt(math.pi)
+
+
+def _erfinv_second(y, gy, gg):
+    # gx = gy c e^(y^2), c = sqrt(pi)/2: d(gx)/dy = 2 y gy c e^(y^2) (y carries it on to x)
+    slope = _HALF_SQRT_PI * (y * y).exp()
+    return 2 * gg * gy * y * slope, gg * slope
+
+
+def _erfc_second(x, gy, gg):
+    # f' = -2/sqrt(pi) e^(-x^2), f'' = -2 x f'
+    slope = _TWO_OVER_SQRT_PI * (-(x * x)).exp()
+    return 2 * gg * gy * x * slope, -gg * slope
+
+
+Erfinv = _unary('erfinv', 'y', _erfinv_second)
+Erfc = _unary('erfc', 'x', _erfc_second)
+
+
+def _ndtri_second(y, gy, gg):
+    # gx = gy sqrt(2 pi) e^(y^2 / 2): d(gx)/dy = y gx (y carries it on to x)
+    slope = _SQRT_2PI * (0.5 * (y * y)).exp()
+    return gg * gy * y * slope, gg * slope
+
+
+_SQRT_2PI = math.sqrt(2 * math.pi)
+Ndtri = _unary('ndtri', 'y', _ndtri_second, node_name='SpecialNdtriBackward0')
+
+
+def _i1_second(x, gy, gg):
+    # i1' = i0 - i1/x, so i1'' = i1 - i0/x + 2 i1/x^2 (0 at x = 0, i1 being odd)
+    at_zero = x == 0
+    safe = x.where(~at_zero, 1.0)
+    second = I1.apply(x) - I0.apply(x) / safe + 2 * I1.apply(x) / (safe * safe)
+    return (gg * gy * second).where(~at_zero, 0.0), I1.grad_op.apply(x, gg)
+
+
+# i0' = i1, whose derivative is i1's backward kernel applied to gy: I1.grad_op
+I0 = _unary('i0', 'x', lambda x, gy, gg: (I1.grad_op.apply(x, gg * gy),
+                                          I0.grad_op.apply(x, gg)))
+I1 = _unary('i1', 'x', _i1_second, node_name='SpecialI1Backward0')

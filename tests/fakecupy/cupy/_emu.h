@@ -253,3 +253,41 @@ template <typename T> T atomicAdd(T* address, T v) {
     *address = old + v;
     return old;
 }
+
+// CUDA's inverse error functions, which C++ lacks: a first guess (relative error under 2e-3),
+// then Halley steps on erf(y) = a, or on erfc(y) = q = 1 - a (known exactly) where a >= 1/2;
+// the float forms round the double result.
+inline double mt_emu_inverse_erf(double a, double q) {
+    if (q == 0.0) return __builtin_inf();
+    if (a == 0.0) return 0.0;
+    const double log_1ma2 = a >= 0.5 ? std::log(q * (1.0 + a)) : std::log1p(-a * a);
+    const double t = 2.0 / (3.14159265358979323846 * 0.147) + 0.5 * log_1ma2;
+    double y = std::sqrt(std::sqrt(t * t - log_1ma2 / 0.147) - t);
+    for (int i = 0; i < 3; ++i) {
+        const double residual = a >= 0.5 ? q - std::erfc(y) : std::erf(y) - a;
+        const double u = residual / (1.1283791670955126 * std::exp(-y * y));
+        y -= u / (1.0 + y * u);
+    }
+    return y;
+}
+inline double erfinv(double x) {
+    if (!(std::fabs(x) <= 1.0)) return __builtin_nan("");
+    if (x == 0.0) return x;
+    return std::copysign(mt_emu_inverse_erf(std::fabs(x), 1.0 - std::fabs(x)), x);
+}
+inline double erfcinv(double q) {
+    if (!(q >= 0.0 && q <= 2.0)) return __builtin_nan("");
+    if (q > 1.0) return -mt_emu_inverse_erf(q - 1.0, 2.0 - q);
+    return mt_emu_inverse_erf(1.0 - q, q);
+}
+inline float erfinvf(float x) { return (float)erfinv((double)x); }
+inline float erfcinvf(float q) { return (float)erfcinv((double)q); }
+
+// CUDA's modified Bessel functions of order 0 and 1 (C++17 has them for x >= 0; i0 is even,
+// i1 odd)
+inline double cyl_bessel_i0(double x) { return std::cyl_bessel_i(0.0, std::fabs(x)); }
+inline double cyl_bessel_i1(double x) {
+    return std::copysign(std::cyl_bessel_i(1.0, std::fabs(x)), x);
+}
+inline float cyl_bessel_i0f(float x) { return (float)cyl_bessel_i0((double)x); }
+inline float cyl_bessel_i1f(float x) { return (float)cyl_bessel_i1((double)x); }
