@@ -17,32 +17,23 @@ and nan at +inf; trigamma is PyTorch's formula (6 steps of the recurrence and a 
 asymptotic series, good to about 1e-9 in float64), so that digamma's gradient is PyTorch's.
 """
 import math
-from fractions import Fraction
 
 import numpy as np
 
 from . import numba_dispatch as _numba_dispatch
 
 
-def _even_bernoulli(count):
-    """B_2, B_4, ..., B_(2 count) as exact fractions (the Akiyama-Tanigawa recurrence)."""
-    row, found = [], []
-    for m in range(2 * count + 1):
-        row.append(Fraction(1, m + 1))
-        for j in range(m, 0, -1):
-            row[j - 1] = j * (row[j - 1] - row[j])
-        if m >= 2 and m % 2 == 0:
-            found.append(row[0])
-    return found
-
-
-_B = _even_bernoulli(12)
+# The Bernoulli numbers B_2, B_4, ..., B_24 as (numerator, denominator); the series below
+# divide them as integers (Python rounds an int / int quotient once, correctly).
+_BERNOULLI = ((1, 6), (-1, 30), (1, 42), (-1, 30), (5, 66), (-691, 2730), (7, 6),
+              (-3617, 510), (43867, 798), (-174611, 330), (854513, 138), (-236364091, 2730))
 # digamma's asymptotic series: psi(x) ~ log x - 1/(2x) - sum B_2k / (2k x^2k)
-_DIGAMMA_SERIES = tuple(float(b / (2 * k)) for k, b in enumerate(_B[:7], 1))
+_DIGAMMA_SERIES = tuple(p / (q * 2 * k) for k, (p, q) in enumerate(_BERNOULLI[:7], 1))
 # lgamma's (Stirling's): (x - 1/2) log x - x + log(2 pi)/2 + sum B_2k / (2k (2k-1) x^(2k-1))
-_STIRLING_SERIES = tuple(float(b / (2 * k * (2 * k - 1))) for k, b in enumerate(_B[:7], 1))
+_STIRLING_SERIES = tuple(p / (q * 2 * k * (2 * k - 1))
+                         for k, (p, q) in enumerate(_BERNOULLI[:7], 1))
 # the Euler-Maclaurin tail of the Hurwitz zeta function: B_2j / (2j)!
-_ZETA_TAIL = tuple(float(b / math.factorial(2 * k)) for k, b in enumerate(_B, 1))
+_ZETA_TAIL = tuple(p / (q * math.factorial(2 * k)) for k, (p, q) in enumerate(_BERNOULLI, 1))
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _EULER_GAMMA = 0.57721566490153286061
 _PI_SQUARED = math.pi * math.pi
