@@ -703,6 +703,9 @@ def test_what_a_tensor_is(torch):
     _agree(lambda lib: lib.ones(2).storage_offset(), torch)
     _agree(lambda lib: (lib.ones(2, requires_grad=True) * 1).output_nr, torch)
     _agree(lambda lib: lib.ones(2).max(0)[0].output_nr, torch)
+    _agree(lambda lib: [t.output_nr for t in
+                        lib.ones(3, 2, requires_grad=True).unbind(1)], torch)
+    _agree(lambda lib: [t.output_nr for t in lib.ones(5, requires_grad=True).split(2)], torch)
 
     def strided(lib):
         t = lib.ones(2, dtype=lib.float64).new_empty_strided((2, 3), (1, 2))

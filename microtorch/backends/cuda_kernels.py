@@ -176,7 +176,7 @@ OP_KERNELS = {
     # composites of the ops above
     'masked_fill': (('where_forward',), ('where_forward', 'sum_forward')),
     'narrow': (('view',), ('index_backward',)),
-    'unbind': (('view',), ('index_backward',)),
+    'unbind': (('view',), ('copy',)),
     'repeat': (('copy',), ('sum_forward',)),
     **{op: (('copy',), ('index_backward',)) for op in (
         'flip', 'index_select', 'diagonal', 'diag', 'masked_select')},

@@ -1540,8 +1540,10 @@ def unbind(input, dim=0):
     if not input._data.ndim:
         raise IndexError('Dimension specified as 0 but tensor has no dimensions')
     dim = wrap_dim(dim, input._data.ndim, 'unbind')
-    lead = (slice(None),) * dim
-    return tuple(getitem(input, lead + (i,)) for i in range(input._data.shape[dim]))
+    if input._data.shape[dim] == 0:
+        return ()
+    pieces = S.Unbind.apply(input, dim)
+    return pieces if isinstance(pieces, tuple) else (pieces,)
 
 
 @grad_fn_named('RepeatBackward0')

@@ -196,6 +196,22 @@ class Stack(Function):
                      for i, needed in enumerate(ctx.needs_input_grad[:-1])) + (None,)
 
 
+class Unbind(Function):
+    """unbind(x, dim): the slices of dim as views, one output each (so each knows its
+    output_nr, as PyTorch's); backward stacks the grads (missing ones are zeros)."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        return tuple(x[lead + (i,)] for i in range(x.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return Stack.apply(*grads, ctx.dim), None
+
+
 class Split(Function):
     """split into pieces of `sizes` along dim, each a view; backward concatenates the grads
     (pieces that received none contribute zeros)."""
