@@ -1096,6 +1096,20 @@ def _same_padding(kernel, dilation):
     return pads
 
 
+def _check_groups_divide(weight, groups):
+    """A weight's first dim holds `groups` equal slices (output channels of a convolution,
+    input channels of a transposed one)."""
+    if groups <= 0:
+        raise RuntimeError('non-positive groups is not supported')
+    if weight.shape[0] < groups:
+        raise RuntimeError(f'Given groups={groups}, expected weight to be at least {groups} at '
+                           f'dimension 0, but got weight of size {list(weight.shape)} instead')
+    if weight.shape[0] % groups:     # PyTorch's message prints the size in double brackets
+        raise RuntimeError(f'Given groups={groups}, expected weight to be divisible by {groups} '
+                           f'at dimension 0, but got weight of size [{list(weight.shape)}] '
+                           'instead')
+
+
 def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     """conv1d, conv2d and conv3d (dims 1, 2, 3): checks worded for the caller's dims, then the
     1-d case runs as 2-d with a height of 1."""
@@ -1109,6 +1123,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
                            f'dimensional weight {list(weight.shape)}, but got {x.ndim}-'
                            f'dimensional input of size {list(x.shape)} instead')
     out_channels, group_channels = weight.shape[:2]
+    _check_groups_divide(weight, groups)
     kernel = tuple(weight.shape[2:])
     channels = x.shape[1]
     if channels != group_channels * groups:
@@ -1140,8 +1155,10 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     positions, taps = math.prod(outs), math.prod(kernel)
     # (N, C, *outs, *kernel) -> (G, N, positions, C / G * taps), one matmul per group
     columns = windows.reshape(n, groups, group_channels, positions, taps)
-    columns = columns.permute(1, 0, 3, 2, 4).reshape(groups, n, positions, -1)
-    kernels = weight.reshape(groups, 1, out_channels // groups, -1).transpose(-1, -2)
+    columns = columns.permute(1, 0, 3, 2, 4).reshape(groups, n, positions,   # no -1: N may be 0
+                                                      group_channels * taps)
+    kernels = weight.reshape(groups, 1, out_channels // groups, group_channels * taps)
+    kernels = kernels.transpose(-1, -2)
     out = columns @ kernels                                   # (G, N, positions, O / G)
     out = out.permute(1, 0, 3, 2).reshape((n, out_channels) + outs)
     if bias is not None:
@@ -1222,7 +1239,7 @@ def _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices):
     padded = pad(x, amounts, value=-math.inf) if any(amounts) else x
     windows = _windows(padded, kernel, stride, dilation)
     lead = tuple(windows.shape[:2 + dims])
-    values, where_in = windows.reshape(lead + (-1,)).max(-1)
+    values, where_in = windows.reshape(lead + (math.prod(kernel),)).max(-1)   # N may be 0
     if not return_indices:
         return values
     flat, rest, step = None, where_in, 1
@@ -1598,7 +1615,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     cols = _adaptive_windows(width, out_w, input.device)             # (ow, kw)
     kh, kw = rows.shape[1], cols.shape[1]
     windows = input[..., rows.reshape(out_h, 1, kh, 1), cols.reshape(1, out_w, 1, kw)]
-    values, where_in = windows.reshape(tuple(input.shape[:-2]) + (out_h, out_w, -1)).max(-1)
+    values, where_in = windows.reshape(tuple(input.shape[:-2]) + (out_h, out_w, kh * kw)).max(-1)
     if not return_indices:
         return values
     row_of = rows.reshape(out_h, 1, kh, 1).expand(out_h, out_w, kh, kw).reshape(out_h, out_w, -1)
@@ -1716,10 +1733,7 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
                            f'stride_height: {sh} stride_width: {sw} dilation_height: {dh} '
                            f'dilation_width: {dw}')
     in_channels, group_out = weight.shape[:2]
-    if in_channels % groups:
-        raise RuntimeError(f'Given groups={groups}, expected weight to be divisible by {groups} '
-                           f'at dimension 0, but got weight of size [{list(weight.shape)}] '
-                           'instead')
+    _check_groups_divide(weight, groups)
     if x.shape[1] != in_channels:
         raise RuntimeError(f'Given transposed=1, weight of size {list(weight.shape)}, expected '
                            f'input{list(x.shape)} to have {in_channels} channels, but got '
@@ -3057,7 +3071,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
         picks.append(table.reshape(shape))
     windows = input[(Ellipsis,) + tuple(picks)]      # (..., od, oh, ow, kd, kh, kw)
     lead = tuple(input.shape[:-3]) + tuple(outs)
-    values, where_in = windows.reshape(lead + (-1,)).max(-1)
+    values, where_in = windows.reshape(lead + (math.prod(widths),)).max(-1)
     if not return_indices:
         return values
     depth, height, width = input.shape[-3:]

@@ -337,6 +337,7 @@ def _bitwise(name, a, b):
     promoted dtype, as PyTorch; floating point has no bits to combine."""
     if isinstance(b, Tensor):
         check_same_device(a, b)
+        broadcast_shapes(a._data.shape, b._data.shape)            # PyTorch's error
         dtype = _dtype.result_type((a, b))
         other = b._data.astype(dtype.np, copy=False)
     elif isinstance(b, (bool, int, float)):
@@ -375,6 +376,7 @@ def _logical(name, input, other):
     """logical_and, _or, _xor: any dtype, nonzero is True; a bool result."""
     _require_tensor(other, name, 'other')
     check_same_device(input, other)
+    broadcast_shapes(input._data.shape, other._data.shape)        # PyTorch's error
     other = other._data
     xp = input._backend_xp()
     return Tensor._make(xp.asarray(getattr(xp, name)(input._data, other)))
@@ -1910,6 +1912,7 @@ def lerp(input, end, weight):
     weight 0 and 1)."""
     refuse_promoted_dtype('lerp_kernel_tensor' if isinstance(weight, Tensor)
                           else 'lerp_kernel_scalar', 'iub', input, end)
+    broadcast_shapes(input.shape, end.shape)           # named in PyTorch's order
     difference = sub(end, input)
     if isinstance(weight, Tensor):
         near_start = add(input, mul(weight, difference))
@@ -1935,6 +1938,11 @@ def hypot(input, other):
     return sqrt(add(mul(input, input), mul(other, other)))
 
 
+def _require_nonempty_dim(size, dim, name):
+    if size == 0:
+        raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
+
+
 def _order_statistic(input, dim, keepdim, position, name):
     """The values (and indices) at sorted `position` along dim, NaN counting as largest."""
     ndim = input._data.ndim
@@ -1956,10 +1964,18 @@ def median(input, dim=None, keepdim=False):
     NaN (the first NaN's index). Without dim: over all elements, the value alone."""
     _refuse_dtype(input, 'median_cpu' if dim is None else 'median_out', 'b')
     if dim is None:
+        if not input._data.size:       # PyTorch: NaN, cast to the dtype (an integer's minimum)
+            import numpy as np
+            from ..creation import full
+            if input.is_floating_point():       # still on the graph: a zero-size grad
+                return add(mul(input.sum(), 0), math.nan)
+            return full((), int(np.iinfo(input._data.dtype).min), dtype=input.dtype,
+                        device=input.device)
         return median(input.reshape(-1), 0).values
     ndim = input._data.ndim
     dim = wrap_dim(dim, ndim, 'median')
     n = input._data.shape[dim] if ndim else 1
+    _require_nonempty_dim(n, dim, 'median')
     if not ndim:
         return _order_statistic(input, dim, keepdim, None, 'median')
     nans = isnan(input).sum(dim, keepdim=True)
@@ -1974,6 +1990,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     ndim = input._data.ndim
     dim = wrap_dim(dim, ndim, 'kthvalue')
     n = input._data.shape[dim] if ndim else 1
+    _require_nonempty_dim(n, dim, 'kthvalue')
     if not 1 <= k <= n:
         raise RuntimeError(f'kthvalue(): selected number k out of range for dimension {dim}')
     if not ndim:

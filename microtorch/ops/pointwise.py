@@ -47,6 +47,7 @@ def copysign(input, other):
     magnitude = F.abs(F.cast(input, dtype))
     if isinstance(other, Tensor):
         F.check_same_device(input, other)
+        F.broadcast_shapes(input.shape, other.shape)          # named in PyTorch's order
         return F.where(signbit(other), F.neg(magnitude), magnitude)
     other = F._as_number(other)
     return F.neg(magnitude) if math.copysign(1.0, other) < 0 else magnitude
@@ -56,6 +57,7 @@ def _integer_pair(name, input, other):
     """gcd and lcm: two integer tensors, in their promoted dtype, as arrays."""
     F._require_tensor(other, name, 'other')
     F.check_same_device(input, other)
+    F.broadcast_shapes(input.shape, other.shape)              # PyTorch's error
     dtype = _dtype.result_type((input, other))
     if dtype.np.kind in 'fb':
         raise NotImplementedError(f'"{name}_{input.device.type}" not implemented for '
@@ -150,6 +152,7 @@ def _shift(name, kernel, input, other):
                                   f"'{F.type_name(dtype)}'")
     if len(tensors) == 2:
         F.check_same_device(*tensors)
+        F.broadcast_shapes(tensors[0].shape, tensors[1].shape)
     xp = tensors[0]._backend_xp()
     a, b = (v._data.astype(dtype.np, copy=False) if isinstance(v, Tensor)
             else xp.asarray(v, dtype=dtype.np) for v in (input, other))
