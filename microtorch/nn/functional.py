@@ -4,6 +4,7 @@ signatures, argument checks and errors (import it as F). The nn modules call the
 As in ops/functional.py, every check runs before any op does, so a failed call changes
 nothing; the ops themselves live in ops/elementwise.py, ops/linalg.py and ops/loss.py.
 """
+import functools
 import itertools
 import math
 import warnings
@@ -227,6 +228,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f'dropout probability has to be between 0 and 1, but got {p}')
     if not training or p == 0 or input.numel() == 0:
         return input
+    _check_scalable(input, p)
     backend = _backends.for_array(input._data)
     mask = Tensor._make(backend.dropout_mask(_generator, input._data.shape, p,
                                              input._data.dtype))
@@ -1259,16 +1261,25 @@ def _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_
     counts); divisor_override replaces the count."""
     from ..creation import ones
     dims = len(kernel)
+    if not x.is_floating_point() and x.dtype is not _dtype.int64:   # PyTorch's kernels' types
+        kernel_name = 'avg_pool3d_out_frame' if dims == 3 else 'avg_pool2d'
+        raise NotImplementedError(f'"{kernel_name}" not implemented for '
+                                  f"'{_type_name(x.dtype)}'")
     unit = (1,) * dims
     overhang = _ceil_overhang(x, kernel, stride, padding, unit, ceil_mode)
     amounts = _pool_padding(padding, overhang)
     padded = pad(x, amounts) if any(amounts) else x
     window_dims = tuple(range(-dims, 0))
     total = _windows(padded, kernel, stride, unit).sum(window_dims)
+    if not x.is_floating_point():              # integers keep their dtype, as C's division
+        total = total.to(x.dtype)
+        divide = functools.partial(_F.div, rounding_mode='trunc')
+    else:
+        divide = _F.div
     if divisor_override:
-        return total / divisor_override
+        return divide(total, divisor_override)
     if not any(overhang) and (count_include_pad or not any(padding)):
-        return total / math.prod(kernel)
+        return divide(total, math.prod(kernel))
     # count what the mean takes in of each window
     sizes = tuple(x.shape[2:])
     if count_include_pad:
@@ -1277,7 +1288,7 @@ def _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_
                       _pool_padding((0,) * dims, overhang))
     else:
         counted = pad(ones((1, 1) + sizes, dtype=x.dtype, device=x.device), amounts)
-    return total / _windows(counted, kernel, stride, unit).sum(window_dims)
+    return divide(total, _windows(counted, kernel, stride, unit).sum(window_dims))
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -1523,10 +1534,18 @@ def _feature_dropout(input, p, training, inplace):
         raise RuntimeError('Feature dropout requires at least 2 dimensions in the input')
     if not training or p == 0 or input.numel() == 0:
         return input
+    _check_scalable(input, p)
     backend = _backends.for_array(input._data)
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     mask = Tensor._make(backend.dropout_mask(_generator, shape, p, input._data.dtype))
     return input.mul_(mask) if inplace else input * mask
+
+
+def _check_scalable(input, p):
+    """Dropout's 1 / (1 - p) scale is a float: an integer or bool input cannot hold it."""
+    if p < 1 and not input.is_floating_point():
+        raise RuntimeError("result type Float can't be cast to the desired output type "
+                           f'{_type_name(input.dtype)}')
 
 
 def _check_dropout_p(p):
@@ -2498,7 +2517,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                            f'{_described_blocks(sizes, kernel, dilation, padding)}, calculated '
                            f'shape of the array of sliding blocks as ({counts[0]}, {counts[1]}),'
                            ' but its components must be at least one.')
-    _require_floating(input, 'im2col_out')
+    _F._refuse_dtype(input, 'im2col_out_' + input.device.type, 'iu')   # floats and bools
     x, unbatched = _batched(input, 'unfold')
     if any(padding):
         x = pad(x, (padding[1], padding[1], padding[0], padding[0]))
@@ -2538,7 +2557,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f'Given output_size={described}, calculated shape of the array of '
                            f'sliding blocks as ({counts[0]}, {counts[1]}), which is too small '
                            '(non-positive)')
-    _require_floating(input, 'col2im_out')
+    _F._refuse_dtype(input, 'col2im_out_' + input.device.type, 'iu')   # floats and bools
     from ..creation import tensor, zeros
     x = input.unsqueeze(0) if input.ndim == 2 else input
     n, channels = x.shape[0], rows // per_block

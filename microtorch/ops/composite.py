@@ -18,7 +18,9 @@ from . import functional as F
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
     F.refuse_promoted_dtype('addcmul_cpu_out', 'b', input, tensor1, tensor2)
-    return F.add(input, F.mul(F.mul(tensor1, tensor2), value))
+    product = F.mul(tensor1, tensor2)
+    value = F.scalar_as(_dtype.result_type((input, product)), value)
+    return F.add(input, F.mul(product, value))
 
 
 @grad_fn_named('AddcdivBackward0')
@@ -1196,6 +1198,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     out_shape = [batch1.shape[0], batch1.shape[1], batch2.shape[2]]
     scaled = F.expand(input, out_shape)
     product = F.bmm(batch1, batch2)
+    beta, alpha = (F.scalar_as(product.dtype, v) for v in (beta, alpha))
     if alpha != 1:
         product = F.mul(product, alpha)
     if beta == 0:

@@ -1726,6 +1726,7 @@ argwhere = nonzero
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2); beta = 0 ignores input (nan and inf too)."""
     out = mm(mat1, mat2)
+    beta, alpha = (scalar_as(out.dtype, v) for v in (beta, alpha))
     if alpha != 1:
         out = mul(out, alpha)
     input = expand(input, out._data.shape)          # input broadcasts to the product's shape
@@ -1927,6 +1928,7 @@ def lerp(input, end, weight):
 def logaddexp(input, other):
     """log(exp(a) + exp(b)) without overflow: max(a, b) + log1p(exp(-|a - b|))."""
     refuse_promoted_dtype(f'logaddexp_{_device_type(input, other)}', 'iub', input, other)
+    input, other = _in_result_dtype(input, other)     # a bool operand: no bool subtraction
     top = maximum(input, other)
     out = add(top, log1p(exp(neg(abs(sub(input, other))))))
     return where(isinf(top) & eq(input, other), top, out)      # inf + inf: not nan
@@ -1936,6 +1938,22 @@ def logaddexp(input, other):
 def hypot(input, other):
     refuse_promoted_dtype(f'hypot_{_device_type(input, other)}', 'iub', input, other)
     return sqrt(add(mul(input, input), mul(other, other)))
+
+
+def scalar_as(dtype, value):
+    """A Python scalar argument (alpha, beta, value) as PyTorch reads it for a result of
+    dtype: truncated to an integer for integer results (addmm(..., alpha=2.5) scales by 2)."""
+    if dtype.np.kind in 'iu' and isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    return value
+
+
+def _in_result_dtype(*operands):
+    """The tensors among operands cast to the dtype they promote to with the numbers."""
+    tensors = [t for t in operands if isinstance(t, Tensor)]
+    dtype = _dtype.result_type(tensors, [_as_number(v) for v in operands
+                                         if not isinstance(v, Tensor)])
+    return tuple(cast(v, dtype) if isinstance(v, Tensor) else v for v in operands)
 
 
 def _require_nonempty_dim(size, dim, name):
@@ -2220,6 +2238,7 @@ def index_add(input, dim, index, source, *, alpha=1):
         if data.size and bool(((data < 0) | (data >= self_shape[dim])).any()):
             raise IndexError('index out of range in self')
     _check_index_range(index, self_shape[dim], dim)
+    alpha = scalar_as(input.dtype, alpha)
     if type(alpha) is not int or alpha != 1:
         source = mul(source, alpha) if input.is_floating_point() else \
             cast(mul(source, alpha), input.dtype)

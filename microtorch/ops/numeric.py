@@ -6,6 +6,7 @@ import math
 
 from .. import _dtype, return_types
 from .._size import wrap_dim
+from ..autograd.function import grad_fn_named
 from ..creation import ones_like, zeros
 from ..tensor import Tensor
 from . import functional as F
@@ -35,11 +36,12 @@ def sinc(input):
     return F.where(at_zero, ones_like(x), F.div(F.sin(angle), angle))
 
 
+@grad_fn_named('Logaddexp2Backward0')
 def logaddexp2(input, other):
     """log2(2^a + 2^b) without overflow: max(a, b) + log2(1 + 2^-|a - b|)."""
-    for x in (input, other):
-        if isinstance(x, Tensor):
-            F._refuse_dtype(x, _kernel_name('logaddexp2', x), 'iub')
+    tensor = input if isinstance(input, Tensor) else other
+    F.refuse_promoted_dtype(_kernel_name('logaddexp2', tensor), 'iub', input, other)
+    input, other = F._in_result_dtype(input, other)
     top = F.maximum(input, other)
     out = F.add(top, F.div(F.log1p(F.exp2(F.neg(F.abs(F.sub(input, other))))), math.log(2)))
     return F.where(F.isinf(top) & F.eq(input, other), top, out)      # inf + inf: not nan

@@ -281,6 +281,7 @@ def multi_dot(tensors):
 
 def _scaled_sum(input, product, beta, alpha):
     """beta * input + alpha * product; input ignored (nan and inf too) when beta is 0."""
+    beta, alpha = (F.scalar_as(product.dtype, v) for v in (beta, alpha))
     if alpha != 1:
         product = F.mul(product, alpha)
     if beta == 0:
