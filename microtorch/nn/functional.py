@@ -589,12 +589,18 @@ def _require_log_softmax_input(input, class_dim):
 
 def _check_class_target_shape(input, target):
     n = input.shape[0]
+    if target.ndim == 0 or target.shape[0] != n:
+        raise ValueError(f'Expected input batch_size ({n}) to match target batch_size '
+                         f'({target.shape[0] if target.ndim else 0}).')
     if input.ndim == 2:
-        if target.ndim == 0 or target.shape[0] != n:
-            raise ValueError(f'Expected input batch_size ({n}) to match target batch_size '
-                             f'({target.shape[0] if target.ndim else 0}).')
         if target.ndim != 1:
             raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
+    elif input.ndim == 4 and tuple(target.shape) != (n,) + tuple(input.shape[2:]):
+        if target.ndim != 3:              # PyTorch's nll_loss2d words the 4-D case itself
+            raise RuntimeError('only batches of spatial targets supported (3D tensors) but '
+                               f'got targets of dimension: {target.ndim}')
+        raise RuntimeError(f'size mismatch (got input: {list(input.shape)} , target: '
+                           f'{list(target.shape)}')
     elif tuple(target.shape) != (n,) + tuple(input.shape[2:]):
         raise RuntimeError(f'Expected target size {[n] + list(input.shape[2:])}, got '
                            f'{list(target.shape)}')
@@ -630,6 +636,18 @@ def _per_channel(t, ndim):
     return t.reshape((1, -1) + (1,) * (ndim - 2))
 
 
+def _check_norm_dtypes(input, kernel, *params):
+    """A normalisation's dtype rules, PyTorch's messages: floating-point input only, and on
+    the CPU its parameters and statistics in the input's dtype."""
+    _refuse_integers(input, kernel)
+    if input.device.type != 'cpu':
+        return
+    if any(p is not None and p.dtype is not input.dtype for p in params):
+        if input.dtype is _dtype.float32:
+            raise RuntimeError('mixed dtype (CPU): expect parameter to have scalar type of Float')
+        raise RuntimeError('mixed dtype (CPU): all inputs must share same datatype.')
+
+
 def _check_batch_norm(input, running_mean, running_var, weight, bias, training):
     """batch_norm's argument checks, PyTorch's messages (BatchNorm runs them before it
     counts the batch, so that a failed call changes nothing)."""
@@ -643,6 +661,7 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, training):
     if training and input.shape[0] * math.prod(input.shape[2:]) == 1:   # an empty batch passes
         raise ValueError('Expected more than 1 value per channel when training, got input '
                          f'size {input.shape!r}')
+    _check_norm_dtypes(input, 'batch_norm', running_mean, running_var, weight, bias)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -687,6 +706,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f'Given normalized_shape={list(normalized_shape)}, expected input '
                            f'with shape [*, {", ".join(map(str, normalized_shape))}], but got '
                            f'input of size{list(input.shape)}')
+    _check_norm_dtypes(input, 'LayerNormKernelImpl', weight, bias)
     dims = tuple(range(input.ndim - k, input.ndim))
     mean = input.mean(dims, keepdim=True)
     var = input.var(dims, unbiased=False, keepdim=True)
@@ -1451,6 +1471,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f'Expected {name} to be a vector of size equal to the number of '
                                f'channels in input, but got {name} of shape '
                                f'{list(param.shape)} and input of shape {list(input.shape)}')
+    _check_norm_dtypes(input, 'GroupNormKernelImpl', weight, bias)
     grouped = input.reshape(input.shape[0], num_groups,                # no -1: N may be 0
                             (channels // num_groups) * math.prod(input.shape[2:]))
     mean = grouped.mean(-1, keepdim=True)
@@ -1682,6 +1703,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError('Expected running_mean and running_var to be defined when '
                            'use_input_stats is false')
+    _check_norm_dtypes(input, 'batch_norm', running_mean, running_var, weight, bias)
     from ..creation import zeros
     folded = input.reshape((1, n * channels) + tuple(input.shape[2:]))
 
