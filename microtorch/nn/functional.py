@@ -268,6 +268,7 @@ def linear(input, weight, bias=None):
         if tuple(bias.shape) != (out_features,):
             _F.expand(bias, tuple(input.shape[:-1]) + (out_features,))   # PyTorch's error
             return _L.linear_op_for(input.ndim, False).apply(input, weight, None) + bias
+    _F._refuse_dtype(input, 'addmm_impl_cpu_', 'b')
     return _L.linear_op_for(input.ndim, bias is not None).apply(input, weight, bias)
 
 
@@ -636,16 +637,25 @@ def _per_channel(t, ndim):
     return t.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def _check_norm_dtypes(input, kernel, *params):
-    """A normalisation's dtype rules, PyTorch's messages: floating-point input only, and on
-    the CPU its parameters and statistics in the input's dtype."""
-    _refuse_integers(input, kernel)
-    if input.device.type != 'cpu':
-        return
-    if any(p is not None and p.dtype is not input.dtype for p in params):
-        if input.dtype is _dtype.float32:
+def _check_norm_dtypes(input, kernel, params, integers_first):
+    """A normalisation's dtype rules, PyTorch's messages and order: floating-point input
+    only (refused before or after the parameters, as each PyTorch kernel does), and on the
+    CPU parameters in the input's dtype. PyTorch takes a first parameter of another dtype
+    than the input for its mixed-precision path, which needs float32 parameters and a
+    reduced-precision input (none here)."""
+    if integers_first:
+        _refuse_integers(input, kernel)
+    defined = [p for p in params if p is not None]
+    on_cpu = input.device.type == 'cpu'
+    if on_cpu and defined and defined[0].dtype is not input.dtype:
+        if any(p.dtype is not _dtype.float32 for p in defined):
             raise RuntimeError('mixed dtype (CPU): expect parameter to have scalar type of Float')
         raise RuntimeError('mixed dtype (CPU): all inputs must share same datatype.')
+    _refuse_integers(input, kernel)
+    other = next((p for p in defined if p.dtype is not input.dtype), None)
+    if on_cpu and other is not None:
+        raise RuntimeError(f'expected scalar type {_type_name(input.dtype)} but found '
+                           f'{_type_name(other.dtype)}')
 
 
 def _check_batch_norm(input, running_mean, running_var, weight, bias, training):
@@ -661,7 +671,7 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, training):
     if training and input.shape[0] * math.prod(input.shape[2:]) == 1:   # an empty batch passes
         raise ValueError('Expected more than 1 value per channel when training, got input '
                          f'size {input.shape!r}')
-    _check_norm_dtypes(input, 'batch_norm', running_mean, running_var, weight, bias)
+    _check_norm_dtypes(input, 'batch_norm', (weight, bias, running_mean, running_var), True)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -706,7 +716,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f'Given normalized_shape={list(normalized_shape)}, expected input '
                            f'with shape [*, {", ".join(map(str, normalized_shape))}], but got '
                            f'input of size{list(input.shape)}')
-    _check_norm_dtypes(input, 'LayerNormKernelImpl', weight, bias)
+    _check_norm_dtypes(input, 'LayerNormKernelImpl', (weight, bias), False)
     dims = tuple(range(input.ndim - k, input.ndim))
     mean = input.mean(dims, keepdim=True)
     var = input.var(dims, unbiased=False, keepdim=True)
@@ -1320,6 +1330,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     stride = kernel if stride is None or stride == [] else _pair(stride, 'stride')
     padding, dilation = _pair(padding, 'padding'), _pair(dilation, 'dilation')
     _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode)
+    _F._refuse_dtype(x, 'max_pool2d', 'b')
     out = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices)
     if not unbatched:
         return out
@@ -1383,6 +1394,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     length = _pool_out_size(input.shape[-1], kernel, stride, padding, dilation, ceil_mode)
     if length < 1:
         raise RuntimeError(f'max_pool1d() Invalid computed output size: {length}')
+    if not return_indices:          # PyTorch's own 1-d kernel, floats only (with indices: 2-d's)
+        _refuse_integers(input, 'max_pool1d_impl')
     out = max_pool2d(input.unsqueeze(-2), (1, kernel), (1, stride), (0, padding),
                      (1, dilation), ceil_mode, return_indices)
     if return_indices:
@@ -1440,9 +1453,19 @@ def adaptive_avg_pool2d(input, output_size):
     if out_h < 0 or out_w < 0:
         raise RuntimeError('adaptive_avg_pool2d: elements of output_size must be greater than '
                            f'or equal to 0 but received {{{out_h}, {out_w}}}')
+    _refuse_adaptive_average(input, (out_h, out_w), 'adaptive_avg_pool2d')
     rows = _adaptive_average_matrix(height, out_h, input)
     cols = _adaptive_average_matrix(width, out_w, input)
     return rows @ input @ cols.t()
+
+
+def _refuse_adaptive_average(input, outs, kernel):
+    """PyTorch averages integers nowhere: an output of ones is its mean(), else its kernel."""
+    if input.is_floating_point():
+        return
+    if all(n == 1 for n in outs):
+        _F._require_floating(input, 'mean')
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{_type_name(input.dtype)}\'')
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -1471,7 +1494,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f'Expected {name} to be a vector of size equal to the number of '
                                f'channels in input, but got {name} of shape '
                                f'{list(param.shape)} and input of shape {list(input.shape)}')
-    _check_norm_dtypes(input, 'GroupNormKernelImpl', weight, bias)
+    _check_norm_dtypes(input, 'GroupNormKernelImpl', (weight, bias), False)
     grouped = input.reshape(input.shape[0], num_groups,                # no -1: N may be 0
                             (channels // num_groups) * math.prod(input.shape[2:]))
     mean = grouped.mean(-1, keepdim=True)
@@ -1530,6 +1553,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_
                       stacklevel=2)
     if reduction not in _KL_REDUCTIONS:
         raise ValueError(f'{reduction} is not a valid value for reduction')
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError('kl_div: Integral inputs not supported.')
     broadcast_shapes(target.shape, input.shape)
     if log_target:
         pointwise = target.exp() * (target - input)
@@ -1644,6 +1669,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if len(sizes) != 2:
         raise RuntimeError('adaptive_max_pool2d(): internal error: output_size.size() must be 2')
     _check_adaptive_input(input, 'adaptive_max_pool2d', 2)
+    _refuse_integers(input, 'adaptive_max_pool2d')
     height, width = input.shape[-2:]
     out_h, out_w = (height if sizes[0] is None else sizes[0],
                     width if sizes[1] is None else sizes[1])
@@ -1703,7 +1729,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError('Expected running_mean and running_var to be defined when '
                            'use_input_stats is false')
-    _check_norm_dtypes(input, 'batch_norm', running_mean, running_var, weight, bias)
+    _check_norm_dtypes(input, 'batch_norm', (weight, bias, running_mean, running_var), True)
     from ..creation import zeros
     folded = input.reshape((1, n * channels) + tuple(input.shape[2:]))
 
@@ -2026,6 +2052,11 @@ def upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=
 def bilinear(input1, input2, weight, bias=None):
     """y_k = x1 A_k x2 + b_k for weight (out, in1, in2): one matmul of x1 with the weight laid
     out (in1, out * in2), then a product with x2 summed over in2."""
+    named = [('input1', input1), ('input2', input2), ('weight', weight)] + \
+        ([('bias', bias)] if bias is not None else [])
+    if len({t.dtype for _, t in named}) > 1:
+        raise RuntimeError('All tensors must have the same dtype, got ' + ', '.join(
+            f'{name}: {_dtype.c_type_name(t.dtype)}' for name, t in named))
     if input1.ndim != input2.ndim:
         raise RuntimeError(f'bilinear(): input dimensions do not match: got {input1.ndim} and '
                            f'{input2.ndim}')
@@ -3030,6 +3061,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                       'be either a single int, or a tuple of three ints')
     x, unbatched = _check_pool3d(input, 'max_pool3d', kernel, stride, padding, dilation)
     _pool_shape_check(x, kernel, stride, padding, dilation, ceil_mode)
+    _F._refuse_dtype(x, 'max_pool3d', 'b')
     out = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices)
     if not unbatched:
         return out
@@ -3078,7 +3110,7 @@ def adaptive_avg_pool3d(input, output_size):
     if min(outs) < 0:
         raise RuntimeError('adaptive_avg_pool3d: elements of output_size must be greater than '
                            'or equal to 0 but received {{{}, {},{}}}'.format(*outs))
-    _refuse_integers(input, f'adaptive_avg_pool3d_{input.device.type}')
+    _refuse_adaptive_average(input, outs, f'adaptive_avg_pool3d_{input.device.type}')
     out = input
     for k, (n, out_n) in enumerate(zip(input.shape[-3:], outs)):
         dim = input.ndim - 3 + k
@@ -3098,6 +3130,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     if len(sizes) != 3:
         raise RuntimeError('adaptive_max_pool3d(): internal error: output_size.size() must be 3')
     _check_adaptive_input(input, 'adaptive_max_pool3d', 3)
+    _refuse_integers(input, f'adaptive_max_pool3d_{input.device.type}')
     if min(outs) < 0:
         raise RuntimeError(f'Trying to create tensor with negative dimension {min(outs)}: '
                            f'{list(input.shape[:-3]) + outs}')

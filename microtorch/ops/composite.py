@@ -359,8 +359,11 @@ def _einsum_pair(sub_a, a, sub_b, b, keep):
     a = F.expand(a, batch_shape + left_shape + contracted_shape)
     b = F.expand(b, batch_shape + contracted_shape + right_shape)
     batch_size, size = math.prod(batch_shape), math.prod(contracted_shape)
-    out = F.bmm(F.reshape(a, (batch_size, math.prod(left_shape), size)),
-                F.reshape(b, (batch_size, size, math.prod(right_shape))))
+    rows, cols = math.prod(left_shape), math.prod(right_shape)
+    if not contracted:              # an outer product, by mul as PyTorch (it promotes dtypes)
+        out = F.mul(F.reshape(a, (batch_size, rows, 1)), F.reshape(b, (batch_size, 1, cols)))
+    else:
+        out = F.bmm(F.reshape(a, (batch_size, rows, size)), F.reshape(b, (batch_size, size, cols)))
     return batch + left + right, F.reshape(out, batch_shape + left_shape + right_shape)
 
 
@@ -911,6 +914,7 @@ def linalg_cross(input, other, *, dim=-1):
         if size_a != 3 or size_b != 3:
             raise RuntimeError(f'linalg.cross: inputs dimension {dim} must have length 3. Got '
                                f'{size_a} and {size_b}')
+    F._refuse_dtype(input, 'cross', 'b')
     if input.dtype is not other.dtype:
         raise RuntimeError(f'expected scalar type {F.type_name(input.dtype)} but found '
                            f'{F.type_name(other.dtype)}')
@@ -969,6 +973,11 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoidal rule along dim: with sample points x (1-D or y's shape) or a spacing
     dx (1 by default)."""
     dim = wrap_dim(dim, y.ndim)
+    if x is None and y.dtype is _dtype.bool_:
+        raise RuntimeError('trapezoid: received a bool input for `y`, but bool is not supported')
+    if x is not None and _dtype.bool_ in (x.dtype, y.dtype):
+        raise RuntimeError('trapezoid: received a bool input for `x` or `y`, but bool is not '
+                           'supported')
     y = F._floating(y)
     n = y.shape[dim]
     if x is None:
@@ -1197,6 +1206,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
                            f'{expected} but got: {list(batch2.shape[:2])}.')
     out_shape = [batch1.shape[0], batch1.shape[1], batch2.shape[2]]
     scaled = F.expand(input, out_shape)
+    F._refuse_dtype(batch1, 'baddbmm', 'b')
     product = F.bmm(batch1, batch2)
     beta, alpha = (F.scalar_as(product.dtype, v) for v in (beta, alpha))
     if alpha != 1:

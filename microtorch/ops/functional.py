@@ -989,8 +989,8 @@ def matmul(input, other):
                            f'{input.ndim}D and {other.ndim}D')
     check_same_device(input, other)
     if input.dtype is other.dtype is _dtype.bool_:     # PyTorch names the kernel it took
-        kernel = ('dot' if input.ndim == other.ndim == 1 else 'bmm' if input.ndim > 2 or
-                  other.ndim > 2 else 'addmv_impl_cpu' if other.ndim == 1 else 'addmm_impl_cpu_')
+        kernel = ('dot' if input.ndim == other.ndim == 1 else 'bmm' if other.ndim > 2 else
+                  'addmv_impl_cpu' if other.ndim == 1 else 'addmm_impl_cpu_')   # 3-D @ 2-D: mm
         _refuse_dtype(input, kernel, 'b')
     if input.dtype is not other.dtype:       # PyTorch's wording names the path it takes
         if input.ndim == 1 and other.ndim == 1:
@@ -1048,6 +1048,7 @@ def bmm(input, mat2):
     if input.dtype is not mat2.dtype:
         raise RuntimeError(f'expected scalar type {type_name(input.dtype)} but found '
                            f'{type_name(mat2.dtype)}')
+    _refuse_dtype(input, 'bmm', 'b')
     return L.Bmm.apply(input, mat2)
 
 
@@ -1872,6 +1873,8 @@ def meshgrid(*tensors, indexing=None):
         warnings.warn('microtorch.meshgrid: in an upcoming release, it will be required to pass '
                       'the indexing argument.', UserWarning, stacklevel=2)
         indexing = 'ij'
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError('meshgrid expects all tensors to have the same dtype')
     if indexing not in ('ij', 'xy'):
         raise RuntimeError('microtorch.meshgrid: indexing must be one of "xy" or "ij", but '
                            f'received: {indexing}')
@@ -1911,6 +1914,9 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def lerp(input, end, weight):
     """input + weight * (end - input), computed from the nearer end as PyTorch does (exact at
     weight 0 and 1)."""
+    if isinstance(end, Tensor) and end.dtype is not input.dtype:
+        raise RuntimeError(f'expected dtype {_dtype.c_type_name(input.dtype)} for `end` but got '
+                           f'dtype {_dtype.c_type_name(end.dtype)}')
     refuse_promoted_dtype('lerp_kernel_tensor' if isinstance(weight, Tensor)
                           else 'lerp_kernel_scalar', 'iub', input, end)
     broadcast_shapes(input.shape, end.shape)           # named in PyTorch's order
