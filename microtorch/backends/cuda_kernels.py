@@ -237,9 +237,10 @@ OP_KERNELS = {
                    ('gather_backward', 'index_backward')),
     'avg_pool1d': (('copy', 'sum_forward', 'div_forward'),
                    ('div_forward', 'index_backward')),
-    # averaging matrices (built on the host) applied by two matmuls
-    **{op: (('cuBLAS',), ('cuBLAS', 'sum_forward')) for op in ('adaptive_avg_pool2d',
-                                                               'adaptive_avg_pool1d')},
+    # each dim's windows gathered (index tables built on the host), masked, summed, divided
+    **{op: (('copy', 'where_forward', 'sum_forward', 'div_forward'),
+            ('div_forward', 'where_forward', 'index_backward'))
+       for op in ('adaptive_avg_pool2d', 'adaptive_avg_pool1d', 'adaptive_avg_pool3d')},
     'group_norm': (('sum_forward', 'var_forward', 'sub_forward', 'add_forward', 'rsqrt_forward',
                     'mul_forward'),
                    ('rsqrt_backward', 'sum_forward', 'sub_forward', 'mul_forward',
@@ -300,8 +301,10 @@ OP_KERNELS = {
     # zeros padded between and around the input (copies), then conv2d's windows and matmul
     **{op: (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward'))
        for op in ('conv_transpose2d', 'conv_transpose1d')},
-    'interpolate': (('copy', 'sub_forward', 'mul_forward', 'add_forward', 'cuBLAS'),
-                    ('index_backward', 'mul_forward', 'neg_forward', 'sum_forward', 'cuBLAS')),
+    'interpolate': (('copy', 'sub_forward', 'mul_forward', 'add_forward', 'where_forward',
+                     'sum_forward', 'div_forward'),
+                    ('index_backward', 'mul_forward', 'neg_forward', 'sum_forward',
+                     'where_forward', 'div_forward')),
     'bilinear': (('copy', 'cuBLAS', 'mul_forward', 'sum_forward', 'add_forward'),
                  ('cuBLAS', 'mul_forward', 'sum_forward')),
     'scaled_dot_product_attention': (('cuBLAS', 'mul_forward', 'where_forward', 'add_forward',
@@ -494,7 +497,6 @@ OP_KERNELS = {
     'max_pool3d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
                    ('gather_backward', 'index_backward')),
     'avg_pool3d': (('copy', 'sum_forward', 'div_forward'), ('div_forward', 'index_backward')),
-    'adaptive_avg_pool3d': (('view', 'copy', 'cuBLAS'), ('cuBLAS', 'sum_forward', 'view')),
     'adaptive_max_pool3d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
                             ('gather_backward', 'index_backward')),
     # The factorisations: cuSOLVER (potrf, geqrf/orgqr, syevj, gesvdj/gesvd) and cuBLAS's trsm

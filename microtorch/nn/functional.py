@@ -1420,16 +1420,26 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 # ---- adaptive pooling, group norm, similarities and kl_div: composites -----------------------
 
-def _adaptive_average_matrix(size, out_size, like):
-    """(out_size, size): row i averages input positions floor(i * size / out_size) up to
-    ceil((i + 1) * size / out_size), PyTorch's windows (they may overlap)."""
-    import numpy as np
+def _adaptive_mean(x, dim, out_size):
+    """The means of PyTorch's adaptive windows along dim (positions floor(i * n / out) up to
+    ceil((i + 1) * n / out); they may overlap): each window gathered, its padding masked out
+    by where (a product by 0 would turn an inf elsewhere in the row into nan), summed, and
+    divided by its length."""
     from ..creation import tensor
-    matrix = np.zeros((out_size, size))
-    for i in range(out_size):
-        start, end = (i * size) // out_size, -((-(i + 1) * size) // out_size)
-        matrix[i, start:end] = 1.0 / (end - start)
-    return tensor(matrix, dtype=like.dtype, device=like.device)
+    size = x.shape[dim]
+    starts = [(i * size) // out_size for i in range(out_size)]
+    ends = [-((-(i + 1) * size) // out_size) for i in range(out_size)]
+    widest = max((e - s for s, e in zip(starts, ends)), default=1)
+    table = np.array([[min(s + k, e - 1) for k in range(widest)] for s, e in zip(starts, ends)],
+                     dtype=np.int64).reshape(out_size, widest)
+    inside = np.arange(widest) < (np.array(ends) - np.array(starts))[:, None]
+    trailing = (1,) * (x.ndim - 1 - dim)
+    picked = x.index_select(dim, tensor(table.reshape(-1), device=x.device))
+    picked = picked.reshape(tuple(x.shape[:dim]) + (out_size, widest) + tuple(x.shape[dim + 1:]))
+    mask = tensor(inside.reshape((out_size, widest) + trailing), device=x.device)
+    lengths = tensor((np.array(ends) - np.array(starts)).reshape((out_size,) + trailing),
+                     dtype=x.dtype, device=x.device)
+    return picked.where(mask, 0.0).sum(dim + 1) / lengths
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -1454,9 +1464,7 @@ def adaptive_avg_pool2d(input, output_size):
         raise RuntimeError('adaptive_avg_pool2d: elements of output_size must be greater than '
                            f'or equal to 0 but received {{{out_h}, {out_w}}}')
     _refuse_adaptive_average(input, (out_h, out_w), 'adaptive_avg_pool2d')
-    rows = _adaptive_average_matrix(height, out_h, input)
-    cols = _adaptive_average_matrix(width, out_w, input)
-    return rows @ input @ cols.t()
+    return _adaptive_mean(_adaptive_mean(input, input.ndim - 2, out_h), input.ndim - 1, out_w)
 
 
 def _refuse_adaptive_average(input, outs, kernel):
@@ -2021,8 +2029,7 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
             out = out.index_select(dim, tensor(where, device=input.device))
             continue
         if mode == 'area':                        # the sizes alone set the windows
-            matrix = _adaptive_average_matrix(n, out_n, input)
-            out = (out.movedim(dim, -1) @ matrix.t()).movedim(-1, dim)
+            out = _adaptive_mean(out, dim, out_n)
             continue
         shape = (out_n,) + (1,) * (input.ndim - 1 - dim)
 
@@ -3112,10 +3119,9 @@ def adaptive_avg_pool3d(input, output_size):
                            'or equal to 0 but received {{{}, {},{}}}'.format(*outs))
     _refuse_adaptive_average(input, outs, f'adaptive_avg_pool3d_{input.device.type}')
     out = input
-    for k, (n, out_n) in enumerate(zip(input.shape[-3:], outs)):
+    for k, out_n in enumerate(outs):
         dim = input.ndim - 3 + k
-        matrix = _adaptive_average_matrix(n, out_n, input)
-        out = (out.movedim(dim, -1) @ matrix.t()).movedim(-1, dim)
+        out = _adaptive_mean(out, dim, out_n)
     return out
 
 
