@@ -1442,6 +1442,8 @@ def _adaptive_mean(x, dim, out_size):
     return picked.where(mask, 0.0).sum(dim + 1) / lengths
 
 
+@grad_fn_named(lambda input, output_size: 'MeanBackward1' if _all_ones(output_size)
+                else 'AdaptiveAvgPool2DBackward0')
 def adaptive_avg_pool2d(input, output_size):
     """The mean over PyTorch's adaptive windows: rows and columns each averaged by a fixed
     (out, in) matrix, out = A_h @ x @ A_w^T (two matmuls); None keeps that size."""
@@ -1465,6 +1467,12 @@ def adaptive_avg_pool2d(input, output_size):
                            f'or equal to 0 but received {{{out_h}, {out_w}}}')
     _refuse_adaptive_average(input, (out_h, out_w), 'adaptive_avg_pool2d')
     return _adaptive_mean(_adaptive_mean(input, input.ndim - 2, out_h), input.ndim - 1, out_w)
+
+
+def _all_ones(output_size):
+    """An adaptive average to one value per channel: PyTorch takes a mean() there."""
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
+    return all(n == 1 for n in sizes)
 
 
 def _refuse_adaptive_average(input, outs, kernel):
@@ -3104,6 +3112,8 @@ def _adaptive_sizes(input, output_size, dims):
                                                          sizes)]
 
 
+@grad_fn_named(lambda input, output_size: 'MeanBackward1' if _all_ones(output_size)
+                else 'AdaptiveAvgPool3DBackward0')
 def adaptive_avg_pool3d(input, output_size):
     """The mean over PyTorch's adaptive windows of the last three dims: one averaging matrix
     applied along each dim (three matmuls); None keeps that size."""
