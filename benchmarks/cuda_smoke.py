@@ -315,7 +315,7 @@ def binary_cases():
            (np.bool_,), 'div': FLOATS, 'pow': FLOATS + INTS,
            'maximum': FLOATS + INTS + (np.bool_,), 'minimum': FLOATS + INTS + (np.bool_,),
            **{op: FLOATS + INTS for op in ('floor_divide', 'trunc_divide', 'remainder',
-                                           'fmod')}, 'atan2': FLOATS}
+                                           'fmod')}, 'atan2': FLOATS, 'hypot': FLOATS}
     for op, dtypes in ops.items():
         fn = op + '_forward'
         for dt in dtypes:

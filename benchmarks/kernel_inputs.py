@@ -19,7 +19,7 @@ PRIMITIVES = (
     + [f'{op}_forward' for op in ('sign', 'floor', 'ceil', 'trunc', 'round')]
     + [f'{op}_forward' for op in ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
                                   'where', 'floor_divide', 'trunc_divide', 'remainder', 'fmod',
-                                  'atan2')]
+                                  'atan2', 'hypot')]
     + ['maximum_backward', 'minimum_backward']
     + [f'{op}_forward' for op in ('sum', 'prod', 'max', 'min', 'var', 'logsumexp')]
     + ['cumsum_forward', 'cumsum_backward']
@@ -39,7 +39,7 @@ PRIMITIVES = (
        for way in ('forward', 'backward')])
 
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
-           'trunc_divide', 'remainder', 'fmod', 'atan2')
+           'trunc_divide', 'remainder', 'fmod', 'atan2', 'hypot')
 _DIVISIONS = ('div', 'floor_divide', 'trunc_divide', 'remainder', 'fmod')
 _REDUCTIONS = ('sum', 'prod', 'max', 'min', 'var', 'logsumexp', 'cumsum')
 

@@ -631,6 +631,7 @@ def fmod_forward(a, b):
 
 
 atan2_forward = np.arctan2
+hypot_forward = np.hypot
 
 
 def where_forward(cond, a, b):

@@ -776,6 +776,10 @@ def atan2_forward(a, b):
     return _binary('atan2_forward', a, b)
 
 
+def hypot_forward(a, b):
+    return _binary('hypot_forward', a, b)
+
+
 def maximum_forward(a, b):
     return _binary('maximum_forward', a, b)
 

@@ -150,6 +150,9 @@ template <typename T> struct RemainderOp {
 template <typename T> struct Atan2Op {
     __device__ T operator()(T a, T b) const { return atan2_(a, b); }
 };
+template <typename T> struct HypotOp {
+    __device__ T operator()(T a, T b) const { return hypot_(a, b); }
+};
 template <typename T> struct FmodOp {
     __device__ T operator()(T a, T b) const { return fmod_(a, b); }
 };
@@ -197,6 +200,9 @@ template <typename T> __global__ void remainder_forward(MT_BINARY_ARGS) {
 }
 template <typename T> __global__ void atan2_forward(MT_BINARY_ARGS) {
     mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::Atan2Op<T>());
+}
+template <typename T> __global__ void hypot_forward(MT_BINARY_ARGS) {
+    mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::HypotOp<T>());
 }
 template <typename T> __global__ void fmod_forward(MT_BINARY_ARGS) {
     mt::binary_map(a, b, out, n, sa, sb, ka, kb, meta, mt::FmodOp<T>());

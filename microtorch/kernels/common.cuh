@@ -85,6 +85,9 @@ MT_MATH_PAIR(cyl_bessel_i1)
 #undef MT_MATH_PAIR
 __device__ __forceinline__ float atan2_(float y, float x) { return atan2f(y, x); }
 __device__ __forceinline__ double atan2_(double y, double x) { return atan2(y, x); }
+// sqrt(x^2 + y^2) scaled so that neither square overflows; inf if either is inf (even nan)
+__device__ __forceinline__ float hypot_(float x, float y) { return hypotf(x, y); }
+__device__ __forceinline__ double hypot_(double x, double y) { return hypot(x, y); }
 __device__ __forceinline__ float copysign_(float x, float y) { return copysignf(x, y); }
 __device__ __forceinline__ double copysign_(double x, double y) { return copysign(x, y); }
 __device__ __forceinline__ float fabs_(float x) { return fabsf(x); }

@@ -139,6 +139,22 @@ class Atan2(Function):
         return (scale * b if need_a else None), (-scale * a if need_b else None)
 
 
+class Hypot(Function):
+    """hypot(a, b) = sqrt(a^2 + b^2) without overflow: d/da = a / r, d/db = b / r."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.hypot_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        r = Hypot.apply(a, b)
+        return (gy * a / r if need_a else None), (gy * b / r if need_b else None)
+
+
 class DivFloor(Function):
     """div(a, b, rounding_mode='floor'); DivTrunc: 'trunc'. Piecewise constant, so their
     gradients are zero (PyTorch's DivBackward2)."""

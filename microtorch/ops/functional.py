@@ -1943,7 +1943,7 @@ def logaddexp(input, other):
 @grad_fn_named('HypotBackward0')
 def hypot(input, other):
     refuse_promoted_dtype(f'hypot_{_device_type(input, other)}', 'iub', input, other)
-    return sqrt(add(mul(input, input), mul(other, other)))
+    return _binary(B.Hypot, input, other)
 
 
 def scalar_as(dtype, value):
