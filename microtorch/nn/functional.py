@@ -2899,8 +2899,8 @@ def _padded(coords, size, padding_mode, align_corners):
     if padding_mode == 'reflection':
         coords = (_reflect(coords, 0, 2 * (size - 1)) if align_corners
                   else _reflect(coords, -1, 2 * size - 1))
-    if padding_mode in ('border', 'reflection'):
-        coords = coords.clamp(0, size - 1)
+    if padding_mode in ('border', 'reflection'):     # fmin/fmax as PyTorch's: nan goes to 0
+        coords = coords.clamp(0, size - 1).masked_fill(coords.isnan(), 0.0)
     return coords
 
 
@@ -2918,7 +2918,7 @@ def _taps(flat, positions, sizes):
     for position, size in zip(positions, sizes):
         ok = (position >= 0).logical_and(position < size)
         inside = ok if inside is None else inside.logical_and(ok)
-        safe = position.clamp(0, size - 1)
+        safe = position.where(ok, 0)              # nan or inf: no index to cast, read 0
         index = safe if index is None else index * size + safe
     n, channels = flat.shape[:2]
     out_shape = tuple(index.shape[1:])
@@ -2990,7 +2990,7 @@ def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corner
     if mode == 'nearest':
         nearest = [c.round() for c in coords]
         # grid gets PyTorch's zero gradient (rounding's), through an exact zero added
-        zero = sum(r - r.detach() for r in nearest).unsqueeze(1)
+        zero = sum((r - r.detach()).masked_fill(~r.isfinite(), 0.0) for r in nearest).unsqueeze(1)
         return _taps(flat, nearest, sizes) + zero
     lows = [c.floor() for c in coords]
     fractions = [c - low for c, low in zip(coords, lows)]
