@@ -2051,9 +2051,8 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
             out = terms[0] + terms[1] + terms[2] + terms[3]
             continue
         low, high, weight = _linear_sources(n, out_n, factor, align_corners, np_dtype)
-        first = along(low)
-        out = first + (along(high) - first) * tensor(weight.reshape(shape), dtype=input.dtype,
-                                                     device=input.device)
+        # the weighted sum, as PyTorch: low + t * (high - low) turns an inf at low into nan
+        out = along(low, 1 - weight) + along(high, weight)
     return out
 
 
