@@ -1056,7 +1056,8 @@ for _name, _exc, _message, _call in (
          "Use microtorch.iinfo to handle 'microtorch.finfo'",
          lambda lib, x, i: lib.finfo(lib.int64)),
         ('iinfo-float', TypeError, "microtorch.iinfo() requires an integer input type. Use "
-         "microtorch.finfo to handle 'microtorch.iinfo'", lambda lib, x, i: lib.iinfo(lib.float32)),
+         "microtorch.finfo to handle 'microtorch.iinfo'",
+         lambda lib, x, i: lib.iinfo(lib.float32)),
 ):
     @case(_name, _exc, _message)
     def _(lib, _call=_call):
@@ -2149,6 +2150,112 @@ for _name, _exc, _message, _call in (
     def _(lib, _call=_call):
         x, i, m = lib.tensor([0.5, 2.0]), lib.tensor([1, 2]), lib.tensor([True, False])
         return lambda: _call(lib, x, i, m), [x, i, m]
+
+
+# Integer, bool and mixed-dtype inputs (found by tests/test_odd_inputs.py): x = ones(1, 4, 5, 5)
+# floats, i = [[1, 2], [3, 4]] int64, b = [[True, False], [False, True]].
+for _name, _exc, _message, _call in (
+        ('conv-groups-more-than-weight', RuntimeError, 'Given groups=2, expected weight to be at '
+         'least 2 at dimension 0, but got weight of size [1, 2, 3, 3] instead',
+         lambda lib, x, i, b: lib.nn.functional.conv2d(x, lib.ones(1, 2, 3, 3), groups=2)),
+        ('conv-groups-not-dividing', RuntimeError, 'Given groups=2, expected weight to be '
+         'divisible by 2 at dimension 0, but got weight of size [[3, 2, 3, 3]] instead',
+         lambda lib, x, i, b: lib.nn.functional.conv2d(x, lib.ones(3, 2, 3, 3), groups=2)),
+        ('conv-transpose-groups-more-than-weight', RuntimeError, 'Given groups=2, expected '
+         'weight to be at least 2 at dimension 0, but got weight of size [1, 2, 3, 3] instead',
+         lambda lib, x, i, b: lib.nn.functional.conv_transpose2d(x[:, :1], lib.ones(1, 2, 3, 3),
+                                                                 groups=2)),
+        ('conv-groups-zero', RuntimeError, 'non-positive groups is not supported',
+         lambda lib, x, i, b: lib.nn.functional.conv2d(x, lib.ones(2, 4, 3, 3), groups=0)),
+        ('median-empty-dim', IndexError, 'median(): Expected reduction dim 0 to have non-zero '
+         'size.', lambda lib, x, i, b: x[:0, 0, 0].median(0)),
+        ('kthvalue-empty-dim', IndexError, 'kthvalue(): Expected reduction dim 0 to have '
+         'non-zero size.', lambda lib, x, i, b: x[:0, 0, 0].kthvalue(1, 0)),
+        ('dropout-int', RuntimeError, "result type Float can't be cast to the desired output "
+         'type Long', lambda lib, x, i, b: lib.nn.functional.dropout(i, 0.5)),
+        ('dropout2d-bool', RuntimeError, "result type Float can't be cast to the desired "
+         'output type Bool', lambda lib, x, i, b: lib.nn.functional.dropout2d(b, 0.5)),
+        ('avg_pool2d-int32', NotImplementedError, '"avg_pool2d" not implemented for \'Int\'',
+         lambda lib, x, i, b: lib.nn.functional.avg_pool2d(i.int().unsqueeze(0), 2)),
+        ('avg_pool3d-bool', NotImplementedError, '"avg_pool3d_out_frame" not implemented for '
+         "'Bool'", lambda lib, x, i, b: lib.nn.functional.avg_pool3d(b.reshape(1, 1, 2, 2), 1)),
+        ('max_pool1d-int', NotImplementedError, '"max_pool1d_impl" not implemented for '
+         "'Long'", lambda lib, x, i, b: lib.nn.functional.max_pool1d(i, 2)),
+        ('max_pool2d-bool', NotImplementedError, '"max_pool2d" not implemented for \'Bool\'',
+         lambda lib, x, i, b: lib.nn.functional.max_pool2d(b.unsqueeze(0), 2)),
+        ('max_pool3d-bool', NotImplementedError, '"max_pool3d" not implemented for \'Bool\'',
+         lambda lib, x, i, b: lib.nn.functional.max_pool3d(b.reshape(1, 1, 2, 2), 1)),
+        ('adaptive_max_pool2d-int', NotImplementedError, '"adaptive_max_pool2d" not '
+         "implemented for 'Long'",
+         lambda lib, x, i, b: lib.nn.functional.adaptive_max_pool2d(i.unsqueeze(0), 1)),
+        ('adaptive_max_pool3d-int', NotImplementedError, '"adaptive_max_pool3d_cpu" not '
+         "implemented for 'Long'",
+         lambda lib, x, i, b: lib.nn.functional.adaptive_max_pool3d(i.reshape(1, 1, 2, 2), 1)),
+        ('adaptive_avg_pool2d-int', NotImplementedError, '"adaptive_avg_pool2d" not implemented'
+         " for 'Long'", lambda lib, x, i, b: lib.nn.functional.adaptive_avg_pool2d(
+             i.unsqueeze(0), 2)),
+        ('adaptive_avg_pool2d-int-to-one', RuntimeError, 'mean(): could not infer output dtype. '
+         'Input dtype must be either a floating point or complex dtype. Got: Long',
+         lambda lib, x, i, b: lib.nn.functional.adaptive_avg_pool2d(i.unsqueeze(0), 1)),
+        ('layer_norm-int', NotImplementedError, '"LayerNormKernelImpl" not implemented for '
+         "'Long'", lambda lib, x, i, b: lib.nn.functional.layer_norm(i, (2,))),
+        ('group_norm-int', NotImplementedError, '"GroupNormKernelImpl" not implemented for '
+         "'Long'", lambda lib, x, i, b: lib.nn.functional.group_norm(i, 1)),
+        ('batch_norm-int', NotImplementedError, '"batch_norm" not implemented for \'Long\'',
+         lambda lib, x, i, b: lib.nn.functional.batch_norm(i, None, None, training=True)),
+        ('instance_norm-int', NotImplementedError, '"batch_norm" not implemented for \'Long\'',
+         lambda lib, x, i, b: lib.nn.functional.instance_norm(i.unsqueeze(0))),
+        ('layer_norm-double-weight', RuntimeError, 'mixed dtype (CPU): expect parameter to have '
+         'scalar type of Float', lambda lib, x, i, b: lib.nn.functional.layer_norm(
+             x, (5,), lib.ones(5, dtype=lib.float64))),
+        ('batch_norm-float-stats-double-input', RuntimeError, 'mixed dtype (CPU): all inputs '
+         'must share same datatype.', lambda lib, x, i, b: lib.nn.functional.batch_norm(
+             x.double(), lib.zeros(4), lib.ones(4), training=True)),
+        ('layer_norm-double-bias', RuntimeError, 'expected scalar type Float but found Double',
+         lambda lib, x, i, b: lib.nn.functional.layer_norm(x, (5,), lib.ones(5),
+                                                           lib.zeros(5, dtype=lib.float64))),
+        ('nll_loss2d-target-shape', RuntimeError, 'size mismatch (got input: [1, 4, 5, 5] , '
+         'target: [1, 5, 4]', lambda lib, x, i, b: lib.nn.functional.nll_loss(
+             x, lib.zeros(1, 5, 4, dtype=lib.int64))),
+        ('nll_loss2d-target-dims', RuntimeError, 'only batches of spatial targets supported (3D '
+         'tensors) but got targets of dimension: 2', lambda lib, x, i, b:
+         lib.nn.functional.nll_loss(x, lib.zeros(1, 5, dtype=lib.int64))),
+        ('cross_entropy-spatial-batch', ValueError, 'Expected input batch_size (1) to match '
+         'target batch_size (2).', lambda lib, x, i, b: lib.nn.functional.cross_entropy(
+             x[:, :, 0], lib.zeros(2, 5, dtype=lib.int64))),
+        ('matmul-bool', NotImplementedError, '"addmm_impl_cpu_" not implemented for \'Bool\'',
+         lambda lib, x, i, b: b @ b),
+        ('linear-bool', NotImplementedError, '"addmm_impl_cpu_" not implemented for \'Bool\'',
+         lambda lib, x, i, b: lib.nn.functional.linear(b, b)),
+        ('bmm-bool', NotImplementedError, '"bmm" not implemented for \'Bool\'',
+         lambda lib, x, i, b: b.unsqueeze(0).bmm(b.unsqueeze(0))),
+        ('baddbmm-bool', NotImplementedError, '"baddbmm" not implemented for \'Bool\'',
+         lambda lib, x, i, b: b.unsqueeze(0).baddbmm(b.unsqueeze(0), b.unsqueeze(0))),
+        ('addbmm-bool', NotImplementedError, '"addmm_impl_cpu_" not implemented for \'Bool\'',
+         lambda lib, x, i, b: b.addbmm(b.unsqueeze(0), b.unsqueeze(0))),
+        ('kl_div-int', RuntimeError, 'kl_div: Integral inputs not supported.',
+         lambda lib, x, i, b: lib.nn.functional.kl_div(i, x[0, 0, :2, :2], reduction='sum')),
+        ('trapezoid-bool', RuntimeError, 'trapezoid: received a bool input for `y`, but bool '
+         'is not supported', lambda lib, x, i, b: lib.trapezoid(b)),
+        ('trapezoid-bool-x', RuntimeError, 'trapezoid: received a bool input for `x` or `y`, '
+         'but bool is not supported', lambda lib, x, i, b: lib.trapezoid(x[0, 0, 0, :2], b[0])),
+        ('meshgrid-dtypes', RuntimeError, 'meshgrid expects all tensors to have the same dtype',
+         lambda lib, x, i, b: lib.meshgrid(x[0, 0, 0], i[0], indexing='ij')),
+        ('cartesian_prod-dtypes', RuntimeError, 'meshgrid expects all tensors to have the same '
+         'dtype', lambda lib, x, i, b: lib.cartesian_prod(x[0, 0, 0], i[0])),
+        ('lerp-end-dtype', RuntimeError, 'expected dtype double for `end` but got dtype float',
+         lambda lib, x, i, b: lib.lerp(x.double(), x, 0.5)),
+        ('bilinear-dtypes', RuntimeError, 'All tensors must have the same dtype, got input1: '
+         'float, input2: double, weight: float', lambda lib, x, i, b: lib.nn.functional.bilinear(
+             x[0, 0, :2, :3], x[0, 0, :2, :4].double(), lib.ones(5, 3, 4))),
+        ('cross-bool', NotImplementedError, '"cross" not implemented for \'Bool\'',
+         lambda lib, x, i, b: lib.linalg.cross(b[0].repeat(2)[:3], b[1].repeat(2)[:3])),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.ones(1, 4, 5, 5)
+        i, b = lib.tensor([[1, 2], [3, 4]]), lib.tensor([[True, False], [False, True]])
+        return lambda: _call(lib, x, i, b), [x, i, b]
 
 
 # ---- the tests ------------------------------------------------------------------------------
