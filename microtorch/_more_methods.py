@@ -201,8 +201,13 @@ def _is_nonzero(self):
     return is_nonzero(self)
 
 
+def _is_same_size(self, other):
+    from ._top_level import is_same_size
+    return is_same_size(self, other)
+
+
 Tensor.is_nonzero = _is_nonzero
-Tensor.is_same_size = lambda self, other: tuple(self.shape) == tuple(other.shape)
+Tensor.is_same_size = _is_same_size
 Tensor.is_signed = lambda self: self.dtype.is_signed
 Tensor.get_device = _get_device
 Tensor.output_nr = property(lambda self: self._output_nr)

@@ -148,15 +148,23 @@ Tensor.mT = _matrix_transposed
 
 
 def _view_as(self, other):
+    F._require_tensor(other, 'view_as', 'other')
     return self.view(other.shape)
 
 
 def _reshape_as(self, other):
+    F._require_tensor(other, 'reshape_as', 'other')
     return self.reshape(other.shape)
 
 
 def _expand_as(self, other):
+    F._require_tensor(other, 'expand_as', 'other')
     return self.expand(other.shape)
+
+
+def _type_as(self, other):
+    F._require_tensor(other, 'type_as', 'other')
+    return F.cast(self, other.dtype)
 
 
 Tensor.view_as, Tensor.reshape_as, Tensor.expand_as = _view_as, _reshape_as, _expand_as
@@ -193,7 +201,7 @@ Tensor.double = lambda self: F.cast(self, _dtype.float64)
 Tensor.long = lambda self: F.cast(self, _dtype.int64)
 Tensor.int = lambda self: F.cast(self, _dtype.int32)
 Tensor.bool = lambda self: F.cast(self, _dtype.bool_)
-Tensor.type_as = lambda self, other: F.cast(self, other.dtype)
+Tensor.type_as = _type_as
 Tensor.cpu = lambda self: _to(self, device='cpu')
 Tensor.cuda = lambda self, device=None: _to(
     self, device='cuda' if device is None else (f'cuda:{device}' if isinstance(device, int)

@@ -31,6 +31,7 @@ def is_nonzero(input):
 
 
 def is_same_size(input, other):
+    F._require_tensor(other, 'is_same_size', 'other')
     return tuple(input.shape) == tuple(other.shape)
 
 

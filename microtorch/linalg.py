@@ -363,6 +363,7 @@ def cholesky_solve(B, L, upper=False):
     """X with A X = B, given A's Cholesky factor L (A = L L^T; upper: A = U^T U). The
     gradient is PyTorch's, of (L L^T)^-1 B for every entry of L."""
     from .ops.linalg import CholeskySolve
+    _F._require_tensor(L, 'cholesky_solve', 'input2')
     for label, t in (('b', B), ('u', L)):
         if t.ndim < 2:
             raise RuntimeError(f'{label} should have at least 2 dimensions, but has {t.ndim} '

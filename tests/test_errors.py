@@ -1093,6 +1093,22 @@ def _(lib):
     ('index_put', 'values', lambda lib, i: lib.index_put(i, (i - 1,), 1)),
     ('put', 'source', lambda lib, i: i.put(i - 1, 3)),
     ('put', 'index', lambda lib, i: lib.put(i, 0, i)),
+    ('cholesky_solve', 'input2', lambda lib, i: i.float().cholesky_solve(2)),
+    ('cross', 'other', lambda lib, i: i.cross(2, dim=0)),
+    ('dist', 'other', lambda lib, i: i.float().dist(2)),
+    ('equal', 'other', lambda lib, i: lib.equal(i, 2)),
+    ('expand_as', 'other', lambda lib, i: i.expand_as(2)),
+    ('reshape_as', 'other', lambda lib, i: i.reshape_as(2)),
+    ('view_as', 'other', lambda lib, i: i.view_as(2)),
+    ('type_as', 'other', lambda lib, i: i.type_as(2.0)),
+    ('is_same_size', 'other', lambda lib, i: i.is_same_size(2)),
+    ('fmax', 'other', lambda lib, i: lib.fmax(i, 2)),
+    ('fmin', 'other', lambda lib, i: i.fmin(2)),
+    ('inner', 'other', lambda lib, i: lib.inner(i, 2)),
+    ('kron', 'other', lambda lib, i: i.kron(2)),
+    ('vdot', 'other', lambda lib, i: lib.vdot(i, 2)),
+    ('mv', 'vec', lambda lib, i: lib.stack([i, i]).mv(2)),
+    ('prelu', 'weight', lambda lib, i: i.float().prelu(0.25)),
 ])
 def test_argument_of_the_wrong_type(name, argument, call, torch):
     i = mt.tensor([1, 2])
@@ -2250,6 +2266,14 @@ for _name, _exc, _message, _call in (
              x[0, 0, :2, :3], x[0, 0, :2, :4].double(), lib.ones(5, 3, 4))),
         ('cross-bool', NotImplementedError, '"cross" not implemented for \'Bool\'',
          lambda lib, x, i, b: lib.linalg.cross(b[0].repeat(2)[:3], b[1].repeat(2)[:3])),
+        ('unique-empty-slices', RuntimeError, "There are 0 sized dimensions, and they aren't "
+         'selected, so unique cannot be applied', lambda lib, x, i, b: x[0, 0, :, :0].unique(
+             dim=0)),
+        ('unique_consecutive-empty-slices', RuntimeError, "There are 0 sized dimensions, and "
+         "they aren't selected, so unique cannot be applied",
+         lambda lib, x, i, b: x[0, 0, :, :0].unique_consecutive(dim=0)),
+        ('sum_to_size-not-expandable', RuntimeError, 'size {[2]} is not expandable to size '
+         '{[2, 3]}.', lambda lib, x, i, b: x[0, 0, :2, :3].sum_to_size(2)),
 ):
     @case(_name, _exc, _message)
     def _(lib, _call=_call):

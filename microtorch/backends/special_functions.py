@@ -336,7 +336,7 @@ def _element_by_element(scalar, *args):
     ufunc = _object_ufuncs.get(scalar)
     if ufunc is None:
         ufunc = _object_ufuncs[scalar] = np.frompyfunc(scalar, len(args), 1)
-    return ufunc(*args).astype(np.float64)
+    return np.asarray(ufunc(*args), dtype=np.float64)      # a 0-d input gives a scalar
 
 
 def _apply(scalar, x, numpy_form=None, parameter=None):

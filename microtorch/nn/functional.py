@@ -199,6 +199,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 def prelu(input, weight):
     """x above 0, weight * x below, with one weight for all channels or one per channel
     (dim 1 of the input; a 1-D input is one channel)."""
+    _F._require_tensor(weight, 'prelu', 'weight')
     if input.dtype is not weight.dtype:
         raise RuntimeError('prelu: Type promoting not supported. Got '
                            f'{_type_name(input.dtype)} and {_type_name(weight.dtype)}')

@@ -85,6 +85,7 @@ def count_nonzero(input, dim=None):
 @grad_fn_named('DistBackward0')
 def dist(input, other, p=2):
     """The p-norm of input - other (broadcast)."""
+    F._require_tensor(other, 'dist', 'other')
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"dist(): argument 'p' must be Number, not {type(p).__name__}")
     dtype = _dtype.result_type([input, other])
@@ -98,6 +99,7 @@ def dist(input, other, p=2):
 
 def mv(input, vec):
     """Matrix @ vector."""
+    F._require_tensor(vec, 'mv', 'vec')
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError('vector + matrix @ vector expected, got 1, '
                            f'{input.ndim}, {vec.ndim}')
@@ -110,6 +112,7 @@ def mv(input, vec):
 def inner(input, other):
     """Sums of products over the last dim of each: out[i..., j...] = sum_k a[i..., k] b[j..., k]
     (a product with a 0-d operand)."""
+    F._require_tensor(other, 'inner', 'other')
     if input.ndim == 0 or other.ndim == 0:
         return F.mul(input, other)
     if input.shape[-1] != other.shape[-1]:
@@ -737,7 +740,9 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         rows = data.reshape(-1, 1)
     else:
         dim = wrap_dim(dim, data.ndim, 'unique_consecutive')
-        rows = xp.moveaxis(data, dim, 0).reshape(data.shape[dim], -1)
+        F.check_unique_dim(data.shape, dim)
+        width = math.prod(n for d, n in enumerate(data.shape) if d != dim)   # no -1: may be 0
+        rows = xp.moveaxis(data, dim, 0).reshape(data.shape[dim], width)
     starts = xp.ones(rows.shape[0], dtype=bool)
     if rows.shape[0] > 1:
         starts[1:] = xp.any(rows[1:] != rows[:-1], axis=1)
@@ -876,6 +881,7 @@ def block_diag(*tensors):
 
 def kron(input, other):
     """The Kronecker product: every element of input times all of other, in blocks."""
+    F._require_tensor(other, 'kron', 'other')
     ndim = builtins.max(input.ndim, other.ndim)
     a_shape = [1] * (ndim - input.ndim) + list(input.shape)
     b_shape = [1] * (ndim - other.ndim) + list(other.shape)
@@ -889,6 +895,7 @@ def kron(input, other):
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along dim (without dim: the first dim of size 3, with
     PyTorch's deprecation warning)."""
+    F._require_tensor(other, 'cross', 'other')
     if dim is None:
         import warnings
         warnings.warn('Using microtorch.cross without specifying the dim arg is deprecated.\n'
@@ -956,6 +963,7 @@ def diagflat(input, offset=0):
 
 def vdot(input, other):
     """The dot product of two vectors (the first conjugated: the same for real ones)."""
+    F._require_tensor(other, 'vdot', 'other')
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f'1D tensors expected, but got {input.ndim}D and {other.ndim}D '
                            'tensors')
@@ -1051,11 +1059,13 @@ def float_power(input, exponent):
 def fmax(input, other):
     """The larger of each pair, ignoring nan (nan only where both are); ties take input's
     value and gradient, as PyTorch."""
+    F._require_tensor(other, 'fmax', 'other')
     pick_input = F.logical_or(F.ge(input, other), F.isnan(other))
     return F.where(pick_input, input, other)
 
 
 def fmin(input, other):
+    F._require_tensor(other, 'fmin', 'other')
     pick_input = F.logical_or(F.le(input, other), F.isnan(other))
     return F.where(pick_input, input, other)
 

@@ -431,6 +431,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def equal(input, other):
+    _require_tensor(other, 'equal', 'other')
     return input.shape == other.shape and bool((input == other).all())
 
 
@@ -1180,7 +1181,17 @@ def sum_to_size(input, *size):
     size = shape_args(size, 'size')
     if tuple(size) == input._data.shape:
         return input
+    if not _expandable(size, input._data.shape):
+        raise RuntimeError(f'size {{{list(size)}}} is not expandable to size '
+                           f'{{{list(input._data.shape)}}}.')
     return R.SumToSize.apply(input, tuple(size))
+
+
+def _expandable(shape, target):
+    """Whether expand could take shape to target (a size-1 dim or a missing one grows)."""
+    if len(shape) > len(target):
+        return False
+    return builtins.all(n in (1, m) for n, m in zip(reversed(shape), reversed(target)))
 
 
 def contiguous(input):
@@ -2046,6 +2057,14 @@ def repeat_interleave(input, repeats, dim=None):
     return getitem(input, (slice(None),) * dim + (source,))
 
 
+def check_unique_dim(shape, dim):
+    """Slices along dim are compared whole: empty ones (a 0 elsewhere) have nothing to
+    compare, unless dim itself is empty too."""
+    if 0 in shape and shape[dim] != 0:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                           'cannot be applied')
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (always in ascending order), and on request the index of each
     input element in them (input's shape) and their counts; with dim, distinct slices.
@@ -2056,6 +2075,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         if xp is not _NUMPY:
             raise NotImplementedError('unique(dim=...) is not supported on CUDA by microtorch')
         dim = wrap_dim(dim, data.ndim, 'unique')
+        check_unique_dim(data.shape, dim)
         values, inverse, counts = _NUMPY.unique(data, axis=dim, return_inverse=True,
                                                 return_counts=True)
     else:

@@ -122,12 +122,12 @@ def frexp(input):
         raise RuntimeError('microtorch.frexp() only supports floating-point dtypes')
     xp = input._backend_xp()
     _, exponent = xp.frexp(input._data)
-    exponent = exponent.astype('int32')
+    exponent = xp.asarray(exponent).astype('int32')      # a 0-d input gives a scalar
     # Two exact scalings by powers of two: one alone would overflow for subnormal inputs.
     half = exponent // 2
     kind = input._data.dtype
-    first = Tensor._make(xp.ldexp(xp.ones((), kind), -half).astype(kind))
-    second = Tensor._make(xp.ldexp(xp.ones((), kind), half - exponent).astype(kind))
+    first = Tensor._make(xp.asarray(xp.ldexp(xp.ones((), kind), -half), dtype=kind))
+    second = Tensor._make(xp.asarray(xp.ldexp(xp.ones((), kind), half - exponent), dtype=kind))
     mantissa = F.mul(F.mul(input, first), second)
     return return_types.named('frexp', ('mantissa', 'exponent'))(mantissa,
                                                                  Tensor._make(exponent))
