@@ -681,8 +681,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     (updating the running statistics in place, the variance's unbiased), the running ones
     otherwise."""
     _check_batch_norm(input, running_mean, running_var, weight, bias, training)
-    if input.numel() == 0:                      # nothing to normalise, no statistics to track
-        return input.clone()
+    if input.numel() == 0:       # nothing to normalise, no statistics to track; weight and
+        out = input.clone()      # bias stay on the graph (zero gradients, as PyTorch's)
+        if weight is not None:
+            out = out * _per_channel(weight, input.ndim)
+        return out if bias is None else out + _per_channel(bias, input.ndim)
     dims = (0,) + tuple(range(2, input.ndim))
     if training:
         count = input.numel() // input.shape[1]
