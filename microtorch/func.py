@@ -449,8 +449,12 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None,
 def jacfwd(func, argnums=0, has_aux=False, *, randomness='error'):
     """jacrev's Jacobian under jacfwd's signature: microtorch has no forward mode, so the
     same reverse passes give the same numbers."""
-    _check_randomness(randomness)
-    return _jacobian_transform(func, argnums, has_aux, _JVP)
+    jacobian = _jacobian_transform(func, argnums, has_aux, _JVP)
+
+    def wrapper(*args, **kwargs):
+        _check_randomness(randomness)
+        return jacobian(*args, **kwargs)
+    return _named_like(wrapper, func)
 
 
 def hessian(func, argnums=0):

@@ -362,7 +362,8 @@ def test_functional_call_puts_the_tensors_back_when_forward_raises():
     assert model.weight is weight and model.bias is bias
     assert set(model._parameters) == {'weight', 'bias'}
     assert not hasattr(model, 'foo')
-    F.functional_call(model, {'foo': mt.ones(1)}, (mt.ones(3, dtype=mt.float64),))    # a new name: removed again
+    # a name the module does not have is set for the call and removed again
+    F.functional_call(model, {'foo': mt.ones(1)}, (mt.ones(3, dtype=mt.float64),))
     assert 'foo' not in model.__dict__
 
 
