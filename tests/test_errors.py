@@ -2154,11 +2154,11 @@ for _name, _exc, _message, _call in (
 # The function transforms (microtorch.func): x = [1, 2, 3] (float64), rows = a 2 x 3 batch of
 # distinct rows, model = nn.Linear(2, 2) whose parameters must be left alone. Checked before
 # the function runs, or before anything it returns is kept.
-def _square_sum(x):
+def square_sum(x):
     return (x ** 2).sum()
 
 
-_IN_DIMS = "vmap(_square_sum, in_dims={}, ...)(<inputs>): "
+_IN_DIMS = "vmap(square_sum, in_dims={}, ...)(<inputs>): "
 _NOT_TUPLE = ('expected `in_dims` to be int or a (potentially nested) tuple matching the '
               "structure of inputs, got: <class '{}'>.")
 _ONLY_TENSORS = ("vmap(<lambda>, ...): `<lambda>` must only return Tensors, got type <class "
@@ -2195,104 +2195,104 @@ for _name, _exc, _message, _call in (
         ('grad-tuple-output', RuntimeError, _RETURN.format('tuple'),
          lambda lib, x, rows, model: lib.func.grad(lambda x: (x.sum(), x.sum()))(x)),
         ('grad-argnum-range', RuntimeError, 'Got argnum=1, but only 1 positional inputs',
-         lambda lib, x, rows, model: lib.func.grad(_square_sum, argnums=1)(x)),
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=1)(x)),
         ('grad-argnum-negative', RuntimeError, 'Got argnum=-2, but only 1 positional inputs',
-         lambda lib, x, rows, model: lib.func.grad(_square_sum, argnums=-2)(x)),
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=-2)(x)),
         ('grad-no-arguments', RuntimeError, 'Got argnum=0, but only 0 positional inputs',
          lambda lib, x, rows, model: lib.func.grad(lambda: x.sum())()),
         ('grad-argnums-repeated', RuntimeError, 'argnums elements must be unique, got (0, 0)',
-         lambda lib, x, rows, model: lib.func.grad(_square_sum, argnums=(0, 0))(x)),
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=(0, 0))(x)),
         ('grad-argnums-empty', RuntimeError, 'argnums must be non-empty',
-         lambda lib, x, rows, model: lib.func.grad(_square_sum, argnums=())(x)),
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=())(x)),
         ('grad-argnums-float', RuntimeError, "argnums must be int or Tuple[int, ...], got: "
-         "<class 'float'>", lambda lib, x, rows, model: lib.func.grad(_square_sum,
+         "<class 'float'>", lambda lib, x, rows, model: lib.func.grad(square_sum,
                                                                      argnums=1.5)(x)),
         ('grad-argnums-float-element', RuntimeError, "argnum must be int, got: <class 'float'>",
-         lambda lib, x, rows, model: lib.func.grad(_square_sum, argnums=(0, 1.0))(x)),
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=(0, 1.0))(x)),
         ('grad-has-aux-not-pair', RuntimeError, _AUX.format('grad_and_value(f)(*args)'),
-         lambda lib, x, rows, model: lib.func.grad(_square_sum, has_aux=True)(x)),
+         lambda lib, x, rows, model: lib.func.grad(square_sum, has_aux=True)(x)),
         ('grad-aux-not-tensor', RuntimeError, "Expected tensors, got unsupported type <class "
          "'int'>", lambda lib, x, rows, model: lib.func.grad(lambda x: (x.sum(), 3),
                                                             has_aux=True)(x)),
         ('grad-integer-input', RuntimeError, 'only Tensors of floating point dtype can require '
-         'gradients', lambda lib, x, rows, model: lib.func.grad(_square_sum)(x.long())),
+         'gradients', lambda lib, x, rows, model: lib.func.grad(square_sum)(x.long())),
         ('grad-number-input', ValueError, "Thing passed to transform API must be Tensor, got "
-         "<class 'float'>", lambda lib, x, rows, model: lib.func.grad(_square_sum)(3.0)),
+         "<class 'float'>", lambda lib, x, rows, model: lib.func.grad(square_sum)(3.0)),
         ('vjp-not-tensor', RuntimeError, _VJP_ONLY,
          lambda lib, x, rows, model: lib.func.vjp(lambda x: 1.0, x)),
         ('vjp-integer-output', RuntimeError, 'vjp(f, ...): All outputs of f must be '
          'floating-point or complex Tensors, got Tensor with dtype microtorch.int64',
          lambda lib, x, rows, model: lib.func.vjp(lambda x: x.long(), x)),
         ('vjp-has-aux-not-pair', RuntimeError, _AUX.format('vjp(f, *primals)'),
-         lambda lib, x, rows, model: lib.func.vjp(_square_sum, x, has_aux=True)),
+         lambda lib, x, rows, model: lib.func.vjp(square_sum, x, has_aux=True)),
         ('vjp-cotangent-structure', RuntimeError, 'Expected pytree structure of cotangents to '
          'be the same as pytree structure of outputs to the function. cotangents: *, primal '
          'output: (*, *)', lambda lib, x, rows, model: lib.func.vjp(lambda x: (x, x), x)[1](x)),
         ('vjp-cotangent-shape', RuntimeError, 'Mismatch in shape: grad_output[0] has a shape of '
          'microtorch.Size([2]) and output[0] has a shape of microtorch.Size([]).',
-         lambda lib, x, rows, model: lib.func.vjp(_square_sum, x)[1](x[:2])),
+         lambda lib, x, rows, model: lib.func.vjp(square_sum, x)[1](x[:2])),
         ('vjp-cotangent-number', TypeError, 'gradients can be either Tensors or None, but got '
          'float', lambda lib, x, rows, model: lib.func.vjp(lambda x: x, x)[1](3.0)),
         ('jvp-primals-not-tuple', RuntimeError, _PRIMALS_TUPLE,
-         lambda lib, x, rows, model: lib.func.jvp(_square_sum, x, x)),
+         lambda lib, x, rows, model: lib.func.jvp(square_sum, x, x)),
         ('jvp-structure', RuntimeError, _STRUCTURE,
-         lambda lib, x, rows, model: lib.func.jvp(_square_sum, (x,), (x, x))),
+         lambda lib, x, rows, model: lib.func.jvp(square_sum, (x,), (x, x))),
         ('jvp-no-primals', RuntimeError, _JVP + 'Expected primals to contain at least one '
-         'Tensor.', lambda lib, x, rows, model: lib.func.jvp(_square_sum, (), ())),
+         'Tensor.', lambda lib, x, rows, model: lib.func.jvp(square_sum, (), ())),
         ('jvp-number-primal', RuntimeError, _JVP + "Expected primals to only contain Tensors, "
-         "got <class 'float'>", lambda lib, x, rows, model: lib.func.jvp(_square_sum, (3.0,),
+         "got <class 'float'>", lambda lib, x, rows, model: lib.func.jvp(square_sum, (3.0,),
                                                                          (3.0,))),
         ('jvp-tangent-size', RuntimeError, 'Trying to set a forward gradient that has a '
          'different size than that of the original Tensor, this is not supported. Tensor is '
          'of size [3] while the given forward gradient is of size [2].',
-         lambda lib, x, rows, model: lib.func.jvp(_square_sum, (x,), (x[:2],))),
+         lambda lib, x, rows, model: lib.func.jvp(square_sum, (x,), (x[:2],))),
         ('jvp-not-tensor', RuntimeError, _JVP_ONLY,
          lambda lib, x, rows, model: lib.func.jvp(lambda x: 1.0, (x,), (x,))),
         ('jvp-has-aux-not-pair', RuntimeError, _AUX.format('jvp(f, primals, tangents)'),
-         lambda lib, x, rows, model: lib.func.jvp(_square_sum, (x,), (x,), has_aux=True)),
+         lambda lib, x, rows, model: lib.func.jvp(square_sum, (x,), (x,), has_aux=True)),
         ('jacrev-chunk-size', ValueError, 'jacrev: `chunk_size` should be greater than 0.',
-         lambda lib, x, rows, model: lib.func.jacrev(_square_sum, chunk_size=0)),
+         lambda lib, x, rows, model: lib.func.jacrev(square_sum, chunk_size=0)),
         ('jacrev-argnum-range', RuntimeError, 'Got argnum=2, but only 1 positional inputs',
-         lambda lib, x, rows, model: lib.func.jacrev(_square_sum, argnums=2)(x)),
+         lambda lib, x, rows, model: lib.func.jacrev(square_sum, argnums=2)(x)),
         ('jacrev-not-tensor', RuntimeError, _VJP_ONLY,
          lambda lib, x, rows, model: lib.func.jacrev(lambda x: 1.0)(x)),
         ('jacrev-has-aux-not-pair', RuntimeError, _AUX.format('vjp(f, *primals)'),
-         lambda lib, x, rows, model: lib.func.jacrev(_square_sum, has_aux=True)(x)),
+         lambda lib, x, rows, model: lib.func.jacrev(square_sum, has_aux=True)(x)),
         ('jacfwd-not-tensor', RuntimeError, _JVP_ONLY,
          lambda lib, x, rows, model: lib.func.jacfwd(lambda x: 1.0)(x)),
         ('jacfwd-has-aux-not-pair', RuntimeError, _AUX.format('jvp(f, primals, tangents)'),
-         lambda lib, x, rows, model: lib.func.jacfwd(_square_sum, has_aux=True)(x)),
+         lambda lib, x, rows, model: lib.func.jacfwd(square_sum, has_aux=True)(x)),
         ('jacfwd-randomness', RuntimeError, _RANDOMNESS,
-         lambda lib, x, rows, model: lib.func.jacfwd(_square_sum, randomness='bad')(x)),
+         lambda lib, x, rows, model: lib.func.jacfwd(square_sum, randomness='bad')(x)),
         ('hessian-not-tensor', RuntimeError, _VJP_ONLY,
          lambda lib, x, rows, model: lib.func.hessian(lambda x: 1.0)(x)),
         ('vmap-in-dims-str', ValueError, _IN_DIMS.format('a') + _NOT_TUPLE.format('str'),
-         lambda lib, x, rows, model: lib.func.vmap(_square_sum, in_dims='a')(rows)),
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims='a')(rows)),
         ('vmap-in-dims-list', ValueError, _IN_DIMS.format('[0]') + _NOT_TUPLE.format('list'),
-         lambda lib, x, rows, model: lib.func.vmap(_square_sum, in_dims=[0])(rows)),
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=[0])(rows)),
         ('vmap-in-dims-none', ValueError, _IN_DIMS.format('None') + _NOT_TUPLE.format(
-            'NoneType'), lambda lib, x, rows, model: lib.func.vmap(_square_sum,
+            'NoneType'), lambda lib, x, rows, model: lib.func.vmap(square_sum,
                                                                    in_dims=None)(rows)),
         ('vmap-in-dims-structure', ValueError, _IN_DIMS.format('(0, 0)') + 'in_dims is not '
          'compatible with the structure of `inputs`. in_dims has structure TreeSpec(tuple, '
          'None, [*,\n  *]) but inputs has structure TreeSpec(tuple, None, [*]).',
-         lambda lib, x, rows, model: lib.func.vmap(_square_sum, in_dims=(0, 0))(rows)),
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(0, 0))(rows)),
         ('vmap-in-dim-range', ValueError, _IN_DIMS.format('(2,)') + 'Got in_dim=2 for some '
          'input, but that input is a Tensor of dimensionality 2 so expected in_dim to satisfy '
          '-2 <= in_dim < 2.',
-         lambda lib, x, rows, model: lib.func.vmap(_square_sum, in_dims=(2,))(rows)),
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(2,))(rows)),
         ('vmap-in-dim-float', ValueError, _IN_DIMS.format('(1.5,)') + 'Got in_dim=1.5 for an '
          'input but in_dim must be either an integer dimension or None.',
-         lambda lib, x, rows, model: lib.func.vmap(_square_sum, in_dims=(1.5,))(rows)),
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(1.5,))(rows)),
         ('vmap-in-dim-number', ValueError, _IN_DIMS.format('(0,)') + "Got in_dim=0 for an "
          "input but the input is of type <class 'float'>. We cannot vmap over non-Tensor "
          'arguments, please use None as the respective in_dim',
-         lambda lib, x, rows, model: lib.func.vmap(_square_sum, in_dims=(0,))(1.0)),
-        ('vmap-no-inputs', ValueError, 'vmap(_square_sum)(<inputs>): got no inputs. Maybe you '
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(0,))(1.0)),
+        ('vmap-no-inputs', ValueError, 'vmap(square_sum)(<inputs>): got no inputs. Maybe you '
          'forgot to add inputs, or you are trying to vmap over a function with no inputs. The '
-         'latter is unsupported.', lambda lib, x, rows, model: lib.func.vmap(_square_sum)()),
+         'latter is unsupported.', lambda lib, x, rows, model: lib.func.vmap(square_sum)()),
         ('vmap-nothing-mapped', ValueError, 'vmap: Expected at least one Tensor to vmap over',
-         lambda lib, x, rows, model: lib.func.vmap(_square_sum, in_dims=(None,))(rows)),
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(None,))(rows)),
         ('vmap-batch-sizes', ValueError, 'vmap: Expected all tensors to have the same size in '
          'the mapped dimension, got sizes [2, 3] for the mapped dimension',
          lambda lib, x, rows, model: lib.func.vmap(lambda a, b: a)(rows, rows.t())),
@@ -2319,9 +2319,9 @@ for _name, _exc, _message, _call in (
          lambda lib, x, rows, model: lib.func.vmap(lambda a: lib.nn.functional.dropout(a))(
              rows)),
         ('vmap-randomness', RuntimeError, _RANDOMNESS,
-         lambda lib, x, rows, model: lib.func.vmap(_square_sum, randomness='bad')),
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, randomness='bad')),
         ('vmap-chunk-size', ValueError, 'vmap: chunk_size should be None or greater than 0. '
-         '(got 0)', lambda lib, x, rows, model: lib.func.vmap(_square_sum, chunk_size=0)),
+         '(got 0)', lambda lib, x, rows, model: lib.func.vmap(square_sum, chunk_size=0)),
         ('functional-call-strict', RuntimeError, _FC_STRICT,
          lambda lib, x, rows, model: lib.func.functional_call(
              model, {'weight2': lib.ones(2, 2)}, (lib.ones(2),), strict=True)),
