@@ -447,3 +447,12 @@ def test_per_sample_gradients_of_a_linear_model(torch):
                                   dtype=mt.float64)).backward()
         np.testing.assert_allclose(mine['weight'][i].numpy(), model.weight.grad.numpy())
         np.testing.assert_allclose(mine['bias'][i].numpy(), model.bias.grad.numpy())
+
+
+def test_vmap_over_a_large_batch(torch):
+    """More elements than the autograd tape's preset tables had room for (64): stack and cat
+    of many tensors outside of autograd used to fail."""
+    values = np.linspace(-2.0, 2.0, 300).reshape(100, 3)
+    both(torch, lambda lib: lib.func.vmap(lambda a: lib.sin(a) * 2)(t(lib, values)))
+    assert mt.stack([mt.ones(2)] * 100).shape == (100, 2)
+    assert mt.cat([mt.ones(2)] * 100).shape == (200,)
