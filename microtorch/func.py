@@ -4,10 +4,12 @@
 PyTorch builds these on wrapper tensors that carry a "level" per transform. microtorch has one
 tape, so the transforms are built on `autograd.grad` (through autograd.functional):
 
-- a gradient transform makes fresh leaves of the inputs it differentiates, runs the function
-  and takes the gradient. Inside another transform (or where an input is already on a graph)
-  it keeps the graph of that gradient, so the outer transform can differentiate it again:
-  `grad(grad(f))(x)` is the second derivative, exactly.
+- a gradient transform makes fresh leaves of the inputs it differentiates (views, for inputs
+  already on a graph), runs the function and takes the gradient. Where the output also
+  depends on other tensors that require grad (an outer transform's inputs, a closure's
+  parameters, the inputs' own history) it keeps the graph of what it returns, so that the
+  outer transform or plain autograd can differentiate it again: `grad(grad(f))(x)` is the
+  second derivative, exactly. Otherwise the results are detached.
 - `jvp` (and so `jacfwd`) has no forward mode underneath: it is the double-backward trick of
   autograd.functional.jvp, J v = d/du [(u^T J) v], which is exact (no finite differences).
   `jacfwd` therefore gives jacrev's numbers by jacrev's passes.
@@ -132,27 +134,42 @@ def _broadcast_to_leaves(prefix, spec):
 
 # ---- shared pieces of the gradient transforms ---------------------------------------------
 
-_nesting = {'depth': 0}         # how many gradient transforms are running the user's function
-
-
-@contextlib.contextmanager
-def _inside_transform():
-    _nesting['depth'] += 1
-    try:
-        yield
-    finally:
-        _nesting['depth'] -= 1
-
-
 def _is_tensor(value):
     from .tensor import Tensor
     return isinstance(value, Tensor)
 
 
-def _keep_graph(tensors):
-    """Whether a transform's results must stay on the graph: inside another transform, or
-    where an input already is on one (so plain autograd can go on through the results)."""
-    return _nesting['depth'] > 0 or any(_is_tensor(t) and t.requires_grad for t in tensors)
+def _fresh_leaves(tensors):
+    """What a transform differentiates against: new leaves, or for a tensor already on a
+    graph a view of it (so that the results stay connected to that graph)."""
+    return list(_functional._as_leaves(tensors, create_graph=True, need_graph=True))
+
+
+def _reaches_outside(tree, own_leaves):
+    """Whether a result depends, through the graph, on a tensor that requires grad other than
+    the transform's own leaves: then what the transform returns must keep its graph."""
+    from .autograd.function import AccumulateGrad
+    own = {id(leaf) for leaf in own_leaves}
+    pending, seen = [], set()
+    for tensor in tree_flatten(tree)[0]:
+        if not _is_tensor(tensor) or not tensor.requires_grad:
+            continue
+        if tensor.grad_fn is None:
+            if id(tensor) not in own:
+                return True
+        else:
+            pending.append(tensor.grad_fn)
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, AccumulateGrad):
+            if id(node.variable) not in own:
+                return True
+            continue
+        pending.extend(next_node for next_node, _ in node.next_functions if next_node)
+    return False
 
 
 def _finish(tree, keep_graph):
@@ -241,12 +258,10 @@ def grad_and_value(func, argnums=0, has_aux=False):
     def wrapper(*args, **kwargs):
         argnums_ = _checked_argnums(argnums, len(args))
         leaves, spec = _transform_leaves(_selected(args, argnums_))
-        keep = _keep_graph(tree_flatten((args, kwargs))[0])
         with enable_grad():
-            leaves = _functional._as_leaves(leaves, keep, need_graph=True)
+            leaves = _fresh_leaves(leaves)
             call_args = _with_replaced(args, argnums_, tree_unflatten(leaves, spec))
-            with _inside_transform():
-                output = func(*call_args, **kwargs)
+            output = func(*call_args, **kwargs)
             output, aux = _split_aux(output, has_aux, 'grad_and_value(f)(*args)')
             if not _is_tensor(output):
                 raise RuntimeError('grad_and_value(f)(*args): Expected f(*args) to return a '
@@ -255,11 +270,12 @@ def grad_and_value(func, argnums=0, has_aux=False):
                 raise RuntimeError('grad_and_value(f)(*args): Expected f(*args) to return a '
                                    f'scalar Tensor, got tensor with {output.dim()} dims. Maybe '
                                    'you wanted to use the vjp or jacrev APIs instead?')
+            keep = _reaches_outside(output, leaves)
             grads = _grads_or_zeros((output,), leaves, create_graph=keep)
         gradient = _finish(tree_unflatten(grads, spec), keep)
         output = _finish(output, keep)
         if has_aux:
-            return gradient, (output, _finish(aux, keep))
+            return gradient, (output, _finish(aux, _reaches_outside(aux, leaves)))
         return gradient, output
     return _named_like(wrapper, func)
 
@@ -310,15 +326,14 @@ def vjp(func, *primals, has_aux=False):
     gives a tuple with, per primal, the cotangents pulled back through func: v^T J. It can
     be called more than once."""
     flat_primals, primals_spec = _transform_leaves(primals)
-    keep = _keep_graph(flat_primals)
     with enable_grad():
-        leaves = _functional._as_leaves(flat_primals, keep, need_graph=True)
-        with _inside_transform():
-            output = func(*tree_unflatten(leaves, primals_spec))
+        leaves = _fresh_leaves(flat_primals)
+        output = func(*tree_unflatten(leaves, primals_spec))
         output, aux = _split_aux(output, has_aux, _VJP)
         flat_out, out_spec = tree_flatten(output)
         _check_outputs(flat_out, _VJP)
         _check_floating(flat_out)
+        keep = _reaches_outside(flat_out, leaves)
 
     def vjp_fn(cotangents, retain_graph=True, create_graph=None):
         flat_cot, cot_spec = tree_flatten(cotangents)
@@ -343,7 +358,7 @@ def vjp(func, *primals, has_aux=False):
 
     output = _finish(output, keep)
     if has_aux:
-        return output, vjp_fn, _finish(aux, keep)
+        return output, vjp_fn, _finish(aux, _reaches_outside(aux, leaves))
     return output, vjp_fn
 
 
@@ -382,25 +397,23 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                                'than that of the original Tensor, this is not supported. '
                                f'Tensor is of size {list(primal.shape)} while the given '
                                f'forward gradient is of size {list(tangent.shape)}.')
-    keep = _keep_graph(flat_primals + flat_tangents)
-    found = {}
-
-    def flat_func(*leaves):
-        with _inside_transform():
-            output = func(*tree_unflatten(leaves, primals_spec))
-        output, found['aux'] = _split_aux(output, has_aux, _JVP)
-        flat_out, found['spec'] = tree_flatten(output)
+    with enable_grad():
+        leaves = _fresh_leaves(flat_primals)
+        output = func(*tree_unflatten(leaves, primals_spec))
+        output, aux = _split_aux(output, has_aux, _JVP)
+        flat_out, out_spec = tree_flatten(output)
         _check_outputs(flat_out, _JVP)
         if strict and not any(out.requires_grad for out in flat_out):
             raise RuntimeError('jvp(f, primals, tangents, strict=True): The output of f is '
                                'independent of the inputs. This is not allowed with '
                                'strict=True.')
-        return tuple(flat_out)
-    outputs, products = _functional.jvp(flat_func, tuple(flat_primals), tuple(flat_tangents),
-                                        create_graph=keep)
-    result = (tree_unflatten(outputs, found['spec']), tree_unflatten(products, found['spec']))
+        keep = (_reaches_outside(flat_out, leaves)
+                or any(tangent.requires_grad for tangent in flat_tangents))
+    products = _functional.jvp_of_outputs(tuple(flat_out), tuple(leaves), tuple(flat_tangents),
+                                          create_graph=keep)
+    result = (_finish(output, keep), tree_unflatten(list(products), out_spec))
     if has_aux:
-        return result + (_finish(found['aux'], keep),)
+        return result + (_finish(aux, _reaches_outside(aux, leaves)),)
     return result
 
 
@@ -412,25 +425,21 @@ def _jacobian_transform(func, argnums, has_aux, api):
     def wrapper(*args, **kwargs):
         argnums_ = _checked_argnums(argnums, len(args))
         leaves, spec = _transform_leaves(_selected(args, argnums_))
-        keep = _keep_graph(tree_flatten((args, kwargs))[0])
-        found = {}
-
-        def flat_func(*diff_leaves):
-            call_args = _with_replaced(args, argnums_, tree_unflatten(diff_leaves, spec))
-            with _inside_transform():
-                output = func(*call_args, **kwargs)
+        with enable_grad():
+            leaves = _fresh_leaves(leaves)
+            output = func(*_with_replaced(args, argnums_, tree_unflatten(leaves, spec)),
+                          **kwargs)
             output, aux = _split_aux(output, has_aux, api)
-            flat_out, found['spec'] = tree_flatten(output)
+            flat_out, out_spec = tree_flatten(output)
             _check_outputs(flat_out, api)
             if api == _VJP:
                 _check_floating(flat_out)
-            found['aux'] = aux
-            return tuple(flat_out)
-        rows = _functional.jacobian(flat_func, tuple(leaves), create_graph=keep)
-        per_output = [tree_unflatten(row, spec) for row in rows]
-        jac = tree_unflatten(per_output, found['spec'])
+            keep = _reaches_outside(flat_out, leaves)
+            rows = _functional._jacobian_rows(flat_out, leaves, keep, strict=False)
+        jac = tree_unflatten([tree_unflatten(list(row), spec) for row in rows], out_spec)
+        jac = _finish(jac, keep)
         if has_aux:
-            return jac, _finish(found['aux'], keep)
+            return jac, _finish(aux, _reaches_outside(aux, leaves))
         return jac
     return _named_like(wrapper, func)
 

@@ -142,6 +142,30 @@ def test_grad_results_compose_with_plain_autograd(torch):
     both(torch, build)
 
 
+def test_results_stay_on_the_graph_of_a_closure(torch):
+    """A parameter the function closes over keeps its graph in the results, as in PyTorch:
+    plain autograd goes on through a gradient, a Jacobian or a vjp to it."""
+    def build(lib):
+        w = t(lib, 2.0).requires_grad_()
+        x = t(lib, X3)
+        gradient = lib.func.grad(lambda x: (w * x ** 2).sum())(x)
+        jac = lib.func.jacrev(lambda x: w * lib.sin(x))(x)
+        _, tangent = lib.func.jvp(lambda x: w * x ** 2, (x,), (t(lib, Y3),))
+        flags = (gradient.requires_grad, jac.requires_grad, tangent.requires_grad)
+        (gradient.sum() + jac.sum() + tangent.sum()).backward()
+        return gradient, jac, tangent, w.grad, flags
+    both(torch, build)
+
+
+def test_requires_grad_of_results_as_pytorch(torch):
+    def build(lib):
+        x = t(lib, X3).requires_grad_()
+        return (lib.func.grad(lambda a: (a ** 2).sum())(x).requires_grad,
+                lib.func.grad(lambda a: (a * 2).sum())(x).requires_grad,
+                lib.func.grad(lambda a: (a ** 2).sum())(x.detach()).requires_grad)
+    assert both(torch, build) == (True, False, False)
+
+
 def test_top_level_results_are_detached():
     x = mt.tensor(X3)
     gradient, value = F.grad_and_value(wavy(mt))(x)
