@@ -23,10 +23,11 @@ Inputs and outputs may be nested tuples, lists and dicts of Tensors (pytrees), a
 import contextlib
 
 from .autograd import functional as _functional
+from .autograd.grad_mode import no_grad
 from .autograd.grad_mode import enable_grad
 
 __all__ = ['functional_call', 'grad', 'grad_and_value', 'vjp', 'jvp', 'jacrev', 'jacfwd',
-           'hessian', 'vmap']
+           'hessian', 'vmap', 'stack_module_state']
 
 
 # ---- pytrees: nested tuples, lists and dicts with anything else as leaves ----------------
@@ -817,3 +818,33 @@ def _reparametrized_call(module, given, args, kwargs, tie_weights, strict):
             _put(owner, attr, original)
         for name in given:
             given[name] = left.get(name, given[name])
+
+
+def _stacked_leaf(tensors, name):
+    from .ops.functional import stack
+    requiring = [t.requires_grad for t in tensors]
+    if any(requiring) and not all(requiring):
+        raise RuntimeError(f'Expected {name} from each model to have the same .requires_grad')
+    with no_grad():
+        stacked = stack(tensors)
+    return stacked.requires_grad_() if all(requiring) else stacked
+
+
+def stack_module_state(models):
+    """(params, buffers): each parameter and buffer of models of one class stacked along a
+    new first dimension, for an ensemble run by vmap over functional_call. The stacked
+    parameters are new leaves (they require grad where the models' do), apart from the
+    models' own."""
+    if len(models) == 0:
+        raise RuntimeError('stack_module_state: Expected at least one model, got 0.')
+    if len({bool(m.training) for m in models}) != 1:
+        raise RuntimeError('stack_module_state: Expected all models to have the same '
+                           'training/eval mode.')
+    if any(type(m) is not type(models[0]) for m in models):
+        raise RuntimeError('stack_module_state: Expected all models to be of the same class.')
+    stacked = []
+    for named in ('named_parameters', 'named_buffers'):
+        per_model = [dict(getattr(m, named)()) for m in models]
+        stacked.append({name: _stacked_leaf([tensors[name] for tensors in per_model], name)
+                        for name in per_model[0]})
+    return tuple(stacked)

@@ -2344,6 +2344,17 @@ for _name, _exc, _message, _call in (
          lambda lib, x, rows, model: lib.func.functional_call(
              lib.nn.Sequential(model, model), {'0.weight': lib.ones(2, 2),
                                                '1.weight': lib.zeros(2, 2)}, (lib.ones(2),))),
+        ('stack-module-state-empty', RuntimeError, 'stack_module_state: Expected at least one '
+         'model, got 0.', lambda lib, x, rows, model: lib.func.stack_module_state([])),
+        ('stack-module-state-modes', RuntimeError, 'stack_module_state: Expected all models to '
+         'have the same training/eval mode.', lambda lib, x, rows, model:
+         lib.func.stack_module_state([model, lib.nn.Linear(2, 2).eval()])),
+        ('stack-module-state-classes', RuntimeError, 'stack_module_state: Expected all models '
+         'to be of the same class.', lambda lib, x, rows, model:
+         lib.func.stack_module_state([model, lib.nn.Tanh()])),
+        ('stack-module-state-requires-grad', RuntimeError, 'Expected weight from each model to '
+         'have the same .requires_grad', lambda lib, x, rows, model:
+         lib.func.stack_module_state([model, lib.nn.Linear(2, 2).requires_grad_(False)])),
 ):
     @case(_name, _exc, _message)
     def _(lib, _call=_call):

@@ -480,3 +480,23 @@ def test_vmap_over_a_large_batch(torch):
     both(torch, lambda lib: lib.func.vmap(lambda a: lib.sin(a) * 2)(t(lib, values)))
     assert mt.stack([mt.ones(2)] * 100).shape == (100, 2)
     assert mt.cat([mt.ones(2)] * 100).shape == (200,)
+
+
+def test_an_ensemble_by_stack_module_state_and_vmap(torch):
+    def build(lib):
+        models = []
+        for k in range(3):
+            model = lib.nn.Linear(3, 2).double()
+            with lib.no_grad():
+                model.weight.copy_(t(lib, np.arange(6.0).reshape(2, 3) / (k + 2)))
+                model.bias.fill_(0.1 * k)
+            models.append(model)
+        params, buffers = lib.func.stack_module_state(models)
+        base = models[0]
+
+        def run(p, b, x):
+            return lib.func.functional_call(base, (p, b), (x,))
+        out = lib.func.vmap(run, in_dims=(0, 0, None))(params, buffers, t(lib, B43))
+        out.sum().backward()
+        return out, params['weight'].grad, params['bias'].is_leaf, models[1].weight.grad
+    both(torch, build)
