@@ -500,3 +500,23 @@ def test_an_ensemble_by_stack_module_state_and_vmap(torch):
         out.sum().backward()
         return out, params['weight'].grad, params['bias'].is_leaf, models[1].weight.grad
     both(torch, build)
+
+
+def test_transforms_on_each_device(device):
+    """The transforms only call ops, so they run wherever the ops do: the same numbers on
+    the device as on the CPU (float64)."""
+    def run(where):
+        x = mt.tensor(B43, device=where)
+        w = mt.tensor(M23, device=where)
+
+        def loss(w, row):
+            return (mt.tanh(w @ row) ** 2).sum()
+        per_sample = F.vmap(F.grad(loss), in_dims=(None, 0))(w, x)
+        second = F.vmap(F.hessian(lambda row: (row.sin() * row ** 2).sum()))(x)
+        jac = F.jacfwd(lambda row: row.exp() * row.sum())(x[0])
+        _, tangent = F.jvp(lambda row: row.cos() * 3, (x[1],), (x[2],))
+        empty = F.vmap(lambda row: row * 2)(x[:0])
+        return per_sample, second, jac, tangent, empty
+    results = run(device)
+    assert all(r.device == mt.device(device) for r in results)
+    assert_same(results, run('cpu'))
