@@ -601,10 +601,13 @@ def _flat_out_dims(func, out_dims, output, out_spec):
     return flat
 
 
-def _one_sample(flat_args, flat_dims, index):
-    """The arguments of the index-th call: each mapped input's slice (a view)."""
-    return [arg if dim is None else arg.select(dim, index)
-            for arg, dim in zip(flat_args, flat_dims)]
+def _samples(flat_args, flat_dims, batch_size):
+    """Per element, the arguments of its call: each mapped input's slice (a view; one unbind
+    per input gives them all)."""
+    slices = [None if dim is None else arg.unbind(dim)
+              for arg, dim in zip(flat_args, flat_dims)]
+    return [[arg if parts is None else parts[index] for arg, parts in zip(flat_args, slices)]
+            for index in range(batch_size)]
 
 
 def _empty_sample(flat_args, flat_dims):
@@ -672,9 +675,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness='error', *, chunk_size=None):
             if batch_size == 0:
                 sample = _empty_sample(flat_args, flat_dims)
                 results.append(func(*tree_unflatten(sample, args_spec), **kwargs))
-            for index in range(batch_size):
+            for index, sample in enumerate(_samples(flat_args, flat_dims, batch_size)):
                 before_call(index)
-                sample = _one_sample(flat_args, flat_dims, index)
                 results.append(func(*tree_unflatten(sample, args_spec), **kwargs))
         return _stacked_outputs(func, out_dims, results, batch_size)
     return _named_like(wrapper, func)
