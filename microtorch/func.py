@@ -85,7 +85,7 @@ def _children(tree):
     return None
 
 
-def tree_flatten(tree):
+def _tree_flatten(tree):
     """(the leaves in order, the spec that rebuilds the tree from them)."""
     leaves = []
 
@@ -99,7 +99,7 @@ def tree_flatten(tree):
     return leaves, walk(tree)
 
 
-def tree_unflatten(leaves, spec):
+def _tree_unflatten(leaves, spec):
     leaves = iter(leaves)
 
     def build(node):
@@ -152,7 +152,7 @@ def _reaches_outside(tree, own_leaves):
     from .autograd.function import AccumulateGrad
     own = {id(leaf) for leaf in own_leaves}
     pending, seen = [], set()
-    for tensor in tree_flatten(tree)[0]:
+    for tensor in _tree_flatten(tree)[0]:
         if not _is_tensor(tensor) or not tensor.requires_grad:
             continue
         if tensor.grad_fn is None:
@@ -177,8 +177,8 @@ def _finish(tree, keep_graph):
     """The results, detached unless they must stay on the graph."""
     if keep_graph:
         return tree
-    leaves, spec = tree_flatten(tree)
-    return tree_unflatten([t.detach() if _is_tensor(t) else t for t in leaves], spec)
+    leaves, spec = _tree_flatten(tree)
+    return _tree_unflatten([t.detach() if _is_tensor(t) else t for t in leaves], spec)
 
 
 def _check_argnum(argnum, num_args):
@@ -221,7 +221,7 @@ def _with_replaced(args, argnums, diff_args):
 
 def _transform_leaves(tree):
     """The Tensors of a differentiated argument; anything else is PyTorch's ValueError."""
-    leaves, spec = tree_flatten(tree)
+    leaves, spec = _tree_flatten(tree)
     for leaf in leaves:
         if not _is_tensor(leaf):
             raise ValueError(f'Thing passed to transform API must be Tensor, got {type(leaf)}')
@@ -235,7 +235,7 @@ def _split_aux(output, has_aux, api):
         raise RuntimeError(f'{api}: output of function f should be a tuple: (output, aux) if '
                            'has_aux is True')
     output, aux = output
-    for leaf in tree_flatten(aux)[0]:
+    for leaf in _tree_flatten(aux)[0]:
         if not _is_tensor(leaf):
             raise RuntimeError(f'Expected tensors, got unsupported type {type(leaf)}')
     return output, aux
@@ -261,7 +261,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         leaves, spec = _transform_leaves(_selected(args, argnums_))
         with enable_grad():
             leaves = _fresh_leaves(leaves)
-            call_args = _with_replaced(args, argnums_, tree_unflatten(leaves, spec))
+            call_args = _with_replaced(args, argnums_, _tree_unflatten(leaves, spec))
             output = func(*call_args, **kwargs)
             output, aux = _split_aux(output, has_aux, 'grad_and_value(f)(*args)')
             if not _is_tensor(output):
@@ -273,7 +273,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
                                    'you wanted to use the vjp or jacrev APIs instead?')
             keep = _reaches_outside(output, leaves)
             grads = _grads_or_zeros((output,), leaves, create_graph=keep)
-        gradient = _finish(tree_unflatten(grads, spec), keep)
+        gradient = _finish(_tree_unflatten(grads, spec), keep)
         output = _finish(output, keep)
         if has_aux:
             return gradient, (output, _finish(aux, _reaches_outside(aux, leaves)))
@@ -329,15 +329,15 @@ def vjp(func, *primals, has_aux=False):
     flat_primals, primals_spec = _transform_leaves(primals)
     with enable_grad():
         leaves = _fresh_leaves(flat_primals)
-        output = func(*tree_unflatten(leaves, primals_spec))
+        output = func(*_tree_unflatten(leaves, primals_spec))
         output, aux = _split_aux(output, has_aux, _VJP)
-        flat_out, out_spec = tree_flatten(output)
+        flat_out, out_spec = _tree_flatten(output)
         _check_outputs(flat_out, _VJP)
         _check_floating(flat_out)
         keep = _reaches_outside(flat_out, leaves)
 
     def vjp_fn(cotangents, retain_graph=True, create_graph=None):
-        flat_cot, cot_spec = tree_flatten(cotangents)
+        flat_cot, cot_spec = _tree_flatten(cotangents)
         if cot_spec != out_spec:
             raise RuntimeError('Expected pytree structure of cotangents to be the same as '
                                'pytree structure of outputs to the function. cotangents: '
@@ -355,7 +355,7 @@ def vjp(func, *primals, has_aux=False):
         with enable_grad():
             grads = _grads_or_zeros([p[0] for p in pairs], leaves, [p[1] for p in pairs],
                                     create_graph=graph)
-        return _finish(tree_unflatten(grads, primals_spec), graph)
+        return _finish(_tree_unflatten(grads, primals_spec), graph)
 
     output = _finish(output, keep)
     if has_aux:
@@ -367,7 +367,7 @@ _JVP = 'jvp(f, primals, tangents)'
 
 
 def _tensor_leaves(tree, api, what):
-    leaves, spec = tree_flatten(tree)
+    leaves, spec = _tree_flatten(tree)
     if not leaves:
         raise RuntimeError(f'{api}: Expected {what} to contain at least one Tensor.')
     for leaf in leaves:
@@ -383,8 +383,8 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     if not isinstance(primals, tuple):
         raise RuntimeError(f'{_JVP}: Expected primals to be a tuple. E.g. it should be valid '
                            'to call f(*primals).')
-    flat_primals, primals_spec = tree_flatten(primals)
-    flat_tangents, tangents_spec = tree_flatten(tangents)
+    flat_primals, primals_spec = _tree_flatten(primals)
+    flat_tangents, tangents_spec = _tree_flatten(tangents)
     if primals_spec != tangents_spec:
         raise RuntimeError(f'{_JVP}: Expected primals and tangents to have the same python '
                            'structure. For example, if primals is a tuple of 3 tensors, '
@@ -400,9 +400,9 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                                f'forward gradient is of size {list(tangent.shape)}.')
     with enable_grad():
         leaves = _fresh_leaves(flat_primals)
-        output = func(*tree_unflatten(leaves, primals_spec))
+        output = func(*_tree_unflatten(leaves, primals_spec))
         output, aux = _split_aux(output, has_aux, _JVP)
-        flat_out, out_spec = tree_flatten(output)
+        flat_out, out_spec = _tree_flatten(output)
         _check_outputs(flat_out, _JVP)
         if strict and not any(out.requires_grad for out in flat_out):
             raise RuntimeError('jvp(f, primals, tangents, strict=True): The output of f is '
@@ -412,7 +412,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                 or any(tangent.requires_grad for tangent in flat_tangents))
     products = _functional.jvp_of_outputs(tuple(flat_out), tuple(leaves), tuple(flat_tangents),
                                           create_graph=keep)
-    result = (_finish(output, keep), tree_unflatten(list(products), out_spec))
+    result = (_finish(output, keep), _tree_unflatten(list(products), out_spec))
     if has_aux:
         return result + (_finish(aux, _reaches_outside(aux, leaves)),)
     return result
@@ -428,16 +428,16 @@ def _jacobian_transform(func, argnums, has_aux, api):
         leaves, spec = _transform_leaves(_selected(args, argnums_))
         with enable_grad():
             leaves = _fresh_leaves(leaves)
-            output = func(*_with_replaced(args, argnums_, tree_unflatten(leaves, spec)),
+            output = func(*_with_replaced(args, argnums_, _tree_unflatten(leaves, spec)),
                           **kwargs)
             output, aux = _split_aux(output, has_aux, api)
-            flat_out, out_spec = tree_flatten(output)
+            flat_out, out_spec = _tree_flatten(output)
             _check_outputs(flat_out, api)
             if api == _VJP:
                 _check_floating(flat_out)
             keep = _reaches_outside(flat_out, leaves)
             rows = _functional._jacobian_rows(flat_out, leaves, keep, strict=False)
-        jac = tree_unflatten([tree_unflatten(list(row), spec) for row in rows], out_spec)
+        jac = _tree_unflatten([_tree_unflatten(list(row), spec) for row in rows], out_spec)
         jac = _finish(jac, keep)
         if has_aux:
             return jac, _finish(aux, _reaches_outside(aux, leaves))
@@ -542,11 +542,11 @@ def _mapped_inputs(func, in_dims, args):
         raise ValueError(f'vmap({name})(<inputs>): got no inputs. Maybe you forgot to add '
                          'inputs, or you are trying to vmap over a function with no inputs. '
                          'The latter is unsupported.')
-    flat_args, args_spec = tree_flatten(args)
+    flat_args, args_spec = _tree_flatten(args)
     flat_dims = _broadcast_to_leaves(in_dims, args_spec)
     if flat_dims is None:
         raise ValueError(f'{prefix}in_dims is not compatible with the structure of `inputs`. '
-                         f'in_dims has structure {tree_flatten(in_dims)[1]} but inputs has '
+                         f'in_dims has structure {_tree_flatten(in_dims)[1]} but inputs has '
                          f'structure {args_spec}.')
     for i, (arg, dim) in enumerate(zip(flat_args, flat_dims)):
         if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
@@ -576,7 +576,7 @@ def _mapped_inputs(func, in_dims, args):
 def _check_out_dims(func, out_dims):
     if isinstance(out_dims, int):
         return
-    for leaf in tree_flatten(out_dims)[0]:
+    for leaf in _tree_flatten(out_dims)[0]:
         if leaf is not None and not isinstance(leaf, int):
             raise ValueError(f'vmap({_func_name(func)}, ..., out_dims={out_dims}): `out_dims` '
                              'must be an int, None or a python collection of ints '
@@ -596,7 +596,7 @@ def _flat_out_dims(func, out_dims, output, out_spec):
     if flat is None:
         raise ValueError(f'vmap({_func_name(func)}, ..., out_dims={out_dims})(<inputs>): '
                          'out_dims is not compatible with the structure of `outputs`. '
-                         f'out_dims has structure {tree_flatten(out_dims)[1]} but outputs has '
+                         f'out_dims has structure {_tree_flatten(out_dims)[1]} but outputs has '
                          f'structure {out_spec}.')
     return flat
 
@@ -628,8 +628,8 @@ def _stacked_outputs(func, out_dims, results, batch_size):
     """The per-element outputs joined along out_dims (the output itself where it is None)."""
     from .ops.functional import stack
     name = _func_name(func)
-    out_spec = tree_flatten(results[0])[1]
-    flat_results = [tree_flatten(r)[0] for r in results]
+    out_spec = _tree_flatten(results[0])[1]
+    flat_results = [_tree_flatten(r)[0] for r in results]
     flat_dims = _flat_out_dims(func, out_dims, results[0], out_spec)
     joined = []
     for position, dim in enumerate(flat_dims):
@@ -648,7 +648,7 @@ def _stacked_outputs(func, out_dims, results, batch_size):
             joined.append(samples[0].unsqueeze(dim).narrow(dim, 0, 0))
         else:
             joined.append(stack(samples, dim=dim))
-    return tree_unflatten(joined, out_spec)
+    return _tree_unflatten(joined, out_spec)
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness='error', *, chunk_size=None):
@@ -674,10 +674,10 @@ def vmap(func, in_dims=0, out_dims=0, randomness='error', *, chunk_size=None):
         with _randomness_mode(randomness) as before_call:
             if batch_size == 0:
                 sample = _empty_sample(flat_args, flat_dims)
-                results.append(func(*tree_unflatten(sample, args_spec), **kwargs))
+                results.append(func(*_tree_unflatten(sample, args_spec), **kwargs))
             for index, sample in enumerate(_samples(flat_args, flat_dims, batch_size)):
                 before_call(index)
-                results.append(func(*tree_unflatten(sample, args_spec), **kwargs))
+                results.append(func(*_tree_unflatten(sample, args_spec), **kwargs))
         return _stacked_outputs(func, out_dims, results, batch_size)
     return _named_like(wrapper, func)
 

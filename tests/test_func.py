@@ -22,7 +22,7 @@ import microtorch.func as F
 
 def leaves(tree):
     """The tensors of a result of either library, as NumPy arrays, in pytree order."""
-    flat, _ = F.tree_flatten(tree)
+    flat, _ = F._tree_flatten(tree)
     return [t.detach().cpu().numpy() if hasattr(t, 'detach') else t for t in flat]
 
 
