@@ -23,8 +23,7 @@ Inputs and outputs may be nested tuples, lists and dicts of Tensors (pytrees), a
 import contextlib
 
 from .autograd import functional as _functional
-from .autograd.grad_mode import no_grad
-from .autograd.grad_mode import enable_grad
+from .autograd.grad_mode import enable_grad, no_grad
 
 __all__ = ['functional_call', 'grad', 'grad_and_value', 'vjp', 'jvp', 'jacrev', 'jacfwd',
            'hessian', 'vmap', 'stack_module_state']
@@ -77,11 +76,13 @@ _LEAF = _TreeSpec()
 
 
 def _children(tree):
-    """(node type, context, children) of a container, or None for a leaf."""
-    if isinstance(tree, dict):
+    """(node type, context, children) of a container - a tuple, list, dict or named tuple
+    (microtorch.return_types too) - or None for a leaf (other tuple subclasses: Size)."""
+    kind = type(tree)
+    if kind is dict:
         return dict, list(tree), list(tree.values())
-    if isinstance(tree, (tuple, list)):
-        return type(tree), None, list(tree)
+    if kind in (tuple, list) or (isinstance(tree, tuple) and hasattr(kind, '_fields')):
+        return kind, None, list(tree)
     return None
 
 

@@ -520,3 +520,12 @@ def test_transforms_on_each_device(device):
     results = run(device)
     assert all(r.device == mt.device(device) for r in results)
     assert_same(results, run('cpu'))
+
+
+def test_named_tuple_outputs(torch):
+    """Named tuples (return_types) are containers, as in PyTorch's pytrees."""
+    def build(lib):
+        result = lib.func.vmap(lambda row: row.max(0))(t(lib, B43))
+        jac = lib.func.jacrev(lambda row: row.sort().values)(t(lib, X3))
+        return result.values, result.indices, type(result).__name__, jac
+    both(torch, build)
