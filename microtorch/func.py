@@ -422,8 +422,9 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
 # ---- Jacobians and the Hessian -------------------------------------------------------------
 
 def _jacobian_transform(func, argnums, has_aux, api):
-    """The shared body of jacrev and jacfwd: autograd.functional.jacobian over the flattened
-    arguments, returned as torch.func arranges it (per output leaf, the argument's tree)."""
+    """The shared body of jacrev and jacfwd: autograd.functional's Jacobian rows (one reverse
+    pass per output element) over the flattened arguments, returned as torch.func arranges
+    them (per output leaf, the differentiated arguments' tree)."""
     def wrapper(*args, **kwargs):
         argnums_ = _checked_argnums(argnums, len(args))
         leaves, spec = _transform_leaves(_selected(args, argnums_))
@@ -550,7 +551,7 @@ def _mapped_inputs(func, in_dims, args):
                          f'in_dims has structure {_tree_flatten(in_dims)[1]} but inputs has '
                          f'structure {args_spec}.')
     for i, (arg, dim) in enumerate(zip(flat_args, flat_dims)):
-        if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
+        if dim is not None and not isinstance(dim, int):
             raise ValueError(f'{prefix}Got in_dim={dim} for an input but in_dim must be '
                              'either an integer dimension or None.')
         if dim is None:
