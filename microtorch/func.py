@@ -26,7 +26,7 @@ from .autograd import functional as _functional
 from .autograd.grad_mode import enable_grad, no_grad
 
 __all__ = ['functional_call', 'grad', 'grad_and_value', 'vjp', 'jvp', 'jacrev', 'jacfwd',
-           'hessian', 'vmap', 'stack_module_state']
+           'hessian', 'vmap', 'stack_module_state', 'linearize']
 
 
 # ---- pytrees: nested tuples, lists and dicts with anything else as leaves ----------------
@@ -417,6 +417,37 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     if has_aux:
         return result + (_finish(aux, _reaches_outside(aux, leaves)),)
     return result
+
+
+def linearize(func, *primals):
+    """(func(*primals), jvp_fn): jvp_fn(*tangents) is J tangents at primals, from the graph of
+    one forward pass (each call is the double-backward trick over it; PyTorch traces a
+    forward-mode graph instead, with the same numbers)."""
+    flat_primals, primals_spec = _tensor_leaves(primals, _JVP, 'primals')
+    with enable_grad():
+        leaves = _fresh_leaves(flat_primals)
+        flat_out, out_spec = _tree_flatten(func(*_tree_unflatten(leaves, primals_spec)))
+        _check_outputs(flat_out, _JVP)
+    output = _finish(_tree_unflatten(flat_out, out_spec), _reaches_outside(flat_out, leaves))
+
+    def jvp_fn(*tangents):
+        flat_tangents, tangents_spec = _tree_flatten(tangents)
+        if tangents_spec != primals_spec:
+            raise RuntimeError(f'Expected the tangents {tangents_spec} to have the same '
+                               f'argspec as the primals {primals_spec}')
+        for i, (tangent, primal) in enumerate(zip(flat_tangents, flat_primals)):
+            for what in ('shape', 'device', 'dtype'):
+                if getattr(tangent, what) != getattr(primal, what):
+                    raise RuntimeError(f'tangent:{i} with {what} {getattr(tangent, what)} in '
+                                       "flattened pytree doesn't match the "
+                                       f'{what} {getattr(primal, what)} of the corresponding '
+                                       'primal.')
+        keep = (_reaches_outside(flat_out, leaves)
+                or any(tangent.requires_grad for tangent in flat_tangents))
+        products = _functional.jvp_of_outputs(tuple(flat_out), tuple(leaves),
+                                              tuple(flat_tangents), create_graph=keep)
+        return _tree_unflatten(list(products), out_spec)
+    return output, jvp_fn
 
 
 # ---- Jacobians and the Hessian -------------------------------------------------------------

@@ -2355,6 +2355,15 @@ for _name, _exc, _message, _call in (
         ('stack-module-state-requires-grad', RuntimeError, 'Expected weight from each model to '
          'have the same .requires_grad', lambda lib, x, rows, model:
          lib.func.stack_module_state([model, lib.nn.Linear(2, 2).requires_grad_(False)])),
+        ('linearize-tangent-shape', RuntimeError, "tangent:0 with shape microtorch.Size([2]) in "
+         "flattened pytree doesn't match the shape microtorch.Size([3]) of the corresponding "
+         'primal.', lambda lib, x, rows, model: lib.func.linearize(lib.sin, x)[1](x[:2])),
+        ('linearize-tangent-dtype', RuntimeError, 'tangent:0 with dtype microtorch.float32 in '
+         "flattened pytree doesn't match the dtype microtorch.float64 of the corresponding "
+         'primal.', lambda lib, x, rows, model: lib.func.linearize(lib.sin, x)[1](x.float())),
+        ('linearize-tangents-structure', RuntimeError, 'Expected the tangents TreeSpec(tuple, '
+         'None, [*,\n  *]) to have the same argspec as the primals TreeSpec(tuple, None, [*])',
+         lambda lib, x, rows, model: lib.func.linearize(lib.sin, x)[1](x, x)),
 ):
     @case(_name, _exc, _message)
     def _(lib, _call=_call):

@@ -529,3 +529,14 @@ def test_named_tuple_outputs(torch):
         jac = lib.func.jacrev(lambda row: row.sort().values)(t(lib, X3))
         return result.values, result.indices, type(result).__name__, jac
     both(torch, build)
+
+
+def test_linearize(torch):
+    def build(lib):
+        x = t(lib, X3)
+        output, jvp_fn = lib.func.linearize(lambda a: (a.sin() * a, {'s': (a ** 2).sum()}), x)
+        return output, jvp_fn(t(lib, Y3)), jvp_fn(x)
+    both(torch, build)
+    # the same as jvp at the same point
+    x, v = mt.tensor(X3), mt.tensor(Y3)
+    assert_same(F.linearize(mt.tanh, x)[1](v), F.jvp(mt.tanh, (x,), (v,))[1])
