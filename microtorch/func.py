@@ -1,5 +1,5 @@
 """Function transforms, as `torch.func`: `grad`, `grad_and_value`, `vjp`, `jvp`, `jacrev`,
-`jacfwd`, `hessian`, `vmap` and `functional_call`.
+`jacfwd`, `hessian`, `linearize`, `vmap`, `functional_call` and `stack_module_state`.
 
 PyTorch builds these on wrapper tensors that carry a "level" per transform. microtorch has one
 tape, so the transforms are built on `autograd.grad` (through autograd.functional):
