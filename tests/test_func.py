@@ -540,3 +540,33 @@ def test_linearize(torch):
     # the same as jvp at the same point
     x, v = mt.tensor(X3), mt.tensor(Y3)
     assert_same(F.linearize(mt.tanh, x)[1](v), F.jvp(mt.tanh, (x,), (v,))[1])
+
+
+FUNCTIONAL_CALL_MODULES = {
+    'lstm': (lambda lib: lib.nn.LSTM(3, 4, batch_first=True), (2, 5, 3)),
+    'gru': (lambda lib: lib.nn.GRU(3, 4), (5, 2, 3)),
+    'conv2d': (lambda lib: lib.nn.Conv2d(2, 3, 3), (1, 2, 5, 5)),
+    'layer-norm': (lambda lib: lib.nn.LayerNorm(4), (2, 4)),
+    'encoder-layer': (lambda lib: lib.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0),
+                      (3, 2, 4)),
+    'sequential': (lambda lib: lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(),
+                                                 lib.nn.Linear(4, 2)), (2, 3)),
+}
+
+
+@pytest.mark.parametrize('name', FUNCTIONAL_CALL_MODULES)
+def test_functional_call_reaches_every_parameter(torch, name):
+    """Modules that read their parameters in their own ways (RNN weights by layer, attention's
+    packed projections) use the given tensors: PyTorch's output and gradients from them."""
+    make, shape = FUNCTIONAL_CALL_MODULES[name]
+
+    def build(lib):
+        module = make(lib).double()
+        values = np.random.RandomState(0)
+        given = {n: t(lib, values.randn(*p.shape) * 0.3).requires_grad_()
+                 for n, p in module.named_parameters()}
+        out = lib.func.functional_call(module, given, (t(lib, values.randn(*shape)),))
+        out = out[0] if isinstance(out, tuple) else out
+        out.sum().backward()
+        return out, {n: g.grad for n, g in given.items()}
+    both(torch, build)
