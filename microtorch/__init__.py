@@ -60,6 +60,7 @@ from .ops.composite import (
 from .ops.special import lgamma, digamma, polygamma, erfinv, erfc, mvlgamma, i0
 from . import linalg
 from . import special
+from . import func
 from . import return_types
 from .linalg import det, logdet, matrix_power
 inverse = linalg.inv

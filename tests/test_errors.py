@@ -2282,6 +2282,229 @@ for _name, _exc, _message, _call in (
         return lambda: _call(lib, x, i, b), [x, i, b]
 
 
+# The function transforms (microtorch.func): x = [1, 2, 3] (float64), rows = a 2 x 3 batch of
+# distinct rows, model = nn.Linear(2, 2) whose parameters must be left alone. Checked before
+# the function runs, or before anything it returns is kept.
+def square_sum(x):
+    return (x ** 2).sum()
+
+
+_IN_DIMS = "vmap(square_sum, in_dims={}, ...)(<inputs>): "
+_NOT_TUPLE = ('expected `in_dims` to be int or a (potentially nested) tuple matching the '
+              "structure of inputs, got: <class '{}'>.")
+_ONLY_TENSORS = ("vmap(<lambda>, ...): `<lambda>` must only return Tensors, got type <class "
+                 "'{}'>. Did you mean to set out_dims= to None for output?")
+_OUT_DIMS_TYPE = ('vmap(<lambda>, ..., out_dims={}): `out_dims` must be an int, None or a '
+                  'python collection of ints representing where in the outputs the vmapped '
+                  'dimension should appear.')
+_RANDOM = ("vmap: called random operation while in randomness error mode. Please either use the "
+           "'same' or 'different' randomness flags on vmap or perform the randomness operation "
+           'out of vmap')
+_RANDOMNESS = ("Only allowed values for randomness are 'error', 'different', or 'same'. Got bad")
+_NOT_SCALAR = ('grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor '
+               'with 1 dims. Maybe you wanted to use the vjp or jacrev APIs instead?')
+_RETURN = 'grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got <class \'{}\'>'
+_AUX = '{}: output of function f should be a tuple: (output, aux) if has_aux is True'
+_VJP_ONLY = ("vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type "
+             "<class 'float'>")
+_JVP_ONLY = ("jvp(f, primals, tangents): expected f(*primals) to return only tensors, got "
+             "unsupported type <class 'float'>")
+_JVP = 'jvp(f, primals, tangents): '
+_PRIMALS_TUPLE = (_JVP + 'Expected primals to be a tuple. E.g. it should be valid to call '
+                  'f(*primals).')
+_STRUCTURE = (_JVP + 'Expected primals and tangents to have the same python structure. For '
+              'example, if primals is a tuple of 3 tensors, tangents also must be. Got primals '
+              'with structure TreeSpec(tuple, None, [*]) and tangents with structure '
+              'TreeSpec(tuple, None, [*,\n  *])')
+_FC_STRICT = ("Error(s) in reparametrizing for Linear:\n\tUnexpected key(s): 'weight2'.\n\t"
+              "Missing key(s): 'bias', 'weight'.")
+for _name, _exc, _message, _call in (
+        ('grad-not-scalar', RuntimeError, _NOT_SCALAR,
+         lambda lib, x, rows, model: lib.func.grad(lambda x: x * 2)(x)),
+        ('grad-not-tensor', RuntimeError, _RETURN.format('float'),
+         lambda lib, x, rows, model: lib.func.grad(lambda x: 1.0)(x)),
+        ('grad-tuple-output', RuntimeError, _RETURN.format('tuple'),
+         lambda lib, x, rows, model: lib.func.grad(lambda x: (x.sum(), x.sum()))(x)),
+        ('grad-argnum-range', RuntimeError, 'Got argnum=1, but only 1 positional inputs',
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=1)(x)),
+        ('grad-argnum-negative', RuntimeError, 'Got argnum=-2, but only 1 positional inputs',
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=-2)(x)),
+        ('grad-no-arguments', RuntimeError, 'Got argnum=0, but only 0 positional inputs',
+         lambda lib, x, rows, model: lib.func.grad(lambda: x.sum())()),
+        ('grad-argnums-repeated', RuntimeError, 'argnums elements must be unique, got (0, 0)',
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=(0, 0))(x)),
+        ('grad-argnums-empty', RuntimeError, 'argnums must be non-empty',
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=())(x)),
+        ('grad-argnums-float', RuntimeError, "argnums must be int or Tuple[int, ...], got: "
+         "<class 'float'>", lambda lib, x, rows, model: lib.func.grad(square_sum,
+                                                                     argnums=1.5)(x)),
+        ('grad-argnums-float-element', RuntimeError, "argnum must be int, got: <class 'float'>",
+         lambda lib, x, rows, model: lib.func.grad(square_sum, argnums=(0, 1.0))(x)),
+        ('grad-has-aux-not-pair', RuntimeError, _AUX.format('grad_and_value(f)(*args)'),
+         lambda lib, x, rows, model: lib.func.grad(square_sum, has_aux=True)(x)),
+        ('grad-aux-not-tensor', RuntimeError, "Expected tensors, got unsupported type <class "
+         "'int'>", lambda lib, x, rows, model: lib.func.grad(lambda x: (x.sum(), 3),
+                                                            has_aux=True)(x)),
+        ('grad-integer-input', RuntimeError, 'only Tensors of floating point dtype can require '
+         'gradients', lambda lib, x, rows, model: lib.func.grad(square_sum)(x.long())),
+        ('grad-number-input', ValueError, "Thing passed to transform API must be Tensor, got "
+         "<class 'float'>", lambda lib, x, rows, model: lib.func.grad(square_sum)(3.0)),
+        ('vjp-not-tensor', RuntimeError, _VJP_ONLY,
+         lambda lib, x, rows, model: lib.func.vjp(lambda x: 1.0, x)),
+        ('vjp-integer-output', RuntimeError, 'vjp(f, ...): All outputs of f must be '
+         'floating-point or complex Tensors, got Tensor with dtype microtorch.int64',
+         lambda lib, x, rows, model: lib.func.vjp(lambda x: x.long(), x)),
+        ('vjp-has-aux-not-pair', RuntimeError, _AUX.format('vjp(f, *primals)'),
+         lambda lib, x, rows, model: lib.func.vjp(square_sum, x, has_aux=True)),
+        ('vjp-cotangent-structure', RuntimeError, 'Expected pytree structure of cotangents to '
+         'be the same as pytree structure of outputs to the function. cotangents: *, primal '
+         'output: (*, *)', lambda lib, x, rows, model: lib.func.vjp(lambda x: (x, x), x)[1](x)),
+        ('vjp-cotangent-shape', RuntimeError, 'Mismatch in shape: grad_output[0] has a shape of '
+         'microtorch.Size([2]) and output[0] has a shape of microtorch.Size([]).',
+         lambda lib, x, rows, model: lib.func.vjp(square_sum, x)[1](x[:2])),
+        ('vjp-cotangent-number', TypeError, 'gradients can be either Tensors or None, but got '
+         'float', lambda lib, x, rows, model: lib.func.vjp(lambda x: x, x)[1](3.0)),
+        ('jvp-primals-not-tuple', RuntimeError, _PRIMALS_TUPLE,
+         lambda lib, x, rows, model: lib.func.jvp(square_sum, x, x)),
+        ('jvp-structure', RuntimeError, _STRUCTURE,
+         lambda lib, x, rows, model: lib.func.jvp(square_sum, (x,), (x, x))),
+        ('jvp-no-primals', RuntimeError, _JVP + 'Expected primals to contain at least one '
+         'Tensor.', lambda lib, x, rows, model: lib.func.jvp(square_sum, (), ())),
+        ('jvp-number-primal', RuntimeError, _JVP + "Expected primals to only contain Tensors, "
+         "got <class 'float'>", lambda lib, x, rows, model: lib.func.jvp(square_sum, (3.0,),
+                                                                         (3.0,))),
+        ('jvp-tangent-size', RuntimeError, 'Trying to set a forward gradient that has a '
+         'different size than that of the original Tensor, this is not supported. Tensor is '
+         'of size [3] while the given forward gradient is of size [2].',
+         lambda lib, x, rows, model: lib.func.jvp(square_sum, (x,), (x[:2],))),
+        ('jvp-not-tensor', RuntimeError, _JVP_ONLY,
+         lambda lib, x, rows, model: lib.func.jvp(lambda x: 1.0, (x,), (x,))),
+        ('jvp-has-aux-not-pair', RuntimeError, _AUX.format('jvp(f, primals, tangents)'),
+         lambda lib, x, rows, model: lib.func.jvp(square_sum, (x,), (x,), has_aux=True)),
+        ('jacrev-chunk-size', ValueError, 'jacrev: `chunk_size` should be greater than 0.',
+         lambda lib, x, rows, model: lib.func.jacrev(square_sum, chunk_size=0)),
+        ('jacrev-argnum-range', RuntimeError, 'Got argnum=2, but only 1 positional inputs',
+         lambda lib, x, rows, model: lib.func.jacrev(square_sum, argnums=2)(x)),
+        ('jacrev-not-tensor', RuntimeError, _VJP_ONLY,
+         lambda lib, x, rows, model: lib.func.jacrev(lambda x: 1.0)(x)),
+        ('jacrev-has-aux-not-pair', RuntimeError, _AUX.format('vjp(f, *primals)'),
+         lambda lib, x, rows, model: lib.func.jacrev(square_sum, has_aux=True)(x)),
+        ('jacfwd-not-tensor', RuntimeError, _JVP_ONLY,
+         lambda lib, x, rows, model: lib.func.jacfwd(lambda x: 1.0)(x)),
+        ('jacfwd-has-aux-not-pair', RuntimeError, _AUX.format('jvp(f, primals, tangents)'),
+         lambda lib, x, rows, model: lib.func.jacfwd(square_sum, has_aux=True)(x)),
+        ('jacfwd-randomness', RuntimeError, _RANDOMNESS,
+         lambda lib, x, rows, model: lib.func.jacfwd(square_sum, randomness='bad')(x)),
+        ('hessian-not-tensor', RuntimeError, _VJP_ONLY,
+         lambda lib, x, rows, model: lib.func.hessian(lambda x: 1.0)(x)),
+        ('vmap-in-dims-str', ValueError, _IN_DIMS.format('a') + _NOT_TUPLE.format('str'),
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims='a')(rows)),
+        ('vmap-in-dims-list', ValueError, _IN_DIMS.format('[0]') + _NOT_TUPLE.format('list'),
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=[0])(rows)),
+        ('vmap-in-dims-none', ValueError, _IN_DIMS.format('None') + _NOT_TUPLE.format(
+            'NoneType'), lambda lib, x, rows, model: lib.func.vmap(square_sum,
+                                                                   in_dims=None)(rows)),
+        ('vmap-in-dims-structure', ValueError, _IN_DIMS.format('(0, 0)') + 'in_dims is not '
+         'compatible with the structure of `inputs`. in_dims has structure TreeSpec(tuple, '
+         'None, [*,\n  *]) but inputs has structure TreeSpec(tuple, None, [*]).',
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(0, 0))(rows)),
+        ('vmap-in-dim-range', ValueError, _IN_DIMS.format('(2,)') + 'Got in_dim=2 for some '
+         'input, but that input is a Tensor of dimensionality 2 so expected in_dim to satisfy '
+         '-2 <= in_dim < 2.',
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(2,))(rows)),
+        ('vmap-in-dim-float', ValueError, _IN_DIMS.format('(1.5,)') + 'Got in_dim=1.5 for an '
+         'input but in_dim must be either an integer dimension or None.',
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(1.5,))(rows)),
+        ('vmap-in-dim-number', ValueError, _IN_DIMS.format('(0,)') + "Got in_dim=0 for an "
+         "input but the input is of type <class 'float'>. We cannot vmap over non-Tensor "
+         'arguments, please use None as the respective in_dim',
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(0,))(1.0)),
+        ('vmap-no-inputs', ValueError, 'vmap(square_sum)(<inputs>): got no inputs. Maybe you '
+         'forgot to add inputs, or you are trying to vmap over a function with no inputs. The '
+         'latter is unsupported.', lambda lib, x, rows, model: lib.func.vmap(square_sum)()),
+        ('vmap-nothing-mapped', ValueError, 'vmap: Expected at least one Tensor to vmap over',
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, in_dims=(None,))(rows)),
+        ('vmap-batch-sizes', ValueError, 'vmap: Expected all tensors to have the same size in '
+         'the mapped dimension, got sizes [2, 3] for the mapped dimension',
+         lambda lib, x, rows, model: lib.func.vmap(lambda a, b: a)(rows, rows.t())),
+        ('vmap-number-output', ValueError, _ONLY_TENSORS.format('float'),
+         lambda lib, x, rows, model: lib.func.vmap(lambda a: 1.0)(rows)),
+        ('vmap-none-output', ValueError, _ONLY_TENSORS.format('NoneType'),
+         lambda lib, x, rows, model: lib.func.vmap(lambda a: None)(rows)),
+        ('vmap-out-dim-range', IndexError, 'Dimension out of range (expected to be in range of '
+         '[-2, 1], but got 2)',
+         lambda lib, x, rows, model: lib.func.vmap(lambda a: a, out_dims=2)(rows)),
+        ('vmap-out-dims-structure', ValueError, 'vmap(<lambda>, ..., out_dims=(0, 1, 2))'
+         '(<inputs>): out_dims is not compatible with the structure of `outputs`. out_dims has '
+         'structure TreeSpec(tuple, None, [*,\n  *,\n  *]) but outputs has structure '
+         'TreeSpec(tuple, None, [*,\n  *]).', lambda lib, x, rows, model: lib.func.vmap(
+             lambda a: (a, a), out_dims=(0, 1, 2))(rows)),
+        ('vmap-out-dims-float', ValueError, _OUT_DIMS_TYPE.format('1.5'),
+         lambda lib, x, rows, model: lib.func.vmap(lambda a: a, out_dims=1.5)(rows)),
+        ('vmap-out-dims-none-batched', ValueError, 'vmap(<lambda>, ...): `<lambda>` can not '
+         'return a BatchedTensor when out_dim is None',
+         lambda lib, x, rows, model: lib.func.vmap(lambda a: a * 2, out_dims=None)(rows)),
+        ('vmap-random-error', RuntimeError, _RANDOM,
+         lambda lib, x, rows, model: lib.func.vmap(lambda a: a + lib.rand(3))(rows)),
+        ('vmap-dropout-error', RuntimeError, _RANDOM,
+         lambda lib, x, rows, model: lib.func.vmap(lambda a: lib.nn.functional.dropout(a))(
+             rows)),
+        ('vmap-randomness', RuntimeError, _RANDOMNESS,
+         lambda lib, x, rows, model: lib.func.vmap(square_sum, randomness='bad')),
+        ('vmap-chunk-size', ValueError, 'vmap: chunk_size should be None or greater than 0. '
+         '(got 0)', lambda lib, x, rows, model: lib.func.vmap(square_sum, chunk_size=0)),
+        ('functional-call-strict', RuntimeError, _FC_STRICT,
+         lambda lib, x, rows, model: lib.func.functional_call(
+             model, {'weight2': lib.ones(2, 2)}, (lib.ones(2),), strict=True)),
+        ('functional-call-not-tensor', TypeError, '3 is not an instance of microtorch.Tensor',
+         lambda lib, x, rows, model: lib.func.functional_call(
+             model, {'bias': lib.ones(2), 'weight': 3}, (lib.ones(2),))),
+        ('functional-call-repeated', ValueError, "['weight'] appeared in multiple dictionaries; "
+         'behavior of functional call is ambiguous',
+         lambda lib, x, rows, model: lib.func.functional_call(
+             model, ({'weight': lib.ones(2, 2)}, {'weight': lib.ones(2, 2)}), (lib.ones(2),))),
+        ('functional-call-not-dicts', ValueError, 'Expected all elements of '
+         'parameter_and_buffer_dicts to be dictionaries',
+         lambda lib, x, rows, model: lib.func.functional_call(
+             model, ({'weight': lib.ones(2, 2)}, 3), (lib.ones(2),))),
+        ('functional-call-not-dict', ValueError, 'Expected parameter_and_buffer_dicts to be a '
+         "dict, or a list/tuple of dicts, but got <class 'int'>",
+         lambda lib, x, rows, model: lib.func.functional_call(model, 3, (lib.ones(2),))),
+        ('functional-call-tied-values', ValueError, "functional_call got multiple values for "
+         "keys ['0.weight', '1.weight'], which are tied. Consider using tie_weights=False",
+         lambda lib, x, rows, model: lib.func.functional_call(
+             lib.nn.Sequential(model, model), {'0.weight': lib.ones(2, 2),
+                                               '1.weight': lib.zeros(2, 2)}, (lib.ones(2),))),
+        ('stack-module-state-empty', RuntimeError, 'stack_module_state: Expected at least one '
+         'model, got 0.', lambda lib, x, rows, model: lib.func.stack_module_state([])),
+        ('stack-module-state-modes', RuntimeError, 'stack_module_state: Expected all models to '
+         'have the same training/eval mode.', lambda lib, x, rows, model:
+         lib.func.stack_module_state([model, lib.nn.Linear(2, 2).eval()])),
+        ('stack-module-state-classes', RuntimeError, 'stack_module_state: Expected all models '
+         'to be of the same class.', lambda lib, x, rows, model:
+         lib.func.stack_module_state([model, lib.nn.Tanh()])),
+        ('stack-module-state-requires-grad', RuntimeError, 'Expected weight from each model to '
+         'have the same .requires_grad', lambda lib, x, rows, model:
+         lib.func.stack_module_state([model, lib.nn.Linear(2, 2).requires_grad_(False)])),
+        ('linearize-tangent-shape', RuntimeError, "tangent:0 with shape microtorch.Size([2]) in "
+         "flattened pytree doesn't match the shape microtorch.Size([3]) of the corresponding "
+         'primal.', lambda lib, x, rows, model: lib.func.linearize(lib.sin, x)[1](x[:2])),
+        ('linearize-tangent-dtype', RuntimeError, 'tangent:0 with dtype microtorch.float32 in '
+         "flattened pytree doesn't match the dtype microtorch.float64 of the corresponding "
+         'primal.', lambda lib, x, rows, model: lib.func.linearize(lib.sin, x)[1](x.float())),
+        ('linearize-tangents-structure', RuntimeError, 'Expected the tangents TreeSpec(tuple, '
+         'None, [*,\n  *]) to have the same argspec as the primals TreeSpec(tuple, None, [*])',
+         lambda lib, x, rows, model: lib.func.linearize(lib.sin, x)[1](x, x)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)
+        rows = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        model = lib.nn.Linear(2, 2)
+        return (lambda: _call(lib, x, rows, model),
+                [x, rows, model.weight, model.bias])
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

@@ -267,7 +267,8 @@ class Function:
         if record:
             ctx._next = edges
         else:
-            ctx._needs = _NOTHING_NEEDED[len(args)]
+            ctx._needs = (_NOTHING_NEEDED[len(args)] if len(args) < len(_NOTHING_NEEDED)
+                          else (False,) * len(args))       # cat/stack of many tensors
         out = cls.forward(ctx, *datas)
 
         if not record:

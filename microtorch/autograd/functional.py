@@ -189,21 +189,28 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v): the directional derivative of func's outputs along v."""
-    from ..creation import zeros_like
     with enable_grad():
         inputs_tuple, inputs = _tensors(inputs, 'inputs', 'jvp')
         inputs = _as_leaves(inputs, create_graph, need_graph=True)
         v = _prepare_v(v, inputs, inputs_tuple, create_graph, 'jvp',
                        'the input to the user-provided function is')
         outputs_tuple, outputs = _call(func, inputs, 'jvp', strict)
+    product = jvp_of_outputs(outputs, inputs, v, create_graph, strict)
+    return (_shaped(_finish(outputs, create_graph), outputs_tuple),
+            _shaped(_finish(product, create_graph), outputs_tuple))
+
+
+def jvp_of_outputs(outputs, inputs, v, create_graph=False, strict=False):
+    """J v for outputs already computed from inputs (on the graph), one per output: the
+    double-backward trick. Shared with microtorch.func.jvp."""
+    from ..creation import zeros_like
+    with enable_grad():
         dummies = tuple(zeros_like(out, requires_grad=True) for out in outputs)
         grad_inputs = _grads(outputs, inputs, dummies, create_graph=True)    # u^T J, in u
         _check_requires_grad(grad_inputs, 'grad_inputs', strict)
     with set_grad_enabled(create_graph or grad_mode.state.enabled):
         grads = _grads(grad_inputs, dummies, v, create_graph=create_graph)
-        product = _zeros_where_missing(grads, outputs, strict, create_graph, 'back_trick')
-    return (_shaped(_finish(outputs, create_graph), outputs_tuple),
-            _shaped(_finish(product, create_graph), outputs_tuple))
+        return _zeros_where_missing(grads, outputs, strict, create_graph, 'back_trick')
 
 
 def _jacobian_rows(outputs, inputs, create_graph, strict):
