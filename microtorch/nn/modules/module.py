@@ -277,6 +277,16 @@ class Module:
                                'register_state_dict_post_hook')
         return _add_hook(self._state_dict_hooks, hook)
 
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """As register_load_state_dict_pre_hook; with_module=False: hook is called without
+        the module (hook(state_dict, prefix, ...))."""
+        if not with_module:
+            def without_module(module, *args, _hook=hook):
+                return _hook(*args)
+            without_module.hook = hook
+            return _add_hook(self._load_state_dict_pre_hooks, without_module)
+        return _add_hook(self._load_state_dict_pre_hooks, hook)
+
     def register_load_state_dict_pre_hook(self, hook):
         """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs) runs before load_state_dict() reads this module's keys;
