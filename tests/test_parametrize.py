@@ -330,7 +330,7 @@ def test_legacy_weight_norm(torch):
     for g_ours, g_theirs in zip(backward_grads(ours, microtorch.tensor(x), names),
                                 backward_grads(theirs, torch.tensor(x), names)):
         close(g_ours, g_theirs)
-    with pytest.raises(RuntimeError) as error:
+    with pytest.raises(RuntimeError) as error, pytest.warns(FutureWarning):
         nn.utils.weight_norm(ours)
     assert str(error.value) == 'Cannot register two weight_norm hooks on the same parameter weight'
     torch.nn.utils.remove_weight_norm(theirs)
