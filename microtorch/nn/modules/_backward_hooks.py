@@ -21,14 +21,13 @@ class _BackwardHookFunction(Function):
     @staticmethod
     def forward(ctx, on_grads, requires, *arrays):
         ctx.on_grads = on_grads
-        ctx.requires = requires
+        # an output whose input did not require grad does not either; the hooks see zeros
+        # for its gradient, as in PyTorch
         ctx.mark_non_differentiable(*[a for a, r in zip(arrays, requires) if not r])
         return tuple(arrays)
 
     @staticmethod
     def backward(ctx, *grads):
-        # outputs whose input did not require grad have no gradient (None, as in PyTorch)
-        grads = tuple(g if r else None for g, r in zip(grads, ctx.requires))
         return (None, None, *ctx.on_grads(grads))
 
 
