@@ -75,6 +75,7 @@ class ParametrizationList(ModuleList):
                              f'(list, tuple...). Got {type(new).__name__}')
         self.is_tensor = isinstance(new, Tensor)
         self.ntensors = 1 if self.is_tensor else len(new)
+        parts = [new] if self.is_tensor else list(new)
         if self.is_tensor:
             if original.dtype != new.dtype:
                 raise ValueError('When `right_inverse` outputs one tensor, it may not change '
@@ -84,34 +85,42 @@ class ParametrizationList(ModuleList):
                 raise ValueError('When `right_inverse` outputs one tensor, it may not change '
                                  f'the device.\noriginal.device: {original.device}\n'
                                  f'right_inverse(original).device: {new.device}')
-            with no_grad():
-                _set_data(original, new)
-            _register_parameter_or_buffer(self, 'original', original)
         else:
-            for i, part in enumerate(new):
+            for i, part in enumerate(parts):
                 if not isinstance(part, Tensor):
                     raise ValueError("'right_inverse' must return a Tensor or a Sequence of "
                                      'tensors (list, tuple...). Got element '
                                      f'{i} of the sequence with type {type(part).__name__}.')
+        if not self.unsafe:
+            # checked on what `original` will hold, before anything is stored: a refused
+            # parametrization leaves the module's tensor as it was
+            self._check_result(self._apply_all(parts), original_shape, original_dtype)
+        if self.is_tensor:
+            with no_grad():
+                _set_data(original, new)
+            _register_parameter_or_buffer(self, 'original', original)
+        else:
+            for i, part in enumerate(parts):
                 if isinstance(original, Parameter):
                     part = Parameter(part, original.requires_grad)
                 part.requires_grad_(original.requires_grad)
                 _register_parameter_or_buffer(self, f'original{i}', part)
-        if not self.unsafe:
-            value = self()
-            if not isinstance(value, Tensor):
-                raise ValueError('A parametrization must return a tensor. Got '
-                                 f'{type(value).__name__}.')
-            if value.dtype != original_dtype:
-                raise ValueError('Registering a parametrization may not change the dtype of '
-                                 'the tensor, unless `unsafe` flag is enabled.\n'
-                                 f'unparametrized dtype: {original_dtype}\n'
-                                 f'parametrized dtype: {value.dtype}')
-            if value.shape != original_shape:
-                raise ValueError('Registering a parametrization may not change the shape of '
-                                 'the tensor, unless `unsafe` flag is enabled.\n'
-                                 f'unparametrized shape: {original_shape}\n'
-                                 f'parametrized shape: {value.shape}')
+
+    @staticmethod
+    def _check_result(value, original_shape, original_dtype):
+        if not isinstance(value, Tensor):
+            raise ValueError(f'A parametrization must return a tensor. Got '
+                             f'{type(value).__name__}.')
+        if value.dtype != original_dtype:
+            raise ValueError('Registering a parametrization may not change the dtype of the '
+                             'tensor, unless `unsafe` flag is enabled.\n'
+                             f'unparametrized dtype: {original_dtype}\n'
+                             f'parametrized dtype: {value.dtype}')
+        if value.shape != original_shape:
+            raise ValueError('Registering a parametrization may not change the shape of the '
+                             'tensor, unless `unsafe` flag is enabled.\n'
+                             f'unparametrized shape: {original_shape}\n'
+                             f'parametrized shape: {value.shape}')
 
     def right_inverse(self, value):
         """Store what the parametrizations map to `value` (module.weight = value)."""
@@ -150,15 +159,18 @@ class ParametrizationList(ModuleList):
             for part, original in zip(value, originals):
                 _set_data(original, part)
 
-    def forward(self):
+    def _apply_all(self, originals):
+        """The parametrizations applied in turn, the first to the tensors `originals`."""
         modules = list(self)
-        if self.is_tensor:
-            value = modules[0](self.original)
-        else:
-            value = modules[0](*[getattr(self, f'original{i}') for i in range(self.ntensors)])
+        value = modules[0](*originals)
         for module in modules[1:]:
             value = module(value)
         return value
+
+    def forward(self):
+        if self.is_tensor:
+            return self._apply_all([self.original])
+        return self._apply_all([getattr(self, f'original{i}') for i in range(self.ntensors)])
 
 
 def _deepcopy_module(self, memo):
