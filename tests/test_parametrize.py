@@ -361,3 +361,32 @@ def test_legacy_spectral_norm(torch):
     nn.utils.remove_spectral_norm(ours)
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ['bias', 'weight']
     close(ours.weight, theirs.weight)
+
+
+@pytest.mark.parametrize('shape', [(3, 3), (4, 2), (2, 4)])
+def test_orthogonal_householder_without_trivialization(torch, shape):
+    """The stored tensor is geqrf's packed reflectors (R's diagonal made signs): the same in
+    both, and so are the weight and its gradient."""
+    theirs, ours = pair(torch, lambda lib: lib.nn.Linear(shape[1], shape[0]))
+    torch.nn.utils.parametrizations.orthogonal(theirs, orthogonal_map='householder',
+                                               use_trivialization=False)
+    parametrizations.orthogonal(ours, orthogonal_map='householder', use_trivialization=False)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    close(ours.parametrizations.weight.original, theirs.parametrizations.weight.original)
+    close(ours.weight, theirs.weight)
+    theirs.weight.sin().sum().backward()
+    ours.weight.sin().sum().backward()
+    close(ours.parametrizations.weight.original.grad,
+          theirs.parametrizations.weight.original.grad)
+
+
+def test_orthogonal_matrix_exp_without_trivialization(torch):
+    theirs, ours = pair(torch, lambda lib: lib.nn.Linear(3, 3))
+    messages = []
+    for lib, module in ((torch, theirs), (microtorch, ours)):
+        lib.nn.utils.parametrizations.orthogonal(module, use_trivialization=False)
+        with pytest.raises(NotImplementedError) as error:
+            module.weight = lib.eye(3, dtype=lib.float64)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+    close(ours.weight, theirs.weight)

@@ -276,7 +276,8 @@ class _Orthogonal(Module):
             diagonal = A.diagonal(dim1=-2, dim2=-1)
             signs = diagonal.sign()
             signs = signs * (1 - 2 * (tau == 0).to(signs.dtype))     # flipped where tau is 0
-            A = A - A.diagonal(dim1=-2, dim2=-1).diag_embed() + signs.diag_embed()
+            on_diagonal = _creation.eye(*A.shape[-2:], dtype=A.dtype, device=A.device)
+            A = A * (1 - on_diagonal) + on_diagonal * signs.unsqueeze(-2)
             return A.mT if transpose else A
         if n == k:
             Q = _make_orthogonal(Q) if not _is_orthogonal(Q) else Q.clone()
