@@ -78,12 +78,12 @@ _HOOK_MARKS = ('_forward_pre_hooks_with_kwargs', '_forward_hooks_with_kwargs',
 _hook_ids = itertools.count(1)       # one sequence for all hooks, as PyTorch's handles
 
 # The hooks of every module (register_module_forward_hook, ...).
-_global_hooks = {'forward_pre': {}, 'forward': {}, 'backward_pre': {}, 'backward': {}}
+_global_forward_pre_hooks, _global_forward_hooks = {}, {}
+_global_backward_pre_hooks, _global_backward_hooks = {}, {}
+_global_hooks = {'forward_pre': _global_forward_pre_hooks, 'forward': _global_forward_hooks,
+                 'backward_pre': _global_backward_pre_hooks,
+                 'backward': _global_backward_hooks}
 _global_marks = {'with_kwargs': set(), 'always_called': set()}
-
-
-def _has_global_hooks():
-    return any(_global_hooks.values())
 
 
 def _add_hook(hooks, hook, prepend=False, marks=()):
@@ -150,7 +150,9 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks or _has_global_hooks()):
+                or self._backward_pre_hooks or _global_forward_pre_hooks
+                or _global_forward_hooks or _global_backward_pre_hooks
+                or _global_backward_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
