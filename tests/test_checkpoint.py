@@ -135,3 +135,25 @@ def test_non_reentrant_keyword_arguments_and_mixed_outputs():
     (out.sum() + zero).backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
     np.testing.assert_allclose(w.grad.numpy(), [6.0, 8.0])
+
+
+@pytest.mark.parametrize('reentrant', [True, False])
+def test_checkpoint_graph_is_freed_by_reference_counting(reentrant):
+    import gc
+    import weakref
+    model = net(microtorch)
+    gc.disable()
+    try:
+        out = checkpoint(model, microtorch.tensor(X, requires_grad=True),
+                         use_reentrant=reentrant)
+        node = weakref.ref(out.grad_fn)
+        del out
+        assert node() is None
+        layer = microtorch.nn.Linear(4, 2).double()
+        layer.register_full_backward_hook(lambda m, gi, go: None)
+        out = layer(microtorch.tensor(X, requires_grad=True))
+        node = weakref.ref(out.grad_fn)
+        del out
+        assert node() is None
+    finally:
+        gc.enable()
