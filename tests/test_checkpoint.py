@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import microtorch
-from microtorch.utils.checkpoint import checkpoint, checkpoint_sequential
+from microtorch.utils.checkpoint import checkpoint
 
 
 def net(lib, p=0.5):

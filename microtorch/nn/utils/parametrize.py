@@ -15,7 +15,6 @@ from ...autograd.function import data_rebinds
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ..modules.container import ModuleDict, ModuleList
-from ..modules.module import Module
 from ..parameter import Parameter
 
 _cache_depth = 0           # how many cached() blocks are open
