@@ -936,6 +936,198 @@ def _(lib):
     return lambda: x.as_strided((2,), (1,)), [x]
 
 
+# ---- parametrizations, module hooks and checkpoint ------------------------------------------
+
+def _parametrizations(lib):
+    """Twice (no right_inverse), Inverse3 (a right_inverse that returns 3), Repeat (doubles
+    the rows), each a class of lib's nn.Module."""
+    class Twice(lib.nn.Module):
+        def forward(self, X):
+            return X * 2
+
+    class Inverse3(lib.nn.Module):
+        def forward(self, X):
+            return X
+
+        def right_inverse(self, X):
+            return 3
+
+    class Repeat(lib.nn.Module):
+        def forward(self, X):
+            return X.repeat(2, 1)
+    return Twice, Inverse3, Repeat
+
+
+_LINEAR_REPR = 'Linear(in_features=2, out_features=2, bias=True)'
+for _name, _exc, _message, _call in (
+        ('parametrize-no-tensor', ValueError, f"Module '{_LINEAR_REPR}' does not have a "
+         "parameter, a buffer, or a parametrized element with name 'nothing'",
+         lambda lib, m, P: lib.nn.utils.parametrize.register_parametrization(m, 'nothing',
+                                                                             P[0]())),
+        ('parametrize-right_inverse-type', ValueError, "'right_inverse' must return a Tensor or "
+         'a Sequence of tensors (list, tuple...). Got int',
+         lambda lib, m, P: lib.nn.utils.parametrize.register_parametrization(m, 'weight',
+                                                                             P[1]())),
+        ('parametrize-shape', ValueError, 'Registering a parametrization may not change the '
+         'shape of the tensor, unless `unsafe` flag is enabled.\n<then the shapes, a line each: '
+         'unparametrized shape: ..., parametrized shape: ...>',
+         lambda lib, m, P: lib.nn.utils.parametrize.register_parametrization(m, 'weight',
+                                                                             P[2]())),
+        ('parametrize-remove-none', ValueError, f'Module {_LINEAR_REPR} does not have a '
+         'parametrization on weight',
+         lambda lib, m, P: lib.nn.utils.parametrize.remove_parametrizations(m, 'weight')),
+        ('orthogonal-map', ValueError, 'orthogonal_map has to be one of "matrix_exp", "cayley", '
+         '"householder". Got: qr',
+         lambda lib, m, P: lib.nn.utils.parametrizations.orthogonal(m, orthogonal_map='qr')),
+        ('orthogonal-vector', ValueError, 'Expected a matrix or batch of matrices. Got a tensor '
+         'of 1 dimensions.',
+         lambda lib, m, P: lib.nn.utils.parametrizations.orthogonal(m, 'bias')),
+        ('spectral_norm-iterations', ValueError, 'Expected n_power_iterations to be positive, '
+         'but got n_power_iterations=0',
+         lambda lib, m, P: lib.nn.utils.parametrizations.spectral_norm(m, n_power_iterations=0)),
+        ('spectral_norm-dim', IndexError, 'Dimension out of range (expected to be in range of '
+         '[-2, 1] but got 2)',
+         lambda lib, m, P: lib.nn.utils.parametrizations.spectral_norm(m, dim=2)),
+        ('remove_spectral_norm-none', ValueError, f"spectral_norm of 'weight' not found in "
+         f'{_LINEAR_REPR}', lambda lib, m, P: lib.nn.utils.remove_spectral_norm(m)),
+        ('remove_weight_norm-none', ValueError, f"weight_norm of 'weight' not found in "
+         f'{_LINEAR_REPR}', lambda lib, m, P: lib.nn.utils.remove_weight_norm(m)),
+        ('get_parameter-missing', AttributeError, 'Linear has no attribute `nothing`',
+         lambda lib, m, P: m.get_parameter('nothing')),
+        ('set_submodule-empty', ValueError, 'Cannot set the submodule without a target name!',
+         lambda lib, m, P: m.set_submodule('', lib.nn.ReLU())),
+        ('set_submodule-not-module', ValueError, "`module` is not an nn.Module, found <class "
+         "'int'>", lambda lib, m, P: m.set_submodule('relu', 3)),
+        ('get_submodule-parameter', AttributeError, '`weight` is not an nn.Module',
+         lambda lib, m, P: m.get_submodule('weight')),
+):
+    @entry(_name, _exc, _message)
+    def _(lib, _call=_call):
+        module = lib.nn.Linear(2, 2)
+        return lambda: _call(lib, module, _parametrizations(lib)), [module]
+
+
+@entry('parametrize-added-shape', ValueError, 'Registering a parametrization may not change the '
+       'shape of the tensor, unless the `unsafe` flag is enabled.\n<then the shapes, a line '
+       'each: module.weight.shape: ..., parametrization(module.weight).shape: ...>')
+def _(lib):
+    twice, _, repeat = _parametrizations(lib)
+    module = lib.nn.utils.parametrize.register_parametrization(lib.nn.Linear(2, 2), 'weight',
+                                                               twice())
+    return (lambda: lib.nn.utils.parametrize.register_parametrization(module, 'weight',
+                                                                      repeat()), [module])
+
+
+@entry('parametrize-assign-no-right_inverse', RuntimeError, 'parametrization Twice does not '
+       'implement right_inverse.')
+def _(lib):
+    module = lib.nn.utils.parametrize.register_parametrization(
+        lib.nn.Linear(2, 2), 'weight', _parametrizations(lib)[0]())
+    return lambda: setattr(module, 'weight', lib.ones(2, 2)), [module]
+
+
+@entry('spectral_norm-twice', RuntimeError, 'Cannot register two spectral_norm hooks on the '
+       'same parameter weight')
+def _(lib):
+    module = lib.nn.utils.spectral_norm(lib.nn.Linear(2, 2))
+    return lambda: lib.nn.utils.spectral_norm(module), [module]
+
+
+@entry('spectral_norm-none', ValueError, '`SpectralNorm` cannot be applied as parameter `bias` '
+       'is None')
+def _(lib):
+    module = lib.nn.Linear(2, 2, bias=False)
+    return lambda: lib.nn.utils.spectral_norm(module, name='bias'), [module]
+
+
+@entry('get_parameter-buffer', AttributeError, '`running_mean` is not an nn.Parameter')
+def _(lib):
+    module = lib.nn.BatchNorm1d(2)
+    return lambda: module.get_parameter('running_mean'), [module]
+
+
+@entry('get_buffer-parameter', AttributeError, '`weight` is not a buffer')
+def _(lib):
+    module = lib.nn.BatchNorm1d(2)
+    return lambda: module.get_buffer('weight'), [module]
+
+
+@entry('set_submodule-strict-sequential', AttributeError, 'Sequential has no attribute `2`')
+def _(lib):
+    module = lib.nn.Sequential(lib.nn.Linear(2, 2))
+    return lambda: module.set_submodule('2', lib.nn.ReLU(), strict=True), [module]
+
+
+@entry('forward-pre-hook-with-kwargs-result', RuntimeError, 'forward pre-hook must return None '
+       'or a tuple of (new_args, new_kwargs), but got 1.')
+def _(lib):
+    module = lib.nn.Linear(2, 2)
+    module.register_forward_pre_hook(lambda m, args, kwargs: 1, with_kwargs=True)
+    return lambda: module(lib.ones(2)), [module]
+
+
+@entry('full-backward-hook-count', RuntimeError, 'Backward hook returned an invalid number of '
+       'grad_input, got 2, but expected 1')
+def _(lib):
+    x = lib.ones(2, requires_grad=True)
+    module = lib.nn.Linear(2, 2)
+    module.register_full_backward_hook(lambda m, grad_input, grad_output: (x, x))
+    out = module(x).sum()
+    return out.backward, [x]      # the layer's own grads are in by then, as in PyTorch
+
+
+@entry('full-backward-pre-hook-count', RuntimeError, 'Backward pre hook returned an invalid '
+       'number of grad_output, got 2, but expected 1')
+def _(lib):
+    x = lib.ones(2, requires_grad=True)
+    module = lib.nn.Linear(2, 2)
+    module.register_full_backward_pre_hook(lambda m, grad_output: (x, x))
+    out = module(x).sum()
+    return out.backward, [x, module]
+
+
+@entry('state_dict-post-hook-result', RuntimeError, 'state_dict post-hook must return None')
+def _(lib):
+    module = lib.nn.Linear(2, 2)
+    module.register_state_dict_post_hook(lambda m, state, prefix, metadata: state)
+    # (a snapshot of the module would call state_dict too)
+    return module.state_dict, [Watched(lambda: [test_errors.state(p)
+                                               for p in module.parameters()])]
+
+
+@entry('load_state_dict-post-hook-result', AssertionError, 'Hooks registered with '
+       '``register_load_state_dict_post_hook`` are not expected to return new values, if '
+       'incompatible_keys need to be modified, it should be done inplace.')
+def _(lib):
+    module = lib.nn.Linear(2, 2)
+    module.register_load_state_dict_post_hook(lambda m, keys: keys)
+    state = {k: v.clone() for k, v in module.state_dict().items()}
+    return lambda: module.load_state_dict(state), []      # raised after loading, as PyTorch
+
+
+@entry('checkpoint-keywords', ValueError, 'Unexpected keyword arguments: scale')
+def _(lib):
+    x = lib.ones(2, requires_grad=True)
+    return lambda: lib.utils.checkpoint.checkpoint(lib.sin, x, use_reentrant=True,
+                                                   scale=2), [x]
+
+
+@entry('checkpoint-debug', ValueError, 'Passing `context_fn` or `debug` is only supported when '
+       'use_reentrant=False.')
+def _(lib):
+    x = lib.ones(2, requires_grad=True)
+    return lambda: lib.utils.checkpoint.checkpoint(lib.sin, x, use_reentrant=True,
+                                                   debug=True), [x]
+
+
+@entry('checkpoint-detached-output', RuntimeError, 'none of output has requires_grad=True, this '
+       'checkpoint() is not necessary')
+def _(lib):
+    x = lib.ones(2, requires_grad=True)
+    y = lib.utils.checkpoint.checkpoint(lambda t: t.detach(), x, use_reentrant=True)
+    return lambda: y.sum().backward(), [x]
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

@@ -4,6 +4,8 @@ Assigning a Parameter or a Module to an attribute registers it (in `_parameters`
 `_modules`); `register_buffer` registers tensors that are state but not parameters. Traversal,
 train/eval, device and dtype moves, state_dict and repr all follow from those three dicts.
 """
+import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 
 from ... import _dtype
@@ -12,6 +14,7 @@ from ...autograd.function import data_rebinds
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ..parameter import Parameter
+from ._backward_hooks import ModuleBackwardHooks
 
 _TENSOR_TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'int64': 'Long',
                       'int32': 'Int', 'bool': 'Bool'}
@@ -45,14 +48,18 @@ class _IncompatibleKeys(namedtuple('IncompatibleKeys', ['missing_keys', 'unexpec
 
 
 class RemovableHandle:
-    """Returned by register_*_hook: remove() unregisters the hook."""
+    """Returned by register_*_hook: remove() unregisters the hook (and its id from the
+    `extra` dicts or sets that mark how it is called: with_kwargs, always_call)."""
 
-    def __init__(self, hooks, key):
+    def __init__(self, hooks, key, extra=()):
         self._hooks = hooks
         self.id = key
+        self._extra = tuple(extra)
 
     def remove(self):
         self._hooks.pop(self.id, None)
+        for marks in self._extra:
+            marks.discard(self.id)
 
     def __enter__(self):
         return self
@@ -61,12 +68,69 @@ class RemovableHandle:
         self.remove()
 
 
+# Every module's hooks, by kind: id -> hook, in call order.
+_HOOK_DICTS = ('_forward_hooks', '_forward_pre_hooks', '_backward_hooks', '_backward_pre_hooks',
+               '_state_dict_hooks', '_state_dict_pre_hooks', '_load_state_dict_pre_hooks',
+               '_load_state_dict_post_hooks')
+# The ids of the hooks registered with with_kwargs=True or always_call=True.
+_HOOK_MARKS = ('_forward_pre_hooks_with_kwargs', '_forward_hooks_with_kwargs',
+               '_forward_hooks_always_called')
+_hook_ids = itertools.count(1)       # one sequence for all hooks, as PyTorch's handles
+
+# The hooks of every module (register_module_forward_hook, ...).
+_global_forward_pre_hooks, _global_forward_hooks = {}, {}
+_global_backward_pre_hooks, _global_backward_hooks = {}, {}
+_global_hooks = {'forward_pre': _global_forward_pre_hooks, 'forward': _global_forward_hooks,
+                 'backward_pre': _global_backward_pre_hooks,
+                 'backward': _global_backward_hooks}
+_global_marks = {'with_kwargs': set(), 'always_called': set()}
+
+
+def _add_hook(hooks, hook, prepend=False, marks=()):
+    """Store hook under a new id (first in call order with prepend=True); the handle also
+    forgets the id in `marks` when removed."""
+    key = next(_hook_ids)
+    if prepend:
+        rest = list(hooks.items())
+        hooks.clear()
+        hooks[key] = hook
+        hooks.update(rest)
+    else:
+        hooks[key] = hook
+    return RemovableHandle(hooks, key, marks)
+
+
+def register_module_forward_pre_hook(hook):
+    """hook(module, args) before every module's forward (before the module's own)."""
+    return _add_hook(_global_hooks['forward_pre'], hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """hook(module, args, output) after every module's forward (before the module's own)."""
+    handle = _add_hook(_global_hooks['forward'], hook,
+                       marks=(_global_marks['with_kwargs'], _global_marks['always_called']))
+    if with_kwargs:
+        _global_marks['with_kwargs'].add(handle.id)
+    if always_call:
+        _global_marks['always_called'].add(handle.id)
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook):
+    """hook(module, grad_output) for every module (before the module's own)."""
+    return _add_hook(_global_hooks['backward_pre'], hook)
+
+
+def register_module_full_backward_hook(hook):
+    """hook(module, grad_input, grad_output) for every module (before the module's own)."""
+    return _add_hook(_global_hooks['backward'], hook)
+
+
 class Module:
     """Base class for all neural network modules: subclass it, assign layers and parameters
     in __init__ (after super().__init__()), and define forward()."""
 
     training = True
-    _hook_ids = 0
 
     def __init__(self):
         set_ = object.__setattr__
@@ -75,39 +139,166 @@ class Module:
         set_(self, '_buffers', {})
         set_(self, '_non_persistent_buffers_set', set())
         set_(self, '_modules', {})
-        set_(self, '_forward_hooks', {})
-        set_(self, '_forward_pre_hooks', {})
+        for name in _HOOK_DICTS:
+            set_(self, name, {})
+        for name in _HOOK_MARKS:
+            set_(self, name, set())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks or _global_forward_pre_hooks
+                or _global_forward_hooks or _global_backward_pre_hooks
+                or _global_backward_hooks):
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
+        return self._call_with_hooks(args, kwargs)
 
-    def _add_hook(self, hooks, hook):
-        Module._hook_ids += 1
-        hooks[Module._hook_ids] = hook
-        return RemovableHandle(hooks, Module._hook_ids)
+    def _call_with_hooks(self, args, kwargs):
+        """forward with the pre-hooks, hooks and backward hooks around it, in PyTorch's
+        order (global ones first); always_call hooks run even when forward raises."""
+        result = None
+        ran = set()                      # always_call hooks that already ran
+        try:
+            for key, hook in (*_global_hooks['forward_pre'].items(),
+                              *self._forward_pre_hooks.items()):
+                if key in self._forward_pre_hooks_with_kwargs:
+                    got = hook(self, args, kwargs)
+                    if got is not None:
+                        if not (isinstance(got, tuple) and len(got) == 2):
+                            raise RuntimeError('forward pre-hook must return None or a tuple '
+                                               f'of (new_args, new_kwargs), but got {got}.')
+                        args, kwargs = got
+                else:
+                    got = hook(self, args)
+                    if got is not None:
+                        args = got if isinstance(got, tuple) else (got,)
+            backward_hooks = [*_global_hooks['backward'].values(),
+                              *self._backward_hooks.values()]
+            backward_pre_hooks = [*_global_hooks['backward_pre'].values(),
+                                  *self._backward_pre_hooks.values()]
+            tracker = None
+            if backward_hooks or backward_pre_hooks:
+                tracker = ModuleBackwardHooks(self, backward_hooks, backward_pre_hooks)
+                args = tracker.wrap_inputs(args)
+            result = self.forward(*args, **kwargs)
+            for key, hook in (*_global_hooks['forward'].items(),
+                              *self._forward_hooks.items()):
+                if key in self._forward_hooks_always_called or \
+                        key in _global_marks['always_called']:
+                    ran.add(key)
+                if key in self._forward_hooks_with_kwargs or \
+                        key in _global_marks['with_kwargs']:
+                    got = hook(self, args, kwargs, result)
+                else:
+                    got = hook(self, args, result)
+                if got is not None:
+                    result = got
+            if tracker is not None:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn('For backward hooks to be called, module output should be a '
+                                  'Tensor or a tuple of Tensors but received '
+                                  f'{type(result)}', stacklevel=2)
+                result = tracker.wrap_outputs(result)
+            return result
+        except Exception:
+            self._run_always_called(args, kwargs, result, ran)
+            raise
 
-    def register_forward_pre_hook(self, hook):
-        """hook(module, args) runs before forward; a returned value replaces args."""
-        return self._add_hook(self._forward_pre_hooks, hook)
+    def _run_always_called(self, args, kwargs, result, ran):
+        """After forward (or a hook) raised: the always_call forward hooks that did not run
+        yet; their own errors become warnings so that the first error is the one raised."""
+        for kind, hooks, marks, with_kwargs in (
+                ('global module', _global_hooks['forward'], _global_marks['always_called'],
+                 ()),
+                ('module', self._forward_hooks, self._forward_hooks_always_called,
+                 self._forward_hooks_with_kwargs)):
+            for key, hook in list(hooks.items()):
+                if key not in marks or key in ran:
+                    continue
+                try:
+                    got = hook(self, args, kwargs, result) if key in with_kwargs else \
+                        hook(self, args, result)
+                    if got is not None:
+                        result = got
+                except Exception as error:
+                    warnings.warn(f'{kind} forward hook with ``always_call=True`` raised an '
+                                  'exception that was silenced as another error was raised in '
+                                  f'forward: {error}', stacklevel=2)
 
-    def register_forward_hook(self, hook):
-        """hook(module, args, output) runs after forward; a returned value replaces output."""
-        return self._add_hook(self._forward_hooks, hook)
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args) runs before forward; a returned value replaces args. With
+        with_kwargs=True: hook(module, args, kwargs), returning None or (args, kwargs)."""
+        handle = _add_hook(self._forward_pre_hooks, hook, prepend,
+                           (self._forward_pre_hooks_with_kwargs,))
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """hook(module, args, output) runs after forward; a returned value replaces output.
+        with_kwargs=True: hook(module, args, kwargs, output); always_call=True: it runs even
+        when forward raises."""
+        handle = _add_hook(self._forward_hooks, hook, prepend,
+                           (self._forward_hooks_with_kwargs, self._forward_hooks_always_called))
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """hook(module, grad_output) runs when the gradients of the module's outputs are
+        known; a returned tuple replaces grad_output."""
+        return _add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) runs when the gradients of the module's
+        inputs are known; a returned tuple replaces grad_input."""
+        return _add_hook(self._backward_hooks, hook, prepend)
+
+    def register_state_dict_pre_hook(self, hook):
+        """hook(module, prefix, keep_vars) runs before state_dict() collects this module."""
+        return _add_hook(self._state_dict_pre_hooks, hook)
+
+    def register_state_dict_post_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata) runs after state_dict() collected
+        this module and its children; it may change state_dict in place only."""
+        hook._from_public_api = True
+        return _add_hook(self._state_dict_hooks, hook)
+
+    def _register_state_dict_hook(self, hook):
+        """The older post-hook: like register_state_dict_post_hook, but a state dict it
+        returns replaces the result (respected on the module state_dict() is called on)."""
+        if getattr(hook, '_from_public_api', False):
+            raise RuntimeError('Cannot register the same function as the state dict post hook '
+                               'that was previously registered via '
+                               'register_state_dict_post_hook')
+        return _add_hook(self._state_dict_hooks, hook)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """As register_load_state_dict_pre_hook; with_module=False: hook is called without
+        the module (hook(state_dict, prefix, ...))."""
+        if not with_module:
+            def without_module(module, *args, _hook=hook):
+                return _hook(*args)
+            without_module.hook = hook
+            return _add_hook(self._load_state_dict_pre_hooks, without_module)
+        return _add_hook(self._load_state_dict_pre_hooks, hook)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs) runs before load_state_dict() reads this module's keys;
+        it may change state_dict (a copy of the caller's) and the three lists in place."""
+        return _add_hook(self._load_state_dict_pre_hooks, hook)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """hook(module, incompatible_keys) runs after load_state_dict(); it may remove keys
+        from incompatible_keys.missing_keys / unexpected_keys in place."""
+        return _add_hook(self._load_state_dict_post_hooks, hook)
 
     # ---- registration ------------------------------------------------------------------
 
@@ -246,8 +437,8 @@ class Module:
                         for key, child in module._modules.items() if child is not None]
             stack.extend(reversed(children))
 
-    def modules(self):
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self):
@@ -289,14 +480,55 @@ class Module:
             yield buf
 
     def get_submodule(self, target):
+        """The submodule at a dotted path ('net.0'); '' is this module."""
         module = self
         if target == '':
             return module
         for part in target.split('.'):
-            if part not in module._modules or module._modules[part] is None:
-                raise AttributeError(f'{type(module).__name__} has no attribute `{part}`')
-            module = module._modules[part]
+            if not hasattr(module, part):
+                raise AttributeError(f'{module._get_name()} has no attribute `{part}`')
+            module = getattr(module, part)
+            if not isinstance(module, Module):
+                raise AttributeError(f'`{part}` is not an nn.Module')
         return module
+
+    def set_submodule(self, target, module, strict=False):
+        """Put module at a dotted path whose parent exists (with strict=True: only where a
+        submodule already is)."""
+        if target == '':
+            raise ValueError('Cannot set the submodule without a target name!')
+        if not isinstance(module, Module):
+            raise ValueError(f'`module` is not an nn.Module, found {type(module)}')
+        parent_path, _, name = target.rpartition('.')
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f'{parent._get_name()} has no attribute `{name}`')
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f'`{name}` is not an nn.Module')
+        setattr(parent, name, module)
+
+    def _get_member(self, target):
+        module_path, _, name = target.rpartition('.')
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f'{module._get_name()} has no attribute `{name}`')
+        return module, name
+
+    def get_parameter(self, target):
+        """The parameter at a dotted path ('fc.weight')."""
+        module, name = self._get_member(target)
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f'`{name}` is not an nn.Parameter')
+        return param
+
+    def get_buffer(self, target):
+        """The buffer at a dotted path ('bn.running_mean')."""
+        module, name = self._get_member(target)
+        value = getattr(module, name)
+        if name not in module._buffers:
+            raise AttributeError(f'`{name}` is not a buffer')
+        return value
 
     def apply(self, fn):
         """Call fn on every descendant, then on this module (e.g. to initialise weights)."""
@@ -390,6 +622,11 @@ class Module:
     def type(self, dst_type):
         return self._apply(lambda t: t.to(dst_type))
 
+    def share_memory(self):
+        """Returns self. PyTorch moves CPU storages into shared memory here for worker
+        processes; microtorch starts no processes that share tensors, so nothing moves."""
+        return self
+
     # ---- state dict --------------------------------------------------------------------
 
     def _walk(self, prefix=''):
@@ -415,14 +652,28 @@ class Module:
     def state_dict(self, *args, destination=None, prefix='', keep_vars=False):
         """An OrderedDict of every parameter and persistent buffer by its dotted name
         ('fc.weight'); values are detached tensors sharing the module's storage."""
-        if args:                 # PyTorch's positional form: state_dict(destination, prefix)
-            destination = args[0]
-            prefix = args[1] if len(args) > 1 else prefix
+        if args:        # PyTorch's positional form: state_dict(destination, prefix, keep_vars)
+            destination = args[0] if destination is None else destination
+            prefix = args[1] if len(args) > 1 and prefix == '' else prefix
+            keep_vars = args[2] if len(args) > 2 and keep_vars is False else keep_vars
         if destination is None:
             destination = OrderedDict()
-        for module_prefix, module in self._walk(prefix):
-            for name, value in module._local_state():
-                destination[module_prefix + name] = value if keep_vars else value.detach()
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
+        for name, value in self._local_state():
+            destination[prefix + name] = value if keep_vars else value.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(destination=destination, prefix=prefix + name + '.',
+                                 keep_vars=keep_vars)
+        metadata = {'version': getattr(self, '_version', 1)}
+        for hook in self._state_dict_hooks.values():
+            got = hook(self, destination, prefix, metadata)
+            if not getattr(hook, '_from_public_api', False):
+                if got is not None:
+                    destination = got
+            elif got is not None:
+                raise RuntimeError('state_dict post-hook must return None')
         return destination
 
     def load_state_dict(self, state_dict, strict=True):
@@ -432,13 +683,19 @@ class Module:
         from collections.abc import Mapping
         if not isinstance(state_dict, Mapping):
             raise TypeError(f'Expected state_dict to be dict-like, got {type(state_dict)}.')
+        state_dict = OrderedDict(state_dict)        # pre-hooks may change it, not the caller's
+        hook_missing, hook_unexpected, hook_errors = [], [], []
+        for module_prefix, module in self._walk():
+            for hook in list(module._load_state_dict_pre_hooks.values()):
+                hook(module, state_dict, module_prefix, {}, True, hook_missing,
+                     hook_unexpected, hook_errors)
         own = OrderedDict()
         for module_prefix, module in self._walk():
             for name, value in module._local_state():
                 own[module_prefix + name] = value
-        missing = [key for key in own if key not in state_dict]
-        unexpected = self._unexpected_keys(state_dict, own)
-        errors, copies = [], []
+        missing = hook_missing + [key for key in own if key not in state_dict]
+        unexpected = hook_unexpected + self._unexpected_keys(state_dict, own)
+        errors, copies = list(hook_errors), []
         for key, target in own.items():
             if key not in state_dict:
                 continue
@@ -456,6 +713,19 @@ class Module:
                               f'{target.shape}.')
                 continue
             copies.append((target, source))
+        post_hooks = [(module, hook) for module in self._modules_children_first()
+                      for hook in module._load_state_dict_post_hooks.values()]
+        if post_hooks and not errors:
+            # The hooks see the loaded module and may forgive missing or unexpected keys.
+            self._copy_loaded(copies)
+            copies = []
+            keys = _IncompatibleKeys(missing, unexpected)
+            for module, hook in post_hooks:
+                if hook(module, keys) is not None:
+                    raise AssertionError(
+                        'Hooks registered with ``register_load_state_dict_post_hook`` are not '
+                        'expected to return new values, if incompatible_keys need to be '
+                        'modified, it should be done inplace.')
         if strict:
             if unexpected:
                 errors.insert(0, 'Unexpected key(s) in state_dict: '
@@ -466,10 +736,22 @@ class Module:
         if errors:
             raise RuntimeError(f'Error(s) in loading state_dict for {type(self).__name__}:\n\t'
                                + '\n\t'.join(errors))
+        self._copy_loaded(copies)
+        return _IncompatibleKeys(missing, unexpected)
+
+    @staticmethod
+    def _copy_loaded(copies):
         with no_grad():
             for target, source in copies:
                 target.copy_(source)
-        return _IncompatibleKeys(missing, unexpected)
+
+    def _modules_children_first(self):
+        """Every module as load_state_dict visits it (shared ones repeated), each after its
+        children: the order its post-hooks run in."""
+        for child in self._modules.values():
+            if child is not None:
+                yield from child._modules_children_first()
+        yield self
 
     def _unexpected_keys(self, state_dict, own):
         """Keys no module takes, in PyTorch's order: module by module (depth first), each in
