@@ -104,7 +104,7 @@ class Distribution:
         batch_shape = microtorch.Size(batch_shape)
         new = type(self).__new__(type(self)) if _instance is None else _instance
         new.__dict__.update(self.__dict__)
-        for name in self.arg_constraints:
+        for name in getattr(self, '_expanded_params', self.arg_constraints):
             if name in self.__dict__:
                 value = self.__dict__[name]
                 event_dims = value.shape[len(self._batch_shape):]

@@ -107,3 +107,124 @@ def _kl_multivariate_normal(p, q):
                                                   upper=False)
     trace = whitened.pow(2).sum((-2, -1))
     return log_ratio + 0.5 * (trace + _mahalanobis(q_factor, q.loc - p.loc) - n)
+
+
+# ---- the families of gamma.py, dirichlet.py, poisson.py, laplace.py, binomial.py,
+# one_hot_categorical.py, independent.py and transformed_distribution.py ---------------------
+
+from .binomial import Binomial, Geometric                         # noqa: E402
+from .dirichlet import Beta, Dirichlet                            # noqa: E402
+from .gamma import Gamma                                          # noqa: E402
+from .independent import Independent                              # noqa: E402
+from .laplace import Cauchy, Laplace                              # noqa: E402
+from .one_hot_categorical import OneHotCategorical                # noqa: E402
+from .poisson import Poisson                                      # noqa: E402
+from .transformed_distribution import (EULER_GAMMA, Gumbel, HalfNormal,  # noqa: E402
+                                       TransformedDistribution)
+from .transforms import sum_rightmost                             # noqa: E402
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    return (q.concentration * (p.rate / q.rate).log()
+            + q.concentration.lgamma() - p.concentration.lgamma()
+            + (p.concentration - q.concentration) * p.concentration.digamma()
+            + (q.rate - p.rate) * (p.concentration / p.rate))
+
+
+@register_kl(Exponential, Gamma)
+def _kl_exponential_gamma(p, q):
+    rate_ratio = q.rate / p.rate
+    return (-q.concentration * rate_ratio.log() + rate_ratio + q.concentration.lgamma()
+            + q.concentration * EULER_GAMMA - (1 + EULER_GAMMA))
+
+
+@register_kl(Gamma, Exponential)
+def _kl_gamma_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * (p.concentration / p.rate)
+
+
+def _dirichlet_kl(p_alpha, q_alpha):
+    """KL between Dirichlets of concentrations p_alpha and q_alpha (the last dim)."""
+    p_total, q_total = p_alpha.sum(-1), q_alpha.sum(-1)
+    return (p_total.lgamma() - q_total.lgamma()
+            - (p_alpha.lgamma() - q_alpha.lgamma()).sum(-1)
+            + ((p_alpha - q_alpha) * (p_alpha.digamma()
+                                      - p_total.digamma().unsqueeze(-1))).sum(-1))
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    return _dirichlet_kl(p.concentration, q.concentration)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    return _dirichlet_kl(p._dirichlet.concentration, q._dirichlet.concentration)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    scale_ratio = p.scale / q.scale
+    distance = (p.loc - q.loc).abs()
+    return (-scale_ratio.log() + distance / q.scale
+            + scale_ratio * (-distance / p.scale).exp() - 1)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    return (((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
+            - (4 * p.scale * q.scale).log())
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    scale_ratio = p.scale / q.scale
+    shift = (p.loc - q.loc) / q.scale
+    return (-scale_ratio.log() + shift + scale_ratio * EULER_GAMMA
+            + (-shift + (1 + scale_ratio).lgamma()).exp() - (1 + EULER_GAMMA))
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError('KL between Binomials where q.total_count > p.total_count '
+                                  'is not implemented')
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    # more trials in p than in q: p puts mass where q has none
+    return microtorch.where(p.total_count > q.total_count, math.inf, kl)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p, q):
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p, q):
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError
+    return kl_divergence(p.base_dist, q.base_dist)
