@@ -46,9 +46,9 @@ class Dirichlet(Distribution):
     def mode(self):
         above_one = (self.concentration - 1).clamp(min=0.0)
         mode = above_one / above_one.sum(-1, keepdim=True)
-        # Every concentration below 1: the mass piles up at the corner of the largest.
-        corner = microtorch.nn.functional.one_hot(self.concentration.argmax(-1),
-                                                   self.concentration.shape[-1])
+        # Every concentration below 1: the density peaks at the corners; as PyTorch, the
+        # corner of the first class (the argmax of the 0/0 above).
+        corner = microtorch.nn.functional.one_hot(mode.argmax(-1), mode.shape[-1])
         all_below = (self.concentration < 1).all(-1, keepdim=True)
         return microtorch.where(all_below, corner.to(mode.dtype), mode)
 

@@ -71,7 +71,7 @@ def _fraction_log_q(backend, a, x):
         denominator = xp.where(xp.abs(denominator) < _TINY, _TINY, denominator)
         d, d_d = 1 / denominator, -d_denominator / denominator ** 2
         numerator = b + an / c
-        d_numerator = -1 + i / c - an * d_c / c ** 2
+        d_numerator = -1 + i / c - (an / c) * (d_c / c)
         numerator = xp.where(xp.abs(numerator) < _TINY, _TINY, numerator)
         c, d_c = numerator, d_numerator
         factor = d * c
