@@ -249,3 +249,246 @@ def test_kl_special_values_match_torch(torch):
                 d.kl_divergence(d.Poisson(lib.tensor([2.0, 0.5])), d.Poisson(3.0))]
     for mine, theirs in zip(kls(mt), kls(torch)):
         _close(mine, theirs)
+
+
+# ---- errors: PyTorch's types and messages (the catalogue registers these too) --------------
+
+def error_calls(lib):
+    d = lib.distributions
+    t = d.transforms
+    return [
+        lambda: d.Gamma(-1.0, 1.0),
+        lambda: d.Gamma(1.0, 1.0).log_prob(lib.tensor(-1.0)),
+        lambda: d.Chi2(lib.tensor([-1.0, 2.0])),
+        lambda: d.Beta(-1.0, 1.0),
+        lambda: d.Beta(2.0, 2.0).log_prob(lib.tensor(1.5)),
+        lambda: d.Dirichlet(lib.tensor(1.0)),
+        lambda: d.Dirichlet(lib.tensor([1.0, -1.0])),
+        lambda: d.Dirichlet(lib.ones(3)).log_prob(lib.tensor([0.5, 0.6, 0.1])),
+        lambda: d.Poisson(lib.tensor([-1.0])),
+        lambda: d.Poisson(2.0).log_prob(lib.tensor(1.5)),
+        lambda: d.Laplace(0.0, 0.0),
+        lambda: d.Cauchy(0.0, -1.0),
+        lambda: d.LogNormal(0.0, -1.0),
+        lambda: d.LogNormal(0.0, 1.0).log_prob(lib.tensor(-1.0)),
+        lambda: d.HalfNormal(-1.0),
+        lambda: d.HalfNormal(1.0).log_prob(lib.tensor(-1.0)),
+        lambda: d.HalfCauchy(0.0),
+        lambda: d.Gumbel(0.0, -1.0),
+        lambda: d.StudentT(-1.0),
+        lambda: d.StudentT(2.0, 0.0, -1.0),
+        lambda: d.Binomial(lib.tensor([2.5]), probs=lib.tensor([0.3])),
+        lambda: d.Binomial(3, probs=lib.tensor([0.3])).log_prob(lib.tensor([4.0])),
+        lambda: d.Binomial(lib.tensor([2.0, 3.0]), lib.tensor([0.3, 0.4])).entropy(),
+        lambda: d.Binomial(lib.tensor([2.0, 3.0]), lib.tensor([0.3, 0.4])).enumerate_support(),
+        lambda: d.kl_divergence(d.Binomial(2, lib.tensor(0.3)), d.Binomial(3, lib.tensor(0.3))),
+        lambda: d.Geometric(probs=lib.tensor([0.0, 0.5])),
+        lambda: d.Geometric(probs=1.5),
+        lambda: d.Geometric(0.5).log_prob(lib.tensor(-1.0)),
+        lambda: d.OneHotCategorical(lib.tensor([0.3, -0.2])),
+        lambda: d.OneHotCategorical(lib.tensor([0.3, 0.7])).log_prob(lib.tensor([1.0, 1.0])),
+        lambda: d.Multinomial(lib.tensor(3), lib.tensor([0.3, 0.7])),
+        lambda: d.Multinomial(3, lib.tensor([0.3, 0.7])).log_prob(lib.tensor([2.0, 2.0])),
+        lambda: d.Independent(d.Normal(lib.zeros(2), 1.0), 2),
+        lambda: d.Independent(d.Bernoulli(lib.ones(2) / 2), 1).enumerate_support(),
+        lambda: d.TransformedDistribution(d.Normal(0.0, 1.0), [t.ExpTransform(), 3]),
+        lambda: d.TransformedDistribution(d.Normal(0.0, 1.0), 'exp'),
+        lambda: d.TransformedDistribution(d.Normal(0.0, 1.0),
+                                          t.AffineTransform(0.0, 1.0, event_dim=1)),
+        lambda: t.ExpTransform(cache_size=2),
+        lambda: d.biject_to(d.constraints.boolean),
+        lambda: d.Gamma(lib.tensor([1.0, 2.0]), 1.0).cdf(lib.tensor([1.0, -2.0])),
+        lambda: d.Laplace(0.0, 1.0).log_prob([0.5]),
+    ]
+
+
+_VALUES = '\n<the values>'
+# (type, message, the invalid values that PyTorch prints at the message's end)
+ERRORS = [
+    (ValueError, 'Expected parameter concentration (Tensor of shape ()) of '
+     'distribution Gamma(concentration: -1.0, rate: 1.0) to satisfy '
+     'the constraint GreaterThan(lower_bound=0.0), but found invalid '
+     'values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected value argument (Tensor of shape ()) to be within the '
+     'support (GreaterThanEq(lower_bound=0.0)) of the distribution '
+     'Gamma(concentration: 1.0, rate: 1.0), but found invalid values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected parameter df (Tensor of shape (2,)) of distribution '
+     'Chi2() to satisfy the constraint GreaterThan(lower_bound=0.0), '
+     'but found invalid values:' + _VALUES,
+     'tensor([-1.,  2.])'),
+    (ValueError, 'Expected parameter concentration (Tensor of shape (2,)) of '
+     'distribution Dirichlet(concentration: microtorch.Size([2])) to '
+     'satisfy the constraint '
+     'IndependentConstraint(GreaterThan(lower_bound=0.0), 1), but '
+     'found invalid values:' + _VALUES,
+     'tensor([-1.,  1.])'),
+    (ValueError, 'Expected value argument (Tensor of shape ()) to be within the '
+     'support (Interval(lower_bound=0.0, upper_bound=1.0)) of the '
+     'distribution Beta(), but found invalid values:' + _VALUES,
+     '1.5'),
+    (ValueError, '`concentration` parameter must be at least one-dimensional.', None),
+    (ValueError, 'Expected parameter concentration (Tensor of shape (2,)) of '
+     'distribution Dirichlet(concentration: microtorch.Size([2])) to '
+     'satisfy the constraint '
+     'IndependentConstraint(GreaterThan(lower_bound=0.0), 1), but '
+     'found invalid values:' + _VALUES,
+     'tensor([ 1., -1.])'),
+    (ValueError, 'Expected value argument (Tensor of shape (3,)) to be within the '
+     'support (Simplex()) of the distribution Dirichlet(concentration:'
+     ' microtorch.Size([3])), but found invalid values:' + _VALUES,
+     'tensor([0.5000, 0.6000, 0.1000])'),
+    (ValueError, 'Expected parameter rate (Tensor of shape (1,)) of distribution '
+     'Poisson(rate: tensor([-1.])) to satisfy the constraint '
+     'GreaterThanEq(lower_bound=0.0), but found invalid values:' + _VALUES,
+     'tensor([-1.])'),
+    (ValueError, 'Expected value argument (Tensor of shape ()) to be within the '
+     'support (IntegerGreaterThan(lower_bound=0)) of the distribution '
+     'Poisson(rate: 2.0), but found invalid values:' + _VALUES,
+     '1.5'),
+    (ValueError, 'Expected parameter scale (Tensor of shape ()) of distribution '
+     'Laplace(loc: 0.0, scale: 0.0) to satisfy the constraint '
+     'GreaterThan(lower_bound=0.0), but found invalid values:' + _VALUES,
+     '0.0'),
+    (ValueError, 'Expected parameter scale (Tensor of shape ()) of distribution '
+     'Cauchy(loc: 0.0, scale: -1.0) to satisfy the constraint '
+     'GreaterThan(lower_bound=0.0), but found invalid values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected parameter scale (Tensor of shape ()) of distribution '
+     'Normal(loc: 0.0, scale: -1.0) to satisfy the constraint '
+     'GreaterThan(lower_bound=0.0), but found invalid values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected value argument (Tensor of shape ()) to be within the '
+     'support (GreaterThan(lower_bound=0.0)) of the distribution '
+     'LogNormal(), but found invalid values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected parameter scale (Tensor of shape ()) of distribution '
+     'HalfNormal() to satisfy the constraint '
+     'GreaterThan(lower_bound=0.0), but found invalid values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected value argument (Tensor of shape ()) to be within the '
+     'support (GreaterThanEq(lower_bound=0.0)) of the distribution '
+     'HalfNormal(), but found invalid values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected parameter scale (Tensor of shape ()) of distribution '
+     'HalfCauchy() to satisfy the constraint '
+     'GreaterThan(lower_bound=0.0), but found invalid values:' + _VALUES,
+     '0.0'),
+    (ValueError, 'Expected parameter scale (Tensor of shape ()) of distribution '
+     'Gumbel(loc: 0.0, scale: -1.0) to satisfy the constraint '
+     'GreaterThan(lower_bound=0.0), but found invalid values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected parameter df (Tensor of shape ()) of distribution '
+     'Chi2() to satisfy the constraint GreaterThan(lower_bound=0.0), '
+     'but found invalid values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected parameter scale (Tensor of shape ()) of distribution '
+     'StudentT(df: 2.0, loc: 0.0, scale: -1.0) to satisfy the '
+     'constraint GreaterThan(lower_bound=0.0), but found invalid '
+     'values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected parameter total_count (Tensor of shape (1,)) of '
+     'distribution Binomial(total_count: tensor([2.5000]), probs: '
+     'tensor([0.3000])) to satisfy the constraint '
+     'IntegerGreaterThan(lower_bound=0), but found invalid values:' + _VALUES,
+     'tensor([2.5000])'),
+    (ValueError, 'Expected value argument (Tensor of shape (1,)) to be within the '
+     'support (IntegerInterval(lower_bound=0, '
+     'upper_bound=tensor([3.]))) of the distribution '
+     'Binomial(total_count: tensor([3.]), probs: tensor([0.3000])), '
+     'but found invalid values:' + _VALUES,
+     'tensor([4.])'),
+    (NotImplementedError, 'Inhomogeneous total count not supported by `entropy`.', None),
+    (NotImplementedError, 'Inhomogeneous total count not supported by '
+     '`enumerate_support`.', None),
+    (NotImplementedError, 'KL between Binomials where q.total_count > p.total_count is '
+     'not implemented', None),
+    (ValueError, 'Expected parameter probs (Tensor of shape (2,)) of distribution '
+     'Geometric(probs: microtorch.Size([2])) to be positive but found '
+     'invalid values:' + _VALUES,
+     'tensor([0.])'),
+    (ValueError, 'Expected parameter probs (Tensor of shape ()) of distribution '
+     'Geometric(probs: 1.5) to satisfy the constraint '
+     'Interval(lower_bound=0.0, upper_bound=1.0), but found invalid '
+     'values:' + _VALUES,
+     '1.5'),
+    (ValueError, 'Expected value argument (Tensor of shape ()) to be within the '
+     'support (IntegerGreaterThan(lower_bound=0)) of the distribution '
+     'Geometric(probs: 0.5), but found invalid values:' + _VALUES,
+     '-1.0'),
+    (ValueError, 'Expected parameter probs (Tensor of shape (2,)) of distribution '
+     'Categorical(probs: microtorch.Size([2])) to satisfy the '
+     'constraint Simplex(), but found invalid values:' + _VALUES,
+     'tensor([ 3.0000, -2.0000])'),
+    (ValueError, 'Expected value argument (Tensor of shape (2,)) to be within the '
+     'support (OneHot()) of the distribution OneHotCategorical(), but '
+     'found invalid values:' + _VALUES,
+     'tensor([1., 1.])'),
+    (NotImplementedError, 'inhomogeneous total_count is not supported', None),
+    (ValueError, 'Expected value argument (Tensor of shape (2,)) to be within the '
+     'support (Multinomial()) of the distribution Multinomial(), but '
+     'found invalid values:' + _VALUES,
+     'tensor([2., 2.])'),
+    (ValueError, 'Expected reinterpreted_batch_ndims <= '
+     'len(base_distribution.batch_shape), actual 2 vs 1', None),
+    (NotImplementedError, 'Enumeration over cartesian product is not implemented', None),
+    (ValueError, 'transforms must be a Transform or a list of Transforms', None),
+    (ValueError, 'transforms must be a Transform or list, but was exp', None),
+    (ValueError, 'base_distribution needs to have shape with size at least 1, '
+     'but got microtorch.Size([]).', None),
+    (ValueError, 'cache_size must be 0 or 1', None),
+    (NotImplementedError, 'Cannot transform _Boolean constraints', None),
+    (ValueError, 'Expected value argument (Tensor of shape (2,)) to be within the '
+     'support (GreaterThanEq(lower_bound=0.0)) of the distribution '
+     'Gamma(concentration: microtorch.Size([2]), rate: '
+     'microtorch.Size([2])), but found invalid values:' + _VALUES,
+     'tensor([ 1., -2.])'),
+    (ValueError, 'The value argument to log_prob must be a Tensor', None),
+]
+
+
+def _message(index):
+    _, message, printed = ERRORS[index]
+    return message.replace(_VALUES, '\n' + (printed or ''))
+
+
+@pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:30] for _, m, _ in ERRORS])
+def test_errors(index):
+    exc = ERRORS[index][0]
+    with pytest.raises(exc) as info:
+        error_calls(mt)[index]()
+    assert type(info.value) is exc and str(info.value) == _message(index)
+
+
+@pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:30] for _, m, _ in ERRORS])
+def test_errors_are_pytorchs(index, torch):
+    exc = ERRORS[index][0]
+    with pytest.raises(exc) as info:
+        error_calls(torch)[index]()
+    assert type(info.value) is exc
+    assert str(info.value) == re.sub(r'\bmicrotorch\.', 'torch.', _message(index))
+
+
+def test_kl_of_independents_of_other_ndims_is_not_implemented(torch):
+    for lib in (mt, torch):
+        d = lib.distributions
+        with pytest.raises(NotImplementedError):
+            d.kl_divergence(d.Independent(d.Normal(lib.zeros(2, 2), 1.0), 1),
+                            d.Independent(d.Normal(lib.zeros(2, 2), 1.0), 2))
+
+
+def test_failed_construction_leaves_parameters_alone():
+    concentration = mt.tensor([1.0, -1.0], requires_grad=True)
+    for make in (lambda: D.Gamma(concentration, 1.0), lambda: D.Dirichlet(concentration),
+                 lambda: D.Beta(concentration, 2.0), lambda: D.Chi2(concentration)):
+        with pytest.raises(ValueError):
+            make()
+        assert concentration.grad is None and concentration.tolist() == [1.0, -1.0]
+
+
+def test_validation_can_be_turned_off():
+    assert D.Gamma(-1.0, 1.0, validate_args=False).batch_shape == mt.Size()
+    scored = D.Poisson(2.0, validate_args=False).log_prob(mt.tensor(-1.5)).item()
+    assert math.isclose(scored, -1.5 * math.log(2.0) - 2.0 - math.lgamma(-0.5), rel_tol=1e-6)
+    assert D.LogNormal(0.0, 1.0, validate_args=False).log_prob(mt.tensor(-1.0)).isnan()

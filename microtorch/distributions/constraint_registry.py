@@ -28,8 +28,10 @@ class ConstraintRegistry:
         try:
             factory = self._registry[type(constraint)]
         except KeyError:
-            raise NotImplementedError(
-                f'Cannot transform {type(constraint).__name__} constraints') from None
+            name = type(constraint).__name__
+            if type(constraint).__module__ == constraints.__name__:
+                name = '_' + name             # (PyTorch's own constraint classes are private)
+            raise NotImplementedError(f'Cannot transform {name} constraints') from None
         return factory(constraint)
 
 
