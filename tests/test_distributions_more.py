@@ -492,3 +492,265 @@ def test_validation_can_be_turned_off():
     scored = D.Poisson(2.0, validate_args=False).log_prob(mt.tensor(-1.5)).item()
     assert math.isclose(scored, -1.5 * math.log(2.0) - 2.0 - math.lgamma(-0.5), rel_tol=1e-6)
     assert D.LogNormal(0.0, 1.0, validate_args=False).log_prob(mt.tensor(-1.0)).isnan()
+
+
+# ---- samples: moments over many draws (~5 standard errors), and their CDFs ----------------
+
+def _check_mean_and_variance(draws, mean, variance):
+    """Sample mean and variance within 5 standard errors (the variance's from the draws'
+    own fourth central moment)."""
+    x = _values(draws)
+    n = len(x)
+    assert (abs(x.mean(0) - mean) <= 5 * np.sqrt(np.asarray(variance) / n)).all()
+    centred = x - x.mean(0)
+    fourth = (centred ** 4).mean(0)
+    spread = np.sqrt(np.maximum(fourth - centred.var(0) ** 2, 0) / n)
+    assert (abs(centred.var(0) - variance) <= 5 * spread + 1e-12).all()
+
+
+def _check_cdf(draws, dist):
+    """The largest gap between the draws' empirical CDF and dist.cdf (Kolmogorov-Smirnov,
+    per batch element) below the 1e-4 level's critical value."""
+    x = np.sort(_values(draws), axis=0)
+    n = len(x)
+    model = _values(dist.cdf(mt.tensor(x, dtype=dist.mean.dtype)))
+    steps = np.arange(1, n + 1).reshape((n,) + (1,) * (x.ndim - 1)) / n
+    gap = np.maximum(abs(steps - model), abs(steps - 1 / n - model)).max(0)
+    assert (gap < 2.0 / np.sqrt(n)).all(), gap
+
+
+def test_continuous_sample_moments_and_cdfs():
+    mt.manual_seed(0)
+    c, r = np.array([0.3, 2.0, 15.0]), np.array([1.0, 0.5, 3.0])
+    gamma = D.Gamma(mt.tensor(c), mt.tensor(r))
+    for draws in (gamma.sample((N,)), gamma.rsample((N,)).detach()):
+        assert (_values(draws) > 0).all()
+        _check_mean_and_variance(draws, c / r, c / r ** 2)
+        _check_cdf(draws, gamma)
+    df = np.array([1.0, 7.0])
+    chi2 = D.Chi2(mt.tensor(df))
+    _check_mean_and_variance(chi2.sample((N,)), df, 2 * df)
+    a, b = np.array([0.4, 2.0, 5.0]), np.array([0.6, 3.0, 1.5])
+    beta = D.Beta(mt.tensor(a), mt.tensor(b)).rsample((N,)).detach()
+    assert ((_values(beta) > 0) & (_values(beta) < 1)).all()
+    _check_mean_and_variance(beta, a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1)))
+    alpha = np.array([0.5, 2.0, 4.0])
+    simplex = D.Dirichlet(mt.tensor(alpha)).sample((N,))
+    np.testing.assert_allclose(_values(simplex).sum(-1), 1.0, rtol=1e-12)
+    total = alpha.sum()
+    _check_mean_and_variance(simplex, alpha / total,
+                             alpha * (total - alpha) / (total ** 2 * (total + 1)))
+    loc, scale = np.array([0.5, -2.0]), np.array([1.5, 0.2])
+    for make, mean, variance in [
+            (D.Laplace, loc, 2 * scale ** 2),
+            (D.LogNormal, np.exp(loc + scale ** 2 / 2),
+             np.expm1(scale ** 2) * np.exp(2 * loc + scale ** 2)),
+            (D.Gumbel, loc + scale * np.euler_gamma, (np.pi * scale) ** 2 / 6)]:
+        dist = make(mt.tensor(loc), mt.tensor(scale))
+        draws = dist.rsample((N,)).detach() if dist.has_rsample else dist.sample((N,))
+        _check_mean_and_variance(draws, mean, variance)
+        _check_cdf(draws, dist)
+    half = D.HalfNormal(mt.tensor(scale))
+    draws = half.rsample((N,)).detach()
+    _check_mean_and_variance(draws, scale * np.sqrt(2 / np.pi), scale ** 2 * (1 - 2 / np.pi))
+    _check_cdf(draws, half)
+    for heavy in (D.Cauchy(mt.tensor(loc), mt.tensor(scale)), D.HalfCauchy(mt.tensor(scale))):
+        _check_cdf(heavy.rsample((N,)).detach(), heavy)
+    df, loc, scale = np.array([5.0, 12.0]), np.array([1.0, -1.0]), np.array([2.0, 0.5])
+    t = D.StudentT(mt.tensor(df), mt.tensor(loc), mt.tensor(scale))
+    for draws in (t.sample((N,)), t.rsample((N,)).detach()):
+        _check_mean_and_variance(draws[:, 1:], loc[1:], (scale ** 2 * df / (df - 2))[1:])
+        assert abs(np.median(_values(draws), 0) - loc).max() < 0.05
+
+
+def test_discrete_sample_moments():
+    mt.manual_seed(1)
+    rate = np.array([0.5, 4.0, 30.0])
+    _check_mean_and_variance(D.Poisson(mt.tensor(rate)).sample((N,)), rate, rate)
+    n, p = np.array([1.0, 6.0, 20.0]), np.array([0.3, 0.5, 0.9])
+    counts = D.Binomial(mt.tensor(n), mt.tensor(p)).sample((N,))
+    assert (_values(counts) <= n).all() and (_values(counts) % 1 == 0).all()
+    _check_mean_and_variance(counts, n * p, n * p * (1 - p))
+    q = np.array([0.2, 0.7])
+    fails = D.Geometric(mt.tensor(q)).sample((N,))
+    _check_mean_and_variance(fails, (1 - q) / q, (1 - q) / q ** 2)
+    probs = np.array([0.1, 0.6, 0.3])
+    counts = D.Multinomial(5, mt.tensor(probs)).sample((N,))
+    assert (_values(counts).sum(-1) == 5).all()
+    _check_mean_and_variance(counts, 5 * probs, 5 * probs * (1 - probs))
+    hot = D.OneHotCategorical(mt.tensor(probs)).sample((N,))
+    assert (_values(hot).sum(-1) == 1).all()
+    _check_mean_and_variance(hot, probs, probs * (1 - probs))
+
+
+def test_samples_follow_manual_seed():
+    def draw():
+        mt.manual_seed(5)
+        return [_values(D.Gamma(2.0, 1.0).rsample((3,))),
+                _values(D.Dirichlet(mt.ones(3)).sample((2,))),
+                _values(D.Binomial(4, mt.tensor(0.3)).sample((4,)))]
+    for a, b in zip(draw(), draw()):
+        assert a.tolist() == b.tolist()
+
+
+# ---- gradients of gamma draws: the implicit reparameterization ------------------------------
+
+def _gamma_cdf_derivative(torch, alpha, x):
+    """dP(alpha, x)/dalpha by central differences of PyTorch's gammainc (float64)."""
+    step = 1e-6 * np.maximum(alpha, 1e-3)
+    a, x = torch.tensor(alpha), torch.tensor(x)
+    h = torch.tensor(step)
+    return ((torch.special.gammainc(a + h, x) - torch.special.gammainc(a - h, x)).numpy()
+            / (2 * step))
+
+
+def test_gamma_draws_keep_their_cdf_fixed(torch):
+    """x(alpha) holds F(x; alpha) fixed: dx/dalpha = -(dF/dalpha) / f(x), for draws over small,
+    middling and large concentrations (both expansions of the incomplete gamma function)."""
+    mt.manual_seed(2)
+    alpha = mt.tensor([0.05, 0.4, 1.0, 3.0, 9.5, 60.0, 700.0], dtype=mt.float64,
+                      requires_grad=True)
+    draws = D.Gamma(alpha, 1.0).rsample((40,))
+    draws.sum().backward(inputs=[alpha])
+    a = np.broadcast_to(_values(alpha), (40, 7))
+    x = _values(draws)
+    density = np.exp((a - 1) * np.log(x) - x - np.vectorize(math.lgamma)(a))
+    implicit = -_gamma_cdf_derivative(torch, a, x) / density
+    from microtorch.distributions.gamma_functions import standard_gamma_grad
+    mine = standard_gamma_grad(np.ascontiguousarray(a), x)
+    np.testing.assert_allclose(mine, implicit, rtol=2e-5, atol=1e-300)
+    np.testing.assert_allclose(_values(alpha.grad), mine.sum(0), rtol=1e-12)
+    # PyTorch approximates the same derivative to a few parts in 10^4
+    theirs = torch._standard_gamma_grad(torch.tensor(a), torch.tensor(x)).numpy()
+    np.testing.assert_allclose(mine, theirs, rtol=3e-3)
+
+
+def test_gamma_draw_gradients_in_expectation():
+    """d E[f(X)] / d theta estimated from rsample's gradients, within 5 standard errors."""
+    mt.manual_seed(3)
+    n = 20000
+
+    def check(parameter, draws_of, expected):
+        estimates = []
+        for draw in draws_of(parameter):
+            parameter.grad = None
+            draw.backward(retain_graph=True)
+            estimates.append(_values(parameter.grad))
+        estimates = np.array(estimates)
+        error = 5 * estimates.std(0) / np.sqrt(len(estimates))
+        assert (abs(estimates.mean(0) - expected) <= error).all(), (estimates.mean(0),
+                                                                     expected)
+
+    def per_draw(values, statistic):
+        """The sums over n draws, split in 40 batches (gradients of batch means)."""
+        batches = values.reshape((40, n // 40) + tuple(values.shape[1:]))
+        return [statistic(batch).mean() for batch in batches]
+
+    alpha = mt.tensor([0.3, 2.0, 25.0], dtype=mt.float64, requires_grad=True)
+    rate = 1.5
+    # E[X^2] = alpha (alpha + 1) / rate^2
+    check(alpha, lambda a: per_draw(D.Gamma(a, rate).rsample((n,)),
+                                    lambda b: (b ** 2).sum(-1)),
+          (2 * _values(alpha) + 1) / rate ** 2)
+    # Beta: E[X] = a / (a + b)
+    a = mt.tensor(2.0, dtype=mt.float64, requires_grad=True)
+    check(a, lambda a: per_draw(D.Beta(a, 3.0).rsample((n,)), lambda b: b), 3.0 / 25.0)
+    # Dirichlet: E[X_0^2] = a0 (a0 + 1) / (A (A + 1)), A the total
+    conc = mt.tensor([1.5, 0.5, 2.0], dtype=mt.float64, requires_grad=True)
+    c = _values(conc)
+    total = c.sum()
+
+    def second_moment(c0, rest):
+        t = c0 + rest
+        return c0 * (c0 + 1) / (t * (t + 1))
+    step = 1e-6
+    expected = np.array([(second_moment(c[0] + step, total - c[0])
+                          - second_moment(c[0] - step, total - c[0])) / (2 * step)]
+                        + [(second_moment(c[0], total - c[0] + step)
+                            - second_moment(c[0], total - c[0] - step)) / (2 * step)] * 2)
+    check(conc, lambda c: per_draw(D.Dirichlet(c).rsample((n,)), lambda b: b[..., 0] ** 2),
+          expected)
+    # Chi2: E[X] = df; StudentT: E[X^2] = df / (df - 2)
+    df = mt.tensor(3.0, dtype=mt.float64, requires_grad=True)
+    check(df, lambda d: per_draw(D.Chi2(d).rsample((n,)), lambda b: b), 1.0)
+    df = mt.tensor(7.0, dtype=mt.float64, requires_grad=True)
+    check(df, lambda d: per_draw(D.StudentT(d).rsample((n,)), lambda b: b ** 2), -2 / 25.0)
+
+
+def test_gamma_cdf_gradients(torch):
+    """Gamma.cdf's gradients w.r.t. rate and value as PyTorch's; w.r.t. concentration
+    (which PyTorch does not differentiate) as central differences of its gammainc."""
+    results = []
+    for lib in (mt, torch):
+        rate = lib.tensor([1.5, 0.3, 2.0], dtype=lib.float64, requires_grad=True)
+        value = lib.tensor([0.4, 9.0, 3.0], dtype=lib.float64, requires_grad=True)
+        cdf = lib.distributions.Gamma(lib.tensor([0.5, 2.0, 7.5], dtype=lib.float64),
+                                      rate).cdf(value)
+        cdf.sum().backward()
+        results.append((cdf, rate.grad, value.grad))
+    for mine, theirs in zip(*results):
+        _close(mine, theirs, rtol=1e-9)
+    alpha = mt.tensor([0.5, 2.0, 7.5, 200.0], dtype=mt.float64, requires_grad=True)
+    x = np.array([0.4, 9.0, 3.0, 190.0])
+    D.Gamma(alpha, 1.0).cdf(mt.tensor(x)).sum().backward()
+    np.testing.assert_allclose(_values(alpha.grad),
+                               _gamma_cdf_derivative(torch, _values(alpha), x), rtol=1e-5)
+
+
+def test_transforms_invert_and_cache(torch):
+    """Each transform's inverse, log|det J|, sign and shapes against PyTorch's; with
+    cache_size=1 the inverse of an output is the very input."""
+    def make(lib):
+        t = lib.distributions.transforms
+        scale = lib.tensor([2.0, -0.5], dtype=lib.float64)
+        return [t.ExpTransform(), t.AffineTransform(1.0, scale), t.SigmoidTransform(),
+                t.TanhTransform(), t.PowerTransform(lib.tensor(2.5, dtype=lib.float64)),
+                t.ComposeTransform([t.AffineTransform(0.5, 3.0), t.ExpTransform()]),
+                t.ExpTransform().inv, t.AffineTransform(0.0, scale, event_dim=1)]
+    x = [[0.3, 1.2], [0.7, 0.1]]
+    for mine, theirs in zip(make(mt), make(torch)):
+        a, b = mt.tensor(x, dtype=mt.float64), torch.tensor(x, dtype=torch.float64)
+        ya, yb = mine(a), theirs(b)
+        _close(ya, yb)
+        _close(mine.inv(ya), theirs.inv(yb))
+        _close(mine.log_abs_det_jacobian(a, ya), theirs.log_abs_det_jacobian(b, yb))
+        assert repr(mine.domain) == repr(theirs.domain)
+        assert repr(mine.codomain) == repr(theirs.codomain)
+        assert repr(mine).replace('microtorch.', 'torch.') == repr(theirs)
+        assert mine.bijective == theirs.bijective
+        assert tuple(mine.forward_shape((3, 2))) == tuple(theirs.forward_shape((3, 2)))
+        sign = mine.sign
+        their_sign = theirs.sign
+        assert (_values(sign) == _values(their_sign)).all() if hasattr(sign, 'shape') \
+            else sign == their_sign
+    cached = D.transforms.ExpTransform(cache_size=1)
+    x = mt.tensor([0.2, 0.3])
+    assert cached.inv(cached(x)) is x
+    assert D.transforms.ExpTransform() == D.transforms.ExpTransform()
+    assert D.transforms.AffineTransform(0.0, 2.0) != D.transforms.AffineTransform(0.0, 3.0)
+
+
+def test_biject_to_maps_the_reals_onto_each_constraint(torch):
+    constraints = D.constraints
+    cases = [constraints.real, constraints.positive, constraints.greater_than(2.0),
+             constraints.less_than(-1.0), constraints.unit_interval,
+             constraints.interval(-1.0, 3.0), constraints.nonnegative,
+             constraints.independent(constraints.positive, 1)]
+    their_cases = [torch.distributions.constraints.real, torch.distributions.constraints.positive,
+                   torch.distributions.constraints.greater_than(2.0),
+                   torch.distributions.constraints.less_than(-1.0),
+                   torch.distributions.constraints.unit_interval,
+                   torch.distributions.constraints.interval(-1.0, 3.0),
+                   torch.distributions.constraints.nonnegative,
+                   torch.distributions.constraints.independent(
+                       torch.distributions.constraints.positive, 1)]
+    x = [[-3.0, 0.5], [2.0, 0.0]]
+    for mine, theirs in zip(cases, their_cases):
+        for registry, their_registry in ((D.biject_to, torch.distributions.biject_to),
+                                         (D.transform_to, torch.distributions.transform_to)):
+            t, u = registry(mine), their_registry(theirs)
+            a, b = mt.tensor(x, dtype=mt.float64), torch.tensor(x, dtype=torch.float64)
+            _close(t(a), u(b))
+            assert bool(mine.check(t(a)).all())
+            _close(t.log_abs_det_jacobian(a, t(a)), u.log_abs_det_jacobian(b, u(b)))
+            assert repr(t).replace('microtorch.', 'torch.') == repr(u)
