@@ -14,7 +14,7 @@ import microtorch as mt
 from microtorch import distributions as D
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_distributions import N, _check_moments, _close, _values  # noqa: E402
+from test_distributions import N, _close, _values  # noqa: E402
 
 # ---- one table of distributions, built alike in both libraries ----------------------------
 # Each case: (name, params (float64 leaves requiring grad), make(lib.distributions, *params),

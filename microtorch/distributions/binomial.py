@@ -3,20 +3,15 @@ Multinomial(total_count, probs | logits): counts of successes of independent tri
 import numpy as np
 
 import microtorch
-from microtorch import backends
+from microtorch.sampling import _host
 
 from . import constraints
 from .categorical import Categorical
-from .discrete import enumerate_values, require_one_of
+from .discrete import BinaryParams, enumerate_values
 from .distribution import Distribution
-from .utils import (broadcast_all, broadcast_params, lazy_property, logits_to_probs,
-                    probs_to_logits)
+from .utils import broadcast_all
 
 __all__ = ['Binomial', 'Geometric', 'Multinomial']
-
-
-def _host(tensor):
-    return backends.for_array(tensor._data).to_host(tensor._data)
 
 
 def _positive_part(x):
@@ -24,35 +19,7 @@ def _positive_part(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class _BinaryParam(Distribution):
-    """probs or logits (the log-odds), exactly one given; the other made when asked."""
-
-    def _set_param(self, probs, logits, *others):
-        require_one_of(probs, logits)
-        given = probs if probs is not None else logits
-        tensors, batch_shape = broadcast_params(*others, given)
-        param = tensors[-1]
-        if probs is not None:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
-        return tensors[:-1], batch_shape
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
-
-
-class Binomial(_BinaryParam):
+class Binomial(BinaryParams):
     """The number of successes in total_count trials that each succeed with probs."""
     arg_constraints = {'total_count': constraints.nonnegative_integer,
                        'probs': constraints.unit_interval, 'logits': constraints.real}
@@ -116,7 +83,7 @@ class Binomial(_BinaryParam):
         return enumerate_values(values, self._batch_shape, expand)
 
 
-class Geometric(_BinaryParam):
+class Geometric(BinaryParams):
     """The number of failures before the first success of trials that succeed with probs."""
     arg_constraints = {'probs': constraints.unit_interval, 'logits': constraints.real}
     support = constraints.nonnegative_integer
@@ -179,14 +146,12 @@ class Multinomial(Distribution):
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = type(self).__new__(type(self)) if _instance is None else _instance
+        new = self._blank(_instance)
         batch_shape = microtorch.Size(batch_shape)
         new.total_count = self.total_count
         new._categorical = self._categorical.expand(batch_shape)
         new._binomial = self._binomial.expand(batch_shape + self._event_shape)
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._finish_expand(new, batch_shape)
 
     @property
     def support(self):

@@ -29,13 +29,11 @@ class Independent(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         batch_shape = microtorch.Size(batch_shape)
-        new = type(self).__new__(type(self)) if _instance is None else _instance
+        new = self._blank(_instance)
         moved = self._event_shape[:self.reinterpreted_batch_ndims]
         new.base_dist = self.base_dist.expand(batch_shape + moved)
         new.reinterpreted_batch_ndims = self.reinterpreted_batch_ndims
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._finish_expand(new, batch_shape)
 
     @property
     def has_rsample(self):

@@ -74,13 +74,11 @@ class Cauchy(_LocationScale):
 
     @property
     def mean(self):
-        return microtorch.full(self._extended_shape(), math.nan, dtype=self.loc.dtype,
-                               device=self.loc.device)
+        return self._full(math.nan, self.loc)
 
     @property
     def variance(self):
-        return microtorch.full(self._extended_shape(), math.inf, dtype=self.loc.dtype,
-                               device=self.loc.device)
+        return self._full(math.inf, self.loc)
 
     def rsample(self, sample_shape=microtorch.Size()):
         return self.loc + self._empty(sample_shape).cauchy_() * self.scale

@@ -58,7 +58,7 @@ class TransformedDistribution(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         batch_shape = microtorch.Size(batch_shape)
-        new = type(self).__new__(type(self)) if _instance is None else _instance
+        new = self._blank(_instance)
         new.__dict__.update(self.__dict__)
         shape = batch_shape + self._event_shape
         for transform in reversed(self.transforms):
@@ -69,9 +69,7 @@ class TransformedDistribution(Distribution):
         for name in self.arg_constraints:       # (Gumbel's own loc and scale)
             if name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name].expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._finish_expand(new, batch_shape)
 
     @property
     def support(self):
@@ -232,13 +230,11 @@ class HalfCauchy(_Folded):
 
     @property
     def mean(self):
-        return microtorch.full(self._extended_shape(), math.inf, dtype=self.scale.dtype,
-                               device=self.scale.device)
+        return self._full(math.inf, self.scale)
 
     @property
     def variance(self):
-        return microtorch.full(self._extended_shape(), math.inf, dtype=self.scale.dtype,
-                               device=self.scale.device)
+        return self._full(math.inf, self.scale)
 
 
 class Gumbel(TransformedDistribution):
