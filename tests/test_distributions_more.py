@@ -224,6 +224,28 @@ KL_PAIRS = [
     ('transformed', lambda d, a, b: (
         d.TransformedDistribution(d.Normal(a, 1.0), d.transforms.SigmoidTransform()),
         d.TransformedDistribution(d.Normal(b, a.exp()), d.transforms.SigmoidTransform()))),
+    # different families
+    ('bernoulli-poisson', lambda d, a, b: (d.Bernoulli(logits=a), d.Poisson(b.exp()))),
+    ('beta-exponential', lambda d, a, b: (d.Beta(a.exp(), b.exp()), d.Exponential(a.exp()))),
+    ('beta-gamma', lambda d, a, b: (d.Beta(a.exp(), b.exp()), d.Gamma(b.exp(), a.exp()))),
+    ('beta-normal', lambda d, a, b: (d.Beta(a.exp(), b.exp()), d.Normal(a, b.exp()))),
+    ('beta-uniform', lambda d, a, b: (d.Beta(a.exp(), b.exp()), d.Uniform(b - 3, b + 1.5))),
+    ('exponential-gumbel', lambda d, a, b: (d.Exponential(a.exp()), d.Gumbel(b, a.exp()))),
+    ('exponential-normal', lambda d, a, b: (d.Exponential(a.exp()), d.Normal(b, a.exp()))),
+    ('gamma-gumbel', lambda d, a, b: (d.Gamma(a.exp(), b.exp()), d.Gumbel(b, a.exp()))),
+    ('gamma-normal', lambda d, a, b: (d.Gamma(a.exp(), b.exp()), d.Normal(b, a.exp()))),
+    ('gumbel-normal', lambda d, a, b: (d.Gumbel(a, b.exp()), d.Normal(b, a.exp()))),
+    ('laplace-normal', lambda d, a, b: (d.Laplace(a, b.exp()), d.Normal(b, a.exp()))),
+    ('normal-gumbel', lambda d, a, b: (d.Normal(a, b.exp()), d.Gumbel(b, a.exp() + 0.5))),
+    ('normal-laplace', lambda d, a, b: (d.Normal(a, b.exp()), d.Laplace(b, a.exp()))),
+    ('uniform-beta', lambda d, a, b: (d.Uniform(a.sigmoid() / 2, 0.5 + b.sigmoid() / 2),
+                                      d.Beta(a.exp(), b.exp()))),
+    ('uniform-exponential', lambda d, a, b: (d.Uniform(a.exp(), a.exp() + b.exp()),
+                                             d.Exponential(b.exp()))),
+    ('uniform-gamma', lambda d, a, b: (d.Uniform(a.exp(), a.exp() + b.exp()),
+                                       d.Gamma(b.exp(), a.exp()))),
+    ('uniform-gumbel', lambda d, a, b: (d.Uniform(a, a + b.exp()), d.Gumbel(b, a.exp()))),
+    ('uniform-normal', lambda d, a, b: (d.Uniform(a, a + b.exp()), d.Normal(b, a.exp()))),
 ]
 
 
@@ -244,11 +266,29 @@ def test_kl_divergence_and_its_gradients_match_torch(pair, torch):
 def test_kl_special_values_match_torch(torch):
     def kls(lib):
         d = lib.distributions
-        return [d.kl_divergence(d.Binomial(lib.tensor([5.0, 3.0]), lib.tensor([0.3, 0.5])),
-                                d.Binomial(lib.tensor([3.0, 3.0]), lib.tensor([0.6, 0.5]))),
-                d.kl_divergence(d.Poisson(lib.tensor([2.0, 0.5])), d.Poisson(3.0))]
-    for mine, theirs in zip(kls(mt), kls(torch)):
-        _close(mine, theirs)
+        wide = d.Uniform(lib.tensor([-0.5, 0.2]), 0.7)      # (partly below 0)
+        results = [
+            d.kl_divergence(d.Binomial(lib.tensor([5.0, 3.0]), lib.tensor([0.3, 0.5])),
+                            d.Binomial(lib.tensor([3.0, 3.0]), lib.tensor([0.6, 0.5]))),
+            d.kl_divergence(d.Poisson(lib.tensor([2.0, 0.5])), d.Poisson(3.0)),
+            d.kl_divergence(wide, d.Beta(2.0, 3.0)), d.kl_divergence(wide, d.Exponential(2.0)),
+            d.kl_divergence(wide, d.Gamma(2.0, 3.0))]
+        for p in (d.Exponential(lib.ones(2)), d.Gamma(lib.ones(2), 1.0),
+                  d.Gumbel(lib.zeros(2), 1.0), d.Laplace(lib.zeros(2), 1.0),
+                  d.Normal(lib.zeros(2), 1.0), d.Poisson(lib.ones(2))):
+            for q in (d.Beta(2.0, 3.0), d.Uniform(0.0, 1.0), d.Exponential(1.0),
+                      d.Gamma(1.0, 1.0), d.Bernoulli(0.3), d.Binomial(3, lib.tensor(0.3))):
+                try:
+                    results.append(d.kl_divergence(p, q))
+                except NotImplementedError:
+                    results.append(None)
+        return results
+    mine, theirs = kls(mt), kls(torch)
+    assert len(mine) == len(theirs)
+    for a, b in zip(mine, theirs):
+        assert (a is None) == (b is None)
+        if a is not None:
+            _close(a, b, rtol=1e-6)         # (float32)
 
 
 # ---- errors: PyTorch's types and messages (the catalogue registers these too) --------------
