@@ -626,6 +626,10 @@ import test_distributions  # noqa: E402  (the distributions section)
 for _index, (_exc, _message) in enumerate(test_distributions.ERRORS):
     entry(f'distributions-{_index}', _exc, _message)(
         lambda lib, i=_index: (test_distributions.error_calls(lib)[i], []))
+import test_distributions_more  # noqa: E402  (Gamma, Beta, Dirichlet and the other families)
+for _index, (_exc, _message, _) in enumerate(test_distributions_more.ERRORS):
+    entry(f'distributions-more-{_index}', _exc, _message)(
+        lambda lib, i=_index: (test_distributions_more.error_calls(lib)[i], []))
 import test_data  # noqa: E402  (its DATA_ERRORS and LOADER_ERRORS: the data section)
 for _exc, _message, _call in test_data.DATA_ERRORS:
     entry(f'data-{_message[:30]}', _exc, _message)(

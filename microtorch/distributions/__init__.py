@@ -10,6 +10,7 @@ through log_prob, entropy, rsample and kl_divergence).
     loss = -policy.log_prob(action).sum()
 """
 from . import constraints
+from . import transforms
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution
@@ -18,6 +19,25 @@ from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform
+from .binomial import Binomial, Geometric, Multinomial
+from .dirichlet import Beta, Dirichlet
+from .gamma import Chi2, Gamma
+from .independent import Independent
+from .laplace import Cauchy, Laplace
+from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
+from .studentt import StudentT
+from .transformed_distribution import (Gumbel, HalfCauchy, HalfNormal, LogNormal,
+                                       TransformedDistribution)
+from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
+                         PowerTransform, SigmoidTransform, TanhTransform, Transform)
+from .constraint_registry import biject_to, transform_to
 
 __all__ = ['Distribution', 'Normal', 'Bernoulli', 'Categorical', 'Uniform', 'Exponential',
-           'kl_divergence', 'register_kl', 'constraints', 'MultivariateNormal']
+           'kl_divergence', 'register_kl', 'constraints', 'MultivariateNormal',
+           'Gamma', 'Chi2', 'Beta', 'Dirichlet', 'Poisson', 'Laplace', 'Cauchy', 'HalfNormal',
+           'HalfCauchy', 'LogNormal', 'Gumbel', 'StudentT', 'Binomial', 'Geometric',
+           'OneHotCategorical', 'Multinomial', 'Independent', 'TransformedDistribution',
+           'transforms', 'Transform', 'ComposeTransform', 'ExpTransform', 'AffineTransform',
+           'SigmoidTransform', 'TanhTransform', 'PowerTransform', 'AbsTransform', 'biject_to',
+           'transform_to']

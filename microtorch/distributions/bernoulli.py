@@ -4,9 +4,8 @@ import math
 import microtorch
 
 from . import constraints
-from .discrete import enumerate_values, require_one_of
-from .distribution import Distribution
-from .utils import broadcast_all, is_number, lazy_property, logits_to_probs, probs_to_logits
+from .discrete import BinaryParams, enumerate_values
+from .utils import broadcast_all
 
 __all__ = ['Bernoulli']
 
@@ -16,7 +15,7 @@ def _binary_cross_entropy_with_logits(logits, target):
     return functional.binary_cross_entropy_with_logits(logits, target, reduction='none')
 
 
-class Bernoulli(Distribution):
+class Bernoulli(BinaryParams):
     """Draws 1 with probability probs (or sigmoid(logits)) and 0 otherwise; give one of the
     two, a float or a tensor."""
     arg_constraints = {'probs': constraints.unit_interval, 'logits': constraints.real}
@@ -24,28 +23,8 @@ class Bernoulli(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        require_one_of(probs, logits)
-        given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
-        if probs is not None:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
-        super().__init__(microtorch.Size() if is_number(given) else param.size(),
-                         validate_args=validate_args)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
+        _, batch_shape = self._set_param(probs, logits)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     @property
     def mean(self):

@@ -10,7 +10,9 @@ __all__ = ['Constraint', 'Real', 'GreaterThan', 'GreaterThanEq', 'LessThan', 'In
            'simplex', 'greater_than', 'greater_than_eq', 'less_than', 'interval',
            'half_open_interval', 'integer_interval', 'independent', 'Square', 'Symmetric',
            'PositiveDefinite', 'LowerTriangular', 'LowerCholesky', 'square', 'symmetric',
-           'positive_definite', 'lower_triangular', 'lower_cholesky']
+           'positive_definite', 'lower_triangular', 'lower_cholesky', 'IntegerGreaterThan',
+           'OneHot', 'Multinomial', 'integer_greater_than', 'nonnegative_integer',
+           'positive_integer', 'one_hot', 'multinomial']
 
 
 class Constraint:
@@ -167,6 +169,42 @@ class LowerCholesky(LowerTriangular):
         return super().check(value) & (value.diagonal(0, -2, -1) > 0).all(-1)
 
 
+class IntegerGreaterThan(Constraint):
+    """Integers >= lower_bound."""
+    is_discrete = True
+
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self):
+        return f'{type(self).__name__}(lower_bound={self.lower_bound})'
+
+
+class OneHot(Constraint):
+    """Vectors (the last dim) of zeros with a single one."""
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        zero_or_one = ((value == 0) | (value == 1)).all(-1)
+        return zero_or_one & (value.sum(-1) == 1)
+
+
+class Multinomial(Constraint):
+    """Count vectors (the last dim): non-negative, summing to at most upper_bound."""
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
+
+
 greater_than = GreaterThan
 greater_than_eq = GreaterThanEq
 less_than = LessThan
@@ -174,6 +212,8 @@ interval = Interval
 half_open_interval = HalfOpenInterval
 integer_interval = IntegerInterval
 independent = IndependentConstraint
+integer_greater_than = IntegerGreaterThan
+multinomial = Multinomial
 
 real = Real()
 real_vector = IndependentConstraint(real, 1)
@@ -187,3 +227,6 @@ symmetric = Symmetric()
 positive_definite = PositiveDefinite()
 lower_triangular = LowerTriangular()
 lower_cholesky = LowerCholesky()
+nonnegative_integer = IntegerGreaterThan(0)
+positive_integer = IntegerGreaterThan(1)
+one_hot = OneHot()

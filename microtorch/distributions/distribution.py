@@ -102,9 +102,9 @@ class Distribution:
         """The same distribution with its parameters expanded (not copied) to batch_shape;
         the trailing event dims of a parameter (Categorical's classes) stay as they are."""
         batch_shape = microtorch.Size(batch_shape)
-        new = type(self).__new__(type(self)) if _instance is None else _instance
+        new = self._blank(_instance)
         new.__dict__.update(self.__dict__)
-        for name in self.arg_constraints:
+        for name in getattr(self, '_expanded_params', self.arg_constraints):
             if name in self.__dict__:
                 value = self.__dict__[name]
                 event_dims = value.shape[len(self._batch_shape):]
@@ -112,9 +112,23 @@ class Distribution:
         if '_param' in self.__dict__:
             new._param = next(new.__dict__[name] for name in self.arg_constraints
                               if self.__dict__.get(name) is self._param)
+        return self._finish_expand(new, batch_shape)
+
+    def _blank(self, _instance=None):
+        """The instance an expand fills in: the one given (a subclass's), or a new one."""
+        return type(self).__new__(type(self)) if _instance is None else _instance
+
+    def _finish_expand(self, new, batch_shape):
+        """new's shapes set to batch_shape and this event, its checks as this one's."""
         Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
+
+    def _full(self, value, like):
+        """batch_shape + event_shape filled with value, in like's dtype and device (the
+        mean or variance of a family that has none)."""
+        return microtorch.full(self._extended_shape(), value, dtype=like.dtype,
+                               device=like.device)
 
     def _extended_shape(self, sample_shape=microtorch.Size()):
         """sample_shape + batch_shape + event_shape."""

@@ -107,3 +107,286 @@ def _kl_multivariate_normal(p, q):
                                                   upper=False)
     trace = whitened.pow(2).sum((-2, -1))
     return log_ratio + 0.5 * (trace + _mahalanobis(q_factor, q.loc - p.loc) - n)
+
+
+# ---- the families of gamma.py, dirichlet.py, poisson.py, laplace.py, binomial.py,
+# one_hot_categorical.py, independent.py and transformed_distribution.py ---------------------
+
+from .binomial import Binomial, Geometric                         # noqa: E402
+from .dirichlet import Beta, Dirichlet                            # noqa: E402
+from .gamma import Gamma                                          # noqa: E402
+from .independent import Independent                              # noqa: E402
+from .laplace import Cauchy, Laplace                              # noqa: E402
+from .one_hot_categorical import OneHotCategorical                # noqa: E402
+from .poisson import Poisson                                      # noqa: E402
+from .transformed_distribution import (EULER_GAMMA, Gumbel, HalfNormal,  # noqa: E402
+                                       TransformedDistribution)
+from .transforms import sum_rightmost                             # noqa: E402
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    return (q.concentration * (p.rate / q.rate).log()
+            + q.concentration.lgamma() - p.concentration.lgamma()
+            + (p.concentration - q.concentration) * p.concentration.digamma()
+            + (q.rate - p.rate) * (p.concentration / p.rate))
+
+
+@register_kl(Exponential, Gamma)
+def _kl_exponential_gamma(p, q):
+    rate_ratio = q.rate / p.rate
+    return (-q.concentration * rate_ratio.log() + rate_ratio + q.concentration.lgamma()
+            + q.concentration * EULER_GAMMA - (1 + EULER_GAMMA))
+
+
+@register_kl(Gamma, Exponential)
+def _kl_gamma_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * (p.concentration / p.rate)
+
+
+def _dirichlet_kl(p_alpha, q_alpha):
+    """KL between Dirichlets of concentrations p_alpha and q_alpha (the last dim)."""
+    p_total, q_total = p_alpha.sum(-1), q_alpha.sum(-1)
+    return (p_total.lgamma() - q_total.lgamma()
+            - (p_alpha.lgamma() - q_alpha.lgamma()).sum(-1)
+            + ((p_alpha - q_alpha) * (p_alpha.digamma()
+                                      - p_total.digamma().unsqueeze(-1))).sum(-1))
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    return _dirichlet_kl(p.concentration, q.concentration)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    return _dirichlet_kl(p._dirichlet.concentration, q._dirichlet.concentration)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    scale_ratio = p.scale / q.scale
+    distance = (p.loc - q.loc).abs()
+    return (-scale_ratio.log() + distance / q.scale
+            + scale_ratio * (-distance / p.scale).exp() - 1)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    return (((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
+            - (4 * p.scale * q.scale).log())
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    scale_ratio = p.scale / q.scale
+    shift = (p.loc - q.loc) / q.scale
+    return (-scale_ratio.log() + shift + scale_ratio * EULER_GAMMA
+            + (-shift + (1 + scale_ratio).lgamma()).exp() - (1 + EULER_GAMMA))
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError('KL between Binomials where q.total_count > p.total_count '
+                                  'is not implemented')
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    # more trials in p than in q: p puts mass where q has none
+    return microtorch.where(p.total_count > q.total_count, math.inf, kl)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p, q):
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p, q):
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+# ---- pairs of different families: KL = -H(p) + the cross-entropy of q under p --------------
+# Each cross-entropy -E_p[log q(X)] needs only a few moments of p.
+
+def _normal_cross_entropy(mean, second_moment, q):
+    """-E[log N(X; q.loc, q.scale)] for X of the given mean and E[X^2]."""
+    spread = second_moment - 2 * q.loc * mean + q.loc.pow(2)     # E[(X - loc)^2]
+    return q.scale.log() + 0.5 * math.log(2 * math.pi) + spread / (2 * q.scale.pow(2))
+
+
+def _gumbel_cross_entropy(mean, laplace_transform, q):
+    """-E[log Gumbel(X; q.loc, q.scale)] for X of the given mean and E[exp(-X / q.scale)]."""
+    return (q.scale.log() + (mean - q.loc) / q.scale
+            + (q.loc / q.scale).exp() * laplace_transform)
+
+
+def _gamma_cross_entropy(mean, mean_log, q):
+    """-E[log Gamma(X; q.concentration, q.rate)] for X of the given E[X] and E[log X]."""
+    return (-q.concentration * q.rate.log() - (q.concentration - 1) * mean_log
+            + q.rate * mean + q.concentration.lgamma())
+
+
+def _beta_moments(p):
+    """E[X], E[X^2] and E[log X] of a Beta."""
+    a, b = p.concentration1, p.concentration0
+    total = a + b
+    mean = a / total
+    return mean, mean.pow(2) + a * b / (total.pow(2) * (total + 1)), a.digamma() - total.digamma()
+
+
+def _uniform_mean_log(low, high):
+    """E[log X] for X uniform on [low, high] (x log x is 0 at 0)."""
+    return (microtorch.xlogy(high, high) - microtorch.xlogy(low, low)) / (high - low) - 1
+
+
+def _infinite_like(tensor):
+    return microtorch.full_like(tensor, math.inf)
+
+
+@register_kl(Bernoulli, Poisson)
+def _kl_bernoulli_poisson(p, q):
+    return (p.probs * (p.probs.log() - q.rate.log()) + (1 - p.probs) * (-p.probs).log1p()
+            + q.rate)
+
+
+@register_kl(Beta, Exponential)
+def _kl_beta_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(Beta, Gamma)
+def _kl_beta_gamma(p, q):
+    mean, _, mean_log = _beta_moments(p)
+    return -p.entropy() + _gamma_cross_entropy(mean, mean_log, q)
+
+
+@register_kl(Beta, Normal)
+def _kl_beta_normal(p, q):
+    mean, second, _ = _beta_moments(p)
+    return -p.entropy() + _normal_cross_entropy(mean, second, q)
+
+
+@register_kl(Beta, Uniform)
+def _kl_beta_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    return microtorch.where((q.low > 0) | (q.high < 1), math.inf, result)
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p, q):
+    rate_scale = p.rate * q.scale
+    return -p.entropy() + _gumbel_cross_entropy(p.mean, rate_scale / (rate_scale + 1), q)
+
+
+@register_kl(Exponential, Normal)
+def _kl_exponential_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(p.mean, 2 * p.rate.pow(-2), q)
+
+
+@register_kl(Gamma, Gumbel)
+def _kl_gamma_gumbel(p, q):
+    transform = (1 + (p.rate * q.scale).reciprocal()).pow(-p.concentration)
+    return -p.entropy() + _gumbel_cross_entropy(p.mean, transform, q)
+
+
+@register_kl(Gamma, Normal)
+def _kl_gamma_normal(p, q):
+    second = p.concentration * (p.concentration + 1) / p.rate.pow(2)
+    return -p.entropy() + _normal_cross_entropy(p.mean, second, q)
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(p.mean, p.variance + p.mean.pow(2), q)
+
+
+@register_kl(Laplace, Normal)
+def _kl_laplace_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(p.loc, p.variance + p.loc.pow(2), q)
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p, q):
+    transform = (-p.loc / q.scale + p.scale.pow(2) / (2 * q.scale.pow(2))).exp()
+    return -p.entropy() + _gumbel_cross_entropy(p.loc, transform, q)
+
+
+@register_kl(Normal, Laplace)
+def _kl_normal_laplace(p, q):
+    # E|X - loc| of a normal: a folded normal's mean
+    shift = p.loc - q.loc
+    absolute = (p.scale * math.sqrt(2 / math.pi) * (-shift.pow(2) / (2 * p.scale.pow(2))).exp()
+                + shift * microtorch.erf(shift / (p.scale * math.sqrt(2))))
+    return -p.entropy() + (2 * q.scale).log() + absolute / q.scale
+
+
+@register_kl(Uniform, Beta)
+def _kl_uniform_beta(p, q):
+    a, b = q.concentration1, q.concentration0
+    log_beta = a.lgamma() + b.lgamma() - (a + b).lgamma()
+    cross = (log_beta - (a - 1) * _uniform_mean_log(p.low, p.high)
+             - (b - 1) * _uniform_mean_log(1 - p.high, 1 - p.low))
+    result = -p.entropy() + cross
+    return microtorch.where((p.low < 0) | (p.high > 1), math.inf, result)
+
+
+@register_kl(Uniform, Exponential)
+def _kl_uniform_exponential(p, q):
+    result = -p.entropy() - q.rate.log() + q.rate * p.mean
+    return microtorch.where(p.low < 0, math.inf, result)
+
+
+@register_kl(Uniform, Gamma)
+def _kl_uniform_gamma(p, q):
+    result = -p.entropy() + _gamma_cross_entropy(p.mean, _uniform_mean_log(p.low, p.high), q)
+    return microtorch.where(p.low < 0, math.inf, result)
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p, q):
+    transform = q.scale * ((-p.low / q.scale).exp() - (-p.high / q.scale).exp()) / (p.high
+                                                                                   - p.low)
+    return -p.entropy() + _gumbel_cross_entropy(p.mean, transform, q)
+
+
+@register_kl(Uniform, Normal)
+def _kl_uniform_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(p.mean, p.variance + p.mean.pow(2), q)
+
+
+# Pairs where q has no mass on part of p's support: KL is infinite (p's parameter's shape).
+for _p_type, _q_types, _param in [
+        (Exponential, (Beta, Uniform), 'rate'), (Gamma, (Beta, Uniform), 'concentration'),
+        (Gumbel, (Beta, Exponential, Gamma, Uniform), 'loc'),
+        (Laplace, (Beta, Exponential, Gamma, Uniform), 'loc'),
+        (Normal, (Beta, Exponential, Gamma, Uniform), 'loc'),
+        (Poisson, (Bernoulli, Binomial), 'rate')]:
+    for _q_type in _q_types:
+        register_kl(_p_type, _q_type)(
+            lambda p, q, name=_param: _infinite_like(getattr(p, name)))
+del _p_type, _q_types, _param, _q_type

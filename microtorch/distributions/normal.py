@@ -62,5 +62,8 @@ class Normal(Distribution):
             self._validate_sample(value)
         return 0.5 * (1 + microtorch.erf((value - self.loc) / self.scale / math.sqrt(2)))
 
+    def icdf(self, value):
+        return self.loc + self.scale * microtorch.erfinv(2 * value - 1) * math.sqrt(2)
+
     def entropy(self):
         return 0.5 + HALF_LOG_TWO_PI + microtorch.log(self.scale)

@@ -2,7 +2,7 @@
 import microtorch
 
 __all__ = ['broadcast_all', 'logits_to_probs', 'probs_to_logits', 'clamp_probs',
-           'lazy_property']
+           'lazy_property', 'broadcast_params']
 
 
 def is_number(value):
@@ -21,6 +21,14 @@ def broadcast_all(*values):
     tensors = [v if isinstance(v, microtorch.Tensor) else microtorch.tensor(v, **options)
                for v in values]
     return microtorch.broadcast_tensors(*tensors)
+
+
+def broadcast_params(*values):
+    """broadcast_all's tensors and the batch shape they give: () when every value is a
+    number (a distribution of Python numbers is a single one), else their shape."""
+    tensors = broadcast_all(*values)
+    numbers = all(is_number(v) for v in values)
+    return tensors, (microtorch.Size() if numbers else tensors[0].size())
 
 
 def clamp_probs(probs):
