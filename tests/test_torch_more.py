@@ -846,3 +846,27 @@ def test_on_every_device_as_on_the_cpu(case, device):
     """The same results on the device (the GPU, or the CPU emulator) as on the CPU."""
     on_device, on_cpu = (_plain(ON_DEVICE[case](mt, d)) for d in (device, 'cpu'))
     _compare(on_device, on_cpu, 1e-6, 1e-7)
+
+
+def test_diagonal_is_a_view_and_diag_a_copy(torch):
+    """Writes into diagonal() reach the input (with the autograd history of a write into a
+    view); diag() of a matrix copies."""
+    def fill(lib):
+        z = lib.zeros(3, 4)
+        z.diagonal().add_(2)
+        z.diagonal(1).mul_(5)
+        z.diagonal(-1).fill_(3)
+        lib.diag(z).fill_(9)
+        return z
+    _agree(fill, torch)
+    _agree(lambda lib: lib.arange(24.0).reshape(2, 3, 4).transpose(0, 2).diagonal(1, 2, 0),
+           torch)
+
+    def through_graph(lib):
+        w = lib.ones(3, 3, dtype=lib.float64, requires_grad=True)
+        v = w * lib.arange(1.0, 10.0, dtype=lib.float64).reshape(3, 3)
+        v.diagonal().mul_(3)
+        (v * v).sum().backward()
+        return w.grad, v.grad_fn.name().replace('torch::autograd::', '')
+    _agree(through_graph, torch)
+    _agree(lambda lib: lib.diag(lib.ones(3, 3, requires_grad=True)).grad_fn.name(), torch)

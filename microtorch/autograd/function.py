@@ -349,9 +349,16 @@ def _scalar_output(ctx, scalar):
 
 
 def _aliases(view, array):
-    """Does `view` share `array`'s memory? (NumPy and CuPy keep the owner in `.base`.)"""
-    base = view.base
-    return base is not None and (base is array or base is array.base)
+    """Does `view` share `array`'s memory? (NumPy and CuPy keep the owner in `.base`; a
+    strided view made by as_strided holds it a few links down the chain.)"""
+    base, owner = view.base, array.base
+    for _ in range(4):
+        if base is None:
+            return False
+        if base is array or base is owner:
+            return True
+        base = getattr(base, 'base', None)
+    return False
 
 
 _PLAIN_VALUES = {type(None), bool, int, float}

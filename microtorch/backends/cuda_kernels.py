@@ -180,7 +180,8 @@ OP_KERNELS = {
     'unbind': (('view',), ('copy',)),
     'repeat': (('copy',), ('sum_forward',)),
     **{op: (('copy',), ('index_backward',)) for op in (
-        'flip', 'index_select', 'diagonal', 'diag', 'masked_select')},
+        'flip', 'index_select', 'diag', 'masked_select')},
+    'diagonal': (('view',), ('index_backward',)),
     **{op: (('compare_forward', 'where_forward'), ('where_forward',)) for op in (
         'tril', 'triu')},
     'trace': (('copy', 'sum_forward'), ('index_backward',)),

@@ -1662,32 +1662,29 @@ def outer(input, vec2):
 
 @grad_fn_named('DiagonalBackward0')
 def diagonal(input, offset=0, dim1=0, dim2=1):
-    """The `offset`-th diagonal of the matrices in dims dim1, dim2, as the last dim. (A copy:
-    PyTorch returns a view, so writes into it do not reach the input here.)"""
+    """The `offset`-th diagonal of the matrices in dims dim1, dim2, as the last dim: a view,
+    as PyTorch's (writes into it reach the input)."""
     ndim = input._data.ndim
     d1, d2 = wrap_dim(dim1, ndim, 'diagonal'), wrap_dim(dim2, ndim, 'diagonal')
     if d1 == d2:
         raise RuntimeError(f'diagonal dimensions cannot be identical {dim1}, {dim2}')
-    dim1, dim2 = d1, d2
-    rest = [d for d in range(ndim) if d not in (dim1, dim2)]
-    matrices = input.permute(*rest, dim1, dim2)
-    rows, cols = input._data.shape[dim1], input._data.shape[dim2]
+    rows, cols = input._data.shape[d1], input._data.shape[d2]
     n = builtins.max(0, builtins.min(rows + builtins.min(offset, 0),
                                    cols - builtins.max(offset, 0)))
-    r = _arange(n, input.device, builtins.max(-offset, 0))
-    c = _arange(n, input.device, builtins.max(offset, 0))
-    return getitem(matrices, (Ellipsis, r, c))
+    return S.Diagonal.apply(input, offset, d1, d2, n)
 
 
 _diagonal = diagonal           # for diag, whose argument `diagonal` hides the function
 
 
+@grad_fn_named(lambda input, diagonal=0: 'DiagonalBackward0_copy' if input.ndim == 2 else
+                'DiagEmbedBackward0')
 def diag(input, diagonal=0):
-    """A vector's square matrix with it on the `diagonal`-th diagonal, or a matrix's
-    diagonal."""
+    """A vector's square matrix with it on the `diagonal`-th diagonal, or a copy of a
+    matrix's diagonal (not a view: PyTorch's diag copies)."""
     ndim = input._data.ndim
     if ndim == 2:
-        return _diagonal(input, diagonal)
+        return clone(_diagonal(input, diagonal))
     if ndim != 1:
         raise RuntimeError(f'diag(): Supports 1D or 2D tensors. Got {ndim}D')
     n = input._data.shape[0]

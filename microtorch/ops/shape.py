@@ -196,6 +196,37 @@ class Stack(Function):
                      for i, needed in enumerate(ctx.needs_input_grad[:-1])) + (None,)
 
 
+class Diagonal(Function):
+    """The offset-th diagonal of the matrices in dims dim1, dim2, as the last dim: a strided
+    view of x's memory (the two dims' strides added), so writes reach x as in PyTorch;
+    backward scatters gy onto that diagonal of zeros."""
+    is_view = True
+    node_name = 'DiagonalBackward0'
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2, length):
+        ctx.options, ctx.shape = (offset, dim1, dim2), x.shape
+        corner = [slice(None)] * x.ndim
+        corner[dim1] = slice(max(-offset, 0), None)
+        corner[dim2] = slice(max(offset, 0), None)
+        xp = ctx.backend.xp
+        if xp.__name__ != 'numpy':       # CuPy's diagonal is a writeable view already
+            return xp.diagonal(x, offset, dim1, dim2)
+        start = x[tuple(corner)] if length else x
+        rest = [d for d in range(x.ndim) if d not in (dim1, dim2)]
+        shape = [x.shape[d] for d in rest] + [length]
+        strides = [x.strides[d] for d in rest] + [x.strides[dim1] + x.strides[dim2]]
+        return xp.lib.stride_tricks.as_strided(start, shape, strides)
+
+    @staticmethod
+    def backward(ctx, gy):
+        from . import slicing
+        from ..creation import zeros
+        offset, dim1, dim2 = ctx.options
+        grad = zeros(ctx.shape, dtype=gy.dtype, device=gy.device)
+        return slicing.diagonal_scatter(grad, gy, offset, dim1, dim2), None, None, None, None
+
+
 class Unbind(Function):
     """unbind(x, dim): the slices of dim as views, one output each (so each knows its
     output_nr, as PyTorch's); backward stacks the grads (missing ones are zeros)."""

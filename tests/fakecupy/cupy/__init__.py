@@ -400,6 +400,17 @@ class lib:
     stride_tricks = _StrideTricks
 
 
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """CuPy's diagonal is a writeable view of a's memory (NumPy's is read-only)."""
+    d = np.diagonal(a._a, offset, axis1, axis2)
+    root = a._a
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    start = d.__array_interface__['data'][0] - root.__array_interface__['data'][0]
+    view = np.ndarray(d.shape, d.dtype, buffer=root, offset=start, strides=d.strides)
+    return ndarray._make(view, a if a._base is None else a._base, a._device)
+
+
 def get_array_module(*args):
     import sys
     return sys.modules[__name__] if any(isinstance(a, ndarray) for a in args) else np
