@@ -1109,12 +1109,14 @@ def _(lib):
     ('vdot', 'other', lambda lib, i: lib.vdot(i, 2)),
     ('mv', 'vec', lambda lib, i: lib.stack([i, i]).mv(2)),
     ('prelu', 'weight', lambda lib, i: i.float().prelu(0.25)),
+    ('diagonal', 'offset', lambda lib, i: lib.stack([i, i]).diagonal(0.5)),
+    ('diag', 'diagonal', lambda lib, i: lib.diag(i, 1.0)),
 ])
 def test_argument_of_the_wrong_type(name, argument, call, torch):
     i = mt.tensor([1, 2])
     with pytest.raises(TypeError) as ours:
         call(mt, i)
-    expected = 'int' if argument == 'dim' else 'Tensor'
+    expected = 'int' if argument in ('dim', 'offset', 'diagonal') else 'Tensor'
     given = str(ours.value).rsplit(' ', 1)[1]
     assert str(ours.value) == f"{name}(): argument '{argument}' must be {expected}, not {given}"
     assert i.tolist() == [1, 2] and i._version == 0

@@ -6,6 +6,7 @@ nothing), then calls one op class's `apply`. Tensor methods are these same funct
 import builtins
 import collections.abc
 import math
+import numbers
 import re
 import warnings
 
@@ -92,6 +93,13 @@ def _require_tensor(x, name, argument='input'):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{argument}' must be Tensor, not "
                         f'{type(x).__name__}')
+
+
+def _require_int(value, name, argument):
+    """PyTorch's parser: a whole number argument (a bool or an integer tensor is not one)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}(): argument '{argument}' must be int, not "
+                        f'{type(value).__name__}')
 
 
 # ---- arithmetic ----------------------------------------------------------------------------
@@ -1664,6 +1672,7 @@ def outer(input, vec2):
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The `offset`-th diagonal of the matrices in dims dim1, dim2, as the last dim: a view,
     as PyTorch's (writes into it reach the input)."""
+    _require_int(offset, 'diagonal', 'offset')
     ndim = input._data.ndim
     d1, d2 = wrap_dim(dim1, ndim, 'diagonal'), wrap_dim(dim2, ndim, 'diagonal')
     if d1 == d2:
@@ -1682,6 +1691,7 @@ _diagonal = diagonal           # for diag, whose argument `diagonal` hides the f
 def diag(input, diagonal=0):
     """A vector's square matrix with it on the `diagonal`-th diagonal, or a copy of a
     matrix's diagonal (not a view: PyTorch's diag copies)."""
+    _require_int(diagonal, 'diag', 'diagonal')
     ndim = input._data.ndim
     if ndim == 2:
         return clone(_diagonal(input, diagonal))
