@@ -43,8 +43,6 @@ KNOWN = {
                                      'inf weight meets a 0 (nan); PyTorch scatters columns',
     ('conv_transpose1d', 'special'): 'the same',
     ('cdist/p=inf', 'special'): 'PyTorch skips nan in its inf-norm maximum',
-    ('cosine_similarity', 'special'): 'PyTorch clamps the product of norms where '
-                                      'microtorch clamps each norm',
     ('multi_margin_loss', 'special'): "PyTorch's hinge reads nan as 0",
     ('multi_margin_loss/p2_none', 'special'): 'the same',
     ('multilabel_margin_loss', 'special'): 'the same',

@@ -1545,7 +1545,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
     def unit(x):
         length = x.norm(2, dim, keepdim=True)
-        return x / (length + (length.clamp_min(eps) - length).detach())
+        # eps below, |x| itself above (an inf too: adding inf - inf back would give nan)
+        return x / length.where(length >= eps, length + (eps - length).detach())
     return (unit(x1) * unit(x2)).sum(dim)
 
 
