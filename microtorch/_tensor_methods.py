@@ -500,6 +500,20 @@ Tensor.__ipow__ = _augmented(F.pow)
 _VIEW_INDEX_OPS = (Select, Slice, UnsqueezeIndex)
 
 
+def _index_arrays_agree(index):
+    """Whether index holds integer index arrays, and they broadcast (else indexing names the
+    mismatch first)."""
+    arrays = [part for part in index
+              if getattr(part, 'dtype', None) is not None and part.dtype.kind in 'iu']
+    if not arrays:
+        return False
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        return False
+    return True
+
+
 def _setitem(self, index, value, op=None):
     """self[index] = value, in place; recorded when self or value requires grad. op: the
     IndexPut that names the recorded write (by default PyTorch's name for a setitem)."""
@@ -507,6 +521,11 @@ def _setitem(self, index, value, op=None):
         F.check_same_device(self, value)
     # Its warning skips normalize_index, this function and __setitem__ to the user's line.
     index = F.normalize_index(self, index, stacklevel=4)
+    if isinstance(value, Tensor) and value.dtype is not self.dtype and _index_arrays_agree(
+            index):                    # an integer index: PyTorch's index_put, no casting
+        raise RuntimeError('Index put requires the source and destination dtypes match, got '
+                           f'{F.type_name(self.dtype)} for the destination and '
+                           f'{F.type_name(value.dtype)} for the source.')
     two_steps = _split_int_selects(index)
     if two_steps is not None:            # write through the view the ints select, as PyTorch
         _setitem(F.getitem(self, two_steps[0]), two_steps[1], value)
@@ -529,7 +548,7 @@ def _setitem(self, index, value, op=None):
         self._data[index] = value._data if isinstance(value, Tensor) else value
     except IndexError as error:
         raise F._index_error(error, self, index) from None
-    except ValueError:
+    except (ValueError, TypeError):        # NumPy's TypeError: a mask's values misshaped
         raise F.setitem_shape_error(self, index, value) from None
     self._version_counter[0] += 1
     return self

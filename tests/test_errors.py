@@ -2276,6 +2276,13 @@ for _name, _exc, _message, _call in (
          lambda lib, x, i, b: x[0, 0, :, :0].unique_consecutive(dim=0)),
         ('sum_to_size-not-expandable', RuntimeError, 'size {[2]} is not expandable to size '
          '{[2, 3]}.', lambda lib, x, i, b: x[0, 0, :2, :3].sum_to_size(2)),
+        ('index-tensors-not-broadcasting', IndexError, 'shape mismatch: indexing tensors could '
+         'not be broadcast together with shapes [2], [3]',
+         lambda lib, x, i, b: x[0, 0, lib.tensor([0, 1]), lib.tensor([0, 1, 2])]),
+        ('setitem-index-tensors-not-broadcasting', IndexError, 'shape mismatch: indexing '
+         'tensors could not be broadcast together with shapes [2], [3]',
+         lambda lib, x, i, b: x[0, 0].__setitem__((lib.tensor([0, 1]), lib.tensor([0, 1, 2])),
+                                                  i[0])),
 ):
     @case(_name, _exc, _message)
     def _(lib, _call=_call):

@@ -183,3 +183,47 @@ def test_sum_to_size(size, torch):
     assert disagreement(ours, theirs) is None
     if theirs[1] is not None:
         assert str(ours[1]) == str(theirs[1])
+
+
+# Indexing: reads and writes of a 3 x 4 tensor through every kind of index, against PyTorch.
+INDEXES = [
+    '0', '-1', '3', '-4', 'slice(None)', 'slice(1, None)', 'slice(None, None, 2)',
+    'slice(None, None, -1)', 'slice(5, 10)', 'slice(-10, 2)', 'None', 'Ellipsis',
+    '(Ellipsis, None)', '(0, 1)', '(0, -1)', '(slice(None), 0)', '(None, 0, None)',
+    '(Ellipsis, 0)', '(0, Ellipsis, 1)', 'lib.tensor([0, 2])', 'lib.tensor([-1, 0])',
+    'lib.tensor([3])', 'lib.tensor([], dtype=lib.int64)', 'lib.tensor([[0, 1], [1, 0]])',
+    'lib.tensor([True, False, True])', 'lib.tensor([True, False])',
+    '(lib.tensor([0, 1]), lib.tensor([1, 2]))', '(slice(None), lib.tensor([0, 2]))',
+    '(lib.tensor([0]), lib.tensor([0, 1]))', '(lib.tensor([0, 1]), lib.tensor([0, 1, 2]))',
+    '[0, 1]', '[[0, 1]]', '[True, False, True]', '(0, [0, 2])', 'lib.tensor(1)',
+    'lib.tensor(True)', 'lib.tensor(False)', '(lib.tensor(1), 1)', '1.5', 'lib.tensor([0.])',
+    '(0, 0, 0)', 'lib.ones(3, 4) > 0', 'lib.ones(3, 5) > 0', '(lib.tensor([0, 2]), None)',
+    '(None, lib.tensor([0, 2]), None)', '(lib.tensor([[0], [2]]), lib.tensor([[1, 3]]))',
+    'np.array([0, 2])', '(slice(None), np.int64(1))']
+WRITTEN = [None, '1.5', 'lib.tensor(2.)', 'lib.tensor([1., 2., 3., 4.])', 'lib.ones(2, 4)',
+           'lib.tensor([1, 2])', '[1., 2., 3., 4.]', 'lib.ones(5)']
+# PyTorch checks the value's shape before the index's range; microtorch the other way round.
+INDEX_KNOWN = {('lib.tensor([3])', 'lib.ones(2, 4)'), ('lib.tensor([3])', 'lib.tensor([1, 2])'),
+               ('lib.tensor([3])', 'lib.ones(5)')}
+
+
+def index_outcome(lib, index, value):
+    x = lib.arange(12.0).reshape(3, 4)
+    try:
+        if value is None:
+            out = x[eval(index)]
+            return tuple(out.shape), out.tolist()
+        x[eval(index)] = eval(value)
+        return x.tolist()
+    except Exception as error:           # noqa: BLE001 (both libraries' errors are compared)
+        return type(error).__name__
+
+
+@pytest.mark.parametrize('index', INDEXES)
+def test_indexing_agrees_with_pytorch(index, torch):
+    problems = []
+    for value in WRITTEN:
+        ours, theirs = index_outcome(microtorch, index, value), index_outcome(torch, index, value)
+        if ours != theirs and (index, value) not in INDEX_KNOWN:
+            problems.append(f'{value}: {ours} against {theirs}')
+    assert not problems, '\n'.join(problems)

@@ -1411,10 +1411,23 @@ def _index_error(error, input, index=()):
         if dim is not None:
             return IndexError(f'index {value} is out of bounds for dimension {dim} with size '
                               f'{size}')
+    unbroadcast = _INDEX_SHAPES.match(message)
+    if unbroadcast:
+        shapes = ', '.join(str(list(_parse_shape(shape))) for shape in
+                           re.findall(r'\([\d, ]*\)', unbroadcast.group(1)))
+        return IndexError('shape mismatch: indexing tensors could not be broadcast together '
+                          f'with shapes {shapes}')
     return IndexError(message.replace('axis', 'dimension'))
 
 
 _OUT_OF_BOUNDS = re.compile(r'index (-?\d+) is out of bounds for axis (\d+) with size (\d+)')
+_INDEX_SHAPES = re.compile(r'shape mismatch: indexing arrays could not be broadcast together '
+                           r'with shapes (.*)$')
+
+
+def _parse_shape(text):
+    """NumPy's printed shape '(2, 3)' or '(2,)' as a tuple of ints."""
+    return tuple(int(n) for n in text.strip('()').split(',') if n.strip())
 
 
 def _index_array_dim(index, ndim, axis):
