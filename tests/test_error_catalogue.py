@@ -936,6 +936,12 @@ def _(lib):
     return lambda: x.as_strided((2,), (1,)), [x]
 
 
+import test_nn_more3  # noqa: E402  (3-d transposed convolution, pooling, CTC: their section)
+for _index, (_exc, _message) in enumerate(test_nn_more3.ERRORS):
+    entry(f'nn-more3-{_index}', _exc, _message)(
+        lambda lib, i=_index: test_nn_more3.error_calls(lib)[i])
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

@@ -1688,7 +1688,7 @@ def _transposed_to_conv_weight(weight, groups, dims):
 
 def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation,
                     dims):
-    """conv_transpose1d/2d, the adjoint (the input gradient) of conv with the same arguments:
+    """conv_transpose1d/2d/3d, the adjoint (the input gradient) of conv with the same arguments:
     stride - 1 zeros go between neighbouring input elements, the borders get
     dilation * (k - 1) - padding zeros (output_padding more after; a negative amount crops),
     and a stride-1 convolution with the swapped, flipped kernel runs over that."""
@@ -1710,11 +1710,12 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     # PyTorch words the 1-d checks as 2-d ones with a height of 1
     as_2d = [(1, 0, 1)] * (2 - dims) + list(zip(stride, output_padding, dilation))
     if any(o >= s and o >= d for s, o, d in as_2d):
-        (sh, oh, dh), (sw, ow, dw) = as_2d
+        axes = ('depth', 'height', 'width')[-len(as_2d):]
         raise RuntimeError('output padding must be smaller than either stride or dilation, but '
-                           f'got output_padding_height: {oh} output_padding_width: {ow} '
-                           f'stride_height: {sh} stride_width: {sw} dilation_height: {dh} '
-                           f'dilation_width: {dw}')
+                           'got ' + ' '.join(f'{what}_{axis}: {as_2d[k][j]}'
+                                             for j, what in ((1, 'output_padding'),
+                                                             (0, 'stride'), (2, 'dilation'))
+                                             for k, axis in enumerate(axes)))
     in_channels, group_out = weight.shape[:2]
     if in_channels % groups:
         raise RuntimeError(f'Given groups={groups}, expected weight to be divisible by {groups} '
@@ -1769,6 +1770,14 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out_channels / groups, k)."""
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, 1)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """3-D transposed convolution over (N, C, D, H, W) or (C, D, H, W), weight (in_channels,
+    out_channels / groups, kd, kh, kw)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 3)
 
 
 # ---- interpolation: source positions computed on the host, then gathers (and lerps) ----------
@@ -2605,6 +2614,25 @@ def _lp_root(averages, count, norm_type):
     return (averages.sign() * averages.abs().relu()).mul(count).pow(1.0 / norm_type)
 
 
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, dims, average_pool):
+    """(sum of x ** p over each window) ** (1 / p): the windows' means of x ** p by the
+    average pool of `dims` dims, times the window's size."""
+    kernel = (kernel_size,) * dims if isinstance(kernel_size, int) else kernel_size
+    count = math.prod(_unpack_exactly(kernel, dims))
+    averages = average_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_root(averages, count, norm_type)
+
+
+def _unpack_exactly(values, count):
+    """values as a tuple of count, failing as Python's unpacking of that many does."""
+    values = tuple(values)
+    if len(values) != count:
+        raise ValueError(f'not enough values to unpack (expected {count}, got {len(values)})'
+                         if len(values) < count else
+                         f'too many values to unpack (expected {count})')
+    return values
+
+
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum of x ** p over each window) ** (1 / p), by avg_pool1d."""
     averages = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
@@ -2613,9 +2641,12 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum of x ** p over each window) ** (1 / p), by avg_pool2d."""
-    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    averages = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    return _lp_root(averages, kh * kw, norm_type)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, avg_pool2d)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum of x ** p over each window) ** (1 / p), by avg_pool3d."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3, avg_pool3d)
 
 
 def _unpool_sizes(input, kernel, stride, padding, output_size):
@@ -2638,35 +2669,39 @@ def _unpool_sizes(input, kernel, stride, padding, output_size):
     return list(output_size)
 
 
-def _max_unpool(input, indices, sizes):
-    """Each value written at its index into zeros of sizes (height, width) per channel; the
-    rest stays 0. As PyTorch's max_unpool2d kernel, which max_unpool1d runs with a width of
-    1."""
+def _max_unpool(input, indices, sizes, stride=None):
+    """Each value written at its index into zeros of `sizes` per channel (2 or 3 dims); the
+    rest stays 0. As PyTorch's max_unpool2d/3d kernels (max_unpool1d runs the 2-d one with a
+    width of 1), with their checks in their order."""
+    dims = len(sizes)
     if indices.dtype is not _dtype.int64:
-        raise RuntimeError('elements in indices should be type int64 but got: '
-                           f'{_type_name(indices.dtype)}')
-    if input.ndim not in (3, 4):
-        raise RuntimeError('Input to max_unpooling2d should be a 3d or 4d Tensor, but got a '
-                           f'tensor with {input.ndim} dimensions.')
+        raise RuntimeError('elements in indices should be type int64' + (
+            f' but got: {_type_name(indices.dtype)}' if dims == 2 else ''))
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f'Input to max_unpooling{dims}d should be a {dims + 1}d or '
+                           f'{dims + 2}d Tensor, but got a tensor with {input.ndim} dimensions.')
+    if stride is not None and min(stride) <= 0:        # only the 3-d kernel takes strides
+        raise RuntimeError(f'strides should be greater than zero, but got stride: '
+                           f'{list(stride)}')
     if indices.shape != input.shape:
         raise RuntimeError('Expected shape of indices to be same as that of the input tensor '
                            f'({list(input.shape)}) but got indices tensor with shape: '
                            f'{list(indices.shape)}')
     _F.check_same_device(input, indices)
-    _refuse_integers(input, 'max_unpool2d')
-    height, width = sizes
+    _refuse_integers(input, f'max_unpool{dims}d')
+    volume = math.prod(sizes)
     data = indices._data
-    bad = (data < 0) | (data >= height * width)
+    bad = (data < 0) | (data >= volume)
     xp = indices._backend_xp()
     if bool(xp.any(bad)):                # PyTorch's kernel names the last one it meets
         last = int(data.reshape(-1)[bad.size - 1 - int(xp.argmax(bad.reshape(-1)[::-1]))])
         raise RuntimeError(f'Found an invalid max index: {last} (output volumes are of size '
-                           f'{height}x{width})')
+                           f'{"x".join(map(str, sizes))})')
     from ..creation import zeros
-    lead = tuple(input.shape[:-2])
-    out = zeros(lead + (height * width,), dtype=input.dtype, device=input.device)
-    out = out.scatter(-1, indices.flatten(-2), input.flatten(-2))
-    return out.reshape(lead + (height, width))
+    lead = tuple(input.shape[:-dims])
+    out = zeros(lead + (volume,), dtype=input.dtype, device=input.device)
+    out = out.scatter(-1, indices.flatten(-dims), input.flatten(-dims))
+    return out.reshape(lead + tuple(sizes))
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -2686,6 +2721,21 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     padding = _pair(padding, 'padding')
     sizes = _unpool_sizes(input, kernel, stride, padding, output_size)
     return _max_unpool(input, indices, sizes)
+
+
+@grad_fn_named('MaxUnpool3DBackward0')
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool3d undone: each value back where max_pool3d's indices say, zeros elsewhere."""
+    def triple(value):
+        return (value,) * 3 if isinstance(value, int) else tuple(value)
+    kernel = triple(kernel_size)
+    stride = kernel if stride is None else triple(stride)
+    padding = triple(padding)
+    sizes = _unpool_sizes(input, kernel, stride, padding, output_size)
+    if len(sizes) != 3:
+        raise RuntimeError('There should be exactly three elements (depth, height, width) in '
+                           f'output_size, but got {len(sizes)} elements.')
+    return _max_unpool(input, indices, sizes, stride)
 
 
 # ---- Gumbel-softmax, pdist --------------------------------------------------------------------
