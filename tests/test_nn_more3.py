@@ -60,6 +60,42 @@ CASES = {
 }
 
 
+PADDED = [[1, 2, 2, 0], [3, 1, 0, 0], [4, 4, 4, 1]]
+
+
+def _ctc(lib, lp, targets, input_lengths, target_lengths, as_tensors=True, **kwargs):
+    """F.ctc_loss with int64 targets, the lengths as tensors or as tuples."""
+    if as_tensors:
+        input_lengths, target_lengths = _long(lib, input_lengths), _long(lib, target_lengths)
+    return lib.nn.functional.ctc_loss(lp, _long(lib, targets), input_lengths, target_lengths,
+                                      **kwargs)
+
+
+CASES.update({
+    # log_probs as given (PyTorch's gradient assumes log-softmax outputs but takes any)
+    **{f'ctc_loss-padded-{r}': (((7, 3, 5),), lambda lib, x, r=r: _ctc(
+        lib, x, PADDED, [7, 5, 6], [4, 2, 3], reduction=r)) for r in ('mean', 'sum', 'none')},
+    'ctc_loss-log-softmax-concatenated-tuples': (((8, 3, 6),), lambda lib, x: _ctc(
+        lib, x.log_softmax(2), [1, 2, 5, 3, 3, 2], (8, 6, 7), (3, 0, 3), as_tensors=False)),
+    'ctc_loss-blank-last-int32-targets': (((6, 2, 4),), lambda lib, x: lib.nn.CTCLoss(
+        blank=3, reduction='sum')(x.log_softmax(-1), lib.tensor([[0, 0], [1, 2]],
+                                                               dtype=lib.int32),
+                                  _long(lib, [6, 4]), _long(lib, [2, 2]))),
+    # sample 1 cannot emit 1, 1, 1, 1 in 3 steps: an infinite loss (nan gradient) or 0
+    **{f'ctc_loss-impossible-zero-infinity-{z}': (((6, 2, 3),), lambda lib, x, z=z: _ctc(
+        lib, x.log_softmax(2), [[1, 1, 1, 1], [1, 1, 1, 1]], [6, 3], [2, 4], reduction='none',
+        zero_infinity=z)) for z in (False, True)},
+    'ctc_loss-zero-lengths': (((5, 3, 4),), lambda lib, x: _ctc(
+        lib, x.log_softmax(2), [[1, 2], [0, 0], [3, 0]], [5, 0, 4], [2, 0, 1],
+        reduction='none')),
+    **{f'ctc_loss-unbatched-{r}': (((6, 4),), lambda lib, x, r=r: lib.nn.functional.ctc_loss(
+        x.log_softmax(1), _long(lib, [2, 1, 3]), _long(lib, 6), _long(lib, 3), reduction=r))
+       for r in ('mean', 'none')},
+    'ctc_loss-module-mean-zero-infinity': (((9, 2, 5),), lambda lib, x: lib.nn.CTCLoss(
+        zero_infinity=True)(x.log_softmax(2), _long(lib, [[1, 2, 3, 4, 1], [2, 2, 2, 2, 2]]),
+                            _long(lib, [9, 8]), _long(lib, [5, 5]))),
+})
+
 def _seeded_module(lib, cls, *args, **kwargs):
     """A module whose parameters are the same numbers in both libraries."""
     module = cls(*args, **kwargs).double()
@@ -110,6 +146,7 @@ def _modules(lib):
                                                           groups=2, bias=False, dilation=2),
         nn_.LPPool3d(2, 3), nn_.LPPool3d(1.5, (1, 2, 3), (1, 2, 2), True),
         nn_.MaxUnpool3d(2), nn_.MaxUnpool3d((1, 2, 3), 1, (0, 1, 1)),
+        nn_.CTCLoss(), nn_.CTCLoss(blank=2, reduction='sum', zero_infinity=True),
     ]
 
 
@@ -146,8 +183,17 @@ def test_conv_transpose3d_is_the_adjoint_of_conv3d():
 def test_node_names_match_torch(torch):
     def outputs(lib):
         x = lib.ones(1, 2, 4, 4, 4, requires_grad=True)
-        return {'max_unpool3d': lib.nn.functional.max_unpool3d(
-            *lib.nn.functional.max_pool3d(x, 2, return_indices=True), 2)}
+        lp = lib.zeros(4, 2, 3, requires_grad=True)
+        targets, lengths = _long(lib, [[1, 2], [2, 0]]), _long(lib, [2, 1])
+        F_ = lib.nn.functional
+        return {'max_unpool3d': F_.max_unpool3d(
+            *F_.max_pool3d(x, 2, return_indices=True), 2),
+            'ctc_loss': F_.ctc_loss(lp, targets, _long(lib, [4, 3]), lengths, reduction='none'),
+            'ctc_loss-zero-infinity': F_.ctc_loss(lp, targets, _long(lib, [4, 3]), lengths,
+                                                  reduction='none', zero_infinity=True),
+            'ctc_loss-unbatched': F_.ctc_loss(lp[:, 0], targets[0], _long(lib, 4),
+                                              _long(lib, 2), reduction='none'),
+            'ctc_loss-mean': F_.ctc_loss(lp, targets, (4, 3), (2, 1))}
     mine, theirs = outputs(microtorch), outputs(torch)
     for key in mine:
         assert mine[key].grad_fn.name() == type(theirs[key].grad_fn).__name__, key
@@ -184,8 +230,54 @@ def error_calls(lib):
         (lambda: F_.max_unpool3d(volume, where, 2, stride=0), [volume]),
         (lambda: F_.max_unpool3d(volume, where, (2, 2)), [volume]),
         (lambda: F_.max_unpool3d(volume.long(), where, 2), [volume]),
+        *_ctc_error_calls(lib),
     ]
 
+
+def _ctc_error_calls(lib):
+    F_ = lib.nn.functional
+    lp = lib.zeros(6, 2, 5, requires_grad=True)
+    t = lib.tensor([[1, 2, 2], [3, 1, 0]])
+    il, tl = lib.tensor([6, 5]), lib.tensor([3, 2])
+    ctc = lib.nn.CTCLoss(blank=5)
+
+    def twice():
+        grad, = lib.autograd.grad(F_.ctc_loss(lp, t, il, tl), lp, create_graph=True)
+        lib.autograd.grad(grad.sum(), lp)
+    return [
+        (lambda: F_.ctc_loss(lp, t, il.float(), tl), [lp]),
+        (lambda: F_.ctc_loss(lp, t, il, tl.float()), [lp]),
+        (lambda: ctc(lp, t, il, tl), [lp, ctc]),
+        (lambda: F_.ctc_loss(lp, t, lib.tensor([7, 5]), tl), [lp]),
+        (lambda: F_.ctc_loss(lp, t, lib.tensor([6]), tl), [lp]),
+        (lambda: F_.ctc_loss(lp, t, il, lib.tensor([3])), [lp]),
+        (lambda: F_.ctc_loss(lp, t, il, lib.tensor([4, 2])), [lp]),
+        (lambda: F_.ctc_loss(lp, t[:1], il, tl), [lp]),
+        (lambda: F_.ctc_loss(lp, t, il, lib.tensor([-1, 2])), [lp]),
+        (lambda: F_.ctc_loss(lp, t, lib.tensor([-1, 2]), tl), [lp]),
+        (lambda: F_.ctc_loss(lp, t, il, tl, reduction='avg'), [lp]),
+        (lambda: F_.ctc_loss(lp.long(), t, il, tl), [lp]),
+        (lambda: F_.ctc_loss(lp, lib.tensor([1, 2, 2, 3]), il, tl), [lp]),
+        (lambda: F_.ctc_loss(lp, t.reshape(1, 2, 3), il, tl), [lp]),
+        (lambda: F_.ctc_loss(lp[:, 0], t[0], 6, 3), [lp]),
+        (lambda: F_.ctc_loss(lp, t, [6, 5], tl), [lp]),
+        (twice, [lp]),
+    ]
+
+
+# PyTorch's argument parser on lengths that are neither two tensors nor two int sequences
+_CTC_SIGNATURES_GOT = (
+    'ctc_loss() received an invalid combination of arguments - got (Tensor, Tensor, {}, int, '
+    'int, bool), but expected one of:\n'
+    ' * (Tensor log_probs, Tensor targets, tuple of ints input_lengths, tuple of ints '
+    'target_lengths, int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity '
+    '= False)\n'
+    "      didn't match because some of the arguments have invalid types: (Tensor, Tensor, {}, "
+    '!int!, !int!, !bool!)\n'
+    ' * (Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int '
+    'blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)\n'
+    "      didn't match because some of the arguments have invalid types: (Tensor, Tensor, {}, "
+    '!int!, !int!, !bool!)\n')
 
 ERRORS = [
     (RuntimeError, 'output padding must be smaller than either stride or dilation, but got '
@@ -217,6 +309,31 @@ ERRORS = [
     (RuntimeError, 'There should be exactly three elements (depth, height, width) in '
      'output_size, but got 2 elements.'),
     (NotImplementedError, '"max_unpool3d" not implemented for \'Long\''),
+    (RuntimeError, 'input_lengths must be integral'),
+    (RuntimeError, 'target_lengths must be integral'),
+    (RuntimeError, 'blank must be in label range'),
+    (RuntimeError, 'Expected input_lengths to have value at most 6, but got value 7 (while '
+     'checking arguments for ctc_loss_allocate_outputs)'),
+    (RuntimeError, 'input_lengths must be of size batch_size'),
+    (RuntimeError, 'target_lengths must be of size batch_size'),
+    (RuntimeError, "Expected tensor to have size at least 4 at dimension 1, but got size 3 for "
+     "argument #2 'targets' (while checking arguments for ctc_loss_allocate_outputs)"),
+    (RuntimeError, "Expected tensor to have size 2 at dimension 0, but got size 1 for argument "
+     "#2 'targets' (while checking arguments for ctc_loss_allocate_outputs)"),
+    (RuntimeError, 'Expected target_lengths to have value at least 0, but got value -1 (while '
+     'checking arguments for ctc_loss_allocate_outputs)'),
+    (RuntimeError, 'Expected input_lengths to have value at least 0, but got value -1 (while '
+     'checking arguments for ctc_loss_allocate_outputs)'),
+    (ValueError, 'avg is not a valid value for reduction'),
+    (NotImplementedError, '"ctc_loss_cpu" not implemented for \'Long\''),
+    (RuntimeError, "Expected tensor to have size 5 at dimension 0, but got size 4 for argument "
+     "#2 'targets' (while checking arguments for ctc_loss_allocate_outputs)"),
+    (RuntimeError, "Expected 1 to 2 dimensions, but got 3-dimensional tensor for argument #2 "
+     "'targets' (while checking arguments for ctc_loss_allocate_outputs)"),
+    (TypeError, _CTC_SIGNATURES_GOT.format('int, int', '!int!, !int!', '!int!, !int!')),
+    (TypeError, _CTC_SIGNATURES_GOT.format('list, Tensor', '!list of [int, int]!, !Tensor!',
+                                           '!list of [int, int]!, Tensor')),
+    (RuntimeError, 'derivative for aten::_ctc_loss_backward is not implemented'),
 ]
 
 
@@ -264,3 +381,29 @@ def _device_outputs(device):
 def test_on_the_device_as_on_the_cpu(device):
     for mine, cpu in zip(_device_outputs(device), _device_outputs('cpu')):
         np.testing.assert_allclose(mine, cpu, rtol=1e-10, atol=1e-12)
+
+
+def test_ctc_loss_refuses_targets_outside_the_labels():
+    """PyTorch's CPU kernel reads outside log_probs for such a target; microtorch says so."""
+    lp = microtorch.zeros(4, 1, 3, requires_grad=True)
+    with pytest.raises(RuntimeError) as info:
+        microtorch.nn.functional.ctc_loss(lp, _long(microtorch, [[1, 3]]), (4,), (2,))
+    assert str(info.value) == CTC_OUT_OF_RANGE
+    assert lp.grad is None
+
+
+CTC_OUT_OF_RANGE = ('ctc_loss(): target 3 is out of the label range [0, 3) (PyTorch reads '
+                    'outside log_probs here)')
+
+
+def test_ctc_loss_of_a_known_case():
+    """Two steps, target [1], uniform probabilities over 2 classes: the alignments 1-1,
+    1-blank and blank-1 each have probability 1/4, so the loss is -log(3/4)."""
+    lp = microtorch.full((2, 1, 2), np.log(0.5), dtype=microtorch.float64, requires_grad=True)
+    loss = microtorch.nn.functional.ctc_loss(lp, _long(microtorch, [[1]]), (2,), (1,),
+                                             reduction='sum')
+    assert abs(float(loss) + np.log(0.75)) < 1e-12
+    loss.backward()
+    # exp(lp) minus each label's posterior: label 1 at step 0 in 2 of the 3 alignments
+    expected = np.array([[[0.5 - 1 / 3, 0.5 - 2 / 3]], [[0.5 - 1 / 3, 0.5 - 2 / 3]]])
+    np.testing.assert_allclose(host(lp.grad), expected, rtol=1e-12)

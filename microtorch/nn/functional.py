@@ -3134,3 +3134,139 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
         _feature_dropout(input.unsqueeze(0), p, training, True)
         return input
     return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
+
+
+# ---- CTC loss: the fused alpha/beta kernel pair of ops/loss.py -------------------------------
+
+_CTC_SIGNATURES = (
+    ('tuple of ints input_lengths, tuple of ints target_lengths', False),
+    ('Tensor input_lengths, Tensor target_lengths', True))
+
+
+def _parser_type(value, detailed):
+    """A Python value's type as PyTorch's argument parser names it."""
+    if isinstance(value, Tensor):
+        return 'Tensor'
+    if isinstance(value, (list, tuple)) and detailed:
+        inner = ', '.join(_parser_type(v, False) for v in value)
+        return (f'list of [{inner}]' if isinstance(value, list) else
+                f'tuple of ({inner})')
+    return type(value).__name__
+
+
+def _ctc_lengths_error(input_lengths, target_lengths):
+    """PyTorch's TypeError for lengths that are neither two tensors nor two int sequences."""
+    lengths = (input_lengths, target_lengths)
+    got = ', '.join(['Tensor', 'Tensor'] + [_parser_type(v, False) for v in lengths] +
+                    ['int', 'int', 'bool'])
+    lines = [f'ctc_loss() received an invalid combination of arguments - got ({got}), but '
+             'expected one of:']
+    for names, tensors in _CTC_SIGNATURES:
+        lines.append(f' * (Tensor log_probs, Tensor targets, {names}, int blank = 0, int '
+                     'reduction = at::Reduction::Mean, bool zero_infinity = False)')
+        marked = [_parser_type(v, True) if tensors and isinstance(v, Tensor)
+                  else f'!{_parser_type(v, True)}!' for v in lengths]
+        lines.append("      didn't match because some of the arguments have invalid types: "
+                     f"(Tensor, Tensor, {', '.join(marked)}, !int!, !int!, !bool!)")
+    return TypeError('\n'.join(lines) + '\n')
+
+
+def _ctc_length_list(lengths, name):
+    """Lengths as Python ints: a tensor of integers (0-d or 1-d) or a sequence of ints."""
+    if isinstance(lengths, Tensor):
+        if lengths.is_floating_point() or lengths.dtype.np.kind == "b":
+            raise RuntimeError(f'{name} must be integral')
+        return [int(v) for v in np.asarray(lengths.detach().cpu()._data).reshape(-1)]
+    return [int(v) for v in lengths]
+
+
+def _ctc_checked_targets(targets, input_lengths, target_lengths, steps, batch):
+    """PyTorch's checks of the targets and lengths (ctc_loss_allocate_outputs, its order),
+    then the targets padded to (N, longest target) on the host."""
+    where = ' (while checking arguments for ctc_loss_allocate_outputs)'
+    if len(input_lengths) != batch:
+        raise RuntimeError('input_lengths must be of size batch_size')
+    if len(target_lengths) != batch:
+        raise RuntimeError('target_lengths must be of size batch_size')
+    for length in target_lengths:
+        if length < 0:
+            raise RuntimeError(f'Expected target_lengths to have value at least 0, but got '
+                               f'value {length}{where}')
+    longest = max(target_lengths, default=0)
+    values = np.asarray(targets.detach().cpu()._data)
+    if targets.ndim == 1:                                   # concatenated
+        if values.shape[0] != sum(target_lengths):
+            raise RuntimeError(f'Expected tensor to have size {sum(target_lengths)} at '
+                               f'dimension 0, but got size {values.shape[0]} for argument #2 '
+                               f"'targets'{where}")
+        padded = np.zeros((batch, longest), np.int64)
+        starts = np.cumsum([0] + target_lengths)
+        for b, length in enumerate(target_lengths):
+            padded[b, :length] = values[starts[b]:starts[b] + length]
+    else:
+        if values.shape[0] != batch:
+            raise RuntimeError(f'Expected tensor to have size {batch} at dimension 0, but got '
+                               f"size {values.shape[0]} for argument #2 'targets'{where}")
+        if values.shape[1] < longest:
+            raise RuntimeError(f'Expected tensor to have size at least {longest} at dimension '
+                               f"1, but got size {values.shape[1]} for argument #2 'targets'"
+                               f'{where}')
+        padded = values[:, :longest].astype(np.int64)
+    for length in input_lengths:
+        if length < 0:
+            raise RuntimeError(f'Expected input_lengths to have value at least 0, but got '
+                               f'value {length}{where}')
+        if length > steps:
+            raise RuntimeError(f'Expected input_lengths to have value at most {steps}, but got '
+                               f'value {length}{where}')
+    return padded
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean',
+             zero_infinity=False):
+    """The Connectionist Temporal Classification loss: -log of the probability that
+    log_probs (T, N, C) or (T, C) (log-softmax outputs) emit each target (padded (N, S) or
+    concatenated 1-d) along any alignment with blanks and repeats. 'mean' divides each
+    sample's loss by its target length (at least 1), then averages; zero_infinity turns the
+    infinite losses of impossible targets (and their gradients) to 0. The gradient is
+    PyTorch's: exp(log_probs) minus the posterior of each label (see ctc_loss_backward)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    both_tensors = isinstance(input_lengths, Tensor) and isinstance(target_lengths, Tensor)
+    both_ints = all(isinstance(v, (list, tuple)) and
+                    all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in v)
+                    for v in (input_lengths, target_lengths))
+    if not (both_tensors or both_ints):
+        raise _ctc_lengths_error(input_lengths, target_lengths)
+    input_list = _ctc_length_list(input_lengths, 'input_lengths')
+    target_list = _ctc_length_list(target_lengths, 'target_lengths')
+    unbatched = log_probs.ndim == 2
+    lp = log_probs.unsqueeze(1) if unbatched else log_probs
+    if unbatched and targets.ndim == 1:
+        targets = targets.unsqueeze(0)
+    _refuse_integers(lp, f'ctc_loss_{lp.device.type}')
+    if targets.ndim not in (1, 2):
+        raise RuntimeError(f'Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional '
+                           "tensor for argument #2 'targets' (while checking arguments for "
+                           'ctc_loss_allocate_outputs)')
+    steps, batch, classes = lp.shape
+    if not 0 <= blank < classes:
+        raise RuntimeError('blank must be in label range')
+    padded = _ctc_checked_targets(targets, input_list, target_list, steps, batch)
+    if padded.size and (padded.min() < 0 or padded.max() >= classes):
+        bad = int(padded[(padded < 0) | (padded >= classes)][0])
+        raise RuntimeError(f'ctc_loss(): target {bad} is out of the label range [0, {classes}) '
+                           '(PyTorch reads outside log_probs here)')
+    from ..creation import tensor
+    device = lp.device
+    nll = _LS.CtcLoss.apply(
+        lp, tensor(padded, device=device), tensor(input_list, dtype=_dtype.int64, device=device),
+        tensor(target_list, dtype=_dtype.int64, device=device), int(blank), bool(zero_infinity))
+    if zero_infinity:
+        nll = _F.where(nll == math.inf, nll.new_zeros(()), nll)
+    if reduction == 'mean':
+        divisors = tensor(target_list, dtype=nll.dtype, device=device).clamp_min(1)
+        return (nll / divisors).mean()
+    if reduction == 'sum':
+        return nll.sum()
+    return nll.squeeze(0) if unbatched else nll
