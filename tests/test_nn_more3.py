@@ -374,6 +374,13 @@ def _device_outputs(device):
     pooled, where = F.max_pool3d(x, 2, return_indices=True)
     outs = [F.conv_transpose3d(x, w, stride=2, padding=1, output_padding=1),
             F.lp_pool3d(x, 2, 2), F.max_unpool3d(pooled, where, 2)]
+    lp = x.reshape(8, 2, 8).log_softmax(2)
+    targets = microtorch.tensor([[1, 2, 2], [3, 0, 0]], device=device)
+    for reduction in ('none', 'mean'):
+        outs.append(F.ctc_loss(lp, targets, microtorch.tensor([8, 6], device=device),
+                               microtorch.tensor([3, 1], device=device), reduction=reduction))
+    outs.append(F.ctc_loss(lp * 2, targets.reshape(-1)[:4], (8, 2), (3, 1), blank=7,
+                           reduction='sum', zero_infinity=True))
     grads = microtorch.autograd.grad(sum((o * o).sum() for o in outs), x)
     return [host(o) for o in outs] + [host(g) for g in grads]
 
