@@ -1,4 +1,4 @@
-"""ConvTranspose3d, LPPool3d, MaxUnpool3d and CTCLoss: values and float32/float64
+"""ConvTranspose3d, LPPool3d, MaxUnpool3d, CTCLoss and ChannelShuffle: values and float32/float64
 gradients, module listings and state dicts, and errors, against PyTorch (the `torch` fixture
 skips without it)."""
 import warnings
@@ -94,7 +94,13 @@ CASES.update({
     'ctc_loss-module-mean-zero-infinity': (((9, 2, 5),), lambda lib, x: lib.nn.CTCLoss(
         zero_infinity=True)(x.log_softmax(2), _long(lib, [[1, 2, 3, 4, 1], [2, 2, 2, 2, 2]]),
                             _long(lib, [9, 8]), _long(lib, [5, 5]))),
+    'channel_shuffle': (((2, 6, 3, 2),), lambda lib, x: lib.nn.functional.channel_shuffle(
+        x, 3)),
+    'ChannelShuffle-3d-input': (((1, 8, 5),), lambda lib, x: lib.nn.ChannelShuffle(2)(x)),
+    'channel_shuffle-top-level-one-group': (((2, 4, 1, 1, 2),), lambda lib, x:
+                                            lib.channel_shuffle(x, 1)),
 })
+
 
 def _seeded_module(lib, cls, *args, **kwargs):
     """A module whose parameters are the same numbers in both libraries."""
@@ -147,12 +153,13 @@ def _modules(lib):
         nn_.LPPool3d(2, 3), nn_.LPPool3d(1.5, (1, 2, 3), (1, 2, 2), True),
         nn_.MaxUnpool3d(2), nn_.MaxUnpool3d((1, 2, 3), 1, (0, 1, 1)),
         nn_.CTCLoss(), nn_.CTCLoss(blank=2, reduction='sum', zero_infinity=True),
+        nn_.ChannelShuffle(2), nn_.ChannelShuffle(groups=5),
     ]
 
 
 SETTINGS = ('kernel_size', 'stride', 'padding', 'output_padding', 'dilation', 'groups',
             'in_channels', 'out_channels', 'padding_mode', 'norm_type', 'ceil_mode',
-            'blank', 'reduction', 'zero_infinity')
+            'blank', 'reduction', 'zero_infinity', 'groups')
 
 
 def test_modules_list_and_keep_state_as_torch(torch):
@@ -193,7 +200,8 @@ def test_node_names_match_torch(torch):
                                                   reduction='none', zero_infinity=True),
             'ctc_loss-unbatched': F_.ctc_loss(lp[:, 0], targets[0], _long(lib, 4),
                                               _long(lib, 2), reduction='none'),
-            'ctc_loss-mean': F_.ctc_loss(lp, targets, (4, 3), (2, 1))}
+            'ctc_loss-mean': F_.ctc_loss(lp, targets, (4, 3), (2, 1)),
+            'channel_shuffle': F_.channel_shuffle(x, 2)}
     mine, theirs = outputs(microtorch), outputs(torch)
     for key in mine:
         assert mine[key].grad_fn.name() == type(theirs[key].grad_fn).__name__, key
@@ -231,6 +239,10 @@ def error_calls(lib):
         (lambda: F_.max_unpool3d(volume, where, (2, 2)), [volume]),
         (lambda: F_.max_unpool3d(volume.long(), where, 2), [volume]),
         *_ctc_error_calls(lib),
+        (lambda: F_.channel_shuffle(volume, 4), [volume]),
+        (lambda: F_.channel_shuffle(volume, 0), [volume]),
+        (lambda: F_.channel_shuffle(volume[0, 0, 0], 2), [volume]),
+        (lambda: nn_.ChannelShuffle(2.5)(volume), [volume]),
     ]
 
 
@@ -334,6 +346,13 @@ ERRORS = [
     (TypeError, _CTC_SIGNATURES_GOT.format('list, Tensor', '!list of [int, int]!, !Tensor!',
                                            '!list of [int, int]!, Tensor')),
     (RuntimeError, 'derivative for aten::_ctc_loss_backward is not implemented'),
+    (RuntimeError, 'Number of channels must be divisible by groups. Got 2 channels and 4 '
+     'groups.'),
+    (RuntimeError, 'Number of groups to divide channels in must be positive. Value of '
+     'groups:0'),
+    (RuntimeError, 'channel_shuffle expects input with > 2 dims, but got input with sizes [3, '
+     '3]'),
+    (TypeError, "channel_shuffle(): argument 'groups' (position 2) must be int, not float"),
 ]
 
 

@@ -3270,3 +3270,27 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if reduction == 'sum':
         return nll.sum()
     return nll.squeeze(0) if unbatched else nll
+
+
+# ---- channel shuffle: a reshape, a transpose and a reshape back ----------------------------------
+
+@grad_fn_named('ChannelShuffleBackward0')
+def channel_shuffle(input, groups):
+    """(N, C, *) with C = g * k: channel i * k + j goes to j * g + i (the groups' channels
+    interleaved), as ShuffleNet mixes grouped convolutions' outputs."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError("channel_shuffle(): argument 'groups' (position 2) must be int, not "
+                        f'{type(groups).__name__}')
+    if input.ndim <= 2:
+        raise RuntimeError('channel_shuffle expects input with > 2 dims, but got input with '
+                           f'sizes {list(input.shape)}')
+    if groups <= 0:
+        raise RuntimeError('Number of groups to divide channels in must be positive. Value of '
+                           f'groups:{groups}')
+    channels = input.shape[1]
+    if channels % groups:
+        raise RuntimeError(f'Number of channels must be divisible by groups. Got {channels} '
+                           f'channels and {groups} groups.')
+    lead, rest = tuple(input.shape[:1]), tuple(input.shape[2:])
+    grouped = input.reshape(lead + (int(groups), channels // int(groups)) + rest)
+    return grouped.transpose(1, 2).reshape(tuple(input.shape))
