@@ -1,4 +1,5 @@
-"""ConvTranspose3d, LPPool3d, MaxUnpool3d, CTCLoss and ChannelShuffle: values and float32/float64
+"""ConvTranspose3d, LPPool3d, MaxUnpool3d, CTCLoss, ChannelShuffle and
+AdaptiveLogSoftmaxWithLoss: values and float32/float64
 gradients, module listings and state dicts, and errors, against PyTorch (the `torch` fixture
 skips without it)."""
 import warnings
@@ -154,12 +155,15 @@ def _modules(lib):
         nn_.MaxUnpool3d(2), nn_.MaxUnpool3d((1, 2, 3), 1, (0, 1, 1)),
         nn_.CTCLoss(), nn_.CTCLoss(blank=2, reduction='sum', zero_infinity=True),
         nn_.ChannelShuffle(2), nn_.ChannelShuffle(groups=5),
+        nn_.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 10, 15], div_value=2.0, head_bias=True),
+        nn_.AdaptiveLogSoftmaxWithLoss(8, 10, (3,)),
     ]
 
 
 SETTINGS = ('kernel_size', 'stride', 'padding', 'output_padding', 'dilation', 'groups',
             'in_channels', 'out_channels', 'padding_mode', 'norm_type', 'ceil_mode',
-            'blank', 'reduction', 'zero_infinity', 'groups')
+            'blank', 'reduction', 'zero_infinity', 'groups', 'in_features', 'n_classes',
+            'cutoffs', 'div_value', 'head_bias', 'shortlist_size', 'n_clusters', 'head_size')
 
 
 def test_modules_list_and_keep_state_as_torch(torch):
@@ -243,6 +247,21 @@ def error_calls(lib):
         (lambda: F_.channel_shuffle(volume, 0), [volume]),
         (lambda: F_.channel_shuffle(volume[0, 0, 0], 2), [volume]),
         (lambda: nn_.ChannelShuffle(2.5)(volume), [volume]),
+        *_adaptive_error_calls(lib),
+    ]
+
+
+def _adaptive_error_calls(lib):
+    adaptive = lib.nn.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 10, 15], div_value=2.0)
+    x = lib.ones(3, 16, requires_grad=True)
+    return [
+        (lambda: lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, []), []),
+        (lambda: lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [5, 2]), []),
+        (lambda: adaptive(x, lib.tensor([1, 2])), [adaptive, x]),
+        (lambda: adaptive(x.unsqueeze(2), lib.tensor([1, 2, 3])), [adaptive, x]),
+        (lambda: adaptive(x, lib.tensor(3)), [adaptive, x]),
+        (lambda: adaptive(x, lib.ones(3, 1).long()), [adaptive, x]),
+        (lambda: adaptive(x, lib.tensor([1, 20, 3])), [adaptive, x]),
     ]
 
 
@@ -353,6 +372,17 @@ ERRORS = [
     (RuntimeError, 'channel_shuffle expects input with > 2 dims, but got input with sizes [3, '
      '3]'),
     (TypeError, "channel_shuffle(): argument 'groups' (position 2) must be int, not float"),
+    (ValueError, 'cutoffs should be a sequence of length larger than 0'),
+    (ValueError, 'cutoffs should be a sequence of unique, positive integers sorted in an '
+     'increasing order, where each value is between 1 and n_classes-1'),
+    (RuntimeError, 'Input and target should have the same size in the batch dimension.'),
+    (RuntimeError, '1D target tensor expects 2D input tensors, but found inputs with size '
+     'microtorch.Size([3, 16, 1])'),
+    (RuntimeError, '0D target tensor expects 1D input tensors, but found inputs with size '
+     'microtorch.Size([3, 16])'),
+    (RuntimeError, '0D or 1D target tensor expected, multi-target not supported'),
+    (RuntimeError, 'Target values should be in [0, 19], but values in range [1, 20] were '
+     'found. '),
 ]
 
 
@@ -433,3 +463,48 @@ def test_ctc_loss_of_a_known_case():
     # exp(lp) minus each label's posterior: label 1 at step 0 in 2 of the 3 alignments
     expected = np.array([[[0.5 - 1 / 3, 0.5 - 2 / 3]], [[0.5 - 1 / 3, 0.5 - 2 / 3]]])
     np.testing.assert_allclose(host(lp.grad), expected, rtol=1e-12)
+
+
+def _adaptive_run(lib, dtype_name):
+    """An adaptive softmax with the same parameters in both libraries: forward on a batch
+    (every band hit) and on one row, log_prob, predict, and the float gradients."""
+    dtype = getattr(lib, dtype_name)
+    module = lib.nn.AdaptiveLogSoftmaxWithLoss(12, 20, [4, 10, 15], div_value=2.0,
+                                               head_bias=True).to(dtype)
+    rng = np.random.default_rng(9)
+    with lib.no_grad():
+        for p in module.parameters():
+            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)), dtype=dtype))
+    x = lib.tensor(rng.standard_normal((7, 12)) * 2, dtype=dtype, requires_grad=True)
+    target = _long(lib, [0, 3, 4, 9, 12, 19, 15])
+    output, loss = module(x, target)
+    row_output, row_loss = module(x[2], target[4])
+    full = module.log_prob(x)
+    weights = lib.tensor(rng.standard_normal((7,)), dtype=dtype)
+    total = (output * weights).sum() + loss + row_loss * 3 + (full * full).sum() * 0.01
+    grads = lib.autograd.grad(total, [x] + list(module.parameters()))
+    # predictions: the head alone, clusters only, and a mix
+    picks = [module.predict(x), module.predict(x * 0), module.predict(x[:3])]
+    values = [output, loss, row_output, row_loss, full] + list(grads)
+    return [host(v) for v in values], [host(p) for p in picks]
+
+
+@pytest.mark.parametrize('dtype_name', ['float32', 'float64'])
+def test_adaptive_log_softmax_matches_torch(dtype_name, torch):
+    (mine, my_picks), (theirs, their_picks) = (_adaptive_run(microtorch, dtype_name),
+                                               _adaptive_run(torch, dtype_name))
+    tol = dict(rtol=2e-5, atol=2e-5) if dtype_name == 'float32' else dict(rtol=1e-10,
+                                                                           atol=1e-12)
+    for m, t in zip(mine, theirs):
+        assert m.shape == t.shape
+        np.testing.assert_allclose(m, t, **tol)
+    for m, t in zip(my_picks, their_picks):
+        assert m.tolist() == t.tolist()
+
+
+def test_adaptive_log_prob_is_a_distribution():
+    module = microtorch.nn.AdaptiveLogSoftmaxWithLoss(6, 9, [2, 5]).double()
+    x = microtorch.randn(4, 6, dtype=microtorch.float64)
+    np.testing.assert_allclose(host(module.log_prob(x).exp().sum(1)), np.ones(4), rtol=1e-12)
+    np.testing.assert_array_equal(host(module.predict(x)),
+                                  host(module.log_prob(x).argmax(1)))

@@ -37,6 +37,7 @@ from .modules import (ConvTranspose3d, LPPool3d, MaxUnpool3d)
 from . import functional, init, modules, utils
 from .modules import CTCLoss
 from .modules import ChannelShuffle
+from .modules import AdaptiveLogSoftmaxWithLoss
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
            'Sigmoid', 'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout',
@@ -67,4 +68,4 @@ __all__ += ['GLU', 'RReLU', 'Softmax2d', 'RMSNorm', 'LocalResponseNorm', 'PixelS
 __all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool3d',
             'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']
 __all__ += ['ConvTranspose3d', 'LPPool3d', 'MaxUnpool3d', 'CTCLoss',
-            'ChannelShuffle']
+            'ChannelShuffle', 'AdaptiveLogSoftmaxWithLoss']

@@ -49,6 +49,7 @@ from .conv import ConvTranspose3d
 from .pooling import (LPPool3d, MaxUnpool3d)
 from .loss import CTCLoss
 from .pixelshuffle import ChannelShuffle
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
@@ -79,4 +80,4 @@ __all__ += ['GLU', 'RReLU', 'Softmax2d', 'RMSNorm', 'LocalResponseNorm', 'PixelS
 __all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool3d',
             'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']
 __all__ += ['ConvTranspose3d', 'LPPool3d', 'MaxUnpool3d', 'CTCLoss',
-            'ChannelShuffle']
+            'ChannelShuffle', 'AdaptiveLogSoftmaxWithLoss']
