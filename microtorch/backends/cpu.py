@@ -1045,10 +1045,11 @@ def ctc_loss_backward(gy, log_probs, targets, input_lengths, target_lengths, nll
          2 * target_lengths[overwritten]] = -np.inf
     top = both.max(axis=2, keepdims=True) if width else np.zeros((steps, n, 1))
     top = np.where(top == -np.inf, 0, top)
-    onehot = np.zeros((n, width, classes), log_probs.dtype)
-    np.put_along_axis(onehot, extended[:, :, None], 1, axis=2)
+    shares = np.exp(both - top)
+    summed = np.zeros(log_probs.shape, log_probs.dtype)
+    for s in range(width):            # one position of every sample: (b, label) pairs differ
+        summed[:, batch, extended[:, s]] += shares[:, :, s]
     with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        summed = np.einsum('tns,nsc->tnc', np.exp(both - top), onehot)
         per_class = np.log(summed) + top
         grad = (np.exp(log_probs) - np.exp(per_class + nll[None, :, None] - log_probs)) \
             * gy[None, :, None]
