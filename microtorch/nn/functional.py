@@ -3272,7 +3272,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     return nll.squeeze(0) if unbatched else nll
 
 
-# ---- channel shuffle: a reshape, a transpose and a reshape back ----------------------------------
+# ---- channel shuffle: a reshape, a transpose and a reshape back -----------------------------
 
 @grad_fn_named('ChannelShuffleBackward0')
 def channel_shuffle(input, groups):
