@@ -92,6 +92,8 @@ CASES.update({
     **{f'ctc_loss-unbatched-{r}': (((6, 4),), lambda lib, x, r=r: lib.nn.functional.ctc_loss(
         x.log_softmax(1), _long(lib, [2, 1, 3]), _long(lib, 6), _long(lib, 3), reduction=r))
        for r in ('mean', 'none')},
+    'ctc_loss-empty-targets': (((3, 2, 4),), lambda lib, x: _ctc(
+        lib, x, [[], []], [3, 2], [0, 0])),
     'ctc_loss-module-mean-zero-infinity': (((9, 2, 5),), lambda lib, x: lib.nn.CTCLoss(
         zero_infinity=True)(x.log_softmax(2), _long(lib, [[1, 2, 3, 4, 1], [2, 2, 2, 2, 2]]),
                             _long(lib, [9, 8]), _long(lib, [5, 5]))),
@@ -293,6 +295,7 @@ def _ctc_error_calls(lib):
         (lambda: F_.ctc_loss(lp[:, 0], t[0], 6, 3), [lp]),
         (lambda: F_.ctc_loss(lp, t, [6, 5], tl), [lp]),
         (twice, [lp]),
+        (lambda: F_.ctc_loss(lib.zeros(0, 2, 5), t, lib.tensor([0, 0]), tl), []),
     ]
 
 
@@ -365,6 +368,7 @@ ERRORS = [
     (TypeError, _CTC_SIGNATURES_GOT.format('list, Tensor', '!list of [int, int]!, !Tensor!',
                                            '!list of [int, int]!, Tensor')),
     (RuntimeError, 'derivative for aten::_ctc_loss_backward is not implemented'),
+    (RuntimeError, 'log_probs tensor must not be empty'),
     (RuntimeError, 'Number of channels must be divisible by groups. Got 2 channels and 4 '
      'groups.'),
     (RuntimeError, 'Number of groups to divide channels in must be positive. Value of '
@@ -430,6 +434,7 @@ def _device_outputs(device):
                                microtorch.tensor([3, 1], device=device), reduction=reduction))
     outs.append(F.ctc_loss(lp * 2, targets.reshape(-1)[:4], (8, 2), (3, 1), blank=7,
                            reduction='sum', zero_infinity=True))
+    outs.append(F.ctc_loss(lp, targets[:, :0], (8, 5), (0, 0), reduction='none'))
     grads = microtorch.autograd.grad(sum((o * o).sum() for o in outs), x)
     return [host(o) for o in outs] + [host(g) for g in grads]
 

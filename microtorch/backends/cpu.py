@@ -991,7 +991,8 @@ def ctc_loss_forward(log_probs, targets, input_lengths, target_lengths, blank):
     alpha = np.full(picked.shape, -np.inf, log_probs.dtype)
     if steps:
         alpha[0, :, 0] = picked[0, :, 0]
-        alpha[0, :, 1] = np.where(target_lengths > 0, picked[0, :, 1], -np.inf)
+        if alpha.shape[2] > 1:                               # some target is not empty
+            alpha[0, :, 1] = np.where(target_lengths > 0, picked[0, :, 1], -np.inf)
         alpha[0] = np.where(inside & (input_lengths[:, None] > 0), alpha[0], -np.inf)
     for t in range(1, steps):
         before = alpha[t - 1]

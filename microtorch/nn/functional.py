@@ -3245,6 +3245,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if unbatched and targets.ndim == 1:
         targets = targets.unsqueeze(0)
     _refuse_integers(lp, f'ctc_loss_{lp.device.type}')
+    if lp.numel() == 0:
+        raise RuntimeError('log_probs tensor must not be empty')
     if targets.ndim not in (1, 2):
         raise RuntimeError(f'Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional '
                            "tensor for argument #2 'targets' (while checking arguments for "
