@@ -303,6 +303,33 @@ def special_cases():
     return cases
 
 
+def ctc_cases():
+    """The CTC pair on padded targets: repeats (a skip refused), a target holding the blank,
+    empty targets and inputs, an impossible target (infinite loss: nan gradients, or 0 with
+    zero_infinity), and a sample wider than a block (positions and classes over 256)."""
+    cases = []
+    small = (np.array([[1, 2, 2, 0], [3, 1, 0, 0], [4, 4, 4, 1], [1, 1, 1, 1], [2, 0, 0, 0]]),
+             np.array([7, 5, 6, 3, 0]), np.array([4, 2, 3, 4, 1]), 5, 7, 0)
+    rng_t = np.random.default_rng(7)
+    wide = (rng_t.integers(1, 300, (2, 150)), np.array([400, 350]), np.array([150, 120]),
+            300, 400, 0)
+    for dt in FLOATS:
+        for name, (targets, lengths, labels, classes, steps, blank) in (('small', small),
+                                                                        ('wide', wide)):
+            n = targets.shape[0]
+            lp = np.log(rng.dirichlet(np.ones(classes), (steps, n))).astype(dt)
+            gy = draw((n,), dt, 0.5, 2.0)
+            cases.append(Case(f'ctc_loss_forward {name}', lambda b, x, t_, il, tl, blank=blank:
+                              b.ctc_loss_forward(x, t_, il, tl, blank),
+                              [lp, targets, lengths, labels], REDUCE_TOL))
+            for zero_infinity in (False, True):
+                def both(b, g, x, t_, il, tl, blank=blank, z=zero_infinity):
+                    nll, alpha = b.ctc_loss_forward(x, t_, il, tl, blank)
+                    return nll, b.ctc_loss_backward(g, x, t_, il, tl, nll, alpha, blank, z)
+                cases.append(Case(f'ctc_loss_backward {name} zero_infinity={zero_infinity}',
+                                  both, [gy, lp, targets, lengths, labels], REDUCE_TOL))
+    return cases
+
 LAYOUTS = [          # (name, shape of a, shape of b): every operand kind the launcher picks
     ('same', M, M), ('bcast', B, (3, 1)), ('outer', (3, 1), (1, 4)), ('lead', (4,), B),
     ('0-d', M, ()), ('big', (BIG + 5,), (BIG + 5,)), ('big bcast', (257, 256), (256,)),
@@ -707,7 +734,7 @@ def main(argv=None):
     record_launches(gpu)
     cases = (unary_cases() + binary_cases() + reduction_cases() + softmax_cases() +
              indexing_cases() + loss_cases() + optimizer_cases() + scatter_cases() +
-             special_cases())
+             special_cases() + ctc_cases())
     start = time.perf_counter()
     for case in cases:
         if args.only in case.name:

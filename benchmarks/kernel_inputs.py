@@ -36,7 +36,8 @@ PRIMITIVES = (
     + ['frac_forward']
     + [f'{op}_{way}' for op in ('lgamma', 'digamma', 'polygamma', 'erfc', 'erfinv', 'ndtri',
                                 'i0', 'i1')
-       for way in ('forward', 'backward')])
+       for way in ('forward', 'backward')]
+    + ['ctc_loss_forward', 'ctc_loss_backward'])
 
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
            'trunc_divide', 'remainder', 'fmod', 'atan2', 'hypot')
@@ -127,6 +128,8 @@ def kernel_args(name, n, rng):
         return ((saved, 1) if way == 'forward' else (saved, real(shape), 1)), ()
     if name == 'index_backward':          # x[index].backward with repeated indices: a scatter-add
         return (rng.integers(0, n, n), real(), (n,), True), ()
+    if op == 'ctc_loss':
+        return _ctc_args(way, n, rng), ()
     if op == 'cross_entropy':
         target = rng.integers(0, shape[1], shape[0])
         lead = (real(shape), target) if way == 'forward' else (real(shape), target, gy0)
@@ -170,6 +173,24 @@ def kernel_args(name, n, rng):
         domain = above_one
     lead = (domain(),) if way == 'forward' else (domain(), real())
     return lead + _UNARY_EXTRA.get(op, ()), ()
+
+
+def _ctc_args(way, n, rng):
+    """log_probs (T, 16, 64) of n elements (T = n / 1024, at least 1), targets of 8 to 16
+    labels that fit in T steps, every input T long; the backward's saved values from the
+    CPU forward."""
+    batch, classes = 16, 64
+    steps = max(1, n // (batch * classes))
+    longest = max(1, min(16, (steps - 1) // 2))
+    lp = np.log(rng.dirichlet(np.ones(classes), (steps, batch))).astype(np.float32)
+    targets = rng.integers(1, classes, (batch, longest))
+    lengths = np.full(batch, steps, np.int64)
+    labels = rng.integers(max(1, longest // 2), longest + 1, batch)
+    if way == 'forward':
+        return lp, targets, lengths, labels, 0
+    from microtorch.backends import cpu
+    nll, alpha = cpu.ctc_loss_forward(lp, targets, lengths, labels, 0)
+    return np.ones(batch, np.float32), lp, targets, lengths, labels, nll, alpha, 0, False
 
 
 def is_array(value):

@@ -57,6 +57,7 @@ from .ops.composite import (
     pixel_shuffle, pixel_unshuffle, pdist, rms_norm, rrelu, alpha_dropout, feature_alpha_dropout,
     cosine_embedding_loss, margin_ranking_loss, hinge_embedding_loss, triplet_margin_loss,
     poisson_nll_loss)
+from .ops.composite import channel_shuffle
 from .ops.special import lgamma, digamma, polygamma, erfinv, erfc, mvlgamma, i0
 from . import linalg
 from . import special

@@ -1132,6 +1132,19 @@ def _(lib):
     return lambda: y.sum().backward(), [x]
 
 
+import test_nn_more3  # noqa: E402  (3-d transposed convolution, pooling, CTC: their section)
+for _index, (_exc, _message) in enumerate(test_nn_more3.ERRORS):
+    entry(f'nn-more3-{_index}', _exc, _message)(
+        lambda lib, i=_index: test_nn_more3.error_calls(lib)[i])
+
+
+@entry('ctc_loss-target-out-of-range', RuntimeError, test_nn_more3.CTC_OUT_OF_RANGE, torch=False)
+def _(lib):
+    lp = lib.zeros(4, 1, 3, requires_grad=True)
+    targets = lib.tensor([[1, 3]])
+    return lambda: lib.nn.functional.ctc_loss(lp, targets, (4,), (2,)), [lp, targets]
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

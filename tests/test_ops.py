@@ -350,6 +350,38 @@ def normal_tails(rng, shape):
     return rng.uniform(-30.0, 5.0, shape)
 
 
+# ctc_loss rows: 4 steps, 2 samples, 3 classes (blank 0); a repeated label and a short input
+CTC_SHAPE = (4, 2, 3)
+CTC_TARGETS, CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS = [[1, 1], [2, 0]], [4, 3], [2, 1]
+
+
+def ctc_call(x, reduction):
+    lib = api(x)
+    targets = lib.tensor(CTC_TARGETS, device=x.device)
+    lengths = (lib.tensor(CTC_INPUT_LENGTHS, device=x.device),
+               lib.tensor(CTC_TARGET_LENGTHS, device=x.device))
+    return lib.nn.functional.ctc_loss(x.log_softmax(2), targets, *lengths,
+                                      reduction=reduction)
+
+
+def ctc_brute_ref(x, reduction):
+    """-log of the total probability of the label paths that collapse (repeats merged, then
+    blanks dropped) to each target, every path of each sample's length enumerated."""
+    lp = x - np.log(np.exp(x).sum(2, keepdims=True))
+    losses = []
+    for b, (steps, length) in enumerate(zip(CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS)):
+        target = CTC_TARGETS[b][:length]
+        total = 0.0
+        for path in itertools.product(range(lp.shape[2]), repeat=steps):
+            merged = [c for i, c in enumerate(path) if i == 0 or c != path[i - 1]]
+            if [c for c in merged if c != 0] == target:
+                total += math.exp(sum(lp[t, b, c] for t, c in enumerate(path)))
+        losses.append(-math.log(total))
+    losses = np.array(losses)
+    if reduction == 'mean':
+        return np.mean(losses / np.maximum(CTC_TARGET_LENGTHS, 1))
+    return losses
+
 # ---- the table -----------------------------------------------------------------------------
 
 @dataclass
@@ -1721,6 +1753,10 @@ OPS += [
     Op('i1', lambda x: api(x).special.i1(x), (B,), mp('besseli', 1)),
     Op('i1/large', lambda x: api(x).special.i1(x * 15), (M,),
        lambda x: mp('besseli', 1)(x * 15)),
+    # ctc_loss of log_softmax outputs (its own gradient is PyTorch's, exp(lp) - posterior,
+    # the true one only for normalised inputs); checked against every path summed
+    *(Op(f'ctc_loss/{r}', lambda x, r=r: ctc_call(x, r), (CTC_SHAPE,),
+         lambda x, r=r: ctc_brute_ref(x, r), gradgrad=False) for r in ('mean', 'none')),
 ]
 
 ROWS = {row.name: row for row in OPS}

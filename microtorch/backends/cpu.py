@@ -944,6 +944,123 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
     return g
 
 
+# ---- CTC: the alpha (forward) and beta (backward) recursions over the extended labels ------
+
+def _ctc_extended(log_probs, targets, target_lengths, blank):
+    """The extended label sequences (N, 2S + 1): blank, l1, blank, l2, ..., blank; the
+    log-probabilities of their labels (T, N, 2S + 1); which positions may be reached by
+    skipping the one before (a label unlike the one two back); which lie within each
+    sample's 2L + 1."""
+    n, width = targets.shape
+    extended = np.full((n, 2 * width + 1), blank, np.int64)
+    extended[:, 1::2] = targets
+    picked = np.take_along_axis(log_probs, np.broadcast_to(extended[None], (
+        log_probs.shape[0],) + extended.shape), axis=2)
+    skip = np.zeros(extended.shape, bool)
+    # a label position (odd s) unlike the label before it; a target equal to the blank counts
+    # as a label there, as in PyTorch
+    skip[:, 3::2] = extended[:, 3::2] != extended[:, 1:-2:2]
+    inside = np.arange(extended.shape[1])[None, :] < 2 * target_lengths[:, None] + 1
+    return extended, picked, skip, inside
+
+
+def _log_add3(a, b, c):
+    """log(e^a + e^b + e^c), shifted by their maximum (by 0 where all are -inf)."""
+    top = np.maximum(np.maximum(a, b), c)
+    top = np.where(top == -np.inf, 0, top)
+    with np.errstate(divide='ignore'):
+        return np.log(np.exp(a - top) + np.exp(b - top) + np.exp(c - top)) + top
+
+
+def _shifted(values, by, fill=-np.inf):
+    """values moved `by` places along the last axis (towards higher s for by > 0)."""
+    out = np.full(values.shape, fill, values.dtype)
+    if by > 0:
+        out[..., by:] = values[..., :-by]
+    else:
+        out[..., :by] = values[..., -by:]
+    return out
+
+
+def ctc_loss_forward(log_probs, targets, input_lengths, target_lengths, blank):
+    """log_probs (T, N, C); targets (N, S) padded int64; lengths (N,) int64. The negative log
+    likelihood of each sample's target (N,) and the log-alphas (T, N, 2S + 1) backward
+    reuses: alpha_t(s) = lp_t(l'_s) + log(alpha_{t-1}(s) + alpha_{t-1}(s-1) [+ alpha_{t-1}(s-2)
+    where l'_s may be skipped to]), -inf outside each sample's lengths."""
+    steps = log_probs.shape[0]
+    _, picked, skip, inside = _ctc_extended(log_probs, targets, target_lengths, blank)
+    alpha = np.full(picked.shape, -np.inf, log_probs.dtype)
+    if steps:
+        alpha[0, :, 0] = picked[0, :, 0]
+        if alpha.shape[2] > 1:                               # some target is not empty
+            alpha[0, :, 1] = np.where(target_lengths > 0, picked[0, :, 1], -np.inf)
+        alpha[0] = np.where(inside & (input_lengths[:, None] > 0), alpha[0], -np.inf)
+    for t in range(1, steps):
+        before = alpha[t - 1]
+        two_back = np.where(skip, _shifted(before, 2), -np.inf)
+        step = _log_add3(before, _shifted(before, 1), two_back) + picked[t]
+        alpha[t] = np.where(inside & (t < input_lengths[:, None]), step, -np.inf)
+    batch = np.arange(targets.shape[0])
+    last = alpha[np.maximum(input_lengths - 1, 0), batch]              # (N, 2S + 1)
+    end = 2 * target_lengths
+    final_blank = last[batch, end]
+    final_label = np.where(target_lengths > 0, last[batch, np.maximum(end - 1, 0)], -np.inf)
+    likelihood = _log_add3(final_blank, final_label, np.full_like(final_blank, -np.inf))
+    # no steps: the empty target has probability 1, any other 0
+    likelihood = np.where(input_lengths == 0, np.where(target_lengths == 0, 0.0, -np.inf),
+                          likelihood)
+    return (-likelihood).astype(log_probs.dtype, copy=False), alpha
+
+
+def ctc_loss_backward(gy, log_probs, targets, input_lengths, target_lengths, nll, log_alpha,
+                      blank, zero_infinity):
+    """PyTorch's gradient: (exp(lp_t(c)) - exp(log(sum of alpha_t(s) beta_t(s) over the s
+    whose label is c) + nll - lp_t(c))) * gy for t within the input, 0 after it (and for a
+    whole sample of infinite loss with zero_infinity). beta runs the recursion from each
+    sample's end, lp_t(l'_s) included as in alpha."""
+    steps, n, classes = log_probs.shape
+    extended, picked, skip, inside = _ctc_extended(log_probs, targets, target_lengths, blank)
+    beta = np.full(picked.shape, -np.inf, log_probs.dtype)
+    width = picked.shape[2]
+    positions = np.arange(width)[None, :]
+    ends = (positions == 2 * target_lengths[:, None]) | \
+        ((positions == 2 * target_lengths[:, None] - 1) & (target_lengths[:, None] > 0))
+    skip_from = _shifted(skip, -2, False)           # s + 2 may be skipped to from s
+    for t in range(steps - 1, -1, -1):
+        start = np.where(ends, picked[t], -np.inf)
+        if t + 1 < steps:
+            after = beta[t + 1]
+            two_on = np.where(skip_from, _shifted(after, -2), -np.inf)
+            step = _log_add3(after, _shifted(after, -1), two_on) + picked[t]
+        else:
+            step = start
+        last_step = (t == input_lengths - 1)[:, None]
+        within = (t < input_lengths - 1)[:, None]
+        beta[t] = np.where(inside & last_step, start, np.where(inside & within, step, -np.inf))
+    both = log_alpha + beta                                            # (T, N, 2S + 1)
+    # PyTorch's last step writes the final label's term over the final blank's when that
+    # label is the blank itself (a target holding the blank): the same here
+    batch = np.arange(n)
+    overwritten = (target_lengths > 0) & (input_lengths > 0) & (
+        extended[batch, np.maximum(2 * target_lengths - 1, 0)] == blank)
+    both[np.maximum(input_lengths - 1, 0)[overwritten], batch[overwritten],
+         2 * target_lengths[overwritten]] = -np.inf
+    top = both.max(axis=2, keepdims=True) if width else np.zeros((steps, n, 1))
+    top = np.where(top == -np.inf, 0, top)
+    shares = np.exp(both - top)
+    summed = np.zeros(log_probs.shape, log_probs.dtype)
+    for s in range(width):            # one position of every sample: (b, label) pairs differ
+        summed[:, batch, extended[:, s]] += shares[:, :, s]
+    with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
+        per_class = np.log(summed) + top
+        grad = (np.exp(log_probs) - np.exp(per_class + nll[None, :, None] - log_probs)) \
+            * gy[None, :, None]
+    keep = np.arange(steps)[:, None] < input_lengths[None, :]           # (T, N)
+    if zero_infinity:
+        keep = keep & (nll != np.inf)[None, :]
+    return np.where(keep[:, :, None], grad, 0).astype(log_probs.dtype, copy=False)
+
+
 # ---- matrix products, shapes, indexing ---------------------------------------------------
 
 matmul = np.matmul

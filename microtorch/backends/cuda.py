@@ -1446,6 +1446,47 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
     return gx
 
 
+# ---- CTC: ctc.cu, one block per sample walking the time steps ----------------------------------
+
+def _ctc_block(positions):
+    """Threads per sample: one per position (or class), in whole warps, at most 256."""
+    return int(min(256, max(32, -(-positions // 32) * 32)))
+
+
+def ctc_loss_forward(log_probs, targets, input_lengths, target_lengths, blank):
+    """Each sample's negative log likelihood (N,) and the log-alphas (T, N, 2S + 1) that
+    ctc_loss_backward reads (see ctc.cu), laid out as the CPU backend's."""
+    steps, batch, classes = log_probs.shape
+    width = targets.shape[1]
+    lp = _c(log_probs)
+    log_alpha = _empty((steps, batch, 2 * width + 1), lp.dtype)
+    nll = _empty((batch,), lp.dtype)
+    if batch:
+        _launch('ctc_loss_forward', lp.dtype, _grid_units(batch),
+                (lp, _c(targets), _c(input_lengths), _c(target_lengths), log_alpha, nll,
+                 _i64(steps), _i64(batch), _i64(classes), _i64(width), _i64(blank)),
+                block=_ctc_block(2 * width + 1))
+    return nll, log_alpha
+
+
+def ctc_loss_backward(gy, log_probs, targets, input_lengths, target_lengths, nll, log_alpha,
+                      blank, zero_infinity):
+    """PyTorch's gradient of the CTC loss with respect to log_probs, (T, N, C)."""
+    steps, batch, classes = log_probs.shape
+    width = targets.shape[1]
+    lp = _c(log_probs)
+    grad = _empty(lp.shape, lp.dtype)
+    if grad.size:
+        log_beta = _empty(log_alpha.shape, lp.dtype)
+        _launch('ctc_loss_backward', lp.dtype, _grid_units(batch),
+                (_c(gy.astype(lp.dtype, copy=False)), lp, _c(targets), _c(input_lengths),
+                 _c(target_lengths), _c(nll), _c(log_alpha), log_beta, grad, _i64(steps),
+                 _i64(batch), _i64(classes), _i64(width), _i64(blank),
+                 _i32(bool(zero_infinity))),
+                block=_ctc_block(max(2 * width + 1, classes)))
+    return grad
+
+
 # ---- matrix products, shapes -----------------------------------------------------------------
 
 def matmul(a, b):

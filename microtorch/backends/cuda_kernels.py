@@ -86,6 +86,7 @@ KERNELS = {
     'optim.cu': {'sgd_step': FLOAT, 'adam_step': FLOAT, 'rmsprop_step': FLOAT,
                  'adagrad_step': FLOAT, 'adamax_step': FLOAT, 'nadam_step': FLOAT,
                  'radam_step': FLOAT, 'adadelta_step': FLOAT},
+    'ctc.cu': {'ctc_loss_forward': FLOAT, 'ctc_loss_backward': FLOAT},
 }
 FILE_OF = {name: file for file, kernels in KERNELS.items() for name in kernels}
 
@@ -589,6 +590,11 @@ OP_KERNELS = {
                  ('where_forward', 'log1p_backward', 'log_backward', 'erfc_backward',
                   'mul_forward', 'add_forward', 'clamp_backward', 'reciprocal_backward',
                   'neg_forward', 'sum_forward')),
+    # nn.functional.ctc_loss: the fused pair, then the reduction ('mean' divides by the
+    # target lengths); zero_infinity's where
+    'ctc_loss': (('ctc_loss_forward', 'compare_forward', 'where_forward', 'div_forward',
+                  'sum_forward'),
+                 ('ctc_loss_backward', 'where_forward', 'div_forward')),
 }
 
 

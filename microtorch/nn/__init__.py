@@ -33,7 +33,11 @@ from .modules import (GLU, RReLU, Softmax2d, RMSNorm, LocalResponseNorm, PixelSh
                       FeatureAlphaDropout, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)
 from .modules import (Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d,
                       BatchNorm3d, InstanceNorm3d, Dropout3d)
+from .modules import (ConvTranspose3d, LPPool3d, MaxUnpool3d)
 from . import functional, init, modules, utils
+from .modules import CTCLoss
+from .modules import ChannelShuffle
+from .modules import AdaptiveLogSoftmaxWithLoss
 
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
            'Sigmoid', 'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout',
@@ -63,3 +67,5 @@ __all__ += ['GLU', 'RReLU', 'Softmax2d', 'RMSNorm', 'LocalResponseNorm', 'PixelS
             'FeatureAlphaDropout', 'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d']
 __all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool3d',
             'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']
+__all__ += ['ConvTranspose3d', 'LPPool3d', 'MaxUnpool3d', 'CTCLoss',
+            'ChannelShuffle', 'AdaptiveLogSoftmaxWithLoss']

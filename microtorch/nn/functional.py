@@ -1793,7 +1793,7 @@ def _transposed_to_conv_weight(weight, groups, dims):
 
 def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation,
                     dims):
-    """conv_transpose1d/2d, the adjoint (the input gradient) of conv with the same arguments:
+    """conv_transpose1d/2d/3d, the adjoint (the input gradient) of conv with the same arguments:
     stride - 1 zeros go between neighbouring input elements, the borders get
     dilation * (k - 1) - padding zeros (output_padding more after; a negative amount crops),
     and a stride-1 convolution with the swapped, flipped kernel runs over that."""
@@ -1815,11 +1815,12 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     # PyTorch words the 1-d checks as 2-d ones with a height of 1
     as_2d = [(1, 0, 1)] * (2 - dims) + list(zip(stride, output_padding, dilation))
     if any(o >= s and o >= d for s, o, d in as_2d):
-        (sh, oh, dh), (sw, ow, dw) = as_2d
+        axes = ('depth', 'height', 'width')[-len(as_2d):]
         raise RuntimeError('output padding must be smaller than either stride or dilation, but '
-                           f'got output_padding_height: {oh} output_padding_width: {ow} '
-                           f'stride_height: {sh} stride_width: {sw} dilation_height: {dh} '
-                           f'dilation_width: {dw}')
+                           'got ' + ' '.join(f'{what}_{axis}: {as_2d[k][j]}'
+                                             for j, what in ((1, 'output_padding'),
+                                                             (0, 'stride'), (2, 'dilation'))
+                                             for k, axis in enumerate(axes)))
     in_channels, group_out = weight.shape[:2]
     _check_groups_divide(weight, groups)
     if x.shape[1] != in_channels:
@@ -1871,6 +1872,14 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out_channels / groups, k)."""
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, 1)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """3-D transposed convolution over (N, C, D, H, W) or (C, D, H, W), weight (in_channels,
+    out_channels / groups, kd, kh, kw)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 3)
 
 
 # ---- interpolation: source positions computed on the host, then gathers (and lerps) ----------
@@ -2710,6 +2719,25 @@ def _lp_root(averages, count, norm_type):
     return (averages.sign() * averages.abs().relu()).mul(count).pow(1.0 / norm_type)
 
 
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, dims, average_pool):
+    """(sum of x ** p over each window) ** (1 / p): the windows' means of x ** p by the
+    average pool of `dims` dims, times the window's size."""
+    kernel = (kernel_size,) * dims if isinstance(kernel_size, int) else kernel_size
+    count = math.prod(_unpack_exactly(kernel, dims))
+    averages = average_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_root(averages, count, norm_type)
+
+
+def _unpack_exactly(values, count):
+    """values as a tuple of count, failing as Python's unpacking of that many does."""
+    values = tuple(values)
+    if len(values) != count:
+        raise ValueError(f'not enough values to unpack (expected {count}, got {len(values)})'
+                         if len(values) < count else
+                         f'too many values to unpack (expected {count})')
+    return values
+
+
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum of x ** p over each window) ** (1 / p), by avg_pool1d."""
     averages = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
@@ -2718,9 +2746,12 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum of x ** p over each window) ** (1 / p), by avg_pool2d."""
-    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    averages = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    return _lp_root(averages, kh * kw, norm_type)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, avg_pool2d)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum of x ** p over each window) ** (1 / p), by avg_pool3d."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3, avg_pool3d)
 
 
 def _unpool_sizes(input, kernel, stride, padding, output_size):
@@ -2743,35 +2774,39 @@ def _unpool_sizes(input, kernel, stride, padding, output_size):
     return list(output_size)
 
 
-def _max_unpool(input, indices, sizes):
-    """Each value written at its index into zeros of sizes (height, width) per channel; the
-    rest stays 0. As PyTorch's max_unpool2d kernel, which max_unpool1d runs with a width of
-    1."""
+def _max_unpool(input, indices, sizes, stride=None):
+    """Each value written at its index into zeros of `sizes` per channel (2 or 3 dims); the
+    rest stays 0. As PyTorch's max_unpool2d/3d kernels (max_unpool1d runs the 2-d one with a
+    width of 1), with their checks in their order."""
+    dims = len(sizes)
     if indices.dtype is not _dtype.int64:
-        raise RuntimeError('elements in indices should be type int64 but got: '
-                           f'{_type_name(indices.dtype)}')
-    if input.ndim not in (3, 4):
-        raise RuntimeError('Input to max_unpooling2d should be a 3d or 4d Tensor, but got a '
-                           f'tensor with {input.ndim} dimensions.')
+        raise RuntimeError('elements in indices should be type int64' + (
+            f' but got: {_type_name(indices.dtype)}' if dims == 2 else ''))
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f'Input to max_unpooling{dims}d should be a {dims + 1}d or '
+                           f'{dims + 2}d Tensor, but got a tensor with {input.ndim} dimensions.')
+    if stride is not None and min(stride) <= 0:        # only the 3-d kernel takes strides
+        raise RuntimeError(f'strides should be greater than zero, but got stride: '
+                           f'{list(stride)}')
     if indices.shape != input.shape:
         raise RuntimeError('Expected shape of indices to be same as that of the input tensor '
                            f'({list(input.shape)}) but got indices tensor with shape: '
                            f'{list(indices.shape)}')
     _F.check_same_device(input, indices)
-    _refuse_integers(input, 'max_unpool2d')
-    height, width = sizes
+    _refuse_integers(input, f'max_unpool{dims}d')
+    volume = math.prod(sizes)
     data = indices._data
-    bad = (data < 0) | (data >= height * width)
+    bad = (data < 0) | (data >= volume)
     xp = indices._backend_xp()
     if bool(xp.any(bad)):                # PyTorch's kernel names the last one it meets
         last = int(data.reshape(-1)[bad.size - 1 - int(xp.argmax(bad.reshape(-1)[::-1]))])
         raise RuntimeError(f'Found an invalid max index: {last} (output volumes are of size '
-                           f'{height}x{width})')
+                           f'{"x".join(map(str, sizes))})')
     from ..creation import zeros
-    lead = tuple(input.shape[:-2])
-    out = zeros(lead + (height * width,), dtype=input.dtype, device=input.device)
-    out = out.scatter(-1, indices.flatten(-2), input.flatten(-2))
-    return out.reshape(lead + (height, width))
+    lead = tuple(input.shape[:-dims])
+    out = zeros(lead + (volume,), dtype=input.dtype, device=input.device)
+    out = out.scatter(-1, indices.flatten(-dims), input.flatten(-dims))
+    return out.reshape(lead + tuple(sizes))
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -2791,6 +2826,21 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     padding = _pair(padding, 'padding')
     sizes = _unpool_sizes(input, kernel, stride, padding, output_size)
     return _max_unpool(input, indices, sizes)
+
+
+@grad_fn_named('MaxUnpool3DBackward0')
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool3d undone: each value back where max_pool3d's indices say, zeros elsewhere."""
+    def triple(value):
+        return (value,) * 3 if isinstance(value, int) else tuple(value)
+    kernel = triple(kernel_size)
+    stride = kernel if stride is None else triple(stride)
+    padding = triple(padding)
+    sizes = _unpool_sizes(input, kernel, stride, padding, output_size)
+    if len(sizes) != 3:
+        raise RuntimeError('There should be exactly three elements (depth, height, width) in '
+                           f'output_size, but got {len(sizes)} elements.')
+    return _max_unpool(input, indices, sizes, stride)
 
 
 # ---- Gumbel-softmax, pdist --------------------------------------------------------------------
@@ -3192,3 +3242,165 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
         _feature_dropout(input.unsqueeze(0), p, training, True)
         return input
     return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
+
+
+# ---- CTC loss: the fused alpha/beta kernel pair of ops/loss.py -------------------------------
+
+_CTC_SIGNATURES = (
+    ('tuple of ints input_lengths, tuple of ints target_lengths', False),
+    ('Tensor input_lengths, Tensor target_lengths', True))
+
+
+def _parser_type(value, detailed):
+    """A Python value's type as PyTorch's argument parser names it."""
+    if isinstance(value, Tensor):
+        return 'Tensor'
+    if isinstance(value, (list, tuple)) and detailed:
+        inner = ', '.join(_parser_type(v, False) for v in value)
+        return (f'list of [{inner}]' if isinstance(value, list) else
+                f'tuple of ({inner})')
+    return type(value).__name__
+
+
+def _ctc_lengths_error(input_lengths, target_lengths):
+    """PyTorch's TypeError for lengths that are neither two tensors nor two int sequences."""
+    lengths = (input_lengths, target_lengths)
+    got = ', '.join(['Tensor', 'Tensor'] + [_parser_type(v, False) for v in lengths] +
+                    ['int', 'int', 'bool'])
+    lines = [f'ctc_loss() received an invalid combination of arguments - got ({got}), but '
+             'expected one of:']
+    for names, tensors in _CTC_SIGNATURES:
+        lines.append(f' * (Tensor log_probs, Tensor targets, {names}, int blank = 0, int '
+                     'reduction = at::Reduction::Mean, bool zero_infinity = False)')
+        marked = [_parser_type(v, True) if tensors and isinstance(v, Tensor)
+                  else f'!{_parser_type(v, True)}!' for v in lengths]
+        lines.append("      didn't match because some of the arguments have invalid types: "
+                     f"(Tensor, Tensor, {', '.join(marked)}, !int!, !int!, !bool!)")
+    return TypeError('\n'.join(lines) + '\n')
+
+
+def _ctc_length_list(lengths, name):
+    """Lengths as Python ints: a tensor of integers (0-d or 1-d) or a sequence of ints."""
+    if isinstance(lengths, Tensor):
+        if lengths.is_floating_point() or lengths.dtype.np.kind == "b":
+            raise RuntimeError(f'{name} must be integral')
+        return [int(v) for v in np.asarray(lengths.detach().cpu()._data).reshape(-1)]
+    return [int(v) for v in lengths]
+
+
+def _ctc_checked_targets(targets, input_lengths, target_lengths, steps, batch):
+    """PyTorch's checks of the targets and lengths (ctc_loss_allocate_outputs, its order),
+    then the targets padded to (N, longest target) on the host."""
+    where = ' (while checking arguments for ctc_loss_allocate_outputs)'
+    if len(input_lengths) != batch:
+        raise RuntimeError('input_lengths must be of size batch_size')
+    if len(target_lengths) != batch:
+        raise RuntimeError('target_lengths must be of size batch_size')
+    for length in target_lengths:
+        if length < 0:
+            raise RuntimeError(f'Expected target_lengths to have value at least 0, but got '
+                               f'value {length}{where}')
+    longest = max(target_lengths, default=0)
+    values = np.asarray(targets.detach().cpu()._data)
+    if targets.ndim == 1:                                   # concatenated
+        if values.shape[0] != sum(target_lengths):
+            raise RuntimeError(f'Expected tensor to have size {sum(target_lengths)} at '
+                               f'dimension 0, but got size {values.shape[0]} for argument #2 '
+                               f"'targets'{where}")
+        padded = np.zeros((batch, longest), np.int64)
+        starts = np.cumsum([0] + target_lengths)
+        for b, length in enumerate(target_lengths):
+            padded[b, :length] = values[starts[b]:starts[b] + length]
+    else:
+        if values.shape[0] != batch:
+            raise RuntimeError(f'Expected tensor to have size {batch} at dimension 0, but got '
+                               f"size {values.shape[0]} for argument #2 'targets'{where}")
+        if values.shape[1] < longest:
+            raise RuntimeError(f'Expected tensor to have size at least {longest} at dimension '
+                               f"1, but got size {values.shape[1]} for argument #2 'targets'"
+                               f'{where}')
+        padded = values[:, :longest].astype(np.int64)
+    for length in input_lengths:
+        if length < 0:
+            raise RuntimeError(f'Expected input_lengths to have value at least 0, but got '
+                               f'value {length}{where}')
+        if length > steps:
+            raise RuntimeError(f'Expected input_lengths to have value at most {steps}, but got '
+                               f'value {length}{where}')
+    return padded
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean',
+             zero_infinity=False):
+    """The Connectionist Temporal Classification loss: -log of the probability that
+    log_probs (T, N, C) or (T, C) (log-softmax outputs) emit each target (padded (N, S) or
+    concatenated 1-d) along any alignment with blanks and repeats. 'mean' divides each
+    sample's loss by its target length (at least 1), then averages; zero_infinity turns the
+    infinite losses of impossible targets (and their gradients) to 0. The gradient is
+    PyTorch's: exp(log_probs) minus the posterior of each label (see ctc_loss_backward)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    both_tensors = isinstance(input_lengths, Tensor) and isinstance(target_lengths, Tensor)
+    both_ints = all(isinstance(v, (list, tuple)) and
+                    all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in v)
+                    for v in (input_lengths, target_lengths))
+    if not (both_tensors or both_ints):
+        raise _ctc_lengths_error(input_lengths, target_lengths)
+    input_list = _ctc_length_list(input_lengths, 'input_lengths')
+    target_list = _ctc_length_list(target_lengths, 'target_lengths')
+    unbatched = log_probs.ndim == 2
+    lp = log_probs.unsqueeze(1) if unbatched else log_probs
+    if unbatched and targets.ndim == 1:
+        targets = targets.unsqueeze(0)
+    _refuse_integers(lp, f'ctc_loss_{lp.device.type}')
+    if lp.numel() == 0:
+        raise RuntimeError('log_probs tensor must not be empty')
+    if targets.ndim not in (1, 2):
+        raise RuntimeError(f'Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional '
+                           "tensor for argument #2 'targets' (while checking arguments for "
+                           'ctc_loss_allocate_outputs)')
+    steps, batch, classes = lp.shape
+    if not 0 <= blank < classes:
+        raise RuntimeError('blank must be in label range')
+    padded = _ctc_checked_targets(targets, input_list, target_list, steps, batch)
+    if padded.size and (padded.min() < 0 or padded.max() >= classes):
+        bad = int(padded[(padded < 0) | (padded >= classes)][0])
+        raise RuntimeError(f'ctc_loss(): target {bad} is out of the label range [0, {classes}) '
+                           '(PyTorch reads outside log_probs here)')
+    from ..creation import tensor
+    device = lp.device
+    nll = _LS.CtcLoss.apply(
+        lp, tensor(padded, device=device), tensor(input_list, dtype=_dtype.int64, device=device),
+        tensor(target_list, dtype=_dtype.int64, device=device), int(blank), bool(zero_infinity))
+    if zero_infinity:
+        nll = _F.where(nll == math.inf, nll.new_zeros(()), nll)
+    if reduction == 'mean':
+        divisors = tensor(target_list, dtype=nll.dtype, device=device).clamp_min(1)
+        return (nll / divisors).mean()
+    if reduction == 'sum':
+        return nll.sum()
+    return nll.squeeze(0) if unbatched else nll
+
+
+# ---- channel shuffle: a reshape, a transpose and a reshape back -----------------------------
+
+@grad_fn_named('ChannelShuffleBackward0')
+def channel_shuffle(input, groups):
+    """(N, C, *) with C = g * k: channel i * k + j goes to j * g + i (the groups' channels
+    interleaved), as ShuffleNet mixes grouped convolutions' outputs."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError("channel_shuffle(): argument 'groups' (position 2) must be int, not "
+                        f'{type(groups).__name__}')
+    if input.ndim <= 2:
+        raise RuntimeError('channel_shuffle expects input with > 2 dims, but got input with '
+                           f'sizes {list(input.shape)}')
+    if groups <= 0:
+        raise RuntimeError('Number of groups to divide channels in must be positive. Value of '
+                           f'groups:{groups}')
+    channels = input.shape[1]
+    if channels % groups:
+        raise RuntimeError(f'Number of channels must be divisible by groups. Got {channels} '
+                           f'channels and {groups} groups.')
+    lead, rest = tuple(input.shape[:1]), tuple(input.shape[2:])
+    grouped = input.reshape(lead + (int(groups), channels // int(groups)) + rest)
+    return grouped.transpose(1, 2).reshape(tuple(input.shape))

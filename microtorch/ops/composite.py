@@ -1283,6 +1283,11 @@ def pixel_unshuffle(input, downscale_factor):
     return nnF.pixel_unshuffle(input, downscale_factor)
 
 
+def channel_shuffle(input, groups):
+    from ..nn import functional as nnF
+    return nnF.channel_shuffle(input, groups)
+
+
 def pdist(input, p=2):
     from ..nn import functional as nnF
     return nnF.pdist(input, p)

@@ -227,3 +227,50 @@ def _cross_entropy_gy_grad(ctx, x, target, gy, gg):
 # PyTorch's cross_entropy is nll_loss(log_softmax(x)); its node is NllLossBackward0.
 CrossEntropy = _pair('CrossEntropy', 'cross_entropy', _cross_entropy_second,
                      node_name='NllLossBackward0', gy_grad=_cross_entropy_gy_grad)
+
+
+# ---- CTC: a fused forward (the alpha recursion) and backward (the beta recursion) ----------
+
+class CtcLoss(Function):
+    """Each sample's negative log likelihood of its target under log_probs (T, N, C), by
+    `backend.ctc_loss_forward`; the log-alphas it finds are kept for the backward kernel.
+    targets (N, S) int64 padded, lengths (N,) int64: constants."""
+
+    @staticmethod
+    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity):
+        nll, log_alpha = ctx.backend.ctc_loss_forward(log_probs, targets, input_lengths,
+                                                      target_lengths, blank)
+        ctx.save_for_backward(log_probs, targets, input_lengths, target_lengths, nll,
+                              log_alpha)
+        ctx.blank, ctx.zero_infinity = blank, zero_infinity
+        return nll
+
+    @staticmethod
+    def backward(ctx, gy):
+        saved = ctx.saved_data
+        log_probs = ctx.saved_tensors[0]
+        gx = CtcLossGrad.apply(gy, log_probs, *saved[1:], ctx.blank, ctx.zero_infinity)
+        return gx, None, None, None, None, None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        log_probs, *rest = ctx.saved_data
+        gx = ctx.backend.ctc_loss_backward(gy, log_probs, *rest, ctx.blank, ctx.zero_infinity)
+        return gx, None, None, None, None, None
+
+
+class CtcLossGrad(Function):
+    """PyTorch's CTC gradient (see the backends' ctc_loss_backward); like PyTorch's, it has
+    no derivative of its own."""
+    node_name = 'CtcLossBackwardBackward0'
+
+    @staticmethod
+    def forward(ctx, gy, log_probs, targets, input_lengths, target_lengths, nll, log_alpha,
+                blank, zero_infinity):
+        return ctx.backend.ctc_loss_backward(gy, log_probs, targets, input_lengths,
+                                             target_lengths, nll, log_alpha, blank,
+                                             zero_infinity)
+
+    @staticmethod
+    def backward(ctx, gg):
+        raise RuntimeError('derivative for aten::_ctc_loss_backward is not implemented')

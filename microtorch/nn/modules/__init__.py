@@ -45,6 +45,11 @@ from .pooling import (LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)
 from .conv import (Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d)
 from .normalization import (BatchNorm3d, InstanceNorm3d)
 from .dropout import (Dropout3d)
+from .conv import ConvTranspose3d
+from .pooling import (LPPool3d, MaxUnpool3d)
+from .loss import CTCLoss
+from .pixelshuffle import ChannelShuffle
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
@@ -74,3 +79,5 @@ __all__ += ['GLU', 'RReLU', 'Softmax2d', 'RMSNorm', 'LocalResponseNorm', 'PixelS
             'FeatureAlphaDropout', 'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d']
 __all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool3d',
             'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']
+__all__ += ['ConvTranspose3d', 'LPPool3d', 'MaxUnpool3d', 'CTCLoss',
+            'ChannelShuffle', 'AdaptiveLogSoftmaxWithLoss']

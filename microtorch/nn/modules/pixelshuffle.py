@@ -1,4 +1,5 @@
-"""`PixelShuffle` and `PixelUnshuffle`: channels to space and back (F.pixel_shuffle)."""
+"""`PixelShuffle` and `PixelUnshuffle`: channels to space and back (F.pixel_shuffle);
+`ChannelShuffle`: the channels of groups interleaved."""
 from .. import functional as F
 from .module import Module
 
@@ -25,3 +26,17 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f'downscale_factor={self.downscale_factor}'
+
+
+class ChannelShuffle(Module):
+    """Interleaves the channels of `groups` groups (F.channel_shuffle)."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self):
+        return f'groups={self.groups}'

@@ -1,5 +1,5 @@
-"""`LPPool1d`/`LPPool2d` (power-average pooling) and `MaxUnpool1d`/`MaxUnpool2d` (max pooling
-undone with its indices), over nn.functional."""
+"""`LPPool1d`/`LPPool2d`/`LPPool3d` (power-average pooling) and `MaxUnpool1d`/`MaxUnpool2d`/
+`MaxUnpool3d` (max pooling undone with its indices), over nn.functional."""
 from .. import functional as F
 from .conv import _ntuple
 from .module import Module
@@ -55,4 +55,18 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+
+class LPPool3d(_LPPoolNd):
+    def forward(self, input):
+        return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    _dims = 3
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
                               output_size)
