@@ -1145,6 +1145,18 @@ def _(lib):
     return lambda: lib.nn.functional.ctc_loss(lp, targets, (4,), (2,)), [lp, targets]
 
 
+@entry('grad-batched-grad_outputs-shape', RuntimeError, 'If `is_grads_batched=True`, we '
+       'interpret the first dimension of each grad_output as the batch dimension. The sizes of '
+       'the remaining dimensions are expected to match the shape of corresponding output, but a '
+       'mismatch was detected: grad_output[0] has a shape of microtorch.Size([3]) and output[0] '
+       'has a shape of microtorch.Size([2]). If you only want some tensors in `grad_output` to '
+       'be considered batched, consider using vmap.', torch=False)
+def _(lib):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = a * 2
+    return lambda: lib.autograd.grad(y, a, lib.ones(3, 3), is_grads_batched=True), [a, y]
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

@@ -2279,6 +2279,9 @@ for _name, _exc, _message, _call in (
         ('index-tensors-not-broadcasting', IndexError, 'shape mismatch: indexing tensors could '
          'not be broadcast together with shapes [2], [3]',
          lambda lib, x, i, b: x[0, 0, lib.tensor([0, 1]), lib.tensor([0, 1, 2])]),
+        ('grad-no-inputs', RuntimeError, '`inputs` argument to `grad()` cannot be empty.',
+         lambda lib, x, i, b: lib.autograd.grad((lib.ones(2, requires_grad=True) * 2).sum(),
+                                                [])),
         ('setitem-index-tensors-not-broadcasting', IndexError, 'shape mismatch: indexing '
          'tensors could not be broadcast together with shapes [2], [3]',
          lambda lib, x, i, b: x[0, 0].__setitem__((lib.tensor([0, 1]), lib.tensor([0, 1, 2])),

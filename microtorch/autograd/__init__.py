@@ -57,13 +57,20 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
-    """The gradients of `outputs` with respect to `inputs`, returned (no `.grad` is touched)."""
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of `outputs` with respect to `inputs`, returned (no `.grad` is touched).
+    is_grads_batched: dim 0 of each grad_output runs over a batch of vectors, and each input's
+    gradient gains that dim (one backward pass per vector: microtorch has no batching rule)."""
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
-    grads = _make_grads(outputs, _as_tuple(grad_outputs))
+    if not inputs:
+        raise RuntimeError('`inputs` argument to `grad()` cannot be empty.')
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, _as_tuple(grad_outputs), retain_graph,
+                             create_graph, allow_unused, materialize_grads)
+    grads = _make_grads(outputs, _as_tuple(grad_outputs))
     allow = bool(allow_unused) or materialize_grads
     captured = _engine.run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
                                     accumulate=False, allow_unused=allow)
@@ -71,6 +78,33 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         from ..creation import zeros_like
         captured = [g if g is not None else zeros_like(t) for g, t in zip(captured, inputs)]
     return tuple(captured)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """grad() once per vector along dim 0 of the grad_outputs, the results stacked."""
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is not None and tuple(g.shape[1:]) != tuple(out.shape):
+            raise RuntimeError(
+                'If `is_grads_batched=True`, we interpret the first dimension of each '
+                'grad_output as the batch dimension. The sizes of the remaining dimensions are '
+                'expected to match the shape of corresponding output, but a mismatch was '
+                f'detected: grad_output[{i}] has a shape of {g.shape[1:]!r} and output[{i}] '
+                f'has a shape of {out.shape!r}. If you only want some tensors in `grad_output` '
+                'to be considered batched, consider using vmap.')
+    sizes = {g.shape[0] for g in grad_outputs if g is not None}
+    if not sizes:
+        raise RuntimeError('grad can be implicitly created only for scalar outputs')
+    count = sizes.pop()
+    if count == 0:
+        raise IndexError('index 0 is out of bounds for dimension 0 with size 0')
+    rows = [grad(outputs, inputs, [None if g is None else g[b] for g in grad_outputs],
+                 retain_graph=retain_graph or b < count - 1, create_graph=create_graph,
+                 allow_unused=allow_unused, materialize_grads=materialize_grads)
+            for b in range(count)]
+    from ..ops.functional import stack
+    return tuple(None if column[0] is None else stack(list(column), 0)
+                 for column in zip(*rows))
 
 
 __all__ = ['Function', 'Node', 'backward', 'grad', 'no_grad', 'enable_grad',
