@@ -1407,14 +1407,16 @@ def test_inference_mode_as_pytorch(torch):
 def test_grad_with_batched_grad_outputs():
     """is_grads_batched: one vector-Jacobian product per row of grad_outputs, stacked; the
     graph is kept between rows and freed after the last unless retain_graph."""
-    x = microtorch.tensor([1.0, 2.0, 3.0], dtype=microtorch.float64, requires_grad=True)
+    f64 = microtorch.float64
+    x = microtorch.tensor([1.0, 2.0, 3.0], dtype=f64, requires_grad=True)
     y = x ** 2
-    rows, = microtorch.autograd.grad(y, x, microtorch.eye(3, dtype=microtorch.float64), is_grads_batched=True)
+    rows, = microtorch.autograd.grad(y, x, microtorch.eye(3, dtype=f64), is_grads_batched=True)
     assert rows.tolist() == [[2.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 6.0]]
     with pytest.raises(RuntimeError, match='backward through the graph a second time'):
-        microtorch.autograd.grad(y, x, microtorch.eye(3, dtype=microtorch.float64), is_grads_batched=True)
+        microtorch.autograd.grad(y, x, microtorch.eye(3, dtype=f64), is_grads_batched=True)
     z = x * 3
-    unused = microtorch.ones(3, dtype=microtorch.float64, requires_grad=True)
-    rows, none = microtorch.autograd.grad(z, [x, unused], microtorch.ones(2, 3, dtype=microtorch.float64),
-                                  is_grads_batched=True, allow_unused=True, create_graph=True)
+    unused = microtorch.ones(3, dtype=f64, requires_grad=True)
+    rows, none = microtorch.autograd.grad(z, [x, unused], microtorch.ones(2, 3, dtype=f64),
+                                          is_grads_batched=True, allow_unused=True,
+                                          create_graph=True)
     assert rows.tolist() == [[3.0] * 3] * 2 and none is None and rows.requires_grad is False
