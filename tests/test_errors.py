@@ -2517,6 +2517,33 @@ for _name, _exc, _message, _call in (
                 [x, rows, model.weight, model.bias])
 
 
+# nn.init's shape checks, before anything is written: w = zeros(3, 3), v = zeros(3).
+for _name, _message, _call in (
+        ('init-gain-name', 'Unsupported nonlinearity foo',
+         lambda lib, w, v: lib.nn.init.calculate_gain('foo')),
+        ('init-gain-slope', 'negative_slope a not a valid number',
+         lambda lib, w, v: lib.nn.init.calculate_gain('leaky_relu', 'a')),
+        ('init-fans-of-a-vector', 'Fan in and fan out can not be computed for tensor with fewer '
+         'than 2 dimensions', lambda lib, w, v: lib.nn.init.xavier_uniform_(v)),
+        ('init-kaiming-mode', "Mode foo not supported, please use one of ['fan_in', 'fan_out']",
+         lambda lib, w, v: lib.nn.init.kaiming_uniform_(w, mode='foo')),
+        ('init-orthogonal-vector', 'Only tensors with 2 or more dimensions are supported',
+         lambda lib, w, v: lib.nn.init.orthogonal_(v)),
+        ('init-sparse-3d', 'Only tensors with 2 dimensions are supported',
+         lambda lib, w, v: lib.nn.init.sparse_(w.unsqueeze(0), 0.5)),
+        ('init-dirac-matrix', 'Only tensors with 3, 4, or 5 dimensions are supported',
+         lambda lib, w, v: lib.nn.init.dirac_(w)),
+        ('init-dirac-groups', 'dim 0 must be divisible by groups',
+         lambda lib, w, v: lib.nn.init.dirac_(w.unsqueeze(0), groups=2)),
+        ('init-eye-3d', 'Only tensors with 2 dimensions are supported',
+         lambda lib, w, v: lib.nn.init.eye_(w.unsqueeze(0))),
+):
+    @case(_name, ValueError, _message)
+    def _(lib, _call=_call):
+        w, v = lib.zeros(3, 3), lib.zeros(3)
+        return lambda: _call(lib, w, v), [w, v]
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

@@ -477,6 +477,43 @@ def test_init_helpers_match_torch(torch):
         init.kaiming_uniform_(microtorch.zeros(0, 3))
 
 
+def test_structured_initialisers(torch):
+    """trunc_normal_, orthogonal_, sparse_, dirac_, eye_: their structure and statistics, the
+    deterministic ones equal to PyTorch's, PyTorch's errors, and the deprecated names."""
+    microtorch.manual_seed(0)
+    t = init.trunc_normal_(microtorch.empty(100000, dtype=microtorch.float64), 1.0, 2.0, 0.0, 3.0)
+    assert 0.0 <= host(t).min() and host(t).max() <= 3.0
+    assert abs(host(t).mean() - 1.4132) < 0.01          # the truncated normal's mean
+    for shape, gain in [((3, 5), 1.0), ((6, 2, 2), 2.0), ((4, 4), 0.5)]:
+        w = host(init.orthogonal_(microtorch.empty(shape, dtype=microtorch.float64), gain))
+        flat = w.reshape(shape[0], -1)
+        small = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+        assert np.allclose(small, gain ** 2 * np.eye(small.shape[0]), atol=1e-12)
+    s = host(init.sparse_(microtorch.empty(10, 4), 0.3))
+    assert ((s == 0).sum(0) >= 3).all() and abs(s).max() < 0.1
+    for shape, groups in [((4, 2, 3), 1), ((4, 2, 3, 3), 2), ((2, 3, 1, 2, 3), 1)]:
+        assert host(init.dirac_(microtorch.empty(shape), groups)).tolist() == \
+            torch.nn.init.dirac_(torch.empty(shape), groups).tolist()
+    assert host(init.eye_(microtorch.empty(2, 3))).tolist() == \
+        torch.nn.init.eye_(torch.empty(2, 3)).tolist()
+    assert init.orthogonal_(microtorch.empty(0, 3)).shape == (0, 3)
+    bad = [lambda lib: lib.nn.init.orthogonal_(lib.empty(3)),
+           lambda lib: lib.nn.init.sparse_(lib.empty(3, 4, 5), 0.5),
+           lambda lib: lib.nn.init.dirac_(lib.empty(3, 3)),
+           lambda lib: lib.nn.init.dirac_(lib.empty(3, 2, 3), groups=2),
+           lambda lib: lib.nn.init.eye_(lib.empty(2, 3, 4))]
+    for call in bad:
+        with pytest.raises(Exception) as expected:
+            call(torch)
+        with pytest.raises(expected.type) as got:
+            call(microtorch)
+        assert str(got.value) == str(expected.value)
+    with pytest.warns(UserWarning, match='mean is more than 2 std'):
+        init.trunc_normal_(microtorch.empty(3), mean=5.0)
+    with pytest.warns(FutureWarning, match='`nn.init.xavier_uniform` is now deprecated'):
+        init.xavier_uniform(microtorch.empty(2, 3))
+
+
 # ---- dropout -------------------------------------------------------------------------------
 
 def test_dropout_train_and_eval():

@@ -9,7 +9,8 @@ from ..autograd.grad_mode import no_grad
 from ..creation import rand, randn
 
 __all__ = ['calculate_gain', 'uniform_', 'normal_', 'constant_', 'ones_', 'zeros_',
-           'xavier_uniform_', 'xavier_normal_', 'kaiming_uniform_', 'kaiming_normal_']
+           'xavier_uniform_', 'xavier_normal_', 'kaiming_uniform_', 'kaiming_normal_',
+           'trunc_normal_', 'orthogonal_', 'sparse_', 'dirac_', 'eye_']
 
 _LINEAR = ('linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
            'conv_transpose3d', 'sigmoid')
@@ -129,3 +130,101 @@ def kaiming_normal_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', gener
     if _zero_elements(tensor):
         return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """N(mean, std^2) cut to [a, b], by the inverse CDF of a uniform draw between the cuts'
+    probabilities (exact, no rejection), clamped against rounding."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn('mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The '
+                      'distribution of values may be incorrect.', UserWarning, stacklevel=2)
+
+    def cdf(x):                          # standard normal
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+    low, high = cdf((a - mean) / std), cdf((b - mean) / std)
+    u = rand(tensor.shape, dtype=tensor.dtype, device=tensor.device, generator=generator)
+    z = (u * (2 * high - 2 * low) + (2 * low - 1)).erfinv()
+    return _write(tensor, (z * (std * math.sqrt(2.0)) + mean).clamp(a, b))
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix, the dims after the first flattened (Saxe et al., 2013):
+    Q of the QR factorisation of a normal draw, its columns' signs fixed by R's diagonal so
+    that the distribution is uniform."""
+    from .. import linalg
+    if tensor.ndim < 2:
+        raise ValueError('Only tensors with 2 or more dimensions are supported')
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    draw = randn(rows, cols, dtype=tensor.dtype, device=tensor.device, generator=generator)
+    if rows < cols:
+        draw = draw.t()
+    q, r = linalg.qr(draw)
+    q = q * r.diagonal().sign()
+    if rows < cols:
+        q = q.t()
+    return _write(tensor, (q * gain).reshape(tensor.shape))
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """N(0, std^2) with a fraction `sparsity` of each column's entries (rounded up) zeroed,
+    at rows drawn at random (Martens, 2010)."""
+    from ..creation import randperm
+    if tensor.ndim != 2:
+        raise ValueError('Only tensors with 2 dimensions are supported')
+    rows, cols = tensor.shape
+    zeros_per_column = int(math.ceil(sparsity * rows))
+    normal_(tensor, 0.0, std, generator)
+    with no_grad():
+        for column in range(cols):
+            chosen = randperm(rows, generator=generator, device=tensor.device)
+            tensor[chosen[:zeros_per_column], column] = 0
+    return tensor
+
+
+def dirac_(tensor, groups=1):
+    """The identity of a convolution: 1 at the centre of the kernel that maps input channel
+    d to output channel d (within each of `groups` groups), 0 elsewhere."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError('Only tensors with 3, 4, or 5 dimensions are supported')
+    out_channels = tensor.shape[0]
+    if out_channels % groups != 0:
+        raise ValueError('dim 0 must be divisible by groups')
+    per_group = out_channels // groups
+    centre = tuple(n // 2 for n in tensor.shape[2:])
+    with no_grad():
+        tensor.zero_()
+        for group in range(groups):
+            for channel in range(min(per_group, tensor.shape[1])):
+                tensor[(group * per_group + channel, channel) + centre] = 1
+    return tensor
+
+
+def eye_(tensor):
+    """The identity matrix (ones on the main diagonal of a rectangular one too)."""
+    from ..creation import eye
+    if tensor.ndim != 2:
+        raise ValueError('Only tensors with 2 dimensions are supported')
+    return _write(tensor, eye(*tensor.shape, dtype=tensor.dtype, device=tensor.device))
+
+
+def _deprecated(new):
+    """The old name of an initialiser (PyTorch keeps them, with a FutureWarning)."""
+    old = new.__name__[:-1]
+
+    def initialiser(*args, **kwargs):
+        warnings.warn(f'`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.',
+                      FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+    initialiser.__name__ = initialiser.__qualname__ = old
+    initialiser.__doc__ = f'{new.__name__} under its deprecated name.'
+    return initialiser
+
+
+uniform, normal, constant, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, \
+    orthogonal, sparse, dirac, eye = (
+        _deprecated(f) for f in (uniform_, normal_, constant_, xavier_uniform_, xavier_normal_,
+                                 kaiming_uniform_, kaiming_normal_, orthogonal_, sparse_,
+                                 dirac_, eye_))
