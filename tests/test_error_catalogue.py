@@ -821,6 +821,16 @@ _bag_entry('bag-sparse', NotImplementedError, 'embedding_bag: sparse gradients a
 _bag_entry('bag-module-sparse', NotImplementedError, 'EmbeddingBag: sparse gradients are not '
            'supported by microtorch',
            lambda lib, F, w, b, s: lib.nn.EmbeddingBag(6, 2, sparse=True), torch=False)
+_bag_entry('embedding-sparse', NotImplementedError, 'embedding: sparse gradients are not '
+           'supported by microtorch',
+           lambda lib, F, w, b, s: F.embedding(b, w, sparse=True), torch=False)
+_bag_entry('embedding-module-sparse', NotImplementedError, 'Embedding: sparse gradients are not '
+           'supported by microtorch',
+           lambda lib, F, w, b, s: lib.nn.Embedding(6, 2, sparse=True), torch=False)
+_bag_entry('embedding-max-norm-index-range', IndexError, 'select(): index 9 out of range for '
+           'tensor of size [6, 2] at dimension 0',
+           lambda lib, F, w, b, s: F.embedding(lib.tensor([1, 9]), w, max_norm=1.0),
+           torch=False)             # PyTorch renormalises row 1 before it fails: w changes
 
 
 def _transformer_entry(name, message, tgt_shape):

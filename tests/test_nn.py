@@ -1458,3 +1458,26 @@ PARAMETER_CONTAINERS = {
 def test_parameter_containers_print_as_torch(name, torch):
     ours = repr(PARAMETER_CONTAINERS[name](nn, microtorch)).replace('microtorch.', 'torch.')
     assert ours == repr(PARAMETER_CONTAINERS[name](torch.nn, torch))
+
+
+@pytest.mark.parametrize('options', [dict(max_norm=2.0), dict(max_norm=1.5, norm_type=1.0),
+                                     dict(scale_grad_by_freq=True),
+                                     dict(max_norm=2.0, scale_grad_by_freq=True, padding_idx=0)])
+def test_embedding_max_norm_and_frequency_scaling(options, torch):
+    """max_norm rescales the named rows of the weight in place before the lookup;
+    scale_grad_by_freq divides each row's gradient by its count in the batch."""
+    start = np.arange(12.0).reshape(4, 3) / 4
+    index = [[1, 1, 3], [0, 1, 2]]
+    results = []
+    for lib in (microtorch, torch):
+        layer = lib.nn.Embedding(4, 3, **options)
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor(start))
+        out = layer(lib.tensor(index))
+        (out * lib.arange(18.0).reshape(2, 3, 3)).sum().backward()
+        results.append((repr(layer), out.detach().numpy(), layer.weight.detach().numpy(),
+                        layer.weight.grad.numpy()))
+    (mine, *mine_arrays), (theirs, *their_arrays) = results
+    assert mine == theirs
+    for a, b in zip(mine_arrays, their_arrays):
+        assert np.allclose(a, b, rtol=1e-6, atol=1e-7)

@@ -735,16 +735,32 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Rows of weight picked by the integer tensor input (its shape + (embedding_dim,)); the
-    row padding_idx gets no gradient."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError('embedding: max_norm, scale_grad_by_freq and sparse are not '
-                                  'supported by microtorch')
+    row padding_idx gets no gradient. max_norm renormalises the rows input names in place
+    first (weight changes, as in PyTorch); scale_grad_by_freq divides each row's gradient by
+    how often input names it."""
+    if sparse:
+        raise NotImplementedError('embedding: sparse gradients are not supported by microtorch')
     if input.dtype not in (_dtype.int64, _dtype.int32):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
                            'following scalar types: Long, Int; but got '
                            f'micro{input.type()} instead (while checking arguments for '
                            'embedding)')
+    if max_norm is not None or scale_grad_by_freq:
+        named = _host_array(input).reshape(-1)
+        outside = (named < 0) | (named >= weight.shape[0])
+        if outside.any():                  # worded by the renorm or the lookup, as PyTorch's
+            if max_norm is None:
+                raise IndexError('index out of range in self')
+            raise IndexError(f'select(): index {named[outside.argmax()]} out of range for '
+                             f'tensor of size {list(weight.shape)} at dimension 0')
+    if max_norm is not None:
+        _embedding_renorm_(weight, named, max_norm, norm_type)
     rows = _F.index_select(weight, 0, input.reshape(-1))
+    if scale_grad_by_freq:                      # the forward value unchanged, its grad scaled
+        from ..creation import tensor
+        frequency = np.bincount(named, minlength=weight.shape[0])[named]
+        scale = tensor(1.0 / np.maximum(frequency, 1), dtype=weight.dtype, device=weight.device)
+        rows = rows.detach() + (rows - rows.detach()) * scale.unsqueeze(1)
     rows = rows.reshape(tuple(input.shape) + (weight.shape[1],))
     if padding_idx is not None:
         if padding_idx < 0:

@@ -24,9 +24,9 @@ class Embedding(Module):
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None):
         super().__init__()
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError('Embedding: max_norm, scale_grad_by_freq and sparse are '
-                                      'not supported by microtorch')
+        if sparse:
+            raise NotImplementedError('Embedding: sparse gradients are not supported by '
+                                      'microtorch')
         if padding_idx is not None:
             if padding_idx > 0:
                 assert padding_idx < num_embeddings, 'Padding_idx must be within num_embeddings'
@@ -51,12 +51,20 @@ class Embedding(Module):
         _normal_but_padding(self.weight, self.padding_idx)
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq)
 
     def extra_repr(self):
         text = f'{self.num_embeddings}, {self.embedding_dim}'
-        return text + (f', padding_idx={self.padding_idx}' if self.padding_idx is not None
-                       else '')
+        if self.padding_idx is not None:
+            text += f', padding_idx={self.padding_idx}'
+        if self.max_norm is not None:
+            text += f', max_norm={self.max_norm}'
+        if self.norm_type != 2:
+            text += f', norm_type={self.norm_type}'
+        if self.scale_grad_by_freq is not False:
+            text += f', scale_grad_by_freq={self.scale_grad_by_freq}'
+        return text
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
