@@ -213,3 +213,34 @@ Tensor.get_device = _get_device
 Tensor.output_nr = property(lambda self: self._output_nr)
 Tensor.storage_offset = _storage_offset
 Tensor.new_empty_strided = _new_empty_strided
+
+
+def _unfold(self, dimension, size, step):
+    """Every window of `size` elements along `dimension`, `step` apart, as a new last dim (a
+    view on the CPU); not nn.functional.unfold, which gathers convolution patches."""
+    from ._size import wrap_dim
+    F._require_int(dimension, 'unfold', 'dimension')
+    F._require_int(size, 'unfold', 'size')
+    F._require_int(step, 'unfold', 'step')
+    if self.ndim == 0:                     # a 0-d tensor is one window of one element
+        if dimension not in (0, -1):
+            wrap_dim(dimension, 0)         # PyTorch's range error
+        if size > 1:
+            raise RuntimeError(f'maximum size for tensor at dimension 0 is 1 but size is '
+                               f'{size}')
+        if step <= 0:
+            raise RuntimeError(f'step is {step} but must be > 0')
+        return self.reshape(1) if size == 1 else self.reshape(1)[:0]
+    dim = wrap_dim(dimension, self.ndim)
+    if size > self.shape[dim]:
+        raise RuntimeError(f'maximum size for tensor at dimension {dim} is {self.shape[dim]} '
+                           f'but size is {size}')
+    if size < 0:
+        raise RuntimeError(f'size is {size} but must be >= 0')
+    if step <= 0:
+        raise RuntimeError(f'step is {step} but must be > 0')
+    from .ops.shape import Unfold
+    return Unfold.apply(self, dim, size, step)
+
+
+Tensor.unfold = _unfold

@@ -2279,6 +2279,12 @@ for _name, _exc, _message, _call in (
         ('index-tensors-not-broadcasting', IndexError, 'shape mismatch: indexing tensors could '
          'not be broadcast together with shapes [2], [3]',
          lambda lib, x, i, b: x[0, 0, lib.tensor([0, 1]), lib.tensor([0, 1, 2])]),
+        ('tensor-unfold-size', RuntimeError, 'maximum size for tensor at dimension 0 is 3 but '
+         'size is 4', lambda lib, x, i, b: x[0, 0, 0, :3].unfold(0, 4, 1)),
+        ('tensor-unfold-negative-size', RuntimeError, 'size is -1 but must be >= 0',
+         lambda lib, x, i, b: x[0, 0, 0].unfold(0, -1, 1)),
+        ('tensor-unfold-step', RuntimeError, 'step is 0 but must be > 0',
+         lambda lib, x, i, b: x[0, 0].unfold(1, 2, 0)),
         ('grad-no-inputs', RuntimeError, '`inputs` argument to `grad()` cannot be empty.',
          lambda lib, x, i, b: lib.autograd.grad((lib.ones(2, requires_grad=True) * 2).sum(),
                                                 [])),

@@ -1757,6 +1757,12 @@ OPS += [
     # the true one only for normalised inputs); checked against every path summed
     *(Op(f'ctc_loss/{r}', lambda x, r=r: ctc_call(x, r), (CTC_SHAPE,),
          lambda x, r=r: ctc_brute_ref(x, r), gradgrad=False) for r in ('mean', 'none')),
+    # Tensor.unfold: sliding windows as a new last dim (overlapping, and strided)
+    Op('tensor_unfold', lambda x: x.unfold(1, 2, 1), (M,),
+       lambda x: np.lib.stride_tricks.sliding_window_view(x, 2, axis=1)),
+    Op('tensor_unfold/step', lambda x: x.unfold(-1, 3, 2).unfold(0, 2, 1), (B,),
+       lambda x: np.lib.stride_tricks.sliding_window_view(
+           np.lib.stride_tricks.sliding_window_view(x, 3, axis=-1)[..., ::2, :], 2, axis=0)),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1859,6 +1865,8 @@ SPECIAL_OPS = {'lgamma', 'digamma', 'polygamma', 'erfinv', 'erfc', 'ndtri', 'mvl
                'xlog1py', 'entr', 'ndtr', 'log_ndtr', 'i0', 'i1'}
 REQUIRED_OPS |= SPECIAL_OPS
 REQUIRED_GRADGRAD_OPS |= SPECIAL_OPS
+REQUIRED_OPS.add('tensor_unfold')
+REQUIRED_GRADGRAD_OPS.add('tensor_unfold')
 
 
 def test_table_covers_required_ops():

@@ -870,3 +870,18 @@ def test_diagonal_is_a_view_and_diag_a_copy(torch):
         return w.grad, v.grad_fn.name().replace('torch::autograd::', '')
     _agree(through_graph, torch)
     _agree(lambda lib: lib.diag(lib.ones(3, 3, requires_grad=True)).grad_fn.name(), torch)
+
+
+def test_tensor_unfold_is_a_view(torch):
+    """Tensor.unfold's windows share the input's memory: writes through non-overlapping
+    windows reach it; overlapping ones refuse in-place writes (PyTorch adds into the shared
+    elements once per window, an order it leaves undefined)."""
+    def write(lib):
+        x = lib.arange(6.0)
+        x.unfold(0, 2, 2).mul_(10)
+        return x
+    _agree(write, torch)
+    _agree(lambda lib: lib.arange(24.0).reshape(2, 3, 4).transpose(0, 2).unfold(1, 2, 1), torch)
+    windows = mt.arange(6.0).unfold(0, 3, 1)
+    with pytest.raises(RuntimeError, match='more than one element of the written-to tensor'):
+        windows.add_(1)

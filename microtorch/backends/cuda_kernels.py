@@ -183,6 +183,8 @@ OP_KERNELS = {
     **{op: (('copy',), ('index_backward',)) for op in (
         'flip', 'index_select', 'diag', 'masked_select')},
     'diagonal': (('view',), ('index_backward',)),
+    # Tensor.unfold: a strided view on the CPU, copied on CUDA; backward adds windows back
+    'tensor_unfold': (('copy',), ('copy', 'scatter_reduce_forward')),
     **{op: (('compare_forward', 'where_forward'), ('where_forward',)) for op in (
         'tril', 'triu')},
     'trace': (('copy', 'sum_forward'), ('index_backward',)),

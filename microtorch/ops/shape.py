@@ -227,6 +227,40 @@ class Diagonal(Function):
         return slicing.diagonal_scatter(grad, gy, offset, dim1, dim2), None, None, None, None
 
 
+class Unfold(Function):
+    """Tensor.unfold(dim, size, step): every window of `size` along dim, `step` apart, as a
+    new last dim; a strided view of x on NumPy (read-only where windows overlap: an in-place
+    write would reach one element several times), a copy on CuPy, whose strided arrays keep
+    no link to their base. Backward adds each window's gradient back where it came from."""
+    is_view = True
+    node_name = 'UnfoldBackward0'
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        ctx.options, ctx.shape = (dim, size, step), x.shape
+        count = (x.shape[dim] - size) // step + 1
+        shape = x.shape[:dim] + (count,) + x.shape[dim + 1:] + (size,)
+        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + \
+            (x.strides[dim],)
+        xp = ctx.backend.xp
+        if xp.__name__ != 'numpy':
+            return xp.ascontiguousarray(xp.lib.stride_tricks.as_strided(x, shape, strides))
+        overlap = step < size and count > 1
+        return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=not overlap)
+
+    @staticmethod
+    def backward(ctx, gy):
+        from . import functional as F
+        from ..creation import zeros
+        dim, size, step = ctx.options
+        count = gy.shape[dim]
+        places = (F._arange(count, gy.device) * step).unsqueeze(1) + F._arange(size, gy.device)
+        windows = gy.movedim(-1, dim + 1)              # each window beside its place
+        flat = windows.reshape(ctx.shape[:dim] + (count * size,) + ctx.shape[dim + 1:])
+        grad = zeros(ctx.shape, dtype=gy.dtype, device=gy.device)
+        return F.index_add(grad, dim, places.reshape(-1), flat), None, None, None
+
+
 class Unbind(Function):
     """unbind(x, dim): the slices of dim as views, one output each (so each knows its
     output_nr, as PyTorch's); backward stacks the grads (missing ones are zeros)."""
