@@ -145,6 +145,16 @@ from ._top_level import (  # noqa: E402
     max_pool1d, max_pool2d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, batch_norm,
     layer_norm, group_norm, instance_norm, embedding, selu, celu, prelu, hardshrink, threshold,
     binary_cross_entropy_with_logits, kl_div, selu_, celu_, threshold_, dropout_)
+from ._real_only import (  # noqa: E402  (the complex-number API on real tensors)
+    is_complex, is_conj, is_neg, conj, conj_physical, resolve_conj, resolve_neg, real, imag,
+    angle, isreal, adjoint)
+from ._settings import (  # noqa: E402
+    get_default_device, get_float32_matmul_precision, set_float32_matmul_precision,
+    use_deterministic_algorithms, are_deterministic_algorithms_enabled,
+    is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+    get_deterministic_debug_mode, set_warn_always, is_warn_always_enabled, typename, compile,
+    unravel_index)
+from .func import vmap  # noqa: E402
 from ._top_level import range_ as range, INPLACE as _INPLACE_FUNCTIONS  # noqa: E402
 globals().update(_INPLACE_FUNCTIONS)
 not_equal, greater_equal, greater, less_equal, less = ne, ge, gt, le, lt

@@ -2550,6 +2550,43 @@ for _name, _message, _call in (
         return lambda: _call(lib, w, v), [w, v]
 
 
+# The complex API on real tensors, settings and unravel_index: a = arange(6).reshape(2, 3).
+for _name, _exc, _message, _call in (
+        ('imag-of-real', RuntimeError, 'imag is not implemented for tensors with non-complex '
+         'dtypes.', lambda lib, a: lib.imag(a)),
+        ('H-of-vector', RuntimeError, 'tensor.H is only supported on matrices (2-D tensors). '
+         'Got 1-D tensor.', lambda lib, a: a[0].H),
+        ('H-of-batch', RuntimeError, 'tensor.H is only supported on matrices (2-D tensors). Got '
+         '3-D tensor. For batches of matrices, consider using tensor.mH',
+         lambda lib, a: a.unsqueeze(0).H),
+        ('mH-of-vector', RuntimeError, 'tensor.mH is only supported on matrices or batches of '
+         'matrices. Got 1-D tensor.', lambda lib, a: a[0].mH),
+        ('adjoint-of-vector', RuntimeError, 'tensor.adjoint() is only supported on matrices or '
+         'batches of matrices. Got 1-D tensor.', lambda lib, a: a[0].adjoint()),
+        ('unravel_index-negative-shape', ValueError, "'shape' cannot have negative values, but "
+         'got (-1, 2)', lambda lib, a: lib.unravel_index(lib.tensor([1]), (-1, 2))),
+        ('unravel_index-empty-shape', RuntimeError, 'ZeroDivisionError',
+         lambda lib, a: lib.unravel_index(lib.tensor([1]), (0, 2))),
+        ('use_deterministic_algorithms-int', TypeError, "_set_deterministic_algorithms(): "
+         "argument 'mode' (position 1) must be bool, not int",
+         lambda lib, a: lib.use_deterministic_algorithms(1)),
+        ('deterministic-debug-mode', RuntimeError, 'invalid value of debug_mode, expected one '
+         'of `default`, `warn`, `error`, but got x',
+         lambda lib, a: lib.set_deterministic_debug_mode('x')),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        a = lib.arange(6.0).reshape(2, 3)
+        return lambda: _call(lib, a), [a]
+
+
+@case('unravel_index-float', TypeError, "expected 'indices' to be integer dtype, but got "
+      'microtorch.float32')
+def _(lib):
+    i = lib.tensor([1.5])
+    return lambda: lib.unravel_index(i, (3, 4)), [i]
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

@@ -1760,6 +1760,9 @@ OPS += [
     # Tensor.unfold: sliding windows as a new last dim (overlapping, and strided)
     Op('tensor_unfold', lambda x: x.unfold(1, 2, 1), (M,),
        lambda x: np.lib.stride_tricks.sliding_window_view(x, 2, axis=1)),
+    # the complex API on real tensors: angle is pi below 0, else 0, with a zero gradient
+    Op('angle', lambda x: api(x).angle(x), (M,), lambda x: np.where(x < 0, np.pi, 0.0),
+       per(nonzero), gradgrad=False),
     Op('tensor_unfold/step', lambda x: x.unfold(-1, 3, 2).unfold(0, 2, 1), (B,),
        lambda x: np.lib.stride_tricks.sliding_window_view(
            np.lib.stride_tricks.sliding_window_view(x, 3, axis=-1)[..., ::2, :], 2, axis=0)),
@@ -1867,6 +1870,7 @@ REQUIRED_OPS |= SPECIAL_OPS
 REQUIRED_GRADGRAD_OPS |= SPECIAL_OPS
 REQUIRED_OPS.add('tensor_unfold')
 REQUIRED_GRADGRAD_OPS.add('tensor_unfold')
+REQUIRED_OPS.add('angle')
 
 
 def test_table_covers_required_ops():

@@ -885,3 +885,43 @@ def test_tensor_unfold_is_a_view(torch):
     windows = mt.arange(6.0).unfold(0, 3, 1)
     with pytest.raises(RuntimeError, match='more than one element of the written-to tensor'):
         windows.add_(1)
+
+
+def test_complex_api_on_real_tensors(torch):
+    """conj/real/resolve_* give the tensor itself, angle is pi or 0 (nan kept, gradient 0),
+    H/mH/adjoint transpose, isreal is all True, imag is refused."""
+    def values(lib):
+        x = lib.tensor([-1.0, 0.0, 2.0, math.nan, math.inf, -math.inf], dtype=lib.float64,
+                       requires_grad=True)
+        phase = lib.angle(x)
+        phase.sum().backward()
+        a = lib.arange(6.0).reshape(2, 3)
+        return (phase, x.grad, lib.angle(lib.tensor([-1, 2])), x.isreal(), a.H, a.mH,
+                lib.adjoint(lib.ones(2, 3, 4)), [x.conj() is x, lib.real(x) is x, x.real is x,
+                                                 x.resolve_conj() is x, x.resolve_neg() is x,
+                                                 x.is_complex(), lib.is_conj(x), x.is_neg()])
+    _agree(values, torch)
+
+
+def test_settings_and_index_helpers(torch):
+    _agree(lambda lib: list(lib.unravel_index(lib.tensor([4, 7, -1, 30]), (3, 4))), torch)
+    _agree(lambda lib: list(lib.unravel_index(lib.tensor([[3, 5]]), 4)), torch)
+    _agree(lambda lib: [lib.typename(lib.ones(2)), lib.typename(1),
+                        str(lib.get_default_device()), lib.get_float32_matmul_precision(),
+                        lib.are_deterministic_algorithms_enabled(),
+                        lib.is_warn_always_enabled()], torch)
+    mt.use_deterministic_algorithms(True, warn_only=True)
+    assert mt.are_deterministic_algorithms_enabled() and mt.get_deterministic_debug_mode() == 1
+    mt.set_deterministic_debug_mode('default')
+    assert not mt.are_deterministic_algorithms_enabled()
+    mt.set_float32_matmul_precision('high')
+    assert mt.get_float32_matmul_precision() == 'high'
+    with pytest.warns(UserWarning, match="bad is not one of 'highest', 'high', or 'medium'"):
+        mt.set_float32_matmul_precision('bad')
+    assert mt.get_float32_matmul_precision() == 'high'
+    mt.set_float32_matmul_precision('highest')
+
+    def model(x):
+        return x * 2
+    assert mt.compile(model) is model and mt.compile(mode='max-autotune')(model) is model
+    assert mt.vmap(lambda v: v.sum())(mt.ones(3, 2)).tolist() == [2.0, 2.0, 2.0]

@@ -185,6 +185,7 @@ OP_KERNELS = {
     'diagonal': (('view',), ('index_backward',)),
     # Tensor.unfold: a strided view on the CPU, copied on CUDA; backward adds windows back
     'tensor_unfold': (('copy',), ('copy', 'scatter_reduce_forward')),
+    'angle': (('compare_forward', 'where_forward', 'sign_forward', 'mul_forward'), ('zeros',)),
     **{op: (('compare_forward', 'where_forward'), ('where_forward',)) for op in (
         'tril', 'triu')},
     'trace': (('copy', 'sum_forward'), ('index_backward',)),
