@@ -2570,6 +2570,23 @@ for _name, _exc, _message, _call in (
         ('use_deterministic_algorithms-int', TypeError, "_set_deterministic_algorithms(): "
          "argument 'mode' (position 1) must be bool, not int",
          lambda lib, a: lib.use_deterministic_algorithms(1)),
+        ('gradient-edge-order', RuntimeError, 'microtorch.gradient only supports edge_order=1 '
+         'and edge_order=2.', lambda lib, a: lib.gradient(a[0], edge_order=3)),
+        ('gradient-short-dim', RuntimeError, 'microtorch.gradient expected each dimension size '
+         'to be at least edge_order+1', lambda lib, a: lib.gradient(a[0, :2], edge_order=2)),
+        ('gradient-spacings', RuntimeError, 'microtorch.gradient expected spacing to be '
+         "unspecified, a scalar, or a list of length equal to 'self.dim() = 1', since dim "
+         'argument was not given, but got a list of length 2',
+         lambda lib, a: lib.gradient(a[0], spacing=[1., 2.])),
+        ('gradient-spacings-and-dims', RuntimeError, 'microtorch.gradient expected spacing to be '
+         "unspecified, a scalar or it's spacing and dim arguments to have the same length, but "
+         'got a spacing argument of length 3 and a dim argument of length 2.',
+         lambda lib, a: lib.gradient(a, spacing=[1.0, 2.0, 3.0], dim=(0, 1))),
+        ('gradient-repeated-dim', RuntimeError, 'dim 0 appears multiple times in the list of '
+         'dims', lambda lib, a: lib.gradient(a, dim=(0, 0))),
+        ('gradient-2d-coordinates', RuntimeError, 'microtorch.gradient expected each element of '
+         'spacing to have one dimension, but got an element with 2 dimensions!',
+         lambda lib, a: lib.gradient(a, spacing=(lib.ones(2, 1),), dim=0)),
         ('deterministic-debug-mode', RuntimeError, 'invalid value of debug_mode, expected one '
          'of `default`, `warn`, `error`, but got x',
          lambda lib, a: lib.set_deterministic_debug_mode('x')),

@@ -925,3 +925,30 @@ def test_settings_and_index_helpers(torch):
         return x * 2
     assert mt.compile(model) is model and mt.compile(mode='max-autotune')(model) is model
     assert mt.vmap(lambda v: v.sum())(mt.ones(3, 2)).tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize('call', [
+    lambda lib, f, x, g: lib.gradient(f),
+    lambda lib, f, x, g: lib.gradient(f, spacing=2.0),
+    lambda lib, f, x, g: lib.gradient(f, edge_order=2),
+    lambda lib, f, x, g: lib.gradient(f, spacing=(x,)),
+    lambda lib, f, x, g: lib.gradient(f, spacing=(x,), edge_order=2),
+    lambda lib, f, x, g: lib.gradient(g),
+    lambda lib, f, x, g: lib.gradient(g, dim=1),
+    lambda lib, f, x, g: lib.gradient(g, spacing=[2.0, 3.0]),
+    lambda lib, f, x, g: lib.gradient(g, spacing=2.0, dim=(0,)),
+    lambda lib, f, x, g: lib.gradient(g, spacing=(x[:3], x[1:]), edge_order=2),
+    lambda lib, f, x, g: lib.gradient(g, spacing=(x[:4],), dim=-1),
+    lambda lib, f, x, g: lib.gradient(lib.tensor([1, 2, 4])),
+])
+def test_gradient(call, torch):
+    """torch.gradient: uniform spacings, coordinates, both edge orders, chosen dims; and the
+    result is differentiable."""
+    def run(lib):
+        f = lib.tensor([1.0, 4.0, 9.0, 16.0, 25.0], dtype=lib.float64, requires_grad=True)
+        x = lib.tensor([0.0, 1.0, 3.0, 4.0, 7.0], dtype=lib.float64)
+        g = lib.arange(12.0, dtype=lib.float64).reshape(3, 4) ** 2
+        out = list(call(lib, f, x, g))
+        total = sum(t.sum() for t in out)
+        return out + ([lib.autograd.grad(total, f)[0]] if total.requires_grad else [])
+    _agree(run, torch, rtol=1e-12, atol=1e-12)

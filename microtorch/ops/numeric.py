@@ -99,3 +99,91 @@ def positive(input):
     if input.dtype is _dtype.bool_:
         raise RuntimeError('The `+` operator, on a bool tensor is not supported.')
     return input
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """The derivative of input estimated along each dim by central differences (second order
+    inside, one-sided of order edge_order at the ends), over a uniform `spacing` (a number
+    per dim) or over sample coordinates (a 1-d tensor per dim), as numpy.gradient; one tensor
+    per dim."""
+    dims = list(range(input.ndim)) if dim is None else \
+        [dim] if isinstance(dim, int) else list(dim)
+    dims = [wrap_dim(d, input.ndim) for d in dims]
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f'dim {d} appears multiple times in the list of dims')
+    if edge_order not in (1, 2):
+        raise RuntimeError('microtorch.gradient only supports edge_order=1 and edge_order=2.')
+    spacings = _gradient_spacings(input, spacing, dim, dims)
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError('microtorch.gradient expected each dimension size to be at least '
+                               'edge_order+1')
+    values = F._floating(input)
+    return tuple(_gradient_along(values, d, h, edge_order) for d, h in zip(dims, spacings))
+
+
+def _gradient_spacings(input, spacing, dim, dims):
+    """One spacing per dim: a number (uniform samples) or a 1-d tensor of coordinates."""
+    if not isinstance(spacing, (list, tuple)):
+        return [spacing] * len(dims)
+    if len(spacing) != len(dims):
+        if dim is None:
+            raise RuntimeError('microtorch.gradient expected spacing to be unspecified, a scalar, '
+                               "or a list of length equal to 'self.dim() = "
+                               f"{input.ndim}', since dim argument was not given, but got a "
+                               f'list of length {len(spacing)}')
+        raise RuntimeError('microtorch.gradient expected spacing to be unspecified, a scalar or '
+                           "it's spacing and dim arguments to have the same length, but got a "
+                           f'spacing argument of length {len(spacing)} and a dim argument of '
+                           f'length {len(dims)}.')
+    for h in spacing:
+        if isinstance(h, Tensor) and h.ndim != 1:
+            raise RuntimeError('microtorch.gradient expected each element of spacing to have one '
+                               f'dimension, but got an element with {h.ndim} dimensions!')
+    return list(spacing)
+
+
+def _gradient_along(f, d, h, edge_order):
+    n = f.shape[d]
+
+    def part(start, stop):                     # f[start:stop] along d
+        return F.narrow(f, d, start, stop - start)
+
+    def along(coefficients):                   # a 1-d tensor laid out along d
+        return F.reshape(coefficients, [-1] + [1] * (f.ndim - d - 1))
+    if not isinstance(h, Tensor):
+        inner = F.div(F.sub(part(2, n), part(0, n - 2)), 2 * h)
+        if edge_order == 1:
+            first = F.div(F.sub(part(1, 2), part(0, 1)), h)
+            last = F.div(F.sub(part(n - 1, n), part(n - 2, n - 1)), h)
+        else:
+            first = F.div(F.add(F.sub(F.mul(part(1, 2), 4), F.mul(part(0, 1), 3)),
+                                F.neg(part(2, 3))), 2 * h)
+            last = F.div(F.add(F.sub(F.mul(part(n - 1, n), 3), F.mul(part(n - 2, n - 1), 4)),
+                               part(n - 3, n - 2)), 2 * h)
+        return F.cat([first, inner, last], d)
+    x = F.cast(h, f.dtype)
+    dx = F.sub(x[1:], x[:-1])
+    hd, hs = dx[:-1], dx[1:]                    # the steps before and after each inner point
+    a = F.div(F.neg(hs), F.mul(hd, F.add(hd, hs)))
+    b = F.div(F.sub(hs, hd), F.mul(hd, hs))
+    c = F.div(hd, F.mul(hs, F.add(hd, hs)))
+    inner = F.add(F.add(F.mul(along(a), part(0, n - 2)), F.mul(along(b), part(1, n - 1))),
+                  F.mul(along(c), part(2, n)))
+    if edge_order == 1:
+        first = F.div(F.sub(part(1, 2), part(0, 1)), along(dx[:1]))
+        last = F.div(F.sub(part(n - 1, n), part(n - 2, n - 1)), along(dx[-1:]))
+    else:
+        d1, d2 = dx[0], dx[1]
+        first = F.add(F.add(F.mul(part(0, 1), F.neg(F.div(F.add(F.mul(d1, 2), d2),
+                                                           F.mul(d1, F.add(d1, d2))))),
+                            F.mul(part(1, 2), F.div(F.add(d1, d2), F.mul(d1, d2)))),
+                      F.mul(part(2, 3), F.neg(F.div(d1, F.mul(d2, F.add(d1, d2))))))
+        d1, d2 = dx[-2], dx[-1]
+        last = F.add(F.add(F.mul(part(n - 3, n - 2), F.div(d2, F.mul(d1, F.add(d1, d2)))),
+                           F.mul(part(n - 2, n - 1), F.neg(F.div(F.add(d1, d2),
+                                                                  F.mul(d1, d2))))),
+                     F.mul(part(n - 1, n), F.div(F.add(F.mul(d2, 2), d1),
+                                                 F.mul(d2, F.add(d1, d2)))))
+    return F.cat([first, inner, last], d)
