@@ -144,6 +144,7 @@ from ._top_level import (  # noqa: E402
     max_pool1d, max_pool2d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, batch_norm,
     layer_norm, group_norm, instance_norm, embedding, selu, celu, prelu, hardshrink, threshold,
     binary_cross_entropy_with_logits, kl_div, selu_, celu_, threshold_, dropout_)
+from ._top_level import rrelu_  # noqa: E402
 from ._top_level import range_ as range, INPLACE as _INPLACE_FUNCTIONS  # noqa: E402
 globals().update(_INPLACE_FUNCTIONS)
 not_equal, greater_equal, greater, less_equal, less = ne, ge, gt, le, lt

@@ -37,6 +37,7 @@ from .parameter import Buffer, UninitializedParameter, UninitializedBuffer
 from .modules import (LazyModuleMixin, LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d,
                       LazyConvTranspose1d, LazyConvTranspose2d, LazyBatchNorm1d, LazyBatchNorm2d,
                       LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d)
+from .modules import FractionalMaxPool2d, FractionalMaxPool3d, NLLLoss2d, CrossMapLRN2d
 from . import functional, init, modules, utils
 from . import parameter
 
@@ -72,3 +73,4 @@ __all__ += ['Buffer', 'UninitializedParameter', 'UninitializedBuffer', 'LazyLine
             'LazyConv1d', 'LazyConv2d', 'LazyConv3d', 'LazyConvTranspose1d',
             'LazyConvTranspose2d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d',
             'LazyInstanceNorm1d', 'LazyInstanceNorm2d', 'LazyInstanceNorm3d']
+__all__ += ['FractionalMaxPool2d', 'FractionalMaxPool3d', 'NLLLoss2d', 'CrossMapLRN2d']
