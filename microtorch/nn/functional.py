@@ -3294,24 +3294,6 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 # ---- multi_head_attention_forward -------------------------------------------------------
 
-class _GivenAttentionWeights:
-    """The attributes MultiheadAttention.forward reads, from multi_head_attention_forward's
-    arguments; its forward is the module's own (the one code path for both)."""
-    batch_first = False
-
-    def __init__(self, embed_dim, num_heads, weights, bias_k, bias_v, add_zero_attn,
-                 dropout_p, out_proj_weight, out_proj_bias, training):
-        self.embed_dim, self.num_heads = embed_dim, num_heads
-        self.head_dim = embed_dim // num_heads
-        in_proj_weight, in_proj_bias, separate, q_w, k_w, v_w = weights
-        self._qkv_same_embed_dim = not separate
-        self.in_proj_weight, self.in_proj_bias = in_proj_weight, in_proj_bias
-        self.q_proj_weight, self.k_proj_weight, self.v_proj_weight = q_w, k_w, v_w
-        self.bias_k, self.bias_v, self.add_zero_attn = bias_k, bias_v, add_zero_attn
-        self.dropout, self.training = dropout_p, training
-        self.out_proj = functools.partial(linear, weight=out_proj_weight, bias=out_proj_bias)
-
-
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
                                  in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn,
                                  dropout_p, out_proj_weight, out_proj_bias, training=True,
@@ -3321,7 +3303,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  static_v=None, average_attn_weights=True, is_causal=False):
     """MultiheadAttention's forward with its weights as arguments: (L, N, E) or (L, E)
     query, (S, N, E) or (S, E) key and value; returns (output, weights or None)."""
-    from .modules.transformer import MultiheadAttention
+    from .modules.transformer import MultiheadAttention, GivenAttentionWeights
     if static_k is not None or static_v is not None:
         raise NotImplementedError('multi_head_attention_forward: static_k and static_v are '
                                   'not supported by microtorch')
@@ -3335,9 +3317,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                 raise AssertionError(f'use_separate_proj_weight is True but {name} is None')
     elif in_proj_weight is None:
         raise AssertionError('use_separate_proj_weight is False but in_proj_weight is None')
-    if (bias_k is None) != (bias_v is None):
-        raise AssertionError('bias_k and bias_v must both be given or both be None')
-    given = _GivenAttentionWeights(
+    if bias_k is not None and bias_v is None:
+        raise AssertionError('bias_k is set but bias_v is None')
+    if bias_v is not None and bias_k is None:
+        raise AssertionError('bias_v is set but bias_k is None')
+    given = GivenAttentionWeights(
         embed_dim_to_check, num_heads, (in_proj_weight, in_proj_bias, use_separate_proj_weight,
                                         q_proj_weight, k_proj_weight, v_proj_weight),
         bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training)
@@ -3373,7 +3357,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, samples,
         raise ValueError(f'{name} requires specifying either an output_size or an '
                          'output_ratio')
     if output_size is None:
-        if dims == 2 and not isinstance(output_ratio, (int, float)) and len(output_ratio) > 2:
+        if dims == 2 and len(output_ratio) > 2:      # a bare number: len's TypeError too
             raise ValueError('fractional_max_pool2d requires output_ratio to either be a '
                              'single Int or tuple of Ints.')
         ratios = (output_ratio,) * dims if isinstance(output_ratio, (int, float)) \
@@ -3390,7 +3374,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, samples,
         raise RuntimeError('Expect _random_samples to have the same dtype as input')
     if samples.ndim != 3:
         raise RuntimeError(f'Expect _random_samples to have 3 dimensions, got {samples.ndim}')
-    batched = input.ndim == dims + 2
+    batched = input.ndim != dims + 1           # as PyTorch reads it, before the dims check
     batch, channels = (input.shape[0], input.shape[1]) if batched else (1, input.shape[0])
     if samples.shape[0] < batch:
         raise RuntimeError('Expect _random_samples.size(0) no less then input batch size.')
@@ -3409,7 +3393,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, samples,
         if out_n + k - 1 > n:
             raise RuntimeError(f'{where}: pool {word} {k} too large relative to input '
                                f'{word} {n}')
-    _refuse_integers(input, name)
+    _refuse_integers(input, f'{name}_out_frame')
     x = input if batched else input.unsqueeze(0)
     np_dtype = np.dtype(x._data.dtype).type
     # PyTorch's samples run (width, height) in 2-d and (time, height, width) in 3-d

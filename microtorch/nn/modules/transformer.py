@@ -3,6 +3,7 @@
 names (in_proj_weight, in_proj_bias, out_proj.*), state-dict keys and listings; composites of
 linear, matmul, softmax, dropout and layer_norm."""
 import copy
+import functools
 import math
 import warnings
 
@@ -238,6 +239,29 @@ class MultiheadAttention(Module):
             padding = key_padding_mask.reshape(batch, 1, 1, source)
             mask = padding if mask is None else mask + padding
         return mask
+
+
+class GivenAttentionWeights:
+    """The attributes MultiheadAttention.forward reads, from multi_head_attention_forward's
+    arguments; its forward is the module's own (the one code path for both)."""
+    batch_first = False
+    _check_shapes = MultiheadAttention._check_shapes
+    _check_inputs = MultiheadAttention._check_inputs
+    _projections = MultiheadAttention._projections
+    _attn_mask = MultiheadAttention._attn_mask
+    _with_padding_mask = MultiheadAttention._with_padding_mask
+
+    def __init__(self, embed_dim, num_heads, weights, bias_k, bias_v, add_zero_attn,
+                 dropout_p, out_proj_weight, out_proj_bias, training):
+        self.embed_dim, self.num_heads = embed_dim, num_heads
+        self.head_dim = embed_dim // num_heads
+        in_proj_weight, in_proj_bias, separate, q_w, k_w, v_w = weights
+        self._qkv_same_embed_dim = not separate
+        self.in_proj_weight, self.in_proj_bias = in_proj_weight, in_proj_bias
+        self.q_proj_weight, self.k_proj_weight, self.v_proj_weight = q_w, k_w, v_w
+        self.bias_k, self.bias_v, self.add_zero_attn = bias_k, bias_v, add_zero_attn
+        self.dropout, self.training = dropout_p, training
+        self.out_proj = functools.partial(F.linear, weight=out_proj_weight, bias=out_proj_bias)
 
 
 def _activation_function(activation):
