@@ -201,6 +201,18 @@ def test_lazy_module_to_dtype_before_forward(torch):
     assert mine.weight.dtype == mt.float64
 
 
+def test_lazy_norm_to_dtype_before_forward_keeps_its_buffers_lazy(torch):
+    mine = mt.nn.LazyBatchNorm1d().double()
+    theirs = torch.nn.LazyBatchNorm1d().double()
+    assert [type(b).__name__ for b in mine.buffers()] == \
+        [type(b).__name__ for b in theirs.buffers()]
+    assert str(mine.running_mean.dtype) == 'microtorch.float64'
+    mine(mt.randn(4, 3, dtype=mt.float64))
+    theirs(torch.randn(4, 3, dtype=torch.float64))
+    assert repr(mine) == repr(theirs)
+    assert mine.running_var.dtype == mt.float64 and mine.running_var.shape == (3,)
+
+
 def test_failed_first_forward_leaves_the_module_lazy():
     conv = mt.nn.LazyConv2d(4, 3, groups=2)
     with pytest.raises(ValueError, match='in_channels must be divisible by groups'):

@@ -590,8 +590,11 @@ class Module:
             p._data = data
         for g, data in zip(grads, new_grads):
             g._data = data
-        for (module, name, _), value in zip(owners, new_buffers):
-            module._buffers[name] = value
+        for (module, name, old), value in zip(owners, new_buffers):
+            if is_lazy(old):            # stays an uninitialised buffer, of the new type
+                old._data = value._data
+            else:
+                module._buffers[name] = value
         data_rebinds[0] += 1            # graphs recorded before read the new data (function.py)
         return self
 
