@@ -74,7 +74,7 @@ _ALLOWED_ON_UNINITIALIZED = {
 }
 
 
-def _use_before_init(cls_name, name):
+def _use_before_init(name):
     """A Tensor method of an uninitialised tensor: raises PyTorch's ValueError."""
     shown = name.strip('_') if name.startswith('__') else name
     where = f"<method '{shown}' of 'microtorch.Tensor' objects>"
@@ -136,7 +136,7 @@ def _block_tensor_methods(mixin):
         if name.startswith('_') and not (name.startswith('__') and name.endswith('__')):
             continue                # private helpers: the library's own plumbing
         if callable(value) and not isinstance(value, type):
-            setattr(mixin, name, _use_before_init(mixin.__name__, name))
+            setattr(mixin, name, _use_before_init(name))
 
 
 _block_tensor_methods(UninitializedTensorMixin)
