@@ -127,7 +127,7 @@ def test_deprecated_upsampling_warns_and_matches_torch(name, kwargs, torch):
 
 # ---- multi_head_attention_forward ---------------------------------------------------------
 
-def _attention_inputs(rng, lib, E, L, S, N, separate, biased_kv, kdim):
+def _attention_inputs(rng, lib, E, L, S, N, separate, biased_kv, kdim, static=()):
     def t(*shape):
         return lib.tensor(rng.standard_normal(shape), requires_grad=True)
     query = t(L, N, E) if N else t(L, E)
@@ -137,6 +137,8 @@ def _attention_inputs(rng, lib, E, L, S, N, separate, biased_kv, kdim):
                    bias_k=t(1, 1, E) if biased_kv else None,
                    bias_v=t(1, 1, E) if biased_kv else None,
                    out_proj_weight=t(E, E), out_proj_bias=t(E))
+    for name in static:                     # per-head keys / values: (N * heads, S, E / 2)
+        weights[name] = t(max(N, 1) * 2, S, E // 2)
     if separate:
         weights.update(use_separate_proj_weight=True, q_proj_weight=t(E, E),
                        k_proj_weight=t(E, kdim), v_proj_weight=t(E, kdim))
@@ -148,6 +150,12 @@ ATTENTION = [
     dict(N=2, separate=True, biased_kv=True, zero_attn=True, masks=True, need=True),
     dict(N=0, separate=False, biased_kv=False, zero_attn=False, masks=False, need=True),
     dict(N=3, separate=False, biased_kv=True, zero_attn=False, masks=True, need=False),
+    dict(N=2, separate=False, biased_kv=False, zero_attn=True, masks=True, need=True,
+         static=('static_k', 'static_v')),
+    dict(N=2, separate=False, biased_kv=False, zero_attn=False, masks=False, need=True,
+         static=('static_v',)),
+    dict(N=0, separate=False, biased_kv=False, zero_attn=False, masks=False, need=True,
+         static=('static_k',)),
 ]
 
 
@@ -160,7 +168,7 @@ def test_multi_head_attention_forward_matches_torch(case, torch):
         rng = np.random.default_rng(6)
         query, key, value, weights = _attention_inputs(rng, lib, E, L, S, case['N'],
                                                        case['separate'], case['biased_kv'],
-                                                       kdim)
+                                                       kdim, case.get('static', ()))
         masks = {}
         if case['masks']:
             masks = dict(attn_mask=lib.tensor(rng.random((L, S)) < 0.3),
@@ -174,14 +182,17 @@ def test_multi_head_attention_forward_matches_torch(case, torch):
                                         if isinstance(w, lib.Tensor)]
         results.append((out.detach().numpy(),
                         None if attn is None else attn.detach().numpy(),
-                        [leaf.grad.numpy() for leaf in leaves]))
+                        [None if leaf.grad is None else leaf.grad.numpy()
+                         for leaf in leaves]))
     (out_m, attn_m, grads_m), (out_t, attn_t, grads_t) = results
     np.testing.assert_allclose(out_m, out_t, rtol=1e-10, atol=1e-12)
     assert (attn_m is None) == (attn_t is None)
     if attn_m is not None:
         np.testing.assert_allclose(attn_m, attn_t, rtol=1e-10, atol=1e-12)
-    for g_m, g_t in zip(grads_m, grads_t):
-        np.testing.assert_allclose(g_m, g_t, rtol=1e-9, atol=1e-11)
+    for g_m, g_t in zip(grads_m, grads_t):       # None where static_k / static_v cut it off
+        assert (g_m is None) == (g_t is None)
+        if g_m is not None:
+            np.testing.assert_allclose(g_m, g_t, rtol=1e-9, atol=1e-11)
 
 
 def test_multi_head_attention_forward_is_the_module_forward():
@@ -210,13 +221,19 @@ def test_multi_head_attention_forward_errors_match_torch(torch):
         lambda lib, q: (q, q, q, 6, 2, lib.ones(18, 6), None, None, lib.ones(1, 1, 6), False,
                         0.0, lib.ones(6, 6), None),
     ]
-    for make in calls:
+    # static_k / static_v of the wrong shape ((N * heads, S, head_dim) = (4, S, 3) here)
+    statics = [{}] * len(calls) + [{'static_k': (5, 3, 3)}, {'static_v': (4, 3, 2)},
+                                   {'static_k': (4, 3, 3), 'static_v': (2, 3, 3)}]
+    calls += [lambda lib, q: (q, q, q, 6, 2, lib.ones(18, 6), None, None, None, False, 0.0,
+                              lib.ones(6, 6), None)] * 3
+    for make, static in zip(calls, statics):
         results = []
         for lib in (mt, torch):
             q = lib.ones(3, 2, 6)
             separate = make is calls[1]
+            given = {name: lib.ones(*shape) for name, shape in static.items()}
             results.append(_error(lambda: lib.nn.functional.multi_head_attention_forward(
-                *make(lib, q), use_separate_proj_weight=separate)))
+                *make(lib, q), use_separate_proj_weight=separate, **given)))
         assert results[0] == results[1] and results[0] is not None
 
 

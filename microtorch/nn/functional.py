@@ -3302,11 +3302,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  k_proj_weight=None, v_proj_weight=None, static_k=None,
                                  static_v=None, average_attn_weights=True, is_causal=False):
     """MultiheadAttention's forward with its weights as arguments: (L, N, E) or (L, E)
-    query, (S, N, E) or (S, E) key and value; returns (output, weights or None)."""
+    query, (S, N, E) or (S, E) key and value; static_k / static_v ((N * heads, S, head_dim))
+    replace the projected keys / values. Returns (output, weights or None)."""
     from .modules.transformer import MultiheadAttention, GivenAttentionWeights
-    if static_k is not None or static_v is not None:
-        raise NotImplementedError('multi_head_attention_forward: static_k and static_v are '
-                                  'not supported by microtorch')
     if embed_dim_to_check % num_heads:
         raise AssertionError(f'embed_dim {embed_dim_to_check} not divisible by num_heads '
                              f'{num_heads}')
@@ -3324,7 +3322,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     given = GivenAttentionWeights(
         embed_dim_to_check, num_heads, (in_proj_weight, in_proj_bias, use_separate_proj_weight,
                                         q_proj_weight, k_proj_weight, v_proj_weight),
-        bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training)
+        bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+        static_k, static_v)
     return MultiheadAttention.forward(given, query, key, value, key_padding_mask, need_weights,
                                       attn_mask, average_attn_weights, is_causal)
 
