@@ -397,3 +397,24 @@ def test_cross_map_lrn2d_matches_torch(size, torch):
     assert gradcheck(lambda t: layer_mine(t), (mine,))
     assert _error(lambda: layer_mine(mt.ones(2, 3, 4))) == \
         _error(lambda: layer_theirs(torch.ones(2, 3, 4)))
+
+
+def test_new_functions_on_each_device(device):
+    """Fractional pooling, CrossMapLRN2d and the in-place activations on the device give the
+    CPU's results."""
+    rng = np.random.default_rng(12)
+    values, samples = rng.standard_normal((2, 3, 9, 8)), rng.random((2, 3, 2))
+    results = []
+    for where in ('cpu', device):
+        x = mt.tensor(values, device=where, requires_grad=True)
+        out, indices = mt.nn.functional.fractional_max_pool2d(
+            x, (3, 2), output_size=(4, 5), return_indices=True,
+            _random_samples=mt.tensor(samples, device=where))
+        lrn = mt.nn.CrossMapLRN2d(3)(x)
+        (out.sum() + lrn.sum()).backward()
+        moved = mt.nn.functional.hardtanh_(mt.tensor(values, device=where) * 2, -1.5, 1.0)
+        assert out.device == x.device and indices.device == x.device
+        results.append([out.detach().cpu().numpy(), indices.cpu().numpy(),
+                        lrn.detach().cpu().numpy(), x.grad.cpu().numpy(), moved.cpu().numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

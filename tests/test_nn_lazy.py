@@ -347,3 +347,14 @@ def test_buffer_assignment_errors_match_torch(torch):
     mine, theirs = results
     assert [m[0] for m in mine] == [t[0] for t in theirs]
     assert [m[1] for m in mine] == [t[1].replace('torch.', 'microtorch.') for t in theirs]
+
+
+def test_lazy_modules_materialise_on_their_device(device):
+    conv = mt.nn.LazyConv2d(4, 3, device=device, dtype=mt.float64)
+    norm = mt.nn.LazyBatchNorm2d(device=device)
+    x = mt.randn(2, 3, 6, 6, device=device)
+    conv(x.double())
+    norm(x)
+    assert conv.weight.device == x.device and conv.weight.dtype == mt.float64
+    assert norm.running_mean.device == x.device and norm.num_batches_tracked.device == x.device
+    assert type(conv) is mt.nn.Conv2d and type(norm) is mt.nn.BatchNorm2d
