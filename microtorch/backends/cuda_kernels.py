@@ -589,6 +589,10 @@ OP_KERNELS = {
                  ('where_forward', 'log1p_backward', 'log_backward', 'erfc_backward',
                   'mul_forward', 'add_forward', 'clamp_backward', 'reciprocal_backward',
                   'neg_forward', 'sum_forward')),
+    # fractional max pooling: one gather of every window (the positions computed on the
+    # host from the samples), a max over each, and a gather of the winners' positions
+    **{op: (('copy', 'view', 'gather_forward', 'max_forward', 'argmax_forward'),
+            ('gather_backward',)) for op in ('fractional_max_pool2d', 'fractional_max_pool3d')},
 }
 
 
