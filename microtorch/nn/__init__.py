@@ -34,7 +34,7 @@ from .modules import (GLU, RReLU, Softmax2d, RMSNorm, LocalResponseNorm, PixelSh
 from .modules import (Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d,
                       BatchNorm3d, InstanceNorm3d, Dropout3d)
 from .parameter import Buffer, UninitializedParameter, UninitializedBuffer
-from .modules import (LazyModuleMixin, LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d,
+from .modules import (LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d,
                       LazyConvTranspose1d, LazyConvTranspose2d, LazyBatchNorm1d, LazyBatchNorm2d,
                       LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d)
 from .modules import FractionalMaxPool2d, FractionalMaxPool3d, NLLLoss2d, CrossMapLRN2d

@@ -83,7 +83,7 @@ __all__ += ['GLU', 'RReLU', 'Softmax2d', 'RMSNorm', 'LocalResponseNorm', 'PixelS
             'FeatureAlphaDropout', 'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d']
 __all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool3d',
             'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']
-__all__ += ['LazyModuleMixin', 'LazyLinear', 'LazyConv1d', 'LazyConv2d', 'LazyConv3d',
+__all__ += ['LazyLinear', 'LazyConv1d', 'LazyConv2d', 'LazyConv3d',
             'LazyConvTranspose1d', 'LazyConvTranspose2d', 'LazyBatchNorm1d', 'LazyBatchNorm2d',
             'LazyBatchNorm3d', 'LazyInstanceNorm1d', 'LazyInstanceNorm2d', 'LazyInstanceNorm3d']
 __all__ += ['FractionalMaxPool2d', 'FractionalMaxPool3d', 'NLLLoss2d', 'CrossMapLRN2d']
