@@ -156,6 +156,9 @@ from ._settings import (  # noqa: E402
     unravel_index)
 from .func import vmap  # noqa: E402
 from .ops.numeric import gradient  # noqa: E402
+
+
+from ._top_level import rrelu_  # noqa: E402
 from ._top_level import range_ as range, INPLACE as _INPLACE_FUNCTIONS  # noqa: E402
 globals().update(_INPLACE_FUNCTIONS)
 not_equal, greater_equal, greater, less_equal, less = ne, ge, gt, le, lt

@@ -400,5 +400,9 @@ def threshold_(input, threshold, value):
     return _nn().threshold(input, threshold, value, inplace=True)
 
 
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return _nn().rrelu(input, lower, upper, training, inplace=True)
+
+
 def dropout_(input, p, train):
     return _nn().dropout(input, p, train, inplace=True)

@@ -1167,6 +1167,118 @@ def _(lib):
     return lambda: lib.autograd.grad(y, a, lib.ones(3, 3), is_grads_batched=True), [a, y]
 
 
+# ---- lazy modules, nn.Buffer, fractional pooling, multi_head_attention_forward ---------------
+
+_UNINITIALIZED_USE = ('Attempted to use an uninitialized parameter in <the method>. This error '
+                      'happens when you are using a `LazyModule` or explicitly manipulating '
+                      '`microtorch.nn.parameter.UninitializedParameter` objects. When using '
+                      'LazyModules Call `forward` with a dummy batch to initialize the '
+                      'parameters before calling torch functions')
+
+
+def _lazy_kind(module):
+    return Watched(lambda: (type(module).__name__, module.has_uninitialized_params()
+                            if hasattr(module, 'has_uninitialized_params') else None))
+
+
+@entry('uninitialized-shape', RuntimeError, "Can't access the shape of an uninitialized "
+       'parameter or buffer. This error usually happens in `load_state_dict` when trying to '
+       'load an uninitialized parameter into an initialized one. Call `forward` to initialize '
+       'the parameters before accessing their attributes.')
+def _(lib):
+    layer = lib.nn.LazyLinear(3)
+    return lambda: layer.weight.shape, [layer, _lazy_kind(layer)]
+
+
+@entry('uninitialized-use', ValueError, _UNINITIALIZED_USE)
+def _(lib):
+    layer = lib.nn.LazyLinear(3)
+    return lambda: layer.weight.t(), [layer, _lazy_kind(layer)]
+
+
+@entry('lazy-conv-input-dims', RuntimeError, 'Expected 3D (unbatched) or 4D (batched) input to '
+       'LazyConv2d, but got input of size: microtorch.Size([5, 5])')
+def _(lib):
+    conv = lib.nn.LazyConv2d(4, 3)
+    x = lib.ones(5, 5)
+    return lambda: conv(x), [conv, x, _lazy_kind(conv)]
+
+
+@entry('lazy-linear-loaded-width', AssertionError, 'The in_features inferred from input: 4 is '
+       'not equal to in_features from self.weight: 3')
+def _(lib):
+    layer = lib.nn.LazyLinear(2)
+    layer.load_state_dict(lib.nn.Linear(3, 2).state_dict())
+    x = lib.ones(1, 4)
+    return lambda: layer(x), [layer, x]
+
+
+@entry('buffer-assign-type', TypeError, "cannot assign 'int' as buffer 'stats' "
+       '(microtorch.nn.Buffer, microtorch.Tensor or None expected)')
+def _(lib):
+    module = lib.nn.Module()
+    module.stats = lib.nn.Buffer(lib.ones(2))
+    return lambda: setattr(module, 'stats', 3), [module]
+
+
+@entry('fractional-needs-size', ValueError, 'fractional_max_pool2d requires specifying either an '
+       'output_size or an output_ratio')
+def _(lib):
+    x = lib.ones(1, 2, 7, 7)
+    return lambda: lib.nn.functional.fractional_max_pool2d(x, 3), [x]
+
+
+@entry('fractional-pool-too-large', RuntimeError, 'fractional_max_pool2d(): pool height 3 too '
+       'large relative to input height 7')
+def _(lib):
+    x = lib.ones(1, 2, 7, 7)
+    return lambda: lib.nn.functional.fractional_max_pool2d(x, 3, output_size=6), [x]
+
+
+@entry('fractional-samples-channels', RuntimeError, 'Expect _random_samples.size(1) equals to '
+       'input channel size.')
+def _(lib):
+    x, samples = lib.ones(1, 2, 7, 7), lib.ones(1, 3, 2) / 2
+    return lambda: lib.nn.functional.fractional_max_pool2d(
+        x, 3, output_size=3, _random_samples=samples), [x, samples]
+
+
+@entry('fractional-samples-dtype', RuntimeError, 'Expect _random_samples to have the same dtype '
+       'as input')
+def _(lib):
+    x, samples = lib.ones(1, 2, 7, 7), lib.ones(1, 2, 2, dtype=lib.float64) / 2
+    return lambda: lib.nn.functional.fractional_max_pool2d(
+        x, 3, output_size=3, _random_samples=samples), [x, samples]
+
+
+@entry('fractional-module-ratio', ValueError, 'output_ratio must be between 0 and 1 (got 1.5)')
+def _(lib):
+    return lambda: lib.nn.FractionalMaxPool2d(3, output_ratio=1.5), []
+
+
+@entry('mha-functional-heads', AssertionError, 'embed_dim 6 not divisible by num_heads 4')
+def _(lib):
+    q = lib.ones(3, 2, 6)
+    return lambda: lib.nn.functional.multi_head_attention_forward(
+        q, q, q, 6, 4, lib.ones(18, 6), None, None, None, False, 0.0, lib.ones(6, 6),
+        None), [q]
+
+
+@entry('mha-functional-bias-kv', AssertionError, 'bias_k is set but bias_v is None')
+def _(lib):
+    q, bias_k = lib.ones(3, 2, 6), lib.ones(1, 1, 6)
+    return lambda: lib.nn.functional.multi_head_attention_forward(
+        q, q, q, 6, 2, lib.ones(18, 6), None, bias_k, None, False, 0.0, lib.ones(6, 6),
+        None), [q, bias_k]
+
+
+@entry('cross-map-lrn-dims', ValueError, 'CrossMapLRN2d: Expected input to be 4D, got 3D '
+       'instead.')
+def _(lib):
+    x = lib.ones(2, 3, 4)
+    return lambda: lib.nn.CrossMapLRN2d(3)(x), [x]
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):

@@ -1768,6 +1768,45 @@ OPS += [
            np.lib.stride_tricks.sliding_window_view(x, 3, axis=-1)[..., ::2, :], 2, axis=0)),
 ]
 
+
+# fractional max pooling with fixed samples (width, height pairs per plane in 2-d; time,
+# height, width in 3-d), against windows placed by the same pseudo-random sequence in NumPy
+FRACTIONAL_2D = [[[0.3, 0.7], [0.55, 0.2]]]
+FRACTIONAL_3D = [[[0.4, 0.1, 0.8]]]
+
+
+def fractional_starts_ref(u, size, out, kernel):
+    alpha = (size - kernel) / (out - 1)
+    return [int((i + u) * alpha) - int(u * alpha) for i in range(out - 1)] + [size - kernel]
+
+
+def fractional_pool_ref(x, kernel, outs, samples, order):
+    out = np.empty(x.shape[:2] + tuple(outs))
+    dims = len(outs)
+    for b, c in np.ndindex(*x.shape[:2]):
+        starts = [fractional_starts_ref(samples[b][c][order[d]], x.shape[2 + d], outs[d],
+                                        kernel) for d in range(dims)]
+        for where in np.ndindex(*outs):
+            window = tuple(slice(starts[d][i], starts[d][i] + kernel)
+                           for d, i in enumerate(where))
+            out[(b, c) + where] = x[(b, c) + window].max()
+    return out
+
+
+def fractional_samples(x, values):
+    return api(x).tensor(values, dtype=x.dtype, device=x.device)
+
+
+OPS += [
+    Op('fractional_max_pool2d', lambda x: nnF(x).fractional_max_pool2d(
+        x, 2, output_size=(3, 4), _random_samples=fractional_samples(x, FRACTIONAL_2D)),
+       ((1, 2, 5, 6),), lambda x: fractional_pool_ref(x, 2, (3, 4), FRACTIONAL_2D, (1, 0))),
+    Op('fractional_max_pool3d', lambda x: nnF(x).fractional_max_pool3d(
+        x, 2, output_size=(2, 3, 2), _random_samples=fractional_samples(x, FRACTIONAL_3D)),
+       ((1, 1, 4, 5, 4),),
+       lambda x: fractional_pool_ref(x, 2, (2, 3, 2), FRACTIONAL_3D, (0, 1, 2))),
+]
+
 ROWS = {row.name: row for row in OPS}
 assert len(ROWS) == len(OPS), 'row names must be unique'
 

@@ -598,6 +598,12 @@ OP_KERNELS = {
     'ctc_loss': (('ctc_loss_forward', 'compare_forward', 'where_forward', 'div_forward',
                   'sum_forward'),
                  ('ctc_loss_backward', 'where_forward', 'div_forward')),
+
+
+    # fractional max pooling: one gather of every window (the positions computed on the
+    # host from the samples), a max over each, and a gather of the winners' positions
+    **{op: (('copy', 'view', 'gather_forward', 'max_forward', 'argmax_forward'),
+            ('gather_backward',)) for op in ('fractional_max_pool2d', 'fractional_max_pool3d')},
 }
 
 

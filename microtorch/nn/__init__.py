@@ -39,6 +39,15 @@ from .modules import CTCLoss
 from .modules import ChannelShuffle
 from .modules import AdaptiveLogSoftmaxWithLoss
 
+
+from .parameter import Buffer, UninitializedParameter, UninitializedBuffer
+from .modules import (LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d,
+                      LazyConvTranspose1d, LazyConvTranspose2d, LazyBatchNorm1d, LazyBatchNorm2d,
+                      LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d)
+from .modules import FractionalMaxPool2d, FractionalMaxPool3d, NLLLoss2d, CrossMapLRN2d
+from . import functional, init, modules, utils
+from . import parameter
+
 __all__ = ['Parameter', 'Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU',
            'Sigmoid', 'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout',
            'Flatten', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
@@ -69,3 +78,10 @@ __all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMa
             'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']
 __all__ += ['ConvTranspose3d', 'LPPool3d', 'MaxUnpool3d', 'CTCLoss',
             'ChannelShuffle', 'AdaptiveLogSoftmaxWithLoss']
+
+
+__all__ += ['Buffer', 'UninitializedParameter', 'UninitializedBuffer', 'LazyLinear',
+            'LazyConv1d', 'LazyConv2d', 'LazyConv3d', 'LazyConvTranspose1d',
+            'LazyConvTranspose2d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d',
+            'LazyInstanceNorm1d', 'LazyInstanceNorm2d', 'LazyInstanceNorm3d']
+__all__ += ['FractionalMaxPool2d', 'FractionalMaxPool3d', 'NLLLoss2d', 'CrossMapLRN2d']

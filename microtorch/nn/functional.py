@@ -2087,7 +2087,8 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=None):
-    """interpolate under its old name."""
+    """interpolate under its old, deprecated name (warns, as PyTorch's)."""
+    _deprecated_upsample('upsample')
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
@@ -2507,13 +2508,19 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
                          f'(got {input.ndim} dimensions)')
     if input.numel() == 0:
         return input
-    squares = pad((input * input).movedim(1, -1), (size // 2, (size - 1) // 2))
-    channels = input.shape[1]
-    window = squares.narrow(-1, 0, channels)
-    for shift in range(1, size):
-        window = window + squares.narrow(-1, shift, channels)
-    scale = (window.movedim(-1, 1) * (alpha / size) + k) ** beta
-    return input / scale
+    window = _channel_window_sum(input * input, size // 2, (size - 1) // 2)
+    return input / (window * (alpha / size) + k) ** beta
+
+
+def _channel_window_sum(squares, before, after):
+    """The sum of squares over channels c - before .. c + after (dim 1; zeros past the
+    ends)."""
+    padded = pad(squares.movedim(1, -1), (before, after))
+    channels = squares.shape[1]
+    window = padded.narrow(-1, 0, channels)
+    for shift in range(1, before + after + 1):
+        window = window + padded.narrow(-1, shift, channels)
+    return window.movedim(-1, 1)
 
 
 # ---- pixel shuffles, fold and unfold: reshapes, permutes and gathers ------------------------
@@ -3420,3 +3427,270 @@ def channel_shuffle(input, groups):
     lead, rest = tuple(input.shape[:1]), tuple(input.shape[2:])
     grouped = input.reshape(lead + (int(groups), channels // int(groups)) + rest)
     return grouped.transpose(1, 2).reshape(tuple(input.shape))
+
+
+# ---- in-place activations, *_with_indices pools, deprecated upsampling names ---------------
+
+def relu_(input):
+    """relu in place."""
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    """elu in place."""
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    """celu in place."""
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input):
+    """selu in place."""
+    return selu(input, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu in place."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """hardtanh in place."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """rrelu in place."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def threshold_(input, threshold, value):
+    """threshold in place."""
+    return globals()['threshold'](input, threshold, value, inplace=True)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool1d's (values, indices), whatever return_indices says (PyTorch's)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool2d's (values, indices), whatever return_indices says (PyTorch's)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool3d's (values, indices), whatever return_indices says (PyTorch's)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool1d's (values, indices)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool2d's (values, indices)."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool3d's (values, indices)."""
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+def _deprecated_upsample(name):
+    warnings.warn(f'`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` '
+                  'instead.', UserWarning, stacklevel=3)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """interpolate(mode='nearest') under its deprecated name (warns)."""
+    _deprecated_upsample('upsample_nearest')
+    return interpolate(input, size, scale_factor, mode='nearest')
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """interpolate(mode='bilinear', align_corners=True) under its deprecated name (warns)."""
+    _deprecated_upsample('upsample_bilinear')
+    return interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)
+
+
+# ---- multi_head_attention_forward -------------------------------------------------------
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
+                                 in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn,
+                                 dropout_p, out_proj_weight, out_proj_bias, training=True,
+                                 key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None,
+                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
+                                 static_v=None, average_attn_weights=True, is_causal=False):
+    """MultiheadAttention's forward with its weights as arguments: (L, N, E) or (L, E)
+    query, (S, N, E) or (S, E) key and value; static_k / static_v ((N * heads, S, head_dim))
+    replace the projected keys / values. Returns (output, weights or None)."""
+    from .modules.transformer import MultiheadAttention, GivenAttentionWeights
+    if embed_dim_to_check % num_heads:
+        raise AssertionError(f'embed_dim {embed_dim_to_check} not divisible by num_heads '
+                             f'{num_heads}')
+    if use_separate_proj_weight:
+        for name, weight in (('q_proj_weight', q_proj_weight), ('k_proj_weight', k_proj_weight),
+                             ('v_proj_weight', v_proj_weight)):
+            if weight is None:
+                raise AssertionError(f'use_separate_proj_weight is True but {name} is None')
+    elif in_proj_weight is None:
+        raise AssertionError('use_separate_proj_weight is False but in_proj_weight is None')
+    if bias_k is not None and bias_v is None:
+        raise AssertionError('bias_k is set but bias_v is None')
+    if bias_v is not None and bias_k is None:
+        raise AssertionError('bias_v is set but bias_k is None')
+    given = GivenAttentionWeights(
+        embed_dim_to_check, num_heads, (in_proj_weight, in_proj_bias, use_separate_proj_weight,
+                                        q_proj_weight, k_proj_weight, v_proj_weight),
+        bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+        static_k, static_v)
+    return MultiheadAttention.forward(given, query, key, value, key_padding_mask, need_weights,
+                                      attn_mask, average_attn_weights, is_causal)
+
+
+# ---- fractional max pooling ---------------------------------------------------------------
+
+def _fractional_starts(samples, size, out_size, kernel, np_dtype):
+    """Window starts for each plane (one sample in [0, 1) each), Graham's pseudo-random
+    sequence as PyTorch computes it, in the input's floating type: start i =
+    int((i + u) * alpha) - int(u * alpha), alpha = (size - kernel) / (out_size - 1), and the
+    last window ends at the input's end."""
+    samples = samples.astype(np_dtype)
+    starts = np.empty(samples.shape + (out_size,), dtype=np.int64)
+    if out_size > 1:
+        alpha = np_dtype(size - kernel) / np_dtype(out_size - 1)
+        steps = np.arange(out_size - 1, dtype=np_dtype)
+        scaled = ((steps + samples[..., None]) * alpha).astype(np_dtype)
+        starts[..., :-1] = np.trunc(scaled).astype(np.int64) - \
+            np.trunc((samples * alpha).astype(np_dtype)).astype(np.int64)[..., None]
+    if out_size > 0:
+        starts[..., -1] = size - kernel
+    return starts
+
+
+def _fractional_max_pool(input, kernel_size, output_size, output_ratio, samples, dims):
+    """Fractional max pooling over the last `dims` dims of a (N, C, *sizes) or (C, *sizes)
+    input: (values, indices into each plane's flattened positions)."""
+    name = f'fractional_max_pool{dims}d'
+    if output_size is None and output_ratio is None:
+        raise ValueError(f'{name} requires specifying either an output_size or an '
+                         'output_ratio')
+    if output_size is None:
+        if dims == 2 and len(output_ratio) > 2:      # a bare number: len's TypeError too
+            raise ValueError('fractional_max_pool2d requires output_ratio to either be a '
+                             'single Int or tuple of Ints.')
+        ratios = (output_ratio,) * dims if isinstance(output_ratio, (int, float)) \
+            else tuple(output_ratio)
+        output_size = [int(input.size(d - dims) * r) for d, r in enumerate(ratios)]
+    if samples is None:
+        from ..creation import rand
+        batch = 1 if input.ndim == dims + 1 else input.size(0)
+        samples = rand(batch, input.size(-dims - 1), dims, dtype=input.dtype,
+                       device=input.device)
+    kernel = _ntuple(kernel_size, 'kernel_size', dims)
+    outs = tuple(_ntuple(output_size, 'output_size', dims))
+    if samples.dtype is not input.dtype:
+        raise RuntimeError('Expect _random_samples to have the same dtype as input')
+    if samples.ndim != 3:
+        raise RuntimeError(f'Expect _random_samples to have 3 dimensions, got {samples.ndim}')
+    batched = input.ndim != dims + 1           # as PyTorch reads it, before the dims check
+    batch, channels = (input.shape[0], input.shape[1]) if batched else (1, input.shape[0])
+    if samples.shape[0] < batch:
+        raise RuntimeError('Expect _random_samples.size(0) no less then input batch size.')
+    if samples.shape[1] != channels:
+        raise RuntimeError('Expect _random_samples.size(1) equals to input channel size.')
+    if samples.shape[2] != dims:
+        raise RuntimeError(f'Expect _random_samples.size(2) equals to {dims}; got '
+                           f'{samples.shape[2]}.')
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f'{name}(): Expected {dims + 1}D or {dims + 2}D tensor, but got: '
+                           f'{list(input.shape)}')
+    sizes = tuple(input.shape[-dims:])
+    words = ('height', 'width') if dims == 2 else ('time', 'height', 'width')
+    where = name + ('()' if dims == 2 else '_out()')
+    for word, k, n, out_n in zip(words, kernel, sizes, outs):
+        if out_n + k - 1 > n:
+            raise RuntimeError(f'{where}: pool {word} {k} too large relative to input '
+                               f'{word} {n}')
+    _refuse_integers(input, f'{name}_out_frame')
+    x = input if batched else input.unsqueeze(0)
+    np_dtype = np.dtype(x._data.dtype).type
+    # PyTorch's samples run (width, height) in 2-d and (time, height, width) in 3-d
+    order = (1, 0) if dims == 2 else (0, 1, 2)
+    host = _host_array(samples)[:batch]
+    flat = np.zeros((batch, channels) + outs + kernel, dtype=np.int64)
+    for d in range(dims):
+        starts = _fractional_starts(host[..., order[d]], sizes[d], outs[d], kernel[d],
+                                    np_dtype)
+        shape = [batch, channels] + [1] * (2 * dims)
+        shape[2 + d] = outs[d]
+        offsets = [1] * (2 + 2 * dims)
+        offsets[2 + dims + d] = kernel[d]
+        position = starts.reshape(shape) + np.arange(kernel[d]).reshape(offsets)
+        flat = flat * sizes[d] + position
+    from ..creation import tensor as _tensor
+    taps = math.prod(kernel)
+    index = _tensor(flat.reshape(batch, channels, -1), device=x.device)
+    windows = x.reshape(batch, channels, -1).gather(-1, index)
+    values, best = windows.reshape((batch, channels) + outs + (taps,)).max(-1)
+    indices = index.reshape((batch, channels) + outs + (taps,)).gather(
+        -1, best.unsqueeze(-1)).squeeze(-1)
+    if not batched:
+        return values.squeeze(0), indices.squeeze(0)
+    return values, indices
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """fractional_max_pool2d's (values, indices)."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                _random_samples, 2)
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """The max of kernel_size windows placed at Graham's pseudo-random fractional steps, to
+    output_size (or output_ratio of the input's size); _random_samples (N, C, 2), one pair
+    in [0, 1) per plane, fixes the steps (drawn with rand when not given)."""
+    out = _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                               _random_samples, 2)
+    return out if return_indices else out[0]
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """fractional_max_pool3d's (values, indices)."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                _random_samples, 3)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """fractional_max_pool2d over (T, H, W); _random_samples is (N, C, 3)."""
+    out = _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                               _random_samples, 3)
+    return out if return_indices else out[0]
+
+
+def _cross_map_lrn2d(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """CrossMapLRN2d: x / (k + alpha / size * sum of x^2 over the (size - 1) // 2 channels
+    either side) ** beta, over (N, C, H, W)."""
+    if input.ndim != 4:
+        raise ValueError(f'CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D instead.')
+    half = (size - 1) // 2
+    squares = input * input
+    window = _channel_window_sum(squares, half, half)
+    # PyTorch's running sum never takes channel 0 out again: past `half`, it stays counted
+    from ..creation import arange
+    beyond = (arange(input.shape[1], device=input.device) > half).to(input.dtype)
+    window = window + squares.narrow(1, 0, 1) * beyond.reshape(1, -1, 1, 1)
+    return input * (window * (alpha / size) + k) ** -beta

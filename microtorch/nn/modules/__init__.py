@@ -50,6 +50,17 @@ from .pooling import (LPPool3d, MaxUnpool3d)
 from .loss import CTCLoss
 from .pixelshuffle import ChannelShuffle
 from .adaptive import AdaptiveLogSoftmaxWithLoss
+
+
+from .lazy import LazyModuleMixin
+from .linear import LazyLinear
+from .conv import (LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
+                   LazyConvTranspose2d)
+from .normalization import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,
+                            LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d)
+from .pooling import FractionalMaxPool2d, FractionalMaxPool3d
+from .loss import NLLLoss2d
+from .normalization import CrossMapLRN2d
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
@@ -81,3 +92,9 @@ __all__ += ['Conv3d', 'MaxPool3d', 'AvgPool3d', 'AdaptiveAvgPool3d', 'AdaptiveMa
             'BatchNorm3d', 'InstanceNorm3d', 'Dropout3d']
 __all__ += ['ConvTranspose3d', 'LPPool3d', 'MaxUnpool3d', 'CTCLoss',
             'ChannelShuffle', 'AdaptiveLogSoftmaxWithLoss']
+
+
+__all__ += ['LazyLinear', 'LazyConv1d', 'LazyConv2d', 'LazyConv3d',
+            'LazyConvTranspose1d', 'LazyConvTranspose2d', 'LazyBatchNorm1d', 'LazyBatchNorm2d',
+            'LazyBatchNorm3d', 'LazyInstanceNorm1d', 'LazyInstanceNorm2d', 'LazyInstanceNorm3d']
+__all__ += ['FractionalMaxPool2d', 'FractionalMaxPool3d', 'NLLLoss2d', 'CrossMapLRN2d']

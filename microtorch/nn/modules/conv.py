@@ -2,7 +2,10 @@
 arguments, initialisation and listings. The work is in nn.functional (conv1d/conv2d, ...; the
 1-d forms run the 2-d code with a height of 1)."""
 from ..._size import Size
+from ...autograd.grad_mode import no_grad
 from .. import functional as F
+from ..parameter import UninitializedParameter
+from .lazy import LazyModuleMixin
 from .linear import add_weight_and_bias, reset_weight_and_bias
 from .module import Module
 
@@ -300,3 +303,81 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 
     def forward(self, input):
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """in_channels from the first input's channel dim (dim 1 batched, 0 unbatched)."""
+
+    def _lazy_init(self, out_channels, bias, device, dtype):
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def _get_in_channels(self, input):
+        unbatched = self._dims + 1
+        if input.ndim not in (unbatched, unbatched + 1):
+            raise RuntimeError(f'Expected {unbatched}D (unbatched) or {unbatched + 1}D '
+                               f'(batched) input to {type(self).__name__}, but got input of '
+                               f'size: {input.shape}')
+        return input.shape[1] if input.ndim == unbatched + 1 else input.shape[0]
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if not self.has_uninitialized_params():
+            return
+        in_channels = self._get_in_channels(input)
+        if in_channels % self.groups:       # checked first: a failed call changes nothing
+            raise ValueError('in_channels must be divisible by groups')
+        self.in_channels = in_channels
+        with no_grad():
+            self.weight.materialize(self._weight_shape(in_channels, self.out_channels,
+                                                       self.groups))
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+
+class _LazyConvNd(_LazyConvMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode='zeros', device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class _LazyConvTransposeNd(_LazyConvMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode='zeros', device=None,
+                 dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConvNd, Conv1d):
+    """Conv1d with in_channels from the first input; becomes a Conv1d then."""
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConvNd, Conv2d):
+    """Conv2d with in_channels from the first input; becomes a Conv2d then."""
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConvNd, Conv3d):
+    """Conv3d with in_channels from the first input; becomes a Conv3d then."""
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTransposeNd, ConvTranspose1d):
+    """ConvTranspose1d with in_channels from the first input; becomes one then."""
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTransposeNd, ConvTranspose2d):
+    """ConvTranspose2d with in_channels from the first input; becomes one then."""
+    cls_to_become = ConvTranspose2d

@@ -4,7 +4,9 @@ import math
 from ...creation import empty
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ...autograd.grad_mode import no_grad
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 
@@ -92,3 +94,34 @@ class Bilinear(Module):
 
 class NonDynamicallyQuantizableLinear(Linear):
     """Linear under the name PyTorch gives MultiheadAttention's out_proj."""
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    """Linear whose in_features is the last dim of the first input; becomes a Linear then."""
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        super().__init__(0, 0, False)           # placeholders, replaced just below
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:       # loaded from a state dict: weight has the shape
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(f'The in_features inferred from input: {input.shape[-1]} '
+                                     'is not equal to in_features from self.weight: '
+                                     f'{self.weight.shape[-1]}')
+            self.in_features = input.shape[-1]

@@ -1,5 +1,7 @@
 """Loss modules: each holds its reduction (and weights, as buffers) and calls
 nn.functional, where the fused loss ops are."""
+import warnings
+
 from .. import functional as F
 from .module import Module
 
@@ -230,3 +232,15 @@ class CTCLoss(_Loss):
     def forward(self, log_probs, targets, input_lengths, target_lengths):
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
                           self.reduction, self.zero_infinity)
+
+
+class NLLLoss2d(NLLLoss):
+    """NLLLoss under its old, deprecated name (warns when built, as PyTorch's)."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction='mean'):
+        warnings.warn('`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a '
+                      'drop-in replacement and see '
+                      'https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.',
+                      FutureWarning, stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)

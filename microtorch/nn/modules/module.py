@@ -13,7 +13,7 @@ from ..._device import device as _device
 from ...autograd.function import data_rebinds
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter, buffer_persistence, is_lazy
 from ._backward_hooks import ModuleBackwardHooks
 
 _TENSOR_TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'int64': 'Long',
@@ -378,10 +378,12 @@ class Module:
                 raise TypeError(f"cannot assign '{_typename(value)}' as child module "
                                 f"'{name}' (microtorch.nn.Module or None expected)")
             d['_modules'][name] = None
+        elif isinstance(value, Buffer):           # nn.Buffer(t, persistent=...) registers
+            self.register_buffer(name, value, buffer_persistence(value))
         elif d.get('_buffers') is not None and name in d['_buffers']:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                '(microtorch.Tensor or None expected)')
+                                '(microtorch.nn.Buffer, microtorch.Tensor or None expected)')
             d['_buffers'][name] = value
         else:
             object.__setattr__(self, name, value)
@@ -588,8 +590,11 @@ class Module:
             p._data = data
         for g, data in zip(grads, new_grads):
             g._data = data
-        for (module, name, _), value in zip(owners, new_buffers):
-            module._buffers[name] = value
+        for (module, name, old), value in zip(owners, new_buffers):
+            if is_lazy(old):            # stays an uninitialised buffer, of the new type
+                old._data = value._data
+            else:
+                module._buffers[name] = value
         data_rebinds[0] += 1            # graphs recorded before read the new data (function.py)
         return self
 
@@ -661,7 +666,9 @@ class Module:
         for hook in self._state_dict_pre_hooks.values():
             hook(self, prefix, keep_vars)
         for name, value in self._local_state():
-            destination[prefix + name] = value if keep_vars else value.detach()
+            # an uninitialised (lazy) one goes in as it is: it has nothing to detach
+            keep = keep_vars or is_lazy(value)
+            destination[prefix + name] = value if keep else value.detach()
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(destination=destination, prefix=prefix + name + '.',

@@ -7,7 +7,8 @@ from ... import _dtype
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedBuffer, UninitializedParameter, is_lazy
+from .lazy import LazyModuleMixin
 from .module import Module
 
 
@@ -263,3 +264,93 @@ class BatchNorm3d(_BatchNorm):
 class InstanceNorm3d(_InstanceNorm):
     """Over (N, C, D, H, W) or (C, D, H, W) inputs."""
     _input_dims, _spatial_dims = (4, 5), 3
+
+
+class _LazyNormBase(LazyModuleMixin):
+    """num_features from the first input's channel dim. PyTorch's lazy norms default to
+    affine=True and track_running_stats=True, the instance norms' too."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None, *, bias=True):
+        # built without parameters or statistics: the uninitialised ones replace them
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.has_bias = affine and bias
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = tensor(0, dtype=_dtype.int64, device=device)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def _feature_dim(self, input):
+        return 1
+
+    def initialize_parameters(self, input):
+        if not self.has_uninitialized_params():
+            return
+        self._check_input_dim(input)        # before anything changes
+        num_features = input.shape[self._feature_dim(input)]
+        self.num_features = num_features
+        with no_grad():
+            for value in (*self._parameters.values(), *self._buffers.values()):
+                if is_lazy(value):
+                    value.materialize((num_features,))
+            self.reset_parameters()
+
+
+class _LazyInstanceNorm(_LazyNormBase):
+    def _feature_dim(self, input):
+        # unbatched input has its channels first (PyTorch reads dim 1 even there)
+        return 0 if input.ndim == self._spatial_dims + 1 else 1
+
+
+class LazyBatchNorm1d(_LazyNormBase, BatchNorm1d):
+    """BatchNorm1d with num_features from the first input; becomes a BatchNorm1d then."""
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
+    """BatchNorm2d with num_features from the first input; becomes a BatchNorm2d then."""
+    cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
+    """BatchNorm3d with num_features from the first input; becomes a BatchNorm3d then."""
+    cls_to_become = BatchNorm3d
+
+
+class LazyInstanceNorm1d(_LazyInstanceNorm, InstanceNorm1d):
+    """InstanceNorm1d with num_features from the first input; becomes one then."""
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyInstanceNorm, InstanceNorm2d):
+    """InstanceNorm2d with num_features from the first input; becomes one then."""
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyInstanceNorm, InstanceNorm3d):
+    """InstanceNorm3d with num_features from the first input; becomes one then."""
+    cls_to_become = InstanceNorm3d
+
+
+class CrossMapLRN2d(Module):
+    """Local response normalisation across channels of (N, C, H, W) input (the legacy form:
+    the window is (size - 1) // 2 channels either side, the sum divided by size)."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F._cross_map_lrn2d(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f'{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}'

@@ -3,6 +3,7 @@
 names (in_proj_weight, in_proj_bias, out_proj.*), state-dict keys and listings; composites of
 linear, matmul, softmax, dropout and layer_norm."""
 import copy
+import functools
 import math
 import warnings
 
@@ -182,6 +183,8 @@ class MultiheadAttention(Module):
             v = _F.cat([v, self.bias_v.expand(1, batch, self.embed_dim)])
             extra += 1
         k, v = split_heads(k, source + extra), split_heads(v, source + extra)
+        if self.static_k is not None or self.static_v is not None:
+            k, v = self._static_heads(k, v, batch)
         if self.add_zero_attn:
             nothing = zeros((batch, heads, 1, head_dim), dtype=k.dtype, device=k.device)
             k, v = _F.cat([k, nothing], 2), _F.cat([v, nothing], 2)
@@ -189,7 +192,7 @@ class MultiheadAttention(Module):
         if extra:                               # the added keys are never masked out
             attn_mask, key_padding_mask = (None if m is None else F.pad(m, (0, extra))
                                            for m in (attn_mask, key_padding_mask))
-        mask = self._with_padding_mask(attn_mask, key_padding_mask, batch, source + extra)
+        mask = self._with_padding_mask(attn_mask, key_padding_mask, batch, k.shape[2])
         scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
         if mask is not None:
             scores = scores + mask
@@ -209,6 +212,25 @@ class MultiheadAttention(Module):
         if average_attn_weights:
             weights = weights.mean(1)
         return out, (weights if batched else weights.squeeze(0))
+
+    # multi_head_attention_forward's static_k / static_v: keys and values given per head
+    static_k = static_v = None
+
+    def _static_heads(self, k, v, batch):
+        """k and v, (N, heads, S, head_dim), with static_k / static_v ((N * heads, S',
+        head_dim)) in their place where given."""
+        heads = []
+        for name, given, computed in (('static_k', self.static_k, k),
+                                      ('static_v', self.static_v, v)):
+            if given is None:
+                heads.append(computed)
+                continue
+            for dim, wanted in ((0, batch * self.num_heads), (2, self.head_dim)):
+                if given.shape[dim] != wanted:
+                    raise AssertionError(f'expecting {name}.size({dim}) of {wanted}, but got '
+                                         f'{given.shape[dim]}')
+            heads.append(given.reshape(batch, self.num_heads, given.shape[1], self.head_dim))
+        return heads
 
     def _attn_mask(self, attn_mask, batch, length, source):
         """attn_mask ((L, S) or (N * heads, L, S)) as an (N, heads, L, S)-broadcastable float
@@ -238,6 +260,31 @@ class MultiheadAttention(Module):
             padding = key_padding_mask.reshape(batch, 1, 1, source)
             mask = padding if mask is None else mask + padding
         return mask
+
+
+class GivenAttentionWeights:
+    """The attributes MultiheadAttention.forward reads, from multi_head_attention_forward's
+    arguments; its forward is the module's own (the one code path for both)."""
+    batch_first = False
+    _check_shapes = MultiheadAttention._check_shapes
+    _check_inputs = MultiheadAttention._check_inputs
+    _projections = MultiheadAttention._projections
+    _attn_mask = MultiheadAttention._attn_mask
+    _with_padding_mask = MultiheadAttention._with_padding_mask
+    _static_heads = MultiheadAttention._static_heads
+
+    def __init__(self, embed_dim, num_heads, weights, bias_k, bias_v, add_zero_attn,
+                 dropout_p, out_proj_weight, out_proj_bias, training, static_k, static_v):
+        self.static_k, self.static_v = static_k, static_v
+        self.embed_dim, self.num_heads = embed_dim, num_heads
+        self.head_dim = embed_dim // num_heads
+        in_proj_weight, in_proj_bias, separate, q_w, k_w, v_w = weights
+        self._qkv_same_embed_dim = not separate
+        self.in_proj_weight, self.in_proj_bias = in_proj_weight, in_proj_bias
+        self.q_proj_weight, self.k_proj_weight, self.v_proj_weight = q_w, k_w, v_w
+        self.bias_k, self.bias_v, self.add_zero_attn = bias_k, bias_v, add_zero_attn
+        self.dropout, self.training = dropout_p, training
+        self.out_proj = functools.partial(F.linear, weight=out_proj_weight, bias=out_proj_bias)
 
 
 def _activation_function(activation):
