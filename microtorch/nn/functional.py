@@ -3639,8 +3639,9 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, samples,
         flat = flat * sizes[d] + position
     from ..creation import tensor as _tensor
     taps = math.prod(kernel)
-    index = _tensor(flat.reshape(batch, channels, -1), device=x.device)
-    windows = x.reshape(batch, channels, -1).gather(-1, index)
+    index = _tensor(flat.reshape(batch, channels, math.prod(outs) * taps),  # no -1: N may
+                    device=x.device)                                        # be 0
+    windows = x.reshape(batch, channels, math.prod(sizes)).gather(-1, index)
     values, best = windows.reshape((batch, channels) + outs + (taps,)).max(-1)
     indices = index.reshape((batch, channels) + outs + (taps,)).gather(
         -1, best.unsqueeze(-1)).squeeze(-1)
