@@ -1146,6 +1146,75 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
     param -= delta * lr
 
 
+def asgd_step(param, grad, ax, eta, lambd, mu, weight_decay, maximize):
+    """torch.optim.ASGD's update of one parameter, in place on param and its average ax:
+    p = p (1 - lambd eta) - eta g, then ax moves towards p by mu (ax = p while mu is 1)."""
+    g = _coupled_gradient(param, grad, weight_decay, maximize)
+    param *= 1 - lambd * eta
+    param -= g * eta
+    if mu != 1:
+        ax += (param - ax) * mu
+    else:
+        np.copyto(ax, param)
+
+
+def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+               maximize):
+    """torch.optim.Rprop's update of one parameter, in place: each step size grows by etaplus
+    where the gradient kept its sign, shrinks by etaminus where it flipped (that gradient then
+    counts as 0), is clipped to [min, max]; p -= sign(g) step_size, prev = g."""
+    g = _owned_copy(grad, maximize)
+    product = g * prev
+    factor = np.where(product > 0, param.dtype.type(etaplus),
+                      np.where(product < 0, param.dtype.type(etaminus),
+                               np.where(product == 0, param.dtype.type(1), product)))
+    step_size *= factor
+    np.clip(step_size, step_size_min, step_size_max, out=step_size)
+    g[product < 0] = 0
+    param -= np.sign(g) * step_size
+    np.copyto(prev, g)
+
+
+def _torch_lerp(start, end, weight):
+    """start.lerp_(end, weight) in place, with PyTorch's two formulas (exact at weight 1)."""
+    if abs(weight) < 0.5:
+        start += (end - start) * weight
+    else:
+        start[...] = end - (end - start) * (1 - weight)
+
+
+def _norm(a):
+    """The 2-norm of all of a's elements, as a Python float (PyTorch's norm(2).item())."""
+    flat = a.reshape(-1)
+    return float(np.sqrt(np.dot(flat, flat)))
+
+
+def adafactor_step(param, grad, row_var, col_var, variance, beta2_weight, lr, rho, eps1, eps2,
+                   d, weight_decay, maximize):
+    """torch.optim.Adafactor's update of one non-empty parameter, in place: the second moment
+    is the row and column means of g^2 (row_var, col_var) for 2 or more dims, else the full
+    variance, each lerped by beta2_weight = t^beta2_decay; the step g / sqrt(v) is scaled down
+    to RMS d at most, times max(eps2, RMS(p)) rho."""
+    g = -grad if maximize else grad
+    alpha = max(eps2, _norm(param) / param.size ** 0.5) * rho
+    if weight_decay != 0:
+        param *= 1 - lr * weight_decay
+    if row_var is not None:
+        row_mean = np.square(np.sqrt(np.sum(g * g, axis=-1, keepdims=True))) / g.shape[-1]
+        _torch_lerp(row_var, row_mean, beta2_weight)
+        col_mean = np.square(np.sqrt(np.sum(g * g, axis=-2, keepdims=True))) / g.shape[-2]
+        _torch_lerp(col_var, col_mean, beta2_weight)
+        estimate = row_var * col_var
+        estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
+    else:
+        _torch_lerp(variance, g * g, beta2_weight)
+        estimate = variance.copy()
+    update = 1 / np.sqrt(np.maximum(estimate, eps1 * eps1))
+    update *= g
+    denom = max(1.0, _norm(update) / (update.size ** 0.5 * d))
+    param += update * (-alpha / denom)
+
+
 
 # ---- matrix factorisations (LAPACK through numpy.linalg) -----------------------------------
 # Batches of matrices in the last two dims; eigh and svd are numpy.linalg's own (xp.linalg).
