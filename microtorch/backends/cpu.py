@@ -11,6 +11,7 @@ import numpy as np
 
 from .._device import CPU
 from . import special_functions as _special
+from .optim_math import adafactor_moments as _adafactor_moments, norm as _norm
 
 name = 'cpu'
 xp = np
@@ -1175,20 +1176,6 @@ def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, s
     np.copyto(prev, g)
 
 
-def _torch_lerp(start, end, weight):
-    """start.lerp_(end, weight) in place, with PyTorch's two formulas (exact at weight 1)."""
-    if abs(weight) < 0.5:
-        start += (end - start) * weight
-    else:
-        start[...] = end - (end - start) * (1 - weight)
-
-
-def _norm(a):
-    """The 2-norm of all of a's elements, as a Python float (PyTorch's norm(2).item())."""
-    flat = a.reshape(-1)
-    return float(np.sqrt(np.dot(flat, flat)))
-
-
 def adafactor_step(param, grad, row_var, col_var, variance, beta2_weight, lr, rho, eps1, eps2,
                    d, weight_decay, maximize):
     """torch.optim.Adafactor's update of one non-empty parameter, in place: the second moment
@@ -1199,17 +1186,14 @@ def adafactor_step(param, grad, row_var, col_var, variance, beta2_weight, lr, rh
     alpha = max(eps2, _norm(param) / param.size ** 0.5) * rho
     if weight_decay != 0:
         param *= 1 - lr * weight_decay
-    if row_var is not None:
-        row_mean = np.square(np.sqrt(np.sum(g * g, axis=-1, keepdims=True))) / g.shape[-1]
-        _torch_lerp(row_var, row_mean, beta2_weight)
-        col_mean = np.square(np.sqrt(np.sum(g * g, axis=-2, keepdims=True))) / g.shape[-2]
-        _torch_lerp(col_var, col_mean, beta2_weight)
-        estimate = row_var * col_var
-        estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
-    else:
-        _torch_lerp(variance, g * g, beta2_weight)
+    scale = _adafactor_moments(g, row_var, col_var, variance, beta2_weight, eps1)
+    if scale is None:
         estimate = variance.copy()
-    update = 1 / np.sqrt(np.maximum(estimate, eps1 * eps1))
+    else:
+        estimate = row_var * col_var
+        estimate /= scale
+    estimate[estimate < eps1 * eps1] = eps1 * eps1      # clamp_(min=eps1^2), a nan kept
+    update = 1 / np.sqrt(estimate)
     update *= g
     denom = max(1.0, _norm(update) / (update.size ** 0.5 * d))
     param += update * (-alpha / denom)
