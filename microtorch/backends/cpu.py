@@ -1193,8 +1193,9 @@ def adafactor_step(param, grad, row_var, col_var, variance, beta2_weight, lr, rh
         estimate = row_var * col_var
         estimate /= scale
     estimate[estimate < eps1 * eps1] = eps1 * eps1      # clamp_(min=eps1^2), a nan kept
-    update = 1 / np.sqrt(estimate)
-    update *= g
+    with np.errstate(divide='ignore', invalid='ignore'):   # eps1 = 0: inf and nan as torch's
+        update = 1 / np.sqrt(estimate)
+        update *= g
     denom = max(1.0, _norm(update) / (update.size ** 0.5 * d))
     param += update * (-alpha / denom)
 

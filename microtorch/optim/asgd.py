@@ -1,5 +1,5 @@
 """ASGD (averaged SGD) and Rprop (resilient backpropagation), as PyTorch's."""
-from .optimizer import Optimizer, check_implementation_flags, count_step
+from .optimizer import Optimizer, check_implementation_flags, count_step, scalar_dtype
 from .rmsprop import _check
 from ..creation import full_like
 
@@ -28,9 +28,11 @@ class ASGD(Optimizer):
             self._backend(p).asgd_step(p._data, p.grad._data, state['ax']._data, float(eta),
                                        lambd, float(mu), weight_decay,
                                        bool(group['maximize']))
-            # the next step's rate and averaging weight, rounded to the state's dtype
-            eta[...] = lr / ((1 + lambd * lr * step) ** alpha)
-            mu[...] = 1 / max(1.0, step - t0)
+            # the next step's rate and averaging weight: PyTorch makes each a tensor of the
+            # scalar dtype (rounding it to float32 by default), then copies it into the state
+            rounded = scalar_dtype().np.type
+            eta[...] = rounded(lr / ((1 + lambd * lr * step) ** alpha))
+            mu[...] = rounded(1 / max(1.0, step - t0))
             self._bump(p)
 
 
