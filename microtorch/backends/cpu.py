@@ -11,7 +11,7 @@ import numpy as np
 
 from .._device import CPU
 from . import special_functions as _special
-from .optim_math import adafactor_moments as _adafactor_moments, norm as _norm
+from .optim_math import adafactor_update as _adafactor_update
 
 name = 'cpu'
 xp = np
@@ -1182,23 +1182,15 @@ def adafactor_step(param, grad, row_var, col_var, variance, beta2_weight, lr, rh
     is the row and column means of g^2 (row_var, col_var) for 2 or more dims, else the full
     variance, each lerped by beta2_weight = t^beta2_decay; the step g / sqrt(v) is scaled down
     to RMS d at most, times max(eps2, RMS(p)) rho."""
-    g = -grad if maximize else grad
-    alpha = max(eps2, _norm(param) / param.size ** 0.5) * rho
-    if weight_decay != 0:
-        param *= 1 - lr * weight_decay
-    scale = _adafactor_moments(g, row_var, col_var, variance, beta2_weight, eps1)
-    if scale is None:
-        estimate = variance.copy()
-    else:
-        estimate = row_var * col_var
-        estimate /= scale
-    estimate[estimate < eps1 * eps1] = eps1 * eps1      # clamp_(min=eps1^2), a nan kept
-    with np.errstate(divide='ignore', invalid='ignore'):   # eps1 = 0: inf and nan as torch's
-        update = 1 / np.sqrt(estimate)
-        update *= g
-    denom = max(1.0, _norm(update) / (update.size ** 0.5 * d))
-    param += update * (-alpha / denom)
-
+    def precondition(scale):
+        estimate = variance.copy() if scale is None else row_var * col_var / scale
+        estimate[estimate < eps1 * eps1] = eps1 * eps1      # clamp_(min=eps1^2), a nan kept
+        with np.errstate(divide='ignore', invalid='ignore'):   # eps1 = 0: inf, nan as torch's
+            update = 1 / np.sqrt(estimate)
+            update *= -grad if maximize else grad
+        return update
+    _adafactor_update(param, grad, row_var, col_var, variance, beta2_weight, lr, rho, eps1,
+                      eps2, d, weight_decay, precondition)
 
 
 # ---- matrix factorisations (LAPACK through numpy.linalg) -----------------------------------

@@ -31,7 +31,7 @@ from .. import _dtype
 from .._device import device as _device
 from . import cuda_kernels as _K
 from .cuda_memory import reporting_allocator
-from .optim_math import adafactor_moments as _adafactor_moments, norm as _norm
+from .optim_math import adafactor_update as _adafactor_update
 
 name = 'cuda'
 device = None           # arrays carry their device: see device_of
@@ -1663,22 +1663,20 @@ def adafactor_step(param, grad, row_var, col_var, variance, beta2_weight, lr, rh
     moment means by CuPy, the preconditioned update g / sqrt(v) by the adafactor_step kernel,
     then p -= alpha / denom * update (denom from the update's norm)."""
     g = _c(grad)
-    alpha = max(eps2, _norm(param) / param.size ** 0.5) * rho
-    if weight_decay != 0:
-        param *= 1 - lr * weight_decay
-    scale = _adafactor_moments(-g if maximize else g, row_var, col_var, variance, beta2_weight,
-                              eps1)
-    factored = scale is not None
-    update = cp.empty(g.shape, g.dtype)
-    n = g.size
-    t = g.dtype.type
-    rows, cols = (g.shape[-2], g.shape[-1]) if factored else (1, 1)
-    _launch('adafactor_step', g.dtype, _grid(n), (
-        update, g, _c(row_var) if factored else _c(variance), _c(col_var) if factored else g,
-        _c(scale) if factored else g, _i64(n), _i64(rows), _i64(cols), t(eps1 * eps1),
-        _i32(factored), _i32(bool(maximize))))
-    denom = max(1.0, _norm(update) / (n ** 0.5 * d))
-    param += update * (-alpha / denom)
+
+    def precondition(scale):
+        factored = scale is not None
+        update = cp.empty(g.shape, g.dtype)
+        n = g.size
+        rows, cols = (g.shape[-2], g.shape[-1]) if factored else (1, 1)
+        _launch('adafactor_step', g.dtype, _grid(n), (
+            update, g, _c(row_var) if factored else _c(variance),
+            _c(col_var) if factored else g, _c(scale) if factored else g, _i64(n),
+            _i64(rows), _i64(cols), g.dtype.type(eps1 * eps1), _i32(factored),
+            _i32(bool(maximize))))
+        return update
+    _adafactor_update(param, g, row_var, col_var, variance, beta2_weight, lr, rho, eps1, eps2,
+                      d, weight_decay, precondition)
 
 
 # ---- matrix factorisations: cuSOLVER and cuBLAS through CuPy -------------------------------

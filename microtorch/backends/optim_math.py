@@ -35,3 +35,18 @@ def adafactor_moments(grad, row_var, col_var, variance, beta2_weight, eps1):
     scale = row_var.mean(axis=-2, keepdims=True)
     scale[scale < eps1] = eps1            # clamp_(min=eps1), a nan kept
     return scale
+
+
+def adafactor_update(param, grad, row_var, col_var, variance, beta2_weight, lr, rho, eps1,
+                     eps2, d, weight_decay, precondition):
+    """torch.optim.Adafactor's update of one non-empty parameter, in place, on either backend:
+    precondition(scale) gives the update g / sqrt(max(v, eps1^2)) (g negated when maximizing)
+    from the moments this updates (scale as adafactor_moments returns it). The moments see
+    grad itself: its square is the same either sign."""
+    alpha = max(eps2, norm(param) / param.size ** 0.5) * rho
+    if weight_decay != 0:
+        param *= 1 - lr * weight_decay
+    update = precondition(adafactor_moments(grad, row_var, col_var, variance, beta2_weight,
+                                            eps1))
+    denom = max(1.0, norm(update) / (update.size ** 0.5 * d))
+    param += update * (-alpha / denom)
