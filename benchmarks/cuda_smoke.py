@@ -647,6 +647,36 @@ def optimizer_cases():
             cases.append(Case(f'adadelta_step x3 wd={wd} max={maximize}', adadelta_steps,
                               [draw(B, dt), draw(B, dt), np.zeros(B, dt), np.zeros(B, dt)],
                               check_args=(0, 2, 3)))
+        for wd, maximize in ((0.0, False), (0.1, True)):
+            def asgd_steps(b, p, g, ax, w=wd, x=maximize):
+                for eta, mu in ((0.01, 1.0), (0.009, 1.0), (0.008, 0.5)):   # then averaging
+                    b.asgd_step(p, g, ax, eta, 0.1, mu, w, x)
+            cases.append(Case(f'asgd_step x3 wd={wd} max={maximize}', asgd_steps,
+                              [draw(B, dt), draw(B, dt), np.zeros(B, dt)], check_args=(0, 2)))
+        for maximize in (False, True):
+            def rprop_steps(b, p, g1, g2, prev, size, x=maximize):
+                for g in (g1, g1, g2, g1):          # signs kept, flipped and zeroed
+                    b.rprop_step(p, g, prev, size, 0.5, 1.2, 1e-3, 0.05, x)
+            second = draw(B, dt)
+            second[0, 0] = 0
+            cases.append(Case(f'rprop_step x4 max={maximize}', rprop_steps,
+                              [draw(B, dt), draw(B, dt), second, np.zeros(B, dt),
+                               np.full(B, 0.01, dt)], check_args=(0, 3, 4)))
+        for shape, wd, maximize in ((B, 0.0, False), (M, 0.1, True), ((5,), 0.1, False)):
+            factored = len(shape) > 1
+            def adafactor_steps(b, p, g, row, col, var, w=wd, x=maximize):
+                for step in (1, 2, 3):
+                    b.adafactor_step(p, g, row, col, var, step ** -0.8, 0.01,
+                                     min(0.01, step ** -0.5), 1e-3, 1e-3, 1.0, w, x)
+            rows = shape[:-1] + (1,) if factored else (1,)
+            cols = shape[:-2] + (1, shape[-1]) if factored else (1,)
+            cases.append(Case(f'adafactor_step x3 {shape} wd={wd} max={maximize}',
+                              adafactor_steps,
+                              [draw(shape, dt), draw(shape, dt),
+                               np.zeros(rows, dt) if factored else None,
+                               np.zeros(cols, dt) if factored else None,
+                               None if factored else np.zeros(shape, dt)],
+                              check_args=(0, 2, 3) if factored else (0, 4)))
         cases.append(Case('dropout_mask', lambda b, x: b.dropout_mask(
             Generator().manual_seed(3), (1000,), 0.3, x.dtype), [draw((1,), dt)],
             exact=True))

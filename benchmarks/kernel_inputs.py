@@ -37,7 +37,8 @@ PRIMITIVES = (
     + [f'{op}_{way}' for op in ('lgamma', 'digamma', 'polygamma', 'erfc', 'erfinv', 'ndtri',
                                 'i0', 'i1')
        for way in ('forward', 'backward')]
-    + ['ctc_loss_forward', 'ctc_loss_backward'])
+    + ['ctc_loss_forward', 'ctc_loss_backward']
+    + ['asgd_step', 'rprop_step', 'adafactor_step'])
 
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
            'trunc_divide', 'remainder', 'fmod', 'atan2', 'hypot')
@@ -156,6 +157,15 @@ def kernel_args(name, n, rng):
     if name == 'radam_step':          # past the first steps: the rectified update
         return ((real(), real(), real(), positive(), 1e-3, 0.9, 0.999, 0.65, 0.05, 1e-8, 0.0,
                  False, False), (0, 2, 3))
+    if name == 'asgd_step':             # averaging (mu < 1): ax is read and written
+        return (real(), real(), real(), 0.01, 1e-4, 0.5, 0.0, False), (0, 2)
+    if name == 'rprop_step':
+        return ((real(), real(), real(), positive() * 0.01, 0.5, 1.2, 1e-6, 50.0, False),
+                (0, 2, 3))
+    if name == 'adafactor_step':        # a vector: the full variance (the factored case
+        # reads per-row and per-column factors, a small share of the bytes)
+        return ((real(), real(), None, None, positive(), 0.5, 1e-2, 1e-2, 1e-30, 1e-3, 1.0,
+                 0.0, False), (0, 4))
     if name == 'adadelta_step':
         return (real(), real(), positive(), positive(), 1.0, 0.9, 1e-6, 0.0, False), (0, 2, 3)
     if name == 'adam_step':

@@ -168,7 +168,8 @@ def test_kernel_args_bytes_match_the_documented_counts():
     expected = {'sigmoid_forward': 8, 'sigmoid_backward': 12, 'mul_forward': 12,
                 'maximum_backward': 20, 'adam_step': 28, 'sgd_step': 20,
                 'rmsprop_step': 36, 'adagrad_step': 20, 'cumsum_forward': 8, 'gelu_backward': 12,
-                'adamax_step': 28, 'nadam_step': 28, 'radam_step': 28, 'adadelta_step': 28}
+                'adamax_step': 28, 'nadam_step': 28, 'radam_step': 28, 'adadelta_step': 28,
+                'asgd_step': 20, 'rprop_step': 28, 'adafactor_step': 20}
     for name, per_element in expected.items():
         args, inplace = kernel_inputs.kernel_args(name, 1024, rng)
         out = cpu_speed.numpy_original(name)(*args)

@@ -674,6 +674,31 @@ _optim_entry('optim-non-leaf', "can't optimize a non-leaf Tensor",
              lambda lib, p: lib.optim.SGD([p * 2], lr=0.1))
 _optim_entry('optim-param-twice', 'some parameters appear in more than one parameter group',
              lambda lib, p: lib.optim.SGD([{'params': [p]}, {'params': [p]}], lr=0.1))
+_optim_entry('rprop-etas', 'Invalid eta values: 1.5, 2.0',
+             lambda lib, p: lib.optim.Rprop([p], etas=(1.5, 2.0)))
+_optim_entry('adafactor-lr', 'Learning rate should be >= 0 but is: -0.01',
+             lambda lib, p: lib.optim.Adafactor([p], lr=-0.01))
+_optim_entry('adafactor-beta2-decay', 'beta2_decay should be <= 0 but is: 0.5',
+             lambda lib, p: lib.optim.Adafactor([p], beta2_decay=0.5))
+_optim_entry('adafactor-eps1', 'epsilon1 should be >= 0 but is: -0.001',
+             lambda lib, p: lib.optim.Adafactor([p], eps=(-1e-3, 1e-3)))
+_optim_entry('adafactor-eps2', 'epsilon2 should be >= 0 but is: -1.0',
+             lambda lib, p: lib.optim.Adafactor([p], eps=(None, -1.0)))
+_optim_entry('adafactor-d', 'Clipping threshold d should be >= 1 but is: 0.5',
+             lambda lib, p: lib.optim.Adafactor([p], d=0.5))
+_optim_entry('adafactor-weight-decay', 'weight_decay should be >= 0 but is: -0.1',
+             lambda lib, p: lib.optim.Adafactor([p], weight_decay=-0.1))
+
+
+@entry('adafactor-empty-param', ZeroDivisionError, 'float division by zero')
+def _(lib):
+    # PyTorch divides by sqrt(numel) in Python; it has updated the parameters before the
+    # empty one by then, microtorch checks first
+    full = lib.ones(3, requires_grad=True)
+    empty = lib.zeros((0, 2), requires_grad=True)
+    opt = lib.optim.Adafactor([full, empty])
+    full.grad, empty.grad = lib.ones(3), lib.zeros((0, 2))
+    return opt.step, [full, empty, opt]
 
 
 def _optim_load_entry(name, message, groups):

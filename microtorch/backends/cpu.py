@@ -11,6 +11,7 @@ import numpy as np
 
 from .._device import CPU
 from . import special_functions as _special
+from .optim_math import adafactor_update as _adafactor_update
 
 name = 'cpu'
 xp = np
@@ -1262,6 +1263,51 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
     acc_delta += delta * delta * (1 - rho)
     param -= delta * lr
 
+
+def asgd_step(param, grad, ax, eta, lambd, mu, weight_decay, maximize):
+    """torch.optim.ASGD's update of one parameter, in place on param and its average ax:
+    p = p (1 - lambd eta) - eta g, then ax moves towards p by mu (ax = p while mu is 1)."""
+    g = _coupled_gradient(param, grad, weight_decay, maximize)
+    param *= 1 - lambd * eta
+    param -= g * eta
+    if mu != 1:
+        ax += (param - ax) * mu
+    else:
+        np.copyto(ax, param)
+
+
+def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+               maximize):
+    """torch.optim.Rprop's update of one parameter, in place: each step size grows by etaplus
+    where the gradient kept its sign, shrinks by etaminus where it flipped (that gradient then
+    counts as 0), is clipped to [min, max]; p -= sign(g) step_size, prev = g."""
+    g = _owned_copy(grad, maximize)
+    product = g * prev
+    factor = np.where(product > 0, param.dtype.type(etaplus),
+                      np.where(product < 0, param.dtype.type(etaminus),
+                               np.where(product == 0, param.dtype.type(1), product)))
+    step_size *= factor
+    np.clip(step_size, step_size_min, step_size_max, out=step_size)
+    g[product < 0] = 0
+    param -= np.sign(g) * step_size
+    np.copyto(prev, g)
+
+
+def adafactor_step(param, grad, row_var, col_var, variance, beta2_weight, lr, rho, eps1, eps2,
+                   d, weight_decay, maximize):
+    """torch.optim.Adafactor's update of one non-empty parameter, in place: the second moment
+    is the row and column means of g^2 (row_var, col_var) for 2 or more dims, else the full
+    variance, each lerped by beta2_weight = t^beta2_decay; the step g / sqrt(v) is scaled down
+    to RMS d at most, times max(eps2, RMS(p)) rho."""
+    def precondition(scale):
+        estimate = variance.copy() if scale is None else row_var * col_var / scale
+        estimate[estimate < eps1 * eps1] = eps1 * eps1      # clamp_(min=eps1^2), a nan kept
+        with np.errstate(divide='ignore', invalid='ignore'):   # eps1 = 0: inf, nan as torch's
+            update = 1 / np.sqrt(estimate)
+            update *= -grad if maximize else grad
+        return update
+    _adafactor_update(param, grad, row_var, col_var, variance, beta2_weight, lr, rho, eps1,
+                      eps2, d, weight_decay, precondition)
 
 
 # ---- matrix factorisations (LAPACK through numpy.linalg) -----------------------------------

@@ -31,6 +31,7 @@ from .. import _dtype
 from .._device import device as _device
 from . import cuda_kernels as _K
 from .cuda_memory import reporting_allocator
+from .optim_math import adafactor_update as _adafactor_update
 
 name = 'cuda'
 device = None           # arrays carry their device: see device_of
@@ -1680,6 +1681,43 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
     _update('adadelta_step', param, lambda p, t, n: (
         p, _c(grad), square_avg, acc_delta, n, t(lr), t(rho), t(1 - rho),
         t(eps), t(weight_decay), _i32(bool(maximize))))
+
+
+def asgd_step(param, grad, ax, eta, lambd, mu, weight_decay, maximize):
+    """torch.optim.ASGD's update of one parameter, in place on param and its average ax."""
+    _update('asgd_step', param, lambda p, t, n: (
+        p, _c(grad), ax, n, t(1 - lambd * eta), t(eta), t(mu), t(weight_decay),
+        _i32(bool(maximize)), _i32(mu != 1)))
+
+
+def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+               maximize):
+    """torch.optim.Rprop's update of one parameter, in place on param, prev and step_size."""
+    _update('rprop_step', param, lambda p, t, n: (
+        p, _c(grad), prev, step_size, n, t(etaminus), t(etaplus), t(step_size_min),
+        t(step_size_max), _i32(bool(maximize))))
+
+
+def adafactor_step(param, grad, row_var, col_var, variance, beta2_weight, lr, rho, eps1, eps2,
+                   d, weight_decay, maximize):
+    """torch.optim.Adafactor's update of one non-empty parameter, in place: the norms and
+    moment means by CuPy, the preconditioned update g / sqrt(v) by the adafactor_step kernel,
+    then p -= alpha / denom * update (denom from the update's norm)."""
+    g = _c(grad)
+
+    def precondition(scale):
+        factored = scale is not None
+        update = cp.empty(g.shape, g.dtype)
+        n = g.size
+        rows, cols = (g.shape[-2], g.shape[-1]) if factored else (1, 1)
+        _launch('adafactor_step', g.dtype, _grid(n), (
+            update, g, _c(row_var) if factored else _c(variance),
+            _c(col_var) if factored else g, _c(scale) if factored else g, _i64(n),
+            _i64(rows), _i64(cols), g.dtype.type(eps1 * eps1), _i32(factored),
+            _i32(bool(maximize))))
+        return update
+    _adafactor_update(param, g, row_var, col_var, variance, beta2_weight, lr, rho, eps1, eps2,
+                      d, weight_decay, precondition)
 
 
 # ---- matrix factorisations: cuSOLVER and cuBLAS through CuPy -------------------------------

@@ -85,7 +85,8 @@ KERNELS = {
         'cross_entropy_backward', 'cross_entropy_weights')},
     'optim.cu': {'sgd_step': FLOAT, 'adam_step': FLOAT, 'rmsprop_step': FLOAT,
                  'adagrad_step': FLOAT, 'adamax_step': FLOAT, 'nadam_step': FLOAT,
-                 'radam_step': FLOAT, 'adadelta_step': FLOAT},
+                 'radam_step': FLOAT, 'adadelta_step': FLOAT, 'asgd_step': FLOAT,
+                 'rprop_step': FLOAT, 'adafactor_step': FLOAT},
     'ctc.cu': {'ctc_loss_forward': FLOAT, 'ctc_loss_backward': FLOAT},
 }
 FILE_OF = {name: file for file, kernels in KERNELS.items() for name in kernels}

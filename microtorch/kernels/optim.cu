@@ -1,6 +1,6 @@
-// optim.cu: one fused, in-place update per parameter for SGD, Adam/AdamW, RMSprop and
-// Adagrad, with the formulas of torch.optim (microtorch/backends/cpu.py has the same steps in
-// NumPy).
+// optim.cu: one fused, in-place update per parameter for SGD, Adam/AdamW, RMSprop, Adagrad,
+// Adamax, NAdam, RAdam, Adadelta, ASGD, Rprop and (its elementwise part) Adafactor, with the
+// formulas of torch.optim (microtorch/backends/cpu.py has the same steps in NumPy).
 //
 //   sgd_step:  d = g (-g if maximize) + wd p;  with momentum: buf = d on the first step,
 //              else buf = momentum buf + (1 - dampening) d; d = buf, or d + momentum buf
@@ -25,6 +25,14 @@
 //              p -= (m / bc1) lr
 //   adadelta_step: g (-g if maximize) + wd p;  s = rho s + (1 - rho) g^2;
 //              d = sqrt(a + eps) / sqrt(s + eps) g;  a = rho a + (1 - rho) d^2;  p -= lr d
+//   asgd_step: g (-g if maximize) + wd p;  p = p (1 - lambd eta) - eta g;  ax += (p - ax) mu,
+//              or ax = p while mu is 1
+//   rprop_step: g (-g if maximize);  the step size times etaplus where g prev > 0, etaminus
+//              where < 0 (g then 0), clamped to [min, max];  p -= sign(g) size;  prev = g
+//   adafactor_step: the elementwise part of Adafactor's step: update = g / sqrt(max(v,
+//              eps1^2)), v = row_var col_var / scale (factored) or the full variance; the
+//              caller updates the moments and applies p -= alpha / denom update (it needs the
+//              norm of the update)
 // Hyper-parameters arrive in the parameter's dtype T, as NumPy's `array *= python_float`
 // rounds them, so float32 updates match the CPU backend's.
 //
@@ -38,6 +46,10 @@
 //   adagrad_step read p, g, sum, write p, sum                  5 * sizeof(T)  (20 B)
 //   adamax_step, nadam_step, radam_step, adadelta_step
 //              read p, g and two state arrays, write p and both 7 * sizeof(T)  (28 B)
+//   asgd_step  read p, g, ax, write p, ax                       5 * sizeof(T)  (20 B)
+//   rprop_step read p, g, prev, size, write p, prev, size      7 * sizeof(T)  (28 B)
+//   adafactor_step read g, variance, write update              3 * sizeof(T)  (12 B)
+//              factored: read g, write update (the factors are per row and column)
 #include "common.cuh"
 
 template <typename T>
@@ -228,5 +240,75 @@ __global__ void adadelta_step(T* __restrict__ p, const T* __restrict__ g, T* __r
         const T delta = mt::sqrt_(T(a + eps)) / mt::sqrt_(T(s + eps)) * grad;
         acc[i] = a * rho + delta * delta * one_m_rho;
         p[i] = param - delta * lr;
+    });
+}
+
+template <typename T>
+__global__ void asgd_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ ax,
+                          i64 n, T shrink, T eta, T mu, T weight_decay, int maximize,
+                          int average) {
+    // shrink = 1 - lambd eta; ax is set to p until averaging starts (mu != 1)
+    mt::grid_stride_x4(n, [&](i64 i) {
+        T param = p[i];
+        T grad = maximize ? T(-g[i]) : g[i];
+        if (weight_decay != T(0)) grad += param * weight_decay;
+        param *= shrink;
+        param -= grad * eta;
+        p[i] = param;
+        if (average) {
+            const T a = ax[i];
+            ax[i] = a + (param - a) * mu;
+        } else {
+            ax[i] = param;
+        }
+    });
+}
+
+template <typename T>
+__global__ void rprop_step(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ prev,
+                           T* __restrict__ step_size, i64 n, T etaminus, T etaplus,
+                           T smallest, T largest, int maximize) {
+    mt::grid_stride_x4(n, [&](i64 i) {
+        T grad = maximize ? T(-g[i]) : g[i];
+        const T product = grad * prev[i];
+        T factor = product;                 // a nan product keeps its nan
+        if (product > T(0)) {
+            factor = etaplus;
+        } else if (product < T(0)) {
+            factor = etaminus;
+            grad = T(0);                    // the sign flipped: no step, and no memory of it
+        } else if (product == T(0)) {
+            factor = T(1);
+        }
+        T s = step_size[i] * factor;
+        if (s < smallest) s = smallest;     // clamp as PyTorch's: max wins over min, nan stays
+        if (s > largest) s = largest;
+        step_size[i] = s;
+        const T direction = grad > T(0) ? T(1) : grad < T(0) ? T(-1) : grad;   // sign, nan kept
+        p[i] = p[i] - direction * s;
+        prev[i] = grad;
+    });
+}
+
+template <typename T>
+__global__ void adafactor_step(T* __restrict__ update, const T* __restrict__ g,
+                               const T* __restrict__ second, const T* __restrict__ col,
+                               const T* __restrict__ scale, i64 n, i64 rows, i64 cols,
+                               T eps1_sq, int factored, int maximize) {
+    // factored: second is row_var (one per row of every matrix), col the col_var and scale
+    // max(mean(row_var), eps1) per matrix; else second is the full variance.
+    mt::grid_stride_x4(n, [&](i64 i) {
+        T v;
+        if (factored) {
+            const i64 row = i / cols;
+            const i64 matrix = row / rows;
+            v = second[row] * col[matrix * cols + i % cols];
+            v = v / scale[matrix];
+        } else {
+            v = second[i];
+        }
+        if (v < eps1_sq) v = eps1_sq;
+        const T grad = maximize ? T(-g[i]) : g[i];
+        update[i] = (T(1) / mt::sqrt_(v)) * grad;
     });
 }

@@ -1,13 +1,15 @@
 """Optimizers with PyTorch's API: `SGD`, `Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`,
-`RMSprop`, `Adagrad`, `Adadelta`, `LBFGS` on the `Optimizer` base, and the learning-rate
-schedules of `lr_scheduler`."""
+`RMSprop`, `Adagrad`, `Adadelta`, `ASGD`, `Rprop`, `Adafactor`, `LBFGS` on the `Optimizer`
+base, and the learning-rate schedules of `lr_scheduler`."""
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
 from .rmsprop import RMSprop, Adagrad, Adadelta
 from .lbfgs import LBFGS
+from .asgd import ASGD, Rprop
+from .adafactor import Adafactor
 from . import lr_scheduler
 
 __all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'Adamax', 'NAdam', 'RAdam', 'RMSprop',
-           'Adagrad', 'Adadelta', 'lr_scheduler', 'LBFGS']
+           'Adagrad', 'Adadelta', 'lr_scheduler', 'LBFGS', 'ASGD', 'Rprop', 'Adafactor']

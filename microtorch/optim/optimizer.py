@@ -159,7 +159,8 @@ class Optimizer:
     def _params_with_grads(self, group, *state_names):
         """(param, state) for each parameter of group that has a grad. Its first step makes
         the state as PyTorch's does: the step counter, then each named entry: an array of
-        zeros like the parameter, or for a (name, value) pair a scalar (both scalar_dtype())."""
+        zeros like the parameter, or for a (name, value) pair a scalar (both scalar_dtype()),
+        or for a (name, make) pair make(param)."""
         for p in group['params']:
             if p.grad is None:
                 continue
@@ -167,7 +168,9 @@ class Optimizer:
             if not state:
                 state['step'] = tensor(0.0, dtype=scalar_dtype())
                 for name in state_names:
-                    if isinstance(name, tuple):
+                    if isinstance(name, tuple) and callable(name[1]):
+                        state[name[0]] = name[1](p)
+                    elif isinstance(name, tuple):
                         state[name[0]] = tensor(float(name[1]), dtype=scalar_dtype())
                     else:
                         state[name] = zeros_like(p)

@@ -48,4 +48,5 @@ ROUTES = {
                                             'cross_entropy')
                for way in ('forward', 'backward')]),
     **_routes('optim', 'optim', ['sgd_step', 'adam_step']),
+    **_routes('optim', 'optim', ['asgd_step', 'rprop_step']),
 }

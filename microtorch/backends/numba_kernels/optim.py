@@ -1,5 +1,6 @@
-"""Fused optimizer steps: sgd_step and adam_step, each one parallel pass that updates the
-parameter and its state in place, with cpu.py's operations in cpu.py's order.
+"""Fused optimizer steps: sgd_step, adam_step, asgd_step and rprop_step, each one parallel
+pass that updates the parameter and its state in place, with cpu.py's operations in cpu.py's
+order.
 
 Hyper-parameters arrive in the parameter's dtype, rounded as NumPy rounds a Python float
 against a float32 array, and the kernels are compiled without fastmath: no contraction to FMA,
@@ -113,4 +114,84 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
           dt((1 - beta2 ** step) ** 0.5), dt(eps), dt(lr / (1 - beta1 ** step)),
           bool(amsgrad), bool(maximize), bool(weight_decay) and not decoupled_weight_decay,
           bool(weight_decay) and bool(decoupled_weight_decay))
+    return None
+
+
+@numba.njit(parallel=True, cache=True)
+def _asgd(p, g, ax, weight_decay, shrink, eta, mu, decay, maximize, average):
+    """ASGD, as cpu.py: g (-g) + wd p (decay flag), p = p shrink - eta g with
+    shrink = 1 - lambd eta; ax += (p - ax) mu, or ax = p while mu is 1 (average False).
+    Moves 5 * sizeof(T) bytes per element (read p, g, ax, write p, ax); 4 without averaging."""
+    for i in numba.prange(p.size):
+        param = p[i]
+        grad = -g[i] if maximize else g[i]
+        if decay:
+            grad += param * weight_decay
+        param *= shrink
+        param -= grad * eta
+        p[i] = param
+        if average:
+            a = ax[i]
+            ax[i] = a + (param - a) * mu
+        else:
+            ax[i] = param
+
+
+@numba.njit(parallel=True, cache=True)
+def _rprop(p, g, prev, size, etaminus, etaplus, smallest, largest, maximize):
+    """Rprop, as cpu.py: the step size is scaled by etaplus (same sign as the last gradient),
+    etaminus (flipped: this gradient then counts as 0) or 1, clipped to [smallest, largest]
+    (nan stays nan); p -= sign(g) size; prev = g.
+    Moves 7 * sizeof(T) bytes per element (read p, g, prev, size, write p, prev, size)."""
+    one = p.dtype.type(1)
+    zero = p.dtype.type(0)
+    for i in numba.prange(p.size):
+        grad = -g[i] if maximize else g[i]
+        product = grad * prev[i]
+        if product > 0:
+            factor = etaplus
+        elif product < 0:
+            factor = etaminus
+            grad = zero
+        elif product == 0:
+            factor = one
+        else:
+            factor = product
+        s = size[i] * factor
+        if s < smallest:
+            s = smallest
+        if s > largest:
+            s = largest
+        size[i] = s
+        if grad > 0:
+            p[i] -= s
+        elif grad < 0:
+            p[i] += s
+        elif grad != grad:
+            p[i] = grad
+        else:
+            p[i] -= zero * s
+        prev[i] = grad
+
+
+def asgd_step(param, grad, ax, eta, lambd, mu, weight_decay, maximize):
+    views = _views(param, grad, ax)
+    if views is None:
+        return DECLINED
+    p, g, a = views
+    dt = param.dtype.type
+    _asgd(p, g, a, dt(weight_decay), dt(1 - lambd * eta), dt(eta), dt(mu),
+          bool(weight_decay), bool(maximize), mu != 1)
+    return None
+
+
+def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+               maximize):
+    views = _views(param, grad, prev, step_size)
+    if views is None:
+        return DECLINED
+    p, g, last, size = views
+    dt = param.dtype.type
+    _rprop(p, g, last, size, dt(etaminus), dt(etaplus), dt(step_size_min), dt(step_size_max),
+           bool(maximize))
     return None
