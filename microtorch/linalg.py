@@ -698,3 +698,202 @@ def legacy_qr(A, some=True):
 def pinverse(A, rcond=1e-15):
     """torch.pinverse: pinv with rtol = rcond."""
     return pinv(A, rcond)
+
+
+# ---- LU and what it gives: lu_factor(_ex), lu, lu_solve, lu_unpack, inv_ex, solve_ex -------
+
+def _lu_factor_op(A, name, pivot):
+    """LuFactor's (LU, pivots, info) after PyTorch's checks; name as its messages say it."""
+    from .ops.linalg import LuFactor
+    if A.ndim < 2:
+        raise RuntimeError(f'{name}: Expected tensor with 2 or more dimensions. Got size: '
+                           f'{list(A.shape)} instead')
+    _not_for_integers(A, 'lu')
+    if not pivot and A.device.type == 'cpu':
+        raise RuntimeError('linalg.lu_factor: LU without pivoting is not implemented on the '
+                           'CPU')
+    return LuFactor.apply(A, pivot)
+
+
+def _raise_if_zero_pivot(info, name):
+    """PyTorch's error for the first matrix whose U has a zero on its diagonal."""
+    import numpy as np
+    orders = _host_array(info)
+    failed = np.flatnonzero(orders.reshape(-1))
+    if failed.size:
+        where = f'(Batch element {failed[0]}): ' if orders.ndim else ''
+        index = orders.reshape(-1)[failed[0]]
+        raise RuntimeError(f'{name}: {where}U[{index},{index}] is zero and using it on lu_solve '
+                           'would result in a division by zero. If you still want to perform '
+                           'the factorization, consider calling linalg.lu(A, pivot) or '
+                           'linalg.lu_factor_ex(A, pivot)')
+
+
+def lu_factor(A, *, pivot=True):
+    """(LU, pivots) of A = P L U with partial pivoting, as torch.return_types.linalg_lu_factor:
+    L's multipliers below the diagonal and U on and above it in one matrix, and LAPACK's
+    1-based row swaps (int32). A matrix whose U has a zero on its diagonal raises."""
+    packed, pivots, info = _lu_factor_op(A, 'microtorch.lu_factor', pivot)
+    _raise_if_zero_pivot(info, 'microtorch.linalg.lu_factor')
+    return return_types.named('linalg_lu_factor', ('LU', 'pivots'))(packed, pivots)
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    """(LU, pivots, info) as torch.return_types.linalg_lu_factor_ex: info (int32) is 0, or
+    the 1-based index of U's first zero on the diagonal. No error unless check_errors."""
+    packed, pivots, info = _lu_factor_op(A, 'microtorch.lu_factor', pivot)
+    if check_errors:
+        _raise_if_zero_pivot(info, 'microtorch.linalg.lu_factor_ex')
+    return return_types.named('linalg_lu_factor_ex', ('LU', 'pivots', 'info'))(
+        packed, pivots, info)
+
+
+def _permutation(pivots, m, dtype):
+    from .ops.linalg import LuPermutation
+    return LuPermutation.apply(pivots, m, dtype.np)
+
+
+def lu(A, *, pivot=True):
+    """(P, L, U) with A = P L U, L unit lower triangular (m x k), U upper (k x n),
+    k = min(m, n), as torch.return_types.linalg_lu; singular matrices factor too."""
+    from .ops.linalg import lu_factors
+    packed, pivots, _ = _lu_factor_op(A, 'linalg.lu', pivot)
+    p = _permutation(pivots, A.shape[-2], A.dtype)
+    return return_types.named('linalg_lu', ('P', 'L', 'U'))(p, *lu_factors(packed, p))
+
+
+def _check_pivots(LU_data, LU_pivots, message):
+    """Pivots in 1 ... LU.size(-2) (one look on the host, as PyTorch's check)."""
+    if LU_pivots.numel():
+        values = _host_array(LU_pivots)
+        if values.min() < 1 or values.max() > LU_data.shape[-2]:
+            raise RuntimeError(message)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """torch.lu_unpack: (P, L, U) from lu_factor's (LU, pivots), as
+    torch.return_types.lu_unpack; unpack_data=False leaves L and U empty, unpack_pivots=False
+    leaves P empty. L and U are differentiable in LU."""
+    from .ops.linalg import lu_factors
+    from .creation import empty
+    if LU_data.ndim < 2:
+        raise RuntimeError('microtorch.lu_unpack: Expected tensor with 2 or more dimensions. '
+                           f'Got size: {list(LU_data.shape)} instead')
+    if LU_pivots.dtype is not _dtype_of('int32'):
+        raise RuntimeError('microtorch.lu_unpack: LU_pivots is expected to be a contiguous '
+                           'tensor of microtorch.int32 dtype.\nNote: this function is intended '
+                           'to be used with the output produced by microtorch.linalg.lu_factor')
+    m, n = LU_data.shape[-2:]
+    if unpack_pivots:
+        if LU_pivots.ndim == 0 or LU_pivots.shape[-1] != min(m, n):
+            raise RuntimeError('pivots passed to lu_unpack must be between 1 and LU.size(-2) '
+                               'inclusive.Did you properly pass the result of lu_factor?')
+        _check_pivots(LU_data, LU_pivots, 'pivots passed to lu_unpack must be between 1 and '
+                      'LU.size(-2) inclusive.Did you properly pass the result of lu_factor?')
+    nothing = empty(0, dtype=LU_data.dtype, device=LU_data.device)
+    p = _permutation(LU_pivots, m, LU_data.dtype) if unpack_pivots else nothing
+    lower, upper = lu_factors(LU_data, p) if unpack_data else (nothing, nothing)
+    return return_types.named('lu_unpack', ('P', 'L', 'U'))(p, lower, upper)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    """X with A X = B (adjoint: A^T X = B; left=False: X A = B or X A^T = B) for A = P L U
+    given by lu_factor; batch dims broadcast. A composite of triangular solves, so the
+    gradient reaches LU (the entries lu_factor wrote) and B."""
+    name = 'linalg.lu_solve'
+    if LU.ndim < 2:
+        raise RuntimeError(f'{name}: The input tensor LU must have at least 2 dimensions.')
+    if B.ndim < 2:
+        raise RuntimeError(f'{name}: The input tensor B must have at least 2 dimensions.')
+    if LU.shape[-1] != LU.shape[-2]:
+        raise RuntimeError(f'microtorch.{name}: A must be batches of square matrices, but they '
+                           f'are {LU.shape[-2]} by {LU.shape[-1]} matrices')
+    n = LU.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f'{name}: Incompatible shapes of A and B for the equation '
+                           f'{"AX = B" if left else "XA = B"} ({n}x{n} and '
+                           f'{B.shape[-2]}x{B.shape[-1]})')
+    if LU.dtype is not B.dtype:
+        raise RuntimeError(f'{name}: Expected LU and B to have the same dtype, but found LU of '
+                           f'type {_F.type_name(LU.dtype)} and B of type '
+                           f'{_F.type_name(B.dtype)} instead')
+    if pivots.dtype is not _dtype_of('int32'):
+        raise RuntimeError(f'{name}: pivots should be a Tensor of scalar type torch.int32')
+    if pivots.ndim == 0 or pivots.shape[-1] != n:
+        raise RuntimeError(f'{name}: Number of pivots per batch should be same as the '
+                           'dimension of the matrix')
+    _not_for_integers(LU, 'lu_solve')
+    _check_pivots(LU, pivots, 'Pivots given to lu_solve must all be smaller or equal to '
+                  'LU.size(-2). Did you properly pass the result of lu_factor?')
+    if not left:                            # X A = B is A^T X^T = B^T (and X A^T = B alike)
+        return _F.transpose(lu_solve(LU, pivots, _F.transpose(B, -2, -1),
+                                     adjoint=not adjoint), -2, -1)
+    from .ops.linalg import lu_factors, solve_triangular as solve
+    p = _permutation(pivots, n, LU.dtype)
+    lower, upper = lu_factors(LU, p)
+    if adjoint:                             # U^T L^T P^T X = B
+        y = solve(upper.mT, B, upper=False)
+        return _F.matmul(p, solve(lower.mT, y, upper=True, unitriangular=True))
+    y = solve(lower, _F.matmul(p.mT, B), upper=False, unitriangular=True)
+    return solve(upper, y, upper=True)
+
+
+def _singular_where(info):
+    """The first batch element whose info is not 0 (None if there is none), and its info."""
+    import numpy as np
+    codes = _host_array(info).reshape(-1)
+    failed = np.flatnonzero(codes)
+    return (int(failed[0]), int(codes[failed[0]])) if failed.size else (None, 0)
+
+
+def _zero_info(A, batch):
+    from .creation import zeros
+    return zeros(*batch, dtype=_dtype_of('int32'), device=A.device)
+
+
+def inv_ex(A, *, check_errors=False):
+    """(inverse, info) as torch.return_types.linalg_inv_ex: info (int32) is 0 for each
+    invertible matrix, else the 1-based index of the first zero on U's diagonal of its LU
+    (its inverse is then not finite). No error unless check_errors."""
+    try:
+        return return_types.named('linalg_inv_ex', ('inverse', 'info'))(
+            inv(A), _zero_info(A, A.shape[:-2]))
+    except LinAlgError:
+        pass
+    factors = lu_factor_ex(A)
+    batch, code = _singular_where(factors.info)
+    if check_errors:
+        where = f'(Batch element {batch}): ' if A.ndim > 2 else ''
+        raise LinAlgError(f'linalg.inv_ex: {where}The diagonal element {code} is zero, the '
+                          'inversion could not be completed because the input matrix is '
+                          'singular.')
+    from .creation import eye
+    identity = eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    # (what the factors give: infs and nans, as LAPACK's getri)
+    inverse = lu_solve(factors.LU, factors.pivots, _F.expand(identity, list(A.shape)))
+    return return_types.named('linalg_inv_ex', ('inverse', 'info'))(inverse, factors.info)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """(result, info) as torch.return_types.linalg_solve_ex: solve's result, and info (int32)
+    per matrix of the broadcast batch as lu_factor_ex's. No error unless check_errors."""
+    result_type = return_types.named('linalg_solve_ex', ('result', 'info'))
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    try:
+        result = solve(A, B, left=left)
+    except LinAlgError:
+        pass
+    else:
+        rhs_batch = B.shape[:-1] if vector else B.shape[:-2]
+        return result_type(result, _zero_info(A, _F.broadcast_shapes(A.shape[:-2], rhs_batch)))
+    rhs = _F.unsqueeze(B, -1) if vector else B
+    batch = list(_F.broadcast_shapes(A.shape[:-2], rhs.shape[:-2]))
+    factors = lu_factor_ex(_F.expand(A, batch + list(A.shape[-2:])))
+    if check_errors:
+        where = f'(Batch element {_singular_where(factors.info)[0]}): ' if batch else ''
+        raise LinAlgError(f'microtorch.linalg.solve_ex: {where}The solver failed because the '
+                          'input matrix is singular.')
+    # (what the factors give: infs and nans)
+    result = lu_solve(factors.LU, factors.pivots, _F.expand(rhs, batch + list(rhs.shape[-2:])),
+                      left=left)
+    return result_type(_F.squeeze(result, -1) if vector else result, factors.info)

@@ -4,6 +4,8 @@ matmul follows NumPy/PyTorch: 1-D operands are promoted to matrices and the adde
 batch dims broadcast. Backward is written with matmul itself (so it is twice differentiable);
 the engine sums broadcast batch dims back to each input's shape.
 """
+import math
+
 from ..autograd.function import Function
 
 
@@ -599,3 +601,182 @@ class CholeskySolve(Function):
             common = common + common.mT
             g_factor = -(factor @ common) if ctx.upper else -(common @ factor)
         return gb if need_b else None, g_factor, None
+
+
+# ---- LU with partial pivoting (LAPACK's getrf, vectorised over the batch), matrix_exp -------
+# NumPy has no LU: one column per step, every matrix of the batch at once, in xp's own array
+# operations (so the same code runs on CuPy).
+
+def lu_packed(xp, a, pivot=True):
+    """getrf's (LU, pivots, info) for a batch: L's multipliers below the diagonal and U on and
+    above it in one matrix, the 1-based row swaps (int32) and per matrix the 1-based index of
+    U's first exact zero on the diagonal (0 if none). Without pivot, no rows are swapped."""
+    import numpy as np
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    count = math.prod(batch)
+    lu = a.reshape((count, m, n)).copy()
+    pivots = xp.empty((count, k), np.int32)
+    info = xp.zeros(count, np.int32)
+    every = xp.arange(count)
+    for j in range(k):
+        if pivot and count:
+            chosen = j + xp.argmax(xp.abs(lu[:, j:, j]), axis=1)
+            held = lu[every, j].copy()
+            lu[every, j] = lu[every, chosen]
+            lu[every, chosen] = held
+            pivots[:, j] = chosen + 1
+        else:
+            pivots[:, j] = j + 1
+        head = lu[:, j, j]
+        zero = head == 0
+        info = xp.where((info == 0) & zero, np.int32(j + 1), info)
+        # a zero pivot leaves its column as it is (LAPACK's getf2 skips the scaling)
+        lu[:, j + 1:, j] /= xp.where(zero, 1, head)[:, None]
+        lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:]
+    return (lu.reshape(batch + (m, n)), pivots.reshape(batch + (k,)),
+            info.reshape(batch))
+
+
+def permutation_of(xp, pivots, m, dtype):
+    """P (m x m) with A = P L U, from getrf's 1-based row swaps: row i of L U is row perm[i]
+    of A, so P[perm[i], i] = 1."""
+    batch, k = pivots.shape[:-1], pivots.shape[-1]
+    count = math.prod(batch)
+    swaps = pivots.reshape((count, k)).astype(xp.int64) - 1
+    perm = xp.broadcast_to(xp.arange(m), (count, m)).copy()
+    every = xp.arange(count)
+    for j in range(k):
+        target = swaps[:, j]
+        held = perm[:, j].copy()
+        perm[:, j] = perm[every, target]
+        perm[every, target] = held
+    p = (xp.arange(m)[:, None] == perm[:, None, :]).astype(dtype)
+    return p.reshape(batch + (m, m))
+
+
+class LuPermutation(Function):
+    """P from pivots (no gradient: a function of integers)."""
+
+    @staticmethod
+    def forward(ctx, pivots, m, dtype):
+        return permutation_of(ctx.backend.xp, pivots, m, dtype)
+
+
+def lu_backward(p, lower, upper, g_lower, g_upper):
+    """grad_A for A = P L U (L m x k unit lower triangular, U k x n upper, k = min(m, n)) from
+    grad_L and grad_U (either may be None). With X = L^-1 P^T dA U^-1 split into its strict
+    lower part (L^-1 dL) and its upper part (dU U^-1), the square case is
+    grad_A = P L^-T (tril_-1(L^T grad_L) + triu(grad_U U^T)) U^-T; the extra rows of a tall
+    L (columns of a wide U) enter through their own terms."""
+    from .functional import cat, full_like
+    m, k, n = lower.shape[-2], lower.shape[-1], upper.shape[-1]
+    if m >= n:                               # tall: L = [L1; L2], U square
+        top, rest = lower[..., :k, :], lower[..., k:, :]
+        inner = g_upper @ upper.mT if g_upper is not None else None
+        below = None
+        if g_lower is not None:
+            g_top, below = g_lower[..., :k, :], g_lower[..., k:, :]
+            strict = (top.mT @ g_top).tril(-1)
+            inner = strict if inner is None else inner.triu() + strict
+            if m > k:
+                inner = inner - (rest.mT @ below).triu()
+        else:
+            inner = inner.triu()
+        grad = solve_triangular(top.mT, inner, upper=True, unitriangular=True)
+        if m > k:
+            grad = cat([grad, below if below is not None else full_like(rest, 0.0)], -2)
+        grad = solve_triangular(upper.mT, grad, upper=False, left=False)
+        return p @ grad
+    # wide: U = [U1 | U2], L square
+    left, right = upper[..., :, :k], upper[..., :, k:]
+    strict = (lower.mT @ g_lower) if g_lower is not None else None
+    g_right = None
+    inner = None
+    if g_upper is not None:
+        g_left, g_right = g_upper[..., :, :k], g_upper[..., :, k:]
+        inner = (g_left @ left.mT).triu()
+        turn = g_right @ right.mT
+        strict = -turn if strict is None else strict - turn
+    inner = strict.tril(-1) if inner is None else inner + strict.tril(-1)
+    grad = solve_triangular(left.mT, inner, upper=False, left=False)
+    grad = cat([grad, g_right if g_right is not None else full_like(right, 0.0)], -1)
+    return p @ solve_triangular(lower.mT, grad, upper=True, unitriangular=True)
+
+
+def lu_factors(packed, p):
+    """(L, U) from getrf's packed matrix, as Tensor ops (differentiable)."""
+    from ..creation import eye
+    m, n = packed.shape[-2:]
+    k = min(m, n)
+    lower = packed[..., :, :k].tril(-1) + eye(m, k, dtype=packed.dtype, device=packed.device)
+    return lower, packed[..., :k, :].triu()
+
+
+class LuFactor(Function):
+    """(LU, pivots, info) of getrf for matrices of any shape; the gradient reaches A through
+    LU (L's multipliers and U)."""
+    node_name = 'LinalgLuFactorExBackward0'
+
+    @staticmethod
+    def forward(ctx, a, pivot):
+        xp = ctx.backend.xp
+        packed, pivots, info = lu_packed(xp, a, pivot)
+        ctx.save_for_backward(packed, permutation_of(xp, pivots, a.shape[-2], a.dtype))
+        return packed, pivots, info
+
+    @staticmethod
+    def backward(ctx, g_packed, _g_pivots, _g_info):
+        packed, p = ctx.saved_tensors
+        if 0 in packed.shape:
+            return packed * 0, None
+        lower, upper = lu_factors(packed, p)
+        k = lower.shape[-1]
+        g_lower = g_packed[..., :, :k].tril(-1)
+        g_upper = g_packed[..., :k, :].triu()
+        return lu_backward(p, lower, upper, g_lower, g_upper), None
+
+
+_TAYLOR_DEGREE = 18          # with ||A|| <= 1/2 the remainder is far below float64's eps
+
+
+def matrix_exp_array(xp, a):
+    """exp(A) for a batch of square matrices: a Taylor series of A / 2^s (Horner's form), with
+    s making every matrix's inf-norm at most 1/2, then squared s times."""
+    if a.size == 0:
+        return a.copy()
+    size = float(xp.abs(a).sum(-1).max())
+    if not math.isfinite(size):
+        return xp.full_like(a, math.nan)
+    squarings = max(0, math.ceil(math.log2(size)) + 1) if size > 0 else 0
+    x = a / (2 ** squarings)
+    identity = xp.eye(a.shape[-1], dtype=a.dtype)
+    result = identity + x / _TAYLOR_DEGREE
+    for k in range(_TAYLOR_DEGREE - 1, 0, -1):      # I + X/1 (I + X/2 (I + ...))
+        result = identity + xp.matmul(x, result) / k
+    for _ in range(squarings):
+        result = xp.matmul(result, result)
+    return result.astype(a.dtype, copy=False)
+
+
+class MatrixExp(Function):
+    """exp(A) of square matrices. Its gradient is the adjoint of the Frechet derivative,
+    the top right block of exp([[A^T, G], [0, A^T]]), this op again (so differentiable to
+    any order)."""
+    node_name = 'LinalgMatrixExpBackward0'
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return matrix_exp_array(ctx.backend.xp, a)
+
+    @staticmethod
+    def backward(ctx, g):
+        from .functional import cat
+        a, = ctx.saved_tensors
+        n = a.shape[-1]
+        g = g.expand(*a.shape) if tuple(g.shape) != tuple(a.shape) else g
+        zeros = a * 0
+        block = cat([cat([a.mT, g], -1), cat([zeros, a.mT], -1)], -2)
+        return MatrixExp.apply(block)[..., :n, n:]
