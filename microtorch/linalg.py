@@ -818,7 +818,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
                            f'type {_F.type_name(LU.dtype)} and B of type '
                            f'{_F.type_name(B.dtype)} instead')
     if pivots.dtype is not _dtype_of('int32'):
-        raise RuntimeError(f'{name}: pivots should be a Tensor of scalar type torch.int32')
+        raise RuntimeError(f'{name}: pivots should be a Tensor of scalar type microtorch.int32')
     if pivots.ndim == 0 or pivots.shape[-1] != n:
         raise RuntimeError(f'{name}: Number of pivots per batch should be same as the '
                            'dimension of the matrix')
@@ -884,16 +884,116 @@ def solve_ex(A, B, *, left=True, check_errors=False):
     except LinAlgError:
         pass
     else:
-        rhs_batch = B.shape[:-1] if vector else B.shape[:-2]
-        return result_type(result, _zero_info(A, _F.broadcast_shapes(A.shape[:-2], rhs_batch)))
-    rhs = _F.unsqueeze(B, -1) if vector else B
-    batch = list(_F.broadcast_shapes(A.shape[:-2], rhs.shape[:-2]))
-    factors = lu_factor_ex(_F.expand(A, batch + list(A.shape[-2:])))
+        return result_type(result, _zero_info(A, A.shape[:-2]))
+    factors = lu_factor_ex(A)
     if check_errors:
-        where = f'(Batch element {_singular_where(factors.info)[0]}): ' if batch else ''
+        where = f'(Batch element {_singular_where(factors.info)[0]}): ' if A.ndim > 2 else ''
         raise LinAlgError(f'microtorch.linalg.solve_ex: {where}The solver failed because the '
                           'input matrix is singular.')
-    # (what the factors give: infs and nans)
-    result = lu_solve(factors.LU, factors.pivots, _F.expand(rhs, batch + list(rhs.shape[-2:])),
-                      left=left)
+    # (what the factors give: infs and nans; lu_solve broadcasts the batch)
+    rhs = _F.unsqueeze(B, -1) if vector else B
+    result = lu_solve(factors.LU, factors.pivots, rhs, left=left)
     return result_type(_F.squeeze(result, -1) if vector else result, factors.info)
+
+
+# ---- matrix_exp, householder_product, tensorinv, tensorsolve, vander ------------------------
+
+def matrix_exp(A):
+    """exp(A) of each square matrix (scaling and squaring of a Taylor series); its gradient
+    is exact and differentiable again."""
+    from .ops.linalg import MatrixExp
+    _square_matrices(A, 'matrix_exp')
+    return MatrixExp.apply(A)
+
+
+def householder_product(A, tau):
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i column i of A
+    below the diagonal and 1 on it (LAPACK's orgqr: Q from geqrf's reflectors). Built from
+    differentiable ops, so the gradient reaches A's strict lower triangle and tau."""
+    from .creation import eye
+    name = 'microtorch.linalg.householder_product'
+    if A.ndim < 2:
+        raise RuntimeError(f'{name}: input must have at least 2 dimensions.')
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError(f'{name}: input.shape[-2] must be greater than or equal to '
+                           'input.shape[-1]')
+    if tau.ndim == 0:
+        raise IndexError('Dimension specified as -1 but tensor has no dimensions')
+    if n < tau.shape[-1]:
+        raise RuntimeError(f'{name}: input.shape[-1] must be greater than or equal to '
+                           'tau.shape[-1]')
+    if tau.ndim != A.ndim - 1:
+        raise RuntimeError(f'{name}: Expected tau to have one dimension less than input, but '
+                           f'got tau.ndim equal to {tau.ndim} and input.ndim is equal to '
+                           f'{A.ndim}')
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f'{name}: Expected batch dimensions of tau to be equal to '
+                           f'input.shape[:-2], but got {list(tau.shape[:-1])}')
+    if tau.dtype is not A.dtype:
+        raise RuntimeError(f'{name}: tau dtype {_F.type_name(tau.dtype)} does not match input '
+                           f'dtype {_F.type_name(A.dtype)}')
+    _not_for_integers(A, 'orgqr')
+    reflectors = A.tril(-1) + eye(m, n, dtype=A.dtype, device=A.device)
+    q = _F.expand(eye(m, dtype=A.dtype, device=A.device), list(A.shape[:-2]) + [m, m])
+    for i in range(tau.shape[-1]):          # Q H_i = Q - tau_i (Q v_i) v_i^T
+        v = reflectors[..., :, i:i + 1]
+        q = q - (q @ v) @ v.mT * _F.unsqueeze(tau[..., i:i + 1], -1)
+    return q[..., :, :n]
+
+
+def _positive_int(value, name, function):
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{function}(): argument '{name}' must be int, not "
+                        f'{type(value).__name__}')
+
+
+def tensorinv(A, ind=2):
+    """The inverse of A seen as a matrix with the first ind dims as rows: shape
+    A.shape[ind:] + A.shape[:ind] (tensordot(result, A, ind) is the identity)."""
+    _positive_int(ind, 'ind', 'linalg_tensorinv')
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = list(A.shape[:ind]), list(A.shape[ind:])
+    if math.prod(rows) != math.prod(cols):
+        raise RuntimeError('Expected self to satisfy the requirement prod(self.shape[ind:]) == '
+                           f'prod(self.shape[:ind]), but got {math.prod(cols)} != '
+                           f'{math.prod(rows)}')
+    try:
+        inverse = inv(_F.reshape(A, [math.prod(rows), math.prod(cols)]))
+    except LinAlgError as error:            # PyTorch's message names the inv it calls
+        raise LinAlgError(str(error).replace('linalg.inv: ', 'inv: ', 1)) from None
+    return _F.reshape(inverse, cols + rows)
+
+
+def tensorsolve(A, B, dims=None):
+    """X with tensordot(A, X, X.ndim) = B: A's leading dims (B's shape) as rows, the rest
+    (X's shape) as columns; dims: A's dims to move to the end first."""
+    if dims is not None:
+        dims = [dims] if isinstance(dims, int) else list(dims)
+        A = _C.movedim(A, dims, list(range(A.ndim - len(dims), A.ndim)))
+    unknowns = list(A.shape[B.ndim:])
+    if math.prod(unknowns) != B.numel():
+        raise RuntimeError('Expected self to satisfy the requirement prod(self.shape[other.ndim:])'
+                           ' == prod(self.shape[:other.ndim]), but got '
+                           f'{math.prod(unknowns)} != {B.numel()}')
+    matrix = _F.reshape(A, [B.numel(), math.prod(unknowns)])
+    return _F.reshape(solve(matrix, _F.reshape(B, [B.numel()])), unknowns)
+
+
+def vander(x, *, N=None):
+    """The Vandermonde matrices of the vectors in x's last dim: columns x^0, x^1, ...,
+    x^(N-1) (N: x's last size by default); integers give int64. A running product, so
+    differentiable at 0 too."""
+    from .ops.composite import cumprod
+    if x.dtype is _dtype_of('bool'):
+        raise RuntimeError('linalg.vander supports floating point, complex, and integer '
+                           'tensors, but got Bool')
+    size = (x.shape[-1] if x.ndim else 1) if N is None else N
+    if size <= 1:
+        raise RuntimeError('N must be greater than 1.')
+    x = _F._integers_as_int64(x, None)
+    column = _F.unsqueeze(x, -1)
+    ones = _F.full_like(column, 1)
+    repeated = _F.expand(column, list(x.shape) + [size - 1])
+    return cumprod(_F.cat([ones, repeated], -1), -1)
