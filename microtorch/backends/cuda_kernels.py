@@ -589,6 +589,28 @@ OP_KERNELS = {
                  ('where_forward', 'log1p_backward', 'log_backward', 'erfc_backward',
                   'mul_forward', 'add_forward', 'clamp_backward', 'reciprocal_backward',
                   'neg_forward', 'sum_forward')),
+    # LU: partial pivoting in CuPy's array ops, one column per step over the whole batch
+    # ('cupy'); the gradients are triangular solves (cuBLAS's trsm through CuPy), products and
+    # the triangles' masks
+    **{op: (('cupy', 'copy', 'where_forward', 'add_forward'),
+            ('cuBLAS', 'cupy', 'where_forward', 'add_forward', 'sub_forward', 'neg_forward',
+             'copy')) for op in ('lu_factor', 'lu', 'lu_unpack')},
+    'lu_solve': (('cupy', 'cuBLAS', 'where_forward', 'add_forward'),
+                 ('cupy', 'cuBLAS', 'where_forward', 'add_forward', 'sub_forward',
+                  'neg_forward', 'copy')),
+    # matrix_exp: the Taylor series and the squarings are products (cuBLAS, in CuPy); its
+    # gradient is matrix_exp of the block matrix [[A^T, G], [0, A^T]]
+    'matrix_exp': (('cupy', 'cuBLAS'), ('copy', 'mul_forward', 'cupy', 'cuBLAS')),
+    'householder_product': (('where_forward', 'add_forward', 'cuBLAS', 'mul_forward',
+                             'sub_forward', 'view'),
+                            ('cuBLAS', 'mul_forward', 'sum_forward', 'sub_forward',
+                             'where_forward', 'add_forward')),
+    # inv_ex and solve_ex: inv and solve (cuSOLVER), and the LU's info; tensorinv and
+    # tensorsolve: inv and solve of a reshape
+    **{op: (('cupy', 'view'), ('cuBLAS', 'cupy', 'neg_forward', 'view')) for op in (
+        'inv_ex', 'solve_ex', 'tensorinv', 'tensorsolve')},
+    'linalg_vander': (('copy', 'mul_forward'), ('view', 'mul_forward', 'sum_forward',
+                                                'index_backward')),
 }
 
 
