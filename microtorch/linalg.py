@@ -1,7 +1,8 @@
 """microtorch.linalg: PyTorch's linear-algebra names over microtorch's ops (norms, products,
 cross, diagonal, inv, det, slogdet, solve, matrix_power), the factorisations (cholesky, qr,
-eigh, svd) with triangular and least-squares solves, and what they give (pinv, matrix_rank,
-cond). The general eigendecomposition (eig, complex in general) is not here."""
+eigh, svd, lu) with triangular, least-squares and LU solves, and what they give (pinv,
+matrix_rank, cond, the _ex forms, tensorinv, tensorsolve), matrix_exp, householder_product and
+vander. The general eigendecomposition (eig, complex in general) is not here."""
 import math
 
 from . import return_types
