@@ -998,3 +998,66 @@ def vander(x, *, N=None):
     ones = _F.full_like(column, 1)
     repeated = _F.expand(column, list(x.shape) + [size - 1])
     return cumprod(_F.cat([ones, repeated], -1), -1)
+
+
+# ---- LDL^T: ldl_factor(_ex), ldl_solve ------------------------------------------------------
+
+def _ldl(A, name):
+    from .ops.linalg import LdlFactor
+    _square_matrices(A, f'microtorch.linalg.{name}')
+    return LdlFactor.apply(A)
+
+
+def _raise_unless_ldl_factored(info, name):
+    """PyTorch's (internal-assert) words for a singular D: the info code of the first
+    matrix that has one."""
+    _, code = _singular_where(info)
+    if code:
+        raise RuntimeError(f'microtorch.linalg.{name}: Unknown error code: {code}.')
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False):
+    """(LD, pivots, info) of symmetric A = P L D L^T P^T by Bunch-Kaufman pivoting (LAPACK's
+    sytrf, from A's lower triangle), as torch.return_types.linalg_ldl_factor_ex: L's
+    multipliers below D's 1x1 and 2x2 blocks in LD, pivots 1-based (a 2x2 block's two
+    negative), info 0 or 1 + the index of D's first zero block. hermitian is the same for real
+    matrices. No derivative, as in PyTorch."""
+    packed, pivots, info = _ldl(A, 'ldl_factor_ex')
+    if check_errors:
+        _raise_unless_ldl_factored(info, 'ldl_factor_ex')
+    return return_types.named('linalg_ldl_factor_ex', ('LD', 'pivots', 'info'))(
+        packed, pivots, info)
+
+
+def ldl_factor(A, *, hermitian=False):
+    """(LD, pivots) as ldl_factor_ex's, raising where D is singular."""
+    packed, pivots, info = _ldl(A, 'ldl_factor_ex')
+    _raise_unless_ldl_factored(info, 'ldl_factor')
+    return return_types.named('linalg_ldl_factor', ('LD', 'pivots'))(packed, pivots)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False):
+    """X with A X = B from ldl_factor's (LD, pivots) (LAPACK's sytrs); B's batch dims
+    broadcast against LD's. No derivative, as in PyTorch."""
+    from .ops.linalg import LdlSolve
+    name = 'microtorch.linalg.ldl_solve'
+    _square_matrices(LD, name)
+    if B.ndim < 2:
+        raise RuntimeError(f'{name}: The input tensor B must have at least 2 dimensions.')
+    if tuple(pivots.shape) != tuple(LD.shape[:-1]):
+        raise RuntimeError(f'{name}: Expected LD.shape[:-1] and pivots.shape to be the same, '
+                           f'but got pivots with shape {list(pivots.shape)} instead')
+    if B.dtype is not LD.dtype:
+        raise RuntimeError('Expected b and A to have the same dtype, but found b of type '
+                           f'{_F.type_name(B.dtype)} and A of type {_F.type_name(LD.dtype)} '
+                           'instead.')
+    if B.shape[-2] != LD.shape[-1]:
+        raise RuntimeError(f'Incompatible matrix sizes for {name}: each A matrix is '
+                           f'{LD.shape[-2]} by {LD.shape[-1]} but each b matrix is '
+                           f'{B.shape[-2]} by {B.shape[-1]}')
+    batch = list(_F.broadcast_shapes(LD.shape[:-2], B.shape[:-2]))
+    n = LD.shape[-1]
+    LD = _F.expand(LD, batch + [n, n])
+    pivots = _F.expand(pivots, batch + [n])
+    B = _F.expand(B, batch + list(B.shape[-2:]))
+    return LdlSolve.apply(LD, pivots, B)

@@ -780,3 +780,167 @@ class MatrixExp(Function):
         zeros = a * 0
         block = cat([cat([a.mT, g], -1), cat([zeros, a.mT], -1)], -2)
         return MatrixExp.apply(block)[..., :n, n:]
+
+
+# ---- LDL^T with Bunch-Kaufman pivoting (LAPACK's sytf2 and sytrs, lower triangle) ----------
+# Each step's pivot (a 1x1 or a 2x2 block) depends on the matrix's values, so the matrices are
+# factored one at a time on the host. PyTorch has no derivative for either (nor has this).
+
+_BUNCH_KAUFMAN_ALPHA = (1.0 + math.sqrt(17.0)) / 8.0
+
+
+def _swap(x, first, second):
+    """Exchange two equally shaped slices of x (rows, columns or elements)."""
+    held = x[first].copy()
+    x[first] = x[second]
+    x[second] = held
+
+
+def ldl_factor_matrix(a):
+    """sytf2 on a copy of one symmetric matrix (its lower triangle read): (LD, pivots, info) -
+    L's multipliers below D's blocks, D's 1x1 and 2x2 blocks on and below the diagonal, the
+    1-based interchanges (negative twice for a 2x2 block) and 1 + the index of the first zero
+    block (0 if none)."""
+    import numpy as np
+    a = np.tril(a).astype(a.dtype, copy=True)
+    n = a.shape[0]
+    pivots = np.zeros(n, np.int32)
+    info = 0
+    k = 0
+    while k < n:
+        step = 1
+        diagonal = abs(a[k, k])
+        below = k + 1 + int(np.argmax(np.abs(a[k + 1:, k]))) if k < n - 1 else k
+        column_max = abs(a[below, k]) if k < n - 1 else 0.0
+        if max(diagonal, column_max) == 0 or np.isnan(diagonal):
+            info = info or k + 1                # a zero column: leave it, note it
+            chosen = k
+        else:
+            if diagonal >= _BUNCH_KAUFMAN_ALPHA * column_max:
+                chosen = k
+            else:                               # the largest off the diagonal of row `below`
+                row_max = np.max(np.abs(a[below, k:below]))
+                if below < n - 1:
+                    row_max = max(row_max, np.max(np.abs(a[below + 1:, below])))
+                if diagonal >= _BUNCH_KAUFMAN_ALPHA * column_max * (column_max / row_max):
+                    chosen = k
+                elif abs(a[below, below]) >= _BUNCH_KAUFMAN_ALPHA * row_max:
+                    chosen = below
+                else:
+                    chosen, step = below, 2
+            last = k + step - 1                 # the row and column `chosen` moves to
+            if chosen != last:                  # (only the lower triangle is kept)
+                _swap(a, (slice(chosen + 1, n), last), (slice(chosen + 1, n), chosen))
+                _swap(a, (slice(last + 1, chosen), last), (chosen, slice(last + 1, chosen)))
+                _swap(a, (last, last), (chosen, chosen))
+                if step == 2:
+                    _swap(a, (k + 1, k), (chosen, k))
+            if step == 1 and k < n - 1:
+                reciprocal = 1.0 / a[k, k]
+                column = a[k + 1:, k]
+                a[k + 1:, k + 1:] -= np.outer(column, reciprocal * column)
+                a[k + 1:, k] = column * reciprocal
+            elif step == 2 and k < n - 2:
+                off = a[k + 1, k]
+                first, second = a[k + 1, k + 1] / off, a[k, k] / off
+                scale = 1.0 / (first * second - 1.0) / off
+                near, far = a[k + 2:, k], a[k + 2:, k + 1]
+                w_near = scale * (first * near - far)
+                w_far = scale * (second * far - near)
+                a[k + 2:, k + 2:] -= np.outer(near, w_near) + np.outer(far, w_far)
+                a[k + 2:, k], a[k + 2:, k + 1] = w_near, w_far
+        pivots[k:k + step] = chosen + 1 if step == 1 else -(chosen + 1)
+        k += step
+    return np.tril(a), pivots, info
+
+
+def ldl_solve_matrix(ld, pivots, b):
+    """sytrs: X with A X = B for A = L D L^T as ldl_factor_matrix gives it (one matrix)."""
+    import numpy as np
+    n = ld.shape[0]
+    x = np.array(b, copy=True)
+    k = 0
+    while k < n:                                # L D Y = B, the interchanges on the way
+        if pivots[k] > 0:
+            chosen = pivots[k] - 1
+            if chosen != k:
+                _swap(x, k, chosen)
+            x[k + 1:] -= np.outer(ld[k + 1:, k], x[k])
+            x[k] /= ld[k, k]
+            k += 1
+            continue
+        chosen = -pivots[k] - 1
+        if chosen != k + 1:
+            _swap(x, k + 1, chosen)
+        x[k + 2:] -= np.outer(ld[k + 2:, k], x[k]) + np.outer(ld[k + 2:, k + 1], x[k + 1])
+        off = ld[k + 1, k]
+        first, second = ld[k, k] / off, ld[k + 1, k + 1] / off
+        denominator = first * second - 1.0
+        top, bottom = x[k] / off, x[k + 1] / off
+        x[k], x[k + 1] = (second * top - bottom) / denominator, (first * bottom - top) / denominator
+        k += 2
+    k = n - 1
+    while k >= 0:                               # L^T X = Y, undoing the interchanges
+        x[k] -= ld[k + 1:, k] @ x[k + 1:]
+        if pivots[k] > 0:
+            chosen = pivots[k] - 1
+            k_next = k - 1
+        else:
+            x[k - 1] -= ld[k + 1:, k - 1] @ x[k + 1:]
+            chosen = -pivots[k] - 1
+            k_next = k - 2
+        if chosen != k:
+            _swap(x, k, chosen)
+        k = k_next
+    return x
+
+
+class LdlFactor(Function):
+    """(LD, pivots, info) of symmetric matrices; no derivative, as in PyTorch."""
+    node_name = 'NotImplemented'
+
+    @staticmethod
+    def forward(ctx, a):
+        import numpy as np
+        backend = ctx.backend
+        host = np.asarray(backend.to_host(a))
+        n = host.shape[-1]
+        matrices = host.reshape((-1, n, n))
+        packed = np.zeros_like(matrices)
+        pivots = np.zeros(matrices.shape[:2], np.int32)
+        info = np.zeros(len(matrices), np.int32)
+        for i, matrix in enumerate(matrices):
+            packed[i], pivots[i], info[i] = ldl_factor_matrix(matrix)
+        device = backend.device_of(a)
+        batch = host.shape[:-2]
+        return (backend.from_host(packed.reshape(host.shape), device),
+                backend.from_host(pivots.reshape(batch + (n,)), device),
+                backend.from_host(info.reshape(batch), device))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError('derivative for aten::linalg_ldl_factor_ex is not implemented')
+
+
+class LdlSolve(Function):
+    """X with A X = B from ldl_factor's (LD, pivots), batch dims alike; no derivative."""
+    node_name = 'NotImplemented'
+
+    @staticmethod
+    def forward(ctx, ld, pivots, b):
+        import numpy as np
+        backend = ctx.backend
+        ld_host, b_host = np.asarray(backend.to_host(ld)), np.asarray(backend.to_host(b))
+        pivots_host = np.asarray(backend.to_host(pivots))
+        n = ld_host.shape[-1]
+        flat_ld = ld_host.reshape((-1, n, n))
+        flat_pivots = pivots_host.reshape((-1, n))
+        flat_b = b_host.reshape((-1,) + b_host.shape[-2:])
+        out = np.empty_like(flat_b)
+        for i in range(len(flat_b)):
+            out[i] = ldl_solve_matrix(flat_ld[i], flat_pivots[i], flat_b[i])
+        return backend.from_host(out.reshape(b_host.shape), backend.device_of(b))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError('derivative for aten::linalg_ldl_solve is not implemented')
