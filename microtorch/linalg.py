@@ -1042,8 +1042,10 @@ def ldl_solve(LD, pivots, B, *, hermitian=False):
     from .ops.linalg import LdlSolve
     name = 'microtorch.linalg.ldl_solve'
     _square_matrices(LD, name)
-    if B.ndim < 2:
-        raise RuntimeError(f'{name}: The input tensor B must have at least 2 dimensions.')
+    if B.ndim < 2:                          # (PyTorch reads B.size(-2) unchecked)
+        top = max(B.ndim, 1)
+        raise IndexError(f'Dimension out of range (expected to be in range of [{-top}, '
+                         f'{top - 1}], but got -2)')
     if tuple(pivots.shape) != tuple(LD.shape[:-1]):
         raise RuntimeError(f'{name}: Expected LD.shape[:-1] and pivots.shape to be the same, '
                            f'but got pivots with shape {list(pivots.shape)} instead')

@@ -2619,6 +2619,41 @@ for _name, _exc, _message, _call in (
         return lambda: _call(lib, x, s), [x, s]
 
 
+# LDL^T: x a 4x3 float matrix, s = x[:3] square (symmetric).
+_LDL = 'microtorch.linalg.ldl_factor_ex'
+for _name, _exc, _message, _call in (
+        ('ldl_factor-1d', RuntimeError, _LDL + _TWO_DIMS,
+         lambda lib, x, s: lib.linalg.ldl_factor(x[0])),
+        ('ldl_factor-square', RuntimeError, _LDL + _SQUARE,
+         lambda lib, x, s: lib.linalg.ldl_factor_ex(x)),
+        ('ldl_factor-int', RuntimeError, _LDL + _LONG,
+         lambda lib, x, s: lib.linalg.ldl_factor(s.long(), hermitian=True)),
+        ('ldl_solve-1d', RuntimeError, 'microtorch.linalg.ldl_solve' + _TWO_DIMS,
+         lambda lib, x, s: lib.linalg.ldl_solve(x[0], _pivots(lib, [1, 2, 3]), s)),
+        ('ldl_solve-square', RuntimeError, 'microtorch.linalg.ldl_solve' + _SQUARE,
+         lambda lib, x, s: lib.linalg.ldl_solve(x, _pivots(lib, [1, 2, 3]), s)),
+        ('ldl_solve-B-1d', IndexError, 'Dimension out of range (expected to be in range of '
+         '[-1, 0], but got -2)',
+         lambda lib, x, s: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(s), x[0])),
+        ('ldl_solve-pivots', RuntimeError, 'microtorch.linalg.ldl_solve: Expected '
+         'LD.shape[:-1] and pivots.shape to be the same, but got pivots with shape [2] instead',
+         lambda lib, x, s: lib.linalg.ldl_solve(s, _pivots(lib, [1, 2]), s)),
+        ('ldl_solve-dtype', RuntimeError, 'Expected b and A to have the same dtype, but found b '
+         'of type Double and A of type Float instead.',
+         lambda lib, x, s: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(s), s.double())),
+        ('ldl_solve-sizes', RuntimeError, 'Incompatible matrix sizes for '
+         'microtorch.linalg.ldl_solve: each A matrix is 3 by 3 but each b matrix is 4 by 3',
+         lambda lib, x, s: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(s), x)),
+        ('ldl_solve-int', RuntimeError, 'microtorch.linalg.ldl_solve' + _LONG,
+         lambda lib, x, s: lib.linalg.ldl_solve(s.long(), _pivots(lib, [1, 2, 3]), s.long())),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.tensor([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0], [1.0, 1.0, 1.0]])
+        s = x[:3]
+        return lambda: _call(lib, x, s), [x, s]
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

@@ -1797,6 +1797,27 @@ def reshaped_well_conditioned(rows):
     return draw
 
 
+def small_diagonal(rng, shape):
+    """Matrices whose symmetric part has a small diagonal (Bunch-Kaufman then takes 2x2
+    pivots and swaps) and is well conditioned."""
+    while True:
+        a = rng.uniform(-1.0, 1.0, shape)
+        a[..., np.arange(shape[-1]), np.arange(shape[-1])] *= 0.05
+        s = a + a.swapaxes(-1, -2)
+        if np.all(np.abs(np.linalg.eigvalsh(s)) > 0.3):
+            return a
+
+
+def ldl_ref(a):
+    """LD for a diagonally dominant positive-definite matrix, where Bunch-Kaufman takes 1x1
+    pivots without swaps: L D L^T from the Cholesky factor C = L diag(sqrt(D)). (The 2x2
+    pivots and swaps are checked against PyTorch by test_decompositions.)"""
+    c = np.linalg.cholesky(a)
+    d = np.diagonal(c, 0, -2, -1)
+    n = a.shape[-1]
+    return np.tril(c / d[..., None, :], -1) + (d ** 2)[..., None, :] * np.eye(n)
+
+
 def solve_vector_ref(a, b):
     return np.linalg.solve(a, np.broadcast_to(b, a.shape[:-1])[..., None])[..., 0]
 
@@ -1843,6 +1864,14 @@ OPS += [
            real)),
     Op('linalg_vander', lambda x: api(x).linalg.vander(x, N=4), ((2, 3),),
        lambda x: x[..., None] ** np.arange(4)),
+    # (no derivative in PyTorch either: symmetric inputs made from detached ones)
+    Op('ldl_factor', lambda a: api(a).linalg.ldl_factor(a.detach() + a.detach().mT).LD,
+       ((2, 4, 4),), lambda a: ldl_ref(a + a.swapaxes(-1, -2)), per(well_conditioned),
+       nograd=True),
+    Op('ldl_solve', lambda a, b: api(a).linalg.ldl_solve(
+        *api(a).linalg.ldl_factor(a.detach() + a.detach().mT), b.detach()),
+       ((2, 4, 4), (4, 2)), lambda a, b: np.linalg.solve(a + a.swapaxes(-1, -2), b),
+       per(small_diagonal, real), nograd=True),
 ]
 
 ROWS = {row.name: row for row in OPS}
@@ -1942,13 +1971,14 @@ MORE_TORCH_OPS = {
 REQUIRED_OPS |= MORE_TORCH_OPS
 REQUIRED_GRADGRAD_OPS |= MORE_TORCH_OPS
 LU_MORE_OPS = {'lu_factor', 'lu', 'lu_unpack', 'lu_solve', 'matrix_exp', 'householder_product',
-               'inv_ex', 'solve_ex', 'tensorinv', 'tensorsolve', 'linalg_vander'}
+               'inv_ex', 'solve_ex', 'tensorinv', 'tensorsolve', 'linalg_vander', 'ldl_factor',
+               'ldl_solve'}
 SPECIAL_OPS = {'lgamma', 'digamma', 'polygamma', 'erfinv', 'erfc', 'ndtri', 'mvlgamma',
                'xlog1py', 'entr', 'ndtr', 'log_ndtr', 'i0', 'i1'}
 REQUIRED_OPS |= SPECIAL_OPS
 REQUIRED_GRADGRAD_OPS |= SPECIAL_OPS
 REQUIRED_OPS |= LU_MORE_OPS
-REQUIRED_GRADGRAD_OPS |= LU_MORE_OPS
+REQUIRED_GRADGRAD_OPS |= LU_MORE_OPS - {'ldl_factor', 'ldl_solve'}
 
 
 def test_table_covers_required_ops():

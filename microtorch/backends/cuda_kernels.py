@@ -611,6 +611,9 @@ OP_KERNELS = {
         'inv_ex', 'solve_ex', 'tensorinv', 'tensorsolve')},
     'linalg_vander': (('copy', 'mul_forward'), ('view', 'mul_forward', 'sum_forward',
                                                 'index_backward')),
+    # LDL^T: Bunch-Kaufman's pivots depend on each matrix's values, so the factorisation and
+    # its solve run on the host (copies there and back); no derivative, as in PyTorch
+    **{op: (('copy',), ('none',)) for op in ('ldl_factor', 'ldl_solve')},
 }
 
 
