@@ -452,3 +452,50 @@ def test_orthogonal_parametrization_uses_the_public_functions(torch, rng):
                                                          orthogonal_map=orthogonal_map)
         q = layer.weight
         np.testing.assert_allclose((q.mT @ q).detach().numpy(), np.eye(3), atol=1e-12)
+
+
+def _symmetric_with_small_diagonal(rng, shape, scale):
+    a = rng.standard_normal(shape)
+    a = a + a.swapaxes(-1, -2)
+    a[..., np.arange(shape[-1]), np.arange(shape[-1])] *= scale
+    return a
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_ldl_factor_and_solve_match_torch(dtype, torch, rng):
+    """Bunch-Kaufman's 1x1 and 2x2 pivots and swaps, LD, info and the solve as LAPACK's."""
+    tolerance = {'rtol': 1e-4, 'atol': 1e-4} if dtype == 'float32' else {'rtol': 1e-9,
+                                                                        'atol': 1e-10}
+    for n, scale in ((1, 1.0), (2, 0.01), (5, 1.0), (6, 0.01), (7, 0.1), (70, 0.01)):
+        a = _symmetric_with_small_diagonal(rng, (3, n, n), scale).astype(dtype)
+        b = rng.standard_normal((3, n, 2)).astype(dtype)
+        mine, theirs = (lib.linalg.ldl_factor_ex(lib.tensor(a)) for lib in (mt, torch))
+        assert mine.pivots.tolist() == theirs.pivots.tolist()
+        assert mine.info.tolist() == theirs.info.tolist() == [0, 0, 0]
+        assert mine.pivots.dtype is mt.int32
+        _same(mine.LD, theirs.LD, **tolerance)
+        _values(lambda lib: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(lib.tensor(a)),
+                                                 lib.tensor(b), hermitian=True), torch,
+                **tolerance)
+    assert any(p < 0 for p in mine.pivots.reshape(-1).tolist())     # 2x2 blocks were taken
+
+
+def test_ldl_singular_info_broadcast_and_no_derivative(torch):
+    singular = [[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 10.0]],
+                [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]
+    mine, theirs = (lib.linalg.ldl_factor_ex(lib.tensor(singular)) for lib in (mt, torch))
+    assert mine.info.tolist() == theirs.info.tolist() == [2, 1]
+    assert mine.pivots.tolist() == theirs.pivots.tolist()
+    _same(mine.LD, theirs.LD)
+    with pytest.raises(RuntimeError, match=r'^microtorch.linalg.ldl_factor: Unknown error code: '
+                                           r'2\.$'):
+        mt.linalg.ldl_factor(mt.tensor(singular))
+    for lib in (mt, torch):                   # B's batch broadcasts against LD's
+        ld, pivots = lib.linalg.ldl_factor(lib.eye(3, dtype=lib.float64) * 2)
+        assert lib.linalg.ldl_solve(ld, pivots, lib.ones(4, 3, 1, dtype=lib.float64)).shape \
+            == (4, 3, 1)
+        assert tuple(lib.linalg.ldl_factor(lib.zeros(0, 0)).LD.shape) == (0, 0)
+    x = mt.eye(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match='derivative for aten::linalg_ldl_factor_ex is not '
+                                           'implemented'):
+        mt.linalg.ldl_factor(x * 2).LD.sum().backward()

@@ -905,7 +905,7 @@ class LdlFactor(Function):
         backend = ctx.backend
         host = np.asarray(backend.to_host(a))
         n = host.shape[-1]
-        matrices = host.reshape((-1, n, n))
+        matrices = host.reshape((math.prod(host.shape[:-2]), n, n))
         packed = np.zeros_like(matrices)
         pivots = np.zeros(matrices.shape[:2], np.int32)
         info = np.zeros(len(matrices), np.int32)
@@ -932,10 +932,10 @@ class LdlSolve(Function):
         backend = ctx.backend
         ld_host, b_host = np.asarray(backend.to_host(ld)), np.asarray(backend.to_host(b))
         pivots_host = np.asarray(backend.to_host(pivots))
-        n = ld_host.shape[-1]
-        flat_ld = ld_host.reshape((-1, n, n))
-        flat_pivots = pivots_host.reshape((-1, n))
-        flat_b = b_host.reshape((-1,) + b_host.shape[-2:])
+        n, count = ld_host.shape[-1], math.prod(ld_host.shape[:-2])
+        flat_ld = ld_host.reshape((count, n, n))
+        flat_pivots = pivots_host.reshape((count, n))
+        flat_b = b_host.reshape((count,) + b_host.shape[-2:])
         out = np.empty_like(flat_b)
         for i in range(len(flat_b)):
             out[i] = ldl_solve_matrix(flat_ld[i], flat_pivots[i], flat_b[i])
