@@ -1229,3 +1229,12 @@ for _name, _message, _call in (
     def _(lib, _call=_call):
         s = lib.tensor([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]], requires_grad=True)
         return lambda: _call(lib, s), [s]
+
+
+# A singular D in LDL^T: PyTorch's message is the same after its internal-assert preamble
+# (tests/test_decompositions.py checks the info code against PyTorch's).
+@entry('ldl_factor-singular', RuntimeError, 'microtorch.linalg.ldl_factor: Unknown error code: '
+       '2.', torch=False)
+def _(lib):
+    a = lib.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    return lambda: lib.linalg.ldl_factor(a), [a]
