@@ -877,7 +877,8 @@ def ldl_solve_matrix(ld, pivots, b):
         first, second = ld[k, k] / off, ld[k + 1, k + 1] / off
         denominator = first * second - 1.0
         top, bottom = x[k] / off, x[k + 1] / off
-        x[k], x[k + 1] = (second * top - bottom) / denominator, (first * bottom - top) / denominator
+        x[k], x[k + 1] = ((second * top - bottom) / denominator,
+                          (first * bottom - top) / denominator)
         k += 2
     k = n - 1
     while k >= 0:                               # L^T X = Y, undoing the interchanges
