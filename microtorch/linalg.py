@@ -718,12 +718,9 @@ def _lu_factor_op(A, name, pivot):
 
 def _raise_if_zero_pivot(info, name):
     """PyTorch's error for the first matrix whose U has a zero on its diagonal."""
-    import numpy as np
-    orders = _host_array(info)
-    failed = np.flatnonzero(orders.reshape(-1))
-    if failed.size:
-        where = f'(Batch element {failed[0]}): ' if orders.ndim else ''
-        index = orders.reshape(-1)[failed[0]]
+    batch, index = _singular_where(info)
+    if batch is not None:
+        where = f'(Batch element {batch}): ' if info.ndim else ''
         raise RuntimeError(f'{name}: {where}U[{index},{index}] is zero and using it on lu_solve '
                            'would result in a division by zero. If you still want to perform '
                            'the factorization, consider calling linalg.lu(A, pivot) or '

@@ -607,6 +607,13 @@ class CholeskySolve(Function):
 # NumPy has no LU: one column per step, every matrix of the batch at once, in xp's own array
 # operations (so the same code runs on CuPy).
 
+def _swap(x, first, second):
+    """Exchange two equally shaped slices of x (rows, columns or elements)."""
+    held = x[first].copy()
+    x[first] = x[second]
+    x[second] = held
+
+
 def lu_packed(xp, a, pivot=True):
     """getrf's (LU, pivots, info) for a batch: L's multipliers below the diagonal and U on and
     above it in one matrix, the 1-based row swaps (int32) and per matrix the 1-based index of
@@ -623,9 +630,7 @@ def lu_packed(xp, a, pivot=True):
     for j in range(k):
         if pivot and count:
             chosen = j + xp.argmax(xp.abs(lu[:, j:, j]), axis=1)
-            held = lu[every, j].copy()
-            lu[every, j] = lu[every, chosen]
-            lu[every, chosen] = held
+            _swap(lu, (every, j), (every, chosen))
             pivots[:, j] = chosen + 1
         else:
             pivots[:, j] = j + 1
@@ -648,10 +653,7 @@ def permutation_of(xp, pivots, m, dtype):
     perm = xp.broadcast_to(xp.arange(m), (count, m)).copy()
     every = xp.arange(count)
     for j in range(k):
-        target = swaps[:, j]
-        held = perm[:, j].copy()
-        perm[:, j] = perm[every, target]
-        perm[every, target] = held
+        _swap(perm, (every, j), (every, swaps[:, j]))
     p = (xp.arange(m)[:, None] == perm[:, None, :]).astype(dtype)
     return p.reshape(batch + (m, m))
 
@@ -787,13 +789,6 @@ class MatrixExp(Function):
 # factored one at a time on the host. PyTorch has no derivative for either (nor has this).
 
 _BUNCH_KAUFMAN_ALPHA = (1.0 + math.sqrt(17.0)) / 8.0
-
-
-def _swap(x, first, second):
-    """Exchange two equally shaped slices of x (rows, columns or elements)."""
-    held = x[first].copy()
-    x[first] = x[second]
-    x[second] = held
 
 
 def ldl_factor_matrix(a):
