@@ -744,21 +744,25 @@ _TAYLOR_DEGREE = 18          # with ||A|| <= 1/2 the remainder is far below floa
 
 
 def matrix_exp_array(xp, a):
-    """exp(A) for a batch of square matrices: a Taylor series of A / 2^s (Horner's form), with
-    s making every matrix's inf-norm at most 1/2, then squared s times."""
+    """exp(A) for a batch of square matrices: a Taylor series of A / 2^s (Horner's form), s per
+    matrix making its inf-norm at most 1/2, then squared s times (each matrix its own s)."""
     if a.size == 0:
         return a.copy()
-    size = float(xp.abs(a).sum(-1).max())
-    if not math.isfinite(size):
+    sizes = xp.abs(a).sum(-1).max(-1)
+    largest = float(sizes.max())
+    if not math.isfinite(largest):          # (every matrix's entries nan, as PyTorch's)
         return xp.full_like(a, math.nan)
-    squarings = max(0, math.ceil(math.log2(size)) + 1) if size > 0 else 0
-    x = a / (2 ** squarings)
+    # s = ceil(log2(size)) + 1, or 0 for a size of at most 1/2
+    squarings = xp.ceil(xp.log2(xp.maximum(sizes, 0.25))) + 1
+    squarings = xp.maximum(squarings, 0).astype(xp.int64)
+    x = a / (2.0 ** squarings).astype(a.dtype)[..., None, None]
     identity = xp.eye(a.shape[-1], dtype=a.dtype)
     result = identity + x / _TAYLOR_DEGREE
     for k in range(_TAYLOR_DEGREE - 1, 0, -1):      # I + X/1 (I + X/2 (I + ...))
         result = identity + xp.matmul(x, result) / k
-    for _ in range(squarings):
-        result = xp.matmul(result, result)
+    for step in range(int(squarings.max())):
+        squared = xp.matmul(result, result)
+        result = xp.where((squarings > step)[..., None, None], squared, result)
     return result.astype(a.dtype, copy=False)
 
 
