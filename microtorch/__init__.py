@@ -74,6 +74,8 @@ def slogdet(A):
 
 from .linalg import cholesky_solve, pinverse
 svd, qr = linalg.legacy_svd, linalg.legacy_qr
+from .linalg import lu_unpack, matrix_exp
+orgqr = linalg.householder_product
 from . import cuda
 from .cuda import OutOfMemoryError
 from .serialization import save, load

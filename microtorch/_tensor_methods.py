@@ -66,6 +66,8 @@ Tensor.svd = lambda self, some=True, compute_uv=True: _linalg().legacy_svd(self,
                                                                           compute_uv)
 Tensor.qr = lambda self, some=True: _linalg().legacy_qr(self, some)
 Tensor.pinverse = lambda self, rcond=1e-15: _linalg().pinverse(self, rcond)
+Tensor.matrix_exp = lambda self: _linalg().matrix_exp(self)
+Tensor.orgqr = lambda self, input2: _linalg().householder_product(self, input2)
 
 
 def _linalg():

@@ -1,7 +1,8 @@
 """microtorch.linalg: PyTorch's linear-algebra names over microtorch's ops (norms, products,
 cross, diagonal, inv, det, slogdet, solve, matrix_power), the factorisations (cholesky, qr,
-eigh, svd) with triangular and least-squares solves, and what they give (pinv, matrix_rank,
-cond). The general eigendecomposition (eig, complex in general) is not here."""
+eigh, svd, lu) with triangular, least-squares and LU solves, and what they give (pinv,
+matrix_rank, cond, the _ex forms, tensorinv, tensorsolve), matrix_exp, householder_product and
+vander. The general eigendecomposition (eig, complex in general) is not here."""
 import math
 
 from . import return_types
@@ -698,3 +699,364 @@ def legacy_qr(A, some=True):
 def pinverse(A, rcond=1e-15):
     """torch.pinverse: pinv with rtol = rcond."""
     return pinv(A, rcond)
+
+
+# ---- LU and what it gives: lu_factor(_ex), lu, lu_solve, lu_unpack, inv_ex, solve_ex -------
+
+def _lu_factor_op(A, name, pivot):
+    """LuFactor's (LU, pivots, info) after PyTorch's checks; name as its messages say it."""
+    from .ops.linalg import LuFactor
+    if A.ndim < 2:
+        raise RuntimeError(f'{name}: Expected tensor with 2 or more dimensions. Got size: '
+                           f'{list(A.shape)} instead')
+    _not_for_integers(A, 'lu')
+    if not pivot and A.device.type == 'cpu':
+        raise RuntimeError('linalg.lu_factor: LU without pivoting is not implemented on the '
+                           'CPU')
+    return LuFactor.apply(A, pivot)
+
+
+def _raise_if_zero_pivot(info, name):
+    """PyTorch's error for the first matrix whose U has a zero on its diagonal."""
+    batch, index = _singular_where(info)
+    if batch is not None:
+        where = f'(Batch element {batch}): ' if info.ndim else ''
+        raise RuntimeError(f'{name}: {where}U[{index},{index}] is zero and using it on lu_solve '
+                           'would result in a division by zero. If you still want to perform '
+                           'the factorization, consider calling linalg.lu(A, pivot) or '
+                           'linalg.lu_factor_ex(A, pivot)')
+
+
+def lu_factor(A, *, pivot=True):
+    """(LU, pivots) of A = P L U with partial pivoting, as torch.return_types.linalg_lu_factor:
+    L's multipliers below the diagonal and U on and above it in one matrix, and LAPACK's
+    1-based row swaps (int32). A matrix whose U has a zero on its diagonal raises."""
+    packed, pivots, info = _lu_factor_op(A, 'microtorch.lu_factor', pivot)
+    _raise_if_zero_pivot(info, 'microtorch.linalg.lu_factor')
+    return return_types.named('linalg_lu_factor', ('LU', 'pivots'))(packed, pivots)
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    """(LU, pivots, info) as torch.return_types.linalg_lu_factor_ex: info (int32) is 0, or
+    the 1-based index of U's first zero on the diagonal. No error unless check_errors."""
+    packed, pivots, info = _lu_factor_op(A, 'microtorch.lu_factor', pivot)
+    if check_errors:
+        _raise_if_zero_pivot(info, 'microtorch.linalg.lu_factor_ex')
+    return return_types.named('linalg_lu_factor_ex', ('LU', 'pivots', 'info'))(
+        packed, pivots, info)
+
+
+def _permutation(pivots, m, dtype):
+    from .ops.linalg import LuPermutation
+    return LuPermutation.apply(pivots, m, dtype.np)
+
+
+def lu(A, *, pivot=True):
+    """(P, L, U) with A = P L U, L unit lower triangular (m x k), U upper (k x n),
+    k = min(m, n), as torch.return_types.linalg_lu; singular matrices factor too."""
+    from .ops.linalg import lu_factors
+    packed, pivots, _ = _lu_factor_op(A, 'linalg.lu', pivot)
+    p = _permutation(pivots, A.shape[-2], A.dtype)
+    return return_types.named('linalg_lu', ('P', 'L', 'U'))(p, *lu_factors(packed, p))
+
+
+def _check_pivots(LU_data, LU_pivots, message):
+    """Pivots in 1 ... LU.size(-2) (one look on the host, as PyTorch's check)."""
+    if LU_pivots.numel():
+        values = _host_array(LU_pivots)
+        if values.min() < 1 or values.max() > LU_data.shape[-2]:
+            raise RuntimeError(message)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """torch.lu_unpack: (P, L, U) from lu_factor's (LU, pivots), as
+    torch.return_types.lu_unpack; unpack_data=False leaves L and U empty, unpack_pivots=False
+    leaves P empty. L and U are differentiable in LU."""
+    from .ops.linalg import lu_factors
+    from .creation import empty
+    if LU_data.ndim < 2:
+        raise RuntimeError('microtorch.lu_unpack: Expected tensor with 2 or more dimensions. '
+                           f'Got size: {list(LU_data.shape)} instead')
+    if LU_pivots.dtype is not _dtype_of('int32'):
+        raise RuntimeError('microtorch.lu_unpack: LU_pivots is expected to be a contiguous '
+                           'tensor of microtorch.int32 dtype.\nNote: this function is intended '
+                           'to be used with the output produced by microtorch.linalg.lu_factor')
+    m, n = LU_data.shape[-2:]
+    if unpack_pivots:
+        if LU_pivots.ndim == 0 or LU_pivots.shape[-1] != min(m, n):
+            raise RuntimeError('pivots passed to lu_unpack must be between 1 and LU.size(-2) '
+                               'inclusive.Did you properly pass the result of lu_factor?')
+        _check_pivots(LU_data, LU_pivots, 'pivots passed to lu_unpack must be between 1 and '
+                      'LU.size(-2) inclusive.Did you properly pass the result of lu_factor?')
+    nothing = empty(0, dtype=LU_data.dtype, device=LU_data.device)
+    p = _permutation(LU_pivots, m, LU_data.dtype) if unpack_pivots else nothing
+    lower, upper = lu_factors(LU_data, p) if unpack_data else (nothing, nothing)
+    return return_types.named('lu_unpack', ('P', 'L', 'U'))(p, lower, upper)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    """X with A X = B (adjoint: A^T X = B; left=False: X A = B or X A^T = B) for A = P L U
+    given by lu_factor; batch dims broadcast. A composite of triangular solves, so the
+    gradient reaches LU (the entries lu_factor wrote) and B."""
+    name = 'linalg.lu_solve'
+    if LU.ndim < 2:
+        raise RuntimeError(f'{name}: The input tensor LU must have at least 2 dimensions.')
+    if B.ndim < 2:
+        raise RuntimeError(f'{name}: The input tensor B must have at least 2 dimensions.')
+    if LU.shape[-1] != LU.shape[-2]:
+        raise RuntimeError(f'microtorch.{name}: A must be batches of square matrices, but they '
+                           f'are {LU.shape[-2]} by {LU.shape[-1]} matrices')
+    n = LU.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f'{name}: Incompatible shapes of A and B for the equation '
+                           f'{"AX = B" if left else "XA = B"} ({n}x{n} and '
+                           f'{B.shape[-2]}x{B.shape[-1]})')
+    if LU.dtype is not B.dtype:
+        raise RuntimeError(f'{name}: Expected LU and B to have the same dtype, but found LU of '
+                           f'type {_F.type_name(LU.dtype)} and B of type '
+                           f'{_F.type_name(B.dtype)} instead')
+    if pivots.dtype is not _dtype_of('int32'):
+        raise RuntimeError(f'{name}: pivots should be a Tensor of scalar type microtorch.int32')
+    if pivots.ndim == 0 or pivots.shape[-1] != n:
+        raise RuntimeError(f'{name}: Number of pivots per batch should be same as the '
+                           'dimension of the matrix')
+    _not_for_integers(LU, 'lu_solve')
+    _check_pivots(LU, pivots, 'Pivots given to lu_solve must all be smaller or equal to '
+                  'LU.size(-2). Did you properly pass the result of lu_factor?')
+    if not left:                            # X A = B is A^T X^T = B^T (and X A^T = B alike)
+        return _F.transpose(lu_solve(LU, pivots, _F.transpose(B, -2, -1),
+                                     adjoint=not adjoint), -2, -1)
+    from .ops.linalg import lu_factors, solve_triangular as solve
+    p = _permutation(pivots, n, LU.dtype)
+    lower, upper = lu_factors(LU, p)
+    if adjoint:                             # U^T L^T P^T X = B
+        y = solve(upper.mT, B, upper=False)
+        return _F.matmul(p, solve(lower.mT, y, upper=True, unitriangular=True))
+    y = solve(lower, _F.matmul(p.mT, B), upper=False, unitriangular=True)
+    return solve(upper, y, upper=True)
+
+
+def _singular_where(info):
+    """The first batch element whose info is not 0 (None if there is none), and its info."""
+    import numpy as np
+    codes = _host_array(info).reshape(-1)
+    failed = np.flatnonzero(codes)
+    return (int(failed[0]), int(codes[failed[0]])) if failed.size else (None, 0)
+
+
+def _zero_info(A, batch):
+    from .creation import zeros
+    return zeros(*batch, dtype=_dtype_of('int32'), device=A.device)
+
+
+def inv_ex(A, *, check_errors=False):
+    """(inverse, info) as torch.return_types.linalg_inv_ex: info (int32) is 0 for each
+    invertible matrix, else the 1-based index of the first zero on U's diagonal of its LU
+    (its inverse is then not finite). No error unless check_errors."""
+    try:
+        return return_types.named('linalg_inv_ex', ('inverse', 'info'))(
+            inv(A), _zero_info(A, A.shape[:-2]))
+    except LinAlgError:
+        pass
+    factors = lu_factor_ex(A)
+    batch, code = _singular_where(factors.info)
+    if check_errors:
+        where = f'(Batch element {batch}): ' if A.ndim > 2 else ''
+        raise LinAlgError(f'linalg.inv_ex: {where}The diagonal element {code} is zero, the '
+                          'inversion could not be completed because the input matrix is '
+                          'singular.')
+    from .creation import eye
+    identity = eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    # (what the factors give: infs and nans, as LAPACK's getri)
+    inverse = lu_solve(factors.LU, factors.pivots, _F.expand(identity, list(A.shape)))
+    return return_types.named('linalg_inv_ex', ('inverse', 'info'))(inverse, factors.info)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """(result, info) as torch.return_types.linalg_solve_ex: solve's result, and info (int32)
+    per matrix of the broadcast batch as lu_factor_ex's. No error unless check_errors."""
+    result_type = return_types.named('linalg_solve_ex', ('result', 'info'))
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    try:
+        result = solve(A, B, left=left)
+    except LinAlgError:
+        pass
+    else:
+        return result_type(result, _zero_info(A, A.shape[:-2]))
+    factors = lu_factor_ex(A)
+    if check_errors:
+        where = f'(Batch element {_singular_where(factors.info)[0]}): ' if A.ndim > 2 else ''
+        raise LinAlgError(f'microtorch.linalg.solve_ex: {where}The solver failed because the '
+                          'input matrix is singular.')
+    # (what the factors give: infs and nans; lu_solve broadcasts the batch)
+    rhs = _F.unsqueeze(B, -1) if vector else B
+    result = lu_solve(factors.LU, factors.pivots, rhs, left=left)
+    return result_type(_F.squeeze(result, -1) if vector else result, factors.info)
+
+
+# ---- matrix_exp, householder_product, tensorinv, tensorsolve, vander ------------------------
+
+def matrix_exp(A):
+    """exp(A) of each square matrix (scaling and squaring of a Taylor series); its gradient
+    is exact and differentiable again."""
+    from .ops.linalg import MatrixExp
+    _square_matrices(A, 'matrix_exp')
+    return MatrixExp.apply(A)
+
+
+def householder_product(A, tau):
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i column i of A
+    below the diagonal and 1 on it (LAPACK's orgqr: Q from geqrf's reflectors). Built from
+    differentiable ops, so the gradient reaches A's strict lower triangle and tau."""
+    from .creation import eye
+    name = 'microtorch.linalg.householder_product'
+    if A.ndim < 2:
+        raise RuntimeError(f'{name}: input must have at least 2 dimensions.')
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError(f'{name}: input.shape[-2] must be greater than or equal to '
+                           'input.shape[-1]')
+    if tau.ndim == 0:
+        raise IndexError('Dimension specified as -1 but tensor has no dimensions')
+    if n < tau.shape[-1]:
+        raise RuntimeError(f'{name}: input.shape[-1] must be greater than or equal to '
+                           'tau.shape[-1]')
+    if tau.ndim != A.ndim - 1:
+        raise RuntimeError(f'{name}: Expected tau to have one dimension less than input, but '
+                           f'got tau.ndim equal to {tau.ndim} and input.ndim is equal to '
+                           f'{A.ndim}')
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f'{name}: Expected batch dimensions of tau to be equal to '
+                           f'input.shape[:-2], but got {list(tau.shape[:-1])}')
+    if tau.dtype is not A.dtype:
+        raise RuntimeError(f'{name}: tau dtype {_F.type_name(tau.dtype)} does not match input '
+                           f'dtype {_F.type_name(A.dtype)}')
+    _not_for_integers(A, 'orgqr')
+    reflectors = A.tril(-1) + eye(m, n, dtype=A.dtype, device=A.device)
+    q = _F.expand(eye(m, dtype=A.dtype, device=A.device), list(A.shape[:-2]) + [m, m])
+    for i in range(tau.shape[-1]):          # Q H_i = Q - tau_i (Q v_i) v_i^T
+        v = reflectors[..., :, i:i + 1]
+        q = q - (q @ v) @ v.mT * _F.unsqueeze(tau[..., i:i + 1], -1)
+    return q[..., :, :n]
+
+
+def _positive_int(value, name, function):
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{function}(): argument '{name}' must be int, not "
+                        f'{type(value).__name__}')
+
+
+def tensorinv(A, ind=2):
+    """The inverse of A seen as a matrix with the first ind dims as rows: shape
+    A.shape[ind:] + A.shape[:ind] (tensordot(result, A, ind) is the identity)."""
+    _positive_int(ind, 'ind', 'linalg_tensorinv')
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = list(A.shape[:ind]), list(A.shape[ind:])
+    if math.prod(rows) != math.prod(cols):
+        raise RuntimeError('Expected self to satisfy the requirement prod(self.shape[ind:]) == '
+                           f'prod(self.shape[:ind]), but got {math.prod(cols)} != '
+                           f'{math.prod(rows)}')
+    try:
+        inverse = inv(_F.reshape(A, [math.prod(rows), math.prod(cols)]))
+    except LinAlgError as error:            # PyTorch's message names the inv it calls
+        raise LinAlgError(str(error).replace('linalg.inv: ', 'inv: ', 1)) from None
+    return _F.reshape(inverse, cols + rows)
+
+
+def tensorsolve(A, B, dims=None):
+    """X with tensordot(A, X, X.ndim) = B: A's leading dims (B's shape) as rows, the rest
+    (X's shape) as columns; dims: A's dims to move to the end first."""
+    if dims is not None:
+        dims = [dims] if isinstance(dims, int) else list(dims)
+        A = _C.movedim(A, dims, list(range(A.ndim - len(dims), A.ndim)))
+    unknowns = list(A.shape[B.ndim:])
+    if math.prod(unknowns) != B.numel():
+        raise RuntimeError('Expected self to satisfy the requirement prod(self.shape[other.ndim:])'
+                           ' == prod(self.shape[:other.ndim]), but got '
+                           f'{math.prod(unknowns)} != {B.numel()}')
+    matrix = _F.reshape(A, [B.numel(), math.prod(unknowns)])
+    return _F.reshape(solve(matrix, _F.reshape(B, [B.numel()])), unknowns)
+
+
+def vander(x, *, N=None):
+    """The Vandermonde matrices of the vectors in x's last dim: columns x^0, x^1, ...,
+    x^(N-1) (N: x's last size by default); integers give int64. A running product, so
+    differentiable at 0 too."""
+    from .ops.composite import cumprod
+    if x.dtype is _dtype_of('bool'):
+        raise RuntimeError('linalg.vander supports floating point, complex, and integer '
+                           'tensors, but got Bool')
+    size = (x.shape[-1] if x.ndim else 1) if N is None else N
+    if size <= 1:
+        raise RuntimeError('N must be greater than 1.')
+    x = _F._integers_as_int64(x, None)
+    column = _F.unsqueeze(x, -1)
+    ones = _F.full_like(column, 1)
+    repeated = _F.expand(column, list(x.shape) + [size - 1])
+    return cumprod(_F.cat([ones, repeated], -1), -1)
+
+
+# ---- LDL^T: ldl_factor(_ex), ldl_solve ------------------------------------------------------
+
+def _ldl(A, name):
+    from .ops.linalg import LdlFactor
+    _square_matrices(A, f'microtorch.linalg.{name}')
+    return LdlFactor.apply(A)
+
+
+def _raise_unless_ldl_factored(info, name):
+    """PyTorch's (internal-assert) words for a singular D: the info code of the first
+    matrix that has one."""
+    _, code = _singular_where(info)
+    if code:
+        raise RuntimeError(f'microtorch.linalg.{name}: Unknown error code: {code}.')
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False):
+    """(LD, pivots, info) of symmetric A = P L D L^T P^T by Bunch-Kaufman pivoting (LAPACK's
+    sytrf, from A's lower triangle), as torch.return_types.linalg_ldl_factor_ex: L's
+    multipliers below D's 1x1 and 2x2 blocks in LD, pivots 1-based (a 2x2 block's two
+    negative), info 0 or 1 + the index of D's first zero block. hermitian is the same for real
+    matrices. No derivative, as in PyTorch."""
+    packed, pivots, info = _ldl(A, 'ldl_factor_ex')
+    if check_errors:
+        _raise_unless_ldl_factored(info, 'ldl_factor_ex')
+    return return_types.named('linalg_ldl_factor_ex', ('LD', 'pivots', 'info'))(
+        packed, pivots, info)
+
+
+def ldl_factor(A, *, hermitian=False):
+    """(LD, pivots) as ldl_factor_ex's, raising where D is singular."""
+    packed, pivots, info = _ldl(A, 'ldl_factor_ex')
+    _raise_unless_ldl_factored(info, 'ldl_factor')
+    return return_types.named('linalg_ldl_factor', ('LD', 'pivots'))(packed, pivots)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False):
+    """X with A X = B from ldl_factor's (LD, pivots) (LAPACK's sytrs); B's batch dims
+    broadcast against LD's. No derivative, as in PyTorch."""
+    from .ops.linalg import LdlSolve
+    name = 'microtorch.linalg.ldl_solve'
+    _square_matrices(LD, name)
+    if B.ndim < 2:                          # (PyTorch reads B.size(-2) unchecked)
+        top = max(B.ndim, 1)
+        raise IndexError(f'Dimension out of range (expected to be in range of [{-top}, '
+                         f'{top - 1}], but got -2)')
+    if tuple(pivots.shape) != tuple(LD.shape[:-1]):
+        raise RuntimeError(f'{name}: Expected LD.shape[:-1] and pivots.shape to be the same, '
+                           f'but got pivots with shape {list(pivots.shape)} instead')
+    if B.dtype is not LD.dtype:
+        raise RuntimeError('Expected b and A to have the same dtype, but found b of type '
+                           f'{_F.type_name(B.dtype)} and A of type {_F.type_name(LD.dtype)} '
+                           'instead.')
+    if B.shape[-2] != LD.shape[-1]:
+        raise RuntimeError(f'Incompatible matrix sizes for {name}: each A matrix is '
+                           f'{LD.shape[-2]} by {LD.shape[-1]} but each b matrix is '
+                           f'{B.shape[-2]} by {B.shape[-1]}')
+    batch = list(_F.broadcast_shapes(LD.shape[:-2], B.shape[:-2]))
+    n = LD.shape[-1]
+    LD = _F.expand(LD, batch + [n, n])
+    pivots = _F.expand(pivots, batch + [n])
+    B = _F.expand(B, batch + list(B.shape[-2:]))
+    return LdlSolve.apply(LD, pivots, B)

@@ -329,3 +329,173 @@ def test_grad_fn_names_as_torch(torch, rng):
         names = [make(lib, lib.tensor(a, requires_grad=True)).grad_fn.name()
                  for lib in (mt, torch)]
         assert names[0] == names[1]
+
+
+# ---- LU and the rest of torch.linalg -------------------------------------------------------
+
+def _pivoted(rng, shape):
+    """Rows to swap: full_rank matrices with their rows reversed."""
+    return full_rank(rng, shape)[..., ::-1, :].copy()
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_lu_family_matches_torch(dtype, torch, rng):
+    tolerance = {'rtol': 1e-4, 'atol': 1e-5} if dtype == 'float32' else {'rtol': 1e-9,
+                                                                        'atol': 1e-11}
+    square = _pivoted(rng, (2, 3, 3)).astype(dtype)
+    tall = rng.uniform(-1, 1, (2, 5, 3)).astype(dtype)
+    wide = rng.uniform(-1, 1, (3, 4)).astype(dtype)
+    rhs = rng.uniform(-1, 1, (2, 3, 2)).astype(dtype)
+    small = (0.3 * rng.uniform(-1, 1, (2, 4, 4))).astype(dtype)
+    checks = [lambda lib, a=a: tuple(lib.linalg.lu_factor_ex(lib.tensor(a)))
+              for a in (square, tall, wide)]
+    checks += [lambda lib, a=a: tuple(lib.linalg.lu(lib.tensor(a))) for a in (square, tall, wide)]
+    checks += [
+        lambda lib: tuple(lib.lu_unpack(*lib.linalg.lu_factor(lib.tensor(tall)))),
+        lambda lib: lib.linalg.lu_solve(*lib.linalg.lu_factor(lib.tensor(square)),
+                                        lib.tensor(rhs), adjoint=True),
+        lambda lib: lib.linalg.matrix_exp(lib.tensor(square)),
+        lambda lib: lib.linalg.matrix_exp(lib.tensor(small)),
+        lambda lib: lib.linalg.householder_product(lib.tensor(tall), lib.tensor(rhs[..., 0])),
+        lambda lib: tuple(lib.linalg.inv_ex(lib.tensor(square))),
+        lambda lib: tuple(lib.linalg.solve_ex(lib.tensor(square), lib.tensor(rhs))),
+        lambda lib: lib.linalg.vander(lib.tensor(wide), N=3),
+    ]
+    for check in checks:
+        _values(check, torch, **tolerance)
+
+
+def test_lu_pivots_info_and_return_types_as_torch(torch):
+    singular = [[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]],
+                [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]
+    for make in (lambda lib: lib.linalg.lu_factor_ex(lib.tensor(singular)),
+                 lambda lib: lib.linalg.lu_factor(lib.tensor(singular[0][1:])),
+                 lambda lib: lib.linalg.lu(lib.tensor(singular)),
+                 lambda lib: lib.lu_unpack(*lib.linalg.lu_factor_ex(
+                     lib.tensor(singular[0][:2]))[:2]),
+                 lambda lib: lib.linalg.inv_ex(lib.tensor(singular)),
+                 lambda lib: lib.linalg.solve_ex(lib.tensor(singular[1]),
+                                                 lib.ones(2, 3, 1))):
+        mine, theirs = make(mt), make(torch)
+        assert type(mine).__name__ == type(theirs).__name__ and len(mine) == len(theirs)
+        for field, m in zip(mine._fields, mine):
+            t = getattr(theirs, field)
+            assert tuple(m.shape) == tuple(t.shape) and str(m.dtype)[-5:] == str(t.dtype)[-5:]
+            if not m.is_floating_point() or m.isfinite().all():
+                np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-6, atol=1e-7)
+    info = mt.linalg.lu_factor_ex(mt.tensor(singular)).info
+    assert info.tolist() == torch.linalg.lu_factor_ex(torch.tensor(singular)).info.tolist()
+    assert info.tolist() == [3, 1]
+
+
+def test_lu_unpack_flags_and_empty_inputs(torch):
+    a = [[1.0, 2.0], [3.0, 4.0]]
+    for make in (lambda lib: lib.lu_unpack(*lib.linalg.lu_factor(lib.tensor(a)),
+                                           unpack_data=False),
+                 lambda lib: lib.lu_unpack(*lib.linalg.lu_factor(lib.tensor(a)),
+                                           unpack_pivots=False),
+                 lambda lib: tuple(lib.linalg.lu_factor_ex(lib.zeros(2, 0, 3))),
+                 lambda lib: tuple(lib.linalg.lu(lib.zeros(0, 3, 3))),
+                 lambda lib: lib.linalg.matrix_exp(lib.zeros(2, 0, 0)),
+                 lambda lib: tuple(lib.linalg.inv_ex(lib.zeros(0, 2, 2)))):
+        mine, theirs = make(mt), make(torch)
+        assert [tuple(m.shape) for m in mine] == [tuple(t.shape) for t in theirs]
+
+
+def test_singular_lu_errors_as_torch(torch):
+    zeros = [[[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]]
+    for make in (lambda lib: lib.linalg.inv_ex(lib.tensor(zeros), check_errors=True),
+                 lambda lib: lib.linalg.inv_ex(lib.tensor(zeros[1]), check_errors=True),
+                 lambda lib: lib.linalg.solve_ex(lib.tensor(zeros), lib.ones(2),
+                                                 check_errors=True),
+                 lambda lib: lib.linalg.solve_ex(lib.tensor(zeros[1]), lib.ones(2),
+                                                 check_errors=True),
+                 lambda lib: lib.linalg.tensorinv(lib.zeros(2, 2, 2, 2))):
+        with pytest.raises(mt.linalg.LinAlgError) as mine:
+            make(mt)
+        with pytest.raises(torch.linalg.LinAlgError) as theirs:
+            make(torch)
+        assert str(mine.value) == str(theirs.value).replace('torch.', 'microtorch.')
+
+
+def test_lu_family_gradients_to_second_order(torch, rng):
+    square = _pivoted(rng, (2, 3, 3))
+    tall, wide = _pivoted(rng, (4, 3)), _pivoted(rng, (2, 3, 5))
+    rhs = rng.uniform(-1, 1, (3, 2))
+    for fn, arrays in (
+            (lambda lib, a: lib.linalg.lu_factor(a).LU, [tall]),
+            (lambda lib, a: lib.linalg.lu(a)[1:], [wide]),
+            (lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b.mT, left=False),
+             [square, rhs]),
+            (lambda lib, a: lib.linalg.matrix_exp(a), [0.5 * square]),
+            (lambda lib, a, t: lib.linalg.householder_product(a, t), [0.3 * tall, rhs[:, 0]]),
+            (lambda lib, a, b: lib.linalg.solve_ex(a, b).result, [square, rhs]),
+            (lambda lib, a: lib.linalg.tensorinv(a, ind=2),
+             [well_conditioned(rng, (6, 6)).reshape(3, 2, 3, 2)]),
+    ):
+        _gradients(fn, arrays, torch, rng)
+
+
+def test_lu_without_pivoting_is_for_cuda_only_as_torch():
+    a = mt.tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(RuntimeError, match='LU without pivoting is not implemented on the CPU'):
+        mt.linalg.lu_factor_ex(a, pivot=False)
+
+
+def test_orthogonal_parametrization_uses_the_public_functions(torch, rng):
+    """matrix_exp and householder_product are linalg's (one piece of code for each)."""
+    import microtorch.nn.utils.parametrizations as parametrizations
+    assert not hasattr(parametrizations, '_matrix_exp')
+    assert not hasattr(parametrizations, '_householder_product')
+    for orthogonal_map in ('matrix_exp', 'householder'):
+        layer = mt.nn.utils.parametrizations.orthogonal(mt.nn.Linear(3, 4).double(),
+                                                         orthogonal_map=orthogonal_map)
+        q = layer.weight
+        np.testing.assert_allclose((q.mT @ q).detach().numpy(), np.eye(3), atol=1e-12)
+
+
+def _symmetric_with_small_diagonal(rng, shape, scale):
+    a = rng.standard_normal(shape)
+    a = a + a.swapaxes(-1, -2)
+    a[..., np.arange(shape[-1]), np.arange(shape[-1])] *= scale
+    return a
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_ldl_factor_and_solve_match_torch(dtype, torch, rng):
+    """Bunch-Kaufman's 1x1 and 2x2 pivots and swaps, LD, info and the solve as LAPACK's."""
+    tolerance = {'rtol': 1e-4, 'atol': 1e-4} if dtype == 'float32' else {'rtol': 1e-9,
+                                                                        'atol': 1e-10}
+    for n, scale in ((1, 1.0), (2, 0.01), (5, 1.0), (6, 0.01), (7, 0.1), (70, 0.01)):
+        a = _symmetric_with_small_diagonal(rng, (3, n, n), scale).astype(dtype)
+        b = rng.standard_normal((3, n, 2)).astype(dtype)
+        mine, theirs = (lib.linalg.ldl_factor_ex(lib.tensor(a)) for lib in (mt, torch))
+        assert mine.pivots.tolist() == theirs.pivots.tolist()
+        assert mine.info.tolist() == theirs.info.tolist() == [0, 0, 0]
+        assert mine.pivots.dtype is mt.int32
+        _same(mine.LD, theirs.LD, **tolerance)
+        _values(lambda lib: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(lib.tensor(a)),
+                                                 lib.tensor(b), hermitian=True), torch,
+                **tolerance)
+    assert any(p < 0 for p in mine.pivots.reshape(-1).tolist())     # 2x2 blocks were taken
+
+
+def test_ldl_singular_info_broadcast_and_no_derivative(torch):
+    singular = [[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 10.0]],
+                [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]
+    mine, theirs = (lib.linalg.ldl_factor_ex(lib.tensor(singular)) for lib in (mt, torch))
+    assert mine.info.tolist() == theirs.info.tolist() == [2, 1]
+    assert mine.pivots.tolist() == theirs.pivots.tolist()
+    _same(mine.LD, theirs.LD)
+    with pytest.raises(RuntimeError, match=r'^microtorch.linalg.ldl_factor: Unknown error code: '
+                                           r'2\.$'):
+        mt.linalg.ldl_factor(mt.tensor(singular))
+    for lib in (mt, torch):                   # B's batch broadcasts against LD's
+        ld, pivots = lib.linalg.ldl_factor(lib.eye(3, dtype=lib.float64) * 2)
+        assert lib.linalg.ldl_solve(ld, pivots, lib.ones(4, 3, 1, dtype=lib.float64)).shape \
+            == (4, 3, 1)
+        assert tuple(lib.linalg.ldl_factor(lib.zeros(0, 0)).LD.shape) == (0, 0)
+    x = mt.eye(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match='derivative for aten::linalg_ldl_factor_ex is not '
+                                           'implemented'):
+        mt.linalg.ldl_factor(x * 2).LD.sum().backward()

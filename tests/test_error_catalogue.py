@@ -1377,3 +1377,36 @@ def test_message_parser():
     assert pattern("Cannot use device 'cuda': <the reason>.").fullmatch(
         "Cannot use device 'cuda': no GPU here.")
     assert not pattern('a (b)').fullmatch('a b')
+
+
+# The LinAlgErrors of inv_ex, solve_ex (check_errors=True) and tensorinv: PyTorch raises the
+# same messages as its own class (tests/test_decompositions.py compares them).
+_ZERO_DIAGONAL = ('The diagonal element 1 is zero, the inversion could not be completed because '
+                  'the input matrix is singular.')
+_SOLVER_FAILED = 'The solver failed because the input matrix is singular.'
+for _name, _message, _call in (
+        ('inv_ex-check-errors', 'linalg.inv_ex: ' + _ZERO_DIAGONAL,
+         lambda lib, s: lib.linalg.inv_ex(s * 0, check_errors=True)),
+        ('inv_ex-check-errors-batch', 'linalg.inv_ex: (Batch element 1): ' + _ZERO_DIAGONAL,
+         lambda lib, s: lib.linalg.inv_ex(lib.stack([s, s * 0]), check_errors=True)),
+        ('solve_ex-check-errors', 'microtorch.linalg.solve_ex: ' + _SOLVER_FAILED,
+         lambda lib, s: lib.linalg.solve_ex(s * 0, s, check_errors=True)),
+        ('solve_ex-check-errors-batch', 'microtorch.linalg.solve_ex: (Batch element 1): '
+         + _SOLVER_FAILED, lambda lib, s: lib.linalg.solve_ex(lib.stack([s, s * 0]), s,
+                                                             check_errors=True)),
+        ('tensorinv-singular', 'inv: ' + _ZERO_DIAGONAL,
+         lambda lib, s: lib.linalg.tensorinv(s.new_zeros(2, 2, 2, 2))),
+):
+    @entry(_name, mt.linalg.LinAlgError, _message, torch=False)
+    def _(lib, _call=_call):
+        s = lib.tensor([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]], requires_grad=True)
+        return lambda: _call(lib, s), [s]
+
+
+# A singular D in LDL^T: PyTorch's message is the same after its internal-assert preamble
+# (tests/test_decompositions.py checks the info code against PyTorch's).
+@entry('ldl_factor-singular', RuntimeError, 'microtorch.linalg.ldl_factor: Unknown error code: '
+       '2.', torch=False)
+def _(lib):
+    a = lib.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    return lambda: lib.linalg.ldl_factor(a), [a]

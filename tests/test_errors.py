@@ -2604,6 +2604,153 @@ def _(lib):
     return lambda: lib.unravel_index(i, (3, 4)), [i]
 
 
+# LU and the rest of microtorch.linalg: x a 4x3 float matrix, s = x[:3] square (invertible).
+_UNPACK_RANGE = ('pivots passed to lu_unpack must be between 1 and LU.size(-2) inclusive.Did '
+                 'you properly pass the result of lu_factor?')
+_HOUSEHOLDER = 'microtorch.linalg.householder_product: '
+_U_ZERO = ('U[1,1] is zero and using it on lu_solve would result in a division by zero. If you '
+           'still want to perform the factorization, consider calling linalg.lu(A, pivot) or '
+           'linalg.lu_factor_ex(A, pivot)')
+_REQUIREMENT = 'Expected self to satisfy the requirement prod(self.shape['
+
+
+def _pivots(lib, values):
+    return lib.tensor(values, dtype=lib.int32)
+
+
+for _name, _exc, _message, _call in (
+        ('lu_factor-1d', RuntimeError, 'microtorch.lu_factor: Expected tensor with 2 or more '
+         'dimensions. Got size: [3] instead', lambda lib, x, s: lib.linalg.lu_factor(x[0])),
+        ('lu_factor-int', NotImplementedError, '"lu_cpu" not implemented for \'Long\'',
+         lambda lib, x, s: lib.linalg.lu_factor_ex(s.long())),
+        ('lu_factor-no-pivot', RuntimeError, 'linalg.lu_factor: LU without pivoting is not '
+         'implemented on the CPU', lambda lib, x, s: lib.linalg.lu(s, pivot=False)),
+        ('lu-1d', RuntimeError, 'linalg.lu: Expected tensor with 2 or more dimensions. Got '
+         'size: [3] instead', lambda lib, x, s: lib.linalg.lu(x[0])),
+        ('lu_factor-singular', RuntimeError, 'microtorch.linalg.lu_factor: ' + _U_ZERO,
+         lambda lib, x, s: lib.linalg.lu_factor(s * 0)),
+        ('lu_factor_ex-singular-batch', RuntimeError, 'microtorch.linalg.lu_factor_ex: (Batch '
+         'element 1): ' + _U_ZERO, lambda lib, x, s: lib.linalg.lu_factor_ex(
+             lib.stack([s, s * 0]), check_errors=True)),
+        ('lu_solve-B-1d', RuntimeError, 'linalg.lu_solve: The input tensor B must have at '
+         'least 2 dimensions.', lambda lib, x, s: lib.linalg.lu_solve(
+             *lib.linalg.lu_factor(s), x[0])),
+        ('lu_solve-shapes', RuntimeError, 'linalg.lu_solve: Incompatible shapes of A and B for '
+         'the equation AX = B (3x3 and 4x3)',
+         lambda lib, x, s: lib.linalg.lu_solve(*lib.linalg.lu_factor(s), x)),
+        ('lu_solve-shapes-right', RuntimeError, 'linalg.lu_solve: Incompatible shapes of A and '
+         'B for the equation XA = B (3x3 and 3x4)',
+         lambda lib, x, s: lib.linalg.lu_solve(*lib.linalg.lu_factor(s), x.t(), left=False)),
+        ('lu_solve-dtype', RuntimeError, 'linalg.lu_solve: Expected LU and B to have the same '
+         'dtype, but found LU of type Float and B of type Double instead',
+         lambda lib, x, s: lib.linalg.lu_solve(*lib.linalg.lu_factor(s), s.double())),
+        ('lu_solve-square', RuntimeError, 'microtorch.linalg.lu_solve: A must be batches of '
+         'square matrices, but they are 4 by 3 matrices',
+         lambda lib, x, s: lib.linalg.lu_solve(x, _pivots(lib, [1, 2, 3]), s)),
+        ('lu_solve-pivots-dtype', RuntimeError, 'linalg.lu_solve: pivots should be a Tensor of '
+         'scalar type microtorch.int32',
+         lambda lib, x, s: lib.linalg.lu_solve(s, lib.tensor([1, 2, 3]), s)),
+        ('lu_solve-pivots-count', RuntimeError, 'linalg.lu_solve: Number of pivots per batch '
+         'should be same as the dimension of the matrix',
+         lambda lib, x, s: lib.linalg.lu_solve(s, _pivots(lib, [1, 2]), s)),
+        ('lu_solve-pivots-range', RuntimeError, 'Pivots given to lu_solve must all be smaller or '
+         'equal to LU.size(-2). Did you properly pass the result of lu_factor?',
+         lambda lib, x, s: lib.linalg.lu_solve(s, _pivots(lib, [1, 5, 3]), s)),
+        ('lu_unpack-1d', RuntimeError, 'microtorch.lu_unpack: Expected tensor with 2 or more '
+         'dimensions. Got size: [3] instead',
+         lambda lib, x, s: lib.lu_unpack(x[0], _pivots(lib, [1, 2, 3]))),
+        ('lu_unpack-pivots-dtype', RuntimeError, 'microtorch.lu_unpack: LU_pivots is expected to '
+         'be a contiguous tensor of microtorch.int32 dtype.\nNote: this function is intended to '
+         'be used with the output produced by microtorch.linalg.lu_factor',
+         lambda lib, x, s: lib.lu_unpack(s, lib.tensor([1, 2, 3]))),
+        ('lu_unpack-pivots-range', RuntimeError, _UNPACK_RANGE,
+         lambda lib, x, s: lib.lu_unpack(s, _pivots(lib, [1, 7, 3]))),
+        ('lu_unpack-pivots-count', RuntimeError, _UNPACK_RANGE,
+         lambda lib, x, s: lib.lu_unpack(s, _pivots(lib, [1, 2]))),
+        ('matrix_exp-1d', RuntimeError, 'linalg.matrix_exp' + _TWO_DIMS,
+         lambda lib, x, s: lib.linalg.matrix_exp(x[0])),
+        ('matrix_exp-square', RuntimeError, 'linalg.matrix_exp' + _SQUARE,
+         lambda lib, x, s: x.matrix_exp()),
+        ('matrix_exp-int', RuntimeError, 'linalg.matrix_exp' + _LONG,
+         lambda lib, x, s: lib.matrix_exp(s.long())),
+        ('householder_product-1d', RuntimeError, _HOUSEHOLDER + 'input must have at least 2 '
+         'dimensions.', lambda lib, x, s: lib.linalg.householder_product(x[0], x[0])),
+        ('householder_product-wide', RuntimeError, _HOUSEHOLDER + 'input.shape[-2] must be '
+         'greater than or equal to input.shape[-1]', lambda lib, x, s: lib.orgqr(x.t(), x[0])),
+        ('householder_product-tau-long', RuntimeError, _HOUSEHOLDER + 'input.shape[-1] must be '
+         'greater than or equal to tau.shape[-1]',
+         lambda lib, x, s: lib.linalg.householder_product(x, x[:, 0])),
+        ('householder_product-tau-ndim', RuntimeError, _HOUSEHOLDER + 'Expected tau to have one '
+         'dimension less than input, but got tau.ndim equal to 2 and input.ndim is equal to 2',
+         lambda lib, x, s: lib.linalg.householder_product(x, s)),
+        ('householder_product-tau-batch', RuntimeError, _HOUSEHOLDER + 'Expected batch '
+         'dimensions of tau to be equal to input.shape[:-2], but got [3]',
+         lambda lib, x, s: lib.linalg.householder_product(x.expand(2, 4, 3), s[:, :2])),
+        ('householder_product-dtype', RuntimeError, _HOUSEHOLDER + 'tau dtype Double does not '
+         'match input dtype Float',
+         lambda lib, x, s: lib.linalg.householder_product(x, x[0].double())),
+        ('householder_product-int', NotImplementedError, '"orgqr_cpu" not implemented for '
+         "'Long'", lambda lib, x, s: x.long().orgqr(x[0].long())),
+        ('inv_ex-square', RuntimeError, 'linalg.inv' + _SQUARE,
+         lambda lib, x, s: lib.linalg.inv_ex(x)),
+        ('solve_ex-shapes', RuntimeError, 'linalg.solve: Incompatible shapes of A and B for the '
+         'equation AX = B (3x3 and 4x1)', lambda lib, x, s: lib.linalg.solve_ex(s, x[:, 0])),
+        ('tensorinv-ind', RuntimeError, "Expected a strictly positive integer for 'ind', but "
+         'got 0', lambda lib, x, s: lib.linalg.tensorinv(x, ind=0)),
+        ('tensorinv-ind-type', TypeError, "linalg_tensorinv(): argument 'ind' must be int, not "
+         'float', lambda lib, x, s: lib.linalg.tensorinv(x, ind=1.5)),
+        ('tensorinv-shape', RuntimeError, _REQUIREMENT + 'ind:]) == prod(self.shape[:ind]), but '
+         'got 3 != 4', lambda lib, x, s: lib.linalg.tensorinv(x, ind=1)),
+        ('tensorsolve-shape', RuntimeError, _REQUIREMENT + 'other.ndim:]) == '
+         'prod(self.shape[:other.ndim]), but got 3 != 4',
+         lambda lib, x, s: lib.linalg.tensorsolve(x, x[:, 0])),
+        ('linalg_vander-N', RuntimeError, 'N must be greater than 1.',
+         lambda lib, x, s: lib.linalg.vander(x, N=1)),
+        ('linalg_vander-bool', RuntimeError, 'linalg.vander supports floating point, complex, '
+         'and integer tensors, but got Bool', lambda lib, x, s: lib.linalg.vander(x > 1)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.tensor([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0], [1.0, 1.0, 1.0]])
+        s = x[:3]
+        return lambda: _call(lib, x, s), [x, s]
+
+
+# LDL^T: x a 4x3 float matrix, s = x[:3] square (symmetric).
+_LDL = 'microtorch.linalg.ldl_factor_ex'
+for _name, _exc, _message, _call in (
+        ('ldl_factor-1d', RuntimeError, _LDL + _TWO_DIMS,
+         lambda lib, x, s: lib.linalg.ldl_factor(x[0])),
+        ('ldl_factor-square', RuntimeError, _LDL + _SQUARE,
+         lambda lib, x, s: lib.linalg.ldl_factor_ex(x)),
+        ('ldl_factor-int', RuntimeError, _LDL + _LONG,
+         lambda lib, x, s: lib.linalg.ldl_factor(s.long(), hermitian=True)),
+        ('ldl_solve-1d', RuntimeError, 'microtorch.linalg.ldl_solve' + _TWO_DIMS,
+         lambda lib, x, s: lib.linalg.ldl_solve(x[0], _pivots(lib, [1, 2, 3]), s)),
+        ('ldl_solve-square', RuntimeError, 'microtorch.linalg.ldl_solve' + _SQUARE,
+         lambda lib, x, s: lib.linalg.ldl_solve(x, _pivots(lib, [1, 2, 3]), s)),
+        ('ldl_solve-B-1d', IndexError, 'Dimension out of range (expected to be in range of '
+         '[-1, 0], but got -2)',
+         lambda lib, x, s: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(s), x[0])),
+        ('ldl_solve-pivots', RuntimeError, 'microtorch.linalg.ldl_solve: Expected '
+         'LD.shape[:-1] and pivots.shape to be the same, but got pivots with shape [2] instead',
+         lambda lib, x, s: lib.linalg.ldl_solve(s, _pivots(lib, [1, 2]), s)),
+        ('ldl_solve-dtype', RuntimeError, 'Expected b and A to have the same dtype, but found b '
+         'of type Double and A of type Float instead.',
+         lambda lib, x, s: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(s), s.double())),
+        ('ldl_solve-sizes', RuntimeError, 'Incompatible matrix sizes for '
+         'microtorch.linalg.ldl_solve: each A matrix is 3 by 3 but each b matrix is 4 by 3',
+         lambda lib, x, s: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(s), x)),
+        ('ldl_solve-int', RuntimeError, 'microtorch.linalg.ldl_solve' + _LONG,
+         lambda lib, x, s: lib.linalg.ldl_solve(s.long(), _pivots(lib, [1, 2, 3]), s.long())),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.tensor([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0], [1.0, 1.0, 1.0]])
+        s = x[:3]
+        return lambda: _call(lib, x, s), [x, s]
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

@@ -170,6 +170,9 @@ DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpos
                  'combinations', 'ravel', 'positive',       # (positive: the input itself)
                  'narrow_copy', 'dstack', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes',
                  'chain_matmul', 'multi_dot'}
+# (LDL^T pivots by each matrix's values: it is factored and solved on the host, with no
+# derivative, as PyTorch has none)
+DATA_MOVEMENT |= {'ldl_factor', 'ldl_solve'}
 DATA_MOVEMENT |= {'pixel_shuffle', 'pixel_unshuffle'}      # permutes of reshapes
 
 

@@ -1807,6 +1807,157 @@ OPS += [
        lambda x: fractional_pool_ref(x, 2, (2, 3, 2), FRACTIONAL_3D, (0, 1, 2))),
 ]
 
+
+# ---- LU and the rest of torch.linalg: matrix_exp, householder_product, the _ex forms,
+# tensorinv, tensorsolve, linalg.vander
+
+def lu_ref(a):
+    """(P, L, U) and getrf's packed LU, by Doolittle's elimination with partial pivoting,
+    one matrix at a time."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    flat = a.reshape((-1, m, n))
+    packed, perms = np.array(flat, dtype=float), []
+    for lu in packed:
+        perm = list(range(m))
+        for j in range(k):
+            p = j + int(np.argmax(np.abs(lu[j:, j])))
+            lu[[j, p]] = lu[[p, j]]
+            perm[j], perm[p] = perm[p], perm[j]
+            lu[j + 1:, j] /= lu[j, j]
+            lu[j + 1:, j + 1:] -= np.outer(lu[j + 1:, j], lu[j, j + 1:])
+        perms.append(perm)
+    packed = packed.reshape(a.shape)
+    p = np.zeros(a.shape[:-2] + (m, m)).reshape((-1, m, m))
+    for b, perm in enumerate(perms):
+        p[b, perm, np.arange(m)] = 1.0
+    lower = np.tril(packed[..., :, :k], -1) + np.eye(m, k)
+    return p.reshape(a.shape[:-2] + (m, m)), lower, np.triu(packed[..., :k, :]), packed
+
+
+def pivoted(rng, shape):
+    """full_rank matrices with their rows reversed: partial pivoting has rows to swap, and
+    no pivot comes near a tie."""
+    return full_rank(rng, shape)[..., ::-1, :].copy()
+
+
+def lu_solve_ref(a, b, left=True, adjoint=False):
+    a = a.swapaxes(-1, -2) if adjoint else a
+    if left:
+        return np.linalg.solve(a, b)
+    return np.linalg.solve(a.swapaxes(-1, -2), b.swapaxes(-1, -2)).swapaxes(-1, -2)
+
+
+def matrix_exp_ref(a):
+    """The Taylor series, to 60 terms (the inputs' norms are small)."""
+    term = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
+    total = term.copy()
+    for k in range(1, 60):
+        term = term @ a / k
+        total = total + term
+    return total
+
+
+def householder_ref(a, tau):
+    m, n = a.shape[-2:]
+    v = np.tril(a, -1) + np.eye(m, n)
+    q = np.broadcast_to(np.eye(m), a.shape[:-2] + (m, m)).copy()
+    for i in range(tau.shape[-1]):
+        vi = v[..., :, i:i + 1]
+        q = q - (q @ vi) @ vi.swapaxes(-1, -2) * tau[..., i, None, None]
+    return q[..., :, :n]
+
+
+def small(rng, shape):
+    return rng.uniform(-0.5, 0.5, shape)
+
+
+def reshaped_well_conditioned(rows):
+    """well_conditioned matrices of `rows` rows, reshaped to the row's shape (tensorinv's and
+    tensorsolve's inputs)."""
+    def draw(rng, shape):
+        size = int(np.prod(shape))
+        return well_conditioned(rng, (rows, size // rows)).reshape(shape)
+    return draw
+
+
+def small_diagonal(rng, shape):
+    """Matrices whose symmetric part has a small diagonal (Bunch-Kaufman then takes 2x2
+    pivots and swaps) and is well conditioned."""
+    while True:
+        a = rng.uniform(-1.0, 1.0, shape)
+        a[..., np.arange(shape[-1]), np.arange(shape[-1])] *= 0.05
+        s = a + a.swapaxes(-1, -2)
+        if np.all(np.abs(np.linalg.eigvalsh(s)) > 0.3):
+            return a
+
+
+def ldl_ref(a):
+    """LD for a diagonally dominant positive-definite matrix, where Bunch-Kaufman takes 1x1
+    pivots without swaps: L D L^T from the Cholesky factor C = L diag(sqrt(D)). (The 2x2
+    pivots and swaps are checked against PyTorch by test_decompositions.)"""
+    c = np.linalg.cholesky(a)
+    d = np.diagonal(c, 0, -2, -1)
+    n = a.shape[-1]
+    return np.tril(c / d[..., None, :], -1) + (d ** 2)[..., None, :] * np.eye(n)
+
+
+def solve_vector_ref(a, b):
+    return np.linalg.solve(a, np.broadcast_to(b, a.shape[:-1])[..., None])[..., 0]
+
+
+OPS += [
+    Op('lu_factor', lambda a: api(a).linalg.lu_factor(a).LU, ((2, 3, 3),),
+       lambda a: lu_ref(a)[3], per(pivoted)),
+    Op('lu_factor/ex_tall', lambda a: api(a).linalg.lu_factor_ex(a).LU, ((4, 3),),
+       lambda a: lu_ref(a)[3], per(pivoted)),
+    Op('lu_factor/wide', lambda a: api(a).linalg.lu_factor(a).LU, ((2, 3, 5),),
+       lambda a: lu_ref(a)[3], per(pivoted)),
+    # (L and U: P, a function of the pivots, has no gradient, and is checked by
+    # test_decompositions)
+    Op('lu', lambda a: tuple(api(a).linalg.lu(a))[1:], ((3, 3),), lambda a: lu_ref(a)[1:3],
+       per(pivoted)),
+    Op('lu/tall', lambda a: tuple(api(a).linalg.lu(a))[1:], ((2, 4, 3),),
+       lambda a: lu_ref(a)[1:3], per(pivoted)),
+    Op('lu/wide', lambda a: tuple(api(a).linalg.lu(a))[1:], ((3, 4),), lambda a: lu_ref(a)[1:3],
+       per(pivoted)),
+    Op('lu_unpack', lambda a: tuple(api(a).lu_unpack(*api(a).linalg.lu_factor(a)))[1:],
+       ((2, 4, 3),), lambda a: lu_ref(a)[1:3], per(pivoted)),
+    Op('lu_solve', lambda a, b: api(a).linalg.lu_solve(*api(a).linalg.lu_factor(a), b),
+       ((2, 3, 3), (3, 2)), lu_solve_ref, per(pivoted, real)),
+    Op('lu_solve/adjoint_right', lambda a, b: api(a).linalg.lu_solve(
+        *api(a).linalg.lu_factor(a), b, left=False, adjoint=True), ((3, 3), (2, 2, 3)),
+       lambda a, b: lu_solve_ref(a, b, False, True), per(pivoted, real)),
+    Op('matrix_exp', lambda a: api(a).linalg.matrix_exp(a), ((2, 3, 3),), matrix_exp_ref),
+    Op('matrix_exp/method', lambda a: a.matrix_exp(), ((4, 4),), matrix_exp_ref, per(small)),
+    Op('householder_product', lambda a, t: api(a).linalg.householder_product(a, t),
+       ((2, 4, 3), (2, 2)), householder_ref, per(small)),
+    Op('householder_product/orgqr', lambda a, t: a.orgqr(t), ((3, 3), (3,)), householder_ref,
+       per(small)),
+    Op('inv_ex', lambda a: api(a).linalg.inv_ex(a).inverse, ((2, 3, 3),), np.linalg.inv,
+       per(well_conditioned)),
+    Op('solve_ex', lambda a, b: api(a).linalg.solve_ex(a, b).result, ((2, 3, 3), (3,)),
+       solve_vector_ref, per(well_conditioned, real)),
+    Op('tensorinv', lambda a: api(a).linalg.tensorinv(a, ind=1), ((6, 2, 3),),
+       lambda a: np.linalg.tensorinv(a, 1), per(reshaped_well_conditioned(6))),
+    Op('tensorsolve', lambda a, b: api(a).linalg.tensorsolve(a, b), ((2, 3, 6), (2, 3)),
+       np.linalg.tensorsolve, per(reshaped_well_conditioned(6), real)),
+    Op('tensorsolve/dims', lambda a, b: api(a).linalg.tensorsolve(a, b, dims=(0,)),
+       ((6, 2, 3), (2, 3)), lambda a, b: np.linalg.tensorsolve(a, b, (0,)),
+       per(lambda rng, s: reshaped_well_conditioned(6)(rng, (2, 3, 6)).transpose(2, 0, 1),
+           real)),
+    Op('linalg_vander', lambda x: api(x).linalg.vander(x, N=4), ((2, 3),),
+       lambda x: x[..., None] ** np.arange(4)),
+    # (no derivative in PyTorch either: symmetric inputs made from detached ones)
+    Op('ldl_factor', lambda a: api(a).linalg.ldl_factor(a.detach() + a.detach().mT).LD,
+       ((2, 4, 4),), lambda a: ldl_ref(a + a.swapaxes(-1, -2)), per(well_conditioned),
+       nograd=True),
+    Op('ldl_solve', lambda a, b: api(a).linalg.ldl_solve(
+        *api(a).linalg.ldl_factor(a.detach() + a.detach().mT), b.detach()),
+       ((2, 4, 4), (4, 2)), lambda a, b: np.linalg.solve(a + a.swapaxes(-1, -2), b),
+       per(small_diagonal, real), nograd=True),
+]
+
 ROWS = {row.name: row for row in OPS}
 assert len(ROWS) == len(OPS), 'row names must be unique'
 
@@ -1903,6 +2054,9 @@ MORE_TORCH_OPS = {
     'multi_dot', 'as_strided'}
 REQUIRED_OPS |= MORE_TORCH_OPS
 REQUIRED_GRADGRAD_OPS |= MORE_TORCH_OPS
+LU_MORE_OPS = {'lu_factor', 'lu', 'lu_unpack', 'lu_solve', 'matrix_exp', 'householder_product',
+               'inv_ex', 'solve_ex', 'tensorinv', 'tensorsolve', 'linalg_vander', 'ldl_factor',
+               'ldl_solve'}
 SPECIAL_OPS = {'lgamma', 'digamma', 'polygamma', 'erfinv', 'erfc', 'ndtri', 'mvlgamma',
                'xlog1py', 'entr', 'ndtr', 'log_ndtr', 'i0', 'i1'}
 REQUIRED_OPS |= SPECIAL_OPS
@@ -1910,6 +2064,8 @@ REQUIRED_GRADGRAD_OPS |= SPECIAL_OPS
 REQUIRED_OPS.add('tensor_unfold')
 REQUIRED_GRADGRAD_OPS.add('tensor_unfold')
 REQUIRED_OPS.add('angle')
+REQUIRED_OPS |= LU_MORE_OPS
+REQUIRED_GRADGRAD_OPS |= LU_MORE_OPS - {'ldl_factor', 'ldl_solve'}
 
 
 def test_table_covers_required_ops():

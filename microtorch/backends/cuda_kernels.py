@@ -599,12 +599,35 @@ OP_KERNELS = {
     'ctc_loss': (('ctc_loss_forward', 'compare_forward', 'where_forward', 'div_forward',
                   'sum_forward'),
                  ('ctc_loss_backward', 'where_forward', 'div_forward')),
-
-
     # fractional max pooling: one gather of every window (the positions computed on the
     # host from the samples), a max over each, and a gather of the winners' positions
     **{op: (('copy', 'view', 'gather_forward', 'max_forward', 'argmax_forward'),
             ('gather_backward',)) for op in ('fractional_max_pool2d', 'fractional_max_pool3d')},
+    # LU: partial pivoting in CuPy's array ops, one column per step over the whole batch
+    # ('cupy'); the gradients are triangular solves (cuBLAS's trsm through CuPy), products and
+    # the triangles' masks
+    **{op: (('cupy', 'copy', 'where_forward', 'add_forward'),
+            ('cuBLAS', 'cupy', 'where_forward', 'add_forward', 'sub_forward', 'neg_forward',
+             'copy')) for op in ('lu_factor', 'lu', 'lu_unpack')},
+    'lu_solve': (('cupy', 'cuBLAS', 'where_forward', 'add_forward'),
+                 ('cupy', 'cuBLAS', 'where_forward', 'add_forward', 'sub_forward',
+                  'neg_forward', 'copy')),
+    # matrix_exp: the Taylor series and the squarings are products (cuBLAS, in CuPy); its
+    # gradient is matrix_exp of the block matrix [[A^T, G], [0, A^T]]
+    'matrix_exp': (('cupy', 'cuBLAS'), ('copy', 'mul_forward', 'cupy', 'cuBLAS')),
+    'householder_product': (('where_forward', 'add_forward', 'cuBLAS', 'mul_forward',
+                             'sub_forward', 'view'),
+                            ('cuBLAS', 'mul_forward', 'sum_forward', 'sub_forward',
+                             'where_forward', 'add_forward')),
+    # inv_ex and solve_ex: inv and solve (cuSOLVER), and the LU's info; tensorinv and
+    # tensorsolve: inv and solve of a reshape
+    **{op: (('cupy', 'view'), ('cuBLAS', 'cupy', 'neg_forward', 'view')) for op in (
+        'inv_ex', 'solve_ex', 'tensorinv', 'tensorsolve')},
+    'linalg_vander': (('copy', 'mul_forward'), ('view', 'mul_forward', 'sum_forward',
+                                                'index_backward')),
+    # LDL^T: Bunch-Kaufman's pivots depend on each matrix's values, so the factorisation and
+    # its solve run on the host (copies there and back); no derivative, as in PyTorch
+    **{op: (('copy',), ('none',)) for op in ('ldl_factor', 'ldl_solve')},
 }
 
 

@@ -4,6 +4,8 @@ matmul follows NumPy/PyTorch: 1-D operands are promoted to matrices and the adde
 batch dims broadcast. Backward is written with matmul itself (so it is twice differentiable);
 the engine sums broadcast batch dims back to each input's shape.
 """
+import math
+
 from ..autograd.function import Function
 
 
@@ -599,3 +601,346 @@ class CholeskySolve(Function):
             common = common + common.mT
             g_factor = -(factor @ common) if ctx.upper else -(common @ factor)
         return gb if need_b else None, g_factor, None
+
+
+# ---- LU with partial pivoting (LAPACK's getrf, vectorised over the batch), matrix_exp -------
+# NumPy has no LU: one column per step, every matrix of the batch at once, in xp's own array
+# operations (so the same code runs on CuPy).
+
+def _swap(x, first, second):
+    """Exchange two equally shaped slices of x (rows, columns or elements)."""
+    held = x[first].copy()
+    x[first] = x[second]
+    x[second] = held
+
+
+def lu_packed(xp, a, pivot=True):
+    """getrf's (LU, pivots, info) for a batch: L's multipliers below the diagonal and U on and
+    above it in one matrix, the 1-based row swaps (int32) and per matrix the 1-based index of
+    U's first exact zero on the diagonal (0 if none). Without pivot, no rows are swapped."""
+    import numpy as np
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    count = math.prod(batch)
+    lu = a.reshape((count, m, n)).copy()
+    pivots = xp.empty((count, k), np.int32)
+    info = xp.zeros(count, np.int32)
+    every = xp.arange(count)
+    for j in range(k):
+        if pivot and count:
+            chosen = j + xp.argmax(xp.abs(lu[:, j:, j]), axis=1)
+            _swap(lu, (every, j), (every, chosen))
+            pivots[:, j] = chosen + 1
+        else:
+            pivots[:, j] = j + 1
+        head = lu[:, j, j]
+        zero = head == 0
+        info = xp.where((info == 0) & zero, np.int32(j + 1), info)
+        # a zero pivot leaves its column as it is (LAPACK's getf2 skips the scaling)
+        lu[:, j + 1:, j] /= xp.where(zero, 1, head)[:, None]
+        lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:]
+    return (lu.reshape(batch + (m, n)), pivots.reshape(batch + (k,)),
+            info.reshape(batch))
+
+
+def permutation_of(xp, pivots, m, dtype):
+    """P (m x m) with A = P L U, from getrf's 1-based row swaps: row i of L U is row perm[i]
+    of A, so P[perm[i], i] = 1."""
+    batch, k = pivots.shape[:-1], pivots.shape[-1]
+    count = math.prod(batch)
+    swaps = pivots.reshape((count, k)).astype(xp.int64) - 1
+    perm = xp.broadcast_to(xp.arange(m), (count, m)).copy()
+    every = xp.arange(count)
+    for j in range(k):
+        _swap(perm, (every, j), (every, swaps[:, j]))
+    p = (xp.arange(m)[:, None] == perm[:, None, :]).astype(dtype)
+    return p.reshape(batch + (m, m))
+
+
+class LuPermutation(Function):
+    """P from pivots (no gradient: a function of integers)."""
+
+    @staticmethod
+    def forward(ctx, pivots, m, dtype):
+        return permutation_of(ctx.backend.xp, pivots, m, dtype)
+
+
+def lu_backward(p, lower, upper, g_lower, g_upper):
+    """grad_A for A = P L U (L m x k unit lower triangular, U k x n upper, k = min(m, n)) from
+    grad_L and grad_U (either may be None). With X = L^-1 P^T dA U^-1 split into its strict
+    lower part (L^-1 dL) and its upper part (dU U^-1), the square case is
+    grad_A = P L^-T (tril_-1(L^T grad_L) + triu(grad_U U^T)) U^-T; the extra rows of a tall
+    L (columns of a wide U) enter through their own terms."""
+    from .functional import cat, full_like
+    m, k, n = lower.shape[-2], lower.shape[-1], upper.shape[-1]
+    if m >= n:                               # tall: L = [L1; L2], U square
+        top, rest = lower[..., :k, :], lower[..., k:, :]
+        inner = g_upper @ upper.mT if g_upper is not None else None
+        below = None
+        if g_lower is not None:
+            g_top, below = g_lower[..., :k, :], g_lower[..., k:, :]
+            strict = (top.mT @ g_top).tril(-1)
+            inner = strict if inner is None else inner.triu() + strict
+            if m > k:
+                inner = inner - (rest.mT @ below).triu()
+        else:
+            inner = inner.triu()
+        grad = solve_triangular(top.mT, inner, upper=True, unitriangular=True)
+        if m > k:
+            grad = cat([grad, below if below is not None else full_like(rest, 0.0)], -2)
+        grad = solve_triangular(upper.mT, grad, upper=False, left=False)
+        return p @ grad
+    # wide: U = [U1 | U2], L square
+    left, right = upper[..., :, :k], upper[..., :, k:]
+    strict = (lower.mT @ g_lower) if g_lower is not None else None
+    g_right = None
+    inner = None
+    if g_upper is not None:
+        g_left, g_right = g_upper[..., :, :k], g_upper[..., :, k:]
+        inner = (g_left @ left.mT).triu()
+        turn = g_right @ right.mT
+        strict = -turn if strict is None else strict - turn
+    inner = strict.tril(-1) if inner is None else inner + strict.tril(-1)
+    grad = solve_triangular(left.mT, inner, upper=False, left=False)
+    grad = cat([grad, g_right if g_right is not None else full_like(right, 0.0)], -1)
+    return p @ solve_triangular(lower.mT, grad, upper=True, unitriangular=True)
+
+
+def lu_factors(packed, p):
+    """(L, U) from getrf's packed matrix, as Tensor ops (differentiable)."""
+    from ..creation import eye
+    m, n = packed.shape[-2:]
+    k = min(m, n)
+    lower = packed[..., :, :k].tril(-1) + eye(m, k, dtype=packed.dtype, device=packed.device)
+    return lower, packed[..., :k, :].triu()
+
+
+class LuFactor(Function):
+    """(LU, pivots, info) of getrf for matrices of any shape; the gradient reaches A through
+    LU (L's multipliers and U)."""
+    node_name = 'LinalgLuFactorExBackward0'
+
+    @staticmethod
+    def forward(ctx, a, pivot):
+        xp = ctx.backend.xp
+        packed, pivots, info = lu_packed(xp, a, pivot)
+        ctx.save_for_backward(packed, permutation_of(xp, pivots, a.shape[-2], a.dtype))
+        return packed, pivots, info
+
+    @staticmethod
+    def backward(ctx, g_packed, _g_pivots, _g_info):
+        packed, p = ctx.saved_tensors
+        if 0 in packed.shape:
+            return packed * 0, None
+        lower, upper = lu_factors(packed, p)
+        k = lower.shape[-1]
+        g_lower = g_packed[..., :, :k].tril(-1)
+        g_upper = g_packed[..., :k, :].triu()
+        return lu_backward(p, lower, upper, g_lower, g_upper), None
+
+
+_TAYLOR_DEGREE = 18          # with ||A|| <= 1/2 the remainder is far below float64's eps
+
+
+def matrix_exp_array(xp, a):
+    """exp(A) for a batch of square matrices: a Taylor series of A / 2^s (Horner's form), s per
+    matrix making its inf-norm at most 1/2, then squared s times (each matrix its own s)."""
+    if a.size == 0:
+        return a.copy()
+    sizes = xp.abs(a).sum(-1).max(-1)
+    largest = float(sizes.max())
+    if not math.isfinite(largest):          # (every matrix's entries nan, as PyTorch's)
+        return xp.full_like(a, math.nan)
+    # s = ceil(log2(size)) + 1, or 0 for a size of at most 1/2
+    squarings = xp.ceil(xp.log2(xp.maximum(sizes, 0.25))) + 1
+    squarings = xp.maximum(squarings, 0).astype(xp.int64)
+    x = a / (2.0 ** squarings).astype(a.dtype)[..., None, None]
+    identity = xp.eye(a.shape[-1], dtype=a.dtype)
+    result = identity + x / _TAYLOR_DEGREE
+    for k in range(_TAYLOR_DEGREE - 1, 0, -1):      # I + X/1 (I + X/2 (I + ...))
+        result = identity + xp.matmul(x, result) / k
+    for step in range(int(squarings.max())):
+        squared = xp.matmul(result, result)
+        result = xp.where((squarings > step)[..., None, None], squared, result)
+    return result.astype(a.dtype, copy=False)
+
+
+class MatrixExp(Function):
+    """exp(A) of square matrices. Its gradient is the adjoint of the Frechet derivative,
+    the top right block of exp([[A^T, G], [0, A^T]]), this op again (so differentiable to
+    any order)."""
+    node_name = 'LinalgMatrixExpBackward0'
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return matrix_exp_array(ctx.backend.xp, a)
+
+    @staticmethod
+    def backward(ctx, g):
+        from .functional import cat
+        a, = ctx.saved_tensors
+        n = a.shape[-1]
+        g = g.expand(*a.shape) if tuple(g.shape) != tuple(a.shape) else g
+        zeros = a * 0
+        block = cat([cat([a.mT, g], -1), cat([zeros, a.mT], -1)], -2)
+        return MatrixExp.apply(block)[..., :n, n:]
+
+
+# ---- LDL^T with Bunch-Kaufman pivoting (LAPACK's sytf2 and sytrs, lower triangle) ----------
+# Each step's pivot (a 1x1 or a 2x2 block) depends on the matrix's values, so the matrices are
+# factored one at a time on the host. PyTorch has no derivative for either (nor has this).
+
+_BUNCH_KAUFMAN_ALPHA = (1.0 + math.sqrt(17.0)) / 8.0
+
+
+def ldl_factor_matrix(a):
+    """sytf2 on a copy of one symmetric matrix (its lower triangle read): (LD, pivots, info) -
+    L's multipliers below D's blocks, D's 1x1 and 2x2 blocks on and below the diagonal, the
+    1-based interchanges (negative twice for a 2x2 block) and 1 + the index of the first zero
+    block (0 if none)."""
+    import numpy as np
+    a = np.tril(a).astype(a.dtype, copy=True)
+    n = a.shape[0]
+    pivots = np.zeros(n, np.int32)
+    info = 0
+    k = 0
+    while k < n:
+        step = 1
+        diagonal = abs(a[k, k])
+        below = k + 1 + int(np.argmax(np.abs(a[k + 1:, k]))) if k < n - 1 else k
+        column_max = abs(a[below, k]) if k < n - 1 else 0.0
+        if max(diagonal, column_max) == 0 or np.isnan(diagonal):
+            info = info or k + 1                # a zero column: leave it, note it
+            chosen = k
+        else:
+            if diagonal >= _BUNCH_KAUFMAN_ALPHA * column_max:
+                chosen = k
+            else:                               # the largest off the diagonal of row `below`
+                row_max = np.max(np.abs(a[below, k:below]))
+                if below < n - 1:
+                    row_max = max(row_max, np.max(np.abs(a[below + 1:, below])))
+                if diagonal >= _BUNCH_KAUFMAN_ALPHA * column_max * (column_max / row_max):
+                    chosen = k
+                elif abs(a[below, below]) >= _BUNCH_KAUFMAN_ALPHA * row_max:
+                    chosen = below
+                else:
+                    chosen, step = below, 2
+            last = k + step - 1                 # the row and column `chosen` moves to
+            if chosen != last:                  # (only the lower triangle is kept)
+                _swap(a, (slice(chosen + 1, n), last), (slice(chosen + 1, n), chosen))
+                _swap(a, (slice(last + 1, chosen), last), (chosen, slice(last + 1, chosen)))
+                _swap(a, (last, last), (chosen, chosen))
+                if step == 2:
+                    _swap(a, (k + 1, k), (chosen, k))
+            if step == 1 and k < n - 1:
+                reciprocal = 1.0 / a[k, k]
+                column = a[k + 1:, k]
+                a[k + 1:, k + 1:] -= np.outer(column, reciprocal * column)
+                a[k + 1:, k] = column * reciprocal
+            elif step == 2 and k < n - 2:
+                off = a[k + 1, k]
+                first, second = a[k + 1, k + 1] / off, a[k, k] / off
+                scale = 1.0 / (first * second - 1.0) / off
+                near, far = a[k + 2:, k], a[k + 2:, k + 1]
+                w_near = scale * (first * near - far)
+                w_far = scale * (second * far - near)
+                a[k + 2:, k + 2:] -= np.outer(near, w_near) + np.outer(far, w_far)
+                a[k + 2:, k], a[k + 2:, k + 1] = w_near, w_far
+        pivots[k:k + step] = chosen + 1 if step == 1 else -(chosen + 1)
+        k += step
+    return np.tril(a), pivots, info
+
+
+def ldl_solve_matrix(ld, pivots, b):
+    """sytrs: X with A X = B for A = L D L^T as ldl_factor_matrix gives it (one matrix)."""
+    import numpy as np
+    n = ld.shape[0]
+    x = np.array(b, copy=True)
+    k = 0
+    while k < n:                                # L D Y = B, the interchanges on the way
+        if pivots[k] > 0:
+            chosen = pivots[k] - 1
+            if chosen != k:
+                _swap(x, k, chosen)
+            x[k + 1:] -= np.outer(ld[k + 1:, k], x[k])
+            x[k] /= ld[k, k]
+            k += 1
+            continue
+        chosen = -pivots[k] - 1
+        if chosen != k + 1:
+            _swap(x, k + 1, chosen)
+        x[k + 2:] -= np.outer(ld[k + 2:, k], x[k]) + np.outer(ld[k + 2:, k + 1], x[k + 1])
+        off = ld[k + 1, k]
+        first, second = ld[k, k] / off, ld[k + 1, k + 1] / off
+        denominator = first * second - 1.0
+        top, bottom = x[k] / off, x[k + 1] / off
+        x[k], x[k + 1] = ((second * top - bottom) / denominator,
+                          (first * bottom - top) / denominator)
+        k += 2
+    k = n - 1
+    while k >= 0:                               # L^T X = Y, undoing the interchanges
+        x[k] -= ld[k + 1:, k] @ x[k + 1:]
+        if pivots[k] > 0:
+            chosen = pivots[k] - 1
+            k_next = k - 1
+        else:
+            x[k - 1] -= ld[k + 1:, k - 1] @ x[k + 1:]
+            chosen = -pivots[k] - 1
+            k_next = k - 2
+        if chosen != k:
+            _swap(x, k, chosen)
+        k = k_next
+    return x
+
+
+class LdlFactor(Function):
+    """(LD, pivots, info) of symmetric matrices; no derivative, as in PyTorch."""
+    node_name = 'NotImplemented'
+
+    @staticmethod
+    def forward(ctx, a):
+        import numpy as np
+        backend = ctx.backend
+        host = np.asarray(backend.to_host(a))
+        n = host.shape[-1]
+        matrices = host.reshape((math.prod(host.shape[:-2]), n, n))
+        packed = np.zeros_like(matrices)
+        pivots = np.zeros(matrices.shape[:2], np.int32)
+        info = np.zeros(len(matrices), np.int32)
+        for i, matrix in enumerate(matrices):
+            packed[i], pivots[i], info[i] = ldl_factor_matrix(matrix)
+        device = backend.device_of(a)
+        batch = host.shape[:-2]
+        return (backend.from_host(packed.reshape(host.shape), device),
+                backend.from_host(pivots.reshape(batch + (n,)), device),
+                backend.from_host(info.reshape(batch), device))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError('derivative for aten::linalg_ldl_factor_ex is not implemented')
+
+
+class LdlSolve(Function):
+    """X with A X = B from ldl_factor's (LD, pivots), batch dims alike; no derivative."""
+    node_name = 'NotImplemented'
+
+    @staticmethod
+    def forward(ctx, ld, pivots, b):
+        import numpy as np
+        backend = ctx.backend
+        ld_host, b_host = np.asarray(backend.to_host(ld)), np.asarray(backend.to_host(b))
+        pivots_host = np.asarray(backend.to_host(pivots))
+        n, count = ld_host.shape[-1], math.prod(ld_host.shape[:-2])
+        flat_ld = ld_host.reshape((count, n, n))
+        flat_pivots = pivots_host.reshape((count, n))
+        flat_b = b_host.reshape((count,) + b_host.shape[-2:])
+        out = np.empty_like(flat_b)
+        for i in range(len(flat_b)):
+            out[i] = ldl_solve_matrix(flat_ld[i], flat_pivots[i], flat_b[i])
+        return backend.from_host(out.reshape(b_host.shape), backend.device_of(b))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError('derivative for aten::linalg_ldl_solve is not implemented')

@@ -1,6 +1,5 @@
 """`microtorch.nn.utils.parametrizations`: weight_norm, spectral_norm and orthogonal as
 parametrizations (see parametrize.py), as `torch.nn.utils.parametrizations`."""
-import math
 
 import numpy as np
 
@@ -152,38 +151,6 @@ def spectral_norm(module, name='weight', n_power_iterations=1, eps=1e-12, dim=No
 
 # ---- orthogonal ----------------------------------------------------------------------------
 
-_TAYLOR_DEGREE = 18          # with ||A|| <= 1/2 the remainder is far below float64's eps
-
-
-def _matrix_exp(A):
-    """exp(A) by scaling and squaring a Taylor series, built from differentiable ops (its
-    gradient is the series' own, exact to rounding)."""
-    with no_grad():
-        size = float(A.abs().sum(-1).max()) if A.numel() else 0.0
-    squarings = max(0, math.ceil(math.log2(size)) + 1) if size > 0 else 0
-    X = A / (2 ** squarings)
-    eye = _creation.eye(A.shape[-1], dtype=A.dtype, device=A.device)
-    result = eye
-    for k in range(_TAYLOR_DEGREE, 0, -1):       # Horner: I + X/1 (I + X/2 (I + ...))
-        result = eye + (X @ result) / k
-    for _ in range(squarings):
-        result = result @ result
-    return result
-
-
-def _householder_product(A, tau):
-    """The first columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i column i of A
-    below the diagonal and 1 on it (torch.linalg.householder_product), from
-    differentiable ops."""
-    m, n = A.shape[-2], A.shape[-1]
-    V = A.tril(-1) + _creation.eye(m, n, dtype=A.dtype, device=A.device)
-    Q = _creation.eye(m, dtype=A.dtype, device=A.device).expand(*A.shape[:-2], m, m)
-    for i in range(tau.shape[-1]):
-        v = V[..., :, i:i + 1]
-        Q = Q - (Q @ v) @ v.mT * tau[..., i:i + 1].unsqueeze(-1)
-    return Q[..., :, :n]
-
-
 def _geqrf(A):
     """LAPACK's geqrf (R and the reflectors in one matrix, and their taus), on the host."""
     host = A.detach().cpu().numpy()
@@ -236,7 +203,7 @@ class _Orthogonal(Module):
                                   dim=-1)
             A = X - X.mT
             if self.orthogonal_map == 'matrix_exp':
-                Q = _matrix_exp(A)
+                Q = _linalg.matrix_exp(A)
             else:
                 eye = _creation.eye(n, dtype=A.dtype, device=A.device)
                 Q = _linalg.solve(eye - 0.5 * A, eye + 0.5 * A)
@@ -245,7 +212,7 @@ class _Orthogonal(Module):
         else:
             A = X.tril(-1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
-            Q = _householder_product(A, tau)
+            Q = _linalg.householder_product(A, tau)
             Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
         if hasattr(self, 'base'):
             Q = self.base @ Q
