@@ -16,7 +16,9 @@ import test_ops
 
 LINALG_ROWS = ('inv', 'solve', 'slogdet', 'matrix_power', 'cholesky', 'qr', 'eigh', 'eigvalsh',
                'svd', 'svdvals', 'pinv', 'matrix_rank', 'cond', 'lstsq', 'matrix_norm', 'det',
-               'logdet', 'matrix_exp', 'lu', 'cholesky_solve', 'solve_triangular')
+               'logdet', 'matrix_exp', 'lu', 'cholesky_solve', 'solve_triangular', 'lu_factor',
+               'lu_unpack', 'lu_solve', 'householder_product', 'orgqr', 'inv_ex', 'solve_ex',
+               'tensorinv', 'tensorsolve', 'ldl_factor', 'ldl_solve')
 
 # (row name, variant) -> why microtorch gives another answer than PyTorch there.
 KNOWN = {
