@@ -17,6 +17,7 @@ LAZY = [
     ('LazyConv3d', (2, 2), 'Conv3d', lambda c: (c, 2, 2), (1, 2, 3, 4, 3)),
     ('LazyConvTranspose1d', (4, 3), 'ConvTranspose1d', lambda c: (c, 4, 3), (2, 2, 5)),
     ('LazyConvTranspose2d', (4, 3), 'ConvTranspose2d', lambda c: (c, 4, 3), (2, 3, 4, 4)),
+    ('LazyConvTranspose3d', (2, 2), 'ConvTranspose3d', lambda c: (c, 2, 2), (1, 2, 3, 2, 3)),
     ('LazyBatchNorm1d', (), 'BatchNorm1d', lambda c: (c,), (4, 3)),
     ('LazyBatchNorm2d', (), 'BatchNorm2d', lambda c: (c,), (2, 3, 4, 4)),
     ('LazyBatchNorm3d', (), 'BatchNorm3d', lambda c: (c,), (2, 3, 2, 2, 2)),

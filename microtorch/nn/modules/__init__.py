@@ -98,3 +98,5 @@ __all__ += ['LazyLinear', 'LazyConv1d', 'LazyConv2d', 'LazyConv3d',
             'LazyConvTranspose1d', 'LazyConvTranspose2d', 'LazyBatchNorm1d', 'LazyBatchNorm2d',
             'LazyBatchNorm3d', 'LazyInstanceNorm1d', 'LazyInstanceNorm2d', 'LazyInstanceNorm3d']
 __all__ += ['FractionalMaxPool2d', 'FractionalMaxPool3d', 'NLLLoss2d', 'CrossMapLRN2d']
+from .conv import LazyConvTranspose3d  # noqa: E402  (needs ConvTranspose3d)
+__all__.append('LazyConvTranspose3d')

@@ -381,3 +381,8 @@ class LazyConvTranspose1d(_LazyConvTransposeNd, ConvTranspose1d):
 class LazyConvTranspose2d(_LazyConvTransposeNd, ConvTranspose2d):
     """ConvTranspose2d with in_channels from the first input; becomes one then."""
     cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTransposeNd, ConvTranspose3d):
+    """ConvTranspose3d with in_channels from the first input; becomes one then."""
+    cls_to_become = ConvTranspose3d
