@@ -8,6 +8,7 @@ import math
 import warnings
 
 from ._device import device as _device
+from ._dtype import dtype as _dtype_class
 from .ops import functional as F
 from .tensor import Tensor
 
@@ -77,6 +78,8 @@ def typename(obj):
     """'microtorch.FloatTensor' for a tensor, else the object's qualified type name."""
     if isinstance(obj, Tensor):
         return obj.type()
+    if isinstance(obj, _dtype_class):      # PyTorch's dtype class lives in the torch module
+        return 'microtorch.dtype'
     module = getattr(type(obj), '__module__', '') or ''
     name = type(obj).__qualname__
     return name if module in ('builtins', '__builtin__') else f'{module}.{name}'

@@ -907,6 +907,7 @@ def test_settings_and_index_helpers(torch):
     _agree(lambda lib: list(lib.unravel_index(lib.tensor([4, 7, -1, 30]), (3, 4))), torch)
     _agree(lambda lib: list(lib.unravel_index(lib.tensor([[3, 5]]), 4)), torch)
     _agree(lambda lib: [lib.typename(lib.ones(2)), lib.typename(1),
+                        lib.typename(lib.float32).replace('micro', ''),
                         str(lib.get_default_device()), lib.get_float32_matmul_precision(),
                         lib.are_deterministic_algorithms_enabled(),
                         lib.is_warn_always_enabled()], torch)
@@ -952,3 +953,16 @@ def test_gradient(call, torch):
         total = sum(t.sum() for t in out)
         return out + ([lib.autograd.grad(total, f)[0]] if total.requires_grad else [])
     _agree(run, torch, rtol=1e-12, atol=1e-12)
+
+
+def test_logit_eps_as_pytorch_clamps(torch):
+    """logit(x, eps) clamps as PyTorch does (below eps, then above 1 - eps), which differs
+    from clamp when eps > 0.5; the gradient is 0 outside [eps, 1 - eps]."""
+    def run(lib):
+        x = lib.tensor([0.2, 0.7, -1.0, 2.0, 0.5, 0.1], dtype=lib.float64, requires_grad=True)
+        out = []
+        for eps in (0.6, 0.1, 0.5):
+            y = x.logit(eps)
+            out += [y, lib.autograd.grad(y.sum(), x)[0]]
+        return out
+    _agree(run, torch)

@@ -22,8 +22,9 @@ def logit(input, eps=None):
     """log(p / (1 - p)); with eps, p is clamped to [eps, 1 - eps] first (and the gradient is 0
     outside that range)."""
     p = F._floating(input)
-    if eps is not None:
-        p = F.clamp(p, eps, 1.0 - eps)
+    if eps is not None:     # PyTorch's order, which differs from clamp's when eps > 0.5
+        low, high = eps, 1.0 - eps
+        p = F.where(F.lt(p, low), low, F.where(F.gt(p, high), high, p))
     return F.sub(F.log(p), F.log1p(F.neg(p)))
 
 
