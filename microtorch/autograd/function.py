@@ -267,8 +267,10 @@ class Function:
         if record:
             ctx._next = edges
         else:
-            ctx._needs = (_NOTHING_NEEDED[len(args)] if len(args) < len(_NOTHING_NEEDED)
-                          else (False,) * len(args))       # cat/stack of many tensors
+            try:                                # (free in 3.11 when nothing is raised)
+                ctx._needs = _NOTHING_NEEDED[len(args)]
+            except IndexError:                  # cat/stack of many tensors
+                ctx._needs = (False,) * len(args)
         out = cls.forward(ctx, *datas)
 
         if not record:
