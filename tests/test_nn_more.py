@@ -821,25 +821,35 @@ def _state(obj):
     return state(obj)
 
 
-@pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:40] for _, m in ERRORS])
-def test_errors_leave_everything_as_it_was(index):
-    exc, message = ERRORS[index]
-    call, watched = error_calls(microtorch)[index]
-    before = [_state(obj) for obj in watched]
-    with pytest.raises(exc) as info:
-        call()
-    assert type(info.value) is exc and str(info.value) == message
-    assert [_state(obj) for obj in watched] == before
+def error_tests(errors, error_calls):
+    """The two tests of a module's ERRORS table (pairs of type and message) and its
+    error_calls(lib) (one (call, watched objects) per entry): microtorch raises each message
+    and changes nothing watched; PyTorch raises the same."""
+    ids = [m[:40] for _, m in errors]
+
+    @pytest.mark.parametrize('index', range(len(errors)), ids=ids)
+    def test_errors_leave_everything_as_it_was(index):
+        exc, message = errors[index]
+        call, watched = error_calls(microtorch)[index]
+        before = [_state(obj) for obj in watched]
+        with pytest.raises(exc) as info:
+            call()
+        assert type(info.value) is exc and str(info.value) == message
+        assert [_state(obj) for obj in watched] == before
+
+    @pytest.mark.parametrize('index', range(len(errors)), ids=ids)
+    def test_errors_are_pytorchs(index, torch):
+        exc, message = errors[index]
+        call, _ = error_calls(torch)[index]
+        with pytest.raises(exc) as info:
+            call()
+        assert type(info.value) is exc
+        assert str(info.value).replace('torch.', 'microtorch.') == message
+    return test_errors_leave_everything_as_it_was, test_errors_are_pytorchs
 
 
-@pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:40] for _, m in ERRORS])
-def test_errors_are_pytorchs(index, torch):
-    exc, message = ERRORS[index]
-    call, _ = error_calls(torch)[index]
-    with pytest.raises(exc) as info:
-        call()
-    assert type(info.value) is exc
-    assert str(info.value).replace('torch.', 'microtorch.') == message
+test_errors_leave_everything_as_it_was, test_errors_are_pytorchs = error_tests(ERRORS,
+                                                                                error_calls)
 
 
 def _named_outputs(lib):

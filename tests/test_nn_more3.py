@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import microtorch
-from test_errors import state
+from test_nn_more import error_tests
 
 
 def host(t):
@@ -390,31 +390,8 @@ ERRORS = [
 ]
 
 
-def _state(obj):
-    if isinstance(obj, microtorch.nn.Module):
-        return [(k, state(v)) for k, v in obj.state_dict(keep_vars=True).items()]
-    return state(obj)
-
-
-@pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:40] for _, m in ERRORS])
-def test_errors_leave_everything_as_it_was(index):
-    exc, message = ERRORS[index]
-    call, watched = error_calls(microtorch)[index]
-    before = [_state(obj) for obj in watched]
-    with pytest.raises(exc) as info:
-        call()
-    assert type(info.value) is exc and str(info.value) == message
-    assert [_state(obj) for obj in watched] == before
-
-
-@pytest.mark.parametrize('index', range(len(ERRORS)), ids=[m[:40] for _, m in ERRORS])
-def test_errors_are_pytorchs(index, torch):
-    exc, message = ERRORS[index]
-    call, _ = error_calls(torch)[index]
-    with pytest.raises(exc) as info:
-        call()
-    assert type(info.value) is exc
-    assert str(info.value).replace('torch.', 'microtorch.') == message
+test_errors_leave_everything_as_it_was, test_errors_are_pytorchs = error_tests(ERRORS,
+                                                                                error_calls)
 
 
 def _device_outputs(device):
