@@ -8,6 +8,7 @@
 __version__ = '0.1.0'
 
 import math as _math
+import warnings as _warnings
 
 from ._device import device
 from ._dtype import dtype, promote_types, can_cast
@@ -115,11 +116,34 @@ def set_default_dtype(d):
     _dtype.default_float = d
 
 
+def set_default_tensor_type(t):
+    """The deprecated form of set_default_dtype: a legacy type or its name
+    ('torch.DoubleTensor'); CPU types only, as no default device is set this way here."""
+    _warnings.warn('microtorch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please '
+                  'use microtorch.set_default_dtype() instead.', UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        name = t.split('.')[-1]
+        if name not in _legacy_types.CPU:
+            raise AttributeError(f"module 'microtorch' has no attribute '{name}'")
+        t = _legacy_types.CPU[name]
+    if not isinstance(t, _legacy_types._LegacyType):
+        raise TypeError('invalid type object: only floating-point types are supported as the '
+                        'default type')
+    if not t.dtype.is_floating_point:
+        raise TypeError('only floating-point types are supported as the default type')
+    if t.is_cuda:
+        raise TypeError('set_default_tensor_type: microtorch keeps no default device; make '
+                        "tensors with device='cuda' instead")
+    _dtype.default_float = t.dtype
+
+
 def is_floating_point(input):
     return input.is_floating_point()
 
 
 from . import _dtype  # noqa: E402
+from . import _legacy_types  # noqa: E402
+globals().update(_legacy_types.CPU)        # FloatTensor, LongTensor, ...
 
 # type(x) prints <class 'microtorch.Tensor'> as PyTorch prints <class 'torch.Tensor'>; pickle
 # finds each class under the same name here.
@@ -171,4 +195,8 @@ float32 = float = _dtype.float32
 float64 = double = _dtype.float64
 int64 = long = _dtype.int64
 int32 = int = _dtype.int32
+float16 = half = _dtype.float16
+int16 = short = _dtype.int16
+int8 = _dtype.int8
+uint8 = _dtype.uint8
 bool = _dtype.bool_

@@ -13,7 +13,7 @@ class dtype:
         self.np = np.dtype(np_dtype)
         self.itemsize = self.np.itemsize
         self.is_floating_point = category == 2
-        self.is_signed = category != 0
+        self.is_signed = category != 0 and self.np.kind != 'u'
         self._category = category           # 0 bool, 1 integer, 2 floating point
 
     def __repr__(self):
@@ -29,7 +29,8 @@ def type_name(dt):
     return _TYPE_NAMES.get(dt.name, dt.name)
 
 
-_TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'int64': 'Long', 'int32': 'Int',
+_TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'int64': 'Long',
+               'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte',
                'bool': 'Bool'}
 
 
@@ -38,19 +39,26 @@ def c_type_name(dt):
     return _C_TYPE_NAMES.get(dt.name, dt.name)
 
 
-_C_TYPE_NAMES = {'float32': 'float', 'float64': 'double', 'int64': 'long int', 'int32': 'int'}
+_C_TYPE_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
+                 'int64': 'long int', 'int32': 'int', 'int16': 'short int',
+                 'int8': 'signed char', 'uint8': 'unsigned char'}
 
 bool_ = dtype('bool', np.bool_, 0)
+uint8 = dtype('uint8', np.uint8, 1)
+int8 = dtype('int8', np.int8, 1)
+int16 = dtype('int16', np.int16, 1)
 int32 = dtype('int32', np.int32, 1)
 int64 = dtype('int64', np.int64, 1)
+float16 = dtype('float16', np.float16, 2)
 float32 = dtype('float32', np.float32, 2)
 float64 = dtype('float64', np.float64, 2)
 
-ALL = (bool_, int32, int64, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NP = {d.np: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 # PyTorch's aliases.
-_BY_NAME.update({'float': float32, 'double': float64, 'long': int64, 'int': int32})
+_BY_NAME.update({'float': float32, 'double': float64, 'half': float16, 'long': int64,
+                 'int': int32, 'short': int16})
 
 default_float = float32      # what Python floats and creation functions give
 
@@ -71,10 +79,11 @@ def from_numpy_dtype(np_dtype):
     # Types microtorch does not model map to their nearest PyTorch default.
     if np_dtype.kind == 'f':
         return float64 if np_dtype.itemsize > 4 else float32
-    if np_dtype.kind in 'iu':
-        return int64 if np_dtype.itemsize > 4 else int32
+    if np_dtype.kind in 'iu':       # uint16, uint32, uint64: the signed type that holds them
+        return int64 if np_dtype.itemsize >= 4 else int32
     raise TypeError(f"can't convert np.ndarray of type {np_dtype}. The only supported types "
-                    'are: float64, float32, int64, int32, and bool.')
+                    'are: float64, float32, float16, int64, int32, int16, int8, uint8, '
+                    'and bool.')
 
 
 def to_dtype(value):
@@ -101,7 +110,56 @@ def promote_types(a, b):
         return a
     if a._category != b._category:
         return a if a._category > b._category else b
+    if a.itemsize == b.itemsize and a._category == 1:
+        return int16                     # uint8 and int8: the smallest type holding both
     return a if a.itemsize >= b.itemsize else b
+
+
+_INTEGER_RANGES = {}
+_INT64_MAX = 2 ** 63 - 1
+
+
+def wrap_integer(value, np_dtype):
+    """A Python int as a small integer dtype stores it: PyTorch's binary ops, clamp and fill_
+    wrap a scalar out of the dtype's range (uint8 + -1 adds 255) where NumPy would raise."""
+    bounds = _INTEGER_RANGES.get(np_dtype)
+    if bounds is None:
+        info = np.iinfo(np_dtype)
+        bounds = _INTEGER_RANGES[np_dtype] = (int(info.min), int(info.max))
+    low, high = bounds
+    if low <= value <= high or high == _INT64_MAX:     # int64: PyTorch's overflow error
+        return value
+    return (value - low) % (high - low + 1) + low
+
+
+# The C++ names PyTorch's overflow error gives the dtypes.
+_OVERFLOW_NAMES = {'uint8': 'uint8_t', 'int8': 'int8_t', 'int16': 'int16_t', 'int32': 'int',
+                   'int64': 'int64_t', 'float16': 'c10::Half', 'float32': 'float'}
+
+
+def checked_scalar(value, np_dtype):
+    """A Python number as a fill of np_dtype (fill_, full, masked_fill, x[i] = v): wrapped as
+    wrap_integer where PyTorch wraps (an int down to minus the maximum of an unsigned type),
+    else PyTorch's overflow error. Floats overflow only when finite and beyond the maximum."""
+    kind = np_dtype.kind
+    if kind == 'b' or type(value) is bool or np_dtype.itemsize == 8 and kind == 'f':
+        return value
+    name = _OVERFLOW_NAMES[np_dtype.name]
+    if kind == 'f':
+        limit = float(np.finfo(np_dtype).max)
+        if abs(value) > limit and value - value == 0:          # finite, too large
+            raise RuntimeError(f'value cannot be converted to type {name} without overflow')
+        return value
+    info = np.iinfo(np_dtype)
+    low, high = int(info.min), int(info.max)
+    if type(value) is int:
+        if kind == 'u':
+            low = -high                  # PyTorch lets -1 wrap to 255 for uint8
+        if low <= value <= high:
+            return wrap_integer(value, np_dtype)
+    elif low <= value <= high:           # a float (nan fails both tests)
+        return value
+    raise RuntimeError(f'value cannot be converted to type {name} without overflow')
 
 
 def can_cast(src, dst):

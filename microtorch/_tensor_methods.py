@@ -6,6 +6,7 @@ and only then write it into the tensor's storage: a failed in-place op changes n
 import numpy as np
 
 from . import _dtype
+from . import _legacy_types
 from . import backends
 from ._device import device as _device
 from .autograd.function import current_grad_fn
@@ -198,11 +199,17 @@ def _to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
 
 
 Tensor.to = _to
+
+
 Tensor.float = lambda self: F.cast(self, _dtype.float32)
 Tensor.double = lambda self: F.cast(self, _dtype.float64)
 Tensor.long = lambda self: F.cast(self, _dtype.int64)
 Tensor.int = lambda self: F.cast(self, _dtype.int32)
 Tensor.bool = lambda self: F.cast(self, _dtype.bool_)
+Tensor.half = lambda self: F.cast(self, _dtype.float16)
+Tensor.short = lambda self: F.cast(self, _dtype.int16)
+Tensor.char = lambda self: F.cast(self, _dtype.int8)
+Tensor.byte = lambda self: F.cast(self, _dtype.uint8)
 Tensor.type_as = _type_as
 Tensor.cpu = lambda self: _to(self, device='cpu')
 Tensor.cuda = lambda self, device=None: _to(
@@ -211,8 +218,7 @@ Tensor.cuda = lambda self, device=None: _to(
 
 
 # PyTorch's legacy tensor-type names: x.type() -> 'torch.FloatTensor', x.type(name) casts
-_TYPE_NAMES = {'float32': 'FloatTensor', 'float64': 'DoubleTensor', 'int32': 'IntTensor',
-               'int64': 'LongTensor', 'bool': 'BoolTensor'}
+_TYPE_NAMES = _legacy_types.NAMES
 _DTYPE_OF_TYPE_NAME = {name: dt for dt, name in _TYPE_NAMES.items()}
 _DTYPE_OF_TYPE_NAME['Tensor'] = 'float32'          # 'torch.Tensor': the default type
 
@@ -221,6 +227,8 @@ def _type(self, dtype=None, non_blocking=False):
     if dtype is None:
         prefix = 'torch.' if self.device.type == 'cpu' else 'torch.cuda.'
         return prefix + _TYPE_NAMES[self.dtype.name]
+    if isinstance(dtype, _legacy_types._LegacyType):          # x.type(microtorch.ByteTensor)
+        return _to(self, dtype=dtype.dtype, device=dtype._device_type)
     if not isinstance(dtype, str):
         return _to(self, dtype=dtype)
     parts = dtype.split('.')
@@ -251,6 +259,12 @@ def _init_creation_methods():
     Tensor.new_empty = _new_factory(C.empty)
     Tensor.new_full = _new_factory(C.full)
     Tensor.new_tensor = _new_factory(C.tensor)
+
+    def new(self, *args, device=None):
+        """The legacy `x.new(...)`: data or a shape, in x's dtype and on x's device."""
+        return Tensor._make(C.legacy_tensor_data(args, None, device or self.device,
+                                                 self.dtype))
+    Tensor.new = new
 
 
 _init_creation_methods()
@@ -521,6 +535,8 @@ def _setitem(self, index, value, op=None):
     IndexPut that names the recorded write (by default PyTorch's name for a setitem)."""
     if isinstance(value, Tensor):
         F.check_same_device(self, value)
+    elif type(value) is int or type(value) is float and self._data.dtype != np.float16:
+        value = _dtype.checked_scalar(value, self._data.dtype)   # PyTorch's half lets inf in
     # Its warning skips normalize_index, this function and __setitem__ to the user's line.
     index = F.normalize_index(self, index, stacklevel=4)
     if isinstance(value, Tensor) and value.dtype is not self.dtype and _index_arrays_agree(
@@ -559,7 +575,7 @@ def _setitem(self, index, value, op=None):
 def _fill_(self, value, op=None):
     if type(value) in (int, float, bool) and not (_grad_state.enabled and self._requires_grad):
         _check_writable(self, False)        # the common case: no index to parse, one fill
-        self._data.fill(value)
+        self._data.fill(value if value == 0 else _dtype.checked_scalar(value, self._data.dtype))
         self._version_counter[0] += 1
         return self
     if isinstance(value, Tensor) and value.ndim:

@@ -17,7 +17,7 @@ def _finish(array, dtype=None, device=None, requires_grad=False):
     """Cast a host (or device) array, move it to `device` and wrap it."""
     if dtype is not None:
         array = array.astype(_dtype.to_dtype(dtype).np, copy=False)
-    elif array.dtype not in _dtype._BY_NP:      # e.g. uint8, float16: the nearest dtype we have
+    elif array.dtype not in _dtype._BY_NP:      # e.g. uint16: the nearest dtype we have
         array = array.astype(_dtype.from_numpy_dtype(array.dtype).np)
     if device is not None:
         backend = backends.for_device(device)
@@ -149,12 +149,22 @@ def _replace_tensors(data):
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (a number, nested sequence, array or tensor)."""
     array = _infer_array(data, dtype is not None)
-    if dtype is not None and _dtype.to_dtype(dtype) is _dtype.int32 and array.size and \
-            array.dtype == np.int64 and not isinstance(data, (np.ndarray, Tensor)):
-        info = np.iinfo(np.int32)          # Python ints are checked, as PyTorch checks them
-        if array.min() < info.min or array.max() > info.max:
-            raise RuntimeError('value cannot be converted to type int32 without overflow')
+    if dtype is not None and array.size and not isinstance(data, (np.ndarray, Tensor)):
+        _check_fits(array, _dtype.to_dtype(dtype))
     return _finish(array, dtype, device, requires_grad)
+
+
+def _check_fits(array, dtype):
+    """PyTorch's check of Python numbers given to tensor() with a small integer dtype: ints
+    from minus the maximum of an unsigned type (they wrap), floats within the range."""
+    if dtype.np.kind not in 'iu' or dtype is _dtype.int64 or array.dtype.kind not in 'iuf':
+        return
+    info = np.iinfo(dtype.np)
+    low = -int(info.max) if dtype.np.kind == 'u' and array.dtype.kind != 'f' else info.min
+    if not low <= array.min() <= array.max() <= info.max:     # nan fails too
+        raise RuntimeError(f'value cannot be converted to type {dtype.name} without overflow')
+    if dtype.np.kind == 'u' and array.dtype.kind != 'f':
+        array %= 256                                        # wrapped in place: -1 -> 255
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -176,25 +186,41 @@ def from_numpy(array):
     _dtype.from_numpy_dtype(array.dtype)      # refuses dtypes microtorch has no name for
     if array.dtype not in _dtype._BY_NP:
         raise TypeError(f"can't convert np.ndarray of type {array.dtype}. The only supported "
-                        'types are: float64, float32, int64, int32, and bool.')
+                        'types are: float64, float32, float16, int64, int32, int16, int8, '
+                        'uint8, and bool.')
     return Tensor._make(array)
 
 
-def legacy_tensor_data(args, dtype, device):
-    """Data for `Tensor(...)`: the default float dtype from a sequence, or uninitialised of a
-    shape."""
-    default = _dtype.default_float
+def legacy_tensor_data(args, dtype, device, legacy=None):
+    """Data for `Tensor(...)`, `FloatTensor(...)` and `x.new(...)`: `legacy` (by default the
+    default float dtype) from a sequence or an array, or uninitialised of a shape."""
+    default = legacy or _dtype.default_float
     if dtype is not None and _dtype.to_dtype(dtype) is not default:
         raise TypeError(f'legacy constructor: only {default.name} (the default dtype; use '
                         'microtorch.tensor for others)')
+    if len(args) == 1 and isinstance(args[0], Tensor) and args[0].dtype is not default:
+        raise TypeError(f'expected {_options(default, device or "cpu")} (got '   # no casting
+                        f'{_options(args[0].dtype, args[0].device)})')
     if len(args) == 1 and not isinstance(args[0], (int, Size)):    # Tensor(Size) is a shape
         data = args[0]
         array = _infer_array(data).astype(default.np)
     else:
-        array = np.empty(shape_args(args) if args else (0,), default.np)
+        shape = shape_args(args) if args else (0,)
+        negative = next((n for n in shape if n < 0), None)
+        if negative is not None:
+            raise RuntimeError(f'Trying to create tensor with negative dimension {negative}: '
+                               f'{list(shape)}')
+        array = np.empty(shape, default.np)
     if device is not None:
         array = _finish(array, None, device)._data
     return array
+
+
+def _options(dtype, device):
+    """PyTorch's printed TensorOptions of a dtype and device, for the legacy constructors."""
+    return (f'TensorOptions(dtype={_dtype.c_type_name(dtype)}, device={device}, '
+            'layout=Strided, requires_grad=false (default), pinned_memory=false (default), '
+            'memory_format=(nullopt))')
 
 
 def _is_size_item(value):
@@ -260,6 +286,8 @@ def _shape(shape, size, negative_message=None, op=None, one_int=True):
 
 def _filled(shape, value, dtype, device, requires_grad):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+    if value != 0 and isinstance(value, (int, float)):        # zeros() skips the check
+        value = _dtype.checked_scalar(value, dtype.np)
     if device is not None and _device(device).type != 'cpu':     # filled there: no copy
         array = backends.for_device(device).full_on(shape, value, dtype.np, _device(device))
         return _finish(array, None, None, requires_grad)
@@ -422,15 +450,20 @@ def _float_dtype(dtype, name):
 def rand(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'check_uniform_bounds')
     gen = generator or default_generator
-    array = gen.numpy.random(_shape(shape, size, op='rand'), dtype=dtype.np)
-    return _finish(array, None, device, requires_grad)
+    array = gen.numpy.random(_shape(shape, size, op='rand'), dtype=_sampled(dtype))
+    return _finish(array, dtype, device, requires_grad)
 
 
 def randn(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'normal_kernel_cpu')
     gen = generator or default_generator
-    array = gen.numpy.standard_normal(_shape(shape, size, op='randn'), dtype=dtype.np)
-    return _finish(array, None, device, requires_grad)
+    array = gen.numpy.standard_normal(_shape(shape, size, op='randn'), dtype=_sampled(dtype))
+    return _finish(array, dtype, device, requires_grad)
+
+
+def _sampled(dtype):
+    """The dtype NumPy's generator draws in for `dtype`: float16 is drawn in float32."""
+    return np.float32 if dtype.itemsize < 4 else dtype.np
 
 
 def randint(low=0, high=None, size=None, dtype=None, device=None, generator=None,

@@ -6,6 +6,9 @@ memory_allocated() is the bytes in use, memory_reserved() the bytes the pool hol
 empty_cache() gives the pool's unused blocks back to the driver."""
 from . import backends
 from .backends.cuda_memory import OutOfMemoryError  # noqa: F401  (torch.cuda's name too)
+from ._legacy_types import CUDA as _LEGACY_TYPES
+
+globals().update(_LEGACY_TYPES)            # cuda.FloatTensor, cuda.LongTensor, ...
 
 
 def is_available():

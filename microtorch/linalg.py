@@ -3,7 +3,10 @@ cross, diagonal, inv, det, slogdet, solve, matrix_power), the factorisations (ch
 eigh, svd, lu) with triangular, least-squares and LU solves, and what they give (pinv,
 matrix_rank, cond, the _ex forms, tensorinv, tensorsolve), matrix_exp, householder_product and
 vander. The general eigendecomposition (eig, complex in general) is not here."""
+import functools
 import math
+
+import numpy as np
 
 from . import return_types
 from .tensor import Tensor
@@ -63,6 +66,9 @@ def _singular_value_norm(A, ord, rows, cols, keepdim, dtype):
     singular value of the matrices in dims (rows, cols)."""
     if dtype is not None:
         A = _F.cast(A, _dtype_of(dtype))
+    if A.dtype.itemsize < 4 and A.is_floating_point():
+        raise RuntimeError('linalg.matrix_norm: Low precision dtypes not supported. Got '
+                           f'{_F.type_name(A.dtype)}')
     values = svdvals(_C.movedim(A, (rows, cols), (-2, -1)))
     if ord == 'nuc' or (ord == 2 and not values.shape[-1]):      # (no values: 0, as PyTorch)
         out = _F.sum(values, -1)
@@ -500,7 +506,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     max(atol, rtol * the largest) (hermitian: from eigh, reading A's lower triangle).
     rcond, the older name, is rtol with atol = 0."""
     from .ops.linalg import Pinv
-    if A.ndim < 2 or not A.is_floating_point():
+    if A.ndim < 2 or not A.is_floating_point() or A.dtype.itemsize < 4:
         raise RuntimeError(f'linalg.pinv({_F.type_name(A.dtype)}{{{list(A.shape)}}}): expected '
                            'a tensor with 2 or more dimensions of float, double, cfloat or '
                            'cdouble types')
@@ -1060,3 +1066,56 @@ def ldl_solve(LD, pivots, B, *, hermitian=False):
     pivots = _F.expand(pivots, batch + [n])
     B = _F.expand(B, batch + list(B.shape[-2:]))
     return LdlSolve.apply(LD, pivots, B)
+
+
+# float16 (PyTorch's Half): LAPACK has no half precision, and PyTorch refuses it in each of
+# these, with the exception and words below; checked before anything else.
+_LU = (NotImplementedError, '"lu_cpu" not implemented for \'Half\'')
+_SVD = (NotImplementedError, '"linalg_svd_cpu" not implemented for \'Half\'')
+_EIGH = (NotImplementedError, '"linalg_eigh_cpu" not implemented for \'Half\'')
+_INV = (RuntimeError, 'linalg.inv: Low precision dtypes not supported. Got Half')
+_FLOAT_OR_DOUBLE = (RuntimeError, "This function doesn't handle types other than float and "
+                                  'double')
+_HALF_REFUSALS = {
+    'inv': _INV, 'inv_ex': _INV, 'tensorinv': _INV, 'det': _LU, 'solve': _LU, 'solve_ex': _LU,
+    'tensorsolve': _LU, 'lu_factor': _LU, 'lu_factor_ex': _LU, 'lu': _LU, 'lu_solve': _LU,
+    'slogdet': (RuntimeError, 'linalg.slogdet: Low precision dtypes not supported. Got Half'),
+    'signed_log_det': (RuntimeError, 'linalg.slogdet: Low precision dtypes not supported. '
+                                     'Got Half'),
+    'logdet': (RuntimeError, 'logdet: Low precision dtypes not supported. Got Half'),
+    'cholesky': (NotImplementedError, '"cholesky_cpu" not implemented for \'Half\''),
+    'cholesky_ex': (NotImplementedError, '"cholesky_cpu" not implemented for \'Half\''),
+    'cholesky_solve': (NotImplementedError,
+                       '"cholesky_solve_cpu" not implemented for \'Half\''),
+    'solve_triangular': (NotImplementedError,
+                         '"triangular_solve_cpu" not implemented for \'Half\''),
+    'qr': (NotImplementedError, '"geqrf_cpu" not implemented for \'Half\''),
+    'eigh': _EIGH, 'eigvalsh': _EIGH, 'svd': _SVD, 'svdvals': _SVD, 'cond': _SVD,
+    'matrix_rank': _FLOAT_OR_DOUBLE, 'lstsq': _FLOAT_OR_DOUBLE,
+    'householder_product': (NotImplementedError, '"orgqr_cpu" not implemented for \'Half\''),
+    'vander': (RuntimeError, 'linalg.vander supports floating point, complex, and integer '
+                             'tensors, but got Half'),
+    'ldl_factor': (NotImplementedError, '"ldl_factor_kernel_cpu" not implemented for \'Half\''),
+    'ldl_factor_ex': (NotImplementedError,
+                      '"ldl_factor_kernel_cpu" not implemented for \'Half\''),
+    'ldl_solve': (NotImplementedError, '"ldl_factor_kernel_cpu" not implemented for \'Half\''),
+}
+
+
+# Where PyTorch looks at the first matrix's dtype before comparing it with the others'.
+_HALF_FIRST = ('lu_solve', 'ldl_solve')
+
+
+def _refusing_half(fn, error, message, first_only):
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        tensors = [a for a in args if isinstance(a, _F.Tensor)]
+        if tensors and tensors[0]._data.dtype == np.float16 and (
+                first_only or all(a._data.dtype == np.float16 for a in tensors)):
+            raise error(message)
+        return fn(*args, **kwargs)
+    return checked
+
+
+for _name, (_error, _message) in _HALF_REFUSALS.items():
+    globals()[_name] = _refusing_half(globals()[_name], _error, _message, _name in _HALF_FIRST)

@@ -398,9 +398,9 @@ def test_default_convert():
     assert out[1]['k'].dtype is mt.float32 and out[2] == 3 and out[3] == 'x'
 
 
-def test_uint8_images_become_a_dtype_microtorch_has():
+def test_uint8_images_stay_uint8():
     batch = default_collate([np.full((2, 2), 255, np.uint8), np.zeros((2, 2), np.uint8)])
-    assert batch.dtype is mt.int32 and batch._data.dtype == np.int32
+    assert batch.dtype is mt.uint8 and batch._data.dtype == np.uint8
     assert batch.max().item() == 255
     with warnings.catch_warnings():
         warnings.simplefilter('error')

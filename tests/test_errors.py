@@ -2751,6 +2751,97 @@ for _name, _exc, _message, _call in (
         return lambda: _call(lib, x, s), [x, s]
 
 
+# The small dtypes: a number that does not fit the dtype it is written into, and float16
+# matrices, which LAPACK (and PyTorch on the CPU) cannot factorise.
+def _overflow(type_name):
+    return f'value cannot be converted to type {type_name} without overflow'
+
+
+_HALF_MISSING = '" not implemented for \'Half\''
+for _name, _exc, _message, _call in (
+        ('fill-uint8-overflow', RuntimeError, _overflow('uint8_t'),
+         lambda lib, u, h: u.fill_(300)),
+        ('fill-int8-negative-float', RuntimeError, _overflow('int8_t'),
+         lambda lib, u, h: u.char().fill_(-200.5)),
+        ('masked_fill-int16-overflow', RuntimeError, _overflow('int16_t'),
+         lambda lib, u, h: u.short().masked_fill(u > 1, 40000)),
+        ('full-half-overflow', RuntimeError, _overflow('c10::Half'),
+         lambda lib, u, h: lib.full((2,), 1e6, dtype=lib.float16)),
+        ('fill-float-overflow', RuntimeError, _overflow('float'),
+         lambda lib, u, h: h.float().fill_(1e300)),
+        ('setitem-uint8-overflow', RuntimeError, _overflow('uint8_t'),
+         lambda lib, u, h: u.__setitem__(0, 256)),
+        ('index_fill-int-overflow', RuntimeError, _overflow('int'),
+         lambda lib, u, h: u.int().index_fill(0, lib.tensor([0]), 2 ** 40)),
+        ('tensor-uint8-overflow', RuntimeError, 'value cannot be converted to type uint8 '
+         'without overflow', lambda lib, u, h: lib.tensor([1, 256], dtype=lib.uint8)),
+        ('tensor-int8-float-overflow', RuntimeError, 'value cannot be converted to type int8 '
+         'without overflow', lambda lib, u, h: lib.tensor([1.5, 200.0], dtype=lib.int8)),
+        ('hardtanh-uint8-negative', RuntimeError, 'cannot do hardtanh on an unsigned type with '
+         'negative limits', lambda lib, u, h: lib.nn.functional.hardtanh(u)),
+        ('threshold-uint8-negative', RuntimeError, _overflow('uint8_t'),
+         lambda lib, u, h: lib.nn.functional.threshold(u, 1, -1.5)),
+        ('index-int8', IndexError, 'tensors used as indices must be long, int, byte or bool '
+         'tensors', lambda lib, u, h: h[u.char()]),
+        ('inv-half', RuntimeError, 'linalg.inv: Low precision dtypes not supported. Got Half',
+         lambda lib, u, h: lib.linalg.inv(h)),
+        ('det-half', NotImplementedError, '"lu_cpu' + _HALF_MISSING,
+         lambda lib, u, h: lib.det(h)),
+        ('slogdet-half', RuntimeError, 'linalg.slogdet: Low precision dtypes not supported. '
+         'Got Half', lambda lib, u, h: lib.linalg.slogdet(h)),
+        ('logdet-half', RuntimeError, 'logdet: Low precision dtypes not supported. Got Half',
+         lambda lib, u, h: lib.logdet(h)),
+        ('cholesky-half', NotImplementedError, '"cholesky_cpu' + _HALF_MISSING,
+         lambda lib, u, h: lib.linalg.cholesky(h)),
+        ('cholesky_solve-half', NotImplementedError, '"cholesky_solve_cpu' + _HALF_MISSING,
+         lambda lib, u, h: h.cholesky_solve(h)),
+        ('solve_triangular-half', NotImplementedError, '"triangular_solve_cpu' + _HALF_MISSING,
+         lambda lib, u, h: lib.linalg.solve_triangular(h, h, upper=True)),
+        ('qr-half', NotImplementedError, '"geqrf_cpu' + _HALF_MISSING,
+         lambda lib, u, h: lib.linalg.qr(h)),
+        ('eigh-half', NotImplementedError, '"linalg_eigh_cpu' + _HALF_MISSING,
+         lambda lib, u, h: lib.linalg.eigh(h)),
+        ('svdvals-half', NotImplementedError, '"linalg_svd_cpu' + _HALF_MISSING,
+         lambda lib, u, h: lib.linalg.svdvals(h)),
+        ('lstsq-half', RuntimeError, "This function doesn't handle types other than float and "
+         'double', lambda lib, u, h: lib.linalg.lstsq(h, h)),
+        ('householder_product-half', NotImplementedError, '"orgqr_cpu' + _HALF_MISSING,
+         lambda lib, u, h: lib.linalg.householder_product(h, h[0, :1])),
+        ('ldl_factor-half', NotImplementedError, '"ldl_factor_kernel_cpu' + _HALF_MISSING,
+         lambda lib, u, h: lib.linalg.ldl_factor(h)),
+        ('vander-half', RuntimeError, 'linalg.vander supports floating point, complex, and '
+         'integer tensors, but got Half', lambda lib, u, h: lib.linalg.vander(h[0])),
+        ('matrix_norm-half', RuntimeError, 'linalg.matrix_norm: Low precision dtypes not '
+         'supported. Got Half', lambda lib, u, h: lib.linalg.matrix_norm(h, 2)),
+        ('pinv-half', RuntimeError, 'linalg.pinv(Half{[2, 2]}): expected a tensor with 2 or '
+         'more dimensions of float, double, cfloat or cdouble types',
+         lambda lib, u, h: lib.linalg.pinv(h)),
+        ('legacy-type-negative-size', RuntimeError, 'Trying to create tensor with negative '
+         'dimension -1: [-1]', lambda lib, u, h: lib.ByteTensor(-1)),
+        ('legacy-type-of-another-dtype', TypeError, 'expected TensorOptions(dtype=float, '
+         'device=cpu, layout=Strided, requires_grad=false (default), pinned_memory=false '
+         '(default), memory_format=(nullopt)) (got TensorOptions(dtype=unsigned char, '
+         'device=cpu, layout=Strided, requires_grad=false (default), pinned_memory=false '
+         '(default), memory_format=(nullopt)))', lambda lib, u, h: lib.FloatTensor(u)),
+        ('variable-of-a-list', TypeError, 'Variable data has to be a tensor, but got list',
+         lambda lib, u, h: lib.autograd.Variable([1.0])),
+        ('default-tensor-type-int', TypeError, 'only floating-point types are supported as the '
+         'default type', lambda lib, u, h: lib.set_default_tensor_type(lib.LongTensor)),
+        ('default-tensor-type-object', TypeError, 'invalid type object: only floating-point '
+         'types are supported as the default type',
+         lambda lib, u, h: lib.set_default_tensor_type(3)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        u = lib.tensor([1, 2], dtype=lib.uint8)
+        h = lib.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=lib.float16)
+
+        def call():
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')        # set_default_tensor_type's deprecation
+                return _call(lib, u, h)
+        return call, [u, h]
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

@@ -125,6 +125,9 @@ EDGE_CALLS = {
 # Where float32 needs its own tolerance: trigamma at the poles is 1 / sin(pi x)^2 of a
 # rounded sin.
 FLOAT32_RTOL = {'polygamma/1': 1e-4}
+# polygamma(4, -170.5) goes through the reflection formula, whose terms cancel to 1e-9 of their
+# size: the last digits move with the libm NumPy was built against (NumPy 2.4.6: 6e-9 apart).
+FLOAT64_RTOL = {'polygamma/4': 1e-8}
 
 
 @pytest.mark.parametrize('dtype', ['float64', 'float32'])
@@ -138,7 +141,7 @@ def test_poles_and_edges_as_torch(name, dtype, device, torch):
     expected = call(torch, torch.tensor(values, dtype=getattr(torch, dtype)))
     assert got.dtype is getattr(microtorch, dtype)
     got, expected = got.cpu().numpy(), expected.numpy()
-    rtol = 1e-10 if dtype == 'float64' else FLOAT32_RTOL.get(name, 2e-6)
+    rtol = FLOAT64_RTOL.get(name, 1e-10) if dtype == 'float64' else FLOAT32_RTOL.get(name, 2e-6)
     np.testing.assert_allclose(got, expected, rtol=rtol, atol=1e-300 if dtype == 'float64'
                                else 2e-6)
     same_infinities = np.isinf(expected) == np.isinf(got)

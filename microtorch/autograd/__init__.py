@@ -8,6 +8,7 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,
                            is_anomaly_check_nan_enabled)
+from .variable import Variable
 from . import engine as _engine
 from . import function as _function
 from .. import backends as _backends

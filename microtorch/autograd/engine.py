@@ -19,6 +19,7 @@ from .function import AccumulateGrad, accumulator_of, current_grad_fn
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
 from .._dtype import from_numpy_dtype
+from .function import _HALF, widened_any as _widened_any
 from ..backends import cpu as _cpu
 from .grad_mode import state as grad_state
 
@@ -234,9 +235,12 @@ def _call_backward_data(node, grads):
         grads = [g if g is not None else _zeros_for_output(node, nr)._data
                  for nr, g in enumerate(grads)]
     backward_data = node._fn.backward_data
+    given = grads
+    if _widened_any[0] and node._widened:       # float16 gradients, worked in float32
+        grads = [g if g is None or g.dtype != _HALF else g.astype('float32') for g in grads]
     result = backward_data(node, *grads) if backward_data is not None else None
     if result is None:
-        grads = [None if g is None else _as_tensor(g) for g in grads]
+        grads = [None if g is None else _as_tensor(g) for g in given]
         return [None if g is None else g._data for g in _call_backward(node, grads)]
     if type(result) is not tuple:              # one input (a unary op): no loop
         edge = node._next[0]

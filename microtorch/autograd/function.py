@@ -15,6 +15,8 @@ import itertools
 import re
 import weakref
 
+import numpy as _np
+
 from .grad_mode import state as _grad_state
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
@@ -57,6 +59,8 @@ class Node:
     _n_outputs = 1
     _to_save = ()
     _non_differentiable = ()
+    _wide_copies = None             # float16 work: {id(float32 copy): the float16 array}
+    _widened = False                # forward ran float16 inputs in float32: backward does too
     _view_args = None               # a view op's arguments, to make the view again (below)
     _view_version = 0               # the storage's version when this view op ran
 
@@ -194,13 +198,20 @@ class Function:
 
     is_view = False            # output 0 shares input 0's storage (reshape, transpose, ...)
     node_name = None           # the grad_fn's name; default: '<ClassName>Backward0'
+    # float16 inputs reach forward and backward as float32 and the float results are rounded
+    # to float16 once (PyTorch's "opmath"): NumPy's half ufuncs round after every step, and
+    # the CUDA kernels have no half instances. False where the output dtype is not the
+    # input's (Cast); views and user Functions are never widened.
+    widens = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # PyTorch names a user-defined Function's node '<ClassName>Backward' (no 0)
-        suffix = 'Backward0' if cls.__module__.startswith('microtorch.') else 'Backward'
+        ours = cls.__module__.startswith('microtorch.')
+        suffix = 'Backward0' if ours else 'Backward'
         name = cls.__dict__.get('node_name') or cls.__name__ + suffix
         cls._node_cls = type(name, (Node,), {'_fn': cls, '__module__': cls.__module__})
+        cls._widens = ours and cls.widens and not cls.is_view
 
     @staticmethod
     def forward(ctx, *args):
@@ -262,7 +273,8 @@ class Function:
                         first = a
                 else:
                     datas.append(a)
-        backend = _backend_of[type(first._data)]
+        first_data = first._data
+        backend = _backend_of[type(first_data)]
         ctx.backend = _CPU_NUMPY if small and backend is _CPU else backend
         if record:
             ctx._next = edges
@@ -271,13 +283,16 @@ class Function:
                 ctx._needs = _NOTHING_NEEDED[len(args)]
             except IndexError:                  # cat/stack of many tensors
                 ctx._needs = (False,) * len(args)
-        out = cls.forward(ctx, *datas)
+        if first_data.dtype is not _HALF or not cls._widens:
+            out = cls.forward(ctx, *datas)
+        else:
+            out = _forward_in_float32(cls, ctx, datas)
 
         if not record:
             if type(out) is tuple:
                 return tuple([_wrap_output(cls, ctx, o, i, first, False)
                               for i, o in enumerate(out)])
-            if type(out) is type(first._data) and not cls.is_view:
+            if type(out) is type(first_data) and not cls.is_view:
                 return Tensor._make(out, False, None, 0, [0])
             return _wrap_output(cls, ctx, out, 0, first, False)
 
@@ -318,6 +333,40 @@ _NOTHING_NEEDED = [(False,) * n for n in range(64)]
 record_observers = []             # functions (ctx, args) called for each op recorded
 _backend_of = _backends._BY_ARRAY_TYPE
 _CPU, _CPU_NUMPY, _numpy_below = _backends.cpu, _backends.cpu_numpy, _backends.numpy_below
+
+
+_HALF = _np.dtype(_np.float16)
+# Has any op run widened? The engine asks this before the node's own flag (a lookup on the
+# many node classes costs a plain float32 backward ~300 instructions per node).
+widened_any = [False]
+
+
+def _forward_in_float32(cls, ctx, datas):
+    """forward on float16 arrays made float32, its float32 results rounded to float16; the
+    widened copies are noted, so that what forward saves is traced to its Tensors."""
+    wide = ctx._wide_copies = {}
+    ctx._widened = widened_any[0] = True
+    widened = []
+    for d in datas:
+        if type(d) in _backend_of and d.dtype is _HALF:
+            w = d.astype(_np.float32)
+            wide[id(w)] = d
+            d = w
+        widened.append(d)
+    out = cls.forward(ctx, *widened)
+    if type(out) is tuple:
+        return tuple([_narrowed(ctx, o, wide) for o in out])
+    return _narrowed(ctx, out, wide)
+
+
+def _narrowed(ctx, out, wide):
+    if getattr(out, 'dtype', None) != _np.float32:
+        return out
+    if type(out) not in _backend_of:          # a NumPy scalar: its 0-d array, saved as such
+        out = _scalar_output(ctx, out)
+    narrow = out.astype(_np.float16)
+    wide[id(out)] = narrow
+    return narrow
 
 
 def _wrap_output(cls, ctx, array, index, first, record):
@@ -371,10 +420,13 @@ def _resolve_saved(ctx, items, args, outputs):
     version."""
     sources = []
     versions = []
+    wide = ctx._wide_copies                  # float16 work done in float32: the copies
     for item in items:
         if type(item) in _PLAIN_VALUES:
             sources.append(None)
             continue
+        if wide is not None:
+            item = wide.get(id(item), item)      # (traced by the array they stand for)
         for a in args:
             if isinstance(a, Tensor) and a._data is item:
                 counter = a._version_counter

@@ -657,7 +657,17 @@ def minimum_backward(a, b, gy):
 
 # ---- reductions --------------------------------------------------------------------------
 
+def _accumulated(reduce, x, **kwargs):
+    """A reduction in x's dtype, as PyTorch's: NumPy would widen small integers to int64,
+    and float16 is accumulated in float32 (PyTorch's accumulate type), then rounded once."""
+    if x.dtype == np.float16:
+        return reduce(x, dtype=np.float32, **kwargs).astype(np.float16)
+    return reduce(x, dtype=x.dtype, **kwargs)
+
+
 def sum_forward(x, dims, keepdim):
+    if x.dtype.itemsize < 4:
+        return _accumulated(np.add.reduce, x, axis=dims, keepdims=keepdim)
     return np.add.reduce(x, axis=dims, keepdims=keepdim)
 
 
@@ -682,11 +692,11 @@ def var_forward(x, dims, correction, keepdim):
 
 
 def prod_forward(x, dims, keepdim):
-    return np.multiply.reduce(x, axis=dims, keepdims=keepdim)
+    return _accumulated(np.multiply.reduce, x, axis=dims, keepdims=keepdim)
 
 
 def cumsum_forward(x, dim):
-    return np.cumsum(x, axis=dim) if x.ndim else x.copy()
+    return _accumulated(np.cumsum, x, axis=dim) if x.ndim else x.copy()
 
 
 def cumsum_backward(gy, dim):

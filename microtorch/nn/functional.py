@@ -86,6 +86,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError('min_val cannot be greater than max_val')
     if input.dtype is _dtype.bool_:
         raise RuntimeError('Bool inputs not supported for hardtanh')
+    if input.dtype is _dtype.uint8 and int(min_val) < 0:     # truncated, as PyTorch reads it
+        raise RuntimeError('cannot do hardtanh on an unsigned type with negative limits')
     if inplace:
         return _inplace(input, lambda x: _E.Hardtanh.apply(x, min_val, max_val))
     return _E.Hardtanh.apply(input, min_val, max_val)
@@ -165,6 +167,9 @@ def threshold(input, threshold, value, inplace=False):
     if input.dtype is _dtype.bool_:
         raise NotImplementedError(f'"threshold_{input.device.type}" not implemented for '
                                   "'Bool'")
+    if not input.is_floating_point():       # both numbers converted, with PyTorch's check
+        threshold, value = (_dtype.checked_scalar(v, input._data.dtype)
+                            for v in (threshold, value))
     if inplace:
         return _inplace(input, lambda x: _E.Threshold.apply(x, threshold, value))
     return _E.Threshold.apply(input, threshold, value)
@@ -1992,7 +1997,9 @@ def _cubic_sources(size, out_size, factor, align_corners, np_dtype):
 def _check_interpolate_input(input, mode, sizes):
     """PyTorch's dtype and size checks of each mode's kernel."""
     dims = input.ndim - 2
-    if not input.is_floating_point():
+    # PyTorch resizes byte images by nearest modes, and by bilinear or bicubic in 2d
+    images = mode in ('nearest', 'nearest-exact') or dims == 2 and mode != 'area'
+    if not input.is_floating_point() and not (input.dtype is _dtype.uint8 and images):
         kind = {'nearest': 'nearest', 'nearest-exact': 'nearest', 'linear': 'linear',
                 'bilinear': 'linear', 'trilinear': 'linear', 'bicubic': 'cubic'}.get(mode)
         if mode == 'area':
@@ -2055,6 +2062,11 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
         raise NotImplementedError(f'Got {input.ndim}D input, but {mode} mode needs {wanted}D '
                                   'input')
     _check_interpolate_input(input, mode, sizes)
+    if input.dtype is _dtype.uint8 and mode not in ('nearest', 'nearest-exact'):
+        # images: interpolated in float32, then rounded and clamped back to bytes
+        out = interpolate(input.float(), size, scale_factor, mode, align_corners,
+                          recompute_scale_factor, antialias)
+        return out.round().clamp(0, 255).to(_dtype.uint8)
     if mode == 'area' and input.ndim < 5:        # PyTorch's own route, with its checks
         pool = adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d
         return pool(input, sizes[0] if input.ndim == 3 else sizes)
@@ -2123,7 +2135,7 @@ def bilinear(input1, input2, weight, bias=None):
                            f'{bias.shape[0] if bias.ndim else 0} but expected {out_features}')
     mixed = input1 @ weight.permute(1, 0, 2).reshape(in1, out_features * in2)
     mixed = mixed.reshape(tuple(input1.shape[:-1]) + (out_features, in2))
-    out = (mixed * input2.unsqueeze(-2)).sum(-1)
+    out = (mixed * input2.unsqueeze(-2)).sum(-1, dtype=mixed.dtype)     # ints stay ints
     return out if bias is None else out + bias
 
 
@@ -2456,7 +2468,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         loss = input - target * (input + eps).log()
     if full:
         stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
-        loss = loss + stirling.masked_fill(target <= 1, 0.0)
+        stirling = stirling.masked_fill(target <= 1, 0.0)
+        # PyTorch adds it in place: the loss keeps its floating dtype
+        loss = loss + (stirling.to(loss.dtype) if loss.is_floating_point() else stirling)
     return _reduce_loss(loss, reduction)
 
 
@@ -2497,7 +2511,11 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         eps = float(np.finfo(input._data.dtype).eps)
     dims = tuple(range(input.ndim - count, input.ndim))
     out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
-    return out if weight is None else out * weight
+    if weight is None:
+        return out
+    out = out * weight
+    # a half input with a float weight: PyTorch's mixed kernel writes the input's dtype
+    return out.to(input.dtype) if input.dtype.itemsize < 4 else out
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):

@@ -80,8 +80,11 @@ def _binary(op, a, b):
     number = _as_number(number)
     if not isinstance(number, _NUMBER):
         return NotImplemented
-    if _dtype.scalar_category(number) > tensor.dtype._category:
+    category = tensor.dtype._category
+    if _dtype.scalar_category(number) > category:
         tensor = cast(tensor, _dtype.result_type((tensor,), (number,)))
+    elif category == 1 and type(number) is int:
+        number = _dtype.wrap_integer(number, tensor._data.dtype)
     return op.apply(tensor, number) if a_is_tensor else op.apply(number, tensor)
 
 
@@ -308,6 +311,8 @@ def _compare(ufunc_name, a, b):
         other = _as_number(b)
         if not isinstance(other, _NUMBER):
             return NotImplemented
+        if type(other) is int and a._data.dtype.kind in 'iu':   # PyTorch wraps: x < 256
+            other = _dtype.wrap_integer(other, a._data.dtype)
     xp = a._backend_xp()
     try:
         return Tensor._make(xp.asarray(getattr(xp, ufunc_name)(a._data, other)))  # 0-d: scalar
@@ -681,6 +686,9 @@ def clamp(input, min=None, max=None):
     bounds = [v for v in (min, max) if v is not None]
     if builtins.any(isinstance(v, float) for v in bounds) and not input.is_floating_point():
         input = cast(input, _dtype.default_float)
+    elif input._data.dtype.kind in 'iu':
+        min, max = (v if type(v) is not int else _dtype.wrap_integer(v, input._data.dtype)
+                    for v in (min, max))
     return E.Clamp.apply(input, min, max)
 
 
@@ -1311,9 +1319,13 @@ def chunk(input, chunks, dim=0):
 def _index_part(part, xp):
     if isinstance(part, Tensor):
         data = part._data
-        if data.dtype.kind == 'f':
+        if data.dtype.kind == 'f' or data.dtype.kind == 'i' and data.dtype.itemsize < 4:
             raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
-        if data.ndim == 0 and data.dtype.kind in 'iu':
+        if data.dtype.kind == 'u':           # a byte tensor is an old-style mask
+            warnings.warn('indexing with dtype microtorch.uint8 is now deprecated, please use '
+                          'a dtype microtorch.bool instead.', UserWarning, stacklevel=5)
+            data = data.astype(bool)
+        if data.ndim == 0 and data.dtype.kind == 'i':
             return int(data)                 # PyTorch selects with a 0-d integer tensor
         if type(data) is not xp.ndarray:     # an index on another device than the tensor
             if xp.ndarray is _NUMPY_ARRAY:
@@ -1980,8 +1992,8 @@ def hypot(input, other):
 def scalar_as(dtype, value):
     """A Python scalar argument (alpha, beta, value) as PyTorch reads it for a result of
     dtype: truncated to an integer for integer results (addmm(..., alpha=2.5) scales by 2)."""
-    if dtype.np.kind in 'iu' and isinstance(value, float) and math.isfinite(value):
-        return int(value)
+    if dtype.np.kind in 'iu' and (type(value) is float or type(value) is int):
+        return int(_dtype.checked_scalar(value, dtype.np))     # PyTorch's overflow check
     return value
 
 

@@ -81,7 +81,9 @@ def lcm(input, other):
 def ldexp(input, other):
     """input * 2 ** other (as floats), differentiable in both."""
     F._require_tensor(other, 'ldexp', 'other')
-    return F.mul(input, F.rpow(other, 2.0))
+    dtype = _dtype.result_type((input, other))          # integers give the default float
+    out = F.mul(input, F.rpow(other, 2.0))
+    return F.cast(out, dtype) if dtype.is_floating_point else out
 
 
 class _NextAfter(Function):

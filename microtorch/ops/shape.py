@@ -132,6 +132,7 @@ class Contiguous(Clone):
 
 class Cast(Function):
     node_name = 'ToCopyBackward0'
+    widens = False                  # its output dtype is the one asked for
 
     @staticmethod
     def forward(ctx, x, np_dtype):

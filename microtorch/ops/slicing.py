@@ -358,7 +358,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
             raise RuntimeError('self and mat2 must have the same dtype, but got '
                                f'{F.type_name(first.dtype)} and {F.type_name(second.dtype)}')
     F._refuse_dtype(batch1, 'addmm_impl_cpu_', 'b')      # PyTorch's path: one mm
-    return _scaled_sum(scaled, F.sum(F.bmm(batch1, batch2), 0), beta, alpha)
+    return _scaled_sum(scaled, F.sum(F.bmm(batch1, batch2), 0, dtype=batch1.dtype), beta, alpha)
 
 
 def ger(input, vec2):
