@@ -1103,7 +1103,7 @@ _HALF_REFUSALS = {
 
 
 # Where PyTorch looks at the first matrix's dtype before comparing it with the others'.
-_HALF_FIRST = ('lu_solve', 'ldl_solve')
+_HALF_FIRST = ('lu_solve', 'ldl_solve', 'solve_triangular')
 
 
 def _refusing_half(fn, error, message, first_only):

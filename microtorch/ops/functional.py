@@ -1086,6 +1086,8 @@ def reshape(input, *sizes, shape=None):
 
 
 def view(input, *shape, size=None):
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return _view_as_dtype(input, shape[0])
     shape = infer_shape(shape_args(shape if size is None else (size,), 'shape'),
                         input._data.size)
     try:
@@ -1097,6 +1099,25 @@ def view(input, *shape, size=None):
         if data.size > 1 and data.reshape(shape).data.ptr != data.data.ptr:
             raise _view_error() from None
     return S.Reshape.apply(input, shape)
+
+
+def _view_as_dtype(input, dtype):
+    """input's bytes read as `dtype` (x.view(torch.int16)), sharing its memory and version
+    counter, outside the graph as in PyTorch; a dtype of another size rescales the last dim."""
+    data, old = input._data, input.dtype
+    if dtype.itemsize != old.itemsize:
+        words = (f'to view {_dtype.type_name(old)} as {_dtype.type_name(dtype)} (different '
+                 'element sizes)')
+        if data.ndim == 0:
+            raise RuntimeError(f'self.dim() cannot be 0 {words}')
+        ratio = dtype.itemsize // old.itemsize           # 0 when the new type is smaller
+        if ratio and data.shape[-1] % ratio:
+            raise RuntimeError(f'self.size(-1) must be divisible by {ratio} {words}, but got '
+                               f'{data.shape[-1]}')
+        if data.shape[-1] > 1 and data.strides[-1] != data.itemsize:
+            raise RuntimeError(f'self.stride(-1) must be 1 {words}, but got '
+                               f'{data.strides[-1] // data.itemsize}')
+    return Tensor._make(data.view(dtype.np), False, None, 0, input._version_counter)
 
 
 def _view_error():

@@ -77,6 +77,7 @@ def bincount(input, weights=None, minlength=0):
     if weights is not None and (weights.ndim != 1 or weights.shape[0] != input.shape[0]):
         raise RuntimeError('weights should be 1-d and have the same length as input')
     length = max(minlength, F.amax(input).item() + 1 if input.numel() else 0)
+    input = input.long()                    # (uint8, int8, int16 values index as int64)
     if weights is None:
         counts = zeros(length, dtype=_dtype.int64, device=input.device)
         return F.index_add(counts, 0, input, ones_like(input, dtype=_dtype.int64))

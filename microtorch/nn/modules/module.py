@@ -624,6 +624,9 @@ class Module:
     def double(self):
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
+    def half(self):
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
     def type(self, dst_type):
         return self._apply(lambda t: t.to(dst_type))
 
