@@ -367,6 +367,16 @@ def test_emulated_smoke_every_kernel_matches_the_cpu_backend(emulator):
     assert 'not launched by any case' not in proc.stdout, tail
 
 
+def test_emulated_small_dtypes_match_the_cpu(emulator):
+    """uint8, int8, int16 and float16 on the GPU: every op-table row as on the CPU."""
+    proc = run([sys.executable, '-c', 'import sys\nsys.path.insert(0, "tests")\n'
+                'import test_small_dtypes\n'
+                'print("\\n".join(test_small_dtypes.cuda_disagreements()))'],
+               env=emulator, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == '', proc.stdout[-5000:]
+
+
 def test_emulated_run_py_times_every_primitive_on_cuda(emulator, tmp_path):
     """benchmarks/run.py's kernel section calls every primitive of the CUDA backend with the
     arguments of benchmarks/kernel_inputs.py (the timings on the emulator mean nothing)."""

@@ -185,6 +185,36 @@ def test_known_gradient_differences_are_still_differences(torch):
             assert ours != theirs, name
 
 
+# On the GPU (run by test_kernels.py on the CPU emulator of tests/fakecupy): each row on each
+# small dtype gives what the CPU gives. The kernels have instances for float32, float64, int32
+# and int64; float16 arrays run in float32 and small integers in int32 or int64 (cuda.py's
+# widened launches).
+CUDA_KNOWN = {'linear': 'no integer linear kernel on the GPU, as PyTorch has no addmm_cuda '
+                        'for integers', 'linear/3d': 'the same', 'linear/1d': 'the same'}
+
+
+def cuda_disagreements():
+    """Rows and small dtypes where 'cuda' gives another outcome than 'cpu'."""
+    def run(fn, arrays, device):
+        tensors = [microtorch.tensor(a, device=device) for a in arrays]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                return fn(*tensors), None
+        except Exception as error:       # noqa: BLE001 (the two devices' errors are compared)
+            return None, error
+
+    found = []
+    for row in ROWS:
+        for name, arrays in variants(row, np.random.default_rng(0)):
+            if '-' in name or row.name in CUDA_KNOWN:
+                continue
+            outcome = disagreement(run(row.fn, arrays, 'cpu'), run(row.fn, arrays, 'cuda'))
+            if outcome:
+                found.append(f'{row.name} [{name}]: {outcome}')
+    return found
+
+
 DTYPES = ['bool', 'uint8', 'int8', 'int16', 'int32', 'int64', 'float16', 'float32', 'float64']
 
 

@@ -308,14 +308,74 @@ def _kernel(kernel, dtype):
     key = (dev, kernel, dtype)
     fn = _handles.get(key)
     if fn is None:
+        narrow = np.dtype(dtype)
         try:
-            fn = _loader.get(dev, kernel, np.dtype(dtype).name)
+            fn = _loader.get(dev, kernel, narrow.name)
         except KeyError:
-            torch_name = _dtype.type_name(np.dtype(dtype))
-            raise RuntimeError(f'"{kernel}_cuda" not implemented for \'{torch_name}\'') \
-                from None
+            fn = _widened_kernel(dev, kernel, narrow)
         _handles[key] = fn
     return fn
+
+
+# The dtypes the kernels have no instances of, and those each runs in instead, first choice
+# first: float16 in float32 (PyTorch's own opmath), the small integers in int32 or int64
+# (their results wrap back when cast down).
+_INTEGERS = (np.dtype(np.int32), np.dtype(np.int64))
+_WIDER = {'float16': (np.dtype(np.float32),), 'int8': _INTEGERS, 'uint8': _INTEGERS,
+          'int16': _INTEGERS}
+
+
+def _widened_kernel(dev, kernel, narrow):
+    """A launcher of `kernel`'s instance for the wider dtype that takes arrays (and scalar
+    parameters) of the narrow one: each narrow array goes in as a wide copy and is written
+    back after the launch (outputs and += buffers; inputs come back unchanged). Two extra
+    passes over each array: correct, not fast."""
+    fn = None
+    for wide in _WIDER.get(narrow.name, ()):
+        try:
+            fn = _loader.get(dev, kernel, wide.name)
+            break
+        except KeyError:
+            continue
+    if fn is None:
+        raise RuntimeError(f'"{kernel}_cuda" not implemented for '
+                           f"'{_dtype.type_name(narrow)}'") from None
+    scalar = narrow.type
+
+    def launch(grid, block, args, **options):
+        copies = {}                        # id(narrow array) -> (it, its wide copy)
+        wide_args = []
+        for a in args:
+            if isinstance(a, cp.ndarray) and a.dtype == narrow:
+                if id(a) not in copies:
+                    copies[id(a)] = (a, _wide_copy(a, wide))
+                a = copies[id(a)][1]
+            elif type(a) is scalar:
+                a = wide.type(a)
+            wide_args.append(a)
+        fn(grid, block, tuple(wide_args), **options)
+        for original, copy in copies.values():
+            try:
+                original[...] = copy.astype(narrow)
+            except ValueError:                 # a read-only input (the CPU emulator's)
+                pass
+    return launch
+
+
+def _wide_copy(a, wide):
+    """`a` in the wider dtype with its elements at the same element strides: launchers pass
+    a strided operand's strides (in elements) beside its pointer."""
+    if a.flags.c_contiguous:
+        return a.astype(wide)
+    steps = [s // a.itemsize for s in a.strides]
+    if any(s < 0 for s in steps):
+        raise RuntimeError('a kernel for a negatively strided '
+                           f"'{_dtype.type_name(a.dtype)}' tensor")
+    extent = 1 + sum((n - 1) * s for n, s in zip(a.shape, steps)) if a.size else 1
+    copy = cp.lib.stride_tricks.as_strided(cp.empty(extent, wide), a.shape,
+                                          [s * wide.itemsize for s in steps])
+    copy[...] = a
+    return copy
 
 
 def _grid(n, block=256):
@@ -961,8 +1021,8 @@ def _empty_reduction(name, x, dims):
 
 
 def sum_forward(x, dims, keepdim):
-    if x.dtype.kind in 'biu' and x.dtype != np.int64:      # NumPy and PyTorch sum in int64
-        x = x.astype(np.int64)
+    if x.dtype.kind == 'b':              # a count of bools (ops give other integers as int64
+        x = x.astype(np.int64)           # unless sum(dtype=) asks to keep theirs)
     dims_n = _normalise_dims(x, dims)
     if x.size == 0:
         return cp.zeros(_result_shape(x.shape, dims_n, keepdim), x.dtype)
