@@ -79,6 +79,20 @@ from .linalg import lu_unpack, matrix_exp
 orgqr = linalg.householder_product
 from . import cuda
 from .cuda import OutOfMemoryError
+from . import amp
+from .amp import autocast
+from .amp.autocast_mode import is_autocast_enabled, get_autocast_dtype
+
+
+def get_autocast_gpu_dtype():
+    return get_autocast_dtype('cuda')
+
+
+def get_autocast_cpu_dtype():
+    return get_autocast_dtype('cpu')
+
+
+
 from .serialization import save, load
 from ._tensor_str import set_printoptions
 

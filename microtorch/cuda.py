@@ -94,3 +94,34 @@ def empty_cache():
     """Give the memory pool's unused blocks back to the driver."""
     if is_available():
         _require().empty_cache()
+
+
+def _deprecated_amp():
+    """`microtorch.cuda.amp`: PyTorch's older names of autocast and GradScaler for CUDA, kept
+    as a module so that `from microtorch.cuda.amp import autocast, GradScaler` works."""
+    import sys
+    import types
+    import warnings
+    from . import amp as _amp
+
+    def autocast(enabled=True, dtype=None, cache_enabled=True):
+        warnings.warn("`microtorch.cuda.amp.autocast(args...)` is deprecated. Please use "
+                      "`microtorch.amp.autocast('cuda', args...)` instead.", FutureWarning,
+                      stacklevel=2)
+        return _amp.autocast('cuda', dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+    def GradScaler(init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
+                   growth_interval=2000, enabled=True):
+        warnings.warn("`microtorch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+                      "`microtorch.amp.GradScaler('cuda', args...)` instead.", FutureWarning,
+                      stacklevel=2)
+        return _amp.GradScaler('cuda', init_scale, growth_factor, backoff_factor,
+                               growth_interval, enabled)
+
+    module = types.ModuleType(__name__ + '.amp', _deprecated_amp.__doc__)
+    module.autocast, module.GradScaler = autocast, GradScaler
+    sys.modules[module.__name__] = module
+    return module
+
+
+amp = _deprecated_amp()

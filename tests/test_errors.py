@@ -2842,6 +2842,64 @@ for _name, _exc, _message, _call in (
                 return _call(lib, u, h)
         return call, [u, h]
 
+# Mixed precision: GradScaler used out of order, and autocast's arguments.
+def _scaled_sgd(lib, dtype=None):
+    """A parameter, its SGD and a scaler whose scale has been set by one scaled backward."""
+    w = lib.nn.Parameter(lib.ones(2, dtype=dtype))
+    optimizer = lib.optim.SGD([w], lr=0.1)
+    scaler = lib.amp.GradScaler('cpu')
+    scaler.scale(w.sum()).backward()
+    return w, optimizer, scaler
+
+
+def _unscaled_twice(lib):
+    w, optimizer, scaler = _scaled_sgd(lib)
+    scaler.unscale_(optimizer)
+    return lambda: scaler.unscale_(optimizer), [w, w.grad]
+
+
+def _stepped(lib):
+    w, optimizer, scaler = _scaled_sgd(lib)
+    scaler.step(optimizer)
+    return w, optimizer, scaler
+
+
+for _name, _exc, _message, _setup in (
+        ('grad_scaler-step-before-scale', AssertionError, 'Attempted step but _scale is None.  '
+         'This may indicate your script did not use scaler.scale(loss or outputs) earlier in '
+         'the iteration.', lambda lib: (lambda s, o: (lambda: s.step(o), []))(
+             lib.amp.GradScaler('cpu'), lib.optim.SGD([lib.nn.Parameter(lib.ones(1))], lr=1))),
+        ('grad_scaler-unscale-twice', RuntimeError, 'unscale_() has already been called on this '
+         'optimizer since the last update().', _unscaled_twice),
+        ('grad_scaler-unscale-after-step', RuntimeError, 'unscale_() is being called after '
+         'step().', lambda lib: (lambda w, o, s: (lambda: s.unscale_(o), [w, w.grad]))(
+             *_stepped(lib))),
+        ('grad_scaler-step-twice', RuntimeError, 'step() has already been called since the last '
+         'update().', lambda lib: (lambda w, o, s: (lambda: s.step(o), [w, w.grad]))(
+             *_stepped(lib))),
+        ('grad_scaler-closure', RuntimeError, 'Closure use is not currently supported if '
+         'GradScaler is enabled.', lambda lib: (lambda w, o, s: (
+             lambda: s.step(o, closure=lambda: 0.0), [w, w.grad]))(*_scaled_sgd(lib))),
+        ('grad_scaler-half-gradients', ValueError, 'Attempting to unscale FP16 gradients.',
+         lambda lib: (lambda w, o, s: (lambda: s.unscale_(o), [w, w.grad]))(
+             *_scaled_sgd(lib, lib.float16))),
+        ('grad_scaler-update-before-step', AssertionError, 'No inf checks were recorded prior '
+         'to update.', lambda lib: (lambda w, o, s: (s.update, [w, w.grad]))(
+             *_scaled_sgd(lib))),
+        ('grad_scaler-new-scale-tensor', AssertionError, 'new_scale should be a float or a '
+         '1-element microtorch.cuda.FloatTensor or microtorch.FloatTensor with '
+         'requires_grad=False.', lambda lib: (lambda w, o, s: (
+             lambda: s.update(lib.ones(2)), [w, w.grad]))(*_stepped(lib))),
+        ('grad_scaler-load-empty', RuntimeError, 'The source state dict is empty, possibly '
+         'because it was saved from a disabled instance of GradScaler.',
+         lambda lib: (lambda: lib.amp.GradScaler('cpu').load_state_dict({}), [])),
+        ('grad_scaler-growth-factor', AssertionError, 'The growth factor must be > 1.0.',
+         lambda lib: (lambda: lib.amp.GradScaler('cpu', growth_factor=0.5), [])),
+        ('autocast-device-not-a-string', ValueError, "Expected `device_type` of type `str`, "
+         "got: `<class 'int'>`", lambda lib: (lambda: lib.autocast(0), [])),
+):
+    case(_name, _exc, _message)(_setup)
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

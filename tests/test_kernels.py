@@ -377,6 +377,42 @@ def test_emulated_small_dtypes_match_the_cpu(emulator):
     assert proc.stdout.strip() == '', proc.stdout[-5000:]
 
 
+AUTOCAST_ON_CUDA = """
+import microtorch as torch
+x = torch.randn(4, 3, device='cuda')
+w = torch.randn(2, 3, device='cuda')
+with torch.autocast('cuda'):
+    y = x @ w.T
+    assert y.dtype is torch.float16 and y.softmax(1).dtype is torch.float32
+    assert torch.addcmul(x[:, :2], y, y).dtype is torch.float32       # promoted
+    assert (x.cpu() @ w.cpu().T).dtype is torch.float32                # another device
+    try:
+        torch.nn.functional.binary_cross_entropy(y.sigmoid(), torch.zeros(4, 2, device='cuda'))
+        raise AssertionError('binary_cross_entropy ran under autocast')
+    except RuntimeError as error:
+        assert 'unsafe to autocast' in str(error)
+model = torch.nn.Linear(3, 1).cuda()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+scaler = torch.amp.GradScaler('cuda', growth_interval=2)
+for _ in range(4):
+    optimizer.zero_grad()
+    with torch.autocast('cuda'):
+        loss = torch.nn.functional.mse_loss(model(x), torch.zeros(4, 1, device='cuda'))
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+assert scaler.get_scale() == 2.0 ** 18 and model.weight.grad.device.type == 'cuda'
+print('autocast ok')
+"""
+
+
+def test_emulated_autocast_and_grad_scaler_on_cuda(emulator):
+    """CUDA's autocast lists (products in float16, softmax in float32, promotion, the unsafe
+    binary_cross_entropy) and a GradScaler training loop on the GPU."""
+    proc = run([sys.executable, '-c', AUTOCAST_ON_CUDA], env=emulator, timeout=600)
+    assert proc.returncode == 0 and 'autocast ok' in proc.stdout, proc.stderr[-3000:]
+
+
 def test_emulated_run_py_times_every_primitive_on_cuda(emulator, tmp_path):
     """benchmarks/run.py's kernel section calls every primitive of the CUDA backend with the
     arguments of benchmarks/kernel_inputs.py (the timings on the emulator mean nothing)."""

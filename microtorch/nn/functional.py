@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from .._autocast import autocast_op
 from .. import _dtype
 from ..autograd.function import grad_fn_named
 from .. import backends as _backends
@@ -54,6 +55,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return _activation(_E.LeakyRelu, 'leaky_relu', input, inplace, float(negative_slope))
 
 
+@autocast_op('softplus')
 def softplus(input, beta=1.0, threshold=20.0):
     _require_floating(input, 'softplus')
     return _E.Softplus.apply(input, float(beta), float(threshold))
@@ -182,18 +184,21 @@ def _implicit_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+@autocast_op('softmax')
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _implicit_dim('softmax', input.ndim, _stacklevel)
     return _F.softmax(input, dim, dtype)
 
 
+@autocast_op('log_softmax')
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _implicit_dim('log_softmax', input.ndim, _stacklevel)
     return _F.log_softmax(input, dim, dtype)
 
 
+@autocast_op('softmin')
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along dim."""
     if dim is None:
@@ -201,6 +206,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return _F.softmax(_F.neg(input), dim, dtype)
 
 
+@autocast_op('prelu')
 def prelu(input, weight):
     """x above 0, weight * x below, with one weight for all channels or one per channel
     (dim 1 of the input; a 1-D input is one channel)."""
@@ -243,6 +249,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 # ---- linear ------------------------------------------------------------------------------
 
+@autocast_op('linear')
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, as one op."""
     if input.ndim == 0 or weight.ndim == 0:
@@ -340,6 +347,7 @@ def _weighted(errors, weight, reduction, input):
     return weighted.sum() / weight.sum()
 
 
+@autocast_op('mse_loss')
 def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
     input, target = _pointwise_inputs(input, target, 'mse')
     reduction = _reduction(size_average, reduce, reduction)
@@ -351,6 +359,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', we
 _L1_OPS = {'mean': _LS.L1Loss, 'sum': _LS.L1LossSum, 'none': _LS.L1LossNone}
 
 
+@autocast_op('l1_loss')
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
     reduction = _reduction(size_average, reduce, reduction)
     if _dtype.bool_ in (input.dtype, target.dtype) or not (
@@ -366,6 +375,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', wei
     return _L1_OPS[reduction].apply(input, target, reduction)
 
 
+@autocast_op('smooth_l1_loss')
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean',
                    beta=1.0):
     input, target = _pointwise_inputs(input, target, 'smooth_l1')
@@ -406,6 +416,7 @@ def _check_expands_to(weight, shape):
                                f' but expected shape should be broadcastable to {list(shape)}')
 
 
+@autocast_op('binary_cross_entropy')
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction='mean'):
     reduction = _reduction(size_average, reduce, reduction)
@@ -430,6 +441,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _LS.BinaryCrossEntropy.apply(input, target, reduction, weight)
 
 
+@autocast_op('binary_cross_entropy_with_logits')
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction='mean', pos_weight=None):
     reduction = _reduction(size_average, reduce, reduction)
@@ -466,6 +478,7 @@ def _nll_loss_node_name(input, target, weight=None, size_average=None, ignore_in
     return 'NllLoss2DBackward0' if input.ndim == 4 or reduction != 'none' else 'ViewBackward0'
 
 
+@autocast_op('cross_entropy')
 @grad_fn_named(_nll_loss_node_name)
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction='mean', label_smoothing=0.0):
@@ -552,6 +565,7 @@ def _class_targets(input, target, ignore_index):
     return input, target
 
 
+@autocast_op('nll_loss')
 @grad_fn_named(_nll_loss_node_name)
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction='mean'):
@@ -713,6 +727,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out
 
 
+@autocast_op('layer_norm')
 @grad_fn_named('NativeLayerNormBackward0')
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last len(normalized_shape) dims: (x - mean) * rsqrt(var + eps), the
@@ -980,6 +995,7 @@ def one_hot(tensor, num_classes=-1):
     return (tensor.unsqueeze(-1) == classes).long()
 
 
+@autocast_op('normalize')
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """input / max(its p-norm along dim, eps)."""
     if out is not None:
@@ -988,6 +1004,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / denom
 
 
+@autocast_op('huber_loss')
 @grad_fn_named('HuberLossBackward0')
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, delta (|d| - delta / 2) beyond: delta times smooth_l1 with
@@ -1225,18 +1242,21 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     return out.squeeze(0) if unbatched else out
 
 
+@autocast_op('conv2d')
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation, as PyTorch's conv2d: windows of the (zero-padded) input times
     the weight (out_channels, in_channels / groups, kh, kw), as one batched matmul."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
 
 
+@autocast_op('conv1d')
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D cross-correlation over (N, C, L) or (C, L) inputs, weight (out_channels,
     in_channels / groups, k): conv2d's windows and matmul with a height of 1."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
+@autocast_op('conv3d')
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D cross-correlation over (N, C, D, H, W) or (C, D, H, W) inputs, weight
     (out_channels, in_channels / groups, kd, kh, kw): windows by one gather, one matmul."""
@@ -1519,6 +1539,7 @@ def adaptive_avg_pool1d(input, output_size):
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
 
 
+@autocast_op('group_norm')
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each sample's channels in num_groups groups (mean and biased variance over
     the group's channels and positions), then a per-channel weight and bias."""
@@ -1557,6 +1578,7 @@ def _floating_pair(x1, x2):
     return _F.cast(x1, dtype), _F.cast(x2, dtype)
 
 
+@autocast_op('cosine_similarity')
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) along dim, x1 and x2 broadcast. As in
     PyTorch the clamp is left out of the gradient: it flows as if through |x|."""
@@ -1582,6 +1604,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 _KL_REDUCTIONS = ('none', 'mean', 'sum', 'batchmean')
 
 
+@autocast_op('kl_div')
 def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False):
     """Pointwise target * (log(target) - input), input holding log-probabilities (target too,
     with log_target); 0 where target is 0. 'batchmean' divides the sum by the batch size."""
@@ -1879,6 +1902,7 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     return out.squeeze(0) if unbatched else out
 
 
+@autocast_op('conv_transpose2d')
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """2-D transposed convolution over (N, C, H, W) or (C, H, W), weight (in_channels,
@@ -1887,6 +1911,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            dilation, 2)
 
 
+@autocast_op('conv_transpose1d')
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """1-D transposed convolution over (N, C, L) or (C, L), weight (in_channels,
@@ -1895,6 +1920,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            dilation, 1)
 
 
+@autocast_op('conv_transpose3d')
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """3-D transposed convolution over (N, C, D, H, W) or (C, D, H, W), weight (in_channels,
@@ -2106,6 +2132,7 @@ def upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=
 
 # ---- bilinear and attention ---------------------------------------------------------------
 
+@autocast_op('bilinear')
 def bilinear(input1, input2, weight, bias=None):
     """y_k = x1 A_k x2 + b_k for weight (out, in1, in2): one matmul of x1 with the weight laid
     out (in1, out * in2), then a product with x2 summed over in2."""
@@ -2146,6 +2173,7 @@ def _safe_softmax(scores):
     return _F.softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
 
 
+@autocast_op('scaled_dot_product_attention')
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(q k^T * scale + mask) v over the last two dims, scale 1/sqrt(E) by default; a
@@ -2212,6 +2240,7 @@ def _reduce_loss(loss, reduction):
 _EMBEDDING_EPS = 1e-12          # keeps cosine_embedding_loss's norms away from 0, as PyTorch
 
 
+@autocast_op('cosine_embedding_loss')
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction='mean'):
     """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1 (0
@@ -2234,6 +2263,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _reduce_loss(similar + dissimilar, reduction)
 
 
+@autocast_op('margin_ranking_loss')
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction='mean'):
     """max(0, -target * (x1 - x2) + margin): target 1 wants x1 above x2, -1 below."""
@@ -2249,6 +2279,7 @@ def _ranking_loss(input1, input2, target, margin, reduction):
     return _reduce_loss((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
+@autocast_op('hinge_embedding_loss')
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction='mean'):
     """x where target is 1, max(0, margin - x) where it is -1 (both terms for any other
@@ -2258,6 +2289,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce_loss(below_margin + _F.where(target != -1, input, 0.0), reduction)
 
 
+@autocast_op('soft_margin_loss')
 @grad_fn_named('SoftMarginLossBackward0')
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
     """log(1 + exp(-target * x)) (softplus: finite for large products)."""
@@ -2303,6 +2335,7 @@ def _any_outside(target, low, high):
     return bool(xp.any((target._data < low) | (target._data >= high)))
 
 
+@autocast_op('multi_margin_loss')
 @grad_fn_named('MultiMarginLossBackward0')
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction='mean'):
@@ -2347,6 +2380,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return _reduce_loss(loss, reduction)
 
 
+@autocast_op('multilabel_margin_loss')
 @grad_fn_named('MultilabelMarginLossBackward0')
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
     """Per sample: target lists class indices (up to the first -1); the sum over the listed
@@ -2398,6 +2432,7 @@ def _triplet_loss(anchor, positive, negative, distance, margin, swap, reduction)
     return _reduce_loss((margin + closer - farther).clamp_min(0), reduction)
 
 
+@autocast_op('triplet_margin_loss')
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction='mean'):
     """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm distance
@@ -2454,6 +2489,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'
     return _reduce_loss(loss, reduction)
 
 
+@autocast_op('poisson_nll_loss')
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction='mean'):
     """exp(x) - target * x for a log-rate x (log_input), else x - target * log(x + eps);
@@ -2904,6 +2940,7 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     return one_hot - soft.detach() + soft
 
 
+@autocast_op('pdist')
 @grad_fn_named('PdistBackward0')
 def pdist(input, p=2):
     """The p-norm distances between the rows of an (N, M) input, pairs (i, j) with i < j in
@@ -3034,6 +3071,7 @@ def _cubic_weights(t):
     return [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
+@autocast_op('grid_sample')
 @grad_fn_named(lambda input, *args, **kwargs: f'GridSampler{input.ndim - 2}DBackward0')
 def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corners=None):
     """out[n, c, *p] = input[n, c] read at grid[n, *p] ((x, y[, z]) in [-1, 1], -1 the first
@@ -3154,6 +3192,7 @@ def _check_pool3d(input, name, kernel, stride, padding, dilation, divisor_overri
     return (input.unsqueeze(0) if unbatched else input), unbatched
 
 
+@autocast_op('max_pool3d')
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """The largest value of each (D, H, W) window (its first, if several); padding counts as
@@ -3178,6 +3217,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return tuple(t.squeeze(0) for t in out) if return_indices else out.squeeze(0)
 
 
+@autocast_op('avg_pool3d')
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """The mean of each (D, H, W) window (see _avg_pool)."""
@@ -3209,6 +3249,7 @@ def _adaptive_sizes(input, output_size, dims):
 
 @grad_fn_named(lambda input, output_size: 'MeanBackward1' if _all_ones(output_size)
                 else 'AdaptiveAvgPool3DBackward0')
+@autocast_op('adaptive_avg_pool3d')
 def adaptive_avg_pool3d(input, output_size):
     """The mean over PyTorch's adaptive windows of the last three dims: one averaging matrix
     applied along each dim (three matmuls); None keeps that size."""
@@ -3230,6 +3271,7 @@ def adaptive_avg_pool3d(input, output_size):
     return out
 
 
+@autocast_op('adaptive_max_pool3d')
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """The largest value of each of PyTorch's adaptive (D, H, W) windows (the first, if
     several), by one gather and a max; with return_indices, where each came from (an index
@@ -3371,6 +3413,7 @@ def _ctc_checked_targets(targets, input_lengths, target_lengths, steps, batch):
     return padded
 
 
+@autocast_op('ctc_loss')
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean',
              zero_infinity=False):
     """The Connectionist Temporal Classification loss: -log of the probability that
@@ -3675,6 +3718,7 @@ def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, out
                                 _random_samples, 2)
 
 
+@autocast_op('fractional_max_pool2d')
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
     """The max of kernel_size windows placed at Graham's pseudo-random fractional steps, to
@@ -3692,6 +3736,7 @@ def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, out
                                 _random_samples, 3)
 
 
+@autocast_op('fractional_max_pool3d')
 def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
     """fractional_max_pool2d over (T, H, W); _random_samples is (N, C, 3)."""

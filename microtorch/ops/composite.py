@@ -5,6 +5,7 @@ before anything runs.
 import builtins
 import math
 
+from .._autocast import autocast_op
 from .. import _dtype
 from ..autograd.function import grad_fn_named
 from .._size import wrap_dim, wrap_dims
@@ -14,6 +15,7 @@ from . import functional as F
 
 # ---- arithmetic ------------------------------------------------------------------------------
 
+@autocast_op('addcmul')
 @grad_fn_named('AddcmulBackward0')
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
@@ -23,6 +25,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     return F.add(input, F.mul(product, value))
 
 
+@autocast_op('addcdiv')
 @grad_fn_named('AddcdivBackward0')
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2 (true division: integer operands are refused)."""
@@ -82,6 +85,7 @@ def count_nonzero(input, dim=None):
     return F.sum(F.ne(input, 0), dims)
 
 
+@autocast_op('dist')
 @grad_fn_named('DistBackward0')
 def dist(input, other, p=2):
     """The p-norm of input - other (broadcast)."""
@@ -97,6 +101,7 @@ def dist(input, other, p=2):
 
 # ---- products --------------------------------------------------------------------------------
 
+@autocast_op('mv')
 def mv(input, vec):
     """Matrix @ vector."""
     F._require_tensor(vec, 'mv', 'vec')
@@ -121,6 +126,7 @@ def inner(input, other):
     return tensordot(input, other, ([-1], [-1]))
 
 
+@autocast_op('tensordot')
 def tensordot(a, b, dims=2):
     """Contract dims of a with dims of b (the last `dims` of a with the first of b, or two
     lists): one matrix product of the two, permuted and flattened."""
@@ -892,6 +898,7 @@ def kron(input, other):
 
 # ---- products and geometry -------------------------------------------------------------------
 
+@autocast_op('cross')
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along dim (without dim: the first dim of size 3, with
     PyTorch's deprecation warning)."""
@@ -1083,6 +1090,7 @@ def heaviside(input, values):
     return F.where(F.eq(input, 0), values, step)
 
 
+@autocast_op('renorm')
 def renorm(input, p, dim, maxnorm):
     """Each slice along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm (by
     maxnorm / (norm + 1e-7), as PyTorch; the gradient goes through the norm)."""
@@ -1172,6 +1180,7 @@ def corrcoef(input):
     return F.clamp(c, -1, 1)
 
 
+@autocast_op('cdist')
 @grad_fn_named('CdistBackward0')
 def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
     """The p-norm distance between each row of x1 and each row of x2 (batch dims broadcast),
@@ -1204,6 +1213,7 @@ _CDIST_MODES = ('use_mm_for_euclid_dist_if_necessary', 'use_mm_for_euclid_dist',
                 'donot_use_mm_for_euclid_dist')
 
 
+@autocast_op('baddbmm')
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * (batch1 @ batch2), batch by batch (input ignored when beta
     is 0)."""
@@ -1244,6 +1254,7 @@ def unflatten(input, dim, sizes):
     return F.reshape(input, list(input.shape[:dim]) + sizes + list(input.shape[dim + 1:]))
 
 
+@autocast_op('cosine_similarity')
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     from ..nn import functional as nnF
     return nnF.cosine_similarity(x1, x2, dim, eps)
@@ -1288,6 +1299,7 @@ def channel_shuffle(input, groups):
     return nnF.channel_shuffle(input, groups)
 
 
+@autocast_op('pdist')
 def pdist(input, p=2):
     from ..nn import functional as nnF
     return nnF.pdist(input, p)
@@ -1322,12 +1334,14 @@ def feature_alpha_dropout(input, p, train):
     return nnF.feature_alpha_dropout(input, p, train)
 
 
+@autocast_op('cosine_embedding_loss')
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     from ..nn import functional as nnF
     reduction = _reduction_of('cosine_embedding_loss', reduction, 5)
     return nnF.cosine_embedding_loss(input1, input2, target, margin, reduction=reduction)
 
 
+@autocast_op('margin_ranking_loss')
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     """nn.functional's, without its check of the dims (PyTorch's broadcasts them here)."""
     from ..nn import functional as nnF
@@ -1335,12 +1349,14 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     return nnF._ranking_loss(input1, input2, target, margin, reduction)
 
 
+@autocast_op('hinge_embedding_loss')
 def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
     from ..nn import functional as nnF
     reduction = _reduction_of('hinge_embedding_loss', reduction, 4)
     return nnF.hinge_embedding_loss(input, target, margin, reduction=reduction)
 
 
+@autocast_op('triplet_margin_loss')
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         reduction=0):
     """nn.functional's, without its check that margin is positive (PyTorch's has none here)."""
@@ -1352,6 +1368,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                              reduction)
 
 
+@autocast_op('poisson_nll_loss')
 def poisson_nll_loss(input, target, log_input, full, eps, reduction):
     from ..nn import functional as nnF
     reduction = _reduction_of('poisson_nll_loss', reduction, 6)

@@ -10,6 +10,7 @@ import numbers
 import re
 import warnings
 
+from .._autocast import autocast_op
 from .. import _dtype, return_types
 from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
                      broadcast_shapes)
@@ -580,6 +581,7 @@ def frac(input):
     return E.Frac.apply(input)
 
 
+@autocast_op('atan2')
 def atan2(input, other):
     """The angle of (other, input) in (-pi, pi]; integers give floats."""
     _require_tensor(other, 'atan2', 'other')
@@ -982,10 +984,12 @@ def _softmax_input(name, input, dim, dtype):
     return input, (dim if input.ndim else None)
 
 
+@autocast_op('softmax')
 def softmax(input, dim, dtype=None):
     return SM.Softmax.apply(*_softmax_input('softmax', input, dim, dtype))
 
 
+@autocast_op('log_softmax')
 def log_softmax(input, dim, dtype=None):
     return SM.LogSoftmax.apply(*_softmax_input('log_softmax', input, dim, dtype))
 
@@ -999,6 +1003,7 @@ def _same_dtype(a, b, names=('mat1', 'mat2')):
                            f'{_dtype.c_type_name(b.dtype)}')
 
 
+@autocast_op('matmul')
 def matmul(input, other):
     _require_tensor(other, 'matmul', 'other')
     if input.ndim == 0 or other.ndim == 0:
@@ -1042,6 +1047,7 @@ def matmul(input, other):
     return L.op_for(input.ndim, other.ndim).apply(input, other)
 
 
+@autocast_op('mm')
 def mm(input, mat2):
     _require_tensor(mat2, 'mm', 'mat2')
     if input.ndim != 2:
@@ -1051,6 +1057,7 @@ def mm(input, mat2):
     return matmul(input, mat2)
 
 
+@autocast_op('bmm')
 def bmm(input, mat2):
     _require_tensor(mat2, 'bmm', 'mat2')
     if input.ndim != 3:
@@ -1069,6 +1076,7 @@ def bmm(input, mat2):
     return L.Bmm.apply(input, mat2)
 
 
+@autocast_op('dot')
 def dot(input, other):
     _require_tensor(other, 'dot', 'tensor')
     if input.ndim != 1 or other.ndim != 1:
@@ -1752,6 +1760,7 @@ def diag(input, diagonal=0):
     return index_put(square, (r, c), input)
 
 
+@autocast_op('trace')
 @grad_fn_named('TraceBackward0')
 def trace(input):
     _refuse_dtype(input, 'trace', 'b')
@@ -1787,6 +1796,7 @@ def nonzero(input, *, as_tuple=False):
 argwhere = nonzero
 
 
+@autocast_op('addmm')
 @grad_fn_named('AddmmBackward0')
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2); beta = 0 ignores input (nan and inf too)."""

@@ -7,6 +7,7 @@ messages before anything runs.
 import builtins
 import warnings
 
+from .._autocast import autocast_op
 from .. import _dtype
 from .._size import wrap_dim
 from ..autograd.function import Function, grad_fn_named
@@ -289,6 +290,7 @@ def _scaled_sum(input, product, beta, alpha):
     return F.add(F.mul(input, beta) if beta != 1 else input, product)
 
 
+@autocast_op('addmv')
 @grad_fn_named('AddmvBackward0')
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """beta * input + alpha * (mat @ vec)."""
@@ -317,6 +319,7 @@ def _check_scalar(dtype, value, name):
                            'point number.')
 
 
+@autocast_op('addr')
 @grad_fn_named('AddrBackward0')
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """beta * input + alpha * outer(vec1, vec2), in the dtype the three promote to."""
@@ -338,6 +341,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     return _scaled_sum(F.expand(input, shape), F.outer(vec1, vec2), beta, alpha)
 
 
+@autocast_op('addbmm')
 @grad_fn_named('AddbmmBackward0')
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * (the sum over the batch of batch1[i] @ batch2[i])."""

@@ -5,6 +5,7 @@ PyTorch's messages before anything runs.
 """
 import math
 
+from .._autocast import autocast_op
 from .. import _dtype, return_types
 from .._size import wrap_dim
 from ..autograd.function import grad_fn_named
@@ -21,6 +22,7 @@ def _number(value):
     return str(int(value)) if value.is_integer() else f'{value:g}'
 
 
+@autocast_op('quantile')
 def quantile(input, q, dim=None, keepdim=False, *, interpolation='linear'):
     """The q-th quantiles along dim (of all elements without dim): between the two sorted
     values around rank q * (n - 1), as `interpolation` says. A row holding nan gives nan.
@@ -28,6 +30,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation='linear'):
     return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=False)
 
 
+@autocast_op('nanquantile')
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation='linear'):
     """quantile over the values that are not nan (nan where a row has none)."""
     return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=True)
