@@ -33,13 +33,13 @@ AUTOCAST_CASES = [
 
 def run_autocast(lib, expression):
     rng = np.random.default_rng(0)
-    x = lib.tensor(rng.standard_normal((4, 3)), dtype=lib.float32)
-    w = lib.tensor(rng.standard_normal((2, 3)), dtype=lib.float32)
-    b = lib.tensor(rng.standard_normal((4, 2)), dtype=lib.float32)
-    F = lib.nn.functional                                        # noqa: F841 (for eval)
+    names = {'lib': lib, 'F': lib.nn.functional,
+             'x': lib.tensor(rng.standard_normal((4, 3)), dtype=lib.float32),
+             'w': lib.tensor(rng.standard_normal((2, 3)), dtype=lib.float32),
+             'b': lib.tensor(rng.standard_normal((4, 2)), dtype=lib.float32)}
     lib.manual_seed(0)
     with lib.autocast('cpu', dtype=lib.float16):
-        out = eval(expression)
+        out = eval(expression, names)
     return str(out.dtype if hasattr(out, 'dtype') else out).split('.')[-1], out
 
 
