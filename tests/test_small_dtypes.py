@@ -16,7 +16,7 @@ import pytest
 
 import microtorch
 import test_ops
-from test_odd_inputs import call, flat_outputs, summary
+from test_odd_inputs import call, disagreement, flat_outputs
 
 PYTORCH_HAS_NO_HALF_KERNEL = "PyTorch's CPU kernel has no float16 version; microtorch " \
                              'computes it in float32'
@@ -73,28 +73,6 @@ def variants(row, rng):
                                   for i, a in enumerate(arrays)]
         yield 'float16-int64', [np.round(a).astype(np.int64) if i % 2 else a.astype(np.float16)
                                 for i, a in enumerate(arrays)]
-
-
-def disagreement(ours, theirs):
-    (out, error), (t_out, t_error) = ours, theirs
-    if (error is None) != (t_error is None):
-        return f'microtorch: {error!r}; PyTorch: {t_error!r}'
-    if error is not None:
-        ours_type, their_type = type(error).__name__, type(t_error).__name__
-        return None if ours_type == their_type else f'{error!r} against {t_error!r}'
-    if summary(out) != summary(t_out):
-        return f'results {summary(out)} against {summary(t_out)}'
-    for a, b in zip(flat_outputs(out), flat_outputs(t_out)):
-        if not hasattr(a, 'dtype'):
-            continue
-        x, y = a.detach().cpu().numpy(), b.detach().cpu().numpy()
-        tolerance = (dict(rtol=2e-2, atol=2e-2) if x.dtype == np.float16 else
-                     dict(rtol=1e-4, atol=1e-5))
-        if x.dtype != np.bool_:
-            x, y = x.astype(np.float64), y.astype(np.float64)
-        if not np.allclose(x, y, equal_nan=True, **tolerance):
-            return f'values differ: {x.ravel()[:6]} against {y.ravel()[:6]}'
-    return None
 
 
 ROWS = [r for r in test_ops.OPS if r.torch_fn is None]
