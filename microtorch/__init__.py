@@ -184,7 +184,13 @@ from ._top_level import (  # noqa: E402
     bartlett_window, kaiser_window, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
     max_pool1d, max_pool2d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, batch_norm,
     layer_norm, group_norm, instance_norm, embedding, selu, celu, prelu, hardshrink, threshold,
-    binary_cross_entropy_with_logits, kl_div, selu_, celu_, threshold_, dropout_)
+    binary_cross_entropy_with_logits, kl_div, selu_, celu_, threshold_, dropout_, conv3d,
+    conv_transpose3d, max_pool3d, bilinear, constant_pad_nd, detach, native_dropout,
+    native_layer_norm, cholesky_inverse, triangular_solve, frobenius_norm, nuclear_norm,
+    empty_strided, index_reduce, nonzero_static, unsafe_chunk, unsafe_split,
+    unsafe_split_with_sizes, get_device, rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell)
+from ._view_copies import FUNCTIONS as _VIEW_COPIES  # noqa: E402
+globals().update(_VIEW_COPIES)
 from ._real_only import (  # noqa: E402  (the complex-number API on real tensors)
     is_complex, is_conj, is_neg, conj, conj_physical, resolve_conj, resolve_neg, real, imag,
     angle, isreal, adjoint)

@@ -4,6 +4,10 @@ ops/slicing.py), the shift operators, more in-place forms, and torch.<name>_ fun
 In-place forms go through _tensor_methods' `_inplace` (compute out of place, check, then
 write: a failed one changes nothing; PyTorch's errors for a leaf that requires grad).
 """
+import math
+
+import numpy as np
+
 from . import _dtype
 from .autograd.grad_mode import state as _grad_state
 from .ops import composite as C
@@ -244,3 +248,70 @@ def _unfold(self, dimension, size, step):
 
 
 Tensor.unfold = _unfold
+
+
+def _index_reduce(self, dim, index, source, reduce, *, include_self=True):
+    from ._top_level import index_reduce
+    return index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+
+Tensor.index_reduce = _index_reduce
+Tensor.index_reduce_ = _inplace_method(_index_reduce)
+
+
+def _resize_(self, *sizes):
+    """self with a new shape: its first elements (in row-major order) kept, any new ones
+    uninitialised, as PyTorch's resize_ (a new storage, as `x.data = ...` gives)."""
+    from ._size import shape_args
+    shape = shape_args(sizes)
+    if self._requires_grad:
+        raise RuntimeError('cannot resize variables that require grad')
+    old = self._data.reshape(-1)
+    xp = self._backend_xp()
+    new = xp.empty(math.prod(shape), old.dtype)
+    kept = min(old.size, new.size)
+    new[:kept] = old[:kept]
+    self.data = Tensor._make(new.reshape(shape))
+    return self
+
+
+Tensor.resize_ = _resize_
+Tensor.resize_as_ = lambda self, other: _resize_(self, *other.shape)
+
+
+def _apply_(self, callable):
+    """Each element replaced by callable(element), in place (CPU tensors, as PyTorch)."""
+    return _map_elements(self, 'apply_', lambda values: [callable(v) for v in values])
+
+
+def _map_(self, tensor, callable):
+    """Each element replaced by callable(element, tensor's element), tensor broadcast to self's
+    shape; in place (CPU tensors)."""
+    other = F.expand(tensor, self.shape).detach().reshape(-1).tolist()
+    return _map_elements(self, 'map_', lambda values: [callable(a, b)
+                                                         for a, b in zip(values, other)])
+
+
+def _map_elements(self, name, over):
+    if self.device.type != 'cpu':
+        raise TypeError(f'{name} is only implemented on CPU tensors')
+    if _grad_state.enabled and self._requires_grad:
+        raise RuntimeError(_LEAF_MESSAGE)
+    values = over(self._data.reshape(-1).tolist())
+    self._data[...] = np.asarray(values, dtype=self._data.dtype).reshape(self._data.shape)
+    self._version_counter[0] += 1
+    return self
+
+
+Tensor.apply_ = _apply_
+Tensor.map_ = _map_
+
+
+def _tensor_forms():
+    from . import _top_level as T
+    for name in ('cholesky_inverse', 'triangular_solve', 'unsafe_chunk', 'unsafe_split',
+                 'unsafe_split_with_sizes', 'nonzero_static'):
+        setattr(Tensor, name, getattr(T, name))
+
+
+_tensor_forms()

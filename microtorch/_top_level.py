@@ -12,6 +12,7 @@ import numpy as np
 from . import _dtype
 from ._device import device as _device
 from .autograd.function import grad_fn_named
+from .autograd.grad_mode import no_grad
 from .creation import tensor as _tensor, from_numpy as _from_numpy, _finish
 from .ops import functional as F
 from .ops.indexing import FillNumber, FillWhole
@@ -406,3 +407,180 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 
 def dropout_(input, p, train):
     return _nn().dropout(input, p, train, inplace=True)
+
+
+# ---- more of torch.*: nn forms, old linalg names, index_reduce, the RNN cells --------------
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _nn().conv3d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _nn().conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups,
+                                  dilation)
+
+
+def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return _nn().max_pool3d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    return _nn().bilinear(input1, input2, weight, bias)
+
+
+def constant_pad_nd(input, pad, value=0):
+    return _nn().pad(input, pad, 'constant', value)
+
+
+def detach(input):
+    return input.detach()
+
+
+def native_dropout(input, p, train):
+    """(output, mask): dropout's output and its keep mask (all True when not training)."""
+    from .creation import ones_like, rand
+    if not train or p == 0:
+        return input.clone(), ones_like(input, dtype=_dtype.bool_)
+    keep = rand(input.shape, device=input.device) >= p
+    return input * keep / (1 - p), keep
+
+
+def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    """(output, mean, rstd): layer_norm's output and the statistics it used, kept over the
+    normalised dims."""
+    dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    with no_grad():
+        mean = input.mean(dims, keepdim=True)
+        rstd = (input.var(dims, unbiased=False, keepdim=True) + eps).rsqrt()
+    out = _nn().layer_norm(input, normalized_shape, weight, bias, eps)
+    return out, mean, rstd
+
+
+def cholesky_inverse(L, upper=False):
+    """The inverse of A from its Cholesky factor (A = L L^T, or U^T U with upper=True)."""
+    from .creation import eye
+    from .linalg import cholesky_solve
+    return cholesky_solve(eye(L.shape[-1], dtype=L.dtype, device=L.device), L, upper)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    """(solution, cloned_coefficient): X with op(A) X = b, op(A) = A or A^T; the old form of
+    linalg.solve_triangular."""
+    from . import return_types
+    from .linalg import solve_triangular
+    matrix = A.mT if transpose else A
+    solution = solve_triangular(matrix, b, upper=upper != transpose,
+                                unitriangular=unitriangular)
+    return return_types.named('triangular_solve', ('solution', 'cloned_coefficient'))(
+        solution, A.clone())
+
+
+def frobenius_norm(input, dim=(-2, -1), keepdim=False):
+    from .linalg import vector_norm
+    return vector_norm(input, 2, dim, keepdim)
+
+
+def nuclear_norm(input, dim=None, keepdim=False):
+    """The sum of the singular values (nuclear_norm(input, keepdim) or (input, dim,
+    keepdim))."""
+    from .linalg import matrix_norm
+    if isinstance(dim, bool):                 # nuclear_norm(input, keepdim)
+        dim, keepdim = None, dim
+    return matrix_norm(input, 'nuc', (-2, -1) if dim is None else dim, keepdim)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
+    """An uninitialised tensor of `size` laid out with element strides `stride`."""
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+    if len(size) != len(stride):
+        raise RuntimeError(f'dimensionality of sizes ({len(size)}) must match dimensionality '
+                           f'of strides ({len(stride)})')
+    extent = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    array = np.lib.stride_tricks.as_strided(
+        np.empty(max(extent, 1), dtype.np), tuple(size),
+        tuple(s * dtype.itemsize for s in stride))
+    return _finish(array, None, device, requires_grad)
+
+
+_INDEX_REDUCTIONS = ('prod', 'mean', 'amax', 'amin')
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """input with source's slices combined by `reduce` into the slices `index` names along
+    dim: scatter_reduce with the index spread over source's other dims."""
+    if reduce not in _INDEX_REDUCTIONS:
+        raise RuntimeError('index_reduce(): Expected reduce to be one of prod, mean, amax or '
+                           f'amin but got {reduce}.')
+    F._require_tensor(index, 'index_reduce', 'index')
+    dim = F.wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError('index_reduce_(): Index is supposed to be a vector, but got dim: '
+                         f'{index.ndim} with type: {F.type_name(index.dtype)} and size: '
+                         f'{list(index.shape)}')
+    shape = [1] * source.ndim
+    if source.ndim:
+        shape[dim] = -1
+    spread = index.reshape(shape).expand(source.shape) if source.ndim else index.reshape(())
+    return input.scatter_reduce(dim, spread, source, reduce, include_self=include_self)
+
+
+def nonzero_static(input, *, size, fill_value=-1):
+    """nonzero()'s rows, cut or padded with fill_value to exactly `size` rows."""
+    found = input.nonzero()
+    if found.shape[0] >= size:
+        return found[:size]
+    from .creation import full
+    padding = full((size - found.shape[0], found.shape[1]), fill_value, dtype=found.dtype,
+                   device=found.device)
+    return F.cat([found, padding])
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    return input.chunk(chunks, dim)
+
+
+def unsafe_split(input, split_size, dim=0):
+    return input.split(split_size, dim)
+
+
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    return input.split(list(split_sizes), dim)
+
+
+def get_device(input):
+    return input.get_device()
+
+
+def _gates(input, hx, w_ih, w_hh, b_ih, b_hh):
+    nnF = _nn()
+    return nnF.linear(input, w_ih, b_ih), nnF.linear(hx, w_hh, b_hh)
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    gi, gh = _gates(input, hx, w_ih, w_hh, b_ih, b_hh)
+    return (gi + gh).tanh()
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    gi, gh = _gates(input, hx, w_ih, w_hh, b_ih, b_hh)
+    return (gi + gh).relu()
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """(h', c') of one LSTM step; hx = (h, c); the gates in PyTorch's order i, f, g, o."""
+    h, c = hx
+    gi, gh = _gates(input, h, w_ih, w_hh, b_ih, b_hh)
+    i, f, g, o = (gi + gh).chunk(4, -1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """h' of one GRU step; the gates in PyTorch's order r, z, n."""
+    gi, gh = _gates(input, hx, w_ih, w_hh, b_ih, b_hh)
+    i_r, i_z, i_n = gi.chunk(3, -1)
+    h_r, h_z, h_n = gh.chunk(3, -1)
+    r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
+    n = (i_n + r * h_n).tanh()
+    return (1 - z) * n + z * hx

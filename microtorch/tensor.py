@@ -10,7 +10,7 @@ from . import _dtype
 from . import backends as _backends
 from ._device import CPU
 from ._size import Size, wrap_dim
-from .autograd.function import accumulator_of, current_grad_fn
+from .autograd.function import PostAccumulateKey, accumulator_of, current_grad_fn
 from .autograd.grad_mode import is_grad_enabled
 
 _NON_LEAF_GRAD_WARNING = (
@@ -258,6 +258,21 @@ class Tensor:
         hooks = node._hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call hook(self) after a backward has accumulated into this leaf's `.grad` (to step
+        an optimizer per parameter during backward, say). Returns a removable handle."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               'gradient')
+        if self._grad_fn is not None:
+            raise RuntimeError('post accumulate grad hooks cannot be registered on non-leaf '
+                               'tensors')
+        if self._hooks is None:
+            self._hooks = {}
+        key = PostAccumulateKey()
+        self._hooks[key] = hook
+        return _HookHandle(self._hooks, key)
 
     def _accumulator_node(self):
         return accumulator_of(self)

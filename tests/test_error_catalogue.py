@@ -316,6 +316,13 @@ def _(lib):
     return lambda: a + b, [a, b]
 
 
+@entry('apply_-on-cuda', TypeError, 'apply_ is only implemented on CPU tensors',
+       needs='cuda')
+def _(lib):
+    x = lib.ones(2, device='cuda')
+    return lambda: x.apply_(lambda v: v + 1), [x]
+
+
 @entry('no-cuda-device', RuntimeError, "Cannot use device 'cuda': <the reason>. Use "
        "device='cpu'.", torch=False, needs='no-cuda')
 def _(lib):

@@ -2900,6 +2900,30 @@ for _name, _exc, _message, _setup in (
 ):
     case(_name, _exc, _message)(_setup)
 
+# More of torch.*: index_reduce, empty_strided, resize_, post-accumulate hooks.
+for _name, _exc, _message, _call in (
+        ('index_reduce-sum', RuntimeError, 'index_reduce(): Expected reduce to be one of prod, '
+         'mean, amax or amin but got sum.',
+         lambda lib, x, i: x.index_reduce(0, i, x, 'sum')),
+        ('index_reduce-matrix-index', IndexError, 'index_reduce_(): Index is supposed to be a '
+         'vector, but got dim: 2 with type: Long and size: [1, 2]',
+         lambda lib, x, i: x.index_reduce(0, i[None], x, 'prod')),
+        ('empty_strided-lengths', RuntimeError, 'dimensionality of sizes (2) must match '
+         'dimensionality of strides (1)', lambda lib, x, i: lib.empty_strided((2, 3), (1,))),
+        ('resize-requires-grad', RuntimeError, 'cannot resize variables that require grad',
+         lambda lib, x, i: x.resize_(3)),
+        ('post-accumulate-hook-non-leaf', RuntimeError, 'post accumulate grad hooks cannot be '
+         'registered on non-leaf tensors',
+         lambda lib, x, i: (x * 2).register_post_accumulate_grad_hook(print)),
+        ('post-accumulate-hook-no-grad', RuntimeError, "cannot register a hook on a tensor that "
+         "doesn't require gradient",
+         lambda lib, x, i: i.float().register_post_accumulate_grad_hook(print)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x, i = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([0, 1])
+        return lambda: _call(lib, x, i), [x, i]
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

@@ -15,7 +15,7 @@ import heapq
 import operator
 
 from . import function
-from .function import AccumulateGrad, accumulator_of, current_grad_fn
+from .function import AccumulateGrad, PostAccumulateKey, accumulator_of, current_grad_fn
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
 from .._dtype import from_numpy_dtype
@@ -295,12 +295,18 @@ def _zeros_for_output(node, nr):
 
 
 def _accumulate_leaf(tensor, grad, create_graph):
+    after = ()
     if tensor._hooks:
-        for hook in tensor._hooks.values():
+        for key, hook in list(tensor._hooks.items()):
+            if type(key) is PostAccumulateKey:
+                after += (hook,)
+                continue
             result = hook(grad)
             if result is not None:
                 grad = result
     _accumulate_into(tensor, grad, create_graph)
+    for hook in after:                        # register_post_accumulate_grad_hook's
+        hook(tensor)
 
 
 def _accumulate_into(tensor, grad, create_graph):

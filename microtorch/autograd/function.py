@@ -119,6 +119,12 @@ class Node:
         return f'<{type(self).__name__} object at {id(self):#x}>'
 
 
+class PostAccumulateKey:
+    """The key a post-accumulate hook is kept under in a leaf's `_hooks` (the engine runs
+    these after accumulating, with the tensor, and the others before, with the grad)."""
+    __slots__ = ()
+
+
 class AccumulateGrad(Node):
     """The node behind a leaf that requires grad: it adds the incoming grad into `.grad`."""
 
