@@ -258,24 +258,19 @@ def _reduction(reduction):
     return _REDUCTIONS.get(reduction, 'none')
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _nn().conv1d(input, weight, bias, stride, padding, dilation, groups)
+def _same_as_nn(name):
+    """torch.<name>, which takes nn.functional.<name>'s arguments (nn imported on first use)."""
+    def function(*args, **kwargs):
+        return getattr(_nn(), name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f'microtorch.nn.functional.{name}, at top level as in PyTorch.'
+    return function
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _nn().conv2d(input, weight, bias, stride, padding, dilation, groups)
-
-
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
-    return _nn().conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups,
-                                  dilation)
-
-
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
-    return _nn().conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups,
-                                  dilation)
+conv1d, conv2d, conv3d = (_same_as_nn(f'conv{n}d') for n in (1, 2, 3))
+conv_transpose1d, conv_transpose2d, conv_transpose3d = (
+    _same_as_nn(f'conv_transpose{n}d') for n in (1, 2, 3))
+bilinear = _same_as_nn('bilinear')
 
 
 def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
@@ -411,22 +406,8 @@ def dropout_(input, p, train):
 
 # ---- more of torch.*: nn forms, old linalg names, index_reduce, the RNN cells --------------
 
-def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _nn().conv3d(input, weight, bias, stride, padding, dilation, groups)
-
-
-def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
-    return _nn().conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups,
-                                  dilation)
-
-
 def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
     return _nn().max_pool3d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
-
-
-def bilinear(input1, input2, weight, bias=None):
-    return _nn().bilinear(input1, input2, weight, bias)
 
 
 def constant_pad_nd(input, pad, value=0):

@@ -16,7 +16,8 @@ import pytest
 
 import microtorch
 import test_ops
-from test_odd_inputs import call, disagreement, flat_outputs
+from test_odd_inputs import (disagreement, flat_outputs, stale_known,
+                             unknown_disagreements)
 
 PYTORCH_HAS_NO_HALF_KERNEL = "PyTorch's CPU kernel has no float16 version; microtorch " \
                              'computes it in float32'
@@ -59,20 +60,21 @@ KNOWN = {
 
 
 def variants(row, rng):
-    """(name, arrays) of the small dtypes for one row: each alone, then mixed."""
+    """(name, arrays, strided=False) of the small dtypes for one row: each alone, then
+    mixed."""
     arrays = row.domain(rng, row.shapes)
     ints = [np.round(a * 2) for a in arrays]
-    yield 'uint8', [np.abs(a).astype(np.uint8) for a in ints]
-    yield 'int8', [a.astype(np.int8) for a in ints]
-    yield 'int16', [a.astype(np.int16) for a in ints]
-    yield 'float16', [a.astype(np.float16) for a in arrays]
+    yield 'uint8', [np.abs(a).astype(np.uint8) for a in ints], False
+    yield 'int8', [a.astype(np.int8) for a in ints], False
+    yield 'int16', [a.astype(np.int16) for a in ints], False
+    yield 'float16', [a.astype(np.float16) for a in arrays], False
     if len(arrays) > 1:
         yield 'uint8-int8', [np.abs(a).astype(np.uint8) if i % 2 else a.astype(np.int8)
-                             for i, a in enumerate(ints)]
+                             for i, a in enumerate(ints)], False
         yield 'float16-float32', [a.astype(np.float32 if i % 2 else np.float16)
-                                  for i, a in enumerate(arrays)]
+                                  for i, a in enumerate(arrays)], False
         yield 'float16-int64', [np.round(a).astype(np.int64) if i % 2 else a.astype(np.float16)
-                                for i, a in enumerate(arrays)]
+                                for i, a in enumerate(arrays)], False
 
 
 ROWS = [r for r in test_ops.OPS if r.torch_fn is None]
@@ -80,22 +82,13 @@ ROWS = [r for r in test_ops.OPS if r.torch_fn is None]
 
 @pytest.mark.parametrize('row', ROWS, ids=lambda r: r.name)
 def test_small_dtypes_agree_with_pytorch(row, torch):
-    problems = []
-    for name, arrays in variants(row, np.random.default_rng(0)):
-        found = disagreement(call(row.fn, microtorch, arrays, False),
-                             call(row.fn, torch, arrays, False))
-        if found and (row.name, name) not in KNOWN:
-            problems.append(f'{name}: {found}')
+    problems = unknown_disagreements(row, variants(row, np.random.default_rng(0)), KNOWN, torch)
     assert not problems, '\n'.join(problems)
 
 
 def test_known_differences_are_still_differences(torch):
     """A KNOWN entry whose case now agrees is stale: remove it."""
-    rows = {r.name: r for r in test_ops.OPS}
-    for row_name, variant in KNOWN:
-        arrays = dict(variants(rows[row_name], np.random.default_rng(0)))[variant]
-        assert disagreement(call(rows[row_name].fn, microtorch, arrays, False),
-                            call(rows[row_name].fn, torch, arrays, False)), (row_name, variant)
+    assert not stale_known(KNOWN, variants, torch)
 
 
 # Gradient rows where the float16 backward differs on purpose (the forward agrees).
@@ -184,7 +177,7 @@ def cuda_disagreements():
 
     found = []
     for row in ROWS:
-        for name, arrays in variants(row, np.random.default_rng(0)):
+        for name, arrays, _ in variants(row, np.random.default_rng(0)):
             if '-' in name or row.name in CUDA_KNOWN:
                 continue
             outcome = disagreement(run(row.fn, arrays, 'cpu'), run(row.fn, arrays, 'cuda'))
