@@ -666,7 +666,7 @@ def _accumulated(reduce, x, **kwargs):
 
 
 def sum_forward(x, dims, keepdim):
-    if x.dtype.itemsize < 4:
+    if x.dtype.kind in 'iu' or x.dtype == np.float16:     # (ops give bools as int64)
         return _accumulated(np.add.reduce, x, axis=dims, keepdims=keepdim)
     return np.add.reduce(x, axis=dims, keepdims=keepdim)
 

@@ -319,7 +319,8 @@ def _kernel(kernel, dtype):
 
 # The dtypes the kernels have no instances of, and those each runs in instead, first choice
 # first: float16 in float32 (PyTorch's own opmath), the small integers in int32 or int64
-# (their results wrap back when cast down).
+# (their results wrap back when cast down). Not int32: an int32 scalar argument may be a
+# count or a flag rather than a value of the array's dtype.
 _INTEGERS = (np.dtype(np.int32), np.dtype(np.int64))
 _WIDER = {'float16': (np.dtype(np.float32),), 'int8': _INTEGERS, 'uint8': _INTEGERS,
           'int16': _INTEGERS}
@@ -1023,6 +1024,8 @@ def _empty_reduction(name, x, dims):
 def sum_forward(x, dims, keepdim):
     if x.dtype.kind == 'b':              # a count of bools (ops give other integers as int64
         x = x.astype(np.int64)           # unless sum(dtype=) asks to keep theirs)
+    elif x.dtype == np.int32:            # no int32 instance: summed in int64, wrapped back
+        return sum_forward(x.astype(np.int64), dims, keepdim).astype(np.int32)
     dims_n = _normalise_dims(x, dims)
     if x.size == 0:
         return cp.zeros(_result_shape(x.shape, dims_n, keepdim), x.dtype)

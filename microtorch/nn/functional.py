@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .._autocast import autocast_op
+from .._caller import user_stacklevel
 from .. import _dtype
 from ..autograd.function import grad_fn_named
 from .. import backends as _backends
@@ -177,24 +178,25 @@ def threshold(input, threshold, value, inplace=False):
     return _E.Threshold.apply(input, threshold, value)
 
 
-def _implicit_dim(name, ndim, stacklevel):
-    # stacklevel counts from here to the user's line (modules pass a larger one).
+def _implicit_dim(name, ndim):
+    # The warning names the first frame outside microtorch; softmax's `_stacklevel` (PyTorch's
+    # count of frames) stays in the signatures but is not needed.
     warnings.warn(f'Implicit dimension choice for {name} has been deprecated. Change the call '
-                  'to include dim=X as an argument.', UserWarning, stacklevel=stacklevel)
+                  'to include dim=X as an argument.', UserWarning, stacklevel=user_stacklevel())
     return 0 if ndim in (0, 1, 3) else 1
 
 
 @autocast_op('softmax')
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
-        dim = _implicit_dim('softmax', input.ndim, _stacklevel)
+        dim = _implicit_dim('softmax', input.ndim)
     return _F.softmax(input, dim, dtype)
 
 
 @autocast_op('log_softmax')
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
-        dim = _implicit_dim('log_softmax', input.ndim, _stacklevel)
+        dim = _implicit_dim('log_softmax', input.ndim)
     return _F.log_softmax(input, dim, dtype)
 
 
@@ -202,7 +204,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along dim."""
     if dim is None:
-        dim = _implicit_dim('softmin', input.ndim, _stacklevel)
+        dim = _implicit_dim('softmin', input.ndim)
     return _F.softmax(_F.neg(input), dim, dtype)
 
 
@@ -298,7 +300,8 @@ def _legacy_reduction(size_average, reduce):
     reduce = True if reduce is None else reduce
     reduction = 'none' if not reduce else 'mean' if size_average else 'sum'
     warnings.warn('size_average and reduce args will be deprecated, please use '
-                  f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+                  f"reduction='{reduction}' instead.", UserWarning,
+                  stacklevel=user_stacklevel())
     return reduction
 
 
@@ -318,12 +321,12 @@ def _same_dtype(input, target):
     return input, target
 
 
-def _warn_if_broadcast(input, target, stacklevel=4):
+def _warn_if_broadcast(input, target):
     if target.shape != input.shape:
         warnings.warn(f'Using a target size ({target.size()}) that is different to the input '
                       f'size ({input.size()}). This will likely lead to incorrect results due '
                       'to broadcasting. Please ensure they have the same size.', UserWarning,
-                      stacklevel=stacklevel)
+                      stacklevel=user_stacklevel())
     broadcast_shapes(input.shape, target.shape)
 
 
@@ -2959,11 +2962,10 @@ def pdist(input, p=2):
 # ---- affine grids and grid sampling: coordinates computed with ops, then gathers ------------
 
 def _warn_align_corners():
-    # stacklevel: here, the function, its grad_fn_named wrapper, then the caller's line
     warnings.warn('Default grid_sample and affine_grid behavior has changed to '
                   'align_corners=False since 1.3.0. Please specify align_corners=True if the old '
                   'behavior is desired. See the documentation of grid_sample for details.',
-                  UserWarning, stacklevel=4)
+                  UserWarning, stacklevel=user_stacklevel())
 
 
 def _grid_axis(steps, align_corners, like):

@@ -6,6 +6,7 @@ import builtins
 import math
 
 from .._autocast import autocast_op
+from .._caller import user_stacklevel
 from .. import _dtype
 from ..autograd.function import grad_fn_named
 from .._size import wrap_dim, wrap_dims
@@ -908,7 +909,8 @@ def cross(input, other, dim=None):
         warnings.warn('Using microtorch.cross without specifying the dim arg is deprecated.\n'
                       'Please either pass the dim explicitly or simply use '
                       'microtorch.linalg.cross.\nThe default value of dim will change to agree '
-                      'with that of linalg.cross in a future release.', UserWarning, stacklevel=2)
+                      'with that of linalg.cross in a future release.', UserWarning,
+                      stacklevel=user_stacklevel())
         if input.ndim != other.ndim:
             return linalg_cross(input, other)      # its error
         sizes = list(F.broadcast_shapes(input.shape, other.shape))

@@ -11,6 +11,7 @@ import re
 import warnings
 
 from .._autocast import autocast_op
+from .._caller import user_stacklevel
 from .. import _dtype, return_types
 from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
                      broadcast_shapes)
@@ -1352,7 +1353,8 @@ def _index_part(part, xp):
             raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
         if data.dtype.kind == 'u':           # a byte tensor is an old-style mask
             warnings.warn('indexing with dtype microtorch.uint8 is now deprecated, please use '
-                          'a dtype microtorch.bool instead.', UserWarning, stacklevel=5)
+                          'a dtype microtorch.bool instead.', UserWarning,
+                          stacklevel=user_stacklevel())
             data = data.astype(bool)
         if data.ndim == 0 and data.dtype.kind == 'i':
             return int(data)                 # PyTorch selects with a 0-d integer tensor
