@@ -159,6 +159,29 @@ def test_device_argument():
     assert averaged.module[0].weight.device == mt.device('cpu')
 
 
+def test_averaged_model_on_a_device(device):
+    """The copy lives on `device` and averages a model elsewhere (on 'cuda' with PyTorch's
+    multi-tensor lerp); update_bn moves the CPU batches there."""
+    states = _random_states(3, seed=7, mixed=False)
+    model = _model(mt, mixed=False)
+    on_cpu = swa_utils.AveragedModel(model)
+    averaged = swa_utils.AveragedModel(model, device=device)
+    assert averaged.n_averaged.device == mt.device(device)
+    assert averaged.module[0].weight.device == mt.device(device)
+    for state in states:
+        _load(mt, model, state)
+        on_cpu.update_parameters(model)
+        averaged.update_parameters(model)
+    batches = [(mt.ones(4, 3) * i, None) for i in range(3)]
+    swa_utils.update_bn(batches, averaged, device=device)
+    swa_utils.update_bn(batches, on_cpu)
+    expected = on_cpu.state_dict()
+    for key, value in averaged.state_dict().items():
+        assert value.device == mt.device(device)
+        np.testing.assert_allclose(value.cpu().numpy(), expected[key].numpy(), rtol=1e-6,
+                                   atol=1e-6, err_msg=key)
+
+
 def test_update_does_not_record_a_graph():
     model = _model(mt)
     averaged = swa_utils.AveragedModel(model)
