@@ -2924,6 +2924,38 @@ for _name, _exc, _message, _call in (
         x, i = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([0, 1])
         return lambda: _call(lib, x, i), [x, i]
 
+# Weight averaging: optim.swa_utils's decay, averaging functions and SWALR's arguments.
+def _swa_optimizer(lib):
+    """SGD over one parameter, and the parameter (watched: a bad argument changes nothing)."""
+    w = lib.nn.Parameter(lib.ones(2))
+    return lib.optim.SGD([w], lr=0.1), [w]
+
+
+for _name, _exc, _message, _call in (
+        ('swa-ema-decay', ValueError, 'Invalid decay value 1.5 provided. Please provide a value '
+         'in [0,1] range.', lambda swa, lib, opt: swa.get_ema_avg_fn(1.5)),
+        ('swa-ema-multi-decay', ValueError, 'Invalid decay value -0.5 provided. Please provide a '
+         'value in [0,1] range.', lambda swa, lib, opt: swa.get_ema_multi_avg_fn(-0.5)),
+        ('swa-two-avg-fns', AssertionError, 'Only one of avg_fn and multi_avg_fn should be '
+         'provided', lambda swa, lib, opt: swa.AveragedModel(
+             lib.nn.Linear(2, 2), avg_fn=swa.get_swa_avg_fn(),
+             multi_avg_fn=swa.get_swa_multi_avg_fn())),
+        ('swalr-anneal-strategy', ValueError, "anneal_strategy must be one of 'cos' or "
+         "'linear', instead got exp",
+         lambda swa, lib, opt: swa.SWALR(opt, 0.05, anneal_strategy='exp')),
+        ('swalr-anneal-epochs', ValueError, 'anneal_epochs must be equal or greater than 0, '
+         'got -1', lambda swa, lib, opt: swa.SWALR(opt, 0.05, anneal_epochs=-1)),
+        ('swalr-anneal-epochs-float', ValueError, 'anneal_epochs must be equal or greater than '
+         '0, got 2.5', lambda swa, lib, opt: swa.SWALR(opt, 0.05, anneal_epochs=2.5)),
+        ('swalr-swa-lr-length', ValueError, 'swa_lr must have the same length as '
+         'optimizer.param_groups. swa_lr has 2 values, param_groups has 1.',
+         lambda swa, lib, opt: swa.SWALR(opt, [0.05, 0.01])),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        opt, watched = _swa_optimizer(lib)
+        return lambda: _call(lib.optim.swa_utils, lib, opt), watched
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

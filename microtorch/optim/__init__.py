@@ -1,6 +1,6 @@
 """Optimizers with PyTorch's API: `SGD`, `Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`,
 `RMSprop`, `Adagrad`, `Adadelta`, `ASGD`, `Rprop`, `Adafactor`, `LBFGS` on the `Optimizer`
-base, and the learning-rate schedules of `lr_scheduler`."""
+base, the learning-rate schedules of `lr_scheduler` and the weight averaging of `swa_utils`."""
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
@@ -9,7 +9,8 @@ from .rmsprop import RMSprop, Adagrad, Adadelta
 from .lbfgs import LBFGS
 from .asgd import ASGD, Rprop
 from .adafactor import Adafactor
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 
 __all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'Adamax', 'NAdam', 'RAdam', 'RMSprop',
-           'Adagrad', 'Adadelta', 'lr_scheduler', 'LBFGS', 'ASGD', 'Rprop', 'Adafactor']
+           'Adagrad', 'Adadelta', 'lr_scheduler', 'swa_utils', 'LBFGS', 'ASGD', 'Rprop',
+           'Adafactor']
