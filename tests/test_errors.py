@@ -2924,6 +2924,45 @@ for _name, _exc, _message, _call in (
         x, i = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([0, 1])
         return lambda: _call(lib, x, i), [x, i]
 
+# More distributions: LowRankMultivariateNormal's shapes, MixtureSameFamily's parts,
+# ContinuousBernoulli's probs when validate_args is given.
+for _name, _exc, _message, _call in (
+        ('lowrank-normal-factor-dims', ValueError, 'cov_factor must be at least '
+         'two-dimensional, with optional leading batch dimensions',
+         lambda d, lib, x: d.LowRankMultivariateNormal(lib.zeros(2), x, lib.ones(2))),
+        ('lowrank-normal-factor-rows', ValueError, 'cov_factor must be a batch of matrices '
+         'with shape 2 x m',
+         lambda d, lib, x: d.LowRankMultivariateNormal(lib.zeros(2), lib.ones(3, 1), x)),
+        ('lowrank-normal-diag-size', ValueError, 'cov_diag must be a batch of vectors with '
+         'shape microtorch.Size([2])',
+         lambda d, lib, x: d.LowRankMultivariateNormal(x, lib.ones(2, 1), lib.ones(3))),
+        ('lowrank-normal-batch-shapes', ValueError, 'Incompatible batch shapes: loc '
+         'microtorch.Size([3, 2]), cov_factor microtorch.Size([4, 2, 1]), cov_diag '
+         'microtorch.Size([2])',
+         lambda d, lib, x: d.LowRankMultivariateNormal(lib.zeros(3, 2), lib.ones(4, 2, 1), x)),
+        ('mixture-not-categorical', ValueError, ' The Mixture distribution needs to be an  '
+         'instance of microtorch.distributions.Categorical',
+         lambda d, lib, x: d.MixtureSameFamily(d.Normal(0.0, 1.0), d.Normal(x, 1.0))),
+        ('mixture-component-not-distribution', ValueError, 'The Component distribution needs '
+         'to be an instance of microtorch.distributions.Distribution',
+         lambda d, lib, x: d.MixtureSameFamily(d.Categorical(x), 'normal')),
+        ('mixture-batch-shapes', ValueError, '`mixture_distribution.batch_shape` '
+         '(microtorch.Size([4])) is not compatible with `component_distribution.batch_shape`'
+         '(microtorch.Size([2]))',
+         lambda d, lib, x: d.MixtureSameFamily(d.Categorical(lib.ones(4, 2)),
+                                               d.Normal(lib.zeros(2, 2), 1.0))),
+        ('mixture-component-count', ValueError, '`mixture_distribution component` (2) does '
+         'not equal `component_distribution.batch_shape[-1]` (3)',
+         lambda d, lib, x: d.MixtureSameFamily(d.Categorical(x),
+                                               d.Normal(lib.zeros(3), 1.0))),
+        ('continuous-bernoulli-probs', ValueError, 'The parameter probs has invalid values',
+         lambda d, lib, x: d.ContinuousBernoulli(x + 0.5, validate_args=False)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.tensor([0.2, 0.7], requires_grad=True)
+        return lambda: _call(lib.distributions, lib, x), [x]
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)
