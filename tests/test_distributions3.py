@@ -334,6 +334,83 @@ def test_relaxed_rsample_gradients_by_finite_differences():
         np.testing.assert_allclose(_values(leaf.grad), numeric, rtol=1e-5, atol=1e-8)
 
 
+# ---- KL divergences -----------------------------------------------------------------------
+
+def _lowrank(d, loc, factor_values, diag_values):
+    return d.LowRankMultivariateNormal(loc.reshape(2, 2), factor_values.reshape(2, 2, 1),
+                                       diag_values.reshape(2, 2).exp())
+
+
+KL_PAIRS = [
+    ('pareto', lambda d, a, b: (d.Pareto(a.exp(), b.exp() + 0.5), d.Pareto(b.exp(), a.exp()))),
+    ('pareto-exponential', lambda d, a, b: (d.Pareto(a.exp(), b.exp() + 0.5),
+                                            d.Exponential(a.exp()))),
+    ('pareto-gamma', lambda d, a, b: (d.Pareto(a.exp(), b.exp() + 0.5),
+                                      d.Gamma(b.exp(), a.exp()))),
+    ('pareto-normal', lambda d, a, b: (d.Pareto(a.exp(), b.exp() + 1.5), d.Normal(b, a.exp()))),
+    ('uniform-pareto', lambda d, a, b: (d.Uniform(a.exp(), a.exp() + b.exp()),
+                                        d.Pareto(a.exp() * 0.9 + b.sigmoid() * 0.2 - 0.1,
+                                                 b.exp()))),
+    ('continuous-bernoulli', lambda d, a, b: (d.ContinuousBernoulli(logits=a),
+                                              d.ContinuousBernoulli(b.sigmoid()))),
+    ('beta-continuous-bernoulli', lambda d, a, b: (d.Beta(a.exp(), b.exp()),
+                                                   d.ContinuousBernoulli(logits=a))),
+    ('uniform-continuous-bernoulli', lambda d, a, b: (
+        d.Uniform(a.sigmoid() / 2, 0.5 + b.sigmoid() / 2), d.ContinuousBernoulli(logits=b))),
+    ('continuous-bernoulli-exponential', lambda d, a, b: (d.ContinuousBernoulli(logits=a),
+                                                          d.Exponential(b.exp()))),
+    ('continuous-bernoulli-normal', lambda d, a, b: (d.ContinuousBernoulli(logits=a),
+                                                     d.Normal(b, a.exp()))),
+    ('continuous-bernoulli-uniform', lambda d, a, b: (d.ContinuousBernoulli(logits=a),
+                                                      d.Uniform(b - 3, b + 1.5))),
+    ('lowrank', lambda d, a, b: (_lowrank(d, a, b, a), _lowrank(d, b, a.sin(), b))),
+    ('normal-lowrank', lambda d, a, b: (
+        d.MultivariateNormal(a.reshape(2, 2), d.LowRankMultivariateNormal(
+            b.reshape(2, 2), a.reshape(2, 2, 1), b.exp().reshape(2, 2)).covariance_matrix),
+        _lowrank(d, b, a.cos(), a))),
+    ('lowrank-normal', lambda d, a, b: (
+        _lowrank(d, b, a.cos(), a), d.MultivariateNormal(a[:2], scale_tril=d.transforms.
+                                                         ExpTransform()(b).diag()[:2, :2]))),
+]
+
+
+@pytest.mark.parametrize('pair', KL_PAIRS, ids=[p[0] for p in KL_PAIRS])
+def test_kl_divergence_and_its_gradients_match_torch(pair, torch):
+    results = []
+    for lib in (mt, torch):
+        a = lib.tensor([0.3, -1.2, 0.7, 2.0], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([-0.5, 0.4, 1.1, 0.0], dtype=lib.float64, requires_grad=True)
+        p, q = pair[1](lib.distributions, a, b)
+        kl = lib.distributions.kl_divergence(p, q)
+        finite = kl.detach().isfinite()
+        lib.where(finite, kl, 0.0).sum().backward()
+        results.append((kl, a.grad, b.grad))
+    for mine, theirs in zip(*results):
+        _close(mine, theirs, rtol=1e-9, atol=1e-10)
+
+
+def test_kl_infinite_pairs_match_torch(torch):
+    def kls(lib):
+        d = lib.distributions
+        pareto, bern = d.Pareto(lib.ones(2), 3.0), d.ContinuousBernoulli(lib.tensor([0.2, 0.7]))
+        others = [d.Beta(2.0, 3.0), d.Exponential(lib.ones(2)), d.Gamma(lib.ones(2), 1.0),
+                  d.Gumbel(lib.zeros(2), 1.0), d.Laplace(lib.zeros(2), 1.0),
+                  d.Normal(lib.zeros(2), 1.0), d.Uniform(lib.zeros(2), 1.0)]
+        results = []
+        for p in others + [pareto, bern]:
+            for q in (pareto, bern, d.Uniform(0.0, 1.0), d.Uniform(-1.0, 2.0), d.Beta(2.0, 3.0)):
+                try:
+                    results.append(d.kl_divergence(p, q))
+                except NotImplementedError:
+                    results.append(None)
+        return results
+    mine, theirs = kls(mt), kls(torch)
+    for a, b in zip(mine, theirs):
+        assert (a is None) == (b is None)
+        if a is not None:
+            _close(a, b, rtol=1e-5, atol=1e-6)      # (float32, summed in other orders)
+
+
 # ---- errors: PyTorch's types and messages ---------------------------------------------------
 
 def error_calls(lib):
@@ -376,6 +453,15 @@ def error_calls(lib):
         lambda: d.RelaxedOneHotCategorical(lib.tensor(0.5), probs=lib.tensor([0.3, -0.2])),
         lambda: d.RelaxedOneHotCategorical(lib.tensor(0.5), lib.tensor([0.3, 0.7]))
         .log_prob(lib.tensor([0.5, 0.6])),
+        lambda: d.kl_divergence(
+            d.LowRankMultivariateNormal(lib.zeros(2), lib.ones(2, 1), lib.ones(2)),
+            d.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3))),
+        lambda: d.kl_divergence(
+            d.MultivariateNormal(lib.zeros(2), lib.eye(2)),
+            d.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3))),
+        lambda: d.kl_divergence(
+            d.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3)),
+            d.MultivariateNormal(lib.zeros(2), lib.eye(2))),
     ]
 
 

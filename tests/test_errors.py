@@ -2957,6 +2957,16 @@ for _name, _exc, _message, _call in (
                                                d.Normal(lib.zeros(3), 1.0))),
         ('continuous-bernoulli-probs', ValueError, 'The parameter probs has invalid values',
          lambda d, lib, x: d.ContinuousBernoulli(x + 0.5, validate_args=False)),
+        ('kl-lowrank-event-shapes', ValueError, 'KL-divergence between two Low Rank '
+         'Multivariate Normals with' + ' ' * 26 + 'different event shapes cannot be computed',
+         lambda d, lib, x: d.kl_divergence(
+             d.LowRankMultivariateNormal(x, lib.ones(2, 1), lib.ones(2)),
+             d.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3)))),
+        ('kl-normal-lowrank-event-shapes', ValueError, 'KL-divergence between two (Low Rank) '
+         'Multivariate Normals with' + ' ' * 26 + 'different event shapes cannot be computed',
+         lambda d, lib, x: d.kl_divergence(
+             d.MultivariateNormal(x, lib.eye(2)),
+             d.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3)))),
 ):
     @case(_name, _exc, _message)
     def _(lib, _call=_call):

@@ -40,6 +40,8 @@ from .von_mises import VonMises
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture_same_family import MixtureSameFamily
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from . import kl_more           # registers the new families' KL divergences
+del kl_more
 
 __all__ = ['Distribution', 'Normal', 'Bernoulli', 'Categorical', 'Uniform', 'Exponential',
            'kl_divergence', 'register_kl', 'constraints', 'MultivariateNormal',
