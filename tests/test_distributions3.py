@@ -73,6 +73,11 @@ CASES = [
     ('relaxed-onehot-logits', ([0.5], [0.3, -1.0, 2.0]),
      lambda d, t, z: d.RelaxedOneHotCategorical(t, logits=z), [[0.2, 0.3, 0.5]],
      ('log_prob',)),
+    ('kumaraswamy', ([0.5, 2.0, 3.0, 1.5], [1.5, 0.7, 3.0, 2.5]),
+     lambda d, a, b: d.Kumaraswamy(a, b), [[0.1, 0.9, 0.5, 0.3], [0.3, 0.2, 0.99, 0.6]],
+     _ALL + ('cdf', 'icdf')),
+    ('inverse-gamma', ([0.5, 2.0, 7.5], [1.5, 0.3, 2.0]), lambda d, c, r: d.InverseGamma(c, r),
+     [[0.1, 2.0, 4.0], [3.0, 0.5, 1.0]], _ALL),
 ]
 
 _PROBS = (0.05, 0.3, 0.75)       # for icdf
@@ -163,6 +168,38 @@ def test_shapes_of_samples_and_expand(case, torch):
     _close(big.log_prob(value), their_big.log_prob(their_value), rtol=1e-9)
 
 
+def test_generalized_pareto_matches_torch_in_float32(torch):
+    """PyTorch's GeneralizedPareto scores float32 parameters only (it compares the
+    concentration with a float32 zero by isclose, which refuses float64): values and
+    gradients in float32, and float64's error."""
+    params = ([0.5, -1.0, 2.0, 0.0], [1.5, 0.3, 2.0, 1.0], [0.3, 0.0, -0.4, 0.7])
+    values = [[0.6, -0.7, 4.0, 1.0], [2.0, 0.0, 6.5, 0.1]]
+    results = []
+    for lib in (mt, torch):
+        leaves = [lib.tensor(p, requires_grad=True) for p in params]
+        dist = lib.distributions.GeneralizedPareto(*leaves)
+        value = lib.tensor(values)
+        probs = lib.tensor(_PROBS).reshape(3, 1)
+        scores = [dist.log_prob(value), dist.cdf(value), dist.icdf(probs), dist.entropy(),
+                  dist.mean, dist.variance, dist.mode]
+        total = sum((lib.where(s.isfinite(), s, 0.0) * (i + 1)).sum()
+                    for i, s in enumerate(scores))
+        total.backward()
+        results.append((scores, [leaf.grad for leaf in leaves], dist))
+    (mine, mine_grads, mine_dist), (theirs, their_grads, their_dist) = results
+    for a, b in zip(mine + mine_grads, theirs + their_grads):
+        _close(a, b, rtol=2e-5, atol=1e-6)
+    assert repr(mine_dist.support).replace('microtorch.', 'torch.') == repr(their_dist.support)
+    assert tuple(mine_dist.rsample((4,)).shape) == (4, 4)
+    assert tuple(mine_dist.expand((3, 4)).sample((2,)).shape) == (2, 3, 4)
+
+    def score_float64(lib):
+        d = lib.distributions.GeneralizedPareto(lib.zeros(2, dtype=lib.float64), 1.0, 0.5)
+        return d.log_prob(lib.ones(2, dtype=lib.float64))
+    assert _raised(lambda: score_float64(mt)) == _raised(lambda: score_float64(torch))
+    assert _raised(lambda: score_float64(mt)) == ('RuntimeError', 'Double did not match Float')
+
+
 def test_lowrank_matrices_match_torch(torch):
     def make(lib):
         loc = lib.tensor([[0.5, -1.0, 2.0], [0.0, 1.0, 0.3]], dtype=lib.float64)
@@ -249,6 +286,25 @@ def test_continuous_sample_moments_and_cdfs(torch):
     _check_mean_and_variance(mt.tensor(hot), probs, probs * (1 - probs))
 
 
+def test_more_continuous_sample_moments_and_cdfs():
+    mt.manual_seed(4)
+    kumaraswamy = D.Kumaraswamy(mt.tensor([0.5, 2.0, 3.0]), mt.tensor([1.5, 0.7, 3.0]))
+    draws = kumaraswamy.rsample((N,)).detach()
+    _check_mean_and_variance(draws, _values(kumaraswamy.mean), _values(kumaraswamy.variance))
+    _check_cdf(draws, kumaraswamy)
+    inverse = D.InverseGamma(mt.tensor([4.5, 9.0], dtype=mt.float64),
+                             mt.tensor([1.5, 0.3], dtype=mt.float64))
+    draws = inverse.rsample((N,)).detach()
+    _check_mean_and_variance(draws, _values(inverse.mean), _values(inverse.variance))
+    _check_cdf(draws, inverse)
+    pareto = D.GeneralizedPareto(mt.tensor([0.5, -1.0, 2.0]), mt.tensor([1.5, 0.3, 2.0]),
+                                 mt.tensor([0.1, 0.0, -0.4]))
+    draws = pareto.rsample((N,)).detach()
+    assert bool(pareto.support.check(draws).all())
+    _check_mean_and_variance(draws, _values(pareto.mean), _values(pareto.variance))
+    _check_cdf(draws, pareto)
+
+
 def test_negative_binomial_sample_moments():
     mt.manual_seed(1)
     n, p = np.array([0.5, 3.0, 20.0]), np.array([0.3, 0.5, 0.9])
@@ -296,6 +352,8 @@ def test_rsample_gradients_in_expectation(torch):
             # (inside lims, about 1/2, PyTorch's draws do not depend on probs)
             (lambda d, p: d.ContinuousBernoulli(p), [0.2, 0.9]),
             (lambda d, df: d.FisherSnedecor(3.0, df), [6.0, 11.0]),
+            (lambda d, a: d.Kumaraswamy(a, 2.5), [0.7, 3.0]),
+            (lambda d, c: d.InverseGamma(c, 2.0), [2.5, 6.0]),
             (lambda d, w: d.LowRankMultivariateNormal(
                 d.Normal(w, 1.0).mean * 0, w.reshape(2, 1), w.detach().abs() + 1), [1.0, 2.0])]:
         leaf = mt.tensor(values, dtype=mt.float64, requires_grad=True)
@@ -453,6 +511,14 @@ def error_calls(lib):
         lambda: d.RelaxedOneHotCategorical(lib.tensor(0.5), probs=lib.tensor([0.3, -0.2])),
         lambda: d.RelaxedOneHotCategorical(lib.tensor(0.5), lib.tensor([0.3, 0.7]))
         .log_prob(lib.tensor([0.5, 0.6])),
+        lambda: d.Kumaraswamy(-1.0, 1.0),
+        lambda: d.Kumaraswamy(lib.tensor([1.0, 2.0]), 0.0),
+        lambda: d.Kumaraswamy(1.0, 2.0).log_prob(lib.tensor(1.5)),
+        lambda: d.InverseGamma(-1.0, 1.0),
+        lambda: d.InverseGamma(1.0, 2.0).log_prob(lib.tensor(0.0)),
+        lambda: d.GeneralizedPareto(0.0, -1.0, 0.5),
+        lambda: d.GeneralizedPareto(0.0, 1.0, lib.tensor(float('nan'))),
+        lambda: d.GeneralizedPareto(0.0, 1.0, -0.5).log_prob(lib.tensor(3.0)),
         lambda: d.kl_divergence(
             d.LowRankMultivariateNormal(lib.zeros(2), lib.ones(2, 1), lib.ones(2)),
             d.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3))),

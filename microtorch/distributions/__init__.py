@@ -40,6 +40,9 @@ from .von_mises import VonMises
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture_same_family import MixtureSameFamily
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .kumaraswamy import Kumaraswamy
+from .inverse_gamma import InverseGamma
+from .generalized_pareto import GeneralizedPareto
 from . import kl_more           # registers the new families' KL divergences
 del kl_more
 
@@ -52,4 +55,5 @@ __all__ = ['Distribution', 'Normal', 'Bernoulli', 'Categorical', 'Uniform', 'Exp
            'SigmoidTransform', 'TanhTransform', 'PowerTransform', 'AbsTransform', 'biject_to',
            'transform_to', 'Weibull', 'Pareto', 'NegativeBinomial', 'ContinuousBernoulli',
            'FisherSnedecor', 'VonMises', 'LowRankMultivariateNormal', 'MixtureSameFamily',
-           'RelaxedBernoulli', 'RelaxedOneHotCategorical']
+           'RelaxedBernoulli', 'RelaxedOneHotCategorical', 'Kumaraswamy', 'InverseGamma',
+           'GeneralizedPareto']
