@@ -561,3 +561,25 @@ def test_failed_construction_leaves_parameters_alone():
             make()
         assert diag.grad is None and diag.tolist() == [1.0, -1.0]
         assert factor.grad is None and factor.tolist() == [[1.0], [1.0]]
+
+
+def test_draws_and_scores_on_every_device(device):
+    """Each family draws on its parameters' device and scores there."""
+    mt.manual_seed(7)
+    x = mt.tensor([0.3, 2.0], dtype=mt.float64, device=device)
+    probs = mt.tensor([0.3, 0.7], dtype=mt.float64, device=device)
+    for dist in (D.Weibull(x, 1.5), D.Pareto(x, 3.0), D.NegativeBinomial(x, probs),
+                 D.ContinuousBernoulli(probs), D.FisherSnedecor(x, 5.0), D.VonMises(x, x),
+                 D.LowRankMultivariateNormal(x, x.reshape(2, 1), x),
+                 D.MixtureSameFamily(D.Categorical(probs), D.Normal(x, 1.0)),
+                 D.RelaxedBernoulli(x[0], probs), D.RelaxedOneHotCategorical(x[0], probs),
+                 D.Kumaraswamy(x, 2.0), D.InverseGamma(x, 2.0)):
+        draw = dist.sample((3,))
+        assert draw.device == x.device, type(dist).__name__
+        assert dist.log_prob(draw).device == x.device, type(dist).__name__
+        if dist.has_rsample:
+            dist.rsample((2,)).sum()
+    p = D.LowRankMultivariateNormal(x, x.reshape(2, 1), x)
+    q = D.MultivariateNormal(x, p.covariance_matrix + mt.eye(2, dtype=mt.float64,
+                                                              device=device))
+    assert D.kl_divergence(p, q).device == x.device
