@@ -2955,6 +2955,54 @@ for _name, _exc, _message, _call in (
     def _(lib, _call=_call):
         opt, watched = _swa_optimizer(lib)
         return lambda: _call(lib.optim.swa_utils, lib, opt), watched
+# More distributions: LowRankMultivariateNormal's shapes, MixtureSameFamily's parts,
+# ContinuousBernoulli's probs when validate_args is given.
+for _name, _exc, _message, _call in (
+        ('lowrank-normal-factor-dims', ValueError, 'cov_factor must be at least '
+         'two-dimensional, with optional leading batch dimensions',
+         lambda d, lib, x: d.LowRankMultivariateNormal(lib.zeros(2), x, lib.ones(2))),
+        ('lowrank-normal-factor-rows', ValueError, 'cov_factor must be a batch of matrices '
+         'with shape 2 x m',
+         lambda d, lib, x: d.LowRankMultivariateNormal(lib.zeros(2), lib.ones(3, 1), x)),
+        ('lowrank-normal-diag-size', ValueError, 'cov_diag must be a batch of vectors with '
+         'shape microtorch.Size([2])',
+         lambda d, lib, x: d.LowRankMultivariateNormal(x, lib.ones(2, 1), lib.ones(3))),
+        ('lowrank-normal-batch-shapes', ValueError, 'Incompatible batch shapes: loc '
+         'microtorch.Size([3, 2]), cov_factor microtorch.Size([4, 2, 1]), cov_diag '
+         'microtorch.Size([2])',
+         lambda d, lib, x: d.LowRankMultivariateNormal(lib.zeros(3, 2), lib.ones(4, 2, 1), x)),
+        ('mixture-not-categorical', ValueError, ' The Mixture distribution needs to be an  '
+         'instance of microtorch.distributions.Categorical',
+         lambda d, lib, x: d.MixtureSameFamily(d.Normal(0.0, 1.0), d.Normal(x, 1.0))),
+        ('mixture-component-not-distribution', ValueError, 'The Component distribution needs '
+         'to be an instance of microtorch.distributions.Distribution',
+         lambda d, lib, x: d.MixtureSameFamily(d.Categorical(x), 'normal')),
+        ('mixture-batch-shapes', ValueError, '`mixture_distribution.batch_shape` '
+         '(microtorch.Size([4])) is not compatible with `component_distribution.batch_shape`'
+         '(microtorch.Size([2]))',
+         lambda d, lib, x: d.MixtureSameFamily(d.Categorical(lib.ones(4, 2)),
+                                               d.Normal(lib.zeros(2, 2), 1.0))),
+        ('mixture-component-count', ValueError, '`mixture_distribution component` (2) does '
+         'not equal `component_distribution.batch_shape[-1]` (3)',
+         lambda d, lib, x: d.MixtureSameFamily(d.Categorical(x),
+                                               d.Normal(lib.zeros(3), 1.0))),
+        ('continuous-bernoulli-probs', ValueError, 'The parameter probs has invalid values',
+         lambda d, lib, x: d.ContinuousBernoulli(x + 0.5, validate_args=False)),
+        ('kl-lowrank-event-shapes', ValueError, 'KL-divergence between two Low Rank '
+         'Multivariate Normals with' + ' ' * 26 + 'different event shapes cannot be computed',
+         lambda d, lib, x: d.kl_divergence(
+             d.LowRankMultivariateNormal(x, lib.ones(2, 1), lib.ones(2)),
+             d.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3)))),
+        ('kl-normal-lowrank-event-shapes', ValueError, 'KL-divergence between two (Low Rank) '
+         'Multivariate Normals with' + ' ' * 26 + 'different event shapes cannot be computed',
+         lambda d, lib, x: d.kl_divergence(
+             d.MultivariateNormal(x, lib.eye(2)),
+             d.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3)))),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.tensor([0.2, 0.7], requires_grad=True)
+        return lambda: _call(lib.distributions, lib, x), [x]
 
 # ---- the tests ------------------------------------------------------------------------------
 

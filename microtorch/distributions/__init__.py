@@ -32,6 +32,19 @@ from .transformed_distribution import (Gumbel, HalfCauchy, HalfNormal, LogNormal
 from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
                          PowerTransform, SigmoidTransform, TanhTransform, Transform)
 from .constraint_registry import biject_to, transform_to
+from .weibull import Pareto, Weibull
+from .negative_binomial import NegativeBinomial
+from .continuous_bernoulli import ContinuousBernoulli
+from .fishersnedecor import FisherSnedecor
+from .von_mises import VonMises
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .mixture_same_family import MixtureSameFamily
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .kumaraswamy import Kumaraswamy
+from .inverse_gamma import InverseGamma
+from .generalized_pareto import GeneralizedPareto
+from . import kl_more           # registers the new families' KL divergences
+del kl_more
 
 __all__ = ['Distribution', 'Normal', 'Bernoulli', 'Categorical', 'Uniform', 'Exponential',
            'kl_divergence', 'register_kl', 'constraints', 'MultivariateNormal',
@@ -40,4 +53,7 @@ __all__ = ['Distribution', 'Normal', 'Bernoulli', 'Categorical', 'Uniform', 'Exp
            'OneHotCategorical', 'Multinomial', 'Independent', 'TransformedDistribution',
            'transforms', 'Transform', 'ComposeTransform', 'ExpTransform', 'AffineTransform',
            'SigmoidTransform', 'TanhTransform', 'PowerTransform', 'AbsTransform', 'biject_to',
-           'transform_to']
+           'transform_to', 'Weibull', 'Pareto', 'NegativeBinomial', 'ContinuousBernoulli',
+           'FisherSnedecor', 'VonMises', 'LowRankMultivariateNormal', 'MixtureSameFamily',
+           'RelaxedBernoulli', 'RelaxedOneHotCategorical', 'Kumaraswamy', 'InverseGamma',
+           'GeneralizedPareto']

@@ -12,7 +12,7 @@ __all__ = ['Constraint', 'Real', 'GreaterThan', 'GreaterThanEq', 'LessThan', 'In
            'PositiveDefinite', 'LowerTriangular', 'LowerCholesky', 'square', 'symmetric',
            'positive_definite', 'lower_triangular', 'lower_cholesky', 'IntegerGreaterThan',
            'OneHot', 'Multinomial', 'integer_greater_than', 'nonnegative_integer',
-           'positive_integer', 'one_hot', 'multinomial']
+           'positive_integer', 'one_hot', 'multinomial', 'MixtureSameFamilyConstraint']
 
 
 class Constraint:
@@ -123,6 +123,32 @@ class IndependentConstraint(Constraint):
     def __repr__(self):
         return (f'{type(self).__name__}({self.base_constraint!r}, '
                 f'{self.reinterpreted_batch_ndims})')
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """A mixture's support: base_constraint (its components') checked against each
+    component, the value given back its rightmost batch dim (the components')."""
+    def __init__(self, base_constraint):
+        self.base_constraint = base_constraint
+
+    @property
+    def is_discrete(self):
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        return self.base_constraint.event_dim
+
+    def check(self, value):
+        event_dim = self.event_dim
+        valid = self.base_constraint.check(value.unsqueeze(-1 - event_dim))
+        if value.dim() < event_dim:
+            raise ValueError(f'Expected value.dim() >= {event_dim} but got {value.dim()}')
+        kept = value.dim() - event_dim
+        return valid.reshape(tuple(valid.shape[:kept]) + (-1,)).all(-1)
+
+    def __repr__(self):
+        return f'{type(self).__name__}({self.base_constraint!r})'
 
 
 class Square(Constraint):
