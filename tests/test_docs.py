@@ -24,7 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / 'docs'
-PAGES = sorted(DOCS.glob('*.md')) + sorted((DOCS / 'zh').glob('*.md'))
+PAGES = (sorted(DOCS.glob('*.md')) + sorted((DOCS / 'zh').glob('*.md'))
+         + sorted((DOCS / 'api').glob('*.md')))
 ALIAS = 'import microtorch as torch'
 
 # Parts of the tutorial need modules that are built separately; a page stops (and the test

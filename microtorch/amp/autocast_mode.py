@@ -15,7 +15,8 @@ class autocast:
     """Inside `with autocast('cuda')` (or 'cpu', with dtype=float16), ops on that device's
     tensors cast their arguments by their autocast policy. It nests, it can be switched off
     inside (enabled=False), and it decorates functions. There is no bfloat16 here, so CPU
-    autocast needs dtype=float16 (PyTorch's CPU default is bfloat16)."""
+    autocast needs dtype=float16 (PyTorch's CPU default is bfloat16). cache_enabled is
+    accepted and has no effect: casts are not cached."""
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
         if not isinstance(device_type, str):
