@@ -346,6 +346,32 @@ def test_registry_misses_are_pytorchs(torch):
                 call()
 
 
+def _transformed_cases(lib):
+    d, t, f64 = lib.distributions, lib.distributions.transforms, lib.float64
+    return [
+        (d.Normal(lib.zeros(4, 3, dtype=f64), 1.0), [t.CorrCholeskyTransform()],
+         t.CorrCholeskyTransform()(lib.tensor([[0.3, -0.2, 0.5]] * 4, dtype=f64))),
+        (d.Normal(lib.zeros(5, 6, dtype=f64), 1.0), [t.ReshapeTransform((6,), (2, 3))],
+         lib.linspace(-1.0, 1.0, 30, dtype=f64).reshape(5, 2, 3)),
+        (d.Normal(lib.zeros(2, 3, dtype=f64), 1.0),
+         [t.StackTransform([t.ExpTransform(), t.SoftplusTransform()], dim=0)],
+         lib.linspace(0.5, 2.0, 6, dtype=f64).reshape(2, 3)),
+        (d.Normal(lib.zeros(3, dtype=f64), 1.0), [t.StickBreakingTransform()],
+         lib.tensor([0.1, 0.2, 0.3, 0.4], dtype=f64)),
+    ]
+
+
+def test_transformed_distributions_of_the_new_transforms(torch):
+    for (base, parts, value), (their_base, their_parts, their_value) in zip(
+            _transformed_cases(mt), _transformed_cases(torch)):
+        mine = D.TransformedDistribution(base, parts)
+        theirs = torch.distributions.TransformedDistribution(their_base, their_parts)
+        assert tuple(mine.batch_shape) == tuple(theirs.batch_shape)
+        assert tuple(mine.event_shape) == tuple(theirs.event_shape)
+        _close(mine.log_prob(value), theirs.log_prob(their_value), rtol=1e-12)
+        assert tuple(mine.sample().shape) == tuple(theirs.sample().shape)
+
+
 # ---- LogisticNormal and OneHotCategoricalStraightThrough ----------------------------------
 
 @pytest.mark.parametrize('params', [([0.5, -1.0, 2.0], [1.5, 0.3, 2.0]),
