@@ -3004,6 +3004,64 @@ for _name, _exc, _message, _call in (
         x = lib.tensor([0.2, 0.7], requires_grad=True)
         return lambda: _call(lib.distributions, lib, x), [x]
 
+# The transforms and constraints beyond the elementwise ones: shapes they need, the parts
+# Cat and Stack take, the dependent constraint's unknowns, the triangle helpers' sizes.
+for _name, _exc, _message, _call in (
+        ('transform-too-few-dims', ValueError, 'Too few dimensions on input',
+         lambda d, lib, x: d.transforms.IndependentTransform(
+             d.transforms.StickBreakingTransform(), 2)(x)),
+        ('reshape-transform-sizes', ValueError, 'in_shape, out_shape have different numbers '
+         'of elements', lambda d, lib, x: d.transforms.ReshapeTransform((2, 3), (4,))),
+        ('reshape-transform-shape', ValueError, 'Shape mismatch: expected '
+         'microtorch.Size([3, 2]) but got microtorch.Size([2, 3])',
+         lambda d, lib, x: d.transforms.ReshapeTransform((2, 3), (3, 2)).forward_shape(
+             lib.Size([3, 2]))),
+        ('corr-cholesky-vector-size', ValueError, 'Input is not a flattened lower-diagonal '
+         'number',
+         lambda d, lib, x: d.transforms.CorrCholeskyTransform().forward_shape(lib.Size([4]))),
+        ('corr-cholesky-not-square', ValueError, 'Input is not square',
+         lambda d, lib, x: d.transforms.CorrCholeskyTransform().inverse_shape(x.shape)),
+        ('vec-to-tril-size', ValueError, 'The size of last dimension is 5 which cannot be '
+         'expressed as the lower triangular part of a square D x D matrix.',
+         lambda d, lib, x: d.transforms.CorrCholeskyTransform()(x.reshape(-1)[:5])),
+        ('tril-to-vec-diag', ValueError, 'diag (3) provided is outside [-3, 2].',
+         lambda d, lib, x: d.utils.tril_matrix_to_vec(x, diag=3)),
+        ('cat-transform-parts', AssertionError, 'All elements of tseq must be Transform '
+         'instances', lambda d, lib, x: d.transforms.CatTransform([d.transforms.ExpTransform(),
+                                                                   'exp'])),
+        ('cat-transform-lengths', AssertionError, 'lengths (2) must match transforms (1)',
+         lambda d, lib, x: d.transforms.CatTransform([d.transforms.ExpTransform()],
+                                                     lengths=[1, 2])),
+        ('cat-transform-dim', AssertionError, 'dim 2 out of range for tensor with 2 '
+         'dimensions',
+         lambda d, lib, x: d.transforms.CatTransform([d.transforms.ExpTransform()], dim=2)(x)),
+        ('cat-transform-length', AssertionError, 'x.size(1) = 3 must equal length 1',
+         lambda d, lib, x: d.transforms.CatTransform([d.transforms.ExpTransform()], dim=1)(x)),
+        ('cat-transform-jacobian-dim', AssertionError, 'dim -3 out of range for x with 2 '
+         'dimensions',
+         lambda d, lib, x: d.transforms.CatTransform([d.transforms.ExpTransform()],
+                                                     dim=-3).log_abs_det_jacobian(x, x)),
+        ('stack-transform-size', AssertionError, 'x.size(0) = 2 must equal len(transforms) 1',
+         lambda d, lib, x: d.transforms.StackTransform([d.transforms.ExpTransform()])(x)),
+        ('cat-constraint-parts', AssertionError, 'All elements of cseq must be Constraint '
+         'instances', lambda d, lib, x: d.constraints.cat([d.constraints.real, 'real'])),
+        ('cat-constraint-lengths', AssertionError, 'lengths (2) must match cseq (1)',
+         lambda d, lib, x: d.constraints.cat([d.constraints.real], lengths=[1, 1])),
+        ('stack-constraint-dim', AssertionError, 'dim 2 out of range for value with 2 '
+         'dimensions',
+         lambda d, lib, x: d.constraints.stack([d.constraints.real], dim=2).check(x)),
+        ('dependent-check', ValueError, 'Cannot determine validity of dependent constraint',
+         lambda d, lib, x: d.constraints.dependent.check(x)),
+        ('dependent-event-dim', NotImplementedError, '.event_dim cannot be determined '
+         'statically', lambda d, lib, x: d.constraints.dependent.event_dim),
+        ('dependent-is-discrete', NotImplementedError, '.is_discrete cannot be determined '
+         'statically', lambda d, lib, x: d.constraints.dependent(event_dim=1).is_discrete),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.ones(2, 3, requires_grad=True)
+        return lambda: _call(lib.distributions, lib, x), [x]
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

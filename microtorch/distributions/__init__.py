@@ -24,13 +24,17 @@ from .dirichlet import Beta, Dirichlet
 from .gamma import Chi2, Gamma
 from .independent import Independent
 from .laplace import Cauchy, Laplace
-from .one_hot_categorical import OneHotCategorical
+from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .poisson import Poisson
 from .studentt import StudentT
 from .transformed_distribution import (Gumbel, HalfCauchy, HalfNormal, LogNormal,
                                        TransformedDistribution)
-from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
-                         PowerTransform, SigmoidTransform, TanhTransform, Transform)
+from .transforms import (AbsTransform, AffineTransform, CatTransform, ComposeTransform,
+                         CorrCholeskyTransform, CumulativeDistributionTransform, ExpTransform,
+                         IndependentTransform, LowerCholeskyTransform,
+                         PositiveDefiniteTransform, PowerTransform, ReshapeTransform,
+                         SigmoidTransform, SoftmaxTransform, SoftplusTransform, StackTransform,
+                         StickBreakingTransform, TanhTransform, Transform, identity_transform)
 from .constraint_registry import biject_to, transform_to
 from .weibull import Pareto, Weibull
 from .negative_binomial import NegativeBinomial
@@ -43,6 +47,7 @@ from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .kumaraswamy import Kumaraswamy
 from .inverse_gamma import InverseGamma
 from .generalized_pareto import GeneralizedPareto
+from .logistic_normal import LogisticNormal
 from . import kl_more           # registers the new families' KL divergences
 del kl_more
 
@@ -56,4 +61,8 @@ __all__ = ['Distribution', 'Normal', 'Bernoulli', 'Categorical', 'Uniform', 'Exp
            'transform_to', 'Weibull', 'Pareto', 'NegativeBinomial', 'ContinuousBernoulli',
            'FisherSnedecor', 'VonMises', 'LowRankMultivariateNormal', 'MixtureSameFamily',
            'RelaxedBernoulli', 'RelaxedOneHotCategorical', 'Kumaraswamy', 'InverseGamma',
-           'GeneralizedPareto']
+           'GeneralizedPareto', 'SoftplusTransform', 'SoftmaxTransform',
+           'StickBreakingTransform', 'LowerCholeskyTransform', 'PositiveDefiniteTransform',
+           'CorrCholeskyTransform', 'CumulativeDistributionTransform', 'IndependentTransform',
+           'ReshapeTransform', 'CatTransform', 'StackTransform', 'identity_transform',
+           'LogisticNormal', 'OneHotCategoricalStraightThrough']

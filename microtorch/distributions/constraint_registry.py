@@ -65,59 +65,52 @@ def _to_interval(constraint):
 
 
 def _to_independent(constraint):
-    base = biject_to(constraint.base_constraint)
-    return _independent_transform(base, constraint.reinterpreted_batch_ndims)
+    return transforms.IndependentTransform(biject_to(constraint.base_constraint),
+                                           constraint.reinterpreted_batch_ndims)
 
 
 def _to_independent_any(constraint):
-    base = transform_to(constraint.base_constraint)
-    return _independent_transform(base, constraint.reinterpreted_batch_ndims)
+    return transforms.IndependentTransform(transform_to(constraint.base_constraint),
+                                           constraint.reinterpreted_batch_ndims)
 
 
-def _independent_transform(base, reinterpreted_batch_ndims):
-    """base applied elementwise, its Jacobian summed over events of the given dims."""
-    return _IndependentTransform(base, reinterpreted_batch_ndims)
+def _to_simplex_bijectively(constraint):
+    return transforms.StickBreakingTransform()
 
 
-class _IndependentTransform(transforms.Transform):
-    """A transform of elements read over events of reinterpreted_batch_ndims dims."""
+def _to_simplex(constraint):
+    return transforms.SoftmaxTransform()
 
-    def __init__(self, base_transform, reinterpreted_batch_ndims, cache_size=0):
-        super().__init__(cache_size=cache_size)
-        self.base_transform = base_transform.with_cache(cache_size)
-        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
 
-    @property
-    def domain(self):
-        return constraints.independent(self.base_transform.domain,
-                                       self.reinterpreted_batch_ndims)
+def _to_lower_cholesky(constraint):
+    return transforms.LowerCholeskyTransform()
 
-    @property
-    def codomain(self):
-        return constraints.independent(self.base_transform.codomain,
-                                       self.reinterpreted_batch_ndims)
 
-    @property
-    def bijective(self):
-        return self.base_transform.bijective
+def _to_positive_definite(constraint):
+    return transforms.PositiveDefiniteTransform()
 
-    @property
-    def sign(self):
-        return self.base_transform.sign
 
-    def _call(self, x):
-        return self.base_transform(x)
+def _to_corr_cholesky(constraint):
+    return transforms.CorrCholeskyTransform()
 
-    def _inverse(self, y):
-        return self.base_transform.inv(y)
 
-    def log_abs_det_jacobian(self, x, y):
-        return transforms.sum_rightmost(self.base_transform.log_abs_det_jacobian(x, y),
-                                        self.reinterpreted_batch_ndims)
+def _to_cat(constraint):
+    return transforms.CatTransform([biject_to(c) for c in constraint.cseq], constraint.dim,
+                                   constraint.lengths)
 
-    def __repr__(self):
-        return (f'IndependentTransform({self.base_transform!r}, '
-                f'{self.reinterpreted_batch_ndims})')
+
+def _to_cat_any(constraint):
+    return transforms.CatTransform([transform_to(c) for c in constraint.cseq], constraint.dim,
+                                   constraint.lengths)
+
+
+def _to_stack(constraint):
+    return transforms.StackTransform([biject_to(c) for c in constraint.cseq], constraint.dim)
+
+
+def _to_stack_any(constraint):
+    return transforms.StackTransform([transform_to(c) for c in constraint.cseq],
+                                     constraint.dim)
 
 
 for _registry in (biject_to, transform_to):
@@ -127,6 +120,17 @@ for _registry in (biject_to, transform_to):
     _registry.register(constraints.LessThan, _to_less_than)
     _registry.register(constraints.Interval, _to_interval)
     _registry.register(constraints.HalfOpenInterval, _to_interval)
+    _registry.register(constraints.CorrCholesky, _to_corr_cholesky)
 biject_to.register(constraints.IndependentConstraint, _to_independent)
 transform_to.register(constraints.IndependentConstraint, _to_independent_any)
+biject_to.register(constraints.Simplex, _to_simplex_bijectively)
+transform_to.register(constraints.Simplex, _to_simplex)
+# (no bijection onto the Cholesky factors or the positive (semi)definite matrices)
+transform_to.register(constraints.LowerCholesky, _to_lower_cholesky)
+transform_to.register(constraints.PositiveDefinite, _to_positive_definite)
+transform_to.register(constraints.PositiveSemidefinite, _to_positive_definite)
+biject_to.register(constraints.Cat, _to_cat)
+transform_to.register(constraints.Cat, _to_cat_any)
+biject_to.register(constraints.Stack, _to_stack)
+transform_to.register(constraints.Stack, _to_stack_any)
 del _registry

@@ -12,7 +12,10 @@ __all__ = ['Constraint', 'Real', 'GreaterThan', 'GreaterThanEq', 'LessThan', 'In
            'PositiveDefinite', 'LowerTriangular', 'LowerCholesky', 'square', 'symmetric',
            'positive_definite', 'lower_triangular', 'lower_cholesky', 'IntegerGreaterThan',
            'OneHot', 'Multinomial', 'integer_greater_than', 'nonnegative_integer',
-           'positive_integer', 'one_hot', 'multinomial', 'MixtureSameFamilyConstraint']
+           'positive_integer', 'one_hot', 'multinomial', 'MixtureSameFamilyConstraint',
+           'CorrCholesky', 'PositiveSemidefinite', 'Cat', 'Stack', 'Dependent',
+           'DependentProperty', 'corr_cholesky', 'positive_semidefinite', 'cat', 'stack',
+           'dependent', 'dependent_property', 'is_dependent']
 
 
 class Constraint:
@@ -25,6 +28,60 @@ class Constraint:
 
     def __repr__(self):
         return type(self).__name__ + '()'
+
+
+class Dependent(Constraint):
+    """A placeholder for a set that depends on other values (a distribution's support that
+    its parameters fix): it has no check, and is_discrete and event_dim only when given."""
+
+    def __init__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
+        self._is_discrete = is_discrete
+        self._event_dim = event_dim
+
+    @property
+    def is_discrete(self):
+        if self._is_discrete is NotImplemented:
+            raise NotImplementedError('.is_discrete cannot be determined statically')
+        return self._is_discrete
+
+    @property
+    def event_dim(self):
+        if self._event_dim is NotImplemented:
+            raise NotImplementedError('.event_dim cannot be determined statically')
+        return self._event_dim
+
+    def __call__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
+        """dependent(is_discrete=..., event_dim=...): a copy with these attributes known."""
+        if is_discrete is NotImplemented:
+            is_discrete = self._is_discrete
+        if event_dim is NotImplemented:
+            event_dim = self._event_dim
+        return Dependent(is_discrete=is_discrete, event_dim=event_dim)
+
+    def check(self, value):
+        raise ValueError('Cannot determine validity of dependent constraint')
+
+
+def is_dependent(constraint):
+    """Whether constraint is a Dependent one (a set that no check can test on its own)."""
+    return isinstance(constraint, Dependent)
+
+
+class DependentProperty(property, Dependent):
+    """A property on instances and a Dependent constraint on the class:
+
+        @constraints.dependent_property(is_discrete=False, event_dim=0)
+        def support(self):
+            return constraints.interval(self.low, self.high)
+    """
+
+    def __init__(self, fn=None, *, is_discrete=NotImplemented, event_dim=NotImplemented):
+        super().__init__(fn)
+        self._is_discrete = is_discrete
+        self._event_dim = event_dim
+
+    def __call__(self, fn):
+        return DependentProperty(fn, is_discrete=self._is_discrete, event_dim=self._event_dim)
 
 
 class Real(Constraint):
@@ -195,6 +252,94 @@ class LowerCholesky(LowerTriangular):
         return super().check(value) & (value.diagonal(0, -2, -1) > 0).all(-1)
 
 
+class CorrCholesky(Constraint):
+    """Cholesky factors of correlation matrices: lower triangular, a positive diagonal and
+    rows of unit length (within 10 * n machine epsilons)."""
+    event_dim = 2
+
+    def check(self, value):
+        import microtorch
+        tolerance = microtorch.finfo(value.dtype).eps * value.size(-1) * 10
+        row_norm = microtorch.linalg.norm(value.detach(), dim=-1)
+        unit_rows = (row_norm - 1.0).abs().le(tolerance).all(-1)
+        return LowerCholesky().check(value) & unit_rows
+
+
+class PositiveSemidefinite(Symmetric):
+    """Symmetric matrices without negative eigenvalues."""
+    def check(self, value):
+        import microtorch
+        symmetric = super().check(value)
+        if not bool(symmetric.all()):
+            return symmetric
+        return microtorch.linalg.eigvalsh(value).ge(0).all(-1)
+
+
+def _check_dim(dim, value):
+    if not -value.dim() <= dim < value.dim():
+        raise AssertionError(f'dim {dim} out of range for value with {value.dim()} dimensions')
+
+
+class Cat(Constraint):
+    """cseq[i] on the i-th block of lengths[i] slices along dim (blocks as microtorch.cat
+    joins them; lengths: 1 each when not given)."""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        if not all(isinstance(c, Constraint) for c in cseq):
+            raise AssertionError('All elements of cseq must be Constraint instances')
+        self.cseq = list(cseq)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise AssertionError(f'lengths ({len(self.lengths)}) must match cseq '
+                                 f'({len(self.cseq)})')
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        import microtorch
+        _check_dim(self.dim, value)
+        checks, start = [], 0
+        for constraint, length in zip(self.cseq, self.lengths):
+            checks.append(constraint.check(value.narrow(self.dim, start, length)))
+            start = start + length
+        return microtorch.cat(checks, self.dim)
+
+
+class Stack(Constraint):
+    """cseq[i] on the i-th slice along dim (slices as microtorch.stack joins them)."""
+
+    def __init__(self, cseq, dim=0):
+        if not all(isinstance(c, Constraint) for c in cseq):
+            raise AssertionError('All elements of cseq must be Constraint instances')
+        self.cseq = list(cseq)
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        event_dim = max(c.event_dim for c in self.cseq)
+        if self.dim + event_dim < 0:        # (stacked inside the events: one more dim)
+            event_dim += 1
+        return event_dim
+
+    def check(self, value):
+        import microtorch
+        _check_dim(self.dim, value)
+        slices = [value.select(self.dim, i) for i in range(value.size(self.dim))]
+        return microtorch.stack([constraint.check(v)
+                                 for v, constraint in zip(slices, self.cseq)], self.dim)
+
+
 class IntegerGreaterThan(Constraint):
     """Integers >= lower_bound."""
     is_discrete = True
@@ -240,6 +385,11 @@ integer_interval = IntegerInterval
 independent = IndependentConstraint
 integer_greater_than = IntegerGreaterThan
 multinomial = Multinomial
+cat = Cat
+stack = Stack
+dependent_property = DependentProperty
+
+dependent = Dependent()
 
 real = Real()
 real_vector = IndependentConstraint(real, 1)
@@ -253,6 +403,8 @@ symmetric = Symmetric()
 positive_definite = PositiveDefinite()
 lower_triangular = LowerTriangular()
 lower_cholesky = LowerCholesky()
+corr_cholesky = CorrCholesky()
+positive_semidefinite = PositiveSemidefinite()
 nonnegative_integer = IntegerGreaterThan(0)
 positive_integer = IntegerGreaterThan(1)
 one_hot = OneHot()

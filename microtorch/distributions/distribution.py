@@ -1,6 +1,7 @@
 """`Distribution`: shapes, argument checks and the methods every distribution shares."""
 import microtorch
 
+from . import constraints
 from .utils import lazy_property
 
 __all__ = ['Distribution']
@@ -37,6 +38,8 @@ class Distribution:
 
     def _check_parameters(self):
         for name, constraint in self.arg_constraints.items():
+            if constraints.is_dependent(constraint):
+                continue                  # (a set that depends on the other parameters)
             if name not in self.__dict__ and isinstance(getattr(type(self), name, None),
                                                         lazy_property):
                 continue                  # the other form of a parameter given one way

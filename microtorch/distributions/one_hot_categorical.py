@@ -1,11 +1,12 @@
-"""OneHotCategorical(probs | logits): a Categorical whose draws are one-hot vectors."""
+"""OneHotCategorical(probs | logits): a Categorical whose draws are one-hot vectors; and
+OneHotCategoricalStraightThrough, the same with straight-through gradients for rsample."""
 import microtorch
 
 from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
 
-__all__ = ['OneHotCategorical']
+__all__ = ['OneHotCategorical', 'OneHotCategoricalStraightThrough']
 
 
 class OneHotCategorical(Distribution):
@@ -74,3 +75,14 @@ class OneHotCategorical(Distribution):
         if expand:
             values = values.expand((n,) + tuple(self._batch_shape) + (n,))
         return values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical with rsample: one-hot draws whose gradient is that of probs (the
+    straight-through estimator of Bengio et al., 2013)."""
+    has_rsample = True
+
+    def rsample(self, sample_shape=microtorch.Size()):
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())

@@ -18,7 +18,10 @@ from .utils import broadcast_all
 
 __all__ = ['Transform', 'ComposeTransform', 'ExpTransform', 'AffineTransform',
            'SigmoidTransform', 'TanhTransform', 'PowerTransform', 'AbsTransform',
-           'identity_transform']
+           'identity_transform', 'SoftplusTransform', 'SoftmaxTransform',
+           'StickBreakingTransform', 'LowerCholeskyTransform', 'PositiveDefiniteTransform',
+           'CorrCholeskyTransform', 'CumulativeDistributionTransform', 'IndependentTransform',
+           'ReshapeTransform', 'CatTransform', 'StackTransform']
 
 
 def sum_rightmost(value, dims):
@@ -402,6 +405,30 @@ class SigmoidTransform(Transform):
         return -softplus(-x) - softplus(x)
 
 
+class SoftplusTransform(Transform):
+    """y = softplus(x) = log(1 + exp(x)) (x itself above 20)."""
+    domain = constraints.real
+    codomain = constraints.positive
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other):
+        return isinstance(other, SoftplusTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return microtorch.nn.functional.softplus(x)
+
+    def _inverse(self, y):
+        # x = y + log(1 - exp(-y)), exact for small y
+        return (-y).expm1().neg().log() + y
+
+    def log_abs_det_jacobian(self, x, y):
+        # dy/dx = sigmoid(x)
+        return -microtorch.nn.functional.softplus(-x)
+
+
 class TanhTransform(Transform):
     """y = tanh(x)."""
     domain = constraints.real
@@ -464,3 +491,12 @@ class PowerTransform(Transform):
         return microtorch.broadcast_shapes(shape, getattr(self.exponent, 'shape', ()))
 
     inverse_shape = forward_shape
+
+
+# The transforms onto simplices and matrices, and those built of other transforms, live in
+# their own modules; they are this module's names too, as in PyTorch.
+from .simplex_transforms import SoftmaxTransform, StickBreakingTransform  # noqa: E402
+from .matrix_transforms import (CorrCholeskyTransform, LowerCholeskyTransform,  # noqa: E402
+                                PositiveDefiniteTransform)
+from .composite_transforms import (CatTransform, CumulativeDistributionTransform,  # noqa: E402
+                                   IndependentTransform, ReshapeTransform, StackTransform)

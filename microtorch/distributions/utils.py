@@ -2,7 +2,7 @@
 import microtorch
 
 __all__ = ['broadcast_all', 'logits_to_probs', 'probs_to_logits', 'clamp_probs',
-           'lazy_property', 'broadcast_params']
+           'lazy_property', 'broadcast_params', 'tril_matrix_to_vec', 'vec_to_tril_matrix']
 
 
 def is_number(value):
@@ -68,3 +68,33 @@ class lazy_property:
             value = self.compute(instance)
         instance.__dict__[self.__name__] = value
         return value
+
+
+def _tril_mask(n, diag, device):
+    """(n, n) bools: True on and below the diag-th diagonal."""
+    arange = microtorch.arange(n, device=device)
+    return arange < arange.view(-1, 1) + (diag + 1)
+
+
+def tril_matrix_to_vec(mat, diag=0):
+    """The entries of (a batch of) square matrices on and below the diag-th diagonal, row by
+    row, as vectors."""
+    n = mat.shape[-1]
+    if diag < -n or diag >= n:
+        raise ValueError(f'diag ({diag}) provided is outside [{-n}, {n - 1}].')
+    return mat[..., _tril_mask(n, diag, mat.device)]
+
+
+def vec_to_tril_matrix(vec, diag=0):
+    """The inverse of tril_matrix_to_vec: vectors laid out row by row on and below the
+    diag-th diagonal of square matrices, zeros elsewhere."""
+    # the positive root of n**2 + (1 + 2 diag) n - |diag| (diag + 1) - 2 len = 0
+    n = (-(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * vec.shape[-1]
+                            + 4 * abs(diag) * (diag + 1)) ** 0.5) / 2
+    if round(n) - n > microtorch.finfo(vec.dtype).eps:
+        raise ValueError(f'The size of last dimension is {vec.shape[-1]} which cannot be '
+                         'expressed as the lower triangular part of a square D x D matrix.')
+    n = round(n)
+    mat = vec.new_zeros(vec.shape[:-1] + microtorch.Size((n, n)))
+    mat[..., _tril_mask(n, diag, vec.device)] = vec
+    return mat
