@@ -1296,6 +1296,7 @@ def stack(tensors, dim=0, *, axis=None):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError('stack expects a non-empty TensorList')
+    dim = wrap_dim(dim, tensors[0].ndim + 1)         # PyTorch checks the dim first
     for i, t in enumerate(tensors[1:], 1):
         if t.shape != tensors[0].shape:
             raise RuntimeError('stack expects each tensor to be equal size, but got '
@@ -1304,7 +1305,6 @@ def stack(tensors, dim=0, *, axis=None):
     first = tensors[0]
     for t in tensors[1:]:
         check_same_device(first, t)
-    dim = wrap_dim(dim, first.ndim + 1)
     dtype = _dtype.result_type(tensors)
     return S.Stack.apply(*[cast(t, dtype) for t in tensors], dim)
 
