@@ -2910,6 +2910,8 @@ for _name, _exc, _message, _call in (
          lambda lib, x, i: x.index_reduce(0, i[None], x, 'prod')),
         ('empty_strided-lengths', RuntimeError, 'dimensionality of sizes (2) must match '
          'dimensionality of strides (1)', lambda lib, x, i: lib.empty_strided((2, 3), (1,))),
+        ('stack-dim-before-sizes', IndexError, 'Dimension out of range (expected to be in '
+         'range of [-2, 1], but got 5)', lambda lib, x, i: lib.stack([x, x[:1]], dim=5)),
         ('resize-requires-grad', RuntimeError, 'cannot resize variables that require grad',
          lambda lib, x, i: x.resize_(3)),
         ('post-accumulate-hook-non-leaf', RuntimeError, 'post accumulate grad hooks cannot be '
