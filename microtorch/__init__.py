@@ -75,6 +75,7 @@ def slogdet(A):
 
 from .linalg import cholesky_solve, pinverse
 svd, qr = linalg.legacy_svd, linalg.legacy_qr
+lu, lu_solve, cholesky = linalg.legacy_lu, linalg.legacy_lu_solve, linalg.legacy_cholesky
 from .linalg import lu_unpack, matrix_exp
 orgqr = linalg.householder_product
 from . import cuda

@@ -281,22 +281,61 @@ Tensor.resize_as_ = lambda self, other: _resize_(self, *other.shape)
 
 def _apply_(self, callable):
     """Each element replaced by callable(element), in place (CPU tensors, as PyTorch)."""
-    return _map_elements(self, 'apply_', lambda values: [callable(v) for v in values])
+    _check_map(self, 'apply_', ())
+    return _map_elements(self, lambda values: [callable(v) for v in values])
 
 
 def _map_(self, tensor, callable):
     """Each element replaced by callable(element, tensor's element), tensor broadcast to self's
     shape; in place (CPU tensors)."""
-    other = F.expand(tensor, self.shape).detach().reshape(-1).tolist()
-    return _map_elements(self, 'map_', lambda values: [callable(a, b)
-                                                         for a, b in zip(values, other)])
+    _check_map(self, 'map_', ((tensor, 'other', 1),))
+    other = _elements(tensor, self.shape)
+    return _map_elements(self, lambda values: [callable(a, b) for a, b in zip(values, other)])
 
 
-def _map_elements(self, name, over):
+def _map2_(self, x, y, callable):
+    """Each element replaced by callable(element, x's element, y's element), x and y
+    broadcast to self's shape; in place (CPU tensors)."""
+    _check_map(self, 'map2_', ((x, 'x', 1), (y, 'y', 2)))
+    xs, ys = _elements(x, self.shape), _elements(y, self.shape)
+    return _map_elements(self, lambda values: [callable(a, b, c)
+                                                 for a, b, c in zip(values, xs, ys)])
+
+
+def _check_map(self, name, others):
+    """PyTorch's checks of apply_ / map_ / map2_, in its order; others are (tensor,
+    argument name, position) triples."""
+    for other, argument, position in others:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
+                            f'Tensor, not {type(other).__name__}')
     if self.device.type != 'cpu':
         raise TypeError(f'{name} is only implemented on CPU tensors')
-    if _grad_state.enabled and self._requires_grad:
-        raise RuntimeError(_LEAF_MESSAGE)
+    # refused in no_grad mode too: the callable runs outside any graph
+    if any(t._requires_grad for t in (self, *(other for other, _, _ in others))):
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                           f'var.detach().{name}() instead.')
+    for other, argument, _ in others:
+        if other.dtype is not self.dtype:
+            # map_ names its argument without the word, map2_ with it (PyTorch's messages)
+            label = f"'{argument}'" if name == 'map_' else f"argument '{argument}'"
+            raise TypeError(f'{name}: expected {_type_name(self)} for {label} (got '
+                            f'{_type_name(other)})')
+
+
+def _type_name(tensor):
+    """'microtorch.FloatTensor': x.type() as PyTorch's messages print it, ours named."""
+    return 'micro' + tensor.type()
+
+
+def _elements(tensor, shape):
+    """tensor's elements broadcast to shape, as a flat Python list (its expand error)."""
+    return F.expand(tensor, shape).detach().reshape(-1).tolist()
+
+
+def _map_elements(self, over):
+    """self's elements replaced by over(its elements as a flat list); all are computed
+    before any is written, so a callable that raises changes nothing."""
     values = over(self._data.reshape(-1).tolist())
     self._data[...] = np.asarray(values, dtype=self._data.dtype).reshape(self._data.shape)
     self._version_counter[0] += 1
@@ -305,6 +344,7 @@ def _map_elements(self, name, over):
 
 Tensor.apply_ = _apply_
 Tensor.map_ = _map_
+Tensor.map2_ = _map2_
 
 
 def _tensor_forms():
@@ -315,3 +355,99 @@ def _tensor_forms():
 
 
 _tensor_forms()
+
+
+# ---- as_strided_ ---------------------------------------------------------------------------
+
+_as_strided_view = _inplace_view(SL.as_strided)
+
+
+def _as_strided_(self, size, stride, storage_offset=None):
+    """self becomes a view of its own storage with these sizes and element strides (from
+    storage_offset, self's own by default), as PyTorch's as_strided_."""
+    owner = None
+    if self._base is None:
+        # self owned its storage: an alias keeps it, whole and dense, for self to be a view of
+        # (so storage_offset and later as_strided calls still see the whole storage)
+        owner = Tensor._make(self._data, False, None, 0, self._version_counter)
+    _as_strided_view(self, size, stride, storage_offset)
+    if owner is not None:
+        self._base = owner
+    return self
+
+
+Tensor.as_strided_ = _as_strided_
+
+
+# ---- memory: pinned and shared ---------------------------------------------------------------
+
+def _deprecated_device_argument(method, device):
+    if device is not None:
+        import warnings
+        from ._caller import user_stacklevel
+        warnings.warn(f"The argument 'device' of Tensor.{method}() is deprecated. Please do "
+                      'not pass this argument.', DeprecationWarning, stacklevel=user_stacklevel())
+
+
+def _is_pinned(self, device=None):
+    """Whether self lives in page-locked host memory (only pin_memory puts it there, and only
+    with CUDA through CuPy)."""
+    _deprecated_device_argument('is_pinned', device)
+    from . import backends
+    if self.device.type != 'cpu' or backends.cuda_unavailable_reason() is not None:
+        return False
+    from .backends import cuda as _cuda
+    pinned, array = _cuda.cp.cuda.PinnedMemoryPointer, self._data
+    while array is not None:                 # the buffer at the end of the array's bases
+        if isinstance(array, pinned):
+            return True
+        array = getattr(array, 'base', getattr(array, 'obj', None))
+    return False
+
+
+def _pin_memory(self, device=None):
+    """A copy of self in page-locked host memory (self if it is there already), which CUDA
+    copies from asynchronously. Without CUDA there is no such memory: PyTorch's error."""
+    _deprecated_device_argument('pin_memory', device)
+    from . import backends
+    from ._device import device as _device
+    if device is not None and _device(device).type == 'cpu':
+        raise RuntimeError('CPU device type not an accelerator.')
+    if backends.cuda_unavailable_reason() is not None:
+        raise RuntimeError('Cannot access accelerator device when none is available.')
+    if self.device.type != 'cpu':
+        raise RuntimeError(f"cannot pin '{_type_name(self)}' only dense CPU tensors can be "
+                           'pinned')
+    if _is_pinned(self):
+        return self
+    import cupyx
+    buffer = cupyx.empty_pinned(self._data.shape, self._data.dtype)
+    buffer[...] = self._data
+    return Tensor._make(buffer, self._requires_grad and _grad_state.enabled)
+
+
+def _share_memory_(self):
+    """self, unchanged. PyTorch moves a CPU tensor's storage into shared memory here so that
+    worker processes see its writes; microtorch has no multiprocessing support that passes
+    tensors to other processes, so nothing moves and is_shared() stays False (the truth)."""
+    return self
+
+
+Tensor.is_pinned = _is_pinned
+Tensor.pin_memory = _pin_memory
+Tensor.share_memory_ = _share_memory_
+Tensor.is_shared = lambda self: False
+
+
+# ---- the deprecated factorisations as methods ------------------------------------------------
+
+def _linalg():
+    from . import linalg
+    return linalg
+
+
+Tensor.lu = lambda self, pivot=True, get_infos=False: _linalg().legacy_lu(self, pivot,
+                                                                          get_infos)
+Tensor.lu_solve = lambda self, LU_data, LU_pivots: _linalg().legacy_lu_solve(self, LU_data,
+                                                                             LU_pivots)
+Tensor.cholesky = lambda self, upper=False: _linalg().legacy_cholesky(self, upper)

@@ -302,15 +302,15 @@ def _factorisation_info(A, upper):
     return Cholesky.apply(A, upper)
 
 
-def _raise_unless_factored(info, name):
+def _raise_unless_factored(info, name, prefix='linalg.'):
     """LinAlgError, in PyTorch's words, for the first matrix whose Cholesky stopped (one
-    look at info on the host, as PyTorch's check takes)."""
+    look at info on the host, as PyTorch's check takes); prefix + name starts the message."""
     import numpy as np
     orders = _host_array(info)
     failed = np.flatnonzero(orders.reshape(-1))
     if failed.size:
         where = f'(Batch element {failed[0]}): ' if orders.ndim else ''
-        raise LinAlgError(f'linalg.{name}: {where}The factorization could not be completed '
+        raise LinAlgError(f'{prefix}{name}: {where}The factorization could not be completed '
                           'because the input is not positive-definite (the leading minor of '
                           f'order {orders.reshape(-1)[failed[0]]} is not positive-definite).')
 
@@ -705,6 +705,75 @@ def legacy_qr(A, some=True):
 def pinverse(A, rcond=1e-15):
     """torch.pinverse: pinv with rtol = rcond."""
     return pinv(A, rcond)
+
+
+def _deprecated(message):
+    """PyTorch's warning for its old factorisation functions, in its words."""
+    import warnings
+    from ._caller import user_stacklevel
+    warnings.warn(message.replace('torch.', 'microtorch.'), UserWarning,
+                  stacklevel=user_stacklevel())
+
+
+def _into(out, results):
+    """Write results into the tensors of out (resized to fit), as out= does; returns out."""
+    if len(out) != len(results):
+        raise TypeError(f'expected tuple of {len(results)} elements but got {len(out)}')
+    for target, value in zip(out, results):
+        target.resize_(*value.shape).copy_(value)
+    return out
+
+
+def legacy_cholesky(A, upper=False, *, out=None):
+    """torch.cholesky (deprecated for linalg.cholesky, with PyTorch's warning): L with
+    A = L L^T, or U = L^T with upper=True, read from A's lower (upper) triangle."""
+    from .ops.linalg import Cholesky
+    _deprecated('torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be '
+                'removed in a future PyTorch release.\nL = torch.cholesky(A)\nshould be '
+                'replaced with\nL = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, '
+                'upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis '
+                'transform will produce equivalent results for all valid (symmetric positive '
+                'definite) inputs.')
+    if A.ndim < 2:
+        raise RuntimeError('cholesky: The input tensor A must have at least 2 dimensions.')
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f'cholesky: A must be batches of square matrices, but they are '
+                           f'{A.shape[-2]} by {A.shape[-1]} matrices')
+    _not_for_integers(A, 'cholesky')
+    factor, info = Cholesky.apply(A, upper)
+    _raise_unless_factored(info, 'cholesky', prefix='')
+    return factor if out is None else _into((out,), (factor,))[0]
+
+
+def legacy_lu(A, pivot=True, get_infos=False, out=None):
+    """torch.lu (deprecated for linalg.lu_factor(_ex), with PyTorch's warning): (LU, pivots),
+    and info with get_infos (as torch.return_types._lu_with_info); a singular matrix is no
+    error, its info says where U's diagonal has a zero."""
+    _deprecated('torch.lu is deprecated in favor of torch.linalg.lu_factor / '
+                'torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.\n'
+                'LU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\n'
+                'LU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n'
+                'LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\n'
+                'should be replaced with\n'
+                'LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)')
+    packed, pivots, info = _lu_factor_op(A, 'microtorch.lu_factor', pivot)
+    results = (packed, pivots, info) if get_infos else (packed, pivots)
+    if out is not None:
+        results = tuple(_into(out, results))
+    if get_infos:
+        return return_types.named('_lu_with_info', ('LU', 'pivots', 'info'))(*results)
+    return results
+
+
+def legacy_lu_solve(b, LU_data, LU_pivots, *, out=None):
+    """torch.lu_solve (deprecated for linalg.lu_solve, whose arguments come the other way
+    round; with PyTorch's warning): X with A X = b for A = P L U given by lu."""
+    _deprecated('torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be '
+                'removed in a future PyTorch release.\nNote that torch.linalg.lu_solve has its '
+                'arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\nshould be replaced '
+                'with\nX = torch.linalg.lu_solve(LU, pivots, B)')
+    solution = lu_solve(LU_data, LU_pivots, b)
+    return solution if out is None else _into((out,), (solution,))[0]
 
 
 # ---- LU and what it gives: lu_factor(_ex), lu, lu_solve, lu_unpack, inv_ex, solve_ex -------

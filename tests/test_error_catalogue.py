@@ -937,6 +937,8 @@ for _name, _message, _call in (
          lambda lib, a: lib.linalg.cholesky(a[1])),
         ('cholesky-not-positive-definite-batch', 'linalg.cholesky: (Batch element 1): '
          + _NOT_POSITIVE, lambda lib, a: lib.linalg.cholesky(a)),
+        ('cholesky-legacy-not-positive-definite', 'cholesky: ' + _NOT_POSITIVE,
+         lambda lib, a: lib.cholesky(a[1])),
         ('cholesky_ex-check-errors', 'linalg.cholesky_ex: (Batch element 1): ' + _NOT_POSITIVE,
          lambda lib, a: lib.linalg.cholesky_ex(a, check_errors=True)),
         ('svd-not-finite', 'linalg.svd: ' + _NOT_FINITE,
@@ -949,6 +951,23 @@ for _name, _message, _call in (
         a = lib.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [2.0, 1.0]]], requires_grad=True)
         return lambda: _call(lib, a), [a]
 
+
+
+@entry('pin-memory-cuda-tensor', RuntimeError, "cannot pin 'microtorch.cuda.FloatTensor' only "
+       'dense CPU tensors can be pinned', needs='cuda')
+def _(lib):
+    x = lib.ones(2, device='cuda')
+    return lambda: x.pin_memory(), [x]
+
+
+@entry('data-parallel-module-device', RuntimeError, 'module must have its parameters and '
+       'buffers on device cuda:0 (device_ids[0]) but found one of them on device: cpu',
+       needs='cuda')
+def _(lib):
+    model = lib.nn.DataParallel(lib.nn.Linear(2, 2), device_ids=[0])
+    model.module.cpu()
+    x = lib.ones(1, 2)
+    return lambda: model(x), [x]
 
 
 @entry('lstsq-driver-cuda', RuntimeError, 'microtorch.linalg.lstsq: `driver` other than `gels` '

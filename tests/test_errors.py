@@ -3063,6 +3063,61 @@ for _name, _exc, _message, _call in (
     def _(lib, _call=_call):
         x = lib.ones(2, 3, requires_grad=True)
         return lambda: _call(lib.distributions, lib, x), [x]
+# nn.utils fusion and skip_init, SyncBatchNorm's input checks, map_ / map2_ / apply_,
+# pin_memory without CUDA and the deprecated cholesky / lu.
+for _name, _exc, _message, _call in (
+        ('fuse-not-eval', AssertionError, 'Fusion only for eval!',
+         lambda lib, x: lib.nn.utils.fuse_conv_bn_eval(lib.nn.Conv1d(2, 2, 1),
+                                                        lib.nn.BatchNorm1d(2).eval())),
+        ('fuse-no-running-stats', AssertionError, 'bn.running_mean and bn.running_var must not '
+         'be None', lambda lib, x: lib.nn.utils.fuse_conv_bn_eval(
+             lib.nn.Conv1d(2, 2, 1).eval(),
+             lib.nn.BatchNorm1d(2, track_running_stats=False).eval())),
+        ('fuse-linear-features', AssertionError, 'To fuse, linear.out_features == '
+         'bn.num_features or bn.num_features == 1, got linear.out_features=2 and '
+         'bn.num_features=3', lambda lib, x: lib.nn.utils.fuse_linear_bn_eval(
+             lib.nn.Linear(2, 2).eval(), lib.nn.BatchNorm1d(3).eval())),
+        ('skip-init-not-module', RuntimeError, "Expected a Module; got <class 'int'>",
+         lambda lib, x: lib.nn.utils.skip_init(int)),
+        ('skip-init-no-device', RuntimeError, "Module must support a 'device' arg to skip "
+         'initialization', lambda lib, x: lib.nn.utils.skip_init(lib.nn.ReLU)),
+        ('sync-batch-norm-dims', ValueError, 'expected at least 2D input (got 1D input)',
+         lambda lib, x: lib.nn.SyncBatchNorm(2)(x)),
+        ('sync-batch-norm-channels', ValueError, 'SyncBatchNorm number of input channels '
+         'should be non-zero', lambda lib, x: lib.nn.SyncBatchNorm(2)(lib.ones(2, 0))),
+        ('map2-requires-grad', RuntimeError, "Can't call map2_() on Variable that requires "
+         'grad. Use var.detach().map2_() instead.',
+         lambda lib, x: x.map2_(x, x, lambda a, b, c: a)),
+        ('map-requires-grad', RuntimeError, "Can't call map_() on Variable that requires grad. "
+         'Use var.detach().map_() instead.', lambda lib, x: x.map_(x, lambda a, b: a)),
+        ('apply-requires-grad', RuntimeError, "Can't call apply_() on Variable that requires "
+         'grad. Use var.detach().apply_() instead.', lambda lib, x: x.apply_(lambda a: a)),
+        ('map2-dtype', TypeError, "map2_: expected microtorch.FloatTensor for argument 'y' (got "
+         'microtorch.LongTensor)', lambda lib, x: x.detach().map2_(
+             x.detach(), lib.ones(2, dtype=lib.int64), lambda a, b, c: a)),
+        ('map-dtype', TypeError, "map_: expected microtorch.FloatTensor for 'other' (got "
+         'microtorch.LongTensor)', lambda lib, x: x.detach().map_(
+             lib.ones(2, dtype=lib.int64), lambda a, b: a)),
+        ('map2-not-tensor', TypeError, "map2_(): argument 'x' (position 1) must be Tensor, not "
+         'int', lambda lib, x: x.detach().map2_(1, x.detach(), lambda a, b, c: a)),
+        ('map-not-tensor', TypeError, "map_(): argument 'other' (position 1) must be Tensor, "
+         'not float', lambda lib, x: x.detach().map_(1.0, lambda a, b: a)),
+        ('pin-memory-no-accelerator', RuntimeError, 'Cannot access accelerator device when none '
+         'is available.', lambda lib, x: x.pin_memory()),
+        ('cholesky-legacy-dims', RuntimeError, 'cholesky: The input tensor A must have at least '
+         '2 dimensions.', lambda lib, x: lib.cholesky(x)),
+        ('cholesky-legacy-square', RuntimeError, 'cholesky: A must be batches of square '
+         'matrices, but they are 1 by 2 matrices', lambda lib, x: lib.cholesky(x[None])),
+        ('cholesky-legacy-integers', NotImplementedError, '"cholesky_cpu" not implemented for '
+         "'Long'", lambda lib, x: lib.cholesky(lib.ones(2, 2, dtype=lib.int64))),
+        ('lu-legacy-out-length', TypeError, 'expected tuple of 2 elements but got 1',
+         lambda lib, x: lib.lu(lib.eye(2), out=(lib.empty(0),))),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        return lambda: _call(lib, x), [x]
+
 
 # ---- the tests ------------------------------------------------------------------------------
 

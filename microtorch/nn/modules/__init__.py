@@ -61,6 +61,7 @@ from .normalization import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,
 from .pooling import FractionalMaxPool2d, FractionalMaxPool3d
 from .loss import NLLLoss2d
 from .normalization import CrossMapLRN2d
+from .normalization import SyncBatchNorm
 __all__ = ['Module', 'Sequential', 'ModuleList', 'Identity', 'Linear', 'ReLU', 'Sigmoid',
            'Tanh', 'LeakyReLU', 'Softplus', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
            'MSELoss', 'L1Loss', 'SmoothL1Loss', 'BCELoss', 'BCEWithLogitsLoss',
@@ -97,6 +98,7 @@ __all__ += ['ConvTranspose3d', 'LPPool3d', 'MaxUnpool3d', 'CTCLoss',
 __all__ += ['LazyLinear', 'LazyConv1d', 'LazyConv2d', 'LazyConv3d',
             'LazyConvTranspose1d', 'LazyConvTranspose2d', 'LazyBatchNorm1d', 'LazyBatchNorm2d',
             'LazyBatchNorm3d', 'LazyInstanceNorm1d', 'LazyInstanceNorm2d', 'LazyInstanceNorm3d']
-__all__ += ['FractionalMaxPool2d', 'FractionalMaxPool3d', 'NLLLoss2d', 'CrossMapLRN2d']
+__all__ += ['FractionalMaxPool2d', 'FractionalMaxPool3d', 'NLLLoss2d', 'CrossMapLRN2d',
+            'SyncBatchNorm']
 from .conv import LazyConvTranspose3d  # noqa: E402  (needs ConvTranspose3d)
 __all__.append('LazyConvTranspose3d')

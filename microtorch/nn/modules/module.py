@@ -574,14 +574,15 @@ class Module:
 
     # ---- devices and dtypes ------------------------------------------------------------
 
-    def _apply(self, fn):
-        """Replace every parameter's, grad's and buffer's data with fn(tensor). Parameters
-        and grads stay the same objects (optimizers keep holding them); all results are
-        computed before any is stored, so a failing fn changes nothing."""
-        params = [p for _, p in self.named_parameters(remove_duplicate=True)]
+    def _apply(self, fn, recurse=True):
+        """Replace every parameter's, grad's and buffer's data with fn(tensor) (this module's
+        own only, without recurse). Parameters and grads stay the same objects (optimizers
+        keep holding them); all results are computed before any is stored, so a failing fn
+        changes nothing."""
+        params = [p for _, p in self.named_parameters(recurse=recurse, remove_duplicate=True)]
         grads = [p._grad for p in params if p._grad is not None]
-        owners = [(m, name, b) for m in self.modules() for name, b in m._buffers.items()
-                  if b is not None]
+        owners = [(m, name, b) for m in (self.modules() if recurse else [self])
+                  for name, b in m._buffers.items() if b is not None]
         with no_grad():
             new_params = [fn(p)._data for p in params]
             new_grads = [fn(g)._data for g in grads]
@@ -609,6 +610,12 @@ class Module:
         def convert(t):
             return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
         return self._apply(convert)
+
+    def to_empty(self, *, device, recurse=True):
+        """Every parameter and buffer replaced by an uninitialised tensor of its shape and
+        dtype on `device` (None: where it is), as PyTorch's to_empty; nothing is copied."""
+        from ...creation import empty_like
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     def cuda(self, device=None):
         if device is None:

@@ -261,6 +261,47 @@ class BatchNorm3d(_BatchNorm):
     _input_dims = (5,)
 
 
+class SyncBatchNorm(_BatchNorm):
+    """Batch norm over (N, C, +) inputs whose statistics PyTorch gathers from every process
+    of a process group while training. microtorch runs in one process (there is no
+    torch.distributed here), which is PyTorch's own case when no process group is set up:
+    the statistics are the local batch's, exactly as a BatchNorm*d's."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, process_group=None, device=None, dtype=None, *,
+                 bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats,
+                         device=device, dtype=dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.ndim < 2:
+            raise ValueError(f'expected at least 2D input (got {input.ndim}D input)')
+        if input.shape[1] == 0:
+            raise ValueError('SyncBatchNorm number of input channels should be non-zero')
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """`module` with every BatchNorm*d inside it replaced by a SyncBatchNorm that shares
+        its parameters and buffers (a BatchNorm*d itself gives a new SyncBatchNorm)."""
+        converted = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, _InstanceNorm):
+            converted = SyncBatchNorm(module.num_features, module.eps, module.momentum,
+                                      module.affine, module.track_running_stats, process_group,
+                                      bias=module.bias is not None)
+            if module.affine:
+                converted.weight, converted.bias = module.weight, module.bias
+            converted.running_mean = module.running_mean
+            converted.running_var = module.running_var
+            converted.num_batches_tracked = module.num_batches_tracked
+            converted.training = module.training
+            if hasattr(module, 'qconfig'):
+                converted.qconfig = module.qconfig
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted
+
+
 class InstanceNorm3d(_InstanceNorm):
     """Over (N, C, D, H, W) or (C, D, H, W) inputs."""
     _input_dims, _spatial_dims = (4, 5), 3
