@@ -3137,8 +3137,15 @@ def test_error(case):
         assert a == b, f'{t!r} changed'
 
 
+# Cases where PyTorch reads memory it did not write, so it raises only sometimes (seen: one run
+# in three): with fewer pivots than rows, lu_unpack reads past the end of the pivots.
+PYTORCH_READS_UNSET_MEMORY = {'lu_unpack-pivots-count'}
+
+
 @pytest.mark.parametrize('case', CASES, ids=repr)
 def test_torch_agrees(case, torch):
+    if case.name in PYTORCH_READS_UNSET_MEMORY:
+        pytest.skip('PyTorch reads unset memory here; its outcome varies from run to run')
     call, _ = case.setup(torch)
     with pytest.raises(Exception) as info:
         call()
