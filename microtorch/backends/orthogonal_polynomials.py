@@ -1,5 +1,5 @@
-"""The classical orthogonal polynomials of torch.special, over float64 arrays of any backend
-(`xp`: NumPy or CuPy): Chebyshev T, U, V, W (and shifted to [0, 1]), Hermite H and He,
+"""The classical orthogonal polynomials of torch.special, over float arrays of any backend
+(`xp`: NumPy or CuPy; computed in the arrays' own dtype, as PyTorch's kernels do): Chebyshev T, U, V, W (and shifted to [0, 1]), Hermite H and He,
 Laguerre L and Legendre P, of degree n (an array broadcast with x).
 
 Each follows PyTorch's definition case by case, so that the values agree to rounding:
@@ -26,7 +26,7 @@ def _recurrence(xp, x, n, first, step, active):
     """q_n for the elements `active` (n >= 2 there): q_0 = 1, q_1 = first(x), then
     q_(j+1) = step(j, x, q_j, q_(j-1)) for j = 1 ... n - 1. Returns the full-shape values
     (0 outside `active`)."""
-    out = xp.zeros(x.shape)                # contiguous: `result` below is a view of it
+    out = xp.zeros(x.shape, x.dtype)       # contiguous: `result` below is a view of it
     index = xp.flatnonzero(active.reshape(-1))
     flat_x, flat_n = x.reshape(-1)[index], n.reshape(-1)[index]
     previous = xp.ones_like(flat_x)

@@ -1,5 +1,5 @@
 """More of torch.special: i0e, i1e, erfcx (differentiable), gammainc/gammaincc (igamma,
-igammac: differentiable in x only), zeta (no derivative), and the forward-only Bessel
+igammac: differentiable in x only), zeta (differentiable in q only), and the forward-only Bessel
 functions and orthogonal polynomials. The numerics are backend array code in float64
 (backends/special_arrays.py, bessel_arrays.py, orthogonal_polynomials.py); here are
 PyTorch's argument rules, dtypes, gradients and errors.
@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import Function
+from ..autograd.function import Function, grad_fn_named
 from ..backends import bessel_arrays as _bessel
 from ..backends import orthogonal_polynomials as _poly
 from ..backends import special_arrays as _arrays
@@ -207,16 +207,24 @@ class SpecialZeta(Function):
 
     @staticmethod
     def forward(ctx, x, q):
+        ctx.save_for_backward(x, q)
         with np.errstate(all='ignore'):
             return _arrays.zeta(ctx.backend, _wide(x), _wide(q)).astype(x.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        if ctx.needs_input_grad[0]:           # PyTorch has no derivative in x
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        x, q = ctx.saved_tensors              # d/dq zeta(x, q) = -x zeta(x + 1, q)
+        return None, F.mul(gy, F.neg(F.mul(x, zeta(F.add(x, 1.0), q))))
 
 
+@grad_fn_named(lambda input, other: 'SpecialZetaBackward0' if isinstance(input, Tensor)
+                and isinstance(other, Tensor) else 'SpecialZetaBackward1'
+                if isinstance(other, Tensor) else 'SpecialZetaBackward2')
 def zeta(input, other):
-    """The Hurwitz zeta function sum_k (other + k)^-input (no derivative, as PyTorch's)."""
+    """The Hurwitz zeta function sum_k (other + k)^-input; differentiable in other only,
+    as PyTorch's."""
     first, dtype, (x, q) = _binary_operands('special_zeta', ('input', 'other', 'self'),
                                             input, other)
     if not dtype.is_floating_point:
@@ -229,13 +237,14 @@ def zeta(input, other):
 
 # ---- forward-only functions ----------------------------------------------------------------
 
-def _forward_only(compute, *arrays_of, dtype):
-    """compute(backend, *float64 arrays) in the given dtype, as a Tensor outside autograd
-    (PyTorch defines no derivative for these: their results never require grad)."""
+def _forward_only(compute, *arrays_of, dtype, within=np.float64):
+    """compute(backend, *arrays in the dtype `within`) in the given dtype, as a Tensor
+    outside autograd (PyTorch defines no derivative for these: their results never require
+    grad)."""
     first = arrays_of[0]
     backend = _backend_for(first._data)
     with np.errstate(all='ignore'):
-        out = compute(backend, *(_wide(t._data) for t in arrays_of))
+        out = compute(backend, *(t._data.astype(within, copy=False) for t in arrays_of))
     return Tensor._make(backend.xp.asarray(out.astype(dtype.np)))
 
 
@@ -275,8 +284,9 @@ def _polynomial(kernel, compute):
             dtype = _dtype.default_float
         _refuse(kernel, first, dtype)
         x, degree = F.broadcast_tensors(x, degree)
+        # in the dtype itself, as PyTorch's kernels: float32 overflows where they do
         return _forward_only(lambda backend, x, n: compute(backend, x, n, dtype),
-                             x, degree, dtype=dtype)
+                             x, degree, dtype=dtype, within=dtype.np)
     function.__name__ = kernel
     function.__doc__ = f'torch.special.{kernel}(x, n) (forward only, as PyTorch\'s).'
     return function
