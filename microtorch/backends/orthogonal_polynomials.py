@@ -1,5 +1,6 @@
 """The classical orthogonal polynomials of torch.special, over float arrays of any backend
-(`xp`: NumPy or CuPy; computed in the arrays' own dtype, as PyTorch's kernels do): Chebyshev T, U, V, W (and shifted to [0, 1]), Hermite H and He,
+(`xp`: NumPy or CuPy), computed in the arrays' own dtype as PyTorch's kernels are: Chebyshev
+T, U, V, W (and shifted to [0, 1]), Hermite H and He,
 Laguerre L and Legendre P, of degree n (an array broadcast with x).
 
 Each follows PyTorch's definition case by case, so that the values agree to rounding:
