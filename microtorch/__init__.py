@@ -60,6 +60,7 @@ from .ops.composite import (
     poisson_nll_loss)
 from .ops.composite import channel_shuffle
 from .ops.special import lgamma, digamma, polygamma, erfinv, erfc, mvlgamma, i0
+from .ops.special_more import igamma, igammac
 from . import linalg
 from . import special
 from . import func

@@ -15,6 +15,7 @@ from .ops import composite as C
 from .ops import functional as F
 from .ops import numeric as N
 from .ops import special as S
+from .ops import special_more as SM
 from .ops.indexing import (op_for as _index_op, split_int_selects as _split_int_selects,
                            write_op_for as _write_op_for, Select, Slice, UnsqueezeIndex,
                            AsStrided, CopySlices, CopyWhole, FillNumber, FillWhole, Zero)
@@ -495,6 +496,9 @@ del _name
 Tensor.polygamma, Tensor.mvlgamma = S.polygamma_method, S.mvlgamma_method
 Tensor.polygamma_ = _inplace_method(S.polygamma_method)
 Tensor.mvlgamma_ = _inplace_method(S.mvlgamma_method)
+Tensor.igamma, Tensor.igammac = SM.igamma_method, SM.igammac_method
+Tensor.igamma_ = _inplace_method(SM.igamma_inplace)
+Tensor.igammac_ = _inplace_method(SM.igammac_inplace)
 
 
 def _augmented(op):

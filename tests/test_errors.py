@@ -3118,6 +3118,53 @@ for _name, _exc, _message, _call in (
         x = lib.tensor([1.0, 2.0], requires_grad=True)
         return lambda: _call(lib, x), [x]
 
+# More special functions (ops/special_more.py): x = [0.5, 2.0] (requiring grad), i = [1, 2].
+_ZETA_NUMBERS = ('special_zeta() received an invalid combination of arguments - got (float, '
+                 'float), but expected one of:\n'
+                 ' * (Tensor input, Tensor other, *, Tensor out = None)\n'
+                 ' * (Number self, Tensor other, *, Tensor out = None)\n'
+                 ' * (Tensor input, Number other, *, Tensor out = None)\n')
+_CHEBYSHEV_NUMBERS = ('special_chebyshev_polynomial_t() received an invalid combination of '
+                      'arguments - got (float, int), but expected one of:\n'
+                      ' * (Tensor x, Tensor n, *, Tensor out = None)\n'
+                      ' * (Number x, Tensor n, *, Tensor out = None)\n'
+                      ' * (Tensor x, Number n, *, Tensor out = None)\n')
+for _name, _exc, _message, _call in (
+        ('igamma-input-derivative', NotImplementedError,
+         "the derivative for 'igamma: input' is not implemented.",
+         lambda lib, x, i: lib.special.gammainc(x, x.detach()).sum().backward()),
+        ('igammac-input-derivative', NotImplementedError,
+         "the derivative for 'igammac: input' is not implemented.",
+         lambda lib, x, i: lib.igammac(x, x.detach()).sum().backward()),
+        ('zeta-derivative', NotImplementedError, "the derivative for 'zeta' is not implemented.",
+         lambda lib, x, i: lib.special.zeta(x, 2.0).sum().backward()),
+        ('igamma-integers', NotImplementedError, '"igamma_cpu" not implemented for \'Long\'',
+         lambda lib, x, i: lib.special.gammainc(i, i)),
+        ('igammac-integers', NotImplementedError, '"igammac_cpu" not implemented for \'Long\'',
+         lambda lib, x, i: i.igammac(i)),
+        ('gammainc-number', TypeError, "special_gammainc(): argument 'other' (position 2) must "
+         'be Tensor, not float', lambda lib, x, i: lib.special.gammainc(x, 2.0)),
+        ('igamma-method-number', TypeError, "igamma(): argument 'other' (position 1) must be "
+         'Tensor, not int', lambda lib, x, i: x.igamma(2)),
+        ('igamma-inplace-number', TypeError, "igamma_(): argument 'other' (position 1) must be "
+         'Tensor, not float', lambda lib, x, i: x.detach().igamma_(2.0)),
+        ('erfcx-half', NotImplementedError, '"erfcx_cpu" not implemented for \'Half\'',
+         lambda lib, x, i: lib.special.erfcx(x.detach().half())),
+        ('zeta-half', NotImplementedError, '"zeta_cpu" not implemented for \'Half\'',
+         lambda lib, x, i: lib.special.zeta(x.detach().half(), 2.0)),
+        ('bessel-j0-half', NotImplementedError, '"bessel_j0_cpu" not implemented for \'Half\'',
+         lambda lib, x, i: lib.special.bessel_j0(x.detach().half())),
+        ('chebyshev-half', NotImplementedError,
+         '"chebyshev_polynomial_t_cpu" not implemented for \'Half\'',
+         lambda lib, x, i: lib.special.chebyshev_polynomial_t(x.detach().half(), 2)),
+        ('zeta-numbers', TypeError, _ZETA_NUMBERS, lambda lib, x, i: lib.special.zeta(2.0, 3.0)),
+        ('chebyshev-numbers', TypeError, _CHEBYSHEV_NUMBERS,
+         lambda lib, x, i: lib.special.chebyshev_polynomial_t(0.5, 3)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x, i = lib.tensor([0.5, 2.0], requires_grad=True), lib.tensor([1, 2])
+        return lambda: _call(lib, x, i), [x, i]
 
 # ---- the tests ------------------------------------------------------------------------------
 

@@ -274,33 +274,37 @@ def lgamma_numpy(x):
     return out
 
 
-def _bessel_i_numpy(order, x):
-    """The modified Bessel function I_order(x), order 0 or 1: its power series
-    sum_k (x/2)^(2k+order) / (k! (k+order)!) up to |x| = 20 (positive terms: no
-    cancellation), above it the asymptotic series e^|x| / sqrt(2 pi |x|) sum_k (-1)^k a_k / |x|^k
-    with a_k = prod_j<=k (4 order^2 - (2j-1)^2) / (k! 8^k). I_1 is odd. nan at +-inf, as
-    PyTorch's; inf once e^|x| overflows (|x| > 709.78), as PyTorch's."""
-    a = np.abs(x)
-    out = np.full_like(x, np.nan)
+def _bessel_i_numpy(order, x, scaled=False, xp=np):
+    """The modified Bessel function I_order(x), order 0 or 1 (or e^-|x| I_order(x), scaled):
+    its power series sum_k (x/2)^(2k+order) / (k! (k+order)!) up to |x| = 20 (positive
+    terms: no cancellation), above it the asymptotic series e^|x| / sqrt(2 pi |x|) sum_k
+    (-1)^k a_k / |x|^k with a_k = prod_j<=k (4 order^2 - (2j-1)^2) / (k! 8^k). I_1 is odd.
+    Unscaled: nan at +-inf, as PyTorch's; inf once e^|x| overflows (|x| > 709.78), as
+    PyTorch's. Scaled: 0 at +-inf (-0 at -inf for order 1). xp: NumPy or CuPy."""
+    a = xp.abs(x)
+    out = xp.full_like(x, xp.nan)
     near = a <= 20.0
     half = a[near] * 0.5
-    term = half.copy() if order else np.ones_like(half)
+    term = half.copy() if order else xp.ones_like(half)
     total = term.copy()
     quarter_square = half * half
     for k in range(1, 60):                # 60 terms: below 1e-17 of the sum at |x| = 20
         term = term * quarter_square / (k * (k + order))
         total += term
-    out[near] = total
-    far = (a > 20.0) & (a < np.inf)
+    out[near] = total * xp.exp(-a[near]) if scaled else total
+    far = (a > 20.0) & (a < xp.inf)
     v = a[far]
     mu = 4.0 * order * order
-    term = np.ones_like(v)
+    term = xp.ones_like(v)
     total = term.copy()
     for k in range(1, 40):
         term = term * -(mu - (2 * k - 1) ** 2) / (k * 8.0 * v)
         total += term
-    out[far] = np.exp(v) * total / np.sqrt(2.0 * np.pi * v)
-    return np.where(x < 0, -out, out) if order else out
+    growth = 1.0 if scaled else xp.exp(v)
+    out[far] = growth * total / xp.sqrt(2.0 * np.pi * v)
+    if scaled:
+        out[a == xp.inf] = 0.0
+    return xp.where(x < 0, -out, out) if order else out
 
 
 def bessel_i(order, x):
