@@ -15,7 +15,8 @@ from microtorch import distributions as D
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_distributions import _close, _values  # noqa: E402
-from test_distributions_more import _check_cdf, _check_mean_and_variance  # noqa: E402
+from test_distributions_more import (  # noqa: E402
+    _check_cdf, _check_mean_and_variance, check_samples_and_expand, check_score_gradients)
 
 N = 40000
 
@@ -105,13 +106,6 @@ def _scores(dist, value, methods, lib):
     return out
 
 
-def _grads(total, leaves):
-    for leaf in leaves:
-        leaf.grad = None
-    total.backward(retain_graph=True)
-    return [leaf.grad for leaf in leaves]
-
-
 @pytest.mark.parametrize('case', CASES, ids=[c[0] for c in CASES])
 def test_values_and_gradients_match_torch(case, torch):
     mine, mine_leaves, mine_value = _build(mt, case)
@@ -127,39 +121,17 @@ def test_values_and_gradients_match_torch(case, torch):
         if not (a.requires_grad and b.requires_grad):
             assert a.requires_grad == b.requires_grad, name
             continue
-        weights = np.linspace(0.5, 1.5, max(a.numel(), 1)).reshape(tuple(a.shape))
-        finite = np.isfinite(_values(a))
-        weights = np.where(finite, weights, 0.0)
-        masked = [mt.where(mt.tensor(finite), a, 0.0), torch.where(torch.tensor(finite), b, 0.0)]
-        mine_grads = _grads((masked[0] * mt.tensor(weights)).sum(), mine_leaves)
-        their_grads = _grads((masked[1] * torch.tensor(weights)).sum(), their_leaves)
-        for g, h in zip(mine_grads, their_grads):
-            if g is None or h is None:    # (a score that ignores a parameter)
-                assert g is None or not _values(g).any(), name
-                assert h is None or not _values(h).any(), name
-                continue
-            _close(g, h, rtol=1e-8, atol=1e-10)
+        check_score_gradients(name, a, b, mine_leaves, their_leaves, torch)
 
 
 @pytest.mark.parametrize('case', CASES, ids=[c[0] for c in CASES])
 def test_shapes_of_samples_and_expand(case, torch):
     mine, _, _ = _build(mt, case)
     theirs, _, _ = _build(torch, case)
-    for shape in ((), (4,), (2, 3)):
-        a, b = mine.sample(shape), theirs.sample(shape)
-        assert tuple(a.shape) == tuple(b.shape) and str(a.dtype)[-7:] == str(b.dtype)[-7:]
-        assert not a.requires_grad
-        if mine.has_rsample:
-            r = mine.rsample(shape)
-            assert r.requires_grad and tuple(r.shape) == tuple(theirs.rsample(shape).shape)
-        assert bool(mine.support.check(a).all())
+    check_samples_and_expand(mine, theirs, torch)
     wide = (5,) + tuple(mine.batch_shape)
     big, their_big = mine.expand(wide), theirs.expand(wide)
-    assert big.batch_shape == their_big.batch_shape and big.event_shape == mine.event_shape
-    assert type(big) is type(mine)
-    assert tuple(big.sample((2,)).shape) == (2,) + wide + tuple(mine.event_shape)
     value = mine.sample()
-    _close(big.log_prob(value), mine.log_prob(value).expand(wide).contiguous())
     for name in ('mean', 'variance'):
         if name in case[4]:
             _close(getattr(big, name), getattr(mine, name).expand(

@@ -134,6 +134,23 @@ def _grads(total, leaves):
     return [leaf.grad for leaf in leaves]
 
 
+def check_score_gradients(name, a, b, mine_leaves, their_leaves, torch):
+    """The gradients of a weighted sum of score `a` (microtorch) and `b` (PyTorch) with
+    respect to each library's parameters agree (non-finite entries weighted out)."""
+    weights = np.linspace(0.5, 1.5, max(a.numel(), 1)).reshape(tuple(a.shape))
+    finite = np.isfinite(_values(a))
+    weights = np.where(finite, weights, 0.0)
+    masked = [mt.where(mt.tensor(finite), a, 0.0), torch.where(torch.tensor(finite), b, 0.0)]
+    mine_grads = _grads((masked[0] * mt.tensor(weights)).sum(), mine_leaves)
+    their_grads = _grads((masked[1] * torch.tensor(weights)).sum(), their_leaves)
+    for g, h in zip(mine_grads, their_grads):
+        if g is None or h is None:        # (a score that ignores a parameter)
+            assert g is None or not _values(g).any(), name
+            assert h is None or not _values(h).any(), name
+            continue
+        _close(g, h, rtol=1e-8, atol=1e-10)
+
+
 @pytest.mark.parametrize('case', CASES, ids=[c[0] for c in CASES])
 def test_values_and_gradients_match_torch(case, torch):
     mine, mine_leaves, mine_value = _build(mt, case)
@@ -153,24 +170,17 @@ def test_values_and_gradients_match_torch(case, torch):
         assert a.requires_grad == b.requires_grad, name
         if not a.requires_grad or (name == 'cdf' and case[0].startswith(('gamma', 'chi2'))):
             continue                      # (PyTorch's igamma has no gradient: see below)
-        weights = np.linspace(0.5, 1.5, max(a.numel(), 1)).reshape(tuple(a.shape))
-        finite = np.isfinite(_values(a))
-        weights = np.where(finite, weights, 0.0)
-        masked = [mt.where(mt.tensor(finite), a, 0.0), torch.where(torch.tensor(finite), b, 0.0)]
-        mine_grads = _grads((masked[0] * mt.tensor(weights)).sum(), mine_leaves)
-        their_grads = _grads((masked[1] * torch.tensor(weights)).sum(), their_leaves)
-        for g, h in zip(mine_grads, their_grads):
-            if g is None or h is None:    # (a score that ignores a parameter)
-                assert g is None or not _values(g).any(), name
-                assert h is None or not _values(h).any(), name
-                continue
-            _close(g, h, rtol=1e-8, atol=1e-10)
+        check_score_gradients(name, a, b, mine_leaves, their_leaves, torch)
 
 
 @pytest.mark.parametrize('case', CASES, ids=[c[0] for c in CASES])
 def test_shapes_of_samples_and_expand(case, torch):
-    mine, _, _ = _build(mt, case)
-    theirs, _, _ = _build(torch, case)
+    check_samples_and_expand(_build(mt, case)[0], _build(torch, case)[0], torch)
+
+
+def check_samples_and_expand(mine, theirs, torch):
+    """Draws of three sample shapes, and the distribution expanded over a new batch dim,
+    against PyTorch's: shapes, dtypes, support, and the expanded scores."""
     for shape in ((), (4,), (2, 3)):
         a, b = mine.sample(shape), theirs.sample(shape)
         assert tuple(a.shape) == tuple(b.shape) and str(a.dtype)[-7:] == str(b.dtype)[-7:]
