@@ -16,7 +16,8 @@ from microtorch import distributions as D
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_distributions import _close, _values  # noqa: E402
 from test_distributions_more import (  # noqa: E402
-    _check_cdf, _check_mean_and_variance, check_samples_and_expand, check_score_gradients)
+    _check_cdf, _check_mean_and_variance, _grads, check_samples_and_expand,
+    check_score_gradients)
 
 N = 40000
 
