@@ -16,7 +16,7 @@ from microtorch import distributions as D
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_distributions import _close, _values  # noqa: E402
 from test_distributions_more import (  # noqa: E402
-    _check_cdf, _check_mean_and_variance, _grads, check_samples_and_expand,
+    _PROBS, _build, _check_cdf, _check_mean_and_variance, _grads, check_samples_and_expand,
     check_score_gradients)
 
 N = 40000
@@ -81,15 +81,6 @@ CASES = [
     ('inverse-gamma', ([0.5, 2.0, 7.5], [1.5, 0.3, 2.0]), lambda d, c, r: d.InverseGamma(c, r),
      [[0.1, 2.0, 4.0], [3.0, 0.5, 1.0]], _ALL),
 ]
-
-_PROBS = (0.05, 0.3, 0.75)       # for icdf
-
-
-def _build(lib, case):
-    _, params, make, values, _ = case
-    leaves = [lib.tensor(p, dtype=lib.float64, requires_grad=True) for p in params]
-    return make(lib.distributions, *leaves), leaves, lib.tensor(values, dtype=lib.float64)
-
 
 def _scores(dist, value, methods, lib):
     """(name, tensor) for each method the case lists."""
