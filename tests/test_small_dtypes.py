@@ -353,3 +353,38 @@ def test_saved_and_pickled_with_their_dtype(name, tmp_path):
     loaded = microtorch.load(path)['x']
     assert loaded.dtype is x.dtype and loaded.tolist() == x.tolist()
     assert pickle.loads(pickle.dumps(x)).dtype is x.dtype
+
+
+# Creation functions and common methods on each small dtype: the same repr as PyTorch's.
+DTYPE_CASES = [
+    'lib.zeros(3, dtype=D)', 'lib.ones(2, 2, dtype=D)', 'lib.full((2,), 7, dtype=D)',
+    'lib.arange(5, dtype=D)', 'lib.arange(0, 3, 0.5, dtype=D)', 'lib.linspace(0, 10, 5, dtype=D)',
+    'lib.logspace(0, 2, 3, dtype=D)', 'lib.eye(2, dtype=D)', 'lib.tensor([[1.5, -2.5]], dtype=D)',
+    'lib.zeros_like(lib.ones(2), dtype=D)', 'lib.ones(2, dtype=D).new_tensor([4, 5])',
+    'lib.randint(0, 5, (3,), dtype=D).dtype', 'lib.as_tensor([1, 2], dtype=D)',
+    'lib.ones(3, dtype=D).tolist()', 'lib.ones(2, dtype=D).element_size()',
+    'lib.tensor([3, 1, 2], dtype=D).sort().values', 'lib.tensor([3, 1, 2], dtype=D).argsort()',
+    'lib.tensor([3, 1, 2], dtype=D).cumsum(0)', 'lib.tensor([3, 1, 2], dtype=D).prod()',
+    'lib.tensor([3, 1, 2], dtype=D).unique()', 'lib.tensor([3, 1, 2], dtype=D).clamp(1, 2)',
+    'lib.tensor([3, 1, 2], dtype=D) // 2', 'lib.tensor([3, 1, 2], dtype=D) % 2',
+    'lib.tensor([3, 1, 2], dtype=D) ** 2', 'lib.tensor([3, 1, 2], dtype=D) / 2',
+    'lib.where(lib.tensor([True, False]), lib.tensor([1, 2], dtype=D), 0)',
+    'lib.stack([lib.ones(2, dtype=D), lib.zeros(2, dtype=D)])',
+    'str(lib.tensor([[1, 2], [3, 4]], dtype=D))', 'str(lib.tensor([0.1, 100.0], dtype=D))',
+    'lib.tensor([1, 2], dtype=D).type()', 'lib.tensor([1, 2], dtype=D).sum(0, keepdim=True)',
+    'lib.cat([lib.ones(1, dtype=D), lib.ones(1)])', 'lib.tensor([250, 3], dtype=D).sum()',
+    'lib.tensor([1, 2], dtype=D).topk(1)', 'lib.tensor([1, 2], dtype=D).roll(1)',
+]
+
+
+@pytest.mark.parametrize('name', ['uint8', 'int8', 'int16', 'float16'])
+@pytest.mark.parametrize('expression', DTYPE_CASES)
+def test_creation_and_methods_as_pytorch(expression, name, torch):
+    outcomes = []
+    for lib in (microtorch, torch):
+        names = {'lib': lib, 'D': getattr(lib, name)}
+        try:
+            outcomes.append(repr(eval(expression, names)).replace('microtorch', 'torch'))
+        except Exception as error:      # noqa: BLE001 (both libraries' errors are compared)
+            outcomes.append(f'{type(error).__name__}: {error}')
+    assert outcomes[0] == outcomes[1]
