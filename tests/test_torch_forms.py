@@ -145,3 +145,19 @@ def test_post_accumulate_grad_hooks(torch):
             (w * 2).register_post_accumulate_grad_hook(lambda p: None)
         with pytest.raises(RuntimeError, match="doesn't require gradient"):
             lib.ones(2).register_post_accumulate_grad_hook(lambda p: None)
+
+
+@pytest.mark.parametrize('weight', [0.1, 0.5, 0.999, -0.2, 1.7, 'tensor'])
+@pytest.mark.parametrize('dtype', ['float32', 'float16'])
+def test_lerp_is_pytorchs_bit_for_bit(weight, dtype, torch):
+    """PyTorch's float32 lerp is one fused multiply-add (float16 goes through float32):
+    microtorch's gives the same bits, EMA weight averages included."""
+    rng = np.random.default_rng(0)
+    start, end, weights = (rng.standard_normal(20000).astype(np.float32) for _ in range(3))
+    results = []
+    for lib in (microtorch, torch):
+        w = lib.tensor(weights, dtype=getattr(lib, dtype)) if weight == 'tensor' else weight
+        out = lib.lerp(lib.tensor(start, dtype=getattr(lib, dtype)),
+                       lib.tensor(end, dtype=getattr(lib, dtype)), w)
+        results.append(out.float().numpy())
+    assert np.array_equal(results[0], results[1])

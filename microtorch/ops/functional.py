@@ -1996,6 +1996,8 @@ def lerp(input, end, weight):
     refuse_promoted_dtype('lerp_kernel_tensor' if isinstance(weight, Tensor)
                           else 'lerp_kernel_scalar', 'iub', input, end)
     broadcast_shapes(input.shape, end.shape)           # named in PyTorch's order
+    if input._data.dtype.kind == 'f' and input._data.dtype.itemsize <= 4:
+        return _lerp_fused(input, end, weight)
     difference = sub(end, input)
     if isinstance(weight, Tensor):
         near_start = add(input, mul(weight, difference))
@@ -2004,6 +2006,26 @@ def lerp(input, end, weight):
     if builtins.abs(weight) < 0.5:
         return add(input, mul(difference, weight))
     return sub(end, mul(difference, 1 - weight))
+
+
+def _lerp_fused(input, end, weight):
+    """PyTorch's float32 (and float16) lerp, bit for bit: the difference and 1 - weight in
+    float32, then one fused multiply-add, whose exact product float64 holds; rounded once."""
+    f32, f64 = _dtype.float32, _dtype.float64
+    start, end = cast(input, f32), cast(end, f32)
+    difference = cast(sub(end, start), f64)
+    if isinstance(weight, Tensor):
+        weight = cast(weight, f32)
+        near_start = add(cast(start, f64), mul(cast(weight, f64), difference))
+        near_end = sub(cast(end, f64), mul(difference, cast(sub(1.0, weight), f64)))
+        out = where(abs(weight) < 0.5, near_start, near_end)
+    else:
+        weight = f32.np.type(weight)                  # NumPy's float32 scalar
+        if builtins.abs(weight) < 0.5:
+            out = add(cast(start, f64), mul(difference, float(weight)))
+        else:
+            out = sub(cast(end, f64), mul(difference, float(f32.np.type(1) - weight)))
+    return cast(cast(out, f32), input.dtype)          # float16: via float32, as PyTorch's
 
 
 @grad_fn_named('LogaddexpBackward0')
