@@ -14,10 +14,10 @@ import microtorch as mt
 from microtorch import distributions as D
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_distributions import _close, _values  # noqa: E402
+from test_distributions import _close, _values, check_kl_pair  # noqa: E402
 from test_distributions_more import (  # noqa: E402
     _PROBS, _build, _check_cdf, _check_mean_and_variance, _grads, check_samples_and_expand,
-    check_score_gradients)
+    check_score_gradients, check_structure)
 
 N = 40000
 
@@ -102,11 +102,7 @@ def _scores(dist, value, methods, lib):
 def test_values_and_gradients_match_torch(case, torch):
     mine, mine_leaves, mine_value = _build(mt, case)
     theirs, their_leaves, their_value = _build(torch, case)
-    assert mine.batch_shape == theirs.batch_shape and mine.event_shape == theirs.event_shape
-    assert repr(mine).replace('microtorch.', 'torch.') == repr(theirs)
-    assert repr(mine.support).replace('microtorch.', 'torch.') == repr(theirs.support)
-    assert mine.has_rsample == theirs.has_rsample
-    assert sorted(mine.arg_constraints) == sorted(theirs.arg_constraints)
+    check_structure(mine, theirs)
     for (name, a), (_, b) in zip(_scores(mine, mine_value, case[4], mt),
                                  _scores(theirs, their_value, case[4], torch)):
         _close(a, b, rtol=1e-9, atol=1e-10)
@@ -398,17 +394,7 @@ KL_PAIRS = [
 
 @pytest.mark.parametrize('pair', KL_PAIRS, ids=[p[0] for p in KL_PAIRS])
 def test_kl_divergence_and_its_gradients_match_torch(pair, torch):
-    results = []
-    for lib in (mt, torch):
-        a = lib.tensor([0.3, -1.2, 0.7, 2.0], dtype=lib.float64, requires_grad=True)
-        b = lib.tensor([-0.5, 0.4, 1.1, 0.0], dtype=lib.float64, requires_grad=True)
-        p, q = pair[1](lib.distributions, a, b)
-        kl = lib.distributions.kl_divergence(p, q)
-        finite = kl.detach().isfinite()
-        lib.where(finite, kl, 0.0).sum().backward()
-        results.append((kl, a.grad, b.grad))
-    for mine, theirs in zip(*results):
-        _close(mine, theirs, rtol=1e-9, atol=1e-10)
+    check_kl_pair(pair[1], torch, rtol=1e-9, atol=1e-10)
 
 
 def test_kl_infinite_pairs_match_torch(torch):

@@ -134,6 +134,16 @@ def _grads(total, leaves):
     return [leaf.grad for leaf in leaves]
 
 
+def check_structure(mine, theirs):
+    """Shapes, repr, support, rsample/enumerate flags and parameter names: PyTorch's."""
+    assert mine.batch_shape == theirs.batch_shape and mine.event_shape == theirs.event_shape
+    assert repr(mine).replace('microtorch.', 'torch.') == repr(theirs)
+    assert repr(mine.support).replace('microtorch.', 'torch.') == repr(theirs.support)
+    assert mine.has_rsample == theirs.has_rsample
+    assert mine.has_enumerate_support == theirs.has_enumerate_support
+    assert sorted(mine.arg_constraints) == sorted(theirs.arg_constraints)
+
+
 def check_score_gradients(name, a, b, mine_leaves, their_leaves, torch):
     """The gradients of a weighted sum of score `a` (microtorch) and `b` (PyTorch) with
     respect to each library's parameters agree (non-finite entries weighted out)."""
@@ -155,12 +165,7 @@ def check_score_gradients(name, a, b, mine_leaves, their_leaves, torch):
 def test_values_and_gradients_match_torch(case, torch):
     mine, mine_leaves, mine_value = _build(mt, case)
     theirs, their_leaves, their_value = _build(torch, case)
-    assert mine.batch_shape == theirs.batch_shape and mine.event_shape == theirs.event_shape
-    assert repr(mine).replace('microtorch.', 'torch.') == repr(theirs)
-    assert repr(mine.support).replace('microtorch.', 'torch.') == repr(theirs.support)
-    assert mine.has_rsample == theirs.has_rsample
-    assert mine.has_enumerate_support == theirs.has_enumerate_support
-    assert sorted(mine.arg_constraints) == sorted(theirs.arg_constraints)
+    check_structure(mine, theirs)
     for (name, a), (_, b) in zip(_scores(mine, mine_value, case[4], mt),
                                  _scores(theirs, their_value, case[4], torch)):
         if name == 'cdf':                 # (series and continued fractions: not bit for bit)
