@@ -450,20 +450,15 @@ def _float_dtype(dtype, name):
 def rand(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'check_uniform_bounds')
     gen = generator or default_generator
-    array = gen.numpy.random(_shape(shape, size, op='rand'), dtype=_sampled(dtype))
+    array = gen.stream.uniform(_shape(shape, size, op='rand'), dtype.np)
     return _finish(array, dtype, device, requires_grad)
 
 
 def randn(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'normal_kernel_cpu')
     gen = generator or default_generator
-    array = gen.numpy.standard_normal(_shape(shape, size, op='randn'), dtype=_sampled(dtype))
+    array = gen.stream.normal(_shape(shape, size, op='randn'), dtype.np)
     return _finish(array, dtype, device, requires_grad)
-
-
-def _sampled(dtype):
-    """The dtype NumPy's generator draws in for `dtype`: float16 is drawn in float32."""
-    return np.float32 if dtype.itemsize < 4 else dtype.np
 
 
 def randint(low=0, high=None, size=None, dtype=None, device=None, generator=None,
@@ -476,10 +471,10 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, generator=None
         raise RuntimeError(f'random_ expects \'from\' to be less than \'to\', but got '
                            f'from={low} >= to={high}')
     gen = generator or default_generator
-    array = gen.numpy.integers(low, high, size=_shape((size,), None), dtype=np.int64)
+    array = gen.stream.integers(low, high, _shape((size,), None))
     return _finish(array, dtype, device, requires_grad)
 
 
 def randperm(n, dtype=None, device=None, generator=None):
     gen = generator or default_generator
-    return _finish(gen.numpy.permutation(n).astype(np.int64), dtype, device)
+    return _finish(gen.stream.permutation(n), dtype, device)

@@ -524,7 +524,7 @@ def _func_name(func):
 
 
 class _NoRandomness:
-    """Stands in for the default generator's NumPy generator under randomness='error'."""
+    """Stands in for the default generator's stream under randomness='error'."""
 
     def __getattr__(self, name):
         raise RuntimeError("vmap: called random operation while in randomness error mode. "
@@ -539,12 +539,12 @@ def _randomness_mode(randomness):
     'different': the calls draw one after another."""
     from .random import default_generator
     if randomness == 'error':
-        saved = default_generator.numpy
-        default_generator.numpy = _NoRandomness()
+        saved = default_generator.stream
+        default_generator.stream = _NoRandomness()
         try:
             yield lambda index: None
         finally:
-            default_generator.numpy = saved
+            default_generator.stream = saved
     elif randomness == 'same':
         start = default_generator.get_state()
         after_first = {}

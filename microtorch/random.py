@@ -1,25 +1,40 @@
 """Random number generators. `manual_seed` makes every random function reproducible.
 
-A `Generator` wraps NumPy's PCG64 generator; the numbers differ from PyTorch's (its generator is
-a Mersenne Twister with its own transforms), but a seed always gives the same stream here.
+A `Generator` holds a `CPUStream` (microtorch/_cpu_stream.py): PyTorch's CPU generator word for
+word, so that a seed gives PyTorch's numbers for the functions built on its rules. Its state
+is a uint8 tensor in PyTorch's layout (5,056 bytes), so states move between the two libraries.
 """
+import contextlib
+
 import numpy as np
 
-_DEFAULT_SEED = 67280421310721          # PyTorch's default seed, for familiarity
+from ._cpu_stream import CPUStream
+
+_DEFAULT_SEED = 67280421310721          # PyTorch's default seed: the same first numbers
+_STATE_BYTES = 5056
+# PyTorch's CPUGeneratorImplState: the seed, the Mersenne Twister's position (`left`, `next`)
+# and its 624 words (each in 8 bytes), the kept float64 normal and its flag, then a float32
+# normal microtorch never keeps.
+_STATE_LAYOUT = np.dtype({
+    'names': ['seed', 'left', 'seeded', 'next', 'key', 'normal_x', 'normal_y', 'normal_rho',
+              'normal_is_valid', 'float_normal', 'float_normal_is_valid'],
+    'formats': ['<u8', '<i4', '<i4', '<u8', ('<u8', 624), '<f8', '<f8', '<f8', '<i4', '<f4',
+                'u1'],
+    'offsets': [0, 8, 12, 16, 24, 5016, 5024, 5032, 5040, 5048, 5052],
+    'itemsize': _STATE_BYTES})
 
 
 class Generator:
     def __init__(self, device='cpu'):
         self.device = device
-        self._seed = _DEFAULT_SEED
-        self.numpy = np.random.default_rng(self._seed)
+        self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
         seed = int(seed)
         if seed < 0:
             seed &= 0xFFFF_FFFF_FFFF_FFFF      # PyTorch accepts negative seeds this way
         self._seed = seed
-        self.numpy = np.random.default_rng(seed)
+        self.stream = CPUStream(seed)
         return self
 
     def initial_seed(self):
@@ -29,10 +44,36 @@ class Generator:
         return self.manual_seed(np.random.SeedSequence().entropy % (1 << 63))._seed
 
     def get_state(self):
-        return self.numpy.bit_generator.state
+        """The state as PyTorch's uint8 tensor."""
+        from .tensor import Tensor
+        key, pos, next_normal = self.stream.state()
+        record = np.zeros((), _STATE_LAYOUT)
+        record['seed'] = self._seed
+        record['left'] = 625 - pos                 # words left before the next refill, plus 1
+        record['seeded'] = 1
+        record['next'] = pos if pos < 624 else 0    # (0 just after seeding, as PyTorch's)
+        record['key'] = key
+        if next_normal is not None:
+            record['normal_y'] = next_normal
+            record['normal_is_valid'] = 1
+        return Tensor._make(np.frombuffer(record.tobytes(), np.uint8).copy())
 
-    def set_state(self, state):
-        self.numpy.bit_generator.state = state
+    def set_state(self, new_state):
+        from .tensor import Tensor
+        from . import _dtype
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f'expected a torch.ByteTensor, but got {type(new_state).__name__}')
+        if new_state.dtype is not _dtype.uint8:
+            raise TypeError('RNG state must be a torch.ByteTensor')
+        if new_state.numel() != _STATE_BYTES:
+            raise RuntimeError(f'Expected a CPUGeneratorImplState of size {_STATE_BYTES} but '
+                               f'found the input RNG state size to be {new_state.numel()}')
+        raw = np.ascontiguousarray(new_state.cpu().numpy()).reshape(-1)
+        record = raw.view(_STATE_LAYOUT)[0]
+        next_normal = float(record['normal_y']) if record['normal_is_valid'] else None
+        self._seed = int(record['seed'])
+        self.stream.set_state(record['key'], 625 - int(record['left']), next_normal)
+        return self
 
 
 default_generator = Generator()
@@ -58,5 +99,20 @@ def get_rng_state():
     return default_generator.get_state()
 
 
-def set_rng_state(state):
-    default_generator.set_state(state)
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller='fork_rng', _devices_kw='devices',
+             device_type='cuda'):
+    """Run the block and then put the default generator back as it was: draws inside do not
+    change the numbers drawn after it. (CUDA tensors draw from this generator too.)"""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)

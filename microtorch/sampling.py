@@ -20,13 +20,15 @@ def _host(tensor):
     return backends.for_array(tensor._data).to_host(tensor._data)
 
 
-def _generator(generator):
-    return (generator or default_generator).numpy
+def _stream(generator):
+    return (generator or default_generator).stream
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
-    """Samples of N(mean, std^2): mean and std numbers (with size) or tensors (broadcast)."""
+    """Samples of N(mean, std^2): mean and std numbers (with size) or tensors (broadcast).
+    As PyTorch: standard normals in the output's dtype (N(0, std^2) when only mean is a
+    tensor), then times std, then plus mean, each rounded to that dtype."""
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     for t in tensors:
         if not t.is_floating_point():
@@ -39,23 +41,28 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if np.any(np.asarray(std_values) < 0):
         raise RuntimeError(f'normal expects std >= 0.0, but found std '
                            f'{np.min(std_values):g}')
-    if tensors:
-        shapes = [t._data.shape for t in tensors]
-        shape = broadcast_shapes(*shapes) if len(shapes) == 2 else shapes[0]
-        np_dtype = tensors[-1].dtype if len(tensors) == 1 else _dtype.promote_types(
-            *[t.dtype for t in tensors])
-        np_dtype = np_dtype.np
-        device = tensors[0].device if device is None else device
-    else:
+    stream = _stream(generator)
+    if not tensors:
         if size is None:
             raise TypeError('normal() missing required argument: size (when mean and std '
                             'are numbers)')
-        shape = tuple(size)
         np_dtype = (_dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float).np
-    noise = _generator(generator).standard_normal(shape)
-    # (np.asarray: 0-d tensors give a NumPy scalar here, not an array)
-    return _finish(np.asarray(mean_values + std_values * noise).astype(np_dtype), None, device,
-                   requires_grad)
+        return _finish(stream.normal(tuple(size), np_dtype, mean, std), None, device,
+                       requires_grad)
+    shapes = [t._data.shape for t in tensors]
+    shape = broadcast_shapes(*shapes) if len(shapes) == 2 else shapes[0]
+    np_dtype = tensors[-1].dtype if len(tensors) == 1 else _dtype.promote_types(
+        *[t.dtype for t in tensors])
+    np_dtype = np_dtype.np
+    device = tensors[0].device if device is None else device
+    # (np.asarray: 0-d tensors give NumPy scalars here, not arrays)
+    if isinstance(std, Tensor):
+        noise = stream.normal(shape, np_dtype)
+        values = noise * np.asarray(std_values, np_dtype) + np.asarray(mean_values, np_dtype)
+    else:
+        noise = stream.normal(shape, np_dtype, 0.0, std)
+        values = noise + np.asarray(mean_values, np_dtype)
+    return _finish(np.asarray(values, np_dtype), None, device, requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None):
@@ -63,12 +70,11 @@ def bernoulli(input, p=None, *, generator=None):
     if p is None:
         _floating_only(input, f'bernoulli_tensor_{input.device.type}_p_')
         _check_probability(_host(input), _P_IN)
-        probability = _host(input)
+        draws = _stream(generator).bernoulli_tensor(_host(input))
     else:
         _check_probability(p, f'bernoulli_ expects p to be in [0, 1], but got p={p}')
-        probability = p
-    draws = np.asarray(_generator(generator).random(input._data.shape) < probability)
-    return _finish(draws.astype(input._data.dtype), None, input.device)
+        draws = _stream(generator).bernoulli(input._data.shape, p)
+    return _finish(np.asarray(draws).astype(input._data.dtype), None, input.device)
 
 
 _P_IN = ('Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message '
@@ -99,18 +105,18 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         raise RuntimeError('probability tensor contains either `inf`, `nan` or element < 0')
     if np.any(weights.sum(axis=1) <= 0):
         raise RuntimeError('invalid multinomial distribution (sum of probabilities <= 0)')
-    rng = _generator(generator)
-    rows = []
-    for row in weights:
-        if replacement:
-            rows.append(rng.choice(len(row), num_samples, p=row / row.sum()))
-            continue
-        # Without replacement: the first num_samples keys of exponential races (weights
-        # of zero never win while any positive weight is left).
-        with np.errstate(divide='ignore'):
-            keys = rng.exponential(size=len(row)) / row
-        rows.append(np.argsort(keys, kind='stable')[:num_samples])
-    samples = np.array(rows, dtype=np.int64).reshape(len(weights), num_samples)
+    stream = _stream(generator)
+    if replacement and num_samples > 1:
+        samples = np.array([stream.categorical_with_replacement(row, num_samples)
+                            for row in weights], np.int64).reshape(len(weights), num_samples)
+    else:
+        # PyTorch's race of exponential clocks: the largest weight / Exp(1) wins, drawn in
+        # the input's dtype (weights of zero never win while a positive one is left).
+        np_dtype = input._data.dtype
+        clocks = stream.exponential(weights.shape, 1.0).astype(np_dtype)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            keys = weights.astype(np_dtype) / clocks
+        samples = np.argsort(-keys, axis=1, kind='stable')[:, :num_samples].astype(np.int64)
     return _finish(samples if input.ndim == 2 else samples[0], None, input.device)
 
 
@@ -120,7 +126,7 @@ def poisson(input, generator=None):
     rates = _host(input)
     if np.any(rates < 0):
         raise RuntimeError('invalid Poisson rate, expected rate to be non-negative')
-    draws = np.asarray(_generator(generator).poisson(rates))
+    draws = np.asarray(_stream(generator).numpy.poisson(rates))    # not PyTorch's sampler
     return _finish(draws.astype(input._data.dtype), None, input.device)
 
 
@@ -135,6 +141,21 @@ def _fill_with(tensor, values):
     return _setitem(tensor, Ellipsis, values)
 
 
+def _fill_drawn(tensor, draw, per_element=None):
+    """Fill tensor with draw(shape) (or draw(per_element) for values given per element),
+    drawn in the order of tensor's memory, which is PyTorch's order for a strided tensor."""
+    data = tensor._data
+    if data.flags.c_contiguous:
+        order = range(data.ndim)
+    else:
+        order = sorted(range(data.ndim), key=lambda d: -abs(data.strides[d]))
+    if per_element is None:
+        values = draw(tuple(data.shape[d] for d in order))
+    else:
+        values = draw(np.transpose(per_element, order))
+    return _fill_with(tensor, np.transpose(values, np.argsort(order)))
+
+
 def _floating_only(tensor, kernel):
     if not tensor.is_floating_point():
         raise NotImplementedError(f'"{kernel}" not implemented for '
@@ -146,29 +167,36 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
     if a > b:
         raise RuntimeError(f'uniform_ expects to return a [from, to) range, but found '
                            f'from={a:g} > to={b:g}')
-    return _fill_with(self, _generator(generator).uniform(a, b, self._data.shape))
+    stream, np_dtype = _stream(generator), self._data.dtype
+    return _fill_drawn(self, lambda shape: stream.uniform(shape, np_dtype, a, b))
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _floating_only(self, 'normal_kernel_cpu')
     if std < 0:
         raise RuntimeError(f'normal expects std >= 0.0, but found std {std:g}')
-    return _fill_with(self, _generator(generator).normal(mean, std, self._data.shape))
+    stream, np_dtype = _stream(generator), self._data.dtype
+    contiguous = self._data.flags.c_contiguous
+    return _fill_drawn(self, lambda shape: stream.normal(shape, np_dtype, mean, std, contiguous))
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _floating_only(self, 'log_normal_cpu')
     if std <= 0:
         raise RuntimeError(f'log_normal_ expects std > 0.0, but found std={std:g}')
-    return _fill_with(self, _generator(generator).lognormal(mean, std, self._data.shape))
+    stream = _stream(generator)
+    return _fill_drawn(self, lambda shape: stream.log_normal(shape, mean, std))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     probability = _host(p) if isinstance(p, Tensor) else p
     _check_probability(probability, _P_IN if isinstance(p, Tensor) else
                        f'bernoulli_ expects p to be in [0, 1], but got p={p}')
-    draws = _generator(generator).random(self._data.shape) < probability
-    return _fill_with(self, draws)
+    stream = _stream(generator)
+    if isinstance(p, Tensor):
+        probability = np.broadcast_to(probability, self._data.shape)
+        return _fill_drawn(self, stream.bernoulli_tensor, probability)
+    return _fill_drawn(self, lambda shape: stream.bernoulli(shape, p))
 
 
 def _continuous_only(tensor, name, type_name):
@@ -181,7 +209,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
     _continuous_only(self, 'Exponential', _dtype.type_name)
     if not lambd > 0:
         raise RuntimeError(f'exponential_ expects lambda > 0.0, but found lambda={lambd:g}')
-    return _fill_with(self, _generator(generator).exponential(1 / lambd, self._data.shape))
+    stream = _stream(generator)
+    return _fill_drawn(self, lambda shape: stream.exponential(shape, lambd))
 
 
 def geometric_(self, p, *, generator=None):
@@ -190,32 +219,31 @@ def geometric_(self, p, *, generator=None):
                                   "'Bool'")
     if not 0 < p < 1:
         raise RuntimeError(f'geometric_ expects p to be in (0, 1), but got p={p:g}')
-    return _fill_with(self, _generator(generator).geometric(p, self._data.shape))
+    stream = _stream(generator)
+    return _fill_drawn(self, lambda shape: stream.geometric(shape, p))
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _continuous_only(self, 'Cauchy', _dtype.c_type_name)
     if not sigma > 0:
         raise RuntimeError(f'cauchy_ expects sigma > 0.0, but found sigma={sigma:g}')
-    draws = median + sigma * _generator(generator).standard_cauchy(self._data.shape)
-    return _fill_with(self, draws)
+    stream = _stream(generator)
+    return _fill_drawn(self, lambda shape: stream.cauchy(shape, median, sigma))
 
 
 def random_(self, from_=None, to=None, *, generator=None):
     """Integers drawn uniformly from [from, to) (random_(to): [0, to); random_(): [0, 2^mantissa]
     for floats, [0, max] for integers)."""
-    if from_ is not None and to is None:
-        from_, to = 0, from_
-    low = 0 if from_ is None else from_
+    stream = _stream(generator)
+    if from_ is None and to is None:
+        np_dtype = self._data.dtype
+        return _fill_drawn(self, lambda shape: stream.full_range(shape, np_dtype))
     if to is None:
-        if self.is_floating_point():
-            to = 2 ** (np.finfo(self._data.dtype).nmant + 1) + 1
-        else:
-            to = int(np.iinfo(self._data.dtype).max) if self.dtype is not _dtype.bool_ else 2
-    if low >= to:
+        from_, to = 0, from_
+    if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
-                           f'from={low} >= to={to}')
-    return _fill_with(self, _generator(generator).integers(low, to, self._data.shape))
+                           f'from={from_} >= to={to}')
+    return _fill_drawn(self, lambda shape: stream.integers(from_, to, shape))
 
 
 for _fill in (uniform_, normal_, log_normal_, bernoulli_, exponential_, geometric_, cauchy_,

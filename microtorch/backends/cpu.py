@@ -566,12 +566,12 @@ def softplus_backward(x, gy, beta, threshold):
 
 
 def dropout_mask(generator, shape, p, np_dtype):
-    """Inverted dropout's mask: 0 with probability p, else 1 / (1 - p). The uniform draws are
-    float64 whatever np_dtype is, so a seed gives the same mask in every dtype."""
+    """Inverted dropout's mask as PyTorch makes it: Bernoulli(1 - p) draws in np_dtype (each
+    a float64 uniform below 1 - p, whatever the dtype), divided by 1 - p in np_dtype."""
     if p >= 1:
         return np.zeros(shape, np_dtype)
-    keep = generator.numpy.random(shape) >= p
-    return (keep / (1 - p)).astype(np_dtype)
+    keep = generator.stream.bernoulli(shape, 1 - p).astype(np_dtype)
+    return keep / np.dtype(np_dtype).type(1 - p)
 
 
 # ---- elementwise binary (broadcasting) ------------------------------------------------

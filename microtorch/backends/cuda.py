@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import device as _device
+from . import cpu as _cpu
 from . import cuda_kernels as _K
 from .cuda_memory import reporting_allocator
 from .optim_math import adafactor_update as _adafactor_update
@@ -647,8 +648,7 @@ def dropout_mask(generator, shape, p, np_dtype):
     as the CPU backend's for a seed) and copied to the current device."""
     if p >= 1:
         return cp.zeros(shape, np_dtype)
-    keep = generator.numpy.random(shape) >= p
-    return cp.asarray((keep / (1 - p)).astype(np_dtype))
+    return cp.asarray(_cpu.dropout_mask(generator, shape, p, np_dtype))
 
 
 # ---- broadcasting: operand kinds and the strided plan -------------------------------------

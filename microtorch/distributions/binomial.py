@@ -51,7 +51,7 @@ class Binomial(BinaryParams):
         with microtorch.no_grad():
             counts = self.total_count.expand(shape)
             probs = self.probs.expand(shape)
-            host = microtorch.random.default_generator.numpy.binomial(
+            host = microtorch.random.default_generator.stream.numpy.binomial(
                 _host(counts).astype(np.int64), _host(probs).astype(np.float64))
             return microtorch.tensor(host, dtype=probs.dtype, device=probs.device)
 

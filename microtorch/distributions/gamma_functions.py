@@ -121,7 +121,7 @@ class _StandardGamma(Function):
     def forward(ctx, alpha):
         backend = backends.for_array(alpha)
         host = np.asarray(backend.to_host(alpha), dtype=np.float64)
-        draws = default_generator.numpy.standard_gamma(host)
+        draws = default_generator.stream.numpy.standard_gamma(host)
         # (a draw that underflows to 0 would have no log: the smallest normal number instead)
         draws = np.maximum(draws, np.finfo(alpha.dtype).tiny).astype(alpha.dtype)
         out = backend.from_host(np.ascontiguousarray(draws), backend.device_of(alpha))

@@ -40,8 +40,10 @@ def _log_bessel_i(x, order):
 
 
 def _rejection_sample(loc, concentration, proposal_r, shape):
-    """Best and Fisher's (1979) wrapped-Cauchy envelope: each element is redrawn until a
-    proposal is accepted, then shifted by loc and wrapped into [-pi, pi)."""
+    """Best and Fisher's (1979) wrapped-Cauchy envelope: all elements are proposed again
+    until each has had a proposal accepted, then shifted by loc and wrapped into [-pi, pi).
+    As in PyTorch, a later accepted proposal replaces an earlier one (each is a sample of
+    the distribution), so a seed gives PyTorch's numbers."""
     angles = microtorch.zeros(shape, dtype=loc.dtype, device=loc.device)
     done = microtorch.zeros(shape, dtype=microtorch.bool, device=loc.device)
     while not bool(done.all()):
@@ -51,7 +53,6 @@ def _rejection_sample(loc, concentration, proposal_r, shape):
         f = (1 + proposal_r * z) / (proposal_r + z)
         c = concentration * (proposal_r - f)
         accept = ((c * (2 - c) - u2) > 0) | ((c / u2).log() + 1 - c >= 0)
-        accept = accept & ~done
         angles = microtorch.where(accept, (u3 - 0.5).sign() * f.acos(), angles)
         done = done | accept
     return (angles + math.pi + loc) % (2 * math.pi) - math.pi

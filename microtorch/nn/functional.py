@@ -2784,9 +2784,17 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
                                       f"'{_type_name(input.dtype)}'")
         return leaky_relu(input, (lower + upper) / 2, inplace)
     _require_floating(input, 'rrelu_with_noise_out')
-    from ..creation import empty
-    slopes = empty(tuple(input.shape), dtype=input.dtype, device=input.device)
-    slopes.uniform_(lower, upper)
+    # As PyTorch: one float64 uniform per element <= 0, in order, between the bounds
+    # rounded to the op's float type (float32 below float64); the others' slope is 1.
+    backend = _backends.for_array(input._data)
+    np_dtype = input._data.dtype
+    bound = np.float64 if np_dtype == np.float64 else np.float32
+    at_most_zero = np.asarray(backend.to_host(input._data)) <= 0
+    host_slopes = np.ones(at_most_zero.shape, np_dtype)
+    host_slopes[at_most_zero] = _generator.stream.uniform(
+        (int(at_most_zero.sum()),), np.float64, float(bound(lower)),
+        float(bound(upper))).astype(np_dtype)
+    slopes = Tensor._make(backend.from_host(host_slopes, backend.device_of(input._data)))
     if inplace:
         return _inplace(input, lambda x: _F.where(x > 0, x, x * slopes))
     return _F.where(input > 0, input, input * slopes)

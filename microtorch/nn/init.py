@@ -1,12 +1,11 @@
 """`microtorch.nn.init`: PyTorch's initialisers, in place and under no_grad, drawing from
-microtorch's generator (or the one given): `manual_seed` makes a model's initial weights
-reproducible. The numbers differ from PyTorch's (another generator), the distributions do not.
+microtorch's generator (or the one given) as PyTorch's draw: after `manual_seed` a model's
+initial weights are PyTorch's.
 """
 import math
 import warnings
 
 from ..autograd.grad_mode import no_grad
-from ..creation import rand, randn
 
 __all__ = ['calculate_gain', 'uniform_', 'normal_', 'constant_', 'ones_', 'zeros_',
            'xavier_uniform_', 'xavier_normal_', 'kaiming_uniform_', 'kaiming_normal_',
@@ -63,20 +62,15 @@ def _write(tensor, values):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with U(a, b)."""
-    if a > b:
-        raise RuntimeError(f'uniform_ expects to return a [from, to) range, but found from={a} '
-                           f'> to={b}')
-    u = rand(tensor.shape, dtype=tensor.dtype, device=tensor.device, generator=generator)
-    return _write(tensor, u * (b - a) + a)
+    """Fill with U(a, b) (the tensor's own uniform_, so PyTorch's numbers for a seed)."""
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std^2)."""
-    if std < 0:
-        raise RuntimeError(f'normal expects std >= 0.0, but found std {std}')
-    z = randn(tensor.shape, dtype=tensor.dtype, device=tensor.device, generator=generator)
-    return _write(tensor, z * std + mean)
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor, val):
@@ -133,18 +127,42 @@ def kaiming_normal_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', gener
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """N(mean, std^2) cut to [a, b], by the inverse CDF of a uniform draw between the cuts'
-    probabilities (exact, no rejection), clamped against rounding."""
+    """N(mean, std^2) restricted to [a, b], by PyTorch 2.13's rejection sampling, draw for
+    draw (so a seed gives its numbers). When [a, b] holds more than 30% of the mass, the
+    values outside it are replaced from fresh whole-tensor normal draws until none is left;
+    otherwise uniform candidates on [a, b] are kept with probability density / peak density,
+    the rejected ones drawn again."""
+    from ..ops.functional import where
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn('mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The '
                       'distribution of values may be incorrect.', UserWarning, stacklevel=2)
 
     def cdf(x):                          # standard normal
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
-    low, high = cdf((a - mean) / std), cdf((b - mean) / std)
-    u = rand(tensor.shape, dtype=tensor.dtype, device=tensor.device, generator=generator)
-    z = (u * (2 * high - 2 * low) + (2 * low - 1)).erfinv()
-    return _write(tensor, (z * (std * math.sqrt(2.0)) + mean).clamp(a, b))
+    with no_grad():
+        if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+            low, high = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                outside = (result < low) | (result > high)
+                if not outside.any():
+                    break
+                fresh = tensor.new_empty(tensor.shape).normal_(mean, std, generator=generator)
+                result = where(outside, fresh, result)
+            return tensor.copy_(result) if result is not tensor else tensor
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def rejected(candidates):        # log u > log(density / peak), each step in the dtype
+            log_ratio = ((candidates - mean) / std) ** 2 * -0.5 - log_peak
+            return tensor.new_empty(tensor.shape).uniform_(generator=generator).log() > log_ratio
+        result = tensor.uniform_(a, b, generator=generator)
+        pending = rejected(result)
+        while pending.any():
+            candidates = tensor.new_empty(tensor.shape).uniform_(a, b, generator=generator)
+            result = where(pending, candidates, result)
+            pending = where(pending, rejected(candidates), pending)
+        return tensor.copy_(result) if result is not tensor else tensor
 
 
 def orthogonal_(tensor, gain=1, generator=None):
@@ -158,7 +176,8 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    draw = randn(rows, cols, dtype=tensor.dtype, device=tensor.device, generator=generator)
+    draw = tensor.new_empty((rows, cols))
+    normal_(draw, 0.0, 1.0, generator)
     if rows < cols:
         draw = draw.t()
     q, r = linalg.qr(draw)

@@ -13,7 +13,7 @@ called; an IterableDataset is iterated once (PyTorch would run one copy per work
 """
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, draw_seed
 
 
 def get_worker_info():
@@ -83,10 +83,15 @@ class DataLoader:
 
     def __iter__(self):
         if isinstance(self.dataset, IterableDataset):
-            return self._iterable_batches()
-        if self.batch_sampler is None:
-            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
-        return (self._batch(indices) for indices in self.batch_sampler)
+            batches = self._iterable_batches()
+        elif self.batch_sampler is None:
+            batches = (self.collate_fn(self.dataset[i]) for i in self.sampler)
+        else:
+            batches = (self._batch(indices) for indices in self.batch_sampler)
+        # PyTorch draws its workers' base seed here, after making the sampler's iterator
+        # and before its first index: drawing it too keeps every later number PyTorch's.
+        self._base_seed = draw_seed(self.generator)
+        return batches
 
     def _batch(self, indices):
         if self.collate_fn is default_collate:

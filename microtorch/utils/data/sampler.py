@@ -2,7 +2,7 @@
 from ...creation import as_tensor, randint, randperm
 from ..._dtype import float64
 from ...sampling import multinomial
-from ...random import default_generator
+from ...random import Generator, default_generator
 
 
 class Sampler:
@@ -28,9 +28,8 @@ class SequentialSampler(Sampler):
 
 class RandomSampler(Sampler):
     """A random permutation of the indices each epoch (or num_samples draws with
-    replacement), from `generator`, else the default generator: `manual_seed` fixes it.
-    (PyTorch seeds a fresh generator from the default one; the order is reproducible either
-    way, though the numbers differ from PyTorch's as all of microtorch's random numbers do.)"""
+    replacement), from `generator`, else from a fresh generator seeded by one int64 draw of
+    the default one, as PyTorch does: `manual_seed` gives PyTorch's order."""
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
         self.data_source = data_source
@@ -50,14 +49,18 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n, wanted = len(self.data_source), self.num_samples
-        generator = self.generator or default_generator
-        if self.replacement:
-            yield from randint(0, n, (wanted,), generator=generator).tolist()
+        generator = self.generator
+        if generator is None:
+            generator = Generator().manual_seed(draw_seed(None))
+        if self.replacement:                  # in chunks of 32, as PyTorch draws them
+            for _ in range(wanted // 32):
+                yield from randint(0, n, (32,), generator=generator).tolist()
+            yield from randint(0, n, (wanted % 32,), generator=generator).tolist()
             return
         for _ in range(wanted // n):
             yield from randperm(n, generator=generator).tolist()
-        if wanted % n:
-            yield from randperm(n, generator=generator).tolist()[:wanted % n]
+        # (drawn even when nothing of it is used, as PyTorch does: later draws stay equal)
+        yield from randperm(n, generator=generator).tolist()[:wanted % n]
 
     def __len__(self):
         return self.num_samples
@@ -71,7 +74,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        order = randperm(len(self.indices), generator=self.generator or default_generator)
+        order = randperm(len(self.indices), generator=self.generator)
         return (self.indices[i] for i in order.tolist())
 
     def __len__(self):
@@ -133,3 +136,9 @@ class WeightedRandomSampler(Sampler):
 
     def __len__(self):
         return self.num_samples
+
+
+def draw_seed(generator):
+    """One int64 draw (`random_()` of a 0-d int64 tensor) from generator or the default one:
+    how PyTorch seeds a sampler's generator and a loader's workers."""
+    return int((generator or default_generator).stream.full_range((), 'int64'))
