@@ -105,9 +105,10 @@ pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
 
 def __getattr__(name):
-    # `nn`, `optim`, `utils` and `distributions` are imported on first use (microtorch.nn,
-    # import microtorch.nn, from microtorch import nn), so `import microtorch` costs no more.
-    if name in ('nn', 'optim', 'utils', 'distributions'):
+    # `nn`, `optim`, `utils`, `distributions` and `testing` are imported on first use
+    # (microtorch.nn, import microtorch.nn, from microtorch import nn), so `import microtorch`
+    # costs no more.
+    if name in ('nn', 'optim', 'utils', 'distributions', 'testing'):
         import importlib
         return importlib.import_module('.' + name, __name__)
     raise AttributeError(f"module 'microtorch' has no attribute '{name}'")

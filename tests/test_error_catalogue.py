@@ -1436,3 +1436,34 @@ for _name, _message, _call in (
 def _(lib):
     a = lib.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
     return lambda: lib.linalg.ldl_factor(a), [a]
+
+
+# microtorch.testing where microtorch's message is its own: complex inputs and memory formats
+# (microtorch has neither), an unsupported make_tensor dtype and PyTorch's reports of an
+# unexpected error inside assert_close, both without PyTorch's advice to file an issue with it.
+_NO_COMPLEX = ("microtorch has no complex dtypes, so assert_close() cannot compare inputs of type "
+               "<class 'complex'> and <class 'complex'>.")
+_NO_MEMORY_FORMAT = ('microtorch has no memory formats (its tensors are row-major), so '
+                     "make_tensor() takes memory_format=None only, but got "
+                     "memory_format='channels_last'")
+_UNSUPPORTED_DTYPE = ("The requested dtype '<class 'float'>' is not supported by "
+                      'microtorch.testing.make_tensor().')
+for _name, _exc, _message, _call in (
+        ('assert_close-complex', TypeError, _NO_COMPLEX,
+         lambda x: mt.testing.assert_close(1 + 2j, 1 + 2j)),
+        ('make_tensor-memory-format', ValueError, _NO_MEMORY_FORMAT,
+         lambda x: mt.testing.make_tensor(2, dtype=mt.float32, device='cpu',
+                                          memory_format='channels_last')),
+        ('make_tensor-dtype', TypeError, _UNSUPPORTED_DTYPE,
+         lambda x: mt.testing.make_tensor(2, dtype=float, device='cpu')),
+        ('assert_close-bool-vs-int', RuntimeError, 'Originating a NumberPair() at item  with'
+         '<the two inputs, a paragraph each>resulted in the unexpected exception above.',
+         lambda x: mt.testing.assert_close(True, 1)),
+        ('assert_close-negative-tolerance', RuntimeError, 'Comparing<the comparison and its '
+         'settings>resulted in the unexpected exception above.',
+         lambda x: mt.testing.assert_close(x, x, rtol=-1.0, atol=0.0)),
+):
+    @entry(_name, _exc, _message, torch=False)
+    def _(lib, _call=_call):
+        x = mt.tensor([1.0, 2.0], requires_grad=True)
+        return lambda: _call(x), [x]

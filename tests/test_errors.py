@@ -3166,6 +3166,42 @@ for _name, _exc, _message, _call in (
         x, i = lib.tensor([0.5, 2.0], requires_grad=True), lib.tensor([1, 2])
         return lambda: _call(lib, x, i), [x, i]
 
+# microtorch.testing: assert_close's tolerances and inputs no comparison handles, make_tensor's
+# arguments (x requires grad; nothing may change it).
+for _name, _exc, _message, _call in (
+        ('assert_close-rtol-only', ValueError, "Both 'rtol' and 'atol' must be either specified "
+         'or omitted, but got no atol.',
+         lambda lib, x: lib.testing.assert_close(x, x, rtol=0.1)),
+        ('assert_close-atol-only', ValueError, "Both 'rtol' and 'atol' must be either specified "
+         'or omitted, but got no rtol.', lambda lib, x: lib.testing.assert_close(1.0, 1.0, atol=0)),
+        ('assert_close-no-pair', TypeError, 'No comparison pair was able to handle inputs of type '
+         "<class 'microtorch.Tensor'> and <class 'float'>.",
+         lambda lib, x: lib.testing.assert_close(x, 1.0)),
+        ('make_tensor-nan-bound', ValueError, '`low` and `high` cannot be NaN, but got low=nan '
+         'and high=9', lambda lib, x: lib.testing.make_tensor(
+             2, dtype=lib.float32, device='cpu', low=float('nan'))),
+        ('make_tensor-low-high', ValueError, '`low` must be less than `high`, but got 5 >= 3',
+         lambda lib, x: lib.testing.make_tensor(2, dtype=lib.float32, device='cpu', low=5,
+                                                high=3)),
+        ('make_tensor-interval', ValueError, 'The value interval specified by `low` and `high` '
+         'is [-5, -1), but microtorch.uint8 only supports [0, 256)',
+         lambda lib, x: lib.testing.make_tensor(2, dtype=lib.uint8, device='cpu', low=-5,
+                                                high=-1)),
+        ('make_tensor-integer-grad', ValueError, '`requires_grad=True` is not supported for '
+         'boolean and integral dtypes, but got dtype=microtorch.int64',
+         lambda lib, x: lib.testing.make_tensor(2, dtype=lib.int64, device='cpu',
+                                                requires_grad=True)),
+        ('make_tensor-noncontiguous-format', ValueError, 'The parameters `noncontiguous` and '
+         "`memory_format` are mutually exclusive, but got noncontiguous=True and "
+         "memory_format='channels_last'", lambda lib, x: lib.testing.make_tensor(
+             2, dtype=lib.float32, device='cpu', noncontiguous=True,
+             memory_format='channels_last')),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        return lambda: _call(lib, x), [x]
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)
