@@ -100,16 +100,23 @@ def test_l1_unstructured(torch, make, amount):
     assert (ours.weight_orig.grad * (1 - ours.weight_mask)).abs().sum().item() == 0
 
 
-@pytest.mark.parametrize('n', [1, 2, 3, INF, -INF, 'fro', 0.5])
+@pytest.mark.parametrize('n', [1, 2, 3, INF, -INF, 'fro', 'nuc', 0.5])
 @pytest.mark.parametrize('dim', [0, 1, -1])
 @pytest.mark.parametrize('amount', [1, 0.5, 0])
 def test_ln_structured(torch, n, dim, amount):
-    # 'fro' on a 3-d weight: its norm over the other two dims is a matrix norm (PyTorch
-    # refuses 'fro' over three dims)
-    theirs, ours = pair(torch, conv1d if n == 'fro' else conv)
+    # 'fro' and 'nuc' on a 3-d weight: over the other two dims they are matrix norms (PyTorch
+    # refuses them over three dims)
+    theirs, ours = pair(torch, conv1d if isinstance(n, str) else conv)
     both(theirs, ours, torch, lambda p, m: p.ln_structured(m, 'weight', amount, n, dim))
     same(ours.weight_mask, theirs.weight_mask)
     check_same(theirs, ours, torch)
+
+
+def test_nuclear_norm_needs_two_other_dims(torch):
+    for lib, p in ((torch, torch.nn.utils.prune), (microtorch, prune)):
+        with pytest.raises(RuntimeError) as error:
+            p.ln_structured(lib.nn.Linear(2, 3), 'weight', 1, 'nuc', 0)
+        assert str(error.value) == 'linalg.matrix_norm: dim must be a 2-tuple. Got 1'
 
 
 def test_importance_scores(torch):
@@ -351,3 +358,25 @@ def test_module_attribute_and_import():
     import microtorch.nn.utils.prune as imported
     assert microtorch.nn.utils.prune is imported is prune
     assert set(prune.__all__) >= {'BasePruningMethod', 'global_unstructured', 'is_pruned'}
+
+
+def test_pruning_on_the_device(device):
+    """Each method keeps the mask on the parameter's device (the random structured draw is
+    made on the CPU, as PyTorch does, then moved)."""
+    microtorch.manual_seed(0)
+    module = microtorch.nn.Conv2d(3, 4, 2).to(device)
+    prune.l1_unstructured(module, 'weight', 5)
+    prune.ln_structured(module, 'weight', 1, 2, 0)
+    prune.random_structured(module, 'weight', 1, 1)
+    prune.random_unstructured(module, 'bias', 2)
+    prune.global_unstructured([(module, 'weight'), (module, 'bias')], prune.L1Unstructured,
+                              amount=3)
+    for name in ('weight', 'bias'):
+        assert getattr(module, name + '_mask').device == microtorch.device(device)
+    module(microtorch.ones(1, 3, 3, 3, device=device)).sum().backward()
+    assert module.weight_orig.grad.device == microtorch.device(device)
+    kept = module.weight_mask.cpu()
+    assert (kept.sum(dim=[1, 2, 3]) == 0).sum().item() >= 1      # a whole output channel
+    assert (kept.sum(dim=[0, 2, 3]) == 0).sum().item() >= 1      # a whole input channel
+    prune.remove(module, 'weight')
+    assert module.weight.device == microtorch.device(device)

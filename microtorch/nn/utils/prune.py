@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
 from ...creation import ones_like, rand, rand_like, zeros_like
+from ...linalg import matrix_norm
 from ...ops import functional as F
 from .convert_parameters import parameters_to_vector
 
@@ -324,7 +325,7 @@ class RandomStructured(BasePruningMethod):
 
 class LnStructured(BasePruningMethod):
     """Prunes the `amount` channels along `dim` (an int: how many; a float: the fraction) of
-    smallest L`n` norm (n as `p` of `microtorch.norm`: a number, inf, -inf or 'fro')."""
+    smallest L`n` norm (n as `p` of `microtorch.norm`: a number, inf, -inf, 'fro' or 'nuc')."""
 
     PRUNING_TYPE = 'structured'
 
@@ -338,7 +339,7 @@ class LnStructured(BasePruningMethod):
         channels = _count_channels(t, self.dim)
         count = _count_to_prune(self.amount, channels)
         dim = self.dim + t.dim() if self.dim < 0 else self.dim
-        norms = F.norm(t, p=self.n, dim=[d for d in range(t.dim()) if d != dim])
+        norms = _channel_norms(t, self.n, [d for d in range(t.dim()) if d != dim])
         kept = F.topk(norms, k=channels - count, largest=True).indices
         if count == 0:
             return default_mask
@@ -494,6 +495,14 @@ def _count_channels(t, dim):
     if dim >= t.dim():
         raise IndexError(f'Invalid index {dim} for tensor of size {t.shape}')
     return t.shape[dim]
+
+
+def _channel_norms(t, n, dims):
+    """The L`n` norm of t over `dims` (all but the channel dim); 'nuc' (a matrix norm: two
+    dims) goes to linalg.matrix_norm, as torch.norm sends it."""
+    if isinstance(n, str) and n == 'nuc':
+        return matrix_norm(t, 'nuc', dims)
+    return F.norm(t, p=n, dim=dims)
 
 
 def _channels_mask(t, dim, channels):
