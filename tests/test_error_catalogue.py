@@ -11,6 +11,7 @@ message are the same.
 """
 import contextlib
 import copy
+import importlib
 import linecache
 import math
 import re
@@ -1328,6 +1329,17 @@ def _(lib):
 def _(lib):
     x = lib.ones(2, 3, 4)
     return lambda: lib.nn.CrossMapLRN2d(3)(x), [x]
+
+
+@entry('prune-container-other-tensor', ValueError, 'Can only add pruning methods acting on '
+       "the parameter named 'weight' to PruningContainer <microtorch.nn.utils.prune."
+       "PruningContainer object at <address>>. Found 'bias'")
+def _(lib):
+    p = importlib.import_module(lib.__name__ + '.nn.utils.prune')
+    first, other = p.Identity(), p.Identity()
+    first._tensor_name, other._tensor_name = 'weight', 'bias'
+    container = p.PruningContainer(first)
+    return lambda: container.add_pruning_method(other), [Watched(lambda: list(container))]
 
 
 # ---- the tests -----------------------------------------------------------------------------

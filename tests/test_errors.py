@@ -6,6 +6,7 @@ leave every watched tensor as it was (values, version counter, grad, grad_fn, re
 with PyTorch installed, torch must raise the same type and (modulo the module name) the same
 message.
 """
+import importlib
 import re
 import warnings
 
@@ -3201,6 +3202,114 @@ for _name, _exc, _message, _call in (
     def _(lib, _call=_call):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
         return lambda: _call(lib, x), [x]
+# nn.utils.prune: lin = nn.Linear(2, 3) (weight 3 x 2, bias 3), prepared (weight pruned once,
+# say) or not; its parameters and buffers must be left alone.
+_LINEAR = 'Linear(in_features=2, out_features=3, bias=True)'
+
+
+def _prune(lib):
+    return importlib.import_module(lib.__name__ + '.nn.utils.prune')
+
+
+def _structured_without_dim(p):
+    class Rows(p.BasePruningMethod):
+        PRUNING_TYPE = 'structured'
+
+        def compute_mask(self, t, default_mask):
+            return default_mask
+    return Rows
+
+
+def _odd_type(p):
+    class Odd(p.BasePruningMethod):
+        PRUNING_TYPE = 'rows'
+
+        def compute_mask(self, t, default_mask):
+            return default_mask
+    return Odd
+
+
+def _named(method, name):
+    method._tensor_name = name
+    return method
+
+
+def _pruned_once(p, lin):
+    p.l1_unstructured(lin, 'weight', 1)
+
+
+def _hooked_twice(p, lin):
+    """lin.weight pruned once, its hook registered a second time by hand."""
+    lin.register_forward_pre_hook(p.Identity.apply(lin, 'weight'))
+
+
+for _name, _exc, _message, _prepare, _call in (
+        ('prune-amount-type', TypeError, 'Invalid type for amount: a. Must be int or float.',
+         None, lambda lib, p, lin: p.l1_unstructured(lin, 'weight', amount='a')),
+        ('prune-amount-negative', ValueError, 'amount=-1 should either be a float in the range '
+         '[0, 1] or a non-negative integer',
+         None, lambda lib, p, lin: p.random_unstructured(lin, 'weight', -1)),
+        ('prune-amount-fraction', ValueError, 'amount=1.5 should either be a float in the range '
+         '[0, 1] or a non-negative integer', None, lambda lib, p, lin: p.L1Unstructured(1.5)),
+        ('prune-amount-too-large', ValueError, 'amount=7 should be smaller than the number of '
+         'parameters to prune=6',
+         None, lambda lib, p, lin: p.l1_unstructured(lin, 'weight', 7)),
+        ('prune-structured-1d', ValueError, 'Structured pruning can only be applied to '
+         'multidimensional tensors. Found tensor of shape microtorch.Size([3]) with 1 dims',
+         None, lambda lib, p, lin: p.ln_structured(lin, 'bias', 1, 2, 0)),
+        ('prune-structured-dim', IndexError, 'Invalid index 2 for tensor of size '
+         'microtorch.Size([3, 2])',
+         None, lambda lib, p, lin: p.random_structured(lin, 'weight', 1, 2)),
+        ('prune-importance-shape', AssertionError, 'importance_scores should have the same '
+         f'shape as parameter weight of {_LINEAR}, got microtorch.Size([2]) vs '
+         'microtorch.Size([3, 2])', None, lambda lib, p, lin: p.l1_unstructured(
+             lin, 'weight', 1, importance_scores=lib.ones(2))),
+        ('prune-tensor-importance-shape', AssertionError, 'importance_scores should have the '
+         'same shape as tensor t, got microtorch.Size([2]) vs microtorch.Size([3, 2])',
+         None, lambda lib, p, lin: p.L1Unstructured(1).prune(lin.weight,
+                                                              importance_scores=lib.ones(2))),
+        ('prune-custom-mask-shape', AssertionError, 'default_mask shape microtorch.Size([3]) '
+         'must match self.mask shape microtorch.Size([2])',
+         None, lambda lib, p, lin: p.custom_from_mask(lin, 'bias', lib.ones(2))),
+        ('prune-global-not-iterable', TypeError, 'global_unstructured(): parameters is not an '
+         'Iterable', None, lambda lib, p, lin: p.global_unstructured(lin, p.L1Unstructured,
+                                                                      amount=1)),
+        ('prune-global-scores-type', TypeError, 'global_unstructured(): importance_scores must '
+         'be of type dict', None, lambda lib, p, lin: p.global_unstructured(
+             [(lin, 'weight')], p.L1Unstructured, importance_scores=[lin.weight], amount=1)),
+        ('prune-global-structured', TypeError, 'Only "unstructured" PRUNING_TYPE supported for '
+         "the `pruning_method`. Found method <class 'microtorch.nn.utils.prune."
+         "RandomStructured'> of type structured", None, lambda lib, p, lin:
+         p.global_unstructured([(lin, 'weight')], p.RandomStructured, amount=1)),
+        ('prune-remove-unpruned', ValueError, f"Parameter 'bias' of module {_LINEAR} has to be "
+         'pruned before pruning can be removed', _pruned_once,
+         lambda lib, p, lin: p.remove(lin, 'bias')),
+        ('prune-container-method-type', TypeError, "<class 'int'> is not a BasePruningMethod "
+         'subclass', None, lambda lib, p, lin: p.PruningContainer(
+             _named(p.Identity(), 'weight')).add_pruning_method(3)),
+        ('prune-structured-without-dim', AttributeError, 'Pruning methods of PRUNING_TYPE '
+         '"structured" need to have the attribute `dim` defined.',
+         _pruned_once, lambda lib, p, lin: _structured_without_dim(p).apply(lin, 'weight')),
+        ('prune-structured-dim-bounds', IndexError, 'Index is out of bounds for tensor with '
+         'dimensions 2', _pruned_once,
+         lambda lib, p, lin: p.random_structured(lin, 'weight', 1, -3)),
+        ('prune-unknown-type', ValueError, 'Unrecognized PRUNING_TYPE rows',
+         _pruned_once, lambda lib, p, lin: _odd_type(p).apply(lin, 'weight')),
+        ('prune-apply-mask-unnamed', AssertionError, f'Module {_LINEAR} has to be pruned',
+         None, lambda lib, p, lin: _named(p.Identity(), None).apply_mask(lin)),
+        ('prune-remove-unnamed', AssertionError, f'Module {_LINEAR} has to be pruned before '
+         'pruning can be removed',
+         _pruned_once, lambda lib, p, lin: _named(p.Identity(), None).remove(lin)),
+        ('prune-two-hooks', AssertionError, 'Avoid adding multiple pruning hooks to the same '
+         f'tensor weight of module {_LINEAR}. Use a PruningContainer.',
+         _hooked_twice, lambda lib, p, lin: p.l1_unstructured(lin, 'weight', 1)),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call, _prepare=_prepare):
+        p, lin = _prune(lib), lib.nn.Linear(2, 3)
+        if _prepare is not None:
+            _prepare(p, lin)
+        return lambda: _call(lib, p, lin), list(lin.parameters()) + list(lin.buffers())
 
 # ---- the tests ------------------------------------------------------------------------------
 
