@@ -1,0 +1,91 @@
+"""PyTorch 2.13 names microtorch lacked: optim.Muon, nn.functional.linear_cross_entropy and
+nn.LinearCrossEntropyLoss, utils.data.DistributedSampler, utils.hooks.RemovableHandle and
+nn.attention's SDPBackend / sdpa_kernel, each against PyTorch."""
+import copy
+
+import numpy as np
+import pytest
+
+import microtorch as mt
+
+# ---- optim.Muon --------------------------------------------------------------------------
+
+MUON_OPTIONS = [
+    {},
+    dict(lr=0.02, nesterov=False),
+    dict(lr=0.1, weight_decay=0.0, momentum=0.5, adjust_lr_fn='match_rms_adamw'),
+    dict(lr=0.05, adjust_lr_fn='original', ns_steps=3, ns_coefficients=(2.0, -1.5, 0.5),
+         eps=1e-3),
+    dict(momentum=0.0, ns_steps=0),
+]
+MUON_SHAPES = [(4, 6), (7, 3), (5, 5), (1, 8)]
+
+
+def _muon_run(lib, dtype, options, steps=4, seed=0):
+    """Muon's parameters (and optimizer) after `steps` steps on drawn gradients; the third
+    step leaves the last parameter without a gradient."""
+    rng = np.random.default_rng(seed)
+    params = [lib.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True)
+              for s in MUON_SHAPES]
+    opt = lib.optim.Muon(params, **options)
+    for i in range(steps):
+        for p in params:
+            p.grad = lib.tensor(rng.standard_normal(tuple(p.shape)).astype(dtype))
+        if i == 2:
+            params[-1].grad = None
+        opt.step()
+    return [p.detach().numpy() for p in params], opt
+
+
+@pytest.mark.parametrize('options', MUON_OPTIONS, ids=str)
+@pytest.mark.parametrize('dtype, tol', [('float64', 1e-10), ('float32', 1e-5)])
+def test_muon_matches_pytorch(torch, options, dtype, tol):
+    ours, opt = _muon_run(mt, dtype, options)
+    theirs, topt = _muon_run(torch, dtype, options)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=0, atol=tol)
+    for p, q in zip(opt.param_groups[0]['params'], topt.param_groups[0]['params']):
+        np.testing.assert_allclose(opt.state[p]['momentum_buffer'].numpy(),
+                                   topt.state[q]['momentum_buffer'].numpy(), atol=tol)
+
+
+def test_muon_state_dict_round_trip(torch):
+    _, opt = _muon_run(mt, 'float64', dict(lr=0.03))
+    saved = copy.deepcopy(opt.state_dict())
+    _, ref = _muon_run(torch, 'float64', dict(lr=0.03))
+    theirs = ref.state_dict()
+    assert saved['param_groups'][0].keys() == theirs['param_groups'][0].keys()
+    assert set(saved['state'][0]) == set(theirs['state'][0]) == {'momentum_buffer'}
+    # a fresh optimizer loaded with the state continues exactly as the original
+    rng = np.random.default_rng(5)
+    params = [mt.tensor(p.detach().numpy().copy(), requires_grad=True)
+              for p in opt.param_groups[0]['params']]
+    fresh = mt.optim.Muon(params)
+    fresh.load_state_dict(saved)
+    assert fresh.param_groups[0]['lr'] == 0.03
+    for p, q in zip(params, opt.param_groups[0]['params']):
+        g = rng.standard_normal(tuple(p.shape))
+        p.grad, q.grad = mt.tensor(g), mt.tensor(g)
+    fresh.step()
+    opt.step()
+    for p, q in zip(params, opt.param_groups[0]['params']):
+        assert np.array_equal(p.detach().numpy(), q.detach().numpy())
+
+
+def test_muon_zero_gradient_and_repr():
+    w = mt.ones(3, 2, requires_grad=True)
+    opt = mt.optim.Muon([w], weight_decay=0.0)
+    w.grad = mt.zeros(3, 2)
+    opt.step()                                   # norm 0: clamped to eps, the update is 0
+    assert np.array_equal(w.detach().numpy(), np.ones((3, 2), np.float32))
+    assert 'ns_coefficients: (3.4445, -4.775, 2.0315)' in repr(opt)
+
+
+def test_muon_bad_step_changes_nothing():
+    w, v = mt.ones(2, 3, requires_grad=True), mt.ones(4, requires_grad=True)
+    opt = mt.optim.Muon([w])
+    opt.add_param_group({'params': [v]})         # PyTorch checks 2-D only at construction
+    w.grad, v.grad = mt.ones(2, 3), mt.ones(4)
+    with pytest.raises(ValueError, match='Param gradient must be a 2D matrix'):
+        opt.step()
+    assert not opt.state and np.array_equal(w.detach().numpy(), np.ones((2, 3)))
