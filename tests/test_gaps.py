@@ -89,3 +89,100 @@ def test_muon_bad_step_changes_nothing():
     with pytest.raises(ValueError, match='Param gradient must be a 2D matrix'):
         opt.step()
     assert not opt.state and np.array_equal(w.detach().numpy(), np.ones((2, 3)))
+
+
+# ---- nn.functional.linear_cross_entropy and nn.LinearCrossEntropyLoss -------------------
+
+LCE_CASES = [   # (input shape, linear_weight shape, target kind, keyword arguments)
+    ((5, 4), (3, 4), 'index', {}),
+    ((5, 4), (3, 4), 'index', dict(reduction='sum', label_smoothing=0.2)),
+    ((5, 4), (3, 4), 'index', dict(reduction='none', ignore_index=1, bias=True)),
+    ((5, 4), (3, 4), 'index', dict(weight=True, bias=True)),
+    ((4,), (3, 4), 'index', dict(bias=True)),
+    ((5, 4), (3, 4), 'prob', dict(label_smoothing=0.1)),
+    ((4,), (3, 4), 'prob', dict(reduction='none')),
+    ((5, 4), (3, 2, 2, 4), 'index', dict(bias=True, weight=True)),
+    ((5, 4), (3, 2, 4), 'prob', dict(reduction='sum')),
+]
+
+
+def _lce_inputs(lib, input_shape, weight_shape, kind, options, seed=0):
+    rng = np.random.default_rng(seed)
+    options = dict(options)
+    x = lib.tensor(rng.standard_normal(input_shape), requires_grad=True)
+    w = lib.tensor(rng.standard_normal(weight_shape), requires_grad=True)
+    logits_shape = input_shape[:-1] + weight_shape[:1] + weight_shape[1:-1]
+    if kind == 'index':
+        shape = input_shape[:-1] + weight_shape[1:-1]
+        target = lib.tensor(rng.integers(0, weight_shape[0], shape))
+    else:
+        target = lib.tensor(rng.random(logits_shape)).softmax(len(input_shape) - 1)
+    if options.pop('bias', False):
+        options['linear_bias'] = lib.tensor(rng.standard_normal(weight_shape[:-1]),
+                                            requires_grad=True)
+    if options.get('weight'):
+        options['weight'] = lib.tensor(rng.random(weight_shape[0]) + 0.5)
+    return x, w, target, options
+
+
+@pytest.mark.parametrize('case', LCE_CASES, ids=str)
+def test_linear_cross_entropy_matches_pytorch(torch, case):
+    results = []
+    for lib in (mt, torch):
+        x, w, target, options = _lce_inputs(lib, *case)
+        loss = lib.nn.functional.linear_cross_entropy(x, w, target, **options)
+        loss.sum().backward()
+        leaves = [x, w] + ([options['linear_bias']] if 'linear_bias' in options else [])
+        results.append([loss.detach().numpy()] + [t.grad.numpy() for t in leaves])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_linear_cross_entropy_options_warn_and_take_the_reference_path(torch):
+    x, w, target, _ = _lce_inputs(mt, (5, 4), (3, 4), 'index', {})
+    options = mt.nn.LinearCrossEntropyOptions(batch_chunk_size=2)
+    plain = mt.nn.functional.linear_cross_entropy(x, w, target)
+    chunked = mt.nn.functional.linear_cross_entropy(x, w, target, options=options)
+    assert np.array_equal(plain.detach().numpy(), chunked.detach().numpy())
+    messages = []
+    for lib in (mt, torch):
+        x, w, target, _ = _lce_inputs(lib, (5, 4), (3, 4), 'index', {})
+        with pytest.warns(UserWarning) as record:
+            lib.nn.functional.linear_cross_entropy(
+                x, w, target, label_smoothing=0.1,
+                options=lib.nn.LinearCrossEntropyOptions())
+        message = str(record[0].message)
+        messages.append(message if lib is mt else message.replace('torch.', 'microtorch.'))
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize('kwargs', [dict(), dict(out_features=(2, 3), bias=True,
+                                                 reduction='none', ignore_index=0),
+                                    dict(bias=True, label_smoothing=0.3, weight=True)],
+                         ids=str)
+def test_linear_cross_entropy_loss_module(torch, kwargs):
+    kwargs = dict(kwargs)
+    rng = np.random.default_rng(3)
+    class_weight = rng.random(4) + 0.5 if kwargs.pop('weight', False) else None
+    x = rng.standard_normal((6, 5))
+    shape = (6,) + kwargs.get('out_features', ())
+    target = rng.integers(0, 4, shape)
+    torch.manual_seed(0)
+    results, modules = [], []
+    for lib in (torch, mt):
+        weight = None if class_weight is None else lib.tensor(class_weight)
+        module = lib.nn.LinearCrossEntropyLoss(5, 4, weight=weight, dtype=lib.float64,
+                                               **kwargs)
+        if modules:                    # PyTorch's initial weights, copied
+            module.load_state_dict({k: mt.tensor(v.detach().numpy())
+                                    for k, v in modules[0].state_dict().items()})
+        modules.append(module)
+        xs = lib.tensor(x, requires_grad=True)
+        loss = module(xs, lib.tensor(target))
+        loss.sum().backward()
+        results.append([loss.detach().numpy(), xs.grad.numpy()] +
+                       [p.grad.numpy() for p in module.parameters()])
+    assert repr(modules[1]) == repr(modules[0])
+    assert list(modules[1].state_dict()) == list(modules[0].state_dict())
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
