@@ -259,3 +259,77 @@ def test_distributed_sampler_in_a_data_loader():
     sampler = mt.utils.data.DistributedSampler(data, num_replicas=2, rank=1, shuffle=False)
     loader = mt.utils.data.DataLoader(data, batch_size=2, sampler=sampler)
     assert [batch[0].tolist() for batch in loader] == [[1.0, 3.0], [5.0, 7.0], [9.0]]
+
+
+# ---- utils.hooks.RemovableHandle ---------------------------------------------------------
+
+def test_module_hooks_return_the_utils_handle():
+    from microtorch.utils.hooks import RemovableHandle
+    layer = mt.nn.Linear(2, 2)
+    calls = []
+    first = layer.register_forward_hook(lambda *args: calls.append('a'))
+    second = layer.register_forward_pre_hook(lambda *args, **kw: calls.append('b'),
+                                              with_kwargs=True)
+    assert isinstance(first, RemovableHandle) and second.id == first.id + 1
+    assert RemovableHandle.next_id == second.id + 1
+    with second:
+        layer(mt.ones(2))
+    assert calls == ['b', 'a'] and not layer._forward_pre_hooks_with_kwargs
+    first.remove()
+    first.remove()                                # twice: nothing left to remove
+    layer(mt.ones(2))
+    assert calls == ['b', 'a']
+
+
+def test_removable_handle_on_its_own(torch):
+    from microtorch.utils.hooks import RemovableHandle
+    for lib_handle in (RemovableHandle, torch.utils.hooks.RemovableHandle):
+        from collections import OrderedDict
+        hooks, extra, more = OrderedDict(), OrderedDict(), OrderedDict()
+        handle = lib_handle(hooks, extra_dict=[extra, more])
+        hooks[handle.id] = extra[handle.id] = more[handle.id] = 'hook'
+        other = lib_handle(hooks, extra_dict=extra)
+        hooks[other.id] = extra[other.id] = 'other'
+        assert other.id == handle.id + 1
+        with handle as entered:
+            assert entered is handle
+        assert list(hooks.values()) == list(extra.values()) == ['other'] and not more
+
+
+# ---- nn.attention: SDPBackend and sdpa_kernel --------------------------------------------
+
+def test_sdp_backend_names_and_numbers(torch):
+    ours, theirs = mt.nn.attention.SDPBackend, torch.nn.attention.SDPBackend
+    assert list(ours.__members__) == list(theirs.__members__)
+    for name in theirs.__members__:
+        a, b = getattr(ours, name), getattr(theirs, name)
+        assert (int(a), repr(a), str(a)) == (int(b), repr(b), str(b))
+        assert ours(int(a)) is a
+    assert ours.MATH != 0 and (theirs.MATH != 0)
+
+
+@pytest.mark.parametrize('backends, set_priority', [
+    ('MATH', False), (['FLASH_ATTENTION', 'MATH', 'FLASH_ATTENTION'], False),
+    (['MATH', 'CUDNN_ATTENTION'], True), ([], False), ('ERROR', False)])
+def test_sdpa_kernel_records_the_choice_as_pytorch(torch, backends, set_priority):
+    seen = []
+    for lib in (mt, torch):
+        attention = lib.nn.attention
+        chosen = (getattr(attention.SDPBackend, backends) if isinstance(backends, str)
+                  else [getattr(attention.SDPBackend, b) for b in backends])
+        order = (lambda: lib._C._get_sdp_priority_order()) if lib is torch else (
+            lambda: list(attention._priority))
+        with attention.sdpa_kernel(chosen, set_priority=set_priority) as value:
+            inside = [b.name for b in attention._cur_sdpa_kernel_backends(True)]
+            inside_order = order()
+        after = [b.name for b in attention._cur_sdpa_kernel_backends(True)]
+        seen.append((value, inside, inside_order, after, order()))
+    assert seen[0] == seen[1]
+
+
+def test_sdpa_kernel_has_no_effect_on_the_values():
+    q = mt.randn(1, 2, 3, 4)
+    plain = mt.nn.functional.scaled_dot_product_attention(q, q, q)
+    with mt.nn.attention.sdpa_kernel(mt.nn.attention.SDPBackend.FLASH_ATTENTION):
+        chosen = mt.nn.functional.scaled_dot_product_attention(q, q, q)
+    assert mt.equal(plain, chosen)
