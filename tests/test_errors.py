@@ -3310,6 +3310,93 @@ for _name, _exc, _message, _prepare, _call in (
         if _prepare is not None:
             _prepare(p, lin)
         return lambda: _call(lib, p, lin), list(lin.parameters()) + list(lin.buffers())
+# optim.Muon, nn.functional.linear_cross_entropy / nn.LinearCrossEntropyLoss /
+# nn.LinearCrossEntropyOptions, utils.data.DistributedSampler and nn.attention.sdpa_kernel
+# (tests/test_gaps.py): w is 2 x 3 and v has 4 elements, both with gradients of ones;
+# x (5 x 4), lw (3 x 4) and t (5 class indices).
+def _muon_two_groups(lib, w, v):
+    optimizer = lib.optim.Muon([w])
+    optimizer.add_param_group({'params': [v]})
+    return optimizer
+
+
+for _name, _exc, _message, _call in (
+        ('muon-lr', ValueError, 'Learning rate should be >= 0 but is: -0.1',
+         lambda lib, w, v, x, lw, t: lib.optim.Muon([w], lr=-0.1)),
+        ('muon-momentum', ValueError, 'momentum should be >= 0 but is: -0.5',
+         lambda lib, w, v, x, lw, t: lib.optim.Muon([w], momentum=-0.5)),
+        ('muon-weight-decay', ValueError, 'weight decay should be >= 0 but is: -1',
+         lambda lib, w, v, x, lw, t: lib.optim.Muon([w], weight_decay=-1)),
+        ('muon-adjust-lr-fn', ValueError, 'Adjust learning rate function adam is not supported',
+         lambda lib, w, v, x, lw, t: lib.optim.Muon([w], adjust_lr_fn='adam')),
+        ('muon-tensor-lr', ValueError, 'Tensor lr must be 1-element',
+         lambda lib, w, v, x, lw, t: lib.optim.Muon([w], lr=lib.tensor([0.1, 0.2]))),
+        ('muon-1d-parameter', ValueError, 'Muon only supports 2D parameters whereas we found a '
+         'parameter with size: microtorch.Size([4])',
+         lambda lib, w, v, x, lw, t: lib.optim.Muon([w, v])),
+        ('muon-ns-steps', ValueError, 'Number of steps must be less than 100 for computational '
+         'efficiency', lambda lib, w, v, x, lw, t: lib.optim.Muon([w], ns_steps=100).step()),
+        ('muon-coefficients', ValueError, 'Coefficients must be a tuple of exactly 3 values',
+         lambda lib, w, v, x, lw, t: lib.optim.Muon([w], ns_coefficients=(1.0, 2.0)).step()),
+        ('muon-1d-gradient', ValueError, 'Param gradient must be a 2D matrix',
+         lambda lib, w, v, x, lw, t: _muon_two_groups(lib, w, v).step()),
+        ('linear-cross-entropy-input-dims', RuntimeError,
+         'expected input with dimensionality 1 or 2, got 3',
+         lambda lib, w, v, x, lw, t: lib.nn.functional.linear_cross_entropy(x[None], lw, t)),
+        ('linear-cross-entropy-weight-dims', RuntimeError,
+         'expected linear_weight with dimensionality at least 2, got 1',
+         lambda lib, w, v, x, lw, t: lib.nn.functional.linear_cross_entropy(x, lw[0], t)),
+        ('linear-cross-entropy-in-features', RuntimeError, 'expected equal input and '
+         'linear_weight last dimensions (in_features), got 4 and 3, respectively',
+         lambda lib, w, v, x, lw, t: lib.nn.functional.linear_cross_entropy(x, lw[:, :3], t)),
+        ('linear-cross-entropy-bias', RuntimeError, 'expected linear_bias shape (3,), got (4,)',
+         lambda lib, w, v, x, lw, t: lib.nn.functional.linear_cross_entropy(
+             x, lw, t, linear_bias=v)),
+        ('linear-cross-entropy-unbatched-k-dim', RuntimeError, 'K-dimensional loss defined by '
+         'linear_weight shape (3, 1, 4) requires batched input, (N, 4), got unbatched input '
+         'with shape (4,)', lambda lib, w, v, x, lw, t: lib.nn.functional.linear_cross_entropy(
+             x[0], lw[:, None], t[0])),
+        ('linear-cross-entropy-probabilities-ignore-index', RuntimeError,
+         'ignore_index cannot be specified when target contains probabilities',
+         lambda lib, w, v, x, lw, t: lib.nn.functional.linear_cross_entropy(
+             x, lw, lib.full((5, 3), 1 / 3), ignore_index=0)),
+        ('linear-cross-entropy-loss-weight', RuntimeError,
+         'expected weight shape to be (3,), got (4,)',
+         lambda lib, w, v, x, lw, t: lib.nn.LinearCrossEntropyLoss(4, 3, weight=v)),
+        ('linear-cross-entropy-loss-smoothing', RuntimeError,
+         'expected label_smoothing to be in range [0, 1], got 1.5',
+         lambda lib, w, v, x, lw, t: lib.nn.LinearCrossEntropyLoss(4, 3, label_smoothing=1.5)),
+        ('linear-cross-entropy-options-policy', ValueError, "invalid acc_policy: 'fast'",
+         lambda lib, w, v, x, lw, t: lib.nn.LinearCrossEntropyOptions(acc_policy='fast')),
+        ('linear-cross-entropy-options-chunking', ValueError,
+         "invalid chunking_method: 'aspect_ratio:0'",
+         lambda lib, w, v, x, lw, t: lib.nn.LinearCrossEntropyOptions(
+             chunking_method='aspect_ratio:0')),
+        ('linear-cross-entropy-options-chunk-size', ValueError,
+         'batch_chunk_size must be positive int or None, got 0',
+         lambda lib, w, v, x, lw, t: lib.nn.LinearCrossEntropyOptions(batch_chunk_size=0)),
+        ('linear-cross-entropy-options-dtype', ValueError, 'acc_dtype must be one of {None, '
+         'microtorch.float16, microtorch.bfloat16, microtorch.float32, microtorch.float64}, got '
+         'microtorch.int64. Pass acc_dtype=None to let the op pick automatically.',
+         lambda lib, w, v, x, lw, t: lib.nn.LinearCrossEntropyOptions(acc_dtype=lib.int64)),
+        ('distributed-sampler-no-process-group', ValueError, 'Default process group has not '
+         'been initialized, please make sure to call init_process_group.',
+         lambda lib, w, v, x, lw, t: lib.utils.data.DistributedSampler(range(4))),
+        ('distributed-sampler-rank', ValueError,
+         'Invalid rank 2, rank should be in the interval [0, 1]',
+         lambda lib, w, v, x, lw, t: lib.utils.data.DistributedSampler(range(4), 2, 2)),
+        ('sdpa-kernel-backends', AssertionError, 'Backend must be an instance of SDPBackend or '
+         'a list of SDPBackend instances, got str',
+         lambda lib, w, v, x, lw, t: lib.nn.attention.sdpa_kernel('math').__enter__()),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        w, v = lib.ones(2, 3, requires_grad=True), lib.ones(4, requires_grad=True)
+        w.grad, v.grad = lib.ones(2, 3), lib.ones(4)
+        x = lib.linspace(-1.0, 1.0, 20).reshape(5, 4).requires_grad_()
+        lw = lib.linspace(0.5, -0.5, 12).reshape(3, 4).requires_grad_()
+        t = lib.tensor([0, 2, 1, 1, 0])
+        return lambda: _call(lib, w, v, x, lw, t), [w, v, x, lw, t]
 
 # ---- the tests ------------------------------------------------------------------------------
 

@@ -50,3 +50,58 @@ def adafactor_update(param, grad, row_var, col_var, variance, beta2_weight, lr, 
                                             eps1))
     denom = max(1.0, norm(update) / (update.size ** 0.5 * d))
     param += update * (-alpha / denom)
+
+
+
+# ---- Muon: Newton-Schulz orthogonalisation in emulated bfloat16 ----------------------------
+# PyTorch runs Muon's iteration in bfloat16, which NumPy and CuPy lack: here a bfloat16 value
+# is a float32 whose low 16 bits are zero. Each PyTorch op of the iteration computes in
+# float32 and rounds its result to bfloat16 once; the matrix products here are summed in
+# float64 (exact products of bfloat16 values), then rounded to float32 and to bfloat16, as
+# PyTorch's float32 accumulator is. Only a sum within float32's rounding error of a bfloat16
+# tie can come out one bfloat16 step apart from PyTorch's (whose summation order depends on
+# the CPU's kernels).
+
+def round_to_bfloat16(a):
+    """Array a (any float dtype) rounded to the nearest bfloat16, ties to even, as a float32
+    array: float64 goes through float32 first, as PyTorch's conversion does; nan stays nan."""
+    single = a.astype('float32')
+    bits = single.view('uint32')
+    rounded = ((bits + (0x7FFF + ((bits >> 16) & 1))) & 0xFFFF0000).astype('uint32')
+    out = rounded.view('float32')
+    nan = single != single
+    out[nan] = single[nan]                 # a nan's payload could have rounded up to inf
+    return out
+
+
+def _float32_matmul(a, b):
+    """a @ b of bfloat16-valued arrays, as PyTorch's float32 accumulator holds it."""
+    return (a.astype('float64') @ b.astype('float64')).astype('float32')
+
+
+def _fused_scale_add(beta, c, product):
+    """addmm's beta C + alpha A B, its float32 alpha A B given: one fused multiply-add (exact
+    in float64 for bfloat16 C), then rounded to float32 and to bfloat16."""
+    return round_to_bfloat16(beta.astype('float64') * c + product.astype('float64'))
+
+
+def newton_schulz(xp, update, coefficients, steps, eps):
+    """torch.optim.Muon's orthogonalisation of a matrix, as a float32 array of bfloat16
+    values: the matrix in bfloat16 over its Frobenius norm (at least eps), then `steps`
+    rounds of X = a X + (b G + c G G) X with G = X X^T, on the wide orientation (a tall
+    matrix is transposed there and back)."""
+    a, b, c = (xp.float32(v) for v in coefficients)
+    x = round_to_bfloat16(update)
+    tall = x.shape[0] > x.shape[1]
+    if tall:
+        x = x.T
+    flat = x.reshape(1, -1).astype('float64')
+    size = round_to_bfloat16((flat @ flat.T) ** 0.5)
+    floor = round_to_bfloat16(xp.asarray([eps]))
+    size = max(size.item(), floor.item())            # clamp(min=eps), in bfloat16
+    x = round_to_bfloat16(x / xp.float32(size))
+    for _ in range(steps):
+        gram = round_to_bfloat16(_float32_matmul(x, x.T))
+        gram_update = _fused_scale_add(b, gram, c * _float32_matmul(gram, gram))
+        x = _fused_scale_add(a, x, _float32_matmul(gram_update, x))
+    return x.T if tall else x

@@ -9,9 +9,9 @@ The layers are listed once, in `nn.modules.__all__`; this package exports them a
 from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer
 from . import modules
 from .modules import *  # noqa: F401,F403  (every layer and loss: modules.__all__)
-from . import functional, init, parameter, utils, parallel
+from . import functional, init, parameter, utils, parallel, attention
 from .parallel import DataParallel
 
 __all__ = (['Parameter', 'Buffer', 'UninitializedParameter', 'UninitializedBuffer', 'modules',
-            'functional', 'init', 'utils', 'parallel', 'DataParallel'] +
+            'functional', 'init', 'utils', 'parallel', 'attention', 'DataParallel'] +
            [name for name in modules.__all__ if name != 'NonDynamicallyQuantizableLinear'])

@@ -519,6 +519,61 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return out.reshape(()) if unbatched and reduction == 'none' else out
 
 
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction='mean', ignore_index=None, label_smoothing=0.0,
+                         options=None):
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...), as PyTorch's:
+    input (in_features,) or (N, in_features); linear_weight (C, in_features), or
+    (C, d_1, ..., d_K, in_features) for a K-dimensional loss (batched input only), whose
+    logits are (N, C, d_1, ..., d_K). ignore_index None means -100, and may not be given
+    with class probabilities (a target of the logits' shape). options
+    (LinearCrossEntropyOptions) chooses PyTorch's chunked path, which microtorch does not
+    have: it is accepted (with PyTorch's warning where PyTorch would ignore it) and the
+    reference path runs."""
+    if input.dim() < 1 or input.dim() > 2:
+        raise RuntimeError(f'expected input with dimensionality 1 or 2, got {input.dim()}')
+    if linear_weight.dim() < 2:
+        raise RuntimeError('expected linear_weight with dimensionality at least 2, got '
+                           f'{linear_weight.dim()}')
+    batch, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError('expected equal input and linear_weight last dimensions '
+                           f'(in_features), got {in_features} and {linear_weight.shape[-1]}, '
+                           'respectively')
+    num_classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (num_classes, *out_features):
+        raise RuntimeError(f'expected linear_bias shape {(num_classes, *out_features)}, got '
+                           f'{tuple(linear_bias.shape)}')
+    if out_features and not batch:
+        raise RuntimeError('K-dimensional loss defined by linear_weight shape '
+                           f'{tuple(linear_weight.shape)} requires batched input, '
+                           f'(N, {in_features}), got unbatched input with shape '
+                           f'{tuple(input.shape)}')
+    logits_shape = (*batch, num_classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError('ignore_index cannot be specified when target contains '
+                           'probabilities')
+    if options is not None and (out_features or reduction not in ('mean', 'sum', 'none')
+                                or label_smoothing != 0.0
+                                or target.dtype is not _dtype.int64):
+        bias_shape = None if linear_bias is None else tuple(linear_bias.shape)
+        warnings.warn("linear_cross_entropy: ``options`` ignored; chunked path needs "
+                      "reduction in {'mean','sum','none'}, label_smoothing == 0, "
+                      "target.dtype == int64, out_features == (). Got "
+                      f'reduction={reduction!r}, label_smoothing={label_smoothing}, '
+                      f'target.dtype={target.dtype}, out_features={out_features}, '
+                      f'tracing=False, linear_bias.shape={bias_shape}.',
+                      stacklevel=user_stacklevel())
+    rows = math.prod(out_features, start=num_classes)
+    if out_features:                 # one linear map to all C * d_1 ... d_K logits
+        linear_weight = linear_weight.reshape(rows, in_features)
+        linear_bias = None if linear_bias is None else linear_bias.reshape(rows)
+    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    return cross_entropy(logits, target, weight=weight, reduction=reduction,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         label_smoothing=label_smoothing)
+
+
 def _smoothing_term(input, target, weight, reduction, ignore_index):
     """label_smoothing's share, PyTorch's: -sum_c w_c log_softmax(input)_c / C per sample (0
     where ignored); its mean divides by the kept targets' weights (or their count)."""

@@ -50,6 +50,8 @@ from .pooling import (LPPool3d, MaxUnpool3d)
 from .loss import CTCLoss
 from .pixelshuffle import ChannelShuffle
 from .adaptive import AdaptiveLogSoftmaxWithLoss
+from .loss import LinearCrossEntropyLoss
+from .linear_cross_entropy_options import LinearCrossEntropyOptions
 
 
 from .lazy import LazyModuleMixin
@@ -102,3 +104,4 @@ __all__ += ['FractionalMaxPool2d', 'FractionalMaxPool3d', 'NLLLoss2d', 'CrossMap
             'SyncBatchNorm']
 from .conv import LazyConvTranspose3d  # noqa: E402  (needs ConvTranspose3d)
 __all__.append('LazyConvTranspose3d')
+__all__ += ['LinearCrossEntropyLoss', 'LinearCrossEntropyOptions']

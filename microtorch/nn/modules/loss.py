@@ -1,8 +1,10 @@
 """Loss modules: each holds its reduction (and weights, as buffers) and calls
 nn.functional, where the fused loss ops are."""
+import math
 import warnings
 
 from .. import functional as F
+from .linear import Linear
 from .module import Module
 
 
@@ -89,6 +91,45 @@ class CrossEntropyLoss(_WeightedLoss):
         return F.cross_entropy(input, target, weight=self.weight,
                                ignore_index=self.ignore_index, reduction=self.reduction,
                                label_smoothing=self.label_smoothing)
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """F.linear_cross_entropy with the linear map owned by the module: `self.linear`, a
+    Linear(in_features, C * prod(out_features)) whose flat weight (and bias) forward reshapes
+    to (C, *out_features, in_features). ignore_index None means -100 for class indices."""
+
+    def __init__(self, in_features, num_classes, *, out_features=(), bias=False, device=None,
+                 dtype=None, reduction='mean', weight=None, ignore_index=None,
+                 label_smoothing=0.0, options=None):
+        if weight is not None and tuple(weight.shape) != (num_classes,):
+            raise RuntimeError(f'expected weight shape to be {(num_classes,)}, got '
+                               f'{tuple(weight.shape)}')
+        if label_smoothing < 0 or label_smoothing > 1.0:
+            raise RuntimeError('expected label_smoothing to be in range [0, 1], got '
+                               f'{label_smoothing}')
+        super().__init__(weight, None, None, reduction)
+        self.num_classes = num_classes
+        self.out_features = out_features
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        self.linear = Linear(in_features, math.prod(out_features, start=num_classes),
+                             bias=bias, device=device, dtype=dtype)
+        self.options = options
+
+    def forward(self, input, target):
+        shape = (self.num_classes, *self.out_features)
+        bias = self.linear.bias
+        return F.linear_cross_entropy(
+            input, self.linear.weight.reshape(*shape, self.linear.in_features), target,
+            linear_bias=None if bias is None else bias.reshape(shape), weight=self.weight,
+            reduction=self.reduction, ignore_index=self.ignore_index,
+            label_smoothing=self.label_smoothing, options=self.options)
+
+    def extra_repr(self):
+        return (f'in_features={self.linear.in_features}, num_classes={self.num_classes}, '
+                f'out_features={self.out_features}, bias={self.linear.bias is not None}, '
+                f'reduction={self.reduction}, ignore_index={self.ignore_index}, '
+                f'label_smoothing={self.label_smoothing}, options={self.options}')
 
 
 class KLDivLoss(_Loss):

@@ -4,7 +4,6 @@ Assigning a Parameter or a Module to an attribute registers it (in `_parameters`
 `_modules`); `register_buffer` registers tensors that are state but not parameters. Traversal,
 train/eval, device and dtype moves, state_dict and repr all follow from those three dicts.
 """
-import itertools
 import warnings
 from collections import OrderedDict, namedtuple
 
@@ -13,6 +12,7 @@ from ..._device import device as _device
 from ...autograd.function import data_rebinds
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
+from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter, buffer_persistence, is_lazy
 from ._backward_hooks import ModuleBackwardHooks
 
@@ -47,27 +47,6 @@ class _IncompatibleKeys(namedtuple('IncompatibleKeys', ['missing_keys', 'unexpec
     __str__ = __repr__
 
 
-class RemovableHandle:
-    """Returned by register_*_hook: remove() unregisters the hook (and its id from the
-    `extra` dicts or sets that mark how it is called: with_kwargs, always_call)."""
-
-    def __init__(self, hooks, key, extra=()):
-        self._hooks = hooks
-        self.id = key
-        self._extra = tuple(extra)
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-        for marks in self._extra:
-            marks.discard(self.id)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
 # Every module's hooks, by kind: id -> hook, in call order.
 _HOOK_DICTS = ('_forward_hooks', '_forward_pre_hooks', '_backward_hooks', '_backward_pre_hooks',
                '_state_dict_hooks', '_state_dict_pre_hooks', '_load_state_dict_pre_hooks',
@@ -75,7 +54,6 @@ _HOOK_DICTS = ('_forward_hooks', '_forward_pre_hooks', '_backward_hooks', '_back
 # The ids of the hooks registered with with_kwargs=True or always_call=True.
 _HOOK_MARKS = ('_forward_pre_hooks_with_kwargs', '_forward_hooks_with_kwargs',
                '_forward_hooks_always_called')
-_hook_ids = itertools.count(1)       # one sequence for all hooks, as PyTorch's handles
 
 # The hooks of every module (register_module_forward_hook, ...).
 _global_forward_pre_hooks, _global_forward_hooks = {}, {}
@@ -89,7 +67,8 @@ _global_marks = {'with_kwargs': set(), 'always_called': set()}
 def _add_hook(hooks, hook, prepend=False, marks=()):
     """Store hook under a new id (first in call order with prepend=True); the handle also
     forgets the id in `marks` when removed."""
-    key = next(_hook_ids)
+    handle = RemovableHandle(hooks, extra_dict=list(marks))     # its id: the next key
+    key = handle.id
     if prepend:
         rest = list(hooks.items())
         hooks.clear()
@@ -97,7 +76,7 @@ def _add_hook(hooks, hook, prepend=False, marks=()):
         hooks.update(rest)
     else:
         hooks[key] = hook
-    return RemovableHandle(hooks, key, marks)
+    return handle
 
 
 def register_module_forward_pre_hook(hook):
