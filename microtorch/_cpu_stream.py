@@ -236,6 +236,8 @@ def fused_multiply_add(a, b, c):
     a = np.asarray(a)
     if a.dtype != np.float64:
         return (a.astype(np.float64) * float(b) + float(c)).astype(a.dtype)
+    if max(abs(float(b)), abs(float(c))) > 2.0 ** 960:   # the split would overflow: scale by
+        return fused_multiply_add(a, b * 2.0 ** -64, c * 2.0 ** -64) * 2.0 ** 64   # 2^-64
     product = a * b
     a_high, a_low = _veltkamp_split(a)
     b_high, b_low = _veltkamp_split(np.float64(b))

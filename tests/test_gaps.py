@@ -242,7 +242,6 @@ def test_distributed_sampler_shuffles_by_seed_and_epoch(n, replicas, drop_last):
             assert len(seen) - n < replicas
 
 
-@pytest.mark.xfail(strict=False, reason='until the CPU generator matches PyTorch')
 def test_distributed_sampler_shuffle_matches_pytorch(torch):
     from torch.utils.data.distributed import DistributedSampler as Theirs
     for epoch in (0, 3):

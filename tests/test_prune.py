@@ -1,8 +1,9 @@
 """nn.utils.prune against PyTorch: the deterministic methods (l1_unstructured, ln_structured,
 custom_from_mask, global_unstructured, identity) on the same starting weights in both
 libraries give the same masks, pruned weights, state_dict keys, forward values and gradients,
-also when pruned several times and after remove(). The random methods are checked for their
-structure only (how many entries or whole channels are pruned)."""
+also when pruned several times and after remove(). The random methods give PyTorch's masks
+after the same seed, and are checked for their structure (how many entries or whole channels
+are pruned)."""
 import numpy as np
 import pytest
 
@@ -307,8 +308,20 @@ def test_a_failed_pruning_changes_nothing(rounds):
             assert list(hook) == methods
 
 
-# The random methods: microtorch's random stream is being brought to PyTorch's, after which
-# these can be compared with PyTorch under the same seed, like the deterministic ones.
+# ---- the random methods ------------------------------------------------------------------
+
+def test_random_methods_give_pytorchs_masks_after_the_same_seed(torch):
+    def masks(lib, methods):
+        lib.manual_seed(0)
+        module = lib.nn.Conv2d(3, 4, 2)
+        methods.random_unstructured(module, 'weight', 0.3)
+        methods.random_structured(module, 'weight', 1, dim=0)
+        methods.random_structured(module, 'weight', 0.5, dim=1)
+        methods.random_unstructured(module, 'bias', 2)
+        return [module.weight_mask, module.bias_mask]
+    for ours, theirs in zip(masks(microtorch, prune), masks(torch, torch.nn.utils.prune)):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
 
 @pytest.mark.parametrize('amount, pruned', [(5, 5), (0.25, 5), (0, 0), (20, 20)])
 def test_random_unstructured_prunes_that_many(amount, pruned):
