@@ -198,7 +198,8 @@ from ._real_only import (  # noqa: E402  (the complex-number API on real tensors
     is_complex, is_conj, is_neg, conj, conj_physical, resolve_conj, resolve_neg, real, imag,
     angle, isreal, adjoint)
 from ._settings import (  # noqa: E402
-    get_default_device, get_float32_matmul_precision, set_float32_matmul_precision,
+    get_default_device, set_default_device, get_float32_matmul_precision,
+    set_float32_matmul_precision,
     use_deterministic_algorithms, are_deterministic_algorithms_enabled,
     is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
     get_deterministic_debug_mode, set_warn_always, is_warn_always_enabled, typename, compile,

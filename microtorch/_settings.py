@@ -7,17 +7,32 @@ import builtins
 import math
 import warnings
 
+from . import _device as _device_module
 from ._device import device as _device
 from ._dtype import dtype as _dtype_class
 from .ops import functional as F
 from .tensor import Tensor
 
 _flags = {'deterministic': False, 'warn_only': False, 'debug_mode': 0, 'warn_always': False,
-          'matmul_precision': 'highest', 'default_device': 'cpu'}
+          'matmul_precision': 'highest'}
+
+
+def set_default_device(device):
+    """Factory functions called without a device (tensor, zeros, rand, ..., and so the
+    parameters of modules built afterwards) make their tensors on `device`; None: the CPU."""
+    _device_module.set_default(device)
 
 
 def get_default_device():
-    return _device(_flags['default_device'])
+    default = _device_module.get_default()
+    if default.type == 'cuda' and default.index is None:     # the current CUDA device
+        return _current_cuda_device()
+    return default
+
+
+def _current_cuda_device():
+    from . import cuda
+    return _device('cuda', cuda.current_device())
 
 
 def get_float32_matmul_precision():

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
-from ._device import device as _device
+from ._device import device as _device, uses_default_device
 from .autograd.function import grad_fn_named
 from .autograd.grad_mode import no_grad
 from .creation import tensor as _tensor, from_numpy as _from_numpy, _finish
@@ -80,6 +80,7 @@ def _no_overload(name, arguments, overloads):
 
 # ---- making tensors ------------------------------------------------------------------------
 
+@uses_default_device
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
     """A 0-d tensor holding s, in the default float dtype unless dtype says otherwise."""
     dtype = _dtype.default_float if dtype is None else dtype
@@ -91,6 +92,7 @@ _RANGE_DEPRECATED = ('torch.range is deprecated and will be removed in a future 
                      'Instead, use torch.arange, which produces values in [start, end).')
 
 
+@uses_default_device
 def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
     """start, start + step, ... up to end included, in the default float dtype (deprecated,
     as in PyTorch: arange leaves end out)."""
@@ -121,6 +123,7 @@ def fill(input, value):
                        FillWhole if isinstance(value, Tensor) else FillNumber)
 
 
+@uses_default_device
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     """obj as a tensor, sharing memory with a tensor or NumPy array where dtype and device
     allow (a copy with copy=True; copy=False refuses to copy)."""
@@ -205,6 +208,7 @@ def _window(name, window_length, periodic, dtype, device, requires_grad, shape):
     return _finish(values, dtype, device, requires_grad)
 
 
+@uses_default_device
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
                    device=None, requires_grad=False):
     """alpha - beta cos(2 pi k / (N - 1))."""
@@ -212,12 +216,14 @@ def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype
                    lambda n: alpha - beta * np.cos(2 * math.pi * np.arange(n) / (n - 1)))
 
 
+@uses_default_device
 def hann_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
     """0.5 - 0.5 cos(2 pi k / (N - 1))."""
     return _window('hann_window', window_length, periodic, dtype, device, requires_grad,
                    lambda n: 0.5 - 0.5 * np.cos(2 * math.pi * np.arange(n) / (n - 1)))
 
 
+@uses_default_device
 def blackman_window(window_length, periodic=True, *, dtype=None, device=None,
                     requires_grad=False):
     """0.42 - 0.5 cos(2 pi k / (N - 1)) + 0.08 cos(4 pi k / (N - 1))."""
@@ -228,6 +234,7 @@ def blackman_window(window_length, periodic=True, *, dtype=None, device=None,
                    shape)
 
 
+@uses_default_device
 def bartlett_window(window_length, periodic=True, *, dtype=None, device=None,
                     requires_grad=False):
     """The triangle 1 - |2k / (N - 1) - 1|."""
@@ -235,6 +242,7 @@ def bartlett_window(window_length, periodic=True, *, dtype=None, device=None,
                    lambda n: 1 - np.abs(2 * np.arange(n) / (n - 1) - 1))
 
 
+@uses_default_device
 def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device=None,
                   requires_grad=False):
     """I0(beta sqrt(1 - (2k / (N - 1) - 1)^2)) / I0(beta), I0 the modified Bessel function of
@@ -471,6 +479,7 @@ def nuclear_norm(input, dim=None, keepdim=False):
     return matrix_norm(input, 'nuc', (-2, -1) if dim is None else dim, keepdim)
 
 
+@uses_default_device
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor of `size` laid out with element strides `stride`."""
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float

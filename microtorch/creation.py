@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _dtype
 from . import backends
-from ._device import device as _device
+from ._device import device as _device, uses_default_device
 from ._size import Size, shape_args
 from .random import default_generator
 from .tensor import Tensor
@@ -146,6 +146,7 @@ def _replace_tensors(data):
     return data
 
 
+@uses_default_device
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (a number, nested sequence, array or tensor)."""
     array = _infer_array(data, dtype is not None)
@@ -167,6 +168,7 @@ def _check_fits(array, dtype):
         array %= 256                                        # wrapped in place: -1 -> 255
 
 
+@uses_default_device
 def as_tensor(data, dtype=None, device=None):
     """Like tensor(), but shares memory with a NumPy array or tensor when it can."""
     if isinstance(data, Tensor):
@@ -294,6 +296,7 @@ def _filled(shape, value, dtype, device, requires_grad):
     return _finish(np.full(shape, value, dtype.np), None, device, requires_grad)
 
 
+@uses_default_device
 def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
     shape = _shape(shape, size, 'zeros: Dimension size must be non-negative.', 'zeros')
     return _filled(shape, 0, dtype, device, requires_grad)
@@ -304,10 +307,12 @@ def zeros_of_shape(*shape, size=None, dtype=None, device=None, requires_grad=Fal
     return _filled(_shape(shape, size), 0, dtype, device, requires_grad)
 
 
+@uses_default_device
 def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
     return _filled(_shape(shape, size, op='ones'), 1, dtype, device, requires_grad)
 
 
+@uses_default_device
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
     if device is not None and _device(device).type != 'cpu':     # made there: no copy
@@ -318,6 +323,7 @@ def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
                    requires_grad)
 
 
+@uses_default_device
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if not isinstance(fill_value, (bool, int, float, np.number)) and not (
             isinstance(fill_value, Tensor) and fill_value.ndim == 0):
@@ -387,6 +393,7 @@ def _refuse_bool(dtype, name, device):
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
+@uses_default_device
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -418,6 +425,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _finish(array, dtype, device, requires_grad)
 
 
+@uses_default_device
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if not isinstance(steps, int) and not hasattr(steps, '__index__'):
         raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
@@ -431,6 +439,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
                    requires_grad)
 
 
+@uses_default_device
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f'n must be greater or equal to 0, got {n}')
@@ -447,6 +456,7 @@ def _float_dtype(dtype, name):
     return dtype
 
 
+@uses_default_device
 def rand(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'check_uniform_bounds')
     gen = generator or default_generator
@@ -454,6 +464,7 @@ def rand(*shape, size=None, dtype=None, device=None, requires_grad=False, genera
     return _finish(array, dtype, device, requires_grad)
 
 
+@uses_default_device
 def randn(*shape, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype, 'normal_kernel_cpu')
     gen = generator or default_generator
@@ -461,6 +472,7 @@ def randn(*shape, size=None, dtype=None, device=None, requires_grad=False, gener
     return _finish(array, dtype, device, requires_grad)
 
 
+@uses_default_device
 def randint(low=0, high=None, size=None, dtype=None, device=None, generator=None,
             requires_grad=False):
     if size is None:                 # randint(high, size)
@@ -475,6 +487,7 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, generator=None
     return _finish(array, dtype, device, requires_grad)
 
 
+@uses_default_device
 def randperm(n, dtype=None, device=None, generator=None):
     gen = generator or default_generator
     return _finish(gen.stream.permutation(n), dtype, device)

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _dtype
 from . import backends
+from ._device import uses_default_device
 from ._size import broadcast_shapes
 from .creation import _finish
 from .random import default_generator
@@ -24,6 +25,7 @@ def _stream(generator):
     return (generator or default_generator).stream
 
 
+@uses_default_device
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
     """Samples of N(mean, std^2): mean and std numbers (with size) or tensors (broadcast).

@@ -413,6 +413,47 @@ def test_emulated_autocast_and_grad_scaler_on_cuda(emulator):
     assert proc.returncode == 0 and 'autocast ok' in proc.stdout, proc.stderr[-3000:]
 
 
+DEFAULT_DEVICE_ON_CUDA = """
+import numpy as np
+import microtorch as torch
+torch.set_default_device('cuda')
+assert torch.get_default_device() == torch.device('cuda', 0)
+made = [torch.tensor([1.0]), torch.as_tensor(np.ones(2)), torch.zeros(2), torch.ones(2, 3),
+        torch.empty(2), torch.full((2,), 3.0), torch.arange(3), torch.linspace(0, 1, 4),
+        torch.eye(2), torch.rand(2), torch.randn(2), torch.randint(0, 5, (2,)),
+        torch.randperm(3), torch.normal(0.0, 1.0, (2,)), torch.scalar_tensor(1.0),
+        torch.hann_window(4), torch.tril_indices(3, 3), torch.logspace(0, 1, 3)]
+assert all(t.device.type == 'cuda' for t in made), [t.device for t in made]
+kept = [torch.from_numpy(np.ones(2)), torch.zeros_like(torch.ones(2, device='cpu')),
+        torch.ones(2, device='cpu') + 1]
+assert all(t.device.type == 'cpu' for t in kept), [t.device for t in kept]
+model = torch.nn.Sequential(torch.nn.Linear(1, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+assert all(p.device.type == 'cuda' for p in model.parameters())
+x = torch.linspace(-1, 1, 32).reshape(-1, 1)
+data = torch.utils.data.TensorDataset(x, x ** 2)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+for xb, yb in torch.utils.data.DataLoader(data, batch_size=8, shuffle=True):
+    loss = torch.nn.functional.mse_loss(model(xb), yb)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+assert loss.device.type == 'cuda' and model[0].weight.grad.device.type == 'cuda'
+with torch.device('cpu'):
+    assert torch.ones(2).device.type == 'cpu' and torch.get_default_device().type == 'cpu'
+assert torch.ones(2).device.type == 'cuda'
+torch.set_default_device(None)
+assert torch.zeros(1).device.type == 'cpu'
+print('default device ok')
+"""
+
+
+def test_emulated_default_device_cuda(emulator):
+    """set_default_device('cuda'): factory functions, module parameters and a training loop
+    on the GPU; from_numpy, *_like and ops keep their inputs' device; `with device('cpu')`."""
+    proc = run([sys.executable, '-c', DEFAULT_DEVICE_ON_CUDA], env=emulator, timeout=600)
+    assert proc.returncode == 0 and 'default device ok' in proc.stdout, proc.stderr[-3000:]
+
+
 def test_emulated_run_py_times_every_primitive_on_cuda(emulator, tmp_path):
     """benchmarks/run.py's kernel section calls every primitive of the CUDA backend with the
     arguments of benchmarks/kernel_inputs.py (the timings on the emulator mean nothing)."""

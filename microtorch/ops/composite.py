@@ -8,6 +8,7 @@ import math
 from .._autocast import autocast_op
 from .._caller import user_stacklevel
 from .. import _dtype
+from .._device import uses_default_device
 from ..autograd.function import grad_fn_named
 from .._size import wrap_dim, wrap_dims
 from ..tensor import Tensor
@@ -771,12 +772,14 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 # ---- building tensors --------------------------------------------------------------------
 
+@uses_default_device
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (row, col) indices of the lower triangle of a row x col matrix, as a 2 x N tensor
     in row-major order."""
     return _triangle_indices('tril_indices', row, col, offset, dtype, device)
 
 
+@uses_default_device
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     return _triangle_indices('triu_indices', row, col, offset, dtype, device)
 
@@ -796,6 +799,7 @@ def _triangle_indices(name, row, col, offset, dtype, device):
     return tensor(np.stack([rows, cols]).reshape(2, -1), dtype=dtype, device=device)
 
 
+@uses_default_device
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """steps values from base**start to base**end, evenly spaced in the exponent."""
     import numpy as np
