@@ -118,8 +118,21 @@ def _deprecated_amp():
         return _amp.GradScaler('cuda', init_scale, growth_factor, backoff_factor,
                                growth_interval, enabled)
 
+    def custom_fwd(fwd=None, *, cast_inputs=None):
+        warnings.warn("`microtorch.cuda.amp.custom_fwd(args...)` is deprecated. Please use "
+                      "`microtorch.amp.custom_fwd(args..., device_type='cuda')` instead.",
+                      FutureWarning, stacklevel=2)
+        return _amp.custom_fwd(fwd, device_type='cuda', cast_inputs=cast_inputs)
+
+    def custom_bwd(bwd):
+        warnings.warn("`microtorch.cuda.amp.custom_bwd(args...)` is deprecated. Please use "
+                      "`microtorch.amp.custom_bwd(args..., device_type='cuda')` instead.",
+                      FutureWarning, stacklevel=2)
+        return _amp.custom_bwd(bwd, device_type='cuda')
+
     module = types.ModuleType(__name__ + '.amp', _deprecated_amp.__doc__)
     module.autocast, module.GradScaler = autocast, GradScaler
+    module.custom_fwd, module.custom_bwd = custom_fwd, custom_bwd
     sys.modules[module.__name__] = module
     return module
 

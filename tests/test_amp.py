@@ -168,3 +168,47 @@ def test_autocast_needs_no_warnings_for_plain_use(recwarn):
         warnings.simplefilter('error')
         with microtorch.autocast('cpu', dtype=microtorch.float16):
             microtorch.ones(2, 2) @ microtorch.ones(2, 2)
+
+
+def _custom_mm(L, cast_inputs):
+    """A custom Function whose forward and backward are decorated for autocast."""
+    class MatMul(L.autograd.Function):
+        @staticmethod
+        @L.amp.custom_fwd(device_type='cpu', cast_inputs=cast_inputs)
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a.mm(b)
+
+        @staticmethod
+        @L.amp.custom_bwd(device_type='cpu')
+        def backward(ctx, grad):
+            a, b = ctx.saved_tensors
+            return grad.mm(b.t()), a.t().mm(grad)
+    return MatMul
+
+
+@pytest.mark.parametrize('cast_inputs', [None, 'float32', 'float16'])
+@pytest.mark.parametrize('in_region', [True, False])
+def test_custom_fwd_and_bwd_as_pytorchs(torch, cast_inputs, in_region):
+    def run(L):
+        cast = None if cast_inputs is None else getattr(L, cast_inputs)
+        a = L.ones(2, 3, requires_grad=True)
+        b = L.ones(3, 2, dtype=L.float64 if cast_inputs == 'float16' else L.float32,
+                   requires_grad=True)
+        with L.autocast('cpu', dtype=L.float16, enabled=in_region):
+            out = _custom_mm(L, cast).apply(a, b.float())
+            seen = [out.dtype]
+        out.float().sum().backward()
+        return [str(d) for d in seen + [a.grad.dtype, b.grad.dtype]], out.float().tolist()
+    assert run(microtorch) == tuple(
+        [s.replace('torch.', 'microtorch.') for s in v] if i == 0 else v
+        for i, v in enumerate(run(torch)))
+
+
+def test_cuda_amp_custom_decorators_are_deprecated():
+    with pytest.warns(FutureWarning, match='custom_fwd'):
+        microtorch.cuda.amp.custom_fwd(lambda ctx, x: x)
+    with pytest.warns(FutureWarning, match='custom_bwd'):
+        microtorch.cuda.amp.custom_bwd(lambda ctx, g: g)
+    with pytest.raises(ValueError, match='Expected `device_type` of type `str`'):
+        microtorch.amp.custom_fwd(lambda ctx, x: x, device_type=None)

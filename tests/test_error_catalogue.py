@@ -1479,3 +1479,25 @@ for _name, _exc, _message, _call in (
     def _(lib, _call=_call):
         x = mt.tensor([1.0, 2.0], requires_grad=True)
         return lambda: _call(x), [x]
+
+
+# A custom Function that modifies an input in place: PyTorch supports it with mark_dirty,
+# microtorch refuses it (tests/test_custom_function.py has the rest of custom Functions).
+class _Doubles(mt.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.mark_dirty(x)
+        return x.mul_(2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+@entry('custom-function-mark-dirty', NotImplementedError,
+       'microtorch: a custom Function cannot modify its inputs in place (mark_dirty); return new '
+       'Tensors instead', torch=False)
+def _(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    return lambda: _Doubles.apply(y), [x, y]

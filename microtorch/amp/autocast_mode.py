@@ -68,3 +68,58 @@ def is_autocast_enabled(device_type=None):
 
 def get_autocast_dtype(device_type):
     return _autocast.dtype_of.get(device_type) or _dtype.float16
+
+
+def custom_fwd(fwd=None, *, device_type, cast_inputs=None):
+    """Decorate a custom autograd Function's forward for autocast: with cast_inputs, inside
+    an autocast region its floating tensors on device_type (not float64 ones) are cast to
+    cast_inputs and forward runs with autocast off; without, forward runs under the region's
+    state. Either way the state is noted on ctx for custom_bwd."""
+    if not isinstance(device_type, str):
+        raise ValueError(f'Expected `device_type` of type `str`, got: `{type(device_type)}`')
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def decorated(ctx, *args, **kwargs):
+        ctx._dtype = get_autocast_dtype(device_type)
+        in_region = is_autocast_enabled(device_type)
+        if cast_inputs is None or not in_region:
+            ctx._fwd_used_autocast = in_region and cast_inputs is None
+            return fwd(ctx, *args, **kwargs)
+        ctx._fwd_used_autocast = False
+        with autocast(device_type, enabled=False):
+            return fwd(ctx, *_cast(args, device_type, cast_inputs),
+                       **_cast(kwargs, device_type, cast_inputs))
+    return decorated
+
+
+def custom_bwd(bwd=None, *, device_type):
+    """Decorate the matching backward: it runs with the autocast state forward ran with."""
+    if not isinstance(device_type, str):
+        raise ValueError(f'Expected `device_type` of type `str`, got: `{type(device_type)}`')
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def decorated(ctx, *args, **kwargs):
+        with autocast(device_type, enabled=ctx._fwd_used_autocast, dtype=ctx._dtype):
+            return bwd(ctx, *args, **kwargs)
+    return decorated
+
+
+def _cast(value, device_type, dtype):
+    """value with its floating tensors on device_type (float64 excepted) cast to dtype,
+    through lists, tuples and dicts."""
+    from ..tensor import Tensor
+    if isinstance(value, Tensor):
+        eligible = (value.is_floating_point() and value.device.type == device_type
+                    and value.dtype is not _dtype.float64)
+        return value.to(dtype) if eligible else value
+    if isinstance(value, dict):
+        return {_cast(k, device_type, dtype): _cast(v, device_type, dtype)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        cast = [_cast(v, device_type, dtype) for v in value]
+        return type(value)(cast) if isinstance(value, list) else tuple(cast)
+    return value

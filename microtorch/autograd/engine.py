@@ -200,7 +200,8 @@ def _run_node_hooks(node, grads, create_graph):
 
 
 def _call_backward(node, grads):
-    if len(grads) > 1 and any(g is None for g in grads):    # no grad arrived: zeros
+    if len(grads) > 1 and any(g is None for g in grads) and node._materialize_grads:
+        # no grad arrived: zeros (unless a user's Function asked for None)
         grads = [g if g is not None else _zeros_for_output(node, nr)
                  for nr, g in enumerate(grads)]
     result = node._fn.backward(node, *grads)
@@ -231,7 +232,7 @@ def _call_backward(node, grads):
 def _call_backward_data(node, grads):
     """_call_backward on arrays: the op's backward_data when it has one (and takes the case),
     else its Tensor backward on wrapped arrays."""
-    if len(grads) > 1 and any(g is None for g in grads):
+    if len(grads) > 1 and any(g is None for g in grads) and node._materialize_grads:
         grads = [g if g is not None else _zeros_for_output(node, nr)._data
                  for nr, g in enumerate(grads)]
     backward_data = node._fn.backward_data

@@ -17,6 +17,8 @@ import weakref
 
 import numpy as _np
 
+from . import custom_function
+from .custom_function import once_differentiable  # noqa: F401  (PyTorch's place for it)
 from .grad_mode import state as _grad_state
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
@@ -63,6 +65,7 @@ class Node:
     _widened = False                # forward ran float16 inputs in float32: backward does too
     _view_args = None               # a view op's arguments, to make the view again (below)
     _view_version = 0               # the storage's version when this view op ran
+    _materialize_grads = True       # missing output grads reach backward as zeros
 
     def save_for_backward(self, *arrays):
         """Keep forward inputs or outputs (or other arrays) for backward."""
@@ -70,6 +73,14 @@ class Node:
 
     def mark_non_differentiable(self, *arrays):
         self._non_differentiable = arrays
+
+    def set_materialize_grads(self, value):
+        """False: a user backward gets None, not zeros, for outputs no gradient reached."""
+        self._materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors):
+        raise NotImplementedError('microtorch: a custom Function cannot modify its inputs in '
+                                  'place (mark_dirty); return new Tensors instead')
 
     @property
     def saved_tensors(self):
@@ -218,6 +229,11 @@ class Function:
         name = cls.__dict__.get('node_name') or cls.__name__ + suffix
         cls._node_cls = type(name, (Node,), {'_fn': cls, '__module__': cls.__module__})
         cls._widens = ours and cls.widens and not cls.is_view
+        if not ours:              # a user's Function: PyTorch's convention (Tensors)
+            custom_function.adapt(cls, Function)
+
+    # The newer style of user Functions: forward(*args) without ctx, and this to fill ctx.
+    setup_context = staticmethod(custom_function._no_setup_context)
 
     @staticmethod
     def forward(ctx, *args):
