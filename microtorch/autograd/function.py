@@ -18,7 +18,6 @@ import weakref
 import numpy as _np
 
 from . import custom_function
-from .custom_function import once_differentiable  # noqa: F401  (PyTorch's place for it)
 from .grad_mode import state as _grad_state
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
@@ -351,6 +350,7 @@ class Function:
         return result
 
 
+once_differentiable = custom_function.once_differentiable     # PyTorch's place for it
 _NOTHING_NEEDED = [(False,) * n for n in range(64)]
 record_observers = []             # functions (ctx, args) called for each op recorded
 _backend_of = _backends._BY_ARRAY_TYPE
