@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from ._caller import user_stacklevel
 from ._device import device as _device, uses_default_device
 from .autograd.function import grad_fn_named
 from .autograd.grad_mode import no_grad
@@ -96,7 +97,8 @@ _RANGE_DEPRECATED = ('torch.range is deprecated and will be removed in a future 
 def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
     """start, start + step, ... up to end included, in the default float dtype (deprecated,
     as in PyTorch: arange leaves end out)."""
-    warnings.warn(_RANGE_DEPRECATED.replace('torch.', 'microtorch.'), UserWarning, stacklevel=2)
+    warnings.warn(_RANGE_DEPRECATED.replace('torch.', 'microtorch.'), UserWarning,
+                  stacklevel=user_stacklevel())
     if dtype is not None and _dtype.to_dtype(dtype) is _dtype.bool_:
         raise NotImplementedError('"range_cpu" not implemented for \'Bool\'')
     if step == 0:

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _dtype
 from . import backends
+from ._caller import user_stacklevel
 from ._device import device as _device, uses_default_device
 from ._size import Size, shape_args
 from .random import default_generator
@@ -45,7 +46,8 @@ def _infer_array(data, keep_float64=False):
     if has_tensors:
         if any(isinstance(x, Tensor) and x.requires_grad for x in _flat(data)):
             from .tensor import warn_scalar_of_grad_tensor
-            warn_scalar_of_grad_tensor(stacklevel=3)    # read by float(), in PyTorch: tensor()
+            # (read by float() in PyTorch: the warning names the user's call of tensor())
+            warn_scalar_of_grad_tensor(stacklevel=user_stacklevel())
         data = _replace_tensors(data)
     try:
         array = np.array(data)
