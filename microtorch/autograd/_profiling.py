@@ -112,8 +112,8 @@ def close_event(event):
 
 
 def _shapes_of(args):
-    """PyTorch's "Input Dims": a tensor's shape, a list of shapes for a list of tensors, []
-    for anything else."""
+    """PyTorch's input_shapes: a tensor's shape, [] for anything else (a list of tensors
+    too)."""
     Tensor = _function.Tensor
     shapes = []
     for a in args:
@@ -121,8 +121,6 @@ def _shapes_of(args):
             shapes.append(list(a._data.shape))
         elif hasattr(a, 'shape') and hasattr(a, 'dtype'):          # a backend array
             shapes.append(list(a.shape))
-        elif isinstance(a, (list, tuple)) and a and all(isinstance(t, Tensor) for t in a):
-            shapes.append([list(t._data.shape) for t in a])
         else:
             shapes.append([])
     return shapes

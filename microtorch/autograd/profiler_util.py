@@ -26,6 +26,10 @@ class FunctionEvent:
 
     def __init__(self, id, name, thread, start_us, end_us, input_shapes=None,
                  device_time=0.0, sequence_nr=-1, is_user_annotation=False, use_device=None):
+        # PyTorch's tables add the steps up under one name; the trace keeps each step's
+        self.trace_name = name
+        if name.startswith('ProfilerStep#'):
+            name = 'ProfilerStep*'
         self.id, self.name, self.key, self.thread = id, name, name, thread
         self.time_range = Interval(start_us, end_us)
         self.input_shapes = input_shapes if input_shapes is not None else []
@@ -127,7 +131,8 @@ class FunctionEventAvg:
 
     def __repr__(self):
         return (f'<FunctionEventAvg key={self.key} '
-                f'self_cpu_time={_format_time(self.self_cpu_time_total)} cpu_time={_format_time(self.cpu_time)} input_shapes={self.input_shapes}>')
+                f'self_cpu_time={_format_time(self.self_cpu_time_total)} '
+                f'cpu_time={_format_time(self.cpu_time)} input_shapes={self.input_shapes}>')
 
 
 class EventList(list):
@@ -205,7 +210,7 @@ def write_chrome_trace(path, events, base_ns, record_shapes):
             args['Input Dims'] = event.input_shapes
         args['Ev Idx'] = number
         trace.append({'ph': 'X', 'cat': 'user_annotation' if event.is_user_annotation
-                      else 'cpu_op', 'name': event.name, 'pid': pid, 'tid': event.thread,
+                      else 'cpu_op', 'name': event.trace_name, 'pid': pid, 'tid': event.thread,
                       'ts': event.time_range.start, 'dur': round(event.cpu_time_total, 3),
                       'args': args})
     document = {'schemaVersion': 1, 'deviceProperties': [],

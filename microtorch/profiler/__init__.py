@@ -220,6 +220,10 @@ class profile:
     # ---- one recording -----------------------------------------------------------------------
 
     def prepare_trace(self):
+        if self.profiler is not None and not self.acc_events:
+            _warn_once('Warning: Profiler clears events at the end of each cycle. Only events '
+                       'from the current cycle will be reported. To keep events across '
+                       'cycles, set acc_events=True.')
         if self.profiler is None or not self.acc_events:
             self.profiler = _autograd_profiler.profile(
                 use_device=self.use_device, record_shapes=self.record_shapes,
@@ -258,6 +262,15 @@ class profile:
 
     def add_metadata(self, key, value):
         """Accepted for PyTorch's code; the trace carries no user metadata here."""
+
+
+_WARNINGS_SHOWN = set()
+
+
+def _warn_once(message):
+    if message not in _WARNINGS_SHOWN:
+        _WARNINGS_SHOWN.add(message)
+        warnings.warn(message, stacklevel=3)
 
 
 def _warning(message):
