@@ -83,6 +83,7 @@ from . import cuda
 from .cuda import OutOfMemoryError
 from . import amp
 from .amp import autocast
+from . import profiler
 from .amp.autocast_mode import is_autocast_enabled, get_autocast_dtype
 
 

@@ -3398,6 +3398,33 @@ for _name, _exc, _message, _call in (
         t = lib.tensor([0, 2, 1, 1, 0])
         return lambda: _call(lib, w, v, x, lw, t), [w, v, x, lw, t]
 
+def _enter_profiler_twice(lib):
+    prof = lib.autograd.profiler.profile()
+    with prof:
+        pass
+    with prof:
+        pass
+
+
+for _name, _exc, _message, _call in (
+        ('profiler-schedule-arguments', AssertionError, 'Invalid profiler schedule arguments. '
+         'Got wait=-1 (need >= 0), warmup=0 (need >= 0), active=0 (need > 0), repeat=0 '
+         '(need >= 0), skip_first=0 (need >= 0).',
+         lambda lib: lib.profiler.schedule(wait=-1, warmup=0, active=0)),
+        ('profiler-schedule-step', AssertionError, 'Step must be non-negative. Got -1.',
+         lambda lib: lib.profiler.schedule(wait=1, warmup=1, active=1)(-1)),
+        ('profiler-no-activities', AssertionError, 'No valid profiler activities found',
+         lambda lib: lib.profiler.profile(activities=[])),
+        ('profiler-key-averages-first', AssertionError,
+         'Profiler must be initialized before getting key averages',
+         lambda lib: lib.profiler.profile().key_averages()),
+        ('profiler-reentered', RuntimeError, 'Profiler context manager is not reentrant',
+         _enter_profiler_twice),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        return lambda: _call(lib), []
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)

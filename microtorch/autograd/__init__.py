@@ -114,3 +114,4 @@ __all__ = ['Function', 'Node', 'backward', 'grad', 'no_grad', 'enable_grad',
            'is_anomaly_enabled', 'is_anomaly_check_nan_enabled', 'functional']
 
 from . import functional  # noqa: E402  (jacobian, hessian, vjp, ...: built on grad above)
+from . import profiler, profiler_util  # noqa: E402,F401  (profile, record_function, emit_nvtx)
