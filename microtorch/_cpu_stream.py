@@ -32,6 +32,7 @@ import numpy as np
 
 _LOW_24 = np.uint64(0xFFFFFF)
 _LOW_53 = np.uint64((1 << 53) - 1)
+_LOW_53_INT = (1 << 53) - 1
 _STATE_WORDS = 624
 
 
@@ -62,6 +63,13 @@ class CPUStream:
     def unit_double(self, n):
         """n uniforms in [0, 1) with 53 bits, as float64 (exact)."""
         return (self.words64(n) & _LOW_53).astype(np.float64) * 2.0 ** -53
+
+    def double(self):
+        """One float64 uniform in [0, 1) (a 64-bit draw's low 53 bits), as a Python float:
+        the draw of PyTorch's per-element samplers (0.4 us, against 2 us for unit_double(1))."""
+        raw = self._bits.random_raw
+        high = raw()
+        return (((high << 32) | raw()) & _LOW_53_INT) * 2.0 ** -53
 
     def uniform(self, shape, np_dtype, low=0.0, high=1.0):
         """U(low, high) in np_dtype: float64 from 53 bits, the others from 24 bits in float32
@@ -143,6 +151,18 @@ class CPUStream:
             if (n - start) % 2:
                 self.next_normal = float(sines[-1])
         return out
+
+    def standard_normal(self):
+        """One float64 N(0, 1) draw as a Python float, as PyTorch's
+        normal_distribution<double>: the kept value if there is one, else a new pair (r cos t
+        returned, r sin t kept), with the C library's log1p, cos and sin."""
+        if self.next_normal is not None:
+            value, self.next_normal = self.next_normal, None
+            return value
+        theta = 2.0 * math.pi * self.double()
+        radius = math.sqrt(-2.0 * math.log1p(-self.double()))
+        self.next_normal = radius * math.sin(theta)
+        return radius * math.cos(theta)
 
     def _normal_by_sixteens(self, n, dtype, mean, std):
         work = np.float64 if dtype == np.float64 else np.float32
