@@ -23,8 +23,9 @@ PyTorch 2.13 by tests/test_random_stream.py:
 PyTorch computes the float32 16-at-a-time normals with vectorised log/sin/cos of its own
 (not correctly rounded), so those agree within 5e-7 of max(1, |value|) (in 2^20 draws) rather
 than bit for bit; the float64 paths call the C library's functions, as PyTorch's kernels do.
-Samplers PyTorch writes as rejection loops (gamma, Poisson, binomial) draw through NumPy's
-samplers on the same words instead: reproducible, but not PyTorch's numbers.
+The samplers PyTorch writes as per-element rejection loops (gamma, Dirichlet, Poisson,
+binomial) are its loops too, over the one-at-a-time draws `double()` and `standard_normal()`:
+see microtorch/_rejection_samplers.py.
 """
 import math
 
@@ -38,13 +39,12 @@ _STATE_WORDS = 624
 
 class CPUStream:
     """The words of one generator and PyTorch's transforms of them."""
-    __slots__ = ('_bits', 'next_normal', 'numpy')
+    __slots__ = ('_bits', 'next_normal')
 
     def __init__(self, seed):
         self._bits = np.random.MT19937()
         self._bits._legacy_seeding(seed & 0xFFFF_FFFF)
         self.next_normal = None        # Box-Muller's unused second value (PyTorch keeps it too)
-        self.numpy = np.random.Generator(self._bits)    # NumPy's samplers, on the same words
 
     # ---- words and uniforms -----------------------------------------------------------------
 
