@@ -42,7 +42,7 @@ from .ops.composite import (
     addcmul, addcdiv, deg2rad, rad2deg, nan_to_num, nansum, nanmean, count_nonzero, dist, mv,
     inner, tensordot, einsum, movedim, swapaxes, fliplr, flipud, rot90, atleast_1d, atleast_2d,
     atleast_3d, tensor_split, diff)
-from .sampling import normal, bernoulli, multinomial, poisson
+from .sampling import normal, bernoulli, multinomial, poisson, binomial
 from ._dtype import finfo, iinfo
 from .ops.functional import (
     scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, take,
@@ -112,6 +112,10 @@ def __getattr__(name):
     if name in ('nn', 'optim', 'utils', 'distributions', 'testing'):
         import importlib
         return importlib.import_module('.' + name, __name__)
+    if name in ('_standard_gamma', '_sample_dirichlet'):      # (made by distributions)
+        from .distributions import dirichlet, gamma_functions
+        return {'_standard_gamma': gamma_functions.standard_gamma,
+                '_sample_dirichlet': dirichlet._sample_dirichlet}[name]
     raise AttributeError(f"module 'microtorch' has no attribute '{name}'")
 
 

@@ -35,6 +35,7 @@ class Generator:
             seed &= 0xFFFF_FFFF_FFFF_FFFF      # PyTorch accepts negative seeds this way
         self._seed = seed
         self.stream = CPUStream(seed)
+        self._fresh_key = self.stream.state()[0]
         return self
 
     def initial_seed(self):
@@ -51,7 +52,11 @@ class Generator:
         record['seed'] = self._seed
         record['left'] = 625 - pos                 # words left before the next refill, plus 1
         record['seeded'] = 1
-        record['next'] = pos if pos < 624 else 0    # (0 just after seeding, as PyTorch's)
+        # At the end of the words PyTorch's position is 624, or 0 before their first draw
+        # (just after seeding, whose words are kept to tell the two apart)
+        fresh = pos == 624 and self._fresh_key is not None and np.array_equal(
+            key, self._fresh_key)
+        record['next'] = 0 if fresh else pos
         record['key'] = key
         if next_normal is not None:
             record['normal_y'] = next_normal
@@ -73,6 +78,8 @@ class Generator:
         next_normal = float(record['normal_y']) if record['normal_is_valid'] else None
         self._seed = int(record['seed'])
         self.stream.set_state(record['key'], 625 - int(record['left']), next_normal)
+        fresh = int(record['left']) == 1 and int(record['next']) == 0
+        self._fresh_key = np.array(record['key'], np.uint32) if fresh else None
         return self
 
 

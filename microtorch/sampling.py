@@ -1,5 +1,5 @@
 """Random sampling beyond the creation functions: `normal`, `bernoulli`, `multinomial`,
-`poisson`, and the tensors' in-place fills (`uniform_`, `normal_`, `bernoulli_`,
+`poisson`, `binomial`, and the tensors' in-place fills (`uniform_`, `normal_`, `bernoulli_`,
 `exponential_`, `geometric_`, `log_normal_`, `cauchy_`, `random_`).
 
 Draws come from microtorch's default generator (or the one given) on the host and are moved
@@ -9,6 +9,7 @@ changes nothing a backward computes.
 import numpy as np
 
 from . import _dtype
+from . import _rejection_samplers
 from . import backends
 from ._device import uses_default_device
 from ._size import broadcast_shapes
@@ -126,10 +127,32 @@ def poisson(input, generator=None):
     """Samples of Poisson(rate) for each rate in input, in input's dtype."""
     _floating_only(input, f'poisson_{input.device.type}')
     rates = _host(input)
-    if np.any(rates < 0):
+    if not np.all(rates >= 0):
         raise RuntimeError('invalid Poisson rate, expected rate to be non-negative')
-    draws = np.asarray(_stream(generator).numpy.poisson(rates))    # not PyTorch's sampler
-    return _finish(draws.astype(input._data.dtype), None, input.device)
+    draws = _rejection_samplers.poisson(rates, _stream(generator))
+    return _finish(draws, None, input.device)
+
+
+def binomial(count, prob, generator=None):
+    """Samples of Binomial(count, prob) (float tensors of one dtype, broadcast), in that
+    dtype: PyTorch's sampler, draw for draw."""
+    for name, position, value in (('count', 1, count), ('prob', 2, prob)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"binomial(): argument '{name}' (position {position}) must be "
+                            f'Tensor, not {type(value).__name__}')
+    for name, value in (('count', count), ('prob', prob)):
+        if not value.is_floating_point():
+            raise ValueError(f'binomial only supports floating-point dtypes for {name}, got: '
+                             f'{_dtype.type_name(value.dtype)}')
+    if prob.dtype is not count.dtype:
+        raise RuntimeError(f'Found dtype {_dtype.type_name(prob.dtype)} but expected '
+                           f'{_dtype.type_name(count.dtype)}')
+    if count.dtype not in (_dtype.float32, _dtype.float64):
+        raise NotImplementedError(f'"binomial_{count.device.type}" not implemented for '
+                                  f"'{_dtype.type_name(count.dtype)}'")
+    counts, probs = np.broadcast_arrays(_host(count), _host(prob))
+    draws = _rejection_samplers.binomial(counts, probs, _stream(generator))
+    return _finish(draws, None, count.device)
 
 
 # ---- in-place fills ----------------------------------------------------------------------------

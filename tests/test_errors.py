@@ -3424,6 +3424,26 @@ for _name, _exc, _message, _call in (
     @case(_name, _exc, _message)
     def _(lib, _call=_call):
         return lambda: _call(lib), []
+for _name, _exc, _message, _call in (
+        ('binomial-prob-not-tensor', TypeError,
+         "binomial(): argument 'prob' (position 2) must be Tensor, not float",
+         lambda lib, c, p: lib.binomial(c, 0.5)),
+        ('binomial-count-int', ValueError,
+         'binomial only supports floating-point dtypes for count, got: Long',
+         lambda lib, c, p: lib.binomial(lib.tensor([3]), p)),
+        ('binomial-prob-int', ValueError,
+         'binomial only supports floating-point dtypes for prob, got: Long',
+         lambda lib, c, p: lib.binomial(c, lib.tensor([1]))),
+        ('binomial-dtypes', RuntimeError, 'Found dtype Double but expected Float',
+         lambda lib, c, p: lib.binomial(c, p.double())),
+        ('binomial-half', NotImplementedError, '"binomial_cpu" not implemented for \'Half\'',
+         lambda lib, c, p: lib.binomial(c.half(), p.half())),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        c, p = lib.tensor([3.0, 5.0]), lib.tensor([0.5, 0.2])
+        return lambda: _call(lib, c, p), [c, p]
+
 
 # ---- the tests ------------------------------------------------------------------------------
 

@@ -246,18 +246,36 @@ def test_the_default_seed_is_pytorchs(torch):
                                   torch.rand(5, generator=expected).numpy())
 
 
-def test_samplers_pytorch_writes_as_rejection_loops_are_reproducible():
-    """Gamma (and Beta, Dirichlet, Chi2, StudentT), Poisson and Binomial draw through NumPy's
-    samplers on the same words: a seed repeats them, though not PyTorch's numbers."""
-    def draws():
-        microtorch.manual_seed(9)
-        return [microtorch.distributions.Gamma(microtorch.tensor([2.0]),
-                                               microtorch.tensor([1.0])).sample((4,)),
-                microtorch.poisson(microtorch.tensor([1.0, 20.0])),
-                microtorch.distributions.Binomial(10, microtorch.tensor([0.3])).sample((3,))]
-    first, again = draws(), draws()
-    for a, b in zip(first, again):
-        assert microtorch.equal(a, b)
+def test_samplers_pytorch_writes_as_rejection_loops_give_pytorchs_numbers(torch):
+    """Gamma (and Beta, Dirichlet, Chi2, StudentT), Poisson and Binomial run PyTorch's
+    per-element rejection loops on the same words (tests/test_rejection_samplers.py has
+    the many cases): PyTorch's numbers and state."""
+    def draws(L):
+        L.manual_seed(9)
+        return [L.distributions.Gamma(L.tensor([2.0]), L.tensor([1.0])).sample((4,)),
+                L.poisson(L.tensor([1.0, 20.0])),
+                L.distributions.Binomial(10, L.tensor([0.3])).sample((3,))]
+    for a, b in zip(draws(torch), draws(microtorch)):
+        np.testing.assert_array_equal(b.numpy(), a.numpy())
+    np.testing.assert_array_equal(microtorch.get_rng_state().numpy(),
+                                  torch.get_rng_state().numpy())
+
+
+def test_state_at_the_end_of_the_words(torch):
+    """PyTorch's position is 0 just after seeding and 624 once all 624 words are drawn (the
+    same place in NumPy's generator): both states come out as PyTorch's."""
+    for L in (torch, microtorch):
+        L.manual_seed(3)
+        fresh = L.get_rng_state().numpy().copy()
+        L.randint(0, 10, (624,))
+        spent = L.get_rng_state().numpy().copy()
+        if L is torch:
+            expected = fresh, spent
+    np.testing.assert_array_equal(fresh, expected[0])
+    np.testing.assert_array_equal(spent, expected[1])
+    for state in expected:
+        microtorch.set_rng_state(microtorch.tensor(state))
+        np.testing.assert_array_equal(microtorch.get_rng_state().numpy(), state)
 
 
 def test_fork_rng_puts_the_generator_back(torch):

@@ -1,9 +1,6 @@
 """Binomial(total_count, probs | logits), Geometric(probs | logits) and
 Multinomial(total_count, probs | logits): counts of successes of independent trials."""
-import numpy as np
-
 import microtorch
-from microtorch.sampling import _host
 
 from . import constraints
 from .categorical import Categorical
@@ -49,11 +46,7 @@ class Binomial(BinaryParams):
     def sample(self, sample_shape=microtorch.Size()):
         shape = self._extended_shape(sample_shape)
         with microtorch.no_grad():
-            counts = self.total_count.expand(shape)
-            probs = self.probs.expand(shape)
-            host = microtorch.random.default_generator.stream.numpy.binomial(
-                _host(counts).astype(np.int64), _host(probs).astype(np.float64))
-            return microtorch.tensor(host, dtype=probs.dtype, device=probs.device)
+            return microtorch.binomial(self.total_count.expand(shape), self.probs.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -1,13 +1,61 @@
 """Dirichlet(concentration) over the simplex, and Beta(concentration1, concentration0), the
 first coordinate of a two-class Dirichlet."""
+import numpy as np
+
 import microtorch
+from microtorch import _rejection_samplers, backends
+from microtorch.autograd.function import Function
+from microtorch.random import default_generator
 
 from . import constraints
 from .distribution import Distribution
-from .gamma_functions import standard_gamma
+from .gamma_functions import standard_gamma_grad
 from .utils import broadcast_params, is_number
 
 __all__ = ['Dirichlet', 'Beta']
+
+
+def _host_dirichlet(concentration):
+    """PyTorch's _sample_dirichlet on the host: (the samples, the float64 gammas, their
+    sums over the last dim)."""
+    host = np.asarray(backends.for_array(concentration).to_host(concentration))
+    if host.dtype not in (np.float32, np.float64):
+        host = host.astype(np.float64)
+    return _rejection_samplers.sample_dirichlet(host, default_generator.stream)
+
+
+class _DirichletSample(Function):
+    """PyTorch's Dirichlet draws: float64 gammas over their sum. The gradient is the gamma
+    draws' implicit one carried through that division: with G the gammas, S their sum and
+    x = G / S, d loss / d alpha_i = (dG_i / d alpha_i) (g_i - sum_j g_j x_j) / S."""
+    node_name = '_DirichletBackward'
+
+    @staticmethod
+    def forward(ctx, concentration):
+        backend = backends.for_array(concentration)
+        samples, gammas, totals = _host_dirichlet(concentration)
+        device = backend.device_of(concentration)
+        out = backend.from_host(samples.astype(concentration.dtype, copy=False), device)
+        ctx.save_for_backward(concentration, backend.from_host(gammas, device),
+                              backend.from_host(totals, device))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        concentration, gammas, totals = ctx.saved_data
+        derivative = standard_gamma_grad(concentration.astype(np.float64), gammas) / totals
+        derivative = microtorch.Tensor._make(derivative.astype(concentration.dtype))
+        fractions = microtorch.Tensor._make((gammas / totals).astype(concentration.dtype))
+        return derivative * (grad - (grad * fractions).sum(-1, keepdim=True))
+
+
+def _sample_dirichlet(concentration, generator=None):
+    """PyTorch's torch._sample_dirichlet: one draw per row (the last dim) of concentration,
+    not differentiable."""
+    stream = (generator or default_generator).stream
+    host = np.asarray(backends.for_array(concentration._data).to_host(concentration._data))
+    samples, _, _ = _rejection_samplers.sample_dirichlet(host, stream)
+    return microtorch.tensor(samples, dtype=concentration.dtype, device=concentration.device)
 
 
 class Dirichlet(Distribution):
@@ -24,12 +72,8 @@ class Dirichlet(Distribution):
                          validate_args=validate_args)
 
     def rsample(self, sample_shape=()):
-        # Normalised gamma draws; their implicit gradients carry through the division.
         shape = self._extended_shape(sample_shape)
-        draws = standard_gamma(self.concentration.expand(shape))
-        simplex = draws / draws.sum(-1, keepdim=True)
-        simplex.detach().clamp_(min=microtorch.finfo(simplex.dtype).tiny)   # (no log(0))
-        return simplex
+        return _DirichletSample.apply(self.concentration.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

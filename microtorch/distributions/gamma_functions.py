@@ -1,8 +1,9 @@
 """Gamma draws that gradients flow through, and the regularized incomplete gamma function.
 
-`standard_gamma(alpha)` draws X ~ Gamma(alpha, 1) (on the host, from microtorch's generator,
-moved once, as the other samplers do) and its backward is the implicit reparameterization:
-with F(x; alpha) the CDF held fixed at the draw, dX/dalpha = -(dF/dalpha) / f(X; alpha).
+`standard_gamma(alpha)` draws X ~ Gamma(alpha, 1) (PyTorch's sampler, microtorch/
+_rejection_samplers.py, on the host from microtorch's generator, moved once, as the other
+samplers do) and its backward is the implicit reparameterization: with F(x; alpha) the CDF
+held fixed at the draw, dX/dalpha = -(dF/dalpha) / f(X; alpha).
 dF/dalpha comes from differentiating, term by term and exactly, the two classic expansions of
 the incomplete gamma function (forward-mode through each recurrence):
 
@@ -19,7 +20,7 @@ converged (checked every few steps: one device sync per check).
 import numpy as np
 
 import microtorch
-from microtorch import backends
+from microtorch import _rejection_samplers, backends
 from microtorch.autograd.function import Function
 from microtorch.random import default_generator
 
@@ -120,11 +121,13 @@ class _StandardGamma(Function):
     @staticmethod
     def forward(ctx, alpha):
         backend = backends.for_array(alpha)
-        host = np.asarray(backend.to_host(alpha), dtype=np.float64)
-        draws = default_generator.stream.numpy.standard_gamma(host)
-        # (a draw that underflows to 0 would have no log: the smallest normal number instead)
-        draws = np.maximum(draws, np.finfo(alpha.dtype).tiny).astype(alpha.dtype)
-        out = backend.from_host(np.ascontiguousarray(draws), backend.device_of(alpha))
+        host = np.asarray(backend.to_host(alpha))
+        if host.dtype not in (np.float32, np.float64):
+            host = host.astype(np.float64)
+        # PyTorch's sampler, draw for draw (clamped to the smallest normal number, as there)
+        draws = _rejection_samplers.standard_gamma(host, default_generator.stream)
+        out = backend.from_host(np.ascontiguousarray(draws.astype(alpha.dtype, copy=False)),
+                                backend.device_of(alpha))
         ctx.save_for_backward(alpha, out)
         return out
 

@@ -49,7 +49,8 @@ class StudentT(Distribution):
         shape = self._extended_shape(sample_shape)
         normal = microtorch.randn(shape, dtype=self.df.dtype, device=self.df.device)
         chi2 = self._chi2.rsample(sample_shape)
-        return self.loc + self.scale * normal * (chi2 / self.df).rsqrt()
+        # (PyTorch's order of operations, so that the values round as there)
+        return self.loc + self.scale * (normal * (chi2 / self.df).rsqrt())
 
     def log_prob(self, value):
         if self._validate_args:
