@@ -106,10 +106,10 @@ pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
 
 def __getattr__(name):
-    # `nn`, `optim`, `utils`, `distributions` and `testing` are imported on first use
-    # (microtorch.nn, import microtorch.nn, from microtorch import nn), so `import microtorch`
-    # costs no more.
-    if name in ('nn', 'optim', 'utils', 'distributions', 'testing'):
+    # `nn`, `optim`, `utils`, `distributions`, `testing`, `jit` and `distributed` are imported
+    # on first use (microtorch.nn, import microtorch.nn, from microtorch import nn), so
+    # `import microtorch` costs no more.
+    if name in ('nn', 'optim', 'utils', 'distributions', 'testing', 'jit', 'distributed'):
         import importlib
         return importlib.import_module('.' + name, __name__)
     if name in ('_standard_gamma', '_sample_dirichlet'):      # (made by distributions)

@@ -226,11 +226,7 @@ def _poisson_one(rate, stream):
         inverse_alpha = 1.1239 + 1.1328 / (b - 3.4)
         v_r = 0.9277 - 3.6224 / (b - 2)
         while True:
-            u = stream.double() - 0.5
-            v = stream.double()
-            us = 0.5 - abs(u)
-            if us == 0:
-                continue          # (a draw of -inf, refused)
+            u, v, us = _proposal(stream)
             k = math.floor((2 * a / us + b) * u + rate + 0.43)
             if us >= 0.07 and v <= v_r:
                 return k
@@ -299,11 +295,7 @@ def _btrs(count, p, stream, rounded):
     alpha = (2.83 + 5.1 / b) * spread
     m = math.floor(rounded(rounded(count + 1) * p))
     while True:
-        u = stream.double() - 0.5
-        v = stream.double()
-        us = 0.5 - abs(u)
-        if us == 0:
-            continue              # (a draw of -inf, refused)
+        u, v, us = _proposal(stream)
         k = rounded(_floor((2 * a / us + b) * u + c))
         if k < 0 or k > count:
             continue
@@ -352,3 +344,15 @@ def binomial(counts, probabilities, stream):
              for count, p in zip(counts.ravel().tolist(), np.asarray(
                  probabilities).ravel().tolist())]
     return np.array(draws, np.float64).astype(counts.dtype).reshape(counts.shape)
+
+
+def _proposal(stream):
+    """The two uniforms of one try of a transformed rejection (Hormann's, in both PyTorch's
+    Poisson and binomial samplers): u - 1/2, v and 1/2 - |u - 1/2|, the tries whose last is 0
+    (a draw of -inf) refused."""
+    while True:
+        u = stream.double() - 0.5
+        v = stream.double()
+        us = 0.5 - abs(u)
+        if us != 0:
+            return u, v, us

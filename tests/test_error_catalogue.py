@@ -1501,3 +1501,19 @@ def _(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     y = x * 1
     return lambda: _Doubles.apply(y), [x, y]
+
+
+# microtorch.jit and microtorch.distributed: what has no equivalent here (tests in
+# tests/test_compat_namespaces.py).
+_NO_TORCHSCRIPT = ('microtorch has no TorchScript, so it cannot save or load TorchScript '
+                   'archives: save the state_dict with microtorch.save and load it into the '
+                   'model')
+_NO_DISTRIBUTED = ('microtorch has no distributed backend: it trains in one process '
+                   '(several processes need PyTorch)')
+for _name, _exc, _message, _call in (
+        ('jit-save', RuntimeError, _NO_TORCHSCRIPT, lambda: mt.jit.save(None, 'model.pt')),
+        ('jit-load', RuntimeError, _NO_TORCHSCRIPT, lambda: mt.jit.load('model.pt')),
+        ('distributed-init', RuntimeError, _NO_DISTRIBUTED,
+         lambda: mt.distributed.init_process_group('gloo'))):
+    entry(_name, _exc, _message, torch=False)(
+        lambda lib, call=_call: (call, []))

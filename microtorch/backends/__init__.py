@@ -44,3 +44,15 @@ def for_device(dev):
         raise RuntimeError(f"Cannot use device '{dev}': {reason}. Use device='cpu'.")
     from . import cuda
     return cuda.for_device(dev)
+
+
+# PyTorch's torch.backends namespaces that scripts set or ask (cudnn.benchmark,
+# mps.is_available(), cuda.matmul.allow_tf32, ...), loaded when first named.
+_NAMESPACES = ('cuda', 'cudnn', 'mps', 'mkl', 'mkldnn', 'openmp', 'opt_einsum')
+
+
+def __getattr__(name):
+    if name in _NAMESPACES:
+        import importlib
+        return importlib.import_module(f'{__name__}.{name}')
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1355,3 +1355,17 @@ def solve_triangular(a, b, upper, unitriangular):
 from . import numba_dispatch as _numba_dispatch      # noqa: E402  (needs the names above)
 
 _numba_dispatch.install(globals())
+
+
+def get_cpu_capability():
+    """PyTorch's torch.backends.cpu.get_cpu_capability(): the widest vector instructions the
+    CPU has ('AVX512', 'AVX2' or 'DEFAULT' on x86), as NumPy detected them."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:                                   # NumPy 1
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    if features.get('AVX512F') and features.get('AVX512BW') and features.get('AVX512VL'):
+        return 'AVX512'
+    if features.get('AVX2'):
+        return 'AVX2'
+    return 'DEFAULT'

@@ -55,6 +55,17 @@ _reason = _UNSET
 _INSTALL = 'CuPy is not installed (pip install "microtorch[cuda12]" or "microtorch[cuda13]")'
 
 
+# ---- PyTorch's torch.backends.cuda switches ------------------------------------------------
+
+# (`matmul`'s switches are attributes of the matmul primitive, below: this module is also
+# what `microtorch.backends.cuda` names.)
+
+def is_built():
+    """Whether this microtorch can run CUDA at all (the backend is always part of it; CuPy
+    decides whether it runs: see unavailable_reason)."""
+    return True
+
+
 # ---- availability and initialisation -------------------------------------------------------
 
 def unavailable_reason():
@@ -1555,6 +1566,15 @@ def ctc_loss_backward(gy, log_probs, targets, input_lengths, target_lengths, nll
 
 def matmul(a, b):
     return cp.matmul(a, b)
+
+
+# PyTorch's `torch.backends.cuda.matmul` switches, which scripts set: this module is also
+# `microtorch.backends.cuda`, so they live on the primitive. cuBLAS through cupy.matmul
+# computes float32 products in float32 whatever they say (no TF32); they are kept for code
+# that reads them back.
+matmul.allow_tf32 = False
+matmul.allow_fp16_reduced_precision_reduction = True
+matmul.allow_bf16_reduced_precision_reduction = True
 
 
 def linear_forward(x, weight, bias):

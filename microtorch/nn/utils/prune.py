@@ -250,6 +250,15 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
+def _zero_the_top(default_mask, count, scores, largest):
+    """default_mask with 0 at the count entries of largest (or smallest) score."""
+    mask = default_mask.clone()
+    if count != 0:
+        chosen = F.topk(scores.view(-1), k=count, largest=largest).indices
+        mask.view(-1)[chosen] = 0
+    return mask
+
+
 class RandomUnstructured(BasePruningMethod):
     """Prunes `amount` entries (an int: how many; a float: the fraction) chosen at random."""
 
@@ -261,11 +270,7 @@ class RandomUnstructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         count = _count_to_prune(self.amount, t.nelement())
-        mask = default_mask.clone()
-        if count != 0:
-            chosen = F.topk(rand_like(t).view(-1), k=count).indices
-            mask.view(-1)[chosen] = 0
-        return mask
+        return _zero_the_top(default_mask, count, rand_like(t), largest=True)
 
     @classmethod
     def apply(cls, module, name, amount):
@@ -284,11 +289,7 @@ class L1Unstructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         count = _count_to_prune(self.amount, t.nelement())
-        mask = default_mask.clone()
-        if count != 0:
-            smallest = F.topk(t.abs().view(-1), k=count, largest=False).indices
-            mask.view(-1)[smallest] = 0
-        return mask
+        return _zero_the_top(default_mask, count, t.abs(), largest=False)
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
