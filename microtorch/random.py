@@ -26,7 +26,8 @@ _STATE_LAYOUT = np.dtype({
 
 class Generator:
     def __init__(self, device='cpu'):
-        self.device = device
+        from ._device import device as _device
+        self.device = _device(device)
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
@@ -67,9 +68,10 @@ class Generator:
         from .tensor import Tensor
         from . import _dtype
         if not isinstance(new_state, Tensor):
-            raise TypeError(f'expected a torch.ByteTensor, but got {type(new_state).__name__}')
+            raise TypeError('expected a microtorch.ByteTensor, but got '
+                            f'{type(new_state).__name__}')
         if new_state.dtype is not _dtype.uint8:
-            raise TypeError('RNG state must be a torch.ByteTensor')
+            raise TypeError('RNG state must be a microtorch.ByteTensor')
         if new_state.numel() != _STATE_BYTES:
             raise RuntimeError(f'Expected a CPUGeneratorImplState of size {_STATE_BYTES} but '
                                f'found the input RNG state size to be {new_state.numel()}')
@@ -81,6 +83,10 @@ class Generator:
         fresh = int(record['left']) == 1 and int(record['next']) == 0
         self._fresh_key = np.array(record['key'], np.uint32) if fresh else None
         return self
+
+    def clone_state(self):
+        """A new Generator in this one's state."""
+        return Generator(self.device).set_state(self.get_state())
 
 
 default_generator = Generator()

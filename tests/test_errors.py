@@ -3445,6 +3445,23 @@ for _name, _exc, _message, _call in (
         return lambda: _call(lib, c, p), [c, p]
 
 
+# The generator's state: PyTorch's 5,056-byte uint8 tensor only; a refused state changes
+# nothing (the numbers drawn next are those of before).
+for _name, _exc, _message, _call in (
+        ('rng-state-not-tensor', TypeError, 'expected a microtorch.ByteTensor, but got list',
+         lambda lib: lib.set_rng_state([1, 2])),
+        ('rng-state-dtype', TypeError, 'RNG state must be a microtorch.ByteTensor',
+         lambda lib: lib.set_rng_state(lib.zeros(5056))),
+        ('rng-state-size', RuntimeError, 'Expected a CPUGeneratorImplState of size 5056 but '
+         'found the input RNG state size to be 3',
+         lambda lib: lib.Generator().set_state(lib.zeros(3, dtype=lib.uint8))),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        state = lib.get_rng_state()
+        return lambda: _call(lib), [state]
+
+
 # ---- the tests ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES, ids=repr)
