@@ -128,12 +128,18 @@ class CPUStream:
         if n >= 16 and contiguous:
             values = self._normal_by_sixteens(n, dtype, mean, std)
         else:
-            values = fused_multiply_add(self.standard_normals(n), std, mean).astype(dtype)
+            values = self.standard_normals(n)
+            if (mean, std) == (0.0, 1.0):     # (x * 1 + 0: only -0.0 changes, to +0.0)
+                values = (values + 0.0).astype(dtype)
+            else:
+                values = fused_multiply_add(values, std, mean).astype(dtype)
         return values.reshape(shape)
 
     def standard_normals(self, n):
         """n float64 N(0, 1) draws one Box-Muller pair at a time (r cos first, r sin kept
         for the next draw), starting with a value kept from before."""
+        if n <= 32:           # a few: Python floats cost less than NumPy's calls (same values)
+            return np.array([self.standard_normal() for _ in range(n)], np.float64)
         out = np.empty(n)
         start = 0
         if n and self.next_normal is not None:
