@@ -363,21 +363,66 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
                 requires_grad=requires_grad)
 
 
+def memory_order(input):
+    """input's dims from the outermost in memory, as PyTorch orders them for a tensor made like
+    input (empty_like keeps input's layout) and filled in memory order: by stride, a broadcast
+    dim (stride 0) or a tie of strides and sizes left where it is (TensorIterator's sort)."""
+    shape, strides = input.shape, input._data.strides
+    order = list(range(input.ndim))[::-1]         # innermost first while sorting
+
+    def should_swap(outer, inner):
+        if strides[outer] == 0 or strides[inner] == 0:
+            return 0
+        if strides[outer] != strides[inner]:
+            return 1 if strides[outer] > strides[inner] else -1
+        return 1 if shape[outer] > shape[inner] else 0
+    for i in range(1, len(order)):                # insertion sort past ambiguous pairs
+        moving = i
+        for before in range(i - 1, -1, -1):
+            comparison = should_swap(order[before], order[moving])
+            if comparison > 0:
+                order[before], order[moving] = order[moving], order[before]
+                moving = before
+            elif comparison < 0:
+                break
+    return order[::-1]
+
+
+def _drawn_like(input, draw):
+    """A host array of input's shape from draw(shape, contiguous), drawn as PyTorch's *_like
+    functions draw: into a tensor with input's order of dims in memory, in memory order."""
+    order = memory_order(input)
+    moved = [d for d in order if input.shape[d] != 1]
+    array = draw(tuple(input.shape[d] for d in order), moved == sorted(moved))
+    return np.transpose(array, np.argsort(order))
+
+
 def rand_like(input, dtype=None, device=None, requires_grad=False):
     dtype, device = _like(input, dtype, device)
-    return rand(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    dtype = _float_dtype(dtype, 'check_uniform_bounds')
+    array = _drawn_like(input, lambda shape, _: default_generator.stream.uniform(shape,
+                                                                                  dtype.np))
+    return _finish(array, dtype, device, requires_grad)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
     dtype, device = _like(input, dtype, device)
-    return randn(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    dtype = _float_dtype(dtype, 'normal_kernel_cpu')
+    array = _drawn_like(input, lambda shape, contiguous: default_generator.stream.normal(
+        shape, dtype.np, contiguous=contiguous))
+    return _finish(array, dtype, device, requires_grad)
 
 
 def randint_like(input, low=0, high=None, dtype=None, device=None):
     dtype, device = _like(input, dtype, device)
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, dtype=dtype, device=device)
+    if low >= high:
+        raise RuntimeError(f'random_ expects \'from\' to be less than \'to\', but got '
+                           f'from={low} >= to={high}')
+    array = _drawn_like(input, lambda shape, _: default_generator.stream.integers(low, high,
+                                                                                   shape))
+    return _finish(array, dtype, device)
 
 
 def _integral(value):

@@ -101,6 +101,18 @@ ROWS = [
     ('dropout', lambda L: [L.nn.functional.dropout(L.ones(40), 0.3),
                            L.nn.functional.dropout(L.ones(3, 4, dtype=L.float64), 0.5),
                            L.nn.Dropout(0.1)(L.ones(20))], EXACT),
+    # the mask is drawn in the input's memory order, as into PyTorch's empty_like(input)
+    ('dropout of transposed and permuted inputs', lambda L: [
+        L.nn.functional.dropout(L.ones(4, 3).t(), 0.5),
+        L.nn.functional.dropout(L.ones(2, 3, 4, dtype=L.float64).permute(2, 0, 1), 0.3),
+        L.nn.functional.dropout(L.ones(2, 3, 4, 5).permute(0, 2, 3, 1)[:, ::2], 0.5),
+        L.nn.functional.dropout(L.ones(6, 1).expand(6, 4).t(), 0.5),
+        L.nn.functional.alpha_dropout(L.ones(5, 4).t(), 0.2, True),
+        L.nn.Dropout(0.1)(L.ones(3, 5, 8).transpose(0, 1))], EXACT),
+    ('rand_like randn_like randint_like of transposed inputs', lambda L: [
+        L.rand_like(L.zeros(4, 3).t()), L.randn_like(L.zeros(5, 2, dtype=L.float64).t()),
+        L.randn_like(L.zeros(20, 3).t()), L.randint_like(L.zeros(3, 2, 4).permute(2, 0, 1), 9)],
+     NEAR),
     ('feature and alpha dropout', lambda L: [
         L.nn.functional.dropout2d(L.ones(2, 3, 2, 2), 0.5),
         L.nn.functional.dropout1d(L.ones(2, 4, 3), 0.5),

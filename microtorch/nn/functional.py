@@ -243,9 +243,14 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0 or input.numel() == 0:
         return input
     _check_scalable(input, p)
+    # PyTorch draws the mask into empty_like(input), which keeps input's order of dims in
+    # memory (a transposed input gets a transposed mask), and fills it in memory order
+    from ..creation import memory_order
+    order = memory_order(input)
     backend = _backends.for_array(input._data)
-    mask = Tensor._make(backend.dropout_mask(_generator, input._data.shape, p,
-                                             input._data.dtype))
+    mask = backend.dropout_mask(_generator, tuple(input.shape[d] for d in order), p,
+                                input._data.dtype)
+    mask = Tensor._make(mask).permute(*np.argsort(order).tolist())
     return input.mul_(mask) if inplace else input * mask
 
 
@@ -2807,9 +2812,14 @@ def _alpha_dropout(input, p, training, inplace, feature):
         return input
     if p == 1:                              # PyTorch multiplies by zero
         return input.mul_(0.0) if inplace else input * 0.0
-    from ..creation import empty
-    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
-    keep = empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
+    from ..creation import empty, memory_order
+    if feature:
+        shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+        keep = empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
+    else:                                   # drawn in input's memory order, as dropout's mask
+        order = memory_order(input)
+        keep = empty(tuple(input.shape[d] for d in order), dtype=input.dtype,
+                     device=input.device).bernoulli_(1 - p).permute(*np.argsort(order).tolist())
     a = 1.0 / math.sqrt((_ALPHA_DROPPED ** 2 * p + 1) * (1 - p))
     shift = (keep - 1) * (_ALPHA_DROPPED * a) + _ALPHA_DROPPED * a * p
     if inplace:
