@@ -2331,3 +2331,6 @@ def test_pow_rounds_as_pytorch_for_its_product_exponents(torch, size, exponent):
         assert results[0][0] == results[1][0]
         if exponent in (3, -1):          # x ** -3 and x ** -1.5 are PyTorch's own pow's
             assert results[0][1] == results[1][1]
+    specials = [-0.0, 0.0, -math.inf, math.inf, -4.0, math.nan]    # 1 / sqrt(x) at -0: -inf
+    assert (microtorch.tensor(specials) ** exponent).tolist() == pytest.approx(
+        (torch.tensor(specials) ** exponent).tolist(), nan_ok=True)

@@ -433,9 +433,7 @@ def _pow_half(x, q):
 
 @_scalar
 def _pow_minus_half(x, q):
-    y = _like(x, 1) / np.sqrt(x)
-    y = _like(x, np.inf) if x == _like(x, 0) else y          # not -inf at -0
-    return _like(x, 0) if x == _like(x, -np.inf) else y     # not nan at -inf
+    return _like(x, 1) / np.sqrt(x)         # PyTorch's: -inf at -0, nan at -inf
 
 
 @_scalar
