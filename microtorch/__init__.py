@@ -99,6 +99,10 @@ def get_autocast_cpu_dtype():
 from .serialization import save, load
 from ._tensor_str import set_printoptions
 
+from ._out import with_out as _with_out  # noqa: E402
+add, sub, mul, div = (_with_out(add, 'add'), _with_out(sub, 'sub'), _with_out(mul, 'mul'),
+                      _with_out(div, 'div'))
+matmul, mm = _with_out(matmul, 'matmul', same_dtype=True), _with_out(mm, 'mm', same_dtype=True)
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 moveaxis, swapdims = movedim, swapaxes
 absolute = abs

@@ -136,7 +136,7 @@ Tensor.__hash__ = object.__hash__
 
 @property
 def _transposed(self):
-    return self.permute(*reversed(range(self.ndim))) if self.ndim > 1 else self
+    return self.permute(*reversed(range(self.ndim)))      # a view at any ndim, as in PyTorch
 
 
 @property

@@ -6,6 +6,7 @@ import operator
 import numpy as np
 
 from . import _dtype
+from . import _linspace
 from . import backends
 from ._caller import user_stacklevel
 from ._device import device as _device, uses_default_device
@@ -481,9 +482,12 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         raise RuntimeError('number of steps must be non-negative')
     if dtype is not None:
         _refuse_bool(_dtype.to_dtype(dtype), 'linspace', device)
-    array = np.linspace(float(start), float(end), int(steps))
-    return _finish(array, dtype if dtype is not None else _dtype.default_float, device,
-                   requires_grad)
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+    if dtype in (_dtype.float32, _dtype.float64):
+        array = _linspace.points(float(start), float(end), steps, dtype.np)
+    else:
+        array = np.linspace(float(start), float(end), steps)
+    return _finish(array, dtype, device, requires_grad)
 
 
 @uses_default_device

@@ -1420,3 +1420,18 @@ def test_grad_with_batched_grad_outputs():
                                           is_grads_batched=True, allow_unused=True,
                                           create_graph=True)
     assert rows.tolist() == [[3.0] * 3] * 2 and none is None and rows.requires_grad is False
+
+
+def test_t_and_T_of_a_vector_or_scalar_are_views_as_in_pytorch(torch):
+    import warnings
+    for shape in ((), (3,)):
+        for lib in (microtorch, torch):
+            x = lib.ones(shape, requires_grad=True)
+            t = x.t()
+            assert type(t.grad_fn).__name__ == 'TBackward0' and t._base is x
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')         # PyTorch's .T-on-a-vector deprecation
+                T = x.T
+            assert type(T.grad_fn).__name__ == 'PermuteBackward0' and T._base is x
+            (t.sum() + T.sum()).backward()
+            assert x.grad.tolist() == lib.full(shape, 2.0).tolist()

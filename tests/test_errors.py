@@ -3444,6 +3444,21 @@ for _name, _exc, _message, _call in (
         c, p = lib.tensor([3.0, 5.0]), lib.tensor([0.5, 0.2])
         return lambda: _call(lib, c, p), [c, p]
 
+for _name, _exc, _message, _call in (
+        ('out-requires-grad', RuntimeError, "mul(): functions with out=... arguments don't "
+         'support automatic differentiation, but one of the arguments requires grad.',
+         lambda lib, w, out: lib.mul(w, w, out=out)),
+        ('out-cast', RuntimeError, "result type Float can't be cast to the desired output "
+         'type Long', lambda lib, w, out: lib.mul(w.detach(), 2, out=out.long())),
+        ('out-matmul-dtype', RuntimeError,
+         'Expected out tensor to have dtype float, but got double instead',
+         lambda lib, w, out: lib.matmul(lib.ones(2, 2), lib.ones(2, 2), out=out.double())),
+):
+    @case(_name, _exc, _message)
+    def _(lib, _call=_call):
+        w, out = lib.ones(2, requires_grad=True), lib.zeros(2)
+        return lambda: _call(lib, w, out), [w, out]
+
 
 # The generator's state: PyTorch's 5,056-byte uint8 tensor only; a refused state changes
 # nothing (the numbers drawn next are those of before).

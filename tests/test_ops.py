@@ -2310,3 +2310,27 @@ def test_scatter_with_a_larger_src_has_no_gradient_shape(torch):
         assert y[0].tolist() == [1.0, 0.0, 0.0, 1.0]
         with pytest.raises(RuntimeError):
             y.sum().backward()
+
+
+@pytest.mark.parametrize('size', [1000, 100000])          # NumPy's and Numba's paths
+@pytest.mark.parametrize('exponent', [3, -1, -2, -0.5])
+def test_pow_rounds_as_pytorch_for_its_product_exponents(torch, size, exponent):
+    """PyTorch computes x ** 3 as x * x * x (and -2, -0.5 by products and roots), and its
+    backward as gy * (exponent * x ** (exponent - 1)): bit for bit here, float32 and 64."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(size) * 3
+    x = np.abs(x) if exponent == -0.5 else x
+    gy = rng.standard_normal(size)
+    for dtype in (np.float32, np.float64):
+        results = []
+        for lib in (microtorch, torch):
+            t = lib.from_numpy(x.astype(dtype)).requires_grad_()
+            y = t ** exponent
+            y.backward(lib.from_numpy(gy.astype(dtype)))
+            results.append((y.detach().numpy().tobytes(), t.grad.numpy().tobytes()))
+        assert results[0][0] == results[1][0]
+        if exponent in (3, -1):          # x ** -3 and x ** -1.5 are PyTorch's own pow's
+            assert results[0][1] == results[1][1]
+    specials = [-0.0, 0.0, -math.inf, math.inf, -4.0, math.nan]    # 1 / sqrt(x) at -0: -inf
+    assert (microtorch.tensor(specials) ** exponent).tolist() == pytest.approx(
+        (torch.tensor(specials) ** exponent).tolist(), nan_ok=True)

@@ -458,3 +458,51 @@ def test_solve_from_the_right_batched(torch, rng):
     a = rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
     b = rng.standard_normal((4, 3))
     _gradients(lambda lib, a, b: lib.linalg.solve(a, b, left=False), [a, b], torch, rng)
+
+
+def test_out_writes_into_the_given_tensor(torch):
+    for lib in (mt, torch):
+        a, b = lib.tensor([[1.0, 2.0], [3.0, 4.0]]), lib.tensor([[0.5, 1.0], [1.5, 2.0]])
+        for fn, expected in ((lib.matmul, a @ b), (lib.mm, a @ b), (lib.mul, a * b),
+                             (lib.add, a + b), (lib.sub, a - b), (lib.div, a / b)):
+            out = lib.zeros(2, 2)
+            view = out[0]
+            assert fn(a, b, out=out) is out
+            assert out.tolist() == expected.tolist()
+            assert view.tolist() == expected[0].tolist()         # written in place
+        out = lib.zeros(2, dtype=lib.float64)              # float32 result, cast into float64
+        assert lib.mul(lib.ones(2), 3, out=out).dtype == lib.float64
+        out = lib.zeros(4)[::2]                            # a strided out keeps its strides
+        lib.add(lib.ones(2), 1, alpha=2, out=out)
+        assert out.tolist() == [3.0, 3.0] and out.stride() == (2,)
+        with lib.no_grad():                                # no grad mode: no error
+            w = lib.ones(2, requires_grad=True)
+            assert lib.mul(w, 2, out=lib.empty(0)).tolist() == [2.0, 2.0]
+
+
+def test_out_of_another_shape_is_resized_with_pytorchs_warning(torch):
+    messages = []
+    for lib in (mt, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            empty = lib.empty(0)
+            assert lib.mul(lib.ones(2), 2, out=empty).shape == (2,)      # empty: silently
+            assert not caught
+            out = lib.zeros(3)
+            assert lib.mul(lib.ones(2), 2, out=out).tolist() == [2.0, 2.0]
+        messages.append(str(caught[0].message).split(' (Triggered')[0])
+        assert caught[0].category is UserWarning and caught[0].filename == __file__
+    assert messages[0] == messages[1]
+
+
+def test_linspace_points_are_pytorchs_bit_for_bit(torch, rng):
+    for _ in range(200):
+        start, end = rng.uniform(-10, 10, 2) * 10.0 ** rng.integers(-4, 5)
+        steps = int(rng.integers(0, 300))
+        for name in ('float32', 'float64'):
+            mine = mt.linspace(start, end, steps, dtype=getattr(mt, name)).numpy()
+            theirs = torch.linspace(start, end, steps, dtype=getattr(torch, name)).numpy()
+            assert mine.dtype == theirs.dtype and mine.tobytes() == theirs.tobytes()
+    mine, theirs = mt.linspace(-math.pi, math.pi, 2000), torch.linspace(-math.pi, math.pi, 2000)
+    assert mine.numpy().tobytes() == theirs.numpy().tobytes()
+    assert mt.linspace(2, 2, 1).tolist() == [2.0] and mt.linspace(0, 1, 0).shape == (0,)

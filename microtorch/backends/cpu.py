@@ -530,7 +530,16 @@ def clamp_backward(x, gy, lo, hi):
 def pow_scalar_forward(x, exponent):
     if exponent == 2:         # what np.power does for 2, without its exponent checks (2.3x)
         return np.square(x)
+    if x.dtype.kind == 'f' and x.dtype.itemsize >= 4 and exponent in _POW_AS_PRODUCTS:
+        return _POW_AS_PRODUCTS[exponent](x)
     return np.power(x, exponent)
+
+
+# The exponents PyTorch's CPU pow computes by products and roots rather than by pow (its
+# rounding differs from powf's): x ** 3 is x * x * x there.
+_POW_AS_PRODUCTS = {3: lambda x: x * x * x,
+                    -2: lambda x: np.reciprocal(x * x),
+                    -0.5: lambda x: np.reciprocal(np.sqrt(x))}
 
 
 def pow_scalar_backward(x, gy, exponent):
@@ -538,7 +547,8 @@ def pow_scalar_backward(x, gy, exponent):
         return np.zeros_like(gy)
     if exponent == 2:                   # the squared error's: two ufunc calls, not three
         return gy * (x + x)
-    return gy * exponent * np.power(x, exponent - 1)
+    # PyTorch's order: gy * (exponent * x ** (exponent - 1))
+    return gy * (pow_scalar_forward(x, exponent - 1) * exponent).astype(gy.dtype, copy=False)
 
 
 def leaky_relu_forward(x, negative_slope):

@@ -1179,7 +1179,8 @@ def t(input):
     if input.ndim > 2:
         raise RuntimeError(f't() expects a tensor with <= 2 dimensions, but self is '
                            f'{input.ndim}D')
-    return S.T.apply(input, 0, 1) if input.ndim == 2 else S.Reshape.apply(input, input.shape)
+    # (a 0-d or 1-d tensor is its own transpose, still a TBackward0 view, as in PyTorch)
+    return S.T.apply(input, 0, builtins.max(input.ndim - 1, 0))
 
 
 def permute(input, *order, dims=None):

@@ -159,14 +159,15 @@ def _trig(name, fast, exact):
 
 
 def _pow_grad(name, pw):
-    """out = gy * exponent * x ** (exponent - 1), x ** q by `pw`: 12 B/elem."""
+    """out = gy * (exponent * x ** (exponent - 1)) (PyTorch's order), x ** q by `pw`:
+    12 B/elem."""
     stamp = fm.STAMP
 
     def kernel(x, gy, p, out):
         stamp                            # in the closure, so in the cache key
         c, q = p
         for i in numba.prange(out.size):
-            out[i] = gy[i] * c * pw(x[i], q)
+            out[i] = gy[i] * (c * pw(x[i], q))
     return _kernel(name, kernel)
 
 
@@ -432,9 +433,7 @@ def _pow_half(x, q):
 
 @_scalar
 def _pow_minus_half(x, q):
-    y = _like(x, 1) / np.sqrt(x)
-    y = _like(x, np.inf) if x == _like(x, 0) else y          # not -inf at -0
-    return _like(x, 0) if x == _like(x, -np.inf) else y     # not nan at -inf
+    return _like(x, 1) / np.sqrt(x)         # PyTorch's: -inf at -0, nan at -inf
 
 
 @_scalar
@@ -444,8 +443,7 @@ def _pow_minus_1(x, q):
 
 @_scalar
 def _pow_minus_2(x, q):
-    r = _like(x, 1) / x
-    return r * r
+    return _like(x, 1) / (x * x)          # PyTorch's rounding (not (1 / x) ** 2)
 
 
 _POW_FNS = {0: _pow_0, 1: _pow_1, 2: _pow_2, 3: _pow_3, 0.5: _pow_half,
