@@ -1,0 +1,63 @@
+"""a * b + c rounded once, elementwise, as the fused multiply-add instructions PyTorch's
+compiled CPU loops use (its linspace points, its uniform and normal scalings). NumPy has no
+fma: float32's is exact in float64 up to the final sum (rounded to odd, so the cast to float32
+rounds once); float64's is Boldo and Melquiond's emulation from exact products and sums.
+"""
+import numpy as np
+
+
+def fused_multiply_add(a, b, c, np_dtype):
+    """np_dtype(a * b + c) rounded once, for float32 or float64 values a, b, c (arrays or
+    numbers, broadcast; each exactly representable in np_dtype)."""
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    if np.dtype(np_dtype) == np.float32:
+        return _fma_into_float32(a, b, c)
+    if max(np.max(np.abs(b), initial=0), np.max(np.abs(c), initial=0)) > 2.0 ** 960:
+        # Veltkamp's split would overflow: the same sum at 2^-64 of the scale (exact)
+        return fused_multiply_add(a, b * 2.0 ** -64, c * 2.0 ** -64, np.float64) * 2.0 ** 64
+    return _fma_float64(a, b, c)
+
+
+def _fma_into_float32(a, b, c):
+    """float32(a * b + c), rounded once, for float32 values a, b, c held in float64."""
+    return _sum_rounded_to_odd(a * b, c).astype(np.float32)    # a * b is exact in float64
+
+
+def _fma_float64(a, b, c):
+    high, low = _two_product(a, b)
+    sum_high, sum_low = _two_sum(c, low)
+    top, rest = _two_sum(high, sum_high)
+    return top + _sum_rounded_to_odd(sum_low, rest)
+
+
+def _two_sum(a, b):
+    """(a + b rounded, its exact error)."""
+    total = a + b
+    b_part = total - a
+    return total, (a - (total - b_part)) + (b - b_part)
+
+
+def _two_product(a, b):
+    """(a * b rounded, its exact error), by Veltkamp's splitting into 26-bit halves."""
+    product = a * b
+    a_high, a_low = _split(a)
+    b_high, b_low = _split(b)
+    error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    return product, error
+
+
+def _split(a):
+    scaled = 134217729.0 * a                 # 2**27 + 1
+    high = scaled - (scaled - a)
+    return high, a - high
+
+
+def _sum_rounded_to_odd(a, b):
+    """a + b rounded to odd: an inexact sum whose last bit came out even moves one ulp
+    toward the exact value, so a later rounding to fewer bits rounds only once."""
+    a, b = np.broadcast_arrays(a, b)
+    total, error = _two_sum(a, b)
+    total, error = np.atleast_1d(total).copy(), np.atleast_1d(error)
+    bump = (error != 0) & ((total.view(np.int64) & 1) == 0)
+    total[bump] = np.nextafter(total[bump], np.where(error[bump] > 0, np.inf, -np.inf))
+    return total
