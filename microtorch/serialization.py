@@ -1,12 +1,21 @@
 """`save` and `load`: tensors and containers of them, in files that run no code when loaded.
 
-A file is a zip archive in np.savez's layout: one `.npy` member per tensor (NumPy's format,
-written and read with allow_pickle=False) and `microtorch.json`, which describes the object:
-dicts and OrderedDicts (keys keep their types), lists, tuples, numbers, strings, None,
-dtypes, devices, NumPy arrays, and tensors by member number with their dtype, shape,
-requires_grad and device. That covers model and optimizer state dicts. Loading parses JSON
-and reads arrays; nothing in a file can name a function or class to call, unlike pickle
-(which torch.save uses, and which this module never reads).
+Two formats are written and read:
+
+- PyTorch's (torch.save's zip archive: a pickle, `data.pkl`, and raw storage bytes; see
+  microtorch/_pt_format.py), so checkpoints go both ways between microtorch and PyTorch. Its
+  pickle is read with an allowlist, as torch.load(weights_only=True) reads it: only tensors,
+  numbers, strings, dtypes, devices and plain containers are rebuilt, and any other global a
+  pickle names is refused before it can run.
+- microtorch's own: a zip archive in np.savez's layout, one `.npy` member per tensor (NumPy's
+  format, written and read with allow_pickle=False) and `microtorch.json`, which describes the
+  object: dicts and OrderedDicts (keys keep their types), lists, tuples, numbers, strings,
+  None, dtypes, devices, NumPy arrays, and tensors by member number with their dtype, shape,
+  requires_grad and device. Loading parses JSON and reads arrays: nothing in such a file can
+  name a function or class at all. `save` writes it for objects PyTorch's weights-only load
+  would refuse (NumPy arrays), or when asked to.
+
+Plain pickles and PyTorch's legacy (pre-1.6, non-zip) files are never read.
 """
 import os
 from collections import OrderedDict
@@ -14,6 +23,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _dtype
+from . import _pt_format
 from . import backends
 from ._device import device as _device
 from ._size import Size
@@ -26,11 +36,37 @@ _ARRAY_KINDS = 'biuf'           # NumPy arrays of these kinds may be saved: neve
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None,
-         _use_new_zipfile_serialization=True):
-    """Write `obj` to `f` (a path or a binary file object). The pickle arguments are accepted
-    for PyTorch code and ignored: there is no pickle here. Tensors are saved as leaves with
-    their data, dtype, shape, requires_grad and device (not their grad or subclass); a
+         _use_new_zipfile_serialization=True, *, format=None):
+    """Write `obj` to `f` (a path or a binary file object).
+
+    format: 'pytorch' writes torch.save's zip format, which torch.load (weights_only=True)
+    reads; 'microtorch' writes microtorch's own (see the module docstring), which also holds
+    NumPy arrays; None (the default) picks 'pytorch' when `obj` is tensors, numbers,
+    strings, None, dtypes, devices and Sizes in dicts, OrderedDicts, lists, tuples and sets
+    (a state dict, an optimizer's state dict) and 'microtorch' otherwise. The pickle
+    arguments and _use_new_zipfile_serialization are accepted for PyTorch code and ignored:
+    no pickle module is called, and PyTorch's legacy (non-zip) format is never written.
+    Tensors are saved as leaves with their data, dtype, shape, requires_grad and device (not
+    their grad or subclass, except that a Parameter stays one in the PyTorch format); a
     tensor that appears twice is saved once and loads as one object."""
+    if format not in (None, 'pytorch', 'microtorch'):
+        raise ValueError("microtorch.save's format must be None, 'pytorch' or 'microtorch'; "
+                         f'got {format!r}')
+    misfit = _pt_format.misfit(obj) if format != 'microtorch' else 'any'
+    if format == 'pytorch' or misfit is None:
+        if misfit is not None:
+            raise TypeError(f"microtorch.save can't save an object of type {misfit} in the "
+                            'PyTorch format: it saves '
+                            'tensors, numbers, strings, None, dtypes, devices and Sizes in '
+                            "dicts, lists, tuples and sets (use format='microtorch' for "
+                            'NumPy arrays)')
+        with _Opened(f, 'wb') as out:
+            _pt_format.write(obj, out.file)
+        return
+    _save_microtorch(obj, f)
+
+
+def _save_microtorch(obj, f):
     import json
     import zipfile
     encoder = _Encoder()
@@ -46,27 +82,67 @@ def save(obj, f, pickle_module=None, pickle_protocol=None,
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
          **pickle_load_args):
-    """Read an object written by `save` from `f` (a path or a binary file object).
+    """Read an object from `f` (a path or a binary file object): a file written by `save`
+    in either format, or by torch.save (its zip format, the default since PyTorch 1.6).
 
     map_location: None (each tensor on the device it was saved from), a device or its name
     ('cpu'), or a dict from saved device names to devices ({'cuda:0': 'cpu'}). Every load is
-    as safe as PyTorch's weights_only=True, whatever weights_only says; the pickle and mmap
-    arguments are accepted and ignored. A file not written by `save` (a pickle, a
-    torch.save checkpoint, anything else) raises RuntimeError without running anything."""
+    as safe as PyTorch's weights_only=True, whatever weights_only says: microtorch's format
+    is JSON and arrays, and a PyTorch file's pickle is read with an allowlist that rebuilds
+    only tensors and plain containers (anything else raises pickle.UnpicklingError before it
+    runs). The pickle and mmap arguments are accepted and ignored. Tensors of a dtype
+    microtorch lacks (bfloat16, complex) and PyTorch's legacy non-zip files are refused
+    with a RuntimeError, as is anything else, without running it."""
     if map_location is not None and not isinstance(map_location, (str, _device, dict)):
         raise TypeError('map_location must be None, a device, a device name or a dict of '
                         f'device names; got {type(map_location).__name__}')
+    import zipfile
     with _Opened(f, 'rb') as fh:
         name = fh.name_for_errors
-        head = fh.peek_head(len(_ZIP_MAGIC))
-        if head != _ZIP_MAGIC:
+        start = fh.file.tell()
+        head = fh.peek_head(len(_LEGACY_TORCH_HEAD))
+        if head[:len(_ZIP_MAGIC)] != _ZIP_MAGIC:
             raise RuntimeError(_not_ours(name, head))
+        try:
+            members = zipfile.ZipFile(fh.file).namelist()
+        except Exception as error:          # a damaged or truncated zip
+            raise RuntimeError(f'{name} is not a valid microtorch or PyTorch file: '
+                               f'{error}') from None
+        fh.file.seek(start)
+        if _STRUCTURE not in members and _pt_format.is_checkpoint(members):
+            return _load_pytorch(fh.file, name, map_location)
         try:
             archive = np.load(fh.file, allow_pickle=False)
         except Exception as error:          # a damaged zip: zipfile's or NumPy's own errors
             raise RuntimeError(f'{name} is not a valid microtorch file: {error}') from None
         with archive:
             return _Decoder(archive, name, map_location).run()
+
+
+def _load_pytorch(file, name, map_location):
+    import pickle
+    import zipfile
+    where = _Decoder(None, name, map_location)
+    try:
+        with zipfile.ZipFile(file) as archive:
+            reader = _pt_format.Reader(
+                archive, where._device_for,
+                lambda array, target: where._backend(target).from_host(array, target))
+            return reader.run()
+    except _pt_format.Refused as error:
+        raise pickle.UnpicklingError(
+            f'Weights only load failed: {error}. microtorch.load reads a PyTorch checkpoint '
+            'with an allowlist, as torch.load(weights_only=True) does: it rebuilds tensors '
+            'and plain containers and runs nothing else.') from None
+    except _pt_format.ForeignDtype as error:
+        raise RuntimeError(f'{name} holds tensors of dtype torch.{error}, which microtorch '
+                           'does not have: convert them in PyTorch (e.g. to float32) before '
+                           'saving') from None
+    except (_pt_format.Corrupt, pickle.UnpicklingError, EOFError, KeyError, TypeError,
+            ValueError, IndexError, AttributeError, RecursionError, zipfile.BadZipFile,
+            OSError) as error:
+        raise RuntimeError(f'{name} is not a valid PyTorch checkpoint ({error}); it may be '
+                           'damaged or crafted') from None
 
 
 # ---- writing ---------------------------------------------------------------------------
@@ -235,24 +311,29 @@ def _parse_device(name):
         raise _Corrupt(str(error)) from None
 
 
+_LEGACY_TORCH_HEAD = b'\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19'    # its pickled magic number
+
+
 def _not_ours(name, head):
     if isinstance(head, str):
         return f'{name} is opened in text mode; microtorch.load needs a binary file'
+    if head.startswith(_LEGACY_TORCH_HEAD[:len(head)]) and head:
+        return (f"{name} is in PyTorch's legacy format (torch.save before PyTorch 1.6 or with "
+                '_use_new_zipfile_serialization=False), which microtorch.load does not read: '
+                'load it in PyTorch and save it again with torch.save.')
     if head[:1] == b'\x80' or head[:1] in (b'(', b']', b'}'):
-        return (f'{name} looks like a pickle (e.g. from pickle.dump or an old torch.save), '
-                'not a microtorch file. microtorch.load never unpickles, since unpickling '
-                'can run arbitrary code; it reads only files written by microtorch.save.')
-    return (f'{name} is not a microtorch file (it is not a zip archive); microtorch.load '
-            'reads only files written by microtorch.save.')
+        return (f'{name} looks like a pickle (e.g. from pickle.dump), not a microtorch or '
+                'PyTorch file. microtorch.load never unpickles a plain pickle, since '
+                'unpickling can run arbitrary code; it reads files written by microtorch.save '
+                'or torch.save.')
+    return (f'{name} is not a microtorch or PyTorch file (it is not a zip archive); '
+            'microtorch.load reads files written by microtorch.save or torch.save.')
 
 
 def _foreign_zip(name, members):
-    if any(m.endswith('data.pkl') for m in members):
-        return (f'{name} is a PyTorch checkpoint (torch.save), whose contents are pickles, '
-                'not a microtorch file. microtorch.load never unpickles; in PyTorch, load it '
-                'and convert the tensors to NumPy arrays, or re-save with microtorch.save.')
-    return (f'{name} is a zip archive but not a microtorch file (it has no {_STRUCTURE}); '
-            'microtorch.load reads only files written by microtorch.save.')
+    return (f'{name} is a zip archive but not a microtorch or PyTorch file (it has neither '
+            f'{_STRUCTURE} nor data.pkl); microtorch.load reads files written by '
+            'microtorch.save or torch.save.')
 
 
 class _Opened:
