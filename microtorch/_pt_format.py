@@ -10,8 +10,8 @@ bookkeeping records (`.format_version`, `.storage_alignment`, `.data/serializati
 Reading unpickles `data.pkl` with an allowlist, as torch.load(weights_only=True) does: only
 the globals a weights-only file needs (the rebuild functions, storage classes, dtypes,
 torch.Size, torch.device, OrderedDict and a few builtins) are found, each mapped to a
-microtorch stand-in; anything else, and the BUILD opcode (which sets attributes), is refused
-before it can run. Writing pickles microtorch objects under the same global names, so
+microtorch stand-in; anything else, and the BUILD opcode (which sets attributes) on anything
+but an OrderedDict, is refused before it can run. Writing pickles microtorch objects under the same global names, so
 torch.load reads the file; PyTorch is never imported.
 """
 import codecs
@@ -243,7 +243,7 @@ def _parse_device(name):
 
 class _Unpickler(pickle._Unpickler):
     """The pure-Python unpickler, with globals looked up in the reader's allowlist, storages
-    read from the archive, and BUILD (which would set attributes on objects) refused."""
+    read from the archive, and BUILD (which sets attributes) allowed on OrderedDicts only."""
 
     dispatch = dict(pickle._Unpickler.dispatch)
 
@@ -258,8 +258,16 @@ class _Unpickler(pickle._Unpickler):
         return self._reader.storage(pid)
 
     def _build(self):
-        raise Refused(f'Unsupported operation: BUILD on a {type(self.stack[-2]).__name__} '
-                      'object was not allowed')
+        """BUILD only as torch.save writes it: a state dict's `_metadata`, set on its
+        OrderedDict (versions its modules' loaders read)."""
+        state = self.stack.pop()
+        inst = self.stack[-1]
+        if type(inst) is not OrderedDict:
+            raise Refused(f'Unsupported operation: BUILD on a {type(inst).__name__} object '
+                          'was not allowed')
+        if not (type(state) is dict and all(type(k) is str for k in state)):
+            raise Corrupt('a bad OrderedDict state')
+        inst.__dict__.update(state)
 
     dispatch[pickle.BUILD[0]] = _build
 
