@@ -11,8 +11,8 @@ Reading unpickles `data.pkl` with an allowlist, as torch.load(weights_only=True)
 the globals a weights-only file needs (the rebuild functions, storage classes, dtypes,
 torch.Size, torch.device, OrderedDict and a few builtins) are found, each mapped to a
 microtorch stand-in; anything else, and the BUILD opcode (which sets attributes) on anything
-but an OrderedDict, is refused before it can run. Writing pickles microtorch objects under the same global names, so
-torch.load reads the file; PyTorch is never imported.
+but an OrderedDict, is refused before it can run. Writing pickles microtorch objects under
+the same global names, so torch.load reads the file; PyTorch is never imported.
 """
 import codecs
 import io

@@ -141,7 +141,8 @@ def _load_pytorch(file, name, map_location):
     except (_pt_format.Corrupt, pickle.UnpicklingError, EOFError, KeyError, TypeError,
             ValueError, IndexError, AttributeError, RecursionError, zipfile.BadZipFile,
             OSError) as error:
-        raise RuntimeError(f'{name} is not a valid PyTorch checkpoint ({error}); it may be '
+        detail = 'its pickle ends early' if isinstance(error, EOFError) else error
+        raise RuntimeError(f'{name} is not a valid PyTorch checkpoint ({detail}); it may be '
                            'damaged or crafted') from None
 
 
