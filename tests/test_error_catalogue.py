@@ -1342,6 +1342,72 @@ def _(lib):
     return lambda: container.add_pruning_method(other), [Watched(lambda: list(container))]
 
 
+# microtorch.save and microtorch.load: PyTorch checkpoints read with an allowlist, files neither
+# library reads, and save's format argument (tests in tests/test_pt_files.py).
+def _checkpoint(pickled, records=('data.pkl',)):
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w') as archive:
+        for name in records:
+            archive.writestr(f'archive/{name}', pickled)
+    buf.seek(0)
+    return buf
+
+
+def _stream(data):
+    import io
+    return io.BytesIO(data)
+
+
+_ALLOWLIST = ('. microtorch.load reads a PyTorch checkpoint with an allowlist, as '
+              'torch.load(weights_only=True) does: it rebuilds tensors and plain containers and '
+              'runs nothing else.')
+_BOTH = 'microtorch.load reads files written by microtorch.save or torch.save.'
+for _name, _exc, _message, _call in (
+        ('load-global', 'UnpicklingError', 'Weights only load failed: Unsupported global: GLOBAL '
+         'builtins.print was not an allowed global by default' + _ALLOWLIST,
+         lambda: mt.load(_checkpoint(__import__('pickle').dumps(print, protocol=2)))),
+        ('load-build', 'UnpicklingError', 'Weights only load failed: Unsupported operation: BUILD '
+         'on a set object was not allowed' + _ALLOWLIST,
+         lambda: mt.load(_checkpoint(b'\x80\x02c__builtin__\nset\n)R}b.'))),
+        ('load-bfloat16', RuntimeError, "the file '<stream>' holds tensors of dtype "
+         'torch.bfloat16, which microtorch does not have: convert them in PyTorch (e.g. to '
+         'float32) before saving',
+         lambda: mt.load(_checkpoint(b'\x80\x02ctorch\nbfloat16\n.'))),
+        ('load-damaged-checkpoint', RuntimeError, "the file '<stream>' is not a valid PyTorch "
+         'checkpoint (its pickle ends early); it may be damaged or crafted',
+         lambda: mt.load(_checkpoint(b'\x80\x02]q\x00(K\x01'))),
+        ('load-foreign-zip', RuntimeError, "the file '<stream>' is a zip archive but not a "
+         'microtorch or PyTorch file (it has neither microtorch.json nor data.pkl); ' + _BOTH,
+         lambda: mt.load(_checkpoint(b'', records=('weights.bin',)))),
+        ('load-legacy', RuntimeError, "the file '<stream>' is in PyTorch's legacy format "
+         '(torch.save before PyTorch 1.6 or with _use_new_zipfile_serialization=False), which '
+         'microtorch.load does not read: load it in PyTorch and save it again with torch.save.',
+         lambda: mt.load(_stream(b'\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19.'))),
+        ('load-pickle', RuntimeError, "the file '<stream>' looks like a pickle (e.g. from "
+         'pickle.dump), not a microtorch or PyTorch file. microtorch.load never unpickles a '
+         'plain pickle, since unpickling can run arbitrary code; it reads files written by '
+         'microtorch.save or torch.save.',
+         lambda: mt.load(_stream(__import__('pickle').dumps([1.0])))),
+        ('load-damaged-zip', RuntimeError, "the file '<stream>' is not a valid microtorch or "
+         'PyTorch file: File is not a zip file',
+         lambda: mt.load(_stream(b'PK\x03\x04 cut short'))),
+        ('load-not-zip', RuntimeError, "the file '<stream>' is not a microtorch or PyTorch file "
+         '(it is not a zip archive); ' + _BOTH,
+         lambda: mt.load(_stream(b'plain text'))),
+        ('save-pytorch-misfit', TypeError, "microtorch.save can't save an object of type "
+         'ndarray in the PyTorch format: it saves tensors, numbers, strings, None, dtypes, '
+         "devices and Sizes in dicts, lists, tuples and sets (use format='microtorch' for NumPy "
+         'arrays)',
+         lambda: mt.save({'a': __import__('numpy').ones(2)}, _stream(b''), format='pytorch')),
+        ('save-format', ValueError, "microtorch.save's format must be None, 'pytorch' or "
+         "'microtorch'; got 'pickle'",
+         lambda: mt.save(mt.ones(2), _stream(b''), format='pickle'))):
+    entry(_name, _exc, _message, torch=False)(
+        lambda lib, call=_call: (call, []))
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 def _skip_unless_possible(entry):
