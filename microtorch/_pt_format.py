@@ -271,6 +271,15 @@ class _Unpickler(pickle._Unpickler):
 
     dispatch[pickle.BUILD[0]] = _build
 
+    def _unused_opcode(self):
+        # protocol 5's buffers: torch.save never writes them, and BYTEARRAY8 would allocate
+        # whatever size the file claims before reading a byte
+        raise Corrupt('a pickle opcode torch.save does not write (protocol 5 buffers)')
+
+    for _opcode in (pickle.BYTEARRAY8, pickle.NEXT_BUFFER, pickle.READONLY_BUFFER):
+        dispatch[_opcode[0]] = _unused_opcode
+    del _opcode
+
 
 # ---- writing ---------------------------------------------------------------------------
 

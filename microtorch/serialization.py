@@ -139,8 +139,8 @@ def _load_pytorch(file, name, map_location):
                            'does not have: convert them in PyTorch (e.g. to float32) before '
                            'saving') from None
     except (_pt_format.Corrupt, pickle.UnpicklingError, EOFError, KeyError, TypeError,
-            ValueError, IndexError, AttributeError, RecursionError, zipfile.BadZipFile,
-            OSError) as error:
+            ValueError, IndexError, AttributeError, RecursionError, MemoryError,
+            zipfile.BadZipFile, OSError) as error:
         detail = 'its pickle ends early' if isinstance(error, EOFError) else error
         raise RuntimeError(f'{name} is not a valid PyTorch checkpoint ({detail}); it may be '
                            'damaged or crafted') from None

@@ -417,3 +417,29 @@ def _damage(torch, how):
 def test_damaged_files_are_refused_clearly(torch, how, match):
     with pytest.raises(RuntimeError, match=match):
         mt.load(io.BytesIO(_damage(torch, how)))
+
+
+def test_a_huge_claimed_buffer_is_refused_before_allocating(torch):
+    data = records(torch_bytes(torch, torch.ones(1)))
+    data['data.pkl'] = b'\x80\x05\x96' + (1 << 60).to_bytes(8, 'little') + b'.'    # BYTEARRAY8
+    with pytest.raises(RuntimeError, match='protocol 5 buffers'):
+        mt.load(io.BytesIO(rebuilt(data)))
+
+
+def test_damaged_pickles_raise_only_the_documented_errors(torch):
+    """Bytes of a real checkpoint's pickle changed at random: each load loads or is refused
+    with RuntimeError or pickle.UnpicklingError, never another exception, and runs nothing."""
+    state = torch.nn.LSTM(3, 4).state_dict()
+    state['extra'] = {1: [torch.ones(2, dtype=torch.int8)[1:], (2.5, 'a')], 'p': Payload}
+    good = records(torch_bytes(torch, state))
+    rng = np.random.default_rng(0)
+    CALLS.clear()
+    for _ in range(400):
+        pickled = bytearray(good['data.pkl'])
+        for i in rng.integers(0, len(pickled), rng.integers(1, 5)):
+            pickled[i] = rng.integers(256)
+        try:
+            mt.load(io.BytesIO(rebuilt({**good, 'data.pkl': bytes(pickled)})))
+        except (RuntimeError, pickle.UnpicklingError):
+            pass
+    assert CALLS == []
