@@ -52,8 +52,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=None,
     if format not in (None, 'pytorch', 'microtorch'):
         raise ValueError("microtorch.save's format must be None, 'pytorch' or 'microtorch'; "
                          f'got {format!r}')
-    misfit = _pt_format.misfit(obj) if format != 'microtorch' else 'any'
-    if format == 'pytorch' or misfit is None:
+    misfit = None if format == 'microtorch' else _pt_format.misfit(obj)
+    if format == 'pytorch' or (format is None and misfit is None):
         if misfit is not None:
             raise TypeError(f"microtorch.save can't save an object of type {misfit} in the "
                             'PyTorch format: it saves '
@@ -104,7 +104,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         if head[:len(_ZIP_MAGIC)] != _ZIP_MAGIC:
             raise RuntimeError(_not_ours(name, head))
         try:
-            members = zipfile.ZipFile(fh.file).namelist()
+            with zipfile.ZipFile(fh.file) as archive:       # (leaves fh.file open)
+                members = archive.namelist()
         except Exception as error:          # a damaged or truncated zip
             raise RuntimeError(f'{name} is not a valid microtorch or PyTorch file: '
                                f'{error}') from None
@@ -122,12 +123,11 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
 def _load_pytorch(file, name, map_location):
     import pickle
     import zipfile
-    where = _Decoder(None, name, map_location)
     try:
         with zipfile.ZipFile(file) as archive:
             reader = _pt_format.Reader(
-                archive, where._device_for,
-                lambda array, target: where._backend(target).from_host(array, target))
+                archive, lambda saved: _device_for(saved, map_location),
+                lambda array, target: _backend(target).from_host(array, target))
             return reader.run()
     except _pt_format.Refused as error:
         raise pickle.UnpicklingError(
@@ -276,27 +276,29 @@ class _Decoder:
         if not isinstance(requires_grad, bool) or (requires_grad and not
                                                    dtype.is_floating_point):
             raise _Corrupt(f'bad requires_grad for member {member}')
-        target = self._device_for(_parse_device(node['device']))
+        target = _device_for(_parse_device(node['device']), self.map_location)
         if target.type != 'cpu':
-            array = self._backend(target).from_host(array, target)
+            array = _backend(target).from_host(array, target)
         t = self._tensors[member] = Tensor._make(array, requires_grad)
         return t
 
-    def _device_for(self, saved):
-        where = self.map_location
-        if where is None:
-            return saved
-        if isinstance(where, dict):
-            where = where.get(str(saved), saved)
-        return _device(where)
 
-    @staticmethod
-    def _backend(target):
-        try:
-            return backends.for_device(target)
-        except RuntimeError as error:
-            raise RuntimeError(f'{error} To load tensors saved from {target} onto the CPU, '
-                               "pass map_location='cpu' to microtorch.load.") from None
+def _device_for(saved, map_location):
+    """Where a tensor saved from `saved` loads, by load's map_location."""
+    where = map_location
+    if where is None:
+        return saved
+    if isinstance(where, dict):
+        where = where.get(str(saved), saved)
+    return _device(where)
+
+
+def _backend(target):
+    try:
+        return backends.for_device(target)
+    except RuntimeError as error:
+        raise RuntimeError(f'{error} To load tensors saved from {target} onto the CPU, '
+                           "pass map_location='cpu' to microtorch.load.") from None
 
 
 def _ints(items):
