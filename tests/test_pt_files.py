@@ -10,19 +10,9 @@ import numpy as np
 import pytest
 
 import microtorch as mt
+from test_serialization import CALLS, Payload  # (a pickle that would call a function)
 
 DTYPES = ['bool', 'uint8', 'int8', 'int16', 'int32', 'int64', 'float16', 'float32', 'float64']
-CALLS = []
-
-
-def _record_call(*args):
-    CALLS.append(args)
-    return 'ran'
-
-
-class Payload:
-    def __reduce__(self):
-        return (_record_call, ('payload',))
 
 
 def torch_bytes(torch, obj):
@@ -341,7 +331,7 @@ def test_dtypes_microtorch_lacks_are_refused(torch, make):
 def test_code_in_the_pickle_is_refused_unrun(torch, tmp_path):
     CALLS.clear()
     with pytest.raises(pickle.UnpicklingError, match='Weights only load failed: Unsupported '
-                       'global: GLOBAL test_pt_files._record_call was not an allowed global'):
+                       'global: GLOBAL test_serialization._record_call was not an allowed global'):
         to_mt(torch, {'w': torch.ones(1), 'x': Payload()})
     assert CALLS == []
     marker = tmp_path / 'ran'

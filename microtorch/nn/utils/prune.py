@@ -259,14 +259,18 @@ def _zero_the_top(default_mask, count, scores, largest):
     return mask
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prunes `amount` entries (an int: how many; a float: the fraction) chosen at random."""
+class _UnstructuredByAmount(BasePruningMethod):
+    """A method that prunes `amount` entries (an int: how many; a float: the fraction)."""
 
     PRUNING_TYPE = 'unstructured'
 
     def __init__(self, amount):
         _check_amount(amount)
         self.amount = amount
+
+
+class RandomUnstructured(_UnstructuredByAmount):
+    """Prunes `amount` entries chosen at random."""
 
     def compute_mask(self, t, default_mask):
         count = _count_to_prune(self.amount, t.nelement())
@@ -277,15 +281,8 @@ class RandomUnstructured(BasePruningMethod):
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
-    """Prunes the `amount` entries (an int: how many; a float: the fraction) of smallest
-    absolute value."""
-
-    PRUNING_TYPE = 'unstructured'
-
-    def __init__(self, amount):
-        _check_amount(amount)
-        self.amount = amount
+class L1Unstructured(_UnstructuredByAmount):
+    """Prunes the `amount` entries of smallest absolute value."""
 
     def compute_mask(self, t, default_mask):
         count = _count_to_prune(self.amount, t.nelement())
