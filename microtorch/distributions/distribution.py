@@ -167,3 +167,16 @@ class Distribution:
                 value = self.__dict__[name]
                 shown.append(f'{name}: {value if value.numel() == 1 else value.size()}')
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class CenteredAtLoc(Distribution):
+    """A distribution whose mean and mode are its `loc` (Normal, the multivariate normals,
+    VonMises)."""
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc

@@ -9,7 +9,7 @@ import math
 import microtorch
 
 from . import constraints
-from .distribution import Distribution
+from .distribution import CenteredAtLoc
 from .multivariate_normal import _mahalanobis
 from .utils import lazy_property
 
@@ -40,7 +40,7 @@ def _lowrank_mahalanobis(factor, diag, x, capacitance_tril):
     return (x.pow(2) / diag).sum(-1) - _mahalanobis(capacitance_tril, projected)
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(CenteredAtLoc):
     """Vectors (the last dim of loc) of covariance cov_factor @ cov_factor.mT +
     diag(cov_diag); the parameters' batch dims broadcast."""
     arg_constraints = {'loc': constraints.real_vector,
@@ -87,14 +87,6 @@ class LowRankMultivariateNormal(Distribution):
 
     def _square(self, matrix):
         return matrix.expand(self._batch_shape + self._event_shape + self._event_shape)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @lazy_property
     def variance(self):

@@ -6,22 +6,17 @@ import math
 import microtorch
 
 from . import constraints
-from .transforms import Transform
+from .transforms import ParameterFreeTransform, Transform
 from .utils import tril_matrix_to_vec, vec_to_tril_matrix
 
 __all__ = ['LowerCholeskyTransform', 'PositiveDefiniteTransform', 'CorrCholeskyTransform']
 
 
-class LowerCholeskyTransform(Transform):
+class LowerCholeskyTransform(ParameterFreeTransform):
     """Square matrices -> the strictly lower part kept, exp of the diagonal on the diagonal
     (the upper part dropped, so not a bijection)."""
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
-
-    def __eq__(self, other):
-        return isinstance(other, LowerCholeskyTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return x.tril(-1) + x.diagonal(0, -2, -1).exp().diag_embed()
@@ -30,15 +25,10 @@ class LowerCholeskyTransform(Transform):
         return y.tril(-1) + y.diagonal(0, -2, -1).log().diag_embed()
 
 
-class PositiveDefiniteTransform(Transform):
+class PositiveDefiniteTransform(ParameterFreeTransform):
     """Square matrices -> L L^T, L their LowerCholeskyTransform."""
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
-
-    def __eq__(self, other):
-        return isinstance(other, PositiveDefiniteTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         factor = LowerCholeskyTransform()(x)

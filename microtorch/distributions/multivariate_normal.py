@@ -5,7 +5,7 @@ import math
 import microtorch
 
 from . import constraints
-from .distribution import Distribution
+from .distribution import CenteredAtLoc
 from .utils import lazy_property
 
 __all__ = ['MultivariateNormal']
@@ -37,7 +37,7 @@ def _mahalanobis(scale_tril, diff):
     return solved.pow(2).sum(-2).movedim(-1, 0).reshape(batch)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(CenteredAtLoc):
     """The normal distribution of vectors (the last dim of loc) with the covariance given
     by exactly one of covariance_matrix, precision_matrix (its inverse) or scale_tril (its
     lower Cholesky factor, positive diagonal). Parameters broadcast over batch dims."""
@@ -91,14 +91,6 @@ class MultivariateNormal(Distribution):
         factor = self._unbroadcasted_scale_tril
         identity = microtorch.eye(factor.shape[-1], dtype=factor.dtype, device=factor.device)
         return self._full(microtorch.cholesky_solve(identity.expand(factor.shape), factor))
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -4,7 +4,7 @@ import math
 import microtorch
 
 from . import constraints
-from .distribution import Distribution
+from .distribution import CenteredAtLoc
 from .utils import broadcast_all, is_number
 
 __all__ = ['Normal']
@@ -12,7 +12,7 @@ __all__ = ['Normal']
 HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class Normal(CenteredAtLoc):
     """The normal distribution of mean loc and standard deviation scale (floats or tensors
     that broadcast together)."""
     arg_constraints = {'loc': constraints.real, 'scale': constraints.positive}
@@ -24,14 +24,6 @@ class Normal(Distribution):
         scalar = is_number(loc) and is_number(scale)
         super().__init__(microtorch.Size() if scalar else self.loc.size(),
                          validate_args=validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def stddev(self):

@@ -4,7 +4,7 @@ StickBreakingTransform (a bijection onto the simplex of one more dim, for sample
 import microtorch
 
 from . import constraints
-from .transforms import Transform
+from .transforms import ParameterFreeTransform
 
 __all__ = ['SoftmaxTransform', 'StickBreakingTransform']
 
@@ -20,16 +20,11 @@ def _clipped_sigmoid(x):
     return microtorch.sigmoid(x).clamp(min=info.tiny, max=1.0 - info.eps)
 
 
-class SoftmaxTransform(Transform):
+class SoftmaxTransform(ParameterFreeTransform):
     """y = exp(x) / sum(exp(x)) over the last dim; the inverse is log(y) (one of the many x
     that give y). No log_abs_det_jacobian: the map is not a bijection."""
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         probs = (x - x.max(-1, True)[0]).exp()
@@ -54,17 +49,12 @@ def _offset_logs(x):
     return (size + 1 - x.new_ones(size).cumsum(-1)).log()
 
 
-class StickBreakingTransform(Transform):
+class StickBreakingTransform(ParameterFreeTransform):
     """The K-vector x onto the (K+1)-simplex: the k-th coordinate takes the fraction
     sigmoid(x_k - log(K - k)) of what the previous ones left."""
     domain = constraints.real_vector
     codomain = constraints.simplex
     bijective = True
-
-    def __eq__(self, other):
-        return isinstance(other, StickBreakingTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         pad = microtorch.nn.functional.pad

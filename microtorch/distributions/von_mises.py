@@ -7,7 +7,7 @@ import math
 import microtorch
 
 from . import constraints
-from .distribution import Distribution
+from .distribution import CenteredAtLoc
 from .utils import broadcast_all, lazy_property
 
 __all__ = ['VonMises']
@@ -58,7 +58,7 @@ def _rejection_sample(loc, concentration, proposal_r, shape):
     return (angles + math.pi + loc) % (2 * math.pi) - math.pi
 
 
-class VonMises(Distribution):
+class VonMises(CenteredAtLoc):
     """Angles (any real, read modulo 2 pi) about loc, the tighter the larger concentration.
     mean and variance are the circular ones."""
     arg_constraints = {'loc': constraints.real, 'concentration': constraints.positive}
@@ -93,14 +93,6 @@ class VonMises(Distribution):
             draws = _rejection_sample(loc, kappa, self._proposal_r(kappa),
                                       self._extended_shape(sample_shape))
             return draws.to(self.loc.dtype)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @lazy_property
     def variance(self):
