@@ -10,17 +10,42 @@ def fused_multiply_add(a, b, c, np_dtype):
     """np_dtype(a * b + c) rounded once, for float32 or float64 values a, b, c (arrays or
     numbers, broadcast; each exactly representable in np_dtype)."""
     a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
     if np.dtype(np_dtype) == np.float32:
-        return _fma_into_float32(a, b, c)
+        return _fma_into_float32(a, b, c).reshape(shape)
     if max(np.max(np.abs(b), initial=0), np.max(np.abs(c), initial=0)) > 2.0 ** 960:
         # Veltkamp's split would overflow: the same sum at 2^-64 of the scale (exact)
         return fused_multiply_add(a, b * 2.0 ** -64, c * 2.0 ** -64, np.float64) * 2.0 ** 64
-    return _fma_float64(a, b, c)
+    return _fma_float64(a, b, c).reshape(shape)
 
 
 def _fma_into_float32(a, b, c):
     """float32(a * b + c), rounded once, for float32 values a, b, c held in float64."""
     return _sum_rounded_to_odd(a * b, c).astype(np.float32)    # a * b is exact in float64
+
+
+# The low 29 bits of a float64 that sits halfway between two normal float32 values.
+_LOW_BITS = np.int64((1 << 29) - 1)
+_HALFWAY = np.int64(1 << 28)
+_SMALLEST_NORMAL = np.float64(2.0 ** -126)
+
+
+def fma_float32(a, b, c):
+    """float32(a * b + c) rounded once, for float32 arrays or numbers a, b, c (broadcast): the
+    fast form of fused_multiply_add for float32, a few NumPy calls. a * b is exact in float64
+    and the sum is rounded once there; rounding that to float32 can only differ from one
+    rounding of the exact value when the float64 sum lands exactly halfway between two
+    float32 values (or below float32's normal range): those elements take the exact path."""
+    total = np.multiply(a, b, dtype=np.float64)
+    total += c
+    out = total.astype(np.float32)
+    suspect = (total.view(np.int64) & _LOW_BITS) == _HALFWAY
+    suspect |= np.abs(total) < _SMALLEST_NORMAL
+    if suspect.any():
+        a, b, c = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, c)))
+        out = np.array(out, copy=True)
+        out[suspect] = _fma_into_float32(a[suspect], b[suspect], c[suspect])
+    return out
 
 
 def _fma_float64(a, b, c):

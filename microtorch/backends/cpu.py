@@ -11,6 +11,7 @@ import numpy as np
 
 from .._device import CPU
 from . import special_functions as _special
+from .._fma import fma_float32, fused_multiply_add
 from .optim_math import adafactor_update as _adafactor_update
 
 name = 'cpu'
@@ -1115,33 +1116,98 @@ def index_backward(index, gy, shape, accumulate):
 
 # ---- optimizer updates: in place, one call per parameter ---------------------------------
 # These write into `param` and the state arrays (they say so). The CUDA backend does each
-# in one fused kernel; here NumPy works through `out=` in at most two scratch arrays.
+# in one fused kernel. Here each step is PyTorch's own sequence of tensor ops (its
+# single-tensor path, which CPU parameters take), rounded as PyTorch's compiled CPU loops
+# round them: add with alpha, addcmul and lerp are one fused multiply-add, addcdiv is
+# self + (value * t1) / t2, and scalars act in the parameter's dtype. Only sqrt can differ:
+# PyTorch's comes from MKL's vector library, about 0.7% of float32 results one ulp low.
 
 def _owned_copy(grad, negate):
     """A new array holding grad (or -grad); an array even when 0-d (ufuncs return scalars)."""
     return np.negative(grad, out=np.empty_like(grad)) if negate else np.array(grad, copy=True)
 
 
+def _opmath(array):
+    """The type a multiplier or divisor takes in PyTorch's loops over `array` (mul, addcmul,
+    addcdiv, lerp): its own, float32 for float16."""
+    return np.float32 if array.dtype == np.float16 else array.dtype.type
+
+
+def _alpha(array, value):
+    """An added number or add's alpha as PyTorch's add loops over `array` take it: in its
+    dtype, then (float16) worked in float32."""
+    return np.float32(np.float16(value)) if array.dtype == np.float16 else array.dtype.type(value)
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once, in c's dtype (a float array): float16 is worked in float32 and
+    rounded once more at the end, as PyTorch's float16 loops are."""
+    if c.dtype == np.float32:
+        return fma_float32(a, b, c)
+    if c.dtype == np.float64:
+        return fused_multiply_add(a, b, c, np.float64)
+    single = [np.asarray(v, np.float32) for v in (a, b, c)]
+    return fma_float32(*single).astype(c.dtype)
+
+
+def _add_scaled(target, other, alpha):
+    """target.add_(other, alpha=alpha): target = fma(other, alpha, target), in place."""
+    target[...] = _fma(other, _alpha(target, alpha), target)
+
+
+def _lerp(start, end, weight):
+    """start.lerp_(end, weight) for a number weight, in place: start + w (end - start) below
+    |w| = 0.5, else end - (end - start)(1 - w), each one fused multiply-add."""
+    w = _opmath(start)(weight)
+    if abs(w) < 0.5:
+        start[...] = _fma(w, np.subtract(end, start, dtype=type(w)), start)
+    else:
+        start[...] = _fma(np.subtract(start, end, dtype=type(w)), 1 - w, end)
+
+
+def _scale_and_add_square(average, decay, g, weight):
+    """average.mul_(decay).addcmul_(g, g, value=weight), in place: the running mean of g^2."""
+    dt = _opmath(average)
+    average *= dt(decay)
+    average[...] = _fma(g * dt(weight), g, average)
+
+
+def _step_over(param, numerator, denominator, value):
+    """param.addcdiv_(numerator, denominator, value=value), in place: (value * numerator) /
+    denominator, added (worked in float32 for float16, rounded once)."""
+    param += (numerator * _opmath(param)(value)) / denominator
+
+
+def _direction(param, grad, weight_decay, maximize):
+    """grad (negated when maximize) plus weight_decay * param, fused as PyTorch's
+    grad.add(param, alpha=weight_decay); grad itself when neither applies."""
+    g = -grad if maximize else grad
+    return _fma(param, _alpha(param, weight_decay), g) if weight_decay else g
+
+
+def _decayed_direction(param, grad, lr, weight_decay, maximize, decoupled):
+    """_direction, or with decoupled weight decay (AdamW's) the plain gradient (negated when
+    maximize), param being scaled by 1 - lr * weight_decay in place instead."""
+    if weight_decay and decoupled:
+        param *= _opmath(param)(1 - lr * weight_decay)
+        return -grad if maximize else grad
+    return _direction(param, grad, weight_decay, maximize)
+
+
 def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, nesterov, weight_decay,
              maximize):
     """torch.optim.SGD's update of one parameter, in place. Returns the momentum buffer: the
     one given, updated, or a new one on the first step (None when momentum is 0)."""
-    d = _owned_copy(grad, maximize)                         # the step direction
-    tmp = np.empty_like(param) if weight_decay or dampening or nesterov else None
-    if weight_decay:
-        d += np.multiply(param, weight_decay, out=tmp)
+    d = _direction(param, grad, weight_decay, maximize)       # the step direction
     if momentum:
         if momentum_buffer is None:
-            momentum_buffer = d.copy()                      # the first step takes d as is
+            momentum_buffer = np.array(d, copy=True)           # the first step takes d as is
         else:
-            momentum_buffer *= momentum
-            momentum_buffer += np.multiply(d, 1 - dampening, out=tmp) if dampening else d
-        if nesterov:
-            d += np.multiply(momentum_buffer, momentum, out=tmp)
-        else:
-            np.copyto(d, momentum_buffer)
-    d *= lr
-    param -= d
+            momentum_buffer *= _opmath(param)(momentum)
+            _add_scaled(momentum_buffer, d, 1 - dampening)
+        d = (_fma(momentum_buffer, _alpha(param, momentum), d) if nesterov
+             else momentum_buffer)
+    _add_scaled(param, d, -lr)
     return momentum_buffer
 
 
@@ -1150,121 +1216,82 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
     """torch.optim.Adam's update of one parameter (AdamW's when decoupled_weight_decay),
     in place on param and the moment arrays; `step` counts this update (1 on the first).
     max_exp_avg_sq is used only with amsgrad."""
-    tmp = np.empty_like(param)
-    coupled_decay = weight_decay and not decoupled_weight_decay
-    g = _owned_copy(grad, maximize) if maximize or coupled_decay else grad
-    if coupled_decay:
-        g += np.multiply(param, weight_decay, out=tmp)
-    elif weight_decay:
-        param *= 1 - lr * weight_decay
-    np.subtract(g, exp_avg, out=tmp)                # exp_avg.lerp_(g, 1 - beta1)
-    tmp *= 1 - beta1
-    exp_avg += tmp
-    np.multiply(g, g, out=tmp)                      # exp_avg_sq = b2 * v + (1 - b2) * g^2
-    tmp *= 1 - beta2
-    exp_avg_sq *= beta2
-    exp_avg_sq += tmp
+    dt = _opmath(param)
+    g = _decayed_direction(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
+    _lerp(exp_avg, g, 1 - beta1)
+    _scale_and_add_square(exp_avg_sq, beta2, g, 1 - beta2)
     second = exp_avg_sq
     if amsgrad:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         second = max_exp_avg_sq
-    np.sqrt(second, out=tmp)                        # denominator: sqrt(v / bc2) + eps
-    tmp /= (1 - beta2 ** step) ** 0.5
-    tmp += eps
-    np.divide(exp_avg, tmp, out=tmp)
-    tmp *= lr / (1 - beta1 ** step)
-    param -= tmp
-
-
-def _coupled_gradient(param, grad, weight_decay, maximize):
-    """The gradient an update follows: grad (negated when maximize) plus weight_decay * param;
-    grad itself when neither applies."""
-    g = _owned_copy(grad, maximize) if maximize or weight_decay else grad
-    if weight_decay:
-        g += param * weight_decay
-    return g
-
-
-def _decayed_gradient(param, grad, lr, weight_decay, maximize, decoupled):
-    """_coupled_gradient, or with decoupled weight decay (AdamW's) the plain gradient, param
-    being scaled by 1 - lr * weight_decay in place instead."""
-    if not decoupled:
-        return _coupled_gradient(param, grad, weight_decay, maximize)
-    if weight_decay:
-        param *= 1 - lr * weight_decay
-    return _coupled_gradient(param, grad, 0, maximize)
-
-
-def _adam_moments(g, exp_avg, exp_avg_sq, beta1, beta2):
-    """exp_avg.lerp_(g, 1 - beta1) and exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g^2,
-    in place."""
-    exp_avg += (g - exp_avg) * (1 - beta1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += g * g * (1 - beta2)
+    denom = np.sqrt(second)                       # sqrt(v) / sqrt(1 - beta2^t) + eps
+    denom /= dt((1 - beta2 ** step) ** 0.5)
+    denom += _alpha(param, eps)
+    _step_over(param, exp_avg, denom, -(lr / (1 - beta1 ** step)))
 
 
 def rmsprop_step(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps,
                  weight_decay, momentum, centered, maximize):
     """torch.optim.RMSprop's update of one parameter, in place on param and the state arrays
     (momentum_buffer used with a momentum, grad_avg when centered)."""
-    g = _coupled_gradient(param, grad, weight_decay, maximize)
-    square_avg *= alpha
-    square_avg += g * g * (1 - alpha)
+    g = _direction(param, grad, weight_decay, maximize)
+    _scale_and_add_square(square_avg, alpha, g, 1 - alpha)
     if centered:
-        grad_avg += (g - grad_avg) * (1 - alpha)                   # lerp towards g
-        avg = np.sqrt(square_avg - grad_avg * grad_avg)
+        _lerp(grad_avg, g, 1 - alpha)
+        avg = np.sqrt(_fma(-grad_avg, grad_avg, square_avg))   # v - mean^2
     else:
         avg = np.sqrt(square_avg)
-    avg += eps
+    avg += _alpha(param, eps)
     if momentum:
-        momentum_buffer *= momentum
-        momentum_buffer += g / avg
-        param -= momentum_buffer * lr
+        momentum_buffer *= _opmath(param)(momentum)
+        _step_over(momentum_buffer, g, avg, 1)
+        _add_scaled(param, momentum_buffer, -lr)
     else:
-        param -= (g / avg) * lr
+        _step_over(param, g, avg, -lr)
 
 
 def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
     """torch.optim.Adagrad's update of one parameter, in place on param and state_sum; clr is
     the step's decayed learning rate."""
-    g = _coupled_gradient(param, grad, weight_decay, maximize)
-    state_sum += g * g
+    g = _direction(param, grad, weight_decay, maximize)
+    state_sum[...] = _fma(g, g, state_sum)
     std = np.sqrt(state_sum)
-    std += eps
-    param -= (g / std) * clr
+    std += _alpha(param, eps)
+    _step_over(param, g, std, -clr)
 
 
 def adamax_step(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay,
                 maximize):
     """torch.optim.Adamax's update of one parameter, in place on param and the state arrays;
     clr = lr / (1 - beta1^t)."""
-    g = _coupled_gradient(param, grad, weight_decay, maximize)
-    exp_avg += (g - exp_avg) * (1 - beta1)
-    exp_inf *= beta2
-    np.maximum(exp_inf, np.abs(g) + eps, out=exp_inf)
-    param -= (exp_avg / exp_inf) * clr
-
+    g = _direction(param, grad, weight_decay, maximize)
+    _lerp(exp_avg, g, 1 - beta1)
+    exp_inf *= _opmath(param)(beta2)
+    np.maximum(exp_inf, np.abs(g) + _alpha(param, eps), out=exp_inf)
+    _step_over(param, exp_avg, exp_inf, -clr)
 
 def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, bias_correction2, eps,
                weight_decay, grad_coef, avg_coef, maximize, decoupled_weight_decay):
     """torch.optim.NAdam's update of one parameter, in place: with denom = sqrt(v / bc2) + eps,
     p += grad_coef * g / denom + avg_coef * m / denom (the momentum schedule's coefficients
     come from the caller)."""
-    g = _decayed_gradient(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
-    _adam_moments(g, exp_avg, exp_avg_sq, beta1, beta2)
-    denom = np.sqrt(exp_avg_sq / bias_correction2)
-    denom += eps
-    param += (g * grad_coef) / denom
-    param += (exp_avg * avg_coef) / denom
-
+    dt = _opmath(param)
+    g = _decayed_direction(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
+    _lerp(exp_avg, g, 1 - beta1)
+    _scale_and_add_square(exp_avg_sq, beta2, g, 1 - beta2)
+    denom = np.sqrt(exp_avg_sq / dt(bias_correction2))
+    denom += _alpha(param, eps)
+    _step_over(param, g, denom, grad_coef)
+    _step_over(param, exp_avg, denom, avg_coef)
 
 def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, bias_correction1,
                adaptive_coef, eps, weight_decay, maximize, decoupled_weight_decay):
     """torch.optim.RAdam's update of one parameter, in place. adaptive_coef is
     sqrt(1 - beta2^t) times the variance rectification term when that is defined (rho_t > 5),
     else None: the step is then the bias-corrected momentum alone."""
-    g = _decayed_gradient(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
-    _adam_moments(g, exp_avg, exp_avg_sq, beta1, beta2)
+    g = _decayed_direction(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
+    _lerp(exp_avg, g, 1 - beta1)
+    _scale_and_add_square(exp_avg_sq, beta2, g, 1 - beta2)
     update = (exp_avg / bias_correction1) * lr
     if adaptive_coef is not None:
         denom = np.sqrt(exp_avg_sq)
@@ -1275,26 +1302,25 @@ def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, bias_correcti
 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
     """torch.optim.Adadelta's update of one parameter, in place on param and the state."""
-    g = _coupled_gradient(param, grad, weight_decay, maximize)
-    square_avg *= rho
-    square_avg += g * g * (1 - rho)
-    delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
-    acc_delta *= rho
-    acc_delta += delta * delta * (1 - rho)
-    param -= delta * lr
-
+    g = _direction(param, grad, weight_decay, maximize)
+    _scale_and_add_square(square_avg, rho, g, 1 - rho)
+    std = np.sqrt(square_avg + _alpha(param, eps))
+    delta = np.sqrt(acc_delta + _alpha(param, eps))
+    delta /= std
+    delta *= g
+    _scale_and_add_square(acc_delta, rho, delta, 1 - rho)
+    _add_scaled(param, delta, -lr)
 
 def asgd_step(param, grad, ax, eta, lambd, mu, weight_decay, maximize):
     """torch.optim.ASGD's update of one parameter, in place on param and its average ax:
     p = p (1 - lambd eta) - eta g, then ax moves towards p by mu (ax = p while mu is 1)."""
-    g = _coupled_gradient(param, grad, weight_decay, maximize)
-    param *= 1 - lambd * eta
-    param -= g * eta
+    g = _direction(param, grad, weight_decay, maximize)
+    param *= _opmath(param)(1 - lambd * eta)
+    _add_scaled(param, g, -eta)
     if mu != 1:
-        ax += (param - ax) * mu
+        ax += (param - ax) * _opmath(param)(mu)
     else:
         np.copyto(ax, param)
-
 
 def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
                maximize):

@@ -3,9 +3,10 @@ pass that updates the parameter and its state in place, with cpu.py's operations
 order.
 
 Hyper-parameters arrive in the parameter's dtype, rounded as NumPy rounds a Python float
-against a float32 array, and the kernels are compiled without fastmath: no contraction to FMA,
-no reciprocal for a division, so a float32 step gives the same bits as cpu.py's NumPy step
-(tests/test_optim.py holds both to torch.optim at 2e-7). A call is declined (DECLINED, before
+against a float32 array, and the kernels are compiled without fastmath: no reciprocal for a
+division, and a fused multiply-add exactly where PyTorch's loops have one (fma.py), so a step
+gives the same bits as cpu.py's NumPy step and, but for sqrt, PyTorch's
+(tests/test_exact_optim.py). A call is declined (DECLINED, before
 anything is written) unless param, grad and the state arrays share one C-contiguous float
 layout.
 
@@ -16,59 +17,66 @@ import numba
 import numpy as np
 
 from . import DECLINED
+from .fma import fma
 from .reduction import flat
 
 @numba.njit(parallel=True, cache=True)
-def _sgd(p, g, buf, lr, momentum, keep, weight_decay, decay, use_buf, dampened, nesterov,
+def _sgd(p, g, buf, minus_lr, momentum, keep, weight_decay, decay, use_buf, nesterov,
          maximize, first):
     """d = g (-g) + wd p; buf = d (first step) or momentum buf + keep d; d = buf or
-    d + momentum buf; p -= lr d. keep = 1 - dampening. The flags are cpu.py's tests of the
-    Python values (a weight decay of 1e-50 is 0 in float32 but still adds p * 0).
+    d + momentum buf; p += -lr d; each 'x + a y' one fma, as PyTorch's add with alpha.
+    keep = 1 - dampening. The flags are cpu.py's tests of the Python values (a weight decay
+    of 1e-50 is 0 in float32 but still adds p * 0).
     Moves 3 * sizeof(T) bytes per element without momentum (read p, g, write p), else 5."""
     for i in numba.prange(p.size):
         param = p[i]
         d = -g[i] if maximize else g[i]
         if decay:                      # skipped at 0 as in cpu.py: inf * 0 would be nan
-            d += param * weight_decay
+            d = fma(param, weight_decay, d)
         if use_buf:
             if first:
                 b = d
             else:
-                b = buf[i] * momentum
-                b += d * keep if dampened else d
+                b = fma(d, keep, buf[i] * momentum)
             buf[i] = b
             if nesterov:
-                d += b * momentum
+                d = fma(b, momentum, d)
             else:
                 d = b
-        p[i] = param - d * lr
+        p[i] = fma(d, minus_lr, param)
 
 
 @numba.njit(parallel=True, cache=True)
-def _adam(p, g, m, v, vmax, decay, weight_decay, one_m_beta1, beta2, one_m_beta2, bc2_sqrt,
-          eps, step_size, amsgrad, maximize, coupled, shrink):
+def _adam(p, g, m, v, vmax, decay, weight_decay, one_m_beta1, rest_beta1, beta2, one_m_beta2,
+          bc2_sqrt, eps, minus_step_size, amsgrad, maximize, coupled, shrink):
     """Adam/AdamW, as cpu.py: coupled: g += wd p; shrink (AdamW): p *= decay = 1 - lr wd;
-    bc2_sqrt = sqrt(1 - beta2^t); step_size = lr / (1 - beta1^t). vmax is read and written
-    only with amsgrad.
+    m.lerp_(g, 1 - beta1); v = fma((1 - beta2) g, g, beta2 v); bc2_sqrt = sqrt(1 - beta2^t);
+    p += (-step_size m) / (sqrt(v) / bc2_sqrt + eps), step_size = lr / (1 - beta1^t).
+    rest_beta1 = 1 - one_m_beta1, in the parameter's dtype. vmax is read and written only
+    with amsgrad.
     Moves 7 * sizeof(T) bytes per element (read p, g, m, v, write p, m, v), 9 with amsgrad."""
+    small_weight = abs(one_m_beta1) < 0.5
     for i in numba.prange(p.size):
         param = p[i]
         grad = -g[i] if maximize else g[i]
         if coupled:
-            grad += param * weight_decay
+            grad = fma(param, weight_decay, grad)
         elif shrink:
             param *= decay
         mi = m[i]
-        mi += (grad - mi) * one_m_beta1
+        if small_weight:               # PyTorch's lerp: two forms, each one fma
+            mi = fma(one_m_beta1, grad - mi, mi)
+        else:
+            mi = fma(mi - grad, rest_beta1, grad)
         m[i] = mi
-        vi = v[i] * beta2 + grad * grad * one_m_beta2
+        vi = fma(grad * one_m_beta2, grad, v[i] * beta2)
         v[i] = vi
         if amsgrad:
             vm = vmax[i]
             if vm > vi or vm != vm:    # np.maximum's: a nan on either side wins
                 vi = vm
             vmax[i] = vi
-        p[i] = param - mi / (np.sqrt(vi) / bc2_sqrt + eps) * step_size
+        p[i] = param + (mi * minus_step_size) / (np.sqrt(vi) / bc2_sqrt + eps)
 
 
 def _views(param, *arrays):
@@ -96,9 +104,9 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, nesterov, we
     p, g, buf = views
     dt = param.dtype.type
     # buf: the parameter itself stands in without momentum (the kernel never touches it then)
-    _sgd(p, g, p if buf is None else buf, dt(lr), dt(momentum), dt(1 - dampening),
-         dt(weight_decay), bool(weight_decay), bool(momentum), bool(dampening), bool(nesterov),
-         bool(maximize), first)
+    _sgd(p, g, p if buf is None else buf, dt(-lr), dt(momentum), dt(1 - dampening),
+         dt(weight_decay), bool(weight_decay), bool(momentum), bool(nesterov), bool(maximize),
+         first)
     return momentum_buffer if momentum else None
 
 
@@ -110,25 +118,24 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
     p, g, m, v, vmax = views
     dt = param.dtype.type
     _adam(p, g, m, v, p if vmax is None else vmax, dt(1 - lr * weight_decay),
-          dt(weight_decay), dt(1 - beta1), dt(beta2), dt(1 - beta2),
-          dt((1 - beta2 ** step) ** 0.5), dt(eps), dt(lr / (1 - beta1 ** step)),
+          dt(weight_decay), dt(1 - beta1), dt(1) - dt(1 - beta1), dt(beta2), dt(1 - beta2),
+          dt((1 - beta2 ** step) ** 0.5), dt(eps), dt(-(lr / (1 - beta1 ** step))),
           bool(amsgrad), bool(maximize), bool(weight_decay) and not decoupled_weight_decay,
           bool(weight_decay) and bool(decoupled_weight_decay))
     return None
 
 
 @numba.njit(parallel=True, cache=True)
-def _asgd(p, g, ax, weight_decay, shrink, eta, mu, decay, maximize, average):
-    """ASGD, as cpu.py: g (-g) + wd p (decay flag), p = p shrink - eta g with
+def _asgd(p, g, ax, weight_decay, shrink, minus_eta, mu, decay, maximize, average):
+    """ASGD, as cpu.py: g (-g) + wd p (decay flag; one fma), p = fma(g, -eta, p shrink) with
     shrink = 1 - lambd eta; ax += (p - ax) mu, or ax = p while mu is 1 (average False).
     Moves 5 * sizeof(T) bytes per element (read p, g, ax, write p, ax); 4 without averaging."""
     for i in numba.prange(p.size):
         param = p[i]
         grad = -g[i] if maximize else g[i]
         if decay:
-            grad += param * weight_decay
-        param *= shrink
-        param -= grad * eta
+            grad = fma(param, weight_decay, grad)
+        param = fma(grad, minus_eta, param * shrink)
         p[i] = param
         if average:
             a = ax[i]
@@ -180,7 +187,7 @@ def asgd_step(param, grad, ax, eta, lambd, mu, weight_decay, maximize):
         return DECLINED
     p, g, a = views
     dt = param.dtype.type
-    _asgd(p, g, a, dt(weight_decay), dt(1 - lambd * eta), dt(eta), dt(mu),
+    _asgd(p, g, a, dt(weight_decay), dt(1 - lambd * eta), dt(-eta), dt(mu),
           bool(weight_decay), bool(maximize), mu != 1)
     return None
 

@@ -1,0 +1,34 @@
+"""fma(a, b, c): a * b + c rounded once, in njit code, as the FMA instructions PyTorch's
+compiled CPU loops use (add with alpha, addcmul, lerp). Numba has no math.fma; this is LLVM's
+llvm.fma intrinsic, which x86-64 with FMA3 compiles to one instruction (and libm's exact fma
+elsewhere). Called from Python it is microtorch._fma's NumPy emulation."""
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic, overload
+
+from ..._fma import fused_multiply_add
+
+
+def fma(a, b, c):
+    """a * b + c rounded once (NumPy scalars or arrays, float32 or float64)."""
+    return fused_multiply_add(a, b, c, getattr(a, 'dtype', 'float64'))
+
+
+@intrinsic
+def _llvm_fma(typingctx, a, b, c):
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+
+    def codegen(context, builder, signature, args):
+        kind = args[0].type
+        function = builder.module.declare_intrinsic(
+            'llvm.fma', [kind], ir.FunctionType(kind, [kind, kind, kind]))
+        return builder.call(function, args)
+    return a(a, b, c), codegen
+
+
+@overload(fma, inline='always')
+def _fma_overload(a, b, c):
+    if isinstance(a, types.Float) and a == b == c:
+        return lambda a, b, c: _llvm_fma(a, b, c)
+    return None
