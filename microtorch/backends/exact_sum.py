@@ -28,10 +28,13 @@ same bits.
 """
 import numpy as np
 
+from . import numba_dispatch
+
 GRAIN = 32768                       # at::internal::GRAIN_SIZE: below it a sum is serial
 VECTOR_BYTES = 32                   # Vectorized<T>::size() * sizeof(T) in the sum kernels
 ILP = 4                             # row_sum's interleaved partial sums
 LEVELS = 4                          # multi_row's cascade levels
+LONG_ROW = 1 << 15                  # a contiguous row from which the Numba kernel may run
 
 
 def lanes(dtype):
@@ -43,6 +46,12 @@ def level_step(rows):
     """multi_row's block: 2^max(4, CeilLog2(rows) // 4) rows."""
     ceil_log2 = 1 if rows <= 2 else (rows - 1).bit_length()
     return 1 << max(4, ceil_log2 // LEVELS)
+
+
+def _numba_kernels():
+    numba_dispatch.prepare_threads()
+    from .numba_kernels import exact_sum
+    return exact_sum
 
 
 def threads():
@@ -246,35 +255,40 @@ def _block_loop(it, size0, size1):
 # ---- the additions, in NumPy ---------------------------------------------------------------
 
 def _seq(a, axis):
-    """Sequential sum along axis ((a0 + a1) + a2 ...; signed zeros aside), in a's dtype."""
+    """Sequential sum along axis -1 or -2 ((a0 + a1) + a2 ...; signed zeros aside), in a's
+    dtype: a loop of vector adds, or np.add.accumulate for long rows."""
     n = a.shape[axis]
+    if n > 64:
+        return np.add.accumulate(a, axis=axis)[..., -1] if axis == -1 else \
+            np.add.accumulate(a, axis=axis)[..., -1, :]
     if n == 0:
-        return np.zeros(a.shape[:axis] + a.shape[axis + 1:], a.dtype)
-    if n <= 64:
-        a = np.moveaxis(a, axis, 0)
-        acc = a[0].copy()
+        return np.zeros(a.shape[:axis] + a.shape[axis:][1:], a.dtype)
+    if axis == -1:
+        acc = a[..., 0].copy()
         for j in range(1, n):
-            acc += a[j]
+            acc += a[..., j]
         return acc
-    return np.take(np.add.accumulate(a, axis=axis), -1, axis=axis)
+    acc = a[..., 0, :].copy()
+    for j in range(1, n):
+        acc += a[..., j, :]
+    return acc
 
 
 def multi_row(u):
     """multi_row_sum over axis -2 of u (..., rows, lanes): the 4-level cascade per lane."""
     rows = u.shape[-2]
     s = level_step(rows)
-    lead = u.shape[:-2]
+    if rows < s:                                            # one partial block: level 0
+        return _seq(u, -2)
+    lead, nl = u.shape[:-2], u.shape[-1]
     nb = rows // s
-    rem0 = _seq(u[..., nb * s:, :], -2)
-    blocks = _seq(u[..., :nb * s, :].reshape(lead + (nb, s, u.shape[-1])), -2)
-    n1 = nb // s
-    rem1 = _seq(blocks[..., n1 * s:, :], -2)
-    level1 = _seq(blocks[..., :n1 * s, :].reshape(lead + (n1, s, u.shape[-1])), -2)
-    n2 = n1 // s
-    rem2 = _seq(level1[..., n2 * s:, :], -2)
-    level2 = _seq(level1[..., :n2 * s, :].reshape(lead + (n2, s, u.shape[-1])), -2)
-    acc3 = _seq(level2, -2)
-    return ((rem0 + rem1) + rem2) + acc3
+    total = _seq(u[..., nb * s:, :], -2)                    # level 0: the rows left over
+    level = _seq(u[..., :nb * s, :].reshape(lead + (nb, s, nl)), -2)
+    for _ in range(LEVELS - 2):                             # levels 1 and 2: what is left
+        n = level.shape[-2] // s
+        total = total + _seq(level[..., n * s:, :], -2)
+        level = _seq(level[..., :n * s, :].reshape(lead + (n, s, nl)), -2)
+    return total + _seq(level, -2)                          # level 3: all of it
 
 
 def row_sum(u):
@@ -325,6 +339,10 @@ def _serial_numpy(flat, it, begin, end, w, out):
     for oin, oout, size0, size1 in _blocks(it, begin, end):
         size0, size1, is0, is1, os1 = _block_loop(it, size0, size1)
         kind, width = _kind(size0, size1, is0, is1, w)
+        if size1 == 1 and oin.size == 1 and kind == 'inner' and width > 1 \
+                and size0 >= LONG_ROW and numba_dispatch.kernel_pays('reduction', size0):
+            out[oout[0]] += _numba_kernels().inner_row(flat, oin[0], size0, w)
+            continue
         sums = block_sums(_gather(flat, oin, size0, size1, is0, is1), kind, width)
         where = oout[:, None] + np.arange(size1) * os1
         np.add.at(out, where.reshape(-1), sums.reshape(-1))
