@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from .._device import CPU
+from . import exact_sum as _exact_sum
 from . import special_functions as _special
 from .._fma import fma_float32, fused_multiply_add
 from .optim_math import adafactor_update as _adafactor_update
@@ -677,7 +678,14 @@ def _accumulated(reduce, x, **kwargs):
 
 
 def sum_forward(x, dims, keepdim):
-    if x.dtype.kind in 'iu' or x.dtype == np.float16:     # (ops give bools as int64)
+    """PyTorch's float sums to the bit (backends/exact_sum.py has its order of additions)."""
+    char = x.dtype.char
+    if char in 'fd':
+        if x.size <= 4 and (dims is None or len(dims) == x.ndim) and x.flags.c_contiguous:
+            # up to 4 elements PyTorch adds in order, as NumPy, from 0: -0. sums to 0.
+            return np.add.reduce(x, axis=dims, keepdims=keepdim) + x.dtype.type(0)
+        return _exact_sum.exact_sum(x, dims, keepdim)
+    if x.dtype.kind in 'iu' or char == 'e':     # (ops give bools as int64)
         return _accumulated(np.add.reduce, x, axis=dims, keepdims=keepdim)
     return np.add.reduce(x, axis=dims, keepdims=keepdim)
 

@@ -1,0 +1,420 @@
+"""PyTorch's CPU float sum, to the bit: the same additions in the same order.
+
+PyTorch (aten/src/ATen/native/cpu/SumKernel.cpp, `cascade_sum`) does not add pairwise as
+NumPy does. A reduction is a TensorIterator: dims sorted (reduced first, then by stride) and
+coalesced, its elements walked in 2-D blocks (size0 x size1) that each add into the output,
+which starts at 0. A block is summed one of four ways, picked from its strides:
+
+- inner, vectorised: the reduced dim is contiguous and has >= W elements (W lanes: 32 bytes of
+  the dtype, AVX2's width, which PyTorch's sum kernels use under AVX512 too): each row is W
+  lanes summed by `row_sum`, then its scalar tail and the lanes are added in order;
+- outer, vectorised: the kept dim is contiguous and has >= W elements: groups of 4W columns
+  are summed by `multi_row` (no interleaving), the columns after them by `row_sum`;
+- inner and outer, scalar: the same with one lane (outer: groups of 4 columns).
+
+`row_sum` interleaves a row into 4 partial sums (element 4i + k goes to partial k, the 0-3
+left over to partial 0), each a `multi_row` cascade, then adds partials 1, 2, 3 to partial 0.
+`multi_row` adds blocks of s = 2^max(4, CeilLog2(rows) / 4) rows, then blocks of s block sums,
+and so on over 4 levels, finishing with (level 0 + level 1) + level 2 + level 3.
+
+With more than one thread and at least GRAIN elements, a full reduction splits the elements
+into one contiguous range per thread (the threads' sums are then added in order), and other
+reductions split the outermost kept dim that has enough columns (`_thread_parts`).
+
+This module plans the blocks (`_iteration`, `_blocks`) and adds them with NumPy: sequential
+sums are loops of vector adds over the lanes or `np.add.accumulate`, never np.sum. The Numba
+kernels (numba_kernels/exact_sum.py) make the same additions; MICROTORCH_NUMBA=0 gives the
+same bits.
+"""
+import numpy as np
+
+from . import numba_dispatch
+
+GRAIN = 32768                       # at::internal::GRAIN_SIZE: below it a sum is serial
+VECTOR_BYTES = 32                   # Vectorized<T>::size() * sizeof(T) in the sum kernels
+ILP = 4                             # row_sum's interleaved partial sums
+LEVELS = 4                          # multi_row's cascade levels
+LONG_ROW = 1 << 15                  # a contiguous row from which the Numba kernel may run
+
+
+def lanes(dtype):
+    """W: the elements of `dtype` in one vector of PyTorch's sum kernels."""
+    return VECTOR_BYTES // np.dtype(dtype).itemsize
+
+
+def level_step(rows):
+    """multi_row's block: 2^max(4, CeilLog2(rows) // 4) rows."""
+    ceil_log2 = 1 if rows <= 2 else (rows - 1).bit_length()
+    return 1 << max(4, ceil_log2 // LEVELS)
+
+
+def _numba_kernels():
+    numba_dispatch.prepare_threads()
+    from .numba_kernels import exact_sum
+    return exact_sum
+
+
+def threads():
+    from .._top_level import get_num_threads
+    return get_num_threads()
+
+
+# ---- the iteration: TensorIterator's dim order and coalescing ------------------------------
+
+def _should_swap(d0, d1, shape, out_st, in_st):
+    """TensorIterator's comparison of two dims (1: d0 goes after d1, -1: before, 0: can't
+    tell): the output first (reduced dims to the front), then the input, by stride; equal
+    strides put the smaller dim first."""
+    for arg, st in enumerate((out_st, in_st)):
+        s0, s1 = st[d0], st[d1]
+        if arg == 0 and (s0 == 0) != (s1 == 0):
+            return 1 if s1 == 0 else -1
+        if s0 == 0 or s1 == 0:
+            continue
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        if shape[d0] > shape[d1]:
+            return 1
+    return 0
+
+
+def _iteration(shape, in_st, reduced):
+    """(sizes, input strides, output strides), fastest dim first, in elements: the output is
+    C-contiguous over the kept dims (stride 0 on the reduced ones)."""
+    nd = len(shape)
+    out_st, step = [0] * nd, 1
+    for d in reversed(range(nd)):
+        if not reduced[d]:
+            out_st[d], step = step, step * shape[d]
+    perm = list(reversed(range(nd)))
+    for i in range(1, nd):              # insertion sort that steps over undecided pairs
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = _should_swap(perm[d0], perm[d1], shape, out_st, in_st)
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    sizes = [shape[d] for d in perm]
+    ins = [in_st[d] for d in perm]
+    outs = [out_st[d] for d in perm]
+    if nd <= 1:
+        return sizes or [1], ins or [0], outs or [0]
+    prev = 0
+    for d in range(1, nd):
+        n0, n1 = sizes[prev], sizes[d]
+        if n0 == 1 or n1 == 1 or (n0 * ins[prev] == ins[d] and n0 * outs[prev] == outs[d]):
+            if n0 == 1:
+                ins[prev], outs[prev] = ins[d], outs[d]
+            sizes[prev] *= n1
+        else:
+            prev += 1
+            sizes[prev], ins[prev], outs[prev] = n1, ins[d], outs[d]
+    k = prev + 1
+    return sizes[:k], ins[:k], outs[:k]
+
+
+class Iteration:
+    """A (narrowed) iteration: sizes and strides per dim, fastest first, and where the input
+    and output start, in elements."""
+    __slots__ = ('sizes', 'ins', 'outs', 'in0', 'out0')
+
+    def __init__(self, sizes, ins, outs, in0=0, out0=0):
+        self.sizes, self.ins, self.outs, self.in0, self.out0 = sizes, ins, outs, in0, out0
+
+    def numel(self):
+        n = 1
+        for s in self.sizes:
+            n *= s
+        return n
+
+    def narrowed(self, dim, begin, end):
+        sizes = list(self.sizes)
+        sizes[dim] = end - begin
+        return Iteration(sizes, self.ins, self.outs, self.in0 + begin * self.ins[dim],
+                         self.out0 + begin * self.outs[dim])
+
+
+def _thread_parts(it, nthreads, itemsize):
+    """PyTorch's parallel_reduce: [(iteration, begin, end, slot)], run in this order; slot is
+    None to add into the output, or the thread whose partial sum (of a one-element output)
+    the range adds into."""
+    numel = it.numel()
+    if numel < GRAIN or nthreads == 1:
+        return [(it, 0, numel, None)]
+    if all(o == 0 for o in it.outs):                        # two passes: ranges of elements
+        used = min(nthreads, -(-numel // GRAIN)) if numel > GRAIN else 1
+        chunk = -(-numel // used)
+        return [(it, b, min(numel, b + chunk), t)
+                for t, b in enumerate(range(0, numel, chunk))]
+    dim = _split_dim(it, nthreads)
+    cols = it.sizes[dim]
+    used = min(nthreads, cols)
+    chunk = -(-cols // used)
+    per_line = 128 // itemsize if it.ins[dim] == 1 else 1    # whole 128-byte lines
+    parts = []
+    for b in range(0, cols, chunk):
+        e = min(cols, b + chunk)
+        b -= b % per_line
+        if e != cols:
+            e -= e % per_line
+        if b != e:
+            sub = it.narrowed(dim, b, e)
+            parts.append((sub, 0, sub.numel(), None))
+    return parts
+
+
+def _split_dim(it, nthreads):
+    """find_split_dim: the outermost kept dim with at least nthreads columns, else the
+    largest of the outer kept dims."""
+    best = len(it.sizes) - 1
+    for d in range(best, -1, -1):
+        if it.outs[d] == 0 and it.sizes[d] > 1:
+            break
+        if it.sizes[d] >= nthreads:
+            return d
+        if it.sizes[d] > it.sizes[best]:
+            best = d
+    return best
+
+
+# ---- the 2-D blocks of a range (serial_for_each's DimCounter) ------------------------------
+
+def _blocks(it, begin, end):
+    """The blocks serial_for_each hands the loop over [begin, end), in order, as runs
+    [(offsets_in, offsets_out, size0, size1)] - each run's offsets an int64 array, one entry
+    per block of that size."""
+    sizes = it.sizes
+    if len(sizes) <= 1:
+        return [(np.array([it.in0 + begin * it.ins[0]]), np.array([it.out0 + begin * it.outs[0]]),
+                 end - begin, 1)]
+    n0, n1 = sizes[0], sizes[1]
+    runs = []
+    offset = begin
+    while offset < end:
+        values = _unravel(offset, sizes)
+        if values[0] == 0 and values[1] == 0 and end - offset >= n0 * n1:
+            count = (end - offset) // (n0 * n1)          # whole blocks: all at once
+            k = np.arange(offset // (n0 * n1), offset // (n0 * n1) + count)
+            oin, oout = _outer_offsets(it, k)
+            runs.append((oin, oout, n0, n1))
+            offset += count * n0 * n1
+            continue
+        step0 = min(n0 - values[0], end - offset)
+        step1 = 1
+        if step0 == n0:
+            step1 = min(n1 - values[1], (end - offset) // n0)
+        oin = it.in0 + sum(v * s for v, s in zip(values, it.ins))
+        oout = it.out0 + sum(v * s for v, s in zip(values, it.outs))
+        runs.append((np.array([oin]), np.array([oout]), step0, step1))
+        offset += step0 * step1
+    return runs
+
+
+def _unravel(offset, sizes):
+    values = []
+    for s in sizes:
+        values.append(offset % s)
+        offset //= s
+    return values
+
+
+def _outer_offsets(it, k):
+    """Input and output offsets of the whole blocks with linear indices k over dims 2.."""
+    oin = np.full(k.shape, it.in0, np.int64)
+    oout = np.full(k.shape, it.out0, np.int64)
+    for s, si, so in zip(it.sizes[2:], it.ins[2:], it.outs[2:]):
+        v = k % s
+        k = k // s
+        oin += v * si
+        oout += v * so
+    return oin, oout
+
+
+def _kind(size0, size1, is0, is1, w):
+    """cascade_sum's choice of loop for a block (after moving the reduced dim first)."""
+    if is0 == 1 and size0 >= w:
+        return 'inner', w
+    if is1 == 1 and size1 >= w:
+        return 'outer', ILP * w
+    if is0 < is1:
+        return 'inner', 1
+    return 'outer', ILP
+
+
+def _block_loop(it, size0, size1):
+    """(size0, size1, input strides, output stride) of a block, the reduced dim first."""
+    is0, is1 = it.ins[0], (it.ins[1] if len(it.ins) > 1 else 0)
+    os0, os1 = it.outs[0], (it.outs[1] if len(it.outs) > 1 else 0)
+    if os0 != 0 and os1 == 0:
+        size0, size1, is0, is1, os1 = size1, size0, is1, is0, os0
+    return size0, size1, is0, is1, os1
+
+
+# ---- the additions, in NumPy ---------------------------------------------------------------
+
+def _seq(a, axis):
+    """Sequential sum along axis -1 or -2 ((a0 + a1) + a2 ...; signed zeros aside), in a's
+    dtype: a loop of vector adds, or np.add.accumulate for long rows."""
+    n = a.shape[axis]
+    if n > 64:
+        return np.add.accumulate(a, axis=axis)[..., -1] if axis == -1 else \
+            np.add.accumulate(a, axis=axis)[..., -1, :]
+    if n == 0:
+        return np.zeros(a.shape[:axis] + a.shape[axis:][1:], a.dtype)
+    if axis == -1:
+        acc = a[..., 0].copy()
+        for j in range(1, n):
+            acc += a[..., j]
+        return acc
+    acc = a[..., 0, :].copy()
+    for j in range(1, n):
+        acc += a[..., j, :]
+    return acc
+
+
+def multi_row(u):
+    """multi_row_sum over axis -2 of u (..., rows, lanes): the 4-level cascade per lane."""
+    rows = u.shape[-2]
+    s = level_step(rows)
+    if rows < s:                                            # one partial block: level 0
+        return _seq(u, -2)
+    lead, nl = u.shape[:-2], u.shape[-1]
+    nb = rows // s
+    total = _seq(u[..., nb * s:, :], -2)                    # level 0: the rows left over
+    level = _seq(u[..., :nb * s, :].reshape(lead + (nb, s, nl)), -2)
+    for _ in range(LEVELS - 2):                             # levels 1 and 2: what is left
+        n = level.shape[-2] // s
+        total = total + _seq(level[..., n * s:, :], -2)
+        level = _seq(level[..., :n * s, :].reshape(lead + (n, s, nl)), -2)
+    return total + _seq(level, -2)                          # level 3: all of it
+
+
+def row_sum(u):
+    """row_sum over axis -2 of u (..., n, lanes): 4 interleaved multi_row partials."""
+    n, nl = u.shape[-2], u.shape[-1]
+    m = n // ILP
+    lead = u.shape[:-2]
+    parts = multi_row(u[..., :m * ILP, :].reshape(lead + (m, ILP * nl)))
+    parts = parts.reshape(lead + (ILP, nl))
+    p = parts[..., 0, :]
+    for i in range(m * ILP, n):
+        p = p + u[..., i, :]
+    for k in range(1, ILP):
+        p = p + parts[..., k, :]
+    return p
+
+
+def block_sums(v, kind, width):
+    """The sums a block loop stores, in order: v is (..., size1, size0), reduced axis last;
+    returns (..., size1)."""
+    if kind == 'inner':
+        n = v.shape[-1]
+        if width == 1:
+            return row_sum(v[..., None])[..., 0]
+        nv = n // width
+        vec = row_sum(v[..., :nv * width].reshape(v.shape[:-1] + (nv, width)))
+        return _seq(np.concatenate([v[..., nv * width:], vec], axis=-1), -1)
+    u = np.swapaxes(v, -1, -2)                              # (..., rows, columns)
+    cols = u.shape[-1]
+    g = cols // width * width
+    head = multi_row(u[..., :g]) if g else u[..., 0, :0]
+    tail = row_sum(u[..., g:]) if g < cols else u[..., 0, :0]
+    return np.concatenate([head, tail], axis=-1)
+
+
+def _gather(flat, oin, size0, size1, is0, is1):
+    """The blocks at offsets oin as one array (blocks, size1, size0)."""
+    itemsize = flat.itemsize
+    span = int(oin.max()) + 1
+    windows = np.lib.stride_tricks.as_strided(
+        flat, (span, size1, size0), (itemsize, is1 * itemsize, is0 * itemsize),
+        writeable=False)
+    return windows[oin]
+
+
+def _serial_numpy(flat, it, begin, end, w, out):
+    """serial_for_each over [begin, end): every block's sums added into out (flat)."""
+    for oin, oout, size0, size1 in _blocks(it, begin, end):
+        size0, size1, is0, is1, os1 = _block_loop(it, size0, size1)
+        kind, width = _kind(size0, size1, is0, is1, w)
+        if size1 == 1 and oin.size == 1 and kind == 'inner' and width > 1 \
+                and size0 >= LONG_ROW and numba_dispatch.kernel_pays('reduction', size0):
+            out[oout[0]] += _numba_kernels().inner_row(flat, oin[0], size0, w)
+            continue
+        sums = block_sums(_gather(flat, oin, size0, size1, is0, is1), kind, width)
+        where = oout[:, None] + np.arange(size1) * os1
+        np.add.at(out, where.reshape(-1), sums.reshape(-1))
+
+
+# ---- entry -------------------------------------------------------------------------------
+
+def _memory(x):
+    """x's memory as a 1-D array from its lowest address, and x's strides in elements; None
+    for negative strides."""
+    itemsize = x.itemsize
+    strides = [s // itemsize for s in x.strides]
+    if any(s < 0 for s in strides):
+        return None, None
+    span = 1 + sum((n - 1) * s for n, s in zip(x.shape, strides))
+    flat = np.lib.stride_tricks.as_strided(x, (span,), (itemsize,), writeable=False)
+    return flat, strides
+
+
+def plan(x, reduced, nthreads):
+    """(flat memory, thread parts, out size) for summing x over the dims flagged."""
+    flat, strides = _memory(x)
+    if flat is None:
+        x = np.ascontiguousarray(x)
+        flat, strides = _memory(x)
+    it = Iteration(*_iteration(list(x.shape), strides, reduced))
+    return flat, _thread_parts(it, nthreads, x.itemsize)
+
+
+def exact_sum(x, dims, keepdim, run=None):
+    """x (float32/float64 ndarray) summed over dims (None: all) as PyTorch's CPU sum; a
+    NumPy scalar for a full reduction without keepdim, as np.add.reduce. run(flat, parts,
+    w, out, nthreads) does the additions (the Numba kernels); None: NumPy."""
+    nd = x.ndim
+    dims = range(nd) if dims is None else dims
+    reduced = [d in dims for d in range(nd)]
+    kept = tuple(1 if r else n for n, r in zip(x.shape, reduced) if keepdim or not r)
+    dtype = x.dtype
+    if x.size == 0:
+        out = np.zeros(kept, dtype)
+    elif not any(r and n > 1 for n, r in zip(x.shape, reduced)):
+        out = (x + dtype.type(0)).reshape(kept)               # nothing added: 0 + x
+    else:
+        nthreads = threads()
+        flat, parts = plan(x, reduced, nthreads)
+        w = lanes(dtype)
+        out_size = 1
+        for n in kept:
+            out_size *= n
+        out = np.zeros(out_size, dtype)
+        if run is not None:
+            run(flat, parts, w, out, nthreads)
+        else:
+            _run_numpy(flat, parts, w, out, nthreads)
+        out = out.reshape(kept)
+    if not keepdim and len(kept) == 0:
+        return out[()]
+    return out
+
+
+def _run_numpy(flat, parts, w, out, nthreads):
+    if parts[0][3] is None:
+        for it, begin, end, _ in parts:
+            _serial_numpy(flat, it, begin, end, w, out)
+        return
+    partials = np.zeros(nthreads, out.dtype)
+    for it, begin, end, slot in parts:
+        _serial_numpy(flat, it, begin, end, w, partials[slot:slot + 1])
+    out += combine(partials, w)
+
+
+def combine(partials, w):
+    """The final pass of a two-pass sum: the threads' partial sums as one contiguous row."""
+    kind, width = _kind(partials.size, 1, 1, 0, w)
+    return block_sums(partials[None, :], kind, width)[0] + partials.dtype.type(0)
