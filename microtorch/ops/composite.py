@@ -22,9 +22,25 @@ from . import functional as F
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
     F.refuse_promoted_dtype('addcmul_cpu_out', 'b', input, tensor1, tensor2)
+    if _same_low_float(input, tensor1, tensor2):
+        # PyTorch's loop: fma(value * tensor1, tensor2, input), worked in float32. Its product
+        # with tensor2 is exact in float64, where the sum rounds once (then to float32: one
+        # rounding but for a sum exactly halfway between two float32 values, ~2^-29).
+        f32, f64 = _dtype.float32, _dtype.float64
+        scaled = F.cast(F.mul(F.cast(tensor1, f32), float(f32.np.type(value))), f64)
+        total = F.add(F.cast(input, f64), F.mul(scaled, F.cast(tensor2, f64)))
+        return F.cast(F.cast(total, f32), input.dtype)
     product = F.mul(tensor1, tensor2)
     value = F.scalar_as(_dtype.result_type((input, product)), value)
     return F.add(input, F.mul(product, value))
+
+
+def _same_low_float(*tensors, kinds=(_dtype.float32, _dtype.float16)):
+    """Are these all Tensors of one dtype among kinds (by default float32 and float16, whose
+    loops PyTorch works in float32 and rounds once)?"""
+    first = tensors[0]
+    return (type(first) is Tensor and first.dtype in kinds
+            and all(type(t) is Tensor and t.dtype is first.dtype for t in tensors))
 
 
 @autocast_op('addcdiv')
@@ -40,6 +56,13 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
             '.to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) '
             'for float inputs. The future addcdiv behavior is just the latter implementation: '
             '(input + value * tensor1 / tensor2), for all dtypes.')
+    if _same_low_float(input, tensor1, tensor2) or _same_low_float(input, tensor1, tensor2,
+                                                                    kinds=(_dtype.float64,)):
+        # PyTorch's loop: input + (value * tensor1) / tensor2, each step in float32 (float64)
+        work = _dtype.float64 if input.dtype is _dtype.float64 else _dtype.float32
+        quotient = F.div(F.mul(F.cast(tensor1, work), float(work.np.type(value))),
+                         F.cast(tensor2, work))
+        return F.cast(F.add(F.cast(input, work), quotient), input.dtype)
     return F.add(input, F.mul(F.div(tensor1, tensor2), value))
 
 

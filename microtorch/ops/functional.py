@@ -129,8 +129,26 @@ def _with_alpha(op, input, other, alpha):
         if isinstance(alpha, float) and not dtype.is_floating_point:
             raise RuntimeError('For integral input tensors, argument alpha must not be a '
                                'floating point number.')
+    if (op is not B.Rsub and type(input) is Tensor and type(other) is Tensor
+            and dtype in (_dtype.float32, _dtype.float16)
+            and input.dtype is dtype and other.dtype is dtype):
+        return _scaled_add_fused(input, other, alpha if op is B.Add else -alpha,
+                                 'AddBackward0' if op is B.Add else 'SubBackward0')
     result = _binary(op, input, other * alpha)
     return cast(result, dtype) if dtype is not None and isinstance(result, Tensor) else result
+
+
+def _scaled_add_fused(input, other, alpha, name):
+    """input + alpha * other for float32 (or float16) tensors, rounded as PyTorch's add loop
+    rounds it: one fused multiply-add. The product of two float32 values is exact in float64
+    and the sum rounds there once: the float32 result differs from one rounding only when
+    that sum falls exactly halfway between two float32 values, about once in 2^29 elements.
+    float16 works in float32 with alpha rounded to float16, as PyTorch's vector loop does
+    (its scalar tail, the last n % 32 elements, rounds alpha * other first: not reproduced)."""
+    f32, f64 = _dtype.float32, _dtype.float64
+    weight = float(input.dtype.np.type(alpha))
+    total = add(cast(input, f64), mul(cast(other, f64), weight))
+    return grad_fn_named(name)(lambda *_: cast(cast(total, f32), input.dtype))(input, other)
 
 
 def sub(input, other, alpha=1):
