@@ -82,6 +82,20 @@ class MeanDims(Mean):
     node_name = 'MeanBackward1'
 
 
+class OrderedMean(Mean):
+    """mean whose sum adds in PyTorch's order on the CPU (backends/torch_order.py): the mean
+    inside var's and std's gradients, which must be PyTorch's to the bit."""
+    node_name = 'MeanBackward1'
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ordered = getattr(ctx.backend, 'ordered_mean_forward', None)
+        if ordered is not None:
+            return ordered(x, dims, keepdim)
+        return ctx.backend.sum_forward(x, dims, keepdim) / _count(x.shape, dims)
+
+
 class SumToSize(Function):
     """Sum a broadcast gradient back to an input's shape; the engine's un-broadcasting."""
 
@@ -119,11 +133,17 @@ _NO_DOF = ('{}(): degrees of freedom is <= 0. Correction should be strictly less
            'reduction factor (input numel divided by output numel).')
 
 
-def _var_forward(ctx, x, dims, correction, keepdim):
+def _var_forward(ctx, x, dims, correction, keepdim, take_sqrt=False):
     ctx.whole = dims is None
     ctx.dims = dims = tuple(range(x.ndim)) if dims is None else dims
     ctx.correction, ctx.keepdim = correction, keepdim
-    y = ctx.backend.var_forward(x, dims, correction, keepdim)
+    b = ctx.backend
+    std = getattr(b, 'std_forward', None) if take_sqrt else None
+    if std is not None:                     # the CPU's: rooted before rounding, as PyTorch
+        y = std(x, dims, correction, keepdim)
+    else:
+        y = b.var_forward(x, dims, correction, keepdim)
+        y = b.xp.sqrt(y) if take_sqrt else y
     if x.size // max(y.size, 1) - correction <= 0:      # PyTorch's test and warning
         warnings.warn(_NO_DOF.format(ctx._fn.__name__.lower()), UserWarning, stacklevel=5)
     return y
@@ -132,7 +152,7 @@ def _var_forward(ctx, x, dims, correction, keepdim):
 def _var_backward(ctx, x, g):
     """d var / dx = 2 (x - mean) / (N - correction), times g (reduced dims kept): PyTorch's
     formula, also where N - correction <= 0 (an infinite or negative factor)."""
-    mean = x.mean(ctx.dims, keepdim=True)
+    mean = OrderedMean.apply(x, ctx.dims, True)
     dof = _count(x.shape, ctx.dims) - ctx.correction
     if dof > 0 or not ctx.whole:
         return (x - mean) * (g * (2.0 / dof if dof else math.inf))
@@ -143,7 +163,7 @@ def _var_backward(ctx, x, g):
 class Std(Function):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        y = ctx.backend.xp.sqrt(_var_forward(ctx, x, dims, correction, keepdim))
+        y = _var_forward(ctx, x, dims, correction, keepdim, take_sqrt=True)
         ctx.save_for_backward(x, y)
         return y
 
