@@ -79,3 +79,68 @@ def welford(x, dims, correction, take_sqrt):
         warnings.simplefilter('ignore', RuntimeWarning)
         return (var.astype(x.dtype).reshape(kept_shape),
                 mean.astype(x.dtype).reshape(kept_shape))
+
+
+# ---- layer_norm's and group_norm's moments (not wired into them yet) ---------------------
+
+def rowwise_moments(x):
+    """PyTorch's RowwiseMoments (moments_utils.h) of each row of a 2-D float array: (mean,
+    biased variance) in x's dtype, as layer_norm and group_norm take them. Welford on vector
+    lanes (fused multiply-adds), 16 vectors a chunk, the chunks combined in a binary cascade,
+    then the tail elements one by one (unfused), then the lanes."""
+    t = x.dtype.type
+    rows, n_all = x.shape
+    lanes = torch_order.lanes(x.dtype)      # the AVX2 kernel: PyTorch registers no AVX512 one
+    n = n_all // lanes
+    chunks = -(-n // 16)
+    depth = max(1, (chunks - 1).bit_length()) if chunks else 1
+    zero = np.zeros((rows, lanes), x.dtype)
+    stack = [[0, zero, zero] for _ in range(depth)]
+    for i in range(chunks):
+        m1, m2 = zero, zero
+        count = min(16, n - i * 16)
+        for j in range(count):
+            value = x[:, (i * 16 + j) * lanes:(i * 16 + j + 1) * lanes]
+            delta = value - m1
+            m1 = _fma(t(1) / t(j + 1), delta, m1)
+            m2 = _fma(delta, value - m1, m2)
+        _add_moments_vec(count, m1, m2, stack[0], t)
+        mask, level = i + 1, 1
+        while level < depth and not mask & 1:
+            _add_moments_vec(*stack[level - 1], stack[level], t)
+            stack[level - 1] = [0, zero, zero]
+            mask >>= 1
+            level += 1
+    for level in range(1, depth):
+        _add_moments_vec(*stack[level], stack[0], t)
+    count, mean, m2 = 0, np.zeros(rows, x.dtype), np.zeros(rows, x.dtype)
+    for i in range(n * lanes, n_all):
+        value = x[:, i]
+        delta = value - mean
+        count += 1
+        mean = mean + delta / t(count)
+        m2 = m2 + delta * (value - mean)
+    for k in range(lanes):
+        total = count + n
+        share = t(n) / t(total) if total else t(0)
+        delta = stack[0][1][:, k] - mean
+        mean = _fma(share, delta, mean)
+        m2 = m2 + _fma(delta * delta * share, t(count), stack[0][2][:, k])
+        count = total
+    return mean, m2 / t(n_all)
+
+
+def _fma(a, b, c):
+    from .._fma import fused_multiply_add
+    dtype = np.result_type(a, b, c)
+    return np.asarray(fused_multiply_add(a, b, c, dtype), dtype)
+
+
+def _add_moments_vec(count_add, m1_add, m2_add, into, t):
+    """PyTorch's AddMomentsVec: the lanes' (count, mean, m2) in `into` joined by another's."""
+    count, m1, m2 = into
+    total = count + count_add
+    share = t(count_add) / t(total) if total else t(0)
+    delta = m1_add - m1
+    share_delta = share * delta
+    into[:] = [total, m1 + share_delta, _fma(delta * t(count), share_delta, m2 + m2_add)]
