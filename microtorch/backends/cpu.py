@@ -13,6 +13,7 @@ from .._device import CPU
 from . import exact_sum as _exact_sum
 from . import special_functions as _special
 from .._fma import fma_float32, fused_multiply_add
+from . import torch_moments, torch_order
 from .optim_math import adafactor_update as _adafactor_update
 
 name = 'cpu'
@@ -702,12 +703,59 @@ def sum_to_shape(g, shape):
     return g
 
 
-def var_forward(x, dims, correction, keepdim):
+def var_forward(x, dims, correction, keepdim, take_sqrt=False):
+    if x.dtype.char in 'fd' and x.size:          # PyTorch's order (backends/torch_moments.py)
+        return _torch_var(x, dims, correction, keepdim, take_sqrt)
     if math.prod([x.shape[d] for d in dims]) - correction > 0:
-        return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
-    with warnings.catch_warnings():      # no degrees of freedom: the op warns, as PyTorch
+        y = np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+    else:
+        with warnings.catch_warnings():  # no degrees of freedom: the op warns, as PyTorch
+            warnings.simplefilter('ignore', RuntimeWarning)
+            y = np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+    return np.sqrt(y) if take_sqrt else y
+
+
+def std_forward(x, dims, correction, keepdim):
+    """std: the square root taken before rounding to x's dtype, as PyTorch's."""
+    return var_forward(x, dims, correction, keepdim, take_sqrt=True)
+
+
+def var_mean_forward(x, dims, correction, keepdim, take_sqrt=False):
+    """(var or std, mean) by PyTorch's Welford loop, which gives both (var_mean, std_mean)."""
+    if x.dtype.char in 'fd' and x.size:
+        var, mean = torch_moments.welford(x, dims, correction, take_sqrt)
+        return _unkept(var, dims, keepdim), _unkept(mean, dims, keepdim)
+    var = var_forward(x, dims, correction, keepdim, take_sqrt)
+    with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)
-        return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+        return var, np.mean(x, axis=dims, keepdims=keepdim)
+
+
+def ordered_mean_forward(x, dims, keepdim):
+    """mean with PyTorch's order of additions (float32 and float64; NumPy's otherwise)."""
+    mean = torch_order.means(x, dims) if x.dtype.char in 'fd' else None
+    if mean is None:
+        return np.add.reduce(x, axis=dims, keepdims=keepdim) / math.prod(
+            x.shape[d] for d in dims)
+    return _unkept(mean, dims, keepdim)
+
+
+def _unkept(y, dims, keepdim):
+    """A keepdim result of a reduction over dims, without them unless keepdim."""
+    if keepdim:
+        return y
+    shape = tuple(n for i, n in enumerate(y.shape) if i not in dims)
+    return y.reshape(shape) if shape else y.reshape(()).copy()[()]
+
+
+def _torch_var(x, dims, correction, keepdim, take_sqrt):
+    if x.size == math.prod(x.shape[d] for d in range(x.ndim) if d in dims):
+        value = torch_moments.var_all(x, correction, take_sqrt)  # one output: two passes
+        shape = tuple(1 for _ in x.shape) if keepdim else tuple(
+            n for i, n in enumerate(x.shape) if i not in dims)
+        return np.full(shape, value, x.dtype) if shape else value
+    var, _ = torch_moments.welford(x, dims, correction, take_sqrt)
+    return _unkept(var, dims, keepdim)
 
 
 def prod_forward(x, dims, keepdim):

@@ -1994,14 +1994,20 @@ def _refuse_integers(input, name):
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _refuse_integers(input, 'var_mean')
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return _var_mean(input, dim, unbiased, keepdim, correction, False)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _refuse_integers(input, 'std_mean')
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return _var_mean(input, dim, unbiased, keepdim, correction, True)
+
+
+def _var_mean(input, dim, unbiased, keepdim, correction, take_sqrt):
+    if isinstance(dim, bool):                    # var_mean(unbiased): the old signature
+        dim, unbiased = None, dim
+    op = R.StdMean if take_sqrt else R.VarMean
+    return op.apply(input, _var_dims(input, dim), _correction(unbiased, correction), keepdim,
+                    take_sqrt)
 
 
 @grad_fn_named(lambda input, end, weight: 'LerpBackward1' if isinstance(weight, Tensor)

@@ -82,6 +82,20 @@ class MeanDims(Mean):
     node_name = 'MeanBackward1'
 
 
+class OrderedMean(Mean):
+    """mean whose sum adds in PyTorch's order on the CPU (backends/torch_order.py): the mean
+    inside var's and std's gradients, which must be PyTorch's to the bit."""
+    node_name = 'MeanBackward1'
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ordered = getattr(ctx.backend, 'ordered_mean_forward', None)
+        if ordered is not None:
+            return ordered(x, dims, keepdim)
+        return ctx.backend.sum_forward(x, dims, keepdim) / _count(x.shape, dims)
+
+
 class SumToSize(Function):
     """Sum a broadcast gradient back to an input's shape; the engine's un-broadcasting."""
 
@@ -119,20 +133,30 @@ _NO_DOF = ('{}(): degrees of freedom is <= 0. Correction should be strictly less
            'reduction factor (input numel divided by output numel).')
 
 
-def _var_forward(ctx, x, dims, correction, keepdim):
+def _var_forward(ctx, x, dims, correction, keepdim, take_sqrt=False, name=None):
     ctx.whole = dims is None
     ctx.dims = dims = tuple(range(x.ndim)) if dims is None else dims
     ctx.correction, ctx.keepdim = correction, keepdim
-    y = ctx.backend.var_forward(x, dims, correction, keepdim)
-    if x.size // max(y.size, 1) - correction <= 0:      # PyTorch's test and warning
-        warnings.warn(_NO_DOF.format(ctx._fn.__name__.lower()), UserWarning, stacklevel=5)
+    b = ctx.backend
+    std = getattr(b, 'std_forward', None) if take_sqrt else None
+    if std is not None:                     # the CPU's: rooted before rounding, as PyTorch
+        y = std(x, dims, correction, keepdim)
+    else:
+        y = b.var_forward(x, dims, correction, keepdim)
+        y = b.xp.sqrt(y) if take_sqrt else y
+    _warn_no_dof(x, y, correction, name or ctx._fn.__name__.lower())
     return y
+
+
+def _warn_no_dof(x, y, correction, name):
+    if x.size // max(y.size, 1) - correction <= 0:      # PyTorch's test and warning
+        warnings.warn(_NO_DOF.format(name), UserWarning, stacklevel=6)
 
 
 def _var_backward(ctx, x, g):
     """d var / dx = 2 (x - mean) / (N - correction), times g (reduced dims kept): PyTorch's
     formula, also where N - correction <= 0 (an infinite or negative factor)."""
-    mean = x.mean(ctx.dims, keepdim=True)
+    mean = OrderedMean.apply(x, ctx.dims, True)
     dof = _count(x.shape, ctx.dims) - ctx.correction
     if dof > 0 or not ctx.whole:
         return (x - mean) * (g * (2.0 / dof if dof else math.inf))
@@ -140,22 +164,60 @@ def _var_backward(ctx, x, g):
     return (g * math.inf).where(x != mean, math.nan)
 
 
+class VarMean(Function):
+    """var_mean and std_mean (take_sqrt): both from one pass, PyTorch's Welford loop on the
+    CPU, whose mean is Welford's running mean rather than sum / n."""
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim, take_sqrt):
+        ctx.whole = dims is None
+        ctx.dims = dims = tuple(range(x.ndim)) if dims is None else dims
+        ctx.correction, ctx.keepdim, ctx.take_sqrt = correction, keepdim, take_sqrt
+        b = ctx.backend
+        both = getattr(b, 'var_mean_forward', None)
+        if both is not None:
+            y, mean = both(x, dims, correction, keepdim, take_sqrt)
+        else:
+            y = b.var_forward(x, dims, correction, keepdim)
+            y = b.xp.sqrt(y) if take_sqrt else y
+            mean = b.sum_forward(x, dims, keepdim) / _count(x.shape, dims)
+        _warn_no_dof(x, y, correction, 'std_mean' if take_sqrt else 'var_mean')
+        ctx.save_for_backward(x, y)
+        return y, mean
+
+    @staticmethod
+    def backward(ctx, gy, gmean):
+        x, y = ctx.saved_tensors
+        if ctx.take_sqrt:
+            gy = _std_to_var_grad(y, gy)
+        g = _var_backward(ctx, x, _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim))
+        gmean = _unsqueeze_reduced(gmean, x.shape, ctx.dims, ctx.keepdim).expand(x.shape)
+        return g + gmean / _count(x.shape, ctx.dims), None, None, None, None
+
+
+class StdMean(VarMean):
+    node_name = 'StdMeanBackward0'
+
+
+def _std_to_var_grad(y, gy):
+    """var's grad from std's, gy / (2 std), which PyTorch sets to 0 where std is 0 (no
+    spread: std has no derivative there). Dividing by 1 there, not 0, keeps 0 / 0 (and
+    NumPy's warning) out of this and of the second derivative with respect to gy."""
+    spread = y != 0
+    return (gy / (2 * y).where(spread, 1.0)).where(spread, 0.0)
+
+
 class Std(Function):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        y = ctx.backend.xp.sqrt(_var_forward(ctx, x, dims, correction, keepdim))
+        y = _var_forward(ctx, x, dims, correction, keepdim, take_sqrt=True)
         ctx.save_for_backward(x, y)
         return y
 
     @staticmethod
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
-        # var's grad is gy / (2 std), which PyTorch sets to 0 where std is 0 (no spread: std
-        # has no derivative there). Dividing by 1 there, not 0, keeps 0 / 0 (and NumPy's
-        # warning) out of this and of the second derivative with respect to gy.
-        spread = y != 0
-        g = (gy / (2 * y).where(spread, 1.0)).where(spread, 0.0)
-        g = _unsqueeze_reduced(g, x.shape, ctx.dims, ctx.keepdim)
+        g = _unsqueeze_reduced(_std_to_var_grad(y, gy), x.shape, ctx.dims, ctx.keepdim)
         return _var_backward(ctx, x, g), None, None, None
 
 

@@ -1,0 +1,146 @@
+"""var, std, var_mean and std_mean on the CPU in PyTorch's order, so that they give PyTorch's
+bits (float32 and float64).
+
+PyTorch takes two roads (ReduceOps.cpp, ReduceOpsKernel.cpp):
+- var and std with a single output: the mean first (PyTorch's float sum divided by n, in x's
+  dtype), then the sum of (x - mean)^2 in float64, in order, one piece per thread; divided by
+  max(0, n - correction) and square-rooted in float64, then rounded to x's dtype (`var_all`).
+- everything else (var and std over dims, var_mean and std_mean): Welford's running mean and
+  m2 in float64, element by element in memory order, for each output (`welford`); a single
+  output of at least GRAIN elements is split over the threads and the pieces combined.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from . import torch_order
+
+
+def var_all(x, correction, take_sqrt):
+    """PyTorch's var (std with take_sqrt) of every element of x, as a scalar of x's dtype."""
+    x = np.ascontiguousarray(x).reshape(-1)
+    mean = float(torch_order.means(x, (0,))[0])
+    total = 0.0
+    for lo, hi in torch_order.thread_chunks(x.size):
+        dx = x[lo:hi].astype(np.float64) - mean
+        total = total + float(np.add.accumulate(dx * dx)[-1])     # in order, as PyTorch
+    with np.errstate(divide='ignore', invalid='ignore'):
+        var = np.float64(total) / max(0.0, x.size - correction)
+        if take_sqrt:
+            var = np.sqrt(var)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)   # a float64 beyond float32: inf
+        return x.dtype.type(var)
+
+
+def _welford_rows(rows):
+    """Welford over axis 1 of a 2-D array: (count, mean, m2) of each row in float64."""
+    mean = np.zeros(rows.shape[0])
+    m2 = np.zeros(rows.shape[0])
+    for i in range(rows.shape[1]):
+        value = rows[:, i].astype(np.float64)
+        delta = value - mean
+        mean = mean + delta / (i + 1)
+        m2 = m2 + delta * (value - mean)
+    return float(rows.shape[1]), mean, m2
+
+
+def _combine(a, b):
+    """PyTorch's WelfordOps.combine of two (count, mean, m2)."""
+    if a[0] == 0:
+        return b
+    if b[0] == 0:
+        return a
+    delta = b[1] - a[1]
+    count = a[0] + b[0]
+    share = b[0] / count
+    return count, a[1] + delta * share, a[2] + b[2] + delta * delta * a[0] * share
+
+
+def welford(x, dims, correction, take_sqrt):
+    """PyTorch's (var or std, mean) over dims, keepdim shapes, in x's dtype."""
+    x = np.ascontiguousarray(x)
+    kept_shape = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
+    kept = [i for i in range(x.ndim) if i not in dims]
+    rows = np.transpose(x, kept + sorted(dims)).reshape(math.prod(kept_shape), -1)
+    if rows.shape[0] == 1 and rows.size >= torch_order.GRAIN and torch_order.threads() > 1:
+        state = (0.0, np.zeros(1), np.zeros(1))
+        for lo, hi in torch_order.thread_chunks(rows.size):
+            state = _combine(state, _welford_rows(rows[:, lo:hi]))
+    else:
+        state = _welford_rows(rows)
+    count, mean, m2 = state
+    with np.errstate(divide='ignore', invalid='ignore'):
+        var = m2 / (count - correction if count > correction else 0.0)
+        if take_sqrt:
+            var = np.sqrt(var)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        return (var.astype(x.dtype).reshape(kept_shape),
+                mean.astype(x.dtype).reshape(kept_shape))
+
+
+# ---- layer_norm's and group_norm's moments (not wired into them yet) ---------------------
+
+def rowwise_moments(x):
+    """PyTorch's RowwiseMoments (moments_utils.h) of each row of a 2-D float array: (mean,
+    biased variance) in x's dtype, as layer_norm and group_norm take them. Welford on vector
+    lanes (fused multiply-adds), 16 vectors a chunk, the chunks combined in a binary cascade,
+    then the tail elements one by one (unfused), then the lanes."""
+    t = x.dtype.type
+    rows, n_all = x.shape
+    lanes = torch_order.lanes(x.dtype)      # the AVX2 kernel: PyTorch registers no AVX512 one
+    n = n_all // lanes
+    chunks = -(-n // 16)
+    depth = max(1, (chunks - 1).bit_length()) if chunks else 1
+    zero = np.zeros((rows, lanes), x.dtype)
+    stack = [[0, zero, zero] for _ in range(depth)]
+    for i in range(chunks):
+        m1, m2 = zero, zero
+        count = min(16, n - i * 16)
+        for j in range(count):
+            value = x[:, (i * 16 + j) * lanes:(i * 16 + j + 1) * lanes]
+            delta = value - m1
+            m1 = _fma(t(1) / t(j + 1), delta, m1)
+            m2 = _fma(delta, value - m1, m2)
+        _add_moments_vec(count, m1, m2, stack[0], t)
+        mask, level = i + 1, 1
+        while level < depth and not mask & 1:
+            _add_moments_vec(*stack[level - 1], stack[level], t)
+            stack[level - 1] = [0, zero, zero]
+            mask >>= 1
+            level += 1
+    for level in range(1, depth):
+        _add_moments_vec(*stack[level], stack[0], t)
+    count, mean, m2 = 0, np.zeros(rows, x.dtype), np.zeros(rows, x.dtype)
+    for i in range(n * lanes, n_all):
+        value = x[:, i]
+        delta = value - mean
+        count += 1
+        mean = mean + delta / t(count)
+        m2 = m2 + delta * (value - mean)
+    for k in range(lanes):
+        total = count + n
+        share = t(n) / t(total) if total else t(0)
+        delta = stack[0][1][:, k] - mean
+        mean = _fma(share, delta, mean)
+        m2 = m2 + _fma(delta * delta * share, t(count), stack[0][2][:, k])
+        count = total
+    return mean, m2 / t(n_all)
+
+
+def _fma(a, b, c):
+    from .._fma import fused_multiply_add
+    dtype = np.result_type(a, b, c)
+    return np.asarray(fused_multiply_add(a, b, c, dtype), dtype)
+
+
+def _add_moments_vec(count_add, m1_add, m2_add, into, t):
+    """PyTorch's AddMomentsVec: the lanes' (count, mean, m2) in `into` joined by another's."""
+    count, m1, m2 = into
+    total = count + count_add
+    share = t(count_add) / t(total) if total else t(0)
+    delta = m1_add - m1
+    share_delta = share * delta
+    into[:] = [total, m1 + share_delta, _fma(delta * t(count), share_delta, m2 + m2_add)]
