@@ -13,6 +13,12 @@ def fused_multiply_add(a, b, c, np_dtype):
     shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
     if np.dtype(np_dtype) == np.float32:
         return _fma_into_float32(a, b, c).reshape(shape)
+    finite = np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
+    if not finite.all():            # inf and nan come out of a * b + c as from one fma
+        a, b, c = np.broadcast_arrays(a, b, c)
+        out = np.array(a * b + c, dtype=np.float64).reshape(shape)
+        out[finite] = fused_multiply_add(a[finite], b[finite], c[finite], np.float64)
+        return out
     if max(np.max(np.abs(b), initial=0), np.max(np.abs(c), initial=0)) > 2.0 ** 960:
         # Veltkamp's split would overflow: the same sum at 2^-64 of the scale (exact)
         return fused_multiply_add(a, b * 2.0 ** -64, c * 2.0 ** -64, np.float64) * 2.0 ** 64

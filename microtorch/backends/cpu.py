@@ -696,8 +696,8 @@ def sum_to_shape(g, shape):
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
-    if axes:
-        g = np.sum(g, axis=axes, keepdims=True)
+    if axes:                    # PyTorch's sum_to_size: a sum over those dims, kept
+        g = sum_forward(g, axes, True)
     if lead:
         g = g.reshape(shape)
     return g
