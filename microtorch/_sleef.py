@@ -1,23 +1,20 @@
 """PyTorch's CPU float32 sigmoid, bit for bit (Numba), and SLEEF's expf under it.
 
-PyTorch's CPU kernels evaluate these with SLEEF's vectorised u10 functions (its
-Vectorized<float>::exp() is Sleef_expf16_u10 under AVX512, expf8 under AVX2, and so on), whose
-vector code fuses multiplies and adds wherever the CPU has FMA. The functions here follow
-SLEEF's published algorithms (range reductions, double-float arithmetic, polynomial
-coefficients) one float32 rounding at a time with true fused multiply-adds, so they give the
-same bits lane by lane. Where PyTorch runs a scalar C++ loop instead (sigmoid's tail), the
-scalar formula calls glibc's float function itself (`float32(exp(double))` differs from expf on
-a few inputs in 10^4).
+PyTorch's float32 sigmoid is a cpu_kernel_vec loop (UnaryOpsKernel.cpp, Loops.h
+vectorized_loop): blocks of 2 * Vec::size() elements (32 under AVX512, 16 under AVX2) take
+1 / (1 + Vectorized::exp(0 - x)), whose exp is SLEEF's Sleef_expf16_u10 (FMA flavour); the rest
+of each parallel chunk takes the scalar 1 / (1 + std::exp(-x)), glibc's expf. Tensors above
+GRAIN_SIZE (32768) elements are split by at::parallel_for into ceil(n / chunks)-element chunks,
+chunks = min(threads, ceil(n / GRAIN_SIZE)), each with its own tail.
 
-Which elements take which path is PyTorch's loop structure:
-- exp, log, tanh go through at::vml (UnaryOpsKernel.cpp's IMPLEMENT_ITERATOR_LAMBDA and
-  vec::map): every element, the last partial vector included, is SLEEF's;
-- sigmoid is a cpu_kernel_vec loop (Loops.h vectorized_loop): blocks of 2 * Vec::size()
-  elements take the vector formula 1 / (1 + exp(0 - x)), the rest of each parallel chunk the
-  scalar 1 / (1 + expf(-x)); tensors above GRAIN_SIZE (32768) elements are split into
-  ceil(n / threads)-element chunks (at::parallel_for), each with its own tail.
+`expf` below follows SLEEF's published algorithm (Cody-Waite reduction by ln 2, a degree-6
+polynomial, ldexp in two halves) one float32 rounding at a time, with true fused multiply-adds
+(llvm.fma.f32). The scalar tail calls glibc's expf itself: float32(exp(double)) differs from
+it on a few inputs in 10^5.
 
-`available()` says whether Numba is there; without it the callers keep NumPy's functions.
+Not here: torch.exp, log, tanh, sin, cos, atan, log2, log10 on float32 go through at::vml,
+which this PyTorch build (with MKL) sends to MKL's VML (vsExp, vsLn, vsTanh, ... in HA mode),
+not to SLEEF; MKL's algorithms are not published.
 """
 import importlib.util
 import numpy as np
