@@ -179,13 +179,21 @@ _block = []                     # vector_block(), found once
 
 def sigmoid(x):
     """PyTorch's float32 sigmoid of array x (its vector blocks and scalar tails), or None
-    when x is not float32 or Numba is missing (the caller then uses NumPy)."""
-    if x.dtype != _FLOAT32 or not _numba_found:
+    when x is not float32. Numba runs it where the kernels are on (numba_dispatch), NumPy and
+    glibc through ctypes otherwise, and for arrays too small for one vector block."""
+    if x.dtype != _FLOAT32:
         return None
     if not _block:
         _block.append(vector_block())
     block = _block[0]
-    flat = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
+    if x.size < block or not _use_numba():
+        return _sigmoid_numpy(x, block)
+    if x.flags.c_contiguous:
+        flat = x.reshape(-1)
+    elif x.flags.f_contiguous:              # dense too: PyTorch walks it in memory order
+        return sigmoid(x.T).T
+    else:                                   # strided: PyTorch's basic_loop, scalar throughout
+        flat, block = np.ascontiguousarray(x).reshape(-1), 1 << 62
     out = np.empty(flat.shape, np.float32)
     n = flat.size
     parallel, serial = (_kernels or kernels())['sigmoid']
@@ -198,3 +206,73 @@ def sigmoid(x):
 
 
 _FLOAT32 = np.dtype(np.float32)
+
+
+def _use_numba():
+    from .backends import numba_dispatch
+    return _numba_found and numba_dispatch.settings.enabled
+
+
+# ---- the same without Numba: NumPy for the vector blocks, ctypes for glibc's expf ---------------
+
+_glibc = []
+
+
+def _glibc_expf():
+    if not _glibc:
+        import ctypes
+        import ctypes.util
+        fn = ctypes.CDLL(ctypes.util.find_library('m') or 'libm.so.6').expf
+        fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+        _glibc.append(fn)
+    return _glibc[0]
+
+
+_F = np.float32
+_R_LN2, _L2U, _L2L = _F(1.4426950408889634), _F(0.693145751953125), _F(1.428606765330187e-06)
+_EXP_C = [_F(c) for c in (0.000198527617612853646278381, 0.00139304355252534151077271,
+                          0.00833336077630519866943359, 0.0416664853692054748535156,
+                          0.166666671633720397949219, 0.5)]
+
+
+def _fma(a, b, c):
+    from ._fma import fused_multiply_add
+    return fused_multiply_add(a, b, c, np.float32).reshape(np.shape(a))
+
+
+def expf_numpy(d):
+    """Sleef_expf_u10 of a float32 array, in NumPy (the same steps as the Numba expf)."""
+    with np.errstate(all='ignore'):
+        clamped = np.nan_to_num(np.clip(d, _F(-104), _F(100)))
+        q = np.rint(clamped * _R_LN2).astype(np.int32)
+        qf = q.astype(np.float32)
+        s = _fma(qf, -_L2U, d)
+        s = _fma(qf, -_L2L, s)
+        u = np.full(d.shape, _EXP_C[0], np.float32)
+        for c in _EXP_C[1:]:
+            u = _fma(u, s, np.full(d.shape, c, np.float32))
+        u = _F(1) + _fma(s * s, u, s)
+        h = q >> 1
+        u = u * ((h + 127) << 23).view(np.float32) * ((q - h + 127) << 23).view(np.float32)
+        u = np.where(d < _F(-104), _F(0), u)
+        u = np.where(_F(100) < d, _F(np.inf), u)
+        return np.where(np.isnan(d), d, u).astype(np.float32)
+
+
+def _sigmoid_numpy(x, block):
+    if x.flags.f_contiguous and not x.flags.c_contiguous:
+        return _sigmoid_numpy(x.T, block).T
+    strided = not x.flags.c_contiguous
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(flat.shape, np.float32)
+    expf = _glibc_expf()
+    one = _F(1)
+    layout = sigmoid_layout(flat.size, _threads() if flat.size > GRAIN_SIZE else 1,
+                            1 << 62 if strided else block)
+    for begin, vector_end, end in layout:
+        if vector_end > begin:
+            with np.errstate(all='ignore'):
+                out[begin:vector_end] = one / (one + expf_numpy(_F(0) - flat[begin:vector_end]))
+        for i in range(vector_end, end):
+            out[i] = one / (one + _F(expf(-float(flat[i]))))
+    return out.reshape(x.shape)

@@ -57,6 +57,14 @@ def test_sigmoid_two_dims_and_autograd(torch):
                       torch.sigmoid(torch.from_numpy(x.T.copy())).numpy())
 
 
+def test_sigmoid_strided_and_transposed(torch):
+    x = _inputs(2 * 200, 5).reshape(20, 20)
+    for view in (lambda a: a[:, ::2], lambda a: a.T, lambda a: a[::3]):
+        ours = _sleef.sigmoid(view(x))
+        assert _same_bits(np.ascontiguousarray(ours),
+                          view(torch.from_numpy(x)).sigmoid().contiguous().numpy())
+
+
 def test_sleef_expf_is_within_one_ulp():
     # sigmoid's vector lanes are 1 / (1 + expf_u10(0 - x)); its bits are checked above
     x = np.linspace(-80, 80, 2001, dtype=np.float32)

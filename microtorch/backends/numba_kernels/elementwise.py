@@ -581,7 +581,7 @@ _define_simple(globals())
 def sigmoid_forward(x):
     # float32: PyTorch's bits, from its loop's layout (SLEEF's vector exp, glibc's tails)
     if type(x) is _ndarray and x.dtype == _ZERO32.dtype:
-        return _sleef.sigmoid(x)
+        return _sleef.sigmoid(x) if _ok(x) else None
     return _unary(_K['sigmoid_fwd'], x)
 
 
