@@ -20,6 +20,7 @@ from numba import types
 from numba.extending import overload, register_jitable
 
 from . import fastmath as fm
+from ... import _sleef
 
 # fastmath flags that keep IEEE nan/inf and the order of operations: FMA contraction, libm
 # calls free to be approximate, the sign of zero ignored. Never 'nnan', 'ninf' or 'reassoc'
@@ -575,6 +576,13 @@ def _define_simple(namespace):
 
 
 _define_simple(globals())
+
+
+def sigmoid_forward(x):
+    # float32: PyTorch's bits, from its loop's layout (SLEEF's vector exp, glibc's tails)
+    if type(x) is _ndarray and x.dtype == _ZERO32.dtype:
+        return _sleef.sigmoid(x) if _ok(x) else None
+    return _unary(_K['sigmoid_fwd'], x)
 
 
 def neg_forward(x):

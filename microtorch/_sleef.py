@@ -1,0 +1,278 @@
+"""PyTorch's CPU float32 sigmoid, bit for bit (Numba), and SLEEF's expf under it.
+
+PyTorch's float32 sigmoid is a cpu_kernel_vec loop (UnaryOpsKernel.cpp, Loops.h
+vectorized_loop): blocks of 2 * Vec::size() elements (32 under AVX512, 16 under AVX2) take
+1 / (1 + Vectorized::exp(0 - x)), whose exp is SLEEF's Sleef_expf16_u10 (FMA flavour); the rest
+of each parallel chunk takes the scalar 1 / (1 + std::exp(-x)), glibc's expf. Tensors above
+GRAIN_SIZE (32768) elements are split by at::parallel_for into ceil(n / chunks)-element chunks,
+chunks = min(threads, ceil(n / GRAIN_SIZE)), each with its own tail.
+
+`expf` below follows SLEEF's published algorithm (Cody-Waite reduction by ln 2, a degree-6
+polynomial, ldexp in two halves) one float32 rounding at a time, with true fused multiply-adds
+(llvm.fma.f32). The scalar tail calls glibc's expf itself: float32(exp(double)) differs from
+it on a few inputs in 10^5.
+
+Not here: torch.exp, log, tanh, sin, cos, atan, log2, log10 on float32 go through at::vml,
+which this PyTorch build (with MKL) sends to MKL's VML (vsExp, vsLn, vsTanh, ... in HA mode),
+not to SLEEF; MKL's algorithms are not published.
+"""
+import importlib.util
+import numpy as np
+
+GRAIN_SIZE = 32768              # at::internal::GRAIN_SIZE: below it, one thread does it all
+
+
+def available():
+    """Can the exact kernels run (Numba installed)?"""
+    return _numba_found
+
+
+_numba_found = importlib.util.find_spec('numba') is not None
+
+
+def vector_block():
+    """2 * Vec<float>::size(): 32 float32 elements under AVX512, 16 under AVX2."""
+    from .backends.cpu import get_cpu_capability
+    return {'AVX512': 32, 'AVX2': 16}.get(get_cpu_capability(), 1)
+
+
+def sigmoid_layout(n, threads, block):
+    """[(begin, vector_end, end)] of PyTorch's float32 sigmoid loop over n elements: each
+    parallel chunk runs [begin, vector_end) in vector blocks, [vector_end, end) in scalar."""
+    chunks = 1
+    if n > GRAIN_SIZE and threads > 1:
+        chunks = min(threads, -(-n // GRAIN_SIZE))
+    size = -(-n // chunks) if n else 0
+    out = []
+    for begin in range(0, n, size or 1):
+        end = min(n, begin + size)
+        out.append((begin, begin + (end - begin) // block * block, end))
+    return out
+
+
+# ---- the Numba side: built on first use --------------------------------------------------------
+
+_kernels = None
+
+
+def kernels():
+    """The compiled functions (imports Numba on first call)."""
+    global _kernels
+    if _kernels is None:
+        _kernels = _build()
+    return _kernels
+
+
+def _build():
+    import numba
+    from numba import types
+    from numba.core import cgutils
+    from numba.extending import intrinsic, register_jitable
+    from llvmlite import ir
+
+    @intrinsic
+    def fma(typingctx, a, b, c):
+        """a * b + c rounded once (llvm.fma.f32: the CPU's FMA instruction)."""
+        sig = types.float32(types.float32, types.float32, types.float32)
+
+        def codegen(context, builder, signature, args):
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.FloatType(), [ir.FloatType()] * 3),
+                'llvm.fma.f32')
+            return builder.call(fn, args)
+        return sig, codegen
+
+    @intrinsic
+    def from_bits(typingctx, i):
+        """The float32 whose bits are int32 i."""
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.FloatType())
+        return types.float32(types.int32), codegen
+
+    f32 = np.float32
+    jit = register_jitable(inline='always')
+    ONE, ZERO = f32(1), f32(0)
+    R_LN2 = f32(1.442695040888963407359924681001892137426645954152985934135449406931)
+    L2U, L2L = f32(0.693145751953125), f32(1.428606765330187045e-06)
+    EXP_C = tuple(f32(c) for c in (0.000198527617612853646278381, 0.00139304355252534151077271,
+                                   0.00833336077630519866943359, 0.0416664853692054748535156,
+                                   0.166666671633720397949219, 0.5))
+    INF = f32(np.inf)
+    c0, c1, c2, c3, c4, c5 = EXP_C
+
+    @jit
+    def rint_int(x):
+        return np.int32(np.rint(x))
+
+    @jit
+    def pow2i(q):
+        return from_bits(np.int32((q + 127) << 23))
+
+    @jit
+    def ldexp2(d, q):
+        h = q >> 1
+        return d * pow2i(h) * pow2i(q - h)
+
+    # ---- the functions ----
+
+    @jit
+    def expf(d):
+        """Sleef_expf_u10. Selects, not branches, so that LLVM vectorises the loops."""
+        clamped = min(max(d, f32(-104)), f32(100))      # keeps q an int32; nan stays nan
+        q = rint_int(clamped * R_LN2) if clamped == clamped else np.int32(0)
+        qf = f32(q)
+        s = fma(qf, -L2U, d)
+        s = fma(qf, -L2L, s)
+        u = fma(fma(fma(fma(fma(c0, s, c1), s, c2), s, c3), s, c4), s, c5)
+        u = ldexp2(ONE + fma(s * s, u, s), q)
+        u = ZERO if d < f32(-104) else u
+        u = INF if f32(100) < d else u
+        return d if d != d else u
+
+    # glibc's expf by name: the process has libm loaded, and unlike a ctypes object the
+    # declaration pickles into Numba's cache
+    glibc_expf = types.ExternalFunction('expf', types.float32(types.float32))
+
+    @jit
+    def sigmoid_vector(x):
+        return ONE / (ONE + expf(ZERO - x))
+
+    @jit
+    def sigmoid_scalar(x):
+        return ONE / (ONE + glibc_expf(-x))
+
+    options = dict(cache=True, error_model='numpy')
+
+    def sigmoid_run(x, out, chunk, block):
+        n = x.size
+        for c in numba.prange((n + chunk - 1) // chunk):
+            begin = c * chunk
+            end = min(n, begin + chunk)
+            vector_end = begin + (end - begin) // block * block
+            for i in range(begin, vector_end):
+                out[i] = sigmoid_vector(x[i])
+            for i in range(vector_end, end):
+                out[i] = sigmoid_scalar(x[i])
+
+    def sigmoid_serial(x, out, block):
+        n = x.size
+        vector_end = n // block * block
+        for i in range(vector_end):
+            out[i] = sigmoid_vector(x[i])
+        for i in range(vector_end, n):
+            out[i] = sigmoid_scalar(x[i])
+
+    return {'sigmoid': (numba.njit(parallel=True, **options)(sigmoid_run),
+                        numba.njit(**options)(sigmoid_serial)),
+            'expf': numba.njit(**options)(expf)}
+
+
+# ---- array entry points (float32 C-contiguous arrays in, new arrays out) ---------------------
+
+def _threads():
+    from ._top_level import get_num_threads
+    return get_num_threads()
+
+
+_block = []                     # vector_block(), found once
+
+
+def sigmoid(x):
+    """PyTorch's float32 sigmoid of array x (its vector blocks and scalar tails), or None
+    when x is not float32. Numba runs it where the kernels are on (numba_dispatch), NumPy and
+    glibc through ctypes otherwise, and for arrays too small for one vector block."""
+    if x.dtype != _FLOAT32:
+        return None
+    if not _block:
+        _block.append(vector_block())
+    block = _block[0]
+    if x.size < block or not _use_numba():
+        return _sigmoid_numpy(x, block)
+    if x.flags.c_contiguous:
+        flat = x.reshape(-1)
+    elif x.flags.f_contiguous:              # dense too: PyTorch walks it in memory order
+        return sigmoid(x.T).T
+    else:                                   # strided: PyTorch's basic_loop, scalar throughout
+        flat, block = np.ascontiguousarray(x).reshape(-1), 1 << 62
+    out = np.empty(flat.shape, np.float32)
+    n = flat.size
+    parallel, serial = (_kernels or kernels())['sigmoid']
+    if n <= GRAIN_SIZE:
+        serial(flat, out, block)
+    else:
+        begin, _, end = sigmoid_layout(n, _threads(), block)[0]
+        parallel(flat, out, end - begin, block)
+    return out.reshape(x.shape)
+
+
+_FLOAT32 = np.dtype(np.float32)
+
+
+def _use_numba():
+    from .backends import numba_dispatch
+    return _numba_found and numba_dispatch.settings.enabled
+
+
+# ---- the same without Numba: NumPy for the vector blocks, ctypes for glibc's expf ---------------
+
+_glibc = []
+
+
+def _glibc_expf():
+    if not _glibc:
+        import ctypes
+        import ctypes.util
+        fn = ctypes.CDLL(ctypes.util.find_library('m') or 'libm.so.6').expf
+        fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+        _glibc.append(fn)
+    return _glibc[0]
+
+
+_F = np.float32
+_R_LN2, _L2U, _L2L = _F(1.4426950408889634), _F(0.693145751953125), _F(1.428606765330187e-06)
+_EXP_C = [_F(c) for c in (0.000198527617612853646278381, 0.00139304355252534151077271,
+                          0.00833336077630519866943359, 0.0416664853692054748535156,
+                          0.166666671633720397949219, 0.5)]
+
+
+def _fma(a, b, c):
+    from ._fma import fused_multiply_add
+    return fused_multiply_add(a, b, c, np.float32).reshape(np.shape(a))
+
+
+def expf_numpy(d):
+    """Sleef_expf_u10 of a float32 array, in NumPy (the same steps as the Numba expf)."""
+    with np.errstate(all='ignore'):
+        clamped = np.nan_to_num(np.clip(d, _F(-104), _F(100)))
+        q = np.rint(clamped * _R_LN2).astype(np.int32)
+        qf = q.astype(np.float32)
+        s = _fma(qf, -_L2U, d)
+        s = _fma(qf, -_L2L, s)
+        u = np.full(d.shape, _EXP_C[0], np.float32)
+        for c in _EXP_C[1:]:
+            u = _fma(u, s, np.full(d.shape, c, np.float32))
+        u = _F(1) + _fma(s * s, u, s)
+        h = q >> 1
+        u = u * ((h + 127) << 23).view(np.float32) * ((q - h + 127) << 23).view(np.float32)
+        u = np.where(d < _F(-104), _F(0), u)
+        u = np.where(_F(100) < d, _F(np.inf), u)
+        return np.where(np.isnan(d), d, u).astype(np.float32)
+
+
+def _sigmoid_numpy(x, block):
+    if x.flags.f_contiguous and not x.flags.c_contiguous:
+        return _sigmoid_numpy(x.T, block).T
+    strided = not x.flags.c_contiguous
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(flat.shape, np.float32)
+    expf = _glibc_expf()
+    one = _F(1)
+    layout = sigmoid_layout(flat.size, _threads() if flat.size > GRAIN_SIZE else 1,
+                            1 << 62 if strided else block)
+    for begin, vector_end, end in layout:
+        if vector_end > begin:
+            with np.errstate(all='ignore'):
+                out[begin:vector_end] = one / (one + expf_numpy(_F(0) - flat[begin:vector_end]))
+        for i in range(vector_end, end):
+            out[i] = one / (one + _F(expf(-float(flat[i]))))
+    return out.reshape(x.shape)
