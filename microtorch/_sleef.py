@@ -66,21 +66,9 @@ def kernels():
 def _build():
     import numba
     from numba import types
-    from numba.core import cgutils
+    from .backends.numba_kernels.fma import fma
     from numba.extending import intrinsic, register_jitable
     from llvmlite import ir
-
-    @intrinsic
-    def fma(typingctx, a, b, c):
-        """a * b + c rounded once (llvm.fma.f32: the CPU's FMA instruction)."""
-        sig = types.float32(types.float32, types.float32, types.float32)
-
-        def codegen(context, builder, signature, args):
-            fn = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(ir.FloatType(), [ir.FloatType()] * 3),
-                'llvm.fma.f32')
-            return builder.call(fn, args)
-        return sig, codegen
 
     @intrinsic
     def from_bits(typingctx, i):
@@ -183,6 +171,11 @@ def sigmoid(x):
     glibc through ctypes otherwise, and for arrays too small for one vector block."""
     if x.dtype != _FLOAT32:
         return None
+    if x.size == 1:                 # the hot path: PyTorch's scalar loop, glibc's expf
+        expf = _glibc[0] if _glibc else _glibc_expf()
+        out = np.empty(x.shape, np.float32)
+        out.fill(_ONE / (_ONE + _F(expf(-x.item()))))
+        return out
     if not _block:
         _block.append(vector_block())
     block = _block[0]
@@ -235,9 +228,12 @@ _EXP_C = [_F(c) for c in (0.000198527617612853646278381, 0.001393043552525341510
                           0.166666671633720397949219, 0.5)]
 
 
+_ONE = _F(1)
+
+
 def _fma(a, b, c):
-    from ._fma import fused_multiply_add
-    return fused_multiply_add(a, b, c, np.float32).reshape(np.shape(a))
+    from ._fma import fma_float32
+    return fma_float32(a, b, c)
 
 
 def expf_numpy(d):
