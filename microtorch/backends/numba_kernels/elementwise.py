@@ -20,6 +20,7 @@ from numba import types
 from numba.extending import overload, register_jitable
 
 from . import fastmath as fm
+from .fused import fma
 
 # fastmath flags that keep IEEE nan/inf and the order of operations: FMA contraction, libm
 # calls free to be approximate, the sign of zero ignored. Never 'nnan', 'ninf' or 'reassoc'
@@ -306,7 +307,7 @@ def _tanh(x, p):
 
 @_scalar
 def _tanh_grad(y, g, p):
-    return g * (_like(y, 1) - y * y)
+    return g * fma(-y, y, _like(y, 1))        # PyTorch's loop: 1 - y * y fused, rounded once
 
 
 @_scalar
@@ -316,7 +317,7 @@ def _sigmoid(x, p):
 
 @_scalar
 def _sigmoid_grad(y, g, p):
-    return g * y * (_like(y, 1) - y)
+    return g * (_like(y, 1) - y) * y         # PyTorch's order
 
 
 @_scalar
@@ -326,7 +327,7 @@ def _reciprocal(x, p):
 
 @_scalar
 def _reciprocal_grad(y, g, p):
-    return -g * y * y
+    return -g * (y * y)                      # PyTorch's order
 
 
 @_scalar

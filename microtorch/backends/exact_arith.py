@@ -1,0 +1,37 @@
+"""Expressions PyTorch's compiled CPU loops evaluate with a fused multiply-add, for NumPy.
+
+GCC contracts `1 - y * y` in tanh's backward loop (scalar and vectorised alike) into one
+fma, rounded once; NumPy rounds the product and then the difference. These helpers give the
+fused result bit for bit, fast on the one-element tensors of the hot path.
+"""
+import numpy as np
+
+from .._fma import fused_multiply_add
+
+_GRID = 2.0 ** 28          # adding and subtracting it rounds [0, 2^-6) to multiples of 2^-24
+_SMALL = 2.0 ** -6
+
+
+def _one_minus_square_f32(s):
+    """float32(1 - s * s) rounded once, for a float32 value s as a Python float. The square
+    is exact in float64; 1 - s^2 is exact there too unless s^2 < 2^-6, where the float32
+    result lies in [1 - 2^-6, 1] on the grid of 2^-24, so s^2 rounded to that grid (ties to
+    even, which is the result's own parity) gives it."""
+    p = s * s
+    if p < _SMALL:
+        p = (p + _GRID) - _GRID
+    return 1.0 - p
+
+
+def one_minus_square(y):
+    """1 - y * y rounded once (fma(-y, y, 1)) elementwise, in y's float dtype: an array of
+    y's shape, or a NumPy scalar when y has one element (it broadcasts as y would)."""
+    if y.dtype == np.float32:
+        if y.size == 1:                  # the hot path: Python floats, no ufunc calls
+            return np.float32(_one_minus_square_f32(y.item()))
+        p = np.square(y, dtype=np.float64)
+        small = p < _SMALL
+        if small.any():
+            p = np.where(small, (p + _GRID) - _GRID, p)
+        return (1.0 - p).astype(np.float32)
+    return fused_multiply_add(-y, y, 1.0, y.dtype).reshape(y.shape)
