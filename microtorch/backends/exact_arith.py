@@ -10,6 +10,7 @@ from .._fma import fused_multiply_add
 
 _GRID = 2.0 ** 28          # adding and subtracting it rounds [0, 2^-6) to multiples of 2^-24
 _SMALL = 2.0 ** -6
+_HUGE = 2.0 ** 500
 
 
 def _one_minus_square_f32(s):
@@ -34,4 +35,8 @@ def one_minus_square(y):
         if small.any():
             p = np.where(small, (p + _GRID) - _GRID, p)
         return (1.0 - p).astype(np.float32)
-    return fused_multiply_add(-y, y, 1.0, y.dtype).reshape(y.shape)
+    out = fused_multiply_add(-y, y, 1.0, y.dtype).reshape(y.shape)
+    huge = ~(np.abs(y) < _HUGE)          # inf, nan, or a square near overflow: the emulation's
+    if huge.any():                       # splitting fails there, and 1 is lost in y * y
+        out = np.where(huge, 1.0 - y * y, out)
+    return out
