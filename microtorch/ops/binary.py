@@ -72,7 +72,7 @@ class Div(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gy / b if need_a else None
-        gb = -gy * a / (b * b) if need_b else None
+        gb = -gy * ((a / b) / b) if need_b else None         # PyTorch's order
         return ga, gb
 
     @staticmethod
@@ -83,8 +83,8 @@ class Div(Function):
         ga = backend.div_forward(gy, b) if need_a else None
         gb = None
         if need_b:                           # the same operations, in backward's order
-            gb = backend.div_forward(backend.mul_forward(backend.neg_forward(gy), a),
-                                     backend.mul_forward(b, b))
+            div = backend.div_forward
+            gb = backend.mul_forward(backend.neg_forward(gy), div(div(a, b), b))
         return ga, gb
 
 
@@ -103,14 +103,16 @@ class Pow(Function):
         from .functional import where
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = gy * b * a ** (b - 1) if need_a else None
+        ga = None
+        if need_a:                           # PyTorch's order, and 0 where b == 0
+            ga = where(b == 0, 0.0, gy * (b * a ** (b - 1)))
         gb = None
         if need_b:
             # d(a**b)/db = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0.
             if isinstance(a, (int, float)):
-                gb = gy * y * _log(a) if a != 0 else where(b >= 0, 0.0, gy * y * -math.inf)
+                gb = gy * (y * _log(a)) if a != 0 else where(b >= 0, 0.0, gy * (y * -math.inf))
             else:
-                gb = where((a == 0) & (b >= 0), 0.0, gy * y * a.log())
+                gb = gy * where((a == 0) & (b >= 0), 0.0, y * a.log())
         return ga, gb
 
 

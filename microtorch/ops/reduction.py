@@ -472,14 +472,14 @@ class VectorNorm(Function):
             # the elements that reach the norm share the gradient evenly (ties included)
             reached = (x.abs() == y)
             count = reached.sum(ctx.dims, keepdim=True)
-            return x.sign() * where(reached, g / count, 0.0), None, None, None
+            return x.sign() * ((g / count) * reached), None, None, None     # PyTorch's order
         zero_norm = y == 0
+        if p == 2:                          # PyTorch's order: gy * (x / norm), 0 at norm 0
+            return g * where(zero_norm, 0.0, x / where(zero_norm, 1.0, y)), None, None, None
         if p < 1:
             scaled = where(x == 0, 0.0, x.sign() * x.abs() ** (p - 1))
             return scaled * g * where(zero_norm, 0.0, y) ** (1 - p), None, None, None
         scale = where(zero_norm, 0.0, g / where(zero_norm, 1.0, y) ** (p - 1))
-        if p == 2:
-            return x * scale, None, None, None
         if p < 2:
             return x.sign() * x.abs() ** (p - 1) * scale, None, None, None
         return x * x.abs() ** (p - 2) * scale, None, None, None

@@ -21,6 +21,7 @@ from numba.extending import overload, register_jitable
 
 from . import fastmath as fm
 from ... import _sleef
+from .fma import fma
 
 # fastmath flags that keep IEEE nan/inf and the order of operations: FMA contraction, libm
 # calls free to be approximate, the sign of zero ignored. Never 'nnan', 'ninf' or 'reassoc'
@@ -307,7 +308,7 @@ def _tanh(x, p):
 
 @_scalar
 def _tanh_grad(y, g, p):
-    return g * (_like(y, 1) - y * y)
+    return g * fma(-y, y, _like(y, 1))        # PyTorch's loop: 1 - y * y fused, rounded once
 
 
 @_scalar
@@ -317,7 +318,7 @@ def _sigmoid(x, p):
 
 @_scalar
 def _sigmoid_grad(y, g, p):
-    return g * y * (_like(y, 1) - y)
+    return g * (_like(y, 1) - y) * y         # PyTorch's order
 
 
 @_scalar
@@ -327,7 +328,7 @@ def _reciprocal(x, p):
 
 @_scalar
 def _reciprocal_grad(y, g, p):
-    return -g * y * y
+    return -g * (y * y)                      # PyTorch's order
 
 
 @_scalar

@@ -267,9 +267,9 @@ def _bce_logits_forward(x, y, w, w_period, pw, pw_period, zero, one, write, scra
 
 
 @numba.njit(parallel=True, cache=True, fastmath=FLAGS)
-def _bce_logits_backward(x, y, w, w_period, pw, pw_period, g, gs, zero, one, out):
-    """sigmoid(x) - y, or (pw y + 1 - y) sigmoid(x) - pw y; [* w] * factor. sigmoid as
-    cpu.py's: exp(-|x|) never overflows.
+def _bce_logits_backward(x, y, w, w_period, pw, pw_period, g, gs, count, zero, one, out):
+    """sigmoid(x) - y, or (pw y + 1 - y) sigmoid(x) - pw y; * gy [* w] / count, in PyTorch's
+    order (count: n for 'mean', else 1). sigmoid: exp(-|x|) never overflows.
     Moves 3 * sizeof(T) bytes per element (read x, y, write out), + 1 per full-size w or g."""
     n = x.size
     for c in numba.prange((n + CHUNK - 1) // CHUNK):
@@ -294,7 +294,7 @@ def _bce_logits_backward(x, y, w, w_period, pw, pw_period, g, gs, zero, one, out
                 else:
                     py = ps[k] * yk
                     d = (py + one - yk) * sg - py
-                os[k] = times(d, ws, k) * at(fs, k, gs)
+                os[k] = times(d * at(fs, k, gs), ws, k) / count
             i = e
 
 
@@ -492,12 +492,15 @@ def binary_cross_entropy_with_logits_forward(x, y, reduction, weight, pos_weight
 
 def binary_cross_entropy_with_logits_backward(x, y, gy, reduction, weight, pos_weight):
     xy, w, pw = _pair(x, y), _periodic(weight, x), _periodic(pos_weight, x)
-    factor = _factor(gy, reduction, x) if xy and w and pw else None
+    # gy itself (not gy / n): PyTorch divides the product by n last
+    factor = _factor(gy, 'sum' if reduction == 'mean' else reduction, x) \
+        if xy and w and pw else None
     if factor is None:
         return None
     dt = x.dtype.type
     out = np.empty_like(x)
-    _bce_logits_backward(*xy, *w, *pw, *factor, dt(0), dt(1), out.reshape(-1))
+    count = dt(x.size if reduction == 'mean' else 1)
+    _bce_logits_backward(*xy, *w, *pw, *factor, count, dt(0), dt(1), out.reshape(-1))
     return out
 
 
