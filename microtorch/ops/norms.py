@@ -39,7 +39,8 @@ class LayerNorm(Function):
         rows = np.ascontiguousarray(x).reshape(-1, n)
         gamma = None if weight is None else weight.reshape(-1)
         beta = None if bias is None else bias.reshape(-1)
-        y, mean, rstd = torch_norms.layer_norm_forward(rows, gamma, beta, eps)
+        with np.errstate(all='ignore'):          # inf and nan pass through, as in PyTorch
+            y, mean, rstd = torch_norms.layer_norm_forward(rows, gamma, beta, eps)
         ctx.save_for_backward(x, weight, bias)
         ctx.mean, ctx.rstd, ctx.k, ctx.eps = mean, rstd, k, eps
         return y.reshape(x.shape)
@@ -49,10 +50,11 @@ class LayerNorm(Function):
         x, weight, bias = ctx.saved_data
         n = math.prod(x.shape[x.ndim - ctx.k:])
         need = ctx.needs_input_grad
-        dx, dgamma, dbeta = torch_norms.layer_norm_backward(
-            np.ascontiguousarray(gy).reshape(-1, n), np.ascontiguousarray(x).reshape(-1, n),
-            ctx.mean, ctx.rstd, None if weight is None else weight.reshape(-1),
-            need[1], need[2])
+        with np.errstate(all='ignore'):
+            dx, dgamma, dbeta = torch_norms.layer_norm_backward(
+                np.ascontiguousarray(gy).reshape(-1, n),
+                np.ascontiguousarray(x).reshape(-1, n), ctx.mean, ctx.rstd,
+                None if weight is None else weight.reshape(-1), need[1], need[2])
         dx = dx.reshape(x.shape) if need[0] else None
         if dgamma is not None:
             dgamma = dgamma.reshape(weight.shape)
