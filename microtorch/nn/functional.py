@@ -21,6 +21,7 @@ from .._tensor_methods import _inplace
 from ..ops import elementwise as _E
 from ..ops import linalg as _L
 from ..ops import loss as _LS
+from ..ops import norms as _norms
 from ..ops import functional as _F
 from ..ops.functional import sigmoid, tanh, type_name as _type_name
 from ..autograd.grad_mode import no_grad as _no_grad
@@ -804,6 +805,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                            f'with shape [*, {", ".join(map(str, normalized_shape))}], but got '
                            f'input of size{list(input.shape)}')
     _check_norm_dtypes(input, 'LayerNormKernelImpl', (weight, bias), False)
+    if _norms.exact_cpu(input._data, *(p._data for p in (weight, bias) if p is not None)):
+        return _norms.LayerNorm.apply(input, weight, bias, k, eps)     # PyTorch's bits
     dims = tuple(range(input.ndim - k, input.ndim))
     mean = input.mean(dims, keepdim=True)
     var = input.var(dims, unbiased=False, keepdim=True)

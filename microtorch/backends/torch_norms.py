@@ -1,0 +1,164 @@
+"""layer_norm, group_norm and batch_norm on the CPU in PyTorch's order, forward and backward,
+so that they give PyTorch's bits (float32 and float64).
+
+PyTorch's kernels (aten/src/ATen/native/cpu/layer_norm_kernel.cpp, group_norm_kernel.cpp,
+batch_norm_kernel.cpp) run here with AVX2's vectors (W = 32 bytes of the dtype), and the
+compiler fused some of their multiply-adds into single roundings; each `fma` below is one
+such fused step, found by comparing with torch on this machine:
+
+- a row's mean and variance: torch_moments.rowwise_moments (Welford on W lanes);
+- layer_norm's output: fma((x - mean) * rstd, gamma, beta), rstd = 1 / sqrt(var + eps)
+  (without gamma: fma(x - mean, rstd, beta));
+- a row's dot product (`row_dot`, vec::map2_reduce_all): the first W products are the lane
+  accumulators, every later full vector of products added to them, the last partial vector
+  fused (acc = fma(p, q, acc) on its lanes), then the lanes added as AVX2's horizontal sum;
+- layer_norm's backward: ds = row_dot(dy * x, gamma), db = row_dot(dy, gamma),
+  b = fma(db, mean, -ds) * rstd^3 / N, c = fma(-b, mean, -(db * rstd / N)),
+  dx = fma(b, x, rstd * dy * gamma) + c; dgamma and dbeta are summed in one buffer per
+  thread (rows split in contiguous chunks), dgamma's step fma(dy, fma(rstd, x, -rstd *
+  mean), buffer), and the buffers added in thread order.
+"""
+import numpy as np
+
+from .._fma import fma_float32, fused_multiply_add
+from . import numba_dispatch
+from .exact_sum import lanes
+from .torch_moments import rowwise_moments
+
+
+def fma(a, b, c):
+    """a * b + c rounded once, in the dtype of a, b and c (NumPy arrays or scalars)."""
+    dtype = np.result_type(a, b, c)
+    if dtype == np.float32:
+        return fma_float32(a, b, c)
+    return np.asarray(fused_multiply_add(a, b, c, dtype), dtype)
+
+
+def threads():
+    from .._top_level import get_num_threads
+    return get_num_threads()
+
+
+def thread_rows(rows, nthreads):
+    """at::parallel_for(0, rows, 1)'s pieces: one contiguous [begin, end) per thread."""
+    used = max(1, min(nthreads, rows))
+    chunk = -(-rows // used)
+    return [(t * chunk, min(rows, (t + 1) * chunk)) for t in range(used)
+            if t * chunk < rows]
+
+
+def lane_sum(acc):
+    """Vectorized::reduce_add of the last axis (W lanes), as AVX2's horizontal add: halves
+    added for float32 (lanes i and i + 4, then i and i + 2, then 0 and 1), in order for
+    float64."""
+    if acc.dtype == np.float32:
+        half = acc[..., :4] + acc[..., 4:]
+        quarter = half[..., :2] + half[..., 2:]
+        return quarter[..., 0] + quarter[..., 1]
+    total = acc[..., 0]
+    for k in range(1, acc.shape[-1]):
+        total = total + acc[..., k]
+    return total
+
+
+def row_dot(p, q=None):
+    """vec::map2_reduce_all(x * y, x + y) of each row of p and q (2-D, or q a row broadcast;
+    q None: the row sums of p, vec::reduce_all)."""
+    rows, n = p.shape
+    w = lanes(p.dtype)
+    products = p if q is None else p * q
+    if n < w:                       # one partial vector, its lanes added in order
+        total = products[:, 0]
+        for k in range(1, n):
+            total = total + products[:, k]
+        return total
+    acc = products[:, :w].copy()
+    full = n - n % w
+    for start in range(w, full, w):
+        acc += products[:, start:start + w]
+    if full < n:
+        tail = n - full
+        if q is None:
+            acc[:, :tail] += products[:, full:]
+        else:
+            q_tail = q[..., full:]
+            acc[:, :tail] = fma(p[:, full:], np.broadcast_to(q_tail, (rows, tail)),
+                                acc[:, :tail])
+    return lane_sum(acc)
+
+
+# ---- layer_norm --------------------------------------------------------------------------
+
+def layer_norm_forward(x, gamma, beta, eps):
+    """(y, mean, rstd) of a 2-D x (rows normalised), gamma and beta (N,) arrays or None."""
+    t = x.dtype.type
+    mean, var = rowwise_moments(x)
+    rstd = t(1) / np.sqrt(var + t(eps))
+    centred = x - mean[:, None]
+    if gamma is None and beta is not None:      # the scalar loop fuses the other product
+        y = fma(centred, np.broadcast_to(rstd[:, None], x.shape), beta)
+    else:
+        y = centred * rstd[:, None]
+        if gamma is not None:
+            y = fma(y, gamma, beta) if beta is not None else y * gamma
+    return y, mean, rstd
+
+
+def layer_norm_backward(dy, x, mean, rstd, gamma, need_gamma, need_beta):
+    """(dx, dgamma, dbeta) of layer_norm_forward (2-D dy and x; None for the parameter
+    gradients not needed)."""
+    t = x.dtype.type
+    n = x.shape[1]
+    scale = t(1) / t(n)
+    if gamma is None:
+        ds, db = row_dot(dy, x), row_dot(dy)
+        a_dy = rstd[:, None] * dy
+    else:
+        ds, db = row_dot(dy * x, gamma), row_dot(dy, gamma)
+        a_dy = rstd[:, None] * dy * gamma
+    b = fma(db, mean, -ds) * rstd * rstd * rstd * scale
+    c = fma(-b, mean, -(db * rstd * scale))
+    dx = fma(b[:, None], x, a_dy) + c[:, None]
+    dgamma = dbeta = None
+    if need_gamma or need_beta:
+        dgamma, dbeta = _parameter_grads(dy, x, mean, rstd)
+    return dx, dgamma if need_gamma else None, dbeta if need_beta else None
+
+
+def _parameter_grads(dy, x, mean, rstd):
+    """layer_norm's dgamma and dbeta: per-thread buffers of rows, added in thread order."""
+    t = x.dtype.type
+    dgamma = np.zeros(x.shape[1], x.dtype)
+    dbeta = np.zeros(x.shape[1], x.dtype)
+    pieces = thread_rows(x.shape[0], threads())
+    for begin, end in pieces:
+        if numba_dispatch.kernel_pays('elementwise_fused', (end - begin) * x.shape[1]):
+            kernels = _numba_kernels()
+            g_buf, b_buf = kernels.layer_norm_param_buffers(
+                np.ascontiguousarray(dy[begin:end]), np.ascontiguousarray(x[begin:end]),
+                mean[begin:end], rstd[begin:end])
+        else:
+            g_buf, b_buf = _param_buffers(dy[begin:end], x[begin:end], mean[begin:end],
+                                          rstd[begin:end])
+        dgamma += g_buf
+        dbeta += b_buf
+    if len(pieces) < threads():          # the idle threads' zero buffers: + 0 (-0 to 0)
+        dgamma += t(0)
+        dbeta += t(0)
+    return dgamma, dbeta
+
+
+def _param_buffers(dy, x, mean, rstd):
+    g_buf = np.zeros(x.shape[1], x.dtype)
+    b_buf = np.zeros(x.shape[1], x.dtype)
+    for i in range(x.shape[0]):
+        a = rstd[i]
+        g_buf = fma(dy[i], fma(a, x[i], -a * mean[i]), g_buf)
+        b_buf = b_buf + dy[i]
+    return g_buf, b_buf
+
+
+def _numba_kernels():
+    numba_dispatch.prepare_threads()
+    from .numba_kernels import norms
+    return norms
