@@ -25,6 +25,18 @@ def fused_multiply_add(a, b, c, np_dtype):
     return _fma_float64(a, b, c).reshape(shape)
 
 
+def fma_in(dtype, a, b, c):
+    """a * b + c rounded once to `dtype` (float32, float64, or float16 worked in float32 and
+    rounded once more, as PyTorch's float16 loops are): an array, or a NumPy scalar."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        return fma_float32(a, b, c)
+    if dtype == np.float64:
+        return np.asarray(fused_multiply_add(a, b, c, np.float64), np.float64)
+    single = [np.asarray(v, np.float32) for v in (a, b, c)]
+    return fma_float32(*single).astype(dtype)
+
+
 def _fma_into_float32(a, b, c):
     """float32(a * b + c), rounded once, for float32 values a, b, c held in float64."""
     return _sum_rounded_to_odd(a * b, c).astype(np.float32)    # a * b is exact in float64

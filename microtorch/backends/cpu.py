@@ -14,7 +14,7 @@ from .._device import CPU
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
 from . import special_functions as _special
-from .._fma import fma_float32, fused_multiply_add
+from .._fma import fma_in
 from . import torch_moments, torch_order
 from .optim_math import adafactor_update as _adafactor_update
 
@@ -1206,14 +1206,8 @@ def _alpha(array, value):
 
 
 def _fma(a, b, c):
-    """a * b + c rounded once, in c's dtype (a float array): float16 is worked in float32 and
-    rounded once more at the end, as PyTorch's float16 loops are."""
-    if c.dtype == np.float32:
-        return fma_float32(a, b, c)
-    if c.dtype == np.float64:
-        return fused_multiply_add(a, b, c, np.float64)
-    single = [np.asarray(v, np.float32) for v in (a, b, c)]
-    return fma_float32(*single).astype(c.dtype)
+    """a * b + c rounded once, in c's dtype (a float array; float16 as PyTorch's loops)."""
+    return fma_in(c.dtype, a, b, c)
 
 
 def _add_scaled(target, other, alpha):

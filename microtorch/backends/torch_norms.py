@@ -20,7 +20,7 @@ such fused step, found by comparing with torch on this machine:
 """
 import numpy as np
 
-from .._fma import fma_float32, fused_multiply_add
+from .._fma import fma_in
 from . import numba_dispatch
 from .exact_sum import lanes
 from .torch_moments import rowwise_moments
@@ -28,10 +28,7 @@ from .torch_moments import rowwise_moments
 
 def fma(a, b, c):
     """a * b + c rounded once, in the dtype of a, b and c (NumPy arrays or scalars)."""
-    dtype = np.result_type(a, b, c)
-    if dtype == np.float32:
-        return fma_float32(a, b, c)
-    return np.asarray(fused_multiply_add(a, b, c, dtype), dtype)
+    return fma_in(np.result_type(a, b, c), a, b, c)
 
 
 def threads():
