@@ -18,14 +18,20 @@ multiplies and adds with -mfma, and contracted the pairs listed below into fused
 each function here repeats that code one float32 rounding at a time. The constants are
 Cephes's, as the library holds them in float32.
 
-Without AVX2 (the DEFAULT build) PyTorch runs the scalar NormalFill16 with the C library's
-logf, sinf and cosf instead: `box_muller_sixteens_scalar`.
+Without AVX2 (the DEFAULT build) PyTorch runs the scalar NormalFill16 instead: the C library's
+logf, sinf and cosf, theta = float32(2 pi * u) rounded from double, std::fma(r cos t, std, mean)
+(`box_muller_sixteens` with capability 'DEFAULT').
+
+The NumPy functions take the fused multiply-add as a parameter: `fma_exact` (microtorch._fma,
+exact for any float32 operands) or `fma_double` (one float64 multiply-add, then float32: four
+times faster, and exact on the 2^24 inputs this kernel can meet, a float32 uniform's 24 bits:
+tests/test_random_stream.py checks all of them). Large draws run the Numba kernel (true FMAs).
 """
 import math
 
 import numpy as np
 
-from ._fma import fma_float32 as _fma
+from ._fma import fma_float32 as fma_exact
 
 _F = np.float32
 
@@ -53,29 +59,38 @@ _TWO_PI = _F(2.0 * math.pi)
 _ONE, _HALF = _F(1), _F(0.5)
 
 
-def logf(x):
-    """log256_ps of a float32 array (Cephes logf): nan for x <= 0 (-0 too), as PyTorch's."""
+def fma_double(a, b, c):
+    """float32(a * b + c) by way of one float64 a * b + c (exact product, rounded sum): equal
+    to one rounding except where the float64 sum falls on a float32 halfway point."""
+    total = np.multiply(a, b, dtype=np.float64)
+    total += c
+    return total.astype(np.float32)
+
+
+def logf(x, fma=fma_exact):
+    """log256_ps of a float32 array (Cephes logf): nan for x <= 0, as PyTorch's."""
     x = np.asarray(x, np.float32)
     invalid = ~(x > 0)
     x = np.maximum(x, _MIN_NORMAL)                        # (subnormals count as the smallest)
     bits = x.view(np.int32)
-    e = ((bits >> 23) - 127).astype(np.float32) + _ONE    # 2^(e-1) <= x, the exponent + 1
-    m = ((bits & np.int32(-0x7f800001)) | np.int32(0x3f000000)).view(np.float32)  # [0.5, 1)
-    small = m < _SQRT_HALF                                # m -> 2m, e -> e - 1
-    e = e - np.where(small, _ONE, _F(0))
-    m = (m - _ONE) + np.where(small, m, _F(0))            # x / 2^e - 1, exact
+    e = ((bits >> 23) - 127).astype(np.float32) + _ONE    # x = 2^e m, m in [0.5, 1)
+    m = ((bits & np.int32(-0x7f800001)) | np.int32(0x3f000000)).view(np.float32)
+    small = m < _SQRT_HALF                                # then m -> 2m, e -> e - 1
+    e -= np.where(small, _ONE, _F(0))
+    m = (m - _ONE) + np.where(small, m, _F(0))            # the new m - 1, exactly
     z = m * m
-    y = np.full(m.shape, _LOG_P[0], np.float32)
-    for p in _LOG_P[1:]:
-        y = _fma(y, m, p)
-    y = _fma(y * m, z, e * _LOG_Q1)                       # x^3 P(x) + e Q1
+    y = fma(_LOG_P[0], m, _LOG_P[1])
+    for p in _LOG_P[2:]:
+        y = fma(y, m, p)
+    y = fma(y * m, z, e * _LOG_Q1)                        # m^3 P(m) + e Q1
     y = y - z * _HALF                     # (fused by GCC, but z/2 is exact)
-    out = e * _LOG_Q2 + (m + y)                           # (fused too: e Q2 is exact)
-    out[invalid] = np.nan
+    out = e * _LOG_Q2 + (m + y)           # (fused too, but e Q2 is exact)
+    if invalid.any():
+        out[invalid] = np.nan
     return out
 
 
-def sincosf(x):
+def sincosf(x, fma=fma_exact):
     """(sin, cos) of a float32 array by sincos256_ps (Cephes sinf and cosf), for |x| below
     about 8192 (beyond it the three-part reduction loses the argument, as PyTorch's does)."""
     x = np.asarray(x, np.float32)
@@ -84,14 +99,14 @@ def sincosf(x):
     octant = (x * _FOUR_OVER_PI).astype(np.int32)         # truncated, then rounded up to even
     octant = (octant + 1) & ~1
     y = octant.astype(np.float32)
-    r = _fma(y, _MINUS_PI_4[0], x)
-    r = _fma(_MINUS_PI_4[1], y, r)
-    r = _fma(y, _MINUS_PI_4[2], r)                        # x - octant pi/4, in [-pi/4, pi/4]
+    r = fma(y, _MINUS_PI_4[0], x)
+    r = fma(y, _MINUS_PI_4[1], r)
+    r = fma(y, _MINUS_PI_4[2], r)                         # x - octant pi/4, in [-pi/4, pi/4]
     z = r * r
-    c = _fma(_fma(_F(_COS_P[0]), z, _COS_P[1]), z, _COS_P[2])
-    c = _fma(z, z * c, -(z * _HALF)) + _ONE               # 1 - z/2 + z^2 C(z)
-    s = _fma(_fma(_F(_SIN_P[0]), z, _SIN_P[1]), z, _SIN_P[2])
-    s = _fma(r, z * s, r)                                 # r + r^3 S(r^2)
+    c = fma(fma(_COS_P[0], z, _COS_P[1]), z, _COS_P[2])
+    c = fma(z, z * c, -(z * _HALF)) + _ONE                # 1 - z/2 + z^2 C(z)
+    s = fma(fma(_SIN_P[0], z, _SIN_P[1]), z, _SIN_P[2])
+    s = fma(r, z * s, r)                                  # r + r^3 S(z)
     use_sin = (octant & 2) == 0                           # the sine polynomial gives sin here
     sin = np.where(use_sin, s, c)
     cos = np.where(use_sin, c, s)
@@ -101,17 +116,180 @@ def sincosf(x):
             (cos.view(np.int32) ^ cos_sign).view(np.float32))
 
 
-def box_muller_sixteens(uniforms, mean=0.0, std=1.0):
-    """PyTorch's NormalFill16<float> (AVX2 build) on a float32 array of whole blocks of 16
-    uniforms: each block's first 8 become r cos t, its last 8 r sin t, then `* std + mean`
-    as one fused multiply-add in float32."""
+def box_muller_sixteens(uniforms, mean=0.0, std=1.0, capability=None):
+    """PyTorch's NormalFill16<float> on a float32 array of whole blocks of 16 uniforms: each
+    block's first 8 become r cos t, its last 8 r sin t, then `* std + mean` as one fused
+    multiply-add in float32. capability: 'AVX512', 'AVX2' (the same kernel) or 'DEFAULT'
+    (the scalar one); None: this machine's, as microtorch.backends.cpu reports it."""
     blocks = np.asarray(uniforms, np.float32).reshape(-1, 16)
-    radius = np.sqrt(_F(-2) * logf(_ONE - blocks[:, :8]))
-    sin, cos = sincosf(_TWO_PI * blocks[:, 8:])
+    if (capability or _capability()) == 'DEFAULT':
+        return _scalar_sixteens(blocks, mean, std)
+    if (blocks.size >= _NUMBA_FROM or _compiled) and _use_numba():
+        return numba_sixteens(blocks, mean, std)
+    return numpy_sixteens(blocks, mean, std)
+
+
+def numpy_sixteens(blocks, mean=0.0, std=1.0, fma=fma_double):
+    """The vector kernel in NumPy, on float32 blocks of shape (n, 16)."""
+    radius = np.sqrt(_F(-2) * logf(_ONE - blocks[:, :8], fma))
+    sin, cos = sincosf(_TWO_PI * blocks[:, 8:], fma)
     out = np.concatenate([radius * cos, radius * sin], axis=1)
+    return _scale(out, mean, std).reshape(-1)
+
+
+def numba_sixteens(blocks, mean=0.0, std=1.0):
+    """The vector kernel in Numba (compiled on first use), on float32 blocks (n, 16)."""
+    out = np.empty(blocks.shape, np.float32)
+    _kernel()(np.ascontiguousarray(blocks), out, _F(mean), _F(std))
+    return out.reshape(-1)
+
+
+def _scale(out, mean, std):
+    """fma(out, std, mean) in float32."""
     mean, std = _F(mean), _F(std)
     if std == _ONE:
-        out = out + mean                    # fma(x, 1, mean) is one rounding of x + mean
-    else:
-        out = _fma(out, std, mean)
-    return out.reshape(-1)
+        return out + mean                   # fma(x, 1, mean) is one rounding of x + mean
+    return fma_exact(out, std, mean)
+
+
+_found = []
+
+
+def _capability():
+    if not _found:
+        from .backends.cpu import get_cpu_capability
+        _found.append(get_cpu_capability())
+    return _found[0]
+
+
+# ---- the DEFAULT build: the C library's float functions, one element at a time ----------------
+
+_libm = []
+
+
+def _scalar_sixteens(blocks, mean, std):
+    if not _libm:
+        import ctypes
+        import ctypes.util
+        lib = ctypes.CDLL(ctypes.util.find_library('m') or 'libm.so.6')
+        for name in ('logf', 'sinf', 'cosf'):
+            function = getattr(lib, name)
+            function.restype, function.argtypes = ctypes.c_float, [ctypes.c_float]
+            _libm.append(function)
+    log, sin, cos = _libm
+
+    def each(function, values):
+        return np.fromiter(map(function, values.ravel().tolist()), np.float32,
+                           values.size).reshape(values.shape)
+    radius = np.sqrt(_F(-2) * each(log, _ONE - blocks[:, :8]))
+    theta = (2.0 * math.pi * blocks[:, 8:].astype(np.float64)).astype(np.float32)
+    out = np.concatenate([radius * each(cos, theta), radius * each(sin, theta)], axis=1)
+    return fma_exact(out, _F(std), _F(mean)).reshape(-1)
+
+
+# ---- the Numba kernel: the same steps with llvm.fma, for large draws -------------------------
+
+# Elements from which the Numba kernel runs (once built, it runs for every size): below, NumPy's
+# ~0.1 ms beats importing Numba and loading the kernel (~0.5 s, once a process).
+_NUMBA_FROM = 1 << 13
+
+
+def _use_numba():
+    from .backends import numba_dispatch
+    return numba_dispatch.settings.enabled
+
+
+_compiled = []
+
+
+def _kernel():
+    if not _compiled:
+        _compiled.append(_build())
+    return _compiled[0]
+
+
+def _build():
+    import numba
+    from llvmlite import ir
+    from numba import types
+    from numba.extending import intrinsic
+    from .backends.numba_kernels.fma import fma
+
+    @intrinsic
+    def bits_of(typingctx, x):
+        """The int32 with the bits of float32 x."""
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.IntType(32))
+        return types.int32(types.float32), codegen
+
+    @intrinsic
+    def from_bits(typingctx, i):
+        """The float32 with the bits of int32 i."""
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.FloatType())
+        return types.float32(types.int32), codegen
+
+    f32, i32 = np.float32, np.int32
+    q1, q2 = _LOG_Q1, _LOG_Q2
+    p0, p1, p2, p3, p4, p5, p6, p7, p8 = _LOG_P
+    d1, d2, d3 = _MINUS_PI_4
+    c0, c1, c2 = _COS_P
+    s0, s1, s2 = _SIN_P
+    sqrt_half, min_normal, four_over_pi, two_pi = _SQRT_HALF, _MIN_NORMAL, _FOUR_OVER_PI, _TWO_PI
+    one, half, zero = _ONE, _HALF, _F(0)
+    nan = _F(np.nan)
+
+    @numba.njit(inline='always')
+    def log(x):
+        invalid = not x > zero
+        x = max(x, min_normal)
+        bits = bits_of(x)
+        e = f32((bits >> 23) - 127) + one
+        m = from_bits((bits & i32(-0x7f800001)) | i32(0x3f000000))
+        small = m < sqrt_half
+        e = e - one if small else e
+        m = (m - one) + (m if small else zero)
+        z = m * m
+        y = fma(p0, m, p1)
+        y = fma(y, m, p2)
+        y = fma(y, m, p3)
+        y = fma(y, m, p4)
+        y = fma(y, m, p5)
+        y = fma(y, m, p6)
+        y = fma(y, m, p7)
+        y = fma(y, m, p8)
+        y = fma(y * m, z, e * q1)
+        y = y - z * half
+        out = fma(e, q2, m + y)
+        return nan if invalid else out
+
+    @numba.njit(inline='always')
+    def sincos(x):
+        negative = x < zero
+        x = abs(x)
+        octant = (i32(x * four_over_pi) + 1) & ~1
+        y = f32(octant)
+        r = fma(y, d1, x)
+        r = fma(y, d2, r)
+        r = fma(y, d3, r)
+        z = r * r
+        c = fma(fma(c0, z, c1), z, c2)
+        c = fma(z, z * c, -(z * half)) + one
+        s = fma(fma(s0, z, s1), z, s2)
+        s = fma(r, z * s, r)
+        use_sin = (octant & 2) == 0
+        sin = s if use_sin else c
+        cos = c if use_sin else s
+        sin = -sin if negative != ((octant & 4) != 0) else sin
+        cos = -cos if (~(octant - 2) & 4) != 0 else cos
+        return sin, cos
+
+    @numba.njit(cache=True, error_model='numpy')
+    def sixteens(blocks, out, mean, std):
+        for b in range(blocks.shape[0]):
+            for j in range(8):
+                radius = np.sqrt(f32(-2) * log(one - blocks[b, j]))
+                sin, cos = sincos(two_pi * blocks[b, j + 8])
+                out[b, j] = fma(radius * cos, std, mean)
+                out[b, j + 8] = fma(radius * sin, std, mean)
+    return sixteens
