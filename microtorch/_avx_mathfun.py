@@ -14,8 +14,9 @@ sinf/cosf (not SLEEF, not correctly rounded): logf splits x into 2^e * m with m 
 [sqrt(1/2), sqrt(2)), a degree-8 polynomial in m - 1 and e * ln 2 in two parts; sincos reduces
 |x| by multiples of pi/4 (Cody-Waite, three parts of pi/4, the octant from a truncation) to
 [-pi/4, pi/4], where two short polynomials give sin and cos. GCC compiled their separate
-multiplies and adds with -mfma, and contracted the pairs listed below into fused multiply-adds;
-each function here repeats that code one float32 rounding at a time. The constants are
+multiplies and adds with -mfma and contracted most multiply-add pairs into fused
+multiply-adds (read from PyTorch 2.13's binary); each function here repeats that code one
+float32 rounding at a time, `fma` where the binary has one. The constants are
 Cephes's, as the library holds them in float32.
 
 Without AVX2 (the DEFAULT build) PyTorch runs the scalar NormalFill16 instead: the C library's
@@ -23,8 +24,8 @@ logf, sinf and cosf, theta = float32(2 pi * u) rounded from double, std::fma(r c
 (`box_muller_sixteens` with capability 'DEFAULT').
 
 The NumPy functions take the fused multiply-add as a parameter: `fma_exact` (microtorch._fma,
-exact for any float32 operands) or `fma_double` (one float64 multiply-add, then float32: four
-times faster, and exact on the 2^24 inputs this kernel can meet, a float32 uniform's 24 bits:
+exact for any float32 operands) or `fma_double` (one float64 multiply-add, then float32: twice
+as fast, and exact on the 2^24 inputs this kernel can meet, a float32 uniform's 24 bits:
 tests/test_random_stream.py checks all of them). Large draws run the Numba kernel (true FMAs).
 """
 import math
@@ -190,7 +191,7 @@ def _scalar_sixteens(blocks, mean, std):
 # ---- the Numba kernel: the same steps with llvm.fma, for large draws -------------------------
 
 # Elements from which the Numba kernel runs (once built, it runs for every size): below, NumPy's
-# ~0.1 ms beats importing Numba and loading the kernel (~0.5 s, once a process).
+# ~0.1 ms beats importing Numba and loading the kernel (~0.25 s, once a process).
 _NUMBA_FROM = 1 << 13
 
 
