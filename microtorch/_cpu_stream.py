@@ -20,9 +20,9 @@ PyTorch 2.13 by tests/test_random_stream.py:
   fewer, or a strided tensor, draw one float64 Box-Muller pair per two elements and keep the
   unused second value for the next normal draw, as PyTorch's generator does.
 
-PyTorch computes the float32 16-at-a-time normals with vectorised log/sin/cos of its own
-(not correctly rounded), so those agree within 5e-7 of max(1, |value|) (in 2^20 draws) rather
-than bit for bit; the float64 paths call the C library's functions, as PyTorch's kernels do.
+PyTorch computes the float32 (and float16) 16-at-a-time normals with avx_mathfun.h's Cephes
+log and sincos in AVX2 vectors, which microtorch/_avx_mathfun.py repeats bit for bit; the
+float64 paths call the C library's functions, as PyTorch's kernels do.
 The samplers PyTorch writes as per-element rejection loops (gamma, Dirichlet, Poisson,
 binomial) are its loops too, over the one-at-a-time draws `double()` and `standard_normal()`:
 see microtorch/_rejection_samplers.py.
@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from . import _avx_mathfun
 from ._fma import fused_multiply_add as _fma
 
 _LOW_24 = np.uint64(0xFFFFFF)
@@ -244,11 +245,11 @@ class CPUStream:
 def _box_muller_sixteens(uniforms, work, mean, std):
     """Each block of 16 uniforms u becomes r cos t (first 8) and r sin t (last 8), with
     r = sqrt(-2 log(1 - u[:8])) and t = 2 pi u[8:], computed in `work`; `* std + mean` as one
-    fused multiply-add."""
+    fused multiply-add. float32: PyTorch's vector kernel (microtorch._avx_mathfun)."""
+    if work is np.float32:
+        return _avx_mathfun.box_muller_sixteens(uniforms, mean, std)
     blocks = uniforms.reshape(-1, 16)
-    logs = (_libm(math.log, work(1.0) - blocks[:, :8]) if work is np.float64
-            else np.log(work(1.0) - blocks[:, :8]))
-    radius = np.sqrt(work(-2.0) * logs)
+    radius = np.sqrt(work(-2.0) * _libm(math.log, work(1.0) - blocks[:, :8]))
     theta = work(2.0 * math.pi) * blocks[:, 8:]
     out = np.concatenate([radius * np.cos(theta), radius * np.sin(theta)], axis=1)
     if (mean, std) != (0.0, 1.0):

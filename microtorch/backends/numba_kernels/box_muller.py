@@ -1,0 +1,95 @@
+"""PyTorch's float32 Box-Muller kernel in Numba: microtorch/_avx_mathfun.py's Cephes logf and
+sincosf, step for step, with llvm.fma where GCC fused PyTorch's multiplies and adds. Not a
+routed primitive: microtorch._avx_mathfun calls `sixteens` for large draws (and for every draw
+once it is loaded). Module-level functions, so that Numba's disk cache serves a new process."""
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from ..._avx_mathfun import (_COS_P, _FOUR_OVER_PI, _LOG_P, _LOG_Q1, _LOG_Q2, _MIN_NORMAL,
+                             _MINUS_PI_4, _SIN_P, _SQRT_HALF, _TWO_PI)
+from .fma import fma
+
+_F, _I = np.float32, np.int32
+P0, P1, P2, P3, P4, P5, P6, P7, P8 = _LOG_P
+D1, D2, D3 = _MINUS_PI_4
+C0, C1, C2 = _COS_P
+S0, S1, S2 = _SIN_P
+ONE, HALF, ZERO, MINUS_TWO, NAN = _F(1), _F(0.5), _F(0), _F(-2), _F(np.nan)
+
+
+@intrinsic
+def _bits_of(typingctx, x):
+    """The int32 with the bits of float32 x."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+    return types.int32(types.float32), codegen
+
+
+@intrinsic
+def _from_bits(typingctx, i):
+    """The float32 with the bits of int32 i."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+    return types.float32(types.int32), codegen
+
+
+@numba.njit(inline='always')
+def logf(x):
+    """log256_ps: x = 2^e m, m - 1 in [sqrt(1/2) - 1, sqrt(2) - 1), a degree-8 polynomial."""
+    invalid = not x > ZERO
+    bits = _bits_of(max(x, _MIN_NORMAL))
+    e = _F((bits >> 23) - 127) + ONE
+    m = _from_bits((bits & _I(-0x7f800001)) | _I(0x3f000000))
+    small = m < _SQRT_HALF
+    e = e - ONE if small else e
+    m = (m - ONE) + (m if small else ZERO)
+    z = m * m
+    y = fma(P0, m, P1)
+    y = fma(y, m, P2)
+    y = fma(y, m, P3)
+    y = fma(y, m, P4)
+    y = fma(y, m, P5)
+    y = fma(y, m, P6)
+    y = fma(y, m, P7)
+    y = fma(y, m, P8)
+    y = fma(y * m, z, e * _LOG_Q1)
+    y = y - z * HALF
+    out = fma(e, _LOG_Q2, m + y)
+    return NAN if invalid else out
+
+
+@numba.njit(inline='always')
+def sincosf(x):
+    """sincos256_ps: (sin x, cos x) by octants of pi/4 and two polynomials."""
+    negative = x < ZERO
+    x = abs(x)
+    octant = (_I(x * _FOUR_OVER_PI) + _I(1)) & _I(-2)
+    y = _F(octant)
+    r = fma(y, D1, x)
+    r = fma(y, D2, r)
+    r = fma(y, D3, r)
+    z = r * r
+    c = fma(fma(C0, z, C1), z, C2)
+    c = fma(z, z * c, -(z * HALF)) + ONE
+    s = fma(fma(S0, z, S1), z, S2)
+    s = fma(r, z * s, r)
+    use_sin = (octant & 2) == 0
+    sin = s if use_sin else c
+    cos = c if use_sin else s
+    sin = -sin if negative != ((octant & 4) != 0) else sin
+    cos = -cos if (~(octant - 2) & 4) != 0 else cos
+    return sin, cos
+
+
+@numba.njit(cache=True, error_model='numpy')
+def sixteens(blocks, out, mean, std):
+    """blocks (n, 16) float32 uniforms -> out (n, 16): NormalFill16<float> on each row."""
+    for b in range(blocks.shape[0]):
+        for j in range(8):
+            radius = np.sqrt(MINUS_TWO * logf(ONE - blocks[b, j]))
+            sin, cos = sincosf(_TWO_PI * blocks[b, j + 8])
+            out[b, j] = fma(radius * cos, std, mean)
+            out[b, j + 8] = fma(radius * sin, std, mean)
