@@ -161,6 +161,34 @@ def forward(x, mean, invstd, weight, bias):
 
 # ---- backward -----------------------------------------------------------------------------
 
+def strided_backward(dy, x, weight, mean, invstd, train, need_input):
+    """The backward of PyTorch's generic loop, taken when dy is not contiguous (a broadcast,
+    as sum's gradient): sum = PyTorch's sum of dy over dims (0, 2, ...), dotp = the float64
+    running sum of (x - mean) * dy in memory order, gi = (x - mean) * k stored, then
+    dx = (dy - grad_mean - gi) * invstd * w (grad_mean = sum / n in the dtype)."""
+    from .exact_sum import exact_sum
+    channels = x.shape[1]
+    t = x.dtype.type
+    dims = (0,) + tuple(range(2, x.ndim))
+    total = np.asarray(exact_sum(dy, dims, False), x.dtype).reshape(channels)
+    shape = (1, channels) + (1,) * (x.ndim - 2)
+    centred = x - mean.reshape(shape)
+    products = np.moveaxis(centred * dy, 1, 0).reshape(channels, -1)
+    dotp = np.add.accumulate(products.astype(WIDE), axis=1)[:, -1]
+    w = np.ones(channels, x.dtype) if weight is None else weight
+    dx = None
+    if need_input:
+        if train:
+            n = x.size // channels
+            k = dotp.astype(t) * invstd * invstd / t(n)
+            gi = centred * k.reshape(shape)
+            grad_mean = total / t(n)
+            dx = (dy - grad_mean.reshape(shape) - gi) * invstd.reshape(shape) * w.reshape(shape)
+        else:
+            dx = dy * invstd.reshape(shape) * w.reshape(shape)
+    return dx, (dotp * invstd.astype(WIDE)).astype(t), total
+
+
 def backward(dy, x, weight, mean, invstd, train, need_input):
     """(dx or None, dweight, dbias) of contiguous dy and x (N, C, L)."""
     if x.shape[2] == 1:

@@ -145,9 +145,13 @@ class BatchNorm(Function):
         x, weight, bias = ctx.saved_data
         need = ctx.needs_input_grad
         with np.errstate(all='ignore'):
-            dx, dweight, dbias = torch_batch_norm.backward(
-                _planes(gy), _planes(x), _flat(weight), ctx.mean, ctx.invstd, ctx.training,
-                need[0])
+            if gy.flags.c_contiguous:
+                dx, dweight, dbias = torch_batch_norm.backward(
+                    _planes(gy), _planes(x), _flat(weight), ctx.mean, ctx.invstd,
+                    ctx.training, need[0])
+            else:                   # a broadcast gradient: PyTorch's generic loop
+                dx, dweight, dbias = torch_batch_norm.strided_backward(
+                    gy, x, _flat(weight), ctx.mean, ctx.invstd, ctx.training, need[0])
         return (dx.reshape(x.shape) if need[0] else None,
                 dweight.reshape(weight.shape) if need[1] else None,
                 dbias.reshape(bias.shape) if need[2] else None, None, None, None, None, None)
