@@ -34,7 +34,6 @@ GRAIN = 32768                       # at::internal::GRAIN_SIZE: below it a sum i
 VECTOR_BYTES = 32                   # Vectorized<T>::size() * sizeof(T) in the sum kernels
 ILP = 4                             # row_sum's interleaved partial sums
 LEVELS = 4                          # multi_row's cascade levels
-LONG_ROW = 1 << 15                  # a contiguous row from which the Numba kernel may run
 
 
 def lanes(dtype):
@@ -46,12 +45,6 @@ def level_step(rows):
     """multi_row's block: 2^max(4, CeilLog2(rows) // 4) rows."""
     ceil_log2 = 1 if rows <= 2 else (rows - 1).bit_length()
     return 1 << max(4, ceil_log2 // LEVELS)
-
-
-def _numba_kernels():
-    numba_dispatch.prepare_threads()
-    from .numba_kernels import exact_sum
-    return exact_sum
 
 
 def threads():
@@ -339,13 +332,98 @@ def _serial_numpy(flat, it, begin, end, w, out):
     for oin, oout, size0, size1 in _blocks(it, begin, end):
         size0, size1, is0, is1, os1 = _block_loop(it, size0, size1)
         kind, width = _kind(size0, size1, is0, is1, w)
-        if size1 == 1 and oin.size == 1 and kind == 'inner' and width > 1 \
-                and size0 >= LONG_ROW and numba_dispatch.kernel_pays('reduction', size0):
-            out[oout[0]] += _numba_kernels().inner_row(flat, oin[0], size0, w)
+        if kind == 'inner' and width > 1 and size1 == 1 and oin.size == 1 and is0 == 1:
+            out[oout[0]] += row_sums(flat[oin[0]:oin[0] + size0].reshape(1, size0))[0]
             continue
         sums = block_sums(_gather(flat, oin, size0, size1, is0, is1), kind, width)
         where = oout[:, None] + np.arange(size1) * os1
         np.add.at(out, where.reshape(-1), sums.reshape(-1))
+
+
+# ---- C-contiguous row and column sums in NumPy -------------------------------------------
+# np.add.reduce over a non-inner axis of a block whose lanes (more than one) are its inner,
+# contiguous axis adds row after row into the lanes (NumPy's pairwise sum runs only along the
+# inner axis), so it makes multi_row's sequential level sums in one call each.
+
+def _cascade(rows):
+    """multi_row over axis -2 of rows (..., m, lanes), its >= 2 lanes contiguous."""
+    m, nl = rows.shape[-2:]
+    lead = rows.shape[:-2]
+    s = level_step(m)
+    if m < s:
+        return np.add.reduce(rows, axis=-2)
+    nb = m // s
+    total = np.add.reduce(rows[..., nb * s:, :], axis=-2)   # level 0: the rows left over
+    level = np.add.reduce(rows[..., :nb * s, :].reshape(lead + (nb, s, nl)), axis=-2)
+    for _ in range(LEVELS - 2):                             # levels 1 and 2
+        n = level.shape[-2] // s
+        total = total + np.add.reduce(level[..., n * s:, :], axis=-2)
+        level = np.add.reduce(level[..., :n * s, :].reshape(lead + (n, s, nl)), axis=-2)
+    return total + np.add.reduce(level, axis=-2)            # level 3
+
+
+def row_sums(x):
+    """PyTorch's sum of each row of a C-contiguous 2-D x (one serial block): W-lane vectors by
+    row_sum, then the tail and the lanes in order; rows below W elements: the scalar loop."""
+    rows, n = x.shape
+    w = lanes(x.dtype)
+    zero = x.dtype.type(0)
+    if n < w:                                               # inner, scalar: row_sum
+        m = n // ILP
+        parts = x[:, :ILP] if m else np.zeros((rows, ILP), x.dtype)
+        first = parts[:, 0]
+        for r in range(m * ILP, n):
+            first = first + x[:, r]
+        for k in range(1, ILP):
+            first = first + parts[:, k]
+        return zero + first
+    nv = n // w
+    m = nv // ILP
+    parts = _cascade(x[:, :m * ILP * w].reshape(rows, m, ILP * w))
+    p = parts[:, :w]
+    for r in range(m * ILP, nv):
+        p = p + x[:, r * w:(r + 1) * w]
+    for k in range(1, ILP):
+        p = p + parts[:, k * w:(k + 1) * w]
+    tail_and_lanes = np.concatenate((x[:, nv * w:], p), axis=1)
+    return zero + np.add.accumulate(tail_and_lanes, axis=1)[:, -1]     # in order
+
+
+def column_sums(x):
+    """PyTorch's sum of each column of a C-contiguous 2-D x (one serial block): groups of 4W
+    columns (4 below W columns) by multi_row, the columns after them by row_sum."""
+    rows, cols = x.shape
+    width = ILP * lanes(x.dtype) if cols >= lanes(x.dtype) else ILP
+    g = cols // width * width
+    sums = [_cascade(x[:, :g])] if g else []
+    t = cols - g
+    if t:
+        m = rows // ILP
+        parts = _cascade(np.ascontiguousarray(x[:m * ILP, g:]).reshape(m, ILP * t))
+        p = parts[:t]
+        for r in range(m * ILP, rows):
+            p = p + x[r, g:]
+        for k in range(1, ILP):
+            p = p + parts[k * t:(k + 1) * t]
+        sums.append(p)
+    return x.dtype.type(0) + np.concatenate(sums)
+
+
+def contiguous_total(v):
+    """PyTorch's sum of a contiguous 1-D v of any length, as a scalar of its dtype."""
+    n, w = v.size, lanes(v.dtype)
+    nthreads = threads() if n >= GRAIN else 1
+    if _use_numba(n):                   # (Numba returns a float32 as a Python float)
+        kernels = _numba_kernels()
+        if nthreads == 1:
+            return v.dtype.type(kernels.contiguous_sum(v, w))
+        parts = _thread_parts(Iteration([n], [1], [0]), nthreads, v.itemsize)
+        return v.dtype.type(_launch(kernels.parallel_whole, v, part_table(parts), w))
+    if nthreads == 1:
+        return row_sums(v.reshape(1, n))[0]
+    parts = _thread_parts(Iteration([n], [1], [0]), nthreads, v.itemsize)
+    partials = np.array([row_sums(v[b:e].reshape(1, e - b))[0] for _, b, e, _ in parts])
+    return v.dtype.type(0) + combine(partials, w)
 
 
 # ---- entry -------------------------------------------------------------------------------
@@ -363,7 +441,7 @@ def _memory(x):
 
 
 def plan(x, reduced, nthreads):
-    """(flat memory, thread parts, out size) for summing x over the dims flagged."""
+    """(flat memory, thread parts) for summing x over the dims flagged."""
     flat, strides = _memory(x)
     if flat is None:
         x = np.ascontiguousarray(x)
@@ -372,10 +450,9 @@ def plan(x, reduced, nthreads):
     return flat, _thread_parts(it, nthreads, x.itemsize)
 
 
-def exact_sum(x, dims, keepdim, run=None):
+def exact_sum(x, dims, keepdim):
     """x (float32/float64 ndarray) summed over dims (None: all) as PyTorch's CPU sum; a
-    NumPy scalar for a full reduction without keepdim, as np.add.reduce. run(flat, parts,
-    w, out, nthreads) does the additions (the Numba kernels); None: NumPy."""
+    NumPy scalar for a full reduction without keepdim, as np.add.reduce."""
     nd = x.ndim
     dims = range(nd) if dims is None else dims
     reduced = [d in dims for d in range(nd)]
@@ -383,24 +460,65 @@ def exact_sum(x, dims, keepdim, run=None):
     dtype = x.dtype
     if x.size == 0:
         out = np.zeros(kept, dtype)
+    elif x.flags.c_contiguous and all(r or n == 1 for n, r in zip(x.shape, reduced)):
+        total = contiguous_total(x.reshape(-1))
+        return np.full(kept, total, dtype) if kept else total
     elif not any(r and n > 1 for n, r in zip(x.shape, reduced)):
         out = (x + dtype.type(0)).reshape(kept)               # nothing added: 0 + x
     else:
-        nthreads = threads()
-        flat, parts = plan(x, reduced, nthreads)
-        w = lanes(dtype)
-        out_size = 1
-        for n in kept:
-            out_size *= n
-        out = np.zeros(out_size, dtype)
-        if run is not None:
-            run(flat, parts, w, out, nthreads)
-        else:
-            _run_numpy(flat, parts, w, out, nthreads)
-        out = out.reshape(kept)
+        out = _dim_sums(x, reduced).reshape(kept)
     if not keepdim and len(kept) == 0:
         return out[()]
     return out
+
+
+def _dim_sums(x, reduced):
+    """The sums of x over the dims flagged, flat, in C order of the kept dims."""
+    rows_cols = _matrix(x, reduced)
+    size = x.size
+    if rows_cols is not None and (size < GRAIN or threads() == 1) and not _use_numba(size):
+        rows, cols, leading = rows_cols
+        view = x.reshape(rows, cols)
+        return column_sums(view) if leading else row_sums(view)
+    nthreads = threads()
+    flat, parts = plan(x, reduced, nthreads)
+    w = lanes(x.dtype)
+    out_size = 1
+    for n, r in zip(x.shape, reduced):
+        out_size *= 1 if r else n
+    out = np.zeros(out_size, x.dtype)
+    if _use_numba(size):
+        kernels = _numba_kernels()
+        if parts[0][3] is not None:                         # a full reduction in two passes
+            out += _launch(kernels.parallel_whole, flat, part_table(parts), w)
+        elif len(parts) == 1:
+            kernels.serial_parts(flat, part_table(parts), w, out)
+        else:
+            _launch(kernels.parallel_parts, flat, part_table(parts), w, out)
+    else:
+        _run_numpy(flat, parts, w, out, nthreads)
+    return out
+
+
+def _matrix(x, reduced):
+    """(rows, cols, True) when C-contiguous x summed over the dims flagged is a 2-D column
+    sum (the reduced dims lead), (rows, cols, False) when it is a row sum (they trail)."""
+    if not x.flags.c_contiguous:
+        return None
+    flags = [r for n, r in zip(x.shape, reduced) if n != 1]
+    k = flags.index(False) if False in flags else len(flags)
+    if any(flags[k:]):
+        k = flags.index(True)
+        if not all(flags[k:]) or any(flags[:k]):
+            return None
+        leading = False
+    else:
+        leading = True
+    big = [n for n in x.shape if n != 1]
+    rows = 1
+    for n in big[:k]:
+        rows *= n
+    return rows, x.size // rows, leading
 
 
 def _run_numpy(flat, parts, w, out, nthreads):
@@ -418,3 +536,46 @@ def combine(partials, w):
     """The final pass of a two-pass sum: the threads' partial sums as one contiguous row."""
     kind, width = _kind(partials.size, 1, 1, 0, w)
     return block_sums(partials[None, :], kind, width)[0] + partials.dtype.type(0)
+
+
+# ---- the Numba kernels: when, and how they are called -------------------------------------
+
+# Elements from which a sum imports Numba (about 0.2 s, once) when nothing has yet: below, the
+# NumPy paths cost tens of microseconds at most; once the kernels are loaded every sum uses them.
+NUMBA_FROM = 1 << 14
+_loaded = []
+
+
+def _use_numba(size):
+    """Run the Numba kernels for a sum of `size` elements? Never with them switched off."""
+    if numba_dispatch.kernel_pays('reduction', size):
+        return True
+    return numba_dispatch.settings.enabled and (bool(_loaded) or size >= NUMBA_FROM)
+
+
+def _numba_kernels():
+    if not _loaded:
+        numba_dispatch.prepare_threads()
+        from .numba_kernels import exact_sum
+        _loaded.append(exact_sum)
+    return _loaded[0]
+
+
+def _launch(kernel, *args):
+    """A parallel kernel's launch: one at a time on Numba's workqueue pool (not thread-safe)."""
+    if numba_dispatch.settings.threading_layer == 'workqueue':
+        with numba_dispatch._launch_lock:
+            return kernel(*args)
+    return kernel(*args)
+
+
+def part_table(parts):
+    """The thread parts as one int64 row each, for the kernels: ndim, in0, out0, begin, end,
+    then the sizes, input strides and output strides (numba_kernels/exact_sum.py)."""
+    nd = max(len(it.sizes) for it, _, _, _ in parts)
+    table = np.zeros((len(parts), 5 + 3 * nd), np.int64)
+    for row, (it, begin, end, _) in zip(table, parts):
+        k = len(it.sizes)
+        row[:5] = k, it.in0, it.out0, begin, end
+        row[5:5 + 3 * k] = it.sizes + it.ins + it.outs
+    return table
