@@ -137,8 +137,7 @@ def _thread_parts(it, nthreads, itemsize):
     if numel < GRAIN or nthreads == 1:
         return [(it, 0, numel, None)]
     if all(o == 0 for o in it.outs):                        # two passes: ranges of elements
-        used = min(nthreads, -(-numel // GRAIN)) if numel > GRAIN else 1
-        chunk = -(-numel // used)
+        chunk = thread_chunk(numel, nthreads)
         return [(it, b, min(numel, b + chunk), t)
                 for t, b in enumerate(range(0, numel, chunk))]
     dim = _split_dim(it, nthreads)
@@ -156,6 +155,14 @@ def _thread_parts(it, nthreads, itemsize):
             sub = it.narrowed(dim, b, e)
             parts.append((sub, 0, sub.numel(), None))
     return parts
+
+
+def thread_chunk(numel, nthreads):
+    """The elements each thread takes in a full reduction (parallel_reduce's ranges)."""
+    if numel < GRAIN or nthreads == 1:
+        return numel
+    used = min(nthreads, -(-numel // GRAIN)) if numel > GRAIN else 1
+    return -(-numel // used)
 
 
 def _split_dim(it, nthreads):
@@ -379,14 +386,15 @@ def row_sums(x):
         return zero + first
     nv = n // w
     m = nv // ILP
-    parts = _cascade(x[:, :m * ILP * w].reshape(rows, m, ILP * w))
-    p = parts[:, :w]
-    for r in range(m * ILP, nv):
-        p = p + x[:, r * w:(r + 1) * w]
-    for k in range(1, ILP):
-        p = p + parts[:, k * w:(k + 1) * w]
-    tail_and_lanes = np.concatenate((x[:, nv * w:], p), axis=1)
-    return zero + np.add.accumulate(tail_and_lanes, axis=1)[:, -1]     # in order
+    vectors = x[:, m * ILP * w:nv * w].reshape(rows, nv - m * ILP, w)
+    if m:
+        parts = _cascade(x[:, :m * ILP * w].reshape(rows, m, ILP * w)).reshape(rows, ILP, w)
+        vectors = np.concatenate((parts[:, :1], vectors, parts[:, 1:]), axis=1) \
+            if vectors.shape[1] else parts
+    p = np.add.reduce(vectors, axis=1)      # partial 0, the vectors left over, partials 1-3
+    if nv * w < n:
+        p = np.concatenate((x[:, nv * w:], p), axis=1)
+    return zero + np.add.accumulate(p, axis=1)[:, -1]      # the tail, then the lanes
 
 
 def column_sums(x):
@@ -413,16 +421,17 @@ def contiguous_total(v):
     """PyTorch's sum of a contiguous 1-D v of any length, as a scalar of its dtype."""
     n, w = v.size, lanes(v.dtype)
     nthreads = threads() if n >= GRAIN else 1
+    chunk = thread_chunk(n, nthreads)
     if _use_numba(n):                   # (Numba returns a float32 as a Python float)
         kernels = _numba_kernels()
-        if nthreads == 1:
+        if chunk == n:
             return v.dtype.type(kernels.contiguous_sum(v, w))
-        parts = _thread_parts(Iteration([n], [1], [0]), nthreads, v.itemsize)
-        return v.dtype.type(_launch(kernels.parallel_whole, v, part_table(parts), w))
-    if nthreads == 1:
+        if numba_dispatch.kernel_pays('reduction', n):
+            return v.dtype.type(_launch(kernels.parallel_split_sum, v, chunk, w))
+        return v.dtype.type(kernels.split_sum(v, chunk, w))
+    if chunk == n:
         return row_sums(v.reshape(1, n))[0]
-    parts = _thread_parts(Iteration([n], [1], [0]), nthreads, v.itemsize)
-    partials = np.array([row_sums(v[b:e].reshape(1, e - b))[0] for _, b, e, _ in parts])
+    partials = np.array([row_sums(v[b:b + chunk].reshape(1, -1))[0] for b in range(0, n, chunk)])
     return v.dtype.type(0) + combine(partials, w)
 
 
@@ -474,12 +483,22 @@ def exact_sum(x, dims, keepdim):
 
 def _dim_sums(x, reduced):
     """The sums of x over the dims flagged, flat, in C order of the kept dims."""
-    rows_cols = _matrix(x, reduced)
     size = x.size
-    if rows_cols is not None and (size < GRAIN or threads() == 1) and not _use_numba(size):
-        rows, cols, leading = rows_cols
-        view = x.reshape(rows, cols)
-        return column_sums(view) if leading else row_sums(view)
+    numba = _use_numba(size)
+    matrix = _matrix(x, reduced)
+    if matrix is not None and (size < GRAIN or threads() == 1 or not matrix[2]) and not (
+            numba and numba_dispatch.kernel_pays('reduction', size)):
+        rows, cols, leading = matrix                        # one serial block (row sums:
+        view = x.reshape(rows, cols)                        # every split gives its bits)
+        if not numba:
+            return column_sums(view) if leading else row_sums(view)
+        out = np.zeros(rows if not leading else cols, x.dtype)
+        flat, w = view.reshape(-1), lanes(x.dtype)
+        if leading:
+            _numba_kernels().block(flat, 0, 0, rows, cols, cols, 1, 0, 1, w, out)
+        else:
+            _numba_kernels().block(flat, 0, 0, cols, rows, 1, cols, 0, 1, w, out)
+        return out
     nthreads = threads()
     flat, parts = plan(x, reduced, nthreads)
     w = lanes(x.dtype)
@@ -487,7 +506,7 @@ def _dim_sums(x, reduced):
     for n, r in zip(x.shape, reduced):
         out_size *= 1 if r else n
     out = np.zeros(out_size, x.dtype)
-    if _use_numba(size):
+    if numba:
         kernels = _numba_kernels()
         if parts[0][3] is not None:                         # a full reduction in two passes
             out += _launch(kernels.parallel_whole, flat, part_table(parts), w)

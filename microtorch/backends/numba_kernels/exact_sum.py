@@ -30,37 +30,46 @@ def _level_power(rows):
 
 
 @numba.njit(cache=True)
-def _add_row(acc, x, p, nsub, ss, nl, ls):
-    """acc[k * nl + l] += x[p + k * ss + l * ls]: one row of lanes into a level."""
-    if ls == 1:
-        for k in range(nsub):
-            q = p + k * ss
-            b = k * nl
-            for lane in range(nl):
-                acc[b + lane] += x[q + lane]
+def _add_rows(acc, x, p, count, rs, nsub, ss, nl, ls):
+    """count rows rs apart from x[p] into a level, in order: acc[k * nl + l] +=
+    x[p + k * ss + l * ls]. One branch per call, so the inner loops vectorise over lanes."""
+    full = 128 // x.itemsize                     # 4 vectors: a vectorised row_sum's lanes
+    if ls == 1 and nsub == 1 and nl == full:     # a constant trip count
+        for i in range(count):
+            q = p + i * rs
+            for lane in range(full):
+                acc[lane] += x[q + lane]
+    elif ls == 1:
+        for i in range(count):
+            for k in range(nsub):
+                q = p + i * rs + k * ss
+                b = k * nl
+                for lane in range(nl):
+                    acc[b + lane] += x[q + lane]
     else:
-        for k in range(nsub):
-            q = p + k * ss
-            b = k * nl
-            for lane in range(nl):
-                acc[b + lane] += x[q + lane * ls]
+        for i in range(count):
+            for k in range(nsub):
+                q = p + i * rs + k * ss
+                b = k * nl
+                for lane in range(nl):
+                    acc[b + lane] += x[q + lane * ls]
 
 
 @numba.njit(cache=True)
-def multi_row(x, off, rows, rs, nsub, ss, nl, ls):
+def multi_row(x, off, rows, rs, nsub, ss, nl, ls, acc):
     """multi_row_sum over `rows` rows rs apart from x[off]; a row's lanes are nsub groups ss
-    apart of nl lanes ls apart. Returns the nsub * nl lane sums."""
+    apart of nl lanes ls apart. acc: scratch of (4, >= nsub * nl); returns acc[0]'s first
+    nsub * nl entries, the lane sums."""
     lp = _level_power(rows)
     step = 1 << lp
     mask = step - 1
     width = nsub * nl
-    acc = np.zeros((4, width), x.dtype)
+    acc[:, :width] = 0
     a0 = acc[0]
     i = 0
     while i + step <= rows:
-        for _ in range(step):
-            _add_row(a0, x, off + i * rs, nsub, ss, nl, ls)
-            i += 1
+        _add_rows(a0, x, off + i * rs, step, rs, nsub, ss, nl, ls)
+        i += step
         for lev in range(1, 4):
             hi, lo = acc[lev], acc[lev - 1]
             for lane in range(width):
@@ -68,38 +77,39 @@ def multi_row(x, off, rows, rs, nsub, ss, nl, ls):
                 lo[lane] = 0
             if i & (mask << (lev * lp)):
                 break
-    while i < rows:
-        _add_row(a0, x, off + i * rs, nsub, ss, nl, ls)
-        i += 1
+    _add_rows(a0, x, off + i * rs, rows - i, rs, nsub, ss, nl, ls)
     for lev in range(1, 4):
         for lane in range(width):
             a0[lane] += acc[lev, lane]
-    return a0
+    return a0[:width]
 
 
 @numba.njit(cache=True)
-def row_sum(x, off, n, rs, nl, ls):
+def row_sum(x, off, n, rs, nl, ls, acc):
     """row_sum over n rows rs apart of nl lanes ls apart: rows 4i + k into partial k (the
-    0-3 left over into partial 0), then partials 1, 2, 3 added to partial 0."""
+    0-3 left over into partial 0), then partials 1, 2, 3 added to partial 0. acc: scratch of
+    (4, >= 4 nl); returns its first nl entries."""
     m = n // ILP
-    parts = multi_row(x, off, m, ILP * rs, ILP, rs, nl, ls)
-    p = parts[:nl].copy()
+    if ls == 1 and rs == nl:                    # contiguous rows: 4 rows are one of 4 nl lanes
+        parts = multi_row(x, off, m, ILP * rs, 1, 0, ILP * nl, 1, acc)
+    else:
+        parts = multi_row(x, off, m, ILP * rs, ILP, rs, nl, ls, acc)
     for r in range(m * ILP, n):
         q = off + r * rs
         for lane in range(nl):
-            p[lane] += x[q + lane * ls]
+            parts[lane] += x[q + lane * ls]
     for k in range(1, ILP):
         for lane in range(nl):
-            p[lane] += parts[k * nl + lane]
-    return p
+            parts[lane] += parts[k * nl + lane]
+    return parts[:nl]
 
 
 @numba.njit(cache=True)
-def inner_row(x, off, n, w):
+def inner_row(x, off, n, w, acc):
     """vectorized_inner_sum of one contiguous row of n >= w elements from x[off]: W lanes
     by row_sum, then the scalar tail and the lanes, in order, from 0."""
     nv = n // w
-    p = row_sum(x, off, nv, w, w, 1)
+    p = row_sum(x, off, nv, w, w, 1, acc)
     total = x.dtype.type(0)
     for t in range(nv * w, n):
         total += x[off + t]
@@ -115,22 +125,24 @@ def block(x, oin, oout, size0, size1, is0, is1, os0, os1, w, out):
     if os0 != 0 and os1 == 0:
         size0, size1, is0, is1, os1 = size1, size0, is1, is0, os0
     if is0 == 1 and size0 >= w:                                 # inner, vectorised
+        acc = np.empty((4, ILP * w), x.dtype)
         for j in range(size1):
-            out[oout + j * os1] += inner_row(x, oin + j * is1, size0, w)
+            out[oout + j * os1] += inner_row(x, oin + j * is1, size0, w, acc)
         return
     if is0 < is1 and not (is1 == 1 and size1 >= w):             # inner, scalar
+        acc = np.empty((4, ILP), x.dtype)
         for j in range(size1):
-            p = row_sum(x, oin + j * is1, size0, is0, 1, 1)
-            out[oout + j * os1] += p[0]
+            out[oout + j * os1] += row_sum(x, oin + j * is1, size0, is0, 1, 1, acc)[0]
         return
     width = ILP * w if is1 == 1 and size1 >= w else ILP         # outer
     g = size1 // width * width
+    acc = np.empty((4, max(g, ILP * (size1 - g))), x.dtype)
     if g:
-        head = multi_row(x, oin, size0, is0, 1, 0, g, is1)
+        head = multi_row(x, oin, size0, is0, 1, 0, g, is1, acc)
         for j in range(g):
             out[oout + j * os1] += head[j]
     if g < size1:
-        tail = row_sum(x, oin + g * is1, size0, is0, size1 - g, is1)
+        tail = row_sum(x, oin + g * is1, size0, is0, size1 - g, is1, acc)
         for j in range(size1 - g):
             out[oout + (g + j) * os1] += tail[j]
 
@@ -170,9 +182,7 @@ def serial_sum(x, part, w, out):
 @numba.njit(cache=True)
 def combined(partials, w):
     """The final pass of a two-pass sum: the partial sums as one contiguous row, + 0."""
-    total = np.zeros(1, partials.dtype)
-    block(partials, 0, 0, partials.size, 1, 1, 0, 0, 0, w, total)
-    return total[0] + partials.dtype.type(0)
+    return contiguous_sum(partials, w) + partials.dtype.type(0)
 
 
 @numba.njit(cache=True)
@@ -201,8 +211,29 @@ def parallel_whole(x, table, w):
 @numba.njit(cache=True)
 def contiguous_sum(x, w):
     """A serial full sum of a contiguous 1-D x (one block: inner vectorised, or the scalar
-    outer loop of a single column below w elements)."""
+    outer loop of a single column below w elements), from 0."""
     n = x.size
     if n >= w:
-        return x.dtype.type(0) + inner_row(x, 0, n, w)
-    return x.dtype.type(0) + row_sum(x, 0, n, 1, 1, 1)[0]
+        return x.dtype.type(0) + inner_row(x, 0, n, w, np.empty((4, ILP * w), x.dtype))
+    return x.dtype.type(0) + row_sum(x, 0, n, 1, 1, 1, np.empty((4, ILP), x.dtype))[0]
+
+
+@numba.njit(cache=True)
+def split_sum(x, chunk, w):
+    """A full sum of a contiguous 1-D x as PyTorch's threads take it (chunks of `chunk`
+    elements summed from 0, then combined), on one thread: the same bits, no launch."""
+    n = x.size
+    partials = np.empty((n + chunk - 1) // chunk, x.dtype)
+    for p in range(partials.size):
+        partials[p] = contiguous_sum(x[p * chunk:min(n, (p + 1) * chunk)], w)
+    return combined(partials, w)
+
+
+@numba.njit(parallel=True, cache=True)
+def parallel_split_sum(x, chunk, w):
+    """split_sum with a chunk per thread."""
+    n = x.size
+    partials = np.empty((n + chunk - 1) // chunk, x.dtype)
+    for p in numba.prange(partials.size):
+        partials[p] = contiguous_sum(x[p * chunk:min(n, (p + 1) * chunk)], w)
+    return combined(partials, w)
