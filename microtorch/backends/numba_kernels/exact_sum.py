@@ -31,77 +31,81 @@ def _level_power(rows):
 
 @numba.njit(cache=True)
 def _add_rows(acc, x, p, count, rs, nsub, ss, nl, ls):
-    """count rows rs apart from x[p] into a level, in order: acc[k * nl + l] +=
-    x[p + k * ss + l * ls]. One branch per call, so the inner loops vectorise over lanes."""
+    """count rows rs apart from x[p] into level 0, in order: acc[0, k * nl + l] +=
+    x[p + k * ss + l * ls]. One branch per call, so the inner loops vectorise over lanes.
+    (Indices, never views: a view costs a reference count in the loop.)"""
     full = 128 // x.itemsize                     # 4 vectors: a vectorised row_sum's lanes
     if ls == 1 and nsub == 1 and nl == full:     # a constant trip count
         for i in range(count):
             q = p + i * rs
             for lane in range(full):
-                acc[lane] += x[q + lane]
+                acc[0, lane] += x[q + lane]
     elif ls == 1:
         for i in range(count):
             for k in range(nsub):
                 q = p + i * rs + k * ss
                 b = k * nl
                 for lane in range(nl):
-                    acc[b + lane] += x[q + lane]
+                    acc[0, b + lane] += x[q + lane]
     else:
         for i in range(count):
             for k in range(nsub):
                 q = p + i * rs + k * ss
                 b = k * nl
                 for lane in range(nl):
-                    acc[b + lane] += x[q + lane * ls]
+                    acc[0, b + lane] += x[q + lane * ls]
 
 
 @numba.njit(cache=True)
 def multi_row(x, off, rows, rs, nsub, ss, nl, ls, acc):
     """multi_row_sum over `rows` rows rs apart from x[off]; a row's lanes are nsub groups ss
-    apart of nl lanes ls apart. acc: scratch of (4, >= nsub * nl); returns acc[0]'s first
-    nsub * nl entries, the lane sums."""
+    apart of nl lanes ls apart. acc: scratch of (4, >= nsub * nl), whose row 0 ends with the
+    nsub * nl lane sums."""
     lp = _level_power(rows)
     step = 1 << lp
     mask = step - 1
     width = nsub * nl
-    acc[:, :width] = 0
-    a0 = acc[0]
-    i = 0
-    while i + step <= rows:
-        _add_rows(a0, x, off + i * rs, step, rs, nsub, ss, nl, ls)
-        i += step
-        for lev in range(1, 4):
-            hi, lo = acc[lev], acc[lev - 1]
-            for lane in range(width):
-                hi[lane] += lo[lane]
-                lo[lane] = 0
-            if i & (mask << (lev * lp)):
-                break
-    _add_rows(a0, x, off + i * rs, rows - i, rs, nsub, ss, nl, ls)
+    for lane in range(width):
+        acc[0, lane] = 0
+    if rows < step:                             # one partial block: level 0 alone
+        _add_rows(acc, x, off, rows, rs, nsub, ss, nl, ls)
+        return
     for lev in range(1, 4):
         for lane in range(width):
-            a0[lane] += acc[lev, lane]
-    return a0[:width]
+            acc[lev, lane] = 0
+    i = 0
+    while i + step <= rows:
+        _add_rows(acc, x, off + i * rs, step, rs, nsub, ss, nl, ls)
+        i += step
+        for lev in range(1, 4):
+            for lane in range(width):
+                acc[lev, lane] += acc[lev - 1, lane]
+                acc[lev - 1, lane] = 0
+            if i & (mask << (lev * lp)):
+                break
+    _add_rows(acc, x, off + i * rs, rows - i, rs, nsub, ss, nl, ls)
+    for lev in range(1, 4):
+        for lane in range(width):
+            acc[0, lane] += acc[lev, lane]
 
 
 @numba.njit(cache=True)
 def row_sum(x, off, n, rs, nl, ls, acc):
     """row_sum over n rows rs apart of nl lanes ls apart: rows 4i + k into partial k (the
     0-3 left over into partial 0), then partials 1, 2, 3 added to partial 0. acc: scratch of
-    (4, >= 4 nl); returns its first nl entries."""
+    (4, >= 4 nl), whose row 0 starts with the nl sums."""
     m = n // ILP
     if ls == 1 and rs == nl:                    # contiguous rows: 4 rows are one of 4 nl lanes
-        parts = multi_row(x, off, m, ILP * rs, 1, 0, ILP * nl, 1, acc)
+        multi_row(x, off, m, ILP * rs, 1, 0, ILP * nl, 1, acc)
     else:
-        parts = multi_row(x, off, m, ILP * rs, ILP, rs, nl, ls, acc)
+        multi_row(x, off, m, ILP * rs, ILP, rs, nl, ls, acc)
     for r in range(m * ILP, n):
         q = off + r * rs
         for lane in range(nl):
-            parts[lane] += x[q + lane * ls]
+            acc[0, lane] += x[q + lane * ls]
     for k in range(1, ILP):
         for lane in range(nl):
-            parts[lane] += parts[k * nl + lane]
-    return parts[:nl]
+            acc[0, lane] += acc[0, k * nl + lane]
 
 
 @numba.njit(cache=True)
@@ -109,12 +113,12 @@ def inner_row(x, off, n, w, acc):
     """vectorized_inner_sum of one contiguous row of n >= w elements from x[off]: W lanes
     by row_sum, then the scalar tail and the lanes, in order, from 0."""
     nv = n // w
-    p = row_sum(x, off, nv, w, w, 1, acc)
+    row_sum(x, off, nv, w, w, 1, acc)
     total = x.dtype.type(0)
     for t in range(nv * w, n):
         total += x[off + t]
     for lane in range(w):
-        total += p[lane]
+        total += acc[0, lane]
     return total
 
 
@@ -132,19 +136,20 @@ def block(x, oin, oout, size0, size1, is0, is1, os0, os1, w, out):
     if is0 < is1 and not (is1 == 1 and size1 >= w):             # inner, scalar
         acc = np.empty((4, ILP), x.dtype)
         for j in range(size1):
-            out[oout + j * os1] += row_sum(x, oin + j * is1, size0, is0, 1, 1, acc)[0]
+            row_sum(x, oin + j * is1, size0, is0, 1, 1, acc)
+            out[oout + j * os1] += acc[0, 0]
         return
     width = ILP * w if is1 == 1 and size1 >= w else ILP         # outer
     g = size1 // width * width
     acc = np.empty((4, max(g, ILP * (size1 - g))), x.dtype)
     if g:
-        head = multi_row(x, oin, size0, is0, 1, 0, g, is1, acc)
+        multi_row(x, oin, size0, is0, 1, 0, g, is1, acc)
         for j in range(g):
-            out[oout + j * os1] += head[j]
+            out[oout + j * os1] += acc[0, j]
     if g < size1:
-        tail = row_sum(x, oin + g * is1, size0, is0, size1 - g, is1, acc)
+        row_sum(x, oin + g * is1, size0, is0, size1 - g, is1, acc)
         for j in range(size1 - g):
-            out[oout + (g + j) * os1] += tail[j]
+            out[oout + (g + j) * os1] += acc[0, j]
 
 
 @numba.njit(cache=True)
@@ -215,7 +220,9 @@ def contiguous_sum(x, w):
     n = x.size
     if n >= w:
         return x.dtype.type(0) + inner_row(x, 0, n, w, np.empty((4, ILP * w), x.dtype))
-    return x.dtype.type(0) + row_sum(x, 0, n, 1, 1, 1, np.empty((4, ILP), x.dtype))[0]
+    acc = np.empty((4, ILP), x.dtype)
+    row_sum(x, 0, n, 1, 1, 1, acc)
+    return x.dtype.type(0) + acc[0, 0]
 
 
 @numba.njit(cache=True)
