@@ -26,6 +26,8 @@ sums are loops of vector adds over the lanes or `np.add.accumulate`, never np.su
 kernels (numba_kernels/exact_sum.py) make the same additions; MICROTORCH_NUMBA=0 gives the
 same bits.
 """
+import importlib
+
 import numpy as np
 
 from . import numba_dispatch
@@ -422,12 +424,12 @@ def contiguous_total(v):
     n, w = v.size, lanes(v.dtype)
     nthreads = threads() if n >= GRAIN else 1
     chunk = thread_chunk(n, nthreads)
-    if _use_numba(n):                   # (Numba returns a float32 as a Python float)
+    if use_numba(n):                   # (Numba returns a float32 as a Python float)
         kernels = _numba_kernels()
         if chunk == n:
             return v.dtype.type(kernels.contiguous_sum(v, w))
         if numba_dispatch.kernel_pays('reduction', n):
-            return v.dtype.type(_launch(kernels.parallel_split_sum, v, chunk, w))
+            return v.dtype.type(launch(kernels.parallel_split_sum, v, chunk, w))
         return v.dtype.type(kernels.split_sum(v, chunk, w))
     if chunk == n:
         return row_sums(v.reshape(1, n))[0]
@@ -484,7 +486,7 @@ def exact_sum(x, dims, keepdim):
 def _dim_sums(x, reduced):
     """The sums of x over the dims flagged, flat, in C order of the kept dims."""
     size = x.size
-    numba = _use_numba(size)
+    numba = use_numba(size)
     matrix = _matrix(x, reduced)
     if matrix is not None and (size < GRAIN or threads() == 1 or not matrix[2]) and not (
             numba and numba_dispatch.kernel_pays('reduction', size)):
@@ -509,11 +511,11 @@ def _dim_sums(x, reduced):
     if numba:
         kernels = _numba_kernels()
         if parts[0][3] is not None:                         # a full reduction in two passes
-            out += _launch(kernels.parallel_whole, flat, part_table(parts), w)
+            out += launch(kernels.parallel_whole, flat, part_table(parts), w)
         elif len(parts) == 1:
             kernels.serial_parts(flat, part_table(parts), w, out)
         else:
-            _launch(kernels.parallel_parts, flat, part_table(parts), w, out)
+            launch(kernels.parallel_parts, flat, part_table(parts), w, out)
     else:
         _run_numpy(flat, parts, w, out, nthreads)
     return out
@@ -565,22 +567,27 @@ NUMBA_FROM = 1 << 14
 _loaded = []
 
 
-def _use_numba(size):
+def use_numba(size):
     """Run the Numba kernels for a sum of `size` elements? Never with them switched off."""
     if numba_dispatch.kernel_pays('reduction', size):
         return True
     return numba_dispatch.settings.enabled and (bool(_loaded) or size >= NUMBA_FROM)
 
 
-def _numba_kernels():
+def numba_module(name):
+    """A module of numba_kernels (importing Numba the first time); loads this one's too."""
     if not _loaded:
         numba_dispatch.prepare_threads()
         from .numba_kernels import exact_sum
         _loaded.append(exact_sum)
-    return _loaded[0]
+    return importlib.import_module(f'{__package__}.numba_kernels.{name}')
 
 
-def _launch(kernel, *args):
+def _numba_kernels():
+    return numba_module('exact_sum')
+
+
+def launch(kernel, *args):
     """A parallel kernel's launch: one at a time on Numba's workqueue pool (not thread-safe)."""
     if numba_dispatch.settings.threading_layer == 'workqueue':
         with numba_dispatch._launch_lock:
