@@ -74,3 +74,17 @@ def test_numpy_adds_leading_axes_in_order():
                 for row in a[1:]:
                     acc += row
                 assert same_bits(np.add.reduce(a, axis=0), acc)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_moments_on_these_routes(torch, threads, route, dtype):
+    """var and var_mean (backends/torch_moments.py) on the same routes: the two-pass var's
+    chunks and Welford's rows, serial kernels or NumPy."""
+    rng = np.random.default_rng(6)
+    for shape, dims in [((40000,), None), ((70000,), None), ((100, 37), (1,)),
+                        ((100, 37), (0,)), ((3, 40000), (1,)), ((1, 50000), (1,))]:
+        a = (rng.standard_normal(shape) * 3 + 1.5).astype(dtype)
+        t, x = torch.from_numpy(a), microtorch.from_numpy(a)
+        assert same_bits(x.var(dims).numpy(), t.var(dims).numpy()), (shape, dims)
+        for ours, theirs in zip(microtorch.var_mean(x, dims), torch.var_mean(t, dims)):
+            assert same_bits(ours.numpy(), theirs.numpy()), (shape, dims)
