@@ -8,26 +8,18 @@ import pytest
 import microtorch
 from microtorch.backends import exact_sum, numba_dispatch
 
+import test_exact_sum as _sums
 
-def same_bits(got, want):
-    got, want = np.asarray(got), np.asarray(want)
-    return got.dtype == want.dtype and got.shape == want.shape and got.tobytes() == want.tobytes()
+
+# the same comparison and the same thread settings (PyTorch's and ours) as those tests
+same_bits = _sums.same_bits
+threads = _sums.threads
 
 
 SIZES = [5, 7, 8, 9, 31, 32, 33, 127, 128, 129, 511, 512, 513, 4095, 4096, 4097, 32767,
          32768, 32769, 40000, 65537, 300001]
 SHAPES = [(3, 5), (5, 3), (17, 33), (100, 37), (256, 64), (64, 256), (1000, 7), (7, 1000),
           (4, 6, 7), (300, 130), (3000, 40)]
-
-
-@pytest.fixture(params=[1, 2], ids=['1thread', '2threads'])
-def threads(request, torch):
-    saved, saved_mt = torch.get_num_threads(), microtorch.get_num_threads()
-    torch.set_num_threads(request.param)
-    microtorch.set_num_threads(request.param)
-    yield request.param
-    torch.set_num_threads(saved)
-    microtorch.set_num_threads(saved_mt)
 
 
 @pytest.fixture(params=['numpy', 'numba-serial'])
