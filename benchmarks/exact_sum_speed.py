@@ -8,7 +8,7 @@ import timeit
 
 import numpy as np
 
-from microtorch.backends import cpu
+from microtorch.backends import cpu, exact_sum, numba_dispatch
 
 
 def best_us(fn, min_time=0.2):
@@ -47,7 +47,9 @@ def cases():
 
 
 def main():
-    only = sys.argv[1:]
+    only = [a for a in sys.argv[1:] if a != '--warm']
+    if '--warm' in sys.argv and numba_dispatch.settings.enabled:
+        exact_sum.numba_module('torch_moments')
     print(f'{"case":36} {"exact us":>10} {"numpy us":>10} {"ratio":>6}')
     for name, exact, numpy in cases():
         if only and not any(o in name for o in only):

@@ -109,17 +109,63 @@ def row_sum(x, off, n, rs, nl, ls, acc):
 
 
 @numba.njit(cache=True)
-def inner_row(x, off, n, w, acc):
-    """vectorized_inner_sum of one contiguous row of n >= w elements from x[off]: W lanes
-    by row_sum, then the scalar tail and the lanes, in order, from 0."""
+def inner_rows(x, oin, n, rows, is1, w, out, oout, os1):
+    """vectorized_inner_sum of `rows` contiguous rows of n >= w elements, is1 apart from
+    x[oin], each added into out[oout + j * os1]: W lanes by row_sum (its multi_row over rows
+    of 4 vectors), then the scalar tail and the lanes, in order, from 0. Written out rather
+    than through row_sum, and looping over the rows itself: short rows are the common case,
+    and a call between these functions costs more than such a row's additions."""
     nv = n // w
-    row_sum(x, off, nv, w, w, 1, acc)
-    total = x.dtype.type(0)
-    for t in range(nv * w, n):
-        total += x[off + t]
-    for lane in range(w):
-        total += acc[0, lane]
-    return total
+    m = nv // ILP
+    nl = ILP * w
+    acc = np.empty((4, nl), x.dtype)
+    for j in range(rows):
+        off = oin + j * is1
+        if m < 16:                              # below multi_row's smallest step: level 0
+            for lane in range(nl):
+                acc[0, lane] = 0
+            for i in range(m):
+                q = off + i * nl
+                for lane in range(nl):
+                    acc[0, lane] += x[q + lane]
+        else:
+            multi_row(x, off, m, nl, 1, 0, nl, 1, acc)
+        for r in range(m * ILP, nv):
+            q = off + r * w
+            for lane in range(w):
+                acc[0, lane] += x[q + lane]
+        for k in range(1, ILP):
+            for lane in range(w):
+                acc[0, lane] += acc[0, k * w + lane]
+        total = x.dtype.type(0)
+        for t in range(nv * w, n):
+            total += x[off + t]
+        for lane in range(w):
+            total += acc[0, lane]
+        out[oout + j * os1] += total
+
+
+@numba.njit(cache=True)
+def scalar_rows(x, oin, n, is0, rows, is1, out, oout, os1):
+    """The scalar inner loop over `rows` rows of n elements is0 apart (rows is1 apart), each
+    added into out[oout + j * os1]: row_sum of one lane, written out for short rows."""
+    m = n // ILP
+    acc = np.empty((4, ILP), x.dtype)
+    for j in range(rows):
+        off = oin + j * is1
+        if m < 16:                              # below multi_row's smallest step: level 0
+            for k in range(ILP):
+                acc[0, k] = 0
+            for i in range(m):
+                for k in range(ILP):
+                    acc[0, k] += x[off + (i * ILP + k) * is0]
+            for r in range(m * ILP, n):
+                acc[0, 0] += x[off + r * is0]
+            for k in range(1, ILP):
+                acc[0, 0] += acc[0, k]
+        else:
+            row_sum(x, off, n, is0, 1, 1, acc)
+        out[oout + j * os1] += acc[0, 0]
 
 
 @numba.njit(cache=True)
@@ -129,15 +175,10 @@ def block(x, oin, oout, size0, size1, is0, is1, os0, os1, w, out):
     if os0 != 0 and os1 == 0:
         size0, size1, is0, is1, os1 = size1, size0, is1, is0, os0
     if is0 == 1 and size0 >= w:                                 # inner, vectorised
-        acc = np.empty((4, ILP * w), x.dtype)
-        for j in range(size1):
-            out[oout + j * os1] += inner_row(x, oin + j * is1, size0, w, acc)
+        inner_rows(x, oin, size0, size1, is1, w, out, oout, os1)
         return
     if is0 < is1 and not (is1 == 1 and size1 >= w):             # inner, scalar
-        acc = np.empty((4, ILP), x.dtype)
-        for j in range(size1):
-            row_sum(x, oin + j * is1, size0, is0, 1, 1, acc)
-            out[oout + j * os1] += acc[0, 0]
+        scalar_rows(x, oin, size0, is0, size1, is1, out, oout, os1)
         return
     width = ILP * w if is1 == 1 and size1 >= w else ILP         # outer
     g = size1 // width * width
@@ -219,7 +260,9 @@ def contiguous_sum(x, w):
     outer loop of a single column below w elements), from 0."""
     n = x.size
     if n >= w:
-        return x.dtype.type(0) + inner_row(x, 0, n, w, np.empty((4, ILP * w), x.dtype))
+        total = np.zeros(1, x.dtype)
+        inner_rows(x, 0, n, 1, 0, w, total, 0, 0)
+        return total[0]
     acc = np.empty((4, ILP), x.dtype)
     row_sum(x, 0, n, 1, 1, 1, acc)
     return x.dtype.type(0) + acc[0, 0]
