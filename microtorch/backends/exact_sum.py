@@ -366,6 +366,8 @@ def _cascade(rows):
     level = np.add.reduce(rows[..., :nb * s, :].reshape(lead + (nb, s, nl)), axis=-2)
     for _ in range(LEVELS - 2):                             # levels 1 and 2
         n = level.shape[-2] // s
+        if n == 0:                                          # the levels above stay 0
+            break
         total = total + np.add.reduce(level[..., n * s:, :], axis=-2)
         level = np.add.reduce(level[..., :n * s, :].reshape(lead + (n, s, nl)), axis=-2)
     return total + np.add.reduce(level, axis=-2)            # level 3
