@@ -58,13 +58,15 @@ def _welford_rows(rows):
         else:
             kernels.welford_rows(rows, mean, m2)
         return float(rows.shape[1]), mean, m2
-    mean = np.zeros(rows.shape[0])
-    m2 = np.zeros(rows.shape[0])
-    for i in range(rows.shape[1]):
-        value = rows[:, i].astype(np.float64)
-        delta = value - mean
-        mean = mean + delta / (i + 1)
-        m2 = m2 + delta * (value - mean)
+    columns = np.ascontiguousarray(rows.T, np.float64)     # each step's values, contiguous
+    mean, m2 = np.zeros(rows.shape[0]), np.zeros(rows.shape[0])
+    delta, step = np.empty(rows.shape[0]), np.empty(rows.shape[0])
+    for i, value in enumerate(columns):                    # across the rows at once
+        np.subtract(value, mean, out=delta)
+        mean += np.divide(delta, i + 1, out=step)           # mean + delta / count
+        np.subtract(value, mean, out=step)
+        step *= delta
+        m2 += step                                          # m2 + delta * (value - mean)
     return float(rows.shape[1]), mean, m2
 
 
