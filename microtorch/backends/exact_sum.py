@@ -21,10 +21,12 @@ With more than one thread and at least GRAIN elements, a full reduction splits t
 into one contiguous range per thread (the threads' sums are then added in order), and other
 reductions split the outermost kept dim that has enough columns (`_thread_parts`).
 
-This module plans the blocks (`_iteration`, `_blocks`) and adds them with NumPy: sequential
-sums are loops of vector adds over the lanes or `np.add.accumulate`, never np.sum. The Numba
-kernels (numba_kernels/exact_sum.py) make the same additions; MICROTORCH_NUMBA=0 gives the
-same bits.
+This module plans the blocks (`_iteration`, `_thread_parts`, `_blocks`) and adds them. With
+Numba on (from NUMBA_FROM elements, or any size once the kernels are loaded: `use_numba`),
+numba_kernels/exact_sum.py makes every block's additions, serially below the parallel
+crossover and a part per thread above it. Without it, NumPy does: C-contiguous whole, row and
+column sums by `row_sums` / `column_sums` (np.add.reduce over a leading axis adds in order),
+other layouts block by block. Every route gives the same bits; MICROTORCH_NUMBA=0 too.
 """
 import importlib
 
