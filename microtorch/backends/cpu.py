@@ -14,7 +14,7 @@ from .._device import CPU
 from . import exact_sum as _exact_sum
 from . import special_functions as _special
 from .._fma import fma_float32, fused_multiply_add
-from . import torch_moments, torch_order
+from . import torch_losses, torch_moments, torch_order
 from .optim_math import adafactor_update as _adafactor_update
 
 name = 'cpu'
@@ -769,15 +769,28 @@ def prod_forward(x, dims, keepdim):
     return _accumulated(np.multiply.reduce, x, axis=dims, keepdims=keepdim)
 
 
+def _cumulative(ufunc, x, dim):
+    """A running sum or product along dim as PyTorch's CPU scan: in its accumulate type
+    (double for float32, float for float16), one element after another."""
+    if x.dtype.char in 'fe':
+        return ufunc.accumulate(x, axis=dim, dtype=np.float64).astype(x.dtype)
+    return ufunc.accumulate(x, axis=dim, dtype=x.dtype)
+
+
 def cumsum_forward(x, dim):
-    return _accumulated(np.cumsum, x, axis=dim) if x.ndim else x.copy()
+    return _cumulative(np.add, x, dim) if x.ndim else x.copy()
 
 
 def cumsum_backward(gy, dim):
-    """The sums from each position to the end: the cumulative sum run backwards."""
-    if not gy.ndim:
+    """The sums from each position to the end: the cumulative sum run backwards (gy itself
+    where there is nothing to add, as PyTorch's)."""
+    if gy.size <= 1 or gy.shape[dim] == 1:
         return gy.copy()
-    return np.flip(np.cumsum(np.flip(gy, dim), axis=dim), dim)
+    return np.flip(_cumulative(np.add, np.flip(gy, dim), dim), dim)
+
+
+def cumprod_forward(x, dim):
+    return _cumulative(np.multiply, x, dim) if x.ndim else x.copy()
 
 
 def max_forward(x, dims, keepdim):
@@ -905,12 +918,7 @@ def log_softmax_backward(y, gy, dim):
 # (the engine sums them down to each input's shape).
 
 def _reduce(loss, reduction):
-    if reduction == 'none':
-        return loss
-    total = np.sum(loss)
-    if reduction == 'mean':
-        total = total / loss.size if loss.size else np.nan     # empty: nan, as PyTorch
-    return np.asarray(total, loss.dtype)
+    return torch_losses.reduce(loss, reduction, sum_forward)
 
 
 def _per_element(gy, reduction, n):
@@ -924,8 +932,7 @@ def mse_loss_forward(x, y, reduction):
 
 
 def mse_loss_backward(x, y, gy, reduction):
-    d = x - y
-    return d * (2 * _per_element(gy, reduction, d.size))
+    return torch_losses.mse_backward(x, y, gy, reduction)
 
 
 def l1_loss_forward(x, y, reduction):
@@ -944,8 +951,15 @@ def smooth_l1_loss_forward(x, y, reduction, beta):
 
 
 def smooth_l1_loss_backward(x, y, gy, reduction, beta):
-    g = np.clip((x - y) / beta, -1, 1)             # d/beta inside the quadratic zone, else +-1
-    return g * _per_element(gy, reduction, g.size)
+    return torch_losses.smooth_l1_backward(x, y, gy, reduction, beta)
+
+
+def huber_loss_forward(x, y, reduction, delta):
+    return torch_losses.huber_forward(x, y, reduction, delta, sum_forward)
+
+
+def huber_loss_backward(x, y, gy, reduction, delta):
+    return torch_losses.huber_backward(x, y, gy, reduction, delta)
 
 
 _BCE_EPS = 1e-12

@@ -15,6 +15,7 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from ..backends import torch_losses
 from .elementwise import Softplus
 
 
@@ -124,7 +125,15 @@ def _smooth_l1_second(ctx, x, y, gy, gg):
     return g, -g
 
 
+def _huber_second(ctx, x, y, gy, gg):
+    delta, = ctx.options
+    inside = (x - y).abs() < delta                 # the quadratic zone: f'' = 1
+    g = _per_element(gg * gy, ctx.reduction, gg.numel()) * inside
+    return g, -g
+
+
 MseLoss = _pair('MseLoss', 'mse_loss', _mse_second)
+HuberLoss = _pair('HuberLoss', 'huber_loss', _huber_second)      # the CPU backend's only
 SmoothL1Loss = _pair('SmoothL1Loss', 'smooth_l1_loss', _smooth_l1_second)
 # PyTorch's l1_loss is abs() then mean() or sum(): its node is named after the last of them.
 L1Loss = _pair('L1Loss', 'l1_loss', node_name='MeanBackward0')
@@ -227,6 +236,27 @@ def _cross_entropy_gy_grad(ctx, x, target, gy, gg):
 # PyTorch's cross_entropy is nll_loss(log_softmax(x)); its node is NllLossBackward0.
 CrossEntropy = _pair('CrossEntropy', 'cross_entropy', _cross_entropy_second,
                      node_name='NllLossBackward0', gy_grad=_cross_entropy_gy_grad)
+
+
+# ---- nll_loss's own sum -----------------------------------------------------------------
+
+class NllCascadeSum(Function):
+    """The sum of a (N, d...) tensor over the samples that `kept` (a bool array) marks, in
+    nll_loss's cascade order on the CPU (backends/torch_losses.py), the tensor sum elsewhere.
+    Its gradient is gy everywhere, as sum's (the ignored samples' values are 0)."""
+    node_name = 'SumBackward0'
+
+    @staticmethod
+    def forward(ctx, values, kept):
+        ctx.shape = values.shape
+        backend = ctx.backend
+        if backend.name != 'cpu' or values.dtype.char not in 'fd':
+            return backend.sum_forward(values, None, False)
+        return backend.asarray(torch_losses.cascade_sum(values.reshape(-1), kept.reshape(-1)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.expand(ctx.shape), None
 
 
 # ---- CTC: a fused forward (the alpha recursion) and backward (the beta recursion) ----------
