@@ -975,10 +975,12 @@ def binary_cross_entropy_forward(x, y, reduction, weight):
 
 
 def binary_cross_entropy_backward(x, y, gy, reduction, weight):
-    g = (x - y) / np.maximum(x * (1 - x), _BCE_EPS)
+    """PyTorch's: gy (x - y) / max((1 - x) x, float32(1e-12)), then * weight, then / n."""
+    dt = x.dtype.type
+    g = gy * (x - y) / np.maximum((dt(1) - x) * x, dt(np.float32(_BCE_EPS)))
     if weight is not None:
         g = g * weight
-    return g * _per_element(gy, reduction, g.size)
+    return g / dt(g.size) if reduction == 'mean' else g
 
 
 def binary_cross_entropy_with_logits_forward(x, y, reduction, weight, pos_weight):

@@ -6,7 +6,7 @@
   max(4, CeilLog2(count) / 8)), partial j is added into partial j + 1 and cleared. An ignored
   sample adds nothing and flushes nothing. The result is 0 + partial 0 + ... + partial 7.
 - The elementwise losses reduce with the tensor sum (exact_sum's order) and mean = sum / n.
-- Their gradient kernels are cpu_kernel_vec loops: blocks of 2 * Vec::size() elements take the
+- Their gradient kernels are cpu_kernel_vec loops: blocks of Vec::size() elements take the
   vector lambda, each parallel chunk's rest the scalar one, and the two may round differently
   (`vector_mask`).
 """
@@ -78,8 +78,9 @@ def norm(reduction, n, scale, dtype):
 
 
 def _block(dtype):
-    """2 * Vec<T>::size() elements of dtype."""
-    return _sleef.vector_block() * 4 // dtype.itemsize
+    """Vec<T>::size() elements of dtype: the loss gradients' vector step (measured: 16
+    float32 elements under AVX512, where sigmoid takes 32)."""
+    return _sleef.vector_block() * 2 // dtype.itemsize
 
 
 def vector_mask(shape, dtype, contiguous=True):

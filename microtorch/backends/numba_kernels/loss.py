@@ -205,29 +205,6 @@ def _bce_forward(x, y, w, w_period, one, floor, write, scratch, out, partials):
             partials[c] = s
 
 
-@numba.njit(parallel=True, cache=True, fastmath=FLAGS)
-def _bce_backward(x, y, w, w_period, g, gs, one, eps, out):
-    """(x - y) / max(x (1 - x), eps) [* w] * factor.
-    Moves 3 * sizeof(T) bytes per element (read x, y, write out), + 1 per full-size w or g."""
-    n = x.size
-    for c in numba.prange((n + CHUNK - 1) // CHUNK):
-        i = c * CHUNK
-        hi = min(i + CHUNK, n)
-        while i < hi:
-            e = seg_end(i, hi, w, w_period)
-            xs = x[i:e]
-            ys = y[i:e]
-            os = out[i:e]
-            ws = part(w, i % w_period, i % w_period + e - i)
-            fs = part(g, i, e)
-            for k in range(xs.size):
-                xk = xs[k]
-                den = xk * (one - xk)
-                den = eps if den < eps else den
-                os[k] = times((xk - ys[k]) / den, ws, k) * at(fs, k, gs)
-            i = e
-
-
 # ---- binary cross entropy on logits ---------------------------------------------------------
 
 @numba.njit(inline='always')
@@ -480,14 +457,7 @@ def binary_cross_entropy_forward(x, y, reduction, weight):
 
 
 def binary_cross_entropy_backward(x, y, gy, reduction, weight):
-    xy, w = _pair(x, y), _periodic(weight, x)
-    factor = _factor(gy, reduction, x) if xy and w else None
-    if factor is None:
-        return None
-    dt = x.dtype.type
-    out = np.empty_like(x)
-    _bce_backward(*xy, *w, *factor, dt(1), dt(1e-12), out.reshape(-1))
-    return out
+    return None           # PyTorch's order (gy first, the mean's division last): NumPy's
 
 
 def binary_cross_entropy_with_logits_forward(x, y, reduction, weight, pos_weight):
