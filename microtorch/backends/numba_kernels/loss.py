@@ -392,7 +392,9 @@ def _forward(x, reduction, run):
     scratch = np.empty(min(TASKS, partials.size) * BLOCK, x.dtype)
     run(True, scratch, out.reshape(-1), partials)
     from .. import cpu
-    return torch_losses.reduce(out, reduction, cpu.sum_forward)
+    # the unrouted sum: this runs under the router's launch lock, which is not reentrant
+    return torch_losses.reduce(out, reduction, getattr(cpu.sum_forward, 'numpy',
+                                                       cpu.sum_forward))
 
 
 def _dist_pair_forward(x, y, reduction, kind, beta=1.0):
