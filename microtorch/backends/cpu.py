@@ -772,8 +772,9 @@ def prod_forward(x, dims, keepdim):
 def _cumulative(ufunc, x, dim):
     """A running sum or product along dim as PyTorch's CPU scan: in its accumulate type
     (double for float32, float for float16), one element after another."""
-    if x.dtype.char in 'fe':
-        return ufunc.accumulate(x, axis=dim, dtype=np.float64).astype(x.dtype)
+    wide = {'f': np.float64, 'e': np.float32}.get(x.dtype.char)
+    if wide is not None:
+        return ufunc.accumulate(x, axis=dim, dtype=wide).astype(x.dtype)
     return ufunc.accumulate(x, axis=dim, dtype=x.dtype)
 
 

@@ -652,7 +652,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if weight is not None:
         weights = weights * weight.detach()[safe_target]
     losses = -(picked * weights)
-    if reduction == 'none':
+    if reduction == 'none':            # an ignored sample's loss is +0, as PyTorch writes it
+        losses = losses.masked_fill(keep.logical_not(), 0.0)
         return losses.reshape(()) if unbatched else losses
     # PyTorch adds the losses and weights in its own order (a cascade of partial sums)
     total = _LS.NllCascadeSum.apply(losses, keep._data)
