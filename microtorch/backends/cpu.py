@@ -792,10 +792,6 @@ def cumsum_backward(gy, dim):
     return np.flip(_cumulative(np.add, np.flip(gy, dim), dim), dim)
 
 
-def cumprod_forward(x, dim):
-    return _cumulative(np.multiply, x, dim) if x.ndim else x.copy()
-
-
 def max_forward(x, dims, keepdim):
     return np.max(x, axis=dims, keepdims=keepdim)
 
@@ -955,14 +951,6 @@ def smooth_l1_loss_forward(x, y, reduction, beta):
 
 def smooth_l1_loss_backward(x, y, gy, reduction, beta):
     return torch_losses.smooth_l1_backward(x, y, gy, reduction, beta)
-
-
-def huber_loss_forward(x, y, reduction, delta):
-    return torch_losses.huber_forward(x, y, reduction, delta, sum_forward)
-
-
-def huber_loss_backward(x, y, gy, reduction, delta):
-    return torch_losses.huber_backward(x, y, gy, reduction, delta)
 
 
 _BCE_EPS = 1e-12

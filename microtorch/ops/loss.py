@@ -28,15 +28,24 @@ def _constant(array):
     return None if array is None else Tensor._make(array)
 
 
+def _backend_primitive(backend, kernel, way):
+    return getattr(backend, kernel + way)
+
+
 class _Loss(Function):
     kernel = ''               # the backend pair's name: <kernel>_forward, <kernel>_backward
     grad_op = None
+
+    @classmethod
+    def primitive(cls, backend, way):
+        """The backend's <kernel><way> ('_forward' or '_backward')."""
+        return _backend_primitive(backend, cls.kernel, way)
 
     @staticmethod
     def forward(ctx, x, y, reduction, *options):
         ctx.save_for_backward(x, y)
         ctx.reduction, ctx.options = reduction, options
-        return getattr(ctx.backend, ctx._fn.kernel + '_forward')(x, y, reduction, *options)
+        return ctx._fn.primitive(ctx.backend, '_forward')(x, y, reduction, *options)
 
     @staticmethod
     def backward(ctx, gy):
@@ -51,8 +60,8 @@ class _Loss(Function):
         if ctx.needs_input_grad[1]:
             return None                  # the target's gradient: the Tensor backward
         x, y = ctx.saved_data
-        gx = getattr(ctx.backend, ctx._fn.kernel + '_backward')(x, y, gy, ctx.reduction,
-                                                               *ctx.options)
+        gx = ctx._fn.primitive(ctx.backend, '_backward')(x, y, gy, ctx.reduction,
+                                                         *ctx.options)
         return (gx, None, None) + (None,) * len(ctx.options)
 
     @staticmethod
@@ -62,12 +71,13 @@ class _Loss(Function):
 
 class _LossGrad(Function):
     kernel = ''
+    primitive = classmethod(_Loss.primitive.__func__)
 
     @staticmethod
     def forward(ctx, x, y, gy, reduction, *options):
         ctx.save_for_backward(x, y, gy)
         ctx.reduction, ctx.options = reduction, options
-        return getattr(ctx.backend, ctx._fn.kernel + '_backward')(x, y, gy, reduction, *options)
+        return ctx._fn.primitive(ctx.backend, '_backward')(x, y, gy, reduction, *options)
 
     @staticmethod
     def backward(ctx, gg):
@@ -94,16 +104,21 @@ class _LossGrad(Function):
         return ctx._fn.apply(x, y, gg, ctx.reduction, *ctx.options)
 
 
-def _pair(name, kernel, second=None, target_grad=None, node_name=None, gy_grad=None):
-    """The loss op class and its grad op, named as PyTorch names their nodes."""
-    grad_attrs = {'kernel': kernel, '__module__': __name__,
+def _pair(name, kernel, second=None, target_grad=None, node_name=None, gy_grad=None,
+          primitive=_backend_primitive):
+    """The loss op class and its grad op, named as PyTorch names their nodes; `primitive`
+    (backend, kernel, way) finds their forward and backward arrays functions."""
+    def find(cls, backend, way):
+        return primitive(backend, cls.kernel, way)
+    grad_attrs = {'kernel': kernel, '__module__': __name__, 'primitive': classmethod(find),
                   'node_name': name + 'BackwardBackward0'}
     if second is not None:
         grad_attrs['second'] = staticmethod(second)
     if gy_grad is not None:
         grad_attrs['gy_grad'] = staticmethod(gy_grad)
     grad_op = type(name + 'Grad', (_LossGrad,), grad_attrs)
-    attrs = {'kernel': kernel, 'grad_op': grad_op, '__module__': __name__}
+    attrs = {'kernel': kernel, 'grad_op': grad_op, '__module__': __name__,
+             'primitive': classmethod(find)}
     if target_grad is not None:
         attrs['target_grad'] = staticmethod(target_grad)
     if node_name is not None:
@@ -133,7 +148,15 @@ def _huber_second(ctx, x, y, gy, gg):
 
 
 MseLoss = _pair('MseLoss', 'mse_loss', _mse_second)
-HuberLoss = _pair('HuberLoss', 'huber_loss', _huber_second)      # the CPU backend's only
+def _huber_primitive(backend, kernel, way):
+    """PyTorch's huber kernels (backends/torch_losses.py): the CPU's only."""
+    if way == '_backward':
+        return torch_losses.huber_backward
+    return lambda x, y, reduction, delta: torch_losses.huber_forward(
+        x, y, reduction, delta, backend.sum_forward)
+
+
+HuberLoss = _pair('HuberLoss', 'huber_loss', _huber_second, primitive=_huber_primitive)
 SmoothL1Loss = _pair('SmoothL1Loss', 'smooth_l1_loss', _smooth_l1_second)
 # PyTorch's l1_loss is abs() then mean() or sum(): its node is named after the last of them.
 L1Loss = _pair('L1Loss', 'l1_loss', node_name='MeanBackward0')
