@@ -445,10 +445,6 @@ def smooth_l1_loss_forward(x, y, reduction, beta):
     return _dist_pair_forward(x, y, reduction, 2, beta)
 
 
-def smooth_l1_loss_backward(x, y, gy, reduction, beta):
-    return None           # PyTorch's vector and scalar lambdas round differently: NumPy's
-
-
 def binary_cross_entropy_forward(x, y, reduction, weight):
     xy, w = _pair(x, y), _periodic(weight, x)
     if xy is None or w is None:
@@ -456,10 +452,6 @@ def binary_cross_entropy_forward(x, y, reduction, weight):
     dt = x.dtype.type
     return _forward(x, reduction, lambda *buffers: _bce_forward(
         *xy, *w, dt(1), dt(-100), *buffers))
-
-
-def binary_cross_entropy_backward(x, y, gy, reduction, weight):
-    return None           # PyTorch's order (gy first, the mean's division last): NumPy's
 
 
 def binary_cross_entropy_with_logits_forward(x, y, reduction, weight, pos_weight):
