@@ -653,13 +653,15 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if weight is not None:
         weights = weights * weight.detach()[safe_target]
     losses = -(picked * weights)
-    if reduction == 'none':
+    if reduction == 'none':            # an ignored sample's loss is +0, as PyTorch writes it
+        losses = losses.masked_fill(keep.logical_not(), 0.0)
         return losses.reshape(()) if unbatched else losses
-    total = losses.sum()
+    # PyTorch adds the losses and weights in its own order (a cascade of partial sums)
+    total = _LS.NllCascadeSum.apply(losses, keep._data)
     if reduction == 'sum':
         return total
     # every target ignored: NaN (0 / 0) as PyTorch's, but zero gradients rather than NaN
-    total_weight = weights.sum()
+    total_weight = _LS.NllCascadeSum.apply(weights, keep._data)
     empty = total_weight == 0
     return (total / total_weight.masked_fill(empty, 1.0)).masked_fill(empty, math.nan)
 
@@ -1082,6 +1084,10 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
         raise NotImplementedError('huber_loss: weight is not supported by microtorch')
     if delta <= 0:
         raise RuntimeError('huber_loss does not support non-positive values for delta.')
+    if input.device.type == 'cpu':       # PyTorch's own kernel, rounded as its
+        input, target = _pointwise_inputs(input, target, 'huber')
+        return _LS.HuberLoss.apply(input, target, _reduction(None, None, reduction),
+                                   float(delta))
     loss = smooth_l1_loss(input, target, reduction=reduction, beta=delta)
     return loss if delta == 1 else loss * delta
 

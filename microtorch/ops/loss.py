@@ -15,6 +15,7 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from ..backends import torch_losses
 from .elementwise import Softplus
 
 
@@ -27,15 +28,24 @@ def _constant(array):
     return None if array is None else Tensor._make(array)
 
 
+def _backend_primitive(backend, kernel, way):
+    return getattr(backend, kernel + way)
+
+
 class _Loss(Function):
     kernel = ''               # the backend pair's name: <kernel>_forward, <kernel>_backward
     grad_op = None
+
+    @classmethod
+    def primitive(cls, backend, way):
+        """The backend's <kernel><way> ('_forward' or '_backward')."""
+        return _backend_primitive(backend, cls.kernel, way)
 
     @staticmethod
     def forward(ctx, x, y, reduction, *options):
         ctx.save_for_backward(x, y)
         ctx.reduction, ctx.options = reduction, options
-        return getattr(ctx.backend, ctx._fn.kernel + '_forward')(x, y, reduction, *options)
+        return ctx._fn.primitive(ctx.backend, '_forward')(x, y, reduction, *options)
 
     @staticmethod
     def backward(ctx, gy):
@@ -50,8 +60,8 @@ class _Loss(Function):
         if ctx.needs_input_grad[1]:
             return None                  # the target's gradient: the Tensor backward
         x, y = ctx.saved_data
-        gx = getattr(ctx.backend, ctx._fn.kernel + '_backward')(x, y, gy, ctx.reduction,
-                                                               *ctx.options)
+        gx = ctx._fn.primitive(ctx.backend, '_backward')(x, y, gy, ctx.reduction,
+                                                         *ctx.options)
         return (gx, None, None) + (None,) * len(ctx.options)
 
     @staticmethod
@@ -61,12 +71,13 @@ class _Loss(Function):
 
 class _LossGrad(Function):
     kernel = ''
+    primitive = classmethod(_Loss.primitive.__func__)
 
     @staticmethod
     def forward(ctx, x, y, gy, reduction, *options):
         ctx.save_for_backward(x, y, gy)
         ctx.reduction, ctx.options = reduction, options
-        return getattr(ctx.backend, ctx._fn.kernel + '_backward')(x, y, gy, reduction, *options)
+        return ctx._fn.primitive(ctx.backend, '_backward')(x, y, gy, reduction, *options)
 
     @staticmethod
     def backward(ctx, gg):
@@ -93,16 +104,21 @@ class _LossGrad(Function):
         return ctx._fn.apply(x, y, gg, ctx.reduction, *ctx.options)
 
 
-def _pair(name, kernel, second=None, target_grad=None, node_name=None, gy_grad=None):
-    """The loss op class and its grad op, named as PyTorch names their nodes."""
-    grad_attrs = {'kernel': kernel, '__module__': __name__,
+def _pair(name, kernel, second=None, target_grad=None, node_name=None, gy_grad=None,
+          primitive=_backend_primitive):
+    """The loss op class and its grad op, named as PyTorch names their nodes; `primitive`
+    (backend, kernel, way) finds their forward and backward arrays functions."""
+    def find(cls, backend, way):
+        return primitive(backend, cls.kernel, way)
+    grad_attrs = {'kernel': kernel, '__module__': __name__, 'primitive': classmethod(find),
                   'node_name': name + 'BackwardBackward0'}
     if second is not None:
         grad_attrs['second'] = staticmethod(second)
     if gy_grad is not None:
         grad_attrs['gy_grad'] = staticmethod(gy_grad)
     grad_op = type(name + 'Grad', (_LossGrad,), grad_attrs)
-    attrs = {'kernel': kernel, 'grad_op': grad_op, '__module__': __name__}
+    attrs = {'kernel': kernel, 'grad_op': grad_op, '__module__': __name__,
+             'primitive': classmethod(find)}
     if target_grad is not None:
         attrs['target_grad'] = staticmethod(target_grad)
     if node_name is not None:
@@ -124,7 +140,23 @@ def _smooth_l1_second(ctx, x, y, gy, gg):
     return g, -g
 
 
+def _huber_second(ctx, x, y, gy, gg):
+    delta, = ctx.options
+    inside = (x - y).abs() < delta                 # the quadratic zone: f'' = 1
+    g = _per_element(gg * gy, ctx.reduction, gg.numel()) * inside
+    return g, -g
+
+
 MseLoss = _pair('MseLoss', 'mse_loss', _mse_second)
+def _huber_primitive(backend, kernel, way):
+    """PyTorch's huber kernels (backends/torch_losses.py): the CPU's only."""
+    if way == '_backward':
+        return torch_losses.huber_backward
+    return lambda x, y, reduction, delta: torch_losses.huber_forward(
+        x, y, reduction, delta, backend.sum_forward)
+
+
+HuberLoss = _pair('HuberLoss', 'huber_loss', _huber_second, primitive=_huber_primitive)
 SmoothL1Loss = _pair('SmoothL1Loss', 'smooth_l1_loss', _smooth_l1_second)
 # PyTorch's l1_loss is abs() then mean() or sum(): its node is named after the last of them.
 L1Loss = _pair('L1Loss', 'l1_loss', node_name='MeanBackward0')
@@ -227,6 +259,27 @@ def _cross_entropy_gy_grad(ctx, x, target, gy, gg):
 # PyTorch's cross_entropy is nll_loss(log_softmax(x)); its node is NllLossBackward0.
 CrossEntropy = _pair('CrossEntropy', 'cross_entropy', _cross_entropy_second,
                      node_name='NllLossBackward0', gy_grad=_cross_entropy_gy_grad)
+
+
+# ---- nll_loss's own sum -----------------------------------------------------------------
+
+class NllCascadeSum(Function):
+    """The sum of a (N, d...) tensor over the samples that `kept` (a bool array) marks, in
+    nll_loss's cascade order on the CPU (backends/torch_losses.py), the tensor sum elsewhere.
+    Its gradient is gy everywhere, as sum's (the ignored samples' values are 0)."""
+    node_name = 'SumBackward0'
+
+    @staticmethod
+    def forward(ctx, values, kept):
+        ctx.shape = values.shape
+        backend = ctx.backend
+        if backend.name != 'cpu' or values.dtype.char not in 'fd':
+            return backend.sum_forward(values, None, False)
+        return backend.asarray(torch_losses.cascade_sum(values.reshape(-1), kept.reshape(-1)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.expand(ctx.shape), None
 
 
 # ---- CTC: a fused forward (the alpha recursion) and backward (the beta recursion) ----------

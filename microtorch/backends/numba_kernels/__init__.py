@@ -33,6 +33,8 @@ _TRANSCENDENTAL = ['exp_forward', 'log_forward', 'sin_forward', 'sin_backward', 
                    'softplus_backward', 'pow_scalar_forward', 'pow_scalar_backward',
                    'pow_forward']
 
+UNROUTED = ('smooth_l1_loss_backward', 'binary_cross_entropy_backward')
+
 ROUTES = {
     **_routes('elementwise', 'elementwise', _SINGLE_UFUNC),
     **_routes('elementwise', 'elementwise_fused', _FUSED),
@@ -41,12 +43,14 @@ ROUTES = {
     **_routes('softmax', 'softmax',
               ['softmax_forward', 'softmax_backward', 'log_softmax_forward',
                'log_softmax_backward', 'logsumexp_forward']),
+    # (smooth_l1_loss's and binary_cross_entropy's gradients: NumPy, in PyTorch's order)
     **_routes('loss', 'loss',
               [f'{loss}_{way}' for loss in ('mse_loss', 'l1_loss', 'smooth_l1_loss',
                                             'binary_cross_entropy',
                                             'binary_cross_entropy_with_logits',
                                             'cross_entropy')
-               for way in ('forward', 'backward')]),
+               for way in ('forward', 'backward')
+               if f'{loss}_{way}' not in UNROUTED]),
     **_routes('optim', 'optim', ['sgd_step', 'adam_step']),
     **_routes('optim', 'optim', ['asgd_step', 'rprop_step']),
 }

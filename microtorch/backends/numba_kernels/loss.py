@@ -21,9 +21,10 @@ from numba import types
 from numba.extending import overload
 
 from .fastmath import exp, log, log1p
-from .reduction import (BLOCK, CHUNK, FLAGS, RFLAGS, TASKS, block_sum, finish_sum, flat,
+from .reduction import (BLOCK, CHUNK, FLAGS, RFLAGS, TASKS, block_sum, flat,
                         is_float, row_max)
 from .softmax import exp_into, sum_exp
+from .. import torch_losses
 
 MIN_PERIOD = 64             # a broadcast weight repeating fewer elements than this: declined
 
@@ -155,9 +156,10 @@ def _dist_backward(x, y, kind, two, one, beta, g, gs, out):
         os = out[lo:hi]
         for i in range(xs.size):
             f = at(fs, i, gs)
-            if kind == 0:
-                f = f * two            # cpu.py's d * (2 * per): the factor is doubled first
-            os[i] = _dist_grad(xs[i] - ys[i], kind, one, beta) * f
+            if kind == 0:              # PyTorch's norm * (x - y) * gy, norm = 2 (/ n) in `two`
+                os[i] = two * (xs[i] - ys[i]) * f
+            else:
+                os[i] = _dist_grad(xs[i] - ys[i], kind, one, beta) * f
 
 
 # ---- binary cross entropy on probabilities ----------------------------------------------------
@@ -201,29 +203,6 @@ def _bce_forward(x, y, w, w_period, one, floor, write, scratch, out, partials):
                     s += block_sum(os)
                 i = e
             partials[c] = s
-
-
-@numba.njit(parallel=True, cache=True, fastmath=FLAGS)
-def _bce_backward(x, y, w, w_period, g, gs, one, eps, out):
-    """(x - y) / max(x (1 - x), eps) [* w] * factor.
-    Moves 3 * sizeof(T) bytes per element (read x, y, write out), + 1 per full-size w or g."""
-    n = x.size
-    for c in numba.prange((n + CHUNK - 1) // CHUNK):
-        i = c * CHUNK
-        hi = min(i + CHUNK, n)
-        while i < hi:
-            e = seg_end(i, hi, w, w_period)
-            xs = x[i:e]
-            ys = y[i:e]
-            os = out[i:e]
-            ws = part(w, i % w_period, i % w_period + e - i)
-            fs = part(g, i, e)
-            for k in range(xs.size):
-                xk = xs[k]
-                den = xk * (one - xk)
-                den = eps if den < eps else den
-                os[k] = times((xk - ys[k]) / den, ws, k) * at(fs, k, gs)
-            i = e
 
 
 # ---- binary cross entropy on logits ---------------------------------------------------------
@@ -406,15 +385,16 @@ def _factor(gy, reduction, x):
 
 
 def _forward(x, reduction, run):
-    """Run a forward kernel as `run(write, scratch, out, partials)`; finish the reduction."""
-    out = np.empty(x.shape if reduction == 'none' else 0, x.dtype)
+    """Run a forward kernel as `run(write, scratch, out, partials)` writing every element's
+    loss, and reduce them as PyTorch does (its sum's order of additions, mean = sum / n)."""
+    out = np.empty(x.shape, x.dtype)
     partials = np.empty(-(-x.size // CHUNK), np.float64)
     scratch = np.empty(min(TASKS, partials.size) * BLOCK, x.dtype)
-    run(reduction == 'none', scratch, out.reshape(-1), partials)
-    if reduction == 'none':
-        return out
-    total = finish_sum(partials)
-    return np.asarray(total / x.size if reduction == 'mean' else total, x.dtype)
+    run(True, scratch, out.reshape(-1), partials)
+    from .. import cpu
+    # the unrouted sum: this runs under the router's launch lock, which is not reentrant
+    return torch_losses.reduce(out, reduction, getattr(cpu.sum_forward, 'numpy',
+                                                       cpu.sum_forward))
 
 
 def _dist_pair_forward(x, y, reduction, kind, beta=1.0):
@@ -442,7 +422,15 @@ def mse_loss_forward(x, y, reduction):
 
 
 def mse_loss_backward(x, y, gy, reduction):
-    return _dist_pair_backward(x, y, gy, reduction, 0)
+    xy = _pair(x, y)
+    factor = _factor(gy, 'sum' if reduction == 'mean' else reduction, x) if xy else None
+    if factor is None:
+        return None
+    dt = x.dtype.type
+    out = np.empty_like(x)
+    _dist_backward(*xy, 0, torch_losses.norm(reduction, x.size, 2.0, x.dtype), dt(1), dt(1),
+                   *factor, out.reshape(-1))
+    return out
 
 
 def l1_loss_forward(x, y, reduction):
@@ -457,10 +445,6 @@ def smooth_l1_loss_forward(x, y, reduction, beta):
     return _dist_pair_forward(x, y, reduction, 2, beta)
 
 
-def smooth_l1_loss_backward(x, y, gy, reduction, beta):
-    return _dist_pair_backward(x, y, gy, reduction, 2, beta)
-
-
 def binary_cross_entropy_forward(x, y, reduction, weight):
     xy, w = _pair(x, y), _periodic(weight, x)
     if xy is None or w is None:
@@ -468,17 +452,6 @@ def binary_cross_entropy_forward(x, y, reduction, weight):
     dt = x.dtype.type
     return _forward(x, reduction, lambda *buffers: _bce_forward(
         *xy, *w, dt(1), dt(-100), *buffers))
-
-
-def binary_cross_entropy_backward(x, y, gy, reduction, weight):
-    xy, w = _pair(x, y), _periodic(weight, x)
-    factor = _factor(gy, reduction, x) if xy and w else None
-    if factor is None:
-        return None
-    dt = x.dtype.type
-    out = np.empty_like(x)
-    _bce_backward(*xy, *w, *factor, dt(1), dt(1e-12), out.reshape(-1))
-    return out
 
 
 def binary_cross_entropy_with_logits_forward(x, y, reduction, weight, pos_weight):

@@ -1,0 +1,148 @@
+"""PyTorch's CPU loss arithmetic to the bit: the orders of its reductions and gradient loops.
+
+- nll_loss (LossNLL.cpp, LossNLL2d.cpp) adds the picked losses and their weights itself, not
+  with sum(): a cascade of 8 partial sums over the samples (spatial positions included) in
+  order. Sample b is added into partial 0; then, while b's base-2^p digit j is 0 (p =
+  max(4, CeilLog2(count) / 8)), partial j is added into partial j + 1 and cleared. An ignored
+  sample adds nothing and flushes nothing. The result is 0 + partial 0 + ... + partial 7.
+- The elementwise losses reduce with the tensor sum (exact_sum's order) and mean = sum / n.
+- Their gradient kernels are cpu_kernel_vec loops: blocks of Vec::size() elements take the
+  vector lambda, each parallel chunk's rest the scalar one, and the two may round differently
+  (`vector_mask`).
+"""
+import numpy as np
+
+from .. import _sleef
+
+CASCADE_LEVELS = 8
+
+
+def _ceil_log2(n):
+    return 0 if n <= 1 else (n - 1).bit_length()
+
+
+def _sequential_segment_sums(values, segment, count):
+    """Per segment (ids non-decreasing), its values added in order from +0."""
+    sums = np.zeros(count, values.dtype)
+    if not values.size:
+        return sums
+    starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+    lengths = np.diff(np.r_[starts, values.size])
+    position = np.arange(values.size) - np.repeat(starts, lengths)
+    order = np.argsort(position, kind='stable')
+    bounds = np.r_[0, np.cumsum(np.bincount(position))]
+    for k in range(bounds.size - 1):        # the k-th value of every segment at once
+        picked = order[bounds[k]:bounds[k + 1]]
+        sums[segment[picked]] += values[picked]
+    return sums
+
+
+def cascade_sum(values, kept):
+    """nll_loss's sum of values (1-D, float32/float64) over the positions where kept is true,
+    in its cascade order (see the module's docstring)."""
+    index = np.flatnonzero(kept)
+    level = values[index]
+    dtype = values.dtype.type
+    power = max(4, _ceil_log2(kept.size) // CASCADE_LEVELS)
+    mask = (1 << power) - 1
+    depth = np.zeros(index.size, np.int64)   # how many partials each sample flushes up
+    alive = np.ones(index.size, bool)
+    for j in range(CASCADE_LEVELS - 1):
+        alive &= ((index >> (j * power)) & mask) == 0
+        depth += alive
+    total = dtype(0)
+    for j in range(CASCADE_LEVELS):
+        ends = depth > j                     # the samples after which partial j moves up
+        segment = np.cumsum(ends) - ends     # which run of partial j each value falls in
+        sums = _sequential_segment_sums(level, segment, int(ends.sum()) + 1)
+        total = dtype(total + sums[-1])      # what partial j holds at the end
+        level, depth = sums[:-1], depth[ends]
+    return total
+
+
+def reduce(loss, reduction, sum_forward):
+    """PyTorch's apply_loss_reduction: the tensor sum (sum_forward), mean = sum / n."""
+    if reduction == 'none':
+        return loss
+    if reduction == 'mean' and not loss.size:
+        return np.asarray(np.nan, loss.dtype)
+    total = sum_forward(loss, None, False)
+    if reduction == 'mean':
+        total = total / loss.dtype.type(loss.size)
+    return np.asarray(total, loss.dtype)
+
+
+def norm(reduction, n, scale, dtype):
+    """A gradient kernel's `norm` (scale / n for 'mean', in double) as its dtype."""
+    return dtype.type(scale / n if reduction == 'mean' else scale)
+
+
+def _block(dtype):
+    """Vec<T>::size() elements of dtype: the loss gradients' vector step (measured: 16
+    float32 elements under AVX512, where sigmoid takes 32)."""
+    return _sleef.vector_block() * 2 // dtype.itemsize
+
+
+def vector_mask(shape, dtype, contiguous=True):
+    """Which elements of a cpu_kernel_vec loop over `shape` take the vector lambda (all false
+    where the loop is not contiguous: PyTorch's basic loop is scalar)."""
+    n = int(np.prod(shape))
+    out = np.zeros(n, bool)
+    if contiguous:
+        threads = _sleef._threads() if n > _sleef.GRAIN_SIZE else 1
+        for begin, vector_end, _ in _sleef.sigmoid_layout(n, threads, _block(dtype)):
+            out[begin:vector_end] = True
+    return out.reshape(shape)
+
+
+def _contiguous(*arrays):
+    return all(a.flags.c_contiguous for a in arrays if a.ndim)
+
+
+def mse_backward(x, y, gy, reduction):
+    """norm * (x - y) * gy, left to right, norm = 2 (/ n)."""
+    return norm(reduction, x.size, 2.0, x.dtype) * (x - y) * gy
+
+
+def smooth_l1_backward(x, y, gy, reduction, beta):
+    """Vector: norm * (+-1 beyond beta, else d / beta) * gy; scalar: +-norm * gy beyond beta,
+    else norm * d * gy / beta with the last division in double."""
+    dt = x.dtype.type
+    nv = norm(reduction, x.size, 1.0, x.dtype)
+    d = x - y
+    gy = np.broadcast_to(gy, d.shape)
+    outside = np.where(d > 0, dt(1), dt(-1))
+    vector = nv * np.where(np.abs(d) >= dt(beta), outside, d / dt(beta)) * gy
+    inside = ((nv * d * gy).astype(np.float64) / beta).astype(x.dtype)
+    scalar = np.where(d <= -beta, -nv * gy, np.where(d >= beta, nv * gy, inside))
+    return _by_lane(vector, scalar, x, y)
+
+
+def huber_forward(x, y, reduction, delta, sum_forward):
+    """0.5 z z where z = |x - y| < delta, else delta (z - 0.5 delta), in the dtype."""
+    dt = x.dtype.type
+    z = np.abs(x - y)
+    half = dt(0.5)
+    loss = np.where(z < dt(delta), half * z * z, dt(delta) * (z - half * dt(delta)))
+    return reduce(loss.astype(x.dtype, copy=False), reduction, sum_forward)
+
+
+def huber_backward(x, y, gy, reduction, delta):
+    """Vector: norm * (+-delta beyond delta, else d) * gy; scalar: +-norm * gy * delta (the
+    last product in double) beyond, else norm * d * gy."""
+    dt = x.dtype.type
+    nv = norm(reduction, x.size, 1.0, x.dtype)
+    d = x - y
+    gy = np.broadcast_to(gy, d.shape)
+    sign = np.where(d > 0, dt(1), dt(-1))
+    vector = nv * np.where(np.abs(d) >= dt(delta), sign * dt(delta), d) * gy
+    beyond = ((nv * gy).astype(np.float64) * delta).astype(x.dtype)
+    scalar = np.where(d <= -delta, -beyond, np.where(d >= delta, beyond, nv * d * gy))
+    return _by_lane(vector, scalar, x, y)
+
+
+def _by_lane(vector, scalar, x, y):
+    if x.shape != y.shape:
+        return scalar
+    lanes = vector_mask(x.shape, x.dtype, _contiguous(x, y))
+    return np.where(lanes, vector, scalar).astype(x.dtype, copy=False)
