@@ -1119,6 +1119,18 @@ def var_forward(x, dims, correction, keepdim):
     return out.reshape(final)
 
 
+def std_forward(x, dims, correction, keepdim):
+    """std: the square root of var_forward's result."""
+    return cp.sqrt(var_forward(x, dims, correction, keepdim))
+
+
+def var_mean_forward(x, dims, correction, keepdim, take_sqrt=False):
+    """(var, or std with take_sqrt, and mean) over dims: var_forward's and sum / count."""
+    y = (std_forward if take_sqrt else var_forward)(x, dims, correction, keepdim)
+    count = math.prod(x.shape[d] for d in _normalise_dims(x, dims))
+    return y, sum_forward(x, dims, keepdim) / count
+
+
 def logsumexp_forward(x, dims, keepdim):
     dims = _normalise_dims(x, dims)
     final = _result_shape(x.shape, dims, keepdim)

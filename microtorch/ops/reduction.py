@@ -139,12 +139,8 @@ def _var_forward(ctx, x, dims, correction, keepdim, take_sqrt=False, name=None):
     ctx.dims = dims = tuple(range(x.ndim)) if dims is None else dims
     ctx.correction, ctx.keepdim = correction, keepdim
     b = ctx.backend
-    std = getattr(b, 'std_forward', None) if take_sqrt else None
-    if std is not None:                     # the CPU's: rooted before rounding, as PyTorch
-        y = std(x, dims, correction, keepdim)
-    else:
-        y = b.var_forward(x, dims, correction, keepdim)
-        y = b.xp.sqrt(y) if take_sqrt else y
+    # (the CPU's std is rooted before rounding, as PyTorch's)
+    y = (b.std_forward if take_sqrt else b.var_forward)(x, dims, correction, keepdim)
     _warn_no_dof(x, y, correction, name or ctx._fn.__name__.lower())
     return y
 
@@ -175,13 +171,7 @@ class VarMean(Function):
         ctx.dims = dims = tuple(range(x.ndim)) if dims is None else dims
         ctx.correction, ctx.keepdim, ctx.take_sqrt = correction, keepdim, take_sqrt
         b = ctx.backend
-        both = getattr(b, 'var_mean_forward', None)
-        if both is not None:
-            y, mean = both(x, dims, correction, keepdim, take_sqrt)
-        else:
-            y = b.var_forward(x, dims, correction, keepdim)
-            y = b.xp.sqrt(y) if take_sqrt else y
-            mean = b.sum_forward(x, dims, keepdim) / _count(x.shape, dims)
+        y, mean = b.var_mean_forward(x, dims, correction, keepdim, take_sqrt)
         _warn_no_dof(x, y, correction, 'std_mean' if take_sqrt else 'var_mean')
         ctx.save_for_backward(x, y)
         return y, mean
