@@ -1,0 +1,392 @@
+"""PyTorch's float32 loops over SLEEF's vector functions, in Numba (see microtorch/_sleef.py).
+
+SLEEF's u10 functions are written here from their published algorithms, one float32 rounding
+at a time, with true fused multiply-adds (llvm.fma.f32) where SLEEF's FMA builds use them, and
+the x86 conversions' behaviour (an out-of-range float converts to INT_MIN). Double-float
+("df") values are pairs (hi, lo) whose sum carries about 48 bits. The scalar tails call the C
+library by name: glibc's expf, powf and pow, as PyTorch's scalar loops do.
+
+Every function is module-level, so that Numba's disk cache serves a new process instead of
+compiling again (a kernel defined inside a function gets a new cache key per process).
+"""
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import prange, types
+from numba.extending import intrinsic
+
+from .fma import fma
+
+_F, _I = np.float32, np.int32
+ONE, TWO, ZERO, HALF = _F(1), _F(2), _F(0), _F(0.5)
+INF, NAN = _F(np.inf), _F(np.nan)
+FLT_MIN = _F(1.17549435e-38)
+TWO_24 = _F(1 << 24)
+TWO_31 = _F(2.0 ** 31)
+INT_MIN = -(1 << 31)
+
+# exp: Cody-Waite reduction by ln 2 (the upper part exact in a product with q)
+R_LN2 = _F(1.442695040888963407359924681001892137426645954152985934135449406931)
+L2U, L2L = _F(0.693145751953125), _F(1.428606765330187045e-06)
+EXP_C = tuple(_F(c) for c in (0.000198527617612853646278381, 0.00139304355252534151077271,
+                              0.00833336077630519866943359, 0.0416664853692054748535156,
+                              0.166666671633720397949219, 0.5))
+E0, E1, E2, E3, E4, E5 = EXP_C
+# expkf (powf's exp of a double-float)
+K0, K1, K2, K3, K4 = (_F(c) for c in (0.00136324646882712841033936,
+                                      0.00836596917361021041870117,
+                                      0.0416710823774337768554688,
+                                      0.166665524244308471679688,
+                                      0.499999850988388061523438))
+# logkf (powf's log as a double-float)
+LN2_HI, LN2_LO = _F(0.69314718246459960938), _F(-1.904654323148236017e-09)
+G0, G1, G2 = (_F(c) for c in (0.240320354700088500976562, 0.285112679004669189453125,
+                              0.400007992982864379882812))
+C_HI, C_LO = _F(0.66666662693023681640625), _F(3.69183861259614332084311e-09)
+FOUR_THIRDS = _F(1.0 / 0.75)
+TWO_64 = _F(2.0 ** 64)
+
+
+# ---- bits and x86 conversions ------------------------------------------------------------------
+
+@intrinsic
+def from_bits(typingctx, i):
+    """The float32 whose bits are int32 i."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+    return types.float32(types.int32), codegen
+
+
+@intrinsic
+def bits_of(typingctx, x):
+    """The int32 with the bits of float32 x."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+    return types.int32(types.float32), codegen
+
+
+@numba.njit(inline='always')
+def cvt_rint(x):
+    """cvtps2dq: x rounded to the nearest int32 (ties to even); INT_MIN when out of range."""
+    r = np.rint(x)
+    inside = r >= -TWO_31 and r < TWO_31            # nan: False
+    return _I(r if inside else ZERO) if inside else _I(INT_MIN)
+
+
+@numba.njit(inline='always')
+def cvt_trunc(x):
+    """cvttps2dq: x truncated to int32; INT_MIN when out of range."""
+    r = np.trunc(x)
+    inside = r >= -TWO_31 and r < TWO_31
+    return _I(r if inside else ZERO) if inside else _I(INT_MIN)
+
+
+@numba.njit(inline='always')
+def pow2i(q):
+    return from_bits(_I((np.int64(q) + 127) << 23))
+
+
+@numba.njit(inline='always')
+def ldexp2(d, q):
+    """d * 2^q in two halves (SLEEF's vldexp2)."""
+    h = q >> 1
+    return d * pow2i(h) * pow2i(q - h)
+
+
+@numba.njit(inline='always')
+def _wrap(i):
+    """An int64 wrapped to int32's range, as int32 arithmetic would leave it."""
+    return np.int64(_I(i))
+
+
+@numba.njit(inline='always')
+def ldexp_k(x, q):
+    """SLEEF's vldexp: x * 2^q through four equal factors and a fifth, in int32 arithmetic
+    (q = INT_MIN, from an overflowed conversion, included)."""
+    q = np.int64(q)
+    m = q >> 31
+    m = _wrap(_wrap(_wrap(m + q) >> 6) - m) << 4
+    m = _wrap(m)
+    q = _wrap(q - _wrap(m << 2))
+    m = m + 127
+    m = m if m > 0 else np.int64(0)
+    m = np.int64(0xff) if m > 0xff else m
+    u = from_bits(_I(m << 23))
+    x = x * u * u * u * u
+    return x * from_bits(_I((q + 127) << 23))
+
+
+# ---- double-float arithmetic (SLEEF's df.h, FMA flavour) ----------------------------------------
+
+@numba.njit(inline='always')
+def df_add2_ff(x, y):
+    """x + y exactly, as (hi, lo) (no ordering needed)."""
+    s = x + y
+    v = s - x
+    return s, (x - (s - v)) + (y - v)
+
+
+@numba.njit(inline='always')
+def df_add2_dff(xh, xl, y):
+    s = xh + y
+    v = s - xh
+    return s, ((xh - (s - v)) + (y - v)) + xl
+
+
+@numba.njit(inline='always')
+def df_add2_dd(xh, xl, yh, yl):
+    s = xh + yh
+    v = s - xh
+    return s, ((xh - (s - v)) + (yh - v)) + (xl + yl)
+
+
+@numba.njit(inline='always')
+def df_add_dd(xh, xl, yh, yl):
+    """|x| >= |y|."""
+    s = xh + yh
+    return s, (((xh - s) + yh) + xl) + yl
+
+
+@numba.njit(inline='always')
+def df_add_fd(x, yh, yl):
+    s = x + yh
+    return s, ((x - s) + yh) + yl
+
+
+@numba.njit(inline='always')
+def df_normalize(xh, xl):
+    s = xh + xl
+    return s, (xh - s) + xl
+
+
+@numba.njit(inline='always')
+def df_mul_df(xh, xl, y):
+    s = xh * y
+    return s, fma(xl, y, fma(xh, y, -s))
+
+
+@numba.njit(inline='always')
+def df_mul_dd(xh, xl, yh, yl):
+    s = xh * yh
+    return s, fma(xh, yl, fma(xl, yh, fma(xh, yh, -s)))
+
+
+@numba.njit(inline='always')
+def df_squ(xh, xl):
+    s = xh * xh
+    return s, fma(xh + xh, xl, fma(xh, xh, -s))
+
+
+@numba.njit(inline='always')
+def df_div(nh, nl, dh, dl):
+    t = ONE / dh
+    qh = nh * t
+    u = fma(t, nh, -qh)
+    ql = fma(-dl, t, fma(-dh, t, ONE))
+    return qh, fma(qh, ql, fma(nl, t, u))
+
+
+# ---- SLEEF's functions -------------------------------------------------------------------------
+
+@numba.njit(inline='always')
+def expf(d):
+    """Sleef_expf_u10. Selects, not branches, so that LLVM vectorises the loops."""
+    clamped = min(max(d, _F(-104)), _F(100))        # keeps q an int32; nan stays nan
+    q = _I(np.rint(clamped * R_LN2)) if clamped == clamped else _I(0)
+    qf = _F(q)
+    s = fma(qf, -L2U, d)
+    s = fma(qf, -L2L, s)
+    u = fma(fma(fma(fma(fma(E0, s, E1), s, E2), s, E3), s, E4), s, E5)
+    u = ldexp2(ONE + fma(s * s, u, s), q)
+    u = ZERO if d < _F(-104) else u
+    u = INF if _F(100) < d else u
+    return d if d != d else u
+
+
+@numba.njit(inline='always')
+def logkf(d):
+    """log d as a double-float, for d > 0 (0, inf and nan give values powf overrides)."""
+    tiny = d < FLT_MIN
+    d = d * TWO_64 if tiny else d
+    e = np.int64(((bits_of(d * FOUR_THIRDS) >> 23) & 0xff) - 127)
+    m = from_bits(_I(np.int64(bits_of(d)) - (e << 23)))
+    e = e - 64 if tiny else e
+    nh, nl = df_add2_ff(-ONE, m)
+    dh, dl = df_add2_ff(ONE, m)
+    xh, xl = df_div(nh, nl, dh, dl)
+    x2h, x2l = df_squ(xh, xl)
+    t = fma(fma(G0, x2h, G1), x2h, G2)
+    sh, sl = df_mul_df(LN2_HI, LN2_LO, _F(e))
+    sh, sl = df_add_dd(sh, sl, xh * TWO, xl * TWO)
+    ph, pl = df_mul_dd(x2h, x2l, xh, xl)
+    rh, rl = df_mul_df(x2h, x2l, t)
+    rh, rl = df_add2_dd(rh, rl, C_HI, C_LO)
+    ph, pl = df_mul_dd(ph, pl, rh, rl)
+    return df_add_dd(sh, sl, ph, pl)
+
+
+@numba.njit(inline='always')
+def expkf(dh, dl):
+    """exp of the double-float (dh, dl), rounded to float32."""
+    q = cvt_rint((dh + dl) * R_LN2)
+    qf = _F(q)
+    sh, sl = df_add2_dff(dh, dl, qf * -L2U)
+    sh, sl = df_add2_dff(sh, sl, qf * -L2L)
+    sh, sl = df_normalize(sh, sl)
+    u = fma(fma(fma(fma(K0, sh, K1), sh, K2), sh, K3), sh, K4)
+    th, tl = df_squ(sh, sl)
+    th, tl = df_mul_df(th, tl, u)
+    th, tl = df_add_dd(sh, sl, th, tl)
+    th, tl = df_add_fd(ONE, th, tl)
+    u = ldexp_k(th + tl, q)
+    return ZERO if dh < _F(-104) else u
+
+
+@numba.njit(inline='always')
+def powf(x, y):
+    """Sleef_powf_u10: exp(y log|x|) in double-floats, then C99's special cases."""
+    ay = abs(y)
+    yisint = _F(cvt_trunc(y)) == y or ay > TWO_24
+    yisodd = (cvt_trunc(y) & 1) == 1 and yisint and ay < TWO_24
+    lh, ll = logkf(abs(x))
+    ph, pl = df_mul_df(lh, ll, y)
+    result = expkf(ph, pl)
+    result = INF if result != result else result
+    sign = ONE if x > ZERO else ((-ONE if yisodd else ONE) if yisint else NAN)
+    result = result * sign
+    efx = abs(x) - ONE
+    efx = -efx if bits_of(y) < 0 else efx                   # mulsign: y's sign bit
+    if ay == INF:
+        result = ZERO if efx < ZERO else (ONE if efx == ZERO else INF)
+    if abs(x) == INF or x == ZERO:
+        flip = -y if x == ZERO else y
+        magnitude = ZERO if flip < ZERO else INF
+        sign_x = -ONE if bits_of(x) < 0 else ONE
+        result = (sign_x if yisodd else ONE) * magnitude
+    if x != x or y != y:
+        result = from_bits(_I(-1))
+    if y == ZERO or x == ONE:
+        result = ONE
+    return result
+
+
+# ---- the C library's scalar functions, by name (they pickle into Numba's cache) ------------------
+
+glibc_expf = types.ExternalFunction('expf', types.float32(types.float32))
+glibc_powf = types.ExternalFunction('powf', types.float32(types.float32, types.float32))
+glibc_pow = types.ExternalFunction('pow', types.float64(types.float64, types.float64))
+
+
+# ---- the loops: vector blocks, then each chunk's scalar tail -----------------------------------
+
+@numba.njit(inline='always')
+def _sigmoid_vector(x):
+    return ONE / (ONE + expf(ZERO - x))
+
+
+@numba.njit(inline='always')
+def _sigmoid_scalar(x):
+    return ONE / (ONE + glibc_expf(-x))
+
+
+_OPTIONS = dict(cache=True, error_model='numpy')
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def sigmoid_chunks(x, out, chunk, block):
+    """out = sigmoid(x) in parallel chunks of `chunk` elements, each in `block`-element vector
+    blocks and a scalar tail (x, out: 1-d float32)."""
+    n = x.size
+    for c in prange((n + chunk - 1) // chunk):
+        begin = c * chunk
+        end = min(n, begin + chunk)
+        vector_end = begin + (end - begin) // block * block
+        for i in range(begin, vector_end):
+            out[i] = _sigmoid_vector(x[i])
+        for i in range(vector_end, end):
+            out[i] = _sigmoid_scalar(x[i])
+
+
+@numba.njit(**_OPTIONS)
+def sigmoid_serial(x, out, block):
+    """sigmoid_chunks with one chunk, without a parallel launch."""
+    n = x.size
+    vector_end = n // block * block
+    for i in range(vector_end):
+        out[i] = _sigmoid_vector(x[i])
+    for i in range(vector_end, n):
+        out[i] = _sigmoid_scalar(x[i])
+
+
+@numba.njit(inline='always')
+def _pow_scalar_tail(x, p):
+    """std::pow(float, double): the double pow, rounded to float32."""
+    return _F(glibc_pow(np.float64(x), p))
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def pow_scalar_chunks(x, p, out, chunk, block):
+    """out = x ** p for a number p: powf_u10(x, float32(p)) in vector blocks, the double pow
+    in each chunk's tail."""
+    n = x.size
+    p32 = _F(p)
+    for c in prange((n + chunk - 1) // chunk):
+        begin = c * chunk
+        end = min(n, begin + chunk)
+        vector_end = begin + (end - begin) // block * block
+        for i in range(begin, vector_end):
+            out[i] = powf(x[i], p32)
+        for i in range(vector_end, end):
+            out[i] = _pow_scalar_tail(x[i], p)
+
+
+@numba.njit(**_OPTIONS)
+def pow_scalar_serial(x, p, out, block):
+    n = x.size
+    p32 = _F(p)
+    vector_end = n // block * block
+    for i in range(vector_end):
+        out[i] = powf(x[i], p32)
+    for i in range(vector_end, n):
+        out[i] = _pow_scalar_tail(x[i], p)
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def pow_chunks(a, b, out, chunk, block):
+    """out = a ** b, float32 arrays of one size (or one element, broadcast): powf_u10 in
+    vector blocks, glibc's powf in each chunk's tail."""
+    n = out.size
+    sa = 0 if a.size == 1 else 1
+    sb = 0 if b.size == 1 else 1
+    for c in prange((n + chunk - 1) // chunk):
+        begin = c * chunk
+        end = min(n, begin + chunk)
+        vector_end = begin + (end - begin) // block * block
+        for i in range(begin, vector_end):
+            out[i] = powf(a[i * sa], b[i * sb])
+        for i in range(vector_end, end):
+            out[i] = glibc_powf(a[i * sa], b[i * sb])
+
+
+@numba.njit(**_OPTIONS)
+def pow_serial(a, b, out, block):
+    n = out.size
+    sa = 0 if a.size == 1 else 1
+    sb = 0 if b.size == 1 else 1
+    vector_end = n // block * block
+    for i in range(vector_end):
+        out[i] = powf(a[i * sa], b[i * sb])
+    for i in range(vector_end, n):
+        out[i] = glibc_powf(a[i * sa], b[i * sb])
+
+
+@numba.njit(**_OPTIONS)
+def expf_one(d):
+    """Sleef_expf_u10 of one float32 (for tests)."""
+    return expf(d)
+
+
+@numba.njit(**_OPTIONS)
+def powf_one(x, y):
+    """Sleef_powf_u10 of two float32 (for tests)."""
+    return powf(x, y)
