@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from .. import _sleef
+from .. import _sleef_pow
 from .._device import CPU
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
@@ -544,6 +545,11 @@ def pow_scalar_forward(x, exponent):
         return np.square(x)
     if x.dtype.kind == 'f' and x.dtype.itemsize >= 4 and exponent in _POW_AS_PRODUCTS:
         return _POW_AS_PRODUCTS[exponent](x)
+    if x.dtype == _FLOAT32 and exponent not in _POW_BY_NUMPY:
+        # PyTorch's bits: SLEEF's powf in vector blocks, the double pow in the tails
+        exact = _sleef_pow.pow_scalar(x, exponent)
+        if exact is not None:
+            return exact
     return np.power(x, exponent)
 
 
@@ -552,6 +558,8 @@ def pow_scalar_forward(x, exponent):
 _POW_AS_PRODUCTS = {3: lambda x: x * x * x,
                     -2: lambda x: np.reciprocal(x * x),
                     -0.5: lambda x: np.reciprocal(np.sqrt(x))}
+# ... and those whose kernels give what NumPy's power gives (fill 1, copy, sqrt, reciprocal)
+_POW_BY_NUMPY = (0, 1, 0.5, -1)
 
 
 def pow_scalar_backward(x, gy, exponent):
@@ -612,7 +620,9 @@ def pow_forward(a, b):
         # truncated toward zero: a ** |b| for a = +-1 (1 or -1 by b's parity), else 0.
         out = np.power(a, np.abs(b))
         return np.where(np.less(b, 0) & (np.abs(a) != 1), 0, out)
-    return np.power(a, b)
+    # float32: PyTorch's bits (SLEEF's powf in vector blocks, glibc's powf in the tails)
+    exact = _sleef_pow.pow_tensor(a, b)
+    return np.power(a, b) if exact is None else exact
 
 
 # Rounded division and remainders, as PyTorch computes them. An integer division by zero

@@ -15,36 +15,17 @@ from llvmlite import ir
 from numba import prange, types
 from numba.extending import intrinsic
 
+from ..._sleef_numpy import K
 from .fma import fma
 
 _F, _I = np.float32, np.int32
-ONE, TWO, ZERO, HALF = _F(1), _F(2), _F(0), _F(0.5)
-INF, NAN = _F(np.inf), _F(np.nan)
-FLT_MIN = _F(1.17549435e-38)
-TWO_24 = _F(1 << 24)
-TWO_31 = _F(2.0 ** 31)
+ONE, TWO, ZERO = _F(1), _F(2), _F(0)
+INF, NAN, FLT_MIN, TWO_24, TWO_31, TWO_64 = K.INF, K.NAN, K.FLT_MIN, K.TWO_24, K.TWO_31, K.TWO_64
+FOUR_THIRDS, R_LN2, L2U, L2L = K.FOUR_THIRDS, K.R_LN2, K.L2U, K.L2L
+E0, E1, E2, E3, E4, E5 = K.EXP_C
+K0, K1, K2, K3, K4 = K.K0, K.K1, K.K2, K.K3, K.K4
+LN2_HI, LN2_LO, G0, G1, G2, C_HI, C_LO = K.LN2_HI, K.LN2_LO, K.G0, K.G1, K.G2, K.C_HI, K.C_LO
 INT_MIN = -(1 << 31)
-
-# exp: Cody-Waite reduction by ln 2 (the upper part exact in a product with q)
-R_LN2 = _F(1.442695040888963407359924681001892137426645954152985934135449406931)
-L2U, L2L = _F(0.693145751953125), _F(1.428606765330187045e-06)
-EXP_C = tuple(_F(c) for c in (0.000198527617612853646278381, 0.00139304355252534151077271,
-                              0.00833336077630519866943359, 0.0416664853692054748535156,
-                              0.166666671633720397949219, 0.5))
-E0, E1, E2, E3, E4, E5 = EXP_C
-# expkf (powf's exp of a double-float)
-K0, K1, K2, K3, K4 = (_F(c) for c in (0.00136324646882712841033936,
-                                      0.00836596917361021041870117,
-                                      0.0416710823774337768554688,
-                                      0.166665524244308471679688,
-                                      0.499999850988388061523438))
-# logkf (powf's log as a double-float)
-LN2_HI, LN2_LO = _F(0.69314718246459960938), _F(-1.904654323148236017e-09)
-G0, G1, G2 = (_F(c) for c in (0.240320354700088500976562, 0.285112679004669189453125,
-                              0.400007992982864379882812))
-C_HI, C_LO = _F(0.66666662693023681640625), _F(3.69183861259614332084311e-09)
-FOUR_THIRDS = _F(1.0 / 0.75)
-TWO_64 = _F(2.0 ** 64)
 
 
 # ---- bits and x86 conversions ------------------------------------------------------------------
@@ -319,65 +300,90 @@ def sigmoid_serial(x, out, block):
 
 
 @numba.njit(inline='always')
-def _pow_scalar_tail(x, p):
-    """std::pow(float, double): the double pow, rounded to float32."""
-    return _F(glibc_pow(np.float64(x), p))
-
-
-@numba.njit(parallel=True, **_OPTIONS)
-def pow_scalar_chunks(x, p, out, chunk, block):
-    """out = x ** p for a number p: powf_u10(x, float32(p)) in vector blocks, the double pow
-    in each chunk's tail."""
-    n = x.size
+def _pow_scalar_range(x, p, out, begin, end, block, row):
+    """out[begin:end] = x ** p, cut at row ends (TensorIterator's inner loops): each piece in
+    vector blocks from its start, powf_u10(x, float32(p)), and a scalar tail, std::pow(float,
+    double), the double pow rounded to float32."""
     p32 = _F(p)
-    for c in prange((n + chunk - 1) // chunk):
-        begin = c * chunk
-        end = min(n, begin + chunk)
-        vector_end = begin + (end - begin) // block * block
-        for i in range(begin, vector_end):
+    start = begin
+    while start < end:
+        stop = min(end, (start // row + 1) * row)
+        vector_end = start + (stop - start) // block * block
+        for i in range(start, vector_end):
             out[i] = powf(x[i], p32)
-        for i in range(vector_end, end):
-            out[i] = _pow_scalar_tail(x[i], p)
-
-
-@numba.njit(**_OPTIONS)
-def pow_scalar_serial(x, p, out, block):
-    n = x.size
-    p32 = _F(p)
-    vector_end = n // block * block
-    for i in range(vector_end):
-        out[i] = powf(x[i], p32)
-    for i in range(vector_end, n):
-        out[i] = _pow_scalar_tail(x[i], p)
+        for i in range(vector_end, stop):
+            out[i] = _F(glibc_pow(np.float64(x[i]), p))
+        start = stop
 
 
 @numba.njit(parallel=True, **_OPTIONS)
-def pow_chunks(a, b, out, chunk, block):
-    """out = a ** b, float32 arrays of one size (or one element, broadcast): powf_u10 in
-    vector blocks, glibc's powf in each chunk's tail."""
-    n = out.size
-    sa = 0 if a.size == 1 else 1
-    sb = 0 if b.size == 1 else 1
+def pow_scalar_chunks(x, p, out, chunk, block, row):
+    """out = x ** p for a number p (x, out: 1-d float32) in parallel chunks of `chunk`."""
+    n = x.size
     for c in prange((n + chunk - 1) // chunk):
-        begin = c * chunk
-        end = min(n, begin + chunk)
-        vector_end = begin + (end - begin) // block * block
-        for i in range(begin, vector_end):
-            out[i] = powf(a[i * sa], b[i * sb])
-        for i in range(vector_end, end):
-            out[i] = glibc_powf(a[i * sa], b[i * sb])
+        _pow_scalar_range(x, p, out, c * chunk, min(n, c * chunk + chunk), block, row)
 
 
 @numba.njit(**_OPTIONS)
-def pow_serial(a, b, out, block):
+def pow_scalar_serial(x, p, out, block, row):
+    """pow_scalar_chunks with one chunk, without a parallel launch."""
+    _pow_scalar_range(x, p, out, 0, x.size, block, row)
+
+
+@numba.njit(inline='always')
+def _pow_piece(a, b, out, start, stop, block):
+    """out[start:stop] = a ** b, vector blocks from start: powf_u10, then glibc's powf."""
+    vector_end = start + (stop - start) // block * block
+    for i in range(start, vector_end):
+        out[i] = powf(a[i], b[i])
+    for i in range(vector_end, stop):
+        out[i] = glibc_powf(a[i], b[i])
+
+
+@numba.njit(inline='always')
+def _pow_piece_number(a, b, out, start, stop, block, base):
+    """_pow_piece with a broadcast number: the base (base True) or the exponent."""
+    vector_end = start + (stop - start) // block * block
+    if base:
+        for i in range(start, vector_end):
+            out[i] = powf(a, b[i])
+        for i in range(vector_end, stop):
+            out[i] = glibc_powf(a, b[i])
+    else:
+        for i in range(start, vector_end):
+            out[i] = powf(a[i], b)
+        for i in range(vector_end, stop):
+            out[i] = glibc_powf(a[i], b)
+
+
+@numba.njit(inline='always')
+def _pow_range(a, b, out, begin, end, block, row):
+    """out[begin:end] = a ** b (1-d float32 arrays of out's size, or of one element for a
+    broadcast number), cut at row ends, each piece in vector blocks and a scalar tail."""
+    start = begin
+    while start < end:
+        stop = min(end, (start // row + 1) * row)
+        if a.size == b.size:
+            _pow_piece(a, b, out, start, stop, block)
+        elif a.size == 1:
+            _pow_piece_number(a[0], b, out, start, stop, block, True)
+        else:
+            _pow_piece_number(a, b[0], out, start, stop, block, False)
+        start = stop
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def pow_chunks(a, b, out, chunk, block, row):
+    """out = a ** b in parallel chunks of `chunk` elements."""
     n = out.size
-    sa = 0 if a.size == 1 else 1
-    sb = 0 if b.size == 1 else 1
-    vector_end = n // block * block
-    for i in range(vector_end):
-        out[i] = powf(a[i * sa], b[i * sb])
-    for i in range(vector_end, n):
-        out[i] = glibc_powf(a[i * sa], b[i * sb])
+    for c in prange((n + chunk - 1) // chunk):
+        _pow_range(a, b, out, c * chunk, min(n, c * chunk + chunk), block, row)
+
+
+@numba.njit(**_OPTIONS)
+def pow_serial(a, b, out, block, row):
+    """pow_chunks with one chunk, without a parallel launch."""
+    _pow_range(a, b, out, 0, out.size, block, row)
 
 
 @numba.njit(**_OPTIONS)
