@@ -199,8 +199,9 @@ def test_kernel_matches_numpy(case, dtype, data):
     with np.errstate(all='ignore'):
         got = numba_dispatch.kernel(name)(*args)
         ref = _numpy(name, *args)
-    if (name, tuple(names)) in GENERAL_POWERS:
-        assert got is None
+    if (name, tuple(names)) in GENERAL_POWERS or (name == 'pow_forward' and
+                                                   dtype == np.float32):
+        assert got is None          # float32 a ** b: PyTorch's loop, in cpu.pow_forward
         return
     assert got is not None, 'declined'
     got, ref = (got, ref) if isinstance(ref, tuple) else ((got,), (ref,))
