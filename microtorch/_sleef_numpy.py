@@ -32,6 +32,14 @@ class K:
                                           0.0416710823774337768554688,
                                           0.166665524244308471679688,
                                           0.499999850988388061523438))
+    # expk2f: expm1f's exp as a double-float
+    X0, X1, X2, X3 = (_F(c) for c in (0.1980960224e-3, 0.1394256484e-2, 0.8333456703e-2,
+                                      0.4166637361e-1))
+    X4 = _F(0.166666659414234244790680580464)
+    EXPM1_BIG, EXPM1_SMALL = _F(88.72283172607421875), _F(-16.635532333438687426013570)
+    # log1pf's polynomial
+    P0, P1, P2 = _F(0.3027294874), _F(0.3996108174), _F(0.6666694880)
+    LOG1P_BIG = _F(1e38)                  # log1pf's formula holds up to here
     # logkf: powf's log as a double-float
     LN2_HI, LN2_LO = _F(0.69314718246459960938), _F(-1.904654323148236017e-09)
     G0, G1, G2 = (_F(c) for c in (0.240320354700088500976562, 0.285112679004669189453125,
@@ -177,3 +185,77 @@ def powf(x, y):
         result = np.where(np.isnan(x) | np.isnan(y), _from_bits(-1), result)
         result = np.where((y == 0) | (x == 1), _ONE, result)
     return result.astype(np.float32, copy=False)
+
+
+# ---- expm1f and log1pf (at::vml's, every element) ---------------------------------------------
+
+def _ldexp2(d, q):
+    h = q >> 1
+    return d * _from_bits(_wrap((h + 127) << 23)) * _from_bits(_wrap((q - h + 127) << 23))
+
+
+def expm1f(a):
+    """Sleef_expm1f_u10 of a float32 array: exp as a double-float (expk2f), minus 1."""
+    a = np.asarray(a, np.float32)
+    with np.errstate(all='ignore'):
+        q = _cvt(np.rint(a * K.R_LN2))
+        qf = q.astype(np.float32)
+        s = _add2_dff(a, _ZERO, qf * -K.L2U)
+        s = _add2_dff(*s, qf * -K.L2L)
+        u = _fma(_fma(_fma(K.X0, s[0], K.X1), s[0], K.X2), s[0], K.X3)
+        t = _add2_dff(*_mul_df(*s, u), K.X4)
+        t = _add2_dff(*_mul_dd(*s, *t), _F(0.5))
+        t = _add2_dd(*s, *_mul_dd(*_squ(*s), *t))
+        th, tl = _add_fd(_ONE, *t)
+        th, tl = _ldexp2(th, q), _ldexp2(tl, q)
+        small = a < _F(-104)
+        th, tl = np.where(small, _ZERO, th), np.where(small, _ZERO, tl)
+        dh, dl = _add2_dff(th, tl, -_ONE)
+        x = dh + dl
+        x = np.where(a > K.EXPM1_BIG, K.INF, x)
+        x = np.where(a < K.EXPM1_SMALL, -_ONE, x)
+        x = np.where((a == 0) & np.signbit(a), _F(-0.0), x)
+    return x.astype(np.float32, copy=False)
+
+
+def log1pf(d):
+    """Sleef_log1pf_u10 of a float32 array: log(1 + d) with 1 + d's exponent taken out and
+    the rest carried as m = d * 2^-e + (2^-e - 1)."""
+    d = np.asarray(d, np.float32)
+    with np.errstate(all='ignore'):
+        dp1 = d + _ONE
+        tiny = dp1 < K.FLT_MIN
+        dp1 = np.where(tiny, dp1 * K.TWO_64, dp1)
+        e = ((_bits(dp1 * K.FOUR_THIRDS) >> 23) & 0xff) - 127
+        t = _from_bits(_wrap(_bits(_ONE) - (e << 23)))
+        m = _fma(d, t, t - _ONE)
+        e = np.where(tiny, e - 64, e)
+        s = _mul_df(K.LN2_HI, K.LN2_LO, e.astype(np.float32))
+        dh = _TWO + m
+        xh, xl = _div(m, _ZERO, dh, (_TWO - dh) + m)
+        x2 = xh * xh
+        t = _fma(_fma(K.P0, x2, K.P1), x2, K.P2)
+        sh, sl = _add_dd(*s, xh * _TWO, xl * _TWO)
+        v = x2 * xh * t
+        rh = sh + v
+        r = rh + (((sh - rh) + v) + sl)
+        r = np.where(d <= K.LOG1P_BIG, r, _logf_u1(d))      # beyond 1e38: log d itself
+        r = np.where(_F(-1) > d, _from_bits(-1), r)
+        r = np.where(d == -_ONE, -K.INF, r)
+        r = np.where((d == 0) & np.signbit(d), _F(-0.0), r)
+    return r.astype(np.float32, copy=False)
+
+
+def _logf_u1(d):
+    """Sleef_logf_u1 for d > 1e38 or nan (log1pf's values there; inf and nan stay)."""
+    e = ((_bits(d * K.FOUR_THIRDS) >> 23) & 0xff) - 127
+    m = _from_bits(_wrap(_bits(d) - (e << 23)))
+    s = _mul_df(K.LN2_HI, K.LN2_LO, e.astype(np.float32))
+    xh, xl = _div(*_add2_ff(-_ONE, m), *_add2_ff(_ONE, m))
+    x2 = xh * xh
+    t = _fma(_fma(K.P0, x2, K.P1), x2, K.P2)
+    sh, sl = _add_dd(*s, xh * _TWO, xl * _TWO)
+    v = x2 * xh * t
+    rh = sh + v
+    r = rh + (((sh - rh) + v) + sl)
+    return np.where((d == K.INF) | np.isnan(d), d, r)

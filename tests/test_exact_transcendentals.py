@@ -180,3 +180,29 @@ def test_row_length_follows_tensor_iterator():
     assert row_length((40, 50), (1, 0), (0, 1)) == (50, True)
     assert row_length((3, 1, 4), (4, 4, 1), (0, 0, 0)) == (12, True)
     assert row_length((20, 10), (40, 2)) == (10, False)
+
+
+# ---- expm1 and log1p: at::vml's SLEEF functions on every element (microtorch/_sleef_vml.py) -------
+
+VML_SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 88.7, 88.73,
+                        89.0, -16.6, -16.7, -104.0, -105.0, 1e38, 2e38, 3.4e38, -1 + 2.0 ** -24,
+                        -1 - 2.0 ** -23, 1e-8, -1e-8, -0.5, 0.5], np.float32)
+
+
+@pytest.mark.parametrize('n', POW_SIZES)
+def test_expm1_log1p_bits(torch, threads, numba_on, n):
+    x = _pow_inputs(n, n)
+    for x in (x, np.abs(x), (x % 3).astype(np.float32), VML_SPECIAL):
+        for op in ('expm1', 'log1p'):
+            ours = getattr(microtorch.tensor(x), op)().numpy()
+            assert _same_bits(ours, getattr(torch.from_numpy(x), op)().numpy()), op
+
+
+def test_expm1_log1p_numpy_matches_numba():
+    from microtorch import _sleef_numpy
+    x = _pow_inputs(5000, 4)
+    k = _sleef.kernels()
+    for op in ('expm1', 'log1p'):
+        ours = np.empty_like(x)
+        getattr(k, op + '_serial')(x, ours)
+        assert _same_bits(getattr(_sleef_numpy, op + 'f')(x), ours), op

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _sleef
 from .. import _sleef_pow
+from .. import _sleef_vml
 from .._device import CPU
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
@@ -164,7 +165,8 @@ def reciprocal_backward(y, gy):
 
 
 def log1p_forward(x):
-    return np.log1p(x)
+    exact = _sleef_vml.log1p(x)         # float32: PyTorch's bits (SLEEF's log1pf)
+    return np.log1p(x) if exact is None else exact
 
 
 def log1p_backward(x, gy):
@@ -172,7 +174,8 @@ def log1p_backward(x, gy):
 
 
 def expm1_forward(x):
-    return np.expm1(x)
+    exact = _sleef_vml.expm1(x)         # float32: PyTorch's bits (SLEEF's expm1f)
+    return np.expm1(x) if exact is None else exact
 
 
 def expm1_backward(y, gy):

@@ -25,6 +25,9 @@ FOUR_THIRDS, R_LN2, L2U, L2L = K.FOUR_THIRDS, K.R_LN2, K.L2U, K.L2L
 E0, E1, E2, E3, E4, E5 = K.EXP_C
 K0, K1, K2, K3, K4 = K.K0, K.K1, K.K2, K.K3, K.K4
 LN2_HI, LN2_LO, G0, G1, G2, C_HI, C_LO = K.LN2_HI, K.LN2_LO, K.G0, K.G1, K.G2, K.C_HI, K.C_LO
+X0, X1, X2, X3, X4 = K.X0, K.X1, K.X2, K.X3, K.X4
+P0, P1, P2 = K.P0, K.P1, K.P2
+EXPM1_BIG, EXPM1_SMALL, LOG1P_BIG = K.EXPM1_BIG, K.EXPM1_SMALL, K.LOG1P_BIG
 INT_MIN = -(1 << 31)
 
 
@@ -251,6 +254,77 @@ def powf(x, y):
     return result
 
 
+@numba.njit(inline='always')
+def expm1f(a):
+    """Sleef_expm1f_u10: exp(a) as a double-float (SLEEF's expk2f), minus 1."""
+    q = cvt_rint(a * R_LN2)
+    qf = _F(q)
+    sh, sl = df_add2_dff(a, ZERO, qf * -L2U)
+    sh, sl = df_add2_dff(sh, sl, qf * -L2L)
+    u = fma(fma(fma(X0, sh, X1), sh, X2), sh, X3)
+    th, tl = df_mul_df(sh, sl, u)
+    th, tl = df_add2_dff(th, tl, X4)
+    th, tl = df_mul_dd(sh, sl, th, tl)
+    th, tl = df_add2_dff(th, tl, _F(0.5))
+    qh, ql = df_squ(sh, sl)
+    th, tl = df_mul_dd(qh, ql, th, tl)
+    th, tl = df_add2_dd(sh, sl, th, tl)
+    th, tl = df_add_fd(ONE, th, tl)
+    th, tl = ldexp2(th, q), ldexp2(tl, q)
+    if a < _F(-104):
+        th, tl = ZERO, ZERO
+    dh, dl = df_add2_dff(th, tl, -ONE)
+    x = dh + dl
+    x = INF if a > EXPM1_BIG else x
+    x = -ONE if a < EXPM1_SMALL else x
+    return _F(-0.0) if a == ZERO and bits_of(a) < 0 else x
+
+
+@numba.njit(inline='always')
+def _logf_u1(d):
+    """Sleef_logf_u1 for d > 1e38 or nan (log1pf's values there; inf and nan stay)."""
+    e = np.int64(((bits_of(d * FOUR_THIRDS) >> 23) & 0xff) - 127)
+    m = from_bits(_I(np.int64(bits_of(d)) - (e << 23)))
+    sh, sl = df_mul_df(LN2_HI, LN2_LO, _F(e))
+    nh, nl = df_add2_ff(-ONE, m)
+    dh, dl = df_add2_ff(ONE, m)
+    xh, xl = df_div(nh, nl, dh, dl)
+    x2 = xh * xh
+    t = fma(fma(P0, x2, P1), x2, P2)
+    sh, sl = df_add_dd(sh, sl, xh * TWO, xl * TWO)
+    v = x2 * xh * t
+    rh = sh + v
+    r = rh + (((sh - rh) + v) + sl)
+    return d if d == INF or d != d else r
+
+
+@numba.njit(inline='always')
+def log1pf(d):
+    """Sleef_log1pf_u10: 1 + d = 2^e (1 + m') with m = d 2^-e + (2^-e - 1) kept exact, then
+    log(1 + m) by atanh's series in m / (2 + m); beyond 1e38, logf_u1(d)."""
+    if not d <= LOG1P_BIG:
+        return _logf_u1(d)
+    dp1 = d + ONE
+    tiny = dp1 < FLT_MIN
+    dp1 = dp1 * TWO_64 if tiny else dp1
+    e = np.int64(((bits_of(dp1 * FOUR_THIRDS) >> 23) & 0xff) - 127)
+    t = from_bits(_I(np.int64(bits_of(ONE)) - (e << 23)))
+    m = fma(d, t, t - ONE)
+    e = e - 64 if tiny else e
+    sh, sl = df_mul_df(LN2_HI, LN2_LO, _F(e))
+    dh = TWO + m
+    xh, xl = df_div(m, ZERO, dh, (TWO - dh) + m)
+    x2 = xh * xh
+    t = fma(fma(P0, x2, P1), x2, P2)
+    sh, sl = df_add_dd(sh, sl, xh * TWO, xl * TWO)
+    v = x2 * xh * t
+    rh = sh + v
+    r = rh + (((sh - rh) + v) + sl)
+    r = from_bits(_I(-1)) if _F(-1) > d else r
+    r = -INF if d == -ONE else r
+    return _F(-0.0) if d == ZERO and bits_of(d) < 0 else r
+
+
 # ---- the C library's scalar functions, by name (they pickle into Numba's cache) ------------------
 
 glibc_expf = types.ExternalFunction('expf', types.float32(types.float32))
@@ -384,6 +458,33 @@ def pow_chunks(a, b, out, chunk, block, row):
 def pow_serial(a, b, out, block, row):
     """pow_chunks with one chunk, without a parallel launch."""
     _pow_range(a, b, out, 0, out.size, block, row)
+
+
+# at::vml's loop (vec::map) takes every element through the vector function, the last few
+# in a partial vector: no scalar tail, and the chunks do not matter.
+
+@numba.njit(parallel=True, **_OPTIONS)
+def expm1_parallel(x, out):
+    for i in prange(x.size):
+        out[i] = expm1f(x[i])
+
+
+@numba.njit(**_OPTIONS)
+def expm1_serial(x, out):
+    for i in range(x.size):
+        out[i] = expm1f(x[i])
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def log1p_parallel(x, out):
+    for i in prange(x.size):
+        out[i] = log1pf(x[i])
+
+
+@numba.njit(**_OPTIONS)
+def log1p_serial(x, out):
+    for i in range(x.size):
+        out[i] = log1pf(x[i])
 
 
 @numba.njit(**_OPTIONS)
