@@ -206,3 +206,35 @@ def test_expm1_log1p_numpy_matches_numba():
         ours = np.empty_like(x)
         getattr(k, op + '_serial')(x, ours)
         assert _same_bits(getattr(_sleef_numpy, op + 'f')(x), ours), op
+
+
+# ---- elu (selu, celu) and softplus: SLEEF's expm1f / expf and log1pf in vector blocks, glibc's in
+# the tails (microtorch/_sleef_activations.py) ------------------------------------------------------
+
+@pytest.mark.parametrize('n', POW_SIZES)
+def test_elu_softplus_bits(torch, threads, numba_on, n):
+    import torch.nn.functional as TF
+    import microtorch.nn.functional as MF
+    x = np.concatenate([(_pow_inputs(n, n) % 40).astype(np.float32)[:n - n // 3],
+                        np.random.default_rng(n).standard_normal(n // 3).astype(np.float32)])
+    for name, kwargs in (('elu', {}), ('elu', {'alpha': 0.7}), ('selu', {}), ('celu', {}),
+                         ('celu', {'alpha': 0.3}), ('softplus', {}),
+                         ('softplus', {'beta': 2.0, 'threshold': 5.0})):
+        ours = getattr(MF, name)(microtorch.tensor(x), **kwargs).numpy()
+        assert _same_bits(ours, getattr(TF, name)(torch.from_numpy(x), **kwargs).numpy()), name
+    gy = np.random.default_rng(n + 1).standard_normal(n).astype(np.float32)
+    t, r = microtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    MF.softplus(t, beta=1.5).backward(microtorch.tensor(gy))
+    TF.softplus(r, beta=1.5).backward(torch.from_numpy(gy))
+    assert _same_bits(t.grad.numpy(), r.grad.numpy())
+
+
+def test_elu_softplus_transposed_and_special(torch, numba_on):
+    import torch.nn.functional as TF
+    import microtorch.nn.functional as MF
+    x = np.resize(VML_SPECIAL, 40 * 30).reshape(40, 30) * np.float32(0.5)
+    for name in ('elu', 'softplus'):
+        for view in (lambda a: a, lambda a: a.T):
+            ours = getattr(MF, name)(view(microtorch.tensor(x))).contiguous().numpy()
+            theirs = getattr(TF, name)(view(torch.from_numpy(x))).contiguous().numpy()
+            assert _same_bits(ours, theirs), name

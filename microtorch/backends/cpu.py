@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from .. import _sleef
+from .. import _sleef_activations
 from .. import _sleef_pow
 from .. import _sleef_vml
 from .._device import CPU
@@ -267,6 +268,9 @@ def silu_backward(x, gy):
 def elu_forward(x, alpha, scale, input_scale):
     """scale * x above 0, scale * alpha * (exp(input_scale * x) - 1) below: elu (scales 1),
     selu (PyTorch's constants) and celu (input_scale 1 / alpha) are this one function."""
+    exact = _sleef_activations.elu(x, alpha, scale, input_scale)     # float32: PyTorch's bits
+    if exact is not None:
+        return exact
     below = (scale * alpha) * np.expm1(x * input_scale)
     return np.where(x > 0, x * scale, below).astype(x.dtype, copy=False)
 
@@ -588,12 +592,18 @@ def _softplus_unscaled(z):
 
 
 def softplus_forward(x, beta, threshold):
+    exact = _sleef_activations.softplus(x, beta, threshold)          # float32: PyTorch's bits
+    if exact is not None:
+        return exact
     # PyTorch's rule: x itself where beta * x > threshold (there the two agree to rounding).
     z = x * beta
     return np.where(z > threshold, x, _softplus_unscaled(z) / beta).astype(x.dtype, copy=False)
 
 
 def softplus_backward(x, gy, beta, threshold):
+    exact = _sleef_activations.softplus_grad(x, gy, beta, threshold)
+    if exact is not None:
+        return exact
     z = x * beta
     return np.where(z > threshold, gy, gy * sigmoid_forward(z)).astype(gy.dtype, copy=False)
 

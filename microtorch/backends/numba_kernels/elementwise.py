@@ -672,13 +672,13 @@ def leaky_relu_backward(x, gy, negative_slope):
 
 
 def softplus_forward(x, beta, threshold):
-    if not _ok(x):
+    if not _ok(x) or x.dtype == _ZERO32.dtype:   # float32: PyTorch's loop, in cpu.py
         return None
     return _unary(_K['softplus_fwd'], x, _params(x, beta, threshold))
 
 
 def softplus_backward(x, gy, beta, threshold):
-    if not _ok(x):
+    if not _ok(x) or x.dtype == _ZERO32.dtype:   # float32: PyTorch's loop, in cpu.py
         return None
     return _grad(_K['softplus_2'], x, gy, _params(x, beta, threshold))
 

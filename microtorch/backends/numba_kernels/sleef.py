@@ -9,6 +9,8 @@ library by name: glibc's expf, powf and pow, as PyTorch's scalar loops do.
 Every function is module-level, so that Numba's disk cache serves a new process instead of
 compiling again (a kernel defined inside a function gets a new cache key per process).
 """
+import types as pytypes
+
 import numba
 import numpy as np
 from llvmlite import ir
@@ -330,6 +332,8 @@ def log1pf(d):
 glibc_expf = types.ExternalFunction('expf', types.float32(types.float32))
 glibc_powf = types.ExternalFunction('powf', types.float32(types.float32, types.float32))
 glibc_pow = types.ExternalFunction('pow', types.float64(types.float64, types.float64))
+glibc_expm1f = types.ExternalFunction('expm1f', types.float32(types.float32))
+glibc_log1pf = types.ExternalFunction('log1pf', types.float32(types.float32))
 
 
 # ---- the loops: vector blocks, then each chunk's scalar tail -----------------------------------
@@ -485,6 +489,71 @@ def log1p_parallel(x, out):
 def log1p_serial(x, out):
     for i in range(x.size):
         out[i] = log1pf(x[i])
+
+
+# ---- activations: the vector formula everywhere, then each tail's scalar formula ------------------
+# `tails` holds [begin, end) pairs of the elements PyTorch's scalar loop computes (each parallel
+# chunk's last few); where each element goes does not depend on threads, so one parallel map
+# serves every chunk.
+
+@numba.njit(inline='always')
+def _elu_vector(a, neg, pos, ipt):
+    return a * pos if a >= ZERO else expm1f(a * ipt) * neg
+
+
+@numba.njit(inline='always')
+def _elu_scalar(a, neg, pos, ipt):
+    return glibc_expm1f(a * ipt) * neg if a < ZERO else a * pos
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def elu_map(x, out, neg, pos, ipt, tails):
+    """ELU (selu, celu): scale * x at x >= 0, alpha * scale * expm1(input_scale * x) below."""
+    for i in prange(x.size):
+        out[i] = _elu_vector(x[i], neg, pos, ipt)
+    for t in range(tails.shape[0]):
+        for i in range(tails[t, 0], tails[t, 1]):
+            out[i] = _elu_scalar(x[i], neg, pos, ipt)
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def softplus_map(x, out, beta, threshold, tails):
+    """softplus: x where beta x > threshold, else log1p(exp(beta x)) / beta."""
+    for i in prange(x.size):
+        z = x[i] * beta
+        out[i] = x[i] if z > threshold else log1pf(expf(z)) / beta
+    for t in range(tails.shape[0]):
+        for i in range(tails[t, 0], tails[t, 1]):
+            z = x[i] * beta
+            out[i] = x[i] if z > threshold else glibc_log1pf(glibc_expf(z)) / beta
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def softplus_grad_map(gy, x, out, beta, threshold, tails):
+    """softplus's gradient: gy where beta x > threshold, else gy z / (z + 1), z = exp(beta x)."""
+    for i in prange(x.size):
+        z = expf(x[i] * beta)
+        out[i] = gy[i] if x[i] * beta > threshold else gy[i] * z / (z + ONE)
+    for t in range(tails.shape[0]):
+        for i in range(tails[t, 0], tails[t, 1]):
+            z = glibc_expf(x[i] * beta)
+            out[i] = gy[i] if x[i] * beta > threshold else gy[i] * z / (z + ONE)
+
+
+def _serial_twin(kernel):
+    """The parallel kernel's code compiled without threads (prange runs as range), under a name
+    of its own so that its cache files are its own: small arrays skip the parallel launch."""
+    fn = kernel.py_func
+    twin = pytypes.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + '_serial',
+                                fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = twin.__name__
+    twin.__doc__ = fn.__doc__
+    return numba.njit(**_OPTIONS)(twin)
+
+
+elu_map_serial = _serial_twin(elu_map)
+softplus_map_serial = _serial_twin(softplus_map)
+softplus_grad_map_serial = _serial_twin(softplus_grad_map)
 
 
 @numba.njit(**_OPTIONS)
