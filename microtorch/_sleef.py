@@ -112,8 +112,13 @@ _FLOAT32 = np.dtype(np.float32)
 
 
 def _use_numba():
-    from .backends import numba_dispatch
-    return _numba_found and numba_dispatch.settings.enabled
+    if not _dispatch:                   # an import statement per call would cost 0.4 us
+        from .backends import numba_dispatch
+        _dispatch.append(numba_dispatch.settings)
+    return _numba_found and _dispatch[0].enabled
+
+
+_dispatch = []                          # numba_dispatch.settings, found once
 
 
 # ---- the same without Numba: NumPy for the vector blocks, ctypes for glibc's expf ---------------
