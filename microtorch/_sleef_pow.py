@@ -134,7 +134,7 @@ def pow_tensor(a, b):
                                           for v in (a, b)))
         a, b = (v if v.size == 1 else np.ascontiguousarray(np.broadcast_to(v, shape))
                 for v in (a, b))
-    a, b = a.reshape(-1), b.reshape(-1)
+    a, b = (np.full(n, v.reshape(-1)[0]) if v.size == 1 else v.reshape(-1) for v in (a, b))
     out = np.empty(n, np.float32)
     block = _block() if vector else _NO_BLOCKS
     if n < block or not _sleef._use_numba():
@@ -165,14 +165,9 @@ def _pow_tensor_numpy(a, b, out, block, row):
     for begin, vector_end, end in _segments(out.size, block, row):
         if vector_end > begin:
             from ._sleef_numpy import powf as sleef_powf
-            out[begin:vector_end] = sleef_powf(_part(a, begin, vector_end),
-                                               _part(b, begin, vector_end))
+            out[begin:vector_end] = sleef_powf(a[begin:vector_end], b[begin:vector_end])
         for i in range(vector_end, end):
-            out[i] = _powf(a[i if a.size != 1 else 0], b[i if b.size != 1 else 0])
-
-
-def _part(v, begin, end):
-    return v if v.size == 1 else v[begin:end]
+            out[i] = _powf(a[i], b[i])
 
 
 # ---- the layout --------------------------------------------------------------------------------

@@ -409,44 +409,19 @@ def pow_scalar_serial(x, p, out, block, row):
 
 
 @numba.njit(inline='always')
-def _pow_piece(a, b, out, start, stop, block):
-    """out[start:stop] = a ** b, vector blocks from start: powf_u10, then glibc's powf."""
-    vector_end = start + (stop - start) // block * block
-    for i in range(start, vector_end):
-        out[i] = powf(a[i], b[i])
-    for i in range(vector_end, stop):
-        out[i] = glibc_powf(a[i], b[i])
-
-
-@numba.njit(inline='always')
-def _pow_piece_number(a, b, out, start, stop, block, base):
-    """_pow_piece with a broadcast number: the base (base True) or the exponent."""
-    vector_end = start + (stop - start) // block * block
-    if base:
-        for i in range(start, vector_end):
-            out[i] = powf(a, b[i])
-        for i in range(vector_end, stop):
-            out[i] = glibc_powf(a, b[i])
-    else:
-        for i in range(start, vector_end):
-            out[i] = powf(a[i], b)
-        for i in range(vector_end, stop):
-            out[i] = glibc_powf(a[i], b)
-
-
-@numba.njit(inline='always')
 def _pow_range(a, b, out, begin, end, block, row):
-    """out[begin:end] = a ** b (1-d float32 arrays of out's size, or of one element for a
-    broadcast number), cut at row ends, each piece in vector blocks and a scalar tail."""
+    """out[begin:end] = a ** b (1-d float32 arrays of out's size), cut at row ends, each piece
+    in vector blocks, powf_u10, and a scalar tail, glibc's powf. One call site of powf (each
+    inlined copy costs seconds of compiling) over contiguous operands (which LLVM vectorises;
+    a broadcast number comes as a filled array)."""
     start = begin
     while start < end:
         stop = min(end, (start // row + 1) * row)
-        if a.size == b.size:
-            _pow_piece(a, b, out, start, stop, block)
-        elif a.size == 1:
-            _pow_piece_number(a[0], b, out, start, stop, block, True)
-        else:
-            _pow_piece_number(a, b[0], out, start, stop, block, False)
+        vector_end = start + (stop - start) // block * block
+        for i in range(start, vector_end):
+            out[i] = powf(a[i], b[i])
+        for i in range(vector_end, stop):
+            out[i] = glibc_powf(a[i], b[i])
         start = stop
 
 
