@@ -7,14 +7,16 @@ of each parallel chunk takes the scalar 1 / (1 + std::exp(-x)), glibc's expf. Te
 GRAIN_SIZE (32768) elements are split by at::parallel_for into ceil(n / chunks)-element chunks,
 chunks = min(threads, ceil(n / GRAIN_SIZE)), each with its own tail.
 
-`expf` below follows SLEEF's published algorithm (Cody-Waite reduction by ln 2, a degree-6
-polynomial, ldexp in two halves) one float32 rounding at a time, with true fused multiply-adds
-(llvm.fma.f32). The scalar tail calls glibc's expf itself: float32(exp(double)) differs from
-it on a few inputs in 10^5.
+The kernels (numba_kernels/sleef.py) follow SLEEF's published expf algorithm (Cody-Waite
+reduction by ln 2, a degree-6 polynomial, ldexp in two halves) one float32 rounding at a time,
+with true fused multiply-adds (llvm.fma.f32); `expf_numpy` below repeats it in NumPy. The
+scalar tail calls glibc's expf itself: float32(exp(double)) differs from it on a few inputs in
+10^5. The same layout serves pow (_sleef_pow.py), elu and softplus (_sleef_activations.py);
+expm1 and log1p take SLEEF on every element (_sleef_vml.py).
 
-Not here: torch.exp, log, tanh, sin, cos, atan, log2, log10 on float32 go through at::vml,
-which this PyTorch build (with MKL) sends to MKL's VML (vsExp, vsLn, vsTanh, ... in HA mode),
-not to SLEEF; MKL's algorithms are not published.
+Not here: torch.exp, log, tanh, sin, cos, atan, log2, log10, sqrt on float32 go through
+at::vml, which this PyTorch build (with MKL) sends to MKL's VML (vsExp, vsLn, vsTanh, ... in HA
+mode), not to SLEEF; MKL's algorithms are not published.
 """
 import importlib.util
 import numpy as np
