@@ -182,7 +182,7 @@ def test_row_length_follows_tensor_iterator():
     assert row_length((20, 10), (40, 2)) == (10, False)
 
 
-# ---- expm1 and log1p: at::vml's SLEEF functions on every element (microtorch/_sleef_vml.py) -------
+# ---- expm1 and log1p: at::vml's SLEEF functions on every element (microtorch/_sleef_vml.py) ---
 
 VML_SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 88.7, 88.73,
                         89.0, -16.6, -16.7, -104.0, -105.0, 1e38, 2e38, 3.4e38, -1 + 2.0 ** -24,
@@ -209,7 +209,7 @@ def test_expm1_log1p_numpy_matches_numba():
 
 
 # ---- elu (selu, celu) and softplus: SLEEF's expm1f / expf and log1pf in vector blocks, glibc's in
-# the tails (microtorch/_sleef_activations.py) ------------------------------------------------------
+# the tails (microtorch/_sleef_activations.py) ---
 
 @pytest.mark.parametrize('n', POW_SIZES)
 def test_elu_softplus_bits(torch, threads, numba_on, n):

@@ -466,7 +466,7 @@ def log1p_serial(x, out):
         out[i] = log1pf(x[i])
 
 
-# ---- activations: the vector formula everywhere, then each tail's scalar formula ------------------
+# ---- activations: the vector formula everywhere, then each tail's scalar formula ----------------
 # `tails` holds [begin, end) pairs of the elements PyTorch's scalar loop computes (each parallel
 # chunk's last few); where each element goes does not depend on threads, so one parallel map
 # serves every chunk.
