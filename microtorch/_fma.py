@@ -55,7 +55,10 @@ def fma_float32(a, b, c):
     rounding of the exact value when the float64 sum lands exactly halfway between two
     float32 values (or below float32's normal range): those elements take the exact path."""
     total = np.multiply(a, b, dtype=np.float64)
-    total += c
+    if type(total) is np.ndarray and total.shape == np.broadcast_shapes(total.shape, np.shape(c)):
+        total += c
+    else:
+        total = np.add(total, c, dtype=np.float64)
     out = total.astype(np.float32)
     suspect = (total.view(np.int64) & _LOW_BITS) == _HALFWAY
     suspect |= np.abs(total) < _SMALLEST_NORMAL

@@ -18,7 +18,7 @@ from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
 from . import special_functions as _special
 from .._fma import fma_in
-from . import torch_moments, torch_order
+from . import torch_moments
 from .optim_math import adafactor_update as _adafactor_update
 
 name = 'cpu'
@@ -761,15 +761,6 @@ def var_mean_forward(x, dims, correction, keepdim, take_sqrt=False):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)
         return var, np.mean(x, axis=dims, keepdims=keepdim)
-
-
-def ordered_mean_forward(x, dims, keepdim):
-    """mean with PyTorch's order of additions (float32 and float64; NumPy's otherwise)."""
-    mean = torch_order.means(x, dims) if x.dtype.char in 'fd' else None
-    if mean is None:
-        return np.add.reduce(x, axis=dims, keepdims=keepdim) / math.prod(
-            x.shape[d] for d in dims)
-    return _unkept(mean, dims, keepdim)
 
 
 def _unkept(y, dims, keepdim):

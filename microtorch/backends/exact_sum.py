@@ -21,11 +21,15 @@ With more than one thread and at least GRAIN elements, a full reduction splits t
 into one contiguous range per thread (the threads' sums are then added in order), and other
 reductions split the outermost kept dim that has enough columns (`_thread_parts`).
 
-This module plans the blocks (`_iteration`, `_blocks`) and adds them with NumPy: sequential
-sums are loops of vector adds over the lanes or `np.add.accumulate`, never np.sum. The Numba
-kernels (numba_kernels/exact_sum.py) make the same additions; MICROTORCH_NUMBA=0 gives the
-same bits.
+This module plans the blocks (`_iteration`, `_thread_parts`, `_blocks`) and adds them. With
+Numba on (from NUMBA_FROM elements, or any size once the kernels are loaded: `use_numba`),
+numba_kernels/exact_sum.py makes every block's additions, serially below the parallel
+crossover and a part per thread above it. Without it, NumPy does: C-contiguous whole, row and
+column sums by `row_sums` / `column_sums` (np.add.reduce over a leading axis adds in order),
+other layouts block by block. Every route gives the same bits; MICROTORCH_NUMBA=0 too.
 """
+import importlib
+
 import numpy as np
 
 from . import numba_dispatch
@@ -34,7 +38,6 @@ GRAIN = 32768                       # at::internal::GRAIN_SIZE: below it a sum i
 VECTOR_BYTES = 32                   # Vectorized<T>::size() * sizeof(T) in the sum kernels
 ILP = 4                             # row_sum's interleaved partial sums
 LEVELS = 4                          # multi_row's cascade levels
-LONG_ROW = 1 << 15                  # a contiguous row from which the Numba kernel may run
 
 
 def lanes(dtype):
@@ -46,12 +49,6 @@ def level_step(rows):
     """multi_row's block: 2^max(4, CeilLog2(rows) // 4) rows."""
     ceil_log2 = 1 if rows <= 2 else (rows - 1).bit_length()
     return 1 << max(4, ceil_log2 // LEVELS)
-
-
-def _numba_kernels():
-    numba_dispatch.prepare_threads()
-    from .numba_kernels import exact_sum
-    return exact_sum
 
 
 def threads():
@@ -144,8 +141,7 @@ def _thread_parts(it, nthreads, itemsize):
     if numel < GRAIN or nthreads == 1:
         return [(it, 0, numel, None)]
     if all(o == 0 for o in it.outs):                        # two passes: ranges of elements
-        used = min(nthreads, -(-numel // GRAIN)) if numel > GRAIN else 1
-        chunk = -(-numel // used)
+        chunk = thread_chunk(numel, nthreads)
         return [(it, b, min(numel, b + chunk), t)
                 for t, b in enumerate(range(0, numel, chunk))]
     dim = _split_dim(it, nthreads)
@@ -163,6 +159,14 @@ def _thread_parts(it, nthreads, itemsize):
             sub = it.narrowed(dim, b, e)
             parts.append((sub, 0, sub.numel(), None))
     return parts
+
+
+def thread_chunk(numel, nthreads):
+    """The elements each thread takes in a full reduction (parallel_reduce's ranges)."""
+    if numel < GRAIN or nthreads == 1:
+        return numel
+    used = min(nthreads, -(-numel // GRAIN)) if numel > GRAIN else 1
+    return -(-numel // used)
 
 
 def _split_dim(it, nthreads):
@@ -339,13 +343,102 @@ def _serial_numpy(flat, it, begin, end, w, out):
     for oin, oout, size0, size1 in _blocks(it, begin, end):
         size0, size1, is0, is1, os1 = _block_loop(it, size0, size1)
         kind, width = _kind(size0, size1, is0, is1, w)
-        if size1 == 1 and oin.size == 1 and kind == 'inner' and width > 1 \
-                and size0 >= LONG_ROW and numba_dispatch.kernel_pays('reduction', size0):
-            out[oout[0]] += _numba_kernels().inner_row(flat, oin[0], size0, w)
+        if kind == 'inner' and width > 1 and size1 == 1 and oin.size == 1 and is0 == 1:
+            out[oout[0]] += row_sums(flat[oin[0]:oin[0] + size0].reshape(1, size0))[0]
             continue
         sums = block_sums(_gather(flat, oin, size0, size1, is0, is1), kind, width)
         where = oout[:, None] + np.arange(size1) * os1
         np.add.at(out, where.reshape(-1), sums.reshape(-1))
+
+
+# ---- C-contiguous row and column sums in NumPy -------------------------------------------
+# np.add.reduce over a non-inner axis of a block whose lanes (more than one) are its inner,
+# contiguous axis adds row after row into the lanes (NumPy's pairwise sum runs only along the
+# inner axis), so it makes multi_row's sequential level sums in one call each.
+
+def _cascade(rows):
+    """multi_row over axis -2 of rows (..., m, lanes), its >= 2 lanes contiguous."""
+    m, nl = rows.shape[-2:]
+    lead = rows.shape[:-2]
+    s = level_step(m)
+    if m < s:
+        return np.add.reduce(rows, axis=-2)
+    nb = m // s
+    total = np.add.reduce(rows[..., nb * s:, :], axis=-2)   # level 0: the rows left over
+    level = np.add.reduce(rows[..., :nb * s, :].reshape(lead + (nb, s, nl)), axis=-2)
+    for _ in range(LEVELS - 2):                             # levels 1 and 2
+        n = level.shape[-2] // s
+        if n == 0:                                          # the levels above stay 0
+            break
+        total = total + np.add.reduce(level[..., n * s:, :], axis=-2)
+        level = np.add.reduce(level[..., :n * s, :].reshape(lead + (n, s, nl)), axis=-2)
+    return total + np.add.reduce(level, axis=-2)            # level 3
+
+
+def row_sums(x):
+    """PyTorch's sum of each row of a C-contiguous 2-D x (one serial block): W-lane vectors by
+    row_sum, then the tail and the lanes in order; rows below W elements: the scalar loop."""
+    rows, n = x.shape
+    w = lanes(x.dtype)
+    zero = x.dtype.type(0)
+    if n < w:                                               # inner, scalar: row_sum
+        m = n // ILP
+        parts = x[:, :ILP] if m else np.zeros((rows, ILP), x.dtype)
+        first = parts[:, 0]
+        for r in range(m * ILP, n):
+            first = first + x[:, r]
+        for k in range(1, ILP):
+            first = first + parts[:, k]
+        return zero + first
+    nv = n // w
+    m = nv // ILP
+    vectors = x[:, m * ILP * w:nv * w].reshape(rows, nv - m * ILP, w)
+    if m:
+        parts = _cascade(x[:, :m * ILP * w].reshape(rows, m, ILP * w)).reshape(rows, ILP, w)
+        vectors = np.concatenate((parts[:, :1], vectors, parts[:, 1:]), axis=1) \
+            if vectors.shape[1] else parts
+    p = np.add.reduce(vectors, axis=1)      # partial 0, the vectors left over, partials 1-3
+    if nv * w < n:
+        p = np.concatenate((x[:, nv * w:], p), axis=1)
+    return zero + np.add.accumulate(p, axis=1)[:, -1]      # the tail, then the lanes
+
+
+def column_sums(x):
+    """PyTorch's sum of each column of a C-contiguous 2-D x (one serial block): groups of 4W
+    columns (4 below W columns) by multi_row, the columns after them by row_sum."""
+    rows, cols = x.shape
+    width = ILP * lanes(x.dtype) if cols >= lanes(x.dtype) else ILP
+    g = cols // width * width
+    sums = [_cascade(x[:, :g])] if g else []
+    t = cols - g
+    if t:
+        m = rows // ILP
+        parts = _cascade(np.ascontiguousarray(x[:m * ILP, g:]).reshape(m, ILP * t))
+        p = parts[:t]
+        for r in range(m * ILP, rows):
+            p = p + x[r, g:]
+        for k in range(1, ILP):
+            p = p + parts[k * t:(k + 1) * t]
+        sums.append(p)
+    return x.dtype.type(0) + np.concatenate(sums)
+
+
+def contiguous_total(v):
+    """PyTorch's sum of a contiguous 1-D v of any length, as a scalar of its dtype."""
+    n, w = v.size, lanes(v.dtype)
+    nthreads = threads() if n >= GRAIN else 1
+    chunk = thread_chunk(n, nthreads)
+    if use_numba(n):                   # (Numba returns a float32 as a Python float)
+        kernels = _numba_kernels()
+        if chunk == n:
+            return v.dtype.type(kernels.contiguous_sum(v, w))
+        if numba_dispatch.kernel_pays('reduction', n):
+            return v.dtype.type(launch(kernels.parallel_split_sum, v, chunk, w))
+        return v.dtype.type(kernels.split_sum(v, chunk, w))
+    if chunk == n:
+        return row_sums(v.reshape(1, n))[0]
+    partials = np.array([row_sums(v[b:b + chunk].reshape(1, -1))[0] for b in range(0, n, chunk)])
+    return v.dtype.type(0) + combine(partials, w)
 
 
 # ---- entry -------------------------------------------------------------------------------
@@ -363,7 +456,7 @@ def _memory(x):
 
 
 def plan(x, reduced, nthreads):
-    """(flat memory, thread parts, out size) for summing x over the dims flagged."""
+    """(flat memory, thread parts) for summing x over the dims flagged."""
     flat, strides = _memory(x)
     if flat is None:
         x = np.ascontiguousarray(x)
@@ -372,10 +465,9 @@ def plan(x, reduced, nthreads):
     return flat, _thread_parts(it, nthreads, x.itemsize)
 
 
-def exact_sum(x, dims, keepdim, run=None):
+def exact_sum(x, dims, keepdim):
     """x (float32/float64 ndarray) summed over dims (None: all) as PyTorch's CPU sum; a
-    NumPy scalar for a full reduction without keepdim, as np.add.reduce. run(flat, parts,
-    w, out, nthreads) does the additions (the Numba kernels); None: NumPy."""
+    NumPy scalar for a full reduction without keepdim, as np.add.reduce."""
     nd = x.ndim
     dims = range(nd) if dims is None else dims
     reduced = [d in dims for d in range(nd)]
@@ -383,24 +475,75 @@ def exact_sum(x, dims, keepdim, run=None):
     dtype = x.dtype
     if x.size == 0:
         out = np.zeros(kept, dtype)
+    elif x.flags.c_contiguous and all(r or n == 1 for n, r in zip(x.shape, reduced)):
+        total = contiguous_total(x.reshape(-1))
+        return np.full(kept, total, dtype) if kept else total
     elif not any(r and n > 1 for n, r in zip(x.shape, reduced)):
         out = (x + dtype.type(0)).reshape(kept)               # nothing added: 0 + x
     else:
-        nthreads = threads()
-        flat, parts = plan(x, reduced, nthreads)
-        w = lanes(dtype)
-        out_size = 1
-        for n in kept:
-            out_size *= n
-        out = np.zeros(out_size, dtype)
-        if run is not None:
-            run(flat, parts, w, out, nthreads)
-        else:
-            _run_numpy(flat, parts, w, out, nthreads)
-        out = out.reshape(kept)
+        out = _dim_sums(x, reduced).reshape(kept)
     if not keepdim and len(kept) == 0:
         return out[()]
     return out
+
+
+def _dim_sums(x, reduced):
+    """The sums of x over the dims flagged, flat, in C order of the kept dims."""
+    size = x.size
+    numba = use_numba(size)
+    matrix = _matrix(x, reduced)
+    if matrix is not None and (size < GRAIN or threads() == 1 or not matrix[2]) and not (
+            numba and numba_dispatch.kernel_pays('reduction', size)):
+        rows, cols, leading = matrix                        # one serial block (row sums:
+        view = x.reshape(rows, cols)                        # every split gives its bits)
+        if not numba:
+            return column_sums(view) if leading else row_sums(view)
+        out = np.zeros(rows if not leading else cols, x.dtype)
+        flat, w = view.reshape(-1), lanes(x.dtype)
+        if leading:
+            _numba_kernels().block(flat, 0, 0, rows, cols, cols, 1, 0, 1, w, out)
+        else:
+            _numba_kernels().block(flat, 0, 0, cols, rows, 1, cols, 0, 1, w, out)
+        return out
+    nthreads = threads()
+    flat, parts = plan(x, reduced, nthreads)
+    w = lanes(x.dtype)
+    out_size = 1
+    for n, r in zip(x.shape, reduced):
+        out_size *= 1 if r else n
+    out = np.zeros(out_size, x.dtype)
+    if numba:
+        kernels = _numba_kernels()
+        if parts[0][3] is not None:                         # a full reduction in two passes
+            out += launch(kernels.parallel_whole, flat, part_table(parts), w)
+        elif len(parts) == 1:
+            kernels.serial_parts(flat, part_table(parts), w, out)
+        else:
+            launch(kernels.parallel_parts, flat, part_table(parts), w, out)
+    else:
+        _run_numpy(flat, parts, w, out, nthreads)
+    return out
+
+
+def _matrix(x, reduced):
+    """(rows, cols, True) when C-contiguous x summed over the dims flagged is a 2-D column
+    sum (the reduced dims lead), (rows, cols, False) when it is a row sum (they trail)."""
+    if not x.flags.c_contiguous:
+        return None
+    flags = [r for n, r in zip(x.shape, reduced) if n != 1]
+    k = flags.index(False) if False in flags else len(flags)
+    if any(flags[k:]):
+        k = flags.index(True)
+        if not all(flags[k:]) or any(flags[:k]):
+            return None
+        leading = False
+    else:
+        leading = True
+    big = [n for n in x.shape if n != 1]
+    rows = 1
+    for n in big[:k]:
+        rows *= n
+    return rows, x.size // rows, leading
 
 
 def _run_numpy(flat, parts, w, out, nthreads):
@@ -418,3 +561,51 @@ def combine(partials, w):
     """The final pass of a two-pass sum: the threads' partial sums as one contiguous row."""
     kind, width = _kind(partials.size, 1, 1, 0, w)
     return block_sums(partials[None, :], kind, width)[0] + partials.dtype.type(0)
+
+
+# ---- the Numba kernels: when, and how they are called -------------------------------------
+
+# Elements from which a sum imports Numba (about 0.2 s, once) when nothing has yet: below, the
+# NumPy paths cost tens of microseconds at most; once the kernels are loaded every sum uses them.
+NUMBA_FROM = 1 << 14
+_loaded = []
+
+
+def use_numba(size):
+    """Run the Numba kernels for a sum of `size` elements? Never with them switched off."""
+    if numba_dispatch.kernel_pays('reduction', size):
+        return True
+    return numba_dispatch.settings.enabled and (bool(_loaded) or size >= NUMBA_FROM)
+
+
+def numba_module(name):
+    """A module of numba_kernels (importing Numba the first time); loads this one's too."""
+    if not _loaded:
+        numba_dispatch.prepare_threads()
+        from .numba_kernels import exact_sum
+        _loaded.append(exact_sum)
+    return importlib.import_module(f'{__package__}.numba_kernels.{name}')
+
+
+def _numba_kernels():
+    return numba_module('exact_sum')
+
+
+def launch(kernel, *args):
+    """A parallel kernel's launch: one at a time on Numba's workqueue pool (not thread-safe)."""
+    if numba_dispatch.settings.threading_layer == 'workqueue':
+        with numba_dispatch._launch_lock:
+            return kernel(*args)
+    return kernel(*args)
+
+
+def part_table(parts):
+    """The thread parts as one int64 row each, for the kernels: ndim, in0, out0, begin, end,
+    then the sizes, input strides and output strides (numba_kernels/exact_sum.py)."""
+    nd = max(len(it.sizes) for it, _, _, _ in parts)
+    table = np.zeros((len(parts), 5 + 3 * nd), np.int64)
+    for row, (it, begin, end, _) in zip(table, parts):
+        k = len(it.sizes)
+        row[:5] = k, it.in0, it.out0, begin, end
+        row[5:5 + 3 * k] = it.sizes + it.ins + it.outs
+    return table

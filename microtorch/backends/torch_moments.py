@@ -8,25 +8,39 @@ PyTorch takes two roads (ReduceOps.cpp, ReduceOpsKernel.cpp):
 - everything else (var and std over dims, var_mean and std_mean): Welford's running mean and
   m2 in float64, element by element in memory order, for each output (`welford`); a single
   output of at least GRAIN elements is split over the threads and the pieces combined.
+
+The mean's sum is backends/exact_sum.py's, and so is the choice of the Numba kernels
+(numba_kernels/torch_moments.py, the same operations in the same order) over NumPy.
 """
 import math
 import warnings
 
 import numpy as np
 
-from . import torch_order
+from . import exact_sum, numba_dispatch
 
 
 def var_all(x, correction, take_sqrt):
     """PyTorch's var (std with take_sqrt) of every element of x, as a scalar of x's dtype."""
     x = np.ascontiguousarray(x).reshape(-1)
-    mean = float(torch_order.means(x, (0,))[0])
+    n = x.size
+    mean = float(exact_sum.contiguous_total(x) / x.dtype.type(n))
+    chunk = exact_sum.thread_chunk(n, exact_sum.threads())
+    if exact_sum.use_numba(n):
+        kernels = exact_sum.numba_module('torch_moments')
+        parallel = chunk < n and numba_dispatch.kernel_pays('reduction', n)
+        chunk_sums = (exact_sum.launch(kernels.parallel_squared_deviations, x, mean, chunk)
+                      if parallel else kernels.squared_deviations(x, mean, chunk))
+    else:
+        chunk_sums = []
+        for lo in range(0, n, chunk):
+            dx = x[lo:lo + chunk].astype(np.float64) - mean
+            chunk_sums.append(np.add.accumulate(dx * dx)[-1])      # in order, as PyTorch
     total = 0.0
-    for lo, hi in torch_order.thread_chunks(x.size):
-        dx = x[lo:hi].astype(np.float64) - mean
-        total = total + float(np.add.accumulate(dx * dx)[-1])     # in order, as PyTorch
+    for part in chunk_sums:
+        total = total + float(part)
     with np.errstate(divide='ignore', invalid='ignore'):
-        var = np.float64(total) / max(0.0, x.size - correction)
+        var = np.float64(total) / max(0.0, n - correction)
         if take_sqrt:
             var = np.sqrt(var)
     with warnings.catch_warnings():
@@ -36,13 +50,23 @@ def var_all(x, correction, take_sqrt):
 
 def _welford_rows(rows):
     """Welford over axis 1 of a 2-D array: (count, mean, m2) of each row in float64."""
-    mean = np.zeros(rows.shape[0])
-    m2 = np.zeros(rows.shape[0])
-    for i in range(rows.shape[1]):
-        value = rows[:, i].astype(np.float64)
-        delta = value - mean
-        mean = mean + delta / (i + 1)
-        m2 = m2 + delta * (value - mean)
+    if exact_sum.use_numba(rows.size):
+        kernels = exact_sum.numba_module('torch_moments')
+        mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
+        if rows.shape[0] > 1 and numba_dispatch.kernel_pays('reduction', rows.size):
+            exact_sum.launch(kernels.parallel_welford_rows, rows, mean, m2)
+        else:
+            kernels.welford_rows(rows, mean, m2)
+        return float(rows.shape[1]), mean, m2
+    columns = np.ascontiguousarray(rows.T, np.float64)     # each step's values, contiguous
+    mean, m2 = np.zeros(rows.shape[0]), np.zeros(rows.shape[0])
+    delta, step = np.empty(rows.shape[0]), np.empty(rows.shape[0])
+    for i, value in enumerate(columns):                    # across the rows at once
+        np.subtract(value, mean, out=delta)
+        mean += np.divide(delta, i + 1, out=step)           # mean + delta / count
+        np.subtract(value, mean, out=step)
+        step *= delta
+        m2 += step                                          # m2 + delta * (value - mean)
     return float(rows.shape[1]), mean, m2
 
 
@@ -64,10 +88,11 @@ def welford(x, dims, correction, take_sqrt):
     kept_shape = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
     kept = [i for i in range(x.ndim) if i not in dims]
     rows = np.transpose(x, kept + sorted(dims)).reshape(math.prod(kept_shape), -1)
-    if rows.shape[0] == 1 and rows.size >= torch_order.GRAIN and torch_order.threads() > 1:
+    chunk = exact_sum.thread_chunk(rows.size, exact_sum.threads())
+    if rows.shape[0] == 1 and chunk < rows.size:
         state = (0.0, np.zeros(1), np.zeros(1))
-        for lo, hi in torch_order.thread_chunks(rows.size):
-            state = _combine(state, _welford_rows(rows[:, lo:hi]))
+        for lo in range(0, rows.size, chunk):
+            state = _combine(state, _welford_rows(rows[:, lo:lo + chunk]))
     else:
         state = _welford_rows(rows)
     count, mean, m2 = state
@@ -90,7 +115,7 @@ def rowwise_moments(x):
     then the tail elements one by one (unfused), then the lanes."""
     t = x.dtype.type
     rows, n_all = x.shape
-    lanes = torch_order.lanes(x.dtype)      # the AVX2 kernel: PyTorch registers no AVX512 one
+    lanes = exact_sum.lanes(x.dtype)      # the AVX2 kernel: PyTorch registers no AVX512 one
     n = n_all // lanes
     chunks = -(-n // 16)
     depth = max(1, (chunks - 1).bit_length()) if chunks else 1

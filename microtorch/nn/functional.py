@@ -769,6 +769,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if weight is not None:
             out = out * _per_channel(weight, input.ndim)
         return out if bias is None else out + _per_channel(bias, input.ndim)
+    if _norms.batch_norm_exact(input, weight, bias, running_mean, running_var):
+        return _norms.batch_norm(input, running_mean, running_var, weight, bias, training,
+                                 momentum, eps)                         # PyTorch's bits
     dims = (0,) + tuple(range(2, input.ndim))
     if training:
         count = input.numel() // input.shape[1]

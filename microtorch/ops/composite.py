@@ -13,6 +13,7 @@ from ..autograd.function import grad_fn_named
 from .._size import wrap_dim, wrap_dims
 from ..tensor import Tensor
 from . import functional as F
+from . import fused as _fused
 
 
 # ---- arithmetic ------------------------------------------------------------------------------
@@ -22,6 +23,9 @@ from . import functional as F
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
     F.refuse_promoted_dtype('addcmul_cpu_out', 'b', input, tensor1, tensor2)
+    if (_same_low_float(input, tensor1, tensor2, kinds=_FLOATS)
+            and _fused.exact_cpu(input, tensor1, tensor2)):
+        return _fused.Addcmul.apply(input, tensor1, tensor2, value)     # one rounding, CPU
     if _same_low_float(input, tensor1, tensor2):
         # PyTorch's loop: fma(value * tensor1, tensor2, input), worked in float32. Its product
         # with tensor2 is exact in float64, where the sum rounds once (then to float32: one
@@ -33,6 +37,9 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     product = F.mul(tensor1, tensor2)
     value = F.scalar_as(_dtype.result_type((input, product)), value)
     return F.add(input, F.mul(product, value))
+
+
+_FLOATS = (_dtype.float16, _dtype.float32, _dtype.float64)
 
 
 def _same_low_float(*tensors, kinds=(_dtype.float32, _dtype.float16)):
@@ -56,6 +63,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
             '.to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) '
             'for float inputs. The future addcdiv behavior is just the latter implementation: '
             '(input + value * tensor1 / tensor2), for all dtypes.')
+    if (_same_low_float(input, tensor1, tensor2, kinds=_FLOATS)
+            and _fused.exact_cpu(input, tensor1, tensor2)):
+        return _fused.Addcdiv.apply(input, tensor1, tensor2, value)     # PyTorch's order, CPU
     if _same_low_float(input, tensor1, tensor2) or _same_low_float(input, tensor1, tensor2,
                                                                     kinds=(_dtype.float64,)):
         # PyTorch's loop: input + (value * tensor1) / tensor2, each step in float32 (float64)

@@ -25,6 +25,7 @@ from . import shape as S
 from . import softmax as SM
 from . import linalg as L
 from . import indexing as I
+from . import fused as _fused
 
 _NUMBER = (int, float, bool)
 _NUMBER_TYPES = {int, float}
@@ -129,6 +130,13 @@ def _with_alpha(op, input, other, alpha):
         if isinstance(alpha, float) and not dtype.is_floating_point:
             raise RuntimeError('For integral input tensors, argument alpha must not be a '
                                'floating point number.')
+    if (op is not B.Rsub and type(input) is Tensor and type(other) is Tensor
+            and _fused.exact_cpu(input, other) and dtype is input.dtype):
+        # one rounding, as PyTorch's add loop (ops/fused.py); float16 takes alpha as float16
+        scale = alpha if op is B.Add else -alpha
+        forward_scale = float(input._data.dtype.type(scale))
+        return (_fused.ScaledAdd if op is B.Add else _fused.SubScaled).apply(
+            input, other, forward_scale, scale)
     if (op is not B.Rsub and type(input) is Tensor and type(other) is Tensor
             and dtype in (_dtype.float32, _dtype.float16)
             and input.dtype is dtype and other.dtype is dtype):

@@ -1,18 +1,23 @@
-"""layer_norm as one op on the CPU (float32/float64), forward and backward by PyTorch's
-kernels' roundings (backends/torch_norms.py), so that its numbers are PyTorch's bits.
+"""layer_norm and batch_norm as one op each on the CPU (float32/float64), forward and backward
+by PyTorch's kernels' roundings (backends/torch_norms.py, backends/torch_batch_norm.py), so
+that their numbers are PyTorch's bits.
 
 A plain backward runs PyTorch's backward kernel (`backward_data`); a backward that builds a
 graph (create_graph=True) computes the same gradients from differentiable ops instead:
     xhat = (x - mean) * rstd,  g = dy * gamma,
     dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),  dgamma = sum(dy * xhat),  dbeta = sum(dy)
-(the means over the normalised dims, the sums over the others), equal up to rounding.
+(the means over the normalised dims, the sums over the others), equal up to rounding;
+batch_norm's the same over dims (0, 2, 3, ...) in training, dx = dy * rstd * gamma in
+evaluation (the running statistics are constants there).
 """
 import math
 
 import numpy as np
 
 from ..autograd.function import Function
-from ..backends import torch_norms
+from ..autograd.grad_mode import no_grad
+from ..backends import torch_batch_norm, torch_norms
+from ..tensor import Tensor
 
 
 def exact_cpu(*arrays):
@@ -78,3 +83,102 @@ class LayerNorm(Function):
         dbeta = gy.sum(lead) if need[2] else None
         return dx, dgamma, dbeta, None, None
 
+
+
+# ---- batch_norm ----------------------------------------------------------------------------
+
+def batch_norm_exact(x, weight, bias, running_mean, running_var):
+    """Does this batch_norm take PyTorch's CPU kernels here: float32/float64 arrays of one
+    dtype, a C-contiguous input of at least 2 dims, none empty?"""
+    data = x._data
+    return (data.ndim >= 2 and type(data) is np.ndarray and data.flags.c_contiguous
+            and exact_cpu(data, *(None if t is None else t._data
+                                  for t in (weight, bias, running_mean, running_var))))
+
+
+def _planes(a):
+    """An (N, C, *) array as contiguous (N, C, L)."""
+    return np.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
+
+
+def _vector(t):
+    return None if t is None else np.ascontiguousarray(t._data).reshape(-1)
+
+
+def batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps):
+    """F.batch_norm by PyTorch's kernels: the statistics (and the running ones' update, in
+    place) here, the normalisation and its gradients in BatchNorm."""
+    planes = _planes(x._data)
+    with np.errstate(all='ignore'):          # inf and nan pass through, as in PyTorch
+        if training:
+            n = planes.shape[0] * planes.shape[2]
+            mean, var_sum = torch_batch_norm.collect_stats(planes)
+            invstd = torch_batch_norm.save_invstd(var_sum, n, eps)
+            new_mean, new_var = torch_batch_norm.running_update(
+                _vector(running_mean), _vector(running_var), mean, var_sum, n, momentum)
+            with no_grad():
+                for stat, new in ((running_mean, new_mean), (running_var, new_var)):
+                    if stat is not None:
+                        stat.copy_(Tensor._make(new.reshape(stat.shape)))
+        else:
+            mean = _vector(running_mean)
+            invstd = torch_batch_norm.eval_invstd(_vector(running_var), eps)
+    return BatchNorm.apply(x, weight, bias, mean, invstd, training, _vector(running_var), eps)
+
+
+class BatchNorm(Function):
+    node_name = 'NativeBatchNormBackward0'
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean, invstd, training, running_var, eps):
+        with np.errstate(all='ignore'):
+            y = torch_batch_norm.forward(_planes(x), mean, invstd, _flat(weight), _flat(bias))
+        ctx.save_for_backward(x, weight, bias)
+        if not training:                     # the backward kernel's own rounding of it
+            with np.errstate(all='ignore'):
+                invstd = torch_batch_norm.backward_eval_invstd(running_var, eps)
+        ctx.mean, ctx.invstd, ctx.training, ctx.eps = mean, invstd, training, eps
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        x, weight, bias = ctx.saved_data
+        need = ctx.needs_input_grad
+        with np.errstate(all='ignore'):
+            if gy.flags.c_contiguous:
+                dx, dweight, dbias = torch_batch_norm.backward(
+                    _planes(gy), _planes(x), _flat(weight), ctx.mean, ctx.invstd,
+                    ctx.training, need[0])
+            else:                   # a broadcast gradient: PyTorch's generic loop
+                dx, dweight, dbias = torch_batch_norm.strided_backward(
+                    gy, x, _flat(weight), ctx.mean, ctx.invstd, ctx.training, need[0])
+        return (dx.reshape(x.shape) if need[0] else None,
+                dweight.reshape(weight.shape) if need[1] else None,
+                dbias.reshape(bias.shape) if need[2] else None, None, None, None, None, None)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, weight, bias = ctx.saved_tensors
+        dims = (0,) + tuple(range(2, x.ndim))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        need = ctx.needs_input_grad
+        if ctx.training:
+            mean = x.mean(dims, keepdim=True)
+            rstd = (x.var(dims, unbiased=False, keepdim=True) + ctx.eps).rsqrt()
+        else:
+            mean = Tensor._make(ctx.mean.reshape(shape))
+            rstd = Tensor._make(ctx.invstd.reshape(shape))
+        xhat = (x - mean) * rstd
+        g = gy if weight is None else gy * weight.reshape(shape)
+        dx = None
+        if need[0]:
+            dx = rstd * (g - g.mean(dims, keepdim=True)
+                         - xhat * (g * xhat).mean(dims, keepdim=True)) if ctx.training \
+                else g * rstd
+        dweight = (gy * xhat).sum(dims) if need[1] else None
+        dbias = gy.sum(dims) if need[2] else None
+        return dx, dweight, dbias, None, None, None, None, None
+
+
+def _flat(a):
+    return None if a is None else np.ascontiguousarray(a).reshape(-1)

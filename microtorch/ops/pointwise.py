@@ -135,6 +135,8 @@ def frexp(input):
                                                                  Tensor._make(exponent))
 
 
+@grad_fn_named(lambda input, other, alpha=1: 'RsubBackward0' if isinstance(other, Tensor)
+                else None)
 def rsub(input, other, alpha=1):
     """other - alpha * input (the reversed sub)."""
     F._require_tensor(input, 'rsub')

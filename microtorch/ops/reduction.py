@@ -83,8 +83,9 @@ class MeanDims(Mean):
 
 
 class OrderedMean(Mean):
-    """mean whose sum adds in PyTorch's order on the CPU (backends/torch_order.py): the mean
-    inside var's and std's gradients, which must be PyTorch's to the bit."""
+    """mean whose sum adds in PyTorch's order (the CPU's sum_forward does, through
+    backends/exact_sum.py; a backend may offer ordered_mean_forward): the mean inside var's
+    and std's gradients, which must be PyTorch's to the bit."""
     node_name = 'MeanBackward1'
 
     @staticmethod

@@ -1,71 +1,289 @@
-"""Numba twins of backends/exact_sum.py's additions, for long contiguous rows (a whole
-contiguous tensor's sum): the same additions in the same order, so the same bits as the NumPy
-path. Compiled without fastmath: no reassociation, no contraction."""
+"""Numba twins of backends/exact_sum.py's additions: the same blocks, loops and order, so the
+same bits as its NumPy path. Compiled without fastmath: no reassociation, no contraction.
+
+A plan is a table of thread parts (`exact_sum.part_table`): one row per part, holding the
+part's coalesced iteration (sizes, input and output strides, fastest dim first), where its
+input and output start, and its range of elements. `serial_sum` walks one part's 2-D blocks
+as serial_for_each does and sums each block with the loop cascade_sum picks for it;
+`parallel_sum` runs the parts one per thread (parts that add into the output own disjoint
+outputs; the parts of a full reduction each fill a partial sum, which `combined` adds).
+"""
 import numba
 import numpy as np
 
+ILP = 4                     # row_sum's interleaved partial sums
+# part table columns: ndim, in0, out0, begin, end, then sizes, input and output strides
+NDIM, IN0, OUT0, BEGIN, END, DIMS = range(6)
+
 
 @numba.njit(cache=True)
-def multi_row(x, off, rows, rs, nl):
-    """multi_row_sum: rows of nl contiguous lanes, rs elements apart, from x[off]."""
-    ceil_log2 = 1 if rows <= 2 else 64 - _clz(rows - 1)
-    lp = max(4, ceil_log2 // 4)
+def _level_power(rows):
+    """log2 of multi_row's block: max(4, CeilLog2(rows) // 4)."""
+    ceil_log2 = 1
+    if rows > 2:
+        ceil_log2 = 0
+        v = rows - 1
+        while v:
+            v >>= 1
+            ceil_log2 += 1
+    return max(4, ceil_log2 // 4)
+
+
+@numba.njit(cache=True)
+def _add_rows(acc, x, p, count, rs, nsub, ss, nl, ls):
+    """count rows rs apart from x[p] into level 0, in order: acc[0, k * nl + l] +=
+    x[p + k * ss + l * ls]. One branch per call, so the inner loops vectorise over lanes.
+    (Indices, never views: a view costs a reference count in the loop.)"""
+    full = 128 // x.itemsize                     # 4 vectors: a vectorised row_sum's lanes
+    if ls == 1 and nsub == 1 and nl == full:     # a constant trip count
+        for i in range(count):
+            q = p + i * rs
+            for lane in range(full):
+                acc[0, lane] += x[q + lane]
+    elif ls == 1:
+        for i in range(count):
+            for k in range(nsub):
+                q = p + i * rs + k * ss
+                b = k * nl
+                for lane in range(nl):
+                    acc[0, b + lane] += x[q + lane]
+    else:
+        for i in range(count):
+            for k in range(nsub):
+                q = p + i * rs + k * ss
+                b = k * nl
+                for lane in range(nl):
+                    acc[0, b + lane] += x[q + lane * ls]
+
+
+@numba.njit(cache=True)
+def multi_row(x, off, rows, rs, nsub, ss, nl, ls, acc):
+    """multi_row_sum over `rows` rows rs apart from x[off]; a row's lanes are nsub groups ss
+    apart of nl lanes ls apart. acc: scratch of (4, >= nsub * nl), whose row 0 ends with the
+    nsub * nl lane sums."""
+    lp = _level_power(rows)
     step = 1 << lp
     mask = step - 1
-    acc = np.zeros((4, nl), x.dtype)
-    a0 = acc[0]
+    width = nsub * nl
+    for lane in range(width):
+        acc[0, lane] = 0
+    if rows < step:                             # one partial block: level 0 alone
+        _add_rows(acc, x, off, rows, rs, nsub, ss, nl, ls)
+        return
+    for lev in range(1, 4):
+        for lane in range(width):
+            acc[lev, lane] = 0
     i = 0
     while i + step <= rows:
-        for _ in range(step):
-            xs = x[off + i * rs:off + i * rs + nl]
-            for lane in range(nl):
-                a0[lane] += xs[lane]
-            i += 1
+        _add_rows(acc, x, off + i * rs, step, rs, nsub, ss, nl, ls)
+        i += step
         for lev in range(1, 4):
-            hi, lo = acc[lev], acc[lev - 1]
-            for lane in range(nl):
-                hi[lane] += lo[lane]
-                lo[lane] = 0
+            for lane in range(width):
+                acc[lev, lane] += acc[lev - 1, lane]
+                acc[lev - 1, lane] = 0
             if i & (mask << (lev * lp)):
                 break
-    while i < rows:
-        xs = x[off + i * rs:off + i * rs + nl]
-        for lane in range(nl):
-            a0[lane] += xs[lane]
-        i += 1
+    _add_rows(acc, x, off + i * rs, rows - i, rs, nsub, ss, nl, ls)
     for lev in range(1, 4):
+        for lane in range(width):
+            acc[0, lane] += acc[lev, lane]
+
+
+@numba.njit(cache=True)
+def row_sum(x, off, n, rs, nl, ls, acc):
+    """row_sum over n rows rs apart of nl lanes ls apart: rows 4i + k into partial k (the
+    0-3 left over into partial 0), then partials 1, 2, 3 added to partial 0. acc: scratch of
+    (4, >= 4 nl), whose row 0 starts with the nl sums."""
+    m = n // ILP
+    if ls == 1 and rs == nl:                    # contiguous rows: 4 rows are one of 4 nl lanes
+        multi_row(x, off, m, ILP * rs, 1, 0, ILP * nl, 1, acc)
+    else:
+        multi_row(x, off, m, ILP * rs, ILP, rs, nl, ls, acc)
+    for r in range(m * ILP, n):
+        q = off + r * rs
         for lane in range(nl):
-            a0[lane] += acc[lev, lane]
-    return a0
+            acc[0, lane] += x[q + lane * ls]
+    for k in range(1, ILP):
+        for lane in range(nl):
+            acc[0, lane] += acc[0, k * nl + lane]
 
 
 @numba.njit(cache=True)
-def _clz(v):
-    n = 0
-    while v:
-        v >>= 1
-        n += 1
-    return 64 - n
-
-
-@numba.njit(cache=True)
-def inner_row(x, off, n, w):
-    """vectorized_inner_sum of one contiguous row of n >= w elements from x[off]: W lanes
-    by row_sum, then the scalar tail and the lanes, in order, from 0."""
+def inner_rows(x, oin, n, rows, is1, w, out, oout, os1):
+    """vectorized_inner_sum of `rows` contiguous rows of n >= w elements, is1 apart from
+    x[oin], each added into out[oout + j * os1]: W lanes by row_sum (its multi_row over rows
+    of 4 vectors), then the scalar tail and the lanes, in order, from 0. Written out rather
+    than through row_sum, and looping over the rows itself: short rows are the common case,
+    and a call between these functions costs more than such a row's additions."""
     nv = n // w
-    m = nv // 4
-    parts = multi_row(x, off, m, 4 * w, 4 * w)
-    p0 = parts[:w].copy()
-    for r in range(m * 4, nv):
-        xs = x[off + r * w:off + r * w + w]
+    m = nv // ILP
+    nl = ILP * w
+    acc = np.empty((4, nl), x.dtype)
+    for j in range(rows):
+        off = oin + j * is1
+        if m < 16:                              # below multi_row's smallest step: level 0
+            for lane in range(nl):
+                acc[0, lane] = 0
+            for i in range(m):
+                q = off + i * nl
+                for lane in range(nl):
+                    acc[0, lane] += x[q + lane]
+        else:
+            multi_row(x, off, m, nl, 1, 0, nl, 1, acc)
+        for r in range(m * ILP, nv):
+            q = off + r * w
+            for lane in range(w):
+                acc[0, lane] += x[q + lane]
+        for k in range(1, ILP):
+            for lane in range(w):
+                acc[0, lane] += acc[0, k * w + lane]
+        total = x.dtype.type(0)
+        for t in range(nv * w, n):
+            total += x[off + t]
         for lane in range(w):
-            p0[lane] += xs[lane]
-    for k in range(1, 4):
-        for lane in range(w):
-            p0[lane] += parts[k * w + lane]
-    total = x.dtype.type(0)
-    for t in range(nv * w, n):
-        total += x[off + t]
-    for lane in range(w):
-        total += p0[lane]
-    return total
+            total += acc[0, lane]
+        out[oout + j * os1] += total
+
+
+@numba.njit(cache=True)
+def scalar_rows(x, oin, n, is0, rows, is1, out, oout, os1):
+    """The scalar inner loop over `rows` rows of n elements is0 apart (rows is1 apart), each
+    added into out[oout + j * os1]: row_sum of one lane, written out for short rows."""
+    m = n // ILP
+    acc = np.empty((4, ILP), x.dtype)
+    for j in range(rows):
+        off = oin + j * is1
+        if m < 16:                              # below multi_row's smallest step: level 0
+            for k in range(ILP):
+                acc[0, k] = 0
+            for i in range(m):
+                for k in range(ILP):
+                    acc[0, k] += x[off + (i * ILP + k) * is0]
+            for r in range(m * ILP, n):
+                acc[0, 0] += x[off + r * is0]
+            for k in range(1, ILP):
+                acc[0, 0] += acc[0, k]
+        else:
+            row_sum(x, off, n, is0, 1, 1, acc)
+        out[oout + j * os1] += acc[0, 0]
+
+
+@numba.njit(cache=True)
+def block(x, oin, oout, size0, size1, is0, is1, os0, os1, w, out):
+    """One 2-D block's sums added into out, by the loop cascade_sum picks from its strides
+    (exact_sum._kind), the reduced dim first."""
+    if os0 != 0 and os1 == 0:
+        size0, size1, is0, is1, os1 = size1, size0, is1, is0, os0
+    if is0 == 1 and size0 >= w:                                 # inner, vectorised
+        inner_rows(x, oin, size0, size1, is1, w, out, oout, os1)
+        return
+    if is0 < is1 and not (is1 == 1 and size1 >= w):             # inner, scalar
+        scalar_rows(x, oin, size0, is0, size1, is1, out, oout, os1)
+        return
+    width = ILP * w if is1 == 1 and size1 >= w else ILP         # outer
+    g = size1 // width * width
+    acc = np.empty((4, max(g, ILP * (size1 - g))), x.dtype)
+    if g:
+        multi_row(x, oin, size0, is0, 1, 0, g, is1, acc)
+        for j in range(g):
+            out[oout + j * os1] += acc[0, j]
+    if g < size1:
+        row_sum(x, oin + g * is1, size0, is0, size1 - g, is1, acc)
+        for j in range(size1 - g):
+            out[oout + (g + j) * os1] += acc[0, j]
+
+
+@numba.njit(cache=True)
+def serial_sum(x, part, w, out):
+    """serial_for_each over one part (a row of the part table): its blocks, in order."""
+    nd = part[NDIM]
+    sizes = part[DIMS:DIMS + nd]
+    ins = part[DIMS + nd:DIMS + 2 * nd]
+    outs = part[DIMS + 2 * nd:DIMS + 3 * nd]
+    n0 = sizes[0]
+    n1 = sizes[1] if nd > 1 else 1
+    is1 = ins[1] if nd > 1 else 0
+    os1 = outs[1] if nd > 1 else 0
+    offset, end = part[BEGIN], part[END]
+    while offset < end:
+        rem, oin, oout = offset, part[IN0], part[OUT0]
+        v0 = v1 = 0
+        for d in range(nd):
+            v = rem % sizes[d]
+            rem //= sizes[d]
+            if d == 0:
+                v0 = v
+            elif d == 1:
+                v1 = v
+            oin += v * ins[d]
+            oout += v * outs[d]
+        step0 = min(n0 - v0, end - offset)
+        step1 = 1
+        if step0 == n0:
+            step1 = min(n1 - v1, (end - offset) // n0)
+        block(x, oin, oout, step0, step1, ins[0], is1, outs[0], os1, w, out)
+        offset += step0 * step1
+
+
+@numba.njit(cache=True)
+def combined(partials, w):
+    """The final pass of a two-pass sum: the partial sums as one contiguous row, + 0."""
+    return contiguous_sum(partials, w) + partials.dtype.type(0)
+
+
+@numba.njit(cache=True)
+def serial_parts(x, table, w, out):
+    """The parts one after another (one thread), adding into out."""
+    for p in range(table.shape[0]):
+        serial_sum(x, table[p], w, out)
+
+
+@numba.njit(parallel=True, cache=True)
+def parallel_parts(x, table, w, out):
+    """The parts one per thread; each adds into outputs no other part touches."""
+    for p in numba.prange(table.shape[0]):
+        serial_sum(x, table[p], w, out)
+
+
+@numba.njit(parallel=True, cache=True)
+def parallel_whole(x, table, w):
+    """A full reduction's parts one per thread, each into its partial sum, then combined."""
+    partials = np.zeros(table.shape[0], x.dtype)
+    for p in numba.prange(table.shape[0]):
+        serial_sum(x, table[p], w, partials[p:p + 1])
+    return combined(partials, w)
+
+
+@numba.njit(cache=True)
+def contiguous_sum(x, w):
+    """A serial full sum of a contiguous 1-D x (one block: inner vectorised, or the scalar
+    outer loop of a single column below w elements), from 0."""
+    n = x.size
+    if n >= w:
+        total = np.zeros(1, x.dtype)
+        inner_rows(x, 0, n, 1, 0, w, total, 0, 0)
+        return total[0]
+    acc = np.empty((4, ILP), x.dtype)
+    row_sum(x, 0, n, 1, 1, 1, acc)
+    return x.dtype.type(0) + acc[0, 0]
+
+
+@numba.njit(cache=True)
+def split_sum(x, chunk, w):
+    """A full sum of a contiguous 1-D x as PyTorch's threads take it (chunks of `chunk`
+    elements summed from 0, then combined), on one thread: the same bits, no launch."""
+    n = x.size
+    partials = np.empty((n + chunk - 1) // chunk, x.dtype)
+    for p in range(partials.size):
+        partials[p] = contiguous_sum(x[p * chunk:min(n, (p + 1) * chunk)], w)
+    return combined(partials, w)
+
+
+@numba.njit(parallel=True, cache=True)
+def parallel_split_sum(x, chunk, w):
+    """split_sum with a chunk per thread."""
+    n = x.size
+    partials = np.empty((n + chunk - 1) // chunk, x.dtype)
+    for p in numba.prange(partials.size):
+        partials[p] = contiguous_sum(x[p * chunk:min(n, (p + 1) * chunk)], w)
+    return combined(partials, w)

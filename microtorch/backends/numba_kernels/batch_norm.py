@@ -1,0 +1,115 @@
+"""Numba twins of backends/torch_batch_norm.py's channel-plane loops: the same roundings in
+the same order (fma where PyTorch's compiled kernel fuses), so the same bits as the NumPy
+path; the channels (or planes) run in parallel, as PyTorch's parallel_for over them."""
+import numba
+import numpy as np
+
+from .fma import fma
+
+
+@numba.njit(cache=True, parallel=True)
+def plane_stats(x, fused_from):
+    """(mean, var_sum) per channel of x (N, C, L): float64 running sums in memory order, the
+    squares from index fused_from of each plane on fused into the sum."""
+    n_batch, channels, size = x.shape
+    mean = np.empty(channels, x.dtype)
+    var_sum = np.empty(channels, x.dtype)
+    for c in numba.prange(channels):
+        total = 0.0
+        for i in range(n_batch):
+            for j in range(size):
+                total += x[i, c, j]
+        mean[c] = total / (n_batch * size)
+        m = mean[c]
+        total = 0.0
+        for i in range(n_batch):
+            for j in range(size):
+                d = x[i, c, j] - m
+                if j >= fused_from:
+                    total = fma(np.float64(d), np.float64(d), total)
+                else:
+                    total += d * d
+        var_sum[c] = total
+    return mean, var_sum
+
+
+@numba.njit(cache=True, parallel=True)
+def affine(x, alpha, beta):
+    """fma(x, alpha[c], beta[c]) over x (N, C, L)."""
+    n_batch, channels, size = x.shape
+    out = np.empty_like(x)
+    for p in numba.prange(n_batch * channels):
+        i, c = p // channels, p % channels
+        a, b = alpha[c], beta[c]
+        for j in range(size):
+            out[i, c, j] = fma(x[i, c, j], a, b)
+    return out
+
+
+@numba.njit(cache=True)
+def _lane_total(acc):
+    """Vectorized::reduce_add: AVX2's horizontal add for 8 float32 lanes, in order for 4."""
+    if acc.size == 8:
+        h0, h1, h2, h3 = acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]
+        return (h0 + h2) + (h1 + h3)
+    total = acc[0]
+    for k in range(1, acc.size):
+        total += acc[k]
+    return total
+
+
+@numba.njit(cache=True)
+def _plane_reduce(x, dy, m, lanes, dot):
+    """vec::reduce_all of dy (dot False) or vec::map2_reduce_all of (x - m) * dy (dot True)
+    over one plane."""
+    size = dy.size
+    if size < lanes:
+        total = (x[0] - m) * dy[0] if dot else dy[0]
+        for j in range(1, size):
+            total += (x[j] - m) * dy[j] if dot else dy[j]
+        return total
+    acc = np.empty(lanes, dy.dtype)
+    for j in range(lanes):
+        acc[j] = (x[j] - m) * dy[j] if dot else dy[j]
+    full = size - size % lanes
+    for start in range(lanes, full, lanes):
+        for j in range(lanes):
+            acc[j] += (x[start + j] - m) * dy[start + j] if dot else dy[start + j]
+    for j in range(size - full):
+        if dot:
+            acc[j] = fma(x[full + j] - m, dy[full + j], acc[j])
+        else:
+            acc[j] += dy[full + j]
+    return _lane_total(acc)
+
+
+@numba.njit(cache=True, parallel=True)
+def plane_sums(dy, x, mean, lanes):
+    """(sum of dy, sum of (x - mean) * dy) per channel in float64: each plane reduced in
+    vectors of `lanes`, the planes added in order."""
+    n_batch, channels, size = x.shape
+    total = np.empty(channels)
+    dotp = np.empty(channels)
+    for c in numba.prange(channels):
+        s = 0.0
+        d = 0.0
+        m = mean[c]
+        for i in range(n_batch):
+            s += _plane_reduce(x[i, c], dy[i, c], m, lanes, False)
+            d += _plane_reduce(x[i, c], dy[i, c], m, lanes, True)
+        total[c] = s
+        dotp[c] = d
+    return total, dotp
+
+
+@numba.njit(cache=True, parallel=True)
+def plane_dx(dy, x, mean, k, grad_mean, invstd, w):
+    """Training's dx = fma(mean - x, k, dy - grad_mean) * invstd * w over x (N, C, L)."""
+    n_batch, channels, size = x.shape
+    out = np.empty_like(x)
+    for p in numba.prange(n_batch * channels):
+        i, c = p // channels, p % channels
+        for j in range(size):
+            out[i, c, j] = fma(mean[c] - x[i, c, j], k[c], dy[i, c, j] - grad_mean[c]) \
+                * invstd[c] * w[c]
+    return out

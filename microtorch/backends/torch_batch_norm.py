@@ -1,0 +1,254 @@
+"""batch_norm on the CPU in PyTorch's order, forward and backward, so that it gives PyTorch's
+bits (float32 and float64) for a contiguous input (N, C, *).
+
+PyTorch (aten/src/ATen/native/cpu/batch_norm_kernel.cpp, Normalization.cpp) takes one of two
+layouts: channel planes (N, C, L) when L > 1, and rows (N, C) when L == 1 (its "channels
+last" kernels). W below is AVX2's vector (8 float32 lanes, 4 float64); each `fma` is a fused
+step of the compiled kernel, found by comparing with torch on this machine.
+
+Statistics (training), as mean and var_sum (the sum of squared deviations):
+- planes: each channel's elements in memory order, summed in float64 one by one; mean = that
+  sum / n rounded to the dtype; var_sum the same running float64 sum of (x - mean)^2, the
+  square rounded to the dtype (float64: the compiler pairs the plane's elements, and an odd
+  plane's last square is fused into the sum);
+- rows: one buffer of C per thread (rows split in contiguous chunks), the rows added into it
+  in the dtype (the squares fused: buf = fma(d, d, buf)), the buffers then added in float64
+  in thread order; with no more rows than threads, one buffer.
+- save_invstd = 1 / sqrt(var + eps) in float64, var = var_sum / n rounded to the dtype first;
+  running_mean = m * mean + (1 - m) * running_mean in the dtype (m = momentum in the dtype);
+  running_var = fma(m, unbiased, (1 - m) * running_var) for float32 (float64: not fused),
+  unbiased = var_sum / (n - 1) in float64 rounded to the dtype.
+
+Output: alpha = invstd * weight, beta = fma(-mean, alpha, bias), y = fma(x, alpha, beta); in
+evaluation invstd = 1 / sqrt(running_var + eps) in the dtype.
+
+Backward: in evaluation invstd = 1 / sqrt(running_var + eps) in float64 (then rounded), mean
+the running mean. sum = the sum of dy, dotp = the sum of (x - mean) * dy:
+- planes: per plane a vector reduction (torch_norms.row_dot), the planes' results added in
+  float64 in order; rows: per-thread buffers as the statistics' (dotp fused);
+- train: k = dotp * invstd * invstd / n, grad_mean = sum / n (rows: in the dtype; planes: k
+  from dotp rounded to the dtype, grad_mean from the float64 sum),
+  dx = fma(-(x - mean), k, dy - grad_mean) * invstd * w (rows: the C % W channels after the
+  last full vector unfused); eval: dx = dy * invstd * w;
+- dweight = dotp * invstd, dbias = sum (planes: in float64, then rounded).
+"""
+import numpy as np
+
+from . import numba_dispatch
+from .exact_sum import lanes
+from .torch_norms import fma, row_dot, thread_rows, threads
+
+WIDE = np.float64
+
+
+def _numba_kernels(size):
+    """The Numba module when it pays for `size` elements, else None."""
+    if not numba_dispatch.kernel_pays('elementwise_fused', size):
+        return None
+    numba_dispatch.prepare_threads()
+    from .numba_kernels import batch_norm
+    return batch_norm
+
+
+def _broadcast(v, x):
+    """A (C,) array laid along dim 1 of x (N, C, L)."""
+    return np.broadcast_to(v[None, :, None], x.shape)
+
+
+# ---- statistics ------------------------------------------------------------------------
+
+def collect_stats(x):
+    """(mean, var_sum) per channel of a contiguous x (N, C, L), in x's dtype."""
+    if x.shape[2] == 1:
+        return _row_stats(x[:, :, 0])
+    kernels = _numba_kernels(x.size)
+    if kernels is not None:
+        size = x.shape[2]
+        odd_fused = size - size % 2 if x.dtype == np.float64 else size
+        return kernels.plane_stats(x, odd_fused)
+    return _plane_stats(x)
+
+
+def _plane_stats(x):
+    n_batch, channels, size = x.shape
+    t = x.dtype.type
+    planes = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(channels, -1)
+    mean = (np.add.accumulate(planes.astype(WIDE), axis=1)[:, -1] / planes.shape[1]).astype(t)
+    d = planes - mean[:, None]
+    if x.dtype == np.float32 or size % 2 == 0:
+        total = np.add.accumulate((d * d).astype(WIDE), axis=1)[:, -1]
+    else:                                       # each plane's last square fused
+        total = np.zeros(channels)
+        for i in range(n_batch):
+            part = d[:, i * size:(i + 1) * size - 1]
+            run = np.concatenate([total[:, None], part * part], axis=1)
+            last = d[:, (i + 1) * size - 1]
+            total = fma(last, last, np.add.accumulate(run, axis=1)[:, -1])
+    return mean, total.astype(t)
+
+
+def _row_pieces(rows):
+    nthreads = threads()
+    return thread_rows(rows, nthreads) if rows > nthreads else [(0, rows)]
+
+
+def _row_stats(x):
+    rows, channels = x.shape
+    t = x.dtype.type
+    total = np.zeros(channels)
+    for begin, end in _row_pieces(rows):
+        total = total + np.add.accumulate(x[begin:end], axis=0)[-1]
+    mean = (total / rows).astype(t)
+    total = np.zeros(channels)
+    for begin, end in _row_pieces(rows):
+        buf = np.zeros(channels, x.dtype)
+        for d in x[begin:end] - mean:
+            buf = fma(d, d, buf)
+        total = total + buf
+    return mean, total.astype(t)
+
+
+def save_invstd(var_sum, n, eps):
+    """PyTorch's InvStd of var_sum / n: 0 where the variance and eps are both 0."""
+    var = (var_sum.astype(WIDE) / n).astype(var_sum.dtype).astype(WIDE)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        invstd = 1.0 / np.sqrt(var + eps)
+    if eps == 0:
+        invstd = np.where(var == 0, 0.0, invstd)
+    return invstd.astype(var_sum.dtype)
+
+
+def running_update(running_mean, running_var, mean, var_sum, n, momentum):
+    """The new running_mean and running_var (None where the old one is None)."""
+    t = mean.dtype.type
+    m = t(momentum)
+    new_mean = new_var = None
+    if running_mean is not None:
+        new_mean = m * mean + (t(1) - m) * running_mean
+    if running_var is not None:
+        with np.errstate(divide='ignore', invalid='ignore'):
+            unbiased = (var_sum.astype(WIDE) / (n - 1)).astype(t)
+        kept = (t(1) - m) * running_var
+        if mean.dtype == np.float32:
+            new_var = fma(np.full_like(unbiased, m), unbiased, kept)
+        else:
+            new_var = m * unbiased + kept
+    return new_mean, new_var
+
+
+def eval_invstd(running_var, eps):
+    """The forward kernel's 1 / sqrt(running_var + eps), in the dtype."""
+    t = running_var.dtype.type
+    return t(1) / np.sqrt(running_var + t(eps))
+
+
+def backward_eval_invstd(running_var, eps):
+    """The backward kernel's 1 / sqrt(running_var + eps): in float64, then rounded."""
+    return (1.0 / np.sqrt(running_var.astype(WIDE) + eps)).astype(running_var.dtype)
+
+
+# ---- output -------------------------------------------------------------------------------
+
+def forward(x, mean, invstd, weight, bias):
+    """y = fma(x, alpha, beta) of a contiguous x (N, C, L)."""
+    alpha = invstd if weight is None else invstd * weight
+    beta = fma(-mean, alpha, np.zeros_like(mean) if bias is None else bias)
+    kernels = _numba_kernels(x.size)
+    if kernels is not None:
+        return kernels.affine(x, alpha, beta)
+    return fma(x, _broadcast(alpha, x), _broadcast(beta, x))
+
+
+# ---- backward -----------------------------------------------------------------------------
+
+def strided_backward(dy, x, weight, mean, invstd, train, need_input):
+    """The backward of PyTorch's generic loop, taken when dy is not contiguous (a broadcast,
+    as sum's gradient): sum = PyTorch's sum of dy over dims (0, 2, ...), dotp = the float64
+    running sum of (x - mean) * dy in memory order, gi = (x - mean) * k stored, then
+    dx = (dy - grad_mean - gi) * invstd * w (grad_mean = sum / n in the dtype)."""
+    from .exact_sum import exact_sum
+    channels = x.shape[1]
+    t = x.dtype.type
+    dims = (0,) + tuple(range(2, x.ndim))
+    total = np.asarray(exact_sum(dy, dims, False), x.dtype).reshape(channels)
+    shape = (1, channels) + (1,) * (x.ndim - 2)
+    centred = x - mean.reshape(shape)
+    products = np.moveaxis(centred * dy, 1, 0).reshape(channels, -1)
+    dotp = np.add.accumulate(products.astype(WIDE), axis=1)[:, -1]
+    w = np.ones(channels, x.dtype) if weight is None else weight
+    dx = None
+    if need_input:
+        if train:
+            n = x.size // channels
+            k = dotp.astype(t) * invstd * invstd / t(n)
+            gi = centred * k.reshape(shape)
+            grad_mean = total / t(n)
+            dx = (dy - grad_mean.reshape(shape) - gi) * invstd.reshape(shape) * w.reshape(shape)
+        else:
+            dx = dy * invstd.reshape(shape) * w.reshape(shape)
+    return dx, (dotp * invstd.astype(WIDE)).astype(t), total
+
+
+def backward(dy, x, weight, mean, invstd, train, need_input):
+    """(dx or None, dweight, dbias) of contiguous dy and x (N, C, L)."""
+    if x.shape[2] == 1:
+        return _row_backward(dy[:, :, 0], x[:, :, 0], weight, mean, invstd, train,
+                             need_input)
+    n_batch, channels, size = x.shape
+    n = n_batch * size
+    t = x.dtype.type
+    kernels = _numba_kernels(x.size)
+    if kernels is not None:
+        total, dotp = kernels.plane_sums(dy, x, mean, lanes(x.dtype))
+    else:
+        flat_dy = dy.reshape(-1, size)
+        plane_sums = row_dot(flat_dy).reshape(n_batch, channels)
+        centred = (x - _broadcast(mean, x)).reshape(-1, size)
+        plane_dots = row_dot(centred, flat_dy).reshape(n_batch, channels)
+        total = np.add.accumulate(plane_sums.astype(WIDE), axis=0)[-1]
+        dotp = np.add.accumulate(plane_dots.astype(WIDE), axis=0)[-1]
+    w = np.ones(channels, x.dtype) if weight is None else weight
+    dx = None
+    if need_input:
+        if train:
+            k = dotp.astype(t) * invstd * invstd / t(n)
+            grad_mean = (total / n).astype(t)
+            if kernels is not None:
+                dx = kernels.plane_dx(dy, x, mean, k, grad_mean, invstd, w)
+            else:
+                shift = dy - _broadcast(grad_mean, x)
+                dx = fma(_broadcast(mean, x) - x, _broadcast(k, x), shift)
+                dx = dx * _broadcast(invstd, x) * _broadcast(w, x)
+        else:
+            dx = dy * _broadcast(invstd, x) * _broadcast(w, x)
+    dweight = (dotp * invstd.astype(WIDE)).astype(t)
+    return dx, dweight, total.astype(t)
+
+
+def _row_backward(dy, x, weight, mean, invstd, train, need_input):
+    rows, channels = x.shape
+    t = x.dtype.type
+    total = np.zeros(channels)
+    dotp = np.zeros(channels)
+    centred = x - mean
+    for begin, end in thread_rows(rows, threads()):
+        total = total + np.add.accumulate(dy[begin:end], axis=0)[-1]
+        buf = np.zeros(channels, x.dtype)
+        for i in range(begin, end):
+            buf = fma(centred[i], dy[i], buf)
+        dotp = dotp + buf
+    total, dotp = total.astype(t), dotp.astype(t)
+    w = np.ones(channels, x.dtype) if weight is None else weight
+    dx = None
+    if need_input:
+        if train:
+            k = dotp * invstd * invstd / t(rows)
+            grad_mean = total / t(rows)
+            dx = fma(-centred, np.broadcast_to(k, x.shape), dy - grad_mean)
+            full = channels - channels % lanes(x.dtype)      # the vector tail: unfused
+            tail = (dy[:, full:] - grad_mean[full:]) - centred[:, full:] * k[full:]
+            dx[:, full:] = tail
+            dx = dx * invstd * w
+        else:
+            dx = dy * invstd * w
+    return dx[:, :, None] if dx is not None else None, dotp * invstd, total

@@ -1,0 +1,140 @@
+"""add/sub with alpha, addcmul and addcdiv on the CPU as one op each, rounded as PyTorch's
+loops round them (add: fma(other, alpha, input); addcmul: fma(value * t1, t2, input), one
+fused multiply-add; addcdiv: input + (value * t1) / t2), and their gradients by
+derivatives.yaml's formulas in the tensors' own dtype (other: grad * alpha; addcmul's t1:
+grad * (t2 * value); addcdiv's t2: -grad * (value * t1 / (t2 * t2)); ...), summed down to
+each input's shape in PyTorch's order. float16 is worked in float32 and rounded once, as
+PyTorch's vector loops do.
+"""
+import numpy as np
+
+from .._fma import fma_in
+from ..autograd.function import Function
+from ..backends import cpu
+from ..tensor import Tensor
+
+
+def exact_cpu(*tensors):
+    """Do these take the fused op: Tensors of one float dtype, NumPy arrays, none empty?"""
+    first = tensors[0]._data
+    if type(first) is not np.ndarray or first.dtype.char not in 'efd':
+        return False
+    return all(type(t) is Tensor and type(t._data) is np.ndarray and t._data.dtype == first.dtype
+               and t._data.size for t in tensors)
+
+
+def _opmath(dtype):
+    return np.float32 if dtype == np.float16 else dtype.type
+
+
+def _rounded(gradient, dtype, shape):
+    """A gradient worked in float32 for float16 (rounded once), summed down to `shape`."""
+    return cpu.sum_to_shape(np.asarray(gradient).astype(dtype, copy=False), shape)
+
+
+class ScaledAdd(Function):
+    """input + alpha * other, one rounding. alpha: the number the forward multiplies by (for
+    float16 rounded to float16 first, as add's loop takes it); grad_alpha: the one the
+    gradient is multiplied by (mul's: float32 for float16)."""
+    node_name = 'AddBackward0'
+
+    @staticmethod
+    def forward(ctx, input, other, alpha, grad_alpha):
+        ctx.shapes, ctx.grad_alpha = (input.shape, other.shape), grad_alpha
+        return np.asarray(fma_in(input.dtype, other, alpha, input), input.dtype)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        need = ctx.needs_input_grad
+        dtype = gy.dtype
+        g_input = cpu.sum_to_shape(gy, ctx.shapes[0]) if need[0] else None
+        g_other = (_rounded(gy * _opmath(dtype)(ctx.grad_alpha), dtype, ctx.shapes[1])
+                   if need[1] else None)
+        return g_input, g_other, None, None
+
+    @staticmethod
+    def backward(ctx, gy):
+        need = ctx.needs_input_grad
+        return (gy.sum_to_size(ctx.shapes[0]) if need[0] else None,
+                (gy * ctx.grad_alpha).sum_to_size(ctx.shapes[1]) if need[1] else None,
+                None, None)
+
+
+class SubScaled(ScaledAdd):
+    node_name = 'SubBackward0'
+
+
+class Addcmul(Function):
+    """input + value * tensor1 * tensor2, one rounding: fma(value * tensor1, tensor2, input)."""
+    node_name = 'AddcmulBackward0'
+
+    @staticmethod
+    def forward(ctx, input, tensor1, tensor2, value):
+        work = _opmath(input.dtype)
+        scaled = np.multiply(tensor1, work(value), dtype=work)
+        ctx.save_for_backward(tensor1, tensor2)
+        ctx.shapes, ctx.value = (input.shape, tensor1.shape, tensor2.shape), value
+        return np.asarray(fma_in(input.dtype, scaled, tensor2, input), input.dtype)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        tensor1, tensor2 = ctx.saved_data
+        need = ctx.needs_input_grad
+        dtype = gy.dtype
+        value = _opmath(dtype)(ctx.value)
+        g_input = cpu.sum_to_shape(gy, ctx.shapes[0]) if need[0] else None
+        g1 = (_rounded(gy * (tensor2 * value).astype(dtype, copy=False), dtype, ctx.shapes[1])
+              if need[1] else None)
+        g2 = (_rounded(gy * (tensor1 * value).astype(dtype, copy=False), dtype, ctx.shapes[2])
+              if need[2] else None)
+        return g_input, g1, g2, None
+
+    @staticmethod
+    def backward(ctx, gy):
+        tensor1, tensor2 = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (gy.sum_to_size(ctx.shapes[0]) if need[0] else None,
+                (gy * (tensor2 * ctx.value)).sum_to_size(ctx.shapes[1]) if need[1] else None,
+                (gy * (tensor1 * ctx.value)).sum_to_size(ctx.shapes[2]) if need[2] else None,
+                None)
+
+
+class Addcdiv(Function):
+    """input + (value * tensor1) / tensor2, as PyTorch's loop evaluates it (float16 worked in
+    float32, rounded once)."""
+    node_name = 'AddcdivBackward0'
+
+    @staticmethod
+    def forward(ctx, input, tensor1, tensor2, value):
+        work = _opmath(input.dtype)
+        quotient = np.divide(np.multiply(tensor1, work(value), dtype=work), tensor2, dtype=work)
+        ctx.save_for_backward(tensor1, tensor2)
+        ctx.shapes, ctx.value = (input.shape, tensor1.shape, tensor2.shape), value
+        return np.add(input, quotient, dtype=work).astype(input.dtype, copy=False)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        tensor1, tensor2 = ctx.saved_data
+        need = ctx.needs_input_grad
+        dtype = gy.dtype
+        value = _opmath(dtype)(ctx.value)
+        g_input = cpu.sum_to_shape(gy, ctx.shapes[0]) if need[0] else None
+        g1 = g2 = None
+        if need[1]:                                   # grad * (value / tensor2)
+            g1 = _rounded(gy * (value / tensor2).astype(dtype, copy=False), dtype,
+                          ctx.shapes[1])
+        if need[2]:                                   # -grad * (value * t1 / (t2 * t2))
+            ratio = ((tensor1 * value).astype(dtype, copy=False) / (tensor2 * tensor2))
+            g2 = _rounded(-gy * ratio.astype(dtype, copy=False), dtype, ctx.shapes[2])
+        return g_input, g1, g2, None
+
+    @staticmethod
+    def backward(ctx, gy):
+        tensor1, tensor2 = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        value = ctx.value
+        return (gy.sum_to_size(ctx.shapes[0]) if need[0] else None,
+                (gy * (value / tensor2)).sum_to_size(ctx.shapes[1]) if need[1] else None,
+                (-gy * (value * tensor1 / (tensor2 * tensor2))).sum_to_size(ctx.shapes[2])
+                if need[2] else None,
+                None)

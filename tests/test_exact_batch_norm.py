@@ -1,0 +1,117 @@
+"""batch_norm's CPU numbers are PyTorch's to the bit: the output, the gradients and the running
+statistics' update, in training and evaluation (float32 and float64, with and without weight
+and bias, (N, C), (N, C, L) and (N, C, H, W) inputs, the Numba kernels on and off)."""
+import numpy as np
+import pytest
+
+import microtorch
+from microtorch.backends import numba_dispatch
+
+SHAPES = [(2, 9), (3, 20), (10, 7), (100, 17), (1000, 3), (4, 3, 1), (5, 2, 3), (8, 6, 17),
+          (2, 5, 33), (16, 4, 100), (2, 3, 40000), (4, 3, 5, 7), (3, 4, 14, 14)]
+
+
+def _batch_norm(lib, x, weight, bias, running, dy, training, momentum):
+    X = lib.tensor(x, requires_grad=True)
+    params = [None if p is None else lib.tensor(p, requires_grad=True) for p in (weight, bias)]
+    stats = [lib.tensor(s) for s in running]
+    y = lib.nn.functional.batch_norm(X, *stats, *params, training=training,
+                                     momentum=momentum, eps=1e-5)
+    y.backward(lib.tensor(dy))
+    return ([y.detach().numpy(), X.grad.numpy()] + [s.numpy() for s in stats]
+            + [p.grad.numpy() for p in params if p is not None])
+
+
+def _inputs(shape, dtype):
+    rng = np.random.default_rng(sum(shape))
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
+    dy = rng.standard_normal(shape).astype(dtype)
+    weight, bias, mean = (rng.standard_normal(shape[1]).astype(dtype) for _ in range(3))
+    var = (rng.random(shape[1]) + 0.5).astype(dtype)
+    return x, dy, weight, bias, (mean, var)
+
+
+def _check(torch, x, weight, bias, running, dy, training, momentum=0.1):
+    ours = _batch_norm(microtorch, x, weight, bias, running, dy, training, momentum)
+    theirs = _batch_norm(torch, x, weight, bias, running, dy, training, momentum)
+    for a, e in zip(ours, theirs):
+        np.testing.assert_array_equal(a, e)
+        assert a.dtype == e.dtype
+
+
+@pytest.mark.parametrize('numba_on', [False, True])
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('shape', SHAPES)
+def test_batch_norm_bits(torch, numba_on, dtype, shape):
+    x, dy, weight, bias, running = _inputs(shape, dtype)
+    with numba_dispatch.configure(enabled=numba_on, min_size=0):
+        for training in (True, False):
+            for w, b in ((None, None), (weight, None), (None, bias), (weight, bias)):
+                _check(torch, x, w, b, running, dy, training)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_batch_norm_momentum_and_no_running_stats(torch, dtype):
+    x, dy, weight, bias, running = _inputs((6, 5, 9), dtype)
+    for momentum in (0.0, 0.01, 0.3, 1.0):
+        _check(torch, x, weight, bias, running, dy, True, momentum)
+    ours = microtorch.nn.functional.batch_norm(microtorch.tensor(x), None, None, training=True)
+    theirs = torch.nn.functional.batch_norm(torch.tensor(x), None, None, training=True)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_batch_norm_modules(torch):
+    rng = np.random.default_rng(0)
+    for dims, shape in ((1, (8, 6)), (1, (8, 6, 11)), (2, (4, 6, 5, 7))):
+        x = rng.standard_normal(shape).astype(np.float32)
+        ours = getattr(microtorch.nn, f'BatchNorm{dims}d')(6)
+        theirs = getattr(torch.nn, f'BatchNorm{dims}d')(6)
+        for _ in range(3):                                  # the running stats compound
+            y1, y2 = ours(microtorch.tensor(x)), theirs(torch.tensor(x))
+            y1.sum().backward()
+            y2.sum().backward()
+            np.testing.assert_array_equal(y1.detach().numpy(), y2.detach().numpy())
+        for name in ('running_mean', 'running_var'):
+            np.testing.assert_array_equal(getattr(ours, name).numpy(),
+                                          getattr(theirs, name).numpy())
+        np.testing.assert_array_equal(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
+        ours.eval()
+        theirs.eval()
+        np.testing.assert_array_equal(ours(microtorch.tensor(x)).detach().numpy(),
+                                      theirs(torch.tensor(x)).detach().numpy())
+
+
+def test_batch_norm_grad_fn_and_double_backward(torch):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 3, 5))
+    for training in (True, False):
+        results = []
+        for lib in (microtorch, torch):
+            X = lib.tensor(x, requires_grad=True)
+            W = lib.tensor(rng.standard_normal(3) if lib is microtorch else results[0][2],
+                           requires_grad=True)
+            y = lib.nn.functional.batch_norm(X, lib.zeros(3, dtype=lib.float64),
+                                             lib.ones(3, dtype=lib.float64), W, None, training)
+            assert type(y.grad_fn).__name__ == 'NativeBatchNormBackward0'
+            (gx,) = lib.autograd.grad((y * y).sum(), X, create_graph=True)
+            (ggx,) = lib.autograd.grad(gx.pow(2).sum(), X)
+            results.append((gx.detach().numpy(), ggx.numpy(), W.detach().numpy()))
+        np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-7, atol=1e-10)
+
+
+def test_batch_norm_other_paths_unchanged(torch):
+    # float16, empty and non-contiguous inputs keep the composite path (values within rounding)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((6, 4, 5)).astype(np.float32)
+    ours = microtorch.nn.functional.batch_norm(microtorch.tensor(x).transpose(0, 2), None, None,
+                                               training=True)
+    theirs = torch.nn.functional.batch_norm(torch.tensor(x).transpose(0, 2), None, None,
+                                            training=True)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-5)
+    half = microtorch.nn.functional.batch_norm(microtorch.tensor(x).half(), None, None,
+                                               training=True)
+    assert half.dtype == microtorch.float16
+    empty = microtorch.nn.functional.batch_norm(microtorch.zeros(0, 4, 5), microtorch.zeros(4),
+                                                microtorch.ones(4))
+    assert tuple(empty.shape) == (0, 4, 5)
