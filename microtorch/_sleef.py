@@ -7,14 +7,16 @@ of each parallel chunk takes the scalar 1 / (1 + std::exp(-x)), glibc's expf. Te
 GRAIN_SIZE (32768) elements are split by at::parallel_for into ceil(n / chunks)-element chunks,
 chunks = min(threads, ceil(n / GRAIN_SIZE)), each with its own tail.
 
-`expf` below follows SLEEF's published algorithm (Cody-Waite reduction by ln 2, a degree-6
-polynomial, ldexp in two halves) one float32 rounding at a time, with true fused multiply-adds
-(llvm.fma.f32). The scalar tail calls glibc's expf itself: float32(exp(double)) differs from
-it on a few inputs in 10^5.
+The kernels (numba_kernels/sleef.py) follow SLEEF's published expf algorithm (Cody-Waite
+reduction by ln 2, a degree-6 polynomial, ldexp in two halves) one float32 rounding at a time,
+with true fused multiply-adds (llvm.fma.f32); `expf_numpy` below repeats it in NumPy. The
+scalar tail calls glibc's expf itself: float32(exp(double)) differs from it on a few inputs in
+10^5. The same layout serves pow (_sleef_pow.py), elu and softplus (_sleef_activations.py);
+expm1 and log1p take SLEEF on every element (_sleef_vml.py).
 
-Not here: torch.exp, log, tanh, sin, cos, atan, log2, log10 on float32 go through at::vml,
-which this PyTorch build (with MKL) sends to MKL's VML (vsExp, vsLn, vsTanh, ... in HA mode),
-not to SLEEF; MKL's algorithms are not published.
+Not here: torch.exp, log, tanh, sin, cos, atan, log2, log10, sqrt on float32 go through
+at::vml, which this PyTorch build (with MKL) sends to MKL's VML (vsExp, vsLn, vsTanh, ... in HA
+mode), not to SLEEF; MKL's algorithms are not published.
 """
 import importlib.util
 import numpy as np
@@ -50,109 +52,19 @@ def sigmoid_layout(n, threads, block):
     return out
 
 
-# ---- the Numba side: built on first use --------------------------------------------------------
+# ---- the Numba side: microtorch/backends/numba_kernels/sleef.py, imported on first use -------
 
 _kernels = None
 
 
 def kernels():
-    """The compiled functions (imports Numba on first call)."""
+    """The compiled kernels' module (imports Numba on first call; Numba's disk cache serves
+    its functions to a new process)."""
     global _kernels
     if _kernels is None:
-        _kernels = _build()
+        from .backends.numba_kernels import sleef
+        _kernels = sleef
     return _kernels
-
-
-def _build():
-    import numba
-    from numba import types
-    from .backends.numba_kernels.fma import fma
-    from numba.extending import intrinsic, register_jitable
-    from llvmlite import ir
-
-    @intrinsic
-    def from_bits(typingctx, i):
-        """The float32 whose bits are int32 i."""
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.FloatType())
-        return types.float32(types.int32), codegen
-
-    f32 = np.float32
-    jit = register_jitable(inline='always')
-    ONE, ZERO = f32(1), f32(0)
-    R_LN2 = f32(1.442695040888963407359924681001892137426645954152985934135449406931)
-    L2U, L2L = f32(0.693145751953125), f32(1.428606765330187045e-06)
-    EXP_C = tuple(f32(c) for c in (0.000198527617612853646278381, 0.00139304355252534151077271,
-                                   0.00833336077630519866943359, 0.0416664853692054748535156,
-                                   0.166666671633720397949219, 0.5))
-    INF = f32(np.inf)
-    c0, c1, c2, c3, c4, c5 = EXP_C
-
-    @jit
-    def rint_int(x):
-        return np.int32(np.rint(x))
-
-    @jit
-    def pow2i(q):
-        return from_bits(np.int32((q + 127) << 23))
-
-    @jit
-    def ldexp2(d, q):
-        h = q >> 1
-        return d * pow2i(h) * pow2i(q - h)
-
-    # ---- the functions ----
-
-    @jit
-    def expf(d):
-        """Sleef_expf_u10. Selects, not branches, so that LLVM vectorises the loops."""
-        clamped = min(max(d, f32(-104)), f32(100))      # keeps q an int32; nan stays nan
-        q = rint_int(clamped * R_LN2) if clamped == clamped else np.int32(0)
-        qf = f32(q)
-        s = fma(qf, -L2U, d)
-        s = fma(qf, -L2L, s)
-        u = fma(fma(fma(fma(fma(c0, s, c1), s, c2), s, c3), s, c4), s, c5)
-        u = ldexp2(ONE + fma(s * s, u, s), q)
-        u = ZERO if d < f32(-104) else u
-        u = INF if f32(100) < d else u
-        return d if d != d else u
-
-    # glibc's expf by name: the process has libm loaded, and unlike a ctypes object the
-    # declaration pickles into Numba's cache
-    glibc_expf = types.ExternalFunction('expf', types.float32(types.float32))
-
-    @jit
-    def sigmoid_vector(x):
-        return ONE / (ONE + expf(ZERO - x))
-
-    @jit
-    def sigmoid_scalar(x):
-        return ONE / (ONE + glibc_expf(-x))
-
-    options = dict(cache=True, error_model='numpy')
-
-    def sigmoid_run(x, out, chunk, block):
-        n = x.size
-        for c in numba.prange((n + chunk - 1) // chunk):
-            begin = c * chunk
-            end = min(n, begin + chunk)
-            vector_end = begin + (end - begin) // block * block
-            for i in range(begin, vector_end):
-                out[i] = sigmoid_vector(x[i])
-            for i in range(vector_end, end):
-                out[i] = sigmoid_scalar(x[i])
-
-    def sigmoid_serial(x, out, block):
-        n = x.size
-        vector_end = n // block * block
-        for i in range(vector_end):
-            out[i] = sigmoid_vector(x[i])
-        for i in range(vector_end, n):
-            out[i] = sigmoid_scalar(x[i])
-
-    return {'sigmoid': (numba.njit(parallel=True, **options)(sigmoid_run),
-                        numba.njit(**options)(sigmoid_serial)),
-            'expf': numba.njit(**options)(expf)}
 
 
 # ---- array entry points (float32 C-contiguous arrays in, new arrays out) ---------------------
@@ -189,12 +101,12 @@ def sigmoid(x):
         flat, block = np.ascontiguousarray(x).reshape(-1), 1 << 62
     out = np.empty(flat.shape, np.float32)
     n = flat.size
-    parallel, serial = (_kernels or kernels())['sigmoid']
+    k = _kernels or kernels()
     if n <= GRAIN_SIZE:
-        serial(flat, out, block)
+        k.sigmoid_serial(flat, out, block)
     else:
         begin, _, end = sigmoid_layout(n, _threads(), block)[0]
-        parallel(flat, out, end - begin, block)
+        k.sigmoid_chunks(flat, out, end - begin, block)
     return out.reshape(x.shape)
 
 
@@ -202,8 +114,13 @@ _FLOAT32 = np.dtype(np.float32)
 
 
 def _use_numba():
-    from .backends import numba_dispatch
-    return _numba_found and numba_dispatch.settings.enabled
+    if not _dispatch:                   # an import statement per call would cost 0.4 us
+        from .backends import numba_dispatch
+        _dispatch.append(numba_dispatch.settings)
+    return _numba_found and _dispatch[0].enabled
+
+
+_dispatch = []                          # numba_dispatch.settings, found once
 
 
 # ---- the same without Numba: NumPy for the vector blocks, ctypes for glibc's expf ---------------

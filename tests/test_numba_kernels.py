@@ -178,6 +178,9 @@ GENERAL_POWERS = {('pow_scalar_forward', ('x', 1.7)), ('pow_scalar_forward', ('x
             ('pow_scalar_backward', ('x', 'gy', 2.5)), ('pow_forward', ('xp', 'y')),
             ('pow_forward', (2.0, 'y')), ('pow_forward', ('x', 'y1'))}
 
+# Float32 primitives whose PyTorch loops cpu.py reproduces bit for bit: the kernels decline them.
+EXACT_FLOAT32 = {'pow_forward', 'softplus_forward', 'softplus_backward'}
+
 
 def _args(names, data, dtype):
     def one(v):
@@ -199,8 +202,9 @@ def test_kernel_matches_numpy(case, dtype, data):
     with np.errstate(all='ignore'):
         got = numba_dispatch.kernel(name)(*args)
         ref = _numpy(name, *args)
-    if (name, tuple(names)) in GENERAL_POWERS:
-        assert got is None
+    if (name, tuple(names)) in GENERAL_POWERS or (name in EXACT_FLOAT32 and
+                                                   dtype == np.float32):
+        assert got is None          # float32: PyTorch's loop, in cpu.py (microtorch/_sleef*)
         return
     assert got is not None, 'declined'
     got, ref = (got, ref) if isinstance(ref, tuple) else ((got,), (ref,))

@@ -10,6 +10,9 @@ import warnings
 import numpy as np
 
 from .. import _sleef
+from .. import _sleef_activations
+from .. import _sleef_pow
+from .. import _sleef_vml
 from .._device import CPU
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
@@ -163,7 +166,8 @@ def reciprocal_backward(y, gy):
 
 
 def log1p_forward(x):
-    return np.log1p(x)
+    exact = _sleef_vml.log1p(x)         # float32: PyTorch's bits (SLEEF's log1pf)
+    return np.log1p(x) if exact is None else exact
 
 
 def log1p_backward(x, gy):
@@ -171,7 +175,8 @@ def log1p_backward(x, gy):
 
 
 def expm1_forward(x):
-    return np.expm1(x)
+    exact = _sleef_vml.expm1(x)         # float32: PyTorch's bits (SLEEF's expm1f)
+    return np.expm1(x) if exact is None else exact
 
 
 def expm1_backward(y, gy):
@@ -263,6 +268,9 @@ def silu_backward(x, gy):
 def elu_forward(x, alpha, scale, input_scale):
     """scale * x above 0, scale * alpha * (exp(input_scale * x) - 1) below: elu (scales 1),
     selu (PyTorch's constants) and celu (input_scale 1 / alpha) are this one function."""
+    exact = _sleef_activations.elu(x, alpha, scale, input_scale)     # float32: PyTorch's bits
+    if exact is not None:
+        return exact
     below = (scale * alpha) * np.expm1(x * input_scale)
     return np.where(x > 0, x * scale, below).astype(x.dtype, copy=False)
 
@@ -544,6 +552,11 @@ def pow_scalar_forward(x, exponent):
         return np.square(x)
     if x.dtype.kind == 'f' and x.dtype.itemsize >= 4 and exponent in _POW_AS_PRODUCTS:
         return _POW_AS_PRODUCTS[exponent](x)
+    if x.dtype == _FLOAT32 and exponent not in _POW_BY_NUMPY:
+        # PyTorch's bits: SLEEF's powf in vector blocks, the double pow in the tails
+        exact = _sleef_pow.pow_scalar(x, exponent)
+        if exact is not None:
+            return exact
     return np.power(x, exponent)
 
 
@@ -552,6 +565,8 @@ def pow_scalar_forward(x, exponent):
 _POW_AS_PRODUCTS = {3: lambda x: x * x * x,
                     -2: lambda x: np.reciprocal(x * x),
                     -0.5: lambda x: np.reciprocal(np.sqrt(x))}
+# ... and those whose kernels give what NumPy's power gives (fill 1, copy, sqrt, reciprocal)
+_POW_BY_NUMPY = (0, 1, 0.5, -1)
 
 
 def pow_scalar_backward(x, gy, exponent):
@@ -577,12 +592,18 @@ def _softplus_unscaled(z):
 
 
 def softplus_forward(x, beta, threshold):
+    exact = _sleef_activations.softplus(x, beta, threshold)          # float32: PyTorch's bits
+    if exact is not None:
+        return exact
     # PyTorch's rule: x itself where beta * x > threshold (there the two agree to rounding).
     z = x * beta
     return np.where(z > threshold, x, _softplus_unscaled(z) / beta).astype(x.dtype, copy=False)
 
 
 def softplus_backward(x, gy, beta, threshold):
+    exact = _sleef_activations.softplus_grad(x, gy, beta, threshold)
+    if exact is not None:
+        return exact
     z = x * beta
     return np.where(z > threshold, gy, gy * sigmoid_forward(z)).astype(gy.dtype, copy=False)
 
@@ -612,7 +633,9 @@ def pow_forward(a, b):
         # truncated toward zero: a ** |b| for a = +-1 (1 or -1 by b's parity), else 0.
         out = np.power(a, np.abs(b))
         return np.where(np.less(b, 0) & (np.abs(a) != 1), 0, out)
-    return np.power(a, b)
+    # float32: PyTorch's bits (SLEEF's powf in vector blocks, glibc's powf in the tails)
+    exact = _sleef_pow.pow_tensor(a, b)
+    return np.power(a, b) if exact is None else exact
 
 
 # Rounded division and remainders, as PyTorch computes them. An integer division by zero

@@ -672,18 +672,22 @@ def leaky_relu_backward(x, gy, negative_slope):
 
 
 def softplus_forward(x, beta, threshold):
-    if not _ok(x):
+    if not _ok(x) or x.dtype == _ZERO32.dtype:   # float32: PyTorch's loop, in cpu.py
         return None
     return _unary(_K['softplus_fwd'], x, _params(x, beta, threshold))
 
 
 def softplus_backward(x, gy, beta, threshold):
-    if not _ok(x):
+    if not _ok(x) or x.dtype == _ZERO32.dtype:   # float32: PyTorch's loop, in cpu.py
         return None
     return _grad(_K['softplus_2'], x, gy, _params(x, beta, threshold))
 
 
 def pow_forward(a, b):
+    if _is_float32(a) or _is_float32(b):
+        # float32: cpu.pow_forward runs PyTorch's loop (microtorch/_sleef_pow.py, in Numba); a
+        # 0-d exponent is a tensor there, powf's, not x * x * x or sqrt
+        return None
     try:
         operands = _operands(a, b)
     except OverflowError:
@@ -695,6 +699,10 @@ def pow_forward(a, b):
         return None
     # A scalar exponent: NumPy's shortcuts apply (0.5 as sqrt), as in pow_scalar_forward.
     return _unary(_POW_FWD[b], like, b)
+
+
+def _is_float32(v):
+    return type(v) is _ndarray and v.dtype == _ZERO32.dtype
 
 
 def maximum_backward(a, b, gy):

@@ -1,0 +1,125 @@
+"""PyTorch's CPU float32 elu (selu and celu too) and softplus, bit for bit.
+
+Both are cpu_kernel_vec loops (cpu/Activation.cpp, Elu.h), laid out as the sigmoid's
+(microtorch/_sleef.py): vector blocks of 2 * Vec::size() elements, each parallel chunk's last
+few in the scalar loop. With float32 parameters (Scalar.to<float>()):
+
+    elu      vector  a >= 0 ? a * scale : Sleef_expm1f_u10(a * input_scale) * (alpha * scale)
+             scalar  a < 0 ? expm1f(a * input_scale) * (alpha * scale) : a * scale  (glibc's)
+    softplus vector  a * beta > threshold ? a : Sleef_log1pf_u10(Sleef_expf_u10(a * beta)) / beta
+             scalar  the same with glibc's log1pf and expf
+    its grad vector  z = Sleef_expf_u10(x * beta); x * beta > threshold ? gy : gy * z / (z + 1)
+             scalar  z = glibc's expf(x * beta), the same formula
+
+Numba maps the vector formula over every element in parallel and redoes the tails with the
+scalar one (numba_kernels/sleef.py); NumPy does the same where the kernels are off.
+"""
+import numpy as np
+
+from . import _sleef
+from . import _sleef_pow
+
+_FLOAT32 = np.dtype(np.float32)
+_ndarray = np.ndarray
+_F = np.float32
+_ZERO, _ONE = _F(0), _F(1)
+
+
+def elu(x, alpha, scale, input_scale):
+    """PyTorch's float32 elu of array x, or None for other arrays (then NumPy's runs)."""
+    params = (_F(_F(alpha) * _F(scale)), _F(scale), _F(input_scale))
+    return _run(x, None, params, _elu_vector, _elu_scalar, 'elu_map')
+
+
+def softplus(x, beta, threshold):
+    """PyTorch's float32 softplus of array x, or None."""
+    return _run(x, None, (_F(beta), _F(threshold)), _softplus_vector, _softplus_scalar,
+                'softplus_map')
+
+
+def softplus_grad(x, gy, beta, threshold):
+    """PyTorch's float32 softplus backward (gy, x of one shape), or None."""
+    if type(gy) is not _ndarray or gy.shape != x.shape or gy.dtype != _FLOAT32:
+        return None
+    return _run(x, gy, (_F(beta), _F(threshold)), _grad_vector, _grad_scalar,
+                'softplus_grad_map')
+
+
+def _run(x, gy, params, vector, scalar, kernel):
+    if type(x) is not _ndarray or x.dtype != _FLOAT32:
+        return None
+    if x.size == 1:                               # the hot path: the scalar formula
+        out = np.empty(x.shape, np.float32)
+        args = (x.item(),) if gy is None else (gy.item(), x.item())
+        out.fill(scalar(*(_F(a) for a in args), *params))
+        return out
+    if not (x.flags.c_contiguous and (gy is None or gy.flags.c_contiguous)):
+        if x.flags.f_contiguous and (gy is None or gy.flags.f_contiguous):
+            out = _run(x.T, None if gy is None else gy.T, params, vector, scalar, kernel)
+            return None if out is None else out.T
+        return None
+    flat = x.reshape(-1)
+    grads = None if gy is None else gy.reshape(-1)
+    block = _sleef_pow._block()
+    tails = np.array([(v, e) for _, v, e in _sleef_pow._segments(flat.size, block, flat.size)
+                      if e > v], np.int64).reshape(-1, 2)
+    out = np.empty(flat.shape, np.float32)
+    if flat.size >= block and _sleef._use_numba():
+        k = _sleef.kernels()
+        fn = getattr(k, kernel if flat.size > _sleef.GRAIN_SIZE else kernel + '_serial')
+        fn(*((flat,) if grads is None else (grads, flat)), out, *params, tails)
+    else:
+        with np.errstate(all='ignore'):
+            out[:] = vector(*((flat,) if grads is None else (grads, flat)), *params)
+            for begin, end in tails:
+                for i in range(begin, end):
+                    args = (flat[i],) if grads is None else (grads[i], flat[i])
+                    out[i] = scalar(*args, *params)
+    return out.reshape(x.shape)
+
+
+# ---- the formulas, NumPy arrays (vector) and float32 scalars (scalar) ---------------------------
+
+def _elu_vector(a, neg, pos, ipt):
+    from ._sleef_numpy import expm1f
+    return np.where(a >= 0, a * pos, expm1f(a * ipt) * neg)
+
+
+def _elu_scalar(a, neg, pos, ipt):
+    return _F(_libm('expm1f')(a * ipt)) * neg if a < 0 else a * pos
+
+
+def _softplus_vector(a, beta, threshold):
+    from ._sleef_numpy import log1pf
+    z = a * beta
+    return np.where(z > threshold, a, log1pf(_sleef.expf_numpy(z)) / beta)
+
+
+def _softplus_scalar(a, beta, threshold):
+    z = a * beta
+    return a if z > threshold else _F(_libm('log1pf')(_libm('expf')(z))) / beta
+
+
+def _grad_vector(gy, x, beta, threshold):
+    z = _sleef.expf_numpy(x * beta)
+    return np.where(x * beta > threshold, gy, gy * z / (z + _ONE))
+
+
+def _grad_scalar(gy, x, beta, threshold):
+    z = _F(_libm('expf')(x * beta))
+    return gy if x * beta > threshold else gy * z / (z + _ONE)
+
+
+_LIBM = {}
+
+
+def _libm(name):
+    """glibc's float32 function `name` through ctypes."""
+    fn = _LIBM.get(name)
+    if fn is None:
+        import ctypes
+        import ctypes.util
+        fn = getattr(ctypes.CDLL(ctypes.util.find_library('m') or 'libm.so.6'), name)
+        fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+        _LIBM[name] = fn
+    return fn

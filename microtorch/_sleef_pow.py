@@ -1,0 +1,205 @@
+"""PyTorch's CPU float32 pow, bit for bit: tensor ** number and tensor ** tensor.
+
+PowKernel.cpp gives six exponent numbers formulas of their own (0.5 sqrt, -0.5 rsqrt, -1
+reciprocal, 2 and 3 products, -2 the reciprocal of a square; Pow.cpp fills 1 for 0 and copies
+for 1): microtorch's backends compute those already. Any other number p runs cpu_kernel_vec:
+vector blocks of 2 * Vec::size() elements take Vectorized<float>::pow(float(p)), which is
+SLEEF's Sleef_powf16_u10 (powf8 under AVX2), and each parallel chunk's scalar tail takes
+std::pow(float, double): glibc's double pow, rounded to float32. A tensor exponent (or a number
+base, which PyTorch wraps as a 0-d tensor) takes powf_u10 in the blocks and glibc's powf in the
+tails. The layout is the sigmoid's (microtorch/_sleef.py), per row of TensorIterator's inner
+loop when broadcasting leaves rows (a (n, m) tensor ** a (m,) one: rows of m elements).
+
+Numba runs the loops where the kernels are on (numba_kernels/sleef.py); NumPy and ctypes do the
+same steps otherwise (microtorch/_sleef_numpy.py), and for arrays too small for one block.
+"""
+import math
+
+import numpy as np
+
+from . import _sleef
+
+_FLOAT32 = np.dtype(np.float32)
+_ndarray = np.ndarray
+_F, _F64 = np.float32, np.float64
+_FLT_MAX = float(np.finfo(np.float32).max)
+_NO_BLOCKS = 1 << 62                     # a block size no row reaches: scalar throughout
+
+
+def row_length(shape, *element_strides):
+    """(elements in a row of TensorIterator's inner loop, can the row take vector blocks?) for
+    operands of `shape` (broadcast) with these strides in elements, C order: its inner
+    dimension absorbs the next ones while every operand's strides allow (size-1 dims always),
+    and the row is vectorised when each operand's inner stride is 1 or 0."""
+    dims = [d for d, size in enumerate(shape) if size != 1]
+    if not dims:
+        return 1, True
+    inner = dims[-1]
+    steps = [s[inner] for s in element_strides]
+    length = shape[inner]
+    for d in reversed(dims[:-1]):
+        if any(s[d] != step * length for s, step in zip(element_strides, steps)):
+            break
+        length *= shape[d]
+    return length, all(step in (0, 1) for step in steps)
+
+
+def _element_strides(a):
+    return tuple(s // a.itemsize for s in a.strides)
+
+
+# ---- tensor ** number --------------------------------------------------------------------------
+
+def pow_scalar(x, p):
+    """x ** p for a float32 array x and a number p without a formula of its own, as PyTorch
+    computes it; None when x is not a float32 array."""
+    if type(x) is not _ndarray or x.dtype != _FLOAT32:
+        return None
+    p = float(p)
+    if x.size == 1:                  # the hot path: PyTorch's scalar loop, the double pow
+        out = np.empty(x.shape, np.float32)
+        out.fill(_rounded(_pow(x.item(), p)))
+        return out
+    if x.flags.c_contiguous:
+        flat, row, vector = x.reshape(-1), x.size, True
+    elif x.flags.f_contiguous:              # PyTorch walks it in memory order
+        return pow_scalar(x.T, p).T
+    else:
+        row, vector = row_length(x.shape, _element_strides(x))
+        flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(flat.shape, np.float32)
+    block = _block() if vector else _NO_BLOCKS
+    if flat.size < block or not _sleef._use_numba():
+        _pow_scalar_numpy(flat, p, out, block, row)
+    else:
+        k = _sleef.kernels()
+        chunk = _chunk(flat.size)
+        if chunk == flat.size:
+            k.pow_scalar_serial(flat, p, out, block, row)
+        else:
+            k.pow_scalar_chunks(flat, p, out, chunk, block, row)
+    return out.reshape(x.shape)
+
+
+def _pow(v, p):
+    """glibc's pow(v, p) for Python floats: math.pow calls it but raises where C gives inf or
+    nan; NumPy's float64 scalar power calls it too, and warns instead (microtorch's modules
+    silence the warning)."""
+    try:
+        return math.pow(v, p)
+    except (OverflowError, ValueError):
+        return float(_F64(v) ** _F64(p))
+
+
+def _rounded(v):
+    """A Python float rounded to float32 as C rounds it (beyond float32's range: inf)."""
+    return v if -_FLT_MAX <= v <= _FLT_MAX or v != v else math.copysign(math.inf, v)
+
+
+def _pow_scalar_numpy(flat, p, out, block, row):
+    p32 = _F(p)
+    for begin, vector_end, end in _segments(flat.size, block, row):
+        if vector_end > begin:
+            from ._sleef_numpy import powf
+            out[begin:vector_end] = powf(flat[begin:vector_end], p32)
+        for i in range(vector_end, end):
+            out[i] = _rounded(_pow(float(flat[i]), p))
+
+
+# ---- tensor ** tensor ------------------------------------------------------------------------
+
+def pow_tensor(a, b):
+    """a ** b where either is a float32 array and the other a float32 array or a number, the
+    result float32, as PyTorch computes it; None for other operands (other dtypes, strided
+    arrays): the caller's NumPy power runs then."""
+    if type(a) is _ndarray and type(b) is _ndarray and a.size == 1 and b.size == 1 and \
+            a.dtype == _FLOAT32 and b.dtype == _FLOAT32:      # the hot path: glibc's powf
+        out = np.empty(a.shape if a.ndim >= b.ndim else b.shape, np.float32)
+        out.fill(_F(a.item()) ** _F(b.item()))
+        return out
+    a, b = _operand(a), _operand(b)
+    if a is None or b is None:
+        return None
+    if a.size == 1 and b.size == 1:
+        out = np.empty(a.shape if a.ndim >= b.ndim else b.shape, np.float32)
+        out.fill(_powf(a.item(), b.item()))
+        return out
+    if not (a.size == 1 or a.flags.c_contiguous) or not (b.size == 1 or b.flags.c_contiguous):
+        return None
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    n = math.prod(shape)
+    row, vector = n, True
+    if a.shape != shape and a.size != 1 or b.shape != shape and b.size != 1:
+        row, vector = row_length(shape, *(_element_strides(np.broadcast_to(v, shape))
+                                          for v in (a, b)))
+        a, b = (v if v.size == 1 else np.ascontiguousarray(np.broadcast_to(v, shape))
+                for v in (a, b))
+    a, b = (np.full(n, v.reshape(-1)[0]) if v.size == 1 else v.reshape(-1) for v in (a, b))
+    out = np.empty(n, np.float32)
+    block = _block() if vector else _NO_BLOCKS
+    if n < block or not _sleef._use_numba():
+        _pow_tensor_numpy(a, b, out, block, row)
+    else:
+        k = _sleef.kernels()
+        chunk = _chunk(n)
+        if chunk == n:
+            k.pow_serial(a, b, out, block, row)
+        else:
+            k.pow_chunks(a, b, out, chunk, block, row)
+    return out.reshape(shape)
+
+
+_NUMBERS = (float, int, bool)
+
+
+def _operand(v):
+    """A float32 array for a float32 array or a Python number; None for anything else."""
+    if type(v) is _ndarray:
+        return v if v.dtype == _FLOAT32 else None
+    if type(v) in _NUMBERS:
+        return np.array(v, np.float32) if abs(v) <= _FLT_MAX or v != v else None
+    return None
+
+
+def _pow_tensor_numpy(a, b, out, block, row):
+    for begin, vector_end, end in _segments(out.size, block, row):
+        if vector_end > begin:
+            from ._sleef_numpy import powf as sleef_powf
+            out[begin:vector_end] = sleef_powf(a[begin:vector_end], b[begin:vector_end])
+        for i in range(vector_end, end):
+            out[i] = _powf(a[i], b[i])
+
+
+# ---- the layout --------------------------------------------------------------------------------
+
+def _block():
+    if not _sleef._block:
+        _sleef._block.append(_sleef.vector_block())
+    return _sleef._block[0]
+
+
+def _chunk(n):
+    """Elements per parallel chunk of at::parallel_for (n itself for one chunk)."""
+    if n <= _sleef.GRAIN_SIZE:
+        return n
+    begin, _, end = _sleef.sigmoid_layout(n, _sleef._threads(), 1)[0]
+    return end - begin
+
+
+def _segments(n, block, row):
+    """[(begin, vector_end, end)]: each parallel chunk cut at row ends, each piece in vector
+    blocks from its start and a scalar tail."""
+    out = []
+    for begin, _, end in _sleef.sigmoid_layout(n, _sleef._threads() if n > _sleef.GRAIN_SIZE
+                                               else 1, 1):
+        start = begin
+        while start < end:
+            stop = min(end, (start // row + 1) * row)
+            out.append((start, start + (stop - start) // block * block, stop))
+            start = stop
+    return out
+
+
+def _powf(a, b):
+    """glibc's powf: NumPy's float32 scalar power calls it (npy_powf)."""
+    return _F(a) ** _F(b)
