@@ -37,3 +37,30 @@ def rng():
 def torch():
     """PyTorch as a second oracle; tests that take this fixture skip without it."""
     return pytest.importorskip('torch')
+
+
+@pytest.fixture(params=['numpy', 'numba'])
+def kernels(request):
+    """Every size through NumPy, or every size through the Numba kernels (the tests of
+    PyTorch's exact numbers run both: MICROTORCH_NUMBA=0 must give the same bits)."""
+    from microtorch.backends import numba_dispatch
+    if request.param == 'numba':
+        pytest.importorskip('numba')
+        with numba_dispatch.configure(enabled=True, min_size=0):
+            yield request.param
+    else:
+        with numba_dispatch.configure(enabled=False):
+            yield request.param
+
+
+@pytest.fixture(params=[1, 2], ids=['1thread', '2threads'])
+def threads(request, torch):
+    """microtorch and PyTorch on 1, then 2 threads (PyTorch splits big sums and loops by
+    its thread count)."""
+    import microtorch
+    saved, saved_torch = microtorch.get_num_threads(), torch.get_num_threads()
+    microtorch.set_num_threads(request.param)
+    torch.set_num_threads(request.param)
+    yield request.param
+    microtorch.set_num_threads(saved)
+    torch.set_num_threads(saved_torch)

@@ -16,17 +16,6 @@ SIZES = [1, 7, 100, 1000, 40000]
 DTYPES = ['float32', 'float64']
 
 
-@pytest.fixture(params=['numpy', 'numba'])
-def kernels(request):
-    if request.param == 'numpy':
-        with numba_dispatch.configure(enabled=False):
-            yield request.param
-        return
-    pytest.importorskip('numba')
-    with numba_dispatch.configure(enabled=True, min_size=0):
-        yield request.param
-
-
 def assert_bits(got, expected):
     got, expected = np.asarray(got), np.asarray(expected)
     assert got.dtype == expected.dtype and got.shape == expected.shape

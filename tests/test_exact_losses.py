@@ -8,19 +8,11 @@ import pytest
 
 import microtorch
 import microtorch.nn.functional as F
-from microtorch.backends import numba_dispatch, torch_losses
+from microtorch.backends import torch_losses
 
 SIZES = [1, 5, 16, 17, 33, 100, 1000, 40000]
 DTYPES = [np.float32, np.float64]
 REDUCTIONS = ['mean', 'sum', 'none']
-
-
-@pytest.fixture(params=[False, True], ids=['numpy', 'numba'])
-def kernels(request):
-    if request.param:
-        pytest.importorskip('numba')
-    with numba_dispatch.configure(enabled=request.param, min_size=0):
-        yield request.param
 
 
 def same_bits(got, want):

@@ -7,18 +7,12 @@ import numpy as np
 import pytest
 
 import microtorch
-from microtorch.backends import exact_sum, numba_dispatch, torch_moments
+from microtorch.backends import exact_sum, torch_moments
 
 SIZES = [1, 2, 3, 4, 5, 7, 37, 100, 1000, 40000]
 SHAPES_DIMS = [((100, 37), 1), ((100, 37), 0), ((7, 5), (0,)), ((4, 6, 7), (1,)),
                ((4, 6, 7), (0, 1)), ((4, 6, 7), (1, 2)), ((2, 40000), 1), ((3, 1000), -1),
                ((1000, 1), 0)]
-
-
-@pytest.fixture(params=[True, False], ids=['numba', 'numpy'])
-def kernels(request):
-    with numba_dispatch.configure(enabled=request.param, min_size=0 if request.param else None):
-        yield
 
 
 def _data(shape, dtype, seed):

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import microtorch as mt
-from microtorch.backends import numba_dispatch
 
 SIZES = [1, 7, 100, 1000, 40000]
 
@@ -58,18 +57,6 @@ def _data(size, steps, dtype, seed=0):
     start = rng.standard_normal(size).astype(dtype)
     grads = [rng.standard_normal(size).astype(dtype) for _ in range(steps)]
     return start, grads
-
-
-@pytest.fixture(params=['numpy', 'numba'])
-def kernels(request):
-    """Every size through NumPy, or every size through the Numba kernels."""
-    if request.param == 'numba':
-        pytest.importorskip('numba')
-        with numba_dispatch.configure(enabled=True, min_size=0):
-            yield request.param
-    else:
-        with numba_dispatch.configure(enabled=False):
-            yield request.param
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])

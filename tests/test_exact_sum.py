@@ -7,28 +7,9 @@ import numpy as np
 import pytest
 
 import microtorch
-from microtorch.backends import numba_dispatch
 
 SIZES = [1, 2, 3, 4, 5, 16, 17, 33, 64, 100, 1000, 40000, 100000]
 SHAPES = [(3, 5), (17, 33), (7, 1000), (1000, 7), (5, 4, 300), (300, 5, 40), (3, 40000)]
-
-
-@pytest.fixture(params=[1, 2], ids=['1thread', '2threads'])
-def threads(request, torch):
-    saved, saved_mt = torch.get_num_threads(), microtorch.get_num_threads()
-    torch.set_num_threads(request.param)
-    microtorch.set_num_threads(request.param)
-    yield request.param
-    torch.set_num_threads(saved)
-    microtorch.set_num_threads(saved_mt)
-
-
-@pytest.fixture(params=[False, True], ids=['numpy', 'numba'])
-def kernels(request):
-    if request.param:
-        pytest.importorskip('numba')
-    with numba_dispatch.configure(enabled=request.param, min_size=0):
-        yield request.param
 
 
 def same_bits(got, want):

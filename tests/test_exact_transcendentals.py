@@ -30,16 +30,6 @@ def _same_bits(a, b):
     return bool(np.all((a.view(np.uint32) == b.view(np.uint32)) | (np.isnan(a) & np.isnan(b))))
 
 
-@pytest.fixture(params=[1, 2], ids=['1-thread', '2-threads'])
-def threads(request, torch):
-    saved, saved_torch = microtorch.get_num_threads(), torch.get_num_threads()
-    microtorch.set_num_threads(request.param)
-    torch.set_num_threads(request.param)
-    yield request.param
-    microtorch.set_num_threads(saved)
-    torch.set_num_threads(saved_torch)
-
-
 @pytest.mark.parametrize('numba_on', [True, False], ids=['numba', 'numpy'])
 @pytest.mark.parametrize('n', SIZES)
 def test_sigmoid_bits(torch, threads, n, numba_on):

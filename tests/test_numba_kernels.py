@@ -387,7 +387,7 @@ def test_kernel_launches_are_serialised_on_the_workqueue_pool(monkeypatch):
         def __exit__(self, *exc):
             calls.append('exit')
 
-    monkeypatch.setattr(numba_dispatch, '_launch_lock', Lock())
+    monkeypatch.setattr(numba_dispatch, 'launch_lock', Lock())
     monkeypatch.setattr(numba_dispatch.settings, 'threading_layer', 'workqueue')
     x = np.linspace(-1, 1, 4096, dtype=F32)
     with numba_dispatch.configure(enabled=True, min_size=0):

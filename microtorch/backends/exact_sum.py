@@ -594,7 +594,7 @@ def _numba_kernels():
 def launch(kernel, *args):
     """A parallel kernel's launch: one at a time on Numba's workqueue pool (not thread-safe)."""
     if numba_dispatch.settings.threading_layer == 'workqueue':
-        with numba_dispatch._launch_lock:
+        with numba_dispatch.launch_lock:
             return kernel(*args)
     return kernel(*args)
 

@@ -154,7 +154,9 @@ def _kernel_module(name):
     return importlib.import_module(f'{__package__}.numba_kernels.{name}')
 
 
-_launch_lock = threading.Lock()
+# Reentrant: a kernel module's Python may launch a second kernel (a loss's exact sum) while
+# its router holds the lock; launches stay one at a time all the same.
+launch_lock = threading.RLock()
 
 
 def _route(name, numpy_fn, module_name, family):
@@ -175,7 +177,7 @@ def _route(name, numpy_fn, module_name, family):
         if kernel is None:
             kernel = getattr(_kernel_module(module_name), name)
         if settings.threading_layer == 'workqueue':
-            with _launch_lock:
+            with launch_lock:
                 out = kernel(*args)
         else:
             out = kernel(*args)
