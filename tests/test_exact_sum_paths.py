@@ -13,7 +13,6 @@ import test_exact_sum as _sums
 
 # the same comparison and the same thread settings (PyTorch's and ours) as those tests
 same_bits = _sums.same_bits
-threads = _sums.threads
 
 
 SIZES = [5, 7, 8, 9, 31, 32, 33, 127, 128, 129, 511, 512, 513, 4095, 4096, 4097, 32767,
