@@ -21,7 +21,8 @@ PRIMITIVES = (
                                   'where', 'floor_divide', 'trunc_divide', 'remainder', 'fmod',
                                   'atan2', 'hypot')]
     + ['maximum_backward', 'minimum_backward']
-    + [f'{op}_forward' for op in ('sum', 'prod', 'max', 'min', 'var', 'logsumexp')]
+    + [f'{op}_forward' for op in ('sum', 'prod', 'max', 'min', 'var', 'std', 'var_mean',
+                                  'logsumexp')]
     + ['cumsum_forward', 'cumsum_backward']
     + [f'{op}_{way}' for op in ('softmax', 'log_softmax') for way in ('forward', 'backward')]
     + ['index_backward']
@@ -43,7 +44,7 @@ PRIMITIVES = (
 _BINARY = ('add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'floor_divide',
            'trunc_divide', 'remainder', 'fmod', 'atan2', 'hypot')
 _DIVISIONS = ('div', 'floor_divide', 'trunc_divide', 'remainder', 'fmod')
-_REDUCTIONS = ('sum', 'prod', 'max', 'min', 'var', 'logsumexp', 'cumsum')
+_REDUCTIONS = ('sum', 'prod', 'max', 'min', 'var', 'std', 'var_mean', 'logsumexp', 'cumsum')
 
 
 def split_name(name):
@@ -117,7 +118,7 @@ def kernel_args(name, n, rng):
         return (rng.uniform(0.999, 1.001, shape).astype(np.float32), (0, 1), False), ()
     if op == 'cumsum':
         return (real(shape), 1), ()
-    if name == 'var_forward':
+    if name in ('var_forward', 'std_forward', 'var_mean_forward'):
         return (real(shape), (0, 1), 1, False), ()
     if name == 'logsumexp_forward':
         return (real(shape), (1,), False), ()
