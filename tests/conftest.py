@@ -64,3 +64,4 @@ def threads(request, torch):
     yield request.param
     microtorch.set_num_threads(saved)
     torch.set_num_threads(saved_torch)
+

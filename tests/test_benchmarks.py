@@ -20,6 +20,20 @@ import run  # noqa: E402
 import suites  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _torch_threads_restored():
+    """cpu_speed.main runs in-process here and sets PyTorch's thread count; later tests
+    compare sums that PyTorch splits by it (tests/test_exact_*.py): put the count back."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    saved = torch.get_num_threads()
+    yield
+    torch.set_num_threads(saved)
+
+
 @pytest.fixture
 def tiny(monkeypatch):
     monkeypatch.setattr(suites, 'sizes', lambda quick: [1024, 4096])
