@@ -1,5 +1,7 @@
 """Shared fixtures: every test that takes `device` runs on the CPU and, when a GPU and the
 CUDA backend are present, again on 'cuda' (skipped otherwise)."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -65,3 +67,17 @@ def threads(request, torch):
     microtorch.set_num_threads(saved)
     torch.set_num_threads(saved_torch)
 
+
+@pytest.fixture(autouse=True)
+def _exact_tests_share_torch_thread_count(request):
+    """The exact-number tests compare sums and loops that PyTorch splits by its thread count
+    (its default: the physical cores; microtorch's: os.cpu_count()): there microtorch takes
+    PyTorch's count (the `threads` fixture then sets both itself)."""
+    torch = sys.modules.get('torch')
+    if torch is None or not request.module.__name__.startswith('test_exact'):
+        yield
+        return
+    saved = microtorch.get_num_threads()
+    microtorch.set_num_threads(torch.get_num_threads())
+    yield
+    microtorch.set_num_threads(saved)
