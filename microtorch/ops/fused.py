@@ -64,6 +64,14 @@ class SubScaled(ScaledAdd):
     node_name = 'SubBackward0'
 
 
+def _backward_inputs(ctx, gy):
+    """What addcmul's and addcdiv's backward_data share: their saved tensors, which inputs
+    need a gradient, the dtype, value in the loops' type, and the input's gradient."""
+    need = ctx.needs_input_grad
+    g_input = cpu.sum_to_shape(gy, ctx.shapes[0]) if need[0] else None
+    return (*ctx.saved_data, need, gy.dtype, _opmath(gy.dtype)(ctx.value), g_input)
+
+
 class Addcmul(Function):
     """input + value * tensor1 * tensor2, one rounding: fma(value * tensor1, tensor2, input)."""
     node_name = 'AddcmulBackward0'
@@ -78,11 +86,7 @@ class Addcmul(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        tensor1, tensor2 = ctx.saved_data
-        need = ctx.needs_input_grad
-        dtype = gy.dtype
-        value = _opmath(dtype)(ctx.value)
-        g_input = cpu.sum_to_shape(gy, ctx.shapes[0]) if need[0] else None
+        tensor1, tensor2, need, dtype, value, g_input = _backward_inputs(ctx, gy)
         g1 = (_rounded(gy * (tensor2 * value).astype(dtype, copy=False), dtype, ctx.shapes[1])
               if need[1] else None)
         g2 = (_rounded(gy * (tensor1 * value).astype(dtype, copy=False), dtype, ctx.shapes[2])
@@ -114,11 +118,7 @@ class Addcdiv(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        tensor1, tensor2 = ctx.saved_data
-        need = ctx.needs_input_grad
-        dtype = gy.dtype
-        value = _opmath(dtype)(ctx.value)
-        g_input = cpu.sum_to_shape(gy, ctx.shapes[0]) if need[0] else None
+        tensor1, tensor2, need, dtype, value, g_input = _backward_inputs(ctx, gy)
         g1 = g2 = None
         if need[1]:                                   # grad * (value / tensor2)
             g1 = _rounded(gy * (value / tensor2).astype(dtype, copy=False), dtype,
