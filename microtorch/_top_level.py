@@ -181,7 +181,11 @@ def set_num_threads(n):
 
 def get_num_threads():
     """The count set_num_threads set, else the number of cores."""
-    return _threads[0] if _threads[0] is not None else (os.cpu_count() or 1)
+    return _threads[0] if _threads[0] is not None else _CORES
+
+
+# os.cpu_count() reads /sys on every call (~3 us); every exact sum asks for the thread count.
+_CORES = os.cpu_count() or 1
 
 
 # ---- windows -------------------------------------------------------------------------------

@@ -79,3 +79,28 @@ def test_moments_on_these_routes(torch, threads, route, dtype):
         assert same_bits(x.var(dims).numpy(), t.var(dims).numpy()), (shape, dims)
         for ours, theirs in zip(microtorch.var_mean(x, dims), torch.var_mean(t, dims)):
             assert same_bits(ours.numpy(), theirs.numpy()), (shape, dims)
+
+
+def test_kept_plans_follow_layout_and_threads(torch, route):
+    """A sum's plan and route are kept per layout and thread count: the same shape with other
+    strides, or summed with another thread count, gets its own (PyTorch splits by threads),
+    and the kept plans stay bounded."""
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((40, 30, 50)).astype(np.float32)
+    views = [a, a.transpose(2, 0, 1), a[:, ::2], a[::-1]]
+    saved, saved_torch = microtorch.get_num_threads(), torch.get_num_threads()
+    try:
+        for threads in (1, 2, 1):
+            microtorch.set_num_threads(threads)
+            torch.set_num_threads(threads)
+            for v in views:
+                for dims in [(0,), (1, 2), (0, 2)]:
+                    want = torch.from_numpy(np.ascontiguousarray(v)).sum(dims).numpy()
+                    assert same_bits(microtorch.tensor(v).sum(dims).numpy(), want), dims
+    finally:
+        microtorch.set_num_threads(saved)
+        torch.set_num_threads(saved_torch)
+    for n in range(1, 2 * exact_sum._PLANS_KEPT):
+        exact_sum.exact_sum(np.ones((n, 2), np.float32), (0,), False)
+    assert len(exact_sum._plans) <= exact_sum._PLANS_KEPT
+    assert len(exact_sum._routes) <= exact_sum._PLANS_KEPT

@@ -52,7 +52,10 @@ def level_step(rows):
 
 
 def threads():
+    """microtorch.get_num_threads() (imported on first call: _top_level imports backends)."""
+    global threads
     from .._top_level import get_num_threads
+    threads = get_num_threads               # later calls go straight to it
     return get_num_threads()
 
 
@@ -328,27 +331,22 @@ def block_sums(v, kind, width):
     return np.concatenate([head, tail], axis=-1)
 
 
-def _gather(flat, oin, size0, size1, is0, is1):
-    """The blocks at offsets oin as one array (blocks, size1, size0)."""
-    itemsize = flat.itemsize
-    span = int(oin.max()) + 1
-    windows = np.lib.stride_tricks.as_strided(
-        flat, (span, size1, size0), (itemsize, is1 * itemsize, is0 * itemsize),
-        writeable=False)
-    return windows[oin]
-
-
-def _serial_numpy(flat, it, begin, end, w, out):
-    """serial_for_each over [begin, end): every block's sums added into out (flat)."""
+def _numpy_runs(it, begin, end, w):
+    """serial_for_each over [begin, end) as runs for `_run_numpy`: ('row', first element,
+    elements, output) for one contiguous row summed by row_sums, else (kind, width, the
+    blocks' memory indices (blocks, size1, size0), their outputs, outputs all distinct?)."""
+    runs = []
     for oin, oout, size0, size1 in _blocks(it, begin, end):
         size0, size1, is0, is1, os1 = _block_loop(it, size0, size1)
         kind, width = _kind(size0, size1, is0, is1, w)
         if kind == 'inner' and width > 1 and size1 == 1 and oin.size == 1 and is0 == 1:
-            out[oout[0]] += row_sums(flat[oin[0]:oin[0] + size0].reshape(1, size0))[0]
+            runs.append(('row', int(oin[0]), size0, int(oout[0])))
             continue
-        sums = block_sums(_gather(flat, oin, size0, size1, is0, is1), kind, width)
-        where = oout[:, None] + np.arange(size1) * os1
-        np.add.at(out, where.reshape(-1), sums.reshape(-1))
+        index = (oin[:, None, None] + np.arange(size1)[:, None] * is1
+                 + np.arange(size0) * is0)
+        where = (oout[:, None] + np.arange(size1) * os1).reshape(-1)
+        runs.append((kind, width, index, where, np.unique(where).size == where.size))
+    return runs
 
 
 # ---- C-contiguous row and column sums in NumPy -------------------------------------------
@@ -450,48 +448,118 @@ def _memory(x):
     strides = [s // itemsize for s in x.strides]
     if any(s < 0 for s in strides):
         return None, None
+    if x.flags.c_contiguous:
+        return x.reshape(-1), strides
     span = 1 + sum((n - 1) * s for n, s in zip(x.shape, strides))
     flat = np.lib.stride_tricks.as_strided(x, (span,), (itemsize,), writeable=False)
     return flat, strides
 
 
-def plan(x, reduced, nthreads):
-    """(flat memory, thread parts) for summing x over the dims flagged."""
-    flat, strides = _memory(x)
-    if flat is None:
-        x = np.ascontiguousarray(x)
+class _Plan:
+    """How a sum of one layout runs: its thread parts, their table for the Numba kernels and
+    their runs for NumPy (both built on first use). A plan depends only on the shape, strides,
+    dtype, dims and thread count, so plans are kept: at 32 elements, planning cost ten times
+    the additions."""
+    __slots__ = ('copy', 'parts', 'out_size', '_table', '_runs')
+
+    def __init__(self, x, reduced, nthreads):
         flat, strides = _memory(x)
-    it = Iteration(*_iteration(list(x.shape), strides, reduced))
-    return flat, _thread_parts(it, nthreads, x.itemsize)
+        self.copy = flat is None                 # negative strides: sum a contiguous copy
+        if self.copy:
+            x = np.ascontiguousarray(x)
+            flat, strides = _memory(x)
+        it = Iteration(*_iteration(list(x.shape), strides, reduced))
+        self.parts = _thread_parts(it, nthreads, x.itemsize)
+        self.out_size = 1
+        for n, r in zip(x.shape, reduced):
+            self.out_size *= 1 if r else n
+        self._table = self._runs = None
+
+    def memory(self, x):
+        return _memory(np.ascontiguousarray(x) if self.copy else x)[0]
+
+    def table(self):
+        if self._table is None:
+            self._table = part_table(self.parts)
+        return self._table
+
+    def runs(self, w):
+        if self._runs is None:
+            self._runs = [(slot, _numpy_runs(it, begin, end, w))
+                          for it, begin, end, slot in self.parts]
+        return self._runs
+
+
+_plans = {}
+_PLANS_KEPT = 256               # a training loop meets a few dozen layouts
+
+
+def plan(x, reduced, nthreads):
+    """The (kept) plan for summing x over the dims flagged (a tuple of bools)."""
+    key = (x.shape, x.strides, x.dtype.char, reduced, nthreads)
+    found = _plans.get(key)
+    if found is None:
+        if len(_plans) >= _PLANS_KEPT:
+            _plans.clear()
+        found = _plans[key] = _Plan(x, reduced, nthreads)
+    return found
 
 
 def exact_sum(x, dims, keepdim):
     """x (float32/float64 ndarray) summed over dims (None: all) as PyTorch's CPU sum; a
     NumPy scalar for a full reduction without keepdim, as np.add.reduce."""
-    nd = x.ndim
-    dims = range(nd) if dims is None else dims
-    reduced = [d in dims for d in range(nd)]
-    kept = tuple(1 if r else n for n, r in zip(x.shape, reduced) if keepdim or not r)
-    dtype = x.dtype
-    if x.size == 0:
-        out = np.zeros(kept, dtype)
-    elif x.flags.c_contiguous and all(r or n == 1 for n, r in zip(x.shape, reduced)):
+    if dims is not None and type(dims) is not tuple:
+        dims = tuple(dims)
+    key = (x.shape, x.strides, x.dtype.char, dims, keepdim)
+    route = _routes.get(key)
+    if route is None:
+        if len(_routes) >= _PLANS_KEPT:
+            _routes.clear()
+        route = _routes[key] = _Route(x, dims, keepdim)
+    how = route.how
+    if how == 'total':
         total = contiguous_total(x.reshape(-1))
-        return np.full(kept, total, dtype) if kept else total
-    elif not any(r and n > 1 for n, r in zip(x.shape, reduced)):
-        out = (x + dtype.type(0)).reshape(kept)               # nothing added: 0 + x
+        return np.full(route.kept, total, x.dtype) if route.kept else total
+    if how == 'dims':
+        out = _dim_sums(x, route.reduced, route.matrix).reshape(route.kept)
+    elif how == 'empty':
+        out = np.zeros(route.kept, x.dtype)
     else:
-        out = _dim_sums(x, reduced).reshape(kept)
-    if not keepdim and len(kept) == 0:
-        return out[()]
-    return out
+        out = (x + x.dtype.type(0)).reshape(route.kept)       # nothing added: 0 + x
+    return out[()] if route.scalar else out
 
 
-def _dim_sums(x, reduced):
-    """The sums of x over the dims flagged, flat, in C order of the kept dims."""
+class _Route:
+    """Which of exact_sum's ways a sum of one layout over some dims takes, and its result's
+    shape: decided once per layout (_routes), as the plans are."""
+    __slots__ = ('how', 'kept', 'reduced', 'matrix', 'scalar')
+
+    def __init__(self, x, dims, keepdim):
+        nd = x.ndim
+        dims = range(nd) if dims is None else dims
+        self.reduced = reduced = tuple(d in dims for d in range(nd))
+        self.kept = tuple(1 if r else n for n, r in zip(x.shape, reduced) if keepdim or not r)
+        self.scalar = not keepdim and len(self.kept) == 0
+        self.matrix = None
+        if x.size == 0:
+            self.how = 'empty'
+        elif x.flags.c_contiguous and all(r or n == 1 for n, r in zip(x.shape, reduced)):
+            self.how = 'total'
+        elif not any(r and n > 1 for n, r in zip(x.shape, reduced)):
+            self.how = 'copy'
+        else:
+            self.how = 'dims'
+            self.matrix = _matrix(x, reduced)
+
+
+_routes = {}
+
+
+def _dim_sums(x, reduced, matrix):
+    """The sums of x over the dims flagged, flat, in C order of the kept dims; matrix: x as a
+    2-D row or column sum (_matrix), or None."""
     size = x.size
     numba = use_numba(size)
-    matrix = _matrix(x, reduced)
     if matrix is not None and (size < GRAIN or threads() == 1 or not matrix[2]) and not (
             numba and numba_dispatch.kernel_pays('reduction', size)):
         rows, cols, leading = matrix                        # one serial block (row sums:
@@ -506,22 +574,21 @@ def _dim_sums(x, reduced):
             _numba_kernels().block(flat, 0, 0, cols, rows, 1, cols, 0, 1, w, out)
         return out
     nthreads = threads()
-    flat, parts = plan(x, reduced, nthreads)
+    found = plan(x, reduced, nthreads)
+    flat = found.memory(x)
     w = lanes(x.dtype)
-    out_size = 1
-    for n, r in zip(x.shape, reduced):
-        out_size *= 1 if r else n
-    out = np.zeros(out_size, x.dtype)
+    out = np.zeros(found.out_size, x.dtype)
+    parts = found.parts
     if numba:
         kernels = _numba_kernels()
         if parts[0][3] is not None:                         # a full reduction in two passes
-            out += launch(kernels.parallel_whole, flat, part_table(parts), w)
+            out += launch(kernels.parallel_whole, flat, found.table(), w)
         elif len(parts) == 1:
-            kernels.serial_parts(flat, part_table(parts), w, out)
+            kernels.serial_parts(flat, found.table(), w, out)
         else:
-            launch(kernels.parallel_parts, flat, part_table(parts), w, out)
+            launch(kernels.parallel_parts, flat, found.table(), w, out)
     else:
-        _run_numpy(flat, parts, w, out, nthreads)
+        _run_numpy(flat, found.runs(w), w, out, nthreads)
     return out
 
 
@@ -546,15 +613,26 @@ def _matrix(x, reduced):
     return rows, x.size // rows, leading
 
 
-def _run_numpy(flat, parts, w, out, nthreads):
-    if parts[0][3] is None:
-        for it, begin, end, _ in parts:
-            _serial_numpy(flat, it, begin, end, w, out)
-        return
-    partials = np.zeros(nthreads, out.dtype)
-    for it, begin, end, slot in parts:
-        _serial_numpy(flat, it, begin, end, w, partials[slot:slot + 1])
-    out += combine(partials, w)
+def _run_numpy(flat, runs, w, out, nthreads):
+    """The parts' runs, in order, added into out (or, for a full reduction in two passes, into
+    the threads' partial sums, then combined)."""
+    two_pass = runs[0][0] is not None
+    partials = np.zeros(nthreads, out.dtype) if two_pass else out
+    for slot, part in runs:
+        target = partials[slot:slot + 1] if two_pass else out
+        for run in part:
+            if run[0] == 'row':
+                _, start, size0, where = run
+                target[where] += row_sums(flat[start:start + size0].reshape(1, size0))[0]
+                continue
+            kind, width, index, where, distinct = run
+            sums = block_sums(flat[index], kind, width).reshape(-1)
+            if distinct:
+                target[where] += sums
+            else:                                           # blocks adding into one output
+                np.add.at(target, where, sums)
+    if two_pass:
+        out += combine(partials, w)
 
 
 def combine(partials, w):
