@@ -379,26 +379,52 @@ def row_sums(x):
     rows, n = x.shape
     w = lanes(x.dtype)
     zero = x.dtype.type(0)
-    if n < w:                                               # inner, scalar: row_sum
-        m = n // ILP
-        parts = x[:, :ILP] if m else np.zeros((rows, ILP), x.dtype)
-        first = parts[:, 0]
-        for r in range(m * ILP, n):
-            first = first + x[:, r]
-        for k in range(1, ILP):
-            first = first + parts[:, k]
-        return zero + first
+    if n < 2 * ILP * w:
+        return zero + _short_row_sums(x, n, w)
     nv = n // w
     m = nv // ILP
     vectors = x[:, m * ILP * w:nv * w].reshape(rows, nv - m * ILP, w)
-    if m:
-        parts = _cascade(x[:, :m * ILP * w].reshape(rows, m, ILP * w)).reshape(rows, ILP, w)
-        vectors = np.concatenate((parts[:, :1], vectors, parts[:, 1:]), axis=1) \
-            if vectors.shape[1] else parts
+    parts = _cascade(x[:, :m * ILP * w].reshape(rows, m, ILP * w)).reshape(rows, ILP, w)
+    vectors = np.concatenate((parts[:, :1], vectors, parts[:, 1:]), axis=1) \
+        if vectors.shape[1] else parts
     p = np.add.reduce(vectors, axis=1)      # partial 0, the vectors left over, partials 1-3
     if nv * w < n:
         p = np.concatenate((x[:, nv * w:], p), axis=1)
     return zero + np.add.accumulate(p, axis=1)[:, -1]      # the tail, then the lanes
+
+
+def _short_row_sums(x, n, w):
+    """row_sums of rows too short for two vectors in any interleaved partial: each partial is
+    then a single element (below W) or vector, so the whole row is one sequence - the rows'
+    elements (vectors) in the order partial 0, the ones left over, partials 1-3, then the
+    tail and the lanes - a gather and two sequential NumPy sums."""
+    order = _short_orders.get((n, w))
+    if order is None:
+        order = _short_orders[n, w] = _short_order(n, w)
+    g = x if order is True else x[:, order]
+    if n < w:
+        return np.add.accumulate(g, axis=1)[:, -1]
+    nv = n // w
+    p = np.add.reduce(g[:, :nv * w].reshape(x.shape[0], nv, w), axis=1)
+    if nv * w < n:
+        p = np.concatenate((g[:, nv * w:], p), axis=1)
+    return np.add.accumulate(p, axis=1)[:, -1]
+
+
+def _short_order(n, w):
+    """The gather for _short_row_sums (True: none needed)."""
+    def interleaved(k):                                     # partial 0, k - 4 left, 1, 2, 3
+        return list(range(k)) if k < ILP else [0] + list(range(ILP, k)) + list(range(1, ILP))
+    if n < w:
+        order = interleaved(n)
+    else:
+        nv = n // w
+        order = [v * w + lane for v in interleaved(nv) for lane in range(w)]
+        order += list(range(nv * w, n))
+    return True if order == list(range(n)) else np.array(order)
+
+
+_short_orders = {}
 
 
 def column_sums(x):
@@ -424,6 +450,8 @@ def column_sums(x):
 def contiguous_total(v):
     """PyTorch's sum of a contiguous 1-D v of any length, as a scalar of its dtype."""
     n, w = v.size, lanes(v.dtype)
+    if n < 2 * ILP * w and not use_numba(n):               # a learner's loss.sum()
+        return v.dtype.type(0) + _short_row_sums(v.reshape(1, n), n, w)[0]
     nthreads = threads() if n >= GRAIN else 1
     chunk = thread_chunk(n, nthreads)
     if use_numba(n):                   # (Numba returns a float32 as a Python float)
