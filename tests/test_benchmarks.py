@@ -275,6 +275,21 @@ def test_overhead_takes_turns_and_reports_the_rounds_ratios(tmp_path, capsys):
     assert '| no_grad_op |' in capsys.readouterr().out
 
 
+def test_op_costs_times_rows_on_both_sides_and_compares(tmp_path, capsys):
+    import op_costs
+    out = tmp_path / 'op_costs.json'
+    only = ['add/bcast', 'sum/all', 'relu']
+    results = op_costs.main(['--only', *only, '--repeats', '1', '--numel', '5',
+                             '--json', str(out)])
+    saved = json.loads(out.read_text())
+    assert [r['op'] for r in saved] == [r['op'] for r in results]
+    assert {r['op'] for r in saved} <= set(only) and len(saved) >= 2
+    positive_figures([r['microtorch_s'] for r in saved])
+    op_costs.main(['--only', *only, '--repeats', '1', '--no-torch', '--baseline', str(out)])
+    printed = capsys.readouterr().out
+    assert 'Against the baseline, per op: median' in printed and '| add/bcast |' in printed
+
+
 def test_tape_floor_runs(capsys):
     import tape_floor
     rows = tape_floor.main(['--repeats', '1', '--steps', '5'])
