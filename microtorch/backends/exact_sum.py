@@ -525,12 +525,15 @@ _PLANS_KEPT = 256               # a training loop meets a few dozen layouts
 def plan(x, reduced, nthreads):
     """The (kept) plan for summing x over the dims flagged (a tuple of bools)."""
     key = (x.shape, x.strides, x.dtype.char, reduced, nthreads)
-    found = _plans.get(key)
-    if found is None:
-        if len(_plans) >= _PLANS_KEPT:
-            _plans.clear()
-        found = _plans[key] = _Plan(x, reduced, nthreads)
-    return found
+    return _plans.get(key) or _keep(_plans, key, _Plan(x, reduced, nthreads))
+
+
+def _keep(kept, key, value):
+    """kept[key] = value, emptying `kept` first when it is full; returns value."""
+    if len(kept) >= _PLANS_KEPT:
+        kept.clear()
+    kept[key] = value
+    return value
 
 
 def exact_sum(x, dims, keepdim):
@@ -539,11 +542,7 @@ def exact_sum(x, dims, keepdim):
     if dims is not None and type(dims) is not tuple:
         dims = tuple(dims)
     key = (x.shape, x.strides, x.dtype.char, dims, keepdim)
-    route = _routes.get(key)
-    if route is None:
-        if len(_routes) >= _PLANS_KEPT:
-            _routes.clear()
-        route = _routes[key] = _Route(x, dims, keepdim)
+    route = _routes.get(key) or _keep(_routes, key, _Route(x, dims, keepdim))
     how = route.how
     if how == 'total':
         total = contiguous_total(x.reshape(-1))
