@@ -174,7 +174,7 @@ def _rowwise_moments(x, fma):
         # every lane empty: share is 0 and both fused products below are 0 * something
         # (0, or nan from inf or nan), exact; the eight steps are the same as one
         delta = t(0) - mean
-        mean = mean + t(0) * delta
+        mean = t(0) * delta + mean
         m2 = m2 + ((delta * delta * t(0)) * t(count) + t(0))
         return mean, m2 / t(n_all)
     for k in range(lanes):
