@@ -71,10 +71,19 @@ def _rounded_once(total, a, b, c):
 
 def _float64_sum(a, b, c):
     """a * b + c in float64 (the product exact for float32 values, the sum rounded once)."""
-    total = np.multiply(a, b, dtype=np.float64)
-    if type(total) is np.ndarray and getattr(c, 'shape', ()) in ((), total.shape):
-        total += c                  # c fits total's shape: no new array, no broadcast planning
-        return total
+    return _plus(np.multiply(a, b, dtype=np.float64), c)
+
+
+def _plus(total, c):
+    """total + c in float64, into total where it can."""
+    if type(total) is np.ndarray:
+        shape = getattr(c, 'shape', ())
+        # in place where c fits total's shape: the same shape or a number (no broadcast
+        # planning, which costs more than a new small array), or a large total
+        if shape in ((), total.shape) or (total.size > _DEFERRED_UP_TO and np.broadcast_shapes(
+                total.shape, shape) == total.shape):
+            total += c
+            return total
     return np.add(total, c, dtype=np.float64)
 
 
@@ -94,23 +103,40 @@ _DEFERRED_UP_TO = 4096
 def fma_steps(dtype, body):
     """body(fma), fma(a, b, c) being a * b + c rounded once to `dtype` (float32 or float64),
     for a chain of dependent fused steps (a Python loop of small ones): for float32 each small
-    step is first only its float64 sum rounded to float32, and the steps' sums are checked for
-    a double rounding once, at the end; should one need the exact path, body runs again with
-    the checked fma. body must have no side effects."""
+    step is first only its float64 sum rounded to float32, and the steps are checked for a
+    double rounding once, at the end; should one have rounded twice, body runs again with the
+    checked fma. body must have no side effects, nor change an array it gave fma as c."""
     if np.dtype(dtype) != np.float32:
         return body(lambda a, b, c: fma_in(dtype, a, b, c))
-    sums = []
+    steps = []
 
     def unchecked_fma(a, b, c):
-        total = _float64_sum(a, b, c)
-        if total.size > _DEFERRED_UP_TO:
-            return _rounded_once(total, a, b, c)
-        sums.append(total.reshape(-1))
+        product = np.multiply(a, b, dtype=np.float64)
+        if product.size > _DEFERRED_UP_TO:
+            return _rounded_once(_plus(product, c), a, b, c)
+        total = np.add(product, c, dtype=np.float64)
+        steps.append((total, product, c))
         return total.astype(np.float32)
     result = body(unchecked_fma)
-    if not sums or not np.count_nonzero(_may_round_twice(np.concatenate(sums))):
+    if not steps or _rounded_once_each(steps):
         return result
     return body(fma_float32)
+
+
+def _rounded_once_each(steps):
+    """Did each (total, product, c) of fma_steps round once? Only a total that may round twice
+    (_may_round_twice) can have, and then only where the float64 sum product + c was not
+    exact (an exact one is the fma's exact value, which the cast rounds once): by Dekker's
+    Fast2Sum, exact exactly when total - product gives c back and total - c gives product."""
+    totals = np.concatenate([total.reshape(-1) for total, _, _ in steps])
+    suspect = _may_round_twice(totals)
+    if not np.count_nonzero(suspect):
+        return True
+    products = np.concatenate([product.reshape(-1) for _, product, _ in steps])[suspect]
+    addends = np.concatenate([np.broadcast_to(c, total.shape).reshape(-1)
+                              for total, _, c in steps])[suspect].astype(np.float64)
+    totals = totals[suspect]
+    return bool(np.all((totals - products == addends) & (totals - addends == products)))
 
 
 def _fma_float64(a, b, c):
