@@ -159,19 +159,7 @@ def _rowwise_moments(x, fma):
     depth = max(1, (chunks - 1).bit_length()) if chunks else 1
     zero = np.zeros((rows, lanes), x.dtype)
     stack = [[0, zero, zero] for _ in range(depth)]
-    for i in range(chunks):
-        # a chunk's first step unfused: m1 = 1 * delta + 0 and m2 = delta * (value - m1) + 0,
-        # value - m1 being 0 (nan for an infinite value), are exact products
-        value = x[:, i * 16 * lanes:(i * 16 + 1) * lanes]
-        delta = value - zero
-        m1 = delta + zero
-        m2 = delta * (value - m1) + zero
-        count = min(16, n - i * 16)
-        for j in range(1, count):
-            value = x[:, (i * 16 + j) * lanes:(i * 16 + j + 1) * lanes]
-            delta = value - m1
-            m1 = fma(t(1) / t(j + 1), delta, m1)
-            m2 = fma(delta, value - m1, m2)
+    for i, (count, m1, m2) in enumerate(_chunk_moments(x[:, :n * lanes], lanes, t, fma)):
         _add_moments_vec(count, m1, m2, stack[0], t, fma)
         mask, level = i + 1, 1
         while level < depth and not mask & 1:
@@ -207,6 +195,39 @@ def _rowwise_moments(x, fma):
             m2 = m2 + fma(delta * delta * share, t(count), stack[0][2][:, k])
         count = total
     return mean, m2 / t(n_all)
+
+
+def _chunk_moments(x, lanes, t, fma):
+    """(count, m1, m2) of each chunk of 16 vectors of the rows of x (the last chunk maybe
+    shorter), m1 and m2 (rows, lanes): Welford's steps on the lanes. The chunks start afresh,
+    so the full ones step together, as one array."""
+    rows, n = x.shape[0], x.shape[1] // lanes
+    full, rest = divmod(n, 16)
+    moments = []
+    if full:
+        m1, m2 = _welford_steps(x[:, :full * 16 * lanes].reshape(rows, full, 16, lanes), t, fma)
+        moments += [(16, m1[:, i], m2[:, i]) for i in range(full)]
+    if rest:
+        m1, m2 = _welford_steps(x[:, full * 16 * lanes:].reshape(rows, 1, rest, lanes), t, fma)
+        moments.append((rest, m1[:, 0], m2[:, 0]))
+    return moments
+
+
+def _welford_steps(blocks, t, fma):
+    """m1 and m2 over axis 2 of blocks (rows, chunks, steps, lanes), from zero."""
+    zero = np.zeros(blocks[:, :, 0].shape, blocks.dtype)
+    # the first step unfused: m1 = 1 * delta + 0 and m2 = delta * (value - m1) + 0, value - m1
+    # being 0 (nan for an infinite value), are exact products
+    value = blocks[:, :, 0]
+    delta = value - zero
+    m1 = delta + zero
+    m2 = delta * (value - m1) + zero
+    for j in range(1, blocks.shape[2]):
+        value = blocks[:, :, j]
+        delta = value - m1
+        m1 = fma(t(1) / t(j + 1), delta, m1)
+        m2 = fma(delta, value - m1, m2)
+    return m1, m2
 
 
 def _add_moments_vec(count_add, m1_add, m2_add, into, t, fma):
