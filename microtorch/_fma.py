@@ -105,7 +105,7 @@ def fma_steps(dtype, body):
     for a chain of dependent fused steps (a Python loop of small ones): for float32 each small
     step is first only its float64 sum rounded to float32, and the steps are checked for a
     double rounding once, at the end; should one have rounded twice, body runs again with the
-    checked fma. body must have no side effects, nor change an array it gave fma as c."""
+    checked fma. body must have no side effects."""
     if np.dtype(dtype) != np.float32:
         return body(lambda a, b, c: fma_in(dtype, a, b, c))
     steps = []
@@ -114,8 +114,9 @@ def fma_steps(dtype, body):
         product = np.multiply(a, b, dtype=np.float64)
         if product.size > _DEFERRED_UP_TO:
             return _rounded_once(_plus(product, c), a, b, c)
-        total = np.add(product, c, dtype=np.float64)
-        steps.append((total, product, c))
+        addend = np.array(c, np.float64)        # a copy: c's values now, whatever c becomes
+        total = product + addend
+        steps.append((total, product, addend))
         return total.astype(np.float32)
     result = body(unchecked_fma)
     if not steps or _rounded_once_each(steps):
@@ -133,8 +134,8 @@ def _rounded_once_each(steps):
     if not np.count_nonzero(suspect):
         return True
     products = np.concatenate([product.reshape(-1) for _, product, _ in steps])[suspect]
-    addends = np.concatenate([np.broadcast_to(c, total.shape).reshape(-1)
-                              for total, _, c in steps])[suspect].astype(np.float64)
+    addends = np.concatenate([np.broadcast_to(addend, total.shape).reshape(-1)
+                              for total, _, addend in steps])[suspect]
     totals = totals[suspect]
     return bool(np.all((totals - products == addends) & (totals - addends == products)))
 

@@ -122,3 +122,24 @@ def test_fma_steps_in_float64_is_fma_in():
     a, b, c = (np.array([0.1, 1e100, -3.0]), np.array([3.0, 1e10, 1 / 3]), np.array([1.0]))
     out = _fma.fma_steps(np.float64, lambda fma: fma(a, b, c))
     np.testing.assert_array_equal(out, _fma.fma_in(np.float64, a, b, c))
+
+
+def test_fma_steps_checks_the_values_c_had_when_given():
+    """A body may write a step's result into the array it gave as c (row_dot does)."""
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((5, 3)).astype(np.float32)
+    b = rng.standard_normal((5, 3)).astype(np.float32)
+    c = rng.standard_normal(3).astype(np.float32)
+    c[1] = TWICE[2]
+    a[0, 1], b[0, 1] = TWICE[:2]
+
+    def body(fma):
+        calls.append(fma)
+        acc = c.copy()
+        for i in range(len(a)):
+            acc[:] = fma(a[i], b[i], acc)
+        return acc
+    calls = []
+    out = _fma.fma_steps(np.float32, body)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(_bits(out), _bits(_chain_exact(a, b, c)))
