@@ -10,9 +10,9 @@ def fused_multiply_add(a, b, c, np_dtype):
     """np_dtype(a * b + c) rounded once, for float32 or float64 values a, b, c (arrays or
     numbers, broadcast; each exactly representable in np_dtype)."""
     a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
-    shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
     if np.dtype(np_dtype) == np.float32:
-        return _fma_into_float32(a, b, c).reshape(shape)
+        return np.asarray(fma_float32(a, b, c))
+    shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
     finite = np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
     if not finite.all():            # inf and nan come out of a * b + c as from one fma
         a, b, c = np.broadcast_arrays(a, b, c)
@@ -54,19 +54,90 @@ def fma_float32(a, b, c):
     and the sum is rounded once there; rounding that to float32 can only differ from one
     rounding of the exact value when the float64 sum lands exactly halfway between two
     float32 values (or below float32's normal range): those elements take the exact path."""
-    total = np.multiply(a, b, dtype=np.float64)
-    if type(total) is np.ndarray and total.shape == np.broadcast_shapes(total.shape, np.shape(c)):
-        total += c
-    else:
-        total = np.add(total, c, dtype=np.float64)
+    return _rounded_once(_float64_sum(a, b, c), a, b, c)
+
+
+def _rounded_once(total, a, b, c):
+    """total = _float64_sum(a, b, c) rounded to float32, the elements that may round twice
+    taking the exact path."""
     out = total.astype(np.float32)
-    suspect = (total.view(np.int64) & _LOW_BITS) == _HALFWAY
-    suspect |= np.abs(total) < _SMALLEST_NORMAL
-    if suspect.any():
+    suspect = _may_round_twice(total)
+    if np.count_nonzero(suspect):
         a, b, c = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, c)))
         out = np.array(out, copy=True)
         out[suspect] = _fma_into_float32(a[suspect], b[suspect], c[suspect])
     return out
+
+
+def _float64_sum(a, b, c):
+    """a * b + c in float64 (the product exact for float32 values, the sum rounded once)."""
+    return _plus(np.multiply(a, b, dtype=np.float64), c)
+
+
+def _plus(total, c):
+    """total + c in float64, into total where it can."""
+    if type(total) is np.ndarray:
+        shape = getattr(c, 'shape', ())
+        # in place where c fits total's shape: the same shape or a number (no broadcast
+        # planning, which costs more than a new small array), or a large total
+        if shape in ((), total.shape) or (total.size > _DEFERRED_UP_TO and np.broadcast_shapes(
+                total.shape, shape) == total.shape):
+            total += c
+            return total
+    return np.add(total, c, dtype=np.float64)
+
+
+def _may_round_twice(total):
+    """Where float32(total) may differ from one rounding of the exact sum total rounds: total
+    halfway between two float32 values, or below float32's normal range."""
+    suspect = (total.view(np.int64) & _LOW_BITS) == _HALFWAY
+    suspect |= np.abs(total) < _SMALLEST_NORMAL
+    return suspect
+
+
+# Steps up to this many elements leave their check to the end of fma_steps (larger ones are
+# checked at once: their check costs far more than a call, and a rerun would too).
+_DEFERRED_UP_TO = 4096
+
+
+def fma_steps(dtype, body):
+    """body(fma), fma(a, b, c) being a * b + c rounded once to `dtype` (float32 or float64),
+    for a chain of dependent fused steps (a Python loop of small ones): for float32 each small
+    step is first only its float64 sum rounded to float32, and the steps are checked for a
+    double rounding once, at the end; should one have rounded twice, body runs again with the
+    checked fma. body must have no side effects."""
+    if np.dtype(dtype) != np.float32:
+        return body(lambda a, b, c: fma_in(dtype, a, b, c))
+    steps = []
+
+    def unchecked_fma(a, b, c):
+        product = np.multiply(a, b, dtype=np.float64)
+        if product.size > _DEFERRED_UP_TO:
+            return _rounded_once(_plus(product, c), a, b, c)
+        addend = np.array(c, np.float64)        # a copy: c's values now, whatever c becomes
+        total = product + addend
+        steps.append((total, product, addend))
+        return total.astype(np.float32)
+    result = body(unchecked_fma)
+    if not steps or _rounded_once_each(steps):
+        return result
+    return body(fma_float32)
+
+
+def _rounded_once_each(steps):
+    """Did each (total, product, c) of fma_steps round once? Only a total that may round twice
+    (_may_round_twice) can have, and then only where the float64 sum product + c was not
+    exact (an exact one is the fma's exact value, which the cast rounds once): by Dekker's
+    Fast2Sum, exact exactly when total - product gives c back and total - c gives product."""
+    totals = np.concatenate([total.reshape(-1) for total, _, _ in steps])
+    suspect = _may_round_twice(totals)
+    if not np.count_nonzero(suspect):
+        return True
+    products = np.concatenate([product.reshape(-1) for _, product, _ in steps])[suspect]
+    addends = np.concatenate([np.broadcast_to(addend, total.shape).reshape(-1)
+                              for total, _, addend in steps])[suspect]
+    totals = totals[suspect]
+    return bool(np.all((totals - products == addends) & (totals - addends == products)))
 
 
 def _fma_float64(a, b, c):

@@ -34,6 +34,7 @@ the running mean. sum = the sum of dy, dotp = the sum of (x - mean) * dy:
 """
 import numpy as np
 
+from .._fma import fma_steps
 from . import numba_dispatch
 from .exact_sum import lanes
 from .torch_norms import fma, row_dot, thread_rows, threads
@@ -50,9 +51,9 @@ def _numba_kernels(size):
     return batch_norm
 
 
-def _broadcast(v, x):
-    """A (C,) array laid along dim 1 of x (N, C, L)."""
-    return np.broadcast_to(v[None, :, None], x.shape)
+def _broadcast(v):
+    """A (C,) array as (C, 1): NumPy's broadcasting lays it along dim 1 of an (N, C, L)."""
+    return v[:, None]
 
 
 # ---- statistics ------------------------------------------------------------------------
@@ -99,13 +100,18 @@ def _row_stats(x):
     for begin, end in _row_pieces(rows):
         total = total + np.add.accumulate(x[begin:end], axis=0)[-1]
     mean = (total / rows).astype(t)
-    total = np.zeros(channels)
-    for begin, end in _row_pieces(rows):
-        buf = np.zeros(channels, x.dtype)
-        for d in x[begin:end] - mean:
+    return mean, fma_steps(x.dtype, lambda fma: _row_var_sum(x - mean, fma)).astype(t)
+
+
+def _row_var_sum(centred, fma):
+    """The squares of the rows' deviations, fused into one buffer a thread, in float64."""
+    total = np.zeros(centred.shape[1])
+    for begin, end in _row_pieces(centred.shape[0]):
+        buf = np.zeros(centred.shape[1], centred.dtype)
+        for d in centred[begin:end]:
             buf = fma(d, d, buf)
         total = total + buf
-    return mean, total.astype(t)
+    return total
 
 
 def save_invstd(var_sum, n, eps):
@@ -130,7 +136,7 @@ def running_update(running_mean, running_var, mean, var_sum, n, momentum):
             unbiased = (var_sum.astype(WIDE) / (n - 1)).astype(t)
         kept = (t(1) - m) * running_var
         if mean.dtype == np.float32:
-            new_var = fma(np.full_like(unbiased, m), unbiased, kept)
+            new_var = fma(m, unbiased, kept)
         else:
             new_var = m * unbiased + kept
     return new_mean, new_var
@@ -151,12 +157,16 @@ def backward_eval_invstd(running_var, eps):
 
 def forward(x, mean, invstd, weight, bias):
     """y = fma(x, alpha, beta) of a contiguous x (N, C, L)."""
+    return fma_steps(x.dtype, lambda fma: _forward(x, mean, invstd, weight, bias, fma))
+
+
+def _forward(x, mean, invstd, weight, bias, fma):
     alpha = invstd if weight is None else invstd * weight
     beta = fma(-mean, alpha, np.zeros_like(mean) if bias is None else bias)
     kernels = _numba_kernels(x.size)
     if kernels is not None:
         return kernels.affine(x, alpha, beta)
-    return fma(x, _broadcast(alpha, x), _broadcast(beta, x))
+    return fma(x, _broadcast(alpha), _broadcast(beta))
 
 
 # ---- backward -----------------------------------------------------------------------------
@@ -203,7 +213,7 @@ def backward(dy, x, weight, mean, invstd, train, need_input):
     else:
         flat_dy = dy.reshape(-1, size)
         plane_sums = row_dot(flat_dy).reshape(n_batch, channels)
-        centred = (x - _broadcast(mean, x)).reshape(-1, size)
+        centred = (x - _broadcast(mean)).reshape(-1, size)
         plane_dots = row_dot(centred, flat_dy).reshape(n_batch, channels)
         total = np.add.accumulate(plane_sums.astype(WIDE), axis=0)[-1]
         dotp = np.add.accumulate(plane_dots.astype(WIDE), axis=0)[-1]
@@ -216,11 +226,11 @@ def backward(dy, x, weight, mean, invstd, train, need_input):
             if kernels is not None:
                 dx = kernels.plane_dx(dy, x, mean, k, grad_mean, invstd, w)
             else:
-                shift = dy - _broadcast(grad_mean, x)
-                dx = fma(_broadcast(mean, x) - x, _broadcast(k, x), shift)
-                dx = dx * _broadcast(invstd, x) * _broadcast(w, x)
+                shift = dy - _broadcast(grad_mean)
+                dx = fma(_broadcast(mean) - x, _broadcast(k), shift)
+                dx = dx * _broadcast(invstd) * _broadcast(w)
         else:
-            dx = dy * _broadcast(invstd, x) * _broadcast(w, x)
+            dx = dy * _broadcast(invstd) * _broadcast(w)
     dweight = (dotp * invstd.astype(WIDE)).astype(t)
     return dx, dweight, total.astype(t)
 
@@ -228,15 +238,8 @@ def backward(dy, x, weight, mean, invstd, train, need_input):
 def _row_backward(dy, x, weight, mean, invstd, train, need_input):
     rows, channels = x.shape
     t = x.dtype.type
-    total = np.zeros(channels)
-    dotp = np.zeros(channels)
     centred = x - mean
-    for begin, end in thread_rows(rows, threads()):
-        total = total + np.add.accumulate(dy[begin:end], axis=0)[-1]
-        buf = np.zeros(channels, x.dtype)
-        for i in range(begin, end):
-            buf = fma(centred[i], dy[i], buf)
-        dotp = dotp + buf
+    total, dotp = fma_steps(x.dtype, lambda fma: _row_sums(dy, centred, fma))
     total, dotp = total.astype(t), dotp.astype(t)
     w = np.ones(channels, x.dtype) if weight is None else weight
     dx = None
@@ -252,3 +255,18 @@ def _row_backward(dy, x, weight, mean, invstd, train, need_input):
         else:
             dx = dy * invstd * w
     return dx[:, :, None] if dx is not None else None, dotp * invstd, total
+
+
+def _row_sums(dy, centred, fma):
+    """The sums of dy and of centred * dy (fused) over the rows: one buffer a thread, the
+    buffers added in float64."""
+    channels = dy.shape[1]
+    total = np.zeros(channels)
+    dotp = np.zeros(channels)
+    for begin, end in thread_rows(dy.shape[0], threads()):
+        total = total + np.add.accumulate(dy[begin:end], axis=0)[-1]
+        buf = np.zeros(channels, dy.dtype)
+        for i in range(begin, end):
+            buf = fma(centred[i], dy[i], buf)
+        dotp = dotp + buf
+    return total, dotp

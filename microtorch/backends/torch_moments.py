@@ -13,10 +13,10 @@ The mean's sum is backends/exact_sum.py's, and so is the choice of the Numba ker
 (numba_kernels/torch_moments.py, the same operations in the same order) over NumPy.
 """
 import math
-import warnings
 
 import numpy as np
 
+from .._fma import fma_steps
 from . import exact_sum, numba_dispatch
 
 
@@ -25,7 +25,7 @@ def var_all(x, correction, take_sqrt):
     x = np.ascontiguousarray(x).reshape(-1)
     n = x.size
     mean = float(exact_sum.contiguous_total(x) / x.dtype.type(n))
-    chunk = exact_sum.thread_chunk(n, exact_sum.threads())
+    chunk = _chunk(n)
     if exact_sum.use_numba(n):
         kernels = exact_sum.numba_module('torch_moments')
         parallel = chunk < n and numba_dispatch.kernel_pays('reduction', n)
@@ -39,13 +39,27 @@ def var_all(x, correction, take_sqrt):
     total = 0.0
     for part in chunk_sums:
         total = total + float(part)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        var = np.float64(total) / max(0.0, n - correction)
-        if take_sqrt:
-            var = np.sqrt(var)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', RuntimeWarning)   # a float64 beyond float32: inf
-        return x.dtype.type(var)
+    # in Python floats (IEEE double, as float64's): no NumPy scalar calls, no error states
+    dof = max(0.0, n - correction)
+    if dof:
+        var = total / dof
+    else:                       # NumPy's division: 0 / 0 the processor's nan, as PyTorch's
+        with np.errstate(divide='ignore', invalid='ignore'):
+            var = float(np.float64(total) / dof)
+    if take_sqrt:
+        var = math.sqrt(var)
+    if x.dtype == np.float32 and abs(var) > _FLOAT32_MAX:
+        with np.errstate(over='ignore'):        # a float64 beyond float32: inf, silently
+            return x.dtype.type(var)
+    return x.dtype.type(var)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _chunk(n):
+    """exact_sum.thread_chunk of n elements (all of them below GRAIN, whatever the threads)."""
+    return n if n < exact_sum.GRAIN else exact_sum.thread_chunk(n, exact_sum.threads())
 
 
 def _welford_rows(rows):
@@ -58,6 +72,8 @@ def _welford_rows(rows):
         else:
             kernels.welford_rows(rows, mean, m2)
         return float(rows.shape[1]), mean, m2
+    if rows.shape[0] <= _SCALAR_ROWS:
+        return _scalar_welford_rows(rows)
     columns = np.ascontiguousarray(rows.T, np.float64)     # each step's values, contiguous
     mean, m2 = np.zeros(rows.shape[0]), np.zeros(rows.shape[0])
     delta, step = np.empty(rows.shape[0]), np.empty(rows.shape[0])
@@ -68,6 +84,25 @@ def _welford_rows(rows):
         step *= delta
         m2 += step                                          # m2 + delta * (value - mean)
     return float(rows.shape[1]), mean, m2
+
+
+# Up to this many rows Welford's steps run on Python floats, row by row: a step costs ~0.08 us
+# there, a column of NumPy calls ~2 us.
+_SCALAR_ROWS = 16
+
+
+def _scalar_welford_rows(rows):
+    """_welford_rows on Python floats (C doubles: float64's arithmetic, operand for operand)."""
+    means, m2s = [], []
+    for row in rows.tolist():
+        mean = m2 = 0.0
+        for count, value in enumerate(row, 1):
+            delta = value - mean
+            mean = mean + delta / count
+            m2 = m2 + (value - mean) * delta
+        means.append(mean)
+        m2s.append(m2)
+    return float(rows.shape[1]), np.array(means), np.array(m2s)
 
 
 def _combine(a, b):
@@ -88,7 +123,7 @@ def welford(x, dims, correction, take_sqrt):
     kept_shape = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
     kept = [i for i in range(x.ndim) if i not in dims]
     rows = np.transpose(x, kept + sorted(dims)).reshape(math.prod(kept_shape), -1)
-    chunk = exact_sum.thread_chunk(rows.size, exact_sum.threads())
+    chunk = _chunk(rows.size)
     if rows.shape[0] == 1 and chunk < rows.size:
         state = (0.0, np.zeros(1), np.zeros(1))
         for lo in range(0, rows.size, chunk):
@@ -96,12 +131,11 @@ def welford(x, dims, correction, take_sqrt):
     else:
         state = _welford_rows(rows)
     count, mean, m2 = state
-    with np.errstate(divide='ignore', invalid='ignore'):
+    # (over: a float64 beyond float32 is cast to inf without a word)
+    with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
         var = m2 / (count - correction if count > correction else 0.0)
         if take_sqrt:
             var = np.sqrt(var)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', RuntimeWarning)
         return (var.astype(x.dtype).reshape(kept_shape),
                 mean.astype(x.dtype).reshape(kept_shape))
 
@@ -113,6 +147,10 @@ def rowwise_moments(x):
     biased variance) in x's dtype, as layer_norm and group_norm take them. Welford on vector
     lanes (fused multiply-adds), 16 vectors a chunk, the chunks combined in a binary cascade,
     then the tail elements one by one (unfused), then the lanes."""
+    return fma_steps(x.dtype, lambda fma: _rowwise_moments(x, fma))
+
+
+def _rowwise_moments(x, fma):
     t = x.dtype.type
     rows, n_all = x.shape
     lanes = exact_sum.lanes(x.dtype)      # the AVX2 kernel: PyTorch registers no AVX512 one
@@ -121,23 +159,16 @@ def rowwise_moments(x):
     depth = max(1, (chunks - 1).bit_length()) if chunks else 1
     zero = np.zeros((rows, lanes), x.dtype)
     stack = [[0, zero, zero] for _ in range(depth)]
-    for i in range(chunks):
-        m1, m2 = zero, zero
-        count = min(16, n - i * 16)
-        for j in range(count):
-            value = x[:, (i * 16 + j) * lanes:(i * 16 + j + 1) * lanes]
-            delta = value - m1
-            m1 = _fma(t(1) / t(j + 1), delta, m1)
-            m2 = _fma(delta, value - m1, m2)
-        _add_moments_vec(count, m1, m2, stack[0], t)
+    for i, (count, m1, m2) in enumerate(_chunk_moments(x[:, :n * lanes], lanes, t, fma)):
+        _add_moments_vec(count, m1, m2, stack[0], t, fma)
         mask, level = i + 1, 1
         while level < depth and not mask & 1:
-            _add_moments_vec(*stack[level - 1], stack[level], t)
+            _add_moments_vec(*stack[level - 1], stack[level], t, fma)
             stack[level - 1] = [0, zero, zero]
             mask >>= 1
             level += 1
     for level in range(1, depth):
-        _add_moments_vec(*stack[level], stack[0], t)
+        _add_moments_vec(*stack[level], stack[0], t, fma)
     count, mean, m2 = 0, np.zeros(rows, x.dtype), np.zeros(rows, x.dtype)
     for i in range(n * lanes, n_all):
         value = x[:, i]
@@ -145,27 +176,68 @@ def rowwise_moments(x):
         count += 1
         mean = mean + delta / t(count)
         m2 = m2 + delta * (value - mean)
+    if n == 0:
+        # every lane empty: share is 0 and both fused products below are 0 * something
+        # (0, or nan from inf or nan), exact; the eight steps are the same as one
+        delta = t(0) - mean
+        mean = t(0) * delta + mean
+        m2 = m2 + ((delta * delta * t(0)) * t(count) + t(0))
+        return mean, m2 / t(n_all)
     for k in range(lanes):
         total = count + n
-        share = t(n) / t(total) if total else t(0)
+        share = t(n) / t(total)
         delta = stack[0][1][:, k] - mean
-        mean = _fma(share, delta, mean)
-        m2 = m2 + _fma(delta * delta * share, t(count), stack[0][2][:, k])
+        if count == 0:          # share is 1 and the second product's factor 0: exact products
+            mean = delta + mean
+            m2 = m2 + ((delta * delta) * t(0) + stack[0][2][:, k])
+        else:
+            mean = fma(share, delta, mean)
+            m2 = m2 + fma(delta * delta * share, t(count), stack[0][2][:, k])
         count = total
     return mean, m2 / t(n_all)
 
 
-def _fma(a, b, c):
-    from .._fma import fused_multiply_add
-    dtype = np.result_type(a, b, c)
-    return np.asarray(fused_multiply_add(a, b, c, dtype), dtype)
+def _chunk_moments(x, lanes, t, fma):
+    """(count, m1, m2) of each chunk of 16 vectors of the rows of x (the last chunk maybe
+    shorter), m1 and m2 (rows, lanes): Welford's steps on the lanes. The chunks start afresh,
+    so the full ones step together, as one array."""
+    rows, n = x.shape[0], x.shape[1] // lanes
+    full, rest = divmod(n, 16)
+    moments = []
+    if full:
+        m1, m2 = _welford_steps(x[:, :full * 16 * lanes].reshape(rows, full, 16, lanes), t, fma)
+        moments += [(16, m1[:, i], m2[:, i]) for i in range(full)]
+    if rest:
+        m1, m2 = _welford_steps(x[:, full * 16 * lanes:].reshape(rows, 1, rest, lanes), t, fma)
+        moments.append((rest, m1[:, 0], m2[:, 0]))
+    return moments
 
 
-def _add_moments_vec(count_add, m1_add, m2_add, into, t):
+def _welford_steps(blocks, t, fma):
+    """m1 and m2 over axis 2 of blocks (rows, chunks, steps, lanes), from zero."""
+    zero = np.zeros(blocks[:, :, 0].shape, blocks.dtype)
+    # the first step unfused: m1 = 1 * delta + 0 and m2 = delta * (value - m1) + 0, value - m1
+    # being 0 (nan for an infinite value), are exact products
+    value = blocks[:, :, 0]
+    delta = value - zero
+    m1 = delta + zero
+    m2 = delta * (value - m1) + zero
+    for j in range(1, blocks.shape[2]):
+        value = blocks[:, :, j]
+        delta = value - m1
+        m1 = fma(t(1) / t(j + 1), delta, m1)
+        m2 = fma(delta, value - m1, m2)
+    return m1, m2
+
+
+def _add_moments_vec(count_add, m1_add, m2_add, into, t, fma):
     """PyTorch's AddMomentsVec: the lanes' (count, mean, m2) in `into` joined by another's."""
     count, m1, m2 = into
     total = count + count_add
     share = t(count_add) / t(total) if total else t(0)
     delta = m1_add - m1
     share_delta = share * delta
-    into[:] = [total, m1 + share_delta, _fma(delta * t(count), share_delta, m2 + m2_add)]
+    if count == 0:              # the product delta * 0 * share_delta: exact, unfused
+        into[:] = [total, m1 + share_delta, (delta * t(0)) * share_delta + (m2 + m2_add)]
+    else:
+        into[:] = [total, m1 + share_delta, fma(delta * t(count), share_delta, m2 + m2_add)]

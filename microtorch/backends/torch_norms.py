@@ -20,7 +20,7 @@ such fused step, found by comparing with torch on this machine:
 """
 import numpy as np
 
-from .._fma import fma_in
+from .._fma import fma_in, fma_steps
 from . import numba_dispatch
 from .exact_sum import lanes
 from .torch_moments import rowwise_moments
@@ -58,9 +58,9 @@ def lane_sum(acc):
     return total
 
 
-def row_dot(p, q=None):
+def row_dot(p, q=None, fma=fma):
     """vec::map2_reduce_all(x * y, x + y) of each row of p and q (2-D, or q a row broadcast;
-    q None: the row sums of p, vec::reduce_all)."""
+    q None: the row sums of p, vec::reduce_all); fma: fma_steps' when in a chain of them."""
     rows, n = p.shape
     w = lanes(p.dtype)
     products = p if q is None else p * q
@@ -104,30 +104,37 @@ def layer_norm_forward(x, gamma, beta, eps):
 def layer_norm_backward(dy, x, mean, rstd, gamma, need_gamma, need_beta):
     """(dx, dgamma, dbeta) of layer_norm_forward (2-D dy and x; None for the parameter
     gradients not needed)."""
+    return fma_steps(x.dtype, lambda fma: _layer_norm_backward(
+        dy, x, mean, rstd, gamma, need_gamma, need_beta, fma))
+
+
+def _layer_norm_backward(dy, x, mean, rstd, gamma, need_gamma, need_beta, fma):
     t = x.dtype.type
     n = x.shape[1]
     scale = t(1) / t(n)
     if gamma is None:
-        ds, db = row_dot(dy, x), row_dot(dy)
+        ds, db = row_dot(dy, x, fma=fma), row_dot(dy)
         a_dy = rstd[:, None] * dy
     else:
-        ds, db = row_dot(dy * x, gamma), row_dot(dy, gamma)
+        ds, db = row_dot(dy * x, gamma, fma=fma), row_dot(dy, gamma, fma=fma)
         a_dy = rstd[:, None] * dy * gamma
     b = fma(db, mean, -ds) * rstd * rstd * rstd * scale
     c = fma(-b, mean, -(db * rstd * scale))
     dx = fma(b[:, None], x, a_dy) + c[:, None]
     dgamma = dbeta = None
     if need_gamma or need_beta:
-        dgamma, dbeta = _parameter_grads(dy, x, mean, rstd)
+        dgamma, dbeta = _parameter_grads(dy, x, mean, rstd, fma)
     return dx, dgamma if need_gamma else None, dbeta if need_beta else None
 
 
-def _parameter_grads(dy, x, mean, rstd):
+def _parameter_grads(dy, x, mean, rstd, fma):
     """layer_norm's dgamma and dbeta: per-thread buffers of rows, added in thread order."""
     t = x.dtype.type
     dgamma = np.zeros(x.shape[1], x.dtype)
     dbeta = np.zeros(x.shape[1], x.dtype)
-    pieces = thread_rows(x.shape[0], threads())
+    nthreads = threads()
+    pieces = thread_rows(x.shape[0], nthreads)
+    centred = None
     for begin, end in pieces:
         if numba_dispatch.kernel_pays('elementwise_fused', (end - begin) * x.shape[1]):
             kernels = _numba_kernels()
@@ -135,23 +142,26 @@ def _parameter_grads(dy, x, mean, rstd):
                 np.ascontiguousarray(dy[begin:end]), np.ascontiguousarray(x[begin:end]),
                 mean[begin:end], rstd[begin:end])
         else:
-            g_buf, b_buf = _param_buffers(dy[begin:end], x[begin:end], mean[begin:end],
-                                          rstd[begin:end])
+            if centred is None:         # fma(rstd, x, -rstd * mean) of every row at once
+                centred = fma(rstd[:, None], x, (-rstd * mean)[:, None])
+            g_buf, b_buf = _param_buffers(dy[begin:end], centred[begin:end], fma)
         dgamma += g_buf
         dbeta += b_buf
-    if len(pieces) < threads():          # the idle threads' zero buffers: + 0 (-0 to 0)
+    if len(pieces) < nthreads:          # the idle threads' zero buffers: + 0 (-0 to 0)
         dgamma += t(0)
         dbeta += t(0)
     return dgamma, dbeta
 
 
-def _param_buffers(dy, x, mean, rstd):
-    g_buf = np.zeros(x.shape[1], x.dtype)
-    b_buf = np.zeros(x.shape[1], x.dtype)
-    for i in range(x.shape[0]):
-        a = rstd[i]
-        g_buf = fma(dy[i], fma(a, x[i], -a * mean[i]), g_buf)
-        b_buf = b_buf + dy[i]
+def _param_buffers(dy, centred, fma):
+    """One thread's buffers: dgamma's fma(dy, centred, buffer) and dbeta's sum of dy, row by
+    row from zero."""
+    g_buf = np.zeros(centred.shape[1], centred.dtype)
+    for i in range(centred.shape[0]):
+        g_buf = fma(dy[i], centred[i], g_buf)
+    # dbeta's running sum from +0 is NumPy's in-order accumulate but for the zero's sign
+    # (-0 only where every term is -0): the + 0 gives the +0 the sum from zero gives
+    b_buf = np.add.accumulate(dy, axis=0)[-1] + dy.dtype.type(0)
     return g_buf, b_buf
 
 

@@ -1,0 +1,145 @@
+"""microtorch._fma's fast float32 paths round a * b + c once, as its exact emulation does:
+fma_float32 (checked per call) and fma_steps (a chain of steps checked once at the end)."""
+import numpy as np
+import pytest
+
+from microtorch import _fma
+
+# float32(a * b + c) that rounds twice through float64: the exact value sits 2^-60 below the
+# float32 midpoint 1 + 2^-23 + 2^-24, which float64 rounds onto it, and the tie then goes up
+TWICE = (np.float32(1 + 2.0 ** -18), np.float32(2.0 ** -24 * (1 - 2.0 ** -18)),
+         np.float32(1 + 2.0 ** -23))
+
+
+def _exact(a, b, c):
+    """The slow emulation (a sum rounded to odd), the reference."""
+    a, b, c = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, c)))
+    return _fma._fma_into_float32(a.reshape(-1), b.reshape(-1), c.reshape(-1)).reshape(a.shape)
+
+
+def _bits(x):
+    return np.asarray(x, np.float32).view(np.int32)
+
+
+def _operands(rng, n):
+    """float32 triples rich in ties, cancellations, tiny and subnormal results."""
+    a = rng.standard_normal(n).astype(np.float32)
+    b = rng.standard_normal(n).astype(np.float32)
+    c = rng.standard_normal(n).astype(np.float32)
+    quarter = n // 4
+    b[:quarter] = np.float32(0.5)                            # halfway sums, exact in float64
+    c[quarter:2 * quarter] = -(a * b)[quarter:2 * quarter]   # cancellation to the rounding error
+    a[2 * quarter:3 * quarter] *= np.float32(1e-20)          # results near float32's subnormals
+    b[2 * quarter:3 * quarter] *= np.float32(1e-20)
+    c[2 * quarter:3 * quarter] *= np.float32(1e-39)
+    return a, b, c
+
+
+def test_the_double_rounding_case_rounds_twice_through_float64():
+    a, b, c = TWICE
+    naive = np.float32(np.float64(a) * np.float64(b) + np.float64(c))
+    assert naive == np.float32(1 + 2.0 ** -22)
+    assert _exact(a, b, c) == np.float32(1 + 2.0 ** -23)
+
+
+def test_fma_float32_is_the_exact_emulation():
+    rng = np.random.default_rng(0)
+    a, b, c = _operands(rng, 4000)
+    a[:3], b[:3], c[:3] = TWICE
+    np.testing.assert_array_equal(_bits(_fma.fma_float32(a, b, c)), _bits(_exact(a, b, c)))
+
+
+@pytest.mark.parametrize('shapes', [((), (5,), (5,)), ((5,), (), (5,)), ((4, 1), (1, 3), (3,)),
+                                    ((2, 3), (2, 3), ()), ((2, 3), (3,), (2, 1)),
+                                    ((6000,), (6000,), (1,))])
+def test_fma_float32_broadcasts_numbers_and_arrays(shapes):
+    rng = np.random.default_rng(1)
+    a, b, c = (rng.standard_normal(s).astype(np.float32) for s in shapes)
+    out = _fma.fma_float32(a, b, c)
+    assert out.shape == np.broadcast_shapes(*shapes) and out.dtype == np.float32
+    np.testing.assert_array_equal(_bits(out), _bits(_exact(a, b, c)))
+    scalar = _fma.fma_float32(*TWICE)                    # numbers: a number, or a 0-d array
+    assert np.ndim(scalar) == 0 and scalar.dtype == np.float32
+    assert scalar == np.float32(1 + 2.0 ** -23)
+
+
+def test_fma_float32_keeps_infinities_and_nans():
+    a = np.array([np.inf, 0, np.nan, 1, 3e38], np.float32)
+    b = np.array([1, np.inf, 1, np.inf, 3e38], np.float32)
+    c = np.array([-np.inf, 1, 1, -np.inf, 0], np.float32)
+    expected = np.array([np.nan, np.nan, np.nan, np.nan, np.inf], np.float32)
+    with np.errstate(all='ignore'):              # (NumPy's own words on inf - inf and 0 * inf)
+        out = _fma.fma_float32(a, b, c)
+    np.testing.assert_array_equal(out, expected)
+
+
+def _chain(a, b, c):
+    """A chain of dependent steps, as rowwise_moments' loops are."""
+    def body(fma):
+        calls.append(fma)
+        acc = c
+        for i in range(len(a)):
+            acc = fma(a[i], b[i], acc)
+        return acc
+    calls = []
+    return body, calls
+
+
+def _chain_exact(a, b, c):
+    acc = c
+    for i in range(len(a)):
+        acc = _exact(a[i], b[i], acc)
+    return acc
+
+
+@pytest.mark.parametrize('width', [1, 8, 5000])
+def test_fma_steps_is_the_exact_chain(width):
+    rng = np.random.default_rng(width)
+    a = rng.standard_normal((12, width)).astype(np.float32)
+    b = rng.standard_normal((12, width)).astype(np.float32)
+    b[::2] = np.float32(0.5)                     # halfway sums that float64 adds exactly
+    c = rng.standard_normal(width).astype(np.float32)
+    body, calls = _chain(a, b, c)
+    out = _fma.fma_steps(np.float32, body)
+    np.testing.assert_array_equal(_bits(out), _bits(_chain_exact(a, b, c)))
+    assert len(calls) == 1                       # exact halfway sums need no second run
+
+
+def test_fma_steps_runs_again_where_a_step_rounded_twice():
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((6, 4)).astype(np.float32)
+    b = rng.standard_normal((6, 4)).astype(np.float32)
+    c = rng.standard_normal(4).astype(np.float32)
+    c[2] = TWICE[2]
+    a[0, 2], b[0, 2] = TWICE[:2]                 # the first step of lane 2 rounds twice
+    body, calls = _chain(a, b, c)
+    out = _fma.fma_steps(np.float32, body)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(_bits(out), _bits(_chain_exact(a, b, c)))
+
+
+def test_fma_steps_in_float64_is_fma_in():
+    a, b, c = (np.array([0.1, 1e100, -3.0]), np.array([3.0, 1e10, 1 / 3]), np.array([1.0]))
+    out = _fma.fma_steps(np.float64, lambda fma: fma(a, b, c))
+    np.testing.assert_array_equal(out, _fma.fma_in(np.float64, a, b, c))
+
+
+def test_fma_steps_checks_the_values_c_had_when_given():
+    """A body may write a step's result into the array it gave as c (row_dot does)."""
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((5, 3)).astype(np.float32)
+    b = rng.standard_normal((5, 3)).astype(np.float32)
+    c = rng.standard_normal(3).astype(np.float32)
+    c[1] = TWICE[2]
+    a[0, 1], b[0, 1] = TWICE[:2]
+
+    def body(fma):
+        calls.append(fma)
+        acc = c.copy()
+        for i in range(len(a)):
+            acc[:] = fma(a[i], b[i], acc)
+        return acc
+    calls = []
+    out = _fma.fma_steps(np.float32, body)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(_bits(out), _bits(_chain_exact(a, b, c)))
