@@ -80,7 +80,12 @@ def norm(reduction, n, scale, dtype):
 def _block(dtype):
     """Vec<T>::size() elements of dtype: the loss gradients' vector step (measured: 16
     float32 elements under AVX512, where sigmoid takes 32)."""
-    return _sleef.vector_block() * 2 // dtype.itemsize
+    if not _vector_block:
+        _vector_block.append(_sleef.vector_block())
+    return _vector_block[0] * 2 // dtype.itemsize
+
+
+_vector_block = []              # _sleef.vector_block(), found once
 
 
 def vector_mask(shape, dtype, contiguous=True):
@@ -110,11 +115,14 @@ def smooth_l1_backward(x, y, gy, reduction, beta):
     dt = x.dtype.type
     nv = norm(reduction, x.size, 1.0, x.dtype)
     d = x - y
-    gy = np.broadcast_to(gy, d.shape)
-    outside = np.where(d > 0, dt(1), dt(-1))
-    vector = nv * np.where(np.abs(d) >= dt(beta), outside, d / dt(beta)) * gy
-    inside = ((nv * d * gy).astype(np.float64) / beta).astype(x.dtype)
-    scalar = np.where(d <= -beta, -nv * gy, np.where(d >= beta, nv * gy, inside))
+
+    def vector():
+        outside = np.where(d > 0, dt(1), dt(-1))
+        return nv * np.where(np.abs(d) >= dt(beta), outside, d / dt(beta)) * gy
+
+    def scalar():
+        inside = ((nv * d * gy).astype(np.float64) / beta).astype(x.dtype)
+        return np.where(d <= -beta, -nv * gy, np.where(d >= beta, nv * gy, inside))
     return _by_lane(vector, scalar, x, y)
 
 
@@ -133,16 +141,31 @@ def huber_backward(x, y, gy, reduction, delta):
     dt = x.dtype.type
     nv = norm(reduction, x.size, 1.0, x.dtype)
     d = x - y
-    gy = np.broadcast_to(gy, d.shape)
-    sign = np.where(d > 0, dt(1), dt(-1))
-    vector = nv * np.where(np.abs(d) >= dt(delta), sign * dt(delta), d) * gy
-    beyond = ((nv * gy).astype(np.float64) * delta).astype(x.dtype)
-    scalar = np.where(d <= -delta, -beyond, np.where(d >= delta, beyond, nv * d * gy))
+
+    def vector():
+        sign = np.where(d > 0, dt(1), dt(-1))
+        return nv * np.where(np.abs(d) >= dt(delta), sign * dt(delta), d) * gy
+
+    def scalar():
+        beyond = ((nv * gy).astype(np.float64) * delta).astype(x.dtype)
+        return np.where(d <= -delta, -beyond, np.where(d >= delta, beyond, nv * d * gy))
     return _by_lane(vector, scalar, x, y)
 
 
 def _by_lane(vector, scalar, x, y):
+    """vector() where PyTorch's loop takes the vector lambda, scalar() elsewhere, at x's
+    shape and dtype; each is computed only when some element takes it (a small tensor of whole
+    blocks is all vector, a broadcast one all scalar)."""
     if x.shape != y.shape:
-        return scalar
-    lanes = vector_mask(x.shape, x.dtype, _contiguous(x, y))
-    return np.where(lanes, vector, scalar).astype(x.dtype, copy=False)
+        lanes = False
+    elif x.size <= _sleef.GRAIN_SIZE and _contiguous(x, y):    # one chunk: blocks, then a tail
+        vector_end = x.size // _block(x.dtype) * _block(x.dtype)
+        lanes = True if vector_end == x.size else False if vector_end == 0 else None
+    else:
+        lanes = None
+    if lanes is None:
+        lanes = vector_mask(x.shape, x.dtype, _contiguous(x, y))
+        out = np.where(lanes, vector(), scalar())
+    else:
+        out = vector() if lanes else scalar()
+    return out.astype(x.dtype, copy=False)
