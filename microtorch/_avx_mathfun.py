@@ -26,9 +26,22 @@ logf, sinf and cosf, theta = float32(2 pi * u) rounded from double, std::fma(r c
 The NumPy functions take the fused multiply-add as a parameter: `fma_exact` (microtorch._fma,
 exact for any float32 operands) or `fma_double` (one float64 multiply-add, then float32: twice
 as fast, and exact on the 2^24 inputs this kernel can meet, a float32 uniform's 24 bits:
-tests/test_random_stream.py checks all of them). Large draws run the Numba kernel (true FMAs).
+tests/test_random_stream.py checks all of them). A draw of a few blocks takes `few_sixteens`,
+the same steps with the log and sincos lanes side by side, in float64 (half the NumPy calls).
+
+Which route runs (Numba on): the Numba kernel costs ~1.3 us for 2 blocks where NumPy costs
+~50 us, but it must be loaded first, once a process (~0.23 s with Numba not yet imported, of
+which 0.12 s is `import numba`; ~0.1 s once it is; ~3x that to compile when Numba's disk cache
+has no copy). That is ski rental: NumPy runs (rents) until the time it has taken, with the
+NumPy time the next call is expected to take, reaches the load's expected cost; then the kernel
+is loaded (bought) and runs every later draw. A process never pays more than twice the best
+choice in hindsight; one drawing randn(32) 200 times (an example's batches) never loads Numba,
+and a single huge draw loads it at once.
 """
 import math
+import os
+import sys
+import time
 
 import numpy as np
 
@@ -125,9 +138,15 @@ def box_muller_sixteens(uniforms, mean=0.0, std=1.0, capability=None):
     blocks = np.asarray(uniforms, np.float32).reshape(-1, 16)
     if (capability or _capability()) == 'DEFAULT':
         return _scalar_sixteens(blocks, mean, std)
-    if (blocks.size >= _NUMBA_FROM or _compiled) and _use_numba():
+    if _use_numba() and (_compiled or _rent_is_up(len(blocks))):
         return numba_sixteens(blocks, mean, std)
-    return numpy_sixteens(blocks, mean, std)
+    start = time.perf_counter()
+    if len(blocks) <= _FEW_BLOCKS:
+        out = few_sixteens(blocks, mean, std)
+    else:
+        out = numpy_sixteens(blocks, mean, std)
+    _rent[0] += time.perf_counter() - start
+    return out
 
 
 def numpy_sixteens(blocks, mean=0.0, std=1.0, fma=fma_double):
@@ -135,6 +154,109 @@ def numpy_sixteens(blocks, mean=0.0, std=1.0, fma=fma_double):
     radius = np.sqrt(_F(-2) * logf(_ONE - blocks[:, :8], fma))
     sin, cos = sincosf(_TWO_PI * blocks[:, 8:], fma)
     out = np.concatenate([radius * cos, radius * sin], axis=1)
+    return _scale(out, mean, std).reshape(-1)
+
+
+# ---- few blocks: the lanes side by side in float64 ------------------------------------------
+
+# Up to this many blocks `few_sixteens` beats numpy_sixteens (2 blocks: 50 us against 76).
+_FEW_BLOCKS = 64
+
+_D = np.float64
+_P = tuple(float(p) for p in _LOG_P)
+_D1, _D2, _D3 = (float(d) for d in _MINUS_PI_4)
+# Each row of the stacked work (n, 24): the log's 8 lanes, then cos's 8 and sin's 8 polynomials,
+# which start from C0 and S0 and take their last two Horner steps with the log's.
+_START = np.repeat(np.array([0.0, _COS_P[0], _SIN_P[0]]), 8)
+_LAST_STEPS = (np.repeat(np.array([_LOG_P[7], _COS_P[1], _SIN_P[1]]), 8),
+               np.repeat(np.array([_LOG_P[8], _COS_P[2], _SIN_P[2]]), 8))
+# By octant / 2 (0 to 4, theta in [0, 2 pi)): sin and cos trade places, and their signs.
+_SWAP = np.array([False, True, False, True, False])
+_COS_SIGN = np.array([1.0, -1.0, -1.0, 1.0, 1.0])
+_SIN_SIGN = np.array([1.0, 1.0, -1.0, -1.0, 1.0])
+
+
+def _round(x):
+    """float64 x rounded to float32, held in float64."""
+    return x.astype(np.float32).astype(_D)
+
+
+def few_sixteens(blocks, mean=0.0, std=1.0):
+    """numpy_sixteens(blocks, mean, std) for uniforms in [0, 1), in half the NumPy calls
+    (per-call cost is all there is at a few blocks): float64 work holding float32 values, so
+    that each fused multiply-add is a product (exact in float64), one float64 sum and one
+    float32 rounding, as `fma_double`; log and sincos lanes share the Horner steps they can.
+    The domain lets logf's and sincosf's guards go: 1 - u is a normal float32 in (0, 1], theta
+    is not negative. tests/test_random_stream.py checks it on all 2^24 uniforms."""
+    n = len(blocks)
+    u = blocks.astype(_D)
+    # log lanes: 1 - u = 2^e m with m in [1/2, 1) (Cephes's split), then m - 1 in
+    # [sqrt(1/2) - 1, sqrt(2) - 1): all exact
+    m, e = np.frexp(1.0 - u[:, :8])
+    small = m < float(_SQRT_HALF)
+    e = e - small
+    m = np.ldexp(m, small)
+    m -= 1.0
+    # sincos lanes: theta = 2 pi u in float32, reduced by the octant (rounded up to even)
+    theta = _round(u[:, 8:] * float(_TWO_PI))
+    half_octant = np.floor(_round(theta * float(_FOUR_OVER_PI)) * 0.5 + 0.5)
+    y = half_octant * 2.0
+    r = y * _D1
+    r += theta                  # exact: Cody-Waite's first part leaves a float32 (unrounded)
+    for part in (_D2, _D3):
+        t = y * part
+        t += r
+        r = _round(t)
+    z = _round(r * r)
+    # Horner: the log's first steps alone, its last two with cos's and sin's
+    s = m * _P[0]
+    s += _P[1]
+    s = _round(s)
+    for p in _P[2:7]:
+        s *= m
+        s += p
+        s = _round(s)
+    v = np.empty((n, 24))
+    v[:, :8] = m
+    v[:, 8:16] = z
+    v[:, 16:] = z
+    w = np.empty((n, 24))
+    w[:] = _START
+    w[:, :8] = s
+    for step in _LAST_STEPS:
+        w *= v
+        w += step
+        w = _round(w)
+    w *= v
+    w = _round(w)                                          # y m, z c, z s
+    # log: fma(y m, z, e Q1) - z / 2, then e Q2 + (m + y); radius = sqrt(-2 log)
+    z_log = _round(m * m)
+    lg = w[:, :8] * z_log
+    lg += _round(e * float(_LOG_Q1))
+    lg = _round(lg)
+    lg -= z_log * 0.5
+    lg = _round(lg)
+    lg += m
+    lg = _round(lg)
+    log = e * float(_LOG_Q2)
+    log += lg
+    log = _round(log)
+    log *= -2.0
+    radius = np.sqrt(log.astype(np.float32)).astype(_D)
+    # cos = fma(z, z c, -z / 2) + 1, sin = fma(r, z s, r), then by the octant
+    c = w[:, 8:16] * z
+    c -= z * 0.5
+    c = _round(c)
+    c += 1.0
+    c = _round(c)
+    sin = w[:, 16:] * r
+    sin += r
+    sin = _round(sin)
+    k = half_octant.astype(np.intp)
+    swap = _SWAP[k]
+    out = np.empty((n, 16), np.float32)
+    out[:, :8] = radius * np.where(swap, sin, c) * _COS_SIGN[k]     # exact products,
+    out[:, 8:] = radius * np.where(swap, c, sin) * _SIN_SIGN[k]     # rounded once
     return _scale(out, mean, std).reshape(-1)
 
 
@@ -188,11 +310,40 @@ def _scalar_sixteens(blocks, mean, std):
     return fma_exact(out, _F(std), _F(mean)).reshape(-1)
 
 
-# ---- the Numba kernel: the same steps with llvm.fma, for large draws -------------------------
+# ---- the Numba kernel: the same steps with llvm.fma, for long runs and large draws ------------
 
-# Elements from which the Numba kernel runs (once built, it runs for every size): below, NumPy's
-# ~0.1 ms beats importing Numba and loading the kernel (~0.25 s, once a process).
-_NUMBA_FROM = 1 << 13
+# Seconds the NumPy routes have taken in this process (the rent paid so far).
+_rent = [0.0]
+
+# NumPy's time per block of 16 on large draws (~0.6 us on a 2-core AMD EPYC VM), to foresee a
+# call's rent; and the expected cost of loading the kernel (measured there, see the top).
+_NUMPY_SECONDS_PER_BLOCK = 0.6e-6
+_LOAD_SECONDS = 0.23
+_LOAD_SECONDS_NUMBA_IMPORTED = 0.1
+_COMPILE_FACTOR = 3
+
+
+def _rent_is_up(blocks):
+    """Has the NumPy time spent, with this call's, reached the cost of loading the kernel?"""
+    return _rent[0] + blocks * _NUMPY_SECONDS_PER_BLOCK >= _load_seconds()
+
+
+def _load_seconds():
+    """The expected cost of loading the Numba kernel now: less once Numba is imported, more
+    when its cache (next to the module, unless NUMBA_CACHE_DIR moves it) has no copy."""
+    seconds = _LOAD_SECONDS_NUMBA_IMPORTED if 'numba' in sys.modules else _LOAD_SECONDS
+    if not _cache_found:
+        folder = os.path.join(os.path.dirname(__file__), 'backends', 'numba_kernels',
+                              '__pycache__')
+        try:
+            _cache_found.append(any(name.startswith('box_muller.sixteens-')
+                                    and name.endswith('.nbi') for name in os.listdir(folder)))
+        except OSError:
+            _cache_found.append(False)
+    return seconds if _cache_found[0] else seconds * _COMPILE_FACTOR
+
+
+_cache_found = []
 
 
 def _use_numba():

@@ -61,20 +61,26 @@ def _run(x, gy, params, vector, scalar, kernel):
     flat = x.reshape(-1)
     grads = None if gy is None else gy.reshape(-1)
     block = _sleef_pow._block()
-    tails = np.array([(v, e) for _, v, e in _sleef_pow._segments(flat.size, block, flat.size)
-                      if e > v], np.int64).reshape(-1, 2)
-    out = np.empty(flat.shape, np.float32)
-    if flat.size >= block and _sleef._use_numba():
-        k = _sleef.kernels()
-        fn = getattr(k, kernel if flat.size > _sleef.GRAIN_SIZE else kernel + '_serial')
-        fn(*((flat,) if grads is None else (grads, flat)), out, *params, tails)
+    n = flat.size
+    if n <= _sleef.GRAIN_SIZE:                    # one chunk: whole blocks, then a tail
+        tails = [(n // block * block, n)] if n % block else []
     else:
-        with np.errstate(all='ignore'):
+        tails = [(v, e) for _, v, e in _sleef_pow._segments(n, block, n) if e > v]
+    out = np.empty(flat.shape, np.float32)
+    if n >= block and _sleef._use_numba():
+        k = _sleef.kernels()
+        fn = getattr(k, kernel if n > _sleef.GRAIN_SIZE else kernel + '_serial')
+        fn(*((flat,) if grads is None else (grads, flat)), out, *params,
+           np.array(tails, np.int64).reshape(-1, 2))
+        return out.reshape(x.shape)
+    tail = _TAILS[scalar]
+    with np.errstate(all='ignore'):
+        if n >= block:                            # some vector blocks
             out[:] = vector(*((flat,) if grads is None else (grads, flat)), *params)
-            for begin, end in tails:
-                for i in range(begin, end):
-                    args = (flat[i],) if grads is None else (grads[i], flat[i])
-                    out[i] = scalar(*args, *params)
+        for begin, end in tails:                  # the scalar loop's elements, at once
+            part = slice(begin, end)
+            out[part] = tail(*((flat[part],) if grads is None else (grads[part], flat[part])),
+                             *params)
     return out.reshape(x.shape)
 
 
@@ -108,6 +114,37 @@ def _grad_vector(gy, x, beta, threshold):
 def _grad_scalar(gy, x, beta, threshold):
     z = _F(_libm('expf')(x * beta))
     return gy if x * beta > threshold else gy * z / (z + _ONE)
+
+
+# The scalar formulas on arrays (a parallel chunk's tail): the same float32 steps, glibc's
+# functions called on each element through ctypes.
+
+def _elu_tail(a, neg, pos, ipt):
+    out = a * pos
+    below = a < 0
+    out[below] = _each('expm1f', a[below] * ipt) * neg
+    return out
+
+
+def _softplus_tail(a, beta, threshold):
+    z = a * beta
+    out = a.copy()
+    formula = ~(z > threshold)
+    out[formula] = _each('log1pf', _each('expf', z[formula])) / beta
+    return out
+
+
+def _grad_tail(gy, x, beta, threshold):
+    z = _each('expf', x * beta)
+    return np.where(x * beta > threshold, gy, gy * z / (z + _ONE))
+
+
+_TAILS = {_elu_scalar: _elu_tail, _softplus_scalar: _softplus_tail, _grad_scalar: _grad_tail}
+
+
+def _each(name, values):
+    """glibc's float32 function `name` of each element of a float32 array."""
+    return np.fromiter(map(_libm(name), values.tolist()), np.float32, values.size)
 
 
 _LIBM = {}

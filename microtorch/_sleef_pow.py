@@ -13,7 +13,9 @@ loop when broadcasting leaves rows (a (n, m) tensor ** a (m,) one: rows of m ele
 Numba runs the loops where the kernels are on (numba_kernels/sleef.py); NumPy and ctypes do the
 same steps otherwise (microtorch/_sleef_numpy.py), and for arrays too small for one block.
 """
+import itertools
 import math
+import operator
 
 import numpy as np
 
@@ -126,14 +128,14 @@ def pow_tensor(a, b):
         return out
     if not (a.size == 1 or a.flags.c_contiguous) or not (b.size == 1 or b.flags.c_contiguous):
         return None
-    shape = np.broadcast_shapes(a.shape, b.shape)
+    shape = _broadcast_shape(a, b)
     n = math.prod(shape)
+    if n < _block() and (a.size == 1 or a.shape == shape) and (b.size == 1 or b.shape == shape):
+        return _powf_each(a, b, n).reshape(shape)       # less than a block: all scalar tail
     row, vector = n, True
     if a.shape != shape and a.size != 1 or b.shape != shape and b.size != 1:
-        row, vector = row_length(shape, *(_element_strides(np.broadcast_to(v, shape))
-                                          for v in (a, b)))
-        a, b = (v if v.size == 1 else np.ascontiguousarray(np.broadcast_to(v, shape))
-                for v in (a, b))
+        row, vector = row_length(shape, *(_broadcast_strides(v.shape, shape) for v in (a, b)))
+        a, b = (v if v.size == 1 else _expanded(v, shape) for v in (a, b))
     a, b = (np.full(n, v.reshape(-1)[0]) if v.size == 1 else v.reshape(-1) for v in (a, b))
     out = np.empty(n, np.float32)
     block = _block() if vector else _NO_BLOCKS
@@ -161,13 +163,57 @@ def _operand(v):
     return None
 
 
+def _broadcast_shape(a, b):
+    """np.broadcast_shapes(a.shape, b.shape), without its cost in the common cases."""
+    if a.shape == b.shape or b.size == 1 and b.ndim <= a.ndim:
+        return a.shape
+    if a.size == 1 and a.ndim <= b.ndim:
+        return b.shape
+    return np.broadcast_shapes(a.shape, b.shape)
+
+
+def _broadcast_strides(operand_shape, shape):
+    """The element strides of a C-contiguous array of operand_shape broadcast to shape."""
+    strides, step = [0] * len(shape), 1
+    for d in range(1, len(operand_shape) + 1):
+        size = operand_shape[-d]
+        if size != 1:
+            strides[-d] = step
+        step *= size
+    return tuple(strides)
+
+
+def _expanded(v, shape):
+    """v broadcast to shape, as a new C-contiguous array (one copy, no broadcast_to)."""
+    out = np.empty(shape, v.dtype)
+    out[...] = v
+    return out
+
+
+def _powf_each(a, b, n):
+    """glibc's powf on each of n elements (a size-1 operand repeated), as one float32 array:
+    NumPy's float32 scalars' power calls it (its array power may take SIMD code instead)."""
+    a, b = (itertools.repeat(v.reshape(-1)[0], n) if v.size == 1 else v.reshape(-1)
+            for v in (a, b))
+    return np.fromiter(map(operator.pow, a, b), np.float32, n)
+
+
 def _pow_tensor_numpy(a, b, out, block, row):
+    scalar = []
     for begin, vector_end, end in _segments(out.size, block, row):
         if vector_end > begin:
             from ._sleef_numpy import powf as sleef_powf
             out[begin:vector_end] = sleef_powf(a[begin:vector_end], b[begin:vector_end])
-        for i in range(vector_end, end):
-            out[i] = _powf(a[i], b[i])
+        if end > vector_end:
+            scalar.append((vector_end, end))
+    if not scalar:
+        return
+    if all(begin == end for (_, end), (begin, _) in zip(scalar, scalar[1:])):
+        where = slice(scalar[0][0], scalar[-1][1])          # one run (rows too short for blocks)
+    else:
+        where = np.concatenate([np.arange(begin, end) for begin, end in scalar])
+    tail_a = a[where]
+    out[where] = _powf_each(tail_a, b[where], tail_a.size)
 
 
 # ---- the layout --------------------------------------------------------------------------------

@@ -59,3 +59,33 @@ def test_grad_fn_names_and_double_backward(torch):
     assert mt.autograd.gradgradcheck(lambda x, y: mt.add(x, y, alpha=-0.3) ** 2, (a, b))
     assert mt.autograd.gradgradcheck(lambda x, y, z: mt.addcdiv(x, y, z, value=0.7) ** 2,
                                      (a, b, c))
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize('alpha', [2, -2.0, 0.5, 1.0, -1.0, 2.0 ** 100, 2.0 ** -140])
+def test_power_of_two_alpha_is_pytorchs_at_the_edges(torch, alpha, dtype):
+    """A power-of-two alpha takes two plain ops (ops/fused.py) while its product is exact:
+    sums that fall halfway, products that overflow or go subnormal, inf, nan, -0 (these and
+    a nan send the whole call to the fma emulation)."""
+    if dtype == np.float16 and not 2.0 ** -24 <= abs(alpha) <= 2.0 ** 15:
+        pytest.skip('PyTorch: alpha does not convert to float16')
+    info = np.finfo(dtype)
+    # float64 stays below 2^960, where the fma emulation rescales (and drops tiny addends)
+    big = info.max if dtype != np.float64 else 2.0 ** 900
+    rng = np.random.default_rng(2)
+    other = np.concatenate([rng.standard_normal(40), [big, big / 3, info.tiny, info.tiny * 3,
+                                                      -0.0, 0.0, np.inf, -np.inf, 1.0]])
+    other = other.astype(dtype)
+    # inputs one bit finer than the product holds, so that many sums fall halfway
+    with np.errstate(over='ignore', invalid='ignore'):
+        spacing = np.spacing(np.abs(other * dtype(alpha)).astype(dtype), dtype=dtype)
+    spacing[~np.isfinite(spacing)] = 1.0
+    input = (rng.choice([0.5, -1.5, 3.0], other.size) * spacing).astype(dtype)
+    input[::3] = rng.standard_normal(input[::3].size)
+    for others in (other, np.append(other, np.nan).astype(dtype)):
+        inputs = np.resize(input, others.size)
+        for op in ('add', 'sub'):
+            got = getattr(mt, op)(mt.tensor(inputs), mt.tensor(others), alpha=alpha).numpy()
+            expected = getattr(torch, op)(torch.tensor(inputs), torch.tensor(others),
+                                          alpha=alpha).numpy()
+            np.testing.assert_array_equal(got, expected)

@@ -151,3 +151,22 @@ def test_one_element_losses(torch, rng):
     for name in ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss'):
         check(torch, getattr(torch.nn.functional, name), getattr(F, name), [x, y], (0, 1),
               rng)
+
+
+@pytest.mark.parametrize('dtype', DTYPES)
+@pytest.mark.parametrize('n', [32, 37, 3])
+def test_smooth_l1_and_huber_gradients_at_the_edges(torch, kernels, rng, dtype, n):
+    """Differences of 0 and -0, exactly +-beta (delta), nan and inf, in whole vector blocks,
+    with a scalar tail, and all scalar; and broadcast (the scalar formula everywhere)."""
+    edges = np.array([0.0, -0.0, 0.7, -0.7, 1.0, -1.0, np.nan, np.inf, -np.inf], dtype)
+    x = rng.standard_normal(n).astype(dtype)
+    x[:min(n, edges.size)] = edges[:n]
+    y = np.zeros(n, dtype)
+    for name, options in (('smooth_l1_loss', {'beta': 0.7}), ('smooth_l1_loss', {}),
+                          ('huber_loss', {'delta': 0.7})):
+        for reduction in ('none', 'mean'):
+            for target in (y, y[:1]):
+                check(torch, lambda a, b: getattr(torch.nn.functional, name)(
+                    a, b, reduction=reduction, **options),
+                    lambda a, b: getattr(F, name)(a, b, reduction=reduction, **options),
+                    [x, target], (0,), rng)

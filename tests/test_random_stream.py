@@ -326,15 +326,19 @@ def _every_uniform():
 
 
 def test_the_numpy_kernel_is_exact_on_every_uniform():
-    """The NumPy kernel rounds its fused multiply-adds from float64 (fast, not exact for every
-    float32 operand); on all 2^24 inputs a uniform can be it gives the true FMAs' values."""
+    """The NumPy kernels (numpy_sixteens, and few_sixteens for draws of a few blocks) round
+    their fused multiply-adds from float64 (fast, not exact for every float32 operand); on all
+    2^24 inputs a uniform can be they give the true FMAs' values."""
     pytest.importorskip('numba')
     from microtorch import _avx_mathfun
     blocks = _every_uniform()
     for start in range(0, len(blocks), 1 << 17):
         part = blocks[start:start + (1 << 17)]
+        expected = _avx_mathfun.numba_sixteens(part).view(np.int32)
         np.testing.assert_array_equal(_avx_mathfun.numpy_sixteens(part).view(np.int32),
-                                      _avx_mathfun.numba_sixteens(part).view(np.int32))
+                                      expected)
+        np.testing.assert_array_equal(_avx_mathfun.few_sixteens(part).view(np.int32),
+                                      expected)
 
 
 def test_the_kernel_with_exact_multiply_adds_is_pytorchs(torch):
@@ -399,3 +403,24 @@ def test_the_kernel_of_each_build_is_pytorchs(torch, tmp_path, capability):
     uniforms, expected = np.load(out)
     actual = _avx_mathfun.box_muller_sixteens(uniforms, 0.5, 2.0, capability=capability)
     np.testing.assert_array_equal(actual.view(np.int32), expected.view(np.int32))
+
+
+def test_the_numba_kernel_loads_once_numpy_has_cost_as_much(torch, monkeypatch):
+    """Ski rental: small draws stay in NumPy until the time spent there reaches the kernel's
+    load cost, then load the kernel; the numbers are PyTorch's either way."""
+    pytest.importorskip('numba')
+    from microtorch import _avx_mathfun
+    from microtorch.backends import numba_dispatch
+    monkeypatch.setattr(_avx_mathfun, '_compiled', [])
+    monkeypatch.setattr(_avx_mathfun, '_rent', [0.0])
+    torch.manual_seed(5)
+    expected = torch.randn(2, 32).numpy()
+    with numba_dispatch.configure(enabled=True):
+        microtorch.manual_seed(5)
+        first = microtorch.randn(32).numpy()
+        assert not _avx_mathfun._compiled and _avx_mathfun._rent[0] > 0
+        _avx_mathfun._rent[0] = 1e3
+        second = microtorch.randn(32).numpy()
+        assert _avx_mathfun._compiled
+    np.testing.assert_array_equal(np.stack([first, second]).view(np.int32),
+                                  expected.view(np.int32))

@@ -80,7 +80,12 @@ def norm(reduction, n, scale, dtype):
 def _block(dtype):
     """Vec<T>::size() elements of dtype: the loss gradients' vector step (measured: 16
     float32 elements under AVX512, where sigmoid takes 32)."""
-    return _sleef.vector_block() * 2 // dtype.itemsize
+    if not _vector_block:
+        _vector_block.append(_sleef.vector_block())
+    return _vector_block[0] * 2 // dtype.itemsize
+
+
+_vector_block = []              # _sleef.vector_block(), found once
 
 
 def vector_mask(shape, dtype, contiguous=True):
@@ -105,17 +110,28 @@ def mse_backward(x, y, gy, reduction):
 
 
 def smooth_l1_backward(x, y, gy, reduction, beta):
-    """Vector: norm * (+-1 beyond beta, else d / beta) * gy; scalar: +-norm * gy beyond beta,
-    else norm * d * gy / beta with the last division in double."""
+    """Vector: norm * (+-1 beyond beta, else d / beta) * gy, beta a float; scalar: +-norm * gy
+    beyond beta, else norm * d * gy / beta, beta a double (compared and divided by)."""
     dt = x.dtype.type
     nv = norm(reduction, x.size, 1.0, x.dtype)
     d = x - y
-    gy = np.broadcast_to(gy, d.shape)
-    outside = np.where(d > 0, dt(1), dt(-1))
-    vector = nv * np.where(np.abs(d) >= dt(beta), outside, d / dt(beta)) * gy
-    inside = ((nv * d * gy).astype(np.float64) / beta).astype(x.dtype)
-    scalar = np.where(d <= -beta, -nv * gy, np.where(d >= beta, nv * gy, inside))
-    return _by_lane(vector, scalar, x, y)
+
+    def vector():
+        b = dt(beta)
+        if not beta > 0:
+            outside = np.where(d > 0, dt(1), dt(-1))
+            return nv * np.where(np.abs(d) >= b, outside, d / b) * gy
+        # with beta > 0 no zero (and no nan) is beyond it, so +-1 is d's sign: fewer calls
+        slope = d / b
+        np.copysign(dt(1), d, out=slope, where=np.abs(d) >= b)
+        slope *= nv
+        return slope * gy
+
+    def scalar():                   # beta stays a double: the comparisons too
+        inside = ((nv * d * gy).astype(np.float64) / beta).astype(x.dtype)
+        wide = d.astype(np.float64)
+        return np.where(wide <= -beta, -nv * gy, np.where(wide >= beta, nv * gy, inside))
+    return _by_lane(vector, scalar, x, y, gy)
 
 
 def huber_forward(x, y, reduction, delta, sum_forward):
@@ -128,21 +144,39 @@ def huber_forward(x, y, reduction, delta, sum_forward):
 
 
 def huber_backward(x, y, gy, reduction, delta):
-    """Vector: norm * (+-delta beyond delta, else d) * gy; scalar: +-norm * gy * delta (the
-    last product in double) beyond, else norm * d * gy."""
+    """Vector: norm * (+-delta beyond delta, else d) * gy, delta a float; scalar: +-norm * gy
+    * delta (the last product in double) beyond, else norm * d * gy, delta a double."""
     dt = x.dtype.type
     nv = norm(reduction, x.size, 1.0, x.dtype)
     d = x - y
-    gy = np.broadcast_to(gy, d.shape)
-    sign = np.where(d > 0, dt(1), dt(-1))
-    vector = nv * np.where(np.abs(d) >= dt(delta), sign * dt(delta), d) * gy
-    beyond = ((nv * gy).astype(np.float64) * delta).astype(x.dtype)
-    scalar = np.where(d <= -delta, -beyond, np.where(d >= delta, beyond, nv * d * gy))
-    return _by_lane(vector, scalar, x, y)
+
+    def vector():
+        sign = np.where(d > 0, dt(1), dt(-1))
+        return nv * np.where(np.abs(d) >= dt(delta), sign * dt(delta), d) * gy
+
+    def scalar():                   # delta stays a double: the comparisons too
+        beyond = ((nv * gy).astype(np.float64) * delta).astype(x.dtype)
+        wide = d.astype(np.float64)
+        return np.where(wide <= -delta, -beyond, np.where(wide >= delta, beyond, nv * d * gy))
+    return _by_lane(vector, scalar, x, y, gy)
 
 
-def _by_lane(vector, scalar, x, y):
-    if x.shape != y.shape:
-        return scalar
-    lanes = vector_mask(x.shape, x.dtype, _contiguous(x, y))
-    return np.where(lanes, vector, scalar).astype(x.dtype, copy=False)
+def _by_lane(vector, scalar, x, y, gy):
+    """vector() where PyTorch's loop takes the vector lambda, scalar() elsewhere, at x's
+    shape and dtype; each is computed only when some element takes it (a small tensor of whole
+    blocks is all vector, a broadcast one all scalar). The loop is vectorised when at most one
+    operand (x, y, gy) is a broadcast scalar: a one-element y with a whole gy ('none') is laid
+    out as equal shapes; a broadcast y with a 0-d gy, or other broadcasts, are scalar."""
+    if x.shape != y.shape and not (y.size == 1 and np.shape(gy) == x.shape):
+        lanes = False
+    elif x.size <= _sleef.GRAIN_SIZE and _contiguous(x, y):    # one chunk: blocks, then a tail
+        vector_end = x.size // _block(x.dtype) * _block(x.dtype)
+        lanes = True if vector_end == x.size else False if vector_end == 0 else None
+    else:
+        lanes = None
+    if lanes is None:
+        lanes = vector_mask(x.shape, x.dtype, _contiguous(x, y))
+        out = np.where(lanes, vector(), scalar())
+    else:
+        out = vector() if lanes else scalar()
+    return out.astype(x.dtype, copy=False)

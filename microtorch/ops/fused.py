@@ -6,6 +6,8 @@ grad * (t2 * value); addcdiv's t2: -grad * (value * t1 / (t2 * t2)); ...), summe
 each input's shape in PyTorch's order. float16 is worked in float32 and rounded once, as
 PyTorch's vector loops do.
 """
+import math
+
 import numpy as np
 
 from .._fma import fma_in
@@ -41,6 +43,11 @@ class ScaledAdd(Function):
     @staticmethod
     def forward(ctx, input, other, alpha, grad_alpha):
         ctx.shapes, ctx.grad_alpha = (input.shape, other.shape), grad_alpha
+        mantissa, exponent = math.frexp(alpha)
+        if abs(mantissa) == 0.5 and -60 < exponent < 60:   # a power of two: +-1, 2, 0.5, ...
+            out = _power_of_two_scaled_add(input, other, alpha)
+            if out is not None:
+                return out
         return np.asarray(fma_in(input.dtype, other, alpha, input), input.dtype)
 
     @staticmethod
@@ -58,6 +65,19 @@ class ScaledAdd(Function):
         return (gy.sum_to_size(ctx.shapes[0]) if need[0] else None,
                 (gy * ctx.grad_alpha).sum_to_size(ctx.shapes[1]) if need[1] else None,
                 None, None)
+
+
+def _power_of_two_scaled_add(input, other, alpha):
+    """fma(other, alpha, input) for alpha a power of two, as two plain ops: other * alpha is
+    exact unless it overflows or loses bits below the normal range, so the sum is then the
+    only rounding (two ufunc calls and a check instead of the fma emulation's dozen, whose
+    float64 sums of such exact products often look like halfway cases). None when the
+    product was not exact (or holds a nan): the caller takes the fma path."""
+    work = _opmath(input.dtype)
+    product = np.multiply(other, work(alpha), dtype=work)
+    if not (product * work(1 / alpha) == other).all():   # inf, lost bits, or a nan
+        return None
+    return np.asarray(np.add(input, product, dtype=work), input.dtype)
 
 
 class SubScaled(ScaledAdd):
