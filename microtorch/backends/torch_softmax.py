@@ -1,0 +1,349 @@
+"""PyTorch's CPU float32 softmax, log_softmax (forward and backward) and cross_entropy, to the
+bit (aten/src/ATen/native/cpu/SoftMaxKernel.cpp, SoftMax.cpp, LossNLL.cpp).
+
+The last dim (rows; cross_entropy's class dim of (N, C) logits): each row on its own.
+- Reductions are functional_base.h's reduce_all over Vec::size() lanes (`width`: 16 float32
+  under AVX512, 8 under AVX2): lane j adds (or maxes) elements j, j + width, ... in order, a
+  tail of n % width elements into the first lanes, then a shuffle tree joins lane j and
+  lane j + width/2, ..., down to lane 0. A row shorter than `width` is folded in order. The
+  max is vec::maximum (nan wins).
+- log_softmax: m = max; s = sum of exp(x - m) (SLEEF's expf_u10: every element goes through
+  the vector code, masked loads included); out = (x - m) - log(s), log = SLEEF's logf_u10.
+- softmax: e = exp(x - m) stored; out = e * (1 / sum(e)).
+- backward: log_softmax's g - exp(y) sum(g) (one fused multiply-add, as GCC compiles it);
+  softmax's (g - sum(g y)) y, the products rounded before they are added.
+Another dim (x seen as (outer, dim, inner), a column per (outer, inner) index):
+- log_softmax: per column, max skipping nan, a float32 running sum of exp down the column,
+  SLEEF's log; the last inner % width columns of each slab (the tail of PyTorch's column
+  chunks, whose size is a multiple of width) take glibc's expf (std::exp) instead of SLEEF's.
+- softmax: at::parallel_for with grain 0 splits the outer * inner columns into one chunk per
+  thread (get_num_threads()); within a chunk, runs of `width` columns of one slab take the
+  vector code (vec::maximum, SLEEF's exp), the others the scalar one (std::max, glibc's
+  expf); both divide by the running sum.
+- backward: running sums down the columns (softmax's g y fused into it); log_softmax's
+  exp(y) in the tail columns is glibc's.
+cross_entropy: log_softmax over dim 1, then nll_loss (-(logp[t] w) per sample, the cascade
+sum of torch_losses for the total and the weights, 'mean' their quotient); its gradient is
+nll_loss's (-(gy / total_weight) w[t] at the target, as PyTorch's LossNLL.cpp) through
+log_softmax's backward.
+
+Checked on PyTorch 2.13 with AVX512 (torch.backends.cpu.get_cpu_capability()); the AVX2
+build's order is the same with width 8 (not checked against an AVX2 machine). float64 uses
+SLEEF's double functions, which microtorch does not have: these functions return None for
+it (and any non-float32 array), and the caller's own code runs.
+
+Numba runs the kernels when it is on (numba_kernels/torch_softmax.py; parallel from
+`numba_dispatch`'s softmax size on), NumPy with glibc's expf through ctypes when it is off:
+the same bits either way.
+"""
+import numpy as np
+
+from .. import _sleef
+from .._fma import fma_float32
+from .._sleef_numpy import _logf_u1
+from . import torch_losses
+
+_F = np.float32
+_FLOAT32 = np.dtype(np.float32)
+_WIDTHS = {'AVX512': 16, 'AVX2': 8}
+_width = []                     # Vec<float>::size() on this machine, found once
+
+
+def vector_width():
+    """Vec<float>::size(): 16 under AVX512, 8 under AVX2 (and 8 for 'DEFAULT', whose
+    Vectorized<float> is two 128-bit halves; not checked)."""
+    if not _width:
+        from .cpu import get_cpu_capability
+        _width.append(_WIDTHS.get(get_cpu_capability(), 8))
+    return _width[0]
+
+
+# ---- entry points: float32 arrays in, new arrays out; None for anything else ------------------
+
+def softmax(x, dim):
+    return _forward(x, dim, False)
+
+
+def log_softmax(x, dim):
+    return _forward(x, dim, True)
+
+
+def softmax_backward(y, gy, dim):
+    return _backward(y, gy, dim, False)
+
+
+def log_softmax_backward(y, gy, dim):
+    return _backward(y, gy, dim, True)
+
+
+def _layout(x, dim):
+    """(outer, dim_size, inner) of x about dim, or None when the kernels do not take x."""
+    if type(x) is not np.ndarray or x.dtype != _FLOAT32 or x.size == 0:
+        return None
+    if x.ndim == 0:
+        return 1, 1, 1
+    dim = dim % x.ndim
+    shape = x.shape
+    outer = 1
+    for n in shape[:dim]:
+        outer *= n
+    return outer, shape[dim], x.size // (outer * shape[dim])
+
+
+def _forward(x, dim, log):
+    found = _layout(x, dim)
+    if found is None:
+        return None
+    outer, size, inner = found
+    x = np.ascontiguousarray(x)
+    out = np.empty(x.shape, _F)
+    width = vector_width()
+    if x.ndim == 0 or dim % x.ndim == x.ndim - 1:                      # the last dim
+        rows = x.reshape(outer, size)
+        _run('rows_forward', x.size, rows, out.reshape(rows.shape), width, log)
+    elif log:
+        x3 = x.reshape(outer, size, inner)
+        _run('columns_log_forward', x.size, x3, out.reshape(x3.shape), inner - inner % width)
+    else:
+        x3 = x.reshape(outer, size, inner)
+        _run('columns_softmax_forward', x.size, x3, out.reshape(x3.shape), width,
+             _softmax_chunk(outer * inner))
+    return out
+
+
+def _backward(y, gy, dim, log):
+    found = _layout(y, dim)
+    if (found is None or type(gy) is not np.ndarray or gy.dtype != _FLOAT32
+            or gy.shape != y.shape):
+        return None
+    outer, size, inner = found
+    y, gy = np.ascontiguousarray(y), np.ascontiguousarray(gy)
+    out = np.empty(y.shape, _F)
+    width = vector_width()
+    if y.ndim == 0 or dim % y.ndim == y.ndim - 1:
+        shape = (outer, size)
+        _run('rows_backward', y.size, y.reshape(shape), gy.reshape(shape), out.reshape(shape),
+             width, log)
+    else:
+        shape = (outer, size, inner)
+        _run('columns_backward', y.size, y.reshape(shape), gy.reshape(shape),
+             out.reshape(shape), inner - inner % width, log)
+    return out
+
+
+def _softmax_chunk(columns):
+    """The columns of each of at::parallel_for's chunks (grain 0: one per thread)."""
+    from .._top_level import get_num_threads
+    threads = get_num_threads()
+    if columns <= 1 or threads <= 1:
+        return max(columns, 1)
+    return -(-columns // threads)
+
+
+# ---- cross_entropy with class targets: log_softmax over dim 1, then nll_loss -----------------
+
+def _sample_weights(target, weight, ignore_index):
+    """Each sample's weight (0 where ignored), whether it is kept, and safe targets."""
+    kept = target != ignore_index
+    safe = np.where(kept, target, 0)
+    w = kept.astype(_F) if weight is None else np.where(kept, weight[safe], _F(0))
+    return w.astype(_F, copy=False), kept, safe
+
+
+def cross_entropy_forward(x, target, reduction, weight, ignore_index):
+    """x (N, C, ...) float32 logits, target (N, ...) class indices; None for other dtypes."""
+    if weight is not None and weight.dtype != _FLOAT32:
+        return None
+    logp = log_softmax(x, 1)
+    if logp is None:
+        return None
+    w, kept, safe = _sample_weights(target, weight, ignore_index)
+    picked = np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+    loss = -(picked * w)
+    if reduction == 'none':
+        return np.where(kept, loss, _F(0)).astype(_F, copy=False)   # ignored: +0
+    total = torch_losses.cascade_sum(loss.reshape(-1), kept.reshape(-1))
+    if reduction == 'sum':
+        return np.asarray(total, _F)
+    total_weight = torch_losses.cascade_sum(w.reshape(-1), kept.reshape(-1))
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return np.asarray(_F(total) / _F(total_weight), _F)
+
+
+def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
+    """nll_loss's gradient at each target, through log_softmax's backward over dim 1 (the
+    forward's log_softmax computed again: the op keeps x only)."""
+    if weight is not None and weight.dtype != _FLOAT32:
+        return None
+    logp = log_softmax(x, 1)
+    if logp is None or np.asarray(gy).dtype != _FLOAT32:
+        return None
+    w, kept, safe = _sample_weights(target, weight, ignore_index)
+    gy = np.asarray(gy)
+    if reduction == 'none':
+        g = -(w * gy) if weight is not None else -gy      # -w gy (w = 1: -gy itself)
+    else:
+        if reduction == 'mean':
+            total_weight = torch_losses.cascade_sum(w.reshape(-1), kept.reshape(-1))
+            with np.errstate(divide='ignore', invalid='ignore'):
+                scale = -(gy / _F(total_weight))
+        else:
+            scale = -gy
+        g = w * scale if weight is not None else np.broadcast_to(scale, w.shape)
+    grad = np.zeros(x.shape, _F)
+    # an ignored sample's gradient stays 0 (PyTorch skips it, even where scale is nan)
+    picked = np.where(kept, g, _F(0)).astype(_F, copy=False)
+    np.put_along_axis(grad, safe[:, None], picked[:, None], axis=1)
+    return log_softmax_backward(logp, grad, 1)
+
+
+# ---- running the kernels: Numba when it is on, the NumPy twins below otherwise ---------------
+
+_kernels = []                   # the Numba kernels' module, imported on first use
+
+
+def _run(name, size, *args):
+    from . import numba_dispatch
+    settings = numba_dispatch.settings
+    if not (_sleef.available() and settings.enabled):
+        return _NUMPY[name](*args)
+    if not _kernels:
+        _kernels.append(numba_dispatch._kernel_module('torch_softmax'))
+    module = _kernels[0]
+    if not numba_dispatch.kernel_pays('softmax', size):      # no parallel launch
+        getattr(module, name + '_serial')(*_with_tasks(name, args, 1))
+        return
+    from .._top_level import get_num_threads
+    args = _with_tasks(name, args, 4 * get_num_threads())
+    if settings.threading_layer == 'workqueue':
+        with numba_dispatch.launch_lock:
+            getattr(module, name)(*args)
+    else:
+        getattr(module, name)(*args)
+
+
+def _with_tasks(name, args, tasks):
+    """The kernels that split work as they like take a task count last."""
+    return args if name == 'columns_softmax_forward' else args + (tasks,)
+
+
+# ---- the NumPy twins (the same roundings, vectorised over rows or columns) ------------------
+
+def _vmax(a, b):
+    """vec::maximum: b unless a > b; nan where either is nan."""
+    return np.where((a > b) | (a != a), a, b)
+
+
+def _reduce_rows(v, width, op):
+    """reduce_all(op) of each row of v (2-D): its lanes, tail and shuffle tree."""
+    rows, n = v.shape
+    if n < width:
+        acc = v[:, 0]
+        for i in range(1, n):
+            acc = op(acc, v[:, i])
+        return acc
+    full = n - n % width
+    acc = v[:, :width].copy()
+    for d in range(width, full, width):
+        acc = op(acc, v[:, d:d + width])
+    if full < n:
+        acc[:, :n - full] = op(acc[:, :n - full], v[:, full:])
+    w = width >> 1
+    while w:
+        acc = op(acc[:, :w], acc[:, w:2 * w])
+        w >>= 1
+    return acc[:, 0]
+
+
+def _rows_forward(x, out, width, log):
+    with np.errstate(all='ignore'):
+        m = _reduce_rows(x, width, _vmax)[:, None]
+        e = _sleef.expf_numpy(x - m)
+        if log:
+            ls = _logf_u1(_reduce_rows(e, width, np.add))[:, None]
+            out[...] = (x - m) - ls
+        else:
+            r = _F(1) / _reduce_rows(e, width, np.add)
+            out[...] = e * r[:, None]
+
+
+def _rows_backward(y, g, out, width, log):
+    with np.errstate(all='ignore'):
+        if log:
+            s = _reduce_rows(g, width, np.add)[:, None]
+            e = _sleef.expf_numpy(y)
+            out[...] = fma_float32(-e, np.broadcast_to(s, e.shape), g)
+        else:
+            s = _reduce_rows(g * y, width, np.add)[:, None]
+            out[...] = (g - s) * y
+
+
+def _exp(v, vector):
+    """SLEEF's expf where `vector` (bool, v's shape), glibc's expf elsewhere."""
+    out = _sleef.expf_numpy(v)
+    if not vector.all():
+        expf = _sleef._glibc_expf()
+        out[~vector] = [expf(float(a)) for a in v[~vector]]
+    return out
+
+
+def _columns_log_forward(x, out, scalar_from):
+    vector = np.broadcast_to(np.arange(x.shape[2]) < scalar_from, (x.shape[0], x.shape[2]))
+    with np.errstate(all='ignore'):
+        m = np.full((x.shape[0], x.shape[2]), -np.inf, _F)
+        for d in range(x.shape[1]):
+            m = np.where(x[:, d] > m, x[:, d], m)
+        s = np.zeros(m.shape, _F)
+        for d in range(x.shape[1]):
+            s = s + _exp(x[:, d] - m, vector)
+        ls = _logf_u1(s)
+        out[...] = (x - m[:, None]) - ls[:, None]
+
+
+def _columns_backward(y, g, out, scalar_from, log):
+    vector = np.broadcast_to(np.arange(y.shape[2]) < scalar_from, (y.shape[0], y.shape[2]))
+    with np.errstate(all='ignore'):
+        s = np.zeros((y.shape[0], y.shape[2]), _F)
+        for d in range(y.shape[1]):
+            s = s + g[:, d] if log else fma_float32(g[:, d], y[:, d], s)
+        if log:
+            for d in range(y.shape[1]):
+                out[:, d] = fma_float32(-_exp(y[:, d], vector), s, g[:, d])
+        else:
+            out[...] = y * (g - s[:, None])
+
+
+def _vector_columns(outer, inner, width, chunk):
+    """Which (slab, column) indices _vec_softmax's walk over each chunk sends to the vector
+    code (see the module's docstring)."""
+    n = outer * inner
+    vector = np.zeros(n, bool)
+    for begin in range(0, n, chunk):
+        idx, end = begin, min(n, begin + chunk)
+        while idx < end:
+            j = idx % inner
+            if j + width <= inner and idx + width <= end:
+                vector[idx:idx + width] = True
+                idx += width
+            else:
+                idx += end - idx if idx + width > end else inner - j
+    return vector.reshape(outer, inner)
+
+
+def _columns_softmax_forward(x, out, width, chunk):
+    vector = _vector_columns(x.shape[0], x.shape[2], width, chunk)
+    with np.errstate(all='ignore'):
+        m = x[:, 0].copy()
+        for d in range(1, x.shape[1]):
+            v = x[:, d]
+            m = np.where(vector, _vmax(m, v), np.where(m < v, v, m))
+        s = np.zeros(m.shape, _F)
+        for d in range(x.shape[1]):
+            out[:, d] = _exp(x[:, d] - m, vector)
+            s = s + out[:, d]
+        out /= s[:, None]
+
+
+_NUMPY = {'rows_forward': _rows_forward, 'rows_backward': _rows_backward,
+          'columns_log_forward': _columns_log_forward, 'columns_backward': _columns_backward,
+          'columns_softmax_forward': _columns_softmax_forward}
