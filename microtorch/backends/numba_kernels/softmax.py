@@ -185,6 +185,8 @@ def _rows(x, dim):
     0 (then 'cols'), with the layout's name; None when the kernels do not take it."""
     if not is_float(x) or not x.flags.c_contiguous or x.size == 0 or dim is None:
         return None
+    if x.dtype == np.float32:        # cpu.py's own (backends/torch_softmax.py): PyTorch's bits
+        return None
     if dim < 0:                      # the ops pass wrapped dims; a direct caller may not
         dim += x.ndim
     if dim == x.ndim - 1:
