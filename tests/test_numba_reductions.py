@@ -47,10 +47,11 @@ def check(name, *args):
     assert_same(got, numpy_result(name, *args), args[0].dtype)
 
 
-# float32 softmax, log_softmax and cross_entropy are cpu.py's own (PyTorch's bits, from
+# float32 softmax, log_softmax, cross_entropy and logsumexp are cpu.py's own (PyTorch's bits, from
 # backends/torch_softmax.py, with Numba kernels of its own): these kernels decline them.
 EXACT_FLOAT32 = ('softmax_forward', 'softmax_backward', 'log_softmax_forward',
-                 'log_softmax_backward', 'cross_entropy_forward', 'cross_entropy_backward')
+                 'log_softmax_backward', 'cross_entropy_forward', 'cross_entropy_backward',
+                 'logsumexp_forward')
 
 
 def check_routed(name, *args):
@@ -137,10 +138,10 @@ def test_softmax_last_dim_of_3d(rng, dtype):
 
 @pytest.mark.parametrize('keepdim', [False, True])
 def test_logsumexp(rng, dtype, keepdim):
-    check('logsumexp_forward', logits(rng, dtype), (1,), keepdim)
-    check('logsumexp_forward', logits(rng, dtype, (2, 5, 300)), (2,), keepdim)
-    check('logsumexp_forward', rng.standard_normal(5000).astype(dtype), (0,), keepdim)
-    check('logsumexp_forward', logits(rng, dtype, (2, 5, 300)), (-1,), keepdim)
+    check_routed('logsumexp_forward', logits(rng, dtype), (1,), keepdim)
+    check_routed('logsumexp_forward', logits(rng, dtype, (2, 5, 300)), (2,), keepdim)
+    check_routed('logsumexp_forward', rng.standard_normal(5000).astype(dtype), (0,), keepdim)
+    check_routed('logsumexp_forward', logits(rng, dtype, (2, 5, 300)), (-1,), keepdim)
 
 
 def test_huge_logits_stay_finite_in_float32():

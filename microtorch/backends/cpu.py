@@ -902,6 +902,8 @@ def scatter_reduce(x, index, src, dim, reduce):
 
 
 def logsumexp_forward(x, dims, keepdim):
+    if (exact := _torch_softmax.logsumexp(x, dims, keepdim, sum_forward)) is not None:
+        return exact                                # float32: PyTorch's steps
     # initial=-inf: over a size-0 dim the max is -inf (and the result -inf, as PyTorch)
     m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0)          # all -inf (or inf) rows: shift by nothing

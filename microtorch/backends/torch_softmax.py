@@ -1,5 +1,6 @@
 """PyTorch's CPU float32 softmax, log_softmax (forward and backward) and cross_entropy, to the
-bit (aten/src/ATen/native/cpu/SoftMaxKernel.cpp, SoftMax.cpp, LossNLL.cpp).
+bit (aten/src/ATen/native/cpu/SoftMaxKernel.cpp, SoftMax.cpp, LossNLL.cpp); logsumexp as near
+as MKL's unpublished exp and log allow.
 
 The last dim (rows; cross_entropy's class dim of (N, C) logits): each row on its own.
 - Reductions are functional_base.h's reduce_all over Vec::size() lanes (`width`: 16 float32
@@ -219,6 +220,37 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
     picked = np.where(kept, g, _F(0)).astype(_F, copy=False)
     np.put_along_axis(grad, safe[:, None], picked[:, None], axis=1)
     return log_softmax_backward(logp, grad, 1)
+
+
+# ---- logsumexp: a composite of tensor ops in PyTorch (ReduceOps.cpp) -------------------------
+
+def logsumexp(x, dims, keepdim, sum_forward):
+    """PyTorch's logsumexp of float32 x: m = amax over dims (0 where infinite), then
+    log(sum(exp(x - m))) + m with the tensor sum (`sum_forward`: exact_sum's order). Its exp
+    and log are at::vml's, MKL's VML in this build, whose algorithms are not published: the
+    correctly rounded exp and log stand in for them (they differ on ~1% of exps, ~0.03% of
+    logs; a sum of many rarely shows it). None for anything but float32 over some dims."""
+    if type(x) is not np.ndarray or x.dtype != _FLOAT32 or x.size == 0 or not dims:
+        return None
+    with np.errstate(all='ignore'):
+        m = np.max(x, axis=dims, keepdims=True)
+        m = np.where(np.abs(m) == np.inf, _F(0), m)
+        s = sum_forward(_exp_rounded(x - m), dims, True)
+        out = np.log(s.astype(np.float64)).astype(_F) + m
+    return out if keepdim else np.squeeze(out, axis=dims)
+
+
+def logsumexp_backward(x, y, gy):
+    """PyTorch's logsumexp gradient gy * exp(x - y) (gy and y with the reduced dims kept),
+    its exp correctly rounded as in logsumexp; None but for float32."""
+    if x.dtype != _FLOAT32 or y.dtype != _FLOAT32 or np.asarray(gy).dtype != _FLOAT32:
+        return None
+    with np.errstate(all='ignore'):
+        return gy * _exp_rounded(x - y)
+
+
+def _exp_rounded(v):
+    return np.exp(v.astype(np.float64)).astype(_F)
 
 
 # ---- running the kernels: Numba when it is on, the NumPy twins below otherwise ---------------

@@ -7,6 +7,7 @@ import math
 import warnings
 
 from ..autograd.function import Function
+from ..backends import torch_softmax
 
 
 def _kept_shape(shape, dims):
@@ -328,6 +329,18 @@ class LogSumExp(Function):
         m = m.where(m.isfinite(), 0.0)         # all -inf (or inf): shift by nothing, as forward
         e = (x - m).exp()
         return g * (e / e.sum(ctx.dims, keepdim=True)), None, None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        # float32 on the CPU, a plain backward: PyTorch's own gy * exp(x - y), y the forward's
+        # result found again (backends/torch_softmax.py), for PyTorch's numbers
+        x, = ctx.saved_data
+        if ctx.backend.name != 'cpu' or x.dtype.char != 'f' or not ctx.dims or not x.size:
+            return None
+        y = ctx.backend.logsumexp_forward(x, ctx.dims, True)
+        g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
+        gx = torch_softmax.logsumexp_backward(x, y, g)
+        return None if gx is None else (gx, None, None)
 
 
 def _input_output_grad(ctx, gy):
