@@ -232,6 +232,7 @@ def logsumexp(x, dims, keepdim, sum_forward):
     logs; a sum of many rarely shows it). None for anything but float32 over some dims."""
     if type(x) is not np.ndarray or x.dtype != _FLOAT32 or x.size == 0 or not dims:
         return None
+    dims = tuple(d % x.ndim for d in dims)          # sum_forward takes dims >= 0
     with np.errstate(all='ignore'):
         m = np.max(x, axis=dims, keepdims=True)
         m = np.where(np.abs(m) == np.inf, _F(0), m)
@@ -240,13 +241,14 @@ def logsumexp(x, dims, keepdim, sum_forward):
     return out if keepdim else np.squeeze(out, axis=dims)
 
 
-def logsumexp_backward(x, y, gy):
+def logsumexp_backward(x, y, gy, exp64):
     """PyTorch's logsumexp gradient gy * exp(x - y) (gy and y with the reduced dims kept),
-    its exp correctly rounded as in logsumexp; None but for float32."""
+    its exp correctly rounded from float64's, `exp64` (the backend's: a Tensor backward
+    taking x.double().exp() gets the same bits); None but for float32."""
     if x.dtype != _FLOAT32 or y.dtype != _FLOAT32 or np.asarray(gy).dtype != _FLOAT32:
         return None
     with np.errstate(all='ignore'):
-        return gy * _exp_rounded(x - y)
+        return gy * exp64((x - y).astype(np.float64)).astype(_F)
 
 
 def _exp_rounded(v):
