@@ -105,13 +105,11 @@ def _forward(x, dim, log):
     if last:
         rows = x.reshape(outer, size)
         _run('rows_forward', x.size, rows, out.reshape(rows.shape), width, log)
-    elif log:
-        x3 = x.reshape(outer, size, inner)
-        _run('columns_log_forward', x.size, x3, out.reshape(x3.shape), inner - inner % width)
     else:
         x3 = x.reshape(outer, size, inner)
-        _run('columns_softmax_forward', x.size, x3, out.reshape(x3.shape), width,
-             _softmax_chunk(outer * inner))
+        vector = (_log_vector_columns(outer, inner, width) if log else
+                  _softmax_vector_columns(outer, inner, width, _softmax_chunk(outer * inner)))
+        _run('columns_forward', x.size, x3, out.reshape(x3.shape), vector, log)
     return out
 
 
@@ -131,7 +129,7 @@ def _backward(y, gy, dim, log):
     else:
         shape = (outer, size, inner)
         _run('columns_backward', y.size, y.reshape(shape), gy.reshape(shape),
-             out.reshape(shape), inner - inner % width, log)
+             out.reshape(shape), _log_vector_columns(outer, inner, width), log)
     return out
 
 
@@ -142,6 +140,26 @@ def _softmax_chunk(columns):
     if columns <= 1 or threads <= 1:
         return max(columns, 1)
     return -(-columns // threads)
+
+
+def _log_vector_columns(outer, inner, width):
+    """Which columns (uint8, (outer, inner)) the log_softmax kernels over another dim send
+    through the vector code: all but the last inner % width of each slab."""
+    vector = np.ones((outer, inner), np.uint8)
+    vector[:, inner - inner % width:] = 0
+    return vector
+
+
+def _softmax_vector_columns(outer, inner, width, chunk):
+    """Which columns _vec_softmax's walk sends through the vector code. It walks each chunk
+    of `chunk` (slab, column) indices taking runs of `width` columns that stay within one
+    slab and the chunk; so in each piece of a chunk within one slab, the first whole runs."""
+    if inner < width:
+        return np.zeros((outer, inner), np.uint8)
+    i = np.arange(outer * inner)
+    start = np.maximum(i // chunk * chunk, i // inner * inner)
+    stop = np.minimum(np.minimum((i // chunk + 1) * chunk, (i // inner + 1) * inner), i.size)
+    return ((i - start) < (stop - start) // width * width).astype(np.uint8).reshape(outer, inner)
 
 
 # ---- cross_entropy with class targets: log_softmax over dim 1, then nll_loss -----------------
@@ -281,8 +299,11 @@ def _run(name, size, *args):
 
 
 def _with_tasks(name, args, tasks):
-    """The kernels that split work as they like take a task count last."""
-    return args if name == 'columns_softmax_forward' else args + (tasks,)
+    """The last argument: the rows kernels' task count, the column kernels' columns a task."""
+    return args + ((tasks,) if name.startswith('rows') else (COLUMN_BLOCK,))
+
+
+COLUMN_BLOCK = 256              # columns a task of the column kernels (1 KiB of each row)
 
 
 # ---- the NumPy twins (the same roundings, vectorised over rows or columns) ------------------
@@ -337,29 +358,39 @@ def _rows_backward(y, g, out, width, log):
 
 
 def _exp(v, vector):
-    """SLEEF's expf where `vector` (bool, v's shape), glibc's expf elsewhere."""
+    """SLEEF's expf where `vector` (v's shape), glibc's expf elsewhere."""
     out = _sleef.expf_numpy(v)
-    if not vector.all():
+    scalar = vector == 0
+    if scalar.any():
         expf = _sleef._glibc_expf()
-        out[~vector] = [expf(float(a)) for a in v[~vector]]
+        out[scalar] = [expf(a) for a in v[scalar].tolist()]
     return out
 
 
-def _columns_log_forward(x, out, scalar_from):
-    vector = np.broadcast_to(np.arange(x.shape[2]) < scalar_from, (x.shape[0], x.shape[2]))
+def _columns_forward(x, out, vector, log):
     with np.errstate(all='ignore'):
-        m = np.full((x.shape[0], x.shape[2]), -np.inf, _F)
-        for d in range(x.shape[1]):
-            m = np.where(x[:, d] > m, x[:, d], m)
+        if log:
+            m = np.full((x.shape[0], x.shape[2]), -np.inf, _F)
+            for d in range(x.shape[1]):
+                m = np.where(x[:, d] > m, x[:, d], m)
+        else:
+            m = x[:, 0].copy()
+            for d in range(1, x.shape[1]):
+                v = x[:, d]
+                m = np.where(vector != 0, _vmax(m, v), np.where(m < v, v, m))
         s = np.zeros(m.shape, _F)
         for d in range(x.shape[1]):
-            s = s + _exp(x[:, d] - m, vector)
-        ls = _logf_u1(s)
-        out[...] = (x - m[:, None]) - ls[:, None]
+            e = _exp(x[:, d] - m, vector)
+            if not log:
+                out[:, d] = e
+            s = s + e
+        if log:
+            out[...] = (x - m[:, None]) - _logf_u1(s)[:, None]
+        else:
+            out /= s[:, None]
 
 
-def _columns_backward(y, g, out, scalar_from, log):
-    vector = np.broadcast_to(np.arange(y.shape[2]) < scalar_from, (y.shape[0], y.shape[2]))
+def _columns_backward(y, g, out, vector, log):
     with np.errstate(all='ignore'):
         s = np.zeros((y.shape[0], y.shape[2]), _F)
         for d in range(y.shape[1]):
@@ -371,37 +402,5 @@ def _columns_backward(y, g, out, scalar_from, log):
             out[...] = y * (g - s[:, None])
 
 
-def _vector_columns(outer, inner, width, chunk):
-    """Which (slab, column) indices _vec_softmax's walk over each chunk sends to the vector
-    code (see the module's docstring)."""
-    n = outer * inner
-    vector = np.zeros(n, bool)
-    for begin in range(0, n, chunk):
-        idx, end = begin, min(n, begin + chunk)
-        while idx < end:
-            j = idx % inner
-            if j + width <= inner and idx + width <= end:
-                vector[idx:idx + width] = True
-                idx += width
-            else:
-                idx += end - idx if idx + width > end else inner - j
-    return vector.reshape(outer, inner)
-
-
-def _columns_softmax_forward(x, out, width, chunk):
-    vector = _vector_columns(x.shape[0], x.shape[2], width, chunk)
-    with np.errstate(all='ignore'):
-        m = x[:, 0].copy()
-        for d in range(1, x.shape[1]):
-            v = x[:, d]
-            m = np.where(vector, _vmax(m, v), np.where(m < v, v, m))
-        s = np.zeros(m.shape, _F)
-        for d in range(x.shape[1]):
-            out[:, d] = _exp(x[:, d] - m, vector)
-            s = s + out[:, d]
-        out /= s[:, None]
-
-
 _NUMPY = {'rows_forward': _rows_forward, 'rows_backward': _rows_backward,
-          'columns_log_forward': _columns_log_forward, 'columns_backward': _columns_backward,
-          'columns_softmax_forward': _columns_softmax_forward}
+          'columns_forward': _columns_forward, 'columns_backward': _columns_backward}

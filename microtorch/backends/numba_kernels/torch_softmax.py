@@ -5,9 +5,9 @@ time (microtorch/backends/torch_softmax.py describes them and holds the NumPy tw
 A 'lane' array of `width` elements (Vec::size()) stands for a vector register where PyTorch's
 order depends on one: its reduce_all. No kernel is compiled with fastmath: every product and
 sum rounds where PyTorch's does, and the fused multiply-adds GCC forms there are written as
-fma. Rows (last dim) are independent, so their kernels run parallel over rows as they like;
-the softmax forward over another dim follows PyTorch's split of the work among threads,
-which decides which columns take the vector code.
+fma. Rows (last dim) and columns (another dim) are independent, so the kernels split them
+among threads as they like; which columns PyTorch sends through its vector code and which
+through its scalar tail (which depends on its thread count for softmax) comes in as an array.
 """
 import numba
 import numpy as np
@@ -82,26 +82,6 @@ def lane_sum(v, acc, width):
 
 
 @numba.njit(inline='always')
-def exp_sum(x, m, acc, width):
-    """map_reduce_all: the sum of exp(x - m) (SLEEF's expf), in reduce_all's order."""
-    n = x.size
-    if n < width:
-        s = expf(x[0] - m)
-        for i in range(1, n):
-            s += expf(x[i] - m)
-        return s
-    for j in range(width):
-        acc[j] = expf(x[j] - m)
-    full = n - n % width
-    for d in range(width, full, width):
-        for j in range(width):
-            acc[j] += expf(x[d + j] - m)
-    for j in range(n - full):
-        acc[j] += expf(x[full + j] - m)
-    return tree(acc, width, False)
-
-
-@numba.njit(inline='always')
 def dot_sum(a, b, acc, width):
     """map2_reduce_all(x * y, +): the products rounded, then added in reduce_all's order."""
     n = a.size
@@ -126,8 +106,10 @@ def dot_sum(a, b, acc, width):
 @numba.njit(inline='always')
 def _forward_row(x, out, acc, width, log):
     m = row_max(x, acc, width)
-    if log:                             # _vec_log_softmax_lastdim
-        ls = _logf_u1(exp_sum(x, m, acc, width))
+    if log:                             # _vec_log_softmax_lastdim (out holds the exps a while)
+        for i in range(x.size):
+            out[i] = expf(x[i] - m)
+        ls = _logf_u1(lane_sum(out, acc, width))
         for i in range(x.size):
             out[i] = (x[i] - m) - ls
     else:                               # _vec_softmax_lastdim: exp stored, times 1 / sum
@@ -172,112 +154,91 @@ def rows_backward(y, g, out, width, log, tasks):
 
 
 # ---- another dim: x seen as (outer, dim, inner), a column per inner index -------------------
+# A task takes a block of columns of one slab and walks down the dim row by row (contiguous
+# reads), a running max and sum per column; `vector` (uint8, (outer, inner)) says which
+# columns PyTorch sends through its vector code (SLEEF's exp, vec::maximum) and which through
+# its scalar tail (glibc's expf, std::max).
 
 @numba.njit(inline='always')
-def _log_column(x, out, a, j, vector):
-    """_vec_logsoftmax for column j of slab a: max (nan skipped), sum of exp (glibc's expf in
-    the scalar tail), SLEEF's log for every column."""
-    dim = x.shape[1]
-    m = _F(-np.inf)
-    for d in range(dim):
-        v = x[a, d, j]
-        m = v if v > m else m
-    s = _F(0)
-    for d in range(dim):
-        s += expf(x[a, d, j] - m) if vector else glibc_expf(x[a, d, j] - m)
-    ls = _logf_u1(s)
-    for d in range(dim):
-        out[a, d, j] = (x[a, d, j] - m) - ls
+def _blocks(inner, block):
+    return (inner + block - 1) // block
 
 
-@numba.njit(inline='always')
-def _softmax_column(x, out, a, j, vector):
-    """_vec_softmax for column j of slab a: the vector code (vec::maximum, SLEEF's exp) or
-    the scalar one (std::max, glibc's expf); both divide by the sum."""
-    dim = x.shape[1]
-    m = x[a, 0, j]
-    for d in range(1, dim):
-        v = x[a, d, j]
-        if vector:
-            m = vmax(m, v)
-        else:
-            m = v if m < v else m
-    s = _F(0)
-    for d in range(dim):
-        e = expf(x[a, d, j] - m) if vector else glibc_expf(x[a, d, j] - m)
-        out[a, d, j] = e
-        s += e
-    for d in range(dim):
-        out[a, d, j] /= s
-
-
-@numba.njit(inline='always')
-def _backward_column(y, g, out, a, j, vector, log):
-    """_vec_log_softmax_backward / _vec_softmax_backward for one column (GCC fuses the
-    products into the sums there)."""
-    dim = y.shape[1]
-    s = _F(0)
-    for d in range(dim):
-        s = s + g[a, d, j] if log else fma(g[a, d, j], y[a, d, j], s)
-    for d in range(dim):
+@numba.njit(parallel=True, **_OPTIONS)
+def columns_forward(x, out, vector, log, block):
+    """_vec_logsoftmax (log) or _vec_softmax over dim 1 of x (outer, dim, inner).
+    log_softmax: max skipping nan (x > max), sum of exp, SLEEF's log, (x - max) - log.
+    softmax: max from row 0 (vec::maximum or std::max), exp stored, divided by the sum."""
+    outer, dim, inner = x.shape
+    nb = _blocks(inner, block)
+    for t in prange(outer * nb):
+        a = t // nb
+        j0 = (t % nb) * block
+        n = min(inner, j0 + block) - j0
+        vec = vector[a, j0:j0 + n]
+        m = np.empty(n, np.float32)
+        s = np.zeros(n, np.float32)
         if log:
-            e = expf(y[a, d, j]) if vector else glibc_expf(y[a, d, j])
-            out[a, d, j] = fma(-e, s, g[a, d, j])
+            m[:] = -np.inf
+            for d in range(dim):
+                xs = x[a, d, j0:j0 + n]
+                for j in range(n):
+                    m[j] = xs[j] if xs[j] > m[j] else m[j]
         else:
-            out[a, d, j] = y[a, d, j] * (g[a, d, j] - s)
+            m[:] = x[a, 0, j0:j0 + n]
+            for d in range(1, dim):
+                xs = x[a, d, j0:j0 + n]
+                for j in range(n):
+                    v = xs[j]
+                    m[j] = vmax(m[j], v) if vec[j] else (v if m[j] < v else m[j])
+        for d in range(dim):
+            xs = x[a, d, j0:j0 + n]
+            os = out[a, d, j0:j0 + n]
+            for j in range(n):
+                e = expf(xs[j] - m[j]) if vec[j] else glibc_expf(xs[j] - m[j])
+                if not log:
+                    os[j] = e
+                s[j] += e
+        if log:
+            for j in range(n):
+                s[j] = _logf_u1(s[j])
+        for d in range(dim):
+            xs = x[a, d, j0:j0 + n]
+            os = out[a, d, j0:j0 + n]
+            for j in range(n):
+                os[j] = (xs[j] - m[j]) - s[j] if log else os[j] / s[j]
 
 
 @numba.njit(parallel=True, **_OPTIONS)
-def columns_log_forward(x, out, scalar_from, tasks):
-    """log_softmax over dim 1 of x (outer, dim, inner): columns from scalar_from on take
-    the scalar tail's exp. `tasks` runs of (slab, column) pairs."""
-    outer, _, inner = x.shape
-    n = outer * inner
-    per = (n + tasks - 1) // tasks
-    for t in prange(tasks):
-        for k in range(t * per, min(n, (t + 1) * per)):
-            a, j = k // inner, k % inner
-            _log_column(x, out, a, j, j < scalar_from)
-
-
-@numba.njit(parallel=True, **_OPTIONS)
-def columns_backward(y, g, out, scalar_from, log, tasks):
-    outer, _, inner = y.shape
-    n = outer * inner
-    per = (n + tasks - 1) // tasks
-    for t in prange(tasks):
-        for k in range(t * per, min(n, (t + 1) * per)):
-            a, j = k // inner, k % inner
-            _backward_column(y, g, out, a, j, j < scalar_from, log)
-
-
-@numba.njit(parallel=True, **_OPTIONS)
-def columns_softmax_forward(x, out, width, chunk):
-    """_vec_softmax over dim 1 of x (outer, dim, inner), PyTorch's parallel_for chunks of
-    `chunk` (slab, column) indices: in each, runs of `width` columns within one slab and
-    within the chunk take the vector code, the rest the scalar code."""
-    outer, _, inner = x.shape
-    n = outer * inner
-    for c in prange((n + chunk - 1) // chunk):
-        idx = c * chunk
-        end = min(n, idx + chunk)
-        while idx < end:
-            j = idx % inner
-            if j + width <= inner and idx + width <= end:
-                a = idx // inner
-                for i in range(width):
-                    _softmax_column(x, out, a, j + i, True)
-                idx += width
-            else:
-                tail = end - idx if idx + width > end else inner - j
-                for i in range(tail):
-                    k = idx + i
-                    _softmax_column(x, out, k // inner, k % inner, False)
-                idx += tail
+def columns_backward(y, g, out, vector, log, block):
+    """_vec_log_softmax_backward (log: g - exp(y) sum(g), fused) or _vec_softmax_backward
+    (y (g - sum(g y)), g y fused into the sum) over dim 1 of y (outer, dim, inner)."""
+    outer, dim, inner = y.shape
+    nb = _blocks(inner, block)
+    for t in prange(outer * nb):
+        a = t // nb
+        j0 = (t % nb) * block
+        n = min(inner, j0 + block) - j0
+        vec = vector[a, j0:j0 + n]
+        s = np.zeros(n, np.float32)
+        for d in range(dim):
+            ys = y[a, d, j0:j0 + n]
+            gs = g[a, d, j0:j0 + n]
+            for j in range(n):
+                s[j] = s[j] + gs[j] if log else fma(gs[j], ys[j], s[j])
+        for d in range(dim):
+            ys = y[a, d, j0:j0 + n]
+            gs = g[a, d, j0:j0 + n]
+            os = out[a, d, j0:j0 + n]
+            for j in range(n):
+                if log:
+                    e = expf(ys[j]) if vec[j] else glibc_expf(ys[j])
+                    os[j] = fma(-e, s[j], gs[j])
+                else:
+                    os[j] = ys[j] * (gs[j] - s[j])
 
 
 rows_forward_serial = _serial_twin(rows_forward)
 rows_backward_serial = _serial_twin(rows_backward)
-columns_log_forward_serial = _serial_twin(columns_log_forward)
+columns_forward_serial = _serial_twin(columns_forward)
 columns_backward_serial = _serial_twin(columns_backward)
-columns_softmax_forward_serial = _serial_twin(columns_softmax_forward)
