@@ -358,12 +358,16 @@ def _rows_backward(y, g, out, width, log):
 
 
 def _exp(v, vector):
-    """SLEEF's expf where `vector` (v's shape), glibc's expf elsewhere."""
-    out = _sleef.expf_numpy(v)
+    """SLEEF's expf where `vector` (v's shape) is set, glibc's expf elsewhere: the exps of a
+    whole array at once (expf_numpy costs ~0.2 ms a call on small arrays)."""
     scalar = vector == 0
-    if scalar.any():
-        expf = _sleef._glibc_expf()
-        out[scalar] = [expf(a) for a in v[scalar].tolist()]
+    if not scalar.any():
+        return _sleef.expf_numpy(v)
+    out = np.empty(v.shape, _F)
+    if not scalar.all():
+        out[~scalar] = _sleef.expf_numpy(v[~scalar])
+    expf = _sleef._glibc_expf()
+    out[scalar] = [expf(a) for a in v[scalar].tolist()]
     return out
 
 
@@ -378,16 +382,14 @@ def _columns_forward(x, out, vector, log):
             for d in range(1, x.shape[1]):
                 v = x[:, d]
                 m = np.where(vector != 0, _vmax(m, v), np.where(m < v, v, m))
+        e = _exp(x - m[:, None], np.broadcast_to(vector[:, None], x.shape))
         s = np.zeros(m.shape, _F)
-        for d in range(x.shape[1]):
-            e = _exp(x[:, d] - m, vector)
-            if not log:
-                out[:, d] = e
-            s = s + e
+        for d in range(x.shape[1]):            # a running sum down each column
+            s = s + e[:, d]
         if log:
             out[...] = (x - m[:, None]) - _logf_u1(s)[:, None]
         else:
-            out /= s[:, None]
+            out[...] = e / s[:, None]
 
 
 def _columns_backward(y, g, out, vector, log):
@@ -396,8 +398,8 @@ def _columns_backward(y, g, out, vector, log):
         for d in range(y.shape[1]):
             s = s + g[:, d] if log else fma_float32(g[:, d], y[:, d], s)
         if log:
-            for d in range(y.shape[1]):
-                out[:, d] = fma_float32(-_exp(y[:, d], vector), s, g[:, d])
+            e = _exp(y, np.broadcast_to(vector[:, None], y.shape))
+            out[...] = fma_float32(-e, np.broadcast_to(s[:, None], e.shape), g)
         else:
             out[...] = y * (g - s[:, None])
 
