@@ -51,8 +51,9 @@ _width = []                     # Vec<float>::size() on this machine, found once
 
 
 def vector_width():
-    """Vec<float>::size(): 16 under AVX512, 8 under AVX2 (and 8 for 'DEFAULT', whose
-    Vectorized<float> is two 128-bit halves; not checked)."""
+    """Vec<float>::size(): 16 under AVX512, 8 under AVX2. (A 'DEFAULT' build's generic
+    Vectorized<float> also holds 8, but it reduces them in order and takes std::exp: its
+    order is not followed here.)"""
     if not _width:
         from .cpu import get_cpu_capability
         _width.append(_WIDTHS.get(get_cpu_capability(), 8))
@@ -217,13 +218,13 @@ def cross_entropy_forward(x, target, reduction, weight, ignore_index):
 def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
     """nll_loss's gradient at each target, through log_softmax's backward over dim 1 (the
     forward's log_softmax computed again: the op keeps x only)."""
-    if weight is not None and weight.dtype != _FLOAT32:
+    gy = np.asarray(gy)
+    if (weight is not None and weight.dtype != _FLOAT32) or gy.dtype != _FLOAT32:
         return None
     logp = log_softmax(x, 1)
-    if logp is None or np.asarray(gy).dtype != _FLOAT32:
+    if logp is None:
         return None
     w, kept, safe = _sample_weights(target, weight, ignore_index)
-    gy = np.asarray(gy)
     if reduction == 'none':
         g = -(w * gy) if weight is not None else -gy      # -w gy (w = 1: -gy itself)
     else:
