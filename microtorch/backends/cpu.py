@@ -19,6 +19,7 @@ from . import exact_arith as _exact
 from . import special_functions as _special
 from .._fma import fma_in
 from . import torch_losses, torch_moments
+from . import torch_softmax as _torch_softmax
 from .optim_math import adafactor_update as _adafactor_update
 
 name = 'cpu'
@@ -901,6 +902,8 @@ def scatter_reduce(x, index, src, dim, reduce):
 
 
 def logsumexp_forward(x, dims, keepdim):
+    if (exact := _torch_softmax.logsumexp(x, dims, keepdim, sum_forward)) is not None:
+        return exact                                # float32: PyTorch's steps
     # initial=-inf: over a size-0 dim the max is -inf (and the result -inf, as PyTorch)
     m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0)          # all -inf (or inf) rows: shift by nothing
@@ -909,21 +912,29 @@ def logsumexp_forward(x, dims, keepdim):
 
 
 def softmax_forward(x, dim):
+    if (exact := _torch_softmax.softmax(x, dim)) is not None:  # float32
+        return exact
     e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))   # -inf: size-0 dim
     return e / np.sum(e, axis=dim, keepdims=True)
 
 
 def softmax_backward(y, gy, dim):
+    if (exact := _torch_softmax.softmax_backward(y, gy, dim)) is not None:  # float32
+        return exact
     yg = y * gy
     return yg - y * np.sum(yg, axis=dim, keepdims=True)
 
 
 def log_softmax_forward(x, dim):
+    if (exact := _torch_softmax.log_softmax(x, dim)) is not None:  # float32
+        return exact
     shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
 
 def log_softmax_backward(y, gy, dim):
+    if (exact := _torch_softmax.log_softmax_backward(y, gy, dim)) is not None:  # float32
+        return exact
     return gy - np.exp(y) * np.sum(gy, axis=dim, keepdims=True)
 
 
@@ -1022,6 +1033,9 @@ def cross_entropy_weights(target, weight, ignore_index, np_dtype):
 def cross_entropy_forward(x, target, reduction, weight, ignore_index):
     """x: (N, C, ...) logits; target: (N, ...) class indices. -w[t] log_softmax(x)[t], with
     'mean' dividing by the sum of the weights (PyTorch's nll_loss)."""
+    exact = _torch_softmax.cross_entropy_forward(x, target, reduction, weight, ignore_index)
+    if exact is not None:                                   # float32: PyTorch's bits
+        return exact
     w, safe = cross_entropy_weights(target, weight, ignore_index, x.dtype)
     logp = log_softmax_forward(x, 1)
     loss = -w * np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
@@ -1037,6 +1051,9 @@ def cross_entropy_forward(x, target, reduction, weight, ignore_index):
 def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
     """(softmax(x) - onehot(target)) * w[target] * gy, with softmax recomputed from x
     (the op saves x only, not the forward's log_softmax)."""
+    exact = _torch_softmax.cross_entropy_backward(x, target, gy, reduction, weight, ignore_index)
+    if exact is not None:                                   # float32: PyTorch's bits
+        return exact
     w, safe = cross_entropy_weights(target, weight, ignore_index, x.dtype)
     coef = gy * w
     if reduction == 'mean':

@@ -7,6 +7,7 @@ import math
 import warnings
 
 from ..autograd.function import Function
+from ..backends import torch_softmax
 
 
 def _kept_shape(shape, dims):
@@ -317,17 +318,44 @@ class LogSumExp(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        # d/dx = softmax(x) over dims, as exp(x - m) / sum(exp(x - m)) with m = max(x): not
-        # exp(x - y), whose y = m + log(sum) is rounded to m's ulp (1e-3 at 1e4 in float32).
-        # m is a constant (softmax is shift invariant), so create_graph stays exact.
         x, = ctx.saved_tensors
         g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
         if not ctx.dims or not x.numel():     # over no dims it is x itself; empty x: no grad
             return g.expand(x.shape), None, None
+        if _pytorch_result(ctx, x.detach()._data) is not None:
+            # float32 on the CPU: PyTorch's own gy * exp(x - y), its exp rounded from
+            # float64's (backends/torch_softmax.py), where every |y| < 32: y's rounding
+            # (< 2^-20) moves exp(x - y) by a few ulps at most
+            y = x.logsumexp(ctx.dims, keepdim=True)
+            return g * (x - y).double().exp().float(), None, None
+        # d/dx = softmax(x) over dims, as exp(x - m) / sum(exp(x - m)) with m = max(x): not
+        # exp(x - y), whose y = m + log(sum) is rounded to m's ulp (1e-3 at 1e4 in float32).
+        # m is a constant (softmax is shift invariant), so create_graph stays exact.
         m = x.detach().amax(ctx.dims, keepdim=True)
         m = m.where(m.isfinite(), 0.0)         # all -inf (or inf): shift by nothing, as forward
         e = (x - m).exp()
         return g * (e / e.sum(ctx.dims, keepdim=True)), None, None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        # backward's numbers without Tensors, in PyTorch's case (else backward runs)
+        x, = ctx.saved_data
+        y = _pytorch_result(ctx, x)
+        if y is None:
+            return None
+        g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
+        gx = torch_softmax.logsumexp_backward(x, y, g, ctx.backend.exp_forward)
+        return None if gx is None else (gx, None, None)
+
+
+def _pytorch_result(ctx, x):
+    """The forward's result again (reduced dims kept) where logsumexp's backward takes
+    PyTorch's formula - float32 x (an array) on the CPU, every result under 32 in size -
+    else None."""
+    if ctx.backend.name != 'cpu' or x.dtype.char != 'f' or not ctx.dims or not x.size:
+        return None
+    y = ctx.backend.logsumexp_forward(x, ctx.dims, True)
+    return y if (abs(y) < 32).all() else None
 
 
 def _input_output_grad(ctx, gy):

@@ -479,6 +479,8 @@ def binary_cross_entropy_with_logits_backward(x, y, gy, reduction, weight, pos_w
 
 def _ce_prepare(x, target, weight, ignore_index):
     """The per-sample weights for x (N, C) and int64 targets (N,), or None (decline)."""
+    if type(x) is np.ndarray and x.dtype == np.float32:
+        return None                 # cpu.py's own (backends/torch_softmax.py): PyTorch's bits
     if (not is_float(x) or x.ndim != 2 or x.size == 0 or not x.flags.c_contiguous
             or type(target) is not np.ndarray or target.dtype != np.int64
             or target.shape != x.shape[:1] or not target.flags.c_contiguous):

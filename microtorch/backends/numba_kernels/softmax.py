@@ -185,6 +185,8 @@ def _rows(x, dim):
     0 (then 'cols'), with the layout's name; None when the kernels do not take it."""
     if not is_float(x) or not x.flags.c_contiguous or x.size == 0 or dim is None:
         return None
+    if x.dtype == np.float32:        # cpu.py's own (backends/torch_softmax.py): PyTorch's bits
+        return None
     if dim < 0:                      # the ops pass wrapped dims; a direct caller may not
         dim += x.ndim
     if dim == x.ndim - 1:
@@ -242,9 +244,9 @@ def log_softmax_backward(y, gy, dim):
 
 
 def logsumexp_forward(x, dims, keepdim):
-    if (not is_float(x) or not x.flags.c_contiguous or x.size == 0 or x.ndim == 0
-            or tuple(d % x.ndim for d in dims) != (x.ndim - 1,)):
-        return None
+    if (not is_float(x) or x.dtype == np.float32 or not x.flags.c_contiguous or x.size == 0
+            or x.ndim == 0 or tuple(d % x.ndim for d in dims) != (x.ndim - 1,)):
+        return None                 # (float32: cpu.py's own, PyTorch's steps)
     out = np.empty(x.shape[:-1] + ((1,) if keepdim else ()), x.dtype)
     x2 = x.reshape(-1, x.shape[-1])
     tasks = min(TASKS, x2.shape[0])

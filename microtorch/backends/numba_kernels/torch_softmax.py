@@ -1,0 +1,244 @@
+"""PyTorch's float32 softmax and log_softmax kernels (forward and backward), bit for bit, in
+Numba: the loops of aten/src/ATen/native/cpu/SoftMaxKernel.cpp one float32 rounding at a
+time (microtorch/backends/torch_softmax.py describes them and holds the NumPy twins).
+
+A 'lane' array of `width` elements (Vec::size()) stands for a vector register where PyTorch's
+order depends on one: its reduce_all. No kernel is compiled with fastmath: every product and
+sum rounds where PyTorch's does, and the fused multiply-adds GCC forms there are written as
+fma. Rows (last dim) and columns (another dim) are independent, so the kernels split them
+among threads as they like; which columns PyTorch sends through its vector code and which
+through its scalar tail (which depends on its thread count for softmax) comes in as an array.
+"""
+import numba
+import numpy as np
+from numba import prange
+
+from .fma import fma
+from .sleef import _logf_u1, _serial_twin, expf, glibc_expf
+
+_F = np.float32
+_OPTIONS = dict(cache=True, error_model='numpy')
+
+
+# ---- reduce_all (aten/src/ATen/cpu/vec/functional_base.h) ------------------------------------
+
+@numba.njit(inline='always')
+def vmax(a, b):
+    """vec::maximum: _mm512_max_ps (b unless a > b), nan where either is nan."""
+    if a != a or b != b:
+        return _F(np.nan)
+    return a if a > b else b
+
+
+@numba.njit(inline='always')
+def tree(acc, width, is_max):
+    """vec_reduce_all's shuffle tree: lane j takes lane j + w, for w = width/2, ..., 1."""
+    w = width >> 1
+    while w > 0:
+        for j in range(w):
+            acc[j] = vmax(acc[j], acc[j + w]) if is_max else acc[j] + acc[j + w]
+        w >>= 1
+    return acc[0]
+
+
+@numba.njit(inline='always')
+def row_max(x, acc, width):
+    """reduce_all(vec::maximum) of a row."""
+    n = x.size
+    if n < width:                       # the slow path: lane 0 only, in order
+        m = x[0]
+        for i in range(1, n):
+            m = vmax(m, x[i])
+        return m
+    for j in range(width):
+        acc[j] = x[j]
+    full = n - n % width
+    for d in range(width, full, width):
+        for j in range(width):
+            acc[j] = vmax(acc[j], x[d + j])
+    for j in range(n - full):
+        acc[j] = vmax(acc[j], x[full + j])
+    return tree(acc, width, True)
+
+
+@numba.njit(inline='always')
+def lane_sum(v, acc, width):
+    """reduce_all(+) of a row (or of values stored in one)."""
+    n = v.size
+    if n < width:
+        s = v[0]
+        for i in range(1, n):
+            s += v[i]
+        return s
+    for j in range(width):
+        acc[j] = v[j]
+    full = n - n % width
+    for d in range(width, full, width):
+        for j in range(width):
+            acc[j] += v[d + j]
+    for j in range(n - full):
+        acc[j] += v[full + j]
+    return tree(acc, width, False)
+
+
+@numba.njit(inline='always')
+def dot_sum(a, b, acc, width):
+    """map2_reduce_all(x * y, +): the products rounded, then added in reduce_all's order."""
+    n = a.size
+    if n < width:
+        s = a[0] * b[0]
+        for i in range(1, n):
+            s += a[i] * b[i]
+        return s
+    for j in range(width):
+        acc[j] = a[j] * b[j]
+    full = n - n % width
+    for d in range(width, full, width):
+        for j in range(width):
+            acc[j] += a[d + j] * b[d + j]
+    for j in range(n - full):
+        acc[j] += a[full + j] * b[full + j]
+    return tree(acc, width, False)
+
+
+# ---- the last dim: one row at a time ----------------------------------------------------------
+
+@numba.njit(inline='always')
+def _forward_row(x, out, acc, width, log):
+    m = row_max(x, acc, width)
+    if log:                             # _vec_log_softmax_lastdim (out holds the exps a while)
+        for i in range(x.size):
+            out[i] = expf(x[i] - m)
+        ls = _logf_u1(lane_sum(out, acc, width))
+        for i in range(x.size):
+            out[i] = (x[i] - m) - ls
+    else:                               # _vec_softmax_lastdim: exp stored, times 1 / sum
+        for i in range(x.size):
+            out[i] = expf(x[i] - m)
+        r = _F(1) / lane_sum(out, acc, width)
+        for i in range(x.size):
+            out[i] *= r
+
+
+@numba.njit(inline='always')
+def _backward_row(y, g, out, acc, width, log):
+    if log:                             # g - exp(y) * sum(g), one fused multiply-add
+        s = lane_sum(g, acc, width)
+        for i in range(y.size):
+            out[i] = fma(-expf(y[i]), s, g[i])
+    else:                               # (g - sum(g y)) y
+        s = dot_sum(g, y, acc, width)
+        for i in range(y.size):
+            out[i] = (g[i] - s) * y[i]
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def rows_forward(x, out, width, log, tasks):
+    """Each row of x (2-D float32) to out; `tasks` runs of rows, a lane array each."""
+    rows = x.shape[0]
+    per = (rows + tasks - 1) // tasks
+    for t in prange(tasks):
+        acc = np.empty(width, np.float32)
+        for r in range(t * per, min(rows, (t + 1) * per)):
+            _forward_row(x[r], out[r], acc, width, log)
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def rows_backward(y, g, out, width, log, tasks):
+    rows = y.shape[0]
+    per = (rows + tasks - 1) // tasks
+    for t in prange(tasks):
+        acc = np.empty(width, np.float32)
+        for r in range(t * per, min(rows, (t + 1) * per)):
+            _backward_row(y[r], g[r], out[r], acc, width, log)
+
+
+# ---- another dim: x seen as (outer, dim, inner), a column per inner index -------------------
+# A task takes a block of columns of one slab and walks down the dim row by row (contiguous
+# reads), a running max and sum per column; `vector` (uint8, (outer, inner)) says which
+# columns PyTorch sends through its vector code (SLEEF's exp, vec::maximum) and which through
+# its scalar tail (glibc's expf, std::max).
+
+@numba.njit(inline='always')
+def _blocks(inner, block):
+    return (inner + block - 1) // block
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def columns_forward(x, out, vector, log, block):
+    """_vec_logsoftmax (log) or _vec_softmax over dim 1 of x (outer, dim, inner).
+    log_softmax: max skipping nan (x > max), sum of exp, SLEEF's log, (x - max) - log.
+    softmax: max from row 0 (vec::maximum or std::max), exp stored, divided by the sum."""
+    outer, dim, inner = x.shape
+    nb = _blocks(inner, block)
+    for t in prange(outer * nb):
+        a = t // nb
+        j0 = (t % nb) * block
+        n = min(inner, j0 + block) - j0
+        vec = vector[a, j0:j0 + n]
+        m = np.empty(n, np.float32)
+        s = np.zeros(n, np.float32)
+        if log:
+            m[:] = -np.inf
+            for d in range(dim):
+                xs = x[a, d, j0:j0 + n]
+                for j in range(n):
+                    m[j] = xs[j] if xs[j] > m[j] else m[j]
+        else:
+            m[:] = x[a, 0, j0:j0 + n]
+            for d in range(1, dim):
+                xs = x[a, d, j0:j0 + n]
+                for j in range(n):
+                    v = xs[j]
+                    m[j] = vmax(m[j], v) if vec[j] else (v if m[j] < v else m[j])
+        for d in range(dim):
+            xs = x[a, d, j0:j0 + n]
+            os = out[a, d, j0:j0 + n]
+            for j in range(n):
+                e = expf(xs[j] - m[j]) if vec[j] else glibc_expf(xs[j] - m[j])
+                if not log:
+                    os[j] = e
+                s[j] += e
+        if log:
+            for j in range(n):
+                s[j] = _logf_u1(s[j])
+        for d in range(dim):
+            xs = x[a, d, j0:j0 + n]
+            os = out[a, d, j0:j0 + n]
+            for j in range(n):
+                os[j] = (xs[j] - m[j]) - s[j] if log else os[j] / s[j]
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def columns_backward(y, g, out, vector, log, block):
+    """_vec_log_softmax_backward (log: g - exp(y) sum(g), fused) or _vec_softmax_backward
+    (y (g - sum(g y)), g y fused into the sum) over dim 1 of y (outer, dim, inner)."""
+    outer, dim, inner = y.shape
+    nb = _blocks(inner, block)
+    for t in prange(outer * nb):
+        a = t // nb
+        j0 = (t % nb) * block
+        n = min(inner, j0 + block) - j0
+        vec = vector[a, j0:j0 + n]
+        s = np.zeros(n, np.float32)
+        for d in range(dim):
+            ys = y[a, d, j0:j0 + n]
+            gs = g[a, d, j0:j0 + n]
+            for j in range(n):
+                s[j] = s[j] + gs[j] if log else fma(gs[j], ys[j], s[j])
+        for d in range(dim):
+            ys = y[a, d, j0:j0 + n]
+            gs = g[a, d, j0:j0 + n]
+            os = out[a, d, j0:j0 + n]
+            for j in range(n):
+                if log:
+                    e = expf(ys[j]) if vec[j] else glibc_expf(ys[j])
+                    os[j] = fma(-e, s[j], gs[j])
+                else:
+                    os[j] = ys[j] * (gs[j] - s[j])
+
+
+rows_forward_serial = _serial_twin(rows_forward)
+rows_backward_serial = _serial_twin(rows_backward)
+columns_forward_serial = _serial_twin(columns_forward)
+columns_backward_serial = _serial_twin(columns_backward)

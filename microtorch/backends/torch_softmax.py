@@ -1,0 +1,409 @@
+"""PyTorch's CPU float32 softmax, log_softmax (forward and backward) and cross_entropy, to the
+bit (aten/src/ATen/native/cpu/SoftMaxKernel.cpp, SoftMax.cpp, LossNLL.cpp); logsumexp as near
+as MKL's unpublished exp and log allow.
+
+The last dim (rows; cross_entropy's class dim of (N, C) logits): each row on its own.
+- Reductions are functional_base.h's reduce_all over Vec::size() lanes (`width`: 16 float32
+  under AVX512, 8 under AVX2): lane j adds (or maxes) elements j, j + width, ... in order, a
+  tail of n % width elements into the first lanes, then a shuffle tree joins lane j and
+  lane j + width/2, ..., down to lane 0. A row shorter than `width` is folded in order. The
+  max is vec::maximum (nan wins).
+- log_softmax: m = max; s = sum of exp(x - m) (SLEEF's expf_u10: every element goes through
+  the vector code, masked loads included); out = (x - m) - log(s), log = SLEEF's logf_u10.
+- softmax: e = exp(x - m) stored; out = e * (1 / sum(e)).
+- backward: log_softmax's g - exp(y) sum(g) (one fused multiply-add, as GCC compiles it);
+  softmax's (g - sum(g y)) y, the products rounded before they are added.
+Another dim (x seen as (outer, dim, inner), a column per (outer, inner) index):
+- log_softmax: per column, max skipping nan, a float32 running sum of exp down the column,
+  SLEEF's log; the last inner % width columns of each slab (the tail of PyTorch's column
+  chunks, whose size is a multiple of width) take glibc's expf (std::exp) instead of SLEEF's.
+- softmax: at::parallel_for with grain 0 splits the outer * inner columns into one chunk per
+  thread (get_num_threads()); within a chunk, runs of `width` columns of one slab take the
+  vector code (vec::maximum, SLEEF's exp), the others the scalar one (std::max, glibc's
+  expf); both divide by the running sum.
+- backward: running sums down the columns (softmax's g y fused into it); log_softmax's
+  exp(y) in the tail columns is glibc's.
+cross_entropy: log_softmax over dim 1, then nll_loss (-(logp[t] w) per sample, the cascade
+sum of torch_losses for the total and the weights, 'mean' their quotient); its gradient is
+nll_loss's (-(gy / total_weight) w[t] at the target, as PyTorch's LossNLL.cpp) through
+log_softmax's backward.
+
+Checked on PyTorch 2.13 with AVX512 (torch.backends.cpu.get_cpu_capability()); the AVX2
+build's order is the same with width 8 (not checked against an AVX2 machine). float64 uses
+SLEEF's double functions, which microtorch does not have: these functions return None for
+it (and any non-float32 array), and the caller's own code runs.
+
+Numba runs the kernels when it is on (numba_kernels/torch_softmax.py; parallel from
+`numba_dispatch`'s softmax size on), NumPy with glibc's expf through ctypes when it is off:
+the same bits either way.
+"""
+import numpy as np
+
+from .. import _sleef
+from .._fma import fma_float32
+from .._sleef_numpy import _logf_u1
+from . import torch_losses
+
+_F = np.float32
+_FLOAT32 = np.dtype(np.float32)
+_WIDTHS = {'AVX512': 16, 'AVX2': 8}
+_width = []                     # Vec<float>::size() on this machine, found once
+
+
+def vector_width():
+    """Vec<float>::size(): 16 under AVX512, 8 under AVX2. (A 'DEFAULT' build's generic
+    Vectorized<float> also holds 8, but it reduces them in order and takes std::exp: its
+    order is not followed here.)"""
+    if not _width:
+        from .cpu import get_cpu_capability
+        _width.append(_WIDTHS.get(get_cpu_capability(), 8))
+    return _width[0]
+
+
+# ---- entry points: float32 arrays in, new arrays out; None for anything else ------------------
+
+def softmax(x, dim):
+    return _forward(x, dim, False)
+
+
+def log_softmax(x, dim):
+    return _forward(x, dim, True)
+
+
+def softmax_backward(y, gy, dim):
+    return _backward(y, gy, dim, False)
+
+
+def log_softmax_backward(y, gy, dim):
+    return _backward(y, gy, dim, True)
+
+
+def _layout(x, dim):
+    """(outer, dim_size, inner, is dim the last) of x about dim (a 0-d x is one row), or
+    None when the kernels do not take x."""
+    if type(x) is not np.ndarray or x.dtype != _FLOAT32 or x.size == 0:
+        return None
+    if x.ndim <= 1:
+        return 1, x.size, 1, True
+    if dim is None:
+        return None
+    dim = dim % x.ndim
+    shape = x.shape
+    outer = 1
+    for n in shape[:dim]:
+        outer *= n
+    return outer, shape[dim], x.size // (outer * shape[dim]), dim == x.ndim - 1
+
+
+def _forward(x, dim, log):
+    found = _layout(x, dim)
+    if found is None:
+        return None
+    outer, size, inner, last = found
+    out = np.empty(x.shape, _F)
+    x = np.ascontiguousarray(x)
+    width = vector_width()
+    if last:
+        rows = x.reshape(outer, size)
+        _run('rows_forward', x.size, rows, out.reshape(rows.shape), width, log)
+    else:
+        x3 = x.reshape(outer, size, inner)
+        vector = (_log_vector_columns(outer, inner, width) if log else
+                  _softmax_vector_columns(outer, inner, width, _softmax_chunk(outer * inner)))
+        _run('columns_forward', x.size, x3, out.reshape(x3.shape), vector, log)
+    return out
+
+
+def _backward(y, gy, dim, log):
+    found = _layout(y, dim)
+    if (found is None or type(gy) is not np.ndarray or gy.dtype != _FLOAT32
+            or gy.shape != y.shape):
+        return None
+    outer, size, inner, last = found
+    out = np.empty(y.shape, _F)
+    y, gy = np.ascontiguousarray(y), np.ascontiguousarray(gy)
+    width = vector_width()
+    if last:
+        shape = (outer, size)
+        _run('rows_backward', y.size, y.reshape(shape), gy.reshape(shape), out.reshape(shape),
+             width, log)
+    else:
+        shape = (outer, size, inner)
+        _run('columns_backward', y.size, y.reshape(shape), gy.reshape(shape),
+             out.reshape(shape), _log_vector_columns(outer, inner, width), log)
+    return out
+
+
+def _softmax_chunk(columns):
+    """The columns of each of at::parallel_for's chunks (grain 0: one per thread)."""
+    from .._top_level import get_num_threads
+    threads = get_num_threads()
+    if columns <= 1 or threads <= 1:
+        return max(columns, 1)
+    return -(-columns // threads)
+
+
+def _log_vector_columns(outer, inner, width):
+    """Which columns (uint8, (outer, inner)) the log_softmax kernels over another dim send
+    through the vector code: all but the last inner % width of each slab."""
+    vector = np.ones((outer, inner), np.uint8)
+    vector[:, inner - inner % width:] = 0
+    return vector
+
+
+def _softmax_vector_columns(outer, inner, width, chunk):
+    """Which columns _vec_softmax's walk sends through the vector code. It walks each chunk
+    of `chunk` (slab, column) indices taking runs of `width` columns that stay within one
+    slab and the chunk; so in each piece of a chunk within one slab, the first whole runs."""
+    if inner < width:
+        return np.zeros((outer, inner), np.uint8)
+    i = np.arange(outer * inner)
+    start = np.maximum(i // chunk * chunk, i // inner * inner)
+    stop = np.minimum(np.minimum((i // chunk + 1) * chunk, (i // inner + 1) * inner), i.size)
+    return ((i - start) < (stop - start) // width * width).astype(np.uint8).reshape(outer, inner)
+
+
+# ---- cross_entropy with class targets: log_softmax over dim 1, then nll_loss -----------------
+
+def _sample_weights(target, weight, ignore_index):
+    """Each sample's weight (0 where ignored), whether it is kept, and safe targets."""
+    kept = target != ignore_index
+    safe = np.where(kept, target, 0)
+    w = kept.astype(_F) if weight is None else np.where(kept, weight[safe], _F(0))
+    return w.astype(_F, copy=False), kept, safe
+
+
+def _nll_sum(values, kept):
+    """nll_loss's cascade sum of values where kept (torch_losses.cascade_sum). Up to 16
+    samples it comes down to a running sum of samples 1... from 0, then sample 0 (which
+    flushed its partial sum to the last level) if it is kept: done here, without the
+    cascade's fixed cost (~0.15 ms)."""
+    values, kept = values.reshape(-1), kept.reshape(-1)
+    if kept.size > 16:
+        return _F(torch_losses.cascade_sum(values, kept))
+    total = _F(0)
+    for v, k in zip(values[1:].tolist(), kept[1:].tolist()):
+        if k:
+            total = _F(total + _F(v))
+    return _F(total + values[0]) if kept[0] else total
+
+
+def _total_weight(w, kept, weight):
+    """nll_loss's total weight: the kept samples' count without class weights (whole
+    numbers, exact in any order up to 2^24), else their weights' cascade sum."""
+    if weight is None and kept.size <= 1 << 24:
+        return _F(np.count_nonzero(kept))
+    return _nll_sum(w, kept)
+
+
+def cross_entropy_forward(x, target, reduction, weight, ignore_index):
+    """x (N, C, ...) float32 logits, target (N, ...) class indices; None for other dtypes."""
+    if weight is not None and weight.dtype != _FLOAT32:
+        return None
+    logp = log_softmax(x, 1)
+    if logp is None:
+        return None
+    w, kept, safe = _sample_weights(target, weight, ignore_index)
+    picked = np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+    loss = -(picked * w)
+    if reduction == 'none':
+        return np.where(kept, loss, _F(0)).astype(_F, copy=False)   # ignored: +0
+    total = _nll_sum(loss, kept)
+    if reduction == 'sum':
+        return np.asarray(total, _F)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return np.asarray(total / _total_weight(w, kept, weight), _F)
+
+
+def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
+    """nll_loss's gradient at each target, through log_softmax's backward over dim 1 (the
+    forward's log_softmax computed again: the op keeps x only)."""
+    gy = np.asarray(gy)
+    if (weight is not None and weight.dtype != _FLOAT32) or gy.dtype != _FLOAT32:
+        return None
+    logp = log_softmax(x, 1)
+    if logp is None:
+        return None
+    w, kept, safe = _sample_weights(target, weight, ignore_index)
+    if reduction == 'none':
+        g = -(w * gy) if weight is not None else -gy      # -w gy (w = 1: -gy itself)
+    else:
+        if reduction == 'mean':
+            with np.errstate(divide='ignore', invalid='ignore'):
+                scale = -(gy / _total_weight(w, kept, weight))
+        else:
+            scale = -gy
+        g = w * scale if weight is not None else np.broadcast_to(scale, w.shape)
+    grad = np.zeros(x.shape, _F)
+    # an ignored sample's gradient stays 0 (PyTorch skips it, even where scale is nan)
+    picked = np.where(kept, g, _F(0)).astype(_F, copy=False)
+    np.put_along_axis(grad, safe[:, None], picked[:, None], axis=1)
+    return log_softmax_backward(logp, grad, 1)
+
+
+# ---- logsumexp: a composite of tensor ops in PyTorch (ReduceOps.cpp) -------------------------
+
+def logsumexp(x, dims, keepdim, sum_forward):
+    """PyTorch's logsumexp of float32 x: m = amax over dims (0 where infinite), then
+    log(sum(exp(x - m))) + m with the tensor sum (`sum_forward`: exact_sum's order). Its exp
+    and log are at::vml's, MKL's VML in this build, whose algorithms are not published: the
+    correctly rounded exp and log stand in for them (they differ on ~1% of exps, ~0.03% of
+    logs; a sum of many rarely shows it). None for anything but float32 over some dims."""
+    if type(x) is not np.ndarray or x.dtype != _FLOAT32 or x.size == 0 or not dims:
+        return None
+    dims = tuple(d % x.ndim for d in dims)          # sum_forward takes dims >= 0
+    with np.errstate(all='ignore'):
+        m = np.max(x, axis=dims, keepdims=True)
+        m = np.where(np.abs(m) == np.inf, _F(0), m)
+        s = sum_forward(_exp_rounded(x - m), dims, True)
+        out = np.log(s.astype(np.float64)).astype(_F) + m
+    return out if keepdim else np.squeeze(out, axis=dims)
+
+
+def logsumexp_backward(x, y, gy, exp64):
+    """PyTorch's logsumexp gradient gy * exp(x - y) (gy and y with the reduced dims kept),
+    its exp correctly rounded from float64's, `exp64` (the backend's: a Tensor backward
+    taking x.double().exp() gets the same bits); None but for float32."""
+    if x.dtype != _FLOAT32 or y.dtype != _FLOAT32 or np.asarray(gy).dtype != _FLOAT32:
+        return None
+    with np.errstate(all='ignore'):
+        return gy * exp64((x - y).astype(np.float64)).astype(_F)
+
+
+def _exp_rounded(v):
+    return np.exp(v.astype(np.float64)).astype(_F)
+
+
+# ---- running the kernels: Numba when it is on, the NumPy twins below otherwise ---------------
+
+_kernels = []                   # the Numba kernels' module, imported on first use
+
+
+def _run(name, size, *args):
+    from . import numba_dispatch
+    settings = numba_dispatch.settings
+    if not (_sleef.available() and settings.enabled):
+        return _NUMPY[name](*args)
+    if not _kernels:
+        _kernels.append(numba_dispatch._kernel_module('torch_softmax'))
+    module = _kernels[0]
+    if not numba_dispatch.kernel_pays('softmax', size):      # no parallel launch
+        getattr(module, name + '_serial')(*_with_tasks(name, args, 1))
+        return
+    from .._top_level import get_num_threads
+    args = _with_tasks(name, args, 4 * get_num_threads())
+    if settings.threading_layer == 'workqueue':
+        with numba_dispatch.launch_lock:
+            getattr(module, name)(*args)
+    else:
+        getattr(module, name)(*args)
+
+
+def _with_tasks(name, args, tasks):
+    """The last argument: the rows kernels' task count, the column kernels' columns a task."""
+    return args + ((tasks,) if name.startswith('rows') else (COLUMN_BLOCK,))
+
+
+COLUMN_BLOCK = 256              # columns a task of the column kernels (1 KiB of each row)
+
+
+# ---- the NumPy twins (the same roundings, vectorised over rows or columns) ------------------
+
+def _vmax(a, b):
+    """vec::maximum: b unless a > b; nan where either is nan."""
+    return np.where((a > b) | (a != a), a, b)
+
+
+def _reduce_rows(v, width, op):
+    """reduce_all(op) of each row of v (2-D): its lanes, tail and shuffle tree."""
+    rows, n = v.shape
+    if n < width:
+        acc = v[:, 0]
+        for i in range(1, n):
+            acc = op(acc, v[:, i])
+        return acc
+    full = n - n % width
+    acc = v[:, :width].copy()
+    for d in range(width, full, width):
+        acc = op(acc, v[:, d:d + width])
+    if full < n:
+        acc[:, :n - full] = op(acc[:, :n - full], v[:, full:])
+    w = width >> 1
+    while w:
+        acc = op(acc[:, :w], acc[:, w:2 * w])
+        w >>= 1
+    return acc[:, 0]
+
+
+def _rows_forward(x, out, width, log):
+    with np.errstate(all='ignore'):
+        m = _reduce_rows(x, width, _vmax)[:, None]
+        e = _sleef.expf_numpy(x - m)
+        if log:
+            ls = _logf_u1(_reduce_rows(e, width, np.add))[:, None]
+            out[...] = (x - m) - ls
+        else:
+            r = _F(1) / _reduce_rows(e, width, np.add)
+            out[...] = e * r[:, None]
+
+
+def _rows_backward(y, g, out, width, log):
+    with np.errstate(all='ignore'):
+        if log:
+            s = _reduce_rows(g, width, np.add)[:, None]
+            e = _sleef.expf_numpy(y)
+            out[...] = fma_float32(-e, np.broadcast_to(s, e.shape), g)
+        else:
+            s = _reduce_rows(g * y, width, np.add)[:, None]
+            out[...] = (g - s) * y
+
+
+def _exp(v, vector):
+    """SLEEF's expf where `vector` (v's shape) is set, glibc's expf elsewhere: the exps of a
+    whole array at once (expf_numpy costs ~0.2 ms a call on small arrays)."""
+    scalar = vector == 0
+    if not scalar.any():
+        return _sleef.expf_numpy(v)
+    out = np.empty(v.shape, _F)
+    if not scalar.all():
+        out[~scalar] = _sleef.expf_numpy(v[~scalar])
+    expf = _sleef._glibc_expf()
+    out[scalar] = [expf(a) for a in v[scalar].tolist()]
+    return out
+
+
+def _columns_forward(x, out, vector, log):
+    with np.errstate(all='ignore'):
+        if log:
+            m = np.full((x.shape[0], x.shape[2]), -np.inf, _F)
+            for d in range(x.shape[1]):
+                m = np.where(x[:, d] > m, x[:, d], m)
+        else:
+            m = x[:, 0].copy()
+            for d in range(1, x.shape[1]):
+                v = x[:, d]
+                m = np.where(vector != 0, _vmax(m, v), np.where(m < v, v, m))
+        e = _exp(x - m[:, None], np.broadcast_to(vector[:, None], x.shape))
+        s = np.zeros(m.shape, _F)
+        for d in range(x.shape[1]):            # a running sum down each column
+            s = s + e[:, d]
+        if log:
+            out[...] = (x - m[:, None]) - _logf_u1(s)[:, None]
+        else:
+            out[...] = e / s[:, None]
+
+
+def _columns_backward(y, g, out, vector, log):
+    with np.errstate(all='ignore'):
+        s = np.zeros((y.shape[0], y.shape[2]), _F)
+        for d in range(y.shape[1]):
+            s = s + g[:, d] if log else fma_float32(g[:, d], y[:, d], s)
+        if log:
+            e = _exp(y, np.broadcast_to(vector[:, None], y.shape))
+            out[...] = fma_float32(-e, np.broadcast_to(s[:, None], e.shape), g)
+        else:
+            out[...] = y * (g - s[:, None])
+
+
+_NUMPY = {'rows_forward': _rows_forward, 'rows_backward': _rows_backward,
+          'columns_forward': _columns_forward, 'columns_backward': _columns_backward}
