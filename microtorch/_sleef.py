@@ -153,18 +153,28 @@ def _fma(a, b, c):
     return fma_float32(a, b, c)
 
 
+def _expf_steps(fma, qf, d):
+    """expf_u10's reduction and polynomial: 1 + e^s - 1 for s = d - q ln 2."""
+    s = fma(qf, -_L2U, d)
+    s = fma(qf, -_L2L, s)
+    u = fma(_EXP_C[0], s, _EXP_C[1])
+    for c in _EXP_C[2:]:
+        u = fma(u, s, c)
+    return _F(1) + fma(s * s, u, s)
+
+
+def _fma_steps(dtype, body):
+    from ._fma import fma_steps
+    return fma_steps(dtype, body)
+
+
 def expf_numpy(d):
     """Sleef_expf_u10 of a float32 array, in NumPy (the same steps as the Numba expf)."""
     with np.errstate(all='ignore'):
         clamped = np.nan_to_num(np.clip(d, _F(-104), _F(100)))
         q = np.rint(clamped * _R_LN2).astype(np.int32)
         qf = q.astype(np.float32)
-        s = _fma(qf, -_L2U, d)
-        s = _fma(qf, -_L2L, s)
-        u = np.full(d.shape, _EXP_C[0], np.float32)
-        for c in _EXP_C[1:]:
-            u = _fma(u, s, np.full(d.shape, c, np.float32))
-        u = _F(1) + _fma(s * s, u, s)
+        u = _fma_steps(np.float32, lambda fma: _expf_steps(fma, qf, d))
         h = q >> 1
         u = u * ((h + 127) << 23).view(np.float32) * ((q - h + 127) << 23).view(np.float32)
         u = np.where(d < _F(-104), _F(0), u)
