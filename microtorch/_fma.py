@@ -19,10 +19,43 @@ def fused_multiply_add(a, b, c, np_dtype):
         out = np.array(a * b + c, dtype=np.float64).reshape(shape)
         out[finite] = fused_multiply_add(a[finite], b[finite], c[finite], np.float64)
         return out
-    if max(np.max(np.abs(b), initial=0), np.max(np.abs(c), initial=0)) > 2.0 ** 960:
-        # Veltkamp's split would overflow: the same sum at 2^-64 of the scale (exact)
-        return fused_multiply_add(a, b * 2.0 ** -64, c * 2.0 ** -64, np.float64) * 2.0 ** 64
+    with np.errstate(over='ignore'):
+        big = ((np.abs(a) > _HUGE) | (np.abs(b) > _HUGE) | (np.abs(c) > _HUGE)
+               | (np.abs(a * b) > _HUGE))
+    if big.any():
+        a, b, c = np.broadcast_arrays(a, b, c)
+        out = np.empty(shape, np.float64)
+        rest = ~big
+        out[rest] = _fma_float64(a[rest], b[rest], c[rest])
+        out[big] = _huge_fma(a[big], b[big], c[big])
+        return out
     return _fma_float64(a, b, c).reshape(shape)
+
+
+def _huge_fma(a, b, c):
+    """float64 fma where an operand or the product is beyond 2^960, so that Veltkamp's split
+    or a sum would overflow: the same sum at 2^-64 of the scale (the larger factor and c
+    scaled; exact, except that a c too small to scale stands in as the smallest float64 of
+    its sign: against a product this large it can only break a tie, and breaks it the same
+    way), then scaled back. A scaled product that still overflows is the result: no c can
+    bring back a product beyond 2^1088."""
+    larger = np.abs(a) >= np.abs(b)
+    x, y = np.where(larger, a, b) * 2.0 ** -64, np.where(larger, b, a)
+    scaled_c = c * 2.0 ** -64
+    lost = (scaled_c * 2.0 ** 64 != c)
+    scaled_c[lost] = np.copysign(5e-324, c[lost])
+    with np.errstate(over='ignore'):
+        out = x * y
+    scaled = np.isfinite(out) & (y != 0)              # a zero product: c is the sum, exactly
+    out[scaled] = fused_multiply_add(x[scaled], y[scaled], scaled_c[scaled], np.float64)
+    with np.errstate(over='ignore'):
+        out *= 2.0 ** 64
+    zero = y == 0
+    out[zero] = (x[zero] * y[zero]) + c[zero]
+    return out
+
+
+_HUGE = 2.0 ** 960
 
 
 def fma_in(dtype, a, b, c):
@@ -144,7 +177,11 @@ def _fma_float64(a, b, c):
     high, low = _two_product(a, b)
     sum_high, sum_low = _two_sum(c, low)
     top, rest = _two_sum(high, sum_high)
-    return top + _sum_rounded_to_odd(sum_low, rest)
+    out = top + _sum_rounded_to_odd(sum_low, rest)          # (at least 1-d)
+    zero = out == 0
+    if zero.any():      # the error terms' +0 turns an exact -0 (-0 * x + -0) into +0: a zero
+        out[zero] = np.broadcast_to(a * b + c, out.shape)[zero]     # is a * b + c's zero
+    return out
 
 
 def _two_sum(a, b):

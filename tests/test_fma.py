@@ -1,5 +1,7 @@
 """microtorch._fma's fast float32 paths round a * b + c once, as its exact emulation does:
 fma_float32 (checked per call) and fma_steps (a chain of steps checked once at the end)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -143,3 +145,35 @@ def test_fma_steps_checks_the_values_c_had_when_given():
     out = _fma.fma_steps(np.float32, body)
     assert len(calls) == 2
     np.testing.assert_array_equal(_bits(out), _bits(_chain_exact(a, b, c)))
+
+
+def _exact_float64(a, b, c):
+    """a * b + c rounded once, from exact rationals (float() of a Fraction rounds once)."""
+    from fractions import Fraction
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:                              # IEEE's signed zeros
+        return a * b + c if a * b == 0 else 0.0
+    try:
+        return float(exact)
+    except OverflowError:                       # rounds beyond the largest float64
+        return math.inf if exact > 0 else -math.inf
+
+
+def test_float64_huge_operands_scale_only_their_own_elements():
+    """An operand beyond 2^960 would overflow Veltkamp's split: those elements are computed at
+    2^-64 of the scale, the others (tiny addends among them) as they are."""
+    rng = np.random.default_rng(7)
+    huge = [1e308, -1.7e308, 2.0 ** 1000, 3e300, -2.0 ** 961, 2.0 ** 960 * (1 + 2.0 ** -52)]
+    small = [1e-300, 3.0, -0.3, 0.0, -0.0, 1.5, 2.0 ** 600 / 3]
+    a, b = (rng.choice(np.array(huge + small), 3000) for _ in range(2))
+    c = rng.choice(np.array(huge + small + [2.0 ** -1060, 5e-324]), 3000)
+    with np.errstate(over='ignore'):
+        subnormal = (a * b != 0) & (np.abs(a * b) < 2.0 ** -900)    # (not this test's subject)
+    a[subnormal] = 1.0
+    with np.errstate(over='ignore'):
+        cancel = rng.random(3000) < 0.2              # c near -a * b: the sum cancels
+        c[cancel] = -(a * b)[cancel] * rng.choice([1.0, 1 + 2.0 ** -52], cancel.sum())
+    c[~np.isfinite(c)] = 1.0
+    got = _fma.fused_multiply_add(a, b, c, np.float64)
+    want = np.array([_exact_float64(*abc) for abc in zip(a, b, c)])
+    assert got.view(np.int64).tolist() == want.view(np.int64).tolist()
