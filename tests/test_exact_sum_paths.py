@@ -104,3 +104,17 @@ def test_kept_plans_follow_layout_and_threads(torch, route):
         exact_sum.exact_sum(np.ones((n, 2), np.float32), (0,), False)
     assert len(exact_sum._plans) <= exact_sum._PLANS_KEPT
     assert len(exact_sum._routes) <= exact_sum._PLANS_KEPT
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_short_column_sums(torch, route, dtype):
+    """Columns of fewer than 8 rows: each of row_sum's partials is one row, so a column is
+    one sequence (signed zeros, inf and nan included)."""
+    rng = np.random.default_rng(8)
+    for rows in range(1, 9):
+        for cols in (1, 3, 4, 5, 8, 13, 33):
+            a = (rng.standard_normal((rows, cols)) * rng.choice([1e-3, 1.0, 1e4], (rows, cols)))
+            a[rng.random(a.shape) < 0.1] = rng.choice([0.0, -0.0, np.inf, np.nan])
+            a = a.astype(dtype)
+            want = torch.from_numpy(a).sum(0).numpy()
+            assert same_bits(microtorch.from_numpy(a).sum(0).numpy(), want), (rows, cols)

@@ -413,18 +413,22 @@ def _short_row_sums(x, n, w):
 
 def _short_order(n, w):
     """The gather for _short_row_sums (True: none needed)."""
-    def interleaved(k):                                     # partial 0, k - 4 left, 1, 2, 3
-        return list(range(k)) if k < ILP else [0] + list(range(ILP, k)) + list(range(1, ILP))
     if n < w:
-        order = interleaved(n)
+        order = _interleaved(n) or list(range(n))
     else:
         nv = n // w
-        order = [v * w + lane for v in interleaved(nv) for lane in range(w)]
+        order = [v * w + lane for v in (_interleaved(nv) or range(nv)) for lane in range(w)]
         order += list(range(nv * w, n))
     return True if order == list(range(n)) else np.array(order)
 
 
 _short_orders = {}
+
+
+def _interleaved(k):
+    """row_sum's order of k < 2 * ILP rows (elements), each partial then a single one:
+    partial 0, the k - 4 left over, partials 1, 2, 3; None when that is the natural order."""
+    return None if k <= ILP else [0] + list(range(ILP, k)) + list(range(1, ILP))
 
 
 def column_sums(x):
@@ -435,7 +439,10 @@ def column_sums(x):
     g = cols // width * width
     sums = [_cascade(x[:, :g])] if g else []
     t = cols - g
-    if t:
+    if t and rows < 2 * ILP:        # each partial a single row: one sequence per column
+        order = _interleaved(rows)
+        sums.append(np.add.accumulate(x[order, g:] if order else x[:, g:], axis=0)[-1])
+    elif t:
         m = rows // ILP
         parts = _cascade(np.ascontiguousarray(x[:m * ILP, g:]).reshape(m, ILP * t))
         p = parts[:t]
