@@ -22,6 +22,7 @@ import types
 
 import numpy as np
 
+from . import heap
 from .numba_kernels import DECLINED, ROUTES
 
 # Elements from which the Numba kernel beats NumPy, per family: the crossovers measured by
@@ -151,6 +152,7 @@ def _choose_threading_layer(layer):
 
 def _kernel_module(name):
     prepare_threads()
+    heap.keep_large_blocks()                # large arrays: reuse their blocks (heap.py)
     return importlib.import_module(f'{__package__}.numba_kernels.{name}')
 
 
