@@ -164,6 +164,13 @@ def _blocks(inner, block):
     return (inner + block - 1) // block
 
 
+@numba.njit(inline='always')
+def _block_at(t, nb, inner, block):
+    """Task t's outer index, first column and columns (nb blocks of columns per outer)."""
+    j0 = (t % nb) * block
+    return t // nb, j0, min(inner, j0 + block) - j0
+
+
 @numba.njit(parallel=True, **_OPTIONS)
 def columns_forward(x, out, vector, log, block):
     """_vec_logsoftmax (log) or _vec_softmax over dim 1 of x (outer, dim, inner).
@@ -172,9 +179,7 @@ def columns_forward(x, out, vector, log, block):
     outer, dim, inner = x.shape
     nb = _blocks(inner, block)
     for t in prange(outer * nb):
-        a = t // nb
-        j0 = (t % nb) * block
-        n = min(inner, j0 + block) - j0
+        a, j0, n = _block_at(t, nb, inner, block)
         vec = vector[a, j0:j0 + n]
         m = np.empty(n, np.float32)
         s = np.zeros(n, np.float32)
@@ -216,9 +221,7 @@ def columns_backward(y, g, out, vector, log, block):
     outer, dim, inner = y.shape
     nb = _blocks(inner, block)
     for t in prange(outer * nb):
-        a = t // nb
-        j0 = (t % nb) * block
-        n = min(inner, j0 + block) - j0
+        a, j0, n = _block_at(t, nb, inner, block)
         vec = vector[a, j0:j0 + n]
         s = np.zeros(n, np.float32)
         for d in range(dim):
