@@ -233,12 +233,7 @@ def log1pf(d):
         s = _mul_df(K.LN2_HI, K.LN2_LO, e.astype(np.float32))
         dh = _TWO + m
         xh, xl = _div(m, _ZERO, dh, (_TWO - dh) + m)
-        x2 = xh * xh
-        t = _fma(_fma(K.P0, x2, K.P1), x2, K.P2)
-        sh, sl = _add_dd(*s, xh * _TWO, xl * _TWO)
-        v = x2 * xh * t
-        rh = sh + v
-        r = rh + (((sh - rh) + v) + sl)
+        r = _log_sum(s, xh, xl)
         r = np.where(d <= K.LOG1P_BIG, r, _logf_u1(d))      # beyond 1e38: log d itself
         r = np.where(_F(-1) > d, _from_bits(-1), r)
         r = np.where(d == -_ONE, -K.INF, r)
@@ -252,10 +247,16 @@ def _logf_u1(d):
     m = _from_bits(_wrap(_bits(d) - (e << 23)))
     s = _mul_df(K.LN2_HI, K.LN2_LO, e.astype(np.float32))
     xh, xl = _div(*_add2_ff(-_ONE, m), *_add2_ff(_ONE, m))
+    r = _log_sum(s, xh, xl)
+    return np.where((d == K.INF) | np.isnan(d), d, r)
+
+
+def _log_sum(s, xh, xl):
+    """log's last steps, shared by log1pf and logf_u1: s + 2x + x^3 P(x^2), s a double-float
+    (e ln 2) and x = (xh, xl) the reduced argument, rounded to float32."""
     x2 = xh * xh
     t = _fma(_fma(K.P0, x2, K.P1), x2, K.P2)
     sh, sl = _add_dd(*s, xh * _TWO, xl * _TWO)
     v = x2 * xh * t
     rh = sh + v
-    r = rh + (((sh - rh) + v) + sl)
-    return np.where((d == K.INF) | np.isnan(d), d, r)
+    return rh + (((sh - rh) + v) + sl)
