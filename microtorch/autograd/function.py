@@ -22,6 +22,7 @@ from .grad_mode import state as _grad_state
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
 from .. import backends as _backends
+from ..backends import heap as _heap
 
 Tensor = None     # microtorch.tensor sets this once Tensor exists (the modules import each other)
 
@@ -297,6 +298,8 @@ class Function:
         first_data = first._data
         backend = _backend_of[type(first_data)]
         ctx.backend = _CPU_NUMPY if small and backend is _CPU else backend
+        if not small and not _heap_kept:
+            _keep_heap()
         if record:
             ctx._next = edges
         else:
@@ -355,6 +358,17 @@ _NOTHING_NEEDED = [(False,) * n for n in range(64)]
 record_observers = []             # functions (ctx, args) called for each op recorded
 _backend_of = _backends._BY_ARRAY_TYPE
 _CPU, _CPU_NUMPY, _numpy_below = _backends.cpu, _backends.cpu_numpy, _backends.numpy_below
+
+
+_heap_kept = False
+
+
+def _keep_heap():
+    """The first op on a large array fixes malloc's thresholds (backends/heap.py): without,
+    each step's large temporaries, a matmul's output or a kernel's, fault in fresh pages."""
+    global _heap_kept
+    _heap_kept = True
+    _heap.keep_large_blocks()
 
 
 _HALF = _np.dtype(_np.float16)
