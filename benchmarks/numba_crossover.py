@@ -115,7 +115,7 @@ def markdown(results):
     for p in results['primitives']:
         if 'rows' not in p:
             why = ('no kernel yet' if p.get('missing') else
-                   'declined (runs NumPy)' if p.get('declined') else p['error'])
+                   'declined (another route runs)' if p.get('declined') else p['error'])
             lines.append(f'| {p["family"]} | {p["primitive"]} | {why} |' + ' |' * len(sizes))
             continue
         cross = _exp(p['crossover']) if p['crossover'] else 'never'

@@ -139,10 +139,17 @@ def test_cpu_speed_workloads_and_kernels(monkeypatch, tmp_path):
     assert set(kernels['copy']) == {'numba_prange_copy', 'numba_prange_copy_new', 'np.copyto'}
     for r in kernels['rows']:
         assert r['kernel'] in TINY_CPU['kernels']
-        if 'gbps' in r:
-            assert set(r) == {'kernel', 'shape', 'bytes', 'seconds', 'gbps', 'copy', 'copy_gbps',
-                              'fraction_of_copy', 'numpy_seconds', 'numpy_gbps',
-                              'speedup_over_numpy', 'met'}
+        timed = {'kernel', 'shape', 'bytes', 'seconds', 'gbps', 'copy', 'copy_gbps',
+                 'fraction_of_copy', 'met'}
+        if 'gbps' not in r:
+            assert set(r) == {'kernel', 'shape', 'error'}
+        elif r.get('route') == 'exact':                 # float32: PyTorch's order, timed
+            assert set(r) == timed | {'route'}
+        else:
+            assert set(r) == timed | {'numpy_seconds', 'numpy_gbps', 'speedup_over_numpy'}
+    routes = {r['kernel']: r.get('route') for r in kernels['rows']}
+    assert routes['sum_forward'] == routes['softmax_forward'] == 'exact'
+    assert routes['mul_forward'] is None
 
 
 def test_cpu_speed_runs_only_the_workloads_asked_for(monkeypatch, tmp_path):
