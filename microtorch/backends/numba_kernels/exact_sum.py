@@ -12,6 +12,11 @@ import numba
 import numpy as np
 
 ILP = 4                     # row_sum's interleaved partial sums
+# Element indices computed from offsets are made unsigned in the hot loops: a signed index
+# costs a wraparound test per element that keeps LLVM from vectorising (a 4096 x 4096 row or
+# column sum on one thread: 6.1 -> 2.7 ms). Unsigned arithmetic wraps as two's complement, so
+# a negative stride still lands on the right (non-negative) index.
+_U = np.uint64
 # part table columns: ndim, in0, out0, begin, end, then sizes, input and output strides
 NDIM, IN0, OUT0, BEGIN, END, DIMS = range(6)
 
@@ -37,23 +42,23 @@ def _add_rows(acc, x, p, count, rs, nsub, ss, nl, ls):
     full = 128 // x.itemsize                     # 4 vectors: a vectorised row_sum's lanes
     if ls == 1 and nsub == 1 and nl == full:     # a constant trip count
         for i in range(count):
-            q = p + i * rs
-            for lane in range(full):
+            q = _U(p + i * rs)
+            for lane in range(_U(full)):
                 acc[0, lane] += x[q + lane]
     elif ls == 1:
         for i in range(count):
             for k in range(nsub):
-                q = p + i * rs + k * ss
-                b = k * nl
-                for lane in range(nl):
+                q = _U(p + i * rs + k * ss)
+                b = _U(k * nl)
+                for lane in range(_U(nl)):
                     acc[0, b + lane] += x[q + lane]
     else:
         for i in range(count):
             for k in range(nsub):
-                q = p + i * rs + k * ss
-                b = k * nl
-                for lane in range(nl):
-                    acc[0, b + lane] += x[q + lane * ls]
+                q = _U(p + i * rs + k * ss)
+                b = _U(k * nl)
+                for lane in range(_U(nl)):
+                    acc[0, b + lane] += x[q + lane * _U(ls)]
 
 
 @numba.njit(cache=True)
@@ -125,8 +130,8 @@ def inner_rows(x, oin, n, rows, is1, w, out, oout, os1):
             for lane in range(nl):
                 acc[0, lane] = 0
             for i in range(m):
-                q = off + i * nl
-                for lane in range(nl):
+                q = _U(off + i * nl)
+                for lane in range(_U(nl)):
                     acc[0, lane] += x[q + lane]
         else:
             multi_row(x, off, m, nl, 1, 0, nl, 1, acc)
