@@ -6,6 +6,8 @@ import numpy as np
 
 from .fma import fma
 
+_U = np.uint64
+
 
 @numba.njit(cache=True, parallel=True)
 def plane_stats(x, fused_from):
@@ -72,14 +74,16 @@ def _plane_reduce(x, dy, m, lanes, dot):
     for j in range(lanes):
         acc[j] = (x[j] - m) * dy[j] if dot else dy[j]
     full = size - size % lanes
-    for start in range(lanes, full, lanes):
-        for j in range(lanes):
+    # unsigned indices: a signed one costs a wraparound test per element that keeps LLVM
+    # from vectorising (numba_kernels/exact_sum.py)
+    for start in range(_U(lanes), _U(full), _U(lanes)):
+        for j in range(_U(lanes)):
             acc[j] += (x[start + j] - m) * dy[start + j] if dot else dy[start + j]
-    for j in range(size - full):
+    for j in range(_U(size - full)):
         if dot:
-            acc[j] = fma(x[full + j] - m, dy[full + j], acc[j])
+            acc[j] = fma(x[_U(full) + j] - m, dy[_U(full) + j], acc[j])
         else:
-            acc[j] += dy[full + j]
+            acc[j] += dy[_U(full) + j]
     return _lane_total(acc)
 
 

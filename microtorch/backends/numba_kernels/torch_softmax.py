@@ -18,6 +18,9 @@ from .sleef import _logf_u1, _serial_twin, expf, glibc_expf
 
 _F = np.float32
 _OPTIONS = dict(cache=True, error_model='numpy')
+# Unsigned indices where a loop starts at a variable offset: a signed one costs a wraparound
+# test per element that keeps LLVM from vectorising (numba_kernels/exact_sum.py).
+_U = np.uint64
 
 
 # ---- reduce_all (aten/src/ATen/cpu/vec/functional_base.h) ------------------------------------
@@ -53,11 +56,11 @@ def row_max(x, acc, width):
     for j in range(width):
         acc[j] = x[j]
     full = n - n % width
-    for d in range(width, full, width):
-        for j in range(width):
+    for d in range(_U(width), _U(full), _U(width)):
+        for j in range(_U(width)):
             acc[j] = vmax(acc[j], x[d + j])
-    for j in range(n - full):
-        acc[j] = vmax(acc[j], x[full + j])
+    for j in range(_U(n - full)):
+        acc[j] = vmax(acc[j], x[_U(full) + j])
     return tree(acc, width, True)
 
 
@@ -73,11 +76,11 @@ def lane_sum(v, acc, width):
     for j in range(width):
         acc[j] = v[j]
     full = n - n % width
-    for d in range(width, full, width):
-        for j in range(width):
+    for d in range(_U(width), _U(full), _U(width)):
+        for j in range(_U(width)):
             acc[j] += v[d + j]
-    for j in range(n - full):
-        acc[j] += v[full + j]
+    for j in range(_U(n - full)):
+        acc[j] += v[_U(full) + j]
     return tree(acc, width, False)
 
 
@@ -93,11 +96,11 @@ def dot_sum(a, b, acc, width):
     for j in range(width):
         acc[j] = a[j] * b[j]
     full = n - n % width
-    for d in range(width, full, width):
-        for j in range(width):
+    for d in range(_U(width), _U(full), _U(width)):
+        for j in range(_U(width)):
             acc[j] += a[d + j] * b[d + j]
-    for j in range(n - full):
-        acc[j] += a[full + j] * b[full + j]
+    for j in range(_U(n - full)):
+        acc[j] += a[_U(full) + j] * b[_U(full) + j]
     return tree(acc, width, False)
 
 
