@@ -126,6 +126,23 @@ def test_declines_other_dtypes():
     assert torch_softmax.softmax(np.zeros((0, 3), np.float32), 1) is None
 
 
+def test_logsumexp_rows_kernel_gives_the_numpy_exps(kernels):
+    """logsumexp's exps over rows: the Numba kernel's own float64 exp, rounded to float32, is
+    NumPy's to the bit, across float32's range (beyond it 0 and inf), infinities and nan."""
+    grid = np.concatenate([np.linspace(-110, 95, 400_400), -np.logspace(-30, 2, 20_020),
+                           np.logspace(-30, 1.95, 20_020)]).astype(np.float32)
+    x = grid.reshape(-1, 1001)          # 440 rows
+    x[0, :6] = [-np.inf, np.inf, np.nan, 0, -0.0, 88.72]
+    shift = np.max(x, axis=1)
+    shift[::3] = 0
+    shift[1] = np.nan
+    out = np.empty_like(x)
+    with np.errstate(all='ignore'):
+        torch_softmax._run('rows_shifted_exp', x.size, x, shift, out)
+        want = np.exp((x - shift[:, None]).astype(np.float64)).astype(np.float32)
+    assert same_bits(out, want)
+
+
 # a column of -inf alone: 0 / 0 in the softmax form of the gradient (nan, as PyTorch's)
 @pytest.mark.filterwarnings('ignore:invalid value encountered:RuntimeWarning')
 @pytest.mark.parametrize('dim, keepdim', [(-1, False), (0, True), ((0, 1), False)])

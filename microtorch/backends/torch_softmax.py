@@ -255,7 +255,14 @@ def logsumexp(x, dims, keepdim, sum_forward):
     with np.errstate(all='ignore'):
         m = np.max(x, axis=dims, keepdims=True)
         m = np.where(np.abs(m) == np.inf, _F(0), m)
-        s = sum_forward(_exp_rounded(x - m), dims, True)
+        if dims == (x.ndim - 1,) and x.flags.c_contiguous:      # rows: one parallel pass
+            rows = x.reshape(-1, x.shape[-1])
+            e = np.empty_like(rows)
+            _run('rows_shifted_exp', x.size, rows, m.reshape(-1), e)
+            e = e.reshape(x.shape)
+        else:
+            e = _exp_rounded(x - m)
+        s = sum_forward(e, dims, True)
         out = np.log(s.astype(np.float64)).astype(_F) + m
     return out if keepdim else np.squeeze(out, axis=dims)
 
@@ -405,5 +412,10 @@ def _columns_backward(y, g, out, vector, log):
             out[...] = y * (g - s[:, None])
 
 
+def _rows_shifted_exp(x, shift, out):
+    out[...] = _exp_rounded(x - shift[:, None])
+
+
 _NUMPY = {'rows_forward': _rows_forward, 'rows_backward': _rows_backward,
-          'columns_forward': _columns_forward, 'columns_backward': _columns_backward}
+          'columns_forward': _columns_forward, 'columns_backward': _columns_backward,
+          'rows_shifted_exp': _rows_shifted_exp}
