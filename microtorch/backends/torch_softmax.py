@@ -274,6 +274,11 @@ def logsumexp_backward(x, y, gy, exp64):
     if x.dtype != _FLOAT32 or y.dtype != _FLOAT32 or np.asarray(gy).dtype != _FLOAT32:
         return None
     with np.errstate(all='ignore'):
+        if x.ndim and x.flags.c_contiguous and y.shape == x.shape[:-1] + (1,):
+            rows = x.reshape(-1, x.shape[-1])          # over the last dim: forward's kernel
+            e = np.empty_like(rows)
+            _run('rows_shifted_exp', x.size, rows, y.reshape(-1), e)
+            return gy * e.reshape(x.shape)
         return gy * exp64((x - y).astype(np.float64)).astype(_F)
 
 
