@@ -50,6 +50,31 @@ def test_batch_norm_bits(torch, numba_on, dtype, shape):
                 _check(torch, x, w, b, running, dy, training)
 
 
+@pytest.mark.parametrize('numba_on', [False, True])
+@pytest.mark.parametrize('shape', [(8, 6, 17), (4, 3, 5, 7), (3, 4, 14, 14), (2, 3, 40000)])
+def test_batch_norm_strided_gradient_bits(torch, numba_on, shape):
+    """A gradient that is not contiguous takes PyTorch's generic loop (torch_batch_norm's
+    strided_backward): y.sum()'s broadcast ones, and a transposed random gradient."""
+    x, dy, weight, bias, running = _inputs(shape, np.float32)
+    dy_t = np.ascontiguousarray(np.swapaxes(dy, 0, -1)).swapaxes(0, -1)
+    with numba_dispatch.configure(enabled=numba_on, min_size=0):
+        for training in (True, False):
+            for w in (None, weight):
+                results = []
+                for lib in (microtorch, torch):
+                    X = lib.tensor(x, requires_grad=True)
+                    W = None if w is None else lib.tensor(w, requires_grad=True)
+                    stats = [lib.tensor(s) for s in running]
+                    y = lib.nn.functional.batch_norm(X, *stats, W, training=training)
+                    y.sum().backward(retain_graph=True)
+                    grads = [X.grad.numpy().copy()] + ([] if W is None else [W.grad.numpy().copy()])
+                    X.grad = None
+                    y.backward(lib.from_numpy(dy_t))
+                    results.append(grads + [X.grad.numpy()])
+                for a, e in zip(*results):
+                    np.testing.assert_array_equal(a, e)
+
+
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 def test_batch_norm_momentum_and_no_running_stats(torch, dtype):
     x, dy, weight, bias, running = _inputs((6, 5, 9), dtype)

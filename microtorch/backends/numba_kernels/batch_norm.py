@@ -117,3 +117,38 @@ def plane_dx(dy, x, mean, k, grad_mean, invstd, w):
             out[i, c, j] = fma(mean[c] - x[i, c, j], k[c], dy[i, c, j] - grad_mean[c]) \
                 * invstd[c] * w[c]
     return out
+
+
+# ---- the generic loop's backward (dy not contiguous: a broadcast, as sum's gradient) --------
+
+@numba.njit(cache=True, parallel=True)
+def strided_dotp(dy, x, mean):
+    """Per channel of x (N, C, L), the float64 running sum, in memory order, of the float32
+    products (x - mean) * dy (dy: any strides)."""
+    n_batch, channels, size = x.shape
+    dotp = np.empty(channels)
+    for c in numba.prange(channels):
+        m = mean[c]
+        acc = 0.0
+        for i in range(n_batch):
+            for j in range(size):
+                acc += np.float64((x[i, c, j] - m) * dy[i, c, j])
+        dotp[c] = acc
+    return dotp
+
+
+@numba.njit(cache=True, parallel=True)
+def strided_dx(dy, x, mean, k, grad_mean, invstd, w, train):
+    """dx = ((dy - grad_mean) - (x - mean) * k) * invstd * w in training, else
+    dy * invstd * w, rounded step by step as the NumPy expressions of strided_backward."""
+    n_batch, channels, size = x.shape
+    out = np.empty(x.shape, x.dtype)
+    for p in numba.prange(n_batch * channels):
+        i, c = p // channels, p % channels
+        m, kc, gm, s, wc = mean[c], k[c], grad_mean[c], invstd[c], w[c]
+        for j in range(size):
+            if train:
+                out[i, c, j] = ((dy[i, c, j] - gm) - (x[i, c, j] - m) * kc) * s * wc
+            else:
+                out[i, c, j] = dy[i, c, j] * s * wc
+    return out
