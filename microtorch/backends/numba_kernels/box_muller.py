@@ -5,12 +5,10 @@ load costs (its ski rental), then calls it for every draw. Module-level function
 Numba's disk cache serves a new process."""
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic
 
 from ..._avx_mathfun import (_COS_P, _FOUR_OVER_PI, _LOG_P, _LOG_Q1, _LOG_Q2, _MIN_NORMAL,
                              _MINUS_PI_4, _SIN_P, _SQRT_HALF, _TWO_PI)
+from .bits import bits_of as _bits_of, from_bits as _from_bits
 from .fma import fma
 
 _F, _I = np.float32, np.int32
@@ -19,22 +17,6 @@ D1, D2, D3 = _MINUS_PI_4
 C0, C1, C2 = _COS_P
 S0, S1, S2 = _SIN_P
 ONE, HALF, ZERO, MINUS_TWO, NAN = _F(1), _F(0.5), _F(0), _F(-2), _F(np.nan)
-
-
-@intrinsic
-def _bits_of(typingctx, x):
-    """The int32 with the bits of float32 x."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(32))
-    return types.int32(types.float32), codegen
-
-
-@intrinsic
-def _from_bits(typingctx, i):
-    """The float32 with the bits of int32 i."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.FloatType())
-    return types.float32(types.int32), codegen
 
 
 @numba.njit(inline='always')

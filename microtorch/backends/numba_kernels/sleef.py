@@ -13,11 +13,10 @@ import types as pytypes
 
 import numba
 import numpy as np
-from llvmlite import ir
 from numba import prange, types
-from numba.extending import intrinsic
 
 from ..._sleef_numpy import K
+from .bits import bits_of, from_bits
 from .fma import fma
 
 _F, _I = np.float32, np.int32
@@ -34,22 +33,6 @@ INT_MIN = -(1 << 31)
 
 
 # ---- bits and x86 conversions ------------------------------------------------------------------
-
-@intrinsic
-def from_bits(typingctx, i):
-    """The float32 whose bits are int32 i."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.FloatType())
-    return types.float32(types.int32), codegen
-
-
-@intrinsic
-def bits_of(typingctx, x):
-    """The int32 with the bits of float32 x."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(32))
-    return types.int32(types.float32), codegen
-
 
 @numba.njit(inline='always')
 def cvt_rint(x):

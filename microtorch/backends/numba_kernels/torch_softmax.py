@@ -11,10 +11,9 @@ through its scalar tail (which depends on its thread count for softmax) comes in
 """
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import prange, types
-from numba.extending import intrinsic
+from numba import prange
 
+from .bits import bits_of_f64, f64_from_bits
 from .fma import fma
 from .sleef import _logf_u1, _serial_twin, expf, glibc_expf
 
@@ -281,27 +280,11 @@ def _exp64_to_f32(v):
     for a in _EXP_TAYLOR[1:]:
         p = fma(p, r, a)
     p = fma(fma(p, r, 1.0), r, 1.0)      # ... + r / 1! + 1
-    scale = _f64_from_bits((_bits_of_f64(t) - _bits_of_f64(_SHIFT) + 1023) << 52)
+    scale = f64_from_bits((bits_of_f64(t) - bits_of_f64(_SHIFT) + 1023) << 52)
     e = _F(p * scale)
     e = _F(0) if v < -104.0 else e
     e = _F(np.inf) if v > 89.0 else e
     return _F(v) if v != v else e
-
-
-@intrinsic
-def _bits_of_f64(typingctx, x):
-    """The int64 with the bits of float64 x."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-    return types.int64(types.float64), codegen
-
-
-@intrinsic
-def _f64_from_bits(typingctx, i):
-    """The float64 whose bits are int64 i."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-    return types.float64(types.int64), codegen
 
 
 @numba.njit(parallel=True, **_OPTIONS)
