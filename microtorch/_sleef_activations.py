@@ -41,6 +41,10 @@ def softplus_grad(x, gy, beta, threshold):
     """PyTorch's float32 softplus backward (gy, x of one shape), or None."""
     if type(gy) is not _ndarray or gy.shape != x.shape or gy.dtype != _FLOAT32:
         return None
+    if gy.size > 1 and not any(gy.strides):
+        # one value broadcast (the gradient of a sum): PyTorch's loop reads it as a scalar
+        # operand and keeps its vector blocks, so its values laid out give the same bits
+        gy = np.ascontiguousarray(gy)
     return _run(x, gy, (_F(beta), _F(threshold)), _grad_vector, _grad_scalar,
                 'softplus_grad_map')
 

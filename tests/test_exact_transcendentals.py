@@ -217,6 +217,10 @@ def test_elu_softplus_bits(torch, threads, numba_on, n):
     MF.softplus(t, beta=1.5).backward(microtorch.tensor(gy))
     TF.softplus(r, beta=1.5).backward(torch.from_numpy(gy))
     assert _same_bits(t.grad.numpy(), r.grad.numpy())
+    t.grad = r.grad = None                      # a sum's gradient: one value broadcast
+    (MF.softplus(t, beta=1.5).sum() * 3).backward()
+    (TF.softplus(r, beta=1.5).sum() * 3).backward()
+    assert _same_bits(t.grad.numpy(), r.grad.numpy())
 
 
 def test_elu_softplus_transposed_and_special(torch, numba_on):
