@@ -140,13 +140,24 @@ def welford(x, dims, correction, take_sqrt):
                 mean.astype(x.dtype).reshape(kept_shape))
 
 
-# ---- layer_norm's and group_norm's moments (not wired into them yet) ---------------------
+# ---- layer_norm's moments (Numba's kernel for float32: numba_kernels/torch_moments.py) ------
 
 def rowwise_moments(x):
     """PyTorch's RowwiseMoments (moments_utils.h) of each row of a 2-D float array: (mean,
     biased variance) in x's dtype, as layer_norm and group_norm take them. Welford on vector
     lanes (fused multiply-adds), 16 vectors a chunk, the chunks combined in a binary cascade,
     then the tail elements one by one (unfused), then the lanes."""
+    if x.dtype == np.float32 and x.size and exact_sum.use_numba(x.size):
+        x = np.ascontiguousarray(x)
+        kernels = exact_sum.numba_module('torch_moments')
+        mean, var = np.empty(x.shape[0], x.dtype), np.empty(x.shape[0], x.dtype)
+        lanes = exact_sum.lanes(x.dtype)
+        if x.shape[0] > 1 and numba_dispatch.kernel_pays('reduction', x.size):
+            tasks = min(x.shape[0], 4 * exact_sum.threads())
+            exact_sum.launch(kernels.rowwise_moments, x, lanes, mean, var, tasks)
+        else:
+            kernels.rowwise_moments_serial(x, lanes, mean, var, 1)
+        return mean, var
     return fma_steps(x.dtype, lambda fma: _rowwise_moments(x, fma))
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._fma import fma_in, fma_steps
 from . import numba_dispatch
-from .exact_sum import lanes
+from .exact_sum import lanes, launch
 from .torch_moments import rowwise_moments
 
 
@@ -63,6 +63,12 @@ def row_dot(p, q=None, fma=fma):
     q None: the row sums of p, vec::reduce_all); fma: fma_steps' when in a chain of them."""
     rows, n = p.shape
     w = lanes(p.dtype)
+    if (w == 8 and n >= w and p.dtype == np.float32 and (q is None or q.dtype == np.float32)
+            and numba_dispatch.kernel_pays('elementwise_fused', p.size)):
+        out = np.empty(rows, np.float32)
+        launch(_numba_kernels().row_dots, p, p if q is None else np.broadcast_to(q, p.shape),
+               q is not None, out)
+        return out
     products = p if q is None else p * q
     if n < w:                       # one partial vector, its lanes added in order
         total = products[:, 0]

@@ -2,6 +2,7 @@
 compiled CPU loops use (add with alpha, addcmul, lerp). Numba has no math.fma; this is LLVM's
 llvm.fma intrinsic, which x86-64 with FMA3 compiles to one instruction (and libm's exact fma
 elsewhere). Called from Python it is microtorch._fma's NumPy emulation."""
+import numba
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
@@ -32,3 +33,13 @@ def _fma_overload(a, b, c):
     if isinstance(a, types.Float) and a == b == c:
         return lambda a, b, c: _llvm_fma(a, b, c)
     return None
+
+
+@numba.njit(parallel=True, cache=True)
+def fma_rows(a, b, c, out):
+    """out = a * b + c rounded once, over 2-D arrays of one shape (any strides: a broadcast
+    operand is a stride-0 view), a row per task."""
+    rows, cols = out.shape
+    for i in numba.prange(rows):
+        for j in range(cols):
+            out[i, j] = fma(a[i, j], b[i, j], c[i, j])
