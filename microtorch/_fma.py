@@ -97,7 +97,9 @@ def _kernel_fma(a, b, c):
     """fma_float32 by the parallel Numba kernel (one true fma per element) for operands large
     enough for the fused kernels, else None. NumPy's form makes four passes in float64 and a
     check: at 4096 x 4096, 110 ms a call against the kernel's few ms."""
-    n = max(getattr(a, 'size', 1), getattr(b, 'size', 1), getattr(c, 'size', 1))
+    if not all(getattr(v, 'dtype', None) == np.float32 for v in (a, b, c)):
+        return None             # a Python float (or float64) may hold more than a float32
+    n = max(a.size, b.size, c.size)
     if n < 2:
         return None
     if not _dispatch:
@@ -110,8 +112,7 @@ def _kernel_fma(a, b, c):
     if not shape:
         return None
     cols = shape[-1]
-    planes = [np.broadcast_to(np.asarray(v, np.float32), shape).reshape(-1, cols)
-              for v in (a, b, c)]
+    planes = [np.broadcast_to(v, shape).reshape(-1, cols) for v in (a, b, c)]
     out = np.empty(planes[0].shape, np.float32)
     from .backends.exact_sum import launch
     launch(dispatch._kernel_module('fma').fma_rows, *planes, out)

@@ -65,6 +65,26 @@ def test_fma_float32_broadcasts_numbers_and_arrays(shapes):
     assert scalar == np.float32(1 + 2.0 ** -23)
 
 
+@pytest.mark.parametrize('shapes', [((4000,), (4000,), (4000,)), ((40, 100), (100,), (40, 1)),
+                                    ((3, 4, 50), (1, 4, 50), ()), ((8, 9), (8, 9), (1, 9))])
+def test_fma_float32_by_the_numba_kernel(shapes):
+    """Large float32 operands take the parallel kernel (one true fma each): the same bits."""
+    pytest.importorskip('numba')
+    from microtorch.backends import numba_dispatch
+    rng = np.random.default_rng(2)
+    a, b, c = _operands(rng, 4000)
+    a[:3], b[:3], c[:3] = TWICE
+    a, b, c = (np.resize(v, s).astype(np.float32) for v, s in zip((a, b, c), shapes))
+    c = np.float32(0.25) if c.shape == () else c
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        assert _fma._kernel_fma(a, b, c) is not None
+        out = _fma.fma_float32(a, b, c)
+    assert out.shape == np.broadcast_shapes(*shapes) and out.dtype == np.float32
+    np.testing.assert_array_equal(_bits(out), _bits(_exact(a, b, c)))
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        assert _fma._kernel_fma(a, b, 0.1) is None          # a Python float: NumPy's path
+
+
 def test_fma_float32_keeps_infinities_and_nans():
     a = np.array([np.inf, 0, np.nan, 1, 3e38], np.float32)
     b = np.array([1, np.inf, 1, np.inf, 3e38], np.float32)
