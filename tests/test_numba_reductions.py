@@ -14,6 +14,7 @@ import pytest
 
 pytest.importorskip('numba')
 
+import microtorch  # noqa: E402
 from microtorch.backends import cpu, numba_dispatch, numba_kernels  # noqa: E402
 from microtorch.backends.numba_kernels import optim as numba_optim  # noqa: E402
 
@@ -361,3 +362,24 @@ def test_optimizer_declines_before_writing(rng):
                                               0.9, 0.999, 1e-8, 0.0, False, False,
                                               False) is declined
     np.testing.assert_array_equal(param, before)
+
+
+@pytest.mark.parametrize('shape', [(5,), (4, 7), (3, 4, 5), (2, 3000), (1500, 3)])
+def test_cumulative_kernel_gives_numpys_bits(shape):
+    """cumsum and cumprod of float32 by the parallel scan: the bits of the NumPy form (a
+    float64 running value rounded each step), forward and cumsum's backward, every dim."""
+    pytest.importorskip('numba')
+    rng = np.random.default_rng(len(shape))
+    x = (rng.standard_normal(shape) * 1.1).astype(np.float32)
+    x.reshape(-1)[:3] = [np.inf, np.nan, -0.0]
+    gy = rng.standard_normal(shape).astype(np.float32)
+    for dim in range(-len(shape), len(shape)):
+        results = []
+        for enabled in (False, True):
+            with numba_dispatch.configure(enabled=enabled, min_size=0):
+                t = microtorch.tensor(x, requires_grad=True)
+                t.cumsum(dim).backward(microtorch.tensor(gy))
+                results.append([t.cumsum(dim).detach().numpy(), t.cumprod(dim).detach().numpy(),
+                                t.grad.numpy()])
+        for a, b in zip(*results):
+            np.testing.assert_array_equal(a.view(np.int32), b.view(np.int32))

@@ -790,11 +790,27 @@ def _cumulative(ufunc, x, dim):
     """A running sum or product along dim as PyTorch's CPU scan: in its accumulate type
     (double for float32, float for float16), one element after another."""
     wide = {'f': np.float64, 'e': np.float32}.get(x.dtype.char)
+    if (wide is np.float64 and ufunc in (np.add, np.multiply) and x.size > 1
+            and _numba_dispatch.kernel_pays('elementwise_fused', x.size)):
+        return _cumulative_kernel(ufunc, x, dim)
     if wide is not None:                 # one cast, then in place: 15% faster than dtype=
         acc = x.astype(wide)
         ufunc.accumulate(acc, axis=dim, out=acc)
         return acc.astype(x.dtype)
     return ufunc.accumulate(x, axis=dim, dtype=x.dtype)
+
+
+def _cumulative_kernel(ufunc, x, dim):
+    """_cumulative of float32 x by the parallel Numba scan (4096 x 4096 along the rows: 77 ms
+    for NumPy's casts and one-thread accumulate)."""
+    dim %= x.ndim
+    n = x.shape[dim]
+    outer = math.prod(x.shape[:dim])
+    x3 = x.reshape(outer, n, x.size // (outer * n))
+    out = np.empty(x.shape, np.float32)
+    kernels = _numba_dispatch._kernel_module('reduction')
+    _exact_sum.launch(kernels.cumulative, x3, out.reshape(x3.shape), ufunc is np.add)
+    return out
 
 
 def cumsum_forward(x, dim):

@@ -198,3 +198,28 @@ def sum_forward(x, dims, keepdim):
         return x.dtype.type(sums[0])                # NumPy gives a scalar here
     shape = tuple(1 if r else n for n, r in zip(x.shape, reduced) if keepdim or not r)
     return sums.astype(x.dtype, copy=False).reshape(shape)
+
+
+_COLUMNS = 1024                      # columns a task of `cumulative` takes (dims after dim)
+
+
+@numba.njit(parallel=True, cache=True)
+def cumulative(x, out, is_sum):
+    """PyTorch's CPU scan of float32 x (outer, n, inner; any strides) along axis 1 into out:
+    a running float64 sum (is_sum) or product, in order, each step rounded to float32 - the
+    bits of cpu._cumulative's NumPy form, the rows and blocks of columns shared out."""
+    outer, n, inner = x.shape
+    blocks = (inner + _COLUMNS - 1) // _COLUMNS
+    for t in numba.prange(outer * blocks):
+        o = t // blocks
+        j0 = (t % blocks) * _COLUMNS
+        width = min(inner, j0 + _COLUMNS) - j0
+        acc = np.empty(width, np.float64)
+        for j in range(width):
+            acc[j] = np.float64(x[o, 0, j0 + j])
+            out[o, 0, j0 + j] = np.float32(acc[j])
+        for k in range(1, n):
+            for j in range(width):
+                v = np.float64(x[o, k, j0 + j])
+                acc[j] = acc[j] + v if is_sum else acc[j] * v
+                out[o, k, j0 + j] = np.float32(acc[j])
