@@ -13,8 +13,9 @@ cpu-small-tensor-costs-2026-12-03). PyTorch's performance guide suggests a cachi
 So when an op first meets a large array (Function.apply: one at least as large as the
 smallest Numba crossover, so never with Numba off) or a fused kernel first loads
 (numba_dispatch), microtorch fixes the thresholds with mallopt: blocks up to MMAP_FROM come
-from the heap, and up to KEEP bytes of free heap top stay in the process. Skipped when MICROTORCH_MALLOC_TUNING=0, when the user has
-tuned malloc (MALLOC_*_ variables or GLIBC_TUNABLES), and where the C library is not glibc.
+from the heap, and up to KEEP bytes of free heap top stay in the process. Skipped when
+MICROTORCH_MALLOC_TUNING=0, when the user has tuned malloc (MALLOC_*_ variables or
+GLIBC_TUNABLES), and where the C library is not glibc.
 """
 import ctypes
 import ctypes.util
