@@ -127,13 +127,20 @@ def test_fma_steps_is_the_exact_chain(width):
     assert len(calls) == 1                       # exact halfway sums need no second run
 
 
+def _rounding_twice_in_lane(seed, rows, lanes, lane):
+    """Random float32 (a, b, c) for a chain of rows, whose first step rounds twice through
+    float64 in `lane`."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((rows, lanes)).astype(np.float32)
+    b = rng.standard_normal((rows, lanes)).astype(np.float32)
+    c = rng.standard_normal(lanes).astype(np.float32)
+    c[lane] = TWICE[2]
+    a[0, lane], b[0, lane] = TWICE[:2]
+    return a, b, c
+
+
 def test_fma_steps_runs_again_where_a_step_rounded_twice():
-    rng = np.random.default_rng(7)
-    a = rng.standard_normal((6, 4)).astype(np.float32)
-    b = rng.standard_normal((6, 4)).astype(np.float32)
-    c = rng.standard_normal(4).astype(np.float32)
-    c[2] = TWICE[2]
-    a[0, 2], b[0, 2] = TWICE[:2]                 # the first step of lane 2 rounds twice
+    a, b, c = _rounding_twice_in_lane(7, 6, 4, 2)
     body, calls = _chain(a, b, c)
     out = _fma.fma_steps(np.float32, body)
     assert len(calls) == 2
@@ -148,12 +155,7 @@ def test_fma_steps_in_float64_is_fma_in():
 
 def test_fma_steps_checks_the_values_c_had_when_given():
     """A body may write a step's result into the array it gave as c (row_dot does)."""
-    rng = np.random.default_rng(8)
-    a = rng.standard_normal((5, 3)).astype(np.float32)
-    b = rng.standard_normal((5, 3)).astype(np.float32)
-    c = rng.standard_normal(3).astype(np.float32)
-    c[1] = TWICE[2]
-    a[0, 1], b[0, 1] = TWICE[:2]
+    a, b, c = _rounding_twice_in_lane(8, 5, 3, 1)
 
     def body(fma):
         calls.append(fma)
