@@ -198,37 +198,44 @@ def test_expm1_log1p_numpy_matches_numba():
         assert _same_bits(getattr(_sleef_numpy, op + 'f')(x), ours), op
 
 
-# ---- elu (selu, celu) and softplus: SLEEF's expm1f / expf and log1pf in vector blocks, glibc's in
-# the tails (microtorch/_sleef_activations.py) ---
+# ---- elu (selu, celu), softplus and silu: SLEEF's expm1f / expf and log1pf in vector blocks,
+# glibc's in the tails (microtorch/_sleef_activations.py) ---
+
+ACTIVATIONS = (('elu', {}), ('elu', {'alpha': 0.7}), ('selu', {}), ('celu', {}),
+               ('celu', {'alpha': 0.3}), ('softplus', {}),
+               ('softplus', {'beta': 2.0, 'threshold': 5.0}), ('silu', {}))
+
 
 @pytest.mark.parametrize('n', POW_SIZES)
-def test_elu_softplus_bits(torch, threads, numba_on, n):
+def test_elu_softplus_silu_bits(torch, threads, numba_on, n):
     import torch.nn.functional as TF
     import microtorch.nn.functional as MF
     x = np.concatenate([(_pow_inputs(n, n) % 40).astype(np.float32)[:n - n // 3],
                         np.random.default_rng(n).standard_normal(n // 3).astype(np.float32)])
-    for name, kwargs in (('elu', {}), ('elu', {'alpha': 0.7}), ('selu', {}), ('celu', {}),
-                         ('celu', {'alpha': 0.3}), ('softplus', {}),
-                         ('softplus', {'beta': 2.0, 'threshold': 5.0})):
-        ours = getattr(MF, name)(microtorch.tensor(x), **kwargs).numpy()
-        assert _same_bits(ours, getattr(TF, name)(torch.from_numpy(x), **kwargs).numpy()), name
     gy = np.random.default_rng(n + 1).standard_normal(n).astype(np.float32)
-    t, r = microtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    MF.softplus(t, beta=1.5).backward(microtorch.tensor(gy))
-    TF.softplus(r, beta=1.5).backward(torch.from_numpy(gy))
-    assert _same_bits(t.grad.numpy(), r.grad.numpy())
-    t.grad = r.grad = None                      # a sum's gradient: one value broadcast
-    (MF.softplus(t, beta=1.5).sum() * 3).backward()
-    (TF.softplus(r, beta=1.5).sum() * 3).backward()
-    assert _same_bits(t.grad.numpy(), r.grad.numpy())
+    for name, kwargs in ACTIVATIONS + (('softplus', {'beta': 1.5}),):
+        t, r = microtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ours, theirs = getattr(MF, name)(t, **kwargs), getattr(TF, name)(r, **kwargs)
+        assert _same_bits(ours.detach().numpy(), theirs.detach().numpy()), name
+        ours.backward(microtorch.tensor(gy))
+        theirs.backward(torch.from_numpy(gy))
+        assert _same_bits(t.grad.numpy(), r.grad.numpy()), name
+        t.grad = r.grad = None                  # a sum's gradient: one value broadcast
+        (getattr(MF, name)(t, **kwargs).sum() * 3).backward()
+        (getattr(TF, name)(r, **kwargs).sum() * 3).backward()
+        assert _same_bits(t.grad.numpy(), r.grad.numpy()), name
 
 
 def test_elu_softplus_transposed_and_special(torch, numba_on):
     import torch.nn.functional as TF
     import microtorch.nn.functional as MF
     x = np.resize(VML_SPECIAL, 40 * 30).reshape(40, 30) * np.float32(0.5)
-    for name in ('elu', 'softplus'):
+    for name in ('elu', 'softplus', 'silu'):
         for view in (lambda a: a, lambda a: a.T):
-            ours = getattr(MF, name)(view(microtorch.tensor(x))).contiguous().numpy()
-            theirs = getattr(TF, name)(view(torch.from_numpy(x))).contiguous().numpy()
-            assert _same_bits(ours, theirs), name
+            t, r = microtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+            ours, theirs = getattr(MF, name)(view(t)), getattr(TF, name)(view(r))
+            assert _same_bits(ours.contiguous().detach().numpy(),
+                              theirs.contiguous().detach().numpy()), name
+            ours.sum().backward()
+            theirs.sum().backward()
+            assert _same_bits(t.grad.numpy(), r.grad.numpy()), name

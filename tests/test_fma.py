@@ -95,6 +95,21 @@ def test_fma_float32_keeps_infinities_and_nans():
     np.testing.assert_array_equal(out, expected)
 
 
+def test_fma_float32_number_is_the_exact_emulation():
+    rng = np.random.default_rng(3)
+    a, b, c = _operands(rng, 4000)
+    a[:3], b[:3], c[:3] = TWICE
+    a[3:8] = [np.inf, 0, np.nan, 1, 3e38]
+    b[3:8] = [1, np.inf, 1, np.inf, 3e38]
+    c[3:8] = [-np.inf, 1, 1, -np.inf, 0]
+    with np.errstate(all='ignore'):
+        ours = np.array([_fma.fma_float32_number(*v) for v in zip(a, b, c)], np.float32)
+        exact = _exact(a, b, c)
+    same = (_bits(ours) == _bits(exact)) | (np.isnan(ours) & np.isnan(exact))
+    assert same.all()
+    assert _fma.fma_float32_number(*TWICE) == np.float32(1 + 2.0 ** -23)
+
+
 def _chain(a, b, c):
     """A chain of dependent steps, as rowwise_moments' loops are."""
     def body(fma):

@@ -258,10 +258,16 @@ def atanh_backward(x, gy):
 
 
 def silu_forward(x):
+    exact = _sleef_activations.silu(x)                      # float32: PyTorch's bits
+    if exact is not None:
+        return exact
     return x * sigmoid_forward(x)
 
 
 def silu_backward(x, gy):
+    exact = _sleef_activations.silu_grad(x, gy)
+    if exact is not None:
+        return exact
     s = sigmoid_forward(x)
     return gy * s * (1 + x * (1 - s))
 
@@ -277,6 +283,9 @@ def elu_forward(x, alpha, scale, input_scale):
 
 
 def elu_backward(x, gy, alpha, scale, input_scale):
+    exact = _sleef_activations.elu_grad(x, gy, alpha, scale, input_scale)
+    if exact is not None:
+        return exact
     # x = 0 takes the exponential side, as PyTorch's (x <= 0) does
     below = gy * (scale * alpha * input_scale) * np.exp(x * input_scale)
     return np.where(x > 0, gy * scale, below).astype(gy.dtype, copy=False)

@@ -503,6 +503,49 @@ def softplus_grad_map(gy, x, out, beta, threshold, tails):
             out[i] = gy[i] if x[i] * beta > threshold else gy[i] * z / (z + ONE)
 
 
+@numba.njit(parallel=True, **_OPTIONS)
+def elu_grad_map(gy, x, out, neg, pos, ipt, tails):
+    """elu's gradient: gy * scale at x > 0, gy * input_scale * alpha * scale * exp(input_scale
+    * x) below (the scalar loop tests x <= 0 instead: a NaN x takes gy * scale there)."""
+    for i in prange(x.size):
+        if x[i] > ZERO:
+            out[i] = gy[i] * pos
+        else:
+            out[i] = gy[i] * ipt * neg * expf(x[i] * ipt)
+    for t in range(tails.shape[0]):
+        for i in range(tails[t, 0], tails[t, 1]):
+            if x[i] <= ZERO:
+                out[i] = gy[i] * ipt * neg * glibc_expf(x[i] * ipt)
+            else:
+                out[i] = gy[i] * pos
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def silu_map(x, out, tails):
+    """silu: x / (1 + exp(-x))."""
+    for i in prange(x.size):
+        out[i] = x[i] / (ONE + expf(-x[i]))
+    for t in range(tails.shape[0]):
+        for i in range(tails[t, 0], tails[t, 1]):
+            out[i] = x[i] / (ONE + glibc_expf(-x[i]))
+
+
+@numba.njit(inline='always')
+def _silu_grad(gy, x, exp_minus_x):
+    s = ONE / (ONE + exp_minus_x)
+    return gy * s * fma(x, ONE - s, ONE)
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def silu_grad_map(gy, x, out, tails):
+    """silu's gradient: gy s (1 + x (1 - s)), s = sigmoid(x), the inner sum an fma."""
+    for i in prange(x.size):
+        out[i] = _silu_grad(gy[i], x[i], expf(-x[i]))
+    for t in range(tails.shape[0]):
+        for i in range(tails[t, 0], tails[t, 1]):
+            out[i] = _silu_grad(gy[i], x[i], glibc_expf(-x[i]))
+
+
 def _serial_twin(kernel):
     """The parallel kernel's code compiled without threads (prange runs as range), under a name
     of its own so that its cache files are its own: small arrays skip the parallel launch."""
@@ -517,6 +560,9 @@ def _serial_twin(kernel):
 elu_map_serial = _serial_twin(elu_map)
 softplus_map_serial = _serial_twin(softplus_map)
 softplus_grad_map_serial = _serial_twin(softplus_grad_map)
+elu_grad_map_serial = _serial_twin(elu_grad_map)
+silu_map_serial = _serial_twin(silu_map)
+silu_grad_map_serial = _serial_twin(silu_grad_map)
 
 
 @numba.njit(**_OPTIONS)
