@@ -295,16 +295,21 @@ _SQRT1_2, _INV_SQRT_2PI = math.sqrt(0.5), 1 / math.sqrt(2 * math.pi)
 _SQRT_2_PI, _GELU_CUBIC = math.sqrt(2 / math.pi), 0.044715
 
 
-def _erf(x):
-    """erf elementwise (NumPy has none): see special_functions."""
-    return _special.erf(x)
+def _normal_cdf(x):
+    """Phi(x) = erfc(-x / sqrt 2) / 2 elementwise (NumPy has no erfc: see special_functions),
+    without the cancellation of (1 + erf) / 2 in the lower tail."""
+    return 0.5 * _special.erfc(-x * _SQRT1_2)
 
 
 def gelu_forward(x, approximate):
+    """x Phi(x) (or its tanh form). A float32 x is worked in float64 and rounded once: the
+    Numba kernel (numba_kernels/gelu.py) gives the same values on large arrays."""
     if approximate == 'tanh':
         u = _SQRT_2_PI * (x + _GELU_CUBIC * x * x * x)
         return 0.5 * x * (1 + np.tanh(u))
-    return 0.5 * x * (1 + _erf(x * _SQRT1_2))
+    wide = x.astype(np.float64, copy=False)
+    with np.errstate(invalid='ignore'):            # x = -inf: -inf * 0, a nan as PyTorch's
+        return (wide * _normal_cdf(wide)).astype(x.dtype, copy=False)
 
 
 def gelu_backward(x, gy, approximate):
@@ -313,8 +318,10 @@ def gelu_backward(x, gy, approximate):
         t = np.tanh(_SQRT_2_PI * (x + _GELU_CUBIC * x2 * x))
         du = _SQRT_2_PI * (1 + 3 * _GELU_CUBIC * x2)
         return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-    cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
-    return gy * (cdf + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x))
+    wide = x.astype(np.float64, copy=False)
+    with np.errstate(invalid='ignore'):            # x = +-inf: inf * 0, a nan as PyTorch's
+        slope = _normal_cdf(wide) + wide * (_INV_SQRT_2PI * np.exp(-0.5 * wide * wide))
+    return (gy * slope).astype(gy.dtype, copy=False)
 
 
 # ---- more activations. Gradients at the kinks are PyTorch's: 0 at hardtanh's bounds, at
@@ -402,7 +409,7 @@ _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
 def erf_forward(x):
-    return _erf(x)
+    return _special.erf(x)              # NumPy has none: see special_functions
 
 
 def erf_backward(x, gy):

@@ -39,6 +39,7 @@ ROUTES = {
     **_routes('elementwise', 'elementwise', _SINGLE_UFUNC),
     **_routes('elementwise', 'elementwise_fused', _FUSED),
     **_routes('elementwise', 'transcendental', _TRANSCENDENTAL),
+    **_routes('gelu', 'transcendental', ['gelu_forward', 'gelu_backward']),
     **_routes('reduction', 'reduction', ['sum_forward']),
     **_routes('softmax', 'softmax',
               ['softmax_forward', 'softmax_backward', 'log_softmax_forward',

@@ -13,7 +13,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from .bits import bits_of_f64, f64_from_bits
+from .float64_math import exp64
 from .fma import fma
 from .sleef import _logf_u1, _serial_twin, expf, glibc_expf
 
@@ -253,17 +253,8 @@ columns_backward_serial = _serial_twin(columns_backward)
 # ---- logsumexp over the last dim: the exps, correctly rounded to float32 ----------------------
 # backends/torch_softmax.logsumexp takes exp(x - max) in float64 and rounds it to float32 (the
 # correctly rounded exp stands in for MKL's). NumPy does that in four passes on one thread
-# (100 ms at 4096 x 4096); this is one parallel pass, with its own float64 exp so that LLVM
-# vectorises it: libm's exp is a call per element.
-
-_SHIFT = 6755399441055744.0                 # 1.5 * 2^52: adding it rounds to an integer
-_LOG2E = 1.4426950408889634
-_LN2_HI = 0.6931471803691238                # ln 2 in two parts: k * _LN2_HI is exact
-_LN2_LO = 1.9082149292705877e-10
-# 1/n! for n = 13 ... 2: with |r| <= ln2/2 the Taylor polynomial's error is below 2^-56
-_EXP_TAYLOR = tuple(1.0 / float(np.prod(np.arange(1, n + 1, dtype=np.float64)))
-                    for n in range(13, 1, -1))
-
+# (100 ms at 4096 x 4096); this is one parallel pass, with a float64 exp that LLVM vectorises
+# (float64_math.exp64): libm's exp is a call per element.
 
 @numba.njit(inline='always')
 def _exp64_to_f32(v):
@@ -272,16 +263,7 @@ def _exp64_to_f32(v):
     boundary (once in ~10^8 values). No branches: LLVM vectorises the loop around it."""
     c = v if v > -104.0 else -104.0      # beyond: 0 or inf in float32 (set below); selects,
     c = c if c < 89.0 else 89.0          # where min and max would branch
-    t = fma(c, _LOG2E, _SHIFT)           # k = round(c / ln 2) in t's low bits
-    k = t - _SHIFT
-    r = fma(k, -_LN2_HI, c)
-    r = fma(k, -_LN2_LO, r)
-    p = _EXP_TAYLOR[0]
-    for a in _EXP_TAYLOR[1:]:
-        p = fma(p, r, a)
-    p = fma(fma(p, r, 1.0), r, 1.0)      # ... + r / 1! + 1
-    scale = f64_from_bits((bits_of_f64(t) - bits_of_f64(_SHIFT) + 1023) << 52)
-    e = _F(p * scale)
+    e = _F(exp64(c))
     e = _F(0) if v < -104.0 else e
     e = _F(np.inf) if v > 89.0 else e
     return _F(v) if v != v else e
