@@ -866,6 +866,41 @@ def argsort(x, dim, descending):
     return np.argsort(_sort_key(np, x, descending), axis=dim, kind='stable')
 
 
+def top_indices(x, k, dim, largest):
+    """argsort(x, dim, largest)'s first k along dim, ties in their original order. A few of
+    many are selected in one pass (4096 x 4096, k = 5: 830 ms for the full sort)."""
+    n = x.shape[dim]
+    if 8 * k > n or x.dtype.kind == 'b':
+        return np.take(argsort(x, dim, largest), np.arange(k), axis=dim)
+    if (k <= _TOP_IN_BUFFER and x.dtype.char in 'fd'
+            and _numba_dispatch.kernel_pays('reduction', x.size)):
+        rows = np.moveaxis(x, dim, -1)
+        out = np.empty(rows.shape[:-1] + (k,), np.int64)
+        kernels = _numba_dispatch._kernel_module('select')
+        _exact_sum.launch(kernels.top_rows, np.ascontiguousarray(rows).reshape(-1, n), k,
+                          largest, out.reshape(-1, k))
+        return np.moveaxis(out, -1, dim)
+    return _top_by_partition(x, k, dim, largest)
+
+
+_TOP_IN_BUFFER = 64          # the kernel's insertion into its best-k buffer costs O(k)
+
+
+def _top_by_partition(x, k, dim, largest):
+    """top_indices by NumPy's partition (linear, 90 ms at 4096 x 4096); rows where ties or
+    NaNs make the k-th place ambiguous take the full stable sort."""
+    key = np.moveaxis(_sort_key(np, x, largest), dim, -1)
+    chosen = np.sort(np.argpartition(key, k - 1, axis=-1)[..., :k], axis=-1)
+    values = np.take_along_axis(key, chosen, -1)
+    kth = values.max(-1, keepdims=True)           # NaN where one is chosen: ambiguous below
+    at_most = np.count_nonzero(key < kth, axis=-1) + np.count_nonzero(key == kth, axis=-1)
+    order = np.take_along_axis(chosen, np.argsort(values, axis=-1, kind='stable'), -1)
+    ambiguous = at_most != k                      # more ties than places, or a NaN
+    if ambiguous.any():
+        order[ambiguous] = np.argsort(key[ambiguous], axis=-1, kind='stable')[..., :k]
+    return np.moveaxis(order, -1, dim)
+
+
 def argmax(x, dim, keepdim):
     return np.argmax(x, axis=dim, keepdims=keepdim)
 

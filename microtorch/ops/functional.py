@@ -1889,11 +1889,12 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     size = input._data.shape[dim] if input._data.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError('selected index k out of range')
-    indices = _sort_indices(input, dim, largest)
     if input._data.ndim:
-        indices = Tensor._make(narrow(indices, dim, 0, k)._data.copy())
+        indices = Tensor._make(_backend_of_data(input).top_indices(input._data, k, dim,
+                                                                   largest))
         values = gather(input, dim, indices)
     else:
+        indices = _sort_indices(input, dim, largest)
         values = clone(input)
     return _return_type('topk')(values, indices)
 
