@@ -476,6 +476,13 @@ def softmax_cases():
 def indexing_cases():
     cases = []
     for dt in FLOATS + INTS + (np.bool_,):
+        for inside in (False, True):             # conv's and pooling's windows, overlapping
+            cases.append(Case(f'windows_forward inside={inside}', lambda b, x, c=inside:
+                              b.windows_forward(x, (2, 3), (1, 2), (2, 1), c),
+                              [draw((2, 3, 6, 7), dt)]))
+        cases.append(Case('windows_forward 3-d strided', lambda b, x: b.windows_forward(
+            x.transpose(1, 0, 2, 3, 4), (2, 1, 2), (1, 1, 2), (1, 2, 1), False),
+            [draw((3, 2, 4, 5, 6), dt)]))
         index = np.array([[0, -1, 3], [2, 2, -4]])
         cases.append(Case('gather dim 1', lambda b, x, i: b.gather(x, i, 1),
                           [draw(M, dt), index]))
@@ -501,6 +508,11 @@ def indexing_cases():
             (m,), g, M, True), [draw((int(mask.sum()),), dt), mask], REDUCE_TOL))
         cases.append(Case('index_backward basic', lambda b, g: b.index_backward(
             (slice(1, 3), 0), g, M, False), [draw((2,), dt)]))
+        for inside in (False, True):             # conv's and pooling's windows, overlapping
+            shape = (2, 4, 3, 3, 2, 3) if inside else (2, 3, 4, 3, 2, 3)
+            cases.append(Case(f'windows_backward inside={inside}', lambda b, g, c=inside:
+                              b.windows_backward(g, (2, 3, 6, 7), (2, 3), (1, 2), (2, 1), c),
+                              [draw(shape, dt)], REDUCE_TOL))
     return cases
 
 

@@ -25,7 +25,7 @@ PRIMITIVES = (
                                   'logsumexp')]
     + ['cumsum_forward', 'cumsum_backward']
     + [f'{op}_{way}' for op in ('softmax', 'log_softmax') for way in ('forward', 'backward')]
-    + ['index_backward']
+    + ['index_backward', 'windows_forward', 'windows_backward']
     + [f'{op}_{way}' for op in ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
                                 'binary_cross_entropy_with_logits', 'cross_entropy')
        for way in ('forward', 'backward')]
@@ -64,7 +64,7 @@ def family(name):
         return 'softmax'
     if op in _REDUCTIONS:
         return 'reduction'
-    if op == 'index':
+    if op in ('index', 'windows'):
         return 'indexing'
     return 'binary' if op in _BINARY else 'elementwise'
 
@@ -75,6 +75,12 @@ _UNARY_EXTRA = {'clamp': (-0.5, 0.5), 'pow_scalar': (2.5,), 'leaky_relu': (0.01,
                 'threshold': (0.5, -2.0), 'polygamma': (2,)}
 _LOSS_EXTRA = {'smooth_l1_loss': (1.0,), 'binary_cross_entropy': (None,),
                'binary_cross_entropy_with_logits': (None, None)}
+
+
+def _windows_shape(n):
+    """(planes, side): n elements as planes of side x side (side even, a power of two)."""
+    side = 1 << max(1, (n.bit_length() - 1) // 2)
+    return max(1, n // (side * side)), side
 
 
 def rows_shape(n):
@@ -130,6 +136,13 @@ def kernel_args(name, n, rng):
         return ((saved, 1) if way == 'forward' else (saved, real(shape), 1)), ()
     if name == 'index_backward':          # x[index].backward with repeated indices: a scatter-add
         return (rng.integers(0, n, n), real(), (n,), True), ()
+    if op == 'windows':                   # 2 x 2 windows of n / 4 elements (4 a window): conv's
+        planes, side = _windows_shape(n)
+        shape = (1, planes, side, side)
+        if way == 'forward':
+            return (real(shape), (2, 2), (2, 2), (1, 1), True), ()
+        return (real((1, side // 2, side // 2, planes, 2, 2)), shape, (2, 2), (2, 2), (1, 1),
+                True), ()
     if op == 'ctc_loss':
         return _ctc_args(way, n, rng), ()
     if op == 'cross_entropy':

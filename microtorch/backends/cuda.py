@@ -1270,6 +1270,43 @@ def scatter_reduce(x, index, src, dim, reduce):
                            _i32(_SCATTER_MODES[reduce]))
 
 
+def windows_forward(x, kernel, stride, dilation, channels_inside):
+    """cpu.windows_forward: a thread per element of the windows (x any strided view)."""
+    from .cpu import _window_counts
+    counts = _window_counts(x.shape, kernel, stride, dilation)
+    dims = len(kernel)
+    shape = (x.shape[:1] + counts + x.shape[1:2] + tuple(kernel) if channels_inside
+             else x.shape[:2] + counts + tuple(kernel))
+    out = _empty(shape, x.dtype)
+    if out.size:
+        strides = tuple(s // x.itemsize for s in x.strides)
+        meta = _windows_meta(x.shape, counts, kernel, stride, dilation, channels_inside,
+                             strides[:2] + (0,) * (3 - dims) + strides[2:])
+        _launch('windows_forward', x.dtype, _grid(out.size), (x, out, _i64(out.size), meta))
+    return out
+
+
+def windows_backward(gy, shape, kernel, stride, dilation, channels_inside):
+    """cpu.windows_backward: a thread per element of x summing the windows that read it."""
+    from .cpu import _window_counts
+    out = _empty(shape, gy.dtype)
+    if out.size:
+        counts = _window_counts(shape, kernel, stride, dilation)
+        meta = _windows_meta(shape, counts, kernel, stride, dilation, channels_inside,
+                             (0,) * 5)
+        _launch('windows_backward', gy.dtype, _grid(out.size),
+                (_c(gy), out, _i64(out.size), meta))
+    return out
+
+
+def _windows_meta(shape, counts, kernel, stride, dilation, channels_inside, strides):
+    """kernels/indexing.cu's windows meta, every spatial tuple padded in front to 3 dims."""
+    ones = (1,) * (3 - len(kernel))
+    return _meta((int(channels_inside),) + tuple(shape[:2]) + ones + tuple(shape[2:])
+                 + ones + tuple(counts) + ones + tuple(kernel) + ones + tuple(stride)
+                 + ones + tuple(dilation) + tuple(strides))
+
+
 def index_backward(index, gy, shape, accumulate):
     """Zeros of `shape` with gy written at `index`; repeated indices add when accumulate."""
     out = cp.zeros(shape, gy.dtype)

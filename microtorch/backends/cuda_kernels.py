@@ -75,7 +75,8 @@ KERNELS = {
         'log_softmax_backward')},
     'indexing.cu': {'gather_forward': ALL, 'gather_backward': FLOAT,
                     'index_backward': FLOAT, 'scatter_forward': ALL,
-                    'scatter_reduce_forward': NUMBER},
+                    'scatter_reduce_forward': NUMBER, 'windows_forward': ALL,
+                    'windows_backward': FLOAT},
     'loss.cu': {name: FLOAT for name in (
         'mse_loss_forward', 'mse_loss_backward', 'l1_loss_forward', 'l1_loss_backward',
         'smooth_l1_loss_forward', 'smooth_l1_loss_backward',
@@ -207,11 +208,12 @@ OP_KERNELS = {
                    'where_forward', 'sum_forward')),
     'atan2': (('atan2_forward',), ('mul_forward', 'add_forward', 'div_forward', 'neg_forward',
                                    'sum_forward')),
-    'conv2d': (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward')),
-    'max_pool2d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
-                   ('gather_backward', 'index_backward')),
-    'avg_pool2d': (('copy', 'sum_forward', 'div_forward'),
-                   ('div_forward', 'index_backward')),
+    'conv2d': (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
+               ('windows_backward', 'cuBLAS', 'sum_forward')),
+    'max_pool2d': (('copy', 'windows_forward', 'max_forward', 'argmax_forward',
+                    'gather_forward'), ('gather_backward', 'windows_backward')),
+    'avg_pool2d': (('copy', 'windows_forward', 'sum_forward', 'div_forward'),
+                   ('div_forward', 'windows_backward')),
     'hypot': (('hypot_forward',), ('hypot_forward', 'div_forward', 'mul_forward',
                                    'sum_forward')),
     'outer': (('mul_forward',), ('mul_forward', 'sum_forward')),
@@ -239,11 +241,12 @@ OP_KERNELS = {
         'mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
         'binary_cross_entropy_with_logits', 'cross_entropy')},
     # the 1-d forms run the 2-d ones with a height of 1
-    'conv1d': (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward')),
-    'max_pool1d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
-                   ('gather_backward', 'index_backward')),
-    'avg_pool1d': (('copy', 'sum_forward', 'div_forward'),
-                   ('div_forward', 'index_backward')),
+    'conv1d': (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
+               ('windows_backward', 'cuBLAS', 'sum_forward')),
+    'max_pool1d': (('copy', 'windows_forward', 'max_forward', 'argmax_forward',
+                    'gather_forward'), ('gather_backward', 'windows_backward')),
+    'avg_pool1d': (('copy', 'windows_forward', 'sum_forward', 'div_forward'),
+                   ('div_forward', 'windows_backward')),
     # each dim's windows gathered (index tables built on the host), masked, summed, divided
     **{op: (('copy', 'where_forward', 'sum_forward', 'div_forward'),
             ('div_forward', 'where_forward', 'index_backward'))
@@ -306,7 +309,8 @@ OP_KERNELS = {
                       ('rsqrt_backward', 'sum_forward', 'sub_forward', 'mul_forward',
                        'div_forward', 'neg_forward')),
     # zeros padded between and around the input (copies), then conv2d's windows and matmul
-    **{op: (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward'))
+    **{op: (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
+            ('windows_backward', 'cuBLAS', 'sum_forward'))
        for op in ('conv_transpose2d', 'conv_transpose1d')},
     'interpolate': (('copy', 'sub_forward', 'mul_forward', 'add_forward', 'where_forward',
                      'sum_forward', 'div_forward'),
@@ -467,12 +471,12 @@ OP_KERNELS = {
                              'index_backward', 'sum_forward')),
     **{op: (('view', 'copy'), ('view', 'copy')) for op in ('pixel_shuffle', 'pixel_unshuffle')},
     # unfold: conv2d's window gather; fold: its adjoint, an index_add into the padded output
-    'unfold': (('copy',), ('index_backward',)),
+    'unfold': (('copy', 'windows_forward'), ('windows_backward',)),
     'fold': (('copy', 'scatter_reduce_forward', 'view'),
              ('view', 'gather_forward', 'index_backward')),
     **{op: (('pow_scalar_forward', 'copy', 'sum_forward', 'div_forward', 'sign_forward',
              'abs_forward', 'relu_forward', 'mul_forward'),
-            ('pow_scalar_backward', 'div_forward', 'index_backward', 'relu_backward',
+            ('pow_scalar_backward', 'div_forward', 'windows_backward', 'relu_backward',
              'abs_backward', 'mul_forward')) for op in ('lp_pool2d', 'lp_pool1d')},
     **{op: (('copy', 'scatter_forward'), ('scatter_forward', 'gather_forward'))
        for op in ('max_unpool2d', 'max_unpool1d')},
@@ -500,10 +504,12 @@ OP_KERNELS = {
     'affine_grid': (('copy', 'cuBLAS'), ('cuBLAS', 'sum_forward')),
     # the 3-d layers: the n-d window gather of conv2d and the pools, the adaptive average
     # pools' matmuls, one per dim
-    'conv3d': (('copy', 'cuBLAS', 'add_forward'), ('index_backward', 'cuBLAS', 'sum_forward')),
-    'max_pool3d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
-                   ('gather_backward', 'index_backward')),
-    'avg_pool3d': (('copy', 'sum_forward', 'div_forward'), ('div_forward', 'index_backward')),
+    'conv3d': (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
+               ('windows_backward', 'cuBLAS', 'sum_forward')),
+    'max_pool3d': (('copy', 'windows_forward', 'max_forward', 'argmax_forward',
+                    'gather_forward'), ('gather_backward', 'windows_backward')),
+    'avg_pool3d': (('copy', 'windows_forward', 'sum_forward', 'div_forward'),
+                   ('div_forward', 'windows_backward')),
     'adaptive_max_pool3d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
                             ('gather_backward', 'index_backward')),
     # The factorisations: cuSOLVER (potrf, geqrf/orgqr, syevj, gesvdj/gesvd) and cuBLAS's trsm

@@ -9,6 +9,13 @@
 //   scatter_reduce_forward(src, index, out, n, meta, mode)
 //                                             out[p with p[dim] = index[p]] op= src[p], op by
 //                                             mode: 0 sum, 1 prod, 2 amax, 3 amin
+//   windows_forward(x, out, n, meta)          out = the sliding windows of x (N, C, D, H, W):
+//                                             (N, C, oD, oH, oW, kD, kH, kW), or (N, oD, oH,
+//                                             oW, C, kD, kH, kW) (convolution's matmul rows)
+//   windows_backward(g, out, n, meta)         out (x's shape) = each window's g added back, a
+//                                             thread per element of out summing the windows
+//                                             that read it: no atomics, and the additions in
+//                                             the CPU's (np.add.at's) order
 // (The scatters' backwards are gathers: gather_forward and gather_backward above.)
 // index, g, gy, pos and out are contiguous; x may be any strided view. Index values may be
 // negative (counted from the end, as NumPy's take_along_axis). Repeated indices add up:
@@ -24,6 +31,10 @@
 //   scatter_forward   read index, src, write out (a scatter)     8 + 2 * sizeof(T) (16 B)
 //   scatter_reduce_forward  read index, src, a compare-and-swap loop on out: 16 B, more
 //                     when threads contend for one destination
+//   windows_forward   per element of out: write out, read x (each element of x read once a
+//                     window that holds it, mostly from cache): 2 * sizeof(T) (8 B)
+//   windows_backward  per element of g: read g (out written once an element of x): 4 B plus
+//                     4 B per element of x
 // plus the zeroing (gathers) or copy (scatters) of `out` by the backend (sizeof(T) or
 // 2 * sizeof(T) per element of out). Where several sources hit one destination, scatter
 // keeps one of them (which one is not defined, as in PyTorch on CUDA); the reductions
@@ -46,6 +57,34 @@ __device__ __forceinline__ i64 along_dim_offset(i64 i, i64 k, const i64* __restr
         off += pos * meta[3 + nd + d];
         i = q;
     }
+    return off;
+}
+
+// Windows meta: [0] channels_inside, [1..5] x's sizes (N, C, D, H, W), [6..8] window counts
+// (oD, oH, oW), [9..11] kernel, [12..14] strides, [15..17] dilations, [18..22] x's element
+// strides (windows_forward; windows_backward's out is contiguous).
+__device__ __forceinline__ i64 window_source(i64 i, const i64* __restrict__ meta) {
+    i64 tap[3], pos[3];
+    for (int d = 2; d >= 0; --d) {
+        tap[d] = i % meta[9 + d];
+        i /= meta[9 + d];
+    }
+    i64 c = 0;
+    if (meta[0]) {
+        c = i % meta[2];
+        i /= meta[2];
+    }
+    for (int d = 2; d >= 0; --d) {
+        pos[d] = i % meta[6 + d];
+        i /= meta[6 + d];
+    }
+    if (!meta[0]) {
+        c = i % meta[2];
+        i /= meta[2];
+    }
+    i64 off = i * meta[18] + c * meta[19];
+    for (int d = 0; d < 3; ++d)
+        off += (pos[d] * meta[12 + d] + tap[d] * meta[15 + d]) * meta[20 + d];
     return off;
 }
 
@@ -129,4 +168,49 @@ __global__ void scatter_reduce_forward(const T* __restrict__ src,
                                        i64 n, const i64* __restrict__ meta, int mode) {
     MT_GRID_STRIDE(i, n) mt::atomic_combine(out + mt::along_dim_offset(i, index[i], meta),
                                             src[i], mode);
+}
+
+template <typename T>
+__global__ void windows_forward(const T* __restrict__ x, T* __restrict__ out, i64 n,
+                                const i64* __restrict__ meta) {
+    MT_GRID_STRIDE(i, n) out[i] = x[mt::window_source(i, meta)];
+}
+
+// Element (n, c, z) of x is read by tap t of the window at p wherever p * s + t * dil = z.
+// np.add.at adds those in the order of the windows' elements, (p, t) row-major; p falls as
+// t rises, so that is each tap dim from its last value down.
+template <typename T>
+__global__ void windows_backward(const T* __restrict__ g, T* __restrict__ out, i64 n,
+                                 const i64* __restrict__ meta) {
+    MT_GRID_STRIDE(i, n) {
+        i64 z[3], rest = i;
+        for (int d = 2; d >= 0; --d) {
+            z[d] = rest % meta[3 + d];
+            rest /= meta[3 + d];
+        }
+        const i64 c = rest % meta[2], b = rest / meta[2];
+        const i64 o0 = meta[6], o1 = meta[7], o2 = meta[8];
+        const i64 k0 = meta[9], k1 = meta[10], k2 = meta[11];
+        T acc = T(0);
+        for (i64 t0 = k0 - 1; t0 >= 0; --t0) {
+            const i64 r0 = z[0] - t0 * meta[15];
+            if (r0 < 0 || r0 % meta[12] || r0 / meta[12] >= o0) continue;
+            for (i64 t1 = k1 - 1; t1 >= 0; --t1) {
+                const i64 r1 = z[1] - t1 * meta[16];
+                if (r1 < 0 || r1 % meta[13] || r1 / meta[13] >= o1) continue;
+                for (i64 t2 = k2 - 1; t2 >= 0; --t2) {
+                    const i64 r2 = z[2] - t2 * meta[17];
+                    if (r2 < 0 || r2 % meta[14] || r2 / meta[14] >= o2) continue;
+                    const i64 p0 = r0 / meta[12], p1 = r1 / meta[13], p2 = r2 / meta[14];
+                    const i64 taps = (t0 * k1 + t1) * k2 + t2;
+                    const i64 place = (p0 * o1 + p1) * o2 + p2;
+                    const i64 at = meta[0]
+                        ? ((b * o0 * o1 * o2 + place) * meta[2] + c) * k0 * k1 * k2 + taps
+                        : ((b * meta[2] + c) * o0 * o1 * o2 + place) * k0 * k1 * k2 + taps;
+                    acc += g[at];
+                }
+            }
+        }
+        out[i] = acc;
+    }
 }

@@ -1209,21 +1209,13 @@ def _pair(value, name):
     return _ntuple(value, name, 2)
 
 
-def _windows(x, kernel, stride, dilation):
-    """x (N, C, *sizes) -> its windows (N, C, *out_sizes, *kernel) by one gather (the windows
-    overlap: the gather's backward adds their gradients up)."""
-    from ..creation import arange
-    dims = len(kernel)
-    positions = []
-    for d, (n, k, s, dil) in enumerate(zip(x.shape[2:], kernel, stride, dilation)):
-        count = (n - dil * (k - 1) - 1) // s + 1
-        starts = [1] * (2 * dims)
-        starts[d] = count
-        offsets = [1] * (2 * dims)
-        offsets[dims + d] = k
-        positions.append((arange(count, device=x.device) * s).reshape(starts) +
-                         (arange(k, device=x.device) * dil).reshape(offsets))
-    return x[(slice(None), slice(None)) + tuple(positions)]
+def _windows(x, kernel, stride, dilation, channels_inside=False):
+    """x (N, C, *sizes) -> its windows (N, C, *out_sizes, *kernel) in one pass (the windows
+    overlap: the backward adds their gradients up). channels_inside: (N, *out_sizes, C,
+    *kernel) instead, the rows of a convolution's matmul with no copy between."""
+    from ..ops.indexing import Windows
+    return Windows.apply(x, *(tuple(int(v) for v in a) for a in (kernel, stride, dilation)),
+                         channels_inside)
 
 
 def _batched(input, name, dims=4):
@@ -1299,13 +1291,12 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     if dims == 1:                                # (N, C, L) as (N, C, 1, L)
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         kernel, stride, dilation = (1,) + kernel, (1,) + stride, (1,) + dilation
-    windows = _windows(x, kernel, stride, dilation)           # (N, C, *outs, *kernel)
-    n, outs = windows.shape[0], tuple(windows.shape[2:2 + len(kernel)])
+    windows = _windows(x, kernel, stride, dilation, True)     # (N, *outs, C, *kernel)
+    n, outs = windows.shape[0], tuple(windows.shape[1:1 + len(kernel)])
     positions, taps = math.prod(outs), math.prod(kernel)
-    # (N, C, *outs, *kernel) -> (G, N, positions, C / G * taps), one matmul per group
-    columns = windows.reshape(n, groups, group_channels, positions, taps)
-    columns = columns.permute(1, 0, 3, 2, 4).reshape(groups, n, positions,   # no -1: N may be 0
-                                                      group_channels * taps)
+    # -> (G, N, positions, C / G * taps), one matmul per group (a view for one group)
+    columns = windows.reshape(n, positions, groups, group_channels * taps)   # no -1: N may be 0
+    columns = columns.permute(2, 0, 1, 3)
     kernels = weight.reshape(groups, 1, out_channels // groups, group_channels * taps)
     kernels = kernels.transpose(-1, -2)
     out = columns @ kernels                                   # (G, N, positions, O / G)

@@ -119,6 +119,40 @@ class IndexGrad(Function):
         return GetItem.apply(gg, ctx.index), None, None
 
 
+class Windows(Function):
+    """The sliding windows of x (N, C, *sizes) (convolution's im2col, pooling): (N, C, *outs,
+    *kernel), or (N, *outs, C, *kernel) with channels_inside, the rows of a convolution's
+    matmul. The windows overlap, so the gradient is a scatter-add (backend.windows_backward)."""
+    node_name = 'IndexBackward0'            # the gather it stands for
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, dilation, channels_inside):
+        ctx.windows = (x.shape, kernel, stride, dilation, channels_inside)
+        return ctx.backend.windows_forward(x, kernel, stride, dilation, channels_inside)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return (WindowsGrad.apply(gy, *ctx.windows),) + (None,) * 4
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return (ctx.backend.windows_backward(gy, *ctx.windows),) + (None,) * 4
+
+
+class WindowsGrad(Function):
+    node_name = 'IndexBackwardBackward0'
+
+    @staticmethod
+    def forward(ctx, gy, shape, kernel, stride, dilation, channels_inside):
+        ctx.windows = (kernel, stride, dilation, channels_inside)
+        return ctx.backend.windows_backward(gy, shape, kernel, stride, dilation,
+                                            channels_inside)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return (Windows.apply(gg, *ctx.windows),) + (None,) * 5
+
+
 class IndexPut(Function):
     """out = x with out[index] = value: the out-of-place half of `x[index] = value`."""
 

@@ -1,0 +1,141 @@
+"""Indexing kernels: topk's selection and the scatter-add of an advanced index's gradient.
+
+topk, for a few of many (k small against the row): one parallel pass that keeps each row's
+best k in a small sorted buffer, as the stable sort would order them (ties keep their original
+order; NaN the largest value; descending takes cpu._sort_key's order, where NaN and +inf tie).
+Most elements lose to the buffer's worst: a block of them is tested first in a loop LLVM
+vectorises, and only a block holding a winner is walked one element at a time.
+
+The scatter-add: out[..., idx, ...] += gy, its additions into each element in np.add.at's
+order (gy's, row-major), so the bits are np.add.at's; the threads split out's leading and
+trailing dims, which no two of them share.
+"""
+import numba
+import numpy as np
+from numba import prange
+
+_OPTIONS = dict(cache=True, error_model='numpy')
+_BLOCK = 64
+
+
+@numba.njit(inline='always')
+def _key(v, largest):
+    """What the ascending order compares (cpu._sort_key): -v descending, NaN then as -inf."""
+    if largest:
+        return -np.inf if v != v else -v
+    return v
+
+
+@numba.njit(inline='always')
+def _before(a, b):
+    """Key a strictly before key b, a NaN key last."""
+    return a < b or (b != b and a == a)
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def top_rows(x, k, largest, out):
+    """out[r] = the indices of row r's best k keys of x (2-D), best first."""
+    rows, n = x.shape
+    for r in prange(rows):
+        row = x[r]
+        keys = np.empty(k, x.dtype)
+        taken = out[r]
+        count = 0
+        for start in range(0, n, _BLOCK):
+            stop = min(n, start + _BLOCK)
+            if count == k:
+                worst = keys[k - 1]
+                wins = False
+                for j in range(start, stop):       # the common case: nothing beats it
+                    wins |= _before(_key(row[j], largest), worst)
+                if not wins:
+                    continue
+            for j in range(start, stop):
+                v = _key(row[j], largest)
+                if count < k:
+                    p = count
+                    count += 1
+                elif _before(v, keys[k - 1]):
+                    p = k - 1
+                else:
+                    continue
+                while p > 0 and _before(v, keys[p - 1]):   # after equal keys: stable
+                    keys[p] = keys[p - 1]
+                    taken[p] = taken[p - 1]
+                    p -= 1
+                keys[p] = v
+                taken[p] = j
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def scatter_add(out, gy, where, chunk):
+    """out[l, where[s], t] += gy[l, s, t] (out (L, M, T), gy (L, S, T), where (S,) int64), in
+    tasks of one l and `chunk` of the t: each element's additions in increasing s."""
+    lead, places, trail = gy.shape
+    chunks = (trail + chunk - 1) // chunk
+    for task in prange(lead * chunks):
+        l = task // chunks
+        t0 = task % chunks * chunk
+        t1 = min(trail, t0 + chunk)
+        for s in range(places):
+            row = out[l, where[s]]
+            src = gy[l, s]
+            for t in range(t0, t1):
+                row[t] += src[t]
+
+
+@numba.njit(inline='always')
+def _copy_window(x, out, n, c, a, b, e, stride, dilation):
+    _, _, _, _, _, k0, k1, k2 = out.shape
+    for i in range(k0):
+        for j in range(k1):
+            row = x[n, c, a * stride[0] + i * dilation[0], b * stride[1] + j * dilation[1]]
+            dst = out[n, c, a, b, e, i, j]
+            for k in range(k2):
+                dst[k] = row[e * stride[2] + k * dilation[2]]
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def windows_gather(x, out, stride, dilation, channels_inside):
+    """out[n, c, o0, o1, o2, k0, k1, k2] = x[n, c, o0 s0 + k0 d0, ...] (x 5-d, out 8-d, any
+    strides; s, d: 3 ints), walking out in its memory order: channels inside the positions
+    (a convolution's rows) or outside (pooling's planes)."""
+    batch, channels = x.shape[:2]
+    n0, n1, n2 = out.shape[2:5]
+    if channels_inside:
+        for task in prange(batch * n0 * n1):
+            n = task // (n0 * n1)
+            a = task // n1 % n0
+            b = task % n1
+            for e in range(n2):
+                for c in range(channels):
+                    _copy_window(x, out, n, c, a, b, e, stride, dilation)
+    else:
+        for plane in prange(batch * channels):
+            n = plane // channels
+            c = plane % channels
+            for a in range(n0):
+                for b in range(n1):
+                    for e in range(n2):
+                        _copy_window(x, out, n, c, a, b, e, stride, dilation)
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def windows_scatter(gy, out, stride, dilation):
+    """windows_gather's adjoint: out[n, c, o0 s0 + k0 d0, ...] += gy[n, c, o0, o1, o2, k0, k1,
+    k2], each element's additions in gy's row-major order within its plane (np.add.at's)."""
+    batch, channels = out.shape[:2]
+    _, _, n0, n1, n2, k0, k1, k2 = gy.shape
+    for plane in prange(batch * channels):
+        n = plane // channels
+        c = plane % channels
+        for a in range(n0):
+            for b in range(n1):
+                for e in range(n2):
+                    for i in range(k0):
+                        for j in range(k1):
+                            row = out[n, c, a * stride[0] + i * dilation[0],
+                                      b * stride[1] + j * dilation[1]]
+                            src = gy[n, c, a, b, e, i, j]
+                            for k in range(k2):
+                                row[e * stride[2] + k * dilation[2]] += src[k]

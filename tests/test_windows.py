@@ -1,0 +1,66 @@
+"""The gathers behind convolution, pooling and x[idx], and their scatter-add gradients: the
+Numba kernels give np.add.at's bits (its order of additions), as the NumPy forms do."""
+import numpy as np
+import pytest
+
+from microtorch.backends import cpu, numba_dispatch
+
+WINDOWS = [((2, 3, 9, 11), (3, 2), (1, 2), (1, 2)),       # overlapping, strided, dilated
+           ((2, 3, 13), (3,), (2,), (1,)),
+           ((2, 3, 5, 6, 7), (2, 3, 2), (1, 2, 1), (2, 1, 1)),
+           ((1, 1, 4, 4), (4, 4), (1, 1), (1, 1)),
+           ((3, 2, 8, 8), (2, 2), (2, 2), (1, 1))]
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64', 'int64'])
+@pytest.mark.parametrize('channels_inside', [False, True])
+@pytest.mark.parametrize('case', WINDOWS)
+def test_windows_are_the_gather_and_its_scatter_add(kernels, case, channels_inside, dtype):
+    shape, kernel, stride, dilation = case
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 10).astype(dtype)
+    index = cpu._window_index(np, shape, kernel, stride, dilation, channels_inside)
+    windows = cpu.windows_forward(x, kernel, stride, dilation, channels_inside)
+    assert windows.flags.c_contiguous
+    assert np.array_equal(windows, x[index])
+    gy = (rng.standard_normal(windows.shape) * 10).astype(dtype)
+    expected = np.zeros(shape, dtype)
+    np.add.at(expected, index, gy)
+    grad = cpu.windows_backward(gy, shape, kernel, stride, dilation, channels_inside)
+    assert np.array_equal(grad, expected)
+    transposed = np.swapaxes(np.swapaxes(x, 0, 1).copy(), 0, 1)      # a strided input
+    assert np.array_equal(cpu.windows_forward(transposed, kernel, stride, dilation,
+                                              channels_inside), x[index])
+
+
+def _indices(rng):
+    """Advanced indices of x (6, 7, 8): leading and trailing full slices, negative entries,
+    broadcast arrays, an Ellipsis, a bare array; repeats everywhere."""
+    i = rng.integers(-6, 6, (50, 3))
+    j = rng.integers(-7, 7, (1, 3))
+    k = rng.integers(0, 8, 40)
+    return [(i,), i, (i, j), (slice(None), j), (slice(None), slice(None), k),
+            (Ellipsis, k), (i, j, slice(None)), (slice(None), k[:, None] % 7, k[None, :4])]
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_index_backward_adds_as_np_add_at(dtype):
+    rng = np.random.default_rng(1)
+    x = np.zeros((6, 7, 8), dtype)
+    for index in _indices(rng):
+        gy = rng.standard_normal(x[index].shape).astype(dtype)
+        expected = np.zeros(x.shape, dtype)
+        np.add.at(expected, index, gy)
+        with numba_dispatch.configure(enabled=True, min_size=0):
+            ours = cpu.index_backward(index, gy, x.shape, True)
+        assert np.array_equal(ours, expected), index
+
+
+def test_index_backward_takes_a_strided_gradient():
+    rng = np.random.default_rng(2)
+    index = (slice(None), rng.integers(0, 7, (30, 2)))
+    gy = np.swapaxes(rng.standard_normal((2, 30, 6)), 0, 2).astype(np.float32)   # (6, 30, 2)
+    expected = np.zeros((6, 7), np.float32)
+    np.add.at(expected, index, gy)
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        assert np.array_equal(cpu.index_backward(index, gy, (6, 7), True), expected)
