@@ -64,3 +64,23 @@ def test_index_backward_takes_a_strided_gradient():
     np.add.at(expected, index, gy)
     with numba_dispatch.configure(enabled=True, min_size=0):
         assert np.array_equal(cpu.index_backward(index, gy, (6, 7), True), expected)
+
+
+LAYOUTS = [lambda a: a.T, lambda a: a[::2, 1::3].T, lambda a: a[::-1].T,
+           lambda a: a.reshape(8, 32, 4, 64).transpose(0, 2, 3, 1),
+           lambda a: a.reshape(16, 16, 16, 16).transpose(3, 1, 0, 2)[:, 3:],
+           lambda a: a.reshape(4, 64, 256).transpose(0, 2, 1), lambda a: a[:, ::2]]
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64', 'int8', 'float16', 'bool', 'complex128'])
+def test_contiguous_and_reshape_copy_any_layout(kernels, dtype):
+    a = (np.random.default_rng(3).standard_normal((256, 256)) * 50).astype(dtype)
+    for layout in LAYOUTS:
+        x = layout(a)
+        ours = cpu.contiguous(x)
+        assert ours.flags.c_contiguous and ours.dtype == x.dtype
+        assert np.array_equal(ours, x)
+        assert np.array_equal(cpu.reshape(x, (-1,)), x.reshape(-1))
+    view = a.reshape(16, 16, 256)[:, ::2]                   # a reshape that needs no copy
+    assert np.shares_memory(cpu.reshape(view, (16, 8, 16, 16)), a)
+    assert cpu.contiguous(a) is a

@@ -1270,6 +1270,15 @@ def scatter_reduce(x, index, src, dim, reduce):
                            _i32(_SCATTER_MODES[reduce]))
 
 
+def contiguous(x):
+    """x as a C-contiguous array (CuPy's copy where it is not one)."""
+    return cp.ascontiguousarray(x)
+
+
+def reshape(x, shape):
+    return x.reshape(shape)
+
+
 def windows_forward(x, kernel, stride, dilation, channels_inside):
     """cpu.windows_forward: a thread per element of the windows (x any strided view)."""
     from .cpu import _window_counts

@@ -12,7 +12,7 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        return x.reshape(shape)
+        return ctx.backend.reshape(x, shape)
 
     @staticmethod
     def backward(ctx, gy):
@@ -20,7 +20,7 @@ class Reshape(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        return gy.reshape(ctx.shape), None
+        return ctx.backend.reshape(gy, ctx.shape), None
 
 
 class Squeeze(Reshape):
@@ -127,7 +127,7 @@ class Contiguous(Clone):
 
     @staticmethod
     def forward(ctx, x):
-        return ctx.backend.xp.ascontiguousarray(x)
+        return ctx.backend.contiguous(x)
 
 
 class Cast(Function):

@@ -139,3 +139,23 @@ def windows_scatter(gy, out, stride, dilation):
                             src = gy[n, c, a, b, e, i, j]
                             for k in range(k2):
                                 row[e * stride[2] + k * dilation[2]] += src[k]
+
+
+_TILE = 32
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def tiled_copy(source, out):
+    """out[b, i, j] = source[b, i, j] (3-d, source any strides, out C-contiguous) in 32 x 32
+    tiles: a transposed source's rows are read a tile at a time, not once an element."""
+    batch, rows, cols = source.shape
+    bands = (rows + _TILE - 1) // _TILE
+    for task in prange(batch * bands):
+        b = task // bands
+        i0 = task % bands * _TILE
+        i1 = min(rows, i0 + _TILE)
+        for j0 in range(0, cols, _TILE):
+            j1 = min(cols, j0 + _TILE)
+            for i in range(i0, i1):
+                for j in range(j0, j1):
+                    out[b, i, j] = source[b, i, j]
