@@ -424,3 +424,17 @@ def test_the_numba_kernel_loads_once_numpy_has_cost_as_much(torch, monkeypatch):
         assert _avx_mathfun._compiled
     np.testing.assert_array_equal(np.stack([first, second]).view(np.int32),
                                   expected.view(np.int32))
+
+
+@pytest.mark.parametrize('p', [0.1, 0.5, 0.0, 1.0, 1 / 3])
+def test_large_bernoulli_draws_are_pytorchs_with_and_without_numba(torch, p):
+    from microtorch.backends import numba_dispatch
+    torch.manual_seed(11)
+    theirs = torch.nn.functional.dropout(torch.ones(300, 1000), p).numpy()
+    for on in (True, False):                  # (300,000 draws: Numba's compare when on)
+        with numba_dispatch.configure(enabled=on):
+            microtorch.manual_seed(11)
+            ours = microtorch.nn.functional.dropout(microtorch.ones(300, 1000), p).numpy()
+        assert np.array_equal(ours, theirs)
+        assert torch.get_rng_state().numpy().tobytes() == \
+            microtorch.get_rng_state().numpy().tobytes()

@@ -1,4 +1,4 @@
-"""PyTorch's float32 Box-Muller kernel in Numba: microtorch/_avx_mathfun.py's Cephes logf and
+"""PyTorch's float32 Box-Muller kernel in Numba (and bernoulli's compare of draws): microtorch/_avx_mathfun.py's Cephes logf and
 sincosf, step for step, with llvm.fma where GCC fused PyTorch's multiplies and adds. Not a
 routed primitive: microtorch._avx_mathfun loads `sixteens` once NumPy has taken as long as the
 load costs (its ski rental), then calls it for every draw. Module-level functions, so that
@@ -76,3 +76,14 @@ def sixteens(blocks, out, mean, std):
             sin, cos = sincosf(_TWO_PI * blocks[b, j + 8])
             out[b, j] = fma(radius * cos, std, mean)
             out[b, j + 8] = fma(radius * sin, std, mean)
+
+
+@numba.njit(parallel=True, cache=True)
+def words_below(words, threshold, out):
+    """out[i] = the 53 low bits of the 64-bit draw (words[2i] << 32 | words[2i + 1]) are
+    below threshold (words: MT19937's 32-bit words as uint64)."""
+    low21 = np.uint64(0x1FFFFF)
+    limit = np.uint64(threshold)
+    for i in numba.prange(out.size):
+        high = words[2 * i] & low21
+        out[i] = ((high << np.uint64(32)) | words[2 * i + 1]) < limit
