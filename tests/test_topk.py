@@ -51,3 +51,18 @@ def test_topk_values_indices_and_gradient():
     grad = np.zeros_like(x)
     np.put_along_axis(grad, expected, 1, -1)
     assert np.array_equal(t.grad.numpy(), grad)
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64', 'int64', 'int32'])
+def test_argmax_argmin_along_rows_are_numpys(kernels, dtype):
+    rng = np.random.default_rng(4)
+    for cols in (1, 4, 33, 500):
+        x = np.round(rng.standard_normal((300, cols)) * 2)          # ties
+        if dtype.startswith('float'):
+            x[rng.random(x.shape) < 0.02] = np.nan
+            x[rng.random(x.shape) < 0.02] = np.inf
+        x = x.astype(dtype)
+        for keepdim in (False, True):
+            assert np.array_equal(cpu.argmax(x, -1, keepdim), np.argmax(x, -1, keepdims=keepdim))
+            assert np.array_equal(cpu.argmin(x, 1, keepdim), np.argmin(x, 1, keepdims=keepdim))
+        assert np.array_equal(cpu.argmax(x, 0, False), np.argmax(x, 0))

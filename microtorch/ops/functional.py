@@ -899,7 +899,7 @@ def _extreme(input, dim, keepdim, other, name):
     if input._data.shape[dim] == 0:
         raise _empty_dim_error(name, dim)
     xp = input._backend_xp()
-    index = getattr(xp, pick)(input._data, axis=dim, keepdims=True)
+    index = getattr(_backend_of_data(input), pick)(input._data, dim, True)
     values = (R.MaxDim if name == 'max' else R.MinDim).apply(input, index, dim, keepdim)
     indices = Tensor._make(index if keepdim else xp.squeeze(index, axis=dim))
     return _return_type(name)(values, indices)

@@ -159,3 +159,24 @@ def tiled_copy(source, out):
             for i in range(i0, i1):
                 for j in range(j0, j1):
                     out[b, i, j] = source[b, i, j]
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def row_extremes(x, largest, out):
+    """out[r] = np.argmax(x[r]) (np.argmin's if not largest): the first extreme, or the
+    first NaN (x: 2-d, rows not empty)."""
+    rows, n = x.shape
+    for r in prange(rows):
+        row = x[r]
+        best = row[0]
+        at = 0
+        if best == best:
+            for j in range(1, n):
+                v = row[j]
+                if v != v:
+                    at = j
+                    break
+                if (v > best) if largest else (v < best):
+                    best = v
+                    at = j
+        out[r] = at
