@@ -170,6 +170,8 @@ CASES = [
     ('pow_forward', ['x', 0.5]), ('pow_forward', [2.0, 'y']), ('pow_forward', ['x', 'y1']),
     *[(f'{op}_backward', args) for op in ('maximum', 'minimum')
       for args in (['x', 'y', 'gy'], ['x', 0.5, 'gy'], [1, 'y', 'gy'], ['x', 'y1', 'gy'])],
+    *[('where_forward', args) for args in (['c', 'x', 'y'], ['c', 'x', 0.0], ['c', 2.5, 'y'],
+                                          ['c', 'x', 'y1'], ['c', 'y0d', 'x'])],
 ]
 
 
@@ -190,6 +192,8 @@ def _args(names, data, dtype):
             return data['y'][14:15].astype(dtype)
         if v == 'y0d':
             return np.asarray(data['y'][15], dtype)
+        if v == 'c':                                    # a condition
+            return data['x'] > data['y']
         return data[v].astype(dtype)
     return [one(v) for v in names]
 
@@ -260,6 +264,10 @@ DECLINED = [
     ('pow_scalar_backward', lambda: (np.ones(20_000, F32), np.ones(20_000, F32), 0)),
     ('pow_scalar_forward', lambda: (np.linspace(0.5, 2, 20_000, dtype=F32), 2.5)),  # general
     ('add_forward', lambda: (np.ones(20_000, F32), 10 ** 400)),                   # too large
+    ('where_forward', lambda: (np.ones(20_000, bool), np.ones(20_000, F32),
+                               np.asarray(0.5))),                                 # mixed dtypes
+    ('where_forward', lambda: (np.ones(20_000, bool), np.ones((2, 20_000), F32),
+                               np.zeros((2, 20_000), F32))),                     # cond broadcast
 ]
 
 

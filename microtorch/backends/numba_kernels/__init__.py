@@ -24,7 +24,7 @@ def _routes(module, family, names):
 _SINGLE_UFUNC = ['neg_forward', 'neg_backward', 'abs_forward', 'exp_backward', 'log_backward',
                  'sqrt_forward', 'reciprocal_forward', 'relu_forward', 'add_forward',
                  'sub_forward', 'mul_forward', 'div_forward', 'maximum_forward',
-                 'minimum_forward']
+                 'minimum_forward', 'where_forward']
 _FUSED = ['abs_backward', 'sqrt_backward', 'tanh_backward', 'sigmoid_backward',
           'reciprocal_backward', 'relu_backward', 'clamp_forward', 'clamp_backward',
           'leaky_relu_forward', 'leaky_relu_backward', 'maximum_backward', 'minimum_backward']

@@ -557,6 +557,42 @@ def _binary(kernel, a, b):
     return out
 
 
+def where_forward(cond, a, b):
+    """np.where(cond, a, b) for a C-contiguous bool cond of the result's shape and float
+    operands of one dtype, each an array of that shape or a number (NumPy's loop with a
+    number broadcast: 4096 x 4096, 67 ms); None for the rest."""
+    if type(cond) is not _ndarray or cond.dtype != np.bool_ or not cond.flags.c_contiguous:
+        return None
+    arrays = [v for v in (a, b) if type(v) is _ndarray]
+    if not arrays or arrays[0].dtype not in _FLOATS or any(
+            v.dtype != arrays[0].dtype for v in arrays):
+        return None
+    dtype = arrays[0].dtype.type
+    operands = []
+    for v in (a, b):
+        if type(v) is _ndarray:
+            if v.shape == cond.shape and v.flags.c_contiguous:
+                v = v.reshape(-1)
+            elif v.size == 1 and v.ndim <= cond.ndim:
+                v = v.reshape(-1)[0]
+            else:
+                return None
+        elif type(v) in _SCALARS:
+            v = dtype(v)
+        else:
+            return None
+        operands.append(v)
+    out = np.empty(cond.shape, dtype)
+    _where_kernel(cond.reshape(-1), *operands, out.reshape(-1))
+    return out
+
+
+@numba.njit(parallel=True, cache=True, error_model='numpy')
+def _where_kernel(cond, a, b, out):
+    for i in numba.prange(out.size):
+        out[i] = _at(a, i) if cond[i] else _at(b, i)
+
+
 # The primitives without parameters: a unary op's forward and fused backward (saved, gy),
 # and the plain binary ops, each one call of its kernel.
 def _define_simple(namespace):
