@@ -37,6 +37,7 @@ class K:
                                       0.4166637361e-1))
     X4 = _F(0.166666659414234244790680580464)
     EXPM1_BIG, EXPM1_SMALL = _F(88.72283172607421875), _F(-16.635532333438687426013570)
+    TANH_BIG = _F(8.664339742)            # tanhf is 1 beyond
     # log1pf's polynomial
     P0, P1, P2 = _F(0.3027294874), _F(0.3996108174), _F(0.6666694880)
     LOG1P_BIG = _F(1e38)                  # log1pf's formula holds up to here
@@ -194,28 +195,49 @@ def _ldexp2(d, q):
     return d * _from_bits(_wrap((h + 127) << 23)) * _from_bits(_wrap((q - h + 127) << 23))
 
 
+def _expk2f(a):
+    """e^a as a double-float (SLEEF's expk2f), for a float32 array a (errors silenced by the
+    callers)."""
+    q = _cvt(np.rint(a * K.R_LN2))
+    qf = q.astype(np.float32)
+    s = _add2_dff(a, _ZERO, qf * -K.L2U)
+    s = _add2_dff(*s, qf * -K.L2L)
+    u = _fma(_fma(_fma(K.X0, s[0], K.X1), s[0], K.X2), s[0], K.X3)
+    t = _add2_dff(*_mul_df(*s, u), K.X4)
+    t = _add2_dff(*_mul_dd(*s, *t), _F(0.5))
+    t = _add2_dd(*s, *_mul_dd(*_squ(*s), *t))
+    th, tl = _add_fd(_ONE, *t)
+    th, tl = _ldexp2(th, q), _ldexp2(tl, q)
+    small = a < _F(-104)
+    return np.where(small, _ZERO, th), np.where(small, _ZERO, tl)
+
+
 def expm1f(a):
     """Sleef_expm1f_u10 of a float32 array: exp as a double-float (expk2f), minus 1."""
     a = np.asarray(a, np.float32)
     with np.errstate(all='ignore'):
-        q = _cvt(np.rint(a * K.R_LN2))
-        qf = q.astype(np.float32)
-        s = _add2_dff(a, _ZERO, qf * -K.L2U)
-        s = _add2_dff(*s, qf * -K.L2L)
-        u = _fma(_fma(_fma(K.X0, s[0], K.X1), s[0], K.X2), s[0], K.X3)
-        t = _add2_dff(*_mul_df(*s, u), K.X4)
-        t = _add2_dff(*_mul_dd(*s, *t), _F(0.5))
-        t = _add2_dd(*s, *_mul_dd(*_squ(*s), *t))
-        th, tl = _add_fd(_ONE, *t)
-        th, tl = _ldexp2(th, q), _ldexp2(tl, q)
-        small = a < _F(-104)
-        th, tl = np.where(small, _ZERO, th), np.where(small, _ZERO, tl)
-        dh, dl = _add2_dff(th, tl, -_ONE)
+        dh, dl = _add2_dff(*_expk2f(a), -_ONE)
         x = dh + dl
         x = np.where(a > K.EXPM1_BIG, K.INF, x)
         x = np.where(a < K.EXPM1_SMALL, -_ONE, x)
         x = np.where((a == 0) & np.signbit(a), _F(-0.0), x)
     return x.astype(np.float32, copy=False)
+
+
+def tanhf(x):
+    """Sleef_tanhf_u10 of a float32 array: (e - 1/e) / (e + 1/e) in double-floats, e = e^|x|;
+    1 beyond |x| = 8.664339742; x's sign."""
+    x = np.asarray(x, np.float32)
+    with np.errstate(all='ignore'):
+        y = np.abs(x)
+        dh, dl = _expk2f(y)
+        r = _ONE / dh
+        eh, el = r, r * _fma(-dl, r, _fma(-dh, r, _ONE))
+        t = _div(*_add_dd(dh, dl, -eh, -el), *_add_dd(dh, dl, eh, el))
+        t = t[0] + t[1]
+        t = np.where((y > K.TANH_BIG) | np.isnan(t), _ONE, t)
+        t = np.where(np.signbit(x), -t, t)
+        return np.where(np.isnan(x), x, t).astype(np.float32, copy=False)
 
 
 def log1pf(d):

@@ -188,22 +188,23 @@ def test_expm1_log1p_bits(torch, threads, numba_on, n):
             assert _same_bits(ours, getattr(torch.from_numpy(x), op)().numpy()), op
 
 
-def test_expm1_log1p_numpy_matches_numba():
+def test_expm1_log1p_tanh_numpy_matches_numba():
     from microtorch import _sleef_numpy
     x = _pow_inputs(5000, 4)
     k = _sleef.kernels()
-    for op in ('expm1', 'log1p'):
+    for op in ('expm1', 'log1p', 'tanh'):
         ours = np.empty_like(x)
         getattr(k, op + '_serial')(x, ours)
         assert _same_bits(getattr(_sleef_numpy, op + 'f')(x), ours), op
 
 
-# ---- elu (selu, celu), softplus and silu: SLEEF's expm1f / expf and log1pf in vector blocks,
-# glibc's in the tails (microtorch/_sleef_activations.py) ---
+# ---- elu (selu, celu), softplus, silu and gelu's tanh form: SLEEF's expm1f / expf, log1pf and
+# tanhf in vector blocks, glibc's in the tails (microtorch/_sleef_activations.py) ---
 
 ACTIVATIONS = (('elu', {}), ('elu', {'alpha': 0.7}), ('selu', {}), ('celu', {}),
                ('celu', {'alpha': 0.3}), ('softplus', {}),
-               ('softplus', {'beta': 2.0, 'threshold': 5.0}), ('silu', {}))
+               ('softplus', {'beta': 2.0, 'threshold': 5.0}), ('silu', {}),
+               ('gelu', {'approximate': 'tanh'}))
 
 
 @pytest.mark.parametrize('n', POW_SIZES)

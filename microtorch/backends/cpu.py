@@ -305,6 +305,9 @@ def gelu_forward(x, approximate):
     """x Phi(x) (or its tanh form). A float32 x is worked in float64 and rounded once: the
     Numba kernel (numba_kernels/gelu.py) gives the same values on large arrays."""
     if approximate == 'tanh':
+        exact = _sleef_activations.gelu_tanh(x)                  # float32: PyTorch's bits
+        if exact is not None:
+            return exact
         u = _SQRT_2_PI * (x + _GELU_CUBIC * x * x * x)
         return 0.5 * x * (1 + np.tanh(u))
     wide = x.astype(np.float64, copy=False)
@@ -314,6 +317,9 @@ def gelu_forward(x, approximate):
 
 def gelu_backward(x, gy, approximate):
     if approximate == 'tanh':
+        exact = _sleef_activations.gelu_tanh_grad(x, gy)
+        if exact is not None:
+            return exact
         x2 = x * x
         t = np.tanh(_SQRT_2_PI * (x + _GELU_CUBIC * x2 * x))
         du = _SQRT_2_PI * (1 + 3 * _GELU_CUBIC * x2)

@@ -9,6 +9,7 @@ library by name: glibc's expf, powf and pow, as PyTorch's scalar loops do.
 Every function is module-level, so that Numba's disk cache serves a new process instead of
 compiling again (a kernel defined inside a function gets a new cache key per process).
 """
+import math
 import types as pytypes
 
 import numba
@@ -29,6 +30,7 @@ LN2_HI, LN2_LO, G0, G1, G2, C_HI, C_LO = K.LN2_HI, K.LN2_LO, K.G0, K.G1, K.G2, K
 X0, X1, X2, X3, X4 = K.X0, K.X1, K.X2, K.X3, K.X4
 P0, P1, P2 = K.P0, K.P1, K.P2
 EXPM1_BIG, EXPM1_SMALL, LOG1P_BIG = K.EXPM1_BIG, K.EXPM1_SMALL, K.LOG1P_BIG
+TANH_BIG = K.TANH_BIG
 INT_MIN = -(1 << 31)
 
 
@@ -240,8 +242,8 @@ def powf(x, y):
 
 
 @numba.njit(inline='always')
-def expm1f(a):
-    """Sleef_expm1f_u10: exp(a) as a double-float (SLEEF's expk2f), minus 1."""
+def expk2f(a):
+    """e^a as a double-float (SLEEF's expk2f)."""
     q = cvt_rint(a * R_LN2)
     qf = _F(q)
     sh, sl = df_add2_dff(a, ZERO, qf * -L2U)
@@ -258,11 +260,35 @@ def expm1f(a):
     th, tl = ldexp2(th, q), ldexp2(tl, q)
     if a < _F(-104):
         th, tl = ZERO, ZERO
+    return th, tl
+
+
+@numba.njit(inline='always')
+def expm1f(a):
+    """Sleef_expm1f_u10: exp(a) as a double-float (SLEEF's expk2f), minus 1."""
+    th, tl = expk2f(a)
     dh, dl = df_add2_dff(th, tl, -ONE)
     x = dh + dl
     x = INF if a > EXPM1_BIG else x
     x = -ONE if a < EXPM1_SMALL else x
     return _F(-0.0) if a == ZERO and bits_of(a) < 0 else x
+
+
+@numba.njit(inline='always')
+def tanhf(x):
+    """Sleef_tanhf_u10: (e - 1/e) / (e + 1/e) in double-floats, e = expk2f(|x|); 1 beyond
+    |x| = 8.664339742; x's sign."""
+    y = abs(x)
+    dh, dl = expk2f(y)
+    r = ONE / dh
+    eh, el = r, r * fma(-dl, r, fma(-dh, r, ONE))       # 1 / (dh, dl), SLEEF's dfrec
+    nh, nl = df_add_dd(dh, dl, -eh, -el)
+    ph, pl = df_add_dd(dh, dl, eh, el)
+    qh, ql = df_div(nh, nl, ph, pl)
+    t = qh + ql
+    t = ONE if (y > TANH_BIG or t != t) else t
+    t = -t if bits_of(x) < 0 else t
+    return x if x != x else t
 
 
 @numba.njit(inline='always')
@@ -317,6 +343,7 @@ glibc_powf = types.ExternalFunction('powf', types.float32(types.float32, types.f
 glibc_pow = types.ExternalFunction('pow', types.float64(types.float64, types.float64))
 glibc_expm1f = types.ExternalFunction('expm1f', types.float32(types.float32))
 glibc_log1pf = types.ExternalFunction('log1pf', types.float32(types.float32))
+glibc_tanhf = types.ExternalFunction('tanhf', types.float32(types.float32))
 
 
 # ---- the loops: vector blocks, then each chunk's scalar tail -----------------------------------
@@ -454,6 +481,13 @@ def log1p_serial(x, out):
         out[i] = log1pf(x[i])
 
 
+@numba.njit(**_OPTIONS)
+def tanh_serial(x, out):
+    """Sleef_tanhf_u10 of every element (gelu's tanh form calls it; tests check it here)."""
+    for i in range(x.size):
+        out[i] = tanhf(x[i])
+
+
 # ---- activations: the vector formula everywhere, then each tail's scalar formula ----------------
 # `tails` holds [begin, end) pairs of the elements PyTorch's scalar loop computes (each parallel
 # chunk's last few); where each element goes does not depend on threads, so one parallel map
@@ -546,6 +580,46 @@ def silu_grad_map(gy, x, out, tails):
             out[i] = _silu_grad(gy[i], x[i], glibc_expf(-x[i]))
 
 
+# gelu's tanh form (cpu/Activation.cpp), GCC's fmas where it formed them:
+#   y  = 0.5 x (1 + tanh(beta fma(kappa, x^3, x)))
+#   gx = gy (0.5 (1 + t) + 0.5 x fma(-t, t, 1) beta fma(3 kappa, x^2, 1)), t that tanh
+_BETA = _F(math.sqrt(2) * (2 / math.sqrt(math.pi)) * 0.5)
+_KAPPA = _F(0.044715)
+_KAPPA3 = _F(_F(3) * _KAPPA)
+_HALF = _F(0.5)
+
+
+@numba.njit(inline='always')
+def _gelu_inner(x):
+    return _BETA * fma(_KAPPA, x * x * x, x)
+
+
+@numba.njit(inline='always')
+def _gelu_tanh_grad(gy, x, t):
+    left = _HALF * x
+    return gy * (_HALF * (ONE + t) + left * fma(-t, t, ONE) * (_BETA * fma(_KAPPA3, x * x, ONE)))
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def gelu_tanh_map(x, out, tails):
+    """gelu(x, approximate='tanh')."""
+    for i in prange(x.size):
+        out[i] = _HALF * x[i] * (ONE + tanhf(_gelu_inner(x[i])))
+    for t in range(tails.shape[0]):
+        for i in range(tails[t, 0], tails[t, 1]):
+            out[i] = _HALF * x[i] * (ONE + glibc_tanhf(_gelu_inner(x[i])))
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def gelu_tanh_grad_map(gy, x, out, tails):
+    """gelu's tanh form's gradient."""
+    for i in prange(x.size):
+        out[i] = _gelu_tanh_grad(gy[i], x[i], tanhf(_gelu_inner(x[i])))
+    for t in range(tails.shape[0]):
+        for i in range(tails[t, 0], tails[t, 1]):
+            out[i] = _gelu_tanh_grad(gy[i], x[i], glibc_tanhf(_gelu_inner(x[i])))
+
+
 def _serial_twin(kernel):
     """The parallel kernel's code compiled without threads (prange runs as range), under a name
     of its own so that its cache files are its own: small arrays skip the parallel launch."""
@@ -563,6 +637,8 @@ softplus_grad_map_serial = _serial_twin(softplus_grad_map)
 elu_grad_map_serial = _serial_twin(elu_grad_map)
 silu_map_serial = _serial_twin(silu_map)
 silu_grad_map_serial = _serial_twin(silu_grad_map)
+gelu_tanh_map_serial = _serial_twin(gelu_tanh_map)
+gelu_tanh_grad_map_serial = _serial_twin(gelu_tanh_grad_map)
 
 
 @numba.njit(**_OPTIONS)
