@@ -699,6 +699,9 @@ def test_training_steps_create_no_reference_cycles():
             unused = (x @ w1).relu().sum()      # a graph that is never backpropagated
             del unused
 
+    # Once first: the first call of a Numba kernel in the process compiles it, and the
+    # compiler leaves cycles (weak proxies among them) that are not the steps' own.
+    step()
     garbage = _microtorch_garbage(step)
     assert garbage == [], f'reference cycles among {len(garbage)} objects: {garbage[:5]}'
 
