@@ -63,3 +63,19 @@ def test_layer_norm_names_and_double_backward(torch):
     np.testing.assert_allclose(gx.detach().numpy(), tgx.detach().numpy(), rtol=1e-4,
                                atol=1e-5)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize('numba_on', [False, True])
+def test_layer_norm_sum_gradient_bits(torch, numba_on):
+    """y.sum()'s gradient reaches the backward as one value broadcast (zero strides)."""
+    x = (np.random.default_rng(5).standard_normal((64, 520)) * 2).astype(np.float32)
+    weight = np.linspace(0.5, 1.5, 520, dtype=np.float32)
+    results = []
+    for lib in (microtorch, torch):
+        X, W, B = (lib.tensor(a, requires_grad=True) for a in (x, weight, -weight))
+        with numba_dispatch.configure(enabled=numba_on, min_size=0):
+            y = lib.nn.functional.layer_norm(X, (520,), W, B)
+            (y.sum() * 3).backward()
+        results.append([y.detach().numpy(), X.grad.numpy(), W.grad.numpy(), B.grad.numpy()])
+    for a, e in zip(*results):
+        np.testing.assert_array_equal(a, e)

@@ -97,6 +97,11 @@ def layer_norm_forward(x, gamma, beta, eps):
     t = x.dtype.type
     mean, var = rowwise_moments(x)
     rstd = t(1) / np.sqrt(var + t(eps))
+    if _fused(x, gamma, beta):                  # one parallel pass, the same roundings
+        y = np.empty(x.shape, x.dtype)
+        launch(_numba_kernels().layer_norm_rows, x, mean, rstd, _or_row(gamma, x),
+               _or_row(beta, x), gamma is not None, beta is not None, y)
+        return y, mean, rstd
     centred = x - mean[:, None]
     if gamma is None and beta is not None:      # the scalar loop fuses the other product
         y = fma(centred, np.broadcast_to(rstd[:, None], x.shape), beta)
@@ -118,15 +123,25 @@ def _layer_norm_backward(dy, x, mean, rstd, gamma, need_gamma, need_beta, fma):
     t = x.dtype.type
     n = x.shape[1]
     scale = t(1) / t(n)
+    fused = _fused(x, gamma, dy)
     if gamma is None:
         ds, db = row_dot(dy, x, fma=fma), row_dot(dy)
-        a_dy = rstd[:, None] * dy
+    elif fused and n >= lanes(x.dtype):         # dy * x not made: the kernel rounds it
+        ds = np.empty(x.shape[0], np.float32)
+        launch(_numba_kernels().row_dots_of_products, dy, x, np.broadcast_to(gamma, x.shape),
+               True, True, ds)
+        db = row_dot(dy, gamma, fma=fma)
     else:
         ds, db = row_dot(dy * x, gamma, fma=fma), row_dot(dy, gamma, fma=fma)
-        a_dy = rstd[:, None] * dy * gamma
     b = fma(db, mean, -ds) * rstd * rstd * rstd * scale
     c = fma(-b, mean, -(db * rstd * scale))
-    dx = fma(b[:, None], x, a_dy) + c[:, None]
+    if fused:
+        dx = np.empty(x.shape, x.dtype)
+        launch(_numba_kernels().layer_norm_dx, dy, x, _or_row(gamma, x), gamma is not None,
+               rstd, b, c, dx)
+    else:
+        a_dy = rstd[:, None] * dy if gamma is None else rstd[:, None] * dy * gamma
+        dx = fma(b[:, None], x, a_dy) + c[:, None]
     dgamma = dbeta = None
     if need_gamma or need_beta:
         dgamma, dbeta = _parameter_grads(dy, x, mean, rstd, fma)
@@ -169,6 +184,18 @@ def _param_buffers(dy, centred, fma):
     # (-0 only where every term is -0): the + 0 gives the +0 the sum from zero gives
     b_buf = np.add.accumulate(dy, axis=0)[-1] + dy.dtype.type(0)
     return g_buf, b_buf
+
+
+def _fused(x, *others):
+    """Do layer_norm's fused float32 kernels take these (float32 arrays or None, any strides;
+    x large enough)?"""
+    return (x.dtype == np.float32 and all(a is None or a.dtype == np.float32 for a in others)
+            and numba_dispatch.kernel_pays('elementwise_fused', x.size))
+
+
+def _or_row(a, x):
+    """a, or an empty row standing in for a parameter not given (the kernels skip it)."""
+    return a if a is not None else np.empty(0, x.dtype)
 
 
 def _numba_kernels():
