@@ -1398,10 +1398,11 @@ def windows_forward(x, kernel, stride, dilation, channels_inside):
 def windows_backward(gy, shape, kernel, stride, dilation, channels_inside):
     """The windows' gradient onto x's shape: each window added back where it came from, in
     np.add.at's order (which the kernel keeps: the same bits either way)."""
-    out = np.zeros(shape, gy.dtype)
     if not _windows_by_kernel(gy, gy.size):
+        out = np.zeros(shape, gy.dtype)
         np.add.at(out, _window_index(np, shape, kernel, stride, dilation, channels_inside), gy)
         return out
+    out = np.empty(shape, gy.dtype)          # the kernel zeroes it, in parallel
     dims = len(kernel)
     canonical = np.moveaxis(gy, 1 + dims, 1) if channels_inside else gy
     x3, gy3, *steps = _as_3d(out, canonical, kernel, stride, dilation)
@@ -1434,47 +1435,52 @@ def _as_3d(x, windows, kernel, stride, dilation):
 
 def index_backward(index, gy, shape, accumulate):
     """Zeros of `shape` with gy written at `index`; repeated indices add when accumulate."""
+    if accumulate:
+        out = _scatter_add_by_kernel(shape, index, gy)
+        if out is not None:
+            return out
     out = np.zeros(shape, gy.dtype)
     if not accumulate:
         out[index] = gy
-    elif not _scatter_add_by_kernel(out, index, gy):
+    else:
         np.add.at(out, index, gy)
     return out
 
 
-def _scatter_add_by_kernel(out, index, gy):
-    """np.add.at(out, index, gy) by the parallel Numba kernel, with its bits, where index is
-    full slices around one block of integer arrays (x[idx] with idx a tensor, conv's and
-    pooling's windows): 4 x 16 x 256 x 256 3x3 windows, 285 ms in np.add.at. False (nothing
-    done) for other indices, dtypes and sizes."""
+def _scatter_add_by_kernel(shape, index, gy):
+    """np.add.at(zeros(shape), index, gy) by the parallel Numba kernel, with its bits, where
+    index is full slices around one block of integer arrays (x[idx] with idx a tensor); None
+    for other indices, dtypes and sizes. (4 x 16 x 256 x 256's 3x3 windows took 285 ms in
+    np.add.at when conv2d gathered them by such an index.)"""
     if type(index) is np.ndarray:
         index = (index,)
     if (gy.dtype.char not in 'fd' or type(index) is not tuple
             or not _numba_dispatch.kernel_pays('reduction', gy.size)):
-        return False
-    layout = _advanced_block(index, out.ndim)
+        return None
+    layout = _advanced_block(index, len(shape))
     if layout is None:
-        return False
+        return None
     begin, arrays = layout
     end = begin + len(arrays)
     try:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        picked = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
-        return False
-    if gy.shape != out.shape[:begin] + shape + out.shape[end:]:
-        return False
+        return None
+    if gy.shape != tuple(shape[:begin]) + picked + tuple(shape[end:]):
+        return None
     where, step = 0, 1              # the flat places in out's indexed dims, built broadcast
-    for a, n in zip(reversed(arrays), reversed(out.shape[begin:end])):
+    for a, n in zip(reversed(arrays), reversed(shape[begin:end])):
         where = where + np.where(a < 0, a + n, a) * step
         step *= n
-    where = np.broadcast_to(where, shape).reshape(-1)
-    lead, trail = math.prod(out.shape[:begin]), math.prod(out.shape[end:])
+    where = np.broadcast_to(where, picked).reshape(-1)
+    lead, trail = math.prod(shape[:begin]), math.prod(shape[end:])
     threads = max(1, _numba_threads())
     chunk = trail if lead >= 4 * threads else max(256, -(-trail // (4 * threads)))
+    out = np.empty(shape, gy.dtype)          # the kernel zeroes it, in parallel
     kernels = _numba_dispatch._kernel_module('indexing')
     _exact_sum.launch(kernels.scatter_add, out.reshape(lead, -1, trail),
                       np.ascontiguousarray(gy).reshape(lead, where.size, trail), where, chunk)
-    return True
+    return out
 
 
 def _advanced_block(index, ndim):

@@ -69,14 +69,17 @@ def top_rows(x, k, largest, out):
 
 @numba.njit(parallel=True, **_OPTIONS)
 def scatter_add(out, gy, where, chunk):
-    """out[l, where[s], t] += gy[l, s, t] (out (L, M, T), gy (L, S, T), where (S,) int64), in
-    tasks of one l and `chunk` of the t: each element's additions in increasing s."""
+    """out[l, where[s], t] += gy[l, s, t] (out (L, M, T) uninitialised: zeroed first; gy (L,
+    S, T), where (S,) int64), in tasks of one l and `chunk` of the t: each element's
+    additions in increasing s."""
     lead, places, trail = gy.shape
     chunks = (trail + chunk - 1) // chunk
     for task in prange(lead * chunks):
         l = task // chunks
         t0 = task % chunks * chunk
         t1 = min(trail, t0 + chunk)
+        for m in range(out.shape[1]):      # out comes uninitialised: zero this task's part
+            out[l, m, t0:t1] = 0
         for s in range(places):
             row = out[l, where[s]]
             src = gy[l, s]
@@ -88,11 +91,11 @@ def scatter_add(out, gy, where, chunk):
 def _copy_window(x, out, n, c, a, b, e, stride, dilation):
     _, _, _, _, _, k0, k1, k2 = out.shape
     for i in range(k0):
+        z = a * stride[0] + i * dilation[0]
         for j in range(k1):
-            row = x[n, c, a * stride[0] + i * dilation[0], b * stride[1] + j * dilation[1]]
-            dst = out[n, c, a, b, e, i, j]
-            for k in range(k2):
-                dst[k] = row[e * stride[2] + k * dilation[2]]
+            y = b * stride[1] + j * dilation[1]
+            for k in range(k2):       # (indices, not row views: a view costs more than 2 taps)
+                out[n, c, a, b, e, i, j, k] = x[n, c, z, y, e * stride[2] + k * dilation[2]]
 
 
 @numba.njit(parallel=True, **_OPTIONS)
@@ -122,23 +125,25 @@ def windows_gather(x, out, stride, dilation, channels_inside):
 
 @numba.njit(parallel=True, **_OPTIONS)
 def windows_scatter(gy, out, stride, dilation):
-    """windows_gather's adjoint: out[n, c, o0 s0 + k0 d0, ...] += gy[n, c, o0, o1, o2, k0, k1,
-    k2], each element's additions in gy's row-major order within its plane (np.add.at's)."""
+    """windows_gather's adjoint: out[n, c, o0 s0 + k0 d0, ...] = the sum of gy[n, c, o0, o1,
+    o2, k0, k1, k2] over the windows holding it, added from 0 in gy's row-major order within
+    its plane (np.add.at's); out may come uninitialised."""
     batch, channels = out.shape[:2]
     _, _, n0, n1, n2, k0, k1, k2 = gy.shape
     for plane in prange(batch * channels):
         n = plane // channels
         c = plane % channels
+        out[n, c] = 0               # out comes uninitialised: its pages are first touched here
         for a in range(n0):
             for b in range(n1):
                 for e in range(n2):
                     for i in range(k0):
+                        z = a * stride[0] + i * dilation[0]
                         for j in range(k1):
-                            row = out[n, c, a * stride[0] + i * dilation[0],
-                                      b * stride[1] + j * dilation[1]]
-                            src = gy[n, c, a, b, e, i, j]
+                            y = b * stride[1] + j * dilation[1]
                             for k in range(k2):
-                                row[e * stride[2] + k * dilation[2]] += src[k]
+                                out[n, c, z, y, e * stride[2] + k * dilation[2]] += \
+                                    gy[n, c, a, b, e, i, j, k]
 
 
 _TILE = 32
