@@ -84,3 +84,19 @@ def test_contiguous_and_reshape_copy_any_layout(kernels, dtype):
     view = a.reshape(16, 16, 256)[:, ::2]                   # a reshape that needs no copy
     assert np.shares_memory(cpu.reshape(view, (16, 8, 16, 16)), a)
     assert cpu.contiguous(a) is a
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_scatter_add_along_a_dim_adds_as_np_add_at(kernels, dtype):
+    rng = np.random.default_rng(6)
+    for shape, dim, picks in (((40, 7, 9), 1, 5), ((40, 7, 9), -1, 12), ((6, 300), 0, 20),
+                              ((500, 4), 1, 1)):
+        index_shape = list(shape)
+        index_shape[dim] = picks
+        n = shape[dim]
+        index = rng.integers(-n, n, index_shape)
+        values = rng.standard_normal(index_shape).astype(dtype)
+        expected = np.zeros(shape, dtype)
+        np.add.at(expected, cpu._along_dim_index(np.where(index < 0, index + n, index),
+                                                 dim % len(shape)), values)
+        assert np.array_equal(cpu.scatter_add(index, values, dim, shape), expected)

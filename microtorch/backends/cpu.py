@@ -946,8 +946,29 @@ def gather(x, index, dim):
 
 def scatter_add(index, values, dim, shape):
     """Zeros of `shape` plus `values` added at `index` along `dim`; repeated indices add."""
-    out = np.zeros(shape, values.dtype)
-    np.add.at(out, _along_dim_index(index, dim), values)
+    out = _scatter_add_along_by_kernel(index, values, dim, shape)
+    if out is None:
+        out = np.zeros(shape, values.dtype)
+        np.add.at(out, _along_dim_index(index, dim), values)
+    return out
+
+
+def _scatter_add_along_by_kernel(index, values, dim, shape):
+    """scatter_add by a parallel Numba kernel, in np.add.at's order (the same bits), where
+    index and values have shape's sizes but along dim (max's and gather's gradients); None
+    otherwise. (max_pool2d's 16 x 16 x 128 x 128 windows: 68 ms in np.add.at.)"""
+    if (values.dtype.char not in 'fd' or index.shape != values.shape or not len(shape)
+            or not _numba_dispatch.kernel_pays('reduction', values.size)):
+        return None
+    dim %= len(shape)
+    if any(a != b for d, (a, b) in enumerate(zip(index.shape, shape)) if d != dim):
+        return None
+    outer, inner = math.prod(shape[:dim]), math.prod(shape[dim + 1:])
+    out = np.empty(shape, values.dtype)          # the kernel zeroes it, in parallel
+    _exact_sum.launch(_numba_dispatch._kernel_module('indexing').scatter_add_along,
+                      np.ascontiguousarray(index).reshape(outer, -1, inner),
+                      np.ascontiguousarray(values).reshape(outer, -1, inner),
+                      out.reshape(outer, -1, inner))
     return out
 
 

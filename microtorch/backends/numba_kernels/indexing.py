@@ -185,3 +185,18 @@ def row_extremes(x, largest, out):
                     best = v
                     at = j
         out[r] = at
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def scatter_add_along(index, values, out):
+    """out[o, index[o, j, i], i] += values[o, j, i] (out (O, N, I) uninitialised: zeroed
+    first; index entries in [-N, N)), each o a task: each element's additions in increasing j,
+    np.add.at's order."""
+    outer, picks, inner = index.shape
+    n = out.shape[1]
+    for o in prange(outer):
+        out[o] = 0
+        for j in range(picks):
+            for i in range(inner):
+                m = index[o, j, i]
+                out[o, m + n if m < 0 else m, i] += values[o, j, i]
