@@ -100,3 +100,18 @@ def test_scatter_add_along_a_dim_adds_as_np_add_at(kernels, dtype):
         np.add.at(expected, cpu._along_dim_index(np.where(index < 0, index + n, index),
                                                  dim % len(shape)), values)
         assert np.array_equal(cpu.scatter_add(index, values, dim, shape), expected)
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_gather_along_a_dim_is_numpys(kernels, dtype):
+    rng = np.random.default_rng(7)
+    for shape, dim, picks in (((40, 7, 9), 1, 5), ((40, 7, 9), -1, 12), ((6, 300), 0, 20)):
+        x = rng.standard_normal(shape).astype(dtype)
+        index_shape = list(shape)
+        index_shape[dim] = picks
+        index = rng.integers(-shape[dim], shape[dim], index_shape)
+        assert np.array_equal(cpu.gather(x, index, dim),
+                              np.take_along_axis(x, index % shape[dim], dim))
+        strided = np.swapaxes(np.swapaxes(x, 0, -1).copy(), 0, -1)     # not C-contiguous
+        assert np.array_equal(cpu.gather(strided, index, dim),
+                              np.take_along_axis(x, index % shape[dim], dim))

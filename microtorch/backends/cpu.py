@@ -941,6 +941,18 @@ def _along_dim_index(index, dim):
 
 
 def gather(x, index, dim):
+    if (x.ndim and index.shape[:dim % x.ndim] == x.shape[:dim % x.ndim]
+            and index.shape[dim % x.ndim + 1:] == x.shape[dim % x.ndim + 1:]
+            and x.dtype.char in 'fd' and _numba_dispatch.kernel_pays('reduction', index.size)):
+        # sizes but along dim as x's (max's values, pooling's): a parallel kernel, where
+        # NumPy's fancy index over every dim costs 26 ms for 16 x 16 x 128 x 128 picks
+        d = dim % x.ndim
+        outer, inner = math.prod(x.shape[:d]), math.prod(x.shape[d + 1:])
+        out = np.empty(index.shape, x.dtype)
+        _exact_sum.launch(_numba_dispatch._kernel_module('indexing').gather_along,
+                          x.reshape(outer, -1, inner), index.reshape(outer, -1, inner),
+                          out.reshape(outer, -1, inner))
+        return out
     return x[_along_dim_index(index, dim)]
 
 

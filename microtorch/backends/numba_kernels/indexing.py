@@ -200,3 +200,15 @@ def scatter_add_along(index, values, out):
             for i in range(inner):
                 m = index[o, j, i]
                 out[o, m + n if m < 0 else m, i] += values[o, j, i]
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def gather_along(x, index, out):
+    """out[o, j, i] = x[o, index[o, j, i], i] (x (O, N, I), index entries in [-N, N))."""
+    outer, picks, inner = index.shape
+    n = x.shape[1]
+    for o in prange(outer):
+        for j in range(picks):
+            for i in range(inner):
+                m = index[o, j, i]
+                out[o, j, i] = x[o, m + n if m < 0 else m, i]
