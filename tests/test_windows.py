@@ -64,6 +64,11 @@ def test_index_backward_takes_a_strided_gradient():
     np.add.at(expected, index, gy)
     with numba_dispatch.configure(enabled=True, min_size=0):
         assert np.array_equal(cpu.index_backward(index, gy, (6, 7), True), expected)
+    gy = np.broadcast_to(np.float32(3), (6, 30, 2))             # a sum's gradient
+    expected = np.zeros((6, 7), np.float32)
+    np.add.at(expected, index, gy)
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        assert np.array_equal(cpu.index_backward(index, gy, (6, 7), True), expected)
 
 
 LAYOUTS = [lambda a: a.T, lambda a: a[::2, 1::3].T, lambda a: a[::-1].T,

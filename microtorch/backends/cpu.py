@@ -1512,7 +1512,7 @@ def _scatter_add_by_kernel(shape, index, gy):
     out = np.empty(shape, gy.dtype)          # the kernel zeroes it, in parallel
     kernels = _numba_dispatch._kernel_module('indexing')
     _exact_sum.launch(kernels.scatter_add, out.reshape(lead, -1, trail),
-                      np.ascontiguousarray(gy).reshape(lead, where.size, trail), where, chunk)
+                      reshape(gy, (lead, where.size, trail)), where, chunk)
     return out
 
 
