@@ -6,9 +6,11 @@ Each library (and tree) in processes of its own: PyTorch timed in a process afte
 kernels was erratic here (sixteenth session)."""
 import os
 import sys
-import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..'))
+from timing import median_seconds     # noqa: E402  (benchmarks/timing.py)
 
 lib = __import__(os.environ.get('LIB', 'microtorch'))
 if lib.__name__ == 'torch':
@@ -17,14 +19,8 @@ X = np.random.default_rng(0).standard_normal((4096, 4096)).astype(np.float32)
 IDX = np.random.default_rng(1).integers(0, 4096, 4096)
 
 
-def med(f, r=5):
-    f()
-    ts = []
-    for _ in range(r):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return sorted(ts)[len(ts) // 2] * 1e3
+def med(f):
+    return median_seconds(lambda i: f(), 'cpu', repeats=5, warmup=1) * 1e3
 
 
 x = lib.tensor(X)
