@@ -1,8 +1,8 @@
-"""PyTorch's float32 Box-Muller kernel in Numba (and bernoulli's compare of draws): microtorch/_avx_mathfun.py's Cephes logf and
-sincosf, step for step, with llvm.fma where GCC fused PyTorch's multiplies and adds. Not a
-routed primitive: microtorch._avx_mathfun loads `sixteens` once NumPy has taken as long as the
-load costs (its ski rental), then calls it for every draw. Module-level functions, so that
-Numba's disk cache serves a new process."""
+"""PyTorch's float32 Box-Muller kernel in Numba (and bernoulli's compare of draws):
+microtorch/_avx_mathfun.py's Cephes logf and sincosf, step for step, with llvm.fma where GCC
+fused PyTorch's multiplies and adds. Not a routed primitive: microtorch._avx_mathfun loads
+`sixteens` once NumPy has taken as long as the load costs (its ski rental), then calls it for
+every draw. Module-level functions, so that Numba's disk cache serves a new process."""
 import numba
 import numpy as np
 
