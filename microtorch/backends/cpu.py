@@ -14,6 +14,7 @@ from .. import _sleef_activations
 from .. import _sleef_pow
 from .. import _sleef_vml
 from .._device import CPU
+from . import conv_columns as _conv_columns
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
 from . import special_functions as _special
@@ -1444,9 +1445,15 @@ def windows_backward(gy, shape, kernel, stride, dilation, channels_inside):
     return out
 
 
+# A convolution and its two gradients (x padded): matrix products over columns of windows,
+# a chunk at a time (conv_columns.py).
+convolution = _conv_columns.convolution
+convolution_input_grad = _conv_columns.convolution_input_grad
+convolution_weight_grad = _conv_columns.convolution_weight_grad
+
+
 def _window_counts(shape, kernel, stride, dilation):
-    return tuple((n - d * (k - 1) - 1) // s + 1
-                 for n, k, s, d in zip(shape[2:], kernel, stride, dilation))
+    return _conv_columns.output_size(shape[2:], kernel, stride, dilation)
 
 
 def _windows_by_kernel(array, size):

@@ -1308,6 +1308,64 @@ def windows_backward(gy, shape, kernel, stride, dilation, channels_inside):
     return out
 
 
+def convolution(x, weight, bias, stride, dilation, groups):
+    """cpu.convolution (x padded): the windows kernel gathers the rows (N, *outs, C, *kernel)
+    of the whole batch at once, cuBLAS multiplies them by each group's filters, our add
+    kernel adds the bias. (The CPU's chunks keep its columns in cache; a GPU has no such
+    cache to fit and a full-size product keeps cuBLAS busy.)"""
+    kernel = tuple(weight.shape[2:])
+    rows, outs = _conv_rows(windows_forward(x, kernel, stride, dilation, True), weight,
+                            groups)
+    n, positions = x.shape[0], math.prod(outs)
+    filters = weight.reshape(groups, weight.shape[0] // groups, -1)
+    out = cp.matmul(rows, filters.transpose(0, 2, 1))           # (G, N * positions, O / G)
+    out = out.reshape(groups, n, positions, -1).transpose(1, 0, 3, 2)
+    out = _c(out).reshape((n, weight.shape[0]) + outs)
+    if bias is not None:
+        out = add_forward(out, bias.reshape((1, -1) + (1,) * len(outs)))
+    return out
+
+
+def convolution_input_grad(gy, weight, shape, stride, dilation, groups):
+    """cpu.convolution_input_grad: the rows' gradients (cuBLAS), added back by the windows'
+    scatter kernel."""
+    kernel = tuple(weight.shape[2:])
+    grads = _conv_grad_rows(gy, groups)                          # (G, N * positions, O / G)
+    filters = weight.reshape(groups, weight.shape[0] // groups, -1)
+    rows = cp.matmul(grads, filters)                             # (G, N * positions, depth)
+    n, outs = gy.shape[0], tuple(gy.shape[2:])
+    rows = _c(rows.reshape((groups, n) + outs + (-1,)).transpose(
+        (1,) + tuple(range(2, 2 + len(outs))) + (0, 2 + len(outs))))
+    rows = rows.reshape((n,) + outs + (shape[1],) + kernel)
+    return windows_backward(rows, shape, kernel, stride, dilation, True)
+
+
+def convolution_weight_grad(gy, x, weight_shape, stride, dilation, groups):
+    """cpu.convolution_weight_grad: the gradients' rows transposed times the windows' rows,
+    by cuBLAS, one product per group."""
+    kernel = tuple(weight_shape[2:])
+    rows, _ = _conv_rows(windows_forward(x, kernel, stride, dilation, True), weight_shape,
+                         groups)
+    grads = _conv_grad_rows(gy, groups)
+    return cp.matmul(grads.transpose(0, 2, 1), rows).reshape(weight_shape)
+
+
+def _conv_rows(windows, weight, groups):
+    """Windows (N, *outs, C, *kernel) as each group's matmul rows (G, N * positions, depth),
+    and outs. weight: the weight or its shape."""
+    shape = getattr(weight, 'shape', weight)
+    outs = tuple(windows.shape[1:len(windows.shape) - len(shape) + 1])
+    rows = windows.reshape(windows.shape[0] * math.prod(outs), groups, -1)
+    return rows.transpose(1, 0, 2), outs
+
+
+def _conv_grad_rows(gy, groups):
+    """gy (N, O, *outs) as (G, N * positions, O / G)."""
+    n, o = gy.shape[:2]
+    grads = gy.reshape(n, groups, o // groups, -1).transpose(1, 0, 3, 2)
+    return grads.reshape(groups, -1, o // groups)
+
+
 def _windows_meta(shape, counts, kernel, stride, dilation, channels_inside, strides):
     """kernels/indexing.cu's windows meta, every spatial tuple padded in front to 3 dims."""
     ones = (1,) * (3 - len(kernel))

@@ -18,6 +18,7 @@ from ..autograd.function import grad_fn_named
 from .. import backends as _backends
 from .._size import broadcast_shapes, wrap_dim
 from .._tensor_methods import _inplace
+from ..ops import convolution as _Conv
 from ..ops import elementwise as _E
 from ..ops import linalg as _L
 from ..ops import loss as _LS
@@ -1291,6 +1292,30 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     if dims == 1:                                # (N, C, L) as (N, C, 1, L)
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         kernel, stride, dilation = (1,) + kernel, (1,) + stride, (1,) + dilation
+    if _one_op_convolves(x, weight, bias):
+        out = _Conv.Convolution.apply(x, weight, bias, stride, dilation, groups)
+    else:
+        out = _conv_by_windows(x, weight, bias, kernel, stride, dilation, groups)
+    if dims == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def _one_op_convolves(x, weight, bias):
+    """Does the Convolution op take this call: float32 or float64 operands of one dtype on
+    one device, a bias of one per output channel? (Anything else goes the composite way,
+    which promotes, or raises PyTorch's errors.)"""
+    if x.dtype not in (_dtype.float32, _dtype.float64):
+        return False
+    operands = (weight,) if bias is None else (weight, bias)
+    if any(t.dtype != x.dtype or t.device != x.device for t in operands):
+        return False
+    return bias is None or tuple(bias.shape) == (weight.shape[0],)
+
+
+def _conv_by_windows(x, weight, bias, kernel, stride, dilation, groups):
+    """conv as the composite of the windows op and a batched matmul (x padded)."""
+    out_channels, group_channels = weight.shape[:2]
     windows = _windows(x, kernel, stride, dilation, True)     # (N, *outs, C, *kernel)
     n, outs = windows.shape[0], tuple(windows.shape[1:1 + len(kernel)])
     positions, taps = math.prod(outs), math.prod(kernel)
@@ -1303,12 +1328,11 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     out = out.permute(1, 0, 3, 2).reshape((n, out_channels) + outs)
     if bias is not None:
         out = out + bias.reshape((1, -1) + (1,) * len(outs))
-    if dims == 1:
-        out = out.squeeze(2)
-    return out.squeeze(0) if unbatched else out
+    return out
 
 
 @autocast_op('conv2d')
+@grad_fn_named('ConvolutionBackward0')
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation, as PyTorch's conv2d: windows of the (zero-padded) input times
     the weight (out_channels, in_channels / groups, kh, kw), as one batched matmul."""
@@ -1316,6 +1340,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 @autocast_op('conv1d')
+@grad_fn_named('ConvolutionBackward0')
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D cross-correlation over (N, C, L) or (C, L) inputs, weight (out_channels,
     in_channels / groups, k): conv2d's windows and matmul with a height of 1."""
@@ -1323,6 +1348,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 @autocast_op('conv3d')
+@grad_fn_named('ConvolutionBackward0')
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D cross-correlation over (N, C, D, H, W) or (C, D, H, W) inputs, weight
     (out_channels, in_channels / groups, kd, kh, kw): windows by one gather, one matmul."""

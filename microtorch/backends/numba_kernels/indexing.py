@@ -146,6 +146,34 @@ def windows_scatter(gy, out, stride, dilation):
                                     gy[n, c, a, b, e, i, j, k]
 
 
+@numba.njit(parallel=True, **_OPTIONS)
+def columns_scatter(columns, out, stride, dilation):
+    """out[n, c, o0 s0 + k0 d0, ...] += columns[n, c, k0, k1, k2, o0, o1, o2] (out 5-d, any
+    strides; s, d: 3 ints): a convolution's columns added back onto its input, a task per
+    (n, c) plane, each element's taps last to first (np.add.at's order of the windows, and
+    backends/conv_columns.py's NumPy form)."""
+    batch, channels, t0, t1, t2, n0, n1, n2 = columns.shape
+    for plane in prange(batch * channels):
+        n = plane // channels
+        c = plane % channels
+        for i in range(t0 - 1, -1, -1):
+            for j in range(t1 - 1, -1, -1):
+                for k in range(t2 - 1, -1, -1):
+                    start = k * dilation[2]
+                    for a in range(n0):
+                        z = a * stride[0] + i * dilation[0]
+                        for b in range(n1):
+                            row = out[n, c, z, b * stride[1] + j * dilation[1]]
+                            src = columns[n, c, i, j, k, a, b]
+                            if stride[2] == 1:          # (a loop LLVM vectorises)
+                                part = row[start:start + n2]
+                                for e in range(n2):
+                                    part[e] += src[e]
+                            else:
+                                for e in range(n2):
+                                    row[start + e * stride[2]] += src[e]
+
+
 _TILE = 32
 
 
