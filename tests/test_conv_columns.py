@@ -179,3 +179,53 @@ def test_against_pytorch():
     np.testing.assert_allclose(y.detach().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-5)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
+TRANSPOSED = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+@pytest.mark.parametrize('dims,stride,padding,output_padding,dilation,groups,bias', [
+    case for case in itertools.product((1, 2, 3), (1, 2), (0, 1), (0, 1), (1, 2), (1, 2),
+                                       (False, True))
+    if case[3] < case[1]])
+def test_conv_transpose_by_the_input_grad_op(dims, stride, padding, output_padding, dilation,
+                                             groups, bias):
+    """conv_transpose as the input gradient of its convolution, against the composite
+    (zeros spread between the elements, then a convolution with the flipped kernel)."""
+    rng = np.random.default_rng(stride * 31 + dilation)
+    x0 = rng.standard_normal((2, 4) + SPATIAL[dims][:dims])
+    w0 = rng.standard_normal((4, 6 // groups) + (3,) * dims)
+    b0 = rng.standard_normal(6) if bias else None
+    kw = dict(stride=stride, padding=padding, output_padding=output_padding,
+              dilation=dilation, groups=groups)
+    results = []
+    for composite in (False, True):
+        x, w = mt.tensor(x0, requires_grad=True), mt.tensor(w0, requires_grad=True)
+        b = None if b0 is None else mt.tensor(b0, requires_grad=True)
+        original = F._one_op_convolves
+        if composite:
+            F._one_op_convolves = lambda *args: False
+        try:
+            y = TRANSPOSED[dims](x, w, b, **kw)
+        finally:
+            F._one_op_convolves = original
+        assert type(y.grad_fn).__name__ == 'ConvolutionBackward0'
+        y.backward(mt.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape))))
+        results.append([y.detach().numpy(), x.grad.numpy(), w.grad.numpy()]
+                       + ([b.grad.numpy()] if bias else []))
+    for got, want in zip(*results):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+
+
+def test_conv_transpose_twice_by_finite_differences():
+    rng = np.random.default_rng(13)
+    x = mt.tensor(rng.standard_normal((2, 4, 3, 4)), requires_grad=True)
+    w = mt.tensor(rng.standard_normal((4, 3, 3, 2)), requires_grad=True)
+    b = mt.tensor(rng.standard_normal(6), requires_grad=True)
+
+    def transposed(x, w, b):
+        return F.conv_transpose2d(x, w, b, stride=(2, 3), padding=(1, 0),
+                                  output_padding=(1, 2), groups=2, dilation=(1, 2))
+    assert mt.autograd.gradcheck(transposed, (x, w, b))
+    assert mt.autograd.gradgradcheck(transposed, (x, w, b))

@@ -1292,7 +1292,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     if dims == 1:                                # (N, C, L) as (N, C, 1, L)
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         kernel, stride, dilation = (1,) + kernel, (1,) + stride, (1,) + dilation
-    if _one_op_convolves(x, weight, bias):
+    if _one_op_convolves(x, weight, bias, out_channels):
         out = _Conv.Convolution.apply(x, weight, bias, stride, dilation, groups)
     else:
         out = _conv_by_windows(x, weight, bias, kernel, stride, dilation, groups)
@@ -1301,16 +1301,16 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims):
     return out.squeeze(0) if unbatched else out
 
 
-def _one_op_convolves(x, weight, bias):
-    """Does the Convolution op take this call: float32 or float64 operands of one dtype on
-    one device, a bias of one per output channel? (Anything else goes the composite way,
-    which promotes, or raises PyTorch's errors.)"""
+def _one_op_convolves(x, weight, bias, channels):
+    """Do the ops of ops/convolution.py take this call: float32 or float64 operands of one
+    dtype on one device, a bias of one per output channel? (Anything else goes the composite
+    way, which promotes, or raises PyTorch's errors.)"""
     if x.dtype not in (_dtype.float32, _dtype.float64):
         return False
     operands = (weight,) if bias is None else (weight, bias)
     if any(t.dtype != x.dtype or t.device != x.device for t in operands):
         return False
-    return bias is None or tuple(bias.shape) == (weight.shape[0],)
+    return bias is None or tuple(bias.shape) == (channels,)
 
 
 def _conv_by_windows(x, weight, bias, kernel, stride, dilation, groups):
@@ -1977,6 +1977,11 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
                            f'({" x ".join(map(str, shown + list(sizes)))}). Calculated output '
                            f'size per channel: ({" x ".join(map(str, shown + out_sizes))}). '
                            'Output size is too small')
+    if (_one_op_convolves(x, weight, bias, out_channels)
+            and all(o < s for o, s in zip(output_padding, stride))):
+        out = _transposed_by_input_grad(x, weight, bias, stride, padding, output_padding,
+                                        groups, dilation)
+        return out.squeeze(0) if unbatched else out
     # each element followed by stride - 1 zeros (an extra unit dim padded, then merged)
     if max(stride) > 1:
         spread = x.reshape(tuple(x.shape[:2]) + tuple(v for n in sizes for v in (n, 1)))
@@ -1994,7 +1999,32 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     return out.squeeze(0) if unbatched else out
 
 
+def _transposed_by_input_grad(x, weight, bias, stride, padding, output_padding, groups,
+                              dilation):
+    """conv_transpose as the input gradient of the convolution it transposes (x batched): the
+    full output, (n - 1) s + d (k - 1) + 1 + output_padding long (the padding's rows get no
+    window: zeros), then the padding cut from both sides. Takes output_padding < stride,
+    where that full length gives back x's sizes as the convolution's output."""
+    if x.ndim == 3:                              # (N, C, L) as (N, C, 1, L)
+        out = _transposed_by_input_grad(x.unsqueeze(2), weight.unsqueeze(2), bias,
+                                        (1,) + stride, (0,) + padding, (0,) + output_padding,
+                                        groups, (1,) + dilation)
+        return out.squeeze(2)
+    kernel = tuple(weight.shape[2:])
+    full = tuple((n - 1) * s + d * (k - 1) + 1 + o for n, s, d, k, o in
+                 zip(x.shape[2:], stride, dilation, kernel, output_padding))
+    shape = (x.shape[0], weight.shape[1] * groups) + full
+    out = _Conv.InputGrad.apply(x, weight, shape, stride, dilation, groups)
+    if any(padding):
+        out = out[(slice(None), slice(None))
+                  + tuple(slice(p, n - p) for p, n in zip(padding, full))]
+    if bias is not None:
+        out = out + bias.reshape((1, -1) + (1,) * len(full))
+    return out
+
+
 @autocast_op('conv_transpose2d')
+@grad_fn_named('ConvolutionBackward0')
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """2-D transposed convolution over (N, C, H, W) or (C, H, W), weight (in_channels,
@@ -2004,6 +2034,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 @autocast_op('conv_transpose1d')
+@grad_fn_named('ConvolutionBackward0')
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """1-D transposed convolution over (N, C, L) or (C, L), weight (in_channels,
@@ -2013,6 +2044,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 @autocast_op('conv_transpose3d')
+@grad_fn_named('ConvolutionBackward0')
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """3-D transposed convolution over (N, C, D, H, W) or (C, D, H, W), weight (in_channels,
