@@ -483,6 +483,12 @@ def indexing_cases():
         cases.append(Case('windows_forward 3-d strided', lambda b, x: b.windows_forward(
             x.transpose(1, 0, 2, 3, 4), (2, 1, 2), (1, 1, 2), (1, 2, 1), False),
             [draw((3, 2, 4, 5, 6), dt)]))
+        if dt is not np.bool_:                   # max pooling: padded, dilated, overlapping
+            cases.append(Case('max_pool_forward 2-d', lambda b, x: b.max_pool_forward(
+                x, (3, 2), (2, 1), (1, 1), (1, 2), (3, 7)), [draw((2, 3, 6, 7), dt)]))
+            cases.append(Case('max_pool_forward 3-d strided', lambda b, x: b.max_pool_forward(
+                x.transpose(1, 0, 2, 3, 4), (2, 2, 3), (1, 2, 2), (0, 1, 1), (1, 1, 1),
+                (3, 3, 3)), [draw((3, 2, 4, 5, 6), dt)]))
         index = np.array([[0, -1, 3], [2, 2, -4]])
         cases.append(Case('gather dim 1', lambda b, x, i: b.gather(x, i, 1),
                           [draw(M, dt), index]))
@@ -508,6 +514,9 @@ def indexing_cases():
             (m,), g, M, True), [draw((int(mask.sum()),), dt), mask], REDUCE_TOL))
         cases.append(Case('index_backward basic', lambda b, g: b.index_backward(
             (slice(1, 3), 0), g, M, False), [draw((2,), dt)]))
+        pool_index = np.array([[[[0, 1, 8], [8, 9, 15]], [[3, 3, 3], [12, 6, 19]]]])
+        cases.append(Case('max_pool_backward overlapping', lambda b, g, i: b.max_pool_backward(
+            g, i, (1, 2, 4, 5)), [draw((1, 2, 2, 3), dt), pool_index], REDUCE_TOL))
         for inside in (False, True):             # conv's and pooling's windows, overlapping
             shape = (2, 4, 3, 3, 2, 3) if inside else (2, 3, 4, 3, 2, 3)
             cases.append(Case(f'windows_backward inside={inside}', lambda b, g, c=inside:

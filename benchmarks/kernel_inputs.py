@@ -25,7 +25,8 @@ PRIMITIVES = (
                                   'logsumexp')]
     + ['cumsum_forward', 'cumsum_backward']
     + [f'{op}_{way}' for op in ('softmax', 'log_softmax') for way in ('forward', 'backward')]
-    + ['index_backward', 'windows_forward', 'windows_backward']
+    + ['index_backward', 'windows_forward', 'windows_backward', 'max_pool_forward',
+       'max_pool_backward']
     + [f'{op}_{way}' for op in ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
                                 'binary_cross_entropy_with_logits', 'cross_entropy')
        for way in ('forward', 'backward')]
@@ -64,7 +65,7 @@ def family(name):
         return 'softmax'
     if op in _REDUCTIONS:
         return 'reduction'
-    if op in ('index', 'windows'):
+    if op in ('index', 'windows', 'max_pool'):
         return 'indexing'
     return 'binary' if op in _BINARY else 'elementwise'
 
@@ -143,6 +144,15 @@ def kernel_args(name, n, rng):
             return (real(shape), (2, 2), (2, 2), (1, 1), True), ()
         return (real((1, side // 2, side // 2, planes, 2, 2)), shape, (2, 2), (2, 2), (1, 1),
                 True), ()
+    if op == 'max_pool':                  # max_pool2d(x, 2) over planes of side x side
+        planes, side = _windows_shape(n)
+        shape, half = (1, planes, side, side), side // 2
+        if way == 'forward':
+            return (real(shape), (2, 2), (2, 2), (0, 0), (1, 1), (half, half)), ()
+        rows, cols = np.divmod(np.arange(half * half), half)   # each window's own elements
+        index = (2 * rows + rng.integers(0, 2, (planes, half * half))) * side \
+            + 2 * cols + rng.integers(0, 2, (planes, half * half))
+        return (real((1, planes, half, half)), index.reshape(1, planes, half, half), shape), ()
     if op == 'ctc_loss':
         return _ctc_args(way, n, rng), ()
     if op == 'cross_entropy':

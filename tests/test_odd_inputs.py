@@ -41,9 +41,6 @@ KNOWN = {
     ('gaussian_nll_loss', 'int-float'): 'the same cast',
     ('gaussian_nll_loss/full_var_per_row', 'int64'): 'the same cast',
     ('gaussian_nll_loss/full_var_per_row', 'int-float'): 'the same cast',
-    ('conv_transpose2d', 'special'): 'microtorch zero-stuffs the input and convolves, so an '
-                                     'inf weight meets a 0 (nan); PyTorch scatters columns',
-    ('conv_transpose1d', 'special'): 'the same',
     ('cdist/p=inf', 'special'): 'PyTorch skips nan in its inf-norm maximum',
     ('multi_margin_loss', 'special'): "PyTorch's hinge reads nan as 0",
     ('multi_margin_loss/p2_none', 'special'): 'the same',

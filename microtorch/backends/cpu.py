@@ -1445,6 +1445,92 @@ def windows_backward(gy, shape, kernel, stride, dilation, channels_inside):
     return out
 
 
+def max_pool_forward(x, kernel, stride, padding, dilation, outs):
+    """Max pooling of x (N, C, *sizes), 2 or 3 spatial dims: `outs` windows a dim (ceil_mode's
+    counted by the caller), padding outside the input and never read. The values (N, C,
+    *outs) and the int64 index of each in its (N, C) plane, as PyTorch's CPU kernel picks it:
+    the first of equal maxima, the last NaN, the window's first element inside the input when
+    nothing beats the lowest value (numba_kernels/pooling.py; the NumPy form below agrees)."""
+    shape = x.shape[:2] + tuple(outs)
+    lowest = _lowest(x.dtype)
+    if not (x.dtype.char in 'fd' or x.dtype.kind in 'iu') or \
+            not _numba_dispatch.kernel_pays('reduction', x.size):
+        return _max_pool_numpy(x, kernel, stride, padding, dilation, shape, lowest)
+    values = np.empty(shape, x.dtype)
+    index = np.empty(shape, np.int64)
+    if values.size:
+        front = 5 - x.ndim                   # size-1 dims in front: 3 spatial dims
+        planes = (-1,) + (1,) * front
+
+        def three(v, missing):
+            return np.array((missing,) * front + tuple(v))
+        _exact_sum.launch(_numba_dispatch._kernel_module('pooling').max_pool_planes,
+                          x.reshape(planes + x.shape[2:]), values.reshape(planes + shape[2:]),
+                          index.reshape(planes + shape[2:]), three(kernel, 1),
+                          three(stride, 1), three(padding, 0), three(dilation, 1), lowest)
+    return values, index
+
+
+def _lowest(dtype):
+    """Where PyTorch's max pooling starts each window: -inf, or an integer type's least."""
+    return dtype.type(-np.inf) if dtype.kind == 'f' else np.iinfo(dtype).min
+
+
+def _max_pool_numpy(x, kernel, stride, padding, dilation, shape, lowest):
+    """max_pool_forward's NumPy form: every window gathered (padding holds `lowest`), its max
+    (NaN wins), and the index by PyTorch's rules from which of the window's taps hold it."""
+    if not math.prod(shape):
+        return np.empty(shape, x.dtype), np.empty(shape, np.int64)
+    outs, sizes = shape[2:], x.shape[2:]
+    after = [max(0, (o - 1) * s + d * (k - 1) + 1 - p - n) for o, s, d, k, p, n in
+             zip(outs, stride, dilation, kernel, padding, sizes)]
+    padded = np.pad(x, ((0, 0), (0, 0)) + tuple(zip(padding, after)), constant_values=lowest)
+    steps = padded.strides[2:]
+    windows = np.lib.stride_tricks.as_strided(
+        padded, shape + tuple(kernel), padded.strides[:2]
+        + tuple(t * s for t, s in zip(steps, stride))
+        + tuple(t * d for t, d in zip(steps, dilation)), writeable=False)
+    windows = windows.reshape(shape + (-1,))
+    values = windows.max(-1)
+    # each tap's place along each dim, (*outs, taps), and whether it is inside the input
+    dims, places = len(outs), []
+    for d, (o, s, p, k, t) in enumerate(zip(outs, stride, padding, kernel, dilation)):
+        view = [1] * (2 * dims)
+        view[d], view[dims + d] = o, k
+        place = np.add.outer(np.arange(o) * s - p, np.arange(k) * t).reshape(view)
+        places.append(np.broadcast_to(place, tuple(outs) + tuple(kernel)).reshape(
+            tuple(outs) + (-1,)))
+    inside = np.logical_and.reduce([(q >= 0) & (q < n) for q, n in zip(places, sizes)])
+    tap = (values[..., None] == windows).argmax(-1)
+    tap = np.where(values == lowest, inside.argmax(-1), tap)
+    if x.dtype.kind == 'f':
+        nan = np.isnan(windows)
+        last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1)
+        tap = np.where(nan.any(-1), last_nan, tap)
+    index = np.zeros(shape, np.int64)
+    for place, n in zip(places, sizes):
+        index = index * n + np.take_along_axis(
+            np.broadcast_to(place, shape + place.shape[-1:]), tap[..., None], -1)[..., 0]
+    return values, index
+
+
+def max_pool_backward(gy, index, shape):
+    """max_pool_forward's gradient onto x's shape: each output's gy added to the element its
+    index names, plane by plane in the outputs' order (np.add.at's, PyTorch's)."""
+    planes = shape[0] * shape[1]
+    grads = gy.reshape(planes, math.prod(gy.shape[2:]))         # (no -1: planes may be 0)
+    where = index.reshape(grads.shape)
+    if gy.dtype.char in 'fd' and _numba_dispatch.kernel_pays('reduction', gy.size):
+        out = np.empty((planes, math.prod(shape[2:])), gy.dtype)
+        if out.size:
+            _exact_sum.launch(_numba_dispatch._kernel_module('pooling').max_pool_scatter,
+                              grads, where, out)
+        return out.reshape(shape)
+    out = np.zeros((planes, math.prod(shape[2:])), gy.dtype)
+    np.add.at(out, (np.arange(planes)[:, None], where), grads)
+    return out.reshape(shape)
+
+
 # A convolution and its two gradients (x padded): matrix products over columns of windows,
 # a chunk at a time (conv_columns.py).
 convolution = _conv_columns.convolution

@@ -1308,6 +1308,34 @@ def windows_backward(gy, shape, kernel, stride, dilation, channels_inside):
     return out
 
 
+def max_pool_forward(x, kernel, stride, padding, dilation, outs):
+    """cpu.max_pool_forward: a thread per output walks its window as PyTorch's CPU kernel
+    does (the same values and indices)."""
+    x = _c(x)
+    shape = tuple(x.shape[:2]) + tuple(outs)
+    values, index = _empty(shape, x.dtype), _empty(shape, np.int64)
+    if values.size:
+        ones, zeros = (1,) * (5 - x.ndim), (0,) * (5 - x.ndim)
+        meta = _meta(tuple(x.shape[:2]) + ones + tuple(x.shape[2:]) + ones + tuple(outs)
+                     + ones + tuple(kernel) + ones + tuple(stride) + zeros + tuple(padding)
+                     + ones + tuple(dilation))
+        _launch('max_pool_forward', x.dtype, _grid(values.size),
+                (x, values, index, _i64(values.size), meta))
+    return values, index
+
+
+def max_pool_backward(gy, index, shape):
+    """cpu.max_pool_backward, by atomic adds: where overlapping windows picked one element,
+    their gradients add in any order (as PyTorch's CUDA kernel's)."""
+    out = cp.zeros(shape, gy.dtype)
+    if gy.size:
+        outputs = math.prod(gy.shape[2:])
+        _launch('max_pool_backward', gy.dtype, _grid(gy.size),
+                (_c(gy), _c(index), out, _i64(gy.size), _i64(outputs),
+                 _i64(math.prod(shape[2:]))))
+    return out
+
+
 def convolution(x, weight, bias, stride, dilation, groups):
     """cpu.convolution (x padded): the windows kernel gathers the rows (N, *outs, C, *kernel)
     of the whole batch at once, cuBLAS multiplies them by each group's filters, our add

@@ -76,7 +76,8 @@ KERNELS = {
     'indexing.cu': {'gather_forward': ALL, 'gather_backward': FLOAT,
                     'index_backward': FLOAT, 'scatter_forward': ALL,
                     'scatter_reduce_forward': NUMBER, 'windows_forward': ALL,
-                    'windows_backward': FLOAT},
+                    'windows_backward': FLOAT, 'max_pool_forward': NUMBER,
+                    'max_pool_backward': FLOAT},
     'loss.cu': {name: FLOAT for name in (
         'mse_loss_forward', 'mse_loss_backward', 'l1_loss_forward', 'l1_loss_backward',
         'smooth_l1_loss_forward', 'smooth_l1_loss_backward',
@@ -210,8 +211,7 @@ OP_KERNELS = {
                                    'sum_forward')),
     'conv2d': (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
                ('windows_backward', 'cuBLAS', 'sum_forward')),
-    'max_pool2d': (('copy', 'windows_forward', 'max_forward', 'argmax_forward',
-                    'gather_forward'), ('gather_backward', 'windows_backward')),
+    'max_pool2d': (('max_pool_forward',), ('max_pool_backward',)),
     'avg_pool2d': (('copy', 'windows_forward', 'sum_forward', 'div_forward'),
                    ('div_forward', 'windows_backward')),
     'hypot': (('hypot_forward',), ('hypot_forward', 'div_forward', 'mul_forward',
@@ -243,8 +243,7 @@ OP_KERNELS = {
     # the 1-d forms run the 2-d ones with a height of 1
     'conv1d': (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
                ('windows_backward', 'cuBLAS', 'sum_forward')),
-    'max_pool1d': (('copy', 'windows_forward', 'max_forward', 'argmax_forward',
-                    'gather_forward'), ('gather_backward', 'windows_backward')),
+    'max_pool1d': (('max_pool_forward',), ('max_pool_backward',)),
     'avg_pool1d': (('copy', 'windows_forward', 'sum_forward', 'div_forward'),
                    ('div_forward', 'windows_backward')),
     # each dim's windows gathered (index tables built on the host), masked, summed, divided
@@ -506,8 +505,7 @@ OP_KERNELS = {
     # pools' matmuls, one per dim
     'conv3d': (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
                ('windows_backward', 'cuBLAS', 'sum_forward')),
-    'max_pool3d': (('copy', 'windows_forward', 'max_forward', 'argmax_forward',
-                    'gather_forward'), ('gather_backward', 'windows_backward')),
+    'max_pool3d': (('max_pool_forward',), ('max_pool_backward',)),
     'avg_pool3d': (('copy', 'windows_forward', 'sum_forward', 'div_forward'),
                    ('div_forward', 'windows_backward')),
     'adaptive_max_pool3d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),

@@ -16,6 +16,10 @@
 //                                             thread per element of out summing the windows
 //                                             that read it: no atomics, and the additions in
 //                                             the CPU's (np.add.at's) order
+//   max_pool_forward(x, out, index, n, meta)  out, index = each window's max and its place
+//                                             in x's (N, C) plane, as PyTorch's CPU kernel
+//                                             picks it (first of equal maxima, last NaN)
+//   max_pool_backward(gy, index, out, n, plane)  out[plane of i][index[i]] += gy[i]
 // (The scatters' backwards are gathers: gather_forward and gather_backward above.)
 // index, g, gy, pos and out are contiguous; x may be any strided view. Index values may be
 // negative (counted from the end, as NumPy's take_along_axis). Repeated indices add up:
@@ -35,6 +39,11 @@
 //                     window that holds it, mostly from cache): 2 * sizeof(T) (8 B)
 //   windows_backward  per element of g: read g (out written once an element of x): 4 B plus
 //                     4 B per element of x
+//   max_pool_forward  per output: write out and index, 4 + 8 B, plus each element of x read
+//                     once (4 B; the windows that share it read it from cache)
+//   max_pool_backward per output: read index and gy, an atomic add into out: 12 B, plus
+//                     the zeroing of out (4 B an element of x); overlapping windows that
+//                     picked one element add in any order
 // plus the zeroing (gathers) or copy (scatters) of `out` by the backend (sizeof(T) or
 // 2 * sizeof(T) per element of out). Where several sources hit one destination, scatter
 // keeps one of them (which one is not defined, as in PyTorch on CUDA); the reductions
@@ -213,4 +222,60 @@ __global__ void windows_backward(const T* __restrict__ g, T* __restrict__ out, i
         }
         out[i] = acc;
     }
+}
+
+
+// Max pooling meta: [0..4] x's sizes (N, C, D, H, W), [5..7] outputs a dim (oD, oH, oW),
+// [8..10] kernel, [11..13] strides, [14..16] padding, [17..19] dilations (x contiguous).
+// A window is clipped to the input: it starts at its first element inside, from the lowest
+// value, and takes an element larger than the best so far, or NaN.
+namespace mt {
+__device__ __forceinline__ i64 pool_first(i64 o, const i64* __restrict__ meta, int d) {
+    i64 first = o * meta[11 + d] - meta[14 + d];
+    while (first < 0) first += meta[17 + d];
+    return first;
+}
+
+__device__ __forceinline__ i64 pool_end(i64 o, const i64* __restrict__ meta, int d) {
+    const i64 end = o * meta[11 + d] - meta[14 + d] + (meta[8 + d] - 1) * meta[17 + d] + 1;
+    return end < meta[2 + d] ? end : meta[2 + d];
+}
+}  // namespace mt
+
+template <typename T>
+__global__ void max_pool_forward(const T* __restrict__ x, T* __restrict__ out,
+                                 i64* __restrict__ index, i64 n, const i64* __restrict__ meta) {
+    MT_GRID_STRIDE(i, n) {
+        i64 o[3], rest = i;
+        for (int d = 2; d >= 0; --d) {
+            o[d] = rest % meta[5 + d];
+            rest /= meta[5 + d];
+        }
+        const i64 height = meta[3], width = meta[4];
+        const T* plane = x + rest * meta[2] * height * width;
+        const i64 z0 = mt::pool_first(o[0], meta, 0), z1 = mt::pool_end(o[0], meta, 0);
+        const i64 y0 = mt::pool_first(o[1], meta, 1), y1 = mt::pool_end(o[1], meta, 1);
+        const i64 x0 = mt::pool_first(o[2], meta, 2), x1 = mt::pool_end(o[2], meta, 2);
+        T best = mt::Lim<T>::lowest();
+        i64 at = (z0 * height + y0) * width + x0;
+        for (i64 z = z0; z < z1; z += meta[17])
+            for (i64 y = y0; y < y1; y += meta[18])
+                for (i64 w = x0; w < x1; w += meta[19]) {
+                    const i64 k = (z * height + y) * width + w;
+                    const T v = plane[k];
+                    if (v > best || mt::is_nan(v)) {
+                        best = v;
+                        at = k;
+                    }
+                }
+        out[i] = best;
+        index[i] = at;
+    }
+}
+
+// out (x's shape) comes zeroed; i runs over the outputs, `outputs` of them a plane
+template <typename T>
+__global__ void max_pool_backward(const T* __restrict__ gy, const i64* __restrict__ index,
+                                  T* __restrict__ out, i64 n, i64 outputs, i64 plane) {
+    MT_GRID_STRIDE(i, n) atomicAdd(out + i / outputs * plane + index[i], gy[i]);
 }

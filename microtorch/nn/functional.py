@@ -23,6 +23,7 @@ from ..ops import elementwise as _E
 from ..ops import linalg as _L
 from ..ops import loss as _LS
 from ..ops import norms as _norms
+from ..ops import pooling as _pooling
 from ..ops import functional as _F
 from ..ops.functional import sigmoid, tanh, type_name as _type_name
 from ..autograd.grad_mode import no_grad as _no_grad
@@ -1398,28 +1399,16 @@ def _pool_padding(padding, overhang):
 
 
 def _max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices):
-    """The max of each window of a batched (N, C, *sizes) input, -inf padding; with
+    """The max of each window of a batched (N, C, *sizes) input (padding never read); with
     return_indices, also where each came from as an index into the input's flattened
-    spatial dims."""
-    from ..creation import arange
-    dims = len(kernel)
-    amounts = _pool_padding(padding, _ceil_overhang(x, kernel, stride, padding, dilation,
-                                                     ceil_mode))
-    padded = pad(x, amounts, value=-math.inf) if any(amounts) else x
-    windows = _windows(padded, kernel, stride, dilation)
-    lead = tuple(windows.shape[:2 + dims])
-    values, where_in = windows.reshape(lead + (math.prod(kernel),)).max(-1)   # N may be 0
-    if not return_indices:
-        return values
-    flat, rest, step = None, where_in, 1
-    for d in reversed(range(dims)):            # the window offsets, last dim first
-        offset, rest = rest % kernel[d], rest // kernel[d]
-        shape = (lead[2 + d],) + (1,) * (dims - 1 - d)
-        position = (arange(lead[2 + d], device=x.device).reshape(shape) * stride[d]
-                    + offset * dilation[d] - padding[d])
-        flat = position * step if flat is None else flat + position * step
-        step *= x.shape[2 + d]
-    return values, flat
+    spatial dims, PyTorch's (backends/numba_kernels/pooling.py says how it picks)."""
+    outs = tuple(_pool_out_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
+                 zip(x.shape[2:], kernel, stride, padding, dilation))
+    backend = _backends.for_array(x._data)
+    values, index = backend.max_pool_forward(x._data, kernel, stride, padding, dilation, outs)
+    op = _pooling.MaxPool3D if len(kernel) == 3 else _pooling.MaxPool
+    out = op.apply(x, values, index)
+    return (out, Tensor._make(index)) if return_indices else out
 
 
 def _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
