@@ -1453,8 +1453,11 @@ def max_pool_forward(x, kernel, stride, padding, dilation, outs):
     nothing beats the lowest value (numba_kernels/pooling.py; the NumPy form below agrees)."""
     shape = x.shape[:2] + tuple(outs)
     lowest = _lowest(x.dtype)
+    # The kernel was faster at every size measured (74 against 87 us at 64 elements, 1.5
+    # against 25 ms at 2^20: results/cpu-convolution-2026-12-04/pool_crossover.txt); the
+    # smallest family crossover (4,096) keeps tiny tensors off the thread pool all the same
     if not (x.dtype.char in 'fd' or x.dtype.kind in 'iu') or \
-            not _numba_dispatch.kernel_pays('reduction', x.size):
+            not _numba_dispatch.kernel_pays('softmax', x.size):
         return _max_pool_numpy(x, kernel, stride, padding, dilation, shape, lowest)
     values = np.empty(shape, x.dtype)
     index = np.empty(shape, np.int64)
@@ -1520,7 +1523,9 @@ def max_pool_backward(gy, index, shape):
     planes = shape[0] * shape[1]
     grads = gy.reshape(planes, math.prod(gy.shape[2:]))         # (no -1: planes may be 0)
     where = index.reshape(grads.shape)
-    if gy.dtype.char in 'fd' and _numba_dispatch.kernel_pays('reduction', gy.size):
+    # np.add.at costs ~9 ns an output: the kernel pays from about 8,000 of them (90 against
+    # 152 us at 16,384, pool_crossover.txt), the transcendental family's crossover
+    if gy.dtype.char in 'fd' and _numba_dispatch.kernel_pays('transcendental', gy.size):
         out = np.empty((planes, math.prod(shape[2:])), gy.dtype)
         if out.size:
             _exact_sum.launch(_numba_dispatch._kernel_module('pooling').max_pool_scatter,

@@ -20,7 +20,7 @@ old, n = medians(before)
 new, _ = medians(after)
 torch, _ = medians('torch')
 print(f'Medians of {n} rounds, ms.\n')
-print('| conv (float32) | pass | before | after | after / before | PyTorch | after / PyTorch |')
+print('| op (float32) | pass | before | after | after / before | PyTorch | after / PyTorch |')
 print('|---|---|---|---|---|---|---|')
 for name in old:
     for i, what in enumerate(('forward', 'f+b')):
