@@ -1592,6 +1592,8 @@ def adaptive_avg_pool2d(input, output_size):
         raise RuntimeError('adaptive_avg_pool2d: elements of output_size must be greater than '
                            f'or equal to 0 but received {{{out_h}, {out_w}}}')
     _refuse_adaptive_average(input, (out_h, out_w), 'adaptive_avg_pool2d')
+    if (out_h, out_w) == (1, 1):                 # PyTorch's shortcut: a mean (its bits, name)
+        return input.mean((-1, -2), keepdim=True)
     return _adaptive_mean(_adaptive_mean(input, input.ndim - 2, out_h), input.ndim - 1, out_w)
 
 
@@ -3389,6 +3391,8 @@ def adaptive_avg_pool3d(input, output_size):
         raise RuntimeError('adaptive_avg_pool3d: elements of output_size must be greater than '
                            'or equal to 0 but received {{{}, {},{}}}'.format(*outs))
     _refuse_adaptive_average(input, outs, f'adaptive_avg_pool3d_{input.device.type}')
+    if tuple(outs) == (1, 1, 1):                 # PyTorch's shortcut: a mean (its bits, name)
+        return input.mean((-1, -2, -3), keepdim=True)
     out = input
     for k, out_n in enumerate(outs):
         dim = input.ndim - 3 + k
