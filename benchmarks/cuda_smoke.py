@@ -514,6 +514,15 @@ def indexing_cases():
             (m,), g, M, True), [draw((int(mask.sum()),), dt), mask], REDUCE_TOL))
         cases.append(Case('index_backward basic', lambda b, g: b.index_backward(
             (slice(1, 3), 0), g, M, False), [draw((2,), dt)]))
+        factors = np.array([[4, 6, 6, 2], [6, 9, 9, 3], [2, 3, 3, 1]], dt)   # padding counted
+        cases.append(Case('avg_pool_forward padded', lambda b, x, f=factors: b.avg_pool_forward(
+            x, (3, 3), (2, 2), (1, 1), f), [draw((2, 3, 5, 7), dt)]))
+        cases.append(Case('avg_pool_backward padded', lambda b, g, f=factors:
+                          b.avg_pool_backward(g, (2, 3, 5, 7), (3, 3), (2, 2), (1, 1), f),
+                          [draw((2, 3, 3, 4), dt)], REDUCE_TOL))
+        cases.append(Case('avg_pool 3-d', lambda b, x, f=np.full((2, 2, 3), 12, dt):
+                          b.avg_pool_forward(x, (2, 2, 3), (1, 2, 2), (0, 0, 1), f),
+                          [draw((1, 2, 3, 4, 5), dt)]))
         pool_index = np.array([[[[0, 1, 8], [8, 9, 15]], [[3, 3, 3], [12, 6, 19]]]])
         cases.append(Case('max_pool_backward overlapping', lambda b, g, i: b.max_pool_backward(
             g, i, (1, 2, 4, 5)), [draw((1, 2, 2, 3), dt), pool_index], REDUCE_TOL))

@@ -26,7 +26,7 @@ PRIMITIVES = (
     + ['cumsum_forward', 'cumsum_backward']
     + [f'{op}_{way}' for op in ('softmax', 'log_softmax') for way in ('forward', 'backward')]
     + ['index_backward', 'windows_forward', 'windows_backward', 'max_pool_forward',
-       'max_pool_backward']
+       'max_pool_backward', 'avg_pool_forward', 'avg_pool_backward']
     + [f'{op}_{way}' for op in ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
                                 'binary_cross_entropy_with_logits', 'cross_entropy')
        for way in ('forward', 'backward')]
@@ -65,7 +65,7 @@ def family(name):
         return 'softmax'
     if op in _REDUCTIONS:
         return 'reduction'
-    if op in ('index', 'windows', 'max_pool'):
+    if op in ('index', 'windows', 'max_pool', 'avg_pool'):
         return 'indexing'
     return 'binary' if op in _BINARY else 'elementwise'
 
@@ -153,6 +153,13 @@ def kernel_args(name, n, rng):
         index = (2 * rows + rng.integers(0, 2, (planes, half * half))) * side \
             + 2 * cols + rng.integers(0, 2, (planes, half * half))
         return (real((1, planes, half, half)), index.reshape(1, planes, half, half), shape), ()
+    if op == 'avg_pool':                  # avg_pool2d(x, 2) over planes of side x side
+        planes, side = _windows_shape(n)
+        shape, half = (1, planes, side, side), side // 2
+        factors = np.full((half, half), 4, np.float32)
+        if way == 'forward':
+            return (real(shape), (2, 2), (2, 2), (0, 0), factors), ()
+        return (real((1, planes, half, half)), shape, (2, 2), (2, 2), (0, 0), factors), ()
     if op == 'ctc_loss':
         return _ctc_args(way, n, rng), ()
     if op == 'cross_entropy':

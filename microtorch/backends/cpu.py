@@ -1462,11 +1462,7 @@ def max_pool_forward(x, kernel, stride, padding, dilation, outs):
     values = np.empty(shape, x.dtype)
     index = np.empty(shape, np.int64)
     if values.size:
-        front = 5 - x.ndim                   # size-1 dims in front: 3 spatial dims
-        planes = (-1,) + (1,) * front
-
-        def three(v, missing):
-            return np.array((missing,) * front + tuple(v))
+        planes, three = _pool_planes(x.ndim)
         _exact_sum.launch(_numba_dispatch._kernel_module('pooling').max_pool_planes,
                           x.reshape(planes + x.shape[2:]), values.reshape(planes + shape[2:]),
                           index.reshape(planes + shape[2:]), three(kernel, 1),
@@ -1534,6 +1530,80 @@ def max_pool_backward(gy, index, shape):
     out = np.zeros((planes, math.prod(shape[2:])), gy.dtype)
     np.add.at(out, (np.arange(planes)[:, None], where), grads)
     return out.reshape(shape)
+
+
+def avg_pool_forward(x, kernel, stride, padding, factors):
+    """Average pooling of x (N, C, *sizes), 2 or 3 spatial dims, as PyTorch's CPU kernel:
+    each window clipped to the input, summed in x's dtype from 0 in row-major order, divided
+    by its factor (factors: x's dtype, one per output position: the window's size with or
+    without its padding, or the divisor given). numba_kernels/pooling.py; the NumPy form
+    below sums the same way (the padding's zeros it adds leave every partial sum as it is)."""
+    shape = x.shape[:2] + factors.shape
+    if x.dtype.char in 'fd' and _numba_dispatch.kernel_pays('softmax', x.size):
+        out = np.empty(shape, x.dtype)
+        if out.size:
+            planes, three = _pool_planes(x.ndim)
+            _exact_sum.launch(_numba_dispatch._kernel_module('pooling').avg_pool_planes,
+                              x.reshape(planes + x.shape[2:]), out.reshape(planes + shape[2:]),
+                              factors.reshape(planes[1:] + factors.shape), three(kernel, 1),
+                              three(stride, 1), three(padding, 0), x.dtype.type(0))
+        return out
+    total = np.zeros(shape, x.dtype)
+    if total.size:
+        padded = _pool_padded(x, kernel, stride, padding, factors.shape)
+        for tap in np.ndindex(*kernel):                 # row-major, as the kernel's walk
+            total += _pool_tap_view(padded, tap, stride, shape, False)
+    return total / factors
+
+
+def avg_pool_backward(gy, shape, kernel, stride, padding, factors):
+    """avg_pool_forward's gradient onto x's shape: gy / factor added to each element of each
+    window, the outputs in order (PyTorch's CPU loop's)."""
+    if gy.dtype.char in 'fd' and _numba_dispatch.kernel_pays('softmax', gy.size):
+        out = np.empty(shape, gy.dtype)
+        if out.size:
+            planes, three = _pool_planes(len(shape))
+            _exact_sum.launch(_numba_dispatch._kernel_module('pooling').avg_pool_scatter,
+                              gy.reshape(planes + gy.shape[2:]), factors.reshape(
+                                  planes[1:] + factors.shape), out.reshape(planes + shape[2:]),
+                              three(kernel, 1), three(stride, 1), three(padding, 0))
+        return out
+    share = gy / factors
+    padded = _pool_padded(np.zeros(shape, gy.dtype), kernel, stride, padding, factors.shape)
+    if share.size:
+        # each element takes its windows in their order: its taps from the last one back
+        for tap in reversed(list(np.ndindex(*kernel))):
+            view = _pool_tap_view(padded, tap, stride, share.shape, True)
+            view += share
+    inside = tuple(slice(p, p + n) for p, n in zip(padding, shape[2:]))
+    return np.ascontiguousarray(padded[(slice(None), slice(None)) + inside])
+
+
+def _pool_planes(ndim):
+    """(N, C, *sizes) as (planes, D, H, W): the reshape's leading part, and a function that
+    writes a per-dim tuple as the kernels' 3 dims (`missing` in front)."""
+    front = 5 - ndim
+
+    def three(values, missing):
+        return np.array((missing,) * front + tuple(values))
+    return (-1,) + (1,) * front, three
+
+
+def _pool_padded(x, kernel, stride, padding, outs):
+    """x with `padding` zeros in front of each spatial dim, and after it as many as the
+    last window reaches past the input."""
+    after = [max(0, (o - 1) * s + k - p - n) for o, s, k, p, n in
+             zip(outs, stride, kernel, padding, x.shape[2:])]
+    return np.pad(x, ((0, 0), (0, 0)) + tuple(zip(padding, after)))
+
+
+def _pool_tap_view(padded, tap, stride, shape, writeable):
+    """The element each window of `shape` (N, C, *outs) reads at `tap`: a strided view."""
+    corner = padded[(slice(None), slice(None)) + tuple(slice(t, None) for t in tap)]
+    return np.lib.stride_tricks.as_strided(
+        corner, shape, corner.strides[:2] + tuple(st * s for st, s in
+                                                   zip(corner.strides[2:], stride)),
+        writeable=writeable)
 
 
 # A convolution and its two gradients (x padded): matrix products over columns of windows,

@@ -1336,6 +1336,35 @@ def max_pool_backward(gy, index, shape):
     return out
 
 
+def avg_pool_forward(x, kernel, stride, padding, factors):
+    """cpu.avg_pool_forward: a thread per output sums its window as PyTorch's CPU loop."""
+    x = _c(x)
+    shape = tuple(x.shape[:2]) + tuple(factors.shape)
+    out = _empty(shape, x.dtype)
+    if out.size:
+        _launch('avg_pool_forward', x.dtype, _grid(out.size),
+                (x, _c(cp.asarray(factors)), out, _i64(out.size),
+                 _avg_pool_meta(x.shape, factors.shape, kernel, stride, padding)))
+    return out
+
+
+def avg_pool_backward(gy, shape, kernel, stride, padding, factors):
+    """cpu.avg_pool_backward: a thread per element of x sums gy / factor over the windows
+    that hold it, in their order (the CPU's bits, no atomics)."""
+    out = _empty(shape, gy.dtype)
+    if out.size:
+        _launch('avg_pool_backward', gy.dtype, _grid(out.size),
+                (_c(gy), _c(cp.asarray(factors)), out, _i64(out.size),
+                 _avg_pool_meta(shape, factors.shape, kernel, stride, padding)))
+    return out
+
+
+def _avg_pool_meta(shape, outs, kernel, stride, padding):
+    ones, zeros = (1,) * (5 - len(shape)), (0,) * (5 - len(shape))
+    return _meta(tuple(shape[:2]) + ones + tuple(shape[2:]) + ones + tuple(outs) + ones
+                 + tuple(kernel) + ones + tuple(stride) + zeros + tuple(padding))
+
+
 def convolution(x, weight, bias, stride, dilation, groups):
     """cpu.convolution (x padded): the windows kernel gathers the rows (N, *outs, C, *kernel)
     of the whole batch at once, cuBLAS multiplies them by each group's filters, our add

@@ -77,7 +77,8 @@ KERNELS = {
                     'index_backward': FLOAT, 'scatter_forward': ALL,
                     'scatter_reduce_forward': NUMBER, 'windows_forward': ALL,
                     'windows_backward': FLOAT, 'max_pool_forward': NUMBER,
-                    'max_pool_backward': FLOAT},
+                    'max_pool_backward': FLOAT, 'avg_pool_forward': FLOAT,
+                    'avg_pool_backward': FLOAT},
     'loss.cu': {name: FLOAT for name in (
         'mse_loss_forward', 'mse_loss_backward', 'l1_loss_forward', 'l1_loss_backward',
         'smooth_l1_loss_forward', 'smooth_l1_loss_backward',
@@ -212,8 +213,7 @@ OP_KERNELS = {
     'conv2d': (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
                ('windows_backward', 'cuBLAS', 'sum_forward')),
     'max_pool2d': (('max_pool_forward',), ('max_pool_backward',)),
-    'avg_pool2d': (('copy', 'windows_forward', 'sum_forward', 'div_forward'),
-                   ('div_forward', 'windows_backward')),
+    'avg_pool2d': (('avg_pool_forward',), ('avg_pool_backward',)),
     'hypot': (('hypot_forward',), ('hypot_forward', 'div_forward', 'mul_forward',
                                    'sum_forward')),
     'outer': (('mul_forward',), ('mul_forward', 'sum_forward')),
@@ -244,8 +244,7 @@ OP_KERNELS = {
     'conv1d': (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
                ('windows_backward', 'cuBLAS', 'sum_forward')),
     'max_pool1d': (('max_pool_forward',), ('max_pool_backward',)),
-    'avg_pool1d': (('copy', 'windows_forward', 'sum_forward', 'div_forward'),
-                   ('div_forward', 'windows_backward')),
+    'avg_pool1d': (('avg_pool_forward',), ('avg_pool_backward',)),
     # each dim's windows gathered (index tables built on the host), masked, summed, divided
     **{op: (('copy', 'where_forward', 'sum_forward', 'div_forward'),
             ('div_forward', 'where_forward', 'index_backward'))
@@ -506,8 +505,7 @@ OP_KERNELS = {
     'conv3d': (('copy', 'windows_forward', 'cuBLAS', 'add_forward'),
                ('windows_backward', 'cuBLAS', 'sum_forward')),
     'max_pool3d': (('max_pool_forward',), ('max_pool_backward',)),
-    'avg_pool3d': (('copy', 'windows_forward', 'sum_forward', 'div_forward'),
-                   ('div_forward', 'windows_backward')),
+    'avg_pool3d': (('avg_pool_forward',), ('avg_pool_backward',)),
     'adaptive_max_pool3d': (('copy', 'max_forward', 'argmax_forward', 'gather_forward'),
                             ('gather_backward', 'index_backward')),
     # The factorisations: cuSOLVER (potrf, geqrf/orgqr, syevj, gesvdj/gesvd) and cuBLAS's trsm

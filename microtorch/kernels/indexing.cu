@@ -20,6 +20,11 @@
 //                                             in x's (N, C) plane, as PyTorch's CPU kernel
 //                                             picks it (first of equal maxima, last NaN)
 //   max_pool_backward(gy, index, out, n, plane)  out[plane of i][index[i]] += gy[i]
+//   avg_pool_forward(x, factors, out, n, meta)   out = each window's sum / its factor, the
+//                                             sum from 0 in row-major order (PyTorch's CPU's)
+//   avg_pool_backward(gy, factors, out, n, meta) out (x's shape) = gy / factor summed over
+//                                             the windows holding each element, a thread an
+//                                             element, in the windows' order (the CPU's bits)
 // (The scatters' backwards are gathers: gather_forward and gather_backward above.)
 // index, g, gy, pos and out are contiguous; x may be any strided view. Index values may be
 // negative (counted from the end, as NumPy's take_along_axis). Repeated indices add up:
@@ -44,6 +49,9 @@
 //   max_pool_backward per output: read index and gy, an atomic add into out: 12 B, plus
 //                     the zeroing of out (4 B an element of x); overlapping windows that
 //                     picked one element add in any order
+//   avg_pool_forward  per output: write out (4 B), its factor from cache, plus each element
+//                     of x read once (4 B)
+//   avg_pool_backward per element of x: write out (4 B), plus each gy read once (4 B)
 // plus the zeroing (gathers) or copy (scatters) of `out` by the backend (sizeof(T) or
 // 2 * sizeof(T) per element of out). Where several sources hit one destination, scatter
 // keeps one of them (which one is not defined, as in PyTorch on CUDA); the reductions
@@ -278,4 +286,71 @@ template <typename T>
 __global__ void max_pool_backward(const T* __restrict__ gy, const i64* __restrict__ index,
                                   T* __restrict__ out, i64 n, i64 outputs, i64 plane) {
     MT_GRID_STRIDE(i, n) atomicAdd(out + i / outputs * plane + index[i], gy[i]);
+}
+
+
+// Average pooling meta: [0..4] x's sizes (N, C, D, H, W), [5..7] outputs a dim, [8..10]
+// kernel, [11..13] strides, [14..16] padding (x and gy contiguous); factors (oD, oH, oW).
+namespace mt {
+__device__ __forceinline__ void avg_span(i64 o, const i64* __restrict__ meta, int d,
+                                         i64* first, i64* end) {
+    const i64 start = o * meta[11 + d] - meta[14 + d];
+    const i64 stop = start + meta[8 + d];
+    *first = start < 0 ? 0 : start;
+    *end = stop < meta[2 + d] ? stop : meta[2 + d];
+}
+}  // namespace mt
+
+template <typename T>
+__global__ void avg_pool_forward(const T* __restrict__ x, const T* __restrict__ factors,
+                                 T* __restrict__ out, i64 n, const i64* __restrict__ meta) {
+    MT_GRID_STRIDE(i, n) {
+        i64 o[3], rest = i;
+        for (int d = 2; d >= 0; --d) {
+            o[d] = rest % meta[5 + d];
+            rest /= meta[5 + d];
+        }
+        const i64 height = meta[3], width = meta[4];
+        const T* plane = x + rest * meta[2] * height * width;
+        i64 z0, z1, y0, y1, x0, x1;
+        mt::avg_span(o[0], meta, 0, &z0, &z1);
+        mt::avg_span(o[1], meta, 1, &y0, &y1);
+        mt::avg_span(o[2], meta, 2, &x0, &x1);
+        T total = T(0);
+        for (i64 z = z0; z < z1; ++z)
+            for (i64 y = y0; y < y1; ++y)
+                for (i64 w = x0; w < x1; ++w) total += plane[(z * height + y) * width + w];
+        out[i] = total / factors[(o[0] * meta[6] + o[1]) * meta[7] + o[2]];
+    }
+}
+
+// Element z of x is in the window at o along a dim when o * s - p <= z < o * s - p + k: the
+// windows from the first such o up, in row-major order, as the CPU's loop adds them.
+template <typename T>
+__global__ void avg_pool_backward(const T* __restrict__ gy, const T* __restrict__ factors,
+                                  T* __restrict__ out, i64 n, const i64* __restrict__ meta) {
+    MT_GRID_STRIDE(i, n) {
+        i64 z[3], lo[3], hi[3], rest = i;
+        for (int d = 2; d >= 0; --d) {
+            z[d] = rest % meta[2 + d];
+            rest /= meta[2 + d];
+        }
+        for (int d = 0; d < 3; ++d) {       // o * s - p <= z and o * s - p + k > z
+            const i64 s = meta[11 + d], shifted = z[d] + meta[14 + d];
+            const i64 above = shifted - meta[8 + d] + 1;      // o * s >= above
+            lo[d] = above <= 0 ? 0 : (above + s - 1) / s;
+            const i64 top = shifted / s;                      // o * s <= shifted
+            hi[d] = top < meta[5 + d] - 1 ? top : meta[5 + d] - 1;
+        }
+        const i64 outputs = meta[5] * meta[6] * meta[7];
+        const T* g = gy + rest * outputs;
+        T acc = T(0);
+        for (i64 a = lo[0]; a <= hi[0]; ++a)
+            for (i64 b = lo[1]; b <= hi[1]; ++b)
+                for (i64 e = lo[2]; e <= hi[2]; ++e) {
+                    const i64 place = (a * meta[6] + b) * meta[7] + e;
+                    acc += g[place] / factors[place];
+                }
+        out[i] = acc;
+    }
 }

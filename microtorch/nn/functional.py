@@ -1421,6 +1421,13 @@ def _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_
         kernel_name = 'avg_pool3d_out_frame' if dims == 3 else 'avg_pool2d'
         raise NotImplementedError(f'"{kernel_name}" not implemented for '
                                   f"'{_type_name(x.dtype)}'")
+    if x.dtype in (_dtype.float32, _dtype.float64):
+        outs = tuple(_pool_out_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in
+                     zip(x.shape[2:], kernel, stride, padding))
+        factors = _avg_pool_factors(tuple(x.shape[2:]), outs, kernel, stride, padding,
+                                    count_include_pad, divisor_override, x.dtype.np)
+        op = _pooling.AvgPool3D if dims == 3 else _pooling.AvgPool
+        return op.apply(x, kernel, stride, padding, factors)
     unit = (1,) * dims
     overhang = _ceil_overhang(x, kernel, stride, padding, unit, ceil_mode)
     amounts = _pool_padding(padding, overhang)
@@ -1445,6 +1452,25 @@ def _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_
     else:
         counted = pad(ones((1, 1) + sizes, dtype=x.dtype, device=x.device), amounts)
     return divide(total, _windows(counted, kernel, stride, unit).sum(window_dims))
+
+
+def _avg_pool_factors(sizes, outs, kernel, stride, padding, count_include_pad, divisor,
+                      np_dtype):
+    """What each output position of an average pool divides its sum by, as PyTorch's kernel
+    counts: the window's size with its padding (not ceil_mode's overhang past it), or only
+    its part inside the input, or the divisor given. An (*outs) NumPy array of np_dtype."""
+    if divisor:
+        return np.full(outs, divisor, np_dtype)
+    counts = []
+    for n, o, k, s, p in zip(sizes, outs, kernel, stride, padding):
+        first = np.arange(o) * s - p
+        end = np.minimum(first + k, n + p)
+        counts.append(end - first if count_include_pad else
+                      np.minimum(end, n) - np.maximum(first, 0))
+    factors = counts[0]
+    for more in counts[1:]:
+        factors = np.multiply.outer(factors, more)
+    return factors.astype(np_dtype)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

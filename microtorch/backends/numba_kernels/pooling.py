@@ -1,5 +1,7 @@
-"""Max pooling's kernel pair, as PyTorch's CPU kernel computes it (cpu.max_pool_forward's
-NumPy form gives the same values and indices).
+"""The pooling kernel pairs, as PyTorch's CPU kernels compute them (cpu.max_pool_forward's
+and cpu.avg_pool_forward's NumPy forms give the same numbers).
+
+Max pooling:
 
 Each window is clipped to the input (padding and ceil_mode's overhang are never read); its
 walk starts from `lowest` (-inf for floats) at the first element inside, and takes an element
@@ -7,6 +9,11 @@ that is larger than the best so far, or NaN: so the first of equal maxima, the l
 the window's first element when nothing beats `lowest`. The index is the element's place in
 its (D, H, W) plane. The backward adds each output's gradient to the element it came from, a
 task per plane, in the outputs' order (np.add.at's, and PyTorch's CPU loop's).
+
+Average pooling: each window clipped to the input, summed in the input's dtype from 0 in
+row-major order, then divided by the window's factor (its size, padding counted or not, or the
+divisor given: the caller works them out). The backward adds gy / factor to each element of
+the window, a task per plane, in the outputs' order.
 """
 import numba
 from numba import prange
@@ -64,3 +71,52 @@ def max_pool_scatter(gy, index, out):
         row[:] = 0
         for j in range(outputs):
             row[index[p, j]] += gy[p, j]
+
+
+@numba.njit(inline='always')
+def _span(o, stride, padding, kernel, size):
+    """The window at o along a dim, clipped to the input: [first, end)."""
+    first = o * stride - padding
+    return max(first, 0), min(first + kernel, size)
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def avg_pool_planes(x, out, factors, kernel, stride, padding, zero):
+    """out[p, a, b, e] = the sum of x[p]'s window at (a, b, e) / factors[a, b, e] (x (P, D,
+    H, W), any strides; factors in x's dtype; zero: a 0 of x's dtype; the rest 3-tuples)."""
+    planes, depth, height, width = x.shape
+    _, n0, n1, n2 = out.shape
+    for p in prange(planes):
+        for a in range(n0):
+            z0, z1 = _span(a, stride[0], padding[0], kernel[0], depth)
+            for b in range(n1):
+                y0, y1 = _span(b, stride[1], padding[1], kernel[1], height)
+                for e in range(n2):
+                    x0, x1 = _span(e, stride[2], padding[2], kernel[2], width)
+                    total = zero
+                    for z in range(z0, z1):
+                        for y in range(y0, y1):
+                            for w in range(x0, x1):
+                                total += x[p, z, y, w]
+                    out[p, a, b, e] = total / factors[a, b, e]
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def avg_pool_scatter(gy, factors, out, kernel, stride, padding):
+    """out[p] (uninitialised: zeroed first) += gy[p, a, b, e] / factors[a, b, e] over each
+    window, the outputs in order (out (P, D, H, W))."""
+    planes, depth, height, width = out.shape
+    _, n0, n1, n2 = gy.shape
+    for p in prange(planes):
+        out[p] = 0
+        for a in range(n0):
+            z0, z1 = _span(a, stride[0], padding[0], kernel[0], depth)
+            for b in range(n1):
+                y0, y1 = _span(b, stride[1], padding[1], kernel[1], height)
+                for e in range(n2):
+                    x0, x1 = _span(e, stride[2], padding[2], kernel[2], width)
+                    share = gy[p, a, b, e] / factors[a, b, e]
+                    for z in range(z0, z1):
+                        for y in range(y0, y1):
+                            for w in range(x0, x1):
+                                out[p, z, y, w] += share
