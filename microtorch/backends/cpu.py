@@ -1481,9 +1481,7 @@ def _max_pool_numpy(x, kernel, stride, padding, dilation, shape, lowest):
     if not math.prod(shape):
         return np.empty(shape, x.dtype), np.empty(shape, np.int64)
     outs, sizes = shape[2:], x.shape[2:]
-    after = [max(0, (o - 1) * s + d * (k - 1) + 1 - p - n) for o, s, d, k, p, n in
-             zip(outs, stride, dilation, kernel, padding, sizes)]
-    padded = np.pad(x, ((0, 0), (0, 0)) + tuple(zip(padding, after)), constant_values=lowest)
+    padded = _pool_padded(x, kernel, stride, padding, outs, dilation, lowest)
     steps = padded.strides[2:]
     windows = np.lib.stride_tricks.as_strided(
         padded, shape + tuple(kernel), padded.strides[:2]
@@ -1589,12 +1587,13 @@ def _pool_planes(ndim):
     return (-1,) + (1,) * front, three
 
 
-def _pool_padded(x, kernel, stride, padding, outs):
-    """x with `padding` zeros in front of each spatial dim, and after it as many as the
-    last window reaches past the input."""
-    after = [max(0, (o - 1) * s + k - p - n) for o, s, k, p, n in
-             zip(outs, stride, kernel, padding, x.shape[2:])]
-    return np.pad(x, ((0, 0), (0, 0)) + tuple(zip(padding, after)))
+def _pool_padded(x, kernel, stride, padding, outs, dilation=None, value=0):
+    """x with `padding` values in front of each spatial dim, and after it as many as the
+    last of `outs` windows reaches past the input."""
+    dilation = dilation or (1,) * len(kernel)
+    after = [max(0, (o - 1) * s + d * (k - 1) + 1 - p - n) for o, s, d, k, p, n in
+             zip(outs, stride, dilation, kernel, padding, x.shape[2:])]
+    return np.pad(x, ((0, 0), (0, 0)) + tuple(zip(padding, after)), constant_values=value)
 
 
 def _pool_tap_view(padded, tap, stride, shape, writeable):
