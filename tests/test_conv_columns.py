@@ -14,8 +14,9 @@ CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 SPATIAL = {1: (11,), 2: (7, 9), 3: (5, 6, 7)}
 
 
-def _run(dims, x0, w0, b0, gy0, composite=False, **kw):
-    """conv's output and gradients (x, w, b) as arrays, by the op or by the composite."""
+def _run(conv, x0, w0, b0, gy0=None, composite=False, **kw):
+    """conv's output and gradients (x, w, b) as arrays, by the ops or by the composite; gy0
+    None: a cosine."""
     x = mt.tensor(x0, requires_grad=True)
     w = mt.tensor(w0, requires_grad=True)
     b = None if b0 is None else mt.tensor(b0, requires_grad=True)
@@ -23,9 +24,11 @@ def _run(dims, x0, w0, b0, gy0, composite=False, **kw):
     if composite:
         F._one_op_convolves = lambda *args: False
     try:
-        y = CONV[dims](x, w, b, **kw)
+        y = conv(x, w, b, **kw)
     finally:
         F._one_op_convolves = original
+    if gy0 is None:
+        gy0 = np.cos(np.arange(y.numel())).reshape(tuple(y.shape))
     y.backward(mt.tensor(gy0))
     return [y.detach().numpy(), x.grad.numpy(), w.grad.numpy(),
             None if b is None else b.grad.numpy()], y.grad_fn
@@ -49,8 +52,8 @@ def test_the_op_matches_the_windows_composite(dims, stride, padding, dilation, g
     rng = np.random.default_rng(dims * 100 + stride * 10 + dilation)
     kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     x, w, b, gy = _inputs(rng, dims, groups, bias, dtype, kw)
-    ours, node = _run(dims, x, w, b, gy, **kw)
-    theirs, _ = _run(dims, x, w, b, gy, composite=True, **kw)
+    ours, node = _run(CONV[dims], x, w, b, gy, **kw)
+    theirs, _ = _run(CONV[dims], x, w, b, gy, composite=True, **kw)
     assert type(node).__name__ == 'ConvolutionBackward0'
     rtol = 2e-6 if dtype == 'float32' else 1e-14
     for got, want in zip(ours, theirs):
@@ -66,11 +69,11 @@ def test_chunks_of_images_and_bands_of_rows_give_the_same_results(dims, monkeypa
     rng = np.random.default_rng(dims)
     kw = dict(stride=(1, 2, 1)[:dims], padding=1, dilation=(2, 1, 1)[:dims], groups=2)
     x, w, b, gy = _inputs(rng, dims, 2, True, 'float64', kw, batch=4, channels=4)
-    whole, _ = _run(dims, x, w, b, gy, **kw)
+    whole, _ = _run(CONV[dims], x, w, b, gy, **kw)
     # (an output row's columns take 1,440 bytes in 2-d, 18,144 in 3-d; an image's 5 and 3)
     for budget in (1, 5000, 20000, 40000, 120000):
         monkeypatch.setattr(conv_columns, 'CHUNK_BYTES', budget)
-        chunked, _ = _run(dims, x, w, b, gy, **kw)
+        chunked, _ = _run(CONV[dims], x, w, b, gy, **kw)
         for got, want in zip(chunked, whole):
             np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
 
@@ -127,14 +130,18 @@ def test_input_grad_adds_windows_back_in_np_add_at_order():
     np.testing.assert_array_equal(got, want)
 
 
-def test_gradients_twice_by_finite_differences():
+@pytest.mark.parametrize('conv,x_shape,w_shape', [
+    (lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
+     (2, 4, 6, 5), (6, 2, 3, 2)),
+    (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=(2, 3), padding=(1, 0),
+                                        output_padding=(1, 2), groups=2, dilation=(1, 2)),
+     (2, 4, 3, 4), (4, 3, 3, 2))], ids=['conv2d', 'conv_transpose2d'])
+def test_gradients_twice_by_finite_differences(conv, x_shape, w_shape):
+    """The three ops differentiate into one another: the forward's gradients, and theirs."""
     rng = np.random.default_rng(5)
-    x = mt.tensor(rng.standard_normal((2, 4, 6, 5)), requires_grad=True)
-    w = mt.tensor(rng.standard_normal((6, 2, 3, 2)), requires_grad=True)
+    x = mt.tensor(rng.standard_normal(x_shape), requires_grad=True)
+    w = mt.tensor(rng.standard_normal(w_shape), requires_grad=True)
     b = mt.tensor(rng.standard_normal(6), requires_grad=True)
-
-    def conv(x, w, b):
-        return F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2)
     assert mt.autograd.gradcheck(conv, (x, w, b))
     assert mt.autograd.gradgradcheck(conv, (x, w, b))
 
@@ -198,34 +205,11 @@ def test_conv_transpose_by_the_input_grad_op(dims, stride, padding, output_paddi
     b0 = rng.standard_normal(6) if bias else None
     kw = dict(stride=stride, padding=padding, output_padding=output_padding,
               dilation=dilation, groups=groups)
-    results = []
-    for composite in (False, True):
-        x, w = mt.tensor(x0, requires_grad=True), mt.tensor(w0, requires_grad=True)
-        b = None if b0 is None else mt.tensor(b0, requires_grad=True)
-        original = F._one_op_convolves
-        if composite:
-            F._one_op_convolves = lambda *args: False
-        try:
-            y = TRANSPOSED[dims](x, w, b, **kw)
-        finally:
-            F._one_op_convolves = original
-        assert type(y.grad_fn).__name__ == 'ConvolutionBackward0'
-        y.backward(mt.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape))))
-        results.append([y.detach().numpy(), x.grad.numpy(), w.grad.numpy()]
-                       + ([b.grad.numpy()] if bias else []))
-    for got, want in zip(*results):
-        assert got.shape == want.shape
-        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+    ours, node = _run(TRANSPOSED[dims], x0, w0, b0, **kw)
+    theirs, _ = _run(TRANSPOSED[dims], x0, w0, b0, composite=True, **kw)
+    assert type(node).__name__ == 'ConvolutionBackward0'
+    for got, want in zip(ours, theirs):
+        if want is not None:
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
 
-
-def test_conv_transpose_twice_by_finite_differences():
-    rng = np.random.default_rng(13)
-    x = mt.tensor(rng.standard_normal((2, 4, 3, 4)), requires_grad=True)
-    w = mt.tensor(rng.standard_normal((4, 3, 3, 2)), requires_grad=True)
-    b = mt.tensor(rng.standard_normal(6), requires_grad=True)
-
-    def transposed(x, w, b):
-        return F.conv_transpose2d(x, w, b, stride=(2, 3), padding=(1, 0),
-                                  output_padding=(1, 2), groups=2, dilation=(1, 2))
-    assert mt.autograd.gradcheck(transposed, (x, w, b))
-    assert mt.autograd.gradgradcheck(transposed, (x, w, b))

@@ -238,6 +238,15 @@ __global__ void windows_backward(const T* __restrict__ g, T* __restrict__ out, i
 // A window is clipped to the input: it starts at its first element inside, from the lowest
 // value, and takes an element larger than the best so far, or NaN.
 namespace mt {
+// output i's place in its plane, o (3 dims; meta[5..7] the outputs a dim), and its plane
+__device__ __forceinline__ i64 pool_output(i64 i, const i64* __restrict__ meta, i64* o) {
+    for (int d = 2; d >= 0; --d) {
+        o[d] = i % meta[5 + d];
+        i /= meta[5 + d];
+    }
+    return i;
+}
+
 __device__ __forceinline__ i64 pool_first(i64 o, const i64* __restrict__ meta, int d) {
     i64 first = o * meta[11 + d] - meta[14 + d];
     while (first < 0) first += meta[17 + d];
@@ -254,13 +263,9 @@ template <typename T>
 __global__ void max_pool_forward(const T* __restrict__ x, T* __restrict__ out,
                                  i64* __restrict__ index, i64 n, const i64* __restrict__ meta) {
     MT_GRID_STRIDE(i, n) {
-        i64 o[3], rest = i;
-        for (int d = 2; d >= 0; --d) {
-            o[d] = rest % meta[5 + d];
-            rest /= meta[5 + d];
-        }
+        i64 o[3];
         const i64 height = meta[3], width = meta[4];
-        const T* plane = x + rest * meta[2] * height * width;
+        const T* plane = x + mt::pool_output(i, meta, o) * meta[2] * height * width;
         const i64 z0 = mt::pool_first(o[0], meta, 0), z1 = mt::pool_end(o[0], meta, 0);
         const i64 y0 = mt::pool_first(o[1], meta, 1), y1 = mt::pool_end(o[1], meta, 1);
         const i64 x0 = mt::pool_first(o[2], meta, 2), x1 = mt::pool_end(o[2], meta, 2);
@@ -305,13 +310,9 @@ template <typename T>
 __global__ void avg_pool_forward(const T* __restrict__ x, const T* __restrict__ factors,
                                  T* __restrict__ out, i64 n, const i64* __restrict__ meta) {
     MT_GRID_STRIDE(i, n) {
-        i64 o[3], rest = i;
-        for (int d = 2; d >= 0; --d) {
-            o[d] = rest % meta[5 + d];
-            rest /= meta[5 + d];
-        }
+        i64 o[3];
         const i64 height = meta[3], width = meta[4];
-        const T* plane = x + rest * meta[2] * height * width;
+        const T* plane = x + mt::pool_output(i, meta, o) * meta[2] * height * width;
         i64 z0, z1, y0, y1, x0, x1;
         mt::avg_span(o[0], meta, 0, &z0, &z1);
         mt::avg_span(o[1], meta, 1, &y0, &y1);

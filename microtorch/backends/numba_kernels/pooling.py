@@ -74,10 +74,13 @@ def max_pool_scatter(gy, index, out):
 
 
 @numba.njit(inline='always')
-def _span(o, stride, padding, kernel, size):
-    """The window at o along a dim, clipped to the input: [first, end)."""
-    first = o * stride - padding
-    return max(first, 0), min(first + kernel, size)
+def _window(a, b, e, kernel, stride, padding, depth, height, width):
+    """The window at (a, b, e), clipped to the input: [z0, z1), [y0, y1), [x0, x1)."""
+    z = a * stride[0] - padding[0]
+    y = b * stride[1] - padding[1]
+    x = e * stride[2] - padding[2]
+    return (max(z, 0), min(z + kernel[0], depth), max(y, 0), min(y + kernel[1], height),
+            max(x, 0), min(x + kernel[2], width))
 
 
 @numba.njit(parallel=True, **_OPTIONS)
@@ -88,11 +91,10 @@ def avg_pool_planes(x, out, factors, kernel, stride, padding, zero):
     _, n0, n1, n2 = out.shape
     for p in prange(planes):
         for a in range(n0):
-            z0, z1 = _span(a, stride[0], padding[0], kernel[0], depth)
             for b in range(n1):
-                y0, y1 = _span(b, stride[1], padding[1], kernel[1], height)
                 for e in range(n2):
-                    x0, x1 = _span(e, stride[2], padding[2], kernel[2], width)
+                    z0, z1, y0, y1, x0, x1 = _window(a, b, e, kernel, stride, padding, depth,
+                                                     height, width)
                     total = zero
                     for z in range(z0, z1):
                         for y in range(y0, y1):
@@ -110,11 +112,10 @@ def avg_pool_scatter(gy, factors, out, kernel, stride, padding):
     for p in prange(planes):
         out[p] = 0
         for a in range(n0):
-            z0, z1 = _span(a, stride[0], padding[0], kernel[0], depth)
             for b in range(n1):
-                y0, y1 = _span(b, stride[1], padding[1], kernel[1], height)
                 for e in range(n2):
-                    x0, x1 = _span(e, stride[2], padding[2], kernel[2], width)
+                    z0, z1, y0, y1, x0, x1 = _window(a, b, e, kernel, stride, padding, depth,
+                                                     height, width)
                     share = gy[p, a, b, e] / factors[a, b, e]
                     for z in range(z0, z1):
                         for y in range(y0, y1):

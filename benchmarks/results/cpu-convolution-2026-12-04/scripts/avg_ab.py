@@ -5,33 +5,16 @@ warm-ups. Prints JSON: {name: [forward ms, forward+backward ms]}.
 """
 import json
 import sys
-import time
 
 import numpy as np
 
-lib = sys.argv[1]
-if lib == 'torch':
-    import torch
-    torch.set_num_threads(2)
-else:
-    sys.path.insert(0, lib)
-    import microtorch as torch
+from library import load, median_ms
+
+torch = load(sys.argv[1])
 F = torch.nn.functional
 POOLS = [(64, 32, 28, 28, 2, 2, 0), (64, 64, 32, 32, 2, 2, 0), (16, 16, 256, 256, 2, 2, 0),
          (32, 64, 56, 56, 3, 2, 1)]
 GLOBAL = [(64, 512, 7, 7), (64, 64, 32, 32), (16, 16, 256, 256)]
-
-
-def median_ms(f, repeats=7):
-    f()
-    f()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[repeats // 2] * 1e3
-
 
 rows = {}
 rng = np.random.default_rng(0)

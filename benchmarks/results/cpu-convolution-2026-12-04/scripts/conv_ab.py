@@ -5,16 +5,12 @@ one library per process, medians of 5 timed calls after one warm-up. Prints JSON
 """
 import json
 import sys
-import time
 
 import numpy as np
-lib = sys.argv[1]
-if lib == 'torch':
-    import torch
-    torch.set_num_threads(2)
-else:
-    sys.path.insert(0, lib)
-    import microtorch as torch
+
+from library import load, median_ms
+
+torch = load(sys.argv[1])
 F = torch.nn.functional
 SHAPES = [  # (N, C, H, W, O, k, stride, padding)
     (4, 16, 256, 256, 16, 3, 1, 0), (32, 64, 56, 56, 64, 3, 1, 1),
@@ -22,16 +18,6 @@ SHAPES = [  # (N, C, H, W, O, k, stride, padding)
     (64, 32, 32, 32, 64, 3, 1, 1), (64, 1, 28, 28, 32, 3, 1, 0),
     (64, 32, 26, 26, 64, 3, 1, 0), (32, 64, 56, 56, 128, 3, 2, 1)]
 TRANSPOSED = [(16, 64, 32, 32, 32, 4, 2, 1), (64, 32, 7, 7, 16, 4, 2, 1)]
-
-def median_ms(f, repeats=5):
-    f()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[repeats // 2] * 1e3
-
 
 rows = {}
 rng = np.random.default_rng(0)
@@ -45,6 +31,6 @@ for transposed, shapes in ((False, SHAPES), (True, TRANSPOSED)):
         op = F.conv_transpose2d if transposed else F.conv2d
         name = (f"{'conv_transpose2d' if transposed else 'conv2d'} {n}x{c}x{h}x{w} -> {o}, "
                 f"{k}x{k} s{s} p{p}")
-        rows[name] = (median_ms(lambda: op(x, wt, stride=s, padding=p)),
-                      median_ms(lambda: op(x, wt, stride=s, padding=p).sum().backward()))
+        rows[name] = (median_ms(lambda: op(x, wt, stride=s, padding=p), 5, 1),
+                      median_ms(lambda: op(x, wt, stride=s, padding=p).sum().backward(), 5, 1))
 print(json.dumps(rows))

@@ -5,32 +5,16 @@ ms, forward+backward ms]} (a step's time in both places for the CNN steps).
 """
 import json
 import sys
-import time
 
 import numpy as np
 
-lib = sys.argv[1]
-if lib == 'torch':
-    import torch
-    torch.set_num_threads(2)
-else:
-    sys.path.insert(0, lib)
-    import microtorch as torch
+from library import load, median_ms
+
+torch = load(sys.argv[1])
 nn, F = torch.nn, torch.nn.functional
 POOLS = [  # (N, C, H, W, kernel, stride, padding)
     (64, 32, 28, 28, 2, 2, 0), (64, 64, 14, 14, 2, 2, 0), (64, 64, 32, 32, 2, 2, 0),
     (64, 128, 16, 16, 2, 2, 0), (16, 16, 256, 256, 2, 2, 0), (32, 64, 112, 112, 3, 2, 1)]
-
-
-def median_ms(f, repeats=7):
-    f()
-    f()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[repeats // 2] * 1e3
 
 
 def cnn_step(channels, size, widths, rng):

@@ -1,23 +1,16 @@
 """Where max pooling's Numba kernels overtake their NumPy forms: max_pool2d(x, 2) on
 (1, planes, side, side) float32, medians of 21 calls, microseconds (x's size first; the
 backward scatters x.size / 4 outputs). One process:
-    python pool_crossover.py > pool_crossover.txt
+    PYTHONPATH=<checkout> python pool_crossover.py > pool_crossover.txt
 """
-import time
-
 import numpy as np
 
+from library import median_ms
 from microtorch.backends import cpu, numba_dispatch
 
 
-def median_us(f, repeats=21):
-    f()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[repeats // 2] * 1e6
+def median_us(f):
+    return median_ms(f, repeats=21, warmup=1) * 1e3
 
 
 rng = np.random.default_rng(0)
