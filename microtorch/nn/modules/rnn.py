@@ -384,9 +384,10 @@ def _run_padded(mode, projected, state, weights, reverse):
     """One direction of one layer over a padded batch: the final state and the outputs
     (T, N, H). projected: the input's projection, (T, N, gates * H)."""
     steps = range(projected.shape[0])
+    inputs = projected.unbind(0)       # one op: its backward stacks the steps' gradients once
     hiddens = []
     for t in (reversed(steps) if reverse else steps):
-        state = _step(mode, projected[t], state, *weights)
+        state = _step(mode, inputs[t], state, *weights)
         hiddens.append(state[0] if mode == 'LSTM' else state)
     if reverse:
         hiddens.reverse()
@@ -398,18 +399,15 @@ def _run_packed(mode, projected, state, weights, reverse, batch_sizes):
     batch is sorted longest first). The others keep their state: forward, a finished
     sequence keeps its last; in reverse, one that has not started keeps the initial state.
     Returns the final state and the outputs as packed rows."""
-    starts = [0]
-    for size in batch_sizes:
-        starts.append(starts[-1] + size)
     hiddens = [None] * len(batch_sizes)
     steps = range(len(batch_sizes))
+    inputs = projected.split(list(batch_sizes))     # one op (not a full-size grad a step)
     for t in (reversed(steps) if reverse else steps):
         n = batch_sizes[t]
         parts = state if mode == 'LSTM' else (state,)
         rows = parts[0].shape[0]
         running = tuple(s[:n] for s in parts) if n < rows else parts
-        new = _step(mode, projected[starts[t]:starts[t + 1]],
-                    running if mode == 'LSTM' else running[0], *weights)
+        new = _step(mode, inputs[t], running if mode == 'LSTM' else running[0], *weights)
         new = new if mode == 'LSTM' else (new,)
         hiddens[t] = new[0]
         if n < rows:
