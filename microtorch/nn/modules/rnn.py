@@ -12,7 +12,9 @@ import math
 import numbers
 import warnings
 
+from ... import _dtype
 from ...creation import empty, zeros
+from ...ops import recurrent as _recurrent
 from ...ops import functional as _F
 from ...tensor import Tensor
 from .. import functional as F
@@ -22,18 +24,24 @@ from ..utils.rnn import PackedSequence
 from .module import Module
 
 _GATES = {'RNN_TANH': 1, 'RNN_RELU': 1, 'LSTM': 4, 'GRU': 3}
+_FUSED_DTYPES = (_dtype.float32, _dtype.float64)   # (float16's ops each round: not fused)
 
 
-def _step(mode, x_part, state, weight_hh, bias_hh, weight_hr=None):
+def _step(mode, x_part, state, weight_hh, bias_hh, weight_hr=None, fused=False):
     """One time step: x_part is the input's projection (x W_ih^T + b_ih) for this step, state
     the hidden state h (a pair (h, c) for an LSTM). Returns the new state. An LSTM with
-    proj_size projects its new h by weight_hr."""
+    proj_size projects its new h by weight_hr. fused: an LSTM's gates as one op (the layers'
+    time loop; a cell keeps PyTorch's grad_fn names, MulBackward0 and AddBackward0)."""
     h = state[0] if mode == 'LSTM' else state
     h_part = F.linear(h, weight_hh, bias_hh)
     if mode == 'RNN_TANH':
         return (x_part + h_part).tanh()
     if mode == 'RNN_RELU':
         return (x_part + h_part).relu()
+    if mode == 'LSTM' and fused and x_part.dtype in _FUSED_DTYPES and \
+            x_part.dtype == h_part.dtype == state[1].dtype:
+        h, c = _recurrent.LSTMGates.apply(x_part, h_part, state[1])
+        return (h if weight_hr is None else F.linear(h, weight_hr)), c
     if mode == 'LSTM':
         in_gate, forget_gate, cell_gate, out_gate = (x_part + h_part).chunk(4, -1)
         c = forget_gate.sigmoid() * state[1] + in_gate.sigmoid() * cell_gate.tanh()
@@ -387,7 +395,7 @@ def _run_padded(mode, projected, state, weights, reverse):
     inputs = projected.unbind(0)       # one op: its backward stacks the steps' gradients once
     hiddens = []
     for t in (reversed(steps) if reverse else steps):
-        state = _step(mode, inputs[t], state, *weights)
+        state = _step(mode, inputs[t], state, *weights, fused=True)
         hiddens.append(state[0] if mode == 'LSTM' else state)
     if reverse:
         hiddens.reverse()
@@ -407,7 +415,8 @@ def _run_packed(mode, projected, state, weights, reverse, batch_sizes):
         parts = state if mode == 'LSTM' else (state,)
         rows = parts[0].shape[0]
         running = tuple(s[:n] for s in parts) if n < rows else parts
-        new = _step(mode, inputs[t], running if mode == 'LSTM' else running[0], *weights)
+        new = _step(mode, inputs[t], running if mode == 'LSTM' else running[0], *weights,
+                    fused=True)
         new = new if mode == 'LSTM' else (new,)
         hiddens[t] = new[0]
         if n < rows:
