@@ -490,46 +490,55 @@ def test_packed_and_padded_runs_agree_where_the_padding_is_not_read():
     assert np.all(host(padded[2:, 1]) == 0)
 
 
-def _lstm_numbers(fused, dtype, bidirectional, proj_size, packed, monkeypatch):
-    """An LSTM's outputs, final states and every gradient, with the gates as one op or as
-    separate ops."""
+def _layer_numbers(mode, fused, dtype, bidirectional, proj_size, packed, monkeypatch):
+    """An LSTM's or a GRU's outputs, final states and every gradient, with the gates as one op
+    or as separate ops."""
     from microtorch.nn.modules import rnn
     if not fused:
         monkeypatch.setattr(rnn, '_FUSED_DTYPES', ())
     microtorch.manual_seed(3)
-    lstm = microtorch.nn.LSTM(5, 8, num_layers=2, bidirectional=bidirectional,
-                              proj_size=proj_size, batch_first=True, dtype=dtype)
+    extra = dict(proj_size=proj_size) if mode == 'LSTM' else {}
+    layer = getattr(microtorch.nn, mode)(5, 8, num_layers=2, bidirectional=bidirectional,
+                                         batch_first=True, dtype=dtype, **extra)
     x = microtorch.randn(3, 7, 5, dtype=dtype, requires_grad=True)
     if packed:
         packed_x = microtorch.nn.utils.rnn.pack_padded_sequence(x, [7, 5, 2], batch_first=True)
-        out, (h, c) = lstm(packed_x)
+        out, states = layer(packed_x)
         out = out.data
     else:
-        out, (h, c) = lstm(x)
-    weights = microtorch.cos(microtorch.arange(out.numel(), dtype=dtype)).reshape(tuple(out.shape))
-    ((out * weights).sum() + (h * 0.5).sum() + (c * 0.25).sum()).backward()
+        out, states = layer(x)
+    states = states if mode == 'LSTM' else (states,)
+    weights = microtorch.cos(microtorch.arange(out.numel(), dtype=dtype)).reshape(
+        tuple(out.shape))
+    loss = (out * weights).sum()
+    for k, state in enumerate(states):
+        loss = loss + (state * (0.5 / (k + 1))).sum()
+    loss.backward()
     monkeypatch.undo()
-    return [out, h, c, x.grad] + [p.grad for p in lstm.parameters()]
+    return [out, *states, x.grad] + [p.grad for p in layer.parameters()]
 
 
 @pytest.mark.parametrize('packed', [False, True])
 @pytest.mark.parametrize('bidirectional,proj_size', [(False, 0), (True, 3)])
 @pytest.mark.parametrize('dtype_name', ['float32', 'float64'])
-def test_lstm_gates_as_one_op_give_the_separate_ops_bits(dtype_name, bidirectional, proj_size,
-                                                         packed, monkeypatch):
+@pytest.mark.parametrize('mode', ['LSTM', 'GRU'])
+def test_gates_as_one_op_give_the_separate_ops_bits(mode, dtype_name, bidirectional, proj_size,
+                                                    packed, monkeypatch):
     dtype = getattr(microtorch, dtype_name)
-    fused = _lstm_numbers(True, dtype, bidirectional, proj_size, packed, monkeypatch)
-    apart = _lstm_numbers(False, dtype, bidirectional, proj_size, packed, monkeypatch)
+    args = (dtype, bidirectional, proj_size, packed, monkeypatch)
+    fused = _layer_numbers(mode, True, *args)
+    apart = _layer_numbers(mode, False, *args)
     for a, b in zip(fused, apart):
         assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
 
 
-def test_lstm_gates_op_twice_by_finite_differences():
-    lstm = microtorch.nn.LSTM(3, 4, batch_first=True, dtype=microtorch.float64)
+@pytest.mark.parametrize('mode', ['LSTM', 'GRU'])
+def test_gates_ops_twice_by_finite_differences(mode):
+    layer = getattr(microtorch.nn, mode)(3, 4, batch_first=True, dtype=microtorch.float64)
     x = microtorch.randn(2, 4, 3, dtype=microtorch.float64, requires_grad=True)
 
-    def states(x):
-        out, (h, c) = lstm(x)
-        return out, c
-    assert microtorch.autograd.gradcheck(states, (x,))
-    assert microtorch.autograd.gradgradcheck(states, (x,))
+    def outputs(x):
+        out, states = layer(x)
+        return out, (states[1] if mode == 'LSTM' else states)
+    assert microtorch.autograd.gradcheck(outputs, (x,))
+    assert microtorch.autograd.gradgradcheck(outputs, (x,))

@@ -1,4 +1,4 @@
-"""An LSTM step's gates as one op, for the recurrent layers' time loop.
+"""An LSTM step's gates as one op, and a GRU step's, for the recurrent layers' time loop.
 
 After the step's two products, x_part = x W_ih^T + b_ih and h_part = h W_hh^T + b_hh:
     i, f, g, o = chunks of x_part + h_part through sigmoid, sigmoid, tanh, sigmoid
@@ -68,3 +68,51 @@ class LSTMGates(Function):
         d_gates = _F.cat([dc * g * (1 - i) * i, dc * c_prev * (1 - f) * f,
                           dc * i * (1 - g * g), d_go], -1)
         return d_gates, d_gates, dc * f
+
+
+class GRUGates(Function):
+    """(x_part, h_part, h) -> h': r = sigmoid(x_r + h_r), z = sigmoid(x_z + h_z),
+    n = tanh(x_n + r h_n), h' = n + z (h - n). The gradient that reaches n from both of its
+    uses adds as the engine added it: the last use's (h' = n + ...) first."""
+    node_name = 'GruGatesBackward0'
+
+    @staticmethod
+    def forward(ctx, x_part, h_part, h):
+        b = ctx.backend
+        n = x_part.shape[-1] // 3
+        x_r, x_z, x_n = (x_part[..., k * n:(k + 1) * n] for k in range(3))
+        h_r, h_z, h_n = (h_part[..., k * n:(k + 1) * n] for k in range(3))
+        reset = b.sigmoid_forward(b.add_forward(x_r, h_r))
+        update = b.sigmoid_forward(b.add_forward(x_z, h_z))
+        new = b.tanh_forward(b.add_forward(x_n, b.mul_forward(reset, h_n)))
+        apart = b.sub_forward(h, new)
+        ctx.save_for_backward(x_part, h_part, h)
+        ctx.gates = (reset, update, new, apart, h_n)
+        return b.add_forward(new, b.mul_forward(update, apart))
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        b = ctx.backend
+        reset, update, new, apart, h_n = ctx.gates
+        mul = b.mul_forward
+        g_apart = mul(gy, update)                   # (h - n)'s: to h, and minus it to n
+        g_update = b.sigmoid_backward(update, mul(gy, apart))
+        g_new = b.tanh_backward(new, b.add_forward(gy, b.neg_forward(g_apart)))
+        g_reset = b.sigmoid_backward(reset, mul(g_new, h_n))
+        d_x = b.concatenate([g_reset, g_update, g_new], -1)
+        d_h = b.concatenate([g_reset, g_update, mul(g_new, reset)], -1)
+        return d_x, d_h, g_apart
+
+    @staticmethod
+    def backward(ctx, gy):
+        x_part, h_part, h = ctx.saved_tensors
+        x_r, x_z, x_n = x_part.chunk(3, -1)
+        h_r, h_z, h_n = h_part.chunk(3, -1)
+        reset, update = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+        new = (x_n + reset * h_n).tanh()
+        g_apart = gy * update
+        g_update = gy * (h - new) * (1 - update) * update
+        g_new = (gy - g_apart) * (1 - new * new)
+        g_reset = g_new * h_n * (1 - reset) * reset
+        return (_F.cat([g_reset, g_update, g_new], -1),
+                _F.cat([g_reset, g_update, g_new * reset], -1), g_apart)

@@ -30,8 +30,8 @@ _FUSED_DTYPES = (_dtype.float32, _dtype.float64)   # (float16's ops each round: 
 def _step(mode, x_part, state, weight_hh, bias_hh, weight_hr=None, fused=False):
     """One time step: x_part is the input's projection (x W_ih^T + b_ih) for this step, state
     the hidden state h (a pair (h, c) for an LSTM). Returns the new state. An LSTM with
-    proj_size projects its new h by weight_hr. fused: an LSTM's gates as one op (the layers'
-    time loop; a cell keeps PyTorch's grad_fn names, MulBackward0 and AddBackward0)."""
+    proj_size projects its new h by weight_hr. fused: an LSTM's or a GRU's gates as one op
+    (the layers' time loop; a cell keeps PyTorch's grad_fn names, as MulBackward0)."""
     h = state[0] if mode == 'LSTM' else state
     h_part = F.linear(h, weight_hh, bias_hh)
     if mode == 'RNN_TANH':
@@ -47,6 +47,8 @@ def _step(mode, x_part, state, weight_hh, bias_hh, weight_hr=None, fused=False):
         c = forget_gate.sigmoid() * state[1] + in_gate.sigmoid() * cell_gate.tanh()
         h = out_gate.sigmoid() * c.tanh()
         return (h if weight_hr is None else F.linear(h, weight_hr)), c
+    if fused and x_part.dtype in _FUSED_DTYPES and x_part.dtype == h_part.dtype == h.dtype:
+        return _recurrent.GRUGates.apply(x_part, h_part, h)
     x_r, x_z, x_n = x_part.chunk(3, -1)
     h_r, h_z, h_n = h_part.chunk(3, -1)
     reset = (x_r + h_r).sigmoid()
