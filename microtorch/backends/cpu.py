@@ -1454,7 +1454,7 @@ def max_pool_forward(x, kernel, stride, padding, dilation, outs):
     shape = x.shape[:2] + tuple(outs)
     lowest = _lowest(x.dtype)
     # The kernel was faster at every size measured (74 against 87 us at 64 elements, 1.5
-    # against 25 ms at 2^20: results/cpu-convolution-2026-12-04/pool_crossover.txt); the
+    # against 25 ms at 2^20: results/cpu-layers-2026-12-04/pool_crossover.txt); the
     # smallest family crossover (4,096) keeps tiny tensors off the thread pool all the same
     if not (x.dtype.char in 'fd' or x.dtype.kind in 'iu') or \
             not _numba_dispatch.kernel_pays('softmax', x.size):

@@ -4,7 +4,9 @@ order, initialisation, argument checks and errors. The layers take a padded batc
 PackedSequence (nn.utils.rnn); packed, each step runs on the sequences still running then.
 
 They are composites: each step is a matmul (the hidden-to-hidden one) and elementwise ops; a
-layer projects its whole input sequence by one linear before stepping through time. Gates in
+layer projects its whole input sequence by one linear before stepping through time, and in
+its time loop an LSTM's or a GRU's gates are one op (ops/recurrent.py, the same numbers as
+the separate ops, one node on the tape instead of eleven or twelve). Gates in
 PyTorch's order: LSTM (input, forget, cell, output), GRU (reset, update, new), the GRU's reset
 gate applied to (W_hn h + b_hn).
 """
