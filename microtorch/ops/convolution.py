@@ -49,39 +49,42 @@ def _bias_grad(gy):
     return gy.sum_to_size((1, gy.shape[1]) + (1,) * (gy.ndim - 2)).reshape(gy.shape[1])
 
 
-class InputGrad(Function):
+class _ConvolutionGrad(Function):
+    """A gradient of Convolution, from gy and the forward's other operand (the weight for the
+    input's gradient, the input for the weight's), as `kernel` computes it. Its own gradient
+    for gy is a Convolution of gg with that operand; for the operand, the partner gradient op
+    of gy and gg."""
+    node_name = 'ConvolutionBackwardBackward0'
+    kernel = partner = None
+    gg_is_input = True               # in the Convolution that differentiates gy: gg is x, not w
+
+    @staticmethod
+    def forward(ctx, gy, other, shape, stride, dilation, groups):
+        ctx.conv = (stride, dilation, groups)
+        ctx.save_for_backward(gy, other)
+        return getattr(ctx.backend, ctx._fn.kernel)(gy, other, shape, stride, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, other = ctx.saved_tensors
+        op = ctx._fn
+        need_gy, need_other = ctx.needs_input_grad[:2]
+        ggy = (Convolution.apply(*((gg, other) if op.gg_is_input else (other, gg)), None,
+                                 *ctx.conv) if need_gy else None)
+        g_other = (op.partner.apply(gy, gg, tuple(other.shape), *ctx.conv) if need_other
+                   else None)
+        return ggy, g_other, None, None, None, None
+
+
+class InputGrad(_ConvolutionGrad):
     """The gradient of Convolution for its input x (of `shape`), from gy and the weight."""
-    node_name = 'ConvolutionBackwardBackward0'
-
-    @staticmethod
-    def forward(ctx, gy, weight, shape, stride, dilation, groups):
-        ctx.conv = (stride, dilation, groups)
-        ctx.save_for_backward(gy, weight)
-        return ctx.backend.convolution_input_grad(gy, weight, shape, stride, dilation, groups)
-
-    @staticmethod
-    def backward(ctx, gg):
-        gy, weight = ctx.saved_tensors
-        need_gy, need_w = ctx.needs_input_grad[:2]
-        ggy = Convolution.apply(gg, weight, None, *ctx.conv) if need_gy else None
-        gw = WeightGrad.apply(gy, gg, tuple(weight.shape), *ctx.conv) if need_w else None
-        return ggy, gw, None, None, None, None
+    kernel = 'convolution_input_grad'
 
 
-class WeightGrad(Function):
+class WeightGrad(_ConvolutionGrad):
     """The gradient of Convolution for its weight (of `shape`), from gy and the input x."""
-    node_name = 'ConvolutionBackwardBackward0'
+    kernel = 'convolution_weight_grad'
+    gg_is_input = False
 
-    @staticmethod
-    def forward(ctx, gy, x, shape, stride, dilation, groups):
-        ctx.conv = (stride, dilation, groups)
-        ctx.save_for_backward(gy, x)
-        return ctx.backend.convolution_weight_grad(gy, x, shape, stride, dilation, groups)
 
-    @staticmethod
-    def backward(ctx, gg):
-        gy, x = ctx.saved_tensors
-        need_gy, need_x = ctx.needs_input_grad[:2]
-        ggy = Convolution.apply(x, gg, None, *ctx.conv) if need_gy else None
-        gx = InputGrad.apply(gy, gg, tuple(x.shape), *ctx.conv) if need_x else None
-        return ggy, gx, None, None, None, None
+InputGrad.partner, WeightGrad.partner = WeightGrad, InputGrad
