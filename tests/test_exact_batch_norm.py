@@ -7,7 +7,8 @@ import pytest
 import microtorch
 from microtorch.backends import numba_dispatch
 
-SHAPES = [(2, 9), (3, 20), (10, 7), (100, 17), (1000, 3), (4, 3, 1), (5, 2, 3), (8, 6, 17),
+SHAPES = [(2, 9), (3, 20), (10, 7), (15, 9), (16, 5), (100, 17), (1000, 3), (1024, 37),
+          (257, 64), (4, 3, 1), (5, 2, 3), (8, 6, 17),
           (2, 5, 33), (16, 4, 100), (2, 3, 40000), (4, 3, 5, 7), (3, 4, 14, 14)]
 
 
@@ -51,7 +52,8 @@ def test_batch_norm_bits(torch, numba_on, dtype, shape):
 
 
 @pytest.mark.parametrize('numba_on', [False, True])
-@pytest.mark.parametrize('shape', [(8, 6, 17), (4, 3, 5, 7), (3, 4, 14, 14), (2, 3, 40000)])
+@pytest.mark.parametrize('shape', [(100, 17), (1024, 37), (8, 6, 17), (4, 3, 5, 7),
+                                   (3, 4, 14, 14), (2, 3, 40000)])
 def test_batch_norm_strided_gradient_bits(torch, numba_on, shape):
     """A gradient that is not contiguous takes PyTorch's generic loop (torch_batch_norm's
     strided_backward): y.sum()'s broadcast ones, and a transposed random gradient."""

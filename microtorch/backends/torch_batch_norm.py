@@ -32,6 +32,8 @@ the running mean. sum = the sum of dy, dotp = the sum of (x - mean) * dy:
   last full vector unfused); eval: dx = dy * invstd * w;
 - dweight = dotp * invstd, dbias = sum (planes: in float64, then rounded).
 """
+import collections
+
 import numpy as np
 
 from .._fma import fma_steps
@@ -49,6 +51,28 @@ def _numba_kernels(size):
     numba_dispatch.prepare_threads()
     from .numba_kernels import batch_norm
     return batch_norm
+
+
+RowKernels = collections.namedtuple('RowKernels', 'stats sums dx')
+
+
+def _row_kernels(x):
+    """RowKernels for rows (N, C) whenever Numba is on (None when off): NumPy's rows path takes
+    a Python step per row and piece (a fused step ~10 us), so the kernels win from 2 rows
+    (benchmarks/results/cpu-batch-norm-2026-12-04); below the parallel crossover, their
+    serial twins, as a launch of the threads costs ~60 us."""
+    if not numba_dispatch.settings.enabled:
+        return None
+    from .numba_kernels import batch_norm as k
+    if not numba_dispatch.kernel_pays('elementwise_fused', x.size):
+        return RowKernels(k.row_stats_serial, k.row_sums_serial, k.row_dx_serial)
+    numba_dispatch.prepare_threads()
+    return RowKernels(k.row_stats, k.row_sums, k.row_dx)
+
+
+def _piece_bounds(pieces):
+    """[(begin, end), ...] as the two index arrays the row kernels take."""
+    return tuple(np.array(bounds, np.int64) for bounds in zip(*pieces))
 
 
 def _broadcast(v):
@@ -95,6 +119,9 @@ def _row_pieces(rows):
 
 def _row_stats(x):
     rows, channels = x.shape
+    kernels = _row_kernels(x)
+    if kernels is not None:
+        return kernels.stats(x, *_piece_bounds(_row_pieces(rows)))
     t = x.dtype.type
     total = np.zeros(channels)
     for begin, end in _row_pieces(rows):
@@ -261,8 +288,13 @@ def backward(dy, x, weight, mean, invstd, train, need_input):
 def _row_backward(dy, x, weight, mean, invstd, train, need_input):
     rows, channels = x.shape
     t = x.dtype.type
-    centred = x - mean
-    total, dotp = fma_steps(x.dtype, lambda fma: _row_sums(dy, centred, fma))
+    kernels = _row_kernels(x)
+    if kernels is not None:
+        pieces = _piece_bounds(thread_rows(rows, threads()))
+        total, dotp = kernels.sums(dy, x, mean, *pieces)
+    else:
+        centred = x - mean
+        total, dotp = fma_steps(x.dtype, lambda fma: _row_sums(dy, centred, fma))
     total, dotp = total.astype(t), dotp.astype(t)
     w = np.ones(channels, x.dtype) if weight is None else weight
     dx = None
@@ -270,8 +302,11 @@ def _row_backward(dy, x, weight, mean, invstd, train, need_input):
         if train:
             k = dotp * invstd * invstd / t(rows)
             grad_mean = total / t(rows)
-            dx = fma(-centred, np.broadcast_to(k, x.shape), dy - grad_mean)
             full = channels - channels % lanes(x.dtype)      # the vector tail: unfused
+            if kernels is not None:
+                dx = kernels.dx(dy, x, mean, k, grad_mean, invstd, w, full)
+                return dx[:, :, None], dotp * invstd, total
+            dx = fma(-centred, np.broadcast_to(k, x.shape), dy - grad_mean)
             tail = (dy[:, full:] - grad_mean[full:]) - centred[:, full:] * k[full:]
             dx[:, full:] = tail
             dx = dx * invstd * w

@@ -768,6 +768,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     (updating the running statistics in place, the variance's unbiased), the running ones
     otherwise."""
     _check_batch_norm(input, running_mean, running_var, weight, bias, training)
+    return checked_batch_norm(input, running_mean, running_var, weight, bias, training,
+                              momentum, eps)
+
+
+def checked_batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                       eps):
+    """batch_norm after _check_batch_norm (the BatchNorm modules check before they count)."""
     if input.numel() == 0:       # nothing to normalise, no statistics to track; weight and
         out = input.clone()      # bias stay on the graph (zero gradients, as PyTorch's)
         if weight is not None:

@@ -1,10 +1,12 @@
-"""Numba twins of backends/torch_batch_norm.py's channel-plane loops: the same roundings in
-the same order (fma where PyTorch's compiled kernel fuses), so the same bits as the NumPy
-path; the channels (or planes) run in parallel, as PyTorch's parallel_for over them."""
+"""Numba twins of backends/torch_batch_norm.py's loops: the same roundings in the same order
+(fma where PyTorch's compiled kernel fuses), so the same bits as the NumPy path. Channel
+planes (N, C, L) run a channel (or plane) per task, as PyTorch's parallel_for over them; rows
+(N, C) run a piece of rows per task, each with its own buffer of C, as PyTorch's rows kernel."""
 import numba
 import numpy as np
 
 from .fma import fma
+from .twins import serial_twin
 
 _U = np.uint64
 
@@ -40,6 +42,11 @@ def affine(x, alpha, beta):
     """fma(x, alpha[c], beta[c]) over x (N, C, L)."""
     n_batch, channels, size = x.shape
     out = np.empty_like(x)
+    if size == 1:                                   # rows: a row per task, not an element
+        for i in numba.prange(n_batch):
+            for c in range(channels):
+                out[i, c, 0] = fma(x[i, c, 0], alpha[c], beta[c])
+        return out
     for p in numba.prange(n_batch * channels):
         i, c = p // channels, p % channels
         a, b = alpha[c], beta[c]
@@ -143,6 +150,15 @@ def strided_dx(dy, x, mean, k, grad_mean, invstd, w, train):
     dy * invstd * w, rounded step by step as the NumPy expressions of strided_backward."""
     n_batch, channels, size = x.shape
     out = np.empty(x.shape, x.dtype)
+    if size == 1:                                   # rows: a row per task, not an element
+        for i in numba.prange(n_batch):
+            for c in range(channels):
+                if train:
+                    out[i, c, 0] = ((dy[i, c, 0] - grad_mean[c]) - (x[i, c, 0] - mean[c])
+                                    * k[c]) * invstd[c] * w[c]
+                else:
+                    out[i, c, 0] = dy[i, c, 0] * invstd[c] * w[c]
+        return out
     for p in numba.prange(n_batch * channels):
         i, c = p // channels, p % channels
         m, kc, gm, s, wc = mean[c], k[c], grad_mean[c], invstd[c], w[c]
@@ -152,3 +168,76 @@ def strided_dx(dy, x, mean, k, grad_mean, invstd, w, train):
             else:
                 out[i, c, j] = dy[i, c, j] * s * wc
     return out
+
+
+# ---- rows (N, C): PyTorch's "channels last" kernels ---------------------------------------
+# `begins`/`ends` are the rows' pieces (torch_batch_norm picks them: at::parallel_for's); each
+# piece adds its rows into its own buffer of C in the dtype, and the buffers are then added in
+# float64 in piece order. A piece per task keeps each row's C channels one vector loop.
+
+@numba.njit(cache=True)
+def _in_piece_order(buffers):
+    """The pieces' buffers (pieces, C) added in float64, in piece order."""
+    total = np.zeros(buffers.shape[1])
+    for p in range(buffers.shape[0]):
+        for c in range(buffers.shape[1]):
+            total[c] += np.float64(buffers[p, c])
+    return total
+
+
+@numba.njit(cache=True, parallel=True)
+def row_stats(x, begins, ends):
+    """(mean, var_sum) per channel of x (N, C): the rows summed per piece, the squares of
+    (x - mean) fused into a second buffer per piece."""
+    rows, channels = x.shape
+    buffers = np.zeros((begins.size, channels), x.dtype)
+    for p in numba.prange(begins.size):
+        for i in range(begins[p], ends[p]):
+            for c in range(channels):
+                buffers[p, c] += x[i, c]
+    mean = (_in_piece_order(buffers) / rows).astype(x.dtype)
+    squares = np.zeros((begins.size, channels), x.dtype)
+    for p in numba.prange(begins.size):
+        for i in range(begins[p], ends[p]):
+            for c in range(channels):
+                d = x[i, c] - mean[c]
+                squares[p, c] = fma(d, d, squares[p, c])
+    return mean, _in_piece_order(squares).astype(x.dtype)
+
+
+@numba.njit(cache=True, parallel=True)
+def row_sums(dy, x, mean, begins, ends):
+    """(sum of dy, sum of (x - mean) * dy, the products fused) per channel of (N, C), in
+    float64."""
+    channels = x.shape[1]
+    sums = np.zeros((begins.size, channels), x.dtype)
+    dots = np.zeros((begins.size, channels), x.dtype)
+    for p in numba.prange(begins.size):
+        for i in range(begins[p], ends[p]):
+            for c in range(channels):
+                sums[p, c] += dy[i, c]
+                dots[p, c] = fma(x[i, c] - mean[c], dy[i, c], dots[p, c])
+    return _in_piece_order(sums), _in_piece_order(dots)
+
+
+@numba.njit(cache=True, parallel=True)
+def row_dx(dy, x, mean, k, grad_mean, invstd, w, fused_up_to):
+    """Training's dx = fma(-(x - mean), k, dy - grad_mean) * invstd * w over (N, C); the
+    channels from fused_up_to on (the vector loop's tail) unfused: ((dy - grad_mean) -
+    (x - mean) * k) * invstd * w."""
+    rows, channels = x.shape
+    out = np.empty_like(x)
+    for i in numba.prange(rows):
+        for c in range(fused_up_to):
+            out[i, c] = fma(-(x[i, c] - mean[c]), k[c], dy[i, c] - grad_mean[c]) \
+                * invstd[c] * w[c]
+        for c in range(fused_up_to, channels):
+            out[i, c] = ((dy[i, c] - grad_mean[c]) - (x[i, c] - mean[c]) * k[c]) \
+                * invstd[c] * w[c]
+    return out
+
+
+# below the parallel crossover a launch of the threads costs more than the rows' work
+row_stats_serial = serial_twin(row_stats)
+row_sums_serial = serial_twin(row_sums)
+row_dx_serial = serial_twin(row_dx)

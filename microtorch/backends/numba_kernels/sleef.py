@@ -10,7 +10,6 @@ Every function is module-level, so that Numba's disk cache serves a new process 
 compiling again (a kernel defined inside a function gets a new cache key per process).
 """
 import math
-import types as pytypes
 
 import numba
 import numpy as np
@@ -19,6 +18,7 @@ from numba import prange, types
 from ..._sleef_numpy import K
 from .bits import bits_of, from_bits
 from .fma import fma
+from .twins import serial_twin
 
 _F, _I = np.float32, np.int32
 ONE, TWO, ZERO = _F(1), _F(2), _F(0)
@@ -620,25 +620,14 @@ def gelu_tanh_grad_map(gy, x, out, tails):
             out[i] = _gelu_tanh_grad(gy[i], x[i], glibc_tanhf(_gelu_inner(x[i])))
 
 
-def _serial_twin(kernel):
-    """The parallel kernel's code compiled without threads (prange runs as range), under a name
-    of its own so that its cache files are its own: small arrays skip the parallel launch."""
-    fn = kernel.py_func
-    twin = pytypes.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + '_serial',
-                                fn.__defaults__, fn.__closure__)
-    twin.__qualname__ = twin.__name__
-    twin.__doc__ = fn.__doc__
-    return numba.njit(**_OPTIONS)(twin)
-
-
-elu_map_serial = _serial_twin(elu_map)
-softplus_map_serial = _serial_twin(softplus_map)
-softplus_grad_map_serial = _serial_twin(softplus_grad_map)
-elu_grad_map_serial = _serial_twin(elu_grad_map)
-silu_map_serial = _serial_twin(silu_map)
-silu_grad_map_serial = _serial_twin(silu_grad_map)
-gelu_tanh_map_serial = _serial_twin(gelu_tanh_map)
-gelu_tanh_grad_map_serial = _serial_twin(gelu_tanh_grad_map)
+elu_map_serial = serial_twin(elu_map)
+softplus_map_serial = serial_twin(softplus_map)
+softplus_grad_map_serial = serial_twin(softplus_grad_map)
+elu_grad_map_serial = serial_twin(elu_grad_map)
+silu_map_serial = serial_twin(silu_map)
+silu_grad_map_serial = serial_twin(silu_grad_map)
+gelu_tanh_map_serial = serial_twin(gelu_tanh_map)
+gelu_tanh_grad_map_serial = serial_twin(gelu_tanh_grad_map)
 
 
 @numba.njit(**_OPTIONS)

@@ -6,7 +6,7 @@ import numba
 import numpy as np
 
 from .fma import fma
-from .sleef import _serial_twin
+from .twins import serial_twin
 
 
 @numba.njit(cache=True)
@@ -211,4 +211,4 @@ def rowwise_moments(x, lanes, mean, var, tasks):
             mean[r], var[r] = _row_moments(x[r], lanes, counts, m1s, m2s, cm1, cm2)
 
 
-rowwise_moments_serial = _serial_twin(rowwise_moments)
+rowwise_moments_serial = serial_twin(rowwise_moments)

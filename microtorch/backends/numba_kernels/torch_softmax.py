@@ -15,7 +15,8 @@ from numba import prange
 
 from .float64_math import exp64
 from .fma import fma
-from .sleef import _logf_u1, _serial_twin, expf, glibc_expf
+from .sleef import _logf_u1, expf, glibc_expf
+from .twins import serial_twin
 
 _F = np.float32
 _OPTIONS = dict(cache=True, error_model='numpy')
@@ -244,10 +245,10 @@ def columns_backward(y, g, out, vector, log, block):
                     os[j] = ys[j] * (gs[j] - s[j])
 
 
-rows_forward_serial = _serial_twin(rows_forward)
-rows_backward_serial = _serial_twin(rows_backward)
-columns_forward_serial = _serial_twin(columns_forward)
-columns_backward_serial = _serial_twin(columns_backward)
+rows_forward_serial = serial_twin(rows_forward)
+rows_backward_serial = serial_twin(rows_backward)
+columns_forward_serial = serial_twin(columns_forward)
+columns_backward_serial = serial_twin(columns_backward)
 
 
 # ---- logsumexp over the last dim: the exps, correctly rounded to float32 ----------------------
@@ -284,4 +285,4 @@ def rows_shifted_exp(x, shift, out, tasks):
                 os[j] = _exp64_to_f32(np.float64(xs[j] - m))
 
 
-rows_shifted_exp_serial = _serial_twin(rows_shifted_exp)
+rows_shifted_exp_serial = serial_twin(rows_shifted_exp)

@@ -78,8 +78,8 @@ class _BatchNorm(Module):
                 self.num_batches_tracked.add_(1)
             if self.momentum is None:                  # a cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())
-        return F.batch_norm(input, running_mean, running_var, self.weight, self.bias,
-                            use_batch, factor, self.eps)
+        return F.checked_batch_norm(input, running_mean, running_var, self.weight, self.bias,
+                                    use_batch, factor, self.eps)
 
     def extra_repr(self):
         return (f'{self.num_features}, eps={self.eps}, momentum={self.momentum}, '
