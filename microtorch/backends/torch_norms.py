@@ -155,17 +155,15 @@ def _parameter_grads(dy, x, mean, rstd, fma):
     dbeta = np.zeros(x.shape[1], x.dtype)
     nthreads = threads()
     pieces = thread_rows(x.shape[0], nthreads)
-    centred = None
-    for begin, end in pieces:
-        if numba_dispatch.kernel_pays('elementwise_fused', (end - begin) * x.shape[1]):
-            kernels = _numba_kernels()
-            g_buf, b_buf = kernels.layer_norm_param_buffers(
-                np.ascontiguousarray(dy[begin:end]), np.ascontiguousarray(x[begin:end]),
-                mean[begin:end], rstd[begin:end])
-        else:
-            if centred is None:         # fma(rstd, x, -rstd * mean) of every row at once
-                centred = fma(rstd[:, None], x, (-rstd * mean)[:, None])
-            g_buf, b_buf = _param_buffers(dy[begin:end], centred[begin:end], fma)
+    if numba_dispatch.kernel_pays('elementwise_fused', x.size):
+        begins, ends = (np.array(bounds, np.int64) for bounds in zip(*pieces))
+        buffers = zip(*_numba_kernels().layer_norm_param_buffers(dy, x, mean, rstd, begins,
+                                                                  ends))
+    else:                               # fma(rstd, x, -rstd * mean) of every row at once
+        centred = fma(rstd[:, None], x, (-rstd * mean)[:, None])
+        buffers = (_param_buffers(dy[begin:end], centred[begin:end], fma)
+                   for begin, end in pieces)
+    for g_buf, b_buf in buffers:
         dgamma += g_buf
         dbeta += b_buf
     if len(pieces) < nthreads:          # the idle threads' zero buffers: + 0 (-0 to 0)

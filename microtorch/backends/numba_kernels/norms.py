@@ -10,22 +10,28 @@ _COLUMNS = 256         # a task's columns in the parameter buffers (rows stay in
 
 
 @numba.njit(parallel=True, cache=True)
-def layer_norm_param_buffers(dy, x, mean, rstd):
-    """One of PyTorch's threads' dgamma and dbeta buffers: its rows added in order. Each
-    column's sum is its own, so tasks of columns run in parallel with the same bits."""
+def layer_norm_param_buffers(dy, x, mean, rstd, begins, ends):
+    """PyTorch's threads' dgamma and dbeta buffers (pieces, n): piece p's rows, begins[p] to
+    ends[p], added in order. Each column's sum is its own, so tasks of (piece, columns) run in
+    parallel, in one launch, with the same bits."""
     rows, n = x.shape
-    g_buf = np.zeros(n, x.dtype)
-    b_buf = np.zeros(n, x.dtype)
-    for task in numba.prange((n + _COLUMNS - 1) // _COLUMNS):
-        j0 = task * _COLUMNS
+    pieces = begins.size
+    g_bufs = np.zeros((pieces, n), x.dtype)
+    b_bufs = np.zeros((pieces, n), x.dtype)
+    column_tasks = (n + _COLUMNS - 1) // _COLUMNS
+    for task in numba.prange(pieces * column_tasks):
+        p = task // column_tasks
+        j0 = (task % column_tasks) * _COLUMNS
         j1 = min(n, j0 + _COLUMNS)
-        for i in range(rows):
+        g_buf = g_bufs[p]
+        b_buf = b_bufs[p]
+        for i in range(begins[p], ends[p]):
             a = rstd[i]
             b = -a * mean[i]
             for j in range(j0, j1):
                 g_buf[j] = fma(dy[i, j], fma(a, x[i, j], b), g_buf[j])
                 b_buf[j] += dy[i, j]
-    return g_buf, b_buf
+    return g_bufs, b_bufs
 
 
 @numba.njit(parallel=True, cache=True)
