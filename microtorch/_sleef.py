@@ -91,14 +91,34 @@ def sigmoid(x):
     if not _block:
         _block.append(vector_block())
     block = _block[0]
-    if x.size < block or not _use_numba():
-        return _sigmoid_numpy(x, block)
+    if x.flags.f_contiguous and not x.flags.c_contiguous:
+        return sigmoid(x.T).T                   # dense too: PyTorch walks it in memory order
     if x.flags.c_contiguous:
-        flat = x.reshape(-1)
-    elif x.flags.f_contiguous:              # dense too: PyTorch walks it in memory order
-        return sigmoid(x.T).T
-    else:                                   # strided: PyTorch's basic_loop, scalar throughout
-        flat, block = np.ascontiguousarray(x).reshape(-1), 1 << 62
+        return _sigmoid_dense(x.reshape(-1), block).reshape(x.shape)
+    if x.ndim > 1 and x.strides[-1] == x.itemsize and x.shape[-1] > 1:
+        return _sigmoid_rows(x, block)
+    # strided throughout: PyTorch's basic_loop, scalar
+    return _sigmoid_dense(np.ascontiguousarray(x).reshape(-1), 1 << 62).reshape(x.shape)
+
+
+def _sigmoid_rows(x, block):
+    """Strided x whose last dim is contiguous (a slice of rows, of columns): TensorIterator's
+    inner loop is each row, in vector blocks from the row's start and a scalar tail."""
+    rows = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    vector_end = rows.shape[1] // block * block
+    out = np.empty(rows.shape, np.float32)
+    for columns, step in ((slice(0, vector_end), 1), (slice(vector_end, None), 1 << 62)):
+        part = np.ascontiguousarray(rows[:, columns])       # all vector, then all scalar
+        if part.size:
+            out[:, columns] = _sigmoid_dense(part.reshape(-1), step).reshape(part.shape)
+    return out.reshape(x.shape)
+
+
+def _sigmoid_dense(flat, block):
+    """sigmoid of a 1-d float32 array in PyTorch's order: each parallel chunk in `block`-element
+    vector blocks and a scalar tail (block 1: all vector; 1 << 62: all scalar)."""
+    if flat.size < block or not _use_numba():
+        return _sigmoid_numpy(flat, block)
     out = np.empty(flat.shape, np.float32)
     n = flat.size
     k = _kernels or kernels()
@@ -107,7 +127,7 @@ def sigmoid(x):
     else:
         begin, _, end = sigmoid_layout(n, _threads(), block)[0]
         k.sigmoid_chunks(flat, out, end - begin, block)
-    return out.reshape(x.shape)
+    return out
 
 
 _FLOAT32 = np.dtype(np.float32)
@@ -182,20 +202,15 @@ def expf_numpy(d):
         return np.where(np.isnan(d), d, u).astype(np.float32)
 
 
-def _sigmoid_numpy(x, block):
-    if x.flags.f_contiguous and not x.flags.c_contiguous:
-        return _sigmoid_numpy(x.T, block).T
-    strided = not x.flags.c_contiguous
-    flat = np.ascontiguousarray(x).reshape(-1)
+def _sigmoid_numpy(flat, block):
     out = np.empty(flat.shape, np.float32)
     expf = _glibc_expf()
     one = _F(1)
-    layout = sigmoid_layout(flat.size, _threads() if flat.size > GRAIN_SIZE else 1,
-                            1 << 62 if strided else block)
+    layout = sigmoid_layout(flat.size, _threads() if flat.size > GRAIN_SIZE else 1, block)
     for begin, vector_end, end in layout:
         if vector_end > begin:
             with np.errstate(all='ignore'):
                 out[begin:vector_end] = one / (one + expf_numpy(_F(0) - flat[begin:vector_end]))
         for i in range(vector_end, end):
             out[i] = one / (one + _F(expf(-float(flat[i]))))
-    return out.reshape(x.shape)
+    return out

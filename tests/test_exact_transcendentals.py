@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import microtorch
+from conftest import MKL_ROUNDS_AS_ON_INTEL
 from microtorch import _sleef
 from microtorch.backends import numba_dispatch
 
@@ -47,12 +48,19 @@ def test_sigmoid_two_dims_and_autograd(torch):
                       torch.sigmoid(torch.from_numpy(x.T.copy())).numpy())
 
 
-def test_sigmoid_strided_and_transposed(torch):
-    x = _inputs(2 * 200, 5).reshape(20, 20)
-    for view in (lambda a: a[:, ::2], lambda a: a.T, lambda a: a[::3]):
-        ours = _sleef.sigmoid(view(x))
-        assert _same_bits(np.ascontiguousarray(ours),
-                          view(torch.from_numpy(x)).sigmoid().contiguous().numpy())
+@pytest.mark.parametrize('numba_on', [True, False], ids=['numba', 'numpy'])
+@pytest.mark.parametrize('shape', [(20, 20), (10, 40)])
+def test_sigmoid_strided_and_transposed(torch, numba_on, shape):
+    """A slice whose rows stay contiguous runs each row in vector blocks and a scalar tail
+    (rows of 20 or 37: a tail under AVX2's 16-element blocks and AVX512's 32); other
+    strides run scalar throughout."""
+    x = _inputs(2 * 200, 5).reshape(shape)
+    views = (lambda a: a[:, ::2], lambda a: a.T, lambda a: a[::3], lambda a: a[1::2, 3:])
+    with numba_dispatch.configure(enabled=numba_on, min_size=0 if numba_on else None):
+        for view in views:
+            ours = _sleef.sigmoid(view(x))
+            assert _same_bits(np.ascontiguousarray(ours),
+                              view(torch.from_numpy(x)).sigmoid().contiguous().numpy())
 
 
 def test_sleef_expf_is_within_one_ulp():
@@ -129,7 +137,19 @@ def test_pow_special_values_grid(torch, numba_on):
     assert _same_bits(ours, (torch.from_numpy(x) ** torch.from_numpy(y)).numpy())
     for p in POW_SPECIAL.tolist():
         ours = (microtorch.tensor(x) ** p).numpy()
-        assert _same_bits(ours, (torch.from_numpy(x) ** p).numpy()), p
+        theirs = (torch.from_numpy(x) ** p).numpy()
+        if p == 0.5 and not MKL_ROUNDS_AS_ON_INTEL:     # PyTorch's x ** 0.5 is MKL's sqrt
+            assert _within_an_ulp(ours, theirs), p
+        else:
+            assert _same_bits(ours, theirs), p
+
+
+def _within_an_ulp(a, b):
+    """float32 arrays equal but for one-ulp differences between finite values of one sign."""
+    same = (a.view(np.uint32) == b.view(np.uint32)) | (np.isnan(a) & np.isnan(b))
+    close = (np.abs(a.view(np.int32).astype(np.int64) - b.view(np.int32)) <= 1) \
+        & np.isfinite(a) & np.isfinite(b)
+    return bool(np.all(same | close))
 
 
 @pytest.mark.parametrize('shapes', [((40, 50), (50,)), ((40, 1), (1, 50)), ((3, 70, 40), (70, 1)),
