@@ -47,10 +47,11 @@ def _cpu_vendor():
 
 
 # Does PyTorch's MKL take its Intel code paths here? Elsewhere (AMD's CPUs) its vector math
-# rounds differently, and unpublished either way: on a 2-core AMD EPYC VM, 17% of float32
-# square roots (vsSqrt) and 8.5% of logs (vsLn) were not the correctly rounded values that
-# microtorch gives, against 0.7% and 0.03% on Intel Xeons. Tests that bound how often
-# PyTorch's MKL results may differ from ours hold their Intel bounds only on Intel CPUs.
+# and BLAS round differently, and unpublished either way: on a 2-core AMD EPYC VM, 17% of
+# float32 square roots (vsSqrt) and 8.5% of logs (vsLn) were not the correctly rounded values
+# that microtorch gives, against 0.7% and 0.03% on Intel Xeons. Tests that bound how often
+# PyTorch's MKL results may differ from ours (or how far a chaotic problem may carry them)
+# hold their Intel bounds only on Intel CPUs.
 MKL_ROUNDS_AS_ON_INTEL = _cpu_vendor() in ('GenuineIntel', None)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import microtorch as mt
+from conftest import MKL_ROUNDS_AS_ON_INTEL
 from microtorch import optim
 
 TOLERANCE = dict(rtol=1e-9, atol=1e-11)
@@ -112,6 +113,8 @@ def test_iterates_match_torch(problem, options, line_search, torch):
     # 20 unit steps on Rosenbrock's valley without a line search amplify the last bit of a dot
     # product about a thousandfold per step: compare the first two there
     chaotic = problem == 'rosenbrock' and line_search is None and 'lr' not in kwargs
+    # and, on CPUs where MKL takes other paths than on Intel's (AMD's), its line search too
+    chaotic = chaotic or problem == 'rosenbrock' and not MKL_ROUNDS_AS_ON_INTEL
     for _ in range(2 if chaotic else 4):
         my_loss, their_loss = my_opt.step(my_closure), their_opt.step(their_closure)
         np.testing.assert_allclose(host(my_loss), their_loss.detach().numpy(), **TOLERANCE)
