@@ -37,6 +37,15 @@ def _operands(rng, n):
     return a, b, c
 
 
+@pytest.fixture(autouse=True)
+def _numpy_emulation():
+    """These tests check NumPy's emulation and fma_steps' deferred checks: with Numba on and
+    loaded, small 1-d steps take the serial kernel instead (tested on its own below)."""
+    from microtorch.backends import numba_dispatch
+    with numba_dispatch.configure(enabled=False):
+        yield
+
+
 def test_the_double_rounding_case_rounds_twice_through_float64():
     a, b, c = TWICE
     naive = np.float32(np.float64(a) * np.float64(b) + np.float64(c))
@@ -83,6 +92,21 @@ def test_fma_float32_by_the_numba_kernel(shapes):
     np.testing.assert_array_equal(_bits(out), _bits(_exact(a, b, c)))
     with numba_dispatch.configure(enabled=True, min_size=0):
         assert _fma._kernel_fma(a, b, 0.1) is None          # a Python float: NumPy's path
+
+
+def test_small_vectors_by_the_serial_kernel_once_numba_is_loaded():
+    """1-d float32 operands below the parallel crossover take the serial kernel where Numba
+    is on and loaded: the same bits, and no second run of an fma_steps chain."""
+    pytest.importorskip('numba')
+    from microtorch.backends import numba_dispatch
+    a, b, c = _rounding_twice_in_lane(7, 6, 4, 2)
+    body, calls = _chain(a, b, c)
+    with numba_dispatch.configure(enabled=True):
+        assert _fma._kernel_fma(a[0], b[0], c) is not None
+        assert _fma._kernel_fma(a[0], b[0], np.float32(0.5)) is None     # a number: NumPy's
+        out = _fma.fma_steps(np.float32, body)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(_bits(out), _bits(_chain_exact(a, b, c)))
 
 
 def test_fma_float32_keeps_infinities_and_nans():

@@ -193,6 +193,9 @@ def _forward(x, mean, invstd, weight, bias, fma):
     kernels = _numba_kernels(x.size)
     if kernels is not None:
         return kernels.affine(x, alpha, beta)
+    if numba_dispatch.settings.enabled and x.shape[2] == 1:   # rows: Numba is loaded anyway
+        from .numba_kernels.batch_norm import affine_serial
+        return affine_serial(x, alpha, beta)                  # (NumPy's fma: ~20 us more)
     return fma(x, _broadcast(alpha), _broadcast(beta))
 
 

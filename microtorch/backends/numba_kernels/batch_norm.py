@@ -237,7 +237,8 @@ def row_dx(dy, x, mean, k, grad_mean, invstd, w, fused_up_to):
     return out
 
 
-# below the parallel crossover a launch of the threads costs more than the rows' work
+# below the parallel crossover a launch of the threads costs more than the work
+affine_serial = serial_twin(affine)
 row_stats_serial = serial_twin(row_stats)
 row_sums_serial = serial_twin(row_sums)
 row_dx_serial = serial_twin(row_dx)

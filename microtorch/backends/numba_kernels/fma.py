@@ -3,6 +3,7 @@ compiled CPU loops use (add with alpha, addcmul, lerp). Numba has no math.fma; t
 llvm.fma intrinsic, which x86-64 with FMA3 compiles to one instruction (and libm's exact fma
 elsewhere). Called from Python it is microtorch._fma's NumPy emulation."""
 import numba
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
@@ -43,3 +44,13 @@ def fma_rows(a, b, c, out):
     for i in numba.prange(rows):
         for j in range(cols):
             out[i, j] = fma(a[i, j], b[i, j], c[i, j])
+
+
+@numba.njit(cache=True)
+def fma_vector(a, b, c):
+    """a * b + c rounded once, over three 1-d arrays of one shape, without threads: the small
+    vectors of a layer's parameters (batch_norm's shift, its running variance)."""
+    out = np.empty_like(a)
+    for i in range(a.size):
+        out[i] = fma(a[i], b[i], c[i])
+    return out
