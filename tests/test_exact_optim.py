@@ -105,3 +105,23 @@ def test_float16_sgd_rounds_once_per_op(torch):
     expected = _run(torch, 'SGD', options, start, grads)
     got = _run(mt, 'SGD', options, start, grads)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_small_steps_take_the_serial_kernels_once_numba_is_loaded(monkeypatch):
+    """Below the parallel crossover the optimizer steps run the kernels' serial twins when
+    Numba is loaded anyway (the default sizes), with NumPy's bits."""
+    pytest.importorskip('numba')
+    from microtorch.backends import numba_dispatch
+    from microtorch.backends.numba_kernels import optim as kernels
+    if not numba_dispatch.settings.enabled:
+        pytest.skip('the Numba kernels are off (MICROTORCH_NUMBA=0)')
+    calls = []
+    monkeypatch.setattr(kernels, '_pick', lambda kernel, p: calls.append(p.size) or
+                        kernels._SERIAL[kernel])
+    start, grads = _data(100, 5, np.float32)
+    for name, options in (('SGD', dict(lr=0.1, momentum=0.9)), ('Adam', dict(lr=0.01))):
+        with numba_dispatch.configure(enabled=False):
+            expected = _run(mt, name, options, start, grads)
+        got = _run(mt, name, options, start, grads)
+        np.testing.assert_array_equal(got, expected)
+    assert calls and set(calls) == {100}

@@ -161,6 +161,13 @@ def _kernel_module(name):
 launch_lock = threading.RLock()
 
 
+# Families whose kernels pick a serial twin below their parallel crossover: below min_size
+# they still take the kernel once Numba is loaded anyway (importing it costs ~0.5 s, more
+# than a short script's small steps would save). An SGD step with momentum on a 64 x 64
+# parameter: ~20 us against NumPy's ~210 (benchmarks/results/cpu-norms-2026-12-04).
+SERIAL_TWINS = {'optim'}
+
+
 def _route(name, numpy_fn, module_name, family):
     """The primitive that replaces `numpy_fn`: a size test, then the kernel or NumPy."""
     kernel = None
@@ -174,7 +181,8 @@ def _route(name, numpy_fn, module_name, family):
             first = args[1] if len(args) > 1 else None
             if type(first) is not ndarray:
                 return numpy_fn(*args)
-        if first.size < from_size[family]:
+        if first.size < from_size[family] and not (
+                family in SERIAL_TWINS and settings.enabled and 'numba' in sys.modules):
             return numpy_fn(*args)
         if kernel is None:
             kernel = getattr(_kernel_module(module_name), name)

@@ -8,7 +8,9 @@ division, and a fused multiply-add exactly where PyTorch's loops have one (fma.p
 gives the same bits as cpu.py's NumPy step and, but for sqrt, PyTorch's
 (tests/test_exact_optim.py). A call is declined (DECLINED, before
 anything is written) unless param, grad and the state arrays share one C-contiguous float
-layout.
+layout. Parameters below PARALLEL_FROM elements take each kernel's serial twin: a launch of
+the threads would cost more than the step, and NumPy's steps, each fused multiply-add
+emulated, cost ~100 us on a 64 x 64 parameter.
 
 The steps return what cpu.py's return (adam_step: None), so a decline is the DECLINED
 marker instead of None: the router runs these in-place primitives' NumPy originals only on it.
@@ -19,6 +21,9 @@ import numpy as np
 from . import DECLINED
 from .fma import fma
 from .reduction import flat
+from .twins import serial_twin
+
+PARALLEL_FROM = 1 << 14     # the parallel kernels' crossover against NumPy (numba_dispatch)
 
 @numba.njit(parallel=True, cache=True)
 def _sgd(p, g, buf, minus_lr, momentum, keep, weight_decay, decay, use_buf, nesterov,
@@ -104,7 +109,8 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, nesterov, we
     p, g, buf = views
     dt = param.dtype.type
     # buf: the parameter itself stands in without momentum (the kernel never touches it then)
-    _sgd(p, g, p if buf is None else buf, dt(-lr), dt(momentum), dt(1 - dampening),
+    step = _pick(_sgd, p)
+    step(p, g, p if buf is None else buf, dt(-lr), dt(momentum), dt(1 - dampening),
          dt(weight_decay), bool(weight_decay), bool(momentum), bool(nesterov), bool(maximize),
          first)
     return momentum_buffer if momentum else None
@@ -117,11 +123,12 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
         return DECLINED
     p, g, m, v, vmax = views
     dt = param.dtype.type
-    _adam(p, g, m, v, p if vmax is None else vmax, dt(1 - lr * weight_decay),
-          dt(weight_decay), dt(1 - beta1), dt(1) - dt(1 - beta1), dt(beta2), dt(1 - beta2),
-          dt((1 - beta2 ** step) ** 0.5), dt(eps), dt(-(lr / (1 - beta1 ** step))),
-          bool(amsgrad), bool(maximize), bool(weight_decay) and not decoupled_weight_decay,
-          bool(weight_decay) and bool(decoupled_weight_decay))
+    update = _pick(_adam, p)
+    update(p, g, m, v, p if vmax is None else vmax, dt(1 - lr * weight_decay),
+           dt(weight_decay), dt(1 - beta1), dt(1) - dt(1 - beta1), dt(beta2), dt(1 - beta2),
+           dt((1 - beta2 ** step) ** 0.5), dt(eps), dt(-(lr / (1 - beta1 ** step))),
+           bool(amsgrad), bool(maximize), bool(weight_decay) and not decoupled_weight_decay,
+           bool(weight_decay) and bool(decoupled_weight_decay))
     return None
 
 
@@ -187,8 +194,9 @@ def asgd_step(param, grad, ax, eta, lambd, mu, weight_decay, maximize):
         return DECLINED
     p, g, a = views
     dt = param.dtype.type
-    _asgd(p, g, a, dt(weight_decay), dt(1 - lambd * eta), dt(-eta), dt(mu),
-          bool(weight_decay), bool(maximize), mu != 1)
+    step = _pick(_asgd, p)
+    step(p, g, a, dt(weight_decay), dt(1 - lambd * eta), dt(-eta), dt(mu),
+         bool(weight_decay), bool(maximize), mu != 1)
     return None
 
 
@@ -199,6 +207,15 @@ def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, s
         return DECLINED
     p, g, last, size = views
     dt = param.dtype.type
-    _rprop(p, g, last, size, dt(etaminus), dt(etaplus), dt(step_size_min), dt(step_size_max),
-           bool(maximize))
+    step = _pick(_rprop, p)
+    step(p, g, last, size, dt(etaminus), dt(etaplus), dt(step_size_min), dt(step_size_max),
+         bool(maximize))
     return None
+
+
+_SERIAL = {kernel: serial_twin(kernel) for kernel in (_sgd, _adam, _asgd, _rprop)}
+
+
+def _pick(kernel, p):
+    """The parallel kernel for a large parameter, its serial twin for a small one."""
+    return kernel if p.size >= PARALLEL_FROM else _SERIAL[kernel]
