@@ -16,6 +16,11 @@ def medians(lib):
             for name in rounds[0]}, len(rounds)
 
 
+def _ms(value):
+    """One decimal, or three significant digits below 1 ms."""
+    return f'{value:.1f}' if value >= 1 else f'{value:.3g}'
+
+
 old, n = medians(before)
 new, _ = medians(after)
 torch, _ = medians('torch')
@@ -25,5 +30,5 @@ print('|---|---|---|---|---|---|---|')
 for name in old:
     for i, what in enumerate(('forward', 'f+b')):
         a, b, t = old[name][i], new[name][i], torch[name][i]
-        print(f'| {name if i == 0 else ""} | {what} | {a:.1f} | {b:.1f} | {b / a:.2f} | '
-              f'{t:.1f} | {b / t:.2f} |')
+        print(f'| {name if i == 0 else ""} | {what} | {_ms(a)} | {_ms(b)} | {b / a:.2f} | '
+              f'{_ms(t)} | {b / t:.2f} |')

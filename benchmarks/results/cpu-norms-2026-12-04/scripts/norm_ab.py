@@ -1,5 +1,5 @@
-"""batch_norm on (N, C) inputs (BatchNorm1d over a batch of feature rows), float32: one
-library per process, medians of 7 timed calls after two warm-ups. Prints JSON: {name:
+"""batch_norm on (N, C) inputs (BatchNorm1d over a batch of feature rows) and layer_norm,
+float32: one library per process, medians of 7 timed calls after two warm-ups. Prints JSON: {name:
 [forward ms, forward+backward ms]}. The layers' A/B scripts' helpers
 (../../cpu-layers-2026-12-04/scripts) load the library and time it.
     python norm_ab.py LIB     (LIB: torch, or the path of a microtorch checkout)
@@ -36,6 +36,16 @@ for n, c in ((8, 64), (64, 64), (256, 128), (1024, 512)):
     with torch.no_grad():
         evaluated = median_ms(lambda: layer(x))
     rows[f'BatchNorm1d {n} x {c}, eval, no_grad'] = (evaluated, evaluated)
+
+
+for shape in ((32, 128, 512), (64, 64, 256)):
+    torch.manual_seed(0)
+    layer = torch.nn.LayerNorm(shape[-1])
+    x, dy = tensor(shape, True), tensor(shape)
+    rows[f'LayerNorm {shape}, backward(dy)'] = (
+        median_ms(lambda: layer(x)), median_ms(lambda: layer(x).backward(dy)))
+    rows[f'LayerNorm {shape}, sum().backward()'] = (
+        median_ms(lambda: layer(x)), median_ms(lambda: layer(x).sum().backward()))
 
 
 def mlp_step(width):
