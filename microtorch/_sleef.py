@@ -103,14 +103,15 @@ def sigmoid(x):
 
 def _sigmoid_rows(x, block):
     """Strided x whose last dim is contiguous (a slice of rows, of columns): TensorIterator's
-    inner loop is each row, in vector blocks from the row's start and a scalar tail."""
-    rows = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-    vector_end = rows.shape[1] // block * block
-    out = np.empty(rows.shape, np.float32)
-    for columns, step in ((slice(0, vector_end), 1), (slice(vector_end, None), 1 << 62)):
-        part = np.ascontiguousarray(rows[:, columns])       # all vector, then all scalar
-        if part.size:
-            out[:, columns] = _sigmoid_dense(part.reshape(-1), step).reshape(part.shape)
+    inner loop is each row, cut at the threads' chunks, each piece in vector blocks from its
+    start and a scalar tail (_sleef_pow's segments)."""
+    from ._sleef_pow import _segments
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = _sigmoid_dense(flat, 1)                       # every element by the vector form
+    tails = [(v, e) for _, v, e in _segments(flat.size, block, x.shape[-1]) if e > v]
+    if tails:                                           # then the tails by the scalar one
+        where = np.concatenate([np.arange(v, e) for v, e in tails])
+        out[where] = _sigmoid_dense(flat[where], 1 << 62)
     return out.reshape(x.shape)
 
 

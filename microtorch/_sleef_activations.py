@@ -116,19 +116,28 @@ def _run(x, gy, params, vector, scalar, kernel):
         args = (x.item(),) if gy is None else (gy.item(), x.item())
         out.fill(scalar(*(_F(a) for a in args), *params))
         return out
-    if not (x.flags.c_contiguous and (gy is None or gy.flags.c_contiguous)):
-        if x.flags.f_contiguous and (gy is None or gy.flags.f_contiguous):
+    operands = (x,) if gy is None else (x, gy)
+    row = x.size                                  # elements a vectorised inner loop runs
+    if not all(a.flags.c_contiguous for a in operands):
+        if all(a.flags.f_contiguous for a in operands):
             out = _run(x.T, None if gy is None else gy.T, params, vector, scalar, kernel)
             return None if out is None else out.T
-        return None
+        # rows still contiguous (a slice): TensorIterator's inner loop is each row; any other
+        # strides: its basic loop, scalar throughout
+        rows = x.ndim > 1 and all(a.strides[-1] == a.itemsize for a in operands)
+        row = x.shape[-1] if rows else 0
+        x = np.ascontiguousarray(x)
+        gy = None if gy is None else np.ascontiguousarray(gy)
     flat = x.reshape(-1)
     grads = None if gy is None else gy.reshape(-1)
     block = _sleef_pow._block()
     n = flat.size
-    if n <= _sleef.GRAIN_SIZE:                    # one chunk: whole blocks, then a tail
+    if row == 0:
+        tails = [(0, n)]
+    elif row == n and n <= _sleef.GRAIN_SIZE:     # one chunk: whole blocks, then a tail
         tails = [(n // block * block, n)] if n % block else []
     else:
-        tails = [(v, e) for _, v, e in _sleef_pow._segments(n, block, n) if e > v]
+        tails = [(v, e) for _, v, e in _sleef_pow._segments(n, block, row) if e > v]
     out = np.empty(flat.shape, np.float32)
     if n >= block and _sleef._use_numba():
         k = _sleef.kernels()

@@ -1,5 +1,7 @@
 """float32 sigmoid gives PyTorch's bits: SLEEF's vector exp in 2 * Vec::size() blocks, glibc's
 expf in each parallel chunk's tail (microtorch/_sleef.py), with the Numba kernels on and off."""
+import math
+
 import numpy as np
 import pytest
 
@@ -49,12 +51,12 @@ def test_sigmoid_two_dims_and_autograd(torch):
 
 
 @pytest.mark.parametrize('numba_on', [True, False], ids=['numba', 'numpy'])
-@pytest.mark.parametrize('shape', [(20, 20), (10, 40)])
+@pytest.mark.parametrize('shape', [(20, 20), (10, 40), (6, 20000)])
 def test_sigmoid_strided_and_transposed(torch, numba_on, shape):
-    """A slice whose rows stay contiguous runs each row in vector blocks and a scalar tail
-    (rows of 20 or 37: a tail under AVX2's 16-element blocks and AVX512's 32); other
-    strides run scalar throughout."""
-    x = _inputs(2 * 200, 5).reshape(shape)
+    """A slice whose rows stay contiguous runs each row (cut at the threads' chunks) in vector
+    blocks and a scalar tail (rows of 20 or 37: a tail under AVX2's 16-element blocks and
+    AVX512's 32); other strides run scalar throughout."""
+    x = _inputs(math.prod(shape), 5).reshape(shape)
     views = (lambda a: a[:, ::2], lambda a: a.T, lambda a: a[::3], lambda a: a[1::2, 3:])
     with numba_dispatch.configure(enabled=numba_on, min_size=0 if numba_on else None):
         for view in views:
@@ -259,4 +261,27 @@ def test_elu_softplus_transposed_and_special(torch, numba_on):
                               theirs.contiguous().detach().numpy()), name
             ours.sum().backward()
             theirs.sum().backward()
+            assert _same_bits(t.grad.numpy(), r.grad.numpy()), name
+
+
+@pytest.mark.parametrize('shape', [(12, 40), (6, 20000)])
+def test_activations_of_slices_bits(torch, numba_on, shape):
+    """A slice whose rows stay contiguous runs each row (cut at the threads' chunks) in vector
+    blocks and a scalar tail; a slice with other strides runs scalar throughout. The gradient
+    is a random one of the slice's shape, so that it too is laid out row by row."""
+    import torch.nn.functional as TF
+    import microtorch.nn.functional as MF
+    rng = np.random.default_rng(sum(shape))
+    x = (rng.standard_normal(shape) * 4).astype(np.float32)
+    views = (lambda a: a[::3], lambda a: a[:, 3:], lambda a: a[:, ::2])
+    for name, kwargs in ACTIVATIONS:
+        for view in views:
+            t, r = microtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+            ours, theirs = getattr(MF, name)(view(t), **kwargs), getattr(TF, name)(view(r),
+                                                                                  **kwargs)
+            assert _same_bits(ours.contiguous().detach().numpy(),
+                              theirs.contiguous().detach().numpy()), name
+            gy = rng.standard_normal(tuple(ours.shape)).astype(np.float32)
+            ours.backward(microtorch.tensor(gy))
+            theirs.backward(torch.from_numpy(gy))
             assert _same_bits(t.grad.numpy(), r.grad.numpy()), name
