@@ -3,11 +3,15 @@ emulated) against the Numba kernels' serial twins, float32, one parameter, in on
 taking turns, three rounds of 200 timed steps each (medians, us).
     python optim_crossover.py      (microtorch importable)
 """
+import os
 import statistics
-import time
+import sys
 
 import microtorch as mt
 from microtorch.backends import numba_dispatch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..'))
+from timing import median_seconds     # noqa: E402  (benchmarks/timing.py)
 
 OPTIMIZERS = {'SGD, momentum 0.9': (mt.optim.SGD, dict(lr=0.01, momentum=0.9)),
               'Adam': (mt.optim.Adam, dict(lr=0.01))}
@@ -19,15 +23,9 @@ def stepper(size, make, options):
     return make([param], **options).step
 
 
-def median_us(step, n=200):
-    for _ in range(10):
-        step()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e6
+def median_us(run):
+    """benchmarks/timing.py's median of 200 timed calls after 10 warm-ups, in us."""
+    return median_seconds(lambda i: run(), 'cpu', repeats=200, warmup=10) * 1e6
 
 
 print('| optimizer | elements | NumPy us | serial kernel us | kernel / NumPy |')

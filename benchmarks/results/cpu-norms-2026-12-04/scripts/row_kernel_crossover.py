@@ -3,13 +3,17 @@ path (a Python step per row and thread piece) against the Numba row kernels (the
 twins at these sizes), in one process, taking turns, three rounds of 50 timed steps each.
     python row_kernel_crossover.py      (microtorch importable)
 """
+import os
 import statistics
-import time
+import sys
 
 import numpy as np
 
 import microtorch as mt
 from microtorch.backends import numba_dispatch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..'))
+from timing import median_seconds     # noqa: E402  (benchmarks/timing.py)
 
 
 def step(rows, channels):
@@ -25,15 +29,9 @@ def step(rows, channels):
     return run
 
 
-def median_us(f, n=50):
-    for _ in range(5):
-        f()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e6
+def median_us(run):
+    """benchmarks/timing.py's median of 50 timed calls after 5 warm-ups, in us."""
+    return median_seconds(lambda i: run(), 'cpu', repeats=50, warmup=5) * 1e6
 
 
 print('| rows x channels | NumPy path us | kernels us | kernels / NumPy |')
