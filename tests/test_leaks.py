@@ -124,14 +124,15 @@ def no_gc():
 
 def _graph_refs(root):
     """Weak references to every node of the graph behind `root`, and to the arrays they
-    saved."""
+    saved. (Not the leaves' AccumulateGrad nodes: those live with their leaves.)"""
     refs, seen, stack = [], set(), [root.grad_fn]
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        refs.append(weakref.ref(node))
+        if not isinstance(node, mt.autograd.function.AccumulateGrad):
+            refs.append(weakref.ref(node))
         for data in node._saved or ():
             if isinstance(data, np.ndarray):
                 refs.append(weakref.ref(data))
@@ -153,12 +154,26 @@ def test_graph_never_backpropagated_is_freed_with_its_tensors():
     assert len(refs) > 8
     del h, loss
     alive = [r for r in _alive(refs)          # x and w live on, and so do their arrays
-             if not isinstance(r, mt.autograd.function.AccumulateGrad)
-             and r is not x._data and r is not w._data]
+             if r is not x._data and r is not w._data]
     assert not alive, alive
-    # the leaves' AccumulateGrad nodes were owned by the graph only
-    assert x._accumulator() is None and w._accumulator() is None
+    # the leaves keep their AccumulateGrad nodes, which refer to them weakly
+    assert x._accumulator.variable is x and w._accumulator.variable is w
     assert x.grad is None and w.grad is None
+
+
+@pytest.mark.usefixtures('no_gc')
+def test_a_leaf_and_its_accumulator_node_go_together():
+    # The leaf keeps its node and the node refers to it weakly: no cycle for the collector.
+    x = mt.randn(3, requires_grad=True)
+    (x * 2).sum().backward()
+    node_ref = weakref.ref(x._accumulator)
+    del x
+    assert node_ref() is None
+    # A graph keeps a leaf nobody else holds, as PyTorch's AccumulateGrad does.
+    y = (mt.ones(3, requires_grad=True) * 2).sum()
+    node = y.grad_fn.next_functions[0][0].next_functions[0][0]
+    y.backward()
+    assert node.variable.grad.tolist() == [2.0, 2.0, 2.0]
 
 
 @pytest.mark.usefixtures('no_gc')

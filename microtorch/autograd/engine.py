@@ -116,27 +116,30 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
     push = heapq.heappush
     pop = heapq.heappop
     arrived = roots          # (edge, grad) pairs to deliver: the roots, then each node's
+    node = _single_chain_start(roots, needed)      # a lone root runs at once
+    grads = [roots[0][1]] if node is not None else None
     while True:
-        for edge, grad in arrived:
-            if edge is None or grad is None:
-                continue
-            child = edge[0]
-            nr = edge[1]
-            if needed is not None and child not in needed and (child, nr) not in targets:
-                continue
-            buf = buffers.get(child)
-            if buf is None:
-                buf = buffers[child] = [None] * child._n_outputs
-                push(heap, (-child._seq, child))
-            if buf[nr] is None:
-                buf[nr] = grad
-            else:
-                buf[nr] = add(buf[nr], grad)
-                summed.add(child)
-        if not heap:
-            return
-        node = pop(heap)[1]
-        grads = buffers.pop(node)
+        if node is None:
+            for edge, grad in arrived:
+                if edge is None or grad is None:
+                    continue
+                child = edge[0]
+                nr = edge[1]
+                if needed is not None and child not in needed and (child, nr) not in targets:
+                    continue
+                buf = buffers.get(child)
+                if buf is None:
+                    buf = buffers[child] = [None] * child._n_outputs
+                    push(heap, (-child._seq, child))
+                if buf[nr] is None:
+                    buf[nr] = grad
+                else:
+                    buf[nr] = add(buf[nr], grad)
+                    summed.add(child)
+            if not heap:
+                return
+            node = pop(heap)[1]
+            grads = buffers.pop(node)
         if node._hooks or node._retained or targets:
             grads = _observe(node, grads, targets, captured, create_graph, on_arrays)
         if type(node) is AccumulateGrad:
@@ -145,16 +148,47 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
                 # without a copy (unless autograd.grad's targets captured it too).
                 owned = not targets and node in summed
                 _accumulate(node.variable, grads[0], create_graph, on_arrays, owned)
-            arrived = ()
+            arrived, node = (), None
             continue
         if needed is not None and node not in needed:
-            arrived = ()
+            arrived, node = (), None
             continue
         grads_in = call(node, grads)
         if not retain_graph:
             node._saved = None                 # saved values go as each node finishes
             node._saved_sources = ()
-        arrived = zip(node._next, grads_in)
+        node_edges = node._next
+        arrived = zip(node_edges, grads_in)
+        node = None
+        if heap or needed is not None:
+            continue
+        # Nothing else waits: when a single gradient leaves, its node gets no other (a second
+        # sender would have to come after it on the tape and before it in the replay), so it
+        # runs next, without the heap and the buffers. (The seed's steps are such chains.)
+        lone = None
+        for pair in arrived:
+            if pair[0] is not None and pair[1] is not None:
+                if lone is not None:
+                    arrived = zip(node_edges, grads_in)    # two or more: the general way
+                    break
+                lone = pair
+        else:
+            if lone is None:
+                return
+            if lone[0][0]._n_outputs == 1:
+                node, grads = lone[0][0], [lone[1]]
+            else:
+                arrived = (lone,)
+
+
+def _single_chain_start(roots, needed):
+    """The node a backward from one root can run straight away (its only output's)."""
+    if len(roots) != 1 or needed is not None:
+        return None
+    edge, grad = roots[0]
+    if edge is None or grad is None or edge[0]._n_outputs != 1:
+        return None
+    return edge[0]
 
 
 def _observe(node, grads, targets, captured, create_graph, on_arrays):
