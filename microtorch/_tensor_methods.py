@@ -3,6 +3,8 @@
 In-place ops compute their result out of place, check it (shape, dtype cast, writability),
 and only then write it into the tensor's storage: a failed in-place op changes nothing.
 """
+import functools
+
 import numpy as np
 
 from . import _dtype
@@ -92,19 +94,34 @@ Tensor.where = _where
 
 # ---- operators ---------------------------------------------------------------------------
 
-def _operator(op):
+def _operator(op, general=None, refuses_bool=False):
+    """The operator method of a binary op: the common cases go straight to the op, the rest
+    to `general` (default: _binary's promotion and checks). refuses_bool: bool tensors take
+    `general`, for its error."""
     apply = op.apply
+    general = general or functools.partial(_binary, op)
 
     def method(self, other):
         if type(other) is float and self._data.dtype.kind == 'f':
             return apply(self, other)      # `y * 0.5`: _binary's first case, one call sooner
-        return _binary(op, self, other)
+        if type(other) is Tensor and type(self._data) is _NUMPY_ARRAY and \
+                type(other._data) is _NUMPY_ARRAY and self._data.dtype is other._data.dtype \
+                and not (refuses_bool and self._data.dtype.kind == 'b'):
+            try:                           # `x * w` on the CPU: nothing to promote or check
+                return apply(self, other)
+            except ValueError:
+                F.broadcast_shapes(self._data.shape, other._data.shape)   # PyTorch's error
+                raise
+        return general(self, other)
     return method
+
+
+_NUMPY_ARRAY = np.ndarray
 
 
 _binary = F._binary
 Tensor.__add__ = Tensor.__radd__ = _operator(F.B.Add)
-Tensor.__sub__ = F.sub
+Tensor.__sub__ = _operator(F.B.Sub, F.sub, refuses_bool=True)
 Tensor.__rsub__ = lambda self, other: F.sub(other, self)
 Tensor.__mul__ = Tensor.__rmul__ = _operator(F.B.Mul)
 Tensor.__truediv__ = F.div

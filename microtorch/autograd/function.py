@@ -487,7 +487,7 @@ def _resolve_saved(ctx, items, args, outputs):
                 sources.append(None)
                 continue
         versions.append((counter, counter[0]))
-    ctx._saved = tuple(items)
+    ctx._saved = items                       # (a tuple: save_for_backward's *arrays)
     ctx._saved_sources = sources
     ctx._saved_versions = versions
     ctx._saved_epoch = data_rebinds[0]
