@@ -81,7 +81,7 @@ def backward_from_scalar(tensor, retain_graph):
     data = tensor._data
     if data.size != 1:
         raise RuntimeError('grad can be implicitly created only for scalar outputs')
-    node = current_grad_fn(tensor)
+    node = tensor._grad_fn if tensor._base is None else current_grad_fn(tensor)
     if node is None:
         node = accumulator_of(tensor)
     ones = _ARRAY_TYPES[type(data)].ones_like(data)
@@ -277,7 +277,7 @@ def _call_backward_data(node, grads):
     if result is None:
         grads = [None if g is None else _as_tensor(g) for g in given]
         return [None if g is None else g._data for g in _call_backward(node, grads)]
-    if type(result) is not tuple:              # one input (a unary op): no loop
+    if type(result) is not tuple:      # the first input's alone (a unary op's): no loop
         edge = node._next[0]
         if (type(result) not in _ARRAY_TYPES or result.shape != edge[2]
                 or result.dtype is not edge[3]):

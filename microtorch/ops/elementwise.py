@@ -50,9 +50,9 @@ def _unary(name, saves, second_derivative, node_name=None, kernel=None):
 
     def backward_data(ctx, gy):          # grad_op's forward, without the Tensors
         saved, = ctx.saved_data
-        params = ctx.params
-        gx = getattr(ctx.backend, backward_kernel)(saved, gy, *params)
-        return (gx,) + (None,) * len(params) if params else gx
+        # x's gradient alone: the engine reads a lone array as the first input's, and the
+        # params (numbers) have none
+        return getattr(ctx.backend, backward_kernel)(saved, gy, *ctx.params)
 
     op = type(title, (Function,), {
         'node_name': node_name or title + 'Backward0',
