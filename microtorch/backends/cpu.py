@@ -739,8 +739,10 @@ def sum_forward(x, dims, keepdim):
     char = x.dtype.char
     if char in 'fd':
         if x.size <= 4 and (dims is None or len(dims) == x.ndim) and x.flags.c_contiguous:
-            # up to 4 elements PyTorch adds in order, as NumPy, from 0: -0. sums to 0.
-            return np.add.reduce(x, axis=dims, keepdims=keepdim) + x.dtype.type(0)
+            # up to 4 elements PyTorch adds in order, as NumPy, from 0: -0. sums to 0. Into
+            # an array of its own: a 0-d result would come back as a scalar to convert.
+            out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
+            return np.add.reduce(x, axis=dims, keepdims=keepdim, initial=0, out=out)
         return _exact_sum.exact_sum(x, dims, keepdim)
     if x.dtype.kind in 'iu' or char == 'e':     # (ops give bools as int64)
         return _accumulated(np.add.reduce, x, axis=dims, keepdims=keepdim)
