@@ -6,6 +6,7 @@ import operator
 import numpy as np
 
 from . import _dtype
+from . import _layout
 from . import _linspace
 from . import backends
 from ._caller import user_stacklevel
@@ -343,50 +344,48 @@ def _like(input, dtype, device):
             device if device is not None else input.device)
 
 
+def _in_layout_of(input, make):
+    """make(shape), a new C-ordered Tensor, called with input's shape in input's memory order
+    and its dims then put back: PyTorch's *_like keep the input's layout (preserve_format),
+    so `ones_like(x.t())` is laid out as x.t() is, which decides the bits of ops on both."""
+    if input._data.flags.c_contiguous or input.ndim < 2:
+        return make(input.shape)
+    order = memory_order(input)
+    if order == sorted(order):
+        return make(input.shape)
+    out = make(tuple(input.shape[d] for d in order))
+    out._data = out._data.transpose(_layout.inverse(order))   # (a fresh leaf: no one else
+    return out                                                # holds its array)
+
+
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
     dtype, device = _like(input, dtype, device)
-    return zeros(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _in_layout_of(input, lambda shape: zeros(shape, dtype=dtype, device=device,
+                                                    requires_grad=requires_grad))
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False):
     dtype, device = _like(input, dtype, device)
-    return ones(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _in_layout_of(input, lambda shape: ones(shape, dtype=dtype, device=device,
+                                                   requires_grad=requires_grad))
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False):
     dtype, device = _like(input, dtype, device)
-    return empty(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _in_layout_of(input, lambda shape: empty(shape, dtype=dtype, device=device,
+                                                    requires_grad=requires_grad))
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
     dtype, device = _like(input, dtype, device)
-    return full(input.shape, fill_value, dtype=dtype, device=device,
-                requires_grad=requires_grad)
+    return _in_layout_of(input, lambda shape: full(shape, fill_value, dtype=dtype,
+                                                   device=device, requires_grad=requires_grad))
 
 
 def memory_order(input):
     """input's dims from the outermost in memory, as PyTorch orders them for a tensor made like
-    input (empty_like keeps input's layout) and filled in memory order: by stride, a broadcast
-    dim (stride 0) or a tie of strides and sizes left where it is (TensorIterator's sort)."""
-    shape, strides = input.shape, input._data.strides
-    order = list(range(input.ndim))[::-1]         # innermost first while sorting
-
-    def should_swap(outer, inner):
-        if strides[outer] == 0 or strides[inner] == 0:
-            return 0
-        if strides[outer] != strides[inner]:
-            return 1 if strides[outer] > strides[inner] else -1
-        return 1 if shape[outer] > shape[inner] else 0
-    for i in range(1, len(order)):                # insertion sort past ambiguous pairs
-        moving = i
-        for before in range(i - 1, -1, -1):
-            comparison = should_swap(order[before], order[moving])
-            if comparison > 0:
-                order[before], order[moving] = order[moving], order[before]
-                moving = before
-            elif comparison < 0:
-                break
-    return order[::-1]
+    input (empty_like keeps input's layout) and filled in memory order."""
+    return _layout.memory_order(input.shape, input._data.strides)
 
 
 def _drawn_like(input, draw):

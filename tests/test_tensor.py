@@ -552,6 +552,35 @@ def test_like_functions(device):
     assert ((host(r) >= 3) & (host(r) < 5)).all()
 
 
+# (how the input is made from arange(24).reshape(2, 3, 4) or a (3, 1, 4) ones, the strides
+# PyTorch 2.13 gives clone and the *_like functions of it: preserve_format)
+_LAYOUTS = [
+    (lambda a, o: a.reshape(6, 4).t(), (1, 4)),
+    (lambda a, o: a.permute(2, 0, 1), (1, 12, 4)),
+    (lambda a, o: a.reshape(6, 4).t()[:, ::2], (1, 4)),          # not dense
+    (lambda a, o: a[:, ::2].permute(1, 2, 0), (4, 1, 8)),
+    (lambda a, o: o.expand(3, 5, 4).transpose(0, 2), (1, 4, 20)),  # broadcast
+    (lambda a, o: o.expand(3, 5, 4), (20, 4, 1)),
+    (lambda a, o: a, (12, 4, 1)),
+]
+
+
+@pytest.mark.parametrize('make, strides', _LAYOUTS)
+@pytest.mark.parametrize('name', ['clone', 'zeros_like', 'ones_like', 'empty_like',
+                                  'full_like', 'rand_like', 'randn_like'])
+def test_clone_and_like_functions_keep_the_layout(make, strides, name, device):
+    a = mt.arange(24.0, device=device).reshape(2, 3, 4)
+    x = make(a, mt.ones(3, 1, 4, device=device))
+    out = x.clone() if name == 'clone' else \
+        mt.full_like(x, 2.5) if name == 'full_like' else getattr(mt, name)(x)
+    assert out.shape == x.shape and out.stride() == strides
+    if name == 'clone':
+        assert out.tolist() == x.tolist()
+        assert out.contiguous().is_contiguous() and x.contiguous().tolist() == x.tolist()
+    elif name in ('zeros_like', 'ones_like', 'full_like'):
+        assert (host(out) == {'zeros_like': 0, 'ones_like': 1, 'full_like': 2.5}[name]).all()
+
+
 def test_arange_linspace_eye(device):
     a = mt.arange(5, device=device)
     assert a.dtype is mt.int64 and a.tolist() == [0, 1, 2, 3, 4]

@@ -82,8 +82,8 @@ def _analytical(inputs, targets, outputs):
         if not out.requires_grad:
             continue
         for j in range(out.numel()):
-            seed = zeros_like(out)
-            seed._data.reshape(-1)[j] = 1
+            seed = zeros_like(out)          # laid out as out: index it, not a flat copy
+            seed._data[np.unravel_index(j, out.shape)] = 1
             grads = autograd_grad(out, targets, grad_outputs=seed, retain_graph=True,
                                   allow_unused=True)
             for ti, g in enumerate(grads):

@@ -1,5 +1,6 @@
 """Shape ops. Most are views (`is_view`): the output shares the input's storage and version
 counter, so an in-place write through either is seen by autograd's checks on both."""
+from .. import _layout
 from ..autograd.function import Function
 from ..tensor import Tensor
 
@@ -111,7 +112,7 @@ class Expand(Function):
 class Clone(Function):
     @staticmethod
     def forward(ctx, x):
-        return x.copy()
+        return _layout.copy_in_layout(x)     # PyTorch's clone keeps the layout
 
     @staticmethod
     def backward(ctx, gy):
