@@ -28,7 +28,7 @@ def memory_order(shape, strides):
 
 
 def inverse(order):
-    """The permutation that puts dims taken in `order` back in place."""
+    """The permutation that undoes `order` (puts dims taken in that order back in place)."""
     back = [0] * len(order)
     for position, dim in enumerate(order):
         back[dim] = position

@@ -76,19 +76,11 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy.permute(_inverse(ctx.dims)), None
+        return gy.permute(_layout.inverse(ctx.dims)), None
 
     @staticmethod
     def backward_data(ctx, gy):
-        return gy.transpose(_inverse(ctx.dims)), None
-
-
-def _inverse(dims):
-    """The permutation that undoes `dims`."""
-    inverse = [0] * len(dims)
-    for i, d in enumerate(dims):
-        inverse[d] = i
-    return inverse
+        return gy.transpose(_layout.inverse(ctx.dims)), None
 
 
 class Expand(Function):
