@@ -18,6 +18,7 @@ from . import function
 from .function import AccumulateGrad, PostAccumulateKey, accumulator_of, current_grad_fn
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
+from .. import _layout
 from .._dtype import from_numpy_dtype
 from .function import _HALF, widened_any as _widened_any
 from ..backends import cpu as _cpu
@@ -277,6 +278,9 @@ def _call_backward_data(node, grads):
     if result is None:
         grads = [None if g is None else _as_tensor(g) for g in given]
         return [None if g is None else g._data for g in _call_backward(node, grads)]
+    gy = grads[0]
+    if gy is not None and gy.ndim > 1 and node._fn.elementwise:
+        result = _in_torch_layouts(node, gy, result)
     if type(result) is not tuple:      # the first input's alone (a unary op's): no loop
         edge = node._next[0]
         if (type(result) not in _ARRAY_TYPES or result.shape != edge[2]
@@ -293,6 +297,27 @@ def _call_backward_data(node, grads):
         else:
             fitted.append(_fit(grad, edge[2], edge[3], node.backend))
     return fitted
+
+
+def _in_torch_layouts(node, gy, result):
+    """An elementwise op's gradients laid out as PyTorch's formulas lay them out, before any
+    is summed down from the broadcast shape (the order of that sum, and so its bits, follows
+    the layout). PyTorch's formula for input i mostly reads gy first and then the other
+    inputs (`gy * b` for a of `a * b`): here gy, then the saved arrays with the i-th last;
+    ops whose kernels read the saved tensors first say so (saved_first_in_grad)."""
+    saved = tuple([s for s in node._saved if type(s) in _ARRAY_TYPES])
+    first = node._fn.saved_first_in_grad
+    if type(result) is not tuple:
+        inputs = saved + (gy,) if first else (gy,) + saved
+        return _layout.elementwise_result(result, inputs, _ARRAY_TYPES)
+    laid = []
+    for i, grad in enumerate(result):
+        if type(grad) in _ARRAY_TYPES and grad.ndim > 1:
+            others = saved if first else saved[i + 1:] + saved[:i + 1]
+            inputs = others + (gy,) if first else (gy,) + others
+            grad = _layout.elementwise_result(grad, inputs, _ARRAY_TYPES)
+        laid.append(grad)
+    return tuple(laid)
 
 
 def _fit(grad, shape, np_dtype, backend):
@@ -348,10 +373,13 @@ def _accumulate_into(tensor, grad, create_graph):
     """`.grad += grad`: in place when not building a graph (PyTorch does the same), on a buffer
     of the tensor's own (a grad may be shared by several inputs, as `a + b` passes it on)."""
     current = tensor._grad
-    if create_graph:
-        tensor._grad = grad if current is None else current + grad
+    if create_graph:       # a copy, as PyTorch's: a gradient may reach several leaves
+        from ..ops.shape import LayoutCopy        # (ops import the tensor, which imports us)
+        tensor._grad = (LayoutCopy.apply(grad, _layout.grad_order(tensor._data))
+                        if current is None else current + grad)
     elif current is None:
-        tensor._grad = grad.detach().clone()
+        tensor._grad = function.Tensor._make(_layout.leaf_grad(tensor._data, grad._data, False),
+                                             False, None, 0)
     elif current._requires_grad:
         tensor._grad = (current + grad).detach()
     else:
@@ -361,10 +389,15 @@ def _accumulate_into(tensor, grad, create_graph):
 
 def _accumulate_array(tensor, grad, owned=False):
     """_accumulate_into for a plain backward's array: the first time a copy (grad arrays may be
-    shared between inputs) unless the engine owns it, in place after."""
+    shared between inputs) unless the engine owns it, laid out as the leaf (PyTorch's gradient
+    layout contract: _layout.leaf_grad), in place after."""
     current = tensor._grad
     if current is None:
-        tensor._grad = function.Tensor._make(grad if owned else grad.copy(), False, None, 0)
+        if grad.ndim > 1:
+            grad = _layout.leaf_grad(tensor._data, grad, owned)
+        elif not owned:
+            grad = grad.copy()
+        tensor._grad = function.Tensor._make(grad, False, None, 0)
     elif current._requires_grad:
         tensor._grad = (current + _as_tensor(grad)).detach()
     else:

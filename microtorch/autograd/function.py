@@ -21,7 +21,7 @@ from . import custom_function
 from .grad_mode import state as _grad_state
 from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
-from .. import backends as _backends
+from .. import _layout, backends as _backends
 from ..backends import heap as _heap
 
 Tensor = None     # microtorch.tensor sets this once Tensor exists (the modules import each other)
@@ -229,6 +229,12 @@ class Function:
     # the CUDA kernels have no half instances. False where the output dtype is not the
     # input's (Cast); views and user Functions are never widened.
     widens = True
+    # An elementwise op: its result is laid out as PyTorch's TensorIterator lays it out
+    # (microtorch/_layout.py), not as NumPy's order='K' does where the inputs' layouts differ.
+    elementwise = False
+    # Does PyTorch's backward formula read the saved tensors before the incoming gradient
+    # (relu's threshold_backward(self, grad))? Its gradients' layouts follow that order.
+    saved_first_in_grad = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -320,6 +326,8 @@ class Function:
             out = cls.forward(ctx, *datas)
         else:
             out = _forward_in_float32(cls, ctx, datas)
+        if cls.elementwise and out.ndim > 1:          # (elementwise ops make one output)
+            out = _in_elementwise_layout(ctx, out, datas)
 
         if not record:
             if type(out) is tuple:
@@ -367,6 +375,13 @@ _NOTHING_NEEDED = [(False,) * n for n in range(64)]
 record_observers = []             # functions (ctx, args) called for each op recorded
 _backend_of = _backends._BY_ARRAY_TYPE
 _CPU, _CPU_NUMPY, _numpy_below = _backends.cpu, _backends.cpu_numpy, _backends.numpy_below
+
+
+def _in_elementwise_layout(ctx, out, datas):
+    laid = _layout.elementwise_result(out, datas, _backend_of)
+    if laid is not out and ctx._to_save:        # forward saved its result: save the copy
+        ctx._to_save = tuple([laid if s is out else s for s in ctx._to_save])
+    return laid
 
 
 _heap_kept = False

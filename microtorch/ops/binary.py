@@ -10,6 +10,8 @@ from ..autograd.function import Function
 
 
 class Add(Function):
+    elementwise = True
+
     @staticmethod
     def forward(ctx, a, b):
         return ctx.backend.add_forward(a, b)
@@ -24,6 +26,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    elementwise = True
+
     @staticmethod
     def forward(ctx, a, b):
         return ctx.backend.sub_forward(a, b)
@@ -42,6 +46,8 @@ class Rsub(Sub):                      # number - tensor
 
 
 class Mul(Function):
+    elementwise = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -62,6 +68,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    elementwise = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -90,6 +98,7 @@ class Div(Function):
 
 class Pow(Function):
     """a ** b with a tensor exponent (a scalar exponent is the unary PowScalar)."""
+    elementwise = True
     node_name = 'PowBackward1'
 
     @staticmethod
@@ -127,6 +136,7 @@ class RPow(Pow):                      # number ** tensor
 
 class Atan2(Function):
     """atan2(a, b), the angle of the point (b, a): d/da = b / r^2, d/db = -a / r^2."""
+    elementwise = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -143,6 +153,7 @@ class Atan2(Function):
 
 class Hypot(Function):
     """hypot(a, b) = sqrt(a^2 + b^2) without overflow: d/da = a / r, d/db = b / r."""
+    elementwise = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -160,6 +171,7 @@ class Hypot(Function):
 class DivFloor(Function):
     """div(a, b, rounding_mode='floor'); DivTrunc: 'trunc'. Piecewise constant, so their
     gradients are zero (PyTorch's DivBackward2)."""
+    elementwise = True
     node_name = 'DivBackward2'
     kernel = 'floor_divide_forward'
 
@@ -187,6 +199,7 @@ class DivTrunc(DivFloor):
 
 class Remainder(Function):
     """a - floor(a / b) * b (Fmod: with trunc): d/da = 1, d/db = -floor(a / b)."""
+    elementwise = True
     kernel = 'remainder_forward'
     quotient = DivFloor
 
@@ -222,6 +235,7 @@ class Fmod(Remainder):
 class FloorDivide(Function):
     """a // b. PyTorch defines no derivative for it (nor for number % tensor, RRemainder):
     the output requires grad, and a backward through it raises. So does this one."""
+    elementwise = True
     node_name = 'NotImplemented'
     kernel, aten_name = 'floor_divide_forward', 'floor_divide'
 
@@ -241,6 +255,9 @@ class RRemainder(FloorDivide):
 
 
 class Maximum(Function):
+    elementwise = True
+    saved_first_in_grad = True         # (a mask of the inputs, then gy)
+
     kernel = 'maximum'
 
     @staticmethod
@@ -290,6 +307,9 @@ class ExtremeGrad(Function):
 
 
 class Where(Function):
+    elementwise = True
+    saved_first_in_grad = True         # (a mask of the inputs, then gy)
+
     @staticmethod
     def forward(ctx, condition, a, b):
         ctx.save_for_backward(condition)

@@ -35,6 +35,7 @@ def _unary(name, saves, second_derivative, node_name=None, kernel=None):
         'node_name': title + 'BackwardBackward0',
         'forward': staticmethod(grad_forward),
         'backward': staticmethod(grad_backward),
+        'elementwise': True,
         '__module__': __name__,
     })
 
@@ -60,12 +61,15 @@ def _unary(name, saves, second_derivative, node_name=None, kernel=None):
         'backward': staticmethod(backward),
         'backward_data': staticmethod(backward_data),
         'grad_op': grad_op,
+        'elementwise': True,
         '__module__': __name__,
     })
     return op
 
 
 class Neg(Function):
+    elementwise = True
+
     @staticmethod
     def forward(ctx, x):
         return ctx.backend.neg_forward(x)
@@ -101,6 +105,11 @@ Clamp = _unary('clamp', 'x',
                node_name='ClampBackward1')
 LeakyRelu = _unary('leaky_relu', 'x',
                    lambda x, gy, gg, slope: (_zero(x), LeakyRelu.grad_op.apply(x, gg, slope)))
+# PyTorch's backward kernels of these read the saved tensor before the gradient
+# (threshold_backward(self, grad), leaky_relu_backward, clamp's where(mask, grad, 0)):
+# the gradient's layout follows the saved tensor first (autograd/engine.py)
+for _op in (Relu, Clamp, LeakyRelu):
+    _op.saved_first_in_grad = True
 
 
 def _softplus_second(x, gy, gg, beta, threshold):

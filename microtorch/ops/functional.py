@@ -12,11 +12,11 @@ import warnings
 
 from .._autocast import autocast_op
 from .._caller import user_stacklevel
-from .. import _dtype, return_types
+from .. import _dtype, _layout, return_types
 from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shape,
                      broadcast_shapes)
 from ..autograd.grad_mode import no_grad
-from ..autograd.function import grad_fn_named
+from ..autograd.function import grad_fn_named, _backend_of as _ARRAY_TYPES
 from ..tensor import Tensor
 from . import elementwise as E
 from . import binary as B
@@ -343,10 +343,17 @@ def _compare(ufunc_name, a, b):
             other = _dtype.wrap_integer(other, a._data.dtype)
     xp = a._backend_xp()
     try:
-        return Tensor._make(xp.asarray(getattr(xp, ufunc_name)(a._data, other)))  # 0-d: scalar
+        return elementwise_tensor(xp.asarray(getattr(xp, ufunc_name)(a._data, other)),
+                                  a._data, other)                    # (asarray: 0-d gives a scalar)
     except ValueError:
         broadcast_shapes(a._data.shape, other.shape)
         raise
+
+
+def elementwise_tensor(out, *inputs):
+    """A Tensor of an unrecorded elementwise op's result (comparisons, logical and bitwise
+    ops), laid out as PyTorch lays it out (recorded ops: Function.elementwise)."""
+    return Tensor._make(_layout.elementwise_result(out, inputs, _ARRAY_TYPES))
 
 
 def eq(input, other):
@@ -390,8 +397,8 @@ def _bitwise(name, a, b):
         raise NotImplementedError(f'"{name}_{a.device.type}" not implemented for '
                                   f"'{type_name(dtype)}'")
     xp = a._backend_xp()
-    return Tensor._make(xp.asarray(getattr(xp, name)(a._data.astype(dtype.np, copy=False),
-                                                     other)))
+    return elementwise_tensor(xp.asarray(getattr(xp, name)(a._data.astype(dtype.np, copy=False),
+                                                           other)), a._data, other)
 
 
 def _named(implementation, name):
@@ -420,7 +427,8 @@ def _logical(name, input, other):
     broadcast_shapes(input._data.shape, other._data.shape)        # PyTorch's error
     other = other._data
     xp = input._backend_xp()
-    return Tensor._make(xp.asarray(getattr(xp, name)(input._data, other)))
+    return elementwise_tensor(xp.asarray(getattr(xp, name)(input._data, other)), input._data,
+                              other)
 
 
 logical_and, logical_or, logical_xor = (_named(_logical, 'logical_' + op)
@@ -463,8 +471,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     check_same_device(input, other)
     broadcast_shapes(input.shape, other.shape)
     xp = input._backend_xp()
-    return Tensor._make(xp.asarray(xp.isclose(input._data, other._data, rtol, atol,
-                                              equal_nan)))
+    return elementwise_tensor(xp.asarray(xp.isclose(input._data, other._data, rtol, atol,
+                                                    equal_nan)), input._data, other._data)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

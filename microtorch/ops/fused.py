@@ -38,6 +38,7 @@ class ScaledAdd(Function):
     """input + alpha * other, one rounding. alpha: the number the forward multiplies by (for
     float16 rounded to float16 first, as add's loop takes it); grad_alpha: the one the
     gradient is multiplied by (mul's: float32 for float16)."""
+    elementwise = True
     node_name = 'AddBackward0'
 
     @staticmethod
@@ -94,6 +95,7 @@ def _backward_inputs(ctx, gy):
 
 class Addcmul(Function):
     """input + value * tensor1 * tensor2, one rounding: fma(value * tensor1, tensor2, input)."""
+    elementwise = True
     node_name = 'AddcmulBackward0'
 
     @staticmethod
@@ -126,6 +128,7 @@ class Addcmul(Function):
 class Addcdiv(Function):
     """input + (value * tensor1) / tensor2, as PyTorch's loop evaluates it (float16 worked in
     float32, rounded once)."""
+    elementwise = True
     node_name = 'AddcdivBackward0'
 
     @staticmethod

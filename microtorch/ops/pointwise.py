@@ -5,9 +5,10 @@ for nextafter, pass the gradient straight to input), with PyTorch's dtypes and e
 import math
 
 from .. import _dtype, return_types
-from ..autograd.function import Function, grad_fn_named
+from ..autograd.function import grad_fn_named
 from ..tensor import Tensor
 from . import functional as F
+from .shape import GradToFirst
 
 
 def isposinf(input):
@@ -68,13 +69,15 @@ def _integer_pair(name, input, other):
 def gcd(input, other):
     """The greatest common divisor of each pair (non-negative; gcd(0, 0) is 0)."""
     xp = input._backend_xp()
-    return Tensor._make(xp.asarray(xp.gcd(*_integer_pair('gcd', input, other))))
+    pair = _integer_pair('gcd', input, other)
+    return F.elementwise_tensor(xp.asarray(xp.gcd(*pair)), *pair)
 
 
 def lcm(input, other):
     """The least common multiple of each pair (non-negative; 0 when either is 0)."""
     xp = input._backend_xp()
-    return Tensor._make(xp.asarray(xp.lcm(*_integer_pair('lcm', input, other))))
+    pair = _integer_pair('lcm', input, other)
+    return F.elementwise_tensor(xp.asarray(xp.lcm(*pair)), *pair)
 
 
 @grad_fn_named('LdexpBackward0')
@@ -86,22 +89,15 @@ def ldexp(input, other):
     return F.cast(out, dtype) if dtype.is_floating_point else out
 
 
-class _NextAfter(Function):
+class _NextAfter(GradToFirst):
     """The next representable value after input towards other. Its gradient, as PyTorch's,
     is the incoming one for input (and none for other)."""
+    elementwise = True
     node_name = 'NextafterBackward0'
 
     @staticmethod
     def forward(ctx, x, y):
         return ctx.backend.xp.nextafter(x, y)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy, None
-
-    @staticmethod
-    def backward_data(ctx, gy):
-        return gy, None
 
 
 def nextafter(input, other):

@@ -6,6 +6,7 @@ backward first puts the reduced dims back as size 1 (`_unsqueeze_reduced`) and t
 import math
 import warnings
 
+from .. import _layout
 from ..autograd.function import Function
 from ..backends import torch_softmax
 
@@ -76,7 +77,12 @@ class Mean(Function):
     def backward_data(ctx, gy):
         g = _unsqueeze_reduced(gy, ctx.shape, ctx.dims, ctx.keepdim)
         g = ctx.backend.div_forward(g, _count(ctx.shape, ctx.dims))
-        return _spread(ctx.backend, g, ctx.shape), None, None
+        g = _spread(ctx.backend, g, ctx.shape)
+        if g.ndim > 1 and not g.flags.c_contiguous:
+            # PyTorch divides the expanded gradient: a new tensor, in the order TensorIterator
+            # gives it (where later gradients' layouts, and sums' bits, start from)
+            g = _layout.in_order(g, _layout.elementwise_order(g.shape, [(g.shape, g.strides)]))
+        return g, None, None
 
 
 class MeanDims(Mean):

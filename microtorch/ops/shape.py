@@ -123,21 +123,37 @@ class Contiguous(Clone):
         return ctx.backend.contiguous(x)
 
 
-class Cast(Function):
+class GradToFirst(Function):
+    """An op whose gradient is gy, for its first input alone (the others are not Tensors)."""
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return gy, None
+
+
+class LayoutCopy(GradToFirst):
+    """A copy whose dims lie in memory in `order`, recorded: a leaf's first `.grad` under
+    create_graph, laid out by the gradient layout contract (PyTorch's copy_ there)."""
+    node_name = 'CopyBackwards'
+
+    @staticmethod
+    def forward(ctx, x, order):
+        return _layout.in_order(x, order)
+
+
+class Cast(GradToFirst):     # (the engine casts gy back to the input's dtype)
     node_name = 'ToCopyBackward0'
     widens = False                  # its output dtype is the one asked for
 
     @staticmethod
     def forward(ctx, x, np_dtype):
-        return x.astype(np_dtype)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy, None          # the engine casts it back to the input's dtype
-
-    @staticmethod
-    def backward_data(ctx, gy):
-        return gy, None
+        # PyTorch's `to` keeps a dense input's strides and makes any other C-ordered
+        if _layout.is_non_overlapping_and_dense(x):
+            return x.astype(np_dtype)
+        return x.astype(np_dtype, order='C')
 
 
 def skipped_by_cat(shape):

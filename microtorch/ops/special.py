@@ -90,6 +90,7 @@ def xlog1py(input, other):
 class Entr(Function):
     """-x log x for x > 0, 0 at 0, -inf below; its gradient is -(1 + log x) everywhere, as
     PyTorch's (inf at 0, nan below 0)."""
+    elementwise = True
     node_name = 'SpecialEntrBackward0'
 
     @staticmethod

@@ -35,6 +35,8 @@ def _wide(array):
 # ---- the differentiable unary functions -----------------------------------------------------
 
 class _ScaledBessel(Function):
+    elementwise = True
+
     @staticmethod
     def forward(ctx, x, order):
         ctx.save_for_backward(x)
@@ -78,6 +80,7 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 class SpecialErfcx(Function):
+    elementwise = True
     node_name = 'SpecialErfcxBackward0'
 
     @staticmethod
@@ -109,6 +112,7 @@ def _require_tensors(function, names, first_position, *values):
 
 
 class _IncompleteGamma(Function):
+    elementwise = True
     upper = False
 
     @staticmethod
@@ -203,6 +207,7 @@ def _binary_operands(function, names, first, second):
 
 
 class SpecialZeta(Function):
+    elementwise = True
     node_name = 'SpecialZetaBackward0'
 
     @staticmethod
