@@ -137,6 +137,15 @@ def _(lib):
     return lambda: y.backward(lib.ones(3)), [x, y]
 
 
+@entry('gradcheck-overlapping-input', RuntimeError, 'The 0th input has a dimension with '
+       'stride 0. gradcheck only supports inputs that are non-overlapping to be able to compute '
+       'the numerical gradients correctly. You should call .contiguous on the input before '
+       'passing it to gradcheck.')
+def _(lib):
+    x = lib.ones(3, dtype=lib.float64).expand(2, 3).requires_grad_()
+    return lambda: lib.autograd.gradcheck(lambda a: a * 2, (x,)), [x]
+
+
 @entry('grad-unused-input', RuntimeError, 'The differentiated Tensor at index 1 appears to not '
        'have been used in the graph. Set allow_unused=True if this is the desired behavior.')
 def _(lib):

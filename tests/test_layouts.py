@@ -159,3 +159,21 @@ def test_gradients_through_mixed_layouts_have_pytorchs_bits(name):
             np.zeros(0) if t.grad is None else t.grad.numpy() for t in (x, b, c)])
     for what, ours, theirs in zip(('loss', 'x.grad', 'b.grad', 'c.grad'), *results):
         assert np.array_equal(ours, theirs), what
+
+
+@pytest.mark.parametrize('layout', ['transposed', 'sliced', 'permuted'])
+def test_gradcheck_takes_inputs_in_any_layout_that_does_not_overlap(layout):
+    make = {'transposed': lambda: mt.randn(4, 3, dtype=mt.float64).t(),
+            'sliced': lambda: mt.randn(3, 8, dtype=mt.float64)[:, ::2],
+            'permuted': lambda: mt.randn(2, 3, 4, dtype=mt.float64).permute(2, 0, 1)}[layout]
+    x = make().detach().requires_grad_()
+    before = x.detach().clone()
+    assert mt.autograd.gradcheck(lambda a: (a * a.sum(0)).sin(), (x,))
+    assert mt.equal(x.detach(), before)                  # every nudge undone
+
+
+def test_gradcheck_refuses_an_input_whose_elements_overlap():
+    for lib in (mt, torch):
+        x = lib.ones(3, dtype=lib.float64).expand(2, 3).requires_grad_()
+        with pytest.raises(RuntimeError, match='0th input has a dimension with stride 0'):
+            lib.autograd.gradcheck(lambda a: a * 2, (x,))

@@ -26,13 +26,6 @@ def _tensors(values):
     return tuple(values)
 
 
-def _shares_memory(view, array):
-    """Does `view` write into `array`'s storage? (CuPy arrays: by their data pointers.)"""
-    if isinstance(array, np.ndarray):
-        return np.shares_memory(view, array)
-    return view.data.ptr == array.data.ptr
-
-
 def _on_device_of(tensor, host_array):
     """A host array moved to `tensor`'s device (itself on the CPU)."""
     from .. import backends
@@ -57,18 +50,23 @@ def _numerical(func, inputs, targets, outputs, eps):
     jac = [[np.zeros((o.numel(), t.numel())) for o in outputs] for t in targets]
     with no_grad():
         for ti, t in enumerate(targets):
-            flat = t._data.reshape(-1)           # a view: writes reach t's storage
-            if flat.size and not _shares_memory(flat, t._data):    # empty: nothing to do
-                raise GradcheckError('gradcheck needs contiguous input tensors')
-            for k in range(flat.size):
-                original = flat[k].item()
-                flat[k] = original + eps
+            data = t._data
+            if data.size and any(s == 0 and n > 1 for s, n in zip(data.strides, data.shape)):
+                raise RuntimeError(
+                    f'The {ti}th input has a dimension with stride 0. gradcheck only supports '
+                    'inputs that are non-overlapping to be able to compute the numerical '
+                    'gradients correctly. You should call .contiguous on the input before '
+                    'passing it to gradcheck.')
+            for k in range(data.size):       # in row-major order, whatever the layout
+                at = np.unravel_index(k, data.shape)
+                original = data[at].item()
+                data[at] = original + eps
                 plus = [o.detach().double().cpu().numpy().reshape(-1).copy()
                         for o in _outputs(func, inputs)]
-                flat[k] = original - eps
+                data[at] = original - eps
                 minus = [o.detach().double().cpu().numpy().reshape(-1).copy()
                          for o in _outputs(func, inputs)]
-                flat[k] = original
+                data[at] = original
                 for oi, (p, m) in enumerate(zip(plus, minus)):
                     jac[ti][oi][:, k] = (p - m) / (2 * eps)
     return jac
