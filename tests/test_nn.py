@@ -930,6 +930,33 @@ def test_linear_node_names_match_torch(torch):
                 type(out(torch).grad_fn).__name__, (in_shape, bias)
 
 
+def test_one_input_linear_and_outer_matmul_keep_torchs_bits(torch):
+    # An inner dim of 1 is a broadcast multiply: each result one product, a zero's sign kept
+    # as PyTorch keeps it (OpenBLAS's product adds it to +0), the bias added after. A
+    # one-output Linear's input gradient (gy @ W) is such a product too.
+    rng = np.random.default_rng(0)
+
+    def array(*shape, zero=0.0, every=5):
+        a = rng.standard_normal(shape).astype(np.float32)
+        a[::every] = zero
+        return a
+    x, w, b, gy = array(256, 1, every=7), array(64, 1, zero=-0.0), array(64, zero=-0.0), \
+        array(256, 1, every=4)
+    h, w1 = array(256, 64), array(1, 64, zero=-0.0, every=1)
+    w1[0, ::2] = rng.standard_normal(32)
+    for bias in (b, None):
+        def run(lib):
+            y = lib.nn.functional.linear(lib.tensor(x), lib.tensor(w),
+                                         None if bias is None else lib.tensor(bias))
+            outer = lib.tensor(gy) @ lib.tensor(w).t()
+            ht = lib.tensor(h, requires_grad=True)
+            lib.nn.functional.linear(ht, lib.tensor(w1)).backward(lib.tensor(gy))
+            return [t.numpy().view(np.int32) for t in (y, outer, ht.grad)]
+        mine, theirs = run(microtorch), run(torch)
+        for name, m, t in zip(('linear', 'outer', 'input grad'), mine, theirs):
+            assert np.array_equal(m, t), (name, bias is None)
+
+
 # ---- import ------------------------------------------------------------------------------
 
 def test_nn_is_imported_on_first_use():
