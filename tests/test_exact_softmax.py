@@ -107,6 +107,8 @@ def test_numpy_twins_match_numba(rng, width):
                            ((4, 9, 11), 1)]:
             x = (rng.standard_normal(shape) * 3).astype(np.float32)
             gy = rng.standard_normal(shape).astype(np.float32)
+            target = rng.integers(0, shape[1], shape[0])
+            target[1] = -100
             results = []
             for enabled in (False, True):
                 with numba_dispatch.configure(enabled=enabled, min_size=0):
@@ -114,6 +116,9 @@ def test_numpy_twins_match_numba(rng, width):
                                     torch_softmax.log_softmax(x, dim),
                                     torch_softmax.softmax_backward(x, gy, dim),
                                     torch_softmax.log_softmax_backward(x, gy, dim)])
+                    if x.ndim == 2 and dim == -1:       # cross_entropy's fused rows kernel
+                        results[-1].append(torch_softmax.cross_entropy_backward(
+                            x, target, np.float32(0.7), 'mean', None, -100))
             for a, b in zip(*results):
                 assert same_bits(a, b), (shape, dim)
     finally:

@@ -221,8 +221,7 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
     gy = np.asarray(gy)
     if (weight is not None and weight.dtype != _FLOAT32) or gy.dtype != _FLOAT32:
         return None
-    logp = log_softmax(x, 1)
-    if logp is None:
+    if _layout(x, 1) is None:
         return None
     w, kept, safe = _sample_weights(target, weight, ignore_index)
     if reduction == 'none':
@@ -234,11 +233,16 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
         else:
             scale = -gy
         g = w * scale if weight is not None else np.broadcast_to(scale, w.shape)
-    grad = np.zeros(x.shape, _F)
     # an ignored sample's gradient stays 0 (PyTorch skips it, even where scale is nan)
     picked = np.where(kept, g, _F(0)).astype(_F, copy=False)
+    if x.ndim == 2:                     # (N, C): a row at a time, nothing in between stored
+        out = np.empty(x.shape, _F)
+        _run('rows_cross_entropy_backward', x.size, np.ascontiguousarray(x), safe, picked,
+             out, vector_width())
+        return out
+    grad = np.zeros(x.shape, _F)
     np.put_along_axis(grad, safe[:, None], picked[:, None], axis=1)
-    return log_softmax_backward(logp, grad, 1)
+    return log_softmax_backward(log_softmax(x, 1), grad, 1)
 
 
 # ---- logsumexp: a composite of tensor ops in PyTorch (ReduceOps.cpp) -------------------------
@@ -421,6 +425,15 @@ def _rows_shifted_exp(x, shift, out):
     out[...] = _exp_rounded(x - shift[:, None])
 
 
+def _rows_cross_entropy_backward(x, target, picked, out, width):
+    logp = np.empty(x.shape, _F)
+    _rows_forward(x, logp, width, True)
+    grad = np.zeros(x.shape, _F)
+    grad[np.arange(x.shape[0]), target] = picked
+    _rows_backward(logp, grad, out, width, True)
+
+
 _NUMPY = {'rows_forward': _rows_forward, 'rows_backward': _rows_backward,
           'columns_forward': _columns_forward, 'columns_backward': _columns_backward,
-          'rows_shifted_exp': _rows_shifted_exp}
+          'rows_shifted_exp': _rows_shifted_exp,
+          'rows_cross_entropy_backward': _rows_cross_entropy_backward}

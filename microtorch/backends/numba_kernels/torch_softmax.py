@@ -245,7 +245,28 @@ def columns_backward(y, g, out, vector, log, block):
                     os[j] = ys[j] * (gs[j] - s[j])
 
 
+@numba.njit(parallel=True, **_OPTIONS)
+def rows_cross_entropy_backward(x, target, picked, out, width, tasks):
+    """cross_entropy's gradient on (N, C) logits x: each row's log_softmax again, then
+    nll_loss's gradient (`picked` at the row's target, 0 elsewhere) through log_softmax's
+    backward: rows_forward and rows_backward on one row held in scratch rows, so the log
+    probabilities and the one-hot gradient never go out to memory."""
+    rows, classes = x.shape
+    per = (rows + tasks - 1) // tasks
+    for t in prange(tasks):
+        acc = np.empty(width, np.float32)
+        logp = np.empty(classes, np.float32)
+        g = np.zeros(classes, np.float32)
+        for r in range(t * per, min(rows, (t + 1) * per)):
+            _forward_row(x[r], logp, acc, width, True)
+            k = target[r]
+            g[k] = picked[r]
+            _backward_row(logp, g, out[r], acc, width, True)
+            g[k] = 0
+
+
 rows_forward_serial = serial_twin(rows_forward)
+rows_cross_entropy_backward_serial = serial_twin(rows_cross_entropy_backward)
 rows_backward_serial = serial_twin(rows_backward)
 columns_forward_serial = serial_twin(columns_forward)
 columns_backward_serial = serial_twin(columns_backward)
