@@ -121,7 +121,7 @@ def test_nll_loss(torch, rng, dtype, reduction, shape):
 
 
 @pytest.mark.parametrize('dtype', DTYPES)
-def test_cascade_sum_matches_total_weight(torch, rng, dtype):
+def test_cascade_sum_matches_total_weight(torch, kernels, rng, dtype):
     """The weights' cascade is PyTorch's total_weight (ignored samples flush nothing)."""
     for n in (1, 16, 17, 257, 4097, 70000):
         logp, target, w = _nll_inputs(rng, dtype, (n, 4), 0.3)
@@ -130,6 +130,23 @@ def test_cascade_sum_matches_total_weight(torch, rng, dtype):
         kept = target != -100
         got = torch_losses.cascade_sum(w[np.where(kept, target, 0)], kept)
         assert same_bits(got, total_weight.numpy())
+
+
+def test_cascade_sum_loop_and_numpy_form_agree(rng):
+    """Numba's sample-at-a-time loop and the NumPy form's levels at once: the same bits, with
+    ignored samples, nan, infinities and signed zeros, up to 3 levels of flushes."""
+    pytest.importorskip('numba')
+    from microtorch.backends import numba_dispatch
+    for n in (1, 15, 16, 17, 256, 4097, 70000):
+        for dtype in DTYPES:
+            v = (rng.standard_normal(n) * 10.0 ** rng.uniform(-3, 3, n)).astype(dtype)
+            v[rng.integers(0, n, max(1, n // 50))] = rng.choice([np.nan, np.inf, -0.0, 0.0])
+            kept = rng.random(n) > 0.2
+            sums = []
+            for enabled in (False, True):
+                with numba_dispatch.configure(enabled=enabled):
+                    sums.append(torch_losses.cascade_sum(v, kept))
+            assert type(sums[0]) is type(sums[1]) and same_bits(*sums), (n, dtype)
 
 
 @pytest.mark.parametrize('dtype', DTYPES)

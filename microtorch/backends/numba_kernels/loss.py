@@ -530,3 +530,24 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
     w_sum = dt(np.sum(w, dtype=np.float64))
     _ce_backward(x, target, ignore_index, w, g, gs, reduction == 'mean', w_sum, out)
     return out
+
+
+@numba.njit(cache=True)
+def nll_cascade_sum(values, kept, power, levels):
+    """nll_loss's cascade sum (torch_losses.cascade_sum) one sample at a time, as PyTorch's
+    loop runs it: a kept sample b goes into partial 0, then while b's base-2^power digit j is
+    0, partial j goes into partial j + 1 and is cleared; at the end 0 + partial 0 + ..."""
+    partial = np.zeros(levels, values.dtype)
+    mask = (1 << power) - 1
+    for b in range(values.size):
+        if kept[b]:
+            partial[0] += values[b]
+            j = 0
+            while j < levels - 1 and (b >> (j * power)) & mask == 0:
+                partial[j + 1] += partial[j]
+                partial[j] = 0
+                j += 1
+    total = np.zeros(1, values.dtype)
+    for j in range(levels):
+        total[0] += partial[j]
+    return total[0]
