@@ -29,7 +29,8 @@ ratios = []
 for r in range(rounds):
     got = {}
     for tree in ((a, b) if r % 2 == 0 else (b, a)):
-        out = subprocess.run([sys.executable, '-c', CHILD], cwd=tree, env=dict(env, PYTHONPATH=tree),
+        out = subprocess.run([sys.executable, '-c', CHILD], cwd=tree,
+                             env=dict(env, PYTHONPATH=tree),
                              capture_output=True, text=True, check=True).stdout
         got[tree] = float(out)
         times[tree].append(got[tree])
