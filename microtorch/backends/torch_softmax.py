@@ -316,8 +316,20 @@ def _run(name, size, *args):
 
 
 def _with_tasks(name, args, tasks):
-    """The last argument: the rows kernels' task count, the column kernels' columns a task."""
-    return args + ((tasks,) if name.startswith('rows') else (COLUMN_BLOCK,))
+    """The kernel's last arguments: the rows kernels' scratch rows, a row per task (the
+    kernels allocate nothing: numba_kernels/torch_softmax.py), or task count; the column
+    kernels' columns a task and scratch."""
+    if name.startswith('columns'):
+        outer, _, inner = args[0].shape
+        block = min(COLUMN_BLOCK, inner)
+        return args + (COLUMN_BLOCK, np.empty((2, outer * -(-inner // block), block), _F))
+    if name == 'rows_shifted_exp':
+        return args + (tasks,)
+    if name == 'rows_cross_entropy_backward':             # (x, target, picked, out, width)
+        classes = args[0].shape[1]
+        return args + (np.empty((tasks, args[-1]), _F), np.empty((tasks, classes), _F),
+                       np.empty((tasks, classes), _F))
+    return args + (np.empty((tasks, args[-2]), _F),)        # (..., width, log)
 
 
 COLUMN_BLOCK = 256              # columns a task of the column kernels (1 KiB of each row)

@@ -19,7 +19,10 @@ from .sleef import _logf_u1, expf, glibc_expf
 from .twins import serial_twin
 
 _F = np.float32
-_OPTIONS = dict(cache=True, error_model='numpy')
+# _nrt=False: Numba's reference counting off. With it on, every array a helper takes costs an
+# incref and a decref (a call and an atomic add each), five pairs a row: ~100 ns of a 1-element
+# row's 125. Without it a kernel cannot allocate, so the caller hands in scratch rows.
+_OPTIONS = dict(cache=True, error_model='numpy', _nrt=False)
 # Unsigned indices where a loop starts at a variable offset: a signed one costs a wraparound
 # test per element that keeps LLVM from vectorising (numba_kernels/exact_sum.py).
 _U = np.uint64
@@ -137,22 +140,22 @@ def _backward_row(y, g, out, acc, width, log):
 
 
 @numba.njit(parallel=True, **_OPTIONS)
-def rows_forward(x, out, width, log, tasks):
-    """Each row of x (2-D float32) to out; `tasks` runs of rows, a lane array each."""
-    rows = x.shape[0]
+def rows_forward(x, out, width, log, scratch):
+    """Each row of x (2-D float32) to out; a run of rows per row of scratch (its lanes)."""
+    rows, tasks = x.shape[0], scratch.shape[0]
     per = (rows + tasks - 1) // tasks
     for t in prange(tasks):
-        acc = np.empty(width, np.float32)
+        acc = scratch[t]
         for r in range(t * per, min(rows, (t + 1) * per)):
             _forward_row(x[r], out[r], acc, width, log)
 
 
 @numba.njit(parallel=True, **_OPTIONS)
-def rows_backward(y, g, out, width, log, tasks):
-    rows = y.shape[0]
+def rows_backward(y, g, out, width, log, scratch):
+    rows, tasks = y.shape[0], scratch.shape[0]
     per = (rows + tasks - 1) // tasks
     for t in prange(tasks):
-        acc = np.empty(width, np.float32)
+        acc = scratch[t]
         for r in range(t * per, min(rows, (t + 1) * per)):
             _backward_row(y[r], g[r], out[r], acc, width, log)
 
@@ -176,25 +179,28 @@ def _block_at(t, nb, inner, block):
 
 
 @numba.njit(parallel=True, **_OPTIONS)
-def columns_forward(x, out, vector, log, block):
+def columns_forward(x, out, vector, log, block, scratch):
     """_vec_logsoftmax (log) or _vec_softmax over dim 1 of x (outer, dim, inner).
     log_softmax: max skipping nan (x > max), sum of exp, SLEEF's log, (x - max) - log.
-    softmax: max from row 0 (vec::maximum or std::max), exp stored, divided by the sum."""
+    softmax: max from row 0 (vec::maximum or std::max), exp stored, divided by the sum.
+    scratch (2, tasks, min(block, inner)) float32 holds each task's columns' max and sum
+    (whole rows of it, which Numba knows to be contiguous)."""
     outer, dim, inner = x.shape
     nb = _blocks(inner, block)
     for t in prange(outer * nb):
         a, j0, n = _block_at(t, nb, inner, block)
         vec = vector[a, j0:j0 + n]
-        m = np.empty(n, np.float32)
-        s = np.zeros(n, np.float32)
+        m = scratch[0, t]
+        s = scratch[1, t]
+        for j in range(n):
+            s[j] = 0
+            m[j] = -np.inf if log else x[a, 0, j0 + j]
         if log:
-            m[:] = -np.inf
             for d in range(dim):
                 xs = x[a, d, j0:j0 + n]
                 for j in range(n):
                     m[j] = xs[j] if xs[j] > m[j] else m[j]
         else:
-            m[:] = x[a, 0, j0:j0 + n]
             for d in range(1, dim):
                 xs = x[a, d, j0:j0 + n]
                 for j in range(n):
@@ -219,15 +225,18 @@ def columns_forward(x, out, vector, log, block):
 
 
 @numba.njit(parallel=True, **_OPTIONS)
-def columns_backward(y, g, out, vector, log, block):
+def columns_backward(y, g, out, vector, log, block, scratch):
     """_vec_log_softmax_backward (log: g - exp(y) sum(g), fused) or _vec_softmax_backward
-    (y (g - sum(g y)), g y fused into the sum) over dim 1 of y (outer, dim, inner)."""
+    (y (g - sum(g y)), g y fused into the sum) over dim 1 of y (outer, dim, inner); each
+    column's sum in scratch[0] (scratch as columns_forward's)."""
     outer, dim, inner = y.shape
     nb = _blocks(inner, block)
     for t in prange(outer * nb):
         a, j0, n = _block_at(t, nb, inner, block)
         vec = vector[a, j0:j0 + n]
-        s = np.zeros(n, np.float32)
+        s = scratch[0, t]
+        for j in range(n):
+            s[j] = 0
         for d in range(dim):
             ys = y[a, d, j0:j0 + n]
             gs = g[a, d, j0:j0 + n]
@@ -246,17 +255,21 @@ def columns_backward(y, g, out, vector, log, block):
 
 
 @numba.njit(parallel=True, **_OPTIONS)
-def rows_cross_entropy_backward(x, target, picked, out, width, tasks):
+def rows_cross_entropy_backward(x, target, picked, out, width, lanes, logps, grads):
     """cross_entropy's gradient on (N, C) logits x: each row's log_softmax again, then
     nll_loss's gradient (`picked` at the row's target, 0 elsewhere) through log_softmax's
     backward: rows_forward and rows_backward on one row held in scratch rows, so the log
-    probabilities and the one-hot gradient never go out to memory."""
+    probabilities and the one-hot gradient never go out to memory. A run of rows per task,
+    with a row of each scratch array: lanes (width), logps and grads (C float32)."""
     rows, classes = x.shape
+    tasks = lanes.shape[0]
     per = (rows + tasks - 1) // tasks
     for t in prange(tasks):
-        acc = np.empty(width, np.float32)
-        logp = np.empty(classes, np.float32)
-        g = np.zeros(classes, np.float32)
+        acc = lanes[t]
+        logp = logps[t]
+        g = grads[t]
+        for j in range(classes):
+            g[j] = 0
         for r in range(t * per, min(rows, (t + 1) * per)):
             _forward_row(x[r], logp, acc, width, True)
             k = target[r]
