@@ -70,6 +70,8 @@ def wrap_dims(dims, ndim):
 
 def reduction_dims(dims, ndim):
     """wrap_dims for a reduction: PyTorch reads an empty dim list, as None, as every dim."""
+    if type(dims) is int and 0 <= dims < ndim:      # `x.sum(0)`: nothing to wrap or check
+        return (dims,)
     if isinstance(dims, (tuple, list)) and not dims:
         dims = None
     return wrap_dims(dims, ndim)
