@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip('numba')
 
 import microtorch  # noqa: E402
-from microtorch.backends import cpu, numba_dispatch, numba_kernels  # noqa: E402
+from microtorch.backends import cpu, exact_sum, numba_dispatch, numba_kernels  # noqa: E402
 from microtorch.backends.numba_kernels import optim as numba_optim  # noqa: E402
 
 DTYPES = [np.float32, np.float64]
@@ -366,20 +366,24 @@ def test_optimizer_declines_before_writing(rng):
 
 @pytest.mark.parametrize('shape', [(5,), (4, 7), (3, 4, 5), (2, 3000), (1500, 3)])
 def test_cumulative_kernel_gives_numpys_bits(shape):
-    """cumsum and cumprod of float32 by the parallel scan: the bits of the NumPy form (a
-    float64 running value rounded each step), forward and cumsum's backward, every dim."""
+    """cumsum and cumprod of float32 by the Numba scans, parallel and serial (along the last
+    dim, a row kernel of their own): the bits of the NumPy form (a float64 running value
+    rounded each step), forward and cumsum's backward, every dim."""
     pytest.importorskip('numba')
+    exact_sum.numba_module('exact_sum')         # loaded: small sums take the kernels too
     rng = np.random.default_rng(len(shape))
     x = (rng.standard_normal(shape) * 1.1).astype(np.float32)
     x.reshape(-1)[:3] = [np.inf, np.nan, -0.0]
     gy = rng.standard_normal(shape).astype(np.float32)
+    serial = {'elementwise_fused': 1 << 40}
     for dim in range(-len(shape), len(shape)):
         results = []
-        for enabled in (False, True):
-            with numba_dispatch.configure(enabled=enabled, min_size=0):
+        for enabled, sizes in ((False, 0), (True, 0), (True, serial)):
+            with numba_dispatch.configure(enabled=enabled, min_size=sizes):
                 t = microtorch.tensor(x, requires_grad=True)
                 t.cumsum(dim).backward(microtorch.tensor(gy))
                 results.append([t.cumsum(dim).detach().numpy(), t.cumprod(dim).detach().numpy(),
                                 t.grad.numpy()])
-        for a, b in zip(*results):
-            np.testing.assert_array_equal(a.view(np.int32), b.view(np.int32))
+        for numba_results in results[1:]:
+            for a, b in zip(results[0], numba_results):
+                np.testing.assert_array_equal(a.view(np.int32), b.view(np.int32))

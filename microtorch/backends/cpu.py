@@ -816,7 +816,7 @@ def _cumulative(ufunc, x, dim):
     (double for float32, float for float16), one element after another."""
     wide = {'f': np.float64, 'e': np.float32}.get(x.dtype.char)
     if (wide is np.float64 and ufunc in (np.add, np.multiply) and x.size > 1
-            and _numba_dispatch.kernel_pays('elementwise_fused', x.size)):
+            and _exact_sum.use_numba(x.size)):
         return _cumulative_kernel(ufunc, x, dim)
     if wide is not None:                 # one cast, then in place: 15% faster than dtype=
         acc = x.astype(wide)
@@ -826,15 +826,24 @@ def _cumulative(ufunc, x, dim):
 
 
 def _cumulative_kernel(ufunc, x, dim):
-    """_cumulative of float32 x by the parallel Numba scan (4096 x 4096 along the rows: 77 ms
-    for NumPy's casts and one-thread accumulate)."""
+    """_cumulative of float32 x by the Numba scan, parallel from the fused kernels' crossover
+    (4096 x 4096 along the rows: 77 ms for NumPy's casts and one-thread accumulate; NumPy's
+    accumulate along short rows costs ~70 ns a row)."""
     dim %= x.ndim
     n = x.shape[dim]
     outer = math.prod(x.shape[:dim])
-    x3 = x.reshape(outer, n, x.size // (outer * n))
+    inner = x.size // (outer * n)
     out = np.empty(x.shape, np.float32)
     kernels = _numba_dispatch._kernel_module('reduction')
-    _exact_sum.launch(kernels.cumulative, x3, out.reshape(x3.shape), ufunc is np.add)
+    if inner == 1:                                  # along the last non-unit dim
+        x3, name = x.reshape(outer, n), 'cumulative_rows'
+    else:
+        x3, name = x.reshape(outer, n, inner), 'cumulative'
+    args = x3, out.reshape(x3.shape), ufunc is np.add
+    if _numba_dispatch.kernel_pays('elementwise_fused', x.size):
+        _exact_sum.launch(getattr(kernels, name), *args)
+    else:
+        getattr(kernels, name + '_serial')(*args)
     return out
 
 

@@ -28,7 +28,6 @@ crossover and a part per thread above it. Without it, NumPy does: C-contiguous w
 column sums by `row_sums` / `column_sums` (np.add.reduce over a leading axis adds in order),
 other layouts block by block. Every route gives the same bits; MICROTORCH_NUMBA=0 too.
 """
-import importlib
 
 import numpy as np
 
@@ -696,7 +695,7 @@ def numba_module(name):
         numba_dispatch.prepare_threads()
         from .numba_kernels import exact_sum
         _loaded.append(exact_sum)
-    return importlib.import_module(f'{__package__}.numba_kernels.{name}')
+    return numba_dispatch._kernel_module(name)
 
 
 def _numba_kernels():

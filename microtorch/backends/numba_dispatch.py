@@ -151,9 +151,16 @@ def _choose_threading_layer(layer):
 
 
 def _kernel_module(name):
-    prepare_threads()
-    heap.keep_large_blocks()                # large arrays: reuse their blocks (heap.py)
-    return importlib.import_module(f'{__package__}.numba_kernels.{name}')
+    module = _kernel_modules.get(name)
+    if module is None:                      # once a module: the rest is ~3 us a call
+        prepare_threads()
+        heap.keep_large_blocks()            # large arrays: reuse their blocks (heap.py)
+        module = importlib.import_module(f'{__package__}.numba_kernels.{name}')
+        _kernel_modules[name] = module
+    return module
+
+
+_kernel_modules = {}
 
 
 # Reentrant: a kernel module's Python may launch a second kernel (a loss's exact sum) while

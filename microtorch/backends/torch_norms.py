@@ -22,7 +22,7 @@ import numpy as np
 
 from .._fma import fma_in, fma_steps
 from . import numba_dispatch
-from .exact_sum import lanes, launch
+from .exact_sum import lanes, launch, use_numba
 from .torch_moments import rowwise_moments
 
 
@@ -63,11 +63,10 @@ def row_dot(p, q=None, fma=fma):
     q None: the row sums of p, vec::reduce_all); fma: fma_steps' when in a chain of them."""
     rows, n = p.shape
     w = lanes(p.dtype)
-    if (w == 8 and n >= w and p.dtype == np.float32 and (q is None or q.dtype == np.float32)
-            and numba_dispatch.kernel_pays('elementwise_fused', p.size)):
+    if w == 8 and n >= w and _fused(p, q):
         out = np.empty(rows, np.float32)
-        launch(_numba_kernels().row_dots, p, p if q is None else np.broadcast_to(q, p.shape),
-               q is not None, out)
+        _run('row_dots_of_products', p, p, p if q is None else np.broadcast_to(q, p.shape),
+             False, q is not None, out)
         return out
     products = p if q is None else p * q
     if n < w:                       # one partial vector, its lanes added in order
@@ -99,8 +98,8 @@ def layer_norm_forward(x, gamma, beta, eps):
     rstd = t(1) / np.sqrt(var + t(eps))
     if _fused(x, gamma, beta):                  # one parallel pass, the same roundings
         y = np.empty(x.shape, x.dtype)
-        launch(_numba_kernels().layer_norm_rows, x, mean, rstd, _or_row(gamma, x),
-               _or_row(beta, x), gamma is not None, beta is not None, y)
+        _run('layer_norm_rows', x, mean, rstd, _or_row(gamma, x), _or_row(beta, x),
+             gamma is not None, beta is not None, y)
         return y, mean, rstd
     centred = x - mean[:, None]
     if gamma is None and beta is not None:      # the scalar loop fuses the other product
@@ -128,8 +127,7 @@ def _layer_norm_backward(dy, x, mean, rstd, gamma, need_gamma, need_beta, fma):
         ds, db = row_dot(dy, x, fma=fma), row_dot(dy)
     elif fused and n >= lanes(x.dtype):         # dy * x not made: the kernel rounds it
         ds = np.empty(x.shape[0], np.float32)
-        launch(_numba_kernels().row_dots_of_products, dy, x, np.broadcast_to(gamma, x.shape),
-               True, True, ds)
+        _run('row_dots_of_products', dy, x, np.broadcast_to(gamma, x.shape), True, True, ds)
         db = row_dot(dy, gamma, fma=fma)
     else:
         ds, db = row_dot(dy * x, gamma, fma=fma), row_dot(dy, gamma, fma=fma)
@@ -137,8 +135,7 @@ def _layer_norm_backward(dy, x, mean, rstd, gamma, need_gamma, need_beta, fma):
     c = fma(-b, mean, -(db * rstd * scale))
     if fused:
         dx = np.empty(x.shape, x.dtype)
-        launch(_numba_kernels().layer_norm_dx, dy, x, _or_row(gamma, x), gamma is not None,
-               rstd, b, c, dx)
+        _run('layer_norm_dx', dy, x, _or_row(gamma, x), gamma is not None, rstd, b, c, dx)
     else:
         a_dy = rstd[:, None] * dy if gamma is None else rstd[:, None] * dy * gamma
         dx = fma(b[:, None], x, a_dy) + c[:, None]
@@ -155,10 +152,9 @@ def _parameter_grads(dy, x, mean, rstd, fma):
     dbeta = np.zeros(x.shape[1], x.dtype)
     nthreads = threads()
     pieces = thread_rows(x.shape[0], nthreads)
-    if numba_dispatch.kernel_pays('elementwise_fused', x.size):
+    if use_numba(x.size):
         begins, ends = (np.array(bounds, np.int64) for bounds in zip(*pieces))
-        buffers = zip(*_numba_kernels().layer_norm_param_buffers(dy, x, mean, rstd, begins,
-                                                                  ends))
+        buffers = zip(*_run('layer_norm_param_buffers', dy, x, mean, rstd, begins, ends))
     else:                               # fma(rstd, x, -rstd * mean) of every row at once
         centred = fma(rstd[:, None], x, (-rstd * mean)[:, None])
         buffers = (_param_buffers(dy[begin:end], centred[begin:end], fma)
@@ -185,10 +181,21 @@ def _param_buffers(dy, centred, fma):
 
 
 def _fused(x, *others):
-    """Do layer_norm's fused float32 kernels take these (float32 arrays or None, any strides;
-    x large enough)?"""
+    """Do layer_norm's fused float32 kernels take these (float32 arrays or None, any strides),
+    Numba being on for x's size (loaded, or x large enough: exact_sum.use_numba)?"""
     return (x.dtype == np.float32 and all(a is None or a.dtype == np.float32 for a in others)
-            and numba_dispatch.kernel_pays('elementwise_fused', x.size))
+            and use_numba(x.size))
+
+
+def _run(name, *args):
+    """The kernel `name` of numba_kernels/norms.py on args, whose first array sizes it: its
+    parallel launch from the fused kernels' crossover, below it its serial twin (a launch
+    costs ~10 us: layer_norm of (256, 10) took 105 us with NumPy's loops, 2x PyTorch's
+    roundings emulated; the serial kernels take ~10)."""
+    kernels = _numba_kernels()
+    if numba_dispatch.kernel_pays('elementwise_fused', args[0].size):
+        return launch(getattr(kernels, name), *args)
+    return getattr(kernels, name + '_serial')(*args)
 
 
 def _or_row(a, x):
@@ -197,6 +204,4 @@ def _or_row(a, x):
 
 
 def _numba_kernels():
-    numba_dispatch.prepare_threads()
-    from .numba_kernels import norms
-    return norms
+    return numba_dispatch._kernel_module('norms')

@@ -4,6 +4,7 @@ import numba
 import numpy as np
 
 from .fma import fma
+from .twins import serial_twin
 
 
 _COLUMNS = 256         # a task's columns in the parameter buffers (rows stay in order)
@@ -71,17 +72,12 @@ def layer_norm_dx(dy, x, gamma, has_gamma, rstd, b, c, out):
 _U = np.uint64          # unsigned indices: no wraparound test, so LLVM can vectorise
 
 
-def row_dots(p, q, has_q, out):
-    """torch_norms.row_dot of float32 rows (8 lanes, p and q 2-D of one shape, q any strides;
-    has_q False: the row sums of p): products rounded, added lane by lane, the tail fused,
-    then AVX2's horizontal add (halves)."""
-    row_dots_of_products(p, p, q, False, has_q, out)
-
-
 @numba.njit(parallel=True, cache=True)
 def row_dots_of_products(a, p, q, has_a, has_q, out):
-    """row_dots of (a * p rounded) and q where has_a (layer_norm's dy * x against gamma,
-    without the product's array), of p and q otherwise."""
+    """torch_norms.row_dot of float32 rows (8 lanes; p and q 2-D of one shape, q any strides;
+    has_q False: the row sums of p): products rounded, added lane by lane, the tail fused,
+    then AVX2's horizontal add (halves). has_a: the rows of (a * p rounded) and q instead
+    (layer_norm's dy * x against gamma, without the product's array)."""
     rows, n = p.shape
     w = 8
     full = n - n % w
@@ -101,3 +97,10 @@ def row_dots_of_products(a, p, q, has_a, has_q, out):
             acc[lane] = fma(v, q[r, i], acc[lane]) if has_q else acc[lane] + v
         h0, h1, h2, h3 = acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]
         out[r] = (h0 + h2) + (h1 + h3)
+
+
+# below the parallel crossover, once Numba is loaded anyway: the same loops on one thread
+layer_norm_param_buffers_serial = serial_twin(layer_norm_param_buffers)
+layer_norm_rows_serial = serial_twin(layer_norm_rows)
+layer_norm_dx_serial = serial_twin(layer_norm_dx)
+row_dots_of_products_serial = serial_twin(row_dots_of_products)

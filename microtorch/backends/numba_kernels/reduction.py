@@ -20,6 +20,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from .twins import serial_twin
+
 # A subset of fastmath that keeps nan and inf (no 'nnan'/'ninf') and never the full set.
 FLAGS = {'contract', 'afn', 'nsz'}
 # 'reassoc' lets LLVM split a running sum over vector lanes; only kernels that reduce get it.
@@ -223,3 +225,22 @@ def cumulative(x, out, is_sum):
                 v = np.float64(x[o, k, j0 + j])
                 acc[j] = acc[j] + v if is_sum else acc[j] * v
                 out[o, k, j0 + j] = np.float32(acc[j])
+
+
+@numba.njit(parallel=True, cache=True)
+def cumulative_rows(x, out, is_sum):
+    """cumulative along the last dim of x (rows, n; any strides): a row a task, its running
+    value in a register (cumulative's array of one column makes each step a store and a
+    load: 5 ns an element against 1.5)."""
+    rows, n = x.shape
+    for r in numba.prange(rows):
+        acc = np.float64(x[r, 0])
+        out[r, 0] = np.float32(acc)
+        for k in range(1, n):
+            v = np.float64(x[r, k])
+            acc = acc + v if is_sum else acc * v
+            out[r, k] = np.float32(acc)
+
+
+cumulative_serial = serial_twin(cumulative)
+cumulative_rows_serial = serial_twin(cumulative_rows)
