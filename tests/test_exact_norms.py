@@ -5,10 +5,21 @@ import pytest
 
 import microtorch
 import microtorch.nn.functional as F
-from microtorch.backends import numba_dispatch
+from microtorch.backends import exact_sum, numba_dispatch
 
 SHAPES = [(1, 1), (3, 2), (7, 5), (9, 17), (33, 100), (4, 1000), (2, 40000), (64, 3),
           (5, 33), (2, 3, 8), (4, 2, 3, 5)]
+
+
+def _kernels(which):
+    """The routing for 'numpy' (Numba off), 'parallel' (every size through the parallel
+    kernels) or 'serial' (Numba loaded, the default sizes: small arrays take the kernels'
+    serial twins)."""
+    if which == 'serial':
+        pytest.importorskip('numba')
+        exact_sum.numba_module('exact_sum')
+        return numba_dispatch.configure(enabled=True, min_size=1 << 40)
+    return numba_dispatch.configure(enabled=which == 'parallel', min_size=0)
 
 
 def _layer_norm(lib, x, k, weight, bias, dy):
@@ -20,10 +31,10 @@ def _layer_norm(lib, x, k, weight, bias, dy):
                                                    if p is not None]
 
 
-@pytest.mark.parametrize('numba_on', [False, True])
+@pytest.mark.parametrize('kernels', ['numpy', 'parallel', 'serial'])
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 @pytest.mark.parametrize('shape', SHAPES)
-def test_layer_norm_bits(torch, numba_on, dtype, shape):
+def test_layer_norm_bits(torch, kernels, dtype, shape):
     rng = np.random.default_rng(sum(shape))
     x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
     dy = rng.standard_normal(shape).astype(dtype)
@@ -31,7 +42,7 @@ def test_layer_norm_bits(torch, numba_on, dtype, shape):
     normalized = shape[len(shape) - k:]
     weight = rng.standard_normal(normalized).astype(dtype)
     bias = rng.standard_normal(normalized).astype(dtype)
-    with numba_dispatch.configure(enabled=numba_on, min_size=0):
+    with _kernels(kernels):
         for w, b in ((None, None), (weight, None), (None, bias), (weight, bias)):
             ours = _layer_norm(microtorch, x, k, w, b, dy)
             theirs = _layer_norm(torch, x, k, w, b, dy)
@@ -65,15 +76,15 @@ def test_layer_norm_names_and_double_backward(torch):
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-3, atol=1e-4)
 
 
-@pytest.mark.parametrize('numba_on', [False, True])
-def test_layer_norm_sum_gradient_bits(torch, numba_on):
+@pytest.mark.parametrize('kernels', ['numpy', 'parallel', 'serial'])
+def test_layer_norm_sum_gradient_bits(torch, kernels):
     """y.sum()'s gradient reaches the backward as one value broadcast (zero strides)."""
     x = (np.random.default_rng(5).standard_normal((64, 520)) * 2).astype(np.float32)
     weight = np.linspace(0.5, 1.5, 520, dtype=np.float32)
     results = []
     for lib in (microtorch, torch):
         X, W, B = (lib.tensor(a, requires_grad=True) for a in (x, weight, -weight))
-        with numba_dispatch.configure(enabled=numba_on, min_size=0):
+        with _kernels(kernels):
             y = lib.nn.functional.layer_norm(X, (520,), W, B)
             (y.sum() * 3).backward()
         results.append([y.detach().numpy(), X.grad.numpy(), W.grad.numpy(), B.grad.numpy()])
