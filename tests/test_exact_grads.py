@@ -177,3 +177,29 @@ def test_bce_with_logits_kernel_agrees_with_numpy(rng):
             for weight in (None, w):
                 assert_bits(kernel(x, y, gy, reduction, weight, None),
                             numpy_fn(x, y, gy, reduction, weight, None))
+
+
+# ---- the activations' branch-free select (cpu._select) ----------------------------------------
+
+@pytest.mark.parametrize('dtype', ['float16', 'float32', 'float64'])
+def test_select_gives_wheres_bits(dtype):
+    """np.where(mask, a, b).astype(dtype) by masking bits, above _SELECT_FROM elements: the
+    same bits (nan, signed zeros, subnormals), shapes and dtypes, for arrays of any
+    strides, broadcast masks, one value broadcast and numbers on either side."""
+    rng = np.random.default_rng(7)
+    dt = np.dtype(dtype).type
+    rows = -(-cpu._SELECT_FROM // 33) + 1
+    x = rng.standard_normal((rows, 33)).astype(dt)
+    g = rng.standard_normal((rows, 33)).astype(dt)
+    specials = np.array([np.nan, -0.0, 0.0, np.inf, -np.inf, np.finfo(dt).smallest_subnormal],
+                        dt)
+    x[0, :6] = g[1, :6] = specials
+    for mask in (x > 0, (x > 0)[:, :1], x[0, 0] > 0):
+        for a, b in ((g, 0), (0, g), (g, g * dt(0.5)), (g.T.copy().T, -0.0),
+                     (np.broadcast_to(dt(-2), x.shape), 0), (g, 1.5), (x[0, 1], g[:, 0:1])):
+            expected = np.where(mask, a, b).astype(dt, copy=False)
+            got = cpu._select(mask, a, b, dt)
+            assert type(got) is np.ndarray
+            assert_bits(got, expected)
+    ints = np.arange(x.size).reshape(x.shape)                     # not a float: where itself
+    np.testing.assert_array_equal(cpu._select(x > 0, ints, 0, np.int64), np.where(x > 0, ints, 0))
