@@ -201,17 +201,25 @@ def _args(names, data, dtype):
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 @pytest.mark.parametrize('case', CASES, ids=lambda c: f'{c[0]}{c[1]}')
 def test_kernel_matches_numpy(case, dtype, data):
+    """The parallel kernels and their serial twins (elementwise._Twins) against NumPy, and
+    the twins against each other bit for bit."""
     name, names, atol = (*case, 0.0)[:3]
     args = _args(names, data, dtype)
     with np.errstate(all='ignore'):
-        got = numba_dispatch.kernel(name)(*args)
+        with numba_dispatch.configure(enabled=True, min_size=0):
+            got = numba_dispatch.kernel(name)(*args)
+        with numba_dispatch.configure(enabled=True, min_size=1 << 40):
+            serial = numba_dispatch.kernel(name)(*args)
         ref = _numpy(name, *args)
     if (name, tuple(names)) in GENERAL_POWERS or (name in EXACT_FLOAT32 and
                                                    dtype == np.float32):
-        assert got is None          # float32: PyTorch's loop, in cpu.py (microtorch/_sleef*)
+        assert got is None and serial is None    # float32: PyTorch's loop, in cpu.py
         return
-    assert got is not None, 'declined'
-    got, ref = (got, ref) if isinstance(ref, tuple) else ((got,), (ref,))
+    assert got is not None and serial is not None, 'declined'
+    got, ref, serial = ((got, ref, serial) if isinstance(ref, tuple) else
+                        ((got,), (ref,), (serial,)))
+    for g, t in zip(got, serial):
+        np.testing.assert_array_equal(g.view(f'u{g.itemsize}'), t.view(f'u{t.itemsize}'))
     for g, r in zip(got, ref):
         assert type(g) is np.ndarray and g.dtype == r.dtype and g.shape == r.shape
         if dtype == np.float32:
@@ -290,13 +298,14 @@ def test_declined_calls_run_numpy(name, make):
 
 
 def test_second_process_loads_kernels_from_cache():
-    # float64: float32 sigmoid runs microtorch/_sleef.py's kernel for PyTorch's bits
+    # float64: float32 sigmoid runs microtorch/_sleef.py's kernel for PyTorch's bits; 1000
+    # elements: the serial twin (below the parallel crossover), cached under its own name
     x = np.linspace(-5, 5, 1000)
     ew.sigmoid_forward(x)                       # compiled (and cached) here if it was not
     code = ('import numpy as np\n'
             'from microtorch.backends.numba_kernels import elementwise as ew\n'
             'ew.sigmoid_forward(np.ones(1000))\n'
-            "print(sum(ew._K['sigmoid_fwd'].stats.cache_hits.values()))\n")
+            "print(sum(ew._K['sigmoid_fwd'].serial.stats.cache_hits.values()))\n")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                          check=True, cwd=pathlib.Path(__file__).parents[1])
     assert out.stdout.strip() == '1'

@@ -169,10 +169,12 @@ launch_lock = threading.RLock()
 
 
 # Families whose kernels pick a serial twin below their parallel crossover: below min_size
-# they still take the kernel once Numba is loaded anyway (importing it costs ~0.5 s, more
-# than a short script's small steps would save). An SGD step with momentum on a 64 x 64
-# parameter: ~20 us against NumPy's ~210 (benchmarks/results/cpu-norms-2026-12-04).
-SERIAL_TWINS = {'optim'}
+# they still take the kernel, from this many elements, once Numba is loaded anyway
+# (importing it costs ~0.5 s, more than a short script's small steps would save). An SGD
+# step with momentum on a 64 x 64 parameter: ~20 us against NumPy's ~210
+# (benchmarks/results/cpu-norms-2026-12-04); tanh's gradient on 2^14 elements: 5 us against
+# NumPy's 100 (its fused multiply-add emulated). Single ufuncs stay NumPy's below theirs.
+SERIAL_FROM = {'optim': 0, 'elementwise_fused': 256, 'transcendental': 256}
 
 
 def _route(name, numpy_fn, module_name, family):
@@ -180,6 +182,7 @@ def _route(name, numpy_fn, module_name, family):
     kernel = None
     ndarray = np.ndarray
     from_size = _from_size
+    serial_from = SERIAL_FROM
 
     def primitive(*args):
         nonlocal kernel
@@ -188,8 +191,10 @@ def _route(name, numpy_fn, module_name, family):
             first = args[1] if len(args) > 1 else None
             if type(first) is not ndarray:
                 return numpy_fn(*args)
-        if first.size < from_size[family] and not (
-                family in SERIAL_TWINS and settings.enabled and 'numba' in sys.modules):
+        size = first.size
+        if size < from_size[family] and not (
+                size >= serial_from.get(family, size + 1) and settings.enabled
+                and 'numba' in sys.modules):
             return numpy_fn(*args)
         if kernel is None:
             kernel = getattr(_kernel_module(module_name), name)
