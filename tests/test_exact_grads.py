@@ -203,3 +203,12 @@ def test_select_gives_wheres_bits(dtype):
             assert_bits(got, expected)
     ints = np.arange(x.size).reshape(x.shape)                     # not a float: where itself
     np.testing.assert_array_equal(cpu._select(x > 0, ints, 0, np.int64), np.where(x > 0, ints, 0))
+
+
+@pytest.mark.parametrize('n', [1, 3000, 40000])
+def test_relu_keeps_negative_zero_and_nan(n, kernels, torch):
+    """relu(-0.0) is -0.0 and relu(nan) nan, as PyTorch's (np.maximum(-0.0, 0) is +0.0), by
+    the NumPy form and the kernels alike."""
+    x = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    x[:3] = [-0.0, np.nan, 0.0][:n]
+    assert_bits(microtorch.relu(microtorch.tensor(x)).numpy(), torch.relu(torch.tensor(x)).numpy())

@@ -571,7 +571,8 @@ def _select(mask, a, b, dtype):
 
 
 def relu_forward(x):
-    return np.maximum(x, 0)
+    """0 where x < 0, else x: -0.0 and nan stay (PyTorch's; np.maximum gives +0.0 for -0.0)."""
+    return _select(x < 0, 0, x, x.dtype)
 
 
 def relu_backward(y, gy):

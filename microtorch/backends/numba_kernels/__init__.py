@@ -22,11 +22,13 @@ def _routes(module, family, names):
 # parallel kernel starts to pay (measured per family by benchmarks/numba_crossover.py):
 # one memory-bound ufunc, several ufuncs fused into one pass, or transcendental math.
 _SINGLE_UFUNC = ['neg_forward', 'neg_backward', 'abs_forward', 'exp_backward', 'log_backward',
-                 'sqrt_forward', 'reciprocal_forward', 'relu_forward', 'add_forward',
+                 'sqrt_forward', 'reciprocal_forward', 'add_forward',
                  'sub_forward', 'mul_forward', 'div_forward', 'maximum_forward',
                  'minimum_forward', 'where_forward']
+# (relu_forward: one select, but NumPy's costs as much as several ufuncs: 40 us on 2^15)
 _FUSED = ['abs_backward', 'sqrt_backward', 'tanh_backward', 'sigmoid_backward',
-          'reciprocal_backward', 'relu_backward', 'clamp_forward', 'clamp_backward',
+          'reciprocal_backward', 'relu_forward', 'relu_backward', 'clamp_forward',
+          'clamp_backward',
           'leaky_relu_forward', 'leaky_relu_backward', 'maximum_backward', 'minimum_backward']
 _TRANSCENDENTAL = ['exp_forward', 'log_forward', 'sin_forward', 'sin_backward', 'cos_forward',
                    'cos_backward', 'tanh_forward', 'sigmoid_forward', 'softplus_forward',
