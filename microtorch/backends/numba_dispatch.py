@@ -172,7 +172,7 @@ launch_lock = threading.RLock()
 # they still take the kernel, from this many elements, once Numba is loaded anyway
 # (importing it costs ~0.5 s, more than a short script's small steps would save). An SGD
 # step with momentum on a 64 x 64 parameter: ~20 us against NumPy's ~210
-# (benchmarks/results/cpu-norms-2026-12-04); tanh's gradient on 2^14 elements: 5 us against
+# (benchmarks/results/cpu-norms-2026-12-04); tanh's gradient on 2^14 elements: 10 us against
 # NumPy's 100 (its fused multiply-add emulated). Single ufuncs stay NumPy's below theirs.
 SERIAL_FROM = {'optim': 0, 'elementwise_fused': 256, 'transcendental': 256}
 
