@@ -119,6 +119,36 @@ def test_sums_do_not_depend_on_the_thread_count(rng):
             assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize('contiguous', [True, False], ids=['C', 'A'])
+def test_lane_sums_in_registers_keep_the_loops_bits(rng, dtype, contiguous):
+    """lanes.add_rows (an LLVM vector loop) against the loop it replaces, nan and inf among
+    the values; a strided x takes the overload's plain loop."""
+    import numba
+    from microtorch.backends.numba_kernels.lanes import LANE_BYTES, add_rows
+    lanes = LANE_BYTES // np.dtype(dtype).itemsize
+
+    @numba.njit
+    def in_registers(acc, x, p, count, rs):
+        add_rows(acc, x, p, count, rs)
+
+    @numba.njit
+    def in_memory(acc, x, p, count, rs):
+        for i in range(count):
+            for lane in range(lanes):
+                acc[0, lane] += x[p + i * rs + lane]
+
+    x = rng.standard_normal(5000).astype(dtype) * 1e4
+    x[[7, 100, 2000]] = np.nan, np.inf, -np.inf
+    if not contiguous:
+        x = np.repeat(x, 2)[::2]
+    for p, count, rs in ((3, 0, lanes), (3, 17, lanes), (5, 40, 3 * lanes + 1)):
+        start = rng.standard_normal((4, lanes)).astype(dtype)
+        got, want = start.copy(), start.copy()
+        in_registers(got, x, p, count, rs)
+        in_memory(want, x, p, count, rs)
+        assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
 # ---- softmax, log_softmax, logsumexp ---------------------------------------------------------
 
 @pytest.mark.parametrize('name', ['softmax', 'log_softmax'])

@@ -11,6 +11,8 @@ outputs; the parts of a full reduction each fill a partial sum, which `combined`
 import numba
 import numpy as np
 
+from .lanes import LANE_BYTES, add_rows
+
 ILP = 4                     # row_sum's interleaved partial sums
 # Element indices computed from offsets are made unsigned in the hot loops: a signed index
 # costs a wraparound test per element that keeps LLVM from vectorising (a 4096 x 4096 row or
@@ -39,12 +41,8 @@ def _add_rows(acc, x, p, count, rs, nsub, ss, nl, ls):
     """count rows rs apart from x[p] into level 0, in order: acc[0, k * nl + l] +=
     x[p + k * ss + l * ls]. One branch per call, so the inner loops vectorise over lanes.
     (Indices, never views: a view costs a reference count in the loop.)"""
-    full = 128 // x.itemsize                     # 4 vectors: a vectorised row_sum's lanes
-    if ls == 1 and nsub == 1 and nl == full:     # a constant trip count
-        for i in range(count):
-            q = _U(p + i * rs)
-            for lane in range(_U(full)):
-                acc[0, lane] += x[q + lane]
+    if ls == 1 and nsub == 1 and nl == LANE_BYTES // x.itemsize:
+        add_rows(acc, x, p, count, rs)          # 4 AVX2 vectors: in registers (lanes.py)
     elif ls == 1:
         for i in range(count):
             for k in range(nsub):
@@ -129,10 +127,13 @@ def inner_rows(x, oin, n, rows, is1, w, out, oout, os1):
         if m < 16:                              # below multi_row's smallest step: level 0
             for lane in range(nl):
                 acc[0, lane] = 0
-            for i in range(m):
-                q = _U(off + i * nl)
-                for lane in range(_U(nl)):
-                    acc[0, lane] += x[q + lane]
+            if nl == LANE_BYTES // x.itemsize:
+                add_rows(acc, x, off, m, nl)
+            else:
+                for i in range(m):
+                    q = _U(off + i * nl)
+                    for lane in range(_U(nl)):
+                        acc[0, lane] += x[q + lane]
         else:
             multi_row(x, off, m, nl, 1, 0, nl, 1, acc)
         for r in range(m * ILP, nv):
