@@ -300,6 +300,32 @@ def test_declined_calls_give_numpys_result(rng):
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize('n', [300, 40000, 70001])
+def test_smooth_l1_and_huber_gradient_kernel_gives_numpys_bits(rng, dtype, n):
+    """torch_losses' one-pass kernel (vector blocks, each parallel chunk's scalar tail)
+    against its NumPy forms: nan, inf and signed zeros; y whole or one value; gy whole or 0-d;
+    beta 0 (every difference beyond it)."""
+    from microtorch.backends import torch_losses
+    x = (rng.standard_normal(n) * 2).astype(dtype)
+    x[:5] = np.nan, np.inf, -np.inf, 0.0, -0.0
+    x[-3:] = np.nan, np.inf, -0.0
+    y = rng.standard_normal(n).astype(dtype)
+    y[5] = np.nan
+    whole_gy = rng.standard_normal(n).astype(dtype)
+    cases = [(y, np.asarray(dtype(0.7)), 'mean'), (y, whole_gy, 'none'),
+             (np.asarray([dtype(0.2)]), whole_gy, 'none')]
+    for target, gy, reduction in cases:
+        for loss, param in (('smooth_l1', 1.0), ('smooth_l1', 0.3), ('smooth_l1', 0.0),
+                            ('huber', 0.25)):
+            backward = getattr(torch_losses, loss + '_backward')
+            with numba_dispatch.configure(enabled=True, min_size=0):
+                got = backward(x, target, gy, reduction, param)
+            with numba_dispatch.configure(enabled=False):
+                want = backward(x, target, gy, reduction, param)
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert np.array_equal(got.view(np.uint8), want.view(np.uint8)), (loss, param)
+
+
 def test_out_of_range_target_raises_as_numpy():
     x = np.zeros((4, 3), np.float64)
     target = np.array([0, 1, 2, 7])

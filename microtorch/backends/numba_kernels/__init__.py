@@ -46,7 +46,8 @@ ROUTES = {
     **_routes('softmax', 'softmax',
               ['softmax_forward', 'softmax_backward', 'log_softmax_forward',
                'log_softmax_backward', 'logsumexp_forward']),
-    # (smooth_l1_loss's and binary_cross_entropy's gradients: NumPy, in PyTorch's order)
+    # (binary_cross_entropy's gradient: NumPy, in PyTorch's order; smooth_l1's picks its
+    # kernel itself, torch_losses._lane_kernel, as it follows PyTorch's vector blocks)
     **_routes('loss', 'loss',
               [f'{loss}_{way}' for loss in ('mse_loss', 'l1_loss', 'smooth_l1_loss',
                                             'binary_cross_entropy',

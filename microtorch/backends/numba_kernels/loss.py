@@ -24,6 +24,7 @@ from .fastmath import exp, log, log1p
 from .reduction import (BLOCK, CHUNK, FLAGS, RFLAGS, TASKS, block_sum, flat,
                         is_float, row_max)
 from .softmax import exp_into, sum_exp
+from .twins import serial_twin
 from .. import torch_losses
 
 MIN_PERIOD = 64             # a broadcast weight repeating fewer elements than this: declined
@@ -443,6 +444,56 @@ def l1_loss_backward(x, y, gy, reduction):
 
 def smooth_l1_loss_forward(x, y, reduction, beta):
     return _dist_pair_forward(x, y, reduction, 2, beta)
+
+
+# ---- smooth_l1 and huber gradients, PyTorch's vector blocks and scalar tails --------------
+# torch_losses.smooth_l1_backward and huber_backward in one pass: kind 0 is smooth_l1 (param:
+# beta), kind 1 huber (param: delta). Each layout row is one of PyTorch's parallel chunks:
+# [begin, vector_end) by its vector formula, in the dtype, written with selects so that it
+# vectorises; [vector_end, end) by its scalar one, the parameter a double. ys and gys are the
+# whole arrays, or None for one value (y0, g0). No fastmath: PyTorch's loops do not fuse.
+# Moves 12 bytes per float32 element (x, y in; out), 16 with a per-element gy.
+
+@numba.njit(inline='always')
+def _vector_slopes(kind, x, ys, y0, gys, g0, nv, p, begin, end, out):
+    one = x.dtype.type(1)
+    for i in range(np.uint64(begin), np.uint64(end)):   # unsigned: no wraparound test
+        d = x[i] - at(ys, i, y0)
+        outside = one if d > 0 else -one
+        beyond = abs(d) >= p
+        if kind == 0:
+            inside = d / p
+            v = outside if beyond else inside
+        else:
+            scaled = outside * p
+            v = scaled if beyond else d
+        out[i] = nv * v * at(gys, i, g0)
+
+
+@numba.njit(parallel=True, cache=True, error_model='numpy')
+def lane_grads(kind, x, ys, y0, gys, g0, nv, param, layout, out):
+    dt = x.dtype.type
+    p = dt(param)
+    for c in numba.prange(layout.shape[0]):
+        begin, vector_end, end = layout[c, 0], layout[c, 1], layout[c, 2]
+        if kind == 0:                       # (a loop each: kind is not tested per element)
+            _vector_slopes(0, x, ys, y0, gys, g0, nv, p, begin, vector_end, out)
+        else:
+            _vector_slopes(1, x, ys, y0, gys, g0, nv, p, begin, vector_end, out)
+        for i in range(vector_end, end):
+            d = x[i] - at(ys, i, y0)
+            g = at(gys, i, g0)
+            if kind == 0:
+                inside = dt(np.float64(nv * d * g) / param)
+                big = nv * g
+            else:
+                inside = nv * d * g
+                big = dt(np.float64(nv * g) * param)
+            wide = np.float64(d)
+            out[i] = -big if wide <= -param else (big if wide >= param else inside)
+
+
+lane_grads_serial = serial_twin(lane_grads)
 
 
 def binary_cross_entropy_forward(x, y, reduction, weight):
