@@ -163,6 +163,8 @@ CASES = [
     ('clamp_backward', ['x', 'gy', -1, 2.5]), ('clamp_backward', ['x', 'gy', None, 0.5]),
     *[('pow_scalar_backward', ['x', 'gy', e]) for e in (1, 2, 3, 1.5, 0.5, -1, 2.5)],
     ('leaky_relu_backward', ['x', 'gy', 0.2]), ('softplus_backward', ['x', 'gy', 1.0, 20.0]),
+    ('hardtanh_forward', ['x', -1.0, 1.0]), ('hardtanh_forward', ['x', 0.0, 6.0]),
+    ('hardtanh_backward', ['x', 'gy', -1.0, 1.0]), ('hardtanh_backward', ['x', 'gy', 0.0, 6.0]),
     ('softplus_backward', ['x', 'gy', 2.0, 3.0]),
     *[(f'{op}_forward', args) for op in ('add', 'sub', 'mul', 'div', 'maximum', 'minimum')
       for args in (['x', 'y'], ['x', 2.5], [3, 'y'], ['x', 'y1'], ['y0d', 'x'])],

@@ -29,7 +29,8 @@ _SINGLE_UFUNC = ['neg_forward', 'neg_backward', 'abs_forward', 'exp_backward', '
 _FUSED = ['abs_backward', 'sqrt_backward', 'tanh_backward', 'sigmoid_backward',
           'reciprocal_backward', 'relu_forward', 'relu_backward', 'clamp_forward',
           'clamp_backward',
-          'leaky_relu_forward', 'leaky_relu_backward', 'maximum_backward', 'minimum_backward']
+          'leaky_relu_forward', 'leaky_relu_backward', 'maximum_backward', 'minimum_backward',
+          'hardtanh_forward', 'hardtanh_backward']
 _TRANSCENDENTAL = ['exp_forward', 'log_forward', 'sin_forward', 'sin_backward', 'cos_forward',
                    'cos_backward', 'tanh_forward', 'sigmoid_forward', 'softplus_forward',
                    'softplus_backward', 'pow_scalar_forward', 'pow_scalar_backward',
