@@ -149,6 +149,38 @@ def test_lane_sums_in_registers_keep_the_loops_bits(rng, dtype, contiguous):
         assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
 
 
+def test_lane_carries_in_registers(rng, dtype):
+    """lanes.fold_lanes and zero_lanes against the loops multi_row had: row dst += row src,
+    src cleared or not, -0.0 and nan included; a wider scratch's first lanes only."""
+    import numba
+    from microtorch.backends.numba_kernels.lanes import LANE_BYTES, fold_lanes, zero_lanes
+    lanes = LANE_BYTES // np.dtype(dtype).itemsize
+
+    @numba.njit
+    def carry(acc, dst, src, clear):
+        fold_lanes(acc, dst, src, clear)
+
+    @numba.njit
+    def clear(acc, row):
+        zero_lanes(acc, row)
+
+    start = rng.standard_normal((4, lanes + 3)).astype(dtype)
+    start[0, :3] = -0.0, np.nan, np.inf
+    start[1, :3] = -0.0, 1.0, -np.inf
+    for dst, src, cleared in ((1, 0, True), (0, 3, False), (2, 2, False)):
+        got, want = start.copy(), start.copy()
+        carry(got, dst, src, cleared)
+        want[dst, :lanes] += want[src, :lanes]
+        if cleared:
+            want[src, :lanes] = 0
+        assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+    got = start.copy()
+    clear(got, 2)
+    want = start.copy()
+    want[2, :lanes] = 0
+    assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
 # ---- softmax, log_softmax, logsumexp ---------------------------------------------------------
 
 @pytest.mark.parametrize('name', ['softmax', 'log_softmax'])

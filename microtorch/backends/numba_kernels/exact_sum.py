@@ -11,7 +11,7 @@ outputs; the parts of a full reduction each fill a partial sum, which `combined`
 import numba
 import numpy as np
 
-from .lanes import LANE_BYTES, add_rows
+from .lanes import LANE_BYTES, add_rows, fold_lanes, zero_lanes
 
 ILP = 4                     # row_sum's interleaved partial sums
 # Element indices computed from offsets are made unsigned in the hot loops: a signed index
@@ -36,11 +36,12 @@ def _level_power(rows):
     return max(4, ceil_log2 // 4)
 
 
-@numba.njit(cache=True)
+@numba.njit(inline='always')
 def _add_rows(acc, x, p, count, rs, nsub, ss, nl, ls):
     """count rows rs apart from x[p] into level 0, in order: acc[0, k * nl + l] +=
     x[p + k * ss + l * ls]. One branch per call, so the inner loops vectorise over lanes.
-    (Indices, never views: a view costs a reference count in the loop.)"""
+    (Indices, never views: a view costs a reference count in the loop. Inlined: a
+    1024-element row summed in 0.24 ns an element as a call, 0.18 inlined.)"""
     if ls == 1 and nsub == 1 and nl == LANE_BYTES // x.itemsize:
         add_rows(acc, x, p, count, rs)          # 4 AVX2 vectors: in registers (lanes.py)
     elif ls == 1:
@@ -59,37 +60,56 @@ def _add_rows(acc, x, p, count, rs, nsub, ss, nl, ls):
                     acc[0, b + lane] += x[q + lane * _U(ls)]
 
 
+@numba.njit(inline='always')
+def _clear(acc, row, width, fast):
+    """acc[row, :width] = 0 (fast: width is the lanes' vector, lanes.py)."""
+    if fast:
+        zero_lanes(acc, row)
+    else:
+        for lane in range(width):
+            acc[row, lane] = 0
+
+
+@numba.njit(inline='always')
+def _carry(acc, dst, src, width, clear, fast):
+    """acc[dst, :width] += acc[src, :width], then acc[src, :width] = 0 if clear."""
+    if fast:
+        fold_lanes(acc, dst, src, clear)
+    else:
+        for lane in range(width):
+            acc[dst, lane] += acc[src, lane]
+            if clear:
+                acc[src, lane] = 0
+
+
 @numba.njit(cache=True)
 def multi_row(x, off, rows, rs, nsub, ss, nl, ls, acc):
     """multi_row_sum over `rows` rows rs apart from x[off]; a row's lanes are nsub groups ss
     apart of nl lanes ls apart. acc: scratch of (4, >= nsub * nl), whose row 0 ends with the
-    nsub * nl lane sums."""
+    nsub * nl lane sums. With 4 vectors of lanes, the levels' carries run in registers too:
+    looped over lanes they cost twice the additions (a 1024-element row: 285 -> 94 ns)."""
     lp = _level_power(rows)
     step = 1 << lp
     mask = step - 1
     width = nsub * nl
-    for lane in range(width):
-        acc[0, lane] = 0
+    fast = width == LANE_BYTES // x.itemsize
+    _clear(acc, 0, width, fast)
     if rows < step:                             # one partial block: level 0 alone
         _add_rows(acc, x, off, rows, rs, nsub, ss, nl, ls)
         return
     for lev in range(1, 4):
-        for lane in range(width):
-            acc[lev, lane] = 0
+        _clear(acc, lev, width, fast)
     i = 0
     while i + step <= rows:
         _add_rows(acc, x, off + i * rs, step, rs, nsub, ss, nl, ls)
         i += step
         for lev in range(1, 4):
-            for lane in range(width):
-                acc[lev, lane] += acc[lev - 1, lane]
-                acc[lev - 1, lane] = 0
+            _carry(acc, lev, lev - 1, width, True, fast)
             if i & (mask << (lev * lp)):
                 break
     _add_rows(acc, x, off + i * rs, rows - i, rs, nsub, ss, nl, ls)
     for lev in range(1, 4):
-        for lane in range(width):
-            acc[0, lane] += acc[lev, lane]
+        _carry(acc, 0, lev, width, False, fast)
 
 
 @numba.njit(cache=True)

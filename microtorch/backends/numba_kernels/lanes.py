@@ -55,6 +55,66 @@ def _add_rows_in_registers(typingctx, acc, x, p, count, rs):
     return types.none(acc, x, p, count, rs), codegen
 
 
+def _row_pointer(context, builder, array_type, array, row, row_type, vector):
+    """Where row `row` of a 2-D C-contiguous array starts, as a pointer to `vector`."""
+    ary = context.make_array(array_type)(context, builder, array)
+    stride = cgutils.unpack_tuple(builder, ary.strides, 2)[0]             # bytes
+    row = context.cast(builder, row, row_type, types.intp)
+    address = builder.add(builder.ptrtoint(ary.data, stride.type), builder.mul(row, stride))
+    return builder.inttoptr(address, vector.as_pointer())
+
+
+def _lane_vector(context, acc_type):
+    element = context.get_value_type(acc_type.dtype)
+    return ir.VectorType(element, LANE_BYTES // (acc_type.dtype.bitwidth // 8))
+
+
+def _two_d_float(acc):
+    return (isinstance(acc, types.Array) and acc.ndim == 2 and acc.layout == 'C'
+            and isinstance(acc.dtype, types.Float))
+
+
+@intrinsic
+def fold_lanes(typingctx, acc, dst, src, clear):
+    """acc[dst, :L] += acc[src, :L], then acc[src, :L] = 0 when clear: multi_row's carry from
+    one level of its cascade to the next, in vector registers, the same additions."""
+    if not (_two_d_float(acc) and isinstance(dst, types.Integer)
+            and isinstance(src, types.Integer) and isinstance(clear, types.Boolean)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        acc_arg, dst_arg, src_arg, clear_arg = args
+        acc_type, dst_type, src_type, _ = signature.args
+        vector = _lane_vector(context, acc_type)
+        align = acc_type.dtype.bitwidth // 8
+        to = _row_pointer(context, builder, acc_type, acc_arg, dst_arg, dst_type, vector)
+        frm = _row_pointer(context, builder, acc_type, acc_arg, src_arg, src_type, vector)
+        total = builder.fadd(builder.load(to, align=align), builder.load(frm, align=align))
+        builder.store(total, to, align=align)
+        with builder.if_then(clear_arg):
+            builder.store(ir.Constant(vector, None), frm, align=align)
+        return context.get_dummy_value()
+
+    return types.none(acc, dst, src, clear), codegen
+
+
+@intrinsic
+def zero_lanes(typingctx, acc, row):
+    """acc[row, :L] = 0."""
+    if not (_two_d_float(acc) and isinstance(row, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        vector = _lane_vector(context, signature.args[0])
+        to = _row_pointer(context, builder, signature.args[0], args[0], args[1],
+                          signature.args[1], vector)
+        builder.store(ir.Constant(vector, None), to,
+                      align=signature.args[0].dtype.bitwidth // 8)
+        return context.get_dummy_value()
+
+    return types.none(acc, row), codegen
+
+
 @overload(add_rows, inline='always')
 def _add_rows_overload(acc, x, p, count, rs):
     if (isinstance(x, types.Array) and x.layout == 'C' and x.ndim == 1
