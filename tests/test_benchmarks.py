@@ -282,6 +282,22 @@ def test_overhead_takes_turns_and_reports_the_rounds_ratios(tmp_path, capsys):
     assert '| no_grad_op |' in capsys.readouterr().out
 
 
+def test_tree_ab_takes_turns_between_two_trees(tmp_path, capsys):
+    """Two rounds of one tree against itself: each case timed in each tree's process, and a
+    table of the medians and of the rounds' ratios."""
+    import tree_ab
+    root = os.path.join(os.path.dirname(__file__), '..')
+    cases = tmp_path / 'cases.py'
+    cases.write_text("x = mt.tensor(rng.standard_normal(64).astype(np.float32))\n"
+                     "res['x * 2'] = t(lambda: x * 2, 50)\n")
+    pairs = tree_ab.compare(root, root, 2, cases.read_text())
+    assert list(pairs) == ['x * 2'] and len(pairs['x * 2']) == 2
+    assert all(a > 0 and b > 0 for a, b in pairs['x * 2'])
+    tree_ab.main([root, root, '1', str(cases)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == '| case | A us | B us | B / A |' and lines[2].startswith('| x * 2 |')
+
+
 def test_op_costs_times_rows_on_both_sides_and_compares(tmp_path, capsys):
     import op_costs
     out = tmp_path / 'op_costs.json'

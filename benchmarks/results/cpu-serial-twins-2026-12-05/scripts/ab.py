@@ -2,22 +2,16 @@
 training: the median of each case's per-round times and of the rounds' ratios.
 
     python ab.py TREE_A TREE_B ROUNDS {softmax|ops}
+
+(The turns and the table are benchmarks/tree_ab.py's, written after this run from this
+script's own.)
 """
-import json
-import statistics
-import subprocess
+import os
 import sys
 
-COMMON = r'''
-import sys, timeit, json, numpy as np
-sys.path.insert(0, sys.argv[1])
-import microtorch as mt
-mt.tensor(np.ones(1 << 15, np.float32)).sum()          # Numba's kernels loaded
-rng = np.random.default_rng(0)
-res = {}
-def t(f, n):
-    return min(timeit.repeat(f, number=n, repeat=7)) / n * 1e6
-'''
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..'))
+import tree_ab  # noqa: E402
+
 SOFTMAX = r'''
 from microtorch.backends import torch_softmax as ts
 for shape in [(256, 10), (4096, 10), (256, 1000), (1024, 1000), (64, 10, 16)]:
@@ -32,7 +26,6 @@ for shape in [(256, 10), (4096, 10), (256, 1000), (1024, 1000), (64, 10, 16)]:
         k = rng.integers(0, shape[1], shape[0])
         res[f'{shape} cross_entropy backward'] = t(
             lambda: ts.cross_entropy_backward(x, k, np.float32(1), 'mean', None, -100), n)
-print(json.dumps(res))
 '''
 OPS = r'''
 for shape in [(256, 10), (256, 64), (4096, 10)]:
@@ -49,28 +42,13 @@ for shape in [(256, 10), (256, 64), (4096, 10)]:
     res[f'{shape} cumsum(1)'] = t(lambda: x.cumsum(1), n)
     res[f'{shape} relu fwd+bwd'] = t(lambda: mt.relu(x).backward(x), n)
     res[f'{shape} tanh fwd+bwd'] = t(lambda: mt.tanh(x).backward(x), n)
-print(json.dumps(res))
 '''
 
 
 def main():
     a, b, rounds, which = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    child = COMMON + {'softmax': SOFTMAX, 'ops': OPS}[which]
-    pairs = {}
-    for r in range(rounds):
-        got = {}
-        for tree in ((a, b) if r % 2 == 0 else (b, a)):
-            out = subprocess.run([sys.executable, '-c', child, tree], capture_output=True,
-                                 text=True, check=True).stdout
-            got[tree] = json.loads(out)
-        for case in got[a]:
-            pairs.setdefault(case, []).append((got[a][case], got[b][case]))
-    print('| case | A us | B us | B / A |')
-    print('|---|---|---|---|')
-    for case, v in pairs.items():
-        print(f'| {case} | {statistics.median(p[0] for p in v):.1f} | '
-              f'{statistics.median(p[1] for p in v):.1f} | '
-              f'{statistics.median(p[1] / p[0] for p in v):.2f} |')
+    cases = {'softmax': SOFTMAX, 'ops': OPS}[which]
+    print(tree_ab.table(tree_ab.compare(a, b, rounds, cases)))
 
 
 main()
