@@ -93,23 +93,28 @@ def multi_row(x, off, rows, rs, nsub, ss, nl, ls, acc):
     mask = step - 1
     width = nsub * nl
     fast = width == LANE_BYTES // x.itemsize
+    single = rows < step                        # one partial block: level 0 alone
     _clear(acc, 0, width, fast)
-    if rows < step:                             # one partial block: level 0 alone
-        _add_rows(acc, x, off, rows, rs, nsub, ss, nl, ls)
-        return
-    for lev in range(1, 4):
-        _clear(acc, lev, width, fast)
+    if not single:
+        for lev in range(1, 4):
+            _clear(acc, lev, width, fast)
+    # Whole blocks, each carried up the levels, then the rest (maybe none): one loop, so
+    # that the inlined _add_rows is compiled once here (three copies took 12 s more to
+    # compile the sums from an empty cache).
     i = 0
-    while i + step <= rows:
-        _add_rows(acc, x, off + i * rs, step, rs, nsub, ss, nl, ls)
+    while True:
+        count = min(step, rows - i)
+        _add_rows(acc, x, off + i * rs, count, rs, nsub, ss, nl, ls)
+        if count < step:
+            break
         i += step
         for lev in range(1, 4):
             _carry(acc, lev, lev - 1, width, True, fast)
             if i & (mask << (lev * lp)):
                 break
-    _add_rows(acc, x, off + i * rs, rows - i, rs, nsub, ss, nl, ls)
-    for lev in range(1, 4):
-        _carry(acc, 0, lev, width, False, fast)
+    if not single:
+        for lev in range(1, 4):
+            _carry(acc, 0, lev, width, False, fast)
 
 
 @numba.njit(cache=True)
