@@ -181,6 +181,55 @@ def test_lane_carries_in_registers(rng, dtype):
     assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
 
 
+def test_lane_products_in_registers(rng, dtype):
+    """lanes.add_lane_products against the loop it replaces: one sum of 1, 2 or 3 factors
+    (rounded left to right), two sums in one loop, factors on other rows (a broadcast row),
+    nan, inf and -0.0 among the values, a count of 0."""
+    import numba
+    from microtorch.backends.numba_kernels.lanes import add_lane_products
+    w = 32 // np.dtype(dtype).itemsize
+
+    @numba.njit
+    def one(acc, a, b, c, start, count):
+        add_lane_products(acc, ((a, b, c),), ((2, 1, 0),), start, count)
+
+    @numba.njit
+    def two(acc, a, b, start, count):
+        add_lane_products(acc, ((a, b), (a,)), ((1, 0), (3,)), start, count)
+
+    @numba.njit
+    def first(acc, a, start, count):
+        add_lane_products(acc, ((a,),), ((0,),), start, count)
+
+    def loop(acc, factor_rows, start, count, s=0):
+        for k in range(count):
+            for lane in range(w):
+                i = start + k * w + lane
+                v = factor_rows[0][i]
+                for row in factor_rows[1:]:
+                    v = v * row[i]
+                acc[s * w + lane] += v
+
+    a, b, c = (rng.standard_normal((4, 12 * w + 5)).astype(dtype) * 1e3 for _ in range(3))
+    a[2, 3], b[1, w + 1], c[0, 2 * w] = np.nan, np.inf, -0.0
+    a[1, 5], a[3, w + 2] = -np.inf, -0.0
+    for start, count in ((0, 0), (w, 11), (5, 12)):
+        acc = rng.standard_normal(2 * w).astype(dtype)
+        got, want = acc.copy(), acc.copy()
+        one(got, a, b, c, start, count)
+        loop(want, (a[2], b[1], c[0]), start, count)
+        assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+        got, want = acc.copy(), acc.copy()
+        two(got, a, b, start, count)
+        loop(want, (a[1], b[0]), start, count)
+        loop(want, (a[3],), start, count, s=1)
+        assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+        got, want = acc.copy(), acc.copy()
+        first(got, a, start, count)
+        loop(want, (a[0],), start, count)
+        assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
 # ---- softmax, log_softmax, logsumexp ---------------------------------------------------------
 
 @pytest.mark.parametrize('name', ['softmax', 'log_softmax'])

@@ -65,8 +65,12 @@ def row_dot(p, q=None, fma=fma):
     w = lanes(p.dtype)
     if w == 8 and n >= w and _fused(p, q):
         out = np.empty(rows, np.float32)
-        _run('row_dots_of_products', p, p, p if q is None else np.broadcast_to(q, p.shape),
-             False, q is not None, out)
+        p = np.ascontiguousarray(p)
+        has_q = q is not None
+        q = np.broadcast_to(q, p.shape) if has_q else p
+        q_is_row = has_q and q.strides[0] == 0          # one row against each of p's
+        q = np.ascontiguousarray(q[:1] if q_is_row else q)
+        _run('row_dots_of_products', p, q, has_q, q_is_row, out)
         return out
     products = p if q is None else p * q
     if n < w:                       # one partial vector, its lanes added in order
@@ -120,49 +124,61 @@ def layer_norm_backward(dy, x, mean, rstd, gamma, need_gamma, need_beta):
 
 def _layer_norm_backward(dy, x, mean, rstd, gamma, need_gamma, need_beta, fma):
     t = x.dtype.type
-    n = x.shape[1]
+    rows, n = x.shape
     scale = t(1) / t(n)
-    fused = _fused(x, gamma, dy)
-    if gamma is None:
-        ds, db = row_dot(dy, x, fma=fma), row_dot(dy)
-    elif fused and n >= lanes(x.dtype):         # dy * x not made: the kernel rounds it
-        ds = np.empty(x.shape[0], np.float32)
-        _run('row_dots_of_products', dy, x, np.broadcast_to(gamma, x.shape), True, True, ds)
-        db = row_dot(dy, gamma, fma=fma)
-    else:
-        ds, db = row_dot(dy * x, gamma, fma=fma), row_dot(dy, gamma, fma=fma)
-    b = fma(db, mean, -ds) * rstd * rstd * rstd * scale
-    c = fma(-b, mean, -(db * rstd * scale))
-    if fused:
+    need_params = need_gamma or need_beta
+    pieces = thread_rows(rows, threads())
+    dgamma = dbeta = None
+    if _fused(x, gamma, dy):                    # a row at a time: each row read once
+        dy, x = np.ascontiguousarray(dy), np.ascontiguousarray(x)
         dx = np.empty(x.shape, x.dtype)
-        _run('layer_norm_dx', dy, x, _or_row(gamma, x), gamma is not None, rstd, b, c, dx)
+        gamma_row = (x[:1] if gamma is None else np.ascontiguousarray(gamma)).reshape(1, n)
+        g_bufs, b_bufs = (np.zeros((len(pieces), n if need_params else 0), x.dtype)
+                          for _ in range(2))
+        _run('layer_norm_backward_rows', dy, x, gamma_row, gamma is not None, mean, rstd,
+             scale, *_bounds(pieces), need_params, dx, g_bufs, b_bufs)
+        if need_params:
+            dgamma, dbeta = _buffers_added(zip(g_bufs, b_bufs), len(pieces), x)
     else:
+        if gamma is None:
+            ds, db = row_dot(dy, x, fma=fma), row_dot(dy)
+        else:
+            ds, db = row_dot(dy * x, gamma, fma=fma), row_dot(dy, gamma, fma=fma)
+        b = fma(db, mean, -ds) * rstd * rstd * rstd * scale
+        c = fma(-b, mean, -(db * rstd * scale))
         a_dy = rstd[:, None] * dy if gamma is None else rstd[:, None] * dy * gamma
         dx = fma(b[:, None], x, a_dy) + c[:, None]
-    dgamma = dbeta = None
-    if need_gamma or need_beta:
-        dgamma, dbeta = _parameter_grads(dy, x, mean, rstd, fma)
+        if need_params:
+            dgamma, dbeta = _parameter_grads(dy, x, mean, rstd, fma, pieces)
     return dx, dgamma if need_gamma else None, dbeta if need_beta else None
 
 
-def _parameter_grads(dy, x, mean, rstd, fma):
-    """layer_norm's dgamma and dbeta: per-thread buffers of rows, added in thread order."""
-    t = x.dtype.type
-    dgamma = np.zeros(x.shape[1], x.dtype)
-    dbeta = np.zeros(x.shape[1], x.dtype)
-    nthreads = threads()
-    pieces = thread_rows(x.shape[0], nthreads)
+def _bounds(pieces):
+    """(begins, ends) of thread_rows' pieces, as int64 arrays for the kernels."""
+    return tuple(np.array(bounds, np.int64) for bounds in zip(*pieces))
+
+
+def _parameter_grads(dy, x, mean, rstd, fma, pieces):
+    """layer_norm's dgamma and dbeta: per-thread buffers of rows (pieces: thread_rows')."""
     if use_numba(x.size):
-        begins, ends = (np.array(bounds, np.int64) for bounds in zip(*pieces))
-        buffers = zip(*_run('layer_norm_param_buffers', dy, x, mean, rstd, begins, ends))
+        buffers = zip(*_run('layer_norm_param_buffers', dy, x, mean, rstd, *_bounds(pieces)))
     else:                               # fma(rstd, x, -rstd * mean) of every row at once
         centred = fma(rstd[:, None], x, (-rstd * mean)[:, None])
         buffers = (_param_buffers(dy[begin:end], centred[begin:end], fma)
                    for begin, end in pieces)
+    return _buffers_added(buffers, len(pieces), x)
+
+
+def _buffers_added(buffers, used, x):
+    """dgamma and dbeta: the threads' (g_buf, b_buf) added in thread order; `used` of
+    threads() had rows."""
+    t = x.dtype.type
+    dgamma = np.zeros(x.shape[1], x.dtype)
+    dbeta = np.zeros(x.shape[1], x.dtype)
     for g_buf, b_buf in buffers:
         dgamma += g_buf
         dbeta += b_buf
-    if len(pieces) < nthreads:          # the idle threads' zero buffers: + 0 (-0 to 0)
+    if used < threads():                # the idle threads' zero buffers: + 0 (-0 to 0)
         dgamma += t(0)
         dbeta += t(0)
     return dgamma, dbeta

@@ -128,3 +128,66 @@ def _add_rows_overload(acc, x, p, count, rs):
             for lane in range(lanes):
                 acc[0, lane] += x[q + lane]
     return in_memory
+
+
+@intrinsic
+def add_lane_products(typingctx, acc, sums, rows, start, count):
+    """Lane sums of products, W = 32 bytes of lanes (one AVX2 vector) each: for every sum s,
+    acc[s * W + lane] += sums[s][0][rows[s][0], i] * sums[s][1][rows[s][1], i] * ... for
+    k in range(count), i = start + k * W + lane (each product rounded, left to right, added
+    in k's order). sums: a tuple of tuples of 1 to 3 2-D C-contiguous arrays of acc's dtype;
+    rows: their row indices, shaped alike. row_dot's loop with the lanes in registers instead
+    of acc's memory (see add_rows); several sums in one loop overlap their additions' waits."""
+    def matrix(a):
+        return (isinstance(a, types.Array) and a.ndim == 2 and a.layout == 'C'
+                and a.dtype == acc.dtype)
+    if not (isinstance(acc, types.Array) and acc.ndim == 1 and acc.layout == 'C'
+            and isinstance(acc.dtype, types.Float) and isinstance(sums, types.BaseTuple)
+            and isinstance(rows, types.BaseTuple) and len(rows) == len(sums) >= 1
+            and all(isinstance(f, types.BaseTuple) and isinstance(r, types.BaseTuple)
+                    and len(f) == len(r) >= 1 and all(map(matrix, f))
+                    and all(isinstance(i, types.Integer) for i in r)
+                    for f, r in zip(sums, rows))):
+        return None
+
+    def codegen(context, builder, signature, args):
+        acc_arg, sums_arg, rows_arg, start_arg, count_arg = args
+        acc_type, sums_type, rows_type, start_type, count_type = signature.args
+        itemsize = acc_type.dtype.bitwidth // 8
+        element = context.get_value_type(acc_type.dtype)
+        vector = ir.VectorType(element, 32 // itemsize)
+        start = context.cast(builder, start_arg, start_type, types.intp)
+        count = context.cast(builder, count_arg, count_type, types.intp)
+        acc_data = context.make_array(acc_type)(context, builder, acc_arg).data
+        plans = []          # per sum: its lanes' address, a register for them, its factors
+        for s, factors_type in enumerate(sums_type):
+            factors = builder.extract_value(sums_arg, s)
+            rows = builder.extract_value(rows_arg, s)
+            bases = []      # where each factor's row starts, plus `start` elements
+            for k, factor_type in enumerate(factors_type):
+                row_start = _row_pointer(context, builder, factor_type,
+                                         builder.extract_value(factors, k),
+                                         builder.extract_value(rows, k), rows_type[s][k],
+                                         element)
+                bases.append(builder.gep(row_start, [start]))
+            lanes_at = builder.bitcast(
+                builder.gep(acc_data, [ir.Constant(start.type, s * vector.count)]),
+                vector.as_pointer())
+            total = cgutils.alloca_once(builder, vector)      # promoted to registers
+            builder.store(builder.load(lanes_at, align=itemsize), total)
+            plans.append((lanes_at, total, bases))
+        step = ir.Constant(start.type, vector.count)
+        with cgutils.for_range(builder, count) as loop:
+            offset = builder.mul(loop.index, step)
+            for _, total, bases in plans:
+                product = None
+                for base in bases:
+                    at = builder.bitcast(builder.gep(base, [offset]), vector.as_pointer())
+                    value = builder.load(at, align=itemsize)
+                    product = value if product is None else builder.fmul(product, value)
+                builder.store(builder.fadd(builder.load(total), product), total)
+        for lanes_at, total, _ in plans:
+            builder.store(builder.load(total), lanes_at, align=itemsize)
+        return context.get_dummy_value()
+
+    return types.none(acc, sums, rows, start, count), codegen

@@ -4,9 +4,11 @@ import numba
 import numpy as np
 
 from .fma import fma
+from .lanes import add_lane_products
 from .twins import serial_twin
 
 
+_U = np.uint64          # unsigned indices: no wraparound test, so LLVM can vectorise
 _COLUMNS = 256         # a task's columns in the parameter buffers (rows stay in order)
 
 
@@ -29,7 +31,7 @@ def layer_norm_param_buffers(dy, x, mean, rstd, begins, ends):
         for i in range(begins[p], ends[p]):
             a = rstd[i]
             b = -a * mean[i]
-            for j in range(j0, j1):
+            for j in range(_U(j0), _U(j1)):
                 g_buf[j] = fma(dy[i, j], fma(a, x[i, j], b), g_buf[j])
                 b_buf[j] += dy[i, j]
     return g_bufs, b_bufs
@@ -56,51 +58,117 @@ def layer_norm_rows(x, mean, rstd, gamma, beta, has_gamma, has_beta, out):
                 out[i, j] = centred * r
 
 
+# torch_norms.row_dot on float32 rows, in pieces: from 8 elements the products rounded, the
+# first 8 the lanes (_first_lanes), each later full vector of them added lane by lane
+# (lanes.add_lane_products), the tail fused (fma(p, q, lane)), then AVX2's horizontal add of
+# the lanes, halves (_last_lanes); below 8 the products added in order (_ordered_sum). A
+# product is row r of p times row rq of q (2-D C-contiguous arrays of n columns), or p alone
+# (has_q False: a row sum); has_a: (a * p rounded) times q (layer_norm's dy * x against gamma,
+# without the product's array). Sum s of several keeps its lanes in acc[8 s:8 s + 8].
+
+@numba.njit(inline='always')
+def _product(a, p, q, r, rq, i, has_a, has_q):
+    v = a[r, i] * p[r, i] if has_a else p[r, i]
+    return v * q[rq, i] if has_q else v
+
+
+@numba.njit(inline='always')
+def _ordered_sum(a, p, q, r, rq, has_a, has_q):
+    total = np.float32(0)
+    for i in range(p.shape[1]):
+        v = _product(a, p, q, r, rq, i, has_a, has_q)
+        total = v if i == 0 else total + v
+    return total
+
+
+@numba.njit(inline='always')
+def _first_lanes(a, p, q, r, rq, has_a, has_q, acc, s):
+    for lane in range(8):
+        acc[8 * s + lane] = _product(a, p, q, r, rq, lane, has_a, has_q)
+
+
+@numba.njit(inline='always')
+def _last_lanes(a, p, q, r, rq, has_a, has_q, acc, s):
+    n = p.shape[1]
+    full = n - n % 8
+    o = 8 * s
+    for lane in range(n - full):
+        i = full + lane
+        v = a[r, i] * p[r, i] if has_a else p[r, i]
+        acc[o + lane] = fma(v, q[rq, i], acc[o + lane]) if has_q else acc[o + lane] + v
+    h0, h1 = acc[o] + acc[o + 4], acc[o + 1] + acc[o + 5]
+    h2, h3 = acc[o + 2] + acc[o + 6], acc[o + 3] + acc[o + 7]
+    return (h0 + h2) + (h1 + h3)
+
+
 @numba.njit(parallel=True, cache=True)
-def layer_norm_dx(dy, x, gamma, has_gamma, rstd, b, c, out):
-    """layer_norm's dx: fma(b, x, rstd * dy (* gamma)) + c, row by row (b, c, rstd per row)."""
-    rows, n = x.shape
-    for i in numba.prange(rows):
-        r = rstd[i]
-        bi = b[i]
-        ci = c[i]
-        for j in range(n):
-            a_dy = r * dy[i, j] * gamma[j] if has_gamma else r * dy[i, j]
-            out[i, j] = fma(bi, x[i, j], a_dy) + ci
-
-
-_U = np.uint64          # unsigned indices: no wraparound test, so LLVM can vectorise
-
-
-@numba.njit(parallel=True, cache=True)
-def row_dots_of_products(a, p, q, has_a, has_q, out):
-    """torch_norms.row_dot of float32 rows (8 lanes; p and q 2-D of one shape, q any strides;
-    has_q False: the row sums of p): products rounded, added lane by lane, the tail fused,
-    then AVX2's horizontal add (halves). has_a: the rows of (a * p rounded) and q instead
-    (layer_norm's dy * x against gamma, without the product's array)."""
+def row_dots_of_products(p, q, has_q, q_is_row, out):
+    """row_dot of every row of p (and q; q_is_row: q's one row against each of p's) into out."""
     rows, n = p.shape
-    w = 8
-    full = n - n % w
     for r in numba.prange(rows):
-        acc = np.empty(w, np.float32)
-        for lane in range(w):
-            v = a[r, lane] * p[r, lane] if has_a else p[r, lane]
-            acc[lane] = v * q[r, lane] if has_q else v
-        for start in range(_U(w), _U(full), _U(w)):
-            for lane in range(_U(w)):
-                i = start + lane
-                v = a[r, i] * p[r, i] if has_a else p[r, i]
-                acc[lane] += v * q[r, i] if has_q else v
-        for lane in range(n - full):
-            i = full + lane
-            v = a[r, i] * p[r, i] if has_a else p[r, i]
-            acc[lane] = fma(v, q[r, i], acc[lane]) if has_q else acc[lane] + v
-        h0, h1, h2, h3 = acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]
-        out[r] = (h0 + h2) + (h1 + h3)
+        rq = r - r if q_is_row else r      # (a literal 0 and prange's index unify to float)
+        if n < 8:
+            out[r] = _ordered_sum(p, p, q, r, rq, False, has_q)
+            continue
+        acc = np.empty(8, np.float32)
+        _first_lanes(p, p, q, r, rq, False, has_q, acc, 0)
+        if has_q:
+            add_lane_products(acc, ((p, q),), ((r, rq),), 8, n // 8 - 1)
+        else:
+            add_lane_products(acc, ((p,),), ((r,),), 8, n // 8 - 1)
+        out[r] = _last_lanes(p, p, q, r, rq, False, has_q, acc, 0)
+
+
+@numba.njit(parallel=True, cache=True)
+def layer_norm_backward_rows(dy, x, gamma, has_gamma, mean, rstd, scale, begins, ends,
+                             with_params, out, g_bufs, b_bufs):
+    """layer_norm's backward a row at a time, as PyTorch's layer_norm_backward_frame runs it,
+    so that each row comes from memory once: ds and db (row_dot, in one loop), the row's b
+    and c, dx = fma(b, x, rstd * dy (* gamma)) + c, and with_params the rows' steps of piece
+    p's buffers g_bufs[p] and b_bufs[p] (layer_norm_param_buffers'). Pieces p run in
+    parallel, rows begins[p] to ends[p] in order. gamma: the weight as one row, (1, n)."""
+    n = x.shape[1]
+    for p in numba.prange(begins.size):
+        acc = np.empty(16, np.float32)
+        for r in range(begins[p], ends[p]):
+            if n < 8 and has_gamma:
+                ds = _ordered_sum(dy, x, gamma, r, 0, True, True)
+                db = _ordered_sum(dy, dy, gamma, r, 0, False, True)
+            elif n < 8:
+                ds = _ordered_sum(dy, dy, x, r, r, False, True)
+                db = _ordered_sum(dy, dy, dy, r, r, False, False)
+            elif has_gamma:
+                _first_lanes(dy, x, gamma, r, 0, True, True, acc, 0)
+                _first_lanes(dy, dy, gamma, r, 0, False, True, acc, 1)
+                add_lane_products(acc, ((dy, x, gamma), (dy, gamma)), ((r, r, 0), (r, 0)), 8,
+                                  n // 8 - 1)
+                ds = _last_lanes(dy, x, gamma, r, 0, True, True, acc, 0)
+                db = _last_lanes(dy, dy, gamma, r, 0, False, True, acc, 1)
+            else:
+                _first_lanes(dy, dy, x, r, r, False, True, acc, 0)
+                _first_lanes(dy, dy, dy, r, r, False, False, acc, 1)
+                add_lane_products(acc, ((dy, x), (dy,)), ((r, r), (r,)), 8, n // 8 - 1)
+                ds = _last_lanes(dy, dy, x, r, r, False, True, acc, 0)
+                db = _last_lanes(dy, dy, dy, r, r, False, False, acc, 1)
+            m = mean[r]
+            a = rstd[r]
+            b = fma(db, m, -ds) * a * a * a * scale
+            c = fma(-b, m, -(db * a * scale))
+            if has_gamma:           # (two loops: a load under a condition stays scalar)
+                for j in range(_U(n)):
+                    out[r, j] = fma(b, x[r, j], a * dy[r, j] * gamma[0, j]) + c
+            else:
+                for j in range(_U(n)):
+                    out[r, j] = fma(b, x[r, j], a * dy[r, j]) + c
+            if with_params:
+                shift = -a * m
+                for j in range(_U(n)):
+                    g_bufs[p, j] = fma(dy[r, j], fma(a, x[r, j], shift), g_bufs[p, j])
+                    b_bufs[p, j] += dy[r, j]
 
 
 # below the parallel crossover, once Numba is loaded anyway: the same loops on one thread
 layer_norm_param_buffers_serial = serial_twin(layer_norm_param_buffers)
 layer_norm_rows_serial = serial_twin(layer_norm_rows)
-layer_norm_dx_serial = serial_twin(layer_norm_dx)
+layer_norm_backward_rows_serial = serial_twin(layer_norm_backward_rows)
 row_dots_of_products_serial = serial_twin(row_dots_of_products)
