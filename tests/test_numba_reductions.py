@@ -230,6 +230,38 @@ def test_lane_products_in_registers(rng, dtype):
         assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
 
 
+def test_welford_steps_in_registers(rng):
+    """lanes.welford_steps against RowwiseMoments' vector loop it replaces (float32, 8
+    lanes): chunks of 1 to 16 vectors, an offset start, nan and inf among the values."""
+    import numba
+    from microtorch.backends.numba_kernels.fma import fma
+    from microtorch.backends.numba_kernels.lanes import welford_steps
+
+    @numba.njit
+    def in_registers(row, base, count, m1, m2):
+        welford_steps(row, base, count, 8, m1, m2)
+
+    @numba.njit
+    def in_memory(row, base, count, m1, m2):
+        for j in range(1, count):
+            inverse = np.float32(1) / np.float32(j + 1)
+            for lane in range(8):
+                value = row[base + j * 8 + lane]
+                delta = value - m1[lane]
+                mean = fma(inverse, delta, m1[lane])
+                m2[lane] = fma(delta, value - mean, m2[lane])
+                m1[lane] = mean
+
+    row = (rng.standard_normal(200) * 100 + 3).astype(np.float32)
+    row[[20, 90]] = np.nan, np.inf
+    for base, count in ((0, 1), (0, 16), (5, 9), (64, 16)):
+        start = rng.standard_normal((2, 8)).astype(np.float32)
+        got, want = start.copy(), start.copy()
+        in_registers(row, base, count, got[0], got[1])
+        in_memory(row, base, count, want[0], want[1])
+        assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
 # ---- softmax, log_softmax, logsumexp ---------------------------------------------------------
 
 @pytest.mark.parametrize('name', ['softmax', 'log_softmax'])

@@ -191,3 +191,61 @@ def add_lane_products(typingctx, acc, sums, rows, start, count):
         return context.get_dummy_value()
 
     return types.none(acc, sums, rows, start, count), codegen
+
+
+@intrinsic
+def welford_steps(typingctx, row, base, count, lanes, m1, m2):
+    """Welford's steps 1 to count - 1 of a chunk (RowwiseMoments' vector loop), its lanes in
+    registers: for j in range(1, count), with v = row[base + j * lanes:][:lanes] and
+    inverse = 1 / (j + 1) rounded, delta = v - m1; m1' = fma(inverse, delta, m1);
+    m2 = fma(delta, v - m1', m2); m1 = m1'. m1 and m2 hold the lanes after step 0 and get
+    them after the last. lanes must be 32 bytes of row's dtype (one AVX2 vector)."""
+    if not (isinstance(row, types.Array) and row.ndim == 1 and row.layout == 'C'
+            and isinstance(row.dtype, types.Float)
+            and all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == 'C'
+                    and a.dtype == row.dtype for a in (m1, m2))):
+        return None
+
+    def codegen(context, builder, signature, args):
+        row_arg, base_arg, count_arg, _, m1_arg, m2_arg = args
+        row_type, base_type, count_type, _, m1_type, m2_type = signature.args
+        itemsize = row_type.dtype.bitwidth // 8
+        element = context.get_value_type(row_type.dtype)
+        vector = ir.VectorType(element, 32 // itemsize)
+        fma_vector = cgutils.get_or_insert_function(     # llvm.fma.v8f32 (v4f64)
+            builder.module, ir.FunctionType(vector, [vector] * 3),
+            f'llvm.fma.v{vector.count}f{row_type.dtype.bitwidth}')
+        base = context.cast(builder, base_arg, base_type, types.intp)
+        count = context.cast(builder, count_arg, count_type, types.intp)
+        data = context.make_array(row_type)(context, builder, row_arg).data
+        lanes_at = [builder.bitcast(context.make_array(t)(context, builder, a).data,
+                                    vector.as_pointer())
+                    for t, a in ((m1_type, m1_arg), (m2_type, m2_arg))]
+        mean, m2 = (cgutils.alloca_once(builder, vector) for _ in range(2))
+        builder.store(builder.load(lanes_at[0], align=itemsize), mean)
+        builder.store(builder.load(lanes_at[1], align=itemsize), m2)
+        one = ir.Constant(base.type, 1)
+        steps = builder.sub(count, one)
+        width = ir.Constant(base.type, vector.count)
+        zeros = ir.Constant(ir.VectorType(ir.IntType(32), vector.count), None)
+        with cgutils.for_range(builder, steps) as loop:
+            j = builder.add(loop.index, one)
+            at = builder.gep(data, [builder.add(base, builder.mul(j, width))])
+            value = builder.load(builder.bitcast(at, vector.as_pointer()), align=itemsize)
+            inverse = builder.fdiv(ir.Constant(element, 1.0),
+                                   builder.sitofp(builder.add(j, one), element))
+            inverse = builder.shuffle_vector(
+                builder.insert_element(ir.Constant(vector, None), inverse,
+                                       ir.Constant(ir.IntType(32), 0)),
+                ir.Constant(vector, None), zeros)
+            old = builder.load(mean)
+            delta = builder.fsub(value, old)
+            new = builder.call(fma_vector, [inverse, delta, old])
+            builder.store(builder.call(fma_vector, [delta, builder.fsub(value, new),
+                                                    builder.load(m2)]), m2)
+            builder.store(new, mean)
+        builder.store(builder.load(mean), lanes_at[0], align=itemsize)
+        builder.store(builder.load(m2), lanes_at[1], align=itemsize)
+        return context.get_dummy_value()
+
+    return types.none(row, base, count, lanes, m1, m2), codegen

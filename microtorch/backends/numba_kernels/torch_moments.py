@@ -6,6 +6,7 @@ import numba
 import numpy as np
 
 from .fma import fma
+from .lanes import welford_steps
 from .twins import serial_twin
 
 
@@ -145,15 +146,7 @@ def _row_moments(row, lanes, counts, m1s, m2s, cm1, cm2):
             delta = value - _F32(0)
             cm1[lane] = delta + _F32(0)
             cm2[lane] = delta * (value - cm1[lane]) + _F32(0)
-        for j in range(1, cnt):
-            step = base + _U(j * lanes)
-            inverse = _F32(1) / _F32(j + 1)
-            for lane in range(_U(lanes)):
-                value = row[step + lane]
-                delta = value - cm1[lane]
-                m1 = fma(inverse, delta, cm1[lane])
-                cm2[lane] = fma(delta, value - m1, cm2[lane])
-                cm1[lane] = m1
+        welford_steps(row, base, cnt, lanes, cm1, cm2)      # (lanes: one AVX2 vector)
         _join(cnt, cm1, cm2, counts, m1s, m2s, 0, lanes)
         mask, level = c + 1, 1
         while level < depth and not mask & 1:
