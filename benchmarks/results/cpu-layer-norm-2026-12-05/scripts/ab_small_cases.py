@@ -1,0 +1,12 @@
+# A cases file for benchmarks/tree_ab.py: np, mt, rng, t and res come from its preamble.
+F = mt.nn.functional
+for shape in [(256, 64), (64, 10)]:
+    x = mt.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    w = mt.tensor(rng.standard_normal(shape[1:]).astype(np.float32), requires_grad=True)
+    gy = mt.tensor(rng.standard_normal(shape).astype(np.float32))
+    def fb(x=x, gy=gy, shape=shape):
+        F.layer_norm(x, shape[1:]).backward(gy); x.grad = None
+    def fbw(x=x, w=w, gy=gy, shape=shape):
+        F.layer_norm(x, shape[1:], w).backward(gy); x.grad = None; w.grad = None
+    res[f'f+b {shape}'] = t(fb, 300)
+    res[f'f+b weight {shape}'] = t(fbw, 300)

@@ -1,0 +1,74 @@
+"""layer_norm forward, and forward + backward with and without a weight, for PyTorch and
+microtorch in fresh processes taking turns: python vs_torch.py [ROUNDS]. Per case the
+medians over rounds of each library's first quartile of 15 runs, and microtorch / PyTorch."""
+import json
+import statistics
+import subprocess
+import sys
+
+CHILD = r'''
+import json, sys, time
+import numpy as np
+lib = sys.argv[1]
+if lib == 'torch':
+    import torch as L
+    L.set_num_threads(2)
+else:
+    import microtorch as L
+F = L.nn.functional
+rng = np.random.default_rng(0)
+
+
+def quartile_us(f, reps=15):
+    f()
+    f()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 4] * 1e6
+
+
+out = {}
+for shape in [(1024, 1024), (4096, 256), (256, 64)]:
+    x = L.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    w = L.tensor(rng.standard_normal(shape[1:]).astype(np.float32), requires_grad=True)
+    gy = L.tensor(rng.standard_normal(shape).astype(np.float32))
+
+    def forward():
+        with L.no_grad():
+            F.layer_norm(x, shape[1:])
+
+    def both():
+        F.layer_norm(x, shape[1:]).backward(gy)
+        x.grad = None
+
+    def both_weight():
+        F.layer_norm(x, shape[1:], w).backward(gy)
+        x.grad = None
+        w.grad = None
+    for name, f in (('fwd', forward), ('f+b', both), ('f+b weight', both_weight)):
+        out[f'{name} {shape}'] = quartile_us(f)
+print(json.dumps(out))
+'''
+
+
+def main():
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    got = {'torch': [], 'microtorch': []}
+    for r in range(rounds):
+        for lib in (('torch', 'microtorch') if r % 2 == 0 else ('microtorch', 'torch')):
+            out = subprocess.run([sys.executable, '-c', CHILD, lib], capture_output=True,
+                                 text=True, check=True).stdout
+            got[lib].append(json.loads(out.strip().splitlines()[-1]))
+    print('| case | microtorch us | PyTorch us | microtorch / PyTorch |')
+    print('|---|---|---|---|')
+    for case in got['torch'][0]:
+        mine = statistics.median(r[case] for r in got['microtorch'])
+        theirs = statistics.median(r[case] for r in got['torch'])
+        print(f'| {case} | {mine:.1f} | {theirs:.1f} | {mine / theirs:.2f} |')
+
+
+if __name__ == '__main__':
+    main()
