@@ -98,13 +98,17 @@ def row_dot(p, q=None, fma=fma):
 def layer_norm_forward(x, gamma, beta, eps):
     """(y, mean, rstd) of a 2-D x (rows normalised), gamma and beta (N,) arrays or None."""
     t = x.dtype.type
+    if _fused(x, gamma, beta):                  # a row at a time: each row read once
+        x = np.ascontiguousarray(x)
+        rows = x.shape[0]
+        y = np.empty(x.shape, x.dtype)
+        mean, rstd = np.empty(rows, x.dtype), np.empty(rows, x.dtype)
+        tasks = min(rows, 4 * threads()) if _parallel(x.size) else 1
+        _run('layer_norm_forward_rows', x, lanes(x.dtype), t(eps), gamma, beta, tasks, mean,
+             rstd, y)
+        return y, mean, rstd
     mean, var = rowwise_moments(x)
     rstd = t(1) / np.sqrt(var + t(eps))
-    if _fused(x, gamma, beta):                  # one parallel pass, the same roundings
-        y = np.empty(x.shape, x.dtype)
-        _run('layer_norm_rows', x, mean, rstd, _or_row(gamma, x), _or_row(beta, x),
-             gamma is not None, beta is not None, y)
-        return y, mean, rstd
     centred = x - mean[:, None]
     if gamma is None and beta is not None:      # the scalar loop fuses the other product
         y = fma(centred, np.broadcast_to(rstd[:, None], x.shape), beta)
@@ -209,14 +213,13 @@ def _run(name, *args):
     costs ~10 us: layer_norm of (256, 10) took 105 us with NumPy's loops, 2x PyTorch's
     roundings emulated; the serial kernels take ~10)."""
     kernels = _numba_kernels()
-    if numba_dispatch.kernel_pays('elementwise_fused', args[0].size):
+    if _parallel(args[0].size):
         return launch(getattr(kernels, name), *args)
     return getattr(kernels, name + '_serial')(*args)
 
 
-def _or_row(a, x):
-    """a, or an empty row standing in for a parameter not given (the kernels skip it)."""
-    return a if a is not None else np.empty(0, x.dtype)
+def _parallel(size):
+    return numba_dispatch.kernel_pays('elementwise_fused', size)
 
 
 def _numba_kernels():

@@ -5,6 +5,7 @@ import numpy as np
 
 from .fma import fma
 from .lanes import add_lane_products
+from .torch_moments import row_moments
 from .twins import serial_twin
 
 
@@ -37,25 +38,40 @@ def layer_norm_param_buffers(dy, x, mean, rstd, begins, ends):
     return g_bufs, b_bufs
 
 
-@numba.njit(parallel=True, cache=True)
-def layer_norm_rows(x, mean, rstd, gamma, beta, has_gamma, has_beta, out):
-    """torch_norms.layer_norm_forward's y in one pass: (x - mean) * rstd, then fma(., gamma,
-    beta), * gamma or + beta by the parameters given; fma(x - mean, rstd, beta) with beta
-    alone, as the scalar loop fuses it."""
+@numba.njit(parallel=True, cache=True, error_model='numpy')
+def layer_norm_forward_rows(x, lanes, eps, gamma, beta, tasks, mean, rstd, out):
+    """torch_norms.layer_norm_forward a row at a time, each row read from memory once: its
+    moments (torch_moments' Welford), rstd = 1 / sqrt(var + eps), then y = (x - mean) * rstd
+    and fma(., gamma, beta), * gamma or + beta by the parameters given (fma(x - mean, rstd,
+    beta) with beta alone, as the scalar loop fuses it); `tasks` runs of rows (float32 x,
+    C-contiguous). gamma and beta are arrays or None: a None compiles its branches away
+    (flags tested in the loop made the whole kernel 1.5x slower on short rows)."""
     rows, n = x.shape
-    for i in numba.prange(rows):
-        m = mean[i]
-        r = rstd[i]
-        for j in range(n):
-            centred = x[i, j] - m
-            if has_beta and not has_gamma:
-                out[i, j] = fma(centred, r, beta[j])
-            elif has_gamma and has_beta:
-                out[i, j] = fma(centred * r, gamma[j], beta[j])
-            elif has_gamma:
-                out[i, j] = centred * r * gamma[j]
+    per = (rows + tasks - 1) // tasks
+    for t in numba.prange(tasks):
+        counts = np.zeros(64, np.int64)
+        m1s = np.zeros((64, lanes), np.float32)
+        m2s = np.zeros((64, lanes), np.float32)
+        cm1 = np.empty(lanes, np.float32)
+        cm2 = np.empty(lanes, np.float32)
+        for i in range(t * per, min(rows, (t + 1) * per)):
+            m, var = row_moments(x[i], lanes, counts, m1s, m2s, cm1, cm2)
+            r = np.float32(1) / np.sqrt(var + eps)
+            mean[i] = m
+            rstd[i] = r
+            if gamma is None:
+                if beta is None:
+                    for j in range(_U(n)):
+                        out[i, j] = (x[i, j] - m) * r
+                else:
+                    for j in range(_U(n)):
+                        out[i, j] = fma(x[i, j] - m, r, beta[j])
+            elif beta is None:
+                for j in range(_U(n)):
+                    out[i, j] = (x[i, j] - m) * r * gamma[j]
             else:
-                out[i, j] = centred * r
+                for j in range(_U(n)):
+                    out[i, j] = fma((x[i, j] - m) * r, gamma[j], beta[j])
 
 
 # torch_norms.row_dot on float32 rows, in pieces: from 8 elements the products rounded, the
@@ -169,6 +185,6 @@ def layer_norm_backward_rows(dy, x, gamma, has_gamma, mean, rstd, scale, begins,
 
 # below the parallel crossover, once Numba is loaded anyway: the same loops on one thread
 layer_norm_param_buffers_serial = serial_twin(layer_norm_param_buffers)
-layer_norm_rows_serial = serial_twin(layer_norm_rows)
+layer_norm_forward_rows_serial = serial_twin(layer_norm_forward_rows)
 layer_norm_backward_rows_serial = serial_twin(layer_norm_backward_rows)
 row_dots_of_products_serial = serial_twin(row_dots_of_products)

@@ -122,7 +122,9 @@ def _join(count_add, m1_add, m2_add, counts, m1s, m2s, k, lanes):
 
 
 @numba.njit(inline='always')
-def _row_moments(row, lanes, counts, m1s, m2s, cm1, cm2):
+def row_moments(row, lanes, counts, m1s, m2s, cm1, cm2):
+    """(mean, biased variance) of one float32 row, RowwiseMoments' order; counts, m1s, m2s
+    (64 levels) and cm1, cm2 (one chunk's lanes) are the caller's scratch."""
     n_all = row.size
     n = n_all // lanes
     chunks = (n + 15) // 16
@@ -201,7 +203,7 @@ def rowwise_moments(x, lanes, mean, var, tasks):
         cm1 = np.empty(lanes, np.float32)
         cm2 = np.empty(lanes, np.float32)
         for r in range(t * per, min(rows, (t + 1) * per)):
-            mean[r], var[r] = _row_moments(x[r], lanes, counts, m1s, m2s, cm1, cm2)
+            mean[r], var[r] = row_moments(x[r], lanes, counts, m1s, m2s, cm1, cm2)
 
 
 rowwise_moments_serial = serial_twin(rowwise_moments)

@@ -8,5 +8,9 @@ for shape in [(256, 64), (64, 10)]:
         F.layer_norm(x, shape[1:]).backward(gy); x.grad = None
     def fbw(x=x, w=w, gy=gy, shape=shape):
         F.layer_norm(x, shape[1:], w).backward(gy); x.grad = None; w.grad = None
+    def fw(x=x, w=w, shape=shape):
+        with mt.no_grad():
+            F.layer_norm(x, shape[1:], w)
+    res[f'fwd weight {shape}'] = t(fw, 300)
     res[f'f+b {shape}'] = t(fb, 300)
     res[f'f+b weight {shape}'] = t(fbw, 300)
