@@ -1,6 +1,7 @@
 """layer_norm forward, and forward + backward with and without a weight, for PyTorch and
 microtorch in fresh processes taking turns: python vs_torch.py [ROUNDS]. Per case the
-medians over rounds of each library's first quartile of 15 runs, and microtorch / PyTorch."""
+medians over rounds of each library's first quartile of 15 runs, and the median of the
+rounds' ratios microtorch / PyTorch (each round's two processes ran back to back)."""
 import json
 import statistics
 import subprocess
@@ -62,12 +63,14 @@ def main():
             out = subprocess.run([sys.executable, '-c', CHILD, lib], capture_output=True,
                                  text=True, check=True).stdout
             got[lib].append(json.loads(out.strip().splitlines()[-1]))
-    print('| case | microtorch us | PyTorch us | microtorch / PyTorch |')
+    print('| case | microtorch us | PyTorch us | microtorch / PyTorch (rounds: median, range) |')
     print('|---|---|---|---|')
     for case in got['torch'][0]:
         mine = statistics.median(r[case] for r in got['microtorch'])
         theirs = statistics.median(r[case] for r in got['torch'])
-        print(f'| {case} | {mine:.1f} | {theirs:.1f} | {mine / theirs:.2f} |')
+        ratios = [m[case] / p[case] for m, p in zip(got['microtorch'], got['torch'])]
+        print(f'| {case} | {mine:.1f} | {theirs:.1f} | {statistics.median(ratios):.2f} '
+              f'({min(ratios):.2f}-{max(ratios):.2f}) |')
 
 
 if __name__ == '__main__':
