@@ -5,7 +5,7 @@ import numpy as np
 
 from .fma import fma
 from .lanes import add_lane_products
-from .torch_moments import row_moments
+from .torch_moments import moments_scratch, row_moments
 from .twins import serial_twin
 
 
@@ -49,13 +49,9 @@ def layer_norm_forward_rows(x, lanes, eps, gamma, beta, tasks, mean, rstd, out):
     rows, n = x.shape
     per = (rows + tasks - 1) // tasks
     for t in numba.prange(tasks):
-        counts = np.zeros(64, np.int64)
-        m1s = np.zeros((64, lanes), np.float32)
-        m2s = np.zeros((64, lanes), np.float32)
-        cm1 = np.empty(lanes, np.float32)
-        cm2 = np.empty(lanes, np.float32)
+        scratch = moments_scratch(lanes)
         for i in range(t * per, min(rows, (t + 1) * per)):
-            m, var = row_moments(x[i], lanes, counts, m1s, m2s, cm1, cm2)
+            m, var = row_moments(x[i], lanes, scratch)
             r = np.float32(1) / np.sqrt(var + eps)
             mean[i] = m
             rstd[i] = r

@@ -122,9 +122,19 @@ def _join(count_add, m1_add, m2_add, counts, m1s, m2s, k, lanes):
 
 
 @numba.njit(inline='always')
-def row_moments(row, lanes, counts, m1s, m2s, cm1, cm2):
-    """(mean, biased variance) of one float32 row, RowwiseMoments' order; counts, m1s, m2s
-    (64 levels) and cm1, cm2 (one chunk's lanes) are the caller's scratch."""
+def moments_scratch(lanes):
+    """row_moments' scratch, made once per task: the cascade's 64 levels of (count, m1 and
+    m2 lanes), and one chunk's m1 and m2 lanes."""
+    return (np.zeros(64, np.int64), np.zeros((64, lanes), np.float32),
+            np.zeros((64, lanes), np.float32), np.empty(lanes, np.float32),
+            np.empty(lanes, np.float32))
+
+
+@numba.njit(inline='always')
+def row_moments(row, lanes, scratch):
+    """(mean, biased variance) of one float32 row, RowwiseMoments' order (scratch:
+    moments_scratch's)."""
+    counts, m1s, m2s, cm1, cm2 = scratch
     n_all = row.size
     n = n_all // lanes
     chunks = (n + 15) // 16
@@ -197,13 +207,9 @@ def rowwise_moments(x, lanes, mean, var, tasks):
     rows = x.shape[0]
     per = (rows + tasks - 1) // tasks
     for t in numba.prange(tasks):
-        counts = np.zeros(64, np.int64)
-        m1s = np.zeros((64, lanes), np.float32)
-        m2s = np.zeros((64, lanes), np.float32)
-        cm1 = np.empty(lanes, np.float32)
-        cm2 = np.empty(lanes, np.float32)
+        scratch = moments_scratch(lanes)
         for r in range(t * per, min(rows, (t + 1) * per)):
-            mean[r], var[r] = row_moments(x[r], lanes, counts, m1s, m2s, cm1, cm2)
+            mean[r], var[r] = row_moments(x[r], lanes, scratch)
 
 
 rowwise_moments_serial = serial_twin(rowwise_moments)
