@@ -262,6 +262,36 @@ def test_welford_steps_in_registers(rng):
         assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
 
 
+def test_lane_maxima_in_registers(rng):
+    """lanes.max_lanes against torch_softmax.vmax's loop: b unless a > b, nan where either
+    is nan, so +0 against -0 takes the later one; a 1-D row from an offset."""
+    import numba
+    from microtorch.backends.numba_kernels.lanes import max_lanes
+    from microtorch.backends.numba_kernels.torch_softmax import vmax
+
+    @numba.njit
+    def in_registers(acc, x, start, count):
+        max_lanes(acc, x, start, count)
+
+    @numba.njit
+    def in_memory(acc, x, start, count):
+        for k in range(count):
+            for j in range(8):
+                acc[j] = vmax(acc[j], x[start + 8 * k + j])
+
+    x = rng.standard_normal(300).astype(np.float32)
+    x[[3, 50]] = np.nan, np.inf
+    x[8:16] = -0.0
+    x[16:24] = 0.0
+    x[24:32] = -0.0
+    for start, count in ((0, 0), (0, 4), (5, 30)):
+        acc = np.float32([0.0, -0.0, np.nan, -np.inf, 1.0, -1.0, 0.0, -0.0])
+        got, want = acc.copy(), acc.copy()
+        in_registers(got, x, start, count)
+        in_memory(want, x, start, count)
+        assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
 # ---- softmax, log_softmax, logsumexp ---------------------------------------------------------
 
 @pytest.mark.parametrize('name', ['softmax', 'log_softmax'])

@@ -64,6 +64,14 @@ def _row_pointer(context, builder, array_type, array, row, row_type, vector):
     return builder.inttoptr(address, vector.as_pointer())
 
 
+def _start_of_row(context, builder, array_type, array, row, row_type, pointee):
+    """_row_pointer for a 2-D array; a 1-D array's data (it is the row)."""
+    if array_type.ndim == 2:
+        return _row_pointer(context, builder, array_type, array, row, row_type, pointee)
+    data = context.make_array(array_type)(context, builder, array).data
+    return builder.bitcast(data, pointee.as_pointer())
+
+
 def _lane_vector(context, acc_type):
     element = context.get_value_type(acc_type.dtype)
     return ir.VectorType(element, LANE_BYTES // (acc_type.dtype.bitwidth // 8))
@@ -135,11 +143,12 @@ def add_lane_products(typingctx, acc, sums, rows, start, count):
     """Lane sums of products, W = 32 bytes of lanes (one AVX2 vector) each: for every sum s,
     acc[s * W + lane] += sums[s][0][rows[s][0], i] * sums[s][1][rows[s][1], i] * ... for
     k in range(count), i = start + k * W + lane (each product rounded, left to right, added
-    in k's order). sums: a tuple of tuples of 1 to 3 2-D C-contiguous arrays of acc's dtype;
-    rows: their row indices, shaped alike. row_dot's loop with the lanes in registers instead
-    of acc's memory (see add_rows); several sums in one loop overlap their additions' waits."""
+    in k's order). sums: a tuple of tuples of 1 to 3 C-contiguous arrays of acc's dtype, 2-D
+    (rows: their row indices, shaped alike) or 1-D (their row index is ignored). row_dot's
+    loop with the lanes in registers instead of acc's memory (see add_rows); several sums in
+    one loop overlap their additions' waits."""
     def matrix(a):
-        return (isinstance(a, types.Array) and a.ndim == 2 and a.layout == 'C'
+        return (isinstance(a, types.Array) and a.ndim in (1, 2) and a.layout == 'C'
                 and a.dtype == acc.dtype)
     if not (isinstance(acc, types.Array) and acc.ndim == 1 and acc.layout == 'C'
             and isinstance(acc.dtype, types.Float) and isinstance(sums, types.BaseTuple)
@@ -165,10 +174,10 @@ def add_lane_products(typingctx, acc, sums, rows, start, count):
             rows = builder.extract_value(rows_arg, s)
             bases = []      # where each factor's row starts, plus `start` elements
             for k, factor_type in enumerate(factors_type):
-                row_start = _row_pointer(context, builder, factor_type,
-                                         builder.extract_value(factors, k),
-                                         builder.extract_value(rows, k), rows_type[s][k],
-                                         element)
+                row_start = _start_of_row(context, builder, factor_type,
+                                          builder.extract_value(factors, k),
+                                          builder.extract_value(rows, k), rows_type[s][k],
+                                          element)
                 bases.append(builder.gep(row_start, [start]))
             lanes_at = builder.bitcast(
                 builder.gep(acc_data, [ir.Constant(start.type, s * vector.count)]),
@@ -249,3 +258,42 @@ def welford_steps(typingctx, row, base, count, lanes, m1, m2):
         return context.get_dummy_value()
 
     return types.none(row, base, count, lanes, m1, m2), codegen
+
+
+@intrinsic
+def max_lanes(typingctx, acc, x, start, count):
+    """acc[:W] = vec::maximum(acc[:W], x[start + k * W:][:W]) for k in range(count), W = 32
+    bytes of lanes: lane by lane b unless a > b, nan where either is nan (torch_softmax.vmax),
+    the lanes in a register (see add_rows). x: a 1-D C-contiguous array of acc's dtype."""
+    if not (isinstance(acc, types.Array) and acc.ndim == 1 and acc.layout == 'C'
+            and isinstance(acc.dtype, types.Float) and isinstance(x, types.Array)
+            and x.ndim == 1 and x.layout == 'C' and x.dtype == acc.dtype):
+        return None
+
+    def codegen(context, builder, signature, args):
+        acc_arg, x_arg, start_arg, count_arg = args
+        acc_type, x_type, start_type, count_type = signature.args
+        itemsize = acc_type.dtype.bitwidth // 8
+        element = context.get_value_type(acc_type.dtype)
+        vector = ir.VectorType(element, 32 // itemsize)
+        start = context.cast(builder, start_arg, start_type, types.intp)
+        count = context.cast(builder, count_arg, count_type, types.intp)
+        base = builder.gep(context.make_array(x_type)(context, builder, x_arg).data, [start])
+        acc_vector = builder.bitcast(context.make_array(acc_type)(context, builder,
+                                                               acc_arg).data,
+                                     vector.as_pointer())
+        total = cgutils.alloca_once(builder, vector)          # promoted to registers
+        builder.store(builder.load(acc_vector, align=itemsize), total)
+        nan = ir.Constant(vector, [float('nan')] * vector.count)
+        step = ir.Constant(start.type, vector.count)
+        with cgutils.for_range(builder, count) as loop:
+            at = builder.gep(base, [builder.mul(loop.index, step)])
+            b = builder.load(builder.bitcast(at, vector.as_pointer()), align=itemsize)
+            a = builder.load(total)
+            larger = builder.select(builder.fcmp_ordered('>', a, b), a, b)
+            either_nan = builder.fcmp_unordered('uno', a, b)
+            builder.store(builder.select(either_nan, nan, larger), total)
+        builder.store(builder.load(total), acc_vector, align=itemsize)
+        return context.get_dummy_value()
+
+    return types.none(acc, x, start, count), codegen

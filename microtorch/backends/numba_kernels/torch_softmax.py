@@ -15,6 +15,7 @@ from numba import prange
 
 from .float64_math import exp64
 from .fma import fma
+from .lanes import add_lane_products, max_lanes
 from .sleef import _logf_u1, expf, glibc_expf
 from .twins import serial_twin
 
@@ -60,9 +61,12 @@ def row_max(x, acc, width):
     for j in range(width):
         acc[j] = x[j]
     full = n - n % width
-    for d in range(_U(width), _U(full), _U(width)):
-        for j in range(_U(width)):
-            acc[j] = vmax(acc[j], x[d + j])
+    if width == 8:                      # AVX2: the lanes in a register
+        max_lanes(acc, x, 8, full // 8 - 1)
+    else:
+        for d in range(_U(width), _U(full), _U(width)):
+            for j in range(_U(width)):
+                acc[j] = vmax(acc[j], x[d + j])
     for j in range(_U(n - full)):
         acc[j] = vmax(acc[j], x[_U(full) + j])
     return tree(acc, width, True)
@@ -80,9 +84,12 @@ def lane_sum(v, acc, width):
     for j in range(width):
         acc[j] = v[j]
     full = n - n % width
-    for d in range(_U(width), _U(full), _U(width)):
-        for j in range(_U(width)):
-            acc[j] += v[d + j]
+    if width == 8:
+        add_lane_products(acc, ((v,),), ((0,),), 8, full // 8 - 1)
+    else:
+        for d in range(_U(width), _U(full), _U(width)):
+            for j in range(_U(width)):
+                acc[j] += v[d + j]
     for j in range(_U(n - full)):
         acc[j] += v[_U(full) + j]
     return tree(acc, width, False)
@@ -100,9 +107,12 @@ def dot_sum(a, b, acc, width):
     for j in range(width):
         acc[j] = a[j] * b[j]
     full = n - n % width
-    for d in range(_U(width), _U(full), _U(width)):
-        for j in range(_U(width)):
-            acc[j] += a[d + j] * b[d + j]
+    if width == 8:
+        add_lane_products(acc, ((a, b),), ((0, 0),), 8, full // 8 - 1)
+    else:
+        for d in range(_U(width), _U(full), _U(width)):
+            for j in range(_U(width)):
+                acc[j] += a[d + j] * b[d + j]
     for j in range(_U(n - full)):
         acc[j] += a[_U(full) + j] * b[_U(full) + j]
     return tree(acc, width, False)
