@@ -329,7 +329,8 @@ def _with_tasks(name, args, tasks):
         classes = args[0].shape[1]
         return args + (np.empty((tasks, args[-1]), _F), np.empty((tasks, classes), _F),
                        np.empty((tasks, classes), _F))
-    return args + (np.empty((tasks, args[-2]), _F),)        # (..., width, log)
+    chunk = _kernels[0].ROW_CHUNK       # rows_forward's maxima and sums follow the lanes
+    return args + (np.empty((tasks, args[-2] + 2 * chunk), _F),)        # (..., width, log)
 
 
 COLUMN_BLOCK = 256              # columns a task of the column kernels (1 KiB of each row)
