@@ -5,12 +5,9 @@ import timeit
 
 import numpy as np
 
-lib = sys.argv[1]
-if lib == 'torch':
-    import torch as L
-    L.set_num_threads(2)
-else:
-    import microtorch as L
+from libraries import library
+
+L = library(sys.argv[1])
 F = L.nn.functional
 rng = np.random.default_rng(0)
 x10 = L.tensor(rng.standard_normal((256, 10)).astype(np.float32))

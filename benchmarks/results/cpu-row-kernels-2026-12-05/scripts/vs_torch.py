@@ -3,19 +3,18 @@ microtorch in fresh processes taking turns: python vs_torch.py [ROUNDS]. Per cas
 medians over rounds of each library's first quartile of 15 runs, and the median of the
 rounds' ratios microtorch / PyTorch (each round's two processes ran back to back)."""
 import json
+import os
 import statistics
 import subprocess
 import sys
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 CHILD = r'''
 import json, sys, time
 import numpy as np
-lib = sys.argv[1]
-if lib == 'torch':
-    import torch as L
-    L.set_num_threads(2)
-else:
-    import microtorch as L
+sys.path.insert(1, sys.argv[2])
+from libraries import library
+L = library(sys.argv[1])
 F = L.nn.functional
 rng = np.random.default_rng(0)
 
@@ -60,7 +59,7 @@ def main():
     got = {'torch': [], 'microtorch': []}
     for r in range(rounds):
         for lib in (('torch', 'microtorch') if r % 2 == 0 else ('microtorch', 'torch')):
-            out = subprocess.run([sys.executable, '-c', CHILD, lib], capture_output=True,
+            out = subprocess.run([sys.executable, '-c', CHILD, lib, HERE], capture_output=True,
                                  text=True, check=True).stdout
             got[lib].append(json.loads(out.strip().splitlines()[-1]))
     print('| case | microtorch us | PyTorch us | microtorch / PyTorch (rounds: median, range) |')
