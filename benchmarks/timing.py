@@ -51,6 +51,19 @@ def median_seconds(call, device, repeats=5, warmup=2, inner=1):
     return statistics.median(times)
 
 
+def first_quartile_us(call, repeats=15, warmup=2):
+    """The first quartile of `repeats` CPU timings of call(), in microseconds: for
+    side-by-side surveys on a shared machine, where the median carries others' load."""
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 4] * 1e6
+
+
 def _median_cuda(call, repeats, inner):
     import cupy
     times = []

@@ -1,7 +1,7 @@
 """layer_norm forward, and forward + backward with and without a weight, for PyTorch and
 microtorch in fresh processes taking turns: python vs_torch.py [ROUNDS]. Per case the
-medians over rounds of each library's first quartile of 15 runs, and the median of the
-rounds' ratios microtorch / PyTorch (each round's two processes ran back to back)."""
+medians over rounds of each library's first quartile of 15 runs (timing.py), and the
+median of the rounds' ratios microtorch / PyTorch (each round's two processes ran back to back)."""
 import json
 import os
 import statistics
@@ -9,25 +9,16 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+BENCHMARKS = os.path.normpath(os.path.join(HERE, '..', '..', '..'))     # timing.py
 CHILD = r'''
-import json, sys, time
+import json, sys
 import numpy as np
-sys.path.insert(1, sys.argv[2])
+sys.path[1:1] = [sys.argv[2], sys.argv[3]]
 from libraries import library
+from timing import first_quartile_us
 L = library(sys.argv[1])
 F = L.nn.functional
 rng = np.random.default_rng(0)
-
-
-def quartile_us(f, reps=15):
-    f()
-    f()
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 4] * 1e6
 
 
 out = {}
@@ -49,7 +40,7 @@ for shape in [(1024, 1024), (4096, 256), (256, 64)]:
         x.grad = None
         w.grad = None
     for name, f in (('fwd', forward), ('f+b', both), ('f+b weight', both_weight)):
-        out[f'{name} {shape}'] = quartile_us(f)
+        out[f'{name} {shape}'] = first_quartile_us(f)
 print(json.dumps(out))
 '''
 
@@ -59,8 +50,8 @@ def main():
     got = {'torch': [], 'microtorch': []}
     for r in range(rounds):
         for lib in (('torch', 'microtorch') if r % 2 == 0 else ('microtorch', 'torch')):
-            out = subprocess.run([sys.executable, '-c', CHILD, lib, HERE], capture_output=True,
-                                 text=True, check=True).stdout
+            out = subprocess.run([sys.executable, '-c', CHILD, lib, HERE, BENCHMARKS],
+                                 capture_output=True, text=True, check=True).stdout
             got[lib].append(json.loads(out.strip().splitlines()[-1]))
     print('| case | microtorch us | PyTorch us | microtorch / PyTorch (rounds: median, range) |')
     print('|---|---|---|---|')
