@@ -117,8 +117,20 @@ def test_numpy_twins_match_numba(rng, width):
                                     torch_softmax.softmax_backward(x, gy, dim),
                                     torch_softmax.log_softmax_backward(x, gy, dim)])
                     if x.ndim == 2 and dim == -1:       # cross_entropy's fused rows kernel
-                        results[-1].append(torch_softmax.cross_entropy_backward(
-                            x, target, np.float32(0.7), 'mean', None, -100))
+                        weight = np.linspace(0.5, 2, shape[1], dtype=np.float32)
+                        for w in (None, weight):      # and its forward's
+                            results[-1] += [
+                                torch_softmax.cross_entropy_forward(x, target, 'none', w, -100),
+                                torch_softmax.cross_entropy_backward(
+                                    x, target, np.float32(0.7), 'mean', w, -100),
+                                torch_softmax.cross_entropy_backward(
+                                    x, target, gy[:, 0], 'none', w, -100)]
+                            # the forward keeping log_softmax(x), the backward taking it
+                            loss, log_probs = torch_softmax.cross_entropy_forward(
+                                x, target, 'sum', w, -100, keep_log_probs=True)
+                            assert same_bits(log_probs, torch_softmax.log_softmax(x, 1))
+                            results[-1] += [loss, torch_softmax.cross_entropy_backward(
+                                x, target, np.float32(0.7), 'sum', w, -100, log_probs)]
             for a, b in zip(*results):
                 assert same_bits(a, b), (shape, dim)
     finally:

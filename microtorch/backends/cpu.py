@@ -1212,10 +1212,22 @@ def cross_entropy_forward(x, target, reduction, weight, ignore_index):
     return np.asarray(total / np.sum(w) if reduction == 'mean' else total, x.dtype)
 
 
-def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
+def cross_entropy_forward_keeping(x, target, reduction, weight, ignore_index):
+    """(loss, log_probs): cross_entropy_forward, and the log_softmax(x, 1) it made where the
+    float32 (N, C) kernel made it, for cross_entropy_backward (None elsewhere). Keeping it
+    saves the backward a log_softmax: one exp an element rather than two and a log."""
+    kept = _torch_softmax.cross_entropy_forward(x, target, reduction, weight, ignore_index,
+                                                keep_log_probs=True)
+    if kept is not None:
+        return kept
+    return cross_entropy_forward(x, target, reduction, weight, ignore_index), None
+
+
+def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index, log_probs=None):
     """(softmax(x) - onehot(target)) * w[target] * gy, with softmax recomputed from x
-    (the op saves x only, not the forward's log_softmax)."""
-    exact = _torch_softmax.cross_entropy_backward(x, target, gy, reduction, weight, ignore_index)
+    unless the forward kept log_probs (cross_entropy_forward_keeping)."""
+    exact = _torch_softmax.cross_entropy_backward(x, target, gy, reduction, weight, ignore_index,
+                                                  log_probs)
     if exact is not None:                                   # float32: PyTorch's bits
         return exact
     w, safe = cross_entropy_weights(target, weight, ignore_index, x.dtype)

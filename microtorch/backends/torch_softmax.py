@@ -196,50 +196,94 @@ def _total_weight(w, kept, weight):
     return _nll_sum(w, kept)
 
 
-def cross_entropy_forward(x, target, reduction, weight, ignore_index):
-    """x (N, C, ...) float32 logits, target (N, ...) class indices; None for other dtypes."""
+def cross_entropy_forward(x, target, reduction, weight, ignore_index, keep_log_probs=False):
+    """x (N, C, ...) float32 logits, target (N, ...) class indices; None for other dtypes.
+    keep_log_probs: (loss, log_softmax(x, 1)) for the backward (PyTorch keeps it too) where
+    the (N, C) rows kernel made it, else (loss, None)."""
     if weight is not None and weight.dtype != _FLOAT32:
         return None
-    logp = log_softmax(x, 1)
-    if logp is None:
+    if _layout(x, 1) is None:
         return None
-    w, kept, safe = _sample_weights(target, weight, ignore_index)
-    picked = np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
-    loss = -(picked * w)
+    log_probs = None
+    if _takes_rows(x, ignore_index):
+        if keep_log_probs:
+            log_probs = np.empty(x.shape, _F)
+        losses, kept, w = _rows_nll(x, target, weight, ignore_index, log_probs)
+    else:
+        w, kept, safe = _sample_weights(target, weight, ignore_index)
+        picked = np.take_along_axis(log_softmax(x, 1), safe[:, None], axis=1)[:, 0]
+        losses = np.where(kept, -(picked * w), _F(0)).astype(_F, copy=False)  # ignored: +0
+    loss = _reduced(losses, kept, w, reduction, weight)
+    return (loss, log_probs) if keep_log_probs else loss
+
+
+def _reduced(losses, kept, w, reduction, weight):
     if reduction == 'none':
-        return np.where(kept, loss, _F(0)).astype(_F, copy=False)   # ignored: +0
-    total = _nll_sum(loss, kept)
+        return losses
+    total = _nll_sum(losses, kept)
     if reduction == 'sum':
         return np.asarray(total, _F)
     with np.errstate(divide='ignore', invalid='ignore'):
         return np.asarray(total / _total_weight(w, kept, weight), _F)
 
 
-def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
-    """nll_loss's gradient at each target, through log_softmax's backward over dim 1 (the
-    forward's log_softmax computed again: the op keeps x only)."""
+def _takes_rows(x, ignore_index):
+    """Do the (N, C) rows kernels take these logits (and an ignore_index they can hold)?"""
+    return x.ndim == 2 and _INT64_MIN <= ignore_index <= _INT64_MAX
+
+
+_INT64_MIN, _INT64_MAX = -1 << 63, (1 << 63) - 1
+
+
+def _rows_nll(x, target, weight, ignore_index, log_probs):
+    """(N, C) logits: each sample's loss, whether it is kept and its weight, from the rows
+    kernel, which fills log_probs too unless it is None."""
+    n = x.shape[0]
+    losses, kept, w = np.empty(n, _F), np.empty(n, np.bool_), np.empty(n, _F)
+    _run('rows_cross_entropy_forward', x.size, np.ascontiguousarray(x),
+         np.ascontiguousarray(target), _contiguous_or_none(weight), np.int64(ignore_index),
+         losses, kept, w, log_probs, vector_width())
+    return losses, kept, w
+
+
+def _contiguous_or_none(array):
+    return None if array is None else np.ascontiguousarray(array)
+
+
+def _mean_divisor(target, weight, ignore_index):
+    """'mean''s divisor: the kept targets' count, or their weights' sum (_total_weight)."""
+    if weight is None and target.size <= 1 << 24:
+        return _F(np.count_nonzero(target != ignore_index))
+    w, kept, _ = _sample_weights(target, weight, ignore_index)
+    return _total_weight(w, kept, weight)
+
+
+def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index, log_probs=None):
+    """nll_loss's gradient at each target, through log_softmax's backward over dim 1: on the
+    forward's log_probs (cross_entropy_forward's keep_log_probs), or log_softmax(x, 1) made
+    again where they are None."""
     gy = np.asarray(gy)
     if (weight is not None and weight.dtype != _FLOAT32) or gy.dtype != _FLOAT32:
         return None
     if _layout(x, 1) is None:
         return None
-    w, kept, safe = _sample_weights(target, weight, ignore_index)
-    if reduction == 'none':
-        g = -(w * gy) if weight is not None else -gy      # -w gy (w = 1: -gy itself)
+    if reduction == 'mean':
+        with np.errstate(divide='ignore', invalid='ignore'):
+            scale = -(gy / _mean_divisor(target, weight, ignore_index))
     else:
-        if reduction == 'mean':
-            with np.errstate(divide='ignore', invalid='ignore'):
-                scale = -(gy / _total_weight(w, kept, weight))
-        else:
-            scale = -gy
-        g = w * scale if weight is not None else np.broadcast_to(scale, w.shape)
+        scale = -gy                 # each sample's gradient at its target: w scale (w = 1)
+    if _takes_rows(x, ignore_index):      # (N, C): a row at a time in one kernel
+        n = x.shape[0]
+        scales = np.ascontiguousarray(scale) if reduction == 'none' else np.full(n, scale, _F)
+        out = np.empty(x.shape, _F)
+        _run('rows_cross_entropy_backward', x.size, np.ascontiguousarray(x),
+             _contiguous_or_none(log_probs), np.ascontiguousarray(target),
+             _contiguous_or_none(weight), np.int64(ignore_index), scales, out, vector_width())
+        return out
+    w, kept, safe = _sample_weights(target, weight, ignore_index)
+    g = w * scale if weight is not None else np.broadcast_to(scale, w.shape)
     # an ignored sample's gradient stays 0 (PyTorch skips it, even where scale is nan)
     picked = np.where(kept, g, _F(0)).astype(_F, copy=False)
-    if x.ndim == 2:                     # (N, C): a row at a time, nothing in between stored
-        out = np.empty(x.shape, _F)
-        _run('rows_cross_entropy_backward', x.size, np.ascontiguousarray(x), safe, picked,
-             out, vector_width())
-        return out
     grad = np.zeros(x.shape, _F)
     np.put_along_axis(grad, safe[:, None], picked[:, None], axis=1)
     return log_softmax_backward(log_softmax(x, 1), grad, 1)
@@ -325,7 +369,10 @@ def _with_tasks(name, args, tasks):
         return args + (COLUMN_BLOCK, np.empty((2, outer * -(-inner // block), block), _F))
     if name == 'rows_shifted_exp':
         return args + (tasks,)
-    if name == 'rows_cross_entropy_backward':             # (x, target, picked, out, width)
+    if name == 'rows_cross_entropy_forward':      # lanes, maxima, logs, then a row's exps
+        chunk, classes = _kernels[0].ROW_CHUNK, args[0].shape[1]
+        return args + (np.empty((tasks, args[-1] + 2 * chunk + classes), _F),)
+    if name == 'rows_cross_entropy_backward':     # (x, target, ..., out, width): lanes, rows
         classes = args[0].shape[1]
         return args + (np.empty((tasks, args[-1]), _F), np.empty((tasks, classes), _F),
                        np.empty((tasks, classes), _F))
@@ -438,15 +485,31 @@ def _rows_shifted_exp(x, shift, out):
     out[...] = _exp_rounded(x - shift[:, None])
 
 
-def _rows_cross_entropy_backward(x, target, picked, out, width):
-    logp = np.empty(x.shape, _F)
+def _rows_cross_entropy_forward(x, target, weight, ignore_index, losses, kept, w, log_probs,
+                                width):
+    logp = np.empty(x.shape, _F) if log_probs is None else log_probs
     _rows_forward(x, logp, width, True)
+    weights, kept[...], safe = _sample_weights(target, weight, ignore_index)
+    w[...] = weights
+    picked = logp[np.arange(x.shape[0]), safe]
+    losses[...] = np.where(kept, -(picked * weights), _F(0))
+
+
+def _rows_cross_entropy_backward(x, log_probs, target, weight, ignore_index, scales, out,
+                                 width):
+    logp = log_probs
+    if logp is None:
+        logp = np.empty(x.shape, _F)
+        _rows_forward(x, logp, width, True)
+    w, kept, safe = _sample_weights(target, weight, ignore_index)
     grad = np.zeros(x.shape, _F)
-    grad[np.arange(x.shape[0]), target] = picked
+    picked = w * scales if weight is not None else scales
+    grad[np.arange(x.shape[0]), safe] = np.where(kept, picked, _F(0))
     _rows_backward(logp, grad, out, width, True)
 
 
 _NUMPY = {'rows_forward': _rows_forward, 'rows_backward': _rows_backward,
           'columns_forward': _columns_forward, 'columns_backward': _columns_backward,
           'rows_shifted_exp': _rows_shifted_exp,
+          'rows_cross_entropy_forward': _rows_cross_entropy_forward,
           'rows_cross_entropy_backward': _rows_cross_entropy_backward}

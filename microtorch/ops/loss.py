@@ -49,7 +49,7 @@ class _Loss(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        x, y = ctx.saved_tensors
+        x, y = ctx.saved_tensors[:2]          # (cross_entropy may keep a third: CrossEntropy)
         fn = ctx._fn
         gx = fn.grad_op.apply(x, y, gy, ctx.reduction, *ctx.options)
         gt = fn.target_grad(ctx, x, y, gy, gx) if ctx.needs_input_grad[1] else None
@@ -59,7 +59,7 @@ class _Loss(Function):
     def backward_data(ctx, gy):
         if ctx.needs_input_grad[1]:
             return None                  # the target's gradient: the Tensor backward
-        x, y = ctx.saved_data
+        x, y = ctx.saved_data[:2]
         gx = ctx._fn.primitive(ctx.backend, '_backward')(x, y, gy, ctx.reduction,
                                                          *ctx.options)
         return (gx, None, None) + (None,) * len(ctx.options)
@@ -256,9 +256,37 @@ def _cross_entropy_gy_grad(ctx, x, target, gy, gg):
     return ((p * gg).sum(1) - gg.gather(1, safe.unsqueeze(1)).squeeze(1)) * w
 
 
-# PyTorch's cross_entropy is nll_loss(log_softmax(x)); its node is NllLossBackward0.
-CrossEntropy = _pair('CrossEntropy', 'cross_entropy', _cross_entropy_second,
-                     node_name='NllLossBackward0', gy_grad=_cross_entropy_gy_grad)
+_CrossEntropyPair = _pair('CrossEntropy', 'cross_entropy', _cross_entropy_second,
+                         gy_grad=_cross_entropy_gy_grad)
+
+
+class CrossEntropy(_CrossEntropyPair):
+    """PyTorch's cross_entropy is nll_loss(log_softmax(x)); its node is NllLossBackward0.
+    A backend with cross_entropy_forward_keeping (the CPU's) may keep log_softmax(x) for
+    the gradient, as PyTorch does, when x's gradient is wanted."""
+    node_name = 'NllLossBackward0'
+
+    @staticmethod
+    def forward(ctx, x, target, reduction, weight, ignore_index):
+        keeping = getattr(ctx.backend, 'cross_entropy_forward_keeping', None)
+        if keeping is not None and ctx.needs_input_grad[0]:
+            loss, log_probs = keeping(x, target, reduction, weight, ignore_index)
+        else:
+            loss = ctx.backend.cross_entropy_forward(x, target, reduction, weight,
+                                                     ignore_index)
+            log_probs = None
+        ctx.save_for_backward(x, target, log_probs)
+        ctx.reduction, ctx.options = reduction, (weight, ignore_index)
+        return loss
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        x, target, log_probs = ctx.saved_data
+        if log_probs is None:
+            return _Loss.backward_data(ctx, gy)
+        gx = ctx.backend.cross_entropy_backward(x, target, gy, ctx.reduction, *ctx.options,
+                                                log_probs)
+        return gx, None, None, None, None
 
 
 # ---- nll_loss's own sum -----------------------------------------------------------------

@@ -563,7 +563,8 @@ def cross_entropy_forward(x, target, reduction, weight, ignore_index):
     return np.asarray(total, x.dtype)
 
 
-def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
+def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index, log_probs=None):
+    # (log_probs: the float32 forward's, cpu.cross_entropy_forward_keeping; float32 is declined)
     w = _ce_prepare(x, target, weight, ignore_index)
     if w is None or type(gy) is not np.ndarray or gy.dtype != x.dtype:
         return None

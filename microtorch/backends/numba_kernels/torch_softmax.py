@@ -293,30 +293,89 @@ def columns_backward(y, g, out, vector, log, block, scratch):
 
 
 @numba.njit(parallel=True, **_OPTIONS)
-def rows_cross_entropy_backward(x, target, picked, out, width, lanes, logps, grads):
-    """cross_entropy's gradient on (N, C) logits x: each row's log_softmax again, then
-    nll_loss's gradient (`picked` at the row's target, 0 elsewhere) through log_softmax's
-    backward: rows_forward and rows_backward on one row held in scratch rows, so the log
-    probabilities and the one-hot gradient never go out to memory. A run of rows per task,
-    with a row of each scratch array: lanes (width), logps and grads (C float32)."""
+def rows_cross_entropy_backward(x, log_probs, target, weight, ignore_index, scales, out, width,
+                                lanes, logps, grads):
+    """cross_entropy's gradient on (N, C) logits x: nll_loss's gradient (w scales[r] at the
+    row's target, w = weight[t] or 1; 0 elsewhere) through log_softmax's backward, a row at a
+    time on scratch rows, so that the one-hot gradient never goes out to memory. The log
+    probabilities are the forward's (log_probs) or, where it is None, each row's made again
+    from x (rows_forward's steps). An ignored row (t == ignore_index) goes through with a
+    zero gradient, as PyTorch's does (its nan stays nan). A run of rows per task, with a row
+    of each scratch array: lanes (width), logps and grads (C float32). weight and log_probs:
+    arrays or None, whose branches compile away."""
     rows, classes = x.shape
     tasks = lanes.shape[0]
     per = (rows + tasks - 1) // tasks
     for t in prange(tasks):
         acc = lanes[t]
-        logp = logps[t]
         g = grads[t]
         for j in range(classes):
             g[j] = 0
         for r in range(t * per, min(rows, (t + 1) * per)):
-            _forward_row(x[r], logp, acc, width, True)
+            if log_probs is None:
+                logp = logps[t]
+                _forward_row(x[r], logp, acc, width, True)
+            else:
+                logp = log_probs[r]
             k = target[r]
-            g[k] = picked[r]
+            if k == ignore_index:
+                k = 0
+            else:
+                g[k] = scales[r] if weight is None else weight[k] * scales[r]
             _backward_row(logp, g, out[r], acc, width, True)
             g[k] = 0
 
 
+@numba.njit(parallel=True, **_OPTIONS)
+def rows_cross_entropy_forward(x, target, weight, ignore_index, losses, kept, weights,
+                               log_probs, width, scratch):
+    """nll_loss of log_softmax on (N, C) logits x, per sample: losses -(logp[t] w) (w = 1
+    without class weights), +0 where t == ignore_index, and kept and weights (0 where ignored)
+    for the caller's sums. logp as rows_forward makes it (the same steps, a chunk of ROW_CHUNK
+    rows at a time), written to log_probs (N, C) for the backward, or, where that is None,
+    made at the targets only: then nothing (N, C) goes out to memory. A scratch row per task:
+    the lanes, ROW_CHUNK maxima and logs, then C exps. weight (float32) and log_probs: arrays
+    or None, whose branches compile away."""
+    rows, n = x.shape
+    tasks = scratch.shape[0]
+    per = (rows + tasks - 1) // tasks
+    for t in prange(tasks):
+        acc = scratch[t, :width]
+        maxima = scratch[t, width:width + ROW_CHUNK]
+        logs = scratch[t, width + ROW_CHUNK:width + 2 * ROW_CHUNK]
+        exps = scratch[t, width + 2 * ROW_CHUNK:]
+        for c0 in range(t * per, min(rows, (t + 1) * per), ROW_CHUNK):
+            c1 = min(min(rows, (t + 1) * per), c0 + ROW_CHUNK)
+            for r in range(c0, c1):
+                maxima[r - c0] = row_max(x[r], acc, width)
+            for r in range(c0, c1):
+                m = maxima[r - c0]
+                for i in range(n):
+                    exps[i] = expf(x[r, i] - m)
+                logs[r - c0] = lane_sum(exps, acc, width)
+            for k in range(c1 - c0):
+                logs[k] = _logf_u1(logs[k])
+            if log_probs is not None:
+                for r in range(c0, c1):
+                    m = maxima[r - c0]
+                    v = logs[r - c0]
+                    for i in range(n):
+                        log_probs[r, i] = (x[r, i] - m) - v
+            for r in range(c0, c1):
+                k = target[r]
+                if k == ignore_index:           # PyTorch skips the sample: +0, even if nan
+                    kept[r] = False
+                    weights[r] = 0
+                    losses[r] = 0
+                else:
+                    w = _F(1) if weight is None else weight[k]
+                    kept[r] = True
+                    weights[r] = w
+                    losses[r] = -(((x[r, k] - maxima[r - c0]) - logs[r - c0]) * w)
+
+
 rows_forward_serial = serial_twin(rows_forward)
+rows_cross_entropy_forward_serial = serial_twin(rows_cross_entropy_forward)
 rows_cross_entropy_backward_serial = serial_twin(rows_cross_entropy_backward)
 rows_backward_serial = serial_twin(rows_backward)
 columns_forward_serial = serial_twin(columns_forward)
