@@ -134,6 +134,89 @@ def test_leaf_grad_sum_of_big_arrivals():
     np.testing.assert_allclose(x.grad.numpy(), s * (1 - s) * values + s, rtol=2e-5, atol=1e-6)
 
 
+# A leaf's first .grad keeps, without a copy, a big array that only the engine holds (the
+# engine's _owned_by_engine); every array that someone else may hold is copied.
+BIG = (64, 64)                  # 4,096 elements: engine.OWN_FROM
+
+
+def _first_grads_kept(monkeypatch):
+    """Records, for each leaf's first 2-D .grad, whether it was kept without a copy."""
+    from microtorch import _layout
+    kept = []
+    real = _layout.leaf_grad
+
+    def spy(variable, grad, owned):
+        kept.append(owned)
+        return real(variable, grad, owned)
+    monkeypatch.setattr(_layout, 'leaf_grad', spy)
+    return kept
+
+
+def _big(rng, requires_grad=False):
+    return T(rng.standard_normal(BIG), requires_grad=requires_grad)
+
+
+def test_leaf_grad_made_by_a_backward_is_kept(monkeypatch, rng):
+    kept = _first_grads_kept(monkeypatch)
+    x, gy = _big(rng, True), _big(rng)
+    given = host(gy).copy()
+    y = x.sin()                 # its backward makes gy * cos(x): no one else holds that
+    y.backward(gy, retain_graph=True)
+    assert kept == [True]
+    first = x.grad
+    close(first, np.cos(host(x)) * given)
+    y.backward(gy)              # in place into the kept array; the graph and gy unchanged
+    assert x.grad is first
+    close(x.grad, 2 * np.cos(host(x)) * given)
+    close(gy, given)
+    close(y, np.sin(host(x)))
+
+
+class _ReturnsAGlobal(Function):
+    kept = None
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _ReturnsAGlobal.kept
+
+
+@pytest.mark.parametrize('case', ['add', 'clone', 'hook', 'retain_grad', 'function'])
+def test_leaf_grad_someone_else_holds_is_copied(monkeypatch, rng, case):
+    kept = _first_grads_kept(monkeypatch)
+    x, other, gy = _big(rng, True), _big(rng, True), _big(rng)
+    held = []                   # arrays that must stay apart from x.grad
+    if case == 'add':           # both inputs get gy itself, the caller's
+        (x + other).backward(gy)
+        held += [gy, other.grad]
+    elif case == 'clone':       # clone passes gy on
+        x.clone().backward(gy)
+        held.append(gy)
+    elif case in ('hook', 'retain_grad'):   # the user sees the array clone passes on
+        h = x.clone()
+        if case == 'hook':
+            h.register_hook(held.append)
+        else:
+            h.retain_grad()
+        (h * 3).backward(gy)
+        if case == 'retain_grad':
+            held.append(h.grad)
+    else:                       # a user's Function returns a Tensor it keeps
+        _ReturnsAGlobal.kept = held_grad = _big(rng)
+        _ReturnsAGlobal.apply(x).backward(gy)
+        held.append(held_grad)
+    assert True not in kept
+    for array in held:
+        assert not np.shares_memory(x.grad._data, array._data), case
+    before = [host(a).copy() for a in held]
+    x.grad += 1                 # in place: nothing held elsewhere changes with it
+    for array, values in zip(held, before):
+        close(array, values)
+
+
 # ---- backward(gradient=, retain_graph=, create_graph=, inputs=) ----------------------------
 
 def test_backward_with_gradient(device):

@@ -113,6 +113,8 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
     add = _add_arrays if on_arrays else operator.add
     buffers = {}             # node -> the grads of its outputs that have arrived so far
     summed = set()           # nodes whose buffer holds a sum the engine made: no one shares it
+    owned = {}               # leaf node -> the big array that reached it, if no one shares it
+    source = None            # (grads in, grads out, saved arrays) of the last node run
     heap = []                # (-seq, node): sequence numbers are unique, nodes never compared
     push = heapq.heappush
     pop = heapq.heappop
@@ -134,9 +136,12 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
                     push(heap, (-child._seq, child))
                 if buf[nr] is None:
                     buf[nr] = grad
+                    if type(child) is AccumulateGrad and _owned_by_engine(source, grad):
+                        owned[child] = grad
                 else:
                     buf[nr] = add(buf[nr], grad)
                     summed.add(child)
+            source = None                      # (its saved arrays go now, as the node's)
             if not heap:
                 return
             node = pop(heap)[1]
@@ -145,16 +150,17 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
             grads = _observe(node, grads, targets, captured, create_graph, on_arrays)
         if type(node) is AccumulateGrad:
             if accumulate and (not targets or (node, 0) in targets):
-                # A sum of several arrivals is the engine's own array: `.grad` may keep it
-                # without a copy (unless autograd.grad's targets captured it too).
-                owned = not targets and node in summed
-                _accumulate(node.variable, grads[0], create_graph, on_arrays, owned)
+                # A sum of several arrivals, or an array only the engine holds, may become
+                # `.grad` without a copy (unless autograd.grad's targets captured it too).
+                keep = not targets and (node in summed or owned.pop(node, None) is grads[0])
+                _accumulate(node.variable, grads[0], create_graph, on_arrays, keep)
             arrived, node = (), None
             continue
         if needed is not None and node not in needed:
             arrived, node = (), None
             continue
         grads_in = call(node, grads)
+        source = grads, grads_in, node._saved
         if not retain_graph:
             node._saved = None                 # saved values go as each node finishes
             node._saved_sources = ()
@@ -178,8 +184,37 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
                 return
             if lone[0][0]._n_outputs == 1:
                 node, grads = lone[0][0], [lone[1]]
+                if type(node) is AccumulateGrad and _owned_by_engine(source, lone[1]):
+                    owned[node] = lone[1]
+                source = None
             else:
                 arrived = (lone,)
+
+
+# From this many elements a leaf's first `.grad` asks _owned_by_engine before copying: below,
+# the copy costs less than the question.
+OWN_FROM = 1 << 12
+
+
+def _owned_by_engine(source, grad):
+    """May a leaf's `.grad` keep `grad`, which the node of `source` sent it, without a copy?
+    PyTorch's AccumulateGrad keeps a gradient whose reference count says no one else holds
+    it; here, conservatively: a big array made by a built-in op's backward_data (not by a
+    Tensor backward, whose Tensors the user's code may hold), owning its memory (no view),
+    and none of the grads that reached the node, its saved arrays or its other outputs."""
+    if (source is None or type(grad) not in _ARRAY_TYPES or grad.size < OWN_FROM
+            or grad.base is not None):
+        return False
+    grads, grads_in, saved = source
+    if type(grads_in) is _FromTensors:
+        return False
+    if any(array is grad for array in grads) or any(array is grad for array in saved or ()):
+        return False
+    return sum(array is grad for array in grads_in) == 1
+
+
+class _FromTensors(list):
+    """A node's grads (arrays) that its Tensor backward made."""
 
 
 def _single_chain_start(roots, needed):
@@ -277,7 +312,7 @@ def _call_backward_data(node, grads):
     result = backward_data(node, *grads) if backward_data is not None else None
     if result is None:
         grads = [None if g is None else _as_tensor(g) for g in given]
-        return [None if g is None else g._data for g in _call_backward(node, grads)]
+        return _FromTensors([None if g is None else g._data for g in _call_backward(node, grads)])
     gy = grads[0]
     if gy is not None and gy.ndim > 1 and node._fn.elementwise:
         result = _in_torch_layouts(node, gy, result)
