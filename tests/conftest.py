@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import microtorch
+from microtorch.backends.mkl import takes_intel_paths
 
 DEVICES = ['cpu', 'cuda']
 
@@ -35,24 +36,13 @@ def rng():
     return np.random.default_rng(0)
 
 
-def _cpu_vendor():
-    try:
-        with open('/proc/cpuinfo') as info:
-            for line in info:
-                if line.startswith('vendor_id'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return None
-
-
 # Does PyTorch's MKL take its Intel code paths here? Elsewhere (AMD's CPUs) its vector math
 # and BLAS round differently, and unpublished either way: on a 2-core AMD EPYC VM, 17% of
 # float32 square roots (vsSqrt) and 8.5% of logs (vsLn) were not the correctly rounded values
 # that microtorch gives, against 0.7% and 0.03% on Intel Xeons. Tests that bound how often
 # PyTorch's MKL results may differ from ours (or how far a chaotic problem may carry them)
 # hold their Intel bounds only on Intel CPUs.
-MKL_ROUNDS_AS_ON_INTEL = _cpu_vendor() in ('GenuineIntel', None)
+MKL_ROUNDS_AS_ON_INTEL = takes_intel_paths()
 
 
 @pytest.fixture(scope='session')

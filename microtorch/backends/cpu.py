@@ -19,6 +19,7 @@ from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
 from . import special_functions as _special
 from .._fma import fma_in
+from . import mkl as _mkl
 from . import torch_losses, torch_moments
 from . import torch_softmax as _torch_softmax
 from .optim_math import adafactor_update as _adafactor_update
@@ -1374,8 +1375,17 @@ def matmul(a, b):
     return np.matmul(a, b)
 
 
+_FMA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def linear_forward(x, weight, bias):
-    """x @ weight.T + bias (nn.Linear); the bias is added into the product's fresh array."""
+    """x @ weight.T + bias (nn.Linear); the bias is added into the product's fresh array.
+    With one input feature on an Intel CPU, PyTorch's MKL adds each product to the bias in
+    one fused multiply-add where the product is a gemm (more than one row and column); its
+    gemv, and its paths on AMD's CPUs, round the product first."""
+    if (bias is not None and x.shape[-1] == 1 and 1 < x.size and 1 < weight.shape[0]
+            and x.dtype in _FMA_DTYPES and _mkl.takes_intel_paths()):
+        return fma_in(x.dtype, x, weight.T, bias)
     y = matmul(x, weight.T)
     if bias is not None:
         y += bias
