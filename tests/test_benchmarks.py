@@ -282,6 +282,18 @@ def test_overhead_takes_turns_and_reports_the_rounds_ratios(tmp_path, capsys):
     assert '| no_grad_op |' in capsys.readouterr().out
 
 
+def test_vs_torch_takes_turns_between_the_libraries(torch, tmp_path, capsys):
+    """One round of a cases file written with `L`: PyTorch's process and microtorch's."""
+    import vs_torch
+    cases = tmp_path / 'cases.py'
+    cases.write_text("x = L.tensor(rng.standard_normal(64).astype(np.float32))\n"
+                     "res['x * 2'] = t(lambda: x * 2, 50)\n")
+    pairs = vs_torch.compare(1, cases.read_text(), threads=1)
+    assert list(pairs) == ['x * 2'] and all(a > 0 and b > 0 for a, b in pairs['x * 2'])
+    vs_torch.main(['1', str(cases)])
+    assert capsys.readouterr().out.splitlines()[2].startswith('| x * 2 |')
+
+
 def test_tree_ab_takes_turns_between_two_trees(tmp_path, capsys):
     """Two rounds of one tree against itself: each case timed in each tree's process, and a
     table of the medians and of the rounds' ratios."""
