@@ -121,18 +121,29 @@ def dot_sum(a, b, acc, width):
 # ---- the last dim: one row at a time ----------------------------------------------------------
 
 @numba.njit(inline='always')
+def _exps_and_sum(x, m, e, acc, width):
+    """exp(x - m) of a row into e, and their reduce_all(+)."""
+    for i in range(x.size):
+        e[i] = expf(x[i] - m)
+    return lane_sum(e, acc, width)
+
+
+@numba.njit(inline='always')
+def _chunk_maxima(x, c0, c1, acc, maxima, width):
+    """Rows c0 to c1 of x: each one's max into maxima[r - c0]."""
+    for r in range(c0, c1):
+        maxima[r - c0] = row_max(x[r], acc, width)
+
+
+@numba.njit(inline='always')
 def _forward_row(x, out, acc, width, log):
     m = row_max(x, acc, width)
     if log:                             # _vec_log_softmax_lastdim (out holds the exps a while)
-        for i in range(x.size):
-            out[i] = expf(x[i] - m)
-        ls = _logf_u1(lane_sum(out, acc, width))
+        ls = _logf_u1(_exps_and_sum(x, m, out, acc, width))
         for i in range(x.size):
             out[i] = (x[i] - m) - ls
     else:                               # _vec_softmax_lastdim: exp stored, times 1 / sum
-        for i in range(x.size):
-            out[i] = expf(x[i] - m)
-        r = _F(1) / lane_sum(out, acc, width)
+        r = _F(1) / _exps_and_sum(x, m, out, acc, width)
         for i in range(x.size):
             out[i] *= r
 
@@ -168,13 +179,9 @@ def rows_forward(x, out, width, log, scratch):
         sums = scratch[t, width + ROW_CHUNK:width + 2 * ROW_CHUNK]
         for c0 in range(t * per, min(rows, (t + 1) * per), ROW_CHUNK):
             c1 = min(min(rows, (t + 1) * per), c0 + ROW_CHUNK)
+            _chunk_maxima(x, c0, c1, acc, maxima, width)
             for r in range(c0, c1):
-                maxima[r - c0] = row_max(x[r], acc, width)
-            for r in range(c0, c1):
-                m = maxima[r - c0]
-                for i in range(n):
-                    out[r, i] = expf(x[r, i] - m)
-                sums[r - c0] = lane_sum(out[r], acc, width)
+                sums[r - c0] = _exps_and_sum(x[r], maxima[r - c0], out[r], acc, width)
             for k in range(c1 - c0):
                 sums[k] = _logf_u1(sums[k]) if log else _F(1) / sums[k]
             for r in range(c0, c1):
@@ -346,13 +353,9 @@ def rows_cross_entropy_forward(x, target, weight, ignore_index, losses, kept, we
         exps = scratch[t, width + 2 * ROW_CHUNK:]
         for c0 in range(t * per, min(rows, (t + 1) * per), ROW_CHUNK):
             c1 = min(min(rows, (t + 1) * per), c0 + ROW_CHUNK)
+            _chunk_maxima(x, c0, c1, acc, maxima, width)
             for r in range(c0, c1):
-                maxima[r - c0] = row_max(x[r], acc, width)
-            for r in range(c0, c1):
-                m = maxima[r - c0]
-                for i in range(n):
-                    exps[i] = expf(x[r, i] - m)
-                logs[r - c0] = lane_sum(exps, acc, width)
+                logs[r - c0] = _exps_and_sum(x[r], maxima[r - c0], exps, acc, width)
             for k in range(c1 - c0):
                 logs[k] = _logf_u1(logs[k])
             if log_probs is not None:
