@@ -181,13 +181,16 @@ def test_lane_carries_in_registers(rng, dtype):
     assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
 
 
-def test_lane_products_in_registers(rng, dtype):
-    """lanes.add_lane_products against the loop it replaces: one sum of 1, 2 or 3 factors
-    (rounded left to right), two sums in one loop, factors on other rows (a broadcast row),
-    nan, inf and -0.0 among the values, a count of 0."""
+@pytest.mark.parametrize('name, vector_bytes', [('add_lane_products', 32),
+                                                ('add_lane_products_512', 64)])
+def test_lane_products_in_registers(rng, dtype, name, vector_bytes):
+    """lanes.add_lane_products (and its AVX-512 twin) against the loop it replaces: one sum
+    of 1, 2 or 3 factors (rounded left to right), two sums in one loop, factors on other rows
+    (a broadcast row), nan, inf and -0.0 among the values, a count of 0."""
     import numba
-    from microtorch.backends.numba_kernels.lanes import add_lane_products
-    w = 32 // np.dtype(dtype).itemsize
+    from microtorch.backends.numba_kernels import lanes
+    add_lane_products = getattr(lanes, name)
+    w = vector_bytes // np.dtype(dtype).itemsize
 
     @numba.njit
     def one(acc, a, b, c, start, count):
@@ -262,12 +265,15 @@ def test_welford_steps_in_registers(rng):
         assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
 
 
-def test_lane_maxima_in_registers(rng):
-    """lanes.max_lanes against torch_softmax.vmax's loop: b unless a > b, nan where either
-    is nan, so +0 against -0 takes the later one; a 1-D row from an offset."""
+@pytest.mark.parametrize('name, w', [('max_lanes', 8), ('max_lanes_512', 16)])
+def test_lane_maxima_in_registers(rng, name, w):
+    """lanes.max_lanes (and its AVX-512 twin) against torch_softmax.vmax's loop: b unless
+    a > b, nan where either is nan, so +0 against -0 takes the later one; a 1-D row from an
+    offset."""
     import numba
-    from microtorch.backends.numba_kernels.lanes import max_lanes
+    from microtorch.backends.numba_kernels import lanes
     from microtorch.backends.numba_kernels.torch_softmax import vmax
+    max_lanes = getattr(lanes, name)
 
     @numba.njit
     def in_registers(acc, x, start, count):
@@ -276,16 +282,16 @@ def test_lane_maxima_in_registers(rng):
     @numba.njit
     def in_memory(acc, x, start, count):
         for k in range(count):
-            for j in range(8):
-                acc[j] = vmax(acc[j], x[start + 8 * k + j])
+            for j in range(w):
+                acc[j] = vmax(acc[j], x[start + w * k + j])
 
-    x = rng.standard_normal(300).astype(np.float32)
+    x = rng.standard_normal(600).astype(np.float32)
     x[[3, 50]] = np.nan, np.inf
     x[8:16] = -0.0
     x[16:24] = 0.0
-    x[24:32] = -0.0
-    for start, count in ((0, 0), (0, 4), (5, 30)):
-        acc = np.float32([0.0, -0.0, np.nan, -np.inf, 1.0, -1.0, 0.0, -0.0])
+    x[24:40] = -0.0
+    for start, count in ((0, 0), (0, 64 // w), (5, 240 // w)):
+        acc = np.tile(np.float32([0.0, -0.0, np.nan, -np.inf, 1.0, -1.0, 0.0, -0.0]), w // 8)
         got, want = acc.copy(), acc.copy()
         in_registers(got, x, start, count)
         in_memory(want, x, start, count)

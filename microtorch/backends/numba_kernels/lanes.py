@@ -138,9 +138,17 @@ def _add_rows_overload(acc, x, p, count, rs):
     return in_memory
 
 
-@intrinsic
-def add_lane_products(typingctx, acc, sums, rows, start, count):
-    """Lane sums of products, W = 32 bytes of lanes (one AVX2 vector) each: for every sum s,
+def _add_lane_products_of(vector_bytes):
+    """add_lane_products with W = vector_bytes of lanes."""
+    def typer(typingctx, acc, sums, rows, start, count):
+        return _add_lane_products(vector_bytes, acc, sums, rows, start, count)
+    typer.__name__ = f'add_lane_products_{8 * vector_bytes}'
+    return intrinsic(typer)
+
+
+def _add_lane_products(vector_bytes, acc, sums, rows, start, count):
+    """Lane sums of products, W = 32 bytes of lanes (one AVX2 vector; add_lane_products_512:
+    64 bytes, one AVX-512 vector) each: for every sum s,
     acc[s * W + lane] += sums[s][0][rows[s][0], i] * sums[s][1][rows[s][1], i] * ... for
     k in range(count), i = start + k * W + lane (each product rounded, left to right, added
     in k's order). sums: a tuple of tuples of 1 to 3 C-contiguous arrays of acc's dtype, 2-D
@@ -164,7 +172,7 @@ def add_lane_products(typingctx, acc, sums, rows, start, count):
         acc_type, sums_type, rows_type, start_type, count_type = signature.args
         itemsize = acc_type.dtype.bitwidth // 8
         element = context.get_value_type(acc_type.dtype)
-        vector = ir.VectorType(element, 32 // itemsize)
+        vector = ir.VectorType(element, vector_bytes // itemsize)
         start = context.cast(builder, start_arg, start_type, types.intp)
         count = context.cast(builder, count_arg, count_type, types.intp)
         acc_data = context.make_array(acc_type)(context, builder, acc_arg).data
@@ -200,6 +208,10 @@ def add_lane_products(typingctx, acc, sums, rows, start, count):
         return context.get_dummy_value()
 
     return types.none(acc, sums, rows, start, count), codegen
+
+
+add_lane_products = _add_lane_products_of(32)
+add_lane_products_512 = _add_lane_products_of(64)
 
 
 @intrinsic
@@ -260,11 +272,19 @@ def welford_steps(typingctx, row, base, count, lanes, m1, m2):
     return types.none(row, base, count, lanes, m1, m2), codegen
 
 
-@intrinsic
-def max_lanes(typingctx, acc, x, start, count):
+def _max_lanes_of(vector_bytes):
+    """max_lanes with W = vector_bytes of lanes."""
+    def typer(typingctx, acc, x, start, count):
+        return _max_lanes(vector_bytes, acc, x, start, count)
+    typer.__name__ = f'max_lanes_{8 * vector_bytes}'
+    return intrinsic(typer)
+
+
+def _max_lanes(vector_bytes, acc, x, start, count):
     """acc[:W] = vec::maximum(acc[:W], x[start + k * W:][:W]) for k in range(count), W = 32
-    bytes of lanes: lane by lane b unless a > b, nan where either is nan (torch_softmax.vmax),
-    the lanes in a register (see add_rows). x: a 1-D C-contiguous array of acc's dtype."""
+    bytes of lanes (max_lanes_512: 64): lane by lane b unless a > b, nan where either is nan
+    (torch_softmax.vmax), the lanes in a register (see add_rows). x: a 1-D C-contiguous
+    array of acc's dtype."""
     if not (isinstance(acc, types.Array) and acc.ndim == 1 and acc.layout == 'C'
             and isinstance(acc.dtype, types.Float) and isinstance(x, types.Array)
             and x.ndim == 1 and x.layout == 'C' and x.dtype == acc.dtype):
@@ -275,7 +295,7 @@ def max_lanes(typingctx, acc, x, start, count):
         acc_type, x_type, start_type, count_type = signature.args
         itemsize = acc_type.dtype.bitwidth // 8
         element = context.get_value_type(acc_type.dtype)
-        vector = ir.VectorType(element, 32 // itemsize)
+        vector = ir.VectorType(element, vector_bytes // itemsize)
         start = context.cast(builder, start_arg, start_type, types.intp)
         count = context.cast(builder, count_arg, count_type, types.intp)
         base = builder.gep(context.make_array(x_type)(context, builder, x_arg).data, [start])
@@ -297,3 +317,7 @@ def max_lanes(typingctx, acc, x, start, count):
         return context.get_dummy_value()
 
     return types.none(acc, x, start, count), codegen
+
+
+max_lanes = _max_lanes_of(32)
+max_lanes_512 = _max_lanes_of(64)

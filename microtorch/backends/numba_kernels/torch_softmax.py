@@ -15,7 +15,7 @@ from numba import prange
 
 from .float64_math import exp64
 from .fma import fma
-from .lanes import add_lane_products, max_lanes
+from .lanes import add_lane_products, add_lane_products_512, max_lanes, max_lanes_512
 from .sleef import _logf_u1, expf, glibc_expf
 from .twins import serial_twin
 
@@ -63,6 +63,8 @@ def row_max(x, acc, width):
     full = n - n % width
     if width == 8:                      # AVX2: the lanes in a register
         max_lanes(acc, x, 8, full // 8 - 1)
+    elif width == 16:                   # AVX-512
+        max_lanes_512(acc, x, 16, full // 16 - 1)
     else:
         for d in range(_U(width), _U(full), _U(width)):
             for j in range(_U(width)):
@@ -86,6 +88,8 @@ def lane_sum(v, acc, width):
     full = n - n % width
     if width == 8:
         add_lane_products(acc, ((v,),), ((0,),), 8, full // 8 - 1)
+    elif width == 16:
+        add_lane_products_512(acc, ((v,),), ((0,),), 16, full // 16 - 1)
     else:
         for d in range(_U(width), _U(full), _U(width)):
             for j in range(_U(width)):
@@ -109,6 +113,8 @@ def dot_sum(a, b, acc, width):
     full = n - n % width
     if width == 8:
         add_lane_products(acc, ((a, b),), ((0, 0),), 8, full // 8 - 1)
+    elif width == 16:
+        add_lane_products_512(acc, ((a, b),), ((0, 0),), 16, full // 16 - 1)
     else:
         for d in range(_U(width), _U(full), _U(width)):
             for j in range(_U(width)):
