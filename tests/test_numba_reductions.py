@@ -485,6 +485,13 @@ def test_out_of_range_target_raises_as_numpy():
     with pytest.raises(IndexError):                       # float32: cpu.py's own
         routed('cross_entropy_forward', x.astype(np.float32), target, 'sum',
                np.ones(3, np.float32), -100)
+    for weight in (None, np.ones(3, np.float32)):         # its rows kernels index unchecked
+        with pytest.raises(IndexError, match='Target 7 is out of bounds'):
+            routed('cross_entropy_backward', x.astype(np.float32), target, np.float32(1),
+                   'none', weight, -100)
+    ignored = np.array([0, -100, 2, 1])                   # ignore_index: not out of range
+    assert routed('cross_entropy_forward', x.astype(np.float32), ignored, 'sum', None,
+                  -100) == np.float32(3 * np.log(3))
 
 
 # ---- optimizer steps: in place, the same bits as NumPy's -----------------------------------

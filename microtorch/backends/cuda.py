@@ -1680,8 +1680,15 @@ def cross_entropy_forward(x, target, reduction, weight, ignore_index):
     return div_forward(total, _sum_all(w.reshape(-1), 1.0))
 
 
-def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index):
-    """(softmax(x) - onehot(target)) * w[target] * gy, softmax recomputed from x."""
+def cross_entropy_forward_keeping(x, target, reduction, weight, ignore_index):
+    """(loss, log_probs) as the CPU's: here nothing is kept (None), the backward's kernel
+    recomputes each row's softmax from x."""
+    return cross_entropy_forward(x, target, reduction, weight, ignore_index), None
+
+
+def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index, log_probs=None):
+    """(softmax(x) - onehot(target)) * w[target] * gy, softmax recomputed from x (log_probs,
+    which cross_entropy_forward_keeping never gives here, is not read)."""
     shape = x.shape
     x, target, outer, C, inner = _class_view(x, target)
     gy, kgy = _gy_kind(gy)

@@ -205,7 +205,7 @@ def cross_entropy_forward(x, target, reduction, weight, ignore_index, keep_log_p
     if _layout(x, 1) is None:
         return None
     log_probs = None
-    if _takes_rows(x, ignore_index):
+    if _takes_rows(x, target, ignore_index):
         if keep_log_probs:
             log_probs = np.empty(x.shape, _F)
         losses, kept, w = _rows_nll(x, target, weight, ignore_index, log_probs)
@@ -227,9 +227,16 @@ def _reduced(losses, kept, w, reduction, weight):
         return np.asarray(total / _total_weight(w, kept, weight), _F)
 
 
-def _takes_rows(x, ignore_index):
-    """Do the (N, C) rows kernels take these logits (and an ignore_index they can hold)?"""
-    return x.ndim == 2 and _INT64_MIN <= ignore_index <= _INT64_MAX
+def _takes_rows(x, target, ignore_index):
+    """Do the (N, C) rows kernels take these logits (and an ignore_index they can hold)? They
+    index rows by target unchecked, so a target out of range raises here first."""
+    if x.ndim != 2 or not _INT64_MIN <= ignore_index <= _INT64_MAX:
+        return False
+    if target.size and (target.min() < 0 or target.max() >= x.shape[1]):
+        bad = (target != ignore_index) & ((target < 0) | (target >= x.shape[1]))
+        if bad.any():
+            raise IndexError(f'Target {target[bad][0]} is out of bounds.')
+    return True
 
 
 _INT64_MIN, _INT64_MAX = -1 << 63, (1 << 63) - 1
@@ -272,7 +279,7 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index, log_p
             scale = -(gy / _mean_divisor(target, weight, ignore_index))
     else:
         scale = -gy                 # each sample's gradient at its target: w scale (w = 1)
-    if _takes_rows(x, ignore_index):      # (N, C): a row at a time in one kernel
+    if _takes_rows(x, target, ignore_index):      # (N, C): a row at a time in one kernel
         n = x.shape[0]
         scales = np.ascontiguousarray(scale) if reduction == 'none' else np.full(n, scale, _F)
         out = np.empty(x.shape, _F)

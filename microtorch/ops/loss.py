@@ -262,15 +262,15 @@ _CrossEntropyPair = _pair('CrossEntropy', 'cross_entropy', _cross_entropy_second
 
 class CrossEntropy(_CrossEntropyPair):
     """PyTorch's cross_entropy is nll_loss(log_softmax(x)); its node is NllLossBackward0.
-    A backend with cross_entropy_forward_keeping (the CPU's) may keep log_softmax(x) for
-    the gradient, as PyTorch does, when x's gradient is wanted."""
+    When x's gradient is wanted the backend may keep log_softmax(x) for it, as PyTorch does
+    (the CPU's float32 rows kernel: cross_entropy_forward_keeping)."""
     node_name = 'NllLossBackward0'
 
     @staticmethod
     def forward(ctx, x, target, reduction, weight, ignore_index):
-        keeping = getattr(ctx.backend, 'cross_entropy_forward_keeping', None)
-        if keeping is not None and ctx.needs_input_grad[0]:
-            loss, log_probs = keeping(x, target, reduction, weight, ignore_index)
+        if ctx.needs_input_grad[0]:
+            loss, log_probs = ctx.backend.cross_entropy_forward_keeping(
+                x, target, reduction, weight, ignore_index)
         else:
             loss = ctx.backend.cross_entropy_forward(x, target, reduction, weight,
                                                      ignore_index)
