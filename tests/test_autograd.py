@@ -184,7 +184,17 @@ class _ReturnsAGlobal(Function):
         return _ReturnsAGlobal.kept
 
 
-@pytest.mark.parametrize('case', ['add', 'clone', 'hook', 'retain_grad', 'function'])
+def test_leaf_grad_reshaped_by_a_backward_is_kept(monkeypatch, rng):
+    # layer_norm's backward returns its kernel's (rows, n) output reshaped: all of a fresh array
+    kept = _first_grads_kept(monkeypatch)
+    x, gy = _big(rng, True), _big(rng)
+    microtorch.nn.functional.layer_norm(x, BIG[1:]).backward(gy)
+    assert kept == [True]
+    assert x.grad._data.flags.writeable and x.grad._data.flags.c_contiguous
+
+
+@pytest.mark.parametrize('case', ['add', 'clone', 'reshape', 'hook', 'retain_grad',
+                                  'function'])
 def test_leaf_grad_someone_else_holds_is_copied(monkeypatch, rng, case):
     kept = _first_grads_kept(monkeypatch)
     x, other, gy = _big(rng, True), _big(rng, True), _big(rng)
@@ -194,6 +204,9 @@ def test_leaf_grad_someone_else_holds_is_copied(monkeypatch, rng, case):
         held += [gy, other.grad]
     elif case == 'clone':       # clone passes gy on
         x.clone().backward(gy)
+        held.append(gy)
+    elif case == 'reshape':     # views of gy, all of its memory
+        x.reshape(-1).reshape(BIG).backward(gy)
         held.append(gy)
     elif case in ('hook', 'retain_grad'):   # the user sees the array clone passes on
         h = x.clone()

@@ -200,17 +200,38 @@ def _owned_by_engine(source, grad):
     """May a leaf's `.grad` keep `grad`, which the node of `source` sent it, without a copy?
     PyTorch's AccumulateGrad keeps a gradient whose reference count says no one else holds
     it; here, conservatively: a big array made by a built-in op's backward_data (not by a
-    Tensor backward, whose Tensors the user's code may hold), owning its memory (no view),
-    and none of the grads that reached the node, its saved arrays or its other outputs."""
-    if (source is None or type(grad) not in _ARRAY_TYPES or grad.size < OWN_FROM
-            or grad.base is not None):
+    Tensor backward, whose Tensors the user's code may hold) that owns its memory or is a
+    writeable view of all of an array that does (a kernel's output reshaped), that memory
+    being none of the grads' that reached the node, its saved arrays' or its other outputs'."""
+    if source is None or type(grad) not in _ARRAY_TYPES or grad.size < OWN_FROM:
         return False
+    memory = _whole_memory(grad)
     grads, grads_in, saved = source
-    if type(grads_in) is _FromTensors:
+    if memory is None or type(grads_in) is _FromTensors:
         return False
-    if any(array is grad for array in grads) or any(array is grad for array in saved or ()):
+    if any(_holder(array) is memory for array in grads) or \
+            any(_holder(array) is memory for array in saved or ()):
         return False
-    return sum(array is grad for array in grads_in) == 1
+    return sum(_holder(array) is memory for array in grads_in) == 1
+
+
+def _holder(value):
+    """The array that owns an array's memory (NumPy's and CuPy's `base` is that owner)."""
+    if type(value) not in _ARRAY_TYPES:
+        return None
+    return value if value.base is None else value.base
+
+
+def _whole_memory(grad):
+    """grad's memory owner where grad is all of it (the owner, or a writeable C-contiguous
+    view of the same size), else None."""
+    base = grad.base
+    if base is None:
+        return grad
+    if (type(base) is type(grad) and base.base is None and grad.flags.c_contiguous
+            and grad.flags.writeable and grad.nbytes == base.nbytes):
+        return base
+    return None
 
 
 class _FromTensors(list):
