@@ -68,6 +68,9 @@ def fma_in(dtype, a, b, c):
     if dtype == np.float32:
         return fma_float32(a, b, c)
     if dtype == np.float64:
+        fused = _kernel_fma(a, b, c, dtype)
+        if fused is not None:
+            return fused
         return np.asarray(fused_multiply_add(a, b, c, np.float64), np.float64)
     single = [np.asarray(v, np.float32) for v in (a, b, c)]
     return fma_float32(*single).astype(dtype)
@@ -122,46 +125,73 @@ def fma_float32_number(a, b, c):
 _F32 = np.float32
 
 
-def _kernel_fma(a, b, c):
-    """fma_float32 by the parallel Numba kernel (one true fma per element) for operands large
-    enough for the fused kernels, else None. NumPy's form makes four passes in float64 and a
-    check: at 4096 x 4096, 110 ms a call against the kernel's few ms."""
-    if not all(getattr(v, 'dtype', None) == np.float32 for v in (a, b, c)):
-        return None             # a Python float (or float64) may hold more than a float32
-    n = max(a.size, b.size, c.size)
+def _kernel_fma(a, b, c, dtype=np.float32):
+    """a * b + c rounded once to `dtype` by a Numba kernel (one true fma per element), else
+    None: the parallel kernel for operands large enough for the fused kernels, the serial one
+    below that once Numba is loaded. NumPy's form makes four passes in float64 and a check
+    (at 4096 x 4096, 110 ms a call against the kernel's few ms; for (256, 1) * (1, 64) plus
+    (64,), nn.Linear with one input feature, 100 us against ~10); float64's emulation more."""
+    if not all(getattr(v, 'dtype', None) == dtype for v in (a, b, c)):
+        return None             # a Python float (or a wider dtype) may hold more than dtype
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+    n = math.prod(shape)
     if n < 2:
         return None
-    if not _dispatch:
-        from .backends import numba_dispatch
-        _dispatch.append(numba_dispatch)
-    dispatch = _dispatch[0]
-    if not dispatch.kernel_pays('elementwise_fused', n):
-        return _small_vector_fma(a, b, c, dispatch)
-    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
-    if not shape:
+    dispatch = _numba_dispatch()
+    parallel = dispatch.kernel_pays('elementwise_fused', n)
+    if not parallel and not _serial_kernel_pays(dispatch, n):
         return None
+    if not parallel and type(a) is type(b) is type(c) is np.ndarray and a.ndim == 1 \
+            and a.shape == b.shape == c.shape:
+        from .backends.numba_kernels.fma import fma_vector
+        return fma_vector(a, b, c)
     cols = shape[-1]
     planes = [np.broadcast_to(v, shape).reshape(-1, cols) for v in (a, b, c)]
-    out = np.empty(planes[0].shape, np.float32)
-    from .backends.exact_sum import launch
-    launch(dispatch._kernel_module('fma').fma_rows, *planes, out)
+    out = np.empty(planes[0].shape, dtype)
+    kernels = dispatch._kernel_module('fma')
+    if parallel:
+        from .backends.exact_sum import launch
+        launch(kernels.fma_rows, *planes, out)
+    else:
+        kernels.fma_rows_serial(*planes, out)
     return out.reshape(shape)
 
 
+def fma_outer(column, row, addend):
+    """column[:, None] * row + addend rounded once, for 1-d arrays of one float dtype (addend
+    of row's size): the (len(column), len(row)) product of nn.Linear with one input feature.
+    Below the parallel crossover a serial kernel that runs along contiguous rows (~2 us for
+    (256, 64), against ~20 for _kernel_fma's strided planes and ~100 for NumPy's form)."""
+    dtype = column.dtype
+    dispatch = _numba_dispatch()
+    n = column.size * row.size
+    if dtype in _KERNEL_DTYPES and not dispatch.kernel_pays('elementwise_fused', n) and \
+            _serial_kernel_pays(dispatch, n):
+        out = np.empty((column.size, row.size), dtype)
+        dispatch._kernel_module('fma').fma_outer(
+            column, np.ascontiguousarray(row), np.ascontiguousarray(addend), out)
+        return out
+    return fma_in(dtype, column[:, None], row, addend)
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _dispatch = []                          # backends.numba_dispatch, imported on first use
 
 
-def _small_vector_fma(a, b, c, dispatch):
-    """fma_float32 of three 1-d arrays of one shape by the serial Numba kernel, once Numba is
-    loaded anyway (importing it costs ~0.5 s): ~2 us against NumPy's ~18 for 64 elements;
-    else None."""
-    if not (dispatch.settings.enabled and 'numba' in sys.modules):
-        return None
-    if not (type(a) is type(b) is type(c) is np.ndarray and a.ndim == 1
-            and a.shape == b.shape == c.shape):
-        return None
-    from .backends.numba_kernels.fma import fma_vector
-    return fma_vector(a, b, c)
+def _numba_dispatch():
+    if not _dispatch:
+        from .backends import numba_dispatch
+        _dispatch.append(numba_dispatch)
+    return _dispatch[0]
+
+# From this many elements the serial kernel is worth importing Numba for (~0.5 s, once):
+# NumPy's form costs ~25 us there. Below, it takes the kernel only once Numba is loaded
+# anyway (~2 us against NumPy's ~18 for 64 elements).
+_LOADS_NUMBA_FROM = 1 << 12
+
+
+def _serial_kernel_pays(dispatch, n):
+    return dispatch.settings.enabled and ('numba' in sys.modules or n >= _LOADS_NUMBA_FROM)
 
 
 def _rounded_once(total, a, b, c):

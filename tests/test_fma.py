@@ -103,10 +103,34 @@ def test_small_vectors_by_the_serial_kernel_once_numba_is_loaded():
     body, calls = _chain(a, b, c)
     with numba_dispatch.configure(enabled=True):
         assert _fma._kernel_fma(a[0], b[0], c) is not None
-        assert _fma._kernel_fma(a[0], b[0], np.float32(0.5)) is None     # a number: NumPy's
+        assert _fma._kernel_fma(a[0], b[0], 0.5) is None     # a Python float: NumPy's path
         out = _fma.fma_steps(np.float32, body)
     assert len(calls) == 1
     np.testing.assert_array_equal(_bits(out), _bits(_chain_exact(a, b, c)))
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_broadcast_operands_by_the_serial_kernel(dtype):
+    """nn.Linear's one-input-feature product, x's column times the weights plus the bias,
+    below the parallel crossover: the serial kernel where Numba is on (loaded for it at this
+    size), rounding once as the exact emulations do, in float32 and float64."""
+    pytest.importorskip('numba')
+    from microtorch.backends import numba_dispatch
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((256, 1)).astype(dtype)
+    w = rng.standard_normal((1, 64)).astype(dtype)
+    bias = rng.standard_normal(64).astype(dtype)
+    bias[:8] = -(x[0, 0] * w[0, :8])                    # cancellation: only one rounding keeps
+    with numba_dispatch.configure(enabled=True):
+        assert _fma._kernel_fma(x, w, bias, dtype) is not None
+        out = _fma.fma_in(dtype, x, w, bias)
+        other = np.float64 if dtype == np.float32 else np.float32
+        assert _fma._kernel_fma(x, w, bias.astype(other), dtype) is None   # mixed dtypes
+    assert out.shape == (256, 64) and out.dtype == dtype
+    with numba_dispatch.configure(enabled=False):
+        reference = _fma.fma_in(dtype, x, w, bias)
+    np.testing.assert_array_equal(out.view(np.uint8), reference.view(np.uint8))
+    assert np.count_nonzero(out[0, :8]) > 0
 
 
 def test_fma_float32_keeps_infinities_and_nans():

@@ -959,10 +959,14 @@ def test_one_input_linear_and_outer_matmul_keep_torchs_bits(torch):
             assert np.array_equal(m, t), (name, bias is None)
 
 
+@pytest.mark.parametrize('numba', [{'enabled': False}, {'enabled': True},
+                                   {'enabled': True, 'min_size': 0}],
+                         ids=['numpy', 'serial-kernel', 'parallel-kernel'])
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 @pytest.mark.parametrize('x_shape, out_features', [((300, 1), 64), ((2, 128, 1), 16),
                                                    ((1000, 1), 1), ((1, 1), 500), ((5, 1), 3)])
-def test_one_input_linear_with_bias_keeps_torchs_bits(torch, dtype, x_shape, out_features):
+def test_one_input_linear_with_bias_keeps_torchs_bits(torch, dtype, x_shape, out_features,
+                                                      numba):
     # On Intel CPUs PyTorch's MKL adds each product to the bias in one rounding where the
     # product is a gemm (rows and columns both more than 1), elsewhere (its gemv; AMD's
     # CPUs) in two (cpu.linear_forward). Checked on an Intel Xeon; on AMD's CPUs only the
@@ -972,8 +976,12 @@ def test_one_input_linear_with_bias_keeps_torchs_bits(torch, dtype, x_shape, out
     rng = np.random.default_rng(0)
     x, w, b = (rng.standard_normal(shape).astype(dtype)
                for shape in (x_shape, (out_features, 1), (out_features,)))
-    mine, theirs = (lib.nn.functional.linear(lib.tensor(x), lib.tensor(w), lib.tensor(b))
-                    for lib in (microtorch, torch))
+    if numba['enabled']:
+        pytest.importorskip('numba')
+    from microtorch.backends import numba_dispatch
+    with numba_dispatch.configure(**numba):
+        mine = F.linear(microtorch.tensor(x), microtorch.tensor(w), microtorch.tensor(b))
+    theirs = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b))
     assert np.array_equal(mine.numpy(), theirs.numpy())
 
 

@@ -18,7 +18,7 @@ from . import conv_columns as _conv_columns
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
 from . import special_functions as _special
-from .._fma import fma_in
+from .._fma import fma_in, fma_outer
 from . import mkl as _mkl
 from . import torch_losses, torch_moments
 from . import torch_softmax as _torch_softmax
@@ -1385,7 +1385,8 @@ def linear_forward(x, weight, bias):
     gemv, and its paths on AMD's CPUs, round the product first."""
     if (bias is not None and x.shape[-1] == 1 and 1 < x.size and 1 < weight.shape[0]
             and x.dtype in _FMA_DTYPES and _mkl.takes_intel_paths()):
-        return fma_in(x.dtype, x, weight.T, bias)
+        y = fma_outer(x.reshape(-1), weight[:, 0], bias)
+        return y.reshape(x.shape[:-1] + y.shape[-1:])
     y = matmul(x, weight.T)
     if bias is not None:
         y += bias

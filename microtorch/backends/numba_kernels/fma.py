@@ -36,14 +36,36 @@ def _fma_overload(a, b, c):
     return None
 
 
+@numba.njit(inline='always')
+def _fma_row(a, b, c, out, i):
+    for j in range(out.shape[1]):
+        out[i, j] = fma(a[i, j], b[i, j], c[i, j])
+
+
 @numba.njit(parallel=True, cache=True)
 def fma_rows(a, b, c, out):
     """out = a * b + c rounded once, over 2-D arrays of one shape (any strides: a broadcast
     operand is a stride-0 view), a row per task."""
-    rows, cols = out.shape
-    for i in numba.prange(rows):
-        for j in range(cols):
-            out[i, j] = fma(a[i, j], b[i, j], c[i, j])
+    for i in numba.prange(out.shape[0]):
+        _fma_row(a, b, c, out, i)
+
+
+@numba.njit(cache=True)
+def fma_rows_serial(a, b, c, out):
+    """fma_rows on the calling thread, for operands below the threads' crossover (nn.Linear
+    with one input feature: x's column times the weights plus the bias)."""
+    for i in range(out.shape[0]):
+        _fma_row(a, b, c, out, i)
+
+
+@numba.njit(cache=True)
+def fma_outer(column, row, addend, out):
+    """out[i, j] = column[i] * row[j] + addend[j] rounded once, without threads: nn.Linear with
+    one input feature (x's column, the weights, the bias), vectorised along the rows."""
+    for i in range(np.uint64(out.shape[0])):            # unsigned: no wraparound test
+        x = column[i]
+        for j in range(np.uint64(out.shape[1])):
+            out[i, j] = fma(x, row[j], addend[j])
 
 
 @numba.njit(cache=True)
