@@ -181,10 +181,9 @@ def test_lane_carries_in_registers(rng, dtype):
     assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
 
 
-@pytest.mark.parametrize('name, vector_bytes', [('add_lane_products', 32),
-                                                ('add_lane_products_512', 64)])
+@pytest.mark.parametrize('name, vector_bytes', [('add_lane_products', 32)])
 def test_lane_products_in_registers(rng, dtype, name, vector_bytes):
-    """lanes.add_lane_products (and its AVX-512 twin) against the loop it replaces: one sum
+    """lanes.add_lane_products against the loop it replaces: one sum
     of 1, 2 or 3 factors (rounded left to right), two sums in one loop, factors on other rows
     (a broadcast row), nan, inf and -0.0 among the values, a count of 0."""
     import numba
@@ -265,37 +264,42 @@ def test_welford_steps_in_registers(rng):
         assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
 
 
-@pytest.mark.parametrize('name, w', [('max_lanes', 8), ('max_lanes_512', 16)])
-def test_lane_maxima_in_registers(rng, name, w):
-    """lanes.max_lanes (and its AVX-512 twin) against torch_softmax.vmax's loop: b unless
-    a > b, nan where either is nan, so +0 against -0 takes the later one; a 1-D row from an
-    offset."""
+@pytest.mark.parametrize('lanes', [8, 16])
+@pytest.mark.parametrize('kind', ['max', 'sum', 'dot'])
+def test_row_reductions_in_registers(rng, dtype, kind, lanes):
+    """lanes.row_max/row_sum/row_dot_<lanes> against the NumPy twin of PyTorch's
+    vec_reduce_all (torch_softmax._reduce_rows: lanes, tail, shuffle tree): rows of one
+    vector to many plus a tail, nan, inf, -inf, rows of +0.0 and -0.0 (vec::maximum takes the
+    later of equal values, so the sign of a zero max is the tree's), a row of a 2-D array."""
     import numba
-    from microtorch.backends.numba_kernels import lanes
-    from microtorch.backends.numba_kernels.torch_softmax import vmax
-    max_lanes = getattr(lanes, name)
-
-    @numba.njit
-    def in_registers(acc, x, start, count):
-        max_lanes(acc, x, start, count)
-
-    @numba.njit
-    def in_memory(acc, x, start, count):
-        for k in range(count):
-            for j in range(w):
-                acc[j] = vmax(acc[j], x[start + w * k + j])
-
-    x = rng.standard_normal(600).astype(np.float32)
-    x[[3, 50]] = np.nan, np.inf
-    x[8:16] = -0.0
-    x[16:24] = 0.0
-    x[24:40] = -0.0
-    for start, count in ((0, 0), (0, 64 // w), (5, 240 // w)):
-        acc = np.tile(np.float32([0.0, -0.0, np.nan, -np.inf, 1.0, -1.0, 0.0, -0.0]), w // 8)
-        got, want = acc.copy(), acc.copy()
-        in_registers(got, x, start, count)
-        in_memory(want, x, start, count)
-        assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+    from microtorch.backends import torch_softmax
+    from microtorch.backends.numba_kernels import lanes as lane_module
+    reduce_row = getattr(lane_module, f'row_{kind}_{lanes}')
+    if kind == 'dot':
+        @numba.njit
+        def each_row(a, b, out):
+            for r in range(a.shape[0]):
+                out[r] = reduce_row(a[r], b[r])
+    else:
+        @numba.njit
+        def each_row(a, b, out):
+            for r in range(a.shape[0]):
+                out[r] = reduce_row(a[r])
+    op = torch_softmax._vmax if kind == 'max' else np.add
+    for n in (lanes, lanes + 1, 2 * lanes - 1, 2 * lanes, 64, 100, 1003):
+        a, b = (rng.standard_normal((12, n)).astype(dtype) for _ in range(2))
+        a[1, n // 2], a[2, -1], a[3, 0], a[4, -1] = np.nan, np.inf, -np.inf, -np.inf
+        a[5] = -0.0
+        a[6] = 0.0
+        a[6, ::3] = -0.0
+        a[7, 1::2] = -0.0
+        a[7, ::2] = 0.0
+        b[8, -1] = np.nan
+        got = np.empty(12, dtype)
+        each_row(a, b, got)
+        with np.errstate(all='ignore'):
+            want = torch_softmax._reduce_rows(a * b if kind == 'dot' else a, lanes, op)
+        assert np.array_equal(got.view(np.uint8), want.astype(dtype).view(np.uint8)), n
 
 
 # ---- softmax, log_softmax, logsumexp ---------------------------------------------------------

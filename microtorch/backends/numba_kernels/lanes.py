@@ -147,8 +147,8 @@ def _add_lane_products_of(vector_bytes):
 
 
 def _add_lane_products(vector_bytes, acc, sums, rows, start, count):
-    """Lane sums of products, W = 32 bytes of lanes (one AVX2 vector; add_lane_products_512:
-    64 bytes, one AVX-512 vector) each: for every sum s,
+    """Lane sums of products, W = vector_bytes of lanes (32: one AVX2 vector) each: for every
+    sum s,
     acc[s * W + lane] += sums[s][0][rows[s][0], i] * sums[s][1][rows[s][1], i] * ... for
     k in range(count), i = start + k * W + lane (each product rounded, left to right, added
     in k's order). sums: a tuple of tuples of 1 to 3 C-contiguous arrays of acc's dtype, 2-D
@@ -211,7 +211,6 @@ def _add_lane_products(vector_bytes, acc, sums, rows, start, count):
 
 
 add_lane_products = _add_lane_products_of(32)
-add_lane_products_512 = _add_lane_products_of(64)
 
 
 @intrinsic
@@ -272,52 +271,89 @@ def welford_steps(typingctx, row, base, count, lanes, m1, m2):
     return types.none(row, base, count, lanes, m1, m2), codegen
 
 
-def _max_lanes_of(vector_bytes):
-    """max_lanes with W = vector_bytes of lanes."""
-    def typer(typingctx, acc, x, start, count):
-        return _max_lanes(vector_bytes, acc, x, start, count)
-    typer.__name__ = f'max_lanes_{8 * vector_bytes}'
+# ---- a whole row's reduce_all in registers --------------------------------------------------
+
+def _row_reduce_of(lanes, kind):
+    """row_<kind>_<lanes>(x) (and row_dot_<lanes>(a, b)): PyTorch's vec_reduce_all of a 1-D
+    C-contiguous row of at least W = lanes elements, in registers from its first load to its
+    answer: the first W elements, each further W (vec::maximum, +, or the
+    products' +), the last size % W elements into the first lanes, then the shuffle tree
+    (lane j takes lane j + w, w = W/2, ..., 1) and lane 0. torch_softmax's row_max,
+    lane_sum and dot_sum hold the same steps in an acc array (~35 ns a 64-element row on
+    the Xeon VM, ~10 of them the lanes' loop)."""
+    def rows_fit(*rows):
+        return all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == 'C'
+                   and isinstance(a.dtype, types.Float) and a.dtype == rows[0].dtype
+                   for a in rows)
+
+    if kind == 'dot':
+        def typer(typingctx, a, b):
+            return _row_reduce(lanes, kind, (a, b)) if rows_fit(a, b) else None
+    else:
+        def typer(typingctx, x):
+            return _row_reduce(lanes, kind, (x,)) if rows_fit(x) else None
+    typer.__name__ = f'row_{kind}_{lanes}'
     return intrinsic(typer)
 
 
-def _max_lanes(vector_bytes, acc, x, start, count):
-    """acc[:W] = vec::maximum(acc[:W], x[start + k * W:][:W]) for k in range(count), W = 32
-    bytes of lanes (max_lanes_512: 64): lane by lane b unless a > b, nan where either is nan
-    (torch_softmax.vmax), the lanes in a register (see add_rows). x: a 1-D C-contiguous
-    array of acc's dtype."""
-    if not (isinstance(acc, types.Array) and acc.ndim == 1 and acc.layout == 'C'
-            and isinstance(acc.dtype, types.Float) and isinstance(x, types.Array)
-            and x.ndim == 1 and x.layout == 'C' and x.dtype == acc.dtype):
-        return None
+def _row_reduce(lane_count, kind, rows):
+    dtype = rows[0].dtype
+
+    def combine(builder, a, b):
+        if kind != 'max':
+            return builder.fadd(a, b)
+        larger = builder.select(builder.fcmp_ordered('>', a, b), a, b)
+        nan = ir.Constant(a.type, float('nan')) if not isinstance(a.type, ir.VectorType) \
+            else ir.Constant(a.type, [float('nan')] * a.type.count)
+        return builder.select(builder.fcmp_unordered('uno', a, b), nan, larger)
 
     def codegen(context, builder, signature, args):
-        acc_arg, x_arg, start_arg, count_arg = args
-        acc_type, x_type, start_type, count_type = signature.args
-        itemsize = acc_type.dtype.bitwidth // 8
-        element = context.get_value_type(acc_type.dtype)
-        vector = ir.VectorType(element, vector_bytes // itemsize)
-        start = context.cast(builder, start_arg, start_type, types.intp)
-        count = context.cast(builder, count_arg, count_type, types.intp)
-        base = builder.gep(context.make_array(x_type)(context, builder, x_arg).data, [start])
-        acc_vector = builder.bitcast(context.make_array(acc_type)(context, builder,
-                                                               acc_arg).data,
-                                     vector.as_pointer())
+        itemsize = dtype.bitwidth // 8
+        element = context.get_value_type(dtype)
+        vector = ir.VectorType(element, lane_count)
+        arrays = [context.make_array(t)(context, builder, a)
+                  for t, a in zip(signature.args, args)]
+        datas = [a.data for a in arrays]
+        n = cgutils.unpack_tuple(builder, arrays[0].shape, 1)[0]
+        width = ir.Constant(n.type, vector.count)
+
+        def load(offset, kind_of_load):         # the row's values (products for dot) there
+            values = []
+            for data in datas:
+                at = builder.gep(data, [offset])
+                if kind_of_load == 'vector':
+                    at = builder.bitcast(at, vector.as_pointer())
+                values.append(builder.load(at, align=itemsize))
+            return values[0] if len(values) == 1 else builder.fmul(*values)
+
         total = cgutils.alloca_once(builder, vector)          # promoted to registers
-        builder.store(builder.load(acc_vector, align=itemsize), total)
-        nan = ir.Constant(vector, [float('nan')] * vector.count)
-        step = ir.Constant(start.type, vector.count)
-        with cgutils.for_range(builder, count) as loop:
-            at = builder.gep(base, [builder.mul(loop.index, step)])
-            b = builder.load(builder.bitcast(at, vector.as_pointer()), align=itemsize)
-            a = builder.load(total)
-            larger = builder.select(builder.fcmp_ordered('>', a, b), a, b)
-            either_nan = builder.fcmp_unordered('uno', a, b)
-            builder.store(builder.select(either_nan, nan, larger), total)
-        builder.store(builder.load(total), acc_vector, align=itemsize)
-        return context.get_dummy_value()
+        builder.store(load(ir.Constant(n.type, 0), 'vector'), total)
+        full = builder.sub(n, builder.urem(n, width))
+        with cgutils.for_range(builder, builder.sub(builder.udiv(full, width),
+                                                    ir.Constant(n.type, 1))) as loop:
+            offset = builder.mul(builder.add(loop.index, ir.Constant(n.type, 1)), width)
+            builder.store(combine(builder, builder.load(total), load(offset, 'vector')),
+                          total)
+        with cgutils.for_range(builder, builder.sub(n, full)) as loop:     # the tail lanes
+            lanes = builder.load(total)
+            lane = builder.extract_element(lanes, loop.index)
+            value = load(builder.add(full, loop.index), 'scalar')
+            builder.store(builder.insert_element(lanes, combine(builder, lane, value),
+                                                 loop.index), total)
+        lanes = builder.load(total)
+        w = vector.count // 2
+        while w:
+            mask = [j + w if j < w else j for j in range(vector.count)]
+            partner = builder.shuffle_vector(lanes, ir.Constant(vector, None),
+                                             ir.Constant(ir.VectorType(ir.IntType(32),
+                                                                       vector.count), mask))
+            lanes = combine(builder, lanes, partner)
+            w //= 2
+        return builder.extract_element(lanes, ir.Constant(ir.IntType(32), 0))
 
-    return types.none(acc, x, start, count), codegen
+    return dtype(*rows), codegen
 
 
-max_lanes = _max_lanes_of(32)
-max_lanes_512 = _max_lanes_of(64)
+# Vec::size() lanes: 8 float32 lanes are AVX2's vector, 16 AVX-512's
+row_max_8, row_sum_8, row_dot_8 = (_row_reduce_of(8, k) for k in ('max', 'sum', 'dot'))
+row_max_16, row_sum_16, row_dot_16 = (_row_reduce_of(16, k) for k in ('max', 'sum', 'dot'))

@@ -15,7 +15,7 @@ from numba import prange
 
 from .float64_math import exp64
 from .fma import fma
-from .lanes import add_lane_products, add_lane_products_512, max_lanes, max_lanes_512
+from .lanes import (row_dot_8, row_dot_16, row_max_8, row_max_16, row_sum_8, row_sum_16)
 from .sleef import _logf_u1, expf, glibc_expf
 from .twins import serial_twin
 
@@ -58,17 +58,16 @@ def row_max(x, acc, width):
         for i in range(1, n):
             m = vmax(m, x[i])
         return m
+    if width == 8:                      # AVX2: the lanes in a register throughout
+        return row_max_8(x)
+    if width == 16:                     # AVX-512
+        return row_max_16(x)
     for j in range(width):
         acc[j] = x[j]
     full = n - n % width
-    if width == 8:                      # AVX2: the lanes in a register
-        max_lanes(acc, x, 8, full // 8 - 1)
-    elif width == 16:                   # AVX-512
-        max_lanes_512(acc, x, 16, full // 16 - 1)
-    else:
-        for d in range(_U(width), _U(full), _U(width)):
-            for j in range(_U(width)):
-                acc[j] = vmax(acc[j], x[d + j])
+    for d in range(_U(width), _U(full), _U(width)):
+        for j in range(_U(width)):
+            acc[j] = vmax(acc[j], x[d + j])
     for j in range(_U(n - full)):
         acc[j] = vmax(acc[j], x[_U(full) + j])
     return tree(acc, width, True)
@@ -83,17 +82,16 @@ def lane_sum(v, acc, width):
         for i in range(1, n):
             s += v[i]
         return s
+    if width == 8:
+        return row_sum_8(v)
+    if width == 16:
+        return row_sum_16(v)
     for j in range(width):
         acc[j] = v[j]
     full = n - n % width
-    if width == 8:
-        add_lane_products(acc, ((v,),), ((0,),), 8, full // 8 - 1)
-    elif width == 16:
-        add_lane_products_512(acc, ((v,),), ((0,),), 16, full // 16 - 1)
-    else:
-        for d in range(_U(width), _U(full), _U(width)):
-            for j in range(_U(width)):
-                acc[j] += v[d + j]
+    for d in range(_U(width), _U(full), _U(width)):
+        for j in range(_U(width)):
+            acc[j] += v[d + j]
     for j in range(_U(n - full)):
         acc[j] += v[_U(full) + j]
     return tree(acc, width, False)
@@ -108,17 +106,16 @@ def dot_sum(a, b, acc, width):
         for i in range(1, n):
             s += a[i] * b[i]
         return s
+    if width == 8:
+        return row_dot_8(a, b)
+    if width == 16:
+        return row_dot_16(a, b)
     for j in range(width):
         acc[j] = a[j] * b[j]
     full = n - n % width
-    if width == 8:
-        add_lane_products(acc, ((a, b),), ((0, 0),), 8, full // 8 - 1)
-    elif width == 16:
-        add_lane_products_512(acc, ((a, b),), ((0, 0),), 16, full // 16 - 1)
-    else:
-        for d in range(_U(width), _U(full), _U(width)):
-            for j in range(_U(width)):
-                acc[j] += a[d + j] * b[d + j]
+    for d in range(_U(width), _U(full), _U(width)):
+        for j in range(_U(width)):
+            acc[j] += a[d + j] * b[d + j]
     for j in range(_U(n - full)):
         acc[j] += a[_U(full) + j] * b[_U(full) + j]
     return tree(acc, width, False)
