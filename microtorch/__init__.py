@@ -10,6 +10,7 @@ __version__ = '0.1.0'
 import math as _math
 import warnings as _warnings
 
+from . import _openblas_idle  # noqa: F401  (first: before NumPy loads OpenBLAS, see there)
 from ._device import device
 from ._dtype import dtype, promote_types, can_cast
 from ._size import Size, broadcast_all as broadcast_shapes

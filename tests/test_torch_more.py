@@ -676,6 +676,25 @@ def test_num_threads():
     assert mt.get_num_threads() == before
 
 
+def test_openblas_idle_threads_sleep_soon_unless_numpy_or_the_user_set_them():
+    """microtorch's import shortens OpenBLAS's idle spin (microtorch/_openblas_idle.py) where
+    it comes before NumPy's, and keeps the user's own setting; after NumPy's it cannot."""
+    import os
+    import subprocess
+    from microtorch import _openblas_idle
+
+    def timeout_after(code, **env):
+        environ = {k: v for k, v in os.environ.items() if k != 'OPENBLAS_THREAD_TIMEOUT'}
+        environ.update(env)
+        return subprocess.run(
+            [sys.executable, '-c', code + '; import os; '
+             'print(os.environ.get("OPENBLAS_THREAD_TIMEOUT"))'],
+            env=environ, check=True, capture_output=True, text=True).stdout.strip()
+    assert timeout_after('import microtorch') == _openblas_idle.IDLE_SPIN_LOG2_CYCLES
+    assert timeout_after('import microtorch', OPENBLAS_THREAD_TIMEOUT='20') == '20'
+    assert timeout_after('import numpy, microtorch') == 'None'
+
+
 @pytest.mark.parametrize('name', ['hann_window', 'hamming_window', 'blackman_window',
                                   'bartlett_window', 'kaiser_window'])
 def test_windows_as_torch(name, torch):
