@@ -58,14 +58,26 @@ def fma_rows_serial(a, b, c, out):
         _fma_row(a, b, c, out, i)
 
 
+@numba.njit(inline='always')
+def _fma_outer_row(column, row, addend, out, i):
+    x = column[i]
+    for j in range(np.uint64(out.shape[1])):            # unsigned: no wraparound test
+        out[i, j] = fma(x, row[j], addend[j])
+
+
 @numba.njit(cache=True)
 def fma_outer(column, row, addend, out):
     """out[i, j] = column[i] * row[j] + addend[j] rounded once, without threads: nn.Linear with
     one input feature (x's column, the weights, the bias), vectorised along the rows."""
-    for i in range(np.uint64(out.shape[0])):            # unsigned: no wraparound test
-        x = column[i]
-        for j in range(np.uint64(out.shape[1])):
-            out[i, j] = fma(x, row[j], addend[j])
+    for i in range(out.shape[0]):
+        _fma_outer_row(column, row, addend, out, i)
+
+
+@numba.njit(parallel=True, cache=True)
+def fma_outer_rows(column, row, addend, out):
+    """fma_outer, a row per task."""
+    for i in numba.prange(out.shape[0]):
+        _fma_outer_row(column, row, addend, out, i)
 
 
 @numba.njit(cache=True)
