@@ -157,27 +157,33 @@ def _kernel_fma(a, b, c, dtype=np.float32):
     return out.reshape(shape)
 
 
-def fma_outer(column, row, addend):
-    """column[:, None] * row + addend rounded once, for 1-d arrays of one float dtype (addend
-    of row's size): the (len(column), len(row)) product of nn.Linear with one input feature,
-    by kernels that run along contiguous rows (serial: ~2 us for (256, 64), against ~20 for
-    _kernel_fma's strided planes and ~100 for NumPy's form; parallel from the fused kernels'
-    crossover: (1024, 256) in ~28 us serial against the planes' 115)."""
-    dtype = column.dtype
+def outer(column, row, addend=None):
+    """column[:, None] * row, plus addend rounded once with each product where addend is given,
+    for 1-d arrays (addend of row's size): the (m, 1) by (1, n) products of nn.Linear with one
+    input feature and of a one-output Linear's input gradient. float32 and float64 take
+    kernels that run along contiguous rows, serial below the fused kernels' crossover and a
+    row per task above: (256, 64) plus a bias in ~2 us, against ~20 for _kernel_fma's strided
+    planes and ~100 for NumPy's fma; (1024, 1) by (1, 256) in ~20 us against NumPy's
+    broadcast multiply's ~170, which walks the stride-0 column element by element."""
+    dtype = np.result_type(column, row)
     dispatch = _numba_dispatch()
     n = column.size * row.size
-    if dtype in _KERNEL_DTYPES:
+    if dtype in _KERNEL_DTYPES and column.dtype == row.dtype == dtype and (
+            addend is None or addend.dtype == dtype):
         parallel = dispatch.kernel_pays('elementwise_fused', n)
         if parallel or _serial_kernel_pays(dispatch, n):
             out = np.empty((column.size, row.size), dtype)
             kernels = dispatch._kernel_module('fma')
-            operands = (column, np.ascontiguousarray(row), np.ascontiguousarray(addend), out)
+            operands = (column, np.ascontiguousarray(row),
+                        None if addend is None else np.ascontiguousarray(addend), out)
             if parallel:
                 from .backends.exact_sum import launch
-                launch(kernels.fma_outer_rows, *operands)
+                launch(kernels.outer_rows, *operands)
             else:
-                kernels.fma_outer(*operands)
+                kernels.outer(*operands)
             return out
+    if addend is None:
+        return np.multiply(column[:, None], row)
     return fma_in(dtype, column[:, None], row, addend)
 
 

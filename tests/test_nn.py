@@ -931,7 +931,22 @@ def test_linear_node_names_match_torch(torch):
                 type(out(torch).grad_fn).__name__, (in_shape, bias)
 
 
-def test_one_input_linear_and_outer_matmul_keep_torchs_bits(torch):
+# nn.Linear's one-input-feature products (_fma.outer): NumPy's, the serial kernel's, the
+# parallel kernel's
+OUTER_PATHS = pytest.mark.parametrize(
+    'numba', [{'enabled': False}, {'enabled': True}, {'enabled': True, 'min_size': 0}],
+    ids=['numpy', 'serial-kernel', 'parallel-kernel'])
+
+
+def _outer_path(numba):
+    if numba['enabled']:
+        pytest.importorskip('numba')
+    from microtorch.backends import numba_dispatch
+    return numba_dispatch.configure(**numba)
+
+
+@OUTER_PATHS
+def test_one_input_linear_and_outer_matmul_keep_torchs_bits(torch, numba):
     # An inner dim of 1 is a broadcast multiply: each result one product, a zero's sign kept
     # as PyTorch keeps it (OpenBLAS's product adds it to +0), the bias added after (in the
     # same rounding on Intel CPUs: the test below). A one-output Linear's input gradient
@@ -954,14 +969,14 @@ def test_one_input_linear_and_outer_matmul_keep_torchs_bits(torch):
             ht = lib.tensor(h, requires_grad=True)
             lib.nn.functional.linear(ht, lib.tensor(w1)).backward(lib.tensor(gy))
             return [t.numpy().view(np.int32) for t in (y, outer, ht.grad)]
-        mine, theirs = run(microtorch), run(torch)
+        with _outer_path(numba):
+            mine = run(microtorch)
+        theirs = run(torch)
         for name, m, t in zip(('linear', 'outer', 'input grad'), mine, theirs):
             assert np.array_equal(m, t), (name, bias is None)
 
 
-@pytest.mark.parametrize('numba', [{'enabled': False}, {'enabled': True},
-                                   {'enabled': True, 'min_size': 0}],
-                         ids=['numpy', 'serial-kernel', 'parallel-kernel'])
+@OUTER_PATHS
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 @pytest.mark.parametrize('x_shape, out_features', [((300, 1), 64), ((2, 128, 1), 16),
                                                    ((1000, 1), 1), ((1, 1), 500), ((5, 1), 3)])
@@ -976,10 +991,7 @@ def test_one_input_linear_with_bias_keeps_torchs_bits(torch, dtype, x_shape, out
     rng = np.random.default_rng(0)
     x, w, b = (rng.standard_normal(shape).astype(dtype)
                for shape in (x_shape, (out_features, 1), (out_features,)))
-    if numba['enabled']:
-        pytest.importorskip('numba')
-    from microtorch.backends import numba_dispatch
-    with numba_dispatch.configure(**numba):
+    with _outer_path(numba):
         mine = F.linear(microtorch.tensor(x), microtorch.tensor(w), microtorch.tensor(b))
     theirs = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b))
     assert np.array_equal(mine.numpy(), theirs.numpy())

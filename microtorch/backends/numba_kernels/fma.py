@@ -59,25 +59,30 @@ def fma_rows_serial(a, b, c, out):
 
 
 @numba.njit(inline='always')
-def _fma_outer_row(column, row, addend, out, i):
+def _outer_row(column, row, addend, out, i):
     x = column[i]
     for j in range(np.uint64(out.shape[1])):            # unsigned: no wraparound test
-        out[i, j] = fma(x, row[j], addend[j])
+        if addend is None:                              # (pruned when compiled)
+            out[i, j] = x * row[j]
+        else:
+            out[i, j] = fma(x, row[j], addend[j])
 
 
 @numba.njit(cache=True)
-def fma_outer(column, row, addend, out):
-    """out[i, j] = column[i] * row[j] + addend[j] rounded once, without threads: nn.Linear with
-    one input feature (x's column, the weights, the bias), vectorised along the rows."""
+def outer(column, row, addend, out):
+    """out[i, j] = column[i] * row[j], plus addend[j] in the same rounding where addend is
+    not None, without threads: the (m, 1) by (1, n) products of nn.Linear with one input
+    feature (x's column, the weights, the bias) and of a one-output Linear's input gradient,
+    vectorised along contiguous rows."""
     for i in range(out.shape[0]):
-        _fma_outer_row(column, row, addend, out, i)
+        _outer_row(column, row, addend, out, i)
 
 
 @numba.njit(parallel=True, cache=True)
-def fma_outer_rows(column, row, addend, out):
-    """fma_outer, a row per task."""
+def outer_rows(column, row, addend, out):
+    """outer, a row per task."""
     for i in numba.prange(out.shape[0]):
-        _fma_outer_row(column, row, addend, out, i)
+        _outer_row(column, row, addend, out, i)
 
 
 @numba.njit(cache=True)
