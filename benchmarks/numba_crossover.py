@@ -10,7 +10,9 @@ are timed through their Numba kernel (called directly) and through the NumPy ori
 cache the way an op's input does right after the op that produced it. A primitive's crossover
 is the smallest size from which the kernel is faster at every larger size measured (None: not
 faster at the largest); a family's is the largest of its primitives'. These are the values
-for numba_dispatch.DEFAULT_MIN_SIZE on the machine measured.
+for numba_dispatch._MIN_SIZE_MEASURED, per CPU vendor. The kernel side runs as the routers
+run it (a family's serial twin below its current crossover), so a lower parallel crossover
+shows only with the kernels forced parallel (numba_dispatch.configure(min_size=0)).
 
 Prints a table and writes results.json and summary.md to --out (default
 benchmarks/results/numba-crossover-<date>/).

@@ -200,6 +200,19 @@ def _args(names, data, dtype):
     return [one(v) for v in names]
 
 
+def test_crossovers_are_the_ones_measured_on_this_cpu_vendor():
+    """Each machine measured gives every family a crossover; this CPU takes its vendor's
+    table, another vendor the first machine's."""
+    from microtorch.backends.mkl import cpu_vendor
+    tables = numba_dispatch._MIN_SIZE_MEASURED
+    families = set(tables['AuthenticAMD'])
+    assert all(set(t) == families for t in tables.values())
+    assert families == set(numba_dispatch.settings.min_size)
+    want = tables.get(cpu_vendor(), tables['AuthenticAMD'])
+    assert numba_dispatch.DEFAULT_MIN_SIZE == want
+    assert tables['GenuineIntel']['transcendental'] > tables['AuthenticAMD']['transcendental']
+
+
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 @pytest.mark.parametrize('case', CASES, ids=lambda c: f'{c[0]}{c[1]}')
 def test_kernel_matches_numpy(case, dtype, data):

@@ -23,22 +23,42 @@ import types
 import numpy as np
 
 from . import heap
+from .mkl import cpu_vendor
 from .numba_kernels import DECLINED, ROUTES
 
 # Elements from which the Numba kernel beats NumPy, per family: the crossovers measured by
-# benchmarks/numba_crossover.py on a 2-core AMD EPYC VM with 2 threads and sleeping OpenMP
-# workers (benchmarks/results/numba-crossover-2026-11-23). A parallel launch costs ~10 us
-# (prepare_threads), so a memory-bound single ufunc pays late and fused or transcendental
-# work earlier; with spinning workers every crossover was 2-8x lower, and a small MLP 30x slower.
-DEFAULT_MIN_SIZE = {
-    'elementwise': 1 << 19,
-    'elementwise_fused': 1 << 16,
-    'transcendental': 1 << 14,
-    'reduction': 1 << 18,
-    'softmax': 1 << 12,
-    'loss': 1 << 18,
-    'optim': 1 << 14,
+# benchmarks/numba_crossover.py with 2 threads and sleeping OpenMP workers, on the two
+# machines measured. A parallel launch costs ~10 us (prepare_threads), so a memory-bound single
+# ufunc pays late and fused or transcendental work earlier; with spinning workers every
+# crossover was 2-8x lower, and a small MLP 30x slower.
+_MIN_SIZE_MEASURED = {
+    # a 2-core AMD EPYC (Zen 1, AVX2) VM (benchmarks/results/numba-crossover-2026-11-23)
+    'AuthenticAMD': {
+        'elementwise': 1 << 19,
+        'elementwise_fused': 1 << 16,
+        'transcendental': 1 << 14,
+        'reduction': 1 << 18,
+        'softmax': 1 << 12,
+        'loss': 1 << 18,
+        'optim': 1 << 14,
+    },
+    # a 2-core Xeon (Emerald Rapids, AVX-512) VM (benchmarks/results/
+    # cpu-linear-rows-2026-12-05): NumPy's AVX-512 exp, log and sin beat the kernels'
+    # 8-lane loops up to 2^16 (exp at 2^14: 10 us against the parallel kernel's 26), and from
+    # 2^17 two threads win for single ufuncs too (each core's 2 MiB L2 holds half of the
+    # operands: add at 2^18 in 40 us against NumPy's 131)
+    'GenuineIntel': {
+        'elementwise': 1 << 17,
+        'elementwise_fused': 1 << 16,
+        'transcendental': 1 << 17,
+        'reduction': 1 << 18,
+        'softmax': 1 << 12,
+        'loss': 1 << 17,
+        'optim': 1 << 14,
+    },
 }
+# Another CPU takes the first machine's (measured longest).
+DEFAULT_MIN_SIZE = _MIN_SIZE_MEASURED.get(cpu_vendor(), _MIN_SIZE_MEASURED['AuthenticAMD'])
 
 
 class _Settings:
