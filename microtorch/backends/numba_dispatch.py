@@ -44,11 +44,11 @@ _MIN_SIZE_MEASURED = {
     },
     # a 2-core Xeon (Emerald Rapids, AVX-512) VM (benchmarks/results/
     # cpu-linear-rows-2026-12-05): NumPy's AVX-512 exp, log and sin beat the kernels'
-    # 8-lane loops up to 2^16 (exp at 2^14: 10 us against the parallel kernel's 26), and from
-    # 2^17 two threads win for single ufuncs too (each core's 2 MiB L2 holds half of the
-    # operands: add at 2^18 in 40 us against NumPy's 131)
+    # 8-lane loops up to 2^16 (exp at 2^14: 10 us against the parallel kernel's 24), and from
+    # 2^18 two threads win for single ufuncs too (each core's 2 MiB L2 holds half of the
+    # operands: add at 2^18 in 45 us against NumPy's 130; at 2^17 neg still lost, 23 to 16)
     'GenuineIntel': {
-        'elementwise': 1 << 17,
+        'elementwise': 1 << 18,
         'elementwise_fused': 1 << 16,
         'transcendental': 1 << 17,
         'reduction': 1 << 18,
