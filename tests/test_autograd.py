@@ -343,6 +343,46 @@ def test_grad_non_leaf_inputs(device):
         microtorch.autograd.grad(y, x)
 
 
+def test_grad_stops_at_a_non_leaf_input(device):
+    # The gradient is taken as it reaches `a`; a's own node does not run, so the graph
+    # behind a keeps its saved tensors for later passes (PyTorch's engine does the same).
+    x = T([1.0, 2.0], device, requires_grad=True)
+    a = x.tanh()
+    ga, = microtorch.autograd.grad((a * 2).sum(), [a])
+    close(ga, [2.0, 2.0])
+    ga, = microtorch.autograd.grad((a * 3).sum(), [a])
+    close(ga, [3.0, 3.0])
+    (a * 4).sum().backward(inputs=[a])
+    close(a.grad, [4.0, 4.0])
+    assert x.grad is None
+    (a * 4).sum().backward()
+    close(x.grad, 4 * (1 - np.tanh([1.0, 2.0]) ** 2), rtol=1e-5)
+    seen = []
+    b = x.sin()
+    b.register_hook(lambda g: seen.append(g))
+    c = b * b
+    gc, = microtorch.autograd.grad(c.sum() + b.sum(), [c])      # b's hook never fires:
+    close(gc, [1.0, 1.0])                                        # b's node is not reached
+    assert seen == []
+    gb, gx = microtorch.autograd.grad((b * 2).sum(), [b, x])      # b between: b's node runs
+    close(gb, [2.0, 2.0])
+    close(gx, 2 * np.cos([1.0, 2.0]), rtol=1e-5)
+    assert len(seen) == 1
+
+
+def test_grad_stops_at_a_non_leaf_input_as_torch_does(torch):
+    results = []
+    for lib in (microtorch, torch):
+        x = lib.tensor([0.5, -1.0], requires_grad=True)
+        a = x.exp()
+        first, = lib.autograd.grad((a * a).sum(), a)
+        second, = lib.autograd.grad(a.sum(), a)
+        a.sum().backward()
+        results.append([t.detach().numpy().copy() for t in (first, second, x.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
 def test_grad_does_not_touch_existing_grad(device):
     x = T([1.0, 2.0], device, requires_grad=True)
     (x * 5).sum().backward()

@@ -472,16 +472,18 @@ def _add_in_place(current, grad):
 
 
 def _nodes_leading_to(targets, roots):
-    """The nodes from which some target can be reached (the only ones autograd.grad runs)."""
-    target_nodes = {node for node, _ in targets}
+    """The nodes that must run for the gradient to reach some target: those with an edge into
+    a target or into a node that must run (the only ones autograd.grad runs). A non-leaf
+    target's own node runs only when another target lies beyond it, as in PyTorch: the
+    gradient is taken as it arrives, and the graph behind it keeps its saved tensors."""
     needed = set()
     seen = set()
     stack = [(node, False) for node in roots]
     while stack:
         node, children_done = stack.pop()
         if children_done:
-            if node in target_nodes or any(
-                    e is not None and e[0] in needed for e in node._next):
+            if any(e is not None and (e[0] in needed or (e[0], e[1]) in targets)
+                   for e in node._next):
                 needed.add(node)
             continue
         if node in seen:
