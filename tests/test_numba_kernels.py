@@ -326,6 +326,21 @@ def test_second_process_loads_kernels_from_cache():
     assert out.stdout.strip() == '1'
 
 
+def test_math_bound_kernels_take_512_bit_vectors_where_the_cpu_has_them():
+    # numba_kernels/vector_width.py: exp's loop in zmm registers on AVX-512 hosts, neg's (a
+    # memory-bound one) in LLVM's default 256-bit ones; no 512-bit code elsewhere.
+    import numba
+    from microtorch.backends.numba_kernels import vector_width
+    x = np.linspace(-3, 3, 4096, dtype=np.float32)
+    for key, wide in (('exp_fwd', True), ('neg_fwd', False)):
+        kernel = ew._K[key].parallel
+        options = {k: v for k, v in kernel.targetoptions.items() if k != 'cache'}
+        fresh = numba.njit(**options)(kernel.py_func)        # cached code has no assembly
+        fresh(x, (), np.empty_like(x))
+        uses_zmm = 'zmm' in fresh.inspect_asm(fresh.signatures[0])
+        assert uses_zmm == (wide and vector_width._has_avx512()), key
+
+
 def _python(code, **env):
     root = str(pathlib.Path(__file__).resolve().parent.parent)
     full = {k: v for k, v in os.environ.items() if k != 'MICROTORCH_NUMBA'}

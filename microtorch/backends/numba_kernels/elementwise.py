@@ -19,7 +19,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload, register_jitable
 
-from . import ROUTES, fastmath as fm
+from . import ROUTES, fastmath as fm, vector_width
 from .. import numba_dispatch
 from ... import _sleef
 from .fma import fma
@@ -107,13 +107,25 @@ def _sigmoid_of(x):
 
 # ---- kernel factories; bytes moved per element given for float32 ----------------------------
 
+def _width(name):
+    """vector_width's marker for kernel `name`'s loop: 512-bit vectors where the math, not the
+    memory, sets the time (the kernels in _WIDE: each computes an exp, log or tanh)."""
+    return vector_width.wide_loop if name in _WIDE else vector_width.tuned_loop
+
+
+_WIDE = {'k_exp_forward', 'k_log_forward', 'k_tanh_forward', 'k_sigmoid_forward',
+         'k_softplus_forward', 'k_softplus_2'}
+
+
 def _map1(name, f):
     """out = f(x, p): unary forwards, 8 B/elem (read x, write out)."""
     stamp = fm.STAMP
+    width = _width(name)
 
     def kernel(x, p, out):
         stamp                            # in the closure, so in the cache key
         for i in numba.prange(out.size):
+            width()
             out[i] = f(x[i], p)
     return _kernel(name, kernel)
 
@@ -122,10 +134,12 @@ def _map2(name, f):
     """out = f(a, b, p): unary backwards (saved, gy) and binary forwards, 12 B/elem; 8 B/elem
     when a or b is a scalar."""
     stamp = fm.STAMP
+    width = _width(name)
 
     def kernel(a, b, p, out):
         stamp                            # in the closure, so in the cache key
         for i in numba.prange(out.size):
+            width()
             out[i] = f(_at(a, i), _at(b, i), p)
     return _kernel(name, kernel)
 

@@ -18,6 +18,7 @@ from .fma import fma
 from .lanes import (row_dot_8, row_dot_16, row_max_8, row_max_16, row_sum_8, row_sum_16)
 from .sleef import _logf_u1, expf, glibc_expf
 from .twins import serial_twin
+from .vector_width import wide
 
 _F = np.float32
 # _nrt=False: Numba's reference counting off. With it on, every array a helper takes costs an
@@ -177,6 +178,7 @@ def rows_forward(x, out, width, log, scratch):
     per = (rows + tasks - 1) // tasks
     n = x.shape[1]
     for t in prange(tasks):
+        wide()                          # exps: 512-bit vectors (vector_width.py)
         acc = scratch[t, :width]
         maxima = scratch[t, width:width + ROW_CHUNK]
         sums = scratch[t, width + ROW_CHUNK:width + 2 * ROW_CHUNK]
@@ -203,6 +205,7 @@ def rows_backward(y, g, out, width, log, scratch):
     rows, tasks = y.shape[0], scratch.shape[0]
     per = (rows + tasks - 1) // tasks
     for t in prange(tasks):
+        wide()                          # exps: 512-bit vectors (vector_width.py)
         acc = scratch[t]
         for r in range(t * per, min(rows, (t + 1) * per)):
             _backward_row(y[r], g[r], out[r], acc, width, log)
@@ -317,6 +320,7 @@ def rows_cross_entropy_backward(x, log_probs, target, weight, ignore_index, scal
     tasks = lanes.shape[0]
     per = (rows + tasks - 1) // tasks
     for t in prange(tasks):
+        wide()                          # exps: 512-bit vectors (vector_width.py)
         acc = lanes[t]
         g = grads[t]
         for j in range(classes):
@@ -350,6 +354,7 @@ def rows_cross_entropy_forward(x, target, weight, ignore_index, losses, kept, we
     tasks = scratch.shape[0]
     per = (rows + tasks - 1) // tasks
     for t in prange(tasks):
+        wide()                          # exps: 512-bit vectors (vector_width.py)
         acc = scratch[t, :width]
         maxima = scratch[t, width:width + ROW_CHUNK]
         logs = scratch[t, width + ROW_CHUNK:width + 2 * ROW_CHUNK]
