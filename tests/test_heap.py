@@ -47,7 +47,6 @@ def test_the_first_op_on_a_large_array_tunes_the_heap():
     # A fresh process whose matmul loads no fused kernel: its 4 MiB outputs must still not
     # fault in fresh pages every step (4.7 ms of a 28 ms matmul step untuned, measured).
     # (It loads the page-aligned allocator, Numba code too, and no kernel module.)
-    import subprocess
     code = ('import sys, numpy as np, microtorch as mt\n'
             'from microtorch.backends import heap\n'
             'mt.ones(8) * 2\n'
@@ -55,9 +54,9 @@ def test_the_first_op_on_a_large_array_tunes_the_heap():
             'a = mt.tensor(np.ones((1024, 1024), np.float32), requires_grad=True)\n'
             'a @ a\n'
             'print(heap._state, [m for m in sys.modules if ".numba_kernels." in m])\n')
-    out = subprocess.run([sys.executable, '-c', code], env=_fresh_env(), capture_output=True,
-                         text=True, check=True).stdout
-    assert out.strip() == "[True] ['microtorch.backends.numba_kernels.allocator']"
+    done = _fresh_process(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[True] ['microtorch.backends.numba_kernels.allocator']"
 
 
 _PAGE_ALIGNED = r'''
@@ -89,11 +88,15 @@ print(get_handler_name(after), get_handler_name(kept))
 '''
 
 
-def _fresh_env():
+def _fresh_process(code, *options):
+    """`code` run by a new Python (with `options`) whose environment tunes nothing itself."""
     import os
-    return {k: v for k, v in os.environ.items()
-            if not (k.startswith('MALLOC_') or k in ('GLIBC_TUNABLES', 'MICROTORCH_NUMBA',
-                                                     'MICROTORCH_MALLOC_TUNING'))}
+    import subprocess
+    env = {k: v for k, v in os.environ.items()
+           if not (k.startswith('MALLOC_') or k in ('GLIBC_TUNABLES', 'MICROTORCH_NUMBA',
+                                                    'MICROTORCH_MALLOC_TUNING'))}
+    return subprocess.run([sys.executable, *options, '-c', code], env=env, capture_output=True,
+                          text=True)
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason="glibc's malloc")
@@ -101,9 +104,7 @@ def test_large_arrays_start_on_a_page_once_the_heap_is_tuned():
     # Arrays laid end to end in the heap start 16 bytes apart modulo 1 MiB when their size
     # is a multiple of it, and a kernel reading one and writing the next stalls on Intel
     # cores (numba_kernels/allocator.py). -X dev: NumPy's complaints at exit would show.
-    import subprocess
-    done = subprocess.run([sys.executable, '-X', 'dev', '-c', _PAGE_ALIGNED], env=_fresh_env(),
-                          capture_output=True, text=True)
+    done = _fresh_process(_PAGE_ALIGNED, '-X', 'dev')
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ['default_allocator', 'microtorch_page_aligned']
     assert 'Exception ignored' not in done.stderr, done.stderr
@@ -112,7 +113,6 @@ def test_large_arrays_start_on_a_page_once_the_heap_is_tuned():
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason="glibc's malloc")
 def test_another_numpy_allocator_is_left_alone():
     # A user's allocator (here NumPy's default functions under another name) stays.
-    import subprocess
     code = ('import ctypes, numpy as np\n'
             'from numpy._core.multiarray import get_handler_name\n'
             'from microtorch.backends import heap\n'
@@ -126,7 +126,6 @@ def test_another_numpy_allocator_is_left_alone():
             'assert heap.keep_large_blocks() and not heap.page_aligned\n'
             'print(get_handler_name(), get_handler_name(np.empty(1 << 20)))\n'
             'heap.set_numpy_allocator(None)\n')
-    done = subprocess.run([sys.executable, '-c', code], env=_fresh_env(), capture_output=True,
-                          text=True)
+    done = _fresh_process(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ['someone_elses', 'someone_elses']

@@ -19,6 +19,7 @@ from ..._sleef_numpy import K
 from .bits import bits_of, from_bits
 from .fma import fma
 from .twins import serial_twin
+from .vector_width import wide
 
 _F, _I = np.float32, np.int32
 ONE, TWO, ZERO = _F(1), _F(2), _F(0)
@@ -372,6 +373,7 @@ def sigmoid_chunks(x, out, chunk, block):
     blocks and a scalar tail (x, out: 1-d float32)."""
     n = x.size
     for c in prange((n + chunk - 1) // chunk):
+        wide()                          # 512-bit vectors (vector_width.py): 0.74-0.82
         begin = c * chunk
         end = min(n, begin + chunk)
         vector_end = begin + (end - begin) // block * block
@@ -384,6 +386,7 @@ def sigmoid_chunks(x, out, chunk, block):
 @numba.njit(**_OPTIONS)
 def sigmoid_serial(x, out, block):
     """sigmoid_chunks with one chunk, without a parallel launch."""
+    wide()
     n = x.size
     vector_end = n // block * block
     for i in range(vector_end):
