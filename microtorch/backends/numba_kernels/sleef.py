@@ -373,7 +373,7 @@ def sigmoid_chunks(x, out, chunk, block):
     blocks and a scalar tail (x, out: 1-d float32)."""
     n = x.size
     for c in prange((n + chunk - 1) // chunk):
-        wide()                          # 512-bit vectors (vector_width.py): 0.74-0.82
+        wide()                          # 512-bit vectors (vector_width.py): 0.78-0.94
         begin = c * chunk
         end = min(n, begin + chunk)
         vector_end = begin + (end - begin) // block * block
