@@ -463,24 +463,28 @@ def pow_serial(a, b, out, block, row):
 @numba.njit(parallel=True, **_OPTIONS)
 def expm1_parallel(x, out):
     for i in prange(x.size):
+        wide()
         out[i] = expm1f(x[i])
 
 
 @numba.njit(**_OPTIONS)
 def expm1_serial(x, out):
     for i in range(x.size):
+        wide()
         out[i] = expm1f(x[i])
 
 
 @numba.njit(parallel=True, **_OPTIONS)
 def log1p_parallel(x, out):
     for i in prange(x.size):
+        wide()
         out[i] = log1pf(x[i])
 
 
 @numba.njit(**_OPTIONS)
 def log1p_serial(x, out):
     for i in range(x.size):
+        wide()
         out[i] = log1pf(x[i])
 
 
@@ -510,6 +514,7 @@ def _elu_scalar(a, neg, pos, ipt):
 def elu_map(x, out, neg, pos, ipt, tails):
     """ELU (selu, celu): scale * x at x >= 0, alpha * scale * expm1(input_scale * x) below."""
     for i in prange(x.size):
+        wide()
         out[i] = _elu_vector(x[i], neg, pos, ipt)
     for t in range(tails.shape[0]):
         for i in range(tails[t, 0], tails[t, 1]):
@@ -520,6 +525,7 @@ def elu_map(x, out, neg, pos, ipt, tails):
 def softplus_map(x, out, beta, threshold, tails):
     """softplus: x where beta x > threshold, else log1p(exp(beta x)) / beta."""
     for i in prange(x.size):
+        wide()
         z = x[i] * beta
         out[i] = x[i] if z > threshold else log1pf(expf(z)) / beta
     for t in range(tails.shape[0]):
@@ -532,6 +538,7 @@ def softplus_map(x, out, beta, threshold, tails):
 def softplus_grad_map(gy, x, out, beta, threshold, tails):
     """softplus's gradient: gy where beta x > threshold, else gy z / (z + 1), z = exp(beta x)."""
     for i in prange(x.size):
+        wide()
         z = expf(x[i] * beta)
         out[i] = gy[i] if x[i] * beta > threshold else gy[i] * z / (z + ONE)
     for t in range(tails.shape[0]):
@@ -545,6 +552,7 @@ def elu_grad_map(gy, x, out, neg, pos, ipt, tails):
     """elu's gradient: gy * scale at x > 0, gy * input_scale * alpha * scale * exp(input_scale
     * x) below (the scalar loop tests x <= 0 instead: a NaN x takes gy * scale there)."""
     for i in prange(x.size):
+        wide()
         if x[i] > ZERO:
             out[i] = gy[i] * pos
         else:
