@@ -704,7 +704,22 @@ def busy_note(meta):
     if start is not None and start >= 0.5:
         note += (' **Other processes were using the CPU: the timings, the parallel ones most,'
                  ' are not reliable.**')
+    if meta.get('steal_s_start') is not None and meta.get('steal_s_end') is not None:
+        stolen = meta['steal_s_end'] - meta['steal_s_start']
+        note += (f' The hypervisor ran others on this VM\'s cores for {stolen:.1f} s of the '
+                 f'run (steal time).')
     return note
+
+
+def steal_seconds():
+    """CPU seconds the hypervisor gave others since boot (/proc/stat's steal, all cores), or
+    None: on a shared VM a parallel kernel waits whenever one of its cores is taken."""
+    try:
+        with open('/proc/stat') as stat:
+            fields = stat.readline().split()
+        return int(fields[8]) / os.sysconf('SC_CLK_TCK')
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def load_average():
@@ -728,7 +743,7 @@ def torch_version():
 def machine_info(args, torch):
     info = {'date': datetime.date.today().isoformat(), 'commit': run.commit(),
             'quick': args.quick, **telemetry.cpu_info(), **set_threads(args.threads, None),
-            'load_average_start': load_average()}
+            'load_average_start': load_average(), 'steal_s_start': steal_seconds()}
     if torch is not None:
         info['torch'] = torch
     from microtorch.backends import numba_dispatch
@@ -763,6 +778,7 @@ def main(argv=None):
         results[section] = sections[section]()
         spent[section] = time.perf_counter() - start
     results['meta']['load_average_end'] = load_average()
+    results['meta']['steal_s_end'] = steal_seconds()
     name = f'cpu-numba-{results["meta"]["date"]}' + ('-quick' if args.quick else '')
     out = args.out or os.path.join(HERE, 'results', name)
     os.makedirs(out, exist_ok=True)

@@ -14,6 +14,14 @@ for numba_dispatch._MIN_SIZE_MEASURED, per CPU vendor. The kernel side runs as t
 run it (a family's serial twin below its current crossover), so a lower parallel crossover
 shows only with the kernels forced parallel (numba_dispatch.configure(min_size=0)).
 
+--routed measures what a family's size sets instead: the routed primitive (cpu.py's, as an op
+calls it) with its family's size at 0 against at infinity, the two taking turns --rounds times
+in one process (the speedup is the median of the rounds' ratios: this VM's speed drifts more
+between minutes than the gaps measured). For the families whose kernels have serial twins
+(numba_dispatch.SERIAL_FROM) and for softmax, whose float32 rows kernels pick their serial
+twin by the same size, that is the parallel kernel against the serial one; for the others,
+the kernel against NumPy.
+
 Prints a table and writes results.json and summary.md to --out (default
 benchmarks/results/numba-crossover-<date>/).
 """
@@ -29,11 +37,13 @@ sys.path.insert(0, HERE)
 import numpy as np  # noqa: E402
 
 import cpu_speed  # noqa: E402
+import timing  # noqa: E402
 
 REPRESENTATIVES = {
     'elementwise': ['mul_forward', 'neg_forward'],
     'elementwise_fused': ['tanh_backward', 'relu_backward'],
-    'transcendental': ['sigmoid_forward', 'exp_forward'],
+    # (float32 sigmoid follows PyTorch's chunks, not the family's size: tanh and log do)
+    'transcendental': ['sigmoid_forward', 'exp_forward', 'tanh_forward', 'log_forward'],
     'reduction': ['sum_forward'],
     'softmax': ['softmax_forward'],
     'loss': ['mse_loss_forward', 'mse_loss_backward'],
@@ -45,7 +55,7 @@ def crossover(rows):
     """The smallest size from which the kernel wins at every larger size, or None."""
     found = None
     for r in reversed(rows):        # largest size first
-        if r['kernel_s'] >= r['numpy_s']:
+        if (r['speedup'] if 'speedup' in r else r['numpy_s'] / r['kernel_s']) <= 1:
             break
         found = r['size']
     return found
@@ -75,7 +85,43 @@ def measure(name, sizes, repeats, repeat_s):
     return {'rows': rows, 'crossover': crossover(rows)}
 
 
-def run(sizes, repeats, repeat_s, only=None):
+_NEVER = 1 << 62                    # a family size no array reaches
+
+
+def measure_routed(name, family, sizes, rounds, calls=31):
+    """The routed primitive with `family`'s size at 0 (kernel_s) and at infinity
+    (baseline_s: the serial twin or NumPy), taking turns; speedup: the median ratio. Each
+    call is timed alone and a turn's figure is the first quartile of `calls`: on a VM whose
+    hypervisor takes a core now and then (steal time), a parallel kernel stalls until its
+    thread runs again, and a mean over back-to-back calls carries those stalls.
+    (The first try, means of calibrated loops, put softmax's and log's parallel kernels
+    behind their serial twins at every size up to 2^20 in a run with 6% steal.)"""
+    import statistics
+    from microtorch.backends import numba_dispatch
+    primitive = getattr(cpu_speed.cpu_backend(), name)
+    try:
+        numba_dispatch.kernel(name)          # Numba loaded: below the size, twins run
+    except (ModuleNotFoundError, AttributeError):
+        return {'missing': True}
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in sizes:
+        args = cpu_speed.kernel_args(name, n, rng)[0]
+        times = {'kernel_s': [], 'baseline_s': []}
+        for _ in range(rounds):
+            for key, size in (('kernel_s', 0), ('baseline_s', _NEVER)):
+                with numba_dispatch.configure(min_size={family: size}):
+                    times[key].append(timing.first_quartile_us(
+                        lambda: primitive(*args), repeats=calls) / 1e6)
+        ratios = [b / k for k, b in zip(times['kernel_s'], times['baseline_s'])]
+        rows.append({'size': n, 'kernel_s': statistics.median(times['kernel_s']),
+                     'baseline_s': statistics.median(times['baseline_s']),
+                     'speedup': statistics.median(ratios)})
+    return {'rows': rows, 'crossover': crossover(rows)}
+
+
+def run(sizes, repeats, repeat_s, only=None, rounds=None):
+    """Each family's primitives measured; rounds: --routed's turns (None: kernel vs NumPy)."""
     from microtorch.backends import numba_dispatch
     from microtorch.backends.numba_kernels import ROUTES
     families = {}
@@ -89,7 +135,8 @@ def run(sizes, repeats, repeat_s, only=None):
         measured = []
         for name in names:
             result = {'primitive': name, 'family': family,
-                      **measure(name, sizes, repeats, repeat_s)}
+                      **(measure(name, sizes, repeats, repeat_s) if rounds is None else
+                         measure_routed(name, family, sizes, rounds))}
             primitives.append(result)
             if 'rows' in result:
                 measured.append(result)
@@ -98,7 +145,8 @@ def run(sizes, repeats, repeat_s, only=None):
                             'measured': [m['primitive'] for m in measured],
                             'crossover': (max(cross) if cross and None not in cross
                                           else None)}
-    return {'sizes': sizes, 'primitives': primitives, 'families': families}
+    return {'sizes': sizes, 'primitives': primitives, 'families': families,
+            'routed': rounds is not None}
 
 
 def _exp(n):
@@ -108,10 +156,16 @@ def _exp(n):
 def markdown(results):
     meta = results['meta']
     sizes = results['sizes']
-    lines = [f'# Numba kernel vs NumPy crossover ({meta["date"]}, commit {meta["commit"]})\n',
+    if results.get('routed'):
+        title = 'each family from size 0 vs never, routed'
+        speedup = ('time with the family\'s size at infinity (serial twin, else NumPy) / '
+                   'time at 0, the median of the rounds\' ratios')
+    else:
+        title, speedup = 'Numba kernel vs NumPy crossover', 'NumPy time / kernel time'
+    lines = [f'# {title} ({meta["date"]}, commit {meta["commit"]})\n',
              f'{meta["processor"]}, {meta["cores"]} cores, {meta.get("numba_threads")} Numba '
-             f'threads; NumPy {meta["numpy"]}, Numba {meta.get("numba")}. Speedup = NumPy '
-             f'time / kernel time (> 1: the kernel wins). {cpu_speed.busy_note(meta)}\n',
+             f'threads; NumPy {meta["numpy"]}, Numba {meta.get("numba")}. Speedup = '
+             f'{speedup} (> 1: the kernel wins). {cpu_speed.busy_note(meta)}\n',
              '| family | primitive | crossover | ' + ' | '.join(map(_exp, sizes)) + ' |',
              '|---|---|---|' + '---|' * len(sizes)]
     for p in results['primitives']:
@@ -142,6 +196,10 @@ def parse_args(argv):
     parser.add_argument('--threads', type=int, default=os.cpu_count())
     parser.add_argument('--only', default=None,
                         help='comma-separated primitives to measure (default: all)')
+    parser.add_argument('--routed', action='store_true',
+                        help="each family's routed primitives with its size at 0 against at "
+                             'infinity (parallel kernel vs serial twin where there is one)')
+    parser.add_argument('--rounds', type=int, default=5, help="--routed's turns")
     parser.add_argument('--out', default=None, help='folder for results.json and summary.md')
     return parser.parse_args(argv)
 
@@ -157,9 +215,12 @@ def main(argv=None):
                                   None)
     results = {'meta': info}
     results.update(run(sizes, repeats, 0.005 if args.quick else 0.02,
-                       args.only.split(',') if args.only else None))
+                       args.only.split(',') if args.only else None,
+                       args.rounds if args.routed else None))
     results['meta']['load_average_end'] = cpu_speed.load_average()
+    results['meta']['steal_s_end'] = cpu_speed.steal_seconds()
     out = args.out or os.path.join(HERE, 'results', f'numba-crossover-{info["date"]}'
+                                   + ('-routed' if args.routed else '')
                                    + ('-quick' if args.quick else ''))
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, 'results.json'), 'w') as f:

@@ -240,6 +240,25 @@ def test_numba_crossover_tiny(tmp_path):
     assert (tmp_path / 'summary.md').exists() and results['families']
 
 
+def test_numba_crossover_routed_tiny(tmp_path):
+    """--routed: each primitive as ops call it, its family's size at 0 against at infinity;
+    the sizes are left as they were."""
+    pytest.importorskip('numba')
+    from microtorch.backends import numba_dispatch
+    sizes_before = dict(numba_dispatch.settings.min_size)
+    results = numba_crossover.main(['--routed', '--rounds', '2', '--min-exp', '8',
+                                    '--max-exp', '9', '--only', 'tanh_backward,softmax_forward',
+                                    '--out', str(tmp_path)])
+    assert numba_dispatch.settings.min_size == sizes_before
+    assert results['routed'] and {p['primitive'] for p in results['primitives']} == {
+        'tanh_backward', 'softmax_forward'}
+    for p in results['primitives']:
+        assert [r['size'] for r in p['rows']] == [256, 512]
+        for r in p['rows']:
+            assert r['speedup'] > 0 and r['kernel_s'] > 0 and r['baseline_s'] > 0
+    assert 'from size 0 vs never' in (tmp_path / 'summary.md').read_text()
+
+
 def test_tape_floor_computes_what_microtorch_computes():
     """The minimal tape is a floor only if it does the same arithmetic: the seed's worked
     example and the chain's gradient agree with microtorch's."""
