@@ -32,6 +32,18 @@ def _inputs(shape, dtype):
     return x, dy, weight, bias, (mean, var)
 
 
+def _routing(numba):
+    """The kernels off, forced parallel, or forced serial (their serial twins: Numba loaded,
+    every size below the crossover)."""
+    if numba == 'serial':
+        pytest.importorskip('numba')
+        return numba_dispatch.configure(enabled=True, min_size=1 << 62)
+    return numba_dispatch.configure(enabled=numba == 'parallel', min_size=0)
+
+
+NUMBA_ROUTES = ['off', 'parallel', 'serial']
+
+
 def _check(torch, x, weight, bias, running, dy, training, momentum=0.1):
     ours = _batch_norm(microtorch, x, weight, bias, running, dy, training, momentum)
     theirs = _batch_norm(torch, x, weight, bias, running, dy, training, momentum)
@@ -40,26 +52,26 @@ def _check(torch, x, weight, bias, running, dy, training, momentum=0.1):
         assert a.dtype == e.dtype
 
 
-@pytest.mark.parametrize('numba_on', [False, True])
+@pytest.mark.parametrize('numba', NUMBA_ROUTES)
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 @pytest.mark.parametrize('shape', SHAPES)
-def test_batch_norm_bits(torch, numba_on, dtype, shape):
+def test_batch_norm_bits(torch, numba, dtype, shape):
     x, dy, weight, bias, running = _inputs(shape, dtype)
-    with numba_dispatch.configure(enabled=numba_on, min_size=0):
+    with _routing(numba):
         for training in (True, False):
             for w, b in ((None, None), (weight, None), (None, bias), (weight, bias)):
                 _check(torch, x, w, b, running, dy, training)
 
 
-@pytest.mark.parametrize('numba_on', [False, True])
+@pytest.mark.parametrize('numba', NUMBA_ROUTES)
 @pytest.mark.parametrize('shape', [(100, 17), (1024, 37), (8, 6, 17), (4, 3, 5, 7),
                                    (3, 4, 14, 14), (2, 3, 40000)])
-def test_batch_norm_strided_gradient_bits(torch, numba_on, shape):
+def test_batch_norm_strided_gradient_bits(torch, numba, shape):
     """A gradient that is not contiguous takes PyTorch's generic loop (torch_batch_norm's
     strided_backward): y.sum()'s broadcast ones, and a transposed random gradient."""
     x, dy, weight, bias, running = _inputs(shape, np.float32)
     dy_t = np.ascontiguousarray(np.swapaxes(dy, 0, -1)).swapaxes(0, -1)
-    with numba_dispatch.configure(enabled=numba_on, min_size=0):
+    with _routing(numba):
         for training in (True, False):
             for w in (None, weight):
                 results = []

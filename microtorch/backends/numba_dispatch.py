@@ -47,12 +47,17 @@ _MIN_SIZE_MEASURED = {
     # 8-lane loops up to 2^16 (exp at 2^14: 10 us against the parallel kernel's 24), and from
     # 2^18 two threads win for single ufuncs too (each core's 2 MiB L2 holds half of the
     # operands: add at 2^18 in 45 us against NumPy's 130; at 2^17 neg still lost, 23 to 16)
+    # Then (cpu-twin-crossovers-2026-12-05, numba_crossover.py --routed: each family's size
+    # at 0 against at infinity, in one process) where the parallel kernels beat their serial
+    # twins, which is what the size sets where twins exist: fused elementwise from 2^18 (at
+    # 2^16 parallel took 2x the serial time), softmax's float32 rows from 2^17 (at 2^14,
+    # 2x), whole-array sums from 2^19 (at 2^18 NumPy's took 0.5x the kernel's).
     'GenuineIntel': {
         'elementwise': 1 << 18,
-        'elementwise_fused': 1 << 16,
+        'elementwise_fused': 1 << 18,
         'transcendental': 1 << 17,
-        'reduction': 1 << 18,
-        'softmax': 1 << 12,
+        'reduction': 1 << 19,
+        'softmax': 1 << 17,
         'loss': 1 << 17,
         'optim': 1 << 14,
     },
@@ -194,7 +199,10 @@ launch_lock = threading.RLock()
 # step with momentum on a 64 x 64 parameter: ~20 us against NumPy's ~210
 # (benchmarks/results/cpu-norms-2026-12-04); tanh's gradient on 2^14 elements: 10 us against
 # NumPy's 100 (its fused multiply-add emulated). Single ufuncs stay NumPy's below theirs.
-SERIAL_FROM = {'optim': 0, 'elementwise_fused': 256, 'transcendental': 256}
+# Softmax: its float32 rows kernels (torch_softmax.py) pick their serial twins below the
+# family's size; the float64 kernels, parallel only, keep running from 2^12, the crossover
+# measured against NumPy before the size became the parallel one.
+SERIAL_FROM = {'optim': 0, 'elementwise_fused': 256, 'transcendental': 256, 'softmax': 1 << 12}
 
 
 def _route(name, numpy_fn, module_name, family):

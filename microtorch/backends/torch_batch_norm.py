@@ -33,6 +33,7 @@ the running mean. sum = the sum of dy, dotp = the sum of (x - mean) * dy:
 - dweight = dotp * invstd, dbias = sum (planes: in float64, then rounded).
 """
 import collections
+import sys
 
 import numpy as np
 
@@ -45,12 +46,18 @@ WIDE = np.float64
 
 
 def _numba_kernels(size):
-    """The Numba module when it pays for `size` elements, else None."""
-    if not numba_dispatch.kernel_pays('elementwise_fused', size):
-        return None
-    numba_dispatch.prepare_threads()
-    from .numba_kernels import batch_norm
-    return batch_norm
+    """The plane kernels for `size` elements: the parallel ones (the Numba module) from the
+    crossover, their serial twins below it once Numba is loaded anyway (as the elementwise
+    routers do), else None (NumPy)."""
+    if numba_dispatch.kernel_pays('elementwise_fused', size):
+        numba_dispatch.prepare_threads()
+        from .numba_kernels import batch_norm
+        return batch_norm
+    if (numba_dispatch.settings.enabled and 'numba' in sys.modules
+            and size >= numba_dispatch.SERIAL_FROM['elementwise_fused']):
+        from .numba_kernels import batch_norm
+        return batch_norm.SERIAL
+    return None
 
 
 RowKernels = collections.namedtuple('RowKernels', 'stats sums dx')

@@ -2,6 +2,8 @@
 (fma where PyTorch's compiled kernel fuses), so the same bits as the NumPy path. Channel
 planes (N, C, L) run a channel (or plane) per task, as PyTorch's parallel_for over them; rows
 (N, C) run a piece of rows per task, each with its own buffer of C, as PyTorch's rows kernel."""
+import types
+
 import numba
 import numpy as np
 
@@ -242,3 +244,13 @@ affine_serial = serial_twin(affine)
 row_stats_serial = serial_twin(row_stats)
 row_sums_serial = serial_twin(row_sums)
 row_dx_serial = serial_twin(row_dx)
+
+# The channel-plane kernels under the names torch_batch_norm calls, without threads (each
+# channel's or plane's work is its own, so the same bits): planes of 2^16 to 2^18 elements
+# ran 2x slower in NumPy than here once the parallel crossover rose to 2^18 on the Xeon
+# (benchmarks/results/cpu-twin-crossovers-2026-12-05).
+SERIAL = types.SimpleNamespace(plane_stats=serial_twin(plane_stats), affine=affine_serial,
+                               plane_sums=serial_twin(plane_sums),
+                               plane_dx=serial_twin(plane_dx),
+                               strided_dotp=serial_twin(strided_dotp),
+                               strided_dx=serial_twin(strided_dx))
