@@ -138,7 +138,7 @@ def _kernel_fma(a, b, c, dtype=np.float32):
     if n < 2:
         return None
     dispatch = _numba_dispatch()
-    parallel = dispatch.kernel_pays('elementwise_fused', n)
+    parallel = dispatch.parallel_pays('elementwise_fused', n)
     if not parallel and not _serial_kernel_pays(dispatch, n):
         return None
     if not parallel and type(a) is type(b) is type(c) is np.ndarray and a.ndim == 1 \
@@ -170,7 +170,7 @@ def outer(column, row, addend=None):
     n = column.size * row.size
     if dtype in _KERNEL_DTYPES and column.dtype == row.dtype == dtype and (
             addend is None or addend.dtype == dtype):
-        parallel = dispatch.kernel_pays('elementwise_fused', n)
+        parallel = dispatch.parallel_pays('elementwise_fused', n)
         if parallel or _serial_kernel_pays(dispatch, n):
             out = np.empty((column.size, row.size), dtype)
             kernels = dispatch._kernel_module('fma')

@@ -213,6 +213,34 @@ def test_crossovers_are_the_ones_measured_on_this_cpu_vendor():
     assert tables['GenuineIntel']['transcendental'] > tables['AuthenticAMD']['transcendental']
 
 
+def test_parallel_from_sits_at_or_above_the_family_size_and_configure_overrides_it():
+    """Where a family's parallel kernels overtake their serial twins (measured apart on the
+    Xeon) is never below the family's size; a size given to configure() sends that family
+    parallel from it (the tests' min_size=0 reaches every parallel kernel), and
+    parallel_from={} puts every family back to its size."""
+    tables = numba_dispatch._PARALLEL_FROM_MEASURED
+    for vendor, table in tables.items():
+        assert set(table) <= set(numba_dispatch._MIN_SIZE_MEASURED[vendor])
+        assert all(n >= numba_dispatch._MIN_SIZE_MEASURED[vendor][f] for f, n in table.items())
+    sizes = numba_dispatch.settings.min_size
+    for family in sizes:
+        assert numba_dispatch.parallel_pays(family, 1 << 40)
+        assert numba_dispatch.parallel_pays(family, numba_dispatch._parallel_from[family])
+        assert numba_dispatch._parallel_from[family] >= numba_dispatch._from_size[family]
+    with numba_dispatch.configure(min_size=0):
+        assert all(numba_dispatch.parallel_pays(f, 1) for f in sizes)
+    with numba_dispatch.configure(min_size={'softmax': 0}):
+        assert numba_dispatch.parallel_pays('softmax', 1)
+        assert not numba_dispatch.parallel_pays('elementwise_fused',
+                                                numba_dispatch._from_size['elementwise_fused']
+                                                - 1)
+    with numba_dispatch.configure(parallel_from={}):
+        assert numba_dispatch._parallel_from == numba_dispatch._from_size
+    with numba_dispatch.configure(enabled=False):
+        assert not any(numba_dispatch.parallel_pays(f, 1 << 40) for f in sizes)
+    assert numba_dispatch.settings.parallel_from == numba_dispatch.DEFAULT_PARALLEL_FROM
+
+
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 @pytest.mark.parametrize('case', CASES, ids=lambda c: f'{c[0]}{c[1]}')
 def test_kernel_matches_numpy(case, dtype, data):

@@ -869,7 +869,7 @@ def _cumulative_kernel(ufunc, x, dim):
     else:
         x3, name = x.reshape(outer, n, inner), 'cumulative'
     args = x3, out.reshape(x3.shape), ufunc is np.add
-    if _numba_dispatch.kernel_pays('elementwise_fused', x.size):
+    if _numba_dispatch.parallel_pays('elementwise_fused', x.size):
         _exact_sum.launch(getattr(kernels, name), *args)
     else:
         getattr(kernels, name + '_serial')(*args)

@@ -47,17 +47,12 @@ _MIN_SIZE_MEASURED = {
     # 8-lane loops up to 2^16 (exp at 2^14: 10 us against the parallel kernel's 24), and from
     # 2^18 two threads win for single ufuncs too (each core's 2 MiB L2 holds half of the
     # operands: add at 2^18 in 45 us against NumPy's 130; at 2^17 neg still lost, 23 to 16)
-    # Then (cpu-twin-crossovers-2026-12-05, numba_crossover.py --routed: each family's size
-    # at 0 against at infinity, in one process) where the parallel kernels beat their serial
-    # twins, which is what the size sets where twins exist: fused elementwise from 2^18 (at
-    # 2^16 parallel took 2x the serial time), softmax's float32 rows from 2^17 (at 2^14,
-    # 2x), whole-array sums from 2^19 (at 2^18 NumPy's took 0.5x the kernel's).
     'GenuineIntel': {
         'elementwise': 1 << 18,
-        'elementwise_fused': 1 << 18,
+        'elementwise_fused': 1 << 16,
         'transcendental': 1 << 17,
-        'reduction': 1 << 19,
-        'softmax': 1 << 17,
+        'reduction': 1 << 18,
+        'softmax': 1 << 12,
         'loss': 1 << 17,
         'optim': 1 << 14,
     },
@@ -65,12 +60,25 @@ _MIN_SIZE_MEASURED = {
 # Another CPU takes the first machine's (measured longest).
 DEFAULT_MIN_SIZE = _MIN_SIZE_MEASURED.get(cpu_vendor(), _MIN_SIZE_MEASURED['AuthenticAMD'])
 
+# Where a family's parallel kernels overtake their serial twins, where that was measured apart
+# from the family's size (which also says where Numba beats NumPy, and which other primitives -
+# pooling, gathers, transposed copies - read as their own crossover against slow NumPy forms).
+# On the Xeon (cpu-twin-crossovers-2026-12-05, numba_crossover.py --routed: the routed
+# primitive with the family's size at 0 against at infinity, in one process): the fused
+# elementwise kernels from 2^18 (at 2^16 the parallel ones took 2x the twins' time), softmax's
+# float32 rows from 2^17 (at 2^14, 2x). A family not listed goes parallel from its size.
+_PARALLEL_FROM_MEASURED = {
+    'GenuineIntel': {'elementwise_fused': 1 << 18, 'softmax': 1 << 17},
+}
+DEFAULT_PARALLEL_FROM = _PARALLEL_FROM_MEASURED.get(cpu_vendor(), {})
+
 
 class _Settings:
-    __slots__ = ('enabled', 'min_size', 'reason', 'threading_layer')
+    __slots__ = ('enabled', 'min_size', 'parallel_from', 'reason', 'threading_layer')
 
     def __init__(self):
         self.min_size = dict(DEFAULT_MIN_SIZE)
+        self.parallel_from = dict(DEFAULT_PARALLEL_FROM)
         self.reason = None
         self.threading_layer = None          # Numba's choice, unless prepare_threads picks one
         if os.environ.get('MICROTORCH_NUMBA', '1') == '0':
@@ -91,11 +99,16 @@ _from_size = {}
 # the CPU backend (numpy_twin below), so that tiny tensors skip every router's size test.
 numpy_below = [0]
 
+# family -> the size from which kernels with serial twins take the parallel one.
+_parallel_from = {}
+
 
 def _sync_sizes():
     never = float('inf')
     _from_size.update({family: (n if settings.enabled else never)
                        for family, n in settings.min_size.items()})
+    _parallel_from.update({family: max(n, settings.parallel_from.get(family, n))
+                           for family, n in _from_size.items()})
     numpy_below[0] = min(_from_size.values())
 
 
@@ -108,30 +121,45 @@ def kernel_pays(family, size):
     return size >= _from_size[family]
 
 
+def parallel_pays(family, size):
+    """Does an array of `size` elements take the parallel kernel of `family` rather than its
+    serial twin? (Never with the kernels off.)"""
+    return size >= _parallel_from[family]
+
+
 def status():
     """A line for `python -m microtorch`: are the Numba kernels on, and if not, why."""
     if settings.enabled:
         return 'on (fused kernels from ' + ', '.join(
-            f'{family} >= {n}' for family, n in settings.min_size.items()) + ' elements)'
+            f'{family} >= {n}' + (f' (parallel from {settings.parallel_from[family]})'
+                                  if family in settings.parallel_from else '')
+            for family, n in settings.min_size.items()) + ' elements)'
     return 'off: ' + (settings.reason or 'switched off by configure()')
 
 
 @contextlib.contextmanager
-def configure(enabled=None, min_size=None):
-    """Change the routing for a while (tests force every size through the kernels with
-    `configure(enabled=True, min_size=0)`). min_size: a number for every family, or a dict."""
-    saved = settings.enabled, dict(settings.min_size)
+def configure(enabled=None, min_size=None, parallel_from=None):
+    """Change the routing for a while (tests force every size through the parallel kernels
+    with `configure(enabled=True, min_size=0)`). min_size: a number for every family, or a
+    dict; a family given a size also goes parallel from it (its measured parallel_from is set
+    aside while the block runs). parallel_from: a dict that replaces the measured one ({}:
+    every family parallel from its size)."""
+    saved = settings.enabled, dict(settings.min_size), dict(settings.parallel_from)
     if enabled is not None:
         settings.enabled = enabled
     if min_size is not None:
         families = settings.min_size
         settings.min_size = ({f: min_size for f in families} if isinstance(min_size, int)
                              else {**families, **min_size})
+        settings.parallel_from = {f: n for f, n in settings.parallel_from.items()
+                                  if not isinstance(min_size, int) and f not in min_size}
+    if parallel_from is not None:
+        settings.parallel_from = dict(parallel_from)
     _sync_sizes()
     try:
         yield settings
     finally:
-        settings.enabled, settings.min_size = saved
+        settings.enabled, settings.min_size, settings.parallel_from = saved
         _sync_sizes()
 
 
@@ -199,10 +227,7 @@ launch_lock = threading.RLock()
 # step with momentum on a 64 x 64 parameter: ~20 us against NumPy's ~210
 # (benchmarks/results/cpu-norms-2026-12-04); tanh's gradient on 2^14 elements: 10 us against
 # NumPy's 100 (its fused multiply-add emulated). Single ufuncs stay NumPy's below theirs.
-# Softmax: its float32 rows kernels (torch_softmax.py) pick their serial twins below the
-# family's size; the float64 kernels, parallel only, keep running from 2^12, the crossover
-# measured against NumPy before the size became the parallel one.
-SERIAL_FROM = {'optim': 0, 'elementwise_fused': 256, 'transcendental': 256, 'softmax': 1 << 12}
+SERIAL_FROM = {'optim': 0, 'elementwise_fused': 256, 'transcendental': 256}
 
 
 def _route(name, numpy_fn, module_name, family):

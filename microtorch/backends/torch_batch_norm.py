@@ -47,13 +47,14 @@ WIDE = np.float64
 
 def _numba_kernels(size):
     """The plane kernels for `size` elements: the parallel ones (the Numba module) from the
-    crossover, their serial twins below it once Numba is loaded anyway (as the elementwise
-    routers do), else None (NumPy)."""
-    if numba_dispatch.kernel_pays('elementwise_fused', size):
+    parallel crossover, their serial twins below it from the family's size or, once Numba is
+    loaded anyway, from SERIAL_FROM (as the elementwise routers do), else None (NumPy)."""
+    if numba_dispatch.parallel_pays('elementwise_fused', size):
         numba_dispatch.prepare_threads()
         from .numba_kernels import batch_norm
         return batch_norm
-    if (numba_dispatch.settings.enabled and 'numba' in sys.modules
+    if numba_dispatch.kernel_pays('elementwise_fused', size) or (
+            numba_dispatch.settings.enabled and 'numba' in sys.modules
             and size >= numba_dispatch.SERIAL_FROM['elementwise_fused']):
         from .numba_kernels import batch_norm
         return batch_norm.SERIAL
@@ -71,7 +72,7 @@ def _row_kernels(x):
     if not numba_dispatch.settings.enabled:
         return None
     from .numba_kernels import batch_norm as k
-    if not numba_dispatch.kernel_pays('elementwise_fused', x.size):
+    if not numba_dispatch.parallel_pays('elementwise_fused', x.size):
         return RowKernels(k.row_stats_serial, k.row_sums_serial, k.row_dx_serial)
     numba_dispatch.prepare_threads()
     return RowKernels(k.row_stats, k.row_sums, k.row_dx)

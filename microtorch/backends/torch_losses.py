@@ -186,9 +186,10 @@ def _lane_kernel(kind, x, y, gy, nv, param):
     one-element y beside a whole gy; gy whole or one value; one float dtype)."""
     from . import numba_dispatch
     size = x.size
-    parallel = numba_dispatch.kernel_pays('elementwise_fused', size)
-    if not parallel and not (numba_dispatch.settings.enabled and 'numba' in sys.modules
-                             and size >= numba_dispatch.SERIAL_FROM['elementwise_fused']):
+    parallel = numba_dispatch.parallel_pays('elementwise_fused', size)
+    if not numba_dispatch.kernel_pays('elementwise_fused', size) and not (
+            numba_dispatch.settings.enabled and 'numba' in sys.modules
+            and size >= numba_dispatch.SERIAL_FROM['elementwise_fused']):
         return None
     gy = np.asarray(gy)
     dtype = x.dtype

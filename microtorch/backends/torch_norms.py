@@ -219,7 +219,7 @@ def _run(name, *args):
 
 
 def _parallel(size):
-    return numba_dispatch.kernel_pays('elementwise_fused', size)
+    return numba_dispatch.parallel_pays('elementwise_fused', size)
 
 
 def _numba_kernels():

@@ -354,7 +354,7 @@ def _run(name, size, *args):
     if not _kernels:
         _kernels.append(numba_dispatch._kernel_module('torch_softmax'))
     module = _kernels[0]
-    if not numba_dispatch.kernel_pays('softmax', size):      # no parallel launch
+    if not numba_dispatch.parallel_pays('softmax', size):    # no parallel launch
         getattr(module, name + '_serial')(*_with_tasks(name, args, 1))
         return
     from .._top_level import get_num_threads

@@ -525,7 +525,7 @@ class _Twins:
         return self._serial
 
 
-_parallel_from = numba_dispatch._from_size
+_parallel_from = numba_dispatch._parallel_from
 _BINARY_OPS = ('add', 'sub', 'mul', 'div', 'maximum', 'minimum')
 
 
