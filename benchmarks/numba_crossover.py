@@ -14,13 +14,13 @@ for numba_dispatch._MIN_SIZE_MEASURED, per CPU vendor. The kernel side runs as t
 run it (a family's serial twin below its current crossover), so a lower parallel crossover
 shows only with the kernels forced parallel (numba_dispatch.configure(min_size=0)).
 
---routed measures what a family's size sets instead: the routed primitive (cpu.py's, as an op
-calls it) with its family's size at 0 against at infinity, the two taking turns --rounds times
-in one process (the speedup is the median of the rounds' ratios: this VM's speed drifts more
-between minutes than the gaps measured). For the families whose kernels have serial twins
-(numba_dispatch.SERIAL_FROM) and for softmax, whose float32 rows kernels pick their serial
-twin by the same size, that is the parallel kernel against the serial one; for the others,
-the kernel against NumPy.
+--routed measures the routed primitive (cpu.py's, as an op calls it) with its family's size
+at 0 against at infinity (configure(min_size=...), which sets where it goes parallel too),
+the two taking turns --rounds times in one process (the speedup is the median of the rounds'
+ratios: this VM's speed drifts more between minutes than the gaps measured). For the
+families whose kernels have serial twins (numba_dispatch.SERIAL_FROM) and for softmax, whose
+float32 rows kernels have them too, that is the parallel kernel against the serial one: the
+values for numba_dispatch._PARALLEL_FROM_MEASURED; for the others, the kernel against NumPy.
 
 Prints a table and writes results.json and summary.md to --out (default
 benchmarks/results/numba-crossover-<date>/).
@@ -141,7 +141,9 @@ def run(sizes, repeats, repeat_s, only=None, rounds=None):
             if 'rows' in result:
                 measured.append(result)
         cross = [m['crossover'] for m in measured]
-        families[family] = {'current_min_size': current, 'primitives': names,
+        families[family] = {'current_min_size': current,
+                            'current_parallel_from': numba_dispatch._parallel_from[family],
+                            'primitives': names,
                             'measured': [m['primitive'] for m in measured],
                             'crossover': (max(cross) if cross and None not in cross
                                           else None)}
@@ -177,12 +179,14 @@ def markdown(results):
         cross = _exp(p['crossover']) if p['crossover'] else 'never'
         lines.append(f'| {p["family"]} | {p["primitive"]} | {cross} | '
                      + ' | '.join(f'{r["speedup"]:.2f}' for r in p['rows']) + ' |')
-    lines += ['', '| family | crossover (elements) | current min_size |', '|---|---|---|']
+    lines += ['', '| family | crossover (elements) | current min_size | current parallel from |',
+              '|---|---|---|---|']
     for family, f in results['families'].items():
         cross = (f'{f["crossover"]} ({_exp(f["crossover"])})' if f['crossover']
                  else 'none measured' if not f['measured'] else
                  f'never up to {sizes[-1]}')
-        lines.append(f'| {family} | {cross} | {f["current_min_size"]} |')
+        lines.append(f'| {family} | {cross} | {f["current_min_size"]} | '
+                     f'{f.get("current_parallel_from", "")} |')
     return '\n'.join(lines) + '\n'
 
 
