@@ -464,7 +464,7 @@ def contiguous_total(v):
         kernels = _numba_kernels()
         if chunk == n:
             return v.dtype.type(kernels.contiguous_sum(v, w))
-        if numba_dispatch.kernel_pays('reduction', n):
+        if numba_dispatch.parallel_pays('reduction', n):
             return v.dtype.type(launch(kernels.parallel_split_sum, v, chunk, w))
         return v.dtype.type(kernels.split_sum(v, chunk, w))
     if chunk == n:
@@ -594,7 +594,7 @@ def _dim_sums(x, reduced, matrix):
     size = x.size
     numba = use_numba(size)
     if matrix is not None and (size < GRAIN or threads() == 1 or not matrix[2]) and not (
-            numba and numba_dispatch.kernel_pays('reduction', size)):
+            numba and numba_dispatch.parallel_pays('reduction', size)):
         rows, cols, leading = matrix                        # one serial block (row sums:
         view = x.reshape(rows, cols)                        # every split gives its bits)
         if not numba:

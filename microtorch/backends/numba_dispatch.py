@@ -66,9 +66,11 @@ DEFAULT_MIN_SIZE = _MIN_SIZE_MEASURED.get(cpu_vendor(), _MIN_SIZE_MEASURED['Auth
 # On the Xeon (cpu-twin-crossovers-2026-12-05, numba_crossover.py --routed: the routed
 # primitive with the family's size at 0 against at infinity, in one process): the fused
 # elementwise kernels from 2^18 (at 2^16 the parallel ones took 2x the twins' time), softmax's
-# float32 rows from 2^17 (at 2^14, 2x). A family not listed goes parallel from its size.
+# float32 rows from 2^17 (at 2^14, 2x), exact_sum's whole-array and row sums from 2^19 (at
+# 2^18 the parallel split took 2x the serial one's time; the other reductions' choices,
+# unmeasured, keep the family's size). A family not listed goes parallel from its size.
 _PARALLEL_FROM_MEASURED = {
-    'GenuineIntel': {'elementwise_fused': 1 << 18, 'softmax': 1 << 17},
+    'GenuineIntel': {'elementwise_fused': 1 << 18, 'softmax': 1 << 17, 'reduction': 1 << 19},
 }
 DEFAULT_PARALLEL_FROM = _PARALLEL_FROM_MEASURED.get(cpu_vendor(), {})
 
