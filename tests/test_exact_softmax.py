@@ -188,3 +188,34 @@ def test_logsumexp_near_pytorch(torch, kernels, rng, dim, keepdim):
                 share = 0.85 if share == 0.99 and got.size >= 100 else 0.0
             np.testing.assert_allclose(got[~nan], want[~nan], rtol=tolerance, atol=tolerance)
             assert np.mean((got == want) | nan) >= share, shape
+
+
+@pytest.mark.parametrize('bad', [-1, 5])
+def test_cross_entropy_target_out_of_range(kernels, bad):
+    """A target outside [0, C) that is not ignore_index raises PyTorch's IndexError (the
+    rows kernel indexes unchecked); ignored targets (-100) among the others do not."""
+    x = microtorch.zeros(3, 5, requires_grad=True)
+    F.cross_entropy(x, microtorch.tensor([0, -100, 4])).backward()
+    with pytest.raises(IndexError, match=f'^Target {bad} is out of bounds.$'):
+        F.cross_entropy(x, microtorch.tensor([0, bad, -100]))
+    assert np.array_equal(x.detach().numpy(), np.zeros((3, 5), np.float32))
+
+
+def test_router_hands_float32_only_where_the_kernels_decline_it():
+    """numba_kernels.CPU_FLOAT32: the router skips these kernels for float32 arrays, which
+    is only right while each of them declines float32 (returns None) itself."""
+    pytest.importorskip('numba')
+    from microtorch.backends import numba_dispatch
+    from microtorch.backends.numba_kernels import CPU_FLOAT32
+    x = np.linspace(-1, 1, 32, dtype=np.float32).reshape(4, 8)
+    target, gy = np.array([0, 7, 3, 1]), np.array(1, np.float32)
+    calls = {'softmax_forward': (x, 1), 'log_softmax_forward': (x, 1),
+             'softmax_backward': (x, x, 1), 'log_softmax_backward': (x, x, 1),
+             'logsumexp_forward': (x, (1,), False),
+             'cross_entropy_backward': (x, target, gy, 'mean', None, -100)}
+    assert set(calls) == CPU_FLOAT32
+    for name, args in calls.items():
+        assert numba_dispatch.kernel(name)(*args) is None, name
+        assert numba_dispatch.kernel(name)(*(a.astype(np.float64) if type(a) is np.ndarray
+                                           and a.dtype == np.float32 else a
+                                           for a in args)) is not None, name

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import heap
 from .mkl import cpu_vendor
-from .numba_kernels import DECLINED, ROUTES
+from .numba_kernels import CPU_FLOAT32, DECLINED, ROUTES
 
 # Elements from which the Numba kernel beats NumPy, per family: the crossovers measured by
 # benchmarks/numba_crossover.py with 2 threads and sleeping OpenMP workers, on the two
@@ -221,6 +221,7 @@ _kernel_modules = {}
 # Reentrant: a kernel module's Python may launch a second kernel (a loss's exact sum) while
 # its router holds the lock; launches stay one at a time all the same.
 launch_lock = threading.RLock()
+_FLOAT32 = np.dtype(np.float32)
 
 
 # Families whose kernels pick a serial twin below their parallel crossover: below min_size
@@ -238,6 +239,7 @@ def _route(name, numpy_fn, module_name, family):
     ndarray = np.ndarray
     from_size = _from_size
     serial_from = SERIAL_FROM
+    float32_in_cpu = name in CPU_FLOAT32
 
     def primitive(*args):
         nonlocal kernel
@@ -246,6 +248,8 @@ def _route(name, numpy_fn, module_name, family):
             first = args[1] if len(args) > 1 else None
             if type(first) is not ndarray:
                 return numpy_fn(*args)
+        if float32_in_cpu and first.dtype is _FLOAT32:
+            return numpy_fn(*args)
         size = first.size
         if size < from_size[family] and not (
                 size >= serial_from.get(family, size + 1) and settings.enabled

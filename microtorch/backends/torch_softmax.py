@@ -42,7 +42,7 @@ import numpy as np
 from .. import _sleef
 from .._fma import fma_float32
 from .._sleef_numpy import _logf_u1
-from . import torch_losses
+from . import numba_dispatch, torch_losses
 
 _F = np.float32
 _FLOAT32 = np.dtype(np.float32)
@@ -104,8 +104,10 @@ def _forward(x, dim, log):
     x = np.ascontiguousarray(x)
     width = vector_width()
     if last:
-        rows = x.reshape(outer, size)
-        _run('rows_forward', x.size, rows, out.reshape(rows.shape), width, log)
+        rows, out_rows = x, out
+        if x.ndim != 2:                 # (reshaping a 2-D x costs ~0.3 us for nothing)
+            rows, out_rows = x.reshape(outer, size), out.reshape(outer, size)
+        _run('rows_forward', x.size, rows, out_rows, width, log)
     else:
         x3 = x.reshape(outer, size, inner)
         vector = (_log_vector_columns(outer, inner, width) if log else
@@ -124,9 +126,10 @@ def _backward(y, gy, dim, log):
     y, gy = np.ascontiguousarray(y), np.ascontiguousarray(gy)
     width = vector_width()
     if last:
-        shape = (outer, size)
-        _run('rows_backward', y.size, y.reshape(shape), gy.reshape(shape), out.reshape(shape),
-             width, log)
+        arrays = y, gy, out
+        if y.ndim != 2:
+            arrays = tuple([a.reshape(outer, size) for a in arrays])
+        _run('rows_backward', y.size, *arrays, width, log)
     else:
         shape = (outer, size, inner)
         _run('columns_backward', y.size, y.reshape(shape), gy.reshape(shape),
@@ -223,8 +226,19 @@ def _reduced(losses, kept, w, reduction, weight):
     total = _nll_sum(losses, kept)
     if reduction == 'sum':
         return np.asarray(total, _F)
+    return np.asarray(_quotient(total, _total_weight(w, kept, weight)), _F)
+
+
+def _quotient(a, b):
+    """a / b without NumPy's warnings (0 / 0 is nan, as PyTorch's): a zero, infinite or nan
+    divisor (every target ignored) alone takes np.errstate, which costs ~3 us a call."""
+    if 0 < abs(b) < _INF:
+        return a / b
     with np.errstate(divide='ignore', invalid='ignore'):
-        return np.asarray(total / _total_weight(w, kept, weight), _F)
+        return a / b
+
+
+_INF = float('inf')
 
 
 def _takes_rows(x, target, ignore_index):
@@ -232,7 +246,7 @@ def _takes_rows(x, target, ignore_index):
     index rows by target unchecked, so a target out of range raises here first."""
     if x.ndim != 2 or not _INT64_MIN <= ignore_index <= _INT64_MAX:
         return False
-    if target.size and (target.min() < 0 or target.max() >= x.shape[1]):
+    if target.size and not _all_below(target, x.shape[1]):
         bad = (target != ignore_index) & ((target < 0) | (target >= x.shape[1]))
         if bad.any():
             raise IndexError(f'Target {target[bad][0]} is out of bounds.')
@@ -240,6 +254,13 @@ def _takes_rows(x, target, ignore_index):
 
 
 _INT64_MIN, _INT64_MAX = -1 << 63, (1 << 63) - 1
+
+
+def _all_below(target, classes):
+    """Is every target in [0, classes)? (As unsigned, a negative int64 is huge: one pass.)"""
+    if target.dtype == np.int64:
+        return target.view(np.uint64).max() < classes
+    return target.min() >= 0 and target.max() < classes
 
 
 def _rows_nll(x, target, weight, ignore_index, log_probs):
@@ -275,8 +296,7 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index, log_p
     if _layout(x, 1) is None:
         return None
     if reduction == 'mean':
-        with np.errstate(divide='ignore', invalid='ignore'):
-            scale = -(gy / _mean_divisor(target, weight, ignore_index))
+        scale = -_quotient(gy, _mean_divisor(target, weight, ignore_index))
     else:
         scale = -gy                 # each sample's gradient at its target: w scale (w = 1)
     if _takes_rows(x, target, ignore_index):      # (N, C): a row at a time in one kernel
@@ -347,9 +367,8 @@ _kernels = []                   # the Numba kernels' module, imported on first u
 
 
 def _run(name, size, *args):
-    from . import numba_dispatch
     settings = numba_dispatch.settings
-    if not (_sleef.available() and settings.enabled):
+    if not (settings.enabled and _sleef.available()):
         return _NUMPY[name](*args)
     if not _kernels:
         _kernels.append(numba_dispatch._kernel_module('torch_softmax'))
@@ -370,6 +389,8 @@ def _with_tasks(name, args, tasks):
     """The kernel's last arguments: the rows kernels' scratch rows, a row per task (the
     kernels allocate nothing: numba_kernels/torch_softmax.py), or task count; the column
     kernels' columns a task and scratch."""
+    if name == 'rows_forward' or name == 'rows_backward':    # maxima and sums after the lanes
+        return args + (np.empty((tasks, args[-2] + 2 * _kernels[0].ROW_CHUNK), _F),)
     if name.startswith('columns'):
         outer, _, inner = args[0].shape
         block = min(COLUMN_BLOCK, inner)
@@ -383,8 +404,7 @@ def _with_tasks(name, args, tasks):
         classes = args[0].shape[1]
         return args + (np.empty((tasks, args[-1]), _F), np.empty((tasks, classes), _F),
                        np.empty((tasks, classes), _F))
-    chunk = _kernels[0].ROW_CHUNK       # rows_forward's maxima and sums follow the lanes
-    return args + (np.empty((tasks, args[-2] + 2 * chunk), _F),)        # (..., width, log)
+    raise ValueError(f'no kernel {name}')
 
 
 COLUMN_BLOCK = 256              # columns a task of the column kernels (1 KiB of each row)

@@ -37,6 +37,11 @@ _TRANSCENDENTAL = ['exp_forward', 'log_forward', 'sin_forward', 'sin_backward', 
                    'pow_forward']
 
 UNROUTED = ('smooth_l1_loss_backward', 'binary_cross_entropy_backward')
+# Primitives whose float32 calls cpu.py answers itself, in PyTorch's steps and bits
+# (backends/torch_softmax.py): their kernels decline float32, so the router hands such calls
+# to cpu.py's function without asking them.
+CPU_FLOAT32 = frozenset(['softmax_forward', 'softmax_backward', 'log_softmax_forward',
+                         'log_softmax_backward', 'logsumexp_forward', 'cross_entropy_backward'])
 
 ROUTES = {
     **_routes('elementwise', 'elementwise', _SINGLE_UFUNC),
