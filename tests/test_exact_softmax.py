@@ -219,3 +219,26 @@ def test_router_hands_float32_only_where_the_kernels_decline_it():
         assert numba_dispatch.kernel(name)(*(a.astype(np.float64) if type(a) is np.ndarray
                                            and a.dtype == np.float32 else a
                                            for a in args)) is not None, name
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')     # inf - inf, as the loop's
+def test_short_nll_sum_is_the_running_sum(rng):
+    """Up to 16 samples nll_loss's sum is a float32 running sum (torch_softmax._nll_sum):
+    the same bits as the loop, signed zeros, infinities and nans included."""
+    specials = np.float32([0.0, -0.0, np.inf, -np.inf, np.nan, 1e38, -1e38, 1e-45])
+    for n in range(1, 17):
+        for _ in range(40):
+            values = rng.standard_normal(n).astype(np.float32) * np.float32(10) ** rng.integers(
+                -8, 8, n).astype(np.float32)
+            pick = rng.random(n) < 0.3
+            values[pick] = rng.choice(specials, pick.sum())
+            kept = rng.random(n) < 0.8
+            got = torch_softmax._nll_sum(values, kept)
+            want = torch_softmax._nll_sum_reference(values, kept)
+            assert got.dtype == np.float32
+            assert np.array_equal(np.float32(got).view(np.int32), np.float32(want).view(np.int32)) \
+                or (np.isnan(got) and np.isnan(want)), (values, kept)
+    zeros = np.float32([-0.0] * 5)
+    for kept in (np.ones(5, bool), np.array([False, True, True, False, True])):
+        assert np.signbit(torch_softmax._nll_sum(zeros, kept)) == \
+            np.signbit(torch_softmax._nll_sum_reference(zeros, kept))

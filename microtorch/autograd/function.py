@@ -563,13 +563,14 @@ def grad_fn_named(name):
                 out[:1] if isinstance(out, tuple) else ()       # (values, indices): values
             for result in outputs:
                 node = getattr(result, '_grad_fn', None)
-                if node is None or any(result is a or node is getattr(a, '_grad_fn', None)
-                                       for a in args):
-                    continue                       # not made by this call: leave it alone
+                if node is None:
+                    continue
                 new_name = name if isinstance(name, str) else name(*args, **kwargs)
-                if new_name is None:
-                    continue                       # PyTorch's name is the last step's here
                 cls = type(node)
+                if new_name is None or new_name == cls.__name__:
+                    continue                       # PyTorch's name is the last step's here
+                if any(result is a or node is getattr(a, '_grad_fn', None) for a in args):
+                    continue                       # not made by this call: leave it alone
                 renamed = _RENAMED_NODES.get((cls, new_name))
                 if renamed is None:
                     renamed = _RENAMED_NODES[cls, new_name] = type(

@@ -16,6 +16,7 @@ from .._caller import user_stacklevel
 from .. import _dtype
 from ..autograd.function import grad_fn_named
 from .. import backends as _backends
+from ..backends.torch_softmax import classes_in_range
 from .._size import broadcast_shapes, wrap_dim
 from .._tensor_methods import _inplace
 from ..ops import convolution as _Conv
@@ -697,9 +698,8 @@ def _check_class_target_shape(input, target):
 
 def _check_class_target_values(input, target, ignore_index):
     data = target._data
-    if type(data) is np.ndarray and data.size and data.min() >= 0 and \
-            data.max() < input.shape[1]:
-        return              # every target a class (the common case): two reductions, not 5
+    if type(data) is np.ndarray and data.size and classes_in_range(data, input.shape[1]):
+        return              # every target a class (the common case): one reduction, not 5
     xp = target._backend_xp()
     bad = (data != ignore_index) & ((data < 0) | (data >= input.shape[1]))
     if bool(xp.any(bad)):
