@@ -1,6 +1,7 @@
 """The routes of backends/exact_sum.py that tests/test_exact_sum.py's forced settings do not
 take, against PyTorch bit for bit: the Numba kernels below the parallel crossover (one block
-for C-contiguous row and column sums, the threads' chunks of a full sum added on one thread),
+for C-contiguous row and column sums, the threads' parts of other sums one after another,
+the threads' chunks of a full sum added on one thread),
 and the NumPy fast paths at sizes around the cascade's level steps."""
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ same_bits = _sums.same_bits
 SIZES = [5, 7, 8, 9, 31, 32, 33, 127, 128, 129, 511, 512, 513, 4095, 4096, 4097, 32767,
          32768, 32769, 40000, 65537, 300001]
 SHAPES = [(3, 5), (5, 3), (17, 33), (100, 37), (256, 64), (64, 256), (1000, 7), (7, 1000),
-          (4, 6, 7), (300, 130), (3000, 40)]
+          (4, 6, 7), (300, 130), (3000, 40), (1024, 257), (333, 1001)]
 
 
 @pytest.fixture(params=['numpy', 'numba-serial'])

@@ -616,7 +616,8 @@ def _dim_sums(x, reduced, matrix):
         kernels = _numba_kernels()
         if parts[0][3] is not None:                         # a full reduction in two passes
             out += launch(kernels.parallel_whole, flat, found.table(), w)
-        elif len(parts) == 1:
+        elif len(parts) == 1 or not numba_dispatch.parallel_pays('reduction', size):
+            # (each part adds into outputs of its own: one after another, the same bits)
             kernels.serial_parts(flat, found.table(), w, out)
         else:
             launch(kernels.parallel_parts, flat, found.table(), w, out)
