@@ -181,8 +181,8 @@ def _nll_sum(values, kept):
     samples it comes down to a running sum of samples 1... from +0, then sample 0 (which
     flushed its partial sum to the last level) if it is kept: done here, without the
     cascade's fixed cost (~0.15 ms). np.add.accumulate is that running sum in float32 (~1
-    us, a Python loop ~5). It starts from the first term, not from +0: the one sum where
-    that shows (every term -0, so -0) the final + 0 makes the loop's +0."""
+    us, a Python loop ~5). Starting from the first term rather than from +0 changes one sum
+    only, every term -0 (-0, where the loop gives +0): the final + 0 makes it +0."""
     values, kept = values.reshape(-1), kept.reshape(-1)
     if kept.size > 16:
         return _F(torch_losses.cascade_sum(values, kept))
