@@ -1,27 +1,16 @@
-import timeit, sys, numpy as np
+"""In one process, rounds alternate between the products as they are and the bands of
+pooled_gemm.py from 2^N multiply-adds, smaller products held on one OpenBLAS thread (hold)
+or not (free); needs pooled_gemm_wiring.diff applied.
+
+    python toggle3.py ROUNDS 24:hold 24:free 28:hold
+"""
+import os, sys, timeit
+import numpy as np
 import microtorch as L
 from microtorch.backends import numba_dispatch as nd
-F, nn = L.nn.functional, L.nn
-L.tensor(np.ones(1 << 15, np.float32)).sum()
-rng = np.random.default_rng(0)
-def adam_step(model, x, y, lr):
-    opt = L.optim.Adam(model.parameters(), lr=lr)
-    return lambda: (opt.zero_grad(), F.mse_loss(model(x), y).backward(), opt.step())
-x1 = L.tensor(rng.uniform(-2, 2, (256, 1)).astype(np.float32))
-small = nn.Sequential(nn.Linear(1, 64), nn.Sigmoid(), nn.Linear(64, 64), nn.Sigmoid(), nn.Linear(64, 1))
-sgd = L.optim.SGD(small.parameters(), lr=0.05)
-x2 = L.tensor(rng.uniform(-2, 2, (1024, 1)).astype(np.float32))
-main = nn.Sequential(nn.Linear(1, 256), nn.Tanh(), nn.Linear(256, 256), nn.Tanh(), nn.Linear(256, 1))
-big = nn.Sequential(nn.Linear(256, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 1))
-xb = L.tensor(rng.standard_normal((1024, 256)).astype(np.float32))
-yb = L.tensor(rng.standard_normal((1024, 1)).astype(np.float32))
-a = L.tensor(rng.standard_normal((1024, 1024)).astype(np.float32), requires_grad=True)
-b = L.tensor(rng.standard_normal((1024, 1024)).astype(np.float32), requires_grad=True)
-g = L.tensor(rng.standard_normal((1024, 1024)).astype(np.float32))
-cases = {'small MLP': (lambda: (sgd.zero_grad(), F.mse_loss(small(x1), L.sin(3 * x1)).backward(), sgd.step()), 30),
-         'README step': (adam_step(main, x2, L.sin(3 * x2), 3e-3), 8),
-         'big MLP': (adam_step(big, xb, yb, 1e-3), 2),
-         'matmul f+b': (lambda: (a @ b).backward(g), 2)}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import inprocess_steps  # noqa: E402
+cases = inprocess_steps.step_cases(L)
 variants = {'as is': (1 << 62, False)}
 for v in sys.argv[2:]:
     frm, hold = v.split(':')
