@@ -304,7 +304,7 @@ DECLINED = [
     ('sigmoid_forward', lambda: (np.linspace(-5, 5, 40_000, dtype=F32)[::2],)),   # strided
     ('relu_backward', lambda: (np.ones((200, 200), F32).T, np.ones((200, 200), F32))),
     ('mul_forward', lambda: (np.ones((200, 1), F32), np.ones((1, 300), F32))),   # broadcast
-    ('maximum_forward', lambda: (np.ones((2, 20_000), F32), np.zeros(20_000, F32))),
+    ('maximum_forward', lambda: (np.ones((20_000, 2), F32), np.zeros((20_000, 1), F32))),
     ('add_forward', lambda: (np.ones(20_000, F32), np.ones(20_000))),            # mixed dtypes
     ('mul_forward', lambda: (np.ones(20_000, F32), np.float64(0.5))),            # NumPy scalar
     ('exp_forward', lambda: (np.ones(20_000, np.float16),)),
@@ -338,6 +338,61 @@ def test_declined_calls_run_numpy(name, make):
     for g, r in zip(got, ref):
         assert g.dtype == r.dtype and g.shape == r.shape
         np.testing.assert_array_equal(g, r)
+
+
+ROW_OPS = [('add_forward', np.add), ('sub_forward', np.subtract), ('mul_forward', np.multiply),
+           ('div_forward', np.divide), ('maximum_forward', np.maximum),
+           ('minimum_forward', np.minimum)]
+ROW_SHAPES = [((300, 257), (257,)), ((257,), (300, 257)), ((4, 50, 6), (50, 6)),
+              ((4, 50, 6), (1, 1, 6)), ((3, 2, 70), (1, 1, 70)), ((7, 3), (1, 3))]
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('name, ufunc', ROW_OPS, ids=[o[0] for o in ROW_OPS])
+def test_row_broadcasts_match_numpy(name, ufunc, dtype):
+    """A binary op of a matrix and a row repeated over it (a bias) runs the rows kernels,
+    parallel and serial, with NumPy's bits, specials included."""
+    rng = np.random.default_rng(3)
+    for sa, sb in ROW_SHAPES:
+        a = rng.standard_normal(sa).astype(dtype)
+        b = rng.standard_normal(sb).astype(dtype)
+        a.flat[:4] = [np.nan, np.inf, -0.0, 0.0]
+        b.flat[:2] = [-np.inf, -0.0]
+        with np.errstate(all='ignore'):
+            ref = ufunc(a, b)
+            with numba_dispatch.configure(enabled=True, min_size=0):
+                got = numba_dispatch.kernel(name)(a, b)
+            with numba_dispatch.configure(enabled=True, min_size=1 << 40):
+                serial = numba_dispatch.kernel(name)(a, b)
+        for g in (got, serial):
+            assert g is not None and g.shape == ref.shape and g.dtype == ref.dtype, (sa, sb)
+            np.testing.assert_array_equal(g.view(f'u{g.itemsize}'),
+                                          ref.view(f'u{ref.itemsize}'))
+
+
+def test_bias_added_in_place_by_the_rows_kernel():
+    """nn.Linear's `y += bias` above the crossover: the rows kernel, NumPy's bits, in y;
+    what it does not take (another dtype, a read-only y, a column) is left as it was."""
+    from microtorch.backends.numba_kernels import elementwise
+    rng = np.random.default_rng(4)
+    y = rng.standard_normal((513, 300)).astype(F32)
+    bias = rng.standard_normal(300).astype(F32)
+    ref = y + bias
+    assert elementwise.add_row_in_place(y, bias) is y
+    np.testing.assert_array_equal(y, ref)
+    frozen = y.copy()
+    frozen.flags.writeable = False
+    for target, row in ((y, bias.astype(np.float64)), (frozen, bias),
+                        (y, np.ones((513, 1), F32))):
+        before = target.copy()
+        assert elementwise.add_row_in_place(target, row) is None
+        np.testing.assert_array_equal(target, before)
+    x = rng.standard_normal((600, 64)).astype(F32)
+    w = rng.standard_normal((512, 64)).astype(F32)
+    b = rng.standard_normal(512).astype(F32)
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        got = cpu.linear_forward(x, w, b)
+    np.testing.assert_array_equal(got, np.matmul(x, w.T) + b)
 
 
 def test_second_process_loads_kernels_from_cache():
