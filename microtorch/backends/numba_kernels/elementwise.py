@@ -86,6 +86,17 @@ def _row_at_typed(v, r, j):
     return lambda v, r, j: v[j]
 
 
+def _col_at(v, r, j):
+    """v[r, j] for a matrix operand, v[r] for a column repeated across the columns."""
+
+
+@overload(_col_at, inline='always')
+def _col_at_typed(v, r, j):
+    if v.ndim == 2:
+        return lambda v, r, j: v[r, j]
+    return lambda v, r, j: v[r]
+
+
 def _part(v, lo, hi):
     """v[lo:hi] for an array, v itself for a scalar operand."""
 
@@ -155,9 +166,10 @@ def _map2(name, f):
     return _kernel(name, kernel)
 
 
-def _map2_rows(name, f):
+def _map2_rows(name, f, at):
     """out = f(a, b, p) where one of a, b is a (rows, n) matrix and the other a row of n
-    repeated over its rows (a bias): 8 B/elem, the row staying in cache."""
+    repeated over its rows (a bias; at=_row_at) or a column of `rows` repeated across its
+    columns (x - x.mean(1, keepdim=True); at=_col_at): 8 B/elem, the other staying in cache."""
     stamp = fm.STAMP
     width = _width(name)
 
@@ -167,7 +179,7 @@ def _map2_rows(name, f):
         for r in numba.prange(rows):
             width()
             for j in range(n):
-                out[r, j] = f(_row_at(a, r, j), _row_at(b, r, j), p)
+                out[r, j] = f(at(a, r, j), at(b, r, j), p)
     return _kernel(name, kernel)
 
 
@@ -518,9 +530,10 @@ for _name, _f in [('abs', _abs_grad), ('exp', _mul), ('log', _log_grad), ('sqrt'
                   ('add', _add), ('sub', _sub), ('mul', _mul), ('div', _div),
                   ('maximum', _maximum), ('minimum', _minimum)]:
     _K[_name + '_2'] = _map2(f'k_{_name}_2', _f)
-_ROWS = {_name + '_2': _map2_rows(f'k_{_name}_rows', _f)
-         for _name, _f in [('add', _add), ('sub', _sub), ('mul', _mul), ('div', _div),
-                           ('maximum', _maximum), ('minimum', _minimum)]}
+_BINARY_FNS = [('add', _add), ('sub', _sub), ('mul', _mul), ('div', _div),
+               ('maximum', _maximum), ('minimum', _minimum)]
+_ROWS = {_name + '_2': _map2_rows(f'k_{_name}_rows', _f, _row_at) for _name, _f in _BINARY_FNS}
+_COLS = {_name + '_2': _map2_rows(f'k_{_name}_cols', _f, _col_at) for _name, _f in _BINARY_FNS}
 _POW_FWD = {e: _map1(f'k_pow_{s}_forward', _POW_FNS[e]) for e, s in _POW_NAMES.items()}
 _POW_BWD = {e: _pow_grad(f'k_pow_{s}_backward', _POW_FNS[e]) for e, s in _POW_NAMES.items()}
 _EXTREME_GRADS = _extreme_grads('k_extreme_grads')
@@ -570,6 +583,7 @@ def _family(key):
 _K = {key: _Twins(kernel, _family(key)) for key, kernel in _K.items()}
 _TRIG32 = {key: _Twins(kernel, _family(key)) for key, kernel in _TRIG32.items()}
 _ROWS = {key: _Twins(kernel, _family(key)) for key, kernel in _ROWS.items()}
+_COLS = {key: _Twins(kernel, _family(key)) for key, kernel in _COLS.items()}
 _POW_FWD = {e: _Twins(k, ROUTES['pow_scalar_forward'][1]) for e, k in _POW_FWD.items()}
 _POW_BWD = {e: _Twins(k, ROUTES['pow_scalar_backward'][1]) for e, k in _POW_BWD.items()}
 _EXTREME_GRADS = _Twins(_EXTREME_GRADS, ROUTES['maximum_backward'][1])
@@ -639,13 +653,13 @@ def _operands(a, b):
     return None
 
 
-def _binary(kernel, a, b, rows=None):
+def _binary(kernel, a, b, key=None):
     try:
         operands = _operands(a, b)
     except OverflowError:                # a Python int too large for a float: NumPy's error
         return None
     if operands is None:
-        return None if rows is None else _binary_rows(rows, a, b)
+        return None if key is None else _binary_rows(key, a, b)
     a, b, like = operands
     out = np.empty_like(like)
     kernel(a, b, (), out.reshape(-1))
@@ -653,32 +667,39 @@ def _binary(kernel, a, b, rows=None):
 
 
 def _row_operands(a, b):
-    """(a, b, like) for a rows kernel - the matrix as (rows, n), the row as (n,) - and the
-    array the result takes its shape from; None unless one operand's shape, leading ones
-    dropped, is the other's trailing dims (a bias over a batch), both dense, of one float
-    dtype, the result the matrix's shape."""
+    """(a, b, like, kernels) for a rows or columns kernel - the matrix as (rows, n), the other
+    operand as its row (n,) or column (rows,) - the array the result takes its shape from and
+    the kernels' table; None unless the other operand's shape, leading ones dropped, is the
+    matrix's trailing dims (a bias over a batch) or the matrix's shape with a last dim of one
+    (a per-row statistic), both dense, of one float dtype, the result the matrix's shape."""
     if type(a) is not _ndarray or type(b) is not _ndarray or a.dtype != b.dtype:
         return None
-    matrix, row = (a, b) if a.size > b.size else (b, a)
-    shape = row.shape
+    matrix, other = (a, b) if a.size > b.size else (b, a)
+    if other.ndim > matrix.ndim or not (_ok(matrix) and _ok(other)):
+        return None
+    shape = other.shape
     while shape and shape[0] == 1:
         shape = shape[1:]
-    if (not shape or row.ndim > matrix.ndim or matrix.shape[matrix.ndim - len(shape):] != shape
-            or not (_ok(matrix) and _ok(row))):
+    if shape and matrix.shape[matrix.ndim - len(shape):] == shape:
+        wide, flat, kernels = matrix.reshape(-1, other.size), other.reshape(-1), _ROWS
+    elif (matrix.ndim >= 2 and other.shape[-1] == 1
+          and (1,) * (matrix.ndim - other.ndim) + other.shape[:-1] == matrix.shape[:-1]):
+        wide, flat, kernels = matrix.reshape(-1, matrix.shape[-1]), other.reshape(-1), _COLS
+    else:
         return None
-    wide, flat = matrix.reshape(-1, row.size), row.reshape(-1)
-    return (wide, flat, matrix) if matrix is a else (flat, wide, matrix)
+    return ((wide, flat, matrix, kernels) if matrix is a else (flat, wide, matrix, kernels))
 
 
-def _binary_rows(kernel, a, b):
-    """A binary op of a matrix and a row repeated over it (NumPy's broadcast runs on one
-    thread: (1024, 1024) + (1024,) took 471 us against this kernel's 218 on the 2-core Xeon)."""
+def _binary_rows(key, a, b):
+    """A binary op of a matrix and a row repeated over it or a column repeated across it
+    (NumPy's broadcast runs on one thread: (1024, 1024) + (1024,) took 471 us against the
+    rows kernel's 218 on the 2-core Xeon)."""
     operands = _row_operands(a, b)
     if operands is None:
         return None
-    a, b, like = operands
+    a, b, like, kernels = operands
     out = np.empty(like.shape, like.dtype)
-    kernel(a, b, (), out.reshape(a.shape if a.ndim == 2 else b.shape))
+    kernels[key](a, b, (), out.reshape(a.shape if a.ndim == 2 else b.shape))
     return out
 
 
@@ -686,10 +707,11 @@ def add_row_in_place(y, row):
     """y += row, a row repeated over y's rows (nn.Linear's bias), by the rows kernel; y, or
     None where the kernel declines."""
     operands = _row_operands(y, row)
-    if operands is None or operands[2] is not y or not y.flags.writeable:
+    if (operands is None or operands[2] is not y or operands[3] is not _ROWS
+            or not y.flags.writeable):
         return None
-    wide, flat, _ = operands
-    _ROWS['add_2'](wide, flat, (), wide)       # (each element read, then written: no overlap)
+    wide, flat, _, kernels = operands
+    kernels['add_2'](wide, flat, (), wide)     # (each element read, then written: no overlap)
     return y
 
 
@@ -744,7 +766,7 @@ def _define_simple(namespace):
         return lambda saved, gy: _grad(_K[key], saved, gy)
 
     def binary(key):
-        return lambda a, b: _binary(_K[key], a, b, _ROWS[key])
+        return lambda a, b: _binary(_K[key], a, b, key)
 
     for op in ('abs', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'reciprocal', 'relu'):
         namespace[op + '_forward'] = unary(op + '_fwd')
