@@ -28,3 +28,12 @@ yb = L.tensor(rng.standard_normal((1024, 1)).astype(np.float32))
 opt_big = L.optim.Adam(big.parameters(), lr=1e-3)
 res['MLP 256-1024-1024-1 ReLU Adam step, batch 1024'] = t(
     lambda: (opt_big.zero_grad(), F.mse_loss(big(xb), yb).backward(), opt_big.step()), 3)
+with L.no_grad():
+    for shape in ((1024, 256), (1024, 1024)):
+        h = L.tensor(rng.standard_normal(shape).astype(np.float32))
+        c = L.tensor(rng.standard_normal((shape[0], 1)).astype(np.float32))
+        k = max(5, int(2e7 // h.numel()))
+        res[f'h - c {shape}, c a column'] = t(lambda: h - c, k)
+xn = L.tensor(rng.standard_normal((1024, 1024)).astype(np.float32), requires_grad=True)
+res['(x - x.mean(1, keepdim=True)).sum() f+b, (1024, 1024)'] = t(
+    lambda: (xn - xn.mean(1, keepdim=True)).sum().backward(), 5)
