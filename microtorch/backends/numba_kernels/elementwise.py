@@ -75,26 +75,22 @@ def _at_typed(v, i):
     return lambda v, i: v
 
 
-def _row_at(v, r, j):
-    """v[r, j] for a matrix operand, v[j] for a row repeated over the rows."""
+def _repeated_at(repeated):
+    """An accessor (v, r, j) for the rows kernels: v[r, j] of a matrix operand, and
+    `repeated(v, r, j)` of the 1-d one (a row: v[j]; a column: v[r])."""
+    def at(v, r, j):
+        pass
+
+    @overload(at, inline='always')
+    def at_typed(v, r, j):
+        if v.ndim == 2:
+            return lambda v, r, j: v[r, j]
+        return repeated
+    return at
 
 
-@overload(_row_at, inline='always')
-def _row_at_typed(v, r, j):
-    if v.ndim == 2:
-        return lambda v, r, j: v[r, j]
-    return lambda v, r, j: v[j]
-
-
-def _col_at(v, r, j):
-    """v[r, j] for a matrix operand, v[r] for a column repeated across the columns."""
-
-
-@overload(_col_at, inline='always')
-def _col_at_typed(v, r, j):
-    if v.ndim == 2:
-        return lambda v, r, j: v[r, j]
-    return lambda v, r, j: v[r]
+_row_at = _repeated_at(lambda v, r, j: v[j])
+_col_at = _repeated_at(lambda v, r, j: v[r])
 
 
 def _part(v, lo, hi):
