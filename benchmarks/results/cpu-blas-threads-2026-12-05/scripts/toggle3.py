@@ -4,12 +4,15 @@ or not (free); needs pooled_gemm_wiring.diff applied.
 
     python toggle3.py ROUNDS 24:hold 24:free 28:hold
 """
+
 import os, sys, timeit
 import numpy as np
 import microtorch as L
 from microtorch.backends import numba_dispatch as nd
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import inprocess_steps  # noqa: E402
+
 cases = inprocess_steps.step_cases(L)
 variants = {'as is': (1 << 62, False)}
 for v in sys.argv[2:]:
@@ -27,5 +30,8 @@ print('| case | ' + ' | '.join(names) + ' |')
 print('|---|' + '---|' * len(names))
 for k, by in res.items():
     base = by['as is']
-    cells = [f'{np.median(base):.0f}'] + [f'{np.median(by[v]):.0f} ({np.median([x / y for x, y in zip(by[v], base)]):.2f})' for v in names[1:]]
+    cells = [f'{np.median(base):.0f}'] + [
+        f'{np.median(by[v]):.0f} ({np.median([x / y for x, y in zip(by[v], base)]):.2f})'
+        for v in names[1:]
+    ]
     print(f'| {k} | ' + ' | '.join(cells) + ' |')

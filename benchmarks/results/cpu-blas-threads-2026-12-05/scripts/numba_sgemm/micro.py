@@ -1,4 +1,5 @@
 """Prototype: a 32x12 float32 micro-kernel in LLVM IR through a Numba intrinsic."""
+
 import numpy as np, numba, time
 from numba import types
 from numba.extending import intrinsic
@@ -6,8 +7,10 @@ from llvmlite import ir
 
 MR, NR = 32, 12
 import os
+
 PF = int(os.environ.get('PF', 8))
 V = 16
+
 
 @intrinsic
 def micro_kernel(typingctx, kc, ap, bp, c, ldc):
@@ -23,7 +26,10 @@ def micro_kernel(typingctx, kc, ap, bp, c, ldc):
         vecp = vec.as_pointer()
         mod = builder.module
         from numba.core import cgutils
-        fma = cgutils.get_or_insert_function(mod, ir.FunctionType(vec, [vec, vec, vec]), 'llvm.fma.v16f32')
+
+        fma = cgutils.get_or_insert_function(
+            mod, ir.FunctionType(vec, [vec, vec, vec]), 'llvm.fma.v16f32'
+        )
         zero = ir.Constant(vec, [0.0] * V)
         i64 = ir.IntType(64)
         pre = builder.block
@@ -51,8 +57,14 @@ def micro_kernel(typingctx, kc, ap, bp, c, ldc):
         new = []
         for j in range(NR):
             b = builder.load(builder.gep(bbase, [ir.Constant(i64, j)]))
-            bv = builder.insert_element(ir.Constant(vec, ir.Undefined), b, ir.Constant(ir.IntType(32), 0))
-            bv = builder.shuffle_vector(bv, ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(ir.IntType(32), V), [0] * V))
+            bv = builder.insert_element(
+                ir.Constant(vec, ir.Undefined), b, ir.Constant(ir.IntType(32), 0)
+            )
+            bv = builder.shuffle_vector(
+                bv,
+                ir.Constant(vec, ir.Undefined),
+                ir.Constant(ir.VectorType(ir.IntType(32), V), [0] * V),
+            )
             for h in range(MR // V):
                 acc = accs[j * (MR // V) + h]
                 new.append(builder.call(fma, [avs[h], bv, acc]))
@@ -74,10 +86,21 @@ def micro_kernel(typingctx, kc, ap, bp, c, ldc):
         # For the prototype: C tile stored column-major: c[j*ldc + i] (i contiguous), added in.
         for j in range(NR):
             for h in range(MR // V):
-                ptr = builder.bitcast(builder.gep(c, [builder.add(builder.mul(ir.Constant(i64, j), ldc), ir.Constant(i64, h * V))]), vecp)
+                ptr = builder.bitcast(
+                    builder.gep(
+                        c,
+                        [
+                            builder.add(
+                                builder.mul(ir.Constant(i64, j), ldc), ir.Constant(i64, h * V)
+                            )
+                        ],
+                    ),
+                    vecp,
+                )
                 old = builder.load(ptr, align=4)
                 builder.store(builder.fadd(old, finals[j * (MR // V) + h]), ptr, align=4)
         return context.get_dummy_value()
+
     return sig, codegen
 
 
@@ -97,7 +120,9 @@ if __name__ == '__main__':
     print('max err', np.abs(c - ref).max())
     reps = 20000
     for _ in range(3):
-        t = time.perf_counter(); run_micro(kc, ap, bp, c, MR, reps); t = time.perf_counter() - t
+        t = time.perf_counter()
+        run_micro(kc, ap, bp, c, MR, reps)
+        t = time.perf_counter() - t
         flops = 2.0 * MR * NR * kc * reps
         print('GF/s %.1f  flops/cycle at 2.1 GHz %.1f' % (flops / t / 1e9, flops / t / 2.1e9))
 
@@ -109,24 +134,40 @@ def micro_tile(typingctx, kc, up, wp, c, ldc, accumulate):
 
     def codegen(context, builder, signature, args):
         from numba.core import cgutils
+
         kc, up, wp, c, ldc, accumulate = args
         f32 = ir.FloatType()
         fp = f32.as_pointer()
         up, wp, c = (builder.inttoptr(x, fp) for x in (up, wp, c))
         vec = ir.VectorType(f32, V)
         vecp = vec.as_pointer()
-        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec, vec, vec]),
-                                             'llvm.fma.v16f32')
+        fma = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vec, [vec, vec, vec]), 'llvm.fma.v16f32'
+        )
         zero = ir.Constant(vec, [0.0] * V)
         i64 = ir.IntType(64)
         i8p = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
         prefetch = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), 'llvm.prefetch.p0i8')
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            'llvm.prefetch.p0i8',
+        )
         for j in range(NR):
             for h in range(MR // V):
-                ptr = builder.gep(c, [builder.add(builder.mul(ir.Constant(i64, j), ldc), ir.Constant(i64, h * V))])
-                builder.call(prefetch, [builder.bitcast(ptr, i8p), ir.Constant(i32, 1), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+                ptr = builder.gep(
+                    c,
+                    [builder.add(builder.mul(ir.Constant(i64, j), ldc), ir.Constant(i64, h * V))],
+                )
+                builder.call(
+                    prefetch,
+                    [
+                        builder.bitcast(ptr, i8p),
+                        ir.Constant(i32, 1),
+                        ir.Constant(i32, 3),
+                        ir.Constant(i32, 1),
+                    ],
+                )
         pre = builder.block
         loop = builder.append_basic_block('k_loop')
         after = builder.append_basic_block('k_after')
@@ -144,14 +185,28 @@ def micro_tile(typingctx, kc, up, wp, c, ldc, accumulate):
         wbase = builder.gep(wp, [builder.mul(k, ir.Constant(i64, NR))])
         for h in range(H):
             pf = builder.gep(ubase, [ir.Constant(i64, PF * MR + h * V)])
-            builder.call(prefetch, [builder.bitcast(pf, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        uvs = [builder.load(builder.bitcast(builder.gep(ubase, [ir.Constant(i64, h * V)]), vecp), align=4)
-               for h in range(H)]
+            builder.call(
+                prefetch,
+                [
+                    builder.bitcast(pf, i8p),
+                    ir.Constant(i32, 0),
+                    ir.Constant(i32, 3),
+                    ir.Constant(i32, 1),
+                ],
+            )
+        uvs = [
+            builder.load(
+                builder.bitcast(builder.gep(ubase, [ir.Constant(i64, h * V)]), vecp), align=4
+            )
+            for h in range(H)
+        ]
         splat = ir.Constant(ir.VectorType(ir.IntType(32), V), [0] * V)
         new = []
         for j in range(NR):
             w = builder.load(builder.gep(wbase, [ir.Constant(i64, j)]))
-            wv = builder.insert_element(ir.Constant(vec, ir.Undefined), w, ir.Constant(ir.IntType(32), 0))
+            wv = builder.insert_element(
+                ir.Constant(vec, ir.Undefined), w, ir.Constant(ir.IntType(32), 0)
+            )
             wv = builder.shuffle_vector(wv, ir.Constant(vec, ir.Undefined), splat)
             for h in range(H):
                 new.append(builder.call(fma, [uvs[h], wv, accs[j * H + h]]))
@@ -175,8 +230,17 @@ def micro_tile(typingctx, kc, up, wp, c, ldc, accumulate):
             builder.position_at_end(blk)
             for j in range(NR):
                 for h in range(H):
-                    ptr = builder.bitcast(builder.gep(c, [builder.add(builder.mul(ir.Constant(i64, j), ldc),
-                                                                      ir.Constant(i64, h * V))]), vecp)
+                    ptr = builder.bitcast(
+                        builder.gep(
+                            c,
+                            [
+                                builder.add(
+                                    builder.mul(ir.Constant(i64, j), ldc), ir.Constant(i64, h * V)
+                                )
+                            ],
+                        ),
+                        vecp,
+                    )
                     val = finals[j * H + h]
                     if adding:
                         val = builder.fadd(builder.load(ptr, align=4), val)
@@ -184,4 +248,5 @@ def micro_tile(typingctx, kc, up, wp, c, ldc, accumulate):
             builder.branch(end_block)
         builder.position_at_end(end_block)
         return context.get_dummy_value()
+
     return sig, codegen

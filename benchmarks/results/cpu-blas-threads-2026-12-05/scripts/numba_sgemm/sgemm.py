@@ -3,9 +3,11 @@ B packed in 32-column panels per block of kc rows, A in 12-row panels; row panel
 parallel. KC (default 384) and NC from the environment. `python sgemm.py` checks and times
 six shapes.
 """
+
 import sys, time
 import numpy as np, numba
 from numba import prange
+
 sys.path.insert(0, __import__('os').path.dirname(__import__('os').path.abspath(__file__)))
 from micro import micro_tile, MR, NR
 
@@ -79,15 +81,33 @@ def matmul(a, b):
 
 if __name__ == '__main__':
     rng = np.random.default_rng(0)
-    for (m, k, n) in [(37, 70, 45), (1024, 1024, 1024), (1024, 256, 256), (256, 1024, 256), (1024, 256, 1024), (500, 1001, 333)]:
-        a = rng.standard_normal((m, k)).astype(np.float32); b = rng.standard_normal((k, n)).astype(np.float32)
+    for m, k, n in [
+        (37, 70, 45),
+        (1024, 1024, 1024),
+        (1024, 256, 256),
+        (256, 1024, 256),
+        (1024, 256, 1024),
+        (500, 1001, 333),
+    ]:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
         c = matmul(a, b)
         ref = a.astype(np.float64) @ b.astype(np.float64)
-        err = np.abs(c - ref).max(); err_np = np.abs(a @ b - ref).max()
+        err = np.abs(c - ref).max()
+        err_np = np.abs(a @ b - ref).max()
+
         def q(f, n=7):
-            f(); ts = []
+            f()
+            ts = []
             for _ in range(n):
-                t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                f()
+                ts.append(time.perf_counter() - t)
             return sorted(ts)[n // 2]
+
         tn, to = q(lambda: matmul(a, b)), q(lambda: a @ b)
-        print(f'{m}x{k}x{n}: err {err:.2e} (numpy {err_np:.2e})  ours {tn*1e3:.2f} ms {2*m*n*k/tn/1e9:.0f} GF/s  numpy {to*1e3:.2f} ms {2*m*n*k/to/1e9:.0f} GF/s  ratio {tn/to:.2f}')
+        print(
+            f'{m}x{k}x{n}: err {err:.2e} (numpy {err_np:.2e})  '
+            f'ours {tn*1e3:.2f} ms {2*m*n*k/tn/1e9:.0f} GF/s  '
+            f'numpy {to*1e3:.2f} ms {2*m*n*k/to/1e9:.0f} GF/s  ratio {tn/to:.2f}'
+        )
