@@ -119,3 +119,23 @@ def test_short_column_sums(torch, route, dtype):
             a = a.astype(dtype)
             want = torch.from_numpy(a).sum(0).numpy()
             assert same_bits(microtorch.from_numpy(a).sum(0).numpy(), want), (rows, cols)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_wide_column_sums_agree_across_routes(dtype):
+    """Column sums of wide rows, whose lanes the kernels hold in registers a chunk at a time
+    (numba_kernels/exact_sum.py: wide_multi_row), give the NumPy route's bits; without PyTorch.
+    Shapes: whole chunks, chunks and a remainder, one chunk, every cascade level."""
+    pytest.importorskip('numba')
+    rng = np.random.default_rng(9)
+    for shape in [(4100, 64), (300, 1000), (17, 130), (1024, 257), (70000, 64), (5, 4, 96)]:
+        a = rng.standard_normal(shape) * rng.choice([1e-3, 1.0, 1e4], shape)
+        a[rng.random(shape) < 0.01] = rng.choice([0.0, -0.0, np.inf, np.nan])
+        a = a.astype(dtype)
+        with numba_dispatch.configure(enabled=False):
+            want = microtorch.from_numpy(a).sum(0).numpy()
+        exact_sum._numba_kernels()
+        with numba_dispatch.configure(enabled=True, min_size={'reduction': 1 << 40}):
+            assert same_bits(microtorch.from_numpy(a).sum(0).numpy(), want), shape
+        with numba_dispatch.configure(enabled=True, min_size=0):        # parallel parts
+            assert same_bits(microtorch.from_numpy(a).sum(0).numpy(), want), shape

@@ -119,61 +119,73 @@ def test_sums_do_not_depend_on_the_thread_count(rng):
             assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize('wide', [False, True], ids=['add_rows', 'add_wide_rows'])
 @pytest.mark.parametrize('contiguous', [True, False], ids=['C', 'A'])
-def test_lane_sums_in_registers_keep_the_loops_bits(rng, dtype, contiguous):
-    """lanes.add_rows (an LLVM vector loop) against the loop it replaces, nan and inf among
-    the values; a strided x takes the overload's plain loop."""
+def test_lane_sums_in_registers_keep_the_loops_bits(rng, dtype, contiguous, wide):
+    """lanes.add_rows and add_wide_rows (LLVM vector loops; the wide one from lane `at` of
+    the scratch) against the loop they replace, nan and inf among the values; a strided x
+    takes the overloads' plain loop."""
     import numba
-    from microtorch.backends.numba_kernels.lanes import LANE_BYTES, add_rows
-    lanes = LANE_BYTES // np.dtype(dtype).itemsize
+    from microtorch.backends.numba_kernels.lanes import LANE_BYTES, add_rows, add_wide_rows
+    lanes = (2 if wide else 1) * LANE_BYTES // np.dtype(dtype).itemsize
+    at = 5 if wide else 0
 
     @numba.njit
     def in_registers(acc, x, p, count, rs):
-        add_rows(acc, x, p, count, rs)
+        if wide:
+            add_wide_rows(acc, at, x, p, count, rs)
+        else:
+            add_rows(acc, x, p, count, rs)
 
     @numba.njit
     def in_memory(acc, x, p, count, rs):
         for i in range(count):
             for lane in range(lanes):
-                acc[0, lane] += x[p + i * rs + lane]
+                acc[0, at + lane] += x[p + i * rs + lane]
 
-    x = rng.standard_normal(5000).astype(dtype) * 1e4
+    x = rng.standard_normal(10000).astype(dtype) * 1e4
     x[[7, 100, 2000]] = np.nan, np.inf, -np.inf
     if not contiguous:
         x = np.repeat(x, 2)[::2]
     for p, count, rs in ((3, 0, lanes), (3, 17, lanes), (5, 40, 3 * lanes + 1)):
-        start = rng.standard_normal((4, lanes)).astype(dtype)
+        start = rng.standard_normal((4, at + lanes + 2)).astype(dtype)
         got, want = start.copy(), start.copy()
         in_registers(got, x, p, count, rs)
         in_memory(want, x, p, count, rs)
         assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
 
 
-def test_lane_carries_in_registers(rng, dtype):
-    """lanes.fold_lanes and zero_lanes against the loops multi_row had: row dst += row src,
-    src cleared or not, -0.0 and nan included; a wider scratch's first lanes only."""
+@pytest.mark.parametrize('wide', [False, True], ids=['fold_lanes', 'fold_wide_lanes'])
+def test_lane_carries_in_registers(rng, dtype, wide):
+    """lanes.fold_lanes, fold_wide_lanes and zero_lanes against the loops multi_row had: row
+    dst += row src from lane `at`, src cleared or not, -0.0 and nan included; the other lanes
+    of a wider scratch untouched."""
     import numba
-    from microtorch.backends.numba_kernels.lanes import LANE_BYTES, fold_lanes, zero_lanes
-    lanes = LANE_BYTES // np.dtype(dtype).itemsize
+    from microtorch.backends.numba_kernels.lanes import (LANE_BYTES, fold_lanes,
+                                                         fold_wide_lanes, zero_lanes)
+    lanes = (2 if wide else 1) * LANE_BYTES // np.dtype(dtype).itemsize
+    fold = fold_wide_lanes if wide else fold_lanes
 
     @numba.njit
-    def carry(acc, dst, src, clear):
-        fold_lanes(acc, dst, src, clear)
+    def carry(acc, dst, src, at, clear):
+        fold(acc, dst, src, at, clear)
 
     @numba.njit
     def clear(acc, row):
         zero_lanes(acc, row)
 
-    start = rng.standard_normal((4, lanes + 3)).astype(dtype)
-    start[0, :3] = -0.0, np.nan, np.inf
-    start[1, :3] = -0.0, 1.0, -np.inf
-    for dst, src, cleared in ((1, 0, True), (0, 3, False), (2, 2, False)):
+    start = rng.standard_normal((4, lanes + 7)).astype(dtype)
+    start[0, :6] = -0.0, np.nan, np.inf, -0.0, np.nan, np.inf
+    start[1, :6] = -0.0, 1.0, -np.inf, -0.0, 1.0, -np.inf
+    for dst, src, at, cleared in ((1, 0, 0, True), (0, 3, 3, False), (2, 2, 0, False),
+                                  (1, 0, 3, True)):
         got, want = start.copy(), start.copy()
-        carry(got, dst, src, cleared)
-        want[dst, :lanes] += want[src, :lanes]
+        carry(got, dst, src, at, cleared)
+        want[dst, at:at + lanes] += want[src, at:at + lanes]
         if cleared:
-            want[src, :lanes] = 0
+            want[src, at:at + lanes] = 0
         assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+    lanes = LANE_BYTES // np.dtype(dtype).itemsize
     got = start.copy()
     clear(got, 2)
     want = start.copy()

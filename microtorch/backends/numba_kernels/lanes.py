@@ -10,6 +10,7 @@ scalar. This intrinsic writes the loop in LLVM IR on a <L x T> vector, which LLV
 into four AVX2 registers. The additions are the same lane-wise IEEE additions in the same
 order, so the sums keep their bits.
 """
+import numba
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -22,37 +23,49 @@ def add_rows(acc, x, p, count, rs):
     """acc[0, :L] += x[p + i * rs:][:L] for i in range(count) (L = LANE_BYTES / itemsize)."""
 
 
-@intrinsic
-def _add_rows_in_registers(typingctx, acc, x, p, count, rs):
-    if not (isinstance(acc, types.Array) and isinstance(x, types.Array)
-            and acc.dtype == x.dtype and isinstance(x.dtype, types.Float)
-            and acc.layout == 'C' and x.layout == 'C' and x.ndim == 1):
-        return None
-    lanes = LANE_BYTES // (x.dtype.bitwidth // 8)
+def add_wide_rows(acc, at, x, p, count, rs):
+    """acc[0, at:at + 2L] += x[p + i * rs:][:2L] for i in range(count): a chunk of a wide
+    row's lanes (a column sum's), in registers, with eight vectors' additions in flight."""
 
-    def codegen(context, builder, signature, args):
-        acc_arg, x_arg, p_arg, count_arg, rs_arg = args
-        acc_type, x_type, p_type, count_type, rs_type = signature.args
-        p_value = context.cast(builder, p_arg, p_type, types.int64)
-        count_value = context.cast(builder, count_arg, count_type, types.int64)
-        rs_value = context.cast(builder, rs_arg, rs_type, types.int64)
-        element = context.get_value_type(x_type.dtype)
-        vector = ir.VectorType(element, lanes)
-        align = x_type.dtype.bitwidth // 8
-        acc_data = context.make_array(acc_type)(context, builder, acc_arg).data
-        x_data = context.make_array(x_type)(context, builder, x_arg).data
-        acc_vector = builder.bitcast(acc_data, vector.as_pointer())
-        total = cgutils.alloca_once(builder, vector)          # promoted to registers
-        builder.store(builder.load(acc_vector, align=align), total)
-        with cgutils.for_range(builder, count_value) as loop:
-            offset = builder.add(p_value, builder.mul(loop.index, rs_value))
-            row = builder.bitcast(builder.gep(x_data, [offset]), vector.as_pointer())
-            row_values = builder.load(row, align=align)
-            builder.store(builder.fadd(builder.load(total), row_values), total)
-        builder.store(builder.load(total), acc_vector, align=align)
-        return context.get_dummy_value()
 
-    return types.none(acc, x, p, count, rs), codegen
+def _rows_in_registers_of(lane_bytes):
+    """The intrinsic (acc, at, x, p, count, rs) that adds `count` rows of lane_bytes of lanes
+    into acc's row 0 from element `at`, the lanes held in a vector across the rows."""
+    def typer(typingctx, acc, at, x, p, count, rs):
+        if not (isinstance(acc, types.Array) and isinstance(x, types.Array)
+                and acc.dtype == x.dtype and isinstance(x.dtype, types.Float)
+                and acc.layout == 'C' and x.layout == 'C' and x.ndim == 1):
+            return None
+        lanes = lane_bytes // (x.dtype.bitwidth // 8)
+
+        def codegen(context, builder, signature, args):
+            acc_type, _, x_type = signature.args[:3]
+            at_value, p_value, count_value, rs_value = (            # the integers
+                context.cast(builder, args[i], signature.args[i], types.int64)
+                for i in (1, 3, 4, 5))
+            vector = ir.VectorType(context.get_value_type(x_type.dtype), lanes)
+            align = x_type.dtype.bitwidth // 8
+            acc_data = context.make_array(acc_type)(context, builder, args[0]).data
+            x_data = context.make_array(x_type)(context, builder, args[2]).data
+            acc_vector = builder.bitcast(builder.gep(acc_data, [at_value]),
+                                         vector.as_pointer())
+            total = cgutils.alloca_once(builder, vector)          # promoted to registers
+            builder.store(builder.load(acc_vector, align=align), total)
+            with cgutils.for_range(builder, count_value) as loop:
+                offset = builder.add(p_value, builder.mul(loop.index, rs_value))
+                row = builder.bitcast(builder.gep(x_data, [offset]), vector.as_pointer())
+                row_values = builder.load(row, align=align)
+                builder.store(builder.fadd(builder.load(total), row_values), total)
+            builder.store(builder.load(total), acc_vector, align=align)
+            return context.get_dummy_value()
+
+        return types.none(acc, at, x, p, count, rs), codegen
+    typer.__name__ = f'add_rows_in_registers_{8 * lane_bytes}'
+    return intrinsic(typer)
+
+
+_add_rows_in_registers = _rows_in_registers_of(LANE_BYTES)
+_add_wide_rows_in_registers = _rows_in_registers_of(2 * LANE_BYTES)
 
 
 def _row_pointer(context, builder, array_type, array, row, row_type, vector):
@@ -82,28 +95,43 @@ def _two_d_float(acc):
             and isinstance(acc.dtype, types.Float))
 
 
-@intrinsic
-def fold_lanes(typingctx, acc, dst, src, clear):
-    """acc[dst, :L] += acc[src, :L], then acc[src, :L] = 0 when clear: multi_row's carry from
+def _fold_lanes_of(lane_bytes):
+    """The intrinsic (acc, dst, src, at, clear): acc[dst, at:at + n] += acc[src, at:at + n],
+    then acc[src, at:at + n] = 0 when clear (n: lane_bytes of lanes). multi_row's carry from
     one level of its cascade to the next, in vector registers, the same additions."""
-    if not (_two_d_float(acc) and isinstance(dst, types.Integer)
-            and isinstance(src, types.Integer) and isinstance(clear, types.Boolean)):
-        return None
+    def typer(typingctx, acc, dst, src, at, clear):
+        if not (_two_d_float(acc) and isinstance(dst, types.Integer)
+                and isinstance(src, types.Integer) and isinstance(at, types.Integer)
+                and isinstance(clear, types.Boolean)):
+            return None
 
-    def codegen(context, builder, signature, args):
-        acc_arg, dst_arg, src_arg, clear_arg = args
-        acc_type, dst_type, src_type, _ = signature.args
-        vector = _lane_vector(context, acc_type)
-        align = acc_type.dtype.bitwidth // 8
-        to = _row_pointer(context, builder, acc_type, acc_arg, dst_arg, dst_type, vector)
-        frm = _row_pointer(context, builder, acc_type, acc_arg, src_arg, src_type, vector)
-        total = builder.fadd(builder.load(to, align=align), builder.load(frm, align=align))
-        builder.store(total, to, align=align)
-        with builder.if_then(clear_arg):
-            builder.store(ir.Constant(vector, None), frm, align=align)
-        return context.get_dummy_value()
+        def codegen(context, builder, signature, args):
+            acc_arg, dst_arg, src_arg, at_arg, clear_arg = args
+            acc_type, dst_type, src_type, at_type, _ = signature.args
+            element = context.get_value_type(acc_type.dtype)
+            vector = ir.VectorType(element, lane_bytes // (acc_type.dtype.bitwidth // 8))
+            align = acc_type.dtype.bitwidth // 8
+            at_value = context.cast(builder, at_arg, at_type, types.intp)
 
-    return types.none(acc, dst, src, clear), codegen
+            def lanes_of(row, row_type):
+                start = _row_pointer(context, builder, acc_type, acc_arg, row, row_type,
+                                     element)
+                return builder.bitcast(builder.gep(start, [at_value]), vector.as_pointer())
+            to, frm = lanes_of(dst_arg, dst_type), lanes_of(src_arg, src_type)
+            total = builder.fadd(builder.load(to, align=align),
+                                 builder.load(frm, align=align))
+            builder.store(total, to, align=align)
+            with builder.if_then(clear_arg):
+                builder.store(ir.Constant(vector, None), frm, align=align)
+            return context.get_dummy_value()
+
+        return types.none(acc, dst, src, at, clear), codegen
+    typer.__name__ = f'fold_lanes_{8 * lane_bytes}'
+    return intrinsic(typer)
+
+
+fold_lanes = _fold_lanes_of(LANE_BYTES)
+fold_wide_lanes = _fold_lanes_of(2 * LANE_BYTES)
 
 
 @intrinsic
@@ -123,19 +151,32 @@ def zero_lanes(typingctx, acc, row):
     return types.none(acc, row), codegen
 
 
-@overload(add_rows, inline='always')
-def _add_rows_overload(acc, x, p, count, rs):
+def _rows_implementation(lane_bytes, in_registers, acc, x):
+    """add_rows' and add_wide_rows' code for these types, as (acc, at, x, p, count, rs): the
+    intrinsic where it applies, else the plain loop."""
     if (isinstance(x, types.Array) and x.layout == 'C' and x.ndim == 1
             and isinstance(acc, types.Array) and acc.layout == 'C'):
-        return lambda acc, x, p, count, rs: _add_rows_in_registers(acc, x, p, count, rs)
-    lanes = LANE_BYTES // (x.dtype.bitwidth // 8)
+        return in_registers
+    lanes = lane_bytes // (x.dtype.bitwidth // 8)
 
-    def in_memory(acc, x, p, count, rs):         # another layout: the plain loop
+    def in_memory(acc, at, x, p, count, rs):         # another layout: the plain loop
         for i in range(count):
             q = p + i * rs
             for lane in range(lanes):
-                acc[0, lane] += x[q + lane]
-    return in_memory
+                acc[0, at + lane] += x[q + lane]
+    return numba.njit(inline='always')(in_memory)
+
+
+@overload(add_rows, inline='always')
+def _add_rows_overload(acc, x, p, count, rs):
+    rows = _rows_implementation(LANE_BYTES, _add_rows_in_registers, acc, x)
+    return lambda acc, x, p, count, rs: rows(acc, 0, x, p, count, rs)
+
+
+@overload(add_wide_rows, inline='always')
+def _add_wide_rows_overload(acc, at, x, p, count, rs):
+    rows = _rows_implementation(2 * LANE_BYTES, _add_wide_rows_in_registers, acc, x)
+    return lambda acc, at, x, p, count, rs: rows(acc, at, x, p, count, rs)
 
 
 def _add_lane_products_of(vector_bytes):
