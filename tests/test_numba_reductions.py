@@ -155,6 +155,54 @@ def test_lane_sums_in_registers_keep_the_loops_bits(rng, dtype, contiguous, wide
         assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
 
 
+def test_short_row_total_keeps_the_loops_bits(rng, dtype):
+    """lanes.short_row_total (a row's partials, fold and tail in registers) against the loops
+    inner_rows ran with its scratch in memory, bit for bit: every length from one vector to
+    just below multi_row's step, nans, infinities and signed zeros among the values, rows at
+    odd offsets (a NaN result only as a NaN)."""
+    import numba
+    from microtorch.backends.numba_kernels.lanes import short_row_total
+    w = 32 // np.dtype(dtype).itemsize
+
+    @numba.njit
+    def in_registers(x, off, n):
+        return short_row_total(x, off, n)
+
+    @numba.njit
+    def in_memory(x, off, n):
+        nv = n // w
+        m = nv // 4
+        acc = np.zeros(4 * w, x.dtype)
+        for i in range(m):
+            for lane in range(4 * w):
+                acc[lane] += x[off + i * 4 * w + lane]
+        for r in range(m * 4, nv):
+            for lane in range(w):
+                acc[lane] += x[off + r * w + lane]
+        for k in range(1, 4):
+            for lane in range(w):
+                acc[lane] += acc[k * w + lane]
+        total = x.dtype.type(0)
+        for t in range(nv * w, n):
+            total += x[off + t]
+        for lane in range(w):
+            total += acc[lane]
+        return total
+
+    x = rng.standard_normal(70 * w * 4).astype(dtype) * 1e4
+    specials = rng.random(x.size) < 0.02
+    x[specials] = rng.choice([0.0, -0.0, np.inf, -np.inf, np.nan], specials.sum())
+    zeros = np.where(rng.random(x.size) < 0.5, -0.0, 0.0).astype(dtype)    # all-zero rows
+    for values in (x, zeros):
+        for n in range(w, 64 * w):
+            for off in (0, 3):
+                got, want = in_registers(values, off, n), in_memory(values, off, n)
+                if np.isnan(want):      # which NaN wins (an input's, inf - inf's) depends on
+                    assert np.isnan(got), (n, off)      # the operands' order in the code
+                else:
+                    assert np.array([got]).tobytes() == np.array([want]).tobytes(), (n, off)
+
+
 @pytest.mark.parametrize('wide', [False, True], ids=['fold_lanes', 'fold_wide_lanes'])
 def test_lane_carries_in_registers(rng, dtype, wide):
     """lanes.fold_lanes, fold_wide_lanes and zero_lanes against the loops multi_row had: row

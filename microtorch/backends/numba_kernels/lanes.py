@@ -17,6 +17,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 LANE_BYTES = 128            # 4 vectors of 32 bytes: row_sum's 4 interleaved AVX2 partials
+ILP_LANES = 4               # those partials
 
 
 def add_rows(acc, x, p, count, rs):
@@ -177,6 +178,70 @@ def _add_rows_overload(acc, x, p, count, rs):
 def _add_wide_rows_overload(acc, at, x, p, count, rs):
     rows = _rows_implementation(2 * LANE_BYTES, _add_wide_rows_in_registers, acc, x)
     return lambda acc, at, x, p, count, rs: rows(acc, at, x, p, count, rs)
+
+
+@intrinsic
+def short_row_total(typingctx, x, off, n):
+    """PyTorch's sum of one contiguous row x[off:off + n] of fewer than 16 groups of 4 W-lane
+    vectors (W = 32 bytes of lanes), in registers: the groups added lane by lane from 0 (the
+    4 partials), the vectors after them into partial 0, partials 1-3 added to it, then from 0
+    the scalar tail and partial 0's lanes, in order. exact_sum.inner_rows' short rows with
+    their scratch in memory made the same additions; here no lane is stored or loaded again."""
+    if not (isinstance(x, types.Array) and x.ndim == 1 and x.layout == 'C'
+            and isinstance(x.dtype, types.Float)
+            and isinstance(off, types.Integer) and isinstance(n, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        x_type = signature.args[0]
+        element = context.get_value_type(x_type.dtype)
+        itemsize = x_type.dtype.bitwidth // 8
+        w = 32 // itemsize
+        group = ir.VectorType(element, ILP_LANES * w)
+        lanes = ir.VectorType(element, w)
+        i64 = ir.IntType(64)
+        off_value = context.cast(builder, args[1], signature.args[1], types.int64)
+        n_value = context.cast(builder, args[2], signature.args[2], types.int64)
+        row = builder.gep(context.make_array(x_type)(context, builder, args[0]).data,
+                          [off_value])
+        nv = builder.sdiv(n_value, ir.Constant(i64, w))
+        m = builder.sdiv(nv, ir.Constant(i64, ILP_LANES))
+
+        def vector_at(index, vector):                   # the vector from element `index`
+            address = builder.bitcast(builder.gep(row, [index]), vector.as_pointer())
+            return builder.load(address, align=itemsize)
+
+        partials = cgutils.alloca_once_value(builder, ir.Constant(group, None))
+        with cgutils.for_range(builder, m) as loop:
+            start = builder.mul(loop.index, ir.Constant(i64, ILP_LANES * w))
+            builder.store(builder.fadd(builder.load(partials), vector_at(start, group)),
+                          partials)
+        grouped = builder.load(partials)
+
+        def partial(k):
+            mask = ir.Constant(ir.VectorType(ir.IntType(32), w), list(range(k * w, k * w + w)))
+            return builder.shuffle_vector(grouped, ir.Constant(group, ir.Undefined), mask)
+        first = cgutils.alloca_once_value(builder, partial(0))
+        after = builder.sub(nv, builder.mul(m, ir.Constant(i64, ILP_LANES)))
+        with cgutils.for_range(builder, after) as loop:
+            start = builder.mul(builder.add(builder.mul(m, ir.Constant(i64, ILP_LANES)),
+                                            loop.index), ir.Constant(i64, w))
+            builder.store(builder.fadd(builder.load(first), vector_at(start, lanes)), first)
+        folded = builder.load(first)
+        for k in range(1, ILP_LANES):
+            folded = builder.fadd(folded, partial(k))
+        total = cgutils.alloca_once_value(builder, ir.Constant(element, 0.0))
+        tail_start = builder.mul(nv, ir.Constant(i64, w))
+        with cgutils.for_range(builder, builder.sub(n_value, tail_start)) as loop:
+            value = builder.load(builder.gep(row, [builder.add(tail_start, loop.index)]))
+            builder.store(builder.fadd(builder.load(total), value), total)
+        result = builder.load(total)
+        for lane in range(w):
+            result = builder.fadd(result, builder.extract_element(folded,
+                                                                  ir.Constant(i64, lane)))
+        return result
+
+    return x.dtype(x, off, n), codegen
 
 
 def _add_lane_products_of(vector_bytes):
