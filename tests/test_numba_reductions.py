@@ -203,6 +203,60 @@ def test_short_row_total_keeps_the_loops_bits(rng, dtype):
                     assert np.array([got]).tobytes() == np.array([want]).tobytes(), (n, off)
 
 
+def test_row_total_keeps_multi_rows_bits(rng, dtype):
+    """lanes.row_total (a long row's multi_row cascade, all four levels in registers) against
+    the cascade with its levels in a scratch array (the kernels' multi_row, which inner_rows
+    ran before), bit for bit: rows below one block, of exactly one, of blocks carried up to
+    levels 2 and 3, with vectors and a scalar tail after the groups; nans, infinities and
+    signed zeros among the values (a NaN result only as a NaN); rows at odd offsets."""
+    import numba
+    from microtorch.backends.numba_kernels import exact_sum as kernels
+    from microtorch.backends.numba_kernels.lanes import row_total
+    w = 32 // np.dtype(dtype).itemsize
+    group = 4 * w
+
+    @numba.njit
+    def in_registers(x, off, n):
+        return row_total(x, off, n, kernels._level_power(n // group))
+
+    @numba.njit
+    def in_memory(x, off, n):
+        nv = n // w
+        m = nv // 4
+        acc = np.empty((4, group), x.dtype)
+        kernels.multi_row(x, off, m, group, 1, 0, group, 1, acc)
+        for r in range(m * 4, nv):
+            for lane in range(w):
+                acc[0, lane] += x[off + r * w + lane]
+        for k in range(1, 4):
+            for lane in range(w):
+                acc[0, lane] += acc[0, k * w + lane]
+        total = x.dtype.type(0)
+        for t in range(nv * w, n):
+            total += x[off + t]
+        for lane in range(w):
+            total += acc[0, lane]
+        return total
+
+    lengths = [w, 5 * group + 3, 16 * group, 16 * group + 3 * w + 5, 17 * group + 1,
+               32 * group, 100 * group + 7,
+               256 * group, 256 * group + 16 * group + 2 * w + 3, 4096 * group + 33,
+               4096 * group + 272 * group]
+    x = rng.standard_normal(max(lengths) + 8).astype(dtype) * 1e4
+    specials = rng.random(x.size) < 0.001
+    x[specials] = rng.choice([0.0, -0.0, np.inf, -np.inf, np.nan], specials.sum())
+    clean = rng.standard_normal(x.size).astype(dtype)
+    zeros = np.where(rng.random(x.size) < 0.5, -0.0, 0.0).astype(dtype)
+    for values in (x, clean, zeros, -np.abs(zeros)):
+        for n in lengths:
+            for off in (0, 3):
+                got, want = in_registers(values, off, n), in_memory(values, off, n)
+                if np.isnan(want):
+                    assert np.isnan(got), (n, off)
+                else:
+                    assert np.array([got]).tobytes() == np.array([want]).tobytes(), (n, off)
+
+
 @pytest.mark.parametrize('wide', [False, True], ids=['fold_lanes', 'fold_wide_lanes'])
 def test_lane_carries_in_registers(rng, dtype, wide):
     """lanes.fold_lanes, fold_wide_lanes and zero_lanes against the loops multi_row had: row

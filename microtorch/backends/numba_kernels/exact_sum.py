@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from .lanes import (LANE_BYTES, add_rows, add_wide_rows, fold_lanes, fold_wide_lanes,
-                    short_row_total, zero_lanes)
+                    row_total, short_row_total, zero_lanes)
 
 ILP = 4                     # row_sum's interleaved partial sums
 # Element indices computed from offsets are made unsigned in the hot loops: a signed index
@@ -185,40 +185,24 @@ def row_sum(x, off, n, rs, nl, ls, acc):
 def inner_rows(x, oin, n, rows, is1, w, out, oout, os1):
     """vectorized_inner_sum of `rows` contiguous rows of n >= w elements, is1 apart from
     x[oin], each added into out[oout + j * os1]: W lanes by row_sum (its multi_row over rows
-    of 4 vectors), then the scalar tail and the lanes, in order, from 0. Written out rather
-    than through row_sum, and looping over the rows itself: short rows are the common case,
-    and a call between these functions costs more than such a row's additions."""
-    nv = n // w
-    m = nv // ILP
-    if m < 16:                  # below multi_row's step: level 0 alone, in registers
+    of 4 vectors), then the scalar tail and the lanes, in order, from 0. Each row is summed
+    in registers (lanes.row_total: a 1024-element float32 row 2x faster than with the lanes
+    in a scratch array); rows below multi_row's step have a loop of their own."""
+    m = n // w // ILP
+    if m < 16:
         short_rows(x, oin, n, rows, is1, out, oout, os1)
         return
-    nl = ILP * w
-    acc = np.empty((4, nl), x.dtype)
+    lp = _level_power(m)
     for j in range(rows):
-        off = oin + j * is1
-        multi_row(x, off, m, nl, 1, 0, nl, 1, acc)
-        for r in range(m * ILP, nv):
-            q = off + r * w
-            for lane in range(w):
-                acc[0, lane] += x[q + lane]
-        for k in range(1, ILP):
-            for lane in range(w):
-                acc[0, lane] += acc[0, k * w + lane]
-        total = x.dtype.type(0)
-        for t in range(nv * w, n):
-            total += x[off + t]
-        for lane in range(w):
-            total += acc[0, lane]
-        out[oout + j * os1] += total
+        out[oout + j * os1] += row_total(x, oin + j * is1, n, lp)
 
 
 @numba.njit(cache=True)
 def short_rows(x, oin, n, rows, is1, out, oout, os1):
-    """inner_rows of rows below multi_row's step (fewer than 16 groups of 4 vectors), each
-    summed in registers (lanes.short_row_total; a row of 32 to 256 float32 elements 2-3x
-    faster than with its lanes in memory). A function of its own: beside inner_rows' longer
-    rows, it made their loop 1.2-1.7x slower."""
+    """inner_rows of rows below multi_row's step (fewer than 16 groups of 4 vectors), by
+    lanes.short_row_total (rows of 32 to 256 float32 elements 2-3x faster than with their
+    lanes in memory). A function of its own: beside the longer rows' loop, the loop over
+    short rows ran 1.2-1.7x slower."""
     for j in range(rows):
         out[oout + j * os1] += short_row_total(x, oin + j * is1, n)
 
