@@ -1,11 +1,12 @@
 """One sum kernel of numba_kernels/exact_sum.py alone, two source trees in fresh processes
 taking turns; microseconds, best of 9 repeats, as a markdown table.
 
-    python kernel_ab.py block|inner_rows TREE_A TREE_B ROUNDS
+    python kernel_ab.py block|inner_rows|long_rows TREE_A TREE_B ROUNDS
 
 block: one 2-D block summed over its rows, as sum(0) of a C-contiguous float32 matrix runs
 below the parallel crossover (block_ab.md). inner_rows: rows summed along their contiguous
-dim, the serial row sums (inner_ab.md, rows_inner_ab.md).
+dim, the serial row sums (inner_ab.md, rows_inner_ab.md). long_rows: the same kernel on rows
+of 1024 elements and more, down to one row of 2^20 (../cpu-long-rows-2026-12-06/).
 """
 import json
 import statistics
@@ -22,6 +23,8 @@ KERNELS = {
                    'out = np.zeros(rows, np.float32)\n'
                    'call = lambda: ek.inner_rows(x, 0, n, rows, n, 8, out, 0, 1)\n'),
 }
+KERNELS['long_rows'] = ([(256, 1024), (64, 4096), (16, 65536), (1, 1 << 20), (1024, 256),
+                         (1024, 32)], KERNELS['inner_rows'][1])
 CHILD = r'''
 import sys, timeit, json, numpy as np
 sys.path.insert(0, sys.argv[1])
