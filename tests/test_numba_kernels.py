@@ -373,6 +373,37 @@ def test_row_and_column_broadcasts_match_numpy(name, ufunc, dtype):
                                           ref.view(f'u{ref.itemsize}'))
 
 
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('name, ufunc', ROW_OPS[:4], ids=[o[0] for o in ROW_OPS[:4]])
+def test_expanded_operands_take_the_row_kernels(name, ufunc, dtype):
+    """The same ops with the row or column given expanded to the matrix's shape (stride 0,
+    as Tensor.expand and addmm's input make it): the rows or columns kernels take it as the
+    row or column it repeats, NumPy's bits; both operands expanded, or one merely strided,
+    are declined (None: the router then runs NumPy)."""
+    rng = np.random.default_rng(5)
+    for sa, sb in ROW_SHAPES:
+        a = rng.standard_normal(sa).astype(dtype)
+        b = rng.standard_normal(sb).astype(dtype)
+        a.flat[:2] = [np.nan, -0.0]
+        shape = np.broadcast_shapes(sa, sb)
+        a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
+        with np.errstate(all='ignore'):
+            ref = ufunc(a, b)
+            for limit in (0, 1 << 40):              # parallel and serial
+                with numba_dispatch.configure(enabled=True, min_size=limit):
+                    got = numba_dispatch.kernel(name)(a, b)
+                assert got is not None and got.shape == ref.shape, (sa, sb)
+                np.testing.assert_array_equal(got.view(f'u{got.itemsize}'),
+                                              ref.view(f'u{ref.itemsize}'))
+    row = np.broadcast_to(rng.standard_normal(257).astype(dtype), (300, 257))
+    column = np.broadcast_to(rng.standard_normal((300, 1)).astype(dtype), (300, 257))
+    strided = rng.standard_normal((257, 300)).astype(dtype).T
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        for a, b in ((row, column), (row, row), (strided, row)):
+            assert numba_dispatch.kernel(name)(a, b) is None
+            assert np.array_equal(getattr(cpu, name)(a, b), ufunc(a, b))
+
+
 def test_bias_added_in_place_by_the_rows_kernel():
     """nn.Linear's `y += bias` above the crossover: the rows kernel, NumPy's bits, in y;
     what it does not take (another dtype, a read-only y, a column) is left as it was."""
