@@ -884,6 +884,10 @@ OPS = [
        per(nonzero)),
     Op('addmm', lambda a, x, y: a.addmm(x, y, beta=0.5, alpha=2.0), ((2,), M, (4, 2)),
        lambda a, x, y: 0.5 * a + 2.0 * (x @ y)),
+    Op('addmm/linear', lambda a, x, y: a.addmm(x, y), ((2,), M, (4, 2)),    # Linear's op
+       lambda a, x, y: a + x @ y),
+    Op('addmm/outer', lambda a, x, y: a.addmm(x, y), ((5,), (3, 1), (1, 5)),
+       lambda a, x, y: a + x @ y),
     Op('sort', lambda x: vi(x.sort()), (M,), lambda x: (np.sort(x), np.argsort(x)), distinct),
     Op('sort/descending_dim0', lambda x: vi(x.sort(0, descending=True)), (B,),
        lambda x: (-np.sort(-x, 0), np.argsort(-x, 0)), distinct),

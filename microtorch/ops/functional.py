@@ -1837,6 +1837,10 @@ argwhere = nonzero
 @grad_fn_named('AddmmBackward0')
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2); beta = 0 ignores input (nan and inf too)."""
+    if _is_linear(input, mat1, mat2, beta, alpha):
+        # nn.Linear's op: its product and bias in one backend call (an outer product and
+        # its bias in one pass), the same values as the steps below
+        return L.Linear.apply(mat1, mat2.t(), input)
     out = mm(mat1, mat2)
     beta, alpha = (scalar_as(out.dtype, v) for v in (beta, alpha))
     if alpha != 1:
@@ -1845,6 +1849,21 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     if beta == 0:
         return out
     return add(out, input if beta == 1 else mul(input, beta))
+
+
+def _is_linear(input, mat1, mat2, beta, alpha):
+    """Is addmm(input, mat1, mat2) a Linear layer's forward: beta and alpha 1, a bias row
+    as long as the product's rows, all three of one float dtype on one device?"""
+    if beta != 1 or alpha != 1 or type(beta) is bool or type(alpha) is bool:
+        return False
+    if not (isinstance(input, Tensor) and isinstance(mat1, Tensor)
+            and isinstance(mat2, Tensor)):
+        return False
+    a, b, bias = mat1._data, mat2._data, input._data
+    return (a.ndim == 2 and b.ndim == 2 and bias.ndim == 1 and a.shape[1] == b.shape[0]
+            and bias.shape[0] == b.shape[1] and type(a) is type(b) is type(bias)
+            and a.dtype == b.dtype == bias.dtype and a.dtype.kind == 'f'
+            and mat1.device == mat2.device == input.device)
 
 
 def clamp_min(input, min):
