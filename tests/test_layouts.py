@@ -64,7 +64,8 @@ def test_unary_results_and_casts_take_pytorch_layouts(name):
 @pytest.mark.parametrize('name', sorted(BINARY))
 def test_binary_results_take_pytorch_layouts(name):
     """Where the inputs' layouts disagree, PyTorch follows the first input that orders two
-    dims (NumPy would fall back to C order): `x.t() + y` is laid out as x.t()."""
+    dims (NumPy would fall back to C order): `x.t() + y` is laid out as x.t(). Twice, and
+    in float64 too: the order is decided once per layout (_layout.elementwise_result)."""
     f = BINARY[name]
     checked = 0
     for shape_a, shape_b in itertools.product(SHAPES, repeat=2):
@@ -75,9 +76,12 @@ def test_binary_results_take_pytorch_layouts(name):
                 want = f(make_a(ta), make_b(tb))
             except RuntimeError:                  # shapes that do not broadcast
                 continue
-            got = f(make_a(a), make_b(b))
-            assert strides_that_matter(got) == strides_that_matter(want), \
-                (shape_a, la, shape_b, lb)
+            for _ in range(2):                    # the second time from the layouts' memo
+                got = f(make_a(a), make_b(b))
+                assert strides_that_matter(got) == strides_that_matter(want), \
+                    (shape_a, la, shape_b, lb)
+                double = f(make_a(a.double()), make_b(b.double()))
+                assert strides_that_matter(double) == strides_that_matter(want)
             checked += 1
     assert checked > 150
 
