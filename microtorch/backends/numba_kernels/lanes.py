@@ -180,6 +180,46 @@ def _add_wide_rows_overload(acc, at, x, p, count, rs):
     return lambda acc, at, x, p, count, rs: rows(acc, at, x, p, count, rs)
 
 
+def _cascade_in_registers(builder, group, m, lp, load_group):
+    """multi_row's cascade in registers (IR): groups 0..m-1 (load_group(g): group g's lanes,
+    a `group` vector) added into level 0 in blocks of 2^lp, each block's sum carried up the
+    levels, then (level 0 + level 1) + level 2 + level 3, the lane sums returned. (multi_row
+    skips that last step below one block, where levels 1-3 hold +0.0: adding them changes
+    at most a -0.0 lane, which every caller adds to a sum that starts from +0.0.)"""
+    i64 = ir.IntType(64)
+    levels = [cgutils.alloca_once_value(builder, ir.Constant(group, None)) for _ in range(4)]
+
+    def add_groups(first, count):                       # level 0 += groups first...+count
+        with cgutils.for_range(builder, count) as loop:
+            index = builder.add(first, loop.index)
+            builder.store(builder.fadd(builder.load(levels[0]), load_group(index)), levels[0])
+
+    def carry(lev):                                     # level lev += level lev - 1, cleared
+        builder.store(builder.fadd(builder.load(levels[lev]), builder.load(levels[lev - 1])),
+                      levels[lev])
+        builder.store(ir.Constant(group, None), levels[lev - 1])
+
+    step = builder.shl(ir.Constant(i64, 1), lp)
+    blocks = builder.lshr(m, lp)
+    with cgutils.for_range(builder, blocks) as block:
+        add_groups(builder.shl(block.index, lp), step)
+        done = builder.shl(builder.add(block.index, ir.Constant(i64, 1)), lp)
+        carry(1)
+        for lev in (2, 3):          # up to level lev when `done` is a multiple of step^lev
+            below = builder.sub(builder.shl(ir.Constant(i64, 1),
+                                            builder.mul(lp, ir.Constant(i64, lev))),
+                                ir.Constant(i64, 1))
+            up = builder.icmp_unsigned('==', builder.and_(done, below), ir.Constant(i64, 0))
+            with builder.if_then(up):
+                carry(lev)
+    whole = builder.shl(blocks, lp)
+    add_groups(whole, builder.sub(m, whole))
+    folded = builder.load(levels[0])
+    for lev in (1, 2, 3):
+        folded = builder.fadd(folded, builder.load(levels[lev]))
+    return folded
+
+
 def _row_total_of(cascade):
     """PyTorch's sum of one contiguous row x[off:off + n] of at least one W-lane vector (W = 32
     bytes of lanes), in registers from the first load to the answer: the m = n // 4W groups
@@ -187,10 +227,9 @@ def _row_total_of(cascade):
     1-3 added to it, then from 0 the scalar tail and partial 0's lanes, in order.
     exact_sum.inner_rows made the same additions with its lanes in a scratch array, stored
     and loaded again at every row and block. cascade: the intrinsic row_total(x, off, n, lp)
-    (blocks of 2^lp groups, lp = _level_power(m), each block's sum carried up four levels,
-    then (level 0 + level 1) + level 2 + level 3); without,
-    short_row_total(x, off, n), for m below the smallest block (16): level 0 alone, and
-    none of the cascade's code (with it, such rows took 4-12% longer)."""
+    (lp = _level_power(m); _cascade_in_registers); without, short_row_total(x, off, n), for
+    m below the smallest block (16): level 0 alone, and none of the cascade's code (with it,
+    such rows took 4-12% longer)."""
     def fits(x, *integers):
         return (isinstance(x, types.Array) and x.ndim == 1 and x.layout == 'C'
                 and isinstance(x.dtype, types.Float)
@@ -226,51 +265,18 @@ def _row_total_code(cascade):
             address = builder.bitcast(builder.gep(row, [index]), vector.as_pointer())
             return builder.load(address, align=itemsize)
 
-        # multi_row's four levels, each a register of 4 vectors (promoted from allocas)
-        levels = [cgutils.alloca_once_value(builder, ir.Constant(group, None))
-                  for _ in range(4 if cascade else 1)]
-
-        def add_groups(first, count):                   # level 0 += groups first...+count
-            with cgutils.for_range(builder, count) as loop:
-                start = builder.mul(builder.add(first, loop.index),
-                                    ir.Constant(i64, ILP_LANES * w))
-                builder.store(builder.fadd(builder.load(levels[0]), vector_at(start, group)),
-                              levels[0])
-
-        def carry(lev):                                 # level lev += level lev - 1, cleared
-            builder.store(builder.fadd(builder.load(levels[lev]),
-                                       builder.load(levels[lev - 1])), levels[lev])
-            builder.store(ir.Constant(group, None), levels[lev - 1])
-
         if not cascade:
-            add_groups(ir.Constant(i64, 0), m)
+            level0 = cgutils.alloca_once_value(builder, ir.Constant(group, None))
+            with cgutils.for_range(builder, m) as loop:
+                start = builder.mul(loop.index, ir.Constant(i64, ILP_LANES * w))
+                builder.store(builder.fadd(builder.load(level0), vector_at(start, group)),
+                              level0)
+            grouped = builder.load(level0)
         else:
-            lp_value = context.cast(builder, args[3], signature.args[3], types.int64)
-            step = builder.shl(ir.Constant(i64, 1), lp_value)
-            blocks = builder.lshr(m, lp_value)
-            with cgutils.for_range(builder, blocks) as block:
-                add_groups(builder.shl(block.index, lp_value), step)
-                done = builder.shl(builder.add(block.index, ir.Constant(i64, 1)), lp_value)
-                carry(1)
-                for lev in (2, 3):      # up to level lev when `done` is a multiple of step^lev
-                    below = builder.sub(
-                        builder.shl(ir.Constant(i64, 1),
-                                    builder.mul(lp_value, ir.Constant(i64, lev))),
-                        ir.Constant(i64, 1))
-                    up = builder.icmp_unsigned('==', builder.and_(done, below),
-                                               ir.Constant(i64, 0))
-                    with builder.if_then(up):
-                        carry(lev)
-            whole = builder.shl(blocks, lp_value)
-            add_groups(whole, builder.sub(m, whole))
-            # (multi_row skips this below one block, where levels 1-3 hold +0.0: adding
-            # them changes at most a -0.0 lane, and the row's total, which starts from +0.0,
-            # cannot tell -0.0 from +0.0)
-            folded = builder.load(levels[0])
-            for lev in (1, 2, 3):
-                folded = builder.fadd(folded, builder.load(levels[lev]))
-            builder.store(folded, levels[0])
-        grouped = builder.load(levels[0])
+            lp = context.cast(builder, args[3], signature.args[3], types.int64)
+            grouped = _cascade_in_registers(
+                builder, group, m, lp,
+                lambda g: vector_at(builder.mul(g, ir.Constant(i64, ILP_LANES * w)), group))
 
         def partial(k):
             mask = ir.Constant(ir.VectorType(ir.IntType(32), w), list(range(k * w, k * w + w)))
