@@ -464,7 +464,7 @@ def contiguous_total(v):
         kernels = _numba_kernels()
         if chunk == n:
             return v.dtype.type(kernels.contiguous_sum(v, w))
-        if numba_dispatch.parallel_pays('reduction', n):
+        if _parallel_pays(n, v.itemsize):
             return v.dtype.type(launch(kernels.parallel_split_sum, v, chunk, w))
         return v.dtype.type(kernels.split_sum(v, chunk, w))
     if chunk == n:
@@ -594,7 +594,7 @@ def _dim_sums(x, reduced, matrix):
     size = x.size
     numba = use_numba(size)
     if matrix is not None and (size < GRAIN or threads() == 1 or not matrix[2]) and not (
-            numba and numba_dispatch.parallel_pays('reduction', size)):
+            numba and _parallel_pays(size, x.itemsize)):
         rows, cols, leading = matrix                        # one serial block (row sums:
         view = x.reshape(rows, cols)                        # every split gives its bits)
         if not numba:
@@ -616,7 +616,7 @@ def _dim_sums(x, reduced, matrix):
         kernels = _numba_kernels()
         if parts[0][3] is not None:                         # a full reduction in two passes
             out += launch(kernels.parallel_whole, flat, found.table(), w)
-        elif len(parts) == 1 or not numba_dispatch.parallel_pays('reduction', size):
+        elif len(parts) == 1 or not _parallel_pays(size, x.itemsize):
             # (each part adds into outputs of its own: one after another, the same bits)
             kernels.serial_parts(flat, found.table(), w, out)
         else:
@@ -681,6 +681,13 @@ def combine(partials, w):
 # NumPy paths cost tens of microseconds at most; once the kernels are loaded every sum uses them.
 NUMBA_FROM = 1 << 14
 _loaded = []
+
+
+def _parallel_pays(size, itemsize):
+    """The reductions' parallel crossover (numba_dispatch's, measured on float32) counted in
+    bytes: a float64 sum of 2^18 elements reads what a float32 one of 2^19 does, and there
+    two threads took 0.76 of one's time ((256, 1024) row sums)."""
+    return numba_dispatch.parallel_pays('reduction', size * itemsize // 4)
 
 
 def use_numba(size):
