@@ -754,6 +754,8 @@ for _name, _exc, _message, _call in (
          'id=2 axis_dim=2', lambda lib, m, i: i.expand(2, 2).index_select(1, i)),
         ('tril-1d', RuntimeError, 'tril: input tensor must have at least 2 dimensions',
          lambda lib, m, i: i.tril()),
+        ('triu-float-diagonal', TypeError, "triu(): argument 'diagonal' (position 1) must be "
+         'int, not float', lambda lib, m, i: m.triu(1.5)),
         ('outer-2d', RuntimeError, 'outer: Expected 1-D argument vec2, but got 2-D',
          lambda lib, m, i: lib.outer(i, i.reshape(1, 2))),
         ('trace-1d', RuntimeError, 'trace: expected a matrix, but got tensor with dim 1',

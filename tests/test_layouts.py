@@ -42,6 +42,9 @@ UNARY = {
     'times_number': lambda a: 2.0 * a,
     'to_float64': lambda a: a.double(),
     'to_int32': lambda a: a.int(),
+    'flip': lambda a: a.flip(0, -1),            # keeps the input's layout
+    'roll': lambda a: a.roll(1, -1),            # C order: PyTorch rolls a contiguous copy
+    'tril': lambda a: a.tril(),
 }
 SHAPES = [(4, 6), (4, 1), (3, 1, 6), (3, 4, 6)]
 

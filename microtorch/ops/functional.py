@@ -7,6 +7,7 @@ import builtins
 import collections.abc
 import math
 import numbers
+import operator
 import re
 import warnings
 
@@ -1688,37 +1689,31 @@ def _arange(n, device, start=0, step=1):
         arange(0, device=device)
 
 
-@grad_fn_named('FlipBackward0')
 def flip(input, *dims):
-    """The elements in reverse order along each of dims: one gather per dim."""
+    """The elements in reverse order along each of dims (a copy, in the input's layout)."""
     if len(dims) == 1 and not isinstance(dims[0], int):
         dims = tuple(dims[0])
     ndim = input._data.ndim
-    out = input
-    for d in wrap_dims(dims, ndim):
-        n = input._data.shape[d] if ndim else 1
-        if n > 1:
-            out = getitem(out, (slice(None),) * d + (_arange(n, input.device, n - 1, -1),))
-    return clone(out) if out is input else out
+    dims = tuple(d for d in wrap_dims(dims, ndim) if ndim) if dims else ()
+    return S.Flip.apply(input, dims)
 
 
-def _triangle(name, input, diagonal, keep):
+def _triangle(op, name, input, diagonal):
+    if not hasattr(type(diagonal), '__index__'):
+        raise TypeError(f"{name}(): argument 'diagonal' (position 1) must be int, not "
+                        f'{type(diagonal).__name__}')
     if input._data.ndim < 2:
         raise RuntimeError(f'{name}: input tensor must have at least 2 dimensions')
-    rows, cols = input._data.shape[-2:]
-    offset = _arange(cols, input.device).unsqueeze(0) - _arange(rows, input.device).unsqueeze(1)
-    return masked_fill(input, logical_not(keep(offset, diagonal)), 0)
+    return op.apply(input, operator.index(diagonal))
 
 
-@grad_fn_named('TrilBackward0')
 def tril(input, diagonal=0):
     """The lower triangle (on and below the `diagonal`-th diagonal); zeros above it."""
-    return _triangle('tril', input, diagonal, lambda offset, k: offset <= k)
+    return _triangle(S.Tril, 'tril', input, diagonal)
 
 
-@grad_fn_named('TriuBackward0')
 def triu(input, diagonal=0):
-    return _triangle('triu', input, diagonal, lambda offset, k: offset >= k)
+    return _triangle(S.Triu, 'triu', input, diagonal)
 
 
 @grad_fn_named('IndexSelectBackward0')
@@ -1985,14 +1980,12 @@ def roll(input, shifts, dims=None):
     if len(shifts) != len(dims):
         raise RuntimeError(f'shifts and dimensions must align. shifts: {len(shifts)}, '
                            f'dims:{len(dims)}')
-    out = input
-    for shift, dim in zip(shifts, dims):
-        dim = wrap_dim(dim, input._data.ndim, 'roll')
-        n = input._data.shape[dim]
-        if n and shift % n:
-            source = remainder(_arange(n, input.device) - shift % n, n)
-            out = getitem(out, (slice(None),) * dim + (source,))
-    return clone(out) if out is input else out
+    ndim = input._data.ndim
+    dims = tuple(wrap_dim(dim, ndim, 'roll') for dim in dims)
+    sizes = input._data.shape
+    # each shift taken modulo its dim's size, as PyTorch takes it (an empty dim: none)
+    shifts = tuple(shift % sizes[dim] if sizes[dim] else 0 for shift, dim in zip(shifts, dims))
+    return S.Roll.apply(input, shifts, dims)
 
 
 def meshgrid(*tensors, indexing=None):

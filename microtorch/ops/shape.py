@@ -162,6 +162,84 @@ def skipped_by_cat(shape):
     return shape == (0,)
 
 
+class Roll(Function):
+    """Elements shifted along dims, those falling off one end coming back at the other: a
+    C-contiguous copy (PyTorch rolls a contiguous copy of its input); the gradient is rolled
+    back."""
+    node_name = 'RollBackward0'
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        xp = ctx.backend.xp
+        return xp.roll(xp.ascontiguousarray(x), shifts, dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Roll.apply(gy, tuple(-s for s in ctx.shifts), ctx.dims), None, None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        xp = ctx.backend.xp
+        return xp.roll(gy, tuple(-s for s in ctx.shifts), ctx.dims), None, None
+
+
+class Flip(Function):
+    """The elements in reverse order along dims: a copy in the input's layout (PyTorch's flip
+    preserves it); the gradient is flipped back."""
+    node_name = 'FlipBackward0'
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return _flipped(ctx.backend.xp, x, dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Flip.apply(gy, ctx.dims), None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return _flipped(ctx.backend.xp, gy, ctx.dims), None
+
+
+def _flipped(xp, x, dims):
+    view = xp.flip(x, dims) if dims else x
+    if x.flags.c_contiguous or x.ndim < 2:
+        return xp.ascontiguousarray(view) if dims else view.copy()
+    return _layout.in_order(view, _layout.memory_order(x.shape, x.strides))
+
+
+class Tril(Function):
+    """The lower triangle of the last two dims, on and below the `diagonal`-th diagonal, zeros
+    above it (C-contiguous, as PyTorch's); the gradient is the same triangle of gy."""
+    node_name = 'TrilBackward0'
+    keep = 'tril'
+
+    @classmethod
+    def forward(cls, ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return _triangle(ctx.backend.xp, cls.keep, x, diagonal)
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        return cls.apply(gy, ctx.diagonal), None
+
+    @classmethod
+    def backward_data(cls, ctx, gy):
+        return _triangle(ctx.backend.xp, cls.keep, gy, ctx.diagonal), None
+
+
+class Triu(Tril):
+    """The upper triangle, on and above the `diagonal`-th diagonal."""
+    node_name = 'TriuBackward0'
+    keep = 'triu'
+
+
+def _triangle(xp, keep, x, diagonal):
+    return xp.ascontiguousarray(getattr(xp, keep)(x, diagonal))
+
+
 class Cat(Function):
     """cat(*tensors, dim): backward hands each input its slice of gy (views, no copies), and
     each left-out empty input an empty gradient."""
