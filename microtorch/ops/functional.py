@@ -2272,8 +2272,10 @@ def _check_scatter(input, dim, index, src=None):
 def _check_index_range(index, size, dim, error=RuntimeError, prefix='', low=0):
     """PyTorch's error for the first index (in order) outside [low, size) along dim."""
     data = index._data
+    if not data.size or (data.min() >= low and data.max() < size):    # (two passes, no masks)
+        return
     outside = (data < low) | (data >= size)
-    if data.size and bool(outside.any()):
+    if bool(outside.any()):
         first = int(data.reshape(-1)[int(outside.reshape(-1).argmax())])
         raise error(f'{prefix}index {first} is out of bounds for dimension {dim} with size '
                     f'{size}')
