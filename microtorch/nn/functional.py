@@ -26,6 +26,7 @@ from ..ops import loss as _LS
 from ..ops import norms as _norms
 from ..ops import pooling as _pooling
 from ..ops import functional as _F
+from ..ops import indexing as _I
 from ..ops.functional import sigmoid, tanh, type_name as _type_name
 from ..autograd.grad_mode import no_grad as _no_grad
 from ..random import default_generator as _generator
@@ -848,6 +849,17 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                            'following scalar types: Long, Int; but got '
                            f'micro{input.type()} instead (while checking arguments for '
                            'embedding)')
+    if (max_norm is None and not scale_grad_by_freq and weight.ndim == 2
+            and type(input._data) is type(weight._data)):
+        # the common call: one op (EmbeddingBackward0, as PyTorch's)
+        data = input._data
+        if data.size and not weight.shape[0]:
+            raise RuntimeError('index_select(): self indexing axis dim should be positive')
+        if data.size and (data.min() < 0 or data.max() >= weight.shape[0]):
+            raise IndexError('index out of range in self')
+        if padding_idx is not None and padding_idx < 0:
+            padding_idx += weight.shape[0]
+        return _I.Embedding.apply(weight, data, padding_idx)
     if max_norm is not None or scale_grad_by_freq:
         named = _host_array(input).reshape(-1)
         outside = (named < 0) | (named >= weight.shape[0])

@@ -106,6 +106,38 @@ def op_for(index, shape):
     return op
 
 
+class Embedding(Function):
+    """nn.functional.embedding's lookup: the rows of weight that an integer array names, one
+    copy shaped as the array plus (embedding_dim,); backward adds the gradients of each row
+    named into zeros of weight's shape (repeats in the array's order, as index_select's),
+    the padding row's left at zero."""
+    node_name = 'EmbeddingBackward0'
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx):
+        flat = indices.reshape(-1)
+        ctx.shape, ctx.flat, ctx.padding_idx = weight.shape, flat, padding_idx
+        rows = ctx.backend.xp.take(weight, flat, axis=0)
+        return rows.reshape(indices.shape + weight.shape[1:])
+
+    @staticmethod
+    def backward(ctx, gy):
+        rows = gy.reshape(-1, ctx.shape[1])
+        if ctx.padding_idx is not None:         # the padding row gets no gradient
+            from .functional import masked_fill
+            hit = ctx.flat == ctx.padding_idx
+            rows = masked_fill(rows, type(gy)._make(hit[:, None]), 0)
+        return IndexGrad.apply(rows, (ctx.flat,), ctx.shape), None, None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        grad = ctx.backend.index_backward((ctx.flat,), gy.reshape(-1, ctx.shape[1]), ctx.shape,
+                                          True)
+        if ctx.padding_idx is not None:
+            grad[ctx.padding_idx] = 0
+        return grad, None, None
+
+
 class IndexGrad(Function):
     node_name = 'IndexBackwardBackward0'
 
