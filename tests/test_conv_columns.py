@@ -110,6 +110,31 @@ def test_input_grad_has_the_same_bits_with_and_without_numba(stride, dilation, d
     np.testing.assert_array_equal(with_kernel, without)
 
 
+@pytest.mark.parametrize('shape,kernel,stride,dilation,groups', [
+    ((2, 4, 9, 11), (3, 3), (1, 1), (1, 1), 1),
+    ((2, 4, 9, 11), (3, 2), (2, 3), (2, 1), 2),
+    ((1, 2, 1, 13), (1, 3), (1, 2), (1, 2), 1),             # conv1d's form
+    ((2, 2, 5, 6, 7), (2, 3, 2), (1, 2, 1), (2, 1, 3), 1),
+])
+@pytest.mark.parametrize('chunk_bytes', [conv_columns.CHUNK_BYTES, 256])     # images, bands
+def test_columns_kernel_copies_numpys_windows(shape, kernel, stride, dilation, groups,
+                                              chunk_bytes, monkeypatch):
+    """The parallel columns copy gives NumPy's strided copy, element for element, from a
+    transposed (non-contiguous) input, in whole images and in bands of rows."""
+    pytest.importorskip('numba')
+    monkeypatch.setattr(conv_columns, 'CHUNK_BYTES', chunk_bytes)
+    x = np.random.default_rng(5).standard_normal(shape[::-1]).astype(np.float32).T
+    weight_shape = (4, shape[1] // groups) + kernel
+    plan = conv_columns._Plan(x.shape, weight_shape, stride, dilation, groups, x.dtype)
+    for chunk in plan.chunks():
+        with numba_dispatch.configure(enabled=True, min_size=0):
+            with_kernel = plan.columns(x, chunk)
+        with numba_dispatch.configure(enabled=False):
+            without = plan.columns(x, chunk)
+        assert with_kernel.flags.c_contiguous
+        np.testing.assert_array_equal(with_kernel, without)
+
+
 def test_input_grad_adds_windows_back_in_np_add_at_order():
     """Each input element's sum runs over its windows in row-major order of their positions,
     as np.add.at over the gathered windows did before: equal bits on values whose sums

@@ -45,7 +45,13 @@ UNARY = {
     'flip': lambda a: a.flip(0, -1),            # keeps the input's layout
     'roll': lambda a: a.roll(1, -1),            # C order: PyTorch rolls a contiguous copy
     'tril': lambda a: a.tril(),
+    'pad': lambda a: _nn_functional(a).pad(a, (1, 2)),           # C order
+    'pad_crop': lambda a: _nn_functional(a).pad(a, (-(a.shape[-1] > 1), 0)),   # a clone
 }
+
+
+def _nn_functional(t):
+    return (mt if isinstance(t, mt.Tensor) else torch).nn.functional
 SHAPES = [(4, 6), (4, 1), (3, 1, 6), (3, 4, 6)]
 
 
@@ -62,6 +68,16 @@ def test_unary_results_and_casts_take_pytorch_layouts(name):
             ours, theirs = _both(shape, 0)
             got, want = f(make(ours)), f(make(theirs))
             assert strides_that_matter(got) == strides_that_matter(want), (shape, layout)
+
+
+def test_padding_keeps_channels_last():
+    """A padded 4-d or 5-d input laid out channels-last stays so (suggest_memory_format)."""
+    for shape in [(2, 3, 4, 5), (2, 3, 2, 4, 5)]:
+        for dims in itertools.permutations(range(len(shape))):
+            ours, theirs = _both(shape, 0)
+            got, want = [_nn_functional(t).pad(t.permute(*dims), (1, 0, 2, 1))
+                         for t in (ours, theirs)]
+            assert strides_that_matter(got) == strides_that_matter(want), (shape, dims)
 
 
 @pytest.mark.parametrize('name', sorted(BINARY))

@@ -964,6 +964,10 @@ OPS = [
        ((2, 3, 5, 6), (4, 3, 3, 2), (4,)), lambda x, w, b: conv2d_ref(x, w, b, 2, 1)),
     Op('conv2d/groups_dilation', lambda x, w: nnF(x).conv2d(x, w, groups=2, dilation=2),
        ((1, 4, 6, 5), (2, 2, 2, 2)), lambda x, w: conv2d_ref(x, w, None, 1, 0, 2, 2)),
+    Op('pad', lambda x: nnF(x).pad(x, (1, 2, 0, 1), value=0.5), (B,),
+       lambda x: np.pad(x, ((0, 0), (0, 1), (1, 2)), constant_values=0.5)),
+    Op('pad/crop', lambda x: nnF(x).pad(x, (-1, 2, 1, -1)), (B,),
+       lambda x: np.pad(x[:, :-1, 1:], ((0, 0), (1, 0), (0, 2)))),
     Op('max_pool2d', lambda x: nnF(x).max_pool2d(x, 2), ((2, 3, 4, 6),),
        lambda x: x.reshape(2, 3, 2, 2, 3, 2).max((3, 5)), distinct),
     Op('avg_pool2d', lambda x: nnF(x).avg_pool2d(x, 2, stride=1), ((1, 2, 3, 4),),
@@ -1970,7 +1974,7 @@ LOSSES = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
 NN_OPS = ('leaky_relu', 'softplus', 'silu', 'elu', 'gelu', 'linear', 'dropout', 'layer_norm',
           'batch_norm', 'embedding', 'conv2d', 'max_pool2d', 'avg_pool2d', 'conv1d',
           'max_pool1d', 'avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_avg_pool1d', 'group_norm',
-          'cosine_similarity', 'pairwise_distance', 'kl_div') + LOSSES
+          'cosine_similarity', 'pairwise_distance', 'kl_div', 'pad') + LOSSES
 
 # The ops the table must cover: a new op adds its name here and its rows above.
 REQUIRED_OPS = {

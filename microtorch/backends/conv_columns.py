@@ -138,16 +138,30 @@ class _Plan:
         return x[chunk.first:chunk.last, :, start:stop]
 
     def columns(self, x, chunk):
-        """The chunk's columns, (images, groups, C / groups * taps, positions), contiguous."""
+        """The chunk's columns, (images, groups, C / groups * taps, positions), contiguous:
+        large ones copied by a parallel kernel (NumPy's copy of the strided windows runs on
+        one thread, a short inner loop per row of a window)."""
         source = self.input_rows(x, chunk)
+        shape = (chunk.images, self.groups, self.depth, chunk.positions)
+        size = math.prod(shape)
+        if _numba_dispatch.kernel_pays('elementwise', size) and source.dtype.kind == 'f':
+            columns = np.empty((chunk.images, self.channels) + self.kernel + chunk.outs,
+                               source.dtype)
+            front = tuple(range(2, 5 - len(self.kernel)))    # 3 spatial dims, size-1 first
+            ones = (1,) * len(front)
+            _exact_sum.launch(
+                _numba_dispatch._kernel_module('indexing').columns_gather,
+                np.expand_dims(source, front),
+                np.expand_dims(columns, front + tuple(a + 3 for a in front)),
+                np.array(ones + self.stride), np.array(ones + self.dilation))
+            return columns.reshape(shape)
         steps = source.strides[2:]
         view = as_strided(source, source.shape[:2] + self.kernel + chunk.outs,
                           source.strides[:2]
                           + tuple(s * d for s, d in zip(steps, self.dilation))
                           + tuple(s * k for s, k in zip(steps, self.stride)),
                           writeable=False)
-        columns = np.ascontiguousarray(view)
-        return columns.reshape(chunk.images, self.groups, self.depth, chunk.positions)
+        return np.ascontiguousarray(view).reshape(shape)
 
     def add_back(self, columns, target, chunk):
         """target (the chunk's input rows) += each column where its window read it. The

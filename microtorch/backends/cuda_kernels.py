@@ -199,6 +199,7 @@ OP_KERNELS = {
     **{op: (('cupy', 'gather_forward'), ('gather_backward',)) for op in ('median',
                                                                         'kthvalue')},
     **{op: (('copy',), ('index_backward',)) for op in ('roll', 'repeat_interleave')},
+    'pad': (('copy',), ('copy',)),     # a copy and border fills; backward crops (pads)
     **{op: (('copy',), ('view',)) for op in ('hstack', 'vstack', 'column_stack')},
     **{op: (('view',), ('sum_forward',)) for op in ('broadcast_to', 'meshgrid')},
     'tile': (('copy',), ('sum_forward',)),

@@ -25,6 +25,7 @@ from ..ops import linalg as _L
 from ..ops import loss as _LS
 from ..ops import norms as _norms
 from ..ops import pooling as _pooling
+from ..ops import shape as _Shape
 from ..ops import functional as _F
 from ..ops import indexing as _I
 from ..ops.functional import sigmoid, tanh, type_name as _type_name
@@ -1194,23 +1195,12 @@ def pad(input, pad, mode='constant', value=None):
         if value is not None and value != 0:
             raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
         return _pad_by_gathers(input, tuple(pad), mode)
-    from ..creation import full
-    out = input
+    pad = tuple(pad)
     for i in range(len(pad) // 2):
-        dim = input.ndim - 1 - i
-        before, after = pad[2 * i], pad[2 * i + 1]
-        if before < 0 or after < 0:
-            size = out.shape[dim]
-            start = -before if before < 0 else 0
-            out = out.narrow(dim, start, size - start - (-after if after < 0 else 0))
-        parts = []
-        for amount in (before, after):
-            shape = list(out.shape)
-            shape[dim] = max(amount, 0)
-            parts.append(full(shape, 0 if value is None else value, dtype=out.dtype,
-                              device=out.device))
-        out = _F.cat([parts[0], out, parts[1]], dim)
-    return out
+        if input.shape[input.ndim - 1 - i] + pad[2 * i] + pad[2 * i + 1] < 0:
+            raise RuntimeError('narrow(): length must be non-negative.')     # PyTorch's
+    value = 0 if value is None else _dtype.checked_scalar(value, input._data.dtype)
+    return _Shape.ConstantPad.apply(input, pad, value)
 
 
 # ---- convolution and pooling: windows gathered by indexing (im2col), then matmul or max --------

@@ -210,6 +210,65 @@ def _flipped(xp, x, dims):
     return _layout.in_order(view, _layout.memory_order(x.shape, x.strides))
 
 
+class ConstantPad(Function):
+    """F.pad's constant mode: `pad` is (before, after) per dim from the last one back, a
+    negative amount crops. A copy whose borders alone are filled, laid out as PyTorch's (C
+    order, or channels-last for such an input; a crop alone is a clone of that part); the
+    gradient pads gy with the amounts negated (crops it where x was padded, zeros where x was
+    cropped), as PyTorch's formula does."""
+    node_name = 'ConstantPadNdBackward0'
+
+    @staticmethod
+    def forward(ctx, x, pad, value):
+        ctx.pad = pad
+        return _padded(ctx.backend, x, pad, value)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return ConstantPad.apply(gy, _negated(ctx.pad), 0), None, None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return _padded(ctx.backend, gy, _negated(ctx.pad), 0), None, None
+
+
+# PyTorch's suggest_memory_format: 4-d and 5-d inputs laid out channels-last stay so
+_CHANNELS_LAST = {4: [0, 2, 3, 1], 5: [0, 2, 3, 4, 1]}
+
+
+def _negated(pad):
+    return tuple(-amount for amount in pad)
+
+
+def _padded(backend, x, pad, value):
+    """x with `pad` applied (the sizes were checked: none comes out negative)."""
+    ndim = x.ndim
+    shape, source, target = list(x.shape), [slice(None)] * ndim, [slice(None)] * ndim
+    for i in range(len(pad) // 2):
+        dim, (before, after) = ndim - 1 - i, pad[2 * i:2 * i + 2]
+        size = x.shape[dim]
+        shape[dim] = size + before + after
+        source[dim] = slice(max(-before, 0), size - max(-after, 0))
+        target[dim] = slice(max(before, 0), shape[dim] - max(after, 0))
+    if all(amount <= 0 for amount in pad):          # a crop: a clone of that part
+        return _layout.copy_in_layout(x[tuple(source)])
+    order = _CHANNELS_LAST.get(x.ndim)
+    if order is not None and _layout.memory_order(x.shape, x.strides) != order:
+        order = None
+    if order is None:
+        out = backend.empty(tuple(shape), x.dtype)
+    else:
+        out = backend.empty(tuple(shape[d] for d in order), x.dtype).transpose(
+            _layout.inverse(order))
+    out[tuple(target)] = x[tuple(source)]
+    for i in range(len(pad) // 2):             # the borders, one slab per side of each dim
+        dim, kept = ndim - 1 - i, target[ndim - 1 - i]
+        for border in (slice(0, kept.start), slice(kept.stop, shape[dim])):
+            if border.stop > border.start:
+                out[(slice(None),) * dim + (border,)] = value
+    return out
+
+
 class Tril(Function):
     """The lower triangle of the last two dims, on and below the `diagonal`-th diagonal, zeros
     above it (C-contiguous, as PyTorch's); the gradient is the same triangle of gy."""

@@ -147,6 +147,35 @@ def windows_scatter(gy, out, stride, dilation):
 
 
 @numba.njit(parallel=True, **_OPTIONS)
+def columns_gather(x, columns, stride, dilation):
+    """columns[n, c, k0, k1, k2, o0, o1, o2] = x[n, c, o0 s0 + k0 d0, ...] (x 5-d, any
+    strides; columns C-contiguous; s, d: 3 ints): a convolution's windows as columns, a task
+    per (n, c) plane. A copy: its values do not depend on the kernel. Bytes per column
+    element: 4 or 8 read (from the cache: each input element is read once per tap), as many
+    written."""
+    batch, channels, t0, t1, t2, n0, n1, n2 = columns.shape
+    for plane in prange(batch * channels):
+        n = plane // channels
+        c = plane % channels
+        for i in range(t0):
+            for j in range(t1):
+                for k in range(t2):
+                    start = k * dilation[2]
+                    for a in range(n0):
+                        z = a * stride[0] + i * dilation[0]
+                        for b in range(n1):
+                            row = x[n, c, z, b * stride[1] + j * dilation[1]]
+                            dst = columns[n, c, i, j, k, a, b]
+                            if stride[2] == 1:          # (a loop LLVM vectorises)
+                                part = row[start:start + n2]
+                                for e in range(n2):
+                                    dst[e] = part[e]
+                            else:
+                                for e in range(n2):
+                                    dst[e] = row[start + e * stride[2]]
+
+
+@numba.njit(parallel=True, **_OPTIONS)
 def columns_scatter(columns, out, stride, dilation):
     """out[n, c, o0 s0 + k0 d0, ...] += columns[n, c, k0, k1, k2, o0, o1, o2] (out 5-d, any
     strides; s, d: 3 ints): a convolution's columns added back onto its input, a task per
