@@ -45,13 +45,14 @@ UNARY = {
     'flip': lambda a: a.flip(0, -1),            # keeps the input's layout
     'roll': lambda a: a.roll(1, -1),            # C order: PyTorch rolls a contiguous copy
     'tril': lambda a: a.tril(),
-    'pad': lambda a: _nn_functional(a).pad(a, (1, 2)),           # C order
-    'pad_crop': lambda a: _nn_functional(a).pad(a, (-(a.shape[-1] > 1), 0)),   # a clone
+    'pad': lambda a: _lib(a).nn.functional.pad(a, (1, 2)),           # C order
+    'pad_crop': lambda a: _lib(a).nn.functional.pad(a, (-(a.shape[-1] > 1), 0)),   # a clone
+    'index_select': lambda a: a.index_select(-1, _lib(a).tensor([0, 0])),      # C order
 }
 
 
-def _nn_functional(t):
-    return (mt if isinstance(t, mt.Tensor) else torch).nn.functional
+def _lib(t):
+    return mt if isinstance(t, mt.Tensor) else torch
 SHAPES = [(4, 6), (4, 1), (3, 1, 6), (3, 4, 6)]
 
 
@@ -75,7 +76,7 @@ def test_padding_keeps_channels_last():
     for shape in [(2, 3, 4, 5), (2, 3, 2, 4, 5)]:
         for dims in itertools.permutations(range(len(shape))):
             ours, theirs = _both(shape, 0)
-            got, want = [_nn_functional(t).pad(t.permute(*dims), (1, 0, 2, 1))
+            got, want = [_lib(t).nn.functional.pad(t.permute(*dims), (1, 0, 2, 1))
                          for t in (ours, theirs)]
             assert strides_that_matter(got) == strides_that_matter(want), (shape, dims)
 

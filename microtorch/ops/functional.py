@@ -1716,30 +1716,38 @@ def triu(input, diagonal=0):
     return _triangle(S.Triu, 'triu', input, diagonal)
 
 
-@grad_fn_named('IndexSelectBackward0')
 def index_select(input, dim, index):
     """The entries `index` (a vector) along dim, in its order, repeats included."""
     _require_tensor(index, 'index_select', 'index')
-    if index._data.dtype.kind not in 'iu':
-        raise RuntimeError('index_select(): Expected dtype int32 or int64 for index')
-    if index._data.ndim > 1:
-        raise IndexError('index_select(): Index is supposed to be a vector')
-    dim = wrap_dim(dim, input._data.ndim, 'index_select')
-    size = input._data.shape[dim] if input._data.ndim else 1
     data = index._data
-    if not input._data.ndim and data.size != 1:
+    if data.dtype.kind not in 'iu':
+        raise RuntimeError('index_select(): Expected dtype int32 or int64 for index')
+    if data.ndim > 1:
+        raise IndexError('index_select(): Index is supposed to be a vector')
+    ndim = input._data.ndim
+    dim = wrap_dim(dim, ndim, 'index_select')
+    size = input._data.shape[dim] if ndim else 1
+    if not ndim and data.size != 1:
         raise RuntimeError('index_select(): Index to scalar can have only 1 value, got '
                            f'{data.size} value(s)')
     if not size and data.size:
         raise RuntimeError('index_select(): self indexing axis dim should be positive')
-    bad = (data < 0) | (data >= size)
-    if data.size and bool(bad.any()):
+    if data.size and not (data.min() >= 0 and data.max() < size):     # (no masks made)
         # PyTorch words it by path: its dim 1 (and empty input) kernel names the index and size
-        if input._data.ndim < 2 or (dim != 1 and input._data.size):
+        if ndim < 2 or (dim != 1 and input._data.size):
             raise IndexError('index out of range in self')
+        bad = (data < 0) | (data >= size)
         first = int(data.reshape(-1)[int(bad.reshape(-1).argmax())])
         raise RuntimeError(f'INDICES element is out of DATA bounds, id={first} '
                            f'axis_dim={size}')
+    if ndim and type(data) is type(input._data):
+        return I.IndexSelect.apply(input, dim, data.reshape(-1))
+    return _index_select_by_getitem(input, dim, index)
+
+
+@grad_fn_named('IndexSelectBackward0')
+def _index_select_by_getitem(input, dim, index):
+    """A 0-d input, or an index on another device (getitem's checks and moves)."""
     if not input._data.ndim:
         return getitem(input.reshape(1), (index.reshape(-1),)).reshape(())
     return getitem(input, (slice(None),) * dim + (index.reshape(-1),))

@@ -138,6 +138,26 @@ class Embedding(Function):
         return grad, None, None
 
 
+class IndexSelect(Function):
+    """index_select: the entries an integer vector names along dim, in its order, as one
+    C-contiguous copy (PyTorch's layout); backward adds gy's slices back into zeros of x's
+    shape, repeats in the vector's order (IndexGrad's scatter-add)."""
+    node_name = 'IndexSelectBackward0'
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.index = x.shape, (slice(None),) * dim + (index,)
+        return ctx.backend.xp.take(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return IndexGrad.apply(gy, ctx.index, ctx.shape), None, None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return ctx.backend.index_backward(ctx.index, gy, ctx.shape, True), None, None
+
+
 class IndexGrad(Function):
     node_name = 'IndexBackwardBackward0'
 
