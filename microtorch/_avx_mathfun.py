@@ -261,10 +261,18 @@ def few_sixteens(blocks, mean=0.0, std=1.0):
 
 
 def numba_sixteens(blocks, mean=0.0, std=1.0):
-    """The vector kernel in Numba (compiled on first use), on float32 blocks (n, 16)."""
+    """The vector kernel in Numba (compiled on first use), on float32 blocks (n, 16): on
+    both cores from PARALLEL_FROM normals."""
     out = np.empty(blocks.shape, np.float32)
-    _kernel()(np.ascontiguousarray(blocks), out, _F(mean), _F(std))
+    serial, parallel = _kernel()
+    kernel = parallel if out.size >= PARALLEL_FROM else serial
+    kernel(np.ascontiguousarray(blocks), out, _F(mean), _F(std))
     return out.reshape(-1)
+
+
+# On the 2-core Xeon the parallel kernel took 0.6-1.0 of the serial one's time at 2^18
+# normals and 1.1-1.8 at 2^16 (benchmarks/results/cpu-conv-pad-2026-12-06/box_muller.md).
+PARALLEL_FROM = 1 << 18
 
 
 def _scale(out, mean, std):
@@ -356,6 +364,6 @@ _compiled = []
 
 def _kernel():
     if not _compiled:
-        from .backends.numba_kernels.box_muller import sixteens
-        _compiled.append(sixteens)
+        from .backends.numba_kernels.box_muller import sixteens, sixteens_parallel
+        _compiled.append((sixteens, sixteens_parallel))
     return _compiled[0]

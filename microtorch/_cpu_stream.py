@@ -184,6 +184,8 @@ class CPUStream:
         full = n - n % 16
         # float16 draws uniforms for the whole blocks only; float32 and float64 for all n
         values = self.uniform((n if dtype != np.float16 else full,), work)
+        if full == n:                       # whole blocks: no room to make for a tail
+            return _box_muller_sixteens(values, work, mean, std).astype(dtype, copy=False)
         values = np.concatenate([values[:full], np.empty(n - full, work)])
         values[:full] = _box_muller_sixteens(values[:full], work, mean, std)
         if n % 16:

@@ -341,6 +341,19 @@ def test_the_numpy_kernel_is_exact_on_every_uniform():
                                       expected)
 
 
+def test_the_serial_and_parallel_kernels_agree(monkeypatch):
+    """numba_sixteens takes the parallel kernel from PARALLEL_FROM normals: the serial one
+    gives the same bits (the exhaustive test above runs the parallel one), chunk ends and a
+    last short chunk included."""
+    pytest.importorskip('numba')
+    from microtorch import _avx_mathfun
+    blocks = _every_uniform()[::97][:100_001]
+    parallel = _avx_mathfun.numba_sixteens(blocks)
+    monkeypatch.setattr(_avx_mathfun, 'PARALLEL_FROM', 1 << 62)
+    np.testing.assert_array_equal(_avx_mathfun.numba_sixteens(blocks).view(np.int32),
+                                  parallel.view(np.int32))
+
+
 def test_the_kernel_with_exact_multiply_adds_is_pytorchs(torch):
     """With microtorch._fma's exact fma (no Numba), means and stds: PyTorch's values."""
     from microtorch import _avx_mathfun

@@ -67,15 +67,46 @@ def sincosf(x):
     return sin, cos
 
 
+CHUNK = 64                 # blocks of 16 a task: 4 KiB of uniforms in, 4 KiB of normals out
+
+
+@numba.njit(inline='always')
+def _fill_chunk(blocks, out, mean, std, c):
+    """NormalFill16<float> on blocks [64 c, 64 c + 64) of (n, 16): each block's first eight
+    uniforms (the radii's) and last eight (the angles') are gathered into two rows, so that
+    the math runs over contiguous lanes, which LLVM vectorises (over a block's eight at a time
+    it did not: 5 us per 1024 normals against 1). The same operations on each element."""
+    b0 = c * CHUNK
+    count = min(blocks.shape[0], b0 + CHUNK) - b0
+    lanes = np.empty((4, CHUNK * 8), np.float32)          # u1, u2, then r cos t, r sin t
+    for b in range(count):
+        for j in range(8):
+            lanes[0, b * 8 + j] = blocks[b0 + b, j]
+            lanes[1, b * 8 + j] = blocks[b0 + b, j + 8]
+    u1, u2, first, last = lanes[0], lanes[1], lanes[2], lanes[3]
+    for i in range(count * 8):
+        radius = np.sqrt(MINUS_TWO * logf(ONE - u1[i]))
+        sin, cos = sincosf(_TWO_PI * u2[i])
+        first[i] = fma(radius * cos, std, mean)
+        last[i] = fma(radius * sin, std, mean)
+    for b in range(count):
+        for j in range(8):
+            out[b0 + b, j] = first[b * 8 + j]
+            out[b0 + b, j + 8] = last[b * 8 + j]
+
+
 @numba.njit(cache=True, error_model='numpy')
 def sixteens(blocks, out, mean, std):
     """blocks (n, 16) float32 uniforms -> out (n, 16): NormalFill16<float> on each row."""
-    for b in range(blocks.shape[0]):
-        for j in range(8):
-            radius = np.sqrt(MINUS_TWO * logf(ONE - blocks[b, j]))
-            sin, cos = sincosf(_TWO_PI * blocks[b, j + 8])
-            out[b, j] = fma(radius * cos, std, mean)
-            out[b, j + 8] = fma(radius * sin, std, mean)
+    for c in range((blocks.shape[0] + CHUNK - 1) // CHUNK):
+        _fill_chunk(blocks, out, mean, std, c)
+
+
+@numba.njit(parallel=True, cache=True, error_model='numpy')
+def sixteens_parallel(blocks, out, mean, std):
+    """sixteens with the chunks shared out over the threads."""
+    for c in numba.prange((blocks.shape[0] + CHUNK - 1) // CHUNK):
+        _fill_chunk(blocks, out, mean, std, c)
 
 
 @numba.njit(parallel=True, cache=True)
