@@ -270,9 +270,10 @@ def numba_sixteens(blocks, mean=0.0, std=1.0):
     return out.reshape(-1)
 
 
-# On the 2-core Xeon the parallel kernel took 0.6-1.0 of the serial one's time at 2^18
-# normals and 1.1-1.8 at 2^16 (benchmarks/results/cpu-conv-pad-2026-12-06/box_muller.md).
-PARALLEL_FROM = 1 << 18
+# On the 2-core Xeon the parallel kernel took 1.4-2.6 of the serial one's time at 2^12
+# normals, 0.73-0.98 at 2^14 and 0.51-0.60 at 2^16
+# (benchmarks/results/cpu-conv-pad-2026-12-06/box_muller.md).
+PARALLEL_FROM = 1 << 15
 
 
 def _scale(out, mean, std):
