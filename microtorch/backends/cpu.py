@@ -1736,7 +1736,7 @@ def _scatter_add_by_kernel(shape, index, gy):
     if type(index) is np.ndarray:
         index = (index,)
     if (gy.dtype.char not in 'fd' or type(index) is not tuple
-            or not _numba_dispatch.kernel_pays('reduction', gy.size)):
+            or not _numba_dispatch.kernel_pays('scatter', gy.size)):
         return None
     layout = _advanced_block(index, len(shape))
     if layout is None:

@@ -41,6 +41,7 @@ _MIN_SIZE_MEASURED = {
         'softmax': 1 << 12,
         'loss': 1 << 18,
         'optim': 1 << 14,
+        'scatter': 1 << 12,               # (the Xeon's, below: unmeasured here)
     },
     # a 2-core Xeon (Emerald Rapids, AVX-512) VM (benchmarks/results/
     # cpu-linear-rows-2026-12-05): NumPy's AVX-512 exp, log and sin beat the kernels'
@@ -55,6 +56,11 @@ _MIN_SIZE_MEASURED = {
         'softmax': 1 << 12,
         'loss': 1 << 17,
         'optim': 1 << 14,
+        # np.add.at's row scatter-adds (x[idx]'s, index_select's, embedding's backward) take
+        # ~20 ns an element; the kernel (a launch and zeroing, ~60 us) beat them from 4096
+        # (0.60-0.69 there, 1.13-1.20 at 2048, 0.06-0.07 at 2^17: results/
+        # cpu-conv-pad-2026-12-06/scatter_add.md)
+        'scatter': 1 << 12,
     },
 }
 # Another CPU takes the first machine's (measured longest).

@@ -81,9 +81,9 @@ def scatter_add(out, gy, where, chunk):
         for m in range(out.shape[1]):      # out comes uninitialised: zero this task's part
             out[l, m, t0:t1] = 0
         for s in range(places):
-            row = out[l, where[s]]
-            src = gy[l, s]
-            for t in range(t0, t1):
+            row = out[l, where[s], t0:t1]
+            src = gy[l, s, t0:t1]
+            for t in range(row.size):      # (from 0: a signed start kept it from vectorising)
                 row[t] += src[t]
 
 

@@ -1,0 +1,41 @@
+"""Row scatter-adds (index_select's, embedding's and x[idx]'s backward): the Numba kernel
+against np.add.at, by size: the crossover behind the 'scatter' family's size in
+backends/numba_dispatch.py. Run from the repository root:
+
+    python benchmarks/results/cpu-conv-pad-2026-12-06/scripts/scatter_add_crossover.py
+"""
+import time
+
+import numpy as np
+
+import microtorch as mt
+from microtorch.backends import cpu, numba_dispatch
+
+mt.tensor(np.ones(1 << 20, np.float32)).exp()          # threads set up as in training
+
+
+def median_us(f, n=30):
+    f()
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[n // 2] * 1e6
+
+
+rng = np.random.default_rng(0)
+print('| rows x width of gy (into 1024 rows) | kernel us | np.add.at us | kernel / np.add.at |')
+print('|---|---|---|---|')
+for rows, width in [(16, 64), (32, 64), (64, 64), (256, 64), (512, 256), (1024, 256)]:
+    index = (rng.integers(0, 1024, rows),)
+    gy = rng.standard_normal((rows, width)).astype(np.float32)
+    shape = (1024, width)
+    times = []
+    results = []
+    for enabled in (True, False):
+        with numba_dispatch.configure(enabled=enabled, min_size=0):
+            results.append(cpu.index_backward(index, gy, shape, True))
+            times.append(median_us(lambda: cpu.index_backward(index, gy, shape, True)))
+    assert (results[0] == results[1]).all()
+    print(f'| {rows} x {width} | {times[0]:.1f} | {times[1]:.1f} | {times[0] / times[1]:.2f} |')
