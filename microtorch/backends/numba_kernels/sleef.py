@@ -362,9 +362,10 @@ def _sigmoid_scalar(x):
 _OPTIONS = dict(cache=True, error_model='numpy')
 # sigmoid's vector loop starts at a variable index: a signed one costs a wraparound test per
 # element that LLVM cannot drop (i < 0 is unknown), an unsigned one none (the parallel sigmoid
-# at 2^24 elements: each thread's loop 27 -> 18 ms). powf's loops run over slices, from 0: on
-# the Xeon a signed start kept them from vectorising (2^18 ** 1.5 in one thread: 12.3 ms
-# against 2.8; on the EPYC unsigned indices had measured 15% slower there).
+# at 2^24 elements: each thread's loop 27 -> 18 ms). powf's loops run over slices, from 0:
+# on the Xeon the signed start's loop took 12.3 ms for 2^18 ** 1.5 against 2.8 in a process
+# whose heap microtorch had not set up yet (backends/heap.py), and through the op, after it,
+# 0.81-0.85 of the time (on the EPYC unsigned indices had measured 15% slower there).
 _U = np.uint64
 
 
