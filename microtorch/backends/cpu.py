@@ -1015,7 +1015,7 @@ def _scatter_add_along_by_kernel(index, values, dim, shape):
     index and values have shape's sizes but along dim (max's and gather's gradients); None
     otherwise. (max_pool2d's 16 x 16 x 128 x 128 windows: 68 ms in np.add.at.)"""
     if (values.dtype.char not in 'fd' or index.shape != values.shape or not len(shape)
-            or not _numba_dispatch.kernel_pays('reduction', values.size)):
+            or not _numba_dispatch.kernel_pays('scatter', values.size)):
         return None
     dim %= len(shape)
     if any(a != b for d, (a, b) in enumerate(zip(index.shape, shape)) if d != dim):
@@ -1513,7 +1513,7 @@ def windows_forward(x, kernel, stride, dilation, channels_inside):
 def windows_backward(gy, shape, kernel, stride, dilation, channels_inside):
     """The windows' gradient onto x's shape: each window added back where it came from, in
     np.add.at's order (which the kernel keeps: the same bits either way)."""
-    if not _windows_by_kernel(gy, gy.size):
+    if not _scatters_by_kernel(gy, gy.size):
         out = np.zeros(shape, gy.dtype)
         np.add.at(out, _window_index(np, shape, kernel, stride, dilation, channels_inside), gy)
         return out
@@ -1700,6 +1700,12 @@ def _window_counts(shape, kernel, stride, dilation):
 def _windows_by_kernel(array, size):
     return (array.dtype.char in 'fd' or array.dtype.kind in 'iu') and \
         _numba_dispatch.kernel_pays('reduction', size)
+
+
+def _scatters_by_kernel(array, size):
+    """_windows_by_kernel for the scatter-add back: np.add.at costs ~20 ns an element."""
+    return (array.dtype.char in 'fd' or array.dtype.kind in 'iu') and \
+        _numba_dispatch.kernel_pays('scatter', size)
 
 
 def _as_3d(x, windows, kernel, stride, dilation):

@@ -56,10 +56,10 @@ _MIN_SIZE_MEASURED = {
         'softmax': 1 << 12,
         'loss': 1 << 17,
         'optim': 1 << 14,
-        # np.add.at's row scatter-adds (x[idx]'s, index_select's, embedding's backward) take
-        # ~20 ns an element; the kernel (a launch and zeroing, ~60 us) beat them from 4096
-        # (0.60-0.69 there, 1.13-1.20 at 2048, 0.06-0.07 at 2^17: results/
-        # cpu-conv-pad-2026-12-06/scatter_add.md)
+        # np.add.at's scatter-adds (the backward of x[idx], index_select, embedding, avg
+        # pooling's windows, gather and max) take ~20 ns an element; the kernels (a launch and
+        # zeroing, ~40-60 us) beat them from 4096 (rows 0.60-0.87 there, 0.74-1.20 at 2048,
+        # 0.04-0.11 from 2^17: results/cpu-conv-pad-2026-12-06/scatter_add.md)
         'scatter': 1 << 12,
     },
 }
