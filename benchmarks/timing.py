@@ -51,9 +51,20 @@ def median_seconds(call, device, repeats=5, warmup=2, inner=1):
     return statistics.median(times)
 
 
+def upper_median_us(call, repeats=30):
+    """The upper median (the middle one, or the later of two) of `repeats` CPU timings of
+    call() after one warm-up call, in microseconds: the crossover scripts' timer."""
+    return _sorted_cpu_times(call, repeats, 1)[repeats // 2] * 1e6
+
+
 def first_quartile_us(call, repeats=15, warmup=2):
     """The first quartile of `repeats` CPU timings of call(), in microseconds: for
     side-by-side surveys on a shared machine, where the median carries others' load."""
+    return _sorted_cpu_times(call, repeats, warmup)[repeats // 4] * 1e6
+
+
+def _sorted_cpu_times(call, repeats, warmup):
+    """`repeats` wall times of call() in seconds, shortest first, after `warmup` calls."""
     for _ in range(warmup):
         call()
     times = []
@@ -61,7 +72,7 @@ def first_quartile_us(call, repeats=15, warmup=2):
         start = time.perf_counter()
         call()
         times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 4] * 1e6
+    return sorted(times)
 
 
 def _median_cuda(call, repeats, inner):

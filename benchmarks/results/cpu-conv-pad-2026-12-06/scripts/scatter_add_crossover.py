@@ -5,24 +5,19 @@ family's size in backends/numba_dispatch.py. Run from the repository root:
 
     python benchmarks/results/cpu-conv-pad-2026-12-06/scripts/scatter_add_crossover.py
 """
-import time
+import os
+import sys
 
 import numpy as np
 
 import microtorch as mt
 from microtorch.backends import cpu, numba_dispatch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..'))
+import timing                                         # noqa: E402
+
 mt.tensor(np.ones(1 << 20, np.float32)).exp()          # threads set up as in training
 
-
-def median_us(f, n=30):
-    f()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[n // 2] * 1e6
 
 
 rng = np.random.default_rng(0)
@@ -37,7 +32,8 @@ for rows, width in [(16, 64), (32, 64), (64, 64), (256, 64), (512, 256), (1024, 
     for enabled in (True, False):
         with numba_dispatch.configure(enabled=enabled, min_size=0):
             results.append(cpu.index_backward(index, gy, shape, True))
-            times.append(median_us(lambda: cpu.index_backward(index, gy, shape, True)))
+            times.append(timing.upper_median_us(
+                lambda: cpu.index_backward(index, gy, shape, True)))
     assert (results[0] == results[1]).all()
     print(f'| {rows} x {width} | {times[0]:.1f} | {times[1]:.1f} | {times[0] / times[1]:.2f} |')
 
@@ -47,7 +43,7 @@ def compare(label, call):
     for enabled in (True, False):
         with numba_dispatch.configure(enabled=enabled, min_size=0):
             results.append(call())
-            times.append(median_us(call))
+            times.append(timing.upper_median_us(call))
     assert (results[0] == results[1]).all()
     print(f'| {label} | {times[0]:.1f} | {times[1]:.1f} | {times[0] / times[1]:.2f} |')
 
