@@ -100,6 +100,42 @@ def test_sum_forward(rng, dtype, shape, dims, keepdim):
     assert_same(got, numpy_result('sum_forward', x, dims, keepdim), dtype)
 
 
+EXTREME_CALLS = [((N, M), (1,), False), ((N, M), (1,), True), ((N, M), (0,), False),
+                 ((N, 7), (1,), False), ((N, 16), (-1,), True), ((3, 1, 5), (0,), False),
+                 ((5, 7, 9), (1, 2), True), ((5, 7, 9), (0, 1), False),
+                 ((2, 3000, 5), (0, 1), False), ((2, 1, 40), (2,), False)]
+
+
+@pytest.mark.parametrize('name', ['max_forward', 'min_forward'])
+@pytest.mark.parametrize('parallel', [False, True], ids=['serial', 'parallel'])
+@pytest.mark.parametrize('shape, dims, keepdim', EXTREME_CALLS)
+def test_row_and_column_extremes(rng, dtype, name, parallel, shape, dims, keepdim):
+    """amax/amin over a trailing run of dims (rows: lanes.row_max_16 or row_min_16, or a
+    short row's loop) or a leading one (columns, in row chunks when parallel): NumPy's
+    values, nan wherever a nan is among those reduced, infinities kept."""
+    x = rng.standard_normal(shape).astype(dtype)
+    flat = x.reshape(-1)
+    flat[[3, flat.size // 2]] = np.nan
+    flat[[5, 6, flat.size - 1]] = [np.inf, -np.inf, -np.inf]
+    sizes = {'min_size': 0} if parallel else {}
+    with numba_dispatch.configure(enabled=True, **sizes):
+        got = numba_dispatch.kernel(name)(x, dims, keepdim)
+    assert got is not None, f'{name} declined'
+    want = numpy_result(name, x, dims, keepdim)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize('x, dims', [
+    (np.ones((4, 5, 6), np.float32), (1,)),              # a middle dim
+    (np.ones((4, 5), np.float32), (0, 1)),               # every element: NumPy's own pass
+    (np.ones((5, 4), np.float32).T, (1,)),               # not C-contiguous
+    (np.ones((4, 5), np.int64), (1,)),                   # not a float
+    (np.ones((0, 5), np.float32), (1,))])                # empty
+def test_extremes_decline_what_they_have_no_kernel_for(x, dims):
+    assert numba_dispatch.kernel('max_forward')(x, dims, False) is None
+
+
 def test_sums_do_not_depend_on_the_thread_count(rng):
     import numba
     x = rng.standard_normal(1 << 20).astype(np.float32)
@@ -378,10 +414,10 @@ def test_welford_steps_in_registers(rng):
         assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
 
 
-@pytest.mark.parametrize('lanes', [8, 16])
-@pytest.mark.parametrize('kind', ['max', 'sum', 'dot'])
+@pytest.mark.parametrize('kind, lanes', [(kind, lanes) for kind in ('max', 'sum', 'dot')
+                                         for lanes in (8, 16)] + [('min', 16)])
 def test_row_reductions_in_registers(rng, dtype, kind, lanes):
-    """lanes.row_max/row_sum/row_dot_<lanes> against the NumPy twin of PyTorch's
+    """lanes.row_max/row_min/row_sum/row_dot_<lanes> against the NumPy twin of PyTorch's
     vec_reduce_all (torch_softmax._reduce_rows: lanes, tail, shuffle tree): rows of one
     vector to many plus a tail, nan, inf, -inf, rows of +0.0 and -0.0 (vec::maximum takes the
     later of equal values, so the sign of a zero max is the tree's), a row of a 2-D array."""
@@ -399,7 +435,8 @@ def test_row_reductions_in_registers(rng, dtype, kind, lanes):
         def each_row(a, b, out):
             for r in range(a.shape[0]):
                 out[r] = reduce_row(a[r])
-    op = torch_softmax._vmax if kind == 'max' else np.add
+    op = {'max': torch_softmax._vmax, 'sum': np.add, 'dot': np.add,
+          'min': lambda a, b: np.where((a < b) | (a != a), a, b)}[kind]    # vec::minimum
     for n in (lanes, lanes + 1, 2 * lanes - 1, 2 * lanes, 64, 100, 1003):
         a, b = (rng.standard_normal((12, n)).astype(dtype) for _ in range(2))
         a[1, n // 2], a[2, -1], a[3, 0], a[4, -1] = np.nan, np.inf, -np.inf, -np.inf

@@ -1071,7 +1071,8 @@ def scatter_reduce(x, index, src, dim, reduce):
 
 
 def logsumexp_forward(x, dims, keepdim):
-    if (exact := _torch_softmax.logsumexp(x, dims, keepdim, sum_forward)) is not None:
+    if (exact := _torch_softmax.logsumexp(x, dims, keepdim, sum_forward,
+                                          max_forward)) is not None:
         return exact                                # float32: PyTorch's steps
     # initial=-inf: over a size-0 dim the max is -inf (and the result -inf, as PyTorch)
     m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)

@@ -42,6 +42,7 @@ _MIN_SIZE_MEASURED = {
         'loss': 1 << 18,
         'optim': 1 << 14,
         'scatter': 1 << 12,               # (the Xeon's, below: unmeasured here)
+        'extreme': 1 << 18,               # (the Xeon's, below: unmeasured here)
     },
     # a 2-core Xeon (Emerald Rapids, AVX-512) VM (benchmarks/results/
     # cpu-linear-rows-2026-12-05): NumPy's AVX-512 exp, log and sin beat the kernels'
@@ -61,6 +62,11 @@ _MIN_SIZE_MEASURED = {
         # zeroing, ~40-60 us) beat them from 4096 (rows 0.60-0.87 there, 0.74-1.20 at 2048,
         # 0.04-0.11 from 2^17: results/cpu-conv-pad-2026-12-06/scatter_add.md)
         'scatter': 1 << 12,
+        # max and min over rows or columns (amax, amin, logsumexp's shift): np.max reduces a
+        # row at a time (~150 ns each); the serial kernels took 0.04-0.3 of its time from
+        # 2^10 elements, ~0.9-1.2 on rows of 4096; the parallel ones beat them from 2^18
+        # (0.46-1.00 there; results/cpu-backward-scan-2026-12-06/extreme_crossover.md)
+        'extreme': 1 << 18,
     },
 }
 # Another CPU takes the first machine's (measured longest).
@@ -236,7 +242,7 @@ _FLOAT32 = np.dtype(np.float32)
 # step with momentum on a 64 x 64 parameter: ~20 us against NumPy's ~210
 # (benchmarks/results/cpu-norms-2026-12-04); tanh's gradient on 2^14 elements: 10 us against
 # NumPy's 100 (its fused multiply-add emulated). Single ufuncs stay NumPy's below theirs.
-SERIAL_FROM = {'optim': 0, 'elementwise_fused': 256, 'transcendental': 256}
+SERIAL_FROM = {'optim': 0, 'elementwise_fused': 256, 'transcendental': 256, 'extreme': 256}
 
 
 def _route(name, numpy_fn, module_name, family):

@@ -330,17 +330,18 @@ def cross_entropy_backward(x, target, gy, reduction, weight, ignore_index, log_p
 
 # ---- logsumexp: a composite of tensor ops in PyTorch (ReduceOps.cpp) -------------------------
 
-def logsumexp(x, dims, keepdim, sum_forward):
-    """PyTorch's logsumexp of float32 x: m = amax over dims (0 where infinite), then
-    log(sum(exp(x - m))) + m with the tensor sum (`sum_forward`: exact_sum's order). Its exp
-    and log are at::vml's, MKL's VML in this build, whose algorithms are not published: the
-    correctly rounded exp and log stand in for them (they differ on ~1% of exps, ~0.03% of
-    logs; a sum of many rarely shows it). None for anything but float32 over some dims."""
+def logsumexp(x, dims, keepdim, sum_forward, max_forward):
+    """PyTorch's logsumexp of float32 x: m = amax over dims (`max_forward`, the backend's;
+    0 where infinite), then log(sum(exp(x - m))) + m with the tensor sum (`sum_forward`:
+    exact_sum's order). Its exp and log are at::vml's, MKL's VML in this build, whose
+    algorithms are not published: the correctly rounded exp and log stand in for them (they
+    differ on ~1% of exps, ~0.03% of logs; a sum of many rarely shows it). None for anything
+    but float32 over some dims."""
     if type(x) is not np.ndarray or x.dtype != _FLOAT32 or x.size == 0 or not dims:
         return None
     dims = tuple(d % x.ndim for d in dims)          # sum_forward takes dims >= 0
     with np.errstate(all='ignore'):
-        m = np.max(x, axis=dims, keepdims=True)
+        m = max_forward(x, dims, True)
         m = np.where(np.abs(m) == np.inf, _F(0), m)
         if dims == (x.ndim - 1,) and x.flags.c_contiguous:      # rows: one parallel pass
             rows = x.reshape(-1, x.shape[-1])

@@ -318,20 +318,21 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         y = ctx.backend.logsumexp_forward(x, dims, keepdim)
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(x, y)           # (PyTorch's backward reads the result too)
         ctx.dims, ctx.keepdim = dims, keepdim
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        x, = ctx.saved_tensors
+        x = ctx.saved_tensors[0]
         g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
         if not ctx.dims or not x.numel():     # over no dims it is x itself; empty x: no grad
             return g.expand(x.shape), None, None
-        if _pytorch_result(ctx, x.detach()._data) is not None:
+        if _pytorch_result(ctx, *ctx.saved_data) is not None:
             # float32 on the CPU: PyTorch's own gy * exp(x - y), its exp rounded from
             # float64's (backends/torch_softmax.py), where every |y| < 32: y's rounding
-            # (< 2^-20) moves exp(x - y) by a few ulps at most
+            # (< 2^-20) moves exp(x - y) by a few ulps at most. y again, as a Tensor of x:
+            # its derivative is part of the second's.
             y = x.logsumexp(ctx.dims, keepdim=True)
             return g * (x - y).double().exp().float(), None, None
         # d/dx = softmax(x) over dims, as exp(x - m) / sum(exp(x - m)) with m = max(x): not
@@ -345,8 +346,8 @@ class LogSumExp(Function):
     @staticmethod
     def backward_data(ctx, gy):
         # backward's numbers without Tensors, in PyTorch's case (else backward runs)
-        x, = ctx.saved_data
-        y = _pytorch_result(ctx, x)
+        x, y = ctx.saved_data
+        y = _pytorch_result(ctx, x, y)
         if y is None:
             return None
         g = _unsqueeze_reduced(gy, x.shape, ctx.dims, ctx.keepdim)
@@ -354,13 +355,13 @@ class LogSumExp(Function):
         return None if gx is None else (gx, None, None)
 
 
-def _pytorch_result(ctx, x):
-    """The forward's result again (reduced dims kept) where logsumexp's backward takes
+def _pytorch_result(ctx, x, y):
+    """The forward's result y with the reduced dims kept, where logsumexp's backward takes
     PyTorch's formula - float32 x (an array) on the CPU, every result under 32 in size -
     else None."""
     if ctx.backend.name != 'cpu' or x.dtype.char != 'f' or not ctx.dims or not x.size:
         return None
-    y = ctx.backend.logsumexp_forward(x, ctx.dims, True)
+    y = y.reshape(_kept_shape(x.shape, ctx.dims))
     return y if (abs(y) < 32).all() else None
 
 

@@ -49,6 +49,7 @@ ROUTES = {
     **_routes('elementwise', 'transcendental', _TRANSCENDENTAL),
     **_routes('gelu', 'transcendental', ['gelu_forward', 'gelu_backward']),
     **_routes('reduction', 'reduction', ['sum_forward']),
+    **_routes('reduction', 'extreme', ['max_forward', 'min_forward']),
     **_routes('softmax', 'softmax',
               ['softmax_forward', 'softmax_backward', 'log_softmax_forward',
                'log_softmax_backward', 'logsumexp_forward']),

@@ -445,7 +445,7 @@ def welford_steps(typingctx, row, base, count, lanes, m1, m2):
 def _row_reduce_of(lanes, kind):
     """row_<kind>_<lanes>(x) (and row_dot_<lanes>(a, b)): PyTorch's vec_reduce_all of a 1-D
     C-contiguous row of at least W = lanes elements, in registers from its first load to its
-    answer: the first W elements, each further W (vec::maximum, +, or the
+    answer: the first W elements, each further W (vec::maximum, vec::minimum, +, or the
     products' +), the last size % W elements into the first lanes, then the shuffle tree
     (lane j takes lane j + w, w = W/2, ..., 1) and lane 0. torch_softmax's row_max,
     lane_sum and dot_sum hold the same steps in an acc array (~35 ns a 64-element row on
@@ -469,12 +469,13 @@ def _row_reduce(lane_count, kind, rows):
     dtype = rows[0].dtype
 
     def combine(builder, a, b):
-        if kind != 'max':
+        if kind not in ('max', 'min'):
             return builder.fadd(a, b)
-        larger = builder.select(builder.fcmp_ordered('>', a, b), a, b)
+        winner = builder.select(builder.fcmp_ordered('>' if kind == 'max' else '<', a, b),
+                                a, b)
         nan = ir.Constant(a.type, float('nan')) if not isinstance(a.type, ir.VectorType) \
             else ir.Constant(a.type, [float('nan')] * a.type.count)
-        return builder.select(builder.fcmp_unordered('uno', a, b), nan, larger)
+        return builder.select(builder.fcmp_unordered('uno', a, b), nan, winner)
 
     def codegen(context, builder, signature, args):
         itemsize = dtype.bitwidth // 8
@@ -526,3 +527,4 @@ def _row_reduce(lane_count, kind, rows):
 # Vec::size() lanes: 8 float32 lanes are AVX2's vector, 16 AVX-512's
 row_max_8, row_sum_8, row_dot_8 = (_row_reduce_of(8, k) for k in ('max', 'sum', 'dot'))
 row_max_16, row_sum_16, row_dot_16 = (_row_reduce_of(16, k) for k in ('max', 'sum', 'dot'))
+row_min_16 = _row_reduce_of(16, 'min')          # (amin's rows: numba_kernels/reduction.py)

@@ -1,5 +1,6 @@
-"""Fused sums: sum_forward (sum_to_shape, the engine's un-broadcasting, stays on NumPy: a
-kernel for it never beat np.sum up to 2^20 elements in benchmarks/numba_crossover.py).
+"""Fused sums, and max and min over rows or columns: sum_forward (sum_to_shape, the engine's
+un-broadcasting, stays on NumPy: a kernel for it never beat np.sum up to 2^20 elements in
+benchmarks/numba_crossover.py); max_forward and min_forward (below).
 
 It sees a C-contiguous float array as 2-D (R, C) - the reduced dims must be a leading run
 (column sums: bias gradients, (N, M) -> (M,)) or a trailing run (row sums, (N, M) -> (N, 1))
@@ -20,6 +21,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from .. import numba_dispatch
+from .lanes import row_max_16, row_min_16
 from .twins import serial_twin
 
 # A subset of fastmath that keeps nan and inf (no 'nnan'/'ninf') and never the full set.
@@ -163,27 +166,41 @@ def _sum_cols(x, rows, cols):
     return partials if nrc == 1 else partials.reshape(nrc, cols).sum(axis=0)
 
 
-def _sum_runs(x, reduced):
-    """Sum x over the dims flagged in `reduced`, when those are a leading or trailing run of
-    its non-unit dims: the float64 sums, in the order of the kept dims; None otherwise."""
+def _runs(x, reduced):
+    """How x reduces over the dims flagged in `reduced`, seen as 2-D (rows, cols): ('all',
+    1, size), ('cols', rows, cols) when they are a leading run of its non-unit dims (reduce
+    over rows), ('rows', rows, cols) when a trailing run (reduce over cols); None otherwise,
+    for an empty or non-contiguous x, or nothing to reduce."""
     if not is_float(x) or not x.flags.c_contiguous or x.size == 0:
         return None
     flags = [r for n, r in zip(x.shape, reduced) if n != 1]
     k = sum(flags)
     if not k:
-        return None                                 # nothing to add up: NumPy's copy
+        return None                                 # nothing to reduce: NumPy's copy
     n_red = 1
     for n, r in zip(x.shape, reduced):
         n_red *= n if r else 1
     n_kept = x.size // n_red
-    xf = x.reshape(-1)
-    if k == len(flags):                             # every element: one long row
-        return _sum_rows(xf, 1, x.size)
-    if flags[k:] == [False] * (len(flags) - k):     # reduced, then kept: column sums
-        return _sum_cols(xf, n_red, n_kept)
+    if k == len(flags):
+        return 'all', 1, x.size
+    if flags[k:] == [False] * (len(flags) - k):     # reduced, then kept
+        return 'cols', n_red, n_kept
     if flags[:len(flags) - k] == [False] * (len(flags) - k):
-        return _sum_rows(xf, n_kept, n_red)        # kept, then reduced: row sums
+        return 'rows', n_kept, n_red               # kept, then reduced
     return None
+
+
+def _sum_runs(x, reduced):
+    """Sum x over the dims flagged in `reduced`, when those are a leading or trailing run of
+    its non-unit dims: the float64 sums, in the order of the kept dims; None otherwise."""
+    runs = _runs(x, reduced)
+    if runs is None:
+        return None
+    form, rows, cols = runs
+    xf = x.reshape(-1)
+    if form == 'cols':
+        return _sum_cols(xf, rows, cols)
+    return _sum_rows(xf, rows, cols)                 # (every element: one long row)
 
 
 def sum_forward(x, dims, keepdim):
@@ -200,6 +217,110 @@ def sum_forward(x, dims, keepdim):
         return x.dtype.type(sums[0])                # NumPy gives a scalar here
     shape = tuple(1 if r else n for n, r in zip(x.shape, reduced) if keepdim or not r)
     return sums.astype(x.dtype, copy=False).reshape(shape)
+
+
+# ---- max and min over a trailing or leading run of dims (amax, amin, logsumexp's shift) ------
+# NumPy reduces along the last axis a row at a time, ~150 ns a row plus the row: np.max over
+# the rows of a (1024, 256) float32 array took 160 us on the Xeon VM, its whole-array max 19.
+# A row here is PyTorch's vec_reduce_all (lanes.row_max_16: nan if any element is nan), in
+# registers; a whole-array max stays NumPy's (one vectorised pass).
+
+@numba.njit(cache=True)
+def _short_extreme(xs, largest):
+    """The max (or min) of a non-empty row shorter than the lanes' 16; nan if any is."""
+    m = xs[0]
+    for i in range(xs.size):
+        v = xs[i]
+        if v != v:
+            return v
+        if (v > m) if largest else (v < m):
+            m = v
+    return m
+
+
+@numba.njit(parallel=True, cache=True)
+def extreme_rows(x, cols, largest, out):
+    """out[r] = max (or min) of row r of x (flat, out.size rows of cols > 0).
+    Moves sizeof(T) bytes per element: one read."""
+    for r in numba.prange(out.size):
+        xs = x[r * cols:(r + 1) * cols]
+        if cols < 16:
+            out[r] = _short_extreme(xs, largest)
+        elif largest:
+            out[r] = row_max_16(xs)
+        else:
+            out[r] = row_min_16(xs)
+
+
+@numba.njit(parallel=True, cache=True)
+def extreme_cols(x, rows, cols, largest, per, partials):
+    """partials[c * cols + j] = max (or min) over row chunk c (`per` rows) of column j of x
+    (flat, rows x cols), nan where one is; a task takes a chunk of a block of columns.
+    Moves sizeof(T) bytes per element: one read."""
+    ncb = (cols + COL_BLOCK - 1) // COL_BLOCK
+    nrc = (rows + per - 1) // per
+    for t in numba.prange(nrc * ncb):
+        c = t // ncb
+        j0 = (t - c * ncb) * COL_BLOCK
+        j1 = min(j0 + COL_BLOCK, cols)
+        ps = partials[c * cols + j0:c * cols + j1]
+        r0 = c * per
+        first = x[r0 * cols + j0:r0 * cols + j1]
+        for j in range(ps.size):
+            ps[j] = first[j]
+        for i in range(r0 + 1, min(r0 + per, rows)):
+            xs = x[i * cols + j0:i * cols + j1]
+            if largest:                      # a nan, once met, stays: it is never < or >
+                for j in range(ps.size):
+                    m, v = ps[j], xs[j]
+                    ps[j] = v if v > m or v != v else m
+            else:
+                for j in range(ps.size):
+                    m, v = ps[j], xs[j]
+                    ps[j] = v if v < m or v != v else m
+
+
+extreme_rows_serial = serial_twin(extreme_rows)
+extreme_cols_serial = serial_twin(extreme_cols)
+
+
+def _extreme(x, dims, keepdim, largest):
+    """max (or min) of x over dims when they are a trailing or leading run of its non-unit
+    dims (not all of them); None otherwise."""
+    if type(x) is not np.ndarray:
+        return None
+    ndim = x.ndim
+    dims = [d % ndim for d in dims] if ndim else []
+    reduced = [i in dims for i in range(ndim)]
+    runs = _runs(x, reduced)
+    if runs is None or runs[0] == 'all':
+        return None
+    form, rows, cols = runs
+    xf = x.reshape(-1)
+    parallel = numba_dispatch.parallel_pays('extreme', x.size)
+    if form == 'rows':
+        out = np.empty(rows, x.dtype)
+        (extreme_rows if parallel else extreme_rows_serial)(xf, cols, largest, out)
+    else:
+        # row chunks of >= 16 rows, about COL_TASKS tasks in all (one chunk when serial)
+        ncb = -(-cols // COL_BLOCK)
+        nrc = max(1, min(-(-rows // 16), COL_TASKS // ncb)) if parallel else 1
+        per = -(-rows // nrc)
+        nrc = -(-rows // per)
+        out = np.empty(nrc * cols, x.dtype)
+        (extreme_cols if parallel else extreme_cols_serial)(xf, rows, cols, largest, per, out)
+        if nrc > 1:
+            out = (np.max if largest else np.min)(out.reshape(nrc, cols), axis=0)
+    shape = tuple(1 if r else n for n, r in zip(x.shape, reduced) if keepdim or not r)
+    return out.reshape(shape)
+
+
+def max_forward(x, dims, keepdim):
+    return _extreme(x, dims, keepdim, True)
+
+
+def min_forward(x, dims, keepdim):
+    return _extreme(x, dims, keepdim, False)
 
 
 _COLUMNS = 1024                      # columns a task of `cumulative` takes (dims after dim)
