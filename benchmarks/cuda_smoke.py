@@ -600,6 +600,14 @@ def loss_cases():
                                       f'w={weight is not None}', lambda b, x, t_, g, w, r=r:
                                       b.cross_entropy_backward(x, t_, g, r, w, -100),
                                       [xs, tgt, gy_t, weight], t))
+                    cases.append(Case(f'nll_loss_forward {r} {shape} w={weight is not None}',
+                                      lambda b, x, t_, w, r=r: b.nll_loss_forward(
+                                          x, t_, r, w, -100), [xs, tgt, weight], t))
+                    total = draw((), dt, 1.0, 4.0) if r == 'mean' else None
+                    cases.append(Case(f'nll_loss_backward {r} {shape} w={weight is not None}',
+                                      lambda b, t_, g, w, tw, r=r, s=shape, d=np.dtype(dt):
+                                      b.nll_loss_backward(t_, g, s, d, r, w, -100, tw),
+                                      [tgt, gy_t, weight, total], t))
         cases.append(Case('cross_entropy_weights', lambda b, t_, w, dt=dt:
                           b.cross_entropy_weights(t_, w, -100, np.dtype(dt)),
                           [np.array([1, -100, 3, 0]), draw((4,), dt)]))

@@ -169,7 +169,7 @@ DATA_MOVEMENT = {'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'transpos
                  'fliplr', 'flipud', 'rot90', 'cartesian_prod', 'block_diag', 'unflatten',
                  'combinations', 'ravel', 'positive',       # (positive: the input itself)
                  'narrow_copy', 'dstack', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes',
-                 'chain_matmul', 'multi_dot', 'pad'}
+                 'chain_matmul', 'multi_dot', 'pad', 'tril', 'triu'}
 # (LDL^T pivots by each matrix's values: it is factored and solved on the host, with no
 # derivative, as PyTorch has none)
 DATA_MOVEMENT |= {'ldl_factor', 'ldl_solve'}

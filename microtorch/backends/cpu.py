@@ -1200,6 +1200,42 @@ def cross_entropy_weights(target, weight, ignore_index, np_dtype):
     return np.where(ignored, 0, w).astype(np_dtype, copy=False), safe
 
 
+
+def nll_loss_forward(x, target, reduction, weight, ignore_index):
+    """x: (N, C, ...) log-probabilities; target: (N, ...) class indices. (loss, total
+    weight): -(x[n, t] w[t]) per sample (+0 where ignored), PyTorch's cascade sum of those
+    for 'sum', divided by the sum of the weights for 'mean' (nan when every target is
+    ignored); the total weight, which the backward divides by, for 'mean' alone."""
+    w, safe = cross_entropy_weights(target, weight, ignore_index, x.dtype)
+    picked = np.take_along_axis(x, np.expand_dims(safe, 1), axis=1).squeeze(1)
+    kept = target != ignore_index
+    losses = -(picked * w)
+    if reduction == 'none':
+        return np.where(kept, losses, x.dtype.type(0)), None
+    kept = kept.reshape(-1)
+    total = torch_losses.cascade_sum(losses.reshape(-1), kept)
+    if reduction == 'sum':
+        return np.asarray(total, x.dtype), None
+    total_weight = np.asarray(torch_losses.cascade_sum(w.reshape(-1), kept), x.dtype)
+    with np.errstate(invalid='ignore'):                 # 0 / 0: every target ignored
+        return np.asarray(total / total_weight, x.dtype), total_weight
+
+
+def nll_loss_backward(target, gy, shape, dtype, reduction, weight, ignore_index,
+                      total_weight):
+    """nll_loss's gradient (of `shape`): zeros but at each sample's target, -(gy /
+    total_weight) w[t] for 'mean' (PyTorch's order), -gy w[t] otherwise; an ignored
+    sample's stays 0."""
+    w, safe = cross_entropy_weights(target, weight, ignore_index, dtype)
+    gy = np.asarray(gy)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        coef = -(gy / total_weight) if reduction == 'mean' else -gy
+        picked = np.where(target == ignore_index, dtype.type(0), coef * w).astype(dtype,
+                                                                                 copy=False)
+    gx = np.zeros(shape, dtype)
+    np.put_along_axis(gx, np.expand_dims(safe, 1), np.expand_dims(picked, 1), axis=1)
+    return gx
+
 def cross_entropy_forward(x, target, reduction, weight, ignore_index):
     """x: (N, C, ...) logits; target: (N, ...) class indices. -w[t] log_softmax(x)[t], with
     'mean' dividing by the sum of the weights (PyTorch's nll_loss)."""

@@ -1680,6 +1680,42 @@ def cross_entropy_forward(x, target, reduction, weight, ignore_index):
     return div_forward(total, _sum_all(w.reshape(-1), 1.0))
 
 
+
+def nll_loss_forward(x, target, reduction, weight, ignore_index):
+    """(loss, total weight) as the CPU's: -(x[n, t] w[t]) per sample by nll_loss_forward,
+    then their sum (divided by the weights' for 'mean')."""
+    x, target, outer, C, inner = _class_view(x, target)
+    loss = _empty(target.shape, x.dtype)
+    w = _empty(target.shape, x.dtype)
+    if loss.size:
+        _launch('nll_loss_forward', x.dtype, _grid(loss.size),
+                (x, target, x if weight is None else _c(weight), loss, w, _i64(outer),
+                 _i64(C), _i64(inner), _i64(ignore_index), _i32(weight is not None)))
+    if reduction == 'none':
+        return loss, None
+    total = _sum_all(loss.reshape(-1), 1.0)
+    if reduction == 'sum':
+        return total, None
+    total_weight = _sum_all(w.reshape(-1), 1.0)
+    return div_forward(total, total_weight), total_weight
+
+
+def nll_loss_backward(target, gy, shape, dtype, reduction, weight, ignore_index,
+                      total_weight):
+    """nll_loss's gradient by nll_loss_backward: one pass writing every element of it."""
+    target = _c(target)
+    gy, kgy = _gy_kind(gy)
+    has_wsum = reduction == 'mean'
+    wsum = total_weight.reshape(1) if has_wsum else _dummy_like(dtype)
+    gx = _empty(shape, dtype)
+    if gx.size:
+        _launch('nll_loss_backward', dtype, _grid(gx.size),
+                (target, gx if weight is None else _c(weight), gy, wsum, gx,
+                 _i64(shape[0]), _i64(shape[1]), _i64(math.prod(shape[2:])),
+                 _i64(ignore_index), _i32(weight is not None), _i32(kgy), _i32(has_wsum),
+                 _i32(0)))
+    return gx
+
 def cross_entropy_forward_keeping(x, target, reduction, weight, ignore_index):
     """(loss, log_probs) as the CPU's: here nothing is kept (None), the backward's kernel
     recomputes each row's softmax from x."""

@@ -85,7 +85,8 @@ KERNELS = {
         'binary_cross_entropy_forward', 'binary_cross_entropy_backward',
         'binary_cross_entropy_with_logits_forward',
         'binary_cross_entropy_with_logits_backward', 'cross_entropy_forward',
-        'cross_entropy_backward', 'cross_entropy_weights')},
+        'cross_entropy_backward', 'cross_entropy_weights', 'nll_loss_forward',
+        'nll_loss_backward')},
     'optim.cu': {'sgd_step': FLOAT, 'adam_step': FLOAT, 'rmsprop_step': FLOAT,
                  'adagrad_step': FLOAT, 'adamax_step': FLOAT, 'nadam_step': FLOAT,
                  'radam_step': FLOAT, 'adadelta_step': FLOAT, 'asgd_step': FLOAT,
@@ -142,9 +143,7 @@ OP_KERNELS = {
             ('rsqrt_backward', 'sum_forward', 'sub_forward', 'mul_forward', 'div_forward',
              'neg_forward')) for op in ('layer_norm', 'batch_norm')},
     'embedding': (('copy',), ('index_backward', 'where_forward')),
-    'nll_loss': (('gather_forward', 'compare_forward', 'where_forward', 'mul_forward',
-                  'neg_forward', 'sum_forward', 'div_forward'),
-                 ('gather_backward', 'mul_forward', 'neg_forward', 'div_forward')),
+    'nll_loss': (('nll_loss_forward', 'sum_forward', 'div_forward'), ('nll_loss_backward',)),
     'norm': (('mul_forward', 'sum_forward', 'sqrt_forward', 'abs_forward', 'max_forward',
               'min_forward', 'pow_scalar_forward', 'compare_forward'),
              ('sign_forward', 'abs_forward', 'pow_scalar_forward', 'compare_forward',
@@ -190,8 +189,8 @@ OP_KERNELS = {
     # Tensor.unfold: a strided view on the CPU, copied on CUDA; backward adds windows back
     'tensor_unfold': (('copy',), ('copy', 'scatter_reduce_forward')),
     'angle': (('compare_forward', 'where_forward', 'sign_forward', 'mul_forward'), ('zeros',)),
-    **{op: (('compare_forward', 'where_forward'), ('where_forward',)) for op in (
-        'tril', 'triu')},
+    # ops of their own whose forward and backward are CuPy's tril and triu
+    **{op: (('cupy',), ('cupy',)) for op in ('tril', 'triu')},
     'trace': (('copy', 'sum_forward'), ('index_backward',)),
     **{op: (('cupy', 'gather_forward'), ('gather_backward',)) for op in ('sort', 'msort',
                                                                         'topk')},

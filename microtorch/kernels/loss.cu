@@ -21,6 +21,9 @@
 //   weights add one read each when they have the input's shape (cached when broadcast)
 //   cross_entropy_forward          read x twice per class     2 * sizeof(T) (+ target)
 //   cross_entropy_backward         read x twice, write gx     3 * sizeof(T)
+//   nll_loss_forward               read one x per sample      sizeof(T) + 8 (target) per
+//                                  sample, write loss, w      2 * sizeof(T) per sample
+//   nll_loss_backward              write gx                   sizeof(T) (+ target, cached)
 #include "common.cuh"
 
 namespace mt {
@@ -319,6 +322,43 @@ __global__ void cross_entropy_backward(const T* __restrict__ x, const i64* __res
                 mt::put(gx, q, c == ts ? T((p - T(1)) * coef) : T(p * coef), acc);
             }
         }
+    }
+}
+
+// nll_loss over log-probabilities x [outer, C, inner] and targets [outer, inner]: loss[s] =
+// -(x[o, t, j] w[s]), 0 for an ignored sample (not 0 * inf), and w[s] for 'mean'.
+template <typename T>
+__global__ void nll_loss_forward(const T* __restrict__ x, const i64* __restrict__ target,
+                                 const T* __restrict__ weight, T* __restrict__ loss,
+                                 T* __restrict__ wout, i64 outer, i64 C, i64 inner,
+                                 i64 ignore_index, int has_weight) {
+    MT_GRID_STRIDE(s, outer * inner) {
+        const i64 o = s / inner, j = s - o * inner;
+        const i64 t = target[s];
+        const T w = mt::sample_weight(t, weight, ignore_index, has_weight);
+        const T v = x[(o * C + mt::safe_target(t, ignore_index)) * inner + j];
+        loss[s] = t == ignore_index ? T(0) : T(-(v * w));
+        wout[s] = w;
+    }
+}
+
+// its gradient: gx[o, c, j] = -coef_s at c = t (coef_s: gy w[t], / wsum for 'mean'), 0
+// elsewhere and for an ignored sample; one pass over gx
+template <typename T>
+__global__ void nll_loss_backward(const i64* __restrict__ target, const T* __restrict__ weight,
+                                  const T* __restrict__ gy, const T* __restrict__ wsum,
+                                  T* __restrict__ gx, i64 outer, i64 C, i64 inner,
+                                  i64 ignore_index, int has_weight, int kgy, int has_wsum,
+                                  int acc) {
+    MT_GRID_STRIDE(q, outer * C * inner) {
+        const i64 o = q / (C * inner), r = q - o * C * inner;
+        const i64 c = r / inner, s = o * inner + (r - c * inner);
+        const i64 t = target[s];
+        const T v = c == t && t != ignore_index
+                        ? T(-mt::sample_coef(gy, kgy, s, t, weight, ignore_index, has_weight,
+                                             wsum, has_wsum))
+                        : T(0);
+        mt::put(gx, q, v, acc);
     }
 }
 

@@ -639,8 +639,8 @@ def _class_targets(input, target, ignore_index):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction='mean'):
     """The negative log likelihood of class targets, given log-probabilities (log_softmax's
-    output): -weight[t] * input[n, t] per sample, the mean divided by the targets' weights.
-    A composite of gather (its backward: the scatter kernel) and elementwise ops."""
+    output): -weight[t] * input[n, t] per sample, the mean divided by the targets' weights
+    (ops/loss.NllLoss: a kernel pair)."""
     reduction = _reduction(size_average, reduce, reduction)
     if input.ndim == 0:
         raise ValueError('Expected 1 or more dimensions (got 0)')
@@ -651,24 +651,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
                                   f"'{_type_name(input.dtype)}'")
     unbatched = input.ndim == 1
     input, target = _class_targets(input, target, ignore_index)
-    keep = target != ignore_index
-    safe_target = target.where(keep, 0)
-    picked = input.gather(1, safe_target.unsqueeze(1)).squeeze(1)
-    weights = keep.to(input.dtype)
-    if weight is not None:
-        weights = weights * weight.detach()[safe_target]
-    losses = -(picked * weights)
-    if reduction == 'none':            # an ignored sample's loss is +0, as PyTorch writes it
-        losses = losses.masked_fill(keep.logical_not(), 0.0)
-        return losses.reshape(()) if unbatched else losses
-    # PyTorch adds the losses and weights in its own order (a cascade of partial sums)
-    total = _LS.NllCascadeSum.apply(losses, keep._data)
-    if reduction == 'sum':
-        return total
-    # every target ignored: NaN (0 / 0) as PyTorch's, but zero gradients rather than NaN
-    total_weight = _LS.NllCascadeSum.apply(weights, keep._data)
-    empty = total_weight == 0
-    return (total / total_weight.masked_fill(empty, 1.0)).masked_fill(empty, math.nan)
+    losses = _LS.NllLoss.apply(input, target, reduction,
+                               None if weight is None else weight.detach()._data, ignore_index)
+    return losses.reshape(()) if unbatched and reduction == 'none' else losses
 
 
 def _require_log_softmax_input(input, class_dim):

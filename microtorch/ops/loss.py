@@ -289,25 +289,43 @@ class CrossEntropy(_CrossEntropyPair):
         return gx, None, None, None, None
 
 
-# ---- nll_loss's own sum -----------------------------------------------------------------
+# ---- nll_loss over log-probabilities ---------------------------------------------------------
 
-class NllCascadeSum(Function):
-    """The sum of a (N, d...) tensor over the samples that `kept` (a bool array) marks, in
-    nll_loss's cascade order on the CPU (backends/torch_losses.py), the tensor sum elsewhere.
-    Its gradient is gy everywhere, as sum's (the ignored samples' values are 0)."""
-    node_name = 'SumBackward0'
+class NllLoss(Function):
+    """-(x[n, t] w[t]) per sample of log-probabilities x (N, C, d...) and class indices
+    target (N, d...), summed, or divided by the sum of w[t] for 'mean' (backend
+    nll_loss_forward). The gradient is zeros but at the targets (nll_loss_backward): linear
+    in gy, constant in x. weight: a backend array or None; ignored samples weigh 0."""
+    node_name = 'NllLossBackward0'
 
     @staticmethod
-    def forward(ctx, values, kept):
-        ctx.shape = values.shape
-        backend = ctx.backend
-        if backend.name != 'cpu' or values.dtype.char not in 'fd':
-            return backend.sum_forward(values, None, False)
-        return backend.asarray(torch_losses.cascade_sum(values.reshape(-1), kept.reshape(-1)))
+    def forward(ctx, x, target, reduction, weight, ignore_index):
+        loss, total_weight = ctx.backend.nll_loss_forward(x, target, reduction, weight,
+                                                          ignore_index)
+        ctx.save_for_backward(target)
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        ctx.options = (reduction, weight, ignore_index, total_weight)
+        return loss
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        target, = ctx.saved_data
+        gx = ctx.backend.nll_loss_backward(target, gy, ctx.shape, ctx.dtype, *ctx.options)
+        return gx, None, None, None, None
 
     @staticmethod
     def backward(ctx, gy):
-        return gy.expand(ctx.shape), None
+        # create_graph: the same numbers as Tensor ops of gy (the gradient's only input)
+        from .reduction import ScatterAdd
+        target, = ctx.saved_tensors
+        reduction, weight, ignore_index, total_weight = ctx.options
+        w, safe = ctx.backend.cross_entropy_weights(target._data, weight, ignore_index,
+                                                    ctx.dtype)
+        coef = -(gy / Tensor._make(total_weight)) if reduction == 'mean' else -gy
+        picked = (coef * Tensor._make(w)).masked_fill(target == ignore_index, 0.0)
+        gx = ScatterAdd.apply(picked.unsqueeze(1), Tensor._make(safe).unsqueeze(1), 1,
+                              ctx.shape)
+        return gx, None, None, None, None
 
 
 # ---- CTC: a fused forward (the alpha recursion) and backward (the beta recursion) ----------
