@@ -137,6 +137,21 @@ def test_norm_gradients(shape, p, dtype, kernels, torch, rng):
 
 
 @pytest.mark.parametrize('dtype', DTYPES)
+@pytest.mark.parametrize('shape', [(1,), (3,), (4,), (7,), (12,), (13,), (15,), (10, 10),
+                                   (40, 25), (7, 1003), (1024, 256)])
+def test_two_norm_forward_and_gradient_bits(shape, dtype, kernels, torch, rng):
+    """norm() and norm(dim=-1) of a contiguous x: ReduceOpsKernel's lanes (AVX2's), then
+    its tail (whole groups of 4 squared and added, the last 1 to 3 fused) - PyTorch's bits,
+    and so its gradient's, gy * (x / norm)."""
+    x = (rng.standard_normal(shape) * rng.uniform(0.1, 10)).astype(dtype)
+    for dim in (None, -1):
+        fn = (lambda t: t.norm()) if dim is None else (lambda t: t.norm(dim=dim))
+        assert_bits(fn(microtorch.tensor(x)).numpy(), fn(torch.tensor(x)).numpy())
+        seed = rng.standard_normal(() if dim is None else shape[:-1]).astype(dtype)
+        _compare(torch, fn, [x], seed)
+
+
+@pytest.mark.parametrize('dtype', DTYPES)
 @pytest.mark.parametrize('n', SIZES)
 @pytest.mark.parametrize('reduction', ['mean', 'sum', 'none'])
 @pytest.mark.parametrize('weights', ['', 'weight', 'pos_weight'])

@@ -200,6 +200,56 @@ def _param_buffers(dy, centred, fma):
     return g_buf, b_buf
 
 
+
+# ---- the vector 2-norm (ReduceOpsKernel.cpp's norm_kernel_tensor_iterator_impl) --------------
+
+def vector_norm2(x, dims, keepdim):
+    """PyTorch's 2-norm of float32 or float64 x over all its dims or its last one (x
+    C-contiguous and not empty): each row's squares in W lanes, the lanes added in order,
+    then the tail (numba_kernels/norms.norm2_rows says how); None for anything else."""
+    if (type(x) is not np.ndarray or x.dtype.char not in 'fd' or not x.flags.c_contiguous
+            or x.size == 0 or x.ndim == 0):
+        return None
+    dims = sorted(d % x.ndim for d in dims)
+    if dims == list(range(x.ndim)):
+        rows = x.reshape(1, -1)
+    elif dims == [x.ndim - 1]:
+        rows = x.reshape(-1, x.shape[-1])
+    else:
+        return None
+    if use_numba(x.size):
+        out = np.empty(rows.shape[0], x.dtype)
+        kernels = _numba_kernels()
+        # one row takes one thread, as PyTorch's; rows a reduction's parallel crossover
+        if rows.shape[0] > 1 and numba_dispatch.parallel_pays('reduction', x.size):
+            launch(kernels.norm2_rows, rows, out)
+        else:
+            kernels.norm2_rows_serial(rows, out)
+    else:
+        out = _norm2_rows(rows)
+    shape = [1 if d in dims else n for d, n in enumerate(x.shape) if keepdim or d not in dims]
+    return out.reshape(shape)
+
+
+def _norm2_rows(x):
+    """norm2_rows' roundings with NumPy (cumsum adds in order)."""
+    rows, n = x.shape
+    width = lanes(x.dtype)
+    full = n - n % width
+    grouped = full + 4 * ((n - full) // 4)
+    squares = x[:, :full].reshape(rows, -1, width)
+    squares = squares * squares
+    acc = (np.cumsum(squares, axis=1)[:, -1] if full else
+           np.zeros((rows, width), x.dtype))
+    total = acc[:, 0]
+    for j in range(1, width):
+        total = total + acc[:, j]
+    for i in range(full, grouped):
+        total = total + x[:, i] * x[:, i]
+    for i in range(grouped, n):
+        total = fma(x[:, i], x[:, i], total)
+    return np.sqrt(total)
+
 def _fused(x, *others):
     """Do layer_norm's fused float32 kernels take these (float32 arrays or None, any strides),
     Numba being on for x's size (loaded, or x large enough: exact_sum.use_numba)?"""

@@ -8,7 +8,7 @@ import warnings
 
 from .. import _layout
 from ..autograd.function import Function
-from ..backends import torch_softmax
+from ..backends import torch_norms, torch_softmax
 
 
 def _kept_shape(shape, dims):
@@ -478,12 +478,28 @@ class VectorNorm(Function):
         elif p == -math.inf:
             y = b.min_forward(b.abs_forward(x), dims, keepdim)
         elif p == 2:
-            y = b.sqrt_forward(b.sum_forward(b.mul_forward(x, x), dims, keepdim))
+            y = torch_norms.vector_norm2(x, dims, keepdim)       # the CPU's, PyTorch's order
+            if y is None:
+                y = b.sqrt_forward(b.sum_forward(b.mul_forward(x, x), dims, keepdim))
         else:
             total = b.sum_forward(b.pow_scalar_forward(b.abs_forward(x), p), dims, keepdim)
             y = b.pow_scalar_forward(total, 1.0 / p)
         ctx.save_for_backward(x, y)
         return y
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        # the 2-norm's gy * (x / norm) in two passes, on the CPU where no norm is 0 (else
+        # backward's masked form runs; on a GPU the check would wait for the device)
+        if ctx.p != 2 or ctx.backend.name != 'cpu':
+            return None
+        x, y = ctx.saved_data
+        shape = _kept_shape(x.shape, ctx.dims)
+        y = y.reshape(shape)
+        if not (y != 0).all():
+            return None
+        b = ctx.backend
+        return b.mul_forward(gy.reshape(shape), b.div_forward(x, y)), None, None, None
 
     @staticmethod
     def backward(ctx, gy):
