@@ -297,14 +297,16 @@ def _extreme(x, dims, keepdim, largest):
         return None
     form, rows, cols = runs
     xf = x.reshape(-1)
-    parallel = numba_dispatch.parallel_pays('extreme', x.size)
+    # rows go parallel from the family's size; columns, the sums' column work, from theirs
+    parallel = numba_dispatch.parallel_pays('extreme' if form == 'rows' else 'reduction',
+                                            x.size)
     if form == 'rows':
         out = np.empty(rows, x.dtype)
         (extreme_rows if parallel else extreme_rows_serial)(xf, cols, largest, out)
     else:
-        # row chunks of >= 16 rows, about COL_TASKS tasks in all (one chunk when serial)
-        ncb = -(-cols // COL_BLOCK)
-        nrc = max(1, min(-(-rows // 16), COL_TASKS // ncb)) if parallel else 1
+        # row chunks of >= 16 rows, two a thread (one chunk when serial): their maxima are
+        # then combined by NumPy (64 chunks, as the sums take, cost more than they saved)
+        nrc = max(1, min(-(-rows // 16), 2 * numba.get_num_threads())) if parallel else 1
         per = -(-rows // nrc)
         nrc = -(-rows // per)
         out = np.empty(nrc * cols, x.dtype)
