@@ -1206,19 +1206,39 @@ def nll_loss_forward(x, target, reduction, weight, ignore_index):
     weight): -(x[n, t] w[t]) per sample (+0 where ignored), PyTorch's cascade sum of those
     for 'sum', divided by the sum of the weights for 'mean' (nan when every target is
     ignored); the total weight, which the backward divides by, for 'mean' alone."""
-    w, safe = cross_entropy_weights(target, weight, ignore_index, x.dtype)
-    picked = np.take_along_axis(x, np.expand_dims(safe, 1), axis=1).squeeze(1)
     kept = target != ignore_index
-    losses = -(picked * w)
+    w, safe = _nll_weights(target, kept, weight, x.dtype)
+    picked = _picked(x, safe)
+    losses = -picked if w is None else -(picked * w)
     if reduction == 'none':
         return np.where(kept, losses, x.dtype.type(0)), None
     kept = kept.reshape(-1)
     total = torch_losses.cascade_sum(losses.reshape(-1), kept)
     if reduction == 'sum':
         return np.asarray(total, x.dtype), None
-    total_weight = np.asarray(torch_losses.cascade_sum(w.reshape(-1), kept), x.dtype)
+    if w is None and kept.size < 1 << 24:      # a cascade of ones: the count, exactly
+        total_weight = np.asarray(np.count_nonzero(kept), x.dtype)
+    else:
+        total_weight = np.asarray(torch_losses.cascade_sum(
+            (np.ones(kept.size, x.dtype) if w is None else w).reshape(-1), kept), x.dtype)
     with np.errstate(invalid='ignore'):                 # 0 / 0: every target ignored
         return np.asarray(total / total_weight, x.dtype), total_weight
+
+
+def _nll_weights(target, kept, weight, np_dtype):
+    """(w[t] per sample, 0 where ignored; None for no class weights), and the targets with
+    ignored ones replaced by 0, safe to index with (the targets themselves when none is)."""
+    safe = target if kept.all() else np.where(kept, target, 0)
+    if weight is None:
+        return None, safe
+    return np.where(kept, weight[safe], np_dtype.type(0)).astype(np_dtype, copy=False), safe
+
+
+def _picked(x, safe):
+    """x[n, safe[n, ...], ...]: each sample's value at its class (dim 1)."""
+    if x.ndim == 2:                           # fancy indexing: a third of take_along_axis's
+        return x[np.arange(x.shape[0]), safe]
+    return np.take_along_axis(x, np.expand_dims(safe, 1), axis=1).squeeze(1)
 
 
 def nll_loss_backward(target, gy, shape, dtype, reduction, weight, ignore_index,
@@ -1226,15 +1246,20 @@ def nll_loss_backward(target, gy, shape, dtype, reduction, weight, ignore_index,
     """nll_loss's gradient (of `shape`): zeros but at each sample's target, -(gy /
     total_weight) w[t] for 'mean' (PyTorch's order), -gy w[t] otherwise; an ignored
     sample's stays 0."""
-    w, safe = cross_entropy_weights(target, weight, ignore_index, dtype)
+    kept = target != ignore_index
+    w, safe = _nll_weights(target, kept, weight, dtype)
     gy = np.asarray(gy)
     with np.errstate(divide='ignore', invalid='ignore'):
         coef = -(gy / total_weight) if reduction == 'mean' else -gy
-        picked = np.where(target == ignore_index, dtype.type(0), coef * w).astype(dtype,
-                                                                                 copy=False)
+        picked = coef if w is None else coef * w
+    picked = np.where(kept, picked, dtype.type(0)).astype(dtype, copy=False)
     gx = np.zeros(shape, dtype)
-    np.put_along_axis(gx, np.expand_dims(safe, 1), np.expand_dims(picked, 1), axis=1)
+    if len(shape) == 2:
+        gx[np.arange(shape[0]), safe] = picked
+    else:
+        np.put_along_axis(gx, np.expand_dims(safe, 1), np.expand_dims(picked, 1), axis=1)
     return gx
+
 
 def cross_entropy_forward(x, target, reduction, weight, ignore_index):
     """x: (N, C, ...) logits; target: (N, ...) class indices. -w[t] log_softmax(x)[t], with
