@@ -123,6 +123,16 @@ def row_partials(x, rows, cols, k, partials):
         partials[t] = s
 
 
+@numba.njit(inline='always')
+def _column_task(t, ncb, cols, partials):
+    """Task t of a column kernel (ncb blocks of COL_BLOCK columns a row chunk): its row chunk
+    c, its columns j0 to j1, and its slice of partials (chunk c's values of those columns)."""
+    c = t // ncb
+    j0 = (t - c * ncb) * COL_BLOCK
+    j1 = min(j0 + COL_BLOCK, cols)
+    return c, j0, j1, partials[c * cols + j0:c * cols + j1]
+
+
 @numba.njit(parallel=True, cache=True, fastmath=FLAGS)
 def _col_partials(x, rows, cols, nrc, partials):
     """partials[c * cols + j] = sum over row chunk c of column j of x (flat, rows x cols).
@@ -131,10 +141,7 @@ def _col_partials(x, rows, cols, nrc, partials):
     ncb = (cols + COL_BLOCK - 1) // COL_BLOCK
     per = (rows + nrc - 1) // nrc
     for t in numba.prange(nrc * ncb):
-        c = t // ncb
-        j0 = (t - c * ncb) * COL_BLOCK
-        j1 = min(j0 + COL_BLOCK, cols)
-        ps = partials[c * cols + j0:c * cols + j1]
+        c, j0, j1, ps = _column_task(t, ncb, cols, partials)
         for j in range(ps.size):
             ps[j] = 0.0
         for i in range(c * per, min((c + 1) * per, rows)):
@@ -260,10 +267,7 @@ def extreme_cols(x, rows, cols, largest, per, partials):
     ncb = (cols + COL_BLOCK - 1) // COL_BLOCK
     nrc = (rows + per - 1) // per
     for t in numba.prange(nrc * ncb):
-        c = t // ncb
-        j0 = (t - c * ncb) * COL_BLOCK
-        j1 = min(j0 + COL_BLOCK, cols)
-        ps = partials[c * cols + j0:c * cols + j1]
+        c, j0, j1, ps = _column_task(t, ncb, cols, partials)
         r0 = c * per
         first = x[r0 * cols + j0:r0 * cols + j1]
         for j in range(ps.size):
