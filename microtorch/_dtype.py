@@ -137,10 +137,11 @@ _OVERFLOW_NAMES = {'uint8': 'uint8_t', 'int8': 'int8_t', 'int16': 'int16_t', 'in
                    'int64': 'int64_t', 'float16': 'c10::Half', 'float32': 'float'}
 
 
-def checked_scalar(value, np_dtype):
+def checked_scalar(value, np_dtype, wrap_unsigned=True):
     """A Python number as a fill of np_dtype (fill_, full, masked_fill, x[i] = v): wrapped as
-    wrap_integer where PyTorch wraps (an int down to minus the maximum of an unsigned type),
-    else PyTorch's overflow error. Floats overflow only when finite and beyond the maximum."""
+    wrap_integer where PyTorch wraps (an int down to minus the maximum of an unsigned type,
+    unless not wrap_unsigned: F.pad's constant), else PyTorch's overflow error. Floats
+    overflow only when finite and beyond the maximum."""
     kind = np_dtype.kind
     if kind == 'b' or type(value) is bool or np_dtype.itemsize == 8 and kind == 'f':
         return value
@@ -153,7 +154,7 @@ def checked_scalar(value, np_dtype):
     info = np.iinfo(np_dtype)
     low, high = int(info.min), int(info.max)
     if type(value) is int:
-        if kind == 'u':
+        if kind == 'u' and wrap_unsigned:
             low = -high                  # PyTorch lets -1 wrap to 255 for uint8
         if low <= value <= high:
             return wrap_integer(value, np_dtype)

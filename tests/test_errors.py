@@ -2784,6 +2784,8 @@ for _name, _exc, _message, _call in (
          'negative limits', lambda lib, u, h: lib.nn.functional.hardtanh(u)),
         ('threshold-uint8-negative', RuntimeError, _overflow('uint8_t'),
          lambda lib, u, h: lib.nn.functional.threshold(u, 1, -1.5)),
+        ('pad-uint8-negative', RuntimeError, _overflow('uint8_t'),
+         lambda lib, u, h: lib.nn.functional.pad(u, (1, 1), value=-1)),
         ('index-int8', IndexError, 'tensors used as indices must be long, int, byte or bool '
          'tensors', lambda lib, u, h: h[u.char()]),
         ('inv-half', RuntimeError, 'linalg.inv: Low precision dtypes not supported. Got Half',

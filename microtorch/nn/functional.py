@@ -1184,7 +1184,9 @@ def pad(input, pad, mode='constant', value=None):
     for i in range(len(pad) // 2):
         if input.shape[input.ndim - 1 - i] + pad[2 * i] + pad[2 * i + 1] < 0:
             raise RuntimeError('narrow(): length must be non-negative.')     # PyTorch's
-    value = 0 if value is None else _dtype.checked_scalar(value, input._data.dtype)
+    # (constant_pad_nd refuses -1 for uint8, where fill_ wraps it)
+    value = 0 if value is None else _dtype.checked_scalar(value, input._data.dtype,
+                                                          wrap_unsigned=False)
     return _Shape.ConstantPad.apply(input, pad, value)
 
 
