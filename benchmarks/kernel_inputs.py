@@ -28,7 +28,8 @@ PRIMITIVES = (
     + ['index_backward', 'windows_forward', 'windows_backward', 'max_pool_forward',
        'max_pool_backward', 'avg_pool_forward', 'avg_pool_backward']
     + [f'{op}_{way}' for op in ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
-                                'binary_cross_entropy_with_logits', 'cross_entropy')
+                                'binary_cross_entropy_with_logits', 'cross_entropy',
+                                'nll_loss')
        for way in ('forward', 'backward')]
     + ['sgd_step', 'adam_step', 'rmsprop_step', 'adagrad_step', 'adamax_step', 'nadam_step',
        'radam_step', 'adadelta_step']
@@ -166,6 +167,13 @@ def kernel_args(name, n, rng):
         target = rng.integers(0, shape[1], shape[0])
         lead = (real(shape), target) if way == 'forward' else (real(shape), target, gy0)
         return lead + ('mean', None, -100), ()
+    if op == 'nll_loss':                 # (the forward reads one value a row of x; counted
+        target = rng.integers(0, shape[1], shape[0])       # whole, as an argument)
+        if way == 'forward':
+            return (real(shape), target, 'mean', None, -100), ()
+        total_weight = np.asarray(shape[0], np.float32)
+        return (target, gy0, shape, np.dtype(np.float32), 'mean', None, -100,
+                total_weight), ()
     if op.endswith('_loss') or op.startswith('binary_cross_entropy'):
         x = (rng.uniform(0.05, 0.95, n).astype(np.float32)
              if op == 'binary_cross_entropy' else real())
