@@ -1,6 +1,9 @@
 """Memory layouts as PyTorch keeps them: the order of a tensor's dims in memory, and copies
 and new tensors made in that order (preserve_format, the default of clone and the *_like
 functions)."""
+import numpy as np
+
+from .backends import cpu_copies as _cpu_copies
 
 
 def memory_order(shape, strides):
@@ -61,10 +64,10 @@ def copy_in_layout(array):
     """A dense copy of a NumPy or CuPy array laid out as PyTorch's clone lays it out (NumPy's
     order='K' differs on broadcast dims)."""
     if array.flags.c_contiguous or array.ndim < 2:
-        return array.copy()
+        return copy(array)
     order = memory_order(array.shape, array.strides)
     if order == sorted(order):
-        return array.copy()
+        return copy(array)
     return in_order(array, order)
 
 
@@ -109,7 +112,7 @@ def leaf_grad(variable, grad, owned):
     the contract (grad_order). owned: the engine's own array, which may be kept as it is
     when it already has that layout."""
     if grad.ndim < 2 or (variable.flags.c_contiguous and grad.flags.c_contiguous):
-        return grad if owned else grad.copy()
+        return grad if owned else copy(grad)
     order = grad_order(variable)
     if owned and _is_dense_in(grad, order):
         return grad
@@ -118,7 +121,17 @@ def leaf_grad(variable, grad, owned):
 
 def in_order(array, order):
     """A dense copy of `array` whose dims lie in memory in `order`, outermost first."""
-    return array.transpose(order).copy().transpose(inverse(order))
+    return copy(array.transpose(order)).transpose(inverse(order))
+
+
+def copy(array):
+    """array.copy() (C order); a large NumPy array's on the kernels' threads."""
+    if type(array) is _NUMPY_ARRAY:
+        return _cpu_copies.copy(array)
+    return array.copy()
+
+
+_NUMPY_ARRAY = np.ndarray
 
 
 def is_non_overlapping_and_dense(array):

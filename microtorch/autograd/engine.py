@@ -14,6 +14,8 @@ import functools
 import heapq
 import operator
 
+import numpy as np
+
 from . import function
 from .function import AccumulateGrad, PostAccumulateKey, accumulator_of, current_grad_fn
 from . import anomaly_mode as _anomaly
@@ -22,6 +24,7 @@ from .. import _layout
 from .._dtype import from_numpy_dtype
 from .function import _HALF, widened_any as _widened_any
 from ..backends import cpu as _cpu
+from ..backends import cpu_copies as _cpu_copies
 from .grad_mode import state as grad_state
 
 
@@ -384,7 +387,8 @@ def _fit(grad, shape, np_dtype, backend):
     if grad.shape != shape:
         grad = backend.sum_to_shape(grad, shape)
     if grad.dtype != np_dtype:
-        grad = grad.astype(np_dtype)
+        grad = (_cpu_copies.copy(grad, np_dtype) if type(grad) is _NUMPY_ARRAY and
+                grad.flags.c_contiguous else grad.astype(np_dtype))
     return grad
 
 
@@ -392,6 +396,7 @@ def _as_tensor(array):
     return None if array is None else function.Tensor._make(array, False, None, 0)
 
 
+_NUMPY_ARRAY = np.ndarray
 _ARRAY_TYPES = function._backend_of          # array type -> backend (CuPy's added on use)
 
 
@@ -452,7 +457,7 @@ def _accumulate_array(tensor, grad, owned=False):
         if grad.ndim > 1:
             grad = _layout.leaf_grad(tensor._data, grad, owned)
         elif not owned:
-            grad = grad.copy()
+            grad = _layout.copy(grad)
         tensor._grad = function.Tensor._make(grad, False, None, 0)
     elif current._requires_grad:
         tensor._grad = (current + _as_tensor(grad)).detach()

@@ -9,12 +9,14 @@ import warnings
 
 import numpy as np
 
+from .. import _layout
 from .. import _sleef
 from .. import _sleef_activations
 from .. import _sleef_pow
 from .. import _sleef_vml
 from .._device import CPU
 from . import conv_columns as _conv_columns
+from . import cpu_copies as _cpu_copies
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
 from . import special_functions as _special
@@ -1471,14 +1473,15 @@ def _add_bias_rows(y, bias):
 def contiguous(x):
     """x as a C-contiguous array (x itself when it is one). Where x's last dim is strided (a
     transpose), NumPy's copy walks the source with a cache miss per element (4096 x 4096 .T:
-    136 ms, against 12 ms for a plain copy); large ones take a tiled parallel copy."""
+    136 ms, against 12 ms for a plain copy); large ones take a tiled parallel copy, and
+    large rows of a dense last dim the copy kernel (cpu_copies.py)."""
     if x.flags.c_contiguous:
         return x
     if _numba_dispatch.kernel_pays('elementwise_fused', x.size):
         out = _tiled_copy(x)
         if out is not None:
             return out
-    return np.ascontiguousarray(x)
+    return _cpu_copies.copy(x)            # (rows of a dense last dim: the copy kernel's)
 
 
 def reshape(x, shape):
@@ -1522,11 +1525,43 @@ def _tiled_copy(x):
 
 
 def concatenate(arrays, dim):
-    return np.concatenate(arrays, axis=dim)
+    """np.concatenate; each piece of a large result copied in on the kernels' threads."""
+    first = arrays[0]
+    if not _numba_dispatch.kernel_pays('copy', sum(a.size for a in arrays)) or \
+            not first.ndim or not -first.ndim <= dim < first.ndim:
+        return np.concatenate(arrays, axis=dim)
+    dim %= first.ndim
+    if any(a.ndim != first.ndim or a.shape[:dim] != first.shape[:dim] or
+           a.shape[dim + 1:] != first.shape[dim + 1:] for a in arrays):
+        return np.concatenate(arrays, axis=dim)      # (which names the bad shape)
+    shape = list(first.shape)
+    shape[dim] = sum(a.shape[dim] for a in arrays)
+    out = np.empty(shape, np.result_type(*arrays))
+    lead = (slice(None),) * dim
+    start = 0
+    for a in arrays:
+        stop = start + a.shape[dim]
+        _cpu_copies.copyto(out[lead + (slice(start, stop),)], a)
+        start = stop
+    return out
 
 
 def stack(arrays, dim):
+    """np.stack, through concatenate."""
+    if arrays and all(a.shape == arrays[0].shape for a in arrays):
+        dim = dim if dim >= 0 else dim + arrays[0].ndim + 1
+        return concatenate([np.expand_dims(a, dim) for a in arrays], dim)
     return np.stack(arrays, axis=dim)
+
+
+def cast(x, np_dtype):
+    """x in np_dtype (a copy), laid out as PyTorch's `to` lays it out: a dense input's
+    strides kept, any other C-ordered."""
+    if x.flags.c_contiguous:
+        return _cpu_copies.copy(x, np_dtype)
+    if _layout.is_non_overlapping_and_dense(x):
+        return x.astype(np_dtype)
+    return x.astype(np_dtype, order='C')
 
 
 # ---- sliding windows (convolution's im2col, pooling): a gather and its scatter-add ----------
@@ -1790,10 +1825,20 @@ def index_backward(index, gy, shape, accumulate):
             return out
     out = np.zeros(shape, gy.dtype)
     if not accumulate:
-        out[index] = gy
+        view = (out[index] if _numba_dispatch.kernel_pays('copy', gy.size) and
+                _is_basic(index) else None)
+        if type(view) is np.ndarray:                # (all ints give a NumPy scalar)
+            _cpu_copies.copyto(view, gy)            # a large gy on the kernels' threads
+        else:
+            out[index] = gy
     else:
         np.add.at(out, index, gy)
     return out
+
+
+def _is_basic(index):
+    return type(index) is tuple and all(
+        type(i) is slice or type(i) is int or i is None or i is Ellipsis for i in index)
 
 
 def _scatter_add_by_kernel(shape, index, gy):

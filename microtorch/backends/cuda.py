@@ -28,6 +28,7 @@ import types
 import numpy as np
 
 from .. import _dtype
+from .. import _layout as _layouts
 from .._device import device as _device
 from . import cpu as _cpu
 from . import cuda_kernels as _K
@@ -1816,6 +1817,13 @@ def concatenate(arrays, dim):
 
 def stack(arrays, dim):
     return cp.stack(arrays, axis=dim)
+
+
+def cast(x, np_dtype):
+    """x in np_dtype (a copy): a dense input's strides kept, any other C-ordered (`to`)."""
+    if _layouts.is_non_overlapping_and_dense(x):
+        return x.astype(np_dtype)
+    return x.astype(np_dtype, order='C')
 
 
 # ---- optimizer updates: in place, one fused kernel per parameter ------------------------------

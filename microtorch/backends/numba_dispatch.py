@@ -43,6 +43,7 @@ _MIN_SIZE_MEASURED = {
         'optim': 1 << 14,
         'scatter': 1 << 12,               # (the Xeon's, below: unmeasured here)
         'extreme': 1 << 18,               # (the Xeon's, below: unmeasured here)
+        'copy': 1 << 19,                  # (the Xeon's, below: unmeasured here)
     },
     # a 2-core Xeon (Emerald Rapids, AVX-512) VM (benchmarks/results/
     # cpu-linear-rows-2026-12-05): NumPy's AVX-512 exp, log and sin beat the kernels'
@@ -67,6 +68,11 @@ _MIN_SIZE_MEASURED = {
         # 2^10 elements, ~0.9-1.2 on rows of 4096; the parallel ones beat them from 2^18
         # (0.46-1.00 there; results/cpu-backward-scan-2026-12-06/extreme_crossover.md)
         'extreme': 1 << 18,
+        # NumPy's one-thread copies, casts and broadcasts written out against the copy kernel
+        # on two: casts and strided rows from 2^19 (0.80-0.85 of NumPy's time there, 0.57-0.62
+        # at 2^21; cpu_copies.py takes plain copies and broadcasts from 2x and 4x that:
+        # results/cpu-copies-2026-12-06/copy_crossover.md)
+        'copy': 1 << 19,
     },
 }
 # Another CPU takes the first machine's (measured longest).

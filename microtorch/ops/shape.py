@@ -150,10 +150,7 @@ class Cast(GradToFirst):     # (the engine casts gy back to the input's dtype)
 
     @staticmethod
     def forward(ctx, x, np_dtype):
-        # PyTorch's `to` keeps a dense input's strides and makes any other C-ordered
-        if _layout.is_non_overlapping_and_dense(x):
-            return x.astype(np_dtype)
-        return x.astype(np_dtype, order='C')
+        return ctx.backend.cast(x, np_dtype)
 
 
 def skipped_by_cat(shape):
