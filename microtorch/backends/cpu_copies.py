@@ -24,7 +24,8 @@ _strided = np.lib.stride_tricks.as_strided
 def copy(array, np_dtype=None):
     """A C-ordered copy of a NumPy array, cast to np_dtype when given (NumPy's unsafe
     casting)."""
-    if _numba_dispatch.kernel_pays('copy', array.size):
+    if _numba_dispatch.kernel_pays('copy', array.size) and (
+            0 not in array.strides or _pays(array.size, _BROADCAST)):
         out = np.empty(array.shape, np_dtype or array.dtype)
         if _by_kernel(out, array):
             return out
