@@ -303,8 +303,9 @@ DECLINED = [
     ('add_forward', lambda: (np.ones(40_000, bool), np.ones(40_000, bool))),
     ('sigmoid_forward', lambda: (np.linspace(-5, 5, 40_000, dtype=F32)[::2],)),   # strided
     ('relu_backward', lambda: (np.ones((200, 200), F32).T, np.ones((200, 200), F32))),
-    ('mul_forward', lambda: (np.ones((200, 1), F32), np.ones((1, 300), F32))),   # broadcast
-    ('maximum_forward', lambda: (np.ones((2, 100, 200), F32), np.zeros((100, 1), F32))),
+    # broadcasts whose dims merge into 4 alternating groups (3 and fewer: the grid kernels)
+    ('mul_forward', lambda: (np.ones((50, 1, 7, 1), F32), np.ones((1, 6, 1, 9), F32))),
+    ('maximum_forward', lambda: (np.ones((2, 1, 100, 1), F32), np.zeros((3, 1, 20), F32))),
     ('add_forward', lambda: (np.ones(20_000, F32), np.ones(20_000))),            # mixed dtypes
     ('mul_forward', lambda: (np.ones(20_000, F32), np.float64(0.5))),            # NumPy scalar
     ('exp_forward', lambda: (np.ones(20_000, np.float16),)),
@@ -402,6 +403,41 @@ def test_expanded_operands_take_the_row_kernels(name, ufunc, dtype):
         for a, b in ((row, column), (row, row), (strided, row)):
             assert numba_dispatch.kernel(name)(a, b) is None
             assert np.array_equal(getattr(cpu, name)(a, b), ufunc(a, b))
+
+
+GRID_SHAPES = [((64, 1, 33), (1, 10, 33)), ((64, 1), (1, 33)), ((2, 3, 1, 5), (1, 1, 4, 5)),
+               ((40, 1, 1), (1, 6, 7)), ((1, 6, 1), (40, 1, 7)), ((40, 6, 1), (1, 6, 7)),
+               ((9, 1, 1, 1), (4, 5, 1)), ((1, 1, 1), (3, 4, 5))]
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('name, ufunc', ROW_OPS, ids=[o[0] for o in ROW_OPS])
+def test_operands_that_both_broadcast_take_the_grid_kernels(name, ufunc, dtype):
+    """Both operands broadcast ((n, 1, d) * (1, m, d), an outer product, a gradient expanded
+    from a sum times a broadcast operand): the grid kernels, parallel and serial, NumPy's bits,
+    specials included. Dims that merge into more than 3 alternating groups are declined."""
+    rng = np.random.default_rng(11)
+    cases = [(rng.standard_normal(sa).astype(dtype), rng.standard_normal(sb).astype(dtype))
+             for sa, sb in GRID_SHAPES]
+    one = np.broadcast_to(dtype(0.75), (40, 6, 7))          # an expanded gradient
+    cases += [(one, cases[5][1]), (cases[5][1], one)]
+    for a, b in cases:
+        if a.flags.writeable:
+            a.flat[:3] = [np.nan, np.inf, -0.0]
+        with np.errstate(all='ignore'):
+            ref = ufunc(a, b)
+            for limit in (0, 1 << 40):              # parallel and serial
+                with numba_dispatch.configure(enabled=True, min_size=limit):
+                    got = numba_dispatch.kernel(name)(a, b)
+                assert got is not None and got.shape == ref.shape, (a.shape, b.shape)
+                assert got.dtype == ref.dtype and got.flags.c_contiguous
+                np.testing.assert_array_equal(got.view(f'u{got.itemsize}'),
+                                              ref.view(f'u{ref.itemsize}'))
+    a = rng.standard_normal((5, 1, 7, 1)).astype(dtype)
+    b = rng.standard_normal((1, 6, 1, 9)).astype(dtype)
+    with numba_dispatch.configure(enabled=True, min_size=0):
+        assert numba_dispatch.kernel(name)(a, b) is None
+        assert np.array_equal(getattr(cpu, name)(a, b), ufunc(a, b))
 
 
 def test_bias_added_in_place_by_the_rows_kernel():
