@@ -594,3 +594,27 @@ def test_kernel_launches_are_serialised_on_the_workqueue_pool(monkeypatch):
         got = cpu.sigmoid_forward(x)
     np.testing.assert_allclose(got, cpu.sigmoid_forward.numpy(x), rtol=1e-6)
     assert calls == ['enter', 'exit']
+
+
+def test_binary_routers_size_a_broadcast_by_its_result():
+    """(512, 1, 64) - (1, 256, 64): each operand below the elementwise crossover, the result
+    (2^23 elements) above it; the router sizes the call by the result, so the grid kernel
+    takes it, with NumPy's bits. Shapes that do not broadcast keep the first's size (and
+    NumPy's error)."""
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((512, 1, 64)).astype(F32)
+    b = rng.standard_normal((1, 256, 64)).astype(F32)
+    assert numba_dispatch._broadcast_size(a, b, a.size) == 512 * 256 * 64
+    assert numba_dispatch._broadcast_size(a, b[:, :, :3], a.size) == a.size
+    assert numba_dispatch._broadcast_size(a, 2.0, a.size) == a.size
+    calls = []
+    kernel = ew._GRID['sub_2']
+    original = kernel.parallel
+    kernel.parallel = lambda *args: calls.append(1) or original(*args)
+    try:
+        got = cpu.sub_forward(a, b)
+    finally:
+        kernel.parallel = original
+    assert calls and np.array_equal(got, np.subtract(a, b))
+    with pytest.raises(ValueError):
+        cpu.sub_forward(a, b[:, :, :3])

@@ -15,6 +15,7 @@ by returning DECLINED); the NumPy original then runs.
 import contextlib
 import importlib
 import importlib.util
+import math
 import os
 import sys
 import threading
@@ -258,6 +259,7 @@ def _route(name, numpy_fn, module_name, family):
     from_size = _from_size
     serial_from = SERIAL_FROM
     float32_in_cpu = name in CPU_FLOAT32
+    broadcasts = family == 'elementwise'    # binary ops: the result may outgrow both inputs
 
     def primitive(*args):
         nonlocal kernel
@@ -269,6 +271,8 @@ def _route(name, numpy_fn, module_name, family):
         if float32_in_cpu and first.dtype is _FLOAT32:
             return numpy_fn(*args)
         size = first.size
+        if size < from_size[family] and broadcasts and len(args) > 1 and first is args[0]:
+            size = _broadcast_size(first, args[1], size)
         if size < from_size[family] and not (
                 size >= serial_from.get(family, size + 1) and settings.enabled
                 and 'numba' in sys.modules):
@@ -288,6 +292,17 @@ def _route(name, numpy_fn, module_name, family):
     primitive.__doc__ = numpy_fn.__doc__
     primitive.numpy = numpy_fn          # the original, for benchmarks and tests
     return primitive
+
+
+def _broadcast_size(first, second, size):
+    """The size of first and second broadcast together, where second is an array of another
+    shape ((n, 1, d) * (1, m, d) is larger than either); `size` otherwise."""
+    if type(second) is not np.ndarray or second.shape == first.shape:
+        return size
+    try:
+        return math.prod(np.broadcast_shapes(first.shape, second.shape))
+    except ValueError:                      # the primitive's own error, from NumPy
+        return size
 
 
 def install(namespace):
