@@ -15,7 +15,6 @@ by returning DECLINED); the NumPy original then runs.
 import contextlib
 import importlib
 import importlib.util
-import math
 import os
 import sys
 import threading
@@ -296,13 +295,28 @@ def _route(name, numpy_fn, module_name, family):
 
 def _broadcast_size(first, second, size):
     """The size of first and second broadcast together, where second is an array of another
-    shape ((n, 1, d) * (1, m, d) is larger than either); `size` otherwise."""
-    if type(second) is not np.ndarray or second.shape == first.shape:
+    shape ((n, 1, d) * (1, m, d) is larger than either); `size` otherwise, and where the shapes
+    do not broadcast (the primitive's NumPy gives the error). A loop of its own: 0.6 us
+    against np.broadcast_shapes' 2.4, on every such call below the crossover."""
+    if type(second) is not np.ndarray:
         return size
-    try:
-        return math.prod(np.broadcast_shapes(first.shape, second.shape))
-    except ValueError:                      # the primitive's own error, from NumPy
+    longer, shorter = first.shape, second.shape
+    if longer == shorter:
         return size
+    if len(longer) < len(shorter):
+        longer, shorter = shorter, longer
+    lead = len(longer) - len(shorter)
+    total = 1
+    for i, n in enumerate(longer):
+        if i >= lead:
+            m = shorter[i - lead]
+            if m != n:
+                if n == 1:
+                    n = m
+                elif m != 1:
+                    return size
+        total *= n
+    return total
 
 
 def install(namespace):
