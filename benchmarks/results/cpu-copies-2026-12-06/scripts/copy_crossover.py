@@ -26,7 +26,8 @@ for log2 in range(16, 22):
         'cast f64->f32': (np.empty((rows, 256), np.float32), a.astype(np.float64)),
         'strided rows': (np.empty((rows, 256), np.float32), wide[:, 100:356]),
         'into strided rows': (np.empty((rows, 512), np.float32)[:, 3:259], a),
-        'fill (0-d broadcast)': (np.empty((rows, 256), np.float32), np.broadcast_to(a[0, 0], (rows, 256))),
+        'fill (0-d broadcast)': (np.empty((rows, 256), np.float32),
+                                 np.broadcast_to(a[0, 0], (rows, 256))),
         'row broadcast': (np.empty((rows, 256), np.float32), np.broadcast_to(a[0], (rows, 256))),
     }
     for kind, (dst, src) in kinds.items():
@@ -47,8 +48,10 @@ for _ in range(runs):
     o = subprocess.run([sys.executable, '-c', CHILD], capture_output=True, text=True, check=True)
     got.append(json.loads(o.stdout.splitlines()[-1]))
 sizes = list(got[0]['copy'])
-print(f'kernel / np.copyto, float32 rows of 256, median of {runs} runs (each the median of 60 alternating calls)')
+print(f'kernel / np.copyto, float32 rows of 256, median of {runs} runs '
+      '(each the median of 60 alternating calls)')
 print('| copy | ' + ' | '.join(f'2^{s}' for s in sizes) + ' |')
 print('|---' * (len(sizes) + 1) + '|')
 for kind in got[0]:
-    print(f'| {kind} | ' + ' | '.join(f'{statistics.median(g[kind][s] for g in got):.2f}' for s in sizes) + ' |')
+    cells = [f'{statistics.median(g[kind][s] for g in got):.2f}' for s in sizes]
+    print(f'| {kind} | ' + ' | '.join(cells) + ' |')

@@ -21,15 +21,18 @@ g2 = L.tensor(rng.standard_normal((1024, 256)).astype(np.float32), requires_grad
 gy = L.tensor(rng.standard_normal((1024, 256)).astype(np.float32))
 def ex():
     nn = L.nn; L.manual_seed(0)
-    m = nn.Sequential(nn.Linear(1, 256), nn.Tanh(), nn.Linear(256, 256), nn.Tanh(), nn.Linear(256, 1))
+    m = nn.Sequential(nn.Linear(1, 256), nn.Tanh(), nn.Linear(256, 256), nn.Tanh(),
+                      nn.Linear(256, 1))
     x = L.tensor(rng.uniform(-2, 2, (1024, 1)).astype(np.float32)); y = L.sin(3 * x)
     return cpu_speed._train_step(L, m, L.optim.Adam(m.parameters(), 1e-3), x, y)
 W = {'small_mlp': cpu_speed.small_mlp(L, rng, cfg), 'big_mlp': cpu_speed.big_mlp(L, rng, cfg),
-     'chain2^22': cpu_speed.fused_chain(L, rng, cfg), 'matmul1024': cpu_speed.matmul_backward(L, rng, cfg),
+     'chain2^22': cpu_speed.fused_chain(L, rng, cfg),
+     'matmul1024': cpu_speed.matmul_backward(L, rng, cfg),
      'readme_step': ex(),
      'exp f+b': lambda i: (h.exp().backward(gy), setattr(h, 'grad', None)),
      'softmax f+b': lambda i: (F.softmax(h, -1).backward(gy), setattr(h, 'grad', None)),
-     'mse f+b': lambda i: (F.mse_loss(h, g2).backward(), setattr(h, 'grad', None), setattr(g2, 'grad', None))}
+     'mse f+b': lambda i: (F.mse_loss(h, g2).backward(), setattr(h, 'grad', None),
+                           setattr(g2, 'grad', None))}
 out = {}
 for name, step in W.items():
     for i in range(5): step(i)
@@ -57,5 +60,8 @@ print('| workload | ' + ' | '.join(VARIANTS) + ' |')
 print('|---' * (len(VARIANTS) + 1) + '|')
 for k in names:
     base = statistics.median(res['passive'][k])
-    cells = [f'{statistics.median(res[v][k])*1e6:.0f}' + ('' if v == 'passive' else f' ({statistics.median(res[v][k])/base:.2f})') for v in VARIANTS]
+    cells = []
+    for v in VARIANTS:
+        m = statistics.median(res[v][k])
+        cells.append(f'{m * 1e6:.0f}' + ('' if v == 'passive' else f' ({m / base:.2f})'))
     print(f'| {k} | ' + ' | '.join(cells) + ' |')
