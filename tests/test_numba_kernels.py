@@ -415,12 +415,14 @@ GRID_SHAPES = [((64, 1, 33), (1, 10, 33)), ((64, 1), (1, 33)), ((2, 3, 1, 5), (1
 def test_operands_that_both_broadcast_take_the_grid_kernels(name, ufunc, dtype):
     """Both operands broadcast ((n, 1, d) * (1, m, d), an outer product, a gradient expanded
     from a sum times a broadcast operand): the grid kernels, parallel and serial, NumPy's bits,
-    specials included. Dims that merge into more than 3 alternating groups are declined."""
+    specials included (both operands may repeat along the rows: the gradient of (n, 1) * (1, m)
+    for its first operand). Dims that merge into more than 3 alternating groups are declined."""
     rng = np.random.default_rng(11)
     cases = [(rng.standard_normal(sa).astype(dtype), rng.standard_normal(sb).astype(dtype))
              for sa, sb in GRID_SHAPES]
     one = np.broadcast_to(dtype(0.75), (40, 6, 7))          # an expanded gradient
     cases += [(one, cases[5][1]), (cases[5][1], one)]
+    cases += [(one, cases[5][0]), (cases[3][0], one)]       # each repeats along the rows
     for a, b in cases:
         if a.flags.writeable:
             a.flat[:3] = [np.nan, np.inf, -0.0]
@@ -604,9 +606,9 @@ def test_binary_routers_size_a_broadcast_by_its_result():
     rng = np.random.default_rng(2)
     a = rng.standard_normal((512, 1, 64)).astype(F32)
     b = rng.standard_normal((1, 256, 64)).astype(F32)
-    assert numba_dispatch._broadcast_size(a, b, a.size) == 512 * 256 * 64
-    assert numba_dispatch._broadcast_size(a, b[:, :, :3], a.size) == a.size
-    assert numba_dispatch._broadcast_size(a, 2.0, a.size) == a.size
+    assert numba_dispatch.broadcast_size(a, b, a.size) == 512 * 256 * 64
+    assert numba_dispatch.broadcast_size(a, b[:, :, :3], a.size) == a.size
+    assert numba_dispatch.broadcast_size(a, 2.0, a.size) == a.size
     calls = []
     kernel = ew._GRID['sub_2']
     original = kernel.parallel
@@ -618,3 +620,4 @@ def test_binary_routers_size_a_broadcast_by_its_result():
     assert calls and np.array_equal(got, np.subtract(a, b))
     with pytest.raises(ValueError):
         cpu.sub_forward(a, b[:, :, :3])
+

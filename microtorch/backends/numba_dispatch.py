@@ -271,7 +271,7 @@ def _route(name, numpy_fn, module_name, family):
             return numpy_fn(*args)
         size = first.size
         if size < from_size[family] and broadcasts and len(args) > 1 and first is args[0]:
-            size = _broadcast_size(first, args[1], size)
+            size = broadcast_size(first, args[1], size)
         if size < from_size[family] and not (
                 size >= serial_from.get(family, size + 1) and settings.enabled
                 and 'numba' in sys.modules):
@@ -293,7 +293,7 @@ def _route(name, numpy_fn, module_name, family):
     return primitive
 
 
-def _broadcast_size(first, second, size):
+def broadcast_size(first, second, size):
     """The size of first and second broadcast together, where second is an array of another
     shape ((n, 1, d) * (1, m, d) is larger than either); `size` otherwise, and where the shapes
     do not broadcast (the primitive's NumPy gives the error). A loop of its own: 0.6 us

@@ -182,10 +182,10 @@ def _map2_rows(name, f, at):
 def _map2_grid(name, f):
     """out = f(a, b, p) for 3-d a, b and out whose dims a and b each have or broadcast (a dim
     of 1): a row of out's last dim a task, each operand's row found by its first two indices
-    (0 on a dim of 1), or one value of it repeated when its last dim is 1. NumPy's broadcast
-    walks such rows on one thread, with a setup a row: (1024, 1, 256) * (1, 8, 256) took
-    1.25 ms, a dense multiply of that size 0.68 ms on the kernels. 8 B/elem and the operands'
-    rows, which stay in cache."""
+    (0 on a dim of 1), or one value of it repeated when its last dim is 1 (both may be).
+    NumPy's broadcast walks such rows on one thread, with a setup a row: (1024, 1, 256) *
+    (1, 8, 256) took 1.25 ms, a dense multiply of that size 0.68 ms on the kernels. 8 B/elem
+    and the operands' rows, which stay in cache."""
     stamp = fm.STAMP
     width = _width(name)
 
@@ -207,10 +207,14 @@ def _map2_grid(name, f):
                 value = row_b[0]
                 for k in range(n):
                     row[k] = f(row_a[k], value, p)
-            else:
+            elif whole_b:
                 value = row_a[0]
                 for k in range(n):
                     row[k] = f(value, row_b[k], p)
+            else:                        # both repeat along the row ((n, 1) * ones((n, m)))
+                value = f(row_a[0], row_b[0], p)
+                for k in range(n):
+                    row[k] = value
     return _kernel(name, kernel)
 
 
