@@ -621,3 +621,34 @@ def test_binary_routers_size_a_broadcast_by_its_result():
     with pytest.raises(ValueError):
         cpu.sub_forward(a, b[:, :, :3])
 
+
+def test_small_operands_with_a_large_broadcast_take_the_routed_backend():
+    """(2048, 1) * (1, 512): both inputs below every crossover, so Function.apply would give
+    the op NumPy's twin; their result has 2^20 elements, so the op takes the routed backend,
+    forward (the grid kernel) and backward, with NumPy's bits. Tensors of one shape stay on
+    the twin."""
+    import microtorch as mt
+    from microtorch.backends import cpu_numpy
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((2048, 1)).astype(F32)
+    b = rng.standard_normal((1, 512)).astype(F32)
+    u, v = mt.tensor(a, requires_grad=True), mt.tensor(b, requires_grad=True)
+    calls = []
+    kernel = ew._GRID['mul_2']
+    original = kernel.parallel
+    kernel.parallel = lambda *args: calls.append(1) or original(*args)
+    try:
+        with numba_dispatch.configure(enabled=True):
+            out = u * v
+            out.sum().backward()
+            same = u * u
+    finally:
+        kernel.parallel = original
+    assert out.grad_fn.backend is cpu
+    assert same.grad_fn.backend is cpu_numpy
+    assert len(calls) == 3                  # the product and each operand's gradient
+    assert np.array_equal(out.detach().numpy(), np.multiply(a, b))
+    np.testing.assert_allclose(u.grad.numpy(), np.full((2048, 1), b.sum(dtype=np.float64)),
+                               rtol=1e-5)
+    np.testing.assert_allclose(v.grad.numpy(), np.full((1, 512), a.sum(dtype=np.float64)),
+                               rtol=1e-5)

@@ -23,6 +23,7 @@ from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
 from .. import _layout, backends as _backends
 from ..backends import heap as _heap
+from ..backends.numba_dispatch import broadcast_size as _broadcast_size
 
 Tensor = None     # microtorch.tensor sets this once Tensor exists (the modules import each other)
 
@@ -273,7 +274,7 @@ class Function:
         first = None
         datas = []
         below = _numpy_below[0]
-        small = True                        # every tensor below Numba's crossovers?
+        total = 1       # the tensors' sizes multiplied: a bound on each and on any broadcast
         record = False
         if _grad_state.enabled:
             edges = []
@@ -281,8 +282,7 @@ class Function:
                 if isinstance(a, Tensor):
                     data = a._data
                     datas.append(data)
-                    if data.size >= below:
-                        small = False
+                    total *= data.size
                     if first is None:
                         first = a
                     if a._requires_grad:
@@ -304,12 +304,12 @@ class Function:
                 if isinstance(a, Tensor):
                     data = a._data
                     datas.append(data)
-                    if data.size >= below:
-                        small = False
+                    total *= data.size
                     if first is None:
                         first = a
                 else:
                     datas.append(a)
+        small = total < below or _below_crossovers(cls, args, datas, below)
         first_data = first._data
         backend = _backend_of[type(first_data)]
         ctx.backend = _CPU_NUMPY if small and backend is _CPU else backend
@@ -375,6 +375,19 @@ _NOTHING_NEEDED = [(False,) * n for n in range(64)]
 record_observers = []             # functions (ctx, args) called for each op recorded
 _backend_of = _backends._BY_ARRAY_TYPE
 _CPU, _CPU_NUMPY, _numpy_below = _backends.cpu, _backends.cpu_numpy, _backends.numpy_below
+_ndarray = _np.ndarray
+
+
+def _below_crossovers(cls, args, datas, below):
+    """Are the op's tensors all smaller than `below` elements (no Numba kernel would run)?
+    For an elementwise op of two arrays, their broadcast too ((2048, 1) * (1, 512) is 2^20):
+    else the routed backend, whose primitives size a call by its result."""
+    for a in args:
+        if isinstance(a, Tensor) and a._data.size >= below:
+            return False
+    if cls.elementwise and len(datas) == 2 and type(datas[0]) is type(datas[1]) is _ndarray:
+        return _broadcast_size(datas[0], datas[1], 0) < below
+    return True
 
 
 def _in_elementwise_layout(ctx, out, datas):
