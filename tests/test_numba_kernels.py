@@ -442,6 +442,44 @@ def test_operands_that_both_broadcast_take_the_grid_kernels(name, ufunc, dtype):
         assert np.array_equal(getattr(cpu, name)(a, b), ufunc(a, b))
 
 
+
+def _broadcasting_operand(rng, shape, dtype):
+    """An array that broadcasts to `shape`: some dims 1 or dropped, and dense, transposed,
+    strided, expanded from fewer elements, or one number expanded."""
+    dims = [1 if rng.random() < 0.35 else n for n in shape]
+    dims = dims[rng.integers(0, len(dims) + 1):] if rng.random() < 0.3 else dims
+    kind = rng.integers(0, 5)
+    if kind == 1:
+        small = [1 if rng.random() < 0.5 else n for n in dims]
+        return np.broadcast_to(rng.standard_normal(small).astype(dtype), dims)
+    if kind == 2 and len(dims) >= 2:
+        return rng.standard_normal(dims[::-1]).astype(dtype).T
+    if kind == 3:
+        wide = rng.standard_normal([2 * n for n in dims]).astype(dtype)
+        return wide[tuple(slice(None, None, 2) for _ in dims)]
+    if kind == 4:
+        return np.broadcast_to(dtype(rng.standard_normal()), dims)
+    return rng.standard_normal(dims).astype(dtype)
+
+
+def test_binary_kernels_on_random_layouts_give_numpys_bits():
+    """Every kernel a binary op can reach (dense, rows, columns, grid) against NumPy, with
+    operands of random shapes and layouts that broadcast together, each kernel taking what it
+    accepts (min_size 0). A grid case read past an operand's row once (both operands
+    repeating along the rows)."""
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        shape = [int(rng.choice([1, 2, 3, 5, 8, 17, 64])) for _ in range(rng.integers(1, 5))]
+        dtype = rng.choice([np.float32, np.float64])
+        a = _broadcasting_operand(rng, shape, dtype)
+        b = _broadcasting_operand(rng, shape, dtype)
+        for name, ufunc in ROW_OPS:
+            with numba_dispatch.configure(enabled=True, min_size=0):
+                got = getattr(cpu, name)(a, b)
+            ref = ufunc(a, b)
+            assert got.shape == ref.shape and got.dtype == ref.dtype
+            assert np.array_equal(got, ref), (name, a.shape, a.strides, b.shape, b.strides)
+
 def test_bias_added_in_place_by_the_rows_kernel():
     """nn.Linear's `y += bias` above the crossover: the rows kernel, NumPy's bits, in y;
     what it does not take (another dtype, a read-only y, a column) is left as it was."""

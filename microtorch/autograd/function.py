@@ -23,7 +23,8 @@ from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
 from .. import _layout, backends as _backends
 from ..backends import heap as _heap
-from ..backends.numba_dispatch import broadcast_size as _broadcast_size
+from ..backends.numba_dispatch import broadcast_below as _broadcast_below, \
+    broadcast_size as _broadcast_size
 
 Tensor = None     # microtorch.tensor sets this once Tensor exists (the modules import each other)
 
@@ -274,7 +275,8 @@ class Function:
         first = None
         datas = []
         below = _numpy_below[0]
-        total = 1       # the tensors' sizes multiplied: a bound on each and on any broadcast
+        small = True                        # every tensor below Numba's crossovers?
+        total = 1       # the tensors' sizes multiplied: a bound on any broadcast of them
         record = False
         if _grad_state.enabled:
             edges = []
@@ -282,7 +284,10 @@ class Function:
                 if isinstance(a, Tensor):
                     data = a._data
                     datas.append(data)
-                    total *= data.size
+                    size = data.size
+                    if size >= below:
+                        small = False
+                    total *= size
                     if first is None:
                         first = a
                     if a._requires_grad:
@@ -304,12 +309,16 @@ class Function:
                 if isinstance(a, Tensor):
                     data = a._data
                     datas.append(data)
-                    total *= data.size
+                    size = data.size
+                    if size >= below:
+                        small = False
+                    total *= size
                     if first is None:
                         first = a
                 else:
                     datas.append(a)
-        small = total < below or _below_crossovers(cls, args, datas, below)
+        if small and total >= below and cls.elementwise and len(datas) == 2:
+            small = _small_broadcast(datas[0], datas[1], total)    # (2048, 1) * (1, 512)
         first_data = first._data
         backend = _backend_of[type(first_data)]
         ctx.backend = _CPU_NUMPY if small and backend is _CPU else backend
@@ -378,16 +387,14 @@ _CPU, _CPU_NUMPY, _numpy_below = _backends.cpu, _backends.cpu_numpy, _backends.n
 _ndarray = _np.ndarray
 
 
-def _below_crossovers(cls, args, datas, below):
-    """Are the op's tensors all smaller than `below` elements (no Numba kernel would run)?
-    For an elementwise op of two arrays, their broadcast too ((2048, 1) * (1, 512) is 2^20):
-    else the routed backend, whose primitives size a call by its result."""
-    for a in args:
-        if isinstance(a, Tensor) and a._data.size >= below:
-            return False
-    if cls.elementwise and len(datas) == 2 and type(datas[0]) is type(datas[1]) is _ndarray:
-        return _broadcast_size(datas[0], datas[1], 0) < below
-    return True
+def _small_broadcast(a, b, bound):
+    """Is the broadcast of a and b (at most `bound` elements) below the size from which the
+    elementwise kernels take a binary op? Else the op takes the routed backend, whose
+    primitives size it by its result."""
+    if bound < _broadcast_below[0] or type(a) is not _ndarray or type(b) is not _ndarray \
+            or a.shape == b.shape:
+        return True
+    return _broadcast_size(a, b, 0) < _broadcast_below[0]
 
 
 def _in_elementwise_layout(ctx, out, datas):

@@ -118,6 +118,9 @@ _from_size = {}
 # the kernels off). Function.apply gives an op whose tensors are all smaller the NumPy twin of
 # the CPU backend (numpy_twin below), so that tiny tensors skip every router's size test.
 numpy_below = [0]
+# Two such tensors of other shapes may broadcast to a result from which the elementwise
+# family's kernels take a binary op: then it gets the routed backend after all.
+broadcast_below = [0]
 
 # family -> the size from which kernels with serial twins take the parallel one.
 _parallel_from = {}
@@ -130,6 +133,7 @@ def _sync_sizes():
     _parallel_from.update({family: max(n, settings.parallel_from.get(family, n))
                            for family, n in _from_size.items()})
     numpy_below[0] = min(_from_size.values())
+    broadcast_below[0] = _from_size['elementwise']
 
 
 _sync_sizes()
