@@ -364,6 +364,12 @@ def _in_torch_layouts(node, gy, result):
     the layout). PyTorch's formula for input i mostly reads gy first and then the other
     inputs (`gy * b` for a of `a * b`): here gy, then the saved arrays with the i-th last;
     ops whose kernels read the saved tensors first say so (saved_first_in_grad)."""
+    if gy.flags.c_contiguous:
+        for s in node._saved:
+            if type(s) in _ARRAY_TYPES and not s.flags.c_contiguous:
+                break
+        else:                   # every array C-ordered: so is each of PyTorch's gradients
+            return result
     saved = tuple([s for s in node._saved if type(s) in _ARRAY_TYPES])
     first = node._fn.saved_first_in_grad
     if type(result) is not tuple:

@@ -336,7 +336,10 @@ class Function:
         else:
             out = _forward_in_float32(cls, ctx, datas)
         if cls.elementwise and out.ndim > 1:          # (elementwise ops make one output)
-            out = _in_elementwise_layout(ctx, out, datas)
+            for data in datas:      # C-ordered inputs: PyTorch's result is C-ordered, as ours
+                if type(data) in _backend_of and not data.flags.c_contiguous:
+                    out = _in_elementwise_layout(ctx, out, datas)
+                    break
 
         if not record:
             if type(out) is tuple:
