@@ -207,6 +207,10 @@ def test_copysign_as_torch(torch, rng):
     _gradients(lambda lib, x: x.copysign(-1.5), [x], torch, rng)
     x[0, 0] = 0.0         # the gradient there is 0 (PyTorch's second derivative there: nan)
     _gradients(lambda lib, x: lib.copysign(x, lib.tensor(y)), [x], torch, rng, order=1)
+    # other on the graph: PyTorch's zeros for it (its .grad is not None), out's bits kept
+    _gradients(lambda lib, x, y: lib.copysign(x, y), [x, y], torch, rng, order=1)
+    _agree(lambda lib: lib.copysign(lib.tensor(SPECIAL), lib.tensor(
+        [-0.0, 1.0, NAN, -INF], requires_grad=True)).detach(), torch)
 
 
 def test_gcd_lcm_as_torch(torch):

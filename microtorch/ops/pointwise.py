@@ -6,6 +6,7 @@ import math
 
 from .. import _dtype, return_types
 from ..autograd.function import grad_fn_named
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from . import functional as F
 from .shape import GradToFirst
@@ -42,14 +43,20 @@ def _float_result(input, other):
                 else 'CopysignBackward1')
 def copysign(input, other):
     """|input| with the sign of other (its sign bit: -0.0 counts as negative), as floats.
-    The gradient goes to input (0 where input is 0), none to other."""
+    The gradient goes to input (0 where input is 0); other gets zeros, as PyTorch's."""
     F._require_tensor(input, 'copysign')
     dtype = _float_result(input, other)
     magnitude = F.abs(F.cast(input, dtype))
     if isinstance(other, Tensor):
         F.check_same_device(input, other)
         F.broadcast_shapes(input.shape, other.shape)          # named in PyTorch's order
-        return F.where(signbit(other), F.neg(magnitude), magnitude)
+        out = F.where(signbit(other), F.neg(magnitude), magnitude)
+        if other.requires_grad and is_grad_enabled():
+            # other on the graph with a zero gradient: sign's, through an exact +0.0
+            # (NaN's masked) subtracted, which keeps every bit of out, -0.0 included
+            sign = other.sign()
+            out = out - (sign - sign.detach()).masked_fill(sign.isnan(), 0.0)
+        return out
     other = F._as_number(other)
     return F.neg(magnitude) if math.copysign(1.0, other) < 0 else magnitude
 
