@@ -276,7 +276,7 @@ class Function:
         datas = []
         below = _numpy_below[0]
         small = True                        # every tensor below Numba's crossovers?
-        total = 1       # the tensors' sizes multiplied: a bound on any broadcast of them
+        total = 1       # small tensors' sizes multiplied: for two, a bound on their broadcast
         record = False
         if _grad_state.enabled:
             edges = []
@@ -287,7 +287,8 @@ class Function:
                     size = data.size
                     if size >= below:
                         small = False
-                    total *= size
+                    elif total < below:         # (bounded: cat of 10^4 tensors)
+                        total *= size
                     if first is None:
                         first = a
                     if a._requires_grad:
@@ -312,7 +313,8 @@ class Function:
                     size = data.size
                     if size >= below:
                         small = False
-                    total *= size
+                    elif total < below:         # (bounded: cat of 10^4 tensors)
+                        total *= size
                     if first is None:
                         first = a
                 else:
