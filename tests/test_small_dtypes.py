@@ -275,6 +275,27 @@ def test_float16_ops_are_worked_in_float32_and_rounded_once(torch):
         assert np.all(np.abs(a - b) <= 2 ** -10 * np.abs(b) + 2e-3)      # one float16 ulp
 
 
+@pytest.mark.parametrize('create_graph', [False, True])
+def test_float16_index_gradients_add_up_as_pytorchs(create_graph, torch):
+    """x[idx]'s gradient with repeated indices: PyTorch's CPU index_put_ (accumulate) adds
+    float16 values in float16, rounding each sum (a float32 sum rounded once differs);
+    gather's scatter-add works in float32, and so does ours."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 3)).astype(np.float16)
+    rows, cols = rng.integers(0, 3, 1000), rng.integers(0, 3, (8, 300))
+    seeds = [rng.standard_normal(s).astype(np.float16) for s in ((1000, 3), (8, 300))]
+    grads = []
+    for lib in (microtorch, torch):
+        leaves = [lib.tensor(x, requires_grad=True) for _ in range(2)]
+        outputs = [leaves[0][lib.tensor(rows)], leaves[1].gather(1, lib.tensor(cols))]
+        got = lib.autograd.grad(outputs, leaves, [lib.tensor(s) for s in seeds],
+                                create_graph=create_graph)
+        grads.append([g.detach().numpy() for g in got])
+    for ours, theirs in zip(*grads):
+        assert ours.dtype == np.float16
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_float16_training_matches_pytorch(torch):
     """A small MLP trained in float16 for 20 SGD steps: the losses stay within 1%."""
     rng = np.random.default_rng(0)

@@ -60,6 +60,11 @@ class GetItem(Function):
     def backward(ctx, gy):
         return IndexGrad.apply(gy, ctx.index, ctx.shape), None
 
+    @staticmethod
+    def backward_data(ctx, gy):         # (an array of its own: a leaf's .grad keeps it)
+        index = ctx.index
+        return ctx.backend.index_backward(index, gy, ctx.shape, not is_basic(index)), None
+
 
 class Select(GetItem):
     node_name = 'SelectBackward0'
@@ -160,6 +165,9 @@ class IndexSelect(Function):
 
 class IndexGrad(Function):
     node_name = 'IndexBackwardBackward0'
+    # float16 gradients add up in float16, each sum rounded, as PyTorch's CPU index_put_
+    # (accumulate) adds them; the CUDA kernel runs them in float32 (cuda.py's _WIDER).
+    widens = False
 
     @staticmethod
     def forward(ctx, gy, index, shape):
