@@ -54,6 +54,18 @@ def test_row_and_column_sums(torch, threads, route, dtype, shape):
         assert same_bits(x.sum(dims).numpy(), want), dims
 
 
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('shape', SHAPES, ids=str)
+def test_whole_sums_of_views(torch, threads, route, dtype, shape):
+    """Transposed and sliced arrays summed whole: each thread's part into a partial sum, then
+    combined (on the serial route the parallel kernel's twin takes the parts in turn)."""
+    rng = np.random.default_rng(6)
+    a = (rng.standard_normal(shape) * rng.choice([1e-3, 1.0, 1e3], shape)).astype(dtype)
+    for v in _sums.views(a):
+        want = torch.from_numpy(v).sum().numpy()
+        assert same_bits(microtorch.from_numpy(v).sum().numpy(), want), v.strides
+
+
 def test_numpy_adds_leading_axes_in_order():
     """The NumPy paths rest on np.add.reduce adding row after row over a non-inner axis."""
     rng = np.random.default_rng(5)

@@ -614,9 +614,11 @@ def _dim_sums(x, reduced, matrix):
     parts = found.parts
     if numba:
         kernels = _numba_kernels()
+        parallel = _parallel_pays(size, x.itemsize)
         if parts[0][3] is not None:                         # a full reduction in two passes
-            out += launch(kernels.parallel_whole, flat, found.table(), w)
-        elif len(parts) == 1 or not _parallel_pays(size, x.itemsize):
+            out += (launch(kernels.parallel_whole, flat, found.table(), w) if parallel else
+                    kernels.serial_whole(flat, found.table(), w))
+        elif len(parts) == 1 or not parallel:
             # (each part adds into outputs of its own: one after another, the same bits)
             kernels.serial_parts(flat, found.table(), w, out)
         else:

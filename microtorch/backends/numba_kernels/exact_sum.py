@@ -13,6 +13,7 @@ import numpy as np
 
 from .lanes import (LANE_BYTES, add_rows, add_wide_rows, fold_lanes, fold_wide_lanes,
                     row_total, short_row_total, zero_lanes)
+from .twins import serial_twin
 
 ILP = 4                     # row_sum's interleaved partial sums
 # Element indices computed from offsets are made unsigned in the hot loops: a signed index
@@ -317,6 +318,9 @@ def parallel_whole(x, table, w):
     for p in numba.prange(table.shape[0]):
         serial_sum(x, table[p], w, partials[p:p + 1])
     return combined(partials, w)
+
+
+serial_whole = serial_twin(parallel_whole)  # the same parts and partials, no launch: small sums
 
 
 @numba.njit(cache=True)
