@@ -323,3 +323,11 @@ class Where(Function):
         ga = where(condition, gy, 0.0) if need_a else None
         gb = where(condition, 0.0, gy) if need_b else None
         return None, ga, gb
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        condition, = ctx.saved_data
+        _, need_a, need_b = ctx.needs_input_grad
+        where = ctx.backend.where_forward
+        return (None, where(condition, gy, 0.0) if need_a else None,
+                where(condition, 0.0, gy) if need_b else None)

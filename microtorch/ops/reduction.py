@@ -271,6 +271,19 @@ class Gather(Function):
         index, = ctx.saved_tensors
         return ScatterAdd.apply(gy, index, ctx.dim, ctx.shape), None, None
 
+    @staticmethod
+    def backward_data(ctx, gy):
+        index, = ctx.saved_data
+        return _scatter_added(ctx.backend, gy, index, ctx.dim, ctx.shape), None, None
+
+
+def _scatter_added(backend, g, index, dim, shape):
+    """Zeros of `shape` plus g added at `index` along dim."""
+    if len(shape) and index.ndim:
+        return backend.scatter_add(index, g, dim, shape)
+    flat = backend.scatter_add(index.reshape(-1), g.reshape(-1), 0, (math.prod(shape),))
+    return flat.reshape(shape)                 # a 0-dim input or index, as in Gather
+
 
 class ScatterAdd(Function):
     """Zeros of `shape` plus g added at `index` along dim (repeats add): gather's backward."""
@@ -279,10 +292,7 @@ class ScatterAdd(Function):
     def forward(ctx, g, index, dim, shape):
         ctx.save_for_backward(index)
         ctx.dim = dim
-        if len(shape) and index.ndim:
-            return ctx.backend.scatter_add(index, g, dim, shape)
-        flat = ctx.backend.scatter_add(index.reshape(-1), g.reshape(-1), 0, (math.prod(shape),))
-        return flat.reshape(shape)             # a 0-dim input or index, as in Gather
+        return _scatter_added(ctx.backend, g, index, dim, shape)
 
     @staticmethod
     def backward(ctx, ggx):

@@ -310,18 +310,28 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        grads = []
-        start = 0
-        lead = (slice(None),) * ctx.dim
-        for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
-            if not needed:
-                grads.append(None)
-            elif size is None:                   # left out: an empty grad, as PyTorch's
-                grads.append(Tensor._make(ctx.backend.zeros((0,), gy._data.dtype)))
-            else:
-                grads.append(gy[lead + (slice(start, start + size),)])
-            start += size or 0
-        return tuple(grads) + (None,)
+        return _cat_grads(ctx, gy, gy._data.dtype, Tensor._make)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return _cat_grads(ctx, gy, gy.dtype, lambda array: array)
+
+
+def _cat_grads(ctx, gy, np_dtype, wrap):
+    """Cat's gradients: gy's slices (Tensors or arrays, as gy), and for each left-out input
+    an empty array of np_dtype, made what gy is by `wrap`."""
+    grads = []
+    start = 0
+    lead = (slice(None),) * ctx.dim
+    for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
+        if not needed:
+            grads.append(None)
+        elif size is None:                   # left out: an empty grad, as PyTorch's
+            grads.append(wrap(ctx.backend.zeros((0,), np_dtype)))
+        else:
+            grads.append(gy[lead + (slice(start, start + size),)])
+        start += size or 0
+    return tuple(grads) + (None,)
 
 
 class Stack(Function):
@@ -334,10 +344,12 @@ class Stack(Function):
         return ctx.backend.stack(arrays, dim)
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):                  # (gy a Tensor or, as backward_data, an array)
         lead = (slice(None),) * ctx.dim
         return tuple(gy[lead + (i,)] if needed else None
                      for i, needed in enumerate(ctx.needs_input_grad[:-1])) + (None,)
+
+    backward_data = backward
 
 
 class Diagonal(Function):
@@ -420,6 +432,10 @@ class Unbind(Function):
     def backward(ctx, *grads):
         return Stack.apply(*grads, ctx.dim), None
 
+    @staticmethod
+    def backward_data(ctx, *grads):
+        return ctx.backend.stack(grads, ctx.dim), None
+
 
 class Split(Function):
     """split into pieces of `sizes` along dim, each a view; backward concatenates the grads
@@ -440,3 +456,7 @@ class Split(Function):
     @staticmethod
     def backward(ctx, *grads):
         return Cat.apply(*grads, ctx.dim), None, None
+
+    @staticmethod
+    def backward_data(ctx, *grads):
+        return ctx.backend.concatenate(grads, ctx.dim), None, None
