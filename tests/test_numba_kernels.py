@@ -173,7 +173,8 @@ CASES = [
     *[(f'{op}_backward', args) for op in ('maximum', 'minimum')
       for args in (['x', 'y', 'gy'], ['x', 0.5, 'gy'], [1, 'y', 'gy'], ['x', 'y1', 'gy'])],
     *[('where_forward', args) for args in (['c', 'x', 'y'], ['c', 'x', 0.0], ['c', 2.5, 'y'],
-                                          ['c', 'x', 'y1'], ['c', 'y0d', 'x'])],
+                                          ['c', 'x', 'y1'], ['c', 'y0d', 'x'], ['c', 'x', 'ye'],
+                                          ['c', 'ye', 0.0])],
 ]
 
 
@@ -194,6 +195,8 @@ def _args(names, data, dtype):
             return data['y'][14:15].astype(dtype)
         if v == 'y0d':
             return np.asarray(data['y'][15], dtype)
+        if v == 'ye':                                   # one number expanded (strides 0)
+            return np.broadcast_to(data['y'][15].astype(dtype), data['y'].shape)
         if v == 'c':                                    # a condition
             return data['x'] > data['y']
         return data[v].astype(dtype)

@@ -830,8 +830,9 @@ def where_forward(cond, a, b):
         if type(v) is _ndarray:
             if v.shape == cond.shape and v.flags.c_contiguous:
                 v = v.reshape(-1)
-            elif v.size == 1 and v.ndim <= cond.ndim:
-                v = v.reshape(-1)[0]
+            elif v.ndim <= cond.ndim and (v.size == 1 or (
+                    v.size and v.shape == cond.shape and not any(v.strides))):
+                v = v[(0,) * v.ndim]            # one number (`.sum()`'s gradient, expanded)
             else:
                 return None
         elif type(v) in _SCALARS:
@@ -840,7 +841,7 @@ def where_forward(cond, a, b):
             return None
         operands.append(v)
     out = np.empty(cond.shape, dtype)
-    _where_kernel(cond.reshape(-1), *operands, out.reshape(-1))
+    _WHERE(cond.reshape(-1), *operands, out.reshape(-1))
     return out
 
 
@@ -853,6 +854,9 @@ def _where_kernel(cond, a, b, out):
         x = _at(a, i)
         y = _at(b, i)
         out[i] = x if cond[i] else y
+
+
+_WHERE = _Twins(_where_kernel, ROUTES['where_forward'][1])
 
 
 # The primitives without parameters: a unary op's forward and fused backward (saved, gy),
