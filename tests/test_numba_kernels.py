@@ -326,6 +326,29 @@ DECLINED = [
 ]
 
 
+@pytest.mark.parametrize('dtype', [np.float16, np.float32, np.float64])
+def test_numpy_where_gives_np_where_bits(dtype):
+    """cpu.where_forward's NumPy original selects floats by their bits (cpu._select): the
+    dtype, shape and every bit of np.where's result, nan payloads and signed zeros included,
+    for arrays, numbers, a broadcast condition and expanded operands."""
+    rng = np.random.default_rng(7)
+    n = 5000
+    x = rng.standard_normal(n).astype(dtype)
+    y = rng.standard_normal(n).astype(dtype)
+    x[:4] = [np.nan, -0.0, np.inf, -np.inf]
+    y[:4] = [-np.nan, 0.0, -0.0, np.nan]
+    c = rng.standard_normal(n) > 0
+    mat, cond_row = x.reshape(50, 100), c[:100]
+    for args in [(c, x, y), (c, x, 0.0), (c, 0.0, y), (c, -0.0, y), (c, x, -0.0),
+                 (c, dtype(2.5), y), (c, x, np.asarray(np.nan, dtype)),
+                 (cond_row, mat, 1.0), (c, np.broadcast_to(y[5], (n,)), x),
+                 (c.reshape(50, 100), mat.T.copy().T, y.reshape(50, 100))]:
+        want = np.where(*args)
+        got = _numpy('where_forward', *args)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert got.tobytes() == want.tobytes()
+
+
 @pytest.mark.parametrize('name, make', DECLINED, ids=[d[0] for d in DECLINED])
 def test_declined_calls_run_numpy(name, make):
     args = make()

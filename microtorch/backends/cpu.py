@@ -736,6 +736,10 @@ hypot_forward = np.hypot
 
 
 def where_forward(cond, a, b):
+    """np.where(cond, a, b); a float result by _select's bitwise ands (the same bits)."""
+    dtype = np.result_type(a, b)
+    if dtype.kind == 'f' and cond.size >= _SELECT_FROM:
+        return _select(cond, a, b, dtype)
     return np.where(cond, a, b)
 
 
