@@ -5,6 +5,8 @@ derivative reads it), so that a forward still computed differently (exp, tanh, s
 transcendental functions) does not hide or cause a difference here. Sizes 1 to 40000, float32
 and float64, with the Numba kernels off and forced on.
 """
+import itertools
+
 import numpy as np
 import pytest
 
@@ -149,6 +151,30 @@ def test_two_norm_forward_and_gradient_bits(shape, dtype, kernels, torch, rng):
         assert_bits(fn(microtorch.tensor(x)).numpy(), fn(torch.tensor(x)).numpy())
         seed = rng.standard_normal(() if dim is None else shape[:-1]).astype(dtype)
         _compare(torch, fn, [x], seed)
+
+
+def _layouts(x):
+    """x, transposed, every other column, every other row: the same values in four layouts."""
+    return [x, x.T, x[..., ::2], x[::2]] if x.ndim > 1 else [x, x[::2]]
+
+
+@pytest.mark.parametrize('dtype', DTYPES)
+@pytest.mark.parametrize('shape', [(7,), (70000,), (5, 6), (40, 70), (300, 130), (3, 50000),
+                                   (2, 3, 4), (4, 1, 9, 6)], ids=str)
+def test_one_and_two_norms_over_any_dims_and_layout(shape, dtype, kernels, threads, torch,
+                                                    rng):
+    """vector_norm with p 1 and 2 over every set of dims, in four layouts: PyTorch's lanes
+    where the reduced dims make one contiguous run (2-norm), else its fold of each output
+    from 0 in the iteration's order, a whole reduction of 32768 elements or more in the
+    threads' ranges (torch_norms.vector_norm)."""
+    x = (rng.standard_normal(shape) * rng.choice([1e-3, 1.0, 1e3], shape)).astype(dtype)
+    for view in _layouts(x):
+        mine, theirs = microtorch.from_numpy(view), torch.from_numpy(view)
+        for r in range(1, view.ndim + 1):
+            for dims in itertools.combinations(range(view.ndim), r):
+                for p in (1, 2):
+                    assert_bits(microtorch.linalg.vector_norm(mine, p, dims).numpy(),
+                                torch.linalg.vector_norm(theirs, p, dims).numpy())
 
 
 @pytest.mark.parametrize('dtype', DTYPES)

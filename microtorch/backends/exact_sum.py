@@ -77,9 +77,10 @@ def _should_swap(d0, d1, shape, out_st, in_st):
     return 0
 
 
-def _iteration(shape, in_st, reduced):
-    """(sizes, input strides, output strides), fastest dim first, in elements: the output is
-    C-contiguous over the kept dims (stride 0 on the reduced ones)."""
+def dim_order(shape, in_st, reduced):
+    """A reduction's dims in TensorIterator's order, fastest first (the reduced ones lead),
+    and the output strides (in elements) it was sorted with: the output C-contiguous over
+    the kept dims, stride 0 on the reduced ones."""
     nd = len(shape)
     out_st, step = [0] * nd, 1
     for d in reversed(range(nd)):
@@ -95,6 +96,14 @@ def _iteration(shape, in_st, reduced):
                 d1 = d0
             elif c < 0:
                 break
+    return perm, out_st
+
+
+def _iteration(shape, in_st, reduced):
+    """(sizes, input strides, output strides), fastest dim first, in elements: the output is
+    C-contiguous over the kept dims (stride 0 on the reduced ones)."""
+    nd = len(shape)
+    perm, out_st = dim_order(shape, in_st, reduced)
     sizes = [shape[d] for d in perm]
     ins = [in_st[d] for d in perm]
     outs = [out_st[d] for d in perm]

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._fma import fma_in, fma_steps
 from . import numba_dispatch
-from .exact_sum import lanes, launch, use_numba
+from .exact_sum import dim_order, lanes, launch, thread_chunk, use_numba
 from .torch_moments import rowwise_moments
 
 
@@ -201,34 +201,80 @@ def _param_buffers(dy, centred, fma):
 
 
 
-# ---- the vector 2-norm (ReduceOpsKernel.cpp's norm_kernel_tensor_iterator_impl) --------------
+# ---- vector norms (ReduceOpsKernel.cpp's norm_kernel_tensor_iterator_impl) ------------------
 
-def vector_norm2(x, dims, keepdim):
-    """PyTorch's 2-norm of float32 or float64 x over all its dims or its last one (x
-    C-contiguous and not empty): each row's squares in W lanes, the lanes added in order,
-    then the tail (numba_kernels/norms.norm2_rows says how); None for anything else."""
-    if (type(x) is not np.ndarray or x.dtype.char not in 'fd' or not x.flags.c_contiguous
-            or x.size == 0 or x.ndim == 0):
+def vector_norm(x, p, dims, keepdim, vectorised=True):
+    """PyTorch's 1- or 2-norm of float32 or float64 x over dims; None for other p, dtypes,
+    empty or 0-d arrays and negative strides. Two loops, chosen by TensorIterator's plan
+    of the reduction (exact_sum.dim_order):
+    - the 2-norm whose reduced dims make one contiguous run (stride 1: a C-contiguous x's
+      last dim or all of it, a transposed x's first), unless not `vectorised` (PyTorch has
+      this loop for float32 and float64, not float16): each row's squares in W lanes, the
+      lanes added in order, then the tail (numba_kernels/norms.norm2_rows says how);
+    - anything else, and every 1-norm: binary_kernel_reduce's, which folds each output's |x|
+      or x * x (each rounded) one at a time from 0, the reduced dims in iteration order (the
+      smallest stride fastest); a whole reduction of GRAIN elements or more is cut into the
+      threads' ranges, each folded from 0, and these added in thread order."""
+    if (type(x) is not np.ndarray or x.dtype.char not in 'fd' or p not in (1, 2)
+            or x.size == 0 or x.ndim == 0 or any(s < 0 for s in x.strides)):
         return None
-    dims = sorted(d % x.ndim for d in dims)
-    if dims == list(range(x.ndim)):
-        rows = x.reshape(1, -1)
-    elif dims == [x.ndim - 1]:
-        rows = x.reshape(-1, x.shape[-1])
+    nd = x.ndim
+    reduced = [d in dims for d in range(nd)]
+    perm, _ = dim_order(list(x.shape), [s // x.itemsize for s in x.strides], reduced)
+    fold = [d for d in reversed(perm) if reduced[d]]            # slowest first
+    kept = [d for d in range(nd) if not reduced[d]]
+    shape = [1 if r else n for r, n in zip(reduced, x.shape) if keepdim or not r]
+    outputs = 1
+    for d in kept:
+        outputs *= x.shape[d]
+    if p == 2 and vectorised and _one_contiguous_run(x, fold):
+        return _norm2_by_rows(x.transpose(kept + fold).reshape(outputs, -1)).reshape(shape)
+    terms = np.empty([x.shape[d] for d in (kept + fold if outputs < 8 else fold + kept)],
+                     x.dtype)                  # C order: the fold along rows, or down columns
+    view = x.transpose(kept + fold if outputs < 8 else fold + kept)
+    if p == 1:
+        np.abs(view, out=terms)
     else:
-        return None
-    if use_numba(x.size):
-        out = np.empty(rows.shape[0], x.dtype)
+        np.multiply(view, view, out=terms)
+    if outputs >= 8:                           # np.add.reduce adds row after row (in order)
+        acc = np.add.reduce(terms.reshape(-1, outputs), axis=0)
+    else:
+        rows = terms.reshape(outputs, -1)
+        count = rows.shape[1]
+        chunk = thread_chunk(count, threads()) if outputs == 1 else count
+        acc = np.zeros(outputs, x.dtype)
+        for begin in range(0, count, chunk):   # np.cumsum adds in order
+            acc += np.cumsum(rows[:, begin:begin + chunk], axis=1)[:, -1]
+    return (np.sqrt(acc) if p == 2 else acc).reshape(shape)
+
+
+def _one_contiguous_run(x, fold):
+    """is_reduce_lastdim: do the reduced dims (slowest first) coalesce into one run of
+    stride 1?"""
+    step = x.itemsize
+    for d in reversed(fold):
+        if x.shape[d] == 1:
+            continue
+        if x.strides[d] != step:
+            return False
+        step *= x.shape[d]
+    return True
+
+
+def _norm2_by_rows(rows):
+    """norm2_rows of a 2-D array (outputs, reduced elements), C-contiguous after a copy if
+    need be."""
+    rows = np.ascontiguousarray(rows)
+    if use_numba(rows.size):
+        out = np.empty(rows.shape[0], rows.dtype)
         kernels = _numba_kernels()
         # one row takes one thread, as PyTorch's; rows a reduction's parallel crossover
-        if rows.shape[0] > 1 and numba_dispatch.parallel_pays('reduction', x.size):
+        if rows.shape[0] > 1 and numba_dispatch.parallel_pays('reduction', rows.size):
             launch(kernels.norm2_rows, rows, out)
         else:
             kernels.norm2_rows_serial(rows, out)
-    else:
-        out = _norm2_rows(rows)
-    shape = [1 if d in dims else n for d, n in enumerate(x.shape) if keepdim or d not in dims]
-    return out.reshape(shape)
+        return out
+    return _norm2_rows(rows)
 
 
 def _norm2_rows(x):

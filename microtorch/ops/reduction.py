@@ -482,13 +482,15 @@ class VectorNorm(Function):
             nonzero = b.xp.asarray(b.compare(b.xp.not_equal, x, 0)).astype(x.dtype)
             y = b.sum_forward(nonzero, dims, keepdim)
         elif p == 1:
-            y = b.sum_forward(b.abs_forward(x), dims, keepdim)
+            y = torch_norms.vector_norm(x, 1, dims, keepdim)     # the CPU's, PyTorch's order
+            if y is None:
+                y = b.sum_forward(b.abs_forward(x), dims, keepdim)
         elif p == math.inf:
             y = b.max_forward(b.abs_forward(x), dims, keepdim)
         elif p == -math.inf:
             y = b.min_forward(b.abs_forward(x), dims, keepdim)
         elif p == 2:
-            y = torch_norms.vector_norm2(x, dims, keepdim)       # the CPU's, PyTorch's order
+            y = torch_norms.vector_norm(x, 2, dims, keepdim, not ctx._widened)
             if y is None:
                 y = b.sqrt_forward(b.sum_forward(b.mul_forward(x, x), dims, keepdim))
         else:

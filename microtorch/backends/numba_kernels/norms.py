@@ -180,7 +180,7 @@ def layer_norm_backward_rows(dy, x, gamma, has_gamma, mean, rstd, scale, begins,
 
 
 # below the parallel crossover, once Numba is loaded anyway: the same loops on one thread
-# torch_norms.vector_norm2: PyTorch's 2-norm of each row, ReduceOpsKernel's vectorised loop
+# torch_norms.vector_norm: PyTorch's 2-norm of each row, ReduceOpsKernel's vectorised loop
 # over AVX2's W = 32 bytes of lanes (each square rounded, then added to its lane), the lanes
 # added in order, then the tail: whole groups of 4 elements squared and added, the last
 # 1 to 3 fused (fma), as found against torch on this machine.
