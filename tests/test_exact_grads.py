@@ -161,18 +161,17 @@ def _layouts(x):
 @pytest.mark.parametrize('dtype', DTYPES)
 @pytest.mark.parametrize('shape', [(7,), (70000,), (5, 6), (40, 70), (300, 130), (3, 50000),
                                    (2, 3, 4), (4, 1, 9, 6)], ids=str)
-def test_one_and_two_norms_over_any_dims_and_layout(shape, dtype, kernels, threads, torch,
-                                                    rng):
-    """vector_norm with p 1 and 2 over every set of dims, in four layouts: PyTorch's lanes
-    where the reduced dims make one contiguous run (2-norm), else its fold of each output
-    from 0 in the iteration's order, a whole reduction of 32768 elements or more in the
-    threads' ranges (torch_norms.vector_norm)."""
+def test_p_norms_over_any_dims_and_layout(shape, dtype, kernels, threads, torch, rng):
+    """vector_norm with p 1, 2, 3 and 0.5 over every set of dims, in four layouts: PyTorch's
+    lanes where the reduced dims make one contiguous run (2-norm), else its fold of each
+    output from 0 in the iteration's order (the C library's pow for other p), a whole
+    reduction of 32768 elements or more in the threads' ranges (torch_norms.vector_norm)."""
     x = (rng.standard_normal(shape) * rng.choice([1e-3, 1.0, 1e3], shape)).astype(dtype)
     for view in _layouts(x):
         mine, theirs = microtorch.from_numpy(view), torch.from_numpy(view)
         for r in range(1, view.ndim + 1):
             for dims in itertools.combinations(range(view.ndim), r):
-                for p in (1, 2):
+                for p in (1, 2, 3, 0.5):
                     assert_bits(microtorch.linalg.vector_norm(mine, p, dims).numpy(),
                                 torch.linalg.vector_norm(theirs, p, dims).numpy())
 

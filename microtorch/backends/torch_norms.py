@@ -18,6 +18,10 @@ such fused step, found by comparing with torch on this machine:
   thread (rows split in contiguous chunks), dgamma's step fma(dy, fma(rstd, x, -rstd *
   mean), buffer), and the buffers added in thread order.
 """
+import itertools
+import math
+import operator
+
 import numpy as np
 
 from .._fma import fma_in, fma_steps
@@ -204,18 +208,20 @@ def _param_buffers(dy, centred, fma):
 # ---- vector norms (ReduceOpsKernel.cpp's norm_kernel_tensor_iterator_impl) ------------------
 
 def vector_norm(x, p, dims, keepdim, vectorised=True):
-    """PyTorch's 1- or 2-norm of float32 or float64 x over dims; None for other p, dtypes,
-    empty or 0-d arrays and negative strides. Two loops, chosen by TensorIterator's plan
-    of the reduction (exact_sum.dim_order):
+    """PyTorch's p-norm of float32 or float64 x over dims for p other than 0 and +-inf (whose
+    results are exact in any order); None for those, other dtypes, empty or 0-d arrays and
+    negative strides. Two loops, chosen by TensorIterator's plan of the reduction
+    (exact_sum.dim_order):
     - the 2-norm whose reduced dims make one contiguous run (stride 1: a C-contiguous x's
       last dim or all of it, a transposed x's first), unless not `vectorised` (PyTorch has
       this loop for float32 and float64, not float16): each row's squares in W lanes, the
       lanes added in order, then the tail (numba_kernels/norms.norm2_rows says how);
-    - anything else, and every 1-norm: binary_kernel_reduce's, which folds each output's |x|
-      or x * x (each rounded) one at a time from 0, the reduced dims in iteration order (the
-      smallest stride fastest); a whole reduction of GRAIN elements or more is cut into the
-      threads' ranges, each folded from 0, and these added in thread order."""
-    if (type(x) is not np.ndarray or x.dtype.char not in 'fd' or p not in (1, 2)
+    - anything else: binary_kernel_reduce's, which folds each output's |x|, x * x or
+      pow(|x|, p) (each rounded; the C library's pow) one at a time from 0, the reduced dims
+      in iteration order (the smallest stride fastest); a whole reduction of GRAIN elements
+      or more is cut into the threads' ranges, each folded from 0, and these added in thread
+      order; then sqrt, or pow(sum, 1 / p) with 1 / p rounded to the dtype."""
+    if (type(x) is not np.ndarray or x.dtype.char not in 'fd' or p in (0, math.inf, -math.inf)
             or x.size == 0 or x.ndim == 0 or any(s < 0 for s in x.strides)):
         return None
     nd = x.ndim
@@ -227,15 +233,19 @@ def vector_norm(x, p, dims, keepdim, vectorised=True):
     outputs = 1
     for d in kept:
         outputs *= x.shape[d]
+    if outputs == x.size:               # only dims of size 1 reduced: |x| (PyTorch's shortcut)
+        return np.abs(x).reshape(shape)
     if p == 2 and vectorised and _one_contiguous_run(x, fold):
         return _norm2_by_rows(x.transpose(kept + fold).reshape(outputs, -1)).reshape(shape)
     terms = np.empty([x.shape[d] for d in (kept + fold if outputs < 8 else fold + kept)],
                      x.dtype)                  # C order: the fold along rows, or down columns
     view = x.transpose(kept + fold if outputs < 8 else fold + kept)
-    if p == 1:
-        np.abs(view, out=terms)
-    else:
+    if p == 2:
         np.multiply(view, view, out=terms)
+    else:
+        np.abs(view, out=terms)
+        if p != 1:
+            _libm_pow(terms, x.dtype.type(p))
     if outputs >= 8:                           # np.add.reduce adds row after row (in order)
         acc = np.add.reduce(terms.reshape(-1, outputs), axis=0)
     else:
@@ -245,7 +255,26 @@ def vector_norm(x, p, dims, keepdim, vectorised=True):
         acc = np.zeros(outputs, x.dtype)
         for begin in range(0, count, chunk):   # np.cumsum adds in order
             acc += np.cumsum(rows[:, begin:begin + chunk], axis=1)[:, -1]
-    return (np.sqrt(acc) if p == 2 else acc).reshape(shape)
+    if p == 2:
+        acc = np.sqrt(acc)
+    elif p != 1:
+        one = x.dtype.type(1)
+        _libm_pow(acc, one / x.dtype.type(p))
+    return acc.reshape(shape)
+
+
+def _libm_pow(a, e):
+    """a[...] = pow(a, e) element by element, in place (a C-contiguous, e of its dtype), by
+    the C library's powf or pow: NumPy's vector power rounds ~20% of float32 results
+    differently. NumPy's scalars call the same functions, for arrays without Numba."""
+    flat = a.reshape(-1)
+    if use_numba(flat.size):
+        kernels = _numba_kernels()
+        (kernels.libm_powf if a.dtype == np.float32 else kernels.libm_pow)(flat, e)
+        return
+    with np.errstate(all='ignore'):
+        flat[...] = np.fromiter(map(operator.pow, flat, itertools.repeat(e)), a.dtype,
+                                flat.size)
 
 
 def _one_contiguous_run(x, fold):

@@ -494,8 +494,10 @@ class VectorNorm(Function):
             if y is None:
                 y = b.sqrt_forward(b.sum_forward(b.mul_forward(x, x), dims, keepdim))
         else:
-            total = b.sum_forward(b.pow_scalar_forward(b.abs_forward(x), p), dims, keepdim)
-            y = b.pow_scalar_forward(total, 1.0 / p)
+            y = torch_norms.vector_norm(x, p, dims, keepdim)     # the CPU's, PyTorch's order
+            if y is None:
+                total = b.sum_forward(b.pow_scalar_forward(b.abs_forward(x), p), dims, keepdim)
+                y = b.pow_scalar_forward(total, 1.0 / p)
         ctx.save_for_backward(x, y)
         return y
 

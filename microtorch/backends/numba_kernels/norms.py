@@ -5,6 +5,7 @@ import numpy as np
 
 from .fma import fma
 from .lanes import add_lane_products
+from .sleef import glibc_pow, glibc_powf
 from .torch_moments import moments_scratch, row_moments
 from .twins import serial_twin
 
@@ -205,6 +206,23 @@ def norm2_rows(x, out):
         for i in range(grouped, n):
             total = fma(x[r, i], x[r, i], total)
         out[r] = np.sqrt(total)
+
+
+# The p-norms' terms |x|^p and their root: the C library's powf and pow by name, as
+# PyTorch's scalar norm loop calls them (Numba's ** could take a vector library's instead).
+
+@numba.njit(cache=True)
+def libm_powf(a, e):
+    """a[i] = powf(a[i], e) on a 1-D float32 array, in place."""
+    for i in range(a.size):
+        a[i] = glibc_powf(a[i], e)
+
+
+@numba.njit(cache=True)
+def libm_pow(a, e):
+    """a[i] = pow(a[i], e) on a 1-D float64 array, in place."""
+    for i in range(a.size):
+        a[i] = glibc_pow(a[i], e)
 
 
 layer_norm_param_buffers_serial = serial_twin(layer_norm_param_buffers)
