@@ -484,7 +484,7 @@ def contiguous_total(v):
 
 # ---- entry -------------------------------------------------------------------------------
 
-def _memory(x):
+def flat_memory(x):
     """x's memory as a 1-D array from its lowest address, and x's strides in elements; None
     for negative strides."""
     itemsize = x.itemsize
@@ -506,11 +506,11 @@ class _Plan:
     __slots__ = ('copy', 'parts', 'out_size', '_table', '_runs')
 
     def __init__(self, x, reduced, nthreads):
-        flat, strides = _memory(x)
+        flat, strides = flat_memory(x)
         self.copy = flat is None                 # negative strides: sum a contiguous copy
         if self.copy:
             x = np.ascontiguousarray(x)
-            flat, strides = _memory(x)
+            flat, strides = flat_memory(x)
         it = Iteration(*_iteration(list(x.shape), strides, reduced))
         self.parts = _thread_parts(it, nthreads, x.itemsize)
         self.out_size = 1
@@ -519,7 +519,7 @@ class _Plan:
         self._table = self._runs = None
 
     def memory(self, x):
-        return _memory(np.ascontiguousarray(x) if self.copy else x)[0]
+        return flat_memory(np.ascontiguousarray(x) if self.copy else x)[0]
 
     def table(self):
         if self._table is None:
@@ -540,10 +540,10 @@ _PLANS_KEPT = 256               # a training loop meets a few dozen layouts
 def plan(x, reduced, nthreads):
     """The (kept) plan for summing x over the dims flagged (a tuple of bools)."""
     key = (x.shape, x.strides, x.dtype.char, reduced, nthreads)
-    return _plans.get(key) or _keep(_plans, key, _Plan(x, reduced, nthreads))
+    return _plans.get(key) or remember(_plans, key, _Plan(x, reduced, nthreads))
 
 
-def _keep(kept, key, value):
+def remember(kept, key, value):
     """kept[key] = value, emptying `kept` first when it is full; returns value."""
     if len(kept) >= _PLANS_KEPT:
         kept.clear()
@@ -557,7 +557,7 @@ def exact_sum(x, dims, keepdim):
     if dims is not None and type(dims) is not tuple:
         dims = tuple(dims)
     key = (x.shape, x.strides, x.dtype.char, dims, keepdim)
-    route = _routes.get(key) or _keep(_routes, key, _Route(x, dims, keepdim))
+    route = _routes.get(key) or remember(_routes, key, _Route(x, dims, keepdim))
     how = route.how
     if how == 'total':
         total = contiguous_total(x.reshape(-1))

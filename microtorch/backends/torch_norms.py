@@ -26,7 +26,8 @@ import numpy as np
 
 from .._fma import fma_in, fma_steps
 from . import numba_dispatch
-from .exact_sum import dim_order, lanes, launch, thread_chunk, use_numba
+from .exact_sum import (GRAIN, dim_order, flat_memory, lanes, launch, remember, thread_chunk,
+                        use_numba)
 from .torch_moments import rowwise_moments
 
 
@@ -220,47 +221,143 @@ def vector_norm(x, p, dims, keepdim, vectorised=True):
       pow(|x|, p) (each rounded; the C library's pow) one at a time from 0, the reduced dims
       in iteration order (the smallest stride fastest); a whole reduction of GRAIN elements
       or more is cut into the threads' ranges, each folded from 0, and these added in thread
-      order; then sqrt, or pow(sum, 1 / p) with 1 / p rounded to the dtype."""
+      order; then sqrt, or pow(sum, 1 / p) with 1 / p rounded to the dtype.
+    Only dims of size 1 reduced: |x|, PyTorch's shortcut."""
     if (type(x) is not np.ndarray or x.dtype.char not in 'fd' or p in (0, math.inf, -math.inf)
             or x.size == 0 or x.ndim == 0 or any(s < 0 for s in x.strides)):
         return None
-    nd = x.ndim
-    reduced = [d in dims for d in range(nd)]
-    perm, _ = dim_order(list(x.shape), [s // x.itemsize for s in x.strides], reduced)
-    fold = [d for d in reversed(perm) if reduced[d]]            # slowest first
-    kept = [d for d in range(nd) if not reduced[d]]
-    shape = [1 if r else n for r, n in zip(reduced, x.shape) if keepdim or not r]
-    outputs = 1
-    for d in kept:
-        outputs *= x.shape[d]
-    if outputs == x.size:               # only dims of size 1 reduced: |x| (PyTorch's shortcut)
-        return np.abs(x).reshape(shape)
-    if p == 2 and vectorised and _one_contiguous_run(x, fold):
-        return _norm2_by_rows(x.transpose(kept + fold).reshape(outputs, -1)).reshape(shape)
-    terms = np.empty([x.shape[d] for d in (kept + fold if outputs < 8 else fold + kept)],
-                     x.dtype)                  # C order: the fold along rows, or down columns
-    view = x.transpose(kept + fold if outputs < 8 else fold + kept)
+    kind = p if p in (1, 2) else 0
+    key = (x.shape, x.strides, x.dtype.char, dims, keepdim, kind, vectorised, threads())
+    plan = _norm_plans.get(key) or remember(_norm_plans, key,
+                                            _NormPlan(x, kind, dims, keepdim, vectorised))
+    route = plan.route
+    if route == 'abs':
+        return np.abs(x).reshape(plan.shape)
+    if route == 'rows':
+        rows = x.transpose(plan.kept + plan.fold).reshape(plan.outputs, -1)
+        return _norm2_by_rows(rows).reshape(plan.shape)
+    if route == 'kernel' and use_numba(x.size):
+        acc = _folds_by_kernel(x, p, plan)
+    else:
+        acc = _folds_by_numpy(x, p, plan)
+    if p == 2:
+        acc = np.sqrt(acc)
+    elif p != 1:
+        one = x.dtype.type(1)
+        _libm_pow(acc, one / x.dtype.type(p))
+    return acc.reshape(plan.shape)
+
+
+class _NormPlan:
+    """How vector_norm reduces one layout, kept per layout (as exact_sum keeps its plans: on
+    a (32, 32) array planning took twice the norm). route: 'abs' (only dims of size 1
+    reduced), 'rows' (the vectorised 2-norm), 'kernel' (norm_folds, each output's chain
+    along memory), 'columns' (np.add.reduce row after row: the outputs lie side by side in
+    memory, each fold strided, so the folds go vectorised across outputs)."""
+    __slots__ = ('shape', 'kept', 'fold', 'outputs', 'route', 'folds')
+
+    def __init__(self, x, kind, dims, keepdim, vectorised):
+        nd = x.ndim
+        reduced = [d in dims for d in range(nd)]
+        step = [s // x.itemsize for s in x.strides]
+        perm, _ = dim_order(list(x.shape), step, reduced)
+        fold = [d for d in reversed(perm) if reduced[d]]            # slowest first
+        kept = [d for d in range(nd) if not reduced[d]]
+        self.shape = [1 if r else n for r, n in zip(reduced, x.shape) if keepdim or not r]
+        self.outputs = outputs = x.size // math.prod(x.shape[d] for d in fold)
+        self.kept, self.fold, self.folds = kept, fold, None
+        if outputs == x.size:
+            self.route = 'abs'
+        elif kind == 2 and vectorised and _one_contiguous_run(x, fold):
+            self.route = 'rows'
+        elif outputs >= 8 and min(step[d] for d in kept if x.shape[d] > 1) < min(
+                step[d] for d in fold if x.shape[d] > 1):
+            self.route = 'columns'
+        else:
+            self.route = 'kernel'
+            if not kind:                        # the kernel reads |x|^p, made C-contiguous
+                step = [s // x.itemsize for s in np.empty(x.shape, x.dtype).strides]
+            self.folds = _fold_geometry(x.shape, step, kept, fold, outputs, x.size)
+
+
+_norm_plans = {}
+
+
+def _fold_geometry(shape, step, kept, fold, outputs, size):
+    """norm_folds' arguments after the memory: where each output (or, for one output of
+    GRAIN elements or more, each thread's range) starts and its range of positions, the
+    reduced dims fastest first (merged where they can be), and whether it runs parallel."""
+    sizes, strides = [], []
+    for d in reversed(fold):
+        if shape[d] == 1:
+            continue
+        if sizes and strides[-1] * sizes[-1] == step[d]:
+            sizes[-1] *= shape[d]
+        else:
+            sizes.append(shape[d])
+            strides.append(step[d])
+    count = math.prod(sizes)
+    bases = np.zeros([shape[d] for d in kept], np.int64)
+    for axis, d in enumerate(kept):             # where each output starts, C order
+        bases += (np.arange(shape[d]) * step[d]).reshape(
+            [-1 if a == axis else 1 for a in range(len(kept))])
+    bases = bases.reshape(-1)
+    begins = np.zeros(outputs, np.int64)
+    ends = np.full(outputs, count, np.int64)
+    if outputs == 1 and count >= GRAIN and threads() > 1:
+        begins = np.arange(0, count, thread_chunk(count, threads()), dtype=np.int64)
+        ends = np.append(begins[1:], count).astype(np.int64)
+        bases = np.zeros(begins.size, np.int64)
+    parallel = bases.size > 1 and numba_dispatch.parallel_pays('reduction', size)
+    return (bases, begins, ends, np.array(sizes, np.int64), np.array(strides, np.int64),
+            parallel)
+
+
+def _folds_by_kernel(x, p, plan):
+    """Each output's terms folded from 0 in order (numba_kernels/norms.norm_folds); a whole
+    reduction's thread ranges added in thread order."""
+    kind = p if p in (1, 2) else 0
+    if not kind:                                # |x|^p first, the C library's pow
+        x = np.abs(x, order='C')
+        _libm_pow(x, x.dtype.type(p))
+    bases, begins, ends, sizes, strides, parallel = plan.folds
+    out = np.empty(bases.size, x.dtype)
+    kernels = _numba_kernels()
+    args = (flat_memory(x)[0], bases, begins, ends, sizes, strides, kind, out)
+    if parallel:
+        launch(kernels.norm_folds, *args)
+    else:
+        kernels.norm_folds_serial(*args)
+    if plan.outputs == 1 and out.size > 1:      # the threads' partial sums, in order
+        total = np.zeros(1, x.dtype)
+        for partial in out:
+            total += partial
+        return total
+    return out
+
+
+def _folds_by_numpy(x, p, plan):
+    """The folds with NumPy: np.add.reduce adds row after row (in order) for 8 outputs or
+    more, np.cumsum in order along a row for fewer (one output: in the threads' ranges)."""
+    outputs = plan.outputs
+    columns = outputs >= 8
+    view = x.transpose(plan.fold + plan.kept if columns else plan.kept + plan.fold)
+    terms = np.empty(view.shape, x.dtype)   # C order: the fold down columns, or along rows
     if p == 2:
         np.multiply(view, view, out=terms)
     else:
         np.abs(view, out=terms)
         if p != 1:
             _libm_pow(terms, x.dtype.type(p))
-    if outputs >= 8:                           # np.add.reduce adds row after row (in order)
-        acc = np.add.reduce(terms.reshape(-1, outputs), axis=0)
-    else:
-        rows = terms.reshape(outputs, -1)
-        count = rows.shape[1]
-        chunk = thread_chunk(count, threads()) if outputs == 1 else count
-        acc = np.zeros(outputs, x.dtype)
-        for begin in range(0, count, chunk):   # np.cumsum adds in order
-            acc += np.cumsum(rows[:, begin:begin + chunk], axis=1)[:, -1]
-    if p == 2:
-        acc = np.sqrt(acc)
-    elif p != 1:
-        one = x.dtype.type(1)
-        _libm_pow(acc, one / x.dtype.type(p))
-    return acc.reshape(shape)
+    if columns:
+        return np.add.reduce(terms.reshape(-1, outputs), axis=0)
+    rows = terms.reshape(outputs, -1)
+    count = rows.shape[1]
+    chunk = thread_chunk(count, threads()) if outputs == 1 else count
+    acc = np.zeros(outputs, x.dtype)
+    for begin in range(0, count, chunk):
+        acc += np.cumsum(rows[:, begin:begin + chunk], axis=1)[:, -1]
+    return acc
 
 
 def _libm_pow(a, e):

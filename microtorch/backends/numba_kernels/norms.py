@@ -225,8 +225,55 @@ def libm_pow(a, e):
         a[i] = glibc_pow(a[i], e)
 
 
+# PyTorch's scalar norm loop (binary_kernel_reduce): each output's terms folded from 0, one
+# at a time in the iteration's order. Each fold is a chain of dependent additions (one per
+# element, ~4 cycles each), as PyTorch's is; outputs (or a whole reduction's thread ranges)
+# run one per thread.
+
+@numba.njit(parallel=True, cache=True)
+def norm_folds(x, bases, begins, ends, sizes, strides, kind, out):
+    """out[o] = the sum from 0, in order, of term(x[e]) for the elements e at positions
+    [begins[o], ends[o]) of the reduced iteration that starts at x[bases[o]]: sizes and
+    strides (in elements, of the 1-D memory x) of its dims, fastest first; term |v| (kind
+    1), v * v (kind 2, rounded) or v (kind 0)."""
+    nd = sizes.size
+    for o in numba.prange(bases.size):
+        idx = np.zeros(nd, np.int64)
+        rem = begins[o]
+        off = bases[o]
+        for d in range(nd):
+            idx[d] = rem % sizes[d]
+            rem //= sizes[d]
+            off += idx[d] * strides[d]
+        acc = x.dtype.type(0)
+        i, end, s0 = begins[o], ends[o], strides[0]
+        while i < end:
+            run = min(sizes[0] - idx[0], end - i)
+            if kind == 1:
+                for k in range(run):
+                    acc += abs(x[off + k * s0])
+            elif kind == 2:
+                for k in range(run):
+                    v = x[off + k * s0]
+                    acc += v * v
+            else:
+                for k in range(run):
+                    acc += x[off + k * s0]
+            i += run
+            off += run * s0
+            idx[0] += run
+            d = 0
+            while d < nd - 1 and idx[d] == sizes[d]:       # carry into the slower dims
+                off += strides[d + 1] - sizes[d] * strides[d]
+                idx[d] = 0
+                d += 1
+                idx[d] += 1
+        out[o] = acc
+
+
 layer_norm_param_buffers_serial = serial_twin(layer_norm_param_buffers)
 layer_norm_forward_rows_serial = serial_twin(layer_norm_forward_rows)
 layer_norm_backward_rows_serial = serial_twin(layer_norm_backward_rows)
 row_dots_of_products_serial = serial_twin(row_dots_of_products)
 norm2_rows_serial = serial_twin(norm2_rows)
+norm_folds_serial = serial_twin(norm_folds)
