@@ -1846,3 +1846,39 @@ def test_index_errors_name_the_dim_as_torch(name, write, torch):
                 index_of(lib, x)
         return str(info.value)
     assert message(mt) == message(torch)
+
+
+BASIC_INDICES = [0, -1, 2, (1,), (slice(None),), slice(None), (slice(None), slice(None)),
+                 (slice(0, 2),), (0, slice(1, 3)), (slice(None), 0), (slice(None, None, 2), 1),
+                 (slice(-3, None),), (slice(0, 100),), (), (2, 3), (slice(1, 1),),
+                 (slice(1, None, 3), slice(None, -1))]
+
+
+@pytest.mark.parametrize('index', BASIC_INDICES, ids=repr)
+def test_basic_indices_take_pytorchs_view_ops(index, torch):
+    """Ints and slices alone take getitem's short way (indexing.basic_view_op): the values,
+    the grad_fn's name and the gradient of PyTorch, and op_for's choice on the general path."""
+    from microtorch.ops import functional as F, indexing as I
+    a = np.arange(12.0).reshape(3, 4)
+    mine, theirs = mt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    got, want = mine[index], theirs[index]
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    assert type(got.grad_fn).__name__ == type(want.grad_fn).__name__
+    got.sum().backward()
+    want.sum().backward()
+    np.testing.assert_array_equal(mine.grad.numpy(), theirs.grad.numpy())
+    assert I.basic_view_op(index, (3, 4)) is I.op_for(F.normalize_index(mine, index), (3, 4))
+
+
+@pytest.mark.parametrize('index', [3, (0, 4), (-4,), (0, 0, 0), slice(None, None, -1),
+                                   slice(None, None, 0), (True,), (np.int64(1),)], ids=repr)
+def test_other_basic_indices_as_pytorch(index, torch):
+    """Out of range, too many, bad steps, a bool and a NumPy int: PyTorch's result or error."""
+    a = np.arange(12.0).reshape(3, 4)
+    outcomes = []
+    for lib in (mt, torch):
+        try:
+            outcomes.append(lib.tensor(a)[index].numpy().tolist())
+        except (IndexError, ValueError) as error:
+            outcomes.append(f'{type(error).__name__}: {error}')
+    assert outcomes[0] == outcomes[1]

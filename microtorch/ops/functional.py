@@ -1534,6 +1534,15 @@ def _index_array_dim(index, ndim, axis):
 
 def getitem(input, index):
     single_slice = type(index) is slice
+    op = I.basic_view_op(index, input._data.shape)
+    if op is not None:                  # ints and slices: nothing to convert or split
+        if single_slice and op is I.Alias:
+            op = I.Slice
+        index = index if type(index) is tuple else (index,)
+        try:
+            return op.apply(input, index)
+        except IndexError as error:
+            raise _index_error(error, input, index) from None
     index = normalize_index(input, index)
     two_steps = I.split_int_selects(index)
     if two_steps is not None:

@@ -88,6 +88,31 @@ class AsStrided(GetItem):
     node_name = 'AsStridedBackward0'
 
 
+def basic_view_op(index, shape):
+    """op_for's answer for the common index of Python ints and int slices alone (x[0],
+    x[:, :k]), read straight from the index as written; None for any other index (a zero or
+    negative step included: the general path gives its error)."""
+    if type(index) is not tuple:
+        index = (index,)
+    if len(index) > len(shape):
+        return None
+    op = Alias
+    for part, size in zip(index, shape):
+        kind = type(part)
+        if kind is int:
+            op = Select
+        elif kind is slice and type(part.start) in _BOUNDS and type(part.stop) in _BOUNDS \
+                and (part.step is None or type(part.step) is int and part.step > 0):
+            if not _spans(part, size):
+                op = Slice
+        else:
+            return None
+    return op
+
+
+_BOUNDS = (type(None), int)
+
+
 def op_for(index, shape):
     """The GetItem whose grad_fn name is PyTorch's: its last view op for a basic index
     (select, slice, unsqueeze; alias when nothing changes), IndexBackward0 otherwise."""
