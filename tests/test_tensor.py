@@ -1882,3 +1882,19 @@ def test_other_basic_indices_as_pytorch(index, torch):
         except (IndexError, ValueError) as error:
             outcomes.append(f'{type(error).__name__}: {error}')
     assert outcomes[0] == outcomes[1]
+
+
+def test_an_element_picked_by_ints_is_a_view(torch):
+    """x[2, 3] is a 0-d view of x, as PyTorch's: an in-place op on it writes x (NumPy gives a
+    scalar copy for all-int indices)."""
+    for lib in (mt, torch):
+        x = lib.zeros(3, 4)
+        y = x[2, 3]
+        y.add_(1)
+        v = lib.arange(5.0)
+        v[-1].mul_(10)
+        assert x[2, 3].item() == 1.0 and v.tolist() == [0.0, 1.0, 2.0, 3.0, 40.0]
+        assert y._base is x
+        w = lib.ones(2, 2, requires_grad=True)
+        with pytest.raises(RuntimeError, match='a view of a leaf Variable that requires grad'):
+            w[1, 1].add_(1)

@@ -54,7 +54,10 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
-        return x[index]
+        out = x[index]
+        if type(out) is not type(x) and all(type(i) is int for i in index):
+            out = x[index + (Ellipsis,)]    # one element: NumPy's 0-d view, not a scalar copy
+        return out
 
     @staticmethod
     def backward(ctx, gy):
