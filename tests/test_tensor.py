@@ -1898,3 +1898,20 @@ def test_an_element_picked_by_ints_is_a_view(torch):
         w = lib.ones(2, 2, requires_grad=True)
         with pytest.raises(RuntimeError, match='a view of a leaf Variable that requires grad'):
             w[1, 1].add_(1)
+
+
+@pytest.mark.parametrize('index', [np.int64(1), (slice(None), np.int32(2)), np.array(1),
+                                   (np.int64(0), np.int64(1)), np.uint8(2),
+                                   [np.int64(0), np.int64(2)], np.array([1])], ids=repr)
+def test_numpy_integers_index_as_ints(index, torch):
+    """A NumPy integer scalar or 0-d integer array selects (a view, SelectBackward0), as a
+    Python int does; in a list or a 1-d array it is an advanced index (a copy), as PyTorch."""
+    a = np.arange(12.0).reshape(3, 4)
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor(a, requires_grad=True)
+        y = x[index]
+        y.sum().backward()
+        results.append((y.detach().numpy().tolist(), type(y.grad_fn).__name__,
+                        y._base is not None, x.grad.numpy().tolist()))
+    assert results[0] == results[1]

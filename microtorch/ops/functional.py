@@ -1413,6 +1413,9 @@ def _index_part(part, xp):
         return part
     if part is None or part is Ellipsis or isinstance(part, (int, bool)):
         return part
+    if isinstance(part, _NUMPY_INTEGER) or (type(part) is _NUMPY_ARRAY and part.ndim == 0
+                                            and part.dtype.kind == 'i'):
+        return int(part)                     # NumPy's ints select, as Python's (PyTorch)
     if hasattr(part, 'dtype') and hasattr(part, 'shape'):     # an array from the backend
         return part
     if hasattr(part, '__index__'):
@@ -1608,6 +1611,7 @@ def gather(input, dim, index):
 
 
 _NUMPY_ARRAY = __import__('numpy').ndarray
+_NUMPY_INTEGER = __import__('numpy').integer
 
 
 # ---- composites: ops made of other ops (their kernels are those ops') ------------------------
