@@ -799,6 +799,28 @@ def test_as_strided_gradients_add_up_where_elements_share_a_place(torch, rng):
         'AsStridedBackward0'
 
 
+def test_as_strided_gradients_follow_pytorchs_four_steps(torch, rng):
+    """Written, not added, where the output's places cannot repeat (a -0.0 stays -0.0); a
+    broadcast dim's gradients summed first; divided by how often an input that reads places
+    twice (an expanded tensor) reads each, so its own backward does not count them twice."""
+    cases = [(lambda x: x.as_strided((2, 3), (1, 2), 0), (3, 2), -np.zeros((2, 3))),
+             (lambda x: x.as_strided((2, 1, 3), (0, 5, 1), 1), (3, 2), None),
+             (lambda x: x.as_strided((4, 3), (1, 1), 0), (3, 2), None),
+             (lambda x: x.expand(2, 3).as_strided((3,), (1,), 0), (3,), None),
+             (lambda x: x.expand(2, 3).as_strided((2, 2), (1, 1), 0), (3,), None)]
+    for view, shape, seed in cases:
+        x = rng.standard_normal(shape).astype(np.float32)
+        grads = []
+        for lib in (mt, torch):
+            leaf = lib.tensor(x, requires_grad=True)
+            out = view(leaf)
+            g = seed if seed is not None else \
+                np.random.default_rng(1).standard_normal(tuple(out.shape))
+            out.backward(lib.tensor(g.astype(np.float32)))
+            grads.append(leaf.grad.numpy())
+        np.testing.assert_array_equal(grads[0].view(np.uint32), grads[1].view(np.uint32))
+
+
 def test_as_strided_is_a_view_both_ways(torch):
     def fn(lib):
         base = lib.zeros(6)

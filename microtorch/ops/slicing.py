@@ -374,8 +374,9 @@ def ger(input, vec2):
 
 class _AsStrided(Function):
     """The view of `storage` (input's memory, as one flat block) with element sizes, strides
-    and offset. Its gradient adds each output element's gradient at its place in the storage
-    and reads input's elements from there (places shared by several elements add up)."""
+    and offset. Its gradient follows PyTorch's as_strided_backward: the output's gradient is
+    written at its places in a zero storage (added up where its places may repeat), divided
+    by how often input reads each place where input's may, and read at input's places."""
     is_view = True
     node_name = 'AsStridedBackward0'
 
@@ -392,17 +393,44 @@ class _AsStrided(Function):
                     s == 0 and n > 1 for n, s in zip(size, stride)):
                 view.flags.writeable = False      # in-place ops refuse it, as PyTorch's
         ctx.storage_size, ctx.x_places = storage.size, x_places
-        ctx.places = _places(size, stride, offset)
+        ctx.size, ctx.stride, ctx.offset = size, stride, offset
+        ctx.x_overlaps = _may_overlap(x.shape, [s // itemsize for s in x.strides])
         return view
 
     @staticmethod
     def backward(ctx, gy):
-        from ..creation import zeros
-        places = Tensor._make(gy._backend_xp().asarray(ctx.places.reshape(-1)))
-        total = F.index_add(zeros(ctx.storage_size, dtype=gy.dtype, device=gy.device), 0,
-                            places, F.reshape(gy, (-1,)))
-        x_places = Tensor._make(gy._backend_xp().asarray(ctx.x_places))
+        from ..creation import ones_like, zeros, zeros_like
+        xp = gy._backend_xp()
+        size, stride = [], []
+        for d in reversed(range(len(ctx.size))):  # PyTorch's simplified output geometry
+            if ctx.size[d] == 1:
+                gy = F.squeeze(gy, d)
+            elif ctx.stride[d] == 0:
+                gy = F.sum(gy, d)                 # a broadcast dim: its gradients summed first
+            else:
+                size.insert(0, ctx.size[d])
+                stride.insert(0, ctx.stride[d])
+        places = Tensor._make(xp.asarray(_places(size, stride, ctx.offset).reshape(-1)))
+        total = zeros(ctx.storage_size, dtype=gy.dtype, device=gy.device)
+        write = F.index_add if _may_overlap(size, stride) else F.index_copy
+        total = write(total, 0, places, F.reshape(gy, (-1,)))
+        x_places = Tensor._make(xp.asarray(ctx.x_places))
+        if ctx.x_overlaps:                  # each place's gradient shared by its readers
+            flat = F.reshape(x_places, (-1,))
+            readers = F.index_add(zeros_like(total), 0, flat, ones_like(flat, dtype=gy.dtype))
+            total = F.div(total, readers)
         return F.getitem(total, (x_places,)), None, None, None, None, None
+
+
+def _may_overlap(size, stride):
+    """PyTorch's test for memory a geometry may read twice (conservative: strides sorted, each
+    must pass the farthest place the smaller ones reach). Dims of size 1 never count."""
+    reach = 0
+    for s, n in sorted((s, n) for n, s in zip(size, stride) if n != 1):
+        if s <= reach:
+            return True
+        reach += s * (n - 1)
+    return False
 
 
 def _places(size, stride, offset):
