@@ -19,6 +19,7 @@ import operator
 
 import numpy as np
 
+from . import _layout
 from . import _sleef
 
 _FLOAT32 = np.dtype(np.float32)
@@ -63,12 +64,14 @@ def pow_scalar(x, p):
         out.fill(_rounded(_pow(x.item(), p)))
         return out
     if x.flags.c_contiguous:
-        flat, row, vector = x.reshape(-1), x.size, True
-    elif x.flags.f_contiguous:              # PyTorch walks it in memory order
-        return pow_scalar(x.T, p).T
-    else:
-        row, vector = row_length(x.shape, _element_strides(x))
-        flat = np.ascontiguousarray(x).reshape(-1)
+        return _pow_scalar_flat(x.reshape(-1), p, x.size, True).reshape(x.shape)
+    order, row, vector, (flat,) = _iteration(x.shape, (x,))     # PyTorch's memory order
+    return _in_shape(_pow_scalar_flat(flat, p, row, vector), x.shape, order)
+
+
+def _pow_scalar_flat(flat, p, row, vector):
+    """pow_scalar of the 1-d array `flat` in iteration order, in rows of `row` elements (which
+    take vector blocks where `vector`)."""
     out = np.empty(flat.shape, np.float32)
     block = _block() if vector else _NO_BLOCKS
     if flat.size < block or not _sleef._use_numba():
@@ -80,7 +83,7 @@ def pow_scalar(x, p):
             k.pow_scalar_serial(flat, p, out, block, row)
         else:
             k.pow_scalar_chunks(flat, p, out, chunk, block, row)
-    return out.reshape(x.shape)
+    return out
 
 
 def _pow(v, p):
@@ -119,6 +122,7 @@ def pow_tensor(a, b):
         out = np.empty(a.shape if a.ndim >= b.ndim else b.shape, np.float32)
         out.fill(_F(a.item()) ** _F(b.item()))
         return out
+    number_base = type(a) in _NUMBERS     # PyTorch's pow.Scalar: a C-ordered result
     a, b = _operand(a), _operand(b)
     if a is None or b is None:
         return None
@@ -126,10 +130,13 @@ def pow_tensor(a, b):
         out = np.empty(a.shape if a.ndim >= b.ndim else b.shape, np.float32)
         out.fill(_powf(a.item(), b.item()))
         return out
-    if not (a.size == 1 or a.flags.c_contiguous) or not (b.size == 1 or b.flags.c_contiguous):
-        return None
     shape = _broadcast_shape(a, b)
     n = math.prod(shape)
+    if not (a.size == 1 or a.flags.c_contiguous) or not (b.size == 1 or b.flags.c_contiguous):
+        order, row, vector, flats = _iteration(shape, (a, b), number_base)
+        a, b = (np.full(n, v.reshape(-1)[0]) if v.size == 1 else flat
+                for v, flat in zip((a, b), flats))
+        return _in_shape(_pow_tensor_flat(a, b, row, vector), shape, order)
     if n < _block() and (a.size == 1 or a.shape == shape) and (b.size == 1 or b.shape == shape):
         return _powf_each(a, b, n).reshape(shape)       # less than a block: all scalar tail
     row, vector = n, True
@@ -137,6 +144,12 @@ def pow_tensor(a, b):
         row, vector = row_length(shape, *(_broadcast_strides(v.shape, shape) for v in (a, b)))
         a, b = (v if v.size == 1 else _expanded(v, shape) for v in (a, b))
     a, b = (np.full(n, v.reshape(-1)[0]) if v.size == 1 else v.reshape(-1) for v in (a, b))
+    return _pow_tensor_flat(a, b, row, vector).reshape(shape)
+
+
+def _pow_tensor_flat(a, b, row, vector):
+    """a ** b of two 1-d float32 arrays in iteration order, in rows of `row` elements."""
+    n = a.size
     out = np.empty(n, np.float32)
     block = _block() if vector else _NO_BLOCKS
     if n < block or not _sleef._use_numba():
@@ -148,7 +161,27 @@ def pow_tensor(a, b):
             k.pow_serial(a, b, out, block, row)
         else:
             k.pow_chunks(a, b, out, chunk, block, row)
-    return out.reshape(shape)
+    return out
+
+
+def _iteration(shape, operands, c_order=False):
+    """How TensorIterator walks strided operands broadcast to `shape`: (the dims' order, from
+    the outermost, the memory order its result gets (C order where the result is made so
+    before the walk); elements per row of its inner loop; can a row take vector blocks?; each
+    operand as a 1-d array in that order, None for size 1)."""
+    order = list(range(len(shape))) if c_order else \
+        _layout.elementwise_order(shape, [(v.shape, v.strides) for v in operands])
+    walked = [np.broadcast_to(v, shape).transpose(order) for v in operands]
+    row, vector = row_length(walked[0].shape, *(_element_strides(v) for v in walked))
+    flats = [None if v.size == 1 else np.ascontiguousarray(w).reshape(-1)
+             for v, w in zip(operands, walked)]
+    return order, row, vector, flats
+
+
+def _in_shape(flat, shape, order):
+    """The result of a walk in `order` (the 1-d `flat`) as an array of `shape`, laid out in
+    that order."""
+    return flat.reshape([shape[d] for d in order]).transpose(_layout.inverse(order))
 
 
 _NUMBERS = (float, int, bool)

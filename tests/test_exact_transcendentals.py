@@ -177,6 +177,29 @@ def test_pow_strided_transposed_and_grads(torch, numba_on):
         assert _same_bits(t.grad.numpy(), r.grad.numpy()), p
 
 
+LAYOUTS = {'transposed': lambda a: a.T, 'strided': lambda a: a[:, ::2],
+           'transposed_strided': lambda a: a[::2].T, 'rows': lambda a: a[::3],
+           'permuted_3d': lambda a: a.reshape(6, 10, 70).permute(2, 0, 1)}
+
+
+@pytest.mark.parametrize('layout', LAYOUTS)
+def test_pow_tensor_exponent_in_any_layout(torch, numba_on, layout):
+    """TensorIterator walks the operands in memory order (rows of one stride take vector
+    blocks, other rows the scalar powf); a number base's result is C-ordered first (pow.Scalar),
+    so it walks in C order and keeps that layout."""
+    view = LAYOUTS[layout]
+    rng = np.random.default_rng(3)
+    a = (np.abs(rng.standard_normal((60, 70))) + 0.1).astype(np.float32)
+    b = (rng.standard_normal((60, 70)) * 2).astype(np.float32)
+    mt_a, mt_b = view(microtorch.tensor(a)), view(microtorch.tensor(b))
+    t_a, t_b = view(torch.from_numpy(a)), view(torch.from_numpy(b))
+    for ours, theirs in ((mt_a ** mt_b, t_a ** t_b), (2.5 ** mt_b, 2.5 ** t_b),
+                         (mt_a ** mt_b[:1], t_a ** t_b[:1]),
+                         (mt_a[:, :1] ** mt_b, t_a[:, :1] ** t_b)):
+        assert ours.stride() == theirs.stride()
+        assert _same_bits(ours.numpy(), theirs.numpy())
+
+
 def test_sleef_powf_numpy_matches_numba():
     from microtorch import _sleef_numpy
     x, y = _pow_inputs(5000, 1), _pow_inputs(5000, 2)

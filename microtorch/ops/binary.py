@@ -130,8 +130,19 @@ def _log(a):
     return math.log(a) if a >= 0 else math.nan
 
 
-class RPow(Pow):                      # number ** tensor
+class RPow(Pow):
+    """number ** tensor: PyTorch's pow.Scalar makes its result C-ordered before computing it,
+    whatever the exponent's layout (a tensor base's result follows the operands')."""
     node_name = 'PowBackward2'
+    elementwise = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = ctx.backend.pow_forward(a, b)
+        if not y.flags.c_contiguous:
+            y = ctx.backend.xp.ascontiguousarray(y)
+        ctx.save_for_backward(a, b, y)
+        return y
 
 
 class Atan2(Function):
