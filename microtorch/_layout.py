@@ -89,7 +89,7 @@ def elementwise_result(out, inputs, array_types):
         order = _result_orders[key]
     except KeyError:
         order = elementwise_order(out.shape, key[3])
-        order = None if _is_dense_in(out, order) else order
+        order = None if is_dense_in(out, order) else order
         if len(_result_orders) >= 4096:             # (layouts that never repeat)
             _result_orders.clear()
         _result_orders[key] = order
@@ -114,7 +114,7 @@ def leaf_grad(variable, grad, owned):
     if grad.ndim < 2 or (variable.flags.c_contiguous and grad.flags.c_contiguous):
         return grad if owned else copy(grad)
     order = grad_order(variable)
-    if owned and _is_dense_in(grad, order):
+    if owned and is_dense_in(grad, order):
         return grad
     return in_order(grad, order)
 
@@ -140,11 +140,11 @@ def is_non_overlapping_and_dense(array):
     if flags.c_contiguous or flags.f_contiguous:
         return True
     shape, strides = array.shape, array.strides
-    return _is_dense_in(array, sorted((d for d in range(array.ndim) if shape[d] != 1),
+    return is_dense_in(array, sorted((d for d in range(array.ndim) if shape[d] != 1),
                                       key=lambda d: -strides[d]))
 
 
-def _is_dense_in(array, order):
+def is_dense_in(array, order):
     """Is `array` dense with its dims in memory `order` (dims of size 1 being anywhere)?"""
     step = array.itemsize
     shape, strides = array.shape, array.strides

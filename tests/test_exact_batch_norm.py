@@ -89,6 +89,42 @@ def test_batch_norm_strided_gradient_bits(torch, numba, shape):
                     np.testing.assert_array_equal(a, e)
 
 
+STRIDED_INPUTS = {
+    'reversed': lambda x: np.ascontiguousarray(x.transpose()).transpose(),
+    'channels_in_rows': lambda x: np.ascontiguousarray(np.swapaxes(x, 1, -1)).swapaxes(1, -1),
+    'every_other': lambda x: np.repeat(x, 2, axis=-1)[..., ::2],
+    'batch_inside': lambda x: np.ascontiguousarray(np.swapaxes(x, 0, 1)).swapaxes(0, 1)}
+
+
+@pytest.mark.parametrize('numba', NUMBA_ROUTES)
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('shape', [(300, 7), (8, 5, 300), (4, 3, 5, 7), (2, 3, 6000)])
+@pytest.mark.parametrize('layout', STRIDED_INPUTS)
+def test_batch_norm_of_a_strided_input_bits(torch, numba, dtype, shape, layout):
+    """A non-contiguous input (a BatchNorm1d of (N, L, C).transpose(1, 2)) takes PyTorch's
+    generic loop: the mean by its mean, var_sum in float64 in memory order, the running
+    statistics in float64, y = ((x - mean) * invstd) * w + b unfused, C-ordered; backward's
+    dot product in memory order."""
+    x, dy, weight, bias, running = _inputs(shape, dtype)
+    strided = STRIDED_INPUTS[layout](x)
+    with _routing(numba):
+        for training in (True, False):
+            for w, b in ((None, None), (weight, bias)):
+                results = []
+                for lib in (microtorch, torch):
+                    view = lib.from_numpy(strided).requires_grad_()
+                    params = [None if p is None else lib.tensor(p, requires_grad=True)
+                              for p in (w, b)]
+                    stats = [lib.tensor(s) for s in running]
+                    y = lib.nn.functional.batch_norm(view, *stats, *params, training=training)
+                    y.backward(lib.tensor(dy))
+                    results.append([y.detach().numpy(), view.grad.numpy(), y.stride()]
+                                   + [s.numpy() for s in stats]
+                                   + [p.grad.numpy() for p in params if p is not None])
+                for a, e in zip(*results):
+                    np.testing.assert_array_equal(a, e)
+
+
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 def test_batch_norm_momentum_and_no_running_stats(torch, dtype):
     x, dy, weight, bias, running = _inputs((6, 5, 9), dtype)
@@ -140,17 +176,39 @@ def test_batch_norm_grad_fn_and_double_backward(torch):
 
 
 def test_batch_norm_other_paths_unchanged(torch):
-    # float16, empty and non-contiguous inputs keep the composite path (values within rounding)
+    # float16, empty and channels-last inputs keep the composite path (values within rounding)
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((6, 4, 5)).astype(np.float32)
-    ours = microtorch.nn.functional.batch_norm(microtorch.tensor(x).transpose(0, 2), None, None,
-                                               training=True)
-    theirs = torch.nn.functional.batch_norm(torch.tensor(x).transpose(0, 2), None, None,
+    x = rng.standard_normal((6, 4, 5, 3)).astype(np.float32)
+    ours = microtorch.nn.functional.batch_norm(microtorch.tensor(x).permute(0, 3, 1, 2), None,
+                                               None, training=True)
+    theirs = torch.nn.functional.batch_norm(torch.tensor(x).permute(0, 3, 1, 2), None, None,
                                             training=True)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-5)
+    x = x[..., 0]
     half = microtorch.nn.functional.batch_norm(microtorch.tensor(x).half(), None, None,
                                                training=True)
     assert half.dtype == microtorch.float16
     empty = microtorch.nn.functional.batch_norm(microtorch.zeros(0, 4, 5), microtorch.zeros(4),
                                                 microtorch.ones(4))
     assert tuple(empty.shape) == (0, 4, 5)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('layout', ['contiguous'] + list(STRIDED_INPUTS))
+def test_instance_norm_bits(torch, dtype, layout):
+    """instance_norm is PyTorch's fold: a contiguous copy of the input as one batch of N * C
+    channels, weight, bias and running statistics repeated N times into batch_norm."""
+    x, dy, weight, bias, (mean, var) = _inputs((2, 3, 40), dtype)
+    x = x if layout == 'contiguous' else STRIDED_INPUTS[layout](x)
+    for use_input_stats in (True, False):
+        results = []
+        for lib in (microtorch, torch):
+            X = lib.from_numpy(x).requires_grad_()
+            W, B = (lib.tensor(p, requires_grad=True) for p in (weight, bias))
+            stats = [lib.tensor(s) for s in (mean, var)]
+            y = lib.nn.functional.instance_norm(X, *stats, W, B, use_input_stats)
+            grads = lib.autograd.grad(y, (X, W, B), lib.tensor(dy))
+            results.append([y.detach().numpy()] + [g.numpy() for g in grads]
+                           + [s.numpy() for s in stats])
+        for a, e in zip(*results):
+            np.testing.assert_array_equal(a, e)

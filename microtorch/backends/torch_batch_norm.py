@@ -37,6 +37,7 @@ import sys
 
 import numpy as np
 
+from .. import _layout
 from .._fma import fma_steps
 from . import numba_dispatch
 from .exact_sum import lanes
@@ -118,6 +119,53 @@ def _plane_stats(x):
             last = d[:, (i + 1) * size - 1]
             total = fma(last, last, np.add.accumulate(run, axis=1)[:, -1])
     return mean, total.astype(t)
+
+
+def strided_stats(x, eps):
+    """(mean, var_sum, invstd) per channel of a non-contiguous x (N, C, *), as PyTorch's
+    generic loop: mean = PyTorch's mean over dims (0, 2, ...); var_sum the float64 running sum
+    of (x - mean)^2 (x and mean widened first) over each channel in memory order; invstd =
+    1 / sqrt(var_sum / n + eps) in float64. (Its running statistics: running_update_wide.)"""
+    from .exact_sum import exact_sum
+    t = x.dtype.type
+    channels = x.shape[1]
+    n = x.size // channels
+    mean = (np.asarray(exact_sum(x, _other_dims(x), False), x.dtype) / t(n)).astype(x.dtype)
+    (walked,) = walk_planes(x)
+    d = walked.reshape(channels, -1).astype(WIDE) - mean.astype(WIDE)[:, None]
+    var_sum = np.add.accumulate(d * d, axis=1)[:, -1]
+    invstd = (1.0 / np.sqrt(var_sum / n + eps)).astype(x.dtype)
+    return mean, var_sum, invstd
+
+
+def running_update_wide(running_mean, running_var, mean, var_sum, n, momentum):
+    """The generic loop's running statistics: float64 throughout, then rounded."""
+    t = mean.dtype.type
+    new_mean = new_var = None
+    if running_mean is not None:
+        new_mean = (momentum * mean.astype(WIDE) + (1 - momentum) *
+                    running_mean.astype(WIDE)).astype(t)
+    if running_var is not None:
+        with np.errstate(divide='ignore', invalid='ignore'):
+            unbiased = var_sum / (n - 1)
+        new_var = (momentum * unbiased + (1 - momentum) * running_var.astype(WIDE)).astype(t)
+    return new_mean, new_var
+
+
+def walk_planes(x, *others):
+    """x (N, C, *) and others of its shape, each as a dense (C, elements) array (a copy where
+    needed) whose rows hold a channel's elements in the order TensorIterator walks them: the
+    memory order of x's dims other than C (ties told apart by the others')."""
+    dims = _other_dims(x)
+    arrays = (x,) + others
+    order = _layout.elementwise_order([x.shape[d] for d in dims], [
+        ([a.shape[d] for d in dims], [a.strides[d] for d in dims]) for a in arrays])
+    perm = [1] + [dims[i] for i in order]
+    return [np.ascontiguousarray(a.transpose(perm)).reshape(x.shape[1], -1) for a in arrays]
+
+
+def _other_dims(x):
+    return (0,) + tuple(range(2, x.ndim))
 
 
 def _row_pieces(rows):
@@ -207,56 +255,60 @@ def _forward(x, mean, invstd, weight, bias, fma):
     return fma(x, _broadcast(alpha), _broadcast(beta))
 
 
+def strided_forward(x, mean, invstd, weight, bias):
+    """y of a non-contiguous x (N, C, *), C-ordered, as PyTorch's generic loop computes it:
+    ((x - mean) * invstd) * weight + bias, each step rounded (weight 1 and bias 0 where
+    absent: -0.0 comes out +0.0)."""
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    t = x.dtype.type
+    y = np.subtract(x, mean.reshape(shape), order='C')
+    y *= invstd.reshape(shape)
+    y *= t(1) if weight is None else weight.reshape(shape)
+    y += t(0) if bias is None else bias.reshape(shape)
+    return y
+
+
 # ---- backward -----------------------------------------------------------------------------
 
 def strided_backward(dy, x, weight, mean, invstd, train, need_input):
-    """The backward of PyTorch's generic loop, taken when dy is not contiguous (a broadcast,
-    as sum's gradient): sum = PyTorch's sum of dy over dims (0, 2, ...), dotp = the float64
-    running sum of (x - mean) * dy in memory order, gi = (x - mean) * k stored, then
+    """The backward of PyTorch's generic loop, taken when dy or x is not contiguous (a
+    broadcast, as sum's gradient; a transposed input): sum = PyTorch's sum of dy over dims
+    (0, 2, ...), dotp = the float64 running sum of (x - mean) * dy over each channel in the
+    order TensorIterator walks x and dy, gi = (x - mean) * k stored, then
     dx = (dy - grad_mean - gi) * invstd * w (grad_mean = sum / n in the dtype)."""
     from .exact_sum import exact_sum
     channels = x.shape[1]
     t = x.dtype.type
-    dims = (0,) + tuple(range(2, x.ndim))
-    total = np.asarray(exact_sum(dy, dims, False), x.dtype).reshape(channels)
+    total = np.asarray(exact_sum(dy, _other_dims(x), False), x.dtype).reshape(channels)
+    if x.flags.c_contiguous:                    # walked in C order: (N, C, L) views
+        planes = x.shape[:2] + (-1,)
+        x3, dy3 = x.reshape(planes), dy.reshape(planes)
+    else:
+        x3, dy3 = (a[None] for a in walk_planes(x, dy))
     kernels = _numba_kernels(x.size)
     if kernels is not None:
-        return _strided_backward_kernels(kernels, dy, x, weight, mean, invstd, train,
-                                         need_input, total)
-    shape = (1, channels) + (1,) * (x.ndim - 2)
-    centred = x - mean.reshape(shape)
-    products = np.moveaxis(centred * dy, 1, 0).reshape(channels, -1)
-    dotp = np.add.accumulate(products.astype(WIDE), axis=1)[:, -1]
+        dotp = kernels.strided_dotp(dy3, x3, mean)
+    else:
+        products = np.moveaxis((x3 - _broadcast(mean)) * dy3, 1, 0).reshape(channels, -1)
+        dotp = np.add.accumulate(products.astype(WIDE), axis=1)[:, -1]
     w = np.ones(channels, x.dtype) if weight is None else weight
     dx = None
     if need_input:
-        if train:
-            n = x.size // channels
-            k = dotp.astype(t) * invstd * invstd / t(n)
-            gi = centred * k.reshape(shape)
-            grad_mean = total / t(n)
-            dx = (dy - grad_mean.reshape(shape) - gi) * invstd.reshape(shape) * w.reshape(shape)
-        else:
-            dx = dy * invstd.reshape(shape) * w.reshape(shape)
-    return dx, (dotp * invstd.astype(WIDE)).astype(t), total
-
-
-def _strided_backward_kernels(kernels, dy, x, weight, mean, invstd, train, need_input,
-                              total):
-    """strided_backward's numbers from two parallel passes: the float64 running sums, then
-    dx (4 and 6 NumPy passes on one thread, 16M elements: 194 -> ~25 ms)."""
-    planes = x.shape[:2] + (-1,)
-    x3, dy3 = x.reshape(planes), dy.reshape(planes)     # (a broadcast dy stays a view)
-    dotp = kernels.strided_dotp(dy3, x3, mean)
-    t = x.dtype.type
-    w = np.ones(x.shape[1], x.dtype) if weight is None else weight
-    dx = None
-    if need_input:
-        n = t(x.size // x.shape[1])
+        n = t(x.size // channels)
         k = dotp.astype(t) * invstd * invstd / n if train else invstd
         grad_mean = total / n if train else invstd
-        dx = kernels.strided_dx(dy3, x3, mean, k, grad_mean, invstd, w, train)
-        dx = dx.reshape(x.shape)
+        if kernels is not None:
+            planes = x.shape[:2] + (-1,)
+            dx = kernels.strided_dx(dy.reshape(planes), x.reshape(planes), mean, k,
+                                    grad_mean, invstd, w, train).reshape(x.shape)
+        else:
+            shape = (1, channels) + (1,) * (x.ndim - 2)
+            invstd_w = (invstd.reshape(shape), w.reshape(shape))
+            if train:
+                gi = (x - mean.reshape(shape)) * k.reshape(shape)
+                dx = (dy - grad_mean.reshape(shape) - gi) * invstd_w[0] * invstd_w[1]
+            else:
+                dx = dy * invstd_w[0] * invstd_w[1]
     return dx, (dotp * invstd.astype(WIDE)).astype(t), total
 
 

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .. import _layout
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..backends import torch_batch_norm, torch_norms
@@ -89,11 +90,20 @@ class LayerNorm(Function):
 
 def batch_norm_exact(x, weight, bias, running_mean, running_var):
     """Does this batch_norm take PyTorch's CPU kernels here: float32/float64 arrays of one
-    dtype, a C-contiguous input of at least 2 dims, none empty?"""
+    dtype, an input of at least 2 dims, none empty, the input C-contiguous or in no layout
+    that PyTorch gives kernels of their own (channels last: not written here)?"""
     data = x._data
-    return (data.ndim >= 2 and type(data) is np.ndarray and data.flags.c_contiguous
+    return (data.ndim >= 2 and type(data) is np.ndarray
+            and (data.flags.c_contiguous or not _channels_last(data))
             and exact_cpu(data, *(None if t is None else t._data
                                   for t in (weight, bias, running_mean, running_var))))
+
+
+def _channels_last(a):
+    """Is a 4-d or 5-d array dense with its channels innermost (PyTorch's channels last)?"""
+    if a.ndim not in (4, 5):
+        return False
+    return _layout.is_dense_in(a, (0,) + tuple(range(2, a.ndim)) + (1,))
 
 
 def _planes(a):
@@ -108,14 +118,19 @@ def _vector(t):
 def batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps):
     """F.batch_norm by PyTorch's kernels: the statistics (and the running ones' update, in
     place) here, the normalisation and its gradients in BatchNorm."""
-    planes = _planes(x._data)
+    data = x._data
     with np.errstate(all='ignore'):          # inf and nan pass through, as in PyTorch
         if training:
-            n = planes.shape[0] * planes.shape[2]
-            mean, var_sum = torch_batch_norm.collect_stats(planes)
-            invstd = torch_batch_norm.save_invstd(var_sum, n, eps)
-            new_mean, new_var = torch_batch_norm.running_update(
-                _vector(running_mean), _vector(running_var), mean, var_sum, n, momentum)
+            n = data.size // data.shape[1]
+            if data.flags.c_contiguous:
+                mean, var_sum = torch_batch_norm.collect_stats(_planes(data))
+                invstd = torch_batch_norm.save_invstd(var_sum, n, eps)
+                update = torch_batch_norm.running_update
+            else:                            # PyTorch's generic loop, in float64
+                mean, var_sum, invstd = torch_batch_norm.strided_stats(data, eps)
+                update = torch_batch_norm.running_update_wide
+            new_mean, new_var = update(_vector(running_mean), _vector(running_var), mean,
+                                       var_sum, n, momentum)
             for stat, new in ((running_mean, new_mean), (running_var, new_var)):
                 if stat is not None:
                     _store_running(stat, new)
@@ -143,7 +158,12 @@ class BatchNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, mean, invstd, training, running_var, eps):
         with np.errstate(all='ignore'):
-            y = torch_batch_norm.forward(_planes(x), mean, invstd, _flat(weight), _flat(bias))
+            if x.flags.c_contiguous:
+                y = torch_batch_norm.forward(_planes(x), mean, invstd, _flat(weight),
+                                             _flat(bias))
+            else:                    # PyTorch's generic loop
+                y = torch_batch_norm.strided_forward(x, mean, invstd, _flat(weight),
+                                                     _flat(bias))
         ctx.save_for_backward(x, weight, bias)
         if not training:                     # the backward kernel's own rounding of it
             with np.errstate(all='ignore'):
@@ -156,11 +176,11 @@ class BatchNorm(Function):
         x, weight, bias = ctx.saved_data
         need = ctx.needs_input_grad
         with np.errstate(all='ignore'):
-            if gy.flags.c_contiguous:
+            if gy.flags.c_contiguous and x.flags.c_contiguous:
                 dx, dweight, dbias = torch_batch_norm.backward(
                     _planes(gy), _planes(x), _flat(weight), ctx.mean, ctx.invstd,
                     ctx.training, need[0])
-            else:                   # a broadcast gradient: PyTorch's generic loop
+            else:         # a broadcast gradient, a strided input: PyTorch's generic loop
                 dx, dweight, dbias = torch_batch_norm.strided_backward(
                     gy, x, _flat(weight), ctx.mean, ctx.invstd, ctx.training, need[0])
         return (dx.reshape(x.shape) if need[0] else None,
