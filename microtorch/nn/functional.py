@@ -1883,8 +1883,8 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalise each sample's channel over its positions: batch_norm of the input seen as
-    one batch of N * C channels, the per-channel statistics (and running updates: the mean
-    over the samples) shared by the N copies."""
+    one batch of N * C channels, the per-channel weight, bias and statistics (and running
+    updates: the mean over the samples) shared by the N copies, as PyTorch folds it."""
     if input.ndim < 2:
         raise ValueError('Expected 2 or more dimensions (got 1)' if input.ndim == 1 else
                          'Expected 2 or more dimensions (got 0)')
@@ -1904,7 +1904,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                            'use_input_stats is false')
     _check_norm_dtypes(input, 'batch_norm', (weight, bias, running_mean, running_var), True)
     from ..creation import zeros
-    folded = input.reshape((1, n * channels) + tuple(input.shape[2:]))
+    # PyTorch folds a contiguous copy: a strided input takes batch_norm's contiguous kernels
+    folded = input.contiguous().reshape((1, n * channels) + tuple(input.shape[2:]))
 
     def repeated(stat):
         return None if stat is None else stat.repeat(n)
@@ -1913,21 +1914,17 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         means, variances = repeated(running_mean), repeated(running_var)
         if means is None and variances is not None:
             means = zeros(n * channels, dtype=input.dtype, device=input.device)
-        out = batch_norm(folded, means, variances, None, None, True, momentum, eps)
+        out = batch_norm(folded, means, variances, repeated(weight), repeated(bias), True,
+                         momentum, eps)
         with _no_grad():
             if running_mean is not None:
                 running_mean.copy_(means.reshape(n, channels).mean(0))
             if running_var is not None:
                 running_var.copy_(variances.reshape(n, channels).mean(0))
     else:
-        out = batch_norm(folded, repeated(running_mean), repeated(running_var), None, None,
-                         False, momentum, eps)
-    out = out.reshape(input.shape)
-    if weight is not None:
-        out = out * _per_channel(weight, input.ndim)
-    if bias is not None:
-        out = out + _per_channel(bias, input.ndim)
-    return out
+        out = batch_norm(folded, repeated(running_mean), repeated(running_var),
+                         repeated(weight), repeated(bias), False, momentum, eps)
+    return out.reshape(input.shape)
 
 
 # ---- transposed convolution: zeros between the input's elements, then a plain convolution -----
