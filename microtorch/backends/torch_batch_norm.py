@@ -131,9 +131,13 @@ def strided_stats(x, eps):
     channels = x.shape[1]
     n = x.size // channels
     mean = (np.asarray(exact_sum(x, _other_dims(x), False), x.dtype) / t(n)).astype(x.dtype)
-    (walked,) = walk_planes(x)
-    d = walked.reshape(channels, -1).astype(WIDE) - mean.astype(WIDE)[:, None]
-    var_sum = np.add.accumulate(d * d, axis=1)[:, -1]
+    kernels = _numba_kernels(x.size)
+    if kernels is not None:
+        var_sum = kernels.walk_var_sum(walk_cubes(x)[0], mean, min(channels, threads()))
+    else:
+        (walked,) = walk_planes(x)
+        d = walked.astype(WIDE) - mean.astype(WIDE)[:, None]
+        var_sum = np.add.accumulate(d * d, axis=1)[:, -1]
     invstd = (1.0 / np.sqrt(var_sum / n + eps)).astype(x.dtype)
     return mean, var_sum, invstd
 
@@ -154,14 +158,28 @@ def running_update_wide(running_mean, running_var, mean, var_sum, n, momentum):
 
 def walk_planes(x, *others):
     """x (N, C, *) and others of its shape, each as a dense (C, elements) array (a copy where
-    needed) whose rows hold a channel's elements in the order TensorIterator walks them: the
-    memory order of x's dims other than C (ties told apart by the others')."""
+    needed) whose rows hold a channel's elements in the order TensorIterator walks them."""
+    walk = _walk_order(x, others)
+    return [np.ascontiguousarray(a.transpose([1] + walk)).reshape(x.shape[1], -1)
+            for a in (x,) + others]
+
+
+def walk_cubes(x, *others):
+    """The same walk as (A, C, B) arrays (views where the dims merge), for the kernels: each
+    channel's elements in the order (a, b)."""
+    walk = _walk_order(x, others)
+    perm = [walk[0], 1] + walk[1:]
+    return [a.transpose(perm).reshape(x.shape[walk[0]], x.shape[1], -1)
+            for a in (x,) + others]
+
+
+def _walk_order(x, others):
+    """x's dims other than C in the order TensorIterator walks them, the outermost first: the
+    memory order of x's (ties told apart by the others')."""
     dims = _other_dims(x)
-    arrays = (x,) + others
     order = _layout.elementwise_order([x.shape[d] for d in dims], [
-        ([a.shape[d] for d in dims], [a.strides[d] for d in dims]) for a in arrays])
-    perm = [1] + [dims[i] for i in order]
-    return [np.ascontiguousarray(a.transpose(perm)).reshape(x.shape[1], -1) for a in arrays]
+        ([a.shape[d] for d in dims], [a.strides[d] for d in dims]) for a in (x,) + others])
+    return [dims[i] for i in order]
 
 
 def _other_dims(x):
@@ -259,8 +277,14 @@ def strided_forward(x, mean, invstd, weight, bias):
     """y of a non-contiguous x (N, C, *), C-ordered, as PyTorch's generic loop computes it:
     ((x - mean) * invstd) * weight + bias, each step rounded (weight 1 and bias 0 where
     absent: -0.0 comes out +0.0)."""
-    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     t = x.dtype.type
+    kernels = _numba_kernels(x.size)
+    if kernels is not None:
+        w = np.ones(x.shape[1], x.dtype) if weight is None else weight
+        b = np.zeros(x.shape[1], x.dtype) if bias is None else bias
+        return kernels.strided_affine(x.reshape(x.shape[:2] + (-1,)), mean, invstd, w,
+                                      b).reshape(x.shape)
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     y = np.subtract(x, mean.reshape(shape), order='C')
     y *= invstd.reshape(shape)
     y *= t(1) if weight is None else weight.reshape(shape)
@@ -280,15 +304,18 @@ def strided_backward(dy, x, weight, mean, invstd, train, need_input):
     channels = x.shape[1]
     t = x.dtype.type
     total = np.asarray(exact_sum(dy, _other_dims(x), False), x.dtype).reshape(channels)
+    kernels = _numba_kernels(x.size)
     if x.flags.c_contiguous:                    # walked in C order: (N, C, L) views
         planes = x.shape[:2] + (-1,)
         x3, dy3 = x.reshape(planes), dy.reshape(planes)
+        if kernels is not None:
+            dotp = kernels.strided_dotp(dy3, x3, mean)
+    elif kernels is not None:
+        x3, dy3 = walk_cubes(x, dy)
+        dotp = kernels.walk_dotp(dy3, x3, mean, min(channels, threads()))
     else:
         x3, dy3 = (a[None] for a in walk_planes(x, dy))
-    kernels = _numba_kernels(x.size)
-    if kernels is not None:
-        dotp = kernels.strided_dotp(dy3, x3, mean)
-    else:
+    if kernels is None:
         products = np.moveaxis((x3 - _broadcast(mean)) * dy3, 1, 0).reshape(channels, -1)
         dotp = np.add.accumulate(products.astype(WIDE), axis=1)[:, -1]
     w = np.ones(channels, x.dtype) if weight is None else weight

@@ -172,6 +172,54 @@ def strided_dx(dy, x, mean, k, grad_mean, invstd, w, train):
     return out
 
 
+# ---- the generic loop on a strided input: x3 (A, C, B) walks each channel's elements in the
+# order (a, b), TensorIterator's memory order; the channels innermost here (a transposed
+# input's channels are adjacent in memory), each channel's float64 sum still in that order.
+
+@numba.njit(cache=True, parallel=True)
+def walk_var_sum(x, mean, chunks):
+    """Per channel, the float64 running sum of (x - mean)^2, x and mean widened first; the
+    channels in `chunks` tasks."""
+    outer, channels, inner = x.shape
+    total = np.zeros(channels)
+    for chunk in numba.prange(chunks):
+        begin, end = chunk * channels // chunks, (chunk + 1) * channels // chunks
+        for a in range(outer):
+            for b in range(inner):
+                for c in range(begin, end):
+                    d = np.float64(x[a, c, b]) - np.float64(mean[c])
+                    total[c] += d * d
+    return total
+
+
+@numba.njit(cache=True, parallel=True)
+def walk_dotp(dy, x, mean, chunks):
+    """Per channel, the float64 running sum of the float32 products (x - mean) * dy."""
+    outer, channels, inner = x.shape
+    total = np.zeros(channels)
+    for chunk in numba.prange(chunks):
+        begin, end = chunk * channels // chunks, (chunk + 1) * channels // chunks
+        for a in range(outer):
+            for b in range(inner):
+                for c in range(begin, end):
+                    total[c] += np.float64((x[a, c, b] - mean[c]) * dy[a, c, b])
+    return total
+
+
+@numba.njit(cache=True, parallel=True)
+def strided_affine(x, mean, invstd, w, b):
+    """y = ((x - mean) * invstd) * w + b of x (N, C, L) (any strides), each step rounded,
+    into a new C-ordered array."""
+    n_batch, channels, size = x.shape
+    out = np.empty(x.shape, x.dtype)
+    for p in numba.prange(n_batch * channels):
+        i, c = p // channels, p % channels
+        m, s, wc, bc = mean[c], invstd[c], w[c], b[c]
+        for j in range(size):
+            out[i, c, j] = ((x[i, c, j] - m) * s) * wc + bc
+    return out
+
+
 # ---- rows (N, C): PyTorch's "channels last" kernels ---------------------------------------
 # `begins`/`ends` are the rows' pieces (torch_batch_norm picks them: at::parallel_for's); each
 # piece adds its rows into its own buffer of C in the dtype, and the buffers are then added in
@@ -253,4 +301,7 @@ SERIAL = types.SimpleNamespace(plane_stats=serial_twin(plane_stats), affine=affi
                                plane_sums=serial_twin(plane_sums),
                                plane_dx=serial_twin(plane_dx),
                                strided_dotp=serial_twin(strided_dotp),
-                               strided_dx=serial_twin(strided_dx))
+                               strided_dx=serial_twin(strided_dx),
+                               walk_var_sum=serial_twin(walk_var_sum),
+                               walk_dotp=serial_twin(walk_dotp),
+                               strided_affine=serial_twin(strided_affine))
