@@ -74,7 +74,7 @@ def _pow_scalar_flat(flat, p, row, vector):
     take vector blocks where `vector`)."""
     out = np.empty(flat.shape, np.float32)
     block = _block() if vector else _NO_BLOCKS
-    if flat.size < block or not _sleef._use_numba():
+    if flat.size < _block() or not _sleef._use_numba():     # (rows without blocks: Numba's)
         _pow_scalar_numpy(flat, p, out, block, row)
     else:
         k = _sleef.kernels()
@@ -152,7 +152,7 @@ def _pow_tensor_flat(a, b, row, vector):
     n = a.size
     out = np.empty(n, np.float32)
     block = _block() if vector else _NO_BLOCKS
-    if n < block or not _sleef._use_numba():
+    if n < _block() or not _sleef._use_numba():       # (rows without blocks: Numba's)
         _pow_tensor_numpy(a, b, out, block, row)
     else:
         k = _sleef.kernels()
