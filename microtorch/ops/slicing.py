@@ -381,7 +381,7 @@ class _AsStrided(Function):
     node_name = 'AsStridedBackward0'
 
     @staticmethod
-    def forward(ctx, x, storage, size, stride, offset, x_places):
+    def forward(ctx, x, storage, size, stride, offset, x_offset):
         itemsize = storage.itemsize
         xp = ctx.backend.xp
         if not builtins.all(size):
@@ -392,10 +392,27 @@ class _AsStrided(Function):
             if hasattr(view.flags, 'writeable') and builtins.any(
                     s == 0 and n > 1 for n, s in zip(size, stride)):
                 view.flags.writeable = False      # in-place ops refuse it, as PyTorch's
-        ctx.storage_size, ctx.x_places = storage.size, x_places
+        ctx.storage_size, ctx.x_shape, ctx.x_offset = storage.size, x.shape, x_offset
         ctx.size, ctx.stride, ctx.offset = size, stride, offset
-        ctx.x_overlaps = _may_overlap(x.shape, [s // itemsize for s in x.strides])
+        ctx.x_strides = [s // itemsize for s in x.strides]
+        ctx.x_overlaps = _may_overlap(x.shape, ctx.x_strides)
         return view
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        # The common case on arrays: neither geometry reads a place twice, so the gradient is
+        # written into zeros and read back through input's geometry (views, no index arrays).
+        if ctx.x_overlaps or _may_overlap(ctx.size, ctx.stride) or not builtins.all(ctx.size) \
+                or not builtins.all(ctx.x_shape):
+            return None                     # (the Tensor backward: sums and divisions)
+        xp = ctx.backend.xp
+        total = xp.zeros(ctx.storage_size, gy.dtype)
+        itemsize = total.itemsize
+        xp.lib.stride_tricks.as_strided(total[ctx.offset:], ctx.size,
+                                        [s * itemsize for s in ctx.stride])[...] = gy
+        gx = xp.lib.stride_tricks.as_strided(total[ctx.x_offset:], ctx.x_shape,
+                                             [s * itemsize for s in ctx.x_strides])
+        return gx, None, None, None, None, None
 
     @staticmethod
     def backward(ctx, gy):
@@ -414,7 +431,7 @@ class _AsStrided(Function):
         total = zeros(ctx.storage_size, dtype=gy.dtype, device=gy.device)
         write = F.index_add if _may_overlap(size, stride) else F.index_copy
         total = write(total, 0, places, F.reshape(gy, (-1,)))
-        x_places = Tensor._make(xp.asarray(ctx.x_places))
+        x_places = Tensor._make(xp.asarray(_places(ctx.x_shape, ctx.x_strides, ctx.x_offset)))
         if ctx.x_overlaps:                  # each place's gradient shared by its readers
             flat = F.reshape(x_places, (-1,))
             readers = F.index_add(zeros_like(total), 0, flat, ones_like(flat, dtype=gy.dtype))
@@ -450,7 +467,7 @@ def as_strided(input, size, stride, storage_offset=None):
     default). Elements may repeat (stride 0 or overlapping strides); an in-place op on a view
     whose elements overlap writes each result once (PyTorch leaves that order unspecified, and
     refuses a stride of 0, as here)."""
-    from .._tensor_methods import _address, _element_offsets
+    from .._tensor_methods import _address
     size, stride = [int(n) for n in size], [int(s) for s in stride]
     if len(size) != len(stride):
         raise RuntimeError('mismatch in length of strides and shape')
@@ -474,8 +491,7 @@ def as_strided(input, size, stride, storage_offset=None):
                            f'{offset}, and itemsize {itemsize} requiring a storage size of '
                            f'{needed * itemsize} are out of bounds for storage of size '
                            f'{storage.size * itemsize}')
-    x_places = _element_offsets(input._data, own_offset)
-    out = _AsStrided.apply(input, storage, tuple(size), tuple(stride), offset, x_places)
+    out = _AsStrided.apply(input, storage, tuple(size), tuple(stride), offset, own_offset)
     # The view shares root's memory (and version counter), whichever array NumPy or CuPy
     # says it hangs from; it is made again from input after a write to root, as other views.
     out._base, out._version_counter = root, root._version_counter
@@ -483,7 +499,7 @@ def as_strided(input, size, stride, storage_offset=None):
         out._no_grad_view = True
     node = out._grad_fn
     if node is not None:
-        node._view_args = (input, storage, tuple(size), tuple(stride), offset, x_places)
+        node._view_args = (input, storage, tuple(size), tuple(stride), offset, own_offset)
         node._view_version = input._version_counter[0]
     return out
 
