@@ -133,6 +133,9 @@ def pow_tensor(a, b):
     shape = _broadcast_shape(a, b)
     n = math.prod(shape)
     if not (a.size == 1 or a.flags.c_contiguous) or not (b.size == 1 or b.flags.c_contiguous):
+        if not number_base and all(v.size == 1 or v.shape == shape and v.flags.f_contiguous
+                                   for v in (a, b)):
+            return pow_tensor(a.T, b.T).T           # memory order: the C walk of the transposes
         order, row, vector, flats = _iteration(shape, (a, b), number_base)
         a, b = (np.full(n, v.reshape(-1)[0]) if v.size == 1 else flat
                 for v, flat in zip((a, b), flats))
