@@ -58,6 +58,25 @@ def test_whole_tensor_var_and_std(torch, kernels, dtype, size, name, correction)
         _same_bits(ours, theirs)
 
 
+WHOLE_LAYOUTS = {'transposed': lambda a: np.ascontiguousarray(a.T).T,
+                 'strided': lambda a: np.repeat(a, 2, axis=-1)[..., ::2],
+                 'rows_strided': lambda a: np.repeat(a, 2, axis=0)[::2]}
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('shape', [(5, 7), (64, 48), (6, 5, 7), (300, 300)])
+@pytest.mark.parametrize('layout', WHOLE_LAYOUTS)
+def test_whole_tensor_var_of_strided_views(torch, kernels, dtype, shape, layout):
+    """PyTorch's var of a whole view: the mean by its sum of the view, the squared deviations
+    in memory order, one partial sum per call of its 2-d loop where the dims do not coalesce
+    into two."""
+    x = WHOLE_LAYOUTS[layout](_data(shape, dtype, 3))
+    for correction in (0, 1):
+        ours = microtorch.from_numpy(x).var(correction=correction).numpy()
+        theirs = torch.from_numpy(x).var(correction=correction).numpy()
+        _same_bits(ours, theirs)
+
+
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 @pytest.mark.parametrize('shape, dim', SHAPES_DIMS)
 @pytest.mark.parametrize('name', ['var', 'std'])

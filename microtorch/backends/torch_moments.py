@@ -17,16 +17,24 @@ import math
 import numpy as np
 
 from .._fma import fma_steps
+from .. import _layout
 from . import exact_sum, numba_dispatch
 
 
 def var_all(x, correction, take_sqrt):
     """PyTorch's var (std with take_sqrt) of every element of x, as a scalar of x's dtype."""
-    x = np.ascontiguousarray(x).reshape(-1)
     n = x.size
-    mean = float(exact_sum.contiguous_total(x) / x.dtype.type(n))
+    if x.flags.c_contiguous:
+        mean = float(exact_sum.contiguous_total(x.reshape(-1)) / x.dtype.type(n))
+        x, call = x.reshape(-1), n
+    else:                       # PyTorch's sum of the view; the deviations in memory order
+        mean = float(exact_sum.exact_sum(x, None, False) / x.dtype.type(n))
+        x, call = _walked(x)
     chunk = _chunk(n)
-    if exact_sum.use_numba(n):
+    if call < n and chunk == n:     # its 2-d loop's calls each sum from 0, then added up
+        dx = x.reshape(-1, call).astype(np.float64) - mean
+        chunk_sums = np.add.accumulate(dx * dx, axis=1)[:, -1].tolist()
+    elif exact_sum.use_numba(n):
         kernels = exact_sum.numba_module('torch_moments')
         parallel = chunk < n and numba_dispatch.kernel_pays('reduction', n)
         chunk_sums = (exact_sum.launch(kernels.parallel_squared_deviations, x, mean, chunk)
@@ -55,6 +63,24 @@ def var_all(x, correction, take_sqrt):
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _walked(x):
+    """(x's elements in TensorIterator's order as a 1-d array, the elements of each call of
+    its 2-d loop: all of them where x's dims coalesce into two or fewer, else the two
+    innermost coalesced dims' product)."""
+    order = _layout.memory_order(x.shape, x.strides)
+    sizes, stride = [], None                   # coalesced, the innermost first
+    for d in reversed(order):
+        if x.shape[d] == 1:
+            continue
+        if sizes and x.strides[d] == stride * sizes[-1]:
+            sizes[-1] *= x.shape[d]
+        else:
+            sizes.append(x.shape[d])
+            stride = x.strides[d]
+    call = sizes[0] * sizes[1] if len(sizes) > 2 else x.size
+    return np.ascontiguousarray(x.transpose(order)).reshape(-1), call
 
 
 def _chunk(n):
