@@ -78,6 +78,20 @@ def test_whole_tensor_var_of_strided_views(torch, kernels, dtype, shape, layout)
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('dims', [(0,), (1,), (0, 1), (1, 2), (0, 2)])
+@pytest.mark.parametrize('layout', ['reversed', 'permuted'])
+def test_welford_walks_the_reduced_dims_in_memory_order(torch, kernels, dtype, dims, layout):
+    """var, var_mean over dims of a transposed input: each output's Welford loop takes its
+    elements in the memory order of the reduced dims, as TensorIterator walks them."""
+    a = _data((4, 6, 5), dtype, 4)
+    perm = (2, 1, 0) if layout == 'reversed' else (1, 2, 0)
+    x = np.ascontiguousarray(a.transpose(perm)).transpose(np.argsort(perm))
+    for lib_results in zip(*[(lib.from_numpy(x).var(dims), *lib.var_mean(lib.from_numpy(x), dims))
+                             for lib in (microtorch, torch)]):
+        _same_bits(*[r.numpy() for r in lib_results])
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
 @pytest.mark.parametrize('shape, dim', SHAPES_DIMS)
 @pytest.mark.parametrize('name', ['var', 'std'])
 @pytest.mark.parametrize('keepdim', [False, True])

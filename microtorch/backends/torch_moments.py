@@ -145,10 +145,11 @@ def _combine(a, b):
 
 def welford(x, dims, correction, take_sqrt):
     """PyTorch's (var or std, mean) over dims, keepdim shapes, in x's dtype."""
+    walk = [d for d in _layout.memory_order(x.shape, x.strides) if d in dims]  # its order
     x = np.ascontiguousarray(x)
     kept_shape = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
     kept = [i for i in range(x.ndim) if i not in dims]
-    rows = np.transpose(x, kept + sorted(dims)).reshape(math.prod(kept_shape), -1)
+    rows = np.transpose(x, kept + walk).reshape(math.prod(kept_shape), -1)
     chunk = _chunk(rows.size)
     if rows.shape[0] == 1 and chunk < rows.size:
         state = (0.0, np.zeros(1), np.zeros(1))
