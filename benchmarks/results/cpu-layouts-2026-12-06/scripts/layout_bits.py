@@ -62,3 +62,14 @@ for lib in (mt, torch):
     v = leaf.expand(2, 3).as_strided((3,), (1,), 0)
     out[lib] = lib.autograd.grad(v, leaf, lib.tensor([1.0, 10.0, 100.0]))
 row('expand(2, 3).as_strided((3,), (1,)): gradient', [differ(out[mt][0], out[torch][0])])
+
+a64 = rng.standard_normal((6, 5, 7)) + 3                   # float64: var's float64 sums show
+for layout, perm in (('transposed', (2, 1, 0)), ('permuted', (1, 2, 0))):
+    view = np.ascontiguousarray(a64.transpose(perm)).transpose(np.argsort(perm))
+    results = []
+    for dims in (None, (0, 1), (1, 2), (0, 2)):
+        t = {lib: lib.from_numpy(view) for lib in (mt, torch)}
+        f = (lambda v: v.var()) if dims is None else (lambda v: v.var(dims))
+        p, q = (np.ascontiguousarray(f(t[lib]).numpy()) for lib in (mt, torch))
+        results.append((int((p.view(np.uint64) != q.view(np.uint64)).sum()), p.size))
+    row(f'{layout}, float64: var over all, (0, 1), (1, 2), (0, 2)', results)
