@@ -133,7 +133,8 @@ def strided_stats(x, eps):
     mean = (np.asarray(exact_sum(x, _other_dims(x), False), x.dtype) / t(n)).astype(x.dtype)
     kernels = _numba_kernels(x.size)
     if kernels is not None:
-        var_sum = kernels.walk_var_sum(walk_cubes(x)[0], mean, min(channels, threads()))
+        (x3,) = walk_cubes(x)
+        var_sum = kernels.walk_sums(x3, x3, mean, min(channels, threads()), True)
     else:
         (walked,) = walk_planes(x)
         d = walked.astype(WIDE) - mean.astype(WIDE)[:, None]
@@ -312,7 +313,7 @@ def strided_backward(dy, x, weight, mean, invstd, train, need_input):
             dotp = kernels.strided_dotp(dy3, x3, mean)
     elif kernels is not None:
         x3, dy3 = walk_cubes(x, dy)
-        dotp = kernels.walk_dotp(dy3, x3, mean, min(channels, threads()))
+        dotp = kernels.walk_sums(dy3, x3, mean, min(channels, threads()), False)
     else:
         x3, dy3 = (a[None] for a in walk_planes(x, dy))
     if kernels is None:

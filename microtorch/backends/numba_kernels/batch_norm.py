@@ -177,9 +177,10 @@ def strided_dx(dy, x, mean, k, grad_mean, invstd, w, train):
 # input's channels are adjacent in memory), each channel's float64 sum still in that order.
 
 @numba.njit(cache=True, parallel=True)
-def walk_var_sum(x, mean, chunks):
-    """Per channel, the float64 running sum of (x - mean)^2, x and mean widened first; the
-    channels in `chunks` tasks."""
+def walk_sums(dy, x, mean, chunks, squares):
+    """Per channel, the float64 running sum of (x - mean)^2 with x and mean widened first
+    (squares: the statistics' var_sum), else of the float32 products (x - mean) * dy (the
+    backward's dot product); the channels in `chunks` tasks."""
     outer, channels, inner = x.shape
     total = np.zeros(channels)
     for chunk in numba.prange(chunks):
@@ -187,22 +188,11 @@ def walk_var_sum(x, mean, chunks):
         for a in range(outer):
             for b in range(inner):
                 for c in range(begin, end):
-                    d = np.float64(x[a, c, b]) - np.float64(mean[c])
-                    total[c] += d * d
-    return total
-
-
-@numba.njit(cache=True, parallel=True)
-def walk_dotp(dy, x, mean, chunks):
-    """Per channel, the float64 running sum of the float32 products (x - mean) * dy."""
-    outer, channels, inner = x.shape
-    total = np.zeros(channels)
-    for chunk in numba.prange(chunks):
-        begin, end = chunk * channels // chunks, (chunk + 1) * channels // chunks
-        for a in range(outer):
-            for b in range(inner):
-                for c in range(begin, end):
-                    total[c] += np.float64((x[a, c, b] - mean[c]) * dy[a, c, b])
+                    if squares:
+                        d = np.float64(x[a, c, b]) - np.float64(mean[c])
+                        total[c] += d * d
+                    else:
+                        total[c] += np.float64((x[a, c, b] - mean[c]) * dy[a, c, b])
     return total
 
 
@@ -302,6 +292,5 @@ SERIAL = types.SimpleNamespace(plane_stats=serial_twin(plane_stats), affine=affi
                                plane_dx=serial_twin(plane_dx),
                                strided_dotp=serial_twin(strided_dotp),
                                strided_dx=serial_twin(strided_dx),
-                               walk_var_sum=serial_twin(walk_var_sum),
-                               walk_dotp=serial_twin(walk_dotp),
+                               walk_sums=serial_twin(walk_sums),
                                strided_affine=serial_twin(strided_affine))
