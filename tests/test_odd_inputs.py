@@ -45,7 +45,6 @@ KNOWN = {
     ('multi_margin_loss', 'special'): "PyTorch's hinge reads nan as 0",
     ('multi_margin_loss/p2_none', 'special'): 'the same',
     ('multilabel_margin_loss', 'special'): 'the same',
-    ('mode', 'special'): 'PyTorch counts equal nans as one value',
     ('linear', 'special'): "one output sums 1e300 * 1e300 with -inf terms: NumPy's BLAS adds "
                            'in another order than PyTorch (-inf against inf - inf)',
     ('group_norm', 'special'): "a group holding 1e300: its variance overflows; PyTorch's "

@@ -19,6 +19,7 @@ from . import conv_columns as _conv_columns
 from . import cpu_copies as _cpu_copies
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
+from . import sort_ties as _sort_ties
 from . import special_functions as _special
 from .._fma import fma_in, outer
 from . import mkl as _mkl
@@ -914,16 +915,44 @@ def _sort_key(xp, x, descending):
     return -x.astype(xp.int64)
 
 
-def argsort(x, dim, descending):
-    """int64 indices that sort x along dim, ties in their original order."""
+def argsort(x, dim, descending, stable=True):
+    """int64 indices that sort x along dim: ties in their original order when stable, else
+    in the order PyTorch's std::sort leaves them (sort_ties.py); a dim of stride 0 PyTorch
+    leaves as it is."""
+    if not (stable or x.strides[dim] == 0) and _sort_ties.kernels_take(x):
+        return _sort_ties.kernel_sort(x, dim, descending)
+    order = _stable_argsort(x, dim, descending)
+    if stable or x.strides[dim] == 0:
+        return order
+    return _sort_ties.sorted_order(x, order, dim, descending)
+
+
+def _stable_argsort(x, dim, descending):
+    if descending and _has_nan_and_inf(x):      # NaN before +inf, which share the key -inf
+        return np.lexsort((_sort_key(np, x, True), ~np.isnan(x)), axis=dim)
     return np.argsort(_sort_key(np, x, descending), axis=dim, kind='stable')
 
 
-def top_indices(x, k, dim, largest):
+def _has_nan_and_inf(x):
+    return x.dtype.kind == 'f' and bool(np.isnan(x).any()) and bool(np.isposinf(x).any())
+
+
+def top_indices(x, k, dim, largest, in_order=True):
+    """topk's k indices along dim, best first, as PyTorch's topk picks them among equal
+    values (sort_ties.py); in_order=False: nth_element's order where PyTorch leaves it."""
+    if not k:
+        return np.take(np.zeros(x.shape, np.int64), [], axis=dim)
+    if _sort_ties.kernels_take(x):
+        return _sort_ties.kernel_topk(x, k, dim, largest, in_order)
+    chosen = _stable_top_indices(x, k, dim, largest)
+    return _sort_ties.top_order(x, chosen, k, dim, largest, in_order)
+
+
+def _stable_top_indices(x, k, dim, largest):
     """argsort(x, dim, largest)'s first k along dim, ties in their original order. A few of
     many are selected in one pass (4096 x 4096, k = 5: 830 ms for the full sort)."""
     n = x.shape[dim]
-    if 8 * k > n or x.dtype.kind == 'b':
+    if 8 * k > n or x.dtype.kind == 'b' or largest and _has_nan_and_inf(x):
         return np.take(argsort(x, dim, largest), np.arange(k), axis=dim)
     if (k <= _TOP_IN_BUFFER and x.dtype.char in 'fd'
             and _numba_dispatch.kernel_pays('reduction', x.size)):
@@ -952,6 +981,22 @@ def _top_by_partition(x, k, dim, largest):
     if ambiguous.any():
         order[ambiguous] = np.argsort(key[ambiguous], axis=-1, kind='stable')[..., :k]
     return np.moveaxis(order, -1, dim)
+
+
+def kth_indices(x, k, dim):
+    """kthvalue's index along dim (kept, size 1), k from 1: the k-th in the stable order,
+    where that value ties with another PyTorch's quickselect's pick (sort_ties.py)."""
+    if _sort_ties.kernels_take(x):
+        return _sort_ties.kernel_kth(x, k, dim)
+    index = np.take(argsort(x, dim, False), [k - 1], axis=dim)
+    return _sort_ties.kth_order(x, index, k, dim)
+
+
+def mode_indices(rows, index, longest):
+    """mode's index per row of rows (2-D), given the one from the stable order (the last
+    place of the longest run) and the run's length: where that run has more than one
+    element, or the row a NaN, the one PyTorch's std::sort leaves last (sort_ties.py)."""
+    return _sort_ties.mode_order(rows, index, longest)
 
 
 def argmax(x, dim, keepdim):

@@ -1174,16 +1174,29 @@ def _arg_extreme(kernel, x, dim, keepdim):
             outer, inner = outer * inner, 1
 
 
-def argsort(x, dim, descending):
-    """int64 indices that sort x along dim: CuPy's argsort (a library sort, not ours), on the
-    CPU backend's key (NaN as the largest value)."""
+def argsort(x, dim, descending, stable=True):
+    """int64 indices that sort x along dim: CuPy's argsort (a library sort, not ours, whose
+    ties are not PyTorch's CUDA ones), on the CPU backend's key (NaN as the largest value)."""
     from .cpu import _sort_key
-    return cp.argsort(_sort_key(cp, _c(x), descending), axis=dim).astype(np.int64)
+    key = _sort_key(cp, _c(x), descending)
+    if descending and x.dtype.kind == 'f':      # NaN before +inf, which share the key -inf
+        key = cp.where(cp.isposinf(x), -np.finfo(np.float64).max, key.astype(np.float64))
+    return cp.argsort(key, axis=dim).astype(np.int64)
 
 
-def top_indices(x, k, dim, largest):
+def top_indices(x, k, dim, largest, in_order=True):
     """argsort's first k along dim (cpu.top_indices' partition is a CPU saving)."""
     return cp.take(argsort(x, dim, largest), cp.arange(k), axis=dim)
+
+
+def kth_indices(x, k, dim):
+    """kthvalue's index along dim (kept, size 1), k from 1."""
+    return cp.take(argsort(x, dim, False), cp.asarray([k - 1]), axis=dim)
+
+
+def mode_indices(rows, index, longest):
+    """mode's index per row: the stable order's (PyTorch's CUDA mode is not followed)."""
+    return index
 
 
 def argmax(x, dim, keepdim):

@@ -1890,12 +1890,13 @@ def clamp_max(input, max):
     return clamp(input, max=max)
 
 
-def _sort_indices(input, dim, descending):
-    """The indices (int64 Tensor, no gradient) that sort input along dim."""
+def _sort_indices(input, dim, descending, stable=True):
+    """The indices (int64 Tensor, no gradient) that sort input along dim; ties in their
+    order when stable, else as PyTorch's sort leaves them."""
     data = input._data
     if not data.ndim:
         return Tensor._make(input._backend_xp().zeros((), 'int64'))
-    return Tensor._make(_backend_of_data(input).argsort(data, dim, descending))
+    return Tensor._make(_backend_of_data(input).argsort(data, dim, descending, stable))
 
 
 def _backend_of_data(input):
@@ -1906,17 +1907,18 @@ def _backend_of_data(input):
 @grad_fn_named('SortBackward0')
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) along dim, ascending unless descending; NaN counts as the largest
-    value; ties keep their order. values = gather(input, dim, indices), so gradients flow
-    back to where each value came from."""
+    value; equal values in their order if stable, else in the order PyTorch's CPU sort
+    gives them. values = gather(input, dim, indices), so gradients flow back to where each
+    value came from."""
     dim = wrap_dim(dim, input._data.ndim, 'sort')
-    indices = _sort_indices(input, dim, descending)
+    indices = _sort_indices(input, dim, descending, stable)
     values = gather(input, dim, indices) if input._data.ndim else clone(input)
     return _return_type('sort')(values, indices)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
     dim = wrap_dim(dim, input._data.ndim, 'argsort')
-    return _sort_indices(input, dim, descending)
+    return _sort_indices(input, dim, descending, stable)
 
 
 def msort(input):
@@ -1934,7 +1936,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError('selected index k out of range')
     if input._data.ndim:
         indices = Tensor._make(_backend_of_data(input).top_indices(input._data, k, dim,
-                                                                   largest))
+                                                                   largest, sorted))
         values = gather(input, dim, indices)
     else:
         indices = _sort_indices(input, dim, largest)
@@ -2147,7 +2149,12 @@ def _order_statistic(input, dim, keepdim, position, name):
     if not ndim:
         return _return_type(name)(clone(input), _sort_indices(input, 0, False))
     order = _sort_indices(input, dim, False)
-    indices = gather(order, dim, position)
+    return _at_indices(input, dim, keepdim, gather(order, dim, position), name)
+
+
+def _at_indices(input, dim, keepdim, indices, name):
+    """(values, indices) of an order statistic: input's values at indices (size 1 along
+    dim), as the op's return type."""
     values = gather(input, dim, indices)
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
@@ -2192,11 +2199,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         raise RuntimeError(f'kthvalue(): selected number k out of range for dimension {dim}')
     if not ndim:
         return _order_statistic(input, dim, keepdim, None, 'kthvalue')
-    shape = list(input._data.shape)
-    shape[dim] = 1
-    from ..creation import full
-    position = full(shape, k - 1, dtype=_dtype.int64, device=input.device)
-    return _order_statistic(input, dim, keepdim, position, 'kthvalue')
+    index = Tensor._make(_backend_of_data(input).kth_indices(input._data, k, dim))
+    return _at_indices(input, dim, keepdim, index, 'kthvalue')
 
 
 def repeat_interleave(input, repeats, dim=None):

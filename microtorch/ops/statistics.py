@@ -6,7 +6,7 @@ PyTorch's messages before anything runs.
 import math
 
 from .._autocast import autocast_op
-from .. import _dtype, return_types
+from .. import _dtype, backends, return_types
 from .._size import wrap_dim
 from ..autograd.function import grad_fn_named
 from ..tensor import Tensor
@@ -129,8 +129,9 @@ def nanmedian(input, dim=None, keepdim=False):
 
 @grad_fn_named('ModeBackward0')
 def mode(input, dim=-1, keepdim=False):
-    """The most frequent value along dim (the smallest of those tied) and the index of its
-    last occurrence, as torch.return_types.mode."""
+    """The most frequent value along dim (the smallest of those tied) and an index where it
+    occurs (on the CPU PyTorch's: the last in its std::sort order), as
+    torch.return_types.mode."""
     ndim = input.ndim
     dim = wrap_dim(dim, ndim, 'mode')
     result = return_types.named('mode')
@@ -150,10 +151,13 @@ def mode(input, dim=-1, keepdim=False):
     run = xp.cumsum(starts, 1) - 1                          # each sorted value's run
     offsets = (xp.arange(flat.shape[0]) * n)[:, None]
     lengths = xp.bincount((run + offsets).reshape(-1), minlength=flat.size)
-    best = xp.argmax(lengths.reshape(flat.shape), 1)       # the first longest run: smallest
+    lengths = lengths.reshape(flat.shape)
+    best = xp.argmax(lengths, 1)                           # the first longest run: smallest
     last = (run <= best[:, None]).sum(1) - 1               # where that run ends
-    index = xp.take_along_axis(order, last[:, None], 1).reshape(out_shape).astype('int64')
-    indices = Tensor._make(index.copy())
+    index = xp.take_along_axis(order, last[:, None], 1)[:, 0].astype('int64')
+    longest = xp.take_along_axis(lengths, best[:, None], 1)[:, 0]
+    index = backends.for_array(flat).mode_indices(flat, index, longest)   # PyTorch's tie
+    indices = Tensor._make(index.reshape(out_shape).copy())
     values = F.gather(input, dim, F.unsqueeze(indices, dim))
     if keepdim:
         return result(values, F.unsqueeze(indices, dim))
