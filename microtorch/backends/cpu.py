@@ -992,11 +992,13 @@ def kth_indices(x, k, dim):
     return _sort_ties.kth_order(x, index, k, dim)
 
 
-def mode_indices(rows, index, longest):
-    """mode's index per row of rows (2-D), given the one from the stable order (the last
-    place of the longest run) and the run's length: where that run has more than one
-    element, or the row a NaN, the one PyTorch's std::sort leaves last (sort_ties.py)."""
-    return _sort_ties.mode_order(rows, index, longest)
+def mode_indices(rows, by_runs):
+    """mode's index per row of rows (2-D) as PyTorch's: by_runs() gives the stable order's
+    (the last place of the longest run) and the run's length; where that run has more than
+    one element, or the row a NaN, the one std::sort leaves last (sort_ties.py)."""
+    if _sort_ties.kernels_take(rows):
+        return _sort_ties.kernel_mode(rows)
+    return _sort_ties.mode_order(rows, *by_runs())
 
 
 def argmax(x, dim, keepdim):

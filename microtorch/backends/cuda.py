@@ -1194,9 +1194,9 @@ def kth_indices(x, k, dim):
     return cp.take(argsort(x, dim, False), cp.asarray([k - 1]), axis=dim)
 
 
-def mode_indices(rows, index, longest):
+def mode_indices(rows, by_runs):
     """mode's index per row: the stable order's (PyTorch's CUDA mode is not followed)."""
-    return index
+    return by_runs()[0]
 
 
 def argmax(x, dim, keepdim):

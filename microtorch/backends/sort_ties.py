@@ -100,6 +100,13 @@ def kernel_kth(x, k, dim):
     return _back(out[:, None], x.shape, dim)
 
 
+def kernel_mode(x):
+    x2 = _rows(x, 1)
+    out = np.empty(x2.shape[0], np.int64)
+    _kernel('mode_rows', x2)(x2, out)
+    return out
+
+
 # ---- the stable answer, and Python where ties make it another ------------------------------
 
 def sorted_order(x, order, dim, descending):
@@ -169,10 +176,6 @@ def mode_order(flat, index, longest):
     once (longest > 1) or the row holds a NaN, the last of its run in std::sort's order."""
     x2 = _rows(flat, 1)
     n = x2.shape[1]
-    if kernels_take(x2):
-        out = np.empty(x2.shape[0], np.int64)
-        _kernel('mode_rows', x2)(x2, out)
-        return out
     tied = longest > 1
     if x2.dtype.kind == 'f':
         tied |= np.isnan(x2).any(1)

@@ -127,6 +127,25 @@ def nanmedian(input, dim=None, keepdim=False):
     return F._order_statistic(input, dim, keepdim, position, 'nanmedian')
 
 
+def _mode_by_runs(input, flat):
+    """Each row's mode by the stable sort (rows of flat, 2-D): the index that ends the first
+    longest run of equal values, and that run's length."""
+    xp = input._backend_xp()
+    n = flat.shape[1]
+    order = F._sort_indices(Tensor._make(flat), 1, False)._data
+    ordered = xp.take_along_axis(flat, order, 1)
+    starts = xp.ones(flat.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    run = xp.cumsum(starts, 1) - 1                          # each sorted value's run
+    offsets = (xp.arange(flat.shape[0]) * n)[:, None]
+    lengths = xp.bincount((run + offsets).reshape(-1), minlength=flat.size)
+    lengths = lengths.reshape(flat.shape)
+    best = xp.argmax(lengths, 1)                           # the first longest run: smallest
+    last = (run <= best[:, None]).sum(1) - 1               # where that run ends
+    index = xp.take_along_axis(order, last[:, None], 1)[:, 0].astype('int64')
+    return index, xp.take_along_axis(lengths, best[:, None], 1)[:, 0]
+
+
 @grad_fn_named('ModeBackward0')
 def mode(input, dim=-1, keepdim=False):
     """The most frequent value along dim (the smallest of those tied) and an index where it
@@ -142,21 +161,8 @@ def mode(input, dim=-1, keepdim=False):
         raise IndexError(f'mode(): Expected reduction dim {dim} to have non-zero size.')
     rows = C.movedim(input, dim, -1).detach()
     out_shape = list(rows.shape[:-1])
-    xp = input._backend_xp()
     flat = rows._data.reshape(-1, n)
-    order = F._sort_indices(Tensor._make(flat), 1, False)._data
-    ordered = xp.take_along_axis(flat, order, 1)
-    starts = xp.ones(flat.shape, dtype=bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    run = xp.cumsum(starts, 1) - 1                          # each sorted value's run
-    offsets = (xp.arange(flat.shape[0]) * n)[:, None]
-    lengths = xp.bincount((run + offsets).reshape(-1), minlength=flat.size)
-    lengths = lengths.reshape(flat.shape)
-    best = xp.argmax(lengths, 1)                           # the first longest run: smallest
-    last = (run <= best[:, None]).sum(1) - 1               # where that run ends
-    index = xp.take_along_axis(order, last[:, None], 1)[:, 0].astype('int64')
-    longest = xp.take_along_axis(lengths, best[:, None], 1)[:, 0]
-    index = backends.for_array(flat).mode_indices(flat, index, longest)   # PyTorch's tie
+    index = backends.for_array(flat).mode_indices(flat, lambda: _mode_by_runs(input, flat))
     indices = Tensor._make(index.reshape(out_shape).copy())
     values = F.gather(input, dim, F.unsqueeze(indices, dim))
     if keepdim:
