@@ -47,19 +47,18 @@ def _log2(n):
 
 
 def _move_median_to_first(v, ix, result, a, b, c, code):
+    """The median of places a, b, c swapped into place result (libstdc++'s comparisons, in
+    its order: they decide which of equal values is taken)."""
     if _comes_before(code, v[a], v[b]):
         if _comes_before(code, v[b], v[c]):
-            _swap(v, ix, result, b)
-        elif _comes_before(code, v[a], v[c]):
-            _swap(v, ix, result, c)
+            median = b
         else:
-            _swap(v, ix, result, a)
+            median = c if _comes_before(code, v[a], v[c]) else a
     elif _comes_before(code, v[a], v[c]):
-        _swap(v, ix, result, a)
-    elif _comes_before(code, v[b], v[c]):
-        _swap(v, ix, result, c)
+        median = a
     else:
-        _swap(v, ix, result, b)
+        median = c if _comes_before(code, v[b], v[c]) else b
+    _swap(v, ix, result, median)
 
 
 def _partition_pivot(v, ix, first, last, code):
