@@ -39,6 +39,11 @@ def torch_forwards(torch, monkeypatch):
     return use
 
 
+def api(t):
+    """The library of tensor t."""
+    return microtorch if isinstance(t, microtorch.Tensor) else __import__('torch')
+
+
 def _grads(lib, fn, arrays, seed):
     leaves = [lib.tensor(a, requires_grad=True) for a in arrays]
     out = fn(*leaves)
@@ -103,6 +108,26 @@ def test_div_gradients(n, dtype, kernels, torch, rng):
     a = rng.uniform(-2, 2, n).astype(dtype)
     b = (rng.uniform(0.5, 2, n) * rng.choice([-1, 1], n)).astype(dtype)
     _compare(torch, lambda x, y: x / y, [a, b], rng.standard_normal(n).astype(dtype))
+
+
+@pytest.mark.parametrize('dtype', DTYPES)
+@pytest.mark.parametrize('n', SIZES)
+def test_softsign_gradient_as_autograd_of_its_composite(n, dtype, kernels, torch, rng):
+    """PyTorch's softsign is x / (|x| + 1): its gradient, the division's two parts added."""
+    x = (rng.standard_normal(n) * 3).astype(dtype)
+    x[:min(n, 4)] = np.array([0.0, -0.0, 1e30, np.inf], dtype)[:min(n, 4)]
+    _compare(torch, lambda t: api(t).nn.functional.softsign(t), [x],
+             rng.standard_normal(n).astype(dtype))
+
+
+@pytest.mark.parametrize('sizes', [(2, 1, 3), (2, 3, 1, 3), (4, 2, 2), (1, 2, 2)])
+def test_repeat_gradient_sums_leading_repeats_one_at_a_time(sizes, torch, rng):
+    """repeat_backward sums each leading repeat (beyond input's dims) alone, outermost first,
+    then the others in one sum."""
+    x = rng.standard_normal((30, 40)).astype(np.float32)
+    shape = [r * s for r, s in zip(sizes, (1,) * (len(sizes) - 2) + x.shape)]
+    _compare(torch, lambda t: t.repeat(*sizes), [x], rng.standard_normal(shape)
+             .astype(np.float32))
 
 
 @pytest.mark.parametrize('dtype', DTYPES)

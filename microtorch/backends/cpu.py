@@ -351,12 +351,16 @@ def hardtanh_backward(x, gy, min_val, max_val):
 
 
 def softsign_forward(x):
-    return x / (1 + np.abs(x))
+    with np.errstate(invalid='ignore'):            # x = +-inf: inf / inf, a nan as PyTorch's
+        return x / (1 + np.abs(x))
 
 
 def softsign_backward(x, gy):
-    d = 1 + np.abs(x)
-    return gy / (d * d)
+    """PyTorch's autograd of x / (|x| + 1): the divisor's gradient, -gy * ((x / d) / d), comes
+    back through abs (times sign(x)) and is added to the dividend's, gy / d."""
+    d = np.abs(x) + 1
+    with np.errstate(invalid='ignore'):
+        return gy / d + (-gy * ((x / d) / d)) * np.sign(x)
 
 
 def mish_forward(x):

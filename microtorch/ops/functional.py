@@ -1676,7 +1676,9 @@ def unbind(input, dim=0):
 @grad_fn_named('RepeatBackward0')
 def repeat(input, *sizes):
     """Tiles of input, sizes[i] along dim i: x viewed as (1, s0, 1, s1, ...), expanded to
-    (r0, s0, r1, s1, ...) and copied contiguous; backward sums the tiles (expand's)."""
+    (r0, s0, r1, s1, ...) and copied contiguous; backward sums the tiles (expand's). Leading
+    repeats beyond input's dims are one expand each, so that backward sums them one at a
+    time, outermost first, before the others as one sum (PyTorch's repeat_backward)."""
     if len(sizes) == 1 and not isinstance(sizes[0], int):
         sizes = tuple(sizes[0])
     shape = input._data.shape
@@ -1691,6 +1693,12 @@ def repeat(input, *sizes):
                                f'{out_shape}')
     if tuple(sizes) == (1,) * len(sizes):    # no tiling: still a new tensor, not a view
         return clone(reshape(input, out_shape))
+    leading = len(sizes) - len(shape)
+    if tuple(sizes[:leading]) != (1,) * leading:
+        inner = repeat(input, *sizes[leading:])
+        for r in reversed(sizes[:leading]):
+            inner = expand(unsqueeze(inner, 0), (r,) + tuple(inner._data.shape))
+        return contiguous(inner)
     interleaved = reshape(input, [n for s in padded for n in (1, s)])
     tiles = expand(interleaved, [n for r, s in zip(sizes, padded) for n in (r, s)])
     return reshape(tiles, out_shape)
