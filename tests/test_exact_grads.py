@@ -120,6 +120,29 @@ def test_softsign_gradient_as_autograd_of_its_composite(n, dtype, kernels, torch
              rng.standard_normal(n).astype(dtype))
 
 
+@pytest.mark.parametrize('dtype', DTYPES + ['float16'])
+@pytest.mark.parametrize('weight', ['tensor', 0.3, 0.75, -1.5])
+def test_lerp_value_and_gradients(dtype, weight, torch, rng):
+    """lerp's value (float64 fused as PyTorch's loop) and derivatives.yaml's gradients, in
+    the tensors' dtype, summed down to broadcast inputs."""
+    for shapes in [[(500,)] * 3, [(3, 4), (4,), (3, 1)], [(1, 4), (3, 4), (4,)]]:
+        arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        arrays[0].reshape(-1)[:3] = np.array([0.0, 1.0, np.inf], dtype)
+        arrays[1][..., :3] = np.array([-0.0, 1.0, 1.0], dtype)
+        if weight != 'tensor':
+            arrays = arrays[:2]
+        out = np.broadcast_shapes(*shapes)
+        seed = rng.standard_normal(out).astype(dtype)
+
+        def fn(*t):
+            return t[0].lerp(t[1], t[2] if weight == 'tensor' else weight)
+        _compare(torch, fn, arrays, seed)
+        values = [lib.tensor(arrays[0]).lerp(lib.tensor(arrays[1]), lib.tensor(arrays[2])
+                                             if weight == 'tensor' else weight).numpy()
+                  for lib in (microtorch, torch)]
+        assert_bits(*values)
+
+
 @pytest.mark.parametrize('sizes', [(2, 1, 3), (2, 3, 1, 3), (4, 2, 2), (1, 2, 2)])
 def test_repeat_gradient_sums_leading_repeats_one_at_a_time(sizes, torch, rng):
     """repeat_backward sums each leading repeat (beyond input's dims) alone, outermost first,

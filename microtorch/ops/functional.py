@@ -2081,6 +2081,14 @@ def lerp(input, end, weight):
     refuse_promoted_dtype('lerp_kernel_tensor' if isinstance(weight, Tensor)
                           else 'lerp_kernel_scalar', 'iub', input, end)
     broadcast_shapes(input.shape, end.shape)           # named in PyTorch's order
+    tensors = (input, end, weight) if isinstance(weight, Tensor) else (input, end)
+    if _fused.exact_cpu(*tensors):
+        return _fused.Lerp.apply(input, end, weight)   # derivatives.yaml's gradients
+    return _lerp_value(input, end, weight)
+
+
+def _lerp_value(input, end, weight):
+    """lerp's value, rounded as PyTorch's loops round it."""
     if input._data.dtype.kind == 'f' and input._data.dtype.itemsize <= 4:
         return _lerp_fused(input, end, weight)
     difference = sub(end, input)

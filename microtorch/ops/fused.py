@@ -1,4 +1,4 @@
-"""add/sub with alpha, addcmul and addcdiv on the CPU as one op each, rounded as PyTorch's
+"""add/sub with alpha, addcmul, addcdiv and lerp on the CPU as one op each, rounded as PyTorch's
 loops round them (add: fma(other, alpha, input); addcmul: fma(value * t1, t2, input), one
 fused multiply-add; addcdiv: input + (value * t1) / t2), and their gradients by
 derivatives.yaml's formulas in the tensors' own dtype (other: grad * alpha; addcmul's t1:
@@ -161,3 +161,74 @@ class Addcdiv(Function):
                 (-gy * (value * tensor1 / (tensor2 * tensor2))).sum_to_size(ctx.shapes[2])
                 if need[2] else None,
                 None)
+
+
+class Lerp(Function):
+    """input + weight * (end - input), its value as functional._lerp_value rounds it, its
+    gradients by derivatives.yaml: input grad * (1 - weight), end grad * weight, weight
+    grad * (end - input), each in the tensors' dtype (a number weight in the loops' type)
+    and summed down to its input's shape."""
+    elementwise = True
+    node_name = 'LerpBackward1'
+    widens = False                  # float16 gradients rounded in float16, as derivatives.yaml
+
+    @staticmethod
+    def forward(ctx, input, end, weight):
+        from .functional import _lerp_value
+        tensor_weight = isinstance(weight, np.ndarray)
+        ctx.save_for_backward(input, end, weight if tensor_weight else None)
+        ctx.shapes = (input.shape, end.shape, weight.shape if tensor_weight else None)
+        ctx.weight = None if tensor_weight else weight
+        with np.errstate(invalid='ignore', over='ignore'):    # inf - inf: nan, as PyTorch's
+            if input.dtype == np.float64:
+                return _lerp_float64(input, end, weight)
+            return _lerp_value(Tensor._make(input), Tensor._make(end),
+                               Tensor._make(weight) if tensor_weight else weight)._data
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        with np.errstate(invalid='ignore', over='ignore'):
+            return Lerp._gradients(ctx, gy)
+
+    @staticmethod
+    def _gradients(ctx, gy):
+        input, end, weight = ctx.saved_data
+        need = ctx.needs_input_grad
+        dtype = gy.dtype
+        if weight is None:                            # a number: in the loops' type
+            work = _opmath(dtype)
+            start_factor, end_factor = work(1 - ctx.weight), work(ctx.weight)
+        else:
+            start_factor, end_factor = (1 - weight).astype(dtype, copy=False), weight
+        g_input = _rounded(gy * start_factor, dtype, ctx.shapes[0]) if need[0] else None
+        g_end = _rounded(gy * end_factor, dtype, ctx.shapes[1]) if need[1] else None
+        g_weight = (_rounded(gy * (end - input).astype(dtype, copy=False), dtype,
+                             ctx.shapes[2]) if weight is not None and need[2] else None)
+        return g_input, g_end, g_weight
+
+    @staticmethod
+    def backward(ctx, gy):
+        input, end, weight = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        weight = ctx.weight if weight is None else weight
+        return ((gy * (1 - weight)).sum_to_size(ctx.shapes[0]) if need[0] else None,
+                (gy * weight).sum_to_size(ctx.shapes[1]) if need[1] else None,
+                (gy * (end - input)).sum_to_size(ctx.shapes[2])
+                if ctx.shapes[2] is not None and need[2] else None)
+
+
+def _lerp_float64(start, end, weight):
+    """PyTorch's float64 lerp: fma(weight, end - start, start) where |weight| < 0.5, else
+    fma(1 - weight, start - end, end) (its `end - (end - start) * (1 - weight)` fused: a
+    signed zero as PyTorch's), one rounding each."""
+    small = np.abs(weight) < 0.5
+    if isinstance(weight, np.ndarray):
+        coefficient = np.where(small, weight, 1 - weight)
+        difference = np.where(small, end - start, start - end)
+        base = np.where(small, start, end)
+    else:
+        coefficient, difference, base = ((weight, end - start, start) if small
+                                         else (1 - weight, start - end, end))
+    out_shape = np.broadcast_shapes(start.shape, end.shape, np.shape(weight))
+    return np.asarray(fma_in(np.dtype(np.float64), np.broadcast_to(coefficient, out_shape),
+                             difference, base), np.float64)
