@@ -143,6 +143,20 @@ def test_lerp_value_and_gradients(dtype, weight, torch, rng):
         assert_bits(*values)
 
 
+@pytest.mark.parametrize('dtype', DTYPES)
+@pytest.mark.parametrize('shape, options', [((1, 2, 3, 4), dict(scale_factor=2)),
+                                            ((2, 3, 5), dict(size=12)),
+                                            ((2, 2, 7, 9), dict(size=(13, 5),
+                                                                mode='nearest-exact')),
+                                            ((1, 2, 3, 4, 5), dict(scale_factor=(2, 1.5, 0.7)))])
+def test_nearest_interpolation_gradient_adds_in_the_outputs_order(dtype, shape, options, torch,
+                                                                  rng):
+    x = rng.standard_normal(shape).astype(dtype)
+    out = torch.nn.functional.interpolate(torch.tensor(x), **options).shape
+    _compare(torch, lambda t: api(t).nn.functional.interpolate(t, **options), [x],
+             rng.standard_normal(tuple(out)).astype(dtype))
+
+
 @pytest.mark.parametrize('sizes', [(2, 1, 3), (2, 3, 1, 3), (4, 2, 2), (1, 2, 2)])
 def test_repeat_gradient_sums_leading_repeats_one_at_a_time(sizes, torch, rng):
     """repeat_backward sums each leading repeat (beyond input's dims) alone, outermost first,

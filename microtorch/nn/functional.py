@@ -2120,6 +2120,20 @@ def _nearest_sources(size, out_size, factor, exact=False):
     return np.minimum(np.floor(dst * scale).astype(np.int64), size - 1)
 
 
+def _nearest(input, sizes, factors, exact):
+    """Each output element is the input's at its nearest source: one gather over the
+    flattened spatial dims, so that backward adds each input element's gradients in the
+    output's order, as PyTorch's upsample_nearest backward loop does."""
+    from ..creation import tensor
+    flat = np.zeros((), np.int64)
+    for n, out_n, factor in zip(input.shape[2:], sizes, factors):
+        flat = flat[..., None] * n + _nearest_sources(n, out_n, factor, exact)
+    lead = tuple(input.shape[:2])
+    rows = input.reshape(*lead, math.prod(input.shape[2:]))
+    out = rows.index_select(2, tensor(flat.reshape(-1), device=input.device))
+    return out.reshape(*lead, *sizes)
+
+
 def _source_positions(size, out_size, factor, align_corners, np_dtype, cubic=False):
     """Each output position's (fractional) position in the input."""
     dst = np.arange(out_size, dtype=np_dtype)
@@ -2233,14 +2247,12 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
     if mode == 'area' and input.ndim < 5:        # PyTorch's own route, with its checks
         pool = adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d
         return pool(input, sizes[0] if input.ndim == 3 else sizes)
+    if mode in ('nearest', 'nearest-exact'):
+        return _nearest(input, sizes, factors, mode == 'nearest-exact')
     out = input
     np_dtype = np.dtype(input._data.dtype).type
     for axis, (n, out_n, factor) in enumerate(zip(input.shape[2:], sizes, factors)):
         dim = 2 + axis
-        if mode in ('nearest', 'nearest-exact'):
-            where = _nearest_sources(n, out_n, factor, mode == 'nearest-exact')
-            out = out.index_select(dim, tensor(where, device=input.device))
-            continue
         if mode == 'area':                        # the sizes alone set the windows
             out = _adaptive_mean(out, dim, out_n)
             continue
