@@ -47,8 +47,6 @@ KNOWN = {
     ('multilabel_margin_loss', 'special'): 'the same',
     ('linear', 'special'): "one output sums 1e300 * 1e300 with -inf terms: NumPy's BLAS adds "
                            'in another order than PyTorch (-inf against inf - inf)',
-    ('group_norm', 'special'): "a group holding 1e300: its variance overflows; PyTorch's "
-                               'one-pass statistics give nan, the two-pass ones -inf / inf',
 }
 
 

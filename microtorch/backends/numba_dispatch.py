@@ -240,6 +240,20 @@ def _kernel_module(name):
 _kernel_modules = {}
 
 
+def fused_kernels(name, size):
+    """numba_kernels/<name>'s fused kernels for `size` elements: the module (its parallel
+    ones) from the parallel crossover, its SERIAL twins below it from the family's size or,
+    once Numba is loaded anyway, from SERIAL_FROM (as the elementwise routers do), else None
+    (NumPy)."""
+    if parallel_pays('elementwise_fused', size):
+        return _kernel_module(name)
+    if kernel_pays('elementwise_fused', size) or (
+            settings.enabled and 'numba' in sys.modules
+            and size >= SERIAL_FROM['elementwise_fused']):
+        return importlib.import_module(f'{__package__}.numba_kernels.{name}').SERIAL
+    return None
+
+
 # Reentrant: a kernel module's Python may launch a second kernel (a loss's exact sum) while
 # its router holds the lock; launches stay one at a time all the same.
 launch_lock = threading.RLock()

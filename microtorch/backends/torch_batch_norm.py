@@ -33,7 +33,6 @@ the running mean. sum = the sum of dy, dotp = the sum of (x - mean) * dy:
 - dweight = dotp * invstd, dbias = sum (planes: in float64, then rounded).
 """
 import collections
-import sys
 
 import numpy as np
 
@@ -47,19 +46,8 @@ WIDE = np.float64
 
 
 def _numba_kernels(size):
-    """The plane kernels for `size` elements: the parallel ones (the Numba module) from the
-    parallel crossover, their serial twins below it from the family's size or, once Numba is
-    loaded anyway, from SERIAL_FROM (as the elementwise routers do), else None (NumPy)."""
-    if numba_dispatch.parallel_pays('elementwise_fused', size):
-        numba_dispatch.prepare_threads()
-        from .numba_kernels import batch_norm
-        return batch_norm
-    if numba_dispatch.kernel_pays('elementwise_fused', size) or (
-            numba_dispatch.settings.enabled and 'numba' in sys.modules
-            and size >= numba_dispatch.SERIAL_FROM['elementwise_fused']):
-        from .numba_kernels import batch_norm
-        return batch_norm.SERIAL
-    return None
+    """The plane kernels for `size` elements (numba_dispatch.fused_kernels; None: NumPy)."""
+    return numba_dispatch.fused_kernels('batch_norm', size)
 
 
 RowKernels = collections.namedtuple('RowKernels', 'stats sums dx')

@@ -63,9 +63,11 @@ def lane_sum(acc):
     return total
 
 
-def row_dot(p, q=None, fma=fma):
+def row_dot(p, q=None, fma=fma, fused_tail=True):
     """vec::map2_reduce_all(x * y, x + y) of each row of p and q (2-D, or q a row broadcast;
-    q None: the row sums of p, vec::reduce_all); fma: fma_steps' when in a chain of them."""
+    q None: the row sums of p, vec::reduce_all); fma: fma_steps' when in a chain of them;
+    fused_tail False: the last partial vector's products rounded before they are added (as
+    group_norm's build of the template adds them)."""
     rows, n = p.shape
     w = lanes(p.dtype)
     if w == 8 and n >= w and _fused(p, q):
@@ -75,7 +77,7 @@ def row_dot(p, q=None, fma=fma):
         q = np.broadcast_to(q, p.shape) if has_q else p
         q_is_row = has_q and q.strides[0] == 0          # one row against each of p's
         q = np.ascontiguousarray(q[:1] if q_is_row else q)
-        _run('row_dots_of_products', p, q, has_q, q_is_row, out)
+        _run('row_dots_of_products', p, q, has_q, q_is_row, fused_tail, out)
         return out
     products = p if q is None else p * q
     if n < w:                       # one partial vector, its lanes added in order
@@ -89,7 +91,7 @@ def row_dot(p, q=None, fma=fma):
         acc += products[:, start:start + w]
     if full < n:
         tail = n - full
-        if q is None:
+        if q is None or not fused_tail:
             acc[:, :tail] += products[:, full:]
         else:
             q_tail = q[..., full:]

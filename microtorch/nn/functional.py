@@ -770,7 +770,7 @@ def checked_batch_norm(input, running_mean, running_var, weight, bias, training,
         if weight is not None:
             out = out * _per_channel(weight, input.ndim)
         return out if bias is None else out + _per_channel(bias, input.ndim)
-    if _norms.batch_norm_exact(input, weight, bias, running_mean, running_var):
+    if _norms.channel_norm_exact(input, weight, bias, running_mean, running_var):
         return _norms.batch_norm(input, running_mean, running_var, weight, bias, training,
                                  momentum, eps)                         # PyTorch's bits
     dims = (0,) + tuple(range(2, input.ndim))
@@ -1665,6 +1665,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                                f'channels in input, but got {name} of shape '
                                f'{list(param.shape)} and input of shape {list(input.shape)}')
     _check_norm_dtypes(input, 'GroupNormKernelImpl', (weight, bias), False)
+    if _norms.channel_norm_exact(input, weight, bias):
+        return _norms.GroupNorm.apply(input, weight, bias, num_groups, eps)   # PyTorch's bits
     grouped = input.reshape(input.shape[0], num_groups,                # no -1: N may be 0
                             (channels // num_groups) * math.prod(input.shape[2:]))
     mean = grouped.mean(-1, keepdim=True)

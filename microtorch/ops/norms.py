@@ -1,6 +1,6 @@
-"""layer_norm and batch_norm as one op each on the CPU (float32/float64), forward and backward
-by PyTorch's kernels' roundings (backends/torch_norms.py, backends/torch_batch_norm.py), so
-that their numbers are PyTorch's bits.
+"""layer_norm, batch_norm and group_norm as one op each on the CPU (float32/float64), forward
+and backward by PyTorch's kernels' roundings (backends/torch_norms.py, torch_batch_norm.py,
+torch_group_norm.py), so that their numbers are PyTorch's bits.
 
 A plain backward runs PyTorch's backward kernel (`backward_data`); a backward that builds a
 graph (create_graph=True) computes the same gradients from differentiable ops instead:
@@ -8,7 +8,8 @@ graph (create_graph=True) computes the same gradients from differentiable ops in
     dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),  dgamma = sum(dy * xhat),  dbeta = sum(dy)
 (the means over the normalised dims, the sums over the others), equal up to rounding;
 batch_norm's the same over dims (0, 2, 3, ...) in training, dx = dy * rstd * gamma in
-evaluation (the running statistics are constants there).
+evaluation (the running statistics are constants there); group_norm's means over each
+sample's group of channels and positions, gamma per channel.
 """
 import math
 
@@ -17,7 +18,7 @@ import numpy as np
 from .. import _layout
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
-from ..backends import torch_batch_norm, torch_norms
+from ..backends import torch_batch_norm, torch_group_norm, torch_norms
 from ..tensor import Tensor
 
 
@@ -88,15 +89,15 @@ class LayerNorm(Function):
 
 # ---- batch_norm ----------------------------------------------------------------------------
 
-def batch_norm_exact(x, weight, bias, running_mean, running_var):
-    """Does this batch_norm take PyTorch's CPU kernels here: float32/float64 arrays of one
-    dtype, an input of at least 2 dims, none empty, the input C-contiguous or in no layout
-    that PyTorch gives kernels of their own (channels last: not written here)?"""
+def channel_norm_exact(x, *params):
+    """Does this batch_norm or group_norm take PyTorch's CPU kernels here: float32/float64
+    arrays of one dtype (params: tensors or None), an input of at least 2 dims, none empty,
+    the input C-contiguous or in no layout that PyTorch gives kernels of their own (channels
+    last: not written here)?"""
     data = x._data
     return (data.ndim >= 2 and type(data) is np.ndarray
             and (data.flags.c_contiguous or not _channels_last(data))
-            and exact_cpu(data, *(None if t is None else t._data
-                                  for t in (weight, bias, running_mean, running_var))))
+            and exact_cpu(data, *(None if t is None else t._data for t in params)))
 
 
 def _channels_last(a):
@@ -213,3 +214,50 @@ class BatchNorm(Function):
 
 def _flat(a):
     return None if a is None else np.ascontiguousarray(a).reshape(-1)
+
+
+# ---- group_norm ----------------------------------------------------------------------------
+
+class GroupNorm(Function):
+    node_name = 'NativeGroupNormBackward0'
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, groups, eps):
+        with np.errstate(all='ignore'):          # inf and nan pass through, as in PyTorch
+            y, mean, rstd = torch_group_norm.forward(_planes(x), groups, _flat(weight),
+                                                     _flat(bias), eps)
+        ctx.save_for_backward(x, weight, bias)
+        ctx.mean, ctx.rstd, ctx.groups, ctx.eps = mean, rstd, groups, eps
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        x, weight, bias = ctx.saved_data
+        need = ctx.needs_input_grad
+        with np.errstate(all='ignore'):
+            dx, dweight, dbias = torch_group_norm.backward(
+                _planes(gy), _planes(x), ctx.mean, ctx.rstd, _flat(weight), ctx.groups,
+                need[0], need[1], need[2])
+        return (dx.reshape(x.shape) if need[0] else None,
+                dweight.reshape(weight.shape) if need[1] else None,
+                dbias.reshape(bias.shape) if need[2] else None, None, None)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, weight, bias = ctx.saved_tensors
+        grouped = (x.shape[0], ctx.groups, -1)
+        xg = x.reshape(grouped)
+        mean = xg.mean(-1, keepdim=True)
+        rstd = (xg.var(-1, unbiased=False, keepdim=True) + ctx.eps).rsqrt()
+        xhat = (xg - mean) * rstd
+        need = ctx.needs_input_grad
+        dx = None
+        if need[0]:
+            channels = (1, -1) + (1,) * (x.ndim - 2)
+            g = (gy if weight is None else gy * weight.reshape(channels)).reshape(grouped)
+            dx = (rstd * (g - g.mean(-1, keepdim=True)
+                          - xhat * (g * xhat).mean(-1, keepdim=True))).reshape(x.shape)
+        dims = (0,) + tuple(range(2, x.ndim))
+        dweight = (gy * xhat.reshape(x.shape)).sum(dims) if need[1] else None
+        dbias = gy.sum(dims) if need[2] else None
+        return dx, dweight, dbias, None, None

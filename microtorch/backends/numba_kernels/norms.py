@@ -50,7 +50,7 @@ def layer_norm_forward_rows(x, lanes, eps, gamma, beta, tasks, mean, rstd, out):
     rows, n = x.shape
     per = (rows + tasks - 1) // tasks
     for t in numba.prange(tasks):
-        scratch = moments_scratch(lanes)
+        scratch = moments_scratch(lanes, x)
         for i in range(t * per, min(rows, (t + 1) * per)):
             m, var = row_moments(x[i], lanes, scratch)
             r = np.float32(1) / np.sqrt(var + eps)
@@ -73,7 +73,8 @@ def layer_norm_forward_rows(x, lanes, eps, gamma, beta, tasks, mean, rstd, out):
 
 # torch_norms.row_dot on float32 rows, in pieces: from 8 elements the products rounded, the
 # first 8 the lanes (_first_lanes), each later full vector of them added lane by lane
-# (lanes.add_lane_products), the tail fused (fma(p, q, lane)), then AVX2's horizontal add of
+# (lanes.add_lane_products), the tail fused (fma(p, q, lane); unfused where `fused` is
+# False: group_norm's build of it), then AVX2's horizontal add of
 # the lanes, halves (_last_lanes); below 8 the products added in order (_ordered_sum). A
 # product is row r of p times row rq of q (2-D C-contiguous arrays of n columns), or p alone
 # (has_q False: a row sum); has_a: (a * p rounded) times q (layer_norm's dy * x against gamma,
@@ -101,22 +102,28 @@ def _first_lanes(a, p, q, r, rq, has_a, has_q, acc, s):
 
 
 @numba.njit(inline='always')
-def _last_lanes(a, p, q, r, rq, has_a, has_q, acc, s):
+def _last_lanes(a, p, q, r, rq, has_a, has_q, acc, s, fused):
     n = p.shape[1]
     full = n - n % 8
     o = 8 * s
     for lane in range(n - full):
         i = full + lane
         v = a[r, i] * p[r, i] if has_a else p[r, i]
-        acc[o + lane] = fma(v, q[rq, i], acc[o + lane]) if has_q else acc[o + lane] + v
+        if not has_q:
+            acc[o + lane] += v
+        elif fused:
+            acc[o + lane] = fma(v, q[rq, i], acc[o + lane])
+        else:
+            acc[o + lane] += v * q[rq, i]
     h0, h1 = acc[o] + acc[o + 4], acc[o + 1] + acc[o + 5]
     h2, h3 = acc[o + 2] + acc[o + 6], acc[o + 3] + acc[o + 7]
     return (h0 + h2) + (h1 + h3)
 
 
 @numba.njit(parallel=True, cache=True)
-def row_dots_of_products(p, q, has_q, q_is_row, out):
-    """row_dot of every row of p (and q; q_is_row: q's one row against each of p's) into out."""
+def row_dots_of_products(p, q, has_q, q_is_row, fused_tail, out):
+    """row_dot of every row of p (and q; q_is_row: q's one row against each of p's) into out;
+    fused_tail: the tail's products fused into their lanes."""
     rows, n = p.shape
     for r in numba.prange(rows):
         rq = r - r if q_is_row else r      # (a literal 0 and prange's index unify to float)
@@ -129,7 +136,7 @@ def row_dots_of_products(p, q, has_q, q_is_row, out):
             add_lane_products(acc, ((p, q),), ((r, rq),), 8, n // 8 - 1)
         else:
             add_lane_products(acc, ((p,),), ((r,),), 8, n // 8 - 1)
-        out[r] = _last_lanes(p, p, q, r, rq, False, has_q, acc, 0)
+        out[r] = _last_lanes(p, p, q, r, rq, False, has_q, acc, 0, fused_tail)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -155,14 +162,14 @@ def layer_norm_backward_rows(dy, x, gamma, has_gamma, mean, rstd, scale, begins,
                 _first_lanes(dy, dy, gamma, r, 0, False, True, acc, 1)
                 add_lane_products(acc, ((dy, x, gamma), (dy, gamma)), ((r, r, 0), (r, 0)), 8,
                                   n // 8 - 1)
-                ds = _last_lanes(dy, x, gamma, r, 0, True, True, acc, 0)
-                db = _last_lanes(dy, dy, gamma, r, 0, False, True, acc, 1)
+                ds = _last_lanes(dy, x, gamma, r, 0, True, True, acc, 0, True)
+                db = _last_lanes(dy, dy, gamma, r, 0, False, True, acc, 1, True)
             else:
                 _first_lanes(dy, dy, x, r, r, False, True, acc, 0)
                 _first_lanes(dy, dy, dy, r, r, False, False, acc, 1)
                 add_lane_products(acc, ((dy, x), (dy,)), ((r, r), (r,)), 8, n // 8 - 1)
-                ds = _last_lanes(dy, dy, x, r, r, False, True, acc, 0)
-                db = _last_lanes(dy, dy, dy, r, r, False, False, acc, 1)
+                ds = _last_lanes(dy, dy, x, r, r, False, True, acc, 0, True)
+                db = _last_lanes(dy, dy, dy, r, r, False, False, acc, 1, True)
             m = mean[r]
             a = rstd[r]
             b = fma(db, m, -ds) * a * a * a * scale

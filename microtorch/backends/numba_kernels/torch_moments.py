@@ -94,46 +94,47 @@ def parallel_squared_deviations(x, mean, chunk):
     return out
 
 
-# ---- RowwiseMoments (layer_norm's mean and variance), float32 -------------------------------
+# ---- RowwiseMoments (layer_norm's and group_norm's mean and variance) ----------------------
 # backends/torch_moments.rowwise_moments's steps per row, one rounding at a time: Welford on
 # `lanes` vector lanes, 16 vectors a chunk, the chunks joined in a binary cascade, the tail
 # unfused, then the lanes. Its NumPy form steps every row at once with emulated fused
 # multiply-adds (393 ms for 4096 x 4096); here the rows go to the threads.
 
-_F32 = np.float32
 _U = np.uint64          # unsigned indices: no wraparound test, so LLVM can vectorise
 
 
 @numba.njit(inline='always')
 def _join(count_add, m1_add, m2_add, counts, m1s, m2s, k, lanes):
     """AddMomentsVec: stack level k's lanes (count, m1, m2) joined by another's."""
+    t = m1s.dtype.type
     count = counts[k]
     total = count + count_add
-    share = _F32(count_add) / _F32(total) if total else _F32(0)
+    share = t(count_add) / t(total) if total else t(0)
     for lane in range(lanes):
         delta = m1_add[lane] - m1s[k, lane]
         share_delta = share * delta
         if count == 0:                      # delta * 0 * share_delta: exact, unfused
-            m2s[k, lane] = (delta * _F32(0)) * share_delta + (m2s[k, lane] + m2_add[lane])
+            m2s[k, lane] = (delta * t(0)) * share_delta + (m2s[k, lane] + m2_add[lane])
         else:
-            m2s[k, lane] = fma(delta * _F32(count), share_delta, m2s[k, lane] + m2_add[lane])
+            m2s[k, lane] = fma(delta * t(count), share_delta, m2s[k, lane] + m2_add[lane])
         m1s[k, lane] = m1s[k, lane] + share_delta
     counts[k] = total
 
 
 @numba.njit(inline='always')
-def moments_scratch(lanes):
-    """row_moments' scratch, made once per task: the cascade's 64 levels of (count, m1 and
-    m2 lanes), and one chunk's m1 and m2 lanes."""
-    return (np.zeros(64, np.int64), np.zeros((64, lanes), np.float32),
-            np.zeros((64, lanes), np.float32), np.empty(lanes, np.float32),
-            np.empty(lanes, np.float32))
+def moments_scratch(lanes, like):
+    """row_moments' scratch for rows of array like's dtype, made once per task: the
+    cascade's 64 levels of (count, m1 and m2 lanes), and one chunk's m1 and m2 lanes."""
+    return (np.zeros(64, np.int64), np.zeros((64, lanes), like.dtype),
+            np.zeros((64, lanes), like.dtype), np.empty(lanes, like.dtype),
+            np.empty(lanes, like.dtype))
 
 
 @numba.njit(inline='always')
 def row_moments(row, lanes, scratch):
-    """(mean, biased variance) of one float32 row, RowwiseMoments' order (scratch:
-    moments_scratch's)."""
+    """(mean, biased variance) of one float32 or float64 row, RowwiseMoments' order
+    (scratch: moments_scratch's)."""
+    t = row.dtype.type
     counts, m1s, m2s, cm1, cm2 = scratch
     n_all = row.size
     n = n_all // lanes
@@ -155,9 +156,9 @@ def row_moments(row, lanes, scratch):
         base = _U(c * 16 * lanes)
         for lane in range(_U(lanes)):            # lanes inner: one vector step at a time
             value = row[base + lane]
-            delta = value - _F32(0)
-            cm1[lane] = delta + _F32(0)
-            cm2[lane] = delta * (value - cm1[lane]) + _F32(0)
+            delta = value - t(0)
+            cm1[lane] = delta + t(0)
+            cm2[lane] = delta * (value - cm1[lane]) + t(0)
         welford_steps(row, base, cnt, lanes, cm1, cm2)      # (lanes: one AVX2 vector)
         _join(cnt, cm1, cm2, counts, m1s, m2s, 0, lanes)
         mask, level = c + 1, 1
@@ -173,41 +174,41 @@ def row_moments(row, lanes, scratch):
     for level in range(1, depth):
         _join(counts[level], m1s[level], m2s[level], counts, m1s, m2s, 0, lanes)
     count = 0
-    mean = _F32(0)
-    m2 = _F32(0)
+    mean = t(0)
+    m2 = t(0)
     for i in range(_U(n * lanes), _U(n_all)):            # the tail, unfused
         value = row[i]
         delta = value - mean
         count += 1
-        mean = mean + delta / _F32(count)
+        mean = mean + delta / t(count)
         m2 = m2 + delta * (value - mean)
     if n == 0:
-        delta = _F32(0) - mean
-        mean = _F32(0) * delta + mean
-        m2 = m2 + ((delta * delta * _F32(0)) * _F32(count) + _F32(0))
-        return mean, m2 / _F32(n_all)
+        delta = t(0) - mean
+        mean = t(0) * delta + mean
+        m2 = m2 + ((delta * delta * t(0)) * t(count) + t(0))
+        return mean, m2 / t(n_all)
     for k in range(lanes):
         total = count + n
-        share = _F32(n) / _F32(total)
+        share = t(n) / t(total)
         delta = m1s[0, k] - mean
         if count == 0:
             mean = delta + mean
-            m2 = m2 + ((delta * delta) * _F32(0) + m2s[0, k])
+            m2 = m2 + ((delta * delta) * t(0) + m2s[0, k])
         else:
             mean = fma(share, delta, mean)
-            m2 = m2 + fma(delta * delta * share, _F32(count), m2s[0, k])
+            m2 = m2 + fma(delta * delta * share, t(count), m2s[0, k])
         count = total
-    return mean, m2 / _F32(n_all)
+    return mean, m2 / t(n_all)
 
 
 @numba.njit(parallel=True, cache=True)
 def rowwise_moments(x, lanes, mean, var, tasks):
-    """(mean, biased variance) of each row of x (2-D float32, C-contiguous) into mean and var,
-    `tasks` runs of rows."""
+    """(mean, biased variance) of each row of x (2-D float32 or float64, C-contiguous) into
+    mean and var, `tasks` runs of rows."""
     rows = x.shape[0]
     per = (rows + tasks - 1) // tasks
     for t in numba.prange(tasks):
-        scratch = moments_scratch(lanes)
+        scratch = moments_scratch(lanes, x)
         for r in range(t * per, min(rows, (t + 1) * per)):
             mean[r], var[r] = row_moments(x[r], lanes, scratch)
 
