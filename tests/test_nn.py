@@ -1489,6 +1489,9 @@ LAYER_ERROR_CALLS = [
     lambda F, lib: F.group_norm(lib.ones(2, 4, 3), 2, lib.ones(3)),
     lambda F, lib: F.group_norm(lib.ones(4), 2),
     lambda F, lib: lib.nn.GroupNorm(2, 4)(lib.ones(2, 6, 3)),
+    lambda F, lib: F.group_norm(lib.ones(1, 4), 4),
+    lambda F, lib: F.group_norm(lib.ones(1, 6), 4),          # before the divisibility test
+    lambda F, lib: lib.nn.GroupNorm(4, 4)(lib.ones(1, 4, 1, 1)),
     lambda F, lib: lib.nn.Unflatten(1, (2, 4))(lib.ones(4, 6, 5)),
     lambda F, lib: lib.nn.Unflatten(-1, (2, 4))(lib.ones(4, 6)),
     lambda F, lib: lib.nn.Unflatten(1, 2),

@@ -1655,6 +1655,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f'Expected at least 2 dimensions for input tensor but received '
                            f'{input.ndim}')
     channels = input.shape[1]
+    # PyTorch's test, before the others: one value per (sample, group) statistic
+    stats_size = [input.shape[0] * channels // num_groups, num_groups] + list(input.shape[2:])
+    if stats_size[0] * math.prod(stats_size[2:]) == 1:
+        raise ValueError('Expected more than 1 value per channel when training, got input '
+                         f'size {stats_size}')
     if channels % num_groups:
         raise RuntimeError('Expected number of channels in input to be divisible by '
                            f'num_groups, but got input of shape {list(input.shape)} and '
