@@ -87,8 +87,15 @@ DEFAULT_MIN_SIZE = _MIN_SIZE_MEASURED.get(cpu_vendor(), _MIN_SIZE_MEASURED['Auth
 # float32 rows from 2^17 (at 2^14, 2x), exact_sum's whole-array and row sums from 2^19 (at
 # 2^18 the parallel split took 2x the serial one's time; the other reductions' choices,
 # unmeasured, keep the family's size). A family not listed goes parallel from its size.
+# On a 2-core AMD EPYC (Zen 4) VM (cpu-amd-twin-crossovers-2026-12-07, the same run to 2^22):
+# a parallel launch there cost ~30 us more than on the Xeon (scale-shift of 2^16 floats:
+# parallel 33 us, serial 5.5), so the fused and transcendental kernels and softmax's rows
+# pay from 2^20 (at 2^18 the parallel ones took 1.4-2.4x their twins' time) and the whole
+# sum not up to 2^22 (0.96 there). (The Zen 1 VM of the family sizes was not measured so.)
 _PARALLEL_FROM_MEASURED = {
     'GenuineIntel': {'elementwise_fused': 1 << 18, 'softmax': 1 << 17, 'reduction': 1 << 19},
+    'AuthenticAMD': {'elementwise_fused': 1 << 20, 'transcendental': 1 << 20, 'softmax': 1 << 20,
+                     'reduction': 1 << 22},
 }
 DEFAULT_PARALLEL_FROM = _PARALLEL_FROM_MEASURED.get(cpu_vendor(), {})
 
