@@ -473,6 +473,9 @@ _module_entry('batch-norm-channels', RuntimeError, 'running_mean should contain 
 _module_entry('batch-norm-one-value', ValueError, 'Expected more than 1 value per channel when '
               'training, got input size microtorch.Size([1, 3])', lambda nn: nn.BatchNorm1d(3),
               lambda lib: lib.ones(1, 3))
+_module_entry('group-norm-one-value', ValueError, 'Expected more than 1 value per channel when '
+              'training, got input size [1, 4]', lambda nn: nn.GroupNorm(4, 4),
+              lambda lib: lib.ones(1, 4))
 _module_entry('layer-norm-shape', RuntimeError, 'Given normalized_shape=[3], expected input with '
               'shape [*, 3], but got input of size[2, 4]', lambda nn: nn.LayerNorm(3),
               lambda lib: lib.ones(2, 4))
