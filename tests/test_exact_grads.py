@@ -168,6 +168,30 @@ def test_repeat_gradient_sums_leading_repeats_one_at_a_time(sizes, torch, rng):
 
 
 @pytest.mark.parametrize('dtype', DTYPES)
+@pytest.mark.parametrize('shape, mask_shape', [((1000, 37), (1000, 37)), ((64, 64, 8), (8,)),
+                                               ((6, 5000), (6, 1)), ((4, 6), (4, 6))])
+def test_fill_value_gradient_is_the_filled_elements_sum(dtype, shape, mask_shape, kernels,
+                                                       torch, rng):
+    """masked_fill's and index_fill's 0-dim value: grad.masked_select(mask).sum() and
+    grad.index_select(dim, unique(index)).sum() (derivatives.yaml), not a sum over every
+    element of where(mask, grad, 0)."""
+    x = rng.standard_normal(shape).astype(dtype)
+    mask = rng.random(mask_shape) < 0.4
+    gy = rng.standard_normal(shape).astype(dtype)
+    for fill in (lambda lib, t, v: t.masked_fill(lib.tensor(mask), v),
+                 lambda lib, t, v: t.index_fill(-1, lib.tensor([0, 3, 2, 3]), v),
+                 lambda lib, t, v: t.index_fill(0, lib.tensor([2, 0]), v)):
+        grads = []
+        for lib in (microtorch, torch):
+            t = lib.tensor(x, requires_grad=True)
+            v = lib.tensor(0.5, dtype=lib.float64, requires_grad=True)
+            grads.append([g.numpy() for g in lib.autograd.grad(fill(lib, t, v), (t, v),
+                                                               lib.tensor(gy))])
+        for got, expected in zip(*grads):
+            assert_bits(got, expected)
+
+
+@pytest.mark.parametrize('dtype', DTYPES)
 @pytest.mark.parametrize('n', SIZES)
 def test_pow_gradients_given_torchs_pow(n, dtype, kernels, torch, torch_forwards, rng):
     for name, fn in (('pow', torch.pow), ('pow_scalar', torch.pow), ('log', torch.log)):

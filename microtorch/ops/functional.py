@@ -1632,6 +1632,9 @@ def masked_fill(input, mask, value):
         if value.device != input.device and value.device.type != 'cpu':
             check_same_device(input, value)
         value = cast(value.to(input.device), input.dtype)
+        if value.requires_grad:             # the filled elements' sum (derivatives.yaml)
+            shape = broadcast_shapes(input._data.shape, mask._data.shape)
+            value = S.ExpandForMask.apply(value, expand(mask, shape))
     else:
         number = _as_number(value)
         if not isinstance(number, _NUMBER):
