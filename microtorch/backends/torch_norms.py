@@ -105,7 +105,7 @@ def row_dot(p, q=None, fma=fma, fused_tail=True):
 def layer_norm_forward(x, gamma, beta, eps):
     """(y, mean, rstd) of a 2-D x (rows normalised), gamma and beta (N,) arrays or None."""
     t = x.dtype.type
-    if _fused(x, gamma, beta):                  # a row at a time: each row read once
+    if _rows_kernel_takes(x, gamma, beta):      # a row at a time: each row read once
         x = np.ascontiguousarray(x)
         rows = x.shape[0]
         y = np.empty(x.shape, x.dtype)
@@ -428,6 +428,14 @@ def _fused(x, *others):
     """Do layer_norm's fused float32 kernels take these (float32 arrays or None, any strides),
     Numba being on for x's size (loaded, or x large enough: exact_sum.use_numba)?"""
     return (x.dtype == np.float32 and all(a is None or a.dtype == np.float32 for a in others)
+            and use_numba(x.size))
+
+
+def _rows_kernel_takes(x, *others):
+    """Does layer_norm's forward rows kernel take x (float32 or float64) and others (x's
+    dtype, or None), Numba being on for x's size? (Its steps do not depend on the lanes'
+    count, unlike the float32 row_dot kernels.)"""
+    return (x.dtype.char in 'fd' and all(a is None or a.dtype == x.dtype for a in others)
             and use_numba(x.size))
 
 

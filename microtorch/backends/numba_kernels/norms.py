@@ -44,8 +44,8 @@ def layer_norm_forward_rows(x, lanes, eps, gamma, beta, tasks, mean, rstd, out):
     """torch_norms.layer_norm_forward a row at a time, each row read from memory once: its
     moments (torch_moments' Welford), rstd = 1 / sqrt(var + eps), then y = (x - mean) * rstd
     and fma(., gamma, beta), * gamma or + beta by the parameters given (fma(x - mean, rstd,
-    beta) with beta alone, as the scalar loop fuses it); `tasks` runs of rows (float32 x,
-    C-contiguous). gamma and beta are arrays or None: a None compiles its branches away
+    beta) with beta alone, as the scalar loop fuses it); `tasks` runs of rows (float32 or
+    float64 x, C-contiguous). gamma and beta are arrays or None: a None compiles its branches away
     (flags tested in the loop made the whole kernel 1.5x slower on short rows)."""
     rows, n = x.shape
     per = (rows + tasks - 1) // tasks
@@ -53,7 +53,7 @@ def layer_norm_forward_rows(x, lanes, eps, gamma, beta, tasks, mean, rstd, out):
         scratch = moments_scratch(lanes, x)
         for i in range(t * per, min(rows, (t + 1) * per)):
             m, var = row_moments(x[i], lanes, scratch)
-            r = np.float32(1) / np.sqrt(var + eps)
+            r = x.dtype.type(1) / np.sqrt(var + eps)
             mean[i] = m
             rstd[i] = r
             if gamma is None:
