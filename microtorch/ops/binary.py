@@ -342,3 +342,31 @@ class Where(Function):
         where = ctx.backend.where_forward
         return (None, where(condition, gy, 0.0) if need_a else None,
                 where(condition, 0.0, gy) if need_b else None)
+
+
+class MaskedFill(Where):
+    """where(mask, value, input) for masked_fill (and index_fill) with a 0-dim tensor value:
+    the value's gradient is derivatives.yaml's grad.masked_select(mask).sum(), the filled
+    elements added in order, where Where's adds every element of where(mask, grad, 0)
+    (another order: other bits)."""
+    node_name = 'MaskedFillBackward1'
+
+    @staticmethod
+    def backward(ctx, gy):
+        from .functional import where
+        mask, = ctx.saved_tensors
+        _, need_value, need_input = ctx.needs_input_grad
+        return (None, gy[mask.expand(gy.shape)].sum() if need_value else None,
+                where(mask, 0.0, gy) if need_input else None)
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        mask, = ctx.saved_data
+        _, need_value, need_input = ctx.needs_input_grad
+        value_grad = None
+        if need_value:             # (NumPy's gy[mask] took 4x flatnonzero and take)
+            xp = ctx.backend.xp
+            filled = xp.ravel(gy).take(xp.flatnonzero(xp.broadcast_to(mask, gy.shape)))
+            value_grad = ctx.backend.sum_to_shape(filled, ())
+        return (None, value_grad,
+                ctx.backend.where_forward(mask, 0.0, gy) if need_input else None)

@@ -1632,9 +1632,7 @@ def masked_fill(input, mask, value):
         if value.device != input.device and value.device.type != 'cpu':
             check_same_device(input, value)
         value = cast(value.to(input.device), input.dtype)
-        if value.requires_grad:             # the filled elements' sum (derivatives.yaml)
-            shape = broadcast_shapes(input._data.shape, mask._data.shape)
-            value = S.ExpandForMask.apply(value, expand(mask, shape))
+        return B.MaskedFill.apply(mask, value, input)      # the value's gradient: its own
     else:
         number = _as_number(value)
         if not isinstance(number, _NUMBER):

@@ -101,29 +101,6 @@ class Expand(Function):
         return ctx.backend.sum_to_shape(gy, ctx.shape), None
 
 
-class ExpandForMask(Function):
-    """A 0-dim value broadcast to a mask's shape, as masked_fill (and index_fill) fill with
-    it: its gradient is derivatives.yaml's grad.masked_select(mask).sum(), the filled
-    elements added in order, where Expand's would add every element of where(mask, grad, 0)
-    (another order: other bits)."""
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, x, mask):
-        ctx.save_for_backward(mask)
-        return ctx.backend.xp.broadcast_to(x, mask.shape)
-
-    @staticmethod
-    def backward(ctx, gy):
-        mask, = ctx.saved_tensors
-        return gy[mask].sum(), None
-
-    @staticmethod
-    def backward_data(ctx, gy):
-        mask, = ctx.saved_data
-        return ctx.backend.sum_to_shape(gy[mask], ()), None
-
-
 class Clone(Function):
     @staticmethod
     def forward(ctx, x):
