@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import microtorch
-from test_exact_batch_norm import NUMBA_ROUTES, _routing
+from test_exact_batch_norm import NUMBA_ROUTES, _routing, assert_same_arrays
 
 SHAPES = [(2, 4), (5, 6, 1), (3, 4, 33), (2, 6, 5, 7), (1, 32, 3, 3), (4, 8, 16, 16),
           (2, 12, 100), (2, 40, 9), (3, 48, 2, 2), (2, 6, 2, 3, 4), (2, 16, 4096)]
@@ -33,11 +33,8 @@ def _group_norm(lib, x, groups, weight, bias, dy):
 
 
 def _check(torch, x, groups, weight, bias, dy):
-    ours = _group_norm(microtorch, x, groups, weight, bias, dy)
-    theirs = _group_norm(torch, x, groups, weight, bias, dy)
-    for a, e in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(a, e)
-        assert a.dtype == e.dtype
+    assert_same_arrays(_group_norm(microtorch, x, groups, weight, bias, dy),
+                       _group_norm(torch, x, groups, weight, bias, dy))
 
 
 @pytest.mark.parametrize('numba', NUMBA_ROUTES)

@@ -184,9 +184,7 @@ class BatchNorm(Function):
             else:         # a broadcast gradient, a strided input: PyTorch's generic loop
                 dx, dweight, dbias = torch_batch_norm.strided_backward(
                     gy, x, _flat(weight), ctx.mean, ctx.invstd, ctx.training, need[0])
-        return (dx.reshape(x.shape) if need[0] else None,
-                dweight.reshape(weight.shape) if need[1] else None,
-                dbias.reshape(bias.shape) if need[2] else None, None, None, None, None, None)
+        return _shaped_grads(need, (x, weight, bias), (dx, dweight, dbias)) + (None,) * 5
 
     @staticmethod
     def backward(ctx, gy):
@@ -210,6 +208,12 @@ class BatchNorm(Function):
         dweight = (gy * xhat).sum(dims) if need[1] else None
         dbias = gy.sum(dims) if need[2] else None
         return dx, dweight, dbias, None, None, None, None, None
+
+
+def _shaped_grads(need, inputs, grads):
+    """The gradients of (input, weight, bias) in their shapes, None where not needed."""
+    return tuple(g.reshape(a.shape) if wanted else None
+                 for wanted, a, g in zip(need, inputs, grads))
 
 
 def _flat(a):
@@ -238,9 +242,7 @@ class GroupNorm(Function):
             dx, dweight, dbias = torch_group_norm.backward(
                 _planes(gy), _planes(x), ctx.mean, ctx.rstd, _flat(weight), ctx.groups,
                 need[0], need[1], need[2])
-        return (dx.reshape(x.shape) if need[0] else None,
-                dweight.reshape(weight.shape) if need[1] else None,
-                dbias.reshape(bias.shape) if need[2] else None, None, None)
+        return _shaped_grads(need, (x, weight, bias), (dx, dweight, dbias)) + (None, None)
 
     @staticmethod
     def backward(ctx, gy):
