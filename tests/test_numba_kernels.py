@@ -217,10 +217,10 @@ def test_crossovers_are_the_ones_measured_on_this_cpu_vendor():
 
 
 def test_parallel_from_sits_at_or_above_the_family_size_and_configure_overrides_it():
-    """Where a family's parallel kernels overtake their serial twins (measured apart on the
-    Xeon and on an AMD Zen 4) is never below the family's size; a size given to configure() sends that family
-    parallel from it (the tests' min_size=0 reaches every parallel kernel), and
-    parallel_from={} puts every family back to its size."""
+    """Where a family's parallel kernels overtake their serial twins (measured apart on
+    the Xeon and on an AMD Zen 4) is never below the family's size; a size given to
+    configure() sends that family parallel from it (the tests' min_size=0 reaches every
+    parallel kernel), and parallel_from={} puts every family back to its size."""
     tables = numba_dispatch._PARALLEL_FROM_MEASURED
     for vendor, table in tables.items():
         assert set(table) <= set(numba_dispatch._MIN_SIZE_MEASURED[vendor])
