@@ -6,7 +6,7 @@ import numba
 import numpy as np
 
 from .fma import fma
-from .lanes import welford_steps
+from .lanes import clear_moment_lanes, join_moment_lanes, welford_steps, welford_steps_4
 from .twins import serial_twin
 
 
@@ -104,30 +104,36 @@ _U = np.uint64          # unsigned indices: no wraparound test, so LLVM can vect
 
 
 @numba.njit(inline='always')
-def _join(count_add, m1_add, m2_add, counts, m1s, m2s, k, lanes):
+def _join(count_add, m1_add, m2_add, counts, m1s, m2s, k):
     """AddMomentsVec: stack level k's lanes (count, m1, m2) joined by another's."""
     t = m1s.dtype.type
     count = counts[k]
     total = count + count_add
     share = t(count_add) / t(total) if total else t(0)
-    for lane in range(lanes):
-        delta = m1_add[lane] - m1s[k, lane]
-        share_delta = share * delta
-        if count == 0:                      # delta * 0 * share_delta: exact, unfused
-            m2s[k, lane] = (delta * t(0)) * share_delta + (m2s[k, lane] + m2_add[lane])
-        else:
-            m2s[k, lane] = fma(delta * t(count), share_delta, m2s[k, lane] + m2_add[lane])
-        m1s[k, lane] = m1s[k, lane] + share_delta
+    join_moment_lanes(m1s[k], m2s[k], m1_add, m2_add, share, t(count))
     counts[k] = total
+
+
+@numba.njit(inline='always')
+def _push(count, m1, m2, counts, m1s, m2s, c, depth):
+    """Chunk c's lanes onto the cascade's stack, then the binary carries its index makes."""
+    _join(count, m1, m2, counts, m1s, m2s, 0)
+    mask, level = c + 1, 1
+    while level < depth and not mask & 1:
+        _join(counts[level - 1], m1s[level - 1], m2s[level - 1], counts, m1s, m2s, level)
+        counts[level - 1] = 0
+        clear_moment_lanes(m1s[level - 1], m2s[level - 1])
+        mask >>= 1
+        level += 1
 
 
 @numba.njit(inline='always')
 def moments_scratch(lanes, like):
     """row_moments' scratch for rows of array like's dtype, made once per task: the
-    cascade's 64 levels of (count, m1 and m2 lanes), and one chunk's m1 and m2 lanes."""
+    cascade's 64 levels of (count, m1 and m2 lanes), and four chunks' m1 and m2 lanes."""
     return (np.zeros(64, np.int64), np.zeros((64, lanes), like.dtype),
-            np.zeros((64, lanes), like.dtype), np.empty(lanes, like.dtype),
-            np.empty(lanes, like.dtype))
+            np.zeros((64, lanes), like.dtype), np.empty((4, lanes), like.dtype),
+            np.empty((4, lanes), like.dtype))
 
 
 @numba.njit(inline='always')
@@ -151,28 +157,17 @@ def row_moments(row, lanes, scratch):
         for lane in range(lanes):
             m1s[k, lane] = 0
             m2s[k, lane] = 0
-    for c in range(chunks):
+    quads = n // 64                     # four full chunks' steps at once where they are
+    for q in range(quads):
+        welford_steps_4(row, _U(q * 64 * lanes), 16, lanes, cm1, cm2)
+        for k in range(4):
+            _push(16, cm1[k], cm2[k], counts, m1s, m2s, 4 * q + k, depth)
+    for c in range(4 * quads, chunks):
         cnt = min(16, n - c * 16)
-        base = _U(c * 16 * lanes)
-        for lane in range(_U(lanes)):            # lanes inner: one vector step at a time
-            value = row[base + lane]
-            delta = value - t(0)
-            cm1[lane] = delta + t(0)
-            cm2[lane] = delta * (value - cm1[lane]) + t(0)
-        welford_steps(row, base, cnt, lanes, cm1, cm2)      # (lanes: one AVX2 vector)
-        _join(cnt, cm1, cm2, counts, m1s, m2s, 0, lanes)
-        mask, level = c + 1, 1
-        while level < depth and not mask & 1:
-            _join(counts[level - 1], m1s[level - 1], m2s[level - 1], counts, m1s, m2s, level,
-                  lanes)
-            counts[level - 1] = 0
-            for lane in range(lanes):
-                m1s[level - 1, lane] = 0
-                m2s[level - 1, lane] = 0
-            mask >>= 1
-            level += 1
+        welford_steps(row, _U(c * 16 * lanes), cnt, lanes, cm1, cm2)
+        _push(cnt, cm1[0], cm2[0], counts, m1s, m2s, c, depth)
     for level in range(1, depth):
-        _join(counts[level], m1s[level], m2s[level], counts, m1s, m2s, 0, lanes)
+        _join(counts[level], m1s[level], m2s[level], counts, m1s, m2s, 0)
     count = 0
     mean = t(0)
     m2 = t(0)
