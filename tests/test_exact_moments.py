@@ -156,3 +156,24 @@ def test_rowwise_moments_are_layer_norms(torch, dtype, n):
     ours_mean, ours_var = torch_moments.rowwise_moments(x)
     _same_bits(ours_mean, mean.numpy().ravel())
     _same_bits(dtype(1) / np.sqrt(ours_var + dtype(1e-5)), rstd.numpy().ravel())
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('n', [8, 37, 100, 128, 129, 512, 520, 1000, 2049])
+@pytest.mark.parametrize('tasks', [1, 3])
+def test_rowwise_moments_kernel_routes_agree(dtype, n, tasks):
+    """The Numba kernel's routes (four short rows at once, four chunks at once, chunk by
+    chunk; rows left over in a task) give the NumPy form's bits, special values included."""
+    kernels = exact_sum.numba_module('torch_moments')
+    x = _data((23, n), dtype, n)
+    x[5, n // 2], x[9, 0], x[10, -1] = np.inf, np.nan, -np.inf
+    x[11] = 0.0
+    with np.errstate(invalid='ignore', over='ignore'):
+        want_mean, want_var = torch_moments.fma_steps(
+            x.dtype, lambda fma: torch_moments._rowwise_moments(x, fma))
+    lanes = exact_sum.lanes(x.dtype)
+    for kernel in (kernels.rowwise_moments, kernels.rowwise_moments_serial):
+        mean, var = np.empty(23, dtype), np.empty(23, dtype)
+        kernel(x, lanes, mean, var, tasks)
+        _same_bits(mean, want_mean)
+        _same_bits(var, want_var)

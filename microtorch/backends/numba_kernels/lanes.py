@@ -401,12 +401,14 @@ def _inverse_table(module, element, bits):
 
 
 def _welford_steps_of(chunks):
-    """welford_steps for `chunks` consecutive chunks of 16 vectors at once (chunk k from
-    row[base + 16 * k * lanes]), their steps interleaved: each chunk's chain of subtractions
-    and fused multiply-adds is unchanged, but `chunks` chains overlap, where one chunk's
-    steps wait on each other's latency (7 cycles a vector on Zen 4)."""
+    """welford_steps for `chunks` chunks at once, chunk k from row[base + k * stride] (the
+    next chunks of a row: stride 16 * lanes; the next rows of a C-contiguous 2-D array:
+    its row length, row being the first row's view), their steps interleaved: each chunk's
+    chain of subtractions and fused multiply-adds is unchanged, but `chunks` chains
+    overlap, where one chunk's steps wait on each other's latency (7 cycles a vector on
+    Zen 4)."""
     @intrinsic
-    def welford_chunk_steps(typingctx, row, base, count, lanes, m1, m2):
+    def welford_chunk_steps(typingctx, row, base, count, lanes, stride, m1, m2):
         if not (isinstance(row, types.Array) and row.ndim == 1 and row.layout == 'C'
                 and isinstance(row.dtype, types.Float)
                 and all(isinstance(a, types.Array) and a.layout == 'C'
@@ -416,13 +418,13 @@ def _welford_steps_of(chunks):
         def codegen(context, builder, signature, args):
             return _welford_steps_code(context, builder, signature, args, chunks)
 
-        return types.none(row, base, count, lanes, m1, m2), codegen
+        return types.none(row, base, count, lanes, stride, m1, m2), codegen
     return welford_chunk_steps
 
 
 def _welford_steps_code(context, builder, signature, args, chunks):
-    row_arg, base_arg, count_arg, _, m1_arg, m2_arg = args
-    row_type, base_type, count_type, _, m1_type, m2_type = signature.args
+    row_arg, base_arg, count_arg, _, stride_arg, m1_arg, m2_arg = args
+    row_type, base_type, count_type, _, stride_type, m1_type, m2_type = signature.args
     itemsize = row_type.dtype.bitwidth // 8
     element = context.get_value_type(row_type.dtype)
     vector = ir.VectorType(element, 32 // itemsize)
@@ -431,6 +433,7 @@ def _welford_steps_code(context, builder, signature, args, chunks):
         f'llvm.fma.v{vector.count}f{row_type.dtype.bitwidth}')
     base = context.cast(builder, base_arg, base_type, types.intp)
     count = context.cast(builder, count_arg, count_type, types.intp)
+    stride = context.cast(builder, stride_arg, stride_type, types.intp)
     data = context.make_array(row_type)(context, builder, row_arg).data
     lanes_at = [builder.bitcast(context.make_array(t)(context, builder, a).data,
                                 vector.as_pointer())
@@ -452,7 +455,7 @@ def _welford_steps_code(context, builder, signature, args, chunks):
                                    ir.Constant(ir.IntType(32), 0)),
             ir.Constant(vector, None), zeros)
         for k, (mean, m2) in enumerate(chains):
-            first = builder.add(base, ir.Constant(base.type, 16 * k * vector.count))
+            first = builder.add(base, builder.mul(stride, ir.Constant(base.type, k)))
             at = builder.gep(data, [builder.add(first, builder.mul(j, width))])
             value = builder.load(builder.bitcast(at, vector.as_pointer()), align=itemsize)
             old = builder.load(mean)

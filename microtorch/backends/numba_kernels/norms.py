@@ -6,7 +6,7 @@ import numpy as np
 from .fma import fma
 from .lanes import add_lane_products
 from .sleef import glibc_pow, glibc_powf
-from .torch_moments import moments_scratch, row_moments
+from .torch_moments import moments_of_rows, moments_scratch
 from .twins import serial_twin
 
 
@@ -51,24 +51,32 @@ def layer_norm_forward_rows(x, lanes, eps, gamma, beta, tasks, mean, rstd, out):
     per = (rows + tasks - 1) // tasks
     for t in numba.prange(tasks):
         scratch = moments_scratch(lanes, x)
-        for i in range(t * per, min(rows, (t + 1) * per)):
-            m, var = row_moments(x[i], lanes, scratch)
-            r = x.dtype.type(1) / np.sqrt(var + eps)
-            mean[i] = m
-            rstd[i] = r
-            if gamma is None:
-                if beta is None:
-                    for j in range(_U(n)):
-                        out[i, j] = (x[i, j] - m) * r
-                else:
-                    for j in range(_U(n)):
-                        out[i, j] = fma(x[i, j] - m, r, beta[j])
-            elif beta is None:
-                for j in range(_U(n)):
-                    out[i, j] = (x[i, j] - m) * r * gamma[j]
-            else:
-                for j in range(_U(n)):
-                    out[i, j] = fma((x[i, j] - m) * r, gamma[j], beta[j])
+        end = min(rows, (t + 1) * per)
+        for first in range(t * per, end, 4):        # four rows' moments, then their y
+            last = min(end, first + 4)
+            moments_of_rows(x, first, last, lanes, scratch, mean, rstd)    # (rstd: var)
+            for i in range(first, last):
+                r = x.dtype.type(1) / np.sqrt(rstd[i] + eps)
+                rstd[i] = r
+                _normalise_row(x, i, n, mean[i], r, gamma, beta, out)
+
+
+@numba.njit(inline='always')
+def _normalise_row(x, i, n, m, r, gamma, beta, out):
+    """Row i of layer_norm_forward_rows' y from its mean m and rstd r."""
+    if gamma is None:
+        if beta is None:
+            for j in range(_U(n)):
+                out[i, j] = (x[i, j] - m) * r
+        else:
+            for j in range(_U(n)):
+                out[i, j] = fma(x[i, j] - m, r, beta[j])
+    elif beta is None:
+        for j in range(_U(n)):
+            out[i, j] = (x[i, j] - m) * r * gamma[j]
+    else:
+        for j in range(_U(n)):
+            out[i, j] = fma((x[i, j] - m) * r, gamma[j], beta[j])
 
 
 # torch_norms.row_dot on float32 rows, in pieces: from 8 elements the products rounded, the

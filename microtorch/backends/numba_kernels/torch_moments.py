@@ -6,7 +6,8 @@ import numba
 import numpy as np
 
 from .fma import fma
-from .lanes import clear_moment_lanes, join_moment_lanes, welford_steps, welford_steps_4
+from .lanes import (clear_moment_lanes, join_moment_lanes, welford_steps,
+                    welford_steps_4)
 from .twins import serial_twin
 
 
@@ -140,7 +141,6 @@ def moments_scratch(lanes, like):
 def row_moments(row, lanes, scratch):
     """(mean, biased variance) of one float32 or float64 row, RowwiseMoments' order
     (scratch: moments_scratch's)."""
-    t = row.dtype.type
     counts, m1s, m2s, cm1, cm2 = scratch
     n_all = row.size
     n = n_all // lanes
@@ -159,15 +159,25 @@ def row_moments(row, lanes, scratch):
             m2s[k, lane] = 0
     quads = n // 64                     # four full chunks' steps at once where they are
     for q in range(quads):
-        welford_steps_4(row, _U(q * 64 * lanes), 16, lanes, cm1, cm2)
+        welford_steps_4(row, _U(q * 64 * lanes), 16, lanes, 16 * lanes, cm1, cm2)
         for k in range(4):
             _push(16, cm1[k], cm2[k], counts, m1s, m2s, 4 * q + k, depth)
     for c in range(4 * quads, chunks):
         cnt = min(16, n - c * 16)
-        welford_steps(row, _U(c * 16 * lanes), cnt, lanes, cm1, cm2)
+        welford_steps(row, _U(c * 16 * lanes), cnt, lanes, 0, cm1, cm2)
         _push(cnt, cm1[0], cm2[0], counts, m1s, m2s, c, depth)
     for level in range(1, depth):
         _join(counts[level], m1s[level], m2s[level], counts, m1s, m2s, 0)
+    return _row_result(row, n, m1s[0], m2s[0])
+
+
+@numba.njit(inline='always')
+def _row_result(row, n, m1, m2_lanes):
+    """(mean, biased variance) of a row whose n vectors' moments are the lanes m1, m2_lanes:
+    the tail after them, unfused, then the lanes joined in."""
+    t = row.dtype.type
+    n_all = row.size
+    lanes = m1.size
     count = 0
     mean = t(0)
     m2 = t(0)
@@ -185,15 +195,44 @@ def row_moments(row, lanes, scratch):
     for k in range(lanes):
         total = count + n
         share = t(n) / t(total)
-        delta = m1s[0, k] - mean
+        delta = m1[k] - mean
         if count == 0:
             mean = delta + mean
-            m2 = m2 + ((delta * delta) * t(0) + m2s[0, k])
+            m2 = m2 + ((delta * delta) * t(0) + m2_lanes[k])
         else:
             mean = fma(share, delta, mean)
-            m2 = m2 + fma(delta * delta * share, t(count), m2s[0, k])
+            m2 = m2 + fma(delta * delta * share, t(count), m2_lanes[k])
         count = total
     return mean, m2 / t(n_all)
+
+
+@numba.njit(inline='always')
+def _four_short_rows(x, r, lanes, scratch, mean, var):
+    """row_moments of rows r to r + 3 of x, rows of one chunk (1 to 16 vectors): the four
+    chunks' steps at once, as row_moments' long rows take four chunks (each row's
+    operations and order unchanged). Rows of 128 float32: 0.53 of the time row by row."""
+    counts, m1s, m2s, cm1, cm2 = scratch
+    n = x.shape[1] // lanes
+    welford_steps_4(x[r], _U(0), n, lanes, x.shape[1], cm1, cm2)
+    for k in range(4):
+        counts[0] = 0
+        clear_moment_lanes(m1s[0], m2s[0])
+        _join(n, cm1[k], cm2[k], counts, m1s, m2s, 0)
+        mean[r + k], var[r + k] = _row_result(x[r + k], n, m1s[0], m2s[0])
+
+
+@numba.njit(inline='always')
+def moments_of_rows(x, first, end, lanes, scratch, mean, var):
+    """mean[r], var[r] = row_moments(x[r]) for rows first to end - 1, four at once where
+    x's rows are of one chunk (a loop of its own: one loop that chose per four rows took
+    1.27x the time on rows of 128 float32)."""
+    r = first
+    if 0 < x.shape[1] // lanes <= 16:
+        while r + 4 <= end:
+            _four_short_rows(x, r, lanes, scratch, mean, var)
+            r += 4
+    for r in range(r, end):
+        mean[r], var[r] = row_moments(x[r], lanes, scratch)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -204,8 +243,7 @@ def rowwise_moments(x, lanes, mean, var, tasks):
     per = (rows + tasks - 1) // tasks
     for t in numba.prange(tasks):
         scratch = moments_scratch(lanes, x)
-        for r in range(t * per, min(rows, (t + 1) * per)):
-            mean[r], var[r] = row_moments(x[r], lanes, scratch)
+        moments_of_rows(x, t * per, min(rows, (t + 1) * per), lanes, scratch, mean, var)
 
 
 rowwise_moments_serial = serial_twin(rowwise_moments)
