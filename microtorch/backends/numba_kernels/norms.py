@@ -79,14 +79,16 @@ def _normalise_row(x, i, n, m, r, gamma, beta, out):
             out[i, j] = fma((x[i, j] - m) * r, gamma[j], beta[j])
 
 
-# torch_norms.row_dot on float32 rows, in pieces: from 8 elements the products rounded, the
-# first 8 the lanes (_first_lanes), each later full vector of them added lane by lane
+# torch_norms.row_dot on float32 or float64 rows, in pieces, with W = one AVX2 vector of
+# lanes (8 or 4): from W elements the products rounded, the first W the lanes
+# (_first_lanes), each later full vector of them added lane by lane
 # (lanes.add_lane_products), the tail fused (fma(p, q, lane); unfused where `fused` is
-# False: group_norm's build of it), then AVX2's horizontal add of
-# the lanes, halves (_last_lanes); below 8 the products added in order (_ordered_sum). A
-# product is row r of p times row rq of q (2-D C-contiguous arrays of n columns), or p alone
-# (has_q False: a row sum); has_a: (a * p rounded) times q (layer_norm's dy * x against gamma,
-# without the product's array). Sum s of several keeps its lanes in acc[8 s:8 s + 8].
+# False: group_norm's build of it), then AVX2's horizontal add of the lanes (_last_lanes:
+# float32's halves, float64's in order); below W the products added in order
+# (_ordered_sum). A product is row r of p times row rq of q (2-D C-contiguous arrays of n
+# columns), or p alone (has_q False: a row sum); has_a: (a * p rounded) times q
+# (layer_norm's dy * x against gamma, without the product's array). Sum s of several keeps
+# its lanes in acc[W s:W s + W].
 
 @numba.njit(inline='always')
 def _product(a, p, q, r, rq, i, has_a, has_q):
@@ -96,7 +98,7 @@ def _product(a, p, q, r, rq, i, has_a, has_q):
 
 @numba.njit(inline='always')
 def _ordered_sum(a, p, q, r, rq, has_a, has_q):
-    total = np.float32(0)
+    total = p.dtype.type(0)
     for i in range(p.shape[1]):
         v = _product(a, p, q, r, rq, i, has_a, has_q)
         total = v if i == 0 else total + v
@@ -104,16 +106,16 @@ def _ordered_sum(a, p, q, r, rq, has_a, has_q):
 
 
 @numba.njit(inline='always')
-def _first_lanes(a, p, q, r, rq, has_a, has_q, acc, s):
-    for lane in range(8):
-        acc[8 * s + lane] = _product(a, p, q, r, rq, lane, has_a, has_q)
+def _first_lanes(a, p, q, r, rq, has_a, has_q, acc, s, w):
+    for lane in range(w):
+        acc[w * s + lane] = _product(a, p, q, r, rq, lane, has_a, has_q)
 
 
 @numba.njit(inline='always')
-def _last_lanes(a, p, q, r, rq, has_a, has_q, acc, s, fused):
+def _last_lanes(a, p, q, r, rq, has_a, has_q, acc, s, fused, w):
     n = p.shape[1]
-    full = n - n % 8
-    o = 8 * s
+    full = n - n % w
+    o = w * s
     for lane in range(n - full):
         i = full + lane
         v = a[r, i] * p[r, i] if has_a else p[r, i]
@@ -123,6 +125,8 @@ def _last_lanes(a, p, q, r, rq, has_a, has_q, acc, s, fused):
             acc[o + lane] = fma(v, q[rq, i], acc[o + lane])
         else:
             acc[o + lane] += v * q[rq, i]
+    if w == 4:
+        return ((acc[o] + acc[o + 1]) + acc[o + 2]) + acc[o + 3]
     h0, h1 = acc[o] + acc[o + 4], acc[o + 1] + acc[o + 5]
     h2, h3 = acc[o + 2] + acc[o + 6], acc[o + 3] + acc[o + 7]
     return (h0 + h2) + (h1 + h3)
@@ -133,18 +137,19 @@ def row_dots_of_products(p, q, has_q, q_is_row, fused_tail, out):
     """row_dot of every row of p (and q; q_is_row: q's one row against each of p's) into out;
     fused_tail: the tail's products fused into their lanes."""
     rows, n = p.shape
+    w = 32 // p.itemsize
     for r in numba.prange(rows):
         rq = r - r if q_is_row else r      # (a literal 0 and prange's index unify to float)
-        if n < 8:
+        if n < w:
             out[r] = _ordered_sum(p, p, q, r, rq, False, has_q)
             continue
-        acc = np.empty(8, np.float32)
-        _first_lanes(p, p, q, r, rq, False, has_q, acc, 0)
+        acc = np.empty(w, p.dtype)
+        _first_lanes(p, p, q, r, rq, False, has_q, acc, 0, w)
         if has_q:
-            add_lane_products(acc, ((p, q),), ((r, rq),), 8, n // 8 - 1)
+            add_lane_products(acc, ((p, q),), ((r, rq),), w, n // w - 1)
         else:
-            add_lane_products(acc, ((p,),), ((r,),), 8, n // 8 - 1)
-        out[r] = _last_lanes(p, p, q, r, rq, False, has_q, acc, 0, fused_tail)
+            add_lane_products(acc, ((p,),), ((r,),), w, n // w - 1)
+        out[r] = _last_lanes(p, p, q, r, rq, False, has_q, acc, 0, fused_tail, w)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -156,28 +161,29 @@ def layer_norm_backward_rows(dy, x, gamma, has_gamma, mean, rstd, scale, begins,
     p's buffers g_bufs[p] and b_bufs[p] (layer_norm_param_buffers'). Pieces p run in
     parallel, rows begins[p] to ends[p] in order. gamma: the weight as one row, (1, n)."""
     n = x.shape[1]
+    w = 32 // x.itemsize
     for p in numba.prange(begins.size):
-        acc = np.empty(16, np.float32)
+        acc = np.empty(2 * w, x.dtype)
         for r in range(begins[p], ends[p]):
-            if n < 8 and has_gamma:
+            if n < w and has_gamma:
                 ds = _ordered_sum(dy, x, gamma, r, 0, True, True)
                 db = _ordered_sum(dy, dy, gamma, r, 0, False, True)
-            elif n < 8:
+            elif n < w:
                 ds = _ordered_sum(dy, dy, x, r, r, False, True)
                 db = _ordered_sum(dy, dy, dy, r, r, False, False)
             elif has_gamma:
-                _first_lanes(dy, x, gamma, r, 0, True, True, acc, 0)
-                _first_lanes(dy, dy, gamma, r, 0, False, True, acc, 1)
-                add_lane_products(acc, ((dy, x, gamma), (dy, gamma)), ((r, r, 0), (r, 0)), 8,
-                                  n // 8 - 1)
-                ds = _last_lanes(dy, x, gamma, r, 0, True, True, acc, 0, True)
-                db = _last_lanes(dy, dy, gamma, r, 0, False, True, acc, 1, True)
+                _first_lanes(dy, x, gamma, r, 0, True, True, acc, 0, w)
+                _first_lanes(dy, dy, gamma, r, 0, False, True, acc, 1, w)
+                add_lane_products(acc, ((dy, x, gamma), (dy, gamma)), ((r, r, 0), (r, 0)), w,
+                                  n // w - 1)
+                ds = _last_lanes(dy, x, gamma, r, 0, True, True, acc, 0, True, w)
+                db = _last_lanes(dy, dy, gamma, r, 0, False, True, acc, 1, True, w)
             else:
-                _first_lanes(dy, dy, x, r, r, False, True, acc, 0)
-                _first_lanes(dy, dy, dy, r, r, False, False, acc, 1)
-                add_lane_products(acc, ((dy, x), (dy,)), ((r, r), (r,)), 8, n // 8 - 1)
-                ds = _last_lanes(dy, dy, x, r, r, False, True, acc, 0, True)
-                db = _last_lanes(dy, dy, dy, r, r, False, False, acc, 1, True)
+                _first_lanes(dy, dy, x, r, r, False, True, acc, 0, w)
+                _first_lanes(dy, dy, dy, r, r, False, False, acc, 1, w)
+                add_lane_products(acc, ((dy, x), (dy,)), ((r, r), (r,)), w, n // w - 1)
+                ds = _last_lanes(dy, dy, x, r, r, False, True, acc, 0, True, w)
+                db = _last_lanes(dy, dy, dy, r, r, False, False, acc, 1, True, w)
             m = mean[r]
             a = rstd[r]
             b = fma(db, m, -ds) * a * a * a * scale
