@@ -138,12 +138,13 @@ def row_dots_of_products(p, q, has_q, q_is_row, fused_tail, out):
     fused_tail: the tail's products fused into their lanes."""
     rows, n = p.shape
     w = 32 // p.itemsize
-    for r in numba.prange(rows):
+    lanes = np.empty((rows, w), p.dtype)    # (an array a row inside the loop: 2.2x the time
+    for r in numba.prange(rows):            # of (2048, 64) float32's dot products)
         rq = r - r if q_is_row else r      # (a literal 0 and prange's index unify to float)
         if n < w:
             out[r] = _ordered_sum(p, p, q, r, rq, False, has_q)
             continue
-        acc = np.empty(w, p.dtype)
+        acc = lanes[r]
         _first_lanes(p, p, q, r, rq, False, has_q, acc, 0, w)
         if has_q:
             add_lane_products(acc, ((p, q),), ((r, rq),), w, n // w - 1)
