@@ -383,19 +383,25 @@ def test_lane_products_in_registers(rng, dtype, name, vector_bytes):
 
 
 def test_welford_steps_in_registers(rng):
-    """lanes.welford_steps against RowwiseMoments' vector loop it replaces (float32, 8
-    lanes): chunks of 1 to 16 vectors, an offset start, nan and inf among the values."""
+    """lanes.welford_steps and welford_steps_4 against RowwiseMoments' vector loop they
+    replace (float32, 8 lanes, from zero lanes): chunks of 1 to 16 vectors, an offset start,
+    four chunks a stride apart (the next chunks, or the next rows), nan and inf among the
+    values; what m1 and m2 held before is not read."""
     import numba
     from microtorch.backends.numba_kernels.fma import fma
-    from microtorch.backends.numba_kernels.lanes import welford_steps
+    from microtorch.backends.numba_kernels.lanes import welford_steps, welford_steps_4
 
     @numba.njit
-    def in_registers(row, base, count, m1, m2):
-        welford_steps(row, base, count, 8, m1, m2)
+    def in_registers(row, base, count, stride, m1, m2):
+        welford_steps(row, base, count, 8, stride, m1, m2)
+
+    @numba.njit
+    def four_in_registers(row, base, count, stride, m1, m2):
+        welford_steps_4(row, base, count, 8, stride, m1, m2)
 
     @numba.njit
     def in_memory(row, base, count, m1, m2):
-        for j in range(1, count):
+        for j in range(count):
             inverse = np.float32(1) / np.float32(j + 1)
             for lane in range(8):
                 value = row[base + j * 8 + lane]
@@ -404,14 +410,19 @@ def test_welford_steps_in_registers(rng):
                 m2[lane] = fma(delta, value - mean, m2[lane])
                 m1[lane] = mean
 
-    row = (rng.standard_normal(200) * 100 + 3).astype(np.float32)
-    row[[20, 90]] = np.nan, np.inf
-    for base, count in ((0, 1), (0, 16), (5, 9), (64, 16)):
-        start = rng.standard_normal((2, 8)).astype(np.float32)
-        got, want = start.copy(), start.copy()
-        in_registers(row, base, count, got[0], got[1])
-        in_memory(row, base, count, want[0], want[1])
+    row = (rng.standard_normal(1200) * 100 + 3).astype(np.float32)
+    row[[20, 90, 700]] = np.nan, np.inf, -np.inf
+    for base, count, stride in ((0, 1, 128), (0, 16, 128), (5, 9, 128), (64, 16, 128),
+                                (3, 12, 100), (0, 16, 256)):
+        want = np.zeros((2, 4, 8), np.float32)
+        for k in range(4):
+            in_memory(row, base + k * stride, count, want[0, k], want[1, k])
+        got = rng.standard_normal((2, 4, 8)).astype(np.float32)
+        four_in_registers(row, base, count, stride, got[0], got[1])
         assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+        got = rng.standard_normal((2, 8)).astype(np.float32)
+        in_registers(row, base, count, 0, got[0], got[1])
+        assert np.array_equal(got.view(np.uint32), want[:, 0].view(np.uint32))
 
 
 @pytest.mark.parametrize('kind, lanes', [(kind, lanes) for kind in ('max', 'sum', 'dot')
