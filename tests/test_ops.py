@@ -882,6 +882,8 @@ OPS = [
     Op('trace', lambda x: x.trace(), (M,), np.trace),
     Op('masked_select', lambda x: x.masked_select(x > 0), (M,), lambda x: x[x > 0],
        per(nonzero)),
+    Op('masked_select/broadcast', lambda x: x.masked_select(x[:, :1] > 0), (M,),
+       lambda x: x[np.broadcast_to(x[:, :1] > 0, x.shape)], per(nonzero)),
     Op('addmm', lambda a, x, y: a.addmm(x, y, beta=0.5, alpha=2.0), ((2,), M, (4, 2)),
        lambda a, x, y: 0.5 * a + 2.0 * (x @ y)),
     Op('addmm/linear', lambda a, x, y: a.addmm(x, y), ((2,), M, (4, 2)),    # Linear's op

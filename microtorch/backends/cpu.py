@@ -17,6 +17,7 @@ from .. import _sleef_vml
 from .._device import CPU
 from . import conv_columns as _conv_columns
 from . import cpu_copies as _cpu_copies
+from . import cpu_masks as _cpu_masks
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
 from . import sort_ties as _sort_ties
@@ -1872,8 +1873,17 @@ def _as_3d(x, windows, kernel, stride, dilation):
     return x3, w3, np.array(ones + tuple(stride)), np.array(ones + tuple(dilation))
 
 
+# x[mask] and masked_select, and their gradients (cpu_masks.py: branch-free kernels from a
+# measured size)
+masked_select = _cpu_masks.masked_select
+mask_spread = _cpu_masks.mask_spread
+
+
 def index_backward(index, gy, shape, accumulate):
     """Zeros of `shape` with gy written at `index`; repeated indices add when accumulate."""
+    if type(index) is tuple and len(index) == 1 and type(index[0]) is np.ndarray and \
+            index[0].dtype == bool and index[0].shape == tuple(shape):
+        return mask_spread(gy, index[0], shape, accumulate)      # x[mask]'s
     if accumulate:
         out = _scatter_add_by_kernel(shape, index, gy)
         if out is not None:

@@ -1445,6 +1445,22 @@ def _windows_meta(shape, counts, kernel, stride, dilation, channels_inside, stri
                  + ones + tuple(dilation) + tuple(strides))
 
 
+def masked_select(x, mask):
+    """The elements of x where mask (broadcast with x) is True, in row-major order."""
+    if x.shape != mask.shape:
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        x, mask = cp.broadcast_to(x, shape), cp.broadcast_to(mask, shape)
+    return x[mask]
+
+
+def mask_spread(gy, mask, shape, accumulate):
+    """Zeros of `shape` with gy's elements, in order, where mask (broadcast to shape) is True;
+    added to the zeros when accumulate (-0.0 becomes +0.0), else copied."""
+    out = cp.zeros(tuple(shape), gy.dtype)
+    out[cp.broadcast_to(mask, out.shape)] = gy + gy.dtype.type(0) if accumulate else gy
+    return out
+
+
 def index_backward(index, gy, shape, accumulate):
     """Zeros of `shape` with gy written at `index`; repeated indices add when accumulate."""
     out = cp.zeros(shape, gy.dtype)

@@ -184,7 +184,9 @@ OP_KERNELS = {
     'unbind': (('view',), ('copy',)),
     'repeat': (('copy',), ('sum_forward',)),
     **{op: (('copy',), ('index_backward',)) for op in (
-        'flip', 'index_select', 'diag', 'masked_select')},
+        'flip', 'index_select', 'diag')},
+    # CuPy's boolean index; its gradient copied back by CuPy, summed down a broadcast
+    'masked_select': (('copy',), ('copy', 'sum_forward')),
     'diagonal': (('view',), ('index_backward',)),
     # Tensor.unfold: a strided view on the CPU, copied on CUDA; backward adds windows back
     'tensor_unfold': (('copy',), ('copy', 'scatter_reduce_forward')),

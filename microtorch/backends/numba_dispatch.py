@@ -44,6 +44,11 @@ _MIN_SIZE_MEASURED = {
         'scatter': 1 << 12,               # (the Xeon's, below: unmeasured here)
         'extreme': 1 << 18,               # (the Xeon's, below: unmeasured here)
         'copy': 1 << 19,                  # (the Xeon's, below: unmeasured here)
+        # x[mask] and its gradient's spread (numba_kernels/masking.py), on the Zen 4 VM
+        # (results/cpu-masks-2026-12-07): at 2^14 the serial loops took 0.28-1.03 of
+        # NumPy's boolean index (a random mask and a predictable one), 1.22 for the spread of
+        # a 5% mask; from 2^16 0.07-0.97
+        'mask': 1 << 14,
     },
     # a 2-core Xeon (Emerald Rapids, AVX-512) VM (benchmarks/results/
     # cpu-linear-rows-2026-12-05): NumPy's AVX-512 exp, log and sin beat the kernels'
@@ -73,6 +78,7 @@ _MIN_SIZE_MEASURED = {
         # at 2^21; cpu_copies.py takes plain copies and broadcasts from 2x and 4x that:
         # results/cpu-copies-2026-12-06/copy_crossover.md)
         'copy': 1 << 19,
+        'mask': 1 << 14,                  # (the AMD's, above: unmeasured here)
     },
 }
 # Another CPU takes the first machine's (measured longest).
@@ -93,9 +99,11 @@ DEFAULT_MIN_SIZE = _MIN_SIZE_MEASURED.get(cpu_vendor(), _MIN_SIZE_MEASURED['Auth
 # pay from 2^20 (at 2^18 the parallel ones took 1.4-2.4x their twins' time) and the whole
 # sum not up to 2^22 (0.96 there). (The Zen 1 VM of the family sizes was not measured so.)
 _PARALLEL_FROM_MEASURED = {
-    'GenuineIntel': {'elementwise_fused': 1 << 18, 'softmax': 1 << 17, 'reduction': 1 << 19},
+    # (x[mask]'s loops were measured on the Zen 4 VM alone: its 2^16 serves the Xeon too)
+    'GenuineIntel': {'elementwise_fused': 1 << 18, 'softmax': 1 << 17, 'reduction': 1 << 19,
+                     'mask': 1 << 16},
     'AuthenticAMD': {'elementwise_fused': 1 << 20, 'transcendental': 1 << 20, 'softmax': 1 << 20,
-                     'reduction': 1 << 22},
+                     'reduction': 1 << 22, 'mask': 1 << 16},
 }
 DEFAULT_PARALLEL_FROM = _PARALLEL_FROM_MEASURED.get(cpu_vendor(), {})
 

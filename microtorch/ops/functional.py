@@ -1832,14 +1832,14 @@ def trace(input):
     return sum(diagonal(input))
 
 
-@grad_fn_named('MaskedSelectBackward0')
 def masked_select(input, mask):
     """The elements where mask (broadcast with input) is True, as a vector."""
     _require_tensor(mask, 'masked_select', 'mask')
     if mask._data.dtype.kind != 'b':
         raise RuntimeError('masked_select: expected BoolTensor for mask')
-    shape = broadcast_shapes(input._data.shape, mask._data.shape)
-    return getitem(expand(input, shape), expand(mask, shape))
+    check_same_device(input, mask)
+    broadcast_shapes(input._data.shape, mask._data.shape)        # PyTorch's error
+    return I.MaskedSelect.apply(input, mask)
 
 
 def nonzero(input, *, as_tuple=False):

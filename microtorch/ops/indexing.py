@@ -4,6 +4,8 @@ Basic indices (ints, slices, None, Ellipsis) give views; integer arrays and bool
 copies, and their backward adds repeated indices' gradients together (np.add.at semantics).
 """
 
+import numpy as np
+
 from ..autograd.function import Function
 from .reduction import Gather
 
@@ -54,6 +56,9 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
+        if len(index) == 1 and getattr(index[0], 'dtype', None) == bool and \
+                index[0].shape == x.shape:
+            return ctx.backend.masked_select(x, index[0])           # x[mask]
         out = x[index]
         if type(out) is not type(x) and all(type(i) is int for i in index):
             out = x[index + (Ellipsis,)]    # one element: NumPy's 0-d view, not a scalar copy
@@ -205,6 +210,44 @@ class IndexGrad(Function):
     @staticmethod
     def backward(ctx, gg):
         return GetItem.apply(gg, ctx.index), None, None
+
+
+class MaskedSelect(Function):
+    """masked_select: x's elements where mask (broadcast together) is True, as a vector. Its
+    gradient is copied back into zeros (PyTorch's masked_scatter) and summed down to x's
+    shape: a -0.0 stays -0.0, where x[mask]'s gradient is added to zeros (IndexBackward0)."""
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        ctx.mask, ctx.shape = mask, _broadcast_shape(x.shape, mask.shape)
+        return ctx.backend.masked_select(x, mask)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return MaskedSpread.apply(gy, ctx.mask, ctx.shape), None
+
+    @staticmethod
+    def backward_data(ctx, gy):
+        return ctx.backend.mask_spread(gy, ctx.mask, ctx.shape, False), None
+
+
+class MaskedSpread(Function):
+    """masked_select's gradient as an op, for a graph of the backward: gy's elements in the
+    True places of mask broadcast to `shape`, zeros elsewhere."""
+    node_name = 'MaskedScatterBackward0'
+
+    @staticmethod
+    def forward(ctx, gy, mask, shape):
+        ctx.mask = mask
+        return ctx.backend.mask_spread(gy, mask, shape, False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return MaskedSelect.apply(gg, ctx.mask), None, None
+
+
+def _broadcast_shape(a, b):
+    return a if a == b else np.broadcast_shapes(a, b)
 
 
 class Windows(Function):
