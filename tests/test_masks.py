@@ -39,7 +39,7 @@ ROUTES = {'numpy': dict(enabled=False),
 
 
 @pytest.mark.parametrize('route', list(ROUTES))
-@pytest.mark.parametrize('n', [1, 7, 100, 4099])
+@pytest.mark.parametrize('n', [0, 1, 7, 100, 4099])
 def test_masked_select_kernels_give_numpys_bits(route, n):
     rng = np.random.default_rng(n)
     with numba_dispatch.configure(**ROUTES[route]):
@@ -70,7 +70,7 @@ def test_masked_select_broadcasts_and_strides(route):
 @pytest.mark.parametrize('accumulate', [True, False])
 def test_mask_spread_gives_the_index_puts_bits(route, accumulate):
     rng = np.random.default_rng(2)
-    for n in (1, 9, 5000):
+    for n in (0, 1, 9, 5000):
         for dtype in (np.float32, np.float64, np.float16):
             for name, mask in masks(rng, n).items():
                 gy = values(rng, int(mask.sum()), dtype)

@@ -1,10 +1,10 @@
 """Boolean masks on the CPU: x[mask] and its gradient's spread, by numba_kernels/masking.py's
 branch-free loops from the measured size, NumPy's boolean index below it.
 
-NumPy's index branches on every mask byte: on a random mask 2^18 float32 took 1.15 ms, the
-serial kernel 0.10 and the parallel one 0.06; on a mask of 5% or 95% Trues, whose branches
-predict, NumPy's took 0.22-0.24 ms (results/cpu-masks-2026-12-07). Both give the same bits:
-the kernels move elements as unsigned integers of their width.
+NumPy's index branches on every mask byte: on a random mask 2^18 float32 took 1.18 ms, the
+serial kernel 0.11; on masks of 5% or 95% Trues, whose branches predict, NumPy's took
+0.25-0.32 ms and the kernel 0.11-0.16 (results/cpu-masks-2026-12-07/crossover.md). Both give
+the same bits: the kernels move elements as unsigned integers of their width.
 """
 import numpy as np
 
@@ -64,10 +64,9 @@ def _chunks(flags):
     module = _numba_dispatch._kernel_module('masking')
     if not _numba_dispatch.parallel_pays('mask', n):
         return module.SERIAL, max(n, 1), np.array([0, np.count_nonzero(flags)])
-    chunks = _exact_sum.threads() * _CHUNKS_A_THREAD
-    chunk = -(-n // chunks)
-    counts = np.empty(chunks, np.int64)
-    _exact_sum.launch(module.chunk_counts, flags, chunk, counts)
-    offsets = np.zeros(chunks + 1, np.int64)
-    np.cumsum(counts, out=offsets[1:])
+    chunk = max(1, -(-n // (_exact_sum.threads() * _CHUNKS_A_THREAD)))
+    starts = range(0, n, chunk)
+    offsets = np.zeros(len(starts) + 1, np.int64)      # (NumPy counts: one launch, not two)
+    np.cumsum([np.count_nonzero(flags[start:start + chunk]) for start in starts],
+              out=offsets[1:])
     return module, chunk, offsets

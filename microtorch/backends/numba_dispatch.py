@@ -45,9 +45,9 @@ _MIN_SIZE_MEASURED = {
         'extreme': 1 << 18,               # (the Xeon's, below: unmeasured here)
         'copy': 1 << 19,                  # (the Xeon's, below: unmeasured here)
         # x[mask] and its gradient's spread (numba_kernels/masking.py), on the Zen 4 VM
-        # (results/cpu-masks-2026-12-07): at 2^14 the serial loops took 0.28-1.03 of
-        # NumPy's boolean index (a random mask and a predictable one), 1.22 for the spread of
-        # a 5% mask; from 2^16 0.07-0.97
+        # (results/cpu-masks-2026-12-07/crossover.md): at 2^14 the serial loops took 0.31 of
+        # NumPy's boolean index's time on a random mask, 0.87-1.05 on masks of 5% or 95%
+        # Trues (whose branches predict), the spread 0.43 and 1.00-1.43; from 2^18 0.09-0.81
         'mask': 1 << 14,
     },
     # a 2-core Xeon (Emerald Rapids, AVX-512) VM (benchmarks/results/
@@ -98,12 +98,14 @@ DEFAULT_MIN_SIZE = _MIN_SIZE_MEASURED.get(cpu_vendor(), _MIN_SIZE_MEASURED['Auth
 # parallel 33 us, serial 5.5), so the fused and transcendental kernels and softmax's rows
 # pay from 2^20 (at 2^18 the parallel ones took 1.4-2.4x their twins' time) and the whole
 # sum not up to 2^22 (0.96 there). (The Zen 1 VM of the family sizes was not measured so.)
+# x[mask]'s loops there (cpu-masks-2026-12-07/crossover.md): parallel from 2^20, where they
+# took 0.84-0.95 of the serial ones' time (2^18: 0.91-1.48, 2^22: 0.59-0.78).
 _PARALLEL_FROM_MEASURED = {
-    # (x[mask]'s loops were measured on the Zen 4 VM alone: its 2^16 serves the Xeon too)
+    # (x[mask]'s loops: unmeasured on the Xeon, whose launches cost less than the Zen 4's)
     'GenuineIntel': {'elementwise_fused': 1 << 18, 'softmax': 1 << 17, 'reduction': 1 << 19,
-                     'mask': 1 << 16},
+                     'mask': 1 << 18},
     'AuthenticAMD': {'elementwise_fused': 1 << 20, 'transcendental': 1 << 20, 'softmax': 1 << 20,
-                     'reduction': 1 << 22, 'mask': 1 << 16},
+                     'reduction': 1 << 22, 'mask': 1 << 20},
 }
 DEFAULT_PARALLEL_FROM = _PARALLEL_FROM_MEASURED.get(cpu_vendor(), {})
 

@@ -9,8 +9,8 @@ output. The spread reads the gradient the same way: each place takes the value a
 position or a zero by a select, and the position moves on by the mask byte.
 
 Elements are moved as unsigned integers of their width (the callers view any dtype so), so
-the bits are NumPy's for every dtype. Parallel: the mask is cut into chunks, a first pass
-counts each chunk's Trues, and their running sum gives each chunk's place in the output.
+the bits are NumPy's for every dtype. Parallel: the mask is cut into chunks, whose Trues
+NumPy counts first; their running sum gives each chunk's place in the output.
 """
 import types
 
@@ -29,17 +29,6 @@ def _last_true(mask, start, stop):
     while last >= start and mask[last] == 0:
         last -= 1
     return last
-
-
-@numba.njit(parallel=True, **_OPTIONS)
-def chunk_counts(mask, chunk, counts):
-    """counts[c] = the Trues of mask[c * chunk:(c + 1) * chunk] (mask as uint8)."""
-    for c in prange(counts.size):
-        part = mask[c * chunk:(c + 1) * chunk]
-        total = 0
-        for i in range(part.size):              # (from 0: see _compact_run)
-            total += part[i]
-        counts[c] = total
 
 
 @numba.njit(parallel=True, **_OPTIONS)
@@ -89,5 +78,5 @@ def _spread_run(gy, mask, sign, out):
         j += mask[i]
 
 
-# Below the parallel crossover: the same loops without threads (one chunk: no counts pass).
+# Below the parallel crossover: the same loops without threads (one chunk).
 SERIAL = types.SimpleNamespace(compact=serial_twin(compact), spread=serial_twin(spread))
