@@ -583,8 +583,10 @@ def _setitem(self, index, value, op=None):
                  check_cast=False)
         return self
     # The common case (masks, zero_(), updates under no_grad): write straight into storage.
+    data = self._data
     try:
-        self._data[index] = value._data if isinstance(value, Tensor) else value
+        backends.for_array(data).setitem(data, index, value._data if isinstance(value, Tensor)
+                                         else value)
     except IndexError as error:
         raise F._index_error(error, self, index) from None
     except (ValueError, TypeError):        # NumPy's TypeError: a mask's values misshaped

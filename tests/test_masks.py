@@ -129,3 +129,44 @@ def test_masked_select_errors_leave_inputs_alone():
     with pytest.raises(RuntimeError, match='must match the size'):
         x.masked_select(mt.tensor([True, False]))
     assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize('route', list(ROUTES))
+def test_mask_put_writes_numpys_bits(route):
+    rng = np.random.default_rng(4)
+    with numba_dispatch.configure(**ROUTES[route]):
+        for n in (0, 1, 9, 5000):
+            for dtype in DTYPES:
+                x = values(rng, n, dtype)
+                for name, mask in masks(rng, n).items():
+                    count = int(mask.sum())
+                    kind = np.dtype(dtype).kind
+                    number = True if kind == 'b' else (-0.0 if kind in 'fc' else 7)
+                    for value in (number, values(rng, count, dtype), values(rng, 1, dtype),
+                                  values(rng, count, np.float64)):
+                        got, want = x.copy(), x.copy()
+                        with np.errstate(invalid='ignore'):          # (nan into integers)
+                            want[mask] = value
+                            cpu.setitem(got, (mask,), value)
+                        assert got.tobytes() == want.tobytes(), (route, dtype, name, n)
+
+
+def test_mask_writes_through_tensors():
+    rng = np.random.default_rng(5)
+    xs = values(rng, 20000, np.float32)
+    ms = rng.random(20000) < 0.5
+    x = mt.tensor(xs)
+    x[mt.tensor(ms)] = 0.0
+    want = xs.copy()
+    want[ms] = 0.0
+    assert x.numpy().tobytes() == want.tobytes()
+    with pytest.raises(RuntimeError, match='shape mismatch'):
+        x[mt.tensor(ms)] = mt.ones(3)
+    assert x.numpy().tobytes() == want.tobytes()
+    w = mt.tensor(xs, requires_grad=True)       # recorded: IndexPut's forward and backward
+    v = mt.tensor(values(rng, int(ms.sum()), np.float32), requires_grad=True)
+    y = w * 1.0
+    y[mt.tensor(ms)] = v
+    y.sum().backward()
+    assert w.grad.numpy().tolist() == np.where(ms, 0.0, 1.0).tolist()
+    assert v.grad.numpy().tolist() == [1.0] * int(ms.sum())

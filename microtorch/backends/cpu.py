@@ -1879,10 +1879,23 @@ masked_select = _cpu_masks.masked_select
 mask_spread = _cpu_masks.mask_spread
 
 
+def setitem(x, index, value):
+    """x[index] = value in place (index normalised: a tuple)."""
+    if _full_mask(index, x.shape):
+        _cpu_masks.mask_put(x, index[0], value)
+    else:
+        x[index] = value
+
+
+def _full_mask(index, shape):
+    """Is index (mask,), a bool array of the whole shape?"""
+    return (type(index) is tuple and len(index) == 1 and type(index[0]) is np.ndarray
+            and index[0].dtype == bool and index[0].shape == tuple(shape))
+
+
 def index_backward(index, gy, shape, accumulate):
     """Zeros of `shape` with gy written at `index`; repeated indices add when accumulate."""
-    if type(index) is tuple and len(index) == 1 and type(index[0]) is np.ndarray and \
-            index[0].dtype == bool and index[0].shape == tuple(shape):
+    if _full_mask(index, shape):
         return mask_spread(gy, index[0], shape, accumulate)      # x[mask]'s
     if accumulate:
         out = _scatter_add_by_kernel(shape, index, gy)

@@ -57,6 +57,33 @@ def mask_spread(gy, mask, shape, accumulate):
     return out
 
 
+def mask_put(x, mask, value):
+    """x[mask] = value in place, as NumPy's assignment writes it: mask a bool array of x's
+    shape; value a number, an array of one element, or one of as many as mask has Trues."""
+    bits = _BITS.get(x.itemsize)
+    if (bits is None or not x.flags.c_contiguous or not mask.flags.c_contiguous
+            or not _numba_dispatch.kernel_pays('mask', x.size)):
+        x[mask] = value
+        return
+    flat, flags = x.reshape(-1).view(bits), mask.reshape(-1).view(np.uint8)
+    if type(value) is np.ndarray and value.size != 1:
+        kernels, chunk, offsets = _chunks(flags)
+        if value.shape != (offsets[-1],):
+            x[mask] = value                          # NumPy's broadcast, or its error
+            return
+        values = np.ascontiguousarray(value.astype(x.dtype, copy=False)).view(bits)
+        _exact_sum.launch(kernels.put, values, flags, chunk, offsets, flat)
+        return
+    element = np.asarray(value).reshape(()).astype(x.dtype).view(bits)[()]
+    n = flat.size
+    if _numba_dispatch.parallel_pays('mask', n):
+        kernels = _numba_dispatch._kernel_module('masking')
+        chunk = max(1, -(-n // (_exact_sum.threads() * _CHUNKS_A_THREAD)))
+    else:
+        kernels, chunk = _numba_dispatch._kernel_module('masking').SERIAL, max(n, 1)
+    _exact_sum.launch(kernels.fill, element, flags, chunk, flat)
+
+
 def _chunks(flags):
     """(the kernels, parallel or serial; the chunk size; each chunk's first place in the
     output, then the total) for the mask bytes `flags`."""

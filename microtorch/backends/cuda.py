@@ -1461,6 +1461,11 @@ def mask_spread(gy, mask, shape, accumulate):
     return out
 
 
+def setitem(x, index, value):
+    """x[index] = value in place (index normalised: a tuple)."""
+    x[index] = value
+
+
 def index_backward(index, gy, shape, accumulate):
     """Zeros of `shape` with gy written at `index`; repeated indices add when accumulate."""
     out = cp.zeros(shape, gy.dtype)

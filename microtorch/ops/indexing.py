@@ -292,7 +292,7 @@ class IndexPut(Function):
         ctx.index = index
         ctx.value_shape = getattr(value, 'shape', ())
         out = x.copy()
-        out[index] = value
+        ctx.backend.setitem(out, index, value)
         return out
 
     @staticmethod

@@ -1,5 +1,5 @@
-"""Boolean masks: x[mask] (the selected elements, in order) and its inverse, a gradient spread
-back to the mask's places with zeros elsewhere.
+"""Boolean masks: x[mask] (the selected elements, in order), its inverse (a gradient spread
+back to the mask's places, zeros elsewhere) and the writes x[mask] = values or a value.
 
 NumPy's boolean index branches on each mask byte: a random mask mispredicts half of them
 (~4 ns an element, 2^18 float32 in ~1.1 ms). These loops do not branch: every element is
@@ -62,21 +62,48 @@ def spread(gy, mask, chunk, offsets, sign, out):
         start = c * chunk
         stop = min(n, start + chunk)
         last = _last_true(mask, start, stop)
-        _spread_run(gy[offsets[c]:], mask[start:last + 1], sign, out[start:last + 1])
+        _spread_run(gy[offsets[c]:], mask[start:last + 1], sign, out[start:last + 1], False)
         out[last + 1:stop] = 0
 
 
+@numba.njit(parallel=True, **_OPTIONS)
+def put(values, mask, chunk, offsets, out):
+    """out[mask] = values in place: out[i] = the next unread value where mask[i], else out[i]
+    as it was (all flat, as unsigned integers)."""
+    n = out.size
+    for c in prange(offsets.size - 1):
+        start = c * chunk
+        last = _last_true(mask, start, min(n, start + chunk))
+        _spread_run(values[offsets[c]:], mask[start:last + 1], values.dtype.type(0),
+                    out[start:last + 1], True)
+
+
 @numba.njit(inline='always')
-def _spread_run(gy, mask, sign, out):
+def _spread_run(gy, mask, sign, out, keep):
     zero = out.dtype.type(0)
     j = 0
     for i in range(out.size):
         v = gy[j]
         if v == sign:
             v = zero
-        out[i] = v if mask[i] else zero
+        if keep:                        # (a constant: LLVM keeps one of the two loops)
+            out[i] = v if mask[i] else out[i]
+        else:
+            out[i] = v if mask[i] else zero
         j += mask[i]
 
 
+@numba.njit(parallel=True, **_OPTIONS)
+def fill(value, mask, chunk, out):
+    """out[mask] = value in place (out and mask flat, value out's element as its unsigned
+    integer): a select an element, which LLVM vectorises."""
+    for c in prange((out.size + chunk - 1) // chunk):
+        part = out[c * chunk:(c + 1) * chunk]
+        flags = mask[c * chunk:(c + 1) * chunk]
+        for i in range(part.size):
+            part[i] = value if flags[i] else part[i]
+
+
 # Below the parallel crossover: the same loops without threads (one chunk).
-SERIAL = types.SimpleNamespace(compact=serial_twin(compact), spread=serial_twin(spread))
+SERIAL = types.SimpleNamespace(compact=serial_twin(compact), spread=serial_twin(spread),
+                               put=serial_twin(put), fill=serial_twin(fill))
