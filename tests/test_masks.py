@@ -170,3 +170,28 @@ def test_mask_writes_through_tensors():
     y.sum().backward()
     assert w.grad.numpy().tolist() == np.where(ms, 0.0, 1.0).tolist()
     assert v.grad.numpy().tolist() == [1.0] * int(ms.sum())
+
+
+@pytest.mark.parametrize('route', list(ROUTES))
+def test_row_masks_give_numpys_and_pytorchs_bits(route):
+    """x[mask] of leading dims (boxes[keep]): short rows by the rows kernels, longer by NumPy;
+    the gradient added into zeros (IndexBackward0)."""
+    torch = pytest.importorskip('torch')
+    rng = np.random.default_rng(6)
+    with numba_dispatch.configure(**ROUTES[route]):
+        for shape, k in (((3000, 4), 1), ((40, 30, 3), 2), ((500, 2, 2), 1), ((300, 40), 1),
+                         ((0, 4), 1), ((5, 0), 1), ((1, 16), 1)):
+            xs = values(rng, int(np.prod(shape)), np.float32).reshape(shape)
+            for dtype in (np.float64, np.int16, np.bool_, np.complex64):
+                x = values(rng, xs.size, dtype).reshape(shape)
+                mask = rng.random(shape[:k]) < 0.5
+                assert cpu.mask_rows(x, mask).tobytes() == x[mask].tobytes(), (shape, dtype)
+            ms = rng.random(shape[:k]) < 0.5
+            gys = values(rng, int(ms.sum()) * int(np.prod(shape[k:])), np.float32)
+            got = []
+            for lib in (mt, torch):
+                x = lib.tensor(xs, requires_grad=True)
+                y = x[lib.tensor(ms), ...]
+                y.backward(lib.tensor(gys.reshape(y.shape)))
+                got.append((y.detach().numpy().tobytes(), x.grad.numpy().tobytes()))
+            assert got[0] == got[1], (route, shape, k)

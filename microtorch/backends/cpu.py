@@ -1877,6 +1877,8 @@ def _as_3d(x, windows, kernel, stride, dilation):
 # measured size)
 masked_select = _cpu_masks.masked_select
 mask_spread = _cpu_masks.mask_spread
+mask_rows = _cpu_masks.mask_rows                    # x[mask] of x's leading dims
+mask_rows_spread = _cpu_masks.mask_rows_spread
 
 
 def setitem(x, index, value):
@@ -1893,10 +1895,29 @@ def _full_mask(index, shape):
             and index[0].dtype == bool and index[0].shape == tuple(shape))
 
 
+def _one_mask(index):
+    """Is index one bool array among full slices (x[mask] of leading dims, x[:, mask])?"""
+    if type(index) is not tuple:
+        return False
+    masks = 0
+    for part in index:
+        if type(part) is np.ndarray and part.dtype == bool:
+            masks += 1
+        elif part is not Ellipsis and (type(part) is not slice or part != slice(None)):
+            return False
+    return masks == 1
+
+
 def index_backward(index, gy, shape, accumulate):
     """Zeros of `shape` with gy written at `index`; repeated indices add when accumulate."""
     if _full_mask(index, shape):
         return mask_spread(gy, index[0], shape, accumulate)      # x[mask]'s
+    if accumulate and _one_mask(index):     # (rows): no place twice, so a write, not add.at
+        if type(index[0]) is np.ndarray and index[0].shape == tuple(shape[:index[0].ndim]):
+            return mask_rows_spread(gy, index[0], shape, True)
+        out = np.zeros(shape, gy.dtype)
+        out[index] = gy + gy.dtype.type(0)                       # 0 + g, as add.at's
+        return out
     if accumulate:
         out = _scatter_add_by_kernel(shape, index, gy)
         if out is not None:

@@ -6,6 +6,8 @@ serial kernel 0.11; on masks of 5% or 95% Trues, whose branches predict, NumPy's
 0.25-0.32 ms and the kernel 0.11-0.16 (results/cpu-masks-2026-12-07/crossover.md). Both give
 the same bits: the kernels move elements as unsigned integers of their width.
 """
+import math
+
 import numpy as np
 
 from . import exact_sum as _exact_sum
@@ -15,6 +17,8 @@ _BITS = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32),
          8: np.dtype(np.uint64)}
 # Each thread's share of the mask is cut into this many chunks (a chunk's Trues may be few).
 _CHUNKS_A_THREAD = 4
+# Rows up to this many elements go to the rows kernels (x[mask] of leading dims).
+_SHORT_ROW = 16
 
 
 def masked_select(x, mask):
@@ -31,6 +35,46 @@ def masked_select(x, mask):
     out = np.empty(offsets[-1], x.dtype)
     _exact_sum.launch(kernels.compact, np.ascontiguousarray(x).reshape(-1).view(bits), flags,
                       chunk, offsets, out.view(bits))
+    return out
+
+
+def mask_rows(x, mask):
+    """x[mask] for a bool mask of x's leading dims: the blocks of x's trailing dims where mask
+    is True, in order, shape (Trues,) + those dims. Short rows (up to 16 elements: boxes,
+    points) by the kernels, which copy every row and keep the Trues' (a branch a row would
+    mispredict); longer ones by NumPy, whose copy of a row outweighs its branch."""
+    rest = x.shape[mask.ndim:]
+    row = x.size // max(mask.size, 1) if mask.size else 0
+    bits = _BITS.get(x.itemsize)
+    if (bits is None or not 0 < row <= _SHORT_ROW
+            or not _numba_dispatch.kernel_pays('mask', x.size)):
+        return x[mask]
+    flags = np.ascontiguousarray(mask).reshape(-1).view(np.uint8)
+    kernels, chunk, offsets = _chunks(flags, x.size)
+    out = np.empty((offsets[-1],) + rest, x.dtype)
+    _exact_sum.launch(kernels.compact_rows,
+                      np.ascontiguousarray(x).reshape(flags.size, row).view(bits), flags,
+                      chunk, offsets, out.reshape(-1, row).view(bits))
+    return out
+
+
+def mask_rows_spread(gy, mask, shape, accumulate):
+    """mask_rows' inverse: zeros of `shape` with gy's rows where mask (x's leading dims) is
+    True; accumulate as mask_spread's."""
+    row = math.prod(shape[mask.ndim:])
+    bits = _BITS.get(gy.itemsize)
+    if (bits is None or gy.dtype.kind != 'f' or not 0 < row <= _SHORT_ROW
+            or not _numba_dispatch.kernel_pays('mask', mask.size * row)):
+        out = np.zeros(shape, gy.dtype)
+        out[mask] = gy + gy.dtype.type(0) if accumulate else gy
+        return out
+    flags = np.ascontiguousarray(mask).reshape(-1).view(np.uint8)
+    kernels, chunk, offsets = _chunks(flags, flags.size * row)
+    out = np.empty(shape, gy.dtype)
+    sign = bits.type(1 << (8 * gy.itemsize - 1)) if accumulate else bits.type(0)
+    _exact_sum.launch(kernels.spread_rows,
+                      np.ascontiguousarray(gy).reshape(-1, row).view(bits), flags, chunk,
+                      offsets, sign, out.reshape(-1, row).view(bits))
     return out
 
 
@@ -84,12 +128,13 @@ def mask_put(x, mask, value):
     _exact_sum.launch(kernels.fill, element, flags, chunk, flat)
 
 
-def _chunks(flags):
+def _chunks(flags, size=None):
     """(the kernels, parallel or serial; the chunk size; each chunk's first place in the
-    output, then the total) for the mask bytes `flags`."""
+    output, then the total) for the mask bytes `flags` over `size` elements (default one a
+    byte)."""
     n = flags.size
     module = _numba_dispatch._kernel_module('masking')
-    if not _numba_dispatch.parallel_pays('mask', n):
+    if not _numba_dispatch.parallel_pays('mask', n if size is None else size):
         return module.SERIAL, max(n, 1), np.array([0, np.count_nonzero(flags)])
     chunk = max(1, -(-n // (_exact_sum.threads() * _CHUNKS_A_THREAD)))
     starts = range(0, n, chunk)

@@ -1453,6 +1453,18 @@ def masked_select(x, mask):
     return x[mask]
 
 
+def mask_rows(x, mask):
+    """x[mask] for a bool mask of x's leading dims."""
+    return x[mask]
+
+
+def mask_rows_spread(gy, mask, shape, accumulate):
+    """Zeros of `shape` with gy's rows where mask (its leading dims) is True."""
+    out = cp.zeros(tuple(shape), gy.dtype)
+    out[mask] = gy + gy.dtype.type(0) if accumulate else gy
+    return out
+
+
 def mask_spread(gy, mask, shape, accumulate):
     """Zeros of `shape` with gy's elements, in order, where mask (broadcast to shape) is True;
     added to the zeros when accumulate (-0.0 becomes +0.0), else copied."""

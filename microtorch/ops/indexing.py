@@ -56,9 +56,11 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
-        if len(index) == 1 and getattr(index[0], 'dtype', None) == bool and \
-                index[0].shape == x.shape:
-            return ctx.backend.masked_select(x, index[0])           # x[mask]
+        mask = _leading_mask(index, x.shape)
+        if mask is not None:
+            if mask.shape == x.shape:
+                return ctx.backend.masked_select(x, mask)           # x[mask]
+            return ctx.backend.mask_rows(x, mask)                   # boxes[keep]
         out = x[index]
         if type(out) is not type(x) and all(type(i) is int for i in index):
             out = x[index + (Ellipsis,)]    # one element: NumPy's 0-d view, not a scalar copy
@@ -244,6 +246,18 @@ class MaskedSpread(Function):
     @staticmethod
     def backward(ctx, gg):
         return MaskedSelect.apply(gg, ctx.mask), None, None
+
+
+def _leading_mask(index, shape):
+    """The mask of x[mask] (x[mask, :], x[mask, ...]): a bool array of x's leading dims first,
+    full slices after; else None."""
+    mask = index[0] if index else None
+    if getattr(mask, 'dtype', None) != bool or mask.shape != shape[:mask.ndim]:
+        return None
+    for part in index[1:]:
+        if part is not Ellipsis and (type(part) is not slice or part != slice(None)):
+            return None
+    return mask
 
 
 def _broadcast_shape(a, b):

@@ -53,6 +53,51 @@ def _compact_run(x, mask, out):
 
 
 @numba.njit(parallel=True, **_OPTIONS)
+def compact_rows(x, mask, chunk, offsets, out):
+    """compact for short rows: x (M, R) and out (Trues, R); mask (M,) picks x's rows."""
+    m = x.shape[0]
+    for c in prange(offsets.size - 1):
+        start = c * chunk
+        last = _last_true(mask, start, min(m, start + chunk))
+        _compact_rows_run(x[start:last + 1], mask[start:last + 1], out[offsets[c]:])
+
+
+@numba.njit(inline='always')
+def _compact_rows_run(x, mask, out):
+    j = 0
+    for i in range(x.shape[0]):
+        for k in range(x.shape[1]):
+            out[j, k] = x[i, k]
+        j += mask[i]
+
+
+@numba.njit(parallel=True, **_OPTIONS)
+def spread_rows(gy, mask, chunk, offsets, sign, out):
+    """spread for short rows: gy (Trues, R) into out (M, R), zero rows where mask is False."""
+    m = out.shape[0]
+    for c in prange(offsets.size - 1):
+        start = c * chunk
+        stop = min(m, start + chunk)
+        last = _last_true(mask, start, stop)
+        _spread_rows_run(gy[offsets[c]:], mask[start:last + 1], sign, out[start:last + 1])
+        out[last + 1:stop] = 0
+
+
+@numba.njit(inline='always')
+def _spread_rows_run(gy, mask, sign, out):
+    zero = out.dtype.type(0)
+    j = 0
+    for i in range(out.shape[0]):
+        keep = mask[i]
+        for k in range(out.shape[1]):
+            v = gy[j, k]
+            if v == sign:
+                v = zero
+            out[i, k] = v if keep else zero
+        j += keep
+
+
+@numba.njit(parallel=True, **_OPTIONS)
 def spread(gy, mask, chunk, offsets, sign, out):
     """compact's inverse: out[i] = the next unread gy where mask[i], else 0 (all flat, as
     unsigned integers). sign: a float's sign bit, for a negative zero to become +0 as 0 + g
@@ -106,4 +151,6 @@ def fill(value, mask, chunk, out):
 
 # Below the parallel crossover: the same loops without threads (one chunk).
 SERIAL = types.SimpleNamespace(compact=serial_twin(compact), spread=serial_twin(spread),
-                               put=serial_twin(put), fill=serial_twin(fill))
+                               put=serial_twin(put), fill=serial_twin(fill),
+                               compact_rows=serial_twin(compact_rows),
+                               spread_rows=serial_twin(spread_rows))
