@@ -195,3 +195,18 @@ def test_row_masks_give_numpys_and_pytorchs_bits(route):
                 y.backward(lib.tensor(gys.reshape(y.shape)))
                 got.append((y.detach().numpy().tobytes(), x.grad.numpy().tobytes()))
             assert got[0] == got[1], (route, shape, k)
+
+
+@pytest.mark.parametrize('route', list(ROUTES))
+def test_one_value_into_rows(route):
+    rng = np.random.default_rng(7)
+    with numba_dispatch.configure(**ROUTES[route]):
+        for shape, k in (((3000, 4), 1), ((40, 30, 3), 2), ((7, 0), 1)):
+            for dtype in (np.float32, np.int64, np.bool_):
+                x = values(rng, int(np.prod(shape)), dtype).reshape(shape)
+                mask = rng.random(shape[:k]) < 0.5
+                for value in (True if dtype is np.bool_ else 3, np.ones(1, dtype)):
+                    got, want = x.copy(), x.copy()
+                    want[mask] = value
+                    cpu.setitem(got, (mask,), value)
+                    assert got.tobytes() == want.tobytes(), (shape, dtype)

@@ -1885,6 +1885,9 @@ def setitem(x, index, value):
     """x[index] = value in place (index normalised: a tuple)."""
     if _full_mask(index, x.shape):
         _cpu_masks.mask_put(x, index[0], value)
+    elif (_one_mask(index) and type(index[0]) is np.ndarray and np.size(value) == 1
+            and index[0].shape == x.shape[:index[0].ndim]):
+        _cpu_masks.mask_rows_fill(x, index[0], value)          # boxes[drop] = 0
     else:
         x[index] = value
 

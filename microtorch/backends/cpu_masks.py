@@ -18,7 +18,7 @@ _BITS = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32),
 # Each thread's share of the mask is cut into this many chunks (a chunk's Trues may be few).
 _CHUNKS_A_THREAD = 4
 # Rows up to this many elements go to the rows kernels (x[mask] of leading dims).
-_SHORT_ROW = 16
+SHORT_ROW = 16
 
 
 def masked_select(x, mask):
@@ -45,16 +45,18 @@ def mask_rows(x, mask):
     mispredict); longer ones by NumPy, whose copy of a row outweighs its branch."""
     rest = x.shape[mask.ndim:]
     row = x.size // max(mask.size, 1) if mask.size else 0
-    bits = _BITS.get(x.itemsize)
-    if (bits is None or not 0 < row <= _SHORT_ROW
-            or not _numba_dispatch.kernel_pays('mask', x.size)):
+    if not 0 < row <= SHORT_ROW or not _numba_dispatch.kernel_pays('mask', x.size):
         return x[mask]
+    # a row's bytes as the widest unsigned integers that divide them: (N, 4) float32 as 2
+    # uint64, not 4 uint32
+    row_bytes = row * x.itemsize
+    width = next(w for w in (8, 4, 2, 1) if row_bytes % w == 0)
     flags = np.ascontiguousarray(mask).reshape(-1).view(np.uint8)
     kernels, chunk, offsets = _chunks(flags, x.size)
     out = np.empty((offsets[-1],) + rest, x.dtype)
     _exact_sum.launch(kernels.compact_rows,
-                      np.ascontiguousarray(x).reshape(flags.size, row).view(bits), flags,
-                      chunk, offsets, out.reshape(-1, row).view(bits))
+                      np.ascontiguousarray(x).reshape(flags.size, row).view(_BITS[width]),
+                      flags, chunk, offsets, out.reshape(-1, row).view(_BITS[width]))
     return out
 
 
@@ -63,7 +65,7 @@ def mask_rows_spread(gy, mask, shape, accumulate):
     True; accumulate as mask_spread's."""
     row = math.prod(shape[mask.ndim:])
     bits = _BITS.get(gy.itemsize)
-    if (bits is None or gy.dtype.kind != 'f' or not 0 < row <= _SHORT_ROW
+    if (bits is None or gy.dtype.kind != 'f' or not 0 < row <= SHORT_ROW
             or not _numba_dispatch.kernel_pays('mask', mask.size * row)):
         out = np.zeros(shape, gy.dtype)
         out[mask] = gy + gy.dtype.type(0) if accumulate else gy
@@ -118,14 +120,39 @@ def mask_put(x, mask, value):
         values = np.ascontiguousarray(value.astype(x.dtype, copy=False)).view(bits)
         _exact_sum.launch(kernels.put, values, flags, chunk, offsets, flat)
         return
-    element = np.asarray(value).reshape(()).astype(x.dtype).view(bits)[()]
-    n = flat.size
-    if _numba_dispatch.parallel_pays('mask', n):
-        kernels = _numba_dispatch._kernel_module('masking')
-        chunk = max(1, -(-n // (_exact_sum.threads() * _CHUNKS_A_THREAD)))
-    else:
-        kernels, chunk = _numba_dispatch._kernel_module('masking').SERIAL, max(n, 1)
-    _exact_sum.launch(kernels.fill, element, flags, chunk, flat)
+    kernels, chunk = _fill_kernels(flat.size, flat.size)
+    _exact_sum.launch(kernels.fill, _element_bits(value, x.dtype, bits), flags, chunk, flat)
+
+
+def mask_rows_fill(x, mask, value):
+    """x[mask] = value in place for one value and a mask of x's leading dims, whose rows are
+    short (up to SHORT_ROW elements; NumPy's fill a row wins on longer ones)."""
+    bits = _BITS.get(x.itemsize)
+    row = x.size // max(mask.size, 1)
+    if (bits is None or not x.flags.c_contiguous or not 0 < row <= SHORT_ROW
+            or not _numba_dispatch.kernel_pays('mask', x.size)):
+        x[mask] = value
+        return
+    if row == 1:                                      # (N, 1) by (N,): the elements' fill
+        mask_put(x, np.ascontiguousarray(mask).reshape(x.shape), value)
+        return
+    kernels, chunk = _fill_kernels(mask.size, x.size)
+    _exact_sum.launch(kernels.fill_rows, _element_bits(value, x.dtype, bits),
+                      np.ascontiguousarray(mask).reshape(-1).view(np.uint8), chunk,
+                      x.reshape(-1, row).view(bits))
+
+
+def _element_bits(value, dtype, bits):
+    """A number (or an array of one) as an element of dtype, seen as the unsigned integer."""
+    return np.asarray(value).reshape(()).astype(dtype).view(bits)[()]
+
+
+def _fill_kernels(rows, size):
+    """(fill's kernels, parallel or serial by `size` elements; the chunk of `rows`)."""
+    module = _numba_dispatch._kernel_module('masking')
+    if _numba_dispatch.parallel_pays('mask', size):
+        return module, max(1, -(-rows // (_exact_sum.threads() * _CHUNKS_A_THREAD)))
+    return module.SERIAL, max(rows, 1)
 
 
 def _chunks(flags, size=None):
