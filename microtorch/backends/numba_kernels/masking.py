@@ -54,7 +54,9 @@ def _compact_run(x, mask, out):
 
 @numba.njit(parallel=True, **_OPTIONS)
 def compact_rows(x, mask, chunk, offsets, out):
-    """compact for short rows: x (M, R) and out (Trues, R); mask (M,) picks x's rows."""
+    """compact for short rows: x (M, R) and out (Trues, R); mask (M,) picks x's rows. (A twin
+    of compact, not its general form: elements as rows of 1 took 3.8x compact's time, and
+    Numba types both branches of an `if x.ndim == 1`.)"""
     m = x.shape[0]
     for c in prange(offsets.size - 1):
         start = c * chunk
