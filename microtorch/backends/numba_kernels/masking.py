@@ -23,22 +23,23 @@ _OPTIONS = dict(cache=True, error_model='numpy')
 
 
 @numba.njit(inline='always')
-def _last_true(mask, start, stop):
-    """The index of the last True of mask[start:stop], start - 1 when there is none."""
+def _chunk_span(mask, c, chunk):
+    """Chunk c of the mask: (its start, its stop, the index of its last True, start - 1 when
+    it has none). Every kernel's work in a chunk ends at that last True."""
+    start = c * chunk
+    stop = min(mask.size, start + chunk)
     last = stop - 1
     while last >= start and mask[last] == 0:
         last -= 1
-    return last
+    return start, stop, last
 
 
 @numba.njit(parallel=True, **_OPTIONS)
 def compact(x, mask, chunk, offsets, out):
     """out[offsets[c]:offsets[c + 1]] = chunk c of x where mask (x, mask and out flat; offsets
     the running sum of the chunks' Trues, from 0)."""
-    n = x.size
     for c in prange(offsets.size - 1):
-        start = c * chunk
-        last = _last_true(mask, start, min(n, start + chunk))
+        start, _, last = _chunk_span(mask, c, chunk)
         _compact_run(x[start:last + 1], mask[start:last + 1], out[offsets[c]:])
 
 
@@ -57,10 +58,8 @@ def compact_rows(x, mask, chunk, offsets, out):
     """compact for short rows: x (M, R) and out (Trues, R); mask (M,) picks x's rows. (A twin
     of compact, not its general form: elements as rows of 1 took 3.8x compact's time, and
     Numba types both branches of an `if x.ndim == 1`.)"""
-    m = x.shape[0]
     for c in prange(offsets.size - 1):
-        start = c * chunk
-        last = _last_true(mask, start, min(m, start + chunk))
+        start, _, last = _chunk_span(mask, c, chunk)
         _compact_rows_run(x[start:last + 1], mask[start:last + 1], out[offsets[c]:])
 
 
@@ -76,11 +75,8 @@ def _compact_rows_run(x, mask, out):
 @numba.njit(parallel=True, **_OPTIONS)
 def spread_rows(gy, mask, chunk, offsets, sign, out):
     """spread for short rows: gy (Trues, R) into out (M, R), zero rows where mask is False."""
-    m = out.shape[0]
     for c in prange(offsets.size - 1):
-        start = c * chunk
-        stop = min(m, start + chunk)
-        last = _last_true(mask, start, stop)
+        start, stop, last = _chunk_span(mask, c, chunk)
         _spread_rows_run(gy[offsets[c]:], mask[start:last + 1], sign, out[start:last + 1])
         out[last + 1:stop] = 0
 
@@ -104,11 +100,8 @@ def spread(gy, mask, chunk, offsets, sign, out):
     """compact's inverse: out[i] = the next unread gy where mask[i], else 0 (all flat, as
     unsigned integers). sign: a float's sign bit, for a negative zero to become +0 as 0 + g
     makes it (an index's backward adds into zeros), or 0 to copy the bits as they are."""
-    n = out.size
     for c in prange(offsets.size - 1):
-        start = c * chunk
-        stop = min(n, start + chunk)
-        last = _last_true(mask, start, stop)
+        start, stop, last = _chunk_span(mask, c, chunk)
         _spread_run(gy[offsets[c]:], mask[start:last + 1], sign, out[start:last + 1], False)
         out[last + 1:stop] = 0
 
@@ -117,10 +110,8 @@ def spread(gy, mask, chunk, offsets, sign, out):
 def put(values, mask, chunk, offsets, out):
     """out[mask] = values in place: out[i] = the next unread value where mask[i], else out[i]
     as it was (all flat, as unsigned integers)."""
-    n = out.size
     for c in prange(offsets.size - 1):
-        start = c * chunk
-        last = _last_true(mask, start, min(n, start + chunk))
+        start, _, last = _chunk_span(mask, c, chunk)
         _spread_run(values[offsets[c]:], mask[start:last + 1], values.dtype.type(0),
                     out[start:last + 1], True)
 
