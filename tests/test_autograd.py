@@ -97,6 +97,31 @@ def test_grad_accumulation_matches_torch(torch):
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6)
 
 
+
+@pytest.mark.parametrize('dtype', ['float16', 'float32', 'float64'])
+def test_one_element_accumulation_keeps_the_bits_of_an_array_sum(dtype):
+    # One element is summed as Python numbers (engine._add_in_place): the same bits as
+    # NumPy's sum of the two arrays, near overflow, at ties, for -0.0, inf and nan too.
+    rng = np.random.default_rng(7)
+    np_dtype = np.dtype(dtype)
+    finfo = np.finfo(np_dtype)
+    real = [finfo.max, -finfo.max, finfo.tiny, finfo.smallest_subnormal, -0.0, 0.0,
+            np.inf, -np.inf, np.nan, 1.0, finfo.eps / 2, 1 + finfo.eps]
+    real += list(rng.standard_normal(40) * 10.0 ** rng.integers(-8, 8, 40))
+    for first in real[::3] + real[1::5]:
+        for second in real:
+            with np.errstate(all='ignore'):
+                grad, incoming = np.array([first], np_dtype), np.array([second], np_dtype)
+                expected = grad + incoming
+            x = microtorch.tensor(np.zeros(1, np_dtype), requires_grad=True)
+            x.grad = microtorch.tensor(grad)
+            kept = x.grad
+            with np.errstate(all='ignore'):
+                microtorch.autograd.backward(x * 1, microtorch.tensor(incoming))
+            assert x.grad is kept
+            np.testing.assert_array_equal(x.grad.numpy().view(f'u{np_dtype.itemsize}'),
+                                          expected.view(f'u{np_dtype.itemsize}'))
+
 def test_leaf_grad_does_not_alias_the_incoming_gradient(device):
     # a + b passes the same gradient on to both inputs: each leaf must get its own buffer.
     a = T([1.0, 2.0], device, requires_grad=True)

@@ -475,8 +475,13 @@ def _accumulate_array(tensor, grad, owned=False):
 def _add_in_place(current, grad):
     """current += grad. On tiny arrays NumPy's in-place add costs twice an out-of-place one
     (1.1 against 0.5 us on one element: its overlap checks), so there the sum is made apart
-    and copied in."""
-    if current.size < 64:
+    and copied in; one element on the host is summed as Python numbers (0.27 against 0.80
+    us), the same bits: two float32 or float16 values summed in float64 and rounded once
+    more round as their own sum does (53 >= 2 * 24 + 2 bits)."""
+    size = current.size
+    if size == 1 and grad.size == 1 and type(current) is _NUMPY_ARRAY:
+        current.fill(current.item() + grad.item())
+    elif size < 64:
         current[...] = current + grad
     else:
         current += grad
