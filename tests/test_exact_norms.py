@@ -90,3 +90,22 @@ def test_layer_norm_sum_gradient_bits(torch, kernels):
         results.append([y.detach().numpy(), X.grad.numpy(), W.grad.numpy(), B.grad.numpy()])
     for a, e in zip(*results):
         np.testing.assert_array_equal(a, e)
+
+
+def test_small_norms_load_the_kernels_and_small_sums_do_not(monkeypatch):
+    # As in a process that has loaded no kernels yet: a sum below NUMBA_FROM stays NumPy's,
+    # the norms' rows (whose NumPy forms emulate fused multiply-adds, 20-50x the kernels'
+    # time) load them at any size, and once any kernel module is loaded every sum takes them.
+    from microtorch.backends import torch_norms
+    monkeypatch.setattr(exact_sum, '_loaded', [])
+    monkeypatch.setattr(numba_dispatch, '_kernel_modules', {})
+    rows = np.ones((8, 32), np.float32)
+    with numba_dispatch.configure(enabled=True):
+        assert not exact_sum.use_numba(rows.size)
+        assert exact_sum.use_numba(exact_sum.NUMBA_FROM)
+        assert torch_norms._rows_kernel_takes(rows)
+        numba_dispatch._kernel_modules['norms'] = object()      # (as layer_norm leaves it)
+        assert exact_sum.use_numba(rows.size)
+    with numba_dispatch.configure(enabled=False):
+        assert not torch_norms._rows_kernel_takes(rows)
+        assert not exact_sum.use_numba(rows.size)

@@ -689,7 +689,8 @@ def combine(partials, w):
 # ---- the Numba kernels: when, and how they are called -------------------------------------
 
 # Elements from which a sum imports Numba (about 0.2 s, once) when nothing has yet: below, the
-# NumPy paths cost tens of microseconds at most; once the kernels are loaded every sum uses them.
+# NumPy paths cost tens of microseconds at most; once any kernels are loaded (by this module or
+# another) every sum uses them.
 NUMBA_FROM = 1 << 14
 _loaded = []
 
@@ -701,11 +702,15 @@ def _parallel_pays(size, itemsize):
     return numba_dispatch.parallel_pays('reduction', size * itemsize // 4)
 
 
-def use_numba(size):
-    """Run the Numba kernels for a sum of `size` elements? Never with them switched off."""
+def use_numba(size, emulated=False):
+    """Run the Numba kernels for a sum of `size` elements? Never with them switched off.
+    emulated: the NumPy form emulates fused multiply-adds (the norms' rows), which costs
+    20-50x the kernels' time at every size, so Numba loads for it at any size: layer_norm
+    of (8, 32) took 700 us forward, 14 with the kernels (0.4 s to load them, once)."""
     if numba_dispatch.kernel_pays('reduction', size):
         return True
-    return numba_dispatch.settings.enabled and (bool(_loaded) or size >= NUMBA_FROM)
+    return numba_dispatch.settings.enabled and (
+        emulated or size >= NUMBA_FROM or bool(_loaded) or numba_dispatch.kernels_loaded())
 
 
 def numba_module(name):

@@ -257,6 +257,11 @@ def _kernel_module(name):
 _kernel_modules = {}
 
 
+def kernels_loaded():
+    """Has this process loaded any of the Numba kernel modules (and so Numba itself)?"""
+    return bool(_kernel_modules)
+
+
 def fused_kernels(name, size):
     """numba_kernels/<name>'s fused kernels for `size` elements: the module (its parallel
     ones) from the parallel crossover, its SERIAL twins below it from the family's size or,

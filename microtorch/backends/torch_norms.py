@@ -25,7 +25,7 @@ import operator
 import numpy as np
 
 from .._fma import fma_in, fma_steps
-from . import numba_dispatch
+from . import exact_sum, numba_dispatch
 from .exact_sum import (GRAIN, dim_order, flat_memory, lanes, launch, remember, thread_chunk,
                         use_numba)
 from .torch_moments import rowwise_moments
@@ -37,8 +37,9 @@ def fma(a, b, c):
 
 
 def threads():
-    from .._top_level import get_num_threads
-    return get_num_threads()
+    """microtorch.get_num_threads(), through exact_sum's (which imports it once: an import
+    statement here cost ~1.7 us a call, 4% of a small layer_norm's forward and backward)."""
+    return exact_sum.threads()
 
 
 def thread_rows(rows, nthreads):
@@ -171,7 +172,7 @@ def _bounds(pieces):
 
 def _parameter_grads(dy, x, mean, rstd, fma, pieces):
     """layer_norm's dgamma and dbeta: per-thread buffers of rows (pieces: thread_rows')."""
-    if use_numba(x.size):
+    if use_numba(x.size, emulated=True):
         buffers = zip(*_run('layer_norm_param_buffers', dy, x, mean, rstd, *_bounds(pieces)))
     else:                               # fma(rstd, x, -rstd * mean) of every row at once
         centred = fma(rstd[:, None], x, (-rstd * mean)[:, None])
@@ -426,12 +427,11 @@ def _norm2_rows(x):
 
 def _rows_kernel_takes(x, *others):
     """Do the rows kernels (layer_norm's forward and backward, row_dot's) take x (float32 or
-    float64) and others (x's dtype, or None; any strides), Numba being on for x's size
-    (loaded, or x large enough: exact_sum.use_numba)? Their lanes are one AVX2 vector of
-    x's dtype. (float64 went through NumPy's loops with emulated fused multiply-adds until
+    float64) and others (x's dtype, or None; any strides), Numba being on (at any size: the
+    NumPy forms emulate fused multiply-adds)? Their lanes are one AVX2 vector of x's dtype. (float64 went through NumPy's loops with emulated fused multiply-adds until
     session 42: layer_norm's forward and backward of (64, 1024) took 9.1x PyTorch's time.)"""
     return (x.dtype.char in 'fd' and all(a is None or a.dtype == x.dtype for a in others)
-            and use_numba(x.size))
+            and use_numba(x.size, emulated=True))
 
 
 def _run(name, *args):
