@@ -98,13 +98,13 @@ def test_small_norms_load_the_kernels_and_small_sums_do_not(monkeypatch):
     # time) load them at any size, and once any kernel module is loaded every sum takes them.
     from microtorch.backends import torch_norms
     monkeypatch.setattr(exact_sum, '_loaded', [])
-    monkeypatch.setattr(numba_dispatch, '_kernel_modules', {})
+    monkeypatch.setattr(numba_dispatch, 'kernels_loaded', lambda: False)
     rows = np.ones((8, 32), np.float32)
     with numba_dispatch.configure(enabled=True):
         assert not exact_sum.use_numba(rows.size)
         assert exact_sum.use_numba(exact_sum.NUMBA_FROM)
         assert torch_norms._rows_kernel_takes(rows)
-        numba_dispatch._kernel_modules['norms'] = object()      # (as layer_norm leaves it)
+        monkeypatch.setattr(numba_dispatch, 'kernels_loaded', lambda: True)
         assert exact_sum.use_numba(rows.size)
     with numba_dispatch.configure(enabled=False):
         assert not torch_norms._rows_kernel_takes(rows)

@@ -258,8 +258,9 @@ _kernel_modules = {}
 
 
 def kernels_loaded():
-    """Has this process loaded any of the Numba kernel modules (and so Numba itself)?"""
-    return bool(_kernel_modules)
+    """Is Numba in this process already (a kernel module, or the user, imported it)? Then a
+    kernel costs its cache's load once, not Numba's import (fused_kernels asks the same)."""
+    return 'numba' in sys.modules
 
 
 def fused_kernels(name, size):
@@ -270,7 +271,7 @@ def fused_kernels(name, size):
     if parallel_pays('elementwise_fused', size):
         return _kernel_module(name)
     if kernel_pays('elementwise_fused', size) or (
-            settings.enabled and 'numba' in sys.modules
+            settings.enabled and kernels_loaded()
             and size >= SERIAL_FROM['elementwise_fused']):
         return importlib.import_module(f'{__package__}.numba_kernels.{name}').SERIAL
     return None
