@@ -104,7 +104,8 @@ def row_dot(p, q=None, fma=fma, fused_tail=True):
 # ---- layer_norm --------------------------------------------------------------------------
 
 def layer_norm_forward(x, gamma, beta, eps):
-    """(y, mean, rstd) of a 2-D x (rows normalised), gamma and beta (N,) arrays or None."""
+    """(y, mean, rstd) of a 2-D x (rows normalised), gamma and beta (N,) arrays or None; inf
+    and nan pass through without NumPy's warnings, as in PyTorch."""
     t = x.dtype.type
     if _rows_kernel_takes(x, gamma, beta):      # a row at a time: each row read once
         x = np.ascontiguousarray(x)
@@ -115,8 +116,14 @@ def layer_norm_forward(x, gamma, beta, eps):
         _run('layer_norm_forward_rows', x, lanes(x.dtype), t(eps), gamma, beta, tasks, mean,
              rstd, y)
         return y, mean, rstd
+    with np.errstate(all='ignore'):     # (only NumPy's arithmetic warns: ~1 us to set it)
+        return _layer_norm_forward_numpy(x, gamma, beta, t(eps))
+
+
+def _layer_norm_forward_numpy(x, gamma, beta, eps):
+    t = x.dtype.type
     mean, var = rowwise_moments(x)
-    rstd = t(1) / np.sqrt(var + t(eps))
+    rstd = t(1) / np.sqrt(var + eps)
     centred = x - mean[:, None]
     if gamma is None and beta is not None:      # the scalar loop fuses the other product
         y = fma(centred, np.broadcast_to(rstd[:, None], x.shape), beta)

@@ -715,6 +715,18 @@ def _per_channel(t, ndim):
     return t.reshape((1, -1) + (1,) * (ndim - 2))
 
 
+def _same_float_dtype(input, *params):
+    """Are input and the params given (None: absent) of one floating dtype? Then a norm's
+    dtype checks have nothing to refuse (1.6 us saved on a small layer_norm's 14)."""
+    dtype = input._data.dtype
+    if dtype.kind != 'f':
+        return False
+    for p in params:
+        if p is not None and p._data.dtype is not dtype:
+            return False
+    return True
+
+
 def _check_norm_dtypes(input, kernel, params, integers_first):
     """A normalisation's dtype rules, PyTorch's messages and order: floating-point input
     only (refused before or after the parameters, as each PyTorch kernel does), and on the
@@ -796,7 +808,6 @@ def checked_batch_norm(input, running_mean, running_var, weight, bias, training,
 
 
 @autocast_op('layer_norm')
-@grad_fn_named('NativeLayerNormBackward0')
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last len(normalized_shape) dims: (x - mean) * rsqrt(var + eps), the
     variance biased, then weight and bias."""
@@ -804,13 +815,23 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
-    if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
+    shape = input._data.shape
+    if shape[len(shape) - k:] != normalized_shape or len(shape) < k:
         raise RuntimeError(f'Given normalized_shape={list(normalized_shape)}, expected input '
                            f'with shape [*, {", ".join(map(str, normalized_shape))}], but got '
-                           f'input of size{list(input.shape)}')
-    _check_norm_dtypes(input, 'LayerNormKernelImpl', (weight, bias), False)
-    if _norms.exact_cpu(input._data, *(p._data for p in (weight, bias) if p is not None)):
+                           f'input of size{list(shape)}')
+    if not _same_float_dtype(input, weight, bias):
+        _check_norm_dtypes(input, 'LayerNormKernelImpl', (weight, bias), False)
+    if _norms.exact_cpu(input._data, None if weight is None else weight._data,
+                        None if bias is None else bias._data):
         return _norms.LayerNorm.apply(input, weight, bias, k, eps)     # PyTorch's bits
+    return _layer_norm_composite(input, k, weight, bias, eps)
+
+
+@grad_fn_named('NativeLayerNormBackward0')
+def _layer_norm_composite(input, k, weight, bias, eps):
+    """layer_norm made of other ops (off the CPU, or float16): its grad_fn renamed as
+    PyTorch's."""
     dims = tuple(range(input.ndim - k, input.ndim))
     mean = input.mean(dims, keepdim=True)
     var = input.var(dims, unbiased=False, keepdim=True)
