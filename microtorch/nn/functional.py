@@ -751,17 +751,20 @@ def _check_norm_dtypes(input, kernel, params, integers_first):
 def _check_batch_norm(input, running_mean, running_var, weight, bias, training):
     """batch_norm's argument checks, PyTorch's messages (BatchNorm runs them before it
     counts the batch, so that a failed call changes nothing)."""
-    channels = input.shape[1] if input.ndim > 1 else 1
+    shape = input._data.shape
+    channels = shape[1] if len(shape) > 1 else 1
     for name, stat in (('running_mean', running_mean), ('running_var', running_var),
                        ('weight', weight), ('bias', bias)):
-        if stat is not None and stat.numel() != channels:
+        if stat is not None and stat._data.size != channels:
             raise RuntimeError(f'{name} should contain {channels} elements not {stat.numel()}')
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError('running_mean must be defined in evaluation mode')
-    if training and input.shape[0] * math.prod(input.shape[2:]) == 1:   # an empty batch passes
+    if training and shape[0] * math.prod(shape[2:]) == 1:   # an empty batch passes
         raise ValueError('Expected more than 1 value per channel when training, got input '
                          f'size {input.shape!r}')
-    _check_norm_dtypes(input, 'batch_norm', (weight, bias, running_mean, running_var), True)
+    params = (weight, bias, running_mean, running_var)
+    if not _same_float_dtype(input, *params):
+        _check_norm_dtypes(input, 'batch_norm', params, True)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -1672,25 +1675,27 @@ def adaptive_avg_pool1d(input, output_size):
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each sample's channels in num_groups groups (mean and biased variance over
     the group's channels and positions), then a per-channel weight and bias."""
-    if input.ndim < 2:
+    shape = input._data.shape
+    if len(shape) < 2:
         raise RuntimeError(f'Expected at least 2 dimensions for input tensor but received '
-                           f'{input.ndim}')
-    channels = input.shape[1]
+                           f'{len(shape)}')
+    channels = shape[1]
     # PyTorch's test, before the others: one value per (sample, group) statistic
-    stats_size = [input.shape[0] * channels // num_groups, num_groups] + list(input.shape[2:])
+    stats_size = [shape[0] * channels // num_groups, num_groups] + list(shape[2:])
     if stats_size[0] * math.prod(stats_size[2:]) == 1:
         raise ValueError('Expected more than 1 value per channel when training, got input '
                          f'size {stats_size}')
     if channels % num_groups:
         raise RuntimeError('Expected number of channels in input to be divisible by '
-                           f'num_groups, but got input of shape {list(input.shape)} and '
+                           f'num_groups, but got input of shape {list(shape)} and '
                            f'num_groups={num_groups}')
     for name, param in (('weight', weight), ('bias', bias)):
-        if param is not None and (param.ndim != 1 or param.numel() != channels):
+        if param is not None and (param._data.ndim != 1 or param._data.size != channels):
             raise RuntimeError(f'Expected {name} to be a vector of size equal to the number of '
                                f'channels in input, but got {name} of shape '
-                               f'{list(param.shape)} and input of shape {list(input.shape)}')
-    _check_norm_dtypes(input, 'GroupNormKernelImpl', (weight, bias), False)
+                               f'{list(param.shape)} and input of shape {list(shape)}')
+    if not _same_float_dtype(input, weight, bias):
+        _check_norm_dtypes(input, 'GroupNormKernelImpl', (weight, bias), False)
     if _norms.channel_norm_exact(input, weight, bias):
         return _norms.GroupNorm.apply(input, weight, bias, num_groups, eps)   # PyTorch's bits
     grouped = input.reshape(input.shape[0], num_groups,                # no -1: N may be 0
