@@ -133,7 +133,9 @@ def _kernel_fma(a, b, c, dtype=np.float32):
     (64,), nn.Linear with one input feature, 100 us against ~10); float64's emulation more."""
     if not all(getattr(v, 'dtype', None) == dtype for v in (a, b, c)):
         return None             # a Python float (or a wider dtype) may hold more than dtype
-    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+    vectors = (type(a) is type(b) is type(c) is np.ndarray and a.ndim == 1
+               and a.shape == b.shape == c.shape)     # (no broadcast to work out: ~3 us)
+    shape = a.shape if vectors else np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
     n = math.prod(shape)
     if n < 2:
         return None
@@ -141,10 +143,8 @@ def _kernel_fma(a, b, c, dtype=np.float32):
     parallel = dispatch.parallel_pays('elementwise_fused', n)
     if not parallel and not _serial_kernel_pays(dispatch, n):
         return None
-    if not parallel and type(a) is type(b) is type(c) is np.ndarray and a.ndim == 1 \
-            and a.shape == b.shape == c.shape:
-        from .backends.numba_kernels.fma import fma_vector
-        return fma_vector(a, b, c)
+    if not parallel and vectors:      # (the module by its lookup: an import costs ~1.7 us)
+        return dispatch._kernel_module('fma').fma_vector(a, b, c)
     cols = shape[-1]
     planes = [np.broadcast_to(v, shape).reshape(-1, cols) for v in (a, b, c)]
     out = np.empty(planes[0].shape, dtype)

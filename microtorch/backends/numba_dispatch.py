@@ -273,8 +273,15 @@ def fused_kernels(name, size):
     if kernel_pays('elementwise_fused', size) or (
             settings.enabled and kernels_loaded()
             and size >= SERIAL_FROM['elementwise_fused']):
-        return importlib.import_module(f'{__package__}.numba_kernels.{name}').SERIAL
+        serial = _serial_twins.get(name)
+        if serial is None:                  # (import_module on every call: ~1 us)
+            serial = _serial_twins[name] = importlib.import_module(
+                f'{__package__}.numba_kernels.{name}').SERIAL
+        return serial
     return None
+
+
+_serial_twins = {}                          # kernel module name -> its SERIAL namespace
 
 
 # Reentrant: a kernel module's Python may launch a second kernel (a loss's exact sum) while

@@ -60,7 +60,7 @@ def _row_kernels(x):
     serial twins, as a launch of the threads costs ~60 us."""
     if not numba_dispatch.settings.enabled:
         return None
-    from .numba_kernels import batch_norm as k
+    k = numba_dispatch._kernel_module('batch_norm')      # (a lookup: an import costs ~1 us)
     if not numba_dispatch.parallel_pays('elementwise_fused', x.size):
         return RowKernels(k.row_stats_serial, k.row_sums_serial, k.row_dx_serial)
     numba_dispatch.prepare_threads()
@@ -257,8 +257,8 @@ def _forward(x, mean, invstd, weight, bias, fma):
     if kernels is not None:
         return kernels.affine(x, alpha, beta)
     if numba_dispatch.settings.enabled and x.shape[2] == 1:   # rows: Numba is loaded anyway
-        from .numba_kernels.batch_norm import affine_serial
-        return affine_serial(x, alpha, beta)                  # (NumPy's fma: ~20 us more)
+        kernels = numba_dispatch._kernel_module('batch_norm')
+        return kernels.affine_serial(x, alpha, beta)          # (NumPy's fma: ~20 us more)
     return fma(x, _broadcast(alpha), _broadcast(beta))
 
 
