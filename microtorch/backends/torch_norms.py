@@ -435,8 +435,9 @@ def _norm2_rows(x):
 def _rows_kernel_takes(x, *others):
     """Do the rows kernels (layer_norm's forward and backward, row_dot's) take x (float32 or
     float64) and others (x's dtype, or None; any strides), Numba being on (at any size: the
-    NumPy forms emulate fused multiply-adds)? Their lanes are one AVX2 vector of x's dtype. (float64 went through NumPy's loops with emulated fused multiply-adds until
-    session 42: layer_norm's forward and backward of (64, 1024) took 9.1x PyTorch's time.)"""
+    NumPy forms emulate fused multiply-adds)? Their lanes are one AVX2 vector of x's dtype.
+    (float64 went through NumPy's loops with emulated fused multiply-adds until session 42:
+    layer_norm's forward and backward of (64, 1024) took 9.1x PyTorch's time.)"""
     return (x.dtype.char in 'fd' and all(a is None or a.dtype == x.dtype for a in others)
             and use_numba(x.size, emulated=True))
 
