@@ -223,3 +223,31 @@ def test_instance_norm_bits(torch, dtype, layout):
                            + [s.numpy() for s in stats])
         for a, e in zip(*results):
             np.testing.assert_array_equal(a, e)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_row_kernels_keep_the_numpy_forms_bits(dtype):
+    # save_invstd's kernel and the rows' one-pass affine (alpha, beta and y in one kernel)
+    # against the NumPy forms they replace once Numba is loaded: eps 0 with zero variances,
+    # nan and inf, weight and bias each given or None.
+    pytest.importorskip('numba')
+    from microtorch.backends import torch_batch_norm as bn
+    kernels = numba_dispatch._kernel_module('batch_norm')
+    bits = f'u{np.dtype(dtype).itemsize}'
+    rng = np.random.default_rng(3)
+    var_sum = np.concatenate([rng.random(29) * 10.0 ** rng.integers(-30, 30, 29),
+                              [0.0, np.inf, np.nan]]).astype(dtype)
+    for eps in (1e-5, 0.0, 0.1):
+        with numba_dispatch.configure(enabled=False):
+            expected = bn.save_invstd(var_sum, 7, eps)
+        np.testing.assert_array_equal(kernels.save_invstd(var_sum, 7, eps).view(bits),
+                                      expected.view(bits))
+    x = (rng.standard_normal((13, 32)) * 3).astype(dtype)
+    x[0, :3] = np.nan, np.inf, -0.0
+    mean, invstd, weight, bias = (rng.standard_normal(32).astype(dtype) for _ in range(4))
+    for w in (weight, None):
+        for b in (bias, None):
+            with numba_dispatch.configure(enabled=False):
+                expected = bn.forward(x[:, :, None], mean, invstd, w, b)[:, :, 0]
+            got = kernels.affine_rows(x, mean, invstd, w, b)
+            np.testing.assert_array_equal(got.view(bits), expected.view(bits))

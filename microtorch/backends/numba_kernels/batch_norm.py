@@ -277,6 +277,41 @@ def row_dx(dy, x, mean, k, grad_mean, invstd, w, fused_up_to):
     return out
 
 
+@numba.njit(cache=True)
+def save_invstd(var_sum, n, eps):
+    """torch_batch_norm.save_invstd per channel: var = var_sum / n in float64 rounded to the
+    dtype, then 1 / sqrt(var + eps) in float64 (0 where var and eps are both 0), rounded."""
+    out = np.empty_like(var_sum)
+    for c in range(var_sum.size):
+        var = np.float64(var_sum.dtype.type(np.float64(var_sum[c]) / n))
+        if eps == 0 and var == 0:
+            out[c] = 0
+        else:
+            out[c] = 1.0 / np.sqrt(var + eps)
+    return out
+
+
+@numba.njit(cache=True)
+def affine_rows(x, mean, invstd, weight, bias):
+    """torch_batch_norm._forward of rows (N, C) in one pass: alpha = invstd * weight, beta =
+    fma(-mean, alpha, bias) per channel (weight 1 and bias 0 where None: alpha is invstd,
+    beta fma(-mean, alpha, 0)), then fma(x, alpha, beta)."""
+    rows, channels = x.shape
+    alpha = invstd.copy()
+    beta = np.zeros_like(mean)
+    for c in range(channels):
+        if weight is not None:
+            alpha[c] = invstd[c] * weight[c]
+        if bias is not None:
+            beta[c] = bias[c]
+        beta[c] = fma(-mean[c], alpha[c], beta[c])
+    out = np.empty_like(x)
+    for i in range(rows):
+        for c in range(channels):
+            out[i, c] = fma(x[i, c], alpha[c], beta[c])
+    return out
+
+
 # below the parallel crossover a launch of the threads costs more than the work
 affine_serial = serial_twin(affine)
 row_stats_serial = serial_twin(row_stats)
