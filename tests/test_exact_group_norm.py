@@ -102,3 +102,20 @@ def test_group_norm_other_paths_unchanged(torch):
     assert half.dtype == microtorch.float16
     empty = microtorch.nn.functional.group_norm(microtorch.zeros(0, 4, 5), 2)
     assert tuple(empty.shape) == (0, 4, 5)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_rstd_kernel_keeps_the_numpy_forms_bits(dtype):
+    # group_norm's rstd by its kernel (Numba loaded) and by NumPy: negative, -0.0, zero, nan
+    # and inf variances, eps 0 too
+    pytest.importorskip('numba')
+    from microtorch.backends import torch_group_norm
+    from microtorch.backends.numba_kernels.group_norm import group_rstd
+    rng = np.random.default_rng(5)
+    var = np.concatenate([rng.random(40) * 10.0 ** rng.integers(-30, 30, 40),
+                          [-1e-7, -0.0, 0.0, np.nan, np.inf, -np.inf]]).astype(dtype)
+    bits = f'u{np.dtype(dtype).itemsize}'
+    with np.errstate(all='ignore'):
+        for eps in (1e-5, 0.0, 0.5):
+            np.testing.assert_array_equal(group_rstd(var, eps).view(bits),
+                                          torch_group_norm._rstd(var, eps).view(bits))

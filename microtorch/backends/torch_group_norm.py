@@ -33,8 +33,11 @@ def forward(x, groups, gamma, beta, eps):
     n, c, hw = x.shape
     t = x.dtype.type
     mean, var = rowwise_moments(x.reshape(n * groups, -1))
-    rstd = (1.0 / np.sqrt(np.maximum(var, 0).astype(np.float64) + eps)).astype(x.dtype)
     kernels = numba_dispatch.fused_kernels('group_norm', x.size)
+    if kernels is not None:          # (NumPy's five calls for rstd took ~4 us of a small call)
+        rstd = kernels.group_rstd(var, float(eps))
+    else:
+        rstd = _rstd(var, eps)
     if kernels is not None:
         y = np.empty(x.shape, x.dtype)
         launch(kernels.normalize, x, mean.reshape(n, groups), rstd.reshape(n, groups),
@@ -51,6 +54,11 @@ def forward(x, groups, gamma, beta, eps):
     centre = np.repeat(mean.reshape(n, groups), c // groups, axis=1)
     bias = -scale * centre + t(0) if beta is None else fma(-scale, centre, beta)
     return fma(scale[:, :, None], x, bias[:, :, None]), mean, rstd
+
+
+def _rstd(var, eps):
+    """1 / sqrt(max(var, 0) + eps) in float64, rounded to var's dtype."""
+    return (1.0 / np.sqrt(np.maximum(var, 0).astype(np.float64) + eps)).astype(var.dtype)
 
 
 def backward(dy, x, mean, rstd, gamma, groups, need_dx, need_gamma, need_beta):

@@ -277,7 +277,7 @@ def row_dx(dy, x, mean, k, grad_mean, invstd, w, fused_up_to):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model='numpy')      # (x / 0: inf, as NumPy)
 def save_invstd(var_sum, n, eps):
     """torch_batch_norm.save_invstd per channel: var = var_sum / n in float64 rounded to the
     dtype, then 1 / sqrt(var + eps) in float64 (0 where var and eps are both 0), rounded."""

@@ -104,6 +104,20 @@ def param_grads(ds, db, mean, rstd):
     return dgamma, dbeta
 
 
+@numba.njit(cache=True, error_model='numpy')      # (x / 0: inf, as NumPy)
+def group_rstd(var, eps):
+    """1 / sqrt(max(var, 0) + eps) in float64, rounded to var's dtype (nan stays nan, as
+    np.maximum keeps it)."""
+    out = np.empty_like(var)
+    for i in range(var.size):
+        v = np.float64(var[i])
+        if v < 0:
+            v = 0.0
+        out[i] = 1.0 / np.sqrt(v + eps)
+    return out
+
+
 SERIAL = types.SimpleNamespace(normalize=serial_twin(normalize),
                                input_grad=serial_twin(input_grad),
-                               group_sums=group_sums, param_grads=param_grads)
+                               group_sums=group_sums, param_grads=param_grads,
+                               group_rstd=group_rstd)
