@@ -13,6 +13,7 @@ from . import backends
 from ._device import device as _device
 from .autograd.function import current_grad_fn
 from .autograd.grad_mode import state as _grad_state, no_grad
+from .autograd.small_apply import apply_with_numbers as _with_numbers, apply_to_pair as _to_pair
 from .ops import composite as C
 from .ops import functional as F
 from .ops import numeric as N
@@ -98,17 +99,16 @@ def _operator(op, general=None, refuses_bool=False):
     """The operator method of a binary op: the common cases go straight to the op, the rest
     to `general` (default: _binary's promotion and checks). refuses_bool: bool tensors take
     `general`, for its error."""
-    apply = op.apply
     general = general or functools.partial(_binary, op)
 
     def method(self, other):
         if type(other) is float and self._data.dtype.kind == 'f':
-            return apply(self, other)      # `y * 0.5`: _binary's first case, one call sooner
+            return _with_numbers(op, self, other)   # `y * 0.5`: _binary's first case, sooner
         if type(other) is Tensor and type(self._data) is _NUMPY_ARRAY and \
                 type(other._data) is _NUMPY_ARRAY and self._data.dtype is other._data.dtype \
                 and not (refuses_bool and self._data.dtype.kind == 'b'):
             try:                           # `x * w` on the CPU: nothing to promote or check
-                return apply(self, other)
+                return _to_pair(op, self, other)
             except ValueError:
                 F.broadcast_shapes(self._data.shape, other._data.shape)   # PyTorch's error
                 raise

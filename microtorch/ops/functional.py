@@ -18,6 +18,7 @@ from .._size import (wrap_dim, wrap_dims, reduction_dims, shape_args, infer_shap
                      broadcast_shapes)
 from ..autograd.grad_mode import no_grad
 from ..autograd.function import grad_fn_named, _backend_of as _ARRAY_TYPES
+from ..autograd.small_apply import apply_with_numbers as _with_numbers, apply_to_pair as _to_pair
 from ..tensor import Tensor
 from . import elementwise as E
 from . import binary as B
@@ -59,7 +60,7 @@ def check_same_device(a, b):
 def _binary(op, a, b):
     """Apply a broadcasting binary op after PyTorch's type promotion. a or b may be a number."""
     if type(b) is float and type(a) is Tensor and a._data.dtype.kind == 'f':
-        return op.apply(a, b)            # the commonest case, `x * 0.5`: nothing to promote
+        return _with_numbers(op, a, b)   # the commonest case, `x * 0.5`: nothing to promote
     a_is_tensor = isinstance(a, Tensor)
     b_is_tensor = isinstance(b, Tensor)
     if a_is_tensor and b_is_tensor:
@@ -70,7 +71,7 @@ def _binary(op, a, b):
         if type(a_data) is not _NUMPY_ARRAY or type(b_data) is not _NUMPY_ARRAY:
             check_same_device(a, b)                  # two CPU arrays need no device check
         try:
-            return op.apply(a, b)
+            return _to_pair(op, a, b)
         except ValueError:
             broadcast_shapes(a._data.shape, b._data.shape)
             raise
@@ -89,7 +90,7 @@ def _binary(op, a, b):
         tensor = cast(tensor, _dtype.result_type((tensor,), (number,)))
     elif category == 1 and type(number) is int:
         number = _dtype.wrap_integer(number, tensor._data.dtype)
-    return op.apply(tensor, number) if a_is_tensor else op.apply(number, tensor)
+    return _with_numbers(op, tensor, number) if a_is_tensor else op.apply(number, tensor)
 
 
 def _is_floating(value):
@@ -184,7 +185,7 @@ def sub(input, other, alpha=1):
 
 
 def reciprocal(input):
-    return E.Reciprocal.apply(_floating(input))
+    return _with_numbers(E.Reciprocal, _floating(input))
 
 
 def rdiv(input, other):
@@ -247,7 +248,7 @@ def fmod(input, other):
 def pow(input, exponent):
     if type(exponent) in _NUMBER_TYPES and type(input) is Tensor and \
             input._data.dtype.kind == 'f':
-        return E.PowScalar.apply(input, exponent)     # x ** 2: nothing to promote
+        return _with_numbers(E.PowScalar, input, exponent)     # x ** 2: nothing to promote
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         exponent = _as_number(exponent)
         if not isinstance(exponent, _NUMBER):
@@ -258,7 +259,7 @@ def pow(input, exponent):
             input = cast(input, _dtype.result_type((input,), (exponent,)))
         if not input.is_floating_point() and exponent < 0:
             raise RuntimeError('Integers to negative integer powers are not allowed.')
-        return E.PowScalar.apply(input, exponent)
+        return _with_numbers(E.PowScalar, input, exponent)
     _refuse_bool_pow(input, exponent)
     return _binary(B.Pow, input, exponent)
 
@@ -281,7 +282,7 @@ def neg(input):
         raise RuntimeError('Negation, the `-` operator, on a bool tensor is not supported. If '
                            'you are trying to invert a mask, use the `~` or `logical_not()` '
                            'operator instead.')
-    return E.Neg.apply(input)
+    return _with_numbers(E.Neg, input)
 
 
 def maximum(input, other):
@@ -516,31 +517,31 @@ def _floating(x):
 
 
 def exp(input):
-    return E.Exp.apply(_floating(input))
+    return _with_numbers(E.Exp, _floating(input))
 
 
 def log(input):
-    return E.Log.apply(_floating(input))
+    return _with_numbers(E.Log, _floating(input))
 
 
 def sqrt(input):
-    return E.Sqrt.apply(_floating(input))
+    return _with_numbers(E.Sqrt, _floating(input))
 
 
 def sin(input):
-    return E.Sin.apply(_floating(input))
+    return _with_numbers(E.Sin, _floating(input))
 
 
 def cos(input):
-    return E.Cos.apply(_floating(input))
+    return _with_numbers(E.Cos, _floating(input))
 
 
 def tanh(input):
-    return E.Tanh.apply(input if input._data.dtype.kind == 'f' else _floating(input))
+    return _with_numbers(E.Tanh, input if input._data.dtype.kind == 'f' else _floating(input))
 
 
 def sigmoid(input):
-    return E.Sigmoid.apply(input if input._data.dtype.kind == 'f' else _floating(input))
+    return _with_numbers(E.Sigmoid, input if input._data.dtype.kind == 'f' else _floating(input))
 
 
 def log1p(input):
@@ -560,7 +561,7 @@ def log10(input):
 
 
 def rsqrt(input):
-    return E.Rsqrt.apply(_floating(input))
+    return _with_numbers(E.Rsqrt, _floating(input))
 
 
 def tan(input):
@@ -681,12 +682,12 @@ def round(input, *, decimals=0):
 def relu(input):
     if input._data.dtype.kind == 'b':
         raise RuntimeError('Boolean inputs not supported for relu')
-    return E.Relu.apply(input)
+    return _with_numbers(E.Relu, input)
 
 
 def abs(input):
     _refuse_dtype(input, 'abs_' + input.device.type, ('b',))
-    return E.Abs.apply(input)
+    return _with_numbers(E.Abs, input)
 
 
 def _device_type(*operands):
@@ -727,7 +728,7 @@ def clamp(input, min=None, max=None):
     elif input._data.dtype.kind in 'iu':
         min, max = (v if type(v) is not int else _dtype.wrap_integer(v, input._data.dtype)
                     for v in (min, max))
-    return E.Clamp.apply(input, min, max)
+    return _with_numbers(E.Clamp, input, min, max)
 
 
 clip = clamp

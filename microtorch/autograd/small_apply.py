@@ -1,0 +1,119 @@
+"""`Function.apply` for the commonest calls, without its loop over the arguments.
+
+Scalar training loops (the seed tutorials) spend most of their time in apply's bookkeeping:
+an op on a one-element tensor is ~0.5 us of NumPy and ~2 us of Python around it. The general
+apply walks `*args` and asks every argument what it is; the callers here already know (a
+Tensor and numbers, or two Tensors), so these two unroll that walk. They take only the case
+they were written for - our elementwise ops (one output, not a view) on NumPy arrays below
+Numba's crossover, not float16, no anomaly mode or graph observers, no input that is a view
+whose grad_fn may need to be made again - and hand anything else to `cls.apply` before
+running forward. What they record is what apply records, field for field.
+"""
+import numpy as _np
+
+from . import function as _function
+from .function import accumulator_of, _resolve_saved, _scalar_output, _wrap_output
+from .grad_mode import state as _grad_state
+from .anomaly_mode import state as _anomaly_state
+
+Tensor = None                   # microtorch.tensor sets this, as it does function.Tensor
+
+_ndarray = _np.ndarray
+_HALF = _np.dtype(_np.float16)
+_CPU_NUMPY = _function._CPU_NUMPY
+_numpy_below = _function._numpy_below
+_in_elementwise_layout = _function._in_elementwise_layout
+_sequence = _function._sequence
+_observers = _function.record_observers
+_NO_EDGES = [[None] * n for n in range(8)]
+_NOTHING_NEEDED = _function._NOTHING_NEEDED
+
+
+def apply_with_numbers(cls, a, *numbers):
+    """cls.apply(a, *numbers) for a Tensor `a` and non-Tensor arguments (`x * 0.5`,
+    `x.pow(2)`, `x.tanh()`, `x.clamp(lo, hi)`)."""
+    data = a._data
+    if type(data) is not _ndarray or data.size >= _numpy_below[0] or data.dtype is _HALF:
+        return cls.apply(a, *numbers)
+    if a._requires_grad and _grad_state.enabled:
+        if a._base is not None or _anomaly_state.enabled or _observers:
+            return cls.apply(a, *numbers)
+        ctx = cls._node_cls()
+        ctx.backend = _CPU_NUMPY
+        fn = a._grad_fn
+        ctx._next = [(accumulator_of(a), 0, data.shape, data.dtype, a) if fn is None else
+                     (fn, a._output_nr, data.shape, data.dtype)] + _NO_EDGES[len(numbers)]
+        out = cls.forward(ctx, data, *numbers)
+        if out.ndim > 1 and not data.flags.c_contiguous:
+            out = _in_elementwise_layout(ctx, out, (data,))
+        return _recorded(cls, ctx, out, (a,) + numbers, a)
+    ctx = cls._node_cls()
+    ctx.backend = _CPU_NUMPY
+    ctx._needs = _NOTHING_NEEDED[len(numbers) + 1]
+    out = cls.forward(ctx, data, *numbers)
+    if out.ndim > 1 and not data.flags.c_contiguous:
+        out = _in_elementwise_layout(ctx, out, (data,))
+    if type(out) is _ndarray:
+        return Tensor._make(out, False, None, 0, [0])
+    return _wrap_output(cls, ctx, out, 0, a, False)
+
+
+def apply_to_pair(cls, a, b):
+    """cls.apply(a, b) for two Tensors (`x * w`)."""
+    a_data = a._data
+    b_data = b._data
+    size = a_data.size
+    if a_data.shape != b_data.shape:
+        size *= b_data.size         # (a bound on the broadcast's size)
+    if type(a_data) is not _ndarray or type(b_data) is not _ndarray or \
+            size >= _numpy_below[0] or a_data.dtype is _HALF:
+        return cls.apply(a, b)
+    if (a._requires_grad or b._requires_grad) and _grad_state.enabled:
+        if a._base is not None or b._base is not None or _anomaly_state.enabled or _observers:
+            return cls.apply(a, b)
+        ctx = cls._node_cls()
+        ctx.backend = _CPU_NUMPY
+        ctx._next = [_edge(a, a_data), _edge(b, b_data)]
+        out = cls.forward(ctx, a_data, b_data)
+        if out.ndim > 1 and not (a_data.flags.c_contiguous and b_data.flags.c_contiguous):
+            out = _in_elementwise_layout(ctx, out, (a_data, b_data))
+        return _recorded(cls, ctx, out, (a, b), a)
+    ctx = cls._node_cls()
+    ctx.backend = _CPU_NUMPY
+    ctx._needs = _NOTHING_NEEDED[2]
+    out = cls.forward(ctx, a_data, b_data)
+    if out.ndim > 1 and not (a_data.flags.c_contiguous and b_data.flags.c_contiguous):
+        out = _in_elementwise_layout(ctx, out, (a_data, b_data))
+    if type(out) is _ndarray:
+        return Tensor._make(out, False, None, 0, [0])
+    return _wrap_output(cls, ctx, out, 0, a, False)
+
+
+def _edge(tensor, data):
+    """The tape's edge to a Tensor, as apply makes it (None when it needs no gradient)."""
+    if not tensor._requires_grad:
+        return None
+    fn = tensor._grad_fn
+    if fn is None:              # a leaf: its edge keeps it (its node does not)
+        return (accumulator_of(tensor), 0, data.shape, data.dtype, tensor)
+    return (fn, tensor._output_nr, data.shape, data.dtype)
+
+
+def _recorded(cls, ctx, out, args, first):
+    """The output of a recorded op, and the node's last fields: apply's tail for one output."""
+    if type(out) is not _ndarray:
+        out = _scalar_output(ctx, out)       # a 0-d input's NumPy scalar
+    if ctx._non_differentiable or out.dtype.kind != 'f':
+        result = _wrap_output(cls, ctx, out, 0, first, True)
+    else:
+        result = Tensor._make(out, True, ctx, 0, [0])
+    ctx._seq = next(_sequence)
+    to_save = ctx._to_save
+    if to_save:
+        _resolve_saved(ctx, to_save, args, (result,))
+        ctx._to_save = ()
+    else:
+        ctx._saved = ()
+    if ctx._non_differentiable:
+        ctx._non_differentiable = ()
+    return result

@@ -1,0 +1,149 @@
+"""autograd/small_apply.py: the unrolled apply records what Function.apply records."""
+import numpy as np
+import pytest
+
+import microtorch
+from microtorch.autograd import small_apply
+from microtorch.ops import binary as B, elementwise as E
+
+
+def _leaf(values, dtype=np.float32, requires_grad=True):
+    return microtorch.tensor(np.asarray(values, dtype), requires_grad=requires_grad)
+
+
+def _inner(values, dtype=np.float32):
+    return _leaf(values, dtype) * 1.0            # a non-leaf, with a grad_fn
+
+
+def _transposed():
+    return _inner(np.arange(6.0).reshape(2, 3) / 7).t()    # a view: apply takes it
+
+
+def _columns():                               # a non-C-contiguous array without a view
+    x = microtorch.from_numpy(np.asfortranarray(np.arange(6.0).reshape(2, 3) / 7, np.float32))
+    assert x._base is None and not x._data.flags.c_contiguous
+    return x.requires_grad_()
+
+
+CASES_WITH_NUMBERS = [
+    ('leaf * number', B.Mul, lambda: _leaf([0.5, -2.0]), (1.5,)),
+    ('inner + number', B.Add, lambda: _inner([0.5]), (0.1,)),
+    ('no grad - number', B.Sub, lambda: _leaf([0.5], requires_grad=False), (0.2,)),
+    ('0-d * number', B.Mul, lambda: _inner(0.5), (3.0,)),
+    ('0-d, no grad', B.Mul, lambda: _leaf(0.5, requires_grad=False), (3.0,)),
+    ('float64 tanh', E.Tanh, lambda: _inner([0.25, 3.0], np.float64), ()),
+    ('sigmoid', E.Sigmoid, lambda: _leaf([[0.5, -1.0], [2.0, 0.0]]), ()),
+    ('pow', E.PowScalar, lambda: _inner([1.5, -2.0]), (2,)),
+    ('clamp', E.Clamp, lambda: _leaf([0.5, -1.0, 3.0]), (None, 1.0)),
+    ('int tensor * int', B.Mul, lambda: microtorch.tensor([1, 2, 3]), (4,)),
+    ('column-major relu', E.Relu, _columns, ()),
+    ('a view (taken by apply)', B.Mul, _transposed, (2.0,)),
+    ('float16 (taken by apply)', B.Mul, lambda: _leaf([0.5], np.float16), (2.0,)),
+    ('big (taken by apply)', B.Mul, lambda: _leaf(np.ones(1 << 16)), (2.0,)),
+]
+
+CASES_PAIRS = [
+    ('leaf * leaf', B.Mul, lambda: (_leaf([0.5, 2.0]), _leaf([3.0, 4.0]))),
+    ('no grad * leaf', B.Mul, lambda: (_leaf([2.0], requires_grad=False), _leaf([1.0]))),
+    ('inner - no grad', B.Sub, lambda: (_inner([2.0]), _leaf([4.0], requires_grad=False))),
+    ('neither', B.Add, lambda: (_leaf([2.0], requires_grad=False),
+                                _leaf([4.0], requires_grad=False))),
+    ('broadcast', B.Mul, lambda: (_leaf([[1.0], [2.0]]), _inner([[3.0, 4.0, 5.0]]))),
+    ('same shape, 8 x 32', B.Mul, lambda: (_leaf(np.ones((8, 32))), _leaf(np.ones((8, 32))))),
+    ('x * x', B.Mul, lambda: (lambda x: (x, x))(_leaf([3.0]))),
+    ('column-major', B.Add, lambda: (_columns(), _leaf(np.ones((2, 3))))),
+    ('0-d', B.Div, lambda: (_inner(3.0), _leaf(2.0))),
+    ('big broadcast (taken by apply)', B.Mul,
+     lambda: (_leaf(np.ones((256, 1))), _leaf(np.ones((1, 256))))),
+]
+
+
+def _bits(array):
+    return array.view(f'u{array.dtype.itemsize}') if array.dtype.kind == 'f' else array
+
+
+def _same_records(small, general, small_args, general_args):
+    """The two results, their nodes and what a backward gives are alike field for field."""
+    assert type(small) is type(general)
+    np.testing.assert_array_equal(_bits(small._data), _bits(general._data))
+    assert small._data.dtype == general._data.dtype
+    assert small._data.strides == general._data.strides
+    assert small.requires_grad == general.requires_grad
+    node, reference = small.grad_fn, general.grad_fn
+    assert type(node) is type(reference)
+    if node is None:
+        assert small._data.flags.writeable == general._data.flags.writeable
+        return
+    assert node.backend is reference.backend
+    assert node._seq > reference._seq                 # recorded later, in tape order
+    assert len(node._next) == len(reference._next)
+    for edge, other, arg in zip(node._next, reference._next, small_args + (None,) * 3):
+        assert (edge is None) == (other is None)
+        if edge is not None:
+            assert edge[1:4] == other[1:4] and len(edge) == len(other)
+            assert type(edge[0]) is type(other[0])
+            if arg.grad_fn is not None:                 # its producer
+                assert edge[0] is arg.grad_fn
+            else:                                       # a leaf: its accumulator keeps it
+                assert edge[4] is arg and edge[0].variable is arg
+    assert node.needs_input_grad == reference.needs_input_grad
+    assert len(node._saved) == len(reference._saved)
+    for value, other in zip(node._saved, reference._saved):
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(_bits(value), _bits(other))
+        else:
+            assert value == other or (value is None and other is None)
+    assert [type(s) for s in node._saved_sources] == \
+        [type(s) for s in reference._saved_sources]
+    assert [v for _, v in node._saved_versions] == [v for _, v in reference._saved_versions]
+    assert node._to_save == () and node._non_differentiable in ((), reference._non_differentiable)
+    grads = []
+    for out, args in ((small, small_args), (general, general_args)):
+        leaves = [a for a in args if isinstance(a, microtorch.Tensor) and a.requires_grad]
+        found = microtorch.autograd.grad(out.sum(), leaves, allow_unused=True)
+        grads.append([None if g is None else _bits(g._data) for g in found])
+    for got, expected in zip(*grads):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize('case', CASES_WITH_NUMBERS, ids=[c[0] for c in CASES_WITH_NUMBERS])
+@pytest.mark.parametrize('grad_mode', [True, False], ids=['grad', 'no_grad'])
+def test_with_numbers_records_what_apply_records(case, grad_mode):
+    _, op, make, numbers = case
+    a, b = make(), make()
+    with microtorch.set_grad_enabled(grad_mode):
+        general = op.apply(b, *numbers)
+        small = small_apply.apply_with_numbers(op, a, *numbers)
+    _same_records(small, general, (a,), (b,))
+
+
+@pytest.mark.parametrize('case', CASES_PAIRS, ids=[c[0] for c in CASES_PAIRS])
+@pytest.mark.parametrize('grad_mode', [True, False], ids=['grad', 'no_grad'])
+def test_pair_records_what_apply_records(case, grad_mode):
+    _, op, make = case
+    (a, b), (c, d) = make(), make()
+    with microtorch.set_grad_enabled(grad_mode):
+        general = op.apply(c, d)
+        small = small_apply.apply_to_pair(op, a, b)
+    _same_records(small, general, (a, b), (c, d))
+
+
+def test_saved_inputs_keep_their_in_place_check():
+    # What the small path saved is traced to its Tensors: writing one in place between
+    # forward and backward is refused, as after apply.
+    x = _leaf([0.5, 2.0])
+    w = _leaf([3.0, 4.0], requires_grad=False)
+    y = x * w
+    w.add_(1.0)
+    with pytest.raises(RuntimeError, match='modified by an inplace operation'):
+        y.sum().backward()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_anomaly_mode_takes_the_general_path():
+    # Anomaly mode records where each op ran in forward: the small path leaves that to apply.
+    x = _leaf([-1.0])
+    with microtorch.autograd.detect_anomaly():
+        y = (x.sqrt() * 2.0).sum()
+        with pytest.raises(RuntimeError, match='SqrtBackward0'):
+            y.backward()
