@@ -8,7 +8,9 @@ import warnings
 import pytest
 
 import microtorch
-from microtorch.autograd import engine, function
+from microtorch import _tensor_methods
+from microtorch.autograd import engine, function, small_apply
+from microtorch.ops import functional
 from microtorch.profiler import ProfilerAction, ProfilerActivity, profile, record_function, \
     schedule
 
@@ -36,8 +38,10 @@ def assert_restored():
     assert function.Function.__dict__['apply'] is ORIGINAL_APPLY
     assert (engine._call_backward_data, engine._call_backward, engine._accumulate) == \
         ORIGINAL_ENGINE
-    mul_apply = microtorch.Tensor.__mul__.__closure__[0].cell_contents
-    assert mul_apply.__func__ is ORIGINAL_APPLY.__func__
+    # the operators' and functional's shortcuts around apply (autograd/small_apply.py)
+    assert (_tensor_methods._with_numbers, _tensor_methods._to_pair) == \
+        (small_apply.apply_with_numbers, small_apply.apply_to_pair)
+    assert functional._with_numbers is small_apply.apply_with_numbers
 
 
 def test_mlp_names_and_counts_match_pytorch(torch):

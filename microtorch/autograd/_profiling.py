@@ -5,13 +5,15 @@ calls (`_call_backward_data`, `_call_backward`, `_accumulate`) are the hot path 
 and carry no test for a profiler; instead, the first active collector replaces them with
 wrappers that time each call, and the last one to stop puts the originals back. The places
 that cached a bound `apply` at import time (the closures behind `Tensor.__mul__` and the
-like) and the Function subclasses that define their own `apply` are swapped as well.
+like), the Function subclasses that define their own `apply` and the holders of
+small_apply's shortcuts around it are swapped as well.
 
 An event is opened and closed around each call; the events open at a time form a stack, so
 each knows its parent. A closed event goes to every collector that was active when it
 opened and still is.
 """
 import re
+import sys
 import threading
 import time
 
@@ -246,6 +248,7 @@ def _install():
                        ('_accumulate', _timed_accumulate)):
         current = getattr(_engine, name)
         swaps.append((_engine, name, current, make(current)))
+    swaps += _small_apply_swaps()
     for owner, name, _, new in swaps:
         setattr(owner, name, new)
     _swapped.append(('attr', swaps))
@@ -253,6 +256,24 @@ def _install():
     for cell, bound in cells:
         cell.cell_contents = Function.apply.__func__.__get__(bound.__self__, type(bound.__self__))
     _swapped.append(('cells', cells))
+
+
+def _small_apply_swaps():
+    """The module globals that hold small_apply's functions (the operators' and functional's
+    way around apply), each swapped for a hand-over to the timed `cls.apply`."""
+    from . import small_apply
+    functions = (small_apply.apply_with_numbers, small_apply.apply_to_pair)
+    swaps = []
+    for module in list(sys.modules.values()):
+        if getattr(module, '__name__', '').startswith('microtorch.'):
+            for name, value in list(vars(module).items()):
+                if any(value is f for f in functions):
+                    swaps.append((module, name, value, _by_apply))
+    return swaps
+
+
+def _by_apply(cls, *args):
+    return cls.apply(*args)
 
 
 def _timed_static(func, owner):
