@@ -4,7 +4,7 @@ import pytest
 
 import microtorch
 from microtorch.autograd import small_apply
-from microtorch.ops import binary as B, elementwise as E
+from microtorch.ops import binary as B, elementwise as E, reduction as R
 
 
 def _leaf(values, dtype=np.float32, requires_grad=True):
@@ -37,6 +37,10 @@ CASES_WITH_NUMBERS = [
     ('clamp', E.Clamp, lambda: _leaf([0.5, -1.0, 3.0]), (None, 1.0)),
     ('int tensor * int', B.Mul, lambda: microtorch.tensor([1, 2, 3]), (4,)),
     ('column-major relu', E.Relu, _columns, ()),
+    ('sum', R.Sum, lambda: _inner([0.5, 2.0]), ((0,), False)),
+    ('0-d sum', R.Sum, lambda: _inner(0.5), ((), False)),
+    ('mean of rows, keepdim', R.MeanDims, lambda: _leaf(np.ones((3, 4)) / 3), ((1,), True)),
+    ('column-major sum of rows', R.SumDims, _columns, ((1,), True)),
     ('a view (taken by apply)', B.Mul, _transposed, (2.0,)),
     ('float16 (taken by apply)', B.Mul, lambda: _leaf([0.5], np.float16), (2.0,)),
     ('big (taken by apply)', B.Mul, lambda: _leaf(np.ones(1 << 16)), (2.0,)),

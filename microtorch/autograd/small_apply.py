@@ -4,7 +4,8 @@ Scalar training loops (the seed tutorials) spend most of their time in apply's b
 an op on a one-element tensor is ~0.5 us of NumPy and ~2 us of Python around it. The general
 apply walks `*args` and asks every argument what it is; the callers here already know (a
 Tensor and numbers, or two Tensors), so these two unroll that walk. They take only the case
-they were written for - our elementwise ops (one output, not a view) on NumPy arrays below
+they were written for - our elementwise ops and reductions (one output, not a view; the
+pair: elementwise ops) on NumPy arrays below
 Numba's crossover, not float16, no anomaly mode or graph observers, no input that is a view
 whose grad_fn may need to be made again - and hand anything else to `cls.apply` before
 running forward. What they record is what apply records, field for field.
@@ -31,7 +32,7 @@ _NOTHING_NEEDED = _function._NOTHING_NEEDED
 
 def apply_with_numbers(cls, a, *numbers):
     """cls.apply(a, *numbers) for a Tensor `a` and non-Tensor arguments (`x * 0.5`,
-    `x.pow(2)`, `x.tanh()`, `x.clamp(lo, hi)`)."""
+    `x.pow(2)`, `x.tanh()`, `x.clamp(lo, hi)`, `x.sum()`): an elementwise op or a reduction."""
     data = a._data
     if type(data) is not _ndarray or data.size >= _numpy_below[0] or data.dtype is _HALF:
         return cls.apply(a, *numbers)
@@ -44,14 +45,14 @@ def apply_with_numbers(cls, a, *numbers):
         ctx._next = [(accumulator_of(a), 0, data.shape, data.dtype, a) if fn is None else
                      (fn, a._output_nr, data.shape, data.dtype)] + _NO_EDGES[len(numbers)]
         out = cls.forward(ctx, data, *numbers)
-        if out.ndim > 1 and not data.flags.c_contiguous:
+        if out.ndim > 1 and not data.flags.c_contiguous and cls.elementwise:
             out = _in_elementwise_layout(ctx, out, (data,))
         return _recorded(cls, ctx, out, (a,) + numbers, a)
     ctx = cls._node_cls()
     ctx.backend = _CPU_NUMPY
     ctx._needs = _NOTHING_NEEDED[len(numbers) + 1]
     out = cls.forward(ctx, data, *numbers)
-    if out.ndim > 1 and not data.flags.c_contiguous:
+    if out.ndim > 1 and not data.flags.c_contiguous and cls.elementwise:
         out = _in_elementwise_layout(ctx, out, (data,))
     if type(out) is _ndarray:
         return Tensor._make(out, False, None, 0, [0])

@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from .. import _sleef
+from . import exact_sum, numba_dispatch
 
 CASCADE_LEVELS = 8
 
@@ -45,7 +46,6 @@ def cascade_sum(values, kept):
     on (256 samples: ~10 us against ~1.5 ms for the NumPy form below, the same bits)."""
     dtype = values.dtype.type
     power = max(4, _ceil_log2(kept.size) // CASCADE_LEVELS)
-    from . import numba_dispatch
     if _sleef.available() and numba_dispatch.settings.enabled:
         if not _cascade_kernel:
             _cascade_kernel.append(numba_dispatch._kernel_module('loss').nll_cascade_sum)
@@ -184,7 +184,6 @@ def _lane_kernel(kind, x, y, gy, nv, param):
     25 ms in NumPy); None where those run: Numba off, or not loaded and x small, or a
     layout the kernel does not take (anything but contiguous x with a y of its shape, or a
     one-element y beside a whole gy; gy whole or one value; one float dtype)."""
-    from . import numba_dispatch
     size = x.size
     parallel = numba_dispatch.parallel_pays('elementwise_fused', size)
     if not numba_dispatch.kernel_pays('elementwise_fused', size) and not (
@@ -208,8 +207,7 @@ def _lane_kernel(kind, x, y, gy, nv, param):
     args = (kind, x.reshape(-1), ys if y.size > 1 else None, ys[0], gys if whole_gy else None,
             gys[0], nv, float(param), layout, out.reshape(-1))
     if parallel:
-        from .exact_sum import launch
-        launch(kernels.lane_grads, *args)
+        exact_sum.launch(kernels.lane_grads, *args)
     else:
         kernels.lane_grads_serial(*args)
     return out

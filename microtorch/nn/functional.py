@@ -32,6 +32,7 @@ from ..ops.functional import sigmoid, tanh, type_name as _type_name
 from ..autograd.grad_mode import no_grad as _no_grad
 from ..random import default_generator as _generator
 from ..tensor import Tensor
+from ..creation import memory_order as _memory_order
 
 __all__ = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'softplus', 'dropout',
            'softmax', 'log_softmax', 'mse_loss', 'l1_loss', 'smooth_l1_loss',
@@ -251,8 +252,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_scalable(input, p)
     # PyTorch draws the mask into empty_like(input), which keeps input's order of dims in
     # memory (a transposed input gets a transposed mask), and fills it in memory order
-    from ..creation import memory_order
-    order = memory_order(input)
+    order = _memory_order(input)
     backend = _backends.for_array(input._data)
     mask = backend.dropout_mask(_generator, tuple(input.shape[d] for d in order), p,
                                 input._data.dtype)

@@ -744,7 +744,7 @@ def full_like(input, fill_value):
 def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     if dim is None and dtype is None and axis is None and keepdims is None and \
             input._data.dtype.kind == 'f':          # `loss.sum()`: nothing to check or cast
-        return R.Sum.apply(input, tuple(range(input._data.ndim)), keepdim)
+        return _with_numbers(R.Sum, input, _ALL_DIMS[input._data.ndim], keepdim)
     if axis is not None or keepdims is not None:
         dim, keepdim = _numpy_names(dim, axis, keepdim, keepdims)
     dims = reduction_dims(dim, input._data.ndim)
@@ -753,6 +753,9 @@ def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None)
     elif input._data.dtype.kind in 'biu':
         input = cast(input, _dtype.int64)        # PyTorch sums integers and bools as int64
     return (R.Sum if dim is None else R.SumDims).apply(input, dims, keepdim)
+
+
+_ALL_DIMS = [tuple(range(ndim)) for ndim in range(65)]      # sum()'s dims, by ndim
 
 
 def _integers_as_int64(input, dtype):
@@ -846,7 +849,7 @@ def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None
         input = cast(input, _dtype.to_dtype(dtype))
     _require_floating(input, 'mean')
     op = R.Mean if dim is None else R.MeanDims
-    return op.apply(input, reduction_dims(dim, input._data.ndim), keepdim)
+    return _with_numbers(op, input, reduction_dims(dim, input._data.ndim), keepdim)
 
 
 def _correction(unbiased, correction):
