@@ -376,7 +376,6 @@ class Function:
         to_save = ctx._to_save
         if to_save:
             _resolve_saved(ctx, to_save, args, outputs)
-            ctx._to_save = ()
         else:
             ctx._saved = ()
         if ctx._non_differentiable:
@@ -502,7 +501,7 @@ _PLAIN_VALUES = {type(None), bool, int, float}
 
 def _resolve_saved(ctx, items, args, outputs):
     """Find the input or output Tensor each saved array is, by identity, and note its
-    version."""
+    version; what forward saved moves from `_to_save` to `_saved`."""
     sources = []
     versions = []
     wide = ctx._wide_copies                  # float16 work done in float32: the copies
@@ -528,6 +527,7 @@ def _resolve_saved(ctx, items, args, outputs):
                 continue
         versions.append((counter, counter[0]))
     ctx._saved = items                       # (a tuple: save_for_backward's *arrays)
+    ctx._to_save = ()
     ctx._saved_sources = sources
     ctx._saved_versions = versions
     ctx._saved_epoch = data_rebinds[0]

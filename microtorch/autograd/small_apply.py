@@ -106,15 +106,13 @@ def _recorded(cls, ctx, out, args, first):
         out = _scalar_output(ctx, out)       # a 0-d input's NumPy scalar
     if ctx._non_differentiable or out.dtype.kind != 'f':
         result = _wrap_output(cls, ctx, out, 0, first, True)
+        ctx._non_differentiable = ()         # (read by the wrapping alone)
     else:
         result = Tensor._make(out, True, ctx, 0, [0])
     ctx._seq = next(_sequence)
     to_save = ctx._to_save
     if to_save:
         _resolve_saved(ctx, to_save, args, (result,))
-        ctx._to_save = ()
     else:
         ctx._saved = ()
-    if ctx._non_differentiable:
-        ctx._non_differentiable = ()
     return result

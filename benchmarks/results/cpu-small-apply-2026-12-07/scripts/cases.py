@@ -1,24 +1,9 @@
-def chain_step():
-    x = L.tensor([0.5], requires_grad=True)
-    def step():
-        y = x
-        for _ in range(2):
-            y = (y * 1.01 + 0.1).sigmoid().tanh() - 0.2
-        y = y.sum()
-        y.backward()
-        x.grad = None
-    return step
-def sgd_step():
-    w = L.tensor([1.0], requires_grad=True)
-    x, y = L.tensor([2.0]), L.tensor([4.0])
-    def step():
-        loss = (x * w - y) ** 2
-        loss.backward()
-        w.data = w.data - 0.01 * w.grad.data
-        w.grad.data.zero_()
-    return step
-res['chain step'] = t(chain_step(), 2000)
-res['scalar sgd step'] = t(sgd_step(), 4000)
+# Run by benchmarks/tree_ab.py (its preamble defines L, np, rng, res, t); the two steps are
+# benchmarks/overhead.py's workloads, taken from the tree under test.
+sys.path.insert(0, sys.argv[1] + '/benchmarks')
+import overhead
+res['chain step'] = t(overhead.elementwise_chain(L), 2000)
+res['scalar sgd step'] = t(overhead.scalar_sgd_step(L), 4000)
 a = L.tensor([0.5], requires_grad=True) * 1.0
 b = L.tensor([0.25])
 res['record a*1.01'] = t(lambda: a * 1.01, 20000)
