@@ -333,7 +333,12 @@ def _call_backward_data(node, grads):
     given = grads
     if _widened_any[0] and node._widened:       # float16 gradients, worked in float32
         grads = [g if g is None or g.dtype != _HALF else g.astype('float32') for g in grads]
-    result = backward_data(node, *grads) if backward_data is not None else None
+    if backward_data is None:
+        result = None
+    elif len(grads) == 1:                       # (a call without * costs less)
+        result = backward_data(node, grads[0])
+    else:
+        result = backward_data(node, *grads)
     if result is None:
         grads = [None if g is None else _as_tensor(g) for g in given]
         return _FromTensors([None if g is None else g._data for g in _call_backward(node, grads)])

@@ -53,7 +53,10 @@ def _unary(name, saves, second_derivative, node_name=None, kernel=None):
         saved, = ctx.saved_data
         # x's gradient alone: the engine reads a lone array as the first input's, and the
         # params (numbers) have none
-        return getattr(ctx.backend, backward_kernel)(saved, gy, *ctx.params)
+        params = ctx.params
+        if params:
+            return getattr(ctx.backend, backward_kernel)(saved, gy, *params)
+        return getattr(ctx.backend, backward_kernel)(saved, gy)
 
     op = type(title, (Function,), {
         'node_name': node_name or title + 'Backward0',
