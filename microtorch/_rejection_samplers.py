@@ -30,9 +30,10 @@ million elements take a few seconds.
 import ctypes
 import ctypes.util
 import math
-import struct
 
 import numpy as np
+
+from .backends import one_element as _one_element
 
 __all__ = ['standard_gamma', 'sample_dirichlet', 'poisson', 'binomial']
 
@@ -69,15 +70,8 @@ def _pow(x, y):
         return math.inf
 
 
-def _float32(x):
-    """x rounded to float32 (as a Python float): one float32 operation done in float64."""
-    try:
-        return _unpack_float(_pack_float(x))[0]
-    except OverflowError:               # beyond float32's range: infinity, as C's cast
-        return math.copysign(math.inf, x)
-
-
-_pack_float, _unpack_float = struct.Struct('f').pack, struct.Struct('f').unpack
+# x rounded to float32 (as a Python float): one float32 operation done in float64
+_float32 = _one_element.round32
 
 
 def _same(x):

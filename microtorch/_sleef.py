@@ -21,6 +21,8 @@ mode), not to SLEEF; MKL's algorithms are not published.
 import importlib.util
 import numpy as np
 
+from .backends import one_element as _one_element
+
 GRAIN_SIZE = 32768              # at::internal::GRAIN_SIZE: below it, one thread does it all
 
 
@@ -81,13 +83,12 @@ def sigmoid(x):
     """PyTorch's float32 sigmoid of array x (its vector blocks and scalar tails), or None
     when x is not float32. Numba runs it where the kernels are on (numba_dispatch), NumPy and
     glibc through ctypes otherwise, and for arrays too small for one vector block."""
-    if x.dtype != _FLOAT32:
+    if x.dtype is not _FLOAT32:
         return None
     if x.size == 1:                 # the hot path: PyTorch's scalar loop, glibc's expf
         expf = _glibc[0] if _glibc else _glibc_expf()
-        out = np.empty(x.shape, np.float32)
-        out.fill(_ONE / (_ONE + _F(expf(-x.item()))))
-        return out
+        # 1 + e and 1 / it, each rounded to float32 (backends/one_element.py)
+        return _one_element.new(x, 1.0 / _one_element.round32(1.0 + expf(-x.item())))
     if not _block:
         _block.append(vector_block())
     block = _block[0]

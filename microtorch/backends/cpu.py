@@ -20,6 +20,7 @@ from . import cpu_copies as _cpu_copies
 from . import cpu_masks as _cpu_masks
 from . import exact_sum as _exact_sum
 from . import exact_arith as _exact
+from . import one_element as _one
 from . import sort_ties as _sort_ties
 from . import special_functions as _special
 from .._fma import fma_in, outer
@@ -31,6 +32,8 @@ from .optim_math import adafactor_update as _adafactor_update
 name = 'cpu'
 xp = np
 _FLOAT32 = np.dtype(np.float32)
+_ONE32 = np.float32(1)
+_ONE = (1,)                     # a one-element vector's shape: the scalar loops'
 device = CPU
 
 # NumPy warns on log(0), 1/0, overflow...; PyTorch returns inf/nan silently, and so do we.
@@ -75,76 +78,75 @@ def ones_like(array):
 
 
 # ---- elementwise unary: <op>_forward(x) and <op>_backward(saved, gy) --------------------
-# `saved` is x or y, whichever the derivative is cheaper from (see ops/elementwise.py).
+# `saved` is x or y, whichever the derivative is cheaper from (see ops/elementwise.py). A
+# forward that is a ufunc is the ufunc itself: the one-element loops pay per Python call.
 
-def neg_forward(x):
-    return np.negative(x)
+neg_forward = np.negative
 
 
 def neg_backward(_unused, gy):
     return np.negative(gy)
 
 
-def abs_forward(x):
-    return np.abs(x)
+abs_forward = np.abs
 
 
 def abs_backward(x, gy):
     return gy * np.sign(x)
 
 
-def exp_forward(x):
-    return np.exp(x)
+exp_forward = np.exp
 
 
 def exp_backward(y, gy):
     return gy * y
 
 
-def log_forward(x):
-    return np.log(x)
+log_forward = np.log
 
 
 def log_backward(x, gy):
     return gy / x
 
 
-def sqrt_forward(x):
-    return np.sqrt(x)
+sqrt_forward = np.sqrt
 
 
 def sqrt_backward(y, gy):
     return gy / (y + y)
 
 
-def sin_forward(x):
-    return np.sin(x)
+sin_forward = np.sin
 
 
 def sin_backward(x, gy):
     return gy * np.cos(x)
 
 
-def cos_forward(x):
-    return np.cos(x)
+cos_forward = np.cos
 
 
 def cos_backward(x, gy):
     return -gy * np.sin(x)
 
 
-def tanh_forward(x):
-    return np.tanh(x)
+tanh_forward = np.tanh
 
 
 def tanh_backward(y, gy):
     # PyTorch's compiled loop fuses 1 - y * y into one fma (rounded once)
+    if y.shape == _ONE and gy.shape == _ONE and y.dtype is _FLOAT32 and gy.dtype is _FLOAT32:
+        # gy * float32(1 - y^2): a product of two float32 values, exact in a Python float
+        # and rounded by the store (one_element.py)
+        out = np.empty(y.shape, _FLOAT32)
+        out[0] = gy.item() * _one.round32(_exact.one_minus_square_f32(y.item()))
+        return out
     return gy * _exact.one_minus_square(y)
 
 
 def sigmoid_forward(x):
     # float32: PyTorch's own bits (SLEEF's vector exp in blocks, glibc's expf in the tails)
-    if type(x) is np.ndarray and x.dtype == _FLOAT32:
+    if type(x) is np.ndarray and x.dtype is _FLOAT32:
         exact = _sleef.sigmoid(x)
         if exact is not None:
             return exact
@@ -161,6 +163,12 @@ def sigmoid_forward(x):
 
 
 def sigmoid_backward(y, gy):
+    if y.shape == _ONE and gy.shape == _ONE and y.dtype is _FLOAT32 and gy.dtype is _FLOAT32:
+        # float32 scalars, not three ufunc calls on one element (the seed's scalar loops)
+        s = y[0]
+        out = np.empty(y.shape, _FLOAT32)
+        out[0] = gy[0] * (_ONE32 - s) * s
+        return out
     return gy * (1 - y) * y                      # PyTorch's order
 
 
@@ -779,6 +787,11 @@ def sum_forward(x, dims, keepdim):
     """PyTorch's float sums to the bit (backends/exact_sum.py has its order of additions)."""
     char = x.dtype.char
     if char in 'fd':
+        if x.size == 1 and (dims is None or len(dims) == x.ndim):
+            # 0 + x (-0. sums to 0.) in Python floats: a third of the reduce's time
+            out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
+            out.fill(x.item() + 0.0)
+            return out
         if x.size <= 4 and (dims is None or len(dims) == x.ndim) and x.flags.c_contiguous:
             # up to 4 elements PyTorch adds in order, as NumPy, from 0: -0. sums to 0. Into
             # an array of its own: a 0-d result would come back as a scalar to convert.

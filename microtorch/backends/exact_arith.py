@@ -16,7 +16,7 @@ _SMALL = 2.0 ** -6
 _HUGE = 2.0 ** 500
 
 
-def _one_minus_square_f32(s):
+def one_minus_square_f32(s):
     """float32(1 - s * s) rounded once, for a float32 value s as a Python float. The square
     is exact in float64; 1 - s^2 is exact there too unless s^2 < 2^-6, where the float32
     result lies in [1 - 2^-6, 1] on the grid of 2^-24, so s^2 rounded to that grid (ties to
@@ -32,7 +32,7 @@ def one_minus_square(y):
     y's shape, or a NumPy scalar when y has one element (it broadcasts as y would)."""
     if y.dtype == np.float32:
         if y.size == 1:                  # the hot path: Python floats, no ufunc calls
-            return np.float32(_one_minus_square_f32(y.item()))
+            return np.float32(one_minus_square_f32(y.item()))
         p = np.square(y, dtype=np.float64)
         small = np.flatnonzero(p < _SMALL)
         if small.size:
