@@ -39,10 +39,18 @@ def _unary(name, saves, second_derivative, node_name=None, kernel=None):
         '__module__': __name__,
     })
 
+    saves_x = saves == 'x'
+
     def forward(ctx, x, *params):
-        y = getattr(ctx.backend, forward_kernel)(x, *params)
-        ctx.save_for_backward(x if saves == 'x' else y)
-        ctx.params = params
+        # (the hot path of the scalar loops: no call with an empty *params, and
+        # save_for_backward's assignment without its call)
+        kernel = getattr(ctx.backend, forward_kernel)
+        if params:
+            ctx.params = params
+            y = kernel(x, *params)
+        else:
+            y = kernel(x)
+        ctx._to_save = (x,) if saves_x else (y,)
         return y
 
     def backward(ctx, gy):
@@ -67,6 +75,7 @@ def _unary(name, saves, second_derivative, node_name=None, kernel=None):
         'elementwise': True,
         '__module__': __name__,
     })
+    op._node_cls.params = grad_op._node_cls.params = ()      # forward sets them when given
     return op
 
 
