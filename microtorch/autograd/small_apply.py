@@ -13,7 +13,7 @@ running forward. What they record is what apply records, field for field.
 import numpy as _np
 
 from . import function as _function
-from .function import accumulator_of, _resolve_saved, _scalar_output, _wrap_output
+from .function import accumulator_of, _scalar_output, _wrap_output
 from .grad_mode import state as _grad_state
 from .anomaly_mode import state as _anomaly_state
 
@@ -28,6 +28,7 @@ _sequence = _function._sequence
 _observers = _function.record_observers
 _NO_EDGES = [[None] * n for n in range(8)]
 _NOTHING_NEEDED = _function._NOTHING_NEEDED
+_data_rebinds = _function.data_rebinds
 
 
 def apply_with_numbers(cls, a, *numbers):
@@ -47,7 +48,7 @@ def apply_with_numbers(cls, a, *numbers):
         out = cls.forward(ctx, data, *numbers)
         if out.ndim > 1 and not data.flags.c_contiguous and cls.elementwise:
             out = _in_elementwise_layout(ctx, out, (data,))
-        return _recorded(cls, ctx, out, (a,) + numbers, a)
+        return _recorded(cls, ctx, out, (a,))
     ctx = cls._node_cls()
     ctx.backend = _CPU_NUMPY
     ctx._needs = _NOTHING_NEEDED[len(numbers) + 1]
@@ -78,7 +79,7 @@ def apply_to_pair(cls, a, b):
         out = cls.forward(ctx, a_data, b_data)
         if out.ndim > 1 and not (a_data.flags.c_contiguous and b_data.flags.c_contiguous):
             out = _in_elementwise_layout(ctx, out, (a_data, b_data))
-        return _recorded(cls, ctx, out, (a, b), a)
+        return _recorded(cls, ctx, out, (a, b))
     ctx = cls._node_cls()
     ctx.backend = _CPU_NUMPY
     ctx._needs = _NOTHING_NEEDED[2]
@@ -100,19 +101,43 @@ def _edge(tensor, data):
     return (fn, tensor._output_nr, data.shape, data.dtype)
 
 
-def _recorded(cls, ctx, out, args, first):
-    """The output of a recorded op, and the node's last fields: apply's tail for one output."""
+def _recorded(cls, ctx, out, tensors):
+    """The output of a recorded op, and the node's last fields: apply's tail for one output
+    (`tensors`: the op's Tensor arguments, in order)."""
     if type(out) is not _ndarray:
         out = _scalar_output(ctx, out)       # a 0-d input's NumPy scalar
     if ctx._non_differentiable or out.dtype.kind != 'f':
-        result = _wrap_output(cls, ctx, out, 0, first, True)
+        result = _wrap_output(cls, ctx, out, 0, tensors[0], True)
         ctx._non_differentiable = ()         # (read by the wrapping alone)
+        counter = result._version_counter
     else:
-        result = Tensor._make(out, True, ctx, 0, [0])
+        counter = [0]
+        result = Tensor._make(out, True, ctx, 0, counter)
     ctx._seq = next(_sequence)
     to_save = ctx._to_save
-    if to_save:
-        _resolve_saved(ctx, to_save, args, (result,))
-    else:
+    if not to_save:
         ctx._saved = ()
+        return result
+    # function._resolve_saved's matching, for what these calls can save (no float16 copies;
+    # the numbers match nothing): each array is an input's or the output's, else nobody's
+    sources = []
+    versions = []
+    for item in to_save:
+        for tensor in tensors:
+            if tensor._data is item:
+                tensor_counter = tensor._version_counter
+                sources.append(tensor)
+                versions.append((tensor_counter, tensor_counter[0]))
+                break
+        else:
+            if item is out:
+                sources.append((0, counter))
+                versions.append((counter, counter[0]))
+            else:
+                sources.append(None)
+    ctx._saved = to_save
+    ctx._to_save = ()
+    ctx._saved_sources = sources
+    ctx._saved_versions = versions
+    ctx._saved_epoch = _data_rebinds[0]
     return result
