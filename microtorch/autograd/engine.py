@@ -168,30 +168,31 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
             node._saved = None                 # saved values go as each node finishes
             node._saved_sources = ()
         node_edges = node._next
-        arrived = zip(node_edges, grads_in)
         node = None
         if heap or needed is not None:
+            arrived = zip(node_edges, grads_in)
             continue
         # Nothing else waits: when a single gradient leaves, its node gets no other (a second
         # sender would have to come after it on the tape and before it in the replay), so it
         # runs next, without the heap and the buffers. (The seed's steps are such chains.)
         lone = None
-        for pair in arrived:
-            if pair[0] is not None and pair[1] is not None:
+        for edge, grad in zip(node_edges, grads_in):
+            if edge is not None and grad is not None:
                 if lone is not None:
                     arrived = zip(node_edges, grads_in)    # two or more: the general way
                     break
-                lone = pair
+                lone, lone_grad = edge, grad
         else:
             if lone is None:
                 return
-            if lone[0][0]._n_outputs == 1:
-                node, grads = lone[0][0], [lone[1]]
-                if type(node) is AccumulateGrad and _owned_by_engine(source, lone[1]):
-                    owned[node] = lone[1]
+            child = lone[0]
+            if child._n_outputs == 1:
+                node, grads = child, [lone_grad]
+                if type(child) is AccumulateGrad and _owned_by_engine(source, lone_grad):
+                    owned[child] = lone_grad
                 source = None
             else:
-                arrived = (lone,)
+                arrived = ((lone, lone_grad),)
 
 
 # From this many elements a leaf's first `.grad` asks _owned_by_engine before copying: below,

@@ -261,9 +261,10 @@ class Function:
         raise NotImplementedError
 
     # Optional: `backward_data(ctx, *grads)`, the same gradients computed on backend arrays
-    # (ctx.saved_data) and returned as arrays. A plain backward (no create_graph) calls it
-    # instead of `backward` and makes no Tensors; it may return None to hand a case it does
-    # not cover to `backward`. Ops without it (user Functions) always take `backward`.
+    # (ctx.saved_data) and returned as arrays: one per forward argument, or a lone array,
+    # the first argument's (the others need none). A plain backward (no create_graph) calls
+    # it instead of `backward` and makes no Tensors; it may return None to hand a case it
+    # does not cover to `backward`. Ops without it (user Functions) always take `backward`.
     backward_data = None
 
     @classmethod

@@ -8,6 +8,10 @@ import math
 
 from ..autograd.function import Function
 
+# Python numbers as an operand. (Where the other operand is an array that needs no gradient,
+# Mul still returns both gradients: the engine lays a lone one out as a unary op's.)
+_NUMBERS = (float, int, bool)
+
 
 class Add(Function):
     elementwise = True
@@ -22,7 +26,8 @@ class Add(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        return gy, gy
+        # (a lone array is the first input's gradient: the engine's short way, for `x + 0.5`)
+        return (gy, gy) if ctx.needs_input_grad[1] else gy
 
 
 class Sub(Function):
@@ -38,7 +43,7 @@ class Sub(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        return gy, (ctx.backend.neg_forward(gy) if ctx.needs_input_grad[1] else None)
+        return (gy, ctx.backend.neg_forward(gy)) if ctx.needs_input_grad[1] else gy
 
 
 class Rsub(Sub):                      # number - tensor
@@ -64,7 +69,9 @@ class Mul(Function):
         a, b = ctx.saved_data
         need_a, need_b = ctx.needs_input_grad
         mul = ctx.backend.mul_forward
-        return (mul(gy, b) if need_a else None), (mul(gy, a) if need_b else None)
+        if not need_b and type(b) in _NUMBERS:
+            return mul(gy, b)               # `x * 0.5`: the first input's alone
+        return (mul(gy, b) if need_a else None), mul(gy, a)
 
 
 class Div(Function):
