@@ -421,4 +421,4 @@ def is_tensor(obj):
 from .autograd import function as _function, small_apply as _small_apply  # noqa: E402
 from . import autograd as _autograd  # noqa: E402
 _function.Tensor = Tensor          # the tape wraps outputs without importing this module
-_small_apply.Tensor = Tensor
+_small_apply._make = Tensor._make

@@ -162,37 +162,50 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
         if needed is not None and node not in needed:
             arrived, node = (), None
             continue
+        if not heap and needed is None and not targets:
+            node, grads, source, arrived = _run_chain(node, grads, call, retain_graph, owned)
+            continue
         grads_in = call(node, grads)
         source = grads, grads_in, node._saved
         if not retain_graph:
             node._saved = None                 # saved values go as each node finishes
             node._saved_sources = ()
-        node_edges = node._next
+        arrived = zip(node._next, grads_in)
         node = None
-        if heap or needed is not None:
-            arrived = zip(node_edges, grads_in)
-            continue
-        # Nothing else waits: when a single gradient leaves, its node gets no other (a second
-        # sender would have to come after it on the tape and before it in the replay), so it
-        # runs next, without the heap and the buffers. (The seed's steps are such chains.)
+
+
+def _run_chain(node, grads, call, retain_graph, owned):
+    """Run `node`, then while each node run sends a single gradient on, the node it reaches.
+
+    With nothing else waiting, a node that gets a single gradient gets no other (a second
+    sender would have to come after it on the tape and before it in the replay), so it runs
+    next, without the heap and the buffers. (The seed's steps are such chains.) Returns
+    (node, grads, source, arrived): a node for _replay to take over (a leaf's AccumulateGrad,
+    or one with hooks) and its grads, or None and the (edge, grad) pairs the last one sent."""
+    while True:
+        grads_in = call(node, grads)
+        source = grads, grads_in, node._saved
+        if not retain_graph:
+            node._saved = None                 # saved values go as each node finishes
+            node._saved_sources = ()
         lone = None
-        for edge, grad in zip(node_edges, grads_in):
+        for edge, grad in zip(node._next, grads_in):
             if edge is not None and grad is not None:
-                if lone is not None:
-                    arrived = zip(node_edges, grads_in)    # two or more: the general way
-                    break
+                if lone is not None:           # two or more: the general way
+                    return None, None, source, zip(node._next, grads_in)
                 lone, lone_grad = edge, grad
-        else:
-            if lone is None:
-                return
-            child = lone[0]
-            if child._n_outputs == 1:
-                node, grads = child, [lone_grad]
-                if type(child) is AccumulateGrad and _owned_by_engine(source, lone_grad):
-                    owned[child] = lone_grad
-                source = None
-            else:
-                arrived = ((lone, lone_grad),)
+        if lone is None:
+            return None, None, source, ()
+        node = lone[0]
+        if node._n_outputs != 1:
+            return None, None, source, ((lone, lone_grad),)
+        grads = [lone_grad]
+        if type(node) is AccumulateGrad:
+            if _owned_by_engine(source, lone_grad):
+                owned[node] = lone_grad
+            return node, grads, None, None
+        if node._hooks or node._retained:
+            return node, grads, None, None
 
 
 # From this many elements a leaf's first `.grad` asks _owned_by_engine before copying: below,
@@ -327,19 +340,34 @@ def _call_backward(node, grads):
 def _call_backward_data(node, grads):
     """_call_backward on arrays: the op's backward_data when it has one (and takes the case),
     else its Tensor backward on wrapped arrays."""
+    backward_data = node._fn.backward_data
+    if len(grads) == 1 and backward_data is not None and not _widened_any[0]:
+        gy = grads[0]
+        result = backward_data(node, gy)        # (a call without * costs less)
+        if type(result) is _NUMPY_ARRAY and gy is not None and gy.ndim < 2:
+            # the commonest case: the first input's gradient alone, as it must be
+            edge = node._next[0]
+            if result.shape == edge[2] and result.dtype is edge[3]:
+                return (result,)
+        return _fitted(node, grads, grads, result)
     if len(grads) > 1 and any(g is None for g in grads) and node._materialize_grads:
         grads = [g if g is not None else _zeros_for_output(node, nr)._data
                  for nr, g in enumerate(grads)]
-    backward_data = node._fn.backward_data
     given = grads
     if _widened_any[0] and node._widened:       # float16 gradients, worked in float32
         grads = [g if g is None or g.dtype != _HALF else g.astype('float32') for g in grads]
     if backward_data is None:
         result = None
-    elif len(grads) == 1:                       # (a call without * costs less)
+    elif len(grads) == 1:
         result = backward_data(node, grads[0])
     else:
         result = backward_data(node, *grads)
+    return _fitted(node, grads, given, result)
+
+
+def _fitted(node, grads, given, result):
+    """The gradients backward_data returned (`result`, for `grads`: the incoming ones as it
+    got them, `given` as they came), fitted to the inputs; for None, the Tensor backward's."""
     if result is None:
         grads = [None if g is None else _as_tensor(g) for g in given]
         return _FromTensors([None if g is None else g._data for g in _call_backward(node, grads)])

@@ -17,7 +17,7 @@ from .function import accumulator_of, _scalar_output, _wrap_output
 from .grad_mode import state as _grad_state
 from .anomaly_mode import state as _anomaly_state
 
-Tensor = None                   # microtorch.tensor sets this, as it does function.Tensor
+_make = None                # microtorch.tensor sets this to Tensor._make (as function.Tensor)
 
 _ndarray = _np.ndarray
 _HALF = _np.dtype(_np.float16)
@@ -56,7 +56,7 @@ def apply_with_numbers(cls, a, *numbers):
     if out.ndim > 1 and not data.flags.c_contiguous and cls.elementwise:
         out = _in_elementwise_layout(ctx, out, (data,))
     if type(out) is _ndarray:
-        return Tensor._make(out, False, None, 0, [0])
+        return _make(out, False, None, 0, [0])
     return _wrap_output(cls, ctx, out, 0, a, False)
 
 
@@ -87,7 +87,7 @@ def apply_to_pair(cls, a, b):
     if out.ndim > 1 and not (a_data.flags.c_contiguous and b_data.flags.c_contiguous):
         out = _in_elementwise_layout(ctx, out, (a_data, b_data))
     if type(out) is _ndarray:
-        return Tensor._make(out, False, None, 0, [0])
+        return _make(out, False, None, 0, [0])
     return _wrap_output(cls, ctx, out, 0, a, False)
 
 
@@ -112,7 +112,7 @@ def _recorded(cls, ctx, out, tensors):
         counter = result._version_counter
     else:
         counter = [0]
-        result = Tensor._make(out, True, ctx, 0, counter)
+        result = _make(out, True, ctx, 0, counter)
     ctx._seq = next(_sequence)
     to_save = ctx._to_save
     if not to_save:

@@ -52,10 +52,11 @@ class Sum(Function):
     def backward_data(ctx, gy):
         shape = ctx.shape
         size = gy.size
+        # (the input's gradient alone: dims and keepdim have none)
         if size and size == math.prod(shape):      # no dim grows (a tiny input): one reshape
-            return gy.reshape(shape), None, None
+            return gy.reshape(shape)
         g = _unsqueeze_reduced(gy, shape, ctx.dims, ctx.keepdim)
-        return _spread(ctx.backend, g, shape), None, None
+        return _spread(ctx.backend, g, shape)
 
 
 class SumDims(Sum):
@@ -82,7 +83,7 @@ class Mean(Function):
             # PyTorch divides the expanded gradient: a new tensor, in the order TensorIterator
             # gives it (where later gradients' layouts, and sums' bits, start from)
             g = _layout.in_order(g, _layout.elementwise_order(g.shape, [(g.shape, g.strides)]))
-        return g, None, None
+        return g
 
 
 class MeanDims(Mean):
