@@ -88,7 +88,9 @@ def sigmoid(x):
     if x.size == 1:                 # the hot path: PyTorch's scalar loop, glibc's expf
         expf = _glibc[0] if _glibc else _glibc_expf()
         # 1 + e and 1 / it, each rounded to float32 (backends/one_element.py)
-        return _one_element.new(x, 1.0 / _one_element.round32(1.0 + expf(-x.item())))
+        out = np.empty(x.shape, np.float32)
+        out.fill(1.0 / _one_element.round32(1.0 + expf(-x.item())))
+        return out
     if not _block:
         _block.append(vector_block())
     block = _block[0]

@@ -182,8 +182,22 @@ def _run_chain(node, grads, call, retain_graph, owned):
     next, without the heap and the buffers. (The seed's steps are such chains.) Returns
     (node, grads, source, arrived): a node for _replay to take over (a leaf's AccumulateGrad,
     or one with hooks) and its grads, or None and the (edge, grad) pairs the last one sent."""
+    inline = call is _call_backward_data
     while True:
-        grads_in = call(node, grads)
+        backward_data = node._fn.backward_data
+        if inline and len(grads) == 1 and backward_data is not None and not _widened_any[0]:
+            # _call_backward_data's commonest case, without its call: one gradient in, and out
+            # the first input's alone, of its shape and dtype (no layout: a vector's)
+            gy = grads[0]
+            result = backward_data(node, gy)
+            edge = node._next[0]
+            if (type(result) is _NUMPY_ARRAY and gy.ndim < 2 and result.shape == edge[2]
+                    and result.dtype is edge[3]):
+                grads_in = (result,)
+            else:
+                grads_in = _fitted(node, grads, grads, result)
+        else:
+            grads_in = call(node, grads)
         source = grads, grads_in, node._saved
         if not retain_graph:
             node._saved = None                 # saved values go as each node finishes
@@ -340,25 +354,16 @@ def _call_backward(node, grads):
 def _call_backward_data(node, grads):
     """_call_backward on arrays: the op's backward_data when it has one (and takes the case),
     else its Tensor backward on wrapped arrays."""
-    backward_data = node._fn.backward_data
-    if len(grads) == 1 and backward_data is not None and not _widened_any[0]:
-        gy = grads[0]
-        result = backward_data(node, gy)        # (a call without * costs less)
-        if type(result) is _NUMPY_ARRAY and gy is not None and gy.ndim < 2:
-            # the commonest case: the first input's gradient alone, as it must be
-            edge = node._next[0]
-            if result.shape == edge[2] and result.dtype is edge[3]:
-                return (result,)
-        return _fitted(node, grads, grads, result)
     if len(grads) > 1 and any(g is None for g in grads) and node._materialize_grads:
         grads = [g if g is not None else _zeros_for_output(node, nr)._data
                  for nr, g in enumerate(grads)]
+    backward_data = node._fn.backward_data
     given = grads
     if _widened_any[0] and node._widened:       # float16 gradients, worked in float32
         grads = [g if g is None or g.dtype != _HALF else g.astype('float32') for g in grads]
     if backward_data is None:
         result = None
-    elif len(grads) == 1:
+    elif len(grads) == 1:                       # (a call without * costs less)
         result = backward_data(node, grads[0])
     else:
         result = backward_data(node, *grads)

@@ -1,10 +1,9 @@
 """One-element float32 expressions worked in Python floats, to the bits of float32 arithmetic.
 
-Where a one-element expression is computed as NumPy float32 scalars (each operation ~60 ns,
-each `np.float32(x)` ~220 ns), Python floats with a rounding to float32 after each operation
-(`round32`, ~120 ns) cost less. (In place of ufunc calls on one-element arrays this pays
-little: on this project's machines a ufunc call costs ~320 ns and `empty` + `fill` of the new
-array ~400.)
+Where a one-element expression would take NumPy float32 scalars (each `np.float32(x)` ~220
+ns), Python floats rounded to float32 after each operation (`round32`, ~120 ns) cost less.
+(In place of a single ufunc call on a one-element array this gains nothing: on this
+project's machines the call costs ~320-600 ns, and `empty` + `fill` of the new array ~300.)
 
 Why the bits agree: Python floats are float64. A product of two float32 values is exact in
 float64 (48 <= 53 bits), so rounding it to float32 once rounds as a float32 multiply does. A
@@ -14,8 +13,6 @@ correctly: float64 has more than 2 * 24 + 2 bits, which makes that double roundi
 """
 import math
 import struct
-
-import numpy as np
 
 _pack, _unpack = struct.Struct('f').pack, struct.Struct('f').unpack
 
@@ -27,9 +24,3 @@ def round32(x):
     except OverflowError:
         return math.copysign(math.inf, x)
 
-
-def new(like, value):
-    """A new array of like's shape and dtype holding `value` (rounded to it by the store)."""
-    out = np.empty(like.shape, like.dtype)
-    out.fill(value)
-    return out
