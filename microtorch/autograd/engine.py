@@ -198,26 +198,32 @@ def _run_chain(node, grads, call, retain_graph, owned):
                 grads_in = _fitted(node, grads, grads, result)
         else:
             grads_in = call(node, grads)
-        source = grads, grads_in, node._saved
+        saved = node._saved
         if not retain_graph:
             node._saved = None                 # saved values go as each node finishes
             node._saved_sources = ()
-        lone = None
-        for edge, grad in zip(node._next, grads_in):
-            if edge is not None and grad is not None:
-                if lone is not None:           # two or more: the general way
-                    return None, None, source, zip(node._next, grads_in)
-                lone, lone_grad = edge, grad
-        if lone is None:
-            return None, None, source, ()
+        if len(grads_in) == 1:                 # (the first input's alone: no loop)
+            lone = node._next[0]
+            lone_grad = grads_in[0]
+            if lone is None or lone_grad is None:
+                return None, None, (grads, grads_in, saved), ()
+        else:
+            lone = None
+            for edge, grad in zip(node._next, grads_in):
+                if edge is not None and grad is not None:
+                    if lone is not None:       # two or more: the general way
+                        return None, None, (grads, grads_in, saved), zip(node._next, grads_in)
+                    lone, lone_grad = edge, grad
+            if lone is None:
+                return None, None, (grads, grads_in, saved), ()
         node = lone[0]
         if node._n_outputs != 1:
-            return None, None, source, ((lone, lone_grad),)
-        grads = [lone_grad]
+            return None, None, (grads, grads_in, saved), ((lone, lone_grad),)
         if type(node) is AccumulateGrad:
-            if _owned_by_engine(source, lone_grad):
+            if _owned_by_engine((grads, grads_in, saved), lone_grad):
                 owned[node] = lone_grad
-            return node, grads, None, None
+            return node, [lone_grad], None, None
+        grads = [lone_grad]
         if node._hooks or node._retained:
             return node, grads, None, None
 

@@ -43,9 +43,14 @@ def apply_with_numbers(cls, a, *numbers):
         ctx = cls._node_cls()
         ctx.backend = _CPU_NUMPY
         fn = a._grad_fn
-        ctx._next = [(accumulator_of(a), 0, data.shape, data.dtype, a) if fn is None else
-                     (fn, a._output_nr, data.shape, data.dtype)] + _NO_EDGES[len(numbers)]
-        out = cls.forward(ctx, data, *numbers)
+        edge = ((accumulator_of(a), 0, data.shape, data.dtype, a) if fn is None else
+                (fn, a._output_nr, data.shape, data.dtype))
+        if numbers:
+            ctx._next = [edge] + _NO_EDGES[len(numbers)]
+            out = cls.forward(ctx, data, *numbers)
+        else:                                # `x.tanh()`: no list to join, no *() to unpack
+            ctx._next = [edge]
+            out = cls.forward(ctx, data)
         if out.ndim > 1 and not data.flags.c_contiguous and cls.elementwise:
             out = _in_elementwise_layout(ctx, out, (data,))
         return _recorded(cls, ctx, out, (a,))
