@@ -22,7 +22,7 @@ from . import anomaly_mode as _anomaly
 from .anomaly_mode import state as _anomaly_state
 from .. import _layout
 from .._dtype import from_numpy_dtype
-from .function import _HALF, widened_any as _widened_any
+from .function import _HALF, widened_any as _widened_any, _numpy_below
 from ..backends import cpu as _cpu
 from ..backends import cpu_copies as _cpu_copies
 from .grad_mode import state as grad_state
@@ -507,8 +507,8 @@ def _accumulate_array(tensor, grad, owned=False):
     if current is None:
         if grad.ndim > 1:
             grad = _layout.leaf_grad(tensor._data, grad, owned)
-        elif not owned:
-            grad = _layout.copy(grad)
+        elif not owned:       # (below every kernel's crossover: the array's own copy, sooner)
+            grad = grad.copy() if grad.size < _numpy_below[0] else _layout.copy(grad)
         tensor._grad = function.Tensor._make(grad, False, None, 0)
     elif current._requires_grad:
         tensor._grad = (current + _as_tensor(grad)).detach()

@@ -67,11 +67,11 @@ class Mul(Function):
     @staticmethod
     def backward_data(ctx, gy):
         a, b = ctx.saved_data
-        need_a, need_b = ctx.needs_input_grad
         mul = ctx.backend.mul_forward
-        if not need_b and type(b) in _NUMBERS:
+        if type(b) in _NUMBERS:
             return mul(gy, b)               # `x * 0.5`: the first input's alone
-        return (mul(gy, b) if need_a else None), mul(gy, a)
+        need_a, need_b = ctx.needs_input_grad
+        return (mul(gy, b) if need_a else None), (mul(gy, a) if need_b else None)
 
 
 class Div(Function):
