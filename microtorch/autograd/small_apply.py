@@ -21,6 +21,7 @@ _make = None                # microtorch.tensor sets this to Tensor._make (as fu
 
 _ndarray = _np.ndarray
 _HALF = _np.dtype(_np.float16)
+_FLOAT32 = _np.dtype(_np.float32)
 _CPU_NUMPY = _function._CPU_NUMPY
 _numpy_below = _function._numpy_below
 _in_elementwise_layout = _function._in_elementwise_layout
@@ -46,7 +47,7 @@ def apply_with_numbers(cls, a, *numbers):
         edge = ((accumulator_of(a), 0, data.shape, data.dtype, a) if fn is None else
                 (fn, a._output_nr, data.shape, data.dtype))
         if numbers:
-            ctx._next = [edge] + _NO_EDGES[len(numbers)]
+            ctx._next = [edge, None] if len(numbers) == 1 else [edge] + _NO_EDGES[len(numbers)]
             out = cls.forward(ctx, data, *numbers)
         else:                                # `x.tanh()`: no list to join, no *() to unpack
             ctx._next = [edge]
@@ -111,7 +112,8 @@ def _recorded(cls, ctx, out, tensors):
     (`tensors`: the op's Tensor arguments, in order)."""
     if type(out) is not _ndarray:
         out = _scalar_output(ctx, out)       # a 0-d input's NumPy scalar
-    if ctx._non_differentiable or out.dtype.kind != 'f':
+    dtype = out.dtype
+    if ctx._non_differentiable or (dtype is not _FLOAT32 and dtype.kind != 'f'):
         result = _wrap_output(cls, ctx, out, 0, tensors[0], True)
         ctx._non_differentiable = ()         # (read by the wrapping alone)
         counter = result._version_counter
