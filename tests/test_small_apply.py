@@ -93,7 +93,12 @@ def _same_records(small, general, small_args, general_args):
     assert node.needs_input_grad == reference.needs_input_grad
     assert len(node._saved) == len(reference._saved)
     for value, other in zip(node._saved, reference._saved):
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) and not isinstance(other, np.ndarray):
+            # a float number a float32 op takes as its float32 array (number_as_operand)
+            assert node._fn.number_as_operand and type(other) is float
+            assert value.shape == () and value.dtype == np.float32 == small._data.dtype
+            assert value == np.float32(other) and not value.flags.writeable
+        elif isinstance(value, np.ndarray):
             np.testing.assert_array_equal(_bits(value), _bits(other))
         else:
             assert value == other or (value is None and other is None)
@@ -151,3 +156,57 @@ def test_anomaly_mode_takes_the_general_path():
         y = (x.sqrt() * 2.0).sum()
         with pytest.raises(RuntimeError, match='SqrtBackward0'):
             y.backward()
+
+
+def _bits_of(values):
+    return np.asarray(values, np.float32).view(np.uint32)
+
+
+@pytest.mark.parametrize('op', ['__add__', '__sub__', '__mul__'])
+def test_number_operands_give_numpys_bits(op):
+    # A float32 input takes the float's float32 array (NEP 50 casts the Python float to the
+    # input's dtype either way): the same bits, signed zeros, NaN and the overflows included.
+    x = np.array([0.5, -0.0, 0.0, 3e38, -1e-45, np.inf, np.nan, 1.7], np.float32)
+    numbers = [0.1, -0.0, 0.0, 1e300, -1e300, 3.4e38, 1e-46, np.inf, -np.inf, np.nan, 2.5,
+               0.1, -0.0, 0.0]                   # (again: from the cache this time)
+    with np.errstate(all='ignore'):
+        for number in numbers:
+            expected = getattr(x, op)(number)
+            for v, e in zip(x, expected):
+                t = microtorch.tensor([v], requires_grad=True)
+                got = getattr(t, op)(number)
+                assert _bits_of(got._data) == _bits_of([e]), (op, v, number)
+                with microtorch.no_grad():
+                    assert _bits_of(getattr(t, op)(number)._data) == _bits_of([e])
+
+
+def test_number_operands_cache():
+    small_apply._float32_operands.clear()
+    x = _leaf([0.5])
+    with np.errstate(over='ignore'):
+        x * 0.25, x + 0.0, x - (-0.0), x * float('nan'), x * 1e300
+    assert list(small_apply._float32_operands) == [0.25]     # zeros, NaN, overflow: no
+    assert not small_apply._float32_operands[0.25].flags.writeable
+    for i in range(1000):                                    # a schedule's new numbers
+        x * (1.0 + i / 1000)
+    assert 0 < len(small_apply._float32_operands) <= small_apply._OPERANDS_KEPT
+    # only float32 inputs and float numbers: float64 keeps its float64 arithmetic, ints and
+    # other ops their own
+    d = microtorch.tensor([1.0], dtype=microtorch.float64)
+    assert (d * 0.1).item() == 0.1 and (d * 0.1).dtype == microtorch.float64
+    n = len(small_apply._float32_operands)
+    x * 2, x.pow(0.5), x / 0.3
+    assert len(small_apply._float32_operands) == n
+
+
+def test_number_operand_backward_and_double_backward():
+    # Mul saved the operand's array: backward and a double backward give what apply's give
+    results = []
+    for small in (True, False):
+        x = _leaf([0.7, -1.3])
+        y = small_apply.apply_with_numbers(B.Mul, x, 0.1) if small else B.Mul.apply(x, 0.1)
+        assert (type(y.grad_fn._saved[1]) is np.ndarray) == small
+        (g,) = microtorch.autograd.grad((y * y).sum(), x, create_graph=True)
+        (gg,) = microtorch.autograd.grad(g.sum(), x)
+        results.append((_bits_of(g._data).tolist(), _bits_of(gg._data).tolist()))
+    assert results[0] == results[1]

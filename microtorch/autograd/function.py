@@ -237,6 +237,10 @@ class Function:
     # Does PyTorch's backward formula read the saved tensors before the incoming gradient
     # (relu's threshold_backward(self, grad))? Its gradients' layouts follow that order.
     saved_first_in_grad = False
+    # Does the op use its one number argument only as a kernel operand, in the input's
+    # dtype (NumPy's and PyTorch's rule for a Python scalar)? Then small_apply may pass a
+    # float32 input a float32 0-d array of it instead: the same bits, half the ufunc's cost.
+    number_as_operand = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

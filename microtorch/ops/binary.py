@@ -8,13 +8,10 @@ import math
 
 from ..autograd.function import Function
 
-# Python numbers as an operand. (Where the other operand is an array that needs no gradient,
-# Mul still returns both gradients: the engine lays a lone one out as a unary op's.)
-_NUMBERS = (float, int, bool)
-
 
 class Add(Function):
     elementwise = True
+    number_as_operand = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -26,12 +23,14 @@ class Add(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        # (a lone array is the first input's gradient: the engine's short way, for `x + 0.5`)
-        return (gy, gy) if ctx.needs_input_grad[1] else gy
+        # (a lone array is the first input's gradient: the engine's short way, for `x + 0.5`;
+        # a recorded node's needs_input_grad is its edges', read here without the property)
+        return gy if ctx._next[1] is None else (gy, gy)
 
 
 class Sub(Function):
     elementwise = True
+    number_as_operand = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -43,7 +42,7 @@ class Sub(Function):
 
     @staticmethod
     def backward_data(ctx, gy):
-        return (gy, ctx.backend.neg_forward(gy)) if ctx.needs_input_grad[1] else gy
+        return gy if ctx._next[1] is None else (gy, ctx.backend.neg_forward(gy))
 
 
 class Rsub(Sub):                      # number - tensor
@@ -52,6 +51,7 @@ class Rsub(Sub):                      # number - tensor
 
 class Mul(Function):
     elementwise = True
+    number_as_operand = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -68,8 +68,10 @@ class Mul(Function):
     def backward_data(ctx, gy):
         a, b = ctx.saved_data
         mul = ctx.backend.mul_forward
-        if type(b) in _NUMBERS:
-            return mul(gy, b)               # `x * 0.5`: the first input's alone
+        if ctx._next[1] is None:
+            # `x * 0.5` (b may be the number's float32 array: number_as_operand), or b needs
+            # no gradient: the first input's alone
+            return mul(gy, b)
         need_a, need_b = ctx.needs_input_grad
         return (mul(gy, b) if need_a else None), (mul(gy, a) if need_b else None)
 
