@@ -185,24 +185,25 @@ def _run_chain(node, grads, call, retain_graph, owned):
     inline = call is _call_backward_data
     while True:
         backward_data = node._fn.backward_data
+        grads_in = None
         if inline and len(grads) == 1 and backward_data is not None and not _widened_any[0]:
             # _call_backward_data's commonest case, without its call: one gradient in, and out
             # the first input's alone, of its shape and dtype (no layout: a vector's)
             gy = grads[0]
-            result = backward_data(node, gy)
-            edge = node._next[0]
-            if (type(result) is _NUMPY_ARRAY and gy.ndim < 2 and result.shape == edge[2]
-                    and result.dtype is edge[3]):
-                grads_in = (result,)
-            else:
-                grads_in = _fitted(node, grads, grads, result)
+            lone_grad = backward_data(node, gy)
+            lone = node._next[0]
+            if not (type(lone_grad) is _NUMPY_ARRAY and gy.ndim < 2
+                    and lone_grad.shape == lone[2] and lone_grad.dtype is lone[3]):
+                grads_in = _fitted(node, grads, grads, lone_grad)
         else:
             grads_in = call(node, grads)
         saved = node._saved
         if not retain_graph:
             node._saved = None                 # saved values go as each node finishes
             node._saved_sources = ()
-        if len(grads_in) == 1:                 # (the first input's alone: no loop)
+        if grads_in is None:                   # the fast case: lone and lone_grad are set
+            pass
+        elif len(grads_in) == 1:               # (the first input's alone: no loop)
             lone = node._next[0]
             lone_grad = grads_in[0]
             if lone is None or lone_grad is None:
@@ -217,10 +218,11 @@ def _run_chain(node, grads, call, retain_graph, owned):
             if lone is None:
                 return None, None, (grads, grads_in, saved), ()
         node = lone[0]
-        if node._n_outputs != 1:
-            return None, None, (grads, grads_in, saved), ((lone, lone_grad),)
-        if type(node) is AccumulateGrad:
-            if _owned_by_engine((grads, grads_in, saved), lone_grad):
+        if node._n_outputs != 1 or type(node) is AccumulateGrad:
+            source = grads, ((lone_grad,) if grads_in is None else grads_in), saved
+            if node._n_outputs != 1:
+                return None, None, source, ((lone, lone_grad),)
+            if _owned_by_engine(source, lone_grad):
                 owned[node] = lone_grad
             return node, [lone_grad], None, None
         grads = [lone_grad]
