@@ -21,7 +21,7 @@ mode), not to SLEEF; MKL's algorithms are not published.
 import importlib.util
 import numpy as np
 
-from .backends import one_element as _one_element
+from .backends.one_element import round32 as _round32
 
 GRAIN_SIZE = 32768              # at::internal::GRAIN_SIZE: below it, one thread does it all
 
@@ -87,9 +87,10 @@ def sigmoid(x):
         return None
     if x.size == 1:                 # the hot path: PyTorch's scalar loop, glibc's expf
         expf = _glibc[0] if _glibc else _glibc_expf()
-        # 1 + e and 1 / it, each rounded to float32 (backends/one_element.py)
-        out = np.empty(x.shape, np.float32)
-        out.fill(1.0 / _one_element.round32(1.0 + expf(-x.item())))
+        # 1 + e and 1 / it, each rounded to float32 (backends/one_element.py); the store
+        # rounds the quotient (an index store costs half of `fill`)
+        out = np.empty(x.shape, _FLOAT32)
+        out[(0,) * x.ndim] = 1.0 / _round32(1.0 + expf(-x.item()))
         return out
     if not _block:
         _block.append(vector_block())
