@@ -237,6 +237,7 @@ class Tensor:
         import weakref
         if node._retained is None:
             node._retained = {}
+            node._ends_chain = True
         node._retained[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook):
@@ -255,6 +256,7 @@ class Tensor:
         node = self._grad_fn
         if node._hooks is None:
             node._hooks = {}
+            node._ends_chain = True
         hooks = node._hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return _HookHandle(hooks, hook)

@@ -694,6 +694,20 @@ def test_hook_replaces_gradient(device):
     close(w.grad, [12.0, 12.0])
 
 
+def test_chain_through_a_node_of_two_outputs(device):
+    # the engine's lone-chain loop hands a node of several outputs (unbind's) back to the
+    # general replay, which puts the grad at its output's place, and the chain goes on
+    x = T([0.5, -1.0], device, requires_grad=True)
+    first, second = (x * 2).unbind(0)
+    (second.tanh() * 3 + 1).backward()
+    close(x.grad, [0.0, 3 * (1 - math.tanh(-2.0) ** 2) * 2])
+    x.grad = None
+    a = x.sigmoid()
+    a.retain_grad()
+    (a * 2).tanh().sum().backward()                    # a retained grad mid-chain
+    close(a.grad, 2 * (1 - np.tanh(2 / (1 + np.exp([-0.5, 1.0]))) ** 2))
+
+
 def test_hook_on_non_leaf_sees_gradient(device):
     x = T([1.0, 2.0], device, requires_grad=True)
     a = x.exp()

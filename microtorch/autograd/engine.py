@@ -218,16 +218,14 @@ def _run_chain(node, grads, call, retain_graph, owned):
             if lone is None:
                 return None, None, (grads, grads_in, saved), ()
         node = lone[0]
-        if node._n_outputs != 1 or type(node) is AccumulateGrad:
+        if node._ends_chain:             # a leaf's, several outputs', hooks or retained grads
             source = grads, ((lone_grad,) if grads_in is None else grads_in), saved
             if node._n_outputs != 1:
                 return None, None, source, ((lone, lone_grad),)
-            if _owned_by_engine(source, lone_grad):
+            if type(node) is AccumulateGrad and _owned_by_engine(source, lone_grad):
                 owned[node] = lone_grad
             return node, [lone_grad], None, None
         grads = [lone_grad]
-        if node._hooks or node._retained:
-            return node, grads, None, None
 
 
 # From this many elements a leaf's first `.grad` asks _owned_by_engine before copying: below,

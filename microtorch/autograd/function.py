@@ -61,6 +61,10 @@ class Node:
     _hooks = None                   # output_nr -> [hook]: tensor hooks of non-leaf outputs
     _retained = None                # output_nr -> weakref of a tensor that retains its grad
     _n_outputs = 1
+    # Must the engine's lone-chain loop hand this node back to the general replay? True for
+    # a leaf's AccumulateGrad, a node of several outputs, one with hooks or retained grads
+    # (set where those are made): one read in place of four per node of a chain.
+    _ends_chain = False
     _to_save = ()
     _non_differentiable = ()
     _wide_copies = None             # float16 work: {id(float32 copy): the float16 array}
@@ -145,6 +149,8 @@ class AccumulateGrad(Node):
     dies with the step, and making the node again each step cost the seed's scalar step 2% of
     its instructions. A graph keeps its leaves alive through their edges (function.py's
     apply), so `variable` is there while a graph can reach the node."""
+
+    _ends_chain = True
 
     def __init__(self, variable):
         self._variable = weakref.ref(variable)
@@ -360,6 +366,7 @@ class Function:
             result = outputs = tuple([_wrap_output(cls, ctx, o, i, first, True)
                                       for i, o in enumerate(out)])
             ctx._n_outputs = len(outputs)
+            ctx._ends_chain = True
             ctx._output_meta = tuple((o._data.shape, o.dtype) for o in outputs)
         else:
             if type(out) not in _backend_of:
