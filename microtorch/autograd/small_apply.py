@@ -152,21 +152,25 @@ def _recorded(cls, ctx, out, tensors):
         return result
     # function._resolve_saved's matching, for what these calls can save (no float16 copies;
     # the numbers match nothing): each array is an input's or the output's, else nobody's
-    sources = []
-    versions = []
-    for item in to_save:
-        for tensor in tensors:
-            if tensor._data is item:
-                tensor_counter = tensor._version_counter
-                sources.append(tensor)
-                versions.append((tensor_counter, tensor_counter[0]))
-                break
-        else:
-            if item is out:
-                sources.append((0, counter))
-                versions.append((counter, counter[0]))
+    if len(to_save) == 1 and to_save[0] is out:      # (tanh's, sigmoid's, exp's y: no loop)
+        sources = [(0, counter)]
+        versions = [(counter, counter[0])]
+    else:
+        sources = []
+        versions = []
+        for item in to_save:
+            for tensor in tensors:
+                if tensor._data is item:
+                    tensor_counter = tensor._version_counter
+                    sources.append(tensor)
+                    versions.append((tensor_counter, tensor_counter[0]))
+                    break
             else:
-                sources.append(None)
+                if item is out:
+                    sources.append((0, counter))
+                    versions.append((counter, counter[0]))
+                else:
+                    sources.append(None)
     ctx._saved = to_save
     ctx._to_save = ()
     ctx._saved_sources = sources
