@@ -8,7 +8,8 @@ they were written for - our elementwise ops and reductions (one output, not a vi
 pair: elementwise ops) on NumPy arrays below
 Numba's crossover, not float16, no anomaly mode or graph observers, no input that is a view
 whose grad_fn may need to be made again - and hand anything else to `cls.apply` before
-running forward. What they record is what apply records, field for field.
+running forward. What they record is what apply records, field for field, but for a float
+number an op takes as a kernel operand (number_as_operand): its float32 array, below.
 """
 import numpy as _np
 
