@@ -68,9 +68,10 @@ class Mul(Function):
     def backward_data(ctx, gy):
         a, b = ctx.saved_data
         mul = ctx.backend.mul_forward
-        if ctx._next[1] is None:
-            # `x * 0.5` (b may be the number's float32 array: number_as_operand), or b needs
-            # no gradient: the first input's alone
+        if ctx._saved_sources[1] is None:
+            # `x * 0.5` (b a number, or its float32 array: number_as_operand): the first
+            # input's alone. (A Tensor b that needs no gradient still gets both: the engine
+            # would lay a lone one out as a unary op's, not as PyTorch lays out gy * b.)
             return mul(gy, b)
         need_a, need_b = ctx.needs_input_grad
         return (mul(gy, b) if need_a else None), (mul(gy, a) if need_b else None)
