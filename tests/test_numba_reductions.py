@@ -103,7 +103,9 @@ def test_sum_forward(rng, dtype, shape, dims, keepdim):
 EXTREME_CALLS = [((N, M), (1,), False), ((N, M), (1,), True), ((N, M), (0,), False),
                  ((N, 7), (1,), False), ((N, 16), (-1,), True), ((3, 1, 5), (0,), False),
                  ((5, 7, 9), (1, 2), True), ((5, 7, 9), (0, 1), False),
-                 ((2, 3000, 5), (0, 1), False), ((2, 1, 40), (2,), False)]
+                 ((2, 3000, 5), (0, 1), False), ((2, 1, 40), (2,), False),
+                 ((N, M), (0, 1), False), ((N, M), (0, 1), True), ((3, 1, 5), (0, 2), False),
+                 ((70001,), (0,), False), ((9,), (0,), True)]        # (every element)
 
 
 @pytest.mark.parametrize('name', ['max_forward', 'min_forward'])
@@ -128,12 +130,52 @@ def test_row_and_column_extremes(rng, dtype, name, parallel, shape, dims, keepdi
 
 @pytest.mark.parametrize('x, dims', [
     (np.ones((4, 5, 6), np.float32), (1,)),              # a middle dim
-    (np.ones((4, 5), np.float32), (0, 1)),               # every element: NumPy's own pass
     (np.ones((5, 4), np.float32).T, (1,)),               # not C-contiguous
     (np.ones((4, 5), np.int64), (1,)),                   # not a float
     (np.ones((0, 5), np.float32), (1,))])                # empty
 def test_extremes_decline_what_they_have_no_kernel_for(x, dims):
     assert numba_dispatch.kernel('max_forward')(x, dims, False) is None
+
+
+def _zero_halves(first, second):
+    x = np.full(40000, first, np.float32)
+    x[20000:] = second
+    return x
+
+
+# (threads, first half, second half) -> the sign bit of max and of min: PyTorch's max_all
+# on 40000 elements takes one range a thread (each range's lanes keep the later of equal
+# values), then combines the ranges keeping the earlier. (NumPy's max keeps other zeros.)
+ZERO_TIES = [((2, -0.0, 0.0), True), ((2, 0.0, -0.0), False), ((1, 0.0, -0.0), True),
+             ((1, -0.0, 0.0), False)]
+
+
+@pytest.mark.parametrize('case, negative', ZERO_TIES)
+def test_whole_array_extremes_take_pytorchs_ranges(case, negative):
+    threads, first, second = case
+    x = _zero_halves(first, second)
+    before = microtorch.get_num_threads()
+    microtorch.set_num_threads(threads)
+    try:
+        with numba_dispatch.configure(enabled=True, min_size=0):
+            results = [numba_dispatch.kernel(name)(x, (0,), False)
+                       for name in ('max_forward', 'min_forward')]
+    finally:
+        microtorch.set_num_threads(before)
+    assert [bool(np.signbit(r)) for r in results] == [negative, negative]
+
+
+@pytest.mark.parametrize('case, negative', ZERO_TIES)
+def test_whole_array_zero_ties_as_pytorch_gives_them(case, negative, torch):
+    threads, first, second = case
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        t = torch.from_numpy(_zero_halves(first, second))
+        signs = [bool(np.signbit(t.max().item())), bool(np.signbit(t.min().item()))]
+    finally:
+        torch.set_num_threads(before)
+    assert signs == [negative, negative]
 
 
 def test_sums_do_not_depend_on_the_thread_count(rng):

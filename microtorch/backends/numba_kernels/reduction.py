@@ -1,6 +1,6 @@
-"""Fused sums, and max and min over rows or columns: sum_forward (sum_to_shape, the engine's
-un-broadcasting, stays on NumPy: a kernel for it never beat np.sum up to 2^20 elements in
-benchmarks/numba_crossover.py); max_forward and min_forward (below).
+"""Fused sums, and max and min over rows, columns or every element: sum_forward (sum_to_shape, the
+engine's un-broadcasting, stays on NumPy: a kernel for it never beat np.sum up to 2^20 elements
+in benchmarks/numba_crossover.py); max_forward and min_forward (below).
 
 It sees a C-contiguous float array as 2-D (R, C) - the reduced dims must be a leading run
 (column sums: bias gradients, (N, M) -> (M,)) or a trailing run (row sums, (N, M) -> (N, 1))
@@ -21,7 +21,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .. import numba_dispatch
+from .. import exact_sum, numba_dispatch
 from .lanes import row_max_16, row_min_16
 from .twins import serial_twin
 
@@ -230,7 +230,9 @@ def sum_forward(x, dims, keepdim):
 # NumPy reduces along the last axis a row at a time, ~150 ns a row plus the row: np.max over
 # the rows of a (1024, 256) float32 array took 160 us on the Xeon VM, its whole-array max 19.
 # A row here is PyTorch's vec_reduce_all (lanes.row_max_16: nan if any element is nan), in
-# registers; a whole-array max stays NumPy's (one vectorised pass).
+# registers. A whole-array max is PyTorch's max_all: parallel_reduce's one range a thread
+# (exact_sum.thread_chunk), each range's vec_reduce_all, the ranges' results combined in
+# order; NumPy's pass is one thread's (0.62 of the parallel copy on the Xeon VM).
 
 @numba.njit(cache=True)
 def _short_extreme(xs, largest):
@@ -247,10 +249,10 @@ def _short_extreme(xs, largest):
 
 @numba.njit(parallel=True, cache=True)
 def extreme_rows(x, cols, largest, out):
-    """out[r] = max (or min) of row r of x (flat, out.size rows of cols > 0).
-    Moves sizeof(T) bytes per element: one read."""
+    """out[r] = max (or min) of row r of x (flat, out.size rows of cols > 0; the last row
+    may be shorter: a whole-array max's last range). Moves sizeof(T) bytes per element."""
     for r in numba.prange(out.size):
-        xs = x[r * cols:(r + 1) * cols]
+        xs = x[r * cols:min(x.size, (r + 1) * cols)]
         if cols < 16:
             out[r] = _short_extreme(xs, largest)
         elif largest:
@@ -290,17 +292,21 @@ extreme_cols_serial = serial_twin(extreme_cols)
 
 def _extreme(x, dims, keepdim, largest):
     """max (or min) of x over dims when they are a trailing or leading run of its non-unit
-    dims (not all of them); None otherwise."""
+    dims, or all of them; None otherwise."""
     if type(x) is not np.ndarray:
         return None
     ndim = x.ndim
     dims = [d % ndim for d in dims] if ndim else []
     reduced = [i in dims for i in range(ndim)]
     runs = _runs(x, reduced)
-    if runs is None or runs[0] == 'all':
+    if runs is None:
         return None
     form, rows, cols = runs
     xf = x.reshape(-1)
+    shape = tuple(1 if r else n for n, r in zip(x.shape, reduced) if keepdim or not r)
+    if form == 'all':                                # (NumPy's scalar where no dim is left)
+        value = _extreme_all(xf, largest)
+        return np.full(shape, value) if shape else value
     # rows go parallel from the family's size; columns, the sums' column work, from theirs
     parallel = numba_dispatch.parallel_pays('extreme' if form == 'rows' else 'reduction',
                                             x.size)
@@ -317,8 +323,24 @@ def _extreme(x, dims, keepdim, largest):
         (extreme_cols if parallel else extreme_cols_serial)(xf, rows, cols, largest, per, out)
         if nrc > 1:
             out = (np.max if largest else np.min)(out.reshape(nrc, cols), axis=0)
-    shape = tuple(1 if r else n for n, r in zip(x.shape, reduced) if keepdim or not r)
     return out.reshape(shape)
+
+
+def _extreme_all(xf, largest):
+    """PyTorch's max_all (min_all) of flat x, as a NumPy scalar (np.max's type): the ranges
+    parallel_reduce gives the threads, each one's vec_reduce_all, then its combine in order
+    from the identity (max_impl)."""
+    size = exact_sum.thread_chunk(xf.size, exact_sum.threads())
+    parts = np.empty(-(-xf.size // size), xf.dtype)
+    kernel = extreme_rows if numba_dispatch.parallel_pays('extreme', xf.size) else \
+        extreme_rows_serial
+    kernel(xf, size, largest, parts)
+    result = xf.dtype.type(-np.inf if largest else np.inf)
+    for part in parts:              # max_impl: nan if either is, else std::max (ties: result)
+        if result == result and (part != part or (part > result if largest else
+                                                  part < result)):
+            result = part
+    return result
 
 
 def max_forward(x, dims, keepdim):
