@@ -708,6 +708,43 @@ def test_chain_through_a_node_of_two_outputs(device):
     close(a.grad, 2 * (1 - np.tanh(2 / (1 + np.exp([-0.5, 1.0]))) ** 2))
 
 
+
+@pytest.mark.parametrize('case', ['data_times_weight', 'broadcast_weight', 'leaf_hook',
+                                  'retained_root', 'leaf_root', 'twice'])
+def test_chain_to_a_second_input(device, case):
+    # `x * w` with data x: the backward sends the second input's gradient alone, which the
+    # engine's lone-chain loop takes as such (or, broadcast, sums down the general way), and
+    # backward() reaches the leaf without the replay's heap; the results are autograd.grad's,
+    # which takes the general replay
+    x, y = T([2.0, -3.0], device), T([4.0, 1.0], device)
+    w = T([1.5] if case == 'broadcast_weight' else [1.5, 0.5], device, requires_grad=True)
+    seen = []
+    if case == 'leaf_hook':
+        w.register_hook(lambda g: seen.append(host(g)))
+
+    def loss():
+        out = ((x * w - y) ** 2).sum()
+        if case == 'retained_root':
+            out.retain_grad()
+        return out
+    expected, = microtorch.autograd.grad(loss(), w)
+    if case == 'leaf_root':
+        w.sum().backward()
+        close(w.grad, np.ones(w.shape))
+        return
+    out = loss()
+    out.backward()
+    close(w.grad, host(expected))
+    if case == 'twice':                 # the second adds into the first in place
+        first = w.grad
+        loss().backward()
+        assert w.grad is first
+        close(w.grad, 2 * host(expected))
+    if case == 'leaf_hook':
+        np.testing.assert_allclose(seen[-1], host(expected))
+    if case == 'retained_root':
+        close(out.grad, 1.0)
+
 def test_hook_on_non_leaf_sees_gradient(device):
     x = T([1.0, 2.0], device, requires_grad=True)
     a = x.exp()

@@ -94,8 +94,11 @@ def backward_from_scalar(tensor, retain_graph):
     previous_mode = grad_state.enabled
     grad_state.enabled = False
     try:
-        _replay([((node, tensor._output_nr), ones)], _NO_TARGETS, None, None, retain_graph,
-                False, True)
+        if node._ends_chain or _anomaly_state.enabled:
+            _replay([((node, tensor._output_nr), ones)], _NO_TARGETS, None, None,
+                    retain_graph, False, True)
+        else:
+            _replay_chain(node, ones, retain_graph)
     finally:
         grad_state.enabled = previous_mode
 
@@ -113,17 +116,38 @@ def _replay(roots, targets, needed, captured, retain_graph, create_graph, accumu
         call = functools.partial(_anomaly.call_backward, _call_backward)
     else:
         call = _call_backward
+    node = _single_chain_start(roots, needed)      # a lone root runs at once
+    grads = [roots[0][1]] if node is not None else None
+    _replay_loop(node, grads, None, roots, {}, targets, needed, captured, retain_graph,
+                 create_graph, accumulate, call, on_arrays)
+
+
+def _replay_chain(node, ones, retain_graph):
+    """_replay for backward_from_scalar's usual graph: a chain from the root's node (one
+    output, no hooks) to a leaf, run by _run_chain before any of the loop's heap and buffers
+    exist, the leaf's `.grad` added here; whatever else the chain reaches, the loop takes
+    on. (The seed's scalar step: 7.3 -> 4.7 us a backward with _run_chain's (None, grad).)"""
+    owned = {}
+    node, grads, source, arrived = _run_chain(node, [ones], _call_backward_data, retain_graph,
+                                              owned)
+    if type(node) is AccumulateGrad and not node._hooks and not node._retained:
+        _accumulate(node.variable, grads[0], False, True, owned.pop(node, None) is grads[0])
+        return
+    _replay_loop(node, grads, source, arrived, owned, _NO_TARGETS, None, None, retain_graph,
+                 False, True, _call_backward_data, True)
+
+
+def _replay_loop(node, grads, source, arrived, owned, targets, needed, captured, retain_graph,
+                 create_graph, accumulate, call, on_arrays):
+    """The replay from a state: `node` to run with its `grads`, or None and the (edge, grad)
+    pairs `arrived` to deliver (the roots, or what the last node run sent; `source`: that
+    node's (grads in, grads out, saved arrays)), `owned` the big arrays it gave leaves."""
     add = _add_arrays if on_arrays else operator.add
     buffers = {}             # node -> the grads of its outputs that have arrived so far
     summed = set()           # nodes whose buffer holds a sum the engine made: no one shares it
-    owned = {}               # leaf node -> the big array that reached it, if no one shares it
-    source = None            # (grads in, grads out, saved arrays) of the last node run
     heap = []                # (-seq, node): sequence numbers are unique, nodes never compared
     push = heapq.heappush
     pop = heapq.heappop
-    arrived = roots          # (edge, grad) pairs to deliver: the roots, then each node's
-    node = _single_chain_start(roots, needed)      # a lone root runs at once
-    grads = [roots[0][1]] if node is not None else None
     while True:
         if node is None:
             for edge, grad in arrived:
@@ -188,13 +212,19 @@ def _run_chain(node, grads, call, retain_graph, owned):
         grads_in = None
         if inline and len(grads) == 1 and backward_data is not None and not _widened_any[0]:
             # _call_backward_data's commonest case, without its call: one gradient in, and out
-            # the first input's alone, of its shape and dtype (no layout: a vector's)
+            # one input's alone, of its shape and dtype (no layout: a vector's): the first
+            # input's as a lone array, the second's as (None, grad) (`x * w`, x no parameter)
             gy = grads[0]
-            lone_grad = backward_data(node, gy)
-            lone = node._next[0]
-            if not (type(lone_grad) is _NUMPY_ARRAY and gy.ndim < 2
+            result = backward_data(node, gy)
+            if type(result) is tuple and len(result) == 2 and result[0] is None:
+                lone = node._next[1]
+                lone_grad = result[1]
+            else:
+                lone = node._next[0]
+                lone_grad = result
+            if not (type(lone_grad) is _NUMPY_ARRAY and gy.ndim < 2 and lone is not None
                     and lone_grad.shape == lone[2] and lone_grad.dtype is lone[3]):
-                grads_in = _fitted(node, grads, grads, lone_grad)
+                grads_in = _fitted(node, grads, grads, result)
         else:
             grads_in = call(node, grads)
         saved = node._saved
