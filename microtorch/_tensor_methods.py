@@ -354,6 +354,10 @@ def _check_writable(self, recording):
                            'multiple views. Such functions do not allow the output views to be '
                            'modified inplace. You should replace the inplace operation by an '
                            'out-of-place one.')
+    _check_memory_writable(self)
+
+
+def _check_memory_writable(self):
     writeable = getattr(self._data.flags, 'writeable', None)
     if writeable is None:       # CuPy has no such flag: a broadcast (stride 0) view is not
         writeable = all(s or n == 1 for n, s in zip(self._data.shape, self._data.strides))
@@ -597,8 +601,17 @@ def _setitem(self, index, value, op=None):
 
 def _fill_(self, value, op=None):
     if type(value) in (int, float, bool) and not (_grad_state.enabled and self._requires_grad):
-        _check_writable(self, False)        # the common case: no index to parse, one fill
-        self._data.fill(value if value == 0 else _dtype.checked_scalar(value, self._data.dtype))
+        # the common case (the seeds' `w.grad.data.zero_()`): no index to parse, one fill
+        if self._base is not None:
+            _check_no_grad_view(self, False)
+        value = value if value == 0 else _dtype.checked_scalar(value, self._data.dtype)
+        if type(self._data) is not np.ndarray:
+            _check_memory_writable(self)
+        try:
+            self._data.fill(value)
+        except ValueError:          # NumPy's read-only array (asked only then: reading
+            _check_memory_writable(self)    # `flags` cost the scalar step ~0.4 us)
+            raise
         self._version_counter[0] += 1
         return self
     if isinstance(value, Tensor) and value.ndim:
