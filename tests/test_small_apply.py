@@ -31,6 +31,7 @@ CASES_WITH_NUMBERS = [
     ('no grad - number', B.Sub, lambda: _leaf([0.5], requires_grad=False), (0.2,)),
     ('0-d * number', B.Mul, lambda: _inner(0.5), (3.0,)),
     ('0-d, no grad', B.Mul, lambda: _leaf(0.5, requires_grad=False), (3.0,)),
+    ('0-d tanh', E.Tanh, lambda: _leaf(0.25, np.float64), ()),
     ('float64 tanh', E.Tanh, lambda: _inner([0.25, 3.0], np.float64), ()),
     ('sigmoid', E.Sigmoid, lambda: _leaf([[0.5, -1.0], [2.0, 0.0]]), ()),
     ('pow', E.PowScalar, lambda: _inner([1.5, -2.0]), (2,)),
@@ -135,6 +136,36 @@ def test_pair_records_what_apply_records(case, grad_mode):
         general = op.apply(c, d)
         small = small_apply.apply_to_pair(op, a, b)
     _same_records(small, general, (a, b), (c, d))
+
+
+def _counting_nodes(monkeypatch, op):
+    made = []
+    node_cls = op._node_cls
+    monkeypatch.setattr(op, '_node_cls', lambda: made.append(1) or node_cls())
+    return made
+
+
+@pytest.mark.parametrize('op, make, numbers', [
+    (B.Mul, lambda: _leaf([0.5, 2.0]), (1.5,)), (B.Sub, lambda: _leaf(0.5), (0.25,)),
+    (E.Sigmoid, lambda: _leaf([0.5]), ()), (E.Clamp, lambda: _leaf([3.0]), (None, 1.0))])
+def test_unrecorded_ops_make_no_node(monkeypatch, op, make, numbers):
+    # Function.plain_forward: under no_grad the backend primitive runs alone
+    a = make()
+    expected = op.apply(a.detach(), *numbers)._data
+    made = _counting_nodes(monkeypatch, op)
+    with microtorch.no_grad():
+        out = small_apply.apply_with_numbers(op, a, *numbers)
+        pair = small_apply.apply_to_pair(B.Mul, a, a) if op is B.Mul else None
+    assert made == [] and out.grad_fn is None and not out.requires_grad
+    np.testing.assert_array_equal(out._data, expected)
+    if pair is not None:
+        np.testing.assert_array_equal(pair._data, a._data * a._data)
+    small_apply.apply_with_numbers(op, a, *numbers)          # recorded: a node
+    assert made == [1]
+
+
+def test_plain_forward_is_not_inherited():
+    assert B.Sub._plain_numpy is not None and B.Rsub._plain_numpy is None
 
 
 def test_saved_inputs_keep_their_in_place_check():

@@ -60,6 +60,9 @@ def apply_with_numbers(cls, a, *numbers):
         if out.ndim > 1 and not data.flags.c_contiguous and cls.elementwise:
             out = _in_elementwise_layout(ctx, out, (data,))
         return _recorded(cls, ctx, out, (a,))
+    kernel = cls._plain_numpy
+    if kernel is not None and data.ndim < 2:          # (no layout to make)
+        return _plain_result(kernel(data, *numbers))
     ctx = cls._node_cls()
     ctx.backend = _CPU_NUMPY
     ctx._needs = _NOTHING_NEEDED[len(numbers) + 1]
@@ -91,6 +94,9 @@ def apply_to_pair(cls, a, b):
         if out.ndim > 1 and not (a_data.flags.c_contiguous and b_data.flags.c_contiguous):
             out = _in_elementwise_layout(ctx, out, (a_data, b_data))
         return _recorded(cls, ctx, out, (a, b))
+    kernel = cls._plain_numpy
+    if kernel is not None and a_data.ndim < 2 and b_data.ndim < 2:
+        return _plain_result(kernel(a_data, b_data))
     ctx = cls._node_cls()
     ctx.backend = _CPU_NUMPY
     ctx._needs = _NOTHING_NEEDED[2]
@@ -100,6 +106,12 @@ def apply_to_pair(cls, a, b):
     if type(out) is _ndarray:
         return _make(out, False, None, 0, [0])
     return _wrap_output(cls, ctx, out, 0, a, False)
+
+
+def _plain_result(out):
+    """The Tensor of an op's unrecorded result (Function.plain_forward's), as _wrap_output
+    makes it: a 0-d input's NumPy scalar becomes a 0-d array."""
+    return _make(out if type(out) is _ndarray else _np.asarray(out), False, None, 0, [0])
 
 
 # A Python float's float32 0-d array, for ops whose number is a kernel operand: NumPy takes

@@ -12,6 +12,7 @@ from ..autograd.function import Function
 class Add(Function):
     elementwise = True
     number_as_operand = True
+    plain_forward = 'add_forward'
 
     @staticmethod
     def forward(ctx, a, b):
@@ -31,6 +32,7 @@ class Add(Function):
 class Sub(Function):
     elementwise = True
     number_as_operand = True
+    plain_forward = 'sub_forward'
 
     @staticmethod
     def forward(ctx, a, b):
@@ -52,6 +54,7 @@ class Rsub(Sub):                      # number - tensor
 class Mul(Function):
     elementwise = True
     number_as_operand = True
+    plain_forward = 'mul_forward'
 
     @staticmethod
     def forward(ctx, a, b):

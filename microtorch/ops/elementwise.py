@@ -73,6 +73,7 @@ def _unary(name, saves, second_derivative, node_name=None, kernel=None):
         'backward_data': staticmethod(backward_data),
         'grad_op': grad_op,
         'elementwise': True,
+        'plain_forward': forward_kernel,
         '__module__': __name__,
     })
     op._node_cls.params = grad_op._node_cls.params = ()      # forward sets them when given
