@@ -165,7 +165,15 @@ def test_unrecorded_ops_make_no_node(monkeypatch, op, make, numbers):
 
 
 def test_plain_forward_is_not_inherited():
-    assert B.Sub._plain_numpy is not None and B.Rsub._plain_numpy is None
+    assert B.Sub._plain_name == 'sub_forward' and B.Rsub._plain_name is None
+
+
+def test_plain_forward_sees_a_replaced_primitive(monkeypatch):
+    # (tests give backward's Tensor ops PyTorch's forwards so, tests/test_exact_grads.py)
+    from microtorch import backends
+    monkeypatch.setattr(backends.cpu_numpy, 'mul_forward', lambda a, b: np.full_like(a, 7))
+    with microtorch.no_grad():
+        assert (_leaf([1.0, 2.0]) * 3.0).tolist() == [7.0, 7.0]
 
 
 def test_saved_inputs_keep_their_in_place_check():

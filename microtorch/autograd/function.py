@@ -250,9 +250,10 @@ class Function:
     # The backend primitive that is all of forward but what it saves ('mul_forward': forward
     # is `save (a, b); return backend.mul_forward(a, b)`), or None: where nothing records,
     # small_apply calls NumPy's without making a node (a fifth of a no-grad op on one
-    # element). Declared by each class itself: a subclass may change forward.
+    # element). Declared by each class itself: a subclass may change forward. (Looked up by
+    # name at each call, as forward looks it up, so that a replaced primitive is seen.)
     plain_forward = None
-    _plain_numpy = None
+    _plain_name = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -262,8 +263,7 @@ class Function:
         name = cls.__dict__.get('node_name') or cls.__name__ + suffix
         cls._node_cls = type(name, (Node,), {'_fn': cls, '__module__': cls.__module__})
         cls._widens = ours and cls.widens and not cls.is_view
-        plain = cls.__dict__.get('plain_forward')
-        cls._plain_numpy = getattr(_backends.cpu_numpy, plain) if plain else None
+        cls._plain_name = cls.__dict__.get('plain_forward')
         if not ours:              # a user's Function: PyTorch's convention (Tensors)
             custom_function.adapt(cls, Function)
 

@@ -24,6 +24,7 @@ _ndarray = _np.ndarray
 _HALF = _np.dtype(_np.float16)
 _FLOAT32 = _np.dtype(_np.float32)
 _CPU_NUMPY = _function._CPU_NUMPY
+_NUMPY_PRIMITIVES = vars(_CPU_NUMPY)       # (a replaced primitive is seen: setattr writes here)
 _numpy_below = _function._numpy_below
 _in_elementwise_layout = _function._in_elementwise_layout
 _sequence = _function._sequence
@@ -60,9 +61,9 @@ def apply_with_numbers(cls, a, *numbers):
         if out.ndim > 1 and not data.flags.c_contiguous and cls.elementwise:
             out = _in_elementwise_layout(ctx, out, (data,))
         return _recorded(cls, ctx, out, (a,))
-    kernel = cls._plain_numpy
-    if kernel is not None and data.ndim < 2:          # (no layout to make)
-        return _plain_result(kernel(data, *numbers))
+    plain = cls._plain_name
+    if plain is not None and data.ndim < 2:          # (no layout to make)
+        return _plain_result(_NUMPY_PRIMITIVES[plain](data, *numbers))
     ctx = cls._node_cls()
     ctx.backend = _CPU_NUMPY
     ctx._needs = _NOTHING_NEEDED[len(numbers) + 1]
@@ -94,9 +95,9 @@ def apply_to_pair(cls, a, b):
         if out.ndim > 1 and not (a_data.flags.c_contiguous and b_data.flags.c_contiguous):
             out = _in_elementwise_layout(ctx, out, (a_data, b_data))
         return _recorded(cls, ctx, out, (a, b))
-    kernel = cls._plain_numpy
-    if kernel is not None and a_data.ndim < 2 and b_data.ndim < 2:
-        return _plain_result(kernel(a_data, b_data))
+    plain = cls._plain_name
+    if plain is not None and a_data.ndim < 2 and b_data.ndim < 2:
+        return _plain_result(_NUMPY_PRIMITIVES[plain](a_data, b_data))
     ctx = cls._node_cls()
     ctx.backend = _CPU_NUMPY
     ctx._needs = _NOTHING_NEEDED[2]
