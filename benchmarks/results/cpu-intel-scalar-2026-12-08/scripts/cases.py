@@ -1,5 +1,5 @@
 import sys as _sys
-_sys.path.insert(0, '/work/main/benchmarks')
+_sys.path.insert(0, _sys.argv[1] + '/benchmarks')      # the tree's overhead.py
 import overhead as _overhead
 sgd = _overhead.scalar_sgd_step(mt)
 chain = _overhead.elementwise_chain(mt)

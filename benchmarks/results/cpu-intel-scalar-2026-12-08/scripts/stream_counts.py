@@ -1,16 +1,21 @@
 """What a parallel pass over 2^24 float32 elements gets from memory as it reads and writes
 more arrays at once, beside maximum_backward's kernel (reads a, b, gy; writes ga, gb: 20 B an
 element): trivial prange kernels of 2 streams (a copy), 3 (a + b) and 5 (3 read, 2 written),
-each into existing arrays, median of 20 calls, GB/s counting every byte once.
+each into existing arrays, upper median of 21 calls (timing.upper_median_us), GB/s counting
+every byte once.
 
     python stream_counts.py
 """
-import time
+import os
+import sys
 
 import numba
 import numpy as np
 
 from microtorch.backends.numba_kernels import elementwise
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), *['..'] * 3))
+import timing  # noqa: E402  (benchmarks/timing.py)
 
 
 @numba.njit(parallel=True)
@@ -32,17 +37,6 @@ def five(a, b, gy, ga, gb):
         gb[i] = b[i] + gy[i]
 
 
-def median_seconds(call, repeats=20):
-    call()
-    call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[repeats // 2]
-
-
 def main():
     n = 1 << 24
     rng = np.random.default_rng(0)
@@ -58,7 +52,7 @@ def main():
     print('| pass | bytes an element | GB/s |')
     print('|---|---|---|')
     for name, per, call in cases:
-        print(f'| {name} | {per} | {per * n / median_seconds(call) / 1e9:.1f} |')
+        print(f'| {name} | {per} | {per * n / timing.upper_median_us(call, 21) / 1e3:.1f} |')
 
 
 if __name__ == '__main__':
