@@ -51,7 +51,7 @@ def main():
     parser.add_argument('--rounds', type=int, default=5)
     args = parser.parse_args()
     flops = 2 * args.n ** 3
-    print(f'| threads | NumPy (OpenBLAS) GFLOP/s | PyTorch (MKL) GFLOP/s | NumPy / PyTorch time |')
+    print('| threads | NumPy (OpenBLAS) GFLOP/s | PyTorch (MKL) GFLOP/s | NumPy / PyTorch time |')
     print('|---|---|---|---|')
     for threads in (1, 2):
         rows = []
